@@ -1,0 +1,6 @@
+# chain/ primitives: serialization, hashing, transactions, blocks, params.
+libchain_a_SOURCES += \
+	chain/serialize.c chain/serialize.h \
+	chain/hash.c chain/hash.h \
+	chain/hex.c chain/hex.h \
+	chain/log.c chain/log.h

@@ -1,0 +1,1 @@
+# chain/validation.mk: sources and tests of this area (filled in by its work).

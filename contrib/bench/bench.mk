@@ -1,0 +1,1 @@
+# contrib/bench/bench.mk: sources and tests of this area (filled in by its work).

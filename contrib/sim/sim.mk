@@ -1,0 +1,1 @@
+# contrib/sim/sim.mk: sources and tests of this area (filled in by its work).

@@ -1,0 +1,1 @@
+# net/wire.mk: sources and tests of this area (filled in by its work).

@@ -1,0 +1,1 @@
+# node/daemon.mk: sources and tests of this area (filled in by its work).

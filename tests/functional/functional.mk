@@ -1,0 +1,1 @@
+# tests/functional/functional.mk: sources and tests of this area (filled in by its work).

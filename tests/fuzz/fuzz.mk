@@ -1,0 +1,1 @@
+# tests/fuzz/fuzz.mk: sources and tests of this area (filled in by its work).
