@@ -1,0 +1,128 @@
+/* Standalone driver for the fuzz harnesses, so every harness also runs in
+ * `make check` without libFuzzer: it feeds each file named on the command
+ * line, then a bounded number of pseudo-random mutations of those inputs
+ * (or of random bytes when none are given). Built with clang's
+ * -fsanitize=fuzzer instead, the harness runs under libFuzzer and this
+ * file is left out. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+
+static uint64_t rng(void)
+{
+    /* splitmix64: reproducible across runs and machines. */
+    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static uint8_t *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, n = 0;
+    uint8_t *buf = malloc(cap);
+    size_t r;
+    while (buf && (r = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += r;
+        if (n == cap) {
+            cap *= 2;
+            uint8_t *nb = realloc(buf, cap);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+            }
+            buf = nb;
+        }
+    }
+    fclose(f);
+    *len = n;
+    return buf;
+}
+
+/* Flips, inserts, deletes or truncates a few bytes of a seed. */
+static size_t mutate(const uint8_t *seed, size_t len, uint8_t *out, size_t cap)
+{
+    size_t n = len < cap ? len : cap;
+    memcpy(out, seed, n);
+    int edits = 1 + (int)(rng() % 4);
+    for (int i = 0; i < edits; i++) {
+        switch (rng() % 4) {
+        case 0:
+            if (n)
+                out[rng() % n] ^= (uint8_t)(1u << (rng() % 8));
+            break;
+        case 1:
+            if (n)
+                out[rng() % n] = (uint8_t)rng();
+            break;
+        case 2:
+            if (n)
+                n = (size_t)(rng() % n);
+            break;
+        default:
+            if (n < cap) {
+                size_t at = n ? (size_t)(rng() % n) : 0;
+                memmove(out + at + 1, out + at, n - at);
+                out[at] = (uint8_t)rng();
+                n++;
+            }
+            break;
+        }
+    }
+    return n;
+}
+
+int main(int argc, char **argv)
+{
+    int iterations = 2000;
+    const char *env = getenv("FUZZ_ITERATIONS");
+    if (env)
+        iterations = atoi(env);
+
+    size_t nseeds = 0;
+    uint8_t **seeds = calloc((size_t)argc + 1, sizeof(*seeds));
+    size_t *lens = calloc((size_t)argc + 1, sizeof(*lens));
+    for (int i = 1; i < argc; i++) {
+        seeds[nseeds] = read_file(argv[i], &lens[nseeds]);
+        if (!seeds[nseeds]) {
+            fprintf(stderr, "fuzz: cannot read %s\n", argv[i]);
+            return 1;
+        }
+        LLVMFuzzerTestOneInput(seeds[nseeds], lens[nseeds]);
+        nseeds++;
+    }
+
+    enum { CAP = 1 << 16 };
+    uint8_t *buf = malloc(CAP);
+    for (int it = 0; it < iterations; it++) {
+        size_t n;
+        if (nseeds) {
+            size_t s = (size_t)(rng() % nseeds);
+            n = mutate(seeds[s], lens[s], buf, CAP);
+        } else {
+            n = (size_t)(rng() % 512);
+            for (size_t k = 0; k < n; k++)
+                buf[k] = (uint8_t)rng();
+        }
+        /* A copy of exactly n bytes so ASan sees reads past the end. */
+        uint8_t *in = malloc(n ? n : 1);
+        memcpy(in, buf, n);
+        LLVMFuzzerTestOneInput(in, n);
+        free(in);
+    }
+    printf("fuzz: %zu seed(s), %d mutated input(s), no crash\n", nseeds, iterations);
+    for (size_t i = 0; i < nseeds; i++)
+        free(seeds[i]);
+    free(seeds);
+    free(lens);
+    free(buf);
+    return 0;
+}
