@@ -4,6 +4,7 @@
  * (or of random bytes when none are given). Built with clang's
  * -fsanitize=fuzzer instead, the harness runs under libFuzzer and this
  * file is left out. */
+#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,6 +81,36 @@ static size_t mutate(const uint8_t *seed, size_t len, uint8_t *out, size_t cap)
     return n;
 }
 
+#define MAX_SEEDS 4096
+
+static size_t seed_dir_files(const char *argv0, char **paths)
+{
+    const char *root = getenv("FUZZ_SEEDS_DIR");
+    const char *base = strrchr(argv0, '/');
+    base = base ? base + 1 : argv0;
+    if (!strncmp(base, "fuzz_", 5))
+        base += 5;
+    if (!root)
+        return 0;
+    char dir[4096];
+    snprintf(dir, sizeof(dir), "%s/%s", root, base);
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && n < MAX_SEEDS) {
+        if (e->d_name[0] == '.')
+            continue;
+        size_t len = strlen(dir) + strlen(e->d_name) + 2;
+        paths[n] = malloc(len);
+        snprintf(paths[n], len, "%s/%s", dir, e->d_name);
+        n++;
+    }
+    closedir(d);
+    return n;
+}
+
 int main(int argc, char **argv)
 {
     int iterations = 2000;
@@ -87,18 +118,29 @@ int main(int argc, char **argv)
     if (env)
         iterations = atoi(env);
 
+    /* Seeds: the files named, else every file in $FUZZ_SEEDS_DIR/<name>/
+     * where <name> is this program's name without "fuzz_". */
+    char **paths = calloc(MAX_SEEDS, sizeof(*paths));
+    size_t npaths = 0;
+    for (int i = 1; i < argc && npaths < MAX_SEEDS; i++)
+        paths[npaths++] = strdup(argv[i]);
+    if (argc < 2)
+        npaths = seed_dir_files(argv[0], paths);
+
     size_t nseeds = 0;
-    uint8_t **seeds = calloc((size_t)argc + 1, sizeof(*seeds));
-    size_t *lens = calloc((size_t)argc + 1, sizeof(*lens));
-    for (int i = 1; i < argc; i++) {
-        seeds[nseeds] = read_file(argv[i], &lens[nseeds]);
+    uint8_t **seeds = calloc(npaths + 1, sizeof(*seeds));
+    size_t *lens = calloc(npaths + 1, sizeof(*lens));
+    for (size_t i = 0; i < npaths; i++) {
+        seeds[nseeds] = read_file(paths[i], &lens[nseeds]);
         if (!seeds[nseeds]) {
-            fprintf(stderr, "fuzz: cannot read %s\n", argv[i]);
+            fprintf(stderr, "fuzz: cannot read %s\n", paths[i]);
             return 1;
         }
         LLVMFuzzerTestOneInput(seeds[nseeds], lens[nseeds]);
         nseeds++;
+        free(paths[i]);
     }
+    free(paths);
 
     enum { CAP = 1 << 16 };
     uint8_t *buf = malloc(CAP);
