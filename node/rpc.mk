@@ -1,1 +1,14 @@
-# node/rpc.mk: sources and tests of this area (filled in by its work).
+# node/rpc.mk: the JSON-RPC server, its method registry, control methods,
+# hearsay-cli, their tests and benchmark.
+libnode_a_SOURCES += \
+	node/rpc.c node/rpc.h node/rpc_internal.h \
+	node/rpc_json.c \
+	node/rpc_auth.c node/rpc_auth.h \
+	node/rpc_server.c node/rpc_server.h \
+	node/rpc_control.c
+
+check_PROGRAMS += tests/unit/test_rpc
+tests_unit_test_rpc_SOURCES = tests/unit/test_rpc.c
+tests_unit_test_rpc_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_rpc_LDADD = $(HS_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/unit/test_rpc
