@@ -12,3 +12,9 @@ tests_unit_test_rpc_SOURCES = tests/unit/test_rpc.c
 tests_unit_test_rpc_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_rpc_LDADD = $(HS_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/unit/test_rpc
+
+check_PROGRAMS += tests/unit/test_rpc_server
+tests_unit_test_rpc_server_SOURCES = tests/unit/test_rpc_server.c
+tests_unit_test_rpc_server_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_rpc_server_LDADD = $(HS_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/unit/test_rpc_server
