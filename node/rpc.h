@@ -80,6 +80,15 @@ struct rpc_method {
     struct rpc_arg args[RPC_MAX_ARGS];
 };
 
+/* A static table of methods, for node/rpc_glue.c's list of method sets:
+ *   const struct rpc_method_set chain_rpc_methods = RPC_METHOD_SET(chain_methods);
+ * Handlers of those sets get the struct node * as req->ctx. */
+struct rpc_method_set {
+    const struct rpc_method *methods;
+    size_t n;
+};
+#define RPC_METHOD_SET(array) { (array), sizeof(array) / sizeof((array)[0]) }
+
 /* What a handler sees. */
 struct rpc_request {
     struct rpc_table *table;

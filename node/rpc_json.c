@@ -73,7 +73,7 @@ static void write_string(struct wbuf *w, const char *s, size_t len)
     size_t run = 0; /* bytes copied as they are, flushed in one go */
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\') {
+        if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f) {
             run++;
             continue;
         }

@@ -40,7 +40,7 @@ struct rpc_server {
     struct event_base *base;
     struct evhttp *http;
     struct rpc_table *table;
-    const struct rpc_auth *auth;
+    struct rpc_auth *auth;
     struct subnet *allow;
     size_t n_allow;
     int fail_delay_ms;
@@ -363,11 +363,13 @@ static int bind_all(struct rpc_server *s, const struct rpc_server_config *cfg, c
 }
 
 struct rpc_server *rpc_server_new(struct event_base *base, struct rpc_table *table,
-                                  const struct rpc_auth *auth,
-                                  const struct rpc_server_config *cfg, char **err)
+                                  struct rpc_auth *auth, const struct rpc_server_config *cfg,
+                                  char **err)
 {
     struct rpc_server *s = calloc(1, sizeof(*s));
     if (!s) {
+        rpc_table_free(table);
+        rpc_auth_free(auth);
         *err = dupf("out of memory");
         return NULL;
     }
@@ -436,6 +438,11 @@ void rpc_server_after_reply(struct rpc_server *s, void (*fn)(void *), void *arg)
         evtimer_add(s->after_ev, &tv);
 }
 
+struct rpc_table *rpc_server_table(struct rpc_server *s)
+{
+    return s->table;
+}
+
 uint16_t rpc_server_port(const struct rpc_server *s)
 {
     return s->port;
@@ -455,6 +462,8 @@ void rpc_server_free(struct rpc_server *s)
         event_free(s->after_ev);
     if (s->http)
         evhttp_free(s->http);
+    rpc_table_free(s->table);
+    rpc_auth_free(s->auth);
     free(s->allow);
     free(s);
 }

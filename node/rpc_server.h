@@ -35,14 +35,17 @@ struct rpc_server_config {
 };
 
 struct rpc_server;
-/* Binds and starts answering on base. table and auth are borrowed and must
- * outlive the server. NULL and *err if nothing could be bound or an
+/* Binds and starts answering on base. Takes ownership of table and auth
+ * (even when it fails). NULL and *err if nothing could be bound or an
  * -rpcallowip entry is malformed. */
 struct rpc_server *rpc_server_new(struct event_base *base, struct rpc_table *table,
-                                  const struct rpc_auth *auth,
-                                  const struct rpc_server_config *cfg, char **err);
-/* Closes the listeners and connections; answers any delayed 401 first. */
+                                  struct rpc_auth *auth, const struct rpc_server_config *cfg,
+                                  char **err);
+/* Closes the listeners and connections (answering any delayed 401 first),
+ * then frees the table and the credentials (which deletes the cookie). */
 void rpc_server_free(struct rpc_server *s);
+/* The method table, for registering more methods while running. */
+struct rpc_table *rpc_server_table(struct rpc_server *s);
 /* The port the first listener is bound to (the ephemeral one if port 0). */
 uint16_t rpc_server_port(const struct rpc_server *s);
 /* Runs fn(arg) once the reply being built now has been sent (or after a

@@ -100,13 +100,11 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    rpc_server_free(f->server);
-    rpc_auth_free(f->auth); /* deletes the cookie */
+    rpc_server_free(f->server); /* deletes the cookie */
     char path[128];
     snprintf(path, sizeof(path), "%s/.cookie", f->dir);
     assert_int_equal(access(path, F_OK), -1);
     rmdir(f->dir);
-    rpc_table_free(f->table);
     event_base_free(f->base);
     free(f->cookie);
     free(f->good);
@@ -424,7 +422,7 @@ static void test_bad_config(void **state)
     const char *bad_allow[] = { "1.2.3.4/33", "1.2.3.0/255.0.255.0", "nonsense", "::1/129" };
     for (size_t i = 0; i < 4; i++) {
         struct rpc_server_config cfg = { .allow = &bad_allow[i], .n_allow = 1 };
-        assert_null(rpc_server_new(f->base, f->table, f->auth, &cfg, &err));
+        assert_null(rpc_server_new(f->base, rpc_table_new(), rpc_auth_new(), &cfg, &err));
         assert_non_null(strstr(err, "rpcallowip"));
         free(err);
         err = NULL;
@@ -432,7 +430,7 @@ static void test_bad_config(void **state)
     const char *good_allow[] = { "10.0.0.0/8", "192.168.1.0/255.255.255.0", "2001:db8::/32" };
     const char *bind[] = { "127.0.0.1:0" };
     struct rpc_server_config cfg = { .bind = bind, .n_bind = 1, .allow = good_allow, .n_allow = 3 };
-    struct rpc_server *s = rpc_server_new(f->base, f->table, f->auth, &cfg, &err);
+    struct rpc_server *s = rpc_server_new(f->base, rpc_table_new(), rpc_auth_new(), &cfg, &err);
     assert_non_null(s);
     assert_true(rpc_server_port(s) > 0 && rpc_server_port(s) != rpc_server_port(f->server));
     rpc_server_free(s);
