@@ -5,7 +5,8 @@ libnode_a_SOURCES += \
 	node/rpc_json.c \
 	node/rpc_auth.c node/rpc_auth.h \
 	node/rpc_server.c node/rpc_server.h \
-	node/rpc_control.c
+	node/rpc_control.c \
+	node/cli_format.c node/cli_format.h
 
 check_PROGRAMS += tests/unit/test_rpc
 tests_unit_test_rpc_SOURCES = tests/unit/test_rpc.c

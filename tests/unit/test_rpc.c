@@ -1,5 +1,6 @@
 /* The JSON-RPC registry and envelope, called directly (no sockets). */
 #include "node/rpc.h"
+#include "node/cli_format.h"
 
 #include "chain/log.h"
 
@@ -332,6 +333,35 @@ static void test_duplicate_registration(void **state)
     assert_null(rpc_table_find(*state, "nosuch"));
 }
 
+static void expect_format(const char *reply, const char *want)
+{
+    char *got = cli_format_result(reply, strlen(reply));
+    if (!want) {
+        assert_null(got);
+        return;
+    }
+    assert_non_null(got);
+    assert_string_equal(got, want);
+    free(got);
+}
+
+/* hearsay-cli prints results as bitcoin-cli (UniValue::write(2)). */
+static void test_cli_format(void **state)
+{
+    expect_format("{\"result\":[],\"error\":null,\"id\":1}", "[\n]");
+    expect_format("{\"result\":{},\"error\":null,\"id\":1}", "{\n}");
+    expect_format("{\"result\": {\"a\" : 0.00001000, \"b\":[], \"c\":[1,{\"d\":\"x,]}\\\"\"}],"
+                  "\"e\":{}}, \"error\":null,\"id\":1}",
+                  "{\n  \"a\": 0.00001000,\n  \"b\": [\n  ],\n  \"c\": [\n    1,\n    {\n"
+                  "      \"d\": \"x,]}\\\"\"\n    }\n  ],\n  \"e\": {\n  }\n}");
+    expect_format("{\"jsonrpc\":\"2.0\",\"id\":[1],\"result\":[true,null]}",
+                  "[\n  true,\n  null\n]");
+    expect_format("{\"jsonrpc\":\"2.0\",\"error\":{\"code\":-1},\"id\":1}", NULL);
+    expect_format("[1]", NULL);
+    char *v = cli_format_value("[1,", 3);
+    assert_null(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -347,6 +377,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_control, setup, teardown),
         cmocka_unit_test_setup_teardown(test_logging, setup, teardown),
         cmocka_unit_test_setup_teardown(test_duplicate_registration, setup, teardown),
+        cmocka_unit_test(test_cli_format),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
