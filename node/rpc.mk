@@ -19,3 +19,8 @@ tests_unit_test_rpc_server_SOURCES = tests/unit/test_rpc_server.c
 tests_unit_test_rpc_server_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_rpc_server_LDADD = $(HS_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/unit/test_rpc_server
+
+# Benchmark: requests per second with concurrent keep-alive clients.
+noinst_PROGRAMS += contrib/bench/bench_rpc
+contrib_bench_bench_rpc_SOURCES = contrib/bench/bench_rpc.c
+contrib_bench_bench_rpc_LDADD = $(HS_LIBS)
