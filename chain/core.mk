@@ -4,4 +4,21 @@ libchain_a_SOURCES += \
 	chain/hash.c chain/hash.h \
 	chain/hex.c chain/hex.h \
 	chain/log.c chain/log.h \
-	chain/coin.c chain/coin.h
+	chain/coin.c chain/coin.h \
+	chain/tx.c chain/tx.h \
+	chain/block.c chain/block.h \
+	chain/params.c chain/params.h
+
+# Unit tests, one program per module.
+CHAIN_TESTS = tests/unit/test_tx tests/unit/test_block tests/unit/test_params
+check_PROGRAMS += $(CHAIN_TESTS)
+TESTS += $(CHAIN_TESTS)
+tests_unit_test_tx_SOURCES = tests/unit/test_tx.c
+tests_unit_test_tx_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_tx_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_block_SOURCES = tests/unit/test_block.c
+tests_unit_test_block_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_block_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_params_SOURCES = tests/unit/test_params.c
+tests_unit_test_params_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_params_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
