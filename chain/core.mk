@@ -29,3 +29,15 @@ tests_unit_test_serialize_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_hash_SOURCES = tests/unit/test_hash.c tests/unit/chain_testutil.h
 tests_unit_test_hash_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_hash_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
+
+# Fuzz harnesses over the parsers; seeds in tests/fuzz/seeds/<name>/.
+CHAIN_FUZZ = tests/fuzz/fuzz_tx tests/fuzz/fuzz_block tests/fuzz/fuzz_compact
+check_PROGRAMS += $(CHAIN_FUZZ)
+TESTS += $(CHAIN_FUZZ)
+tests_fuzz_fuzz_tx_SOURCES = tests/fuzz/fuzz_tx.c tests/fuzz/driver.c
+tests_fuzz_fuzz_tx_LDADD = $(CHAIN_LIBS)
+tests_fuzz_fuzz_block_SOURCES = tests/fuzz/fuzz_block.c tests/fuzz/driver.c
+tests_fuzz_fuzz_block_LDADD = $(CHAIN_LIBS)
+tests_fuzz_fuzz_compact_SOURCES = tests/fuzz/fuzz_compact.c tests/fuzz/driver.c
+tests_fuzz_fuzz_compact_LDADD = $(CHAIN_LIBS)
+EXTRA_DIST += tests/fuzz/seeds/tx tests/fuzz/seeds/block tests/fuzz/seeds/compact
