@@ -196,9 +196,24 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
     LOG_INFO("Reopened debug.log");
 }
 
-static int start_events(struct daemon *d, char **err)
+/* libevent's own messages go to our log, its debug chatter under
+ * -debug=libevent only. */
+static void on_libevent_log(int severity, const char *msg)
+{
+    if (severity == EVENT_LOG_ERR)
+        LOG_ERROR("libevent: %s", msg);
+    else if (severity == EVENT_LOG_WARN)
+        LOG_WARN("libevent: %s", msg);
+    else
+        LOG_DEBUG(LOG_LIBEVENT, "%s", msg);
+}
+
+static int start_events(struct daemon *d, uint32_t categories, char **err)
 {
     static const int signos[N_SIGNALS] = { SIGINT, SIGTERM, SIGHUP };
+    event_set_log_callback(on_libevent_log);
+    if (categories & LOG_LIBEVENT)
+        event_enable_debug_logging(EVENT_DBG_ALL);
     d->node.base = event_base_new();
     if (!d->node.base)
         return util_fail(err, "cannot create the event loop");
@@ -237,7 +252,7 @@ int node_start(struct node *node, char **err)
         return util_fail(err, "unknown chain %s", config_chain(node->cfg));
     /* Signal events first: a SIGTERM during start-up then stops cleanly. */
     uint32_t categories;
-    if (debug_categories(node->cfg, &categories, err) < 0 || start_events(d, err) < 0 ||
+    if (debug_categories(node->cfg, &categories, err) < 0 || start_events(d, categories, err) < 0 ||
         make_dirs(node, err) < 0 || lock_chaindir(d, err) < 0 || open_log(d, categories, err) < 0)
         return -1;
     log_startup(node);
