@@ -13,3 +13,10 @@ tests_unit_test_config_SOURCES = tests/unit/test_config.c node/config.c node/uti
 tests_unit_test_config_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_config_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/unit/test_config
+
+check_PROGRAMS += tests/fuzz/fuzz_config
+tests_fuzz_fuzz_config_SOURCES = tests/fuzz/fuzz_config.c tests/fuzz/driver.c node/config.c node/util.c
+tests_fuzz_fuzz_config_LDADD = $(CHAIN_LIBS)
+TESTS += tests/fuzz/fuzz_config
+EXTRA_DIST += tests/fuzz/seeds/config/sections.conf tests/fuzz/seeds/config/errors.conf \
+	tests/fuzz/seeds/config/values.conf
