@@ -23,7 +23,10 @@ The build directory comes from HEARSAY_BUILDDIR (set by `make check`),
 else the current directory.
 """
 
+import base64
 import ctypes
+import http.client
+import json
 import os
 import shutil
 import signal
@@ -48,6 +51,29 @@ _used_ports = set()
 
 class TestFailure(AssertionError):
     pass
+
+
+class RPCError(Exception):
+    """A JSON-RPC error reply: code and message as the node sent them."""
+
+    def __init__(self, code, message):
+        super().__init__(f"RPC error {code}: {message}")
+        self.code = code
+        self.message = message
+
+
+def assert_raises_rpc_error(code, message, fn, *args, **kw):
+    """fn(*args) must fail with this RPC error code (None: any) and a
+    message containing `message` (None: any)."""
+    try:
+        fn(*args, **kw)
+    except RPCError as e:
+        if code is not None and e.code != code:
+            raise TestFailure(f"RPC error code {e.code} ({e.message}), want {code}")
+        if message is not None and message not in e.message:
+            raise TestFailure(f"RPC error message {e.message!r} lacks {message!r}")
+        return
+    raise TestFailure(f"no RPC error; want code {code}")
 
 
 def assert_equal(got, want, what=""):
@@ -214,6 +240,30 @@ class Node:
             self.process.kill()
             self.process.wait()
             raise TestFailure(f"node{self.index} did not stop within {timeout} s of signal {sig}")
+
+    def rpc(self, method, *params, timeout=30.0):
+        """Calls a JSON-RPC method on this node with the credentials of its
+        .cookie file (as bitcoin-cli does); returns the result, raises
+        RPCError for an error reply."""
+        with open(os.path.join(self.chaindir, ".cookie"), encoding="ascii") as f:
+            auth = base64.b64encode(f.read().strip().encode()).decode()
+        body = json.dumps({"jsonrpc": "1.0", "id": "fw", "method": method,
+                           "params": list(params)})
+        conn = http.client.HTTPConnection(LOOPBACK, self.rpc_port, timeout=timeout)
+        try:
+            conn.request("POST", "/", body, {"Authorization": f"Basic {auth}",
+                                             "Content-Type": "application/json"})
+            resp = conn.getresponse()
+            data = resp.read()
+        finally:
+            conn.close()
+        try:
+            reply = json.loads(data)
+        except ValueError:
+            raise TestFailure(f"{method}: HTTP {resp.status}, not JSON: {data[:200]!r}")
+        if reply.get("error"):
+            raise RPCError(reply["error"].get("code"), reply["error"].get("message"))
+        return reply.get("result")
 
     def debug_log_path(self):
         return os.path.join(self.chaindir, "debug.log")
