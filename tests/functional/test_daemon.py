@@ -3,9 +3,11 @@
 
 import os
 import signal
+import sys
 
-import framework as fw
-from framework import assert_equal, assert_in
+sys.dont_write_bytecode = True  # keep the source tree clean
+import framework as fw  # noqa: E402
+from framework import assert_equal, assert_in  # noqa: E402
 
 
 def test_start_and_sigterm(t):
