@@ -6,7 +6,12 @@ libnode_a_SOURCES += \
 	node/rpc_auth.c node/rpc_auth.h \
 	node/rpc_server.c node/rpc_server.h \
 	node/rpc_control.c \
+	node/rpc_glue.c node/rpc_glue.h \
 	node/cli_format.c node/cli_format.h
+
+bin_PROGRAMS += hearsay-cli
+hearsay_cli_SOURCES = node/cli.c
+hearsay_cli_LDADD = $(HS_LIBS)
 
 check_PROGRAMS += tests/unit/test_rpc
 tests_unit_test_rpc_SOURCES = tests/unit/test_rpc.c
