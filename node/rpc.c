@@ -1,9 +1,9 @@
 /* The method table and the JSON-RPC envelope (see node/rpc.h). */
-#define _GNU_SOURCE /* asprintf */
 #include "node/rpc.h"
 #include "node/rpc_internal.h"
 
 #include "chain/serialize.h"
+#include "node/util.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -38,14 +38,6 @@ struct envelope {
     bool v2;
 };
 
-static char *vfmt(const char *fmt, va_list ap)
-{
-    char *s = NULL;
-    if (vasprintf(&s, fmt, ap) < 0)
-        return NULL;
-    return s;
-}
-
 static void set_err(int *code, char **msg, int c, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 static void set_err(int *code, char **msg, int c, const char *fmt, ...)
@@ -53,7 +45,7 @@ static void set_err(int *code, char **msg, int c, const char *fmt, ...)
     va_list ap;
     va_start(ap, fmt);
     *code = c;
-    *msg = vfmt(fmt, ap);
+    *msg = util_vasprintf(fmt, ap);
     va_end(ap);
 }
 
@@ -63,7 +55,7 @@ json_t *rpc_fail(struct rpc_request *req, int code, const char *fmt, ...)
     va_start(ap, fmt);
     free(req->err_msg);
     req->err_code = code;
-    req->err_msg = vfmt(fmt, ap);
+    req->err_msg = util_vasprintf(fmt, ap);
     va_end(ap);
     return NULL;
 }
@@ -121,17 +113,13 @@ static int insert_entry(struct rpc_table *t, const struct rpc_method *m, void *c
     while (pos < t->n && strcmp(t->e[pos].m->name, m->name) < 0)
         pos++;
     if (pos < t->n && !strcmp(t->e[pos].m->name, m->name)) {
-        if (err && asprintf(err, "RPC method %s registered twice", m->name) < 0)
-            *err = NULL;
-        return -1;
+        return util_fail(err, "RPC method %s registered twice", m->name);
     }
     if (t->n == t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 32;
         struct entry *e = realloc(t->e, cap * sizeof(*e));
         if (!e) {
-            if (err)
-                *err = strdup("out of memory");
-            return -1;
+            return util_fail(err, "out of memory");
         }
         t->e = e;
         t->cap = cap;
@@ -149,9 +137,7 @@ int rpc_table_add(struct rpc_table *t, const struct rpc_method *methods, size_t 
         struct ctx_owner *o = realloc(t->owners, (t->n_owners + 1) * sizeof(*o));
         if (!o) {
             ctx_free(ctx);
-            if (err)
-                *err = strdup("out of memory");
-            return -1;
+            return util_fail(err, "out of memory");
         }
         t->owners = o;
         t->owners[t->n_owners++] = (struct ctx_owner){ ctx, ctx_free };

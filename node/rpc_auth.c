@@ -1,15 +1,14 @@
-#define _GNU_SOURCE /* vasprintf */
 #include "node/rpc_auth.h"
 
 #include "chain/hash.h"
 #include "chain/hex.h"
+#include "node/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,17 +34,6 @@ struct rpc_auth {
     size_t n;
     char *cookie_path;
 };
-
-static int fail(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(char **err, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (err && vasprintf(err, fmt, ap) < 0)
-        *err = NULL;
-    va_end(ap);
-    return -1;
-}
 
 struct rpc_auth *rpc_auth_new(void)
 {
@@ -79,15 +67,15 @@ static struct cred *new_cred(struct rpc_auth *a)
 int rpc_auth_add_password(struct rpc_auth *a, const char *user, const char *password, char **err)
 {
     if (strchr(user, ':'))
-        return fail(err, "-rpcuser must not contain a colon: %s", user);
+        return util_fail(err, "-rpcuser must not contain a colon: %s", user);
     struct cred *c = new_cred(a);
     if (!c)
-        return fail(err, "out of memory");
+        return util_fail(err, "out of memory");
     size_t ul = strlen(user), pl = strlen(password);
     char *up = malloc(ul + pl + 2);
     if (!up) {
         a->n--;
-        return fail(err, "out of memory");
+        return util_fail(err, "out of memory");
     }
     memcpy(up, user, ul);
     up[ul] = ':';
@@ -104,20 +92,20 @@ int rpc_auth_add_rpcauth(struct rpc_auth *a, const char *spec, char **err)
     const char *dollar = colon ? strchr(colon + 1, '$') : NULL;
     if (!colon || !dollar || colon == spec || dollar == colon + 1 || strchr(dollar + 1, '$') ||
         strchr(dollar + 1, ':') || memchr(colon + 1, ':', (size_t)(dollar - colon - 1)))
-        return fail(err, "Invalid -rpcauth argument (want user:salt$hash): %s", spec);
+        return util_fail(err, "Invalid -rpcauth argument (want user:salt$hash): %s", spec);
     uint8_t mac[32];
     if (hex_decode(dollar + 1, mac, sizeof(mac)) != 32)
-        return fail(err, "Invalid -rpcauth hash (want 64 hex digits): %s", spec);
+        return util_fail(err, "Invalid -rpcauth hash (want 64 hex digits): %s", spec);
     struct cred *c = new_cred(a);
     if (!c)
-        return fail(err, "out of memory");
+        return util_fail(err, "out of memory");
     c->rpcauth = true;
     hash_sha256(spec, (size_t)(colon - spec), c->user);
     c->salt = strndup(colon + 1, (size_t)(dollar - colon - 1));
     memcpy(c->hmac, mac, 32);
     if (!c->salt) {
         a->n--;
-        return fail(err, "out of memory");
+        return util_fail(err, "out of memory");
     }
     return 0;
 }
@@ -180,24 +168,15 @@ bool rpc_auth_check(const struct rpc_auth *a, const char *header)
     return ok;
 }
 
-static char *path_join(const char *dir, const char *name)
-{
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = malloc(n);
-    if (p)
-        snprintf(p, n, "%s/%s", dir, name);
-    return p;
-}
-
 static int write_file_0600(const char *path, const char *data, size_t len, char **err)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
-        return fail(err, "Unable to open cookie authentication file %s for writing", path);
+        return util_fail(err, "Unable to open cookie authentication file %s for writing", path);
     bool ok = fchmod(fd, 0600) == 0 && write(fd, data, len) == (ssize_t)len;
     if (close(fd) != 0 || !ok) {
         unlink(path);
-        return fail(err, "Unable to write cookie authentication file %s", path);
+        return util_fail(err, "Unable to write cookie authentication file %s", path);
     }
     return 0;
 }
@@ -206,18 +185,18 @@ int rpc_auth_write_cookie(struct rpc_auth *a, const char *dir, char **err)
 {
     uint8_t rnd[32];
     if (RAND_bytes(rnd, sizeof(rnd)) != 1)
-        return fail(err, "no randomness for the RPC cookie");
+        return util_fail(err, "no randomness for the RPC cookie");
     char pass[65], line[sizeof(RPC_COOKIE_USER) + 65];
     hex_encode(rnd, sizeof(rnd), pass);
     snprintf(line, sizeof(line), "%s:%s", RPC_COOKIE_USER, pass);
-    char *tmp = path_join(dir, RPC_COOKIE_FILE ".tmp"), *path = path_join(dir, RPC_COOKIE_FILE);
+    char *tmp = util_path_join(dir, RPC_COOKIE_FILE ".tmp"), *path = util_path_join(dir, RPC_COOKIE_FILE);
     int r = -1;
     if (!tmp || !path) {
-        fail(err, "out of memory");
+        util_fail(err, "out of memory");
     } else if (write_file_0600(tmp, line, strlen(line), err) == 0) {
         if (rename(tmp, path) != 0) {
             unlink(tmp);
-            fail(err, "Unable to rename cookie authentication file to %s", path);
+            util_fail(err, "Unable to rename cookie authentication file to %s", path);
         } else {
             r = rpc_auth_add_password(a, RPC_COOKIE_USER, pass, err);
         }
@@ -236,9 +215,9 @@ int rpc_auth_write_cookie(struct rpc_auth *a, const char *dir, char **err)
 
 char *rpc_auth_read_cookie(const char *dir, char **err)
 {
-    char *path = path_join(dir, RPC_COOKIE_FILE);
+    char *path = util_path_join(dir, RPC_COOKIE_FILE);
     if (!path) {
-        fail(err, "out of memory");
+        util_fail(err, "out of memory");
         return NULL;
     }
     FILE *f = fopen(path, "r");
@@ -247,7 +226,7 @@ char *rpc_auth_read_cookie(const char *dir, char **err)
     if (f)
         fclose(f);
     if (!f || n == 0) {
-        fail(err, "Could not read the cookie file %s", path);
+        util_fail(err, "Could not read the cookie file %s", path);
         free(path);
         return NULL;
     }

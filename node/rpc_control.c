@@ -3,6 +3,7 @@
 #include "node/rpc.h"
 
 #include "chain/log.h"
+#include "node/util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -142,11 +143,8 @@ static void info_free(void *p)
 int rpc_control_register(struct rpc_table *t, const struct rpc_control_info *info, char **err)
 {
     struct rpc_control_info *copy = malloc(sizeof(*copy));
-    if (!copy) {
-        if (err)
-            *err = strdup("out of memory");
-        return -1;
-    }
+    if (!copy)
+        return util_fail(err, "out of memory");
     *copy = *info;
     copy->log_path = info->log_path ? strdup(info->log_path) : NULL;
     return rpc_table_add(t, control_methods, sizeof(control_methods) / sizeof(*control_methods),

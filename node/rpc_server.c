@@ -1,9 +1,9 @@
-#define _GNU_SOURCE /* asprintf */
 #include "node/rpc_server.h"
 
 #include "chain/log.h"
 #include "node/rpc.h"
 #include "node/rpc_auth.h"
+#include "node/util.h"
 
 #include <arpa/inet.h>
 #include <event2/buffer.h>
@@ -11,7 +11,6 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <netinet/in.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,18 +51,6 @@ struct rpc_server {
     void *after_arg;
     struct event *after_ev;
 };
-
-static char *dupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *dupf(const char *fmt, ...)
-{
-    char *s = NULL;
-    va_list ap;
-    va_start(ap, fmt);
-    if (vasprintf(&s, fmt, ap) < 0)
-        s = NULL;
-    va_end(ap);
-    return s;
-}
 
 /* "1.2.3.0/24", "1.2.3.0/255.255.255.0", "2001:db8::/32", "1.2.3.4". */
 static int parse_subnet(const char *spec, struct subnet *out)
@@ -342,10 +329,8 @@ static int bind_all(struct rpc_server *s, const struct rpc_server_config *cfg, c
     for (size_t i = 0; i < n; i++) {
         char host[64];
         uint16_t port = cfg->port;
-        if (split_host_port(list[i], host, sizeof(host), &port) < 0) {
-            *err = dupf("Invalid -rpcbind address: %s", list[i]);
-            return -1;
-        }
+        if (split_host_port(list[i], host, sizeof(host), &port) < 0)
+            return util_fail(err, "Invalid -rpcbind address: %s", list[i]);
         struct evhttp_bound_socket *h = evhttp_bind_socket_with_handle(s->http, host, port);
         if (!h) {
             LOG_WARN("Binding RPC on address %s port %u failed.", host, port);
@@ -355,10 +340,8 @@ static int bind_all(struct rpc_server *s, const struct rpc_server_config *cfg, c
             s->port = bound_port(h);
         LOG_INFO("Binding RPC on address %s port %u", host, bound_port(h));
     }
-    if (!bound) {
-        *err = dupf("Unable to bind any endpoint for RPC server");
-        return -1;
-    }
+    if (!bound)
+        return util_fail(err, "Unable to bind any endpoint for RPC server");
     return 0;
 }
 
@@ -370,7 +353,7 @@ struct rpc_server *rpc_server_new(struct event_base *base, struct rpc_table *tab
     if (!s) {
         rpc_table_free(table);
         rpc_auth_free(auth);
-        *err = dupf("out of memory");
+        util_fail(err, "out of memory");
         return NULL;
     }
     s->base = base;
@@ -381,12 +364,13 @@ struct rpc_server *rpc_server_new(struct event_base *base, struct rpc_table *tab
     s->allow = calloc(cfg->n_allow ? cfg->n_allow : 1, sizeof(*s->allow));
     s->http = evhttp_new(base);
     if (!s->allow || !s->http) {
-        *err = dupf("out of memory");
+        util_fail(err, "out of memory");
         goto fail;
     }
     for (; s->n_allow < cfg->n_allow; s->n_allow++) {
         if (parse_subnet(cfg->allow[s->n_allow], &s->allow[s->n_allow]) < 0) {
-            *err = dupf("Invalid -rpcallowip subnet specification: %s", cfg->allow[s->n_allow]);
+            util_fail(err, "Invalid -rpcallowip subnet specification: %s",
+                      cfg->allow[s->n_allow]);
             goto fail;
         }
     }
