@@ -29,3 +29,7 @@ TESTS += tests/unit/test_rpc_server
 noinst_PROGRAMS += contrib/bench/bench_rpc
 contrib_bench_bench_rpc_SOURCES = contrib/bench/bench_rpc.c
 contrib_bench_bench_rpc_LDADD = $(HS_LIBS)
+
+# Functional tests (skipped until hearsayd and hearsay-cli are built).
+TESTS += tests/functional/rpc_interface.py tests/functional/rpc_cli.py
+EXTRA_DIST += tests/functional/rpc_interface.py tests/functional/rpc_cli.py
