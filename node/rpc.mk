@@ -33,3 +33,10 @@ contrib_bench_bench_rpc_LDADD = $(HS_LIBS)
 # Functional tests (skipped until hearsayd and hearsay-cli are built).
 TESTS += tests/functional/rpc_interface.py tests/functional/rpc_cli.py
 EXTRA_DIST += tests/functional/rpc_interface.py tests/functional/rpc_cli.py
+
+# Fuzz harness: request bodies, the cli's layout, Authorization headers.
+check_PROGRAMS += tests/fuzz/fuzz_rpc
+tests_fuzz_fuzz_rpc_SOURCES = tests/fuzz/fuzz_rpc.c tests/fuzz/driver.c
+tests_fuzz_fuzz_rpc_LDADD = $(HS_LIBS)
+TESTS += tests/fuzz/fuzz_rpc
+EXTRA_DIST += tests/fuzz/seeds/rpc
