@@ -99,6 +99,20 @@ static void write_string(struct wbuf *w, const char *s, size_t len)
     wbuf_u8(w, '"');
 }
 
+/* Integers are most of a block's numbers; snprintf is slow for them. */
+static void write_integer(struct wbuf *w, json_int_t n)
+{
+    char buf[24], *p = buf + sizeof(buf);
+    unsigned long long u = n < 0 ? 0ull - (unsigned long long)n : (unsigned long long)n;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (n < 0)
+        *--p = '-';
+    wbuf_bytes(w, p, (size_t)(buf + sizeof(buf) - p));
+}
+
 static void write_real(struct wbuf *w, const json_t *v)
 {
     char buf[48];
@@ -116,20 +130,16 @@ static void write_real(struct wbuf *w, const json_t *v)
 
 static void write_value(struct wbuf *w, const json_t *v)
 {
-    char buf[32];
     switch (json_typeof(v)) {
     case JSON_OBJECT: {
-        const char *key;
-        json_t *val;
-        bool first = true;
         wbuf_u8(w, '{');
-        json_object_foreach((json_t *)v, key, val) {
-            if (!first)
+        for (void *it = json_object_iter((json_t *)v); it;
+             it = json_object_iter_next((json_t *)v, it)) {
+            if (it != json_object_iter((json_t *)v))
                 wbuf_u8(w, ',');
-            first = false;
-            write_string(w, key, strlen(key));
+            write_string(w, json_object_iter_key(it), json_object_iter_key_len(it));
             wbuf_u8(w, ':');
-            write_value(w, val);
+            write_value(w, json_object_iter_value(it));
         }
         wbuf_u8(w, '}');
         break;
@@ -147,8 +157,7 @@ static void write_value(struct wbuf *w, const json_t *v)
         write_string(w, json_string_value(v), json_string_length(v));
         break;
     case JSON_INTEGER:
-        snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-        put(w, buf);
+        write_integer(w, json_integer_value(v));
         break;
     case JSON_REAL:
         write_real(w, v);
