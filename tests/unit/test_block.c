@@ -107,7 +107,8 @@ static void test_block170(void **state)
     const char *why = NULL;
     struct block *b = block_from_bytes(raw, len, &why);
     assert_non_null(b);
-    test_assert_hash_hex(&b->hash, "00000000d1145790a8694403d4063f323d499e655c83426834d4ce2f8dd4a2ee");
+    test_assert_hash_hex(&b->hash,
+                         "00000000d1145790a8694403d4063f323d499e655c83426834d4ce2f8dd4a2ee");
     assert_int_equal(b->hdr.version, 1);
     assert_int_equal(b->hdr.time, 1231731025);
     assert_int_equal(b->hdr.bits, 0x1d00ffff);
