@@ -116,7 +116,7 @@ def test_help_and_version(t):
     node.write_conf(extra=["this is not a conf line"])  # -help must not read it
     rc, out, err = node.run("-help")
     assert_equal(rc, 0)
-    for want in ("Usage: hearsayd", "-regtest", "-datadir=<value>", "-debug=<value>",
+    for want in ("Usage: hearsayd", "-regtest", "-datadir=<dir>", "-debug=<category>",
                  "-printtoconsole", "Debug categories", "net"):
         assert_in(want, out)
     rc, out, err = node.run("-version")
