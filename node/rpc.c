@@ -219,9 +219,14 @@ static unsigned type_bit(const json_t *v)
     }
 }
 
-static void types_text(unsigned types, char *out, size_t cap)
+/* Type error messages use JSON's names (Bitcoin Core's uvTypeName), help
+ * texts Bitcoin Core's help names. */
+static const char *const json_names[] = { "string", "number", "bool", "array", "object" };
+static const char *const help_names[] = { "string", "numeric", "boolean", "json array",
+                                          "json object" };
+
+static void types_text(unsigned types, const char *const names[5], char *out, size_t cap)
 {
-    static const char *const names[] = { "string", "number", "bool", "array", "object" };
     size_t off = 0;
     out[0] = 0;
     if (types == RPC_ARG_ANY) {
@@ -253,7 +258,7 @@ static int check_args(const struct rpc_table *t, const struct rpc_method *m, jso
         if ((json_is_null(v) && a->optional) || (type_bit(v) & a->types))
             continue;
         char want[64], key[96], why[160];
-        types_text(a->types, want, sizeof(want));
+        types_text(a->types, json_names, want, sizeof(want));
         snprintf(key, sizeof(key), "Position %zu (%s)", i + 1, a->name);
         snprintf(why, sizeof(why), "JSON value of type %s is not of expected type %s",
                  type_name(v), want);
@@ -486,7 +491,7 @@ static void usage_line(struct wbuf *w, const struct rpc_method *m)
 
 static void method_help(struct wbuf *w, const struct rpc_method *m)
 {
-    char buf[512], types[64];
+    char buf[512], types[64], opt[96];
     usage_line(w, m);
     snprintf(buf, sizeof(buf), "\n\n%s\n", m->help ? m->help : "");
     wbuf_bytes(w, buf, strlen(buf));
@@ -495,9 +500,13 @@ static void method_help(struct wbuf *w, const struct rpc_method *m)
         wbuf_bytes(w, "\nArguments:\n", 12);
     for (size_t i = 0; i < na; i++) {
         const struct rpc_arg *a = &m->args[i];
-        types_text(a->types, types, sizeof(types));
-        snprintf(buf, sizeof(buf), "%zu. %-20s (%s, %s) %s\n", i + 1, a->name, types,
-                 a->optional ? "optional" : "required", a->help ? a->help : "");
+        types_text(a->types, help_names, types, sizeof(types));
+        if (a->optional && a->default_text)
+            snprintf(opt, sizeof(opt), "optional, default=%s", a->default_text);
+        else
+            snprintf(opt, sizeof(opt), "%s", a->optional ? "optional" : "required");
+        snprintf(buf, sizeof(buf), "%zu. %-20s (%s, %s) %s\n", i + 1, a->name, types, opt,
+                 a->help ? a->help : "");
         wbuf_bytes(w, buf, strlen(buf));
     }
 }

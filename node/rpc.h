@@ -64,6 +64,7 @@ struct rpc_arg {
     unsigned types;   /* enum rpc_arg_type bits */
     bool optional;
     const char *help; /* one line, for `help <method>` */
+    const char *default_text; /* shown as "default=..." when optional (may be NULL) */
 };
 
 struct rpc_request;

@@ -46,7 +46,7 @@ static json_t *t_amounts(struct rpc_request *req)
 static const struct rpc_method test_methods[] = {
     { "count", "test", t_count, "Counts its calls.", { { 0 } } },
     { "add", "test", t_add, "Adds a and b.",
-      { { "a", RPC_ARG_NUM, false, "first" }, { "b", RPC_ARG_NUM, true, "second" } } },
+      { { "a", RPC_ARG_NUM, false, "first", NULL }, { "b", RPC_ARG_NUM, true, "second", "0" } } },
     { "amounts", "test", t_amounts, "Returns amounts.", { { 0 } } },
 };
 
@@ -259,8 +259,8 @@ static void test_help(void **state)
     free(s);
     s = call_str(*state, "help", json_pack("[s]", "add"));
     assert_string_equal(s, "add a ( b )\n\nAdds a and b.\n\nArguments:\n"
-                           "1. a                    (number, required) first\n"
-                           "2. b                    (number, optional) second");
+                           "1. a                    (numeric, required) first\n"
+                           "2. b                    (numeric, optional, default=0) second");
     free(s);
     s = call_str(*state, "help", json_pack("[s]", "nosuch"));
     assert_string_equal(s, "help: unknown command: nosuch");
