@@ -107,7 +107,10 @@ json_t *rpc_fail(struct rpc_request *req, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* A BTC amount from satoshis, written as a number with exactly 8
- * decimals (0.00001000) in replies, like Bitcoin Core's ValueFromAmount. */
+ * decimals (0.00001000) in replies, like Bitcoin Core's ValueFromAmount.
+ * The real is remembered (one reference) until the next reply has been
+ * written or rpc_table_free, so make amounts fresh in each call rather than
+ * caching them; a copy (json_deep_copy) prints as a plain real. */
 json_t *rpc_amount(int64_t sats);
 
 struct rpc_table;
