@@ -66,6 +66,58 @@ json_t *rpc_param(const struct rpc_request *req, size_t i)
     return json_is_null(v) ? NULL : v;
 }
 
+static const char *arg_name(const struct rpc_request *req, size_t i)
+{
+    return i < RPC_MAX_ARGS && req->method->args[i].name ? req->method->args[i].name : "parameter";
+}
+
+bool rpc_param_hash(struct rpc_request *req, size_t i, struct hash256 *out)
+{
+    const char *hex = json_string_value(rpc_param(req, i));
+    if (!hex) {
+        rpc_fail(req, RPC_TYPE_ERROR, "%s must be a string", arg_name(req, i));
+        return false;
+    }
+    if (hash_from_hex(hex, out))
+        return true;
+    if (strlen(hex) != HASH_HEX_LEN)
+        rpc_fail(req, RPC_INVALID_PARAMETER, "%s must be of length %d (not %zu, for '%s')",
+                 arg_name(req, i), HASH_HEX_LEN, strlen(hex), hex);
+    else
+        rpc_fail(req, RPC_INVALID_PARAMETER, "%s must be hexadecimal string (not '%s')",
+                 arg_name(req, i), hex);
+    return false;
+}
+
+bool rpc_param_int(struct rpc_request *req, size_t i, int64_t def, int64_t min, int64_t max,
+                   int64_t *out)
+{
+    json_t *v = rpc_param(req, i);
+    if (!v) {
+        *out = def;
+        return true;
+    }
+    /* UniValue keeps the number's text and refuses "1.0" as an integer. */
+    if (!json_is_integer(v)) {
+        rpc_fail(req, RPC_MISC_ERROR, "JSON integer out of range");
+        return false;
+    }
+    int64_t n = (int64_t)json_integer_value(v);
+    if (n < min || n > max) {
+        rpc_fail(req, RPC_INVALID_PARAMETER, "%s out of range", arg_name(req, i));
+        return false;
+    }
+    *out = n;
+    return true;
+}
+
+json_t *rpc_hash_json(const struct hash256 *h)
+{
+    char hex[HASH_HEX_LEN + 1];
+    hash_to_hex(h, hex);
+    return json_string(hex);
+}
+
 static int64_t now_us(void)
 {
     struct timespec ts;
