@@ -19,10 +19,12 @@ extern const struct node_subsystem rpc_subsystem;
  *   static json_t *rpc_getblockhash(struct rpc_request *req)
  *   {
  *       struct node *node = req->ctx;
- *       json_int_t h = json_integer_value(rpc_param(req, 0)); // type checked: a number
+ *       int64_t h;
+ *       if (!rpc_param_int(req, 0, 0, INT64_MIN, INT64_MAX, &h))
+ *           return NULL;                  // the helper has set the error
  *       if (h < 0 || h > tip_height(node->chain))
  *           return rpc_fail(req, RPC_INVALID_PARAMETER, "Block height out of range");
- *       ... return json_string(hex);    // a new reference; amounts: rpc_amount(sats)
+ *       return rpc_hash_json(&hash);      // a new reference; amounts: rpc_amount(sats)
  *   }
  *   static const struct rpc_method chain_methods[] = {
  *       { "getblockhash", "blockchain", rpc_getblockhash, "Returns hash of block in best-block-chain at height provided.",
