@@ -1,1 +1,3 @@
-# net/relay.mk: sources and tests of this area (filled in by its work).
+# net/relay.mk: the relay core (gossip push, pull tracker, seen-sets).
+libnet_a_SOURCES += \
+	net/relay.h
