@@ -11,6 +11,7 @@
 #include "chain/log.h"
 #include "net/prng.h"
 #include "net/relay_impl.h"
+#include "net/vec.h"
 
 /* ---- policy ---- */
 
@@ -210,14 +211,8 @@ int relay_peer_add(struct relay *r, uint64_t peer, const struct relay_peer_props
 {
     if (relay_peer_find(r, peer))
         return -1;
-    if (r->n_peers == r->cap_peers) {
-        uint32_t cap = r->cap_peers ? 2 * r->cap_peers : 8;
-        struct relay_peer **pv = realloc(r->peers, cap * sizeof(*pv));
-        if (!pv)
-            return -1;
-        r->peers = pv;
-        r->cap_peers = cap;
-    }
+    if (!vec_reserve((void **)&r->peers, &r->cap_peers, r->n_peers, sizeof(*r->peers), 8))
+        return -1;
     struct relay_peer *pe = calloc(1, sizeof(*pe));
     if (!pe)
         return -1;
@@ -322,14 +317,8 @@ const struct hash256 *relay_hash_for(const struct relay_rumor *ru, const struct 
 
 static int rumor_add(struct relay *r, struct relay_rumor *ru)
 {
-    if (r->n_rumors == r->cap_rumors) {
-        uint32_t cap = r->cap_rumors ? 2 * r->cap_rumors : 4;
-        struct relay_rumor **rv = realloc(r->rumors, cap * sizeof(*rv));
-        if (!rv)
-            return -1;
-        r->rumors = rv;
-        r->cap_rumors = cap;
-    }
+    if (!vec_reserve((void **)&r->rumors, &r->cap_rumors, r->n_rumors, sizeof(*r->rumors), 4))
+        return -1;
     if (hashtab_insert(&r->rumor_idx, prng_hash_key(&ru->hash, r->salt), ru) < 0)
         return -1;
     if (!hash_eq(&ru->hash, &ru->wtxid) &&
@@ -439,13 +428,21 @@ enum relay_ann_result relay_on_inv(struct relay *r, uint64_t peer, const struct 
     return RELAY_ANN_DROPPED;
 }
 
-/* The payload is here: nobody needs to be asked for it any more. */
-static void payload_done(struct relay *r, const struct relay_tx_info *tx, int64_t now)
+/* The payload is here: nobody needs to be asked for it any more, and the
+ * peer that sent it knows it. Returns that peer if explicit. */
+static struct relay_peer *payload_done(struct relay *r, bool from_peer, uint64_t peer,
+                                       const struct relay_tx_info *tx, int64_t now)
 {
-    if (!r->txreq)
-        return;
-    txreq_forget(r->txreq, &tx->txid, now);
-    txreq_forget(r->txreq, &tx->wtxid, now);
+    if (r->txreq) {
+        txreq_forget(r->txreq, &tx->txid, now);
+        txreq_forget(r->txreq, &tx->wtxid, now);
+    }
+    struct relay_peer *pe = from_peer ? relay_peer_find(r, peer) : NULL;
+    if (pe) {
+        relay_mark_known(pe, &tx->txid);
+        relay_mark_known(pe, &tx->wtxid);
+    }
+    return pe;
 }
 
 static struct relay_rumor *rumor_new(struct relay *r, const struct hash256 *hash,
@@ -467,12 +464,7 @@ static struct relay_rumor *rumor_new(struct relay *r, const struct hash256 *hash
 bool relay_on_tx_accepted(struct relay *r, bool from_peer, uint64_t peer,
                           const struct relay_tx_info *tx, int64_t now)
 {
-    struct relay_peer *pe = from_peer ? relay_peer_find(r, peer) : NULL;
-    payload_done(r, tx, now);
-    if (pe) {
-        relay_mark_known(pe, &tx->txid);
-        relay_mark_known(pe, &tx->wtxid);
-    }
+    struct relay_peer *pe = payload_done(r, from_peer, peer, tx, now);
     if (seen_accepted(r, &tx->txid) || seen_accepted(r, &tx->wtxid)) {
         COUNT(r, pe ? &pe->c : NULL, dup_payload, 1);
         return false;
@@ -498,12 +490,7 @@ bool relay_on_tx_accepted(struct relay *r, bool from_peer, uint64_t peer,
 void relay_on_tx_rejected(struct relay *r, bool from_peer, uint64_t peer,
                           const struct relay_tx_info *tx, int64_t now)
 {
-    struct relay_peer *pe = from_peer ? relay_peer_find(r, peer) : NULL;
-    payload_done(r, tx, now);
-    if (pe) {
-        relay_mark_known(pe, &tx->txid);
-        relay_mark_known(pe, &tx->wtxid);
-    }
+    payload_done(r, from_peer, peer, tx, now);
     struct seenset *rej = lazy_set(r, &r->rejects);
     if (!rej)
         return;
@@ -566,20 +553,14 @@ void relay_on_new_tip(struct relay *r)
 struct reqbuf {
     struct relay *r;
     struct txreq_request *v;
-    size_t n, cap;
+    uint32_t n, cap;
 };
 
 static void on_request(void *ctx, const struct txreq_request *req)
 {
     struct reqbuf *rb = ctx;
-    if (rb->n == rb->cap) {
-        size_t cap = rb->cap ? 2 * rb->cap : 16;
-        struct txreq_request *v = realloc(rb->v, cap * sizeof(*v));
-        if (!v)
-            return; /* the request expires unsent and moves on */
-        rb->v = v;
-        rb->cap = cap;
-    }
+    if (!vec_reserve((void **)&rb->v, &rb->cap, rb->n, sizeof(*rb->v), 16))
+        return; /* the request expires unsent and moves on */
     rb->v[rb->n++] = *req;
 }
 

@@ -4,4 +4,16 @@ libnet_a_SOURCES += \
 	net/txrequest.c net/txrequest.h \
 	net/seenset.c net/seenset.h \
 	net/hashtab.c net/hashtab.h \
-	net/prng.h
+	net/prng.h net/vec.h
+
+check_PROGRAMS += tests/unit/test_seenset tests/unit/test_txrequest tests/unit/test_relay
+TESTS += tests/unit/test_seenset tests/unit/test_txrequest tests/unit/test_relay
+tests_unit_test_seenset_SOURCES = tests/unit/test_seenset.c
+tests_unit_test_seenset_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_seenset_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_txrequest_SOURCES = tests/unit/test_txrequest.c
+tests_unit_test_txrequest_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_txrequest_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_relay_SOURCES = tests/unit/test_relay.c
+tests_unit_test_relay_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_relay_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)

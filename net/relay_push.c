@@ -6,6 +6,7 @@
 #include "chain/log.h"
 #include "net/prng.h"
 #include "net/relay_impl.h"
+#include "net/vec.h"
 
 /* Announcements sent outside the trickle (blocks, implicit peers),
  * collected during a tick and sent per peer at its end. */
@@ -18,7 +19,7 @@ struct direct {
 
 struct tickbuf {
     struct direct *d;
-    size_t n, cap;
+    uint32_t n, cap;
     uint64_t *targets; /* one round's chosen peers */
     uint32_t *cand;    /* explicit peers eligible for a round */
     size_t cap_targets;
@@ -26,14 +27,8 @@ struct tickbuf {
 
 static bool direct_add(struct tickbuf *tb, const struct direct *d)
 {
-    if (tb->n == tb->cap) {
-        size_t cap = tb->cap ? 2 * tb->cap : 16;
-        struct direct *v = realloc(tb->d, cap * sizeof(*v));
-        if (!v)
-            return false;
-        tb->d = v;
-        tb->cap = cap;
-    }
+    if (!vec_reserve((void **)&tb->d, &tb->cap, tb->n, sizeof(*tb->d), 16))
+        return false;
     tb->d[tb->n++] = *d;
     return true;
 }
@@ -102,14 +97,9 @@ static void record_push(struct relay *r, struct relay_rumor *ru, uint64_t peer, 
 {
     if (!wants_feedback(r))
         return;
-    if (ru->n_pending == ru->cap_pending) {
-        uint32_t cap = ru->cap_pending ? 2 * ru->cap_pending : 2;
-        struct relay_push *v = realloc(ru->pending, cap * sizeof(*v));
-        if (!v)
-            return; /* an unrecorded push simply gets no verdict */
-        ru->pending = v;
-        ru->cap_pending = cap;
-    }
+    if (!vec_reserve((void **)&ru->pending, &ru->cap_pending, ru->n_pending,
+                     sizeof(*ru->pending), 2))
+        return; /* an unrecorded push simply gets no verdict */
     ru->pending[ru->n_pending++] = (struct relay_push){.peer = peer, .time = now};
 }
 
@@ -221,14 +211,8 @@ static void trickle_arm(struct relay *r, struct relay_peer *pe, int64_t now)
 static bool enqueue(struct relay *r, struct relay_peer *pe, const struct relay_rumor *ru,
                     int64_t now)
 {
-    if (pe->n_queue == pe->cap_queue) {
-        uint32_t cap = pe->cap_queue ? 2 * pe->cap_queue : 8;
-        struct relay_qitem *q = realloc(pe->queue, cap * sizeof(*q));
-        if (!q)
-            return false;
-        pe->queue = q;
-        pe->cap_queue = cap;
-    }
+    if (!vec_reserve((void **)&pe->queue, &pe->cap_queue, pe->n_queue, sizeof(*pe->queue), 8))
+        return false;
     if (pe->n_queue == 0)
         trickle_arm(r, pe, now);
     pe->queue[pe->n_queue++] = (struct relay_qitem){
@@ -341,6 +325,8 @@ static void send_run(struct relay *r, const struct direct *d, size_t n)
 
 static void flush_direct(struct relay *r, struct tickbuf *tb)
 {
+    if (tb->n == 0)
+        return;
     qsort(tb->d, tb->n, sizeof(*tb->d), direct_cmp);
     for (size_t i = 0; i < tb->n;) {
         size_t j = i + 1;
