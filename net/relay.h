@@ -41,6 +41,15 @@
  * counts from the moment it is queued, not sent. A push to a peer that is
  * removed gets no verdict. The counter counts consecutive useless pushes
  * (a useful one resets it), as in Demers et al.'s Table 1.
+ * Reproducing Table 1 (tests/unit/test_relay.c does, within a few
+ * percent): ticks at cycle times c * T with round_interval_us = T and
+ * feedback_window_us = 0, all of a cycle's messages delivered at c * T
+ * (ticking receivers at c * T sends their getdata), and the papers'
+ * reply rule: the recipient answers against its state at the start of
+ * the cycle, so the driver calls relay_on_getdata on the pusher for every
+ * push that reached a node still susceptible when the cycle began (the
+ * wire protocol would request from only the first of several same-cycle
+ * announcers, which makes the residue about 15% higher).
  *
  * Rounds: a rumor's first round runs at the first relay_tick strictly
  * after it was accepted (a node infected during a cycle starts spreading
