@@ -17,3 +17,7 @@ tests_unit_test_txrequest_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_relay_SOURCES = tests/unit/test_relay.c
 tests_unit_test_relay_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_relay_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
+
+noinst_PROGRAMS += contrib/bench/bench_relay
+contrib_bench_bench_relay_SOURCES = contrib/bench/bench_relay.c
+contrib_bench_bench_relay_LDADD = $(NET_LIBS)
