@@ -84,6 +84,8 @@ int relay_policy_check(const struct relay_policy *p, char **err)
 {
     if (p->stop != RELAY_STOP_ONCE && p->stop != RELAY_STOP_COUNTER && p->stop != RELAY_STOP_COIN)
         return fail(err, "unknown stop rule %d", (int)p->stop);
+    if (p->fanout > 1000000)
+        return fail(err, "fanout above 1,000,000");
     if (p->stop != RELAY_STOP_ONCE && p->stop_k < 1)
         return fail(err, "stop rule K must be at least 1");
     if (p->round_interval_us < 0 || p->feedback_window_us < 0 || p->trickle_in_us < 0 ||
@@ -144,6 +146,7 @@ struct relay *relay_new(const struct relay_policy *policy, const struct relay_dr
 
 static void peer_free(struct relay_peer *pe)
 {
+    hashtab_clear(&pe->queued);
     seenset_free(pe->known);
     free(pe->queue);
     free(pe);
@@ -388,6 +391,26 @@ bool relay_has_seen(const struct relay *r, const struct hash256 *hash)
     return seen(r, hash);
 }
 
+/* Hands a transaction we lack to the request tracker. */
+static enum relay_ann_result track(struct relay *r, const struct relay_peer *pe, uint64_t peer,
+                                   const struct hash256 *hash, bool is_wtx, int64_t now)
+{
+    struct txreq *t = lazy_txreq(r);
+    if (!t)
+        return RELAY_ANN_DROPPED;
+    bool preferred = pe ? pe->props.outbound : true;
+    switch (txreq_received_inv(t, peer, hash, is_wtx, preferred, now)) {
+    case TXREQ_ADDED:
+        return RELAY_ANN_NEW;
+    case TXREQ_DUPLICATE:
+        return RELAY_ANN_KNOWN;
+    case TXREQ_OVER_CAP:
+    case TXREQ_NOMEM:
+        break;
+    }
+    return RELAY_ANN_DROPPED;
+}
+
 enum relay_ann_result relay_on_inv(struct relay *r, uint64_t peer, const struct relay_inv *inv,
                                    int64_t now)
 {
@@ -412,20 +435,16 @@ enum relay_ann_result relay_on_inv(struct relay *r, uint64_t peer, const struct 
     }
     if (is_block)
         return RELAY_ANN_BLOCK;
-    struct txreq *t = lazy_txreq(r);
-    if (!t)
-        return RELAY_ANN_DROPPED;
-    bool preferred = pe ? pe->props.outbound : true;
-    switch (txreq_received_inv(t, peer, &inv->hash, is_wtx, preferred, now)) {
-    case TXREQ_ADDED:
-        return RELAY_ANN_NEW;
-    case TXREQ_DUPLICATE:
+    return track(r, pe, peer, &inv->hash, is_wtx, now);
+}
+
+enum relay_ann_result relay_want_tx(struct relay *r, uint64_t peer, const struct hash256 *txid,
+                                    int64_t now)
+{
+    struct relay_inv inv = {RELAY_INV_TX, *txid};
+    if (seen(r, txid) || (r->drv->have && r->drv->have(r->ctx, r, &inv)))
         return RELAY_ANN_KNOWN;
-    case TXREQ_OVER_CAP:
-    case TXREQ_NOMEM:
-        break;
-    }
-    return RELAY_ANN_DROPPED;
+    return track(r, relay_peer_find(r, peer), peer, txid, false, now);
 }
 
 /* The payload is here: nobody needs to be asked for it any more, and the
@@ -643,7 +662,8 @@ void relay_get_info(const struct relay *r, struct relay_info *out)
         out->queued += pe->n_queue;
         if (pe->known)
             out->known_memory += seenset_memory(pe->known);
-        peers_mem += sizeof(*pe) + pe->cap_queue * sizeof(*pe->queue);
+        peers_mem += sizeof(*pe) + pe->cap_queue * sizeof(*pe->queue) +
+                     hashtab_memory(&pe->queued);
     }
     if (r->recent) {
         out->recent_entries += seenset_count(r->recent);

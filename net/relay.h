@@ -218,6 +218,12 @@ enum relay_ann_result {
 enum relay_ann_result relay_on_inv(struct relay *r, uint64_t peer, const struct relay_inv *inv,
                                    int64_t now);
 
+/* The node needs a transaction nobody announced to it, e.g. a missing
+ * parent of an orphan: it is requested from this peer by txid like an
+ * announcement, unless already had or rejected. */
+enum relay_ann_result relay_want_tx(struct relay *r, uint64_t peer, const struct hash256 *txid,
+                                    int64_t now);
+
 /* What the node learned about a transaction. */
 struct relay_tx_info {
     struct hash256 txid;

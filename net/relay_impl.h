@@ -50,6 +50,10 @@ struct relay_peer {
     struct seenset *known; /* NULL when policy->known_entries == 0 */
     struct relay_qitem *queue;
     uint32_t n_queue, cap_queue;
+    /* Salted keys of the queued hashes (items are the peer itself): a hash
+     * is queued once, and enters `known` only when sent, so that one the
+     * peer announces to us meanwhile is not sent (like Bitcoin Core). */
+    struct hashtab queued;
     int64_t next_trickle;  /* outbound peers' own timer */
     struct relay_counters c;
 };

@@ -140,9 +140,13 @@ static bool grow_targets(struct tickbuf *tb, size_t need)
     return true;
 }
 
-static bool eligible(const struct relay_rumor *ru, const struct relay_peer *pe)
+static bool eligible(const struct relay *r, const struct relay_rumor *ru,
+                     const struct relay_peer *pe)
 {
-    if (pe->known && seenset_contains(pe->known, relay_hash_for(ru, pe)))
+    const struct hash256 *h = relay_hash_for(ru, pe);
+    if (pe->known && seenset_contains(pe->known, h))
+        return false;
+    if (pe->queued.n && hashtab_find(&pe->queued, prng_hash_key(h, r->salt), NULL, NULL))
         return false;
     /* BIP133: no announcements below the peer's fee filter. */
     return ru->is_block || ru->feerate >= pe->props.feefilter;
@@ -166,11 +170,11 @@ static size_t choose_explicit(struct relay *r, const struct relay_rumor *ru, str
 {
     size_t n_out = 0, n = 0;
     for (uint32_t i = 0; i < r->n_peers; i++)
-        if (r->peers[i]->props.outbound && eligible(ru, r->peers[i]))
+        if (r->peers[i]->props.outbound && eligible(r, ru, r->peers[i]))
             tb->cand[n++] = i;
     n_out = n;
     for (uint32_t i = 0; i < r->n_peers; i++)
-        if (!r->peers[i]->props.outbound && eligible(ru, r->peers[i]))
+        if (!r->peers[i]->props.outbound && eligible(r, ru, r->peers[i]))
             tb->cand[n++] = i;
     size_t f = r->p->fanout;
     if (f == 0 || n <= f)
@@ -211,13 +215,15 @@ static void trickle_arm(struct relay *r, struct relay_peer *pe, int64_t now)
 static bool enqueue(struct relay *r, struct relay_peer *pe, const struct relay_rumor *ru,
                     int64_t now)
 {
+    const struct hash256 *h = relay_hash_for(ru, pe);
     if (!vec_reserve((void **)&pe->queue, &pe->cap_queue, pe->n_queue, sizeof(*pe->queue), 8))
+        return false;
+    if (hashtab_insert(&pe->queued, prng_hash_key(h, r->salt), pe) < 0)
         return false;
     if (pe->n_queue == 0)
         trickle_arm(r, pe, now);
     pe->queue[pe->n_queue++] = (struct relay_qitem){
-        .inv = {.type = pe->props.wtxidrelay ? RELAY_INV_WTX : RELAY_INV_TX,
-                .hash = *relay_hash_for(ru, pe)},
+        .inv = {.type = pe->props.wtxidrelay ? RELAY_INV_WTX : RELAY_INV_TX, .hash = *h},
         .ancestors = ru->ancestors,
         .feerate = ru->feerate,
         .seq = ru->seq,
@@ -228,9 +234,9 @@ static bool enqueue(struct relay *r, struct relay_peer *pe, const struct relay_r
 static bool push_explicit(struct relay *r, struct relay_rumor *ru, struct relay_peer *pe,
                           struct tickbuf *tb, int64_t now)
 {
-    relay_mark_known(pe, relay_hash_for(ru, pe));
     if (!ru->is_block)
         return enqueue(r, pe, ru, now);
+    relay_mark_known(pe, &ru->hash);
     struct direct d = {
         .peer = pe->id,
         .seq = ru->seq,
@@ -413,22 +419,32 @@ static int qitem_cmp(const void *a, const void *b)
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* Sends up to max_per_trickle of the peer's queue, best first. */
+/* Sends up to max_per_trickle of the peer's queue, best first, skipping
+ * what the peer has announced to us meanwhile or no longer pays its fee
+ * filter. */
 static void flush_queue(struct relay *r, struct relay_peer *pe)
 {
     qsort(pe->queue, pe->n_queue, sizeof(*pe->queue), qitem_cmp);
-    size_t n = pe->n_queue;
-    if (r->p->max_per_trickle && n > r->p->max_per_trickle)
-        n = r->p->max_per_trickle;
-    struct relay_inv *v = malloc(n * sizeof(*v));
+    size_t cap = r->p->max_per_trickle ? r->p->max_per_trickle : pe->n_queue;
+    struct relay_inv *v = malloc((cap < pe->n_queue ? cap : pe->n_queue) * sizeof(*v));
     if (!v)
         return;
-    for (size_t i = 0; i < n; i++)
-        v[i] = pe->queue[i].inv;
-    send_invs(r, pe->id, v, n);
+    size_t i = 0, k = 0;
+    for (; i < pe->n_queue && k < cap; i++) {
+        const struct relay_qitem *q = &pe->queue[i];
+        hashtab_remove(&pe->queued, prng_hash_key(&q->inv.hash, r->salt), NULL, NULL);
+        if (pe->known && seenset_contains(pe->known, &q->inv.hash))
+            continue;
+        if (q->feerate < pe->props.feefilter)
+            continue;
+        relay_mark_known(pe, &q->inv.hash);
+        v[k++] = q->inv;
+    }
+    if (k > 0)
+        send_invs(r, pe->id, v, k);
     free(v);
-    pe->n_queue -= (uint32_t)n;
-    memmove(pe->queue, pe->queue + n, pe->n_queue * sizeof(*pe->queue));
+    pe->n_queue -= (uint32_t)i;
+    memmove(pe->queue, pe->queue + i, pe->n_queue * sizeof(*pe->queue));
     if (pe->n_queue == 0) {
         free(pe->queue);
         pe->queue = NULL;

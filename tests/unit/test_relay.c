@@ -413,6 +413,50 @@ static void test_poisson_trickle(void **state)
     relay_free(r);
 }
 
+static void test_trickle_skips_what_peer_announced(void **state)
+{
+    struct relay_policy p = quick_policy();
+    p.trickle_out_us = 2 * S;
+    p.stop = RELAY_STOP_COUNTER; /* rounds every 0.1 s must not queue twice */
+    p.stop_k = 100;
+    p.feedback = false;
+    p.round_interval_us = S / 10;
+    struct relay *r = mk(&p, &explicit_drv, 5);
+    add_peers(r, 3, 0, false);
+    struct relay_tx_info t = tx(50, 0, 1000);
+    relay_on_tx_accepted(r, false, 0, &t, 0);
+    relay_tick(r, 1);
+    assert_int_equal(F->n, 0); /* queued for the three peers' trickles */
+    /* Peer 1 announces it before its trickle; peer 2 raises its fee filter. */
+    struct relay_inv inv = {RELAY_INV_TX, t.txid};
+    assert_int_equal(relay_on_inv(r, 1, &inv, 2), RELAY_ANN_KNOWN);
+    struct relay_peer_props pp = {.outbound = true, .feefilter = 2000};
+    relay_peer_set_props(r, 2, &pp);
+    for (int64_t now = 2; relay_next_wakeup(r) < INT64_MAX && now < 100 * S;)
+        relay_tick(r, now = relay_next_wakeup(r));
+    assert_int_equal(entries(K_INV, 1, 0), 0);
+    assert_int_equal(entries(K_INV, 2, 0), 0);
+    assert_int_equal(entries(K_INV, 3, 0), 1); /* once, despite the rounds */
+    assert_false(relay_is_infective(r, &t.txid)); /* nobody left to tell */
+    relay_free(r);
+}
+
+static void test_want_orphan_parent(void **state)
+{
+    struct relay_policy p = quick_policy();
+    struct relay *r = mk(&p, &explicit_drv, 5);
+    add_peers(r, 1, 0, true); /* a BIP339 peer, asked by txid for parents */
+    struct hash256 parent = H(60);
+    assert_int_equal(relay_want_tx(r, 1, &parent, 0), RELAY_ANN_NEW);
+    relay_tick(r, 0);
+    assert_int_equal(entries(K_GETDATA, 1, 0), 1);
+    assert_int_equal(F->log[0].inv[0].type, RELAY_INV_TX);
+    struct relay_tx_info t = tx(61, 0, 1000);
+    relay_on_tx_accepted(r, true, 1, &t, 1);
+    assert_int_equal(relay_want_tx(r, 1, &t.txid, 2), RELAY_ANN_KNOWN);
+    relay_free(r);
+}
+
 /* ---- ordering and batching ---- */
 
 static void test_parents_before_children(void **state)
@@ -905,6 +949,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_counter_blind, setup, teardown),
         cmocka_unit_test_setup_teardown(test_coin, setup, teardown),
         cmocka_unit_test_setup_teardown(test_poisson_trickle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_trickle_skips_what_peer_announced, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_want_orphan_parent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parents_before_children, setup, teardown),
         cmocka_unit_test_setup_teardown(test_inv_batching, setup, teardown),
         cmocka_unit_test_setup_teardown(test_feefilter_and_wtxid, setup, teardown),
