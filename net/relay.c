@@ -343,8 +343,11 @@ void relay_rumor_release(struct relay *r, struct relay_rumor *ru)
         hashtab_remove(&r->rumor_idx, prng_hash_key(&ru->wtxid, r->salt), rumor_match,
                        &ru->wtxid);
     r->rumors_removed++;
-    LOG_DEBUG(LOG_RELAY, "relay: rumor removed after %llu useless pushes",
-              (unsigned long long)ru->useless);
+    if (log_accept(LOG_RELAY)) {
+        char hex[HASH_HEX_LEN + 1];
+        hash_to_hex(&ru->hash, hex);
+        LOG_DEBUG(LOG_RELAY, "relay: %s removed (useless count %u)", hex, ru->useless);
+    }
     if (r->drv->rumor_removed)
         r->drv->rumor_removed(r->ctx, r, &ru->hash);
     rumor_free(ru);
@@ -555,7 +558,10 @@ void relay_on_notfound(struct relay *r, uint64_t peer, const struct relay_inv *i
 void relay_on_getdata(struct relay *r, uint64_t peer, const struct relay_inv *inv,
                       int64_t now)
 {
-    COUNT(r, relay_peer_counters(r, peer), getdata_received, 1);
+    struct relay_peer *pe = relay_peer_find(r, peer);
+    COUNT(r, pe ? &pe->c : NULL, getdata_received, 1);
+    if (pe) /* it will have it once served: never announce it there */
+        relay_mark_known(pe, &inv->hash);
     struct relay_rumor *ru = relay_rumor_find(r, &inv->hash);
     if (ru)
         relay_push_verdict(r, ru, peer, true, now);

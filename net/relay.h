@@ -123,7 +123,8 @@ struct relay_policy {
     int64_t feedback_window_us; /* no getdata within this: push was useless */
     int64_t trickle_in_us;   /* mean of the shared inbound Poisson timer; 0 = none */
     int64_t trickle_out_us;  /* mean of each outbound peer's timer; 0 = none */
-    uint32_t max_per_trickle; /* tx announcements per peer per trickle; 0 = no cap */
+    uint32_t max_per_trickle; /* tx announcements per peer per trickle; 0 = no cap;
+                               * a peer's backlog is capped at known_entries */
     uint32_t max_inv_sz;     /* entries per inv message (>= 1) */
     /* Seen-sets: capacity and false-positive rate; fp 0 = exact rolling set. */
     uint32_t known_entries;  /* per peer known inventory; 0 = not kept */

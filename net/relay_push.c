@@ -216,6 +216,10 @@ static bool enqueue(struct relay *r, struct relay_peer *pe, const struct relay_r
                     int64_t now)
 {
     const struct hash256 *h = relay_hash_for(ru, pe);
+    /* A backlog longer than the known set remembers is pointless (and
+     * unbounded under load): beyond it the peer is left to anti-entropy. */
+    if (r->p->known_entries && pe->n_queue >= r->p->known_entries)
+        return false;
     if (!vec_reserve((void **)&pe->queue, &pe->cap_queue, pe->n_queue, sizeof(*pe->queue), 8))
         return false;
     if (hashtab_insert(&pe->queued, prng_hash_key(h, r->salt), pe) < 0)
@@ -277,7 +281,11 @@ static void run_round(struct relay *r, struct relay_rumor *ru, struct tickbuf *t
             }
         }
     }
-    LOG_DEBUG(LOG_RELAY, "relay: round pushes %zu", pushes);
+    if (log_accept(LOG_RELAY)) {
+        char hex[HASH_HEX_LEN + 1];
+        hash_to_hex(&ru->hash, hex);
+        LOG_DEBUG(LOG_RELAY, "relay: %s round: %zu pushes", hex, pushes);
+    }
     after_round(r, ru, pushes, now);
 }
 

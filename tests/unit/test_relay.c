@@ -509,6 +509,7 @@ static void test_inv_batching(void **state)
     F->n = 0;
     p = quick_policy();
     p.max_per_trickle = 0; /* no cap: one trickle, split only by MAX_INV_SZ */
+    p.known_entries = 0;   /* (which also lifts the backlog cap) */
     r = mk(&p, &explicit_drv, 3);
     add_peers(r, 1, 0, false);
     for (uint32_t i = 0; i < 50001; i++) {
@@ -519,6 +520,19 @@ static void test_inv_batching(void **state)
     assert_int_equal(F->n, 2);
     assert_int_equal(F->log[0].n, RELAY_MAX_INV_SZ);
     assert_int_equal(F->log[1].n, 1);
+    relay_free(r);
+    /* A peer's backlog is capped at its known set's size. */
+    F->n = 0;
+    p = quick_policy();
+    p.known_entries = 10;
+    r = mk(&p, &explicit_drv, 3);
+    add_peers(r, 1, 0, false);
+    for (uint32_t i = 0; i < 15; i++) {
+        struct relay_tx_info t = tx(i, 0, 1000);
+        relay_on_tx_accepted(r, false, 0, &t, 0);
+    }
+    relay_tick(r, 1);
+    assert_int_equal(entries(K_INV, 1, 0), 10);
     relay_free(r);
 }
 
