@@ -8,3 +8,16 @@ tests_unit_test_pow_SOURCES = tests/unit/test_pow.c
 tests_unit_test_pow_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_pow_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/unit/test_pow
+
+libchain_a_SOURCES += chain/store.c chain/store.h
+
+# Test helpers shared by the chain tests.
+noinst_LIBRARIES += tests/unit/libchaintest.a
+tests_unit_libchaintest_a_SOURCES = tests/unit/chain_testutil.c tests/unit/chain_testutil.h
+CHAIN_TEST_LIBS = tests/unit/libchaintest.a $(CHAIN_LIBS) $(CMOCKA_LIBS)
+
+check_PROGRAMS += tests/unit/test_store
+tests_unit_test_store_SOURCES = tests/unit/test_store.c
+tests_unit_test_store_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_store_LDADD = $(CHAIN_TEST_LIBS)
+TESTS += tests/unit/test_store
