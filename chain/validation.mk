@@ -21,3 +21,5 @@ tests_unit_test_store_SOURCES = tests/unit/test_store.c
 tests_unit_test_store_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_store_LDADD = $(CHAIN_TEST_LIBS)
 TESTS += tests/unit/test_store
+
+libchain_a_SOURCES += chain/blockindex.c chain/blockindex.h
