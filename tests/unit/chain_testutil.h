@@ -1,36 +1,29 @@
-/* Helpers shared by the chain tests: temporary directories and valid
- * regtest blocks built on the spot (coinbase with the BIP34 height,
- * merkle root, nonce ground against 0x207fffff, about two tries). */
+/* Helpers shared by the chain/ unit tests (include after cmocka.h). */
 #ifndef HEARSAY_TESTS_CHAIN_TESTUTIL_H
 #define HEARSAY_TESTS_CHAIN_TESTUTIL_H
 
-#include "chain/block.h"
-#include "chain/tx.h"
+#include "chain/hash.h"
+#include "chain/hex.h"
 
-#include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
-#define TESTUTIL_BITS 0x207fffff
+/* Decodes a hex literal; the caller frees the bytes. */
+static inline uint8_t *test_unhex(const char *hex, size_t *len)
+{
+    uint8_t *buf;
+    ssize_t n = hex_decode_alloc(hex, &buf);
+    assert_true(n >= 0);
+    *len = (size_t)n;
+    return buf;
+}
 
-/* Creates a fresh directory under $TMPDIR (or /tmp); malloc'd path. */
-char *testutil_tmpdir(const char *tag);
-/* Removes a directory tree and frees the path; accepts NULL. */
-void testutil_rmtree(char *path);
-
-/* A coinbase for height paying value to OP_TRUE; tag varies the txid. */
-struct tx *testutil_coinbase(int height, int64_t value, uint32_t tag);
-/* A transaction spending ins, with nout outputs of the given values,
- * each to OP_TRUE. pad adds that many bytes to the first output script
- * (after OP_TRUE) to make large transactions. */
-struct tx *testutil_spend(const struct outpoint *ins, size_t nin, const int64_t *outs, size_t nout,
-                          size_t pad);
-/* A block on prev with these transactions (references taken over): the
- * merkle root is computed and the nonce ground. */
-struct block *testutil_block(const struct hash256 *prev, uint32_t time, struct tx **txs, size_t n);
-/* Re-parses b after its header or transactions were changed by hand
- * (keeping the header as is) and returns the new block; frees b. */
-struct block *testutil_rebuild(struct block *b);
-/* Grinds the nonce so the hash meets (want_valid) or misses the target. */
-void testutil_grind(struct block_header *h, int want_valid);
+/* Compares a hash with its byte-reversed hex as Bitcoin shows it. */
+static inline void test_assert_hash_hex(const struct hash256 *h, const char *hex)
+{
+    char got[HASH_HEX_LEN + 1];
+    hash_to_hex(h, got);
+    assert_string_equal(got, hex);
+}
 
 #endif
