@@ -1,6 +1,6 @@
 /* Block building for the chain tests (kept apart from the directory
  * helpers so tests that need no blocks link without the primitives). */
-#include "tests/unit/chain_testutil.h"
+#include "tests/unit/chainstate_util.h"
 
 #include "chain/pow.h"
 #include "chain/validation.h"

@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "tests/unit/chain_testutil.h"
+#include "tests/unit/chainstate_util.h"
 
 #include <ftw.h>
 #include <stdio.h>

@@ -3,7 +3,7 @@
  * each kind of defective block, CVE-2012-2459 and persistence. */
 #include "chain/chainstate.h"
 #include "chain/store.h"
-#include "tests/unit/chain_testutil.h"
+#include "tests/unit/chainstate_util.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

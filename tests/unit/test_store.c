@@ -1,6 +1,6 @@
 /* Block store: key spaces, atomic batches, coins, the tip, persistence. */
 #include "chain/store.h"
-#include "tests/unit/chain_testutil.h"
+#include "tests/unit/chainstate_util.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
