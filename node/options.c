@@ -1,5 +1,6 @@
 /* Every option table hearsayd knows, in -help order. Each area declares
  * its table in its node/ glue file and adds one line here. */
+#include "node/chain_glue.h"
 #include "node/config.h"
 #include "node/init.h"
 
@@ -8,5 +9,6 @@
 const struct config_option *const config_tables[] = {
     config_base_options,
     daemon_options,
+    chain_options,
     NULL,
 };
