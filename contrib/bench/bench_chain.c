@@ -285,17 +285,18 @@ static void bench_blocks(const struct chain_params *p, const char *file, const c
     free(buf);
     long rss = rss_kib("VmRSS:");
     size_t cache = chainstate_cache_usage(cs);
-    double t0 = now_s();
+    double t0 = now_s(), cc0 = cpu_s();
     chainstate_close(cs);
-    double close_s = now_s() - t0;
+    double close_s = now_s() - t0, close_cpu = cpu_s() - cc0;
     printf("blocks: %zu (%zu transactions, %.1f MB) connected in %.2f s: %.0f blocks/s, "
            "%.0f tx/s, %.1f MB/s\n",
            count, txs, (double)bytes / 1e6, busy, (double)count / busy, (double)txs / busy,
            (double)bytes / 1e6 / busy);
     printf("CPU time (all threads, reading the chain file included): %.2f s: %.1f MB per CPU "
            "second\n", cpu, (double)bytes / 1e6 / cpu);
-    printf("final flush and close: %.2f s; with it: %.1f MB/s\n", close_s,
-           (double)bytes / 1e6 / (busy + close_s));
+    printf("final flush and close: %.2f s (%.2f s CPU); with it: %.1f MB/s, %.1f MB per CPU "
+           "second\n", close_s, close_cpu, (double)bytes / 1e6 / (busy + close_s),
+           (double)bytes / 1e6 / (cpu + close_cpu));
     printf("memory: UTXO cache %.1f MiB, resident %.1f MiB (peak %.1f MiB)\n",
            (double)cache / 1048576.0, (double)rss / 1024.0,
            (double)rss_kib("VmHWM:") / 1024.0);
