@@ -1,0 +1,14 @@
+# chain/mempool.mk: addresses, the mempool and policy, block assembly.
+libchain_a_SOURCES += \
+	chain/address.c chain/address.h
+
+check_PROGRAMS += tests/unit/test_address
+tests_unit_test_address_SOURCES = tests/unit/test_address.c
+tests_unit_test_address_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_address_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/unit/test_address
+
+check_PROGRAMS += tests/fuzz/fuzz_address
+tests_fuzz_fuzz_address_SOURCES = tests/fuzz/fuzz_address.c tests/fuzz/driver.c
+tests_fuzz_fuzz_address_LDADD = $(CHAIN_LIBS)
+TESTS += tests/fuzz/fuzz_address
