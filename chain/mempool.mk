@@ -12,3 +12,11 @@ check_PROGRAMS += tests/fuzz/fuzz_address
 tests_fuzz_fuzz_address_SOURCES = tests/fuzz/fuzz_address.c tests/fuzz/driver.c
 tests_fuzz_fuzz_address_LDADD = $(CHAIN_LIBS)
 TESTS += tests/fuzz/fuzz_address
+
+libchain_a_SOURCES += \
+	chain/policy.c chain/policy.h \
+	chain/mempool_map.c chain/mempool_map.h \
+	chain/mempool.c chain/mempool.h chain/mempool_int.h \
+	chain/mempool_accept.c chain/mempool_persist.c
+
+libchain_a_SOURCES += chain/miner.c chain/miner.h
