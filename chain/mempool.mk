@@ -20,3 +20,16 @@ libchain_a_SOURCES += \
 	chain/mempool_accept.c chain/mempool_persist.c
 
 libchain_a_SOURCES += chain/miner.c chain/miner.h
+
+MEMPOOL_TESTS = tests/unit/test_mempool tests/unit/test_miner
+check_PROGRAMS += $(MEMPOOL_TESTS)
+TESTS += $(MEMPOOL_TESTS)
+tests_unit_test_mempool_SOURCES = tests/unit/test_mempool.c \
+	tests/unit/mempool_testutil.c tests/unit/mempool_testutil.h
+tests_unit_test_mempool_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_mempool_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_miner_SOURCES = tests/unit/test_miner.c \
+	tests/unit/mempool_testutil.c tests/unit/mempool_testutil.h
+tests_unit_test_miner_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_miner_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
+EXTRA_DIST += tests/fuzz/seeds/address
