@@ -33,3 +33,6 @@ tests_unit_test_miner_SOURCES = tests/unit/test_miner.c \
 tests_unit_test_miner_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_miner_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
 EXTRA_DIST += tests/fuzz/seeds/address
+
+# The daemon's mempool subsystem (options, start-up, mempool.dat).
+libnode_a_SOURCES += node/mempool_glue.c node/mempool_glue.h
