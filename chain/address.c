@@ -303,8 +303,8 @@ int address_encode(const struct chain_params *p, const uint8_t *s, size_t len, c
     default:
         break;
     }
-    const uint8_t *prog;
-    size_t plen;
+    const uint8_t *prog = NULL;
+    size_t plen = 0;
     int v = witness_program(s, len, &prog, &plen);
     uint8_t data[1 + 64];
     data[0] = (uint8_t)v;

@@ -36,3 +36,7 @@ EXTRA_DIST += tests/fuzz/seeds/address
 
 # The daemon's mempool subsystem (options, start-up, mempool.dat).
 libnode_a_SOURCES += node/mempool_glue.c node/mempool_glue.h
+
+noinst_PROGRAMS += contrib/bench/bench_mempool
+contrib_bench_bench_mempool_SOURCES = contrib/bench/bench_mempool.c
+contrib_bench_bench_mempool_LDADD = $(CHAIN_LIBS)
