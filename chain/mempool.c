@@ -623,13 +623,16 @@ void mempool_block_disconnected(struct mempool *mp, const struct block *b,
             remove_spenders_of(mp, tx);
         }
     }
-    /* A lower tip can make locktimes non-final and coinbase spends
-     * immature again. */
+    /* A lower tip can make locktimes and BIP68 locks non-final and
+     * coinbase spends immature again. (Lock points are those computed at
+     * acceptance; coins that moved from a disconnected block into the
+     * mempool are younger than that, which this does not re-evaluate.) */
     struct mp_vec bad = {0};
     for (struct mempool_entry *e = mp->oldest; e; e = e->newer) {
         bool immature = e->cb_height >= 0 &&
                         tip->height + 1 - e->cb_height < PARAMS_COINBASE_MATURITY;
-        if (immature || !policy_is_final(e->tx, tip->height + 1, tip->mtp))
+        bool locked = e->lock_height >= tip->height + 1 || e->lock_time >= tip->mtp;
+        if (immature || locked || !policy_is_final(e->tx, tip->height + 1, tip->mtp))
             mp_vec_push(&bad, e);
     }
     if (bad.n)

@@ -46,6 +46,11 @@ void mempool_options_default(struct mempool_options *o);
 struct mempool_tip {
     int32_t height;
     int64_t mtp;
+    /* Median time past of the active chain's block at a height, for BIP68
+     * time locks on confirmed coins. NULL: such a coin counts as confirmed
+     * in the tip, which is the strictest reading (never too lenient). */
+    int64_t (*mtp_at)(void *ctx, int32_t height);
+    void *mtp_ctx;
 };
 
 struct mempool;

@@ -23,6 +23,9 @@ struct ws {
     int64_t fee;
     size_t vsize;
     int32_t cb_height;
+    int32_t *heights; /* per input: the coin's height (mempool: next block) */
+    int32_t lock_height;
+    int64_t lock_time;
 };
 
 static enum mempool_status fail(struct ws *w, enum mempool_status st, const char *reason,
@@ -108,6 +111,9 @@ static enum mempool_status check_inputs(struct ws *w)
     int64_t in = 0, out = 0;
     uint64_t ep = ++w->mp->epoch[1];
     w->cb_height = -1;
+    w->heights = calloc(tx->vin_count, sizeof(*w->heights));
+    if (!w->heights)
+        abort();
     for (size_t i = 0; i < tx->vin_count; i++) {
         const struct outpoint *op = &tx->vin[i].prevout;
         int64_t value;
@@ -117,6 +123,7 @@ static enum mempool_status check_inputs(struct ws *w)
                 return missing_input(w);
             value = p->tx->vout[op->n].value;
             push_unique(&w->parents, p, ep);
+            w->heights[i] = spend_height;
         } else {
             struct coin c = {0};
             bool found = w->mp->lookup(w->mp->lookup_ctx, op, &c);
@@ -129,6 +136,7 @@ static enum mempool_status check_inputs(struct ws *w)
             if (c.coinbase && c.height > w->cb_height)
                 w->cb_height = c.height;
             value = c.value;
+            w->heights[i] = c.height;
         }
         if (value < 0 || value > TX_MAX_MONEY || (in += value) > TX_MAX_MONEY)
             return fail(w, MEMPOOL_INVALID, "bad-txns-inputvalues-outofrange", NULL);
@@ -139,6 +147,44 @@ static enum mempool_status check_inputs(struct ws *w)
         return fail(w, MEMPOOL_INVALID, "bad-txns-in-belowout", "value in (%" PRId64
                     ") < value out (%" PRId64 ")", in, out);
     w->fee = in - out;
+    return MEMPOOL_ACCEPTED;
+}
+
+#define SEQ_DISABLE (1u << 31)
+#define SEQ_TYPE_TIME (1u << 22)
+#define SEQ_MASK 0xffffu
+#define SEQ_GRANULARITY 9
+
+/* BIP68 relative locks (Core's CalculateSequenceLocks) judged for the
+ * next block: its height and the tip's median time past. */
+static enum mempool_status check_sequence_locks(struct ws *w)
+{
+    const struct tx *tx = w->tx;
+    const struct mempool_tip *tip = w->tip;
+    w->lock_height = -1;
+    w->lock_time = -1;
+    if (tx->version < 2)
+        return MEMPOOL_ACCEPTED;
+    for (size_t i = 0; i < tx->vin_count; i++) {
+        uint32_t seq = tx->vin[i].sequence;
+        if (seq & SEQ_DISABLE)
+            continue;
+        int32_t h = w->heights[i];
+        if (seq & SEQ_TYPE_TIME) {
+            int32_t at = h > 0 ? h - 1 : 0;
+            int64_t t = at >= tip->height || !tip->mtp_at ? tip->mtp
+                                                           : tip->mtp_at(tip->mtp_ctx, at);
+            int64_t until = t + ((int64_t)(seq & SEQ_MASK) << SEQ_GRANULARITY) - 1;
+            if (until > w->lock_time)
+                w->lock_time = until;
+        } else {
+            int32_t until = h + (int32_t)(seq & SEQ_MASK) - 1;
+            if (until > w->lock_height)
+                w->lock_height = until;
+        }
+    }
+    if (w->lock_height >= tip->height + 1 || w->lock_time >= tip->mtp)
+        return fail(w, MEMPOOL_PREMATURE, "non-BIP68-final", NULL);
     return MEMPOOL_ACCEPTED;
 }
 
@@ -277,6 +323,8 @@ static void finalize(struct ws *w, int64_t entry_time)
     e->time = entry_time;
     e->height = w->tip->height;
     e->cb_height = w->cb_height;
+    e->lock_height = w->lock_height;
+    e->lock_time = w->lock_time;
     mp_add(w->mp, e);
 }
 
@@ -285,6 +333,8 @@ static enum mempool_status run_checks(struct ws *w, int64_t now, bool bypass_lim
     enum mempool_status st = pre_checks(w);
     if (st == MEMPOOL_ACCEPTED)
         st = check_inputs(w);
+    if (st == MEMPOOL_ACCEPTED)
+        st = check_sequence_locks(w);
     if (st == MEMPOOL_ACCEPTED && !bypass_limits)
         st = check_fee_rate(w, now);
     if (st == MEMPOOL_ACCEPTED)
@@ -315,6 +365,7 @@ enum mempool_status mp_accept(struct mempool *mp, struct tx *tx, const struct me
     mp_vec_free(&w.parents);
     mp_vec_free(&w.ancestors);
     mp_vec_free(&w.replaced);
+    free(w.heights);
     return st;
 }
 

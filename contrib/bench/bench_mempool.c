@@ -77,7 +77,7 @@ int main(int argc, char **argv)
     struct mempool_options o;
     mempool_options_default(&o);
     struct mempool *mp = mempool_new(&o, lookup, NULL);
-    struct mempool_tip tip = {1000, 1700000000};
+    struct mempool_tip tip = {.height = 1000, .mtp = 1700000000};
     int64_t t0 = 1700000000;
 
     /* Independent transactions, then children in chains of ten. */

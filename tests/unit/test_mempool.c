@@ -257,6 +257,61 @@ static void test_input_rejects(void **state)
     fx_free(f);
 }
 
+static int64_t fixed_mtp(void *ctx, int32_t height)
+{
+    return *(const int64_t *)ctx - (TIP_HEIGHT - height) * 600;
+}
+
+/* BIP68 relative locks by height and by time, against the next block. */
+static void test_sequence_locks(void **state)
+{
+    struct fx *f = fx_new(NULL);
+    struct outpoint x = tb_fund(&f->u, 1, 100000, TIP_HEIGHT - 5, false);
+    struct tb_out out = {90000, NULL, 0};
+    struct tb_in in = {x, 7, NULL, 0, NULL, 0}; /* 995 + 7 - 1 = 1001: not before 1002 */
+    expect_reject(f, tb_tx(2, &in, 1, &out, 1, 0), MEMPOOL_PREMATURE, "non-BIP68-final");
+    struct tx *v1 = tb_tx(1, &in, 1, &out, 1, 0); /* version 1: no relative locks */
+    accept_ok(f, v1);
+    tx_free(v1);
+
+    struct outpoint y = tb_fund(&f->u, 2, 100000, TIP_HEIGHT - 5, false);
+    in.op = y;
+    in.sequence = 6; /* lock height 1000: final in block 1001 */
+    struct tx *ok = tb_tx(2, &in, 1, &out, 1, 0);
+    accept_ok(f, ok);
+    /* A mempool parent counts as confirmed in the next block. */
+    struct tb_in child_in = {tb_op(ok, 0), 1, NULL, 0, NULL, 0};
+    struct tb_out child_out = {89000, NULL, 0};
+    expect_reject(f, tb_tx(2, &child_in, 1, &child_out, 1, 0), MEMPOOL_PREMATURE,
+                  "non-BIP68-final");
+
+    /* Time locks: 512-second units from the median time before the coin. */
+    struct outpoint z = tb_fund(&f->u, 3, 100000, TIP_HEIGHT - 5, false);
+    in.op = z;
+    in.sequence = (1u << 22) | 8; /* 4096 s from MTP(994) = tip MTP - 3600 */
+    expect_reject(f, tb_tx(2, &in, 1, &out, 1, 0), MEMPOOL_PREMATURE, "non-BIP68-final");
+    int64_t tip_mtp = f->tip.mtp;
+    f->tip.mtp_at = fixed_mtp;
+    f->tip.mtp_ctx = &tip_mtp;
+    expect_reject(f, tb_tx(2, &in, 1, &out, 1, 0), MEMPOOL_PREMATURE, "non-BIP68-final");
+    in.sequence = (1u << 22) | 7; /* 3584 s: over by the tip's MTP */
+    struct tx *timed = tb_tx(2, &in, 1, &out, 1, 0);
+    accept_ok(f, timed);
+    f->tip.mtp_at = NULL;
+
+    /* One block lower, the height lock of ok binds again. */
+    struct block empty = {0};
+    f->tip.height--;
+    f->tip.mtp -= 600;
+    mempool_block_disconnected(f->mp, &empty, &f->tip, NOW);
+    assert_null(mempool_get(f->mp, &ok->txid));
+    assert_null(mempool_get(f->mp, &timed->txid));
+    assert_int_equal(f->removed[MEMPOOL_REMOVED_REORG], 2);
+    tx_free(ok);
+    tx_free(timed);
+    fx_free(f);
+}
+
 static void test_rbf(void **state)
 {
     struct fx *f = fx_new(NULL);
@@ -907,6 +962,7 @@ int main(void)
         cmocka_unit_test(test_consensus_rejects),
         cmocka_unit_test(test_standardness_rejects),
         cmocka_unit_test(test_input_rejects),
+        cmocka_unit_test(test_sequence_locks),
         cmocka_unit_test(test_rbf),
         cmocka_unit_test(test_rbf_eviction_cap),
         cmocka_unit_test(test_ancestor_limits),
