@@ -246,6 +246,64 @@ static enum mempool_status check_limits(struct ws *w)
     return MEMPOOL_ACCEPTED;
 }
 
+#define TRUC_VERSION 3
+#define TRUC_MAX_VSIZE 10000
+#define TRUC_CHILD_MAX_VSIZE 1000
+
+/* BIP431 topologically restricted transactions (Core's SingleTRUCChecks,
+ * without sibling eviction): version 3 transactions are small, have at
+ * most one unconfirmed parent, itself version 3 and without other
+ * unconfirmed relatives, and version 3 and older ones do not mix. */
+static enum mempool_status check_truc(struct ws *w)
+{
+    const struct tx *tx = w->tx;
+    char me[HASH_HEX_LEN + 1], mew[HASH_HEX_LEN + 1], other[HASH_HEX_LEN + 1];
+    hash_to_hex(&tx->txid, me);
+    hash_to_hex(&tx->wtxid, mew);
+    if (tx->version != TRUC_VERSION) {
+        for (size_t i = 0; i < w->ancestors.n; i++) {
+            const struct tx *a = w->ancestors.v[i]->tx;
+            if (a->version == TRUC_VERSION) {
+                hash_to_hex(&a->txid, other);
+                return fail(w, MEMPOOL_POLICY, "TRUC-violation",
+                            "non-version=3 tx %s (wtxid=%s) cannot spend from version=3 tx %s", me,
+                            mew, other);
+            }
+        }
+        return MEMPOOL_ACCEPTED;
+    }
+    if (w->vsize > TRUC_MAX_VSIZE)
+        return fail(w, MEMPOOL_POLICY, "TRUC-violation",
+                    "version=3 tx %s (wtxid=%s) is too big: %zu > %d virtual bytes", me, mew,
+                    w->vsize, TRUC_MAX_VSIZE);
+    if (w->ancestors.n > 1)
+        return fail(w, MEMPOOL_POLICY, "TRUC-violation",
+                    "tx %s (wtxid=%s) would have too many ancestors", me, mew);
+    if (w->ancestors.n == 0)
+        return MEMPOOL_ACCEPTED;
+    const struct mempool_entry *parent = w->ancestors.v[0];
+    hash_to_hex(&parent->tx->txid, other);
+    if (parent->tx->version != TRUC_VERSION)
+        return fail(w, MEMPOOL_POLICY, "TRUC-violation",
+                    "version=3 tx %s (wtxid=%s) cannot spend from non-version=3 tx %s", me, mew,
+                    other);
+    if (w->vsize > TRUC_CHILD_MAX_VSIZE)
+        return fail(w, MEMPOOL_POLICY, "TRUC-violation",
+                    "version=3 child tx %s (wtxid=%s) is too big: %zu > %d virtual bytes", me,
+                    mew, w->vsize, TRUC_CHILD_MAX_VSIZE);
+    /* The parent's one child slot is free, or its child is being replaced. */
+    uint64_t ep = ++w->mp->epoch[1];
+    for (size_t i = 0; i < w->conflicts.n; i++)
+        w->conflicts.v[i]->mark[1] = ep;
+    bool replacing_child = false;
+    for (size_t i = 0; i < parent->n_children; i++)
+        replacing_child |= parent->children[i]->mark[1] == ep;
+    if (parent->fam.desc_count + 1 > 2 && !replacing_child)
+        return fail(w, MEMPOOL_POLICY, "TRUC-violation",
+                    "tx %s would exceed descendant count limit", other);
+    return MEMPOOL_ACCEPTED;
+}
+
 /* New inputs from the mempool must already be parents of what is replaced. */
 static enum mempool_status check_no_new_unconfirmed(struct ws *w)
 {
@@ -339,6 +397,8 @@ static enum mempool_status run_checks(struct ws *w, int64_t now, bool bypass_lim
         st = check_fee_rate(w, now);
     if (st == MEMPOOL_ACCEPTED)
         st = check_limits(w);
+    if (st == MEMPOOL_ACCEPTED)
+        st = check_truc(w);
     if (st == MEMPOOL_ACCEPTED && w->conflicts.n)
         st = check_replacement(w);
     return st;
