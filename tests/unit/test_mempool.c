@@ -993,25 +993,6 @@ static void test_random_operations(void **state)
     fx_free(r.f);
 }
 
-static void test_policy_helpers(void **state)
-{
-    static const uint8_t p2pkh[] = {0x76, 0xa9, 0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                                    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x88, 0xac};
-    assert_int_equal(policy_script_type(p2pkh, sizeof(p2pkh)), POLICY_PUBKEYHASH);
-    struct tx_out o = {0, p2pkh, sizeof(p2pkh)};
-    assert_int_equal(policy_dust_threshold(&o, POLICY_DUST_RELAY_FEERATE), 546);
-    o.script = tb_p2wpkh;
-    o.script_len = sizeof(tb_p2wpkh);
-    assert_int_equal(policy_dust_threshold(&o, POLICY_DUST_RELAY_FEERATE), 294);
-    assert_string_equal(policy_script_type_name(POLICY_WITNESS_V0_KEYHASH), "witness_v0_keyhash");
-    uint8_t ms[1 + 34 + 1 + 1] = {0x51, 33, 2};
-    ms[35] = 0x51;
-    ms[36] = 0xae;
-    assert_int_equal(policy_script_type(ms, sizeof(ms)), POLICY_MULTISIG);
-    static const uint8_t trunc_push[] = {0x4c, 5, 1};
-    assert_false(policy_is_push_only(trunc_push, sizeof(trunc_push)));
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1031,7 +1012,6 @@ int main(void)
         cmocka_unit_test(test_block_disconnected),
         cmocka_unit_test(test_disconnected_coinbase_spenders),
         cmocka_unit_test(test_persistence),
-        cmocka_unit_test(test_policy_helpers),
         cmocka_unit_test(test_random_operations),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
