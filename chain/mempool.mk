@@ -49,3 +49,9 @@ libnode_a_SOURCES += node/mempool_glue.c node/mempool_glue.h
 noinst_PROGRAMS += contrib/bench/bench_mempool
 contrib_bench_bench_mempool_SOURCES = contrib/bench/bench_mempool.c
 contrib_bench_bench_mempool_LDADD = $(CHAIN_LIBS)
+
+check_PROGRAMS += tests/fuzz/fuzz_mempool
+tests_fuzz_fuzz_mempool_SOURCES = tests/fuzz/fuzz_mempool.c tests/fuzz/driver.c
+tests_fuzz_fuzz_mempool_LDADD = $(CHAIN_LIBS)
+TESTS += tests/fuzz/fuzz_mempool
+EXTRA_DIST += tests/fuzz/seeds/mempool
