@@ -2,10 +2,13 @@
 libnet_a_SOURCES += \
 	net/protocol.c net/protocol.h \
 	net/peer.c net/peer.h \
-	net/addrman.c net/addrman.h
+	net/addrman.c net/addrman.h \
+	net/netbase.c net/netbase.h \
+	net/connman.c net/connman.h net/connman_int.h \
+	net/outbound.c
 
-check_PROGRAMS += tests/unit/test_protocol tests/unit/test_peer tests/unit/test_addrman
-TESTS += tests/unit/test_protocol tests/unit/test_peer tests/unit/test_addrman
+check_PROGRAMS += tests/unit/test_protocol tests/unit/test_peer tests/unit/test_addrman tests/unit/test_connman
+TESTS += tests/unit/test_protocol tests/unit/test_peer tests/unit/test_addrman tests/unit/test_connman
 tests_unit_test_protocol_SOURCES = tests/unit/test_protocol.c
 tests_unit_test_protocol_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_protocol_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
@@ -15,3 +18,6 @@ tests_unit_test_peer_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_addrman_SOURCES = tests/unit/test_addrman.c
 tests_unit_test_addrman_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_addrman_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_connman_SOURCES = tests/unit/test_connman.c
+tests_unit_test_connman_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_connman_LDADD = $(NET_LIBS) $(EVENT_LIBS) $(CMOCKA_LIBS)
