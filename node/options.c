@@ -1,0 +1,12 @@
+/* Every option table hearsayd knows, in -help order. Each area declares
+ * its table in its node/ glue file and adds one line here. */
+#include "node/config.h"
+#include "node/init.h"
+
+#include <stddef.h>
+
+const struct config_option *const config_tables[] = {
+    config_base_options,
+    daemon_options,
+    NULL,
+};
