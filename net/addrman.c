@@ -374,14 +374,15 @@ void addrman_good(struct addrman *am, const struct proto_netaddr *a, int64_t now
     db_put(am, e);
 }
 
-/* Backoff: an address is left alone for a minute after any attempt, and
- * for 2^failures minutes (up to a day) after failures. */
+/* Backoff: after an attempt that did not (yet) succeed, an address is
+ * left alone for a minute, doubled with each failure (up to a day). An
+ * address whose last attempt succeeded may be dialed again at once. */
 static bool backing_off(const struct am_entry *e, int64_t now)
 {
-    if (!e->last_try)
+    if (!e->last_try || e->last_success >= e->last_try)
         return false;
     int shift = e->attempts < 10 ? e->attempts : 10;
-    int64_t wait = e->attempts ? 60LL << shift : 60;
+    int64_t wait = 60LL << shift;
     return now - e->last_try < (wait < DAY ? wait : DAY);
 }
 

@@ -21,3 +21,11 @@ tests_unit_test_addrman_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_connman_SOURCES = tests/unit/test_connman.c
 tests_unit_test_connman_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_connman_LDADD = $(NET_LIBS) $(EVENT_LIBS) $(CMOCKA_LIBS)
+
+# The daemon glue (options and start-up row) lives in libnode.
+libnode_a_SOURCES += node/net_glue.c node/net_glue.h
+
+# Functional tests: real hearsayd processes on loopback (skipped until the
+# daemon is built).
+TESTS += tests/functional/p2p_connect.py
+EXTRA_DIST += tests/functional/p2p_connect.py

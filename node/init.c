@@ -5,6 +5,7 @@
 
 #include "chain/log.h"
 #include "node/db.h"
+#include "node/net_glue.h"
 #include "node/util.h"
 
 #include <errno.h>
@@ -32,6 +33,7 @@ const struct config_option daemon_options[] = {
 /* Start order; stop runs backwards. Each area adds its row. */
 const struct node_subsystem *const node_subsystems[] = {
     &node_db_subsystem,
+    &net_subsystem,
     NULL,
 };
 

@@ -2,11 +2,13 @@
  * its table in its node/ glue file and adds one line here. */
 #include "node/config.h"
 #include "node/init.h"
+#include "node/net_glue.h"
 
 #include <stddef.h>
 
 const struct config_option *const config_tables[] = {
     config_base_options,
     daemon_options,
+    net_options,
     NULL,
 };

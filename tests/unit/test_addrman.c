@@ -69,11 +69,14 @@ static void test_add_good_select(void **state)
     addrman_good(am, &a, NOW);
     assert_int_equal(addrman_find(am, &a), 2);
     assert_int_equal(addrman_tried_count(am), 1);
-    /* Selection skips what was just tried, and backs off after failures. */
+    /* A success does not hold an address back; a pending attempt holds it
+     * for a minute, and failures double the wait. */
     struct proto_netaddr out;
-    assert_false(addrman_select(am, NOW + 10, NULL, NULL, &out));
-    assert_true(addrman_select(am, NOW + 61, NULL, NULL, &out));
+    assert_true(addrman_select(am, NOW + 1, NULL, NULL, &out));
     assert_true(addrman_same_endpoint(&out, &a));
+    addrman_attempt(am, &a, false, NOW + 10);
+    assert_false(addrman_select(am, NOW + 20, NULL, NULL, &out));
+    assert_true(addrman_select(am, NOW + 71, NULL, NULL, &out));
     addrman_attempt(am, &a, true, NOW + 100);
     addrman_attempt(am, &a, true, NOW + 100);
     assert_false(addrman_select(am, NOW + 100 + 200, NULL, NULL, &out)); /* 4 min wait */
