@@ -27,5 +27,5 @@ libnode_a_SOURCES += node/net_glue.c node/net_glue.h
 
 # Functional tests: real hearsayd processes on loopback (skipped until the
 # daemon is built).
-TESTS += tests/functional/p2p_connect.py
-EXTRA_DIST += tests/functional/p2p_connect.py
+TESTS += tests/functional/p2p_connect.py tests/functional/p2p_hostile.py
+EXTRA_DIST += tests/functional/p2p_connect.py tests/functional/p2p_hostile.py
