@@ -29,3 +29,12 @@ libnode_a_SOURCES += node/net_glue.c node/net_glue.h
 # daemon is built).
 TESTS += tests/functional/p2p_connect.py tests/functional/p2p_hostile.py
 EXTRA_DIST += tests/functional/p2p_connect.py tests/functional/p2p_hostile.py
+
+# Fuzz harnesses: the payload decoders, and a peer fed arbitrary streams.
+check_PROGRAMS += tests/fuzz/fuzz_msg tests/fuzz/fuzz_msg_stream
+TESTS += tests/fuzz/fuzz_msg tests/fuzz/fuzz_msg_stream
+tests_fuzz_fuzz_msg_SOURCES = tests/fuzz/fuzz_msg.c tests/fuzz/driver.c
+tests_fuzz_fuzz_msg_LDADD = $(NET_LIBS)
+tests_fuzz_fuzz_msg_stream_SOURCES = tests/fuzz/fuzz_msg_stream.c tests/fuzz/driver.c
+tests_fuzz_fuzz_msg_stream_LDADD = $(NET_LIBS)
+EXTRA_DIST += tests/fuzz/seeds/msg tests/fuzz/seeds/msg_stream
