@@ -38,3 +38,8 @@ tests_fuzz_fuzz_msg_LDADD = $(NET_LIBS)
 tests_fuzz_fuzz_msg_stream_SOURCES = tests/fuzz/fuzz_msg_stream.c tests/fuzz/driver.c
 tests_fuzz_fuzz_msg_stream_LDADD = $(NET_LIBS)
 EXTRA_DIST += tests/fuzz/seeds/msg tests/fuzz/seeds/msg_stream
+
+# Benchmark: 1000 handshaked connections to one node (prints figures).
+noinst_PROGRAMS += contrib/bench/bench_conn
+contrib_bench_bench_conn_SOURCES = contrib/bench/bench_conn.c
+contrib_bench_bench_conn_LDADD = $(NET_LIBS) $(EVENT_LIBS)
