@@ -233,6 +233,7 @@ int main(int argc, char **argv)
     if ((long)rl.rlim_cur < 2L * nclients + 100)
         fprintf(stderr, "bench_conn: warning: only %ld descriptors\n", (long)rl.rlim_cur);
 
+    signal(SIGPIPE, SIG_IGN); /* as hearsayd does */
     int fds[2];
     if (pipe(fds) < 0)
         return 1;
