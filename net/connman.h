@@ -118,6 +118,10 @@ bool connman_send_blocked(struct connman *cm, uint64_t id);
 /* Ids of handshaked peers (at most cap); returns the total count. */
 size_t connman_peers(struct connman *cm, uint64_t *ids, size_t cap);
 bool connman_peer_stats(struct connman *cm, uint64_t id, struct net_peer_stats *out);
+/* The peer's current properties. sendheaders usually arrives just after
+ * the handshake (Bitcoin Core sends it once it has our verack), so ask
+ * here rather than trusting the copy given to connected(). */
+bool connman_peer_props(struct connman *cm, uint64_t id, struct net_peer_props *out);
 int connman_disconnect(struct connman *cm, uint64_t id);
 /* The relay layer reports a protocol violation: log, disconnect, discourage. */
 void connman_misbehaving(struct connman *cm, uint64_t id, const char *reason);

@@ -185,6 +185,10 @@ static void test_handshake_and_messages(void **state)
     assert_true(st.handshaked);
     assert_true(st.manual);
     assert_int_equal(st.recv[PROTO_CMD_VERACK].msgs, 1);
+    struct net_peer_props props;
+    assert_true(connman_peer_props(v[1].cm, ids[0], &props));
+    assert_int_equal(props.id, ids[0]);
+    assert_false(connman_peer_props(v[1].cm, ids[0] + 100, &props));
 
     /* A relay message travels to the other side's handler. */
     struct proto_inv inv[3];
