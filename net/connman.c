@@ -173,6 +173,18 @@ static bool env_local_nonce(void *ctx, uint64_t nonce)
     return false;
 }
 
+/* Tells the relay layer about a handshaked peer, once. Messages and the
+ * disconnection of a peer are only reported after this. */
+static void notify(struct connman *cm, struct conn *c)
+{
+    if (c->notified || c->p->state != PEER_READY || !cm->h.connected)
+        return;
+    struct net_peer_props props;
+    props_of(c->p, &props);
+    c->notified = true;
+    cm->h.connected(cm->h.ctx, &props);
+}
+
 static void env_ready(void *ctx, struct peer *p)
 {
     struct connman *cm = ctx;
@@ -183,12 +195,7 @@ static void env_ready(void *ctx, struct peer *p)
              p->inbound ? "inbound" : "outbound", (int)p->version, p->user_agent,
              (int)p->start_height);
     outbound_ready(cm, c);
-    if (cm->h.connected && p->state == PEER_READY) {
-        struct net_peer_props props;
-        props_of(p, &props);
-        c->notified = true;
-        cm->h.connected(cm->h.ctx, &props);
-    }
+    notify(cm, c);
 }
 
 static void env_getaddr(void *ctx, struct peer *p)
@@ -561,6 +568,8 @@ void connman_free(struct connman *cm)
 void connman_set_handlers(struct connman *cm, const struct net_handlers *h)
 {
     cm->h = *h;
+    for (size_t i = 0; i < cm->nconns; i++)
+        notify(cm, cm->conns[i]); /* peers that were ready before the handlers */
 }
 
 int connman_send(struct connman *cm, uint64_t id, const char *command, const void *payload,

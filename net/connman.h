@@ -107,6 +107,9 @@ int connman_start(struct connman *cm, char **err);
 void connman_stop(struct connman *cm);
 void connman_free(struct connman *cm);
 
+/* Peers already handshaked are reported to connected() at once. The relay
+ * layer's stop must clear the hooks (an all-NULL struct) before it frees
+ * its context: the connection manager stops after it. */
 void connman_set_handlers(struct connman *cm, const struct net_handlers *h);
 
 /* Sends a message (payload may be NULL when len is 0). -1 if no such peer

@@ -269,6 +269,29 @@ static void test_address_gossip(void **state)
     connman_free(hub.cm);
 }
 
+static bool got_connected(void *arg)
+{
+    return ((struct node *)arg)->connected >= 1;
+}
+
+static void test_late_handlers(void **state)
+{
+    struct node v[2];
+    start_node(&v[0], NULL, NULL, 0);
+    static const struct net_handlers none;
+    connman_set_handlers(v[0].cm, &none);
+    start_node(&v[1], endpoint_of(&v[0]), NULL, 0);
+    assert_true(run_until(got_connected, &v[1], 5000));
+    assert_int_equal(v[0].connected, 0);
+    struct net_handlers h = {.ctx = &v[0], .connected = h_connected,
+                             .disconnected = h_disconnected, .message = h_message};
+    connman_set_handlers(v[0].cm, &h); /* the ready peer is reported now */
+    assert_int_equal(v[0].connected, 1);
+    assert_true(v[0].last_props.inbound);
+    connman_free(v[1].cm);
+    connman_free(v[0].cm);
+}
+
 static void test_discouragement(void **state)
 {
     struct node n;
@@ -310,11 +333,6 @@ static int raw_handshaked_peer(uint16_t port)
     return fd;
 }
 
-static bool got_connected(void *arg)
-{
-    return ((struct node *)arg)->connected >= 1;
-}
-
 static void test_stalled_peer(void **state)
 {
     struct node n;
@@ -351,6 +369,7 @@ int main(void)
         cmocka_unit_test(test_self_connection),
         cmocka_unit_test(test_backpressure),
         cmocka_unit_test(test_address_gossip),
+        cmocka_unit_test(test_late_handlers),
         cmocka_unit_test(test_discouragement),
         cmocka_unit_test(test_stalled_peer),
     };
