@@ -6,6 +6,7 @@
 #include "chain/log.h"
 #include "node/chain_glue.h"
 #include "node/mempool_glue.h"
+#include "node/net_glue.h"
 #include "node/rpc_glue.h"
 #include "node/util.h"
 
@@ -35,6 +36,7 @@ const struct config_option daemon_options[] = {
 const struct node_subsystem *const node_subsystems[] = {
     &chain_subsystem,
     &mempool_subsystem,
+    &net_subsystem,
     &rpc_subsystem,
     NULL,
 };
