@@ -122,7 +122,7 @@ def test_subsystem_failure(t):
         f.write("not a database directory\n")
     one_line_error(*node.run(), "cannot open the chain store")
     log = node.debug_log()
-    assert_in("[error] index: cannot open database", log)
+    assert_in("[error] chain: cannot open the chain store", log)
     assert_in("Shutdown: done", log)
 
 
