@@ -234,6 +234,7 @@ int relay_peer_add(struct relay *r, uint64_t peer, const struct relay_peer_props
         return -1;
     }
     r->peers[r->n_peers++] = pe;
+    r->n_wtxid_peers += props->wtxidrelay;
     LOG_DEBUG(LOG_RELAY, "relay: peer %llu added (%s)", (unsigned long long)peer,
               props->outbound ? "outbound" : "inbound");
     (void)now;
@@ -271,6 +272,7 @@ void relay_peer_remove(struct relay *r, uint64_t peer, int64_t now)
             break;
         }
     }
+    r->n_wtxid_peers -= pe->props.wtxidrelay;
     peer_free(pe);
 }
 
@@ -279,6 +281,7 @@ int relay_peer_set_props(struct relay *r, uint64_t peer, const struct relay_peer
     struct relay_peer *pe = relay_peer_find(r, peer);
     if (!pe)
         return -1;
+    r->n_wtxid_peers += (uint32_t)props->wtxidrelay - (uint32_t)pe->props.wtxidrelay;
     pe->props = *props;
     return 0;
 }
@@ -368,7 +371,6 @@ static struct txreq *lazy_txreq(struct relay *r)
 {
     if (!r->txreq) {
         struct txreq_params tp = {
-            .delay_us = r->p->req_delay_us,
             .timeout_us = r->p->req_timeout_us,
             .max_in_flight = r->p->max_in_flight,
             .max_announced = r->p->max_announced,
@@ -402,7 +404,14 @@ static enum relay_ann_result track(struct relay *r, const struct relay_peer *pe,
     if (!t)
         return RELAY_ANN_DROPPED;
     bool preferred = pe ? pe->props.outbound : true;
-    switch (txreq_received_inv(t, peer, hash, is_wtx, preferred, now)) {
+    /* Bitcoin Core's delays: non-preferred peers wait, and so do txid
+     * announcements while a BIP339 peer may announce the wtxid. */
+    int64_t reqtime = now;
+    if (!preferred)
+        reqtime += r->p->req_delay_us;
+    if (!is_wtx && r->n_wtxid_peers > 0)
+        reqtime += r->p->req_delay_us;
+    switch (txreq_received_inv(t, peer, hash, is_wtx, preferred, reqtime)) {
     case TXREQ_ADDED:
         return RELAY_ANN_NEW;
     case TXREQ_DUPLICATE:

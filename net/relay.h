@@ -132,7 +132,8 @@ struct relay_policy {
     uint32_t recent_entries; /* node-wide seen/rejected (>= 1) */
     double recent_fp;
     /* Pull (request tracker). */
-    int64_t req_delay_us;    /* extra delay for non-preferred announcers */
+    int64_t req_delay_us;    /* extra delay for non-preferred announcers, and
+                              * for txid ones while BIP339 peers are connected */
     int64_t req_timeout_us;  /* getdata expiry, then the next announcer */
     uint32_t max_in_flight;  /* getdata requests in flight per peer */
     uint32_t max_announced;  /* tracked announcements per peer */

@@ -71,6 +71,7 @@ struct relay {
     struct hashtab rumor_idx;    /* by txid and by wtxid */
     struct relay_peer **peers;
     uint32_t n_peers, cap_peers;
+    uint32_t n_wtxid_peers;      /* explicit peers that signalled BIP339 */
     struct hashtab peer_idx;
     struct seenset *recent;      /* accepted (lazy) */
     struct seenset *rejects;     /* rejected, cleared on a new tip (lazy) */

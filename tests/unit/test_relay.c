@@ -449,6 +449,8 @@ static void test_want_orphan_parent(void **state)
     struct hash256 parent = H(60);
     assert_int_equal(relay_want_tx(r, 1, &parent, 0), RELAY_ANN_NEW);
     relay_tick(r, 0);
+    assert_int_equal(F->n, 0); /* by txid while BIP339 peers are here: 2 s later */
+    relay_tick(r, 2 * S);
     assert_int_equal(entries(K_GETDATA, 1, 0), 1);
     assert_int_equal(F->log[0].inv[0].type, RELAY_INV_TX);
     struct relay_tx_info t = tx(61, 0, 1000);

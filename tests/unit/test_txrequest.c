@@ -10,7 +10,7 @@
 #define S 1000000LL /* one second in microseconds */
 
 static const struct txreq_params params = {
-    .delay_us = 2 * S, .timeout_us = 60 * S, .max_in_flight = 100, .max_announced = 5000};
+    .timeout_us = 60 * S, .max_in_flight = 100, .max_announced = 5000};
 
 struct got {
     struct txreq_request req[512];
@@ -70,15 +70,15 @@ static void test_preferred_first_and_delay(void **state)
         assert_int_equal(txreq_received_inv(t, 20, &h, true, true, 0), TXREQ_ADDED);
         assert_int_equal(txreq_received_inv(t, 20, &h, true, true, 0), TXREQ_DUPLICATE);
         assert_int_equal(poll(t, 0, &g), 1);
-        assert_int_equal(g.req[0].peer, 20); /* the preferred peer, whatever the salt */
+        assert_int_equal(g.req[0].peer, 20); /* both ready: preferred, whatever the salt */
         assert_true(g.req[0].is_wtxid);
         assert_int_equal(txreq_in_flight(t, 20), 1);
         txreq_free(t);
     }
-    /* A non-preferred announcer alone waits 2 s. */
+    /* A candidate waits for its reqtime (the caller's delay). */
     struct txreq *t = txreq_new(&params, 1);
     struct hash256 h = H(2);
-    txreq_received_inv(t, 10, &h, false, false, 5 * S);
+    txreq_received_inv(t, 10, &h, false, false, 7 * S);
     assert_int_equal(txreq_next_time(t), 7 * S);
     assert_int_equal(poll(t, 5 * S, &g), 0);
     assert_int_equal(poll(t, 7 * S - 1, &g), 0);
