@@ -955,6 +955,77 @@ static void test_implicit_epidemic(void **state)
     }
 }
 
+/* ---- robustness: random events from misbehaving peers ---- */
+
+static void random_event(struct relay *r, uint64_t *rng, int64_t now)
+{
+    uint64_t peer = 1 + prng_below(rng, 10);
+    struct relay_inv inv = {(uint32_t)prng_below(rng, 7), H((uint32_t)prng_below(rng, 64))};
+    struct relay_tx_info t = tx((uint32_t)prng_below(rng, 64), (uint32_t)prng_below(rng, 3),
+                                (int64_t)prng_below(rng, 3000));
+    struct relay_peer_props pp = {.outbound = prng_below(rng, 2), .wtxidrelay = prng_below(rng, 2),
+                                  .sendheaders = prng_below(rng, 2),
+                                  .feefilter = (int64_t)prng_below(rng, 2000)};
+    switch (prng_below(rng, 12)) {
+    case 0: relay_peer_add(r, peer, &pp, now); break;
+    case 1: relay_peer_remove(r, peer, now); break;
+    case 2: relay_peer_set_props(r, peer, &pp); break;
+    case 3: relay_on_tx_accepted(r, prng_below(rng, 2), peer, &t, now); break;
+    case 4: relay_on_tx_rejected(r, prng_below(rng, 2), peer, &t, now); break;
+    case 5: relay_on_block_accepted(r, prng_below(rng, 2), peer, &inv.hash, now); break;
+    case 6: relay_on_notfound(r, peer, &inv, now); break;
+    case 7: relay_on_getdata(r, peer, &inv, now); break;
+    case 8: relay_on_new_tip(r); break;
+    case 9: relay_want_tx(r, peer, &inv.hash, now); break;
+    default: relay_on_inv(r, peer, &inv, now); break;
+    }
+}
+
+static void test_random_events(void **state)
+{
+    const enum relay_stop stops[] = {RELAY_STOP_ONCE, RELAY_STOP_COUNTER, RELAY_STOP_COIN};
+    for (int v = 0; v < 6; v++) {
+        struct relay_policy p = rumor_policy(stops[v % 3], 2, v < 3, (uint32_t)v % 3);
+        p.trickle_out_us = S;
+        p.trickle_in_us = 2 * S;
+        p.known_entries = 32;
+        p.known_fp = v % 2 ? 0 : 0.01;
+        p.recent_entries = 48;
+        p.max_in_flight = 3;
+        p.max_announced = 8;
+        p.max_per_trickle = 5;
+        p.max_inv_sz = 2;
+        struct relay *r = mk(&p, &explicit_drv, (uint64_t)v);
+        uint64_t rng = 99 + (uint64_t)v;
+        int64_t now = 0;
+        for (int step = 0; step < 20000; step++) {
+            F->n = 0;
+            now += (int64_t)prng_below(&rng, S / 4);
+            random_event(r, &rng, now);
+            if (prng_below(&rng, 3) == 0)
+                relay_tick(r, now);
+            for (size_t i = 0; i < F->n; i++) {
+                assert_true(F->log[i].n >= 1);
+                if (F->log[i].kind == K_INV)
+                    assert_true(F->log[i].n <= 2); /* max_inv_sz */
+                assert_true(F->log[i].peer >= 1 && F->log[i].peer <= 10);
+            }
+            struct relay_info info;
+            relay_get_info(r, &info);
+            assert_true(info.in_flight <= 3 * 10);
+        }
+        for (uint64_t peer = 1; peer <= 10; peer++)
+            relay_peer_remove(r, peer, now);
+        relay_tick(r, now + 3600 * S);
+        struct relay_info info;
+        relay_get_info(r, &info);
+        assert_int_equal(info.tracked, 0);
+        assert_int_equal(info.peers, 0);
+        assert_int_equal(info.rumors_infective, 0);
+        relay_free(r);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -977,6 +1048,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pull_caps, setup, teardown),
         cmocka_unit_test_setup_teardown(test_seen_and_rejects, setup, teardown),
         cmocka_unit_test_setup_teardown(test_policy_parse, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_random_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_implicit_epidemic, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
