@@ -297,6 +297,13 @@ void relay_mark_known(struct relay_peer *pe, const struct hash256 *h)
         seenset_insert(pe->known, h);
 }
 
+void relay_peer_note_known(struct relay *r, uint64_t peer, const struct hash256 *hash)
+{
+    struct relay_peer *pe = relay_peer_find(r, peer);
+    if (pe)
+        relay_mark_known(pe, hash);
+}
+
 bool relay_peer_knows(const struct relay *r, uint64_t peer, const struct hash256 *hash)
 {
     const struct relay_peer *pe = relay_peer_find(r, peer);

@@ -208,6 +208,9 @@ void relay_peer_remove(struct relay *r, uint64_t peer, int64_t now);
 /* Updates properties learned after the handshake (sendheaders, feefilter). */
 int relay_peer_set_props(struct relay *r, uint64_t peer, const struct relay_peer_props *props);
 size_t relay_peer_count(const struct relay *r);
+/* The peer knows this hash by other means (the node sent it the payload,
+ * or listed it in a BIP35 mempool reply): never announce it there. */
+void relay_peer_note_known(struct relay *r, uint64_t peer, const struct hash256 *hash);
 
 /* ---- Events ---- */
 enum relay_ann_result {
@@ -237,7 +240,8 @@ struct relay_tx_info {
 /* A transaction entered the mempool (from a peer, or local when from_peer
  * is false): it becomes an infective rumor unless already seen. Both ids
  * leave the tracker and enter the recent set. Returns true if it became a
- * rumor. */
+ * rumor. Call it also for a payload the node already had: that counts a
+ * duplicate (dup_payload) and returns false. */
 bool relay_on_tx_accepted(struct relay *r, bool from_peer, uint64_t peer,
                           const struct relay_tx_info *tx, int64_t now);
 /* A transaction was rejected (invalid, or not accepted for policy): never

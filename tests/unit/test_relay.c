@@ -509,13 +509,17 @@ static void test_feefilter_and_wtxid(void **state)
     relay_peer_add(r, 2, &b, 0);
     relay_peer_add(r, 3, &c, 0);
     assert_int_equal(relay_peer_add(r, 3, &c, 0), -1);
-    struct relay_tx_info t = tx(9, 0, 1000);
+    struct relay_tx_info t = tx(9, 0, 1000), sent = tx(11, 0, 1000);
+    relay_peer_note_known(r, 1, &sent.wtxid); /* e.g. in a mempool reply */
+    relay_peer_note_known(r, 2, &sent.txid);
+    relay_on_tx_accepted(r, false, 0, &sent, 0);
     relay_on_tx_accepted(r, false, 0, &t, 0);
     relay_tick(r, 1);
     assert_int_equal(F->n, 2);
     for (size_t i = 0; i < F->n; i++) {
         const struct sent *s = &F->log[i];
         assert_true(s->peer == 1 || s->peer == 2);
+        assert_int_equal(s->n, 1); /* not `sent`: they knew it */
         assert_int_equal(s->inv[0].type, s->peer == 1 ? RELAY_INV_WTX : RELAY_INV_TX);
         assert_memory_equal(&s->inv[0].hash, s->peer == 1 ? &t.wtxid : &t.txid, 32);
     }
