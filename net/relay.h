@@ -28,8 +28,10 @@
  *   announcers first, others after req_delay_us, req_timeout_us then the
  *   next announcer, notfound moves on at once, caps per peer.
  * - Seen-sets (net/seenset.h) are the R state: per peer, what it announced
- *   to us or we announced to it (never announce it to that peer); per node,
- *   what was accepted or rejected (never request or re-announce it).
+ *   to us, sent us, requested from us or was sent by us (never announce it
+ *   to that peer; a queued announcement the peer makes moot before its
+ *   trickle is dropped); per node, what was accepted or rejected (never
+ *   request or re-announce it).
  *
  * Feedback (when a push counts as useful or useless, for the feedback
  * variants of the stop rules): a push of hash H to peer P is recorded when
@@ -41,7 +43,7 @@
  * counts from the moment it is queued, not sent. A push to a peer that is
  * removed gets no verdict. The counter counts consecutive useless pushes
  * (a useful one resets it), as in Demers et al.'s Table 1.
- * Reproducing Table 1 (tests/unit/test_relay.c does, within a few
+ * Reproducing Table 1 (tests/unit/test_relay_sim.c does, within a few
  * percent): ticks at cycle times c * T with round_interval_us = T and
  * feedback_window_us = 0, all of a cycle's messages delivered at c * T
  * (ticking receivers at c * T sends their getdata), and the papers'
