@@ -140,6 +140,7 @@ struct relay *relay_new(const struct relay_policy *policy, const struct relay_dr
     r->rng = seed;
     r->salt = prng_next(&r->rng);
     r->next_inbound_trickle = INT64_MIN;
+    r->trickle_due = INT64_MAX;
     r->wake_rumors = INT64_MAX;
     return r;
 }
@@ -283,6 +284,8 @@ int relay_peer_set_props(struct relay *r, uint64_t peer, const struct relay_peer
         return -1;
     r->n_wtxid_peers += (uint32_t)props->wtxidrelay - (uint32_t)pe->props.wtxidrelay;
     pe->props = *props;
+    if (pe->n_queue > 0)
+        relay_trickle_dirty(r); /* its queue may follow another timer now */
     return 0;
 }
 

@@ -77,6 +77,9 @@ struct relay {
     struct seenset *rejects;     /* rejected, cleared on a new tip (lazy) */
     struct txreq *txreq;         /* lazy */
     int64_t next_inbound_trickle; /* the shared inbound timer */
+    /* No queue is due before this (a lower bound: ticks after every
+     * message must not scan 125 peers for nothing). */
+    int64_t trickle_due;
     int64_t wake_rumors;         /* earliest round, verdict or stop due */
     uint64_t rumors_started, rumors_removed;
     struct relay_counters c;
@@ -114,5 +117,7 @@ void relay_trickle_tick(struct relay *r, int64_t now);
 void relay_push_verdict(struct relay *r, struct relay_rumor *ru, uint64_t peer, bool useful,
                         int64_t now);
 int64_t relay_trickle_next(const struct relay *r);
+/* Forces the next tick to rescan the peers' trickle timers. */
+void relay_trickle_dirty(struct relay *r);
 
 #endif

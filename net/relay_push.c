@@ -226,6 +226,9 @@ static bool enqueue(struct relay *r, struct relay_peer *pe, const struct relay_r
         return false;
     if (pe->n_queue == 0)
         trickle_arm(r, pe, now);
+    int64_t due = pe->props.outbound ? pe->next_trickle : r->next_inbound_trickle;
+    if (due < r->trickle_due)
+        r->trickle_due = due;
     pe->queue[pe->n_queue++] = (struct relay_qitem){
         .inv = {.type = pe->props.wtxidrelay ? RELAY_INV_WTX : RELAY_INV_TX, .hash = *h},
         .ancestors = ru->ancestors,
@@ -460,8 +463,25 @@ static void flush_queue(struct relay *r, struct relay_peer *pe)
     }
 }
 
+/* The earliest trickle time of a non-empty queue. */
+static int64_t trickle_scan(const struct relay *r)
+{
+    int64_t next = INT64_MAX;
+    for (uint32_t i = 0; i < r->n_peers; i++) {
+        const struct relay_peer *pe = r->peers[i];
+        if (pe->n_queue == 0)
+            continue;
+        int64_t t = pe->props.outbound ? pe->next_trickle : r->next_inbound_trickle;
+        if (t < next)
+            next = t;
+    }
+    return next;
+}
+
 void relay_trickle_tick(struct relay *r, int64_t now)
 {
+    if (r->trickle_due > now)
+        return;
     bool inbound_due = r->next_inbound_trickle <= now, inbound_sent = false;
     for (uint32_t i = 0; i < r->n_peers; i++) {
         struct relay_peer *pe = r->peers[i];
@@ -479,18 +499,15 @@ void relay_trickle_tick(struct relay *r, int64_t now)
     }
     if (inbound_sent)
         r->next_inbound_trickle = now + prng_exp(&r->rng, r->p->trickle_in_us);
+    r->trickle_due = trickle_scan(r);
 }
 
 int64_t relay_trickle_next(const struct relay *r)
 {
-    int64_t next = INT64_MAX;
-    for (uint32_t i = 0; i < r->n_peers; i++) {
-        const struct relay_peer *pe = r->peers[i];
-        if (pe->n_queue == 0)
-            continue;
-        int64_t t = pe->props.outbound ? pe->next_trickle : r->next_inbound_trickle;
-        if (t < next)
-            next = t;
-    }
-    return next;
+    return r->trickle_due;
+}
+
+void relay_trickle_dirty(struct relay *r)
+{
+    r->trickle_due = INT64_MIN;
 }
