@@ -27,6 +27,9 @@
  *   (net/txrequest.h): one getdata in flight per hash, preferred (outbound)
  *   announcers first, others after req_delay_us, req_timeout_us then the
  *   next announcer, notfound moves on at once, caps per peer.
+ * - Pull gossip (the papers' pull and push-pull, optional): a node asks a
+ *   random peer for news every pull_interval_us; the peer answers with
+ *   its infective rumors, and the answers count as pushes.
  * - Seen-sets (net/seenset.h) are the R state: per peer, what it announced
  *   to us, sent us, requested from us or was sent by us (never announce it
  *   to that peer; a queued announcement the peer makes moot before its
@@ -75,7 +78,7 @@
  *
  * Memory. Everything per node and per peer is sized by relay_policy. A
  * node that has never heard a rumor and has no explicit peers costs only
- * sizeof(struct relay) (about 300 bytes): seen-sets, the tracker and the
+ * sizeof(struct relay) (about 350 bytes): seen-sets, the tracker and the
  * rumor table are allocated on first use. The policy is shared, not
  * copied: it must outlive every relay using it.
  *
@@ -139,6 +142,13 @@ struct relay_policy {
     int64_t req_timeout_us;  /* getdata expiry, then the next announcer */
     uint32_t max_in_flight;  /* getdata requests in flight per peer */
     uint32_t max_announced;  /* tracked announcements per peer */
+    /* The papers' pull (and push-pull): every pull_interval_us the node
+     * asks one random peer for news (driver's send_pull; 0 = never); a
+     * node asked answers at its next tick with an inv of its infective
+     * rumors the asker is not known to have, each answer counting as a
+     * push for the stop rules. pull_only: no push rounds (pure pull). */
+    int64_t pull_interval_us;
+    bool pull_only;
 };
 
 /* Bitcoin Core's relay: flood once, 5 s inbound / 2 s outbound trickle,
@@ -180,6 +190,10 @@ struct relay_driver {
     /* Optional: does the node already have this (mempool, chain)? Checked,
      * with the recent seen-set, before tracking an announcement. */
     bool (*have)(void *ctx, struct relay *r, const struct relay_inv *inv);
+    /* Ask a peer for news (needed when pull_interval_us > 0); the peer's
+     * driver calls relay_on_pull there. A pull partner comes from
+     * pick_peer (with an all-zero hash) or uniformly from the peer table. */
+    void (*send_pull)(void *ctx, struct relay *r, uint64_t peer);
 };
 
 /* A new node. policy and driver must outlive it (they are not copied);
@@ -259,6 +273,8 @@ void relay_on_notfound(struct relay *r, uint64_t peer, const struct relay_inv *i
 /* The peer requested an item (feedback: our push of it was useful). */
 void relay_on_getdata(struct relay *r, uint64_t peer, const struct relay_inv *inv,
                       int64_t now);
+/* The peer asks for news (the papers' pull): answered at the next tick. */
+void relay_on_pull(struct relay *r, uint64_t peer, int64_t now);
 /* A new chain tip: the recent-rejects part of the seen-set is cleared
  * (rejections may be valid now), like Bitcoin Core. */
 void relay_on_new_tip(struct relay *r);
@@ -282,6 +298,8 @@ struct relay_counters {
     uint64_t dup_payload;   /* payloads we had already (accepted/rejected) */
     uint64_t push_useful;
     uint64_t push_useless;
+    uint64_t pulls_sent;
+    uint64_t pulls_received;
 };
 struct relay_info {
     struct relay_policy policy;

@@ -81,6 +81,10 @@ struct relay {
      * message must not scan 125 peers for nothing). */
     int64_t trickle_due;
     int64_t wake_rumors;         /* earliest round, verdict or stop due */
+    uint64_t *pullers;           /* peers awaiting an answer to their pull */
+    uint32_t n_pullers, cap_pullers;
+    int64_t pull_due;            /* when the first of them asked */
+    int64_t next_pull;           /* when this node next asks for news */
     uint64_t rumors_started, rumors_removed;
     struct relay_counters c;
 };
@@ -117,6 +121,8 @@ void relay_trickle_tick(struct relay *r, int64_t now);
 void relay_push_verdict(struct relay *r, struct relay_rumor *ru, uint64_t peer, bool useful,
                         int64_t now);
 int64_t relay_trickle_next(const struct relay *r);
+/* Asks a random peer for news when the pull interval has come. */
+void relay_ask_tick(struct relay *r, int64_t now);
 /* Forces the next tick to rescan the peers' trickle timers. */
 void relay_trickle_dirty(struct relay *r);
 

@@ -82,6 +82,15 @@ static const struct relay_driver implicit_drv = {
     .send_inv = d_inv, .send_getdata = d_getdata, .rumor_removed = d_removed,
     .pick_peer = d_pick_seq};
 
+static void d_pull(void *ctx, struct relay *r, uint64_t peer)
+{
+    struct relay_inv none = {0};
+    record(ctx, K_PULL, peer, &none, 1);
+}
+
+static const struct relay_driver pull_drv = {
+    .send_inv = d_inv, .send_getdata = d_getdata, .send_pull = d_pull};
+
 static int setup(void **state)
 {
     F = calloc(1, sizeof(*F));
@@ -740,6 +749,53 @@ static void test_policy_parse(void **state)
     free(err);
 }
 
+/* ---- pull ---- */
+
+static void test_pull_gossip(void **state)
+{
+    struct relay_policy p = rumor_policy(RELAY_STOP_COUNTER, 2, true, 1);
+    p.pull_interval_us = 10 * S;
+    p.pull_only = true;
+    p.feedback_window_us = 5 * S;
+    char *err = NULL;
+    assert_null(relay_new(&p, &explicit_drv, F, 0, 1, &err)); /* needs send_pull */
+    free(err);
+    struct relay *r = mk(&p, &pull_drv, 8);
+    add_peers(r, 2, 2, false);
+    relay_tick(r, 0); /* the first tick asks a random peer */
+    assert_int_equal(F->n, 1);
+    assert_int_equal(F->log[0].kind, K_PULL);
+    assert_int_equal(relay_next_wakeup(r), 10 * S);
+    struct relay_tx_info t = tx(70, 0, 1000);
+    relay_on_tx_accepted(r, false, 0, &t, S);
+    relay_tick(r, 5 * S); /* pure pull: no push rounds */
+    assert_int_equal(entries(K_INV, 0, 0), 0);
+    relay_on_pull(r, 3, 6 * S);
+    assert_int_equal(relay_next_wakeup(r), 6 * S);
+    relay_tick(r, 6 * S); /* answered at once, without trickle */
+    assert_int_equal(entries(K_INV, 3, 0), 1);
+    relay_on_pull(r, 3, 7 * S); /* peer 3 knows it now: nothing to say */
+    relay_tick(r, 7 * S);
+    assert_int_equal(entries(K_INV, 0, 0), 1);
+    relay_on_getdata(r, 3, &F->log[1].inv[0], 7 * S); /* the answer was useful */
+    relay_on_pull(r, 4, 8 * S);
+    relay_tick(r, 8 * S);
+    relay_on_pull(r, 1, 9 * S);
+    relay_tick(r, 9 * S);
+    assert_int_equal(entries(K_INV, 0, 0), 3);
+    relay_tick(r, 14 * S); /* the window of the answer to 1 is not over */
+    assert_true(relay_is_infective(r, &t.txid));
+    relay_tick(r, 15 * S); /* two useless answers in a row: removed */
+    assert_false(relay_is_infective(r, &t.txid));
+    struct relay_info info;
+    relay_get_info(r, &info);
+    assert_int_equal(info.totals.pulls_sent, 2);
+    assert_int_equal(info.totals.pulls_received, 4);
+    assert_int_equal(info.totals.push_useful, 1);
+    assert_int_equal(info.totals.push_useless, 2);
+    relay_free(r);
+}
+
 /* ---- robustness: random events from misbehaving peers ---- */
 
 static void random_event(struct relay *r, uint64_t *rng, int64_t now)
@@ -751,7 +807,7 @@ static void random_event(struct relay *r, uint64_t *rng, int64_t now)
     struct relay_peer_props pp = {.outbound = prng_below(rng, 2), .wtxidrelay = prng_below(rng, 2),
                                   .sendheaders = prng_below(rng, 2),
                                   .feefilter = (int64_t)prng_below(rng, 2000)};
-    switch (prng_below(rng, 12)) {
+    switch (prng_below(rng, 13)) {
     case 0: relay_peer_add(r, peer, &pp, now); break;
     case 1: relay_peer_remove(r, peer, now); break;
     case 2: relay_peer_set_props(r, peer, &pp); break;
@@ -762,6 +818,7 @@ static void random_event(struct relay *r, uint64_t *rng, int64_t now)
     case 7: relay_on_getdata(r, peer, &inv, now); break;
     case 8: relay_on_new_tip(r); break;
     case 9: relay_want_tx(r, peer, &inv.hash, now); break;
+    case 10: relay_on_pull(r, peer, now); break;
     default: relay_on_inv(r, peer, &inv, now); break;
     }
 }
@@ -833,6 +890,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pull_caps, setup, teardown),
         cmocka_unit_test_setup_teardown(test_seen_and_rejects, setup, teardown),
         cmocka_unit_test_setup_teardown(test_policy_parse, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pull_gossip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_random_events, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
