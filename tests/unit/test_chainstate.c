@@ -446,6 +446,33 @@ static void test_headers_then_blocks(void **state)
         block_free(blocks[i]);
 }
 
+/* Damage the checks at opening report precisely instead of guessing. */
+static void test_open_reports_damage(void **state)
+{
+    struct fixture *f = *state;
+    mine(f, chainstate_tip(f->cs), 3);
+    chainstate_close(f->cs);
+    f->cs = NULL;
+    char *err = NULL;
+    /* Another network's store. */
+    assert_null(chainstate_open(params_get(CHAIN_MAIN), f->dir, NULL, &err));
+    assert_non_null(strstr(err, "genesis block is not main's"));
+    free(err);
+    /* A tip the block index does not know. */
+    struct store *s = store_open(f->dir, 1 << 20, &err);
+    struct store_batch *b = store_batch_new();
+    struct hash256 unknown = {{0xab}};
+    store_batch_set_tip(b, &unknown);
+    assert_int_equal(store_write(s, b, true, &err), 0);
+    store_batch_free(b);
+    store_close(s);
+    err = NULL;
+    assert_null(chainstate_open(f->p, f->dir, NULL, &err));
+    assert_non_null(strstr(err, "chainstate tip 0000000000000000000000000000000000000000000000"
+                                "0000000000000000ab is not in the block index"));
+    free(err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -456,6 +483,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_defects, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cve_2012_2459, setup, teardown),
         cmocka_unit_test_setup_teardown(test_headers_then_blocks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_reports_damage, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
