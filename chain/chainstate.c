@@ -486,12 +486,14 @@ static int init_genesis(struct chainstate *cs, char **err)
     n->have_chain = true;
     store_batch_put_block(cs->batch, &n->hash, raw.data, raw.len);
     persist_node(cs, n);
+    /* One batch with the tip: a store is either empty or has one. */
+    store_batch_set_tip(cs->batch, &n->hash);
     wbuf_free(&raw);
     block_free(g);
     if (write_batch(cs, true, err) < 0)
         return -1;
     bindex_set_tip(cs->bi, n);
-    return flush(cs, err);
+    return 0;
 }
 
 /* The stored tip and every block below it must be valid with data and
