@@ -62,9 +62,12 @@ struct block *block_parse(struct cursor *c, const char **reason)
     size_t start = c->pos;
     struct block *b = xmalloc(sizeof(*b));
     memset(b, 0, sizeof(*b));
-    const uint8_t *hdr = cursor_ptr(c);
-    if (!block_header_parse(c, &b->hdr))
+    const uint8_t *hdr;
+    struct cursor hc;
+    if (!cursor_view(c, &hdr, BLOCK_HEADER_SIZE))
         return fail(b, c, reason, "truncated header");
+    cursor_init(&hc, hdr, BLOCK_HEADER_SIZE);
+    block_header_parse(&hc, &b->hdr); /* 80 bytes: cannot fail */
     hash_sha256d(hdr, BLOCK_HEADER_SIZE, &b->hash);
     size_t n;
     if (!cursor_count(c, &n, SER_MAX_SIZE, MIN_TX_SIZE))

@@ -41,3 +41,8 @@ tests_fuzz_fuzz_block_LDADD = $(CHAIN_LIBS)
 tests_fuzz_fuzz_compact_SOURCES = tests/fuzz/fuzz_compact.c tests/fuzz/driver.c
 tests_fuzz_fuzz_compact_LDADD = $(CHAIN_LIBS)
 EXTRA_DIST += tests/fuzz/seeds/tx tests/fuzz/seeds/block tests/fuzz/seeds/compact
+
+# Benchmark: tx parse + txid and SHA-256 throughput (prints figures).
+noinst_PROGRAMS += contrib/bench/bench_parse
+contrib_bench_bench_parse_SOURCES = contrib/bench/bench_parse.c
+contrib_bench_bench_parse_LDADD = $(CHAIN_LIBS)

@@ -1,1 +1,23 @@
-# net/relay.mk: sources and tests of this area (filled in by its work).
+# net/relay.mk: the relay core (gossip push, pull tracker, seen-sets).
+libnet_a_SOURCES += \
+	net/relay.c net/relay.h net/relay_impl.h net/relay_push.c \
+	net/txrequest.c net/txrequest.h \
+	net/seenset.c net/seenset.h \
+	net/hashtab.c net/hashtab.h \
+	net/prng.h net/vec.h
+
+check_PROGRAMS += tests/unit/test_seenset tests/unit/test_txrequest tests/unit/test_relay
+TESTS += tests/unit/test_seenset tests/unit/test_txrequest tests/unit/test_relay
+tests_unit_test_seenset_SOURCES = tests/unit/test_seenset.c
+tests_unit_test_seenset_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_seenset_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_txrequest_SOURCES = tests/unit/test_txrequest.c
+tests_unit_test_txrequest_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_txrequest_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_relay_SOURCES = tests/unit/test_relay.c
+tests_unit_test_relay_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_relay_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
+
+noinst_PROGRAMS += contrib/bench/bench_relay
+contrib_bench_bench_relay_SOURCES = contrib/bench/bench_relay.c
+contrib_bench_bench_relay_LDADD = $(NET_LIBS)

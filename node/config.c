@@ -25,11 +25,11 @@ const struct config_option config_base_options[] = {
     { "testnet4", CONFIG_BOOL, "0", 0, 0, 0, "Use testnet4 (same as -chain=testnet4)." },
     { "signet", CONFIG_BOOL, "0", 0, 0, 0, "Use the default signet (same as -chain=signet)." },
     { "chain", CONFIG_STRING, "main", 0, 0, 0,
-      "Use the chain <value>: main, test, testnet4, signet or regtest." },
+      "Use the chain <name>: main, test, testnet4, signet or regtest." },
     { "datadir", CONFIG_STRING, NULL, 0, 0, 0,
-      "Data directory (default: ~/.hearsay). Each chain but main uses a subdirectory of it." },
+      "Keep the data in <dir> (default: ~/.hearsay); each chain but main in a subdirectory." },
     { "conf", CONFIG_STRING, CONF_FILENAME, 0, 0, CONFIG_CLI_ONLY,
-      "Configuration file; a relative path is relative to the data directory." },
+      "Read the configuration from <file>; a relative path is relative to the data directory." },
     { "help", CONFIG_BOOL, "0", 0, 0, CONFIG_CLI_ONLY, "Print this help and exit." },
     { "version", CONFIG_BOOL, "0", 0, 0, CONFIG_CLI_ONLY, "Print the version and exit." },
     { NULL, CONFIG_BOOL, NULL, 0, 0, 0, NULL },
@@ -725,34 +725,49 @@ static void print_wrapped(const char *text, int indent)
 {
     const int width = 79;
     int col = 0;
+    bool line_start = true;
     while (*text) {
         size_t word = strcspn(text, " ");
-        if (col > indent && col + 1 + (int)word > width) {
+        if (!line_start && col + 1 + (int)word > width) {
             putchar('\n');
-            col = 0;
+            line_start = true;
         }
-        if (col == 0)
+        if (line_start)
             col = printf("%*s", indent, "");
         else
             col += printf(" ");
         col += printf("%.*s", (int)word, text);
+        line_start = false;
         text += word;
         text += strspn(text, " ");
     }
     putchar('\n');
 }
 
+/* "-name=<what>": the first <what> of the help text names the value. */
+static void print_option_name(const struct config_option *o)
+{
+    const char *lt = o->help ? strchr(o->help, '<') : NULL;
+    const char *gt = lt ? strchr(lt, '>') : NULL;
+    if (o->type == CONFIG_BOOL)
+        printf("  -%s\n", o->name);
+    else if (gt)
+        printf("  -%s=%.*s\n", o->name, (int)(gt - lt + 1), lt);
+    else
+        printf("  -%s=%s\n", o->name, o->type == CONFIG_INT ? "<n>" : "<value>");
+}
+
 static void print_option(const struct config_option *o)
 {
-    static const char *const meta[] = { [CONFIG_BOOL] = "", [CONFIG_INT] = "=<n>",
-                                        [CONFIG_STRING] = "=<value>" };
-    printf("  -%s%s\n", o->name, meta[o->type]);
+    print_option_name(o);
     char text[1024];
     int n = snprintf(text, sizeof(text), "%s", o->help ? o->help : "");
     if (o->type == CONFIG_INT && o->min < o->max && n >= 0 && (size_t)n < sizeof(text))
         n += snprintf(text + n, sizeof(text) - (size_t)n, " (%lld to %lld)", (long long)o->min,
                       (long long)o->max);
-    if (o->def && *o->def && n >= 0 && (size_t)n < sizeof(text))
+    /* Booleans are off unless said otherwise. */
+    bool show_def = o->def && *o->def && !(o->type == CONFIG_BOOL && !strcmp(o->def, "0"));
+    if (show_def && n >= 0 && (size_t)n < sizeof(text))
         n += snprintf(text + n, sizeof(text) - (size_t)n, " (default: %s)", o->def);
     if ((o->flags & CONFIG_MULTI) && n >= 0 && (size_t)n < sizeof(text))
         snprintf(text + n, sizeof(text) - (size_t)n, " May be given more than once.");
@@ -771,6 +786,9 @@ void config_print_help(const char *progname)
         for (const struct config_option *o = *t; o->name; o++)
             print_option(o);
     }
-    printf("\nDebug categories (-debug, -debugexclude): %s; 1 or all for every one.\n",
-           log_category_list());
+    char cats[512];
+    snprintf(cats, sizeof(cats), "Debug categories (-debug, -debugexclude): %s; 1 or all for every one.",
+             log_category_list());
+    putchar('\n');
+    print_wrapped(cats, 0);
 }

@@ -6,6 +6,10 @@ libnode_a_SOURCES += \
 	node/chain_glue.c node/chain_glue.h \
 	node/util.c node/util.h
 
+bin_PROGRAMS += hearsayd
+hearsayd_SOURCES = node/main.c
+hearsayd_LDADD = $(HS_LIBS)
+
 # The config tests bring their own option tables, so they link config.c
 # directly instead of libnode.a (whose options.c lists the daemon's).
 check_PROGRAMS += tests/unit/test_config

@@ -5,6 +5,9 @@
 
 #include "chain/log.h"
 #include "node/chain_glue.h"
+#include "node/mempool_glue.h"
+#include "node/net_glue.h"
+#include "node/rpc_glue.h"
 #include "node/util.h"
 
 #include <errno.h>
@@ -32,6 +35,9 @@ const struct config_option daemon_options[] = {
 /* Start order; stop runs backwards. Each area adds its row. */
 const struct node_subsystem *const node_subsystems[] = {
     &chain_subsystem,
+    &mempool_subsystem,
+    &net_subsystem,
+    &rpc_subsystem,
     NULL,
 };
 
@@ -228,17 +234,19 @@ static int start_events(struct daemon *d, uint32_t categories, char **err)
     return 0;
 }
 
+/* A row that fails half-way is counted too: node_stop then calls its stop
+ * (which must cope with a partial start) to release what it got. */
 static int start_subsystems(struct daemon *d, char **err)
 {
     for (const struct node_subsystem *const *s = node_subsystems; *s; s++) {
         char *serr = NULL;
         LOG_INFO("Starting %s", (*s)->name);
+        d->n_started++;
         if ((*s)->start(&d->node, &serr) < 0) {
-            util_fail(err, "%s", serr ? serr : "start failed");
+            util_fail(err, "%s: %s", (*s)->name, serr ? serr : "start failed");
             free(serr);
             return -1;
         }
-        d->n_started++;
     }
     return 0;
 }

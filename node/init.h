@@ -3,7 +3,8 @@
  * node_start: chain parameters, data directory, the .lock, debug.log, the
  * event loop with its signal events (SIGINT/SIGTERM stop, SIGHUP reopens
  * debug.log), then every row of node_subsystems in order. node_stop stops
- * them in reverse and logs "Shutdown: done". */
+ * them in reverse, the one whose start failed included (a row's stop must
+ * cope with a partial start), and logs "Shutdown: done". */
 #ifndef HEARSAY_NODE_INIT_H
 #define HEARSAY_NODE_INIT_H
 

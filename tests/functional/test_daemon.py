@@ -98,7 +98,10 @@ def test_bad_options(t):
 def test_bad_conf(t):
     node = t.add_node()
     node.write_conf(extra=["nosuchoption=1"])
-    one_line_error(*node.run(), f"{node.conf_path}:3: nosuchoption=1: unknown option")
+    # The framework writes the options of every area present, so find the line.
+    with open(node.conf_path) as f:
+        lineno = [l.strip() for l in f].index("nosuchoption=1") + 1
+    one_line_error(*node.run(), f"{node.conf_path}:{lineno}: nosuchoption=1: unknown option")
     node.write_conf(top=["-printtoconsole=1"])
     one_line_error(*node.run(), "written without the leading -")
     node.write_conf(extra=["[regtest"])
@@ -111,12 +114,24 @@ def test_bad_conf(t):
     one_line_error(*node.run(), "cannot read configuration file")
 
 
+def test_subsystem_failure(t):
+    """A subsystem that cannot start: one-line error, exit 1, the rest stopped."""
+    node = t.add_node()
+    os.makedirs(node.chaindir)
+    with open(os.path.join(node.chaindir, "index"), "w") as f:
+        f.write("not a database directory\n")
+    one_line_error(*node.run(), "cannot open the chain store")
+    log = node.debug_log()
+    assert_in("[error] chain: cannot open the chain store", log)
+    assert_in("Shutdown: done", log)
+
+
 def test_help_and_version(t):
     node = t.add_node()
     node.write_conf(extra=["this is not a conf line"])  # -help must not read it
     rc, out, err = node.run("-help")
     assert_equal(rc, 0)
-    for want in ("Usage: hearsayd", "-regtest", "-datadir=<value>", "-debug=<value>",
+    for want in ("Usage: hearsayd", "-regtest", "-datadir=<dir>", "-debug=<category>",
                  "-printtoconsole", "Debug categories", "net"):
         assert_in(want, out)
     rc, out, err = node.run("-version")
@@ -127,4 +142,4 @@ def test_help_and_version(t):
 if __name__ == "__main__":
     fw.main([test_start_and_sigterm, test_sigint_and_restart, test_second_instance_refused,
              test_sighup_reopens_debug_log, test_conf_section_and_console, test_bad_options,
-             test_bad_conf, test_help_and_version])
+             test_bad_conf, test_subsystem_failure, test_help_and_version])

@@ -107,7 +107,8 @@ static void test_block170(void **state)
     const char *why = NULL;
     struct block *b = block_from_bytes(raw, len, &why);
     assert_non_null(b);
-    test_assert_hash_hex(&b->hash, "00000000d1145790a8694403d4063f323d499e655c83426834d4ce2f8dd4a2ee");
+    test_assert_hash_hex(&b->hash,
+                         "00000000d1145790a8694403d4063f323d499e655c83426834d4ce2f8dd4a2ee");
     assert_int_equal(b->hdr.version, 1);
     assert_int_equal(b->hdr.time, 1231731025);
     assert_int_equal(b->hdr.bits, 0x1d00ffff);
@@ -143,11 +144,9 @@ static void test_block170(void **state)
     free(raw);
 }
 
-static void test_truncations(void **state)
+/* Each proper prefix, in an exact-size copy so ASan sees any overread. */
+static void assert_every_prefix_fails(const uint8_t *raw, size_t len)
 {
-    (void)state;
-    size_t len;
-    uint8_t *raw = test_unhex(block170_hex, &len);
     for (size_t n = 0; n < len; n++) {
         uint8_t *cut = malloc(n ? n : 1);
         memcpy(cut, raw, n);
@@ -156,6 +155,14 @@ static void test_truncations(void **state)
         assert_non_null(why);
         free(cut);
     }
+}
+
+static void test_truncations(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *raw = test_unhex(block170_hex, &len);
+    assert_every_prefix_fails(raw, len);
     const char *why = NULL;
     uint8_t *longer = malloc(len + 1);
     memcpy(longer, raw, len);
@@ -286,6 +293,12 @@ static void test_witness_block(void **state)
     assert_int_equal(b->size, BLOCK_HEADER_SIZE + 1 + cb_len + sw_len);
     assert_int_equal(b->base_size, BLOCK_HEADER_SIZE + 1 + cb_len + s->base_size);
     assert_int_equal(block_weight(b), 3 * b->base_size + b->size);
+
+    struct wbuf full;
+    wbuf_init(&full);
+    block_serialize(b, &full, true);
+    assert_every_prefix_fails(full.data, full.len);
+    wbuf_free(&full);
 
     /* Witness root: the coinbase's wtxid counts as zero. */
     struct hash256 zero, want, got;

@@ -129,6 +129,8 @@ static void test_poisoning(void **state)
 
     cursor_init(&c, NULL, 5);
     assert_int_equal(cursor_left(&c), 0);
+    assert_true(cursor_skip(&c, 0));
+    assert_non_null(cursor_ptr(&c));
     assert_false(cursor_u8(&c, &v8));
 
     /* cursor_skip with a huge n must not wrap. */
