@@ -2,6 +2,7 @@
  * invalid blocks inside heavier branches, double spends across a reorg,
  * each kind of defective block, CVE-2012-2459 and persistence. */
 #include "chain/chainstate.h"
+#include "chain/mempool.h"
 #include "chain/store.h"
 #include "tests/unit/chainstate_util.h"
 
@@ -446,6 +447,67 @@ static void test_headers_then_blocks(void **state)
         block_free(blocks[i]);
 }
 
+/* The chainstate's callbacks driving the mempool, as the node wires them. */
+struct pool_glue {
+    struct chainstate *cs;
+    struct mempool *mp;
+};
+
+static struct mempool_tip tip_of(struct chainstate *cs)
+{
+    struct mempool_tip t = {chainstate_height(cs), bindex_median_time_past(chainstate_tip(cs)),
+                            NULL, NULL};
+    return t;
+}
+
+static void pool_connected(void *ctx, const struct block *b, int height)
+{
+    struct pool_glue *g = ctx;
+    (void)height;
+    struct mempool_tip t = tip_of(g->cs);
+    mempool_block_connected(g->mp, b, &t);
+}
+
+static void pool_disconnected(void *ctx, const struct block *b, int height)
+{
+    struct pool_glue *g = ctx;
+    (void)height;
+    struct mempool_tip t = tip_of(g->cs);
+    mempool_block_disconnected(g->mp, b, &t, (int64_t)b->hdr.time + 3600);
+}
+
+static void test_reorg_updates_mempool(void **state)
+{
+    struct fixture *f = *state;
+    struct bindex_node *fork = mine(f, chainstate_tip(f->cs), 101);
+    struct mempool_options mo;
+    mempool_options_default(&mo);
+    mo.require_standard = false; /* the test's scripts are bare OP_TRUE */
+    struct pool_glue g = {f->cs, mempool_new(&mo, chainstate_coin_lookup, f->cs)};
+    struct chainstate_callbacks cb = {pool_connected, pool_disconnected, &g};
+    chainstate_set_callbacks(f->cs, &cb);
+
+    struct outpoint coin = coinbase_of(f, 1);
+    int64_t v = 50 * TX_COIN - 10000;
+    struct tx *t = testutil_spend(&coin, 1, &v, 1, 0);
+    struct mempool_reject rej;
+    struct mempool_tip tip = tip_of(f->cs);
+    assert_int_equal(mempool_accept(g.mp, t, &tip, fork->hdr.time, &rej), MEMPOOL_ACCEPTED);
+    struct hash256 txid = t->txid;
+    /* Confirmed in a block: it leaves the mempool. */
+    struct block *a = make_block(f, fork, &t, 1, 10000);
+    assert_int_equal(submit(f, a, NULL), CHAINSTATE_ACCEPTED);
+    block_free(a);
+    assert_int_equal(mempool_count(g.mp), 0);
+    /* A longer branch without it: back in the mempool after the reorg. */
+    mine(f, fork, 2);
+    assert_int_equal(chainstate_height(f->cs), 103);
+    assert_int_equal(mempool_count(g.mp), 1);
+    assert_non_null(mempool_get(g.mp, &txid));
+    chainstate_set_callbacks(f->cs, NULL);
+    mempool_free(g.mp);
+}
+
 /* Damage the checks at opening report precisely instead of guessing. */
 static void test_open_reports_damage(void **state)
 {
@@ -484,6 +546,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cve_2012_2459, setup, teardown),
         cmocka_unit_test_setup_teardown(test_headers_then_blocks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_reports_damage, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reorg_updates_mempool, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
