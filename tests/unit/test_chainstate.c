@@ -420,10 +420,16 @@ static void test_headers_then_blocks(void **state)
                      CHAINSTATE_DUPLICATE);
     assert_int_equal(chainstate_best_header(f->cs)->height, 6);
     assert_int_equal(chainstate_height(f->cs), 0);
+    struct bindex_node *want[10];
+    assert_int_equal(chainstate_blocks_to_fetch(f->cs, want, 10), 6);
+    assert_int_equal(want[0]->height, 1);
+    assert_true(chainstate_initial_download(f->cs)); /* the test chain is from 2011 */
     /* Blocks out of order: the tip moves once the gap is filled. */
     for (int i = 5; i >= 1; i--)
         assert_int_equal(submit(f, blocks[i], NULL), CHAINSTATE_ACCEPTED);
     assert_int_equal(chainstate_height(f->cs), 0);
+    assert_int_equal(chainstate_blocks_to_fetch(f->cs, want, 10), 1);
+    assert_ptr_equal(want[0], chainstate_find(f->cs, &blocks[0]->hash));
     assert_int_equal(submit(f, blocks[0], NULL), CHAINSTATE_ACCEPTED);
     assert_int_equal(chainstate_height(f->cs), 6);
     /* A bad header stops the batch and is named. */
@@ -443,6 +449,15 @@ static void test_headers_then_blocks(void **state)
     size_t n = chainstate_locator(f->cs, NULL, loc, 101);
     assert_int_equal(n, 7);
     assert_ptr_equal(chainstate_find_fork(f->cs, loc + 2, n - 2), chainstate_at(f->cs, 4));
+    struct block_header got[10];
+    assert_int_equal(chainstate_get_headers(f->cs, loc + 2, n - 2, NULL, got, 10), 2);
+    assert_true(hash_eq(&got[0].merkle, &hdrs[4].merkle));
+    /* From height 1 on, stopping at height 3. */
+    assert_int_equal(chainstate_get_headers(f->cs, loc + 5, n - 5, &blocks[2]->hash, got, 10),
+                     2);
+    assert_int_equal(chainstate_get_headers(f->cs, loc + 5, n - 5, NULL, got, 2), 2);
+    assert_int_equal(chainstate_get_headers(f->cs, NULL, 0, &blocks[3]->hash, got, 10), 1);
+    assert_true(hash_eq(&got[0].merkle, &hdrs[3].merkle));
     for (int i = 0; i < 6; i++)
         block_free(blocks[i]);
 }
