@@ -617,7 +617,7 @@ void mempool_block_disconnected(struct mempool *mp, const struct block *b,
     for (size_t t = 0; t < b->tx_count; t++) {
         struct tx *tx = b->txs[t];
         struct mempool_reject rej;
-        if (tx_is_coinbase(tx) || mp_accept(mp, tx, tip, now, now, true, &rej) != MEMPOOL_ACCEPTED) {
+        if (tx_is_coinbase(tx) || mp_accept(mp, tx, tip, now, now, MP_BYPASS_LIMITS, &rej, NULL, NULL) != MEMPOOL_ACCEPTED) {
             if (!tx_is_coinbase(tx))
                 LOG_DEBUG(LOG_MEMPOOL, "mempool: disconnected tx not returned: %s", rej.reason);
             remove_spenders_of(mp, tx);

@@ -432,16 +432,21 @@ static enum mempool_status run_checks(struct ws *w, int64_t now, bool bypass_lim
 }
 
 enum mempool_status mp_accept(struct mempool *mp, struct tx *tx, const struct mempool_tip *tip,
-                              int64_t entry_time, int64_t now, bool bypass_limits,
-                              struct mempool_reject *rej)
+                              int64_t entry_time, int64_t now, unsigned flags,
+                              struct mempool_reject *rej, int64_t *fee, size_t *vsize)
 {
     struct ws w = {.mp = mp, .tx = tx, .tip = tip, .rej = rej, .vsize = tx_vsize(tx)};
     rej->status = MEMPOOL_ACCEPTED;
     rej->reason = NULL;
     rej->detail[0] = '\0';
-    enum mempool_status st = run_checks(&w, now, bypass_limits);
+    enum mempool_status st = run_checks(&w, now, flags & MP_BYPASS_LIMITS);
     if (st == MEMPOOL_ACCEPTED) {
-        finalize(&w, entry_time);
+        if (fee)
+            *fee = w.fee;
+        if (vsize)
+            *vsize = w.vsize;
+        if (!(flags & MP_TEST_ONLY))
+            finalize(&w, entry_time);
     } else if (log_accept(LOG_MEMPOOLREJ)) {
         char hex[HASH_HEX_LEN + 1];
         txid_str(tx, hex);
@@ -465,7 +470,7 @@ enum mempool_status mempool_accept(struct mempool *mp, struct tx *tx,
                                    const struct mempool_tip *tip, int64_t now,
                                    struct mempool_reject *rej)
 {
-    enum mempool_status st = mp_accept(mp, tx, tip, now, now, false, rej);
+    enum mempool_status st = mp_accept(mp, tx, tip, now, now, 0, rej, NULL, NULL);
     if (st != MEMPOOL_ACCEPTED)
         return st;
     mempool_expire(mp, now);
@@ -476,4 +481,11 @@ enum mempool_status mempool_accept(struct mempool *mp, struct tx *tx,
         return MEMPOOL_POLICY;
     }
     return MEMPOOL_ACCEPTED;
+}
+
+enum mempool_status mempool_test_accept(struct mempool *mp, struct tx *tx,
+                                        const struct mempool_tip *tip, int64_t now,
+                                        struct mempool_reject *rej, int64_t *fee, size_t *vsize)
+{
+    return mp_accept(mp, tx, tip, now, now, MP_TEST_ONLY, rej, fee, vsize);
 }

@@ -74,6 +74,19 @@ static void test_accept_and_lookup(void **state)
     assert_null(mempool_next(e));
 
     expect_reject(f, tx_ref(a), MEMPOOL_CONFLICT, "txn-already-in-mempool");
+    /* A test accept changes nothing, even for a replacement. */
+    struct tx *rbf = spend1(&x, 90000);
+    struct mempool_reject rej;
+    int64_t fee = 0;
+    size_t vsize = 0;
+    assert_int_equal(mempool_test_accept(f->mp, rbf, &f->tip, NOW, &rej, &fee, &vsize),
+                     MEMPOOL_ACCEPTED);
+    assert_int_equal(fee, 10000);
+    assert_int_equal(vsize, tx_vsize(rbf));
+    assert_null(mempool_get(f->mp, &rbf->txid));
+    assert_ptr_equal(mempool_spender(f->mp, &x), e);
+    assert_int_equal(f->removed[MEMPOOL_REMOVED_REPLACED], 0);
+    tx_free(rbf);
     /* Same inputs and outputs with a witness: same txid, other wtxid. */
     static const uint8_t item[] = {1, 2, 3};
     struct tb_in in = {x, TB_SEQ_RBF, NULL, 0, item, sizeof(item)};
