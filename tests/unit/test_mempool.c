@@ -175,6 +175,21 @@ static void test_standardness_rejects(void **state)
     expect_reject(f, tb_tx(2, &in, 1, many, n, 0), MEMPOOL_NOT_STANDARD, "tx-size");
     free(many);
 
+    /* The limits themselves pass: 83-byte OP_RETURN, anchor at 240, v3. */
+    ret[2] = 80;
+    struct tb_out ok_outs[3] = {{0, ret, 83}, {240, anchor, sizeof(anchor)}, out};
+    struct tx *ok = tb_tx(3, &in, 1, ok_outs, 3, 0);
+    accept_ok(f, ok);
+    tx_free(ok);
+    tb_fx_free(f);
+}
+
+/* Sigop cost over the standard limit, and spends of nonstandard outputs. */
+static void test_sigops_and_inputs(void **state)
+{
+    struct tb_fx *f = tb_fx_new(NULL);
+    struct outpoint x = tb_fund(&f->u, 1, 10000000, 500, false);
+    struct tb_in in = {x, TB_SEQ_RBF, NULL, 0, NULL, 0};
     /* 201 bare 1-of-3 multisig outputs: 201 * 20 legacy sigops * 4 > 16,000. */
     uint8_t ms[105] = {0x51};
     for (int k = 0; k < 3; k++) {
@@ -206,15 +221,6 @@ static void test_standardness_rejects(void **state)
                   "bad-txns-nonstandard-inputs");
     tx_free(ms_ok);
     tx_free(to_future);
-    x = tb_fund(&f->u, 2, 10000000, 500, false);
-    in.op = x;
-
-    /* The limits themselves pass: 83-byte OP_RETURN, anchor at 240, v3. */
-    ret[2] = 80;
-    struct tb_out ok_outs[3] = {{0, ret, 83}, {240, anchor, sizeof(anchor)}, out};
-    struct tx *ok = tb_tx(3, &in, 1, ok_outs, 3, 0);
-    accept_ok(f, ok);
-    tx_free(ok);
     tb_fx_free(f);
 }
 
@@ -774,6 +780,7 @@ int main(void)
         cmocka_unit_test(test_accept_and_lookup),
         cmocka_unit_test(test_consensus_rejects),
         cmocka_unit_test(test_standardness_rejects),
+        cmocka_unit_test(test_sigops_and_inputs),
         cmocka_unit_test(test_input_rejects),
         cmocka_unit_test(test_sequence_locks),
         cmocka_unit_test(test_truc),
