@@ -349,7 +349,6 @@ static void test_truc(void **state)
     expect_truc(f, tb_tx(2, &c0, 1, &one, 1, 0), "non-version=3 tx");
     struct tx *child = tb_tx(3, &c0, 1, &one, 1, 0);
     accept_ok(f, child);
-    expect_truc(f, tb_tx(3, &c1, 1, &one, 1, 0), "descendant count limit"); /* a sibling */
     struct tb_in gc = {tb_op(child, 0), TB_SEQ_RBF, NULL, 0, NULL, 0};
     struct tb_out less = {380000, NULL, 0};
     expect_truc(f, tb_tx(3, &gc, 1, &less, 1, 0), "too many ancestors");
@@ -358,6 +357,19 @@ static void test_truc(void **state)
     struct tx *child2 = tb_tx(3, &c0, 1, &better, 1, 0);
     accept_ok(f, child2);
     assert_null(mempool_get(f->mp, &child->txid));
+
+    /* Sibling eviction: a second child replaces the first if it pays for it. */
+    struct tb_out meagre = {389000, NULL, 0};
+    struct mempool_reject rej;
+    struct tx *poor = tb_tx(3, &c1, 1, &meagre, 1, 0);
+    assert_int_equal(mempool_accept(f->mp, poor, &f->tip, NOW, &rej), MEMPOOL_POLICY);
+    assert_string_equal(rej.reason, "insufficient fee (including sibling eviction)");
+    tx_free(poor);
+    struct tb_out rich = {370000, NULL, 0};
+    struct tx *sibling = tb_tx(3, &c1, 1, &rich, 1, 0);
+    accept_ok(f, sibling);
+    assert_null(mempool_get(f->mp, &child2->txid));
+    tx_free(sibling);
 
     /* Version 3 may not spend an unconfirmed older-version output. */
     struct tb_in iny = {y, TB_SEQ_RBF, NULL, 0, NULL, 0};
