@@ -55,3 +55,6 @@ tests_fuzz_fuzz_mempool_SOURCES = tests/fuzz/fuzz_mempool.c tests/fuzz/driver.c
 tests_fuzz_fuzz_mempool_LDADD = $(CHAIN_LIBS)
 TESTS += tests/fuzz/fuzz_mempool
 EXTRA_DIST += tests/fuzz/seeds/mempool
+
+TESTS += tests/functional/mempool_persist.py
+EXTRA_DIST += tests/functional/mempool_persist.py
