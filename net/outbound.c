@@ -182,12 +182,18 @@ void outbound_tick(struct connman *cm, int64_t now)
         return;
     }
     dial_targets(cm, 0, cm->ntargets, now);
-    int automatic = 0;
+    int automatic = 0, total = 0;
     for (size_t i = 0; i < cm->nconns; i++) {
         const struct conn *c = cm->conns[i];
-        automatic += !c->p->inbound && !c->target && c->p->state != PEER_CLOSING;
+        if (c->p->state == PEER_CLOSING)
+            continue;
+        total++;
+        automatic += !c->p->inbound && !c->target;
     }
-    for (int k = 0; k < DIAL_PER_TICK && automatic < cm->o.max_outbound; k++) {
+    /* Automatic connections also stay within -maxconnections. */
+    for (int k = 0; k < DIAL_PER_TICK && automatic < cm->o.max_outbound &&
+                    total < cm->o.max_connections;
+         k++, total++) {
         struct proto_netaddr a;
         if (!addrman_select(cm->am, unix_now, skip_candidate, cm, &a))
             break;
