@@ -250,11 +250,19 @@ static void write_cb(struct bufferevent *bev, void *arg)
     }
 }
 
+/* Small messages (ping, inv) go out at once, as Bitcoin Core does. */
+static void set_nodelay(evutil_socket_t fd)
+{
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
 static void event_cb(struct bufferevent *bev, short what, void *arg)
 {
     struct conn *c = arg;
     if (what & BEV_EVENT_CONNECTED) {
         c->connecting = false;
+        set_nodelay(bufferevent_getfd(bev));
         peer_start(c->p);
         return;
     }
@@ -336,8 +344,7 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
         }
         peer_close(victim->p, "evicted for a new inbound connection", false);
     }
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    set_nodelay(fd);
     struct bufferevent *bev = bufferevent_socket_new(cm->base, fd, BEV_OPT_CLOSE_ON_FREE);
     if (!bev || !connman_conn_new(cm, bev, true, &addr)) {
         if (bev)
