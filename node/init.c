@@ -4,7 +4,8 @@
 #include "node/init.h"
 
 #include "chain/log.h"
-#include "node/db.h"
+#include "node/chain_glue.h"
+#include "node/mempool_glue.h"
 #include "node/net_glue.h"
 #include "node/rpc_glue.h"
 #include "node/util.h"
@@ -33,7 +34,8 @@ const struct config_option daemon_options[] = {
 
 /* Start order; stop runs backwards. Each area adds its row. */
 const struct node_subsystem *const node_subsystems[] = {
-    &node_db_subsystem,
+    &chain_subsystem,
+    &mempool_subsystem,
     &net_subsystem,
     &rpc_subsystem,
     NULL,
