@@ -58,6 +58,7 @@ struct connman {
     uint64_t next_id;
     struct evconnlistener *listeners[8];
     size_t nlisteners;
+    bool listeners_paused; /* accept failed: resume at the next tick */
     uint16_t listen_port;
     struct event *tick_ev, *reap_ev;
     struct target *targets;
