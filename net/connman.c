@@ -618,6 +618,21 @@ int connman_send(struct connman *cm, uint64_t id, const char *command, const voi
     return 0;
 }
 
+struct wbuf *connman_msg_begin(struct connman *cm, uint64_t id, const char *command)
+{
+    struct conn *c = live(cm, id);
+    return c && !c->connecting ? peer_msg_begin(c->p, command) : NULL;
+}
+
+int connman_msg_end(struct connman *cm, uint64_t id)
+{
+    struct conn *c = live(cm, id);
+    if (!c || c->connecting)
+        return -1;
+    peer_msg_end(c->p);
+    return 0;
+}
+
 size_t connman_send_queue(struct connman *cm, uint64_t id)
 {
     struct conn *c = live(cm, id);

@@ -127,7 +127,7 @@ struct ctx2 {
 
 static bool got_inv(void *arg)
 {
-    return ((struct node *)arg)->invs > 0;
+    return ((struct node *)arg)->invs > 1;
 }
 
 static bool both_gone(void *arg)
@@ -197,6 +197,12 @@ static void test_handshake_and_messages(void **state)
     wbuf_init(&w);
     proto_inv_encode(&w, inv, 3);
     assert_int_equal(connman_send(v[1].cm, ids[0], "inv", w.data, w.len), 0);
+    /* The same, built in place. */
+    struct wbuf *m = connman_msg_begin(v[1].cm, ids[0], "inv");
+    assert_non_null(m);
+    wbuf_bytes(m, w.data, w.len);
+    assert_int_equal(connman_msg_end(v[1].cm, ids[0]), 0);
+    assert_null(connman_msg_begin(v[1].cm, ids[0] + 100, "inv"));
     wbuf_free(&w);
     assert_true(run_until(got_inv, &v[0], 3000));
     assert_int_equal(v[0].last_inv_n, 3);
