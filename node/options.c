@@ -3,6 +3,7 @@
 #include "node/chain_glue.h"
 #include "node/config.h"
 #include "node/init.h"
+#include "node/mempool_glue.h"
 #include "node/rpc_glue.h"
 
 #include <stddef.h>
@@ -11,6 +12,7 @@ const struct config_option *const config_tables[] = {
     config_base_options,
     daemon_options,
     chain_options,
+    mempool_options,
     rpc_options,
     NULL,
 };
