@@ -15,5 +15,6 @@ extern const struct node_subsystem rpc_subsystem;
 /* Method sets of the other areas, listed in node/rpc_glue.c. Each area
  * declares its set here (one line) and defines it in its own file:
  *   extern const struct rpc_method_set chain_rpc_methods; */
+extern const struct rpc_method_set blockchain_rpc_methods, rawtx_rpc_methods, mining_rpc_methods;
 
 #endif
