@@ -7,6 +7,7 @@
 #include "node/chain_glue.h"
 #include "node/chain_mempool.h"
 #include "node/mempool_glue.h"
+#include "node/net_glue.h"
 #include "node/rpc_glue.h"
 #include "node/util.h"
 
@@ -37,6 +38,7 @@ const struct node_subsystem *const node_subsystems[] = {
     &chain_subsystem,
     &chain_mempool_subsystem,
     &mempool_subsystem,
+    &net_subsystem,
     &rpc_subsystem,
     NULL,
 };

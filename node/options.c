@@ -4,6 +4,7 @@
 #include "node/config.h"
 #include "node/init.h"
 #include "node/mempool_glue.h"
+#include "node/net_glue.h"
 #include "node/rpc_glue.h"
 
 #include <stddef.h>
@@ -13,6 +14,7 @@ const struct config_option *const config_tables[] = {
     daemon_options,
     chain_options,
     mempool_options,
+    net_options,
     rpc_options,
     NULL,
 };

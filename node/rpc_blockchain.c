@@ -455,17 +455,17 @@ static const struct rpc_method blockchain_methods[] = {
       { { 0 } } },
     { "getblockhash", "blockchain", rpc_getblockhash,
       "Returns hash of block in best-block-chain at height provided.",
-      { { "height", RPC_ARG_NUM, false, "The height index" }, { 0 } } },
+      { { "height", RPC_ARG_NUM, false, "The height index", NULL }, { 0 } } },
     { "getblock", "blockchain", rpc_getblock,
       "Returns block data: hex for verbosity 0, an object with txids for 1, with decoded "
       "transactions for 2 and 3.",
-      { { "blockhash", RPC_ARG_STR, false, "The block hash" },
-        { "verbosity", RPC_ARG_NUM | RPC_ARG_BOOL, true, "0, 1 (default), 2 or 3" },
+      { { "blockhash", RPC_ARG_STR, false, "The block hash", NULL },
+        { "verbosity", RPC_ARG_NUM | RPC_ARG_BOOL, true, "0, 1 (default), 2 or 3", "1" },
         { 0 } } },
     { "getblockheader", "blockchain", rpc_getblockheader,
       "Returns an object with the block header's information, or its hex when verbose is false.",
-      { { "blockhash", RPC_ARG_STR, false, "The block hash" },
-        { "verbose", RPC_ARG_BOOL, true, "true (default) for an object, false for hex" },
+      { { "blockhash", RPC_ARG_STR, false, "The block hash", NULL },
+        { "verbose", RPC_ARG_BOOL, true, "true (default) for an object, false for hex", "true" },
         { 0 } } },
     { "getchaintips", "blockchain", rpc_getchaintips,
       "Return information about all known tips in the block tree, including the main chain as "
@@ -476,12 +476,12 @@ static const struct rpc_method blockchain_methods[] = {
       "Returns details on the active state of the TX memory pool.", { { 0 } } },
     { "getrawmempool", "blockchain", rpc_getrawmempool,
       "Returns all transaction ids in memory pool as a json array of string transaction ids.",
-      { { "verbose", RPC_ARG_BOOL, true, "true for a json object, false (default) for txids" },
-        { "mempool_sequence", RPC_ARG_BOOL, true, "must be false: not supported" },
+      { { "verbose", RPC_ARG_BOOL, true, "true for a json object, false (default) for txids", "false" },
+        { "mempool_sequence", RPC_ARG_BOOL, true, "must be false: not supported", "false" },
         { 0 } } },
     { "getmempoolentry", "blockchain", rpc_getmempoolentry,
       "Returns mempool data for given transaction.",
-      { { "txid", RPC_ARG_STR, false, "The transaction id (must be in mempool)" }, { 0 } } },
+      { { "txid", RPC_ARG_STR, false, "The transaction id (must be in mempool)", NULL }, { 0 } } },
 };
 
 const struct rpc_method_set blockchain_rpc_methods = RPC_METHOD_SET(blockchain_methods);
