@@ -124,7 +124,7 @@ static json_t *rpc_sendrawtransaction(struct rpc_request *req)
     int64_t now = (int64_t)time(NULL);
     struct mempool_reject rej;
     if (mempool_get_wtxid(node->mempool, &tx->wtxid)) {
-        r = rpc_util_hash_json(&tx->txid); /* known: Core just relays it again */
+        r = rpc_hash_json(&tx->txid); /* known: Core just relays it again */
     } else if (outputs_in_utxo_set(node, tx)) {
         rpc_fail(req, RPC_VERIFY_ALREADY_IN_CHAIN, "Transaction outputs already in utxo set");
     } else if (!check_caps(req, tx, &tip, now)) {
@@ -132,7 +132,7 @@ static json_t *rpc_sendrawtransaction(struct rpc_request *req)
     } else {
         enum mempool_status st = mempool_accept(node->mempool, tx, &tip, now, &rej);
         if (st == MEMPOOL_ACCEPTED)
-            r = rpc_util_hash_json(&tx->txid);
+            r = rpc_hash_json(&tx->txid);
         else if (st == MEMPOOL_MISSING_INPUTS)
             rpc_fail(req, RPC_VERIFY_ERROR, "bad-txns-inputs-missingorspent");
         else
@@ -153,8 +153,8 @@ static json_t *test_one(struct node *node, struct tx *tx, int64_t max_feerate)
         mempool_test_accept(node->mempool, tx, &tip, (int64_t)time(NULL), &rej, &fee);
     size_t vsize = tx_vsize(tx);
     json_t *o = json_object();
-    json_object_set_new(o, "txid", rpc_util_hash_json(&tx->txid));
-    json_object_set_new(o, "wtxid", rpc_util_hash_json(&tx->wtxid));
+    json_object_set_new(o, "txid", rpc_hash_json(&tx->txid));
+    json_object_set_new(o, "wtxid", rpc_hash_json(&tx->wtxid));
     const char *reason = NULL;
     if (st == MEMPOOL_MISSING_INPUTS)
         reason = "missing-inputs";
@@ -172,7 +172,7 @@ static json_t *test_one(struct node *node, struct tx *tx, int64_t max_feerate)
     json_object_set_new(fees, "base", rpc_amount(fee));
     json_object_set_new(fees, "effective-feerate", rpc_amount(fee * 1000 / (int64_t)vsize));
     json_t *inc = json_array();
-    json_array_append_new(inc, rpc_util_hash_json(&tx->wtxid));
+    json_array_append_new(inc, rpc_hash_json(&tx->wtxid));
     json_object_set_new(fees, "effective-includes", inc);
     json_object_set_new(o, "fees", fees);
     return o;
@@ -239,7 +239,7 @@ static json_t *tx_verbose(struct node *node, const struct tx *tx, const struct b
     json_decref(decoded);
     if (!in)
         return o;
-    json_object_set_new(o, "blockhash", rpc_util_hash_json(&in->hash));
+    json_object_set_new(o, "blockhash", rpc_hash_json(&in->hash));
     json_object_set_new(o, "confirmations",
                         json_integer(active ? chainstate_height(node->chain) - in->height + 1 : 0));
     if (active) {
@@ -254,7 +254,7 @@ static struct tx *tx_in_block(struct rpc_request *req, const struct hash256 *txi
 {
     struct node *node = node_of(req);
     struct hash256 bh;
-    if (!rpc_util_hash_param(req, 2, "blockhash", &bh))
+    if (!rpc_param_hash(req, 2, &bh))
         return NULL;
     *where = chainstate_find(node->chain, &bh);
     if (!*where) {
@@ -282,7 +282,7 @@ static json_t *rpc_getrawtransaction(struct rpc_request *req)
 {
     struct node *node = node_of(req);
     struct hash256 txid;
-    if (!rpc_util_hash_param(req, 0, "txid", &txid))
+    if (!rpc_param_hash(req, 0, &txid))
         return NULL;
     json_t *v = rpc_param(req, 1);
     int verbosity = !v ? 0 : json_is_boolean(v) ? json_is_true(v) : (int)json_integer_value(v);

@@ -292,13 +292,6 @@ json_t *rpc_util_hex_json(const void *data, size_t len)
     return v;
 }
 
-json_t *rpc_util_hash_json(const struct hash256 *h)
-{
-    char hex[HASH_HEX_LEN + 1];
-    hash_to_hex(h, hex);
-    return json_string(hex);
-}
-
 json_t *rpc_util_script_json(const struct chain_params *p, const uint8_t *s, size_t len)
 {
     json_t *o = json_object();
@@ -319,7 +312,7 @@ static json_t *input_json(const struct tx *tx, const struct tx_in *in)
     if (tx_is_coinbase(tx)) {
         json_object_set_new(o, "coinbase", rpc_util_hex_json(in->script, in->script_len));
     } else {
-        json_object_set_new(o, "txid", rpc_util_hash_json(&in->prevout.hash));
+        json_object_set_new(o, "txid", rpc_hash_json(&in->prevout.hash));
         json_object_set_new(o, "vout", json_integer(in->prevout.n));
         json_t *sig = json_object();
         set_new_str(sig, "asm", rpc_util_script_asm(in->script, in->script_len, true));
@@ -339,8 +332,8 @@ static json_t *input_json(const struct tx *tx, const struct tx_in *in)
 json_t *rpc_util_tx_json(const struct chain_params *p, const struct tx *tx, bool include_hex)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "txid", rpc_util_hash_json(&tx->txid));
-    json_object_set_new(o, "hash", rpc_util_hash_json(&tx->wtxid));
+    json_object_set_new(o, "txid", rpc_hash_json(&tx->txid));
+    json_object_set_new(o, "hash", rpc_hash_json(&tx->wtxid));
     json_object_set_new(o, "version", json_integer(tx->version));
     json_object_set_new(o, "size", json_integer((json_int_t)tx->size));
     json_object_set_new(o, "vsize", json_integer((json_int_t)tx_vsize(tx)));
@@ -376,33 +369,22 @@ double rpc_util_difficulty(uint32_t bits)
     return diff;
 }
 
+void rpc_util_bits_fields(json_t *o, uint32_t bits)
+{
+    char hex[9];
+    snprintf(hex, sizeof(hex), "%08x", bits);
+    json_object_set_new(o, "bits", json_string(hex));
+    struct u256 target;
+    pow_bits_to_target(bits, &target, NULL, NULL);
+    json_object_set_new(o, "target", rpc_util_u256_hex(&target));
+    json_object_set_new(o, "difficulty", json_real(rpc_util_difficulty(bits)));
+}
+
 json_t *rpc_util_u256_hex(const struct u256 *v)
 {
     struct hash256 h;
     u256_to_hash(v, &h);
-    return rpc_util_hash_json(&h);
-}
-
-bool rpc_util_hash_param(struct rpc_request *req, size_t i, const char *name,
-                         struct hash256 *out)
-{
-    json_t *v = rpc_param(req, i);
-    const char *s = v ? json_string_value(v) : NULL;
-    if (!s) {
-        rpc_fail(req, RPC_TYPE_ERROR, "%s must be a string", name);
-        return false;
-    }
-    size_t n = strlen(s);
-    if (n != HASH_HEX_LEN) {
-        rpc_fail(req, RPC_INVALID_PARAMETER, "%s must be of length 64 (not %zu, for '%s')", name,
-                 n, s);
-        return false;
-    }
-    if (!hash_from_hex(s, out)) {
-        rpc_fail(req, RPC_INVALID_PARAMETER, "%s must be hexadecimal string (not '%s')", name, s);
-        return false;
-    }
-    return true;
+    return rpc_hash_json(&h);
 }
 
 struct tx *rpc_util_tx_param(struct rpc_request *req, size_t i, const char *msg)
