@@ -241,12 +241,12 @@ static bool put_multi(struct wbuf *w, const uint8_t *s, size_t len)
     return true;
 }
 
-char *rpc_util_infer_descriptor(const struct chain_params *p, const uint8_t *s, size_t len)
+/* The descriptor of a script of type t whose address (NULL: none) the
+ * caller has already encoded, with its checksum. */
+static char *describe(const uint8_t *s, size_t len, enum policy_script_type t, const char *addr)
 {
     struct wbuf w;
     wbuf_init(&w);
-    enum policy_script_type t = policy_script_type(s, len);
-    char addr[ADDRESS_MAX_LEN];
     if (t == POLICY_PUBKEY) {
         put_str(&w, "pk(");
         put_hex(&w, s + 1, len - 2);
@@ -257,7 +257,7 @@ char *rpc_util_infer_descriptor(const struct chain_params *p, const uint8_t *s, 
         put_str(&w, ")");
     } else if (t == POLICY_MULTISIG && put_multi(&w, s, len)) {
         /* written */
-    } else if (t != POLICY_MULTISIG && address_encode(p, s, len, addr) == 0) {
+    } else if (t != POLICY_MULTISIG && addr) {
         put_str(&w, "addr(");
         put_str(&w, addr);
         put_str(&w, ")");
@@ -275,6 +275,22 @@ char *rpc_util_infer_descriptor(const struct chain_params *p, const uint8_t *s, 
     return (char *)wbuf_detach(&w, NULL);
 }
 
+/* Core shows no address for bare keys and bare multisig. */
+static const char *script_address(const struct chain_params *p, const uint8_t *s, size_t len,
+                                  enum policy_script_type t, char addr[ADDRESS_MAX_LEN])
+{
+    if (t == POLICY_PUBKEY || t == POLICY_MULTISIG)
+        return NULL;
+    return address_encode(p, s, len, addr) == 0 ? addr : NULL;
+}
+
+char *rpc_util_infer_descriptor(const struct chain_params *p, const uint8_t *s, size_t len)
+{
+    enum policy_script_type t = policy_script_type(s, len);
+    char buf[ADDRESS_MAX_LEN];
+    return describe(s, len, t, script_address(p, s, len, t, buf));
+}
+
 static void set_new_str(json_t *obj, const char *key, char *s)
 {
     json_object_set_new(obj, key, json_string(s ? s : ""));
@@ -283,24 +299,29 @@ static void set_new_str(json_t *obj, const char *key, char *s)
 
 json_t *rpc_util_hex_json(const void *data, size_t len)
 {
-    char *hex = malloc(len * 2 + 1);
+    /* Most are scripts and hashes: no allocation, and hex is valid UTF-8
+     * so jansson need not check it. */
+    char small[2 * 128 + 1];
+    char *hex = len <= 128 ? small : malloc(len * 2 + 1);
     if (!hex)
         return NULL;
     hex_encode(data, len, hex);
-    json_t *v = json_string(hex);
-    free(hex);
+    json_t *v = json_stringn_nocheck(hex, len * 2);
+    if (hex != small)
+        free(hex);
     return v;
 }
 
 json_t *rpc_util_script_json(const struct chain_params *p, const uint8_t *s, size_t len)
 {
+    enum policy_script_type t = policy_script_type(s, len);
+    char buf[ADDRESS_MAX_LEN];
+    const char *addr = script_address(p, s, len, t, buf);
     json_t *o = json_object();
     set_new_str(o, "asm", rpc_util_script_asm(s, len, false));
-    set_new_str(o, "desc", rpc_util_infer_descriptor(p, s, len));
+    set_new_str(o, "desc", describe(s, len, t, addr));
     json_object_set_new(o, "hex", rpc_util_hex_json(s, len));
-    enum policy_script_type t = policy_script_type(s, len);
-    char addr[ADDRESS_MAX_LEN];
-    if (t != POLICY_PUBKEY && t != POLICY_MULTISIG && address_encode(p, s, len, addr) == 0)
+    if (addr)
         json_object_set_new(o, "address", json_string(addr));
     json_object_set_new(o, "type", json_string(policy_script_type_name(t)));
     return o;

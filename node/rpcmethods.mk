@@ -14,4 +14,11 @@ TESTS += tests/unit/test_rpc_methods
 TESTS += tests/functional/rpc_blockchain.py tests/functional/rpc_rawtx.py \
 	tests/functional/rpc_mining.py
 EXTRA_DIST += tests/functional/rpc_blockchain.py tests/functional/rpc_rawtx.py \
-	tests/functional/rpc_mining.py tests/functional/txtools.py
+	tests/functional/rpc_mining.py tests/functional/txtools.py contrib/bench/bench_getblock.py
+
+# Fuzz harness: scripts and transactions as the RPC methods show them.
+check_PROGRAMS += tests/fuzz/fuzz_rpc_decode
+tests_fuzz_fuzz_rpc_decode_SOURCES = tests/fuzz/fuzz_rpc_decode.c tests/fuzz/driver.c
+tests_fuzz_fuzz_rpc_decode_LDADD = $(HS_LIBS)
+TESTS += tests/fuzz/fuzz_rpc_decode
+EXTRA_DIST += tests/fuzz/seeds/rpc_decode
