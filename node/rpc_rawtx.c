@@ -8,7 +8,7 @@
 #include "chain/hex.h"
 #include "chain/mempool.h"
 #include "chain/policy.h"
-#include "node/chain_mempool.h"
+#include "node/mempool_glue.h"
 #include "node/rpc_util.h"
 
 #include <math.h>
@@ -102,7 +102,7 @@ static bool check_caps(struct rpc_request *req, struct tx *tx, const struct memp
     struct mempool_reject rej;
     int64_t fee = 0;
     if (max_feerate > 0 &&
-        mempool_test_accept(node_of(req)->mempool, tx, tip, now, &rej, &fee) == MEMPOOL_ACCEPTED &&
+        mempool_test_accept(node_of(req)->mempool, tx, tip, now, &rej, &fee, NULL) == MEMPOOL_ACCEPTED &&
         fee_exceeds(fee, tx_vsize(tx), max_feerate)) {
         rpc_fail(req, RPC_VERIFY_ERROR,
                  "Fee exceeds maximum configured by user (e.g. -maxtxfee, maxfeerate)");
@@ -120,7 +120,7 @@ static json_t *rpc_sendrawtransaction(struct rpc_request *req)
         return NULL;
     json_t *r = NULL;
     struct mempool_tip tip;
-    chain_mempool_tip(node, &tip);
+    mempool_glue_tip(node->chain, &tip);
     int64_t now = (int64_t)time(NULL);
     struct mempool_reject rej;
     if (mempool_get_wtxid(node->mempool, &tx->wtxid)) {
@@ -146,12 +146,12 @@ static json_t *rpc_sendrawtransaction(struct rpc_request *req)
 static json_t *test_one(struct node *node, struct tx *tx, int64_t max_feerate)
 {
     struct mempool_tip tip;
-    chain_mempool_tip(node, &tip);
+    mempool_glue_tip(node->chain, &tip);
     struct mempool_reject rej;
     int64_t fee = 0;
-    enum mempool_status st =
-        mempool_test_accept(node->mempool, tx, &tip, (int64_t)time(NULL), &rej, &fee);
     size_t vsize = tx_vsize(tx);
+    enum mempool_status st =
+        mempool_test_accept(node->mempool, tx, &tip, (int64_t)time(NULL), &rej, &fee, &vsize);
     json_t *o = json_object();
     json_object_set_new(o, "txid", rpc_hash_json(&tx->txid));
     json_object_set_new(o, "wtxid", rpc_hash_json(&tx->wtxid));
