@@ -22,3 +22,9 @@ TESTS += tests/unit/test_clock
 
 TESTS += tests/functional/rpc_net.py
 EXTRA_DIST += tests/functional/rpc_net.py
+
+check_PROGRAMS += tests/unit/test_rpc_net
+tests_unit_test_rpc_net_SOURCES = tests/unit/test_rpc_net.c
+tests_unit_test_rpc_net_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_rpc_net_LDADD = $(HS_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/unit/test_rpc_net

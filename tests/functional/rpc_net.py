@@ -7,6 +7,7 @@ getgossipinfo."""
 import time
 
 import framework as fw
+import txtools as tt
 
 PEER_FIELDS = {
     "id": int, "addr": str, "addrbind": str, "network": str, "services": str,
@@ -75,9 +76,14 @@ def test_peerinfo_fields(t):
     fw.assert_equal(inb["addrbind"], endpoint(a))
     fw.assert_equal(out["addrbind"].startswith("127.0.0.1:"), True, "addrbind")
 
-    # ping: a measured round trip, in seconds
+    # ping: one more ping sent at once (the handshake sent the first), and
+    # its round trip measured, in seconds
+    fw.wait_until(lambda: "pingtime" in peers(b)[0], 10, what="the first ping's pong")
+    sent = peers(b)[0]["bytessent_per_msg"]["ping"]
     b.rpc("ping")
-    fw.wait_until(lambda: "pingtime" in peers(b)[0], 10, what="pingtime after ping")
+    fw.wait_until(lambda: peers(b)[0]["bytessent_per_msg"]["ping"] == sent + 32, 10,
+                  what="a ping sent on request")
+    fw.wait_until(lambda: "pingwait" not in peers(b)[0], 10, what="its pong")
     p = peers(b)[0]
     fw.assert_equal(type(p["pingtime"]), float)
     fw.assert_equal(0 <= p["pingtime"] < 5, True, "pingtime in seconds")
@@ -220,6 +226,12 @@ def test_mocktime(t):
     fw.assert_equal(node.rpc("uptime") >= up + 3600, True, "uptime follows mocktime")
     fw.assert_raises_rpc_error(-8, "Mocktime must be in the range", node.rpc, "setmocktime", -1)
     fw.assert_raises_rpc_error(-3, None, node.rpc, "setmocktime", "x")
+    # Mining and the chain's two-hour rule follow the mock time: a block
+    # stamped three hours ahead of the system clock is made and accepted.
+    ahead = int(time.time()) + 3 * 3600
+    node.rpc("setmocktime", ahead)
+    h = node.rpc("generatetoaddress", 1, tt.P2WSH_OP_TRUE_ADDR)[0]
+    fw.assert_equal(node.rpc("getblockheader", h)["time"], ahead)
     node.rpc("setmocktime", 0)
     fw.assert_equal(node.rpc("uptime") < 3600, True, "back to the system clock")
     main = t.add_node(chain="main")
