@@ -74,6 +74,7 @@ struct connman {
     uint64_t gone_sent, gone_recv; /* bytes of peers already freed */
     int64_t last_flush;
     struct banman *bans; /* manual bans (net/netadmin.c); NULL until one */
+    int64_t (*ban_clock)(void); /* unix seconds for bans; NULL: time() */
     bool inactive;       /* setnetworkactive false: no connections at all */
 };
 

@@ -10,29 +10,26 @@
 #include <sys/socket.h>
 #include <time.h>
 
-/* The clock bans follow; the wall clock until connman_bans is given one. */
-static int64_t (*ban_clock)(void);
-
-static int64_t ban_now(void)
+static int64_t ban_now(const struct connman *cm)
 {
-    return ban_clock ? ban_clock() : (int64_t)time(NULL);
+    return cm->ban_clock ? cm->ban_clock() : (int64_t)time(NULL);
 }
 
 struct banman *connman_bans(struct connman *cm, int64_t (*clock)(void))
 {
     if (clock)
-        ban_clock = clock;
+        cm->ban_clock = clock;
     if (!cm->bans)
         cm->bans = banman_new();
     if (cm->bans)
-        banman_sweep(cm->bans, ban_now());
+        banman_sweep(cm->bans, ban_now(cm));
     return cm->bans;
 }
 
 int connman_ban(struct connman *cm, const struct banman_subnet *s, int64_t until)
 {
     struct banman *bm = connman_bans(cm, NULL);
-    if (!bm || banman_add(bm, s, ban_now(), until) < 0)
+    if (!bm || banman_add(bm, s, ban_now(cm), until) < 0)
         return -1;
     for (size_t i = 0; i < cm->nconns; i++) {
         struct peer *p = cm->conns[i]->p;
@@ -44,7 +41,7 @@ int connman_ban(struct connman *cm, const struct banman_subnet *s, int64_t until
 
 bool connman_is_banned(struct connman *cm, const struct proto_netaddr *a)
 {
-    return cm->bans && banman_is_banned(cm->bans, a->ip, ban_now());
+    return cm->bans && banman_is_banned(cm->bans, a->ip, ban_now(cm));
 }
 
 void connman_set_network_active(struct connman *cm, bool active)

@@ -40,6 +40,12 @@ def connected(a, b):
 QUIET = ("-nettick=100", "-maxoutbound=0")
 
 
+def stop_all(*nodes):
+    """Clean exits (the sanitizers report leaks and errors at exit)."""
+    for n in nodes:
+        fw.assert_equal(n.stop(), 0, f"node{n.index} exit code")
+
+
 def two_nodes(t, *b_args):
     a, b = t.add_node(), t.add_node()
     a.start(*QUIET)
@@ -116,6 +122,7 @@ def test_peerinfo_fields(t):
     fw.assert_equal(info["localrelay"], True)
     fw.assert_equal(type(info["warnings"]), list)
     fw.assert_equal(b.rpc("getnetworkinfo")["connections_out"], 1)
+    stop_all(a, b)
 
 
 def test_addnode_disconnect(t):
@@ -162,6 +169,7 @@ def test_addnode_disconnect(t):
     fw.wait_until(lambda: not connected(b, a), 10, what="disconnected for good")
     time.sleep(2)
     fw.assert_equal(connected(b, a), False, "a removed node is not redialed")
+    stop_all(a, b, c)
 
 
 def test_networkactive(t):
@@ -175,6 +183,7 @@ def test_networkactive(t):
     fw.assert_equal(b.rpc("getconnectioncount"), 0, "no redial while off")
     fw.assert_equal(b.rpc("setnetworkactive", True), True)
     fw.wait_until(lambda: connected(b, a), 20, what="redial once back on")
+    stop_all(a, b)
 
 
 def test_bans(t):
@@ -216,6 +225,7 @@ def test_bans(t):
     fw.assert_equal(a.rpc("listbanned"), [])
     b.rpc("addnode", endpoint(a), "onetry")
     fw.wait_until(lambda: a.rpc("getconnectioncount") == 1, 20, what="unbanned link")
+    stop_all(a, b)
 
 
 def test_mocktime(t):
@@ -239,6 +249,7 @@ def test_mocktime(t):
     main.start()
     fw.assert_raises_rpc_error(-1, "setmocktime is for regression testing (-regtest mode) only",
                                main.rpc, "setmocktime", 1)
+    stop_all(node, main)
 
 
 def test_gossipinfo(t):
