@@ -82,6 +82,13 @@ enum mempool_status mempool_accept(struct mempool *mp, struct tx *tx,
                                    const struct mempool_tip *tip, int64_t now,
                                    struct mempool_reject *rej);
 
+/* Every check of mempool_accept without changing the mempool (Core's
+ * testmempoolaccept). When accepted, *fee and *vsize (may be NULL) get the
+ * fee and the virtual size it would be charged with. */
+enum mempool_status mempool_test_accept(struct mempool *mp, struct tx *tx,
+                                        const struct mempool_tip *tip, int64_t now,
+                                        struct mempool_reject *rej, int64_t *fee, size_t *vsize);
+
 enum mempool_removal {
     MEMPOOL_REMOVED_BLOCK,     /* confirmed */
     MEMPOOL_REMOVED_CONFLICT,  /* double spent by a block */
