@@ -87,6 +87,7 @@ void mempool_free(struct mempool *mp)
     mpmap_free(&mp->by_wtxid);
     mpmap_free(&mp->by_spent);
     free(mp->heap);
+    mp_vec_free(&mp->scratch);
     free(mp);
 }
 
@@ -207,14 +208,15 @@ static void family_sum(struct mempool *mp, struct mempool_entry *e, bool up, siz
                        size_t *vsize, int64_t *fees)
 {
     uint64_t ep = ++mp->epoch[1];
-    struct mp_vec work = {0};
+    struct mp_vec *work = &mp->scratch; /* kept between calls: no allocation */
+    work->n = 0;
     e->mark[1] = ep;
-    mp_vec_push(&work, e);
+    mp_vec_push(work, e);
     *count = 0;
     *vsize = 0;
     *fees = 0;
-    for (size_t k = 0; k < work.n; k++) {
-        struct mempool_entry *x = work.v[k];
+    for (size_t k = 0; k < work->n; k++) {
+        struct mempool_entry *x = work->v[k];
         (*count)++;
         *vsize += x->vsize;
         *fees += x->fee;
@@ -223,11 +225,10 @@ static void family_sum(struct mempool *mp, struct mempool_entry *e, bool up, siz
         for (size_t j = 0; j < nrel; j++) {
             if (rel[j]->mark[1] != ep) {
                 rel[j]->mark[1] = ep;
-                mp_vec_push(&work, rel[j]);
+                mp_vec_push(work, rel[j]);
             }
         }
     }
-    mp_vec_free(&work);
 }
 
 /* ---- eviction heap (lowest descendant score on top) ---- */

@@ -46,6 +46,7 @@ struct mempool {
     struct mempool_entry **heap; /* min-heap by descendant score: next to evict on top */
     size_t heap_len, heap_cap;
 
+    struct mp_vec scratch; /* family_sum's work list */
     size_t count, total_vsize, entries_usage;
     int64_t total_fee;
     uint64_t epoch[2];
