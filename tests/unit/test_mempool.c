@@ -219,6 +219,19 @@ static void test_sigops_and_inputs(void **state)
     struct tb_out back = {4000, NULL, 0};
     expect_reject(f, tb_tx(2, &fut_in, 1, &back, 1, 0), MEMPOOL_NOT_STANDARD,
                   "bad-txns-nonstandard-inputs");
+    /* A witness on a pay-to-anchor spend: the witness, not the tx, is bad. */
+    static const uint8_t anchor[] = {0x51, 0x02, 0x4e, 0x73};
+    struct tb_in ms1 = {tb_op(ms_ok, 1), TB_SEQ_RBF, NULL, 0, NULL, 0};
+    struct tb_out outs[2] = {{240, anchor, sizeof(anchor)}, {9000, NULL, 0}};
+    struct tx *anchored = tb_tx(2, &ms1, 1, outs, 2, 0);
+    accept_ok(f, anchored);
+    static const uint8_t item[] = {1};
+    struct tb_in a_in[2] = {{tb_op(anchored, 0), TB_SEQ_RBF, NULL, 0, item, 1},
+                            {tb_op(anchored, 1), TB_SEQ_RBF, NULL, 0, NULL, 0}};
+    struct tb_out a_out = {8000, NULL, 0};
+    expect_reject(f, tb_tx(2, a_in, 2, &a_out, 1, 0), MEMPOOL_WITNESS_MUTATED,
+                  "bad-witness-nonstandard");
+    tx_free(anchored);
     tx_free(ms_ok);
     tx_free(to_future);
     tb_fx_free(f);
