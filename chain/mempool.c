@@ -561,6 +561,39 @@ void mp_trim(struct mempool *mp, int64_t now)
                   mempool_usage(mp), (long long)max_removed);
 }
 
+struct arrival {
+    struct mempool_entry *e;
+    size_t pos; /* place in the list before sorting: keeps the sort stable */
+};
+
+static int by_time(const void *a, const void *b)
+{
+    const struct arrival *x = a, *y = b;
+    if (x->e->time != y->e->time)
+        return x->e->time < y->e->time ? -1 : 1;
+    return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+void mp_sort_arrivals(struct mempool *mp)
+{
+    if (mp->count < 2)
+        return;
+    struct arrival *all = malloc(mp->count * sizeof(*all));
+    if (!all)
+        abort();
+    size_t n = 0;
+    for (struct mempool_entry *e = mp->oldest; e; e = e->newer, n++)
+        all[n] = (struct arrival){e, n};
+    qsort(all, n, sizeof(*all), by_time);
+    for (size_t i = 0; i < n; i++) {
+        all[i].e->older = i ? all[i - 1].e : NULL;
+        all[i].e->newer = i + 1 < n ? all[i + 1].e : NULL;
+    }
+    mp->oldest = all[0].e;
+    mp->newest = all[n - 1].e;
+    free(all);
+}
+
 size_t mempool_expire(struct mempool *mp, int64_t now)
 {
     size_t before = mp->count;
