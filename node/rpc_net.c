@@ -17,8 +17,6 @@
 #include <sys/time.h>
 
 #define US_PER_SEC 1e6
-#define MAX_PEERS_LISTED 4096 /* connman caps connections far lower */
-#define MAX_ADDED_LISTED 1024
 
 /* ---- shared helpers ---- */
 
@@ -29,6 +27,31 @@ struct connman *rpc_net_connman(struct rpc_request *req)
         rpc_fail(req, RPC_CLIENT_P2P_DISABLED,
                  "Error: Peer-to-peer functionality missing or disabled");
     return node->connman;
+}
+
+/* The handshaked peers' ids (malloc'd, count in *n); NULL when there are
+ * none or memory is short. */
+static uint64_t *peer_ids(struct connman *cm, size_t *n)
+{
+    *n = connman_peers(cm, NULL, 0);
+    uint64_t *ids = *n ? malloc(*n * sizeof(*ids)) : NULL;
+    if (!ids)
+        *n = 0;
+    else
+        connman_peers(cm, ids, *n); /* the same count: nothing runs in between */
+    return ids;
+}
+
+/* The added nodes (malloc'd, count in *n), as peer_ids. */
+static struct connman_added_node *added_nodes(struct connman *cm, size_t *n)
+{
+    *n = connman_added_nodes(cm, NULL, 0);
+    struct connman_added_node *v = *n ? malloc(*n * sizeof(*v)) : NULL;
+    if (!v)
+        *n = 0;
+    else
+        connman_added_nodes(cm, v, *n);
+    return v;
 }
 
 static const struct {
@@ -218,17 +241,17 @@ static json_t *rpc_getpeerinfo(struct rpc_request *req)
     struct connman *cm = rpc_net_connman(req);
     if (!cm)
         return NULL;
-    uint64_t *ids = malloc(MAX_PEERS_LISTED * sizeof(*ids));
+    size_t n;
+    uint64_t *ids = peer_ids(cm, &n);
     struct net_peer_stats *st = malloc(sizeof(*st));
     json_t *list = json_array();
-    if (!ids || !st || !list) {
+    if (!st || !list) {
         free(ids);
         free(st);
         json_decref(list);
         return rpc_fail(req, RPC_OUT_OF_MEMORY, "out of memory");
     }
-    size_t n = connman_peers(cm, ids, MAX_PEERS_LISTED);
-    for (size_t i = 0; i < n && i < MAX_PEERS_LISTED; i++) {
+    for (size_t i = 0; i < n; i++) {
         struct connman_peer_extra ex;
         if (!connman_peer_stats(cm, ids[i], st) || !connman_peer_extra(cm, ids[i], &ex))
             continue;
@@ -247,21 +270,24 @@ static json_t *rpc_getpeerinfo(struct rpc_request *req)
 /* Core's median of the peers' clock offsets. */
 static int64_t median_offset(struct connman *cm)
 {
-    uint64_t ids[256];
-    int64_t off[256];
-    size_t n = connman_peers(cm, ids, 256), k = 0;
-    for (size_t i = 0; i < n && i < 256; i++) {
+    size_t n, k = 0;
+    uint64_t *ids = peer_ids(cm, &n);
+    int64_t *off = n ? malloc(n * sizeof(*off)) : NULL;
+    for (size_t i = 0; off && i < n; i++) {
         struct connman_peer_extra ex;
         if (connman_peer_extra(cm, ids[i], &ex))
             off[k++] = ex.time_offset;
     }
+    free(ids);
     for (size_t i = 1; i < k; i++) /* insertion sort: a few hundred at most */
         for (size_t j = i; j > 0 && off[j - 1] > off[j]; j--) {
             int64_t t = off[j];
             off[j] = off[j - 1];
             off[j - 1] = t;
         }
-    return k ? off[k / 2] : 0;
+    int64_t median = k ? off[k / 2] : 0;
+    free(off);
+    return median;
 }
 
 static json_t *networks_json(void)
@@ -344,12 +370,13 @@ static json_t *rpc_getnettotals(struct rpc_request *req)
 
 static bool is_added(struct connman *cm, const char *endpoint)
 {
-    struct connman_added_node v[MAX_ADDED_LISTED];
-    size_t n = connman_added_nodes(cm, v, MAX_ADDED_LISTED);
-    for (size_t i = 0; i < n && i < MAX_ADDED_LISTED; i++)
-        if (strcmp(v[i].endpoint, endpoint) == 0)
-            return true;
-    return false;
+    size_t n;
+    struct connman_added_node *v = added_nodes(cm, &n);
+    bool found = false;
+    for (size_t i = 0; i < n && !found; i++)
+        found = strcmp(v[i].endpoint, endpoint) == 0;
+    free(v);
+    return found;
 }
 
 static json_t *rpc_addnode(struct rpc_request *req)
@@ -388,23 +415,25 @@ static json_t *rpc_addnode(struct rpc_request *req)
  * endpoint it was added as (Core matches the name it was opened with). */
 static bool find_by_address(struct connman *cm, const char *address, uint64_t *id)
 {
-    struct connman_added_node v[MAX_ADDED_LISTED];
-    size_t na = connman_added_nodes(cm, v, MAX_ADDED_LISTED);
-    const char *want = address;
-    for (size_t i = 0; i < na && i < MAX_ADDED_LISTED; i++)
+    size_t na, n;
+    struct connman_added_node *v = added_nodes(cm, &na);
+    char want[64];
+    snprintf(want, sizeof(want), "%s", address);
+    for (size_t i = 0; i < na; i++)
         if (v[i].connected && strcmp(v[i].endpoint, address) == 0)
-            want = v[i].addr;
-    uint64_t ids[MAX_ADDED_LISTED];
-    size_t n = connman_peers(cm, ids, MAX_ADDED_LISTED);
+            snprintf(want, sizeof(want), "%s", v[i].addr);
+    free(v);
+    uint64_t *ids = peer_ids(cm, &n);
     struct net_peer_stats *st = malloc(sizeof(*st));
     bool found = false;
-    for (size_t i = 0; st && !found && i < n && i < MAX_ADDED_LISTED; i++) {
+    for (size_t i = 0; st && !found && i < n; i++) {
         if (connman_peer_stats(cm, ids[i], st) && strcmp(st->addr, want) == 0) {
             *id = ids[i];
             found = true;
         }
     }
     free(st);
+    free(ids);
     return found;
 }
 
@@ -439,12 +468,10 @@ static json_t *rpc_getaddednodeinfo(struct rpc_request *req)
     if (!cm)
         return NULL;
     const char *only = json_string_value(rpc_param(req, 0));
-    struct connman_added_node *v = malloc(MAX_ADDED_LISTED * sizeof(*v));
-    if (!v)
-        return rpc_fail(req, RPC_OUT_OF_MEMORY, "out of memory");
-    size_t n = connman_added_nodes(cm, v, MAX_ADDED_LISTED);
+    size_t n;
+    struct connman_added_node *v = added_nodes(cm, &n);
     json_t *list = json_array();
-    for (size_t i = 0; i < n && i < MAX_ADDED_LISTED; i++) {
+    for (size_t i = 0; i < n; i++) {
         if (only && strcmp(only, v[i].endpoint) != 0)
             continue;
         json_t *addrs = json_array();
@@ -502,9 +529,9 @@ static json_t *policy_json(const struct node *node, const struct relay_policy *p
 static json_t *peers_gossip_json(struct node *node)
 {
     json_t *a = json_array();
-    uint64_t ids[MAX_ADDED_LISTED];
-    size_t n = node->connman ? connman_peers(node->connman, ids, MAX_ADDED_LISTED) : 0;
-    for (size_t i = 0; i < n && i < MAX_ADDED_LISTED; i++) {
+    size_t n = 0;
+    uint64_t *ids = node->connman ? peer_ids(node->connman, &n) : NULL;
+    for (size_t i = 0; i < n; i++) {
         struct relay_peer_info ri;
         if (relay_get_peer_info(node->relay, ids[i], &ri) != 0)
             continue;
@@ -516,6 +543,7 @@ static json_t *peers_gossip_json(struct node *node)
         json_object_set_new(o, "in_flight", json_integer((json_int_t)ri.in_flight));
         json_array_append_new(a, o);
     }
+    free(ids);
     return a;
 }
 
