@@ -3,14 +3,30 @@
  * clock, so setmocktime moves their expiry as it does in Core. */
 #include "node/rpc_net.h"
 
+#include "chain/log.h"
 #include "net/netadmin.h"
+#include "node/banlist.h"
 #include "node/clock.h"
+
+#include <stdlib.h>
 
 #include <string.h>
 
 #define DEFAULT_BANTIME (24 * 60 * 60) /* Core's DEFAULT_MISBEHAVING_BANTIME */
 /* Core's limit: what std::chrono::nanoseconds can hold, in seconds. */
 #define MAX_MOCKTIME 9223372036LL
+
+/* A change is written at once; a failure to write is logged, not an RPC
+ * error: the ban itself is in force. */
+static json_t *saved(struct rpc_request *req)
+{
+    char *err = NULL;
+    if (banlist_save(req->ctx, &err) != 0) {
+        LOG_WARN("Ban list not saved: %s", err ? err : "unknown error");
+        free(err);
+    }
+    return json_null();
+}
 
 static struct banman *bans_of(struct rpc_request *req)
 {
@@ -67,7 +83,7 @@ static json_t *ban_add(struct rpc_request *req, struct connman *cm,
     int64_t until = absolute ? bantime : now + bantime;
     if (connman_ban(cm, s, until) < 0)
         return rpc_fail(req, RPC_MISC_ERROR, "Error: the ban list is full");
-    return json_null();
+    return saved(req);
 }
 
 json_t *rpc_net_setban(struct rpc_request *req)
@@ -89,7 +105,7 @@ json_t *rpc_net_setban(struct rpc_request *req)
         return rpc_fail(req, RPC_CLIENT_INVALID_IP_OR_SUBNET,
                         "Error: Unban failed. Requested address/subnet was not previously "
                         "manually banned.");
-    return json_null();
+    return saved(req);
 }
 
 json_t *rpc_net_clearbanned(struct rpc_request *req)
@@ -98,7 +114,7 @@ json_t *rpc_net_clearbanned(struct rpc_request *req)
     if (!bm)
         return NULL;
     banman_clear(bm);
-    return json_null();
+    return saved(req);
 }
 
 json_t *rpc_net_setmocktime(struct rpc_request *req)

@@ -3,7 +3,8 @@
 # clock; in net/, bans and connection-manager administration.
 libnode_a_SOURCES += \
 	node/rpc_net.c node/rpc_net.h node/rpc_net_admin.c \
-	node/clock.c node/clock.h
+	node/clock.c node/clock.h \
+	node/banlist.c node/banlist.h
 libnet_a_SOURCES += \
 	net/banman.c net/banman.h \
 	net/netadmin.c net/netadmin.h

@@ -220,7 +220,18 @@ def test_bans(t):
     a.rpc("setmocktime", int(time.time()) + 2000)
     fw.assert_equal(a.rpc("listbanned"), [])
     a.rpc("setmocktime", 0)
-    a.rpc("setban", "::1", "add", 60)
+    # bans survive a restart (banlist.json), ended ones do not come back
+    a.rpc("setban", "::1", "add", 600)
+    a.rpc("setban", "10.0.0.0/8", "add", int(time.time()) + 1, True)
+    before = a.rpc("listbanned")
+    fw.assert_equal(len(before), 2)
+    fw.assert_equal(a.stop(), 0)
+    time.sleep(1.1)
+    a.start(*QUIET)
+    after = a.rpc("listbanned")
+    for e in before + after:
+        del e["time_remaining"]
+    fw.assert_equal(after, before[:1])
     a.rpc("clearbanned")
     fw.assert_equal(a.rpc("listbanned"), [])
     b.rpc("addnode", endpoint(a), "onetry")
