@@ -6,6 +6,7 @@
 #include "chain/log.h"
 #include "node/db.h"
 #include "node/rpc_glue.h"
+#include "node/net_glue.h"
 #include "node/util.h"
 
 #include <errno.h>
@@ -34,6 +35,7 @@ const struct config_option daemon_options[] = {
 const struct node_subsystem *const node_subsystems[] = {
     &node_db_subsystem,
     &rpc_subsystem,
+    &net_subsystem,
     NULL,
 };
 

@@ -3,6 +3,7 @@
 #include "node/config.h"
 #include "node/init.h"
 #include "node/rpc_glue.h"
+#include "node/net_glue.h"
 
 #include <stddef.h>
 
@@ -10,5 +11,6 @@ const struct config_option *const config_tables[] = {
     config_base_options,
     daemon_options,
     rpc_options,
+    net_options,
     NULL,
 };
