@@ -3,7 +3,7 @@ libnode_a_SOURCES += \
 	node/config.c node/config.h \
 	node/options.c \
 	node/init.c node/init.h node/node.h \
-	node/db.c node/db.h \
+	node/chain_glue.c node/chain_glue.h \
 	node/util.c node/util.h
 
 bin_PROGRAMS += hearsayd

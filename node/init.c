@@ -4,7 +4,7 @@
 #include "node/init.h"
 
 #include "chain/log.h"
-#include "node/db.h"
+#include "node/chain_glue.h"
 #include "node/rpc_glue.h"
 #include "node/net_glue.h"
 #include "node/util.h"
@@ -33,7 +33,7 @@ const struct config_option daemon_options[] = {
 
 /* Start order; stop runs backwards. Each area adds its row. */
 const struct node_subsystem *const node_subsystems[] = {
-    &node_db_subsystem,
+    &chain_subsystem,
     &rpc_subsystem,
     &net_subsystem,
     NULL,

@@ -1,5 +1,6 @@
 /* Every option table hearsayd knows, in -help order. Each area declares
  * its table in its node/ glue file and adds one line here. */
+#include "node/chain_glue.h"
 #include "node/config.h"
 #include "node/init.h"
 #include "node/rpc_glue.h"
@@ -12,5 +13,6 @@ const struct config_option *const config_tables[] = {
     daemon_options,
     rpc_options,
     net_options,
+    chain_options,
     NULL,
 };
