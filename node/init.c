@@ -5,6 +5,7 @@
 
 #include "chain/log.h"
 #include "node/chain_glue.h"
+#include "node/mempool_glue.h"
 #include "node/rpc_glue.h"
 #include "node/net_glue.h"
 #include "node/util.h"
@@ -34,6 +35,7 @@ const struct config_option daemon_options[] = {
 /* Start order; stop runs backwards. Each area adds its row. */
 const struct node_subsystem *const node_subsystems[] = {
     &chain_subsystem,
+    &mempool_subsystem,
     &rpc_subsystem,
     &net_subsystem,
     NULL,

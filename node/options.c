@@ -5,6 +5,7 @@
 #include "node/init.h"
 #include "node/rpc_glue.h"
 #include "node/net_glue.h"
+#include "node/mempool_glue.h"
 
 #include <stddef.h>
 
@@ -14,5 +15,6 @@ const struct config_option *const config_tables[] = {
     rpc_options,
     net_options,
     chain_options,
+    mempool_options,
     NULL,
 };

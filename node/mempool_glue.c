@@ -1,0 +1,139 @@
+#include "node/mempool_glue.h"
+
+#include "chain/log.h"
+#include "node/util.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <time.h>
+
+/* Core refuses a -maxmempool below 40 descendant packages of maximum size. */
+#define MIN_MAXMEMPOOL_MB 5
+
+const struct config_option mempool_options[] = {
+    { "minrelaytxfee", CONFIG_STRING, "0.00001", 0, 0, 0,
+      "Fees (in BTC/kvB) smaller than this are considered zero fee for relaying and mempool "
+      "acceptance." },
+    { "maxmempool", CONFIG_INT, "300", MIN_MAXMEMPOOL_MB, 1000000, 0,
+      "Keep the transaction memory pool below <n> megabytes." },
+    { "mempoolexpiry", CONFIG_INT, "336", 1, 1000000, 0,
+      "Do not keep transactions in the mempool longer than <n> hours." },
+    { "persistmempool", CONFIG_BOOL, "1", 0, 0, 0,
+      "Whether to save the mempool on shutdown and load on restart." },
+    { NULL, CONFIG_BOOL, NULL, 0, 0, 0, NULL },
+};
+
+static struct mempool_chain_source chain_source;
+
+void mempool_glue_set_chain(const struct mempool_chain_source *src)
+{
+    chain_source = *src;
+}
+
+int64_t mempool_glue_parse_feerate(const char *s)
+{
+    int64_t whole = 0, frac = 0;
+    int frac_digits = 0;
+    bool dot = false, any = false;
+    for (const char *p = s; *p; p++) {
+        if (*p == '.' && !dot) {
+            dot = true;
+            continue;
+        }
+        if (*p < '0' || *p > '9')
+            return -1;
+        any = true;
+        if (dot) {
+            if (frac_digits == 8) /* below a satoshi */
+                return -1;
+            frac = frac * 10 + (*p - '0');
+            frac_digits++;
+        } else {
+            if (whole > TX_MAX_MONEY / TX_COIN)
+                return -1;
+            whole = whole * 10 + (*p - '0');
+        }
+    }
+    if (!any)
+        return -1;
+    for (; frac_digits < 8; frac_digits++)
+        frac *= 10;
+    return whole * TX_COIN + frac;
+}
+
+/* Without a chain there are no confirmed coins: every transaction waits
+ * for its parents, as an orphan would. */
+static bool no_coins(void *ctx, const struct outpoint *op, struct coin *out)
+{
+    return false;
+}
+
+static void genesis_tip(void *ctx, struct mempool_tip *out)
+{
+    out->height = 0;
+    out->mtp = 0;
+}
+
+static char *dump_path(const struct node *node)
+{
+    return util_path_join(node->chaindir, "mempool.dat");
+}
+
+static void load_dump(struct node *node)
+{
+    char *path = dump_path(node);
+    struct stat st;
+    if (path && stat(path, &st) == 0) {
+        struct mempool_tip tip;
+        chain_source.tip(chain_source.ctx, &tip);
+        struct mempool_load_stats ls;
+        char *err = NULL;
+        if (mempool_load(node->mempool, path, &tip, (int64_t)time(NULL), &ls, &err) != 0)
+            LOG_WARN("Failed to load the mempool: %s", err ? err : "unknown error");
+        free(err);
+    }
+    free(path);
+}
+
+static int mempool_start(struct node *node, char **err)
+{
+    const struct config *cfg = node->cfg;
+    if (!chain_source.lookup || !chain_source.tip) {
+        LOG_WARN("Mempool: no chain registered a coin source; no confirmed coins are known");
+        chain_source.lookup = no_coins;
+        chain_source.tip = genesis_tip;
+    }
+    struct mempool_options o;
+    mempool_options_default(&o);
+    const char *fee = config_get_str(cfg, "minrelaytxfee");
+    o.min_relay_feerate = mempool_glue_parse_feerate(fee ? fee : "0");
+    if (o.min_relay_feerate < 0)
+        return util_fail(err, "Invalid amount for -minrelaytxfee=<amount>: '%s'", fee);
+    o.max_usage = (size_t)config_get_int(cfg, "maxmempool") * 1000000;
+    o.expiry = config_get_int(cfg, "mempoolexpiry") * 3600;
+    node->mempool = mempool_new(&o, chain_source.lookup, chain_source.ctx);
+    if (config_get_bool(cfg, "persistmempool"))
+        load_dump(node);
+    LOG_INFO("Mempool: %zu transactions, limit %zu MB, minimum relay fee %lld sat/kvB",
+             mempool_count(node->mempool), o.max_usage / 1000000,
+             (long long)o.min_relay_feerate);
+    return 0;
+}
+
+static void mempool_stop(struct node *node)
+{
+    if (!node->mempool)
+        return;
+    if (config_get_bool(node->cfg, "persistmempool")) {
+        char *path = dump_path(node), *err = NULL;
+        if (!path || mempool_dump(node->mempool, path, &err) != 0)
+            LOG_WARN("Failed to dump the mempool: %s", err ? err : "out of memory");
+        free(err);
+        free(path);
+    }
+    mempool_free(node->mempool);
+    node->mempool = NULL;
+}
+
+const struct node_subsystem mempool_subsystem = { "mempool", mempool_start, mempool_stop };
