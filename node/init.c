@@ -8,6 +8,7 @@
 #include "node/mempool_glue.h"
 #include "node/rpc_glue.h"
 #include "node/net_glue.h"
+#include "node/relay_glue.h"
 #include "node/util.h"
 
 #include <errno.h>
@@ -38,6 +39,7 @@ const struct node_subsystem *const node_subsystems[] = {
     &mempool_subsystem,
     &rpc_subsystem,
     &net_subsystem,
+    &relay_subsystem,
     NULL,
 };
 

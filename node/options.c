@@ -6,6 +6,7 @@
 #include "node/rpc_glue.h"
 #include "node/net_glue.h"
 #include "node/mempool_glue.h"
+#include "node/relay_glue.h"
 
 #include <stddef.h>
 
@@ -16,5 +17,6 @@ const struct config_option *const config_tables[] = {
     net_options,
     chain_options,
     mempool_options,
+    relay_options,
     NULL,
 };
