@@ -709,6 +709,11 @@ int32_t mempool_entry_height(const struct mempool_entry *e)
     return e->height;
 }
 
+unsigned mempool_entry_sigop_cost(const struct mempool_entry *e)
+{
+    return e->sigop_cost;
+}
+
 void mempool_entry_family(const struct mempool_entry *e, struct mempool_family *f)
 {
     *f = e->fam;

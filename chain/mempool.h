@@ -131,10 +131,11 @@ const struct mempool_options *mempool_get_options(const struct mempool *mp);
 
 struct tx *mempool_entry_tx(const struct mempool_entry *e); /* borrowed; tx_ref to keep */
 int64_t mempool_entry_fee(const struct mempool_entry *e);
-size_t mempool_entry_vsize(const struct mempool_entry *e);
+size_t mempool_entry_vsize(const struct mempool_entry *e); /* sigop-adjusted, as Core's */
 size_t mempool_entry_weight(const struct mempool_entry *e);
 int64_t mempool_entry_time(const struct mempool_entry *e);
 int32_t mempool_entry_height(const struct mempool_entry *e); /* tip height at entry */
+unsigned mempool_entry_sigop_cost(const struct mempool_entry *e);
 
 /* Ancestor and descendant totals, each including the entry itself. */
 struct mempool_family {

@@ -21,7 +21,8 @@ libchain_a_SOURCES += \
 
 libchain_a_SOURCES += chain/miner.c chain/miner.h
 
-MEMPOOL_TESTS = tests/unit/test_mempool tests/unit/test_miner tests/unit/test_policy
+MEMPOOL_TESTS = tests/unit/test_mempool tests/unit/test_mempool_random tests/unit/test_miner \
+	tests/unit/test_policy
 check_PROGRAMS += $(MEMPOOL_TESTS)
 TESTS += $(MEMPOOL_TESTS)
 tests_unit_test_mempool_SOURCES = tests/unit/test_mempool.c \
@@ -32,6 +33,10 @@ tests_unit_test_miner_SOURCES = tests/unit/test_miner.c \
 	tests/unit/mempool_testutil.c tests/unit/mempool_testutil.h
 tests_unit_test_miner_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_miner_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_mempool_random_SOURCES = tests/unit/test_mempool_random.c \
+	tests/unit/mempool_testutil.c tests/unit/mempool_testutil.h
+tests_unit_test_mempool_random_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_mempool_random_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_policy_SOURCES = tests/unit/test_policy.c \
 	tests/unit/mempool_testutil.c tests/unit/mempool_testutil.h
 tests_unit_test_policy_CFLAGS = $(TEST_CFLAGS)
@@ -44,3 +49,9 @@ libnode_a_SOURCES += node/mempool_glue.c node/mempool_glue.h
 noinst_PROGRAMS += contrib/bench/bench_mempool
 contrib_bench_bench_mempool_SOURCES = contrib/bench/bench_mempool.c
 contrib_bench_bench_mempool_LDADD = $(CHAIN_LIBS)
+
+check_PROGRAMS += tests/fuzz/fuzz_mempool
+tests_fuzz_fuzz_mempool_SOURCES = tests/fuzz/fuzz_mempool.c tests/fuzz/driver.c
+tests_fuzz_fuzz_mempool_LDADD = $(CHAIN_LIBS)
+TESTS += tests/fuzz/fuzz_mempool
+EXTRA_DIST += tests/fuzz/seeds/mempool

@@ -24,6 +24,10 @@ struct ws {
     size_t vsize;
     int32_t cb_height;
     int32_t *heights; /* per input: the coin's height (mempool: next block) */
+    struct coin *coins;           /* per input: the confirmed coin, if it is one */
+    const uint8_t **prev_script;  /* per input: the spent output's script */
+    size_t *prev_len;
+    unsigned sigop_cost;
     int32_t lock_height;
     int64_t lock_time;
 };
@@ -112,7 +116,10 @@ static enum mempool_status check_inputs(struct ws *w)
     uint64_t ep = ++w->mp->epoch[1];
     w->cb_height = -1;
     w->heights = calloc(tx->vin_count, sizeof(*w->heights));
-    if (!w->heights)
+    w->coins = calloc(tx->vin_count, sizeof(*w->coins));
+    w->prev_script = calloc(tx->vin_count, sizeof(*w->prev_script));
+    w->prev_len = calloc(tx->vin_count, sizeof(*w->prev_len));
+    if (!w->heights || !w->coins || !w->prev_script || !w->prev_len)
         abort();
     for (size_t i = 0; i < tx->vin_count; i++) {
         const struct outpoint *op = &tx->vin[i].prevout;
@@ -124,12 +131,15 @@ static enum mempool_status check_inputs(struct ws *w)
             value = p->tx->vout[op->n].value;
             push_unique(&w->parents, p, ep);
             w->heights[i] = spend_height;
+            w->prev_script[i] = p->tx->vout[op->n].script;
+            w->prev_len[i] = p->tx->vout[op->n].script_len;
         } else {
-            struct coin c = {0};
-            bool found = w->mp->lookup(w->mp->lookup_ctx, op, &c);
-            coin_clear(&c);
-            if (!found)
+            struct coin *cp = &w->coins[i];
+            if (!w->mp->lookup(w->mp->lookup_ctx, op, cp))
                 return missing_input(w);
+            struct coin c = *cp;
+            w->prev_script[i] = c.script;
+            w->prev_len[i] = c.script_len;
             if (c.coinbase && spend_height - c.height < PARAMS_COINBASE_MATURITY)
                 return fail(w, MEMPOOL_PREMATURE, "bad-txns-premature-spend-of-coinbase",
                             "tried to spend coinbase at depth %d", spend_height - c.height);
@@ -185,6 +195,20 @@ static enum mempool_status check_sequence_locks(struct ws *w)
     }
     if (w->lock_height >= tip->height + 1 || w->lock_time >= tip->mtp)
         return fail(w, MEMPOOL_PREMATURE, "non-BIP68-final", NULL);
+    return MEMPOOL_ACCEPTED;
+}
+
+/* Core's AreInputsStandard and sigop limit; the sigop cost also sets the
+ * virtual size when it outweighs the bytes. */
+static enum mempool_status check_prevouts(struct ws *w)
+{
+    struct policy_prevouts prev = {w->prev_script, w->prev_len};
+    if (w->mp->opt.require_standard && !policy_inputs_standard(w->tx, &prev))
+        return fail(w, MEMPOOL_NOT_STANDARD, "bad-txns-nonstandard-inputs", NULL);
+    w->sigop_cost = policy_sigop_cost(w->tx, &prev);
+    if (w->sigop_cost > POLICY_MAX_STANDARD_TX_SIGOPS_COST)
+        return fail(w, MEMPOOL_NOT_STANDARD, "bad-txns-too-many-sigops", "%u", w->sigop_cost);
+    w->vsize = policy_vsize(tx_weight(w->tx), w->sigop_cost);
     return MEMPOOL_ACCEPTED;
 }
 
@@ -383,6 +407,7 @@ static void finalize(struct ws *w, int64_t entry_time)
     e->cb_height = w->cb_height;
     e->lock_height = w->lock_height;
     e->lock_time = w->lock_time;
+    e->sigop_cost = w->sigop_cost;
     mp_add(w->mp, e);
 }
 
@@ -393,6 +418,8 @@ static enum mempool_status run_checks(struct ws *w, int64_t now, bool bypass_lim
         st = check_inputs(w);
     if (st == MEMPOOL_ACCEPTED)
         st = check_sequence_locks(w);
+    if (st == MEMPOOL_ACCEPTED)
+        st = check_prevouts(w);
     if (st == MEMPOOL_ACCEPTED && !bypass_limits)
         st = check_fee_rate(w, now);
     if (st == MEMPOOL_ACCEPTED)
@@ -426,6 +453,11 @@ enum mempool_status mp_accept(struct mempool *mp, struct tx *tx, const struct me
     mp_vec_free(&w.ancestors);
     mp_vec_free(&w.replaced);
     free(w.heights);
+    for (size_t i = 0; w.coins && i < tx->vin_count; i++)
+        coin_clear(&w.coins[i]);
+    free(w.coins);
+    free(w.prev_script);
+    free(w.prev_len);
     return st;
 }
 

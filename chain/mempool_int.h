@@ -18,6 +18,7 @@ struct mempool_entry {
     int32_t cb_height; /* height of the youngest coinbase it spends, -1 if none */
     int32_t lock_height; /* BIP68: final from the block after this height */
     int64_t lock_time;   /* BIP68: final once the tip's median time passes this */
+    unsigned sigop_cost;
     struct mempool_family fam;
     struct mempool_entry **parents, **children;
     size_t n_parents, cap_parents, n_children, cap_children;

@@ -9,6 +9,8 @@
 #define OP_0 0x00
 #define OP_1 0x51
 #define OP_RETURN 0x6a
+#define MAX_BLOCK_SIGOPS_COST 80000
+#define COINBASE_SIGOPS_RESERVE 400 /* as Core's BlockAssembler */
 /* Stop looking once this many packages did not fit in a nearly full block. */
 #define MAX_CONSECUTIVE_FAILURES 1000
 
@@ -209,15 +211,19 @@ size_t miner_select(const struct mempool *mp, size_t max_weight, struct tx ***ou
     *out = xcalloc(s.n, sizeof(**out));
     *fees = 0;
     size_t count = 0, weight = MINER_COINBASE_RESERVE, failures = 0;
+    unsigned sigops = COINBASE_SIGOPS_RESERVE;
     while (s.heap_len) {
         struct item it = heap_pop(&s);
         struct cand *c = &s.c[it.idx];
         if (c->done || c->failed || it.version != c->version)
             continue;
         size_t n = gather(&s, it.idx, true), pkg_weight = 0;
-        for (size_t i = 0; i < n; i++)
+        unsigned pkg_sigops = 0;
+        for (size_t i = 0; i < n; i++) {
             pkg_weight += mempool_entry_weight(s.c[s.work[i]].e);
-        if (weight + pkg_weight > max_weight) {
+            pkg_sigops += mempool_entry_sigop_cost(s.c[s.work[i]].e);
+        }
+        if (weight + pkg_weight > max_weight || sigops + pkg_sigops >= MAX_BLOCK_SIGOPS_COST) {
             c->failed = true;
             if (++failures > MAX_CONSECUTIVE_FAILURES &&
                 weight > max_weight - MINER_COINBASE_RESERVE)
@@ -226,6 +232,7 @@ size_t miner_select(const struct mempool *mp, size_t max_weight, struct tx ***ou
         }
         failures = 0;
         weight += pkg_weight;
+        sigops += pkg_sigops;
         commit_package(&s, n, *out, &count, fees);
     }
     selector_free(&s);

@@ -30,8 +30,9 @@ struct miner_template {
     size_t max_weight; /* 0: MINER_DEFAULT_MAX_WEIGHT */
 };
 
-/* Picks transactions: *out (malloc'd array of borrowed pointers; free the
- * array only) in block order. Returns the count; *fees gets their sum. */
+/* Picks transactions within max_weight and the block sigop limit: *out
+ * (malloc'd array of borrowed pointers; free the array only) in block
+ * order. Returns the count; *fees gets their sum. */
 size_t miner_select(const struct mempool *mp, size_t max_weight, struct tx ***out,
                     int64_t *fees);
 

@@ -17,7 +17,10 @@
 #define OP_EQUALVERIFY 0x88
 #define OP_HASH160 0xa9
 #define OP_CHECKSIG 0xac
+#define OP_CHECKSIGVERIFY 0xad
 #define OP_CHECKMULTISIG 0xae
+#define OP_CHECKMULTISIGVERIFY 0xaf
+#define MAX_PUBKEYS_PER_MULTISIG 20
 
 #define MAX_SCRIPT_SIZE 10000
 
@@ -300,5 +303,108 @@ bool policy_is_standard_tx(const struct tx *tx, const struct policy_standard *ps
     /* CVE-2017-12842: 64-byte transactions look like merkle nodes. */
     if (tx->base_size < POLICY_MIN_STANDARD_TX_NONWITNESS_SIZE)
         return *reason = "tx-size-small", false;
+    return true;
+}
+
+/* ---- signature operations ---- */
+
+/* Core's CScript::GetSigOpCount: CHECKMULTISIG counts its key count when
+ * accurate and an OP_n precedes it, else 20. Stops at a broken push. */
+static unsigned script_sigops(const uint8_t *s, size_t len, bool accurate)
+{
+    unsigned n = 0;
+    uint8_t last = 0xff, op;
+    size_t pos = 0;
+    const uint8_t *d;
+    size_t dn;
+    while (next_op(s, len, &pos, &op, &d, &dn)) {
+        if (op == OP_CHECKSIG || op == OP_CHECKSIGVERIFY)
+            n++;
+        else if (op == OP_CHECKMULTISIG || op == OP_CHECKMULTISIGVERIFY)
+            n += accurate && last >= OP_1 && last <= OP_16 ? (unsigned)(last - OP_1 + 1)
+                                                             : MAX_PUBKEYS_PER_MULTISIG;
+        last = op;
+    }
+    return n;
+}
+
+/* The last item a push-only scriptSig leaves on the stack (NULL if none
+ * or not push-only). */
+static const uint8_t *last_push(const uint8_t *s, size_t len, size_t *out_len)
+{
+    const uint8_t *item = NULL;
+    size_t pos = 0, n;
+    uint8_t op;
+    const uint8_t *d;
+    while (pos < len) {
+        if (!next_op(s, len, &pos, &op, &d, &n) || op > OP_16)
+            return NULL;
+        item = d;
+        *out_len = n;
+    }
+    return item;
+}
+
+static unsigned witness_sigops(const uint8_t *prog_script, size_t plen, const struct tx_in *in)
+{
+    if (!policy_is_witness_program(prog_script, plen) || prog_script[0] != OP_0)
+        return 0; /* unknown versions and taproot count nothing here */
+    if (plen - 2 == 20)
+        return 1;
+    if (plen - 2 == 32 && in->wit_count > 0) {
+        const struct tx_witem *ws = &in->wit[in->wit_count - 1];
+        return script_sigops(ws->data, ws->len, true);
+    }
+    return 0;
+}
+
+unsigned policy_sigop_cost(const struct tx *tx, const struct policy_prevouts *prev)
+{
+    unsigned legacy = 0, p2sh = 0, witness = 0;
+    for (size_t i = 0; i < tx->vin_count; i++)
+        legacy += script_sigops(tx->vin[i].script, tx->vin[i].script_len, false);
+    for (size_t i = 0; i < tx->vout_count; i++)
+        legacy += script_sigops(tx->vout[i].script, tx->vout[i].script_len, false);
+    if (tx_is_coinbase(tx))
+        return legacy * TX_WITNESS_SCALE;
+    for (size_t i = 0; i < tx->vin_count; i++) {
+        const struct tx_in *in = &tx->vin[i];
+        const uint8_t *ps = prev->script[i];
+        size_t plen = prev->len[i];
+        if (policy_script_type(ps, plen) == POLICY_SCRIPTHASH) {
+            size_t rlen = 0;
+            const uint8_t *redeem = last_push(in->script, in->script_len, &rlen);
+            if (redeem) {
+                p2sh += script_sigops(redeem, rlen, true);
+                witness += witness_sigops(redeem, rlen, in); /* P2SH-wrapped segwit */
+            }
+        } else {
+            witness += witness_sigops(ps, plen, in);
+        }
+    }
+    return (legacy + p2sh) * TX_WITNESS_SCALE + witness;
+}
+
+size_t policy_vsize(size_t weight, unsigned sigop_cost)
+{
+    size_t w = (size_t)sigop_cost * POLICY_BYTES_PER_SIGOP;
+    if (w < weight)
+        w = weight;
+    return (w + TX_WITNESS_SCALE - 1) / TX_WITNESS_SCALE;
+}
+
+bool policy_inputs_standard(const struct tx *tx, const struct policy_prevouts *prev)
+{
+    for (size_t i = 0; i < tx->vin_count; i++) {
+        enum policy_script_type t = policy_script_type(prev->script[i], prev->len[i]);
+        if (t == POLICY_NONSTANDARD || t == POLICY_WITNESS_UNKNOWN)
+            return false;
+        if (t == POLICY_SCRIPTHASH) {
+            size_t rlen = 0;
+            const uint8_t *redeem = last_push(tx->vin[i].script, tx->vin[i].script_len, &rlen);
+            if (!redeem || script_sigops(redeem, rlen, true) > POLICY_MAX_P2SH_SIGOPS)
+                return false;
+        }
+    }
     return true;
 }

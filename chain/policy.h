@@ -20,6 +20,9 @@
 #define POLICY_TX_MAX_VERSION 3
 #define POLICY_LOCKTIME_THRESHOLD 500000000u
 #define POLICY_SEQUENCE_FINAL 0xffffffffu
+#define POLICY_MAX_STANDARD_TX_SIGOPS_COST 16000 /* a fifth of a block's */
+#define POLICY_MAX_P2SH_SIGOPS 15
+#define POLICY_BYTES_PER_SIGOP 20
 
 enum policy_script_type {
     POLICY_NONSTANDARD,
@@ -54,6 +57,22 @@ bool policy_check_transaction(const struct tx *tx, const char **reason);
 
 /* Locktime finality at a block height and time (median time past). */
 bool policy_is_final(const struct tx *tx, int32_t height, int64_t time);
+
+/* The scripts of the outputs a transaction spends, one per input. */
+struct policy_prevouts {
+    const uint8_t *const *script;
+    const size_t *len;
+};
+
+/* Core's GetTransactionSigOpCost: legacy sigops of all scripts and P2SH
+ * redeem scripts at 4 each, witness sigops at 1. */
+unsigned policy_sigop_cost(const struct tx *tx, const struct policy_prevouts *prev);
+/* Core's virtual size: weight, or sigop cost at 20 bytes each when that is
+ * larger, divided by 4 rounding up. */
+size_t policy_vsize(size_t weight, unsigned sigop_cost);
+/* Core's AreInputsStandard: spends only known output types, and P2SH
+ * redeem scripts of at most 15 sigops. */
+bool policy_inputs_standard(const struct tx *tx, const struct policy_prevouts *prev);
 
 struct policy_standard {
     size_t max_datacarrier;    /* POLICY_MAX_OP_RETURN_RELAY */

@@ -225,8 +225,6 @@ static int64_t pow_interval(const struct chain_params *p)
 static uint32_t pow_retarget(const struct chain_params *p, const struct pow_block *last,
                              const struct pow_block *first)
 {
-    if (p->pow_no_retargeting)
-        return last->bits;
     int64_t span = (int64_t)last->time - (int64_t)first->time;
     if (span < p->pow_target_timespan / 4)
         span = p->pow_target_timespan / 4;
@@ -249,6 +247,10 @@ uint32_t pow_next_bits(const struct chain_params *p, const struct pow_block *las
                        pow_ancestor_fn ancestor, void *ctx)
 {
     int64_t interval = pow_interval(p);
+    /* Without retargeting every valid block carries the limit's bits, so
+     * the min-difficulty rules below could only ever give these. */
+    if (p->pow_no_retargeting)
+        return last->bits;
     if ((last->height + 1) % interval != 0) {
         if (!p->pow_allow_min_difficulty)
             return last->bits;

@@ -79,6 +79,15 @@ static struct conn *live(struct connman *cm, uint64_t id)
     return c && c->p->state != PEER_CLOSING ? c : NULL;
 }
 
+static void props_of(const struct peer *p, struct net_peer_props *out)
+{
+    *out = (struct net_peer_props){
+        .id = p->id, .inbound = p->inbound, .wtxidrelay = p->wtxidrelay,
+        .sendheaders = p->sendheaders, .relay = p->relay, .services = p->services,
+        .version = p->version, .start_height = p->start_height,
+        .hello = p->hello_received};
+}
+
 /* ---- the peer environment ---- */
 
 static int64_t env_now(void *ctx) { return connman_now(); }
@@ -122,6 +131,23 @@ static void schedule_reap(struct connman *cm)
     event_active(cm->reap_ev, EV_TIMEOUT, 0);
 }
 
+/* One line per direction: messages and bytes by command (net debug). */
+static void log_peer_stats(const struct peer *p)
+{
+    for (int dir = 0; dir < 2; dir++) {
+        const struct peer_msg_stats *st = dir ? p->recv : p->sent;
+        char line[1024];
+        size_t o = 0;
+        for (int i = 0; i < PROTO_CMD_COUNT && o < sizeof(line) - 64; i++)
+            if (st[i].msgs)
+                o += (size_t)snprintf(line + o, sizeof(line) - o, " %s=%" PRIu64 "/%" PRIu64 "B",
+                                      proto_cmd_name((enum proto_cmd)i), st[i].msgs, st[i].bytes);
+        line[o] = '\0';
+        LOG_DEBUG(LOG_NET, "peer=%" PRIu64 " %s %" PRIu64 " bytes:%s", p->id,
+                  dir ? "received" : "sent", dir ? p->bytes_recv : p->bytes_sent, line);
+    }
+}
+
 static void env_closed(void *ctx, struct peer *p, const char *reason, bool discourage)
 {
     struct connman *cm = ctx;
@@ -131,6 +157,8 @@ static void env_closed(void *ctx, struct peer *p, const char *reason, bool disco
     LOG_INFO("peer=%" PRIu64 " %s %s disconnecting: %s%s", p->id, addr,
              p->inbound ? "inbound" : "outbound", reason,
              discourage ? " (misbehaving)" : "");
+    if (log_accept(LOG_NET))
+        log_peer_stats(p);
     if (discourage)
         outbound_discourage(cm, &p->addr);
     bufferevent_disable(c->bev, EV_READ | EV_WRITE);
@@ -146,6 +174,18 @@ static bool env_local_nonce(void *ctx, uint64_t nonce)
     return false;
 }
 
+/* Tells the relay layer about a handshaked peer, once. Messages and the
+ * disconnection of a peer are only reported after this. */
+static void notify(struct connman *cm, struct conn *c)
+{
+    if (c->notified || c->p->state != PEER_READY || !cm->h.connected)
+        return;
+    struct net_peer_props props;
+    props_of(c->p, &props);
+    c->notified = true;
+    cm->h.connected(cm->h.ctx, &props);
+}
+
 static void env_ready(void *ctx, struct peer *p)
 {
     struct connman *cm = ctx;
@@ -156,15 +196,7 @@ static void env_ready(void *ctx, struct peer *p)
              p->inbound ? "inbound" : "outbound", (int)p->version, p->user_agent,
              (int)p->start_height);
     outbound_ready(cm, c);
-    if (cm->h.connected && p->state == PEER_READY) {
-        struct net_peer_props props = {
-            .id = p->id, .inbound = p->inbound, .wtxidrelay = p->wtxidrelay,
-            .sendheaders = p->sendheaders, .relay = p->relay, .services = p->services,
-            .version = p->version, .start_height = p->start_height,
-            .hello = p->hello_received};
-        c->notified = true;
-        cm->h.connected(cm->h.ctx, &props);
-    }
+    notify(cm, c);
 }
 
 static void env_getaddr(void *ctx, struct peer *p)
@@ -548,6 +580,8 @@ void connman_set_handlers(struct connman *cm, const struct net_handlers *h)
 {
     cm->h = *h;
     cm->local.hello = h->hello;
+    for (size_t i = 0; i < cm->nconns; i++)
+        notify(cm, cm->conns[i]); /* peers that were ready before the handlers */
 }
 
 int connman_send(struct connman *cm, uint64_t id, const char *command, const void *payload,
@@ -585,6 +619,15 @@ size_t connman_peers(struct connman *cm, uint64_t *ids, size_t cap)
     return n;
 }
 
+bool connman_peer_props(struct connman *cm, uint64_t id, struct net_peer_props *out)
+{
+    struct conn *c = live(cm, id);
+    if (!c)
+        return false;
+    props_of(c->p, out);
+    return true;
+}
+
 static int64_t to_unix(int64_t mono_us, int64_t now_mono, int64_t now_unix)
 {
     return now_unix - (now_mono - mono_us) / SEC;
@@ -598,11 +641,7 @@ bool connman_peer_stats(struct connman *cm, uint64_t id, struct net_peer_stats *
     const struct peer *p = c->p;
     int64_t now = connman_now(), unix_now = (int64_t)time(NULL);
     memset(out, 0, sizeof(*out));
-    out->props = (struct net_peer_props){
-        .id = p->id, .inbound = p->inbound, .wtxidrelay = p->wtxidrelay,
-        .sendheaders = p->sendheaders, .relay = p->relay, .services = p->services,
-        .version = p->version, .start_height = p->start_height,
-            .hello = p->hello_received};
+    props_of(p, &out->props);
     netbase_format(&p->addr, out->addr);
     if (p->addr_local.port)
         netbase_format(&p->addr_local, out->addr_local);

@@ -114,6 +114,9 @@ int connman_start(struct connman *cm, char **err);
 void connman_stop(struct connman *cm);
 void connman_free(struct connman *cm);
 
+/* Peers already handshaked are reported to connected() at once. The relay
+ * layer's stop must clear the hooks (an all-NULL struct) before it frees
+ * its context: the connection manager stops after it. */
 void connman_set_handlers(struct connman *cm, const struct net_handlers *h);
 
 /* Sends a message (payload may be NULL when len is 0). -1 if no such peer
@@ -125,6 +128,10 @@ bool connman_send_blocked(struct connman *cm, uint64_t id);
 /* Ids of handshaked peers (at most cap); returns the total count. */
 size_t connman_peers(struct connman *cm, uint64_t *ids, size_t cap);
 bool connman_peer_stats(struct connman *cm, uint64_t id, struct net_peer_stats *out);
+/* The peer's current properties. sendheaders usually arrives just after
+ * the handshake (Bitcoin Core sends it once it has our verack), so ask
+ * here rather than trusting the copy given to connected(). */
+bool connman_peer_props(struct connman *cm, uint64_t id, struct net_peer_props *out);
 int connman_disconnect(struct connman *cm, uint64_t id);
 /* The relay layer reports a protocol violation: log, disconnect, discourage. */
 void connman_misbehaving(struct connman *cm, uint64_t id, const char *reason);

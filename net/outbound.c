@@ -387,13 +387,25 @@ static int by_age(const void *a, const void *b)
     return x->connected < y->connected ? -1 : x->connected > y->connected;
 }
 
-/* Marks the first n candidates (in the given order) as protected. */
+static bool has_ping(const struct candidate *c)
+{
+    return c->ping >= 0;
+}
+
+static bool has_useful(const struct candidate *c)
+{
+    return c->useful > 0;
+}
+
+/* Marks the first count candidates in the given order as protected,
+ * among those with something to show for the criterion (has). */
 static void protect(struct candidate *v, size_t n, size_t count,
-                    int (*order)(const void *, const void *))
+                    int (*order)(const void *, const void *),
+                    bool (*has)(const struct candidate *))
 {
     qsort(v, n, sizeof(*v), order);
     for (size_t i = 0, done = 0; i < n && done < count; i++) {
-        if (!v[i].gone) {
+        if (!v[i].gone && (!has || has(&v[i]))) {
             v[i].gone = true;
             done++;
         }
@@ -452,12 +464,12 @@ struct conn *outbound_evict_candidate(struct connman *cm)
     if (!victim)
         victim = idle;
     if (!victim) {
-        protect(v, n, EVICT_PROTECT_PING, by_ping);
-        protect(v, n, EVICT_PROTECT_USEFUL, by_useful_desc);
+        protect(v, n, EVICT_PROTECT_PING, by_ping, has_ping);
+        protect(v, n, EVICT_PROTECT_USEFUL, by_useful_desc, has_useful);
         size_t rest = 0;
         for (size_t i = 0; i < n; i++)
             rest += !v[i].gone;
-        protect(v, n, rest / 2, by_age); /* half of the rest: the longest connected */
+        protect(v, n, rest / 2, by_age, NULL); /* half of the rest: the longest connected */
         victim = youngest_of_biggest_group(v, n);
     }
     free(v);

@@ -6,9 +6,9 @@
 #include "chain/log.h"
 #include "node/chain_glue.h"
 #include "node/mempool_glue.h"
-#include "node/rpc_glue.h"
 #include "node/net_glue.h"
 #include "node/relay_glue.h"
+#include "node/rpc_glue.h"
 #include "node/util.h"
 
 #include <errno.h>
@@ -37,9 +37,9 @@ const struct config_option daemon_options[] = {
 const struct node_subsystem *const node_subsystems[] = {
     &chain_subsystem,
     &mempool_subsystem,
-    &rpc_subsystem,
     &net_subsystem,
     &relay_subsystem,
+    &rpc_subsystem,
     NULL,
 };
 

@@ -3,20 +3,20 @@
 #include "node/chain_glue.h"
 #include "node/config.h"
 #include "node/init.h"
-#include "node/rpc_glue.h"
-#include "node/net_glue.h"
 #include "node/mempool_glue.h"
+#include "node/net_glue.h"
 #include "node/relay_glue.h"
+#include "node/rpc_glue.h"
 
 #include <stddef.h>
 
 const struct config_option *const config_tables[] = {
     config_base_options,
     daemon_options,
-    rpc_options,
-    net_options,
     chain_options,
     mempool_options,
+    net_options,
     relay_options,
+    rpc_options,
     NULL,
 };

@@ -66,6 +66,58 @@ json_t *rpc_param(const struct rpc_request *req, size_t i)
     return json_is_null(v) ? NULL : v;
 }
 
+static const char *arg_name(const struct rpc_request *req, size_t i)
+{
+    return i < RPC_MAX_ARGS && req->method->args[i].name ? req->method->args[i].name : "parameter";
+}
+
+bool rpc_param_hash(struct rpc_request *req, size_t i, struct hash256 *out)
+{
+    const char *hex = json_string_value(rpc_param(req, i));
+    if (!hex) {
+        rpc_fail(req, RPC_TYPE_ERROR, "%s must be a string", arg_name(req, i));
+        return false;
+    }
+    if (hash_from_hex(hex, out))
+        return true;
+    if (strlen(hex) != HASH_HEX_LEN)
+        rpc_fail(req, RPC_INVALID_PARAMETER, "%s must be of length %d (not %zu, for '%s')",
+                 arg_name(req, i), HASH_HEX_LEN, strlen(hex), hex);
+    else
+        rpc_fail(req, RPC_INVALID_PARAMETER, "%s must be hexadecimal string (not '%s')",
+                 arg_name(req, i), hex);
+    return false;
+}
+
+bool rpc_param_int(struct rpc_request *req, size_t i, int64_t def, int64_t min, int64_t max,
+                   int64_t *out)
+{
+    json_t *v = rpc_param(req, i);
+    if (!v) {
+        *out = def;
+        return true;
+    }
+    /* UniValue keeps the number's text and refuses "1.0" as an integer. */
+    if (!json_is_integer(v)) {
+        rpc_fail(req, RPC_MISC_ERROR, "JSON integer out of range");
+        return false;
+    }
+    int64_t n = (int64_t)json_integer_value(v);
+    if (n < min || n > max) {
+        rpc_fail(req, RPC_INVALID_PARAMETER, "%s out of range", arg_name(req, i));
+        return false;
+    }
+    *out = n;
+    return true;
+}
+
+json_t *rpc_hash_json(const struct hash256 *h)
+{
+    char hex[HASH_HEX_LEN + 1];
+    hash_to_hex(h, hex);
+    return json_string(hex);
+}
+
 static int64_t now_us(void)
 {
     struct timespec ts;
@@ -219,9 +271,14 @@ static unsigned type_bit(const json_t *v)
     }
 }
 
-static void types_text(unsigned types, char *out, size_t cap)
+/* Type error messages use JSON's names (Bitcoin Core's uvTypeName), help
+ * texts Bitcoin Core's help names. */
+static const char *const json_names[] = { "string", "number", "bool", "array", "object" };
+static const char *const help_names[] = { "string", "numeric", "boolean", "json array",
+                                          "json object" };
+
+static void types_text(unsigned types, const char *const names[5], char *out, size_t cap)
 {
-    static const char *const names[] = { "string", "number", "bool", "array", "object" };
     size_t off = 0;
     out[0] = 0;
     if (types == RPC_ARG_ANY) {
@@ -253,7 +310,7 @@ static int check_args(const struct rpc_table *t, const struct rpc_method *m, jso
         if ((json_is_null(v) && a->optional) || (type_bit(v) & a->types))
             continue;
         char want[64], key[96], why[160];
-        types_text(a->types, want, sizeof(want));
+        types_text(a->types, json_names, want, sizeof(want));
         snprintf(key, sizeof(key), "Position %zu (%s)", i + 1, a->name);
         snprintf(why, sizeof(why), "JSON value of type %s is not of expected type %s",
                  type_name(v), want);
@@ -486,7 +543,7 @@ static void usage_line(struct wbuf *w, const struct rpc_method *m)
 
 static void method_help(struct wbuf *w, const struct rpc_method *m)
 {
-    char buf[512], types[64];
+    char buf[512], types[64], opt[96];
     usage_line(w, m);
     snprintf(buf, sizeof(buf), "\n\n%s\n", m->help ? m->help : "");
     wbuf_bytes(w, buf, strlen(buf));
@@ -495,9 +552,13 @@ static void method_help(struct wbuf *w, const struct rpc_method *m)
         wbuf_bytes(w, "\nArguments:\n", 12);
     for (size_t i = 0; i < na; i++) {
         const struct rpc_arg *a = &m->args[i];
-        types_text(a->types, types, sizeof(types));
-        snprintf(buf, sizeof(buf), "%zu. %-20s (%s, %s) %s\n", i + 1, a->name, types,
-                 a->optional ? "optional" : "required", a->help ? a->help : "");
+        types_text(a->types, help_names, types, sizeof(types));
+        if (a->optional && a->default_text)
+            snprintf(opt, sizeof(opt), "optional, default=%s", a->default_text);
+        else
+            snprintf(opt, sizeof(opt), "%s", a->optional ? "optional" : "required");
+        snprintf(buf, sizeof(buf), "%zu. %-20s (%s, %s) %s\n", i + 1, a->name, types, opt,
+                 a->help ? a->help : "");
         wbuf_bytes(w, buf, strlen(buf));
     }
 }

@@ -13,6 +13,8 @@
 #ifndef HEARSAY_NODE_RPC_H
 #define HEARSAY_NODE_RPC_H
 
+#include "chain/hash.h"
+
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -64,6 +66,7 @@ struct rpc_arg {
     unsigned types;   /* enum rpc_arg_type bits */
     bool optional;
     const char *help; /* one line, for `help <method>` */
+    const char *default_text; /* shown as "default=..." when optional (may be NULL) */
 };
 
 struct rpc_request;
@@ -101,12 +104,28 @@ struct rpc_request {
 
 /* The i-th parameter, or NULL when omitted or null. */
 json_t *rpc_param(const struct rpc_request *req, size_t i);
+/* Parameter helpers with Bitcoin Core's messages; each returns false after
+ * rpc_fail so a handler can `if (!rpc_param_hash(...)) return NULL;`.
+ * A hash: 64 hex digits, byte-reversed (ParseHashV): else -8 "<arg> must be
+ * of length 64 (not N, for 'X')" or "<arg> must be hexadecimal string (not 'X')". */
+bool rpc_param_hash(struct rpc_request *req, size_t i, struct hash256 *out);
+/* An integer (the table has checked it is a number): a fraction or a value
+ * outside [min, max] is -1 "JSON integer out of range" (UniValue::getInt)
+ * or -8 "<arg> out of range". def when omitted. */
+bool rpc_param_int(struct rpc_request *req, size_t i, int64_t def, int64_t min, int64_t max,
+                   int64_t *out);
+/* A hash as Bitcoin shows it: byte-reversed hex. */
+json_t *rpc_hash_json(const struct hash256 *h);
+
 /* Records an error and returns NULL, so handlers can `return rpc_fail(...)`. */
 json_t *rpc_fail(struct rpc_request *req, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* A BTC amount from satoshis, written as a number with exactly 8
- * decimals (0.00001000) in replies, like Bitcoin Core's ValueFromAmount. */
+ * decimals (0.00001000) in replies, like Bitcoin Core's ValueFromAmount.
+ * The real is remembered (one reference) until the next reply has been
+ * written or rpc_table_free, so make amounts fresh in each call rather than
+ * caching them; a copy (json_deep_copy) prints as a plain real. */
 json_t *rpc_amount(int64_t sats);
 
 struct rpc_table;

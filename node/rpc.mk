@@ -30,7 +30,7 @@ noinst_PROGRAMS += contrib/bench/bench_rpc
 contrib_bench_bench_rpc_SOURCES = contrib/bench/bench_rpc.c
 contrib_bench_bench_rpc_LDADD = $(HS_LIBS)
 
-# Functional tests (skipped until hearsayd and hearsay-cli are built).
+# Functional tests: hearsayd driven through JSON-RPC and hearsay-cli.
 TESTS += tests/functional/rpc_interface.py tests/functional/rpc_cli.py
 EXTRA_DIST += tests/functional/rpc_interface.py tests/functional/rpc_cli.py
 

@@ -107,7 +107,7 @@ static json_t *rpc_getrpcinfo(struct rpc_request *req)
     return r;
 }
 
-#define ECHO_ARG(n) { "arg" #n, RPC_ARG_ANY, true, "any value, returned as given" }
+#define ECHO_ARG(n) { "arg" #n, RPC_ARG_ANY, true, "any value, returned as given", NULL }
 #define ECHO_ARGS                                                                      \
     { ECHO_ARG(0), ECHO_ARG(1), ECHO_ARG(2), ECHO_ARG(3), ECHO_ARG(4), ECHO_ARG(5),    \
       ECHO_ARG(6), ECHO_ARG(7), ECHO_ARG(8), ECHO_ARG(9) }
@@ -115,15 +115,15 @@ static json_t *rpc_getrpcinfo(struct rpc_request *req)
 static const struct rpc_method control_methods[] = {
     { "help", "control", rpc_help,
       "List all commands, or get help for a specified command.",
-      { { "command", RPC_ARG_STR, true, "The command to get help on" } } },
+      { { "command", RPC_ARG_STR, true, "The command to get help on", "all commands" } } },
     { "uptime", "control", rpc_uptime,
       "Returns the total uptime of the server, in seconds.", { { 0 } } },
     { "stop", "control", rpc_stop, "Request a graceful shutdown of hearsay.", { { 0 } } },
     { "logging", "control", rpc_logging,
       "Gets and sets the logging configuration. With no arguments, returns the debug "
       "categories and whether each is on. \"all\" and \"1\" mean every category.",
-      { { "include", RPC_ARG_ARR, true, "The categories to add to debug logging" },
-        { "exclude", RPC_ARG_ARR, true, "The categories to remove from debug logging" } } },
+      { { "include", RPC_ARG_ARR, true, "The categories to add to debug logging", NULL },
+        { "exclude", RPC_ARG_ARR, true, "The categories to remove from debug logging", NULL } } },
     { "getrpcinfo", "control", rpc_getrpcinfo,
       "Returns details of the RPC server: the active commands and the log file.", { { 0 } } },
     { "echo", "hidden", rpc_echo,

@@ -226,7 +226,8 @@ static void dispatch(struct rpc_server *s, struct evhttp_request *req)
     struct evbuffer *reply = evbuffer_new();
     if (!reply || evbuffer_add_reference(reply, out, out_len, free_body, NULL) < 0) {
         free(out);
-        evbuffer_free(reply);
+        if (reply)
+            evbuffer_free(reply);
         evhttp_send_error(req, 500, NULL);
         return;
     }
@@ -250,7 +251,8 @@ static void on_request(struct evhttp_request *req, void *arg)
         if (b)
             evbuffer_add_printf(b, "JSONRPC server handles only POST requests");
         evhttp_send_reply(req, 405, "Method Not Allowed", b);
-        evbuffer_free(b);
+        if (b)
+            evbuffer_free(b);
         return;
     }
     if (!path_ok(req)) {

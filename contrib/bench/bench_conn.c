@@ -220,6 +220,24 @@ static void ping_sequential(int count, int64_t *p50, int64_t *p99)
     free(v);
 }
 
+/* Starts every connection at once; handshakes run in the loop. */
+static int connect_all(uint16_t port)
+{
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port),
+                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    for (int i = 0; i < nclients; i++) {
+        struct client *c = &clients[i];
+        c->bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+        bufferevent_setcb(c->bev, read_cb, NULL, event_cb, c);
+        bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+        if (bufferevent_socket_connect(c->bev, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
+            fprintf(stderr, "bench_conn: connect %d failed\n", i);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     nclients = argc > 1 ? atoi(argv[1]) : 1000;
@@ -233,6 +251,7 @@ int main(int argc, char **argv)
     if ((long)rl.rlim_cur < 2L * nclients + 100)
         fprintf(stderr, "bench_conn: warning: only %ld descriptors\n", (long)rl.rlim_cur);
 
+    signal(SIGPIPE, SIG_IGN); /* as hearsayd does */
     int fds[2];
     if (pipe(fds) < 0)
         return 1;
@@ -253,19 +272,9 @@ int main(int argc, char **argv)
     base = event_base_new();
     clients = calloc((size_t)nclients, sizeof(*clients));
     rtts = calloc((size_t)nclients, sizeof(*rtts));
-    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port),
-                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     int64_t t0 = now_us();
-    for (int i = 0; i < nclients; i++) {
-        struct client *c = &clients[i];
-        c->bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
-        bufferevent_setcb(c->bev, read_cb, NULL, event_cb, c);
-        bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-        if (bufferevent_socket_connect(c->bev, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
-            fprintf(stderr, "bench_conn: connect %d failed\n", i);
-            return 1;
-        }
-    }
+    if (connect_all(port) < 0)
+        return 1;
     run_for(60);
     int64_t t1 = now_us();
     if (nhandshaked < nclients) {

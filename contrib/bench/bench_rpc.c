@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -161,7 +162,7 @@ static int cmp_i64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static void run_clients(uint16_t port, int n, double seconds, const char *method)
+static size_t run_clients(uint16_t port, int n, double seconds, const char *method)
 {
     char body[256], req[1024];
     snprintf(body, sizeof(body), "{\"jsonrpc\":\"1.0\",\"id\":\"bench\",\"method\":\"%s\",\"params\":[]}",
@@ -234,6 +235,7 @@ static void run_clients(uint16_t port, int n, double seconds, const char *method
         free(cl[i].buf);
     }
     free(lat);
+    return n_lat;
 }
 
 int main(int argc, char **argv)
@@ -262,8 +264,17 @@ int main(int argc, char **argv)
         waitpid(pid, NULL, 0);
         return 1;
     }
-    run_clients(port, n, seconds, method);
+    size_t done = run_clients(port, n, seconds, method);
     close(quit_pipe[1]); /* the child's loop ends */
-    waitpid(pid, NULL, 0);
+    /* The server's CPU time per request does not depend on what else the
+     * machine runs (the warm-up's requests count too: about 0.5 s more). */
+    struct rusage ru;
+    if (wait4(pid, NULL, 0, &ru) == pid && done) {
+        double cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
+                     ((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) / 1e6;
+        double total = (double)done * (seconds + 0.5) / seconds;
+        printf("  server CPU     %.1f us per request (%.0f requests/s per core)\n",
+               cpu / total * 1e6, total / cpu);
+    }
     return 0;
 }

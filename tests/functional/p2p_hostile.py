@@ -149,5 +149,64 @@ def test_order_violations(t):
     fw.assert_equal(node.stop(), 0)
 
 
+def test_eviction(t):
+    """Past -maxconnections a new inbound peer evicts one without a claim
+    to stay (here: the youngest of the unprotected half)."""
+    node = t.add_node()
+    node.start("-maxconnections=4")
+    peers = [handshake(node) for _ in range(4)]
+    newcomer = handshake(node)
+    node.wait_for_log("disconnecting: evicted for a new inbound connection")
+    ping(newcomer)
+    closed = [s for s in peers if closed_by_node(s, timeout=0.5)]
+    fw.assert_equal(len(closed), 1, "peers evicted")
+    fw.assert_equal(closed[0] in peers[2:], True, "the evicted peer is one of the youngest")
+    fw.assert_equal(node.stop(), 0)
+
+
+def test_addr_rate_limit(t):
+    """1000 addresses from a fresh inbound peer: only its token bucket's
+    worth is taken; 1001 addresses is misbehaviour."""
+    node = t.add_node()
+    node.start("-debug=addrman")
+    s = handshake(node)
+    now = int(time.time())
+    entries = b"".join(struct.pack("<IQ", now, 9) + bytes(10) + b"\xff\xff"
+                       + bytes([8, i // 250, i % 250, 1]) + struct.pack(">H", 8333)
+                       for i in range(1000))
+    s.sendall(frame("addr", b"\xfd" + struct.pack("<H", 1000) + entries))
+    node.wait_for_log(": 1000 addresses, 1 new, 999 rate-limited")
+    ping(s)
+    more = entries + entries[:30]
+    s.sendall(frame("addr", b"\xfd" + struct.pack("<H", 1001) + more))
+    if not closed_by_node(s):
+        raise fw.TestFailure("node kept a peer that sent 1001 addresses")
+    node.wait_for_log("disconnecting: oversized addr (misbehaving)")
+    fw.assert_equal(node.stop(), 0)
+
+
+def test_listen_and_ipv6(t):
+    quiet, six = t.add_node(), t.add_node()
+    quiet.start("-listen=0")
+    try:
+        connect(quiet).close()
+        raise fw.TestFailure("a node with -listen=0 accepted a connection")
+    except ConnectionRefusedError:
+        pass
+    fw.assert_equal("listening on" in quiet.debug_log(), False)
+    try:
+        socket.socket(socket.AF_INET6).bind(("::1", 0))
+    except OSError:
+        print("  (no IPv6 loopback here: IPv6 part skipped)")
+        return
+    six.start("-nobind", "-bind=[::1]")
+    s = socket.create_connection(("::1", six.p2p_port), timeout=10)
+    s.sendall(frame("version", version_payload()))
+    fw.assert_equal(read_frame(s)[0], "version")
+    six.wait_for_log("[::1]:")
+    s.close()
+
+
 if __name__ == "__main__":
-    fw.main([test_hostile_peers, test_order_violations], timeout=240)
+    fw.main([test_hostile_peers, test_order_violations, test_eviction, test_addr_rate_limit,
+             test_listen_and_ipv6], timeout=240)

@@ -120,9 +120,9 @@ def test_subsystem_failure(t):
     os.makedirs(node.chaindir)
     with open(os.path.join(node.chaindir, "index"), "w") as f:
         f.write("not a database directory\n")
-    one_line_error(*node.run(), "index: cannot open database")
+    one_line_error(*node.run(), "cannot open the chain store")
     log = node.debug_log()
-    assert_in("[error] index: cannot open database", log)
+    assert_in("[error] chain: cannot open the chain store", log)
     assert_in("Shutdown: done", log)
 
 

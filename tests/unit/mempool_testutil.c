@@ -135,3 +135,37 @@ bool tb_utxo_lookup(void *ctx, const struct outpoint *op, struct coin *out)
     }
     return false;
 }
+
+static void on_removed(void *ctx, const struct tx *tx, enum mempool_removal why)
+{
+    struct tb_fx *f = ctx;
+    (void)tx;
+    f->removed[why]++;
+}
+
+struct tb_fx *tb_fx_new(const struct mempool_options *o)
+{
+    struct tb_fx *f = calloc(1, sizeof(*f));
+    struct mempool_options def;
+    mempool_options_default(&def);
+    f->mp = mempool_new(o ? o : &def, tb_utxo_lookup, &f->u);
+    mempool_set_removed_cb(f->mp, on_removed, f);
+    f->tip.height = TB_TIP_HEIGHT;
+    f->tip.mtp = TB_NOW - 3600;
+    return f;
+}
+
+void tb_fx_check(struct tb_fx *f)
+{
+    char *err = NULL;
+    if (mempool_check(f->mp, &err) != 0)
+        fail_msg("%s", err);
+}
+
+void tb_fx_free(struct tb_fx *f)
+{
+    tb_fx_check(f);
+    mempool_free(f->mp);
+    tb_utxo_free(&f->u);
+    free(f);
+}

@@ -5,6 +5,7 @@
 #define HEARSAY_TESTS_MEMPOOL_TESTUTIL_H
 
 #include "chain/coin.h"
+#include "chain/mempool.h"
 #include "chain/tx.h"
 
 #include <stdbool.h>
@@ -58,5 +59,21 @@ void tb_utxo_del(struct tb_utxo *u, const struct outpoint *op);
 void tb_utxo_free(struct tb_utxo *u);
 /* coin_lookup_fn over a struct tb_utxo. */
 bool tb_utxo_lookup(void *ctx, const struct outpoint *op, struct coin *out);
+
+/* A mempool over a tb_utxo, counting removals by reason. */
+#define TB_NOW 1700000000
+#define TB_TIP_HEIGHT 1000
+
+struct tb_fx {
+    struct tb_utxo u;
+    struct mempool *mp;
+    struct mempool_tip tip; /* TB_TIP_HEIGHT, median time an hour before TB_NOW */
+    size_t removed[MEMPOOL_REMOVED_REORG + 1];
+};
+
+struct tb_fx *tb_fx_new(const struct mempool_options *o); /* NULL: defaults */
+/* Fails the test when mempool_check finds an inconsistency. */
+void tb_fx_check(struct tb_fx *f);
+void tb_fx_free(struct tb_fx *f); /* checks first */
 
 #endif

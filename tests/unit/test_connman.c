@@ -8,17 +8,22 @@
 
 #include "chain/log.h"
 #include "net/connman.h"
+#include "net/connman_int.h"
+#include "net/netbase.h"
 
 #include <event2/event.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct node {
     struct connman *cm;
-    int connected, disconnected, messages;
+    int connected, disconnected, messages, invs;
     struct net_peer_props last_props;
-    enum proto_cmd last_cmd;
     size_t last_inv_n;
 };
 
@@ -33,12 +38,15 @@ static void h_message(void *ctx, uint64_t id, const struct net_msg *m)
 {
     struct node *n = ctx;
     n->messages++;
-    n->last_cmd = m->cmd;
-    n->last_inv_n = m->cmd == PROTO_CMD_INV ? m->u.inv.n : 0;
+    if (m->cmd == PROTO_CMD_INV) {
+        n->invs++;
+        n->last_inv_n = m->u.inv.n;
+    }
 }
 static int32_t h_height(void *ctx) { return 5; }
 
 static struct event_base *base;
+static int64_t stall_us; /* 0: the default */
 
 static void start_node(struct node *n, const char *connect, const char *addnode, size_t sendbuf)
 {
@@ -58,6 +66,8 @@ static void start_node(struct node *n, const char *connect, const char *addnode,
     o.tick_us = 50000;
     if (sendbuf)
         o.max_sendbuf = sendbuf;
+    if (stall_us)
+        o.stall_us = stall_us;
     char *err = NULL;
     memset(n, 0, sizeof(*n));
     n->cm = connman_new(base, &o, &err);
@@ -117,7 +127,7 @@ struct ctx2 {
 
 static bool got_inv(void *arg)
 {
-    return ((struct node *)arg)->messages > 0;
+    return ((struct node *)arg)->invs > 0;
 }
 
 static bool both_gone(void *arg)
@@ -175,6 +185,10 @@ static void test_handshake_and_messages(void **state)
     assert_true(st.handshaked);
     assert_true(st.manual);
     assert_int_equal(st.recv[PROTO_CMD_VERACK].msgs, 1);
+    struct net_peer_props props;
+    assert_true(connman_peer_props(v[1].cm, ids[0], &props));
+    assert_int_equal(props.id, ids[0]);
+    assert_false(connman_peer_props(v[1].cm, ids[0] + 100, &props));
 
     /* A relay message travels to the other side's handler. */
     struct proto_inv inv[3];
@@ -185,8 +199,8 @@ static void test_handshake_and_messages(void **state)
     assert_int_equal(connman_send(v[1].cm, ids[0], "inv", w.data, w.len), 0);
     wbuf_free(&w);
     assert_true(run_until(got_inv, &v[0], 3000));
-    assert_int_equal(v[0].last_cmd, PROTO_CMD_INV);
     assert_int_equal(v[0].last_inv_n, 3);
+    assert_true(v[0].messages >= 2); /* feefilter and sendcmpct came first */
 
     /* Disconnecting tells both sides' relay layers. */
     assert_int_equal(connman_disconnect(v[1].cm, ids[0]), 0);
@@ -255,8 +269,96 @@ static void test_address_gossip(void **state)
     connman_free(hub.cm);
 }
 
+static bool got_connected(void *arg)
+{
+    return ((struct node *)arg)->connected >= 1;
+}
+
+static void test_late_handlers(void **state)
+{
+    struct node v[2];
+    start_node(&v[0], NULL, NULL, 0);
+    static const struct net_handlers none;
+    connman_set_handlers(v[0].cm, &none);
+    start_node(&v[1], endpoint_of(&v[0]), NULL, 0);
+    assert_true(run_until(got_connected, &v[1], 5000));
+    assert_int_equal(v[0].connected, 0);
+    struct net_handlers h = {.ctx = &v[0], .connected = h_connected,
+                             .disconnected = h_disconnected, .message = h_message};
+    connman_set_handlers(v[0].cm, &h); /* the ready peer is reported now */
+    assert_int_equal(v[0].connected, 1);
+    assert_true(v[0].last_props.inbound);
+    connman_free(v[1].cm);
+    connman_free(v[0].cm);
+}
+
+static void test_discouragement(void **state)
+{
+    struct node n;
+    start_node(&n, NULL, NULL, 0);
+    struct proto_netaddr far, local;
+    assert_int_equal(netbase_parse_endpoint("8.8.4.4:8333", 8333, &far, NULL), 0);
+    assert_int_equal(netbase_parse_endpoint("127.0.0.1:8333", 8333, &local, NULL), 0);
+    outbound_discourage(n.cm, &far);
+    outbound_discourage(n.cm, &local); /* never: it would shut out the whole host */
+    assert_true(connman_is_discouraged(n.cm, &far));
+    assert_false(connman_is_discouraged(n.cm, &local));
+    far.port = 1; /* by address, whatever the port */
+    assert_true(connman_is_discouraged(n.cm, &far));
+    connman_free(n.cm);
+}
+
+/* A raw peer that completes the handshake and then never reads. */
+static int raw_handshaked_peer(uint16_t port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int small = 4096;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port),
+                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+    struct proto_version v;
+    memset(&v, 0, sizeof(v));
+    v.version = PROTO_VERSION;
+    v.services = PROTO_NODE_NETWORK;
+    v.nonce = 99;
+    struct wbuf w;
+    wbuf_init(&w);
+    size_t start = proto_begin(&w, (const uint8_t *)"\xfa\xbf\xb5\xda", "version");
+    proto_version_encode(&w, &v);
+    proto_finish(&w, start);
+    proto_frame(&w, (const uint8_t *)"\xfa\xbf\xb5\xda", "verack", NULL, 0);
+    assert_int_equal(write(fd, w.data, w.len), (ssize_t)w.len);
+    wbuf_free(&w);
+    return fd;
+}
+
+static void test_stalled_peer(void **state)
+{
+    struct node n;
+    stall_us = 300000;
+    start_node(&n, NULL, NULL, 16 * 1024);
+    stall_us = 0;
+    int fd = raw_handshaked_peer(connman_listen_port(n.cm));
+    assert_true(run_until(got_connected, &n, 3000));
+    uint64_t id;
+    assert_int_equal(connman_peers(n.cm, &id, 1), 1);
+    /* Fill the kernel's buffers, then ours: blocked, and it never drains. */
+    uint8_t *blob = calloc(1, 12 * 1024);
+    for (int i = 0; i < 2000 && !connman_send_blocked(n.cm, id); i++) {
+        connman_send(n.cm, id, "tx", blob, 12 * 1024);
+        run_until(gone, &n, 2);
+    }
+    free(blob);
+    assert_true(connman_send_blocked(n.cm, id));
+    assert_true(run_until(gone, &n, 3000));
+    close(fd);
+    connman_free(n.cm);
+}
+
 int main(void)
 {
+    signal(SIGPIPE, SIG_IGN); /* as hearsayd does: a closed peer is an error, not a kill */
     base = event_base_new();
     if (getenv("TEST_VERBOSE")) {
         log_set_console(true);
@@ -267,6 +369,9 @@ int main(void)
         cmocka_unit_test(test_self_connection),
         cmocka_unit_test(test_backpressure),
         cmocka_unit_test(test_address_gossip),
+        cmocka_unit_test(test_late_handlers),
+        cmocka_unit_test(test_discouragement),
+        cmocka_unit_test(test_stalled_peer),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     event_base_free(base);

@@ -16,69 +16,26 @@
 
 #include <cmocka.h>
 
-#define NOW 1700000000
-#define TIP_HEIGHT 1000
-
-struct fx {
-    struct tb_utxo u;
-    struct mempool *mp;
-    struct mempool_tip tip;
-    size_t removed[MEMPOOL_REMOVED_REORG + 1];
-};
-
-static void on_removed(void *ctx, const struct tx *tx, enum mempool_removal why)
-{
-    struct fx *f = ctx;
-    (void)tx;
-    f->removed[why]++;
-}
-
-static struct fx *fx_new(const struct mempool_options *o)
-{
-    struct fx *f = calloc(1, sizeof(*f));
-    struct mempool_options def;
-    mempool_options_default(&def);
-    f->mp = mempool_new(o ? o : &def, tb_utxo_lookup, &f->u);
-    mempool_set_removed_cb(f->mp, on_removed, f);
-    f->tip.height = TIP_HEIGHT;
-    f->tip.mtp = NOW - 3600;
-    return f;
-}
-
-static void fx_free(struct fx *f)
-{
-    char *err = NULL;
-    if (mempool_check(f->mp, &err) != 0)
-        fail_msg("%s", err);
-    mempool_free(f->mp);
-    tb_utxo_free(&f->u);
-    free(f);
-}
-
-static void check(struct fx *f)
-{
-    char *err = NULL;
-    if (mempool_check(f->mp, &err) != 0)
-        fail_msg("%s", err);
-}
+#define NOW TB_NOW
+#define TIP_HEIGHT TB_TIP_HEIGHT
 
 /* Accepts at time now, failing the test with the reason otherwise. */
-static void accept_at(struct fx *f, struct tx *tx, int64_t now)
+static void accept_at(struct tb_fx *f, struct tx *tx, int64_t now)
 {
     struct mempool_reject rej;
     enum mempool_status st = mempool_accept(f->mp, tx, &f->tip, now, &rej);
     if (st != MEMPOOL_ACCEPTED)
         fail_msg("rejected: %s (%s)", rej.reason, rej.detail);
-    check(f);
+    tb_fx_check(f);
 }
 
-static void accept_ok(struct fx *f, struct tx *tx)
+static void accept_ok(struct tb_fx *f, struct tx *tx)
 {
     accept_at(f, tx, NOW);
 }
 
 /* Expects a rejection with this status and reason; frees tx. */
-static void expect_reject(struct fx *f, struct tx *tx, enum mempool_status st, const char *reason)
+static void expect_reject(struct tb_fx *f, struct tx *tx, enum mempool_status st, const char *reason)
 {
     struct mempool_reject rej;
     size_t before = mempool_count(f->mp);
@@ -87,7 +44,7 @@ static void expect_reject(struct fx *f, struct tx *tx, enum mempool_status st, c
         fail_msg("want %d %s, got %d %s (%s)", st, reason, got, rej.reason ? rej.reason : "-",
                  rej.detail);
     assert_int_equal(mempool_count(f->mp), before);
-    check(f);
+    tb_fx_check(f);
     tx_free(tx);
 }
 
@@ -98,7 +55,7 @@ static struct tx *spend1(const struct outpoint *op, int64_t value)
 
 static void test_accept_and_lookup(void **state)
 {
-    struct fx *f = fx_new(NULL);
+    struct tb_fx *f = tb_fx_new(NULL);
     struct outpoint x = tb_fund(&f->u, 1, 100000, 500, false);
     struct tx *a = spend1(&x, 99000);
     accept_ok(f, a);
@@ -125,12 +82,12 @@ static void test_accept_and_lookup(void **state)
     assert_true(hash_eq(&aw->txid, &a->txid));
     expect_reject(f, aw, MEMPOOL_CONFLICT, "txn-same-nonwitness-data-in-mempool");
     tx_free(a);
-    fx_free(f);
+    tb_fx_free(f);
 }
 
 static void test_consensus_rejects(void **state)
 {
-    struct fx *f = fx_new(NULL);
+    struct tb_fx *f = tb_fx_new(NULL);
     struct outpoint x = tb_fund(&f->u, 1, 100000, 500, false);
     struct outpoint null_op = {{{0}}, 0xffffffffu};
     struct tb_out out = {1000, NULL, 0};
@@ -157,12 +114,12 @@ static void test_consensus_rejects(void **state)
     expect_reject(f, spend1(&x, 100001), MEMPOOL_INVALID, "bad-txns-in-belowout");
     struct outpoint huge = tb_fund(&f->u, 2, TX_MAX_MONEY + 1, 500, false);
     expect_reject(f, spend1(&huge, 1000), MEMPOOL_INVALID, "bad-txns-inputvalues-outofrange");
-    fx_free(f);
+    tb_fx_free(f);
 }
 
 static void test_standardness_rejects(void **state)
 {
-    struct fx *f = fx_new(NULL);
+    struct tb_fx *f = tb_fx_new(NULL);
     struct outpoint x = tb_fund(&f->u, 1, 10000000, 500, false);
     struct tb_in in = {x, TB_SEQ_RBF, NULL, 0, NULL, 0};
     struct tb_out out = {90000, NULL, 0};
@@ -205,18 +162,52 @@ static void test_standardness_rejects(void **state)
     expect_reject(f, tb_tx(2, &in, 1, many, n, 0), MEMPOOL_NOT_STANDARD, "tx-size");
     free(many);
 
+    /* 201 bare 1-of-3 multisig outputs: 201 * 20 legacy sigops * 4 > 16,000. */
+    uint8_t ms[105] = {0x51};
+    for (int k = 0; k < 3; k++) {
+        ms[1 + 34 * k] = 33;
+        ms[2 + 34 * k] = 2;
+    }
+    ms[103] = 0x53;
+    ms[104] = 0xae;
+    struct tb_out *msouts = calloc(201, sizeof(*msouts));
+    for (size_t i = 0; i < 201; i++)
+        msouts[i] = (struct tb_out){10000, ms, sizeof(ms)};
+    expect_reject(f, tb_tx(2, &in, 1, msouts, 201, 0), MEMPOOL_NOT_STANDARD,
+                  "bad-txns-too-many-sigops");
+    struct tx *ms_ok = tb_tx(2, &in, 1, msouts, 199, 0);
+    accept_ok(f, ms_ok);
+    /* plus 1 for the P2WPKH input */
+    assert_int_equal(mempool_entry_sigop_cost(mempool_get(f->mp, &ms_ok->txid)), 199 * 80 + 1);
+    free(msouts);
+
+    /* Spending an output of an unknown witness version is not standard. */
+    static const uint8_t v2prog[] = {0x52, 0x0a, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+    struct tb_in ms_in = {tb_op(ms_ok, 0), TB_SEQ_RBF, NULL, 0, NULL, 0};
+    struct tb_out fut = {5000, v2prog, sizeof(v2prog)};
+    struct tx *to_future = tb_tx(2, &ms_in, 1, &fut, 1, 0);
+    accept_ok(f, to_future);
+    struct tb_in fut_in = {tb_op(to_future, 0), TB_SEQ_RBF, NULL, 0, NULL, 0};
+    struct tb_out back = {4000, NULL, 0};
+    expect_reject(f, tb_tx(2, &fut_in, 1, &back, 1, 0), MEMPOOL_NOT_STANDARD,
+                  "bad-txns-nonstandard-inputs");
+    tx_free(ms_ok);
+    tx_free(to_future);
+    x = tb_fund(&f->u, 2, 10000000, 500, false);
+    in.op = x;
+
     /* The limits themselves pass: 83-byte OP_RETURN, anchor at 240, v3. */
     ret[2] = 80;
     struct tb_out ok_outs[3] = {{0, ret, 83}, {240, anchor, sizeof(anchor)}, out};
     struct tx *ok = tb_tx(3, &in, 1, ok_outs, 3, 0);
     accept_ok(f, ok);
     tx_free(ok);
-    fx_free(f);
+    tb_fx_free(f);
 }
 
 static void test_input_rejects(void **state)
 {
-    struct fx *f = fx_new(NULL);
+    struct tb_fx *f = tb_fx_new(NULL);
     struct outpoint x = tb_fund(&f->u, 1, 100000, 500, false);
     struct outpoint unknown = {{{9}}, 0};
     expect_reject(f, spend1(&unknown, 1000), MEMPOOL_MISSING_INPUTS,
@@ -254,7 +245,7 @@ static void test_input_rejects(void **state)
     struct tx *paid = spend1(&z, 100000 - vsize);
     accept_ok(f, paid);
     tx_free(paid);
-    fx_free(f);
+    tb_fx_free(f);
 }
 
 static int64_t fixed_mtp(void *ctx, int32_t height)
@@ -265,7 +256,7 @@ static int64_t fixed_mtp(void *ctx, int32_t height)
 /* BIP68 relative locks by height and by time, against the next block. */
 static void test_sequence_locks(void **state)
 {
-    struct fx *f = fx_new(NULL);
+    struct tb_fx *f = tb_fx_new(NULL);
     struct outpoint x = tb_fund(&f->u, 1, 100000, TIP_HEIGHT - 5, false);
     struct tb_out out = {90000, NULL, 0};
     struct tb_in in = {x, 7, NULL, 0, NULL, 0}; /* 995 + 7 - 1 = 1001: not before 1002 */
@@ -309,11 +300,11 @@ static void test_sequence_locks(void **state)
     assert_int_equal(f->removed[MEMPOOL_REMOVED_REORG], 2);
     tx_free(ok);
     tx_free(timed);
-    fx_free(f);
+    tb_fx_free(f);
 }
 
 /* A TRUC-violation whose detail names the rule broken; frees tx. */
-static void expect_truc(struct fx *f, struct tx *tx, const char *rule)
+static void expect_truc(struct tb_fx *f, struct tx *tx, const char *rule)
 {
     struct mempool_reject rej;
     assert_int_equal(mempool_accept(f->mp, tx, &f->tip, NOW, &rej), MEMPOOL_POLICY);
@@ -326,7 +317,7 @@ static void expect_truc(struct fx *f, struct tx *tx, const char *rule)
 /* BIP431: version 3 transactions and their single small child. */
 static void test_truc(void **state)
 {
-    struct fx *f = fx_new(NULL);
+    struct tb_fx *f = tb_fx_new(NULL);
     struct outpoint x = tb_fund(&f->u, 1, 1000000, 500, false);
     struct outpoint y = tb_fund(&f->u, 2, 1000000, 500, false);
     struct tb_in in = {x, TB_SEQ_RBF, NULL, 0, NULL, 0};
@@ -366,12 +357,12 @@ static void test_truc(void **state)
     tx_free(child);
     tx_free(child2);
     tx_free(v2);
-    fx_free(f);
+    tb_fx_free(f);
 }
 
 static void test_rbf(void **state)
 {
-    struct fx *f = fx_new(NULL);
+    struct tb_fx *f = tb_fx_new(NULL);
     struct outpoint x = tb_fund(&f->u, 1, 100000, 500, false);
     struct tx *a = spend1(&x, 99000); /* fee 1000 */
     accept_ok(f, a);
@@ -405,13 +396,13 @@ static void test_rbf(void **state)
     tx_free(b);
     tx_free(c);
     tx_free(p);
-    fx_free(f);
+    tb_fx_free(f);
 }
 
 /* Replacing n transactions, each spending one coin, at once. */
 static enum mempool_status replace_many(size_t n)
 {
-    struct fx *f = fx_new(NULL);
+    struct tb_fx *f = tb_fx_new(NULL);
     struct outpoint *ops = calloc(n, sizeof(*ops));
     for (size_t i = 0; i < n; i++) {
         ops[i] = tb_fund(&f->u, (uint32_t)(100 + i), 100000, 500, false);
@@ -429,7 +420,7 @@ static enum mempool_status replace_many(size_t n)
         assert_int_equal(f->removed[MEMPOOL_REMOVED_REPLACED], n);
     tx_free(big);
     free(ops);
-    fx_free(f);
+    tb_fx_free(f);
     return st;
 }
 
@@ -441,7 +432,7 @@ static void test_rbf_eviction_cap(void **state)
 
 static void test_ancestor_limits(void **state)
 {
-    struct fx *f = fx_new(NULL);
+    struct tb_fx *f = tb_fx_new(NULL);
     struct outpoint op = tb_fund(&f->u, 1, 10000000, 500, false);
     int64_t value = 10000000;
     struct tx *first = NULL;
@@ -480,7 +471,7 @@ static void test_ancestor_limits(void **state)
     mempool_entry_family(mempool_get(f->mp, &parent->txid), &fam);
     assert_int_equal(fam.desc_count, 25);
     tx_free(parent);
-    fx_free(f);
+    tb_fx_free(f);
 }
 
 static void test_ancestor_size_limit(void **state)
@@ -488,7 +479,7 @@ static void test_ancestor_size_limit(void **state)
     struct mempool_options o;
     mempool_options_default(&o);
     o.ancestor_vsize = 250; /* three 82-vbyte transactions fit, four do not */
-    struct fx *f = fx_new(&o);
+    struct tb_fx *f = tb_fx_new(&o);
     struct outpoint op = tb_fund(&f->u, 1, 100000, 500, false);
     int64_t value = 100000;
     for (int i = 0; i < 3; i++) {
@@ -499,13 +490,13 @@ static void test_ancestor_size_limit(void **state)
         tx_free(t);
     }
     expect_reject(f, spend1(&op, value - 1000), MEMPOOL_POLICY, "too-long-mempool-chain");
-    fx_free(f);
+    tb_fx_free(f);
 }
 
 static void test_eviction_and_min_fee(void **state)
 {
     /* Measure what ten transactions take, then bound the pool below it. */
-    struct fx *probe = fx_new(NULL);
+    struct tb_fx *probe = tb_fx_new(NULL);
     struct tx *txs[10];
     for (int i = 0; i < 10; i++) {
         struct outpoint op = tb_fund(&probe->u, (uint32_t)(10 + i), 100000, 500, false);
@@ -513,12 +504,12 @@ static void test_eviction_and_min_fee(void **state)
         accept_ok(probe, txs[i]);
     }
     size_t usage = mempool_usage(probe->mp);
-    fx_free(probe);
+    tb_fx_free(probe);
 
     struct mempool_options o;
     mempool_options_default(&o);
     o.max_usage = usage - 1;
-    struct fx *f = fx_new(&o);
+    struct tb_fx *f = tb_fx_new(&o);
     for (int i = 0; i < 10; i++) {
         struct outpoint op = txs[i]->vin[0].prevout;
         tb_utxo_add(&f->u, &op, 100000, 500, false);
@@ -543,7 +534,7 @@ static void test_eviction_and_min_fee(void **state)
     assert_int_equal(mempool_accept(f->mp, low, &f->tip, NOW, &rej), MEMPOOL_POLICY);
     assert_string_equal(rej.reason, "mempool full");
     tx_free(low);
-    check(f);
+    tb_fx_check(f);
 
     /* After a block the rolling fee decays (12-hour half-life, faster
      * when the pool is small) back to nothing. */
@@ -556,7 +547,7 @@ static void test_eviction_and_min_fee(void **state)
     assert_int_equal(mempool_min_fee(f->mp, NOW + 7 * 86400), o.min_relay_feerate);
     for (int i = 0; i < 10; i++)
         tx_free(txs[i]);
-    fx_free(f);
+    tb_fx_free(f);
 }
 
 static void test_expiry(void **state)
@@ -564,7 +555,7 @@ static void test_expiry(void **state)
     struct mempool_options o;
     mempool_options_default(&o);
     o.expiry = 3600;
-    struct fx *f = fx_new(&o);
+    struct tb_fx *f = tb_fx_new(&o);
     struct outpoint x = tb_fund(&f->u, 1, 100000, 500, false);
     struct outpoint y = tb_fund(&f->u, 2, 100000, 500, false);
     struct tx *a = spend1(&x, 99000);
@@ -579,11 +570,11 @@ static void test_expiry(void **state)
     assert_int_equal(mempool_expire(f->mp, NOW + 3601), 2);
     assert_int_equal(f->removed[MEMPOOL_REMOVED_EXPIRY], 2);
     assert_non_null(mempool_get(f->mp, &d->txid));
-    check(f);
+    tb_fx_check(f);
     tx_free(a);
     tx_free(child);
     tx_free(d);
-    fx_free(f);
+    tb_fx_free(f);
 }
 
 static struct tx *coinbase_tx(int64_t value, uint8_t tag)
@@ -596,7 +587,7 @@ static struct tx *coinbase_tx(int64_t value, uint8_t tag)
 
 static void test_block_connected(void **state)
 {
-    struct fx *f = fx_new(NULL);
+    struct tb_fx *f = tb_fx_new(NULL);
     struct outpoint x = tb_fund(&f->u, 1, 100000, 500, false);
     struct outpoint y = tb_fund(&f->u, 2, 100000, 500, false);
     struct tx *a = spend1(&x, 99000);
@@ -617,7 +608,7 @@ static void test_block_connected(void **state)
     struct block blk = {.tx_count = 3, .txs = txs};
     f->tip.height++;
     mempool_block_connected(f->mp, &blk, &f->tip);
-    check(f);
+    tb_fx_check(f);
     assert_int_equal(f->removed[MEMPOOL_REMOVED_BLOCK], 1);
     assert_int_equal(f->removed[MEMPOOL_REMOVED_CONFLICT], 2);
     assert_int_equal(mempool_count(f->mp), 1);
@@ -633,12 +624,12 @@ static void test_block_connected(void **state)
     tx_free(c_child);
     tx_free(d);
     tx_free(cb);
-    fx_free(f);
+    tb_fx_free(f);
 }
 
 static void test_block_disconnected(void **state)
 {
-    struct fx *f = fx_new(NULL);
+    struct tb_fx *f = tb_fx_new(NULL);
     struct outpoint x = tb_fund(&f->u, 1, 100000, 500, false);
     /* Block at TIP_HEIGHT + 1 confirms t1; the mempool holds its child. */
     struct tx *t1 = spend1(&x, 99000);
@@ -663,7 +654,7 @@ static void test_block_disconnected(void **state)
     tb_utxo_add(&f->u, &x, 100000, 500, false);
     f->tip.height = TIP_HEIGHT;
     mempool_block_disconnected(f->mp, &blk, &f->tip, NOW + 10);
-    check(f);
+    tb_fx_check(f);
     const struct mempool_entry *e1 = mempool_get(f->mp, &t1->txid);
     assert_non_null(e1);
     assert_int_equal(mempool_entry_fee(e1), 1000);
@@ -676,12 +667,12 @@ static void test_block_disconnected(void **state)
     tx_free(cb);
     tx_free(child);
     tx_free(edge_spend);
-    fx_free(f);
+    tb_fx_free(f);
 }
 
 static void test_disconnected_coinbase_spenders(void **state)
 {
-    struct fx *f = fx_new(NULL);
+    struct tb_fx *f = tb_fx_new(NULL);
     struct tx *cb = coinbase_tx(5000000000, 3);
     struct outpoint cb0 = tb_op(cb, 0);
     tb_utxo_add(&f->u, &cb0, 5000000000, TIP_HEIGHT - 150, true);
@@ -695,7 +686,7 @@ static void test_disconnected_coinbase_spenders(void **state)
     assert_int_equal(f->removed[MEMPOOL_REMOVED_REORG], 1);
     tx_free(cb);
     tx_free(spend);
-    fx_free(f);
+    tb_fx_free(f);
 }
 
 static void test_persistence(void **state)
@@ -705,7 +696,7 @@ static void test_persistence(void **state)
     char path[128];
     snprintf(path, sizeof(path), "%s/mempool.dat", dir);
 
-    struct fx *f = fx_new(NULL);
+    struct tb_fx *f = tb_fx_new(NULL);
     struct tx *txs[6];
     struct outpoint op = tb_fund(&f->u, 1, 1000000, 500, false);
     for (int i = 0; i < 6; i++) {
@@ -718,7 +709,7 @@ static void test_persistence(void **state)
     char *err = NULL;
     assert_int_equal(mempool_dump(f->mp, path, &err), 0);
 
-    struct fx *g = fx_new(NULL);
+    struct tb_fx *g = tb_fx_new(NULL);
     for (size_t i = 0; i < f->u.n; i++)
         tb_utxo_add(&g->u, &f->u.v[i].op, f->u.v[i].value, f->u.v[i].height, false);
     struct mempool_load_stats st;
@@ -731,10 +722,10 @@ static void test_persistence(void **state)
         assert_int_equal(mempool_entry_time(e), NOW + i);
         assert_int_equal(mempool_entry_fee(e), mempool_entry_fee(mempool_get(f->mp, &txs[i]->txid)));
     }
-    check(g);
+    tb_fx_check(g);
 
     /* Past the expiry, entries are dropped on load. */
-    struct fx *h = fx_new(NULL);
+    struct tb_fx *h = tb_fx_new(NULL);
     for (size_t i = 0; i < f->u.n; i++)
         tb_utxo_add(&h->u, &f->u.v[i].op, f->u.v[i].value, f->u.v[i].height, false);
     assert_int_equal(mempool_load(h->mp, path, &h->tip, NOW + 400 * 3600, &st, &err), 0);
@@ -759,238 +750,9 @@ static void test_persistence(void **state)
     rmdir(dir);
     for (int i = 0; i < 6; i++)
         tx_free(txs[i]);
-    fx_free(f);
-    fx_free(g);
-    fx_free(h);
-}
-
-/* ---- randomized: any sequence of accepts, replacements, blocks, reorgs,
- * expiry and evictions leaves a consistent mempool whose inputs all
- * exist in the chain or the mempool. ---- */
-
-struct rnd {
-    struct fx *f;
-    uint64_t seed;
-    struct outpoint *outs; /* every output ever created, spendable or not */
-    int64_t *values;
-    size_t n_outs, cap_outs;
-    struct tx **made;
-    size_t n_made, cap_made;
-    /* Undo of the last block: coins it spent and coins it created. */
-    struct tb_coin *spent;
-    size_t n_spent;
-    struct tx **blk_txs;
-    size_t blk_n, blk_private;
-};
-
-static uint64_t rnd_next(struct rnd *r)
-{
-    r->seed ^= r->seed << 13;
-    r->seed ^= r->seed >> 7;
-    r->seed ^= r->seed << 17;
-    return r->seed;
-}
-
-static void rnd_add_out(struct rnd *r, const struct outpoint *op, int64_t value)
-{
-    if (r->n_outs == r->cap_outs) {
-        r->cap_outs = r->cap_outs ? r->cap_outs * 2 : 256;
-        r->outs = realloc(r->outs, r->cap_outs * sizeof(*r->outs));
-        r->values = realloc(r->values, r->cap_outs * sizeof(*r->values));
-    }
-    r->outs[r->n_outs] = *op;
-    r->values[r->n_outs++] = value;
-}
-
-static void rnd_tx(struct rnd *r, int64_t now)
-{
-    size_t nin = 1 + rnd_next(r) % 3, nout = 1 + rnd_next(r) % 3;
-    struct outpoint ins[3];
-    int64_t in = 0, vals[3];
-    for (size_t i = 0; i < nin; i++) {
-        size_t k = rnd_next(r) % r->n_outs;
-        /* Recent outputs more often, so chains and conflicts form. */
-        if (rnd_next(r) % 2 && r->n_outs > 40)
-            k = r->n_outs - 1 - rnd_next(r) % 40;
-        ins[i] = r->outs[k];
-        in += r->values[k];
-    }
-    int64_t fee = 100 + (int64_t)(rnd_next(r) % 20000);
-    if (in - fee < (int64_t)nout * 1000)
-        return;
-    for (size_t i = 0; i < nout; i++)
-        vals[i] = (in - fee) / (int64_t)nout;
-    struct tx *tx = tb_simple(ins, nin, vals, nout);
-    struct mempool_reject rej;
-    if (mempool_accept(r->f->mp, tx, &r->f->tip, now, &rej) == MEMPOOL_ACCEPTED)
-        for (uint32_t i = 0; i < nout; i++) {
-            struct outpoint op = tb_op(tx, i);
-            rnd_add_out(r, &op, vals[i]);
-        }
-    if (r->n_made == r->cap_made) {
-        r->cap_made = r->cap_made ? r->cap_made * 2 : 256;
-        r->made = realloc(r->made, r->cap_made * sizeof(*r->made));
-    }
-    r->made[r->n_made++] = tx;
-}
-
-static bool rnd_coin(struct tb_utxo *u, const struct outpoint *op, struct tb_coin *out)
-{
-    for (size_t i = 0; i < u->n; i++) {
-        if (u->v[i].op.n == op->n && hash_eq(&u->v[i].op.hash, &op->hash)) {
-            *out = u->v[i];
-            return true;
-        }
-    }
-    return false;
-}
-
-/* Confirmed spends are gone for good (bar a reorg): stop picking them. */
-static void rnd_forget(struct rnd *r, const struct outpoint *op)
-{
-    for (size_t i = 0; i < r->n_outs; i++) {
-        if (r->outs[i].n == op->n && hash_eq(&r->outs[i].hash, &op->hash)) {
-            r->outs[i] = r->outs[--r->n_outs];
-            r->values[i] = r->values[r->n_outs];
-            return;
-        }
-    }
-}
-
-/* Half the blocks also carry a transaction the mempool never saw, spending
- * the confirmed input of a mempool entry: a double spend by the chain. */
-static void rnd_double_spend(struct rnd *r)
-{
-    r->blk_private = 0;
-    size_t count = mempool_count(r->f->mp);
-    if (!count || rnd_next(r) % 2)
-        return;
-    const struct mempool_entry *e = mempool_first(r->f->mp);
-    for (size_t k = rnd_next(r) % count; k; k--)
-        e = mempool_next(e);
-    struct tb_coin c;
-    const struct outpoint *op = &mempool_entry_tx(e)->vin[0].prevout;
-    if (!rnd_coin(&r->f->u, op, &c) || c.value < 10000)
-        return;
-    for (size_t t = 0; t < r->blk_n; t++)
-        for (size_t i = 0; i < r->blk_txs[t]->vin_count; i++)
-            if (r->blk_txs[t]->vin[i].prevout.n == op->n &&
-                hash_eq(&r->blk_txs[t]->vin[i].prevout.hash, &op->hash))
-                return; /* the block spends it already */
-    int64_t v = c.value - 5000;
-    r->blk_txs = realloc(r->blk_txs, (r->blk_n + 1) * sizeof(*r->blk_txs));
-    r->blk_txs[r->blk_n++] = tb_simple(op, 1, &v, 1);
-    r->blk_private = 1;
-}
-
-static void rnd_mine(struct rnd *r)
-{
-    struct fx *f = r->f;
-    size_t max_weight = MINER_COINBASE_RESERVE + 4 * 82 * (1 + rnd_next(r) % 30);
-    int64_t fees;
-    for (size_t t = 0; t < r->blk_n; t++) /* only the last block can be undone */
-        tx_free(r->blk_txs[t]);
-    free(r->blk_txs);
-    r->blk_n = miner_select(f->mp, max_weight, &r->blk_txs, &fees);
-    rnd_double_spend(r);
-    r->n_spent = 0;
-    r->spent = realloc(r->spent, (3 * r->blk_n + 1) * sizeof(*r->spent));
-    for (size_t t = 0; t < r->blk_n; t++) {
-        const struct tx *tx = r->blk_txs[t];
-        for (size_t i = 0; i < tx->vin_count; i++) {
-            rnd_forget(r, &tx->vin[i].prevout);
-            if (rnd_coin(&f->u, &tx->vin[i].prevout, &r->spent[r->n_spent])) {
-                tb_utxo_del(&f->u, &tx->vin[i].prevout);
-                r->n_spent++;
-            }
-        }
-        for (uint32_t i = 0; i < tx->vout_count; i++) {
-            struct outpoint op = tb_op(tx, i);
-            tb_utxo_add(&f->u, &op, tx->vout[i].value, f->tip.height + 1, false);
-        }
-        if (t < r->blk_n - r->blk_private)
-            tx_ref(r->blk_txs[t]); /* the block's own reference */
-    }
-    struct block b = {.tx_count = r->blk_n, .txs = r->blk_txs};
-    f->tip.height++;
-    f->tip.mtp += 600;
-    mempool_block_connected(f->mp, &b, &f->tip);
-}
-
-static void rnd_unmine(struct rnd *r, int64_t now)
-{
-    struct fx *f = r->f;
-    for (size_t t = 0; t < r->blk_n; t++)
-        for (uint32_t i = 0; i < r->blk_txs[t]->vout_count; i++) {
-            struct outpoint op = tb_op(r->blk_txs[t], i);
-            tb_utxo_del(&f->u, &op);
-        }
-    for (size_t i = 0; i < r->n_spent; i++)
-        tb_utxo_add(&f->u, &r->spent[i].op, r->spent[i].value, r->spent[i].height, false);
-    struct block b = {.tx_count = r->blk_n, .txs = r->blk_txs};
-    f->tip.height--;
-    f->tip.mtp -= 600;
-    mempool_block_disconnected(f->mp, &b, &f->tip, now);
-    for (size_t t = 0; t < r->blk_n; t++)
-        tx_free(r->blk_txs[t]);
-    r->blk_n = 0;
-}
-
-/* Every input of every entry is a coin or another entry's output. */
-static void rnd_check_inputs(struct rnd *r)
-{
-    for (const struct mempool_entry *e = mempool_first(r->f->mp); e; e = mempool_next(e)) {
-        const struct tx *tx = mempool_entry_tx(e);
-        for (size_t i = 0; i < tx->vin_count; i++) {
-            struct tb_coin c;
-            const struct outpoint *op = &tx->vin[i].prevout;
-            if (!mempool_get(r->f->mp, &op->hash) && !rnd_coin(&r->f->u, op, &c))
-                fail_msg("entry spends an output that does not exist");
-        }
-    }
-}
-
-static void test_random_operations(void **state)
-{
-    struct mempool_options o;
-    mempool_options_default(&o);
-    o.max_usage = 60000;
-    o.expiry = 4 * 3600;
-    struct rnd r = {.seed = 0x2545f4914f6cdd1dull};
-    r.f = fx_new(&o);
-    for (uint32_t i = 0; i < 60; i++) {
-        struct outpoint op = tb_fund(&r.f->u, 1000 + i, 1000000, 500, false);
-        rnd_add_out(&r, &op, 1000000);
-    }
-    int64_t now = NOW;
-    for (int step = 0; step < 3000; step++) {
-        now += 20;
-        uint64_t what = rnd_next(&r) % 100;
-        if (what < 94)
-            rnd_tx(&r, now);
-        else if (what < 97)
-            rnd_mine(&r);
-        else if (what < 99 && r.blk_n)
-            rnd_unmine(&r, now);
-        else
-            mempool_expire(r.f->mp, now);
-        check(r.f);
-        rnd_check_inputs(&r);
-    }
-    size_t removed = 0;
-    for (int i = 0; i <= MEMPOOL_REMOVED_REORG; i++)
-        removed += r.f->removed[i];
-    assert_true(removed > 100); /* the run did exercise removals */
-    for (size_t t = 0; t < r.blk_n; t++)
-        tx_free(r.blk_txs[t]);
-    for (size_t i = 0; i < r.n_made; i++)
-        tx_free(r.made[i]);
-    free(r.blk_txs);
-    free(r.made);
-    free(r.outs);
-    free(r.values);
-    free(r.spent);
-    fx_free(r.f);
+    tb_fx_free(f);
+    tb_fx_free(g);
+    tb_fx_free(h);
 }
 
 int main(void)
@@ -1012,7 +774,6 @@ int main(void)
         cmocka_unit_test(test_block_disconnected),
         cmocka_unit_test(test_disconnected_coinbase_spenders),
         cmocka_unit_test(test_persistence),
-        cmocka_unit_test(test_random_operations),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "chain/hex.h"
 #include "net/peer.h"
 
 #include <stdio.h>
@@ -179,6 +180,30 @@ static void test_inbound_handshake(void **state)
     feed(c, "verack", NULL, 0);
     sent_commands(c, cmds, sizeof(cmds));
     assert_string_equal(cmds, "sendheaders sendcmpct feefilter"); /* no getaddr inbound */
+    teardown(c);
+}
+
+/* The payload of a version Bitcoin Core 23.0 sent (captured on mainnet;
+ * see test_protocol.c), handed to an inbound peer. */
+static const char CORE23_VERSION_PAYLOAD[] =
+    "801101000d0400000000000050835063000000000000000000000000000000000000000000000000"
+    "0000000000000d04000000000000000000000000000000000000000000000000ff0ae91284bdd3e2"
+    "102f5361746f7368693a32332e302e302f8e960b0001";
+
+static void test_core_peer(void **state)
+{
+    char cmds[256];
+    uint8_t payload[128];
+    ssize_t n = hex_decode(CORE23_VERSION_PAYLOAD, payload, sizeof(payload));
+    assert_int_equal(n, 102);
+    struct ctx *c = setup(true);
+    feed(c, "version", payload, (size_t)n);
+    sent_commands(c, cmds, sizeof(cmds));
+    assert_string_equal(cmds, "version wtxidrelay sendaddrv2 verack");
+    assert_string_equal(c->p->user_agent, "/Satoshi:23.0.0/");
+    assert_int_equal(c->p->services, 0x40d);
+    assert_int_equal(c->p->start_height, 759438);
+    assert_true(c->p->relay);
     teardown(c);
 }
 
@@ -401,6 +426,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_outbound_handshake),
         cmocka_unit_test(test_inbound_handshake),
+        cmocka_unit_test(test_core_peer),
         cmocka_unit_test(test_old_and_self),
         cmocka_unit_test(test_gating),
         cmocka_unit_test(test_ping),

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -104,6 +105,78 @@ static void test_finality(void **state)
     tx_free(seq_final);
 }
 
+static uint8_t *unhex(const char *hex, size_t *len)
+{
+    uint8_t *buf;
+    ssize_t n = hex_decode_alloc(hex, &buf);
+    assert_true(n >= 0);
+    *len = (size_t)n;
+    return buf;
+}
+
+/* Sigop cost by kind of spend, and which spends are standard. */
+static void test_sigops_and_inputs(void **state)
+{
+    size_t plen, rlen, wlen;
+    uint8_t *p2sh = unhex("a914000000000000000000000000000000000000000087", &plen);
+    /* 2-of-3 multisig redeem script: 3 accurate sigops. */
+    uint8_t *redeem = unhex("5221020000000000000000000000000000000000000000000000000000000000000000"
+                            "2102000000000000000000000000000000000000000000000000000000000000000021"
+                            "020000000000000000000000000000000000000000000000000000000000000000"
+                            "53ae", &rlen);
+    uint8_t sig[200];
+    sig[0] = 0x00;          /* OP_0 (multisig dummy) */
+    sig[1] = 0x4c;          /* OP_PUSHDATA1 redeem */
+    sig[2] = (uint8_t)rlen;
+    memcpy(sig + 3, redeem, rlen);
+    struct outpoint op = {{{1}}, 0};
+    struct tb_in in = {op, 0, sig, 3 + rlen, NULL, 0};
+    struct tb_out out = {1000, NULL, 0};
+    struct tx *tx = tb_tx(2, &in, 1, &out, 1, 0);
+    const uint8_t *scripts[1] = {p2sh};
+    size_t lens[1] = {plen};
+    struct policy_prevouts prev = {scripts, lens};
+    assert_int_equal(policy_sigop_cost(tx, &prev), 3 * 4);
+    assert_true(policy_inputs_standard(tx, &prev));
+    tx_free(tx);
+
+    /* P2WSH with a one-CHECKSIG witness script: 1, at witness weight. */
+    uint8_t *p2wsh = unhex("00201863143c14c5166804bd19203356da136c985678cd4d27a1b8c6329604903262",
+                           &wlen);
+    static const uint8_t wscript[] = {0x21, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xac};
+    struct tb_in win = {op, 0, NULL, 0, wscript, sizeof(wscript)};
+    tx = tb_tx(2, &win, 1, &out, 1, 0);
+    scripts[0] = p2wsh;
+    lens[0] = wlen;
+    assert_int_equal(policy_sigop_cost(tx, &prev), 1);
+    /* P2WPKH: 1; an output paying P2PKH adds 4 (legacy). */
+    scripts[0] = tb_p2wpkh;
+    lens[0] = sizeof(tb_p2wpkh);
+    assert_int_equal(policy_sigop_cost(tx, &prev), 1);
+    tx_free(tx);
+    uint8_t *p2pkh = unhex("76a914000000000000000000000000000000000000000088ac", &plen);
+    struct tb_out pkh_out = {1000, p2pkh, 25};
+    tx = tb_tx(2, &in, 1, &pkh_out, 1, 0);
+    scripts[0] = tb_p2wpkh;
+    assert_int_equal(policy_sigop_cost(tx, &prev), 4 + 1);
+    assert_int_equal(policy_vsize(400, 100), 500); /* 100 sigops at 20 bytes outweigh 400 WU */
+
+    /* Spending unknown witness versions or nonstandard scripts is not standard. */
+    static const uint8_t v2[] = {0x52, 0x02, 0xaa, 0xbb}, odd[] = {0x76};
+    scripts[0] = v2;
+    lens[0] = sizeof(v2);
+    assert_false(policy_inputs_standard(tx, &prev));
+    scripts[0] = odd;
+    lens[0] = sizeof(odd);
+    assert_false(policy_inputs_standard(tx, &prev));
+    tx_free(tx);
+    free(p2sh);
+    free(redeem);
+    free(p2wsh);
+    free(p2pkh);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -111,6 +184,7 @@ int main(void)
         cmocka_unit_test(test_dust_and_fees),
         cmocka_unit_test(test_push_only),
         cmocka_unit_test(test_finality),
+        cmocka_unit_test(test_sigops_and_inputs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

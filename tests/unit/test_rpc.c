@@ -43,11 +43,23 @@ static json_t *t_amounts(struct rpc_request *req)
                      "c", rpc_amount(2100000000000000LL), "d", 0.5, "e", rpc_amount(0));
 }
 
+static json_t *t_hashy(struct rpc_request *req)
+{
+    struct hash256 h;
+    int64_t n;
+    if (!rpc_param_hash(req, 0, &h) || !rpc_param_int(req, 1, 7, 0, 100, &n))
+        return NULL;
+    return json_pack("[o,I]", rpc_hash_json(&h), (json_int_t)n);
+}
+
 static const struct rpc_method test_methods[] = {
     { "count", "test", t_count, "Counts its calls.", { { 0 } } },
     { "add", "test", t_add, "Adds a and b.",
-      { { "a", RPC_ARG_NUM, false, "first" }, { "b", RPC_ARG_NUM, true, "second" } } },
+      { { "a", RPC_ARG_NUM, false, "first", NULL }, { "b", RPC_ARG_NUM, true, "second", "0" } } },
     { "amounts", "test", t_amounts, "Returns amounts.", { { 0 } } },
+    { "hashy", "test", t_hashy, "Parses a hash and a number.",
+      { { "blockhash", RPC_ARG_STR, false, "a hash", NULL },
+        { "n", RPC_ARG_NUM, true, "a number", "7" } } },
 };
 
 static int setup(void **state)
@@ -56,7 +68,7 @@ static int setup(void **state)
     struct rpc_control_info info = { time(NULL) - 5, "/tmp/debug.log", on_shutdown, NULL };
     char *err = NULL;
     assert_int_equal(rpc_control_register(t, &info, &err), 0);
-    assert_int_equal(rpc_table_add(t, test_methods, 3, &counted, NULL, &err), 0);
+    assert_int_equal(rpc_table_add(t, test_methods, 4, &counted, NULL, &err), 0);
     counted = 0;
     shutdowns = 0;
     *state = t;
@@ -254,13 +266,13 @@ static void test_help(void **state)
     char *s = call_str(*state, "help", NULL);
     assert_non_null(strstr(s, "== Control ==\ngetrpcinfo\nhelp ( \"command\" )\nlogging ( "
                               "[\"include\",...] [\"exclude\",...] )\nstop\nuptime\n"));
-    assert_non_null(strstr(s, "\n\n== Test ==\nadd a ( b )\namounts\ncount"));
+    assert_non_null(strstr(s, "\n\n== Test ==\nadd a ( b )\namounts\ncount\nhashy \"blockhash\" ( n )"));
     assert_null(strstr(s, "echo")); /* hidden */
     free(s);
     s = call_str(*state, "help", json_pack("[s]", "add"));
     assert_string_equal(s, "add a ( b )\n\nAdds a and b.\n\nArguments:\n"
-                           "1. a                    (number, required) first\n"
-                           "2. b                    (number, optional) second");
+                           "1. a                    (numeric, required) first\n"
+                           "2. b                    (numeric, optional, default=0) second");
     free(s);
     s = call_str(*state, "help", json_pack("[s]", "nosuch"));
     assert_string_equal(s, "help: unknown command: nosuch");
@@ -323,6 +335,33 @@ static void test_logging(void **state)
     log_enable(saved);
 }
 
+static void test_param_helpers(void **state)
+{
+    const char *h = "0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206";
+    char body[512];
+    snprintf(body, sizeof(body), "{\"method\":\"hashy\",\"params\":[\"%s\"],\"id\":1}", h);
+    char want[512];
+    snprintf(want, sizeof(want), "{\"result\":[\"%s\",7],\"error\":null,\"id\":1}\n", h);
+    expect(*state, body, 200, want);
+    snprintf(body, sizeof(body), "{\"method\":\"hashy\",\"params\":[\"%s\",100],\"id\":1}", h);
+    snprintf(want, sizeof(want), "{\"result\":[\"%s\",100],\"error\":null,\"id\":1}\n", h);
+    expect(*state, body, 200, want);
+    expect(*state, "{\"method\":\"hashy\",\"params\":[\"abc\"],\"id\":1}", 500,
+           "{\"result\":null,\"error\":{\"code\":-8,\"message\":\"blockhash must be of length 64 "
+           "(not 3, for 'abc')\"},\"id\":1}\n");
+    snprintf(body, sizeof(body), "{\"method\":\"hashy\",\"params\":[\"%.63sx\"],\"id\":1}", h);
+    snprintf(want, sizeof(want),
+             "{\"result\":null,\"error\":{\"code\":-8,\"message\":\"blockhash must be hexadecimal "
+             "string (not '%.63sx')\"},\"id\":1}\n", h);
+    expect(*state, body, 500, want);
+    snprintf(body, sizeof(body), "{\"method\":\"hashy\",\"params\":[\"%s\",1.5],\"id\":1}", h);
+    expect(*state, body, 500,
+           "{\"result\":null,\"error\":{\"code\":-1,\"message\":\"JSON integer out of range\"},\"id\":1}\n");
+    snprintf(body, sizeof(body), "{\"method\":\"hashy\",\"params\":[\"%s\",101],\"id\":1}", h);
+    expect(*state, body, 500,
+           "{\"result\":null,\"error\":{\"code\":-8,\"message\":\"n out of range\"},\"id\":1}\n");
+}
+
 static void test_duplicate_registration(void **state)
 {
     char *err = NULL;
@@ -376,6 +415,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_help, setup, teardown),
         cmocka_unit_test_setup_teardown(test_control, setup, teardown),
         cmocka_unit_test_setup_teardown(test_logging, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_param_helpers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_duplicate_registration, setup, teardown),
         cmocka_unit_test(test_cli_format),
     };

@@ -339,6 +339,41 @@ static void test_auth_delay_does_not_block(void **state)
     close(slow);
 }
 
+/* A client that leaves before its delayed 401: the reply goes nowhere,
+ * nothing is touched after it is freed (the sanitizers watch). */
+static void test_auth_delay_client_gone(void **state)
+{
+    struct fixture *f = *state;
+    struct response r;
+    char *hdr = rpc_auth_basic_header("alice:wrong");
+    char *req = NULL;
+    int n = asprintf(&req, "POST / HTTP/1.1\r\nAuthorization: %s\r\nContent-Length: 2\r\n\r\n{}",
+                     hdr);
+    free(hdr);
+    for (int i = 0; i < 3; i++) {
+        int fd = connect_server(f);
+        send_all(f, fd, req, (size_t)n);
+        int64_t until = now_ms() + 50;
+        while (now_ms() < until)
+            spin(f);
+        close(fd);
+    }
+    int64_t until = now_ms() + 400;
+    while (now_ms() < until)
+        spin(f);
+    post(f, f->good, "{\"method\":\"uptime\",\"id\":1}", &r);
+    assert_int_equal(r.status, 200);
+    response_free(&r);
+    /* One still waiting when the server is freed (teardown). */
+    int fd = connect_server(f);
+    send_all(f, fd, req, (size_t)n);
+    until = now_ms() + 50;
+    while (now_ms() < until)
+        spin(f);
+    close(fd);
+    free(req);
+}
+
 static void test_http_errors(void **state)
 {
     struct fixture *f = *state;
@@ -443,6 +478,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_auth_cookie_and_rpcauth, setup, teardown),
         cmocka_unit_test_setup_teardown(test_auth_failures, setup, teardown),
         cmocka_unit_test_setup_teardown(test_auth_delay_does_not_block, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_auth_delay_client_gone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_http_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_slow_client_times_out, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stop_reply_then_shutdown, setup, teardown),
