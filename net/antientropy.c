@@ -3,8 +3,10 @@
  *
  * Every antientropy_us the node takes the next reconciling peer in a fixed
  * rotation (a closed loop over its peers, so every link is repaired within
- * a bounded time) and sends "hsdigest": the mempool's size and a hash over
- * its sorted wtxids. A peer whose digest differs answers "hsinv" with its
+ * a bounded time) and sends "hsdigest": the mempool's size, a hash over
+ * its sorted wtxids and its tip. A peer that lacks the tip asks for headers
+ * (so a block rumor that died out still reaches everyone); a peer whose
+ * mempool digest differs answers "hsinv" with its
  * wtxids; the initiator then announces (inv) what the peer lacks and
  * treats what it lacks as announcements from the peer, which the normal
  * pull (getdata) fetches. The exchange is proportional to the mempool, not
@@ -57,6 +59,8 @@ static void send_digest(struct netproc *np, struct np_peer *p)
     wbuf_reset(&np->scratch);
     wbuf_u32(&np->scratch, (uint32_t)n);
     wbuf_bytes(&np->scratch, d.b, sizeof(d.b));
+    struct bindex_node *tip = chainstate_tip(np->chain);
+    wbuf_bytes(&np->scratch, tip->hash.b, sizeof(tip->hash.b));
     np_send(np, p->id, NETPROC_CMD_DIGEST, &np->scratch);
 }
 
@@ -96,17 +100,23 @@ int64_t np_recon_wakeup(const struct netproc *np)
     return np->recon_due ? np->recon_due : 0;
 }
 
-/* A digest from p: answer with our ids when it differs. */
-static void on_digest(struct netproc *np, struct np_peer *p, const uint8_t *payload, size_t len)
+/* A digest from p: fetch its tip if we lack it; answer with our ids when
+ * the mempools differ. */
+static void on_digest(struct netproc *np, struct np_peer *p, const uint8_t *payload, size_t len,
+                      int64_t now)
 {
     struct cursor c;
     uint32_t count;
-    struct hash256 theirs, ours;
+    struct hash256 theirs, ours, tip;
     cursor_init(&c, payload, len);
-    if (!cursor_u32(&c, &count) || !cursor_bytes(&c, theirs.b, sizeof(theirs.b))) {
+    if (!cursor_u32(&c, &count) || !cursor_bytes(&c, theirs.b, sizeof(theirs.b)) ||
+        !cursor_bytes(&c, tip.b, sizeof(tip.b))) {
         np_misbehaving(np, p->id, "malformed hsdigest");
         return;
     }
+    struct bindex_node *known = chainstate_find(np->chain, &tip);
+    if (!known || !(known->status & BINDEX_HAVE_DATA))
+        np_getheaders(np, p, chainstate_best_header(np->chain), NULL, now);
     size_t n;
     struct hash256 *ids = sorted_wtxids(np, &n);
     digest(ids, n, &ours);
@@ -175,7 +185,7 @@ void np_recon_message(struct netproc *np, struct np_peer *p, const char *command
     if (!p->reconciles || !p->wtxidrelay || !p->relay_txs)
         return;
     if (strcmp(command, NETPROC_CMD_DIGEST) == 0)
-        on_digest(np, p, payload, len);
+        on_digest(np, p, payload, len, now);
     else if (strcmp(command, NETPROC_CMD_HSINV) == 0)
         on_hsinv(np, p, payload, len, now);
 }

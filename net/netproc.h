@@ -32,7 +32,8 @@
 
 /* The hearsay-only commands (Bitcoin Core ignores unknown commands).
  * "hsgossip" (empty) is sent before verack to say "I reconcile mempools";
- * "hsdigest" carries a mempool digest; "hsinv" the wtxids the sender has
+ * "hsdigest" carries a mempool digest (u32 count, sha256d of the sorted
+ * wtxids) and the sender's tip hash; "hsinv" the wtxids the sender has
  * (sent in reply to a differing digest, answered by an inv of what the
  * receiver has that the sender lacks). */
 #define NETPROC_CMD_HELLO "hsgossip"

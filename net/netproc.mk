@@ -13,5 +13,7 @@ tests_unit_test_netproc_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_netproc_LDADD = tests/unit/libchainstatetest.a $(NET_LIBS) $(CMOCKA_LIBS)
 
 # Functional tests: networks of hearsayd processes on loopback.
-TESTS += tests/functional/relay_basic.py
-EXTRA_DIST += tests/functional/relay_lib.py tests/functional/relay_basic.py
+TESTS += tests/functional/relay_basic.py tests/functional/relay_catchup.py \
+	tests/functional/relay_epidemic.py
+EXTRA_DIST += tests/functional/relay_lib.py tests/functional/relay_basic.py \
+	tests/functional/relay_catchup.py tests/functional/relay_epidemic.py
