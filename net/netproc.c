@@ -312,12 +312,15 @@ static enum mempool_status accept_one(struct netproc *np, struct tx *tx, bool fr
         return st;
     }
     tx_info(NULL, tx, &info);
-    if (st == MEMPOOL_MISSING_INPUTS && from_peer) {
+    if (st == MEMPOOL_MISSING_INPUTS && from_peer)
         orphan_add(np, tx, peer, now);
-        return st;
-    }
-    if (st != MEMPOOL_MISSING_INPUTS)
+    /* Settles the request; an orphan marked rejected still becomes a
+     * rumor once accepted (the core's accepted set is separate), and is
+     * not requested again meanwhile. */
+    if (st != MEMPOOL_MISSING_INPUTS || from_peer)
         relay_on_tx_rejected(np->relay, from_peer, peer, &info, now);
+    if (st == MEMPOOL_MISSING_INPUTS)
+        return st;
     LOG_DEBUG(LOG_MEMPOOLREJ, "tx rejected from peer=%" PRIu64 ": %s %s", peer,
               rej->reason ? rej->reason : "?", rej->detail);
     return st;
@@ -359,16 +362,21 @@ static void on_tx(struct netproc *np, struct np_peer *p, const struct net_msg *m
         return;
     }
     np->info.txs_received++;
-    if (mempool_get_wtxid(np->mempool, &tx->wtxid) || orphan_find(np, &tx->wtxid)) {
+    np->pull_soon = true;
+    bool in_pool = mempool_get_wtxid(np->mempool, &tx->wtxid) != NULL;
+    if (in_pool || orphan_find(np, &tx->wtxid)) {
         char hex[HASH_HEX_LEN + 1];
         hash_to_hex(&tx->wtxid, hex);
         LOG_DEBUG(LOG_RELAY, "peer=%" PRIu64 " sent tx %s we already had: duplicate payload",
                   p->id, hex);
         struct relay_tx_info info;
         tx_info(NULL, tx, &info);
-        /* Tell the core (it counts the duplicate payload and settles the
-         * request) without marking it rejected in the mempool's sense. */
-        relay_on_tx_accepted(np->relay, true, p->id, &info, now);
+        /* Settle the request: a mempool transaction is already accepted in
+         * the core (counted as a duplicate), an orphan already rejected. */
+        if (in_pool)
+            relay_on_tx_accepted(np->relay, true, p->id, &info, now);
+        else
+            relay_on_tx_rejected(np->relay, true, p->id, &info, now);
     } else if (p->relay_txs) {
         struct mempool_reject rej;
         accept_with_orphans(np, tx, true, p->id, &rej, now);
@@ -505,6 +513,7 @@ void netproc_custom(struct netproc *np, uint64_t peer, const char *command,
 
 void netproc_tick(struct netproc *np, int64_t now)
 {
+    np->pull_soon = false;
     for (size_t i = 0; i < np->npeers; i++)
         refresh_props(np, &np->peers[i]);
     orphans_expire(np, now);
@@ -516,6 +525,8 @@ void netproc_tick(struct netproc *np, int64_t now)
 
 int64_t netproc_next_wakeup(const struct netproc *np)
 {
+    if (np->pull_soon)
+        return 0;
     int64_t w = relay_next_wakeup(np->relay);
     int64_t r = np_recon_wakeup(np);
     int64_t b = np_blocks_wakeup(np);

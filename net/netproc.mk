@@ -17,3 +17,11 @@ TESTS += tests/functional/relay_basic.py tests/functional/relay_catchup.py \
 	tests/functional/relay_epidemic.py
 EXTRA_DIST += tests/functional/relay_lib.py tests/functional/relay_basic.py \
 	tests/functional/relay_catchup.py tests/functional/relay_epidemic.py
+
+# Benchmark: one hearsayd under transaction load from 8 loopback peers.
+noinst_PROGRAMS += contrib/bench/bench_relay_node
+contrib_bench_bench_relay_node_SOURCES = contrib/bench/bench_relay_node.c \
+	contrib/bench/bench_peer.c contrib/bench/bench_peer.h
+# bench_conn (net/wire.mk) shares the loopback peer helpers.
+contrib_bench_bench_conn_SOURCES += contrib/bench/bench_peer.c contrib/bench/bench_peer.h
+contrib_bench_bench_relay_node_LDADD = tests/unit/libchainstatetest.a $(NET_LIBS) $(EVENT_LIBS)

@@ -51,6 +51,9 @@ struct netproc {
     bool tip_from_peer;
     uint64_t tip_peer;
 
+    /* A payload arrived: the peer has a free request slot, which the
+     * tracker's wake-up time does not show; tick soon (batched). */
+    bool pull_soon;
     uint64_t recon_last;          /* the rotation: last peer reconciled with */
     int64_t recon_due;
     struct netproc_info info;
