@@ -229,19 +229,24 @@ void np_send_headers(void *ctx, struct relay *r, uint64_t peer, const struct has
                      size_t n)
 {
     struct netproc *np = ctx;
-    uint8_t(*raw)[BLOCK_HEADER_SIZE] = malloc(n * BLOCK_HEADER_SIZE);
-    if (!raw)
-        return;
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        struct bindex_node *b = chainstate_find(np->chain, &blocks[i]);
-        if (b)
-            block_header_serialize(&b->hdr, raw[k++]);
+    /* A burst of blocks (mined before any peer came) may exceed one
+     * message: peers refuse headers messages over 2000 entries. */
+    for (size_t off = 0; off < n; off += NETPROC_MAX_HEADERS) {
+        size_t m = n - off < NETPROC_MAX_HEADERS ? n - off : NETPROC_MAX_HEADERS;
+        uint8_t(*raw)[BLOCK_HEADER_SIZE] = malloc(m * BLOCK_HEADER_SIZE);
+        if (!raw)
+            return;
+        size_t k = 0;
+        for (size_t i = 0; i < m; i++) {
+            struct bindex_node *b = chainstate_find(np->chain, &blocks[off + i]);
+            if (b)
+                block_header_serialize(&b->hdr, raw[k++]);
+        }
+        wbuf_reset(&np->scratch);
+        proto_headers_encode(&np->scratch, (const uint8_t(*)[80])raw, k);
+        np_send(np, peer, "headers", &np->scratch);
+        free(raw);
     }
-    wbuf_reset(&np->scratch);
-    proto_headers_encode(&np->scratch, (const uint8_t(*)[80])raw, k);
-    np_send(np, peer, "headers", &np->scratch);
-    free(raw);
 }
 
 /* ---- serving ---- */

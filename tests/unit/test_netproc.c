@@ -44,6 +44,7 @@ struct net {
     int64_t now;
     uint32_t tag;
     bool drop_inv;     /* lose every tx announcement (anti-entropy test) */
+    size_t inv_types[8]; /* inv entries delivered, by type (types < 8) */
     uint64_t fake_getdata; /* getdata messages sent to the fake peer */
 };
 
@@ -153,13 +154,20 @@ static struct net_peer_props props_of(uint64_t id, bool inbound)
                                    .version = PROTO_VERSION, .hello = true};
 }
 
-static void link_nodes(int a, int b)
+/* a dials b; wtxid says whether both signal BIP339. */
+static void link_nodes_wtxid(int a, int b, bool wtxid)
 {
     struct net_peer_props pa = props_of((uint64_t)b + 1, false);
     struct net_peer_props pb = props_of((uint64_t)a + 1, true);
+    pa.wtxidrelay = pb.wtxidrelay = wtxid;
     net.n[a].linked[b] = net.n[b].linked[a] = true;
     netproc_connected(net.n[a].np, &pa, net.now);
     netproc_connected(net.n[b].np, &pb, net.now);
+}
+
+static void link_nodes(int a, int b)
+{
+    link_nodes_wtxid(a, b, true);
 }
 
 static void unlink_nodes(int a, int b)
@@ -208,9 +216,16 @@ static void deliver(struct msg *m)
     case PROTO_CMD_GETBLOCKS:
         assert_true(proto_locator_decode(&c, &nm.u.locator));
         break;
+    case PROTO_CMD_FEEFILTER:
+        assert_true(proto_feefilter_decode(&c, &nm.u.feerate));
+        break;
     default:
         break;
     }
+    if (cmd == PROTO_CMD_INV)
+        for (size_t j = 0; j < nm.u.inv.n; j++)
+            if (inv[j].type < 8)
+                net.inv_types[inv[j].type]++;
     netproc_message(np, from, &nm, net.now);
     if (cmd == PROTO_CMD_GETHEADERS || cmd == PROTO_CMD_GETBLOCKS)
         proto_locator_clear(&nm.u.locator);
@@ -256,7 +271,9 @@ static struct block *mine(int i, struct tx **txs, size_t n)
     struct bindex_node *tip = chainstate_tip(net.n[i].cs);
     struct tx *all[16];
     assert_true(n < 16);
-    all[0] = testutil_coinbase(tip->height + 1, 50 * 100000000LL, ++net.tag);
+    all[0] = testutil_coinbase(tip->height + 1,
+                               params_block_subsidy(params_get(CHAIN_REGTEST), tip->height + 1),
+                               ++net.tag);
     for (size_t k = 0; k < n; k++)
         all[k + 1] = tx_ref(txs[k]);
     return testutil_block(&tip->hash, tip->hdr.time + 60, all, n + 1);
@@ -268,8 +285,9 @@ static void mine_at(int i, int count)
         struct block *b = mine(i, NULL, 0);
         const char *reason = NULL;
         char *err = NULL;
-        assert_int_equal(netproc_submit_block(net.n[i].np, b, &reason, &err, net.now),
-                         CHAINSTATE_ACCEPTED);
+        enum chainstate_status st = netproc_submit_block(net.n[i].np, b, &reason, &err, net.now);
+        if (st != CHAINSTATE_ACCEPTED)
+            fail_msg("block %d refused: %s", k, reason ? reason : err);
         block_free(b);
     }
 }
@@ -479,6 +497,71 @@ static void test_block_stall(void **state)
     teardown_net();
 }
 
+/* BIP339: a peer without wtxidrelay hears of transactions by txid. */
+static void test_txid_peer(void **state)
+{
+    setup_net(2, 0);
+    link_nodes_wtxid(0, 1, false);
+    mine_at(0, 101);
+    run_until(net.now + 10 * SEC);
+    struct tx *tx = spend_coinbase(0, 1);
+    struct mempool_reject rej;
+    assert_int_equal(netproc_submit_tx(net.n[0].np, tx, &rej, net.now), MEMPOOL_ACCEPTED);
+    run_until(net.now + 10 * SEC);
+    assert_non_null(mempool_get(net.n[1].mp, &tx->txid));
+    assert_int_equal(net.inv_types[PROTO_INV_TX], 1);
+    assert_int_equal(net.inv_types[PROTO_INV_WTX], 0);
+    tx_free(tx);
+    teardown_net();
+}
+
+/* BIP133: no announcement below the peer's fee filter (nor in its BIP35
+ * reply); lowering the filter lets the next transaction through. */
+static void test_feefilter(void **state)
+{
+    setup_net(2, 0);
+    link_nodes(0, 1);
+    mine_at(0, 102);
+    run_until(net.now + 10 * SEC);
+    struct wbuf w;
+    wbuf_init(&w);
+    wbuf_i64(&w, 100000000); /* 1 BTC/kvB: nothing we make pays that */
+    io_send((void *)(intptr_t)1, 1, "feefilter", w.data, w.len); /* node 1 -> node 0 */
+    wbuf_free(&w);
+    run_until(net.now + SEC);
+    struct tx *low = spend_coinbase(0, 1);
+    struct mempool_reject rej;
+    assert_int_equal(netproc_submit_tx(net.n[0].np, low, &rej, net.now), MEMPOOL_ACCEPTED);
+    io_send((void *)(intptr_t)1, 1, "mempool", NULL, 0);
+    run_until(net.now + 20 * SEC);
+    assert_null(mempool_get(net.n[1].mp, &low->txid));
+    wbuf_init(&w);
+    wbuf_i64(&w, 0);
+    io_send((void *)(intptr_t)1, 1, "feefilter", w.data, w.len);
+    wbuf_free(&w);
+    run_until(net.now + SEC);
+    struct tx *next = spend_coinbase(0, 2);
+    assert_int_equal(netproc_submit_tx(net.n[0].np, next, &rej, net.now), MEMPOOL_ACCEPTED);
+    run_until(net.now + 20 * SEC);
+    assert_non_null(mempool_get(net.n[1].mp, &next->txid));
+    tx_free(low);
+    tx_free(next);
+    teardown_net();
+}
+
+/* More than one headers message (2000 each) and the 1024-block window. */
+static void test_long_sync(void **state)
+{
+    setup_net(2, 0);
+    mine_at(0, 2100);
+    run_until(net.now + SEC); /* no peers: the block rumors die out */
+    link_nodes(1, 0);
+    run_until(net.now + 120 * SEC);
+    assert_int_equal(chainstate_height(net.n[1].cs), 2100);
+    assert_same_tip();
+    teardown_net();
+}
+
 int main(void)
 {
     if (getenv("NETPROC_TEST_LOG")) { /* debugging: every category on stderr */
@@ -494,6 +577,9 @@ int main(void)
         cmocka_unit_test(test_catch_up),
         cmocka_unit_test(test_antientropy_repairs),
         cmocka_unit_test(test_block_stall),
+        cmocka_unit_test(test_txid_peer),
+        cmocka_unit_test(test_feefilter),
+        cmocka_unit_test(test_long_sync),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
