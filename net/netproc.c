@@ -212,8 +212,11 @@ void netproc_connected(struct netproc *np, const struct net_peer_props *props, i
     peer_props(p, 0, &rp);
     relay_peer_add(np->relay, p->id, &rp, now);
     np_sync_start(np, p, now);
-    /* BIP35: ask for the peer's mempool so a restarted node catches up. */
-    if (!np->opt.blocksonly)
+    /* BIP35: ask for the peer's mempool so a restarted node catches up.
+     * Bitcoin Core disconnects a peer that sends `mempool` unless it
+     * offers NODE_BLOOM: ask only hearsay peers and those. */
+    if (!np->opt.blocksonly && p->relay_txs &&
+        (props->hello || (props->services & PROTO_NODE_BLOOM)))
         np_send(np, p->id, "mempool", NULL);
 }
 
@@ -563,10 +566,23 @@ struct relay *netproc_relay(const struct netproc *np)
     return np->relay;
 }
 
+bool netproc_get_peer_info(const struct netproc *np, uint64_t peer,
+                           struct netproc_peer_info *out)
+{
+    for (size_t i = 0; i < np->npeers; i++) {
+        const struct np_peer *p = &np->peers[i];
+        if (p->id != peer)
+            continue;
+        out->synced_headers = p->best_known ? p->best_known->height : -1;
+        out->blocks_in_flight = p->blocks_in_flight;
+        out->reconciles = p->reconciles;
+        return true;
+    }
+    return false;
+}
+
 bool netproc_peer_reconciles(const struct netproc *np, uint64_t peer)
 {
-    for (size_t i = 0; i < np->npeers; i++)
-        if (np->peers[i].id == peer)
-            return np->peers[i].reconciles;
-    return false;
+    struct netproc_peer_info pi;
+    return netproc_get_peer_info(np, peer, &pi) && pi.reconciles;
 }

@@ -110,5 +110,13 @@ void netproc_get_info(const struct netproc *np, struct netproc_info *out);
 struct relay *netproc_relay(const struct netproc *np);
 /* Does the peer take part in anti-entropy (it sent hsgossip)? */
 bool netproc_peer_reconciles(const struct netproc *np, uint64_t peer);
+/* getpeerinfo's sync fields; false if the peer is unknown. */
+struct netproc_peer_info {
+    int synced_headers;      /* height of its best known header, -1 if none */
+    size_t blocks_in_flight; /* our block requests to it */
+    bool reconciles;
+};
+bool netproc_get_peer_info(const struct netproc *np, uint64_t peer,
+                           struct netproc_peer_info *out);
 
 #endif

@@ -461,6 +461,11 @@ static void test_antientropy_repairs(void **state)
     netproc_get_info(net.n[1].np, &info);
     assert_true(info.recon_rounds > 0);
     assert_true(netproc_peer_reconciles(net.n[1].np, 1));
+    struct netproc_peer_info pi;
+    assert_true(netproc_get_peer_info(net.n[2].np, 2, &pi));
+    assert_int_equal(pi.synced_headers, 103);
+    assert_int_equal(pi.blocks_in_flight, 0);
+    assert_false(netproc_get_peer_info(net.n[2].np, 77, &pi));
     for (int k = 0; k < 3; k++)
         tx_free(txs[k]);
     teardown_net();
@@ -549,6 +554,31 @@ static void test_feefilter(void **state)
     teardown_net();
 }
 
+/* Bitcoin Core disconnects peers that send `mempool` without NODE_BLOOM:
+ * only hearsay peers (hsgossip) and NODE_BLOOM peers are asked. */
+static size_t queued(const char *cmd, int to)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < net.nq; i++)
+        k += net.q[i].to == to && strcmp(net.q[i].cmd, cmd) == 0;
+    return k;
+}
+
+static void test_mempool_request_only_when_welcome(void **state)
+{
+    setup_net(1, 0);
+    struct net_peer_props core = props_of(FAKE, false);
+    core.hello = false;
+    netproc_connected(net.n[0].np, &core, net.now);
+    assert_int_equal(queued("getheaders", -1), 1);
+    assert_int_equal(queued("mempool", -1), 0);
+    netproc_disconnected(net.n[0].np, FAKE, net.now);
+    core.services = PROTO_NODE_NETWORK | PROTO_NODE_BLOOM;
+    netproc_connected(net.n[0].np, &core, net.now);
+    assert_int_equal(queued("mempool", -1), 1);
+    teardown_net();
+}
+
 /* More than one headers message (2000 each) and the 1024-block window. */
 static void test_long_sync(void **state)
 {
@@ -580,6 +610,7 @@ int main(void)
         cmocka_unit_test(test_txid_peer),
         cmocka_unit_test(test_feefilter),
         cmocka_unit_test(test_long_sync),
+        cmocka_unit_test(test_mempool_request_only_when_welcome),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
