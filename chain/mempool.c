@@ -87,6 +87,7 @@ void mempool_free(struct mempool *mp)
     mpmap_free(&mp->by_wtxid);
     mpmap_free(&mp->by_spent);
     free(mp->heap);
+    mp_vec_free(&mp->scratch);
     free(mp);
 }
 
@@ -207,14 +208,15 @@ static void family_sum(struct mempool *mp, struct mempool_entry *e, bool up, siz
                        size_t *vsize, int64_t *fees)
 {
     uint64_t ep = ++mp->epoch[1];
-    struct mp_vec work = {0};
+    struct mp_vec *work = &mp->scratch; /* kept between calls: no allocation */
+    work->n = 0;
     e->mark[1] = ep;
-    mp_vec_push(&work, e);
+    mp_vec_push(work, e);
     *count = 0;
     *vsize = 0;
     *fees = 0;
-    for (size_t k = 0; k < work.n; k++) {
-        struct mempool_entry *x = work.v[k];
+    for (size_t k = 0; k < work->n; k++) {
+        struct mempool_entry *x = work->v[k];
         (*count)++;
         *vsize += x->vsize;
         *fees += x->fee;
@@ -223,11 +225,10 @@ static void family_sum(struct mempool *mp, struct mempool_entry *e, bool up, siz
         for (size_t j = 0; j < nrel; j++) {
             if (rel[j]->mark[1] != ep) {
                 rel[j]->mark[1] = ep;
-                mp_vec_push(&work, rel[j]);
+                mp_vec_push(work, rel[j]);
             }
         }
     }
-    mp_vec_free(&work);
 }
 
 /* ---- eviction heap (lowest descendant score on top) ---- */
@@ -447,8 +448,11 @@ void mp_add(struct mempool *mp, struct mempool_entry *e)
 static void unlink_entry(struct mempool *mp, struct mempool_entry *e, enum mempool_removal why)
 {
     const struct tx *tx = e->tx;
-    LOG_DEBUG(LOG_MEMPOOL, "mempool: remove %02x%02x.. (%s)", tx->txid.b[31], tx->txid.b[30],
-              mempool_removal_name(why));
+    if (log_accept(LOG_MEMPOOL)) {
+        char hex[HASH_HEX_LEN + 1];
+        hash_to_hex(&tx->txid, hex);
+        LOG_DEBUG(LOG_MEMPOOL, "mempool: removed %s (%s)", hex, mempool_removal_name(why));
+    }
     if (mp->removed_fn)
         mp->removed_fn(mp->removed_ctx, tx, why);
     for (size_t i = 0; i < e->n_parents; i++)
@@ -557,6 +561,39 @@ void mp_trim(struct mempool *mp, int64_t now)
                   mempool_usage(mp), (long long)max_removed);
 }
 
+struct arrival {
+    struct mempool_entry *e;
+    size_t pos; /* place in the list before sorting: keeps the sort stable */
+};
+
+static int by_time(const void *a, const void *b)
+{
+    const struct arrival *x = a, *y = b;
+    if (x->e->time != y->e->time)
+        return x->e->time < y->e->time ? -1 : 1;
+    return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+void mp_sort_arrivals(struct mempool *mp)
+{
+    if (mp->count < 2)
+        return;
+    struct arrival *all = malloc(mp->count * sizeof(*all));
+    if (!all)
+        abort();
+    size_t n = 0;
+    for (struct mempool_entry *e = mp->oldest; e; e = e->newer, n++)
+        all[n] = (struct arrival){e, n};
+    qsort(all, n, sizeof(*all), by_time);
+    for (size_t i = 0; i < n; i++) {
+        all[i].e->older = i ? all[i - 1].e : NULL;
+        all[i].e->newer = i + 1 < n ? all[i + 1].e : NULL;
+    }
+    mp->oldest = all[0].e;
+    mp->newest = all[n - 1].e;
+    free(all);
+}
+
 size_t mempool_expire(struct mempool *mp, int64_t now)
 {
     size_t before = mp->count;
@@ -575,7 +612,7 @@ size_t mempool_expire(struct mempool *mp, int64_t now)
 void mempool_block_connected(struct mempool *mp, const struct block *b,
                              const struct mempool_tip *tip)
 {
-    (void)tip;
+    size_t before = mp->count;
     /* Conflicts first: anything spending an output the block spends,
      * other than the block's own transaction, can never confirm now. */
     for (size_t t = 0; t < b->tx_count; t++) {
@@ -595,6 +632,8 @@ void mempool_block_connected(struct mempool *mp, const struct block *b,
             mp_vec_push(&confirmed, e);
     }
     remove_set(mp, confirmed.v, confirmed.n, MEMPOOL_REMOVED_BLOCK);
+    LOG_DEBUG(LOG_MEMPOOL, "mempool: block at height %d confirmed %zu, removed %zu conflicts",
+              tip->height, confirmed.n, before - mp->count - confirmed.n);
     mp_vec_free(&confirmed);
     mp->block_since_bump = true;
 }
@@ -617,7 +656,7 @@ void mempool_block_disconnected(struct mempool *mp, const struct block *b,
     for (size_t t = 0; t < b->tx_count; t++) {
         struct tx *tx = b->txs[t];
         struct mempool_reject rej;
-        if (tx_is_coinbase(tx) || mp_accept(mp, tx, tip, now, now, true, &rej) != MEMPOOL_ACCEPTED) {
+        if (tx_is_coinbase(tx) || mp_accept(mp, tx, tip, now, now, MP_BYPASS_LIMITS, &rej, NULL, NULL) != MEMPOOL_ACCEPTED) {
             if (!tx_is_coinbase(tx))
                 LOG_DEBUG(LOG_MEMPOOL, "mempool: disconnected tx not returned: %s", rej.reason);
             remove_spenders_of(mp, tx);

@@ -46,6 +46,7 @@ struct mempool {
     struct mempool_entry **heap; /* min-heap by descendant score: next to evict on top */
     size_t heap_len, heap_cap;
 
+    struct mp_vec scratch; /* family_sum's work list */
     size_t count, total_vsize, entries_usage;
     int64_t total_fee;
     uint64_t epoch[2];
@@ -74,16 +75,25 @@ void mp_add(struct mempool *mp, struct mempool_entry *e);
 /* Removes the entries and all their descendants. */
 void mp_remove_tree(struct mempool *mp, struct mempool_entry *const *es, size_t n,
                     enum mempool_removal why);
+/* Puts the arrival list in entry-time order again (after a load, which
+ * adds parents first whatever their times), so expiry can stop at the
+ * first young entry. */
+void mp_sort_arrivals(struct mempool *mp);
 /* Evicts by lowest descendant score until usage fits the bound. */
 void mp_trim(struct mempool *mp, int64_t now);
 /* Core's GetMinFee: the rolling minimum fee now (0 when none). */
 int64_t mp_rolling_fee(struct mempool *mp, int64_t now);
 
+/* mp_accept flags: Core's bypass_limits (no fee floors) for transactions
+ * returned by a disconnected block; checks only (testmempoolaccept). */
+#define MP_BYPASS_LIMITS 1u
+#define MP_TEST_ONLY 2u
+
 /* The acceptance checks, with the entry time apart from the clock (the
- * dump file keeps original times) and Core's bypass_limits for
- * transactions returned by a disconnected block. */
+ * dump file keeps original times). On success *fee and *vsize (may be
+ * NULL) get what was charged. */
 enum mempool_status mp_accept(struct mempool *mp, struct tx *tx, const struct mempool_tip *tip,
-                              int64_t entry_time, int64_t now, bool bypass_limits,
-                              struct mempool_reject *rej);
+                              int64_t entry_time, int64_t now, unsigned flags,
+                              struct mempool_reject *rej, int64_t *fee, size_t *vsize);
 
 #endif

@@ -147,7 +147,7 @@ static void load_one(struct mempool *mp, const uint8_t *raw, size_t len, int64_t
     struct mempool_reject rej;
     if (time < now - mp->opt.expiry) {
         st->expired++;
-    } else if (mp_accept(mp, tx, tip, time, now, false, &rej) == MEMPOOL_ACCEPTED) {
+    } else if (mp_accept(mp, tx, tip, time, now, 0, &rej, NULL, NULL) == MEMPOOL_ACCEPTED) {
         mp_trim(mp, now);
         st->accepted++;
     } else {
@@ -192,6 +192,7 @@ int mempool_load(struct mempool *mp, const char *path, const struct mempool_tip 
     }
     bool torn = c.err || cursor_left(&c) != 0;
     free(buf);
+    mp_sort_arrivals(mp);
     if (torn)
         return set_err(err, "%s: malformed after %zu transactions", path,
                        st->accepted + st->failed + st->expired);

@@ -5,7 +5,7 @@
 #include "chain/chainstate.h"
 #include "chain/mempool.h"
 #include "chain/serialize.h"
-#include "node/chain_mempool.h"
+#include "node/mempool_glue.h"
 #include "node/rpc_util.h"
 
 #include <dirent.h>
@@ -51,41 +51,30 @@ static size_t stored_tx_count(struct chainstate *cs, const struct bindex_node *n
     return count;
 }
 
-static void set_target_fields(json_t *o, uint32_t bits)
-{
-    char hex[9];
-    snprintf(hex, sizeof(hex), "%08x", bits);
-    json_object_set_new(o, "bits", json_string(hex));
-    struct u256 target;
-    pow_bits_to_target(bits, &target, NULL, NULL);
-    json_object_set_new(o, "target", rpc_util_u256_hex(&target));
-    json_object_set_new(o, "difficulty", json_real(rpc_util_difficulty(bits)));
-}
-
 /* Core's blockheaderToJSON. */
 static json_t *header_json(struct chainstate *cs, const struct bindex_node *n, size_t n_tx)
 {
     struct bindex_node *next;
     int depth = depth_of(cs, n, &next);
     json_t *o = json_object();
-    json_object_set_new(o, "hash", rpc_util_hash_json(&n->hash));
+    json_object_set_new(o, "hash", rpc_hash_json(&n->hash));
     json_object_set_new(o, "confirmations", json_integer(depth));
     json_object_set_new(o, "height", json_integer(n->height));
     json_object_set_new(o, "version", json_integer(n->hdr.version));
     char hex[9];
     snprintf(hex, sizeof(hex), "%08x", (uint32_t)n->hdr.version);
     json_object_set_new(o, "versionHex", json_string(hex));
-    json_object_set_new(o, "merkleroot", rpc_util_hash_json(&n->hdr.merkle));
+    json_object_set_new(o, "merkleroot", rpc_hash_json(&n->hdr.merkle));
     json_object_set_new(o, "time", json_integer(n->hdr.time));
     json_object_set_new(o, "mediantime", json_integer(bindex_median_time_past(n)));
     json_object_set_new(o, "nonce", json_integer(n->hdr.nonce));
-    set_target_fields(o, n->hdr.bits);
+    rpc_util_bits_fields(o, n->hdr.bits);
     json_object_set_new(o, "chainwork", rpc_util_u256_hex(&n->work));
     json_object_set_new(o, "nTx", json_integer((json_int_t)n_tx));
     if (n->prev)
-        json_object_set_new(o, "previousblockhash", rpc_util_hash_json(&n->prev->hash));
+        json_object_set_new(o, "previousblockhash", rpc_hash_json(&n->prev->hash));
     if (next)
-        json_object_set_new(o, "nextblockhash", rpc_util_hash_json(&next->hash));
+        json_object_set_new(o, "nextblockhash", rpc_hash_json(&next->hash));
     return o;
 }
 
@@ -93,7 +82,7 @@ static json_t *header_json(struct chainstate *cs, const struct bindex_node *n, s
 static struct bindex_node *block_param(struct rpc_request *req)
 {
     struct hash256 h;
-    if (!rpc_util_hash_param(req, 0, "blockhash", &h))
+    if (!rpc_param_hash(req, 0, &h))
         return NULL;
     struct bindex_node *n = chainstate_find(node_of(req)->chain, &h);
     if (!n)
@@ -128,8 +117,8 @@ static json_t *rpc_getblockchaininfo(struct rpc_request *req)
     json_object_set_new(o, "chain", json_string(node->params->name));
     json_object_set_new(o, "blocks", json_integer(tip->height));
     json_object_set_new(o, "headers", json_integer(best->height));
-    json_object_set_new(o, "bestblockhash", rpc_util_hash_json(&tip->hash));
-    set_target_fields(o, tip->hdr.bits);
+    json_object_set_new(o, "bestblockhash", rpc_hash_json(&tip->hash));
+    rpc_util_bits_fields(o, tip->hdr.bits);
     json_object_set_new(o, "time", json_integer(tip->hdr.time));
     json_object_set_new(o, "mediantime", json_integer(bindex_median_time_past(tip)));
     double progress = best->height > 0 ? (double)tip->height / best->height : 1.0;
@@ -152,19 +141,18 @@ static json_t *rpc_getblockcount(struct rpc_request *req)
 
 static json_t *rpc_getbestblockhash(struct rpc_request *req)
 {
-    return rpc_util_hash_json(&chainstate_tip(node_of(req)->chain)->hash);
+    return rpc_hash_json(&chainstate_tip(node_of(req)->chain)->hash);
 }
 
 static json_t *rpc_getblockhash(struct rpc_request *req)
 {
-    json_t *h = rpc_param(req, 0);
-    if (!json_is_integer(h))
-        return rpc_fail(req, RPC_TYPE_ERROR, "height must be an integer");
-    json_int_t height = json_integer_value(h);
+    int64_t height;
+    if (!rpc_param_int(req, 0, 0, INT64_MIN, INT64_MAX, &height))
+        return NULL;
     struct chainstate *cs = node_of(req)->chain;
     if (height < 0 || height > chainstate_height(cs))
         return rpc_fail(req, RPC_INVALID_PARAMETER, "Block height out of range");
-    return rpc_util_hash_json(&chainstate_at(cs, (int)height)->hash);
+    return rpc_hash_json(&chainstate_at(cs, (int)height)->hash);
 }
 
 static json_t *rpc_getblockheader(struct rpc_request *req)
@@ -212,7 +200,7 @@ static json_t *block_json(struct node *node, const struct bindex_node *n, const 
     for (size_t i = 0; i < b->tx_count; i++) {
         const struct tx *tx = b->txs[i];
         json_array_append_new(txs, verbosity >= 2 ? rpc_util_tx_json(node->params, tx, true)
-                                                  : rpc_util_hash_json(&tx->txid));
+                                                  : rpc_hash_json(&tx->txid));
     }
     json_object_set_new(o, "tx", txs);
     return o;
@@ -322,7 +310,7 @@ static json_t *rpc_getchaintips(struct rpc_request *req)
         const struct bindex_node *fork = bindex_fork_point(n, tip);
         json_t *o = json_object();
         json_object_set_new(o, "height", json_integer(n->height));
-        json_object_set_new(o, "hash", rpc_util_hash_json(&n->hash));
+        json_object_set_new(o, "hash", rpc_hash_json(&n->hash));
         json_object_set_new(o, "branchlen", json_integer(n->height - (fork ? fork->height : 0)));
         json_object_set_new(o, "status", json_string(tip_status(cs, n)));
         json_array_append_new(r, o);
@@ -378,7 +366,7 @@ static json_t *txid_list(const struct mempool_entry *const *v, size_t n)
 {
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(a, rpc_util_hash_json(&mempool_entry_tx(v[i])->txid));
+        json_array_append_new(a, rpc_hash_json(&mempool_entry_tx(v[i])->txid));
     return a;
 }
 
@@ -397,7 +385,7 @@ static json_t *entry_json(const struct mempool_entry *e)
     json_object_set_new(o, "descendantsize", json_integer((json_int_t)f.desc_vsize));
     json_object_set_new(o, "ancestorcount", json_integer((json_int_t)f.anc_count));
     json_object_set_new(o, "ancestorsize", json_integer((json_int_t)f.anc_vsize));
-    json_object_set_new(o, "wtxid", rpc_util_hash_json(&tx->wtxid));
+    json_object_set_new(o, "wtxid", rpc_hash_json(&tx->wtxid));
     json_t *fees = json_object();
     json_object_set_new(fees, "base", rpc_amount(mempool_entry_fee(e)));
     json_object_set_new(fees, "modified", rpc_amount(mempool_entry_fee(e)));
@@ -437,7 +425,7 @@ static json_t *rpc_getrawmempool(struct rpc_request *req)
 static json_t *rpc_getmempoolentry(struct rpc_request *req)
 {
     struct hash256 txid;
-    if (!rpc_util_hash_param(req, 0, "txid", &txid))
+    if (!rpc_param_hash(req, 0, &txid))
         return NULL;
     const struct mempool_entry *e = mempool_get(node_of(req)->mempool, &txid);
     if (!e)

@@ -148,13 +148,12 @@ static int submit_own(struct rpc_request *req, const struct block *b)
 static json_t *generate(struct rpc_request *req, const uint8_t *script, size_t len)
 {
     struct node *node = node_of(req);
-    json_int_t n = json_integer_value(rpc_param(req, 0));
-    json_t *mt = rpc_param(req, 2);
-    json_int_t tries = mt ? json_integer_value(mt) : DEFAULT_MAX_TRIES;
-    if (!json_is_integer(rpc_param(req, 0)) || (mt && !json_is_integer(mt)))
-        return rpc_fail(req, RPC_TYPE_ERROR, "nblocks and maxtries must be integers");
+    int64_t n, tries;
+    if (!rpc_param_int(req, 0, 0, INT64_MIN, INT64_MAX, &n) ||
+        !rpc_param_int(req, 2, DEFAULT_MAX_TRIES, INT64_MIN, INT64_MAX, &tries))
+        return NULL;
     json_t *hashes = json_array();
-    for (json_int_t i = 0; i < n && tries > 0; i++) {
+    for (int64_t i = 0; i < n && tries > 0; i++) {
         struct miner_template t;
         make_template(node, script, len, &t);
         char *err = NULL;
@@ -167,14 +166,14 @@ static json_t *generate(struct rpc_request *req, const uint8_t *script, size_t l
         }
         uint64_t before = b->hdr.nonce;
         int found = miner_grind(b, (uint64_t)tries);
-        tries = found == 0 ? tries - (json_int_t)(b->hdr.nonce - before) - 1 : 0;
+        tries = found == 0 ? tries - (int64_t)(b->hdr.nonce - before) - 1 : 0;
         if (found == 0 && submit_own(req, b) < 0) {
             block_free(b);
             json_decref(hashes);
             return NULL;
         }
         if (found == 0)
-            json_array_append_new(hashes, rpc_util_hash_json(&b->hash));
+            json_array_append_new(hashes, rpc_hash_json(&b->hash));
         block_free(b);
     }
     return hashes;
@@ -288,7 +287,7 @@ static json_t *rpc_generateblock(struct rpc_request *req)
         wbuf_init(&w);
         block_serialize(b, &w, true);
         r = json_object();
-        json_object_set_new(r, "hash", rpc_util_hash_json(&b->hash));
+        json_object_set_new(r, "hash", rpc_hash_json(&b->hash));
         json_object_set_new(r, "hex", rpc_util_hex_json(w.data, w.len));
         wbuf_free(&w);
     } else {
@@ -297,7 +296,7 @@ static json_t *rpc_generateblock(struct rpc_request *req)
         enum chainstate_status st = relay_glue_submit_block(node_of(req), b, &reason, &err);
         if (st == CHAINSTATE_ACCEPTED) {
             r = json_object();
-            json_object_set_new(r, "hash", rpc_util_hash_json(&b->hash));
+            json_object_set_new(r, "hash", rpc_hash_json(&b->hash));
         } else {
             rpc_fail(req, RPC_VERIFY_ERROR, "TestBlockValidity failed: %s",
                      err ? err : reason ? reason : "not accepted");
@@ -388,24 +387,13 @@ static double network_hashps(struct chainstate *cs)
     return u256_to_double(&work) / (hi - lo);
 }
 
-static void bits_fields(json_t *o, uint32_t bits)
-{
-    char hex[9];
-    snprintf(hex, sizeof(hex), "%08x", bits);
-    json_object_set_new(o, "bits", json_string(hex));
-    json_object_set_new(o, "difficulty", json_real(rpc_util_difficulty(bits)));
-    struct u256 target;
-    pow_bits_to_target(bits, &target, NULL, NULL);
-    json_object_set_new(o, "target", rpc_util_u256_hex(&target));
-}
-
 static json_t *rpc_getmininginfo(struct rpc_request *req)
 {
     struct node *node = node_of(req);
     struct bindex_node *tip = chainstate_tip(node->chain);
     json_t *o = json_object();
     json_object_set_new(o, "blocks", json_integer(tip->height));
-    bits_fields(o, tip->hdr.bits);
+    rpc_util_bits_fields(o, tip->hdr.bits);
     json_object_set_new(o, "networkhashps", json_real(network_hashps(node->chain)));
     json_object_set_new(o, "pooledtx", json_integer((json_int_t)mempool_count(node->mempool)));
     json_object_set_new(o, "chain", json_string(node->params->name));
@@ -413,7 +401,7 @@ static json_t *rpc_getmininginfo(struct rpc_request *req)
     make_template(node, NULL, 0, &t);
     json_t *next = json_object();
     json_object_set_new(next, "height", json_integer(t.height));
-    bits_fields(next, t.bits);
+    rpc_util_bits_fields(next, t.bits);
     json_object_set_new(o, "next", next);
     json_object_set_new(o, "warnings", json_array());
     return o;

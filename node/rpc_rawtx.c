@@ -8,7 +8,7 @@
 #include "chain/hex.h"
 #include "chain/mempool.h"
 #include "chain/policy.h"
-#include "node/chain_mempool.h"
+#include "node/mempool_glue.h"
 #include "node/relay_glue.h"
 #include "node/rpc_util.h"
 
@@ -103,7 +103,7 @@ static bool check_caps(struct rpc_request *req, struct tx *tx, const struct memp
     struct mempool_reject rej;
     int64_t fee = 0;
     if (max_feerate > 0 &&
-        mempool_test_accept(node_of(req)->mempool, tx, tip, now, &rej, &fee) == MEMPOOL_ACCEPTED &&
+        mempool_test_accept(node_of(req)->mempool, tx, tip, now, &rej, &fee, NULL) == MEMPOOL_ACCEPTED &&
         fee_exceeds(fee, tx_vsize(tx), max_feerate)) {
         rpc_fail(req, RPC_VERIFY_ERROR,
                  "Fee exceeds maximum configured by user (e.g. -maxtxfee, maxfeerate)");
@@ -121,11 +121,11 @@ static json_t *rpc_sendrawtransaction(struct rpc_request *req)
         return NULL;
     json_t *r = NULL;
     struct mempool_tip tip;
-    chain_mempool_tip(node, &tip);
+    mempool_glue_tip(node->chain, &tip);
     int64_t now = (int64_t)time(NULL);
     struct mempool_reject rej;
     if (mempool_get_wtxid(node->mempool, &tx->wtxid)) {
-        r = rpc_util_hash_json(&tx->txid); /* known: Core just relays it again */
+        r = rpc_hash_json(&tx->txid); /* known: Core just relays it again */
     } else if (outputs_in_utxo_set(node, tx)) {
         rpc_fail(req, RPC_VERIFY_ALREADY_IN_CHAIN, "Transaction outputs already in utxo set");
     } else if (!check_caps(req, tx, &tip, now)) {
@@ -134,7 +134,7 @@ static json_t *rpc_sendrawtransaction(struct rpc_request *req)
         /* Through the relay, which announces it to peers. */
         enum mempool_status st = relay_glue_submit_tx(node, tx, &rej);
         if (st == MEMPOOL_ACCEPTED)
-            r = rpc_util_hash_json(&tx->txid);
+            r = rpc_hash_json(&tx->txid);
         else if (st == MEMPOOL_MISSING_INPUTS)
             rpc_fail(req, RPC_VERIFY_ERROR, "bad-txns-inputs-missingorspent");
         else
@@ -148,15 +148,15 @@ static json_t *rpc_sendrawtransaction(struct rpc_request *req)
 static json_t *test_one(struct node *node, struct tx *tx, int64_t max_feerate)
 {
     struct mempool_tip tip;
-    chain_mempool_tip(node, &tip);
+    mempool_glue_tip(node->chain, &tip);
     struct mempool_reject rej;
     int64_t fee = 0;
-    enum mempool_status st =
-        mempool_test_accept(node->mempool, tx, &tip, (int64_t)time(NULL), &rej, &fee);
     size_t vsize = tx_vsize(tx);
+    enum mempool_status st =
+        mempool_test_accept(node->mempool, tx, &tip, (int64_t)time(NULL), &rej, &fee, &vsize);
     json_t *o = json_object();
-    json_object_set_new(o, "txid", rpc_util_hash_json(&tx->txid));
-    json_object_set_new(o, "wtxid", rpc_util_hash_json(&tx->wtxid));
+    json_object_set_new(o, "txid", rpc_hash_json(&tx->txid));
+    json_object_set_new(o, "wtxid", rpc_hash_json(&tx->wtxid));
     const char *reason = NULL;
     if (st == MEMPOOL_MISSING_INPUTS)
         reason = "missing-inputs";
@@ -174,7 +174,7 @@ static json_t *test_one(struct node *node, struct tx *tx, int64_t max_feerate)
     json_object_set_new(fees, "base", rpc_amount(fee));
     json_object_set_new(fees, "effective-feerate", rpc_amount(fee * 1000 / (int64_t)vsize));
     json_t *inc = json_array();
-    json_array_append_new(inc, rpc_util_hash_json(&tx->wtxid));
+    json_array_append_new(inc, rpc_hash_json(&tx->wtxid));
     json_object_set_new(fees, "effective-includes", inc);
     json_object_set_new(o, "fees", fees);
     return o;
@@ -241,7 +241,7 @@ static json_t *tx_verbose(struct node *node, const struct tx *tx, const struct b
     json_decref(decoded);
     if (!in)
         return o;
-    json_object_set_new(o, "blockhash", rpc_util_hash_json(&in->hash));
+    json_object_set_new(o, "blockhash", rpc_hash_json(&in->hash));
     json_object_set_new(o, "confirmations",
                         json_integer(active ? chainstate_height(node->chain) - in->height + 1 : 0));
     if (active) {
@@ -256,7 +256,7 @@ static struct tx *tx_in_block(struct rpc_request *req, const struct hash256 *txi
 {
     struct node *node = node_of(req);
     struct hash256 bh;
-    if (!rpc_util_hash_param(req, 2, "blockhash", &bh))
+    if (!rpc_param_hash(req, 2, &bh))
         return NULL;
     *where = chainstate_find(node->chain, &bh);
     if (!*where) {
@@ -284,7 +284,7 @@ static json_t *rpc_getrawtransaction(struct rpc_request *req)
 {
     struct node *node = node_of(req);
     struct hash256 txid;
-    if (!rpc_util_hash_param(req, 0, "txid", &txid))
+    if (!rpc_param_hash(req, 0, &txid))
         return NULL;
     json_t *v = rpc_param(req, 1);
     int verbosity = !v ? 0 : json_is_boolean(v) ? json_is_true(v) : (int)json_integer_value(v);

@@ -241,12 +241,12 @@ static bool put_multi(struct wbuf *w, const uint8_t *s, size_t len)
     return true;
 }
 
-char *rpc_util_infer_descriptor(const struct chain_params *p, const uint8_t *s, size_t len)
+/* The descriptor of a script of type t whose address (NULL: none) the
+ * caller has already encoded, with its checksum. */
+static char *describe(const uint8_t *s, size_t len, enum policy_script_type t, const char *addr)
 {
     struct wbuf w;
     wbuf_init(&w);
-    enum policy_script_type t = policy_script_type(s, len);
-    char addr[ADDRESS_MAX_LEN];
     if (t == POLICY_PUBKEY) {
         put_str(&w, "pk(");
         put_hex(&w, s + 1, len - 2);
@@ -257,7 +257,7 @@ char *rpc_util_infer_descriptor(const struct chain_params *p, const uint8_t *s, 
         put_str(&w, ")");
     } else if (t == POLICY_MULTISIG && put_multi(&w, s, len)) {
         /* written */
-    } else if (t != POLICY_MULTISIG && address_encode(p, s, len, addr) == 0) {
+    } else if (t != POLICY_MULTISIG && addr) {
         put_str(&w, "addr(");
         put_str(&w, addr);
         put_str(&w, ")");
@@ -275,6 +275,22 @@ char *rpc_util_infer_descriptor(const struct chain_params *p, const uint8_t *s, 
     return (char *)wbuf_detach(&w, NULL);
 }
 
+/* Core shows no address for bare keys and bare multisig. */
+static const char *script_address(const struct chain_params *p, const uint8_t *s, size_t len,
+                                  enum policy_script_type t, char addr[ADDRESS_MAX_LEN])
+{
+    if (t == POLICY_PUBKEY || t == POLICY_MULTISIG)
+        return NULL;
+    return address_encode(p, s, len, addr) == 0 ? addr : NULL;
+}
+
+char *rpc_util_infer_descriptor(const struct chain_params *p, const uint8_t *s, size_t len)
+{
+    enum policy_script_type t = policy_script_type(s, len);
+    char buf[ADDRESS_MAX_LEN];
+    return describe(s, len, t, script_address(p, s, len, t, buf));
+}
+
 static void set_new_str(json_t *obj, const char *key, char *s)
 {
     json_object_set_new(obj, key, json_string(s ? s : ""));
@@ -283,31 +299,29 @@ static void set_new_str(json_t *obj, const char *key, char *s)
 
 json_t *rpc_util_hex_json(const void *data, size_t len)
 {
-    char *hex = malloc(len * 2 + 1);
+    /* Most are scripts and hashes: no allocation, and hex is valid UTF-8
+     * so jansson need not check it. */
+    char small[2 * 128 + 1];
+    char *hex = len <= 128 ? small : malloc(len * 2 + 1);
     if (!hex)
         return NULL;
     hex_encode(data, len, hex);
-    json_t *v = json_string(hex);
-    free(hex);
+    json_t *v = json_stringn_nocheck(hex, len * 2);
+    if (hex != small)
+        free(hex);
     return v;
-}
-
-json_t *rpc_util_hash_json(const struct hash256 *h)
-{
-    char hex[HASH_HEX_LEN + 1];
-    hash_to_hex(h, hex);
-    return json_string(hex);
 }
 
 json_t *rpc_util_script_json(const struct chain_params *p, const uint8_t *s, size_t len)
 {
+    enum policy_script_type t = policy_script_type(s, len);
+    char buf[ADDRESS_MAX_LEN];
+    const char *addr = script_address(p, s, len, t, buf);
     json_t *o = json_object();
     set_new_str(o, "asm", rpc_util_script_asm(s, len, false));
-    set_new_str(o, "desc", rpc_util_infer_descriptor(p, s, len));
+    set_new_str(o, "desc", describe(s, len, t, addr));
     json_object_set_new(o, "hex", rpc_util_hex_json(s, len));
-    enum policy_script_type t = policy_script_type(s, len);
-    char addr[ADDRESS_MAX_LEN];
-    if (t != POLICY_PUBKEY && t != POLICY_MULTISIG && address_encode(p, s, len, addr) == 0)
+    if (addr)
         json_object_set_new(o, "address", json_string(addr));
     json_object_set_new(o, "type", json_string(policy_script_type_name(t)));
     return o;
@@ -319,7 +333,7 @@ static json_t *input_json(const struct tx *tx, const struct tx_in *in)
     if (tx_is_coinbase(tx)) {
         json_object_set_new(o, "coinbase", rpc_util_hex_json(in->script, in->script_len));
     } else {
-        json_object_set_new(o, "txid", rpc_util_hash_json(&in->prevout.hash));
+        json_object_set_new(o, "txid", rpc_hash_json(&in->prevout.hash));
         json_object_set_new(o, "vout", json_integer(in->prevout.n));
         json_t *sig = json_object();
         set_new_str(sig, "asm", rpc_util_script_asm(in->script, in->script_len, true));
@@ -339,8 +353,8 @@ static json_t *input_json(const struct tx *tx, const struct tx_in *in)
 json_t *rpc_util_tx_json(const struct chain_params *p, const struct tx *tx, bool include_hex)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "txid", rpc_util_hash_json(&tx->txid));
-    json_object_set_new(o, "hash", rpc_util_hash_json(&tx->wtxid));
+    json_object_set_new(o, "txid", rpc_hash_json(&tx->txid));
+    json_object_set_new(o, "hash", rpc_hash_json(&tx->wtxid));
     json_object_set_new(o, "version", json_integer(tx->version));
     json_object_set_new(o, "size", json_integer((json_int_t)tx->size));
     json_object_set_new(o, "vsize", json_integer((json_int_t)tx_vsize(tx)));
@@ -376,33 +390,22 @@ double rpc_util_difficulty(uint32_t bits)
     return diff;
 }
 
+void rpc_util_bits_fields(json_t *o, uint32_t bits)
+{
+    char hex[9];
+    snprintf(hex, sizeof(hex), "%08x", bits);
+    json_object_set_new(o, "bits", json_string(hex));
+    struct u256 target;
+    pow_bits_to_target(bits, &target, NULL, NULL);
+    json_object_set_new(o, "target", rpc_util_u256_hex(&target));
+    json_object_set_new(o, "difficulty", json_real(rpc_util_difficulty(bits)));
+}
+
 json_t *rpc_util_u256_hex(const struct u256 *v)
 {
     struct hash256 h;
     u256_to_hash(v, &h);
-    return rpc_util_hash_json(&h);
-}
-
-bool rpc_util_hash_param(struct rpc_request *req, size_t i, const char *name,
-                         struct hash256 *out)
-{
-    json_t *v = rpc_param(req, i);
-    const char *s = v ? json_string_value(v) : NULL;
-    if (!s) {
-        rpc_fail(req, RPC_TYPE_ERROR, "%s must be a string", name);
-        return false;
-    }
-    size_t n = strlen(s);
-    if (n != HASH_HEX_LEN) {
-        rpc_fail(req, RPC_INVALID_PARAMETER, "%s must be of length 64 (not %zu, for '%s')", name,
-                 n, s);
-        return false;
-    }
-    if (!hash_from_hex(s, out)) {
-        rpc_fail(req, RPC_INVALID_PARAMETER, "%s must be hexadecimal string (not '%s')", name, s);
-        return false;
-    }
-    return true;
+    return rpc_hash_json(&h);
 }
 
 struct tx *rpc_util_tx_param(struct rpc_request *req, size_t i, const char *msg)

@@ -38,19 +38,16 @@ int rpc_util_desc_checksum(const char *desc, size_t len, char out[9]);
 
 /* Core's GetDifficulty: the genesis target over the target of bits. */
 double rpc_util_difficulty(uint32_t bits);
+/* "bits" (8 hex digits), "target" and "difficulty" of compact bits. */
+void rpc_util_bits_fields(json_t *o, uint32_t bits);
 /* The 256-bit number (target or chain work) as 64 hex digits. */
 json_t *rpc_util_u256_hex(const struct u256 *v);
 
-/* Parameter i as a 64-digit hash (Core's ParseHashV errors, -8). */
-bool rpc_util_hash_param(struct rpc_request *req, size_t i, const char *name,
-                         struct hash256 *out);
 /* A transaction from parameter i (hex, with or without witness data);
  * when it does not parse, -22 with msg (Core's wording differs by method). */
 struct tx *rpc_util_tx_param(struct rpc_request *req, size_t i, const char *msg);
 
 /* Hex of bytes as a JSON string. */
 json_t *rpc_util_hex_json(const void *data, size_t len);
-/* A hash as reversed hex, a JSON string. */
-json_t *rpc_util_hash_json(const struct hash256 *h);
 
 #endif
