@@ -8,6 +8,7 @@
 #include "node/chain_glue.h"
 #include "node/mempool_glue.h"
 #include "node/net_glue.h"
+#include "node/relay_glue.h"
 #include "node/rpc_glue.h"
 #include "node/util.h"
 
@@ -38,6 +39,7 @@ const struct node_subsystem *const node_subsystems[] = {
     &chain_subsystem,
     &mempool_subsystem,
     &net_subsystem,
+    &relay_subsystem,
     &rpc_subsystem,
     &banlist_subsystem, /* after net; first to stop, saving the bans */
     NULL,
