@@ -168,6 +168,7 @@ static void on_hsinv(struct netproc *np, struct np_peer *p, const uint8_t *paylo
         if (!n || !bsearch(&ours[i], theirs, n, sizeof(*theirs), cmp_hash)) {
             lack[k].type = PROTO_INV_WTX;
             lack[k++].hash = ours[i];
+            relay_peer_note_known(np->relay, p->id, &ours[i]);
         }
     for (size_t off = 0; off < k; off += PROTO_MAX_INV)
         np_send_inv(np, p->id, lack + off, k - off < PROTO_MAX_INV ? k - off : PROTO_MAX_INV);
@@ -209,7 +210,9 @@ void np_serve_mempool(struct netproc *np, struct np_peer *p)
             continue;
         const struct tx *tx = mempool_entry_tx(e);
         items[k].type = p->wtxidrelay ? PROTO_INV_WTX : PROTO_INV_TX;
-        items[k++].hash = p->wtxidrelay ? tx->wtxid : tx->txid;
+        items[k].hash = p->wtxidrelay ? tx->wtxid : tx->txid;
+        /* Listed here: a queued rumor push of it would be redundant. */
+        relay_peer_note_known(np->relay, p->id, &items[k++].hash);
     }
     for (size_t off = 0; off < k; off += PROTO_MAX_INV)
         np_send_inv(np, p->id, items + off, k - off < PROTO_MAX_INV ? k - off : PROTO_MAX_INV);

@@ -60,6 +60,8 @@ static int io_send(void *ctx, uint64_t peer, const char *command, const void *pa
     int to = peer == FAKE ? -1 : (int)peer - 1;
     if (net.drop_inv && strcmp(command, "inv") == 0)
         return 0;
+    if (to < 0 && strcmp(command, "getdata") == 0)
+        net.fake_getdata++; /* counted when sent: the fake peer never answers */
     if (net.nq == net.capq) {
         net.capq = net.capq ? net.capq * 2 : 256;
         net.q = realloc(net.q, net.capq * sizeof(*net.q));
@@ -180,11 +182,8 @@ static void unlink_nodes(int a, int b)
 /* Decodes as peer.c does and hands the message to the receiver. */
 static void deliver(struct msg *m)
 {
-    if (m->to < 0) {
-        if (strcmp(m->cmd, "getdata") == 0)
-            net.fake_getdata++;
+    if (m->to < 0)
         return;
-    }
     if (m->from >= 0 && !net.n[m->to].linked[m->from])
         return;
     struct netproc *np = net.n[m->to].np;
@@ -382,7 +381,7 @@ static void test_orphan_parent_requested(void **state)
     struct tx *child = spend_output(parent, 10000);
     /* The fake peer pushes the child alone: an orphan. */
     io_send((void *)(intptr_t)-1, 2, "tx", child->raw, child->size); /* fake -> node 1 */
-    run_until(net.now + SEC);
+    run_until(net.now + 3 * SEC); /* txid requests wait 2 s beside BIP339 peers */
     struct netproc_info info;
     netproc_get_info(net.n[1].np, &info);
     assert_int_equal(info.orphans, 1);
@@ -554,6 +553,34 @@ static void test_feefilter(void **state)
     teardown_net();
 }
 
+/* A partition heals: the longer branch wins everywhere (reorg through
+ * headers sync), and a transaction confirmed only on the losing branch
+ * returns to the mempools (anti-entropy carries it to the other side). */
+static void test_reorg_after_partition(void **state)
+{
+    setup_net(2, 5 * SEC);
+    link_nodes(0, 1);
+    mine_at(0, 101);
+    run_until(net.now + 10 * SEC);
+    unlink_nodes(0, 1);
+    struct tx *tx = spend_coinbase(0, 1);
+    struct block *b = mine(0, &tx, 1);
+    const char *reason = NULL;
+    char *err = NULL;
+    assert_int_equal(netproc_submit_block(net.n[0].np, b, &reason, &err, net.now),
+                     CHAINSTATE_ACCEPTED);
+    block_free(b);
+    mine_at(1, 3);
+    link_nodes(0, 1);
+    run_until(net.now + 30 * SEC);
+    assert_same_tip();
+    assert_int_equal(chainstate_height(net.n[0].cs), 104);
+    for (int i = 0; i < 2; i++)
+        assert_non_null(mempool_get(net.n[i].mp, &tx->txid));
+    tx_free(tx);
+    teardown_net();
+}
+
 /* Bitcoin Core disconnects peers that send `mempool` without NODE_BLOOM:
  * only hearsay peers (hsgossip) and NODE_BLOOM peers are asked. */
 static size_t queued(const char *cmd, int to)
@@ -611,6 +638,7 @@ int main(void)
         cmocka_unit_test(test_feefilter),
         cmocka_unit_test(test_long_sync),
         cmocka_unit_test(test_mempool_request_only_when_welcome),
+        cmocka_unit_test(test_reorg_after_partition),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
