@@ -2,6 +2,7 @@
 
 #include "chain/log.h"
 #include "net/connman.h"
+#include "node/clock.h"
 #include "node/util.h"
 
 #include <event2/event.h>
@@ -46,11 +47,10 @@ struct relay_glue {
 
 static struct relay_glue glue;
 
+/* The node clock: setmocktime freezes and moves the relay's timers too. */
 int64_t relay_glue_now(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * SEC + ts.tv_nsec / 1000;
+    return node_now_mono_us();
 }
 
 struct netproc *relay_glue_netproc(void)

@@ -9,6 +9,7 @@
 #include "net/netadmin.h"
 #include "net/relay.h"
 #include "node/clock.h"
+#include "node/relay_glue.h"
 #include "node/rpc_glue.h"
 
 #include <stdio.h>
@@ -211,28 +212,43 @@ static void peer_conn_fields(json_t *o, const struct net_peer_stats *st,
     json_object_set_new(o, "session_id", json_string(""));
 }
 
+/* The relay core's view of one peer, for getpeerinfo and getgossipinfo. */
+static json_t *peer_gossip_json(const struct relay_peer_info *ri, const struct netproc *np,
+                                uint64_t id)
+{
+    json_t *g = counters_json(&ri->counters);
+    json_object_set_new(g, "queued", json_integer((json_int_t)ri->queued));
+    json_object_set_new(g, "known_memory", json_integer((json_int_t)ri->known_memory));
+    json_object_set_new(g, "tracked", json_integer((json_int_t)ri->tracked));
+    json_object_set_new(g, "in_flight", json_integer((json_int_t)ri->in_flight));
+    struct netproc_peer_info pi;
+    if (np && netproc_get_peer_info(np, id, &pi)) {
+        json_object_set_new(g, "blocks_in_flight", json_integer((json_int_t)pi.blocks_in_flight));
+        json_object_set_new(g, "reconciles", json_boolean(pi.reconciles));
+    }
+    return g;
+}
+
 /* Fields of block download and relay. hearsay never asks for high-bandwidth
- * compact blocks; header/block sync state per peer is not exposed by the
- * relay layer, so those stay at Core's "unknown" (-1, empty). */
+ * compact blocks and does no headers presync; the times of the last new
+ * transaction and block and the common block height are not tracked per
+ * peer, so they stay at Core's "never"/"unknown" (0, -1). */
 static void peer_relay_fields(json_t *o, const struct node *node, uint64_t id)
 {
+    const struct netproc *np = relay_glue_netproc();
+    struct netproc_peer_info pi;
+    bool have_pi = np && netproc_get_peer_info(np, id, &pi);
     json_object_set_new(o, "last_transaction", json_integer(0));
     json_object_set_new(o, "last_block", json_integer(0));
     json_object_set_new(o, "bip152_hb_to", json_false());
     json_object_set_new(o, "bip152_hb_from", json_false());
     json_object_set_new(o, "presynced_headers", json_integer(-1));
-    json_object_set_new(o, "synced_headers", json_integer(-1));
+    json_object_set_new(o, "synced_headers", json_integer(have_pi ? pi.synced_headers : -1));
     json_object_set_new(o, "synced_blocks", json_integer(-1));
     json_object_set_new(o, "inflight", json_array());
     struct relay_peer_info ri;
-    if (node->relay && relay_get_peer_info(node->relay, id, &ri) == 0) {
-        json_t *g = counters_json(&ri.counters);
-        json_object_set_new(g, "queued", json_integer((json_int_t)ri.queued));
-        json_object_set_new(g, "known_memory", json_integer((json_int_t)ri.known_memory));
-        json_object_set_new(g, "tracked", json_integer((json_int_t)ri.tracked));
-        json_object_set_new(g, "in_flight", json_integer((json_int_t)ri.in_flight));
-        json_object_set_new(o, "gossip", g);
-    }
+    if (node->relay && relay_get_peer_info(node->relay, id, &ri) == 0)
+        json_object_set_new(o, "gossip", peer_gossip_json(&ri, np, id));
 }
 
 static json_t *rpc_getpeerinfo(struct rpc_request *req)
@@ -535,16 +551,29 @@ static json_t *peers_gossip_json(struct node *node)
         struct relay_peer_info ri;
         if (relay_get_peer_info(node->relay, ids[i], &ri) != 0)
             continue;
-        json_t *o = counters_json(&ri.counters);
+        json_t *o = peer_gossip_json(&ri, relay_glue_netproc(), ids[i]);
         json_object_set_new(o, "id", json_integer((json_int_t)ids[i]));
-        json_object_set_new(o, "queued", json_integer((json_int_t)ri.queued));
-        json_object_set_new(o, "known_memory", json_integer((json_int_t)ri.known_memory));
-        json_object_set_new(o, "tracked", json_integer((json_int_t)ri.tracked));
-        json_object_set_new(o, "in_flight", json_integer((json_int_t)ri.in_flight));
         json_array_append_new(a, o);
     }
     free(ids);
     return a;
+}
+
+/* Message processing around the core: orphans, block download and
+ * anti-entropy (mempool reconciliation). */
+static json_t *netproc_json(const struct netproc *np)
+{
+    struct netproc_info ni;
+    netproc_get_info(np, &ni);
+    json_t *recon = json_pack("{s:I,s:I,s:I}", "rounds", (json_int_t)ni.recon_rounds,
+                              "mismatched", (json_int_t)ni.recon_mismatch, "items",
+                              (json_int_t)ni.recon_items);
+    return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "orphans", (json_int_t)ni.orphans,
+                     "blocks_in_flight", (json_int_t)ni.blocks_in_flight, "blocks_received",
+                     (json_int_t)ni.blocks_received, "blocks_dup", (json_int_t)ni.blocks_dup,
+                     "txs_received", (json_int_t)ni.txs_received, "txs_accepted",
+                     (json_int_t)ni.txs_accepted, "block_stalls", (json_int_t)ni.block_stalls,
+                     "mempool_served", (json_int_t)ni.mempool_served, "antientropy", recon);
 }
 
 static json_t *rpc_getgossipinfo(struct rpc_request *req)
@@ -574,6 +603,9 @@ static json_t *rpc_getgossipinfo(struct rpc_request *req)
     json_object_set_new(o, "peers", json_integer((json_int_t)ri.peers));
     json_object_set_new(o, "totals", counters_json(&ri.totals));
     json_object_set_new(o, "peer_counters", peers_gossip_json(node));
+    const struct netproc *np = relay_glue_netproc();
+    if (np)
+        json_object_set_new(o, "processing", netproc_json(np));
     return o;
 }
 

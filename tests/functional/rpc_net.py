@@ -264,17 +264,38 @@ def test_mocktime(t):
 
 
 def test_gossipinfo(t):
-    """getgossipinfo answers from the relay core when it runs, else -1."""
-    node = t.add_node()
-    node.start()
-    try:
-        info = node.rpc("getgossipinfo")
-    except fw.RPCError as e:
-        fw.assert_equal((e.code, e.message), (-1, "relay not running"))
-        return
-    for k in ("policy", "rumors", "seen", "requests", "memory", "totals", "peer_counters"):
+    """getgossipinfo and getpeerinfo's gossip counters follow a block's
+    announcement from a to b."""
+    a, b = two_nodes(t, "-fanout=1", "-gossipstop=counter:2", "-antientropy=7")
+    b.rpc("addnode", endpoint(a), "add")
+    fw.wait_until(lambda: connected(b, a) and len(peers(a)) == 1, 20, what="a link")
+    h = a.rpc("generatetoaddress", 1, tt.P2WSH_OP_TRUE_ADDR)[0]
+    fw.wait_until(lambda: b.rpc("getbestblockhash") == h, 20, what="the block at b")
+    info = a.rpc("getgossipinfo")
+    for k in ("policy", "rumors", "seen", "requests", "memory", "totals", "peer_counters",
+              "processing"):
         fw.assert_in(k, info)
     fw.assert_equal(info["policy"]["stop"], "once")
+    fw.assert_equal(info["policy"]["fanout"], 0)
+    fw.assert_equal(info["policy"]["trickle_in"], 5.0)
+    fw.assert_equal(info["policy"]["antientropy"], 30)
+    fw.assert_equal(info["rumors"]["started"] >= 1, True, "a block rumor at a")
+    announced = info["totals"]["headers_sent"] + info["totals"]["inv_sent"]
+    fw.assert_equal(announced >= 1, True, "a announced the block")
+    fw.assert_equal(len(info["peer_counters"]), 1)
+    fw.assert_equal(info["peer_counters"][0]["id"], peers(a)[0]["id"])
+    fw.assert_equal(type(info["seen"]["recent_memory"]), int)
+    g = peers(a)[0]["gossip"]
+    fw.assert_equal(g["headers_sent"] + g["inv_sent"], announced)
+    fw.assert_equal(type(g["reconciles"]), bool)
+    bi = b.rpc("getgossipinfo")
+    fw.assert_equal(bi["processing"]["blocks_received"], 1)
+    fw.assert_equal((bi["policy"]["fanout"], bi["policy"]["stop"], bi["policy"]["antientropy"]),
+                    (1, "counter:2", 7))
+    fw.assert_equal(type(bi["processing"]["antientropy"]["rounds"]), int)
+    # a's best header, as b knows it: the block a announced
+    fw.wait_until(lambda: peers(b)[0]["synced_headers"] == 1, 10, what="synced_headers")
+    stop_all(a, b)
 
 
 if __name__ == "__main__":
