@@ -83,6 +83,14 @@ enum chainstate_status chainstate_process_headers(struct chainstate *cs,
 enum chainstate_status chainstate_process_block(struct chainstate *cs, const struct block *b,
                                                 const char **reason, char **err);
 
+/* invalidateblock: marks the block and its descendants invalid and moves
+ * the tip to the best chain without them. -1 and *err if the block is
+ * unknown or genesis, or on storage errors. */
+int chainstate_invalidate(struct chainstate *cs, const struct hash256 *hash, char **err);
+/* reconsiderblock: clears the failures of the block, its ancestors and
+ * descendants, then moves to the best chain again. */
+int chainstate_reconsider(struct chainstate *cs, const struct hash256 *hash, char **err);
+
 /* Writes the UTXO cache and the tip now (synced). */
 int chainstate_flush(struct chainstate *cs, char **err);
 
