@@ -8,10 +8,12 @@
  * and returns to the best valid chain.
  *
  * Durability: a block is written to the store before chainstate_process_
- * block returns; the UTXO set and the tip it matches are written together
- * in one synced batch when the cache is full, periodically and on close.
- * After a crash, opening replays the stored blocks above the stored tip,
- * so nothing accepted is lost and nothing is ever half applied.
+ * block returns (fsynced when it is less than a day old, i.e. at the live
+ * tip; during initial download the write survives a killed process, like
+ * Bitcoin Core's block files); the UTXO set and the tip it matches are
+ * written together in one synced batch when the cache is full, hourly and
+ * on close. After a crash, opening replays the stored blocks above the
+ * stored tip, so nothing accepted is lost and nothing is half applied.
  *
  * Scripts and signatures are not verified (see chain/validation.h). */
 #ifndef HEARSAY_CHAIN_CHAINSTATE_H
