@@ -133,7 +133,7 @@ static int submit_own(struct rpc_request *req, const struct block *b)
 {
     const char *reason = NULL;
     char *err = NULL;
-    enum chainstate_status st = chainstate_process_block(node_of(req)->chain, b, &reason, &err);
+    enum chainstate_status st = rpc_util_submit_block(node_of(req), b, &reason, &err);
     if (st == CHAINSTATE_ACCEPTED)
         return 0;
     rpc_fail(req, RPC_INTERNAL_ERROR, "ProcessNewBlock, block not accepted: %s",
@@ -292,7 +292,7 @@ static json_t *rpc_generateblock(struct rpc_request *req)
     } else {
         const char *reason = NULL;
         char *err = NULL;
-        enum chainstate_status st = chainstate_process_block(node_of(req)->chain, b, &reason, &err);
+        enum chainstate_status st = rpc_util_submit_block(node_of(req), b, &reason, &err);
         if (st == CHAINSTATE_ACCEPTED) {
             r = json_object();
             json_object_set_new(r, "hash", rpc_hash_json(&b->hash));
@@ -348,7 +348,7 @@ static json_t *rpc_submitblock(struct rpc_request *req)
     } else {
         const char *reason = NULL;
         char *err = NULL;
-        enum chainstate_status st = chainstate_process_block(cs, b, &reason, &err);
+        enum chainstate_status st = rpc_util_submit_block(node_of(req), b, &reason, &err);
         if (st == CHAINSTATE_ERROR)
             rpc_fail(req, RPC_DATABASE_ERROR, "%s", err ? err : "storage failed");
         else

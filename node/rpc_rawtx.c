@@ -130,7 +130,7 @@ static json_t *rpc_sendrawtransaction(struct rpc_request *req)
     } else if (!check_caps(req, tx, &tip, now)) {
         /* failed */
     } else {
-        enum mempool_status st = mempool_accept(node->mempool, tx, &tip, now, &rej);
+        enum mempool_status st = rpc_util_submit_tx(node, tx, &rej);
         if (st == MEMPOOL_ACCEPTED)
             r = rpc_hash_json(&tx->txid);
         else if (st == MEMPOOL_MISSING_INPUTS)

@@ -4,11 +4,13 @@
 #include "chain/hex.h"
 #include "chain/policy.h"
 #include "chain/serialize.h"
+#include "node/chain_mempool.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Names of opcodes 0x61 (OP_NOP) to 0xba (OP_CHECKSIGADD), as Core's
  * GetOpName. */
@@ -420,4 +422,18 @@ struct tx *rpc_util_tx_param(struct rpc_request *req, size_t i, const char *msg)
     if (!tx)
         rpc_fail(req, RPC_DESERIALIZATION_ERROR, "%s", msg);
     return tx;
+}
+
+enum mempool_status rpc_util_submit_tx(struct node *node, struct tx *tx,
+                                       struct mempool_reject *rej)
+{
+    struct mempool_tip tip;
+    chain_mempool_tip(node, &tip);
+    return mempool_accept(node->mempool, tx, &tip, (int64_t)time(NULL), rej);
+}
+
+enum chainstate_status rpc_util_submit_block(struct node *node, const struct block *b,
+                                             const char **reason, char **err)
+{
+    return chainstate_process_block(node->chain, b, reason, err);
 }

@@ -5,9 +5,12 @@
 #ifndef HEARSAY_NODE_RPC_UTIL_H
 #define HEARSAY_NODE_RPC_UTIL_H
 
+#include "chain/chainstate.h"
+#include "chain/mempool.h"
 #include "chain/params.h"
 #include "chain/pow.h"
 #include "chain/tx.h"
+#include "node/node.h"
 #include "node/rpc.h"
 
 #include <stdbool.h>
@@ -49,5 +52,13 @@ struct tx *rpc_util_tx_param(struct rpc_request *req, size_t i, const char *msg)
 
 /* Hex of bytes as a JSON string. */
 json_t *rpc_util_hex_json(const void *data, size_t len);
+
+/* Where RPC hands new transactions and blocks to the node: the mempool and
+ * the chainstate now. Once the relay layer offers local submission, these
+ * are the two calls that change, so RPC items get announced to peers. */
+enum mempool_status rpc_util_submit_tx(struct node *node, struct tx *tx,
+                                       struct mempool_reject *rej);
+enum chainstate_status rpc_util_submit_block(struct node *node, const struct block *b,
+                                             const char **reason, char **err);
 
 #endif
