@@ -33,6 +33,7 @@ struct chainstate {
     struct store_batch *batch;
     struct wbuf buf;
     int64_t last_flush;
+    bool caught_up; /* latched end of initial block download */
 };
 
 static void list_push(struct node_list *l, struct bindex_node *n)
@@ -486,12 +487,14 @@ static int init_genesis(struct chainstate *cs, char **err)
     n->have_chain = true;
     store_batch_put_block(cs->batch, &n->hash, raw.data, raw.len);
     persist_node(cs, n);
+    /* One batch with the tip: a store is either empty or has one. */
+    store_batch_set_tip(cs->batch, &n->hash);
     wbuf_free(&raw);
     block_free(g);
     if (write_batch(cs, true, err) < 0)
         return -1;
     bindex_set_tip(cs->bi, n);
-    return flush(cs, err);
+    return 0;
 }
 
 /* The stored tip and every block below it must be valid with data and
@@ -680,6 +683,51 @@ struct bindex_node *chainstate_find_fork(const struct chainstate *cs,
                                          const struct hash256 *locator, size_t n)
 {
     return bindex_find_fork(cs->bi, locator, n);
+}
+
+size_t chainstate_get_headers(const struct chainstate *cs, const struct hash256 *locator,
+                              size_t n, const struct hash256 *stop, struct block_header *out,
+                              size_t max)
+{
+    if (n == 0) {
+        struct bindex_node *s = stop ? bindex_find(cs->bi, stop) : NULL;
+        if (!s || max == 0)
+            return 0;
+        out[0] = s->hdr;
+        return 1;
+    }
+    struct bindex_node *fork = bindex_find_fork(cs->bi, locator, n);
+    size_t count = 0;
+    for (int h = fork ? fork->height + 1 : 0; count < max; h++) {
+        struct bindex_node *x = bindex_at(cs->bi, h);
+        if (!x)
+            break;
+        out[count++] = x->hdr;
+        if (stop && hash_eq(&x->hash, stop))
+            break;
+    }
+    return count;
+}
+
+size_t chainstate_blocks_to_fetch(const struct chainstate *cs, struct bindex_node **out,
+                                  size_t max)
+{
+    struct bindex_node *best = bindex_best_header(cs->bi);
+    struct bindex_node *fork = bindex_fork_point(bindex_tip(cs->bi), best);
+    size_t count = 0;
+    for (int h = fork->height + 1; h <= best->height && count < max; h++) {
+        struct bindex_node *x = bindex_ancestor(best, h);
+        if (!(x->status & BINDEX_HAVE_DATA))
+            out[count++] = x;
+    }
+    return count;
+}
+
+bool chainstate_initial_download(struct chainstate *cs)
+{
+    if (!cs->caught_up && (int64_t)bindex_tip(cs->bi)->hdr.time >= cs_now(cs) - RECENT_BLOCK_SECS)
+        cs->caught_up = true;
+    return !cs->caught_up;
 }
 
 bool chainstate_coin_lookup(void *ctx, const struct outpoint *op, struct coin *out)

@@ -447,8 +447,11 @@ void mp_add(struct mempool *mp, struct mempool_entry *e)
 static void unlink_entry(struct mempool *mp, struct mempool_entry *e, enum mempool_removal why)
 {
     const struct tx *tx = e->tx;
-    LOG_DEBUG(LOG_MEMPOOL, "mempool: remove %02x%02x.. (%s)", tx->txid.b[31], tx->txid.b[30],
-              mempool_removal_name(why));
+    if (log_accept(LOG_MEMPOOL)) {
+        char hex[HASH_HEX_LEN + 1];
+        hash_to_hex(&tx->txid, hex);
+        LOG_DEBUG(LOG_MEMPOOL, "mempool: removed %s (%s)", hex, mempool_removal_name(why));
+    }
     if (mp->removed_fn)
         mp->removed_fn(mp->removed_ctx, tx, why);
     for (size_t i = 0; i < e->n_parents; i++)
@@ -575,7 +578,7 @@ size_t mempool_expire(struct mempool *mp, int64_t now)
 void mempool_block_connected(struct mempool *mp, const struct block *b,
                              const struct mempool_tip *tip)
 {
-    (void)tip;
+    size_t before = mp->count;
     /* Conflicts first: anything spending an output the block spends,
      * other than the block's own transaction, can never confirm now. */
     for (size_t t = 0; t < b->tx_count; t++) {
@@ -595,6 +598,8 @@ void mempool_block_connected(struct mempool *mp, const struct block *b,
             mp_vec_push(&confirmed, e);
     }
     remove_set(mp, confirmed.v, confirmed.n, MEMPOOL_REMOVED_BLOCK);
+    LOG_DEBUG(LOG_MEMPOOL, "mempool: block at height %d confirmed %zu, removed %zu conflicts",
+              tip->height, confirmed.n, before - mp->count - confirmed.n);
     mp_vec_free(&confirmed);
     mp->block_since_bump = true;
 }
@@ -617,7 +622,7 @@ void mempool_block_disconnected(struct mempool *mp, const struct block *b,
     for (size_t t = 0; t < b->tx_count; t++) {
         struct tx *tx = b->txs[t];
         struct mempool_reject rej;
-        if (tx_is_coinbase(tx) || mp_accept(mp, tx, tip, now, now, true, &rej) != MEMPOOL_ACCEPTED) {
+        if (tx_is_coinbase(tx) || mp_accept(mp, tx, tip, now, now, MP_BYPASS_LIMITS, &rej, NULL, NULL) != MEMPOOL_ACCEPTED) {
             if (!tx_is_coinbase(tx))
                 LOG_DEBUG(LOG_MEMPOOL, "mempool: disconnected tx not returned: %s", rej.reason);
             remove_spenders_of(mp, tx);

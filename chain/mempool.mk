@@ -22,7 +22,7 @@ libchain_a_SOURCES += \
 libchain_a_SOURCES += chain/miner.c chain/miner.h
 
 MEMPOOL_TESTS = tests/unit/test_mempool tests/unit/test_mempool_random tests/unit/test_miner \
-	tests/unit/test_policy
+	tests/unit/test_policy tests/unit/test_mempool_chain
 check_PROGRAMS += $(MEMPOOL_TESTS)
 TESTS += $(MEMPOOL_TESTS)
 tests_unit_test_mempool_SOURCES = tests/unit/test_mempool.c \
@@ -37,6 +37,10 @@ tests_unit_test_mempool_random_SOURCES = tests/unit/test_mempool_random.c \
 	tests/unit/mempool_testutil.c tests/unit/mempool_testutil.h
 tests_unit_test_mempool_random_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_mempool_random_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_mempool_chain_SOURCES = tests/unit/test_mempool_chain.c \
+	tests/unit/mempool_testutil.c tests/unit/mempool_testutil.h
+tests_unit_test_mempool_chain_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_mempool_chain_LDADD = $(CHAINSTATE_TEST_LIBS)
 tests_unit_test_policy_SOURCES = tests/unit/test_policy.c \
 	tests/unit/mempool_testutil.c tests/unit/mempool_testutil.h
 tests_unit_test_policy_CFLAGS = $(TEST_CFLAGS)
@@ -55,3 +59,6 @@ tests_fuzz_fuzz_mempool_SOURCES = tests/fuzz/fuzz_mempool.c tests/fuzz/driver.c
 tests_fuzz_fuzz_mempool_LDADD = $(CHAIN_LIBS)
 TESTS += tests/fuzz/fuzz_mempool
 EXTRA_DIST += tests/fuzz/seeds/mempool
+
+TESTS += tests/functional/mempool_persist.py
+EXTRA_DIST += tests/functional/mempool_persist.py

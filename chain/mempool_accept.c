@@ -30,6 +30,7 @@ struct ws {
     unsigned sigop_cost;
     int32_t lock_height;
     int64_t lock_time;
+    bool sibling_eviction; /* a TRUC sibling joined the conflicts */
 };
 
 static enum mempool_status fail(struct ws *w, enum mempool_status st, const char *reason,
@@ -322,10 +323,18 @@ static enum mempool_status check_truc(struct ws *w)
     bool replacing_child = false;
     for (size_t i = 0; i < parent->n_children; i++)
         replacing_child |= parent->children[i]->mark[1] == ep;
-    if (parent->fam.desc_count + 1 > 2 && !replacing_child)
-        return fail(w, MEMPOOL_POLICY, "TRUC-violation",
-                    "tx %s would exceed descendant count limit", other);
-    return MEMPOOL_ACCEPTED;
+    if (parent->fam.desc_count + 1 <= 2 || replacing_child)
+        return MEMPOOL_ACCEPTED;
+    /* Sibling eviction: a lone child with no other relatives may be
+     * replaced by its sibling under the usual replacement rules. */
+    struct mempool_entry *sib = parent->n_children == 1 ? parent->children[0] : NULL;
+    if (sib && sib->fam.anc_count == 2 && sib->fam.desc_count == 1) {
+        mp_vec_push(&w->conflicts, sib);
+        w->sibling_eviction = true;
+        return MEMPOOL_ACCEPTED;
+    }
+    return fail(w, MEMPOOL_POLICY, "TRUC-violation",
+                "tx %s would exceed descendant count limit", other);
 }
 
 /* New inputs from the mempool must already be parents of what is replaced. */
@@ -356,11 +365,13 @@ static enum mempool_status check_replacement(struct ws *w)
 {
     char hex[HASH_HEX_LEN + 1];
     txid_str(w->tx, hex);
+    const char *low_fee =
+        w->sibling_eviction ? "insufficient fee (including sibling eviction)" : "insufficient fee";
     size_t candidates = 0;
     for (size_t i = 0; i < w->conflicts.n; i++) {
         const struct mempool_entry *c = w->conflicts.v[i];
         if ((__int128)w->fee * (__int128)c->vsize <= (__int128)c->fee * (__int128)w->vsize)
-            return fail(w, MEMPOOL_POLICY, "insufficient fee",
+            return fail(w, MEMPOOL_POLICY, low_fee,
                         "rejecting replacement %s; new feerate %" PRId64 " <= old feerate %" PRId64
                         " sat/kvB",
                         hex, w->fee * 1000 / (int64_t)w->vsize, c->fee * 1000 / (int64_t)c->vsize);
@@ -380,12 +391,12 @@ static enum mempool_status check_replacement(struct ws *w)
     for (size_t i = 0; i < w->replaced.n; i++)
         old_fees += w->replaced.v[i]->fee;
     if (w->fee < old_fees)
-        return fail(w, MEMPOOL_POLICY, "insufficient fee",
+        return fail(w, MEMPOOL_POLICY, low_fee,
                     "rejecting replacement %s, less fees than conflicting txs; %" PRId64
                     " < %" PRId64, hex, w->fee, old_fees);
     int64_t relay = policy_fee_at(w->mp->opt.incremental_feerate, w->vsize);
     if (w->fee - old_fees < relay)
-        return fail(w, MEMPOOL_POLICY, "insufficient fee",
+        return fail(w, MEMPOOL_POLICY, low_fee,
                     "rejecting replacement %s, not enough additional fees to relay; %" PRId64
                     " < %" PRId64, hex, w->fee - old_fees, relay);
     return MEMPOOL_ACCEPTED;
@@ -431,57 +442,38 @@ static enum mempool_status run_checks(struct ws *w, int64_t now, bool bypass_lim
     return st;
 }
 
-static void ws_init(struct ws *w, struct mempool *mp, struct tx *tx,
-                    const struct mempool_tip *tip, struct mempool_reject *rej)
+enum mempool_status mp_accept(struct mempool *mp, struct tx *tx, const struct mempool_tip *tip,
+                              int64_t entry_time, int64_t now, unsigned flags,
+                              struct mempool_reject *rej, int64_t *fee, size_t *vsize)
 {
-    *w = (struct ws){.mp = mp, .tx = tx, .tip = tip, .rej = rej, .vsize = tx_vsize(tx)};
+    struct ws w = {.mp = mp, .tx = tx, .tip = tip, .rej = rej, .vsize = tx_vsize(tx)};
     rej->status = MEMPOOL_ACCEPTED;
     rej->reason = NULL;
     rej->detail[0] = '\0';
-}
-
-static void ws_free(struct ws *w)
-{
-    mp_vec_free(&w->conflicts);
-    mp_vec_free(&w->parents);
-    mp_vec_free(&w->ancestors);
-    mp_vec_free(&w->replaced);
-    free(w->heights);
-    for (size_t i = 0; w->coins && i < w->tx->vin_count; i++)
-        coin_clear(&w->coins[i]);
-    free(w->coins);
-    free(w->prev_script);
-    free(w->prev_len);
-}
-
-enum mempool_status mp_accept(struct mempool *mp, struct tx *tx, const struct mempool_tip *tip,
-                              int64_t entry_time, int64_t now, bool bypass_limits,
-                              struct mempool_reject *rej)
-{
-    struct ws w;
-    ws_init(&w, mp, tx, tip, rej);
-    enum mempool_status st = run_checks(&w, now, bypass_limits);
+    enum mempool_status st = run_checks(&w, now, flags & MP_BYPASS_LIMITS);
     if (st == MEMPOOL_ACCEPTED) {
-        finalize(&w, entry_time);
+        if (fee)
+            *fee = w.fee;
+        if (vsize)
+            *vsize = w.vsize;
+        if (!(flags & MP_TEST_ONLY))
+            finalize(&w, entry_time);
     } else if (log_accept(LOG_MEMPOOLREJ)) {
         char hex[HASH_HEX_LEN + 1];
         txid_str(tx, hex);
         LOG_DEBUG(LOG_MEMPOOLREJ, "mempool: %s rejected: %s%s%s", hex, rej->reason,
                   rej->detail[0] ? ", " : "", rej->detail);
     }
-    ws_free(&w);
-    return st;
-}
-
-enum mempool_status mempool_test_accept(struct mempool *mp, struct tx *tx,
-                                        const struct mempool_tip *tip, int64_t now,
-                                        struct mempool_reject *rej, int64_t *fee)
-{
-    struct ws w;
-    ws_init(&w, mp, tx, tip, rej);
-    enum mempool_status st = run_checks(&w, now, false);
-    *fee = w.fee;
-    ws_free(&w);
+    mp_vec_free(&w.conflicts);
+    mp_vec_free(&w.parents);
+    mp_vec_free(&w.ancestors);
+    mp_vec_free(&w.replaced);
+    free(w.heights);
+    for (size_t i = 0; w.coins && i < tx->vin_count; i++)
+        coin_clear(&w.coins[i]);
+    free(w.coins);
+    free(w.prev_script);
+    free(w.prev_len);
     return st;
 }
 
@@ -489,7 +481,7 @@ enum mempool_status mempool_accept(struct mempool *mp, struct tx *tx,
                                    const struct mempool_tip *tip, int64_t now,
                                    struct mempool_reject *rej)
 {
-    enum mempool_status st = mp_accept(mp, tx, tip, now, now, false, rej);
+    enum mempool_status st = mp_accept(mp, tx, tip, now, now, 0, rej, NULL, NULL);
     if (st != MEMPOOL_ACCEPTED)
         return st;
     mempool_expire(mp, now);
@@ -500,4 +492,11 @@ enum mempool_status mempool_accept(struct mempool *mp, struct tx *tx,
         return MEMPOOL_POLICY;
     }
     return MEMPOOL_ACCEPTED;
+}
+
+enum mempool_status mempool_test_accept(struct mempool *mp, struct tx *tx,
+                                        const struct mempool_tip *tip, int64_t now,
+                                        struct mempool_reject *rej, int64_t *fee, size_t *vsize)
+{
+    return mp_accept(mp, tx, tip, now, now, MP_TEST_ONLY, rej, fee, vsize);
 }

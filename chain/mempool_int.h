@@ -79,11 +79,16 @@ void mp_trim(struct mempool *mp, int64_t now);
 /* Core's GetMinFee: the rolling minimum fee now (0 when none). */
 int64_t mp_rolling_fee(struct mempool *mp, int64_t now);
 
+/* mp_accept flags: Core's bypass_limits (no fee floors) for transactions
+ * returned by a disconnected block; checks only (testmempoolaccept). */
+#define MP_BYPASS_LIMITS 1u
+#define MP_TEST_ONLY 2u
+
 /* The acceptance checks, with the entry time apart from the clock (the
- * dump file keeps original times) and Core's bypass_limits for
- * transactions returned by a disconnected block. */
+ * dump file keeps original times). On success *fee and *vsize (may be
+ * NULL) get what was charged. */
 enum mempool_status mp_accept(struct mempool *mp, struct tx *tx, const struct mempool_tip *tip,
-                              int64_t entry_time, int64_t now, bool bypass_limits,
-                              struct mempool_reject *rej);
+                              int64_t entry_time, int64_t now, unsigned flags,
+                              struct mempool_reject *rej, int64_t *fee, size_t *vsize);
 
 #endif

@@ -147,7 +147,7 @@ static void load_one(struct mempool *mp, const uint8_t *raw, size_t len, int64_t
     struct mempool_reject rej;
     if (time < now - mp->opt.expiry) {
         st->expired++;
-    } else if (mp_accept(mp, tx, tip, time, now, false, &rej) == MEMPOOL_ACCEPTED) {
+    } else if (mp_accept(mp, tx, tip, time, now, 0, &rej, NULL, NULL) == MEMPOOL_ACCEPTED) {
         mp_trim(mp, now);
         st->accepted++;
     } else {

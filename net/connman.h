@@ -116,6 +116,12 @@ void connman_set_handlers(struct connman *cm, const struct net_handlers *h);
  * or it is closing. Check connman_send_blocked before serving data. */
 int connman_send(struct connman *cm, uint64_t id, const char *command, const void *payload,
                  size_t len);
+/* Builds a message in place (a block serialized straight into its frame,
+ * one copy less): append the payload to the returned buffer, then call
+ * connman_msg_end. NULL if no such peer. Nothing else may be sent between
+ * the two calls. */
+struct wbuf *connman_msg_begin(struct connman *cm, uint64_t id, const char *command);
+int connman_msg_end(struct connman *cm, uint64_t id);
 size_t connman_send_queue(struct connman *cm, uint64_t id);
 bool connman_send_blocked(struct connman *cm, uint64_t id);
 /* Ids of handshaked peers (at most cap); returns the total count. */

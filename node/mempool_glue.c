@@ -1,5 +1,7 @@
 #include "node/mempool_glue.h"
 
+#include "chain/blockindex.h"
+#include "chain/chainstate.h"
 #include "chain/log.h"
 #include "node/util.h"
 
@@ -23,13 +25,6 @@ const struct config_option mempool_options[] = {
       "Whether to save the mempool on shutdown and load on restart." },
     { NULL, CONFIG_BOOL, NULL, 0, 0, 0, NULL },
 };
-
-static struct mempool_chain_source chain_source;
-
-void mempool_glue_set_chain(const struct mempool_chain_source *src)
-{
-    chain_source = *src;
-}
 
 int64_t mempool_glue_parse_feerate(const char *s)
 {
@@ -62,17 +57,39 @@ int64_t mempool_glue_parse_feerate(const char *s)
     return whole * TX_COIN + frac;
 }
 
-/* Without a chain there are no confirmed coins: every transaction waits
- * for its parents, as an orphan would. */
-static bool no_coins(void *ctx, const struct outpoint *op, struct coin *out)
+static int64_t mtp_at(void *ctx, int32_t height)
 {
-    return false;
+    struct chainstate *cs = ctx;
+    struct bindex_node *n = chainstate_at(cs, height);
+    if (!n)
+        n = chainstate_tip(cs); /* the strict reading */
+    return n ? bindex_median_time_past(n) : 0;
 }
 
-static void genesis_tip(void *ctx, struct mempool_tip *out)
+static void tip_of(struct chainstate *cs, struct mempool_tip *t)
 {
-    out->height = 0;
-    out->mtp = 0;
+    struct bindex_node *n = chainstate_tip(cs);
+    t->height = n ? n->height : -1;
+    t->mtp = n ? bindex_median_time_past(n) : 0;
+    t->mtp_at = mtp_at;
+    t->mtp_ctx = cs;
+}
+
+/* The chainstate calls these after moving its tip and its UTXO set. */
+static void on_connected(void *ctx, const struct block *b, int height)
+{
+    struct node *node = ctx;
+    struct mempool_tip tip;
+    tip_of(node->chain, &tip);
+    mempool_block_connected(node->mempool, b, &tip);
+}
+
+static void on_disconnected(void *ctx, const struct block *b, int height)
+{
+    struct node *node = ctx;
+    struct mempool_tip tip;
+    tip_of(node->chain, &tip);
+    mempool_block_disconnected(node->mempool, b, &tip, (int64_t)time(NULL));
 }
 
 static char *dump_path(const struct node *node)
@@ -86,7 +103,7 @@ static void load_dump(struct node *node)
     struct stat st;
     if (path && stat(path, &st) == 0) {
         struct mempool_tip tip;
-        chain_source.tip(chain_source.ctx, &tip);
+        tip_of(node->chain, &tip);
         struct mempool_load_stats ls;
         char *err = NULL;
         if (mempool_load(node->mempool, path, &tip, (int64_t)time(NULL), &ls, &err) != 0)
@@ -99,11 +116,8 @@ static void load_dump(struct node *node)
 static int mempool_start(struct node *node, char **err)
 {
     const struct config *cfg = node->cfg;
-    if (!chain_source.lookup || !chain_source.tip) {
-        LOG_WARN("Mempool: no chain registered a coin source; no confirmed coins are known");
-        chain_source.lookup = no_coins;
-        chain_source.tip = genesis_tip;
-    }
+    if (!node->chain)
+        return util_fail(err, "the mempool needs the chain, which starts before it");
     struct mempool_options o;
     mempool_options_default(&o);
     const char *fee = config_get_str(cfg, "minrelaytxfee");
@@ -112,7 +126,9 @@ static int mempool_start(struct node *node, char **err)
         return util_fail(err, "Invalid amount for -minrelaytxfee=<amount>: '%s'", fee);
     o.max_usage = (size_t)config_get_int(cfg, "maxmempool") * 1000000;
     o.expiry = config_get_int(cfg, "mempoolexpiry") * 3600;
-    node->mempool = mempool_new(&o, chain_source.lookup, chain_source.ctx);
+    node->mempool = mempool_new(&o, chainstate_coin_lookup, node->chain);
+    struct chainstate_callbacks cb = {on_connected, on_disconnected, node};
+    chainstate_set_callbacks(node->chain, &cb);
     if (config_get_bool(cfg, "persistmempool"))
         load_dump(node);
     LOG_INFO("Mempool: %zu transactions, limit %zu MB, minimum relay fee %lld sat/kvB",
@@ -125,6 +141,8 @@ static void mempool_stop(struct node *node)
 {
     if (!node->mempool)
         return;
+    if (node->chain)
+        chainstate_set_callbacks(node->chain, NULL);
     if (config_get_bool(node->cfg, "persistmempool")) {
         char *path = dump_path(node), *err = NULL;
         if (!path || mempool_dump(node->mempool, path, &err) != 0)

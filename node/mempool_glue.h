@@ -1,8 +1,8 @@
 /* The mempool subsystem of hearsayd: its options and start-up row.
  *
- * The mempool asks the chain for confirmed coins and the tip through a
- * source the chain subsystem registers before the mempool starts (it
- * starts earlier in node/init.c's table). */
+ * It starts after the chain: confirmed coins come from the chainstate's
+ * UTXO set, and the chainstate's connect/disconnect callbacks keep the
+ * mempool in step with the active chain (reorgs included). */
 #ifndef HEARSAY_NODE_MEMPOOL_GLUE_H
 #define HEARSAY_NODE_MEMPOOL_GLUE_H
 
@@ -13,16 +13,6 @@
 /* -minrelaytxfee, -maxmempool, -mempoolexpiry, -persistmempool. */
 extern const struct config_option mempool_options[];
 extern const struct node_subsystem mempool_subsystem;
-
-struct mempool_chain_source {
-    coin_lookup_fn lookup;
-    void (*tip)(void *ctx, struct mempool_tip *out);
-    void *ctx;
-};
-
-/* Registers where confirmed coins and the tip come from. Without one the
- * mempool starts knowing no confirmed coins (and logs a warning). */
-void mempool_glue_set_chain(const struct mempool_chain_source *src);
 
 /* "0.00001" (BTC per kvB) -> 1000 sat/kvB; -1 if not a valid amount. */
 int64_t mempool_glue_parse_feerate(const char *btc_per_kvb);

@@ -74,6 +74,42 @@ static double now_s(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* Selects a full block from the pool and removes it as confirmed. */
+static void assemble_and_connect(struct mempool *mp, const struct mempool_tip *tip)
+{
+    double a = now_s();
+    struct tx **sel;
+    int64_t fees;
+    size_t ns = miner_select(mp, MINER_DEFAULT_MAX_WEIGHT, &sel, &fees);
+    printf("block assembly: %zu tx selected from %zu in %.3f s\n", ns, mempool_count(mp),
+           now_s() - a);
+    struct block blk = {.tx_count = ns, .txs = sel};
+    a = now_s();
+    mempool_block_connected(mp, &blk, tip);
+    printf("block connected: %zu tx removed in %.3f s\n", ns, now_s() - a);
+    free(sel);
+}
+
+/* Writes the pool to a dump file and loads it into a new pool. */
+static struct mempool *dump_and_load(const struct mempool *mp, const struct mempool_options *o,
+                                     const struct mempool_tip *tip, int64_t t0)
+{
+    char path[] = "/tmp/bench-mempool-XXXXXX";
+    int fd = mkstemp(path);
+    close(fd);
+    double a = now_s();
+    mempool_dump(mp, path, NULL);
+    double dump = now_s() - a;
+    struct mempool *mp2 = mempool_new(o, lookup, NULL);
+    struct mempool_load_stats st;
+    a = now_s();
+    mempool_load(mp2, path, tip, t0 + 10, &st, NULL);
+    printf("dump %zu tx: %.3f s; load: %zu tx in %.3f s\n", mempool_count(mp), dump, st.accepted,
+           now_s() - a);
+    unlink(path);
+    return mp2;
+}
+
 int main(int argc, char **argv)
 {
     size_t n = argc > 1 ? (size_t)atol(argv[1]) : 100000;
@@ -117,31 +153,8 @@ int main(int argc, char **argv)
            mempool_count(mp), ok, mempool_bytes(mp), mempool_usage(mp) / 1e6,
            (double)mempool_usage(mp) / (double)mempool_count(mp));
 
-    char path[] = "/tmp/bench-mempool-XXXXXX";
-    int fd = mkstemp(path);
-    close(fd);
-    a = now_s();
-    mempool_dump(mp, path, NULL);
-    double dump = now_s() - a;
-    struct mempool *mp2 = mempool_new(&o, lookup, NULL);
-    struct mempool_load_stats st;
-    a = now_s();
-    mempool_load(mp2, path, &tip, t0 + 10, &st, NULL);
-    printf("dump %zu tx: %.3f s; load: %zu tx in %.3f s\n", mempool_count(mp), dump, st.accepted,
-           now_s() - a);
-    unlink(path);
-
-    a = now_s();
-    struct tx **sel;
-    int64_t fees;
-    size_t ns = miner_select(mp, MINER_DEFAULT_MAX_WEIGHT, &sel, &fees);
-    printf("block assembly: %zu tx selected from %zu in %.3f s\n", ns, mempool_count(mp),
-           now_s() - a);
-    struct block blk = {.tx_count = ns, .txs = sel};
-    a = now_s();
-    mempool_block_connected(mp, &blk, &tip);
-    printf("block connected: %zu tx removed in %.3f s\n", ns, now_s() - a);
-    free(sel);
+    struct mempool *mp2 = dump_and_load(mp, &o, &tip, t0);
+    assemble_and_connect(mp, &tip);
 
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);

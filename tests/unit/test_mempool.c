@@ -74,6 +74,19 @@ static void test_accept_and_lookup(void **state)
     assert_null(mempool_next(e));
 
     expect_reject(f, tx_ref(a), MEMPOOL_CONFLICT, "txn-already-in-mempool");
+    /* A test accept changes nothing, even for a replacement. */
+    struct tx *rbf = spend1(&x, 90000);
+    struct mempool_reject rej;
+    int64_t fee = 0;
+    size_t vsize = 0;
+    assert_int_equal(mempool_test_accept(f->mp, rbf, &f->tip, NOW, &rej, &fee, &vsize),
+                     MEMPOOL_ACCEPTED);
+    assert_int_equal(fee, 10000);
+    assert_int_equal(vsize, tx_vsize(rbf));
+    assert_null(mempool_get(f->mp, &rbf->txid));
+    assert_ptr_equal(mempool_spender(f->mp, &x), e);
+    assert_int_equal(f->removed[MEMPOOL_REMOVED_REPLACED], 0);
+    tx_free(rbf);
     /* Same inputs and outputs with a witness: same txid, other wtxid. */
     static const uint8_t item[] = {1, 2, 3};
     struct tb_in in = {x, TB_SEQ_RBF, NULL, 0, item, sizeof(item)};
@@ -162,6 +175,21 @@ static void test_standardness_rejects(void **state)
     expect_reject(f, tb_tx(2, &in, 1, many, n, 0), MEMPOOL_NOT_STANDARD, "tx-size");
     free(many);
 
+    /* The limits themselves pass: 83-byte OP_RETURN, anchor at 240, v3. */
+    ret[2] = 80;
+    struct tb_out ok_outs[3] = {{0, ret, 83}, {240, anchor, sizeof(anchor)}, out};
+    struct tx *ok = tb_tx(3, &in, 1, ok_outs, 3, 0);
+    accept_ok(f, ok);
+    tx_free(ok);
+    tb_fx_free(f);
+}
+
+/* Sigop cost over the standard limit, and spends of nonstandard outputs. */
+static void test_sigops_and_inputs(void **state)
+{
+    struct tb_fx *f = tb_fx_new(NULL);
+    struct outpoint x = tb_fund(&f->u, 1, 10000000, 500, false);
+    struct tb_in in = {x, TB_SEQ_RBF, NULL, 0, NULL, 0};
     /* 201 bare 1-of-3 multisig outputs: 201 * 20 legacy sigops * 4 > 16,000. */
     uint8_t ms[105] = {0x51};
     for (int k = 0; k < 3; k++) {
@@ -193,15 +221,6 @@ static void test_standardness_rejects(void **state)
                   "bad-txns-nonstandard-inputs");
     tx_free(ms_ok);
     tx_free(to_future);
-    x = tb_fund(&f->u, 2, 10000000, 500, false);
-    in.op = x;
-
-    /* The limits themselves pass: 83-byte OP_RETURN, anchor at 240, v3. */
-    ret[2] = 80;
-    struct tb_out ok_outs[3] = {{0, ret, 83}, {240, anchor, sizeof(anchor)}, out};
-    struct tx *ok = tb_tx(3, &in, 1, ok_outs, 3, 0);
-    accept_ok(f, ok);
-    tx_free(ok);
     tb_fx_free(f);
 }
 
@@ -330,7 +349,6 @@ static void test_truc(void **state)
     expect_truc(f, tb_tx(2, &c0, 1, &one, 1, 0), "non-version=3 tx");
     struct tx *child = tb_tx(3, &c0, 1, &one, 1, 0);
     accept_ok(f, child);
-    expect_truc(f, tb_tx(3, &c1, 1, &one, 1, 0), "descendant count limit"); /* a sibling */
     struct tb_in gc = {tb_op(child, 0), TB_SEQ_RBF, NULL, 0, NULL, 0};
     struct tb_out less = {380000, NULL, 0};
     expect_truc(f, tb_tx(3, &gc, 1, &less, 1, 0), "too many ancestors");
@@ -339,6 +357,19 @@ static void test_truc(void **state)
     struct tx *child2 = tb_tx(3, &c0, 1, &better, 1, 0);
     accept_ok(f, child2);
     assert_null(mempool_get(f->mp, &child->txid));
+
+    /* Sibling eviction: a second child replaces the first if it pays for it. */
+    struct tb_out meagre = {389000, NULL, 0};
+    struct mempool_reject rej;
+    struct tx *poor = tb_tx(3, &c1, 1, &meagre, 1, 0);
+    assert_int_equal(mempool_accept(f->mp, poor, &f->tip, NOW, &rej), MEMPOOL_POLICY);
+    assert_string_equal(rej.reason, "insufficient fee (including sibling eviction)");
+    tx_free(poor);
+    struct tb_out rich = {370000, NULL, 0};
+    struct tx *sibling = tb_tx(3, &c1, 1, &rich, 1, 0);
+    accept_ok(f, sibling);
+    assert_null(mempool_get(f->mp, &child2->txid));
+    tx_free(sibling);
 
     /* Version 3 may not spend an unconfirmed older-version output. */
     struct tb_in iny = {y, TB_SEQ_RBF, NULL, 0, NULL, 0};
@@ -761,6 +792,7 @@ int main(void)
         cmocka_unit_test(test_accept_and_lookup),
         cmocka_unit_test(test_consensus_rejects),
         cmocka_unit_test(test_standardness_rejects),
+        cmocka_unit_test(test_sigops_and_inputs),
         cmocka_unit_test(test_input_rejects),
         cmocka_unit_test(test_sequence_locks),
         cmocka_unit_test(test_truc),
