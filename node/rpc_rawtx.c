@@ -8,7 +8,6 @@
 #include "chain/hex.h"
 #include "chain/mempool.h"
 #include "chain/policy.h"
-#include "node/chain_mempool.h"
 #include "node/rpc_util.h"
 
 #include <math.h>
@@ -101,9 +100,11 @@ static bool check_caps(struct rpc_request *req, struct tx *tx, const struct memp
     }
     struct mempool_reject rej;
     int64_t fee = 0;
+    size_t vsize = 0;
     if (max_feerate > 0 &&
-        mempool_test_accept(node_of(req)->mempool, tx, tip, now, &rej, &fee) == MEMPOOL_ACCEPTED &&
-        fee_exceeds(fee, tx_vsize(tx), max_feerate)) {
+        mempool_test_accept(node_of(req)->mempool, tx, tip, now, &rej, &fee, &vsize) ==
+            MEMPOOL_ACCEPTED &&
+        fee_exceeds(fee, vsize, max_feerate)) {
         rpc_fail(req, RPC_VERIFY_ERROR,
                  "Fee exceeds maximum configured by user (e.g. -maxtxfee, maxfeerate)");
         return false;
@@ -120,7 +121,7 @@ static json_t *rpc_sendrawtransaction(struct rpc_request *req)
         return NULL;
     json_t *r = NULL;
     struct mempool_tip tip;
-    chain_mempool_tip(node, &tip);
+    rpc_util_mempool_tip(node, &tip);
     int64_t now = (int64_t)time(NULL);
     struct mempool_reject rej;
     if (mempool_get_wtxid(node->mempool, &tx->wtxid)) {
@@ -146,12 +147,12 @@ static json_t *rpc_sendrawtransaction(struct rpc_request *req)
 static json_t *test_one(struct node *node, struct tx *tx, int64_t max_feerate)
 {
     struct mempool_tip tip;
-    chain_mempool_tip(node, &tip);
+    rpc_util_mempool_tip(node, &tip);
     struct mempool_reject rej;
     int64_t fee = 0;
+    size_t vsize = 0;
     enum mempool_status st =
-        mempool_test_accept(node->mempool, tx, &tip, (int64_t)time(NULL), &rej, &fee);
-    size_t vsize = tx_vsize(tx);
+        mempool_test_accept(node->mempool, tx, &tip, (int64_t)time(NULL), &rej, &fee, &vsize);
     json_t *o = json_object();
     json_object_set_new(o, "txid", rpc_hash_json(&tx->txid));
     json_object_set_new(o, "wtxid", rpc_hash_json(&tx->wtxid));

@@ -1,9 +1,8 @@
 # node/rpcmethods.mk: chain, mempool, raw transaction and mining RPC
-# methods, the chain-mempool link, and their tests.
+# methods, and their tests.
 libnode_a_SOURCES += \
 	node/rpc_util.c node/rpc_util.h \
-	node/rpc_blockchain.c node/rpc_rawtx.c node/rpc_mining.c \
-	node/chain_mempool.c node/chain_mempool.h
+	node/rpc_blockchain.c node/rpc_rawtx.c node/rpc_mining.c
 
 check_PROGRAMS += tests/unit/test_rpc_methods
 tests_unit_test_rpc_methods_SOURCES = tests/unit/test_rpc_methods.c
