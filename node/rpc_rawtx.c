@@ -8,6 +8,7 @@
 #include "chain/hex.h"
 #include "chain/mempool.h"
 #include "chain/policy.h"
+#include "node/mempool_glue.h"
 #include "node/rpc_util.h"
 
 #include <math.h>
@@ -121,7 +122,7 @@ static json_t *rpc_sendrawtransaction(struct rpc_request *req)
         return NULL;
     json_t *r = NULL;
     struct mempool_tip tip;
-    rpc_util_mempool_tip(node, &tip);
+    mempool_glue_tip(node->chain, &tip);
     int64_t now = (int64_t)time(NULL);
     struct mempool_reject rej;
     if (mempool_get_wtxid(node->mempool, &tx->wtxid)) {
@@ -147,7 +148,7 @@ static json_t *rpc_sendrawtransaction(struct rpc_request *req)
 static json_t *test_one(struct node *node, struct tx *tx, int64_t max_feerate)
 {
     struct mempool_tip tip;
-    rpc_util_mempool_tip(node, &tip);
+    mempool_glue_tip(node->chain, &tip);
     struct mempool_reject rej;
     int64_t fee = 0;
     size_t vsize = 0;

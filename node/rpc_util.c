@@ -4,6 +4,7 @@
 #include "chain/hex.h"
 #include "chain/policy.h"
 #include "chain/serialize.h"
+#include "node/mempool_glue.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -423,26 +424,11 @@ struct tx *rpc_util_tx_param(struct rpc_request *req, size_t i, const char *msg)
     return tx;
 }
 
-static int64_t mtp_at(void *ctx, int32_t height)
-{
-    struct bindex_node *n = chainstate_at(ctx, height);
-    return n ? (int64_t)bindex_median_time_past(n) : 0;
-}
-
-void rpc_util_mempool_tip(struct node *node, struct mempool_tip *out)
-{
-    struct bindex_node *tip = chainstate_tip(node->chain);
-    out->height = tip ? tip->height : -1;
-    out->mtp = tip ? (int64_t)bindex_median_time_past(tip) : 0;
-    out->mtp_at = mtp_at;
-    out->mtp_ctx = node->chain;
-}
-
 enum mempool_status rpc_util_submit_tx(struct node *node, struct tx *tx,
                                        struct mempool_reject *rej)
 {
     struct mempool_tip tip;
-    rpc_util_mempool_tip(node, &tip);
+    mempool_glue_tip(node->chain, &tip);
     return mempool_accept(node->mempool, tx, &tip, (int64_t)time(NULL), rej);
 }
 

@@ -53,9 +53,6 @@ struct tx *rpc_util_tx_param(struct rpc_request *req, size_t i, const char *msg)
 /* Hex of bytes as a JSON string. */
 json_t *rpc_util_hex_json(const void *data, size_t len);
 
-/* The active tip as the mempool judges transactions against it. */
-void rpc_util_mempool_tip(struct node *node, struct mempool_tip *out);
-
 /* Where RPC hands new transactions and blocks to the node: the mempool and
  * the chainstate now. Once the relay layer offers local submission, these
  * are the two calls that change, so RPC items get announced to peers. */

@@ -1,5 +1,5 @@
 # node/rpcmethods.mk: chain, mempool, raw transaction and mining RPC
-# methods, and their tests.
+# methods and their tests.
 libnode_a_SOURCES += \
 	node/rpc_util.c node/rpc_util.h \
 	node/rpc_blockchain.c node/rpc_rawtx.c node/rpc_mining.c
