@@ -5,7 +5,6 @@
 #include "node/rpc_glue.h"
 
 #include "chain/chainstate.h"
-#include "chain/hex.h"
 #include "chain/mempool.h"
 #include "chain/policy.h"
 #include "node/mempool_glue.h"
@@ -116,7 +115,7 @@ static bool check_caps(struct rpc_request *req, struct tx *tx, const struct memp
 static json_t *rpc_sendrawtransaction(struct rpc_request *req)
 {
     struct node *node = node_of(req);
-    struct tx *tx = rpc_util_tx_param(req, 0,
+    struct tx *tx = rpc_util_tx_param(req, 0, -1,
                                       "TX decode failed. Make sure the tx has at least one input.");
     if (!tx)
         return NULL;
@@ -199,11 +198,7 @@ static json_t *rpc_testmempoolaccept(struct rpc_request *req)
     struct tx *txs[MAX_PACKAGE_COUNT];
     for (size_t i = 0; i < n; i++) {
         const char *hex = json_string_value(json_array_get(list, i));
-        uint8_t *raw = NULL;
-        ssize_t len = hex ? hex_decode_alloc(hex, &raw) : -1;
-        const char *why;
-        txs[i] = len >= 0 ? tx_from_bytes(raw, (size_t)len, &why) : NULL;
-        free(raw);
+        txs[i] = rpc_util_decode_tx(hex, -1);
         if (!txs[i]) {
             free_txs(txs, i);
             return rpc_fail(req, RPC_DESERIALIZATION_ERROR,
@@ -220,7 +215,9 @@ static json_t *rpc_testmempoolaccept(struct rpc_request *req)
 
 static json_t *rpc_decoderawtransaction(struct rpc_request *req)
 {
-    struct tx *tx = rpc_util_tx_param(req, 0, "TX decode failed");
+    json_t *iswitness = rpc_param(req, 1);
+    struct tx *tx = rpc_util_tx_param(req, 0, iswitness ? json_is_true(iswitness) : -1,
+                                      "TX decode failed");
     if (!tx)
         return NULL;
     json_t *r = rpc_util_tx_json(node_of(req)->params, tx, false);
@@ -345,7 +342,9 @@ static const struct rpc_method rawtx_methods[] = {
     { "decoderawtransaction", "rawtransactions", rpc_decoderawtransaction,
       "Return a JSON object representing the serialized, hex-encoded transaction.",
       { { "hexstring", RPC_ARG_STR, false, "The transaction hex string", NULL },
-        { "iswitness", RPC_ARG_BOOL, true, "Accepted; both serializations are tried", NULL },
+        { "iswitness", RPC_ARG_BOOL, true,
+          "Whether the transaction hex is a serialized witness transaction (default: try both)",
+          NULL },
         { 0 } } },
 };
 
