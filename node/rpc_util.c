@@ -445,16 +445,3 @@ struct tx *rpc_util_tx_param(struct rpc_request *req, size_t i, int witness, con
     return tx;
 }
 
-enum mempool_status rpc_util_submit_tx(struct node *node, struct tx *tx,
-                                       struct mempool_reject *rej)
-{
-    struct mempool_tip tip;
-    mempool_glue_tip(node->chain, &tip);
-    return mempool_accept(node->mempool, tx, &tip, (int64_t)time(NULL), rej);
-}
-
-enum chainstate_status rpc_util_submit_block(struct node *node, const struct block *b,
-                                             const char **reason, char **err)
-{
-    return chainstate_process_block(node->chain, b, reason, err);
-}

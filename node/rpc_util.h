@@ -57,12 +57,4 @@ struct tx *rpc_util_tx_param(struct rpc_request *req, size_t i, int witness, con
 /* Hex of bytes as a JSON string. */
 json_t *rpc_util_hex_json(const void *data, size_t len);
 
-/* Where RPC hands new transactions and blocks to the node: the mempool and
- * the chainstate now. Once the relay layer offers local submission, these
- * are the two calls that change, so RPC items get announced to peers. */
-enum mempool_status rpc_util_submit_tx(struct node *node, struct tx *tx,
-                                       struct mempool_reject *rej);
-enum chainstate_status rpc_util_submit_block(struct node *node, const struct block *b,
-                                             const char **reason, char **err);
-
 #endif
