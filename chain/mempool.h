@@ -82,6 +82,13 @@ enum mempool_status mempool_accept(struct mempool *mp, struct tx *tx,
                                    const struct mempool_tip *tip, int64_t now,
                                    struct mempool_reject *rej);
 
+/* Runs every check mempool_accept does without changing the mempool (for
+ * testmempoolaccept and sendrawtransaction's fee cap); *fee gets the fee
+ * once the inputs were found. A full mempool is not detected. */
+enum mempool_status mempool_test_accept(struct mempool *mp, struct tx *tx,
+                                        const struct mempool_tip *tip, int64_t now,
+                                        struct mempool_reject *rej, int64_t *fee);
+
 enum mempool_removal {
     MEMPOOL_REMOVED_BLOCK,     /* confirmed */
     MEMPOOL_REMOVED_CONFLICT,  /* double spent by a block */

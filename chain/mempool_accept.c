@@ -431,14 +431,35 @@ static enum mempool_status run_checks(struct ws *w, int64_t now, bool bypass_lim
     return st;
 }
 
+static void ws_init(struct ws *w, struct mempool *mp, struct tx *tx,
+                    const struct mempool_tip *tip, struct mempool_reject *rej)
+{
+    *w = (struct ws){.mp = mp, .tx = tx, .tip = tip, .rej = rej, .vsize = tx_vsize(tx)};
+    rej->status = MEMPOOL_ACCEPTED;
+    rej->reason = NULL;
+    rej->detail[0] = '\0';
+}
+
+static void ws_free(struct ws *w)
+{
+    mp_vec_free(&w->conflicts);
+    mp_vec_free(&w->parents);
+    mp_vec_free(&w->ancestors);
+    mp_vec_free(&w->replaced);
+    free(w->heights);
+    for (size_t i = 0; w->coins && i < w->tx->vin_count; i++)
+        coin_clear(&w->coins[i]);
+    free(w->coins);
+    free(w->prev_script);
+    free(w->prev_len);
+}
+
 enum mempool_status mp_accept(struct mempool *mp, struct tx *tx, const struct mempool_tip *tip,
                               int64_t entry_time, int64_t now, bool bypass_limits,
                               struct mempool_reject *rej)
 {
-    struct ws w = {.mp = mp, .tx = tx, .tip = tip, .rej = rej, .vsize = tx_vsize(tx)};
-    rej->status = MEMPOOL_ACCEPTED;
-    rej->reason = NULL;
-    rej->detail[0] = '\0';
+    struct ws w;
+    ws_init(&w, mp, tx, tip, rej);
     enum mempool_status st = run_checks(&w, now, bypass_limits);
     if (st == MEMPOOL_ACCEPTED) {
         finalize(&w, entry_time);
@@ -448,16 +469,19 @@ enum mempool_status mp_accept(struct mempool *mp, struct tx *tx, const struct me
         LOG_DEBUG(LOG_MEMPOOLREJ, "mempool: %s rejected: %s%s%s", hex, rej->reason,
                   rej->detail[0] ? ", " : "", rej->detail);
     }
-    mp_vec_free(&w.conflicts);
-    mp_vec_free(&w.parents);
-    mp_vec_free(&w.ancestors);
-    mp_vec_free(&w.replaced);
-    free(w.heights);
-    for (size_t i = 0; w.coins && i < tx->vin_count; i++)
-        coin_clear(&w.coins[i]);
-    free(w.coins);
-    free(w.prev_script);
-    free(w.prev_len);
+    ws_free(&w);
+    return st;
+}
+
+enum mempool_status mempool_test_accept(struct mempool *mp, struct tx *tx,
+                                        const struct mempool_tip *tip, int64_t now,
+                                        struct mempool_reject *rej, int64_t *fee)
+{
+    struct ws w;
+    ws_init(&w, mp, tx, tip, rej);
+    enum mempool_status st = run_checks(&w, now, false);
+    *fee = w.fee;
+    ws_free(&w);
     return st;
 }
 

@@ -612,7 +612,8 @@ static void pull_tick(struct relay *r, int64_t now)
         return;
     struct reqbuf rb = {.r = r};
     txreq_poll(r->txreq, now, on_request, on_expired, &rb);
-    qsort(rb.v, rb.n, sizeof(*rb.v), request_cmp);
+    if (rb.n) /* qsort must not see NULL */
+        qsort(rb.v, rb.n, sizeof(*rb.v), request_cmp);
     struct relay_inv batch[RELAY_MAX_GETDATA_SZ];
     for (size_t i = 0; i < rb.n;) {
         uint64_t peer = rb.v[i].peer;

@@ -5,8 +5,10 @@
 
 #include "chain/log.h"
 #include "node/chain_glue.h"
+#include "node/chain_mempool.h"
 #include "node/mempool_glue.h"
 #include "node/net_glue.h"
+#include "node/relay_glue.h"
 #include "node/rpc_glue.h"
 #include "node/util.h"
 
@@ -35,8 +37,10 @@ const struct config_option daemon_options[] = {
 /* Start order; stop runs backwards. Each area adds its row. */
 const struct node_subsystem *const node_subsystems[] = {
     &chain_subsystem,
+    &chain_mempool_subsystem,
     &mempool_subsystem,
     &net_subsystem,
+    &relay_subsystem,
     &rpc_subsystem,
     NULL,
 };

@@ -1,0 +1,13 @@
+# net/netproc.mk: message processing between connman, the relay core, the
+# chainstate and the mempool; its daemon glue; tests and benchmark.
+libnet_a_SOURCES += \
+	net/netproc.c net/netproc.h net/netproc_int.h \
+	net/blocksync.c net/antientropy.c
+
+libnode_a_SOURCES += node/relay_glue.c node/relay_glue.h
+
+check_PROGRAMS += tests/unit/test_netproc
+TESTS += tests/unit/test_netproc
+tests_unit_test_netproc_SOURCES = tests/unit/test_netproc.c
+tests_unit_test_netproc_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_netproc_LDADD = tests/unit/libchainstatetest.a $(NET_LIBS) $(CMOCKA_LIBS)
