@@ -12,7 +12,6 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* Headers more than this behind the best header: still syncing, so the
  * tip is not announced block by block. */
@@ -243,34 +242,6 @@ void np_send_headers(void *ctx, struct relay *r, uint64_t peer, const struct has
     proto_headers_encode(&np->scratch, (const uint8_t(*)[80])raw, k);
     np_send(np, peer, "headers", &np->scratch);
     free(raw);
-}
-
-/* ---- the chainstate's callbacks: keep the mempool on the tip ---- */
-
-static void tip_at(struct netproc *np, const struct hash256 *hash, int height,
-                   struct mempool_tip *out)
-{
-    struct bindex_node *n = chainstate_find(np->chain, hash);
-    out->height = height;
-    out->mtp = n ? bindex_median_time_past(n) : 0;
-    out->mtp_at = NULL;
-    out->mtp_ctx = NULL;
-}
-
-void np_chain_connected(void *ctx, const struct block *b, int height)
-{
-    struct netproc *np = ctx;
-    struct mempool_tip tip;
-    tip_at(np, &b->hash, height, &tip);
-    mempool_block_connected(np->mempool, b, &tip);
-}
-
-void np_chain_disconnected(void *ctx, const struct block *b, int height)
-{
-    struct netproc *np = ctx;
-    struct mempool_tip tip;
-    tip_at(np, &b->hdr.prev, height - 1, &tip);
-    mempool_block_disconnected(np->mempool, b, &tip, (int64_t)time(NULL));
 }
 
 /* ---- serving ---- */

@@ -46,13 +46,19 @@ void np_misbehaving(struct netproc *np, uint64_t peer, const char *reason)
         np->io.misbehaving(np->io.ctx, peer, reason);
 }
 
+static int64_t mtp_at(void *ctx, int32_t height)
+{
+    struct bindex_node *n = chainstate_at(ctx, height);
+    return n ? (int64_t)bindex_median_time_past(n) : 0;
+}
+
 void np_mempool_tip(struct netproc *np, struct mempool_tip *out)
 {
     struct bindex_node *tip = chainstate_tip(np->chain);
-    out->height = tip ? tip->height : 0;
+    out->height = tip ? tip->height : -1;
     out->mtp = tip ? bindex_median_time_past(tip) : 0;
-    out->mtp_at = NULL;
-    out->mtp_ctx = NULL;
+    out->mtp_at = mtp_at;
+    out->mtp_ctx = np->chain;
 }
 
 static int64_t wall_now(void)
@@ -157,9 +163,6 @@ struct netproc *netproc_new(const struct netproc_options *o, const struct netpro
     struct bindex_node *tip = chainstate_tip(chain);
     if (tip)
         np->announced_tip = tip->hash;
-    struct chainstate_callbacks cb = {
-        .connected = np_chain_connected, .disconnected = np_chain_disconnected, .ctx = np};
-    chainstate_set_callbacks(chain, &cb);
     return np;
 }
 
@@ -167,8 +170,6 @@ void netproc_free(struct netproc *np)
 {
     if (!np)
         return;
-    struct chainstate_callbacks none = {0};
-    chainstate_set_callbacks(np->chain, &none);
     relay_free(np->relay);
     for (size_t i = 0; i < np->norphans; i++)
         tx_free(np->orphans[i].tx);
@@ -359,6 +360,10 @@ static void on_tx(struct netproc *np, struct np_peer *p, const struct net_msg *m
     }
     np->info.txs_received++;
     if (mempool_get_wtxid(np->mempool, &tx->wtxid) || orphan_find(np, &tx->wtxid)) {
+        char hex[HASH_HEX_LEN + 1];
+        hash_to_hex(&tx->wtxid, hex);
+        LOG_DEBUG(LOG_RELAY, "peer=%" PRIu64 " sent tx %s we already had: duplicate payload",
+                  p->id, hex);
         struct relay_tx_info info;
         tx_info(NULL, tx, &info);
         /* Tell the core (it counts the duplicate payload and settles the

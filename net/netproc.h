@@ -62,9 +62,10 @@ struct netproc_options {
 };
 void netproc_options_default(struct netproc_options *o);
 
-/* chain and mempool must outlive the netproc; it installs itself as the
- * chainstate's callbacks (to update the mempool and announce new tips).
- * NULL and *err (malloc'd) on a bad policy. */
+/* chain and mempool must outlive the netproc. The mempool must follow the
+ * chain by itself (the daemon's chain-mempool link does it); netproc
+ * notices a new tip after each event and tick and announces it. NULL and
+ * *err (malloc'd) on a bad policy. */
 struct netproc *netproc_new(const struct netproc_options *o, const struct netproc_io *io,
                             struct chainstate *chain, struct mempool *mempool, char **err);
 void netproc_free(struct netproc *np); /* accepts NULL */

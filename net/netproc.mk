@@ -11,3 +11,7 @@ TESTS += tests/unit/test_netproc
 tests_unit_test_netproc_SOURCES = tests/unit/test_netproc.c
 tests_unit_test_netproc_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_netproc_LDADD = tests/unit/libchainstatetest.a $(NET_LIBS) $(CMOCKA_LIBS)
+
+# Functional tests: networks of hearsayd processes on loopback.
+TESTS += tests/functional/relay_basic.py
+EXTRA_DIST += tests/functional/relay_lib.py tests/functional/relay_basic.py

@@ -83,8 +83,6 @@ int64_t np_blocks_wakeup(const struct netproc *np);
 void np_announce_tip(struct netproc *np, int64_t now);
 void np_send_headers(void *ctx, struct relay *r, uint64_t peer, const struct hash256 *blocks,
                      size_t n);
-void np_chain_connected(void *ctx, const struct block *b, int height);
-void np_chain_disconnected(void *ctx, const struct block *b, int height);
 
 /* antientropy.c */
 void np_recon_tick(struct netproc *np, int64_t now);

@@ -2,7 +2,6 @@
 
 #include "chain/chainstate.h"
 #include "chain/log.h"
-#include "node/mempool_glue.h"
 #include "node/util.h"
 
 #include <stdlib.h>
@@ -12,16 +11,6 @@ const struct config_option chain_options[] = {
       "Memory for the database caches and the UTXO cache, in MiB (default 450, at least 4)." },
     { NULL, CONFIG_BOOL, NULL, 0, 0, 0, NULL },
 };
-
-/* The mempool judges transactions against the active tip. */
-static void mempool_tip(void *ctx, struct mempool_tip *out)
-{
-    struct bindex_node *tip = chainstate_tip(ctx);
-    out->height = tip ? tip->height : 0;
-    out->mtp = tip ? bindex_median_time_past(tip) : 0;
-    out->mtp_at = NULL;
-    out->mtp_ctx = NULL;
-}
 
 static int chain_start(struct node *node, char **err)
 {
@@ -42,8 +31,6 @@ static int chain_start(struct node *node, char **err)
     LOG_INFO("Opened chain store %s: tip at height %d, best header at height %d", path,
              chainstate_height(node->chain), chainstate_best_header(node->chain)->height);
     free(path);
-    struct mempool_chain_source src = {chainstate_coin_lookup, mempool_tip, node->chain};
-    mempool_glue_set_chain(&src);
     return 0;
 }
 

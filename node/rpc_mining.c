@@ -8,6 +8,7 @@
 #include "chain/hex.h"
 #include "chain/mempool.h"
 #include "chain/miner.h"
+#include "node/relay_glue.h"
 #include "node/rpc_util.h"
 
 #include <stdio.h>
@@ -133,7 +134,7 @@ static int submit_own(struct rpc_request *req, const struct block *b)
 {
     const char *reason = NULL;
     char *err = NULL;
-    enum chainstate_status st = chainstate_process_block(node_of(req)->chain, b, &reason, &err);
+    enum chainstate_status st = relay_glue_submit_block(node_of(req), b, &reason, &err);
     if (st == CHAINSTATE_ACCEPTED)
         return 0;
     rpc_fail(req, RPC_INTERNAL_ERROR, "ProcessNewBlock, block not accepted: %s",
@@ -293,7 +294,7 @@ static json_t *rpc_generateblock(struct rpc_request *req)
     } else {
         const char *reason = NULL;
         char *err = NULL;
-        enum chainstate_status st = chainstate_process_block(node_of(req)->chain, b, &reason, &err);
+        enum chainstate_status st = relay_glue_submit_block(node_of(req), b, &reason, &err);
         if (st == CHAINSTATE_ACCEPTED) {
             r = json_object();
             json_object_set_new(r, "hash", rpc_util_hash_json(&b->hash));
@@ -349,7 +350,7 @@ static json_t *rpc_submitblock(struct rpc_request *req)
     } else {
         const char *reason = NULL;
         char *err = NULL;
-        enum chainstate_status st = chainstate_process_block(cs, b, &reason, &err);
+        enum chainstate_status st = relay_glue_submit_block(node_of(req), b, &reason, &err);
         if (st == CHAINSTATE_ERROR)
             rpc_fail(req, RPC_DATABASE_ERROR, "%s", err ? err : "storage failed");
         else

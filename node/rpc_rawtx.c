@@ -9,6 +9,7 @@
 #include "chain/mempool.h"
 #include "chain/policy.h"
 #include "node/chain_mempool.h"
+#include "node/relay_glue.h"
 #include "node/rpc_util.h"
 
 #include <math.h>
@@ -130,7 +131,8 @@ static json_t *rpc_sendrawtransaction(struct rpc_request *req)
     } else if (!check_caps(req, tx, &tip, now)) {
         /* failed */
     } else {
-        enum mempool_status st = mempool_accept(node->mempool, tx, &tip, now, &rej);
+        /* Through the relay, which announces it to peers. */
+        enum mempool_status st = relay_glue_submit_tx(node, tx, &rej);
         if (st == MEMPOOL_ACCEPTED)
             r = rpc_util_hash_json(&tx->txid);
         else if (st == MEMPOOL_MISSING_INPUTS)

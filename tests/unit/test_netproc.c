@@ -75,6 +75,27 @@ static int io_send(void *ctx, uint64_t peer, const char *command, const void *pa
     return 0;
 }
 
+/* The daemon's chain-mempool link, in small: the mempool follows blocks. */
+static void tip_of(struct node *nd, struct mempool_tip *t)
+{
+    struct bindex_node *tip = chainstate_tip(nd->cs);
+    *t = (struct mempool_tip){.height = tip->height, .mtp = bindex_median_time_past(tip)};
+}
+
+static void on_connected(void *ctx, const struct block *b, int height)
+{
+    struct mempool_tip t;
+    tip_of(ctx, &t);
+    mempool_block_connected(((struct node *)ctx)->mp, b, &t);
+}
+
+static void on_disconnected(void *ctx, const struct block *b, int height)
+{
+    struct mempool_tip t;
+    tip_of(ctx, &t);
+    mempool_block_disconnected(((struct node *)ctx)->mp, b, &t, 0);
+}
+
 static void node_open(int i, int64_t antientropy)
 {
     struct node *nd = &net.n[i];
@@ -89,6 +110,8 @@ static void node_open(int i, int64_t antientropy)
     mempool_options_default(&mo);
     mo.require_standard = false; /* the test's coins are bare OP_TRUE */
     nd->mp = mempool_new(&mo, chainstate_coin_lookup, nd->cs);
+    struct chainstate_callbacks cb = {on_connected, on_disconnected, nd};
+    chainstate_set_callbacks(nd->cs, &cb);
     struct netproc_options o;
     netproc_options_default(&o);
     o.policy.trickle_in_us = 0;
