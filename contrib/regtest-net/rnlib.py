@@ -379,10 +379,11 @@ class Network:
         known = set(self.state["known_options"])
         opts = [("port", node.p2p_port), ("rpcport", node.rpc_port), ("bind", LOOPBACK),
                 ("rpcbind", LOOPBACK), ("rpcallowip", LOOPBACK), ("listen", 1),
-                ("maxoutbound", 0),  # only the topology's links ("dnsseed", 0), ("fixedseeds", 0), ("discover", 0),
+                ("maxoutbound", 0), ("dnsseed", 0), ("fixedseeds", 0), ("discover", 0),
                 ("upnp", 0), ("natpmp", 0), ("addnoderetrymax", 1), ("debug", "net"),
                 ("maxconnections", max(125, self.n + 10))]
         opts += sorted(self.state["policy"].items())
+        # Only the topology's links: -connect, and no automatic outbound (above).
         opts += [("connect", f"{LOOPBACK}:{self.nodes[b].p2p_port}")
                  for a, b in self.live_edges() if a == node.index]
         lines = ["chain=regtest", "[regtest]"] + [f"{k}={v}" for k, v in opts if k in known]

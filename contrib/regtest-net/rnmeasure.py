@@ -153,8 +153,12 @@ def _optional(net, i, method):
         return None
 
 
-RELAY_CMDS = {"tx", "block", "cmpctblock", "blocktxn", "getblocktxn", "inv", "getdata",
-              "notfound", "mempool", "headers", "getheaders"}
+# What relaying an item costs: payloads, announcements and requests (and
+# hearsay's anti-entropy, hs*); not the handshake, pings, addresses, or for
+# transactions the header sync of a reconnection.
+RELAY_CMDS = {"tx": {"tx", "inv", "getdata", "notfound", "mempool"},
+              "block": {"block", "cmpctblock", "blocktxn", "getblocktxn", "inv", "getdata",
+                        "notfound", "headers", "getheaders"}}
 
 
 def _delta(before, after):
@@ -168,7 +172,7 @@ def _delta(before, after):
     return out
 
 
-def traffic(before, after, items, item_size, n_links, receivers):
+def traffic(before, after, payload, items, item_size, n_links, receivers):
     """Received bytes per item per node, by command; duplicate payloads;
     announcements per item per link. None when the nodes keep no counters."""
     nodes = [i for i in after if after[i] and before.get(i)]
@@ -181,9 +185,8 @@ def traffic(before, after, items, item_size, n_links, receivers):
             per_cmd[cmd] = per_cmd.get(cmd, 0) + b
     out = {"nodes_counted": len(nodes)}
     if per_cmd:
-        # What relaying costs: payloads, announcements, requests and
-        # anti-entropy; not the handshake, pings or address gossip.
-        total = sum(b for c, b in per_cmd.items() if c in RELAY_CMDS or c.startswith("hs"))
+        total = sum(b for c, b in per_cmd.items()
+                    if c in RELAY_CMDS[payload] or c.startswith("hs"))
         out["bytes_per_item_per_node"] = total / items / len(nodes)
         out["relative_to_item_size"] = out["bytes_per_item_per_node"] / item_size
         out["bytes_per_item_per_node_by_msg"] = {c: b / items / len(nodes)
@@ -192,7 +195,6 @@ def traffic(before, after, items, item_size, n_links, receivers):
     for d in deltas.values():
         for cmd, m in d.get("msgs", {}).items():
             msgs[cmd] = msgs.get(cmd, 0) + m
-    payload = "tx" if item_size < 100000 else "block"
     if payload in msgs:
         out["payloads_received"] = msgs[payload]
     elif payload in per_cmd:
@@ -230,21 +232,37 @@ def _curve(delays, n_nodes, steps=200):
     return curve
 
 
+def _reach(got, n_nodes, fraction):
+    """When a fraction of the nodes had the item (None if they never did)."""
+    k = max(1, -(-int(fraction * n_nodes * 1000) // 1000))  # ceil, exact for tenths
+    return sorted(got)[k - 1] if len(got) >= k else None
+
+
 def _spread(net, poller, keys, sent_at, nodes, kind, extra):
     """The report of items `keys` (sent at sent_at[k]) over `nodes`."""
     delays, rows = [], []
+    per_node = {i: [] for i in nodes}
     for k in keys:
-        got = [poller.seen[i][k] - sent_at[k] for i in nodes if k in poller.seen[i]]
-        got = [max(0.0, d) for d in got]
-        delays.append(got)
+        got = {i: max(0.0, poller.seen[i][k] - sent_at[k]) for i in nodes if k in poller.seen[i]}
+        for i, d in got.items():
+            per_node[i].append(d)
+        delays.append(list(got.values()))
         rows.append({"id": k, "nodes_reached": len(got),
-                     "reach_all_s": max(got) if len(got) == len(nodes) else None})
+                     "reach_all_s": max(got.values()) if len(got) == len(nodes) else None,
+                     "reach_half_s": _reach(got.values(), len(nodes), 0.5),
+                     "reach_90pct_s": _reach(got.values(), len(nodes), 0.9),
+                     "last_node": max(got, key=got.get) if got else None})
     complete = [r["reach_all_s"] for r in rows if r["reach_all_s"] is not None]
     rep = {"kind": kind, "nodes": len(nodes), "items": len(keys),
            "complete": len(complete) == len(keys) and len(keys) > 0,
            "incomplete_items": len(keys) - len(complete),
-           "reach_all_s": summary(complete), "rows": rows,
-           "curve": _curve(delays, len(nodes)), "poll_errors": poller.errors}
+           "reach_all_s": summary(complete),
+           "reach_half_s": summary([r["reach_half_s"] for r in rows
+                                    if r["reach_half_s"] is not None]),
+           "reach_90pct_s": summary([r["reach_90pct_s"] for r in rows
+                                     if r["reach_90pct_s"] is not None]),
+           "node_median_s": {i: percentile(v, 50) for i, v in per_node.items() if v},
+           "rows": rows, "curve": _curve(delays, len(nodes)), "poll_errors": poller.errors}
     rep.update(extra)
     return rep
 
@@ -306,7 +324,8 @@ def load(net, rate, count, src, outputs=1, timeout=120.0, poll=0.01, by_restart=
     extra = {"rate": rate, "from": src, "tx_size": size, "poll_period_ms": period * 1000,
              "links": len(links), "failed": failed, "policy": net.state["policy"],
              "counters_from": "logs at disconnect" if by_restart else "getpeerinfo",
-             "traffic": traffic(before, after, len(keys), size, len(links), len(nodes) - 1)}
+             "traffic": traffic(before, after, "tx", len(keys), size, len(links),
+                                len(nodes) - 1)}
     return _spread(net, poller, keys, sent_at, nodes, "load", extra)
 
 
@@ -341,8 +360,8 @@ def mine(net, count, at, timeout=120.0, poll=0.01):
     block = rpc.call("getblock", rpc.call("getbestblockhash"), 1)
     extra = {"at": at, "height": base + count, "poll_period_ms": period * 1000,
              "links": len(links), "last_block_size": block.get("size"),
-             "traffic": traffic(before, after, count, block.get("size") or 250, len(links),
-                                len(nodes) - 1)}
+             "traffic": traffic(before, after, "block", count, block.get("size") or 250,
+                                len(links), len(nodes) - 1)}
     return _spread(net, poller, list(sent_at), sent_at, nodes, "mine", extra)
 
 
@@ -420,7 +439,9 @@ def status(net):
     for node in net.nodes:
         row = {"node": node.index, "running": node.running(), "pid": node.pid,
                "p2p_port": node.p2p_port, "rpc_port": node.rpc_port,
-               "peers_expected": net.expected_peers(node.index)}
+               "peers_expected": net.expected_peers(node.index),
+               "links_out": sum(1 for a, _ in net.live_edges() if a == node.index),
+               "links_in": sum(1 for _, b in net.live_edges() if b == node.index)}
         if row["running"]:
             rpc = net.rpc(node.index)
             try:

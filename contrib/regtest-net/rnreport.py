@@ -15,14 +15,14 @@ def _ms(s):
 
 
 def status_table(rows):
-    head = ["node", "pid", "p2p", "peers", "height", "tip", "mempool", "tx B", "inv B",
+    head = ["node", "pid", "p2p", "out/in", "peers", "height", "tip", "mempool", "tx B", "inv B",
             "getdata B"]
     lines = [head]
     for r in rows:
         c = (r.get("counters") or {}).get("bytes", {})
         peers = r.get("peers")
         lines.append([str(r["node"]), str(r["pid"]) if r["running"] else "down",
-                      str(r["p2p_port"]),
+                      str(r["p2p_port"]), f"{r['links_out']}/{r['links_in']}",
                       "-" if peers is None else f"{peers}/{r['peers_expected']}",
                       str(r.get("height", "-")), (r.get("tip") or "-")[:16],
                       str(r.get("mempool", "-"))] +
@@ -48,10 +48,16 @@ def text(rep):
     what = "transactions" if kind == "load" else "blocks"
     out = [f"{rep['items']} {what} over {rep['nodes']} nodes, {rep['links']} links "
            f"(poll period {rep['poll_period_ms']:.1f} ms)"]
-    r = rep["reach_all_s"]
-    if r:
-        out.append(f"time until every node had it (ms): p50 {_ms(r['p50'])}  p90 {_ms(r['p90'])}"
-                   f"  p99 {_ms(r['p99'])}  max {_ms(r['max'])}")
+    for key, label in (("reach_all_s", "every node"), ("reach_90pct_s", "90% of nodes"),
+                       ("reach_half_s", "half the nodes")):
+        r = rep.get(key)
+        if r:
+            out.append(f"time until {label} had it (ms): p50 {_ms(r['p50'])}  "
+                       f"p90 {_ms(r['p90'])}  p99 {_ms(r['p99'])}  max {_ms(r['max'])}")
+    slow = sorted(rep.get("node_median_s", {}).items(), key=lambda kv: -kv[1])[:3]
+    if slow:
+        out.append("slowest nodes (median ms): " +
+                   ", ".join(f"node{i} {_ms(v)}" for i, v in slow))
     if rep["incomplete_items"]:
         out.append(f"NOT everywhere: {rep['incomplete_items']} of {rep['items']} {what}")
     if rep.get("failed"):
