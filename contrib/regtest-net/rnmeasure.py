@@ -172,8 +172,9 @@ def _delta(before, after):
     return out
 
 
-def traffic(before, after, payload, items, item_size, n_links, receivers):
-    """Received bytes per item per node, by command; duplicate payloads;
+def traffic(before, after, payload, items, item_size, n_links, deliveries):
+    """Received bytes per item per node, by command; duplicate payloads
+    (payloads beyond the `deliveries` that reached a node lacking the item);
     announcements per item per link. None when the nodes keep no counters."""
     nodes = [i for i in after if after[i] and before.get(i)]
     if not nodes or items == 0:
@@ -201,7 +202,7 @@ def traffic(before, after, payload, items, item_size, n_links, receivers):
         # Every item has the same size: count payloads from bytes (24-byte header).
         out["payloads_received"] = round(per_cmd[payload] / (item_size + 24))
     if "payloads_received" in out:
-        out["duplicate_payloads"] = out["payloads_received"] - items * receivers
+        out["duplicate_payloads"] = out["payloads_received"] - deliveries
     inv_entries = None
     if "inv" in msgs and "inv" in per_cmd:
         inv_entries = (per_cmd["inv"] - 25 * msgs["inv"]) / 36  # header + count byte
@@ -267,6 +268,12 @@ def _spread(net, poller, keys, sent_at, nodes, kind, extra):
     return rep
 
 
+def _deliveries(poller, keys, src):
+    """How many nodes other than src got each item, summed: the payloads
+    that had to travel."""
+    return sum(1 for i, seen in poller.seen.items() if i != src for k in keys if k in seen)
+
+
 def load(net, rate, count, src, outputs=1, timeout=120.0, poll=0.01, by_restart=False):
     """Sends count transactions at node src at `rate` per second and
     measures how they reach every node src can reach. by_restart: for
@@ -325,7 +332,7 @@ def load(net, rate, count, src, outputs=1, timeout=120.0, poll=0.01, by_restart=
              "links": len(links), "failed": failed, "policy": net.state["policy"],
              "counters_from": "logs at disconnect" if by_restart else "getpeerinfo",
              "traffic": traffic(before, after, "tx", len(keys), size, len(links),
-                                len(nodes) - 1)}
+                                _deliveries(poller, keys, src))}
     return _spread(net, poller, keys, sent_at, nodes, "load", extra)
 
 
@@ -361,7 +368,7 @@ def mine(net, count, at, timeout=120.0, poll=0.01):
     extra = {"at": at, "height": base + count, "poll_period_ms": period * 1000,
              "links": len(links), "last_block_size": block.get("size"),
              "traffic": traffic(before, after, "block", count, block.get("size") or 250,
-                                len(links), len(nodes) - 1)}
+                                len(links), _deliveries(poller, list(sent_at), at))}
     return _spread(net, poller, list(sent_at), sent_at, nodes, "mine", extra)
 
 
