@@ -226,11 +226,7 @@ static struct tx *listed_tx(struct rpc_request *req, const char *s)
         rpc_fail(req, RPC_INVALID_ADDRESS_OR_KEY, "Transaction %s not in mempool.", s);
         return NULL;
     }
-    uint8_t *raw = NULL;
-    ssize_t n = hex_decode_alloc(s, &raw);
-    const char *why;
-    struct tx *tx = n >= 0 ? tx_from_bytes(raw, (size_t)n, &why) : NULL;
-    free(raw);
+    struct tx *tx = rpc_util_decode_tx(s, -1);
     if (!tx)
         rpc_fail(req, RPC_DESERIALIZATION_ERROR,
                  "Transaction decode failed for %s. Make sure the tx has at least one input.", s);
