@@ -36,16 +36,21 @@
  * it is decided. It is *useful* if P sends getdata for H
  * (relay_on_getdata) before the verdict; it is *useless* if P announces H
  * to us (relay_on_inv) before the verdict, or if no getdata came by the
- * first tick at or after push time + feedback_window_us (and strictly after
- * the push time, so a window of 0 means "by the next tick"). A push to
- * an explicit peer counts from the moment it is queued, not sent.
+ * first tick strictly after push time + feedback_window_us (a window of 0
+ * means "by the next tick at a later time"). A push to an explicit peer
+ * counts from the moment it is queued, not sent. A push to a peer that is
+ * removed gets no verdict. The counter counts consecutive useless pushes
+ * (a useful one resets it), as in Demers et al.'s Table 1.
  *
- * Rounds: a rumor's first round runs at the first relay_tick at or after
- * it was accepted; later rounds (COUNTER and COIN only) at the first tick
- * at or after the previous round + round_interval_us. Verdicts due at a
- * tick are settled before its rounds run. All actions are emitted from
- * relay_tick only; the on_* functions just update state. The driver calls
- * relay_tick after feeding events and whenever relay_next_wakeup() comes.
+ * Rounds: a rumor's first round runs at the first relay_tick strictly
+ * after it was accepted (a node infected during a cycle starts spreading
+ * in the next one, however the driver orders its ticks within a cycle);
+ * later rounds (COUNTER and COIN only) at the first tick at or after the
+ * previous round + round_interval_us. A round with no peer left to tell
+ * removes the rumor. Verdicts due at a tick are settled before its rounds
+ * run. All actions are emitted from relay_tick only; the on_* functions
+ * just update state. The driver calls relay_tick after feeding events
+ * and whenever relay_next_wakeup() comes.
  *
  * Peers. Explicit peers are added with relay_peer_add (the daemon, and the
  * simulator's sparse topologies); they carry properties, a known-inventory
@@ -54,7 +59,8 @@
  * fanout targets instead of using its table (fanout must then be > 0) and
  * sends to them directly at the round without trickle; peers that appear
  * only in events (an inv from an id never added) are implicit too and are
- * treated as preferred, wtxid-relaying peers without sendheaders.
+ * treated as preferred peers (announcing by txid or wtxid) and are
+ * pushed to by wtxid (MSG_WTX).
  *
  * Memory. Everything per node and per peer is sized by relay_policy. A
  * node that has never heard a rumor and has no explicit peers costs only

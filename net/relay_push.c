@@ -1,0 +1,486 @@
+/* The push side of the relay core: rounds, fanout choice, stop rules with
+ * feedback, and the per-peer trickle. See relay.h for the model. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "chain/log.h"
+#include "net/prng.h"
+#include "net/relay_impl.h"
+
+/* Announcements sent outside the trickle (blocks, implicit peers),
+ * collected during a tick and sent per peer at its end. */
+struct direct {
+    uint64_t peer;
+    uint64_t seq;
+    bool headers;
+    struct relay_inv inv;
+};
+
+struct tickbuf {
+    struct direct *d;
+    size_t n, cap;
+    uint64_t *targets; /* one round's chosen peers */
+    uint32_t *cand;    /* explicit peers eligible for a round */
+    size_t cap_targets;
+};
+
+static bool direct_add(struct tickbuf *tb, const struct direct *d)
+{
+    if (tb->n == tb->cap) {
+        size_t cap = tb->cap ? 2 * tb->cap : 16;
+        struct direct *v = realloc(tb->d, cap * sizeof(*v));
+        if (!v)
+            return false;
+        tb->d = v;
+        tb->cap = cap;
+    }
+    tb->d[tb->n++] = *d;
+    return true;
+}
+
+/* ---- feedback and stop rules ---- */
+
+static void stop_rumor(struct relay_rumor *ru)
+{
+    ru->stop = true;
+}
+
+/* The verdict on one push, for the feedback variants. */
+static void apply_verdict(struct relay *r, struct relay_rumor *ru, uint64_t peer, bool useful)
+{
+    struct relay_counters *pc = relay_peer_counters(r, peer);
+    if (useful) {
+        COUNT(r, pc, push_useful, 1);
+        ru->useless = 0; /* the counter counts consecutive useless pushes */
+        return;
+    }
+    COUNT(r, pc, push_useless, 1);
+    if (r->p->stop == RELAY_STOP_COUNTER) {
+        if (++ru->useless >= r->p->stop_k)
+            stop_rumor(ru);
+    } else if (r->p->stop == RELAY_STOP_COIN) {
+        if (prng_below(&r->rng, r->p->stop_k) == 0)
+            stop_rumor(ru);
+    }
+}
+
+void relay_push_verdict(struct relay *r, struct relay_rumor *ru, uint64_t peer, bool useful,
+                        int64_t now)
+{
+    for (uint32_t i = 0; i < ru->n_pending; i++) {
+        if (ru->pending[i].peer != peer)
+            continue;
+        ru->pending[i] = ru->pending[--ru->n_pending];
+        apply_verdict(r, ru, peer, useful);
+        if (ru->stop && now < r->wake_rumors)
+            r->wake_rumors = now; /* removed at the next tick */
+        return;
+    }
+}
+
+/* Pushes without a getdata by the end of their window were useless. */
+static void settle_due(struct relay *r, struct relay_rumor *ru, int64_t now)
+{
+    for (uint32_t i = 0; i < ru->n_pending;) {
+        struct relay_push *pu = &ru->pending[i];
+        if (now > pu->time + r->p->feedback_window_us) {
+            uint64_t peer = pu->peer;
+            ru->pending[i] = ru->pending[--ru->n_pending];
+            apply_verdict(r, ru, peer, false);
+        } else {
+            i++;
+        }
+    }
+}
+
+static bool wants_feedback(const struct relay *r)
+{
+    return r->p->feedback && r->p->stop != RELAY_STOP_ONCE;
+}
+
+static void record_push(struct relay *r, struct relay_rumor *ru, uint64_t peer, int64_t now)
+{
+    if (!wants_feedback(r))
+        return;
+    if (ru->n_pending == ru->cap_pending) {
+        uint32_t cap = ru->cap_pending ? 2 * ru->cap_pending : 2;
+        struct relay_push *v = realloc(ru->pending, cap * sizeof(*v));
+        if (!v)
+            return; /* an unrecorded push simply gets no verdict */
+        ru->pending = v;
+        ru->cap_pending = cap;
+    }
+    ru->pending[ru->n_pending++] = (struct relay_push){.peer = peer, .time = now};
+}
+
+/* Blind rules and the end of a round: once, nobody left, K pushes, coin. */
+static void after_round(struct relay *r, struct relay_rumor *ru, size_t pushes, int64_t now)
+{
+    const struct relay_policy *p = r->p;
+    if (p->stop == RELAY_STOP_ONCE || pushes == 0) {
+        stop_rumor(ru);
+    } else if (!p->feedback && p->stop == RELAY_STOP_COUNTER) {
+        ru->useless += (uint32_t)pushes;
+        if (ru->useless >= p->stop_k)
+            stop_rumor(ru);
+    } else if (!p->feedback && p->stop == RELAY_STOP_COIN) {
+        for (size_t i = 0; i < pushes && !ru->stop; i++)
+            if (prng_below(&r->rng, p->stop_k) == 0)
+                stop_rumor(ru);
+    }
+    int64_t gap = p->round_interval_us > 0 ? p->round_interval_us : 1;
+    ru->next_round = ru->stop ? INT64_MAX : now + gap;
+}
+
+/* ---- choosing the peers of a round ---- */
+
+static bool grow_targets(struct tickbuf *tb, size_t need)
+{
+    if (need <= tb->cap_targets)
+        return true;
+    uint64_t *t = realloc(tb->targets, need * sizeof(*t));
+    if (!t)
+        return false;
+    tb->targets = t;
+    uint32_t *c = realloc(tb->cand, need * sizeof(*c));
+    if (!c)
+        return false;
+    tb->cand = c;
+    tb->cap_targets = need;
+    return true;
+}
+
+static bool eligible(const struct relay_rumor *ru, const struct relay_peer *pe)
+{
+    if (pe->known && seenset_contains(pe->known, relay_hash_for(ru, pe)))
+        return false;
+    /* BIP133: no announcements below the peer's fee filter. */
+    return ru->is_block || ru->feerate >= pe->props.feefilter;
+}
+
+/* Moves k uniformly chosen items of v[0..n) to its front. */
+static void partial_shuffle(struct relay *r, uint32_t *v, size_t n, size_t k)
+{
+    for (size_t i = 0; i < k && i < n; i++) {
+        size_t j = i + (size_t)prng_below(&r->rng, n - i);
+        uint32_t x = v[i];
+        v[i] = v[j];
+        v[j] = x;
+    }
+}
+
+/* Explicit peers: those not known to have it, outbound ones first; a
+ * random `fanout` of them (all when fanout is 0). Returns the count, the
+ * peer indexes in tb->cand. */
+static size_t choose_explicit(struct relay *r, const struct relay_rumor *ru, struct tickbuf *tb)
+{
+    size_t n_out = 0, n = 0;
+    for (uint32_t i = 0; i < r->n_peers; i++)
+        if (r->peers[i]->props.outbound && eligible(ru, r->peers[i]))
+            tb->cand[n++] = i;
+    n_out = n;
+    for (uint32_t i = 0; i < r->n_peers; i++)
+        if (!r->peers[i]->props.outbound && eligible(ru, r->peers[i]))
+            tb->cand[n++] = i;
+    size_t f = r->p->fanout;
+    if (f == 0 || n <= f)
+        return n;
+    if (n_out >= f) {
+        partial_shuffle(r, tb->cand, n_out, f);
+    } else {
+        partial_shuffle(r, tb->cand + n_out, n - n_out, f - n_out);
+    }
+    return f;
+}
+
+/* Implicit peers: the driver picks, excluding this round's earlier picks. */
+static size_t choose_implicit(struct relay *r, const struct relay_rumor *ru, struct tickbuf *tb)
+{
+    size_t n = 0;
+    for (uint32_t i = 0; i < r->p->fanout; i++) {
+        uint64_t peer;
+        if (!r->drv->pick_peer(r->ctx, r, &ru->hash, tb->targets, n, &peer))
+            break;
+        tb->targets[n++] = peer;
+    }
+    return n;
+}
+
+/* ---- pushing ---- */
+
+static void trickle_arm(struct relay *r, struct relay_peer *pe, int64_t now)
+{
+    bool out = pe->props.outbound;
+    int64_t *timer = out ? &pe->next_trickle : &r->next_inbound_trickle;
+    /* A Poisson process is memoryless: a timer that lapsed while the queue
+     * was empty restarts from now, as if it had kept ticking. */
+    if (*timer < now)
+        *timer = now + prng_exp(&r->rng, out ? r->p->trickle_out_us : r->p->trickle_in_us);
+}
+
+static bool enqueue(struct relay *r, struct relay_peer *pe, const struct relay_rumor *ru,
+                    int64_t now)
+{
+    if (pe->n_queue == pe->cap_queue) {
+        uint32_t cap = pe->cap_queue ? 2 * pe->cap_queue : 8;
+        struct relay_qitem *q = realloc(pe->queue, cap * sizeof(*q));
+        if (!q)
+            return false;
+        pe->queue = q;
+        pe->cap_queue = cap;
+    }
+    if (pe->n_queue == 0)
+        trickle_arm(r, pe, now);
+    pe->queue[pe->n_queue++] = (struct relay_qitem){
+        .inv = {.type = pe->props.wtxidrelay ? RELAY_INV_WTX : RELAY_INV_TX,
+                .hash = *relay_hash_for(ru, pe)},
+        .ancestors = ru->ancestors,
+        .feerate = ru->feerate,
+        .seq = ru->seq,
+    };
+    return true;
+}
+
+static bool push_explicit(struct relay *r, struct relay_rumor *ru, struct relay_peer *pe,
+                          struct tickbuf *tb, int64_t now)
+{
+    relay_mark_known(pe, relay_hash_for(ru, pe));
+    if (!ru->is_block)
+        return enqueue(r, pe, ru, now);
+    struct direct d = {
+        .peer = pe->id,
+        .seq = ru->seq,
+        .headers = pe->props.sendheaders && r->drv->send_headers,
+        .inv = {.type = RELAY_INV_BLOCK, .hash = ru->hash},
+    };
+    return direct_add(tb, &d);
+}
+
+static bool push_implicit(struct relay_rumor *ru, uint64_t peer, struct tickbuf *tb)
+{
+    struct direct d = {
+        .peer = peer,
+        .seq = ru->seq,
+        .inv = {.type = ru->is_block ? RELAY_INV_BLOCK : RELAY_INV_WTX, .hash = ru->wtxid},
+    };
+    return direct_add(tb, &d);
+}
+
+static void run_round(struct relay *r, struct relay_rumor *ru, struct tickbuf *tb, int64_t now)
+{
+    size_t pushes = 0;
+    if (r->drv->pick_peer) {
+        size_t n = choose_implicit(r, ru, tb);
+        for (size_t i = 0; i < n; i++) {
+            if (push_implicit(ru, tb->targets[i], tb)) {
+                record_push(r, ru, tb->targets[i], now);
+                pushes++;
+            }
+        }
+    } else {
+        size_t n = choose_explicit(r, ru, tb);
+        for (size_t i = 0; i < n; i++) {
+            struct relay_peer *pe = r->peers[tb->cand[i]];
+            if (push_explicit(r, ru, pe, tb, now)) {
+                record_push(r, ru, pe->id, now);
+                pushes++;
+            }
+        }
+    }
+    LOG_DEBUG(LOG_RELAY, "relay: round pushes %zu", pushes);
+    after_round(r, ru, pushes, now);
+}
+
+/* ---- sending ---- */
+
+/* Sends v[0..n) (one peer's inventory) as inv messages of at most
+ * max_inv_sz entries. */
+static void send_invs(struct relay *r, uint64_t peer, const struct relay_inv *v, size_t n)
+{
+    for (size_t off = 0; off < n; off += r->p->max_inv_sz) {
+        size_t k = n - off < r->p->max_inv_sz ? n - off : r->p->max_inv_sz;
+        r->drv->send_inv(r->ctx, r, peer, v + off, k);
+    }
+    COUNT(r, relay_peer_counters(r, peer), inv_sent, n);
+}
+
+static int direct_cmp(const void *a, const void *b)
+{
+    const struct direct *x = a, *y = b;
+    if (x->peer != y->peer)
+        return x->peer < y->peer ? -1 : 1;
+    if (x->headers != y->headers)
+        return x->headers ? 1 : -1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Sends one peer's run of direct announcements, d[0..n) (all headers or
+ * all inv). */
+static void send_run(struct relay *r, const struct direct *d, size_t n)
+{
+    uint64_t peer = d[0].peer;
+    if (d[0].headers) {
+        struct hash256 *h = malloc(n * sizeof(*h));
+        if (!h)
+            return;
+        for (size_t i = 0; i < n; i++)
+            h[i] = d[i].inv.hash;
+        r->drv->send_headers(r->ctx, r, peer, h, n);
+        COUNT(r, relay_peer_counters(r, peer), headers_sent, n);
+        free(h);
+        return;
+    }
+    struct relay_inv *v = malloc(n * sizeof(*v));
+    if (!v)
+        return;
+    for (size_t i = 0; i < n; i++)
+        v[i] = d[i].inv;
+    send_invs(r, peer, v, n);
+    free(v);
+}
+
+static void flush_direct(struct relay *r, struct tickbuf *tb)
+{
+    qsort(tb->d, tb->n, sizeof(*tb->d), direct_cmp);
+    for (size_t i = 0; i < tb->n;) {
+        size_t j = i + 1;
+        while (j < tb->n && tb->d[j].peer == tb->d[i].peer && tb->d[j].headers == tb->d[i].headers)
+            j++;
+        send_run(r, tb->d + i, j - i);
+        i = j;
+    }
+    tb->n = 0;
+}
+
+/* ---- the tick ---- */
+
+static int64_t rumor_wake(const struct relay *r, const struct relay_rumor *ru, int64_t now)
+{
+    if (ru->stop)
+        return now;
+    int64_t w = ru->next_round;
+    for (uint32_t i = 0; i < ru->n_pending; i++)
+        if (ru->pending[i].time + r->p->feedback_window_us + 1 < w)
+            w = ru->pending[i].time + r->p->feedback_window_us + 1;
+    return w;
+}
+
+/* Removes stopped rumors, keeping acceptance order; returns the earliest
+ * wake of those left. */
+static int64_t sweep(struct relay *r, int64_t now)
+{
+    int64_t wake = INT64_MAX;
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < r->n_rumors; i++) {
+        struct relay_rumor *ru = r->rumors[i];
+        if (ru->stop) {
+            relay_rumor_release(r, ru);
+            continue;
+        }
+        int64_t w = rumor_wake(r, ru, now);
+        if (w < wake)
+            wake = w;
+        r->rumors[k++] = ru;
+    }
+    r->n_rumors = k;
+    if (k == 0) {
+        free(r->rumors);
+        r->rumors = NULL;
+        r->cap_rumors = 0;
+    }
+    return wake;
+}
+
+void relay_push_tick(struct relay *r, int64_t now)
+{
+    if (r->n_rumors == 0 || r->wake_rumors > now)
+        return;
+    struct tickbuf tb = {0};
+    size_t need = r->drv->pick_peer ? r->p->fanout : r->n_peers;
+    if (!grow_targets(&tb, need ? need : 1))
+        return;
+    /* Verdicts first, so a rumor that has just lost interest does not push. */
+    for (uint32_t i = 0; i < r->n_rumors; i++)
+        settle_due(r, r->rumors[i], now);
+    for (uint32_t i = 0; i < r->n_rumors; i++) {
+        struct relay_rumor *ru = r->rumors[i];
+        if (!ru->stop && ru->next_round <= now)
+            run_round(r, ru, &tb, now);
+    }
+    flush_direct(r, &tb);
+    r->wake_rumors = sweep(r, now);
+    free(tb.d);
+    free(tb.targets);
+    free(tb.cand);
+}
+
+/* ---- the trickle ---- */
+
+static int qitem_cmp(const void *a, const void *b)
+{
+    const struct relay_qitem *x = a, *y = b;
+    /* Parents before children: a child has more in-mempool ancestors. */
+    if (x->ancestors != y->ancestors)
+        return x->ancestors < y->ancestors ? -1 : 1;
+    if (x->feerate != y->feerate)
+        return x->feerate > y->feerate ? -1 : 1; /* then the best paying */
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Sends up to max_per_trickle of the peer's queue, best first. */
+static void flush_queue(struct relay *r, struct relay_peer *pe)
+{
+    qsort(pe->queue, pe->n_queue, sizeof(*pe->queue), qitem_cmp);
+    size_t n = pe->n_queue;
+    if (r->p->max_per_trickle && n > r->p->max_per_trickle)
+        n = r->p->max_per_trickle;
+    struct relay_inv *v = malloc(n * sizeof(*v));
+    if (!v)
+        return;
+    for (size_t i = 0; i < n; i++)
+        v[i] = pe->queue[i].inv;
+    send_invs(r, pe->id, v, n);
+    free(v);
+    pe->n_queue -= (uint32_t)n;
+    memmove(pe->queue, pe->queue + n, pe->n_queue * sizeof(*pe->queue));
+    if (pe->n_queue == 0) {
+        free(pe->queue);
+        pe->queue = NULL;
+        pe->cap_queue = 0;
+    }
+}
+
+void relay_trickle_tick(struct relay *r, int64_t now)
+{
+    bool inbound_due = r->next_inbound_trickle <= now, inbound_sent = false;
+    for (uint32_t i = 0; i < r->n_peers; i++) {
+        struct relay_peer *pe = r->peers[i];
+        if (pe->n_queue == 0)
+            continue;
+        if (pe->props.outbound) {
+            if (pe->next_trickle > now)
+                continue;
+            flush_queue(r, pe);
+            pe->next_trickle = now + prng_exp(&r->rng, r->p->trickle_out_us);
+        } else if (inbound_due) {
+            flush_queue(r, pe);
+            inbound_sent = true;
+        }
+    }
+    if (inbound_sent)
+        r->next_inbound_trickle = now + prng_exp(&r->rng, r->p->trickle_in_us);
+}
+
+int64_t relay_trickle_next(const struct relay *r)
+{
+    int64_t next = INT64_MAX;
+    for (uint32_t i = 0; i < r->n_peers; i++) {
+        const struct relay_peer *pe = r->peers[i];
+        if (pe->n_queue == 0)
+            continue;
+        int64_t t = pe->props.outbound ? pe->next_trickle : r->next_inbound_trickle;
+        if (t < next)
+            next = t;
+    }
+    return next;
+}
