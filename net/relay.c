@@ -11,6 +11,7 @@
 #include "chain/log.h"
 #include "net/prng.h"
 #include "net/relay_impl.h"
+#include "net/vec.h"
 
 /* ---- policy ---- */
 
@@ -83,10 +84,12 @@ int relay_policy_check(const struct relay_policy *p, char **err)
 {
     if (p->stop != RELAY_STOP_ONCE && p->stop != RELAY_STOP_COUNTER && p->stop != RELAY_STOP_COIN)
         return fail(err, "unknown stop rule %d", (int)p->stop);
+    if (p->fanout > 1000000)
+        return fail(err, "fanout above 1,000,000");
     if (p->stop != RELAY_STOP_ONCE && p->stop_k < 1)
         return fail(err, "stop rule K must be at least 1");
     if (p->round_interval_us < 0 || p->feedback_window_us < 0 || p->trickle_in_us < 0 ||
-        p->trickle_out_us < 0 || p->req_delay_us < 0)
+        p->trickle_out_us < 0 || p->req_delay_us < 0 || p->pull_interval_us < 0)
         return fail(err, "negative interval in relay policy");
     if (p->req_timeout_us <= 0)
         return fail(err, "request timeout must be positive");
@@ -125,6 +128,10 @@ struct relay *relay_new(const struct relay_policy *policy, const struct relay_dr
         fail(err, "implicit peers (pick_peer) need a fanout above 0");
         return NULL;
     }
+    if (policy->pull_interval_us > 0 && !driver->send_pull) {
+        fail(err, "pull gossip needs the driver's send_pull");
+        return NULL;
+    }
     struct relay *r = calloc(1, sizeof(*r));
     if (!r) {
         fail(err, "out of memory");
@@ -137,12 +144,15 @@ struct relay *relay_new(const struct relay_policy *policy, const struct relay_dr
     r->rng = seed;
     r->salt = prng_next(&r->rng);
     r->next_inbound_trickle = INT64_MIN;
+    r->trickle_due = INT64_MAX;
+    r->next_pull = INT64_MIN; /* the first tick asks */
     r->wake_rumors = INT64_MAX;
     return r;
 }
 
 static void peer_free(struct relay_peer *pe)
 {
+    hashtab_clear(&pe->queued);
     seenset_free(pe->known);
     free(pe->queue);
     free(pe);
@@ -169,6 +179,7 @@ void relay_free(struct relay *r)
     seenset_free(r->recent);
     seenset_free(r->rejects);
     txreq_free(r->txreq);
+    free(r->pullers);
     free(r);
 }
 
@@ -210,14 +221,8 @@ int relay_peer_add(struct relay *r, uint64_t peer, const struct relay_peer_props
 {
     if (relay_peer_find(r, peer))
         return -1;
-    if (r->n_peers == r->cap_peers) {
-        uint32_t cap = r->cap_peers ? 2 * r->cap_peers : 8;
-        struct relay_peer **pv = realloc(r->peers, cap * sizeof(*pv));
-        if (!pv)
-            return -1;
-        r->peers = pv;
-        r->cap_peers = cap;
-    }
+    if (!vec_reserve((void **)&r->peers, &r->cap_peers, r->n_peers, sizeof(*r->peers), 8))
+        return -1;
     struct relay_peer *pe = calloc(1, sizeof(*pe));
     if (!pe)
         return -1;
@@ -236,6 +241,7 @@ int relay_peer_add(struct relay *r, uint64_t peer, const struct relay_peer_props
         return -1;
     }
     r->peers[r->n_peers++] = pe;
+    r->n_wtxid_peers += props->wtxidrelay;
     LOG_DEBUG(LOG_RELAY, "relay: peer %llu added (%s)", (unsigned long long)peer,
               props->outbound ? "outbound" : "inbound");
     (void)now;
@@ -273,6 +279,7 @@ void relay_peer_remove(struct relay *r, uint64_t peer, int64_t now)
             break;
         }
     }
+    r->n_wtxid_peers -= pe->props.wtxidrelay;
     peer_free(pe);
 }
 
@@ -281,7 +288,10 @@ int relay_peer_set_props(struct relay *r, uint64_t peer, const struct relay_peer
     struct relay_peer *pe = relay_peer_find(r, peer);
     if (!pe)
         return -1;
+    r->n_wtxid_peers += (uint32_t)props->wtxidrelay - (uint32_t)pe->props.wtxidrelay;
     pe->props = *props;
+    if (pe->n_queue > 0)
+        relay_trickle_dirty(r); /* its queue may follow another timer now */
     return 0;
 }
 
@@ -294,6 +304,13 @@ void relay_mark_known(struct relay_peer *pe, const struct hash256 *h)
 {
     if (pe->known)
         seenset_insert(pe->known, h);
+}
+
+void relay_peer_note_known(struct relay *r, uint64_t peer, const struct hash256 *hash)
+{
+    struct relay_peer *pe = relay_peer_find(r, peer);
+    if (pe)
+        relay_mark_known(pe, hash);
 }
 
 bool relay_peer_knows(const struct relay *r, uint64_t peer, const struct hash256 *hash)
@@ -322,14 +339,8 @@ const struct hash256 *relay_hash_for(const struct relay_rumor *ru, const struct 
 
 static int rumor_add(struct relay *r, struct relay_rumor *ru)
 {
-    if (r->n_rumors == r->cap_rumors) {
-        uint32_t cap = r->cap_rumors ? 2 * r->cap_rumors : 4;
-        struct relay_rumor **rv = realloc(r->rumors, cap * sizeof(*rv));
-        if (!rv)
-            return -1;
-        r->rumors = rv;
-        r->cap_rumors = cap;
-    }
+    if (!vec_reserve((void **)&r->rumors, &r->cap_rumors, r->n_rumors, sizeof(*r->rumors), 4))
+        return -1;
     if (hashtab_insert(&r->rumor_idx, prng_hash_key(&ru->hash, r->salt), ru) < 0)
         return -1;
     if (!hash_eq(&ru->hash, &ru->wtxid) &&
@@ -351,8 +362,11 @@ void relay_rumor_release(struct relay *r, struct relay_rumor *ru)
         hashtab_remove(&r->rumor_idx, prng_hash_key(&ru->wtxid, r->salt), rumor_match,
                        &ru->wtxid);
     r->rumors_removed++;
-    LOG_DEBUG(LOG_RELAY, "relay: rumor removed after %llu useless pushes",
-              (unsigned long long)ru->useless);
+    if (log_accept(LOG_RELAY)) {
+        char hex[HASH_HEX_LEN + 1];
+        hash_to_hex(&ru->hash, hex);
+        LOG_DEBUG(LOG_RELAY, "relay: %s removed (useless count %u)", hex, ru->useless);
+    }
     if (r->drv->rumor_removed)
         r->drv->rumor_removed(r->ctx, r, &ru->hash);
     rumor_free(ru);
@@ -373,7 +387,6 @@ static struct txreq *lazy_txreq(struct relay *r)
 {
     if (!r->txreq) {
         struct txreq_params tp = {
-            .delay_us = r->p->req_delay_us,
             .timeout_us = r->p->req_timeout_us,
             .max_in_flight = r->p->max_in_flight,
             .max_announced = r->p->max_announced,
@@ -397,6 +410,33 @@ static bool seen(const struct relay *r, const struct hash256 *h)
 bool relay_has_seen(const struct relay *r, const struct hash256 *hash)
 {
     return seen(r, hash);
+}
+
+/* Hands a transaction we lack to the request tracker. */
+static enum relay_ann_result track(struct relay *r, const struct relay_peer *pe, uint64_t peer,
+                                   const struct hash256 *hash, bool is_wtx, int64_t now)
+{
+    struct txreq *t = lazy_txreq(r);
+    if (!t)
+        return RELAY_ANN_DROPPED;
+    bool preferred = pe ? pe->props.outbound : true;
+    /* Bitcoin Core's delays: non-preferred peers wait, and so do txid
+     * announcements while a BIP339 peer may announce the wtxid. */
+    int64_t reqtime = now;
+    if (!preferred)
+        reqtime += r->p->req_delay_us;
+    if (!is_wtx && r->n_wtxid_peers > 0)
+        reqtime += r->p->req_delay_us;
+    switch (txreq_received_inv(t, peer, hash, is_wtx, preferred, reqtime)) {
+    case TXREQ_ADDED:
+        return RELAY_ANN_NEW;
+    case TXREQ_DUPLICATE:
+        return RELAY_ANN_KNOWN;
+    case TXREQ_OVER_CAP:
+    case TXREQ_NOMEM:
+        break;
+    }
+    return RELAY_ANN_DROPPED;
 }
 
 enum relay_ann_result relay_on_inv(struct relay *r, uint64_t peer, const struct relay_inv *inv,
@@ -423,29 +463,33 @@ enum relay_ann_result relay_on_inv(struct relay *r, uint64_t peer, const struct 
     }
     if (is_block)
         return RELAY_ANN_BLOCK;
-    struct txreq *t = lazy_txreq(r);
-    if (!t)
-        return RELAY_ANN_DROPPED;
-    bool preferred = pe ? pe->props.outbound : true;
-    switch (txreq_received_inv(t, peer, &inv->hash, is_wtx, preferred, now)) {
-    case TXREQ_ADDED:
-        return RELAY_ANN_NEW;
-    case TXREQ_DUPLICATE:
-        return RELAY_ANN_KNOWN;
-    case TXREQ_OVER_CAP:
-    case TXREQ_NOMEM:
-        break;
-    }
-    return RELAY_ANN_DROPPED;
+    return track(r, pe, peer, &inv->hash, is_wtx, now);
 }
 
-/* The payload is here: nobody needs to be asked for it any more. */
-static void payload_done(struct relay *r, const struct relay_tx_info *tx, int64_t now)
+enum relay_ann_result relay_want_tx(struct relay *r, uint64_t peer, const struct hash256 *txid,
+                                    int64_t now)
 {
-    if (!r->txreq)
-        return;
-    txreq_forget(r->txreq, &tx->txid, now);
-    txreq_forget(r->txreq, &tx->wtxid, now);
+    struct relay_inv inv = {RELAY_INV_TX, *txid};
+    if (seen(r, txid) || (r->drv->have && r->drv->have(r->ctx, r, &inv)))
+        return RELAY_ANN_KNOWN;
+    return track(r, relay_peer_find(r, peer), peer, txid, false, now);
+}
+
+/* The payload is here: nobody needs to be asked for it any more, and the
+ * peer that sent it knows it. Returns that peer if explicit. */
+static struct relay_peer *payload_done(struct relay *r, bool from_peer, uint64_t peer,
+                                       const struct relay_tx_info *tx, int64_t now)
+{
+    if (r->txreq) {
+        txreq_forget(r->txreq, &tx->txid, now);
+        txreq_forget(r->txreq, &tx->wtxid, now);
+    }
+    struct relay_peer *pe = from_peer ? relay_peer_find(r, peer) : NULL;
+    if (pe) {
+        relay_mark_known(pe, &tx->txid);
+        relay_mark_known(pe, &tx->wtxid);
+    }
+    return pe;
 }
 
 static struct relay_rumor *rumor_new(struct relay *r, const struct hash256 *hash,
@@ -459,20 +503,16 @@ static struct relay_rumor *rumor_new(struct relay *r, const struct hash256 *hash
     ru->seq = r->seq++;
     ru->accepted = now;
     /* Strictly after acceptance: a node infected during a round starts
-     * spreading in the next one (the papers' synchronous cycles). */
-    ru->next_round = now + 1;
+     * spreading in the next one (the papers' synchronous cycles). Pure
+     * pull has no rounds: the rumor spreads only in answers. */
+    ru->next_round = r->p->pull_only ? INT64_MAX : now + 1;
     return ru;
 }
 
 bool relay_on_tx_accepted(struct relay *r, bool from_peer, uint64_t peer,
                           const struct relay_tx_info *tx, int64_t now)
 {
-    struct relay_peer *pe = from_peer ? relay_peer_find(r, peer) : NULL;
-    payload_done(r, tx, now);
-    if (pe) {
-        relay_mark_known(pe, &tx->txid);
-        relay_mark_known(pe, &tx->wtxid);
-    }
+    struct relay_peer *pe = payload_done(r, from_peer, peer, tx, now);
     if (seen_accepted(r, &tx->txid) || seen_accepted(r, &tx->wtxid)) {
         COUNT(r, pe ? &pe->c : NULL, dup_payload, 1);
         return false;
@@ -498,12 +538,7 @@ bool relay_on_tx_accepted(struct relay *r, bool from_peer, uint64_t peer,
 void relay_on_tx_rejected(struct relay *r, bool from_peer, uint64_t peer,
                           const struct relay_tx_info *tx, int64_t now)
 {
-    struct relay_peer *pe = from_peer ? relay_peer_find(r, peer) : NULL;
-    payload_done(r, tx, now);
-    if (pe) {
-        relay_mark_known(pe, &tx->txid);
-        relay_mark_known(pe, &tx->wtxid);
-    }
+    payload_done(r, from_peer, peer, tx, now);
     struct seenset *rej = lazy_set(r, &r->rejects);
     if (!rej)
         return;
@@ -549,10 +584,32 @@ void relay_on_notfound(struct relay *r, uint64_t peer, const struct relay_inv *i
 void relay_on_getdata(struct relay *r, uint64_t peer, const struct relay_inv *inv,
                       int64_t now)
 {
-    COUNT(r, relay_peer_counters(r, peer), getdata_received, 1);
+    struct relay_peer *pe = relay_peer_find(r, peer);
+    COUNT(r, pe ? &pe->c : NULL, getdata_received, 1);
+    if (pe) /* it will have it once served: never announce it there */
+        relay_mark_known(pe, &inv->hash);
     struct relay_rumor *ru = relay_rumor_find(r, &inv->hash);
     if (ru)
         relay_push_verdict(r, ru, peer, true, now);
+}
+
+/* Most pullers a node keeps waiting for an answer (a bound on what a
+ * peer flooding pulls can make it hold; one tick answers them all). */
+#define RELAY_MAX_PULLERS 4096
+
+void relay_on_pull(struct relay *r, uint64_t peer, int64_t now)
+{
+    COUNT(r, relay_peer_counters(r, peer), pulls_received, 1);
+    if (r->n_rumors == 0 || r->n_pullers >= RELAY_MAX_PULLERS)
+        return; /* no news: nothing to answer */
+    for (uint32_t i = 0; i < r->n_pullers; i++)
+        if (r->pullers[i] == peer)
+            return;
+    if (!vec_reserve((void **)&r->pullers, &r->cap_pullers, r->n_pullers, sizeof(*r->pullers), 4))
+        return;
+    if (r->n_pullers == 0)
+        r->pull_due = now;
+    r->pullers[r->n_pullers++] = peer;
 }
 
 void relay_on_new_tip(struct relay *r)
@@ -566,20 +623,14 @@ void relay_on_new_tip(struct relay *r)
 struct reqbuf {
     struct relay *r;
     struct txreq_request *v;
-    size_t n, cap;
+    uint32_t n, cap;
 };
 
 static void on_request(void *ctx, const struct txreq_request *req)
 {
     struct reqbuf *rb = ctx;
-    if (rb->n == rb->cap) {
-        size_t cap = rb->cap ? 2 * rb->cap : 16;
-        struct txreq_request *v = realloc(rb->v, cap * sizeof(*v));
-        if (!v)
-            return; /* the request expires unsent and moves on */
-        rb->v = v;
-        rb->cap = cap;
-    }
+    if (!vec_reserve((void **)&rb->v, &rb->cap, rb->n, sizeof(*rb->v), 16))
+        return; /* the request expires unsent and moves on */
     rb->v[rb->n++] = *req;
 }
 
@@ -600,12 +651,14 @@ static int request_cmp(const void *a, const void *b)
 
 /* Sends the tracker's due requests, per peer, in getdata messages of at
  * most MAX_GETDATA_SZ entries. */
-static void pull_tick(struct relay *r, int64_t now)
+static void request_tick(struct relay *r, int64_t now)
 {
     if (!r->txreq || txreq_next_time(r->txreq) > now)
         return;
     struct reqbuf rb = {.r = r};
     txreq_poll(r->txreq, now, on_request, on_expired, &rb);
+    if (rb.n == 0)
+        return;
     qsort(rb.v, rb.n, sizeof(*rb.v), request_cmp);
     struct relay_inv batch[RELAY_MAX_GETDATA_SZ];
     for (size_t i = 0; i < rb.n;) {
@@ -624,7 +677,8 @@ void relay_tick(struct relay *r, int64_t now)
 {
     relay_push_tick(r, now);
     relay_trickle_tick(r, now);
-    pull_tick(r, now);
+    request_tick(r, now);
+    relay_ask_tick(r, now);
 }
 
 int64_t relay_next_wakeup(const struct relay *r)
@@ -635,6 +689,10 @@ int64_t relay_next_wakeup(const struct relay *r)
         next = t;
     if (r->txreq && (t = txreq_next_time(r->txreq)) < next)
         next = t;
+    if (r->n_pullers > 0 && r->pull_due < next)
+        next = r->pull_due;
+    if (r->p->pull_interval_us > 0 && r->next_pull < next)
+        next = r->next_pull;
     return next;
 }
 
@@ -662,7 +720,8 @@ void relay_get_info(const struct relay *r, struct relay_info *out)
         out->queued += pe->n_queue;
         if (pe->known)
             out->known_memory += seenset_memory(pe->known);
-        peers_mem += sizeof(*pe) + pe->cap_queue * sizeof(*pe->queue);
+        peers_mem += sizeof(*pe) + pe->cap_queue * sizeof(*pe->queue) +
+                     hashtab_memory(&pe->queued);
     }
     if (r->recent) {
         out->recent_entries += seenset_count(r->recent);

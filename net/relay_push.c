@@ -6,6 +6,7 @@
 #include "chain/log.h"
 #include "net/prng.h"
 #include "net/relay_impl.h"
+#include "net/vec.h"
 
 /* Announcements sent outside the trickle (blocks, implicit peers),
  * collected during a tick and sent per peer at its end. */
@@ -18,7 +19,7 @@ struct direct {
 
 struct tickbuf {
     struct direct *d;
-    size_t n, cap;
+    uint32_t n, cap;
     uint64_t *targets; /* one round's chosen peers */
     uint32_t *cand;    /* explicit peers eligible for a round */
     size_t cap_targets;
@@ -26,14 +27,8 @@ struct tickbuf {
 
 static bool direct_add(struct tickbuf *tb, const struct direct *d)
 {
-    if (tb->n == tb->cap) {
-        size_t cap = tb->cap ? 2 * tb->cap : 16;
-        struct direct *v = realloc(tb->d, cap * sizeof(*v));
-        if (!v)
-            return false;
-        tb->d = v;
-        tb->cap = cap;
-    }
+    if (!vec_reserve((void **)&tb->d, &tb->cap, tb->n, sizeof(*tb->d), 16))
+        return false;
     tb->d[tb->n++] = *d;
     return true;
 }
@@ -102,22 +97,18 @@ static void record_push(struct relay *r, struct relay_rumor *ru, uint64_t peer, 
 {
     if (!wants_feedback(r))
         return;
-    if (ru->n_pending == ru->cap_pending) {
-        uint32_t cap = ru->cap_pending ? 2 * ru->cap_pending : 2;
-        struct relay_push *v = realloc(ru->pending, cap * sizeof(*v));
-        if (!v)
-            return; /* an unrecorded push simply gets no verdict */
-        ru->pending = v;
-        ru->cap_pending = cap;
-    }
+    if (!vec_reserve((void **)&ru->pending, &ru->cap_pending, ru->n_pending,
+                     sizeof(*ru->pending), 2))
+        return; /* an unrecorded push simply gets no verdict */
     ru->pending[ru->n_pending++] = (struct relay_push){.peer = peer, .time = now};
 }
 
-/* Blind rules and the end of a round: once, nobody left, K pushes, coin. */
-static void after_round(struct relay *r, struct relay_rumor *ru, size_t pushes, int64_t now)
+/* The rules that need no feedback, after `pushes` pushes (a round's, or
+ * answers to pulls): once, K pushes, a coin per push. */
+static void apply_blind(struct relay *r, struct relay_rumor *ru, size_t pushes)
 {
     const struct relay_policy *p = r->p;
-    if (p->stop == RELAY_STOP_ONCE || pushes == 0) {
+    if (p->stop == RELAY_STOP_ONCE) {
         stop_rumor(ru);
     } else if (!p->feedback && p->stop == RELAY_STOP_COUNTER) {
         ru->useless += (uint32_t)pushes;
@@ -128,7 +119,16 @@ static void after_round(struct relay *r, struct relay_rumor *ru, size_t pushes, 
             if (prng_below(&r->rng, p->stop_k) == 0)
                 stop_rumor(ru);
     }
-    int64_t gap = p->round_interval_us > 0 ? p->round_interval_us : 1;
+}
+
+/* The end of a round: nobody left to tell removes the rumor. */
+static void after_round(struct relay *r, struct relay_rumor *ru, size_t pushes, int64_t now)
+{
+    if (pushes == 0)
+        stop_rumor(ru);
+    else
+        apply_blind(r, ru, pushes);
+    int64_t gap = r->p->round_interval_us > 0 ? r->p->round_interval_us : 1;
     ru->next_round = ru->stop ? INT64_MAX : now + gap;
 }
 
@@ -150,9 +150,13 @@ static bool grow_targets(struct tickbuf *tb, size_t need)
     return true;
 }
 
-static bool eligible(const struct relay_rumor *ru, const struct relay_peer *pe)
+static bool eligible(const struct relay *r, const struct relay_rumor *ru,
+                     const struct relay_peer *pe)
 {
-    if (pe->known && seenset_contains(pe->known, relay_hash_for(ru, pe)))
+    const struct hash256 *h = relay_hash_for(ru, pe);
+    if (pe->known && seenset_contains(pe->known, h))
+        return false;
+    if (pe->queued.n && hashtab_find(&pe->queued, prng_hash_key(h, r->salt), NULL, NULL))
         return false;
     /* BIP133: no announcements below the peer's fee filter. */
     return ru->is_block || ru->feerate >= pe->props.feefilter;
@@ -176,11 +180,11 @@ static size_t choose_explicit(struct relay *r, const struct relay_rumor *ru, str
 {
     size_t n_out = 0, n = 0;
     for (uint32_t i = 0; i < r->n_peers; i++)
-        if (r->peers[i]->props.outbound && eligible(ru, r->peers[i]))
+        if (r->peers[i]->props.outbound && eligible(r, ru, r->peers[i]))
             tb->cand[n++] = i;
     n_out = n;
     for (uint32_t i = 0; i < r->n_peers; i++)
-        if (!r->peers[i]->props.outbound && eligible(ru, r->peers[i]))
+        if (!r->peers[i]->props.outbound && eligible(r, ru, r->peers[i]))
             tb->cand[n++] = i;
     size_t f = r->p->fanout;
     if (f == 0 || n <= f)
@@ -221,19 +225,22 @@ static void trickle_arm(struct relay *r, struct relay_peer *pe, int64_t now)
 static bool enqueue(struct relay *r, struct relay_peer *pe, const struct relay_rumor *ru,
                     int64_t now)
 {
-    if (pe->n_queue == pe->cap_queue) {
-        uint32_t cap = pe->cap_queue ? 2 * pe->cap_queue : 8;
-        struct relay_qitem *q = realloc(pe->queue, cap * sizeof(*q));
-        if (!q)
-            return false;
-        pe->queue = q;
-        pe->cap_queue = cap;
-    }
+    const struct hash256 *h = relay_hash_for(ru, pe);
+    /* A backlog longer than the known set remembers is pointless (and
+     * unbounded under load): beyond it the peer is left to anti-entropy. */
+    if (r->p->known_entries && pe->n_queue >= r->p->known_entries)
+        return false;
+    if (!vec_reserve((void **)&pe->queue, &pe->cap_queue, pe->n_queue, sizeof(*pe->queue), 8))
+        return false;
+    if (hashtab_insert(&pe->queued, prng_hash_key(h, r->salt), pe) < 0)
+        return false;
     if (pe->n_queue == 0)
         trickle_arm(r, pe, now);
+    int64_t due = pe->props.outbound ? pe->next_trickle : r->next_inbound_trickle;
+    if (due < r->trickle_due)
+        r->trickle_due = due;
     pe->queue[pe->n_queue++] = (struct relay_qitem){
-        .inv = {.type = pe->props.wtxidrelay ? RELAY_INV_WTX : RELAY_INV_TX,
-                .hash = *relay_hash_for(ru, pe)},
+        .inv = {.type = pe->props.wtxidrelay ? RELAY_INV_WTX : RELAY_INV_TX, .hash = *h},
         .ancestors = ru->ancestors,
         .feerate = ru->feerate,
         .seq = ru->seq,
@@ -244,9 +251,9 @@ static bool enqueue(struct relay *r, struct relay_peer *pe, const struct relay_r
 static bool push_explicit(struct relay *r, struct relay_rumor *ru, struct relay_peer *pe,
                           struct tickbuf *tb, int64_t now)
 {
-    relay_mark_known(pe, relay_hash_for(ru, pe));
     if (!ru->is_block)
         return enqueue(r, pe, ru, now);
+    relay_mark_known(pe, &ru->hash);
     struct direct d = {
         .peer = pe->id,
         .seq = ru->seq,
@@ -287,7 +294,11 @@ static void run_round(struct relay *r, struct relay_rumor *ru, struct tickbuf *t
             }
         }
     }
-    LOG_DEBUG(LOG_RELAY, "relay: round pushes %zu", pushes);
+    if (log_accept(LOG_RELAY)) {
+        char hex[HASH_HEX_LEN + 1];
+        hash_to_hex(&ru->hash, hex);
+        LOG_DEBUG(LOG_RELAY, "relay: %s round: %zu pushes", hex, pushes);
+    }
     after_round(r, ru, pushes, now);
 }
 
@@ -341,6 +352,8 @@ static void send_run(struct relay *r, const struct direct *d, size_t n)
 
 static void flush_direct(struct relay *r, struct tickbuf *tb)
 {
+    if (tb->n == 0)
+        return;
     qsort(tb->d, tb->n, sizeof(*tb->d), direct_cmp);
     for (size_t i = 0; i < tb->n;) {
         size_t j = i + 1;
@@ -391,9 +404,57 @@ static int64_t sweep(struct relay *r, int64_t now)
     return wake;
 }
 
+/* Answers the pulls received since the last tick: each infective rumor
+ * the asker is not known to have, sent at once, counts as a push. */
+static void answer_pulls(struct relay *r, struct tickbuf *tb, int64_t now)
+{
+    for (uint32_t i = 0; i < r->n_pullers; i++) {
+        uint64_t peer = r->pullers[i];
+        struct relay_peer *pe = relay_peer_find(r, peer);
+        for (uint32_t j = 0; j < r->n_rumors; j++) {
+            struct relay_rumor *ru = r->rumors[j];
+            if (ru->stop || (pe && !eligible(r, ru, pe)))
+                continue;
+            struct direct d = {.peer = peer, .seq = ru->seq};
+            d.inv.type = ru->is_block ? RELAY_INV_BLOCK
+                         : !pe || pe->props.wtxidrelay ? RELAY_INV_WTX : RELAY_INV_TX;
+            d.inv.hash = pe ? *relay_hash_for(ru, pe) : ru->wtxid;
+            if (!direct_add(tb, &d))
+                continue;
+            if (pe)
+                relay_mark_known(pe, &d.inv.hash);
+            record_push(r, ru, peer, now);
+            apply_blind(r, ru, 1);
+        }
+    }
+    r->n_pullers = 0;
+    free(r->pullers);
+    r->pullers = NULL;
+    r->cap_pullers = 0;
+}
+
+void relay_ask_tick(struct relay *r, int64_t now)
+{
+    if (r->p->pull_interval_us <= 0 || r->next_pull > now)
+        return;
+    r->next_pull = now + r->p->pull_interval_us;
+    uint64_t peer;
+    if (r->drv->pick_peer) {
+        static const struct hash256 none;
+        if (!r->drv->pick_peer(r->ctx, r, &none, NULL, 0, &peer))
+            return;
+    } else if (r->n_peers > 0) {
+        peer = r->peers[prng_below(&r->rng, r->n_peers)]->id;
+    } else {
+        return;
+    }
+    COUNT(r, relay_peer_counters(r, peer), pulls_sent, 1);
+    r->drv->send_pull(r->ctx, r, peer);
+}
+
 void relay_push_tick(struct relay *r, int64_t now)
 {
-    if (r->n_rumors == 0 || r->wake_rumors > now)
+    if (r->n_pullers == 0 && (r->n_rumors == 0 || r->wake_rumors > now))
         return;
     struct tickbuf tb = {0};
     size_t need = r->drv->pick_peer ? r->p->fanout : r->n_peers;
@@ -407,6 +468,7 @@ void relay_push_tick(struct relay *r, int64_t now)
         if (!ru->stop && ru->next_round <= now)
             run_round(r, ru, &tb, now);
     }
+    answer_pulls(r, &tb, now);
     flush_direct(r, &tb);
     r->wake_rumors = sweep(r, now);
     free(tb.d);
@@ -427,22 +489,32 @@ static int qitem_cmp(const void *a, const void *b)
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* Sends up to max_per_trickle of the peer's queue, best first. */
+/* Sends up to max_per_trickle of the peer's queue, best first, skipping
+ * what the peer has announced to us meanwhile or no longer pays its fee
+ * filter. */
 static void flush_queue(struct relay *r, struct relay_peer *pe)
 {
     qsort(pe->queue, pe->n_queue, sizeof(*pe->queue), qitem_cmp);
-    size_t n = pe->n_queue;
-    if (r->p->max_per_trickle && n > r->p->max_per_trickle)
-        n = r->p->max_per_trickle;
-    struct relay_inv *v = malloc(n * sizeof(*v));
+    size_t cap = r->p->max_per_trickle ? r->p->max_per_trickle : pe->n_queue;
+    struct relay_inv *v = malloc((cap < pe->n_queue ? cap : pe->n_queue) * sizeof(*v));
     if (!v)
         return;
-    for (size_t i = 0; i < n; i++)
-        v[i] = pe->queue[i].inv;
-    send_invs(r, pe->id, v, n);
+    size_t i = 0, k = 0;
+    for (; i < pe->n_queue && k < cap; i++) {
+        const struct relay_qitem *q = &pe->queue[i];
+        hashtab_remove(&pe->queued, prng_hash_key(&q->inv.hash, r->salt), NULL, NULL);
+        if (pe->known && seenset_contains(pe->known, &q->inv.hash))
+            continue;
+        if (q->feerate < pe->props.feefilter)
+            continue;
+        relay_mark_known(pe, &q->inv.hash);
+        v[k++] = q->inv;
+    }
+    if (k > 0)
+        send_invs(r, pe->id, v, k);
     free(v);
-    pe->n_queue -= (uint32_t)n;
-    memmove(pe->queue, pe->queue + n, pe->n_queue * sizeof(*pe->queue));
+    pe->n_queue -= (uint32_t)i;
+    memmove(pe->queue, pe->queue + i, pe->n_queue * sizeof(*pe->queue));
     if (pe->n_queue == 0) {
         free(pe->queue);
         pe->queue = NULL;
@@ -450,8 +522,25 @@ static void flush_queue(struct relay *r, struct relay_peer *pe)
     }
 }
 
+/* The earliest trickle time of a non-empty queue. */
+static int64_t trickle_scan(const struct relay *r)
+{
+    int64_t next = INT64_MAX;
+    for (uint32_t i = 0; i < r->n_peers; i++) {
+        const struct relay_peer *pe = r->peers[i];
+        if (pe->n_queue == 0)
+            continue;
+        int64_t t = pe->props.outbound ? pe->next_trickle : r->next_inbound_trickle;
+        if (t < next)
+            next = t;
+    }
+    return next;
+}
+
 void relay_trickle_tick(struct relay *r, int64_t now)
 {
+    if (r->trickle_due > now)
+        return;
     bool inbound_due = r->next_inbound_trickle <= now, inbound_sent = false;
     for (uint32_t i = 0; i < r->n_peers; i++) {
         struct relay_peer *pe = r->peers[i];
@@ -469,18 +558,15 @@ void relay_trickle_tick(struct relay *r, int64_t now)
     }
     if (inbound_sent)
         r->next_inbound_trickle = now + prng_exp(&r->rng, r->p->trickle_in_us);
+    r->trickle_due = trickle_scan(r);
 }
 
 int64_t relay_trickle_next(const struct relay *r)
 {
-    int64_t next = INT64_MAX;
-    for (uint32_t i = 0; i < r->n_peers; i++) {
-        const struct relay_peer *pe = r->peers[i];
-        if (pe->n_queue == 0)
-            continue;
-        int64_t t = pe->props.outbound ? pe->next_trickle : r->next_inbound_trickle;
-        if (t < next)
-            next = t;
-    }
-    return next;
+    return r->trickle_due;
+}
+
+void relay_trickle_dirty(struct relay *r)
+{
+    r->trickle_due = INT64_MIN;
 }

@@ -6,6 +6,7 @@
 
 #include "net/hashtab.h"
 #include "net/prng.h"
+#include "net/vec.h"
 
 enum ann_state { ANN_CANDIDATE, ANN_REQUESTED, ANN_COMPLETED };
 
@@ -23,6 +24,7 @@ struct entry {
     struct hash256 hash;
     struct ann *anns;
     uint32_t n, cap;
+    uint64_t seq;    /* first announcement: ties in the heap go in this order */
     int64_t wake;    /* INT64_MAX: not in the heap */
     size_t heap_idx;
 };
@@ -33,8 +35,8 @@ struct peerinfo {
     uint32_t in_flight;
     /* Hashes whose best requestable candidate waits for this peer's
      * in-flight count to drop below the cap. */
-    struct hash256 *blocked;
-    uint32_t n_blocked, cap_blocked;
+    struct hash256 *blocked; /* FIFO from blocked_head */
+    uint32_t blocked_head, n_blocked, cap_blocked;
 };
 
 struct txreq {
@@ -44,11 +46,16 @@ struct txreq {
     struct hashtab entries; /* salted hash key -> struct entry */
     struct hashtab peers;   /* peer id -> struct peerinfo */
     struct entry **heap;    /* min-heap on wake */
-    size_t heap_n, heap_cap;
+    uint32_t heap_n, heap_cap;
     size_t n_anns, n_in_flight;
 };
 
 /* ---- the wake-time heap ---- */
+
+static bool earlier(const struct entry *a, const struct entry *b)
+{
+    return a->wake < b->wake || (a->wake == b->wake && a->seq < b->seq);
+}
 
 static void heap_set(struct txreq *t, size_t i, struct entry *e)
 {
@@ -59,7 +66,7 @@ static void heap_set(struct txreq *t, size_t i, struct entry *e)
 static void heap_up(struct txreq *t, size_t i)
 {
     struct entry *e = t->heap[i];
-    while (i > 0 && t->heap[(i - 1) / 2]->wake > e->wake) {
+    while (i > 0 && earlier(e, t->heap[(i - 1) / 2])) {
         heap_set(t, i, t->heap[(i - 1) / 2]);
         i = (i - 1) / 2;
     }
@@ -73,9 +80,9 @@ static void heap_down(struct txreq *t, size_t i)
         size_t c = 2 * i + 1;
         if (c >= t->heap_n)
             break;
-        if (c + 1 < t->heap_n && t->heap[c + 1]->wake < t->heap[c]->wake)
+        if (c + 1 < t->heap_n && earlier(t->heap[c + 1], t->heap[c]))
             c++;
-        if (t->heap[c]->wake >= e->wake)
+        if (!earlier(t->heap[c], e))
             break;
         heap_set(t, i, t->heap[c]);
         i = c;
@@ -104,14 +111,8 @@ static int schedule(struct txreq *t, struct entry *e, int64_t wake)
     heap_remove(t, e);
     if (wake == INT64_MAX)
         return 0;
-    if (t->heap_n == t->heap_cap) {
-        size_t cap = t->heap_cap ? 2 * t->heap_cap : 16;
-        struct entry **h = realloc(t->heap, cap * sizeof(*h));
-        if (!h)
-            return -1;
-        t->heap = h;
-        t->heap_cap = cap;
-    }
+    if (!vec_reserve((void **)&t->heap, &t->heap_cap, t->heap_n, sizeof(*t->heap), 16))
+        return -1;
     e->wake = wake;
     heap_set(t, t->heap_n++, e);
     heap_up(t, t->heap_n - 1);
@@ -168,31 +169,31 @@ static void peer_request_done(struct txreq *t, struct peerinfo *pi, int64_t now)
 {
     pi->in_flight--;
     t->n_in_flight--;
-    while (pi->n_blocked > 0) {
-        struct entry *e = entry_find(t, &pi->blocked[--pi->n_blocked]);
+    while (pi->blocked_head < pi->n_blocked) {
+        struct entry *e = entry_find(t, &pi->blocked[pi->blocked_head++]);
         if (e && e->wake > now) {
             schedule(t, e, now);
-            break; /* one freed slot serves one hash */
+            break; /* one freed slot serves one hash, oldest first */
         }
     }
+    if (pi->blocked_head == pi->n_blocked)
+        pi->blocked_head = pi->n_blocked = 0;
 }
 
 static void peer_block(struct peerinfo *pi, const struct hash256 *h, uint32_t max)
 {
     /* No dedup scan (it would cost O(n) per call under load): stale and
      * repeated items are skipped when popped, and the list is capped. */
-    if (pi->n_blocked == pi->cap_blocked) {
-        uint32_t cap = pi->cap_blocked ? 2 * pi->cap_blocked : 8;
-        if (cap > max)
-            cap = max;
-        if (pi->n_blocked == cap)
-            return; /* the entry's fallback wake still retries it */
-        struct hash256 *b = realloc(pi->blocked, cap * sizeof(*b));
-        if (!b)
-            return;
-        pi->blocked = b;
-        pi->cap_blocked = cap;
+    if (pi->n_blocked - pi->blocked_head >= max)
+        return; /* the entry's fallback wake still retries it */
+    if (pi->blocked_head > 0 && pi->n_blocked == pi->cap_blocked) {
+        pi->n_blocked -= pi->blocked_head; /* reuse the popped front */
+        memmove(pi->blocked, pi->blocked + pi->blocked_head, pi->n_blocked * sizeof(*pi->blocked));
+        pi->blocked_head = 0;
     }
+    if (!vec_reserve((void **)&pi->blocked, &pi->cap_blocked, pi->n_blocked,
+                     sizeof(*pi->blocked), 8))
+        return;
     pi->blocked[pi->n_blocked++] = *h;
 }
 
@@ -366,6 +367,7 @@ static struct entry *entry_get(struct txreq *t, const struct hash256 *h)
     if (!e)
         return NULL;
     e->hash = *h;
+    e->seq = t->seq;
     e->wake = INT64_MAX;
     if (hashtab_insert(&t->entries, prng_hash_key(h, t->salt), e) < 0) {
         free(e);
@@ -391,7 +393,7 @@ static bool has_request(const struct entry *e)
 }
 
 enum txreq_add txreq_received_inv(struct txreq *t, uint64_t peer, const struct hash256 *hash,
-                                  bool is_wtxid, bool preferred, int64_t now)
+                                  bool is_wtxid, bool preferred, int64_t reqtime)
 {
     struct entry *e = entry_find(t, hash);
     if (e && ann_find(e, peer))
@@ -405,19 +407,12 @@ enum txreq_add txreq_received_inv(struct txreq *t, uint64_t peer, const struct h
         peer_release_if_idle(t, pi);
         return TXREQ_NOMEM;
     }
-    if (e->n == e->cap) {
-        uint32_t cap = e->cap ? 2 * e->cap : 2;
-        struct ann *a = realloc(e->anns, cap * sizeof(*a));
-        if (!a) {
-            if (e->n == 0)
-                entry_delete(t, e, now);
-            peer_release_if_idle(t, pi);
-            return TXREQ_NOMEM;
-        }
-        e->anns = a;
-        e->cap = cap;
+    if (!vec_reserve((void **)&e->anns, &e->cap, e->n, sizeof(*e->anns), 2)) {
+        if (e->n == 0)
+            entry_delete(t, e, reqtime);
+        peer_release_if_idle(t, pi);
+        return TXREQ_NOMEM;
     }
-    int64_t reqtime = preferred ? now : now + t->p.delay_us;
     e->anns[e->n++] = (struct ann){.peer = peer, .time = reqtime, .seq = t->seq++,
                                    .state = ANN_CANDIDATE, .preferred = preferred,
                                    .is_wtxid = is_wtxid};
