@@ -10,7 +10,7 @@
 
 #include "net/prng.h"
 #include "net/relay.h"
-#include "tests/unit/test_relay_fixture.h"
+#include "tests/unit/relay_testutil.h"
 
 #define MAXLOG 8192
 

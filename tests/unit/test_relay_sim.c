@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "net/relay.h"
-#include "tests/unit/test_relay_fixture.h"
+#include "tests/unit/relay_testutil.h"
 
 #define NET_N 1000
 
