@@ -46,6 +46,11 @@ struct sim_proto {
     bool implicit_peers; /* peers picked by the driver, none kept per node */
     uint32_t known_entries;  /* per-peer known-inventory set capacity */
     uint32_t recent_entries; /* node-wide seen-set capacity */
+    /* The papers' feedback (cycles): every push of a cycle to a node that
+     * lacked the rumor when the cycle began is answered with getdata, even
+     * while a request is in flight elsewhere (Bitcoin's rule, one request
+     * per hash, makes all but the first push of a cycle useless). */
+    bool paper_feedback;
 };
 
 struct sim_adapter {

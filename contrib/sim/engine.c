@@ -32,6 +32,7 @@ struct sim {
     uint32_t informed_up;
     uint32_t nup;
     uint64_t foreground; /* messages and wakes queued */
+    uint64_t in_flight;  /* messages queued */
     uint64_t ae_round;
     bool ae_active;
     struct sim_result *res;
@@ -71,6 +72,12 @@ const struct sim_config *sim_config(const struct sim *s) { return &s->cfg; }
 bool sim_node_up(const struct sim *s, uint32_t node) { return s->up[node]; }
 enum sim_node_state sim_state(const struct sim *s, uint32_t node) { return s->state[node]; }
 uint32_t sim_count(const struct sim *s, enum sim_node_state st) { return s->count[st]; }
+uint64_t sim_informed_at(const struct sim *s, uint32_t node) { return s->informed_at[node]; }
+
+uint64_t sim_cycle_start(const struct sim *s)
+{
+    return s->cfg.proto.cycles ? s->now / SIM_CYCLE_US * SIM_CYCLE_US : s->now;
+}
 
 static void push_event(struct sim *s, uint64_t at, enum sim_event_kind kind,
                        uint32_t node, uint32_t from, uint8_t type, uint16_t nitems)
@@ -80,6 +87,7 @@ static void push_event(struct sim *s, uint64_t at, enum sim_event_kind kind,
     };
     if (kind == SIM_EV_MSG || kind == SIM_EV_WAKE)
         s->foreground++;
+    s->in_flight += kind == SIM_EV_MSG;
     sim_heap_push(&s->heap, ev);
 }
 
@@ -175,6 +183,12 @@ static void on_churn(struct sim *s, uint32_t v)
             s->wake_at[v] = s->now;
             push_event(s, s->now, SIM_EV_WAKE, v, v, 0, 0);
         }
+        if (s->cfg.antientropy_s > 0 && !s->ae_active && s->state[v] == SIM_SUSCEPTIBLE) {
+            /* A node back from downtime catches up by anti-entropy. */
+            s->ae_active = true;
+            push_event(s, s->now + (uint64_t)(s->cfg.antientropy_s * 1e6), SIM_EV_AE, 0, 0,
+                       0, 0);
+        }
     }
     push_event(s, s->now + churn_gap(s, s->up[v]), SIM_EV_CHURN, v, v, 0, 0);
 }
@@ -252,6 +266,7 @@ static void dispatch(struct sim *s, const struct sim_event *ev)
     switch (ev->kind) {
     case SIM_EV_MSG:
         s->foreground--;
+        s->in_flight--;
         on_message(s, ev);
         break;
     case SIM_EV_WAKE:
@@ -268,6 +283,14 @@ static void dispatch(struct sim *s, const struct sim_event *ev)
         on_churn(s, ev->node);
         break;
     }
+}
+
+/* Pull gossip keeps every node asking forever; once no node is infective
+ * and nothing is in flight, no answer can carry the rumor any more. */
+static bool quiet(const struct sim *s)
+{
+    return s->cfg.proto.mode != SIM_MODE_PUSH && s->count[SIM_INFECTIVE] == 0 &&
+           s->in_flight == 0 && !s->ae_active;
 }
 
 static void loop(struct sim *s)
@@ -289,6 +312,8 @@ static void loop(struct sim *s)
         s->res->events++;
         dispatch(s, &ev);
         if (s->cfg.until_informed && s->informed_up >= s->nup)
+            break;
+        if (quiet(s))
             break;
     }
     if (s->cfg.series)

@@ -94,6 +94,10 @@ void sim_wake(struct sim *s, uint32_t node, uint64_t at);
  * time). */
 void sim_mark(struct sim *s, uint32_t node, enum sim_node_state st);
 enum sim_node_state sim_state(const struct sim *s, uint32_t node);
+/* When node was informed (virtual us; UINT64_MAX: not yet). */
+uint64_t sim_informed_at(const struct sim *s, uint32_t node);
+/* Start of the current cycle (cycle mode), else now. */
+uint64_t sim_cycle_start(const struct sim *s);
 /* Nodes in a SIR state, network-wide. */
 uint32_t sim_count(const struct sim *s, enum sim_node_state st);
 
