@@ -447,6 +447,6 @@ void sim_run(struct sim *s, uint32_t origin, struct sim_result *res)
     res->mem_topology = sim_topo_memory(s->topo);
     res->mem_protocol = s->ad->memory(s->st);
     res->mem_engine = (size_t)n * (2 + 2 * sizeof(uint64_t)) +
-                      s->heap.cap * sizeof(struct sim_event);
+                      sim_heap_memory(&s->heap);
     s->res = NULL;
 }

@@ -132,9 +132,12 @@ int sim_spread(FILE *out, uint64_t seed, uint32_t max_n, char **err)
         fprintf(out, "%9u", n);
         for (uint32_t f = 2; f <= 8; f++) {
             struct sim_config cfg;
-            /* Nobody stops while the rumor is still news: counter k far
-             * above the rounds a spread takes. */
-            sim_config_paper(&cfg, n, 1000);
+            /* Nobody stops while the rumor is still news: a blind counter
+             * far above the pushes a spread takes (and no verdicts to
+             * keep). The run ends once everyone knows. */
+            sim_config_paper(&cfg, n, 100000);
+            cfg.proto.feedback = false;
+            cfg.proto.paper_feedback = false;
             cfg.proto.fanout = f;
             cfg.until_informed = true;
             cfg.seed = seed + n + f;

@@ -131,8 +131,19 @@ int sim_report_plot(const char *png, const struct sim_result *r, uint32_t nodes,
         sim_set_err(err, "cannot create a temporary file for gnuplot");
         return -1;
     }
+    /* Leave out the flat tail after the last change (timers that only
+     * expire), keeping a tenth of the run for context. */
+    size_t last = 0;
+    for (size_t i = 1; i < r->nseries; i++) {
+        const struct sim_sample *a = &r->series[i], *b = &r->series[i - 1];
+        if (a->s != b->s || a->i != b->i || a->r != b->r)
+            last = i;
+    }
+    size_t end = last + last / 10 + 2;
+    if (end > r->nseries)
+        end = r->nseries;
     FILE *df = fdopen(fd, "w");
-    for (size_t i = 0; i < r->nseries; i++) {
+    for (size_t i = 0; i < end; i++) {
         const struct sim_sample *x = &r->series[i];
         fprintf(df, "%g %g %g %g\n", x->t, (double)x->s / nodes, (double)x->i / nodes,
                 (double)x->r / nodes);

@@ -32,6 +32,43 @@ static void test_heap_order(void **state)
     sim_heap_clear(&h);
 }
 
+/* Lanes and heap together: random interleavings of pushes and pops, some
+ * times popular (lanes), most not (heap), always popped in (time, seq)
+ * order with nothing lost. */
+static void test_heap_lanes(void **state)
+{
+    struct sim_heap h;
+    struct sim_rng rng;
+    sim_heap_init(&h);
+    sim_rng_seed(&rng, 9);
+    uint64_t now = 0, pushed = 0, popped = 0;
+    struct sim_event ev, prev = {0};
+    for (int step = 0; step < 200000; step++) {
+        if (sim_rng_below(&rng, 3) != 0) {
+            uint64_t r = sim_rng_below(&rng, 10);
+            uint64_t at = r < 6 ? now + r : now + 1 + sim_rng_below(&rng, 100000);
+            sim_heap_push(&h, (struct sim_event){.at = at, .node = (uint32_t)pushed});
+            pushed++;
+        } else if (sim_heap_pop(&h, &ev)) {
+            if (popped > 0)
+                assert_true(ev.at > prev.at || (ev.at == prev.at && ev.seq > prev.seq));
+            assert_true(ev.at >= now);
+            assert_int_equal(ev.node, ev.seq); /* seq is the push order */
+            now = ev.at;
+            prev = ev;
+            popped++;
+        }
+    }
+    while (sim_heap_pop(&h, &ev)) {
+        assert_true(ev.at > prev.at || (ev.at == prev.at && ev.seq > prev.seq));
+        prev = ev;
+        popped++;
+    }
+    assert_true(popped == pushed);
+    assert_true(sim_heap_memory(&h) > 0);
+    sim_heap_clear(&h);
+}
+
 static void test_rng(void **state)
 {
     struct sim_rng a, b;
@@ -272,6 +309,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_heap_order),
+        cmocka_unit_test(test_heap_lanes),
         cmocka_unit_test(test_rng),
         cmocka_unit_test(test_topologies),
         cmocka_unit_test(test_latency_and_sizes),
