@@ -210,6 +210,10 @@ static int parse_args(struct opts *o, int argc, char **argv, char **err)
         if (p->window_ms == 0)
             p->window_ms = p->round_ms;
     }
+    if (p->paper_feedback && !p->cycles) {
+        sim_set_err(err, "--paper-feedback is a rule of synchronous cycles (--cycles)");
+        return -1;
+    }
     if (o->table1 && !runs_set)
         o->runs = 200;
     return 0;

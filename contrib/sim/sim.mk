@@ -25,7 +25,9 @@ tests_unit_test_sim_engine_LDADD = $(SIM_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_sim_SOURCES = tests/unit/test_sim.c
 tests_unit_test_sim_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_sim_LDADD = $(SIM_LIBS) $(CMOCKA_LIBS)
-TESTS += tests/unit/test_sim_engine tests/unit/test_sim tests/unit/test_sim_links.sh
+TESTS += tests/unit/test_sim_engine tests/unit/test_sim tests/unit/test_sim_links.sh \
+	tests/unit/test_sim_cli.sh
 
 EXTRA_DIST += contrib/sim/README.md contrib/sim/table1.sh tests/unit/test_sim_links.sh \
+	tests/unit/test_sim_cli.sh \
 	contrib/bench/bench_sim.sh
