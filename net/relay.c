@@ -679,6 +679,11 @@ void relay_tick(struct relay *r, int64_t now)
     relay_trickle_tick(r, now);
     request_tick(r, now);
     relay_ask_tick(r, now);
+    if (r->txreq && txreq_size(r->txreq) == 0) {
+        /* Idle again: a simulated node goes back to its bare struct. */
+        txreq_free(r->txreq);
+        r->txreq = NULL;
+    }
 }
 
 int64_t relay_next_wakeup(const struct relay *r)
