@@ -37,7 +37,9 @@ struct block {
     size_t base_size; /* serialized size without witness */
 };
 
-/* Parses a block at the cursor; NULL and a static reason on failure. */
+/* Parses a block at the cursor; NULL and a static reason on failure
+ * ("truncated header", "bad transaction count", or the failing
+ * transaction's reason). Transactions are parsed with witness allowed. */
 struct block *block_parse(struct cursor *c, const char **reason);
 /* Parses a whole buffer: trailing bytes are an error. */
 struct block *block_from_bytes(const void *data, size_t len, const char **reason);

@@ -3,6 +3,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -11,18 +12,24 @@ struct hash_ctx {
 };
 
 /* Fetching the algorithm once avoids a provider lookup per digest, which
- * otherwise dominates the cost of hashing small inputs. */
+ * otherwise dominates the cost of hashing small inputs. Once per process,
+ * so that threads (the simulator's, say) cannot race on it. */
+static EVP_MD *sha256_fetched;
+
+static void fetch_sha256(void)
+{
+    sha256_fetched = EVP_MD_fetch(NULL, "SHA256", NULL);
+    if (!sha256_fetched) {
+        fprintf(stderr, "hash: OpenSSL has no SHA256\n");
+        abort();
+    }
+}
+
 static const EVP_MD *sha256_md(void)
 {
-    static EVP_MD *md;
-    if (!md) {
-        md = EVP_MD_fetch(NULL, "SHA256", NULL);
-        if (!md) {
-            fprintf(stderr, "hash: OpenSSL has no SHA256\n");
-            abort();
-        }
-    }
-    return md;
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, fetch_sha256);
+    return sha256_fetched;
 }
 
 static EVP_MD_CTX *new_md_ctx(void)

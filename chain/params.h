@@ -29,7 +29,7 @@ struct chain_params {
     struct hash256 pow_limit;
     uint32_t pow_limit_bits;
     int64_t pow_target_spacing;  /* 600 s */
-    int64_t pow_target_timespan; /* two weeks */
+    int64_t pow_target_timespan; /* two weeks (regtest: one day, as Core) */
     bool pow_no_retargeting;     /* regtest */
     bool pow_allow_min_difficulty; /* testnets: 20-minute rule */
     bool enforce_bip94;          /* testnet4: retarget from the first block's bits */

@@ -6,7 +6,9 @@
 
 void cursor_init(struct cursor *c, const void *data, size_t len)
 {
-    c->p = data;
+    /* Never NULL: pointer arithmetic on NULL, even + 0, is undefined. */
+    static const uint8_t nothing[1];
+    c->p = data ? data : nothing;
     c->len = data ? len : 0;
     c->pos = 0;
     c->err = false;

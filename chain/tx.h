@@ -1,11 +1,18 @@
 /* Transactions: legacy and BIP144 (segwit) serialization, txid and wtxid.
  *
  * A parsed transaction owns one copy of its serialization (raw); scripts
- * and witness items point into it, so parsing costs one or two
- * allocations. Transactions are reference counted because the mempool,
- * blocks and the relay queues share them: tx_ref adds a reference and
- * tx_free drops one. To build a transaction, serialize it into a wbuf and
- * parse that (tx_from_bytes). */
+ * and witness items point into it, and the struct, its input, output and
+ * witness arrays and raw share a single allocation. Transactions are
+ * reference counted because the mempool, blocks and the relay queues share
+ * them: tx_ref adds a reference and tx_free drops one. The fields are
+ * read-only: tx_serialize writes from raw. To build a transaction,
+ * serialize it into a wbuf and parse that (tx_from_bytes).
+ *
+ * Parsing accepts exactly what Bitcoin Core's UnserializeTransaction does:
+ * canonical CompactSizes up to SER_MAX_SIZE; with the BIP144 marker, flag 1
+ * and at least one non-empty witness stack ("superfluous witness record"
+ * otherwise); no other flag bits; an empty input vector followed by flag 0
+ * is a transaction with no inputs and no outputs. */
 #ifndef HEARSAY_CHAIN_TX_H
 #define HEARSAY_CHAIN_TX_H
 
@@ -64,8 +71,11 @@ struct tx {
 /* Parse flags. */
 #define TX_PARSE_WITNESS 1 /* accept BIP144 marker/flag (always, on the wire) */
 
-/* Parses one transaction at the cursor. NULL on failure with a short
- * static reason ("truncated", "non-canonical compactsize", ...). */
+/* Parses one transaction at the cursor. NULL on failure, with the cursor
+ * poisoned and a short static reason ("truncated input", "bad input
+ * count", "superfluous witness record", ...). No allocation happens
+ * before the whole transaction has been validated, and then it is
+ * proportional to the bytes consumed. */
 struct tx *tx_parse(struct cursor *c, int flags, const char **reason);
 /* Parses a whole buffer: trailing bytes are an error. */
 struct tx *tx_from_bytes(const void *data, size_t len, const char **reason);

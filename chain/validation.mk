@@ -1,1 +1,42 @@
-# chain/validation.mk: sources and tests of this area (filled in by its work).
+# chain/validation.mk: proof of work, storage, the header tree, validation,
+# the UTXO set and the chainstate, with their tests.
+libchain_a_SOURCES += \
+	chain/pow.c chain/pow.h \
+	chain/store.c chain/store.h \
+	chain/blockindex.c chain/blockindex.h \
+	chain/utxo.c chain/utxo.h \
+	chain/validation.c chain/validation.h \
+	chain/chainstate.c chain/chainstate.h
+
+# Helpers shared by the chainstate tests: temporary directories, blocks.
+noinst_LIBRARIES += tests/unit/libchainstatetest.a
+tests_unit_libchainstatetest_a_SOURCES = tests/unit/chainstate_util.h \
+	tests/unit/chainstate_util.c tests/unit/chainstate_blocks.c
+CHAINSTATE_TEST_LIBS = tests/unit/libchainstatetest.a $(CHAIN_LIBS) $(CMOCKA_LIBS)
+
+VALIDATION_TESTS = tests/unit/test_pow tests/unit/test_store tests/unit/test_blockindex \
+	tests/unit/test_utxo tests/unit/test_validation tests/unit/test_chainstate tests/unit/test_chain_crash
+check_PROGRAMS += $(VALIDATION_TESTS)
+TESTS += $(VALIDATION_TESTS)
+tests_unit_test_pow_SOURCES = tests/unit/test_pow.c
+tests_unit_test_pow_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_pow_LDADD = $(CHAINSTATE_TEST_LIBS)
+tests_unit_test_store_SOURCES = tests/unit/test_store.c
+tests_unit_test_store_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_store_LDADD = $(CHAINSTATE_TEST_LIBS)
+tests_unit_test_blockindex_SOURCES = tests/unit/test_blockindex.c
+tests_unit_test_blockindex_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_blockindex_LDADD = $(CHAINSTATE_TEST_LIBS)
+tests_unit_test_utxo_SOURCES = tests/unit/test_utxo.c
+tests_unit_test_utxo_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_utxo_LDADD = $(CHAINSTATE_TEST_LIBS)
+tests_unit_test_validation_SOURCES = tests/unit/test_validation.c
+tests_unit_test_validation_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_validation_LDADD = $(CHAINSTATE_TEST_LIBS)
+tests_unit_test_chainstate_SOURCES = tests/unit/test_chainstate.c
+tests_unit_test_chainstate_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_chainstate_LDADD = $(CHAINSTATE_TEST_LIBS)
+# Kills a child process 50 times while it stores a 2,000-block chain.
+tests_unit_test_chain_crash_SOURCES = tests/unit/test_chain_crash.c
+tests_unit_test_chain_crash_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_chain_crash_LDADD = $(CHAINSTATE_TEST_LIBS)

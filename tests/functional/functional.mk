@@ -1,1 +1,5 @@
-# tests/functional/functional.mk: sources and tests of this area (filled in by its work).
+# tests/functional/functional.mk: Python functional tests (standard library
+# only). Each test_*.py starts its own hearsayd processes through
+# framework.py, with temporary datadirs and free loopback ports.
+TESTS += tests/functional/test_daemon.py
+EXTRA_DIST += tests/functional/framework.py tests/functional/test_daemon.py

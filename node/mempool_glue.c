@@ -1,0 +1,157 @@
+#include "node/mempool_glue.h"
+
+#include "chain/blockindex.h"
+#include "chain/chainstate.h"
+#include "chain/log.h"
+#include "node/util.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <time.h>
+
+/* Core refuses a -maxmempool below 40 descendant packages of maximum size. */
+#define MIN_MAXMEMPOOL_MB 5
+
+const struct config_option mempool_options[] = {
+    { "minrelaytxfee", CONFIG_STRING, "0.00001", 0, 0, 0,
+      "Fees (in BTC/kvB) smaller than this are considered zero fee for relaying and mempool "
+      "acceptance." },
+    { "maxmempool", CONFIG_INT, "300", MIN_MAXMEMPOOL_MB, 1000000, 0,
+      "Keep the transaction memory pool below <n> megabytes." },
+    { "mempoolexpiry", CONFIG_INT, "336", 1, 1000000, 0,
+      "Do not keep transactions in the mempool longer than <n> hours." },
+    { "persistmempool", CONFIG_BOOL, "1", 0, 0, 0,
+      "Whether to save the mempool on shutdown and load on restart." },
+    { NULL, CONFIG_BOOL, NULL, 0, 0, 0, NULL },
+};
+
+int64_t mempool_glue_parse_feerate(const char *s)
+{
+    int64_t whole = 0, frac = 0;
+    int frac_digits = 0;
+    bool dot = false, any = false;
+    for (const char *p = s; *p; p++) {
+        if (*p == '.' && !dot) {
+            dot = true;
+            continue;
+        }
+        if (*p < '0' || *p > '9')
+            return -1;
+        any = true;
+        if (dot) {
+            if (frac_digits == 8) /* below a satoshi */
+                return -1;
+            frac = frac * 10 + (*p - '0');
+            frac_digits++;
+        } else {
+            if (whole > TX_MAX_MONEY / TX_COIN)
+                return -1;
+            whole = whole * 10 + (*p - '0');
+        }
+    }
+    if (!any)
+        return -1;
+    for (; frac_digits < 8; frac_digits++)
+        frac *= 10;
+    return whole * TX_COIN + frac;
+}
+
+static int64_t mtp_at(void *ctx, int32_t height)
+{
+    struct chainstate *cs = ctx;
+    struct bindex_node *n = chainstate_at(cs, height);
+    if (!n)
+        n = chainstate_tip(cs); /* the strict reading */
+    return n ? bindex_median_time_past(n) : 0;
+}
+
+void mempool_glue_tip(struct chainstate *cs, struct mempool_tip *t)
+{
+    struct bindex_node *n = chainstate_tip(cs);
+    t->height = n ? n->height : -1;
+    t->mtp = n ? bindex_median_time_past(n) : 0;
+    t->mtp_at = mtp_at;
+    t->mtp_ctx = cs;
+}
+
+/* The chainstate calls these after moving its tip and its UTXO set. */
+static void on_connected(void *ctx, const struct block *b, int height)
+{
+    struct node *node = ctx;
+    struct mempool_tip tip;
+    mempool_glue_tip(node->chain, &tip);
+    mempool_block_connected(node->mempool, b, &tip);
+}
+
+static void on_disconnected(void *ctx, const struct block *b, int height)
+{
+    struct node *node = ctx;
+    struct mempool_tip tip;
+    mempool_glue_tip(node->chain, &tip);
+    mempool_block_disconnected(node->mempool, b, &tip, (int64_t)time(NULL));
+}
+
+static char *dump_path(const struct node *node)
+{
+    return util_path_join(node->chaindir, "mempool.dat");
+}
+
+static void load_dump(struct node *node)
+{
+    char *path = dump_path(node);
+    struct stat st;
+    if (path && stat(path, &st) == 0) {
+        struct mempool_tip tip;
+        mempool_glue_tip(node->chain, &tip);
+        struct mempool_load_stats ls;
+        char *err = NULL;
+        if (mempool_load(node->mempool, path, &tip, (int64_t)time(NULL), &ls, &err) != 0)
+            LOG_WARN("Failed to load the mempool: %s", err ? err : "unknown error");
+        free(err);
+    }
+    free(path);
+}
+
+static int mempool_start(struct node *node, char **err)
+{
+    const struct config *cfg = node->cfg;
+    if (!node->chain)
+        return util_fail(err, "the mempool needs the chain, which starts before it");
+    struct mempool_options o;
+    mempool_options_default(&o);
+    const char *fee = config_get_str(cfg, "minrelaytxfee");
+    o.min_relay_feerate = mempool_glue_parse_feerate(fee ? fee : "0");
+    if (o.min_relay_feerate < 0)
+        return util_fail(err, "Invalid amount for -minrelaytxfee=<amount>: '%s'", fee);
+    o.max_usage = (size_t)config_get_int(cfg, "maxmempool") * 1000000;
+    o.expiry = config_get_int(cfg, "mempoolexpiry") * 3600;
+    node->mempool = mempool_new(&o, chainstate_coin_lookup, node->chain);
+    struct chainstate_callbacks cb = {on_connected, on_disconnected, node};
+    chainstate_set_callbacks(node->chain, &cb);
+    if (config_get_bool(cfg, "persistmempool"))
+        load_dump(node);
+    LOG_INFO("Mempool: %zu transactions, limit %zu MB, minimum relay fee %lld sat/kvB",
+             mempool_count(node->mempool), o.max_usage / 1000000,
+             (long long)o.min_relay_feerate);
+    return 0;
+}
+
+static void mempool_stop(struct node *node)
+{
+    if (!node->mempool)
+        return;
+    if (node->chain)
+        chainstate_set_callbacks(node->chain, NULL);
+    if (config_get_bool(node->cfg, "persistmempool")) {
+        char *path = dump_path(node), *err = NULL;
+        if (!path || mempool_dump(node->mempool, path, &err) != 0)
+            LOG_WARN("Failed to dump the mempool: %s", err ? err : "out of memory");
+        free(err);
+        free(path);
+    }
+    mempool_free(node->mempool);
+    node->mempool = NULL;
+}
+
+const struct node_subsystem mempool_subsystem = { "mempool", mempool_start, mempool_stop };

@@ -1,0 +1,112 @@
+/* Starts the connection manager from the configuration. */
+#include "node/net_glue.h"
+
+#include "chain/log.h"
+#include "net/connman.h"
+#include "node/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define SEC 1000000LL
+
+const struct config_option net_options[] = {
+    { "listen", CONFIG_BOOL, "1", 0, 0, 0,
+      "Accept connections from outside (default: 1 if no -connect)." },
+    { "bind", CONFIG_STRING, NULL, 0, 0, CONFIG_MULTI | CONFIG_NET_SPECIFIC,
+      "Bind to <addr>[:<port>] and listen there (default: all interfaces, IPv4 and IPv6)." },
+    { "port", CONFIG_INT, NULL, 1, 65535, CONFIG_NET_SPECIFIC,
+      "Listen for connections on <port> (default: 8333, testnet3 18333, testnet4 48333, "
+      "signet 38333, regtest 18444)." },
+    { "connect", CONFIG_STRING, NULL, 0, 0, CONFIG_MULTI | CONFIG_NET_SPECIFIC,
+      "Connect only to <host>[:<port>]; -noconnect makes no outbound connections at all." },
+    { "addnode", CONFIG_STRING, NULL, 0, 0, CONFIG_MULTI | CONFIG_NET_SPECIFIC,
+      "Add a node to connect to and keep the connection open (reconnecting with backoff)." },
+    { "maxconnections", CONFIG_INT, "125", 0, 100000, 0,
+      "Maintain at most <n> connections to peers." },
+    { "maxoutbound", CONFIG_INT, "8", 0, 1000, 0,
+      "Open up to <n> automatic outbound connections to addresses learned from peers." },
+    { "maxsendbuffer", CONFIG_INT, "5000", 1, 1000000, 0,
+      "Per-peer unsent data, in KB, before the node stops reading from and serving that peer." },
+    { "allowprivateaddrs", CONFIG_BOOL, NULL, 0, 0, 0,
+      "Learn, relay and dial loopback and private addresses (default: 1 on regtest, else 0)." },
+    { "peertimeout", CONFIG_INT, "60", 1, 86400, 0,
+      "(testing) Seconds a new connection has to complete the version handshake." },
+    { "pinginterval", CONFIG_INT, "120", 1, 86400, 0, "(testing) Seconds between pings." },
+    { "pingtimeout", CONFIG_INT, "1200", 1, 86400, 0,
+      "(testing) Seconds to wait for a pong before disconnecting." },
+    { "inactivitytimeout", CONFIG_INT, "1200", 1, 86400, 0,
+      "(testing) Seconds without any message from a peer before disconnecting it." },
+    { "peerstalltimeout", CONFIG_INT, "120", 1, 86400, 0,
+      "(testing) Seconds a peer may leave its send buffer full before it is disconnected." },
+    { "discouragetime", CONFIG_INT, "86400", 1, 31536000, 0,
+      "(testing) Seconds a misbehaving peer's address stays discouraged." },
+    { "nettick", CONFIG_INT, "1000", 10, 60000, 0,
+      "(testing) Milliseconds between connection housekeeping rounds." },
+    { "addnoderetrymax", CONFIG_INT, "60", 1, 3600, 0,
+      "(testing) Longest wait, in seconds, between reconnection attempts to -addnode/-connect." },
+    { NULL, CONFIG_BOOL, NULL, 0, 0, 0, NULL },
+};
+
+static void options_from_config(const struct node *node, struct connman_options *o)
+{
+    const struct config *cfg = node->cfg;
+    connman_options_default(o);
+    memcpy(o->magic, node->params->magic, 4);
+    o->default_port = node->params->default_port;
+    o->port = config_is_set(cfg, "port") ? (uint16_t)config_get_int(cfg, "port")
+                                         : node->params->default_port;
+    o->bind = config_get_multi(cfg, "bind", &o->nbind);
+    o->connect = config_get_multi(cfg, "connect", &o->nconnect);
+    o->addnode = config_get_multi(cfg, "addnode", &o->naddnode);
+    /* As in Bitcoin Core: -connect implies -listen=0 unless -bind or
+     * -listen says otherwise. */
+    o->listen = config_is_set(cfg, "listen") ? config_get_bool(cfg, "listen")
+                                             : (o->nconnect == 0 || o->nbind > 0);
+    o->max_connections = (int)config_get_int(cfg, "maxconnections");
+    o->max_outbound = config_is_negated(cfg, "connect") ? 0 : (int)config_get_int(cfg, "maxoutbound");
+    o->max_sendbuf = (size_t)config_get_int(cfg, "maxsendbuffer") * 1000;
+    o->allow_private = config_is_set(cfg, "allowprivateaddrs")
+                           ? config_get_bool(cfg, "allowprivateaddrs")
+                           : node->params->type == CHAIN_REGTEST;
+    o->timeouts.handshake = config_get_int(cfg, "peertimeout") * SEC;
+    o->timeouts.ping_every = config_get_int(cfg, "pinginterval") * SEC;
+    o->timeouts.ping_wait = config_get_int(cfg, "pingtimeout") * SEC;
+    o->timeouts.inactivity = config_get_int(cfg, "inactivitytimeout") * SEC;
+    o->stall_us = config_get_int(cfg, "peerstalltimeout") * SEC;
+    o->discourage_secs = config_get_int(cfg, "discouragetime");
+    o->tick_us = config_get_int(cfg, "nettick") * 1000;
+    o->retry_max_us = config_get_int(cfg, "addnoderetrymax") * SEC;
+}
+
+static int net_start(struct node *node, char **err)
+{
+    struct connman_options o;
+    options_from_config(node, &o);
+    char *peers = util_path_join(node->chaindir, "peers");
+    if (!peers)
+        return util_fail(err, "out of memory");
+    o.peers_dir = peers;
+    char *e = NULL;
+    node->connman = connman_new(node->base, &o, &e);
+    free(peers);
+    if (!node->connman) {
+        util_fail(err, "cannot start the P2P layer: %s", e ? e : "out of memory");
+        free(e);
+        return -1;
+    }
+    if (connman_start(node->connman, &e) < 0) {
+        util_fail(err, "%s", e ? e : "cannot start the P2P layer");
+        free(e);
+        return -1;
+    }
+    return 0;
+}
+
+static void net_stop(struct node *node)
+{
+    connman_free(node->connman);
+    node->connman = NULL;
+}
+
+const struct node_subsystem net_subsystem = { "net", net_start, net_stop };

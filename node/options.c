@@ -1,0 +1,20 @@
+/* Every option table hearsayd knows, in -help order. Each area declares
+ * its table in its node/ glue file and adds one line here. */
+#include "node/chain_glue.h"
+#include "node/config.h"
+#include "node/init.h"
+#include "node/mempool_glue.h"
+#include "node/net_glue.h"
+#include "node/rpc_glue.h"
+
+#include <stddef.h>
+
+const struct config_option *const config_tables[] = {
+    config_base_options,
+    daemon_options,
+    chain_options,
+    mempool_options,
+    net_options,
+    rpc_options,
+    NULL,
+};

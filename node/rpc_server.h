@@ -1,0 +1,56 @@
+/* The JSON-RPC HTTP server: libevent's evhttp on the node's event loop.
+ *
+ * POST only (else 405), HTTP Basic auth (401 with WWW-Authenticate; a
+ * wrong password is answered after a delay kept on a timer, never by
+ * blocking the loop), bodies over the cap get 413, idle or slow clients
+ * time out, non-loopback clients need an -rpcallowip entry (else 403). */
+#ifndef HEARSAY_NODE_RPC_SERVER_H
+#define HEARSAY_NODE_RPC_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct event_base;
+struct rpc_table;
+struct rpc_auth;
+
+#define RPC_DEFAULT_MAX_BODY (32u << 20)   /* Bitcoin Core's MAX_SIZE */
+#define RPC_DEFAULT_TIMEOUT 30             /* -rpcservertimeout, seconds */
+#define RPC_DEFAULT_AUTH_FAIL_DELAY_MS 250 /* as Bitcoin Core */
+
+struct rpc_server_config {
+    /* -rpcbind: "addr", "addr:port", "[v6addr]:port", "v6addr". They are
+     * used only together with -rpcallowip (as Bitcoin Core); otherwise the
+     * server binds 127.0.0.1 and ::1. */
+    const char *const *bind;
+    size_t n_bind;
+    uint16_t port; /* 0: an ephemeral port (tests) */
+    /* -rpcallowip: "1.2.3.4", "1.2.3.0/24", "1.2.3.0/255.255.255.0",
+     * "2001:db8::/32". Loopback clients are always allowed. */
+    const char *const *allow;
+    size_t n_allow;
+    size_t max_body;       /* 0: RPC_DEFAULT_MAX_BODY */
+    int timeout_secs;      /* 0: RPC_DEFAULT_TIMEOUT */
+    int auth_fail_delay_ms; /* 0: RPC_DEFAULT_AUTH_FAIL_DELAY_MS */
+};
+
+struct rpc_server;
+/* Binds and starts answering on base. Takes ownership of table and auth
+ * (even when it fails). NULL and *err if nothing could be bound or an
+ * -rpcallowip entry is malformed. */
+struct rpc_server *rpc_server_new(struct event_base *base, struct rpc_table *table,
+                                  struct rpc_auth *auth, const struct rpc_server_config *cfg,
+                                  char **err);
+/* Closes the listeners and connections (answering any delayed 401 first),
+ * then frees the table and the credentials (which deletes the cookie). */
+void rpc_server_free(struct rpc_server *s);
+/* The method table, for registering more methods while running. */
+struct rpc_table *rpc_server_table(struct rpc_server *s);
+/* The port the first listener is bound to (the ephemeral one if port 0). */
+uint16_t rpc_server_port(const struct rpc_server *s);
+/* Runs fn(arg) once the reply being built now has been sent (or after a
+ * second, whichever comes first); at once if no request is running. Used
+ * by `stop` so that its answer reaches the client before the loop ends. */
+void rpc_server_after_reply(struct rpc_server *s, void (*fn)(void *), void *arg);
+
+#endif

@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""hearsayd nodes find each other: -connect, -addnode and address gossip,
+each link a complete version handshake (real processes, loopback only)."""
+import re
+
+import framework as fw
+
+CONNECTED = re.compile(r"peer=\d+ (\S+) (inbound|outbound) connected: version 70016 /hearsay:")
+
+
+def links(node, direction=None):
+    """The peer addresses this node completed a handshake with since its
+    last start."""
+    log = node.debug_log()[node.log_offset:]
+    return {m.group(1) for m in CONNECTED.finditer(log) if direction in (None, m.group(2))}
+
+
+def endpoint(node):
+    return f"127.0.0.1:{node.p2p_port}"
+
+
+def test_two_nodes_connect(t):
+    a, b = t.add_node(), t.add_node()
+    a.start()
+    b.start(f"-connect={endpoint(a)}")
+    fw.wait_until(lambda: links(a, "inbound") and links(b, "outbound"), 20,
+                  what="a handshake between the two nodes")
+    fw.assert_equal(links(b, "outbound"), {endpoint(a)})
+    fw.assert_equal(a.stop(), 0)
+    fw.assert_equal(b.stop(), 0)
+
+
+def test_addnode_reconnects(t):
+    a, b = t.add_node(), t.add_node()
+    b.start(f"-addnode={endpoint(a)}", "-addnoderetrymax=1", "-nettick=100")
+    a.start()  # later: b retries with backoff until a is up
+    fw.wait_until(lambda: links(b, "outbound"), 20, what="b reaching a via -addnode")
+    a.stop()
+    a.start()
+    fw.wait_until(lambda: links(a, "inbound"), 20, what="b reconnecting after a restart")
+
+
+def test_five_nodes_gossip(t):
+    """A hub and four leaves that only know the hub: leaves advertise their
+    own addresses, the hub relays them (fanout 2) and answers getaddr, and
+    the last leaf fills outbound slots with a peer it was never told about
+    on its command line. Every node completes handshakes."""
+    nodes = [t.add_node() for _ in range(5)]
+    hub = nodes[0]
+    hub.start("-nettick=100")
+    nodes[1].start(f"-connect={endpoint(hub)}", "-nettick=100")
+    for n in nodes[2:4]:
+        n.start(f"-addnode={endpoint(hub)}", "-nettick=100")
+    fw.wait_until(lambda: len(links(hub, "inbound")) == 3, 30, what="three leaves at the hub")
+    last = nodes[4]
+    last.start(f"-addnode={endpoint(hub)}", "-nettick=100")
+    leaves = {endpoint(n) for n in nodes[1:4]}
+    fw.wait_until(lambda: links(last, "outbound") & leaves, 30,
+                  what="the last leaf dialing a leaf it learned by gossip")
+    for n in nodes[1:4]:
+        fw.assert_equal(endpoint(hub) in links(n, "outbound"), True, "leaf reached the hub")
+    # The -connect leaf listens (the framework binds it) but dials no one else.
+    fw.assert_equal(links(nodes[1], "outbound"), {endpoint(hub)})
+    for n in nodes:
+        fw.assert_equal(n.stop(), 0)
+
+
+def test_peers_persist(t):
+    """Addresses learned survive a restart (the LevelDB peers database)."""
+    a, b, c = t.add_node(), t.add_node(), t.add_node()
+    a.start("-nettick=100")
+    b.start(f"-addnode={endpoint(a)}", "-nettick=100")
+    c.start(f"-addnode={endpoint(a)}", "-nettick=100")
+    fw.wait_until(lambda: endpoint(b) in links(c, "outbound") | links(c, "inbound"), 30,
+                  what="c learning b through a")
+    c.stop()
+    a.stop()
+    c.start("-nettick=100")  # no -addnode now: only what it remembers
+    fw.wait_until(lambda: endpoint(b) in links(c, "outbound"), 30,
+                  what="c dialing b from its saved addresses")
+
+
+if __name__ == "__main__":
+    fw.main([test_two_nodes_connect, test_addnode_reconnects, test_five_nodes_gossip,
+             test_peers_persist], timeout=240)

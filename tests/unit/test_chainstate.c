@@ -1,0 +1,567 @@
+/* Chainstate: chains built here block by block: linear growth, reorgs,
+ * invalid blocks inside heavier branches, double spends across a reorg,
+ * each kind of defective block, CVE-2012-2459 and persistence. */
+#include "chain/chainstate.h"
+#include "chain/mempool.h"
+#include "chain/store.h"
+#include "tests/unit/chainstate_util.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+struct fixture {
+    char *dir;
+    const struct chain_params *p;
+    struct chainstate *cs;
+    int connected, disconnected;
+    int last_connected, last_disconnected;
+    uint32_t tag;
+};
+
+static void on_connected(void *ctx, const struct block *b, int height)
+{
+    struct fixture *f = ctx;
+    (void)b;
+    f->connected++;
+    f->last_connected = height;
+}
+
+static void on_disconnected(void *ctx, const struct block *b, int height)
+{
+    struct fixture *f = ctx;
+    (void)b;
+    f->disconnected++;
+    f->last_disconnected = height;
+}
+
+static void reopen(struct fixture *f)
+{
+    chainstate_close(f->cs);
+    char *err = NULL;
+    struct chainstate_options o;
+    chainstate_default_options(&o);
+    o.dbcache_bytes = 8u << 20;
+    f->cs = chainstate_open(f->p, f->dir, &o, &err);
+    if (!f->cs)
+        fail_msg("open: %s", err);
+    struct chainstate_callbacks cb = {on_connected, on_disconnected, f};
+    chainstate_set_callbacks(f->cs, &cb);
+}
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+    f->dir = testutil_tmpdir("chainstate");
+    f->p = params_get(CHAIN_REGTEST);
+    reopen(f);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    chainstate_close(f->cs);
+    testutil_rmtree(f->dir);
+    free(f);
+    return 0;
+}
+
+/* A block on parent: coinbase claiming subsidy + fees, then txs. */
+static struct block *make_block(struct fixture *f, const struct bindex_node *parent,
+                                struct tx **txs, size_t n, int64_t fees)
+{
+    int height = parent->height + 1;
+    struct tx *all[16];
+    all[0] = testutil_coinbase(height, params_block_subsidy(f->p, height) + fees, ++f->tag);
+    for (size_t i = 0; i < n; i++)
+        all[1 + i] = txs[i];
+    return testutil_block(&parent->hash, parent->hdr.time + 600, all, n + 1);
+}
+
+static enum chainstate_status submit(struct fixture *f, struct block *b, const char **reason)
+{
+    char *err = NULL;
+    const char *r = NULL;
+    enum chainstate_status st = chainstate_process_block(f->cs, b, &r, &err);
+    if (st == CHAINSTATE_ERROR)
+        fail_msg("process_block: %s", err);
+    if (reason)
+        *reason = r;
+    return st;
+}
+
+/* Mines n coinbase-only blocks on parent; returns the last node. */
+static struct bindex_node *mine(struct fixture *f, struct bindex_node *parent, int n)
+{
+    for (int i = 0; i < n; i++) {
+        struct block *b = make_block(f, parent, NULL, 0, 0);
+        assert_int_equal(submit(f, b, NULL), CHAINSTATE_ACCEPTED);
+        parent = chainstate_find(f->cs, &b->hash);
+        block_free(b);
+    }
+    return parent;
+}
+
+static struct outpoint coinbase_of(struct fixture *f, int height)
+{
+    struct block *b = chainstate_get_block(f->cs, &chainstate_at(f->cs, height)->hash, NULL);
+    struct outpoint op = {b->txs[0]->txid, 0};
+    block_free(b);
+    return op;
+}
+
+static bool have_coin(struct fixture *f, const struct outpoint *op)
+{
+    struct coin c = {0};
+    bool ok = chainstate_coin_lookup(f->cs, op, &c);
+    coin_clear(&c);
+    return ok;
+}
+
+static void test_linear_and_persist(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(chainstate_height(f->cs), 0);
+    assert_true(hash_eq(&chainstate_tip(f->cs)->hash, &f->p->genesis_hash));
+    struct bindex_node *tip = mine(f, chainstate_tip(f->cs), 120);
+    assert_int_equal(chainstate_height(f->cs), 120);
+    assert_ptr_equal(chainstate_tip(f->cs), tip);
+    assert_ptr_equal(chainstate_best_header(f->cs), tip);
+    assert_int_equal(f->connected, 120);
+    struct outpoint op = coinbase_of(f, 5);
+    assert_true(have_coin(f, &op));
+    struct block *again = chainstate_get_block(f->cs, &tip->hash, NULL);
+    assert_int_equal(submit(f, again, NULL), CHAINSTATE_DUPLICATE);
+    block_free(again);
+
+    /* Spend a mature coinbase, then check everything survives reopening. */
+    int64_t out = 10 * TX_COIN;
+    struct tx *spend = testutil_spend(&op, 1, &out, 1, 0);
+    struct outpoint spent_out = {spend->txid, 0};
+    struct block *b = make_block(f, tip, &spend, 1, params_block_subsidy(f->p, 5) - out);
+    assert_int_equal(submit(f, b, NULL), CHAINSTATE_ACCEPTED);
+    block_free(b);
+    assert_false(have_coin(f, &op));
+    assert_true(have_coin(f, &spent_out));
+    struct hash256 tip_hash = chainstate_tip(f->cs)->hash;
+    reopen(f);
+    assert_int_equal(chainstate_height(f->cs), 121);
+    assert_true(hash_eq(&chainstate_tip(f->cs)->hash, &tip_hash));
+    assert_false(have_coin(f, &op));
+    assert_true(have_coin(f, &spent_out));
+    struct coin c = {0};
+    assert_true(chainstate_coin_lookup(f->cs, &spent_out, &c));
+    assert_int_equal(c.value, out);
+    assert_int_equal(c.height, 121);
+    assert_false(c.coinbase);
+    coin_clear(&c);
+}
+
+static void test_reorg(void **state)
+{
+    struct fixture *f = *state;
+    struct bindex_node *g = chainstate_tip(f->cs);
+    struct bindex_node *fork = mine(f, g, 5);
+    struct bindex_node *a = mine(f, fork, 5);
+    assert_ptr_equal(chainstate_tip(f->cs), a);
+    f->connected = 0;
+    /* A branch of equal work stays aside: the first seen wins. */
+    struct bindex_node *b = mine(f, fork, 5);
+    assert_ptr_equal(chainstate_tip(f->cs), a);
+    assert_int_equal(f->connected, 0);
+    b = mine(f, b, 1);
+    assert_ptr_equal(chainstate_tip(f->cs), b);
+    assert_int_equal(f->disconnected, 5);
+    assert_int_equal(f->last_disconnected, 6);
+    assert_int_equal(f->connected, 6);
+    assert_int_equal(f->last_connected, 11);
+    /* The old branch's coinbases are gone from the UTXO set. */
+    struct block *old = chainstate_get_block(f->cs, &a->hash, NULL);
+    struct outpoint op = {old->txs[0]->txid, 0};
+    block_free(old);
+    assert_false(have_coin(f, &op));
+    op = coinbase_of(f, 11);
+    assert_true(have_coin(f, &op));
+    /* And back, and it all persists. */
+    a = mine(f, a, 2);
+    assert_ptr_equal(chainstate_tip(f->cs), a);
+    struct hash256 want = a->hash;
+    reopen(f);
+    assert_int_equal(chainstate_height(f->cs), 12);
+    assert_true(hash_eq(&chainstate_tip(f->cs)->hash, &want));
+}
+
+/* A block that is fine alone but spends a coin that does not exist. */
+static struct block *bad_spend_block(struct fixture *f, struct bindex_node *parent)
+{
+    struct outpoint nowhere = {{{0x42}}, 7};
+    int64_t v = 1000;
+    struct tx *t = testutil_spend(&nowhere, 1, &v, 1, 0);
+    return make_block(f, parent, &t, 1, 0);
+}
+
+static void test_invalid_in_heavier_branch(void **state)
+{
+    struct fixture *f = *state;
+    struct bindex_node *fork = mine(f, chainstate_tip(f->cs), 5);
+    struct bindex_node *a = mine(f, fork, 5);
+    /* Branch b: two good blocks, a bad one, then more on top: it has more
+     * work, but the tip must come back to a. */
+    struct bindex_node *b = mine(f, fork, 2);
+    struct block *bad = bad_spend_block(f, b);
+    const char *reason = NULL;
+    assert_int_equal(submit(f, bad, &reason), CHAINSTATE_ACCEPTED); /* less work: stored only */
+    struct bindex_node *badn = chainstate_find(f->cs, &bad->hash);
+    block_free(bad);
+    struct bindex_node *top = badn;
+    for (int i = 0; i < 4; i++) {
+        struct block *blk = make_block(f, top, NULL, 0, 0);
+        enum chainstate_status st = submit(f, blk, &reason);
+        top = chainstate_find(f->cs, &blk->hash);
+        block_free(blk);
+        if (i < 2)
+            assert_int_equal(st, CHAINSTATE_ACCEPTED);
+        else if (i == 2) /* the branch overtakes, fails at badn, falls back */
+            assert_int_equal(st, CHAINSTATE_INVALID);
+        else
+            assert_int_equal(st, CHAINSTATE_INVALID); /* child of an invalid block */
+    }
+    assert_ptr_equal(chainstate_tip(f->cs), a);
+    assert_true(badn->status & BINDEX_FAILED);
+    assert_string_equal(badn->reason, "bad-txns-inputs-missingorspent");
+    assert_true(badn->prev->status == (BINDEX_HAVE_DATA | BINDEX_HAVE_UNDO));
+    assert_ptr_equal(chainstate_best_header(f->cs), a);
+    /* The UTXO set is a's: b's good blocks were undone. */
+    struct block *bb = chainstate_get_block(f->cs, &b->hash, NULL);
+    struct outpoint op = {bb->txs[0]->txid, 0};
+    block_free(bb);
+    assert_false(have_coin(f, &op));
+    /* The verdict survives a restart. */
+    struct hash256 bad_hash = badn->hash, a_hash = a->hash;
+    reopen(f);
+    badn = chainstate_find(f->cs, &bad_hash);
+    assert_true(badn->status & BINDEX_FAILED);
+    assert_ptr_equal(chainstate_tip(f->cs), chainstate_find(f->cs, &a_hash));
+}
+
+static void test_double_spend_across_reorg(void **state)
+{
+    struct fixture *f = *state;
+    struct bindex_node *fork = mine(f, chainstate_tip(f->cs), 101);
+    struct outpoint coin = coinbase_of(f, 1);
+    int64_t va = 20 * TX_COIN, vb = 30 * TX_COIN;
+    struct tx *ta = testutil_spend(&coin, 1, &va, 1, 0);
+    struct tx *tb = testutil_spend(&coin, 1, &vb, 1, 0);
+    struct outpoint oa = {ta->txid, 0}, ob = {tb->txid, 0};
+    tx_free(tb); /* rebuilt identically below */
+    int64_t fee_a = 50 * TX_COIN - va, fee_b = 50 * TX_COIN - vb;
+    struct block *blk = make_block(f, fork, &ta, 1, fee_a);
+    assert_int_equal(submit(f, blk, NULL), CHAINSTATE_ACCEPTED);
+    block_free(blk);
+    assert_true(have_coin(f, &oa));
+    /* The same coin again on the same chain: a double spend. */
+    tb = testutil_spend(&coin, 1, &vb, 1, 1);
+    const char *reason = NULL;
+    blk = make_block(f, chainstate_tip(f->cs), &tb, 1, fee_b);
+    assert_int_equal(submit(f, blk, &reason), CHAINSTATE_INVALID);
+    assert_string_equal(reason, "bad-txns-inputs-missingorspent");
+    block_free(blk);
+    /* On a competing branch it is fine, and wins after a reorg. */
+    tb = testutil_spend(&coin, 1, &vb, 1, 0);
+    blk = make_block(f, fork, &tb, 1, fee_b);
+    assert_int_equal(submit(f, blk, NULL), CHAINSTATE_ACCEPTED);
+    struct bindex_node *b = chainstate_find(f->cs, &blk->hash);
+    block_free(blk);
+    mine(f, b, 1);
+    assert_ptr_equal(chainstate_tip(f->cs)->prev, b);
+    assert_false(have_coin(f, &oa));
+    assert_true(have_coin(f, &ob));
+    assert_false(have_coin(f, &coin));
+}
+
+/* Each defect on a block at the tip, with Core's reason. */
+static void expect_reject(struct fixture *f, struct block *b, const char *want, bool marks_header)
+{
+    const char *reason = NULL;
+    assert_int_equal(submit(f, b, &reason), CHAINSTATE_INVALID);
+    assert_string_equal(reason, want);
+    struct bindex_node *n = chainstate_find(f->cs, &b->hash);
+    if (marks_header)
+        assert_true(n && (n->status & BINDEX_FAILED));
+    else
+        assert_true(!n || !(n->status & BINDEX_FAILED_MASK));
+    block_free(b);
+}
+
+static void test_defects(void **state)
+{
+    struct fixture *f = *state;
+    struct bindex_node *tip = mine(f, chainstate_tip(f->cs), 101);
+    int64_t subsidy = params_block_subsidy(f->p, tip->height + 1);
+
+    struct block *b = make_block(f, tip, NULL, 0, 0);
+    testutil_grind(&b->hdr, 0);
+    b = testutil_rebuild(b);
+    expect_reject(f, b, "high-hash", false);
+
+    b = make_block(f, tip, NULL, 0, 0);
+    b->hdr.merkle.b[0] ^= 1;
+    testutil_grind(&b->hdr, 1);
+    expect_reject(f, testutil_rebuild(b), "bad-txnmrklroot", false);
+
+    struct tx *two[1] = {testutil_coinbase(tip->height + 1, 1, 99)};
+    expect_reject(f, make_block(f, tip, two, 1, 0), "bad-cb-multiple", true);
+
+    struct outpoint nowhere = {{{0x55}}, 0};
+    int64_t v = 1;
+    struct tx *t = testutil_spend(&nowhere, 1, &v, 1, 0);
+    expect_reject(f, make_block(f, tip, &t, 1, 0), "bad-txns-inputs-missingorspent", true);
+
+    expect_reject(f, make_block(f, tip, NULL, 0, 1), "bad-cb-amount", true);
+
+    struct outpoint mature = coinbase_of(f, 1), young = coinbase_of(f, 50);
+    v = subsidy + 1;
+    t = testutil_spend(&mature, 1, &v, 1, 0);
+    expect_reject(f, make_block(f, tip, &t, 1, 0), "bad-txns-in-belowout", true);
+    v = 1;
+    t = testutil_spend(&young, 1, &v, 1, 0);
+    expect_reject(f, make_block(f, tip, &t, 1, 0), "bad-txns-premature-spend-of-coinbase",
+                  true);
+
+    /* Overweight: four transactions of 300 kB each, 1.2 MB of base size. */
+    struct tx *big[4];
+    for (int i = 0; i < 4; i++) {
+        struct outpoint o = coinbase_of(f, 2 + i);
+        big[i] = testutil_spend(&o, 1, &v, 1, 300000);
+    }
+    expect_reject(f, make_block(f, tip, big, 4, 0), "bad-blk-length", true);
+
+    /* Wrong BIP34 height in the coinbase. */
+    struct tx *cb = testutil_coinbase(tip->height + 7, subsidy, 1234);
+    expect_reject(f, testutil_block(&tip->hash, tip->hdr.time + 600, &cb, 1), "bad-cb-height",
+                  true);
+    /* Timestamp not above the median of the last 11. */
+    cb = testutil_coinbase(tip->height + 1, subsidy, 1235);
+    expect_reject(f, testutil_block(&tip->hash, bindex_median_time_past(tip), &cb, 1),
+                  "time-too-old", true);
+    /* Bits other than the expected ones. */
+    b = make_block(f, tip, NULL, 0, 0);
+    b->hdr.bits = 0x1f7fffff;
+    testutil_grind(&b->hdr, 1);
+    expect_reject(f, testutil_rebuild(b), "bad-diffbits", true);
+    /* Unknown parent. */
+    struct block_header orphan = tip->hdr;
+    orphan.prev.b[5] ^= 0xff;
+    cb = testutil_coinbase(tip->height + 1, subsidy, 1236);
+    b = testutil_block(&orphan.prev, tip->hdr.time + 600, &cb, 1);
+    assert_int_equal(submit(f, b, NULL), CHAINSTATE_MISSING_PARENT);
+    block_free(b);
+    /* None of it moved the tip; a good block still connects. */
+    assert_ptr_equal(chainstate_tip(f->cs), tip);
+    mine(f, tip, 1);
+    assert_int_equal(chainstate_height(f->cs), tip->height + 1);
+}
+
+static void test_cve_2012_2459(void **state)
+{
+    struct fixture *f = *state;
+    struct bindex_node *tip = mine(f, chainstate_tip(f->cs), 103);
+    struct tx *txs[2];
+    for (int i = 0; i < 2; i++) {
+        struct outpoint o = coinbase_of(f, 1 + i);
+        int64_t v = 10 * TX_COIN;
+        txs[i] = testutil_spend(&o, 1, &v, 1, 0);
+    }
+    struct block *good = make_block(f, tip, txs, 2, 80 * TX_COIN);
+    /* Three transactions: duplicating the last keeps the merkle root. */
+    struct tx *dup[4] = {tx_ref(good->txs[0]), tx_ref(good->txs[1]), tx_ref(good->txs[2]),
+                         tx_ref(good->txs[2])};
+    struct block *mutated = testutil_block(&tip->hash, good->hdr.time, dup, 4);
+    mutated->hdr = good->hdr;
+    mutated = testutil_rebuild(mutated);
+    assert_true(hash_eq(&mutated->hash, &good->hash));
+    const char *reason = NULL;
+    assert_int_equal(submit(f, mutated, &reason), CHAINSTATE_INVALID);
+    assert_string_equal(reason, "bad-txns-duplicate");
+    block_free(mutated);
+    /* The header is not condemned: the real block is accepted. */
+    assert_int_equal(submit(f, good, NULL), CHAINSTATE_ACCEPTED);
+    assert_true(hash_eq(&chainstate_tip(f->cs)->hash, &good->hash));
+    block_free(good);
+}
+
+static void test_headers_then_blocks(void **state)
+{
+    struct fixture *f = *state;
+    struct bindex_node *g = chainstate_tip(f->cs);
+    struct block *blocks[6];
+    struct block_header hdrs[6];
+    struct hash256 prev = g->hash;
+    uint32_t time = g->hdr.time;
+    for (int i = 0; i < 6; i++) {
+        struct tx *cb = testutil_coinbase(i + 1, params_block_subsidy(f->p, i + 1), 500 + i);
+        time += 600;
+        blocks[i] = testutil_block(&prev, time, &cb, 1);
+        hdrs[i] = blocks[i]->hdr;
+        prev = blocks[i]->hash;
+    }
+    char *err = NULL;
+    const char *reason = NULL;
+    struct hash256 bad;
+    assert_int_equal(chainstate_process_headers(f->cs, hdrs, 6, &bad, &reason, &err),
+                     CHAINSTATE_ACCEPTED);
+    assert_int_equal(chainstate_process_headers(f->cs, hdrs, 6, &bad, &reason, &err),
+                     CHAINSTATE_DUPLICATE);
+    assert_int_equal(chainstate_best_header(f->cs)->height, 6);
+    assert_int_equal(chainstate_height(f->cs), 0);
+    struct bindex_node *want[10];
+    assert_int_equal(chainstate_blocks_to_fetch(f->cs, want, 10), 6);
+    assert_int_equal(want[0]->height, 1);
+    assert_true(chainstate_initial_download(f->cs)); /* the test chain is from 2011 */
+    /* Blocks out of order: the tip moves once the gap is filled. */
+    for (int i = 5; i >= 1; i--)
+        assert_int_equal(submit(f, blocks[i], NULL), CHAINSTATE_ACCEPTED);
+    assert_int_equal(chainstate_height(f->cs), 0);
+    assert_int_equal(chainstate_blocks_to_fetch(f->cs, want, 10), 1);
+    assert_ptr_equal(want[0], chainstate_find(f->cs, &blocks[0]->hash));
+    assert_int_equal(submit(f, blocks[0], NULL), CHAINSTATE_ACCEPTED);
+    assert_int_equal(chainstate_height(f->cs), 6);
+    /* A bad header stops the batch and is named. */
+    struct block_header h = hdrs[5];
+    h.prev = blocks[5]->hash;
+    h.time = hdrs[5].time + 600;
+    h.bits = 0x1f7fffff;
+    testutil_grind(&h, 1);
+    assert_int_equal(chainstate_process_headers(f->cs, &h, 1, &bad, &reason, &err),
+                     CHAINSTATE_INVALID);
+    assert_string_equal(reason, "bad-diffbits");
+    struct hash256 hh;
+    block_header_hash(&h, &hh);
+    assert_true(hash_eq(&bad, &hh));
+    /* Locator and fork point for getheaders. */
+    struct hash256 loc[101];
+    size_t n = chainstate_locator(f->cs, NULL, loc, 101);
+    assert_int_equal(n, 7);
+    assert_ptr_equal(chainstate_find_fork(f->cs, loc + 2, n - 2), chainstate_at(f->cs, 4));
+    struct block_header got[10];
+    assert_int_equal(chainstate_get_headers(f->cs, loc + 2, n - 2, NULL, got, 10), 2);
+    assert_true(hash_eq(&got[0].merkle, &hdrs[4].merkle));
+    /* From height 1 on, stopping at height 3. */
+    assert_int_equal(chainstate_get_headers(f->cs, loc + 5, n - 5, &blocks[2]->hash, got, 10),
+                     2);
+    assert_int_equal(chainstate_get_headers(f->cs, loc + 5, n - 5, NULL, got, 2), 2);
+    assert_int_equal(chainstate_get_headers(f->cs, NULL, 0, &blocks[3]->hash, got, 10), 1);
+    assert_true(hash_eq(&got[0].merkle, &hdrs[3].merkle));
+    for (int i = 0; i < 6; i++)
+        block_free(blocks[i]);
+}
+
+/* The chainstate's callbacks driving the mempool, as the node wires them. */
+struct pool_glue {
+    struct chainstate *cs;
+    struct mempool *mp;
+};
+
+static struct mempool_tip tip_of(struct chainstate *cs)
+{
+    struct mempool_tip t = {chainstate_height(cs), bindex_median_time_past(chainstate_tip(cs)),
+                            NULL, NULL};
+    return t;
+}
+
+static void pool_connected(void *ctx, const struct block *b, int height)
+{
+    struct pool_glue *g = ctx;
+    (void)height;
+    struct mempool_tip t = tip_of(g->cs);
+    mempool_block_connected(g->mp, b, &t);
+}
+
+static void pool_disconnected(void *ctx, const struct block *b, int height)
+{
+    struct pool_glue *g = ctx;
+    (void)height;
+    struct mempool_tip t = tip_of(g->cs);
+    mempool_block_disconnected(g->mp, b, &t, (int64_t)b->hdr.time + 3600);
+}
+
+static void test_reorg_updates_mempool(void **state)
+{
+    struct fixture *f = *state;
+    struct bindex_node *fork = mine(f, chainstate_tip(f->cs), 101);
+    struct mempool_options mo;
+    mempool_options_default(&mo);
+    mo.require_standard = false; /* the test's scripts are bare OP_TRUE */
+    struct pool_glue g = {f->cs, mempool_new(&mo, chainstate_coin_lookup, f->cs)};
+    struct chainstate_callbacks cb = {pool_connected, pool_disconnected, &g};
+    chainstate_set_callbacks(f->cs, &cb);
+
+    struct outpoint coin = coinbase_of(f, 1);
+    int64_t v = 50 * TX_COIN - 10000;
+    struct tx *t = testutil_spend(&coin, 1, &v, 1, 0);
+    struct mempool_reject rej;
+    struct mempool_tip tip = tip_of(f->cs);
+    assert_int_equal(mempool_accept(g.mp, t, &tip, fork->hdr.time, &rej), MEMPOOL_ACCEPTED);
+    struct hash256 txid = t->txid;
+    /* Confirmed in a block: it leaves the mempool. */
+    struct block *a = make_block(f, fork, &t, 1, 10000);
+    assert_int_equal(submit(f, a, NULL), CHAINSTATE_ACCEPTED);
+    block_free(a);
+    assert_int_equal(mempool_count(g.mp), 0);
+    /* A longer branch without it: back in the mempool after the reorg. */
+    mine(f, fork, 2);
+    assert_int_equal(chainstate_height(f->cs), 103);
+    assert_int_equal(mempool_count(g.mp), 1);
+    assert_non_null(mempool_get(g.mp, &txid));
+    chainstate_set_callbacks(f->cs, NULL);
+    mempool_free(g.mp);
+}
+
+/* Damage the checks at opening report precisely instead of guessing. */
+static void test_open_reports_damage(void **state)
+{
+    struct fixture *f = *state;
+    mine(f, chainstate_tip(f->cs), 3);
+    chainstate_close(f->cs);
+    f->cs = NULL;
+    char *err = NULL;
+    /* Another network's store. */
+    assert_null(chainstate_open(params_get(CHAIN_MAIN), f->dir, NULL, &err));
+    assert_non_null(strstr(err, "genesis block is not main's"));
+    free(err);
+    /* A tip the block index does not know. */
+    struct store *s = store_open(f->dir, 1 << 20, &err);
+    struct store_batch *b = store_batch_new();
+    struct hash256 unknown = {{0xab}};
+    store_batch_set_tip(b, &unknown);
+    assert_int_equal(store_write(s, b, true, &err), 0);
+    store_batch_free(b);
+    store_close(s);
+    err = NULL;
+    assert_null(chainstate_open(f->p, f->dir, NULL, &err));
+    assert_non_null(strstr(err, "chainstate tip 0000000000000000000000000000000000000000000000"
+                                "0000000000000000ab is not in the block index"));
+    free(err);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_linear_and_persist, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reorg, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_invalid_in_heavier_branch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_double_spend_across_reorg, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_defects, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cve_2012_2459, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_headers_then_blocks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_reports_damage, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reorg_updates_mempool, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,386 @@
+/* The connection manager over real loopback sockets: several managers in
+ * one event loop, on ephemeral ports. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "chain/log.h"
+#include "net/connman.h"
+#include "net/connman_int.h"
+#include "net/netbase.h"
+
+#include <event2/event.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct node {
+    struct connman *cm;
+    int connected, disconnected, messages, invs;
+    struct net_peer_props last_props;
+    size_t last_inv_n;
+};
+
+static void h_connected(void *ctx, const struct net_peer_props *p)
+{
+    struct node *n = ctx;
+    n->connected++;
+    n->last_props = *p;
+}
+static void h_disconnected(void *ctx, uint64_t id) { ((struct node *)ctx)->disconnected++; }
+static void h_message(void *ctx, uint64_t id, const struct net_msg *m)
+{
+    struct node *n = ctx;
+    n->messages++;
+    if (m->cmd == PROTO_CMD_INV) {
+        n->invs++;
+        n->last_inv_n = m->u.inv.n;
+    }
+}
+static int32_t h_height(void *ctx) { return 5; }
+
+static struct event_base *base;
+static int64_t stall_us; /* 0: the default */
+
+static void start_node(struct node *n, const char *connect, const char *addnode, size_t sendbuf)
+{
+    struct connman_options o;
+    connman_options_default(&o);
+    memcpy(o.magic, "\xfa\xbf\xb5\xda", 4);
+    o.default_port = 18444;
+    static const char *const bind[] = {"127.0.0.1"};
+    o.bind = bind;
+    o.nbind = 1;
+    o.port = 0;
+    o.connect = connect ? &connect : NULL;
+    o.nconnect = connect ? 1 : 0;
+    o.addnode = addnode ? &addnode : NULL;
+    o.naddnode = addnode ? 1 : 0;
+    o.allow_private = true;
+    o.tick_us = 50000;
+    if (sendbuf)
+        o.max_sendbuf = sendbuf;
+    if (stall_us)
+        o.stall_us = stall_us;
+    char *err = NULL;
+    memset(n, 0, sizeof(*n));
+    n->cm = connman_new(base, &o, &err);
+    assert_non_null(n->cm);
+    struct net_handlers h = {.ctx = n, .connected = h_connected, .disconnected = h_disconnected,
+                             .message = h_message, .best_height = h_height};
+    connman_set_handlers(n->cm, &h);
+    assert_int_equal(connman_start(n->cm, &err), 0);
+}
+
+typedef bool (*cond_fn)(void *arg);
+struct waiter {
+    cond_fn cond;
+    void *arg;
+    bool met;
+};
+
+static void check_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct waiter *w = arg;
+    if (w->cond(w->arg)) {
+        w->met = true;
+        event_base_loopbreak(base);
+    }
+}
+
+/* Runs the loop until cond holds or timeout_ms passes. */
+static bool run_until(cond_fn cond, void *arg, int timeout_ms)
+{
+    struct waiter w = {cond, arg, false};
+    struct event *ev = event_new(base, -1, EV_PERSIST, check_cb, &w);
+    struct timeval step = {0, 5000}, limit = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+    event_add(ev, &step);
+    event_base_loopexit(base, &limit);
+    event_base_dispatch(base);
+    event_free(ev);
+    return w.met || cond(arg);
+}
+
+static char endpoint[64];
+static const char *endpoint_of(struct node *n)
+{
+    snprintf(endpoint, sizeof(endpoint), "127.0.0.1:%u", connman_listen_port(n->cm));
+    return endpoint;
+}
+
+static bool both_connected(void *arg)
+{
+    struct node *v = arg;
+    return v[0].connected >= 1 && v[1].connected >= 1;
+}
+
+struct ctx2 {
+    struct connman *cm;
+    uint64_t id;
+};
+
+static bool got_inv(void *arg)
+{
+    return ((struct node *)arg)->invs > 1;
+}
+
+static bool both_gone(void *arg)
+{
+    struct node *x = arg;
+    return x[0].disconnected == 1 && x[1].disconnected == 1;
+}
+
+static bool two_closed(void *arg)
+{
+    struct net_totals t;
+    connman_totals(((struct node *)arg)->cm, &t);
+    return t.bytes_recv > 0 && t.inbound == 0 && t.outbound == 0;
+}
+
+static bool drained(void *arg)
+{
+    struct ctx2 *c = arg;
+    return !connman_send_blocked(c->cm, c->id);
+}
+
+static bool gone(void *arg)
+{
+    return ((struct node *)arg)->disconnected == 1;
+}
+
+static bool one(void *arg)
+{
+    return ((struct node *)arg)->connected >= 1;
+}
+
+static bool leaves_linked(void *arg)
+{
+    struct node **x = arg;
+    return x[0]->connected >= 2 && x[1]->connected >= 2;
+}
+
+static void test_handshake_and_messages(void **state)
+{
+    struct node v[2];
+    start_node(&v[0], NULL, NULL, 0);
+    start_node(&v[1], endpoint_of(&v[0]), NULL, 0);
+    assert_true(run_until(both_connected, v, 5000));
+    assert_true(v[0].last_props.inbound);
+    assert_false(v[1].last_props.inbound);
+    assert_true(v[1].last_props.wtxidrelay);
+    assert_int_equal(v[1].last_props.start_height, 5);
+    assert_int_equal(v[1].last_props.services, PROTO_NODE_NETWORK | PROTO_NODE_WITNESS);
+
+    uint64_t ids[4];
+    assert_int_equal(connman_peers(v[1].cm, ids, 4), 1);
+    struct net_peer_stats st;
+    assert_true(connman_peer_stats(v[1].cm, ids[0], &st));
+    assert_string_equal(st.user_agent, "/hearsay:0.1.0/");
+    assert_true(st.handshaked);
+    assert_true(st.manual);
+    assert_int_equal(st.recv[PROTO_CMD_VERACK].msgs, 1);
+    struct net_peer_props props;
+    assert_true(connman_peer_props(v[1].cm, ids[0], &props));
+    assert_int_equal(props.id, ids[0]);
+    assert_false(connman_peer_props(v[1].cm, ids[0] + 100, &props));
+
+    /* A relay message travels to the other side's handler. */
+    struct proto_inv inv[3];
+    memset(inv, 1, sizeof(inv));
+    struct wbuf w;
+    wbuf_init(&w);
+    proto_inv_encode(&w, inv, 3);
+    assert_int_equal(connman_send(v[1].cm, ids[0], "inv", w.data, w.len), 0);
+    /* The same, built in place. */
+    struct wbuf *m = connman_msg_begin(v[1].cm, ids[0], "inv");
+    assert_non_null(m);
+    wbuf_bytes(m, w.data, w.len);
+    assert_int_equal(connman_msg_end(v[1].cm, ids[0]), 0);
+    assert_null(connman_msg_begin(v[1].cm, ids[0] + 100, "inv"));
+    wbuf_free(&w);
+    assert_true(run_until(got_inv, &v[0], 3000));
+    assert_int_equal(v[0].last_inv_n, 3);
+    assert_true(v[0].messages >= 2); /* feefilter and sendcmpct came first */
+
+    /* Disconnecting tells both sides' relay layers. */
+    assert_int_equal(connman_disconnect(v[1].cm, ids[0]), 0);
+    assert_true(run_until(both_gone, v, 3000));
+    connman_free(v[1].cm);
+    connman_free(v[0].cm);
+}
+
+static void test_self_connection(void **state)
+{
+    struct node n;
+    start_node(&n, NULL, NULL, 0);
+    char err_ep[64];
+    snprintf(err_ep, sizeof(err_ep), "127.0.0.1:%u", connman_listen_port(n.cm));
+    char *err = NULL;
+    assert_int_equal(connman_add_node(n.cm, err_ep, &err), 0);
+    assert_true(run_until(two_closed, &n, 3000));
+    assert_int_equal(n.connected, 0);
+    connman_free(n.cm);
+}
+
+static void test_backpressure(void **state)
+{
+    struct node v[2];
+    start_node(&v[0], NULL, NULL, 16 * 1024);
+    start_node(&v[1], endpoint_of(&v[0]), NULL, 0);
+    assert_true(run_until(both_connected, v, 5000));
+    uint64_t id;
+    assert_int_equal(connman_peers(v[0].cm, &id, 1), 1);
+    /* 20 KB queued at once is over the 16 KB cap: blocked until drained. */
+    uint8_t *blob = calloc(1, 20 * 1024);
+    assert_int_equal(connman_send(v[0].cm, id, "tx", blob, 20 * 1024), 0);
+    assert_true(connman_send_blocked(v[0].cm, id));
+    assert_true(connman_send_queue(v[0].cm, id) > 16 * 1024);
+    struct ctx2 c2 = {v[0].cm, id};
+    assert_true(run_until(drained, &c2, 3000));
+    /* A sender that ignores backpressure past twice the cap is dropped. */
+    free(blob);
+    blob = calloc(1, 40 * 1024);
+    connman_send(v[0].cm, id, "tx", blob, 40 * 1024);
+    free(blob);
+    assert_true(run_until(gone, &v[0], 3000));
+    connman_free(v[1].cm);
+    connman_free(v[0].cm);
+}
+
+/* A hub and two leaves that know only the hub: each leaf advertises its
+ * address to the hub, which relays it and answers getaddr with it, and the
+ * leaves link up by themselves (whichever dials first). */
+static void test_address_gossip(void **state)
+{
+    struct node hub, l1, l2;
+    start_node(&hub, NULL, NULL, 0);
+    char hub_ep[64];
+    snprintf(hub_ep, sizeof(hub_ep), "%s", endpoint_of(&hub));
+    start_node(&l2, NULL, hub_ep, 0);
+    assert_true(run_until(one, &l2, 5000));
+    start_node(&l1, NULL, hub_ep, 0);
+    struct node *leaves[2] = {&l1, &l2};
+    assert_true(run_until(leaves_linked, leaves, 8000));
+    struct net_totals t;
+    connman_totals(l2.cm, &t);
+    assert_int_equal(t.inbound + t.outbound, 2); /* the hub and the other leaf */
+    assert_true(t.addresses >= 1);
+    connman_free(l1.cm);
+    connman_free(l2.cm);
+    connman_free(hub.cm);
+}
+
+static bool got_connected(void *arg)
+{
+    return ((struct node *)arg)->connected >= 1;
+}
+
+static void test_late_handlers(void **state)
+{
+    struct node v[2];
+    start_node(&v[0], NULL, NULL, 0);
+    static const struct net_handlers none;
+    connman_set_handlers(v[0].cm, &none);
+    start_node(&v[1], endpoint_of(&v[0]), NULL, 0);
+    assert_true(run_until(got_connected, &v[1], 5000));
+    assert_int_equal(v[0].connected, 0);
+    struct net_handlers h = {.ctx = &v[0], .connected = h_connected,
+                             .disconnected = h_disconnected, .message = h_message};
+    connman_set_handlers(v[0].cm, &h); /* the ready peer is reported now */
+    assert_int_equal(v[0].connected, 1);
+    assert_true(v[0].last_props.inbound);
+    connman_free(v[1].cm);
+    connman_free(v[0].cm);
+}
+
+static void test_discouragement(void **state)
+{
+    struct node n;
+    start_node(&n, NULL, NULL, 0);
+    struct proto_netaddr far, local;
+    assert_int_equal(netbase_parse_endpoint("8.8.4.4:8333", 8333, &far, NULL), 0);
+    assert_int_equal(netbase_parse_endpoint("127.0.0.1:8333", 8333, &local, NULL), 0);
+    outbound_discourage(n.cm, &far);
+    outbound_discourage(n.cm, &local); /* never: it would shut out the whole host */
+    assert_true(connman_is_discouraged(n.cm, &far));
+    assert_false(connman_is_discouraged(n.cm, &local));
+    far.port = 1; /* by address, whatever the port */
+    assert_true(connman_is_discouraged(n.cm, &far));
+    connman_free(n.cm);
+}
+
+/* A raw peer that completes the handshake and then never reads. */
+static int raw_handshaked_peer(uint16_t port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int small = 4096;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port),
+                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+    struct proto_version v;
+    memset(&v, 0, sizeof(v));
+    v.version = PROTO_VERSION;
+    v.services = PROTO_NODE_NETWORK;
+    v.nonce = 99;
+    struct wbuf w;
+    wbuf_init(&w);
+    size_t start = proto_begin(&w, (const uint8_t *)"\xfa\xbf\xb5\xda", "version");
+    proto_version_encode(&w, &v);
+    proto_finish(&w, start);
+    proto_frame(&w, (const uint8_t *)"\xfa\xbf\xb5\xda", "verack", NULL, 0);
+    assert_int_equal(write(fd, w.data, w.len), (ssize_t)w.len);
+    wbuf_free(&w);
+    return fd;
+}
+
+static void test_stalled_peer(void **state)
+{
+    struct node n;
+    stall_us = 300000;
+    start_node(&n, NULL, NULL, 16 * 1024);
+    stall_us = 0;
+    int fd = raw_handshaked_peer(connman_listen_port(n.cm));
+    assert_true(run_until(got_connected, &n, 3000));
+    uint64_t id;
+    assert_int_equal(connman_peers(n.cm, &id, 1), 1);
+    /* Fill the kernel's buffers, then ours: blocked, and it never drains. */
+    uint8_t *blob = calloc(1, 12 * 1024);
+    for (int i = 0; i < 2000 && !connman_send_blocked(n.cm, id); i++) {
+        connman_send(n.cm, id, "tx", blob, 12 * 1024);
+        run_until(gone, &n, 2);
+    }
+    free(blob);
+    assert_true(connman_send_blocked(n.cm, id));
+    assert_true(run_until(gone, &n, 3000));
+    close(fd);
+    connman_free(n.cm);
+}
+
+int main(void)
+{
+    signal(SIGPIPE, SIG_IGN); /* as hearsayd does: a closed peer is an error, not a kill */
+    base = event_base_new();
+    if (getenv("TEST_VERBOSE")) {
+        log_set_console(true);
+        log_enable(LOG_ALL);
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_handshake_and_messages),
+        cmocka_unit_test(test_self_connection),
+        cmocka_unit_test(test_backpressure),
+        cmocka_unit_test(test_address_gossip),
+        cmocka_unit_test(test_late_handlers),
+        cmocka_unit_test(test_discouragement),
+        cmocka_unit_test(test_stalled_peer),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    event_base_free(base);
+    return rc;
+}

@@ -1,0 +1,242 @@
+/* The mempool beside a real chainstate: blocks mined from it (miner) are
+ * accepted by the chain, confirmation empties it through the chainstate's
+ * callbacks, and a competing branch that overtakes returns transactions
+ * to it, or drops them when the branch double-spends them. */
+#include "chain/blockindex.h"
+#include "chain/chainstate.h"
+#include "chain/mempool.h"
+#include "chain/miner.h"
+#include "tests/unit/chainstate_util.h"
+#include "tests/unit/mempool_testutil.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+struct world {
+    char *dir;
+    struct chainstate *cs;
+    struct mempool *mp;
+    const struct chain_params *p;
+    size_t removed[MEMPOOL_REMOVED_REORG + 1];
+};
+
+static int64_t clock_now(void)
+{
+    return 1296688602 + 1000 * 600; /* well after every block's time */
+}
+
+static void tip_of(struct chainstate *cs, struct mempool_tip *t)
+{
+    struct bindex_node *n = chainstate_tip(cs);
+    memset(t, 0, sizeof(*t));
+    t->height = n->height;
+    t->mtp = bindex_median_time_past(n);
+}
+
+static void on_connected(void *ctx, const struct block *b, int height)
+{
+    struct world *w = ctx;
+    struct mempool_tip tip;
+    tip_of(w->cs, &tip);
+    mempool_block_connected(w->mp, b, &tip);
+}
+
+static void on_disconnected(void *ctx, const struct block *b, int height)
+{
+    struct world *w = ctx;
+    struct mempool_tip tip;
+    tip_of(w->cs, &tip);
+    mempool_block_disconnected(w->mp, b, &tip, clock_now());
+}
+
+static void on_removed(void *ctx, const struct tx *tx, enum mempool_removal why)
+{
+    struct world *w = ctx;
+    w->removed[why]++;
+}
+
+static struct world *world_new(void)
+{
+    struct world *w = calloc(1, sizeof(*w));
+    w->p = params_get(CHAIN_REGTEST);
+    w->dir = testutil_tmpdir("mempool-chain");
+    struct chainstate_options o;
+    chainstate_default_options(&o);
+    o.dbcache_bytes = (size_t)CHAINSTATE_MIN_DBCACHE_MB << 20;
+    o.now = clock_now;
+    char *err = NULL;
+    w->cs = chainstate_open(w->p, w->dir, &o, &err);
+    if (!w->cs)
+        fail_msg("chainstate_open: %s", err);
+    struct mempool_options mo;
+    mempool_options_default(&mo);
+    w->mp = mempool_new(&mo, chainstate_coin_lookup, w->cs);
+    mempool_set_removed_cb(w->mp, on_removed, w);
+    struct chainstate_callbacks cb = {on_connected, on_disconnected, w};
+    chainstate_set_callbacks(w->cs, &cb);
+    return w;
+}
+
+static void world_free(struct world *w)
+{
+    char *err = NULL;
+    if (mempool_check(w->mp, &err) != 0)
+        fail_msg("%s", err);
+    chainstate_close(w->cs);
+    mempool_free(w->mp);
+    testutil_rmtree(w->dir);
+    free(w);
+}
+
+/* Any outpoint is a mature coin: lets a side mempool hold a transaction
+ * that the active chain's UTXO set no longer has the input of. */
+static bool any_coin(void *ctx, const struct outpoint *op, struct coin *out)
+{
+    out->value = 50 * TX_COIN;
+    out->height = 1;
+    out->coinbase = true;
+    out->script = malloc(sizeof(tb_p2wpkh));
+    memcpy(out->script, tb_p2wpkh, sizeof(tb_p2wpkh));
+    out->script_len = sizeof(tb_p2wpkh);
+    return true;
+}
+
+/* Mines on prev (the tip when NULL) with the mempool's transactions, or
+ * none when empty is set, or only extra (a transaction the mempool never
+ * saw); tag varies the payout so branches differ. Returns the block (the
+ * caller frees it) after the chain accepted it. */
+static struct block *mine(struct world *w, const struct bindex_node *prev, bool empty, uint8_t tag,
+                          struct tx *extra)
+{
+    if (!prev)
+        prev = chainstate_tip(w->cs);
+    uint8_t script[22];
+    memcpy(script, tb_p2wpkh, sizeof(script));
+    script[2] = tag;
+    struct miner_template t = {.params = w->p, .prev = prev->hash, .height = prev->height + 1,
+                               .time = prev->hdr.time + 600, .bits = w->p->pow_limit_bits,
+                               .script = script, .script_len = sizeof(script)};
+    struct mempool *side = NULL;
+    if (extra) {
+        struct mempool_options mo;
+        mempool_options_default(&mo);
+        side = mempool_new(&mo, any_coin, NULL);
+        struct mempool_tip tip = {.height = prev->height, .mtp = bindex_median_time_past(prev)};
+        struct mempool_reject rej;
+        assert_int_equal(mempool_accept(side, extra, &tip, clock_now(), &rej), MEMPOOL_ACCEPTED);
+    }
+    char *err = NULL;
+    struct block *b = miner_create_block(&t, side ? side : empty ? NULL : w->mp, &err);
+    mempool_free(side);
+    assert_non_null(b);
+    assert_int_equal(miner_grind(b, 1000000), 0);
+    const char *reason = NULL;
+    enum chainstate_status st = chainstate_process_block(w->cs, b, &reason, &err);
+    if (st != CHAINSTATE_ACCEPTED)
+        fail_msg("block refused: %s %s", reason ? reason : "", err ? err : "");
+    return b;
+}
+
+static void accept_tx(struct world *w, struct tx *tx)
+{
+    struct mempool_tip tip;
+    tip_of(w->cs, &tip);
+    struct mempool_reject rej;
+    if (mempool_accept(w->mp, tx, &tip, clock_now(), &rej) != MEMPOOL_ACCEPTED)
+        fail_msg("rejected: %s (%s)", rej.reason, rej.detail);
+}
+
+/* 101 blocks make block 1's coinbase spendable; a parent and child spend it. */
+static struct tx *setup(struct world *w, struct tx **child)
+{
+    struct block *first = mine(w, NULL, true, 1, NULL);
+    struct outpoint cb0 = {first->txs[0]->txid, 0};
+    int64_t cb_value = first->txs[0]->vout[0].value;
+    block_free(first);
+    for (int i = 0; i < 100; i++)
+        block_free(mine(w, NULL, true, 1, NULL));
+    assert_int_equal(chainstate_height(w->cs), 101);
+    int64_t v = cb_value - 10000;
+    struct tx *parent = tb_simple(&cb0, 1, &v, 1);
+    accept_tx(w, parent);
+    struct outpoint p0 = tb_op(parent, 0);
+    v -= 10000;
+    *child = tb_simple(&p0, 1, &v, 1);
+    accept_tx(w, *child);
+    return parent;
+}
+
+static void test_confirm_and_reorg_back(void **state)
+{
+    struct world *w = world_new();
+    struct tx *child, *parent = setup(w, &child);
+    struct bindex_node *fork = chainstate_tip(w->cs);
+
+    struct block *b102 = mine(w, NULL, false, 1, NULL);
+    assert_int_equal(b102->tx_count, 3); /* coinbase, parent, child: parents first */
+    assert_true(hash_eq(&b102->txs[1]->txid, &parent->txid));
+    assert_int_equal(b102->txs[0]->vout[0].value, params_block_subsidy(w->p, 102) + 20000);
+    assert_int_equal(mempool_count(w->mp), 0);
+    assert_int_equal(w->removed[MEMPOOL_REMOVED_BLOCK], 2);
+
+    /* A longer branch without them: both come back, linked again. */
+    struct block *a = mine(w, fork, true, 2, NULL);
+    struct block *b = mine(w, chainstate_find(w->cs, &a->hash), true, 2, NULL);
+    assert_true(hash_eq(&chainstate_tip(w->cs)->hash, &b->hash));
+    assert_int_equal(mempool_count(w->mp), 2);
+    struct mempool_family f;
+    mempool_entry_family(mempool_get(w->mp, &child->txid), &f);
+    assert_int_equal(f.anc_count, 2);
+    block_free(a);
+    block_free(b);
+    block_free(b102);
+    tx_free(parent);
+    tx_free(child);
+    world_free(w);
+}
+
+static void test_double_spend_across_reorg(void **state)
+{
+    struct world *w = world_new();
+    struct tx *child, *parent = setup(w, &child);
+    struct bindex_node *fork = chainstate_tip(w->cs);
+    struct block *b102 = mine(w, NULL, false, 1, NULL);
+
+    /* The branch spends the same coinbase output another way. */
+    struct outpoint cb0 = parent->vin[0].prevout;
+    int64_t v = 1000000;
+    struct tx *thief = tb_simple(&cb0, 1, &v, 1);
+    assert_false(hash_eq(&thief->txid, &parent->txid));
+    struct block *a = mine(w, fork, true, 3, thief);
+    struct block *b = mine(w, chainstate_find(w->cs, &a->hash), true, 3, NULL);
+    assert_true(hash_eq(&chainstate_tip(w->cs)->hash, &b->hash));
+    assert_int_equal(mempool_count(w->mp), 0);
+    assert_int_equal(w->removed[MEMPOOL_REMOVED_CONFLICT], 2);
+    /* And the double spend cannot come back in. */
+    struct mempool_tip tip;
+    tip_of(w->cs, &tip);
+    struct mempool_reject rej;
+    assert_int_equal(mempool_accept(w->mp, parent, &tip, clock_now(), &rej),
+                     MEMPOOL_MISSING_INPUTS);
+    block_free(a);
+    block_free(b);
+    block_free(b102);
+    tx_free(thief);
+    tx_free(parent);
+    tx_free(child);
+    world_free(w);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_confirm_and_reorg_back),
+        cmocka_unit_test(test_double_spend_across_reorg),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,457 @@
+/* The peer state machine and the command table's gating, driven through a
+ * fake environment (no sockets). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "chain/hex.h"
+#include "net/peer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SEC 1000000LL
+
+struct fake {
+    int64_t now;
+    uint64_t next_rand;
+    struct wbuf out; /* every frame the peer sent */
+    struct wbuf scratch;
+    char closed[64];
+    bool discourage;
+    int ready, getaddr, addrs, relays;
+    struct net_msg last_relay;
+    size_t last_inv_n;
+    uint64_t local_nonce;
+};
+
+static int64_t f_now(void *ctx) { return ((struct fake *)ctx)->now; }
+static int64_t f_wall(void *ctx) { return 1700000000; }
+static uint64_t f_rand(void *ctx) { return ((struct fake *)ctx)->next_rand++; }
+static int32_t f_height(void *ctx) { return 42; }
+static void f_send(void *ctx, struct peer *p, const uint8_t *d, size_t n)
+{
+    wbuf_bytes(&((struct fake *)ctx)->out, d, n);
+}
+static void f_closed(void *ctx, struct peer *p, const char *reason, bool discourage)
+{
+    struct fake *f = ctx;
+    snprintf(f->closed, sizeof(f->closed), "%s", reason);
+    f->discourage = discourage;
+}
+static bool f_local_nonce(void *ctx, uint64_t n) { return n == ((struct fake *)ctx)->local_nonce; }
+static void f_ready(void *ctx, struct peer *p) { ((struct fake *)ctx)->ready++; }
+static void f_getaddr(void *ctx, struct peer *p) { ((struct fake *)ctx)->getaddr++; }
+static void f_addrs(void *ctx, struct peer *p, const struct proto_netaddr *a, size_t n)
+{
+    ((struct fake *)ctx)->addrs += (int)n;
+}
+static void f_relay(void *ctx, struct peer *p, const struct net_msg *m)
+{
+    struct fake *f = ctx;
+    f->relays++;
+    f->last_relay = *m;
+    f->last_inv_n = m->cmd == PROTO_CMD_INV ? m->u.inv.n : 0;
+}
+
+static const struct peer_local local = {
+    .magic = {0xfa, 0xbf, 0xb5, 0xda},
+    .services = PROTO_NODE_NETWORK | PROTO_NODE_WITNESS,
+    .user_agent = "/hearsay:0.1.0/",
+    .relay = true,
+    .feefilter = 1000,
+    .timeouts = {.handshake = 60 * SEC, .ping_every = 120 * SEC, .ping_wait = 1200 * SEC,
+                 .inactivity = 1200 * SEC},
+};
+
+struct ctx {
+    struct fake f;
+    struct peer_env env;
+    struct peer *p;
+};
+
+static struct ctx *setup(bool inbound)
+{
+    struct ctx *c = calloc(1, sizeof(*c));
+    c->f.now = 1000 * SEC;
+    c->f.next_rand = 0x1000;
+    c->f.local_nonce = 0xdead;
+    wbuf_init(&c->f.out);
+    wbuf_init(&c->f.scratch);
+    c->env = (struct peer_env){
+        .ctx = &c->f, .local = &local, .scratch = &c->f.scratch, .now = f_now, .wall = f_wall,
+        .rand64 = f_rand, .best_height = f_height, .send = f_send, .closed = f_closed,
+        .is_local_nonce = f_local_nonce, .ready = f_ready, .getaddr = f_getaddr,
+        .addrs = f_addrs, .relay = f_relay};
+    struct proto_netaddr a = {.port = 18444};
+    c->p = peer_new(&c->env, 1, inbound, &a);
+    peer_start(c->p);
+    return c;
+}
+
+static void teardown(struct ctx *c)
+{
+    peer_free(c->p);
+    wbuf_free(&c->f.out);
+    wbuf_free(&c->f.scratch);
+    free(c);
+}
+
+/* The commands of every frame sent since the last call, space-separated. */
+static void sent_commands(struct ctx *c, char *out, size_t cap)
+{
+    size_t pos = 0, o = 0;
+    out[0] = '\0';
+    while (pos + PROTO_HEADER_SIZE <= c->f.out.len) {
+        struct proto_header h;
+        proto_header_decode(c->f.out.data + pos, &h);
+        char name[13];
+        proto_command_str(h.command, name);
+        o += (size_t)snprintf(out + o, cap - o, "%s%s", o ? " " : "", name);
+        pos += PROTO_HEADER_SIZE + h.length;
+    }
+    wbuf_reset(&c->f.out);
+}
+
+static void feed(struct ctx *c, const char *cmd, const void *payload, size_t len)
+{
+    struct wbuf w;
+    wbuf_init(&w);
+    proto_frame(&w, local.magic, cmd, payload, len);
+    size_t used = peer_feed(c->p, w.data, w.len);
+    if (c->p->state != PEER_CLOSING)
+        assert_int_equal(used, w.len);
+    wbuf_free(&w);
+}
+
+static void feed_version(struct ctx *c, int32_t version, uint64_t nonce)
+{
+    struct proto_version v;
+    memset(&v, 0, sizeof(v));
+    v.version = version;
+    v.services = PROTO_NODE_NETWORK | PROTO_NODE_WITNESS;
+    v.nonce = nonce;
+    strcpy(v.user_agent, "/Satoshi:27.0.0/");
+    v.start_height = 101;
+    struct wbuf w;
+    wbuf_init(&w);
+    proto_version_encode(&w, &v);
+    feed(c, "version", w.data, w.len);
+    wbuf_free(&w);
+}
+
+static void test_outbound_handshake(void **state)
+{
+    char cmds[256];
+    struct ctx *c = setup(false);
+    sent_commands(c, cmds, sizeof(cmds));
+    assert_string_equal(cmds, "version");
+    feed_version(c, PROTO_VERSION, 77);
+    sent_commands(c, cmds, sizeof(cmds));
+    assert_string_equal(cmds, "wtxidrelay sendaddrv2 verack");
+    assert_int_equal(c->p->state, PEER_VERSION);
+    feed(c, "wtxidrelay", NULL, 0);
+    feed(c, "sendaddrv2", NULL, 0);
+    feed(c, "verack", NULL, 0);
+    assert_int_equal(c->p->state, PEER_READY);
+    assert_int_equal(c->f.ready, 1);
+    sent_commands(c, cmds, sizeof(cmds));
+    assert_string_equal(cmds, "sendheaders sendcmpct feefilter getaddr");
+    assert_true(c->p->wtxidrelay && c->p->sendaddrv2);
+    assert_string_equal(c->p->user_agent, "/Satoshi:27.0.0/");
+    assert_int_equal(c->p->start_height, 101);
+    assert_int_equal(c->p->recv[PROTO_CMD_VERSION].msgs, 1);
+    assert_int_equal(c->p->sent[PROTO_CMD_VERACK].bytes, PROTO_HEADER_SIZE);
+    teardown(c);
+}
+
+static void test_inbound_handshake(void **state)
+{
+    char cmds[256];
+    struct ctx *c = setup(true);
+    sent_commands(c, cmds, sizeof(cmds));
+    assert_string_equal(cmds, "");
+    feed_version(c, PROTO_VERSION, 77);
+    sent_commands(c, cmds, sizeof(cmds));
+    assert_string_equal(cmds, "version wtxidrelay sendaddrv2 verack");
+    feed(c, "verack", NULL, 0);
+    sent_commands(c, cmds, sizeof(cmds));
+    assert_string_equal(cmds, "sendheaders sendcmpct feefilter"); /* no getaddr inbound */
+    teardown(c);
+}
+
+/* The payload of a version Bitcoin Core 23.0 sent (captured on mainnet;
+ * see test_protocol.c), handed to an inbound peer. */
+static const char CORE23_VERSION_PAYLOAD[] =
+    "801101000d0400000000000050835063000000000000000000000000000000000000000000000000"
+    "0000000000000d04000000000000000000000000000000000000000000000000ff0ae91284bdd3e2"
+    "102f5361746f7368693a32332e302e302f8e960b0001";
+
+static void test_core_peer(void **state)
+{
+    char cmds[256];
+    uint8_t payload[128];
+    ssize_t n = hex_decode(CORE23_VERSION_PAYLOAD, payload, sizeof(payload));
+    assert_int_equal(n, 102);
+    struct ctx *c = setup(true);
+    feed(c, "version", payload, (size_t)n);
+    sent_commands(c, cmds, sizeof(cmds));
+    assert_string_equal(cmds, "version wtxidrelay sendaddrv2 verack");
+    assert_string_equal(c->p->user_agent, "/Satoshi:23.0.0/");
+    assert_int_equal(c->p->services, 0x40d);
+    assert_int_equal(c->p->start_height, 759438);
+    assert_true(c->p->relay);
+    teardown(c);
+}
+
+static void test_old_and_self(void **state)
+{
+    char cmds[256];
+    struct ctx *c = setup(true);
+    feed_version(c, 70015, 77);
+    sent_commands(c, cmds, sizeof(cmds));
+    assert_string_equal(cmds, "version verack"); /* no BIP339/155 below 70016 */
+    teardown(c);
+
+    c = setup(true);
+    feed_version(c, 31799, 77);
+    assert_string_equal(c->f.closed, "obsolete protocol version");
+    assert_false(c->f.discourage);
+    teardown(c);
+
+    c = setup(true);
+    feed_version(c, PROTO_VERSION, 0xdead);
+    assert_string_equal(c->f.closed, "connected to self");
+    teardown(c);
+
+    /* An automatic outbound peer must serve witness blocks; a manual one
+     * (-connect, -addnode) is taken as it is. */
+    for (int manual = 0; manual < 2; manual++) {
+        c = setup(false);
+        c->p->manual = manual;
+        struct proto_version v;
+        memset(&v, 0, sizeof(v));
+        v.version = PROTO_VERSION;
+        v.services = PROTO_NODE_NETWORK;
+        struct wbuf w;
+        wbuf_init(&w);
+        proto_version_encode(&w, &v);
+        feed(c, "version", w.data, w.len);
+        wbuf_free(&w);
+        assert_string_equal(c->f.closed, manual ? "" : "peer does not offer the expected services");
+        teardown(c);
+    }
+}
+
+static void ready_peer(struct ctx *c)
+{
+    feed_version(c, PROTO_VERSION, 77);
+    feed(c, "verack", NULL, 0);
+    wbuf_reset(&c->f.out);
+}
+
+static void test_gating(void **state)
+{
+    char cmds[256];
+    uint8_t nonce[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    uint8_t inv[1] = {0};
+    struct ctx *c = setup(true);
+    /* Before version: ignored, not misbehaviour. */
+    feed(c, "ping", nonce, 8);
+    feed(c, "inv", inv, 1);
+    feed(c, "verack", NULL, 0);
+    sent_commands(c, cmds, sizeof(cmds));
+    assert_string_equal(cmds, "");
+    assert_int_equal(c->f.relays, 0);
+    assert_int_equal(c->p->state, PEER_NEW);
+    /* Between version and verack: sendheaders is taken, inv ignored. */
+    feed_version(c, PROTO_VERSION, 77);
+    feed(c, "sendheaders", NULL, 0);
+    feed(c, "inv", inv, 1);
+    assert_true(c->p->sendheaders);
+    assert_int_equal(c->f.relays, 0);
+    feed(c, "verack", NULL, 0);
+    feed(c, "inv", inv, 1);
+    assert_int_equal(c->f.relays, 1);
+    /* Unknown commands are counted and ignored. */
+    feed(c, "foo", NULL, 0);
+    assert_int_equal(c->p->recv[PROTO_CMD_OTHER].msgs, 1);
+    assert_string_equal(c->f.closed, "");
+    /* A second version is misbehaviour. */
+    feed_version(c, PROTO_VERSION, 78);
+    assert_string_equal(c->f.closed, "version out of order");
+    assert_true(c->f.discourage);
+    teardown(c);
+
+    c = setup(true);
+    ready_peer(c);
+    feed(c, "wtxidrelay", NULL, 0);
+    assert_string_equal(c->f.closed, "wtxidrelay out of order");
+    teardown(c);
+
+    c = setup(true);
+    ready_peer(c);
+    feed(c, "sendaddrv2", NULL, 0);
+    assert_string_equal(c->f.closed, "sendaddrv2 out of order");
+    teardown(c);
+}
+
+static void test_ping(void **state)
+{
+    struct ctx *c = setup(false);
+    ready_peer(c);
+    uint8_t nonce[8] = {9, 9, 9, 9, 9, 9, 9, 9};
+    feed(c, "ping", nonce, 8);
+    assert_int_equal(c->f.out.len, PROTO_HEADER_SIZE + 8);
+    assert_memory_equal(c->f.out.data + PROTO_HEADER_SIZE, nonce, 8);
+    wbuf_reset(&c->f.out);
+    /* Our own ping: sent on the tick after the handshake, timed by pong. */
+    peer_tick(c->p, c->f.now);
+    assert_true(c->p->ping_sent != 0);
+    uint8_t echo[8];
+    memcpy(echo, c->f.out.data + PROTO_HEADER_SIZE, 8);
+    c->f.now += 2500;
+    feed(c, "pong", echo, 8);
+    assert_int_equal(c->p->ping_us, 2500);
+    assert_int_equal(c->p->ping_sent, 0);
+    /* The next ping waits for the interval; an unanswered one times out. */
+    wbuf_reset(&c->f.out);
+    peer_tick(c->p, c->f.now + 60 * SEC);
+    assert_int_equal(c->f.out.len, 0);
+    c->f.now += 121 * SEC;
+    peer_tick(c->p, c->f.now);
+    assert_true(c->p->ping_sent != 0);
+    c->p->last_recv = c->f.now + 1200 * SEC; /* keep inactivity out of it */
+    peer_tick(c->p, c->f.now + 1201 * SEC);
+    assert_string_equal(c->f.closed, "ping timeout");
+    teardown(c);
+}
+
+static void test_timeouts(void **state)
+{
+    struct ctx *c = setup(true);
+    peer_tick(c->p, c->f.now + 59 * SEC);
+    assert_string_equal(c->f.closed, "");
+    peer_tick(c->p, c->f.now + 61 * SEC);
+    assert_string_equal(c->f.closed, "handshake timeout");
+    assert_false(c->f.discourage);
+    teardown(c);
+
+    c = setup(true);
+    ready_peer(c);
+    peer_tick(c->p, c->f.now + 1201 * SEC);
+    assert_string_equal(c->f.closed, "inactivity timeout");
+    teardown(c);
+}
+
+static void test_framing_errors(void **state)
+{
+    struct ctx *c = setup(true);
+    struct wbuf w;
+    wbuf_init(&w);
+    proto_frame(&w, local.magic, "ping", "12345678", 8);
+    w.data[PROTO_HEADER_SIZE] ^= 1;
+    peer_feed(c->p, w.data, w.len);
+    assert_string_equal(c->f.closed, "bad checksum");
+    assert_true(c->f.discourage);
+    teardown(c);
+
+    c = setup(true);
+    w.data[0] = 0xf9;
+    peer_feed(c->p, w.data, w.len);
+    assert_string_equal(c->f.closed, "bad magic");
+    teardown(c);
+
+    /* The length is refused from the header alone, before any payload. */
+    c = setup(true);
+    wbuf_reset(&w);
+    proto_frame(&w, local.magic, "block", NULL, 0);
+    ser_put_le32(w.data + 16, PROTO_MAX_PAYLOAD + 1);
+    assert_int_equal(peer_frame_size(c->p, w.data), -1);
+    assert_string_equal(c->f.closed, "oversized message");
+    teardown(c);
+
+    /* Per-command caps: a 9-byte ping. */
+    c = setup(true);
+    ready_peer(c);
+    feed(c, "ping", "123456789", 9);
+    assert_string_equal(c->f.closed, "oversized ping");
+    teardown(c);
+    wbuf_free(&w);
+}
+
+static void test_relay_messages(void **state)
+{
+    struct ctx *c = setup(true);
+    ready_peer(c);
+    struct proto_inv items[2];
+    memset(items, 0x5a, sizeof(items));
+    struct wbuf w;
+    wbuf_init(&w);
+    proto_inv_encode(&w, items, 2);
+    feed(c, "inv", w.data, w.len);
+    assert_int_equal(c->f.relays, 1);
+    assert_int_equal(c->f.last_inv_n, 2);
+    int64_t rate = 5000;
+    feed(c, "feefilter", &rate, 8);
+    assert_int_equal(c->p->feefilter, 5000);
+    feed(c, "tx", "\x01\x02", 2);
+    assert_int_equal(c->f.last_relay.cmd, PROTO_CMD_TX);
+    assert_int_equal(c->f.last_relay.len, 2);
+    /* A count promising more items than the payload holds. */
+    feed(c, "getdata", w.data, w.len - 1);
+    assert_string_equal(c->f.closed, "malformed getdata");
+    assert_true(c->f.discourage);
+    wbuf_free(&w);
+    teardown(c);
+}
+
+static void test_addr_and_getaddr(void **state)
+{
+    struct ctx *c = setup(true);
+    ready_peer(c);
+    feed(c, "getaddr", NULL, 0);
+    feed(c, "getaddr", NULL, 0);
+    assert_int_equal(c->f.getaddr, 1); /* once per connection */
+    struct proto_netaddr a[3];
+    memset(a, 0, sizeof(a));
+    struct wbuf w;
+    wbuf_init(&w);
+    proto_addr_encode(&w, true, a, 3);
+    feed(c, "addrv2", w.data, w.len);
+    assert_int_equal(c->f.addrs, 3);
+    wbuf_reset(&w);
+    struct proto_netaddr *many = calloc(PROTO_MAX_ADDR + 1, sizeof(*many));
+    proto_addr_encode(&w, false, many, PROTO_MAX_ADDR + 1);
+    free(many);
+    feed(c, "addr", w.data, w.len);
+    assert_string_equal(c->f.closed, "oversized addr");
+    wbuf_free(&w);
+    teardown(c);
+
+    c = setup(false); /* outbound peers' getaddr is not answered */
+    ready_peer(c);
+    feed(c, "getaddr", NULL, 0);
+    assert_int_equal(c->f.getaddr, 0);
+    teardown(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_outbound_handshake),
+        cmocka_unit_test(test_inbound_handshake),
+        cmocka_unit_test(test_core_peer),
+        cmocka_unit_test(test_old_and_self),
+        cmocka_unit_test(test_gating),
+        cmocka_unit_test(test_ping),
+        cmocka_unit_test(test_timeouts),
+        cmocka_unit_test(test_framing_errors),
+        cmocka_unit_test(test_relay_messages),
+        cmocka_unit_test(test_addr_and_getaddr),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

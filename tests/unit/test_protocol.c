@@ -1,0 +1,425 @@
+/* Framing against real captured bytes, and every codec's round trip and
+ * truncation. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "chain/hex.h"
+#include "net/protocol.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const uint8_t MAIN_MAGIC[4] = {0xf9, 0xbe, 0xb4, 0xd9};
+static const uint8_t REGTEST_MAGIC[4] = {0xfa, 0xbf, 0xb5, 0xda};
+
+/* A version message sent by Bitcoin Core 23.0 on mainnet (captured and
+ * published at https://stacker.news/items/83748). */
+static const char CORE23_VERSION[] =
+    "f9beb4d976657273696f6e000000000066000000bdcad498801101000d0400000000000050835063"
+    "0000000000000000000000000000000000000000000000000000000000000d040000000000000000"
+    "00000000000000000000000000000000ff0ae91284bdd3e2102f5361746f7368693a32332e302e30"
+    "2f8e960b0001";
+/* The Bitcoin wiki's version example (0.7.2: no relay flag). */
+static const char WIKI_VERSION[] =
+    "f9beb4d976657273696f6e000000000064000000358d493262ea0000010000000000000011b2d05000"
+    "000000010000000000000000000000000000000000ffff00000000000000000000000000000000000000"
+    "0000000000ffff0000000000003b2eb35d8ce617650f2f5361746f7368693a302e372e322fc03e0300";
+/* verack, ping, sendcmpct and feefilter sent by bitcoind -regtest. */
+static const char REGTEST_VERACK[] = "fabfb5da76657261636b000000000000000000005df6e0e2";
+static const char REGTEST_PING[] =
+    "fabfb5da70696e670000000000000000080000000518a0f806d2e2149c8064fd";
+static const char REGTEST_SENDCMPCT[] =
+    "fabfb5da73656e64636d70637400000009000000e92f5ef8000200000000000000";
+static const char REGTEST_FEEFILTER[] =
+    "fabfb5da66656566696c746572000000080000000a19f7997a9e970000000000";
+
+static size_t unhex(const char *hex, uint8_t **out)
+{
+    ssize_t n = hex_decode_alloc(hex, out);
+    assert_true(n >= 0);
+    return (size_t)n;
+}
+
+/* Decodes a captured frame's header, checks it and its checksum, and
+ * checks that re-framing the payload reproduces the exact bytes. */
+static void check_capture(const char *hex, const uint8_t magic[4], const char *cmd,
+                          uint8_t **frame, size_t *len)
+{
+    *len = unhex(hex, frame);
+    assert_true(*len >= PROTO_HEADER_SIZE);
+    struct proto_header h;
+    proto_header_decode(*frame, &h);
+    assert_null(proto_header_check(&h, magic));
+    assert_true(proto_command_is(h.command, cmd));
+    assert_int_equal(h.length, *len - PROTO_HEADER_SIZE);
+    assert_true(proto_checksum_ok(&h, *frame + PROTO_HEADER_SIZE));
+    struct wbuf w;
+    wbuf_init(&w);
+    proto_frame(&w, magic, cmd, *frame + PROTO_HEADER_SIZE, h.length);
+    assert_int_equal(w.len, *len);
+    assert_memory_equal(w.data, *frame, *len);
+    wbuf_free(&w);
+}
+
+static void test_core_version(void **state)
+{
+    uint8_t *f;
+    size_t len;
+    check_capture(CORE23_VERSION, MAIN_MAGIC, "version", &f, &len);
+    struct cursor c;
+    struct proto_version v;
+    cursor_init(&c, f + PROTO_HEADER_SIZE, len - PROTO_HEADER_SIZE);
+    assert_true(proto_version_decode(&c, &v));
+    assert_int_equal(v.version, 70016);
+    assert_int_equal(v.services, PROTO_NODE_NETWORK | PROTO_NODE_BLOOM | PROTO_NODE_WITNESS |
+                                     PROTO_NODE_NETWORK_LIMITED);
+    assert_int_equal(v.time, 0x63508350);
+    assert_int_equal(v.addr_from.services, 0x40d);
+    assert_int_equal(v.nonce, 0xe2d3bd8412e90affull);
+    assert_string_equal(v.user_agent, "/Satoshi:23.0.0/");
+    assert_int_equal(v.start_height, 759438);
+    assert_true(v.relay);
+    /* Our encoder gives back the same payload. */
+    struct wbuf w;
+    wbuf_init(&w);
+    proto_version_encode(&w, &v);
+    assert_int_equal(w.len, len - PROTO_HEADER_SIZE);
+    assert_memory_equal(w.data, f + PROTO_HEADER_SIZE, w.len);
+    wbuf_free(&w);
+    free(f);
+}
+
+static void test_old_version(void **state)
+{
+    uint8_t *f;
+    size_t len;
+    check_capture(WIKI_VERSION, MAIN_MAGIC, "version", &f, &len);
+    struct cursor c;
+    struct proto_version v;
+    cursor_init(&c, f + PROTO_HEADER_SIZE, len - PROTO_HEADER_SIZE);
+    assert_true(proto_version_decode(&c, &v));
+    assert_int_equal(v.version, 60002);
+    assert_int_equal(v.services, 1);
+    assert_string_equal(v.user_agent, "/Satoshi:0.7.2/");
+    assert_int_equal(v.start_height, 212672);
+    assert_true(v.relay); /* absent flag */
+    assert_true(proto_netaddr_is_ipv4(&v.addr_recv));
+    free(f);
+}
+
+static void test_regtest_captures(void **state)
+{
+    uint8_t *f;
+    size_t len;
+    struct cursor c;
+    check_capture(REGTEST_VERACK, REGTEST_MAGIC, "verack", &f, &len);
+    assert_int_equal(len, PROTO_HEADER_SIZE);
+    free(f);
+
+    check_capture(REGTEST_PING, REGTEST_MAGIC, "ping", &f, &len);
+    uint64_t nonce;
+    cursor_init(&c, f + PROTO_HEADER_SIZE, 8);
+    assert_true(proto_u64_decode(&c, &nonce));
+    assert_int_equal(nonce, 0xfd64809c14e2d206ull);
+    struct proto_header h;
+    proto_header_decode(f, &h);
+    f[PROTO_HEADER_SIZE] ^= 1;
+    assert_false(proto_checksum_ok(&h, f + PROTO_HEADER_SIZE));
+    /* Regtest bytes under the mainnet magic are refused. */
+    assert_string_equal(proto_header_check(&h, MAIN_MAGIC), "bad magic");
+    free(f);
+
+    check_capture(REGTEST_SENDCMPCT, REGTEST_MAGIC, "sendcmpct", &f, &len);
+    struct proto_sendcmpct m;
+    cursor_init(&c, f + PROTO_HEADER_SIZE, len - PROTO_HEADER_SIZE);
+    assert_true(proto_sendcmpct_decode(&c, &m));
+    assert_false(m.announce);
+    assert_int_equal(m.version, 2);
+    free(f);
+
+    check_capture(REGTEST_FEEFILTER, REGTEST_MAGIC, "feefilter", &f, &len);
+    int64_t rate;
+    cursor_init(&c, f + PROTO_HEADER_SIZE, len - PROTO_HEADER_SIZE);
+    assert_true(proto_feefilter_decode(&c, &rate));
+    assert_true(rate > 0);
+    free(f);
+}
+
+static void test_header_checks(void **state)
+{
+    uint8_t raw[PROTO_HEADER_SIZE] = {0xfa, 0xbf, 0xb5, 0xda, 'p', 'i', 'n', 'g'};
+    struct proto_header h;
+    ser_put_le32(raw + 16, PROTO_MAX_PAYLOAD);
+    proto_header_decode(raw, &h);
+    assert_null(proto_header_check(&h, REGTEST_MAGIC));
+    ser_put_le32(raw + 16, PROTO_MAX_PAYLOAD + 1);
+    proto_header_decode(raw, &h);
+    assert_string_equal(proto_header_check(&h, REGTEST_MAGIC), "oversized message");
+    ser_put_le32(raw + 16, 8);
+    raw[10] = 'x'; /* "ping\0\0x": a byte after the NUL padding */
+    proto_header_decode(raw, &h);
+    assert_string_equal(proto_header_check(&h, REGTEST_MAGIC), "bad command");
+    raw[10] = 0;
+    raw[5] = 0x07; /* not printable */
+    proto_header_decode(raw, &h);
+    assert_string_equal(proto_header_check(&h, REGTEST_MAGIC), "bad command");
+}
+
+static void test_command_compare(void **state)
+{
+    char cmd[PROTO_COMMAND_SIZE] = "ping";
+    assert_true(proto_command_is(cmd, "ping"));
+    assert_false(proto_command_is(cmd, "pin"));
+    assert_false(proto_command_is(cmd, "pingpong"));
+    memcpy(cmd, "pingpongpong", 12); /* no NUL at all */
+    assert_true(proto_command_valid(cmd));
+    assert_true(proto_command_is(cmd, "pingpongpong"));
+    assert_false(proto_command_is(cmd, "pingpongpon"));
+    assert_int_equal(proto_cmd_lookup(cmd), PROTO_CMD_OTHER);
+    char v[PROTO_COMMAND_SIZE] = "addrv2";
+    assert_int_equal(proto_cmd_lookup(v), PROTO_CMD_ADDRV2);
+    assert_string_equal(proto_cmd_name(PROTO_CMD_GETHEADERS), "getheaders");
+}
+
+/* Every strict prefix of buf must fail to decode. */
+typedef bool (*decode_fn)(const uint8_t *p, size_t n);
+static void check_truncations(const struct wbuf *w, decode_fn fn)
+{
+    assert_true(fn(w->data, w->len));
+    for (size_t n = 0; n < w->len; n++)
+        assert_false(fn(w->data, n));
+}
+
+static bool dec_inv(const uint8_t *p, size_t n)
+{
+    struct cursor c;
+    struct proto_inv *items;
+    size_t count;
+    cursor_init(&c, p, n);
+    bool ok = proto_inv_decode(&c, &items, &count);
+    free(items);
+    return ok;
+}
+
+static void test_inv(void **state)
+{
+    struct proto_inv in[3];
+    for (int i = 0; i < 3; i++) {
+        in[i].type = i == 0 ? PROTO_INV_WTX : PROTO_INV_BLOCK;
+        memset(in[i].hash.b, 0x11 * (i + 1), 32);
+    }
+    struct wbuf w;
+    wbuf_init(&w);
+    proto_inv_encode(&w, in, 3);
+    assert_int_equal(w.len, 1 + 3 * 36);
+    struct cursor c;
+    struct proto_inv *out;
+    size_t n;
+    cursor_init(&c, w.data, w.len);
+    assert_true(proto_inv_decode(&c, &out, &n));
+    assert_int_equal(n, 3);
+    assert_memory_equal(out, in, sizeof(in));
+    free(out);
+    check_truncations(&w, dec_inv);
+    /* A count above 50000 fails before anything is allocated. */
+    wbuf_reset(&w);
+    wbuf_compact(&w, PROTO_MAX_INV + 1);
+    assert_false(dec_inv(w.data, w.len));
+    wbuf_free(&w);
+}
+
+static bool dec_addr(const uint8_t *p, size_t n, bool v2, size_t *kept, size_t *skipped)
+{
+    struct cursor c;
+    struct proto_netaddr *a;
+    cursor_init(&c, p, n);
+    bool ok = proto_addr_decode(&c, v2, &a, kept, skipped);
+    free(a);
+    return ok;
+}
+static bool dec_addr1(const uint8_t *p, size_t n)
+{
+    size_t k, s;
+    return dec_addr(p, n, false, &k, &s);
+}
+static bool dec_addr2(const uint8_t *p, size_t n)
+{
+    size_t k, s;
+    return dec_addr(p, n, true, &k, &s);
+}
+
+static void test_addr(void **state)
+{
+    struct proto_netaddr a[2];
+    memset(a, 0, sizeof(a));
+    a[0].time = 1700000000;
+    a[0].services = PROTO_NODE_NETWORK | PROTO_NODE_WITNESS;
+    a[0].ip[10] = a[0].ip[11] = 0xff;
+    a[0].ip[12] = 127, a[0].ip[15] = 1;
+    a[0].port = 18444;
+    a[1] = a[0];
+    a[1].ip[0] = 0x20, a[1].ip[1] = 0x01, a[1].ip[10] = 0x12; /* an IPv6 address */
+    for (int v2 = 0; v2 < 2; v2++) {
+        struct wbuf w;
+        wbuf_init(&w);
+        proto_addr_encode(&w, v2, a, 2);
+        struct cursor c;
+        struct proto_netaddr *out;
+        size_t n, skipped;
+        cursor_init(&c, w.data, w.len);
+        assert_true(proto_addr_decode(&c, v2, &out, &n, &skipped));
+        assert_int_equal(n, 2);
+        assert_memory_equal(out, a, sizeof(a));
+        free(out);
+        check_truncations(&w, v2 ? dec_addr2 : dec_addr1);
+        wbuf_free(&w);
+    }
+    /* addrv2: a TORv3 entry is skipped, an IPv4 of the wrong length fails. */
+    struct wbuf w;
+    wbuf_init(&w);
+    wbuf_compact(&w, 1);
+    wbuf_u32(&w, 1), wbuf_compact(&w, 1), wbuf_u8(&w, PROTO_NET_TORV3);
+    uint8_t onion[32] = {0};
+    wbuf_varbytes(&w, onion, 32), wbuf_u16be(&w, 9050);
+    size_t kept, skipped;
+    assert_true(dec_addr(w.data, w.len, true, &kept, &skipped));
+    assert_int_equal(kept, 0);
+    assert_int_equal(skipped, 1);
+    wbuf_reset(&w);
+    wbuf_compact(&w, 1);
+    wbuf_u32(&w, 1), wbuf_compact(&w, 1), wbuf_u8(&w, PROTO_NET_IPV4);
+    wbuf_varbytes(&w, onion, 5), wbuf_u16be(&w, 1);
+    assert_false(dec_addr2(w.data, w.len));
+    /* 1001 addresses: refused. */
+    wbuf_reset(&w);
+    struct proto_netaddr *many = calloc(PROTO_MAX_ADDR + 1, sizeof(*many));
+    proto_addr_encode(&w, false, many, PROTO_MAX_ADDR + 1);
+    assert_false(dec_addr1(w.data, w.len));
+    wbuf_reset(&w);
+    proto_addr_encode(&w, false, many, PROTO_MAX_ADDR);
+    assert_true(dec_addr1(w.data, w.len));
+    free(many);
+    wbuf_free(&w);
+}
+
+static bool dec_locator(const uint8_t *p, size_t n)
+{
+    struct cursor c;
+    struct proto_locator loc;
+    cursor_init(&c, p, n);
+    bool ok = proto_locator_decode(&c, &loc);
+    if (ok)
+        proto_locator_clear(&loc);
+    return ok;
+}
+
+static void test_locator(void **state)
+{
+    struct hash256 h[2], stop;
+    memset(h, 0xab, sizeof(h));
+    memset(&stop, 0, sizeof(stop));
+    struct wbuf w;
+    wbuf_init(&w);
+    proto_locator_encode(&w, PROTO_VERSION, h, 2, &stop);
+    struct cursor c;
+    struct proto_locator loc;
+    cursor_init(&c, w.data, w.len);
+    assert_true(proto_locator_decode(&c, &loc));
+    assert_int_equal(loc.version, PROTO_VERSION);
+    assert_int_equal(loc.count, 2);
+    assert_memory_equal(loc.hashes, h, sizeof(h));
+    proto_locator_clear(&loc);
+    check_truncations(&w, dec_locator);
+    wbuf_reset(&w);
+    wbuf_u32(&w, 1);
+    wbuf_compact(&w, PROTO_MAX_LOCATOR + 1);
+    assert_false(dec_locator(w.data, w.len));
+    wbuf_free(&w);
+}
+
+static bool dec_headers(const uint8_t *p, size_t n)
+{
+    struct cursor c;
+    const uint8_t **h;
+    size_t count;
+    cursor_init(&c, p, n);
+    bool ok = proto_headers_decode(&c, &h, &count);
+    free(h);
+    return ok;
+}
+
+static void test_headers(void **state)
+{
+    uint8_t hdrs[2][80];
+    memset(hdrs[0], 1, 80);
+    memset(hdrs[1], 2, 80);
+    struct wbuf w;
+    wbuf_init(&w);
+    proto_headers_encode(&w, hdrs, 2);
+    assert_int_equal(w.len, 1 + 2 * 81);
+    struct cursor c;
+    const uint8_t **out;
+    size_t n;
+    cursor_init(&c, w.data, w.len);
+    assert_true(proto_headers_decode(&c, &out, &n));
+    assert_int_equal(n, 2);
+    assert_memory_equal(out[1], hdrs[1], 80);
+    free(out);
+    check_truncations(&w, dec_headers);
+    wbuf_free(&w);
+}
+
+static bool dec_version(const uint8_t *p, size_t n)
+{
+    struct cursor c;
+    struct proto_version v;
+    cursor_init(&c, p, n);
+    return proto_version_decode(&c, &v);
+}
+
+static void test_version_truncation(void **state)
+{
+    struct proto_version v;
+    memset(&v, 0, sizeof(v));
+    v.version = PROTO_VERSION;
+    strcpy(v.user_agent, "/hearsay:0.1.0/");
+    v.start_height = 7;
+    struct wbuf w;
+    wbuf_init(&w);
+    proto_version_encode(&w, &v);
+    /* Prefixes that end exactly between optional groups are valid (old
+     * peers); every other prefix is a truncated version. */
+    size_t ua_end = 46 + 34 + 1 + strlen(v.user_agent);
+    for (size_t n = 0; n <= w.len; n++) {
+        bool boundary = n == 46 || n == 80 || n == ua_end || n == ua_end + 4 || n == w.len;
+        assert_int_equal(dec_version(w.data, n), boundary);
+    }
+    /* A 257-byte user agent is refused. */
+    wbuf_reset(&w);
+    wbuf_bytes(&w, (uint8_t[80]){0}, 80);
+    wbuf_compact(&w, 257);
+    for (int i = 0; i < 257; i++)
+        wbuf_u8(&w, 'a');
+    assert_false(dec_version(w.data, w.len));
+    wbuf_free(&w);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_core_version),
+        cmocka_unit_test(test_old_version),
+        cmocka_unit_test(test_regtest_captures),
+        cmocka_unit_test(test_header_checks),
+        cmocka_unit_test(test_command_compare),
+        cmocka_unit_test(test_inv),
+        cmocka_unit_test(test_addr),
+        cmocka_unit_test(test_locator),
+        cmocka_unit_test(test_headers),
+        cmocka_unit_test(test_version_truncation),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
