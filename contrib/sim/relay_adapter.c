@@ -228,6 +228,14 @@ static void ra_wake(void *st, uint32_t v)
     rearm(a, v);
 }
 
+/* The driver's rule: tick after feeding events, when the core has work
+ * due (its next wakeup reflects what the events left to do). */
+static void tick_if_due(struct relay *r, int64_t now)
+{
+    if (relay_next_wakeup(r) <= now)
+        relay_tick(r, now);
+}
+
 /* The papers' feedback: did `to` lack the rumor when this cycle began? */
 static bool lacked_at_cycle_start(const struct ra *a, uint32_t to)
 {
@@ -241,7 +249,7 @@ static void on_inv(struct ra *a, struct relay *r, uint32_t to, uint32_t from, ui
     for (uint32_t i = 0; i < nitems; i++)
         relay_on_inv(r, from, &a->inv, now);
     a->requested_from = -1;
-    relay_tick(r, now); /* a new announcement is requested at once */
+    tick_if_due(r, now); /* a new announcement is requested at once */
     if (a->proto.paper_feedback && a->requested_from != (int64_t)from &&
         lacked_at_cycle_start(a, to))
         sim_send(a->sim, to, from, SIM_MSG_GETDATA, 1);
@@ -281,7 +289,7 @@ static void ra_deliver(void *st, uint32_t to, uint32_t from, enum sim_msg_type t
         break;
     }
     if (type != SIM_MSG_INV)
-        relay_tick(r, now);
+        tick_if_due(r, now);
     rearm(a, to);
 }
 
