@@ -34,6 +34,9 @@ struct chainstate {
     struct wbuf buf;
     int64_t last_flush;
     bool caught_up; /* latched end of initial block download */
+    /* A storage error left memory and disk apart: nothing more is written
+     * (not even at close); reopening repairs from the disk. */
+    bool broken;
 };
 
 static void list_push(struct node_list *l, struct bindex_node *n)
@@ -158,11 +161,6 @@ static int flush(struct chainstate *cs, char **err)
     cs->last_flush = cs_now(cs);
     LOG_DEBUG(LOG_BLOCKSTORAGE, "flushed %zu coin changes at height %d", dirty, tip->height);
     return 0;
-}
-
-int chainstate_flush(struct chainstate *cs, char **err)
-{
-    return flush(cs, err);
 }
 
 static int maybe_flush(struct chainstate *cs, char **err)
@@ -311,12 +309,40 @@ static enum chainstate_status accept_header(struct chainstate *cs, const struct 
     return CHAINSTATE_ACCEPTED;
 }
 
+/* Writes what a call queued. An error breaks the chainstate. */
+static enum chainstate_status settle(struct chainstate *cs, enum chainstate_status st,
+                                     char **err)
+{
+    if (st != CHAINSTATE_ERROR && store_batch_count(cs->batch) &&
+        write_batch(cs, false, err) < 0)
+        st = CHAINSTATE_ERROR;
+    if (st == CHAINSTATE_ERROR) {
+        store_batch_clear(cs->batch);
+        cs->broken = true;
+    }
+    return st;
+}
+
+static bool refuse_broken(const struct chainstate *cs, char **err)
+{
+    if (cs->broken)
+        set_err(err, "the chainstate stopped after a storage error: restart to repair");
+    return cs->broken;
+}
+
+int chainstate_flush(struct chainstate *cs, char **err)
+{
+    return refuse_broken(cs, err) ? -1 : flush(cs, err);
+}
+
 enum chainstate_status chainstate_process_headers(struct chainstate *cs,
                                                   const struct block_header *hdrs, size_t n,
                                                   struct hash256 *bad, const char **reason,
                                                   char **err)
 {
     enum chainstate_status result = CHAINSTATE_DUPLICATE;
+    if (refuse_broken(cs, err))
+        return CHAINSTATE_ERROR;
     for (size_t i = 0; i < n; i++) {
         struct hash256 hash;
         struct bindex_node *node;
@@ -331,9 +357,7 @@ enum chainstate_status chainstate_process_headers(struct chainstate *cs,
             break;
         }
     }
-    if (store_batch_count(cs->batch) && write_batch(cs, false, err) < 0)
-        return CHAINSTATE_ERROR;
-    return result;
+    return settle(cs, result, err);
 }
 
 /* Rejections that may come from a corrupted copy of a valid block: they
@@ -374,24 +398,21 @@ enum chainstate_status chainstate_process_block(struct chainstate *cs, const str
                                                 const char **reason, char **err)
 {
     struct bindex_node *n;
+    if (refuse_broken(cs, err))
+        return CHAINSTATE_ERROR;
     enum chainstate_status st = accept_header(cs, &b->hdr, &b->hash, &n, reason);
     if (st == CHAINSTATE_DUPLICATE && (n->status & BINDEX_HAVE_DATA))
         return CHAINSTATE_DUPLICATE;
-    if (st != CHAINSTATE_ACCEPTED && st != CHAINSTATE_DUPLICATE) {
-        if (store_batch_count(cs->batch) && write_batch(cs, false, err) < 0)
-            return CHAINSTATE_ERROR;
-        return st;
-    }
+    if (st != CHAINSTATE_ACCEPTED && st != CHAINSTATE_DUPLICATE)
+        return settle(cs, st, err);
     if (!validation_block_basic(b, reason) ||
         !validation_block_context(cs->p, n->prev, b, reason)) {
         if (!mutation_reason(*reason))
             bindex_mark_failed(cs->bi, n, *reason, persist_node, cs);
-        if (store_batch_count(cs->batch) && write_batch(cs, false, err) < 0)
-            return CHAINSTATE_ERROR;
-        return CHAINSTATE_INVALID;
+        return settle(cs, CHAINSTATE_INVALID, err);
     }
     if (store_block(cs, n, b, err) < 0 || activate_best_chain(cs, b, err) < 0)
-        return CHAINSTATE_ERROR;
+        return settle(cs, CHAINSTATE_ERROR, err);
     if (n->status & BINDEX_FAILED_MASK) {
         *reason = n->reason;
         return CHAINSTATE_INVALID;
@@ -597,7 +618,7 @@ void chainstate_close(struct chainstate *cs)
     if (!cs)
         return;
     char *err = NULL;
-    if (bindex_tip(cs->bi) && utxo_dirty(cs->utxo) && flush(cs, &err) < 0) {
+    if (!cs->broken && bindex_tip(cs->bi) && utxo_dirty(cs->utxo) && flush(cs, &err) < 0) {
         LOG_ERROR("chainstate: final flush failed: %s", err);
         free(err);
     }

@@ -52,7 +52,8 @@ enum chainstate_status {
     CHAINSTATE_DUPLICATE,      /* already known */
     CHAINSTATE_INVALID,        /* breaks a rule: see *reason */
     CHAINSTATE_MISSING_PARENT, /* its parent header is unknown */
-    CHAINSTATE_ERROR,          /* storage failed: see *err */
+    CHAINSTATE_ERROR,          /* storage failed (*err): the chainstate accepts nothing
+                                * more and close writes nothing; reopening repairs */
 };
 
 /* Opens or creates the chainstate in dir (the LevelDB directory), checks

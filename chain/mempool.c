@@ -87,6 +87,7 @@ void mempool_free(struct mempool *mp)
     mpmap_free(&mp->by_wtxid);
     mpmap_free(&mp->by_spent);
     free(mp->heap);
+    mp_vec_free(&mp->scratch);
     free(mp);
 }
 
@@ -207,14 +208,15 @@ static void family_sum(struct mempool *mp, struct mempool_entry *e, bool up, siz
                        size_t *vsize, int64_t *fees)
 {
     uint64_t ep = ++mp->epoch[1];
-    struct mp_vec work = {0};
+    struct mp_vec *work = &mp->scratch; /* kept between calls: no allocation */
+    work->n = 0;
     e->mark[1] = ep;
-    mp_vec_push(&work, e);
+    mp_vec_push(work, e);
     *count = 0;
     *vsize = 0;
     *fees = 0;
-    for (size_t k = 0; k < work.n; k++) {
-        struct mempool_entry *x = work.v[k];
+    for (size_t k = 0; k < work->n; k++) {
+        struct mempool_entry *x = work->v[k];
         (*count)++;
         *vsize += x->vsize;
         *fees += x->fee;
@@ -223,11 +225,10 @@ static void family_sum(struct mempool *mp, struct mempool_entry *e, bool up, siz
         for (size_t j = 0; j < nrel; j++) {
             if (rel[j]->mark[1] != ep) {
                 rel[j]->mark[1] = ep;
-                mp_vec_push(&work, rel[j]);
+                mp_vec_push(work, rel[j]);
             }
         }
     }
-    mp_vec_free(&work);
 }
 
 /* ---- eviction heap (lowest descendant score on top) ---- */
@@ -558,6 +559,39 @@ void mp_trim(struct mempool *mp, int64_t now)
     if (max_removed)
         LOG_DEBUG(LOG_MEMPOOL, "mempool: trimmed to %zu bytes, minimum fee now %lld sat/kvB",
                   mempool_usage(mp), (long long)max_removed);
+}
+
+struct arrival {
+    struct mempool_entry *e;
+    size_t pos; /* place in the list before sorting: keeps the sort stable */
+};
+
+static int by_time(const void *a, const void *b)
+{
+    const struct arrival *x = a, *y = b;
+    if (x->e->time != y->e->time)
+        return x->e->time < y->e->time ? -1 : 1;
+    return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+void mp_sort_arrivals(struct mempool *mp)
+{
+    if (mp->count < 2)
+        return;
+    struct arrival *all = malloc(mp->count * sizeof(*all));
+    if (!all)
+        abort();
+    size_t n = 0;
+    for (struct mempool_entry *e = mp->oldest; e; e = e->newer, n++)
+        all[n] = (struct arrival){e, n};
+    qsort(all, n, sizeof(*all), by_time);
+    for (size_t i = 0; i < n; i++) {
+        all[i].e->older = i ? all[i - 1].e : NULL;
+        all[i].e->newer = i + 1 < n ? all[i + 1].e : NULL;
+    }
+    mp->oldest = all[0].e;
+    mp->newest = all[n - 1].e;
+    free(all);
 }
 
 size_t mempool_expire(struct mempool *mp, int64_t now)

@@ -68,6 +68,8 @@ enum mempool_status {
     MEMPOOL_PREMATURE,      /* non-final, or spends an immature coinbase */
     MEMPOOL_CONFLICT,       /* already in the mempool or the chain */
     MEMPOOL_POLICY,         /* fees, chain limits, replacement rules, mempool full */
+    MEMPOOL_WITNESS_MUTATED, /* nonstandard witness: another witness may pass (do not
+                              * remember the txid as rejected) */
 };
 
 struct mempool_reject {

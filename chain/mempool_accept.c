@@ -199,13 +199,16 @@ static enum mempool_status check_sequence_locks(struct ws *w)
     return MEMPOOL_ACCEPTED;
 }
 
-/* Core's AreInputsStandard and sigop limit; the sigop cost also sets the
- * virtual size when it outweighs the bytes. */
+/* Core's AreInputsStandard, IsWitnessStandard and sigop limit; the sigop
+ * cost also sets the virtual size when it outweighs the bytes. */
 static enum mempool_status check_prevouts(struct ws *w)
 {
     struct policy_prevouts prev = {w->prev_script, w->prev_len};
     if (w->mp->opt.require_standard && !policy_inputs_standard(w->tx, &prev))
         return fail(w, MEMPOOL_NOT_STANDARD, "bad-txns-nonstandard-inputs", NULL);
+    if (w->mp->opt.require_standard && w->tx->has_witness &&
+        !policy_witness_standard(w->tx, &prev))
+        return fail(w, MEMPOOL_WITNESS_MUTATED, "bad-witness-nonstandard", NULL);
     w->sigop_cost = policy_sigop_cost(w->tx, &prev);
     if (w->sigop_cost > POLICY_MAX_STANDARD_TX_SIGOPS_COST)
         return fail(w, MEMPOOL_NOT_STANDARD, "bad-txns-too-many-sigops", "%u", w->sigop_cost);

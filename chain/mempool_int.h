@@ -46,6 +46,7 @@ struct mempool {
     struct mempool_entry **heap; /* min-heap by descendant score: next to evict on top */
     size_t heap_len, heap_cap;
 
+    struct mp_vec scratch; /* family_sum's work list */
     size_t count, total_vsize, entries_usage;
     int64_t total_fee;
     uint64_t epoch[2];
@@ -74,6 +75,10 @@ void mp_add(struct mempool *mp, struct mempool_entry *e);
 /* Removes the entries and all their descendants. */
 void mp_remove_tree(struct mempool *mp, struct mempool_entry *const *es, size_t n,
                     enum mempool_removal why);
+/* Puts the arrival list in entry-time order again (after a load, which
+ * adds parents first whatever their times), so expiry can stop at the
+ * first young entry. */
+void mp_sort_arrivals(struct mempool *mp);
 /* Evicts by lowest descendant score until usage fits the bound. */
 void mp_trim(struct mempool *mp, int64_t now);
 /* Core's GetMinFee: the rolling minimum fee now (0 when none). */

@@ -192,6 +192,7 @@ int mempool_load(struct mempool *mp, const char *path, const struct mempool_tip 
     }
     bool torn = c.err || cursor_left(&c) != 0;
     free(buf);
+    mp_sort_arrivals(mp);
     if (torn)
         return set_err(err, "%s: malformed after %zu transactions", path,
                        st->accepted + st->failed + st->expired);

@@ -408,3 +408,61 @@ bool policy_inputs_standard(const struct tx *tx, const struct policy_prevouts *p
     }
     return true;
 }
+
+#define TAPROOT_ANNEX_TAG 0x50
+#define TAPROOT_LEAF_MASK 0xfe
+#define TAPROOT_LEAF_TAPSCRIPT 0xc0
+
+/* Stack items before the last `keep` are each within the size limit. */
+static bool items_small(const struct tx_in *in, size_t keep)
+{
+    for (size_t j = 0; j + keep < in->wit_count; j++)
+        if (in->wit[j].len > POLICY_MAX_WITNESS_STACK_ITEM_SIZE)
+            return false;
+    return true;
+}
+
+static bool p2wsh_standard(const struct tx_in *in)
+{
+    const struct tx_witem *script = &in->wit[in->wit_count - 1];
+    return script->len <= POLICY_MAX_P2WSH_SCRIPT_SIZE &&
+           in->wit_count - 1 <= POLICY_MAX_P2WSH_STACK_ITEMS && items_small(in, 1);
+}
+
+static bool taproot_standard(const struct tx_in *in)
+{
+    size_t n = in->wit_count;
+    if (n >= 2 && in->wit[n - 1].len > 0 && in->wit[n - 1].data[0] == TAPROOT_ANNEX_TAG)
+        return false; /* annexes are reserved */
+    if (n < 2)
+        return true; /* key path */
+    const struct tx_witem *control = &in->wit[n - 1];
+    if (control->len > 0 && (control->data[0] & TAPROOT_LEAF_MASK) == TAPROOT_LEAF_TAPSCRIPT)
+        return items_small(in, 2);
+    return true;
+}
+
+bool policy_witness_standard(const struct tx *tx, const struct policy_prevouts *prev)
+{
+    if (tx_is_coinbase(tx))
+        return true;
+    for (size_t i = 0; i < tx->vin_count; i++) {
+        const struct tx_in *in = &tx->vin[i];
+        if (in->wit_count == 0)
+            continue;
+        const uint8_t *ps = prev->script[i];
+        size_t plen = prev->len[i];
+        bool p2sh = policy_script_type(ps, plen) == POLICY_SCRIPTHASH;
+        if (p2sh && !(ps = last_push(in->script, in->script_len, &plen)))
+            return false;
+        if (!p2sh && policy_script_type(ps, plen) == POLICY_ANCHOR)
+            return false;
+        if (!policy_is_witness_program(ps, plen))
+            return false;
+        if (ps[0] == OP_0 && plen == 34 && !p2wsh_standard(in))
+            return false;
+        if (ps[0] == OP_1 && plen == 34 && !p2sh && !taproot_standard(in))
+            return false;
+    }
+    return true;
+}

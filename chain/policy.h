@@ -23,6 +23,9 @@
 #define POLICY_MAX_STANDARD_TX_SIGOPS_COST 16000 /* a fifth of a block's */
 #define POLICY_MAX_P2SH_SIGOPS 15
 #define POLICY_BYTES_PER_SIGOP 20
+#define POLICY_MAX_P2WSH_SCRIPT_SIZE 3600
+#define POLICY_MAX_P2WSH_STACK_ITEMS 100
+#define POLICY_MAX_WITNESS_STACK_ITEM_SIZE 80
 
 enum policy_script_type {
     POLICY_NONSTANDARD,
@@ -73,6 +76,11 @@ size_t policy_vsize(size_t weight, unsigned sigop_cost);
 /* Core's AreInputsStandard: spends only known output types, and P2SH
  * redeem scripts of at most 15 sigops. */
 bool policy_inputs_standard(const struct tx *tx, const struct policy_prevouts *prev);
+
+/* Core's IsWitnessStandard: witness data only on witness spends (never on
+ * pay-to-anchor), P2WSH scripts and stacks within their limits, no taproot
+ * annex, tapscript stack items of at most 80 bytes. */
+bool policy_witness_standard(const struct tx *tx, const struct policy_prevouts *prev);
 
 struct policy_standard {
     size_t max_datacarrier;    /* POLICY_MAX_OP_RETURN_RELAY */

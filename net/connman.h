@@ -137,8 +137,12 @@ void connman_misbehaving(struct connman *cm, uint64_t id, const char *reason);
 void connman_totals(struct connman *cm, struct net_totals *out);
 /* The first listening port (useful with port 0). */
 uint16_t connman_listen_port(struct connman *cm);
-/* Adds an -addnode peer at run time (addnode RPC). */
+/* The addnode RPC: add (kept connected, like -addnode; "node already
+ * added" if it is), remove (no longer redialed; a live connection stays;
+ * "node has not been added" if unknown), onetry (one manual connection). */
 int connman_add_node(struct connman *cm, const char *endpoint, char **err);
+int connman_remove_node(struct connman *cm, const char *endpoint, char **err);
+int connman_connect_once(struct connman *cm, const char *endpoint, char **err);
 bool connman_is_discouraged(struct connman *cm, const struct proto_netaddr *a);
 
 #endif

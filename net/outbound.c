@@ -92,6 +92,45 @@ int connman_add_node(struct connman *cm, const char *endpoint, char **err)
     return 0;
 }
 
+static struct conn *dial(struct connman *cm, const struct proto_netaddr *a, struct target *t);
+
+int connman_remove_node(struct connman *cm, const char *endpoint, char **err)
+{
+    for (size_t i = cm->nconnect; i < cm->ntargets; i++) {
+        if (strcmp(cm->targets[i].endpoint, endpoint) != 0)
+            continue;
+        /* Its connection, if any, stays up as a plain manual one. */
+        if (cm->targets[i].conn)
+            cm->targets[i].conn->target = NULL;
+        free(cm->targets[i].endpoint);
+        memmove(&cm->targets[i], &cm->targets[i + 1],
+                (cm->ntargets - i - 1) * sizeof(cm->targets[0]));
+        cm->ntargets--;
+        for (size_t k = i; k < cm->ntargets; k++)
+            if (cm->targets[k].conn)
+                cm->targets[k].conn->target = &cm->targets[k];
+        return 0;
+    }
+    if (err)
+        *err = strdup("node has not been added");
+    return -1;
+}
+
+int connman_connect_once(struct connman *cm, const char *endpoint, char **err)
+{
+    struct proto_netaddr a;
+    if (netbase_parse_endpoint(endpoint, cm->o.default_port, &a, err) < 0)
+        return -1;
+    struct conn *c = dial(cm, &a, NULL);
+    if (!c) {
+        if (err)
+            *err = strdup("cannot open a connection");
+        return -1;
+    }
+    c->p->manual = true;
+    return 0;
+}
+
 static struct conn *dial(struct connman *cm, const struct proto_netaddr *a, struct target *t)
 {
     struct sockaddr_storage ss;

@@ -219,6 +219,19 @@ static void test_sigops_and_inputs(void **state)
     struct tb_out back = {4000, NULL, 0};
     expect_reject(f, tb_tx(2, &fut_in, 1, &back, 1, 0), MEMPOOL_NOT_STANDARD,
                   "bad-txns-nonstandard-inputs");
+    /* A witness on a pay-to-anchor spend: the witness, not the tx, is bad. */
+    static const uint8_t anchor[] = {0x51, 0x02, 0x4e, 0x73};
+    struct tb_in ms1 = {tb_op(ms_ok, 1), TB_SEQ_RBF, NULL, 0, NULL, 0};
+    struct tb_out outs[2] = {{240, anchor, sizeof(anchor)}, {9000, NULL, 0}};
+    struct tx *anchored = tb_tx(2, &ms1, 1, outs, 2, 0);
+    accept_ok(f, anchored);
+    static const uint8_t item[] = {1};
+    struct tb_in a_in[2] = {{tb_op(anchored, 0), TB_SEQ_RBF, NULL, 0, item, 1},
+                            {tb_op(anchored, 1), TB_SEQ_RBF, NULL, 0, NULL, 0}};
+    struct tb_out a_out = {8000, NULL, 0};
+    expect_reject(f, tb_tx(2, a_in, 2, &a_out, 1, 0), MEMPOOL_WITNESS_MUTATED,
+                  "bad-witness-nonstandard");
+    tx_free(anchored);
     tx_free(ms_ok);
     tx_free(to_future);
     tb_fx_free(f);
@@ -762,6 +775,31 @@ static void test_persistence(void **state)
     assert_int_equal(mempool_load(h->mp, path, &h->tip, NOW + 400 * 3600, &st, &err), 0);
     assert_int_equal(st.expired, 6);
     assert_int_equal(mempool_count(h->mp), 0);
+
+    /* Loading adds parents first whatever their times; expiry still finds
+     * an old child behind younger entries. */
+    struct tb_fx *k = tb_fx_new(NULL);
+    struct outpoint pc = tb_fund(&k->u, 7, 100000, 500, false);
+    struct outpoint cc = tb_fund(&k->u, 8, 100000, 500, false);
+    struct tx *young_parent = spend1(&pc, 99000), *indep = spend1(&cc, 99000);
+    struct outpoint yp0 = tb_op(young_parent, 0);
+    struct tx *old_child = spend1(&yp0, 98000);
+    accept_at(k, indep, NOW + 3);
+    accept_at(k, young_parent, NOW + 6);
+    accept_at(k, old_child, NOW + 1); /* as after a reorg */
+    assert_int_equal(mempool_dump(k->mp, path, &err), 0);
+    struct tb_fx *l = tb_fx_new(NULL);
+    for (size_t i = 0; i < k->u.n; i++)
+        tb_utxo_add(&l->u, &k->u.v[i].op, k->u.v[i].value, k->u.v[i].height, false);
+    assert_int_equal(mempool_load(l->mp, path, &l->tip, NOW + 10, &st, &err), 0);
+    assert_int_equal(st.accepted, 3);
+    assert_int_equal(mempool_expire(l->mp, NOW + 2 + MEMPOOL_DEFAULT_EXPIRY_HOURS * 3600), 1);
+    assert_null(mempool_get(l->mp, &old_child->txid));
+    tx_free(young_parent);
+    tx_free(indep);
+    tx_free(old_child);
+    tb_fx_free(k);
+    tb_fx_free(l);
 
     /* One flipped byte: the whole file is refused. */
     FILE *fp = fopen(path, "r+b");

@@ -177,6 +177,79 @@ static void test_sigops_and_inputs(void **state)
     free(p2pkh);
 }
 
+/* A one-input transaction whose witness is items[0..n) (a test vector). */
+static struct tx *with_witness(const struct tb_in *proto, const size_t *sizes, size_t n,
+                               uint8_t first_byte_of_last)
+{
+    struct wbuf w;
+    wbuf_init(&w);
+    wbuf_i32(&w, 2);
+    wbuf_u8(&w, 0);
+    wbuf_u8(&w, 1);
+    wbuf_compact(&w, 1);
+    wbuf_bytes(&w, proto->op.hash.b, 32);
+    wbuf_u32(&w, proto->op.n);
+    wbuf_varbytes(&w, proto->sig, proto->sig_len);
+    wbuf_u32(&w, 0);
+    wbuf_compact(&w, 1);
+    wbuf_i64(&w, 1000);
+    wbuf_varbytes(&w, tb_p2wpkh, sizeof(tb_p2wpkh));
+    wbuf_compact(&w, n);
+    uint8_t *zeros = calloc(1, 4000);
+    for (size_t i = 0; i < n; i++) {
+        zeros[0] = i + 1 == n ? first_byte_of_last : 0;
+        wbuf_varbytes(&w, zeros, sizes[i]);
+    }
+    wbuf_u32(&w, 0);
+    free(zeros);
+    const char *why = NULL;
+    struct tx *tx = tx_from_bytes(w.data, w.len, &why);
+    wbuf_free(&w);
+    assert_non_null(tx);
+    return tx;
+}
+
+static bool witness_ok(const char *prev_hex, const struct tb_in *in, const size_t *sizes,
+                       size_t n, uint8_t last_first)
+{
+    size_t plen;
+    uint8_t *prev = unhex(prev_hex, &plen);
+    const uint8_t *scripts[1] = {prev};
+    size_t lens[1] = {plen};
+    struct policy_prevouts pv = {scripts, lens};
+    struct tx *tx = with_witness(in, sizes, n, last_first);
+    bool ok = policy_witness_standard(tx, &pv);
+    tx_free(tx);
+    free(prev);
+    return ok;
+}
+
+static void test_witness_standard(void **state)
+{
+    static const char p2wsh[] =
+        "00201863143c14c5166804bd19203356da136c985678cd4d27a1b8c6329604903262";
+    static const char p2tr[] =
+        "512079be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798";
+    struct tb_in in = {{{{1}}, 0}, 0, NULL, 0, NULL, 0};
+    size_t s1[] = {80, 80, 100};
+    assert_true(witness_ok(p2wsh, &in, s1, 3, 0x51));
+    size_t s2[] = {81, 100};
+    assert_false(witness_ok(p2wsh, &in, s2, 2, 0x51)); /* stack item over 80 */
+    size_t s3[] = {3601};
+    assert_false(witness_ok(p2wsh, &in, s3, 1, 0x51)); /* script over 3600 */
+    size_t key[] = {64};
+    assert_true(witness_ok(p2tr, &in, key, 1, 0));
+    size_t annex[] = {64, 10};
+    assert_false(witness_ok(p2tr, &in, annex, 2, 0x50));
+    size_t leaf[] = {81, 40, 33};
+    assert_false(witness_ok(p2tr, &in, leaf, 3, 0xc0)); /* tapscript item over 80 */
+    assert_true(witness_ok(p2tr, &in, leaf, 3, 0xc2)); /* unknown leaf version: free */
+    size_t one[] = {1};
+    assert_false(witness_ok("51024e73", &in, one, 1, 0)); /* pay-to-anchor */
+    assert_false(witness_ok("76a914000000000000000000000000000000000000000088ac", &in, one, 1,
+                            0)); /* not a witness program */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -185,6 +258,7 @@ int main(void)
         cmocka_unit_test(test_push_only),
         cmocka_unit_test(test_finality),
         cmocka_unit_test(test_sigops_and_inputs),
+        cmocka_unit_test(test_witness_standard),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
