@@ -211,27 +211,67 @@ static void set_reason(struct bindex_node *n, const char *reason)
     n->reason[len] = '\0';
 }
 
+/* Who to tell about status changes. */
+struct status_report {
+    void (*changed)(void *ctx, struct bindex_node *n);
+    void *ctx;
+};
+
+/* Invalid blocks are rare: a pass over all nodes is simpler than keeping
+ * child lists. */
+static void each_descendant(struct bindex *bi, const struct bindex_node *node,
+                            void (*fn)(struct bindex_node *n, const struct status_report *r),
+                            const struct status_report *r)
+{
+    for (struct slab *s = bi->slabs; s; s = s->next) {
+        for (size_t i = 0; i < s->used; i++) {
+            struct bindex_node *n = &s->nodes[i];
+            if (n->height > node->height && bindex_ancestor(n, node->height) == node)
+                fn(n, r);
+        }
+    }
+}
+
+static void fail_child(struct bindex_node *n, const struct status_report *r)
+{
+    if (n->status & BINDEX_FAILED_MASK)
+        return;
+    n->status |= BINDEX_FAILED_CHILD;
+    set_reason(n, "bad-prevblk");
+    if (r->changed)
+        r->changed(r->ctx, n);
+}
+
 void bindex_mark_failed(struct bindex *bi, struct bindex_node *node, const char *reason,
                         void (*changed)(void *ctx, struct bindex_node *n), void *ctx)
 {
+    struct status_report r = {changed, ctx};
     node->status |= BINDEX_FAILED;
     set_reason(node, reason);
     if (changed)
         changed(ctx, node);
-    /* Invalid blocks are rare: a full pass is simpler than child lists. */
-    for (struct slab *s = bi->slabs; s; s = s->next) {
-        for (size_t i = 0; i < s->used; i++) {
-            struct bindex_node *n = &s->nodes[i];
-            if (n->height <= node->height || (n->status & BINDEX_FAILED_MASK))
-                continue;
-            if (bindex_ancestor(n, node->height) == node) {
-                n->status |= BINDEX_FAILED_CHILD;
-                set_reason(n, "bad-prevblk");
-                if (changed)
-                    changed(ctx, n);
-            }
-        }
-    }
+    each_descendant(bi, node, fail_child, &r);
+    recompute_best(bi);
+}
+
+static void clear_one(struct bindex_node *n, const struct status_report *r)
+{
+    if (!(n->status & BINDEX_FAILED_MASK))
+        return;
+    n->status &= ~(uint32_t)BINDEX_FAILED_MASK;
+    free(n->reason);
+    n->reason = NULL;
+    if (r->changed)
+        r->changed(r->ctx, n);
+}
+
+void bindex_clear_failed(struct bindex *bi, struct bindex_node *node,
+                         void (*changed)(void *ctx, struct bindex_node *n), void *ctx)
+{
+    struct status_report r = {changed, ctx};
+    for (struct bindex_node *a = node; a; a = a->prev)
+        clear_one(a, &r);
+    each_descendant(bi, node, clear_one, &r);
     recompute_best(bi);
 }
 

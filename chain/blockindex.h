@@ -65,6 +65,10 @@ struct bindex_node *bindex_best_header(const struct bindex *bi);
  * the caller can persist it. Recomputes the best header. */
 void bindex_mark_failed(struct bindex *bi, struct bindex_node *node, const char *reason,
                         void (*changed)(void *ctx, struct bindex_node *n), void *ctx);
+/* Undoes bindex_mark_failed (reconsiderblock): clears the failure of
+ * node, its ancestors and its descendants, reporting each change. */
+void bindex_clear_failed(struct bindex *bi, struct bindex_node *node,
+                         void (*changed)(void *ctx, struct bindex_node *n), void *ctx);
 /* Calls fn for every node, in no particular order. */
 void bindex_foreach(const struct bindex *bi, void (*fn)(void *ctx, struct bindex_node *n),
                     void *ctx);

@@ -420,6 +420,61 @@ enum chainstate_status chainstate_process_block(struct chainstate *cs, const str
     return CHAINSTATE_ACCEPTED;
 }
 
+static void add_candidate(void *ctx, struct bindex_node *n)
+{
+    struct chainstate *cs = ctx;
+    if (n->have_chain && !(n->status & BINDEX_FAILED_MASK))
+        list_push(&cs->cands, n);
+}
+
+/* After failures were set or cleared by hand, any stored chain may be the
+ * best again: every complete one goes back into the running. */
+static int reactivate(struct chainstate *cs, char **err)
+{
+    bindex_foreach(cs->bi, add_candidate, cs);
+    int rc = activate_best_chain(cs, NULL, err);
+    return settle(cs, rc < 0 ? CHAINSTATE_ERROR : CHAINSTATE_ACCEPTED, err) == CHAINSTATE_ERROR
+               ? -1
+               : 0;
+}
+
+static struct bindex_node *known_block(struct chainstate *cs, const struct hash256 *hash,
+                                       char **err)
+{
+    if (refuse_broken(cs, err))
+        return NULL;
+    struct bindex_node *n = bindex_find(cs->bi, hash);
+    if (!n)
+        set_err(err, "Block not found");
+    else if (n->height == 0)
+        set_err(err, "the genesis block cannot be invalidated or reconsidered");
+    return n && n->height > 0 ? n : NULL;
+}
+
+int chainstate_invalidate(struct chainstate *cs, const struct hash256 *hash, char **err)
+{
+    struct bindex_node *n = known_block(cs, hash, err);
+    if (!n)
+        return -1;
+    while (bindex_contains(cs->bi, n)) {
+        if (disconnect_tip(cs, err) < 0) {
+            settle(cs, CHAINSTATE_ERROR, err);
+            return -1;
+        }
+    }
+    bindex_mark_failed(cs->bi, n, "invalidated", persist_node, cs);
+    return reactivate(cs, err);
+}
+
+int chainstate_reconsider(struct chainstate *cs, const struct hash256 *hash, char **err)
+{
+    struct bindex_node *n = known_block(cs, hash, err);
+    if (!n)
+        return -1;
+    bindex_clear_failed(cs->bi, n, persist_node, cs);
+    return reactivate(cs, err);
+}
+
 /* Loading: index records arrive in key (hash) order; parents must be
  * added before children, so they are sorted by height first. */
 struct loaded {

@@ -8,10 +8,12 @@
  * and returns to the best valid chain.
  *
  * Durability: a block is written to the store before chainstate_process_
- * block returns; the UTXO set and the tip it matches are written together
- * in one synced batch when the cache is full, periodically and on close.
- * After a crash, opening replays the stored blocks above the stored tip,
- * so nothing accepted is lost and nothing is ever half applied.
+ * block returns (fsynced when it is less than a day old, i.e. at the live
+ * tip; during initial download the write survives a killed process, like
+ * Bitcoin Core's block files); the UTXO set and the tip it matches are
+ * written together in one synced batch when the cache is full, hourly and
+ * on close. After a crash, opening replays the stored blocks above the
+ * stored tip, so nothing accepted is lost and nothing is half applied.
  *
  * Scripts and signatures are not verified (see chain/validation.h). */
 #ifndef HEARSAY_CHAIN_CHAINSTATE_H
@@ -82,6 +84,14 @@ enum chainstate_status chainstate_process_headers(struct chainstate *cs,
  * invalid: the real block may still come. */
 enum chainstate_status chainstate_process_block(struct chainstate *cs, const struct block *b,
                                                 const char **reason, char **err);
+
+/* invalidateblock: marks the block and its descendants invalid and moves
+ * the tip to the best chain without them. -1 and *err if the block is
+ * unknown or genesis, or on storage errors. */
+int chainstate_invalidate(struct chainstate *cs, const struct hash256 *hash, char **err);
+/* reconsiderblock: clears the failures of the block, its ancestors and
+ * descendants, then moves to the best chain again. */
+int chainstate_reconsider(struct chainstate *cs, const struct hash256 *hash, char **err);
 
 /* Writes the UTXO cache and the tip now (synced). */
 int chainstate_flush(struct chainstate *cs, char **err);

@@ -84,7 +84,8 @@ static void props_of(const struct peer *p, struct net_peer_props *out)
     *out = (struct net_peer_props){
         .id = p->id, .inbound = p->inbound, .wtxidrelay = p->wtxidrelay,
         .sendheaders = p->sendheaders, .relay = p->relay, .services = p->services,
-        .version = p->version, .start_height = p->start_height};
+        .version = p->version, .start_height = p->start_height,
+        .hello = p->hello_received};
 }
 
 /* ---- the peer environment ---- */
@@ -215,6 +216,15 @@ static void env_relay(void *ctx, struct peer *p, const struct net_msg *m)
     c->last_useful = connman_now();
     if (cm->h.message && c->notified)
         cm->h.message(cm->h.ctx, p->id, m);
+}
+
+static void env_custom(void *ctx, struct peer *p, const char *command, const uint8_t *payload,
+                       size_t len)
+{
+    struct connman *cm = ctx;
+    struct conn *c = p->io;
+    if (cm->h.custom && c->notified)
+        cm->h.custom(cm->h.ctx, p->id, command, payload, len);
 }
 
 /* ---- sockets ---- */
@@ -542,7 +552,8 @@ struct connman *connman_new(struct event_base *base, const struct connman_option
         .ctx = cm, .local = &cm->local, .scratch = &cm->scratch, .now = env_now,
         .wall = env_wall, .rand64 = env_rand, .best_height = env_height, .send = env_send,
         .closed = env_closed, .is_local_nonce = env_local_nonce, .ready = env_ready,
-        .getaddr = env_getaddr, .addrs = env_addrs, .relay = env_relay};
+        .getaddr = env_getaddr, .addrs = env_addrs, .relay = env_relay,
+        .custom = env_custom};
     cm->am = addrman_new(o->peers_dir, o->allow_private, connman_rand(cm), err);
     cm->tick_ev = event_new(base, -1, EV_PERSIST, tick_cb, cm);
     cm->reap_ev = event_new(base, -1, 0, reap_cb, cm);
@@ -604,6 +615,7 @@ void connman_free(struct connman *cm)
 void connman_set_handlers(struct connman *cm, const struct net_handlers *h)
 {
     cm->h = *h;
+    cm->local.hello = h->hello;
     for (size_t i = 0; i < cm->nconns; i++)
         notify(cm, cm->conns[i]); /* peers that were ready before the handlers */
 }

@@ -60,6 +60,7 @@ struct net_peer_props {
     uint64_t services;
     int32_t version;
     int32_t start_height;
+    bool hello; /* it sent our net_handlers.hello before verack */
 };
 
 /* The relay/chain layer's hooks. Any may be NULL. Without a message hook,
@@ -73,6 +74,12 @@ struct net_handlers {
     void (*message)(void *ctx, uint64_t id, const struct net_msg *msg);
     void (*tick)(void *ctx, int64_t now_us);
     int32_t (*best_height)(void *ctx); /* for our version message */
+    /* An extension command (static string) sent before verack to peers
+     * that connect from now on; NULL: none. */
+    const char *hello;
+    /* Unknown commands from handshaked peers (hearsay extensions). */
+    void (*custom)(void *ctx, uint64_t id, const char *command, const uint8_t *payload,
+                   size_t len);
 };
 
 /* getpeerinfo's view of a peer. Times are unix seconds. */

@@ -212,6 +212,8 @@ static void on_version(struct peer *p, enum proto_cmd cmd, struct cursor *c)
         peer_send(p, "wtxidrelay", NULL, 0);
         peer_send(p, "sendaddrv2", NULL, 0);
     }
+    if (p->env->local->hello)
+        peer_send(p, p->env->local->hello, NULL, 0);
     peer_send(p, "verack", NULL, 0);
     p->state = PEER_VERSION;
     LOG_DEBUG(LOG_NET, "peer=%" PRIu64 " version %d %s height %d%s", p->id, (int)v.version,
@@ -399,6 +401,23 @@ static bool gate(struct peer *p, enum proto_cmd cmd, const struct proto_header *
     return true;
 }
 
+/* Extensions: the hello before verack, other unknown commands after it
+ * to the custom hook. false: ignore as any unknown command. */
+static bool other_command(struct peer *p, const struct proto_header *h, const uint8_t *payload)
+{
+    const char *hello = p->env->local->hello;
+    if (hello && p->state == PEER_VERSION && proto_command_is(h->command, hello)) {
+        p->hello_received = true;
+        return true;
+    }
+    if (p->state != PEER_READY || !p->env->custom)
+        return false;
+    char name[PROTO_COMMAND_SIZE + 1];
+    proto_command_str(h->command, name);
+    p->env->custom(p->env->ctx, p, name, payload, h->length);
+    return true;
+}
+
 void peer_handle(struct peer *p, const uint8_t *frame, size_t len)
 {
     struct proto_header h;
@@ -417,6 +436,8 @@ void peer_handle(struct peer *p, const uint8_t *frame, size_t len)
     p->recv[cmd].bytes += len;
     p->bytes_recv += len;
     p->last_recv = p->env->now(p->env->ctx);
+    if (cmd == PROTO_CMD_OTHER && other_command(p, &h, payload))
+        return;
     if (!gate(p, cmd, &h))
         return;
     struct cursor c;

@@ -64,6 +64,9 @@ struct peer_local {
     bool relay;           /* our relay flag in version */
     int64_t feefilter;    /* sat/kvB sent after the handshake */
     struct peer_timeouts timeouts;
+    /* An extension command (hearsay's "hsgossip") sent, empty, before
+     * verack; NULL: none. A peer that sends it too gets hello_received. */
+    const char *hello;
 };
 
 struct peer;
@@ -84,6 +87,10 @@ struct peer_env {
     void (*getaddr)(void *ctx, struct peer *p);
     void (*addrs)(void *ctx, struct peer *p, const struct proto_netaddr *a, size_t n);
     void (*relay)(void *ctx, struct peer *p, const struct net_msg *m);
+    /* Optional: a command hearsay does not know, once the handshake is
+     * complete (extensions negotiated with local->hello). */
+    void (*custom)(void *ctx, struct peer *p, const char *command, const uint8_t *payload,
+                   size_t len);
 };
 
 /* The peer object. Its fields are read by net/ (the connection manager
@@ -114,6 +121,7 @@ struct peer {
     int64_t feefilter;
     bool getaddr_answered;
     bool getaddr_sent;
+    bool hello_received; /* it sent local->hello before verack */
 
     /* Times, monotonic microseconds. */
     int64_t connected, last_send, last_recv;

@@ -7,6 +7,7 @@
 #include "node/chain_glue.h"
 #include "node/mempool_glue.h"
 #include "node/net_glue.h"
+#include "node/relay_glue.h"
 #include "node/rpc_glue.h"
 #include "node/util.h"
 
@@ -37,6 +38,7 @@ const struct node_subsystem *const node_subsystems[] = {
     &chain_subsystem,
     &mempool_subsystem,
     &net_subsystem,
+    &relay_subsystem,
     &rpc_subsystem,
     NULL,
 };

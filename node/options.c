@@ -5,6 +5,7 @@
 #include "node/init.h"
 #include "node/mempool_glue.h"
 #include "node/net_glue.h"
+#include "node/relay_glue.h"
 #include "node/rpc_glue.h"
 
 #include <stddef.h>
@@ -15,6 +16,7 @@ const struct config_option *const config_tables[] = {
     chain_options,
     mempool_options,
     net_options,
+    relay_options,
     rpc_options,
     NULL,
 };

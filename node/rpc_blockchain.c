@@ -5,7 +5,6 @@
 #include "chain/chainstate.h"
 #include "chain/mempool.h"
 #include "chain/serialize.h"
-#include "node/mempool_glue.h"
 #include "node/rpc_util.h"
 
 #include <dirent.h>

@@ -8,6 +8,7 @@
 #include "chain/hex.h"
 #include "chain/mempool.h"
 #include "chain/miner.h"
+#include "node/relay_glue.h"
 #include "node/rpc_util.h"
 
 #include <stdio.h>
@@ -133,7 +134,7 @@ static int submit_own(struct rpc_request *req, const struct block *b)
 {
     const char *reason = NULL;
     char *err = NULL;
-    enum chainstate_status st = chainstate_process_block(node_of(req)->chain, b, &reason, &err);
+    enum chainstate_status st = relay_glue_submit_block(node_of(req), b, &reason, &err);
     if (st == CHAINSTATE_ACCEPTED)
         return 0;
     rpc_fail(req, RPC_INTERNAL_ERROR, "ProcessNewBlock, block not accepted: %s",
@@ -225,11 +226,7 @@ static struct tx *listed_tx(struct rpc_request *req, const char *s)
         rpc_fail(req, RPC_INVALID_ADDRESS_OR_KEY, "Transaction %s not in mempool.", s);
         return NULL;
     }
-    uint8_t *raw = NULL;
-    ssize_t n = hex_decode_alloc(s, &raw);
-    const char *why;
-    struct tx *tx = n >= 0 ? tx_from_bytes(raw, (size_t)n, &why) : NULL;
-    free(raw);
+    struct tx *tx = rpc_util_decode_tx(s, -1);
     if (!tx)
         rpc_fail(req, RPC_DESERIALIZATION_ERROR,
                  "Transaction decode failed for %s. Make sure the tx has at least one input.", s);
@@ -292,7 +289,7 @@ static json_t *rpc_generateblock(struct rpc_request *req)
     } else {
         const char *reason = NULL;
         char *err = NULL;
-        enum chainstate_status st = chainstate_process_block(node_of(req)->chain, b, &reason, &err);
+        enum chainstate_status st = relay_glue_submit_block(node_of(req), b, &reason, &err);
         if (st == CHAINSTATE_ACCEPTED) {
             r = json_object();
             json_object_set_new(r, "hash", rpc_hash_json(&b->hash));
@@ -348,7 +345,7 @@ static json_t *rpc_submitblock(struct rpc_request *req)
     } else {
         const char *reason = NULL;
         char *err = NULL;
-        enum chainstate_status st = chainstate_process_block(cs, b, &reason, &err);
+        enum chainstate_status st = relay_glue_submit_block(node_of(req), b, &reason, &err);
         if (st == CHAINSTATE_ERROR)
             rpc_fail(req, RPC_DATABASE_ERROR, "%s", err ? err : "storage failed");
         else

@@ -5,10 +5,10 @@
 #include "node/rpc_glue.h"
 
 #include "chain/chainstate.h"
-#include "chain/hex.h"
 #include "chain/mempool.h"
 #include "chain/policy.h"
 #include "node/mempool_glue.h"
+#include "node/relay_glue.h"
 #include "node/rpc_util.h"
 
 #include <math.h>
@@ -101,9 +101,11 @@ static bool check_caps(struct rpc_request *req, struct tx *tx, const struct memp
     }
     struct mempool_reject rej;
     int64_t fee = 0;
+    size_t vsize = 0;
     if (max_feerate > 0 &&
-        mempool_test_accept(node_of(req)->mempool, tx, tip, now, &rej, &fee, NULL) == MEMPOOL_ACCEPTED &&
-        fee_exceeds(fee, tx_vsize(tx), max_feerate)) {
+        mempool_test_accept(node_of(req)->mempool, tx, tip, now, &rej, &fee, &vsize) ==
+            MEMPOOL_ACCEPTED &&
+        fee_exceeds(fee, vsize, max_feerate)) {
         rpc_fail(req, RPC_VERIFY_ERROR,
                  "Fee exceeds maximum configured by user (e.g. -maxtxfee, maxfeerate)");
         return false;
@@ -114,7 +116,7 @@ static bool check_caps(struct rpc_request *req, struct tx *tx, const struct memp
 static json_t *rpc_sendrawtransaction(struct rpc_request *req)
 {
     struct node *node = node_of(req);
-    struct tx *tx = rpc_util_tx_param(req, 0,
+    struct tx *tx = rpc_util_tx_param(req, 0, -1,
                                       "TX decode failed. Make sure the tx has at least one input.");
     if (!tx)
         return NULL;
@@ -130,7 +132,8 @@ static json_t *rpc_sendrawtransaction(struct rpc_request *req)
     } else if (!check_caps(req, tx, &tip, now)) {
         /* failed */
     } else {
-        enum mempool_status st = mempool_accept(node->mempool, tx, &tip, now, &rej);
+        /* Through the relay, which announces it to peers. */
+        enum mempool_status st = relay_glue_submit_tx(node, tx, &rej);
         if (st == MEMPOOL_ACCEPTED)
             r = rpc_hash_json(&tx->txid);
         else if (st == MEMPOOL_MISSING_INPUTS)
@@ -149,7 +152,7 @@ static json_t *test_one(struct node *node, struct tx *tx, int64_t max_feerate)
     mempool_glue_tip(node->chain, &tip);
     struct mempool_reject rej;
     int64_t fee = 0;
-    size_t vsize = tx_vsize(tx);
+    size_t vsize = 0;
     enum mempool_status st =
         mempool_test_accept(node->mempool, tx, &tip, (int64_t)time(NULL), &rej, &fee, &vsize);
     json_t *o = json_object();
@@ -197,11 +200,7 @@ static json_t *rpc_testmempoolaccept(struct rpc_request *req)
     struct tx *txs[MAX_PACKAGE_COUNT];
     for (size_t i = 0; i < n; i++) {
         const char *hex = json_string_value(json_array_get(list, i));
-        uint8_t *raw = NULL;
-        ssize_t len = hex ? hex_decode_alloc(hex, &raw) : -1;
-        const char *why;
-        txs[i] = len >= 0 ? tx_from_bytes(raw, (size_t)len, &why) : NULL;
-        free(raw);
+        txs[i] = rpc_util_decode_tx(hex, -1);
         if (!txs[i]) {
             free_txs(txs, i);
             return rpc_fail(req, RPC_DESERIALIZATION_ERROR,
@@ -218,7 +217,9 @@ static json_t *rpc_testmempoolaccept(struct rpc_request *req)
 
 static json_t *rpc_decoderawtransaction(struct rpc_request *req)
 {
-    struct tx *tx = rpc_util_tx_param(req, 0, "TX decode failed");
+    json_t *iswitness = rpc_param(req, 1);
+    struct tx *tx = rpc_util_tx_param(req, 0, iswitness ? json_is_true(iswitness) : -1,
+                                      "TX decode failed");
     if (!tx)
         return NULL;
     json_t *r = rpc_util_tx_json(node_of(req)->params, tx, false);
@@ -343,7 +344,9 @@ static const struct rpc_method rawtx_methods[] = {
     { "decoderawtransaction", "rawtransactions", rpc_decoderawtransaction,
       "Return a JSON object representing the serialized, hex-encoded transaction.",
       { { "hexstring", RPC_ARG_STR, false, "The transaction hex string", NULL },
-        { "iswitness", RPC_ARG_BOOL, true, "Accepted; both serializations are tried", NULL },
+        { "iswitness", RPC_ARG_BOOL, true,
+          "Whether the transaction hex is a serialized witness transaction (default: try both)",
+          NULL },
         { 0 } } },
 };
 

@@ -4,11 +4,13 @@
 #include "chain/hex.h"
 #include "chain/policy.h"
 #include "chain/serialize.h"
+#include "node/mempool_glue.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Names of opcodes 0x61 (OP_NOP) to 0xba (OP_CHECKSIGADD), as Core's
  * GetOpName. */
@@ -408,16 +410,38 @@ json_t *rpc_util_u256_hex(const struct u256 *v)
     return rpc_hash_json(&h);
 }
 
-struct tx *rpc_util_tx_param(struct rpc_request *req, size_t i, const char *msg)
+/* One parse of the whole buffer, with or without the BIP144 form. */
+static struct tx *parse_whole(const uint8_t *raw, size_t n, int flags)
 {
-    json_t *v = rpc_param(req, i);
-    const char *s = v ? json_string_value(v) : NULL;
-    uint8_t *raw = NULL;
-    ssize_t n = s ? hex_decode_alloc(s, &raw) : -1;
+    struct cursor c;
+    cursor_init(&c, raw, n);
     const char *why;
-    struct tx *tx = n >= 0 ? tx_from_bytes(raw, (size_t)n, &why) : NULL;
+    struct tx *tx = tx_parse(&c, flags, &why);
+    if (tx && (c.err || cursor_left(&c) != 0)) {
+        tx_free(tx);
+        tx = NULL;
+    }
+    return tx;
+}
+
+struct tx *rpc_util_decode_tx(const char *hex, int witness)
+{
+    uint8_t *raw = NULL;
+    ssize_t n = hex ? hex_decode_alloc(hex, &raw) : -1;
+    struct tx *tx = NULL;
+    if (n >= 0 && witness != 0)
+        tx = parse_whole(raw, (size_t)n, TX_PARSE_WITNESS);
+    if (n >= 0 && !tx && witness != 1)
+        tx = parse_whole(raw, (size_t)n, 0);
     free(raw);
+    return tx;
+}
+
+struct tx *rpc_util_tx_param(struct rpc_request *req, size_t i, int witness, const char *msg)
+{
+    struct tx *tx = rpc_util_decode_tx(json_string_value(rpc_param(req, i)), witness);
     if (!tx)
         rpc_fail(req, RPC_DESERIALIZATION_ERROR, "%s", msg);
     return tx;
 }
+

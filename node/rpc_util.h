@@ -5,9 +5,12 @@
 #ifndef HEARSAY_NODE_RPC_UTIL_H
 #define HEARSAY_NODE_RPC_UTIL_H
 
+#include "chain/chainstate.h"
+#include "chain/mempool.h"
 #include "chain/params.h"
 #include "chain/pow.h"
 #include "chain/tx.h"
+#include "node/node.h"
 #include "node/rpc.h"
 
 #include <stdbool.h>
@@ -43,9 +46,13 @@ void rpc_util_bits_fields(json_t *o, uint32_t bits);
 /* The 256-bit number (target or chain work) as 64 hex digits. */
 json_t *rpc_util_u256_hex(const struct u256 *v);
 
-/* A transaction from parameter i (hex, with or without witness data);
- * when it does not parse, -22 with msg (Core's wording differs by method). */
-struct tx *rpc_util_tx_param(struct rpc_request *req, size_t i, const char *msg);
+/* A transaction from hex: witness 1 only in the BIP144 form, 0 only in
+ * the legacy form, -1 either (BIP144 tried first), as Core's DecodeHexTx.
+ * NULL when it does not parse (or has trailing bytes). */
+struct tx *rpc_util_decode_tx(const char *hex, int witness);
+/* The same from parameter i; when it does not parse, -22 with msg (Core's
+ * wording differs by method). */
+struct tx *rpc_util_tx_param(struct rpc_request *req, size_t i, int witness, const char *msg);
 
 /* Hex of bytes as a JSON string. */
 json_t *rpc_util_hex_json(const void *data, size_t len);

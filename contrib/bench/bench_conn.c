@@ -12,6 +12,7 @@
  * usage: bench_conn [connections] [ping rounds] [port pid]
  * With port and pid, it measures a running regtest hearsayd instead (start
  * it with -maxconnections above the connection count). */
+#include "contrib/bench/bench_peer.h"
 #include "net/connman.h"
 
 #include <event2/buffer.h>
@@ -28,8 +29,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-static const uint8_t MAGIC[4] = {0xfa, 0xbf, 0xb5, 0xda};
 
 struct client {
     struct bufferevent *bev;
@@ -55,7 +54,7 @@ static void run_node(int port_fd, int max_conn)
     struct event_base *nb = event_base_new();
     struct connman_options o;
     connman_options_default(&o);
-    memcpy(o.magic, MAGIC, 4);
+    memcpy(o.magic, bench_peer_magic, 4);
     static const char *const bind[] = {"127.0.0.1"};
     o.bind = bind;
     o.nbind = 1;
@@ -113,32 +112,17 @@ static long rss_kb(pid_t pid)
 
 static void send_msg(struct client *c, const char *cmd, const void *payload, size_t len)
 {
-    struct wbuf w;
-    wbuf_init(&w);
-    proto_frame(&w, MAGIC, cmd, payload, len);
-    bufferevent_write(c->bev, w.data, w.len);
-    wbuf_free(&w);
+    bench_peer_send(c->bev, cmd, payload, len);
 }
 
 static void send_version(struct client *c)
 {
-    struct proto_version v;
-    memset(&v, 0, sizeof(v));
-    v.version = PROTO_VERSION;
-    v.services = PROTO_NODE_NETWORK | PROTO_NODE_WITNESS;
-    v.time = time(NULL);
-    v.nonce = (uint64_t)(c - clients) + 1;
-    strcpy(v.user_agent, "/bench_conn/");
-    v.relay = true;
-    struct wbuf w;
-    wbuf_init(&w);
-    proto_version_encode(&w, &v);
-    send_msg(c, "version", w.data, w.len);
-    wbuf_free(&w);
+    bench_peer_version(c->bev, (uint64_t)(c - clients) + 1, "/bench_conn/");
 }
 
-static void on_message(struct client *c, const struct proto_header *h, const uint8_t *payload)
+static void on_message(void *arg, const struct proto_header *h, const uint8_t *payload)
 {
+    struct client *c = arg;
     if (proto_command_is(h->command, "verack")) {
         send_msg(c, "verack", NULL, 0);
     } else if (proto_command_is(h->command, "sendheaders") && !c->handshaked) {
@@ -158,19 +142,7 @@ static void on_message(struct client *c, const struct proto_header *h, const uin
 
 static void read_cb(struct bufferevent *bev, void *arg)
 {
-    struct evbuffer *in = bufferevent_get_input(bev);
-    for (;;) {
-        size_t avail = evbuffer_get_length(in);
-        if (avail < PROTO_HEADER_SIZE)
-            return;
-        struct proto_header h;
-        proto_header_decode(evbuffer_pullup(in, PROTO_HEADER_SIZE), &h);
-        if (avail < PROTO_HEADER_SIZE + h.length)
-            return;
-        const uint8_t *m = evbuffer_pullup(in, PROTO_HEADER_SIZE + h.length);
-        on_message(arg, &h, m + PROTO_HEADER_SIZE);
-        evbuffer_drain(in, PROTO_HEADER_SIZE + h.length);
-    }
+    bench_peer_read(bev, on_message, arg);
 }
 
 static void event_cb(struct bufferevent *bev, short what, void *arg)

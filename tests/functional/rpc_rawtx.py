@@ -65,6 +65,11 @@ def test_decoderawtransaction(t):
     fw.assert_equal(out["type"], "pubkeyhash")
     fw.assert_equal(out["address"][0] in "mn", True, "regtest P2PKH address")
     fw.assert_equal(d["vout"][0]["value"], 0.00005)
+    fw.assert_equal(node.rpc("decoderawtransaction", legacy.hex(), False), d)
+    fw.assert_equal(node.rpc("decoderawtransaction", raw, True)["txid"], tt.txid_of(
+        tt.ser_tx(2, [("11" * 32, 0, b"", 0xFFFFFFFD)], [(COIN - 1000, tt.P2WSH_OP_TRUE)])))
+    fw.assert_raises_rpc_error(-22, "TX decode failed", node.rpc, "decoderawtransaction", raw,
+                               False)
     fw.assert_raises_rpc_error(-22, "TX decode failed", node.rpc, "decoderawtransaction", "00")
     fw.assert_raises_rpc_error(-22, "TX decode failed", node.rpc, "decoderawtransaction", "zz")
     fw.assert_raises_rpc_error(-22, "TX decode failed", node.rpc, "decoderawtransaction",

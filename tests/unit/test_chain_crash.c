@@ -5,6 +5,11 @@
  * child had reported accepted (nothing acknowledged is lost). When the
  * chain is complete a fresh store starts over.
  *
+ * The child also meets a competing branch: after main block 1000 comes a
+ * 150-block branch forking at 900 (a reorg of 100 blocks onto it), then
+ * the rest of the main chain (a reorg of 150 blocks back), so kills also
+ * land in the middle of reorganizations.
+ *
  * HEARSAY_CRASH_SEED=<n> repeats a run; the seed is printed. */
 #include "chain/chainstate.h"
 #include "chain/store.h"
@@ -26,17 +31,29 @@
 #include <cmocka.h>
 
 #define CHAIN_LEN 2000
+#define FORK_AT 900    /* the branch's parent: main block 900 */
+#define BRANCH_LEN 150 /* overtakes main block 1000 at its 101st block */
+#define SWITCH_AT 1000 /* the branch arrives after main block 1000 */
+#define ORDER_LEN (CHAIN_LEN + BRANCH_LEN)
 #define KILLS 50
 #define FEE 1000
 /* A small cache makes the child flush every few dozen blocks, so kills
  * land before, during and after flushes. */
 #define CHILD_DBCACHE (40u << 10)
 
+/* A block and the UTXO set expected with it as the tip. */
+struct crash_block {
+    struct block *b;
+    int height;
+    uint64_t digest; /* multiset digest of the UTXO set */
+    size_t coins;
+};
+
 struct crash {
     const struct chain_params *p;
-    struct block *blocks[CHAIN_LEN + 1]; /* [0] unused: genesis is built in */
-    uint64_t digest[CHAIN_LEN + 1];      /* UTXO multiset digest at each height */
-    size_t coins[CHAIN_LEN + 1];
+    struct crash_block main[CHAIN_LEN + 1]; /* [0] unused: genesis is built in */
+    struct crash_block branch[BRANCH_LEN];
+    struct crash_block *order[ORDER_LEN];   /* what the child submits, in order */
 };
 
 static uint64_t coin_digest(const struct outpoint *op, int64_t value, int32_t height, bool cb)
@@ -99,11 +116,36 @@ static void model_apply(struct model *m, const struct block *b, int height)
     }
 }
 
-/* Block h: a coinbase, and from height 101 a transaction spending the
- * coinbase 100 blocks down plus the previous transaction's change. */
+static void record(struct crash_block *cb, struct block *b, int height, const struct model *m)
+{
+    cb->b = b;
+    cb->height = height;
+    cb->digest = m->sum;
+    cb->coins = m->n;
+}
+
+/* The branch: coinbase-only blocks on main block FORK_AT. */
+static void build_branch(struct crash *c, struct model *m)
+{
+    const struct crash_block *parent = &c->main[FORK_AT];
+    struct hash256 prev = parent->b->hash;
+    uint32_t time = parent->b->hdr.time;
+    for (int i = 0; i < BRANCH_LEN; i++) {
+        int h = FORK_AT + 1 + i;
+        struct tx *cb = testutil_coinbase(h, params_block_subsidy(c->p, h), 0x80000000u | (uint32_t)h);
+        time += 599; /* a different time keeps the hashes apart */
+        struct block *b = testutil_block(&prev, time, &cb, 1);
+        prev = b->hash;
+        model_apply(m, b, h);
+        record(&c->branch[i], b, h, m);
+    }
+}
+
+/* Main block h: a coinbase, and from height 101 a transaction spending
+ * the coinbase 100 blocks down plus the previous transaction's change. */
 static void build_chain(struct crash *c)
 {
-    struct model m = {0};
+    struct model m = {0}, fork = {0};
     struct hash256 prev = c->p->genesis_hash;
     uint32_t time = c->p->genesis.time;
     const struct tx *last = NULL;
@@ -112,7 +154,7 @@ static void build_chain(struct crash *c)
         size_t n = 1;
         int64_t fees = 0;
         if (h > 100) {
-            const struct tx *old_cb = c->blocks[h - 100]->txs[0];
+            const struct tx *old_cb = c->main[h - 100].b->txs[0];
             struct outpoint ins[2] = {{old_cb->txid, 0}, {{{0}}, 1}};
             int64_t in = old_cb->vout[0].value;
             size_t nin = 1;
@@ -128,17 +170,35 @@ static void build_chain(struct crash *c)
         }
         txs[0] = testutil_coinbase(h, params_block_subsidy(c->p, h) + fees, (uint32_t)h);
         time += 600;
-        c->blocks[h] = testutil_block(&prev, time, txs, n);
-        prev = c->blocks[h]->hash;
-        last = n == 2 ? c->blocks[h]->txs[1] : NULL;
-        model_apply(&m, c->blocks[h], h);
-        c->digest[h] = m.sum;
-        c->coins[h] = m.n;
+        struct block *b = testutil_block(&prev, time, txs, n);
+        prev = b->hash;
+        last = n == 2 ? b->txs[1] : NULL;
+        model_apply(&m, b, h);
+        record(&c->main[h], b, h, &m);
+        if (h == FORK_AT) {
+            fork = m;
+            fork.ops = malloc(m.cap * sizeof(*m.ops));
+            fork.dig = malloc(m.cap * sizeof(*m.dig));
+            memcpy(fork.ops, m.ops, m.n * sizeof(*m.ops));
+            memcpy(fork.dig, m.dig, m.n * sizeof(*m.dig));
+        }
     }
+    build_branch(c, &fork);
+    size_t k = 0;
+    for (int h = 1; h <= SWITCH_AT; h++)
+        c->order[k++] = &c->main[h];
+    for (int i = 0; i < BRANCH_LEN; i++)
+        c->order[k++] = &c->branch[i];
+    for (int h = SWITCH_AT + 1; h <= CHAIN_LEN; h++)
+        c->order[k++] = &c->main[h];
     free(m.ops);
     free(m.dig);
+    free(fork.ops);
+    free(fork.dig);
 }
 
+/* Submits the blocks in order (those already stored come back as
+ * duplicates at once) and reports the tip height after each. */
 static int child_run(struct crash *c, const char *dir, int fd)
 {
     struct chainstate_options o;
@@ -148,11 +208,12 @@ static int child_run(struct crash *c, const char *dir, int fd)
     struct chainstate *cs = chainstate_open(c->p, dir, &o, &err);
     if (!cs)
         return 2;
-    for (int h = chainstate_height(cs) + 1; h <= CHAIN_LEN; h++) {
+    for (size_t i = 0; i < ORDER_LEN; i++) {
         const char *reason = NULL;
-        if (chainstate_process_block(cs, c->blocks[h], &reason, &err) != CHAINSTATE_ACCEPTED)
+        enum chainstate_status st = chainstate_process_block(cs, c->order[i]->b, &reason, &err);
+        if (st != CHAINSTATE_ACCEPTED && st != CHAINSTATE_DUPLICATE)
             return 3;
-        int32_t announced = h; /* what a node would now relay */
+        int32_t announced = chainstate_height(cs); /* what a node would now relay */
         if (write(fd, &announced, sizeof(announced)) != sizeof(announced))
             return 4;
     }
@@ -160,14 +221,16 @@ static int child_run(struct crash *c, const char *dir, int fd)
     return 0;
 }
 
-static int height_of(const struct crash *c, const struct hash256 *h)
+/* The block a hash names, genesis as NULL; fails the test if unknown. */
+static const struct crash_block *lookup(const struct crash *c, const struct hash256 *h)
 {
     if (hash_eq(h, &c->p->genesis_hash))
-        return 0;
-    for (int i = 1; i <= CHAIN_LEN; i++)
-        if (hash_eq(&c->blocks[i]->hash, h))
-            return i;
-    return -1;
+        return NULL;
+    for (size_t i = 0; i < ORDER_LEN; i++)
+        if (hash_eq(&c->order[i]->b->hash, h))
+            return c->order[i];
+    fail_msg("the tip is a block the child never had");
+    return NULL;
 }
 
 struct digest_walk {
@@ -196,14 +259,27 @@ static int check_store(const struct crash *c, const char *dir)
     int height = 0;
     struct digest_walk w = {0, 0};
     if (r == 1) {
-        height = height_of(c, &tip);
-        assert_true(height >= 0);
+        const struct crash_block *cb = lookup(c, &tip);
         assert_int_equal(store_foreach_coin(s, add_coin, &w, &err), 0);
-        assert_int_equal(w.n, height ? c->coins[height] : 0);
-        assert_true(w.sum == (height ? c->digest[height] : 0));
+        assert_int_equal(w.n, cb ? cb->coins : 0);
+        assert_true(w.sum == (cb ? cb->digest : 0));
+        height = cb ? cb->height : 0;
     }
     store_close(s);
     return height;
+}
+
+static struct hash256 stored_tip(const char *dir)
+{
+    char *err = NULL;
+    struct hash256 tip;
+    memset(&tip, 0, sizeof(tip));
+    struct store *s = store_open(dir, 1 << 20, &err);
+    if (!s)
+        fail_msg("store_open: %s", err);
+    store_get_tip(s, &tip, &err);
+    store_close(s);
+    return tip;
 }
 
 static void test_crash(void **state)
@@ -217,7 +293,7 @@ static void test_crash(void **state)
     printf("crash test seed %u\n", seed);
     srand(seed);
     char *dir = testutil_tmpdir("crash");
-    int completed = 0, replays = 0, max_delay_us = 150000;
+    int completed = 0, replays = 0, on_branch = 0, max_delay_us = 150000;
     for (int kill_no = 0; kill_no < KILLS; kill_no++) {
         int fds[2];
         assert_int_equal(pipe(fds), 0);
@@ -243,7 +319,8 @@ static void test_crash(void **state)
         close(fds[0]);
 
         /* 1: the UTXO set on disk matches the stored tip exactly. */
-        int flushed = check_store(&c, dir);
+        check_store(&c, dir);
+        struct hash256 tip_before = stored_tip(dir);
         /* 2: reopening replays to everything announced, or further. */
         char *err = NULL;
         struct chainstate *cs = chainstate_open(c.p, dir, NULL, &err);
@@ -251,24 +328,25 @@ static void test_crash(void **state)
             fail_msg("reopen after kill %d: %s", kill_no, err);
         int height = chainstate_height(cs);
         assert_true(height >= announced);
-        assert_true(height >= flushed);
-        assert_true(hash_eq(&chainstate_tip(cs)->hash,
-                            height ? &c.blocks[height]->hash : &c.p->genesis_hash));
-        replays += height > flushed;
+        const struct crash_block *tip = lookup(&c, &chainstate_tip(cs)->hash);
+        assert_int_equal(tip ? tip->height : 0, height);
+        bool done = tip == &c.main[CHAIN_LEN];
+        on_branch += tip >= c.branch && tip < c.branch + BRANCH_LEN;
+        replays += !hash_eq(&chainstate_tip(cs)->hash, &tip_before);
         chainstate_close(cs);
         /* 3: and after the clean close, again exactly the tip's coins. */
         assert_int_equal(check_store(&c, dir), height);
-        if (height == CHAIN_LEN) {
+        if (done) {
             completed++;
             testutil_rmtree(dir);
             dir = testutil_tmpdir("crash");
         }
     }
-    printf("crash test: %d kills, %d needed a replay, %d full chains stored\n", KILLS, replays,
-           completed);
+    printf("crash test: %d kills, %d needed a replay, %d left the tip on the branch, "
+           "%d full chains stored\n", KILLS, replays, on_branch, completed);
     testutil_rmtree(dir);
-    for (int h = 1; h <= CHAIN_LEN; h++)
-        block_free(c.blocks[h]);
+    for (size_t i = 0; i < ORDER_LEN; i++)
+        block_free(c.order[i]->b);
 }
 
 int main(void)

@@ -462,6 +462,46 @@ static void test_headers_then_blocks(void **state)
         block_free(blocks[i]);
 }
 
+static void test_invalidate_reconsider(void **state)
+{
+    struct fixture *f = *state;
+    struct bindex_node *fork = mine(f, chainstate_tip(f->cs), 5);
+    struct bindex_node *a = mine(f, fork, 5);
+    struct bindex_node *b = mine(f, fork, 4);
+    struct bindex_node *a8 = bindex_ancestor(a, 8);
+    char *err = NULL;
+    f->disconnected = 0;
+    /* Without a8 the best valid chain is b. */
+    assert_int_equal(chainstate_invalidate(f->cs, &a8->hash, &err), 0);
+    assert_ptr_equal(chainstate_tip(f->cs), b);
+    assert_int_equal(f->disconnected, 5);
+    assert_true(a8->status & BINDEX_FAILED);
+    assert_true(a->status & BINDEX_FAILED_CHILD);
+    assert_ptr_equal(chainstate_best_header(f->cs), b);
+    /* Back again: a has more work. */
+    assert_int_equal(chainstate_reconsider(f->cs, &a8->hash, &err), 0);
+    assert_ptr_equal(chainstate_tip(f->cs), a);
+    assert_false(a->status & BINDEX_FAILED_MASK);
+    /* A block off the active chain: only its branch is affected. */
+    struct bindex_node *b8 = bindex_ancestor(b, 8);
+    assert_int_equal(chainstate_invalidate(f->cs, &b8->hash, &err), 0);
+    assert_ptr_equal(chainstate_tip(f->cs), a);
+    assert_true(b->status & BINDEX_FAILED_CHILD);
+    /* Unknown blocks and genesis are refused. */
+    struct hash256 unknown = {{0x77}};
+    assert_int_equal(chainstate_invalidate(f->cs, &unknown, &err), -1);
+    assert_string_equal(err, "Block not found");
+    free(err);
+    err = NULL;
+    assert_int_equal(chainstate_reconsider(f->cs, &chainstate_at(f->cs, 0)->hash, &err), -1);
+    free(err);
+    /* The verdicts persist. */
+    struct hash256 b_hash = b->hash, a_hash = a->hash;
+    reopen(f);
+    assert_true(chainstate_find(f->cs, &b_hash)->status & BINDEX_FAILED_CHILD);
+    assert_true(hash_eq(&chainstate_tip(f->cs)->hash, &a_hash));
+}
+
 /* The chainstate's callbacks driving the mempool, as the node wires them. */
 struct pool_glue {
     struct chainstate *cs;
@@ -561,6 +601,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cve_2012_2459, setup, teardown),
         cmocka_unit_test_setup_teardown(test_headers_then_blocks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_reports_damage, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_invalidate_reconsider, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reorg_updates_mempool, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

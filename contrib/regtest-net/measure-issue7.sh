@@ -1,0 +1,29 @@
+#!/bin/sh
+# Issue 7's measurement (not a test): 50 nodes on a random 8-regular graph,
+# -trickle=0, 100 transactions with the default policy, then with
+# -fanout=3 -gossipstop=counter:2. Reports and plots go to OUT_DIR.
+#   [SEED=8] [RATE=4] [COUNT=100] contrib/regtest-net/measure-issue7.sh BUILD_DIR [OUT_DIR] [BASE_PORT]
+set -eu
+build=$(cd "${1:?usage: measure-issue7.sh BUILD_DIR [OUT_DIR] [BASE_PORT]}" && pwd)
+out=${2:-issue7-$(date -u +%Y%m%dT%H%M%SZ)}
+port=${3:-24000}
+here=$(cd "$(dirname "$0")" && pwd)
+mkdir -p "$out"
+net="$out/net"
+trap '"$here/regtest-net" down --dir "$net" >/dev/null 2>&1 || true' EXIT INT TERM
+
+run() { # name, then regtest-net up options
+    name=$1; shift
+    "$here/regtest-net" up 50 --topology random:8 --seed "${SEED:-8}" --trickle 0 --coinbases 1 \
+        --base-port "$port" --build "$build" --dir "$net" "$@" > "$out/$name.up"
+    head -1 "$out/$name.up"
+    "$here/regtest-net" load --rate "${RATE:-4}" --count "${COUNT:-100}" --counters-by-restart \
+        --dir "$net" --json "$out/$name.json" --csv "$out/$name.csv" \
+        --plot "$out/$name.png" | tee "$out/$name.txt"
+    "$here/regtest-net" down --dir "$net" --clean >/dev/null
+}
+
+echo "== default policy (flood once), -trickle=0"
+run flood
+echo "== -fanout=3 -gossipstop=counter:2, -trickle=0"
+run fanout3 --fanout 3 --gossipstop counter:2

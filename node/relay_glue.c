@@ -1,0 +1,247 @@
+#include "node/relay_glue.h"
+
+#include "chain/log.h"
+#include "net/connman.h"
+#include "node/util.h"
+
+#include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MS 1000LL
+#define SEC 1000000LL
+/* Longest sleep between ticks (trickle timers are usually sooner). */
+#define MAX_SLEEP_US (250 * MS)
+
+const struct config_option relay_options[] = {
+    { "fanout", CONFIG_INT, "0", 0, 1000, 0,
+      "Announce each new transaction or block to <n> random peers that do not have it, "
+      "outbound peers first; 0 = every peer (Bitcoin's flood)." },
+    { "gossipstop", CONFIG_STRING, "once", 0, 0, 0,
+      "When a node stops announcing a rumor: once (one round, Bitcoin), counter:<k> (after k "
+      "useless pushes in a row), coin:<k> (after each useless push with probability 1/k)." },
+    { "trickle", CONFIG_INT, "5000", 0, 600000, 0,
+      "Mean interval, in ms, between transaction announcements to inbound peers "
+      "(Poisson; 0 = at once)." },
+    { "trickleout", CONFIG_INT, NULL, 0, 600000, 0,
+      "Mean interval, in ms, for each outbound peer (default: 2000, or -trickle if lower)." },
+    { "antientropy", CONFIG_INT, "30", 0, 86400, 0,
+      "Reconcile the mempool with one hearsay peer, in a fixed rotation, every <n> seconds "
+      "(0 = off)." },
+    { "blocksonly", CONFIG_BOOL, "0", 0, 0, 0,
+      "Neither request nor relay transactions from peers." },
+    { "blockstalltimeout", CONFIG_INT, "20", 1, 3600, 0,
+      "(testing) Seconds a block request may go unanswered before another peer is asked." },
+    { NULL, CONFIG_BOOL, NULL, 0, 0, 0, NULL },
+};
+
+struct relay_glue {
+    struct node *node;
+    struct netproc *np;
+    struct event *timer;
+    int64_t timer_at; /* when the timer fires (INT64_MAX: not armed) */
+};
+
+static struct relay_glue glue;
+
+int64_t relay_glue_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * SEC + ts.tv_nsec / 1000;
+}
+
+struct netproc *relay_glue_netproc(void)
+{
+    return glue.np;
+}
+
+/* Arms the timer for netproc's next work, unless it already fires sooner. */
+static void reschedule(int64_t now)
+{
+    int64_t at = netproc_next_wakeup(glue.np);
+    if (at > now + MAX_SLEEP_US)
+        at = now + MAX_SLEEP_US;
+    if (at < now + MS) /* at least a millisecond: let the loop breathe */
+        at = now + MS;
+    if (glue.timer_at <= at && glue.timer_at > now)
+        return;
+    int64_t d = at - now;
+    struct timeval tv = {.tv_sec = d / SEC, .tv_usec = d % SEC};
+    evtimer_add(glue.timer, &tv);
+    glue.timer_at = at;
+}
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+    int64_t now = relay_glue_now();
+    glue.timer_at = INT64_MAX;
+    netproc_tick(glue.np, now);
+    reschedule(now);
+}
+
+/* ---- connman -> netproc ---- */
+
+static void h_connected(void *ctx, const struct net_peer_props *props)
+{
+    int64_t now = relay_glue_now();
+    netproc_connected(glue.np, props, now);
+    reschedule(now);
+}
+
+static void h_disconnected(void *ctx, uint64_t id)
+{
+    int64_t now = relay_glue_now();
+    netproc_disconnected(glue.np, id, now);
+    reschedule(now);
+}
+
+static void h_message(void *ctx, uint64_t id, const struct net_msg *msg)
+{
+    int64_t now = relay_glue_now();
+    netproc_message(glue.np, id, msg, now);
+    reschedule(now);
+}
+
+static void h_custom(void *ctx, uint64_t id, const char *command, const uint8_t *payload,
+                     size_t len)
+{
+    int64_t now = relay_glue_now();
+    netproc_custom(glue.np, id, command, payload, len, now);
+    reschedule(now);
+}
+
+static int32_t h_best_height(void *ctx)
+{
+    return glue.node->chain ? chainstate_height(glue.node->chain) : 0;
+}
+
+/* ---- netproc -> connman ---- */
+
+static int io_send(void *ctx, uint64_t peer, const char *command, const void *payload,
+                   size_t len)
+{
+    return connman_send(glue.node->connman, peer, command, payload, len);
+}
+
+static void io_misbehaving(void *ctx, uint64_t peer, const char *reason)
+{
+    connman_misbehaving(glue.node->connman, peer, reason);
+}
+
+static bool io_props(void *ctx, uint64_t peer, struct net_peer_props *out)
+{
+    struct net_peer_stats st;
+    if (!connman_peer_stats(glue.node->connman, peer, &st))
+        return false;
+    *out = st.props;
+    return true;
+}
+
+/* ---- start and stop ---- */
+
+static int options_from_config(const struct config *cfg, struct netproc_options *o,
+                               char **err)
+{
+    netproc_options_default(o);
+    struct relay_policy *p = &o->policy;
+    p->fanout = (uint32_t)config_get_int(cfg, "fanout");
+    const char *stop = config_get_str(cfg, "gossipstop");
+    char *e = NULL;
+    if (stop && relay_policy_parse_stop(p, stop, &e) != 0) {
+        util_fail(err, "Invalid -gossipstop=%s: %s", stop, e ? e : "bad value");
+        free(e);
+        return -1;
+    }
+    p->trickle_in_us = config_get_int(cfg, "trickle") * MS;
+    if (config_is_set(cfg, "trickleout"))
+        p->trickle_out_us = config_get_int(cfg, "trickleout") * MS;
+    else if (p->trickle_in_us < p->trickle_out_us)
+        p->trickle_out_us = p->trickle_in_us;
+    if (relay_policy_check(p, &e) != 0) {
+        util_fail(err, "Invalid relay policy: %s", e ? e : "bad value");
+        free(e);
+        return -1;
+    }
+    o->antientropy_us = config_get_int(cfg, "antientropy") * SEC;
+    o->blocksonly = config_get_bool(cfg, "blocksonly");
+    o->block_stall_us = config_get_int(cfg, "blockstalltimeout") * SEC;
+    o->seed = (uint64_t)relay_glue_now() ^ ((uint64_t)getpid() << 32);
+    return 0;
+}
+
+static int relay_start(struct node *node, char **err)
+{
+    if (!node->chain || !node->mempool || !node->connman)
+        return util_fail(err, "the relay needs the chain, the mempool and the P2P layer");
+    struct netproc_options o;
+    if (options_from_config(node->cfg, &o, err) != 0)
+        return -1;
+    struct netproc_io io = {.send = io_send, .misbehaving = io_misbehaving, .props = io_props};
+    char *e = NULL;
+    glue.node = node;
+    glue.np = netproc_new(&o, &io, node->chain, node->mempool, &e);
+    if (!glue.np) {
+        util_fail(err, "cannot start the relay: %s", e ? e : "out of memory");
+        free(e);
+        return -1;
+    }
+    node->relay = netproc_relay(glue.np);
+    glue.timer = evtimer_new(node->base, on_timer, NULL);
+    glue.timer_at = INT64_MAX;
+    struct net_handlers h = {
+        .connected = h_connected, .disconnected = h_disconnected, .message = h_message,
+        .best_height = h_best_height, .custom = h_custom, .hello = NETPROC_CMD_HELLO};
+    connman_set_handlers(node->connman, &h);
+    reschedule(relay_glue_now());
+    char stop[32];
+    relay_policy_stop_str(&o.policy, stop, sizeof(stop));
+    LOG_INFO("Relay: fanout %u (0 = all), stop %s, trickle %lld/%lld ms, anti-entropy %lld s%s",
+             o.policy.fanout, stop, (long long)(o.policy.trickle_in_us / MS),
+             (long long)(o.policy.trickle_out_us / MS), (long long)(o.antientropy_us / SEC),
+             o.blocksonly ? ", blocks only" : "");
+    return 0;
+}
+
+static void relay_stop(struct node *node)
+{
+    if (node->connman) {
+        struct net_handlers none = {0};
+        connman_set_handlers(node->connman, &none);
+    }
+    if (glue.timer)
+        event_free(glue.timer);
+    netproc_free(glue.np);
+    memset(&glue, 0, sizeof(glue));
+    node->relay = NULL;
+}
+
+const struct node_subsystem relay_subsystem = { "relay", relay_start, relay_stop };
+
+enum mempool_status relay_glue_submit_tx(struct node *node, struct tx *tx,
+                                         struct mempool_reject *rej)
+{
+    if (!glue.np) {
+        memset(rej, 0, sizeof(*rej));
+        rej->status = MEMPOOL_POLICY;
+        rej->reason = "relay not running";
+        return MEMPOOL_POLICY;
+    }
+    int64_t now = relay_glue_now();
+    enum mempool_status st = netproc_submit_tx(glue.np, tx, rej, now);
+    reschedule(now);
+    return st;
+}
+
+enum chainstate_status relay_glue_submit_block(struct node *node, const struct block *b,
+                                               const char **reason, char **err)
+{
+    if (!glue.np)
+        return chainstate_process_block(node->chain, b, reason, err);
+    int64_t now = relay_glue_now();
+    enum chainstate_status st = netproc_submit_block(glue.np, b, reason, err, now);
+    reschedule(now);
+    return st;
+}

@@ -1,0 +1,32 @@
+/* The relay subsystem of hearsayd: gossip options (-fanout, -gossipstop,
+ * -trickle, -antientropy, -blocksonly) and the start-up row that connects
+ * the connection manager, the relay core, the chainstate and the mempool
+ * through net/netproc.h. Starts after the chain, mempool and net rows. */
+#ifndef HEARSAY_NODE_RELAY_GLUE_H
+#define HEARSAY_NODE_RELAY_GLUE_H
+
+#include "chain/mempool.h"
+#include "net/netproc.h"
+#include "node/config.h"
+#include "node/node.h"
+
+extern const struct config_option relay_options[];
+extern const struct node_subsystem relay_subsystem;
+
+/* The running netproc (NULL before start and after stop), for RPC
+ * methods: netproc_get_info, netproc_relay (relay_get_info,
+ * relay_get_peer_info), netproc_peer_reconciles. */
+struct netproc *relay_glue_netproc(void);
+/* The clock netproc runs on (monotonic microseconds). */
+int64_t relay_glue_now(void);
+/* sendrawtransaction / submitblock / generatetoaddress: hand the item to
+ * netproc so it is announced (and the mempool follows new blocks). The
+ * relay subsystem always runs once the node is up; before that a
+ * transaction is refused ("relay not running") and a block goes straight
+ * to the chainstate. */
+enum mempool_status relay_glue_submit_tx(struct node *node, struct tx *tx,
+                                         struct mempool_reject *rej);
+enum chainstate_status relay_glue_submit_block(struct node *node, const struct block *b,
+                                               const char **reason, char **err);
+
+#endif

@@ -1,0 +1,643 @@
+/* netproc driven over an in-memory network: real chainstates (temporary
+ * LevelDB directories) and mempools, messages encoded as on the wire and
+ * decoded as connman would, a fake clock. Checks block propagation
+ * (headers-first), transaction relay without duplicate downloads, orphans
+ * and their parents, catch-up after a partition (headers sync + BIP35),
+ * anti-entropy repairing what gossip missed, getdata service and block
+ * stall handling. */
+#include "chain/log.h"
+#include "net/netproc.h"
+#include "tests/unit/chainstate_util.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#define MAXN 6
+#define SEC 1000000LL
+
+struct msg {
+    int from, to; /* node indexes; -1: the test's fake peer */
+    char cmd[13];
+    uint8_t *data;
+    size_t len;
+};
+
+struct node {
+    char *dir;
+    struct chainstate *cs;
+    struct mempool *mp;
+    struct netproc *np;
+    bool linked[MAXN];
+};
+
+struct net {
+    struct node n[MAXN];
+    int count;
+    struct msg *q;
+    size_t nq, capq;
+    int64_t now;
+    uint32_t tag;
+    bool drop_inv;     /* lose every tx announcement (anti-entropy test) */
+    size_t inv_types[8]; /* inv entries delivered, by type (types < 8) */
+    uint64_t fake_getdata; /* getdata messages sent to the fake peer */
+};
+
+static struct net net;
+
+/* Peer ids: node j is peer j + 1 at every node; the fake peer is 100. */
+#define FAKE 100
+
+static int io_send(void *ctx, uint64_t peer, const char *command, const void *payload,
+                   size_t len)
+{
+    int from = (int)(intptr_t)ctx;
+    int to = peer == FAKE ? -1 : (int)peer - 1;
+    if (net.drop_inv && strcmp(command, "inv") == 0)
+        return 0;
+    if (to < 0 && strcmp(command, "getdata") == 0)
+        net.fake_getdata++; /* counted when sent: the fake peer never answers */
+    if (net.nq == net.capq) {
+        net.capq = net.capq ? net.capq * 2 : 256;
+        net.q = realloc(net.q, net.capq * sizeof(*net.q));
+        assert_non_null(net.q);
+    }
+    struct msg *m = &net.q[net.nq++];
+    m->from = from;
+    m->to = to;
+    snprintf(m->cmd, sizeof(m->cmd), "%s", command);
+    m->data = len ? malloc(len) : NULL;
+    if (len)
+        memcpy(m->data, payload, len);
+    m->len = len;
+    return 0;
+}
+
+/* The daemon's chain-mempool link, in small: the mempool follows blocks. */
+static void tip_of(struct node *nd, struct mempool_tip *t)
+{
+    struct bindex_node *tip = chainstate_tip(nd->cs);
+    *t = (struct mempool_tip){.height = tip->height, .mtp = bindex_median_time_past(tip)};
+}
+
+static void on_connected(void *ctx, const struct block *b, int height)
+{
+    struct mempool_tip t;
+    tip_of(ctx, &t);
+    mempool_block_connected(((struct node *)ctx)->mp, b, &t);
+}
+
+static void on_disconnected(void *ctx, const struct block *b, int height)
+{
+    struct mempool_tip t;
+    tip_of(ctx, &t);
+    mempool_block_disconnected(((struct node *)ctx)->mp, b, &t, 0);
+}
+
+static void node_open(int i, int64_t antientropy)
+{
+    struct node *nd = &net.n[i];
+    nd->dir = testutil_tmpdir("netproc");
+    struct chainstate_options co;
+    chainstate_default_options(&co);
+    co.dbcache_bytes = 8 << 20;
+    char *err = NULL;
+    nd->cs = chainstate_open(params_get(CHAIN_REGTEST), nd->dir, &co, &err);
+    assert_non_null(nd->cs);
+    struct mempool_options mo;
+    mempool_options_default(&mo);
+    mo.require_standard = false; /* the test's coins are bare OP_TRUE */
+    nd->mp = mempool_new(&mo, chainstate_coin_lookup, nd->cs);
+    struct chainstate_callbacks cb = {on_connected, on_disconnected, nd};
+    chainstate_set_callbacks(nd->cs, &cb);
+    struct netproc_options o;
+    netproc_options_default(&o);
+    o.policy.trickle_in_us = 0;
+    o.policy.trickle_out_us = 0;
+    o.seed = (uint64_t)i + 1;
+    o.antientropy_us = antientropy;
+    o.block_stall_us = 5 * SEC;
+    struct netproc_io io = {.ctx = (void *)(intptr_t)i, .send = io_send};
+    nd->np = netproc_new(&o, &io, nd->cs, nd->mp, &err);
+    assert_non_null(nd->np);
+}
+
+static void setup_net(int count, int64_t antientropy)
+{
+    memset(&net, 0, sizeof(net));
+    net.now = 1000 * SEC;
+    net.count = count;
+    for (int i = 0; i < count; i++)
+        node_open(i, antientropy);
+}
+
+static void teardown_net(void)
+{
+    for (size_t i = 0; i < net.nq; i++)
+        free(net.q[i].data);
+    free(net.q);
+    for (int i = 0; i < net.count; i++) {
+        netproc_free(net.n[i].np);
+        mempool_free(net.n[i].mp);
+        chainstate_close(net.n[i].cs);
+        testutil_rmtree(net.n[i].dir);
+    }
+}
+
+static struct net_peer_props props_of(uint64_t id, bool inbound)
+{
+    return (struct net_peer_props){.id = id, .inbound = inbound, .wtxidrelay = true,
+                                   .sendheaders = true, .relay = true,
+                                   .version = PROTO_VERSION, .hello = true};
+}
+
+/* a dials b; wtxid says whether both signal BIP339. */
+static void link_nodes_wtxid(int a, int b, bool wtxid)
+{
+    struct net_peer_props pa = props_of((uint64_t)b + 1, false);
+    struct net_peer_props pb = props_of((uint64_t)a + 1, true);
+    pa.wtxidrelay = pb.wtxidrelay = wtxid;
+    net.n[a].linked[b] = net.n[b].linked[a] = true;
+    netproc_connected(net.n[a].np, &pa, net.now);
+    netproc_connected(net.n[b].np, &pb, net.now);
+}
+
+static void link_nodes(int a, int b)
+{
+    link_nodes_wtxid(a, b, true);
+}
+
+static void unlink_nodes(int a, int b)
+{
+    net.n[a].linked[b] = net.n[b].linked[a] = false;
+    netproc_disconnected(net.n[a].np, (uint64_t)b + 1, net.now);
+    netproc_disconnected(net.n[b].np, (uint64_t)a + 1, net.now);
+}
+
+/* Decodes as peer.c does and hands the message to the receiver. */
+static void deliver(struct msg *m)
+{
+    if (m->to < 0)
+        return;
+    if (m->from >= 0 && !net.n[m->to].linked[m->from])
+        return;
+    struct netproc *np = net.n[m->to].np;
+    uint64_t from = m->from < 0 ? FAKE : (uint64_t)m->from + 1;
+    char name[13] = {0};
+    memcpy(name, m->cmd, strlen(m->cmd));
+    enum proto_cmd cmd = proto_cmd_lookup(name);
+    if (cmd == PROTO_CMD_OTHER) {
+        netproc_custom(np, from, m->cmd, m->data, m->len, net.now);
+        return;
+    }
+    struct net_msg nm = {.cmd = cmd, .payload = m->data, .len = m->len};
+    struct cursor c;
+    cursor_init(&c, m->data, m->len);
+    struct proto_inv *inv = NULL;
+    const uint8_t **hdrs = NULL;
+    switch (cmd) {
+    case PROTO_CMD_INV:
+    case PROTO_CMD_GETDATA:
+    case PROTO_CMD_NOTFOUND:
+        assert_true(proto_inv_decode(&c, &inv, &nm.u.inv.n));
+        nm.u.inv.items = inv;
+        break;
+    case PROTO_CMD_HEADERS:
+        assert_true(proto_headers_decode(&c, &hdrs, &nm.u.headers.n));
+        nm.u.headers.hdrs = hdrs;
+        break;
+    case PROTO_CMD_GETHEADERS:
+    case PROTO_CMD_GETBLOCKS:
+        assert_true(proto_locator_decode(&c, &nm.u.locator));
+        break;
+    case PROTO_CMD_FEEFILTER:
+        assert_true(proto_feefilter_decode(&c, &nm.u.feerate));
+        break;
+    default:
+        break;
+    }
+    if (cmd == PROTO_CMD_INV)
+        for (size_t j = 0; j < nm.u.inv.n; j++)
+            if (inv[j].type < 8)
+                net.inv_types[inv[j].type]++;
+    netproc_message(np, from, &nm, net.now);
+    if (cmd == PROTO_CMD_GETHEADERS || cmd == PROTO_CMD_GETBLOCKS)
+        proto_locator_clear(&nm.u.locator);
+    free(inv);
+    free(hdrs);
+}
+
+/* Delivers messages (1 ms per hop) and runs due ticks until nothing is
+ * pending before `until`. Ticks at a time already passed do nothing new
+ * (rounds run strictly after acceptance), so time always moves on. */
+static void run_until(int64_t until)
+{
+    while (net.now <= until) {
+        struct msg *batch = net.q;
+        size_t n = net.nq;
+        net.q = NULL;
+        net.nq = net.capq = 0;
+        for (size_t i = 0; i < n; i++) {
+            deliver(&batch[i]);
+            free(batch[i].data);
+        }
+        free(batch);
+        int64_t wake = INT64_MAX;
+        for (int i = 0; i < net.count; i++) {
+            int64_t w = netproc_next_wakeup(net.n[i].np);
+            if (w <= net.now)
+                netproc_tick(net.n[i].np, net.now);
+            w = netproc_next_wakeup(net.n[i].np);
+            if (w < wake)
+                wake = w;
+        }
+        if (net.nq == 0 && wake > until)
+            break;
+        net.now = net.nq == 0 && wake > net.now + 1000 ? wake : net.now + 1000;
+    }
+    if (net.now < until)
+        net.now = until;
+}
+
+/* Mines a block on node i's tip with the given extra transactions. */
+static struct block *mine(int i, struct tx **txs, size_t n)
+{
+    struct bindex_node *tip = chainstate_tip(net.n[i].cs);
+    struct tx *all[16];
+    assert_true(n < 16);
+    all[0] = testutil_coinbase(tip->height + 1,
+                               params_block_subsidy(params_get(CHAIN_REGTEST), tip->height + 1),
+                               ++net.tag);
+    for (size_t k = 0; k < n; k++)
+        all[k + 1] = tx_ref(txs[k]);
+    return testutil_block(&tip->hash, tip->hdr.time + 60, all, n + 1);
+}
+
+static void submit(int i, struct block *b)
+{
+    const char *reason = NULL;
+    char *err = NULL;
+    enum chainstate_status st = netproc_submit_block(net.n[i].np, b, &reason, &err, net.now);
+    if (st != CHAINSTATE_ACCEPTED)
+        fail_msg("block refused: %s", reason ? reason : err);
+    block_free(b);
+}
+
+static void mine_at(int i, int count)
+{
+    for (int k = 0; k < count; k++)
+        submit(i, mine(i, NULL, 0));
+}
+
+/* Mines tx into a block on node i's tip. */
+static void mine_tx_at(int i, struct tx *tx)
+{
+    submit(i, mine(i, &tx, 1));
+}
+
+/* Spends output 0 of node i's coinbase at height h. */
+static struct tx *spend_coinbase(int i, int h)
+{
+    struct bindex_node *n = chainstate_at(net.n[i].cs, h);
+    char *err = NULL;
+    struct block *b = chainstate_get_block(net.n[i].cs, &n->hash, &err);
+    assert_non_null(b);
+    struct outpoint op = {b->txs[0]->txid, 0};
+    int64_t out = 50 * 100000000LL - 10000;
+    struct tx *tx = testutil_spend(&op, 1, &out, 1, 0);
+    block_free(b);
+    return tx;
+}
+
+static struct tx *spend_output(const struct tx *parent, int64_t fee)
+{
+    struct outpoint op = {parent->txid, 0};
+    int64_t out = parent->vout[0].value - fee;
+    return testutil_spend(&op, 1, &out, 1, 0);
+}
+
+static void assert_same_tip(void)
+{
+    struct bindex_node *t0 = chainstate_tip(net.n[0].cs);
+    for (int i = 1; i < net.count; i++)
+        assert_true(hash_eq(&chainstate_tip(net.n[i].cs)->hash, &t0->hash));
+}
+
+static void test_blocks_line(void **state)
+{
+    setup_net(3, 0);
+    link_nodes(0, 1);
+    link_nodes(1, 2);
+    mine_at(0, 5);
+    run_until(net.now + 10 * SEC);
+    assert_same_tip();
+    assert_int_equal(chainstate_height(net.n[2].cs), 5);
+    teardown_net();
+}
+
+static void test_late_joiner_and_txs(void **state)
+{
+    setup_net(4, 0);
+    link_nodes(0, 1);
+    link_nodes(1, 2);
+    mine_at(0, 102);
+    run_until(net.now + 30 * SEC);
+    assert_int_equal(chainstate_height(net.n[2].cs), 102);
+    link_nodes(2, 3); /* node 3 starts from genesis */
+    run_until(net.now + 30 * SEC);
+    assert_same_tip();
+
+    struct tx *tx = spend_coinbase(0, 1);
+    struct mempool_reject rej;
+    assert_int_equal(netproc_submit_tx(net.n[0].np, tx, &rej, net.now), MEMPOOL_ACCEPTED);
+    run_until(net.now + 30 * SEC);
+    for (int i = 0; i < 4; i++) {
+        assert_non_null(mempool_get(net.n[i].mp, &tx->txid));
+        struct netproc_info info;
+        netproc_get_info(net.n[i].np, &info);
+        /* Nobody downloads the payload twice. */
+        assert_int_equal(info.txs_received, i == 0 ? 0 : 1);
+    }
+    /* A block confirming it empties every mempool. */
+    mine_tx_at(0, tx);
+    run_until(net.now + 10 * SEC);
+    assert_same_tip();
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(mempool_count(net.n[i].mp), 0);
+    tx_free(tx);
+    teardown_net();
+}
+
+static void test_orphan_parent_requested(void **state)
+{
+    setup_net(2, 0);
+    link_nodes(0, 1);
+    mine_at(0, 101);
+    run_until(net.now + 10 * SEC);
+    struct net_peer_props fp = props_of(FAKE, false);
+    netproc_connected(net.n[1].np, &fp, net.now);
+    struct tx *parent = spend_coinbase(0, 1);
+    struct tx *child = spend_output(parent, 10000);
+    /* The fake peer pushes the child alone: an orphan. */
+    io_send((void *)(intptr_t)-1, 2, "tx", child->raw, child->size); /* fake -> node 1 */
+    run_until(net.now + 3 * SEC); /* txid requests wait 2 s beside BIP339 peers */
+    struct netproc_info info;
+    netproc_get_info(net.n[1].np, &info);
+    assert_int_equal(info.orphans, 1);
+    assert_null(mempool_get(net.n[1].mp, &child->txid));
+    /* Its parent was requested from the announcer. */
+    assert_true(net.fake_getdata >= 1);
+    /* The parent arrives: both enter, and node 0 gets both. */
+    io_send((void *)(intptr_t)-1, 2, "tx", parent->raw, parent->size); /* fake -> node 1 */
+    run_until(net.now + 10 * SEC);
+    netproc_get_info(net.n[1].np, &info);
+    assert_int_equal(info.orphans, 0);
+    for (int i = 0; i < 2; i++) {
+        assert_non_null(mempool_get(net.n[i].mp, &parent->txid));
+        assert_non_null(mempool_get(net.n[i].mp, &child->txid));
+    }
+    tx_free(parent);
+    tx_free(child);
+    teardown_net();
+}
+
+/* A node away while blocks and transactions pass catches up on return:
+ * headers-first for the chain, BIP35 for the mempool. */
+static void test_catch_up(void **state)
+{
+    setup_net(3, 0);
+    link_nodes(0, 1);
+    link_nodes(1, 2);
+    mine_at(0, 101);
+    run_until(net.now + 10 * SEC);
+    unlink_nodes(1, 2);
+    mine_at(0, 20);
+    struct tx *txs[5];
+    struct mempool_reject rej;
+    for (int k = 0; k < 5; k++) {
+        txs[k] = spend_coinbase(0, k + 1);
+        assert_int_equal(netproc_submit_tx(net.n[0].np, txs[k], &rej, net.now),
+                         MEMPOOL_ACCEPTED);
+    }
+    run_until(net.now + 20 * SEC);
+    assert_int_equal(mempool_count(net.n[1].mp), 5);
+    assert_int_equal(mempool_count(net.n[2].mp), 0);
+    link_nodes(2, 1);
+    run_until(net.now + 20 * SEC);
+    assert_same_tip();
+    for (int k = 0; k < 5; k++) {
+        assert_non_null(mempool_get(net.n[2].mp, &txs[k]->txid));
+        tx_free(txs[k]);
+    }
+    teardown_net();
+}
+
+/* Every announcement is lost: only anti-entropy can deliver. */
+static void test_antientropy_repairs(void **state)
+{
+    setup_net(3, 5 * SEC);
+    link_nodes(0, 1);
+    link_nodes(1, 2);
+    mine_at(0, 103); /* three mature coinbases */
+    run_until(net.now + 10 * SEC);
+    net.drop_inv = true;
+    struct tx *txs[3];
+    struct mempool_reject rej;
+    for (int k = 0; k < 3; k++) {
+        txs[k] = spend_coinbase(0, k + 1);
+        assert_int_equal(netproc_submit_tx(net.n[0].np, txs[k], &rej, net.now),
+                         MEMPOOL_ACCEPTED);
+    }
+    run_until(net.now + 2 * SEC);
+    assert_int_equal(mempool_count(net.n[2].mp), 0);
+    /* hsinv replies carry the ids; the pull that follows uses getdata. */
+    net.drop_inv = false;
+    run_until(net.now + 40 * SEC);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(mempool_count(net.n[i].mp), 3);
+    struct netproc_info info;
+    netproc_get_info(net.n[1].np, &info);
+    assert_true(info.recon_rounds > 0);
+    assert_true(netproc_peer_reconciles(net.n[1].np, 1));
+    struct netproc_peer_info pi;
+    assert_true(netproc_get_peer_info(net.n[2].np, 2, &pi));
+    assert_int_equal(pi.synced_headers, 103);
+    assert_int_equal(pi.blocks_in_flight, 0);
+    assert_false(netproc_get_peer_info(net.n[2].np, 77, &pi));
+    for (int k = 0; k < 3; k++)
+        tx_free(txs[k]);
+    teardown_net();
+}
+
+/* A peer that announces blocks and never delivers them: after the stall
+ * timeout the blocks come from another peer. */
+static void test_block_stall(void **state)
+{
+    setup_net(3, 0);
+    link_nodes(0, 1);
+    mine_at(0, 3);
+    run_until(net.now + 5 * SEC);
+    /* Node 2 hears the headers from the silent fake peer first. */
+    struct net_peer_props fp = props_of(FAKE, false);
+    netproc_connected(net.n[2].np, &fp, net.now);
+    struct wbuf w;
+    wbuf_init(&w);
+    uint8_t raw[3][80];
+    for (int h = 1; h <= 3; h++)
+        block_header_serialize(&chainstate_at(net.n[0].cs, h)->hdr, raw[h - 1]);
+    proto_headers_encode(&w, (const uint8_t(*)[80])raw, 3);
+    io_send((void *)(intptr_t)-1, 3, "headers", w.data, w.len); /* fake -> node 2 */
+    wbuf_free(&w);
+    run_until(net.now + SEC);
+    struct netproc_info info;
+    netproc_get_info(net.n[2].np, &info);
+    assert_int_equal(info.blocks_in_flight, 3);
+    link_nodes(1, 2);
+    run_until(net.now + 20 * SEC);
+    assert_int_equal(chainstate_height(net.n[2].cs), 3);
+    netproc_get_info(net.n[2].np, &info);
+    assert_true(info.block_stalls >= 1);
+    teardown_net();
+}
+
+/* BIP339: a peer without wtxidrelay hears of transactions by txid. */
+static void test_txid_peer(void **state)
+{
+    setup_net(2, 0);
+    link_nodes_wtxid(0, 1, false);
+    mine_at(0, 101);
+    run_until(net.now + 10 * SEC);
+    struct tx *tx = spend_coinbase(0, 1);
+    struct mempool_reject rej;
+    assert_int_equal(netproc_submit_tx(net.n[0].np, tx, &rej, net.now), MEMPOOL_ACCEPTED);
+    run_until(net.now + 10 * SEC);
+    assert_non_null(mempool_get(net.n[1].mp, &tx->txid));
+    assert_int_equal(net.inv_types[PROTO_INV_TX], 1);
+    assert_int_equal(net.inv_types[PROTO_INV_WTX], 0);
+    tx_free(tx);
+    teardown_net();
+}
+
+/* BIP133: no announcement below the peer's fee filter (nor in its BIP35
+ * reply); lowering the filter lets the next transaction through. */
+static void test_feefilter(void **state)
+{
+    setup_net(2, 0);
+    link_nodes(0, 1);
+    mine_at(0, 102);
+    run_until(net.now + 10 * SEC);
+    struct wbuf w;
+    wbuf_init(&w);
+    wbuf_i64(&w, 100000000); /* 1 BTC/kvB: nothing we make pays that */
+    io_send((void *)(intptr_t)1, 1, "feefilter", w.data, w.len); /* node 1 -> node 0 */
+    wbuf_free(&w);
+    run_until(net.now + SEC);
+    struct tx *low = spend_coinbase(0, 1);
+    struct mempool_reject rej;
+    assert_int_equal(netproc_submit_tx(net.n[0].np, low, &rej, net.now), MEMPOOL_ACCEPTED);
+    io_send((void *)(intptr_t)1, 1, "mempool", NULL, 0);
+    run_until(net.now + 20 * SEC);
+    assert_null(mempool_get(net.n[1].mp, &low->txid));
+    wbuf_init(&w);
+    wbuf_i64(&w, 0);
+    io_send((void *)(intptr_t)1, 1, "feefilter", w.data, w.len);
+    wbuf_free(&w);
+    run_until(net.now + SEC);
+    struct tx *next = spend_coinbase(0, 2);
+    assert_int_equal(netproc_submit_tx(net.n[0].np, next, &rej, net.now), MEMPOOL_ACCEPTED);
+    run_until(net.now + 20 * SEC);
+    assert_non_null(mempool_get(net.n[1].mp, &next->txid));
+    tx_free(low);
+    tx_free(next);
+    teardown_net();
+}
+
+/* A partition heals: the longer branch wins everywhere (reorg through
+ * headers sync), and a transaction confirmed only on the losing branch
+ * returns to the mempools (anti-entropy carries it to the other side). */
+static void test_reorg_after_partition(void **state)
+{
+    setup_net(2, 5 * SEC);
+    link_nodes(0, 1);
+    mine_at(0, 101);
+    run_until(net.now + 10 * SEC);
+    unlink_nodes(0, 1);
+    struct tx *tx = spend_coinbase(0, 1);
+    mine_tx_at(0, tx);
+    mine_at(1, 3);
+    link_nodes(0, 1);
+    run_until(net.now + 30 * SEC);
+    assert_same_tip();
+    assert_int_equal(chainstate_height(net.n[0].cs), 104);
+    for (int i = 0; i < 2; i++)
+        assert_non_null(mempool_get(net.n[i].mp, &tx->txid));
+    tx_free(tx);
+    teardown_net();
+}
+
+/* Bitcoin Core disconnects peers that send `mempool` without NODE_BLOOM:
+ * only hearsay peers (hsgossip) and NODE_BLOOM peers are asked. */
+static size_t queued(const char *cmd, int to)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < net.nq; i++)
+        k += net.q[i].to == to && strcmp(net.q[i].cmd, cmd) == 0;
+    return k;
+}
+
+static void test_mempool_request_only_when_welcome(void **state)
+{
+    setup_net(1, 0);
+    struct net_peer_props core = props_of(FAKE, false);
+    core.hello = false;
+    netproc_connected(net.n[0].np, &core, net.now);
+    assert_int_equal(queued("getheaders", -1), 1);
+    assert_int_equal(queued("mempool", -1), 0);
+    netproc_disconnected(net.n[0].np, FAKE, net.now);
+    core.services = PROTO_NODE_NETWORK | PROTO_NODE_BLOOM;
+    netproc_connected(net.n[0].np, &core, net.now);
+    assert_int_equal(queued("mempool", -1), 1);
+    teardown_net();
+}
+
+/* More than one headers message (2000 each) and the 1024-block window. */
+static void test_long_sync(void **state)
+{
+    setup_net(2, 0);
+    mine_at(0, 2100);
+    run_until(net.now + SEC); /* no peers: the block rumors die out */
+    link_nodes(1, 0);
+    run_until(net.now + 120 * SEC);
+    assert_int_equal(chainstate_height(net.n[1].cs), 2100);
+    assert_same_tip();
+    teardown_net();
+}
+
+int main(void)
+{
+    if (getenv("NETPROC_TEST_LOG")) { /* debugging: every category on stderr */
+        log_set_console(true);
+        log_enable(LOG_ALL);
+    }
+    if (getenv("NETPROC_TEST_ONLY"))
+        cmocka_set_test_filter(getenv("NETPROC_TEST_ONLY"));
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_blocks_line),
+        cmocka_unit_test(test_late_joiner_and_txs),
+        cmocka_unit_test(test_orphan_parent_requested),
+        cmocka_unit_test(test_catch_up),
+        cmocka_unit_test(test_antientropy_repairs),
+        cmocka_unit_test(test_block_stall),
+        cmocka_unit_test(test_txid_peer),
+        cmocka_unit_test(test_feefilter),
+        cmocka_unit_test(test_long_sync),
+        cmocka_unit_test(test_mempool_request_only_when_welcome),
+        cmocka_unit_test(test_reorg_after_partition),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
