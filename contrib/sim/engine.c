@@ -32,7 +32,7 @@ struct sim {
     uint32_t informed_up;
     uint32_t nup;
     uint64_t foreground; /* messages and wakes queued */
-    uint64_t in_flight;  /* messages queued */
+    uint64_t in_flight;  /* messages queued, pull requests aside */
     uint64_t ae_round;
     bool ae_active;
     struct sim_result *res;
@@ -87,7 +87,7 @@ static void push_event(struct sim *s, uint64_t at, enum sim_event_kind kind,
     };
     if (kind == SIM_EV_MSG || kind == SIM_EV_WAKE)
         s->foreground++;
-    s->in_flight += kind == SIM_EV_MSG;
+    s->in_flight += kind == SIM_EV_MSG && type != SIM_MSG_PULL;
     sim_heap_push(&s->heap, ev);
 }
 
@@ -266,7 +266,7 @@ static void dispatch(struct sim *s, const struct sim_event *ev)
     switch (ev->kind) {
     case SIM_EV_MSG:
         s->foreground--;
-        s->in_flight--;
+        s->in_flight -= ev->type != SIM_MSG_PULL;
         on_message(s, ev);
         break;
     case SIM_EV_WAKE:
@@ -285,12 +285,15 @@ static void dispatch(struct sim *s, const struct sim_event *ev)
     }
 }
 
-/* Pull gossip keeps every node asking forever; once no node is infective
- * and nothing is in flight, no answer can carry the rumor any more. */
+/* Pull gossip keeps every node asking forever. The run is over once
+ * nothing but pull requests is in flight and either no node is infective
+ * (no answer can carry the rumor any more) or every up node knows it (a
+ * rumor every peer is known to have gets no more answers, so on explicit
+ * peers it may stay infective). */
 static bool quiet(const struct sim *s)
 {
-    return s->cfg.proto.mode != SIM_MODE_PUSH && s->count[SIM_INFECTIVE] == 0 &&
-           s->in_flight == 0 && !s->ae_active;
+    return s->cfg.proto.mode != SIM_MODE_PUSH && s->in_flight == 0 && !s->ae_active &&
+           (s->count[SIM_INFECTIVE] == 0 || s->informed_up >= s->nup);
 }
 
 static void loop(struct sim *s)

@@ -97,9 +97,9 @@ static void test_paper_feedback(void **state)
     struct sim_config cfg;
     sim_config_paper(&cfg, 1000, 1);
     cfg.seed = 5;
-    assert_int_equal(sim_batch(&cfg, 20, &paper, NULL, NULL, NULL), 0);
+    assert_int_equal(sim_batch(&cfg, 10, &paper, NULL, NULL, NULL), 0);
     cfg.proto.paper_feedback = false;
-    assert_int_equal(sim_batch(&cfg, 20, &bitcoin, NULL, NULL, NULL), 0);
+    assert_int_equal(sim_batch(&cfg, 10, &bitcoin, NULL, NULL, NULL), 0);
     assert_true(paper.traffic > bitcoin.traffic);
     assert_true(paper.residue < bitcoin.residue);
     assert_true(paper.duplicates > 0 && bitcoin.duplicates == 0);
@@ -189,6 +189,18 @@ static void test_pull_modes(void **state)
     assert_true(pushpull.msgs[SIM_MSG_PULL] > 0 && push.msgs[SIM_MSG_PULL] == 0);
     assert_true(pull.msgs[SIM_MSG_PULL] > 0);
     assert_true(pull.residue < 1.0 - 1.0 / 1000); /* pulls did spread it */
+
+    /* In event time too, and the run ends once no node is infective,
+     * although every node keeps asking. */
+    trickle_config(&cfg, 300, "regular:6");
+    cfg.proto.mode = SIM_MODE_PULL;
+    cfg.proto.k = 2;
+    cfg.seed = 6;
+    struct sim_result r;
+    run_one(&cfg, 0, &r);
+    assert_true(r.informed > 250);
+    assert_true(r.end_time < 300);
+    assert_true(r.msgs[SIM_MSG_PULL] > 300 && r.msgs[SIM_MSG_PULL] < 300 * 300);
 }
 
 /* A fifth of the nodes down, and churn: residue is over the nodes up at
