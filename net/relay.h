@@ -15,11 +15,12 @@
  *   hash) to `fanout` peers that are not known to have it, outbound peers
  *   preferred; fanout 0 = every such peer (Bitcoin's flood).
  * - Blocks always flood once to explicit peers, whatever the fanout and
- *   stop rule, as in Bitcoin: a block left at residue would stall its
- *   node's chain until the next block or a reconnection (anti-entropy
- *   reconciles mempools, not chains), and blocks are rare enough that
- *   flooding their announcements costs nothing worth saving. Implicit
- *   peers (the simulator) get blocks by the policy, like transactions.
+ *   stop rule, as in Bitcoin: a block left at residue stalls its node's
+ *   chain (and mempool) until the next block or the node's anti-entropy
+ *   round compares tips (seconds to a minute), and blocks are rare enough
+ *   that flooding their announcements costs nothing worth saving.
+ *   Implicit peers (the simulator) get blocks by the policy, like
+ *   transactions.
  * - The stop rule makes a rumor *removed*: ONCE (one round, Bitcoin's
  *   behaviour), COUNTER:K, COIN:K, with feedback or blind (see enum
  *   relay_stop). Removed rumors are never announced again.
