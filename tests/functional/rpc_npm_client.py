@@ -140,7 +140,7 @@ def linked_pair(t):
     """Node a with 101 blocks mined to P2WSH(OP_TRUE) and b connected to it;
     returns (a, b, a spend of block 1's coinbase)."""
     a, b = t.add_node(), t.add_node()
-    a.start(*QUIET, "-debug=http")
+    a.start(*QUIET)
     b.start(*QUIET)
     b.rpc("addnode", f"127.0.0.1:{a.p2p_port}", "add")
     fw.wait_until(lambda: len(a.rpc("getpeerinfo")) == 1, 20, what="b connected to a")
@@ -180,6 +180,8 @@ def check_errors(a, out):
                                    not_found, unknown], "batch")
     fw.assert_equal(out["missing_block"], not_found, "getBlock of an unknown hash")
     fw.assert_equal(out["unknown_method"], unknown, "unknown method")
+    fw.assert_equal(out["bad_tx"]["error"]["code"], -22, "sendRawTransaction of junk")
+    fw.assert_in("TX decode failed", out["bad_tx"]["error"]["message"])
     # Bitcoin Core with REST off answers 404 to GET /rest/..., not 405.
     fw.assert_equal(out["rest_chaininfo"],
                     {"error": {"name": "RpcError", "code": 404, "message": "Not Found"}}, "REST")

@@ -65,6 +65,7 @@ async function session(options, cfg) {
   out.named_blockhash = await named.getBlockHash({ height: 0 });
   out.named_block = await named.getBlock({ blockhash: out.generated[0], verbosity: 1 });
   out.unknown_method = await attempt(() => client.command('nosuchmethod'));
+  out.bad_tx = await attempt(() => client.sendRawTransaction('00'));
   // REST (a GET under /rest/): hearsayd has none, like Bitcoin Core without -rest.
   out.rest_chaininfo = await attempt(() => client.getBlockchainInformation());
   return out;
