@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""Partition, competing chains, heal.
+
+Four nodes in a line 0-1-2-3 share 105 blocks. Node 1 is restarted without
+its link to node 2, which splits the network into A = {0, 1} and B = {2, 3}.
+Each side confirms transactions on its own chain, one coin is spent
+differently on each side (confirmed on both sides), another coin is spent
+differently in each side's mempool (B's spend pays more), and B's chain is
+the longer. When node 1 dials node 2 again every node must follow B's
+chain; A's confirmed transactions return to the mempools unless B's chain
+conflicts with them, and both double spends end the same way everywhere."""
+
+import os
+import sys
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import framework as fw  # noqa: E402
+import relay_lib as rl  # noqa: E402
+import txtools as tt  # noqa: E402
+
+# Every mempool reconciles with a peer each second after the heal.
+HEAL_ARGS = ["-antientropy=1"]
+
+
+def restart(node, args):
+    fw.assert_equal(node.stop(), 0, f"node{node.index} stop")
+    node.start(*args)
+
+
+def send(node, raw):
+    return node.rpc("sendrawtransaction", raw)
+
+
+def mempool(node):
+    return set(node.rpc("getrawmempool"))
+
+
+def test_partition_and_heal(t):
+    edges = rl.line(4)
+    nodes = rl.start_network(t, 4, edges)
+    hashes = rl.mine(nodes[0], 105)  # coinbases of blocks 1..5 spendable
+    rl.same_tip(nodes)
+    coins = [rl.coinbase_of(nodes[0], h) for h in hashes[:6]]
+    value = 50 * rl.COIN
+
+    # Split: node 1 forgets its link to node 2 (node 1 is the dialer).
+    cut = [a for a in nodes[1].relay_args if a != f"-addnode=127.0.0.1:{nodes[2].p2p_port}"]
+    restart(nodes[1], cut)
+    fw.wait_until(lambda: rl.handshakes(nodes[1]) >= 1, 30, what="node 1 back with node 0")
+    side_a, side_b = nodes[:2], nodes[2:]
+
+    # Side A: two confirmed spends (one of coin 0), then one in the mempool.
+    a_spend0 = send(nodes[0], tt.spend(coins[0], 0, value))
+    a_kept = send(nodes[1], tt.spend(coins[1], 0, value))
+    rl.all_have(side_a, [a_spend0, a_kept])
+    a_blocks = rl.mine(nodes[0], 2)
+    rl.same_tip(side_a)
+    a_mem = send(nodes[1], tt.spend(coins[3], 0, value))
+    a_loser = send(nodes[0], tt.spend(coins[5], 0, value))
+    rl.all_have(side_a, [a_mem, a_loser])
+
+    # Side B: coin 0 spent otherwise (a different fee), coin 2, one block
+    # more than A; then a mempool spend and a higher-fee rival of A's
+    # mempool spend of coin 5.
+    b_spend0 = send(nodes[2], tt.spend(coins[0], 0, value, fee=2000))
+    b_conf = send(nodes[3], tt.spend(coins[2], 0, value))
+    rl.all_have(side_b, [b_spend0, b_conf])
+    rl.mine(nodes[3], 3)
+    b_tip = rl.same_tip(side_b)
+    b_mem = send(nodes[3], tt.spend(coins[4], 0, value))
+    b_winner = send(nodes[2], tt.spend(coins[5], 0, value, fee=20000))
+    rl.all_have(side_b, [b_mem, b_winner])
+
+    # The partition held: A knows nothing of B's chain or mempool.
+    fw.assert_equal(nodes[0].rpc("getblockcount"), 107, "A's height")
+    fw.assert_equal(nodes[2].rpc("getblockcount"), 108, "B's height")
+    fw.assert_equal(mempool(nodes[0]) & {b_mem, b_winner}, set(), "B's txs at A")
+    fw.assert_raises_rpc_error(-5, None, nodes[1].rpc, "getblockheader", b_tip)
+
+    # Heal: everyone follows B's chain, which has more work.
+    for nd in nodes:
+        nd.relay_args = nd.relay_args + HEAL_ARGS
+    restart(nodes[1], nodes[1].relay_args)
+    fw.assert_equal(rl.same_tip(nodes, timeout=45), b_tip, "tip after the heal")
+    for nd in side_a:
+        for h in a_blocks:
+            fw.assert_equal(nd.rpc("getblockheader", h)["confirmations"], -1,
+                            f"A's block {h[:16]} at node{nd.index}")
+    confirmed = set()
+    for height in (106, 107, 108):
+        confirmed |= set(nodes[0].rpc("getblock", nodes[0].rpc("getblockhash", height))["tx"])
+    fw.assert_equal({b_spend0, b_conf} <= confirmed, True, "B's spends confirmed")
+    fw.assert_equal({a_spend0, a_kept} & confirmed, set(), "A's spends unconfirmed")
+
+    # Mempools: A's unconflicted confirmed tx is back, A's spend of coin 0
+    # is gone (B confirmed another), B's rival of coin 5 replaced A's.
+    want = {a_kept, a_mem, b_mem, b_winner}
+
+    def consistent():
+        return all(mempool(nd) == want for nd in nodes)
+    try:
+        fw.wait_until(consistent, 45, interval=0.3, what="the same mempool everywhere")
+    except fw.TestFailure:
+        names = {a_spend0: "a_spend0", a_kept: "a_kept", a_mem: "a_mem", a_loser: "a_loser",
+                 b_spend0: "b_spend0", b_conf: "b_conf", b_mem: "b_mem", b_winner: "b_winner"}
+        for nd in nodes:
+            print(f"  node{nd.index} mempool:", sorted(names.get(x, x) for x in mempool(nd)))
+        raise
+    for nd in nodes:
+        fw.assert_equal(nd.stop(), 0, f"node{nd.index} stop")
+
+
+if __name__ == "__main__":
+    fw.main([test_partition_and_heal], timeout=120)
