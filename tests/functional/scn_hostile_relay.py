@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""Hostile raw peers beside honest relay.
+
+Three hearsayd nodes in a line 0-1-2 relay normally while raw peers that
+completed the handshake hit the middle node with what p2p_hostile.py does
+not send: a bad checksum after the handshake, garbage tx and block
+payloads, an inv of 50,001 entries (one over the limit), unknown commands,
+and a valid inv of 50,000 transactions that are never delivered. The
+misbehaving ones are disconnected with their reason in debug.log, the
+others stay; a transaction and a block still reach every node, and no
+honest link drops."""
+
+import os
+import struct
+import sys
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import framework as fw  # noqa: E402
+import p2p_hostile as ph  # noqa: E402
+import relay_lib as rl  # noqa: E402
+
+MSG_WTX = 5
+
+
+def inv(count, kind=MSG_WTX):
+    entries = b"".join(struct.pack("<I", kind) + os.urandom(32) for _ in range(count))
+    return ph.frame("inv", rl.tt.compact(count) + entries)
+
+
+# (what is sent, the reason logged, in order, after a handshake)
+MISBEHAVING = [
+    (ph.frame("tx", os.urandom(120), checksum=b"\0\0\0\0"), "bad checksum"),
+    (ph.frame("tx", os.urandom(120)), "malformed tx"),
+    (ph.frame("block", os.urandom(80) + b"\xfd\xff\xff" + os.urandom(200)), "malformed block"),
+    (inv(50_001), "oversized inv"),
+]
+
+
+def honest_links_intact(nodes, since):
+    """No disconnection at the ends since the network was up (dials that
+    raced their peer's start-up came before)."""
+    for nd in (nodes[0], nodes[2]):
+        fw.assert_equal(nd.debug_log()[since[nd.index]:].count("disconnecting"), 0,
+                        f"node{nd.index}'s disconnections")
+
+
+def test_hostile_beside_relay(t):
+    nodes = rl.start_network(t, 3, rl.line(3))
+    target = nodes[1]
+    hashes = rl.mine(nodes[0], 102)
+    rl.same_tip(nodes)
+    since = [len(nd.debug_log()) for nd in nodes]
+
+    # Peers that only send what is allowed, if useless: they must stay.
+    flooder = ph.handshake(target)
+    flooder.sendall(inv(50_000))
+    chatter = ph.handshake(target)
+    for cmd in ("xyzzy", "sendfoo", "getfoo"):
+        chatter.sendall(ph.frame(cmd, os.urandom(64)))
+
+    for data, reason in MISBEHAVING:
+        s = ph.handshake(target)
+        s.sendall(data)
+        if not ph.closed_by_node(s, timeout=20):
+            raise fw.TestFailure(f"node kept a peer after {reason!r}")
+        s.close()
+        target.wait_for_log(f"disconnecting: {reason} (misbehaving)", timeout=15)
+
+    # Honest relay meanwhile: a transaction from one end reaches the
+    # other through the attacked node, and a block goes the other way.
+    txid = nodes[0].rpc("sendrawtransaction", rl.spend_coinbases(nodes[0], hashes[:1])[0])
+    rl.all_have(nodes, [txid], timeout=40)
+    rl.mine(nodes[2], 1)
+    tip = rl.same_tip(nodes, timeout=40)
+    fw.assert_equal(txid in nodes[0].rpc("getblock", tip)["tx"], True, "the block has the tx")
+
+    # The peers that did nothing wrong are still served.
+    ph.ping(flooder)
+    ph.ping(chatter)
+    honest_links_intact(nodes, since)
+    fw.assert_equal(target.debug_log()[since[1]:].count("(misbehaving)"), len(MISBEHAVING),
+                    "misbehaving disconnections")
+    flooder.close()
+    chatter.close()
+    for nd in nodes:
+        fw.assert_equal(nd.stop(), 0, f"node{nd.index} stop")
+
+
+if __name__ == "__main__":
+    fw.main([test_hostile_beside_relay], timeout=120)
