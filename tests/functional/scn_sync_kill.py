@@ -6,7 +6,8 @@ and syncs it from node 0 (headers first, then blocks); it is SIGKILLed
 while the download is under way, restarted on the same datadir, and must
 finish with node 0's tip and a consistent store: getblockchaininfo agrees
 with itself, every height's block is there and linked to its parent, and
-the coins are right (spent coins refused, unspent ones accepted)."""
+the coins are right (spent coins refused, unspent ones accepted). The same
+with a node SIGKILLed just as it switches to a longer competing branch."""
 
 import os
 import signal
@@ -24,12 +25,15 @@ HEIGHT = 400
 SPENT = 10  # coinbases of blocks 1..SPENT are spent inside the chain
 
 
-def build_chain(node):
-    """Returns every block hash by height (index 0: genesis)."""
-    hashes = rl.mine(node, 110)
-    for raw in rl.spend_coinbases(node, hashes[:SPENT]):
+def build_chain(node, height=HEIGHT, first=None):
+    """Mines a chain of `height` blocks (the first paying to descriptor
+    `first`, when given, so that it forks from any other node's at
+    genesis); returns every block hash by height (index 0: genesis)."""
+    hashes = [node.rpc("generatetodescriptor", 1, first)[0]] if first else []
+    hashes += rl.mine(node, 110 - len(hashes))
+    for raw in rl.spend_coinbases(node, hashes[1 if first else 0:SPENT]):
         node.rpc("sendrawtransaction", raw)
-    hashes += rl.mine(node, HEIGHT - 110)
+    hashes += rl.mine(node, height - 110)
     fw.assert_equal(node.rpc("getrawmempool"), [], "all spends mined")
     return [node.rpc("getblockhash", 0)] + hashes
 
@@ -50,17 +54,17 @@ def kill_mid_sync(node, source, at):
 
 
 def check_store(node, hashes, source):
+    height = len(hashes) - 1
     info = node.rpc("getblockchaininfo")
     fw.assert_equal((info["blocks"], info["headers"], info["bestblockhash"]),
-                    (HEIGHT, HEIGHT, hashes[-1]), "getblockchaininfo")
+                    (height, height, hashes[-1]), "getblockchaininfo")
     fw.assert_equal(info["chainwork"], source.rpc("getblockchaininfo")["chainwork"], "chainwork")
-    for height, want in enumerate(hashes):
-        fw.assert_equal(node.rpc("getblockhash", height), want, f"hash at {height}")
+    for h, want in enumerate(hashes):
+        fw.assert_equal(node.rpc("getblockhash", h), want, f"hash at {h}")
         b = node.rpc("getblock", want)
-        fw.assert_equal((b["height"], b["confirmations"]), (height, HEIGHT - height + 1),
-                        f"block {height}")
-        if height:
-            fw.assert_equal(b["previousblockhash"], hashes[height - 1], f"parent of {height}")
+        fw.assert_equal((b["height"], b["confirmations"]), (h, height - h + 1), f"block {h}")
+        if h:
+            fw.assert_equal(b["previousblockhash"], hashes[h - 1], f"parent of {h}")
     # The coins: the first SPENT coinbases are spent, the next one is not.
     spent = tt.spend(rl.coinbase_of(node, hashes[1]), 0, 50 * rl.COIN)
     fresh = tt.spend(rl.coinbase_of(node, hashes[SPENT + 1]), 0, 50 * rl.COIN)
@@ -93,5 +97,53 @@ def test_kill_during_sync(t):
     fw.assert_equal(source.stop(), 0, "node 0 stop")
 
 
+def test_kill_during_reorg(t):
+    """Node 1 has its own 150-block chain; node 0 a 250-block one from
+    genesis. Node 1 dials node 0, is SIGKILLed as it switches branches,
+    then must come back on a consistent chain and end on node 0's, with
+    its own branch's coins gone."""
+    source, node = t.add_node(), t.add_node()
+    source.start(*rl.FAST)
+    node.start(*rl.FAST)
+    mine_hashes = build_chain(node, 150, first="raw(51)")
+    # Only block 1 differs from node 0's chain at each height: the same
+    # coinbases and spends recur on both branches. Its coinbase (to bare
+    # OP_TRUE) is the one coin that must disappear with the branch.
+    cb = rl.coinbase_of(node, mine_hashes[1])
+    gone = tt.ser_tx(2, [(cb, 0, b"", 0xFFFFFFFD)], [(50 * rl.COIN - tt.FEE, tt.P2WSH_OP_TRUE)])
+
+    def reason():
+        res = node.rpc("testmempoolaccept", [gone.hex()])[0]
+        return "accepted" if res["allowed"] else res["reject-reason"]
+    fw.assert_equal(reason() != "missing-inputs", True, "the coin on node 1's own branch")
+    fw.assert_equal(node.stop(), 0, "node 1 stop")
+    hashes = build_chain(source, 250)
+    node.start(*rl.FAST, f"-addnode=127.0.0.1:{source.p2p_port}")
+    own = set(mine_hashes)
+    fw.wait_until(lambda: node.rpc("getbestblockhash") not in own, 30, interval=0.01,
+                  what="node 1 leaving its own branch")
+    node.send_signal(signal.SIGKILL)
+    node.process.wait(10)
+    # Alone, it comes back on one consistent chain, one of the two
+    # branches: every height's block is the one its successor names.
+    node.start(*rl.FAST)
+    tip = node.rpc("getblockcount")
+    print(f"  restarted alone at height {tip}")
+    back = [node.rpc("getblockhash", h) for h in range(tip + 1)]
+    for h in range(1, tip + 1):
+        fw.assert_equal(node.rpc("getblock", back[h])["previousblockhash"], back[h - 1],
+                        f"parent of {h} after the kill")
+    fw.assert_equal(back in (hashes[:tip + 1], mine_hashes[:tip + 1]), True,
+                    "the chain after the kill is one of the two branches")
+    fw.assert_equal(node.stop(), 0, "node 1 stop")
+    node.start(*rl.FAST, f"-addnode=127.0.0.1:{source.p2p_port}")
+    fw.wait_until(lambda: node.rpc("getbestblockhash") == hashes[-1], 45, interval=0.2,
+                  what="node 1 on node 0's tip")
+    check_store(node, hashes, source)
+    fw.assert_equal(reason(), "missing-inputs", "the coin of the abandoned branch")
+    fw.assert_equal(node.stop(), 0, "node 1 stop")
+    fw.assert_equal(source.stop(), 0, "node 0 stop")
+
+
 if __name__ == "__main__":
-    fw.main([test_kill_during_sync], timeout=150)
+    fw.main([test_kill_during_sync, test_kill_during_reorg], timeout=200)
