@@ -59,7 +59,8 @@ def test_partition_and_heal(t):
     rl.same_tip(side_a)
     a_mem = send(nodes[1], tt.spend(coins[3], 0, value))
     a_loser = send(nodes[0], tt.spend(coins[5], 0, value))
-    rl.all_have(side_a, [a_mem, a_loser])
+    a_child = send(nodes[0], tt.spend(a_kept, 0, value - tt.FEE))  # its parent confirmed on A
+    rl.all_have(side_a, [a_mem, a_loser, a_child])
 
     # Side B: coin 0 spent otherwise (a different fee), coin 2, one block
     # more than A; then a mempool spend and a higher-fee rival of A's
@@ -94,9 +95,10 @@ def test_partition_and_heal(t):
     fw.assert_equal({b_spend0, b_conf} <= confirmed, True, "B's spends confirmed")
     fw.assert_equal({a_spend0, a_kept} & confirmed, set(), "A's spends unconfirmed")
 
-    # Mempools: A's unconflicted confirmed tx is back, A's spend of coin 0
-    # is gone (B confirmed another), B's rival of coin 5 replaced A's.
-    want = {a_kept, a_mem, b_mem, b_winner}
+    # Mempools: A's unconflicted confirmed tx is back (with its child),
+    # A's spend of coin 0 is gone (B confirmed another), B's rival of
+    # coin 5 replaced A's.
+    want = {a_kept, a_child, a_mem, b_mem, b_winner}
 
     def consistent():
         return all(mempool(nd) == want for nd in nodes)
@@ -104,10 +106,13 @@ def test_partition_and_heal(t):
         fw.wait_until(consistent, 45, interval=0.3, what="the same mempool everywhere")
     except fw.TestFailure:
         names = {a_spend0: "a_spend0", a_kept: "a_kept", a_mem: "a_mem", a_loser: "a_loser",
-                 b_spend0: "b_spend0", b_conf: "b_conf", b_mem: "b_mem", b_winner: "b_winner"}
+                 b_spend0: "b_spend0", b_conf: "b_conf", b_mem: "b_mem", b_winner: "b_winner", a_child: "a_child"}
         for nd in nodes:
             print(f"  node{nd.index} mempool:", sorted(names.get(x, x) for x in mempool(nd)))
         raise
+    for nd in nodes:  # the child of the returned tx hangs on it again
+        fw.assert_equal(nd.rpc("getmempoolentry", a_child)["depends"], [a_kept],
+                        f"a_child's parents at node{nd.index}")
     for nd in nodes:
         fw.assert_equal(nd.stop(), 0, f"node{nd.index} stop")
 
