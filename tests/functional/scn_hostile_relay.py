@@ -4,11 +4,13 @@
 Three hearsayd nodes in a line 0-1-2 relay normally while raw peers that
 completed the handshake hit the middle node with what p2p_hostile.py does
 not send: a bad checksum after the handshake, garbage tx and block
-payloads, an inv of 50,001 entries (one over the limit), unknown commands,
-and a valid inv of 50,000 transactions that are never delivered. The
-misbehaving ones are disconnected with their reason in debug.log, the
-others stay; a transaction and a block still reach every node, and no
-honest link drops."""
+payloads, an inv of 50,001 entries (one over the limit) or claiming them,
+getdata and getheaders over their limits, a header without its proof of
+work, a block mutated under a valid header (merkle mismatch), unknown
+commands, and a valid inv of 50,000 transactions that are never delivered.
+The misbehaving ones are disconnected with their reason in debug.log, the
+others stay; a transaction and blocks still reach every node (the genuine
+block behind the mutated one too), and no honest link drops."""
 
 import os
 import struct
@@ -29,13 +31,38 @@ def inv(count, kind=MSG_WTX):
     return ph.frame("inv", rl.tt.compact(count) + entries)
 
 
-# (what is sent, the reason logged, in order, after a handshake)
-MISBEHAVING = [
-    (ph.frame("tx", os.urandom(120), checksum=b"\0\0\0\0"), "bad checksum"),
-    (ph.frame("tx", os.urandom(120)), "malformed tx"),
-    (ph.frame("block", os.urandom(80) + b"\xfd\xff\xff" + os.urandom(200)), "malformed block"),
-    (inv(50_001), "oversized inv"),
-]
+def entries(count, kind=MSG_WTX):
+    return b"".join(struct.pack("<I", kind) + os.urandom(32) for _ in range(count))
+
+
+def inv(count):
+    return ph.frame("inv", rl.tt.compact(count) + entries(count))
+
+
+def header_on(tip, when, bits):
+    return (struct.pack("<i", 0x20000000) + bytes.fromhex(tip)[::-1] + os.urandom(32)
+            + struct.pack("<III", when, bits, 7))
+
+
+def misbehaving(tip, when, real_block):
+    """(what is sent, the reason logged), each after its own handshake.
+    The last is real_block with its coinbase altered: same header, merkle
+    root mismatch."""
+    mutated = bytearray.fromhex(real_block)
+    mutated[-10] ^= 1  # in the coinbase's output script
+    return [
+        (ph.frame("tx", os.urandom(120), checksum=b"\0\0\0\0"), "bad checksum"),
+        (ph.frame("tx", os.urandom(120)), "malformed tx"),
+        (ph.frame("block", os.urandom(80) + b"\xfd\xff\xff" + os.urandom(200)),
+         "malformed block"),
+        (inv(50_001), "oversized inv"),
+        (ph.frame("inv", rl.tt.compact(50_001) + entries(1)), "malformed inv"),
+        (ph.frame("getdata", rl.tt.compact(50_001) + entries(50_001)), "oversized getdata"),
+        (ph.frame("getheaders", struct.pack("<I", 70016) + b"\x66" + os.urandom(32 * 103)),
+         "oversized getheaders"),
+        (ph.frame("headers", b"\x01" + header_on(tip, when, 0x1D00FFFF) + b"\x00"), "high-hash"),
+        (ph.frame("block", bytes(mutated)), "bad-txnmrklroot"),
+    ]
 
 
 def honest_links_intact(nodes, since):
@@ -50,8 +77,11 @@ def test_hostile_beside_relay(t):
     nodes = rl.start_network(t, 3, rl.line(3))
     target = nodes[1]
     hashes = rl.mine(nodes[0], 102)
-    rl.same_tip(nodes)
+    tip = rl.same_tip(nodes)
     since = [len(nd.debug_log()) for nd in nodes]
+    when = nodes[0].rpc("getblockheader", tip)["time"] + 1
+    real_hash, real_block = rl.tt.make_block(tip, 103, when)
+    cases = misbehaving(tip, when, real_block)
 
     # Peers that only send what is allowed, if useless: they must stay.
     flooder = ph.handshake(target)
@@ -60,7 +90,7 @@ def test_hostile_beside_relay(t):
     for cmd in ("xyzzy", "sendfoo", "getfoo"):
         chatter.sendall(ph.frame(cmd, os.urandom(64)))
 
-    for data, reason in MISBEHAVING:
+    for data, reason in cases:
         s = ph.handshake(target)
         s.sendall(data)
         if not ph.closed_by_node(s, timeout=20):
@@ -69,9 +99,12 @@ def test_hostile_beside_relay(t):
         target.wait_for_log(f"disconnecting: {reason} (misbehaving)", timeout=15)
 
     # Honest relay meanwhile: a transaction from one end reaches the
-    # other through the attacked node, and a block goes the other way.
+    # other through the attacked node, and blocks go both ways, the first
+    # being the one whose mutated copy the attacked node refused.
     txid = nodes[0].rpc("sendrawtransaction", rl.spend_coinbases(nodes[0], hashes[:1])[0])
     rl.all_have(nodes, [txid], timeout=40)
+    fw.assert_equal(nodes[0].rpc("submitblock", real_block), None, "the genuine block")
+    fw.assert_equal(rl.same_tip(nodes, timeout=40), real_hash, "tip after the genuine block")
     rl.mine(nodes[2], 1)
     tip = rl.same_tip(nodes, timeout=40)
     fw.assert_equal(txid in nodes[0].rpc("getblock", tip)["tx"], True, "the block has the tx")
@@ -80,7 +113,7 @@ def test_hostile_beside_relay(t):
     ph.ping(flooder)
     ph.ping(chatter)
     honest_links_intact(nodes, since)
-    fw.assert_equal(target.debug_log()[since[1]:].count("(misbehaving)"), len(MISBEHAVING),
+    fw.assert_equal(target.debug_log()[since[1]:].count("(misbehaving)"), len(cases),
                     "misbehaving disconnections")
     flooder.close()
     chatter.close()
