@@ -117,5 +117,32 @@ def test_partition_and_heal(t):
         fw.assert_equal(nd.stop(), 0, f"node{nd.index} stop")
 
 
+def test_equal_work_heal(t):
+    """Two halves that mined the same amount of work: on the heal each
+    node keeps the tip it saw first and learns the other as a fork; the
+    next block decides for both."""
+    nodes = rl.start_network(t, 2, [])  # no link yet
+    # Different payees: the same template in the same second would give
+    # the same block.
+    tips = [nd.rpc("generatetodescriptor", 1, desc)[0]
+            for nd, desc in zip(nodes, (tt.P2WSH_OP_TRUE_DESC, "raw(51)"))]
+    fw.assert_equal(tips[0] != tips[1], True, "two different blocks at height 1")
+    nodes[1].relay_args += [f"-addnode=127.0.0.1:{nodes[0].p2p_port}"]
+    restart(nodes[1], nodes[1].relay_args)
+    rl.wait_links(nodes, [(1, 0)])
+
+    def knows_other(i):
+        return lambda: tips[1 - i] in {tip["hash"] for tip in nodes[i].rpc("getchaintips")}
+    for i, nd in enumerate(nodes):
+        fw.wait_until(knows_other(i), 30, what=f"node{i} learning the other branch")
+        fw.assert_equal(nd.rpc("getbestblockhash"), tips[i], f"node{i} keeps its first tip")
+    winner = rl.mine(nodes[1], 1)[0]
+    fw.assert_equal(rl.same_tip(nodes), winner, "tip after the deciding block")
+    fw.assert_equal(nodes[0].rpc("getblockheader", tips[0])["confirmations"], -1,
+                    "node 0's first block, now off the chain")
+    for nd in nodes:
+        fw.assert_equal(nd.stop(), 0, f"node{nd.index} stop")
+
+
 if __name__ == "__main__":
-    fw.main([test_partition_and_heal], timeout=120)
+    fw.main([test_partition_and_heal, test_equal_work_heal], timeout=150)
