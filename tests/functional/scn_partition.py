@@ -144,5 +144,39 @@ def test_equal_work_heal(t):
         fw.assert_equal(nd.stop(), 0, f"node{nd.index} stop")
 
 
+def own_branch(node, count, tag):
+    """Mines count blocks on node's tip with coinbases marked `tag`, so that
+    no other node's blocks share them; returns the coinbase txids."""
+    tip = node.rpc("getbestblockhash")
+    when = node.rpc("getblockheader", tip)["time"]
+    coinbases = []
+    for height in range(node.rpc("getblockcount") + 1, node.rpc("getblockcount") + count + 1):
+        when += 1
+        tip, raw = tt.make_block(tip, height, when, extra=tag)
+        fw.assert_equal(node.rpc("submitblock", raw), None, f"block {height}")
+        coinbases.append(node.rpc("getblock", tip)["tx"][0])
+    return coinbases
+
+
+def test_reorg_drops_lost_coins(t):
+    """Spends of coins that exist only on the losing branch (its mature
+    coinbases) leave the mempool with their descendants on the reorg."""
+    nodes = rl.start_network(t, 2, [])
+    coinbases = own_branch(nodes[1], 102, b"loser")
+    lost = send(nodes[1], tt.spend(coinbases[0], 0, 50 * rl.COIN))
+    child = send(nodes[1], tt.spend(lost, 0, 50 * rl.COIN - tt.FEE))
+    lost2 = send(nodes[1], tt.spend(coinbases[1], 0, 50 * rl.COIN))
+    win = rl.mine(nodes[0], 110)[-1]
+    nodes[1].relay_args += [f"-addnode=127.0.0.1:{nodes[0].p2p_port}"]
+    restart(nodes[1], nodes[1].relay_args)
+    fw.assert_equal(mempool(nodes[1]), {lost, child, lost2}, "node 1's mempool reloaded")
+    fw.assert_equal(rl.same_tip(nodes), win, "tip after the heal")
+    for nd in nodes:
+        fw.wait_until(lambda: not mempool(nd), 20, what=f"node{nd.index}'s mempool empty")
+    for nd in nodes:
+        fw.assert_equal(nd.stop(), 0, f"node{nd.index} stop")
+
+
 if __name__ == "__main__":
-    fw.main([test_partition_and_heal, test_equal_work_heal], timeout=150)
+    fw.main([test_partition_and_heal, test_equal_work_heal, test_reorg_drops_lost_coins],
+            timeout=180)
