@@ -10,7 +10,9 @@ work, a block mutated under a valid header (merkle mismatch), unknown
 commands, and a valid inv of 50,000 transactions that are never delivered.
 The misbehaving ones are disconnected with their reason in debug.log, the
 others stay; a transaction and blocks still reach every node (the genuine
-block behind the mutated one too), and no honest link drops."""
+block behind the mutated one too), and no honest link drops. A peer that
+announces a transaction and a block first and withholds them delays
+neither."""
 
 import os
 import struct
@@ -24,6 +26,7 @@ import p2p_hostile as ph  # noqa: E402
 import relay_lib as rl  # noqa: E402
 
 MSG_WTX = 5
+MSG_BLOCK = 2  # with or without the witness flag
 
 
 def inv(count, kind=MSG_WTX):
@@ -121,5 +124,52 @@ def test_hostile_beside_relay(t):
         fw.assert_equal(nd.stop(), 0, f"node{nd.index} stop")
 
 
+def wait_for_command(s, command, accept, timeout=15):
+    """Reads s until the node sends `command` with a payload accept()s
+    (answering pings); returns the payload."""
+    s.settimeout(timeout)
+    while True:
+        msg = ph.read_frame(s)
+        if msg is None:
+            raise fw.TestFailure(f"node closed the peer waiting for {command}")
+        if msg[0] == "ping":
+            s.sendall(ph.frame("pong", msg[1]))
+        elif msg[0] == command and accept(msg[1]):
+            return msg[1]
+
+
+def test_withheld_announcements(t):
+    """A raw peer announces a transaction and a block first and never
+    delivers them: the attacked node still gets both from honest peers,
+    the transaction at once from its preferred outbound peer, the block
+    after -blockstalltimeout, well before the 60 s request expiry."""
+    nodes = rl.start_network(t, 3, rl.line(3), "-blockstalltimeout=2")
+    target = nodes[1]  # dials node 2; node 0 dials it
+    hashes = rl.mine(nodes[0], 101)
+    tip = rl.same_tip(nodes)
+    withholder = ph.handshake(target)
+
+    raw = rl.spend_coinbases(nodes[0], hashes[:1])[0]
+    wtxid = rl.tt.sha256d(bytes.fromhex(raw))
+    withholder.sendall(ph.frame("inv", b"\x01" + struct.pack("<I", MSG_WTX) + wtxid))
+    ph.ping(withholder)  # the announcement is processed
+    txid = nodes[2].rpc("sendrawtransaction", raw)
+    rl.all_have(nodes, [txid], timeout=15)
+
+    when = nodes[0].rpc("getblockheader", tip)["time"] + 1
+    block_hash, block = rl.tt.make_block(tip, 102, when, extra=b"withheld")
+    withholder.sendall(ph.frame("headers", b"\x01" + bytes.fromhex(block)[:80] + b"\x00"))
+    # (a getdata for the transaction may come first on a slow machine)
+    wanted = wait_for_command(withholder, "getdata",
+                              lambda p: struct.unpack("<I", p[1:5])[0] & 0xFF == MSG_BLOCK)
+    fw.assert_equal(wanted[5:37][::-1].hex(), block_hash, "the block asked of the withholder")
+    fw.assert_equal(nodes[0].rpc("submitblock", block), None, "the block at node 0")
+    fw.assert_equal(rl.same_tip(nodes, timeout=20), block_hash, "every node on the block")
+    ph.ping(withholder)  # withholding is slow, not misbehaving
+    withholder.close()
+    for nd in nodes:
+        fw.assert_equal(nd.stop(), 0, f"node{nd.index} stop")
+
+
 if __name__ == "__main__":
-    fw.main([test_hostile_beside_relay], timeout=120)
+    fw.main([test_hostile_beside_relay, test_withheld_announcements], timeout=150)
