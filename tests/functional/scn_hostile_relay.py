@@ -171,5 +171,34 @@ def test_withheld_announcements(t):
         fw.assert_equal(nd.stop(), 0, f"node{nd.index} stop")
 
 
+def test_malleated_witness_later(t):
+    """A raw peer sends a relayed transaction again with its witness
+    stripped, then with a wrong witness: same txid, other wtxids. Both are
+    refused and every node keeps the genuine one (by wtxid). (The other order is not defended: hearsay does not verify
+    scripts, see README "Validation level", so a malleated copy that comes
+    first is accepted and pins the txid.)"""
+    nodes = rl.start_network(t, 3, rl.line(3), "-debug=mempoolrej")
+    hashes = rl.mine(nodes[0], 101)
+    rl.same_tip(nodes)
+    coin = rl.coinbase_of(nodes[0], hashes[0])
+    good = rl.tt.spend(coin, 0, 50 * rl.COIN)
+    txid = nodes[2].rpc("sendrawtransaction", good)
+    rl.all_have(nodes, [txid], timeout=20)
+    wtxid = nodes[2].rpc("getmempoolentry", txid)["wtxid"]
+    vin = [(coin, 0, b"", 0xFFFFFFFD)]
+    vout = [(50 * rl.COIN - rl.tt.FEE, rl.tt.P2WSH_OP_TRUE)]
+    for bad in (rl.tt.ser_tx(2, vin, vout), rl.tt.ser_tx(2, vin, vout, witness=[[b"\x52"]])):
+        s = ph.handshake(nodes[1])
+        s.sendall(ph.frame("tx", bad))
+        ph.ping(s)  # processed
+        s.close()
+    fw.wait_until(lambda: nodes[1].debug_log().count("txn-same-nonwitness-data-in-mempool") >= 2,
+                  15, what="both copies refused")
+    for nd in nodes:
+        fw.assert_equal(nd.rpc("getmempoolentry", txid)["wtxid"], wtxid,
+                        f"node{nd.index}'s copy")
+        fw.assert_equal(nd.stop(), 0, f"node{nd.index} stop")
+
 if __name__ == "__main__":
-    fw.main([test_hostile_beside_relay, test_withheld_announcements], timeout=150)
+    fw.main([test_hostile_beside_relay, test_withheld_announcements,
+             test_malleated_witness_later], timeout=180)
