@@ -174,9 +174,10 @@ def test_withheld_announcements(t):
 def test_malleated_witness_later(t):
     """A raw peer sends a relayed transaction again with its witness
     stripped, then with a wrong witness: same txid, other wtxids. Both are
-    refused and every node keeps the genuine one (by wtxid). (The other order is not defended: hearsay does not verify
-    scripts, see README "Validation level", so a malleated copy that comes
-    first is accepted and pins the txid.)"""
+    refused and every node keeps the genuine one (by wtxid). (The other
+    order is not defended: hearsay does not verify scripts, see README
+    "Validation level", so a malleated copy that comes first is accepted
+    and pins the txid.)"""
     nodes = rl.start_network(t, 3, rl.line(3), "-debug=mempoolrej")
     hashes = rl.mine(nodes[0], 101)
     rl.same_tip(nodes)
