@@ -106,7 +106,8 @@ def test_partition_and_heal(t):
         fw.wait_until(consistent, 45, interval=0.3, what="the same mempool everywhere")
     except fw.TestFailure:
         names = {a_spend0: "a_spend0", a_kept: "a_kept", a_mem: "a_mem", a_loser: "a_loser",
-                 b_spend0: "b_spend0", b_conf: "b_conf", b_mem: "b_mem", b_winner: "b_winner", a_child: "a_child"}
+                 a_child: "a_child", b_spend0: "b_spend0", b_conf: "b_conf", b_mem: "b_mem",
+                 b_winner: "b_winner"}
         for nd in nodes:
             print(f"  node{nd.index} mempool:", sorted(names.get(x, x) for x in mempool(nd)))
         raise
