@@ -8,7 +8,11 @@ differently on each side (confirmed on both sides), another coin is spent
 differently in each side's mempool (B's spend pays more), and B's chain is
 the longer. When node 1 dials node 2 again every node must follow B's
 chain; A's confirmed transactions return to the mempools unless B's chain
-conflicts with them, and both double spends end the same way everywhere."""
+conflicts with them, and both double spends end the same way everywhere.
+
+Also: equal-work halves (first seen kept until the next block), spends of
+coins only the losing branch had (dropped on the reorg), and a node that
+was down while the others reorganised (catch-up across a reorg)."""
 
 import os
 import sys
@@ -145,16 +149,19 @@ def test_equal_work_heal(t):
         fw.assert_equal(nd.stop(), 0, f"node{nd.index} stop")
 
 
-def own_branch(node, count, tag):
-    """Mines count blocks on node's tip with coinbases marked `tag`, so that
-    no other node's blocks share them; returns the coinbase txids."""
-    tip = node.rpc("getbestblockhash")
-    when = node.rpc("getblockheader", tip)["time"]
+def own_branch(node, count, tag, tip=None):
+    """Mines count blocks on tip (default: node's tip) with coinbases
+    marked `tag`, so that no other node's blocks share them; returns the
+    coinbase txids."""
+    tip = tip or node.rpc("getbestblockhash")
+    header = node.rpc("getblockheader", tip)
+    when, base = header["time"], header["height"]
     coinbases = []
-    for height in range(node.rpc("getblockcount") + 1, node.rpc("getblockcount") + count + 1):
+    for height in range(base + 1, base + count + 1):
         when += 1
         tip, raw = tt.make_block(tip, height, when, extra=tag)
-        fw.assert_equal(node.rpc("submitblock", raw), None, f"block {height}")
+        # "inconclusive": stored, but not (yet) more work than the tip
+        fw.assert_in(node.rpc("submitblock", raw), (None, "inconclusive"), f"block {height}")
         coinbases.append(node.rpc("getblock", tip)["tx"][0])
     return coinbases
 
@@ -178,6 +185,33 @@ def test_reorg_drops_lost_coins(t):
         fw.assert_equal(nd.stop(), 0, f"node{nd.index} stop")
 
 
+def test_catch_up_across_reorg(t):
+    """A node stopped with a transaction confirmed comes back after the
+    others reorganised that block away: it follows the new chain, and the
+    transaction is back in every mempool with the one sent while it was
+    down."""
+    nodes = rl.start_network(t, 3, rl.line(3))
+    hashes = rl.mine(nodes[0], 102)
+    coins = [rl.coinbase_of(nodes[0], h) for h in hashes[:2]]
+    unconfirmed = send(nodes[0], tt.spend(coins[0], 0, 50 * rl.COIN))
+    rl.all_have(nodes, [unconfirmed])
+    old = rl.mine(nodes[0], 1)[0]
+    rl.same_tip(nodes)
+    late = nodes[2]
+    fw.assert_equal(late.stop(), 0, "node 2 stop")
+    own_branch(nodes[0], 2, b"reorg", tip=hashes[-1])  # replaces block 103
+    fresh = send(nodes[1], tt.spend(coins[1], 0, 50 * rl.COIN))
+    tip = rl.same_tip(nodes[:2])
+    rl.all_have(nodes[:2], [unconfirmed, fresh])
+    late.start(*late.relay_args)
+    fw.assert_equal(rl.same_tip(nodes, timeout=45), tip, "node 2 on the new chain")
+    fw.assert_equal(late.rpc("getblockheader", old)["confirmations"], -1, "the old block")
+    fw.wait_until(lambda: all(mempool(nd) == {unconfirmed, fresh} for nd in nodes), 45,
+                  interval=0.3, what="both transactions in every mempool, nothing else")
+    for nd in nodes:
+        fw.assert_equal(nd.stop(), 0, f"node{nd.index} stop")
+
+
 if __name__ == "__main__":
-    fw.main([test_partition_and_heal, test_equal_work_heal, test_reorg_drops_lost_coins],
-            timeout=180)
+    fw.main([test_partition_and_heal, test_equal_work_heal, test_reorg_drops_lost_coins,
+             test_catch_up_across_reorg], timeout=240)
