@@ -216,8 +216,11 @@ void np_announce_tip(struct netproc *np, int64_t now)
     struct bindex_node *tip = chainstate_tip(np->chain);
     if (!tip || hash_eq(&tip->hash, &np->announced_tip))
         return;
+    struct bindex_node *old = chainstate_find(np->chain, &np->announced_tip);
     np->announced_tip = tip->hash;
     relay_on_new_tip(np->relay);
+    if (old && bindex_fork_point(old, tip) != old) /* not an extension: a reorg */
+        np_reannounce_reorged(np, old, tip, now);
     struct bindex_node *best = chainstate_best_header(np->chain);
     if (best && best->height - tip->height > SYNC_LAG)
         return;

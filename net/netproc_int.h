@@ -66,6 +66,10 @@ void np_misbehaving(struct netproc *np, uint64_t peer, const char *reason);
 /* The mempool's view of the active tip. */
 void np_mempool_tip(struct netproc *np, struct mempool_tip *out);
 
+/* Re-announces what a reorg from old_tip to tip returned to the mempool. */
+void np_reannounce_reorged(struct netproc *np, struct bindex_node *old_tip,
+                           struct bindex_node *tip, int64_t now);
+
 /* blocksync.c */
 void np_sync_start(struct netproc *np, struct np_peer *p, int64_t now);
 void np_getheaders(struct netproc *np, struct np_peer *p, const struct bindex_node *from,
