@@ -15,6 +15,7 @@ void netproc_options_default(struct netproc_options *o)
     relay_policy_default(&o->policy);
     o->antientropy_us = 0;
     o->block_stall_us = 20 * 1000000LL;
+    o->block_window = NETPROC_BLOCK_WINDOW;
 }
 
 /* ---- small helpers ---- */
@@ -197,6 +198,7 @@ struct netproc *netproc_new(const struct netproc_options *o, const struct netpro
         return NULL;
     }
     wbuf_init(&np->scratch);
+    np->stalling_timeout_us = NETPROC_BLOCK_STALLING_US;
     struct bindex_node *tip = chainstate_tip(chain);
     if (tip)
         np->announced_tip = tip->hash;
@@ -632,6 +634,7 @@ void netproc_get_info(const struct netproc *np, struct netproc_info *out)
     *out = np->info;
     out->orphans = np->norphans;
     out->blocks_in_flight = np->ninflight;
+    out->stalling_timeout_us = np->stalling_timeout_us;
 }
 
 struct relay *netproc_relay(const struct netproc *np)

@@ -28,6 +28,12 @@
 #define NETPROC_MAX_ORPHAN_WEIGHT 400000 /* MAX_STANDARD_TX_WEIGHT: larger ones are dropped */
 #define NETPROC_MAX_BLOCKS_IN_FLIGHT 16 /* per peer */
 #define NETPROC_BLOCK_WINDOW 1024
+/* Bitcoin Core's BLOCK_STALLING_TIMEOUT: a peer holding the block at the
+ * start of a full download window this long is dropped; the timeout then
+ * doubles (our own bandwidth may be the cause) up to the maximum, and
+ * shrinks by 15% per block received. */
+#define NETPROC_BLOCK_STALLING_US (2 * 1000000LL)
+#define NETPROC_BLOCK_STALLING_MAX_US (64 * 1000000LL)
 #define NETPROC_MAX_HEADERS 2000
 #define NETPROC_MAX_GETBLOCKS 500
 
@@ -63,6 +69,7 @@ struct netproc_options {
     uint64_t seed;
     int64_t antientropy_us;     /* 0: no periodic reconciliation */
     int64_t block_stall_us;     /* a block in flight this long goes elsewhere */
+    int block_window;           /* blocks beyond the tip we download (tests: small) */
     bool blocksonly;            /* neither request nor relay transactions; peers
                                  * that send them anyway are disconnected (our
                                  * version said relay=false) */
@@ -107,6 +114,8 @@ struct netproc_info {
     uint64_t txs_accepted;
     uint64_t txs_readded;       /* returned to the mempool by a reorg, re-announced */
     uint64_t block_stalls;      /* block requests moved to another peer */
+    uint64_t stallers_dropped;  /* peers dropped for stalling the download window */
+    int64_t stalling_timeout_us; /* the current (adaptive) staller timeout */
     uint64_t mempool_served;    /* BIP35 requests answered */
     uint64_t recon_rounds;      /* anti-entropy rounds started */
     uint64_t recon_mismatch;    /* rounds whose digests differed */

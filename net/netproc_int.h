@@ -13,6 +13,7 @@ struct np_peer {
     struct bindex_node *best_known;   /* best header it is known to have */
     size_t blocks_in_flight;
     int64_t stalled_until;            /* no block requests to it before */
+    int64_t stalling_since;           /* it holds up the download window (0: no) */
     int64_t last_getheaders;          /* when we last asked it for headers */
     int64_t connected;
 };
@@ -54,6 +55,7 @@ struct netproc {
     /* A payload arrived: the peer has a free request slot, which the
      * tracker's wake-up time does not show; tick soon (batched). */
     bool pull_soon;
+    int64_t stalling_timeout_us;  /* adaptive, see NETPROC_BLOCK_STALLING_US */
     uint64_t recon_last;          /* the rotation: last peer reconciled with */
     int64_t recon_due;
     struct netproc_info info;

@@ -87,8 +87,9 @@ static void io_disconnect(void *ctx, uint64_t peer, const char *reason)
         net.dropped[net.ndropped++] = peer;
 }
 
-/* The node opened in blocks-only mode (-1: none). */
-static int blocksonly_node = -1;
+/* The node opened in blocks-only mode, the one with a 4-block download
+ * window (-1: none). */
+static int blocksonly_node = -1, small_window_node = -1;
 
 /* The daemon's chain-mempool link, in small: the mempool follows blocks. */
 static void tip_of(struct node *nd, struct mempool_tip *t)
@@ -135,6 +136,8 @@ static void node_open(int i, int64_t antientropy)
     o.antientropy_us = antientropy;
     o.block_stall_us = 5 * SEC;
     o.blocksonly = i == blocksonly_node;
+    if (i == small_window_node)
+        o.block_window = 4;
     struct netproc_io io = {.ctx = (void *)(intptr_t)i, .send = io_send,
                             .disconnect = io_disconnect};
     nd->np = netproc_new(&o, &io, nd->cs, nd->mp, &err);
@@ -550,6 +553,23 @@ static void test_antientropy_repairs(void **state)
     teardown_net();
 }
 
+/* The silent fake peer connects to node 2 and sends it node 0's headers
+ * 1..count (at most 10); it will never deliver a block. */
+static void fake_announces_headers(int count)
+{
+    struct net_peer_props fp = props_of(FAKE, false);
+    netproc_connected(net.n[2].np, &fp, net.now);
+    struct wbuf w;
+    wbuf_init(&w);
+    uint8_t raw[10][80];
+    assert_true(count <= 10);
+    for (int h = 1; h <= count; h++)
+        block_header_serialize(&chainstate_at(net.n[0].cs, h)->hdr, raw[h - 1]);
+    proto_headers_encode(&w, (const uint8_t(*)[80])raw, (size_t)count);
+    io_send((void *)(intptr_t)-1, 3, "headers", w.data, w.len); /* fake -> node 2 */
+    wbuf_free(&w);
+}
+
 /* A peer that announces blocks and never delivers them: after the stall
  * timeout the blocks come from another peer. */
 static void test_block_stall(void **state)
@@ -559,16 +579,7 @@ static void test_block_stall(void **state)
     mine_at(0, 3);
     run_until(net.now + 5 * SEC);
     /* Node 2 hears the headers from the silent fake peer first. */
-    struct net_peer_props fp = props_of(FAKE, false);
-    netproc_connected(net.n[2].np, &fp, net.now);
-    struct wbuf w;
-    wbuf_init(&w);
-    uint8_t raw[3][80];
-    for (int h = 1; h <= 3; h++)
-        block_header_serialize(&chainstate_at(net.n[0].cs, h)->hdr, raw[h - 1]);
-    proto_headers_encode(&w, (const uint8_t(*)[80])raw, 3);
-    io_send((void *)(intptr_t)-1, 3, "headers", w.data, w.len); /* fake -> node 2 */
-    wbuf_free(&w);
+    fake_announces_headers(3);
     run_until(net.now + SEC);
     struct netproc_info info;
     netproc_get_info(net.n[2].np, &info);
@@ -578,6 +589,45 @@ static void test_block_stall(void **state)
     assert_int_equal(chainstate_height(net.n[2].cs), 3);
     netproc_get_info(net.n[2].np, &info);
     assert_true(info.block_stalls >= 1);
+    teardown_net();
+}
+
+/* Bitcoin Core's staller rule: node 2 (a 4-block window) asked the silent
+ * fake peer for blocks 1-4; node 0, which has all 10, could serve 5-10 but
+ * for the window, so the fake peer holding block 1 is dropped after 2 s
+ * (before the 5 s per-request timeout), and the next staller gets twice
+ * as long. */
+static void test_block_staller(void **state)
+{
+    small_window_node = 2;
+    setup_net(3, 0);
+    small_window_node = -1;
+    link_nodes(0, 1);
+    mine_at(0, 10);
+    run_until(net.now + 5 * SEC);
+    fake_announces_headers(10);
+    run_until(net.now + SEC / 10);
+    struct netproc_info info;
+    netproc_get_info(net.n[2].np, &info);
+    assert_int_equal(info.blocks_in_flight, 4);
+    assert_int_equal(info.stalling_timeout_us, NETPROC_BLOCK_STALLING_US);
+    link_nodes(0, 2);
+    int64_t linked = net.now;
+    while (net.ndropped == 0 && net.now < linked + 4 * SEC)
+        run_until(net.now + SEC / 10);
+    assert_int_equal(net.ndropped, 1);
+    assert_int_equal(net.dropped[0], FAKE);
+    assert_true(net.now - linked >= NETPROC_BLOCK_STALLING_US);
+    netproc_get_info(net.n[2].np, &info);
+    assert_int_equal(info.stallers_dropped, 1);
+    assert_int_equal(info.block_stalls, 0); /* the per-request timeout never fired */
+    assert_int_equal(info.stalling_timeout_us, 2 * NETPROC_BLOCK_STALLING_US);
+    netproc_disconnected(net.n[2].np, FAKE, net.now);
+    run_until(net.now + 5 * SEC);
+    assert_int_equal(chainstate_height(net.n[2].cs), 10);
+    /* Ten new blocks relaxed the timeout back towards 2 s. */
+    netproc_get_info(net.n[2].np, &info);
+    assert_int_equal(info.stalling_timeout_us, NETPROC_BLOCK_STALLING_US);
     teardown_net();
 }
 
@@ -788,6 +838,7 @@ int main(void)
         cmocka_unit_test(test_catch_up),
         cmocka_unit_test(test_antientropy_repairs),
         cmocka_unit_test(test_block_stall),
+        cmocka_unit_test(test_block_staller),
         cmocka_unit_test(test_txid_peer),
         cmocka_unit_test(test_feefilter),
         cmocka_unit_test(test_long_sync),
