@@ -34,7 +34,9 @@ const struct config_option relay_options[] = {
       "Reconcile the mempool with one hearsay peer, in a fixed rotation, every <n> seconds "
       "(0 = off)." },
     { "blocksonly", CONFIG_BOOL, "0", 0, 0, 0,
-      "Neither request nor relay transactions from peers." },
+      "Neither request nor relay transactions: the version message says relay=false, and a "
+      "peer that sends a transaction or its announcement anyway is disconnected (as Bitcoin "
+      "Core)." },
     { "blockstalltimeout", CONFIG_INT, "20", 1, 3600, 0,
       "(testing) Seconds a block request may go unanswered before another peer is asked." },
     { NULL, CONFIG_BOOL, NULL, 0, 0, 0, NULL },
