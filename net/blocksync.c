@@ -3,8 +3,12 @@
  * Each peer's best known header is tracked (from its headers and block
  * announcements); blocks on that peer's chain that we lack are requested
  * from it, oldest first, at most NETPROC_MAX_BLOCKS_IN_FLIGHT per peer and
- * no more than NETPROC_BLOCK_WINDOW beyond our tip, one peer per block. A
- * request unanswered for block_stall_us moves to another peer. */
+ * no more than the window (NETPROC_BLOCK_WINDOW) beyond our tip, one peer
+ * per block. A request unanswered for block_stall_us moves to another
+ * peer. And as in Bitcoin Core, a peer that could download more but for
+ * the window, held up by another peer's request of the window's first
+ * block, makes that other peer a staller: dropped after the (adaptive)
+ * stalling timeout unless the block comes. */
 #include "net/netproc_int.h"
 
 #include "chain/log.h"
@@ -76,6 +80,15 @@ static bool inflight_add(struct netproc *np, struct np_peer *p, const struct has
     return true;
 }
 
+static void note_staller(struct netproc *np, uint64_t id, int64_t now)
+{
+    struct np_peer *s = np_peer_find(np, id);
+    if (s && s->stalling_since == 0) {
+        s->stalling_since = now;
+        LOG_DEBUG(LOG_NET, "peer=%" PRIu64 " holds up the block download window", id);
+    }
+}
+
 /* Requests from p the blocks of its best chain we lack, within the window. */
 static void request_blocks(struct netproc *np, struct np_peer *p, int64_t now)
 {
@@ -84,24 +97,36 @@ static void request_blocks(struct netproc *np, struct np_peer *p, int64_t now)
         p->stalled_until > now ||
         u256_cmp(&p->best_known->work, &tip->work) <= 0)
         return;
-    int limit = tip->height + NETPROC_BLOCK_WINDOW;
+    int limit = tip->height + np->opt.block_window;
     struct bindex_node *n = p->best_known;
-    if (n->height > limit)
+    bool window_full = n->height > limit;
+    if (window_full)
         n = bindex_ancestor(n, limit);
     struct bindex_node *fork = bindex_fork_point(tip, n);
     /* Walk back to the fork, keeping the oldest wanted blocks. */
     size_t room = NETPROC_MAX_BLOCKS_IN_FLIGHT - p->blocks_in_flight;
     struct bindex_node *want[NETPROC_MAX_BLOCKS_IN_FLIGHT];
     size_t nwant = 0;
+    const struct np_inflight *first_other = NULL; /* lowest block another peer holds */
     for (; n && n != fork; n = n->prev) {
-        if ((n->status & (BINDEX_HAVE_DATA | BINDEX_FAILED_MASK)) || inflight_find(np, &n->hash))
+        if (n->status & (BINDEX_HAVE_DATA | BINDEX_FAILED_MASK))
             continue;
+        const struct np_inflight *f = inflight_find(np, &n->hash);
+        if (f) {
+            if (f->peer != p->id)
+                first_other = f;
+            continue;
+        }
         if (nwant == room) /* drop the newest: shift down */
             memmove(want, want + 1, (--nwant) * sizeof(*want));
         want[nwant++] = n;
     }
-    if (nwant == 0)
+    if (nwant == 0) {
+        /* Idle only because the window cannot move: Core's staller. */
+        if (window_full && p->blocks_in_flight == 0 && first_other)
+            note_staller(np, first_other->peer, now);
         return;
+    }
     struct proto_inv items[NETPROC_MAX_BLOCKS_IN_FLIGHT];
     for (size_t i = 0; i < nwant; i++) {
         struct bindex_node *b = want[nwant - 1 - i]; /* oldest first */
@@ -185,11 +210,18 @@ void np_on_block(struct netproc *np, struct np_peer *p, const struct net_msg *m,
     }
     np->info.blocks_received++;
     struct np_inflight *f = inflight_find(np, &b->hash);
-    if (f)
+    if (f) {
+        if (f->peer == p->id) /* it delivers: no longer a staller */
+            p->stalling_since = 0;
         inflight_remove(np, f);
+    }
     struct bindex_node *known = chainstate_find(np->chain, &b->hash);
     if (known && (known->status & BINDEX_HAVE_DATA))
         np->info.blocks_dup++;
+    else if (np->stalling_timeout_us > NETPROC_BLOCK_STALLING_US) /* a new block: relax */
+        np->stalling_timeout_us = np->stalling_timeout_us * 85 / 100 > NETPROC_BLOCK_STALLING_US
+                                      ? np->stalling_timeout_us * 85 / 100
+                                      : NETPROC_BLOCK_STALLING_US;
     char *err = NULL;
     const char *reason = NULL;
     np->tip_from_peer = true;
@@ -216,8 +248,11 @@ void np_announce_tip(struct netproc *np, int64_t now)
     struct bindex_node *tip = chainstate_tip(np->chain);
     if (!tip || hash_eq(&tip->hash, &np->announced_tip))
         return;
+    struct bindex_node *old = chainstate_find(np->chain, &np->announced_tip);
     np->announced_tip = tip->hash;
     relay_on_new_tip(np->relay);
+    if (old && bindex_fork_point(old, tip) != old) /* not an extension: a reorg */
+        np_reannounce_reorged(np, old, tip, now);
     struct bindex_node *best = chainstate_best_header(np->chain);
     if (best && best->height - tip->height > SYNC_LAG)
         return;
@@ -339,14 +374,38 @@ void np_blocks_peer_gone(struct netproc *np, uint64_t peer, int64_t now)
 int64_t np_blocks_wakeup(const struct netproc *np)
 {
     int64_t w = INT64_MAX;
+    for (size_t i = 0; i < np->npeers; i++)
+        if (np->peers[i].stalling_since &&
+            np->peers[i].stalling_since + np->stalling_timeout_us < w)
+            w = np->peers[i].stalling_since + np->stalling_timeout_us;
     for (size_t i = 0; i < np->ninflight; i++)
         if (np->inflight[i].since + np->opt.block_stall_us < w)
             w = np->inflight[i].since + np->opt.block_stall_us;
     return w;
 }
 
+/* Drops the peers that held up the window too long; the timeout doubles
+ * for the next one, so a slow link of ours does not cost every peer. */
+static void drop_stallers(struct netproc *np, int64_t now)
+{
+    for (size_t i = 0; i < np->npeers; i++) {
+        struct np_peer *p = &np->peers[i];
+        if (!p->stalling_since || now - p->stalling_since < np->stalling_timeout_us)
+            continue;
+        LOG_INFO("peer=%" PRIu64 " is stalling block download, disconnecting", p->id);
+        p->stalling_since = 0;
+        np->info.stallers_dropped++;
+        np->stalling_timeout_us = np->stalling_timeout_us * 2 < NETPROC_BLOCK_STALLING_MAX_US
+                                      ? np->stalling_timeout_us * 2
+                                      : NETPROC_BLOCK_STALLING_MAX_US;
+        if (np->io.disconnect)
+            np->io.disconnect(np->io.ctx, p->id, "stalling block download");
+    }
+}
+
 void np_blocks_tick(struct netproc *np, int64_t now)
 {
+    drop_stallers(np, now);
     bool stalled = false;
     for (size_t i = 0; i < np->ninflight;) {
         if (now - np->inflight[i].since >= np->opt.block_stall_us) {
@@ -355,8 +414,10 @@ void np_blocks_tick(struct netproc *np, int64_t now)
             uint64_t slow = np->inflight[i].peer;
             inflight_remove(np, &np->inflight[i]);
             struct np_peer *p = np_peer_find(np, slow);
-            if (p) /* others first for a while */
+            if (p) { /* others first for a while; it holds up nothing now */
                 p->stalled_until = now + np->opt.block_stall_us;
+                p->stalling_since = 0;
+            }
             np->info.block_stalls++;
             stalled = true;
         } else {

@@ -15,6 +15,7 @@ void netproc_options_default(struct netproc_options *o)
     relay_policy_default(&o->policy);
     o->antientropy_us = 0;
     o->block_stall_us = 20 * 1000000LL;
+    o->block_window = NETPROC_BLOCK_WINDOW;
 }
 
 /* ---- small helpers ---- */
@@ -80,6 +81,41 @@ static void tx_info(const struct mempool_entry *e, const struct tx *tx, struct r
     }
 }
 
+/* Blocks of a reorg whose transactions are re-announced: Core's
+ * disconnect pool is bounded too (by memory); deeper reorgs are repaired
+ * by BIP35 and anti-entropy. */
+#define READD_MAX_BLOCKS 100
+
+/* A reorg left old_tip's branch: the transactions of its disconnected
+ * blocks that are back in the mempool become rumors again, as Bitcoin
+ * Core relays what returns to its mempool. Only those actually re-added
+ * (conflicts and spent coins are not), and peers that already know one
+ * are skipped by the relay core. */
+void np_reannounce_reorged(struct netproc *np, struct bindex_node *old_tip,
+                           struct bindex_node *tip, int64_t now)
+{
+    struct bindex_node *fork = bindex_fork_point(old_tip, tip);
+    int depth = 0;
+    for (struct bindex_node *n = old_tip; n && n != fork && depth < READD_MAX_BLOCKS;
+         n = n->prev, depth++) {
+        char *err = NULL;
+        struct block *b = chainstate_get_block(np->chain, &n->hash, &err);
+        free(err);
+        if (!b)
+            continue;
+        for (size_t i = 1; i < b->tx_count; i++) { /* not the coinbase */
+            const struct mempool_entry *e = mempool_get(np->mempool, &b->txs[i]->txid);
+            if (!e)
+                continue;
+            struct relay_tx_info info;
+            tx_info(e, mempool_entry_tx(e), &info);
+            if (relay_on_tx_readded(np->relay, &info, now))
+                np->info.txs_readded++;
+        }
+        block_free(b);
+    }
+}
+
 /* ---- the relay core's driver ---- */
 
 /* inv or getdata of the core's items. By txid a getdata asks for the
@@ -138,6 +174,8 @@ static bool drv_have(void *ctx, struct relay *r, const struct relay_inv *inv)
 
 /* ---- life cycle ---- */
 
+static void orphans_erase(struct netproc *np, bool by_peer, uint64_t peer, int64_t now);
+
 struct netproc *netproc_new(const struct netproc_options *o, const struct netproc_io *io,
                             struct chainstate *chain, struct mempool *mempool, char **err)
 {
@@ -160,6 +198,7 @@ struct netproc *netproc_new(const struct netproc_options *o, const struct netpro
         return NULL;
     }
     wbuf_init(&np->scratch);
+    np->stalling_timeout_us = NETPROC_BLOCK_STALLING_US;
     struct bindex_node *tip = chainstate_tip(chain);
     if (tip)
         np->announced_tip = tip->hash;
@@ -209,7 +248,10 @@ void netproc_connected(struct netproc *np, const struct net_peer_props *props, i
     p->reconciles = props->hello;
     p->connected = now;
     struct relay_peer_props rp;
-    peer_props(p, 0, &rp);
+    /* A peer that said relay=false in its version (or any peer, in
+     * blocks-only mode) hears of no transaction: an impossible fee filter
+     * keeps them out of its announcements. */
+    peer_props(p, p->relay_txs ? 0 : INT64_MAX, &rp);
     relay_peer_add(np->relay, p->id, &rp, now);
     np_sync_start(np, p, now);
     /* BIP35: ask for the peer's mempool so a restarted node catches up.
@@ -226,6 +268,7 @@ void netproc_disconnected(struct netproc *np, uint64_t peer, int64_t now)
     if (!p)
         return;
     relay_peer_remove(np->relay, peer, now);
+    orphans_erase(np, true, peer, now);
     np_blocks_peer_gone(np, peer, now);
     *p = np->peers[--np->npeers];
 }
@@ -260,7 +303,9 @@ static void orphan_remove(struct netproc *np, size_t i)
 
 static void orphan_add(struct netproc *np, struct tx *tx, uint64_t peer, int64_t now)
 {
-    if (orphan_find(np, &tx->wtxid) || tx->size > 100000)
+    /* Bitcoin Core keeps no orphan heavier than a standard transaction:
+     * a few such would fill the pool's memory. */
+    if (orphan_find(np, &tx->wtxid) || tx_weight(tx) > NETPROC_MAX_ORPHAN_WEIGHT)
         return;
     if (np->norphans == NETPROC_MAX_ORPHANS) /* evict a random one, as Core */
         orphan_remove(np, relay_rand(np->relay) % np->norphans);
@@ -275,13 +320,18 @@ static void orphan_add(struct netproc *np, struct tx *tx, uint64_t peer, int64_t
     LOG_DEBUG(LOG_MEMPOOL, "orphan tx from peer=%" PRIu64 " (%zu orphans)", peer, np->norphans);
 }
 
-static void orphans_expire(struct netproc *np, int64_t now)
+/* Drops the orphans from `peer` (by_peer: Bitcoin Core's per-peer
+ * accounting, so a departed peer cannot keep the pool full, and their
+ * parents were to come from it) or those expired at `now`. */
+static void orphans_erase(struct netproc *np, bool by_peer, uint64_t peer, int64_t now)
 {
-    for (size_t i = 0; i < np->norphans;)
-        if (np->orphans[i].expire <= now)
+    for (size_t i = 0; i < np->norphans;) {
+        const struct np_orphan *o = &np->orphans[i];
+        if (by_peer ? o->peer == peer : o->expire <= now)
             orphan_remove(np, i);
         else
             i++;
+    }
 }
 
 /* An orphan whose parents may now all be present, or NULL. */
@@ -360,8 +410,25 @@ static enum mempool_status accept_with_orphans(struct netproc *np, struct tx *tx
     return st;
 }
 
+/* Blocks-only: our version said relay=false, so a transaction (or its
+ * announcement) breaks the protocol; Bitcoin Core disconnects, without
+ * discouragement, unless the peer has the relay permission (hearsay has
+ * no permissions). true if p is being dropped. */
+static bool tx_unwanted(struct netproc *np, struct np_peer *p)
+{
+    if (!np->opt.blocksonly)
+        return false;
+    LOG_INFO("peer=%" PRIu64 " sent a transaction in violation of protocol (blocks only)",
+             p->id);
+    if (np->io.disconnect)
+        np->io.disconnect(np->io.ctx, p->id, "transaction sent to a blocks-only node");
+    return true;
+}
+
 static void on_tx(struct netproc *np, struct np_peer *p, const struct net_msg *m, int64_t now)
 {
+    if (tx_unwanted(np, p))
+        return;
     const char *why = NULL;
     struct tx *tx = tx_from_bytes(m->payload, m->len, &why);
     if (!tx) {
@@ -384,7 +451,9 @@ static void on_tx(struct netproc *np, struct np_peer *p, const struct net_msg *m
             relay_on_tx_accepted(np->relay, true, p->id, &info, now);
         else
             relay_on_tx_rejected(np->relay, true, p->id, &info, now);
-    } else if (p->relay_txs) {
+    } else {
+        /* Even from a peer that asked not to hear of ours (relay=false):
+         * its own are welcome, as in Bitcoin Core. */
         struct mempool_reject rej;
         accept_with_orphans(np, tx, true, p->id, &rej, now);
     }
@@ -402,8 +471,10 @@ static void on_inv(struct netproc *np, struct np_peer *p, const struct net_msg *
                 np_on_block_inv(np, p, &it->hash, now);
             continue;
         }
+        if ((type == PROTO_INV_TX || type == PROTO_INV_WTX) && tx_unwanted(np, p))
+            return;
         /* BIP339: a wtxid peer announces by wtxid only, others by txid. */
-        if (!p->relay_txs || type != (p->wtxidrelay ? PROTO_INV_WTX : PROTO_INV_TX))
+        if (type != (p->wtxidrelay ? PROTO_INV_WTX : PROTO_INV_TX))
             continue;
         struct relay_inv ri = {type, it->hash};
         relay_on_inv(np->relay, p->id, &ri, now);
@@ -472,7 +543,7 @@ static void on_getdata(struct netproc *np, struct np_peer *p, const struct net_m
 static void on_feefilter(struct netproc *np, struct np_peer *p, int64_t feerate)
 {
     struct relay_peer_info pi;
-    if (relay_get_peer_info(np->relay, p->id, &pi) != 0)
+    if (!p->relay_txs || relay_get_peer_info(np->relay, p->id, &pi) != 0)
         return;
     pi.props.feefilter = feerate;
     relay_peer_set_props(np->relay, p->id, &pi.props);
@@ -523,7 +594,7 @@ void netproc_tick(struct netproc *np, int64_t now)
     np->pull_soon = false;
     for (size_t i = 0; i < np->npeers; i++)
         refresh_props(np, &np->peers[i], now);
-    orphans_expire(np, now);
+    orphans_erase(np, false, 0, now);
     np_blocks_tick(np, now);
     np_recon_tick(np, now);
     np_announce_tip(np, now);
@@ -563,6 +634,7 @@ void netproc_get_info(const struct netproc *np, struct netproc_info *out)
     *out = np->info;
     out->orphans = np->norphans;
     out->blocks_in_flight = np->ninflight;
+    out->stalling_timeout_us = np->stalling_timeout_us;
 }
 
 struct relay *netproc_relay(const struct netproc *np)

@@ -25,8 +25,15 @@
 /* Bitcoin Core's figures. */
 #define NETPROC_MAX_ORPHANS 100
 #define NETPROC_ORPHAN_EXPIRY_US (20 * 60 * 1000000LL)
+#define NETPROC_MAX_ORPHAN_WEIGHT 400000 /* MAX_STANDARD_TX_WEIGHT: larger ones are dropped */
 #define NETPROC_MAX_BLOCKS_IN_FLIGHT 16 /* per peer */
 #define NETPROC_BLOCK_WINDOW 1024
+/* Bitcoin Core's BLOCK_STALLING_TIMEOUT: a peer holding the block at the
+ * start of a full download window this long is dropped; the timeout then
+ * doubles (our own bandwidth may be the cause) up to the maximum, and
+ * shrinks by 15% per block received. */
+#define NETPROC_BLOCK_STALLING_US (2 * 1000000LL)
+#define NETPROC_BLOCK_STALLING_MAX_US (64 * 1000000LL)
 #define NETPROC_MAX_HEADERS 2000
 #define NETPROC_MAX_GETBLOCKS 500
 
@@ -49,6 +56,9 @@ struct netproc_io {
                 size_t len);
     /* A protocol violation: disconnect (and discourage) the peer. */
     void (*misbehaving)(void *ctx, uint64_t peer, const char *reason);
+    /* Optional: close the connection without discouraging the address
+     * (a peer that ignored our version's relay=false, as Bitcoin Core). */
+    void (*disconnect)(void *ctx, uint64_t peer, const char *reason);
     /* Optional: the peer's current properties (sendheaders may arrive
      * after the handshake). */
     bool (*props)(void *ctx, uint64_t peer, struct net_peer_props *out);
@@ -59,7 +69,10 @@ struct netproc_options {
     uint64_t seed;
     int64_t antientropy_us;     /* 0: no periodic reconciliation */
     int64_t block_stall_us;     /* a block in flight this long goes elsewhere */
-    bool blocksonly;            /* neither request nor relay transactions */
+    int block_window;           /* blocks beyond the tip we download (tests: small) */
+    bool blocksonly;            /* neither request nor relay transactions; peers
+                                 * that send them anyway are disconnected (our
+                                 * version said relay=false) */
 };
 void netproc_options_default(struct netproc_options *o);
 
@@ -99,7 +112,10 @@ struct netproc_info {
     uint64_t blocks_dup;        /* block payloads we already had */
     uint64_t txs_received;      /* tx payloads */
     uint64_t txs_accepted;
+    uint64_t txs_readded;       /* returned to the mempool by a reorg, re-announced */
     uint64_t block_stalls;      /* block requests moved to another peer */
+    uint64_t stallers_dropped;  /* peers dropped for stalling the download window */
+    int64_t stalling_timeout_us; /* the current (adaptive) staller timeout */
     uint64_t mempool_served;    /* BIP35 requests answered */
     uint64_t recon_rounds;      /* anti-entropy rounds started */
     uint64_t recon_mismatch;    /* rounds whose digests differed */

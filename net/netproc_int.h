@@ -13,6 +13,7 @@ struct np_peer {
     struct bindex_node *best_known;   /* best header it is known to have */
     size_t blocks_in_flight;
     int64_t stalled_until;            /* no block requests to it before */
+    int64_t stalling_since;           /* it holds up the download window (0: no) */
     int64_t last_getheaders;          /* when we last asked it for headers */
     int64_t connected;
 };
@@ -54,6 +55,7 @@ struct netproc {
     /* A payload arrived: the peer has a free request slot, which the
      * tracker's wake-up time does not show; tick soon (batched). */
     bool pull_soon;
+    int64_t stalling_timeout_us;  /* adaptive, see NETPROC_BLOCK_STALLING_US */
     uint64_t recon_last;          /* the rotation: last peer reconciled with */
     int64_t recon_due;
     struct netproc_info info;
@@ -65,6 +67,10 @@ void np_send_inv(struct netproc *np, uint64_t peer, const struct proto_inv *item
 void np_misbehaving(struct netproc *np, uint64_t peer, const char *reason);
 /* The mempool's view of the active tip. */
 void np_mempool_tip(struct netproc *np, struct mempool_tip *out);
+
+/* Re-announces what a reorg from old_tip to tip returned to the mempool. */
+void np_reannounce_reorged(struct netproc *np, struct bindex_node *old_tip,
+                           struct bindex_node *tip, int64_t now);
 
 /* blocksync.c */
 void np_sync_start(struct netproc *np, struct np_peer *p, int64_t now);

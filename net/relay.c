@@ -523,14 +523,9 @@ static struct relay_rumor *rumor_new(struct relay *r, const struct hash256 *hash
     return ru;
 }
 
-bool relay_on_tx_accepted(struct relay *r, bool from_peer, uint64_t peer,
-                          const struct relay_tx_info *tx, int64_t now)
+/* Makes the transaction an infective rumor (and remembers it as seen). */
+static bool tx_rumor_start(struct relay *r, const struct relay_tx_info *tx, int64_t now)
 {
-    struct relay_peer *pe = payload_done(r, from_peer, peer, tx, now);
-    if (seen_accepted(r, &tx->txid) || seen_accepted(r, &tx->wtxid)) {
-        COUNT(r, pe ? &pe->c : NULL, dup_payload, 1);
-        return false;
-    }
     struct seenset *recent = lazy_set(r, &r->recent);
     if (recent) {
         seenset_insert(recent, &tx->txid);
@@ -547,6 +542,26 @@ bool relay_on_tx_accepted(struct relay *r, bool from_peer, uint64_t peer,
         return false;
     }
     return true;
+}
+
+bool relay_on_tx_accepted(struct relay *r, bool from_peer, uint64_t peer,
+                          const struct relay_tx_info *tx, int64_t now)
+{
+    struct relay_peer *pe = payload_done(r, from_peer, peer, tx, now);
+    if (seen_accepted(r, &tx->txid) || seen_accepted(r, &tx->wtxid)) {
+        COUNT(r, pe ? &pe->c : NULL, dup_payload, 1);
+        return false;
+    }
+    return tx_rumor_start(r, tx, now);
+}
+
+bool relay_on_tx_readded(struct relay *r, const struct relay_tx_info *tx, int64_t now)
+{
+    /* Seen long ago, so the seen-set check of a new payload does not
+     * apply; only a rumor still infective is left alone. */
+    if (relay_rumor_find(r, &tx->txid) || relay_rumor_find(r, &tx->wtxid))
+        return false;
+    return tx_rumor_start(r, tx, now);
 }
 
 void relay_on_tx_rejected(struct relay *r, bool from_peer, uint64_t peer,

@@ -63,6 +63,9 @@ static void options_from_config(const struct node *node, struct connman_options 
      * -listen says otherwise. */
     o->listen = config_is_set(cfg, "listen") ? config_get_bool(cfg, "listen")
                                              : (o->nconnect == 0 || o->nbind > 0);
+    /* The version's relay flag: a blocks-only node asks peers not to
+     * announce transactions (Bitcoin Core's -blocksonly). */
+    o->relay = !config_get_bool(cfg, "blocksonly");
     o->max_connections = (int)config_get_int(cfg, "maxconnections");
     o->max_outbound = config_is_negated(cfg, "connect") ? 0 : (int)config_get_int(cfg, "maxoutbound");
     o->max_sendbuf = (size_t)config_get_int(cfg, "maxsendbuffer") * 1000;

@@ -34,7 +34,9 @@ const struct config_option relay_options[] = {
       "Reconcile the mempool with one hearsay peer, in a fixed rotation, every <n> seconds "
       "(0 = off)." },
     { "blocksonly", CONFIG_BOOL, "0", 0, 0, 0,
-      "Neither request nor relay transactions from peers." },
+      "Neither request nor relay transactions: the version message says relay=false, and a "
+      "peer that sends a transaction or its announcement anyway is disconnected (as Bitcoin "
+      "Core)." },
     { "blockstalltimeout", CONFIG_INT, "20", 1, 3600, 0,
       "(testing) Seconds a block request may go unanswered before another peer is asked." },
     { NULL, CONFIG_BOOL, NULL, 0, 0, 0, NULL },
@@ -133,6 +135,12 @@ static void io_misbehaving(void *ctx, uint64_t peer, const char *reason)
     connman_misbehaving(glue.node->connman, peer, reason);
 }
 
+static void io_disconnect(void *ctx, uint64_t peer, const char *reason)
+{
+    LOG_INFO("peer=%llu disconnected: %s", (unsigned long long)peer, reason);
+    connman_disconnect(glue.node->connman, peer);
+}
+
 static bool io_props(void *ctx, uint64_t peer, struct net_peer_props *out)
 {
     struct net_peer_stats st;
@@ -181,7 +189,8 @@ static int relay_start(struct node *node, char **err)
     struct netproc_options o;
     if (options_from_config(node->cfg, &o, err) != 0)
         return -1;
-    struct netproc_io io = {.send = io_send, .misbehaving = io_misbehaving, .props = io_props};
+    struct netproc_io io = {.send = io_send, .misbehaving = io_misbehaving,
+                            .disconnect = io_disconnect, .props = io_props};
     char *e = NULL;
     glue.node = node;
     glue.np = netproc_new(&o, &io, node->chain, node->mempool, &e);

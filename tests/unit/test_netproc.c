@@ -46,18 +46,21 @@ struct net {
     bool drop_inv;     /* lose every tx announcement (anti-entropy test) */
     size_t inv_types[8]; /* inv entries delivered, by type (types < 8) */
     uint64_t fake_getdata; /* getdata messages sent to the fake peer */
+    uint64_t dropped[4];   /* peers a node disconnected (io.disconnect) */
+    size_t ndropped;
 };
 
 static struct net net;
 
-/* Peer ids: node j is peer j + 1 at every node; the fake peer is 100. */
+/* Peer ids: node j is peer j + 1 at every node; the fake peer is 100 (and
+ * 101, a second one). */
 #define FAKE 100
 
 static int io_send(void *ctx, uint64_t peer, const char *command, const void *payload,
                    size_t len)
 {
     int from = (int)(intptr_t)ctx;
-    int to = peer == FAKE ? -1 : (int)peer - 1;
+    int to = peer >= FAKE ? -1 : (int)peer - 1; /* ids from FAKE up: fake peers */
     if (net.drop_inv && strcmp(command, "inv") == 0)
         return 0;
     if (to < 0 && strcmp(command, "getdata") == 0)
@@ -77,6 +80,16 @@ static int io_send(void *ctx, uint64_t peer, const char *command, const void *pa
     m->len = len;
     return 0;
 }
+
+static void io_disconnect(void *ctx, uint64_t peer, const char *reason)
+{
+    if (net.ndropped < 4)
+        net.dropped[net.ndropped++] = peer;
+}
+
+/* The node opened in blocks-only mode, the one with a 4-block download
+ * window (-1: none). */
+static int blocksonly_node = -1, small_window_node = -1;
 
 /* The daemon's chain-mempool link, in small: the mempool follows blocks. */
 static void tip_of(struct node *nd, struct mempool_tip *t)
@@ -122,7 +135,11 @@ static void node_open(int i, int64_t antientropy)
     o.seed = (uint64_t)i + 1;
     o.antientropy_us = antientropy;
     o.block_stall_us = 5 * SEC;
-    struct netproc_io io = {.ctx = (void *)(intptr_t)i, .send = io_send};
+    o.blocksonly = i == blocksonly_node;
+    if (i == small_window_node)
+        o.block_window = 4;
+    struct netproc_io io = {.ctx = (void *)(intptr_t)i, .send = io_send,
+                            .disconnect = io_disconnect};
     nd->np = netproc_new(&o, &io, nd->cs, nd->mp, &err);
     assert_non_null(nd->np);
 }
@@ -314,6 +331,15 @@ static struct tx *spend_coinbase(int i, int h)
     return tx;
 }
 
+/* Node i accepts (locally) a spend of its coinbase at height h. */
+static struct tx *submit_spend(int i, int h)
+{
+    struct tx *tx = spend_coinbase(i, h);
+    struct mempool_reject rej;
+    assert_int_equal(netproc_submit_tx(net.n[i].np, tx, &rej, net.now), MEMPOOL_ACCEPTED);
+    return tx;
+}
+
 static struct tx *spend_output(const struct tx *parent, int64_t fee)
 {
     struct outpoint op = {parent->txid, 0};
@@ -352,9 +378,7 @@ static void test_late_joiner_and_txs(void **state)
     run_until(net.now + 30 * SEC);
     assert_same_tip();
 
-    struct tx *tx = spend_coinbase(0, 1);
-    struct mempool_reject rej;
-    assert_int_equal(netproc_submit_tx(net.n[0].np, tx, &rej, net.now), MEMPOOL_ACCEPTED);
+    struct tx *tx = submit_spend(0, 1);
     run_until(net.now + 30 * SEC);
     for (int i = 0; i < 4; i++) {
         assert_non_null(mempool_get(net.n[i].mp, &tx->txid));
@@ -403,6 +427,61 @@ static void test_orphan_parent_requested(void **state)
     }
     tx_free(parent);
     tx_free(child);
+    teardown_net();
+}
+
+/* Sends node n's fake peer a tx spending output 0 of a tx nobody has. */
+static struct tx *send_orphan(int n, uint32_t tag, size_t pad)
+{
+    struct outpoint op = {{{0}}, 0};
+    op.hash.b[0] = (uint8_t)tag;
+    op.hash.b[1] = 0xee;
+    int64_t out = 1000000;
+    struct tx *tx = testutil_spend(&op, 1, &out, 1, pad);
+    io_send((void *)(intptr_t)-1, (uint64_t)n + 1, "tx", tx->raw, tx->size);
+    return tx;
+}
+
+static size_t orphan_count(int n)
+{
+    struct netproc_info info;
+    netproc_get_info(net.n[n].np, &info);
+    return info.orphans;
+}
+
+/* Bitcoin Core's orphan rules: none heavier than a standard transaction,
+ * a departed peer's orphans leave with it, the others expire after 20
+ * minutes. */
+static void test_orphan_limits(void **state)
+{
+    setup_net(1, 0);
+    mine_at(0, 1);
+    struct net_peer_props fp = props_of(FAKE, false);
+    netproc_connected(net.n[0].np, &fp, net.now);
+    struct net_peer_props other = props_of(FAKE + 1, true);
+    netproc_connected(net.n[0].np, &other, net.now);
+    struct tx *heavy = send_orphan(0, 1, 100000);
+    assert_true(tx_weight(heavy) > NETPROC_MAX_ORPHAN_WEIGHT);
+    struct tx *light = send_orphan(0, 2, 0);
+    run_until(net.now + SEC);
+    assert_int_equal(orphan_count(0), 1);
+    netproc_disconnected(net.n[0].np, FAKE, net.now);
+    assert_int_equal(orphan_count(0), 0);
+    /* Another peer's departure leaves FAKE's orphan; expiry removes it. */
+    netproc_connected(net.n[0].np, &fp, net.now);
+    struct tx *kept = send_orphan(0, 3, 0);
+    run_until(net.now + SEC);
+    assert_int_equal(orphan_count(0), 1);
+    netproc_disconnected(net.n[0].np, FAKE + 1, net.now);
+    assert_int_equal(orphan_count(0), 1);
+    run_until(net.now + NETPROC_ORPHAN_EXPIRY_US - 10 * SEC);
+    assert_int_equal(orphan_count(0), 1);
+    run_until(net.now + 20 * SEC);
+    netproc_tick(net.n[0].np, net.now);
+    assert_int_equal(orphan_count(0), 0);
+    tx_free(heavy);
+    tx_free(light);
+    tx_free(kept);
     teardown_net();
 }
 
@@ -474,6 +553,23 @@ static void test_antientropy_repairs(void **state)
     teardown_net();
 }
 
+/* The silent fake peer connects to node 2 and sends it node 0's headers
+ * 1..count (at most 10); it will never deliver a block. */
+static void fake_announces_headers(int count)
+{
+    struct net_peer_props fp = props_of(FAKE, false);
+    netproc_connected(net.n[2].np, &fp, net.now);
+    struct wbuf w;
+    wbuf_init(&w);
+    uint8_t raw[10][80];
+    assert_true(count <= 10);
+    for (int h = 1; h <= count; h++)
+        block_header_serialize(&chainstate_at(net.n[0].cs, h)->hdr, raw[h - 1]);
+    proto_headers_encode(&w, (const uint8_t(*)[80])raw, (size_t)count);
+    io_send((void *)(intptr_t)-1, 3, "headers", w.data, w.len); /* fake -> node 2 */
+    wbuf_free(&w);
+}
+
 /* A peer that announces blocks and never delivers them: after the stall
  * timeout the blocks come from another peer. */
 static void test_block_stall(void **state)
@@ -483,16 +579,7 @@ static void test_block_stall(void **state)
     mine_at(0, 3);
     run_until(net.now + 5 * SEC);
     /* Node 2 hears the headers from the silent fake peer first. */
-    struct net_peer_props fp = props_of(FAKE, false);
-    netproc_connected(net.n[2].np, &fp, net.now);
-    struct wbuf w;
-    wbuf_init(&w);
-    uint8_t raw[3][80];
-    for (int h = 1; h <= 3; h++)
-        block_header_serialize(&chainstate_at(net.n[0].cs, h)->hdr, raw[h - 1]);
-    proto_headers_encode(&w, (const uint8_t(*)[80])raw, 3);
-    io_send((void *)(intptr_t)-1, 3, "headers", w.data, w.len); /* fake -> node 2 */
-    wbuf_free(&w);
+    fake_announces_headers(3);
     run_until(net.now + SEC);
     struct netproc_info info;
     netproc_get_info(net.n[2].np, &info);
@@ -502,6 +589,45 @@ static void test_block_stall(void **state)
     assert_int_equal(chainstate_height(net.n[2].cs), 3);
     netproc_get_info(net.n[2].np, &info);
     assert_true(info.block_stalls >= 1);
+    teardown_net();
+}
+
+/* Bitcoin Core's staller rule: node 2 (a 4-block window) asked the silent
+ * fake peer for blocks 1-4; node 0, which has all 10, could serve 5-10 but
+ * for the window, so the fake peer holding block 1 is dropped after 2 s
+ * (before the 5 s per-request timeout), and the next staller gets twice
+ * as long. */
+static void test_block_staller(void **state)
+{
+    small_window_node = 2;
+    setup_net(3, 0);
+    small_window_node = -1;
+    link_nodes(0, 1);
+    mine_at(0, 10);
+    run_until(net.now + 5 * SEC);
+    fake_announces_headers(10);
+    run_until(net.now + SEC / 10);
+    struct netproc_info info;
+    netproc_get_info(net.n[2].np, &info);
+    assert_int_equal(info.blocks_in_flight, 4);
+    assert_int_equal(info.stalling_timeout_us, NETPROC_BLOCK_STALLING_US);
+    link_nodes(0, 2);
+    int64_t linked = net.now;
+    while (net.ndropped == 0 && net.now < linked + 4 * SEC)
+        run_until(net.now + SEC / 10);
+    assert_int_equal(net.ndropped, 1);
+    assert_int_equal(net.dropped[0], FAKE);
+    assert_true(net.now - linked >= NETPROC_BLOCK_STALLING_US);
+    netproc_get_info(net.n[2].np, &info);
+    assert_int_equal(info.stallers_dropped, 1);
+    assert_int_equal(info.block_stalls, 0); /* the per-request timeout never fired */
+    assert_int_equal(info.stalling_timeout_us, 2 * NETPROC_BLOCK_STALLING_US);
+    netproc_disconnected(net.n[2].np, FAKE, net.now);
+    run_until(net.now + 5 * SEC);
+    assert_int_equal(chainstate_height(net.n[2].cs), 10);
+    /* Ten new blocks relaxed the timeout back towards 2 s. */
+    netproc_get_info(net.n[2].np, &info);
+    assert_int_equal(info.stalling_timeout_us, NETPROC_BLOCK_STALLING_US);
     teardown_net();
 }
 
@@ -557,12 +683,13 @@ static void test_feefilter(void **state)
     teardown_net();
 }
 
-/* A partition heals: the longer branch wins everywhere (reorg through
- * headers sync), and a transaction confirmed only on the losing branch
- * returns to the mempools (anti-entropy carries it to the other side). */
-static void test_reorg_after_partition(void **state)
+/* A partition heals: the longer branch (node 1's) wins everywhere (reorg
+ * through headers sync), and the returned transaction confirmed only on
+ * the losing branch is in both mempools. Announcements delivered after
+ * the partition are counted afresh. */
+static struct tx *partition_and_reorg(int64_t antientropy)
 {
-    setup_net(2, 5 * SEC);
+    setup_net(2, antientropy);
     link_nodes(0, 1);
     mine_at(0, 101);
     run_until(net.now + 10 * SEC);
@@ -570,12 +697,39 @@ static void test_reorg_after_partition(void **state)
     struct tx *tx = spend_coinbase(0, 1);
     mine_tx_at(0, tx);
     mine_at(1, 3);
+    memset(net.inv_types, 0, sizeof(net.inv_types));
     link_nodes(0, 1);
     run_until(net.now + 30 * SEC);
     assert_same_tip();
     assert_int_equal(chainstate_height(net.n[0].cs), 104);
     for (int i = 0; i < 2; i++)
         assert_non_null(mempool_get(net.n[i].mp, &tx->txid));
+    return tx;
+}
+
+static void test_reorg_after_partition(void **state)
+{
+    tx_free(partition_and_reorg(5 * SEC));
+    teardown_net();
+}
+
+/* Without anti-entropy, a transaction a reorg returns to the mempool
+ * reaches the other side only because it is announced again; the BIP35
+ * exchange at connection time happened before the reorg. Exactly one
+ * announcement: only what was re-added, and not back to its sender. */
+static void test_reorg_reannounces(void **state)
+{
+    struct tx *tx = partition_and_reorg(0);
+    struct netproc_info info;
+    netproc_get_info(net.n[0].np, &info);
+    assert_int_equal(info.txs_readded, 1);
+    assert_int_equal(net.inv_types[PROTO_INV_WTX], 1);
+    /* A later block on the same branch is no reorg: nothing again. */
+    mine_at(1, 1);
+    run_until(net.now + 10 * SEC);
+    netproc_get_info(net.n[0].np, &info);
+    assert_int_equal(info.txs_readded, 1);
+    assert_int_equal(net.inv_types[PROTO_INV_WTX], 1);
     tx_free(tx);
     teardown_net();
 }
@@ -605,6 +759,56 @@ static void test_mempool_request_only_when_welcome(void **state)
     teardown_net();
 }
 
+/* -blocksonly (node 0): its version said relay=false, so node 1 announces
+ * no transaction to it; it asks for no mempool, still follows the chain,
+ * and drops (without discouraging) a peer that sends a transaction or its
+ * announcement anyway, as Bitcoin Core does. */
+static void test_blocksonly(void **state)
+{
+    blocksonly_node = 0;
+    setup_net(2, 0);
+    blocksonly_node = -1;
+    struct net_peer_props pa = props_of(2, false), pb = props_of(1, true);
+    pb.relay = false; /* node 1 sees node 0's version */
+    net.n[0].linked[1] = net.n[1].linked[0] = true;
+    netproc_connected(net.n[0].np, &pa, net.now);
+    netproc_connected(net.n[1].np, &pb, net.now);
+    assert_int_equal(queued("mempool", 1), 0);
+    mine_at(1, 101);
+    run_until(net.now + 10 * SEC);
+    assert_same_tip();
+    struct tx *tx = submit_spend(1, 1);
+    run_until(net.now + 10 * SEC);
+    assert_int_equal(mempool_count(net.n[0].mp), 0);
+    assert_int_equal(net.inv_types[PROTO_INV_WTX] + net.inv_types[PROTO_INV_TX], 0);
+    assert_int_equal(net.ndropped, 0);
+    /* Peers that ignore relay=false are dropped. */
+    struct net_peer_props fp = props_of(FAKE, false), fp2 = props_of(FAKE + 1, false);
+    netproc_connected(net.n[0].np, &fp, net.now);
+    netproc_connected(net.n[0].np, &fp2, net.now);
+    struct proto_inv item = {PROTO_INV_WTX, tx->wtxid};
+    struct wbuf w;
+    wbuf_init(&w);
+    proto_inv_encode(&w, &item, 1);
+    io_send((void *)(intptr_t)-1, 1, "inv", w.data, w.len); /* FAKE -> node 0 */
+    wbuf_free(&w);
+    run_until(net.now + SEC);
+    assert_int_equal(net.ndropped, 1);
+    assert_int_equal(net.dropped[0], FAKE);
+    netproc_disconnected(net.n[0].np, FAKE, net.now);
+    struct net_msg m = {.cmd = PROTO_CMD_TX, .payload = tx->raw, .len = tx->size};
+    netproc_message(net.n[0].np, FAKE + 1, &m, net.now);
+    assert_int_equal(net.ndropped, 2);
+    assert_int_equal(net.dropped[1], FAKE + 1);
+    assert_int_equal(mempool_count(net.n[0].mp), 0);
+    /* Blocks still flow: the transaction confirmed reaches node 0. */
+    mine_tx_at(1, tx);
+    run_until(net.now + 10 * SEC);
+    assert_same_tip();
+    tx_free(tx);
+    teardown_net();
+}
+
 /* More than one headers message (2000 each) and the 1024-block window. */
 static void test_long_sync(void **state)
 {
@@ -630,14 +834,18 @@ int main(void)
         cmocka_unit_test(test_blocks_line),
         cmocka_unit_test(test_late_joiner_and_txs),
         cmocka_unit_test(test_orphan_parent_requested),
+        cmocka_unit_test(test_orphan_limits),
         cmocka_unit_test(test_catch_up),
         cmocka_unit_test(test_antientropy_repairs),
         cmocka_unit_test(test_block_stall),
+        cmocka_unit_test(test_block_staller),
         cmocka_unit_test(test_txid_peer),
         cmocka_unit_test(test_feefilter),
         cmocka_unit_test(test_long_sync),
         cmocka_unit_test(test_mempool_request_only_when_welcome),
         cmocka_unit_test(test_reorg_after_partition),
+        cmocka_unit_test(test_reorg_reannounces),
+        cmocka_unit_test(test_blocksonly),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
