@@ -25,6 +25,7 @@ else the current directory.
 
 import base64
 import ctypes
+import fcntl
 import http.client
 import json
 import os
@@ -46,7 +47,13 @@ SKIP = 77  # automake's exit code for a skipped test
 
 # Every process any test started, so that nothing outlives the script.
 _processes = []
-_used_ports = set()
+# Ports come from blocks below the kernel's ephemeral range (32768+), so an
+# outgoing connection's local port never takes one, and each block is held
+# by one test process at a time through a lock file, so tests running in
+# parallel never pick the same port.
+PORT_BLOCK = 200
+PORT_FIRST, PORT_LAST = 20000, 32600
+_port_block = None  # (lock file, next port, end)
 
 
 class TestFailure(AssertionError):
@@ -99,16 +106,46 @@ def wait_until(predicate, timeout=10.0, interval=0.05, what=None):
         time.sleep(interval)
 
 
+def _claim_port_block():
+    lockdir = os.path.join(tempfile.gettempdir(), "hearsay-test-ports")
+    os.makedirs(lockdir, exist_ok=True)
+    for base in range(PORT_FIRST, PORT_LAST - PORT_BLOCK + 1, PORT_BLOCK):
+        f = open(os.path.join(lockdir, f"{base}.lock"), "w")
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            f.close()
+            continue
+        return [f, base, base + PORT_BLOCK]  # the lock lives as long as this process
+    raise TestFailure("no free block of test ports")
+
+
+def _bindable(port):
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((LOOPBACK, port))
+            return True
+        except OSError:
+            return False
+
+
+def free_ports(count):
+    """The first of count consecutive loopback TCP ports that this test
+    process owns and nobody listens on now."""
+    global _port_block
+    while True:
+        if _port_block is None or _port_block[1] + count > _port_block[2]:
+            _port_block = _claim_port_block()  # the old block stays held
+        base = _port_block[1]
+        _port_block[1] += count
+        if all(_bindable(p) for p in range(base, base + count)):
+            return base
+
+
 def free_port():
-    """A loopback TCP port nobody listens on now and no test here got before."""
-    for _ in range(100):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-            s.bind((LOOPBACK, 0))
-            port = s.getsockname()[1]
-        if port not in _used_ports:
-            _used_ports.add(port)
-            return port
-    raise TestFailure("no free port")
+    """A loopback TCP port that this test process owns and nobody listens on."""
+    return free_ports(1)
 
 
 def _die_with_parent():

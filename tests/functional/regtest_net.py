@@ -5,9 +5,7 @@ with no process left; and an `up` interrupted by Ctrl-C leaves none."""
 
 import json
 import os
-import random
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,23 +18,6 @@ SRCDIR = os.environ.get("HEARSAY_SRCDIR",
 TOOL = os.path.join(SRCDIR, "contrib", "regtest-net", "regtest-net")
 sys.path.insert(0, os.path.dirname(TOOL))
 from rnlib import pid_is as alive  # noqa: E402  (is this pid still that datadir's node?)
-
-
-def free_range(count):
-    """A base port with count free loopback ports from it."""
-    for _ in range(200):
-        base = random.randrange(20000, 60000 - count)
-        ok = True
-        for p in range(base, base + count):
-            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-                try:
-                    s.bind((fw.LOOPBACK, p))
-                except OSError:
-                    ok = False
-                    break
-        if ok:
-            return base
-    raise fw.TestFailure("no free port range")
 
 
 class Tool:
@@ -92,7 +73,7 @@ def assert_agree(rows, height, running=4):
 
 def test_lifecycle(t):
     tool = Tool(t)
-    base = free_range(8)
+    base = fw.free_ports(8)
     try:
         out = tool.run("up", "4", "--topology", "ring", "--base-port", str(base),
                        "--build", fw.BUILDDIR, "--trickle", "0", "--coinbases", "2",
@@ -143,7 +124,7 @@ def test_lifecycle(t):
 
 def test_interrupted_up_cleans_up(t):
     tool = Tool(t)
-    base = free_range(6)
+    base = fw.free_ports(6)
     p = subprocess.Popen([sys.executable, TOOL, "up", "3", "--dir", tool.dir, "--base-port",
                           str(base), "--build", fw.BUILDDIR], stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True)
