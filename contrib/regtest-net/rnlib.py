@@ -238,6 +238,15 @@ def pid_is(pid, datadir):
         return False
 
 
+def find_hearsayd(datadir):
+    """The pid of a hearsayd running on datadir, or None: for a start that an
+    interrupt cut short before its pid was kept (inside Popen, say)."""
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        if pid_is(int(pid), datadir):
+            return int(pid)
+    return None
+
+
 # ---- The network ----
 
 class Node:
