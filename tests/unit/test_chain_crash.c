@@ -426,14 +426,15 @@ static void test_crash(void **state)
 
 /* Stops at chain changes drawn from the seed, so a failure repeats with
  * its seed whatever the machine's load: through the whole chain once,
- * both reorganizations included, every 1 to 60 changes. */
+ * both reorganizations included, every 1 to 120 changes (each round
+ * starts a program: about 40 of them keep the test short). */
 static void test_crash_at_chain_changes(void **state)
 {
     struct crash *c = *state;
     srand(crash_seed());
     char *dir = testutil_tmpdir("crash");
     struct crash_stats st = {0};
-    while (!crash_round(c, dir, 0, 1 + rand() % 60, &st))
+    while (!crash_round(c, dir, 0, 1 + rand() % 120, &st))
         assert_true(st.rounds < 1000);
     printf("crash test: %d stops, %d needed a replay, %d left the tip on the branch\n",
            st.rounds, st.replays, st.on_branch);
