@@ -6,13 +6,14 @@ libchain_a_SOURCES += \
 	chain/log.c chain/log.h \
 	chain/err.c chain/err.h \
 	chain/coin.c chain/coin.h \
+	chain/witness.c chain/witness.h \
 	chain/tx.c chain/tx.h \
 	chain/block.c chain/block.h \
 	chain/params.c chain/params.h
 
 # Unit tests, one program per module.
 CHAIN_TESTS = tests/unit/test_serialize tests/unit/test_hash tests/unit/test_tx \
-	tests/unit/test_block tests/unit/test_params tests/unit/test_err
+	tests/unit/test_block tests/unit/test_params tests/unit/test_err tests/unit/test_witness
 check_PROGRAMS += $(CHAIN_TESTS)
 TESTS += $(CHAIN_TESTS)
 tests_unit_test_tx_SOURCES = tests/unit/test_tx.c tests/unit/chain_testutil.h
@@ -27,6 +28,9 @@ tests_unit_test_params_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_serialize_SOURCES = tests/unit/test_serialize.c tests/unit/chain_testutil.h
 tests_unit_test_serialize_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_serialize_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_witness_SOURCES = tests/unit/test_witness.c
+tests_unit_test_witness_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_witness_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_hash_SOURCES = tests/unit/test_hash.c tests/unit/chain_testutil.h
 tests_unit_test_hash_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_hash_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)

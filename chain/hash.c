@@ -16,13 +16,19 @@ struct hash_ctx {
  * so that threads (the simulator's, say) cannot race on it. */
 static EVP_MD *sha256_fetched;
 
-static void fetch_sha256(void)
+static EVP_MD *fetch_or_die(const char *name)
 {
-    sha256_fetched = EVP_MD_fetch(NULL, "SHA256", NULL);
-    if (!sha256_fetched) {
-        fprintf(stderr, "hash: OpenSSL has no SHA256\n");
+    EVP_MD *md = EVP_MD_fetch(NULL, name, NULL);
+    if (!md) {
+        fprintf(stderr, "hash: OpenSSL has no %s\n", name);
         abort();
     }
+    return md;
+}
+
+static void fetch_sha256(void)
+{
+    sha256_fetched = fetch_or_die("SHA256");
 }
 
 static const EVP_MD *sha256_md(void)
@@ -108,6 +114,25 @@ void hash_ctx_final_d(struct hash_ctx *ctx, struct hash256 *out)
     uint8_t first[32];
     hash_ctx_final(ctx, first);
     hash_sha256(first, 32, out->b);
+}
+
+static EVP_MD *ripemd160_fetched;
+
+static void fetch_ripemd160(void)
+{
+    ripemd160_fetched = fetch_or_die("RIPEMD160");
+}
+
+void hash_hash160(const void *data, size_t len, uint8_t out[20])
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, fetch_ripemd160);
+    uint8_t sha[32];
+    hash_sha256(data, len, sha);
+    if (!EVP_Digest(sha, 32, out, NULL, ripemd160_fetched, NULL)) {
+        fprintf(stderr, "hash: RIPEMD160 failed\n");
+        abort();
+    }
 }
 
 void hash_hmac_sha256(const void *key, size_t key_len, const void *msg, size_t msg_len,

@@ -49,6 +49,9 @@ void hash_ctx_final(struct hash_ctx *ctx, uint8_t out[32]);
 /* Double SHA-256 of everything fed since the last final. */
 void hash_ctx_final_d(struct hash_ctx *ctx, struct hash256 *out);
 
+/* RIPEMD160(SHA256(data)): P2PKH and P2WPKH key hashes. */
+void hash_hash160(const void *data, size_t len, uint8_t out[20]);
+
 /* HMAC-SHA256 (rpcauth). */
 void hash_hmac_sha256(const void *key, size_t key_len, const void *msg, size_t msg_len,
                       uint8_t out[32]);

@@ -44,6 +44,7 @@ void mempool_options_default(struct mempool_options *o)
     o->ancestor_count = o->descendant_count = MEMPOOL_DEFAULT_ANCESTOR_COUNT;
     o->ancestor_vsize = o->descendant_vsize = MEMPOOL_DEFAULT_ANCESTOR_VSIZE;
     o->require_standard = true;
+    o->check_witness = true;
     o->max_datacarrier = POLICY_MAX_OP_RETURN_RELAY;
     o->permit_bare_multisig = true;
     o->dust_feerate = POLICY_DUST_RELAY_FEERATE;

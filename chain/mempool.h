@@ -34,6 +34,9 @@ struct mempool_options {
     unsigned ancestor_count, descendant_count; /* counts include the tx itself */
     size_t ancestor_vsize, descendant_vsize;
     bool require_standard;
+    /* BIP141 witness commitments (chain/witness.h). Consensus: only tests
+     * that spend made-up coins without witnesses turn it off. */
+    bool check_witness;
     size_t max_datacarrier;
     bool permit_bare_multisig;
     int64_t dust_feerate;

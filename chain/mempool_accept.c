@@ -4,6 +4,7 @@
 
 #include "chain/log.h"
 #include "chain/params.h"
+#include "chain/witness.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -204,6 +205,13 @@ static enum mempool_status check_sequence_locks(struct ws *w)
 static enum mempool_status check_prevouts(struct ws *w)
 {
     struct policy_prevouts prev = {w->prev_script, w->prev_len};
+    /* Consensus, so checked whatever the policy: a stripped or swapped
+     * witness must not displace the real transaction. */
+    const char *why;
+    bool stripped;
+    if (w->mp->opt.check_witness &&
+        !witness_check_tx(w->tx, w->prev_script, w->prev_len, &why, &stripped))
+        return fail(w, stripped ? MEMPOOL_WITNESS_MUTATED : MEMPOOL_INVALID, why, NULL);
     if (w->mp->opt.require_standard && !policy_inputs_standard(w->tx, &prev))
         return fail(w, MEMPOOL_NOT_STANDARD, "bad-txns-nonstandard-inputs", NULL);
     if (w->mp->opt.require_standard && w->tx->has_witness &&

@@ -18,6 +18,21 @@ python3:functional tests and tools
 HS_TEST_DEPS="
 gnuplot-nox:PNG plots from the simulator and regtest-net
 "
+# Optional, never installed by these scripts (heavy): "command:package:why".
+HS_OPTIONAL_TEST_DEPS="
+node:nodejs:runs the npm bitcoin-core client check against hearsayd
+npm:npm:installs that client for the check from the npm registry
+"
+
+# Says which optional tools are missing and which test skips without them.
+hs_note_optional() {
+    printf '%s\n' "$@" | while IFS= read -r entry; do
+        [ -n "$entry" ] || continue
+        cmd=${entry%%:*}; rest=${entry#*:}
+        command -v "$cmd" >/dev/null 2>&1 && continue
+        echo "hearsay: optional, not installed (that test is skipped): ${rest%%:*} - ${rest#*:}"
+    done
+}
 
 hs_missing() {
     for pair in $1; do

@@ -1,6 +1,7 @@
 #include "net/connman_int.h"
 
 #include "chain/log.h"
+#include "net/netadmin.h"
 #include "net/netbase.h"
 
 #include <errno.h>
@@ -339,6 +340,11 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
         return;
     }
     netbase_format(&addr, s);
+    if (cm->inactive || connman_is_banned(cm, &addr)) {
+        LOG_INFO("connection from %s dropped (%s)", s, cm->inactive ? "network off" : "banned");
+        evutil_closesocket(fd);
+        return;
+    }
     bool full = count_conns(cm) >= (size_t)cm->o.max_connections;
     if (full && connman_is_discouraged(cm, &addr)) {
         LOG_INFO("connection from discouraged %s dropped (full)", s);
@@ -608,6 +614,7 @@ void connman_free(struct connman *cm)
         event_free(cm->reap_ev);
     outbound_free(cm);
     addrman_free(cm->am);
+    banman_free(cm->bans);
     wbuf_free(&cm->scratch);
     free(cm);
 }

@@ -11,6 +11,7 @@
 struct bufferevent;
 struct evconnlistener;
 struct event;
+struct banman;
 
 /* A -connect or -addnode endpoint, kept connected with backoff. */
 struct target {
@@ -38,6 +39,7 @@ struct conn {
     struct proto_netaddr *addr_out; /* addresses to relay at the next tick */
     size_t addr_out_n, addr_out_cap;
     int64_t next_advertise; /* unix seconds: our own address again */
+    uint64_t addr_processed, addr_rate_limited; /* getpeerinfo */
 };
 
 struct discouraged {
@@ -71,6 +73,9 @@ struct connman {
     uint64_t rng;
     uint64_t gone_sent, gone_recv; /* bytes of peers already freed */
     int64_t last_flush;
+    struct banman *bans; /* manual bans (net/netadmin.c); NULL until one */
+    int64_t (*ban_clock)(void); /* unix seconds for bans; NULL: time() */
+    bool inactive;       /* setnetworkactive false: no connections at all */
 };
 
 int64_t connman_now(void);

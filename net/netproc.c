@@ -230,11 +230,15 @@ void netproc_disconnected(struct netproc *np, uint64_t peer, int64_t now)
     *p = np->peers[--np->npeers];
 }
 
-/* sendheaders usually arrives just after the handshake: pick it up. */
-static void refresh_props(struct netproc *np, struct np_peer *p)
+/* sendheaders usually arrives just after the handshake: look for it during
+ * the first seconds (not for ever: the lookup is not free). */
+#define PROPS_WATCH_US (10 * 1000000LL)
+
+static void refresh_props(struct netproc *np, struct np_peer *p, int64_t now)
 {
     struct net_peer_props cur;
-    if (p->sendheaders || !np->io.props || !np->io.props(np->io.ctx, p->id, &cur))
+    if (p->sendheaders || now - p->connected > PROPS_WATCH_US || !np->io.props ||
+        !np->io.props(np->io.ctx, p->id, &cur))
         return;
     if (cur.sendheaders) {
         struct relay_peer_info pi;
@@ -487,7 +491,7 @@ void netproc_message(struct netproc *np, uint64_t peer, const struct net_msg *m,
     struct np_peer *p = np_peer_find(np, peer);
     if (!p)
         return;
-    refresh_props(np, p);
+    refresh_props(np, p, now);
     switch (m->cmd) {
     case PROTO_CMD_INV: on_inv(np, p, m, now); break;
     case PROTO_CMD_GETDATA: on_getdata(np, p, m, now); break;
@@ -518,7 +522,7 @@ void netproc_tick(struct netproc *np, int64_t now)
 {
     np->pull_soon = false;
     for (size_t i = 0; i < np->npeers; i++)
-        refresh_props(np, &np->peers[i]);
+        refresh_props(np, &np->peers[i], now);
     orphans_expire(np, now);
     np_blocks_tick(np, now);
     np_recon_tick(np, now);

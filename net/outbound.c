@@ -3,6 +3,7 @@
 #include "net/connman_int.h"
 
 #include "chain/log.h"
+#include "net/netadmin.h"
 #include "net/netbase.h"
 
 #include <event2/bufferevent.h>
@@ -187,7 +188,7 @@ static void dial_targets(struct connman *cm, size_t from, size_t to, int64_t now
 static bool skip_candidate(void *ctx, const struct proto_netaddr *a)
 {
     struct connman *cm = ctx;
-    if (is_connected_to(cm, a) || connman_is_discouraged(cm, a))
+    if (is_connected_to(cm, a) || connman_is_discouraged(cm, a) || connman_is_banned(cm, a))
         return true;
     for (size_t i = 0; i < cm->nself; i++)
         if (addrman_same_endpoint(&cm->self[i], a))
@@ -220,6 +221,8 @@ void outbound_tick(struct connman *cm, int64_t now)
             i++;
     }
     flush_addrs(cm, unix_now);
+    if (cm->inactive)
+        return;
     if (cm->nconnect) { /* -connect: those and nothing else */
         dial_targets(cm, 0, cm->nconnect, now);
         return;
@@ -414,6 +417,8 @@ void outbound_addrs(struct connman *cm, struct conn *c, const struct proto_netad
     }
     if (n < PROTO_MAX_ADDR)
         p->getaddr_sent = false; /* the answer to our getaddr is in */
+    c->addr_processed += n - limited;
+    c->addr_rate_limited += limited;
     LOG_DEBUG(LOG_ADDRMAN, "peer=%" PRIu64 ": %zu addresses, %zu new, %zu rate-limited", p->id,
               n, added, limited);
 }

@@ -203,6 +203,7 @@ static void on_version(struct peer *p, enum proto_cmd cmd, struct cursor *c)
     p->services = v.services;
     memcpy(p->user_agent, v.user_agent, sizeof(p->user_agent));
     p->start_height = v.start_height;
+    p->time_offset = v.time - p->env->wall(p->env->ctx);
     p->relay = v.relay;
     p->their_nonce = v.nonce;
     p->addr_local = v.addr_recv;

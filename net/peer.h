@@ -109,6 +109,7 @@ struct peer {
     uint64_t services;
     char user_agent[PROTO_MAX_USER_AGENT + 1];
     int32_t start_height;
+    int64_t time_offset; /* its version time minus ours, seconds */
     bool relay;
     uint64_t their_nonce;
     struct proto_netaddr addr_local; /* how the peer sees us */

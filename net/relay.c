@@ -22,8 +22,8 @@ void relay_policy_default(struct relay_policy *p)
         .stop = RELAY_STOP_ONCE,
         .stop_k = 1,
         .feedback = true,
-        .round_interval_us = 2000000,
-        .feedback_window_us = 10000000,
+        .round_interval_us = 1000000,
+        .feedback_window_us = 1000000,
         .trickle_in_us = 5000000,
         .trickle_out_us = 2000000,
         .max_per_trickle = RELAY_MAX_PER_TRICKLE,
@@ -33,10 +33,23 @@ void relay_policy_default(struct relay_policy *p)
         .recent_entries = 120000,
         .recent_fp = 0.000001,
         .req_delay_us = 2000000,
+        .req_txid_delay_us = 2000000,
         .req_timeout_us = 60000000,
         .max_in_flight = 100,
         .max_announced = 5000,
     };
+}
+
+void relay_policy_set_fanout(struct relay_policy *p, uint32_t fanout)
+{
+    p->fanout = fanout;
+    /* Flooding, every neighbour that has it announces it, outbound ones
+     * among them: waiting for those is cheap and keeps inbound peers from
+     * steering our requests. With a fanout, pushes go to the pusher's
+     * outbound peers first, so a rumor mostly arrives from a peer that is
+     * inbound for us, and no preferred announcer is coming: the delay
+     * would cost a hop's worth of time at every hop. */
+    p->req_delay_us = fanout > 0 ? 0 : 2000000;
 }
 
 static int fail(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -89,7 +102,8 @@ int relay_policy_check(const struct relay_policy *p, char **err)
     if (p->stop != RELAY_STOP_ONCE && p->stop_k < 1)
         return fail(err, "stop rule K must be at least 1");
     if (p->round_interval_us < 0 || p->feedback_window_us < 0 || p->trickle_in_us < 0 ||
-        p->trickle_out_us < 0 || p->req_delay_us < 0 || p->pull_interval_us < 0)
+        p->trickle_out_us < 0 || p->req_delay_us < 0 || p->req_txid_delay_us < 0 ||
+        p->pull_interval_us < 0)
         return fail(err, "negative interval in relay policy");
     if (p->req_timeout_us <= 0)
         return fail(err, "request timeout must be positive");
@@ -426,7 +440,7 @@ static enum relay_ann_result track(struct relay *r, const struct relay_peer *pe,
     if (!preferred)
         reqtime += r->p->req_delay_us;
     if (!is_wtx && r->n_wtxid_peers > 0)
-        reqtime += r->p->req_delay_us;
+        reqtime += r->p->req_txid_delay_us;
     switch (txreq_received_inv(t, peer, hash, is_wtx, preferred, reqtime)) {
     case TXREQ_ADDED:
         return RELAY_ANN_NEW;

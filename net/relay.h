@@ -14,6 +14,13 @@
  *   infective for. In rounds, each infective rumor is pushed (announced by
  *   hash) to `fanout` peers that are not known to have it, outbound peers
  *   preferred; fanout 0 = every such peer (Bitcoin's flood).
+ * - Blocks always flood once to explicit peers, whatever the fanout and
+ *   stop rule, as in Bitcoin: a block left at residue stalls its node's
+ *   chain (and mempool) until the next block or the node's anti-entropy
+ *   round compares tips (seconds to a minute), and blocks are rare enough
+ *   that flooding their announcements costs nothing worth saving.
+ *   Implicit peers (the simulator) get blocks by the policy, like
+ *   transactions.
  * - The stop rule makes a rumor *removed*: ONCE (one round, Bitcoin's
  *   behaviour), COUNTER:K, COIN:K, with feedback or blind (see enum
  *   relay_stop). Removed rumors are never announced again.
@@ -25,8 +32,9 @@
  *   max_inv_sz entries. Blocks are never trickled.
  * - Pull: announcements of transactions we lack go to a request tracker
  *   (net/txrequest.h): one getdata in flight per hash, preferred (outbound)
- *   announcers first, others after req_delay_us, req_timeout_us then the
- *   next announcer, notfound moves on at once, caps per peer.
+ *   announcers first, others after req_delay_us (0 with a fanout: see
+ *   relay_policy_set_fanout), req_timeout_us then the next announcer,
+ *   notfound moves on at once, caps per peer.
  * - Pull gossip (the papers' pull and push-pull, optional): a node asks a
  *   random peer for news every pull_interval_us; the peer answers with
  *   its infective rumors, and the answers count as pushes.
@@ -40,12 +48,19 @@
  * variants of the stop rules): a push of hash H to peer P is recorded when
  * it is decided. It is *useful* if P sends getdata for H
  * (relay_on_getdata) before the verdict; it is *useless* if P announces H
- * to us (relay_on_inv) before the verdict, or if no getdata came by the
- * first tick strictly after push time + feedback_window_us (a window of 0
- * means "by the next tick at a later time"). A push to an explicit peer
- * counts from the moment it is queued, not sent. A push to a peer that is
- * removed gets no verdict. The counter counts consecutive useless pushes
- * (a useful one resets it), as in Demers et al.'s Table 1.
+ * to us (relay_on_inv) before the verdict, if it is dropped from P's
+ * trickle queue (P made it moot, or its fee filter rose), or if no
+ * getdata came by the first tick strictly after send time +
+ * feedback_window_us (a window of 0 means "by the next tick at a later
+ * time"). A peer that got H from someone else meanwhile asks us nothing,
+ * so its push is useless: exactly what the counter should learn. The
+ * window runs from the send, not the queueing, so the trickle delay does
+ * not eat it; it must cover a round trip plus the receiver's request
+ * delay for our announcement (0 between hearsay nodes with a fanout; a
+ * Bitcoin Core receiver waits 2 s for announcements from its inbound
+ * peers, so raise the window for such neighbours). A push to a peer that
+ * is removed gets no verdict. The counter counts consecutive useless
+ * pushes (a useful one resets it), as in Demers et al.'s Table 1.
  * Reproducing Table 1 (tests/unit/test_relay_sim.c does, within a few
  * percent): ticks at cycle times c * T with round_interval_us = T and
  * feedback_window_us = 0, all of a cycle's messages delivered at c * T
@@ -60,8 +75,11 @@
  * after it was accepted (a node infected during a cycle starts spreading
  * in the next one, however the driver orders its ticks within a cycle);
  * later rounds (COUNTER and COIN only) at the first tick at or after the
- * previous round + round_interval_us. A round with no peer left to tell
- * removes the rumor. Verdicts due at a tick are settled before its rounds
+ * previous round + round_interval_us once every push of the previous
+ * round has its verdict (the papers' cycle is push then reply: a round
+ * decided before the replies pushes blind, to peers that are being told
+ * by others, and the counter learns too late to save anything). A round
+ * with no peer left to tell removes the rumor. Verdicts due at a tick are settled before its rounds
  * run. All actions are emitted from relay_tick only; the on_* functions
  * just update state. The driver calls relay_tick after feeding events
  * and whenever relay_next_wakeup() comes.
@@ -124,8 +142,9 @@ struct relay_policy {
     enum relay_stop stop;
     uint32_t stop_k;         /* K of COUNTER and COIN (>= 1) */
     bool feedback;           /* true: count useless pushes; false: blind */
-    int64_t round_interval_us;  /* between rounds of one rumor (COUNTER, COIN) */
-    int64_t feedback_window_us; /* no getdata within this: push was useless */
+    int64_t round_interval_us;  /* least time between rounds of one rumor (COUNTER,
+                                 * COIN); a round also waits for the last one's verdicts */
+    int64_t feedback_window_us; /* no getdata within this from the send: useless */
     int64_t trickle_in_us;   /* mean of the shared inbound Poisson timer; 0 = none */
     int64_t trickle_out_us;  /* mean of each outbound peer's timer; 0 = none */
     uint32_t max_per_trickle; /* tx announcements per peer per trickle; 0 = no cap;
@@ -137,8 +156,9 @@ struct relay_policy {
     uint32_t recent_entries; /* node-wide seen/rejected (>= 1) */
     double recent_fp;
     /* Pull (request tracker). */
-    int64_t req_delay_us;    /* extra delay for non-preferred announcers, and
-                              * for txid ones while BIP339 peers are connected */
+    int64_t req_delay_us;    /* extra delay for non-preferred announcers
+                              * (relay_policy_set_fanout: 0 with a fanout) */
+    int64_t req_txid_delay_us; /* ... for txid ones while BIP339 peers are connected */
     int64_t req_timeout_us;  /* getdata expiry, then the next announcer */
     uint32_t max_in_flight;  /* getdata requests in flight per peer */
     uint32_t max_announced;  /* tracked announcements per peer */
@@ -153,9 +173,16 @@ struct relay_policy {
 
 /* Bitcoin Core's relay: flood once, 5 s inbound / 2 s outbound trickle,
  * 1000 per trickle, 50,000-entry known filters at 1e-6, 120,000 recent at
- * 1e-6, 2 s non-preferred delay, 60 s timeout, 100 in flight, 5000
- * announcements per peer; round interval 2 s, feedback window 10 s. */
+ * 1e-6, 2 s non-preferred and txid delays, 60 s timeout, 100 in flight,
+ * 5000 announcements per peer; and for the other stop rules, rounds at
+ * least 1 s apart and a 1 s feedback window. */
 void relay_policy_default(struct relay_policy *p);
+/* Sets the fanout and what goes with it: with a fanout (> 0), no request
+ * delay for non-preferred announcers (req_delay_us = 0), since a rumor
+ * pushed to few peers, outbound first, mostly arrives over a link that is
+ * inbound for the receiver and no preferred announcer would follow; when
+ * flooding (0), Bitcoin Core's 2 s. */
+void relay_policy_set_fanout(struct relay_policy *p, uint32_t fanout);
 /* Parses a -gossipstop value: "once", "counter:K" or "coin:K" (K >= 1).
  * 0, or -1 with *err (malloc'd). */
 int relay_policy_parse_stop(struct relay_policy *p, const char *s, char **err);

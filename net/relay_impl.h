@@ -16,8 +16,9 @@
 /* A push awaiting its verdict (feedback stop rules only). */
 struct relay_push {
     uint64_t peer;
-    int64_t time;
+    int64_t time; /* sent at; RELAY_PUSH_QUEUED while in a trickle queue */
 };
+#define RELAY_PUSH_QUEUED INT64_MAX
 
 /* An infective rumor. Removed rumors are freed at once; the seen-set
  * remembers them. */
@@ -120,6 +121,8 @@ void relay_trickle_tick(struct relay *r, int64_t now);
 /* Feedback from an event: the push of ru to peer was useful or not. */
 void relay_push_verdict(struct relay *r, struct relay_rumor *ru, uint64_t peer, bool useful,
                         int64_t now);
+/* A queued push of ru to peer was sent now: its feedback window starts. */
+void relay_push_sent(struct relay *r, struct relay_rumor *ru, uint64_t peer, int64_t now);
 int64_t relay_trickle_next(const struct relay *r);
 /* Asks a random peer for news when the pull interval has come. */
 void relay_ask_tick(struct relay *r, int64_t now);

@@ -69,16 +69,33 @@ void relay_push_verdict(struct relay *r, struct relay_rumor *ru, uint64_t peer, 
         apply_verdict(r, ru, peer, useful);
         if (ru->stop && now < r->wake_rumors)
             r->wake_rumors = now; /* removed at the next tick */
+        /* The last verdict of a round lets the next one run when due. */
+        if (ru->n_pending == 0 && ru->next_round < r->wake_rumors)
+            r->wake_rumors = ru->next_round;
         return;
     }
 }
 
-/* Pushes without a getdata by the end of their window were useless. */
+void relay_push_sent(struct relay *r, struct relay_rumor *ru, uint64_t peer, int64_t now)
+{
+    for (uint32_t i = 0; i < ru->n_pending; i++) {
+        struct relay_push *pu = &ru->pending[i];
+        if (pu->peer != peer || pu->time != RELAY_PUSH_QUEUED)
+            continue;
+        pu->time = now;
+        if (now + r->p->feedback_window_us + 1 < r->wake_rumors)
+            r->wake_rumors = now + r->p->feedback_window_us + 1;
+        return;
+    }
+}
+
+/* Pushes without a getdata by the end of their window (from the send)
+ * were useless. */
 static void settle_due(struct relay *r, struct relay_rumor *ru, int64_t now)
 {
     for (uint32_t i = 0; i < ru->n_pending;) {
         struct relay_push *pu = &ru->pending[i];
-        if (now > pu->time + r->p->feedback_window_us) {
+        if (pu->time != RELAY_PUSH_QUEUED && now > pu->time + r->p->feedback_window_us) {
             uint64_t peer = pu->peer;
             ru->pending[i] = ru->pending[--ru->n_pending];
             apply_verdict(r, ru, peer, false);
@@ -93,6 +110,8 @@ static bool wants_feedback(const struct relay *r)
     return r->p->feedback && r->p->stop != RELAY_STOP_ONCE;
 }
 
+/* `now` is the send time, or RELAY_PUSH_QUEUED for a push waiting in a
+ * trickle queue (its window starts when relay_push_sent is called). */
 static void record_push(struct relay *r, struct relay_rumor *ru, uint64_t peer, int64_t now)
 {
     if (!wants_feedback(r))
@@ -186,7 +205,7 @@ static size_t choose_explicit(struct relay *r, const struct relay_rumor *ru, str
     for (uint32_t i = 0; i < r->n_peers; i++)
         if (!r->peers[i]->props.outbound && eligible(r, ru, r->peers[i]))
             tb->cand[n++] = i;
-    size_t f = r->p->fanout;
+    size_t f = ru->is_block ? 0 : r->p->fanout; /* blocks always flood */
     if (f == 0 || n <= f)
         return n;
     if (n_out >= f) {
@@ -289,10 +308,13 @@ static void run_round(struct relay *r, struct relay_rumor *ru, struct tickbuf *t
         for (size_t i = 0; i < n; i++) {
             struct relay_peer *pe = r->peers[tb->cand[i]];
             if (push_explicit(r, ru, pe, tb, now)) {
-                record_push(r, ru, pe->id, now);
+                if (!ru->is_block)
+                    record_push(r, ru, pe->id, RELAY_PUSH_QUEUED);
                 pushes++;
             }
         }
+        if (ru->is_block)
+            stop_rumor(ru); /* flooded once, like Bitcoin: see relay.h */
     }
     if (log_accept(LOG_RELAY)) {
         char hex[HASH_HEX_LEN + 1];
@@ -367,14 +389,19 @@ static void flush_direct(struct relay *r, struct tickbuf *tb)
 
 /* ---- the tick ---- */
 
+/* When a rumor has work next: removal, a verdict falling due, or its
+ * next round, which waits for the verdicts on the previous one (pushes
+ * still queued wake nothing: relay_push_sent starts their window). */
 static int64_t rumor_wake(const struct relay *r, const struct relay_rumor *ru, int64_t now)
 {
     if (ru->stop)
         return now;
-    int64_t w = ru->next_round;
-    for (uint32_t i = 0; i < ru->n_pending; i++)
-        if (ru->pending[i].time + r->p->feedback_window_us + 1 < w)
-            w = ru->pending[i].time + r->p->feedback_window_us + 1;
+    int64_t w = ru->n_pending ? INT64_MAX : ru->next_round;
+    for (uint32_t i = 0; i < ru->n_pending; i++) {
+        int64_t t = ru->pending[i].time;
+        if (t != RELAY_PUSH_QUEUED && t + r->p->feedback_window_us + 1 < w)
+            w = t + r->p->feedback_window_us + 1;
+    }
     return w;
 }
 
@@ -465,7 +492,7 @@ void relay_push_tick(struct relay *r, int64_t now)
         settle_due(r, r->rumors[i], now);
     for (uint32_t i = 0; i < r->n_rumors; i++) {
         struct relay_rumor *ru = r->rumors[i];
-        if (!ru->stop && ru->next_round <= now)
+        if (!ru->stop && ru->n_pending == 0 && ru->next_round <= now)
             run_round(r, ru, &tb, now);
     }
     answer_pulls(r, &tb, now);
@@ -492,7 +519,7 @@ static int qitem_cmp(const void *a, const void *b)
 /* Sends up to max_per_trickle of the peer's queue, best first, skipping
  * what the peer has announced to us meanwhile or no longer pays its fee
  * filter. */
-static void flush_queue(struct relay *r, struct relay_peer *pe)
+static void flush_queue(struct relay *r, struct relay_peer *pe, int64_t now)
 {
     qsort(pe->queue, pe->n_queue, sizeof(*pe->queue), qitem_cmp);
     size_t cap = r->p->max_per_trickle ? r->p->max_per_trickle : pe->n_queue;
@@ -503,11 +530,16 @@ static void flush_queue(struct relay *r, struct relay_peer *pe)
     for (; i < pe->n_queue && k < cap; i++) {
         const struct relay_qitem *q = &pe->queue[i];
         hashtab_remove(&pe->queued, prng_hash_key(&q->inv.hash, r->salt), NULL, NULL);
-        if (pe->known && seenset_contains(pe->known, &q->inv.hash))
+        struct relay_rumor *ru = relay_rumor_find(r, &q->inv.hash);
+        if ((pe->known && seenset_contains(pe->known, &q->inv.hash)) ||
+            q->feerate < pe->props.feefilter) {
+            if (ru) /* the peer has it, or will not take it */
+                relay_push_verdict(r, ru, pe->id, false, now);
             continue;
-        if (q->feerate < pe->props.feefilter)
-            continue;
+        }
         relay_mark_known(pe, &q->inv.hash);
+        if (ru)
+            relay_push_sent(r, ru, pe->id, now);
         v[k++] = q->inv;
     }
     if (k > 0)
@@ -549,10 +581,10 @@ void relay_trickle_tick(struct relay *r, int64_t now)
         if (pe->props.outbound) {
             if (pe->next_trickle > now)
                 continue;
-            flush_queue(r, pe);
+            flush_queue(r, pe, now);
             pe->next_trickle = now + prng_exp(&r->rng, r->p->trickle_out_us);
         } else if (inbound_due) {
-            flush_queue(r, pe);
+            flush_queue(r, pe, now);
             inbound_sent = true;
         }
     }

@@ -2,6 +2,7 @@
 
 #include "chain/chainstate.h"
 #include "chain/log.h"
+#include "node/clock.h"
 #include "node/util.h"
 
 #include <stdlib.h>
@@ -17,6 +18,7 @@ static int chain_start(struct node *node, char **err)
     struct chainstate_options o;
     chainstate_default_options(&o);
     o.dbcache_bytes = (size_t)config_get_int(node->cfg, "dbcache") << 20;
+    o.now = node_now; /* setmocktime moves the 2-hour rule */
     char *path = util_path_join(node->chaindir, "index");
     if (!path)
         return util_fail(err, "out of memory");

@@ -4,6 +4,7 @@
 #include "node/init.h"
 
 #include "chain/log.h"
+#include "node/banlist.h"
 #include "node/chain_glue.h"
 #include "node/mempool_glue.h"
 #include "node/net_glue.h"
@@ -40,6 +41,7 @@ const struct node_subsystem *const node_subsystems[] = {
     &net_subsystem,
     &relay_subsystem,
     &rpc_subsystem,
+    &banlist_subsystem, /* after net; first to stop, saving the bans */
     NULL,
 };
 

@@ -1,3 +1,4 @@
+#include "node/clock.h"
 #include "node/mempool_glue.h"
 
 #include "chain/blockindex.h"
@@ -89,7 +90,7 @@ static void on_disconnected(void *ctx, const struct block *b, int height)
     struct node *node = ctx;
     struct mempool_tip tip;
     mempool_glue_tip(node->chain, &tip);
-    mempool_block_disconnected(node->mempool, b, &tip, (int64_t)time(NULL));
+    mempool_block_disconnected(node->mempool, b, &tip, node_now());
 }
 
 static char *dump_path(const struct node *node)
@@ -106,7 +107,7 @@ static void load_dump(struct node *node)
         mempool_glue_tip(node->chain, &tip);
         struct mempool_load_stats ls;
         char *err = NULL;
-        if (mempool_load(node->mempool, path, &tip, (int64_t)time(NULL), &ls, &err) != 0)
+        if (mempool_load(node->mempool, path, &tip, node_now(), &ls, &err) != 0)
             LOG_WARN("Failed to load the mempool: %s", err ? err : "unknown error");
         free(err);
     }

@@ -2,6 +2,7 @@
 
 #include "chain/log.h"
 #include "net/connman.h"
+#include "node/clock.h"
 #include "node/util.h"
 
 #include <event2/event.h>
@@ -17,8 +18,10 @@
 
 const struct config_option relay_options[] = {
     { "fanout", CONFIG_INT, "0", 0, 1000, 0,
-      "Announce each new transaction or block to <n> random peers that do not have it, "
-      "outbound peers first; 0 = every peer (Bitcoin's flood)." },
+      "Announce each new transaction to <n> random peers that do not have it, outbound "
+      "peers first; 0 = every peer (Bitcoin's flood). Blocks always go to every peer. With a "
+      "fanout, announcements from inbound peers are requested at once, without Bitcoin's 2 s "
+      "wait for an outbound announcer." },
     { "gossipstop", CONFIG_STRING, "once", 0, 0, 0,
       "When a node stops announcing a rumor: once (one round, Bitcoin), counter:<k> (after k "
       "useless pushes in a row), coin:<k> (after each useless push with probability 1/k)." },
@@ -46,11 +49,10 @@ struct relay_glue {
 
 static struct relay_glue glue;
 
+/* The node clock: setmocktime freezes and moves the relay's timers too. */
 int64_t relay_glue_now(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * SEC + ts.tv_nsec / 1000;
+    return node_now_mono_us();
 }
 
 struct netproc *relay_glue_netproc(void)
@@ -147,7 +149,7 @@ static int options_from_config(const struct config *cfg, struct netproc_options 
 {
     netproc_options_default(o);
     struct relay_policy *p = &o->policy;
-    p->fanout = (uint32_t)config_get_int(cfg, "fanout");
+    relay_policy_set_fanout(p, (uint32_t)config_get_int(cfg, "fanout"));
     const char *stop = config_get_str(cfg, "gossipstop");
     char *e = NULL;
     if (stop && relay_policy_parse_stop(p, stop, &e) != 0) {

@@ -3,6 +3,7 @@
 #include "node/rpc.h"
 
 #include "chain/log.h"
+#include "node/clock.h"
 #include "node/util.h"
 
 #include <stdlib.h>
@@ -21,7 +22,7 @@ static json_t *rpc_help(struct rpc_request *req)
 static json_t *rpc_uptime(struct rpc_request *req)
 {
     const struct rpc_control_info *info = req->ctx;
-    return json_integer((json_int_t)(time(NULL) - info->start_time));
+    return json_integer((json_int_t)(node_now() - info->start_time));
 }
 
 static json_t *rpc_stop(struct rpc_request *req)

@@ -36,6 +36,7 @@ const struct config_option rpc_options[] = {
  * node/rpc_glue.h); their handlers get the struct node * as req->ctx. */
 static const struct rpc_method_set *const method_sets[] = {
     &blockchain_rpc_methods, &rawtx_rpc_methods, &mining_rpc_methods,
+    &net_rpc_methods,
     NULL,
 };
 

@@ -1,6 +1,7 @@
 /* Mining methods for regtest and tests (Bitcoin Core's src/rpc/mining.cpp):
  * generatetoaddress, generatetodescriptor (raw() and addr()),
  * generateblock, submitblock with BIP22 results, getmininginfo. */
+#include "node/clock.h"
 #include "node/rpc_glue.h"
 
 #include "chain/address.h"
@@ -120,7 +121,7 @@ static void make_template(struct node *node, const uint8_t *script, size_t len,
                           struct miner_template *t)
 {
     struct bindex_node *tip = chainstate_tip(node->chain);
-    int64_t now = (int64_t)time(NULL), mtp = bindex_median_time_past(tip);
+    int64_t now = node_now(), mtp = bindex_median_time_past(tip);
     *t = (struct miner_template){ .params = node->params, .prev = tip->hash,
                                   .height = tip->height + 1, .script = script,
                                   .script_len = len };

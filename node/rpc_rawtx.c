@@ -2,6 +2,7 @@
  * src/rpc/mempool.cpp): sendrawtransaction, testmempoolaccept,
  * getrawtransaction and decoderawtransaction, with Core's error codes and
  * reject reasons. */
+#include "node/clock.h"
 #include "node/rpc_glue.h"
 
 #include "chain/chainstate.h"
@@ -123,7 +124,7 @@ static json_t *rpc_sendrawtransaction(struct rpc_request *req)
     json_t *r = NULL;
     struct mempool_tip tip;
     mempool_glue_tip(node->chain, &tip);
-    int64_t now = (int64_t)time(NULL);
+    int64_t now = node_now();
     struct mempool_reject rej;
     if (mempool_get_wtxid(node->mempool, &tx->wtxid)) {
         r = rpc_hash_json(&tx->txid); /* known: Core just relays it again */
@@ -154,7 +155,7 @@ static json_t *test_one(struct node *node, struct tx *tx, int64_t max_feerate)
     int64_t fee = 0;
     size_t vsize = 0;
     enum mempool_status st =
-        mempool_test_accept(node->mempool, tx, &tip, (int64_t)time(NULL), &rej, &fee, &vsize);
+        mempool_test_accept(node->mempool, tx, &tip, node_now(), &rej, &fee, &vsize);
     json_t *o = json_object();
     json_object_set_new(o, "txid", rpc_hash_json(&tx->txid));
     json_object_set_new(o, "wtxid", rpc_hash_json(&tx->wtxid));

@@ -246,17 +246,24 @@ static void on_request(struct evhttp_request *req, void *arg)
         evhttp_send_error(req, 403, "Forbidden");
         return;
     }
-    if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
+    /* As Bitcoin Core: an unknown path is 404 for the methods it knows
+     * (REST clients read "not found" for /rest/... when REST is off, and
+     * show the body as the message), and only then is anything but POST
+     * refused with 405. */
+    enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+    bool known = cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_POST || cmd == EVHTTP_REQ_HEAD ||
+                 cmd == EVHTTP_REQ_PUT;
+    if (known && !path_ok(req)) {
+        evhttp_send_reply(req, 404, "Not Found", NULL); /* no body, as Core: no HTML page */
+        return;
+    }
+    if (cmd != EVHTTP_REQ_POST) {
         struct evbuffer *b = evbuffer_new();
         if (b)
             evbuffer_add_printf(b, "JSONRPC server handles only POST requests");
         evhttp_send_reply(req, 405, "Method Not Allowed", b);
         if (b)
             evbuffer_free(b);
-        return;
-    }
-    if (!path_ok(req)) {
-        evhttp_send_error(req, 404, NULL);
         return;
     }
     const char *auth = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");

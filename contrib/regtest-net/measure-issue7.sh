@@ -2,7 +2,11 @@
 # Issue 7's measurement (not a test): 50 nodes on a random 8-regular graph,
 # -trickle=0, 100 transactions with the default policy, then with
 # -fanout=3 -gossipstop=counter:2. Reports and plots go to OUT_DIR.
-#   [SEED=8] [RATE=4] [COUNT=100] contrib/regtest-net/measure-issue7.sh BUILD_DIR [OUT_DIR] [BASE_PORT]
+#   [SEED=8] [RATE=4] [COUNT=100] [NODES=50] [RUNS="flood counter2"] \
+#     contrib/regtest-net/measure-issue7.sh BUILD_DIR [OUT_DIR] [BASE_PORT]
+# RUNS picks the policies, in order: flood (the default policy), and with
+# -fanout=3: counter2 (-gossipstop=counter:2), coin2 (coin:2), once.
+# Extra hearsayd options for every run go in EXTRA (e.g. "-antientropy=5").
 set -eu
 build=$(cd "${1:?usage: measure-issue7.sh BUILD_DIR [OUT_DIR] [BASE_PORT]}" && pwd)
 out=${2:-issue7-$(date -u +%Y%m%dT%H%M%SZ)}
@@ -14,8 +18,10 @@ trap '"$here/regtest-net" down --dir "$net" >/dev/null 2>&1 || true' EXIT INT TE
 
 run() { # name, then regtest-net up options
     name=$1; shift
-    "$here/regtest-net" up 50 --topology random:8 --seed "${SEED:-8}" --trickle 0 --coinbases 1 \
-        --base-port "$port" --build "$build" --dir "$net" "$@" > "$out/$name.up"
+    # shellcheck disable=SC2086 # EXTRA is a list of options
+    "$here/regtest-net" up "${NODES:-50}" --topology random:8 --seed "${SEED:-8}" --trickle 0 \
+        --coinbases 1 --base-port "$port" --build "$build" --dir "$net" "$@" \
+        ${EXTRA:+-- $EXTRA} > "$out/$name.up"
     head -1 "$out/$name.up"
     "$here/regtest-net" load --rate "${RATE:-4}" --count "${COUNT:-100}" --counters-by-restart \
         --dir "$net" --json "$out/$name.json" --csv "$out/$name.csv" \
@@ -23,7 +29,15 @@ run() { # name, then regtest-net up options
     "$here/regtest-net" down --dir "$net" --clean >/dev/null
 }
 
-echo "== default policy (flood once), -trickle=0"
-run flood
-echo "== -fanout=3 -gossipstop=counter:2, -trickle=0"
-run fanout3 --fanout 3 --gossipstop counter:2
+for r in ${RUNS:-flood counter2}; do
+    case $r in
+    flood) echo "== default policy (flood once), -trickle=0"; run flood ;;
+    counter2) echo "== -fanout=3 -gossipstop=counter:2, -trickle=0"
+        run fanout3 --fanout 3 --gossipstop counter:2 ;;
+    coin2) echo "== -fanout=3 -gossipstop=coin:2, -trickle=0"
+        run fanout3-coin2 --fanout 3 --gossipstop coin:2 ;;
+    once) echo "== -fanout=3 -gossipstop=once, -trickle=0"
+        run fanout3-once --fanout 3 --gossipstop once ;;
+    *) echo "unknown run '$r' (flood, counter2, coin2, once)" >&2; exit 2 ;;
+    esac
+done

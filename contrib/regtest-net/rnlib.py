@@ -49,6 +49,10 @@ def kill_children():
     _children.clear()
 
 
+def _unblock_signals():
+    signal.pthread_sigmask(signal.SIG_SETMASK, set())
+
+
 def run_helper(args, stdin_text):
     """Runs a helper to completion with stdin_text; returns its stdout."""
     p = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -238,15 +242,6 @@ def pid_is(pid, datadir):
         return False
 
 
-def find_hearsayd(datadir):
-    """The pid of a hearsayd running on datadir, or None: for a start that an
-    interrupt cut short before its pid was kept (inside Popen, say)."""
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        if pid_is(int(pid), datadir):
-            return int(pid)
-    return None
-
-
 # ---- The network ----
 
 class Node:
@@ -408,14 +403,22 @@ class Network:
             node.log_offset = os.path.getsize(node.log_path)
         except OSError:
             node.log_offset = 0
-        with open(os.path.join(node.datadir, "stdout"), "ab") as out, \
-                open(os.path.join(node.datadir, "stderr"), "ab") as err:
-            # Its own session: a Ctrl-C meant for a later action never reaches it.
-            p = subprocess.Popen([self.hearsayd, f"-datadir={node.datadir}"] +
-                                 self.state["extra"], stdin=subprocess.DEVNULL, stdout=out,
-                                 stderr=err, start_new_session=True)
-        node.pid = p.pid
-        self.save()
+        # A Ctrl-C between the spawn and the pid being recorded would leave a
+        # node nobody stops: hold the signals until the pid is saved.
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        try:
+            with open(os.path.join(node.datadir, "stdout"), "ab") as out, \
+                    open(os.path.join(node.datadir, "stderr"), "ab") as err:
+                # Its own session: a Ctrl-C meant for a later action never
+                # reaches it; the signal mask is not inherited.
+                p = subprocess.Popen([self.hearsayd, f"-datadir={node.datadir}"] +
+                                     self.state["extra"], stdin=subprocess.DEVNULL, stdout=out,
+                                     stderr=err, start_new_session=True,
+                                     preexec_fn=_unblock_signals)
+            node.pid = p.pid
+            self.save()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
         if wait:
             self.wait_started(i, timeout)
 

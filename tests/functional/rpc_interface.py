@@ -163,6 +163,12 @@ def test_bad_input(t):
     status, _, body = raw_http(node.rpc_port, b"GET / HTTP/1.1\r\nHost: x\r\nAuthorization: " +
                                auth + b"\r\n\r\n")
     fw.assert_equal((status, body), (405, b"JSONRPC server handles only POST requests"))
+    # Paths first, as Bitcoin Core: a GET elsewhere (its REST paths, off
+    # there by default) is 404 with an empty body, which REST clients (the
+    # npm bitcoin-core one shows the body as the message) read as "no REST".
+    status, _, body = raw_http(node.rpc_port,
+                               b"GET /rest/chaininfo.json HTTP/1.1\r\nHost: x\r\n\r\n")
+    fw.assert_equal((status, body), (404, b""), "GET of another path")
     # A client that stops mid-request is dropped after -rpcservertimeout;
     # meanwhile (and afterwards) the node answers others.
     node.stop()

@@ -83,7 +83,7 @@ void tb_utxo_add(struct tb_utxo *u, const struct outpoint *op, int64_t value, in
         u->cap = u->cap ? u->cap * 2 : 64;
         u->v = realloc(u->v, u->cap * sizeof(*u->v));
     }
-    struct tb_coin c = {*op, value, height, coinbase};
+    struct tb_coin c = {*op, value, height, coinbase, NULL, 0};
     u->v[u->n++] = c;
 }
 
@@ -95,6 +95,15 @@ struct outpoint tb_fund(struct tb_utxo *u, uint32_t seed, int64_t value, int32_t
     struct outpoint op = {{{0}}, seed % 3};
     hash_sha256d(s, sizeof(s), &op.hash);
     tb_utxo_add(u, &op, value, height, coinbase);
+    return op;
+}
+
+struct outpoint tb_fund_script(struct tb_utxo *u, uint32_t seed, int64_t value,
+                               const uint8_t *script, size_t script_len)
+{
+    struct outpoint op = tb_fund(u, seed, value, 1, false);
+    u->v[u->n - 1].script = script;
+    u->v[u->n - 1].script_len = script_len;
     return op;
 }
 
@@ -127,9 +136,10 @@ bool tb_utxo_lookup(void *ctx, const struct outpoint *op, struct coin *out)
             out->value = u->v[i].value;
             out->height = u->v[i].height;
             out->coinbase = u->v[i].coinbase;
-            out->script_len = sizeof(tb_p2wpkh);
-            out->script = malloc(sizeof(tb_p2wpkh));
-            memcpy(out->script, tb_p2wpkh, sizeof(tb_p2wpkh));
+            const uint8_t *script = u->v[i].script ? u->v[i].script : tb_p2wpkh;
+            out->script_len = u->v[i].script ? u->v[i].script_len : sizeof(tb_p2wpkh);
+            out->script = malloc(out->script_len);
+            memcpy(out->script, script, out->script_len);
             return true;
         }
     }
@@ -143,11 +153,17 @@ static void on_removed(void *ctx, const struct tx *tx, enum mempool_removal why)
     f->removed[why]++;
 }
 
+void tb_options(struct mempool_options *o)
+{
+    mempool_options_default(o);
+    o->check_witness = false;
+}
+
 struct tb_fx *tb_fx_new(const struct mempool_options *o)
 {
     struct tb_fx *f = calloc(1, sizeof(*f));
     struct mempool_options def;
-    mempool_options_default(&def);
+    tb_options(&def);
     f->mp = mempool_new(o ? o : &def, tb_utxo_lookup, &f->u);
     mempool_set_removed_cb(f->mp, on_removed, f);
     f->tip.height = TB_TIP_HEIGHT;

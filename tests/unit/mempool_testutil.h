@@ -38,11 +38,18 @@ struct outpoint tb_op(const struct tx *tx, uint32_t n);
 
 extern const uint8_t tb_p2wpkh[22];
 
+/* Default options for fixtures whose coins are made-up P2WPKH outputs
+ * spent without witnesses: witness commitments are not checked (they are
+ * in test_witness and test_mempool's witness test). */
+void tb_options(struct mempool_options *o);
+
 struct tb_coin {
     struct outpoint op;
     int64_t value;
     int32_t height;
     bool coinbase;
+    const uint8_t *script; /* NULL: tb_p2wpkh */
+    size_t script_len;
 };
 
 struct tb_utxo {
@@ -53,6 +60,9 @@ struct tb_utxo {
 /* Adds a coin with a made-up txid from seed; returns its outpoint. */
 struct outpoint tb_fund(struct tb_utxo *u, uint32_t seed, int64_t value, int32_t height,
                         bool coinbase);
+/* tb_fund with a coin paying to script (static storage). */
+struct outpoint tb_fund_script(struct tb_utxo *u, uint32_t seed, int64_t value,
+                               const uint8_t *script, size_t script_len);
 void tb_utxo_add(struct tb_utxo *u, const struct outpoint *op, int64_t value, int32_t height,
                  bool coinbase);
 void tb_utxo_del(struct tb_utxo *u, const struct outpoint *op);

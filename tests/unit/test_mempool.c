@@ -521,7 +521,7 @@ static void test_ancestor_limits(void **state)
 static void test_ancestor_size_limit(void **state)
 {
     struct mempool_options o;
-    mempool_options_default(&o);
+    tb_options(&o);
     o.ancestor_vsize = 250; /* three 82-vbyte transactions fit, four do not */
     struct tb_fx *f = tb_fx_new(&o);
     struct outpoint op = tb_fund(&f->u, 1, 100000, 500, false);
@@ -551,7 +551,7 @@ static void test_eviction_and_min_fee(void **state)
     tb_fx_free(probe);
 
     struct mempool_options o;
-    mempool_options_default(&o);
+    tb_options(&o);
     o.max_usage = usage - 1;
     struct tb_fx *f = tb_fx_new(&o);
     for (int i = 0; i < 10; i++) {
@@ -597,7 +597,7 @@ static void test_eviction_and_min_fee(void **state)
 static void test_expiry(void **state)
 {
     struct mempool_options o;
-    mempool_options_default(&o);
+    tb_options(&o);
     o.expiry = 3600;
     struct tb_fx *f = tb_fx_new(&o);
     struct outpoint x = tb_fund(&f->u, 1, 100000, 500, false);
@@ -824,10 +824,41 @@ static void test_persistence(void **state)
     tb_fx_free(h);
 }
 
+/* BIP141 commitments with the check on (the node's default): a copy with
+ * the witness stripped or swapped is refused and does not keep the real
+ * transaction out. */
+static void test_witness_commitments(void **state)
+{
+    (void)state;
+    static const uint8_t op_true[] = {0x51}, op_2[] = {0x52};
+    static uint8_t p2wsh[34] = {0x00, 32};
+    hash_sha256(op_true, 1, p2wsh + 2);
+    struct mempool_options o;
+    mempool_options_default(&o);
+    struct tb_fx *f = tb_fx_new(&o);
+    struct outpoint x = tb_fund_script(&f->u, 77, 100000, p2wsh, sizeof(p2wsh));
+    struct tb_out out = {99000, p2wsh, sizeof(p2wsh)};
+
+    struct tb_in stripped = {x, TB_SEQ_RBF, NULL, 0, NULL, 0};
+    expect_reject(f, tb_tx(2, &stripped, 1, &out, 1, 0), MEMPOOL_WITNESS_MUTATED,
+                  "mandatory-script-verify-flag-failed (Witness program was passed an empty "
+                  "witness)");
+    struct tb_in swapped = {x, TB_SEQ_RBF, NULL, 0, op_2, 1};
+    expect_reject(f, tb_tx(2, &swapped, 1, &out, 1, 0), MEMPOOL_INVALID,
+                  "mandatory-script-verify-flag-failed (Witness program hash mismatch)");
+    struct tb_in real = {x, TB_SEQ_RBF, NULL, 0, op_true, 1};
+    struct tx *genuine = tb_tx(2, &real, 1, &out, 1, 0);
+    accept_ok(f, genuine);
+    assert_non_null(mempool_get_wtxid(f->mp, &genuine->wtxid));
+    tx_free(genuine);
+    tb_fx_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_accept_and_lookup),
+        cmocka_unit_test(test_witness_commitments),
         cmocka_unit_test(test_consensus_rejects),
         cmocka_unit_test(test_standardness_rejects),
         cmocka_unit_test(test_sigops_and_inputs),

@@ -74,7 +74,7 @@ static struct world *world_new(void)
     if (!w->cs)
         fail_msg("chainstate_open: %s", err);
     struct mempool_options mo;
-    mempool_options_default(&mo);
+    tb_options(&mo);
     w->mp = mempool_new(&mo, chainstate_coin_lookup, w->cs);
     mempool_set_removed_cb(w->mp, on_removed, w);
     struct chainstate_callbacks cb = {on_connected, on_disconnected, w};
@@ -124,7 +124,7 @@ static struct block *mine(struct world *w, const struct bindex_node *prev, bool 
     struct mempool *side = NULL;
     if (extra) {
         struct mempool_options mo;
-        mempool_options_default(&mo);
+        tb_options(&mo);
         side = mempool_new(&mo, any_coin, NULL);
         struct mempool_tip tip = {.height = prev->height, .mtp = bindex_median_time_past(prev)};
         struct mempool_reject rej;

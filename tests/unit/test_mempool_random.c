@@ -199,7 +199,7 @@ static void rnd_check_inputs(struct rnd *r)
 static void test_random_operations(void **state)
 {
     struct mempool_options o;
-    mempool_options_default(&o);
+    tb_options(&o);
     o.max_usage = 60000;
     o.expiry = 4 * 3600;
     struct rnd r = {.seed = 0x2545f4914f6cdd1dull};

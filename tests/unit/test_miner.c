@@ -42,7 +42,7 @@ static struct fx *fx_new(void)
 {
     struct fx *f = calloc(1, sizeof(*f));
     struct mempool_options o;
-    mempool_options_default(&o);
+    tb_options(&o);
     f->mp = mempool_new(&o, tb_utxo_lookup, &f->u);
     f->tip.height = 0;
     f->tip.mtp = NOW - 3600;

@@ -278,17 +278,26 @@ static struct block *mine(int i, struct tx **txs, size_t n)
     return testutil_block(&tip->hash, tip->hdr.time + 60, all, n + 1);
 }
 
+static void submit(int i, struct block *b)
+{
+    const char *reason = NULL;
+    char *err = NULL;
+    enum chainstate_status st = netproc_submit_block(net.n[i].np, b, &reason, &err, net.now);
+    if (st != CHAINSTATE_ACCEPTED)
+        fail_msg("block refused: %s", reason ? reason : err);
+    block_free(b);
+}
+
 static void mine_at(int i, int count)
 {
-    for (int k = 0; k < count; k++) {
-        struct block *b = mine(i, NULL, 0);
-        const char *reason = NULL;
-        char *err = NULL;
-        enum chainstate_status st = netproc_submit_block(net.n[i].np, b, &reason, &err, net.now);
-        if (st != CHAINSTATE_ACCEPTED)
-            fail_msg("block %d refused: %s", k, reason ? reason : err);
-        block_free(b);
-    }
+    for (int k = 0; k < count; k++)
+        submit(i, mine(i, NULL, 0));
+}
+
+/* Mines tx into a block on node i's tip. */
+static void mine_tx_at(int i, struct tx *tx)
+{
+    submit(i, mine(i, &tx, 1));
 }
 
 /* Spends output 0 of node i's coinbase at height h. */
@@ -355,12 +364,7 @@ static void test_late_joiner_and_txs(void **state)
         assert_int_equal(info.txs_received, i == 0 ? 0 : 1);
     }
     /* A block confirming it empties every mempool. */
-    struct block *b = mine(0, &tx, 1);
-    const char *reason = NULL;
-    char *err = NULL;
-    assert_int_equal(netproc_submit_block(net.n[0].np, b, &reason, &err, net.now),
-                     CHAINSTATE_ACCEPTED);
-    block_free(b);
+    mine_tx_at(0, tx);
     run_until(net.now + 10 * SEC);
     assert_same_tip();
     for (int i = 0; i < 4; i++)
@@ -553,6 +557,29 @@ static void test_feefilter(void **state)
     teardown_net();
 }
 
+/* A partition heals: the longer branch wins everywhere (reorg through
+ * headers sync), and a transaction confirmed only on the losing branch
+ * returns to the mempools (anti-entropy carries it to the other side). */
+static void test_reorg_after_partition(void **state)
+{
+    setup_net(2, 5 * SEC);
+    link_nodes(0, 1);
+    mine_at(0, 101);
+    run_until(net.now + 10 * SEC);
+    unlink_nodes(0, 1);
+    struct tx *tx = spend_coinbase(0, 1);
+    mine_tx_at(0, tx);
+    mine_at(1, 3);
+    link_nodes(0, 1);
+    run_until(net.now + 30 * SEC);
+    assert_same_tip();
+    assert_int_equal(chainstate_height(net.n[0].cs), 104);
+    for (int i = 0; i < 2; i++)
+        assert_non_null(mempool_get(net.n[i].mp, &tx->txid));
+    tx_free(tx);
+    teardown_net();
+}
+
 /* Bitcoin Core disconnects peers that send `mempool` without NODE_BLOOM:
  * only hearsay peers (hsgossip) and NODE_BLOOM peers are asked. */
 static size_t queued(const char *cmd, int to)
@@ -610,6 +637,7 @@ int main(void)
         cmocka_unit_test(test_feefilter),
         cmocka_unit_test(test_long_sync),
         cmocka_unit_test(test_mempool_request_only_when_welcome),
+        cmocka_unit_test(test_reorg_after_partition),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,154 @@
+#include "contrib/sim/experiments.h"
+
+#include <math.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "contrib/sim/relay_adapter.h"
+#include "contrib/sim/util.h"
+
+static double wall_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int sim_batch(const struct sim_config *cfg, uint32_t runs, struct sim_summary *sum,
+              FILE *csv, struct sim_result *first, char **err)
+{
+    memset(sum, 0, sizeof(*sum));
+    double t0 = wall_now();
+    for (uint32_t i = 0; i < runs; i++) {
+        struct sim_config c = *cfg;
+        c.seed = sim_mix64(cfg->seed * 0x100000001b3ULL + i);
+        c.series = cfg->series && i == 0;
+        struct sim *s = sim_new(&c, &sim_relay_adapter, err);
+        if (!s)
+            return -1;
+        struct sim_result r;
+        sim_run(s, (uint32_t)(sim_mix64(c.seed) % c.nodes), &r);
+        sim_free(s);
+        sim_summary_add(sum, &r);
+        if (csv)
+            sim_report_csv_row(csv, (int)i, &r);
+        if (first && i == 0)
+            *first = r;
+        else
+            sim_result_clear(&r);
+    }
+    sim_summary_finish(sum);
+    sum->wall_s = wall_now() - t0;
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) == 0)
+        sum->maxrss_kb = ru.ru_maxrss;
+    return 0;
+}
+
+void sim_config_paper(struct sim_config *cfg, uint32_t nodes, uint32_t k)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->nodes = nodes;
+    cfg->topo.kind = SIM_TOPO_COMPLETE;
+    cfg->net.kind = SIM_LAT_CONSTANT;
+    cfg->proto = (struct sim_proto){
+        .mode = SIM_MODE_PUSH, .feedback = true, .stop = SIM_STOP_COUNTER, .k = k,
+        .fanout = 1, .cycles = true, .implicit_peers = true, .known_entries = 0,
+        .recent_entries = 16, .paper_feedback = true,
+    };
+    cfg->tx_size = 250;
+    cfg->max_time_s = 10000;
+    cfg->seed = 1;
+}
+
+/* Table 1 of Demers et al. 1987 (n = 1000). */
+static const struct {
+    double s, m, t_last;
+} paper_table1[5] = {
+    {0.18, 1.7, 16.8}, {0.037, 3.3, 16.9}, {0.011, 4.5, 17.4},
+    {0.0036, 5.6, 17.5}, {0.0012, 6.7, 17.7},
+};
+
+static bool close_enough(double ours, double paper)
+{
+    double tol = fmax(0.10 * paper, 0.002);
+    return fabs(ours - paper) <= tol;
+}
+
+/* One row of Table 1: our figures beside the paper's; true if close. */
+static int table1_row(FILE *out, uint32_t k, bool paper_feedback, uint64_t seed,
+                      uint32_t runs, char **err)
+{
+    struct sim_config cfg;
+    sim_config_paper(&cfg, 1000, k);
+    cfg.proto.paper_feedback = paper_feedback;
+    cfg.seed = seed + k;
+    struct sim_summary s;
+    if (sim_batch(&cfg, runs, &s, NULL, NULL, err) != 0)
+        return -1;
+    const double ps = paper_table1[k - 1].s, pm = paper_table1[k - 1].m,
+                 pt = paper_table1[k - 1].t_last;
+    bool ok = close_enough(s.residue, ps) && close_enough(s.traffic, pm) &&
+              fabs(s.t_last - pt) <= 1.0;
+    fprintf(out, " %u | %-8s | %.4f | %.4f  | %.2f | %.1f  | %5.2f | %5.2f | %.1f  | %s\n", k,
+            paper_feedback ? "paper" : "bitcoin", s.residue, ps, s.traffic, pm, s.t_ave,
+            s.t_last, pt, ok ? "yes" : "NO");
+    fflush(out);
+    return ok ? 1 : 0;
+}
+
+int sim_table1(FILE *out, uint64_t seed, uint32_t runs, char **err)
+{
+    int bad = 0;
+    fprintf(out, "Demers et al. 1987, Table 1: push, feedback + counter, n = 1000, "
+            "%u runs each (our figures | the paper's)\n"
+            "feedback 'paper': every push to a node that lacked the rumor when the cycle\n"
+            "began is useful; 'bitcoin': one getdata in flight per hash, so a second push\n"
+            "in the same cycle goes unrequested (useless). Tolerance: 10%% or 0.002 on s\n"
+            "and m, one cycle on t_last; it applies to the 'paper' rows.\n", runs);
+    fprintf(out, " k | feedback | residue s       | traffic m   | t_ave | t_last        | ok\n");
+    for (uint32_t k = 1; k <= 5; k++) {
+        for (int paper = 1; paper >= 0; paper--) {
+            int ok = table1_row(out, k, paper, seed, runs, err);
+            if (ok < 0)
+                return -1;
+            bad += paper && !ok;
+        }
+    }
+    fprintf(out, "(push spreading obeys s = e^-m)\n");
+    return bad ? 1 : 0;
+}
+
+int sim_spread(FILE *out, uint64_t seed, uint32_t max_n, char **err)
+{
+    fprintf(out, "Ideal spread on the complete graph: rounds until every node is informed "
+            "(mean of runs) | log_f N | log_(f+1) N (lower bound)\n");
+    fprintf(out, "%9s", "N \\ f");
+    for (uint32_t f = 2; f <= 8; f++)
+        fprintf(out, " | %-17u", f);
+    fprintf(out, "\n");
+    for (uint32_t n = 1000; n <= max_n && n >= 1000; n *= 10) {
+        fprintf(out, "%9u", n);
+        for (uint32_t f = 2; f <= 8; f++) {
+            struct sim_config cfg;
+            /* Nobody stops while the rumor is still news: a blind counter
+             * far above the pushes a spread takes (and no verdicts to
+             * keep). The run ends once everyone knows. */
+            sim_config_paper(&cfg, n, 100000);
+            cfg.proto.feedback = false;
+            cfg.proto.paper_feedback = false;
+            cfg.proto.fanout = f;
+            cfg.until_informed = true;
+            cfg.seed = seed + n + f;
+            uint32_t runs = n <= 10000 ? 20 : n <= 100000 ? 5 : 1;
+            struct sim_summary s;
+            if (sim_batch(&cfg, runs, &s, NULL, NULL, err) != 0)
+                return -1;
+            fprintf(out, " | %5.2f %5.2f %5.2f", s.t_last, log(n) / log(f), log(n) / log(f + 1));
+            fflush(out);
+        }
+        fprintf(out, "\n");
+    }
+    return 0;
+}
