@@ -1,11 +1,11 @@
 #include "chain/chainstate.h"
 
+#include "chain/err.h"
 #include "chain/log.h"
 #include "chain/store.h"
 #include "chain/utxo.h"
 #include "chain/validation.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,19 +46,6 @@ static void list_push(struct node_list *l, struct bindex_node *n)
         l->v = realloc(l->v, l->cap * sizeof(*l->v));
     }
     l->v[l->n++] = n;
-}
-
-static void set_err(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void set_err(char **err, const char *fmt, ...)
-{
-    if (!err)
-        return;
-    char buf[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof(buf), fmt, ap);
-    va_end(ap);
-    *err = strdup(buf);
 }
 
 static int64_t cs_now(const struct chainstate *cs)
@@ -142,13 +129,13 @@ static struct block *load_block(struct chainstate *cs, const struct bindex_node 
     const char *why = NULL;
     int r = store_get_block(cs->store, &n->hash, &raw, &len, err);
     if (r == 0)
-        set_err(err, "block %d is not in the store", n->height);
+        err_set(err, "block %d is not in the store", n->height);
     if (r != 1)
         return NULL;
     struct block *b = block_from_bytes(raw, len, &why);
     free(raw);
     if (!b)
-        set_err(err, "stored block at height %d is corrupt: %s", n->height, why);
+        err_set(err, "stored block at height %d is corrupt: %s", n->height, why);
     return b;
 }
 
@@ -180,7 +167,7 @@ static int disconnect_tip(struct chainstate *cs, char **err)
         return -1;
     int r = store_get_undo(cs->store, &tip->hash, &undo, &undo_len, err);
     if (r == 0)
-        set_err(err, "undo data for block %d is missing", tip->height);
+        err_set(err, "undo data for block %d is missing", tip->height);
     if (r == 1)
         r = validation_disconnect(cs->utxo, b, undo, undo_len, err) == 0 ? 1 : -1;
     free(undo);
@@ -326,7 +313,7 @@ static enum chainstate_status settle(struct chainstate *cs, enum chainstate_stat
 static bool refuse_broken(const struct chainstate *cs, char **err)
 {
     if (cs->broken)
-        set_err(err, "the chainstate stopped after a storage error: restart to repair");
+        err_set(err, "the chainstate stopped after a storage error: restart to repair");
     return cs->broken;
 }
 
@@ -445,9 +432,9 @@ static struct bindex_node *known_block(struct chainstate *cs, const struct hash2
         return NULL;
     struct bindex_node *n = bindex_find(cs->bi, hash);
     if (!n)
-        set_err(err, "Block not found");
+        err_set(err, "Block not found");
     else if (n->height == 0)
-        set_err(err, "the genesis block cannot be invalidated or reconsidered");
+        err_set(err, "the genesis block cannot be invalidated or reconsidered");
     return n && n->height > 0 ? n : NULL;
 }
 
@@ -521,7 +508,7 @@ static int load_index(struct chainstate *cs, char **err)
     int rc = store_foreach_index(cs->store, load_one, &l, err) < 0 ? -1 : 0;
     if (rc == 0 && l.corrupt) {
         hash_to_hex(&l.corrupt_hash, hex);
-        set_err(err, "block index record %s is corrupt", hex);
+        err_set(err, "block index record %s is corrupt", hex);
         rc = -1;
     }
     if (rc == 0 && l.n)
@@ -533,7 +520,7 @@ static int load_index(struct chainstate *cs, char **err)
         struct bindex_node *n = hash_eq(&h, &e->hash) ? bindex_add(cs->bi, &e->rec.hdr, &h) : NULL;
         hash_to_hex(&e->hash, hex);
         if (!n || n->height != e->rec.height || u256_cmp(&n->work, &e->rec.work) != 0) {
-            set_err(err, "block index record %s (height %d) %s", hex, e->rec.height,
+            err_set(err, "block index record %s (height %d) %s", hex, e->rec.height,
                     !n ? "does not connect to its parent or hash" : "has a wrong height or work");
             rc = -1;
             break;
@@ -579,7 +566,7 @@ static int check_active_chain(struct chainstate *cs, char **err)
 {
     struct bindex_node *g = bindex_at(cs->bi, 0);
     if (!g || !hash_eq(&g->hash, &cs->p->genesis_hash)) {
-        set_err(err, "the store's genesis block is not %s's", cs->p->name);
+        err_set(err, "the store's genesis block is not %s's", cs->p->name);
         return -1;
     }
     for (struct bindex_node *n = bindex_tip(cs->bi); n && n->height > 0; n = n->prev) {
@@ -593,7 +580,7 @@ static int check_active_chain(struct chainstate *cs, char **err)
         if (what) {
             char hex[HASH_HEX_LEN + 1];
             hash_to_hex(&n->hash, hex);
-            set_err(err, "chainstate block %s at height %d %s", hex, n->height, what);
+            err_set(err, "chainstate block %s at height %d %s", hex, n->height, what);
             return -1;
         }
     }
@@ -610,7 +597,7 @@ static int open_state(struct chainstate *cs, char **err)
         return -1;
     if (r == 0) {
         if (bindex_count(cs->bi) > 0) {
-            set_err(err, "the store has a block index but no chainstate tip");
+            err_set(err, "the store has a block index but no chainstate tip");
             return -1;
         }
         return init_genesis(cs, err);
@@ -619,7 +606,7 @@ static int open_state(struct chainstate *cs, char **err)
     if (!n) {
         char hex[HASH_HEX_LEN + 1];
         hash_to_hex(&tip, hex);
-        set_err(err, "chainstate tip %s is not in the block index", hex);
+        err_set(err, "chainstate tip %s is not in the block index", hex);
         return -1;
     }
     bindex_set_tip(cs->bi, n);

@@ -4,6 +4,7 @@ libchain_a_SOURCES += \
 	chain/hash.c chain/hash.h \
 	chain/hex.c chain/hex.h \
 	chain/log.c chain/log.h \
+	chain/err.c chain/err.h \
 	chain/coin.c chain/coin.h \
 	chain/witness.c chain/witness.h \
 	chain/tx.c chain/tx.h \
@@ -12,7 +13,7 @@ libchain_a_SOURCES += \
 
 # Unit tests, one program per module.
 CHAIN_TESTS = tests/unit/test_serialize tests/unit/test_hash tests/unit/test_tx \
-	tests/unit/test_block tests/unit/test_params tests/unit/test_witness
+	tests/unit/test_block tests/unit/test_params tests/unit/test_err tests/unit/test_witness
 check_PROGRAMS += $(CHAIN_TESTS)
 TESTS += $(CHAIN_TESTS)
 tests_unit_test_tx_SOURCES = tests/unit/test_tx.c tests/unit/chain_testutil.h
@@ -33,6 +34,9 @@ tests_unit_test_witness_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_hash_SOURCES = tests/unit/test_hash.c tests/unit/chain_testutil.h
 tests_unit_test_hash_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_hash_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_err_SOURCES = tests/unit/test_err.c
+tests_unit_test_err_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_err_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
 
 # Fuzz harnesses over the parsers; seeds in tests/fuzz/seeds/<name>/.
 CHAIN_FUZZ = tests/fuzz/fuzz_tx tests/fuzz/fuzz_block tests/fuzz/fuzz_compact

@@ -13,7 +13,6 @@ uint32_t log_categories_on;
 static FILE *log_file;
 static char *log_path;
 static bool log_console;
-static int64_t (*log_now)(void);
 
 static const struct {
     uint32_t cat;
@@ -123,11 +122,6 @@ const char *log_category_list(void)
     return list;
 }
 
-void log_set_time_source(int64_t (*now_unix)(void))
-{
-    log_now = now_unix;
-}
-
 void log_printf(enum log_level lvl, uint32_t category, const char *fmt, ...)
 {
     if (!log_file && !log_console)
@@ -135,7 +129,7 @@ void log_printf(enum log_level lvl, uint32_t category, const char *fmt, ...)
     char stamp[40];
     struct timeval tv;
     gettimeofday(&tv, NULL);
-    time_t t = log_now ? (time_t)log_now() : tv.tv_sec;
+    time_t t = tv.tv_sec;
     struct tm tm;
     gmtime_r(&t, &tm);
     size_t n = strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);

@@ -46,10 +46,6 @@ const char *log_category_name(uint32_t single_category);
 /* Comma-separated list of all category names (for -help). */
 const char *log_category_list(void);
 
-/* Test hook: a clock for timestamps other than the wall clock (NULL for
- * the real one), so mock time shows in the log like Bitcoin Core's. */
-void log_set_time_source(int64_t (*now_unix)(void));
-
 void log_printf(enum log_level lvl, uint32_t category, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

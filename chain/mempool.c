@@ -1,5 +1,6 @@
 #include "chain/mempool_int.h"
 
+#include "chain/err.h"
 #include "chain/log.h"
 #include "chain/params.h"
 
@@ -837,11 +838,5 @@ int mempool_check(const struct mempool *cmp, char **err)
     char hex[HASH_HEX_LEN + 1] = "-";
     if (where)
         hash_to_hex(&where->tx->txid, hex);
-    if (err) {
-        size_t len = strlen(bad) + sizeof(hex) + 32;
-        *err = malloc(len);
-        if (*err)
-            snprintf(*err, len, "mempool check: %s at %s", bad, hex);
-    }
-    return -1;
+    return err_set(err, "mempool check: %s at %s", bad, hex);
 }

@@ -4,11 +4,11 @@
  * as a whole. */
 #include "chain/mempool_int.h"
 
+#include "chain/err.h"
 #include "chain/log.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,22 +18,6 @@
 #define DUMP_MAGIC "HSMP"
 #define DUMP_VERSION 1
 #define DUMP_MAX_FILE ((size_t)4 << 30)
-
-static int set_err(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int set_err(char **err, const char *fmt, ...)
-{
-    if (err) {
-        *err = malloc(512);
-        if (!*err)
-            abort();
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(*err, 512, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
 
 /* Parents before children: an entry has more ancestors than any of its
  * ancestors. Ties keep arrival order. */
@@ -95,12 +79,12 @@ int mempool_dump(const struct mempool *mp, const char *path, char **err)
     int rc = 0;
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     if (fd < 0 || write_all(fd, w.data, w.len) != 0 || fsync(fd) != 0) {
-        rc = set_err(err, "cannot write %s: %s", tmp, strerror(errno));
+        rc = err_set(err, "cannot write %s: %s", tmp, strerror(errno));
     }
     if (fd >= 0 && close(fd) != 0 && rc == 0)
-        rc = set_err(err, "cannot close %s: %s", tmp, strerror(errno));
+        rc = err_set(err, "cannot close %s: %s", tmp, strerror(errno));
     if (rc == 0 && rename(tmp, path) != 0)
-        rc = set_err(err, "cannot rename %s: %s", tmp, strerror(errno));
+        rc = err_set(err, "cannot rename %s: %s", tmp, strerror(errno));
     if (rc != 0)
         unlink(tmp);
     else
@@ -114,18 +98,18 @@ static uint8_t *read_whole(const char *path, size_t *len, char **err)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
-        return set_err(err, "cannot open %s: %s", path, strerror(errno)), NULL;
+        return err_set(err, "cannot open %s: %s", path, strerror(errno)), NULL;
     struct stat st;
     uint8_t *buf = NULL;
     if (fstat(fileno(f), &st) != 0 || st.st_size < 0 || (size_t)st.st_size > DUMP_MAX_FILE) {
-        set_err(err, "%s: unreadable or too large", path);
+        err_set(err, "%s: unreadable or too large", path);
     } else {
         *len = (size_t)st.st_size;
         buf = malloc(*len ? *len : 1);
         if (!buf)
             abort();
         if (fread(buf, 1, *len, f) != *len) {
-            set_err(err, "%s: short read", path);
+            err_set(err, "%s: short read", path);
             free(buf);
             buf = NULL;
         }
@@ -167,12 +151,12 @@ int mempool_load(struct mempool *mp, const char *path, const struct mempool_tip 
     struct hash256 sum;
     if (len < 4 + 4 + 8 + 32 || memcmp(buf, DUMP_MAGIC, 4) != 0) {
         free(buf);
-        return set_err(err, "%s: not a mempool file", path);
+        return err_set(err, "%s: not a mempool file", path);
     }
     hash_sha256d(buf, len - 32, &sum);
     if (memcmp(sum.b, buf + len - 32, 32) != 0) {
         free(buf);
-        return set_err(err, "%s: checksum mismatch", path);
+        return err_set(err, "%s: checksum mismatch", path);
     }
     struct cursor c;
     cursor_init(&c, buf + 4, len - 4 - 32);
@@ -180,7 +164,7 @@ int mempool_load(struct mempool *mp, const char *path, const struct mempool_tip 
     uint64_t n = 0;
     if (!cursor_u32(&c, &version) || version != DUMP_VERSION || !cursor_u64(&c, &n)) {
         free(buf);
-        return set_err(err, "%s: unsupported version %u", path, version);
+        return err_set(err, "%s: unsupported version %u", path, version);
     }
     for (uint64_t i = 0; i < n; i++) {
         int64_t time;
@@ -194,7 +178,7 @@ int mempool_load(struct mempool *mp, const char *path, const struct mempool_tip 
     free(buf);
     mp_sort_arrivals(mp);
     if (torn)
-        return set_err(err, "%s: malformed after %zu transactions", path,
+        return err_set(err, "%s: malformed after %zu transactions", path,
                        st->accepted + st->failed + st->expired);
     LOG_INFO("mempool: loaded %zu transactions from %s (%zu failed, %zu expired)", st->accepted,
              path, st->failed, st->expired);

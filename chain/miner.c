@@ -1,5 +1,6 @@
 #include "chain/miner.h"
 
+#include "chain/err.h"
 #include "chain/mempool_map.h"
 
 #include <stdio.h>
@@ -322,11 +323,8 @@ static struct block *assemble(const struct miner_template *t, struct tx *coinbas
     const char *why = NULL;
     struct block *b = block_from_bytes(w.data, w.len, &why);
     wbuf_free(&w);
-    if (!b && err) {
-        *err = malloc(128);
-        if (*err)
-            snprintf(*err, 128, "assembled block does not parse: %s", why ? why : "?");
-    }
+    if (!b)
+        err_set(err, "assembled block does not parse: %s", why ? why : "?");
     return b;
 }
 
@@ -362,10 +360,8 @@ struct block *miner_build_block(const struct miner_template *t, struct tx *const
     struct block *b = NULL;
     if (coinbase) {
         b = assemble(t, coinbase, txs, n, err);
-    } else if (err) {
-        *err = malloc(128);
-        if (*err)
-            snprintf(*err, 128, "coinbase does not parse: %s", why ? why : "?");
+    } else {
+        err_set(err, "coinbase does not parse: %s", why ? why : "?");
     }
     tx_free(coinbase);
     return b;

@@ -1,10 +1,10 @@
 /* Wallet-free P2WSH(OP_TRUE) transactions. See optrue.h. */
 #include "chain/optrue.h"
 
+#include "chain/err.h"
 #include "chain/hex.h"
 #include "chain/serialize.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,20 +24,6 @@ const uint8_t optrue_script[OPTRUE_SCRIPT_LEN] = {
 #define IN_SIZE (32 + 4 + 1 + 4)
 #define OUT_SIZE (8 + 1 + OPTRUE_SCRIPT_LEN)
 #define WITNESS_PER_INPUT 3
-
-static int fail(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(char **err, const char *fmt, ...)
-{
-    if (err) {
-        char buf[200];
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(buf, sizeof(buf), fmt, ap);
-        va_end(ap);
-        *err = strdup(buf);
-    }
-    return -1;
-}
 
 size_t optrue_vsize(size_t n_in, size_t n_out)
 {
@@ -105,23 +91,23 @@ struct tx *optrue_spend(const struct optrue_coin *in, size_t n_in, size_t n_out,
                         char **err)
 {
     if (n_in < 1 || n_in > OPTRUE_MAX_INPUTS || n_out < 1 || n_out > OPTRUE_MAX_OUTPUTS) {
-        fail(err, "inputs must be 1..%d and outputs 1..%d", OPTRUE_MAX_INPUTS,
+        err_set(err, "inputs must be 1..%d and outputs 1..%d", OPTRUE_MAX_INPUTS,
              OPTRUE_MAX_OUTPUTS);
         return NULL;
     }
     if (feerate < 0 || feerate > TX_COIN) {
-        fail(err, "feerate %lld sat/kvB out of range", (long long)feerate);
+        err_set(err, "feerate %lld sat/kvB out of range", (long long)feerate);
         return NULL;
     }
     int64_t total = coins_total(in, n_in);
     if (total < 0) {
-        fail(err, "input value out of range");
+        err_set(err, "input value out of range");
         return NULL;
     }
     int64_t fee = optrue_fee(n_in, n_out, feerate);
     int64_t each = total > fee ? (total - fee) / (int64_t)n_out : 0;
     if (each < optrue_dust()) {
-        fail(err, "%lld sat cannot pay a fee of %lld and %zu outputs of at least %lld",
+        err_set(err, "%lld sat cannot pay a fee of %lld and %zu outputs of at least %lld",
              (long long)total, (long long)fee, n_out, (long long)optrue_dust());
         return NULL;
     }
@@ -139,7 +125,7 @@ struct tx *optrue_spend(const struct optrue_coin *in, size_t n_in, size_t n_out,
     struct tx *tx = tx_from_bytes(w.data, w.len, &reason);
     wbuf_free(&w);
     if (!tx)
-        fail(err, "built transaction does not parse: %s", reason);
+        err_set(err, "built transaction does not parse: %s", reason);
     return tx;
 }
 
@@ -161,7 +147,7 @@ int optrue_chain(const struct optrue_coin *coin, size_t len, size_t n_out, int64
                  struct tx **txs, char **err)
 {
     if (len < 1)
-        return fail(err, "a chain needs at least one transaction");
+        return err_set(err, "a chain needs at least one transaction");
     struct optrue_coin next = *coin;
     for (size_t i = 0; i < len; i++) {
         txs[i] = optrue_spend(&next, 1, n_out, feerate, err);

@@ -1,5 +1,7 @@
 #include "chain/store.h"
 
+#include "chain/err.h"
+
 #include <leveldb/c.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,11 +40,7 @@ struct store_batch {
 /* LevelDB's error strings are malloc'd by it and freed with leveldb_free. */
 static void take_err(char **err, const char *what, char *lerr)
 {
-    if (err) {
-        size_t n = strlen(what) + strlen(lerr) + 3;
-        *err = malloc(n);
-        snprintf(*err, n, "%s: %s", what, lerr);
-    }
+    err_set(err, "%s: %s", what, lerr);
     leveldb_free(lerr);
 }
 
@@ -307,8 +305,7 @@ static int decode_coin_value(const char *val, size_t len, struct coin *out, char
     struct cursor c;
     cursor_init(&c, val, len);
     if (!store_coin_decode(&c, out) || cursor_left(&c) != 0) {
-        if (err)
-            *err = strdup("corrupt coin record");
+        err_set(err, "corrupt coin record");
         return -1;
     }
     return 1;
@@ -338,8 +335,7 @@ int store_get_tip(struct store *s, struct hash256 *hash, char **err)
         return r;
     if (len != 32) {
         leveldb_free(val);
-        if (err)
-            *err = strdup("corrupt tip record");
+        err_set(err, "corrupt tip record");
         return -1;
     }
     memcpy(hash->b, val, 32);
@@ -387,8 +383,7 @@ static int visit_index(void *ctx, const uint8_t *key, size_t klen, const char *v
     struct index_walk *w = ctx;
     struct hash256 h;
     if (klen != 33) {
-        if (err)
-            *err = strdup("corrupt block index key");
+        err_set(err, "corrupt block index key");
         return -1;
     }
     memcpy(h.b, key + 1, 32);
@@ -413,8 +408,7 @@ static int visit_coin(void *ctx, const uint8_t *key, size_t klen, const char *va
     struct outpoint op;
     struct coin coin = {0};
     if (klen != COIN_KEY_LEN) {
-        if (err)
-            *err = strdup("corrupt coin key");
+        err_set(err, "corrupt coin key");
         return -1;
     }
     memcpy(op.hash.b, key + 1, 32);

@@ -1,5 +1,6 @@
 #include "chain/validation.h"
 
+#include "chain/err.h"
 #include "chain/pow.h"
 
 #include <stdlib.h>
@@ -309,8 +310,7 @@ static int rewind_block(struct utxo *u, const struct block *b, size_t full, size
         got++;
     int rc = 0;
     if (got != nrec || (full == b->tx_count && cursor_left(&c) != 0)) {
-        if (err)
-            *err = strdup("undo data does not match the block");
+        err_set(err, "undo data does not match the block");
         rc = -1;
         goto out;
     }

@@ -10,7 +10,11 @@
  * the rest of the main chain (a reorg of 150 blocks back), so kills also
  * land in the middle of reorganizations.
  *
- * HEARSAY_CRASH_SEED=<n> repeats a run; the seed is printed. */
+ * A second test stops the child at chain changes drawn from the seed
+ * instead (right after a block is connected or disconnected, before any
+ * flush), so its runs repeat exactly: HEARSAY_CRASH_SEED=<n> repeats it
+ * (the seed is printed). For the timed kills the seed only repeats the
+ * delays: where they land depends on the machine. */
 #include "chain/chainstate.h"
 #include "chain/store.h"
 #include "tests/unit/chainstate_util.h"
@@ -197,10 +201,25 @@ static void build_chain(struct crash *c)
     free(fork.dig);
 }
 
-/* Submits the blocks in order (those already stored come back as
- * duplicates at once) and reports the tip height after each. */
-static int child_run(struct crash *c, const char *dir, int fd)
+/* The child stops itself, as abruptly as a kill, right after its
+ * stop_after-th change of the active chain: between a block's connection
+ * and the flush that may follow, and in the middle of reorganizations. */
+static void stop_on_change(void *ctx, const struct block *b, int height)
 {
+    (void)b;
+    (void)height;
+    if (--*(int *)ctx == 0)
+        _exit(0);
+}
+
+/* Submits the blocks in order (those already stored come back as
+ * duplicates at once) and reports the tip height after each, after a
+ * first -1 when it is ready to open the store. */
+static int child_run(struct crash *c, const char *dir, int fd, int stop_after)
+{
+    int32_t ready = -1;
+    if (write(fd, &ready, sizeof(ready)) != sizeof(ready))
+        return 4;
     struct chainstate_options o;
     chainstate_default_options(&o);
     o.dbcache_bytes = CHILD_DBCACHE;
@@ -208,6 +227,10 @@ static int child_run(struct crash *c, const char *dir, int fd)
     struct chainstate *cs = chainstate_open(c->p, dir, &o, &err);
     if (!cs)
         return 2;
+    if (stop_after > 0) {
+        struct chainstate_callbacks cb = {stop_on_change, stop_on_change, &stop_after};
+        chainstate_set_callbacks(cs, &cb);
+    }
     for (size_t i = 0; i < ORDER_LEN; i++) {
         const char *reason = NULL;
         enum chainstate_status st = chainstate_process_block(cs, c->order[i]->b, &reason, &err);
@@ -282,75 +305,161 @@ static struct hash256 stored_tip(const char *dir)
     return tip;
 }
 
-static void test_crash(void **state)
+struct crash_stats {
+    int rounds, replays, on_branch, completed;
+};
+
+/* Runs a child on dir until it is killed after delay_us (stop_after 0)
+ * or stops itself, then checks what it left. Returns whether the full
+ * chain is stored. */
+static bool crash_round(struct crash *c, const char *dir, useconds_t delay_us, int stop_after,
+                        struct crash_stats *st)
 {
-    (void)state;
-    static struct crash c;
-    c.p = params_get(CHAIN_REGTEST);
-    build_chain(&c);
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        /* A new program, not a fork of this one: LevelDB's background
+         * thread does not survive fork(), and a forked child would wait
+         * forever for compactions that the parent's state says run. */
+        char fd_arg[16], stop_arg[16];
+        snprintf(fd_arg, sizeof(fd_arg), "%d", fds[1]);
+        snprintf(stop_arg, sizeof(stop_arg), "%d", stop_after);
+        close(fds[0]);
+        execl("/proc/self/exe", "test_chain_crash", "--child", dir, fd_arg, stop_arg,
+              (char *)NULL);
+        _exit(5);
+    }
+    close(fds[1]);
+    /* The clock starts when the child is ready to open the store. */
+    int32_t v;
+    if (read(fds[0], &v, sizeof(v)) == sizeof(v) && stop_after == 0) {
+        usleep(delay_us);
+        kill(pid, SIGKILL);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+        fail_msg("child failed with %d", WEXITSTATUS(status));
+    /* Any other signal is the child's own crash (a sanitizer's abort). */
+    if (WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL)
+        fail_msg("child died of signal %d", WTERMSIG(status));
+    int32_t announced = 0;
+    while (read(fds[0], &v, sizeof(v)) == sizeof(v))
+        announced = v;
+    close(fds[0]);
+    /* The round's context, so that a failure below can be followed up
+     * (for timed kills the seed alone does not repeat a run). */
+    printf("round %d: %s %d, announced height %d\n", st->rounds++,
+           stop_after ? "stopped after chain changes" : "killed after us",
+           stop_after ? stop_after : (int)delay_us, announced);
+
+    /* 1: the UTXO set on disk matches the stored tip exactly. */
+    check_store(c, dir);
+    struct hash256 tip_before = stored_tip(dir);
+    /* 2: reopening replays to everything announced, or further. */
+    char *err = NULL;
+    struct chainstate *cs = chainstate_open(c->p, dir, NULL, &err);
+    if (!cs)
+        fail_msg("reopen: %s", err);
+    int height = chainstate_height(cs);
+    assert_true(height >= announced);
+    const struct crash_block *tip = lookup(c, &chainstate_tip(cs)->hash);
+    assert_int_equal(tip ? tip->height : 0, height);
+    st->on_branch += tip >= c->branch && tip < c->branch + BRANCH_LEN;
+    st->replays += !hash_eq(&chainstate_tip(cs)->hash, &tip_before);
+    chainstate_close(cs);
+    /* 3: and after the clean close, again exactly the tip's coins. */
+    assert_int_equal(check_store(c, dir), height);
+    return tip == &c->main[CHAIN_LEN];
+}
+
+static unsigned crash_seed(void)
+{
     const char *seed_env = getenv("HEARSAY_CRASH_SEED");
     unsigned seed = seed_env ? (unsigned)strtoul(seed_env, NULL, 10) : (unsigned)time(NULL);
     printf("crash test seed %u\n", seed);
-    srand(seed);
+    return seed;
+}
+
+static struct crash the_crash;
+
+static int setup(void **state)
+{
+    the_crash.p = params_get(CHAIN_REGTEST);
+    build_chain(&the_crash);
+    *state = &the_crash;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct crash *c = *state;
+    for (size_t i = 0; i < ORDER_LEN; i++)
+        block_free(c->order[i]->b);
+    return 0;
+}
+
+/* SIGKILL at random moments: also inside LevelDB writes and opening. */
+static void test_crash(void **state)
+{
+    struct crash *c = *state;
+    srand(crash_seed());
     char *dir = testutil_tmpdir("crash");
-    int completed = 0, replays = 0, on_branch = 0, max_delay_us = 150000;
+    struct crash_stats st = {0};
     for (int kill_no = 0; kill_no < KILLS; kill_no++) {
-        int fds[2];
-        assert_int_equal(pipe(fds), 0);
-        fflush(NULL);
-        pid_t pid = fork();
-        assert_true(pid >= 0);
-        if (pid == 0) {
-            close(fds[0]);
-            _exit(child_run(&c, dir, fds[1]));
-        }
-        close(fds[1]);
         /* One kill in five within the first 5 ms: opening and the
          * first blocks are a window of their own. */
-        usleep((useconds_t)(rand() % (rand() % 5 == 0 ? 5000 : max_delay_us)));
-        kill(pid, SIGKILL);
-        int status;
-        assert_int_equal(waitpid(pid, &status, 0), pid);
-        if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
-            fail_msg("child failed with %d", WEXITSTATUS(status));
-        int32_t announced = 0, v;
-        while (read(fds[0], &v, sizeof(v)) == sizeof(v))
-            announced = v;
-        close(fds[0]);
-
-        /* 1: the UTXO set on disk matches the stored tip exactly. */
-        check_store(&c, dir);
-        struct hash256 tip_before = stored_tip(dir);
-        /* 2: reopening replays to everything announced, or further. */
-        char *err = NULL;
-        struct chainstate *cs = chainstate_open(c.p, dir, NULL, &err);
-        if (!cs)
-            fail_msg("reopen after kill %d: %s", kill_no, err);
-        int height = chainstate_height(cs);
-        assert_true(height >= announced);
-        const struct crash_block *tip = lookup(&c, &chainstate_tip(cs)->hash);
-        assert_int_equal(tip ? tip->height : 0, height);
-        bool done = tip == &c.main[CHAIN_LEN];
-        on_branch += tip >= c.branch && tip < c.branch + BRANCH_LEN;
-        replays += !hash_eq(&chainstate_tip(cs)->hash, &tip_before);
-        chainstate_close(cs);
-        /* 3: and after the clean close, again exactly the tip's coins. */
-        assert_int_equal(check_store(&c, dir), height);
-        if (done) {
-            completed++;
+        useconds_t delay = (useconds_t)(rand() % (rand() % 5 == 0 ? 5000 : 150000));
+        if (crash_round(c, dir, delay, 0, &st)) {
+            st.completed++;
             testutil_rmtree(dir);
             dir = testutil_tmpdir("crash");
         }
     }
     printf("crash test: %d kills, %d needed a replay, %d left the tip on the branch, "
-           "%d full chains stored\n", KILLS, replays, on_branch, completed);
+           "%d full chains stored\n", KILLS, st.replays, st.on_branch, st.completed);
     testutil_rmtree(dir);
-    for (size_t i = 0; i < ORDER_LEN; i++)
-        block_free(c.order[i]->b);
 }
 
-int main(void)
+/* Stops at chain changes drawn from the seed, so a failure repeats with
+ * its seed whatever the machine's load: through the whole chain once,
+ * both reorganizations included, every 1 to 120 changes (each round
+ * starts a program: about 40 of them keep the test short). */
+static void test_crash_at_chain_changes(void **state)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_crash)};
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    struct crash *c = *state;
+    srand(crash_seed());
+    char *dir = testutil_tmpdir("crash");
+    struct crash_stats st = {0};
+    while (!crash_round(c, dir, 0, 1 + rand() % 120, &st))
+        assert_true(st.rounds < 1000);
+    printf("crash test: %d stops, %d needed a replay, %d left the tip on the branch\n",
+           st.rounds, st.replays, st.on_branch);
+    testutil_rmtree(dir);
+}
+
+/* The child program: test_chain_crash --child <dir> <fd> <stop_after>. */
+static int child_main(char **argv)
+{
+    static struct crash c;
+    c.p = params_get(CHAIN_REGTEST);
+    build_chain(&c);
+    int rc = child_run(&c, argv[2], atoi(argv[3]), atoi(argv[4]));
+    for (size_t i = 0; i < ORDER_LEN; i++)
+        block_free(c.order[i]->b);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 5 && strcmp(argv[1], "--child") == 0)
+        return child_main(argv);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_crash),
+        cmocka_unit_test(test_crash_at_chain_changes),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
 }
