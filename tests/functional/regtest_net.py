@@ -127,7 +127,11 @@ def test_interrupted_up_cleans_up(t):
     base = fw.free_ports(6)
     p = subprocess.Popen([sys.executable, TOOL, "up", "3", "--dir", tool.dir, "--base-port",
                           str(base), "--build", fw.BUILDDIR], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
+                         stderr=subprocess.PIPE, text=True,
+                         # A suite run in the background inherits SIGINT ignored,
+                         # and Python then keeps ignoring it: Ctrl-C is what this
+                         # test sends, so the tool must get it.
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         # Interrupt once the nodes run, before the mining is done.
         fw.wait_until(lambda: len(nodes_of(t.tmpdir)) == 3, timeout=60, what="3 nodes")
