@@ -234,6 +234,8 @@ void np_on_block(struct netproc *np, struct np_peer *p, const struct net_msg *m,
     } else if (st == CHAINSTATE_ERROR) {
         LOG_ERROR("block from peer=%" PRIu64 ": %s", p->id, err ? err : "storage error");
     } else {
+        if (st == CHAINSTATE_ACCEPTED)
+            p->last_block = now;
         set_best_known(p, chainstate_find(np->chain, &b->hash));
     }
     free(err);
@@ -354,6 +356,33 @@ bool np_serve_block(struct netproc *np, struct np_peer *p, const struct hash256 
     }
     free(data);
     return true;
+}
+
+/* ---- introspection ---- */
+
+/* Core's pindexLastCommonBlock is the fork point of the peer's best known
+ * block and our active chain; we compute it when asked instead of keeping
+ * it up to date on every block. */
+void np_peer_blocks_info(const struct netproc *np, const struct np_peer *p,
+                         struct netproc_peer_info *out)
+{
+    struct bindex_node *tip = chainstate_tip(np->chain);
+    struct bindex_node *common = p->best_known && tip ? bindex_fork_point(tip, p->best_known)
+                                                      : NULL;
+    out->synced_blocks = common ? common->height : -1;
+    size_t n = 0;
+    for (size_t i = 0; i < np->ninflight && n < NETPROC_MAX_BLOCKS_IN_FLIGHT; i++) {
+        struct bindex_node *b = np->inflight[i].peer == p->id
+                                    ? chainstate_find(np->chain, &np->inflight[i].hash)
+                                    : NULL;
+        if (!b)
+            continue;
+        size_t j = n++; /* insertion: at most 16 */
+        for (; j > 0 && out->inflight[j - 1] > b->height; j--)
+            out->inflight[j] = out->inflight[j - 1];
+        out->inflight[j] = b->height;
+    }
+    out->blocks_in_flight = n;
 }
 
 /* ---- stalls and departures ---- */

@@ -247,6 +247,7 @@ void netproc_connected(struct netproc *np, const struct net_peer_props *props, i
     p->relay_txs = props->relay && !np->opt.blocksonly;
     p->reconciles = props->hello;
     p->connected = now;
+    p->last_tx = p->last_block = -1;
     struct relay_peer_props rp;
     /* A peer that said relay=false in its version (or any peer, in
      * blocks-only mode) hears of no transaction: an impossible fee filter
@@ -455,7 +456,9 @@ static void on_tx(struct netproc *np, struct np_peer *p, const struct net_msg *m
         /* Even from a peer that asked not to hear of ours (relay=false):
          * its own are welcome, as in Bitcoin Core. */
         struct mempool_reject rej;
-        accept_with_orphans(np, tx, true, p->id, &rej, now);
+        /* Core credits the delivering peer only, not orphans it completes. */
+        if (accept_with_orphans(np, tx, true, p->id, &rej, now) == MEMPOOL_ACCEPTED)
+            p->last_tx = now;
     }
     tx_free(tx);
 }
@@ -650,7 +653,9 @@ bool netproc_get_peer_info(const struct netproc *np, uint64_t peer,
         if (p->id != peer)
             continue;
         out->synced_headers = p->best_known ? p->best_known->height : -1;
-        out->blocks_in_flight = p->blocks_in_flight;
+        np_peer_blocks_info(np, p, out);
+        out->last_tx = p->last_tx;
+        out->last_block = p->last_block;
         out->reconciles = p->reconciles;
         return true;
     }

@@ -129,7 +129,14 @@ bool netproc_peer_reconciles(const struct netproc *np, uint64_t peer);
 /* getpeerinfo's sync fields; false if the peer is unknown. */
 struct netproc_peer_info {
     int synced_headers;      /* height of its best known header, -1 if none */
+    int synced_blocks;       /* our last common block with it, -1 if unknown */
     size_t blocks_in_flight; /* our block requests to it */
+    /* Heights of those requests, lowest first (the first blocks_in_flight,
+     * never more than the per-peer cap). */
+    int inflight[NETPROC_MAX_BLOCKS_IN_FLIGHT];
+    /* When (the `now` of netproc's calls) it last delivered a transaction
+     * that entered the mempool / a block new to us; -1: never. */
+    int64_t last_tx, last_block;
     bool reconciles;
 };
 bool netproc_get_peer_info(const struct netproc *np, uint64_t peer,

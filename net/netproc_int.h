@@ -16,6 +16,9 @@ struct np_peer {
     int64_t stalling_since;           /* it holds up the download window (0: no) */
     int64_t last_getheaders;          /* when we last asked it for headers */
     int64_t connected;
+    /* When it last delivered a transaction we accepted / a new block
+     * (getpeerinfo's last_transaction, last_block); -1: never. */
+    int64_t last_tx, last_block;
 };
 
 struct np_inflight {
@@ -86,6 +89,9 @@ void np_serve_getblocks(struct netproc *np, struct np_peer *p, const struct net_
 bool np_serve_block(struct netproc *np, struct np_peer *p, const struct hash256 *hash,
                     bool witness);
 void np_request_blocks_all(struct netproc *np, int64_t now);
+/* Fills synced_blocks, blocks_in_flight and inflight. */
+void np_peer_blocks_info(const struct netproc *np, const struct np_peer *p,
+                         struct netproc_peer_info *out);
 void np_blocks_peer_gone(struct netproc *np, uint64_t peer, int64_t now);
 void np_blocks_tick(struct netproc *np, int64_t now);
 int64_t np_blocks_wakeup(const struct netproc *np);

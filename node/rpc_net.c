@@ -137,7 +137,7 @@ static const char *network_name(const char *addr)
 
 static json_t *counters_json(const struct relay_counters *c)
 {
-    return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+    return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
                      "inv_sent", (json_int_t)c->inv_sent, "inv_received",
                      (json_int_t)c->inv_received, "inv_dup", (json_int_t)c->inv_dup,
                      "headers_sent", (json_int_t)c->headers_sent, "requests",
@@ -145,7 +145,8 @@ static json_t *counters_json(const struct relay_counters *c)
                      (json_int_t)c->notfound, "getdata_received",
                      (json_int_t)c->getdata_received, "dup_payload",
                      (json_int_t)c->dup_payload, "push_useful", (json_int_t)c->push_useful,
-                     "push_useless", (json_int_t)c->push_useless);
+                     "push_useless", (json_int_t)c->push_useless, "pulls_sent",
+                     (json_int_t)c->pulls_sent, "pulls_received", (json_int_t)c->pulls_received);
 }
 
 /* ---- getpeerinfo ---- */
@@ -229,23 +230,37 @@ static json_t *peer_gossip_json(const struct relay_peer_info *ri, const struct n
     return g;
 }
 
+/* netproc's time of an event (the relay clock, monotonic microseconds) as
+ * Unix seconds on the node's clock, which setmocktime moves; 0 for never,
+ * as Core. */
+static json_t *event_unix_time(int64_t at)
+{
+    if (at < 0)
+        return json_integer(0);
+    return json_integer(node_now() - (relay_glue_now() - at) / (int64_t)US_PER_SEC);
+}
+
 /* Fields of block download and relay. hearsay never asks for high-bandwidth
- * compact blocks and does no headers presync; the times of the last new
- * transaction and block and the common block height are not tracked per
- * peer, so they stay at Core's "never"/"unknown" (0, -1). */
+ * compact blocks and does no headers presync. Without netproc's view of
+ * the peer, Core's "never"/"unknown" (0, -1). */
 static void peer_relay_fields(json_t *o, const struct node *node, uint64_t id)
 {
     const struct netproc *np = relay_glue_netproc();
     struct netproc_peer_info pi;
-    bool have_pi = np && netproc_get_peer_info(np, id, &pi);
-    json_object_set_new(o, "last_transaction", json_integer(0));
-    json_object_set_new(o, "last_block", json_integer(0));
+    if (!np || !netproc_get_peer_info(np, id, &pi))
+        pi = (struct netproc_peer_info){.synced_headers = -1, .synced_blocks = -1,
+                                        .last_tx = -1, .last_block = -1};
+    json_object_set_new(o, "last_transaction", event_unix_time(pi.last_tx));
+    json_object_set_new(o, "last_block", event_unix_time(pi.last_block));
     json_object_set_new(o, "bip152_hb_to", json_false());
     json_object_set_new(o, "bip152_hb_from", json_false());
     json_object_set_new(o, "presynced_headers", json_integer(-1));
-    json_object_set_new(o, "synced_headers", json_integer(have_pi ? pi.synced_headers : -1));
-    json_object_set_new(o, "synced_blocks", json_integer(-1));
-    json_object_set_new(o, "inflight", json_array());
+    json_object_set_new(o, "synced_headers", json_integer(pi.synced_headers));
+    json_object_set_new(o, "synced_blocks", json_integer(pi.synced_blocks));
+    json_t *inflight = json_array();
+    for (size_t i = 0; i < pi.blocks_in_flight; i++)
+        json_array_append_new(inflight, json_integer(pi.inflight[i]));
+    json_object_set_new(o, "inflight", inflight);
     struct relay_peer_info ri;
     if (node->relay && relay_get_peer_info(node->relay, id, &ri) == 0)
         json_object_set_new(o, "gossip", peer_gossip_json(&ri, np, id));
@@ -568,12 +583,45 @@ static json_t *netproc_json(const struct netproc *np)
     json_t *recon = json_pack("{s:I,s:I,s:I}", "rounds", (json_int_t)ni.recon_rounds,
                               "mismatched", (json_int_t)ni.recon_mismatch, "items",
                               (json_int_t)ni.recon_items);
-    return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "orphans", (json_int_t)ni.orphans,
-                     "blocks_in_flight", (json_int_t)ni.blocks_in_flight, "blocks_received",
-                     (json_int_t)ni.blocks_received, "blocks_dup", (json_int_t)ni.blocks_dup,
-                     "txs_received", (json_int_t)ni.txs_received, "txs_accepted",
-                     (json_int_t)ni.txs_accepted, "block_stalls", (json_int_t)ni.block_stalls,
-                     "mempool_served", (json_int_t)ni.mempool_served, "antientropy", recon);
+    json_t *o = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "orphans",
+                          (json_int_t)ni.orphans, "blocks_in_flight",
+                          (json_int_t)ni.blocks_in_flight, "blocks_received",
+                          (json_int_t)ni.blocks_received, "blocks_dup",
+                          (json_int_t)ni.blocks_dup, "txs_received", (json_int_t)ni.txs_received,
+                          "txs_accepted", (json_int_t)ni.txs_accepted, "block_stalls",
+                          (json_int_t)ni.block_stalls, "mempool_served",
+                          (json_int_t)ni.mempool_served, "antientropy", recon);
+    json_object_set_new(o, "txs_readded", json_integer((json_int_t)ni.txs_readded));
+    json_object_set_new(o, "stallers_dropped", json_integer((json_int_t)ni.stallers_dropped));
+    json_object_set_new(o, "stalling_timeout",
+                        json_real((double)ni.stalling_timeout_us / US_PER_SEC));
+    return o;
+}
+
+static double ratio(uint64_t num, uint64_t den)
+{
+    return den ? (double)num / (double)den : 0.0;
+}
+
+/* What a policy costs, in the figures users compare policies by:
+ * announcements per rumor, duplicate payloads per payload received and
+ * the share of pushes that were useless (the peer had it already). */
+static json_t *summary_json(const struct relay_info *ri, const struct netproc *np)
+{
+    const struct relay_counters *c = &ri->totals;
+    uint64_t announced = c->inv_sent + c->headers_sent;
+    uint64_t payloads = 0;
+    if (np) {
+        struct netproc_info ni;
+        netproc_get_info(np, &ni);
+        payloads = ni.txs_received + ni.blocks_received;
+    }
+    return json_pack("{s:I,s:f,s:I,s:I,s:f,s:f}", "announcements", (json_int_t)announced,
+                     "announcements_per_rumor", ratio(announced, ri->rumors_started),
+                     "payloads_received", (json_int_t)payloads, "dup_payloads",
+                     (json_int_t)c->dup_payload, "dup_payload_ratio",
+                     ratio(c->dup_payload, payloads), "push_useless_ratio",
+                     ratio(c->push_useless, c->push_useful + c->push_useless));
 }
 
 static json_t *rpc_getgossipinfo(struct rpc_request *req)
@@ -604,6 +652,7 @@ static json_t *rpc_getgossipinfo(struct rpc_request *req)
     json_object_set_new(o, "totals", counters_json(&ri.totals));
     json_object_set_new(o, "peer_counters", peers_gossip_json(node));
     const struct netproc *np = relay_glue_netproc();
+    json_object_set_new(o, "summary", summary_json(&ri, np));
     if (np)
         json_object_set_new(o, "processing", netproc_json(np));
     return o;
@@ -665,6 +714,13 @@ static const struct rpc_method net_methods[] = {
     { "getgossipinfo", "gossip", rpc_getgossipinfo,
       "Returns the relay policy (fanout, stop rule, trickle, anti-entropy), the rumors the node "
       "is infective for, seen-set sizes and memory, the request tracker and the relay "
-      "counters, in total and per peer.", { { 0 } } },
+      "counters, in total and per peer. \"summary\" compares policies: announcements (inv and "
+      "headers entries sent), announcements_per_rumor (those per transaction or block the node "
+      "started relaying), payloads_received (tx and block messages), dup_payloads (payloads it "
+      "already had), dup_payload_ratio (dup_payloads per payload received) and "
+      "push_useless_ratio (pushes to peers that already had the item, per push judged). "
+      "\"processing\" adds orphans, block download (blocks_in_flight, block_stalls, "
+      "stallers_dropped, stalling_timeout in seconds), txs_readded (returned to the mempool by "
+      "a reorg) and anti-entropy rounds. Times are in seconds.", { { 0 } } },
 };
 const struct rpc_method_set net_rpc_methods = RPC_METHOD_SET(net_methods);

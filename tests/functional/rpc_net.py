@@ -7,6 +7,7 @@ getgossipinfo."""
 import time
 
 import framework as fw
+import relay_lib as rl
 import txtools as tt
 
 PEER_FIELDS = {
@@ -293,11 +294,61 @@ def test_gossipinfo(t):
     fw.assert_equal((bi["policy"]["fanout"], bi["policy"]["stop"], bi["policy"]["antientropy"]),
                     (1, "counter:2", 7))
     fw.assert_equal(type(bi["processing"]["antientropy"]["rounds"]), int)
+    proc = bi["processing"]
+    for k in ("orphans", "txs_readded", "stallers_dropped", "block_stalls"):
+        fw.assert_equal(type(proc[k]), int, k)
+    # seconds, a JSON number (whole values print without a fraction)
+    fw.assert_equal(type(proc["stalling_timeout"]) in (int, float), True, "stalling_timeout")
+    fw.assert_equal(proc["stalling_timeout"], 2.0, "Core's BLOCK_STALLING_TIMEOUT, in seconds")
+    for k in ("pulls_sent", "pulls_received"):
+        fw.assert_equal(type(bi["totals"][k]), int, k)
+    # the policy summary: a announced one block to its one peer, b
+    # received one payload it did not have
+    sa, sb = info["summary"], bi["summary"]
+    for s in (sa, sb):
+        for k in ("announcements", "payloads_received", "dup_payloads"):
+            fw.assert_equal(type(s[k]), int, f"type of summary {k}")
+        for k in ("announcements_per_rumor", "dup_payload_ratio", "push_useless_ratio"):
+            fw.assert_equal(type(s[k]) in (int, float), True, f"summary {k} a number")
+    fw.assert_equal(sa["announcements"], announced)
+    fw.assert_equal(sa["announcements_per_rumor"], announced / info["rumors"]["started"])
+    fw.assert_equal((sb["payloads_received"], sb["dup_payloads"], sb["dup_payload_ratio"]),
+                    (1, 0, 0.0))
+    fw.assert_in("dup_payload_ratio", b.rpc("help", "getgossipinfo"))
     # a's best header, as b knows it: the block a announced
     fw.wait_until(lambda: peers(b)[0]["synced_headers"] == 1, 10, what="synced_headers")
     stop_all(a, b)
 
 
+def test_peer_relay_times(t):
+    """getpeerinfo's last_transaction, last_block (Unix seconds, 0 for
+    never), synced_blocks and inflight at the node a tx and a block came to."""
+    a, b = two_nodes(t)
+    b.rpc("addnode", endpoint(a), "add")
+    fw.wait_until(lambda: connected(b, a) and len(peers(a)) == 1, 20, what="a link")
+    p = peers(b)[0]
+    fw.assert_equal((p["last_transaction"], p["last_block"], p["inflight"]), (0, 0, []),
+                    "nothing delivered yet")
+    hashes = rl.mine(a, 101)
+    fw.wait_until(lambda: b.rpc("getblockcount") == 101, 30, what="the blocks at b")
+    fw.assert_equal(peers(b)[0]["last_transaction"], 0, "no transaction yet")
+    txid = a.rpc("sendrawtransaction", rl.spend_coinbases(a, hashes[:1])[0])
+    fw.wait_until(lambda: txid in b.rpc("getrawmempool"), 30, what="the tx at b")
+    rl.mine(a, 1)
+    fw.wait_until(lambda: b.rpc("getblockcount") == 102, 30, what="the block at b")
+    fw.wait_until(lambda: peers(b)[0]["synced_blocks"] == 102, 10, what="synced_blocks")
+    p = peers(b)[0]
+    now = time.time()
+    for k in ("last_transaction", "last_block"):
+        fw.assert_equal(type(p[k]), int, k)
+        fw.assert_equal(abs(p[k] - now) < 60, True, f"{k} in Unix seconds")
+    fw.assert_equal(p["last_block"] >= p["last_transaction"], True, "the block came last")
+    fw.assert_equal(p["inflight"], [], "nothing left in flight")
+    q = peers(a)[0]
+    fw.assert_equal((q["last_transaction"], q["last_block"]), (0, 0), "b delivered nothing")
+    stop_all(a, b)
+
+
 if __name__ == "__main__":
     fw.main([test_peerinfo_fields, test_addnode_disconnect, test_networkactive, test_bans,
-             test_mocktime, test_gossipinfo])
+             test_mocktime, test_gossipinfo, test_peer_relay_times])

@@ -546,7 +546,11 @@ static void test_antientropy_repairs(void **state)
     struct netproc_peer_info pi;
     assert_true(netproc_get_peer_info(net.n[2].np, 2, &pi));
     assert_int_equal(pi.synced_headers, 103);
+    assert_int_equal(pi.synced_blocks, 103);
     assert_int_equal(pi.blocks_in_flight, 0);
+    /* node 1 delivered node 2 its blocks and, once repaired, the txs */
+    assert_true(pi.last_block >= 0 && pi.last_block <= net.now);
+    assert_true(pi.last_tx >= pi.last_block && pi.last_tx <= net.now);
     assert_false(netproc_get_peer_info(net.n[2].np, 77, &pi));
     for (int k = 0; k < 3; k++)
         tx_free(txs[k]);
@@ -584,6 +588,16 @@ static void test_block_stall(void **state)
     struct netproc_info info;
     netproc_get_info(net.n[2].np, &info);
     assert_int_equal(info.blocks_in_flight, 3);
+    /* all three asked of the fake peer, lowest first; nothing in common
+     * beyond genesis, nothing delivered */
+    struct netproc_peer_info pi;
+    assert_true(netproc_get_peer_info(net.n[2].np, FAKE, &pi));
+    assert_int_equal(pi.blocks_in_flight, 3);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(pi.inflight[i], i + 1);
+    assert_int_equal(pi.synced_blocks, 0);
+    assert_int_equal(pi.last_block, -1);
+    assert_int_equal(pi.last_tx, -1);
     link_nodes(1, 2);
     run_until(net.now + 20 * SEC);
     assert_int_equal(chainstate_height(net.n[2].cs), 3);
