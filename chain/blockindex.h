@@ -26,7 +26,7 @@ enum bindex_status {
 #define BINDEX_FAILED_MASK (BINDEX_FAILED | BINDEX_FAILED_CHILD)
 
 /* Longest reason kept for an invalid block. */
-#define BINDEX_REASON_MAX 63
+#define BINDEX_REASON_MAX 127
 
 struct bindex_node {
     struct hash256 hash;
