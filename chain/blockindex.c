@@ -414,14 +414,20 @@ bool bindex_record_decode(const uint8_t *data, size_t len, struct bindex_record 
     cursor_u32(&c, &out->status);
     for (int i = 0; i < 8; i++)
         cursor_u32(&c, &out->work.w[i]);
-    cursor_varstr(&c, out->reason, BINDEX_REASON_MAX);
-    return !c.err && cursor_left(&c) == 0 && out->height >= 0;
+    char reason[BINDEX_REASON_MAX + 1];
+    cursor_varstr(&c, reason, BINDEX_REASON_MAX);
+    out->reason = NULL;
+    if (c.err || cursor_left(&c) != 0 || out->height < 0)
+        return false;
+    if (reason[0])
+        out->reason = strdup(reason);
+    return true;
 }
 
 void bindex_restore(struct bindex *bi, struct bindex_node *n, const struct bindex_record *rec)
 {
     n->status |= rec->status;
-    if (rec->reason[0])
+    if (rec->reason)
         set_reason(n, rec->reason);
     if ((n->status & BINDEX_FAILED_MASK) && bi->best == n)
         recompute_best(bi);

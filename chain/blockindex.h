@@ -26,7 +26,7 @@ enum bindex_status {
 #define BINDEX_FAILED_MASK (BINDEX_FAILED | BINDEX_FAILED_CHILD)
 
 /* Longest reason kept for an invalid block. */
-#define BINDEX_REASON_MAX 63
+#define BINDEX_REASON_MAX 127
 
 struct bindex_node {
     struct hash256 hash;
@@ -97,13 +97,15 @@ size_t bindex_locator(const struct bindex *bi, const struct bindex_node *n, stru
 struct bindex_node *bindex_find_fork(const struct bindex *bi, const struct hash256 *locator,
                                      size_t n);
 
-/* The persistent form of a node: header, height, status, work, reason. */
+/* The persistent form of a node: header, height, status, work, reason.
+ * reason is malloc'd, NULL when there is none: loading holds every record
+ * at once, and almost none has a reason. The caller frees it. */
 struct bindex_record {
     struct block_header hdr;
     int height;
     uint32_t status;
     struct u256 work;
-    char reason[BINDEX_REASON_MAX + 1];
+    char *reason;
 };
 void bindex_node_encode(const struct bindex_node *n, struct wbuf *w);
 bool bindex_record_decode(const uint8_t *data, size_t len, struct bindex_record *out);

@@ -533,6 +533,8 @@ static int load_index(struct chainstate *cs, char **err)
         else if ((n->status & BINDEX_HAVE_DATA) && !(n->status & BINDEX_FAILED_MASK))
             list_push(&cs->waiting, n);
     }
+    for (size_t i = 0; i < l.n; i++)
+        free(l.v[i].rec.reason);
     free(l.v);
     return rc;
 }

@@ -39,6 +39,11 @@ struct utxo {
     size_t budget;
     size_t dirty;
     struct store_batch *batch;
+    /* The last spent coin's script: the entry itself is freed or shrunk
+     * by the spend, and copying a few dozen bytes is cheaper than keeping
+     * it alive. */
+    uint8_t *spent_script;
+    size_t spent_cap;
 };
 
 /* Large tables ask for huge pages: each probe is a random access, and
@@ -102,6 +107,7 @@ void utxo_free(struct utxo *u)
     drop_all(u);
     free(u->table);
     store_batch_free(u->batch);
+    free(u->spent_script);
     free(u);
 }
 
@@ -237,6 +243,21 @@ void utxo_add(struct utxo *u, const struct outpoint *op, int64_t value, const ui
     u->dirty++;
 }
 
+static void keep_spent_script(struct utxo *u, const struct entry *e, struct utxo_spent *info)
+{
+    if (e->script_len > u->spent_cap) {
+        free(u->spent_script);
+        u->spent_cap = e->script_len < 64 ? 64 : e->script_len;
+        u->spent_script = malloc(u->spent_cap);
+        if (!u->spent_script)
+            abort();
+    }
+    if (e->script_len)
+        memcpy(u->spent_script, e->script, e->script_len);
+    info->script = u->spent_script;
+    info->script_len = e->script_len;
+}
+
 int utxo_spend(struct utxo *u, const struct outpoint *op, struct utxo_spent *info,
                struct wbuf *undo, char **err)
 {
@@ -248,6 +269,7 @@ int utxo_spend(struct utxo *u, const struct outpoint *op, struct utxo_spent *inf
     info->value = e->value;
     info->height = e->height;
     info->coinbase = (e->flags & F_COINBASE) != 0;
+    keep_spent_script(u, e, info);
     if (undo)
         store_coin_encode(undo, e->value, e->script, e->script_len, e->height, info->coinbase);
     if (e->flags & F_DIRTY)

@@ -20,11 +20,15 @@
 
 struct utxo;
 
-/* What a spend reports about the coin it removed. */
+/* What a spend reports about the coin it removed. script points into the
+ * cache's own copy, valid until the next utxo_spend, utxo_add, flush,
+ * reset or free. */
 struct utxo_spent {
     int64_t value;
     int32_t height;
     bool coinbase;
+    const uint8_t *script;
+    size_t script_len;
 };
 
 /* budget_bytes bounds the cache's memory before utxo_over_budget says a

@@ -2,6 +2,7 @@
 
 #include "chain/err.h"
 #include "chain/pow.h"
+#include "chain/witness.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -354,12 +355,15 @@ struct connect_pos {
     size_t full, partial;
 };
 
-/* Spends a transaction's inputs and checks their values; *pos tracks how
- * far it got. Returns 0, 1 with *reason, or -1. */
-static int spend_inputs(struct utxo *u, const struct tx *tx, int height, struct wbuf *undo,
-                        int64_t *fees, struct connect_pos *pos, const char **reason, char **err)
+/* Spends a transaction's inputs and checks their values and, once segwit
+ * is active, their witness commitments; *pos tracks how far it got.
+ * Returns 0, 1 with *reason, or -1. */
+static int spend_inputs(struct utxo *u, const struct tx *tx, bool segwit, int height,
+                        struct wbuf *undo, int64_t *fees, struct connect_pos *pos,
+                        const char **reason, char **err)
 {
     int64_t in_sum = 0, out_sum = 0;
+    bool stripped;
     for (size_t i = 0; i < tx->vin_count; i++) {
         struct utxo_spent s;
         int r = utxo_spend(u, &tx->vin[i].prevout, &s, undo, err);
@@ -373,6 +377,12 @@ static int spend_inputs(struct utxo *u, const struct tx *tx, int height, struct 
         in_sum += s.value;
         if (s.value < 0 || s.value > TX_MAX_MONEY || in_sum > TX_MAX_MONEY)
             return *reason = "bad-txns-inputvalues-outofrange", 1;
+        /* Whether the witness was stripped does not matter here: the
+         * header commits to the coinbase, hence to the witness root, so
+         * this exact block can never become valid. */
+        if (segwit &&
+            !witness_check_input(&tx->vin[i], s.script, s.script_len, reason, &stripped))
+            return 1;
     }
     tx_output_sum(tx, &out_sum);
     if (in_sum < out_sum)
@@ -423,7 +433,8 @@ int validation_connect(const struct chain_params *p, struct utxo *u, const struc
         const struct tx *tx = b->txs[t];
         pos.partial = 0;
         if (t > 0)
-            rc = spend_inputs(u, tx, height, undo, &fees, &pos, reason, err);
+            rc = spend_inputs(u, tx, height >= p->segwit_height, height, undo, &fees, &pos,
+                              reason, err);
         if (rc == 0 && overwrites_coins(p, u, tx, height, err)) {
             *reason = "bad-txns-BIP30";
             rc = 1;

@@ -1,7 +1,8 @@
 /* Consensus checks that need no script execution, and connecting or
  * disconnecting a block against the UTXO set.
  *
- * Scripts and signatures are NOT verified, nor are BIP68 relative lock
+ * Scripts and signatures are NOT verified (only BIP141 witness program
+ * commitments, chain/witness.h), nor are BIP68 relative lock
  * times or signature-operation limits. Everything else a block must
  * satisfy to join the chain is checked here; failures name the rule with
  * Bitcoin Core's reject reason ("high-hash", "bad-txnmrklroot", ...), a
@@ -42,7 +43,8 @@ bool validation_block_context(const struct chain_params *p, const struct bindex_
                               const struct block *b, const char **reason);
 
 /* Applies the block at height to the UTXO set: spends inputs (which must
- * exist, be unspent and, for coinbase outputs, be 100 blocks deep), adds
+ * exist, be unspent and, for coinbase outputs, be 100 blocks deep, and
+ * once segwit is active carry witnesses matching what they spend), adds
  * outputs, checks value conservation and the coinbase's claim (at most
  * subsidy plus fees). Undo data is appended to undo. On failure the UTXO
  * set is left as it was. Returns 0, or 1 with *reason when the block

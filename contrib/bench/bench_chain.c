@@ -23,7 +23,9 @@
 #include <unistd.h>
 
 #define SCRIPT_SIG_LEN 107 /* a typical signature and public key push */
-#define OUT_SCRIPT_LEN 22  /* P2WPKH */
+/* P2PKH: the inputs carry a scriptSig, so they must not spend witness
+ * programs (blocks check witness commitments). */
+#define OUT_SCRIPT_LEN 25
 
 struct pool_coin {
     struct outpoint op;
@@ -53,9 +55,9 @@ static void pool_push(struct pool *p, const struct hash256 *txid, uint32_t n, in
 
 static void out_script(struct wbuf *w, uint32_t seed)
 {
-    uint8_t s[OUT_SCRIPT_LEN] = {0x00, 0x14};
-    for (int i = 2; i < OUT_SCRIPT_LEN; i += 4)
-        memcpy(s + i, &seed, i + 4 <= OUT_SCRIPT_LEN ? 4 : 2);
+    uint8_t s[OUT_SCRIPT_LEN] = {0x76, 0xa9, 0x14, [23] = 0x88, [24] = 0xac};
+    for (int i = 3; i < 23; i += 4)
+        memcpy(s + i, &seed, 4);
     wbuf_varbytes(w, s, sizeof(s));
 }
 

@@ -4,6 +4,7 @@
 #include "chain/chainstate.h"
 #include "chain/mempool.h"
 #include "chain/store.h"
+#include "chain/validation.h"
 #include "tests/unit/chainstate_util.h"
 
 #include <setjmp.h>
@@ -396,6 +397,132 @@ static void test_cve_2012_2459(void **state)
     block_free(good);
 }
 
+/* A spend of op (no scriptSig) to script, carrying the one-byte witness
+ * items given (none: a legacy serialization). */
+static struct tx *witness_spend(const struct outpoint *op, int64_t value, const uint8_t *script,
+                                size_t script_len, const uint8_t *const *items, size_t nitems)
+{
+    struct wbuf w;
+    wbuf_init(&w);
+    wbuf_i32(&w, 2);
+    if (nitems) {
+        wbuf_u8(&w, 0);
+        wbuf_u8(&w, 1);
+    }
+    wbuf_compact(&w, 1);
+    wbuf_bytes(&w, op->hash.b, 32);
+    wbuf_u32(&w, op->n);
+    wbuf_varbytes(&w, NULL, 0);
+    wbuf_u32(&w, 0xffffffff);
+    wbuf_compact(&w, 1);
+    wbuf_i64(&w, value);
+    wbuf_varbytes(&w, script, script_len);
+    if (nitems) {
+        wbuf_compact(&w, nitems);
+        for (size_t i = 0; i < nitems; i++)
+            wbuf_varbytes(&w, items[i], 1);
+    }
+    wbuf_u32(&w, 0);
+    const char *why = NULL;
+    struct tx *tx = tx_from_bytes(w.data, w.len, &why);
+    wbuf_free(&w);
+    assert_non_null(tx);
+    return tx;
+}
+
+/* A block on parent with tx after a coinbase that carries the BIP141
+ * witness nonce (zero) and the commitment to the block's witness root. */
+static struct block *committed_block(struct fixture *f, const struct bindex_node *parent,
+                                     struct tx *tx, int64_t fees)
+{
+    int height = parent->height + 1;
+    struct block *draft = make_block(f, parent, (struct tx *[]){tx_ref(tx)}, 1, fees);
+    uint8_t buf[64] = {0};
+    block_witness_merkle_root(draft, (struct hash256 *)buf);
+    block_free(draft);
+    struct hash256 commit;
+    hash_sha256d(buf, sizeof(buf), &commit);
+    uint8_t script[16], out[38] = {0x6a, 0x24, 0xaa, 0x21, 0xa9, 0xed};
+    memcpy(out + 6, commit.b, 32);
+    size_t n = validation_bip34_prefix(height, script);
+    struct wbuf w;
+    wbuf_init(&w);
+    wbuf_i32(&w, 2);
+    wbuf_u8(&w, 0);
+    wbuf_u8(&w, 1);
+    wbuf_compact(&w, 1);
+    wbuf_bytes(&w, (uint8_t[32]){0}, 32);
+    wbuf_u32(&w, 0xffffffff);
+    wbuf_varbytes(&w, script, n);
+    wbuf_u32(&w, 0xffffffff);
+    wbuf_compact(&w, 2);
+    wbuf_i64(&w, params_block_subsidy(f->p, height) + fees);
+    wbuf_varbytes(&w, (uint8_t[]){0x51}, 1);
+    wbuf_i64(&w, 0);
+    wbuf_varbytes(&w, out, sizeof(out));
+    wbuf_compact(&w, 1);
+    wbuf_varbytes(&w, (uint8_t[32]){0}, 32);
+    wbuf_u32(&w, 0);
+    const char *why = NULL;
+    struct tx *cb = tx_from_bytes(w.data, w.len, &why);
+    wbuf_free(&w);
+    assert_non_null(cb);
+    return testutil_block(&parent->hash, parent->hdr.time + 600, (struct tx *[]){cb, tx}, 2);
+}
+
+/* Spends of a P2WSH(OP_TRUE) coin: witness commitments are consensus.
+ * A stripped copy under the genuine header is a mutation and condemns
+ * nothing; a stripped spend under its own, recommitted header is an
+ * invalid block like any other, and so is a wrong witness script. */
+static void test_witness_spends(void **state)
+{
+    struct fixture *f = *state;
+    struct bindex_node *tip = mine(f, chainstate_tip(f->cs), 101);
+    uint8_t p2wsh[34] = {0x00, 0x20};
+    hash_sha256((uint8_t[]){0x51}, 1, p2wsh + 2);
+    struct outpoint mature = coinbase_of(f, 1);
+    struct tx *fund = witness_spend(&mature, 10 * TX_COIN, p2wsh, sizeof(p2wsh), NULL, 0);
+    struct outpoint coin = {fund->txid, 0};
+    struct block *b = make_block(f, tip, &fund, 1, params_block_subsidy(f->p, 1) - 10 * TX_COIN);
+    assert_int_equal(submit(f, b, NULL), CHAINSTATE_ACCEPTED);
+    tip = chainstate_find(f->cs, &b->hash);
+    block_free(b);
+
+    const uint8_t op_true[] = {0x51}, op_2[] = {0x52};
+    int64_t v = 9 * TX_COIN;
+    struct tx *good = witness_spend(&coin, v, op_true, 1, (const uint8_t *[]){op_true}, 1);
+    struct block *genuine = committed_block(f, tip, good, TX_COIN);
+    const char *mismatch = "mandatory-script-verify-flag-failed (Witness program hash mismatch)";
+    struct tx *swapped = witness_spend(&coin, v, op_true, 1, (const uint8_t *[]){op_2}, 1);
+    b = committed_block(f, tip, swapped, TX_COIN);
+    struct hash256 swapped_hash = b->hash;
+    expect_reject(f, b, mismatch, true);
+    /* The genuine header over the stripped transaction. */
+    struct tx *bare = witness_spend(&coin, v, op_true, 1, NULL, 0);
+    assert_true(hash_eq(&bare->txid, &good->txid));
+    b = testutil_block(&tip->hash, genuine->hdr.time,
+                       (struct tx *[]){tx_ref(genuine->txs[0]), tx_ref(bare)}, 2);
+    b->hdr = genuine->hdr;
+    b = testutil_rebuild(b);
+    assert_true(hash_eq(&b->hash, &genuine->hash));
+    expect_reject(f, b, "bad-witness-merkle-match", false);
+    /* Stripped and recommitted: another header, which no witness can fix. */
+    b = committed_block(f, tip, bare, TX_COIN);
+    assert_false(hash_eq(&b->hash, &genuine->hash));
+    expect_reject(f, b, "mandatory-script-verify-flag-failed (Witness program was passed an "
+                        "empty witness)", true);
+    assert_ptr_equal(chainstate_tip(f->cs), tip);
+    assert_true(have_coin(f, &coin));
+
+    assert_int_equal(submit(f, genuine, NULL), CHAINSTATE_ACCEPTED);
+    assert_true(hash_eq(&chainstate_tip(f->cs)->hash, &genuine->hash));
+    assert_false(have_coin(f, &coin));
+    block_free(genuine);
+    /* Core's reasons are long: the stored one is whole after a restart. */
+    reopen(f);
+    assert_string_equal(chainstate_find(f->cs, &swapped_hash)->reason, mismatch);
+}
+
 static void test_headers_then_blocks(void **state)
 {
     struct fixture *f = *state;
@@ -599,6 +726,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_double_spend_across_reorg, setup, teardown),
         cmocka_unit_test_setup_teardown(test_defects, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cve_2012_2459, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_witness_spends, setup, teardown),
         cmocka_unit_test_setup_teardown(test_headers_then_blocks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_reports_damage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invalidate_reconsider, setup, teardown),

@@ -106,6 +106,18 @@ static bool any_coin(void *ctx, const struct outpoint *op, struct coin *out)
     return true;
 }
 
+/* Outputs here are P2PKH: blocks check witness commitments, and these
+ * coins are spent without signatures, hence without witnesses. */
+static const uint8_t p2pkh[25] = {0x76, 0xa9, 0x14, [23] = 0x88, [24] = 0xac};
+
+/* One input, one P2PKH output of value v. */
+static struct tx *legacy_spend(const struct outpoint *op, int64_t v)
+{
+    struct tb_in in = {.op = *op, .sequence = TB_SEQ_RBF};
+    struct tb_out out = {.value = v, .script = p2pkh, .script_len = sizeof(p2pkh)};
+    return tb_tx(2, &in, 1, &out, 1, 0);
+}
+
 /* Mines on prev (the tip when NULL) with the mempool's transactions, or
  * none when empty is set, or only extra (a transaction the mempool never
  * saw); tag varies the payout so branches differ. Returns the block (the
@@ -115,9 +127,9 @@ static struct block *mine(struct world *w, const struct bindex_node *prev, bool 
 {
     if (!prev)
         prev = chainstate_tip(w->cs);
-    uint8_t script[22];
-    memcpy(script, tb_p2wpkh, sizeof(script));
-    script[2] = tag;
+    uint8_t script[25];
+    memcpy(script, p2pkh, sizeof(script));
+    script[3] = tag;
     struct miner_template t = {.params = w->p, .prev = prev->hash, .height = prev->height + 1,
                                .time = prev->hdr.time + 600, .bits = w->p->pow_limit_bits,
                                .script = script, .script_len = sizeof(script)};
@@ -162,11 +174,11 @@ static struct tx *setup(struct world *w, struct tx **child)
         block_free(mine(w, NULL, true, 1, NULL));
     assert_int_equal(chainstate_height(w->cs), 101);
     int64_t v = cb_value - 10000;
-    struct tx *parent = tb_simple(&cb0, 1, &v, 1);
+    struct tx *parent = legacy_spend(&cb0, v);
     accept_tx(w, parent);
     struct outpoint p0 = tb_op(parent, 0);
     v -= 10000;
-    *child = tb_simple(&p0, 1, &v, 1);
+    *child = legacy_spend(&p0, v);
     accept_tx(w, *child);
     return parent;
 }
@@ -210,7 +222,7 @@ static void test_double_spend_across_reorg(void **state)
     /* The branch spends the same coinbase output another way. */
     struct outpoint cb0 = parent->vin[0].prevout;
     int64_t v = 1000000;
-    struct tx *thief = tb_simple(&cb0, 1, &v, 1);
+    struct tx *thief = legacy_spend(&cb0, v);
     assert_false(hash_eq(&thief->txid, &parent->txid));
     struct block *a = mine(w, fork, true, 3, thief);
     struct block *b = mine(w, chainstate_find(w->cs, &a->hash), true, 3, NULL);
