@@ -33,6 +33,10 @@ struct chainstate {
     struct store_batch *batch;
     struct wbuf buf;
     int64_t last_flush;
+    bool caught_up; /* latched end of initial block download */
+    /* A storage error left memory and disk apart: nothing more is written
+     * (not even at close); reopening repairs from the disk. */
+    bool broken;
 };
 
 static void list_push(struct node_list *l, struct bindex_node *n)
@@ -157,11 +161,6 @@ static int flush(struct chainstate *cs, char **err)
     cs->last_flush = cs_now(cs);
     LOG_DEBUG(LOG_BLOCKSTORAGE, "flushed %zu coin changes at height %d", dirty, tip->height);
     return 0;
-}
-
-int chainstate_flush(struct chainstate *cs, char **err)
-{
-    return flush(cs, err);
 }
 
 static int maybe_flush(struct chainstate *cs, char **err)
@@ -310,12 +309,40 @@ static enum chainstate_status accept_header(struct chainstate *cs, const struct 
     return CHAINSTATE_ACCEPTED;
 }
 
+/* Writes what a call queued. An error breaks the chainstate. */
+static enum chainstate_status settle(struct chainstate *cs, enum chainstate_status st,
+                                     char **err)
+{
+    if (st != CHAINSTATE_ERROR && store_batch_count(cs->batch) &&
+        write_batch(cs, false, err) < 0)
+        st = CHAINSTATE_ERROR;
+    if (st == CHAINSTATE_ERROR) {
+        store_batch_clear(cs->batch);
+        cs->broken = true;
+    }
+    return st;
+}
+
+static bool refuse_broken(const struct chainstate *cs, char **err)
+{
+    if (cs->broken)
+        set_err(err, "the chainstate stopped after a storage error: restart to repair");
+    return cs->broken;
+}
+
+int chainstate_flush(struct chainstate *cs, char **err)
+{
+    return refuse_broken(cs, err) ? -1 : flush(cs, err);
+}
+
 enum chainstate_status chainstate_process_headers(struct chainstate *cs,
                                                   const struct block_header *hdrs, size_t n,
                                                   struct hash256 *bad, const char **reason,
                                                   char **err)
 {
     enum chainstate_status result = CHAINSTATE_DUPLICATE;
+    if (refuse_broken(cs, err))
+        return CHAINSTATE_ERROR;
     for (size_t i = 0; i < n; i++) {
         struct hash256 hash;
         struct bindex_node *node;
@@ -330,9 +357,7 @@ enum chainstate_status chainstate_process_headers(struct chainstate *cs,
             break;
         }
     }
-    if (store_batch_count(cs->batch) && write_batch(cs, false, err) < 0)
-        return CHAINSTATE_ERROR;
-    return result;
+    return settle(cs, result, err);
 }
 
 /* Rejections that may come from a corrupted copy of a valid block: they
@@ -373,24 +398,21 @@ enum chainstate_status chainstate_process_block(struct chainstate *cs, const str
                                                 const char **reason, char **err)
 {
     struct bindex_node *n;
+    if (refuse_broken(cs, err))
+        return CHAINSTATE_ERROR;
     enum chainstate_status st = accept_header(cs, &b->hdr, &b->hash, &n, reason);
     if (st == CHAINSTATE_DUPLICATE && (n->status & BINDEX_HAVE_DATA))
         return CHAINSTATE_DUPLICATE;
-    if (st != CHAINSTATE_ACCEPTED && st != CHAINSTATE_DUPLICATE) {
-        if (store_batch_count(cs->batch) && write_batch(cs, false, err) < 0)
-            return CHAINSTATE_ERROR;
-        return st;
-    }
+    if (st != CHAINSTATE_ACCEPTED && st != CHAINSTATE_DUPLICATE)
+        return settle(cs, st, err);
     if (!validation_block_basic(b, reason) ||
         !validation_block_context(cs->p, n->prev, b, reason)) {
         if (!mutation_reason(*reason))
             bindex_mark_failed(cs->bi, n, *reason, persist_node, cs);
-        if (store_batch_count(cs->batch) && write_batch(cs, false, err) < 0)
-            return CHAINSTATE_ERROR;
-        return CHAINSTATE_INVALID;
+        return settle(cs, CHAINSTATE_INVALID, err);
     }
     if (store_block(cs, n, b, err) < 0 || activate_best_chain(cs, b, err) < 0)
-        return CHAINSTATE_ERROR;
+        return settle(cs, CHAINSTATE_ERROR, err);
     if (n->status & BINDEX_FAILED_MASK) {
         *reason = n->reason;
         return CHAINSTATE_INVALID;
@@ -486,12 +508,14 @@ static int init_genesis(struct chainstate *cs, char **err)
     n->have_chain = true;
     store_batch_put_block(cs->batch, &n->hash, raw.data, raw.len);
     persist_node(cs, n);
+    /* One batch with the tip: a store is either empty or has one. */
+    store_batch_set_tip(cs->batch, &n->hash);
     wbuf_free(&raw);
     block_free(g);
     if (write_batch(cs, true, err) < 0)
         return -1;
     bindex_set_tip(cs->bi, n);
-    return flush(cs, err);
+    return 0;
 }
 
 /* The stored tip and every block below it must be valid with data and
@@ -594,7 +618,7 @@ void chainstate_close(struct chainstate *cs)
     if (!cs)
         return;
     char *err = NULL;
-    if (bindex_tip(cs->bi) && utxo_dirty(cs->utxo) && flush(cs, &err) < 0) {
+    if (!cs->broken && bindex_tip(cs->bi) && utxo_dirty(cs->utxo) && flush(cs, &err) < 0) {
         LOG_ERROR("chainstate: final flush failed: %s", err);
         free(err);
     }
@@ -680,6 +704,51 @@ struct bindex_node *chainstate_find_fork(const struct chainstate *cs,
                                          const struct hash256 *locator, size_t n)
 {
     return bindex_find_fork(cs->bi, locator, n);
+}
+
+size_t chainstate_get_headers(const struct chainstate *cs, const struct hash256 *locator,
+                              size_t n, const struct hash256 *stop, struct block_header *out,
+                              size_t max)
+{
+    if (n == 0) {
+        struct bindex_node *s = stop ? bindex_find(cs->bi, stop) : NULL;
+        if (!s || max == 0)
+            return 0;
+        out[0] = s->hdr;
+        return 1;
+    }
+    struct bindex_node *fork = bindex_find_fork(cs->bi, locator, n);
+    size_t count = 0;
+    for (int h = fork ? fork->height + 1 : 0; count < max; h++) {
+        struct bindex_node *x = bindex_at(cs->bi, h);
+        if (!x)
+            break;
+        out[count++] = x->hdr;
+        if (stop && hash_eq(&x->hash, stop))
+            break;
+    }
+    return count;
+}
+
+size_t chainstate_blocks_to_fetch(const struct chainstate *cs, struct bindex_node **out,
+                                  size_t max)
+{
+    struct bindex_node *best = bindex_best_header(cs->bi);
+    struct bindex_node *fork = bindex_fork_point(bindex_tip(cs->bi), best);
+    size_t count = 0;
+    for (int h = fork->height + 1; h <= best->height && count < max; h++) {
+        struct bindex_node *x = bindex_ancestor(best, h);
+        if (!(x->status & BINDEX_HAVE_DATA))
+            out[count++] = x;
+    }
+    return count;
+}
+
+bool chainstate_initial_download(struct chainstate *cs)
+{
+    if (!cs->caught_up && (int64_t)bindex_tip(cs->bi)->hdr.time >= cs_now(cs) - RECENT_BLOCK_SECS)
+        cs->caught_up = true;
+    return !cs->caught_up;
 }
 
 bool chainstate_coin_lookup(void *ctx, const struct outpoint *op, struct coin *out)

@@ -52,7 +52,8 @@ enum chainstate_status {
     CHAINSTATE_DUPLICATE,      /* already known */
     CHAINSTATE_INVALID,        /* breaks a rule: see *reason */
     CHAINSTATE_MISSING_PARENT, /* its parent header is unknown */
-    CHAINSTATE_ERROR,          /* storage failed: see *err */
+    CHAINSTATE_ERROR,          /* storage failed (*err): the chainstate accepts nothing
+                                * more and close writes nothing; reopening repairs */
 };
 
 /* Opens or creates the chainstate in dir (the LevelDB directory), checks
@@ -106,6 +107,23 @@ size_t chainstate_locator(const struct chainstate *cs, const struct bindex_node 
                           struct hash256 *out, size_t max);
 struct bindex_node *chainstate_find_fork(const struct chainstate *cs,
                                          const struct hash256 *locator, size_t n);
+
+/* Answer to getheaders: headers of the active chain after the fork point
+ * of the peer's locator, up to and including stop (may be NULL), at most
+ * max. With an empty locator, just stop's header if known (as Core).
+ * Returns the count. */
+size_t chainstate_get_headers(const struct chainstate *cs, const struct hash256 *locator,
+                              size_t n, const struct hash256 *stop, struct block_header *out,
+                              size_t max);
+
+/* Blocks to download: those on the way from the active chain to the best
+ * header whose data we lack, lowest first, at most max. */
+size_t chainstate_blocks_to_fetch(const struct chainstate *cs, struct bindex_node **out,
+                                  size_t max);
+
+/* True while the tip is more than a day old (Core's initial block
+ * download); once false it stays false. */
+bool chainstate_initial_download(struct chainstate *cs);
 
 /* A coin_lookup_fn over the UTXO set at the tip (ctx is the chainstate). */
 bool chainstate_coin_lookup(void *ctx, const struct outpoint *op, struct coin *out);

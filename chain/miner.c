@@ -300,7 +300,7 @@ static void write_coinbase(struct wbuf *w, const struct miner_template *t, int64
 /* Serializes header and transactions and parses the result, so the block
  * is built by the same code that reads blocks from the network. */
 static struct block *assemble(const struct miner_template *t, struct tx *coinbase,
-                              struct tx **txs, size_t n, char **err)
+                              struct tx *const *txs, size_t n, char **err)
 {
     struct hash256 *leaves = xcalloc(n + 1, sizeof(*leaves));
     leaves[0] = coinbase->txid;
@@ -339,6 +339,14 @@ struct block *miner_create_block(const struct miner_template *t, const struct me
     size_t max_weight = t->max_weight ? t->max_weight : MINER_DEFAULT_MAX_WEIGHT;
     if (mp)
         n = miner_select(mp, max_weight, &txs, &fees);
+    struct block *b = miner_build_block(t, txs, n, fees, err);
+    free(txs);
+    return b;
+}
+
+struct block *miner_build_block(const struct miner_template *t, struct tx *const *txs, size_t n,
+                                int64_t fees, char **err)
+{
     struct hash256 *wleaves = xcalloc(n + 1, sizeof(*wleaves));
     for (size_t i = 0; i < n; i++)
         wleaves[i + 1] = txs[i]->wtxid; /* the coinbase's stays zero */
@@ -360,7 +368,6 @@ struct block *miner_create_block(const struct miner_template *t, const struct me
             snprintf(*err, 128, "coinbase does not parse: %s", why ? why : "?");
     }
     tx_free(coinbase);
-    free(txs);
     return b;
 }
 

@@ -46,6 +46,12 @@ struct block *miner_create_block(const struct miner_template *t, const struct me
 bool miner_bits_to_target(uint32_t bits, struct hash256 *target);
 /* Whether a block hash meets the target of bits. */
 bool miner_check_pow(const struct hash256 *hash, uint32_t bits);
+/* Builds a block of the given transactions, in that order, after a
+ * coinbase paying the subsidy plus fees (generateblock passes 0, as Core).
+ * The caller keeps its references to txs. */
+struct block *miner_build_block(const struct miner_template *t, struct tx *const *txs, size_t n,
+                                int64_t fees, char **err);
+
 /* Tries up to max_tries nonces from the current one; on success updates
  * the header nonce and b->hash and returns 0, else -1 (change the time or
  * the coinbase and try again). */

@@ -250,11 +250,19 @@ static void write_cb(struct bufferevent *bev, void *arg)
     }
 }
 
+/* Small messages (ping, inv) go out at once, as Bitcoin Core does. */
+static void set_nodelay(evutil_socket_t fd)
+{
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
 static void event_cb(struct bufferevent *bev, short what, void *arg)
 {
     struct conn *c = arg;
     if (what & BEV_EVENT_CONNECTED) {
         c->connecting = false;
+        set_nodelay(bufferevent_getfd(bev));
         peer_start(c->p);
         return;
     }
@@ -336,8 +344,7 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
         }
         peer_close(victim->p, "evicted for a new inbound connection", false);
     }
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    set_nodelay(fd);
     struct bufferevent *bev = bufferevent_socket_new(cm->base, fd, BEV_OPT_CLOSE_ON_FREE);
     if (!bev || !connman_conn_new(cm, bev, true, &addr)) {
         if (bev)
@@ -388,6 +395,11 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
             peer_close(c->p, "send buffer never drained", false);
         peer_tick(c->p, now);
     }
+    if (cm->listeners_paused) {
+        cm->listeners_paused = false;
+        for (size_t i = 0; i < cm->nlisteners; i++)
+            evconnlistener_enable(cm->listeners[i]);
+    }
     outbound_tick(cm, now);
     if (cm->h.tick)
         cm->h.tick(cm->h.ctx, now);
@@ -399,6 +411,40 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
             free(err);
         }
     }
+}
+
+/* Enough descriptors for every permitted connection (1000+ in the
+ * benchmark), as Bitcoin Core raises its limit at start-up; when the
+ * system allows fewer, fewer connections (Core does the same). */
+#define FD_RESERVE 64 /* listeners, databases, log, RPC */
+static void fit_fd_limit(struct connman_options *o)
+{
+    struct rlimit rl;
+    rlim_t want = (rlim_t)o->max_connections + FD_RESERVE;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+        return;
+    if (rl.rlim_cur < want) {
+        rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (rl.rlim_cur < want) {
+        int fit = rl.rlim_cur > FD_RESERVE ? (int)(rl.rlim_cur - FD_RESERVE) : 0;
+        LOG_WARN("only %ld file descriptors: -maxconnections lowered from %d to %d",
+                 (long)rl.rlim_cur, o->max_connections, fit);
+        o->max_connections = fit;
+    }
+}
+
+/* accept() failing (descriptors exhausted) would wake the listener again
+ * at once: pause listening until the next housekeeping tick. */
+static void listener_error_cb(struct evconnlistener *l, void *arg)
+{
+    struct connman *cm = arg;
+    LOG_WARN("accepting a connection failed: %s; pausing the listener",
+             strerror(EVUTIL_SOCKET_ERROR()));
+    evconnlistener_disable(l);
+    cm->listeners_paused = true;
 }
 
 static int listen_on(struct connman *cm, const struct proto_netaddr *a, char **err)
@@ -426,6 +472,7 @@ static int listen_on(struct connman *cm, const struct proto_netaddr *a, char **e
         close(fd);
         goto fail;
     }
+    evconnlistener_set_error_cb(l, listener_error_cb);
     cm->listeners[cm->nlisteners++] = l;
     struct sockaddr_storage got;
     socklen_t glen = sizeof(got);
@@ -472,17 +519,6 @@ static int start_listening(struct connman *cm, char **err)
     return 0;
 }
 
-/* Enough descriptors for every permitted connection (1000+ in the
- * benchmark), as Bitcoin Core raises its limit at start-up. */
-static void raise_fd_limit(int want)
-{
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)want) {
-        rl.rlim_cur = rl.rlim_max < (rlim_t)want ? rl.rlim_max : (rlim_t)want;
-        setrlimit(RLIMIT_NOFILE, &rl);
-    }
-}
-
 struct connman *connman_new(struct event_base *base, const struct connman_options *o,
                             char **err)
 {
@@ -514,7 +550,7 @@ struct connman *connman_new(struct event_base *base, const struct connman_option
         connman_free(cm);
         return NULL;
     }
-    raise_fd_limit(o->max_connections + 64);
+    fit_fd_limit(&cm->o);
     return cm;
 }
 
@@ -579,6 +615,21 @@ int connman_send(struct connman *cm, uint64_t id, const char *command, const voi
     if (!c || c->connecting)
         return -1;
     peer_send(c->p, command, payload, len);
+    return 0;
+}
+
+struct wbuf *connman_msg_begin(struct connman *cm, uint64_t id, const char *command)
+{
+    struct conn *c = live(cm, id);
+    return c && !c->connecting ? peer_msg_begin(c->p, command) : NULL;
+}
+
+int connman_msg_end(struct connman *cm, uint64_t id)
+{
+    struct conn *c = live(cm, id);
+    if (!c || c->connecting)
+        return -1;
+    peer_msg_end(c->p);
     return 0;
 }
 

@@ -116,6 +116,12 @@ void connman_set_handlers(struct connman *cm, const struct net_handlers *h);
  * or it is closing. Check connman_send_blocked before serving data. */
 int connman_send(struct connman *cm, uint64_t id, const char *command, const void *payload,
                  size_t len);
+/* Builds a message in place (a block serialized straight into its frame,
+ * one copy less): append the payload to the returned buffer, then call
+ * connman_msg_end. NULL if no such peer. Nothing else may be sent between
+ * the two calls. */
+struct wbuf *connman_msg_begin(struct connman *cm, uint64_t id, const char *command);
+int connman_msg_end(struct connman *cm, uint64_t id);
 size_t connman_send_queue(struct connman *cm, uint64_t id);
 bool connman_send_blocked(struct connman *cm, uint64_t id);
 /* Ids of handshaked peers (at most cap); returns the total count. */
@@ -131,8 +137,12 @@ void connman_misbehaving(struct connman *cm, uint64_t id, const char *reason);
 void connman_totals(struct connman *cm, struct net_totals *out);
 /* The first listening port (useful with port 0). */
 uint16_t connman_listen_port(struct connman *cm);
-/* Adds an -addnode peer at run time (addnode RPC). */
+/* The addnode RPC: add (kept connected, like -addnode; "node already
+ * added" if it is), remove (no longer redialed; a live connection stays;
+ * "node has not been added" if unknown), onetry (one manual connection). */
 int connman_add_node(struct connman *cm, const char *endpoint, char **err);
+int connman_remove_node(struct connman *cm, const char *endpoint, char **err);
+int connman_connect_once(struct connman *cm, const char *endpoint, char **err);
 bool connman_is_discouraged(struct connman *cm, const struct proto_netaddr *a);
 
 #endif

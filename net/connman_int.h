@@ -35,6 +35,9 @@ struct conn {
     double addr_tokens;  /* addresses this peer may still send us */
     int64_t addr_token_time;
     int64_t last_useful; /* last relay message from it (eviction) */
+    struct proto_netaddr *addr_out; /* addresses to relay at the next tick */
+    size_t addr_out_n, addr_out_cap;
+    int64_t next_advertise; /* unix seconds: our own address again */
 };
 
 struct discouraged {
@@ -55,6 +58,7 @@ struct connman {
     uint64_t next_id;
     struct evconnlistener *listeners[8];
     size_t nlisteners;
+    bool listeners_paused; /* accept failed: resume at the next tick */
     uint16_t listen_port;
     struct event *tick_ev, *reap_ev;
     struct target *targets;

@@ -19,9 +19,12 @@
 #define ADDR_TOKENS_PER_SEC 0.1     /* Bitcoin Core's addr rate limit */
 #define ADDR_TOKENS_MAX 1000.0
 #define DIAL_PER_TICK 2
+#define ADVERTISE_EVERY (24 * 3600) /* own address re-sent on long links */
 #define DISCOURAGED_MAX 10000
 #define EVICT_PROTECT_PING 4
 #define EVICT_PROTECT_USEFUL 4
+
+static void flush_addrs(struct connman *cm, int64_t unix_now);
 
 static int add_target(struct connman *cm, const char *endpoint, char **err)
 {
@@ -86,6 +89,45 @@ int connman_add_node(struct connman *cm, const char *endpoint, char **err)
     if (add_target(cm, endpoint, err) < 0)
         return -1;
     outbound_tick(cm, connman_now());
+    return 0;
+}
+
+static struct conn *dial(struct connman *cm, const struct proto_netaddr *a, struct target *t);
+
+int connman_remove_node(struct connman *cm, const char *endpoint, char **err)
+{
+    for (size_t i = cm->nconnect; i < cm->ntargets; i++) {
+        if (strcmp(cm->targets[i].endpoint, endpoint) != 0)
+            continue;
+        /* Its connection, if any, stays up as a plain manual one. */
+        if (cm->targets[i].conn)
+            cm->targets[i].conn->target = NULL;
+        free(cm->targets[i].endpoint);
+        memmove(&cm->targets[i], &cm->targets[i + 1],
+                (cm->ntargets - i - 1) * sizeof(cm->targets[0]));
+        cm->ntargets--;
+        for (size_t k = i; k < cm->ntargets; k++)
+            if (cm->targets[k].conn)
+                cm->targets[k].conn->target = &cm->targets[k];
+        return 0;
+    }
+    if (err)
+        *err = strdup("node has not been added");
+    return -1;
+}
+
+int connman_connect_once(struct connman *cm, const char *endpoint, char **err)
+{
+    struct proto_netaddr a;
+    if (netbase_parse_endpoint(endpoint, cm->o.default_port, &a, err) < 0)
+        return -1;
+    struct conn *c = dial(cm, &a, NULL);
+    if (!c) {
+        if (err)
+            *err = strdup("cannot open a connection");
+        return -1;
+    }
+    c->p->manual = true;
     return 0;
 }
 
@@ -177,17 +219,24 @@ void outbound_tick(struct connman *cm, int64_t now)
         else
             i++;
     }
+    flush_addrs(cm, unix_now);
     if (cm->nconnect) { /* -connect: those and nothing else */
         dial_targets(cm, 0, cm->nconnect, now);
         return;
     }
     dial_targets(cm, 0, cm->ntargets, now);
-    int automatic = 0;
+    int automatic = 0, total = 0;
     for (size_t i = 0; i < cm->nconns; i++) {
         const struct conn *c = cm->conns[i];
-        automatic += !c->p->inbound && !c->target && c->p->state != PEER_CLOSING;
+        if (c->p->state == PEER_CLOSING)
+            continue;
+        total++;
+        automatic += !c->p->inbound && !c->target;
     }
-    for (int k = 0; k < DIAL_PER_TICK && automatic < cm->o.max_outbound; k++) {
+    /* Automatic connections also stay within -maxconnections. */
+    for (int k = 0; k < DIAL_PER_TICK && automatic < cm->o.max_outbound &&
+                    total < cm->o.max_connections;
+         k++, total++) {
         struct proto_netaddr a;
         if (!addrman_select(cm->am, unix_now, skip_candidate, cm, &a))
             break;
@@ -200,6 +249,8 @@ void outbound_tick(struct connman *cm, int64_t now)
 void outbound_closed(struct connman *cm, struct conn *c)
 {
     struct target *t = c->target;
+    free(c->addr_out);
+    c->addr_out = NULL;
     bool handshaked = c->handshaked;
     if (t) {
         t->conn = NULL;
@@ -240,6 +291,9 @@ static void advertise_self(struct connman *cm, struct conn *c)
     if (i == cm->nself && cm->nself < sizeof(cm->self) / sizeof(cm->self[0]))
         cm->self[cm->nself++] = me;
     send_addrs(c, &me, 1);
+    /* Again in about a day (12 to 36 hours: not in step across peers). */
+    c->next_advertise = (int64_t)me.time + ADVERTISE_EVERY / 2 +
+                        (int64_t)(connman_rand(cm) % ADVERTISE_EVERY);
 }
 
 void outbound_ready(struct connman *cm, struct conn *c)
@@ -268,6 +322,44 @@ void outbound_getaddr(struct connman *cm, struct conn *c)
     free(a);
 }
 
+/* Relayed addresses wait for the next tick, so that several go out in one
+ * message (Bitcoin Core trickles them the same way). */
+static void queue_addr(struct conn *c, const struct proto_netaddr *a)
+{
+    for (size_t i = 0; i < c->addr_out_n; i++)
+        if (addrman_same_endpoint(&c->addr_out[i], a))
+            return;
+    if (c->addr_out_n == PROTO_MAX_ADDR)
+        return;
+    if (c->addr_out_n == c->addr_out_cap) {
+        size_t cap = c->addr_out_cap ? c->addr_out_cap * 2 : 8;
+        struct proto_netaddr *v = realloc(c->addr_out, cap * sizeof(*v));
+        if (!v)
+            return;
+        c->addr_out = v;
+        c->addr_out_cap = cap;
+    }
+    c->addr_out[c->addr_out_n++] = *a;
+}
+
+/* Sends the queued addresses, and our own address on long-lived links. */
+static void flush_addrs(struct connman *cm, int64_t unix_now)
+{
+    for (size_t i = 0; i < cm->nconns; i++) {
+        struct conn *c = cm->conns[i];
+        if (c->p->state != PEER_READY)
+            continue;
+        if (c->next_advertise && unix_now >= c->next_advertise)
+            advertise_self(cm, c);
+        if (c->addr_out_n) {
+            send_addrs(c, c->addr_out, c->addr_out_n);
+            free(c->addr_out);
+            c->addr_out = NULL;
+            c->addr_out_n = c->addr_out_cap = 0;
+        }
+    }
+}
+
 /* A fresh address goes on to ADDR_RELAY_FANOUT random handshaked peers
  * other than its sender: rumour mongering with fanout 2. */
 static void relay_addr(struct connman *cm, struct conn *from, const struct proto_netaddr *a)
@@ -289,7 +381,7 @@ static void relay_addr(struct connman *cm, struct conn *from, const struct proto
         seen++;
     }
     for (size_t i = 0; i < seen && i < ADDR_RELAY_FANOUT; i++)
-        send_addrs(pick[i], a, 1);
+        queue_addr(pick[i], a);
 }
 
 void outbound_addrs(struct connman *cm, struct conn *c, const struct proto_netaddr *a, size_t n)

@@ -178,8 +178,11 @@ static const char *version_refusal(const struct peer *p, const struct proto_vers
         return "obsolete protocol version";
     if (p->inbound && v->nonce && p->env->is_local_nonce(p->env->ctx, v->nonce))
         return "connected to self";
+    /* Automatic outbound slots are for peers that serve blocks with
+     * witnesses (Core's HasAllDesirableServiceFlags). */
     if (!p->inbound && !p->manual &&
-        !(v->services & (PROTO_NODE_NETWORK | PROTO_NODE_NETWORK_LIMITED)))
+        (!(v->services & (PROTO_NODE_NETWORK | PROTO_NODE_NETWORK_LIMITED)) ||
+         !(v->services & PROTO_NODE_WITNESS)))
         return "peer does not offer the expected services";
     return NULL;
 }

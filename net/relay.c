@@ -89,7 +89,7 @@ int relay_policy_check(const struct relay_policy *p, char **err)
     if (p->stop != RELAY_STOP_ONCE && p->stop_k < 1)
         return fail(err, "stop rule K must be at least 1");
     if (p->round_interval_us < 0 || p->feedback_window_us < 0 || p->trickle_in_us < 0 ||
-        p->trickle_out_us < 0 || p->req_delay_us < 0)
+        p->trickle_out_us < 0 || p->req_delay_us < 0 || p->pull_interval_us < 0)
         return fail(err, "negative interval in relay policy");
     if (p->req_timeout_us <= 0)
         return fail(err, "request timeout must be positive");
@@ -128,6 +128,10 @@ struct relay *relay_new(const struct relay_policy *policy, const struct relay_dr
         fail(err, "implicit peers (pick_peer) need a fanout above 0");
         return NULL;
     }
+    if (policy->pull_interval_us > 0 && !driver->send_pull) {
+        fail(err, "pull gossip needs the driver's send_pull");
+        return NULL;
+    }
     struct relay *r = calloc(1, sizeof(*r));
     if (!r) {
         fail(err, "out of memory");
@@ -140,6 +144,8 @@ struct relay *relay_new(const struct relay_policy *policy, const struct relay_dr
     r->rng = seed;
     r->salt = prng_next(&r->rng);
     r->next_inbound_trickle = INT64_MIN;
+    r->trickle_due = INT64_MAX;
+    r->next_pull = INT64_MIN; /* the first tick asks */
     r->wake_rumors = INT64_MAX;
     return r;
 }
@@ -173,6 +179,7 @@ void relay_free(struct relay *r)
     seenset_free(r->recent);
     seenset_free(r->rejects);
     txreq_free(r->txreq);
+    free(r->pullers);
     free(r);
 }
 
@@ -234,6 +241,7 @@ int relay_peer_add(struct relay *r, uint64_t peer, const struct relay_peer_props
         return -1;
     }
     r->peers[r->n_peers++] = pe;
+    r->n_wtxid_peers += props->wtxidrelay;
     LOG_DEBUG(LOG_RELAY, "relay: peer %llu added (%s)", (unsigned long long)peer,
               props->outbound ? "outbound" : "inbound");
     (void)now;
@@ -271,6 +279,7 @@ void relay_peer_remove(struct relay *r, uint64_t peer, int64_t now)
             break;
         }
     }
+    r->n_wtxid_peers -= pe->props.wtxidrelay;
     peer_free(pe);
 }
 
@@ -279,7 +288,10 @@ int relay_peer_set_props(struct relay *r, uint64_t peer, const struct relay_peer
     struct relay_peer *pe = relay_peer_find(r, peer);
     if (!pe)
         return -1;
+    r->n_wtxid_peers += (uint32_t)props->wtxidrelay - (uint32_t)pe->props.wtxidrelay;
     pe->props = *props;
+    if (pe->n_queue > 0)
+        relay_trickle_dirty(r); /* its queue may follow another timer now */
     return 0;
 }
 
@@ -292,6 +304,13 @@ void relay_mark_known(struct relay_peer *pe, const struct hash256 *h)
 {
     if (pe->known)
         seenset_insert(pe->known, h);
+}
+
+void relay_peer_note_known(struct relay *r, uint64_t peer, const struct hash256 *hash)
+{
+    struct relay_peer *pe = relay_peer_find(r, peer);
+    if (pe)
+        relay_mark_known(pe, hash);
 }
 
 bool relay_peer_knows(const struct relay *r, uint64_t peer, const struct hash256 *hash)
@@ -368,7 +387,6 @@ static struct txreq *lazy_txreq(struct relay *r)
 {
     if (!r->txreq) {
         struct txreq_params tp = {
-            .delay_us = r->p->req_delay_us,
             .timeout_us = r->p->req_timeout_us,
             .max_in_flight = r->p->max_in_flight,
             .max_announced = r->p->max_announced,
@@ -402,7 +420,14 @@ static enum relay_ann_result track(struct relay *r, const struct relay_peer *pe,
     if (!t)
         return RELAY_ANN_DROPPED;
     bool preferred = pe ? pe->props.outbound : true;
-    switch (txreq_received_inv(t, peer, hash, is_wtx, preferred, now)) {
+    /* Bitcoin Core's delays: non-preferred peers wait, and so do txid
+     * announcements while a BIP339 peer may announce the wtxid. */
+    int64_t reqtime = now;
+    if (!preferred)
+        reqtime += r->p->req_delay_us;
+    if (!is_wtx && r->n_wtxid_peers > 0)
+        reqtime += r->p->req_delay_us;
+    switch (txreq_received_inv(t, peer, hash, is_wtx, preferred, reqtime)) {
     case TXREQ_ADDED:
         return RELAY_ANN_NEW;
     case TXREQ_DUPLICATE:
@@ -478,8 +503,9 @@ static struct relay_rumor *rumor_new(struct relay *r, const struct hash256 *hash
     ru->seq = r->seq++;
     ru->accepted = now;
     /* Strictly after acceptance: a node infected during a round starts
-     * spreading in the next one (the papers' synchronous cycles). */
-    ru->next_round = now + 1;
+     * spreading in the next one (the papers' synchronous cycles). Pure
+     * pull has no rounds: the rumor spreads only in answers. */
+    ru->next_round = r->p->pull_only ? INT64_MAX : now + 1;
     return ru;
 }
 
@@ -567,6 +593,25 @@ void relay_on_getdata(struct relay *r, uint64_t peer, const struct relay_inv *in
         relay_push_verdict(r, ru, peer, true, now);
 }
 
+/* Most pullers a node keeps waiting for an answer (a bound on what a
+ * peer flooding pulls can make it hold; one tick answers them all). */
+#define RELAY_MAX_PULLERS 4096
+
+void relay_on_pull(struct relay *r, uint64_t peer, int64_t now)
+{
+    COUNT(r, relay_peer_counters(r, peer), pulls_received, 1);
+    if (r->n_rumors == 0 || r->n_pullers >= RELAY_MAX_PULLERS)
+        return; /* no news: nothing to answer */
+    for (uint32_t i = 0; i < r->n_pullers; i++)
+        if (r->pullers[i] == peer)
+            return;
+    if (!vec_reserve((void **)&r->pullers, &r->cap_pullers, r->n_pullers, sizeof(*r->pullers), 4))
+        return;
+    if (r->n_pullers == 0)
+        r->pull_due = now;
+    r->pullers[r->n_pullers++] = peer;
+}
+
 void relay_on_new_tip(struct relay *r)
 {
     if (r->rejects)
@@ -606,12 +651,14 @@ static int request_cmp(const void *a, const void *b)
 
 /* Sends the tracker's due requests, per peer, in getdata messages of at
  * most MAX_GETDATA_SZ entries. */
-static void pull_tick(struct relay *r, int64_t now)
+static void request_tick(struct relay *r, int64_t now)
 {
     if (!r->txreq || txreq_next_time(r->txreq) > now)
         return;
     struct reqbuf rb = {.r = r};
     txreq_poll(r->txreq, now, on_request, on_expired, &rb);
+    if (rb.n == 0)
+        return;
     qsort(rb.v, rb.n, sizeof(*rb.v), request_cmp);
     struct relay_inv batch[RELAY_MAX_GETDATA_SZ];
     for (size_t i = 0; i < rb.n;) {
@@ -630,7 +677,13 @@ void relay_tick(struct relay *r, int64_t now)
 {
     relay_push_tick(r, now);
     relay_trickle_tick(r, now);
-    pull_tick(r, now);
+    request_tick(r, now);
+    relay_ask_tick(r, now);
+    if (r->txreq && txreq_size(r->txreq) == 0) {
+        /* Idle again: a simulated node goes back to its bare struct. */
+        txreq_free(r->txreq);
+        r->txreq = NULL;
+    }
 }
 
 int64_t relay_next_wakeup(const struct relay *r)
@@ -641,6 +694,10 @@ int64_t relay_next_wakeup(const struct relay *r)
         next = t;
     if (r->txreq && (t = txreq_next_time(r->txreq)) < next)
         next = t;
+    if (r->n_pullers > 0 && r->pull_due < next)
+        next = r->pull_due;
+    if (r->p->pull_interval_us > 0 && r->next_pull < next)
+        next = r->next_pull;
     return next;
 }
 

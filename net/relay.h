@@ -27,9 +27,14 @@
  *   (net/txrequest.h): one getdata in flight per hash, preferred (outbound)
  *   announcers first, others after req_delay_us, req_timeout_us then the
  *   next announcer, notfound moves on at once, caps per peer.
+ * - Pull gossip (the papers' pull and push-pull, optional): a node asks a
+ *   random peer for news every pull_interval_us; the peer answers with
+ *   its infective rumors, and the answers count as pushes.
  * - Seen-sets (net/seenset.h) are the R state: per peer, what it announced
- *   to us or we announced to it (never announce it to that peer); per node,
- *   what was accepted or rejected (never request or re-announce it).
+ *   to us, sent us, requested from us or was sent by us (never announce it
+ *   to that peer; a queued announcement the peer makes moot before its
+ *   trickle is dropped); per node, what was accepted or rejected (never
+ *   request or re-announce it).
  *
  * Feedback (when a push counts as useful or useless, for the feedback
  * variants of the stop rules): a push of hash H to peer P is recorded when
@@ -41,7 +46,7 @@
  * counts from the moment it is queued, not sent. A push to a peer that is
  * removed gets no verdict. The counter counts consecutive useless pushes
  * (a useful one resets it), as in Demers et al.'s Table 1.
- * Reproducing Table 1 (tests/unit/test_relay.c does, within a few
+ * Reproducing Table 1 (tests/unit/test_relay_sim.c does, within a few
  * percent): ticks at cycle times c * T with round_interval_us = T and
  * feedback_window_us = 0, all of a cycle's messages delivered at c * T
  * (ticking receivers at c * T sends their getdata), and the papers'
@@ -73,7 +78,7 @@
  *
  * Memory. Everything per node and per peer is sized by relay_policy. A
  * node that has never heard a rumor and has no explicit peers costs only
- * sizeof(struct relay) (about 300 bytes): seen-sets, the tracker and the
+ * sizeof(struct relay) (about 350 bytes): seen-sets, the tracker and the
  * rumor table are allocated on first use. The policy is shared, not
  * copied: it must outlive every relay using it.
  *
@@ -132,10 +137,18 @@ struct relay_policy {
     uint32_t recent_entries; /* node-wide seen/rejected (>= 1) */
     double recent_fp;
     /* Pull (request tracker). */
-    int64_t req_delay_us;    /* extra delay for non-preferred announcers */
+    int64_t req_delay_us;    /* extra delay for non-preferred announcers, and
+                              * for txid ones while BIP339 peers are connected */
     int64_t req_timeout_us;  /* getdata expiry, then the next announcer */
     uint32_t max_in_flight;  /* getdata requests in flight per peer */
     uint32_t max_announced;  /* tracked announcements per peer */
+    /* The papers' pull (and push-pull): every pull_interval_us the node
+     * asks one random peer for news (driver's send_pull; 0 = never); a
+     * node asked answers at its next tick with an inv of its infective
+     * rumors the asker is not known to have, each answer counting as a
+     * push for the stop rules. pull_only: no push rounds (pure pull). */
+    int64_t pull_interval_us;
+    bool pull_only;
 };
 
 /* Bitcoin Core's relay: flood once, 5 s inbound / 2 s outbound trickle,
@@ -177,6 +190,10 @@ struct relay_driver {
     /* Optional: does the node already have this (mempool, chain)? Checked,
      * with the recent seen-set, before tracking an announcement. */
     bool (*have)(void *ctx, struct relay *r, const struct relay_inv *inv);
+    /* Ask a peer for news (needed when pull_interval_us > 0); the peer's
+     * driver calls relay_on_pull there. A pull partner comes from
+     * pick_peer (with an all-zero hash) or uniformly from the peer table. */
+    void (*send_pull)(void *ctx, struct relay *r, uint64_t peer);
 };
 
 /* A new node. policy and driver must outlive it (they are not copied);
@@ -207,6 +224,9 @@ void relay_peer_remove(struct relay *r, uint64_t peer, int64_t now);
 /* Updates properties learned after the handshake (sendheaders, feefilter). */
 int relay_peer_set_props(struct relay *r, uint64_t peer, const struct relay_peer_props *props);
 size_t relay_peer_count(const struct relay *r);
+/* The peer knows this hash by other means (the node sent it the payload,
+ * or listed it in a BIP35 mempool reply): never announce it there. */
+void relay_peer_note_known(struct relay *r, uint64_t peer, const struct hash256 *hash);
 
 /* ---- Events ---- */
 enum relay_ann_result {
@@ -236,7 +256,8 @@ struct relay_tx_info {
 /* A transaction entered the mempool (from a peer, or local when from_peer
  * is false): it becomes an infective rumor unless already seen. Both ids
  * leave the tracker and enter the recent set. Returns true if it became a
- * rumor. */
+ * rumor. Call it also for a payload the node already had: that counts a
+ * duplicate (dup_payload) and returns false. */
 bool relay_on_tx_accepted(struct relay *r, bool from_peer, uint64_t peer,
                           const struct relay_tx_info *tx, int64_t now);
 /* A transaction was rejected (invalid, or not accepted for policy): never
@@ -252,6 +273,8 @@ void relay_on_notfound(struct relay *r, uint64_t peer, const struct relay_inv *i
 /* The peer requested an item (feedback: our push of it was useful). */
 void relay_on_getdata(struct relay *r, uint64_t peer, const struct relay_inv *inv,
                       int64_t now);
+/* The peer asks for news (the papers' pull): answered at the next tick. */
+void relay_on_pull(struct relay *r, uint64_t peer, int64_t now);
 /* A new chain tip: the recent-rejects part of the seen-set is cleared
  * (rejections may be valid now), like Bitcoin Core. */
 void relay_on_new_tip(struct relay *r);
@@ -275,6 +298,8 @@ struct relay_counters {
     uint64_t dup_payload;   /* payloads we had already (accepted/rejected) */
     uint64_t push_useful;
     uint64_t push_useless;
+    uint64_t pulls_sent;
+    uint64_t pulls_received;
 };
 struct relay_info {
     struct relay_policy policy;

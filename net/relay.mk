@@ -6,17 +6,25 @@ libnet_a_SOURCES += \
 	net/hashtab.c net/hashtab.h \
 	net/prng.h net/vec.h
 
-check_PROGRAMS += tests/unit/test_seenset tests/unit/test_txrequest tests/unit/test_relay
-TESTS += tests/unit/test_seenset tests/unit/test_txrequest tests/unit/test_relay
+check_PROGRAMS += tests/unit/test_seenset tests/unit/test_txrequest tests/unit/test_relay \
+	tests/unit/test_relay_sim tests/unit/test_relay_hashtab
+TESTS += tests/unit/test_seenset tests/unit/test_txrequest tests/unit/test_relay \
+	tests/unit/test_relay_sim tests/unit/test_relay_hashtab
 tests_unit_test_seenset_SOURCES = tests/unit/test_seenset.c
 tests_unit_test_seenset_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_seenset_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_txrequest_SOURCES = tests/unit/test_txrequest.c
 tests_unit_test_txrequest_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_txrequest_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
-tests_unit_test_relay_SOURCES = tests/unit/test_relay.c
+tests_unit_test_relay_SOURCES = tests/unit/test_relay.c tests/unit/relay_testutil.h
 tests_unit_test_relay_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_relay_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_relay_sim_SOURCES = tests/unit/test_relay_sim.c tests/unit/relay_testutil.h
+tests_unit_test_relay_sim_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_relay_sim_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_relay_hashtab_SOURCES = tests/unit/test_relay_hashtab.c
+tests_unit_test_relay_hashtab_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_relay_hashtab_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
 
 noinst_PROGRAMS += contrib/bench/bench_relay
 contrib_bench_bench_relay_SOURCES = contrib/bench/bench_relay.c

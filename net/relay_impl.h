@@ -71,12 +71,20 @@ struct relay {
     struct hashtab rumor_idx;    /* by txid and by wtxid */
     struct relay_peer **peers;
     uint32_t n_peers, cap_peers;
+    uint32_t n_wtxid_peers;      /* explicit peers that signalled BIP339 */
     struct hashtab peer_idx;
     struct seenset *recent;      /* accepted (lazy) */
     struct seenset *rejects;     /* rejected, cleared on a new tip (lazy) */
     struct txreq *txreq;         /* lazy */
     int64_t next_inbound_trickle; /* the shared inbound timer */
+    /* No queue is due before this (a lower bound: ticks after every
+     * message must not scan 125 peers for nothing). */
+    int64_t trickle_due;
     int64_t wake_rumors;         /* earliest round, verdict or stop due */
+    uint64_t *pullers;           /* peers awaiting an answer to their pull */
+    uint32_t n_pullers, cap_pullers;
+    int64_t pull_due;            /* when the first of them asked */
+    int64_t next_pull;           /* when this node next asks for news */
     uint64_t rumors_started, rumors_removed;
     struct relay_counters c;
 };
@@ -113,5 +121,9 @@ void relay_trickle_tick(struct relay *r, int64_t now);
 void relay_push_verdict(struct relay *r, struct relay_rumor *ru, uint64_t peer, bool useful,
                         int64_t now);
 int64_t relay_trickle_next(const struct relay *r);
+/* Asks a random peer for news when the pull interval has come. */
+void relay_ask_tick(struct relay *r, int64_t now);
+/* Forces the next tick to rescan the peers' trickle timers. */
+void relay_trickle_dirty(struct relay *r);
 
 #endif

@@ -103,11 +103,12 @@ static void record_push(struct relay *r, struct relay_rumor *ru, uint64_t peer, 
     ru->pending[ru->n_pending++] = (struct relay_push){.peer = peer, .time = now};
 }
 
-/* Blind rules and the end of a round: once, nobody left, K pushes, coin. */
-static void after_round(struct relay *r, struct relay_rumor *ru, size_t pushes, int64_t now)
+/* The rules that need no feedback, after `pushes` pushes (a round's, or
+ * answers to pulls): once, K pushes, a coin per push. */
+static void apply_blind(struct relay *r, struct relay_rumor *ru, size_t pushes)
 {
     const struct relay_policy *p = r->p;
-    if (p->stop == RELAY_STOP_ONCE || pushes == 0) {
+    if (p->stop == RELAY_STOP_ONCE) {
         stop_rumor(ru);
     } else if (!p->feedback && p->stop == RELAY_STOP_COUNTER) {
         ru->useless += (uint32_t)pushes;
@@ -118,7 +119,16 @@ static void after_round(struct relay *r, struct relay_rumor *ru, size_t pushes, 
             if (prng_below(&r->rng, p->stop_k) == 0)
                 stop_rumor(ru);
     }
-    int64_t gap = p->round_interval_us > 0 ? p->round_interval_us : 1;
+}
+
+/* The end of a round: nobody left to tell removes the rumor. */
+static void after_round(struct relay *r, struct relay_rumor *ru, size_t pushes, int64_t now)
+{
+    if (pushes == 0)
+        stop_rumor(ru);
+    else
+        apply_blind(r, ru, pushes);
+    int64_t gap = r->p->round_interval_us > 0 ? r->p->round_interval_us : 1;
     ru->next_round = ru->stop ? INT64_MAX : now + gap;
 }
 
@@ -226,6 +236,9 @@ static bool enqueue(struct relay *r, struct relay_peer *pe, const struct relay_r
         return false;
     if (pe->n_queue == 0)
         trickle_arm(r, pe, now);
+    int64_t due = pe->props.outbound ? pe->next_trickle : r->next_inbound_trickle;
+    if (due < r->trickle_due)
+        r->trickle_due = due;
     pe->queue[pe->n_queue++] = (struct relay_qitem){
         .inv = {.type = pe->props.wtxidrelay ? RELAY_INV_WTX : RELAY_INV_TX, .hash = *h},
         .ancestors = ru->ancestors,
@@ -391,9 +404,57 @@ static int64_t sweep(struct relay *r, int64_t now)
     return wake;
 }
 
+/* Answers the pulls received since the last tick: each infective rumor
+ * the asker is not known to have, sent at once, counts as a push. */
+static void answer_pulls(struct relay *r, struct tickbuf *tb, int64_t now)
+{
+    for (uint32_t i = 0; i < r->n_pullers; i++) {
+        uint64_t peer = r->pullers[i];
+        struct relay_peer *pe = relay_peer_find(r, peer);
+        for (uint32_t j = 0; j < r->n_rumors; j++) {
+            struct relay_rumor *ru = r->rumors[j];
+            if (ru->stop || (pe && !eligible(r, ru, pe)))
+                continue;
+            struct direct d = {.peer = peer, .seq = ru->seq};
+            d.inv.type = ru->is_block ? RELAY_INV_BLOCK
+                         : !pe || pe->props.wtxidrelay ? RELAY_INV_WTX : RELAY_INV_TX;
+            d.inv.hash = pe ? *relay_hash_for(ru, pe) : ru->wtxid;
+            if (!direct_add(tb, &d))
+                continue;
+            if (pe)
+                relay_mark_known(pe, &d.inv.hash);
+            record_push(r, ru, peer, now);
+            apply_blind(r, ru, 1);
+        }
+    }
+    r->n_pullers = 0;
+    free(r->pullers);
+    r->pullers = NULL;
+    r->cap_pullers = 0;
+}
+
+void relay_ask_tick(struct relay *r, int64_t now)
+{
+    if (r->p->pull_interval_us <= 0 || r->next_pull > now)
+        return;
+    r->next_pull = now + r->p->pull_interval_us;
+    uint64_t peer;
+    if (r->drv->pick_peer) {
+        static const struct hash256 none;
+        if (!r->drv->pick_peer(r->ctx, r, &none, NULL, 0, &peer))
+            return;
+    } else if (r->n_peers > 0) {
+        peer = r->peers[prng_below(&r->rng, r->n_peers)]->id;
+    } else {
+        return;
+    }
+    COUNT(r, relay_peer_counters(r, peer), pulls_sent, 1);
+    r->drv->send_pull(r->ctx, r, peer);
+}
+
 void relay_push_tick(struct relay *r, int64_t now)
 {
-    if (r->n_rumors == 0 || r->wake_rumors > now)
+    if (r->n_pullers == 0 && (r->n_rumors == 0 || r->wake_rumors > now))
         return;
     struct tickbuf tb = {0};
     size_t need = r->drv->pick_peer ? r->p->fanout : r->n_peers;
@@ -407,6 +468,7 @@ void relay_push_tick(struct relay *r, int64_t now)
         if (!ru->stop && ru->next_round <= now)
             run_round(r, ru, &tb, now);
     }
+    answer_pulls(r, &tb, now);
     flush_direct(r, &tb);
     r->wake_rumors = sweep(r, now);
     free(tb.d);
@@ -460,8 +522,25 @@ static void flush_queue(struct relay *r, struct relay_peer *pe)
     }
 }
 
+/* The earliest trickle time of a non-empty queue. */
+static int64_t trickle_scan(const struct relay *r)
+{
+    int64_t next = INT64_MAX;
+    for (uint32_t i = 0; i < r->n_peers; i++) {
+        const struct relay_peer *pe = r->peers[i];
+        if (pe->n_queue == 0)
+            continue;
+        int64_t t = pe->props.outbound ? pe->next_trickle : r->next_inbound_trickle;
+        if (t < next)
+            next = t;
+    }
+    return next;
+}
+
 void relay_trickle_tick(struct relay *r, int64_t now)
 {
+    if (r->trickle_due > now)
+        return;
     bool inbound_due = r->next_inbound_trickle <= now, inbound_sent = false;
     for (uint32_t i = 0; i < r->n_peers; i++) {
         struct relay_peer *pe = r->peers[i];
@@ -479,18 +558,15 @@ void relay_trickle_tick(struct relay *r, int64_t now)
     }
     if (inbound_sent)
         r->next_inbound_trickle = now + prng_exp(&r->rng, r->p->trickle_in_us);
+    r->trickle_due = trickle_scan(r);
 }
 
 int64_t relay_trickle_next(const struct relay *r)
 {
-    int64_t next = INT64_MAX;
-    for (uint32_t i = 0; i < r->n_peers; i++) {
-        const struct relay_peer *pe = r->peers[i];
-        if (pe->n_queue == 0)
-            continue;
-        int64_t t = pe->props.outbound ? pe->next_trickle : r->next_inbound_trickle;
-        if (t < next)
-            next = t;
-    }
-    return next;
+    return r->trickle_due;
+}
+
+void relay_trickle_dirty(struct relay *r)
+{
+    r->trickle_due = INT64_MIN;
 }

@@ -393,7 +393,7 @@ static bool has_request(const struct entry *e)
 }
 
 enum txreq_add txreq_received_inv(struct txreq *t, uint64_t peer, const struct hash256 *hash,
-                                  bool is_wtxid, bool preferred, int64_t now)
+                                  bool is_wtxid, bool preferred, int64_t reqtime)
 {
     struct entry *e = entry_find(t, hash);
     if (e && ann_find(e, peer))
@@ -409,11 +409,10 @@ enum txreq_add txreq_received_inv(struct txreq *t, uint64_t peer, const struct h
     }
     if (!vec_reserve((void **)&e->anns, &e->cap, e->n, sizeof(*e->anns), 2)) {
         if (e->n == 0)
-            entry_delete(t, e, now);
+            entry_delete(t, e, reqtime);
         peer_release_if_idle(t, pi);
         return TXREQ_NOMEM;
     }
-    int64_t reqtime = preferred ? now : now + t->p.delay_us;
     e->anns[e->n++] = (struct ann){.peer = peer, .time = reqtime, .seq = t->seq++,
                                    .state = ANN_CANDIDATE, .preferred = preferred,
                                    .is_wtxid = is_wtxid};

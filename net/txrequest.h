@@ -5,8 +5,8 @@
  * CANDIDATE until requested, REQUESTED until answered or expired, then
  * COMPLETED (kept only so the same peer is never asked twice). Rules:
  * - at most one request in flight per hash;
- * - a candidate becomes requestable at its reqtime: at once for preferred
- *   (outbound) peers, after `delay_us` for the others;
+ * - a candidate becomes requestable at its reqtime, which the caller
+ *   sets (Bitcoin Core: now for preferred peers, 2 s later for others);
  * - among requestable candidates, preferred ones first, then a uniformly
  *   random one (a salted hash of hash and peer, so attackers cannot bias
  *   it and runs are reproducible);
@@ -30,7 +30,6 @@
 #include "chain/hash.h"
 
 struct txreq_params {
-    int64_t delay_us;   /* non-preferred peers' reqtime delay */
     int64_t timeout_us; /* request expiry */
     uint32_t max_in_flight;
     uint32_t max_announced;
@@ -50,7 +49,7 @@ struct txreq *txreq_new(const struct txreq_params *params, uint64_t salt);
 void txreq_free(struct txreq *t);
 
 enum txreq_add txreq_received_inv(struct txreq *t, uint64_t peer, const struct hash256 *hash,
-                                  bool is_wtxid, bool preferred, int64_t now);
+                                  bool is_wtxid, bool preferred, int64_t reqtime);
 /* The peer answered (notfound, or the transaction): its announcement is
  * COMPLETED and the hash moves on to the next candidate. */
 void txreq_received_response(struct txreq *t, uint64_t peer, const struct hash256 *hash,

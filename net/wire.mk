@@ -7,8 +7,10 @@ libnet_a_SOURCES += \
 	net/connman.c net/connman.h net/connman_int.h \
 	net/outbound.c
 
-check_PROGRAMS += tests/unit/test_protocol tests/unit/test_peer tests/unit/test_addrman tests/unit/test_connman
-TESTS += tests/unit/test_protocol tests/unit/test_peer tests/unit/test_addrman tests/unit/test_connman
+check_PROGRAMS += tests/unit/test_protocol tests/unit/test_peer tests/unit/test_addrman tests/unit/test_connman \
+	tests/unit/test_netbase
+TESTS += tests/unit/test_protocol tests/unit/test_peer tests/unit/test_addrman tests/unit/test_connman \
+	tests/unit/test_netbase
 tests_unit_test_protocol_SOURCES = tests/unit/test_protocol.c
 tests_unit_test_protocol_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_protocol_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
@@ -18,6 +20,9 @@ tests_unit_test_peer_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_addrman_SOURCES = tests/unit/test_addrman.c
 tests_unit_test_addrman_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_addrman_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_netbase_SOURCES = tests/unit/test_netbase.c
+tests_unit_test_netbase_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_netbase_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_connman_SOURCES = tests/unit/test_connman.c
 tests_unit_test_connman_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_connman_LDADD = $(NET_LIBS) $(EVENT_LIBS) $(CMOCKA_LIBS)
@@ -27,8 +32,10 @@ libnode_a_SOURCES += node/net_glue.c node/net_glue.h
 
 # Functional tests: real hearsayd processes on loopback (skipped until the
 # daemon is built).
-TESTS += tests/functional/p2p_connect.py tests/functional/p2p_hostile.py
-EXTRA_DIST += tests/functional/p2p_connect.py tests/functional/p2p_hostile.py
+TESTS += tests/functional/p2p_connect.py tests/functional/p2p_hostile.py \
+	tests/functional/p2p_handshake.py
+EXTRA_DIST += tests/functional/p2p_connect.py tests/functional/p2p_hostile.py \
+	tests/functional/p2p_handshake.py
 
 # Fuzz harnesses: the payload decoders, and a peer fed arbitrary streams.
 check_PROGRAMS += tests/fuzz/fuzz_msg tests/fuzz/fuzz_msg_stream

@@ -66,7 +66,7 @@ static int64_t mtp_at(void *ctx, int32_t height)
     return n ? bindex_median_time_past(n) : 0;
 }
 
-static void tip_of(struct chainstate *cs, struct mempool_tip *t)
+void mempool_glue_tip(struct chainstate *cs, struct mempool_tip *t)
 {
     struct bindex_node *n = chainstate_tip(cs);
     t->height = n ? n->height : -1;
@@ -80,7 +80,7 @@ static void on_connected(void *ctx, const struct block *b, int height)
 {
     struct node *node = ctx;
     struct mempool_tip tip;
-    tip_of(node->chain, &tip);
+    mempool_glue_tip(node->chain, &tip);
     mempool_block_connected(node->mempool, b, &tip);
 }
 
@@ -88,7 +88,7 @@ static void on_disconnected(void *ctx, const struct block *b, int height)
 {
     struct node *node = ctx;
     struct mempool_tip tip;
-    tip_of(node->chain, &tip);
+    mempool_glue_tip(node->chain, &tip);
     mempool_block_disconnected(node->mempool, b, &tip, (int64_t)time(NULL));
 }
 
@@ -103,7 +103,7 @@ static void load_dump(struct node *node)
     struct stat st;
     if (path && stat(path, &st) == 0) {
         struct mempool_tip tip;
-        tip_of(node->chain, &tip);
+        mempool_glue_tip(node->chain, &tip);
         struct mempool_load_stats ls;
         char *err = NULL;
         if (mempool_load(node->mempool, path, &tip, (int64_t)time(NULL), &ls, &err) != 0)

@@ -35,6 +35,7 @@ const struct config_option rpc_options[] = {
 /* Every area's methods. Each area adds one line (and its declaration in
  * node/rpc_glue.h); their handlers get the struct node * as req->ctx. */
 static const struct rpc_method_set *const method_sets[] = {
+    &blockchain_rpc_methods, &rawtx_rpc_methods, &mining_rpc_methods,
     NULL,
 };
 

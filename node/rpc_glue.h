@@ -36,5 +36,6 @@ extern const struct node_subsystem rpc_subsystem;
  * method_sets[] (one line). Unit tests build a table of their own:
  * rpc_table_new, rpc_table_add(t, set.methods, set.n, node, NULL, &err),
  * rpc_table_call(t, "getblockhash", params, &code, &msg). */
+extern const struct rpc_method_set blockchain_rpc_methods, rawtx_rpc_methods, mining_rpc_methods;
 
 #endif

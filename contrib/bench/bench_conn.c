@@ -9,7 +9,9 @@
  *   - ping round-trip p50/p99 with every peer pinging at once.
  * Figures only: it never passes or fails on timing.
  *
- * usage: bench_conn [connections] [ping rounds] */
+ * usage: bench_conn [connections] [ping rounds] [port pid]
+ * With port and pid, it measures a running regtest hearsayd instead (start
+ * it with -maxconnections above the connection count). */
 #include "net/connman.h"
 
 #include <event2/buffer.h>
@@ -72,6 +74,26 @@ static void run_node(int port_fd, int max_conn)
     close(port_fd);
     event_base_dispatch(nb);
     _exit(0);
+}
+
+/* Forks the node; returns its pid (port set), or -1. */
+static pid_t start_node(uint16_t *port)
+{
+    int fds[2];
+    if (pipe(fds) < 0)
+        return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        run_node(fds[1], nclients + 50);
+    }
+    close(fds[1]);
+    if (pid < 0 || read(fds[0], port, sizeof(*port)) != sizeof(*port)) {
+        fprintf(stderr, "bench_conn: the node did not start\n");
+        return -1;
+    }
+    close(fds[0]);
+    return pid;
 }
 
 static long rss_kb(pid_t pid)
@@ -154,6 +176,8 @@ static void read_cb(struct bufferevent *bev, void *arg)
 static void event_cb(struct bufferevent *bev, short what, void *arg)
 {
     if (what & BEV_EVENT_CONNECTED) {
+        int one = 1;
+        setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
         send_version(arg);
         return;
     }
@@ -252,19 +276,16 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_conn: warning: only %ld descriptors\n", (long)rl.rlim_cur);
 
     signal(SIGPIPE, SIG_IGN); /* as hearsayd does */
-    int fds[2];
-    if (pipe(fds) < 0)
-        return 1;
-    pid_t node = fork();
-    if (node == 0) {
-        close(fds[0]);
-        run_node(fds[1], nclients + 50);
-    }
-    close(fds[1]);
     uint16_t port;
-    if (read(fds[0], &port, sizeof(port)) != sizeof(port)) {
-        fprintf(stderr, "bench_conn: the node did not start\n");
-        return 1;
+    pid_t node;
+    bool own_node = argc < 5;
+    if (own_node) {
+        node = start_node(&port);
+        if (node < 0)
+            return 1;
+    } else {
+        port = (uint16_t)atoi(argv[3]);
+        node = (pid_t)atoi(argv[4]);
     }
     usleep(200000);
     long rss_before = rss_kb(node);
@@ -279,7 +300,8 @@ int main(int argc, char **argv)
     int64_t t1 = now_us();
     if (nhandshaked < nclients) {
         fprintf(stderr, "bench_conn: only %d of %d handshakes completed\n", nhandshaked, nclients);
-        kill(node, SIGKILL);
+        if (own_node)
+            kill(node, SIGKILL);
         return 1;
     }
     run_for(1); /* let the node settle: idle peers */
@@ -300,8 +322,10 @@ int main(int argc, char **argv)
     printf("ping RTT, all peers at once (mean of %d rounds): p50 %.3f ms, p99 %.3f ms\n", rounds,
            p50 / 1e3 / rounds, p99 / 1e3 / rounds);
 
-    kill(node, SIGKILL);
-    waitpid(node, NULL, 0);
+    if (own_node) {
+        kill(node, SIGKILL);
+        waitpid(node, NULL, 0);
+    }
     for (int i = 0; i < nclients; i++)
         bufferevent_free(clients[i].bev);
     free(clients);

@@ -64,11 +64,11 @@ static struct relay_tx_info make_tx(uint64_t i)
     return t;
 }
 
-/* One node, 8 peers (4 outbound), Bitcoin Core's policy and trickle
+/* One node, n_peers peers (8 outbound), Bitcoin Core's policy and trickle
  * except the per-trickle cap; the clock advances 50 µs per transaction
  * (20,000 tx/s of simulated load). Core's cap of 1000 per trickle cannot
  * drain that: queues grow, which the figures show. */
-static void bench_node(uint64_t n_tx, uint32_t per_trickle)
+static void bench_node(uint64_t n_tx, uint32_t per_trickle, uint64_t n_peers)
 {
     struct relay_policy p;
     relay_policy_default(&p);
@@ -76,20 +76,20 @@ static void bench_node(uint64_t n_tx, uint32_t per_trickle)
     struct counts c = {0};
     const struct relay_driver drv = {.send_inv = c_inv, .send_getdata = c_getdata};
     struct relay *r = relay_new(&p, &drv, &c, 0, 1, NULL);
-    for (uint64_t i = 1; i <= 8; i++) {
-        struct relay_peer_props pp = {.outbound = i <= 4, .wtxidrelay = true};
+    for (uint64_t i = 1; i <= n_peers; i++) {
+        struct relay_peer_props pp = {.outbound = i <= 8, .wtxidrelay = true};
         relay_peer_add(r, i, &pp, 0);
     }
     double t0 = cpu_seconds();
     int64_t now = 0;
     for (uint64_t i = 0; i < n_tx; i++, now += 50) {
         struct relay_tx_info t = make_tx(i);
-        uint64_t from = 1 + i % 4;
+        uint64_t from = 1 + i % 8;
         struct relay_inv inv = {RELAY_INV_WTX, t.wtxid};
         relay_on_inv(r, from, &inv, now);
         relay_tick(r, now);                      /* getdata */
         relay_on_tx_accepted(r, true, from, &t, now);
-        uint64_t late = 5 + i % 4;               /* a slower peer announces too */
+        uint64_t late = 1 + (i + 3) % n_peers;   /* a slower peer announces too */
         relay_on_inv(r, late, &inv, now);
         if (relay_next_wakeup(r) <= now + 50)
             relay_tick(r, now + 50);
@@ -98,12 +98,14 @@ static void bench_node(uint64_t n_tx, uint32_t per_trickle)
     double cpu = cpu_seconds() - t0;
     struct relay_info info;
     relay_get_info(r, &info);
-    printf("node, 8 peers, max %u per trickle: %llu tx in %.3f s CPU: %.0f tx/s, %.2f us/tx\n",
-           per_trickle, (unsigned long long)n_tx, cpu, n_tx / cpu, cpu * 1e6 / n_tx);
+    printf("node, %llu peers, max %u per trickle: %llu tx in %.3f s CPU: %.0f tx/s, "
+           "%.2f us/tx\n",
+           (unsigned long long)n_peers, per_trickle, (unsigned long long)n_tx, cpu, n_tx / cpu,
+           cpu * 1e6 / n_tx);
     printf("  inv entries sent %llu (%.2f per tx, %.2f per tx per link), inv messages %llu, "
            "getdata entries %llu, duplicate invs %llu\n",
            (unsigned long long)c.inv_entries, (double)c.inv_entries / n_tx,
-           (double)c.inv_entries / n_tx / 8, (unsigned long long)c.inv_msgs,
+           (double)c.inv_entries / n_tx / n_peers, (unsigned long long)c.inv_msgs,
            (unsigned long long)c.getdata_entries, (unsigned long long)info.totals.inv_dup);
     printf("  relay memory %zu bytes (recent %zu, known %zu)\n", info.memory, info.recent_memory,
            info.known_memory);
@@ -159,8 +161,9 @@ int main(int argc, char **argv)
 {
     uint64_t n_tx = argc > 1 ? strtoull(argv[1], NULL, 10) : 200000;
     uint64_t nodes = argc > 2 ? strtoull(argv[2], NULL, 10) : 1000000;
-    bench_node(n_tx, 1000);
-    bench_node(n_tx, 0);
+    bench_node(n_tx, 1000, 8);
+    bench_node(n_tx, 0, 8);
+    bench_node(n_tx / 4, 0, 125);
     bench_population(nodes);
     return 0;
 }

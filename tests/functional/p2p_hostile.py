@@ -183,6 +183,35 @@ def test_addr_rate_limit(t):
     fw.assert_equal(node.stop(), 0)
 
 
+def addr_entry(ip, port, when):
+    return struct.pack("<IQ", when, 9) + bytes(10) + b"\xff\xff" + bytes(ip) + struct.pack(">H", port)
+
+
+def test_addr_relay(t):
+    """Fresh addresses are rumours: each goes to 2 random other peers, and
+    those relayed in the same tick share one message."""
+    node = t.add_node()
+    node.start("-nettick=3000")  # both addresses land in one tick
+    a, b, c = handshake(node), handshake(node), handshake(node)
+    now = int(time.time())
+    a.sendall(frame("addr", b"\x01" + addr_entry([8, 8, 8, 8], 8333, now)))
+    c.sendall(frame("addr", b"\x01" + addr_entry([8, 8, 4, 4], 8333, now)))
+    b.settimeout(10)
+    while True:
+        msg = read_frame(b)
+        if msg is None:
+            raise fw.TestFailure("node closed a peer waiting for addresses")
+        if msg[0] == "ping":
+            b.sendall(frame("pong", msg[1]))
+        elif msg[0] == "addr":
+            break
+    payload = msg[1]
+    fw.assert_equal(payload[0], 2, "addresses in the relayed message")
+    ips = sorted(payload[1 + 30 * i + 24:1 + 30 * i + 28] for i in range(2))
+    fw.assert_equal(ips, [bytes([8, 8, 4, 4]), bytes([8, 8, 8, 8])])
+    fw.assert_equal(node.stop(), 0)
+
+
 def test_listen_and_ipv6(t):
     quiet, six = t.add_node(), t.add_node()
     quiet.start("-listen=0")
@@ -207,4 +236,4 @@ def test_listen_and_ipv6(t):
 
 if __name__ == "__main__":
     fw.main([test_hostile_peers, test_order_violations, test_eviction, test_addr_rate_limit,
-             test_listen_and_ipv6], timeout=240)
+             test_addr_relay, test_listen_and_ipv6], timeout=240)

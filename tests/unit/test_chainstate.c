@@ -2,6 +2,7 @@
  * invalid blocks inside heavier branches, double spends across a reorg,
  * each kind of defective block, CVE-2012-2459 and persistence. */
 #include "chain/chainstate.h"
+#include "chain/mempool.h"
 #include "chain/store.h"
 #include "tests/unit/chainstate_util.h"
 
@@ -419,10 +420,16 @@ static void test_headers_then_blocks(void **state)
                      CHAINSTATE_DUPLICATE);
     assert_int_equal(chainstate_best_header(f->cs)->height, 6);
     assert_int_equal(chainstate_height(f->cs), 0);
+    struct bindex_node *want[10];
+    assert_int_equal(chainstate_blocks_to_fetch(f->cs, want, 10), 6);
+    assert_int_equal(want[0]->height, 1);
+    assert_true(chainstate_initial_download(f->cs)); /* the test chain is from 2011 */
     /* Blocks out of order: the tip moves once the gap is filled. */
     for (int i = 5; i >= 1; i--)
         assert_int_equal(submit(f, blocks[i], NULL), CHAINSTATE_ACCEPTED);
     assert_int_equal(chainstate_height(f->cs), 0);
+    assert_int_equal(chainstate_blocks_to_fetch(f->cs, want, 10), 1);
+    assert_ptr_equal(want[0], chainstate_find(f->cs, &blocks[0]->hash));
     assert_int_equal(submit(f, blocks[0], NULL), CHAINSTATE_ACCEPTED);
     assert_int_equal(chainstate_height(f->cs), 6);
     /* A bad header stops the batch and is named. */
@@ -442,8 +449,105 @@ static void test_headers_then_blocks(void **state)
     size_t n = chainstate_locator(f->cs, NULL, loc, 101);
     assert_int_equal(n, 7);
     assert_ptr_equal(chainstate_find_fork(f->cs, loc + 2, n - 2), chainstate_at(f->cs, 4));
+    struct block_header got[10];
+    assert_int_equal(chainstate_get_headers(f->cs, loc + 2, n - 2, NULL, got, 10), 2);
+    assert_true(hash_eq(&got[0].merkle, &hdrs[4].merkle));
+    /* From height 1 on, stopping at height 3. */
+    assert_int_equal(chainstate_get_headers(f->cs, loc + 5, n - 5, &blocks[2]->hash, got, 10),
+                     2);
+    assert_int_equal(chainstate_get_headers(f->cs, loc + 5, n - 5, NULL, got, 2), 2);
+    assert_int_equal(chainstate_get_headers(f->cs, NULL, 0, &blocks[3]->hash, got, 10), 1);
+    assert_true(hash_eq(&got[0].merkle, &hdrs[3].merkle));
     for (int i = 0; i < 6; i++)
         block_free(blocks[i]);
+}
+
+/* The chainstate's callbacks driving the mempool, as the node wires them. */
+struct pool_glue {
+    struct chainstate *cs;
+    struct mempool *mp;
+};
+
+static struct mempool_tip tip_of(struct chainstate *cs)
+{
+    struct mempool_tip t = {chainstate_height(cs), bindex_median_time_past(chainstate_tip(cs)),
+                            NULL, NULL};
+    return t;
+}
+
+static void pool_connected(void *ctx, const struct block *b, int height)
+{
+    struct pool_glue *g = ctx;
+    (void)height;
+    struct mempool_tip t = tip_of(g->cs);
+    mempool_block_connected(g->mp, b, &t);
+}
+
+static void pool_disconnected(void *ctx, const struct block *b, int height)
+{
+    struct pool_glue *g = ctx;
+    (void)height;
+    struct mempool_tip t = tip_of(g->cs);
+    mempool_block_disconnected(g->mp, b, &t, (int64_t)b->hdr.time + 3600);
+}
+
+static void test_reorg_updates_mempool(void **state)
+{
+    struct fixture *f = *state;
+    struct bindex_node *fork = mine(f, chainstate_tip(f->cs), 101);
+    struct mempool_options mo;
+    mempool_options_default(&mo);
+    mo.require_standard = false; /* the test's scripts are bare OP_TRUE */
+    struct pool_glue g = {f->cs, mempool_new(&mo, chainstate_coin_lookup, f->cs)};
+    struct chainstate_callbacks cb = {pool_connected, pool_disconnected, &g};
+    chainstate_set_callbacks(f->cs, &cb);
+
+    struct outpoint coin = coinbase_of(f, 1);
+    int64_t v = 50 * TX_COIN - 10000;
+    struct tx *t = testutil_spend(&coin, 1, &v, 1, 0);
+    struct mempool_reject rej;
+    struct mempool_tip tip = tip_of(f->cs);
+    assert_int_equal(mempool_accept(g.mp, t, &tip, fork->hdr.time, &rej), MEMPOOL_ACCEPTED);
+    struct hash256 txid = t->txid;
+    /* Confirmed in a block: it leaves the mempool. */
+    struct block *a = make_block(f, fork, &t, 1, 10000);
+    assert_int_equal(submit(f, a, NULL), CHAINSTATE_ACCEPTED);
+    block_free(a);
+    assert_int_equal(mempool_count(g.mp), 0);
+    /* A longer branch without it: back in the mempool after the reorg. */
+    mine(f, fork, 2);
+    assert_int_equal(chainstate_height(f->cs), 103);
+    assert_int_equal(mempool_count(g.mp), 1);
+    assert_non_null(mempool_get(g.mp, &txid));
+    chainstate_set_callbacks(f->cs, NULL);
+    mempool_free(g.mp);
+}
+
+/* Damage the checks at opening report precisely instead of guessing. */
+static void test_open_reports_damage(void **state)
+{
+    struct fixture *f = *state;
+    mine(f, chainstate_tip(f->cs), 3);
+    chainstate_close(f->cs);
+    f->cs = NULL;
+    char *err = NULL;
+    /* Another network's store. */
+    assert_null(chainstate_open(params_get(CHAIN_MAIN), f->dir, NULL, &err));
+    assert_non_null(strstr(err, "genesis block is not main's"));
+    free(err);
+    /* A tip the block index does not know. */
+    struct store *s = store_open(f->dir, 1 << 20, &err);
+    struct store_batch *b = store_batch_new();
+    struct hash256 unknown = {{0xab}};
+    store_batch_set_tip(b, &unknown);
+    assert_int_equal(store_write(s, b, true, &err), 0);
+    store_batch_free(b);
+    store_close(s);
+    err = NULL;
+    assert_null(chainstate_open(f->p, f->dir, NULL, &err));
+    assert_non_null(strstr(err, "chainstate tip 0000000000000000000000000000000000000000000000"
+                                "0000000000000000ab is not in the block index"));
+    free(err);
 }
 
 int main(void)
@@ -456,6 +560,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_defects, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cve_2012_2459, setup, teardown),
         cmocka_unit_test_setup_teardown(test_headers_then_blocks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_reports_damage, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reorg_updates_mempool, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -226,6 +226,24 @@ static void test_old_and_self(void **state)
     feed_version(c, PROTO_VERSION, 0xdead);
     assert_string_equal(c->f.closed, "connected to self");
     teardown(c);
+
+    /* An automatic outbound peer must serve witness blocks; a manual one
+     * (-connect, -addnode) is taken as it is. */
+    for (int manual = 0; manual < 2; manual++) {
+        c = setup(false);
+        c->p->manual = manual;
+        struct proto_version v;
+        memset(&v, 0, sizeof(v));
+        v.version = PROTO_VERSION;
+        v.services = PROTO_NODE_NETWORK;
+        struct wbuf w;
+        wbuf_init(&w);
+        proto_version_encode(&w, &v);
+        feed(c, "version", w.data, w.len);
+        wbuf_free(&w);
+        assert_string_equal(c->f.closed, manual ? "" : "peer does not offer the expected services");
+        teardown(c);
+    }
 }
 
 static void ready_peer(struct ctx *c)

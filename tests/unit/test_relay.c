@@ -10,11 +10,9 @@
 
 #include "net/prng.h"
 #include "net/relay.h"
+#include "tests/unit/relay_testutil.h"
 
-#define S 1000000LL /* one second in microseconds */
 #define MAXLOG 8192
-
-enum kind { K_INV, K_GETDATA, K_HEADERS };
 
 struct sent {
     enum kind kind;
@@ -84,6 +82,15 @@ static const struct relay_driver implicit_drv = {
     .send_inv = d_inv, .send_getdata = d_getdata, .rumor_removed = d_removed,
     .pick_peer = d_pick_seq};
 
+static void d_pull(void *ctx, struct relay *r, uint64_t peer)
+{
+    struct relay_inv none = {0};
+    record(ctx, K_PULL, peer, &none, 1);
+}
+
+static const struct relay_driver pull_drv = {
+    .send_inv = d_inv, .send_getdata = d_getdata, .send_pull = d_pull};
+
 static int setup(void **state)
 {
     F = calloc(1, sizeof(*F));
@@ -96,44 +103,6 @@ static int teardown(void **state)
 {
     free(*state);
     return 0;
-}
-
-static struct hash256 H(uint32_t i)
-{
-    struct hash256 h = {{0}};
-    memcpy(h.b, &i, 4);
-    h.b[31] = 0xa5;
-    return h;
-}
-
-static struct relay_tx_info tx(uint32_t i, uint32_t ancestors, int64_t feerate)
-{
-    return (struct relay_tx_info){.txid = H(i), .wtxid = H(i | 0x40000000u),
-                                  .ancestors = ancestors, .vsize = 200, .feerate = feerate};
-}
-
-/* Bitcoin Core's policy, with the trickle off unless a test sets it. */
-static struct relay_policy quick_policy(void)
-{
-    struct relay_policy p;
-    relay_policy_default(&p);
-    p.trickle_in_us = 0;
-    p.trickle_out_us = 0;
-    return p;
-}
-
-/* The papers' rounds: one a second, verdicts by the next one. */
-static struct relay_policy rumor_policy(enum relay_stop stop, uint32_t k, bool feedback,
-                                        uint32_t fanout)
-{
-    struct relay_policy p = quick_policy();
-    p.fanout = fanout;
-    p.stop = stop;
-    p.stop_k = k;
-    p.feedback = feedback;
-    p.round_interval_us = S;
-    p.feedback_window_us = 0;
-    return p;
 }
 
 static struct relay *mk(const struct relay_policy *p, const struct relay_driver *d, uint64_t seed)
@@ -449,6 +418,8 @@ static void test_want_orphan_parent(void **state)
     struct hash256 parent = H(60);
     assert_int_equal(relay_want_tx(r, 1, &parent, 0), RELAY_ANN_NEW);
     relay_tick(r, 0);
+    assert_int_equal(F->n, 0); /* by txid while BIP339 peers are here: 2 s later */
+    relay_tick(r, 2 * S);
     assert_int_equal(entries(K_GETDATA, 1, 0), 1);
     assert_int_equal(F->log[0].inv[0].type, RELAY_INV_TX);
     struct relay_tx_info t = tx(61, 0, 1000);
@@ -547,13 +518,17 @@ static void test_feefilter_and_wtxid(void **state)
     relay_peer_add(r, 2, &b, 0);
     relay_peer_add(r, 3, &c, 0);
     assert_int_equal(relay_peer_add(r, 3, &c, 0), -1);
-    struct relay_tx_info t = tx(9, 0, 1000);
+    struct relay_tx_info t = tx(9, 0, 1000), sent = tx(11, 0, 1000);
+    relay_peer_note_known(r, 1, &sent.wtxid); /* e.g. in a mempool reply */
+    relay_peer_note_known(r, 2, &sent.txid);
+    relay_on_tx_accepted(r, false, 0, &sent, 0);
     relay_on_tx_accepted(r, false, 0, &t, 0);
     relay_tick(r, 1);
     assert_int_equal(F->n, 2);
     for (size_t i = 0; i < F->n; i++) {
         const struct sent *s = &F->log[i];
         assert_true(s->peer == 1 || s->peer == 2);
+        assert_int_equal(s->n, 1); /* not `sent`: they knew it */
         assert_int_equal(s->inv[0].type, s->peer == 1 ? RELAY_INV_WTX : RELAY_INV_TX);
         assert_memory_equal(&s->inv[0].hash, s->peer == 1 ? &t.wtxid : &t.txid, 32);
     }
@@ -774,182 +749,122 @@ static void test_policy_parse(void **state)
     free(err);
 }
 
-/* ---- the simulator's use: implicit complete graph, tiny nodes ---- */
+/* ---- pull ---- */
 
-#define NET_N 1000
-
-struct msg {
-    enum kind kind;
-    uint64_t from, to;
-    struct relay_inv inv;
-};
-
-/* A synchronous-cycle complete graph (Demers et al.'s model), driving the
- * core through the same calls as the simulator. */
-struct net {
-    struct relay *node[NET_N];
-    bool fresh[NET_N]; /* susceptible at the start of the current cycle */
-    struct msg *q;
-    size_t n, cap;
-};
-
-static void net_send(void *ctx, struct relay *r, uint64_t peer, const struct relay_inv *inv,
-                     size_t n, enum kind k)
+static void test_pull_gossip(void **state)
 {
-    struct net *nw = ctx;
-    for (size_t i = 0; i < n; i++) {
-        if (nw->n == nw->cap) {
-            nw->cap = nw->cap ? 2 * nw->cap : 1024;
-            nw->q = realloc(nw->q, nw->cap * sizeof(*nw->q));
-            assert_non_null(nw->q);
-        }
-        nw->q[nw->n++] = (struct msg){k, relay_self(r), peer, inv[i]};
-    }
-}
-
-static void net_inv(void *ctx, struct relay *r, uint64_t peer, const struct relay_inv *inv,
-                    size_t n)
-{
-    net_send(ctx, r, peer, inv, n, K_INV);
-}
-
-static void net_getdata(void *ctx, struct relay *r, uint64_t peer, const struct relay_inv *inv,
-                        size_t n)
-{
-    net_send(ctx, r, peer, inv, n, K_GETDATA);
-}
-
-static bool net_pick(void *ctx, struct relay *r, const struct hash256 *h, const uint64_t *ex,
-                     size_t n_ex, uint64_t *peer)
-{
-    uint64_t p;
-    do
-        p = relay_rand(r) % NET_N;
-    while (p == relay_self(r));
-    *peer = p;
-    return true;
-}
-
-static const struct relay_driver net_drv = {
-    .send_inv = net_inv, .send_getdata = net_getdata, .pick_peer = net_pick};
-
-/* Delivers messages (and the payloads getdata asks for) until quiet. The
- * papers' recipient replies against its state at the start of the cycle:
- * a push to a site that was susceptible then is useful even when another
- * push informed it first in the same cycle, so such pushes get the
- * feedback a getdata gives (the wire protocol would ask only one of the
- * announcers). */
-static void net_deliver(struct net *nw, const struct relay_tx_info *t, int64_t now)
-{
-    while (nw->n > 0) {
-        size_t n = nw->n;
-        struct msg *batch = nw->q;
-        nw->q = NULL;
-        nw->n = nw->cap = 0;
-        for (size_t i = 0; i < n; i++) {
-            struct msg *m = &batch[i];
-            struct relay *to = nw->node[m->to];
-            if (m->kind == K_INV) {
-                if (nw->fresh[m->to])
-                    relay_on_getdata(nw->node[m->from], m->to, &m->inv, now);
-                relay_on_inv(to, m->from, &m->inv, now);
-            } else {
-                relay_on_getdata(to, m->from, &m->inv, now);
-                relay_on_tx_accepted(nw->node[m->from], true, m->to, t, now);
-            }
-            relay_tick(to, now); /* the same instant: only requests go out */
-        }
-        free(batch);
-    }
-}
-
-struct epidemic {
-    double s, m, t_last;
-    size_t max_mem, idle_mem;
-    uint64_t requests, informed;
-};
-
-/* One rumor from node 0, push with feedback + counter:k, fanout 1. */
-static void epidemic_run(uint32_t k, uint64_t seed, struct epidemic *out)
-{
-    struct relay_policy p = rumor_policy(RELAY_STOP_COUNTER, k, true, 1);
-    p.known_entries = 0; /* the simulator's sizes */
-    p.recent_entries = 16;
-    p.recent_fp = 0;
-    struct net *nw = calloc(1, sizeof(*nw));
-    for (uint64_t i = 0; i < NET_N; i++) {
-        nw->node[i] = relay_new(&p, &net_drv, nw, i, seed * NET_N + i, NULL);
-        assert_non_null(nw->node[i]);
-    }
+    struct relay_policy p = rumor_policy(RELAY_STOP_COUNTER, 2, true, 1);
+    p.pull_interval_us = 10 * S;
+    p.pull_only = true;
+    p.feedback_window_us = 5 * S;
+    char *err = NULL;
+    assert_null(relay_new(&p, &explicit_drv, F, 0, 1, &err)); /* needs send_pull */
+    free(err);
+    struct relay *r = mk(&p, &pull_drv, 8);
+    add_peers(r, 2, 2, false);
+    relay_tick(r, 0); /* the first tick asks a random peer */
+    assert_int_equal(F->n, 1);
+    assert_int_equal(F->log[0].kind, K_PULL);
+    assert_int_equal(relay_next_wakeup(r), 10 * S);
+    struct relay_tx_info t = tx(70, 0, 1000);
+    relay_on_tx_accepted(r, false, 0, &t, S);
+    relay_tick(r, 5 * S); /* pure pull: no push rounds */
+    assert_int_equal(entries(K_INV, 0, 0), 0);
+    relay_on_pull(r, 3, 6 * S);
+    assert_int_equal(relay_next_wakeup(r), 6 * S);
+    relay_tick(r, 6 * S); /* answered at once, without trickle */
+    assert_int_equal(entries(K_INV, 3, 0), 1);
+    relay_on_pull(r, 3, 7 * S); /* peer 3 knows it now: nothing to say */
+    relay_tick(r, 7 * S);
+    assert_int_equal(entries(K_INV, 0, 0), 1);
+    relay_on_getdata(r, 3, &F->log[1].inv[0], 7 * S); /* the answer was useful */
+    relay_on_pull(r, 4, 8 * S);
+    relay_tick(r, 8 * S);
+    relay_on_pull(r, 1, 9 * S);
+    relay_tick(r, 9 * S);
+    assert_int_equal(entries(K_INV, 0, 0), 3);
+    relay_tick(r, 14 * S); /* the window of the answer to 1 is not over */
+    assert_true(relay_is_infective(r, &t.txid));
+    relay_tick(r, 15 * S); /* two useless answers in a row: removed */
+    assert_false(relay_is_infective(r, &t.txid));
     struct relay_info info;
-    relay_get_info(nw->node[1], &info);
-    out->idle_mem = info.memory;
-    struct relay_tx_info t = tx(1, 0, 1000);
-    t.wtxid = t.txid;
-    relay_on_tx_accepted(nw->node[0], false, 0, &t, 0);
-    size_t informed = 1, active = 1;
-    int t_last = 0;
-    for (int64_t c = 1; c < 200 && active > 0; c++) {
-        for (int i = 0; i < NET_N; i++)
-            nw->fresh[i] = !relay_has_seen(nw->node[i], &t.txid);
-        for (int i = 0; i < NET_N; i++)
-            relay_tick(nw->node[i], c * S);
-        net_deliver(nw, &t, c * S);
-        size_t now_informed = 0;
-        active = 0;
-        for (int i = 0; i < NET_N; i++) {
-            now_informed += relay_has_seen(nw->node[i], &t.txid);
-            active += relay_infective_count(nw->node[i]);
-        }
-        if (now_informed > informed)
-            t_last = (int)c;
-        informed = now_informed;
-    }
-    uint64_t pushes = 0;
-    out->requests = 0;
-    out->max_mem = 0;
-    for (int i = 0; i < NET_N; i++) {
-        relay_get_info(nw->node[i], &info);
-        pushes += info.totals.inv_sent;
-        out->requests += info.totals.requests;
-        if (info.memory > out->max_mem)
-            out->max_mem = info.memory;
-        relay_free(nw->node[i]);
-    }
-    out->s = 1.0 - (double)informed / NET_N;
-    out->m = (double)pushes / NET_N;
-    out->t_last = t_last;
-    out->informed = informed;
-    free(nw->q);
-    free(nw);
+    relay_get_info(r, &info);
+    assert_int_equal(info.totals.pulls_sent, 2);
+    assert_int_equal(info.totals.pulls_received, 4);
+    assert_int_equal(info.totals.push_useful, 1);
+    assert_int_equal(info.totals.push_useless, 2);
+    relay_free(r);
 }
 
-static void test_implicit_epidemic(void **state)
+/* ---- robustness: random events from misbehaving peers ---- */
+
+static void random_event(struct relay *r, uint64_t *rng, int64_t now)
 {
-    /* Demers et al. 1987, Table 1 (n = 1000, feedback + counter). */
-    static const double paper[][3] = {
-        {0.18, 1.7, 16.8}, {0.037, 3.3, 16.9}, {0.011, 4.5, 17.4}};
-    const int runs = 12;
-    for (uint32_t k = 1; k <= 3; k++) {
-        struct epidemic avg = {0}, one;
-        for (int run = 0; run < runs; run++) {
-            epidemic_run(k, 100 * k + (uint64_t)run, &one);
-            avg.s += one.s / runs;
-            avg.m += one.m / runs;
-            avg.t_last += one.t_last / runs;
-            assert_int_equal(one.requests, one.informed - 1); /* each payload fetched once */
-            assert_true(one.idle_mem < 400);
-            assert_true(one.max_mem < 4096);
+    uint64_t peer = 1 + prng_below(rng, 10);
+    struct relay_inv inv = {(uint32_t)prng_below(rng, 7), H((uint32_t)prng_below(rng, 64))};
+    struct relay_tx_info t = tx((uint32_t)prng_below(rng, 64), (uint32_t)prng_below(rng, 3),
+                                (int64_t)prng_below(rng, 3000));
+    struct relay_peer_props pp = {.outbound = prng_below(rng, 2), .wtxidrelay = prng_below(rng, 2),
+                                  .sendheaders = prng_below(rng, 2),
+                                  .feefilter = (int64_t)prng_below(rng, 2000)};
+    switch (prng_below(rng, 13)) {
+    case 0: relay_peer_add(r, peer, &pp, now); break;
+    case 1: relay_peer_remove(r, peer, now); break;
+    case 2: relay_peer_set_props(r, peer, &pp); break;
+    case 3: relay_on_tx_accepted(r, prng_below(rng, 2), peer, &t, now); break;
+    case 4: relay_on_tx_rejected(r, prng_below(rng, 2), peer, &t, now); break;
+    case 5: relay_on_block_accepted(r, prng_below(rng, 2), peer, &inv.hash, now); break;
+    case 6: relay_on_notfound(r, peer, &inv, now); break;
+    case 7: relay_on_getdata(r, peer, &inv, now); break;
+    case 8: relay_on_new_tip(r); break;
+    case 9: relay_want_tx(r, peer, &inv.hash, now); break;
+    case 10: relay_on_pull(r, peer, now); break;
+    default: relay_on_inv(r, peer, &inv, now); break;
+    }
+}
+
+static void test_random_events(void **state)
+{
+    const enum relay_stop stops[] = {RELAY_STOP_ONCE, RELAY_STOP_COUNTER, RELAY_STOP_COIN};
+    for (int v = 0; v < 6; v++) {
+        struct relay_policy p = rumor_policy(stops[v % 3], 2, v < 3, (uint32_t)v % 3);
+        p.trickle_out_us = S;
+        p.trickle_in_us = 2 * S;
+        p.known_entries = 32;
+        p.known_fp = v % 2 ? 0 : 0.01;
+        p.recent_entries = 48;
+        p.max_in_flight = 3;
+        p.max_announced = 8;
+        p.max_per_trickle = 5;
+        p.max_inv_sz = 2;
+        struct relay *r = mk(&p, &explicit_drv, (uint64_t)v);
+        uint64_t rng = 99 + (uint64_t)v;
+        int64_t now = 0;
+        for (int step = 0; step < 20000; step++) {
+            F->n = 0;
+            now += (int64_t)prng_below(&rng, S / 4);
+            random_event(r, &rng, now);
+            if (prng_below(&rng, 3) == 0)
+                relay_tick(r, now);
+            for (size_t i = 0; i < F->n; i++) {
+                assert_true(F->log[i].n >= 1);
+                if (F->log[i].kind == K_INV)
+                    assert_true(F->log[i].n <= 2); /* max_inv_sz */
+                assert_true(F->log[i].peer >= 1 && F->log[i].peer <= 10);
+            }
+            struct relay_info info;
+            relay_get_info(r, &info);
+            assert_true(info.in_flight <= 3 * 10);
         }
-        const double *ref = paper[k - 1];
-        print_message("k=%u over %d runs: s=%.4f m=%.2f t_last=%.1f (paper %.3f %.1f %.1f); "
-                      "idle node %zu B, largest %zu B\n",
-                      k, runs, avg.s, avg.m, avg.t_last, ref[0], ref[1], ref[2], one.idle_mem,
-                      one.max_mem);
-        /* Loose bounds for 12 runs; the simulator checks 200. */
-        assert_true(fabs(avg.s - ref[0]) < 0.25 * ref[0] + 0.004);
-        assert_true(fabs(avg.m / ref[1] - 1) < 0.1);
-        assert_true(fabs(avg.t_last - ref[2]) < 1.5);
+        for (uint64_t peer = 1; peer <= 10; peer++)
+            relay_peer_remove(r, peer, now);
+        relay_tick(r, now + 3600 * S);
+        struct relay_info info;
+        relay_get_info(r, &info);
+        assert_int_equal(info.tracked, 0);
+        assert_int_equal(info.peers, 0);
+        assert_int_equal(info.rumors_infective, 0);
+        relay_free(r);
     }
 }
 
@@ -975,7 +890,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pull_caps, setup, teardown),
         cmocka_unit_test_setup_teardown(test_seen_and_rejects, setup, teardown),
         cmocka_unit_test_setup_teardown(test_policy_parse, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_implicit_epidemic, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pull_gossip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_random_events, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,14 +3,16 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <cmocka.h>
 
+#include "net/prng.h"
 #include "net/txrequest.h"
 
 #define S 1000000LL /* one second in microseconds */
 
 static const struct txreq_params params = {
-    .delay_us = 2 * S, .timeout_us = 60 * S, .max_in_flight = 100, .max_announced = 5000};
+    .timeout_us = 60 * S, .max_in_flight = 100, .max_announced = 5000};
 
 struct got {
     struct txreq_request req[512];
@@ -70,15 +72,15 @@ static void test_preferred_first_and_delay(void **state)
         assert_int_equal(txreq_received_inv(t, 20, &h, true, true, 0), TXREQ_ADDED);
         assert_int_equal(txreq_received_inv(t, 20, &h, true, true, 0), TXREQ_DUPLICATE);
         assert_int_equal(poll(t, 0, &g), 1);
-        assert_int_equal(g.req[0].peer, 20); /* the preferred peer, whatever the salt */
+        assert_int_equal(g.req[0].peer, 20); /* both ready: preferred, whatever the salt */
         assert_true(g.req[0].is_wtxid);
         assert_int_equal(txreq_in_flight(t, 20), 1);
         txreq_free(t);
     }
-    /* A non-preferred announcer alone waits 2 s. */
+    /* A candidate waits for its reqtime (the caller's delay). */
     struct txreq *t = txreq_new(&params, 1);
     struct hash256 h = H(2);
-    txreq_received_inv(t, 10, &h, false, false, 5 * S);
+    txreq_received_inv(t, 10, &h, false, false, 7 * S);
     assert_int_equal(txreq_next_time(t), 7 * S);
     assert_int_equal(poll(t, 5 * S, &g), 0);
     assert_int_equal(poll(t, 7 * S - 1, &g), 0);
@@ -181,6 +183,133 @@ static void test_caps(void **state)
     txreq_free(t);
 }
 
+/* Random announcements, responses, forgets, departures and polls over 6
+ * peers and 40 hashes, checking the rules against a model of who was
+ * asked: one request in flight per hash, the caps, never the same peer
+ * twice for a hash while it stays tracked. */
+#define RP 6
+#define RH 40
+static const struct txreq_params small = {.timeout_us = 10 * S, .max_in_flight = 3,
+                                          .max_announced = 12};
+struct model {
+    bool announced[RP][RH];
+    bool asked[RP][RH];
+    int64_t expiry[RP][RH]; /* 0: not in flight */
+    size_t expired;
+};
+
+static void model_req(void *ctx, const struct txreq_request *r)
+{
+    struct model *m = ctx;
+    uint32_t h;
+    memcpy(&h, r->hash.b, 4);
+    assert_true(r->peer < RP && h < RH);
+    assert_true(m->announced[r->peer][h]);
+    assert_false(m->asked[r->peer][h]); /* never twice */
+    m->asked[r->peer][h] = true;
+    m->expiry[r->peer][h] = 1; /* in flight */
+}
+
+static void model_exp(void *ctx, uint64_t peer, const struct hash256 *hash)
+{
+    struct model *m = ctx;
+    uint32_t h;
+    memcpy(&h, hash->b, 4);
+    assert_true(m->expiry[peer][h] != 0);
+    m->expiry[peer][h] = 0;
+    m->expired++;
+}
+
+static void model_forget(struct model *m, uint32_t h)
+{
+    for (int p = 0; p < RP; p++)
+        m->announced[p][h] = m->asked[p][h] = false, m->expiry[p][h] = 0;
+}
+
+static void model_check(const struct txreq *t, const struct model *m)
+{
+    for (uint32_t h = 0; h < RH; h++) {
+        int in_flight = 0;
+        for (int p = 0; p < RP; p++)
+            in_flight += m->expiry[p][h] != 0;
+        assert_true(in_flight <= 1);
+    }
+    size_t total = 0;
+    for (uint64_t p = 0; p < RP; p++) {
+        assert_true(txreq_in_flight(t, p) <= small.max_in_flight);
+        assert_true(txreq_count(t, p) <= small.max_announced);
+        total += txreq_count(t, p);
+    }
+    assert_int_equal(total, txreq_size(t));
+}
+
+static void random_step(struct txreq *t, struct model *m, uint64_t *rng, int64_t now)
+{
+    uint64_t p = prng_below(rng, RP);
+    uint32_t h = (uint32_t)prng_below(rng, RH);
+    struct hash256 hash = H(h);
+    switch (prng_below(rng, 6)) {
+    case 0:
+    case 1: {
+        bool pref = p < 3;
+        enum txreq_add a = txreq_received_inv(t, p, &hash, true, pref, now + (pref ? 0 : 2 * S));
+        /* ADDED means no announcement of this peer was left: it may be
+         * asked again (Core's rule: forgotten, then re-announced). */
+        if (a == TXREQ_ADDED) {
+            assert_int_equal(m->expiry[p][h], 0);
+            m->announced[p][h] = true;
+            m->asked[p][h] = false;
+        }
+        break;
+    }
+    case 2: /* notfound or the payload from that peer */
+        txreq_received_response(t, p, &hash, now);
+        m->expiry[p][h] = 0;
+        break;
+    case 3:
+        if (prng_below(rng, 4) == 0) {
+            txreq_forget(t, &hash, now);
+            model_forget(m, h);
+        }
+        break;
+    case 4:
+        if (prng_below(rng, 10) == 0) {
+            txreq_peer_gone(t, p, now);
+            for (uint32_t i = 0; i < RH; i++)
+                m->announced[p][i] = m->asked[p][i] = false, m->expiry[p][i] = 0;
+        }
+        break;
+    default:
+        txreq_poll(t, now, model_req, model_exp, m);
+        break;
+    }
+}
+
+static void test_random_invariants(void **state)
+{
+    (void)state;
+    uint64_t rng = 2026;
+    struct txreq *t = txreq_new(&small, 9);
+    struct model *m = calloc(1, sizeof(*m));
+    int64_t now = 0;
+    for (int step = 0; step < 200000; step++) {
+        now += (int64_t)prng_below(&rng, S / 2);
+        random_step(t, m, &rng, now);
+        model_check(t, m);
+    }
+    print_message("random run: %zu expiries, %zu tracked at the end\n", m->expired,
+                  txreq_size(t));
+    assert_true(m->expired > 100);
+    for (uint64_t p = 0; p < RP; p++)
+        txreq_peer_gone(t, p, now);
+    txreq_poll(t, now, model_req, model_exp, m);
+    assert_int_equal(txreq_size(t), 0);
+    assert_int_equal(txreq_hashes(t), 0);
+    assert_int_equal(txreq_total_in_flight(t), 0);
+    free(m);
+    txreq_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -189,6 +318,7 @@ int main(void)
         cmocka_unit_test(test_notfound_moves_on),
         cmocka_unit_test(test_peer_gone_moves_on),
         cmocka_unit_test(test_caps),
+        cmocka_unit_test(test_random_invariants),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
