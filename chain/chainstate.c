@@ -317,11 +317,6 @@ static bool refuse_broken(const struct chainstate *cs, char **err)
     return cs->broken;
 }
 
-int chainstate_flush(struct chainstate *cs, char **err)
-{
-    return refuse_broken(cs, err) ? -1 : flush(cs, err);
-}
-
 enum chainstate_status chainstate_process_headers(struct chainstate *cs,
                                                   const struct block_header *hdrs, size_t n,
                                                   struct hash256 *bad, const char **reason,
@@ -682,11 +677,6 @@ void chainstate_set_callbacks(struct chainstate *cs, const struct chainstate_cal
         cs->cb = *cb;
     else
         memset(&cs->cb, 0, sizeof(cs->cb));
-}
-
-const struct chain_params *chainstate_params(const struct chainstate *cs)
-{
-    return cs->p;
 }
 
 struct bindex_node *chainstate_tip(const struct chainstate *cs)

@@ -93,10 +93,6 @@ int chainstate_invalidate(struct chainstate *cs, const struct hash256 *hash, cha
  * descendants, then moves to the best chain again. */
 int chainstate_reconsider(struct chainstate *cs, const struct hash256 *hash, char **err);
 
-/* Writes the UTXO cache and the tip now (synced). */
-int chainstate_flush(struct chainstate *cs, char **err);
-
-const struct chain_params *chainstate_params(const struct chainstate *cs);
 struct bindex_node *chainstate_tip(const struct chainstate *cs);
 int chainstate_height(const struct chainstate *cs);
 struct bindex_node *chainstate_best_header(const struct chainstate *cs);

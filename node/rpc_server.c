@@ -431,11 +431,6 @@ void rpc_server_after_reply(struct rpc_server *s, void (*fn)(void *), void *arg)
         evtimer_add(s->after_ev, &tv);
 }
 
-struct rpc_table *rpc_server_table(struct rpc_server *s)
-{
-    return s->table;
-}
-
 uint16_t rpc_server_port(const struct rpc_server *s)
 {
     return s->port;

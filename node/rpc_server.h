@@ -44,8 +44,6 @@ struct rpc_server *rpc_server_new(struct event_base *base, struct rpc_table *tab
 /* Closes the listeners and connections (answering any delayed 401 first),
  * then frees the table and the credentials (which deletes the cookie). */
 void rpc_server_free(struct rpc_server *s);
-/* The method table, for registering more methods while running. */
-struct rpc_table *rpc_server_table(struct rpc_server *s);
 /* The port the first listener is bound to (the ephemeral one if port 0). */
 uint16_t rpc_server_port(const struct rpc_server *s);
 /* Runs fn(arg) once the reply being built now has been sent (or after a
