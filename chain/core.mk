@@ -17,25 +17,18 @@ CHAIN_TESTS = tests/unit/test_serialize tests/unit/test_hash tests/unit/test_tx 
 check_PROGRAMS += $(CHAIN_TESTS)
 TESTS += $(CHAIN_TESTS)
 tests_unit_test_tx_SOURCES = tests/unit/test_tx.c tests/unit/chain_testutil.h
-tests_unit_test_tx_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_tx_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_block_SOURCES = tests/unit/test_block.c tests/unit/chain_testutil.h
-tests_unit_test_block_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_block_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_params_SOURCES = tests/unit/test_params.c tests/unit/chain_testutil.h
-tests_unit_test_params_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_params_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_serialize_SOURCES = tests/unit/test_serialize.c tests/unit/chain_testutil.h
-tests_unit_test_serialize_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_serialize_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_witness_SOURCES = tests/unit/test_witness.c
-tests_unit_test_witness_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_witness_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_hash_SOURCES = tests/unit/test_hash.c tests/unit/chain_testutil.h
-tests_unit_test_hash_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_hash_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_err_SOURCES = tests/unit/test_err.c
-tests_unit_test_err_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_err_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
 
 # Fuzz harnesses over the parsers; seeds in tests/fuzz/seeds/<name>/.

@@ -18,23 +18,17 @@ MEMPOOL_TESTS = tests/unit/test_address tests/unit/test_policy tests/unit/test_m
 check_PROGRAMS += $(MEMPOOL_TESTS)
 TESTS += $(MEMPOOL_TESTS)
 tests_unit_test_address_SOURCES = tests/unit/test_address.c
-tests_unit_test_address_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_address_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_policy_SOURCES = tests/unit/test_policy.c $(MEMPOOL_TESTUTIL)
-tests_unit_test_policy_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_policy_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_mempool_SOURCES = tests/unit/test_mempool.c $(MEMPOOL_TESTUTIL)
-tests_unit_test_mempool_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_mempool_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_mempool_random_SOURCES = tests/unit/test_mempool_random.c $(MEMPOOL_TESTUTIL)
-tests_unit_test_mempool_random_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_mempool_random_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_miner_SOURCES = tests/unit/test_miner.c $(MEMPOOL_TESTUTIL)
-tests_unit_test_miner_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_miner_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
 # Beside a real chainstate: uses the chain tests' helpers (validation.mk).
 tests_unit_test_mempool_chain_SOURCES = tests/unit/test_mempool_chain.c $(MEMPOOL_TESTUTIL)
-tests_unit_test_mempool_chain_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_mempool_chain_LDADD = $(CHAINSTATE_TEST_LIBS)
 
 # Fuzz harnesses, seeds in tests/fuzz/seeds/<name>/.

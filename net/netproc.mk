@@ -9,7 +9,6 @@ libnode_a_SOURCES += node/relay_glue.c node/relay_glue.h
 check_PROGRAMS += tests/unit/test_netproc
 TESTS += tests/unit/test_netproc
 tests_unit_test_netproc_SOURCES = tests/unit/test_netproc.c
-tests_unit_test_netproc_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_netproc_LDADD = tests/unit/libchainstatetest.a $(NET_LIBS) $(CMOCKA_LIBS)
 
 # Functional tests: networks of hearsayd processes on loopback.

@@ -11,22 +11,16 @@ check_PROGRAMS += tests/unit/test_seenset tests/unit/test_txrequest tests/unit/t
 TESTS += tests/unit/test_seenset tests/unit/test_txrequest tests/unit/test_relay \
 	tests/unit/test_relay_sim tests/unit/test_relay_hashtab tests/unit/test_relay_rounds
 tests_unit_test_seenset_SOURCES = tests/unit/test_seenset.c
-tests_unit_test_seenset_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_seenset_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_txrequest_SOURCES = tests/unit/test_txrequest.c
-tests_unit_test_txrequest_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_txrequest_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_relay_SOURCES = tests/unit/test_relay.c tests/unit/relay_testutil.h
-tests_unit_test_relay_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_relay_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_relay_sim_SOURCES = tests/unit/test_relay_sim.c tests/unit/relay_testutil.h
-tests_unit_test_relay_sim_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_relay_sim_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_relay_hashtab_SOURCES = tests/unit/test_relay_hashtab.c
-tests_unit_test_relay_hashtab_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_relay_hashtab_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_relay_rounds_SOURCES = tests/unit/test_relay_rounds.c tests/unit/relay_testutil.h
-tests_unit_test_relay_rounds_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_relay_rounds_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
 
 noinst_PROGRAMS += contrib/bench/bench_relay

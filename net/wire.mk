@@ -12,19 +12,14 @@ check_PROGRAMS += tests/unit/test_protocol tests/unit/test_peer tests/unit/test_
 TESTS += tests/unit/test_protocol tests/unit/test_peer tests/unit/test_addrman tests/unit/test_connman \
 	tests/unit/test_netbase
 tests_unit_test_protocol_SOURCES = tests/unit/test_protocol.c
-tests_unit_test_protocol_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_protocol_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_peer_SOURCES = tests/unit/test_peer.c
-tests_unit_test_peer_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_peer_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_addrman_SOURCES = tests/unit/test_addrman.c
-tests_unit_test_addrman_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_addrman_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_netbase_SOURCES = tests/unit/test_netbase.c
-tests_unit_test_netbase_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_netbase_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_connman_SOURCES = tests/unit/test_connman.c
-tests_unit_test_connman_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_connman_LDADD = $(NET_LIBS) $(EVENT_LIBS) $(CMOCKA_LIBS)
 
 # The daemon glue (options and start-up row) lives in libnode.

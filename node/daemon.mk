@@ -14,7 +14,6 @@ hearsayd_LDADD = $(HS_LIBS)
 # directly instead of libnode.a (whose options.c lists the daemon's).
 check_PROGRAMS += tests/unit/test_config
 tests_unit_test_config_SOURCES = tests/unit/test_config.c node/config.c node/util.c
-tests_unit_test_config_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_config_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/unit/test_config
 

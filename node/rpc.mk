@@ -15,13 +15,11 @@ hearsay_cli_LDADD = $(HS_LIBS)
 
 check_PROGRAMS += tests/unit/test_rpc
 tests_unit_test_rpc_SOURCES = tests/unit/test_rpc.c
-tests_unit_test_rpc_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_rpc_LDADD = $(HS_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/unit/test_rpc
 
 check_PROGRAMS += tests/unit/test_rpc_server
 tests_unit_test_rpc_server_SOURCES = tests/unit/test_rpc_server.c
-tests_unit_test_rpc_server_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_rpc_server_LDADD = $(HS_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/unit/test_rpc_server
 

@@ -6,7 +6,6 @@ libnode_a_SOURCES += \
 
 check_PROGRAMS += tests/unit/test_rpc_methods
 tests_unit_test_rpc_methods_SOURCES = tests/unit/test_rpc_methods.c
-tests_unit_test_rpc_methods_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_rpc_methods_LDADD = $(HS_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/unit/test_rpc_methods
 

@@ -11,13 +11,11 @@ libnet_a_SOURCES += \
 
 check_PROGRAMS += tests/unit/test_banman
 tests_unit_test_banman_SOURCES = tests/unit/test_banman.c
-tests_unit_test_banman_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_banman_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/unit/test_banman
 
 check_PROGRAMS += tests/unit/test_clock
 tests_unit_test_clock_SOURCES = tests/unit/test_clock.c
-tests_unit_test_clock_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_clock_LDADD = $(HS_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/unit/test_clock
 
@@ -26,6 +24,5 @@ EXTRA_DIST += tests/functional/rpc_net.py
 
 check_PROGRAMS += tests/unit/test_rpc_net
 tests_unit_test_rpc_net_SOURCES = tests/unit/test_rpc_net.c
-tests_unit_test_rpc_net_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_rpc_net_LDADD = $(HS_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/unit/test_rpc_net

@@ -5,7 +5,6 @@ libchain_a_SOURCES += chain/optrue.c chain/optrue.h
 check_PROGRAMS += tests/unit/test_optrue
 TESTS += tests/unit/test_optrue
 tests_unit_test_optrue_SOURCES = tests/unit/test_optrue.c tests/unit/chain_testutil.h
-tests_unit_test_optrue_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_optrue_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
 
 # The tool (Python 3 standard library) finds its helper in the build tree.

@@ -20,10 +20,8 @@ contrib_sim_hearsay_sim_LDADD = $(SIM_LIBS)
 
 check_PROGRAMS += tests/unit/test_sim_engine tests/unit/test_sim
 tests_unit_test_sim_engine_SOURCES = tests/unit/test_sim_engine.c
-tests_unit_test_sim_engine_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_sim_engine_LDADD = $(SIM_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_sim_SOURCES = tests/unit/test_sim.c
-tests_unit_test_sim_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_sim_LDADD = $(SIM_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/unit/test_sim_engine tests/unit/test_sim tests/unit/test_sim_links.sh \
 	tests/unit/test_sim_cli.sh
