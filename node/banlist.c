@@ -1,7 +1,7 @@
 #include "node/banlist.h"
 
-#include "chain/log.h"
-#include "net/netadmin.h"
+#include "chain/util/log.h"
+#include "net/conn/netadmin.h"
 #include "node/clock.h"
 #include "node/util.h"
 

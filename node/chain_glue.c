@@ -1,7 +1,7 @@
 #include "node/chain_glue.h"
 
-#include "chain/chainstate.h"
-#include "chain/log.h"
+#include "chain/validation/chainstate.h"
+#include "chain/util/log.h"
 #include "node/clock.h"
 #include "node/util.h"
 

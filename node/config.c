@@ -5,7 +5,7 @@
  * the precedence rules give, once, so the getters are plain look-ups. */
 #include "node/config.h"
 
-#include "chain/log.h"
+#include "chain/util/log.h"
 #include "node/util.h"
 
 #include <errno.h>

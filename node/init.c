@@ -3,13 +3,13 @@
 
 #include "node/init.h"
 
-#include "chain/log.h"
+#include "chain/util/log.h"
 #include "node/banlist.h"
 #include "node/chain_glue.h"
 #include "node/mempool_glue.h"
 #include "node/net_glue.h"
 #include "node/relay_glue.h"
-#include "node/rpc_glue.h"
+#include "node/rpc/rpc_glue.h"
 #include "node/util.h"
 
 #include <errno.h>

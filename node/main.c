@@ -1,5 +1,5 @@
 /* hearsayd: the hearsay daemon. */
-#include "chain/log.h"
+#include "chain/util/log.h"
 #include "node/config.h"
 #include "node/init.h"
 

@@ -1,9 +1,9 @@
 #include "node/clock.h"
 #include "node/mempool_glue.h"
 
-#include "chain/blockindex.h"
-#include "chain/chainstate.h"
-#include "chain/log.h"
+#include "chain/validation/blockindex.h"
+#include "chain/validation/chainstate.h"
+#include "chain/util/log.h"
 #include "node/util.h"
 
 #include <stdbool.h>

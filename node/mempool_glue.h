@@ -6,7 +6,7 @@
 #ifndef HEARSAY_NODE_MEMPOOL_GLUE_H
 #define HEARSAY_NODE_MEMPOOL_GLUE_H
 
-#include "chain/mempool.h"
+#include "chain/mempool/mempool.h"
 #include "node/config.h"
 #include "node/node.h"
 

@@ -1,8 +1,8 @@
 /* Starts the connection manager from the configuration. */
 #include "node/net_glue.h"
 
-#include "chain/log.h"
-#include "net/connman.h"
+#include "chain/util/log.h"
+#include "net/conn/connman.h"
 #include "node/util.h"
 
 #include <stdlib.h>

@@ -5,7 +5,7 @@
 #ifndef HEARSAY_NODE_NODE_H
 #define HEARSAY_NODE_NODE_H
 
-#include "chain/params.h"
+#include "chain/primitives/params.h"
 #include "node/config.h"
 
 #include <stdint.h>

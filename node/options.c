@@ -6,7 +6,7 @@
 #include "node/mempool_glue.h"
 #include "node/net_glue.h"
 #include "node/relay_glue.h"
-#include "node/rpc_glue.h"
+#include "node/rpc/rpc_glue.h"
 
 #include <stddef.h>
 

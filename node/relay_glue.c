@@ -1,7 +1,7 @@
 #include "node/relay_glue.h"
 
-#include "chain/log.h"
-#include "net/connman.h"
+#include "chain/util/log.h"
+#include "net/conn/connman.h"
 #include "node/clock.h"
 #include "node/util.h"
 

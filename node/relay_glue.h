@@ -1,12 +1,12 @@
 /* The relay subsystem of hearsayd: gossip options (-fanout, -gossipstop,
  * -trickle, -antientropy, -blocksonly) and the start-up row that connects
  * the connection manager, the relay core, the chainstate and the mempool
- * through net/netproc.h. Starts after the chain, mempool and net rows. */
+ * through net/sync/netproc.h. Starts after the chain, mempool and net rows. */
 #ifndef HEARSAY_NODE_RELAY_GLUE_H
 #define HEARSAY_NODE_RELAY_GLUE_H
 
-#include "chain/mempool.h"
-#include "net/netproc.h"
+#include "chain/mempool/mempool.h"
+#include "net/sync/netproc.h"
 #include "node/config.h"
 #include "node/node.h"
 

@@ -9,9 +9,9 @@
  * resident memory is the chainstate's, not the generator's. Times cover
  * parsing and processing only. */
 #define _GNU_SOURCE
-#include "chain/chainstate.h"
-#include "chain/pow.h"
-#include "chain/validation.h"
+#include "chain/validation/chainstate.h"
+#include "chain/validation/pow.h"
+#include "chain/validation/validation.h"
 
 #include <ftw.h>
 #include <stdio.h>

@@ -13,7 +13,7 @@
  * With port and pid, it measures a running regtest hearsayd instead (start
  * it with -maxconnections above the connection count). */
 #include "contrib/bench/bench_peer.h"
-#include "net/connman.h"
+#include "net/conn/connman.h"
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>

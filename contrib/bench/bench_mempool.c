@@ -2,9 +2,9 @@
  * and chains of descendants), a block's removal, block assembly, the dump
  * file round trip, and the memory the pool accounts for. Prints figures;
  * never fails on timing. Usage: bench_mempool [transactions] */
-#include "chain/mempool.h"
-#include "chain/miner.h"
-#include "chain/params.h"
+#include "chain/mempool/mempool.h"
+#include "chain/mempool/miner.h"
+#include "chain/primitives/params.h"
 
 #include <stdio.h>
 #include <stdlib.h>

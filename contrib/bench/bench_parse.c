@@ -6,9 +6,9 @@
  * Times are CPU time of this thread, as `openssl speed` (without
  * -elapsed) uses CPU time too, so the two compare on a busy machine.
  * Prints figures only; it never passes or fails on timing. */
-#include "chain/block.h"
-#include "chain/hash.h"
-#include "chain/tx.h"
+#include "chain/primitives/block.h"
+#include "chain/primitives/hash.h"
+#include "chain/primitives/tx.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -4,7 +4,7 @@
 #ifndef HEARSAY_CONTRIB_BENCH_PEER_H
 #define HEARSAY_CONTRIB_BENCH_PEER_H
 
-#include "net/protocol.h"
+#include "net/wire/protocol.h"
 
 #include <event2/bufferevent.h>
 #include <stdint.h>

@@ -11,8 +11,8 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "net/prng.h"
-#include "net/relay.h"
+#include "net/relay/prng.h"
+#include "net/relay/relay.h"
 
 #define S 1000000LL
 

@@ -16,9 +16,9 @@
  * Figures only: it never passes or fails on timing.
  *
  * usage: bench_relay_node [transactions] [hearsayd path] [peers] */
-#include "chain/params.h"
+#include "chain/primitives/params.h"
 #include "contrib/bench/bench_peer.h"
-#include "net/protocol.h"
+#include "net/wire/protocol.h"
 #include "tests/unit/chainstate_util.h"
 
 #include <event2/buffer.h>

@@ -12,9 +12,9 @@
  * hearsayd), with HTTP Basic auth on every request; the clients share one
  * poll loop in the parent. Prints requests per second and latencies. */
 #define _GNU_SOURCE
-#include "node/rpc.h"
-#include "node/rpc_auth.h"
-#include "node/rpc_server.h"
+#include "node/rpc/rpc.h"
+#include "node/rpc/rpc_auth.h"
+#include "node/rpc/rpc_server.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

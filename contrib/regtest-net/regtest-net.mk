@@ -1,6 +1,6 @@
 # contrib/regtest-net/regtest-net.mk: wallet-free P2WSH(OP_TRUE)
 # transactions (chain/optrue), the regtest-net tool and its C helper.
-libchain_a_SOURCES += chain/optrue.c chain/optrue.h
+libchain_a_SOURCES += chain/primitives/optrue.c chain/primitives/optrue.h
 
 check_PROGRAMS += tests/unit/test_optrue
 TESTS += tests/unit/test_optrue

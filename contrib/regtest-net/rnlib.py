@@ -20,9 +20,9 @@ import time
 
 LOOPBACK = "127.0.0.1"
 MATURITY = 100
-# P2WSH(OP_TRUE) on regtest: chain/optrue.h's script as an address.
+# P2WSH(OP_TRUE) on regtest: chain/primitives/optrue.h's script as an address.
 OPTRUE_ADDR = "bcrt1qft5p2uhsdcdc3l2ua4ap5qqfg4pjaqlp250x7us7a8qqhrxrxfsqseac85"
-MAX_SPLIT = 1000  # chain/optrue.h's OPTRUE_MAX_OUTPUTS
+MAX_SPLIT = 1000  # chain/primitives/optrue.h's OPTRUE_MAX_OUTPUTS
 STATE = "network.json"
 HERE = os.path.dirname(os.path.abspath(__file__))
 

@@ -8,9 +8,9 @@
  * F = 1000 sat/kvB by default. A coin that cannot pay for its
  * transactions is reported on stderr and skipped; the exit code is 1 if
  * any was. */
-#include "chain/hash.h"
-#include "chain/optrue.h"
-#include "chain/tx.h"
+#include "chain/primitives/hash.h"
+#include "chain/primitives/optrue.h"
+#include "chain/primitives/tx.h"
 
 #include <inttypes.h>
 #include <stdio.h>

@@ -4,7 +4,7 @@
  * The engine owns time, topology, the virtual network and the statistics;
  * the adapter owns every node's protocol state and makes every decision
  * (whom to push to, what to request, when to stop). The production adapter
- * (relay_adapter.c) drives the node's own relay core, net/relay.h. */
+ * (relay_adapter.c) drives the node's own relay core, net/relay/relay.h. */
 #ifndef HEARSAY_SIM_ADAPTER_H
 #define HEARSAY_SIM_ADAPTER_H
 

@@ -5,7 +5,7 @@
 
 #include "contrib/sim/engine.h"
 #include "contrib/sim/util.h"
-#include "net/relay.h"
+#include "net/relay/relay.h"
 
 /* Attempts at drawing a partner outside this round's earlier picks. */
 #define PICK_ATTEMPTS 64

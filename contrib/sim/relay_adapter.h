@@ -1,4 +1,4 @@
-/* The simulator's adapter on the node's relay core (net/relay.h).
+/* The simulator's adapter on the node's relay core (net/relay/relay.h).
  *
  * Each simulated node owns one `struct relay`, created on first contact.
  * The virtual clock is the core's clock; each core's PRNG is seeded from

@@ -1,6 +1,6 @@
 /* Address decoding on arbitrary text: never crashes, and whatever decodes
  * encodes back to an address that decodes to the same script. */
-#include "chain/address.h"
+#include "chain/primitives/address.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* Fuzz harness: block parsing, serialization and merkle roots. */
-#include "chain/block.h"
+#include "chain/primitives/block.h"
 
 #include <stdlib.h>
 #include <string.h>

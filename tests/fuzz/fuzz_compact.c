@@ -1,7 +1,7 @@
 /* Fuzz harness: CompactSize and the reads built on it. A value that reads
  * back must re-encode to exactly the bytes it was read from (only
  * canonical encodings are accepted). */
-#include "chain/serialize.h"
+#include "chain/primitives/serialize.h"
 
 #include <stdlib.h>
 #include <string.h>

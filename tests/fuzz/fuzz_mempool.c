@@ -3,7 +3,7 @@
  * (confirmed coins exist for every outpoint whose txid starts with an even
  * byte), then one is confirmed in a block and returned by a reorg. Never
  * crashes, and the mempool stays consistent (mempool_check). */
-#include "chain/mempool.h"
+#include "chain/mempool/mempool.h"
 
 #include <stdio.h>
 #include <stdlib.h>

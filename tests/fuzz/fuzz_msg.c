@@ -1,7 +1,7 @@
-/* Fuzzes every payload decoder of net/protocol.c. The first byte picks the
+/* Fuzzes every payload decoder of net/wire/protocol.c. The first byte picks the
  * decoder; a successful decode must re-encode into something that decodes
  * to the same values. */
-#include "net/protocol.h"
+#include "net/wire/protocol.h"
 
 #include <stdlib.h>
 #include <string.h>

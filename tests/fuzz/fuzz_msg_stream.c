@@ -1,7 +1,7 @@
 /* Fuzzes a peer with an arbitrary byte stream: framing, the command
  * table's gating and every handler, in every handshake state. The first
  * byte chooses inbound/outbound and whether the handshake is done first. */
-#include "net/peer.h"
+#include "net/conn/peer.h"
 
 #include <string.h>
 

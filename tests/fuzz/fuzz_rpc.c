@@ -2,9 +2,9 @@
  * batches, named parameters, type checks, control methods), hearsay-cli's
  * result layout and the Authorization header check. Every reply must be
  * JSON with a known HTTP status; never a crash. */
-#include "node/cli_format.h"
-#include "node/rpc.h"
-#include "node/rpc_auth.h"
+#include "node/cli/cli_format.h"
+#include "node/rpc/rpc.h"
+#include "node/rpc/rpc_auth.h"
 
 #include <jansson.h>
 #include <stdint.h>

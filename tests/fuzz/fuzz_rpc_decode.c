@@ -3,8 +3,8 @@
  * inferred descriptor, scriptPubKey object), as a transaction (TxToUniv)
  * when it parses, and as descriptor text for the checksum. Nothing may
  * crash, and every descriptor must carry its own valid checksum. */
-#include "node/rpc_internal.h"
-#include "node/rpc_util.h"
+#include "node/rpc/rpc_internal.h"
+#include "node/rpc/rpc_util.h"
 
 #include <stdlib.h>
 #include <string.h>

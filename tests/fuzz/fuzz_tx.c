@@ -1,6 +1,6 @@
 /* Fuzz harness: transaction parsing. Whatever parses must re-serialize to
  * the same bytes, and its stripped form must parse to the same txid. */
-#include "chain/tx.h"
+#include "chain/primitives/tx.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -2,8 +2,8 @@
 #ifndef HEARSAY_TESTS_CHAIN_TESTUTIL_H
 #define HEARSAY_TESTS_CHAIN_TESTUTIL_H
 
-#include "chain/hash.h"
-#include "chain/hex.h"
+#include "chain/primitives/hash.h"
+#include "chain/util/hex.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -2,8 +2,8 @@
  * helpers so tests that need no blocks link without the primitives). */
 #include "tests/unit/chainstate_util.h"
 
-#include "chain/pow.h"
-#include "chain/validation.h"
+#include "chain/validation/pow.h"
+#include "chain/validation/validation.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -4,8 +4,8 @@
 #ifndef HEARSAY_TESTS_CHAINSTATE_UTIL_H
 #define HEARSAY_TESTS_CHAINSTATE_UTIL_H
 
-#include "chain/block.h"
-#include "chain/tx.h"
+#include "chain/primitives/block.h"
+#include "chain/primitives/tx.h"
 
 #include <stddef.h>
 #include <stdint.h>

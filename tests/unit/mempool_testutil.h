@@ -4,9 +4,9 @@
 #ifndef HEARSAY_TESTS_MEMPOOL_TESTUTIL_H
 #define HEARSAY_TESTS_MEMPOOL_TESTUTIL_H
 
-#include "chain/coin.h"
-#include "chain/mempool.h"
-#include "chain/tx.h"
+#include "chain/primitives/coin.h"
+#include "chain/mempool/mempool.h"
+#include "chain/primitives/tx.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "net/relay.h"
+#include "net/relay/relay.h"
 
 #define S 1000000LL /* one second in microseconds */
 

@@ -1,7 +1,7 @@
 /* Addresses: BIP173/BIP350 vectors, Bitcoin Core's key_io and base58
  * vectors, and the distinct error for each kind of bad address. */
-#include "chain/address.h"
-#include "chain/hex.h"
+#include "chain/primitives/address.h"
+#include "chain/util/hex.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

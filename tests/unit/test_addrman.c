@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "net/addrman.h"
+#include "net/conn/addrman.h"
 
 #include <stdio.h>
 #include <stdlib.h>

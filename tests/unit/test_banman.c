@@ -1,6 +1,6 @@
 /* Manual bans: subnet parsing and formatting as Bitcoin Core's CSubNet,
  * matching, expiry, and the list operations setban/listbanned use. */
-#include "net/banman.h"
+#include "net/conn/banman.h"
 
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,9 +1,9 @@
 /* Blocks: genesis blocks, a real two-transaction block, merkle roots with
  * the CVE-2012-2459 mutation, truncation, weight and size. */
-#include "chain/block.h"
-#include "chain/hash.h"
-#include "chain/hex.h"
-#include "chain/params.h"
+#include "chain/primitives/block.h"
+#include "chain/primitives/hash.h"
+#include "chain/util/hex.h"
+#include "chain/primitives/params.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

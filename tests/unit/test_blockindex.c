@@ -1,6 +1,6 @@
 /* Header tree: insertion, work and best header, invalid subtrees,
  * ancestors, the active chain, locators and fork finding. */
-#include "chain/blockindex.h"
+#include "chain/validation/blockindex.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

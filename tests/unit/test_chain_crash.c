@@ -15,8 +15,8 @@
  * flush), so its runs repeat exactly: HEARSAY_CRASH_SEED=<n> repeats it
  * (the seed is printed). For the timed kills the seed only repeats the
  * delays: where they land depends on the machine. */
-#include "chain/chainstate.h"
-#include "chain/store.h"
+#include "chain/validation/chainstate.h"
+#include "chain/storage/store.h"
 #include "tests/unit/chainstate_util.h"
 
 #include <errno.h>

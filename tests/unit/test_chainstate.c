@@ -1,10 +1,10 @@
 /* Chainstate: chains built here block by block: linear growth, reorgs,
  * invalid blocks inside heavier branches, double spends across a reorg,
  * each kind of defective block, CVE-2012-2459 and persistence. */
-#include "chain/chainstate.h"
-#include "chain/mempool.h"
-#include "chain/store.h"
-#include "chain/validation.h"
+#include "chain/validation/chainstate.h"
+#include "chain/mempool/mempool.h"
+#include "chain/storage/store.h"
+#include "chain/validation/validation.h"
 #include "tests/unit/chainstate_util.h"
 
 #include <setjmp.h>

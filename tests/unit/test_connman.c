@@ -6,10 +6,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "chain/log.h"
-#include "net/connman.h"
-#include "net/connman_int.h"
-#include "net/netbase.h"
+#include "chain/util/log.h"
+#include "net/conn/connman.h"
+#include "net/conn/connman_int.h"
+#include "net/conn/netbase.h"
 
 #include <event2/event.h>
 #include <netinet/in.h>

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "chain/err.h"
+#include "chain/util/err.h"
 
 #include <stdlib.h>
 #include <string.h>

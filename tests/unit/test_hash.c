@@ -1,7 +1,7 @@
 /* SHA-256 (FIPS 180 vectors), double SHA-256, the incremental interface,
  * HMAC-SHA256 (RFC 4231), and hex. */
-#include "chain/hash.h"
-#include "chain/hex.h"
+#include "chain/primitives/hash.h"
+#include "chain/util/hex.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,9 +1,9 @@
 /* Mempool: every reject reason, full-RBF, chain limits, eviction and the
  * rolling minimum fee, expiry, block connect/disconnect, the dump file.
  * After each change the whole structure is re-verified (mempool_check). */
-#include "chain/mempool.h"
-#include "chain/miner.h"
-#include "chain/policy.h"
+#include "chain/mempool/mempool.h"
+#include "chain/mempool/miner.h"
+#include "chain/mempool/policy.h"
 #include "tests/unit/mempool_testutil.h"
 
 #include <setjmp.h>

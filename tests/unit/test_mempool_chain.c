@@ -2,10 +2,10 @@
  * accepted by the chain, confirmation empties it through the chainstate's
  * callbacks, and a competing branch that overtakes returns transactions
  * to it, or drops them when the branch double-spends them. */
-#include "chain/blockindex.h"
-#include "chain/chainstate.h"
-#include "chain/mempool.h"
-#include "chain/miner.h"
+#include "chain/validation/blockindex.h"
+#include "chain/validation/chainstate.h"
+#include "chain/mempool/mempool.h"
+#include "chain/mempool/miner.h"
 #include "tests/unit/chainstate_util.h"
 #include "tests/unit/mempool_testutil.h"
 

@@ -2,8 +2,8 @@
  * (some carrying double spends), reorgs, expiry and evictions leaves a
  * consistent mempool (mempool_check after every step) whose inputs all
  * exist in the chain or the mempool. */
-#include "chain/mempool.h"
-#include "chain/miner.h"
+#include "chain/mempool/mempool.h"
+#include "chain/mempool/miner.h"
 #include "tests/unit/mempool_testutil.h"
 
 #include <setjmp.h>

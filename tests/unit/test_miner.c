@@ -1,9 +1,9 @@
 /* Block assembly: selection order (ancestor feerate, parents first), the
  * weight limit, the coinbase (BIP34 height, value, BIP141 commitment),
  * merkle root, proof of work, and the mempool update when it connects. */
-#include "chain/mempool.h"
-#include "chain/miner.h"
-#include "chain/params.h"
+#include "chain/mempool/mempool.h"
+#include "chain/mempool/miner.h"
+#include "chain/primitives/params.h"
 #include "tests/unit/mempool_testutil.h"
 
 #include <setjmp.h>

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "net/netbase.h"
+#include "net/conn/netbase.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -5,8 +5,8 @@
  * and their parents, catch-up after a partition (headers sync + BIP35),
  * anti-entropy repairing what gossip missed, getdata service and block
  * stall handling. */
-#include "chain/log.h"
-#include "net/netproc.h"
+#include "chain/util/log.h"
+#include "net/sync/netproc.h"
 #include "tests/unit/chainstate_util.h"
 
 #include <setjmp.h>

@@ -1,12 +1,12 @@
 /* P2WSH(OP_TRUE) transactions: byte-exact against an independent builder,
  * sizes and fees exact, standard by Core's rules, and accepted by our
  * mempool (which applies Core's policy) as chains and fan-outs. */
-#include "chain/hash.h"
-#include "chain/hex.h"
-#include "chain/mempool.h"
-#include "chain/optrue.h"
-#include "chain/policy.h"
-#include "chain/tx.h"
+#include "chain/primitives/hash.h"
+#include "chain/util/hex.h"
+#include "chain/mempool/mempool.h"
+#include "chain/primitives/optrue.h"
+#include "chain/mempool/policy.h"
+#include "chain/primitives/tx.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

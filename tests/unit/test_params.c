@@ -1,6 +1,6 @@
 /* Chain parameters against Bitcoin Core's chainparams.cpp. */
-#include "chain/hash.h"
-#include "chain/params.h"
+#include "chain/primitives/hash.h"
+#include "chain/primitives/params.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

@@ -6,8 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "chain/hex.h"
-#include "net/peer.h"
+#include "chain/util/hex.h"
+#include "net/conn/peer.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,8 +2,8 @@
  * Solver sees them, dust thresholds, push-only scripts, fee arithmetic,
  * locktime finality. (The reject reasons are tested through the mempool
  * in test_mempool.) */
-#include "chain/hex.h"
-#include "chain/policy.h"
+#include "chain/util/hex.h"
+#include "chain/mempool/policy.h"
 #include "tests/unit/mempool_testutil.h"
 
 #include <setjmp.h>

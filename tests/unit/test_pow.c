@@ -1,6 +1,6 @@
 /* Proof of work: compact bits, work, PoW check and the retarget rules,
  * with vectors from Bitcoin Core's arith_uint256 and pow tests. */
-#include "chain/pow.h"
+#include "chain/validation/pow.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

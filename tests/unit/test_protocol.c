@@ -6,8 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "chain/hex.h"
-#include "net/protocol.h"
+#include "chain/util/hex.h"
+#include "net/wire/protocol.h"
 
 #include <stdlib.h>
 #include <string.h>

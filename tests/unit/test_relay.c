@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "net/prng.h"
-#include "net/relay.h"
+#include "net/relay/prng.h"
+#include "net/relay/relay.h"
 #include "tests/unit/relay_testutil.h"
 
 #define MAXLOG 8192

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "net/hashtab.h"
-#include "net/prng.h"
+#include "net/relay/hashtab.h"
+#include "net/relay/prng.h"
 
 #define N 512
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "net/relay.h"
+#include "net/relay/relay.h"
 #include "tests/unit/relay_testutil.h"
 
 #define NET_N 1000

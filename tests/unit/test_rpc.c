@@ -1,8 +1,8 @@
 /* The JSON-RPC registry and envelope, called directly (no sockets). */
-#include "node/rpc.h"
-#include "node/cli_format.h"
+#include "node/rpc/rpc.h"
+#include "node/cli/cli_format.h"
 
-#include "chain/log.h"
+#include "chain/util/log.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,10 +1,10 @@
 /* The RPC methods' shared helpers: script disassembly as Core's
  * ScriptToAsmStr, descriptor checksums (BIP380 vectors), inferred
  * descriptors, difficulty, and a transaction decoded as TxToUniv. */
-#include "node/rpc_util.h"
+#include "node/rpc/rpc_util.h"
 
-#include "chain/hex.h"
-#include "node/rpc_internal.h"
+#include "chain/util/hex.h"
+#include "node/rpc/rpc_internal.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,13 +1,13 @@
 /* The network RPC methods on a node without sockets: getgossipinfo from a
  * relay core (and -1 without one), setmocktime on regtest and main, and
  * the P2P methods' -31 when the connection manager is not running. */
-#include "chain/params.h"
-#include "net/relay.h"
+#include "chain/primitives/params.h"
+#include "net/relay/relay.h"
 #include "node/clock.h"
 #include "node/config.h"
 #include "node/node.h"
-#include "node/rpc.h"
-#include "node/rpc_glue.h"
+#include "node/rpc/rpc.h"
+#include "node/rpc/rpc_glue.h"
 
 #include <stdarg.h>
 #include <stddef.h>

@@ -2,12 +2,12 @@
  * client is a plain socket, and the test spins the event loop while it
  * waits, so server and client share one thread. */
 #define _GNU_SOURCE
-#include "node/rpc.h"
-#include "node/rpc_auth.h"
-#include "node/rpc_server.h"
+#include "node/rpc/rpc.h"
+#include "node/rpc/rpc_auth.h"
+#include "node/rpc/rpc_server.h"
 
-#include "chain/hash.h"
-#include "chain/hex.h"
+#include "chain/primitives/hash.h"
+#include "chain/util/hex.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -5,8 +5,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "net/prng.h"
-#include "net/seenset.h"
+#include "net/relay/prng.h"
+#include "net/relay/seenset.h"
 
 /* Distinct pseudo-random hashes from a counter. */
 static struct hash256 nth(uint64_t stream, uint64_t i)

@@ -1,5 +1,5 @@
 /* The bounded cursor and the write buffer. */
-#include "chain/serialize.h"
+#include "chain/primitives/serialize.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

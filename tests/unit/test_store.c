@@ -1,5 +1,5 @@
 /* Block store: key spaces, atomic batches, coins, the tip, persistence. */
-#include "chain/store.h"
+#include "chain/storage/store.h"
 #include "tests/unit/chainstate_util.h"
 
 #include <setjmp.h>

@@ -1,8 +1,8 @@
 /* Transactions: real public vectors, round trips, txid/wtxid, and the
  * malformed inputs a peer can send. */
-#include "chain/hash.h"
-#include "chain/hex.h"
-#include "chain/tx.h"
+#include "chain/primitives/hash.h"
+#include "chain/util/hex.h"
+#include "chain/primitives/tx.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "net/prng.h"
-#include "net/txrequest.h"
+#include "net/relay/prng.h"
+#include "net/relay/txrequest.h"
 
 #define S 1000000LL /* one second in microseconds */
 

@@ -1,6 +1,6 @@
 /* UTXO cache: reads through to the store, fresh coins that never reach
  * the disk, deletions at flush, the tip in the same batch, the budget. */
-#include "chain/utxo.h"
+#include "chain/validation/utxo.h"
 #include "tests/unit/chainstate_util.h"
 
 #include <setjmp.h>

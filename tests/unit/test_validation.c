@@ -2,7 +2,7 @@
  * (the 20-minute rule and its walk back), BIP94's timewarp rule, version
  * minimums, the 2-hour limit, final transactions and the BIP141 witness
  * commitment. */
-#include "chain/validation.h"
+#include "chain/validation/validation.h"
 #include "tests/unit/chainstate_util.h"
 
 #include <setjmp.h>

@@ -1,7 +1,7 @@
-/* BIP141 witness commitments without script execution (chain/witness.h). */
-#include "chain/hash.h"
-#include "chain/hex.h"
-#include "chain/witness.h"
+/* BIP141 witness commitments without script execution (chain/primitives/witness.h). */
+#include "chain/primitives/hash.h"
+#include "chain/util/hex.h"
+#include "chain/primitives/witness.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,0 +1,513 @@
+/* Acceptance checks, in Bitcoin Core's order (MemPoolAccept::PreChecks,
+ * ReplacementChecks, Finalize) with its reject reasons. */
+#include "chain/mempool/mempool_int.h"
+
+#include "chain/util/log.h"
+#include "chain/primitives/params.h"
+#include "chain/primitives/witness.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* One acceptance attempt. */
+struct ws {
+    struct mempool *mp;
+    struct tx *tx;
+    const struct mempool_tip *tip;
+    struct mempool_reject *rej;
+    struct mp_vec conflicts; /* direct conflicts, each once */
+    struct mp_vec parents;   /* in-mempool parents, each once */
+    struct mp_vec ancestors; /* parents and their ancestors */
+    struct mp_vec replaced;  /* conflicts and their descendants */
+    int64_t fee;
+    size_t vsize;
+    int32_t cb_height;
+    int32_t *heights; /* per input: the coin's height (mempool: next block) */
+    struct coin *coins;           /* per input: the confirmed coin, if it is one */
+    const uint8_t **prev_script;  /* per input: the spent output's script */
+    size_t *prev_len;
+    unsigned sigop_cost;
+    int32_t lock_height;
+    int64_t lock_time;
+    bool sibling_eviction; /* a TRUC sibling joined the conflicts */
+};
+
+static enum mempool_status fail(struct ws *w, enum mempool_status st, const char *reason,
+                                const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static enum mempool_status fail(struct ws *w, enum mempool_status st, const char *reason,
+                                const char *fmt, ...)
+{
+    w->rej->status = st;
+    w->rej->reason = reason;
+    w->rej->detail[0] = '\0';
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(w->rej->detail, sizeof(w->rej->detail), fmt, ap);
+        va_end(ap);
+    }
+    return st;
+}
+
+static void txid_str(const struct tx *tx, char out[HASH_HEX_LEN + 1])
+{
+    hash_to_hex(&tx->txid, out);
+}
+
+/* Adds e unless it carries this walk's mark: O(1) however many inputs
+ * lead to the same entry. */
+static void push_unique(struct mp_vec *v, struct mempool_entry *e, uint64_t ep)
+{
+    if (e->mark[1] != ep) {
+        e->mark[1] = ep;
+        mp_vec_push(v, e);
+    }
+}
+
+/* Checks on the transaction alone and its identity. */
+static enum mempool_status pre_checks(struct ws *w)
+{
+    const struct tx *tx = w->tx;
+    const char *reason = NULL;
+    if (!policy_check_transaction(tx, &reason))
+        return fail(w, MEMPOOL_INVALID, reason, NULL);
+    if (tx_is_coinbase(tx))
+        return fail(w, MEMPOOL_INVALID, "coinbase", NULL);
+    if (w->mp->opt.require_standard && !policy_is_standard_tx(tx, &w->mp->std, &reason))
+        return fail(w, MEMPOOL_NOT_STANDARD, reason, NULL);
+    if (!policy_is_final(tx, w->tip->height + 1, w->tip->mtp))
+        return fail(w, MEMPOOL_PREMATURE, "non-final", NULL);
+    if (mempool_get_wtxid(w->mp, &tx->wtxid))
+        return fail(w, MEMPOOL_CONFLICT, "txn-already-in-mempool", NULL);
+    if (mp_find(w->mp, &tx->txid))
+        return fail(w, MEMPOOL_CONFLICT, "txn-same-nonwitness-data-in-mempool", NULL);
+    uint64_t ep = ++w->mp->epoch[1];
+    for (size_t i = 0; i < tx->vin_count; i++) {
+        struct mempool_entry *c = mp_find_spender(w->mp, &tx->vin[i].prevout);
+        if (c)
+            push_unique(&w->conflicts, c, ep);
+    }
+    return MEMPOOL_ACCEPTED;
+}
+
+/* When an input is missing: the transaction may be confirmed already
+ * (its outputs exist), else it is an orphan. */
+static enum mempool_status missing_input(struct ws *w)
+{
+    for (uint32_t i = 0; i < w->tx->vout_count; i++) {
+        struct outpoint op = {w->tx->txid, i};
+        struct coin c = {0};
+        bool found = w->mp->lookup(w->mp->lookup_ctx, &op, &c);
+        coin_clear(&c);
+        if (found)
+            return fail(w, MEMPOOL_CONFLICT, "txn-already-known", NULL);
+    }
+    return fail(w, MEMPOOL_MISSING_INPUTS, "bad-txns-inputs-missingorspent", NULL);
+}
+
+/* Finds every input among the mempool's outputs or the confirmed coins
+ * (Core's CheckTxInputs), and computes the fee. */
+static enum mempool_status check_inputs(struct ws *w)
+{
+    const struct tx *tx = w->tx;
+    int32_t spend_height = w->tip->height + 1;
+    int64_t in = 0, out = 0;
+    uint64_t ep = ++w->mp->epoch[1];
+    w->cb_height = -1;
+    w->heights = calloc(tx->vin_count, sizeof(*w->heights));
+    w->coins = calloc(tx->vin_count, sizeof(*w->coins));
+    w->prev_script = calloc(tx->vin_count, sizeof(*w->prev_script));
+    w->prev_len = calloc(tx->vin_count, sizeof(*w->prev_len));
+    if (!w->heights || !w->coins || !w->prev_script || !w->prev_len)
+        abort();
+    for (size_t i = 0; i < tx->vin_count; i++) {
+        const struct outpoint *op = &tx->vin[i].prevout;
+        int64_t value;
+        struct mempool_entry *p = mp_find(w->mp, &op->hash);
+        if (p) {
+            if (op->n >= p->tx->vout_count)
+                return missing_input(w);
+            value = p->tx->vout[op->n].value;
+            push_unique(&w->parents, p, ep);
+            w->heights[i] = spend_height;
+            w->prev_script[i] = p->tx->vout[op->n].script;
+            w->prev_len[i] = p->tx->vout[op->n].script_len;
+        } else {
+            struct coin *cp = &w->coins[i];
+            if (!w->mp->lookup(w->mp->lookup_ctx, op, cp))
+                return missing_input(w);
+            struct coin c = *cp;
+            w->prev_script[i] = c.script;
+            w->prev_len[i] = c.script_len;
+            if (c.coinbase && spend_height - c.height < PARAMS_COINBASE_MATURITY)
+                return fail(w, MEMPOOL_PREMATURE, "bad-txns-premature-spend-of-coinbase",
+                            "tried to spend coinbase at depth %d", spend_height - c.height);
+            if (c.coinbase && c.height > w->cb_height)
+                w->cb_height = c.height;
+            value = c.value;
+            w->heights[i] = c.height;
+        }
+        if (value < 0 || value > TX_MAX_MONEY || (in += value) > TX_MAX_MONEY)
+            return fail(w, MEMPOOL_INVALID, "bad-txns-inputvalues-outofrange", NULL);
+    }
+    if (!tx_output_sum(tx, &out))
+        return fail(w, MEMPOOL_INVALID, "bad-txns-txouttotal-toolarge", NULL);
+    if (in < out)
+        return fail(w, MEMPOOL_INVALID, "bad-txns-in-belowout", "value in (%" PRId64
+                    ") < value out (%" PRId64 ")", in, out);
+    w->fee = in - out;
+    return MEMPOOL_ACCEPTED;
+}
+
+#define SEQ_DISABLE (1u << 31)
+#define SEQ_TYPE_TIME (1u << 22)
+#define SEQ_MASK 0xffffu
+#define SEQ_GRANULARITY 9
+
+/* BIP68 relative locks (Core's CalculateSequenceLocks) judged for the
+ * next block: its height and the tip's median time past. */
+static enum mempool_status check_sequence_locks(struct ws *w)
+{
+    const struct tx *tx = w->tx;
+    const struct mempool_tip *tip = w->tip;
+    w->lock_height = -1;
+    w->lock_time = -1;
+    if (tx->version < 2)
+        return MEMPOOL_ACCEPTED;
+    for (size_t i = 0; i < tx->vin_count; i++) {
+        uint32_t seq = tx->vin[i].sequence;
+        if (seq & SEQ_DISABLE)
+            continue;
+        int32_t h = w->heights[i];
+        if (seq & SEQ_TYPE_TIME) {
+            int32_t at = h > 0 ? h - 1 : 0;
+            int64_t t = at >= tip->height || !tip->mtp_at ? tip->mtp
+                                                           : tip->mtp_at(tip->mtp_ctx, at);
+            int64_t until = t + ((int64_t)(seq & SEQ_MASK) << SEQ_GRANULARITY) - 1;
+            if (until > w->lock_time)
+                w->lock_time = until;
+        } else {
+            int32_t until = h + (int32_t)(seq & SEQ_MASK) - 1;
+            if (until > w->lock_height)
+                w->lock_height = until;
+        }
+    }
+    if (w->lock_height >= tip->height + 1 || w->lock_time >= tip->mtp)
+        return fail(w, MEMPOOL_PREMATURE, "non-BIP68-final", NULL);
+    return MEMPOOL_ACCEPTED;
+}
+
+/* Core's AreInputsStandard, IsWitnessStandard and sigop limit; the sigop
+ * cost also sets the virtual size when it outweighs the bytes. */
+static enum mempool_status check_prevouts(struct ws *w)
+{
+    struct policy_prevouts prev = {w->prev_script, w->prev_len};
+    /* Consensus, so checked whatever the policy: a stripped or swapped
+     * witness must not displace the real transaction. */
+    const char *why;
+    bool stripped;
+    if (w->mp->opt.check_witness &&
+        !witness_check_tx(w->tx, w->prev_script, w->prev_len, &why, &stripped))
+        return fail(w, stripped ? MEMPOOL_WITNESS_MUTATED : MEMPOOL_INVALID, why, NULL);
+    if (w->mp->opt.require_standard && !policy_inputs_standard(w->tx, &prev))
+        return fail(w, MEMPOOL_NOT_STANDARD, "bad-txns-nonstandard-inputs", NULL);
+    if (w->mp->opt.require_standard && w->tx->has_witness &&
+        !policy_witness_standard(w->tx, &prev))
+        return fail(w, MEMPOOL_WITNESS_MUTATED, "bad-witness-nonstandard", NULL);
+    w->sigop_cost = policy_sigop_cost(w->tx, &prev);
+    if (w->sigop_cost > POLICY_MAX_STANDARD_TX_SIGOPS_COST)
+        return fail(w, MEMPOOL_NOT_STANDARD, "bad-txns-too-many-sigops", "%u", w->sigop_cost);
+    w->vsize = policy_vsize(tx_weight(w->tx), w->sigop_cost);
+    return MEMPOOL_ACCEPTED;
+}
+
+static enum mempool_status check_fee_rate(struct ws *w, int64_t now)
+{
+    int64_t rolling = mp_rolling_fee(w->mp, now);
+    int64_t need = policy_fee_at(rolling, w->vsize);
+    if (rolling > 0 && w->fee < need)
+        return fail(w, MEMPOOL_POLICY, "mempool min fee not met", "%" PRId64 " < %" PRId64,
+                    w->fee, need);
+    need = policy_fee_at(w->mp->opt.min_relay_feerate, w->vsize);
+    if (w->fee < need)
+        return fail(w, MEMPOOL_POLICY, "min relay fee not met", "%" PRId64 " < %" PRId64, w->fee,
+                    need);
+    return MEMPOOL_ACCEPTED;
+}
+
+/* Core's ancestor and descendant limits. A replacement of exactly one
+ * transaction may use the room that transaction's package frees. */
+static enum mempool_status check_limits(struct ws *w)
+{
+    const struct mempool_options *o = &w->mp->opt;
+    for (size_t i = 0; i < w->parents.n; i++)
+        mp_vec_push(&w->ancestors, w->parents.v[i]);
+    mp_walk(w->mp, w->parents.v, w->parents.n, true, &w->ancestors);
+    size_t desc_count = o->descendant_count, desc_vsize = o->descendant_vsize;
+    if (w->conflicts.n == 1) {
+        desc_count += 1;
+        desc_vsize += w->conflicts.v[0]->fam.desc_vsize;
+    }
+    if (w->ancestors.n + 1 > o->ancestor_count)
+        return fail(w, MEMPOOL_POLICY, "too-long-mempool-chain",
+                    "too many unconfirmed ancestors [limit: %u]", o->ancestor_count);
+    size_t anc_vsize = w->vsize;
+    for (size_t i = 0; i < w->ancestors.n; i++)
+        anc_vsize += w->ancestors.v[i]->vsize;
+    if (anc_vsize > o->ancestor_vsize)
+        return fail(w, MEMPOOL_POLICY, "too-long-mempool-chain",
+                    "exceeds ancestor size limit [limit: %zu]", o->ancestor_vsize);
+    for (size_t i = 0; i < w->ancestors.n; i++) {
+        const struct mempool_entry *a = w->ancestors.v[i];
+        char hex[HASH_HEX_LEN + 1];
+        txid_str(a->tx, hex);
+        if (a->fam.desc_count + 1 > desc_count)
+            return fail(w, MEMPOOL_POLICY, "too-long-mempool-chain",
+                        "too many descendants for tx %s [limit: %u]", hex, o->descendant_count);
+        if (a->fam.desc_vsize + w->vsize > desc_vsize)
+            return fail(w, MEMPOOL_POLICY, "too-long-mempool-chain",
+                        "exceeds descendant size limit for tx %s [limit: %zu]", hex,
+                        o->descendant_vsize);
+    }
+    /* Spending an output of a transaction it replaces is self-contradictory. */
+    uint64_t ep = ++w->mp->epoch[1];
+    for (size_t i = 0; i < w->conflicts.n; i++)
+        w->conflicts.v[i]->mark[1] = ep;
+    for (size_t i = 0; i < w->ancestors.n; i++)
+        if (w->ancestors.v[i]->mark[1] == ep)
+            return fail(w, MEMPOOL_INVALID, "bad-txns-spends-conflicting-tx", NULL);
+    return MEMPOOL_ACCEPTED;
+}
+
+#define TRUC_VERSION 3
+#define TRUC_MAX_VSIZE 10000
+#define TRUC_CHILD_MAX_VSIZE 1000
+
+/* BIP431 topologically restricted transactions (Core's SingleTRUCChecks,
+ * without sibling eviction): version 3 transactions are small, have at
+ * most one unconfirmed parent, itself version 3 and without other
+ * unconfirmed relatives, and version 3 and older ones do not mix. */
+static enum mempool_status check_truc(struct ws *w)
+{
+    const struct tx *tx = w->tx;
+    char me[HASH_HEX_LEN + 1], mew[HASH_HEX_LEN + 1], other[HASH_HEX_LEN + 1];
+    hash_to_hex(&tx->txid, me);
+    hash_to_hex(&tx->wtxid, mew);
+    if (tx->version != TRUC_VERSION) {
+        for (size_t i = 0; i < w->ancestors.n; i++) {
+            const struct tx *a = w->ancestors.v[i]->tx;
+            if (a->version == TRUC_VERSION) {
+                hash_to_hex(&a->txid, other);
+                return fail(w, MEMPOOL_POLICY, "TRUC-violation",
+                            "non-version=3 tx %s (wtxid=%s) cannot spend from version=3 tx %s", me,
+                            mew, other);
+            }
+        }
+        return MEMPOOL_ACCEPTED;
+    }
+    if (w->vsize > TRUC_MAX_VSIZE)
+        return fail(w, MEMPOOL_POLICY, "TRUC-violation",
+                    "version=3 tx %s (wtxid=%s) is too big: %zu > %d virtual bytes", me, mew,
+                    w->vsize, TRUC_MAX_VSIZE);
+    if (w->ancestors.n > 1)
+        return fail(w, MEMPOOL_POLICY, "TRUC-violation",
+                    "tx %s (wtxid=%s) would have too many ancestors", me, mew);
+    if (w->ancestors.n == 0)
+        return MEMPOOL_ACCEPTED;
+    const struct mempool_entry *parent = w->ancestors.v[0];
+    hash_to_hex(&parent->tx->txid, other);
+    if (parent->tx->version != TRUC_VERSION)
+        return fail(w, MEMPOOL_POLICY, "TRUC-violation",
+                    "version=3 tx %s (wtxid=%s) cannot spend from non-version=3 tx %s", me, mew,
+                    other);
+    if (w->vsize > TRUC_CHILD_MAX_VSIZE)
+        return fail(w, MEMPOOL_POLICY, "TRUC-violation",
+                    "version=3 child tx %s (wtxid=%s) is too big: %zu > %d virtual bytes", me,
+                    mew, w->vsize, TRUC_CHILD_MAX_VSIZE);
+    /* The parent's one child slot is free, or its child is being replaced. */
+    uint64_t ep = ++w->mp->epoch[1];
+    for (size_t i = 0; i < w->conflicts.n; i++)
+        w->conflicts.v[i]->mark[1] = ep;
+    bool replacing_child = false;
+    for (size_t i = 0; i < parent->n_children; i++)
+        replacing_child |= parent->children[i]->mark[1] == ep;
+    if (parent->fam.desc_count + 1 <= 2 || replacing_child)
+        return MEMPOOL_ACCEPTED;
+    /* Sibling eviction: a lone child with no other relatives may be
+     * replaced by its sibling under the usual replacement rules. */
+    struct mempool_entry *sib = parent->n_children == 1 ? parent->children[0] : NULL;
+    if (sib && sib->fam.anc_count == 2 && sib->fam.desc_count == 1) {
+        mp_vec_push(&w->conflicts, sib);
+        w->sibling_eviction = true;
+        return MEMPOOL_ACCEPTED;
+    }
+    return fail(w, MEMPOOL_POLICY, "TRUC-violation",
+                "tx %s would exceed descendant count limit", other);
+}
+
+/* New inputs from the mempool must already be parents of what is replaced. */
+static enum mempool_status check_no_new_unconfirmed(struct ws *w)
+{
+    uint64_t ep = ++w->mp->epoch[1];
+    for (size_t i = 0; i < w->conflicts.n; i++) {
+        const struct mempool_entry *c = w->conflicts.v[i];
+        for (size_t j = 0; j < c->n_parents; j++)
+            c->parents[j]->mark[1] = ep;
+    }
+    for (size_t i = 0; i < w->tx->vin_count; i++) {
+        struct mempool_entry *p = mp_find(w->mp, &w->tx->vin[i].prevout.hash);
+        if (p && p->mark[1] != ep) {
+            char hex[HASH_HEX_LEN + 1];
+            txid_str(w->tx, hex);
+            return fail(w, MEMPOOL_POLICY, "replacement-adds-unconfirmed",
+                        "replacement %s adds unconfirmed input, idx %zu", hex, i);
+        }
+    }
+    return MEMPOOL_ACCEPTED;
+}
+
+/* Full-RBF rules: a better feerate than each direct conflict, at most 100
+ * evictions, no new unconfirmed inputs, more fees than everything evicted
+ * plus its own relay cost at the incremental feerate. */
+static enum mempool_status check_replacement(struct ws *w)
+{
+    char hex[HASH_HEX_LEN + 1];
+    txid_str(w->tx, hex);
+    const char *low_fee =
+        w->sibling_eviction ? "insufficient fee (including sibling eviction)" : "insufficient fee";
+    size_t candidates = 0;
+    for (size_t i = 0; i < w->conflicts.n; i++) {
+        const struct mempool_entry *c = w->conflicts.v[i];
+        if ((__int128)w->fee * (__int128)c->vsize <= (__int128)c->fee * (__int128)w->vsize)
+            return fail(w, MEMPOOL_POLICY, low_fee,
+                        "rejecting replacement %s; new feerate %" PRId64 " <= old feerate %" PRId64
+                        " sat/kvB",
+                        hex, w->fee * 1000 / (int64_t)w->vsize, c->fee * 1000 / (int64_t)c->vsize);
+        candidates += c->fam.desc_count;
+    }
+    if (candidates > MEMPOOL_MAX_REPLACEMENTS)
+        return fail(w, MEMPOOL_POLICY, "too many potential replacements",
+                    "rejecting replacement %s; too many potential replacements (%zu > %d)", hex,
+                    candidates, MEMPOOL_MAX_REPLACEMENTS);
+    enum mempool_status st = check_no_new_unconfirmed(w);
+    if (st != MEMPOOL_ACCEPTED)
+        return st;
+    for (size_t i = 0; i < w->conflicts.n; i++)
+        mp_vec_push(&w->replaced, w->conflicts.v[i]);
+    mp_walk(w->mp, w->conflicts.v, w->conflicts.n, false, &w->replaced);
+    int64_t old_fees = 0;
+    for (size_t i = 0; i < w->replaced.n; i++)
+        old_fees += w->replaced.v[i]->fee;
+    if (w->fee < old_fees)
+        return fail(w, MEMPOOL_POLICY, low_fee,
+                    "rejecting replacement %s, less fees than conflicting txs; %" PRId64
+                    " < %" PRId64, hex, w->fee, old_fees);
+    int64_t relay = policy_fee_at(w->mp->opt.incremental_feerate, w->vsize);
+    if (w->fee - old_fees < relay)
+        return fail(w, MEMPOOL_POLICY, low_fee,
+                    "rejecting replacement %s, not enough additional fees to relay; %" PRId64
+                    " < %" PRId64, hex, w->fee - old_fees, relay);
+    return MEMPOOL_ACCEPTED;
+}
+
+static void finalize(struct ws *w, int64_t entry_time)
+{
+    if (w->conflicts.n)
+        mp_remove_tree(w->mp, w->conflicts.v, w->conflicts.n, MEMPOOL_REMOVED_REPLACED);
+    struct mempool_entry *e = calloc(1, sizeof(*e));
+    if (!e)
+        abort();
+    e->tx = tx_ref(w->tx);
+    e->fee = w->fee;
+    e->vsize = w->vsize;
+    e->weight = tx_weight(w->tx);
+    e->time = entry_time;
+    e->height = w->tip->height;
+    e->cb_height = w->cb_height;
+    e->lock_height = w->lock_height;
+    e->lock_time = w->lock_time;
+    e->sigop_cost = w->sigop_cost;
+    mp_add(w->mp, e);
+}
+
+static enum mempool_status run_checks(struct ws *w, int64_t now, bool bypass_limits)
+{
+    enum mempool_status st = pre_checks(w);
+    if (st == MEMPOOL_ACCEPTED)
+        st = check_inputs(w);
+    if (st == MEMPOOL_ACCEPTED)
+        st = check_sequence_locks(w);
+    if (st == MEMPOOL_ACCEPTED)
+        st = check_prevouts(w);
+    if (st == MEMPOOL_ACCEPTED && !bypass_limits)
+        st = check_fee_rate(w, now);
+    if (st == MEMPOOL_ACCEPTED)
+        st = check_limits(w);
+    if (st == MEMPOOL_ACCEPTED)
+        st = check_truc(w);
+    if (st == MEMPOOL_ACCEPTED && w->conflicts.n)
+        st = check_replacement(w);
+    return st;
+}
+
+enum mempool_status mp_accept(struct mempool *mp, struct tx *tx, const struct mempool_tip *tip,
+                              int64_t entry_time, int64_t now, unsigned flags,
+                              struct mempool_reject *rej, int64_t *fee, size_t *vsize)
+{
+    struct ws w = {.mp = mp, .tx = tx, .tip = tip, .rej = rej, .vsize = tx_vsize(tx)};
+    rej->status = MEMPOOL_ACCEPTED;
+    rej->reason = NULL;
+    rej->detail[0] = '\0';
+    enum mempool_status st = run_checks(&w, now, flags & MP_BYPASS_LIMITS);
+    if (st == MEMPOOL_ACCEPTED) {
+        if (fee)
+            *fee = w.fee;
+        if (vsize)
+            *vsize = w.vsize;
+        if (!(flags & MP_TEST_ONLY))
+            finalize(&w, entry_time);
+    } else if (log_accept(LOG_MEMPOOLREJ)) {
+        char hex[HASH_HEX_LEN + 1];
+        txid_str(tx, hex);
+        LOG_DEBUG(LOG_MEMPOOLREJ, "mempool: %s rejected: %s%s%s", hex, rej->reason,
+                  rej->detail[0] ? ", " : "", rej->detail);
+    }
+    mp_vec_free(&w.conflicts);
+    mp_vec_free(&w.parents);
+    mp_vec_free(&w.ancestors);
+    mp_vec_free(&w.replaced);
+    free(w.heights);
+    for (size_t i = 0; w.coins && i < tx->vin_count; i++)
+        coin_clear(&w.coins[i]);
+    free(w.coins);
+    free(w.prev_script);
+    free(w.prev_len);
+    return st;
+}
+
+enum mempool_status mempool_accept(struct mempool *mp, struct tx *tx,
+                                   const struct mempool_tip *tip, int64_t now,
+                                   struct mempool_reject *rej)
+{
+    enum mempool_status st = mp_accept(mp, tx, tip, now, now, 0, rej, NULL, NULL);
+    if (st != MEMPOOL_ACCEPTED)
+        return st;
+    mempool_expire(mp, now);
+    mp_trim(mp, now);
+    if (!mempool_get_wtxid(mp, &tx->wtxid)) {
+        rej->status = MEMPOOL_POLICY;
+        rej->reason = "mempool full";
+        return MEMPOOL_POLICY;
+    }
+    return MEMPOOL_ACCEPTED;
+}
+
+enum mempool_status mempool_test_accept(struct mempool *mp, struct tx *tx,
+                                        const struct mempool_tip *tip, int64_t now,
+                                        struct mempool_reject *rej, int64_t *fee, size_t *vsize)
+{
+    return mp_accept(mp, tx, tip, now, now, MP_TEST_ONLY, rej, fee, vsize);
+}

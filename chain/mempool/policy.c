@@ -1,0 +1,468 @@
+#include "chain/mempool/policy.h"
+
+#include "chain/primitives/block.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define OP_0 0x00
+#define OP_PUSHDATA1 0x4c
+#define OP_PUSHDATA2 0x4d
+#define OP_PUSHDATA4 0x4e
+#define OP_1 0x51
+#define OP_16 0x60
+#define OP_RETURN 0x6a
+#define OP_DUP 0x76
+#define OP_EQUAL 0x87
+#define OP_EQUALVERIFY 0x88
+#define OP_HASH160 0xa9
+#define OP_CHECKSIG 0xac
+#define OP_CHECKSIGVERIFY 0xad
+#define OP_CHECKMULTISIG 0xae
+#define OP_CHECKMULTISIGVERIFY 0xaf
+#define MAX_PUBKEYS_PER_MULTISIG 20
+
+#define MAX_SCRIPT_SIZE 10000
+
+/* Reads one opcode and its push data; false on a truncated push. */
+static bool next_op(const uint8_t *s, size_t len, size_t *pos, uint8_t *op, const uint8_t **data,
+                    size_t *dlen)
+{
+    if (*pos >= len)
+        return false;
+    uint8_t o = s[(*pos)++];
+    size_t n = 0, hdr = 0;
+    if (o < OP_PUSHDATA1)
+        n = o;
+    else if (o == OP_PUSHDATA1)
+        hdr = 1;
+    else if (o == OP_PUSHDATA2)
+        hdr = 2;
+    else if (o == OP_PUSHDATA4)
+        hdr = 4;
+    if (hdr) {
+        if (len - *pos < hdr)
+            return false;
+        for (size_t i = 0; i < hdr; i++)
+            n |= (size_t)s[*pos + i] << (8 * i);
+        *pos += hdr;
+    }
+    if (len - *pos < n)
+        return false;
+    *op = o;
+    *data = s + *pos;
+    *dlen = n;
+    *pos += n;
+    return true;
+}
+
+bool policy_is_push_only(const uint8_t *s, size_t len)
+{
+    size_t pos = 0;
+    while (pos < len) {
+        uint8_t op;
+        const uint8_t *d;
+        size_t n;
+        if (!next_op(s, len, &pos, &op, &d, &n) || op > OP_16)
+            return false;
+    }
+    return true;
+}
+
+bool policy_is_witness_program(const uint8_t *s, size_t len)
+{
+    if (len < 4 || len > 42 || (size_t)s[1] + 2 != len)
+        return false;
+    return s[0] == OP_0 || (s[0] >= OP_1 && s[0] <= OP_16);
+}
+
+/* A public key push of a plausible size for its first byte (CPubKey::ValidSize). */
+static bool valid_pubkey(const uint8_t *d, size_t n)
+{
+    if (n == 33)
+        return d[0] == 2 || d[0] == 3;
+    if (n == 65)
+        return d[0] == 4 || d[0] == 6 || d[0] == 7;
+    return false;
+}
+
+/* OP_m <pubkey>... OP_n OP_CHECKMULTISIG with 1 <= m <= n <= 16. */
+static bool is_multisig(const uint8_t *s, size_t len)
+{
+    if (len < 3 || s[len - 1] != OP_CHECKMULTISIG)
+        return false;
+    if (s[0] < OP_1 || s[0] > OP_16 || s[len - 2] < OP_1 || s[len - 2] > OP_16)
+        return false;
+    int m = s[0] - OP_1 + 1, n = s[len - 2] - OP_1 + 1, keys = 0;
+    size_t pos = 1;
+    while (pos < len - 2) {
+        uint8_t op;
+        const uint8_t *d;
+        size_t dn;
+        if (!next_op(s, len - 2, &pos, &op, &d, &dn) || !valid_pubkey(d, dn))
+            return false;
+        keys++;
+    }
+    return keys == n && m <= n;
+}
+
+enum policy_script_type policy_script_type(const uint8_t *s, size_t len)
+{
+    if (len == 23 && s[0] == OP_HASH160 && s[1] == 20 && s[22] == OP_EQUAL)
+        return POLICY_SCRIPTHASH;
+    if (policy_is_witness_program(s, len)) {
+        size_t plen = len - 2;
+        if (s[0] == OP_0)
+            return plen == 20 ? POLICY_WITNESS_V0_KEYHASH
+                   : plen == 32 ? POLICY_WITNESS_V0_SCRIPTHASH
+                                : POLICY_NONSTANDARD;
+        if (s[0] == OP_1 && plen == 32)
+            return POLICY_WITNESS_V1_TAPROOT;
+        if (s[0] == OP_1 && plen == 2 && s[2] == 0x4e && s[3] == 0x73)
+            return POLICY_ANCHOR;
+        return POLICY_WITNESS_UNKNOWN;
+    }
+    if (len >= 1 && s[0] == OP_RETURN && policy_is_push_only(s + 1, len - 1))
+        return POLICY_NULL_DATA;
+    if ((len == 35 || len == 67) && s[0] == len - 2 && s[len - 1] == OP_CHECKSIG &&
+        valid_pubkey(s + 1, len - 2))
+        return POLICY_PUBKEY;
+    if (len == 25 && s[0] == OP_DUP && s[1] == OP_HASH160 && s[2] == 20 &&
+        s[23] == OP_EQUALVERIFY && s[24] == OP_CHECKSIG)
+        return POLICY_PUBKEYHASH;
+    if (is_multisig(s, len))
+        return POLICY_MULTISIG;
+    return POLICY_NONSTANDARD;
+}
+
+const char *policy_script_type_name(enum policy_script_type t)
+{
+    static const char *const names[] = {
+        [POLICY_NONSTANDARD] = "nonstandard",
+        [POLICY_PUBKEY] = "pubkey",
+        [POLICY_PUBKEYHASH] = "pubkeyhash",
+        [POLICY_SCRIPTHASH] = "scripthash",
+        [POLICY_MULTISIG] = "multisig",
+        [POLICY_NULL_DATA] = "nulldata",
+        [POLICY_WITNESS_V0_KEYHASH] = "witness_v0_keyhash",
+        [POLICY_WITNESS_V0_SCRIPTHASH] = "witness_v0_scripthash",
+        [POLICY_WITNESS_V1_TAPROOT] = "witness_v1_taproot",
+        [POLICY_ANCHOR] = "anchor",
+        [POLICY_WITNESS_UNKNOWN] = "witness_unknown",
+    };
+    return (unsigned)t < sizeof(names) / sizeof(*names) ? names[t] : "nonstandard";
+}
+
+int64_t policy_fee_at(int64_t feerate, size_t vsize)
+{
+    int64_t fee = (int64_t)(((__int128)feerate * (__int128)vsize) / 1000);
+    /* Core's CFeeRate never rounds a positive rate down to a zero fee. */
+    if (fee == 0 && vsize > 0 && feerate > 0)
+        fee = 1;
+    return fee;
+}
+
+int64_t policy_dust_threshold(const struct tx_out *out, int64_t dust_feerate)
+{
+    if ((out->script_len > 0 && out->script[0] == OP_RETURN) || out->script_len > MAX_SCRIPT_SIZE)
+        return 0; /* unspendable: never dust */
+    size_t size = 8 + ser_compact_size(out->script_len) + out->script_len;
+    /* Plus the size of the input that would spend it: outpoint, empty or
+     * minimal scriptSig, sequence; witness data at a quarter. */
+    size += policy_is_witness_program(out->script, out->script_len) ? 32 + 4 + 1 + 107 / 4 + 4
+                                                                    : 32 + 4 + 1 + 107 + 4;
+    return policy_fee_at(dust_feerate, size);
+}
+
+static int outpoint_cmp(const void *a, const void *b)
+{
+    const struct outpoint *x = a, *y = b;
+    int c = memcmp(x->hash.b, y->hash.b, 32);
+    if (c)
+        return c;
+    return x->n < y->n ? -1 : x->n > y->n;
+}
+
+/* Sorting a copy keeps the check O(n log n) for transactions with
+ * thousands of inputs. */
+static bool has_duplicate_inputs(const struct tx *tx)
+{
+    if (tx->vin_count < 2)
+        return false;
+    if (tx->vin_count == 2)
+        return outpoint_cmp(&tx->vin[0].prevout, &tx->vin[1].prevout) == 0;
+    struct outpoint *ops = malloc(tx->vin_count * sizeof(*ops));
+    if (!ops)
+        abort();
+    for (size_t i = 0; i < tx->vin_count; i++)
+        ops[i] = tx->vin[i].prevout;
+    qsort(ops, tx->vin_count, sizeof(*ops), outpoint_cmp);
+    bool dup = false;
+    for (size_t i = 1; i < tx->vin_count && !dup; i++)
+        dup = outpoint_cmp(&ops[i - 1], &ops[i]) == 0;
+    free(ops);
+    return dup;
+}
+
+bool policy_check_transaction(const struct tx *tx, const char **reason)
+{
+    if (tx->vin_count == 0)
+        return *reason = "bad-txns-vin-empty", false;
+    if (tx->vout_count == 0)
+        return *reason = "bad-txns-vout-empty", false;
+    if (tx->base_size * TX_WITNESS_SCALE > BLOCK_MAX_WEIGHT)
+        return *reason = "bad-txns-oversize", false;
+    int64_t total = 0;
+    for (size_t i = 0; i < tx->vout_count; i++) {
+        int64_t v = tx->vout[i].value;
+        if (v < 0)
+            return *reason = "bad-txns-vout-negative", false;
+        if (v > TX_MAX_MONEY)
+            return *reason = "bad-txns-vout-toolarge", false;
+        total += v;
+        if (total > TX_MAX_MONEY)
+            return *reason = "bad-txns-txouttotal-toolarge", false;
+    }
+    if (has_duplicate_inputs(tx))
+        return *reason = "bad-txns-inputs-duplicate", false;
+    if (tx_is_coinbase(tx)) {
+        if (tx->vin[0].script_len < 2 || tx->vin[0].script_len > 100)
+            return *reason = "bad-cb-length", false;
+        return true;
+    }
+    for (size_t i = 0; i < tx->vin_count; i++) {
+        const struct outpoint *op = &tx->vin[i].prevout;
+        if (op->n == 0xffffffffu && hash_is_zero(&op->hash))
+            return *reason = "bad-txns-prevout-null", false;
+    }
+    return true;
+}
+
+bool policy_is_final(const struct tx *tx, int32_t height, int64_t time)
+{
+    if (tx->locktime == 0)
+        return true;
+    int64_t limit = tx->locktime < POLICY_LOCKTIME_THRESHOLD ? (int64_t)height : time;
+    if ((int64_t)tx->locktime < limit)
+        return true;
+    for (size_t i = 0; i < tx->vin_count; i++)
+        if (tx->vin[i].sequence != POLICY_SEQUENCE_FINAL)
+            return false;
+    return true;
+}
+
+void policy_standard_default(struct policy_standard *ps)
+{
+    ps->max_datacarrier = POLICY_MAX_OP_RETURN_RELAY;
+    ps->permit_bare_multisig = true;
+    ps->dust_feerate = POLICY_DUST_RELAY_FEERATE;
+}
+
+/* Standard outputs: known types, OP_RETURN within the data limit, bare
+ * multisig of at most 3 keys, no dust, at most one OP_RETURN. */
+static bool standard_outputs(const struct tx *tx, const struct policy_standard *ps,
+                             const char **reason)
+{
+    unsigned data_outs = 0;
+    for (size_t i = 0; i < tx->vout_count; i++) {
+        const struct tx_out *o = &tx->vout[i];
+        enum policy_script_type t = policy_script_type(o->script, o->script_len);
+        if (t == POLICY_NONSTANDARD || (t == POLICY_NULL_DATA && o->script_len > ps->max_datacarrier))
+            return *reason = "scriptpubkey", false;
+        if (t == POLICY_MULTISIG && o->script[o->script_len - 2] > OP_1 + 2)
+            return *reason = "scriptpubkey", false;
+        if (t == POLICY_NULL_DATA) {
+            data_outs++;
+        } else if (t == POLICY_MULTISIG && !ps->permit_bare_multisig) {
+            return *reason = "bare-multisig", false;
+        } else if (o->value < policy_dust_threshold(o, ps->dust_feerate)) {
+            return *reason = "dust", false;
+        }
+    }
+    if (data_outs > 1)
+        return *reason = "multi-op-return", false;
+    return true;
+}
+
+bool policy_is_standard_tx(const struct tx *tx, const struct policy_standard *ps,
+                           const char **reason)
+{
+    if (tx->version < POLICY_TX_MIN_VERSION || tx->version > POLICY_TX_MAX_VERSION)
+        return *reason = "version", false;
+    if (tx_weight(tx) > POLICY_MAX_STANDARD_TX_WEIGHT)
+        return *reason = "tx-size", false;
+    for (size_t i = 0; i < tx->vin_count; i++) {
+        const struct tx_in *in = &tx->vin[i];
+        if (in->script_len > POLICY_MAX_SCRIPTSIG_SIZE)
+            return *reason = "scriptsig-size", false;
+        if (!policy_is_push_only(in->script, in->script_len))
+            return *reason = "scriptsig-not-pushonly", false;
+    }
+    if (!standard_outputs(tx, ps, reason))
+        return false;
+    /* CVE-2017-12842: 64-byte transactions look like merkle nodes. */
+    if (tx->base_size < POLICY_MIN_STANDARD_TX_NONWITNESS_SIZE)
+        return *reason = "tx-size-small", false;
+    return true;
+}
+
+/* ---- signature operations ---- */
+
+/* Core's CScript::GetSigOpCount: CHECKMULTISIG counts its key count when
+ * accurate and an OP_n precedes it, else 20. Stops at a broken push. */
+static unsigned script_sigops(const uint8_t *s, size_t len, bool accurate)
+{
+    unsigned n = 0;
+    uint8_t last = 0xff, op;
+    size_t pos = 0;
+    const uint8_t *d;
+    size_t dn;
+    while (next_op(s, len, &pos, &op, &d, &dn)) {
+        if (op == OP_CHECKSIG || op == OP_CHECKSIGVERIFY)
+            n++;
+        else if (op == OP_CHECKMULTISIG || op == OP_CHECKMULTISIGVERIFY)
+            n += accurate && last >= OP_1 && last <= OP_16 ? (unsigned)(last - OP_1 + 1)
+                                                             : MAX_PUBKEYS_PER_MULTISIG;
+        last = op;
+    }
+    return n;
+}
+
+/* The last item a push-only scriptSig leaves on the stack (NULL if none
+ * or not push-only). */
+static const uint8_t *last_push(const uint8_t *s, size_t len, size_t *out_len)
+{
+    const uint8_t *item = NULL;
+    size_t pos = 0, n;
+    uint8_t op;
+    const uint8_t *d;
+    while (pos < len) {
+        if (!next_op(s, len, &pos, &op, &d, &n) || op > OP_16)
+            return NULL;
+        item = d;
+        *out_len = n;
+    }
+    return item;
+}
+
+static unsigned witness_sigops(const uint8_t *prog_script, size_t plen, const struct tx_in *in)
+{
+    if (!policy_is_witness_program(prog_script, plen) || prog_script[0] != OP_0)
+        return 0; /* unknown versions and taproot count nothing here */
+    if (plen - 2 == 20)
+        return 1;
+    if (plen - 2 == 32 && in->wit_count > 0) {
+        const struct tx_witem *ws = &in->wit[in->wit_count - 1];
+        return script_sigops(ws->data, ws->len, true);
+    }
+    return 0;
+}
+
+unsigned policy_sigop_cost(const struct tx *tx, const struct policy_prevouts *prev)
+{
+    unsigned legacy = 0, p2sh = 0, witness = 0;
+    for (size_t i = 0; i < tx->vin_count; i++)
+        legacy += script_sigops(tx->vin[i].script, tx->vin[i].script_len, false);
+    for (size_t i = 0; i < tx->vout_count; i++)
+        legacy += script_sigops(tx->vout[i].script, tx->vout[i].script_len, false);
+    if (tx_is_coinbase(tx))
+        return legacy * TX_WITNESS_SCALE;
+    for (size_t i = 0; i < tx->vin_count; i++) {
+        const struct tx_in *in = &tx->vin[i];
+        const uint8_t *ps = prev->script[i];
+        size_t plen = prev->len[i];
+        if (policy_script_type(ps, plen) == POLICY_SCRIPTHASH) {
+            size_t rlen = 0;
+            const uint8_t *redeem = last_push(in->script, in->script_len, &rlen);
+            if (redeem) {
+                p2sh += script_sigops(redeem, rlen, true);
+                witness += witness_sigops(redeem, rlen, in); /* P2SH-wrapped segwit */
+            }
+        } else {
+            witness += witness_sigops(ps, plen, in);
+        }
+    }
+    return (legacy + p2sh) * TX_WITNESS_SCALE + witness;
+}
+
+size_t policy_vsize(size_t weight, unsigned sigop_cost)
+{
+    size_t w = (size_t)sigop_cost * POLICY_BYTES_PER_SIGOP;
+    if (w < weight)
+        w = weight;
+    return (w + TX_WITNESS_SCALE - 1) / TX_WITNESS_SCALE;
+}
+
+bool policy_inputs_standard(const struct tx *tx, const struct policy_prevouts *prev)
+{
+    for (size_t i = 0; i < tx->vin_count; i++) {
+        enum policy_script_type t = policy_script_type(prev->script[i], prev->len[i]);
+        if (t == POLICY_NONSTANDARD || t == POLICY_WITNESS_UNKNOWN)
+            return false;
+        if (t == POLICY_SCRIPTHASH) {
+            size_t rlen = 0;
+            const uint8_t *redeem = last_push(tx->vin[i].script, tx->vin[i].script_len, &rlen);
+            if (!redeem || script_sigops(redeem, rlen, true) > POLICY_MAX_P2SH_SIGOPS)
+                return false;
+        }
+    }
+    return true;
+}
+
+#define TAPROOT_ANNEX_TAG 0x50
+#define TAPROOT_LEAF_MASK 0xfe
+#define TAPROOT_LEAF_TAPSCRIPT 0xc0
+
+/* Stack items before the last `keep` are each within the size limit. */
+static bool items_small(const struct tx_in *in, size_t keep)
+{
+    for (size_t j = 0; j + keep < in->wit_count; j++)
+        if (in->wit[j].len > POLICY_MAX_WITNESS_STACK_ITEM_SIZE)
+            return false;
+    return true;
+}
+
+static bool p2wsh_standard(const struct tx_in *in)
+{
+    const struct tx_witem *script = &in->wit[in->wit_count - 1];
+    return script->len <= POLICY_MAX_P2WSH_SCRIPT_SIZE &&
+           in->wit_count - 1 <= POLICY_MAX_P2WSH_STACK_ITEMS && items_small(in, 1);
+}
+
+static bool taproot_standard(const struct tx_in *in)
+{
+    size_t n = in->wit_count;
+    if (n >= 2 && in->wit[n - 1].len > 0 && in->wit[n - 1].data[0] == TAPROOT_ANNEX_TAG)
+        return false; /* annexes are reserved */
+    if (n < 2)
+        return true; /* key path */
+    const struct tx_witem *control = &in->wit[n - 1];
+    if (control->len > 0 && (control->data[0] & TAPROOT_LEAF_MASK) == TAPROOT_LEAF_TAPSCRIPT)
+        return items_small(in, 2);
+    return true;
+}
+
+bool policy_witness_standard(const struct tx *tx, const struct policy_prevouts *prev)
+{
+    if (tx_is_coinbase(tx))
+        return true;
+    for (size_t i = 0; i < tx->vin_count; i++) {
+        const struct tx_in *in = &tx->vin[i];
+        if (in->wit_count == 0)
+            continue;
+        const uint8_t *ps = prev->script[i];
+        size_t plen = prev->len[i];
+        bool p2sh = policy_script_type(ps, plen) == POLICY_SCRIPTHASH;
+        if (p2sh && !(ps = last_push(in->script, in->script_len, &plen)))
+            return false;
+        if (!p2sh && policy_script_type(ps, plen) == POLICY_ANCHOR)
+            return false;
+        if (!policy_is_witness_program(ps, plen))
+            return false;
+        if (ps[0] == OP_0 && plen == 34 && !p2wsh_standard(in))
+            return false;
+        if (ps[0] == OP_1 && plen == 34 && !p2sh && !taproot_standard(in))
+            return false;
+    }
+    return true;
+}

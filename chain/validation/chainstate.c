@@ -1,0 +1,803 @@
+#include "chain/validation/chainstate.h"
+
+#include "chain/util/err.h"
+#include "chain/util/log.h"
+#include "chain/storage/store.h"
+#include "chain/validation/utxo.h"
+#include "chain/validation/validation.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Blocks this recent are the live tip: their storage is synced at once. */
+#define RECENT_BLOCK_SECS (24 * 60 * 60)
+
+struct node_list {
+    struct bindex_node **v;
+    size_t n, cap;
+};
+
+struct chainstate {
+    const struct chain_params *p;
+    struct chainstate_options opts;
+    struct store *store;
+    struct bindex *bi;
+    struct utxo *utxo;
+    struct chainstate_callbacks cb;
+    /* Blocks whose whole chain is stored: where the tip may move. */
+    struct node_list cands;
+    /* Stored blocks waiting for an ancestor's data. */
+    struct node_list waiting;
+    struct store_batch *batch;
+    struct wbuf buf;
+    int64_t last_flush;
+    bool caught_up; /* latched end of initial block download */
+    /* A storage error left memory and disk apart: nothing more is written
+     * (not even at close); reopening repairs from the disk. */
+    bool broken;
+};
+
+static void list_push(struct node_list *l, struct bindex_node *n)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 64;
+        l->v = realloc(l->v, l->cap * sizeof(*l->v));
+    }
+    l->v[l->n++] = n;
+}
+
+static int64_t cs_now(const struct chainstate *cs)
+{
+    return cs->opts.now ? cs->opts.now() : (int64_t)time(NULL);
+}
+
+void chainstate_default_options(struct chainstate_options *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->dbcache_bytes = (size_t)CHAINSTATE_DEFAULT_DBCACHE_MB << 20;
+    o->flush_interval = 3600;
+}
+
+static void persist_node(void *ctx, struct bindex_node *n)
+{
+    struct chainstate *cs = ctx;
+    wbuf_reset(&cs->buf);
+    bindex_node_encode(n, &cs->buf);
+    store_batch_put_index(cs->batch, &n->hash, cs->buf.data, cs->buf.len);
+}
+
+static int write_batch(struct chainstate *cs, bool sync, char **err)
+{
+    int r = store_write(cs->store, cs->batch, sync, err);
+    store_batch_clear(cs->batch);
+    return r;
+}
+
+static bool better(const struct bindex_node *a, const struct bindex_node *b)
+{
+    int c = u256_cmp(&a->work, &b->work);
+    return c > 0 || (c == 0 && a->seq < b->seq);
+}
+
+/* The best block the tip could move to, dropping stale candidates. */
+static struct bindex_node *best_candidate(struct chainstate *cs)
+{
+    struct bindex_node *tip = bindex_tip(cs->bi), *best = NULL;
+    size_t keep = 0;
+    for (size_t i = 0; i < cs->cands.n; i++) {
+        struct bindex_node *n = cs->cands.v[i];
+        if ((n->status & BINDEX_FAILED_MASK) || u256_cmp(&n->work, &tip->work) < 0 || n == tip)
+            continue;
+        cs->cands.v[keep++] = n;
+        if (!best || better(n, best))
+            best = n;
+    }
+    cs->cands.n = keep;
+    if (best && u256_cmp(&best->work, &tip->work) <= 0)
+        return NULL;
+    return best;
+}
+
+/* n's whole chain is now stored: it and any waiting descendants become
+ * candidates. */
+static void mark_have_chain(struct chainstate *cs, struct bindex_node *n)
+{
+    struct node_list work = {0};
+    list_push(&work, n);
+    while (work.n) {
+        struct bindex_node *x = work.v[--work.n];
+        x->have_chain = true;
+        list_push(&cs->cands, x);
+        for (size_t i = 0; i < cs->waiting.n;) {
+            if (cs->waiting.v[i]->prev == x) {
+                list_push(&work, cs->waiting.v[i]);
+                cs->waiting.v[i] = cs->waiting.v[--cs->waiting.n];
+            } else {
+                i++;
+            }
+        }
+    }
+    free(work.v);
+}
+
+static struct block *load_block(struct chainstate *cs, const struct bindex_node *n, char **err)
+{
+    uint8_t *raw;
+    size_t len;
+    const char *why = NULL;
+    int r = store_get_block(cs->store, &n->hash, &raw, &len, err);
+    if (r == 0)
+        err_set(err, "block %d is not in the store", n->height);
+    if (r != 1)
+        return NULL;
+    struct block *b = block_from_bytes(raw, len, &why);
+    free(raw);
+    if (!b)
+        err_set(err, "stored block at height %d is corrupt: %s", n->height, why);
+    return b;
+}
+
+static int flush(struct chainstate *cs, char **err)
+{
+    struct bindex_node *tip = bindex_tip(cs->bi);
+    size_t dirty = utxo_dirty(cs->utxo);
+    if (utxo_flush(cs->utxo, &tip->hash, true, err) < 0)
+        return -1;
+    cs->last_flush = cs_now(cs);
+    LOG_DEBUG(LOG_BLOCKSTORAGE, "flushed %zu coin changes at height %d", dirty, tip->height);
+    return 0;
+}
+
+static int maybe_flush(struct chainstate *cs, char **err)
+{
+    if (utxo_over_budget(cs->utxo) || cs_now(cs) - cs->last_flush >= cs->opts.flush_interval)
+        return flush(cs, err);
+    return 0;
+}
+
+static int disconnect_tip(struct chainstate *cs, char **err)
+{
+    struct bindex_node *tip = bindex_tip(cs->bi);
+    uint8_t *undo = NULL;
+    size_t undo_len = 0;
+    struct block *b = load_block(cs, tip, err);
+    if (!b)
+        return -1;
+    int r = store_get_undo(cs->store, &tip->hash, &undo, &undo_len, err);
+    if (r == 0)
+        err_set(err, "undo data for block %d is missing", tip->height);
+    if (r == 1)
+        r = validation_disconnect(cs->utxo, b, undo, undo_len, err) == 0 ? 1 : -1;
+    free(undo);
+    if (r != 1) {
+        block_free(b);
+        return -1;
+    }
+    bindex_set_tip(cs->bi, tip->prev);
+    list_push(&cs->cands, tip); /* the old branch may win again */
+    if (cs->cb.disconnected)
+        cs->cb.disconnected(cs->cb.ctx, b, tip->height);
+    block_free(b);
+    return maybe_flush(cs, err);
+}
+
+/* 0 connected, 1 invalid (*reason), -1 error. */
+static int connect_tip(struct chainstate *cs, struct bindex_node *n, const struct block *b,
+                       const char **reason, char **err)
+{
+    struct wbuf undo;
+    wbuf_init(&undo);
+    int rc = validation_connect(cs->p, cs->utxo, b, n->height, &undo, reason, err);
+    if (rc == 0) {
+        n->status |= BINDEX_HAVE_UNDO;
+        store_batch_put_undo(cs->batch, &n->hash, undo.data, undo.len);
+        persist_node(cs, n);
+        /* Unsynced: the next flush, which is synced, follows it in the
+         * same log, and replay covers a crash before that. */
+        rc = write_batch(cs, false, err);
+    }
+    wbuf_free(&undo);
+    if (rc != 0)
+        return rc;
+    bindex_set_tip(cs->bi, n);
+    if (cs->cb.connected)
+        cs->cb.connected(cs->cb.ctx, b, n->height);
+    return maybe_flush(cs, err);
+}
+
+static int mark_invalid(struct chainstate *cs, struct bindex_node *n, const char *reason,
+                        char **err)
+{
+    LOG_INFO("block %d invalid: %s", n->height, reason);
+    bindex_mark_failed(cs->bi, n, reason, persist_node, cs);
+    return write_batch(cs, false, err);
+}
+
+/* Connects the path from the tip up to target. 0 when done or when a
+ * block failed (marked invalid), -1 on error. */
+static int connect_path(struct chainstate *cs, struct bindex_node *target,
+                        const struct block *given, char **err)
+{
+    int from = bindex_height(cs->bi) + 1;
+    for (int h = from; h <= target->height; h++) {
+        struct bindex_node *n = bindex_ancestor(target, h);
+        const char *reason = NULL;
+        struct block *loaded = NULL;
+        const struct block *b = given && hash_eq(&given->hash, &n->hash) ? given : NULL;
+        if (!b && !(b = loaded = load_block(cs, n, err)))
+            return -1;
+        int rc = connect_tip(cs, n, b, &reason, err);
+        block_free(loaded);
+        if (rc < 0)
+            return -1;
+        if (rc > 0)
+            return mark_invalid(cs, n, reason, err);
+    }
+    return 0;
+}
+
+/* Moves the tip to the valid stored chain with the most work. */
+static int activate_best_chain(struct chainstate *cs, const struct block *given, char **err)
+{
+    struct bindex_node *best;
+    while ((best = best_candidate(cs)) != NULL) {
+        struct bindex_node *fork = bindex_fork_point(bindex_tip(cs->bi), best);
+        int disconnected = 0;
+        while (bindex_tip(cs->bi) != fork) {
+            if (disconnect_tip(cs, err) < 0)
+                return -1;
+            disconnected++;
+        }
+        if (disconnected)
+            LOG_INFO("reorganize: %d blocks disconnected back to height %d", disconnected,
+                     fork->height);
+        if (connect_path(cs, best, given, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Context checks a header must pass to join the tree. */
+static enum chainstate_status accept_header(struct chainstate *cs, const struct block_header *h,
+                                            const struct hash256 *hash,
+                                            struct bindex_node **out, const char **reason)
+{
+    struct bindex_node *n = bindex_find(cs->bi, hash);
+    *out = n;
+    if (n) {
+        if (!(n->status & BINDEX_FAILED_MASK))
+            return CHAINSTATE_DUPLICATE;
+        *reason = n->reason ? n->reason : "duplicate-invalid";
+        return CHAINSTATE_INVALID;
+    }
+    struct bindex_node *prev = bindex_find(cs->bi, &h->prev);
+    if (!prev) {
+        *reason = "prev-blk-not-found";
+        return CHAINSTATE_MISSING_PARENT;
+    }
+    if (prev->status & BINDEX_FAILED_MASK) {
+        *reason = "bad-prevblk";
+        return CHAINSTATE_INVALID;
+    }
+    if (!validation_header_pow(cs->p, h, hash, reason))
+        return CHAINSTATE_INVALID;
+    bool ok = validation_header_context(cs->p, prev, h, cs_now(cs), reason);
+    /* A header from the future may become valid: it is not remembered. */
+    if (!ok && strcmp(*reason, "time-too-new") == 0)
+        return CHAINSTATE_INVALID;
+    n = *out = bindex_add(cs->bi, h, hash);
+    if (!ok) {
+        bindex_mark_failed(cs->bi, n, *reason, persist_node, cs);
+        return CHAINSTATE_INVALID;
+    }
+    persist_node(cs, n);
+    return CHAINSTATE_ACCEPTED;
+}
+
+/* Writes what a call queued. An error breaks the chainstate. */
+static enum chainstate_status settle(struct chainstate *cs, enum chainstate_status st,
+                                     char **err)
+{
+    if (st != CHAINSTATE_ERROR && store_batch_count(cs->batch) &&
+        write_batch(cs, false, err) < 0)
+        st = CHAINSTATE_ERROR;
+    if (st == CHAINSTATE_ERROR) {
+        store_batch_clear(cs->batch);
+        cs->broken = true;
+    }
+    return st;
+}
+
+static bool refuse_broken(const struct chainstate *cs, char **err)
+{
+    if (cs->broken)
+        err_set(err, "the chainstate stopped after a storage error: restart to repair");
+    return cs->broken;
+}
+
+enum chainstate_status chainstate_process_headers(struct chainstate *cs,
+                                                  const struct block_header *hdrs, size_t n,
+                                                  struct hash256 *bad, const char **reason,
+                                                  char **err)
+{
+    enum chainstate_status result = CHAINSTATE_DUPLICATE;
+    if (refuse_broken(cs, err))
+        return CHAINSTATE_ERROR;
+    for (size_t i = 0; i < n; i++) {
+        struct hash256 hash;
+        struct bindex_node *node;
+        block_header_hash(&hdrs[i], &hash);
+        enum chainstate_status st = accept_header(cs, &hdrs[i], &hash, &node, reason);
+        if (st == CHAINSTATE_ACCEPTED)
+            result = st;
+        else if (st != CHAINSTATE_DUPLICATE) {
+            if (bad)
+                *bad = hash;
+            result = st;
+            break;
+        }
+    }
+    return settle(cs, result, err);
+}
+
+/* Rejections that may come from a corrupted copy of a valid block: they
+ * say nothing about the header (Core's BLOCK_MUTATED). */
+static bool mutation_reason(const char *reason)
+{
+    static const char *const mutated[] = {"bad-txnmrklroot", "bad-txns-duplicate",
+                                          "bad-witness-nonce-size", "bad-witness-merkle-match",
+                                          "unexpected-witness"};
+    for (size_t i = 0; i < sizeof(mutated) / sizeof(mutated[0]); i++)
+        if (strcmp(reason, mutated[i]) == 0)
+            return true;
+    return false;
+}
+
+/* Stores an accepted block with its index entry. */
+static int store_block(struct chainstate *cs, struct bindex_node *n, const struct block *b,
+                       char **err)
+{
+    struct wbuf raw;
+    wbuf_init(&raw);
+    block_serialize(b, &raw, true);
+    n->status |= BINDEX_HAVE_DATA;
+    store_batch_put_block(cs->batch, &n->hash, raw.data, raw.len);
+    persist_node(cs, n);
+    wbuf_free(&raw);
+    bool recent = (int64_t)b->hdr.time + RECENT_BLOCK_SECS >= cs_now(cs);
+    if (write_batch(cs, recent, err) < 0)
+        return -1;
+    if (n->prev->have_chain)
+        mark_have_chain(cs, n);
+    else
+        list_push(&cs->waiting, n);
+    return 0;
+}
+
+enum chainstate_status chainstate_process_block(struct chainstate *cs, const struct block *b,
+                                                const char **reason, char **err)
+{
+    struct bindex_node *n;
+    if (refuse_broken(cs, err))
+        return CHAINSTATE_ERROR;
+    enum chainstate_status st = accept_header(cs, &b->hdr, &b->hash, &n, reason);
+    if (st == CHAINSTATE_DUPLICATE && (n->status & BINDEX_HAVE_DATA))
+        return CHAINSTATE_DUPLICATE;
+    if (st != CHAINSTATE_ACCEPTED && st != CHAINSTATE_DUPLICATE)
+        return settle(cs, st, err);
+    if (!validation_block_basic(b, reason) ||
+        !validation_block_context(cs->p, n->prev, b, reason)) {
+        if (!mutation_reason(*reason))
+            bindex_mark_failed(cs->bi, n, *reason, persist_node, cs);
+        return settle(cs, CHAINSTATE_INVALID, err);
+    }
+    if (store_block(cs, n, b, err) < 0 || activate_best_chain(cs, b, err) < 0)
+        return settle(cs, CHAINSTATE_ERROR, err);
+    if (n->status & BINDEX_FAILED_MASK) {
+        *reason = n->reason;
+        return CHAINSTATE_INVALID;
+    }
+    return CHAINSTATE_ACCEPTED;
+}
+
+static void add_candidate(void *ctx, struct bindex_node *n)
+{
+    struct chainstate *cs = ctx;
+    if (n->have_chain && !(n->status & BINDEX_FAILED_MASK))
+        list_push(&cs->cands, n);
+}
+
+/* After failures were set or cleared by hand, any stored chain may be the
+ * best again: every complete one goes back into the running. */
+static int reactivate(struct chainstate *cs, char **err)
+{
+    bindex_foreach(cs->bi, add_candidate, cs);
+    int rc = activate_best_chain(cs, NULL, err);
+    return settle(cs, rc < 0 ? CHAINSTATE_ERROR : CHAINSTATE_ACCEPTED, err) == CHAINSTATE_ERROR
+               ? -1
+               : 0;
+}
+
+static struct bindex_node *known_block(struct chainstate *cs, const struct hash256 *hash,
+                                       char **err)
+{
+    if (refuse_broken(cs, err))
+        return NULL;
+    struct bindex_node *n = bindex_find(cs->bi, hash);
+    if (!n)
+        err_set(err, "Block not found");
+    else if (n->height == 0)
+        err_set(err, "the genesis block cannot be invalidated or reconsidered");
+    return n && n->height > 0 ? n : NULL;
+}
+
+int chainstate_invalidate(struct chainstate *cs, const struct hash256 *hash, char **err)
+{
+    struct bindex_node *n = known_block(cs, hash, err);
+    if (!n)
+        return -1;
+    while (bindex_contains(cs->bi, n)) {
+        if (disconnect_tip(cs, err) < 0) {
+            settle(cs, CHAINSTATE_ERROR, err);
+            return -1;
+        }
+    }
+    bindex_mark_failed(cs->bi, n, "invalidated", persist_node, cs);
+    return reactivate(cs, err);
+}
+
+int chainstate_reconsider(struct chainstate *cs, const struct hash256 *hash, char **err)
+{
+    struct bindex_node *n = known_block(cs, hash, err);
+    if (!n)
+        return -1;
+    bindex_clear_failed(cs->bi, n, persist_node, cs);
+    return reactivate(cs, err);
+}
+
+/* Loading: index records arrive in key (hash) order; parents must be
+ * added before children, so they are sorted by height first. */
+struct loaded {
+    struct hash256 hash;
+    struct bindex_record rec;
+};
+
+struct load_ctx {
+    struct loaded *v;
+    size_t n, cap;
+    bool corrupt;
+    struct hash256 corrupt_hash;
+};
+
+static int load_one(void *ctx, const struct hash256 *hash, const uint8_t *rec, size_t len)
+{
+    struct load_ctx *l = ctx;
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 1024;
+        l->v = realloc(l->v, l->cap * sizeof(*l->v));
+    }
+    l->v[l->n].hash = *hash;
+    if (!bindex_record_decode(rec, len, &l->v[l->n].rec)) {
+        l->corrupt = true;
+        l->corrupt_hash = *hash;
+        return 1;
+    }
+    l->n++;
+    return 0;
+}
+
+static int cmp_height(const void *a, const void *b)
+{
+    const struct loaded *x = a, *y = b;
+    return (x->rec.height > y->rec.height) - (x->rec.height < y->rec.height);
+}
+
+/* Rebuilds the header tree, checking each record against its key and
+ * its parent. */
+static int load_index(struct chainstate *cs, char **err)
+{
+    struct load_ctx l = {0};
+    char hex[HASH_HEX_LEN + 1];
+    int rc = store_foreach_index(cs->store, load_one, &l, err) < 0 ? -1 : 0;
+    if (rc == 0 && l.corrupt) {
+        hash_to_hex(&l.corrupt_hash, hex);
+        err_set(err, "block index record %s is corrupt", hex);
+        rc = -1;
+    }
+    if (rc == 0 && l.n)
+        qsort(l.v, l.n, sizeof(*l.v), cmp_height);
+    for (size_t i = 0; i < l.n && rc == 0; i++) {
+        struct loaded *e = &l.v[i];
+        struct hash256 h;
+        block_header_hash(&e->rec.hdr, &h);
+        struct bindex_node *n = hash_eq(&h, &e->hash) ? bindex_add(cs->bi, &e->rec.hdr, &h) : NULL;
+        hash_to_hex(&e->hash, hex);
+        if (!n || n->height != e->rec.height || u256_cmp(&n->work, &e->rec.work) != 0) {
+            err_set(err, "block index record %s (height %d) %s", hex, e->rec.height,
+                    !n ? "does not connect to its parent or hash" : "has a wrong height or work");
+            rc = -1;
+            break;
+        }
+        bindex_restore(cs->bi, n, &e->rec);
+        if ((n->status & BINDEX_HAVE_DATA) && (!n->prev || n->prev->have_chain))
+            n->have_chain = true;
+        if (n->have_chain && !(n->status & BINDEX_FAILED_MASK))
+            list_push(&cs->cands, n);
+        else if ((n->status & BINDEX_HAVE_DATA) && !(n->status & BINDEX_FAILED_MASK))
+            list_push(&cs->waiting, n);
+    }
+    for (size_t i = 0; i < l.n; i++)
+        free(l.v[i].rec.reason);
+    free(l.v);
+    return rc;
+}
+
+/* A new store starts with the genesis block as tip and no coins (the
+ * genesis coinbase is unspendable, as in Bitcoin). */
+static int init_genesis(struct chainstate *cs, char **err)
+{
+    struct block *g = params_genesis_block(cs->p);
+    struct bindex_node *n = bindex_add(cs->bi, &g->hdr, &g->hash);
+    struct wbuf raw;
+    wbuf_init(&raw);
+    block_serialize(g, &raw, true);
+    n->status |= BINDEX_HAVE_DATA;
+    n->have_chain = true;
+    store_batch_put_block(cs->batch, &n->hash, raw.data, raw.len);
+    persist_node(cs, n);
+    /* One batch with the tip: a store is either empty or has one. */
+    store_batch_set_tip(cs->batch, &n->hash);
+    wbuf_free(&raw);
+    block_free(g);
+    if (write_batch(cs, true, err) < 0)
+        return -1;
+    bindex_set_tip(cs->bi, n);
+    return 0;
+}
+
+/* The stored tip and every block below it must be valid with data and
+ * undo data: anything else is damage we report rather than guess at. */
+static int check_active_chain(struct chainstate *cs, char **err)
+{
+    struct bindex_node *g = bindex_at(cs->bi, 0);
+    if (!g || !hash_eq(&g->hash, &cs->p->genesis_hash)) {
+        err_set(err, "the store's genesis block is not %s's", cs->p->name);
+        return -1;
+    }
+    for (struct bindex_node *n = bindex_tip(cs->bi); n && n->height > 0; n = n->prev) {
+        const char *what = NULL;
+        if (n->status & BINDEX_FAILED_MASK)
+            what = "is marked invalid";
+        else if (!(n->status & BINDEX_HAVE_DATA))
+            what = "has no block data";
+        else if (!(n->status & BINDEX_HAVE_UNDO))
+            what = "has no undo data";
+        if (what) {
+            char hex[HASH_HEX_LEN + 1];
+            hash_to_hex(&n->hash, hex);
+            err_set(err, "chainstate block %s at height %d %s", hex, n->height, what);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int open_state(struct chainstate *cs, char **err)
+{
+    struct hash256 tip;
+    if (load_index(cs, err) < 0)
+        return -1;
+    int r = store_get_tip(cs->store, &tip, err);
+    if (r < 0)
+        return -1;
+    if (r == 0) {
+        if (bindex_count(cs->bi) > 0) {
+            err_set(err, "the store has a block index but no chainstate tip");
+            return -1;
+        }
+        return init_genesis(cs, err);
+    }
+    struct bindex_node *n = bindex_find(cs->bi, &tip);
+    if (!n) {
+        char hex[HASH_HEX_LEN + 1];
+        hash_to_hex(&tip, hex);
+        err_set(err, "chainstate tip %s is not in the block index", hex);
+        return -1;
+    }
+    bindex_set_tip(cs->bi, n);
+    if (check_active_chain(cs, err) < 0)
+        return -1;
+    /* Replay what the UTXO set had not caught up with before a crash. */
+    int before = n->height;
+    if (activate_best_chain(cs, NULL, err) < 0)
+        return -1;
+    if (bindex_tip(cs->bi) != n)
+        LOG_INFO("chainstate: replayed from height %d to %d", before, bindex_height(cs->bi));
+    return 0;
+}
+
+struct chainstate *chainstate_open(const struct chain_params *p, const char *dir,
+                                   const struct chainstate_options *o, char **err)
+{
+    struct chainstate *cs = calloc(1, sizeof(*cs));
+    cs->p = p;
+    if (o)
+        cs->opts = *o;
+    else
+        chainstate_default_options(&cs->opts);
+    size_t total = cs->opts.dbcache_bytes;
+    /* LevelDB gets an eighth (its cache helps little once coins are
+     * cached); the UTXO cache the rest. */
+    size_t db = total / 8 > (64u << 20) ? (64u << 20) : total / 8;
+    cs->store = store_open(dir, db, err);
+    if (!cs->store) {
+        free(cs);
+        return NULL;
+    }
+    cs->bi = bindex_new();
+    cs->utxo = utxo_new(cs->store, total - db);
+    cs->batch = store_batch_new();
+    wbuf_init(&cs->buf);
+    cs->last_flush = cs_now(cs);
+    if (open_state(cs, err) < 0) {
+        /* Nothing was flushed that the checks did not approve. */
+        utxo_reset(cs->utxo);
+        chainstate_close(cs);
+        return NULL;
+    }
+    LOG_INFO("chainstate: %zu headers, tip height %d", bindex_count(cs->bi),
+             bindex_height(cs->bi));
+    return cs;
+}
+
+void chainstate_close(struct chainstate *cs)
+{
+    if (!cs)
+        return;
+    char *err = NULL;
+    if (!cs->broken && bindex_tip(cs->bi) && utxo_dirty(cs->utxo) && flush(cs, &err) < 0) {
+        LOG_ERROR("chainstate: final flush failed: %s", err);
+        free(err);
+    }
+    utxo_free(cs->utxo);
+    bindex_free(cs->bi);
+    store_batch_free(cs->batch);
+    store_close(cs->store);
+    wbuf_free(&cs->buf);
+    free(cs->cands.v);
+    free(cs->waiting.v);
+    free(cs);
+}
+
+void chainstate_set_callbacks(struct chainstate *cs, const struct chainstate_callbacks *cb)
+{
+    if (cb)
+        cs->cb = *cb;
+    else
+        memset(&cs->cb, 0, sizeof(cs->cb));
+}
+
+struct bindex_node *chainstate_tip(const struct chainstate *cs)
+{
+    return bindex_tip(cs->bi);
+}
+
+int chainstate_height(const struct chainstate *cs)
+{
+    return bindex_height(cs->bi);
+}
+
+struct bindex_node *chainstate_best_header(const struct chainstate *cs)
+{
+    return bindex_best_header(cs->bi);
+}
+
+struct bindex_node *chainstate_find(const struct chainstate *cs, const struct hash256 *hash)
+{
+    return bindex_find(cs->bi, hash);
+}
+
+struct bindex_node *chainstate_at(const struct chainstate *cs, int height)
+{
+    return bindex_at(cs->bi, height);
+}
+
+bool chainstate_is_active(const struct chainstate *cs, const struct bindex_node *n)
+{
+    return bindex_contains(cs->bi, n);
+}
+
+struct bindex *chainstate_index(const struct chainstate *cs)
+{
+    return cs->bi;
+}
+
+struct block *chainstate_get_block(struct chainstate *cs, const struct hash256 *hash, char **err)
+{
+    struct bindex_node *n = bindex_find(cs->bi, hash);
+    if (!n || !(n->status & BINDEX_HAVE_DATA))
+        return NULL;
+    return load_block(cs, n, err);
+}
+
+int chainstate_get_block_raw(struct chainstate *cs, const struct hash256 *hash, uint8_t **data,
+                             size_t *len, char **err)
+{
+    return store_get_block(cs->store, hash, data, len, err);
+}
+
+size_t chainstate_locator(const struct chainstate *cs, const struct bindex_node *n,
+                          struct hash256 *out, size_t max)
+{
+    return bindex_locator(cs->bi, n, out, max);
+}
+
+struct bindex_node *chainstate_find_fork(const struct chainstate *cs,
+                                         const struct hash256 *locator, size_t n)
+{
+    return bindex_find_fork(cs->bi, locator, n);
+}
+
+size_t chainstate_get_headers(const struct chainstate *cs, const struct hash256 *locator,
+                              size_t n, const struct hash256 *stop, struct block_header *out,
+                              size_t max)
+{
+    if (n == 0) {
+        struct bindex_node *s = stop ? bindex_find(cs->bi, stop) : NULL;
+        if (!s || max == 0)
+            return 0;
+        out[0] = s->hdr;
+        return 1;
+    }
+    struct bindex_node *fork = bindex_find_fork(cs->bi, locator, n);
+    size_t count = 0;
+    for (int h = fork ? fork->height + 1 : 0; count < max; h++) {
+        struct bindex_node *x = bindex_at(cs->bi, h);
+        if (!x)
+            break;
+        out[count++] = x->hdr;
+        if (stop && hash_eq(&x->hash, stop))
+            break;
+    }
+    return count;
+}
+
+size_t chainstate_blocks_to_fetch(const struct chainstate *cs, struct bindex_node **out,
+                                  size_t max)
+{
+    struct bindex_node *best = bindex_best_header(cs->bi);
+    struct bindex_node *fork = bindex_fork_point(bindex_tip(cs->bi), best);
+    size_t count = 0;
+    for (int h = fork->height + 1; h <= best->height && count < max; h++) {
+        struct bindex_node *x = bindex_ancestor(best, h);
+        if (!(x->status & BINDEX_HAVE_DATA))
+            out[count++] = x;
+    }
+    return count;
+}
+
+bool chainstate_initial_download(struct chainstate *cs)
+{
+    if (!cs->caught_up && (int64_t)bindex_tip(cs->bi)->hdr.time >= cs_now(cs) - RECENT_BLOCK_SECS)
+        cs->caught_up = true;
+    return !cs->caught_up;
+}
+
+bool chainstate_coin_lookup(void *ctx, const struct outpoint *op, struct coin *out)
+{
+    struct chainstate *cs = ctx;
+    char *err = NULL;
+    int r = utxo_get(cs->utxo, op, out, &err);
+    if (r < 0) {
+        LOG_ERROR("coin lookup: %s", err);
+        free(err);
+    }
+    return r == 1;
+}
+
+size_t chainstate_cache_usage(const struct chainstate *cs)
+{
+    return utxo_memory(cs->utxo);
+}

@@ -1,0 +1,140 @@
+/* The chainstate: the public face of chain storage and validation.
+ *
+ * It owns the store, the header tree and the UTXO set, accepts headers
+ * and blocks, and keeps the active chain on the valid chain with the most
+ * work, reorganizing when another branch overtakes it: it disconnects back
+ * to the fork point with undo data, connects the new branch, and if a
+ * block of that branch turns out invalid, marks it (and its descendants)
+ * and returns to the best valid chain.
+ *
+ * Durability: a block is written to the store before chainstate_process_
+ * block returns (fsynced when it is less than a day old, i.e. at the live
+ * tip; during initial download the write survives a killed process, like
+ * Bitcoin Core's block files); the UTXO set and the tip it matches are
+ * written together in one synced batch when the cache is full, hourly and
+ * on close. After a crash, opening replays the stored blocks above the
+ * stored tip, so nothing accepted is lost and nothing is half applied.
+ *
+ * Scripts and signatures are not verified (see chain/validation/validation.h). */
+#ifndef HEARSAY_CHAIN_CHAINSTATE_H
+#define HEARSAY_CHAIN_CHAINSTATE_H
+
+#include "chain/primitives/block.h"
+#include "chain/validation/blockindex.h"
+#include "chain/primitives/coin.h"
+#include "chain/primitives/params.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct chainstate;
+
+struct chainstate_options {
+    size_t dbcache_bytes;      /* LevelDB caches plus the UTXO cache */
+    int64_t flush_interval;    /* seconds between periodic UTXO flushes */
+    int64_t (*now)(void);      /* clock for the 2-hour rule; NULL: the real one */
+};
+
+#define CHAINSTATE_DEFAULT_DBCACHE_MB 450
+#define CHAINSTATE_MIN_DBCACHE_MB 4
+
+void chainstate_default_options(struct chainstate_options *o);
+
+/* Told about every change of the active chain, in order, so the mempool
+ * can follow: blocks leaving it (tip first) and blocks joining it. */
+struct chainstate_callbacks {
+    void (*connected)(void *ctx, const struct block *b, int height);
+    void (*disconnected)(void *ctx, const struct block *b, int height);
+    void *ctx;
+};
+
+enum chainstate_status {
+    CHAINSTATE_ACCEPTED,       /* new and stored (active or not) */
+    CHAINSTATE_DUPLICATE,      /* already known */
+    CHAINSTATE_INVALID,        /* breaks a rule: see *reason */
+    CHAINSTATE_MISSING_PARENT, /* its parent header is unknown */
+    CHAINSTATE_ERROR,          /* storage failed (*err): the chainstate accepts nothing
+                                * more and close writes nothing; reopening repairs */
+};
+
+/* Opens or creates the chainstate in dir (the LevelDB directory), checks
+ * it and repairs what a crash can leave (replaying blocks the UTXO set had
+ * not caught up with). NULL and *err (malloc'd, precise) on failure. */
+struct chainstate *chainstate_open(const struct chain_params *p, const char *dir,
+                                   const struct chainstate_options *o, char **err);
+/* Flushes and closes; accepts NULL. */
+void chainstate_close(struct chainstate *cs);
+
+void chainstate_set_callbacks(struct chainstate *cs, const struct chainstate_callbacks *cb);
+
+/* Headers in chain order (a `headers` message). Stops at the first that
+ * is invalid or does not connect, with its hash in *bad (may be NULL).
+ * ACCEPTED if at least one was new and none failed, DUPLICATE if all
+ * were known. */
+enum chainstate_status chainstate_process_headers(struct chainstate *cs,
+                                                  const struct block_header *hdrs, size_t n,
+                                                  struct hash256 *bad, const char **reason,
+                                                  char **err);
+
+/* A full block: checks, stores and, if it leads to more work, makes it
+ * part of the active chain. INVALID also when the block is valid alone
+ * but failed while connecting. A block rejected as mutated (bad merkle
+ * root, duplicated tail, bad witness data) does not mark its header
+ * invalid: the real block may still come. */
+enum chainstate_status chainstate_process_block(struct chainstate *cs, const struct block *b,
+                                                const char **reason, char **err);
+
+/* invalidateblock: marks the block and its descendants invalid and moves
+ * the tip to the best chain without them. -1 and *err if the block is
+ * unknown or genesis, or on storage errors. */
+int chainstate_invalidate(struct chainstate *cs, const struct hash256 *hash, char **err);
+/* reconsiderblock: clears the failures of the block, its ancestors and
+ * descendants, then moves to the best chain again. */
+int chainstate_reconsider(struct chainstate *cs, const struct hash256 *hash, char **err);
+
+struct bindex_node *chainstate_tip(const struct chainstate *cs);
+int chainstate_height(const struct chainstate *cs);
+struct bindex_node *chainstate_best_header(const struct chainstate *cs);
+struct bindex_node *chainstate_find(const struct chainstate *cs, const struct hash256 *hash);
+struct bindex_node *chainstate_at(const struct chainstate *cs, int height); /* active chain */
+bool chainstate_is_active(const struct chainstate *cs, const struct bindex_node *n);
+/* The header tree, for walks the functions above do not cover. */
+struct bindex *chainstate_index(const struct chainstate *cs);
+
+/* Stored blocks: parsed (block_free it) or raw. NULL / 0 if not stored. */
+struct block *chainstate_get_block(struct chainstate *cs, const struct hash256 *hash, char **err);
+int chainstate_get_block_raw(struct chainstate *cs, const struct hash256 *hash, uint8_t **data,
+                             size_t *len, char **err);
+
+/* Locator from n (NULL: the tip) and the fork point of a peer's locator,
+ * for getheaders / headers. */
+size_t chainstate_locator(const struct chainstate *cs, const struct bindex_node *n,
+                          struct hash256 *out, size_t max);
+struct bindex_node *chainstate_find_fork(const struct chainstate *cs,
+                                         const struct hash256 *locator, size_t n);
+
+/* Answer to getheaders: headers of the active chain after the fork point
+ * of the peer's locator, up to and including stop (may be NULL), at most
+ * max. With an empty locator, just stop's header if known (as Core).
+ * Returns the count. */
+size_t chainstate_get_headers(const struct chainstate *cs, const struct hash256 *locator,
+                              size_t n, const struct hash256 *stop, struct block_header *out,
+                              size_t max);
+
+/* Blocks to download: those on the way from the active chain to the best
+ * header whose data we lack, lowest first, at most max. */
+size_t chainstate_blocks_to_fetch(const struct chainstate *cs, struct bindex_node **out,
+                                  size_t max);
+
+/* True while the tip is more than a day old (Core's initial block
+ * download); once false it stays false. */
+bool chainstate_initial_download(struct chainstate *cs);
+
+/* A coin_lookup_fn over the UTXO set at the tip (ctx is the chainstate). */
+bool chainstate_coin_lookup(void *ctx, const struct outpoint *op, struct coin *out);
+
+/* Memory the UTXO cache holds, in bytes. */
+size_t chainstate_cache_usage(const struct chainstate *cs);
+
+#endif

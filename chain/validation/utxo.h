@@ -1,0 +1,64 @@
+/* The UTXO set: a bounded in-memory cache over the store's coins.
+ *
+ * Reads fall through to the store and are cached. Changes stay in memory
+ * (dirty) until utxo_flush writes them, together with the tip they
+ * correspond to, in one atomic batch: the stored UTXO set therefore always
+ * matches the stored tip exactly, whatever moment the process dies. A coin
+ * created and spent between two flushes never touches the disk. */
+#ifndef HEARSAY_CHAIN_UTXO_H
+#define HEARSAY_CHAIN_UTXO_H
+
+#include "chain/primitives/coin.h"
+#include "chain/primitives/hash.h"
+#include "chain/primitives/serialize.h"
+#include "chain/storage/store.h"
+#include "chain/primitives/tx.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct utxo;
+
+/* What a spend reports about the coin it removed. script points into the
+ * cache's own copy, valid until the next utxo_spend, utxo_add, flush,
+ * reset or free. */
+struct utxo_spent {
+    int64_t value;
+    int32_t height;
+    bool coinbase;
+    const uint8_t *script;
+    size_t script_len;
+};
+
+/* budget_bytes bounds the cache's memory before utxo_over_budget says a
+ * flush is due. */
+struct utxo *utxo_new(struct store *s, size_t budget_bytes);
+void utxo_free(struct utxo *u); /* drops unflushed changes; accepts NULL */
+
+/* 1 and *out filled (the caller clears it), 0 if absent or spent, -1 and
+ * *err on a storage error. */
+int utxo_get(struct utxo *u, const struct outpoint *op, struct coin *out, char **err);
+bool utxo_have(struct utxo *u, const struct outpoint *op, char **err);
+
+/* Adds an unspent output (a coin from a block being connected, or one
+ * restored from undo data). */
+void utxo_add(struct utxo *u, const struct outpoint *op, int64_t value, const uint8_t *script,
+              size_t script_len, int32_t height, bool coinbase);
+/* Spends an output: 1 with *info filled and the coin appended to undo in
+ * the store's coin encoding (undo may be NULL), 0 if missing, -1 on error. */
+int utxo_spend(struct utxo *u, const struct outpoint *op, struct utxo_spent *info,
+               struct wbuf *undo, char **err);
+
+/* Writes every change and the tip in one batch (synced if sync), then
+ * empties the cache if it is over budget. */
+int utxo_flush(struct utxo *u, const struct hash256 *tip, bool sync, char **err);
+/* Forgets all unflushed changes and cached coins (after a failed write). */
+void utxo_reset(struct utxo *u);
+
+size_t utxo_memory(const struct utxo *u);
+size_t utxo_cached(const struct utxo *u); /* entries in memory */
+size_t utxo_dirty(const struct utxo *u);  /* changes not yet flushed */
+bool utxo_over_budget(const struct utxo *u);
+
+#endif

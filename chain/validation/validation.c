@@ -1,0 +1,464 @@
+#include "chain/validation/validation.h"
+
+#include "chain/util/err.h"
+#include "chain/validation/pow.h"
+#include "chain/primitives/witness.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* BIP94 (testnet4): a period's first block may not be more than this much
+ * older than its parent. */
+#define MAX_TIMEWARP 600
+#define LOCKTIME_THRESHOLD 500000000u
+#define SEQUENCE_FINAL 0xffffffffu
+
+bool validation_header_pow(const struct chain_params *p, const struct block_header *h,
+                           const struct hash256 *hash, const char **reason)
+{
+    if (!pow_check(hash, h->bits, p)) {
+        *reason = "high-hash";
+        return false;
+    }
+    return true;
+}
+
+/* Ancestor lookups for the difficulty rules. The testnet walk goes back
+ * one block at a time, so a step to the parent of the last answer is
+ * served from its prev pointer. */
+struct pow_walk {
+    const struct bindex_node *from;
+    const struct bindex_node *last;
+};
+
+static bool ancestor_for_pow(void *ctx, int height, struct pow_block *out)
+{
+    struct pow_walk *w = ctx;
+    const struct bindex_node *n = w->last && w->last->height == height + 1
+                                      ? w->last->prev
+                                      : bindex_ancestor(w->from, height);
+    if (!n)
+        return false;
+    w->last = n;
+    out->height = n->height;
+    out->time = n->hdr.time;
+    out->bits = n->hdr.bits;
+    return true;
+}
+
+bool validation_header_context(const struct chain_params *p, const struct bindex_node *prev,
+                               const struct block_header *h, int64_t now, const char **reason)
+{
+    int height = prev->height + 1;
+    struct pow_block last = {prev->height, prev->hdr.time, prev->hdr.bits};
+    struct pow_walk walk = {prev, prev};
+    if (h->bits != pow_next_bits(p, &last, h->time, ancestor_for_pow, &walk)) {
+        *reason = "bad-diffbits";
+        return false;
+    }
+    if (h->time <= bindex_median_time_past(prev)) {
+        *reason = "time-too-old";
+        return false;
+    }
+    int64_t interval = p->pow_target_timespan / p->pow_target_spacing;
+    if (p->enforce_bip94 && height % interval == 0 &&
+        (int64_t)h->time < (int64_t)prev->hdr.time - MAX_TIMEWARP) {
+        *reason = "time-timewarp-attack";
+        return false;
+    }
+    if ((int64_t)h->time > now + VALIDATION_MAX_FUTURE_SECS) {
+        *reason = "time-too-new";
+        return false;
+    }
+    if ((h->version < 2 && height >= p->bip34_height) ||
+        (h->version < 3 && height >= p->bip66_height) ||
+        (h->version < 4 && height >= p->bip65_height)) {
+        *reason = "bad-version";
+        return false;
+    }
+    return true;
+}
+
+static int cmp_hash(const void *a, const void *b)
+{
+    return memcmp(a, b, sizeof(struct hash256));
+}
+
+static int cmp_outpoint(const void *a, const void *b)
+{
+    const struct outpoint *x = a, *y = b;
+    int c = memcmp(x->hash.b, y->hash.b, 32);
+    return c ? c : (x->n > y->n) - (x->n < y->n);
+}
+
+static bool has_duplicate_inputs(const struct tx *tx)
+{
+    if (tx->vin_count < 2)
+        return false;
+    /* Sorting finds duplicates in O(n log n) for large transactions. */
+    struct outpoint *ops = malloc(tx->vin_count * sizeof(*ops));
+    for (size_t i = 0; i < tx->vin_count; i++)
+        ops[i] = tx->vin[i].prevout;
+    qsort(ops, tx->vin_count, sizeof(*ops), cmp_outpoint);
+    bool dup = false;
+    for (size_t i = 1; i < tx->vin_count && !dup; i++)
+        dup = cmp_outpoint(&ops[i - 1], &ops[i]) == 0;
+    free(ops);
+    return dup;
+}
+
+static bool fail(const char **reason, const char *why)
+{
+    *reason = why;
+    return false;
+}
+
+/* Core's CheckTransaction: the rules one transaction must meet alone. */
+static bool tx_basic(const struct tx *tx, const char **reason)
+{
+    if (tx->vin_count == 0)
+        return fail(reason, "bad-txns-vin-empty");
+    if (tx->vout_count == 0)
+        return fail(reason, "bad-txns-vout-empty");
+    if (tx->base_size * TX_WITNESS_SCALE > BLOCK_MAX_WEIGHT)
+        return fail(reason, "bad-txns-oversize");
+    int64_t total = 0;
+    for (size_t i = 0; i < tx->vout_count; i++) {
+        int64_t v = tx->vout[i].value;
+        if (v < 0)
+            return fail(reason, "bad-txns-vout-negative");
+        if (v > TX_MAX_MONEY)
+            return fail(reason, "bad-txns-vout-toolarge");
+        total += v;
+        if (total > TX_MAX_MONEY)
+            return fail(reason, "bad-txns-txouttotal-toolarge");
+    }
+    if (has_duplicate_inputs(tx))
+        return fail(reason, "bad-txns-inputs-duplicate");
+    if (tx_is_coinbase(tx)) {
+        if (tx->vin[0].script_len < 2 || tx->vin[0].script_len > 100)
+            return fail(reason, "bad-cb-length");
+    } else {
+        for (size_t i = 0; i < tx->vin_count; i++) {
+            const struct outpoint *op = &tx->vin[i].prevout;
+            if (op->n == 0xffffffffu && hash_is_zero(&op->hash))
+                return fail(reason, "bad-txns-prevout-null");
+        }
+    }
+    return true;
+}
+
+static bool has_duplicate_txids(const struct block *b)
+{
+    struct hash256 *ids = malloc(b->tx_count * sizeof(*ids));
+    for (size_t i = 0; i < b->tx_count; i++)
+        ids[i] = b->txs[i]->txid;
+    qsort(ids, b->tx_count, sizeof(*ids), cmp_hash);
+    bool dup = false;
+    for (size_t i = 1; i < b->tx_count && !dup; i++)
+        dup = hash_eq(&ids[i - 1], &ids[i]);
+    free(ids);
+    return dup;
+}
+
+bool validation_block_basic(const struct block *b, const char **reason)
+{
+    struct hash256 root;
+    bool mutated = false;
+    if (b->tx_count == 0)
+        return fail(reason, "bad-blk-length");
+    block_merkle_root(b, &root, &mutated);
+    if (!hash_eq(&root, &b->hdr.merkle))
+        return fail(reason, "bad-txnmrklroot");
+    /* CVE-2012-2459: a duplicated tail gives the same root as the honest
+     * block, so a mutated copy must not get the honest block marked bad. */
+    if (mutated)
+        return fail(reason, "bad-txns-duplicate");
+    if (b->tx_count * TX_WITNESS_SCALE > BLOCK_MAX_WEIGHT ||
+        b->base_size * TX_WITNESS_SCALE > BLOCK_MAX_WEIGHT)
+        return fail(reason, "bad-blk-length");
+    if (!tx_is_coinbase(b->txs[0]))
+        return fail(reason, "bad-cb-missing");
+    for (size_t i = 1; i < b->tx_count; i++)
+        if (tx_is_coinbase(b->txs[i]))
+            return fail(reason, "bad-cb-multiple");
+    for (size_t i = 0; i < b->tx_count; i++)
+        if (!tx_basic(b->txs[i], reason))
+            return false;
+    if (has_duplicate_txids(b))
+        return fail(reason, "bad-txns-duplicate");
+    return true;
+}
+
+size_t validation_bip34_prefix(int height, uint8_t out[5])
+{
+    /* CScript() << height: small numbers are opcodes, others a minimal
+     * little-endian push with room for the sign bit. */
+    if (height == 0) {
+        out[0] = 0x00;
+        return 1;
+    }
+    if (height >= 1 && height <= 16) {
+        out[0] = (uint8_t)(0x50 + height);
+        return 1;
+    }
+    uint32_t v = (uint32_t)height;
+    size_t n = 0;
+    while (v) {
+        out[1 + n++] = (uint8_t)v;
+        v >>= 8;
+    }
+    if (out[n] & 0x80)
+        out[1 + n++] = 0;
+    out[0] = (uint8_t)n;
+    return n + 1;
+}
+
+static bool tx_final(const struct tx *tx, int height, uint32_t cutoff)
+{
+    if (tx->locktime == 0)
+        return true;
+    uint32_t limit = tx->locktime < LOCKTIME_THRESHOLD ? (uint32_t)height : cutoff;
+    if (tx->locktime < limit)
+        return true;
+    for (size_t i = 0; i < tx->vin_count; i++)
+        if (tx->vin[i].sequence != SEQUENCE_FINAL)
+            return false;
+    return true;
+}
+
+/* BIP141: the last coinbase output starting with OP_RETURN, push 36,
+ * aa21a9ed, or -1. */
+static long witness_commitment_index(const struct tx *cb)
+{
+    static const uint8_t magic[6] = {0x6a, 0x24, 0xaa, 0x21, 0xa9, 0xed};
+    long found = -1;
+    for (size_t i = 0; i < cb->vout_count; i++) {
+        const struct tx_out *o = &cb->vout[i];
+        if (o->script_len >= 38 && memcmp(o->script, magic, sizeof(magic)) == 0)
+            found = (long)i;
+    }
+    return found;
+}
+
+static bool check_witness(const struct chain_params *p, int height, const struct block *b,
+                          const char **reason)
+{
+    const struct tx *cb = b->txs[0];
+    long idx = height >= p->segwit_height ? witness_commitment_index(cb) : -1;
+    if (idx >= 0) {
+        const struct tx_in *in = &cb->vin[0];
+        if (in->wit_count != 1 || in->wit[0].len != 32)
+            return fail(reason, "bad-witness-nonce-size");
+        uint8_t buf[64];
+        struct hash256 root, commit;
+        block_witness_merkle_root(b, &root);
+        memcpy(buf, root.b, 32);
+        memcpy(buf + 32, in->wit[0].data, 32);
+        hash_sha256d(buf, sizeof(buf), &commit);
+        if (memcmp(commit.b, cb->vout[idx].script + 6, 32) != 0)
+            return fail(reason, "bad-witness-merkle-match");
+        return true;
+    }
+    for (size_t i = 0; i < b->tx_count; i++)
+        if (b->txs[i]->has_witness)
+            return fail(reason, "unexpected-witness");
+    return true;
+}
+
+bool validation_block_context(const struct chain_params *p, const struct bindex_node *prev,
+                              const struct block *b, const char **reason)
+{
+    int height = prev ? prev->height + 1 : 0;
+    uint32_t cutoff = prev ? bindex_median_time_past(prev) : b->hdr.time;
+    for (size_t i = 0; i < b->tx_count; i++)
+        if (!tx_final(b->txs[i], height, cutoff))
+            return fail(reason, "bad-txns-nonfinal");
+    if (height >= p->bip34_height) {
+        uint8_t want[5];
+        size_t n = validation_bip34_prefix(height, want);
+        const struct tx_in *in = &b->txs[0]->vin[0];
+        if (in->script_len < n || memcmp(in->script, want, n) != 0)
+            return fail(reason, "bad-cb-height");
+    }
+    if (!check_witness(p, height, b, reason))
+        return false;
+    if (block_weight(b) > BLOCK_MAX_WEIGHT)
+        return fail(reason, "bad-blk-weight");
+    return true;
+}
+
+/* Outputs nobody can spend never enter the UTXO set (Core's IsUnspendable). */
+static bool unspendable(const struct tx_out *o)
+{
+    return (o->script_len > 0 && o->script[0] == 0x6a) || o->script_len > 10000;
+}
+
+/* Undoes a prefix of a block: transactions [0, full) entirely, then the
+ * first `partial` inputs of transaction `full` (whose outputs were not
+ * added yet). undo holds one coin record per spent input, in order. */
+static int rewind_block(struct utxo *u, const struct block *b, size_t full, size_t partial,
+                        const uint8_t *undo, size_t undo_len, char **err)
+{
+    size_t nrec = partial;
+    for (size_t t = 1; t < full; t++)
+        nrec += b->txs[t]->vin_count;
+    struct coin *coins = calloc(nrec ? nrec : 1, sizeof(*coins));
+    struct cursor c;
+    cursor_init(&c, undo, undo_len);
+    size_t got = 0;
+    while (got < nrec && store_coin_decode(&c, &coins[got]))
+        got++;
+    int rc = 0;
+    if (got != nrec || (full == b->tx_count && cursor_left(&c) != 0)) {
+        err_set(err, "undo data does not match the block");
+        rc = -1;
+        goto out;
+    }
+    size_t k = nrec;
+    for (size_t i = partial; i-- > 0;) {
+        k--;
+        utxo_add(u, &b->txs[full]->vin[i].prevout, coins[k].value, coins[k].script,
+                 coins[k].script_len, coins[k].height, coins[k].coinbase);
+    }
+    for (size_t t = full; t-- > 0;) {
+        const struct tx *tx = b->txs[t];
+        for (uint32_t o = 0; o < tx->vout_count; o++) {
+            struct outpoint op = {tx->txid, o};
+            struct utxo_spent s;
+            if (!unspendable(&tx->vout[o]) && utxo_spend(u, &op, &s, NULL, err) < 0) {
+                rc = -1;
+                goto out;
+            }
+        }
+        for (size_t i = t > 0 ? tx->vin_count : 0; i-- > 0;) {
+            k--;
+            utxo_add(u, &tx->vin[i].prevout, coins[k].value, coins[k].script, coins[k].script_len,
+                     coins[k].height, coins[k].coinbase);
+        }
+    }
+out:
+    for (size_t i = 0; i < got; i++)
+        coin_clear(&coins[i]);
+    free(coins);
+    return rc;
+}
+
+int validation_disconnect(struct utxo *u, const struct block *b, const uint8_t *undo,
+                          size_t undo_len, char **err)
+{
+    return rewind_block(u, b, b->tx_count, 0, undo, undo_len, err);
+}
+
+/* Where connecting stopped, to undo exactly what was applied. */
+struct connect_pos {
+    size_t full, partial;
+};
+
+/* Spends a transaction's inputs and checks their values and, once segwit
+ * is active, their witness commitments; *pos tracks how far it got.
+ * Returns 0, 1 with *reason, or -1. */
+static int spend_inputs(struct utxo *u, const struct tx *tx, bool segwit, int height,
+                        struct wbuf *undo, int64_t *fees, struct connect_pos *pos,
+                        const char **reason, char **err)
+{
+    int64_t in_sum = 0, out_sum = 0;
+    bool stripped;
+    for (size_t i = 0; i < tx->vin_count; i++) {
+        struct utxo_spent s;
+        int r = utxo_spend(u, &tx->vin[i].prevout, &s, undo, err);
+        if (r < 0)
+            return -1;
+        if (r == 0)
+            return *reason = "bad-txns-inputs-missingorspent", 1;
+        pos->partial++;
+        if (s.coinbase && height - s.height < PARAMS_COINBASE_MATURITY)
+            return *reason = "bad-txns-premature-spend-of-coinbase", 1;
+        in_sum += s.value;
+        if (s.value < 0 || s.value > TX_MAX_MONEY || in_sum > TX_MAX_MONEY)
+            return *reason = "bad-txns-inputvalues-outofrange", 1;
+        /* Whether the witness was stripped does not matter here: the
+         * header commits to the coinbase, hence to the witness root, so
+         * this exact block can never become valid. */
+        if (segwit &&
+            !witness_check_input(&tx->vin[i], s.script, s.script_len, reason, &stripped))
+            return 1;
+    }
+    tx_output_sum(tx, &out_sum);
+    if (in_sum < out_sum)
+        return *reason = "bad-txns-in-belowout", 1;
+    *fees += in_sum - out_sum;
+    if (*fees > TX_MAX_MONEY)
+        return *reason = "bad-txns-fee-outofrange", 1;
+    return 0;
+}
+
+/* BIP30: before BIP34 made txids unique, a transaction could repeat an
+ * earlier txid; it may not overwrite unspent outputs (two historic main-
+ * net blocks did, and stay exempt). */
+static bool overwrites_coins(const struct chain_params *p, struct utxo *u, const struct tx *tx,
+                             int height, char **err)
+{
+    if (height >= p->bip34_height ||
+        (p->type == CHAIN_MAIN && (height == 91842 || height == 91880)))
+        return false;
+    for (uint32_t o = 0; o < tx->vout_count; o++) {
+        struct outpoint op = {tx->txid, o};
+        if (utxo_have(u, &op, err))
+            return true;
+    }
+    return false;
+}
+
+static void add_outputs(struct utxo *u, const struct tx *tx, int height)
+{
+    bool cb = tx_is_coinbase(tx);
+    for (uint32_t o = 0; o < tx->vout_count; o++) {
+        const struct tx_out *out = &tx->vout[o];
+        if (unspendable(out))
+            continue;
+        struct outpoint op = {tx->txid, o};
+        utxo_add(u, &op, out->value, out->script, out->script_len, height, cb);
+    }
+}
+
+int validation_connect(const struct chain_params *p, struct utxo *u, const struct block *b,
+                       int height, struct wbuf *undo, const char **reason, char **err)
+{
+    size_t undo_start = undo->len;
+    struct connect_pos pos = {0, 0};
+    int64_t fees = 0, cb_out = 0;
+    int rc = 0;
+    for (size_t t = 0; t < b->tx_count && rc == 0; t++) {
+        const struct tx *tx = b->txs[t];
+        pos.partial = 0;
+        if (t > 0)
+            rc = spend_inputs(u, tx, height >= p->segwit_height, height, undo, &fees, &pos,
+                              reason, err);
+        if (rc == 0 && overwrites_coins(p, u, tx, height, err)) {
+            *reason = "bad-txns-BIP30";
+            rc = 1;
+        }
+        if (rc != 0)
+            break;
+        add_outputs(u, tx, height);
+        pos.full = t + 1;
+        pos.partial = 0;
+    }
+    if (rc == 0) {
+        tx_output_sum(b->txs[0], &cb_out);
+        if (cb_out > fees + params_block_subsidy(p, height)) {
+            *reason = "bad-cb-amount";
+            rc = 1;
+        }
+    }
+    if (rc != 0) {
+        /* Put the UTXO set back exactly as it was. */
+        const uint8_t *data = undo->len > undo_start ? undo->data + undo_start : NULL;
+        if (rewind_block(u, b, pos.full, pos.partial, data, undo->len - undo_start,
+                         rc < 0 ? NULL : err) < 0)
+            rc = -1;
+        undo->len = undo_start;
+    }
+    return rc;
+}

@@ -1,0 +1,35 @@
+# chain/validation/validation.mk: proof of work, storage, the header tree, validation,
+# the UTXO set and the chainstate, with their tests.
+libchain_a_SOURCES += \
+	chain/validation/pow.c chain/validation/pow.h \
+	chain/storage/store.c chain/storage/store.h \
+	chain/validation/blockindex.c chain/validation/blockindex.h \
+	chain/validation/utxo.c chain/validation/utxo.h \
+	chain/validation/validation.c chain/validation/validation.h \
+	chain/validation/chainstate.c chain/validation/chainstate.h
+
+# Helpers shared by the chainstate tests: temporary directories, blocks.
+noinst_LIBRARIES += tests/unit/libchainstatetest.a
+tests_unit_libchainstatetest_a_SOURCES = tests/unit/chainstate_util.h \
+	tests/unit/chainstate_util.c tests/unit/chainstate_blocks.c
+CHAINSTATE_TEST_LIBS = tests/unit/libchainstatetest.a $(CHAIN_LIBS) $(CMOCKA_LIBS)
+
+VALIDATION_TESTS = tests/unit/test_pow tests/unit/test_store tests/unit/test_blockindex \
+	tests/unit/test_utxo tests/unit/test_validation tests/unit/test_chainstate tests/unit/test_chain_crash
+check_PROGRAMS += $(VALIDATION_TESTS)
+TESTS += $(VALIDATION_TESTS)
+tests_unit_test_pow_SOURCES = tests/unit/test_pow.c
+tests_unit_test_pow_LDADD = $(CHAINSTATE_TEST_LIBS)
+tests_unit_test_store_SOURCES = tests/unit/test_store.c
+tests_unit_test_store_LDADD = $(CHAINSTATE_TEST_LIBS)
+tests_unit_test_blockindex_SOURCES = tests/unit/test_blockindex.c
+tests_unit_test_blockindex_LDADD = $(CHAINSTATE_TEST_LIBS)
+tests_unit_test_utxo_SOURCES = tests/unit/test_utxo.c
+tests_unit_test_utxo_LDADD = $(CHAINSTATE_TEST_LIBS)
+tests_unit_test_validation_SOURCES = tests/unit/test_validation.c
+tests_unit_test_validation_LDADD = $(CHAINSTATE_TEST_LIBS)
+tests_unit_test_chainstate_SOURCES = tests/unit/test_chainstate.c
+tests_unit_test_chainstate_LDADD = $(CHAINSTATE_TEST_LIBS)
+# Kills a child process 50 times while it stores a 2,000-block chain.
+tests_unit_test_chain_crash_SOURCES = tests/unit/test_chain_crash.c
+tests_unit_test_chain_crash_LDADD = $(CHAINSTATE_TEST_LIBS)

@@ -1,0 +1,100 @@
+/* Internals shared by connman.c (sockets, peers, the relay interface) and
+ * outbound.c (dialing, address gossip, eviction, discouragement). Not for
+ * use outside net/. */
+#ifndef HEARSAY_NET_CONNMAN_INT_H
+#define HEARSAY_NET_CONNMAN_INT_H
+
+#include "net/conn/addrman.h"
+#include "net/conn/connman.h"
+#include "net/conn/peer.h"
+
+struct bufferevent;
+struct evconnlistener;
+struct event;
+struct banman;
+
+/* A -connect or -addnode endpoint, kept connected with backoff. */
+struct target {
+    char *endpoint;
+    bool resolved;
+    struct proto_netaddr addr;
+    struct conn *conn;  /* the connection serving it, or NULL */
+    int64_t next_try;   /* monotonic us */
+    int64_t backoff;    /* us; doubles on each failure */
+};
+
+struct conn {
+    struct connman *cm;
+    struct peer *p;
+    struct bufferevent *bev;
+    bool connecting;     /* outbound TCP connect in progress */
+    bool handshaked;     /* reached PEER_READY once */
+    bool notified;       /* handlers.connected was called */
+    bool blocked;        /* backpressure: reading paused */
+    int64_t blocked_since;
+    struct target *target;
+    double addr_tokens;  /* addresses this peer may still send us */
+    int64_t addr_token_time;
+    int64_t last_useful; /* last relay message from it (eviction) */
+    struct proto_netaddr *addr_out; /* addresses to relay at the next tick */
+    size_t addr_out_n, addr_out_cap;
+    int64_t next_advertise; /* unix seconds: our own address again */
+    uint64_t addr_processed, addr_rate_limited; /* getpeerinfo */
+};
+
+struct discouraged {
+    uint8_t ip[16];
+    int64_t until; /* unix seconds */
+};
+
+struct connman {
+    struct event_base *base;
+    struct connman_options o;
+    struct peer_local local;
+    struct peer_env env;
+    struct wbuf scratch;
+    struct net_handlers h;
+    struct addrman *am;
+    struct conn **conns; /* ordered by id */
+    size_t nconns, cap;
+    uint64_t next_id;
+    struct evconnlistener *listeners[8];
+    size_t nlisteners;
+    bool listeners_paused; /* accept failed: resume at the next tick */
+    uint16_t listen_port;
+    struct event *tick_ev, *reap_ev;
+    struct target *targets;
+    size_t ntargets, targets_cap;
+    size_t nconnect; /* the first nconnect targets come from -connect */
+    struct discouraged *disc;
+    size_t ndisc;
+    struct proto_netaddr self[8]; /* addresses we advertised */
+    size_t nself;
+    uint64_t rng;
+    uint64_t gone_sent, gone_recv; /* bytes of peers already freed */
+    int64_t last_flush;
+    struct banman *bans; /* manual bans (net/conn/netadmin.c); NULL until one */
+    int64_t (*ban_clock)(void); /* unix seconds for bans; NULL: time() */
+    bool inactive;       /* setnetworkactive false: no connections at all */
+};
+
+int64_t connman_now(void);
+uint64_t connman_rand(struct connman *cm);
+struct conn *connman_find(struct connman *cm, uint64_t id);
+/* Registers a new connection (and its peer); NULL on failure. */
+struct conn *connman_conn_new(struct connman *cm, struct bufferevent *bev, bool inbound,
+                              const struct proto_netaddr *addr);
+
+/* outbound.c */
+int outbound_init(struct connman *cm, char **err);
+void outbound_tick(struct connman *cm, int64_t now);
+void outbound_closed(struct connman *cm, struct conn *c);
+void outbound_ready(struct connman *cm, struct conn *c);
+void outbound_addrs(struct connman *cm, struct conn *c, const struct proto_netaddr *a, size_t n);
+void outbound_getaddr(struct connman *cm, struct conn *c);
+/* The inbound peer to evict to make room, or NULL. */
+struct conn *outbound_evict_candidate(struct connman *cm);
+void outbound_discourage(struct connman *cm, const struct proto_netaddr *a);
+void outbound_free(struct connman *cm);
+
+#endif

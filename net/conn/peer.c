@@ -1,0 +1,489 @@
+#include "net/conn/peer.h"
+
+#include "chain/util/log.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef void (*peer_handler)(struct peer *p, enum proto_cmd cmd, struct cursor *c);
+
+/* One row per command: the largest payload accepted, the states where it
+ * is handled, and the states where receiving it is misbehaviour (in any
+ * other state it is ignored, as Bitcoin Core ignores messages before the
+ * handshake completes). */
+struct peer_command {
+    uint32_t max_payload;
+    uint8_t allowed;
+    uint8_t misbehave;
+    peer_handler handler;
+};
+
+#define ADDR_MAX_PAYLOAD (3 + PROTO_MAX_ADDR * 30)
+#define ADDRV2_MAX_PAYLOAD (3 + PROTO_MAX_ADDR * (4 + 9 + 1 + 3 + PROTO_MAX_ADDRV2_BYTES + 2))
+#define INV_MAX_PAYLOAD (3 + PROTO_MAX_INV * 36)
+#define HEADERS_MAX_PAYLOAD (3 + PROTO_MAX_HEADERS * (80 + 9))
+#define LOCATOR_MAX_PAYLOAD (4 + 1 + PROTO_MAX_LOCATOR * 32 + 32)
+#define VERSION_MAX_PAYLOAD 1024 /* 344 today; room for future fields */
+
+static void on_version(struct peer *p, enum proto_cmd cmd, struct cursor *c);
+static void on_verack(struct peer *p, enum proto_cmd cmd, struct cursor *c);
+static void on_flag(struct peer *p, enum proto_cmd cmd, struct cursor *c);
+static void on_ping(struct peer *p, enum proto_cmd cmd, struct cursor *c);
+static void on_pong(struct peer *p, enum proto_cmd cmd, struct cursor *c);
+static void on_getaddr(struct peer *p, enum proto_cmd cmd, struct cursor *c);
+static void on_addr(struct peer *p, enum proto_cmd cmd, struct cursor *c);
+static void on_relay(struct peer *p, enum proto_cmd cmd, struct cursor *c);
+
+#define NEW PEER_NEW
+#define VER PEER_VERSION
+#define RDY PEER_READY
+static const struct peer_command commands[PROTO_CMD_COUNT] = {
+    [PROTO_CMD_VERSION] = {VERSION_MAX_PAYLOAD, NEW, VER | RDY, on_version},
+    [PROTO_CMD_VERACK] = {0, VER, 0, on_verack},
+    [PROTO_CMD_WTXIDRELAY] = {0, VER, RDY, on_flag},
+    [PROTO_CMD_SENDADDRV2] = {0, VER, RDY, on_flag},
+    [PROTO_CMD_SENDHEADERS] = {0, VER | RDY, 0, on_flag},
+    [PROTO_CMD_SENDCMPCT] = {9, VER | RDY, 0, on_relay},
+    [PROTO_CMD_FEEFILTER] = {8, RDY, 0, on_relay},
+    [PROTO_CMD_PING] = {8, RDY, 0, on_ping},
+    [PROTO_CMD_PONG] = {8, RDY, 0, on_pong},
+    [PROTO_CMD_GETADDR] = {0, RDY, 0, on_getaddr},
+    [PROTO_CMD_ADDR] = {ADDR_MAX_PAYLOAD, RDY, 0, on_addr},
+    [PROTO_CMD_ADDRV2] = {ADDRV2_MAX_PAYLOAD, RDY, 0, on_addr},
+    [PROTO_CMD_INV] = {INV_MAX_PAYLOAD, RDY, 0, on_relay},
+    [PROTO_CMD_GETDATA] = {INV_MAX_PAYLOAD, RDY, 0, on_relay},
+    [PROTO_CMD_NOTFOUND] = {INV_MAX_PAYLOAD, RDY, 0, on_relay},
+    [PROTO_CMD_TX] = {PROTO_MAX_PAYLOAD, RDY, 0, on_relay},
+    [PROTO_CMD_BLOCK] = {PROTO_MAX_PAYLOAD, RDY, 0, on_relay},
+    [PROTO_CMD_HEADERS] = {HEADERS_MAX_PAYLOAD, RDY, 0, on_relay},
+    [PROTO_CMD_GETHEADERS] = {LOCATOR_MAX_PAYLOAD, RDY, 0, on_relay},
+    [PROTO_CMD_GETBLOCKS] = {LOCATOR_MAX_PAYLOAD, RDY, 0, on_relay},
+    [PROTO_CMD_MEMPOOL] = {0, RDY, 0, on_relay},
+    [PROTO_CMD_OTHER] = {PROTO_MAX_PAYLOAD, 0, 0, NULL},
+};
+#undef NEW
+#undef VER
+#undef RDY
+
+const char *peer_state_name(enum peer_state s)
+{
+    switch (s) {
+    case PEER_NEW: return "new";
+    case PEER_VERSION: return "version";
+    case PEER_READY: return "ready";
+    case PEER_CLOSING: return "closing";
+    }
+    return "?";
+}
+
+struct peer *peer_new(const struct peer_env *env, uint64_t id, bool inbound,
+                      const struct proto_netaddr *addr)
+{
+    struct peer *p = calloc(1, sizeof(*p));
+    if (!p)
+        return NULL;
+    p->id = id;
+    p->env = env;
+    p->state = PEER_NEW;
+    p->inbound = inbound;
+    p->addr = *addr;
+    p->relay = true;
+    p->connected = p->last_send = p->last_recv = env->now(env->ctx);
+    p->ping_us = p->min_ping_us = -1;
+    p->nonce = env->rand64(env->ctx);
+    return p;
+}
+
+void peer_free(struct peer *p)
+{
+    free(p);
+}
+
+void peer_close(struct peer *p, const char *reason, bool discourage)
+{
+    if (p->state == PEER_CLOSING)
+        return;
+    p->state = PEER_CLOSING;
+    snprintf(p->close_reason, sizeof(p->close_reason), "%s", reason);
+    p->env->closed(p->env->ctx, p, p->close_reason, discourage);
+}
+
+struct wbuf *peer_msg_begin(struct peer *p, const char *command)
+{
+    struct wbuf *w = p->env->scratch;
+    wbuf_reset(w);
+    proto_begin(w, p->env->local->magic, command);
+    return w;
+}
+
+void peer_msg_end(struct peer *p)
+{
+    struct wbuf *w = p->env->scratch;
+    proto_finish(w, 0);
+    if (p->state == PEER_CLOSING)
+        return;
+    enum proto_cmd cmd = proto_cmd_lookup((const char *)w->data + 4);
+    p->sent[cmd].msgs++;
+    p->sent[cmd].bytes += w->len;
+    p->bytes_sent += w->len;
+    p->last_send = p->env->now(p->env->ctx);
+    p->env->send(p->env->ctx, p, w->data, w->len);
+}
+
+void peer_send(struct peer *p, const char *command, const void *payload, size_t len)
+{
+    struct wbuf *w = peer_msg_begin(p, command);
+    if (len)
+        wbuf_bytes(w, payload, len);
+    peer_msg_end(p);
+}
+
+static void send_version(struct peer *p)
+{
+    const struct peer_env *e = p->env;
+    struct proto_version v;
+    memset(&v, 0, sizeof(v));
+    v.version = PROTO_VERSION;
+    v.services = e->local->services;
+    v.time = e->wall(e->ctx);
+    v.addr_recv = p->addr;
+    v.addr_recv.time = 0;
+    v.addr_from.services = e->local->services; /* address left unset, as Core does */
+    v.nonce = p->nonce;
+    snprintf(v.user_agent, sizeof(v.user_agent), "%s", e->local->user_agent);
+    v.start_height = e->best_height(e->ctx);
+    v.relay = e->local->relay;
+    proto_version_encode(peer_msg_begin(p, "version"), &v);
+    peer_msg_end(p);
+    p->version_sent = true;
+}
+
+void peer_start(struct peer *p)
+{
+    if (!p->inbound && !p->version_sent)
+        send_version(p);
+}
+
+static int32_t common_version(const struct peer *p)
+{
+    return p->version < PROTO_VERSION ? p->version : PROTO_VERSION;
+}
+
+/* Refusals that end the handshake; NULL when the version is acceptable. */
+static const char *version_refusal(const struct peer *p, const struct proto_version *v)
+{
+    if (v->version < PROTO_MIN_PEER_VERSION)
+        return "obsolete protocol version";
+    if (p->inbound && v->nonce && p->env->is_local_nonce(p->env->ctx, v->nonce))
+        return "connected to self";
+    /* Automatic outbound slots are for peers that serve blocks with
+     * witnesses (Core's HasAllDesirableServiceFlags). */
+    if (!p->inbound && !p->manual &&
+        (!(v->services & (PROTO_NODE_NETWORK | PROTO_NODE_NETWORK_LIMITED)) ||
+         !(v->services & PROTO_NODE_WITNESS)))
+        return "peer does not offer the expected services";
+    return NULL;
+}
+
+static void on_version(struct peer *p, enum proto_cmd cmd, struct cursor *c)
+{
+    struct proto_version v;
+    if (!proto_version_decode(c, &v)) {
+        peer_close(p, "malformed version", true);
+        return;
+    }
+    const char *refusal = version_refusal(p, &v);
+    if (refusal) {
+        peer_close(p, refusal, false);
+        return;
+    }
+    p->version = v.version;
+    p->services = v.services;
+    memcpy(p->user_agent, v.user_agent, sizeof(p->user_agent));
+    p->start_height = v.start_height;
+    p->time_offset = v.time - p->env->wall(p->env->ctx);
+    p->relay = v.relay;
+    p->their_nonce = v.nonce;
+    p->addr_local = v.addr_recv;
+    if (p->inbound)
+        send_version(p);
+    if (common_version(p) >= PROTO_WTXID_VERSION) {
+        peer_send(p, "wtxidrelay", NULL, 0);
+        peer_send(p, "sendaddrv2", NULL, 0);
+    }
+    if (p->env->local->hello)
+        peer_send(p, p->env->local->hello, NULL, 0);
+    peer_send(p, "verack", NULL, 0);
+    p->state = PEER_VERSION;
+    LOG_DEBUG(LOG_NET, "peer=%" PRIu64 " version %d %s height %d%s", p->id, (int)v.version,
+              p->user_agent, (int)v.start_height, p->inbound ? " inbound" : "");
+}
+
+static void on_verack(struct peer *p, enum proto_cmd cmd, struct cursor *c)
+{
+    const struct peer_local *l = p->env->local;
+    int32_t v = common_version(p);
+    p->state = PEER_READY;
+    if (v >= PROTO_SENDHEADERS_VERSION)
+        peer_send(p, "sendheaders", NULL, 0);
+    if (v >= PROTO_SHORT_IDS_VERSION) {
+        /* Version 2, low bandwidth: we never ask for compact blocks yet. */
+        struct proto_sendcmpct m = {.announce = false, .version = 2};
+        proto_sendcmpct_encode(peer_msg_begin(p, "sendcmpct"), &m);
+        peer_msg_end(p);
+    }
+    if (v >= PROTO_FEEFILTER_VERSION && l->relay) {
+        wbuf_i64(peer_msg_begin(p, "feefilter"), l->feefilter);
+        peer_msg_end(p);
+    }
+    if (!p->inbound) {
+        peer_send(p, "getaddr", NULL, 0);
+        p->getaddr_sent = true;
+    }
+    p->next_ping = p->env->now(p->env->ctx);
+    p->env->ready(p->env->ctx, p);
+}
+
+/* wtxidrelay, sendaddrv2, sendheaders: a feature switched on. */
+static void on_flag(struct peer *p, enum proto_cmd cmd, struct cursor *c)
+{
+    if (cmd == PROTO_CMD_WTXIDRELAY)
+        p->wtxidrelay = p->version >= PROTO_WTXID_VERSION;
+    else if (cmd == PROTO_CMD_SENDADDRV2)
+        p->sendaddrv2 = true;
+    else
+        p->sendheaders = true;
+}
+
+static void on_ping(struct peer *p, enum proto_cmd cmd, struct cursor *c)
+{
+    uint64_t nonce;
+    /* Before BIP31 a ping had no nonce and wanted no pong. */
+    if (p->version > PROTO_BIP31_VERSION && proto_u64_decode(c, &nonce)) {
+        wbuf_u64(peer_msg_begin(p, "pong"), nonce);
+        peer_msg_end(p);
+    }
+}
+
+static void on_pong(struct peer *p, enum proto_cmd cmd, struct cursor *c)
+{
+    uint64_t nonce;
+    if (!p->ping_sent || !proto_u64_decode(c, &nonce))
+        return;
+    if (nonce == p->ping_nonce) {
+        int64_t rtt = p->env->now(p->env->ctx) - p->ping_sent;
+        p->ping_us = rtt;
+        if (p->min_ping_us < 0 || rtt < p->min_ping_us)
+            p->min_ping_us = rtt;
+        p->ping_sent = 0;
+    } else if (nonce == 0) {
+        p->ping_sent = 0; /* the peer cancels, as Bitcoin Core allows */
+    }
+}
+
+static void on_getaddr(struct peer *p, enum proto_cmd cmd, struct cursor *c)
+{
+    /* Answered once per connection and only to inbound peers (answering
+     * our own outbound peers would help fingerprint us), as Core does. */
+    if (!p->inbound || p->getaddr_answered)
+        return;
+    p->getaddr_answered = true;
+    p->env->getaddr(p->env->ctx, p);
+}
+
+static void on_addr(struct peer *p, enum proto_cmd cmd, struct cursor *c)
+{
+    struct proto_netaddr *a;
+    size_t n, skipped;
+    if (!proto_addr_decode(c, cmd == PROTO_CMD_ADDRV2, &a, &n, &skipped)) {
+        peer_close(p, "malformed or oversized addr", true);
+        return;
+    }
+    LOG_DEBUG(LOG_NET, "peer=%" PRIu64 " %s: %zu addresses, %zu of other networks", p->id,
+              proto_cmd_name(cmd), n, skipped);
+    if (n)
+        p->env->addrs(p->env->ctx, p, a, n);
+    free(a);
+}
+
+/* Decodes a relay-layer message, so malformed ones are caught here once. */
+static bool relay_decode(enum proto_cmd cmd, struct cursor *c, struct net_msg *m,
+                         struct proto_inv **inv, const uint8_t ***hdrs)
+{
+    switch (cmd) {
+    case PROTO_CMD_INV:
+    case PROTO_CMD_GETDATA:
+    case PROTO_CMD_NOTFOUND:
+        if (!proto_inv_decode(c, inv, &m->u.inv.n))
+            return false;
+        m->u.inv.items = *inv;
+        return true;
+    case PROTO_CMD_GETHEADERS:
+    case PROTO_CMD_GETBLOCKS:
+        return proto_locator_decode(c, &m->u.locator);
+    case PROTO_CMD_HEADERS:
+        if (!proto_headers_decode(c, hdrs, &m->u.headers.n))
+            return false;
+        m->u.headers.hdrs = *hdrs;
+        return true;
+    case PROTO_CMD_FEEFILTER:
+        return proto_feefilter_decode(c, &m->u.feerate);
+    case PROTO_CMD_SENDCMPCT:
+        return proto_sendcmpct_decode(c, &m->u.sendcmpct);
+    default:
+        return true; /* tx, block, mempool: the relay layer parses them */
+    }
+}
+
+static void on_relay(struct peer *p, enum proto_cmd cmd, struct cursor *c)
+{
+    struct net_msg m;
+    struct proto_inv *inv = NULL;
+    const uint8_t **hdrs = NULL;
+    memset(&m, 0, sizeof(m));
+    m.cmd = cmd;
+    m.payload = c->p;
+    m.len = c->len;
+    if (!relay_decode(cmd, c, &m, &inv, &hdrs)) {
+        char reason[48];
+        snprintf(reason, sizeof(reason), "malformed %s", proto_cmd_name(cmd));
+        peer_close(p, reason, true);
+        return;
+    }
+    if (cmd == PROTO_CMD_FEEFILTER && m.u.feerate >= 0 && m.u.feerate <= 2100000000000000LL)
+        p->feefilter = m.u.feerate;
+    else if (cmd == PROTO_CMD_SENDCMPCT)
+        p->cmpct = m.u.sendcmpct;
+    p->env->relay(p->env->ctx, p, &m);
+    free(inv);
+    free(hdrs);
+    if (cmd == PROTO_CMD_GETHEADERS || cmd == PROTO_CMD_GETBLOCKS)
+        proto_locator_clear(&m.u.locator);
+}
+
+long peer_frame_size(struct peer *p, const uint8_t hdr[PROTO_HEADER_SIZE])
+{
+    struct proto_header h;
+    proto_header_decode(hdr, &h);
+    const char *bad = proto_header_check(&h, p->env->local->magic);
+    if (bad) {
+        peer_close(p, bad, true);
+        return -1;
+    }
+    return (long)(PROTO_HEADER_SIZE + h.length);
+}
+
+/* The command table's gate: true when the handler should run. */
+static bool gate(struct peer *p, enum proto_cmd cmd, const struct proto_header *h)
+{
+    const struct peer_command *row = &commands[cmd];
+    char name[PROTO_COMMAND_SIZE + 1];
+    if (h->length > row->max_payload) {
+        char reason[48];
+        snprintf(reason, sizeof(reason), "oversized %s", proto_cmd_name(cmd));
+        peer_close(p, reason, true);
+        return false;
+    }
+    if (row->misbehave & p->state) {
+        char reason[48];
+        snprintf(reason, sizeof(reason), "%s out of order", proto_cmd_name(cmd));
+        peer_close(p, reason, true);
+        return false;
+    }
+    if (!(row->allowed & p->state)) {
+        proto_command_str(h->command, name);
+        LOG_DEBUG(LOG_NET, "peer=%" PRIu64 " ignoring %s %s in state %s", p->id,
+                  cmd == PROTO_CMD_OTHER ? "unknown command" : "message", name,
+                  peer_state_name(p->state));
+        return false;
+    }
+    return true;
+}
+
+/* Extensions: the hello before verack, other unknown commands after it
+ * to the custom hook. false: ignore as any unknown command. */
+static bool other_command(struct peer *p, const struct proto_header *h, const uint8_t *payload)
+{
+    const char *hello = p->env->local->hello;
+    if (hello && p->state == PEER_VERSION && proto_command_is(h->command, hello)) {
+        p->hello_received = true;
+        return true;
+    }
+    if (p->state != PEER_READY || !p->env->custom)
+        return false;
+    char name[PROTO_COMMAND_SIZE + 1];
+    proto_command_str(h->command, name);
+    p->env->custom(p->env->ctx, p, name, payload, h->length);
+    return true;
+}
+
+void peer_handle(struct peer *p, const uint8_t *frame, size_t len)
+{
+    struct proto_header h;
+    if (p->state == PEER_CLOSING || len < PROTO_HEADER_SIZE)
+        return;
+    proto_header_decode(frame, &h);
+    if (len != PROTO_HEADER_SIZE + (size_t)h.length)
+        return;
+    const uint8_t *payload = frame + PROTO_HEADER_SIZE;
+    if (!proto_checksum_ok(&h, payload)) {
+        peer_close(p, "bad checksum", true);
+        return;
+    }
+    enum proto_cmd cmd = proto_cmd_lookup(h.command);
+    p->recv[cmd].msgs++;
+    p->recv[cmd].bytes += len;
+    p->bytes_recv += len;
+    p->last_recv = p->env->now(p->env->ctx);
+    if (cmd == PROTO_CMD_OTHER && other_command(p, &h, payload))
+        return;
+    if (!gate(p, cmd, &h))
+        return;
+    struct cursor c;
+    cursor_init(&c, payload, h.length);
+    commands[cmd].handler(p, cmd, &c);
+}
+
+size_t peer_feed(struct peer *p, const uint8_t *data, size_t len)
+{
+    size_t used = 0;
+    while (p->state != PEER_CLOSING && len - used >= PROTO_HEADER_SIZE) {
+        long size = peer_frame_size(p, data + used);
+        if (size < 0 || (size_t)size > len - used)
+            break;
+        peer_handle(p, data + used, (size_t)size);
+        used += (size_t)size;
+    }
+    return used;
+}
+
+void peer_tick(struct peer *p, int64_t now)
+{
+    const struct peer_timeouts *t = &p->env->local->timeouts;
+    if (p->state == PEER_CLOSING)
+        return;
+    if (p->state != PEER_READY) {
+        if (now - p->connected > t->handshake)
+            peer_close(p, "handshake timeout", false);
+        return;
+    }
+    if (now - p->last_recv > t->inactivity) {
+        peer_close(p, "inactivity timeout", false);
+        return;
+    }
+    if (p->ping_sent && now - p->ping_sent > t->ping_wait) {
+        peer_close(p, "ping timeout", false);
+        return;
+    }
+    if (!p->ping_sent && now >= p->next_ping) {
+        do {
+            p->ping_nonce = p->env->rand64(p->env->ctx);
+        } while (p->ping_nonce == 0);
+        wbuf_u64(peer_msg_begin(p, "ping"), p->ping_nonce);
+        peer_msg_end(p);
+        p->ping_sent = now;
+        p->next_ping = now + t->ping_every;
+    }
+}

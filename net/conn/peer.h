@@ -1,0 +1,166 @@
+/* One connected peer: its handshake state machine, counters and the
+ * command table that gates and dispatches its messages.
+ *
+ * This module does no I/O. Bytes come in through peer_frame_size and
+ * peer_handle (or peer_feed for a flat buffer); bytes go out, and every
+ * decision that needs the rest of the node (close, addresses, relay), go
+ * through the struct peer_env the connection manager supplies. Unit tests
+ * and fuzzers drive a peer with a fake environment. */
+#ifndef HEARSAY_NET_PEER_H
+#define HEARSAY_NET_PEER_H
+
+#include "chain/primitives/serialize.h"
+#include "net/wire/protocol.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Handshake states, as bits so the command table can list several. */
+enum peer_state {
+    PEER_NEW = 1,     /* no version received yet */
+    PEER_VERSION = 2, /* version received, our verack sent, theirs awaited */
+    PEER_READY = 4,   /* handshake complete */
+    PEER_CLOSING = 8, /* marked for closing: nothing more is processed */
+};
+
+/* A relay-layer message, decoded. Pointers are valid during the call. */
+struct net_msg {
+    enum proto_cmd cmd;
+    const uint8_t *payload; /* raw payload (tx and block are parsed by relay) */
+    size_t len;
+    union {
+        struct {
+            const struct proto_inv *items;
+            size_t n;
+        } inv; /* inv, getdata, notfound */
+        struct proto_locator locator; /* getheaders, getblocks */
+        struct {
+            const uint8_t *const *hdrs; /* 80 raw bytes each */
+            size_t n;
+        } headers;
+        int64_t feerate;                /* feefilter */
+        struct proto_sendcmpct sendcmpct;
+    } u;
+};
+
+struct peer_msg_stats {
+    uint64_t msgs, bytes; /* bytes include the 24-byte header */
+};
+
+/* Timeouts in microseconds (tests shorten them). */
+struct peer_timeouts {
+    int64_t handshake;  /* version+verack must complete (60 s) */
+    int64_t ping_every; /* ping interval (2 min) */
+    int64_t ping_wait;  /* pong must come back (20 min) */
+    int64_t inactivity; /* nothing received or sent (20 min) */
+};
+
+/* What every peer of one node shares. */
+struct peer_local {
+    uint8_t magic[4];
+    uint64_t services;
+    const char *user_agent;
+    bool relay;           /* our relay flag in version */
+    int64_t feefilter;    /* sat/kvB sent after the handshake */
+    struct peer_timeouts timeouts;
+    /* An extension command (hearsay's "hsgossip") sent, empty, before
+     * verack; NULL: none. A peer that sends it too gets hello_received. */
+    const char *hello;
+};
+
+struct peer;
+
+struct peer_env {
+    void *ctx;
+    const struct peer_local *local;
+    struct wbuf *scratch; /* where outgoing messages are built */
+    int64_t (*now)(void *ctx);       /* monotonic microseconds */
+    int64_t (*wall)(void *ctx);      /* unix seconds (version time) */
+    uint64_t (*rand64)(void *ctx);
+    int32_t (*best_height)(void *ctx);
+    void (*send)(void *ctx, struct peer *p, const uint8_t *data, size_t len);
+    /* The peer was marked closing; discourage: the reason is misbehaviour. */
+    void (*closed)(void *ctx, struct peer *p, const char *reason, bool discourage);
+    bool (*is_local_nonce)(void *ctx, uint64_t nonce);
+    void (*ready)(void *ctx, struct peer *p);
+    void (*getaddr)(void *ctx, struct peer *p);
+    void (*addrs)(void *ctx, struct peer *p, const struct proto_netaddr *a, size_t n);
+    void (*relay)(void *ctx, struct peer *p, const struct net_msg *m);
+    /* Optional: a command hearsay does not know, once the handshake is
+     * complete (extensions negotiated with local->hello). */
+    void (*custom)(void *ctx, struct peer *p, const char *command, const uint8_t *payload,
+                   size_t len);
+};
+
+/* The peer object. Its fields are read by net/ (the connection manager
+ * and tests); only peer.c changes the protocol fields. */
+struct peer {
+    uint64_t id;
+    const struct peer_env *env;
+    enum peer_state state;
+    bool inbound;
+    bool manual;          /* -connect/-addnode: no service check */
+    struct proto_netaddr addr; /* remote address and port */
+    void *io;             /* the connection manager's transport */
+
+    /* From the peer's version message. */
+    int32_t version;
+    uint64_t services;
+    char user_agent[PROTO_MAX_USER_AGENT + 1];
+    int32_t start_height;
+    int64_t time_offset; /* its version time minus ours, seconds */
+    bool relay;
+    uint64_t their_nonce;
+    struct proto_netaddr addr_local; /* how the peer sees us */
+    uint64_t nonce;                  /* ours, for self-connection checks */
+
+    /* Negotiated features. */
+    bool version_sent;
+    bool wtxidrelay, sendaddrv2, sendheaders;
+    struct proto_sendcmpct cmpct;
+    int64_t feefilter;
+    bool getaddr_answered;
+    bool getaddr_sent;
+    bool hello_received; /* it sent local->hello before verack */
+
+    /* Times, monotonic microseconds. */
+    int64_t connected, last_send, last_recv;
+    int64_t ping_sent;   /* 0: no ping outstanding */
+    uint64_t ping_nonce;
+    int64_t next_ping;
+    int64_t ping_us, min_ping_us; /* -1 until measured */
+
+    char close_reason[64];
+    struct peer_msg_stats sent[PROTO_CMD_COUNT], recv[PROTO_CMD_COUNT];
+    uint64_t bytes_sent, bytes_recv;
+};
+
+/* Outbound peers send their version at once. */
+struct peer *peer_new(const struct peer_env *env, uint64_t id, bool inbound,
+                      const struct proto_netaddr *addr);
+void peer_free(struct peer *p);
+void peer_start(struct peer *p);
+
+/* Frame size (header + payload) announced by a 24-byte header, or -1 when
+ * the header is bad (the peer is then closing). */
+long peer_frame_size(struct peer *p, const uint8_t hdr[PROTO_HEADER_SIZE]);
+/* Handles one complete frame of peer_frame_size bytes. */
+void peer_handle(struct peer *p, const uint8_t *frame, size_t len);
+/* Handles every complete frame of a flat buffer; returns the bytes used. */
+size_t peer_feed(struct peer *p, const uint8_t *data, size_t len);
+
+/* Timers: handshake, ping, inactivity. Closes the peer when one expires. */
+void peer_tick(struct peer *p, int64_t now);
+
+/* Marks the peer closing (once) and tells the environment. */
+void peer_close(struct peer *p, const char *reason, bool discourage);
+
+/* Sending: a whole payload, or built in place between begin and end. */
+void peer_send(struct peer *p, const char *command, const void *payload, size_t len);
+struct wbuf *peer_msg_begin(struct peer *p, const char *command);
+void peer_msg_end(struct peer *p);
+
+const char *peer_state_name(enum peer_state s);
+
+#endif

@@ -1,0 +1,669 @@
+/* netproc: peers, transaction relay, orphans and getdata service. Blocks
+ * are in blocksync.c, mempool reconciliation in antientropy.c. */
+#include "net/sync/netproc_int.h"
+
+#include "chain/util/log.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void netproc_options_default(struct netproc_options *o)
+{
+    memset(o, 0, sizeof(*o));
+    relay_policy_default(&o->policy);
+    o->antientropy_us = 0;
+    o->block_stall_us = 20 * 1000000LL;
+    o->block_window = NETPROC_BLOCK_WINDOW;
+}
+
+/* ---- small helpers ---- */
+
+struct np_peer *np_peer_find(struct netproc *np, uint64_t id)
+{
+    for (size_t i = 0; i < np->npeers; i++)
+        if (np->peers[i].id == id)
+            return &np->peers[i];
+    return NULL;
+}
+
+void np_send(struct netproc *np, uint64_t peer, const char *cmd, const struct wbuf *w)
+{
+    np->io.send(np->io.ctx, peer, cmd, w ? w->data : NULL, w ? w->len : 0);
+}
+
+void np_send_inv(struct netproc *np, uint64_t peer, const struct proto_inv *items, size_t n)
+{
+    wbuf_reset(&np->scratch);
+    proto_inv_encode(&np->scratch, items, n);
+    np_send(np, peer, "inv", &np->scratch);
+}
+
+void np_misbehaving(struct netproc *np, uint64_t peer, const char *reason)
+{
+    LOG_INFO("peer=%" PRIu64 " misbehaving: %s", peer, reason);
+    if (np->io.misbehaving)
+        np->io.misbehaving(np->io.ctx, peer, reason);
+}
+
+static int64_t mtp_at(void *ctx, int32_t height)
+{
+    struct bindex_node *n = chainstate_at(ctx, height);
+    return n ? (int64_t)bindex_median_time_past(n) : 0;
+}
+
+void np_mempool_tip(struct netproc *np, struct mempool_tip *out)
+{
+    struct bindex_node *tip = chainstate_tip(np->chain);
+    out->height = tip ? tip->height : -1;
+    out->mtp = tip ? bindex_median_time_past(tip) : 0;
+    out->mtp_at = mtp_at;
+    out->mtp_ctx = np->chain;
+}
+
+static int64_t wall_now(void)
+{
+    return (int64_t)time(NULL);
+}
+
+static void tx_info(const struct mempool_entry *e, const struct tx *tx, struct relay_tx_info *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->txid = tx->txid;
+    out->wtxid = tx->wtxid;
+    out->vsize = (uint32_t)tx_vsize(tx);
+    if (e) {
+        struct mempool_family f;
+        mempool_entry_family(e, &f);
+        out->ancestors = (uint32_t)(f.anc_count - 1);
+        out->feerate = mempool_entry_fee(e) * 1000 / (int64_t)(out->vsize ? out->vsize : 1);
+    }
+}
+
+/* Blocks of a reorg whose transactions are re-announced: Core's
+ * disconnect pool is bounded too (by memory); deeper reorgs are repaired
+ * by BIP35 and anti-entropy. */
+#define READD_MAX_BLOCKS 100
+
+/* A reorg left old_tip's branch: the transactions of its disconnected
+ * blocks that are back in the mempool become rumors again, as Bitcoin
+ * Core relays what returns to its mempool. Only those actually re-added
+ * (conflicts and spent coins are not), and peers that already know one
+ * are skipped by the relay core. */
+void np_reannounce_reorged(struct netproc *np, struct bindex_node *old_tip,
+                           struct bindex_node *tip, int64_t now)
+{
+    struct bindex_node *fork = bindex_fork_point(old_tip, tip);
+    int depth = 0;
+    for (struct bindex_node *n = old_tip; n && n != fork && depth < READD_MAX_BLOCKS;
+         n = n->prev, depth++) {
+        char *err = NULL;
+        struct block *b = chainstate_get_block(np->chain, &n->hash, &err);
+        free(err);
+        if (!b)
+            continue;
+        for (size_t i = 1; i < b->tx_count; i++) { /* not the coinbase */
+            const struct mempool_entry *e = mempool_get(np->mempool, &b->txs[i]->txid);
+            if (!e)
+                continue;
+            struct relay_tx_info info;
+            tx_info(e, mempool_entry_tx(e), &info);
+            if (relay_on_tx_readded(np->relay, &info, now))
+                np->info.txs_readded++;
+        }
+        block_free(b);
+    }
+}
+
+/* ---- the relay core's driver ---- */
+
+/* inv or getdata of the core's items. By txid a getdata asks for the
+ * witness too (MSG_WITNESS_TX). */
+static void send_items(struct netproc *np, uint64_t peer, const char *cmd,
+                       const struct relay_inv *inv, size_t n)
+{
+    struct proto_inv *items = malloc(n * sizeof(*items));
+    if (!items)
+        return;
+    bool getdata = strcmp(cmd, "getdata") == 0;
+    for (size_t i = 0; i < n; i++) {
+        items[i].type = getdata && inv[i].type == RELAY_INV_TX
+                            ? PROTO_INV_TX | PROTO_INV_WITNESS_FLAG
+                            : inv[i].type;
+        items[i].hash = inv[i].hash;
+    }
+    wbuf_reset(&np->scratch);
+    proto_inv_encode(&np->scratch, items, n);
+    np_send(np, peer, cmd, &np->scratch);
+    free(items);
+}
+
+static void drv_inv(void *ctx, struct relay *r, uint64_t peer, const struct relay_inv *inv,
+                    size_t n)
+{
+    send_items(ctx, peer, "inv", inv, n);
+}
+
+static void drv_getdata(void *ctx, struct relay *r, uint64_t peer, const struct relay_inv *inv,
+                        size_t n)
+{
+    send_items(ctx, peer, "getdata", inv, n);
+}
+
+static const struct np_orphan *orphan_find(const struct netproc *np, const struct hash256 *h)
+{
+    for (size_t i = 0; i < np->norphans; i++)
+        if (hash_eq(&np->orphans[i].tx->txid, h) || hash_eq(&np->orphans[i].tx->wtxid, h))
+            return &np->orphans[i];
+    return NULL;
+}
+
+static bool drv_have(void *ctx, struct relay *r, const struct relay_inv *inv)
+{
+    struct netproc *np = ctx;
+    if (inv->type == RELAY_INV_BLOCK) {
+        struct bindex_node *n = chainstate_find(np->chain, &inv->hash);
+        return n && (n->status & BINDEX_HAVE_DATA);
+    }
+    if (orphan_find(np, &inv->hash))
+        return true;
+    return inv->type == RELAY_INV_WTX ? mempool_get_wtxid(np->mempool, &inv->hash) != NULL
+                                      : mempool_get(np->mempool, &inv->hash) != NULL;
+}
+
+/* ---- life cycle ---- */
+
+static void orphans_erase(struct netproc *np, bool by_peer, uint64_t peer, int64_t now);
+
+struct netproc *netproc_new(const struct netproc_options *o, const struct netproc_io *io,
+                            struct chainstate *chain, struct mempool *mempool, char **err)
+{
+    struct netproc *np = calloc(1, sizeof(*np));
+    if (!np) {
+        *err = strdup("out of memory");
+        return NULL;
+    }
+    np->opt = *o;
+    np->io = *io;
+    np->chain = chain;
+    np->mempool = mempool;
+    np->driver.send_inv = drv_inv;
+    np->driver.send_getdata = drv_getdata;
+    np->driver.send_headers = np_send_headers;
+    np->driver.have = drv_have;
+    np->relay = relay_new(&np->opt.policy, &np->driver, np, 0, o->seed, err);
+    if (!np->relay) {
+        free(np);
+        return NULL;
+    }
+    wbuf_init(&np->scratch);
+    np->stalling_timeout_us = NETPROC_BLOCK_STALLING_US;
+    struct bindex_node *tip = chainstate_tip(chain);
+    if (tip)
+        np->announced_tip = tip->hash;
+    return np;
+}
+
+void netproc_free(struct netproc *np)
+{
+    if (!np)
+        return;
+    relay_free(np->relay);
+    for (size_t i = 0; i < np->norphans; i++)
+        tx_free(np->orphans[i].tx);
+    wbuf_free(&np->scratch);
+    free(np->peers);
+    free(np->inflight);
+    free(np);
+}
+
+static void peer_props(const struct np_peer *p, int64_t feefilter, struct relay_peer_props *rp)
+{
+    rp->outbound = !p->inbound;
+    rp->wtxidrelay = p->wtxidrelay;
+    rp->sendheaders = p->sendheaders;
+    rp->feefilter = feefilter;
+}
+
+void netproc_connected(struct netproc *np, const struct net_peer_props *props, int64_t now)
+{
+    if (np_peer_find(np, props->id))
+        return;
+    if (np->npeers == np->cap_peers) {
+        size_t cap = np->cap_peers ? np->cap_peers * 2 : 16;
+        struct np_peer *v = realloc(np->peers, cap * sizeof(*v));
+        if (!v)
+            return;
+        np->peers = v;
+        np->cap_peers = cap;
+    }
+    struct np_peer *p = &np->peers[np->npeers++];
+    memset(p, 0, sizeof(*p));
+    p->id = props->id;
+    p->inbound = props->inbound;
+    p->wtxidrelay = props->wtxidrelay;
+    p->sendheaders = props->sendheaders;
+    p->relay_txs = props->relay && !np->opt.blocksonly;
+    p->reconciles = props->hello;
+    p->connected = now;
+    p->last_tx = p->last_block = -1;
+    struct relay_peer_props rp;
+    /* A peer that said relay=false in its version (or any peer, in
+     * blocks-only mode) hears of no transaction: an impossible fee filter
+     * keeps them out of its announcements. */
+    peer_props(p, p->relay_txs ? 0 : INT64_MAX, &rp);
+    relay_peer_add(np->relay, p->id, &rp, now);
+    np_sync_start(np, p, now);
+    /* BIP35: ask for the peer's mempool so a restarted node catches up.
+     * Bitcoin Core disconnects a peer that sends `mempool` unless it
+     * offers NODE_BLOOM: ask only hearsay peers and those. */
+    if (!np->opt.blocksonly && p->relay_txs &&
+        (props->hello || (props->services & PROTO_NODE_BLOOM)))
+        np_send(np, p->id, "mempool", NULL);
+}
+
+void netproc_disconnected(struct netproc *np, uint64_t peer, int64_t now)
+{
+    struct np_peer *p = np_peer_find(np, peer);
+    if (!p)
+        return;
+    relay_peer_remove(np->relay, peer, now);
+    orphans_erase(np, true, peer, now);
+    np_blocks_peer_gone(np, peer, now);
+    *p = np->peers[--np->npeers];
+}
+
+/* sendheaders usually arrives just after the handshake: look for it during
+ * the first seconds (not for ever: the lookup is not free). */
+#define PROPS_WATCH_US (10 * 1000000LL)
+
+static void refresh_props(struct netproc *np, struct np_peer *p, int64_t now)
+{
+    struct net_peer_props cur;
+    if (p->sendheaders || now - p->connected > PROPS_WATCH_US || !np->io.props ||
+        !np->io.props(np->io.ctx, p->id, &cur))
+        return;
+    if (cur.sendheaders) {
+        struct relay_peer_info pi;
+        p->sendheaders = true;
+        if (relay_get_peer_info(np->relay, p->id, &pi) == 0) {
+            pi.props.sendheaders = true;
+            relay_peer_set_props(np->relay, p->id, &pi.props);
+        }
+    }
+}
+
+/* ---- orphans ---- */
+
+static void orphan_remove(struct netproc *np, size_t i)
+{
+    tx_free(np->orphans[i].tx);
+    np->orphans[i] = np->orphans[--np->norphans];
+}
+
+static void orphan_add(struct netproc *np, struct tx *tx, uint64_t peer, int64_t now)
+{
+    /* Bitcoin Core keeps no orphan heavier than a standard transaction:
+     * a few such would fill the pool's memory. */
+    if (orphan_find(np, &tx->wtxid) || tx_weight(tx) > NETPROC_MAX_ORPHAN_WEIGHT)
+        return;
+    if (np->norphans == NETPROC_MAX_ORPHANS) /* evict a random one, as Core */
+        orphan_remove(np, relay_rand(np->relay) % np->norphans);
+    np->orphans[np->norphans++] =
+        (struct np_orphan){.tx = tx_ref(tx), .peer = peer, .expire = now + NETPROC_ORPHAN_EXPIRY_US};
+    /* Ask the announcer for the missing parents. */
+    for (size_t i = 0; i < tx->vin_count; i++) {
+        const struct hash256 *parent = &tx->vin[i].prevout.hash;
+        if (!mempool_get(np->mempool, parent))
+            relay_want_tx(np->relay, peer, parent, now);
+    }
+    LOG_DEBUG(LOG_MEMPOOL, "orphan tx from peer=%" PRIu64 " (%zu orphans)", peer, np->norphans);
+}
+
+/* Drops the orphans from `peer` (by_peer: Bitcoin Core's per-peer
+ * accounting, so a departed peer cannot keep the pool full, and their
+ * parents were to come from it) or those expired at `now`. */
+static void orphans_erase(struct netproc *np, bool by_peer, uint64_t peer, int64_t now)
+{
+    for (size_t i = 0; i < np->norphans;) {
+        const struct np_orphan *o = &np->orphans[i];
+        if (by_peer ? o->peer == peer : o->expire <= now)
+            orphan_remove(np, i);
+        else
+            i++;
+    }
+}
+
+/* An orphan whose parents may now all be present, or NULL. */
+static struct tx *orphan_take_child(struct netproc *np, const struct hash256 *parent,
+                                    uint64_t *peer)
+{
+    for (size_t i = 0; i < np->norphans; i++) {
+        struct tx *tx = np->orphans[i].tx;
+        for (size_t j = 0; j < tx->vin_count; j++)
+            if (hash_eq(&tx->vin[j].prevout.hash, parent)) {
+                *peer = np->orphans[i].peer;
+                tx_ref(tx);
+                orphan_remove(np, i);
+                return tx;
+            }
+    }
+    return NULL;
+}
+
+/* ---- transactions ---- */
+
+/* Mempool acceptance and its consequences for relay. from_peer false:
+ * a local submission. */
+static enum mempool_status accept_one(struct netproc *np, struct tx *tx, bool from_peer,
+                                      uint64_t peer, struct mempool_reject *rej, int64_t now)
+{
+    struct mempool_tip tip;
+    np_mempool_tip(np, &tip);
+    enum mempool_status st = mempool_accept(np->mempool, tx, &tip, wall_now(), rej);
+    struct relay_tx_info info;
+    if (st == MEMPOOL_ACCEPTED) {
+        np->info.txs_accepted++;
+        tx_info(mempool_get(np->mempool, &tx->txid), tx, &info);
+        relay_on_tx_accepted(np->relay, from_peer, peer, &info, now);
+        return st;
+    }
+    tx_info(NULL, tx, &info);
+    if (st == MEMPOOL_MISSING_INPUTS && from_peer)
+        orphan_add(np, tx, peer, now);
+    /* Settles the request; an orphan marked rejected still becomes a
+     * rumor once accepted (the core's accepted set is separate), and is
+     * not requested again meanwhile. */
+    if (st != MEMPOOL_MISSING_INPUTS || from_peer)
+        relay_on_tx_rejected(np->relay, from_peer, peer, &info, now);
+    if (st == MEMPOOL_MISSING_INPUTS)
+        return st;
+    LOG_DEBUG(LOG_MEMPOOLREJ, "tx rejected from peer=%" PRIu64 ": %s %s", peer,
+              rej->reason ? rej->reason : "?", rej->detail);
+    return st;
+}
+
+/* Accepts tx, then the orphans it (and they, in turn) make complete. */
+static enum mempool_status accept_with_orphans(struct netproc *np, struct tx *tx,
+                                               bool from_peer, uint64_t peer,
+                                               struct mempool_reject *rej, int64_t now)
+{
+    enum mempool_status st = accept_one(np, tx, from_peer, peer, rej, now);
+    if (st != MEMPOOL_ACCEPTED)
+        return st;
+    /* A work list of accepted parents; bounded by the orphan pool. */
+    struct hash256 work[NETPROC_MAX_ORPHANS + 1];
+    size_t nwork = 0;
+    work[nwork++] = tx->txid;
+    while (nwork > 0) {
+        struct hash256 parent = work[--nwork];
+        uint64_t from;
+        struct tx *child;
+        while ((child = orphan_take_child(np, &parent, &from)) != NULL) {
+            struct mempool_reject r2;
+            if (accept_one(np, child, true, from, &r2, now) == MEMPOOL_ACCEPTED &&
+                nwork < NETPROC_MAX_ORPHANS + 1)
+                work[nwork++] = child->txid;
+            tx_free(child);
+        }
+    }
+    return st;
+}
+
+/* Blocks-only: our version said relay=false, so a transaction (or its
+ * announcement) breaks the protocol; Bitcoin Core disconnects, without
+ * discouragement, unless the peer has the relay permission (hearsay has
+ * no permissions). true if p is being dropped. */
+static bool tx_unwanted(struct netproc *np, struct np_peer *p)
+{
+    if (!np->opt.blocksonly)
+        return false;
+    LOG_INFO("peer=%" PRIu64 " sent a transaction in violation of protocol (blocks only)",
+             p->id);
+    if (np->io.disconnect)
+        np->io.disconnect(np->io.ctx, p->id, "transaction sent to a blocks-only node");
+    return true;
+}
+
+static void on_tx(struct netproc *np, struct np_peer *p, const struct net_msg *m, int64_t now)
+{
+    if (tx_unwanted(np, p))
+        return;
+    const char *why = NULL;
+    struct tx *tx = tx_from_bytes(m->payload, m->len, &why);
+    if (!tx) {
+        np_misbehaving(np, p->id, "malformed tx");
+        return;
+    }
+    np->info.txs_received++;
+    np->pull_soon = true;
+    bool in_pool = mempool_get_wtxid(np->mempool, &tx->wtxid) != NULL;
+    if (in_pool || orphan_find(np, &tx->wtxid)) {
+        char hex[HASH_HEX_LEN + 1];
+        hash_to_hex(&tx->wtxid, hex);
+        LOG_DEBUG(LOG_RELAY, "peer=%" PRIu64 " sent tx %s we already had: duplicate payload",
+                  p->id, hex);
+        struct relay_tx_info info;
+        tx_info(NULL, tx, &info);
+        /* Settle the request: a mempool transaction is already accepted in
+         * the core (counted as a duplicate), an orphan already rejected. */
+        if (in_pool)
+            relay_on_tx_accepted(np->relay, true, p->id, &info, now);
+        else
+            relay_on_tx_rejected(np->relay, true, p->id, &info, now);
+    } else {
+        /* Even from a peer that asked not to hear of ours (relay=false):
+         * its own are welcome, as in Bitcoin Core. */
+        struct mempool_reject rej;
+        /* Core credits the delivering peer only, not orphans it completes. */
+        if (accept_with_orphans(np, tx, true, p->id, &rej, now) == MEMPOOL_ACCEPTED)
+            p->last_tx = now;
+    }
+    tx_free(tx);
+}
+
+static void on_inv(struct netproc *np, struct np_peer *p, const struct net_msg *m, int64_t now)
+{
+    for (size_t i = 0; i < m->u.inv.n; i++) {
+        const struct proto_inv *it = &m->u.inv.items[i];
+        uint32_t type = it->type & ~PROTO_INV_WITNESS_FLAG;
+        if (type == PROTO_INV_BLOCK) {
+            struct relay_inv ri = {RELAY_INV_BLOCK, it->hash};
+            if (relay_on_inv(np->relay, p->id, &ri, now) == RELAY_ANN_BLOCK)
+                np_on_block_inv(np, p, &it->hash, now);
+            continue;
+        }
+        if ((type == PROTO_INV_TX || type == PROTO_INV_WTX) && tx_unwanted(np, p))
+            return;
+        /* BIP339: a wtxid peer announces by wtxid only, others by txid. */
+        if (type != (p->wtxidrelay ? PROTO_INV_WTX : PROTO_INV_TX))
+            continue;
+        struct relay_inv ri = {type, it->hash};
+        relay_on_inv(np->relay, p->id, &ri, now);
+    }
+}
+
+static void on_notfound(struct netproc *np, struct np_peer *p, const struct net_msg *m,
+                        int64_t now)
+{
+    for (size_t i = 0; i < m->u.inv.n; i++) {
+        const struct proto_inv *it = &m->u.inv.items[i];
+        struct relay_inv ri = {it->type & ~PROTO_INV_WITNESS_FLAG, it->hash};
+        relay_on_notfound(np->relay, p->id, &ri, now);
+    }
+}
+
+static bool serve_tx(struct netproc *np, struct np_peer *p, const struct proto_inv *it)
+{
+    uint32_t type = it->type & ~PROTO_INV_WITNESS_FLAG;
+    const struct mempool_entry *e = type == PROTO_INV_WTX
+                                        ? mempool_get_wtxid(np->mempool, &it->hash)
+                                        : mempool_get(np->mempool, &it->hash);
+    if (!e)
+        return false;
+    struct tx *tx = mempool_entry_tx(e);
+    bool witness = type == PROTO_INV_WTX || (it->type & PROTO_INV_WITNESS_FLAG);
+    wbuf_reset(&np->scratch);
+    if (witness) {
+        wbuf_bytes(&np->scratch, tx->raw, tx->size);
+    } else {
+        tx_serialize(tx, &np->scratch, false);
+    }
+    np_send(np, p->id, "tx", &np->scratch);
+    struct relay_inv ri = {type, it->hash};
+    relay_on_getdata(np->relay, p->id, &ri, 0);
+    return true;
+}
+
+static void on_getdata(struct netproc *np, struct np_peer *p, const struct net_msg *m,
+                       int64_t now)
+{
+    struct proto_inv *missing = NULL;
+    size_t nmissing = 0;
+    for (size_t i = 0; i < m->u.inv.n; i++) {
+        const struct proto_inv *it = &m->u.inv.items[i];
+        uint32_t type = it->type & ~PROTO_INV_WITNESS_FLAG;
+        bool ok = false;
+        if (type == PROTO_INV_BLOCK)
+            ok = np_serve_block(np, p, &it->hash, (it->type & PROTO_INV_WITNESS_FLAG) != 0);
+        else if (type == PROTO_INV_TX || type == PROTO_INV_WTX)
+            ok = serve_tx(np, p, it);
+        if (ok)
+            continue;
+        if (!missing && !(missing = malloc(m->u.inv.n * sizeof(*missing))))
+            return;
+        missing[nmissing++] = *it;
+    }
+    if (nmissing) {
+        wbuf_reset(&np->scratch);
+        proto_inv_encode(&np->scratch, missing, nmissing);
+        np_send(np, p->id, "notfound", &np->scratch);
+    }
+    free(missing);
+}
+
+static void on_feefilter(struct netproc *np, struct np_peer *p, int64_t feerate)
+{
+    struct relay_peer_info pi;
+    if (!p->relay_txs || relay_get_peer_info(np->relay, p->id, &pi) != 0)
+        return;
+    pi.props.feefilter = feerate;
+    relay_peer_set_props(np->relay, p->id, &pi.props);
+}
+
+/* The relay core emits actions from its tick only: run it when due. */
+static void after_event(struct netproc *np, int64_t now)
+{
+    np_announce_tip(np, now);
+    if (relay_next_wakeup(np->relay) <= now)
+        relay_tick(np->relay, now);
+}
+
+void netproc_message(struct netproc *np, uint64_t peer, const struct net_msg *m, int64_t now)
+{
+    struct np_peer *p = np_peer_find(np, peer);
+    if (!p)
+        return;
+    refresh_props(np, p, now);
+    switch (m->cmd) {
+    case PROTO_CMD_INV: on_inv(np, p, m, now); break;
+    case PROTO_CMD_GETDATA: on_getdata(np, p, m, now); break;
+    case PROTO_CMD_NOTFOUND: on_notfound(np, p, m, now); break;
+    case PROTO_CMD_TX: on_tx(np, p, m, now); break;
+    case PROTO_CMD_BLOCK: np_on_block(np, p, m, now); break;
+    case PROTO_CMD_HEADERS: np_on_headers(np, p, m, now); break;
+    case PROTO_CMD_GETHEADERS: np_serve_getheaders(np, p, m); break;
+    case PROTO_CMD_GETBLOCKS: np_serve_getblocks(np, p, m); break;
+    case PROTO_CMD_MEMPOOL: np_serve_mempool(np, p); break;
+    case PROTO_CMD_FEEFILTER: on_feefilter(np, p, m->u.feerate); break;
+    default: break;
+    }
+    after_event(np, now);
+}
+
+void netproc_custom(struct netproc *np, uint64_t peer, const char *command,
+                    const uint8_t *payload, size_t len, int64_t now)
+{
+    struct np_peer *p = np_peer_find(np, peer);
+    if (!p)
+        return;
+    np_recon_message(np, p, command, payload, len, now);
+    after_event(np, now);
+}
+
+void netproc_tick(struct netproc *np, int64_t now)
+{
+    np->pull_soon = false;
+    for (size_t i = 0; i < np->npeers; i++)
+        refresh_props(np, &np->peers[i], now);
+    orphans_erase(np, false, 0, now);
+    np_blocks_tick(np, now);
+    np_recon_tick(np, now);
+    np_announce_tip(np, now);
+    relay_tick(np->relay, now);
+}
+
+int64_t netproc_next_wakeup(const struct netproc *np)
+{
+    if (np->pull_soon)
+        return 0;
+    int64_t w = relay_next_wakeup(np->relay);
+    int64_t r = np_recon_wakeup(np);
+    int64_t b = np_blocks_wakeup(np);
+    if (r < w)
+        w = r;
+    return b < w ? b : w;
+}
+
+enum mempool_status netproc_submit_tx(struct netproc *np, struct tx *tx,
+                                      struct mempool_reject *rej, int64_t now)
+{
+    enum mempool_status st = accept_with_orphans(np, tx, false, 0, rej, now);
+    after_event(np, now);
+    return st;
+}
+
+enum chainstate_status netproc_submit_block(struct netproc *np, const struct block *b,
+                                            const char **reason, char **err, int64_t now)
+{
+    enum chainstate_status st = chainstate_process_block(np->chain, b, reason, err);
+    after_event(np, now);
+    return st;
+}
+
+void netproc_get_info(const struct netproc *np, struct netproc_info *out)
+{
+    *out = np->info;
+    out->orphans = np->norphans;
+    out->blocks_in_flight = np->ninflight;
+    out->stalling_timeout_us = np->stalling_timeout_us;
+}
+
+struct relay *netproc_relay(const struct netproc *np)
+{
+    return np->relay;
+}
+
+bool netproc_get_peer_info(const struct netproc *np, uint64_t peer,
+                           struct netproc_peer_info *out)
+{
+    for (size_t i = 0; i < np->npeers; i++) {
+        const struct np_peer *p = &np->peers[i];
+        if (p->id != peer)
+            continue;
+        out->synced_headers = p->best_known ? p->best_known->height : -1;
+        np_peer_blocks_info(np, p, out);
+        out->last_tx = p->last_tx;
+        out->last_block = p->last_block;
+        out->reconciles = p->reconciles;
+        return true;
+    }
+    return false;
+}
+
+bool netproc_peer_reconciles(const struct netproc *np, uint64_t peer)
+{
+    struct netproc_peer_info pi;
+    return netproc_get_peer_info(np, peer, &pi) && pi.reconciles;
+}

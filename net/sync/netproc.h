@@ -1,0 +1,145 @@
+/* netproc: the node's message processing. It sits between the connection
+ * manager (which hands it decoded relay messages) and the chain: it feeds
+ * the pure relay core (net/relay/relay.h) with announcements, payloads and
+ * verdicts, executes the core's actions as wire messages, hands
+ * transactions to the mempool and blocks to the chainstate, keeps orphan
+ * transactions, runs headers-first block download, serves getdata,
+ * getheaders, getblocks and mempool requests, and reconciles mempools with
+ * hearsay peers (periodic anti-entropy).
+ *
+ * It does no I/O itself: messages leave through struct netproc_io, which
+ * the daemon binds to connman (node/relay_glue.c) and the unit tests bind
+ * to an in-memory network. Time is passed in (monotonic microseconds). */
+#ifndef HEARSAY_NET_NETPROC_H
+#define HEARSAY_NET_NETPROC_H
+
+#include "chain/validation/chainstate.h"
+#include "chain/mempool/mempool.h"
+#include "net/conn/connman.h"
+#include "net/relay/relay.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Bitcoin Core's figures. */
+#define NETPROC_MAX_ORPHANS 100
+#define NETPROC_ORPHAN_EXPIRY_US (20 * 60 * 1000000LL)
+#define NETPROC_MAX_ORPHAN_WEIGHT 400000 /* MAX_STANDARD_TX_WEIGHT: larger ones are dropped */
+#define NETPROC_MAX_BLOCKS_IN_FLIGHT 16 /* per peer */
+#define NETPROC_BLOCK_WINDOW 1024
+/* Bitcoin Core's BLOCK_STALLING_TIMEOUT: a peer holding the block at the
+ * start of a full download window this long is dropped; the timeout then
+ * doubles (our own bandwidth may be the cause) up to the maximum, and
+ * shrinks by 15% per block received. */
+#define NETPROC_BLOCK_STALLING_US (2 * 1000000LL)
+#define NETPROC_BLOCK_STALLING_MAX_US (64 * 1000000LL)
+#define NETPROC_MAX_HEADERS 2000
+#define NETPROC_MAX_GETBLOCKS 500
+
+/* The hearsay-only commands (Bitcoin Core ignores unknown commands).
+ * "hsgossip" (empty) is sent before verack to say "I reconcile mempools";
+ * "hsdigest" carries a mempool digest (u32 count, sha256d of the sorted
+ * wtxids) and the sender's tip hash; "hsinv" the wtxids the sender has
+ * (sent in reply to a differing digest, answered by an inv of what the
+ * receiver has that the sender lacks). */
+#define NETPROC_CMD_HELLO "hsgossip"
+#define NETPROC_CMD_DIGEST "hsdigest"
+#define NETPROC_CMD_HSINV "hsinv"
+
+struct netproc;
+
+/* Where messages go. */
+struct netproc_io {
+    void *ctx;
+    int (*send)(void *ctx, uint64_t peer, const char *command, const void *payload,
+                size_t len);
+    /* A protocol violation: disconnect (and discourage) the peer. */
+    void (*misbehaving)(void *ctx, uint64_t peer, const char *reason);
+    /* Optional: close the connection without discouraging the address
+     * (a peer that ignored our version's relay=false, as Bitcoin Core). */
+    void (*disconnect)(void *ctx, uint64_t peer, const char *reason);
+    /* Optional: the peer's current properties (sendheaders may arrive
+     * after the handshake). */
+    bool (*props)(void *ctx, uint64_t peer, struct net_peer_props *out);
+};
+
+struct netproc_options {
+    struct relay_policy policy; /* copied */
+    uint64_t seed;
+    int64_t antientropy_us;     /* 0: no periodic reconciliation */
+    int64_t block_stall_us;     /* a block in flight this long goes elsewhere */
+    int block_window;           /* blocks beyond the tip we download (tests: small) */
+    bool blocksonly;            /* neither request nor relay transactions; peers
+                                 * that send them anyway are disconnected (our
+                                 * version said relay=false) */
+};
+void netproc_options_default(struct netproc_options *o);
+
+/* chain and mempool must outlive the netproc. The mempool must follow the
+ * chain by itself (the daemon's chain-mempool link does it); netproc
+ * notices a new tip after each event and tick and announces it. NULL and
+ * *err (malloc'd) on a bad policy. */
+struct netproc *netproc_new(const struct netproc_options *o, const struct netproc_io *io,
+                            struct chainstate *chain, struct mempool *mempool, char **err);
+void netproc_free(struct netproc *np); /* accepts NULL */
+
+/* connman's hooks. */
+void netproc_connected(struct netproc *np, const struct net_peer_props *props, int64_t now);
+void netproc_disconnected(struct netproc *np, uint64_t peer, int64_t now);
+void netproc_message(struct netproc *np, uint64_t peer, const struct net_msg *msg,
+                     int64_t now);
+/* Hearsay commands (connman passes what it does not know). */
+void netproc_custom(struct netproc *np, uint64_t peer, const char *command,
+                    const uint8_t *payload, size_t len, int64_t now);
+/* Periodic work: relay ticks, orphan expiry, block stalls, anti-entropy. */
+void netproc_tick(struct netproc *np, int64_t now);
+/* When netproc_tick has work next (INT64_MAX: nothing pending). */
+int64_t netproc_next_wakeup(const struct netproc *np);
+
+/* Local submissions (RPC sendrawtransaction, submitblock, generate):
+ * accepted items are announced to peers. */
+enum mempool_status netproc_submit_tx(struct netproc *np, struct tx *tx,
+                                      struct mempool_reject *rej, int64_t now);
+enum chainstate_status netproc_submit_block(struct netproc *np, const struct block *b,
+                                            const char **reason, char **err, int64_t now);
+
+/* ---- Introspection (getpeerinfo, getgossipinfo) ---- */
+struct netproc_info {
+    size_t orphans;
+    size_t blocks_in_flight;
+    uint64_t blocks_received;   /* block payloads */
+    uint64_t blocks_dup;        /* block payloads we already had */
+    uint64_t txs_received;      /* tx payloads */
+    uint64_t txs_accepted;
+    uint64_t txs_readded;       /* returned to the mempool by a reorg, re-announced */
+    uint64_t block_stalls;      /* block requests moved to another peer */
+    uint64_t stallers_dropped;  /* peers dropped for stalling the download window */
+    int64_t stalling_timeout_us; /* the current (adaptive) staller timeout */
+    uint64_t mempool_served;    /* BIP35 requests answered */
+    uint64_t recon_rounds;      /* anti-entropy rounds started */
+    uint64_t recon_mismatch;    /* rounds whose digests differed */
+    uint64_t recon_items;       /* items learned of through reconciliation */
+};
+void netproc_get_info(const struct netproc *np, struct netproc_info *out);
+/* The relay core, for its counters (relay_get_info, relay_get_peer_info). */
+struct relay *netproc_relay(const struct netproc *np);
+/* Does the peer take part in anti-entropy (it sent hsgossip)? */
+bool netproc_peer_reconciles(const struct netproc *np, uint64_t peer);
+/* getpeerinfo's sync fields; false if the peer is unknown. */
+struct netproc_peer_info {
+    int synced_headers;      /* height of its best known header, -1 if none */
+    int synced_blocks;       /* our last common block with it, -1 if unknown */
+    size_t blocks_in_flight; /* our block requests to it */
+    /* Heights of those requests, lowest first (the first blocks_in_flight,
+     * never more than the per-peer cap). */
+    int inflight[NETPROC_MAX_BLOCKS_IN_FLIGHT];
+    /* When (the `now` of netproc's calls) it last delivered a transaction
+     * that entered the mempool / a block new to us; -1: never. */
+    int64_t last_tx, last_block;
+    bool reconciles;
+};
+bool netproc_get_peer_info(const struct netproc *np, uint64_t peer,
+                           struct netproc_peer_info *out);
+
+#endif

@@ -1,0 +1,28 @@
+# net/sync/netproc.mk: message processing between connman, the relay core, the
+# chainstate and the mempool; its daemon glue; tests and benchmark.
+libnet_a_SOURCES += \
+	net/sync/netproc.c net/sync/netproc.h net/sync/netproc_int.h \
+	net/sync/blocksync.c net/sync/antientropy.c
+
+libnode_a_SOURCES += node/relay_glue.c node/relay_glue.h
+
+check_PROGRAMS += tests/unit/test_netproc
+TESTS += tests/unit/test_netproc
+tests_unit_test_netproc_SOURCES = tests/unit/test_netproc.c
+tests_unit_test_netproc_LDADD = tests/unit/libchainstatetest.a $(NET_LIBS) $(CMOCKA_LIBS)
+
+# Functional tests: networks of hearsayd processes on loopback.
+TESTS += tests/functional/relay_basic.py tests/functional/relay_catchup.py \
+	tests/functional/relay_epidemic.py tests/functional/relay_blocksonly.py \
+	tests/functional/relay_reorg.py
+EXTRA_DIST += tests/functional/relay_lib.py tests/functional/relay_basic.py \
+	tests/functional/relay_catchup.py tests/functional/relay_epidemic.py \
+	tests/functional/relay_blocksonly.py tests/functional/relay_reorg.py
+
+# Benchmark: one hearsayd under transaction load from 8 loopback peers.
+noinst_PROGRAMS += contrib/bench/bench_relay_node
+contrib_bench_bench_relay_node_SOURCES = contrib/bench/bench_relay_node.c \
+	contrib/bench/bench_peer.c contrib/bench/bench_peer.h
+# bench_conn (net/wire/wire.mk) shares the loopback peer helpers.
+contrib_bench_bench_conn_SOURCES += contrib/bench/bench_peer.c contrib/bench/bench_peer.h
+contrib_bench_bench_relay_node_LDADD = tests/unit/libchainstatetest.a $(NET_LIBS) $(EVENT_LIBS)

@@ -1,0 +1,393 @@
+#include "net/wire/protocol.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const cmd_names[PROTO_CMD_COUNT] = {
+    [PROTO_CMD_VERSION] = "version",       [PROTO_CMD_VERACK] = "verack",
+    [PROTO_CMD_WTXIDRELAY] = "wtxidrelay", [PROTO_CMD_SENDADDRV2] = "sendaddrv2",
+    [PROTO_CMD_SENDHEADERS] = "sendheaders", [PROTO_CMD_SENDCMPCT] = "sendcmpct",
+    [PROTO_CMD_FEEFILTER] = "feefilter",   [PROTO_CMD_PING] = "ping",
+    [PROTO_CMD_PONG] = "pong",             [PROTO_CMD_GETADDR] = "getaddr",
+    [PROTO_CMD_ADDR] = "addr",             [PROTO_CMD_ADDRV2] = "addrv2",
+    [PROTO_CMD_INV] = "inv",               [PROTO_CMD_GETDATA] = "getdata",
+    [PROTO_CMD_NOTFOUND] = "notfound",     [PROTO_CMD_TX] = "tx",
+    [PROTO_CMD_BLOCK] = "block",           [PROTO_CMD_HEADERS] = "headers",
+    [PROTO_CMD_GETHEADERS] = "getheaders", [PROTO_CMD_GETBLOCKS] = "getblocks",
+    [PROTO_CMD_MEMPOOL] = "mempool",       [PROTO_CMD_OTHER] = "*other*",
+};
+
+const char *proto_cmd_name(enum proto_cmd cmd)
+{
+    return cmd < PROTO_CMD_COUNT ? cmd_names[cmd] : cmd_names[PROTO_CMD_OTHER];
+}
+
+enum proto_cmd proto_cmd_lookup(const char command[12])
+{
+    for (int i = 0; i < PROTO_CMD_OTHER; i++)
+        if (proto_command_is(command, cmd_names[i]))
+            return (enum proto_cmd)i;
+    return PROTO_CMD_OTHER;
+}
+
+void proto_header_decode(const uint8_t raw[PROTO_HEADER_SIZE], struct proto_header *h)
+{
+    memcpy(h->magic, raw, 4);
+    memcpy(h->command, raw + 4, PROTO_COMMAND_SIZE);
+    h->length = ser_le32(raw + 16);
+    memcpy(h->checksum, raw + 20, 4);
+}
+
+bool proto_command_valid(const char command[PROTO_COMMAND_SIZE])
+{
+    size_t i = 0;
+    while (i < PROTO_COMMAND_SIZE && command[i] != '\0') {
+        if (command[i] < ' ' || command[i] > '~')
+            return false;
+        i++;
+    }
+    for (; i < PROTO_COMMAND_SIZE; i++)
+        if (command[i] != '\0')
+            return false;
+    return true;
+}
+
+bool proto_command_is(const char command[PROTO_COMMAND_SIZE], const char *name)
+{
+    char padded[PROTO_COMMAND_SIZE] = {0};
+    size_t n = strlen(name);
+    if (n > PROTO_COMMAND_SIZE)
+        return false;
+    memcpy(padded, name, n);
+    return memcmp(padded, command, PROTO_COMMAND_SIZE) == 0;
+}
+
+void proto_command_str(const char command[PROTO_COMMAND_SIZE], char out[PROTO_COMMAND_SIZE + 1])
+{
+    size_t i;
+    for (i = 0; i < PROTO_COMMAND_SIZE && command[i]; i++)
+        out[i] = (command[i] >= ' ' && command[i] <= '~') ? command[i] : '?';
+    out[i] = '\0';
+}
+
+const char *proto_header_check(const struct proto_header *h, const uint8_t magic[4])
+{
+    if (memcmp(h->magic, magic, 4) != 0)
+        return "bad magic";
+    if (!proto_command_valid(h->command))
+        return "bad command";
+    if (h->length > PROTO_MAX_PAYLOAD)
+        return "oversized message";
+    return NULL;
+}
+
+void proto_checksum(const void *payload, size_t len, uint8_t out[4])
+{
+    struct hash256 h;
+    hash_sha256d(payload, len, &h);
+    memcpy(out, h.b, 4);
+}
+
+bool proto_checksum_ok(const struct proto_header *h, const void *payload)
+{
+    uint8_t sum[4];
+    proto_checksum(payload, h->length, sum);
+    return memcmp(sum, h->checksum, 4) == 0;
+}
+
+size_t proto_begin(struct wbuf *w, const uint8_t magic[4], const char *command)
+{
+    size_t start = w->len;
+    uint8_t hdr[PROTO_HEADER_SIZE] = {0};
+    size_t n = strlen(command);
+    memcpy(hdr, magic, 4);
+    memcpy(hdr + 4, command, n < PROTO_COMMAND_SIZE ? n : PROTO_COMMAND_SIZE);
+    wbuf_bytes(w, hdr, sizeof(hdr));
+    return start;
+}
+
+void proto_finish(struct wbuf *w, size_t start)
+{
+    uint8_t *hdr = w->data + start;
+    size_t len = w->len - start - PROTO_HEADER_SIZE;
+    ser_put_le32(hdr + 16, (uint32_t)len);
+    proto_checksum(hdr + PROTO_HEADER_SIZE, len, hdr + 20);
+}
+
+void proto_frame(struct wbuf *w, const uint8_t magic[4], const char *command,
+                 const void *payload, size_t len)
+{
+    size_t start = proto_begin(w, magic, command);
+    wbuf_bytes(w, payload, len);
+    proto_finish(w, start);
+}
+
+static const uint8_t ipv4_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+bool proto_netaddr_is_ipv4(const struct proto_netaddr *a)
+{
+    return memcmp(a->ip, ipv4_prefix, 12) == 0;
+}
+
+/* The 26-byte form of version and addr (services, ip, big-endian port). */
+static bool netaddr_v1_decode(struct cursor *c, struct proto_netaddr *a)
+{
+    cursor_u64(c, &a->services);
+    cursor_bytes(c, a->ip, 16);
+    return cursor_u16be(c, &a->port);
+}
+
+static void netaddr_v1_encode(struct wbuf *w, const struct proto_netaddr *a)
+{
+    wbuf_u64(w, a->services);
+    wbuf_bytes(w, a->ip, 16);
+    wbuf_u16be(w, a->port);
+}
+
+bool proto_version_decode(struct cursor *c, struct proto_version *v)
+{
+    memset(v, 0, sizeof(*v));
+    v->relay = true; /* absent flag: relay (BIP37) */
+    cursor_i32(c, &v->version);
+    cursor_u64(c, &v->services);
+    cursor_i64(c, &v->time);
+    if (!netaddr_v1_decode(c, &v->addr_recv))
+        return false;
+    if (cursor_left(c) > 0) {
+        netaddr_v1_decode(c, &v->addr_from);
+        cursor_u64(c, &v->nonce);
+    }
+    if (cursor_left(c) > 0)
+        cursor_varstr(c, v->user_agent, PROTO_MAX_USER_AGENT);
+    if (cursor_left(c) > 0)
+        cursor_i32(c, &v->start_height);
+    if (cursor_left(c) > 0) {
+        uint8_t relay;
+        if (cursor_u8(c, &relay))
+            v->relay = relay != 0;
+    }
+    return !c->err;
+}
+
+void proto_version_encode(struct wbuf *w, const struct proto_version *v)
+{
+    wbuf_i32(w, v->version);
+    wbuf_u64(w, v->services);
+    wbuf_i64(w, v->time);
+    netaddr_v1_encode(w, &v->addr_recv);
+    netaddr_v1_encode(w, &v->addr_from);
+    wbuf_u64(w, v->nonce);
+    wbuf_varstr(w, v->user_agent);
+    wbuf_i32(w, v->start_height);
+    wbuf_u8(w, v->relay ? 1 : 0);
+}
+
+bool proto_u64_decode(struct cursor *c, uint64_t *v)
+{
+    return cursor_u64(c, v);
+}
+
+bool proto_feefilter_decode(struct cursor *c, int64_t *feerate)
+{
+    return cursor_i64(c, feerate);
+}
+
+bool proto_sendcmpct_decode(struct cursor *c, struct proto_sendcmpct *m)
+{
+    uint8_t announce;
+    if (!cursor_u8(c, &announce) || !cursor_u64(c, &m->version))
+        return false;
+    m->announce = announce != 0;
+    return true;
+}
+
+void proto_sendcmpct_encode(struct wbuf *w, const struct proto_sendcmpct *m)
+{
+    wbuf_u8(w, m->announce ? 1 : 0);
+    wbuf_u64(w, m->version);
+}
+
+/* One BIP155 entry. Returns false on malformed input; *keep says whether
+ * the entry is IPv4/IPv6 (else it is skipped). */
+static bool addrv2_entry_decode(struct cursor *c, struct proto_netaddr *a, bool *keep)
+{
+    uint8_t net;
+    const uint8_t *bytes;
+    size_t len;
+    cursor_u32(c, &a->time);
+    cursor_compact(c, &a->services, UINT64_MAX);
+    cursor_u8(c, &net);
+    if (!cursor_varbytes(c, &bytes, &len, PROTO_MAX_ADDRV2_BYTES) || !cursor_u16be(c, &a->port))
+        return false;
+    *keep = false;
+    static const size_t sizes[] = {[PROTO_NET_IPV4] = 4, [PROTO_NET_IPV6] = 16,
+                                   [PROTO_NET_TORV2] = 10, [PROTO_NET_TORV3] = 32,
+                                   [PROTO_NET_I2P] = 32, [PROTO_NET_CJDNS] = 16};
+    if (net < PROTO_NET_IPV4 || net > PROTO_NET_CJDNS)
+        return true; /* unknown network: skipped, as BIP155 says */
+    if (len != sizes[net])
+        return false;
+    if (net == PROTO_NET_IPV4) {
+        memcpy(a->ip, ipv4_prefix, 12);
+        memcpy(a->ip + 12, bytes, 4);
+        *keep = true;
+    } else if (net == PROTO_NET_IPV6) {
+        memcpy(a->ip, bytes, 16);
+        /* An IPv4 address dressed as IPv6 must use the IPv4 id (BIP155). */
+        *keep = memcmp(bytes, ipv4_prefix, 12) != 0;
+    }
+    return true;
+}
+
+bool proto_addr_decode(struct cursor *c, bool v2, struct proto_netaddr **out, size_t *n,
+                       size_t *skipped)
+{
+    size_t count, kept = 0;
+    *out = NULL;
+    *n = 0;
+    *skipped = 0;
+    if (!cursor_count(c, &count, PROTO_MAX_ADDR, v2 ? 9 : 30))
+        return false;
+    struct proto_netaddr *a = calloc(count ? count : 1, sizeof(*a));
+    if (!a)
+        return false;
+    for (size_t i = 0; i < count; i++) {
+        bool keep = true;
+        struct proto_netaddr *e = &a[kept];
+        bool ok = v2 ? addrv2_entry_decode(c, e, &keep)
+                     : (cursor_u32(c, &e->time), netaddr_v1_decode(c, e));
+        if (!ok) {
+            free(a);
+            return false;
+        }
+        if (keep)
+            kept++;
+        else
+            (*skipped)++;
+    }
+    *out = a;
+    *n = kept;
+    return true;
+}
+
+void proto_addr_encode(struct wbuf *w, bool v2, const struct proto_netaddr *a, size_t n)
+{
+    wbuf_compact(w, n);
+    for (size_t i = 0; i < n; i++) {
+        wbuf_u32(w, a[i].time);
+        if (!v2) {
+            netaddr_v1_encode(w, &a[i]);
+            continue;
+        }
+        wbuf_compact(w, a[i].services);
+        if (proto_netaddr_is_ipv4(&a[i])) {
+            wbuf_u8(w, PROTO_NET_IPV4);
+            wbuf_varbytes(w, a[i].ip + 12, 4);
+        } else {
+            wbuf_u8(w, PROTO_NET_IPV6);
+            wbuf_varbytes(w, a[i].ip, 16);
+        }
+        wbuf_u16be(w, a[i].port);
+    }
+}
+
+bool proto_inv_decode(struct cursor *c, struct proto_inv **items, size_t *n)
+{
+    size_t count;
+    *items = NULL;
+    *n = 0;
+    if (!cursor_count(c, &count, PROTO_MAX_INV, 36))
+        return false;
+    if (count == 0)
+        return true;
+    struct proto_inv *v = malloc(count * sizeof(*v));
+    if (!v)
+        return false;
+    for (size_t i = 0; i < count; i++) {
+        cursor_u32(c, &v[i].type);
+        cursor_bytes(c, v[i].hash.b, 32);
+    }
+    *items = v;
+    *n = count;
+    return true; /* cursor_count guaranteed the bytes */
+}
+
+void proto_inv_encode(struct wbuf *w, const struct proto_inv *items, size_t n)
+{
+    wbuf_compact(w, n);
+    for (size_t i = 0; i < n; i++) {
+        wbuf_u32(w, items[i].type);
+        wbuf_bytes(w, items[i].hash.b, 32);
+    }
+}
+
+bool proto_locator_decode(struct cursor *c, struct proto_locator *loc)
+{
+    memset(loc, 0, sizeof(*loc));
+    cursor_u32(c, &loc->version);
+    if (!cursor_count(c, &loc->count, PROTO_MAX_LOCATOR, 32))
+        return false;
+    if (loc->count) {
+        loc->hashes = malloc(loc->count * sizeof(*loc->hashes));
+        if (!loc->hashes)
+            return false;
+    }
+    for (size_t i = 0; i < loc->count; i++)
+        cursor_bytes(c, loc->hashes[i].b, 32);
+    if (!cursor_bytes(c, loc->stop.b, 32)) {
+        proto_locator_clear(loc);
+        return false;
+    }
+    return true;
+}
+
+void proto_locator_encode(struct wbuf *w, uint32_t version, const struct hash256 *hashes,
+                          size_t n, const struct hash256 *stop)
+{
+    wbuf_u32(w, version);
+    wbuf_compact(w, n);
+    for (size_t i = 0; i < n; i++)
+        wbuf_bytes(w, hashes[i].b, 32);
+    wbuf_bytes(w, stop->b, 32);
+}
+
+void proto_locator_clear(struct proto_locator *loc)
+{
+    free(loc->hashes);
+    loc->hashes = NULL;
+    loc->count = 0;
+}
+
+bool proto_headers_decode(struct cursor *c, const uint8_t ***hdrs, size_t *n)
+{
+    size_t count;
+    *hdrs = NULL;
+    *n = 0;
+    if (!cursor_count(c, &count, PROTO_MAX_HEADERS, 81))
+        return false;
+    if (count == 0)
+        return true;
+    const uint8_t **v = malloc(count * sizeof(*v));
+    if (!v)
+        return false;
+    for (size_t i = 0; i < count; i++) {
+        uint64_t txs;
+        cursor_view(c, &v[i], 80);
+        if (!cursor_compact(c, &txs, SER_MAX_SIZE)) {
+            free(v);
+            return false;
+        }
+    }
+    *hdrs = v;
+    *n = count;
+    return true;
+}
+
+void proto_headers_encode(struct wbuf *w, const uint8_t (*hdrs)[80], size_t n)
+{
+    wbuf_compact(w, n);
+    for (size_t i = 0; i < n; i++) {
+        wbuf_bytes(w, hdrs[i], 80);
+        wbuf_u8(w, 0);
+    }
+}

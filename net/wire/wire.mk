@@ -1,0 +1,47 @@
+# net/wire/wire.mk: the P2P core (framing, peers, connections, addresses).
+libnet_a_SOURCES += \
+	net/wire/protocol.c net/wire/protocol.h \
+	net/conn/peer.c net/conn/peer.h \
+	net/conn/addrman.c net/conn/addrman.h \
+	net/conn/netbase.c net/conn/netbase.h \
+	net/conn/connman.c net/conn/connman.h net/conn/connman_int.h \
+	net/conn/outbound.c
+
+check_PROGRAMS += tests/unit/test_protocol tests/unit/test_peer tests/unit/test_addrman tests/unit/test_connman \
+	tests/unit/test_netbase
+TESTS += tests/unit/test_protocol tests/unit/test_peer tests/unit/test_addrman tests/unit/test_connman \
+	tests/unit/test_netbase
+tests_unit_test_protocol_SOURCES = tests/unit/test_protocol.c
+tests_unit_test_protocol_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_peer_SOURCES = tests/unit/test_peer.c
+tests_unit_test_peer_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_addrman_SOURCES = tests/unit/test_addrman.c
+tests_unit_test_addrman_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_netbase_SOURCES = tests/unit/test_netbase.c
+tests_unit_test_netbase_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_connman_SOURCES = tests/unit/test_connman.c
+tests_unit_test_connman_LDADD = $(NET_LIBS) $(EVENT_LIBS) $(CMOCKA_LIBS)
+
+# The daemon glue (options and start-up row) lives in libnode.
+libnode_a_SOURCES += node/net_glue.c node/net_glue.h
+
+# Functional tests: real hearsayd processes on loopback (skipped until the
+# daemon is built).
+TESTS += tests/functional/p2p_connect.py tests/functional/p2p_hostile.py \
+	tests/functional/p2p_handshake.py
+EXTRA_DIST += tests/functional/p2p_connect.py tests/functional/p2p_hostile.py \
+	tests/functional/p2p_handshake.py
+
+# Fuzz harnesses: the payload decoders, and a peer fed arbitrary streams.
+check_PROGRAMS += tests/fuzz/fuzz_msg tests/fuzz/fuzz_msg_stream
+TESTS += tests/fuzz/fuzz_msg tests/fuzz/fuzz_msg_stream
+tests_fuzz_fuzz_msg_SOURCES = tests/fuzz/fuzz_msg.c tests/fuzz/driver.c
+tests_fuzz_fuzz_msg_LDADD = $(NET_LIBS)
+tests_fuzz_fuzz_msg_stream_SOURCES = tests/fuzz/fuzz_msg_stream.c tests/fuzz/driver.c
+tests_fuzz_fuzz_msg_stream_LDADD = $(NET_LIBS)
+EXTRA_DIST += tests/fuzz/seeds/msg tests/fuzz/seeds/msg_stream
+
+# Benchmark: 1000 handshaked connections to one node (prints figures).
+noinst_PROGRAMS += contrib/bench/bench_conn
+contrib_bench_bench_conn_SOURCES = contrib/bench/bench_conn.c
+contrib_bench_bench_conn_LDADD = $(NET_LIBS) $(EVENT_LIBS)

@@ -1,0 +1,131 @@
+/* The RPC subsystem in the daemon: its options, its start-up row, and the
+ * list of every area's method set. */
+#include "node/rpc/rpc_glue.h"
+
+#include "chain/util/log.h"
+#include "node/rpc/rpc.h"
+#include "node/rpc/rpc_auth.h"
+#include "node/rpc/rpc_server.h"
+#include "node/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const struct config_option rpc_options[] = {
+    { "server", CONFIG_BOOL, "1", 0, 0, 0, "Accept JSON-RPC commands." },
+    { "rpcbind", CONFIG_STRING, NULL, 0, 0, CONFIG_MULTI | CONFIG_NET_SPECIFIC,
+      "Bind to <addr>[:port] to listen for JSON-RPC connections; ignored unless -rpcallowip is "
+      "also given. Default: 127.0.0.1 and ::1." },
+    { "rpcport", CONFIG_INT, NULL, 1, 65535, CONFIG_NET_SPECIFIC,
+      "Listen for JSON-RPC connections on <port> (default: 8332, testnet3: 18332, testnet4: "
+      "48332, signet: 38332, regtest: 18443)." },
+    { "rpcallowip", CONFIG_STRING, NULL, 0, 0, CONFIG_MULTI,
+      "Allow JSON-RPC connections from <ip>, <ip>/<bits> or <ip>/<netmask>. Loopback is always "
+      "allowed." },
+    { "rpcuser", CONFIG_STRING, NULL, 0, 0, 0, "Username for JSON-RPC connections." },
+    { "rpcpassword", CONFIG_STRING, NULL, 0, 0, 0, "Password for JSON-RPC connections." },
+    { "rpcauth", CONFIG_STRING, NULL, 0, 0, CONFIG_MULTI,
+      "Username and HMAC-SHA-256 hashed password for JSON-RPC connections, as "
+      "<user>:<salt>$<hash> (Bitcoin Core's share/rpcauth/rpcauth.py makes them)." },
+    { "rpcservertimeout", CONFIG_INT, "30", 1, 86400, 0,
+      "Timeout during HTTP requests, in seconds." },
+    { NULL, CONFIG_BOOL, NULL, 0, 0, 0, NULL },
+};
+
+/* Every area's methods. Each area adds one line (and its declaration in
+ * node/rpc/rpc_glue.h); their handlers get the struct node * as req->ctx. */
+static const struct rpc_method_set *const method_sets[] = {
+    &blockchain_rpc_methods, &rawtx_rpc_methods, &mining_rpc_methods,
+    &net_rpc_methods,
+    NULL,
+};
+
+static void shutdown_now(void *arg)
+{
+    node_request_shutdown(arg);
+}
+
+/* `stop` answers first, then the loop ends. */
+static void stop_requested(void *arg)
+{
+    struct node *node = arg;
+    if (node->rpc)
+        rpc_server_after_reply(node->rpc, shutdown_now, node);
+    else
+        node_request_shutdown(node);
+}
+
+static struct rpc_table *make_table(struct node *node, char **err)
+{
+    struct rpc_table *t = rpc_table_new();
+    char *log_path = util_path_join(node->chaindir, "debug.log");
+    struct rpc_control_info info = { node->start_time, log_path, stop_requested, node };
+    int rc = t && log_path ? rpc_control_register(t, &info, err) : util_fail(err, "out of memory");
+    free(log_path);
+    for (size_t i = 0; rc == 0 && method_sets[i]; i++)
+        rc = rpc_table_add(t, method_sets[i]->methods, method_sets[i]->n, node, NULL, err);
+    if (rc < 0) {
+        rpc_table_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+/* -rpcuser/-rpcpassword, -rpcauth, and the cookie when neither password
+ * option is set (as the issue asks: -rpcauth alone also turns it off). */
+static struct rpc_auth *make_auth(struct node *node, char **err)
+{
+    const struct config *cfg = node->cfg;
+    struct rpc_auth *a = rpc_auth_new();
+    if (!a) {
+        util_fail(err, "out of memory");
+        return NULL;
+    }
+    size_t n_auth;
+    const char *const *auths = config_get_multi(cfg, "rpcauth", &n_auth);
+    const char *pass = config_get_str(cfg, "rpcpassword");
+    const char *user = config_get_str(cfg, "rpcuser");
+    int rc = 0;
+    if (pass && *pass)
+        rc = rpc_auth_add_password(a, user ? user : "", pass, err);
+    for (size_t i = 0; rc == 0 && i < n_auth; i++)
+        rc = rpc_auth_add_rpcauth(a, auths[i], err);
+    if (rc == 0 && !(pass && *pass) && n_auth == 0)
+        rc = rpc_auth_write_cookie(a, node->chaindir, err);
+    if (rc < 0) {
+        rpc_auth_free(a);
+        return NULL;
+    }
+    return a;
+}
+
+static int rpc_start(struct node *node, char **err)
+{
+    const struct config *cfg = node->cfg;
+    if (!config_get_bool(cfg, "server"))
+        return 0;
+    struct rpc_table *t = make_table(node, err);
+    if (!t)
+        return -1;
+    struct rpc_auth *a = make_auth(node, err);
+    if (!a) {
+        rpc_table_free(t);
+        return -1;
+    }
+    struct rpc_server_config sc = { 0 };
+    sc.bind = config_get_multi(cfg, "rpcbind", &sc.n_bind);
+    sc.allow = config_get_multi(cfg, "rpcallowip", &sc.n_allow);
+    sc.port = config_is_set(cfg, "rpcport") ? (uint16_t)config_get_int(cfg, "rpcport")
+                                            : node->params->rpc_port;
+    sc.timeout_secs = (int)config_get_int(cfg, "rpcservertimeout");
+    node->rpc = rpc_server_new(node->base, t, a, &sc, err);
+    return node->rpc ? 0 : -1;
+}
+
+static void rpc_stop(struct node *node)
+{
+    rpc_server_free(node->rpc);
+    node->rpc = NULL;
+}
+
+const struct node_subsystem rpc_subsystem = { "rpc", rpc_start, rpc_stop };

@@ -1,0 +1,22 @@
+# node/rpc/rpcmethods.mk: chain, mempool, raw transaction and mining RPC
+# methods and their tests.
+libnode_a_SOURCES += \
+	node/rpc/rpc_util.c node/rpc/rpc_util.h \
+	node/rpc/rpc_blockchain.c node/rpc/rpc_rawtx.c node/rpc/rpc_mining.c
+
+check_PROGRAMS += tests/unit/test_rpc_methods
+tests_unit_test_rpc_methods_SOURCES = tests/unit/test_rpc_methods.c
+tests_unit_test_rpc_methods_LDADD = $(HS_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/unit/test_rpc_methods
+
+TESTS += tests/functional/rpc_blockchain.py tests/functional/rpc_rawtx.py \
+	tests/functional/rpc_mining.py
+EXTRA_DIST += tests/functional/rpc_blockchain.py tests/functional/rpc_rawtx.py \
+	tests/functional/rpc_mining.py tests/functional/txtools.py contrib/bench/bench_getblock.py
+
+# Fuzz harness: scripts and transactions as the RPC methods show them.
+check_PROGRAMS += tests/fuzz/fuzz_rpc_decode
+tests_fuzz_fuzz_rpc_decode_SOURCES = tests/fuzz/fuzz_rpc_decode.c tests/fuzz/driver.c
+tests_fuzz_fuzz_rpc_decode_LDADD = $(HS_LIBS)
+TESTS += tests/fuzz/fuzz_rpc_decode
+EXTRA_DIST += tests/fuzz/seeds/rpc_decode
