@@ -37,10 +37,10 @@ int banlist_save(struct node *node, char **err)
         json_array_append_new(list, entry_json(&v[i]));
     json_t *doc = json_pack("{s:o}", "banned_nets", list);
     char *path = util_path_join(node->chaindir, BANLIST_FILE);
-    char *tmp = path ? util_asprintf("%s.new", path) : NULL;
+    char *tmp = util_asprintf("%s.new", path);
     int rc = -1;
-    if (!doc || !tmp)
-        util_fail(err, "out of memory");
+    if (!doc)
+        util_fail(err, "cannot encode the ban list");
     else if (json_dump_file(doc, tmp, JSON_INDENT(2)) != 0 || rename(tmp, path) != 0)
         util_fail(err, "cannot write %s: %s", path, strerror(errno));
     else
@@ -77,8 +77,6 @@ static int banlist_start(struct node *node, char **err)
     if (!node->connman)
         return 0;
     char *path = util_path_join(node->chaindir, BANLIST_FILE);
-    if (!path)
-        return util_fail(err, "out of memory");
     struct stat st;
     FILE *f = stat(path, &st) == 0 && st.st_size <= BANLIST_MAX_BYTES ? fopen(path, "rb") : NULL;
     if (!f) { /* none yet (or absurdly large: ignored) */

@@ -20,8 +20,6 @@ static int chain_start(struct node *node, char **err)
     o.dbcache_bytes = (size_t)config_get_int(node->cfg, "dbcache") << 20;
     o.now = node_now; /* setmocktime moves the 2-hour rule */
     char *path = util_path_join(node->chaindir, "index");
-    if (!path)
-        return util_fail(err, "out of memory");
     char *cerr = NULL;
     node->chain = chainstate_open(node->params, path, &o, &cerr);
     if (!node->chain) {

@@ -7,6 +7,7 @@
 
 #include "chain/util/log.h"
 #include "node/util.h"
+#include "chain/util/xmalloc.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -70,9 +71,7 @@ struct config {
 static int add_warning(struct config *cfg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int add_warning(struct config *cfg, const char *fmt, ...)
 {
-    char **w = realloc(cfg->warnings, (cfg->n_warnings + 1) * sizeof(*w));
-    if (!w)
-        return -1;
+    char **w = xrealloc(cfg->warnings, (cfg->n_warnings + 1) * sizeof(*w));
     cfg->warnings = w;
     va_list ap;
     va_start(ap, fmt);
@@ -140,17 +139,15 @@ static int push_entry(struct config *cfg, const struct config_option *o, enum so
 {
     if (cfg->n_entries == cfg->cap_entries) {
         size_t cap = cfg->cap_entries ? cfg->cap_entries * 2 : 16;
-        struct entry *e = realloc(cfg->entries, cap * sizeof(*e));
-        if (!e)
-            return -1;
+        struct entry *e = xrealloc(cfg->entries, cap * sizeof(*e));
         cfg->entries = e;
         cfg->cap_entries = cap;
     }
     struct entry *e = &cfg->entries[cfg->n_entries];
     e->opt = o;
     e->src = src;
-    e->section = section ? strdup(section) : NULL;
-    e->value = value ? strdup(value) : NULL;
+    e->section = section ? xstrdup(section) : NULL;
+    e->value = value ? xstrdup(value) : NULL;
     if ((section && !e->section) || (value && !e->value)) {
         free(e->section);
         free(e->value);
@@ -250,7 +247,7 @@ static int conf_section(struct config *cfg, char *line, const char *loc, char **
     if (!known_chain(name) && add_warning(cfg, "%sSection [%s] is not recognized.", loc, name) < 0)
         return util_fail(err, "out of memory");
     free(*section);
-    *section = strdup(name);
+    *section = xstrdup(name);
     return *section ? 0 : util_fail(err, "out of memory");
 }
 
@@ -301,9 +298,7 @@ static int parse_conf(struct config *cfg, const char *text, size_t len, const ch
 {
     if (memchr(text, '\0', len))
         return util_fail(err, "%s: contains a NUL byte; not a text file", path ? path : "conf");
-    char *copy = strdup(text);
-    if (!copy)
-        return util_fail(err, "out of memory");
+    char *copy = xstrdup(text);
     char *section = NULL;
     int rc = 0, lineno = 0;
     for (char *line = copy; line && rc == 0; lineno++) {
@@ -392,8 +387,8 @@ static int resolve_chain(struct config *cfg, char **err)
     if (count > 1)
         return util_fail(err, "Invalid combination of -regtest, -signet, -testnet, -testnet4 and -chain. "
                          "Can use at most one.");
-    cfg->chain = strdup(chain);
-    return cfg->chain ? 0 : util_fail(err, "out of memory");
+    cfg->chain = xstrdup(chain);
+    return 0;
 }
 
 static bool top_applies(const struct config *cfg, const struct config_option *o)
@@ -419,17 +414,13 @@ static int resolve_multi(struct config *cfg, struct resolved *r)
                 r->n_multi = 0;
                 continue;
             }
-            const char **m = realloc(r->multi, (r->n_multi + 1) * sizeof(*m));
-            if (!m)
-                return -1;
+            const char **m = xrealloc(r->multi, (r->n_multi + 1) * sizeof(*m));
             r->multi = m;
             m[r->n_multi++] = e->value;
         }
     }
     if (!r->set && r->opt->def) {
-        r->multi = malloc(sizeof(*r->multi));
-        if (!r->multi)
-            return -1;
+        r->multi = xmalloc(sizeof(*r->multi));
         r->multi[r->n_multi++] = r->opt->def;
     }
     return 0;
@@ -462,9 +453,7 @@ static int resolve_all(struct config *cfg, char **err)
     for (const struct config_option *const *t = config_tables; *t; t++)
         for (const struct config_option *o = *t; o->name; o++)
             n++;
-    cfg->res = calloc(n ? n : 1, sizeof(*cfg->res));
-    if (!cfg->res)
-        return util_fail(err, "out of memory");
+    cfg->res = xcalloc(n ? n : 1, sizeof(*cfg->res));
     for (const struct config_option *const *t = config_tables; *t; t++)
         for (const struct config_option *o = *t; o->name; o++) {
             struct resolved *r = &cfg->res[cfg->n_res++];
@@ -491,7 +480,7 @@ static char *absolute_path(const char *path, const char *base)
 {
     char cwd[4096];
     if (path[0] == '/')
-        return strdup(path);
+        return xstrdup(path);
     if (!base)
         base = getcwd(cwd, sizeof(cwd)) ? cwd : "/";
     return util_path_join(base, path);
@@ -518,11 +507,11 @@ static int read_file(const char *path, char **text, size_t *len, char **err)
     FILE *f = fopen(path, "rb");
     if (!f)
         return -1;
-    char *buf = malloc(CONF_MAX_BYTES + 1);
-    size_t n = buf ? fread(buf, 1, CONF_MAX_BYTES + 1, f) : 0;
-    int bad = buf ? ferror(f) : ENOMEM;
+    char *buf = xmalloc(CONF_MAX_BYTES + 1);
+    size_t n = fread(buf, 1, CONF_MAX_BYTES + 1, f);
+    int bad = ferror(f);
     fclose(f);
-    if (!buf || bad) {
+    if (bad) {
         free(buf);
         return util_fail(err, "cannot read configuration file %s", path);
     }
@@ -597,11 +586,7 @@ static bool cli_flag(const struct config *cfg, const char *name)
 
 struct config *config_parse(int argc, char **argv, char **err)
 {
-    struct config *cfg = calloc(1, sizeof(*cfg));
-    if (!cfg) {
-        util_fail(err, "out of memory");
-        return NULL;
-    }
+    struct config *cfg = xcalloc(1, sizeof(*cfg));
     if (parse_args(cfg, argc, argv, err) < 0) {
         config_free(cfg);
         return NULL;
@@ -621,17 +606,15 @@ struct config *config_parse(int argc, char **argv, char **err)
 
 struct config *config_parse_text(const char *text, const char *chain, char **err)
 {
-    struct config *cfg = calloc(1, sizeof(*cfg));
-    if (!cfg) {
-        util_fail(err, "out of memory");
-        return NULL;
-    }
+    struct config *cfg = xcalloc(1, sizeof(*cfg));
     if (chain && !known_chain(chain)) {
         util_fail(err, "-chain=%s: unknown chain", chain);
         config_free(cfg);
         return NULL;
     }
-    if ((chain && !(cfg->chain = strdup(chain))) || parse_conf(cfg, text, strlen(text), NULL, err) < 0) {
+    if (chain)
+        cfg->chain = xstrdup(chain);
+    if (parse_conf(cfg, text, strlen(text), NULL, err) < 0) {
         config_free(cfg);
         return NULL;
     }

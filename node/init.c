@@ -11,6 +11,7 @@
 #include "node/relay_glue.h"
 #include "node/rpc/rpc_glue.h"
 #include "node/util.h"
+#include "chain/util/xmalloc.h"
 
 #include <errno.h>
 #include <event2/event.h>
@@ -68,11 +69,7 @@ const char *node_version_string(void)
 
 struct node *node_new(struct config *cfg)
 {
-    struct daemon *d = calloc(1, sizeof(*d));
-    if (!d) {
-        config_free(cfg);
-        return NULL;
-    }
+    struct daemon *d = xcalloc(1, sizeof(*d));
     d->lock_fd = -1;
     d->node.cfg = cfg;
     return &d->node;
@@ -94,11 +91,9 @@ static int make_dirs(struct node *node, char **err)
         return util_fail(err, "Specified data directory \"%s\" does not exist.", datadir);
     if (mkdir(datadir, 0700) < 0 && errno != EEXIST)
         return util_fail(err, "cannot create data directory %s: %s", datadir, strerror(errno));
-    node->datadir = strdup(datadir);
+    node->datadir = xstrdup(datadir);
     const char *sub = node->params->subdir;
-    node->chaindir = *sub ? util_path_join(datadir, sub) : strdup(datadir);
-    if (!node->datadir || !node->chaindir)
-        return util_fail(err, "out of memory");
+    node->chaindir = *sub ? util_path_join(datadir, sub) : xstrdup(datadir);
     if (mkdir(node->chaindir, 0700) < 0 && errno != EEXIST)
         return util_fail(err, "cannot create directory %s: %s", node->chaindir, strerror(errno));
     return 0;
@@ -109,8 +104,6 @@ static int make_dirs(struct node *node, char **err)
 static int lock_chaindir(struct daemon *d, char **err)
 {
     char *path = util_path_join(d->node.chaindir, ".lock");
-    if (!path)
-        return util_fail(err, "out of memory");
     d->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (d->lock_fd < 0) {
         util_fail(err, "cannot open %s: %s", path, strerror(errno));
@@ -156,8 +149,6 @@ static int debug_categories(const struct config *cfg, uint32_t *on, char **err)
 static int open_log(struct daemon *d, uint32_t categories, char **err)
 {
     char *path = util_path_join(d->node.chaindir, "debug.log");
-    if (!path)
-        return util_fail(err, "out of memory");
     int rc = log_open_file(path, err);
     free(path);
     if (rc < 0)

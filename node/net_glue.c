@@ -87,8 +87,6 @@ static int net_start(struct node *node, char **err)
     struct connman_options o;
     options_from_config(node, &o);
     char *peers = util_path_join(node->chaindir, "peers");
-    if (!peers)
-        return util_fail(err, "out of memory");
     o.peers_dir = peers;
     char *e = NULL;
     node->connman = connman_new(node->base, &o, &e);

@@ -1,4 +1,5 @@
 #include "node/util.h"
+#include "chain/util/xmalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,9 +10,10 @@ char *util_vasprintf(const char *fmt, va_list ap)
     va_copy(ap2, ap);
     int n = vsnprintf(NULL, 0, fmt, ap2);
     va_end(ap2);
-    char *s = n < 0 ? NULL : malloc((size_t)n + 1);
-    if (s)
-        vsnprintf(s, (size_t)n + 1, fmt, ap);
+    size_t len = n < 0 ? 1 : (size_t)n + 1;
+    char *s = xmalloc(len);
+    *s = '\0';
+    vsnprintf(s, len, fmt, ap);
     return s;
 }
 

@@ -5,7 +5,7 @@
 
 #include <stdarg.h>
 
-/* A malloc'd formatted string; NULL when out of memory. */
+/* A malloc'd formatted string; never NULL (allocation aborts). */
 char *util_vasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 char *util_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Sets *err (when err is not NULL) to a malloc'd message; returns -1 so

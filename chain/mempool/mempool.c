@@ -3,6 +3,7 @@
 #include "chain/util/err.h"
 #include "chain/util/log.h"
 #include "chain/primitives/params.h"
+#include "chain/util/xmalloc.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -10,14 +11,6 @@
 #include <string.h>
 
 #define ROLLING_FEE_HALFLIFE (12 * 60 * 60)
-
-static void *xrealloc(void *p, size_t n)
-{
-    void *q = realloc(p, n);
-    if (!q && n)
-        abort();
-    return q;
-}
 
 void mp_vec_push(struct mp_vec *v, struct mempool_entry *e)
 {
@@ -52,9 +45,7 @@ void mempool_options_default(struct mempool_options *o)
 
 struct mempool *mempool_new(const struct mempool_options *o, coin_lookup_fn lookup, void *ctx)
 {
-    struct mempool *mp = calloc(1, sizeof(*mp));
-    if (!mp)
-        abort();
+    struct mempool *mp = xcalloc(1, sizeof(*mp));
     mp->opt = *o;
     mp->std.max_datacarrier = o->max_datacarrier;
     mp->std.permit_bare_multisig = o->permit_bare_multisig;
@@ -580,9 +571,7 @@ void mp_sort_arrivals(struct mempool *mp)
 {
     if (mp->count < 2)
         return;
-    struct arrival *all = malloc(mp->count * sizeof(*all));
-    if (!all)
-        abort();
+    struct arrival *all = xmalloc(mp->count * sizeof(*all));
     size_t n = 0;
     for (struct mempool_entry *e = mp->oldest; e; e = e->newer, n++)
         all[n] = (struct arrival){e, n};

@@ -1,6 +1,7 @@
 #include "chain/mempool/policy.h"
 
 #include "chain/primitives/block.h"
+#include "chain/util/xmalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -191,9 +192,7 @@ static bool has_duplicate_inputs(const struct tx *tx)
         return false;
     if (tx->vin_count == 2)
         return outpoint_cmp(&tx->vin[0].prevout, &tx->vin[1].prevout) == 0;
-    struct outpoint *ops = malloc(tx->vin_count * sizeof(*ops));
-    if (!ops)
-        abort();
+    struct outpoint *ops = xmalloc(tx->vin_count * sizeof(*ops));
     for (size_t i = 0; i < tx->vin_count; i++)
         ops[i] = tx->vin[i].prevout;
     qsort(ops, tx->vin_count, sizeof(*ops), outpoint_cmp);

@@ -1,4 +1,5 @@
 #include "chain/util/err.h"
+#include "chain/util/xmalloc.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,7 +14,7 @@ int err_set(char **err, const char *fmt, ...)
     int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
     size_t len = n < 0 ? 1 : (size_t)n + 1;
-    *err = malloc(len);
+    *err = xmalloc(len);
     if (!*err)
         abort(); /* out of memory, as everywhere in chain/ */
     **err = '\0';

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "contrib/sim/util.h"
+#include "chain/util/xmalloc.h"
 
 /* Restarts of the configuration model before giving up: a dead end (the
  * last stubs can only pair into a loop or a double link) is rare. */
@@ -89,9 +90,9 @@ static int build_regular(struct sim_topo *t, struct sim_rng *rng, char **err)
         sim_set_err(err, "no %u-regular graph on %u nodes (need K < N and N*K even)", k, n);
         return -1;
     }
-    uint32_t *stubs = sim_xcalloc((size_t)n * k, sizeof(*stubs));
-    uint32_t *fill = sim_xcalloc(n, sizeof(*fill));
-    t->adj = sim_xcalloc((size_t)n * k, sizeof(*t->adj));
+    uint32_t *stubs = xcalloc((size_t)n * k, sizeof(*stubs));
+    uint32_t *fill = xcalloc(n, sizeof(*fill));
+    t->adj = xcalloc((size_t)n * k, sizeof(*t->adj));
     bool ok = false;
     for (int r = 0; r < REGULAR_RETRIES && !ok; r++)
         ok = regular_attempt(n, k, stubs, t->adj, fill, rng);
@@ -101,8 +102,8 @@ static int build_regular(struct sim_topo *t, struct sim_rng *rng, char **err)
         sim_set_err(err, "could not pair a %u-regular graph on %u nodes", k, n);
         return -1;
     }
-    t->off = sim_xcalloc((size_t)n + 1, sizeof(*t->off));
-    t->nout = sim_xcalloc(n, sizeof(*t->nout));
+    t->off = xcalloc((size_t)n + 1, sizeof(*t->off));
+    t->nout = xcalloc(n, sizeof(*t->nout));
     for (uint32_t v = 0; v <= n; v++)
         t->off[v] = v * k;
     for (uint32_t v = 0; v < n; v++)
@@ -120,8 +121,8 @@ static int build_bitcoin(struct sim_topo *t, struct sim_rng *rng, char **err)
         sim_set_err(err, "bitcoin topology needs more than %u nodes", k);
         return -1;
     }
-    uint32_t *out = sim_xcalloc((size_t)n * k, sizeof(*out));
-    uint32_t *links = sim_xcalloc(n, sizeof(*links));
+    uint32_t *out = xcalloc((size_t)n * k, sizeof(*out));
+    uint32_t *links = xcalloc(n, sizeof(*links));
     for (uint32_t v = 0; v < n; v++) {
         for (uint32_t j = 0; j < k; j++) {
             uint32_t w;
@@ -141,11 +142,11 @@ static int build_bitcoin(struct sim_topo *t, struct sim_rng *rng, char **err)
             links[w]++;
         }
     }
-    t->off = sim_xcalloc((size_t)n + 1, sizeof(*t->off));
-    t->nout = sim_xcalloc(n, sizeof(*t->nout));
+    t->off = xcalloc((size_t)n + 1, sizeof(*t->off));
+    t->nout = xcalloc(n, sizeof(*t->nout));
     for (uint32_t v = 0; v < n; v++)
         t->off[v + 1] = t->off[v] + links[v];
-    t->adj = sim_xcalloc(t->off[n] ? t->off[n] : 1, sizeof(*t->adj));
+    t->adj = xcalloc(t->off[n] ? t->off[n] : 1, sizeof(*t->adj));
     uint32_t *pos = links; /* reused as each node's fill count */
     for (uint32_t v = 0; v < n; v++) {
         memcpy(t->adj + t->off[v], out + (size_t)v * k, k * sizeof(*out));
@@ -169,7 +170,7 @@ struct sim_topo *sim_topo_new(const struct sim_topo_spec *spec, uint32_t n,
         sim_set_err(err, "need at least 2 nodes");
         return NULL;
     }
-    struct sim_topo *t = sim_xcalloc(1, sizeof(*t));
+    struct sim_topo *t = xcalloc(1, sizeof(*t));
     t->spec = *spec;
     t->n = n;
     int rc = 0;

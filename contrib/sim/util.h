@@ -7,9 +7,5 @@
 /* Sets *err (if err is non-NULL) to a malloc'd formatted message. */
 void sim_set_err(char **err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* calloc that ends the program with a message when memory runs out: the
- * simulator's arrays are sized up front, so there is nothing to recover. */
-void *sim_xcalloc(size_t n, size_t size);
-void *sim_xrealloc(void *p, size_t n, size_t size);
 
 #endif

@@ -12,6 +12,7 @@
 #include "net/relay/prng.h"
 #include "net/relay/relay_impl.h"
 #include "net/relay/vec.h"
+#include "chain/util/xmalloc.h"
 
 /* ---- policy ---- */
 
@@ -61,7 +62,7 @@ static int fail(char **err, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(buf, sizeof(buf), fmt, ap);
         va_end(ap);
-        *err = strdup(buf);
+        *err = xstrdup(buf);
     }
     return -1;
 }
@@ -146,11 +147,7 @@ struct relay *relay_new(const struct relay_policy *policy, const struct relay_dr
         fail(err, "pull gossip needs the driver's send_pull");
         return NULL;
     }
-    struct relay *r = calloc(1, sizeof(*r));
-    if (!r) {
-        fail(err, "out of memory");
-        return NULL;
-    }
+    struct relay *r = xcalloc(1, sizeof(*r));
     r->p = policy;
     r->drv = driver;
     r->ctx = ctx;
@@ -237,9 +234,7 @@ int relay_peer_add(struct relay *r, uint64_t peer, const struct relay_peer_props
         return -1;
     if (!vec_reserve((void **)&r->peers, &r->cap_peers, r->n_peers, sizeof(*r->peers), 8))
         return -1;
-    struct relay_peer *pe = calloc(1, sizeof(*pe));
-    if (!pe)
-        return -1;
+    struct relay_peer *pe = xcalloc(1, sizeof(*pe));
     pe->id = peer;
     pe->props = *props;
     pe->next_trickle = INT64_MIN;
@@ -509,9 +504,7 @@ static struct relay_peer *payload_done(struct relay *r, bool from_peer, uint64_t
 static struct relay_rumor *rumor_new(struct relay *r, const struct hash256 *hash,
                                      const struct hash256 *wtxid, int64_t now)
 {
-    struct relay_rumor *ru = calloc(1, sizeof(*ru));
-    if (!ru)
-        return NULL;
+    struct relay_rumor *ru = xcalloc(1, sizeof(*ru));
     ru->hash = *hash;
     ru->wtxid = *wtxid;
     ru->seq = r->seq++;
