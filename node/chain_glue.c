@@ -4,6 +4,7 @@
 #include "chain/util/log.h"
 #include "node/clock.h"
 #include "node/util.h"
+#include "chain/util/err.h"
 
 #include <stdlib.h>
 
@@ -23,7 +24,7 @@ static int chain_start(struct node *node, char **err)
     char *cerr = NULL;
     node->chain = chainstate_open(node->params, path, &o, &cerr);
     if (!node->chain) {
-        util_fail(err, "cannot open the chain store %s: %s", path, cerr ? cerr : "unknown error");
+        err_set(err, "cannot open the chain store %s: %s", path, cerr ? cerr : "unknown error");
         free(cerr);
         free(path);
         return -1;

@@ -5,6 +5,7 @@
 #include "chain/validation/chainstate.h"
 #include "chain/util/log.h"
 #include "node/util.h"
+#include "chain/util/err.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -118,13 +119,13 @@ static int mempool_start(struct node *node, char **err)
 {
     const struct config *cfg = node->cfg;
     if (!node->chain)
-        return util_fail(err, "the mempool needs the chain, which starts before it");
+        return err_set(err, "the mempool needs the chain, which starts before it");
     struct mempool_options o;
     mempool_options_default(&o);
     const char *fee = config_get_str(cfg, "minrelaytxfee");
     o.min_relay_feerate = mempool_glue_parse_feerate(fee ? fee : "0");
     if (o.min_relay_feerate < 0)
-        return util_fail(err, "Invalid amount for -minrelaytxfee=<amount>: '%s'", fee);
+        return err_set(err, "Invalid amount for -minrelaytxfee=<amount>: '%s'", fee);
     o.max_usage = (size_t)config_get_int(cfg, "maxmempool") * 1000000;
     o.expiry = config_get_int(cfg, "mempoolexpiry") * 3600;
     node->mempool = mempool_new(&o, chainstate_coin_lookup, node->chain);

@@ -6,6 +6,7 @@
 #ifndef HEARSAY_CHAIN_XMALLOC_H
 #define HEARSAY_CHAIN_XMALLOC_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 void *xmalloc(size_t n) __attribute__((malloc, returns_nonnull));
@@ -16,6 +17,10 @@ void *xrealloc(void *p, size_t n) __attribute__((returns_nonnull));
 /* n elements of size bytes; aborts as well when n * size overflows. */
 void *xreallocarray(void *p, size_t n, size_t size) __attribute__((returns_nonnull));
 char *xstrdup(const char *s) __attribute__((malloc, returns_nonnull));
+/* A formatted string, like asprintf; the one formatter every layer uses
+ * (err_set builds on it). */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2), malloc, returns_nonnull));
+char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0), malloc, returns_nonnull));
 /* Copies at most n bytes of s and terminates the copy. */
 char *xstrndup(const char *s, size_t n) __attribute__((malloc, returns_nonnull));
 

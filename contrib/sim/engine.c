@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "contrib/sim/heap.h"
-#include "contrib/sim/util.h"
+#include "chain/util/err.h"
 #include "chain/util/xmalloc.h"
 
 #define NEVER UINT64_MAX
@@ -327,11 +327,11 @@ static void loop(struct sim *s)
 struct sim *sim_new(const struct sim_config *cfg, const struct sim_adapter *ad, char **err)
 {
     if (cfg->nodes < 2) {
-        sim_set_err(err, "need at least 2 nodes");
+        err_set(err, "need at least 2 nodes");
         return NULL;
     }
     if (cfg->down < 0 || cfg->down >= 1) {
-        sim_set_err(err, "the down fraction must be in [0, 1)");
+        err_set(err, "the down fraction must be in [0, 1)");
         return NULL;
     }
     struct sim *s = xcalloc(1, sizeof(*s));

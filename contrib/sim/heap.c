@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "contrib/sim/util.h"
 #include "chain/util/xmalloc.h"
 
 void sim_heap_init(struct sim_heap *h)

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "contrib/sim/engine.h"
-#include "contrib/sim/util.h"
+#include "chain/util/err.h"
 #include "net/relay/relay.h"
 #include "chain/util/xmalloc.h"
 
@@ -171,7 +171,7 @@ static void *ra_create(struct sim *sim, const struct sim_proto *proto, char **er
     a->requested_from = -1;
     sim_relay_policy(proto, &a->policy);
     if (proto->implicit_peers && a->policy.fanout == 0) {
-        sim_set_err(err, "flood (fanout 0) needs explicit peers: not on the complete graph");
+        err_set(err, "flood (fanout 0) needs explicit peers: not on the complete graph");
         free(a);
         return NULL;
     }

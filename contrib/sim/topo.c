@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "contrib/sim/util.h"
+#include "chain/util/err.h"
 #include "chain/util/xmalloc.h"
 
 /* Restarts of the configuration model before giving up: a dead end (the
@@ -39,7 +39,7 @@ int sim_topo_parse(const char *text, struct sim_topo_spec *out, char **err)
         out->degree = a;
         out->inbound_cap = b;
     } else {
-        sim_set_err(err, "bad topology '%s' (complete, regular:K, bitcoin, bitcoin:OUT:CAP)", text);
+        err_set(err, "bad topology '%s' (complete, regular:K, bitcoin, bitcoin:OUT:CAP)", text);
         return -1;
     }
     return 0;
@@ -87,7 +87,7 @@ static int build_regular(struct sim_topo *t, struct sim_rng *rng, char **err)
 {
     uint32_t n = t->n, k = t->spec.degree;
     if (k >= n || ((uint64_t)n * k) % 2 != 0) {
-        sim_set_err(err, "no %u-regular graph on %u nodes (need K < N and N*K even)", k, n);
+        err_set(err, "no %u-regular graph on %u nodes (need K < N and N*K even)", k, n);
         return -1;
     }
     uint32_t *stubs = xcalloc((size_t)n * k, sizeof(*stubs));
@@ -99,7 +99,7 @@ static int build_regular(struct sim_topo *t, struct sim_rng *rng, char **err)
     free(stubs);
     free(fill);
     if (!ok) {
-        sim_set_err(err, "could not pair a %u-regular graph on %u nodes", k, n);
+        err_set(err, "could not pair a %u-regular graph on %u nodes", k, n);
         return -1;
     }
     t->off = xcalloc((size_t)n + 1, sizeof(*t->off));
@@ -118,7 +118,7 @@ static int build_bitcoin(struct sim_topo *t, struct sim_rng *rng, char **err)
 {
     uint32_t n = t->n, k = t->spec.degree, cap = t->spec.inbound_cap;
     if (k >= n) {
-        sim_set_err(err, "bitcoin topology needs more than %u nodes", k);
+        err_set(err, "bitcoin topology needs more than %u nodes", k);
         return -1;
     }
     uint32_t *out = xcalloc((size_t)n * k, sizeof(*out));
@@ -131,7 +131,7 @@ static int build_bitcoin(struct sim_topo *t, struct sim_rng *rng, char **err)
                 if (++tries > PICK_ATTEMPTS) {
                     free(out);
                     free(links);
-                    sim_set_err(err, "node %u found no peer accepting inbound links", v);
+                    err_set(err, "node %u found no peer accepting inbound links", v);
                     return -1;
                 }
                 w = (uint32_t)sim_rng_below(rng, n);
@@ -167,7 +167,7 @@ struct sim_topo *sim_topo_new(const struct sim_topo_spec *spec, uint32_t n,
                               struct sim_rng *rng, char **err)
 {
     if (n < 2) {
-        sim_set_err(err, "need at least 2 nodes");
+        err_set(err, "need at least 2 nodes");
         return NULL;
     }
     struct sim_topo *t = xcalloc(1, sizeof(*t));

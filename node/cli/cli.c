@@ -151,7 +151,7 @@ static char *credentials(const struct cli *c)
     const char *pass = config_get_str(c->cfg, "rpcpassword");
     if (pass && *pass) {
         const char *user = config_get_str(c->cfg, "rpcuser");
-        return util_asprintf("%s:%s", user ? user : "", pass);
+        return xasprintf("%s:%s", user ? user : "", pass);
     }
     const char *sub = c->params->subdir;
     char *dir = *sub ? util_path_join(config_datadir(c->cfg), sub) : xstrdup(config_datadir(c->cfg));

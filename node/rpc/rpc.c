@@ -5,6 +5,7 @@
 #include "chain/primitives/serialize.h"
 #include "node/util.h"
 #include "chain/util/xmalloc.h"
+#include "chain/util/err.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -46,7 +47,7 @@ static void set_err(int *code, char **msg, int c, const char *fmt, ...)
     va_list ap;
     va_start(ap, fmt);
     *code = c;
-    *msg = util_vasprintf(fmt, ap);
+    *msg = xvasprintf(fmt, ap);
     va_end(ap);
 }
 
@@ -56,7 +57,7 @@ json_t *rpc_fail(struct rpc_request *req, int code, const char *fmt, ...)
     va_start(ap, fmt);
     free(req->err_msg);
     req->err_code = code;
-    req->err_msg = util_vasprintf(fmt, ap);
+    req->err_msg = xvasprintf(fmt, ap);
     va_end(ap);
     return NULL;
 }
@@ -166,7 +167,7 @@ static int insert_entry(struct rpc_table *t, const struct rpc_method *m, void *c
     while (pos < t->n && strcmp(t->e[pos].m->name, m->name) < 0)
         pos++;
     if (pos < t->n && !strcmp(t->e[pos].m->name, m->name)) {
-        return util_fail(err, "RPC method %s registered twice", m->name);
+        return err_set(err, "RPC method %s registered twice", m->name);
     }
     if (t->n == t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 32;

@@ -4,6 +4,7 @@
 #include "chain/util/hex.h"
 #include "node/util.h"
 #include "chain/util/xmalloc.h"
+#include "chain/util/err.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -66,7 +67,7 @@ static struct cred *new_cred(struct rpc_auth *a)
 int rpc_auth_add_password(struct rpc_auth *a, const char *user, const char *password, char **err)
 {
     if (strchr(user, ':'))
-        return util_fail(err, "-rpcuser must not contain a colon: %s", user);
+        return err_set(err, "-rpcuser must not contain a colon: %s", user);
     struct cred *c = new_cred(a);
     size_t ul = strlen(user), pl = strlen(password);
     char *up = xmalloc(ul + pl + 2);
@@ -85,10 +86,10 @@ int rpc_auth_add_rpcauth(struct rpc_auth *a, const char *spec, char **err)
     const char *dollar = colon ? strchr(colon + 1, '$') : NULL;
     if (!colon || !dollar || colon == spec || dollar == colon + 1 || strchr(dollar + 1, '$') ||
         strchr(dollar + 1, ':') || memchr(colon + 1, ':', (size_t)(dollar - colon - 1)))
-        return util_fail(err, "Invalid -rpcauth argument (want user:salt$hash): %s", spec);
+        return err_set(err, "Invalid -rpcauth argument (want user:salt$hash): %s", spec);
     uint8_t mac[32];
     if (hex_decode(dollar + 1, mac, sizeof(mac)) != 32)
-        return util_fail(err, "Invalid -rpcauth hash (want 64 hex digits): %s", spec);
+        return err_set(err, "Invalid -rpcauth hash (want 64 hex digits): %s", spec);
     struct cred *c = new_cred(a);
     c->rpcauth = true;
     hash_sha256(spec, (size_t)(colon - spec), c->user);
@@ -157,11 +158,11 @@ static int write_file_0600(const char *path, const char *data, size_t len, char 
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
-        return util_fail(err, "Unable to open cookie authentication file %s for writing", path);
+        return err_set(err, "Unable to open cookie authentication file %s for writing", path);
     bool ok = fchmod(fd, 0600) == 0 && write(fd, data, len) == (ssize_t)len;
     if (close(fd) != 0 || !ok) {
         unlink(path);
-        return util_fail(err, "Unable to write cookie authentication file %s", path);
+        return err_set(err, "Unable to write cookie authentication file %s", path);
     }
     return 0;
 }
@@ -170,7 +171,7 @@ int rpc_auth_write_cookie(struct rpc_auth *a, const char *dir, char **err)
 {
     uint8_t rnd[32];
     if (RAND_bytes(rnd, sizeof(rnd)) != 1)
-        return util_fail(err, "no randomness for the RPC cookie");
+        return err_set(err, "no randomness for the RPC cookie");
     char pass[65], line[sizeof(RPC_COOKIE_USER) + 65];
     hex_encode(rnd, sizeof(rnd), pass);
     snprintf(line, sizeof(line), "%s:%s", RPC_COOKIE_USER, pass);
@@ -179,7 +180,7 @@ int rpc_auth_write_cookie(struct rpc_auth *a, const char *dir, char **err)
     if (write_file_0600(tmp, line, strlen(line), err) == 0) {
         if (rename(tmp, path) != 0) {
             unlink(tmp);
-            util_fail(err, "Unable to rename cookie authentication file to %s", path);
+            err_set(err, "Unable to rename cookie authentication file to %s", path);
         } else {
             r = rpc_auth_add_password(a, RPC_COOKIE_USER, pass, err);
         }
@@ -205,7 +206,7 @@ char *rpc_auth_read_cookie(const char *dir, char **err)
     if (f)
         fclose(f);
     if (!f || n == 0) {
-        util_fail(err, "Could not read the cookie file %s", path);
+        err_set(err, "Could not read the cookie file %s", path);
         free(path);
         return NULL;
     }

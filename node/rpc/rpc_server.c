@@ -5,6 +5,7 @@
 #include "node/rpc/rpc_auth.h"
 #include "node/util.h"
 #include "chain/util/xmalloc.h"
+#include "chain/util/err.h"
 
 #include <arpa/inet.h>
 #include <event2/buffer.h>
@@ -339,7 +340,7 @@ static int bind_all(struct rpc_server *s, const struct rpc_server_config *cfg, c
         char host[64];
         uint16_t port = cfg->port;
         if (split_host_port(list[i], host, sizeof(host), &port) < 0)
-            return util_fail(err, "Invalid -rpcbind address: %s", list[i]);
+            return err_set(err, "Invalid -rpcbind address: %s", list[i]);
         struct evhttp_bound_socket *h = evhttp_bind_socket_with_handle(s->http, host, port);
         if (!h) {
             LOG_WARN("Binding RPC on address %s port %u failed.", host, port);
@@ -350,7 +351,7 @@ static int bind_all(struct rpc_server *s, const struct rpc_server_config *cfg, c
         LOG_INFO("Binding RPC on address %s port %u", host, bound_port(h));
     }
     if (!bound)
-        return util_fail(err, "Unable to bind any endpoint for RPC server");
+        return err_set(err, "Unable to bind any endpoint for RPC server");
     return 0;
 }
 
@@ -367,12 +368,12 @@ struct rpc_server *rpc_server_new(struct event_base *base, struct rpc_table *tab
     s->allow = xcalloc(cfg->n_allow ? cfg->n_allow : 1, sizeof(*s->allow));
     s->http = evhttp_new(base);
     if (!s->http) {
-        util_fail(err, "cannot create the HTTP server");
+        err_set(err, "cannot create the HTTP server");
         goto fail;
     }
     for (; s->n_allow < cfg->n_allow; s->n_allow++) {
         if (parse_subnet(cfg->allow[s->n_allow], &s->allow[s->n_allow]) < 0) {
-            util_fail(err, "Invalid -rpcallowip subnet specification: %s",
+            err_set(err, "Invalid -rpcallowip subnet specification: %s",
                       cfg->allow[s->n_allow]);
             goto fail;
         }
