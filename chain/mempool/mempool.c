@@ -4,6 +4,8 @@
 #include "chain/util/log.h"
 #include "chain/primitives/params.h"
 #include "chain/util/xmalloc.h"
+#include "chain/validation/blockindex.h"
+#include "chain/validation/chainstate.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -828,4 +830,22 @@ int mempool_check(const struct mempool *cmp, char **err)
     if (where)
         hash_to_hex(&where->tx->txid, hex);
     return err_set(err, "mempool check: %s at %s", bad, hex);
+}
+
+static int64_t active_mtp_at(void *ctx, int32_t height)
+{
+    const struct chainstate *cs = ctx;
+    const struct bindex_node *n = chainstate_at(cs, height);
+    if (!n) /* not below the tip: the caller asked for the tip's clock */
+        n = chainstate_tip(cs);
+    return n ? bindex_median_time_past(n) : 0;
+}
+
+void mempool_tip_of(const struct chainstate *cs, struct mempool_tip *out)
+{
+    const struct bindex_node *n = chainstate_tip(cs);
+    out->height = n ? n->height : -1;
+    out->mtp = n ? bindex_median_time_past(n) : 0;
+    out->mtp_at = active_mtp_at;
+    out->mtp_ctx = (void *)cs; /* read only: the callback's context is untyped */
 }

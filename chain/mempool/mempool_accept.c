@@ -5,6 +5,7 @@
 #include "chain/util/log.h"
 #include "chain/primitives/params.h"
 #include "chain/primitives/witness.h"
+#include "chain/validation/validation.h"
 #include "chain/util/xmalloc.h"
 
 #include <inttypes.h>
@@ -73,7 +74,7 @@ static enum mempool_status pre_checks(struct ws *w)
 {
     const struct tx *tx = w->tx;
     const char *reason = NULL;
-    if (!policy_check_transaction(tx, &reason))
+    if (!validation_check_transaction(tx, &reason))
         return fail(w, MEMPOOL_INVALID, reason, NULL);
     if (tx_is_coinbase(tx))
         return fail(w, MEMPOOL_INVALID, "coinbase", NULL);

@@ -96,6 +96,8 @@ static bool has_duplicate_inputs(const struct tx *tx)
 {
     if (tx->vin_count < 2)
         return false;
+    if (tx->vin_count == 2)
+        return cmp_outpoint(&tx->vin[0].prevout, &tx->vin[1].prevout) == 0;
     /* Sorting finds duplicates in O(n log n) for large transactions. */
     struct outpoint *ops = xmalloc(tx->vin_count * sizeof(*ops));
     for (size_t i = 0; i < tx->vin_count; i++)
@@ -114,8 +116,7 @@ static bool fail(const char **reason, const char *why)
     return false;
 }
 
-/* Core's CheckTransaction: the rules one transaction must meet alone. */
-static bool tx_basic(const struct tx *tx, const char **reason)
+bool validation_check_transaction(const struct tx *tx, const char **reason)
 {
     if (tx->vin_count == 0)
         return fail(reason, "bad-txns-vin-empty");
@@ -184,7 +185,7 @@ bool validation_block_basic(const struct block *b, const char **reason)
         if (tx_is_coinbase(b->txs[i]))
             return fail(reason, "bad-cb-multiple");
     for (size_t i = 0; i < b->tx_count; i++)
-        if (!tx_basic(b->txs[i], reason))
+        if (!validation_check_transaction(b->txs[i], reason))
             return false;
     if (has_duplicate_txids(b))
         return fail(reason, "bad-txns-duplicate");

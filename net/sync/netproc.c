@@ -48,21 +48,6 @@ void np_misbehaving(struct netproc *np, uint64_t peer, const char *reason)
         np->io.misbehaving(np->io.ctx, peer, reason);
 }
 
-static int64_t mtp_at(void *ctx, int32_t height)
-{
-    struct bindex_node *n = chainstate_at(ctx, height);
-    return n ? (int64_t)bindex_median_time_past(n) : 0;
-}
-
-void np_mempool_tip(struct netproc *np, struct mempool_tip *out)
-{
-    struct bindex_node *tip = chainstate_tip(np->chain);
-    out->height = tip ? tip->height : -1;
-    out->mtp = tip ? bindex_median_time_past(tip) : 0;
-    out->mtp_at = mtp_at;
-    out->mtp_ctx = np->chain;
-}
-
 static int64_t wall_now(void)
 {
     return (int64_t)time(NULL);
@@ -353,7 +338,7 @@ static enum mempool_status accept_one(struct netproc *np, struct tx *tx, bool fr
                                       uint64_t peer, struct mempool_reject *rej, int64_t now)
 {
     struct mempool_tip tip;
-    np_mempool_tip(np, &tip);
+    mempool_tip_of(np->chain, &tip);
     enum mempool_status st = mempool_accept(np->mempool, tx, &tip, wall_now(), rej);
     struct relay_tx_info info;
     if (st == MEMPOOL_ACCEPTED) {
