@@ -190,6 +190,7 @@ static int relay_start(struct node *node, char **err)
     struct netproc_options o;
     if (options_from_config(node->cfg, &o, err) != 0)
         return -1;
+    o.wall_clock = node_now; /* setmocktime reaches mempool entry times */
     struct netproc_io io = {.send = io_send, .misbehaving = io_misbehaving,
                             .disconnect = io_disconnect, .props = io_props};
     char *e = NULL;

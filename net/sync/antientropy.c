@@ -148,8 +148,7 @@ static void on_hsinv(struct netproc *np, struct np_peer *p, const uint8_t *paylo
     }
     struct hash256 *theirs = NULL;
     if (n) {
-        if (!(theirs = xmalloc(n * sizeof(*theirs))))
-            return;
+        theirs = xmalloc(n * sizeof(*theirs));
         memcpy(theirs, raw, n * sizeof(*theirs));
         qsort(theirs, n, sizeof(*theirs), cmp_hash);
     }

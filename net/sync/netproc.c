@@ -48,9 +48,9 @@ void np_misbehaving(struct netproc *np, uint64_t peer, const char *reason)
         np->io.misbehaving(np->io.ctx, peer, reason);
 }
 
-static int64_t wall_now(void)
+static int64_t wall_now(const struct netproc *np)
 {
-    return (int64_t)time(NULL);
+    return np->opt.wall_clock ? np->opt.wall_clock() : (int64_t)time(NULL);
 }
 
 static void tx_info(const struct mempool_entry *e, const struct tx *tx, struct relay_tx_info *out)
@@ -339,7 +339,7 @@ static enum mempool_status accept_one(struct netproc *np, struct tx *tx, bool fr
 {
     struct mempool_tip tip;
     mempool_tip_of(np->chain, &tip);
-    enum mempool_status st = mempool_accept(np->mempool, tx, &tip, wall_now(), rej);
+    enum mempool_status st = mempool_accept(np->mempool, tx, &tip, wall_now(np), rej);
     struct relay_tx_info info;
     if (st == MEMPOOL_ACCEPTED) {
         np->info.txs_accepted++;
@@ -472,7 +472,8 @@ static void on_notfound(struct netproc *np, struct np_peer *p, const struct net_
     }
 }
 
-static bool serve_tx(struct netproc *np, struct np_peer *p, const struct proto_inv *it)
+static bool serve_tx(struct netproc *np, struct np_peer *p, const struct proto_inv *it,
+                     int64_t now)
 {
     uint32_t type = it->type & ~PROTO_INV_WITNESS_FLAG;
     const struct mempool_entry *e = type == PROTO_INV_WTX
@@ -490,7 +491,7 @@ static bool serve_tx(struct netproc *np, struct np_peer *p, const struct proto_i
     }
     np_send(np, p->id, "tx", &np->scratch);
     struct relay_inv ri = {type, it->hash};
-    relay_on_getdata(np->relay, p->id, &ri, 0);
+    relay_on_getdata(np->relay, p->id, &ri, now);
     return true;
 }
 
@@ -506,11 +507,11 @@ static void on_getdata(struct netproc *np, struct np_peer *p, const struct net_m
         if (type == PROTO_INV_BLOCK)
             ok = np_serve_block(np, p, &it->hash, (it->type & PROTO_INV_WITNESS_FLAG) != 0);
         else if (type == PROTO_INV_TX || type == PROTO_INV_WTX)
-            ok = serve_tx(np, p, it);
+            ok = serve_tx(np, p, it, now);
         if (ok)
             continue;
-        if (!missing && !(missing = xmalloc(m->u.inv.n * sizeof(*missing))))
-            return;
+        if (!missing)
+            missing = xmalloc(m->u.inv.n * sizeof(*missing));
         missing[nmissing++] = *it;
     }
     if (nmissing) {

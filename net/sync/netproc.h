@@ -73,6 +73,8 @@ struct netproc_options {
     bool blocksonly;            /* neither request nor relay transactions; peers
                                  * that send them anyway are disconnected (our
                                  * version said relay=false) */
+    int64_t (*wall_clock)(void); /* Unix seconds for mempool entry times (the
+                                  * daemon's mockable clock); NULL: time(NULL) */
 };
 void netproc_options_default(struct netproc_options *o);
 

@@ -52,6 +52,29 @@ def test_random_4_regular(t):
     spread(t, nodes, 5)
 
 
+def test_mocktime_reaches_relayed_entries(t):
+    """A transaction that arrives by relay enters the mempool at the node's
+    clock, which setmocktime moves (as Bitcoin Core's GetTime)."""
+    nodes = rl.start_network(t, 2, rl.line(2))
+    hashes = rl.mine(nodes[0], 101)
+    rl.same_tip(nodes)
+    mock = nodes[1].rpc("getblock", hashes[-1])["time"] + 100000  # a day ahead
+    nodes[1].rpc("setmocktime", mock)
+    txid = nodes[0].rpc("sendrawtransaction", rl.spend_coinbases(nodes[0], hashes[:1])[0])
+    # The mock clock stands still: step it so that node 1's timers run.
+    step = [mock]
+
+    def arrived():
+        step[0] += 1
+        nodes[1].rpc("setmocktime", step[0])
+        return txid in nodes[1].rpc("getrawmempool")
+    fw.wait_until(arrived, 30, interval=0.2, what="the transaction at node 1")
+    got = nodes[1].rpc("getmempoolentry", txid)["time"]
+    if not mock <= got <= step[0]:
+        raise fw.TestFailure(f"entry time {got} outside the mock clock's {mock}..{step[0]}")
+
+
 if __name__ == "__main__":
-    fw.main([test_line_of_three, test_line_of_ten, test_ring_of_ten, test_random_4_regular],
+    fw.main([test_line_of_three, test_line_of_ten, test_ring_of_ten, test_random_4_regular,
+             test_mocktime_reaches_relayed_entries],
             timeout=400)

@@ -90,6 +90,14 @@ static void io_disconnect(void *ctx, uint64_t peer, const char *reason)
 /* The node opened in blocks-only mode, the one with a 4-block download
  * window (-1: none). */
 static int blocksonly_node = -1, small_window_node = -1;
+/* The node with a mock wall clock (-1: none). */
+static int mock_clock_node = -1;
+#define MOCK_WALL 1900000000
+
+static int64_t mock_wall(void)
+{
+    return MOCK_WALL;
+}
 
 /* The daemon's chain-mempool link, in small: the mempool follows blocks. */
 static void tip_of(struct node *nd, struct mempool_tip *t)
@@ -138,6 +146,8 @@ static void node_open(int i, int64_t antientropy)
     o.blocksonly = i == blocksonly_node;
     if (i == small_window_node)
         o.block_window = 4;
+    if (i == mock_clock_node)
+        o.wall_clock = mock_wall;
     struct netproc_io io = {.ctx = (void *)(intptr_t)i, .send = io_send,
                             .disconnect = io_disconnect};
     nd->np = netproc_new(&o, &io, nd->cs, nd->mp, &err);
@@ -823,6 +833,25 @@ static void test_blocksonly(void **state)
     teardown_net();
 }
 
+/* A transaction relayed to a node whose wall clock is mocked (the
+ * daemon's setmocktime) enters its mempool at the mock time. */
+static void test_entry_time_follows_clock(void **state)
+{
+    mock_clock_node = 1;
+    setup_net(2, 0);
+    mock_clock_node = -1;
+    link_nodes(0, 1);
+    mine_at(0, 101);
+    run_until(net.now + 10 * SEC);
+    struct tx *tx = submit_spend(0, 1);
+    run_until(net.now + 10 * SEC);
+    const struct mempool_entry *e = mempool_get(net.n[1].mp, &tx->txid);
+    assert_non_null(e);
+    assert_int_equal(mempool_entry_time(e), MOCK_WALL);
+    tx_free(tx);
+    teardown_net();
+}
+
 /* More than one headers message (2000 each) and the 1024-block window. */
 static void test_long_sync(void **state)
 {
@@ -860,6 +889,7 @@ int main(void)
         cmocka_unit_test(test_reorg_after_partition),
         cmocka_unit_test(test_reorg_reannounces),
         cmocka_unit_test(test_blocksonly),
+        cmocka_unit_test(test_entry_time_follows_clock),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
