@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """The mempool subsystem of hearsayd: mempool.dat written at shutdown and
-read at start-up (-persistmempool), a damaged file refused without stopping
-the node, and its options' errors."""
+read at start-up (-persistmempool), a mempool of unconfirmed chains
+surviving the restart with its entries' times and fees, a damaged file
+refused without stopping the node, and its options' errors."""
 
 import os
 import sys
 
 sys.dont_write_bytecode = True  # keep the source tree clean
 import framework as fw  # noqa: E402
+import relay_lib as rl  # noqa: E402
+import txtools as tt  # noqa: E402
 from framework import assert_equal, assert_in  # noqa: E402
 
 EMPTY_DUMP_SIZE = 4 + 4 + 8 + 32  # magic, version, count, checksum
@@ -32,6 +35,37 @@ def test_dump_at_shutdown(t):
     node.start()
     assert_in("mempool: loaded 0 transactions", node.debug_log())
     assert_equal(node.stop(), 0)
+
+
+def test_round_trip(t):
+    """Three coinbase spends, one with a child and a grandchild: five
+    entries come back after a restart, with the same fees and times."""
+    node = t.add_node()
+    node.start()
+    hashes = rl.mine(node, 103)
+    raws = rl.spend_coinbases(node, hashes[:3])
+    txids = [node.rpc("sendrawtransaction", raw) for raw in raws]
+    value = 50 * rl.COIN - tt.FEE
+    for _ in range(2):  # a chain on the first spend
+        raw = tt.spend(txids[-3] if len(txids) == 3 else txids[-1], 0, value)
+        value -= tt.FEE
+        txids.append(node.rpc("sendrawtransaction", raw))
+    before = node.rpc("getrawmempool", True)
+    assert_equal(sorted(before), sorted(txids), "the mempool before the stop")
+    assert_equal(node.stop(), 0)
+    node.start()
+    assert_in(f"mempool: loaded {len(txids)} transactions", node.debug_log())
+    after = node.rpc("getrawmempool", True)
+    assert_equal(sorted(after), sorted(txids), "the mempool after the restart")
+    for txid in txids:
+        for key in ("time", "vsize", "fees", "depends"):
+            got, want = after[txid][key], before[txid][key]
+            if key == "depends":
+                got, want = sorted(got), sorted(want)
+            assert_equal(got, want, f"{key} of {txid}")
+    assert_equal(node.stop(), 0)
+    with open(dump_path(node), "rb") as f:
+        assert len(f.read()) > EMPTY_DUMP_SIZE, "the dump holds the transactions"
 
 
 def test_no_persistence(t):
@@ -68,5 +102,5 @@ def test_option_errors(t):
 
 
 if __name__ == "__main__":
-    fw.main([test_dump_at_shutdown, test_no_persistence, test_damaged_dump_refused,
+    fw.main([test_dump_at_shutdown, test_round_trip, test_no_persistence, test_damaged_dump_refused,
              test_option_errors])

@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """kill -9 during block sync, then restart.
 
-Node 0 mines a 400-block chain with transactions in it. Node 1 starts empty
-and syncs it from node 0 (headers first, then blocks); it is SIGKILLed
-while the download is under way, restarted on the same datadir, and must
-finish with node 0's tip and a consistent store: getblockchaininfo agrees
-with itself, every height's block is there and linked to its parent, and
-the coins are right (spent coins refused, unspent ones accepted). The same
-with a node SIGKILLed just as it switches to a longer competing branch."""
+Node 0 mines a 400-block chain with transactions in it; node 2 holds its
+first 200 blocks only. Node 1 starts empty and syncs from node 2 (headers
+first, then blocks); it is SIGKILLed twice while at or below height 200,
+however fast the download runs, since node 2 has nothing beyond. Restarted
+on the same datadir and dialing node 0, it must catch up from where the
+kills left it (always below node 0's tip) and finish with node 0's tip and
+a consistent store: getblockchaininfo agrees with itself, every height's
+block is there and linked to its parent, and the coins are right (spent
+coins refused, unspent ones accepted). The same with a node SIGKILLed just
+as it switches to a longer competing branch."""
 
 import os
 import signal
@@ -22,6 +25,7 @@ import relay_lib as rl  # noqa: E402
 import txtools as tt  # noqa: E402
 
 HEIGHT = 400
+PARTIAL = 200  # what node 2 serves
 SPENT = 10  # coinbases of blocks 1..SPENT are spent inside the chain
 
 
@@ -73,19 +77,38 @@ def check_store(node, hashes, source):
     fw.assert_equal(node.rpc("testmempoolaccept", [fresh])[0]["allowed"], True, "an unspent coin")
 
 
+def partial_source(t, source, hashes):
+    """A node holding the first PARTIAL blocks of source's chain."""
+    part = t.add_node()
+    part.start(*rl.FAST)
+    for h in hashes[1:PARTIAL + 1]:
+        fw.assert_equal(part.rpc("submitblock", source.rpc("getblock", h, 0)), None, "submitblock")
+    fw.assert_equal(part.rpc("getbestblockhash"), hashes[PARTIAL], "node 2's tip")
+    return part
+
+
 def test_kill_during_sync(t):
     source, node = t.add_node(), t.add_node()
     source.start(*rl.FAST)
     hashes = build_chain(source)
-    # Killed twice: early in the download, then again further on.
-    for at in (20, 200):
+    part = partial_source(t, source, hashes)
+    # Killed twice: early in the download, then again at or before the end
+    # of what node 2 has.
+    for at in (20, PARTIAL // 2):
         start = time.monotonic()
-        reached = kill_mid_sync(node, source, at)
+        reached = kill_mid_sync(node, part, at)
         print(f"  killed at height >= {reached}, {time.monotonic() - start:.2f} s after start")
-        if reached >= HEIGHT:
-            raise fw.TestFailure("the sync finished before the kill: nothing was tested")
+    fw.assert_equal(part.stop(), 0, "node 2 stop")
+    # Back alone first: where the kills left it, a prefix of the chain.
+    node.start(*rl.FAST)
+    restarted = node.rpc("getblockcount")
+    print(f"  restarted at height {restarted}")
+    if restarted > PARTIAL:
+        raise fw.TestFailure(f"restarted at {restarted}, beyond anything node 2 served")
+    fw.assert_equal(node.rpc("getbestblockhash"), hashes[restarted], "the tip after the kills")
+    fw.assert_equal(node.stop(), 0, "node 1 stop")
+    # Then the catch-up from node 0: at least HEIGHT - PARTIAL blocks.
     node.start(*rl.FAST, f"-addnode=127.0.0.1:{source.p2p_port}")
-    print(f"  restarted at height {node.rpc('getblockcount')}")
     fw.wait_until(lambda: node.rpc("getbestblockhash") == hashes[-1], 45, interval=0.2,
                   what="node 1 on node 0's tip after the restart")
     check_store(node, hashes, source)
