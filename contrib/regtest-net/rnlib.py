@@ -299,6 +299,10 @@ class Network:
             old = cls.load(directory)
             if any(node.running() for node in old.nodes):
                 raise NetError(f"a network is running in {directory}: `down` it first")
+        elif os.path.exists(directory) and (not os.path.isdir(directory) or os.listdir(directory)):
+            # Not ours (no network.json): never delete what a user put there.
+            raise NetError(f"{directory} exists and holds no network: give a new or empty "
+                           "--dir")
         busy = [p for p in range(base_port, base_port + 2 * n) if not port_free(p)]
         if busy:
             raise NetError(f"ports in use: {busy[:5]}: pick another --base-port")
@@ -314,7 +318,7 @@ class Network:
                             "p2p_port": base_port + 2 * i, "rpc_port": base_port + 2 * i + 1}
                            for i in range(n)],
                  "wallet": {"coinbases": [], "coins": [], "pending": []}}
-        os.makedirs(directory)
+        os.makedirs(directory, exist_ok=True)  # an empty directory (mktemp -d) is fine
         net = cls(directory, state)
         net.state["known_options"] = sorted(_known_options(net.hearsayd))
         for node in net.nodes:

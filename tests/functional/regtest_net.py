@@ -122,6 +122,33 @@ def test_lifecycle(t):
         tool.force_down()
 
 
+def test_up_in_existing_dir(t):
+    """`up --dir` on a directory made beforehand (mktemp -d) uses it when
+    empty, and refuses a non-empty one that holds no network with a clear
+    message, no traceback, leaving its files alone."""
+    tool = Tool(t)
+    os.makedirs(tool.dir)
+    other = os.path.join(t.tmpdir, "busy")
+    os.makedirs(other)
+    keep = os.path.join(other, "notes.txt")
+    with open(keep, "w", encoding="utf-8") as f:
+        f.write("mine\n")
+    cmd = [sys.executable, TOOL, "up", "1", "--dir", other, "--base-port", str(fw.free_ports(2)),
+           "--build", fw.BUILDDIR]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    fw.assert_equal(p.returncode != 0, True, "up in a foreign directory must fail")
+    fw.assert_in("holds no network", p.stderr)
+    fw.assert_equal("Traceback" in p.stderr, False, f"a traceback: {p.stderr}")
+    fw.assert_equal(os.listdir(other), ["notes.txt"], "the user's files")
+    try:
+        tool.run("up", "1", "--base-port", str(fw.free_ports(2)), "--build", fw.BUILDDIR,
+                 "--coinbases", "0")
+        assert_agree(tool.status(), 100, running=1)
+        tool.run("down")
+    finally:
+        tool.force_down()
+
+
 def test_interrupted_up_cleans_up(t):
     tool = Tool(t)
     base = fw.free_ports(6)
@@ -148,4 +175,4 @@ def test_interrupted_up_cleans_up(t):
 
 
 if __name__ == "__main__":
-    fw.main([test_lifecycle, test_interrupted_up_cleans_up])
+    fw.main([test_lifecycle, test_up_in_existing_dir, test_interrupted_up_cleans_up])
