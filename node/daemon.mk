@@ -18,6 +18,7 @@ tests_unit_test_config_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/unit/test_config
 
 check_PROGRAMS += tests/fuzz/fuzz_config
+FUZZ_HARNESSES += tests/fuzz/fuzz_config
 tests_fuzz_fuzz_config_SOURCES = tests/fuzz/fuzz_config.c tests/fuzz/driver.c node/config.c node/util.c
 tests_fuzz_fuzz_config_LDADD = $(CHAIN_LIBS)
 TESTS += tests/fuzz/fuzz_config

@@ -112,7 +112,7 @@ static int mempool_start(struct node *node, char **err)
     o.expiry = config_get_int(cfg, "mempoolexpiry") * 3600;
     node->mempool = mempool_new(&o, chainstate_coin_lookup, node->chain);
     struct chainstate_callbacks cb = {on_connected, on_disconnected, node};
-    chainstate_set_callbacks(node->chain, &cb);
+    chainstate_add_callbacks(node->chain, &cb);
     if (config_get_bool(cfg, "persistmempool"))
         load_dump(node);
     LOG_INFO("Mempool: %zu transactions, limit %zu MB, minimum relay fee %lld sat/kvB",
@@ -126,7 +126,7 @@ static void mempool_stop(struct node *node)
     if (!node->mempool)
         return;
     if (node->chain)
-        chainstate_set_callbacks(node->chain, NULL);
+        chainstate_remove_callbacks(node->chain, node);
     if (config_get_bool(node->cfg, "persistmempool")) {
         char *path = dump_path(node), *err = NULL;
         if (!path || mempool_dump(node->mempool, path, &err) != 0)

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 struct event_base;
+struct relay_glue;
 
 struct node {
     struct event_base *base;
@@ -24,7 +25,8 @@ struct node {
     struct chainstate *chain;
     struct mempool *mempool;
     struct connman *connman;
-    struct relay *relay;
+    struct relay *relay;            /* the relay core, for its counters */
+    struct relay_glue *relay_glue;  /* node/relay_glue.c's state */
     struct rpc_server *rpc;
 };
 

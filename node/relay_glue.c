@@ -5,6 +5,7 @@
 #include "node/clock.h"
 #include "node/util.h"
 #include "chain/util/err.h"
+#include "chain/util/xmalloc.h"
 
 #include <event2/event.h>
 #include <stdlib.h>
@@ -43,6 +44,7 @@ const struct config_option relay_options[] = {
     { NULL, CONFIG_BOOL, NULL, 0, 0, 0, NULL },
 };
 
+/* The relay subsystem's state, owned by the node (node->relay_glue). */
 struct relay_glue {
     struct node *node;
     struct netproc *np;
@@ -50,77 +52,81 @@ struct relay_glue {
     int64_t timer_at; /* when the timer fires (INT64_MAX: not armed) */
 };
 
-static struct relay_glue glue;
-
 /* The node clock: setmocktime freezes and moves the relay's timers too. */
 int64_t relay_glue_now(void)
 {
     return node_now_mono_us();
 }
 
-struct netproc *relay_glue_netproc(void)
+struct netproc *relay_glue_netproc(const struct node *node)
 {
-    return glue.np;
+    return node->relay_glue ? node->relay_glue->np : NULL;
 }
 
 /* Arms the timer for netproc's next work, unless it already fires sooner. */
-static void reschedule(int64_t now)
+static void reschedule(struct relay_glue *g, int64_t now)
 {
-    int64_t at = netproc_next_wakeup(glue.np);
+    int64_t at = netproc_next_wakeup(g->np);
     if (at > now + MAX_SLEEP_US)
         at = now + MAX_SLEEP_US;
     if (at < now + MS) /* at least a millisecond: let the loop breathe */
         at = now + MS;
-    if (glue.timer_at <= at && glue.timer_at > now)
+    if (g->timer_at <= at && g->timer_at > now)
         return;
     int64_t d = at - now;
     struct timeval tv = {.tv_sec = d / SEC, .tv_usec = d % SEC};
-    evtimer_add(glue.timer, &tv);
-    glue.timer_at = at;
+    evtimer_add(g->timer, &tv);
+    g->timer_at = at;
 }
 
 static void on_timer(evutil_socket_t fd, short what, void *arg)
 {
+    struct relay_glue *g = arg;
     int64_t now = relay_glue_now();
-    glue.timer_at = INT64_MAX;
-    netproc_tick(glue.np, now);
-    reschedule(now);
+    g->timer_at = INT64_MAX;
+    netproc_tick(g->np, now);
+    reschedule(g, now);
 }
 
 /* ---- connman -> netproc ---- */
 
 static void h_connected(void *ctx, const struct net_peer_props *props)
 {
+    struct relay_glue *g = ctx;
     int64_t now = relay_glue_now();
-    netproc_connected(glue.np, props, now);
-    reschedule(now);
+    netproc_connected(g->np, props, now);
+    reschedule(g, now);
 }
 
 static void h_disconnected(void *ctx, uint64_t id)
 {
+    struct relay_glue *g = ctx;
     int64_t now = relay_glue_now();
-    netproc_disconnected(glue.np, id, now);
-    reschedule(now);
+    netproc_disconnected(g->np, id, now);
+    reschedule(g, now);
 }
 
 static void h_message(void *ctx, uint64_t id, const struct net_msg *msg)
 {
+    struct relay_glue *g = ctx;
     int64_t now = relay_glue_now();
-    netproc_message(glue.np, id, msg, now);
-    reschedule(now);
+    netproc_message(g->np, id, msg, now);
+    reschedule(g, now);
 }
 
 static void h_custom(void *ctx, uint64_t id, const char *command, const uint8_t *payload,
                      size_t len)
 {
+    struct relay_glue *g = ctx;
     int64_t now = relay_glue_now();
-    netproc_custom(glue.np, id, command, payload, len, now);
-    reschedule(now);
+    netproc_custom(g->np, id, command, payload, len, now);
+    reschedule(g, now);
 }
 
 static int32_t h_best_height(void *ctx)
 {
-    return glue.node->chain ? chainstate_height(glue.node->chain) : 0;
+    struct relay_glue *g = ctx;
+    return chainstate_height(g->node->chain);
 }
 
 /* ---- netproc -> connman ---- */
@@ -128,24 +134,28 @@ static int32_t h_best_height(void *ctx)
 static int io_send(void *ctx, uint64_t peer, const char *command, const void *payload,
                    size_t len)
 {
-    return connman_send(glue.node->connman, peer, command, payload, len);
+    struct relay_glue *g = ctx;
+    return connman_send(g->node->connman, peer, command, payload, len);
 }
 
 static void io_misbehaving(void *ctx, uint64_t peer, const char *reason)
 {
-    connman_misbehaving(glue.node->connman, peer, reason);
+    struct relay_glue *g = ctx;
+    connman_misbehaving(g->node->connman, peer, reason);
 }
 
 static void io_disconnect(void *ctx, uint64_t peer, const char *reason)
 {
+    struct relay_glue *g = ctx;
     LOG_INFO("peer=%llu disconnected: %s", (unsigned long long)peer, reason);
-    connman_disconnect(glue.node->connman, peer);
+    connman_disconnect(g->node->connman, peer);
 }
 
 static bool io_props(void *ctx, uint64_t peer, struct net_peer_props *out)
 {
+    struct relay_glue *g = ctx;
     struct net_peer_stats st;
-    if (!connman_peer_stats(glue.node->connman, peer, &st))
+    if (!connman_peer_stats(g->node->connman, peer, &st))
         return false;
     *out = st.props;
     return true;
@@ -191,24 +201,28 @@ static int relay_start(struct node *node, char **err)
     if (options_from_config(node->cfg, &o, err) != 0)
         return -1;
     o.wall_clock = node_now; /* setmocktime reaches mempool entry times */
-    struct netproc_io io = {.send = io_send, .misbehaving = io_misbehaving,
+    struct relay_glue *g = xcalloc(1, sizeof(*g));
+    g->node = node;
+    struct netproc_io io = {.ctx = g, .send = io_send, .misbehaving = io_misbehaving,
                             .disconnect = io_disconnect, .props = io_props};
     char *e = NULL;
-    glue.node = node;
-    glue.np = netproc_new(&o, &io, node->chain, node->mempool, &e);
-    if (!glue.np) {
-        err_set(err, "cannot start the relay: %s", e ? e : "out of memory");
+    g->np = netproc_new(&o, &io, node->chain, node->mempool, &e);
+    if (!g->np) {
+        err_set(err, "cannot start the relay: %s", e);
         free(e);
+        free(g);
         return -1;
     }
-    node->relay = netproc_relay(glue.np);
-    glue.timer = evtimer_new(node->base, on_timer, NULL);
-    glue.timer_at = INT64_MAX;
+    node->relay_glue = g;
+    node->relay = netproc_relay(g->np);
+    g->timer = evtimer_new(node->base, on_timer, g);
+    g->timer_at = INT64_MAX;
     struct net_handlers h = {
-        .connected = h_connected, .disconnected = h_disconnected, .message = h_message,
-        .best_height = h_best_height, .custom = h_custom, .hello = NETPROC_CMD_HELLO};
+        .ctx = g, .connected = h_connected, .disconnected = h_disconnected,
+        .message = h_message, .best_height = h_best_height, .custom = h_custom,
+        .hello = NETPROC_CMD_HELLO};
     connman_set_handlers(node->connman, &h);
-    reschedule(relay_glue_now());
+    reschedule(g, relay_glue_now());
     char stop[32];
     relay_policy_stop_str(&o.policy, stop, sizeof(stop));
     LOG_INFO("Relay: fanout %u (0 = all), stop %s, trickle %lld/%lld ms, anti-entropy %lld s%s",
@@ -220,14 +234,18 @@ static int relay_start(struct node *node, char **err)
 
 static void relay_stop(struct node *node)
 {
+    struct relay_glue *g = node->relay_glue;
+    if (!g)
+        return;
     if (node->connman) {
         struct net_handlers none = {0};
         connman_set_handlers(node->connman, &none);
     }
-    if (glue.timer)
-        event_free(glue.timer);
-    netproc_free(glue.np);
-    memset(&glue, 0, sizeof(glue));
+    if (g->timer)
+        event_free(g->timer);
+    netproc_free(g->np);
+    free(g);
+    node->relay_glue = NULL;
     node->relay = NULL;
 }
 
@@ -236,25 +254,27 @@ const struct node_subsystem relay_subsystem = { "relay", relay_start, relay_stop
 enum mempool_status relay_glue_submit_tx(struct node *node, struct tx *tx,
                                          struct mempool_reject *rej)
 {
-    if (!glue.np) {
+    struct relay_glue *g = node->relay_glue;
+    if (!g) {
         memset(rej, 0, sizeof(*rej));
         rej->status = MEMPOOL_POLICY;
         rej->reason = "relay not running";
         return MEMPOOL_POLICY;
     }
     int64_t now = relay_glue_now();
-    enum mempool_status st = netproc_submit_tx(glue.np, tx, rej, now);
-    reschedule(now);
+    enum mempool_status st = netproc_submit_tx(g->np, tx, rej, now);
+    reschedule(g, now);
     return st;
 }
 
 enum chainstate_status relay_glue_submit_block(struct node *node, const struct block *b,
                                                const char **reason, char **err)
 {
-    if (!glue.np)
+    struct relay_glue *g = node->relay_glue;
+    if (!g)
         return chainstate_process_block(node->chain, b, reason, err);
     int64_t now = relay_glue_now();
-    enum chainstate_status st = netproc_submit_block(glue.np, b, reason, err, now);
-    reschedule(now);
+    enum chainstate_status st = netproc_submit_block(g->np, b, reason, err, now);
+    reschedule(g, now);
     return st;
 }

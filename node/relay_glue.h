@@ -16,7 +16,7 @@ extern const struct node_subsystem relay_subsystem;
 /* The running netproc (NULL before start and after stop), for RPC
  * methods: netproc_get_info, netproc_relay (relay_get_info,
  * relay_get_peer_info), netproc_peer_reconciles. */
-struct netproc *relay_glue_netproc(void);
+struct netproc *relay_glue_netproc(const struct node *node);
 /* The clock netproc runs on (monotonic microseconds). */
 int64_t relay_glue_now(void);
 /* sendrawtransaction / submitblock / generatetoaddress: hand the item to

@@ -26,7 +26,7 @@ struct chainstate {
     struct store *store;
     struct bindex *bi;
     struct utxo *utxo;
-    struct chainstate_callbacks cb;
+    struct chainstate_callbacks cb[CHAINSTATE_MAX_CALLBACKS];
     /* Blocks whose whole chain is stored: where the tip may move. */
     struct node_list cands;
     /* Stored blocks waiting for an ancestor's data. */
@@ -178,8 +178,9 @@ static int disconnect_tip(struct chainstate *cs, char **err)
     }
     bindex_set_tip(cs->bi, tip->prev);
     list_push(&cs->cands, tip); /* the old branch may win again */
-    if (cs->cb.disconnected)
-        cs->cb.disconnected(cs->cb.ctx, b, tip->height);
+    for (size_t i = 0; i < CHAINSTATE_MAX_CALLBACKS; i++)
+        if (cs->cb[i].disconnected)
+            cs->cb[i].disconnected(cs->cb[i].ctx, b, tip->height);
     block_free(b);
     return maybe_flush(cs, err);
 }
@@ -203,8 +204,9 @@ static int connect_tip(struct chainstate *cs, struct bindex_node *n, const struc
     if (rc != 0)
         return rc;
     bindex_set_tip(cs->bi, n);
-    if (cs->cb.connected)
-        cs->cb.connected(cs->cb.ctx, b, n->height);
+    for (size_t i = 0; i < CHAINSTATE_MAX_CALLBACKS; i++)
+        if (cs->cb[i].connected)
+            cs->cb[i].connected(cs->cb[i].ctx, b, n->height);
     return maybe_flush(cs, err);
 }
 
@@ -672,15 +674,25 @@ void chainstate_close(struct chainstate *cs)
     free(cs);
 }
 
-void chainstate_set_callbacks(struct chainstate *cs, const struct chainstate_callbacks *cb)
+void chainstate_add_callbacks(struct chainstate *cs, const struct chainstate_callbacks *cb)
 {
-    if (cb)
-        cs->cb = *cb;
-    else
-        memset(&cs->cb, 0, sizeof(cs->cb));
+    for (size_t i = 0; i < CHAINSTATE_MAX_CALLBACKS; i++) {
+        if (!cs->cb[i].connected && !cs->cb[i].disconnected) {
+            cs->cb[i] = *cb;
+            return;
+        }
+    }
+    abort(); /* more listeners than the daemon has: a programming error */
 }
 
-struct bindex_node *chainstate_tip(const struct chainstate *cs)
+void chainstate_remove_callbacks(struct chainstate *cs, const void *ctx)
+{
+    for (size_t i = 0; i < CHAINSTATE_MAX_CALLBACKS; i++)
+        if (cs->cb[i].ctx == ctx)
+            memset(&cs->cb[i], 0, sizeof(cs->cb[i]));
+}
+
+const struct bindex_node *chainstate_tip(const struct chainstate *cs)
 {
     return bindex_tip(cs->bi);
 }
@@ -690,17 +702,17 @@ int chainstate_height(const struct chainstate *cs)
     return bindex_height(cs->bi);
 }
 
-struct bindex_node *chainstate_best_header(const struct chainstate *cs)
+const struct bindex_node *chainstate_best_header(const struct chainstate *cs)
 {
     return bindex_best_header(cs->bi);
 }
 
-struct bindex_node *chainstate_find(const struct chainstate *cs, const struct hash256 *hash)
+const struct bindex_node *chainstate_find(const struct chainstate *cs, const struct hash256 *hash)
 {
     return bindex_find(cs->bi, hash);
 }
 
-struct bindex_node *chainstate_at(const struct chainstate *cs, int height)
+const struct bindex_node *chainstate_at(const struct chainstate *cs, int height)
 {
     return bindex_at(cs->bi, height);
 }
@@ -735,7 +747,7 @@ size_t chainstate_locator(const struct chainstate *cs, const struct bindex_node 
     return bindex_locator(cs->bi, n, out, max);
 }
 
-struct bindex_node *chainstate_find_fork(const struct chainstate *cs,
+const struct bindex_node *chainstate_find_fork(const struct chainstate *cs,
                                          const struct hash256 *locator, size_t n)
 {
     return bindex_find_fork(cs->bi, locator, n);
@@ -765,7 +777,7 @@ size_t chainstate_get_headers(const struct chainstate *cs, const struct hash256 
     return count;
 }
 
-size_t chainstate_blocks_to_fetch(const struct chainstate *cs, struct bindex_node **out,
+size_t chainstate_blocks_to_fetch(const struct chainstate *cs, const struct bindex_node **out,
                                   size_t max)
 {
     struct bindex_node *best = bindex_best_header(cs->bi);

@@ -42,7 +42,9 @@ struct chainstate_options {
 void chainstate_default_options(struct chainstate_options *o);
 
 /* Told about every change of the active chain, in order, so the mempool
- * can follow: blocks leaving it (tip first) and blocks joining it. */
+ * and the relay can follow: blocks leaving it (tip first) and blocks
+ * joining it, after the UTXO set and the tip moved. Listeners are called
+ * in the order they were added (the mempool first, then who reads it). */
 struct chainstate_callbacks {
     void (*connected)(void *ctx, const struct block *b, int height);
     void (*disconnected)(void *ctx, const struct block *b, int height);
@@ -66,7 +68,10 @@ struct chainstate *chainstate_open(const struct chain_params *p, const char *dir
 /* Flushes and closes; accepts NULL. */
 void chainstate_close(struct chainstate *cs);
 
-void chainstate_set_callbacks(struct chainstate *cs, const struct chainstate_callbacks *cb);
+#define CHAINSTATE_MAX_CALLBACKS 4
+void chainstate_add_callbacks(struct chainstate *cs, const struct chainstate_callbacks *cb);
+/* Removes every listener whose ctx is ctx. */
+void chainstate_remove_callbacks(struct chainstate *cs, const void *ctx);
 
 /* Headers in chain order (a `headers` message). Stops at the first that
  * is invalid or does not connect, with its hash in *bad (may be NULL).
@@ -93,11 +98,11 @@ int chainstate_invalidate(struct chainstate *cs, const struct hash256 *hash, cha
  * descendants, then moves to the best chain again. */
 int chainstate_reconsider(struct chainstate *cs, const struct hash256 *hash, char **err);
 
-struct bindex_node *chainstate_tip(const struct chainstate *cs);
+const struct bindex_node *chainstate_tip(const struct chainstate *cs);
 int chainstate_height(const struct chainstate *cs);
-struct bindex_node *chainstate_best_header(const struct chainstate *cs);
-struct bindex_node *chainstate_find(const struct chainstate *cs, const struct hash256 *hash);
-struct bindex_node *chainstate_at(const struct chainstate *cs, int height); /* active chain */
+const struct bindex_node *chainstate_best_header(const struct chainstate *cs);
+const struct bindex_node *chainstate_find(const struct chainstate *cs, const struct hash256 *hash);
+const struct bindex_node *chainstate_at(const struct chainstate *cs, int height); /* active chain */
 bool chainstate_is_active(const struct chainstate *cs, const struct bindex_node *n);
 /* The header tree, for walks the functions above do not cover. */
 struct bindex *chainstate_index(const struct chainstate *cs);
@@ -111,7 +116,7 @@ int chainstate_get_block_raw(struct chainstate *cs, const struct hash256 *hash, 
  * for getheaders / headers. */
 size_t chainstate_locator(const struct chainstate *cs, const struct bindex_node *n,
                           struct hash256 *out, size_t max);
-struct bindex_node *chainstate_find_fork(const struct chainstate *cs,
+const struct bindex_node *chainstate_find_fork(const struct chainstate *cs,
                                          const struct hash256 *locator, size_t n);
 
 /* Answer to getheaders: headers of the active chain after the fork point
@@ -124,7 +129,7 @@ size_t chainstate_get_headers(const struct chainstate *cs, const struct hash256 
 
 /* Blocks to download: those on the way from the active chain to the best
  * header whose data we lack, lowest first, at most max. */
-size_t chainstate_blocks_to_fetch(const struct chainstate *cs, struct bindex_node **out,
+size_t chainstate_blocks_to_fetch(const struct chainstate *cs, const struct bindex_node **out,
                                   size_t max);
 
 /* True while the tip is more than a day old (Core's initial block

@@ -58,7 +58,7 @@ static void send_digest(struct netproc *np, struct np_peer *p)
     wbuf_reset(&np->scratch);
     wbuf_u32(&np->scratch, (uint32_t)n);
     wbuf_bytes(&np->scratch, d.b, sizeof(d.b));
-    struct bindex_node *tip = chainstate_tip(np->chain);
+    const struct bindex_node *tip = chainstate_tip(np->chain);
     wbuf_bytes(&np->scratch, tip->hash.b, sizeof(tip->hash.b));
     np_send(np, p->id, NETPROC_CMD_DIGEST, &np->scratch);
 }
@@ -113,7 +113,7 @@ static void on_digest(struct netproc *np, struct np_peer *p, const uint8_t *payl
         np_misbehaving(np, p->id, "malformed hsdigest");
         return;
     }
-    struct bindex_node *known = chainstate_find(np->chain, &tip);
+    const struct bindex_node *known = chainstate_find(np->chain, &tip);
     if (!known || !(known->status & BINDEX_HAVE_DATA))
         np_getheaders(np, p, chainstate_best_header(np->chain), NULL, now);
     size_t n;

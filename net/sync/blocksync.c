@@ -39,11 +39,11 @@ void np_sync_start(struct netproc *np, struct np_peer *p, int64_t now)
 {
     /* From the best header's parent, as Core: the answer is never empty,
      * so we learn how far the peer's chain reaches. */
-    struct bindex_node *best = chainstate_best_header(np->chain);
+    const struct bindex_node *best = chainstate_best_header(np->chain);
     np_getheaders(np, p, best && best->prev ? best->prev : best, NULL, now);
 }
 
-static void set_best_known(struct np_peer *p, struct bindex_node *n)
+static void set_best_known(struct np_peer *p, const struct bindex_node *n)
 {
     if (n && (!p->best_known || u256_cmp(&n->work, &p->best_known->work) > 0))
         p->best_known = n;
@@ -91,20 +91,20 @@ static void note_staller(struct netproc *np, uint64_t id, int64_t now)
 /* Requests from p the blocks of its best chain we lack, within the window. */
 static void request_blocks(struct netproc *np, struct np_peer *p, int64_t now)
 {
-    struct bindex_node *tip = chainstate_tip(np->chain);
+    const struct bindex_node *tip = chainstate_tip(np->chain);
     if (!p->best_known || !tip || p->blocks_in_flight >= NETPROC_MAX_BLOCKS_IN_FLIGHT ||
         p->stalled_until > now ||
         u256_cmp(&p->best_known->work, &tip->work) <= 0)
         return;
     int limit = tip->height + np->opt.block_window;
-    struct bindex_node *n = p->best_known;
+    const struct bindex_node *n = p->best_known;
     bool window_full = n->height > limit;
     if (window_full)
         n = bindex_ancestor(n, limit);
-    struct bindex_node *fork = bindex_fork_point(tip, n);
+    const struct bindex_node *fork = bindex_fork_point(tip, n);
     /* Walk back to the fork, keeping the oldest wanted blocks. */
     size_t room = NETPROC_MAX_BLOCKS_IN_FLIGHT - p->blocks_in_flight;
-    struct bindex_node *want[NETPROC_MAX_BLOCKS_IN_FLIGHT];
+    const struct bindex_node *want[NETPROC_MAX_BLOCKS_IN_FLIGHT];
     size_t nwant = 0;
     const struct np_inflight *first_other = NULL; /* lowest block another peer holds */
     for (; n && n != fork; n = n->prev) {
@@ -128,7 +128,7 @@ static void request_blocks(struct netproc *np, struct np_peer *p, int64_t now)
     }
     struct proto_inv items[NETPROC_MAX_BLOCKS_IN_FLIGHT];
     for (size_t i = 0; i < nwant; i++) {
-        struct bindex_node *b = want[nwant - 1 - i]; /* oldest first */
+        const struct bindex_node *b = want[nwant - 1 - i]; /* oldest first */
         items[i].type = PROTO_INV_BLOCK | PROTO_INV_WITNESS_FLAG;
         items[i].hash = b->hash;
         inflight_add(np, p, &b->hash, now);
@@ -178,7 +178,7 @@ void np_on_headers(struct netproc *np, struct np_peer *p, const struct net_msg *
         free(err);
         return;
     }
-    struct bindex_node *lastn = chainstate_find(np->chain, &last);
+    const struct bindex_node *lastn = chainstate_find(np->chain, &last);
     set_best_known(p, lastn);
     if (n == NETPROC_MAX_HEADERS && lastn) /* more to come */
         np_getheaders(np, p, lastn, NULL, now);
@@ -188,7 +188,7 @@ void np_on_headers(struct netproc *np, struct np_peer *p, const struct net_msg *
 void np_on_block_inv(struct netproc *np, struct np_peer *p, const struct hash256 *hash,
                      int64_t now)
 {
-    struct bindex_node *n = chainstate_find(np->chain, hash);
+    const struct bindex_node *n = chainstate_find(np->chain, hash);
     if (n) {
         set_best_known(p, n);
         request_blocks(np, p, now);
@@ -212,7 +212,7 @@ void np_on_block(struct netproc *np, struct np_peer *p, const struct net_msg *m,
             p->stalling_since = 0;
         inflight_remove(np, f);
     }
-    struct bindex_node *known = chainstate_find(np->chain, &b->hash);
+    const struct bindex_node *known = chainstate_find(np->chain, &b->hash);
     if (known && (known->status & BINDEX_HAVE_DATA))
         np->info.blocks_dup++;
     else if (np->stalling_timeout_us > NETPROC_BLOCK_STALLING_US) /* a new block: relax */
@@ -244,15 +244,13 @@ void np_on_block(struct netproc *np, struct np_peer *p, const struct net_msg *m,
 
 void np_announce_tip(struct netproc *np, int64_t now)
 {
-    struct bindex_node *tip = chainstate_tip(np->chain);
-    if (!tip || hash_eq(&tip->hash, &np->announced_tip))
+    if (!np->tip_moved)
         return;
-    struct bindex_node *old = chainstate_find(np->chain, &np->announced_tip);
-    np->announced_tip = tip->hash;
+    np->tip_moved = false;
+    const struct bindex_node *tip = chainstate_tip(np->chain);
     relay_on_new_tip(np->relay);
-    if (old && bindex_fork_point(old, tip) != old) /* not an extension: a reorg */
-        np_reannounce_reorged(np, old, tip, now);
-    struct bindex_node *best = chainstate_best_header(np->chain);
+    np_reannounce_returned(np, now);
+    const struct bindex_node *best = chainstate_best_header(np->chain);
     if (best && best->height - tip->height > SYNC_LAG)
         return;
     relay_on_block_accepted(np->relay, np->tip_from_peer, np->tip_peer, &tip->hash, now);
@@ -268,11 +266,9 @@ void np_send_headers(void *ctx, struct relay *r, uint64_t peer, const struct has
     for (size_t off = 0; off < n; off += NETPROC_MAX_HEADERS) {
         size_t m = n - off < NETPROC_MAX_HEADERS ? n - off : NETPROC_MAX_HEADERS;
         uint8_t(*raw)[BLOCK_HEADER_SIZE] = xmalloc(m * BLOCK_HEADER_SIZE);
-        if (!raw)
-            return;
         size_t k = 0;
         for (size_t i = 0; i < m; i++) {
-            struct bindex_node *b = chainstate_find(np->chain, &blocks[off + i]);
+            const struct bindex_node *b = chainstate_find(np->chain, &blocks[off + i]);
             if (b)
                 block_header_serialize(&b->hdr, raw[k++]);
         }
@@ -288,18 +284,16 @@ void np_send_headers(void *ctx, struct relay *r, uint64_t peer, const struct has
 void np_serve_getheaders(struct netproc *np, struct np_peer *p, const struct net_msg *m)
 {
     const struct proto_locator *loc = &m->u.locator;
-    struct bindex_node *n;
+    const struct bindex_node *n;
     if (loc->count == 0) {
         n = chainstate_find(np->chain, &loc->stop); /* just that header */
         if (!n)
             return;
     } else {
-        struct bindex_node *fork = chainstate_find_fork(np->chain, loc->hashes, loc->count);
+        const struct bindex_node *fork = chainstate_find_fork(np->chain, loc->hashes, loc->count);
         n = fork ? chainstate_at(np->chain, fork->height + 1) : chainstate_at(np->chain, 0);
     }
     uint8_t(*raw)[BLOCK_HEADER_SIZE] = xmalloc(NETPROC_MAX_HEADERS * BLOCK_HEADER_SIZE);
-    if (!raw)
-        return;
     size_t k = 0;
     for (; n && k < NETPROC_MAX_HEADERS; n = chainstate_at(np->chain, n->height + 1)) {
         block_header_serialize(&n->hdr, raw[k++]);
@@ -315,8 +309,8 @@ void np_serve_getheaders(struct netproc *np, struct np_peer *p, const struct net
 void np_serve_getblocks(struct netproc *np, struct np_peer *p, const struct net_msg *m)
 {
     const struct proto_locator *loc = &m->u.locator;
-    struct bindex_node *fork = chainstate_find_fork(np->chain, loc->hashes, loc->count);
-    struct bindex_node *n = chainstate_at(np->chain, fork ? fork->height + 1 : 0);
+    const struct bindex_node *fork = chainstate_find_fork(np->chain, loc->hashes, loc->count);
+    const struct bindex_node *n = chainstate_at(np->chain, fork ? fork->height + 1 : 0);
     struct proto_inv items[NETPROC_MAX_GETBLOCKS];
     size_t k = 0;
     for (; n && k < NETPROC_MAX_GETBLOCKS; n = chainstate_at(np->chain, n->height + 1)) {
@@ -363,13 +357,13 @@ bool np_serve_block(struct netproc *np, struct np_peer *p, const struct hash256 
 void np_peer_blocks_info(const struct netproc *np, const struct np_peer *p,
                          struct netproc_peer_info *out)
 {
-    struct bindex_node *tip = chainstate_tip(np->chain);
+    const struct bindex_node *tip = chainstate_tip(np->chain);
     struct bindex_node *common = p->best_known && tip ? bindex_fork_point(tip, p->best_known)
                                                       : NULL;
     out->synced_blocks = common ? common->height : -1;
     size_t n = 0;
     for (size_t i = 0; i < np->ninflight && n < NETPROC_MAX_BLOCKS_IN_FLIGHT; i++) {
-        struct bindex_node *b = np->inflight[i].peer == p->id
+        const struct bindex_node *b = np->inflight[i].peer == p->id
                                     ? chainstate_find(np->chain, &np->inflight[i].hash)
                                     : NULL;
         if (!b)

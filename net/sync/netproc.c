@@ -67,39 +67,49 @@ static void tx_info(const struct mempool_entry *e, const struct tx *tx, struct r
     }
 }
 
-/* Blocks of a reorg whose transactions are re-announced: Core's
- * disconnect pool is bounded too (by memory); deeper reorgs are repaired
- * by BIP35 and anti-entropy. */
-#define READD_MAX_BLOCKS 100
+/* Transactions of disconnected blocks remembered for re-announcement:
+ * Core's disconnect pool is bounded too (by memory); what a deeper reorg
+ * returns beyond this is repaired by BIP35 and anti-entropy. */
+#define RETURNED_MAX 100000
 
-/* A reorg left old_tip's branch: the transactions of its disconnected
- * blocks that are back in the mempool become rumors again, as Bitcoin
- * Core relays what returns to its mempool. Only those actually re-added
- * (conflicts and spent coins are not), and peers that already know one
- * are skipped by the relay core. */
-void np_reannounce_reorged(struct netproc *np, struct bindex_node *old_tip,
-                           struct bindex_node *tip, int64_t now)
+/* The chainstate's callbacks, run after the mempool's: they only take
+ * notes, acted on once the event that moved the chain is over. */
+static void on_block_connected(void *ctx, const struct block *b, int height)
 {
-    struct bindex_node *fork = bindex_fork_point(old_tip, tip);
-    int depth = 0;
-    for (struct bindex_node *n = old_tip; n && n != fork && depth < READD_MAX_BLOCKS;
-         n = n->prev, depth++) {
-        char *err = NULL;
-        struct block *b = chainstate_get_block(np->chain, &n->hash, &err);
-        free(err);
-        if (!b)
-            continue;
-        for (size_t i = 1; i < b->tx_count; i++) { /* not the coinbase */
-            const struct mempool_entry *e = mempool_get(np->mempool, &b->txs[i]->txid);
-            if (!e)
-                continue;
-            struct relay_tx_info info;
-            tx_info(e, mempool_entry_tx(e), &info);
-            if (relay_on_tx_readded(np->relay, &info, now))
-                np->info.txs_readded++;
+    struct netproc *np = ctx;
+    np->tip_moved = true;
+}
+
+static void on_block_disconnected(void *ctx, const struct block *b, int height)
+{
+    struct netproc *np = ctx;
+    np->tip_moved = true;
+    for (size_t i = 1; i < b->tx_count && np->n_returned < RETURNED_MAX; i++) {
+        if (np->n_returned == np->cap_returned) {
+            np->cap_returned = np->cap_returned ? 2 * np->cap_returned : 64;
+            np->returned = xreallocarray(np->returned, np->cap_returned, sizeof(*np->returned));
         }
-        block_free(b);
+        np->returned[np->n_returned++] = b->txs[i]->txid; /* not the coinbase */
     }
+}
+
+/* A reorg disconnected blocks: their transactions that are back in the
+ * mempool become rumors again, as Bitcoin Core relays what returns to
+ * its mempool. Only those actually re-added (conflicts, spent coins and
+ * those the new branch confirmed are not), and peers that already know
+ * one are skipped by the relay core. */
+void np_reannounce_returned(struct netproc *np, int64_t now)
+{
+    for (size_t i = 0; i < np->n_returned; i++) {
+        const struct mempool_entry *e = mempool_get(np->mempool, &np->returned[i]);
+        if (!e)
+            continue;
+        struct relay_tx_info info;
+        tx_info(e, mempool_entry_tx(e), &info);
+        if (relay_on_tx_readded(np->relay, &info, now))
+            np->info.txs_readded++;
+    }
+    np->n_returned = 0;
 }
 
 /* ---- the relay core's driver ---- */
@@ -147,7 +157,7 @@ static bool drv_have(void *ctx, struct relay *r, const struct relay_inv *inv)
 {
     struct netproc *np = ctx;
     if (inv->type == RELAY_INV_BLOCK) {
-        struct bindex_node *n = chainstate_find(np->chain, &inv->hash);
+        const struct bindex_node *n = chainstate_find(np->chain, &inv->hash);
         return n && (n->status & BINDEX_HAVE_DATA);
     }
     if (orphan_find(np, &inv->hash))
@@ -179,9 +189,8 @@ struct netproc *netproc_new(const struct netproc_options *o, const struct netpro
     }
     wbuf_init(&np->scratch);
     np->stalling_timeout_us = NETPROC_BLOCK_STALLING_US;
-    struct bindex_node *tip = chainstate_tip(chain);
-    if (tip)
-        np->announced_tip = tip->hash;
+    struct chainstate_callbacks cb = {on_block_connected, on_block_disconnected, np};
+    chainstate_add_callbacks(chain, &cb);
     return np;
 }
 
@@ -189,12 +198,14 @@ void netproc_free(struct netproc *np)
 {
     if (!np)
         return;
+    chainstate_remove_callbacks(np->chain, np);
     relay_free(np->relay);
     for (size_t i = 0; i < np->norphans; i++)
         tx_free(np->orphans[i].tx);
     wbuf_free(&np->scratch);
     free(np->peers);
     free(np->inflight);
+    free(np->returned);
     free(np);
 }
 

@@ -79,9 +79,10 @@ struct netproc_options {
 void netproc_options_default(struct netproc_options *o);
 
 /* chain and mempool must outlive the netproc. The mempool must follow the
- * chain by itself (the daemon's chain-mempool link does it); netproc
- * notices a new tip after each event and tick and announces it. NULL and
- * *err (malloc'd) on a bad policy. */
+ * chain by itself, through chainstate callbacks added before netproc's
+ * (the daemon's mempool subsystem does it); netproc adds its own to hear
+ * of new tips and of what reorgs return, and announces them once each
+ * event or tick is over. NULL and *err (malloc'd) on a bad policy. */
 struct netproc *netproc_new(const struct netproc_options *o, const struct netproc_io *io,
                             struct chainstate *chain, struct mempool *mempool, char **err);
 void netproc_free(struct netproc *np); /* accepts NULL */

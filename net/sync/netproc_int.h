@@ -10,7 +10,7 @@ struct np_peer {
     uint64_t id;
     bool inbound, wtxidrelay, sendheaders, relay_txs;
     bool reconciles;                  /* sent hsgossip before verack */
-    struct bindex_node *best_known;   /* best header it is known to have */
+    const struct bindex_node *best_known;   /* best header it is known to have */
     size_t blocks_in_flight;
     int64_t stalled_until;            /* no block requests to it before */
     int64_t stalling_since;           /* it holds up the download window (0: no) */
@@ -51,7 +51,11 @@ struct netproc {
     struct np_orphan orphans[NETPROC_MAX_ORPHANS];
     size_t norphans;
 
-    struct hash256 announced_tip; /* last tip given to the relay core */
+    /* The chainstate's news since the last announcement (its callbacks):
+     * the tip moved; txids of the blocks a reorg disconnected. */
+    bool tip_moved;
+    struct hash256 *returned;
+    size_t n_returned, cap_returned;
     bool tip_from_peer;
     uint64_t tip_peer;
 
@@ -68,11 +72,8 @@ struct np_peer *np_peer_find(struct netproc *np, uint64_t id);
 void np_send(struct netproc *np, uint64_t peer, const char *cmd, const struct wbuf *w);
 void np_send_inv(struct netproc *np, uint64_t peer, const struct proto_inv *items, size_t n);
 void np_misbehaving(struct netproc *np, uint64_t peer, const char *reason);
-/* The mempool's view of the active tip. */
-
-/* Re-announces what a reorg from old_tip to tip returned to the mempool. */
-void np_reannounce_reorged(struct netproc *np, struct bindex_node *old_tip,
-                           struct bindex_node *tip, int64_t now);
+/* Re-announces what the reorgs since the last call returned to the mempool. */
+void np_reannounce_returned(struct netproc *np, int64_t now);
 
 /* blocksync.c */
 void np_sync_start(struct netproc *np, struct np_peer *p, int64_t now);

@@ -34,6 +34,7 @@ EXTRA_DIST += tests/functional/rpc_interface.py tests/functional/rpc_cli.py
 
 # Fuzz harness: request bodies, the cli's layout, Authorization headers.
 check_PROGRAMS += tests/fuzz/fuzz_rpc
+FUZZ_HARNESSES += tests/fuzz/fuzz_rpc
 tests_fuzz_fuzz_rpc_SOURCES = tests/fuzz/fuzz_rpc.c tests/fuzz/driver.c
 tests_fuzz_fuzz_rpc_LDADD = $(HS_LIBS)
 TESTS += tests/fuzz/fuzz_rpc

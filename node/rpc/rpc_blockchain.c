@@ -26,7 +26,7 @@ static struct node *node_of(const struct rpc_request *req)
 /* Confirmations of a block: -1 off the active chain (Core's
  * ComputeNextBlockAndDepth), with the next active block in *next. */
 static int depth_of(struct chainstate *cs, const struct bindex_node *n,
-                    struct bindex_node **next)
+                    const struct bindex_node **next)
 {
     *next = NULL;
     if (!chainstate_is_active(cs, n))
@@ -54,7 +54,7 @@ static size_t stored_tx_count(struct chainstate *cs, const struct bindex_node *n
 /* Core's blockheaderToJSON. */
 static json_t *header_json(struct chainstate *cs, const struct bindex_node *n, size_t n_tx)
 {
-    struct bindex_node *next;
+    const struct bindex_node *next;
     int depth = depth_of(cs, n, &next);
     json_t *o = json_object();
     json_object_set_new(o, "hash", rpc_hash_json(&n->hash));
@@ -79,12 +79,12 @@ static json_t *header_json(struct chainstate *cs, const struct bindex_node *n, s
 }
 
 /* The block named by parameter 0, or NULL after -5 "Block not found". */
-static struct bindex_node *block_param(struct rpc_request *req)
+static const struct bindex_node *block_param(struct rpc_request *req)
 {
     struct hash256 h;
     if (!rpc_param_hash(req, 0, &h))
         return NULL;
-    struct bindex_node *n = chainstate_find(node_of(req)->chain, &h);
+    const struct bindex_node *n = chainstate_find(node_of(req)->chain, &h);
     if (!n)
         rpc_fail(req, RPC_INVALID_ADDRESS_OR_KEY, "Block not found");
     return n;
@@ -112,7 +112,7 @@ static json_t *rpc_getblockchaininfo(struct rpc_request *req)
 {
     struct node *node = node_of(req);
     struct chainstate *cs = node->chain;
-    struct bindex_node *tip = chainstate_tip(cs), *best = chainstate_best_header(cs);
+    const struct bindex_node *tip = chainstate_tip(cs), *best = chainstate_best_header(cs);
     json_t *o = json_object();
     json_object_set_new(o, "chain", json_string(node->params->name));
     json_object_set_new(o, "blocks", json_integer(tip->height));
@@ -157,7 +157,7 @@ static json_t *rpc_getblockhash(struct rpc_request *req)
 
 static json_t *rpc_getblockheader(struct rpc_request *req)
 {
-    struct bindex_node *n = block_param(req);
+    const struct bindex_node *n = block_param(req);
     if (!n)
         return NULL;
     json_t *verbose = rpc_param(req, 1);
@@ -209,7 +209,7 @@ static json_t *block_json(struct node *node, const struct bindex_node *n, const 
 static json_t *rpc_getblock(struct rpc_request *req)
 {
     struct node *node = node_of(req);
-    struct bindex_node *n = block_param(req);
+    const struct bindex_node *n = block_param(req);
     int verbosity;
     if (!n || !verbosity_param(req, 1, 1, &verbosity))
         return NULL;
@@ -293,7 +293,7 @@ static json_t *rpc_getchaintips(struct rpc_request *req)
             all.v[nt++] = all.v[i];
     free(parents);
     qsort(all.v, nt, sizeof(*all.v), cmp_height_desc);
-    struct bindex_node *tip = chainstate_tip(cs);
+    const struct bindex_node *tip = chainstate_tip(cs);
     json_t *r = json_array();
     for (size_t i = 0; i < nt; i++) {
         const struct bindex_node *n = all.v[i];

@@ -117,14 +117,14 @@ static bool ancestor_at(void *ctx, int height, struct pow_block *out)
 static void make_template(struct node *node, const uint8_t *script, size_t len,
                           struct miner_template *t)
 {
-    struct bindex_node *tip = chainstate_tip(node->chain);
+    const struct bindex_node *tip = chainstate_tip(node->chain);
     int64_t now = node_now(), mtp = bindex_median_time_past(tip);
     *t = (struct miner_template){ .params = node->params, .prev = tip->hash,
                                   .height = tip->height + 1, .script = script,
                                   .script_len = len };
     t->time = (uint32_t)(now > mtp ? now : mtp + 1);
     struct pow_block last = { tip->height, tip->hdr.time, tip->hdr.bits };
-    t->bits = pow_next_bits(node->params, &last, t->time, ancestor_at, tip);
+    t->bits = pow_next_bits(node->params, &last, t->time, ancestor_at, (void *)tip); /* read only */
 }
 
 /* Processes a block we made: 0, or -1 after the RPC error. */
@@ -308,7 +308,7 @@ static json_t *bip22_result(struct chainstate *cs, const struct block *b,
     switch (st) {
     case CHAINSTATE_ACCEPTED: {
         /* Stored but not (yet) on the active chain: a side branch. */
-        struct bindex_node *n = chainstate_find(cs, &b->hash);
+        const struct bindex_node *n = chainstate_find(cs, &b->hash);
         return n && chainstate_is_active(cs, n) ? json_null() : json_string("inconclusive");
     }
     case CHAINSTATE_DUPLICATE:
@@ -335,7 +335,7 @@ static json_t *rpc_submitblock(struct rpc_request *req)
         return rpc_fail(req, RPC_DESERIALIZATION_ERROR, "Block does not start with a coinbase");
     }
     json_t *r = NULL;
-    struct bindex_node *known = chainstate_find(cs, &b->hash);
+    const struct bindex_node *known = chainstate_find(cs, &b->hash);
     if (known && (known->status & BINDEX_FAILED_MASK)) {
         r = json_string("duplicate-invalid");
     } else if (known && (known->status & BINDEX_HAVE_DATA)) {
@@ -365,7 +365,7 @@ static double u256_to_double(const struct u256 *v)
 /* Core's GetNetworkHashPS over the last HASHPS_LOOKUP blocks. */
 static double network_hashps(struct chainstate *cs)
 {
-    struct bindex_node *tip = chainstate_tip(cs), *n = tip;
+    const struct bindex_node *tip = chainstate_tip(cs), *n = tip;
     if (!tip || tip->height == 0)
         return 0;
     uint32_t lo = tip->hdr.time, hi = tip->hdr.time;
@@ -384,7 +384,7 @@ static double network_hashps(struct chainstate *cs)
 static json_t *rpc_getmininginfo(struct rpc_request *req)
 {
     struct node *node = node_of(req);
-    struct bindex_node *tip = chainstate_tip(node->chain);
+    const struct bindex_node *tip = chainstate_tip(node->chain);
     json_t *o = json_object();
     json_object_set_new(o, "blocks", json_integer(tip->height));
     rpc_util_bits_fields(o, tip->hdr.bits);

@@ -246,7 +246,7 @@ static json_t *event_unix_time(int64_t at)
  * the peer, Core's "never"/"unknown" (0, -1). */
 static void peer_relay_fields(json_t *o, const struct node *node, uint64_t id)
 {
-    const struct netproc *np = relay_glue_netproc();
+    const struct netproc *np = relay_glue_netproc(node);
     struct netproc_peer_info pi;
     if (!np || !netproc_get_peer_info(np, id, &pi))
         pi = (struct netproc_peer_info){.synced_headers = -1, .synced_blocks = -1,
@@ -567,7 +567,7 @@ static json_t *peers_gossip_json(struct node *node)
         struct relay_peer_info ri;
         if (relay_get_peer_info(node->relay, ids[i], &ri) != 0)
             continue;
-        json_t *o = peer_gossip_json(&ri, relay_glue_netproc(), ids[i]);
+        json_t *o = peer_gossip_json(&ri, relay_glue_netproc(node), ids[i]);
         json_object_set_new(o, "id", json_integer((json_int_t)ids[i]));
         json_array_append_new(a, o);
     }
@@ -652,7 +652,7 @@ static json_t *rpc_getgossipinfo(struct rpc_request *req)
     json_object_set_new(o, "peers", json_integer((json_int_t)ri.peers));
     json_object_set_new(o, "totals", counters_json(&ri.totals));
     json_object_set_new(o, "peer_counters", peers_gossip_json(node));
-    const struct netproc *np = relay_glue_netproc();
+    const struct netproc *np = relay_glue_netproc(node);
     json_object_set_new(o, "summary", summary_json(&ri, np));
     if (np)
         json_object_set_new(o, "processing", netproc_json(np));

@@ -252,7 +252,7 @@ static json_t *tx_verbose(struct node *node, const struct tx *tx, const struct b
 }
 
 static struct tx *tx_in_block(struct rpc_request *req, const struct hash256 *txid,
-                              struct bindex_node **where)
+                              const struct bindex_node **where)
 {
     struct node *node = node_of(req);
     struct hash256 bh;
@@ -295,7 +295,7 @@ static json_t *rpc_getrawtransaction(struct rpc_request *req)
         return rpc_fail(req, RPC_INVALID_ADDRESS_OR_KEY,
                         "The genesis block coinbase is not considered an ordinary transaction "
                         "and cannot be retrieved");
-    struct bindex_node *in = NULL;
+    const struct bindex_node *in = NULL;
     struct tx *tx;
     if (rpc_param(req, 2)) {
         tx = tx_in_block(req, &txid, &in);

@@ -306,8 +306,6 @@ json_t *rpc_util_hex_json(const void *data, size_t len)
      * so jansson need not check it. */
     char small[2 * 128 + 1];
     char *hex = len <= 128 ? small : xmalloc(len * 2 + 1);
-    if (!hex)
-        return NULL;
     hex_encode(data, len, hex);
     json_t *v = json_stringn_nocheck(hex, len * 2);
     if (hex != small)

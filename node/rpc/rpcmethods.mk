@@ -16,6 +16,7 @@ EXTRA_DIST += tests/functional/rpc_blockchain.py tests/functional/rpc_rawtx.py \
 
 # Fuzz harness: scripts and transactions as the RPC methods show them.
 check_PROGRAMS += tests/fuzz/fuzz_rpc_decode
+FUZZ_HARNESSES += tests/fuzz/fuzz_rpc_decode
 tests_fuzz_fuzz_rpc_decode_SOURCES = tests/fuzz/fuzz_rpc_decode.c tests/fuzz/driver.c
 tests_fuzz_fuzz_rpc_decode_LDADD = $(HS_LIBS)
 TESTS += tests/fuzz/fuzz_rpc_decode

@@ -51,7 +51,7 @@ static void reopen(struct fixture *f)
     if (!f->cs)
         fail_msg("open: %s", err);
     struct chainstate_callbacks cb = {on_connected, on_disconnected, f};
-    chainstate_set_callbacks(f->cs, &cb);
+    chainstate_add_callbacks(f->cs, &cb);
 }
 
 static int setup(void **state)
@@ -98,7 +98,7 @@ static enum chainstate_status submit(struct fixture *f, struct block *b, const c
 }
 
 /* Mines n coinbase-only blocks on parent; returns the last node. */
-static struct bindex_node *mine(struct fixture *f, struct bindex_node *parent, int n)
+static const struct bindex_node *mine(struct fixture *f, const struct bindex_node *parent, int n)
 {
     for (int i = 0; i < n; i++) {
         struct block *b = make_block(f, parent, NULL, 0, 0);
@@ -130,7 +130,7 @@ static void test_linear_and_persist(void **state)
     struct fixture *f = *state;
     assert_int_equal(chainstate_height(f->cs), 0);
     assert_true(hash_eq(&chainstate_tip(f->cs)->hash, &f->p->genesis_hash));
-    struct bindex_node *tip = mine(f, chainstate_tip(f->cs), 120);
+    const struct bindex_node *tip = mine(f, chainstate_tip(f->cs), 120);
     assert_int_equal(chainstate_height(f->cs), 120);
     assert_ptr_equal(chainstate_tip(f->cs), tip);
     assert_ptr_equal(chainstate_best_header(f->cs), tip);
@@ -167,13 +167,13 @@ static void test_linear_and_persist(void **state)
 static void test_reorg(void **state)
 {
     struct fixture *f = *state;
-    struct bindex_node *g = chainstate_tip(f->cs);
-    struct bindex_node *fork = mine(f, g, 5);
-    struct bindex_node *a = mine(f, fork, 5);
+    const struct bindex_node *g = chainstate_tip(f->cs);
+    const struct bindex_node *fork = mine(f, g, 5);
+    const struct bindex_node *a = mine(f, fork, 5);
     assert_ptr_equal(chainstate_tip(f->cs), a);
     f->connected = 0;
     /* A branch of equal work stays aside: the first seen wins. */
-    struct bindex_node *b = mine(f, fork, 5);
+    const struct bindex_node *b = mine(f, fork, 5);
     assert_ptr_equal(chainstate_tip(f->cs), a);
     assert_int_equal(f->connected, 0);
     b = mine(f, b, 1);
@@ -199,7 +199,7 @@ static void test_reorg(void **state)
 }
 
 /* A block that is fine alone but spends a coin that does not exist. */
-static struct block *bad_spend_block(struct fixture *f, struct bindex_node *parent)
+static struct block *bad_spend_block(struct fixture *f, const struct bindex_node *parent)
 {
     struct outpoint nowhere = {{{0x42}}, 7};
     int64_t v = 1000;
@@ -210,17 +210,17 @@ static struct block *bad_spend_block(struct fixture *f, struct bindex_node *pare
 static void test_invalid_in_heavier_branch(void **state)
 {
     struct fixture *f = *state;
-    struct bindex_node *fork = mine(f, chainstate_tip(f->cs), 5);
-    struct bindex_node *a = mine(f, fork, 5);
+    const struct bindex_node *fork = mine(f, chainstate_tip(f->cs), 5);
+    const struct bindex_node *a = mine(f, fork, 5);
     /* Branch b: two good blocks, a bad one, then more on top: it has more
      * work, but the tip must come back to a. */
-    struct bindex_node *b = mine(f, fork, 2);
+    const struct bindex_node *b = mine(f, fork, 2);
     struct block *bad = bad_spend_block(f, b);
     const char *reason = NULL;
     assert_int_equal(submit(f, bad, &reason), CHAINSTATE_ACCEPTED); /* less work: stored only */
-    struct bindex_node *badn = chainstate_find(f->cs, &bad->hash);
+    const struct bindex_node *badn = chainstate_find(f->cs, &bad->hash);
     block_free(bad);
-    struct bindex_node *top = badn;
+    const struct bindex_node *top = badn;
     for (int i = 0; i < 4; i++) {
         struct block *blk = make_block(f, top, NULL, 0, 0);
         enum chainstate_status st = submit(f, blk, &reason);
@@ -254,7 +254,7 @@ static void test_invalid_in_heavier_branch(void **state)
 static void test_double_spend_across_reorg(void **state)
 {
     struct fixture *f = *state;
-    struct bindex_node *fork = mine(f, chainstate_tip(f->cs), 101);
+    const struct bindex_node *fork = mine(f, chainstate_tip(f->cs), 101);
     struct outpoint coin = coinbase_of(f, 1);
     int64_t va = 20 * TX_COIN, vb = 30 * TX_COIN;
     struct tx *ta = testutil_spend(&coin, 1, &va, 1, 0);
@@ -277,7 +277,7 @@ static void test_double_spend_across_reorg(void **state)
     tb = testutil_spend(&coin, 1, &vb, 1, 0);
     blk = make_block(f, fork, &tb, 1, fee_b);
     assert_int_equal(submit(f, blk, NULL), CHAINSTATE_ACCEPTED);
-    struct bindex_node *b = chainstate_find(f->cs, &blk->hash);
+    const struct bindex_node *b = chainstate_find(f->cs, &blk->hash);
     block_free(blk);
     mine(f, b, 1);
     assert_ptr_equal(chainstate_tip(f->cs)->prev, b);
@@ -292,7 +292,7 @@ static void expect_reject(struct fixture *f, struct block *b, const char *want, 
     const char *reason = NULL;
     assert_int_equal(submit(f, b, &reason), CHAINSTATE_INVALID);
     assert_string_equal(reason, want);
-    struct bindex_node *n = chainstate_find(f->cs, &b->hash);
+    const struct bindex_node *n = chainstate_find(f->cs, &b->hash);
     if (marks_header)
         assert_true(n && (n->status & BINDEX_FAILED));
     else
@@ -303,7 +303,7 @@ static void expect_reject(struct fixture *f, struct block *b, const char *want, 
 static void test_defects(void **state)
 {
     struct fixture *f = *state;
-    struct bindex_node *tip = mine(f, chainstate_tip(f->cs), 101);
+    const struct bindex_node *tip = mine(f, chainstate_tip(f->cs), 101);
     int64_t subsidy = params_block_subsidy(f->p, tip->height + 1);
 
     struct block *b = make_block(f, tip, NULL, 0, 0);
@@ -372,7 +372,7 @@ static void test_defects(void **state)
 static void test_cve_2012_2459(void **state)
 {
     struct fixture *f = *state;
-    struct bindex_node *tip = mine(f, chainstate_tip(f->cs), 103);
+    const struct bindex_node *tip = mine(f, chainstate_tip(f->cs), 103);
     struct tx *txs[2];
     for (int i = 0; i < 2; i++) {
         struct outpoint o = coinbase_of(f, 1 + i);
@@ -477,7 +477,7 @@ static struct block *committed_block(struct fixture *f, const struct bindex_node
 static void test_witness_spends(void **state)
 {
     struct fixture *f = *state;
-    struct bindex_node *tip = mine(f, chainstate_tip(f->cs), 101);
+    const struct bindex_node *tip = mine(f, chainstate_tip(f->cs), 101);
     uint8_t p2wsh[34] = {0x00, 0x20};
     hash_sha256((uint8_t[]){0x51}, 1, p2wsh + 2);
     struct outpoint mature = coinbase_of(f, 1);
@@ -526,7 +526,7 @@ static void test_witness_spends(void **state)
 static void test_headers_then_blocks(void **state)
 {
     struct fixture *f = *state;
-    struct bindex_node *g = chainstate_tip(f->cs);
+    const struct bindex_node *g = chainstate_tip(f->cs);
     struct block *blocks[6];
     struct block_header hdrs[6];
     struct hash256 prev = g->hash;
@@ -547,7 +547,7 @@ static void test_headers_then_blocks(void **state)
                      CHAINSTATE_DUPLICATE);
     assert_int_equal(chainstate_best_header(f->cs)->height, 6);
     assert_int_equal(chainstate_height(f->cs), 0);
-    struct bindex_node *want[10];
+    const struct bindex_node *want[10];
     assert_int_equal(chainstate_blocks_to_fetch(f->cs, want, 10), 6);
     assert_int_equal(want[0]->height, 1);
     assert_true(chainstate_initial_download(f->cs)); /* the test chain is from 2011 */
@@ -592,10 +592,10 @@ static void test_headers_then_blocks(void **state)
 static void test_invalidate_reconsider(void **state)
 {
     struct fixture *f = *state;
-    struct bindex_node *fork = mine(f, chainstate_tip(f->cs), 5);
-    struct bindex_node *a = mine(f, fork, 5);
-    struct bindex_node *b = mine(f, fork, 4);
-    struct bindex_node *a8 = bindex_ancestor(a, 8);
+    const struct bindex_node *fork = mine(f, chainstate_tip(f->cs), 5);
+    const struct bindex_node *a = mine(f, fork, 5);
+    const struct bindex_node *b = mine(f, fork, 4);
+    const struct bindex_node *a8 = bindex_ancestor(a, 8);
     char *err = NULL;
     f->disconnected = 0;
     /* Without a8 the best valid chain is b. */
@@ -610,7 +610,7 @@ static void test_invalidate_reconsider(void **state)
     assert_ptr_equal(chainstate_tip(f->cs), a);
     assert_false(a->status & BINDEX_FAILED_MASK);
     /* A block off the active chain: only its branch is affected. */
-    struct bindex_node *b8 = bindex_ancestor(b, 8);
+    const struct bindex_node *b8 = bindex_ancestor(b, 8);
     assert_int_equal(chainstate_invalidate(f->cs, &b8->hash, &err), 0);
     assert_ptr_equal(chainstate_tip(f->cs), a);
     assert_true(b->status & BINDEX_FAILED_CHILD);
@@ -661,13 +661,13 @@ static void pool_disconnected(void *ctx, const struct block *b, int height)
 static void test_reorg_updates_mempool(void **state)
 {
     struct fixture *f = *state;
-    struct bindex_node *fork = mine(f, chainstate_tip(f->cs), 101);
+    const struct bindex_node *fork = mine(f, chainstate_tip(f->cs), 101);
     struct mempool_options mo;
     mempool_options_default(&mo);
     mo.require_standard = false; /* the test's scripts are bare OP_TRUE */
     struct pool_glue g = {f->cs, mempool_new(&mo, chainstate_coin_lookup, f->cs)};
     struct chainstate_callbacks cb = {pool_connected, pool_disconnected, &g};
-    chainstate_set_callbacks(f->cs, &cb);
+    chainstate_add_callbacks(f->cs, &cb);
 
     struct outpoint coin = coinbase_of(f, 1);
     int64_t v = 50 * TX_COIN - 10000;
@@ -686,7 +686,7 @@ static void test_reorg_updates_mempool(void **state)
     assert_int_equal(chainstate_height(f->cs), 103);
     assert_int_equal(mempool_count(g.mp), 1);
     assert_non_null(mempool_get(g.mp, &txid));
-    chainstate_set_callbacks(f->cs, NULL);
+    chainstate_remove_callbacks(f->cs, &g);
     mempool_free(g.mp);
 }
 

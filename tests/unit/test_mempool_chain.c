@@ -70,7 +70,7 @@ static struct world *world_new(void)
     w->mp = mempool_new(&mo, chainstate_coin_lookup, w->cs);
     mempool_set_removed_cb(w->mp, on_removed, w);
     struct chainstate_callbacks cb = {on_connected, on_disconnected, w};
-    chainstate_set_callbacks(w->cs, &cb);
+    chainstate_add_callbacks(w->cs, &cb);
     return w;
 }
 
@@ -185,7 +185,7 @@ static void test_tip_clock(void **state)
         block_free(mine(w, NULL, true, 1, NULL));
     struct mempool_tip tip;
     mempool_tip_of(w->cs, &tip);
-    struct bindex_node *n = chainstate_tip(w->cs);
+    const struct bindex_node *n = chainstate_tip(w->cs);
     assert_int_equal(tip.height, 14);
     assert_int_equal(tip.mtp, bindex_median_time_past(n));
     assert_non_null(tip.mtp_at);
@@ -203,7 +203,7 @@ static void test_confirm_and_reorg_back(void **state)
 {
     struct world *w = world_new();
     struct tx *child, *parent = setup(w, &child);
-    struct bindex_node *fork = chainstate_tip(w->cs);
+    const struct bindex_node *fork = chainstate_tip(w->cs);
 
     struct block *b102 = mine(w, NULL, false, 1, NULL);
     assert_int_equal(b102->tx_count, 3); /* coinbase, parent, child: parents first */
@@ -232,7 +232,7 @@ static void test_double_spend_across_reorg(void **state)
 {
     struct world *w = world_new();
     struct tx *child, *parent = setup(w, &child);
-    struct bindex_node *fork = chainstate_tip(w->cs);
+    const struct bindex_node *fork = chainstate_tip(w->cs);
     struct block *b102 = mine(w, NULL, false, 1, NULL);
 
     /* The branch spends the same coinbase output another way. */

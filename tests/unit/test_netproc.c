@@ -102,7 +102,7 @@ static int64_t mock_wall(void)
 /* The daemon's chain-mempool link, in small: the mempool follows blocks. */
 static void tip_of(struct node *nd, struct mempool_tip *t)
 {
-    struct bindex_node *tip = chainstate_tip(nd->cs);
+    const struct bindex_node *tip = chainstate_tip(nd->cs);
     *t = (struct mempool_tip){.height = tip->height, .mtp = bindex_median_time_past(tip)};
 }
 
@@ -135,7 +135,7 @@ static void node_open(int i, int64_t antientropy)
     mo.require_standard = false; /* the test's coins are bare OP_TRUE */
     nd->mp = mempool_new(&mo, chainstate_coin_lookup, nd->cs);
     struct chainstate_callbacks cb = {on_connected, on_disconnected, nd};
-    chainstate_set_callbacks(nd->cs, &cb);
+    chainstate_add_callbacks(nd->cs, &cb);
     struct netproc_options o;
     netproc_options_default(&o);
     o.policy.trickle_in_us = 0;
@@ -294,7 +294,7 @@ static void run_until(int64_t until)
 /* Mines a block on node i's tip with the given extra transactions. */
 static struct block *mine(int i, struct tx **txs, size_t n)
 {
-    struct bindex_node *tip = chainstate_tip(net.n[i].cs);
+    const struct bindex_node *tip = chainstate_tip(net.n[i].cs);
     struct tx *all[16];
     assert_true(n < 16);
     all[0] = testutil_coinbase(tip->height + 1,
@@ -330,7 +330,7 @@ static void mine_tx_at(int i, struct tx *tx)
 /* Spends output 0 of node i's coinbase at height h. */
 static struct tx *spend_coinbase(int i, int h)
 {
-    struct bindex_node *n = chainstate_at(net.n[i].cs, h);
+    const struct bindex_node *n = chainstate_at(net.n[i].cs, h);
     char *err = NULL;
     struct block *b = chainstate_get_block(net.n[i].cs, &n->hash, &err);
     assert_non_null(b);
@@ -359,7 +359,7 @@ static struct tx *spend_output(const struct tx *parent, int64_t fee)
 
 static void assert_same_tip(void)
 {
-    struct bindex_node *t0 = chainstate_tip(net.n[0].cs);
+    const struct bindex_node *t0 = chainstate_tip(net.n[0].cs);
     for (int i = 1; i < net.count; i++)
         assert_true(hash_eq(&chainstate_tip(net.n[i].cs)->hash, &t0->hash));
 }
