@@ -34,6 +34,7 @@ tests_unit_test_mempool_chain_LDADD = $(CHAINSTATE_TEST_LIBS)
 # Fuzz harnesses, seeds in tests/fuzz/seeds/<name>/.
 MEMPOOL_FUZZ = tests/fuzz/fuzz_address tests/fuzz/fuzz_mempool
 check_PROGRAMS += $(MEMPOOL_FUZZ)
+FUZZ_HARNESSES += $(MEMPOOL_FUZZ)
 TESTS += $(MEMPOOL_FUZZ)
 tests_fuzz_fuzz_address_SOURCES = tests/fuzz/fuzz_address.c tests/fuzz/driver.c
 tests_fuzz_fuzz_address_LDADD = $(CHAIN_LIBS)

@@ -35,6 +35,7 @@ tests_unit_test_err_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
 # Fuzz harnesses over the parsers; seeds in tests/fuzz/seeds/<name>/.
 CHAIN_FUZZ = tests/fuzz/fuzz_tx tests/fuzz/fuzz_block tests/fuzz/fuzz_compact
 check_PROGRAMS += $(CHAIN_FUZZ)
+FUZZ_HARNESSES += $(CHAIN_FUZZ)
 TESTS += $(CHAIN_FUZZ)
 tests_fuzz_fuzz_tx_SOURCES = tests/fuzz/fuzz_tx.c tests/fuzz/driver.c
 tests_fuzz_fuzz_tx_LDADD = $(CHAIN_LIBS)

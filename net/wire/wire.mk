@@ -34,6 +34,7 @@ EXTRA_DIST += tests/functional/p2p_connect.py tests/functional/p2p_hostile.py \
 
 # Fuzz harnesses: the payload decoders, and a peer fed arbitrary streams.
 check_PROGRAMS += tests/fuzz/fuzz_msg tests/fuzz/fuzz_msg_stream
+FUZZ_HARNESSES += tests/fuzz/fuzz_msg tests/fuzz/fuzz_msg_stream
 TESTS += tests/fuzz/fuzz_msg tests/fuzz/fuzz_msg_stream
 tests_fuzz_fuzz_msg_SOURCES = tests/fuzz/fuzz_msg.c tests/fuzz/driver.c
 tests_fuzz_fuzz_msg_LDADD = $(NET_LIBS)

@@ -4,6 +4,7 @@
  * (or of random bytes when none are given). Built with clang's
  * -fsanitize=fuzzer instead, the harness runs under libFuzzer and this
  * file is left out. */
+#ifndef HEARSAY_LIBFUZZER
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -83,21 +84,21 @@ static size_t mutate(const uint8_t *seed, size_t len, uint8_t *out, size_t cap)
 
 #define MAX_SEEDS 4096
 
-static size_t seed_dir_files(const char *argv0, char **paths)
+/* Appends to paths[n..] the files of $env/<name>/; returns the new n. */
+static size_t seed_dir_files(const char *env, const char *argv0, char **paths, size_t n)
 {
-    const char *root = getenv("FUZZ_SEEDS_DIR");
+    const char *root = getenv(env);
     const char *base = strrchr(argv0, '/');
     base = base ? base + 1 : argv0;
     if (!strncmp(base, "fuzz_", 5))
         base += 5;
     if (!root)
-        return 0;
+        return n;
     char dir[4096];
     snprintf(dir, sizeof(dir), "%s/%s", root, base);
     DIR *d = opendir(dir);
     if (!d)
-        return 0;
-    size_t n = 0;
+        return n;
     struct dirent *e;
     while ((e = readdir(d)) && n < MAX_SEEDS) {
         if (e->d_name[0] == '.')
@@ -119,13 +120,15 @@ int main(int argc, char **argv)
         iterations = atoi(env);
 
     /* Seeds: the files named, else every file in $FUZZ_SEEDS_DIR/<name>/
-     * where <name> is this program's name without "fuzz_". */
+     * and $FUZZ_CORPUS_DIR/<name>/, where <name> is this program's name
+     * without "fuzz_". */
     char **paths = calloc(MAX_SEEDS, sizeof(*paths));
     size_t npaths = 0;
     for (int i = 1; i < argc && npaths < MAX_SEEDS; i++)
         paths[npaths++] = strdup(argv[i]);
     if (argc < 2)
-        npaths = seed_dir_files(argv[0], paths);
+        npaths = seed_dir_files("FUZZ_CORPUS_DIR", argv[0], paths,
+                                seed_dir_files("FUZZ_SEEDS_DIR", argv[0], paths, 0));
 
     size_t nseeds = 0;
     uint8_t **seeds = calloc(npaths + 1, sizeof(*seeds));
@@ -168,3 +171,4 @@ int main(int argc, char **argv)
     free(buf);
     return 0;
 }
+#endif /* HEARSAY_LIBFUZZER */

@@ -1,9 +1,18 @@
-/* Mempool acceptance of arbitrary transactions, as they arrive from peers:
- * the input is a sequence of serialized transactions accepted in turn
- * (confirmed coins exist for every outpoint whose txid starts with an even
- * byte), then one is confirmed in a block and returned by a reorg. Never
- * crashes, and the mempool stays consistent (mempool_check). */
+/* The mempool driven by a script of operations over spendable coins.
+ *
+ * Coins pay to P2WSH(OP_TRUE) (chain/primitives/optrue.h), so the
+ * transactions built here are standard and valid: they reach acceptance,
+ * package limits, replacement (conflicting spends at higher feerates),
+ * trimming and eviction (a small pool), block connection (confirmations
+ * and conflicts) and disconnection (transactions returned). A small
+ * UTXO table plays the chain: blocks move coins in and out of it before
+ * the mempool hears of them, as the chainstate does. Each input byte
+ * picks an operation, the next bytes its arguments; raw transactions
+ * parsed from the input reach the same code with arbitrary shapes. After
+ * every operation the mempool must be consistent (mempool_check). */
 #include "chain/mempool/mempool.h"
+#include "chain/primitives/optrue.h"
+#include "chain/util/xmalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,20 +20,56 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const uint8_t p2wpkh[22] = {0x00, 0x14};
+#define MAX_COINS 256 /* known outputs, confirmed or not */
+#define MAX_TXS 64    /* transactions built (the block candidates) */
+#define MAX_DEPTH 8   /* blocks connected and not yet disconnected */
+#define MAX_BLOCK_TXS 8
+#define MAX_OPS 64
+
+struct utxo {
+    struct optrue_coin c;
+    int32_t height; /* -1: not confirmed (spent in the chain or unknown) */
+};
+
+struct block_rec {
+    struct block b;
+    struct tx *txs[MAX_BLOCK_TXS];
+    /* Confirmed coins the block spent, to restore on disconnect. */
+    struct utxo spent[MAX_BLOCK_TXS * 3];
+    size_t n_spent;
+};
+
+struct world {
+    struct mempool *mp;
+    struct mempool_tip tip;
+    int64_t now;
+    struct utxo coins[MAX_COINS];
+    size_t n_coins;
+    struct tx *txs[MAX_TXS];
+    size_t n_txs;
+    struct block_rec blocks[MAX_DEPTH];
+    size_t depth;
+};
+
+static struct utxo *coin_find(struct world *w, const struct outpoint *op)
+{
+    for (size_t i = 0; i < w->n_coins; i++)
+        if (hash_eq(&w->coins[i].c.op.hash, &op->hash) && w->coins[i].c.op.n == op->n)
+            return &w->coins[i];
+    return NULL;
+}
 
 static bool lookup(void *ctx, const struct outpoint *op, struct coin *out)
 {
-    if (op->hash.b[0] & 1)
+    struct utxo *u = coin_find(ctx, op);
+    if (!u || u->height < 0)
         return false;
-    out->value = (int64_t)(op->hash.b[1] + 1) * 100000;
-    out->height = op->hash.b[2] & 1 ? 1 : 500; /* some immature coinbases */
-    out->coinbase = op->hash.b[3] & 1;
-    out->script_len = op->hash.b[4] & 1 ? 0 : sizeof(p2wpkh);
-    out->script = malloc(sizeof(p2wpkh));
-    if (!out->script)
-        abort();
-    memcpy(out->script, p2wpkh, sizeof(p2wpkh));
+    out->value = u->c.value;
+    out->height = u->height;
+    out->coinbase = false;
+    out->script_len = OPTRUE_SCRIPT_LEN;
+    out->script = xmalloc(OPTRUE_SCRIPT_LEN);
+    memcpy(out->script, optrue_script, OPTRUE_SCRIPT_LEN);
     return true;
 }
 
@@ -37,43 +82,193 @@ static void consistent(const struct mempool *mp)
     }
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void add_coin(struct world *w, struct optrue_coin c, int32_t height)
 {
+    struct utxo *u = coin_find(w, &c.op);
+    if (u) {
+        u->height = height;
+        return;
+    }
+    if (w->n_coins < MAX_COINS)
+        w->coins[w->n_coins++] = (struct utxo){c, height};
+}
+
+static void submit(struct world *w, struct tx *tx)
+{
+    struct mempool_reject rej;
+    if (mempool_accept(w->mp, tx, &w->tip, w->now++, &rej) == MEMPOOL_ACCEPTED) {
+        for (uint32_t i = 0; i < tx->vout_count; i++)
+            add_coin(w, optrue_coin_of(tx, i), -1);
+        if (w->n_txs < MAX_TXS) {
+            w->txs[w->n_txs++] = tx;
+            return;
+        }
+    }
+    tx_free(tx);
+}
+
+/* Spends 1-3 known coins (any state: double spends make replacements)
+ * into 1-4 outputs at a feerate of 1 to 256 sat/vB. */
+static void op_spend(struct world *w, const uint8_t *a)
+{
+    if (w->n_coins == 0)
+        return;
+    struct optrue_coin in[3];
+    size_t n_in = 1 + a[0] % 3;
+    for (size_t i = 0; i < n_in; i++)
+        in[i] = w->coins[a[1 + i] % w->n_coins].c;
+    char *err = NULL;
+    struct tx *tx = optrue_spend(in, n_in, 1 + a[4] % 4, 1000 * (int64_t)(1 + a[5]), &err);
+    free(err);
+    if (tx)
+        submit(w, tx);
+}
+
+/* Whether every input of tx is a confirmed coin or an output of one of
+ * the n transactions before it in the block. */
+static bool connects(struct world *w, const struct tx *tx, struct tx **before, size_t n)
+{
+    for (size_t i = 0; i < tx->vin_count; i++) {
+        const struct outpoint *op = &tx->vin[i].prevout;
+        struct utxo *u = coin_find(w, op);
+        bool ok = u && u->height >= 0;
+        for (size_t k = 0; k < n && !ok; k++)
+            ok = hash_eq(&before[k]->txid, &op->hash);
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+/* A block with up to mask-chosen mempool transactions that connect, and
+ * with probability a spend of a confirmed coin the mempool never saw
+ * (its conflicts must go). */
+static void op_connect(struct world *w, const uint8_t *a)
+{
+    if (w->depth == MAX_DEPTH)
+        return;
+    struct block_rec *r = &w->blocks[w->depth];
+    memset(r, 0, sizeof(*r));
+    size_t n = 0;
+    for (size_t i = 0; i < w->n_txs && n < MAX_BLOCK_TXS - 1; i++) {
+        struct tx *tx = w->txs[i];
+        if ((a[0] >> (i % 8) & 1) && mempool_get(w->mp, &tx->txid) && connects(w, tx, r->txs, n))
+            r->txs[n++] = tx_ref(tx);
+    }
+    if (a[1] & 1 && w->n_coins) {
+        struct utxo *u = &w->coins[a[2] % w->n_coins];
+        char *err = NULL;
+        struct tx *tx = u->height >= 0 ? optrue_spend(&u->c, 1, 1, 2000, &err) : NULL;
+        free(err);
+        if (tx && connects(w, tx, r->txs, n))
+            r->txs[n++] = tx;
+        else
+            tx_free(tx);
+    }
+    /* The chain moves first: spent coins out, new outputs in. */
+    int32_t height = w->tip.height + 1;
+    for (size_t t = 0; t < n; t++) {
+        const struct tx *tx = r->txs[t];
+        for (size_t i = 0; i < tx->vin_count; i++) {
+            struct utxo *u = coin_find(w, &tx->vin[i].prevout);
+            if (u && u->height >= 0 && r->n_spent < sizeof(r->spent) / sizeof(r->spent[0])) {
+                r->spent[r->n_spent++] = *u;
+                u->height = -1;
+            }
+        }
+        for (uint32_t i = 0; i < tx->vout_count; i++)
+            add_coin(w, optrue_coin_of(tx, i), height);
+    }
+    r->b.txs = r->txs;
+    r->b.tx_count = n;
+    w->depth++;
+    w->tip.height = height;
+    w->tip.mtp += 600;
+    mempool_block_connected(w->mp, &r->b, &w->tip);
+}
+
+static void op_disconnect(struct world *w)
+{
+    if (w->depth == 0)
+        return;
+    struct block_rec *r = &w->blocks[--w->depth];
+    for (size_t t = 0; t < r->b.tx_count; t++)
+        for (uint32_t i = 0; i < r->txs[t]->vout_count; i++) {
+            struct optrue_coin c = optrue_coin_of(r->txs[t], i);
+            struct utxo *u = coin_find(w, &c.op);
+            if (u)
+                u->height = -1;
+        }
+    for (size_t i = 0; i < r->n_spent; i++)
+        coin_find(w, &r->spent[i].c.op)->height = r->spent[i].height;
+    w->tip.height--;
+    w->tip.mtp -= 600;
+    mempool_block_disconnected(w->mp, &r->b, &w->tip, w->now);
+    for (size_t t = 0; t < r->b.tx_count; t++)
+        tx_free(r->txs[t]);
+}
+
+/* Arbitrary bytes as a transaction: the parser's shapes reach acceptance. */
+static size_t op_raw(struct world *w, const uint8_t *p, size_t left)
+{
+    struct cursor c;
+    cursor_init(&c, p, left);
+    const char *why = NULL;
+    struct tx *tx = tx_parse(&c, TX_PARSE_WITNESS, &why);
+    if (tx)
+        submit(w, tx);
+    return left - cursor_left(&c);
+}
+
+static void world_init(struct world *w)
+{
+    memset(w, 0, sizeof(*w));
     struct mempool_options o;
     mempool_options_default(&o);
-    o.max_usage = 20000; /* small enough to evict */
-    struct mempool *mp = mempool_new(&o, lookup, NULL);
-    struct mempool_tip tip = {.height = 600, .mtp = 1700000000};
-    struct cursor c;
-    cursor_init(&c, data, size);
-    struct tx *last = NULL;
-    int64_t now = 1700000000;
-    while (cursor_left(&c) > 0) {
-        const char *why = NULL;
-        struct tx *tx = tx_parse(&c, TX_PARSE_WITNESS, &why);
-        if (!tx)
-            break;
-        struct mempool_reject rej;
-        if (mempool_accept(mp, tx, &tip, now++, &rej) == MEMPOOL_ACCEPTED) {
-            tx_free(last);
-            last = tx_ref(tx);
+    o.max_usage = 40000; /* a few dozen entries: trimming and eviction run */
+    w->mp = mempool_new(&o, lookup, w);
+    w->tip = (struct mempool_tip){.height = 600, .mtp = 1700000000};
+    w->now = 1700000000;
+    /* Sixteen confirmed coins of 0.001 to 0.5 BTC. */
+    for (uint32_t i = 0; i < 16; i++) {
+        struct optrue_coin c = {.value = 100000 * (int64_t)(1 + i * i * 2)};
+        c.op.hash.b[0] = (uint8_t)(i + 1);
+        c.op.hash.b[31] = 0x5a;
+        add_coin(w, c, 100 + (int32_t)i);
+    }
+}
+
+static void world_free(struct world *w)
+{
+    while (w->depth)
+        op_disconnect(w);
+    for (size_t i = 0; i < w->n_txs; i++)
+        tx_free(w->txs[i]);
+    mempool_free(w->mp);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static struct world w;
+    world_init(&w);
+    size_t at = 0;
+    for (int ops = 0; ops < MAX_OPS && at < size; ops++) {
+        uint8_t a[6] = {0};
+        uint8_t op = data[at++];
+        if (op % 8 == 7) { /* a raw transaction follows */
+            at += op_raw(&w, data + at, size - at);
+        } else {
+            for (size_t k = 0; k < sizeof(a) && at < size; k++)
+                a[k] = data[at++];
+            switch (op % 8) {
+            case 0: case 1: case 2: case 3: op_spend(&w, a); break;
+            case 4: op_connect(&w, a); break;
+            case 5: op_disconnect(&w); break;
+            default: w.now += 3600 * (int64_t)a[0]; mempool_expire(w.mp, w.now); break;
+            }
         }
-        tx_free(tx);
-        consistent(mp);
+        consistent(w.mp);
     }
-    if (last && mempool_get(mp, &last->txid)) {
-        struct tx *txs[1] = {last};
-        struct block b = {.tx_count = 1, .txs = txs};
-        tip.height++;
-        mempool_block_connected(mp, &b, &tip);
-        consistent(mp);
-        tip.height--;
-        mempool_block_disconnected(mp, &b, &tip, now);
-        consistent(mp);
-    }
-    mempool_expire(mp, now + 400 * 3600);
-    consistent(mp);
-    tx_free(last);
-    mempool_free(mp);
+    world_free(&w);
     return 0;
 }
