@@ -124,16 +124,25 @@ static void op_spend(struct world *w, const uint8_t *a)
         submit(w, tx);
 }
 
-/* Whether every input of tx is a confirmed coin or an output of one of
- * the n transactions before it in the block. */
+/* Whether tx may follow the n transactions before it in a valid block:
+ * not one of them again, every input a confirmed coin or an output of one
+ * of them, and no input they spend already (the chain never sees a block
+ * that double-spends, so neither does the mempool). */
 static bool connects(struct world *w, const struct tx *tx, struct tx **before, size_t n)
 {
+    for (size_t k = 0; k < n; k++)
+        if (hash_eq(&before[k]->txid, &tx->txid))
+            return false;
     for (size_t i = 0; i < tx->vin_count; i++) {
         const struct outpoint *op = &tx->vin[i].prevout;
         struct utxo *u = coin_find(w, op);
         bool ok = u && u->height >= 0;
         for (size_t k = 0; k < n && !ok; k++)
             ok = hash_eq(&before[k]->txid, &op->hash);
+        for (size_t k = 0; k < n && ok; k++)
+            for (size_t j = 0; j < before[k]->vin_count && ok; j++)
+                ok = !(hash_eq(&before[k]->vin[j].prevout.hash, &op->hash) &&
+                       before[k]->vin[j].prevout.n == op->n);
         if (!ok)
             return false;
     }
