@@ -3,3 +3,5 @@
 # framework.py, with temporary datadirs and free loopback ports.
 TESTS += tests/functional/test_daemon.py
 EXTRA_DIST += tests/functional/framework.py tests/functional/test_daemon.py
+TESTS += tests/functional/install.py
+EXTRA_DIST += tests/functional/install.py
