@@ -29,6 +29,9 @@ const struct config_option rpc_options[] = {
       "<user>:<salt>$<hash> (Bitcoin Core's share/rpcauth/rpcauth.py makes them)." },
     { "rpcservertimeout", CONFIG_INT, "30", 1, 86400, 0,
       "Timeout during HTTP requests, in seconds." },
+    { "rest", CONFIG_BOOL, "0", 0, 0, 0,
+      "Accept public REST requests on the RPC port, without authentication: /rest/tx, block, "
+      "headers, blockhashbyheight, chaininfo, mempool, getutxos (as Bitcoin Core)." },
     { NULL, CONFIG_BOOL, NULL, 0, 0, 0, NULL },
 };
 
@@ -114,6 +117,7 @@ static int rpc_start(struct node *node, char **err)
     sc.port = config_is_set(cfg, "rpcport") ? (uint16_t)config_get_int(cfg, "rpcport")
                                             : node->params->rpc_port;
     sc.timeout_secs = (int)config_get_int(cfg, "rpcservertimeout");
+    sc.rest = config_get_bool(cfg, "rest");
     node->rpc = rpc_server_new(node->base, t, a, &sc, err);
     return node->rpc ? 0 : -1;
 }

@@ -3,6 +3,7 @@
 #include "chain/util/log.h"
 #include "node/rpc/rpc.h"
 #include "node/rpc/rpc_auth.h"
+#include "node/rpc/rest.h"
 #include "node/util.h"
 #include "chain/util/xmalloc.h"
 #include "chain/util/err.h"
@@ -45,6 +46,7 @@ struct rpc_server {
     struct subnet *allow;
     size_t n_allow;
     int fail_delay_ms;
+    bool rest;
     uint16_t port;
     struct evhttp_request *current; /* the request being dispatched */
     struct delayed_401 *delayed;
@@ -254,6 +256,12 @@ static void on_request(struct evhttp_request *req, void *arg)
     enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
     bool known = cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_POST || cmd == EVHTTP_REQ_HEAD ||
                  cmd == EVHTTP_REQ_PUT;
+    if (known && s->rest && !strncmp(evhttp_request_get_uri(req), REST_PREFIX, strlen(REST_PREFIX))) {
+        LOG_DEBUG(LOG_HTTP, "REST request for %s from %s", evhttp_request_get_uri(req),
+                  peer_text(req, peer, sizeof(peer)));
+        rest_handle(s->table, req);
+        return;
+    }
     if (known && !path_ok(req)) {
         evhttp_send_reply(req, 404, "Not Found", NULL); /* no body, as Core: no HTML page */
         return;
@@ -362,6 +370,7 @@ struct rpc_server *rpc_server_new(struct event_base *base, struct rpc_table *tab
     struct rpc_server *s = xcalloc(1, sizeof(*s));
     s->base = base;
     s->table = table;
+    s->rest = cfg->rest;
     s->auth = auth;
     s->fail_delay_ms = cfg->auth_fail_delay_ms > 0 ? cfg->auth_fail_delay_ms
                                                    : RPC_DEFAULT_AUTH_FAIL_DELAY_MS;

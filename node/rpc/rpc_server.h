@@ -7,6 +7,7 @@
 #ifndef HEARSAY_NODE_RPC_SERVER_H
 #define HEARSAY_NODE_RPC_SERVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,6 +33,7 @@ struct rpc_server_config {
     size_t max_body;       /* 0: RPC_DEFAULT_MAX_BODY */
     int timeout_secs;      /* 0: RPC_DEFAULT_TIMEOUT */
     int auth_fail_delay_ms; /* 0: RPC_DEFAULT_AUTH_FAIL_DELAY_MS */
+    bool rest; /* -rest: answer /rest/ paths, without authentication (node/rpc/rest.h) */
 };
 
 struct rpc_server;

@@ -5,3 +5,5 @@ TESTS += tests/functional/test_daemon.py
 EXTRA_DIST += tests/functional/framework.py tests/functional/test_daemon.py
 TESTS += tests/functional/install.py
 EXTRA_DIST += tests/functional/install.py
+TESTS += tests/functional/rest_interface.py
+EXTRA_DIST += tests/functional/rest_interface.py
