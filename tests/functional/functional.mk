@@ -7,3 +7,5 @@ TESTS += tests/functional/install.py
 EXTRA_DIST += tests/functional/install.py
 TESTS += tests/functional/rest_interface.py
 EXTRA_DIST += tests/functional/rest_interface.py
+TESTS += tests/functional/rpc_bitcoinlib.py
+EXTRA_DIST += tests/functional/rpc_bitcoinlib.py
