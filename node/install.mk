@@ -10,7 +10,8 @@ hearsay-cli.1: hearsay-cli$(EXEEXT) $(top_srcdir)/contrib/gen/helpdoc.py
 	$(AM_V_GEN)$(HELPDOC) man ./hearsay-cli$(EXEEXT) "hearsay JSON-RPC client" >$@.tmp && mv $@.tmp $@
 
 examplesdir = $(docdir)/examples
-dist_examples_DATA = contrib/hearsay.conf.example contrib/init/hearsayd.service
+dist_examples_DATA = contrib/hearsay.conf.example contrib/init/hearsayd.service \
+	contrib/grafana/hearsay-dashboard.json
 EXTRA_DIST += contrib/gen/helpdoc.py
 
 # Regenerates the committed example configuration after options change;

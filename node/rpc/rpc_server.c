@@ -47,6 +47,7 @@ struct rpc_server {
     size_t n_allow;
     int fail_delay_ms;
     bool rest;
+    uint64_t requests; /* HTTP requests received, for the metrics */
     uint16_t port;
     struct evhttp_request *current; /* the request being dispatched */
     struct delayed_401 *delayed;
@@ -243,6 +244,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 {
     struct rpc_server *s = arg;
     char peer[80];
+    s->requests++;
     struct evhttp_connection *c = evhttp_request_get_connection(req);
     if (!client_allowed(s, c ? evhttp_connection_get_addr(c) : NULL)) {
         LOG_WARN("RPC request from %s refused: not in -rpcallowip", peer_text(req, peer, sizeof(peer)));
@@ -290,8 +292,7 @@ static void on_request(struct evhttp_request *req, void *arg)
     dispatch(s, req);
 }
 
-/* "addr", "addr:port", "[v6]:port", "[v6]", "v6" into host and port. */
-static int split_host_port(const char *spec, char *host, size_t cap, uint16_t *port)
+int rpc_server_split_host_port(const char *spec, char *host, size_t cap, uint16_t *port)
 {
     const char *p = NULL;
     size_t hl;
@@ -321,7 +322,12 @@ static int split_host_port(const char *spec, char *host, size_t cap, uint16_t *p
     return 0;
 }
 
-static uint16_t bound_port(struct evhttp_bound_socket *h)
+uint64_t rpc_server_requests(const struct rpc_server *s)
+{
+    return s->requests;
+}
+
+uint16_t rpc_server_bound_port(struct evhttp_bound_socket *h)
 {
     struct sockaddr_storage ss;
     socklen_t sl = sizeof(ss);
@@ -347,7 +353,7 @@ static int bind_all(struct rpc_server *s, const struct rpc_server_config *cfg, c
     for (size_t i = 0; i < n; i++) {
         char host[64];
         uint16_t port = cfg->port;
-        if (split_host_port(list[i], host, sizeof(host), &port) < 0)
+        if (rpc_server_split_host_port(list[i], host, sizeof(host), &port) < 0)
             return err_set(err, "Invalid -rpcbind address: %s", list[i]);
         struct evhttp_bound_socket *h = evhttp_bind_socket_with_handle(s->http, host, port);
         if (!h) {
@@ -355,8 +361,8 @@ static int bind_all(struct rpc_server *s, const struct rpc_server_config *cfg, c
             continue;
         }
         if (!bound++)
-            s->port = bound_port(h);
-        LOG_INFO("Binding RPC on address %s port %u", host, bound_port(h));
+            s->port = rpc_server_bound_port(h);
+        LOG_INFO("Binding RPC on address %s port %u", host, rpc_server_bound_port(h));
     }
     if (!bound)
         return err_set(err, "Unable to bind any endpoint for RPC server");

@@ -53,4 +53,14 @@ uint16_t rpc_server_port(const struct rpc_server *s);
  * by `stop` so that its answer reaches the client before the loop ends. */
 void rpc_server_after_reply(struct rpc_server *s, void (*fn)(void *), void *arg);
 
+/* Helpers for other HTTP listeners of the node (metrics). "addr",
+ * "addr:port", "[v6]:port", "[v6]", "v6" into host (cap bytes) and *port
+ * (left alone when the spec has none); -1 when malformed. */
+int rpc_server_split_host_port(const char *spec, char *host, size_t cap, uint16_t *port);
+struct evhttp_bound_socket;
+/* The local port of a bound listener, 0 if unknown. */
+uint16_t rpc_server_bound_port(struct evhttp_bound_socket *h);
+/* HTTP requests received so far (every path and method). */
+uint64_t rpc_server_requests(const struct rpc_server *s);
+
 #endif

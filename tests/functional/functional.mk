@@ -9,3 +9,5 @@ TESTS += tests/functional/rest_interface.py
 EXTRA_DIST += tests/functional/rest_interface.py
 TESTS += tests/functional/rpc_bitcoinlib.py
 EXTRA_DIST += tests/functional/rpc_bitcoinlib.py
+TESTS += tests/functional/metrics.py
+EXTRA_DIST += tests/functional/metrics.py
