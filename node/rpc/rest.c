@@ -420,8 +420,8 @@ static int read_body(struct rest_req *r, uint8_t **out, size_t *len)
     }
     char *text = xmalloc(n + 1);
     memcpy(text, body, n);
-    text[strcspn(text, "\r\n")] = '\0';
     text[n] = '\0';
+    text[strcspn(text, "\r\n")] = '\0';
     ssize_t got = hex_decode_alloc(text, out);
     free(text);
     if (got < 0)
