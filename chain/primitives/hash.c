@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -114,6 +115,48 @@ void hash_ctx_final_d(struct hash_ctx *ctx, struct hash256 *out)
     uint8_t first[32];
     hash_ctx_final(ctx, first);
     hash_sha256(first, 32, out->b);
+}
+
+/* The midstate is published with a compare-and-swap: threads racing on
+ * first use each compute it, one wins, the others free theirs. */
+static EVP_MD_CTX *tag_midstate(struct hash_tag *tag)
+{
+    EVP_MD_CTX *mid = atomic_load_explicit(&tag->mid, memory_order_acquire);
+    if (mid)
+        return mid;
+    uint8_t th[32];
+    hash_sha256(tag->name, strlen(tag->name), th);
+    mid = new_md_ctx();
+    EVP_DigestUpdate(mid, th, 32);
+    EVP_DigestUpdate(mid, th, 32);
+    void *expected = NULL;
+    if (!atomic_compare_exchange_strong_explicit(&tag->mid, &expected, mid,
+                                                 memory_order_acq_rel, memory_order_acquire)) {
+        EVP_MD_CTX_free(mid);
+        mid = expected;
+    }
+    return mid;
+}
+
+static void copy_midstate(EVP_MD_CTX *dst, struct hash_tag *tag)
+{
+    if (!EVP_MD_CTX_copy_ex(dst, tag_midstate(tag))) {
+        fprintf(stderr, "hash: EVP_MD_CTX_copy_ex failed\n");
+        abort();
+    }
+}
+
+void hash_tagged(uint8_t out[32], struct hash_tag *tag, const void *msg, size_t len)
+{
+    EVP_MD_CTX *c = scratch();
+    copy_midstate(c, tag);
+    EVP_DigestUpdate(c, msg, len);
+    EVP_DigestFinal_ex(c, out, NULL);
+}
+
+void hash_ctx_init_tagged(struct hash_ctx *ctx, struct hash_tag *tag)
+{
+    copy_midstate(ctx->md, tag);
 }
 
 static EVP_MD *ripemd160_fetched;
