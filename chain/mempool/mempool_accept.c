@@ -5,6 +5,8 @@
 #include "chain/util/log.h"
 #include "chain/primitives/params.h"
 #include "chain/primitives/witness.h"
+#include "chain/script/interpreter.h"
+#include "chain/validation/sigops.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -217,7 +219,7 @@ static enum mempool_status check_prevouts(struct ws *w)
     if (w->mp->opt.require_standard && w->tx->has_witness &&
         !policy_witness_standard(w->tx, &prev))
         return fail(w, MEMPOOL_WITNESS_MUTATED, "bad-witness-nonstandard", NULL);
-    w->sigop_cost = policy_sigop_cost(w->tx, &prev);
+    w->sigop_cost = sigops_tx_cost(w->tx, w->prev_script, w->prev_len, SCRIPT_STANDARD_FLAGS);
     if (w->sigop_cost > POLICY_MAX_STANDARD_TX_SIGOPS_COST)
         return fail(w, MEMPOOL_NOT_STANDARD, "bad-txns-too-many-sigops", "%u", w->sigop_cost);
     w->vsize = policy_vsize(tx_weight(w->tx), w->sigop_cost);

@@ -5,6 +5,7 @@ libchain_a_SOURCES += \
 	chain/storage/store.c chain/storage/store.h \
 	chain/validation/blockindex.c chain/validation/blockindex.h \
 	chain/validation/utxo.c chain/validation/utxo.h \
+	chain/validation/sigops.c chain/validation/sigops.h \
 	chain/validation/validation.c chain/validation/validation.h \
 	chain/validation/chainstate.c chain/validation/chainstate.h
 
