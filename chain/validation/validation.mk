@@ -6,6 +6,9 @@ libchain_a_SOURCES += \
 	chain/validation/blockindex.c chain/validation/blockindex.h \
 	chain/validation/utxo.c chain/validation/utxo.h \
 	chain/validation/sigops.c chain/validation/sigops.h \
+	chain/validation/checkqueue.c chain/validation/checkqueue.h \
+	chain/validation/scriptcache.c chain/validation/scriptcache.h \
+	chain/validation/scriptcheck.c chain/validation/scriptcheck.h \
 	chain/validation/validation.c chain/validation/validation.h \
 	chain/validation/chainstate.c chain/validation/chainstate.h
 
