@@ -200,45 +200,6 @@ struct spend {
     struct sighash_txdata d;
 };
 
-/* The BIP341 fields of sighash_txdata_init, until the interpreter's
- * sighash.c lands on this branch. */
-static void fill_bip341(struct sighash_txdata *d, const struct tx *tx, const struct tx_out *spent)
-{
-    struct wbuf w;
-    memset(d, 0, sizeof(*d));
-    d->tx = tx;
-    d->spent = spent;
-    wbuf_init(&w);
-    for (size_t i = 0; i < tx->vin_count; i++) {
-        wbuf_bytes(&w, tx->vin[i].prevout.hash.b, 32);
-        wbuf_u32(&w, tx->vin[i].prevout.n);
-    }
-    hash_sha256(w.data, w.len, d->sha_prevouts);
-    wbuf_reset(&w);
-    for (size_t i = 0; i < tx->vin_count; i++)
-        wbuf_u32(&w, tx->vin[i].sequence);
-    hash_sha256(w.data, w.len, d->sha_sequences);
-    wbuf_reset(&w);
-    for (size_t i = 0; i < tx->vout_count; i++) {
-        wbuf_i64(&w, tx->vout[i].value);
-        wbuf_varbytes(&w, tx->vout[i].script, tx->vout[i].script_len);
-    }
-    hash_sha256(w.data, w.len, d->sha_outputs);
-    wbuf_reset(&w);
-    if (spent) {
-        for (size_t i = 0; i < tx->vin_count; i++)
-            wbuf_i64(&w, spent[i].value);
-        hash_sha256(w.data, w.len, d->sha_amounts);
-        wbuf_reset(&w);
-        for (size_t i = 0; i < tx->vin_count; i++)
-            wbuf_varbytes(&w, spent[i].script, spent[i].script_len);
-        hash_sha256(w.data, w.len, d->sha_scriptpubkeys);
-        d->bip341_ready = true;
-    }
-    wbuf_free(&w);
-}
-#define sighash_txdata_init fill_bip341
-
 static void load_spend(json_t *given, struct spend *sp)
 {
     size_t len;
