@@ -160,6 +160,7 @@ void hash_ctx_init_tagged(struct hash_ctx *ctx, struct hash_tag *tag)
 }
 
 static EVP_MD *ripemd160_fetched;
+static pthread_once_t ripemd160_once = PTHREAD_ONCE_INIT;
 
 static void fetch_ripemd160(void)
 {
@@ -168,8 +169,7 @@ static void fetch_ripemd160(void)
 
 void hash_hash160(const void *data, size_t len, uint8_t out[20])
 {
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, fetch_ripemd160);
+    pthread_once(&ripemd160_once, fetch_ripemd160);
     uint8_t sha[32];
     hash_sha256(data, len, sha);
     if (!EVP_Digest(sha, 32, out, NULL, ripemd160_fetched, NULL)) {
@@ -204,4 +204,32 @@ bool hash_from_hex(const char *hex, struct hash256 *out)
     for (int i = 0; i < 32; i++)
         out->b[i] = rev[31 - i];
     return true;
+}
+
+static EVP_MD *sha1_fetched;
+
+static void fetch_sha1(void)
+{
+    sha1_fetched = fetch_or_die("SHA1");
+}
+
+static void digest_or_die(const void *data, size_t len, uint8_t *out, const EVP_MD *md)
+{
+    if (!EVP_Digest(data, len, out, NULL, md, NULL)) {
+        fprintf(stderr, "hash: digest failed\n");
+        abort();
+    }
+}
+
+void hash_ripemd160(const void *data, size_t len, uint8_t out[20])
+{
+    pthread_once(&ripemd160_once, fetch_ripemd160);
+    digest_or_die(data, len, out, ripemd160_fetched);
+}
+
+void hash_sha1(const void *data, size_t len, uint8_t out[20])
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, fetch_sha1);
+    digest_or_die(data, len, out, sha1_fetched);
 }

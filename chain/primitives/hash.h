@@ -66,6 +66,9 @@ void hash_ctx_init_tagged(struct hash_ctx *ctx, struct hash_tag *tag);
 
 /* RIPEMD160(SHA256(data)): P2PKH and P2WPKH key hashes. */
 void hash_hash160(const void *data, size_t len, uint8_t out[20]);
+/* Plain RIPEMD-160 and SHA-1 (script opcodes OP_RIPEMD160, OP_SHA1). */
+void hash_ripemd160(const void *data, size_t len, uint8_t out[20]);
+void hash_sha1(const void *data, size_t len, uint8_t out[20]);
 
 /* HMAC-SHA256 (rpcauth). */
 void hash_hmac_sha256(const void *key, size_t key_len, const void *msg, size_t msg_len,

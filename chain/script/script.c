@@ -69,16 +69,14 @@ bool script_get_op(const uint8_t **pc, const uint8_t *end, struct script_op *op)
     uint8_t code = *p++;
     if (code <= OP_PUSHDATA4) {
         size_t n = code, hdr = code == OP_PUSHDATA1 ? 1 : code == OP_PUSHDATA2 ? 2 : code == OP_PUSHDATA4 ? 4 : 0;
-        if (hdr) {
-            if ((size_t)(end - p) < hdr) {
-                *pc = end;
-                return false;
-            }
+        bool ok = (size_t)(end - p) >= hdr;
+        if (ok && hdr) {
             n = read_le(p, hdr);
             p += hdr;
         }
-        if ((size_t)(end - p) < n) {
-            *pc = end;
+        ok = ok && (size_t)(end - p) >= n;
+        if (!ok) {
+            *pc = p; /* where Core's GetOp stops: legacy sighashes depend on it */
             return false;
         }
         op->data = p;

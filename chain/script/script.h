@@ -136,7 +136,8 @@ struct script_op {
 };
 
 /* Reads the operation at *pc (advanced past it). false at the end or on a
- * truncated push; then *pc is left at the end as Core's GetOp does. */
+ * truncated push; then *pc is past the opcode and the length bytes it
+ * could read, exactly where Core's GetOp leaves it. */
 bool script_get_op(const uint8_t **pc, const uint8_t *end, struct script_op *op);
 
 /* Core's CheckMinimalPush: whether data was pushed with the smallest
