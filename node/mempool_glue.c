@@ -74,6 +74,7 @@ void mempool_glue_tip(struct chainstate *cs, struct mempool_tip *t)
     t->mtp = n ? bindex_median_time_past(n) : 0;
     t->mtp_at = mtp_at;
     t->mtp_ctx = cs;
+    t->script_flags = chainstate_script_flags(cs);
 }
 
 /* The chainstate calls these after moving its tip and its UTXO set. */
@@ -128,6 +129,7 @@ static int mempool_start(struct node *node, char **err)
     o.max_usage = (size_t)config_get_int(cfg, "maxmempool") * 1000000;
     o.expiry = config_get_int(cfg, "mempoolexpiry") * 3600;
     node->mempool = mempool_new(&o, chainstate_coin_lookup, node->chain);
+    mempool_set_caches(node->mempool, node->sigcache, node->scriptcache);
     struct chainstate_callbacks cb = {on_connected, on_disconnected, node};
     chainstate_set_callbacks(node->chain, &cb);
     if (config_get_bool(cfg, "persistmempool"))

@@ -22,6 +22,9 @@ struct node {
 
     /* Subsystems, NULL until started. */
     struct chainstate *chain;
+    /* Shared by block connection and mempool acceptance (-maxsigcachesize). */
+    struct sigcache *sigcache;
+    struct scriptcache *scriptcache;
     struct mempool *mempool;
     struct connman *connman;
     struct relay *relay;

@@ -44,7 +44,7 @@ void mempool_options_default(struct mempool_options *o)
     o->ancestor_count = o->descendant_count = MEMPOOL_DEFAULT_ANCESTOR_COUNT;
     o->ancestor_vsize = o->descendant_vsize = MEMPOOL_DEFAULT_ANCESTOR_VSIZE;
     o->require_standard = true;
-    o->check_witness = true;
+    o->check_scripts = true;
     o->max_datacarrier = POLICY_MAX_OP_RETURN_RELAY;
     o->permit_bare_multisig = true;
     o->dust_feerate = POLICY_DUST_RELAY_FEERATE;
@@ -65,6 +65,12 @@ struct mempool *mempool_new(const struct mempool_options *o, coin_lookup_fn look
     mpmap_init(&mp->by_wtxid);
     mpmap_init(&mp->by_spent);
     return mp;
+}
+
+void mempool_set_caches(struct mempool *mp, struct sigcache *sigs, struct scriptcache *scripts)
+{
+    mp->scripts.sigcache = sigs;
+    mp->scripts.cache = scripts;
 }
 
 static void entry_free(struct mempool_entry *e)

@@ -21,20 +21,25 @@ struct run {
     enum script_error *errs; /* per job */
     uint32_t flags;
     struct sigcache *sigcache;
+    bool store_sigs;
 };
 
 static bool check_job(void *ctx, size_t i)
 {
     struct run *r = ctx;
     const struct job *j = &r->jobs[i];
-    return script_verify_input(&r->txdata[j->tx], j->in, r->flags, r->sigcache, &r->errs[i]);
+    return script_verify_input_ex(&r->txdata[j->tx], j->in, r->flags, r->sigcache, r->store_sigs,
+                                  &r->errs[i]);
 }
 
 bool scriptcheck_run(const struct scriptcheck_env *env, const struct tx *const *txs,
                      const struct tx_out *const *spent, size_t n, uint32_t flags,
-                     bool erase_hits, bool store, struct scriptcheck_failure *fail)
+                     unsigned caching, struct scriptcheck_failure *fail)
 {
-    struct run r = {.flags = flags, .sigcache = env->sigcache};
+    struct run r = {.flags = flags,
+                    .sigcache = env->sigcache,
+                    .store_sigs = caching & SCRIPTCHECK_STORE_SIGS};
+    bool erase_hits = caching & SCRIPTCHECK_ERASE_HITS;
     struct sighash_txdata *txdata = calloc(n ? n : 1, sizeof(*txdata));
     bool *cached = calloc(n ? n : 1, sizeof(*cached));
     size_t njobs = 0;
@@ -68,7 +73,7 @@ bool scriptcheck_run(const struct scriptcheck_env *env, const struct tx *const *
         fail->tx = r.jobs[bad].tx;
         fail->in = r.jobs[bad].in;
         fail->err = r.errs[bad];
-    } else if (store && env->cache) {
+    } else if ((caching & SCRIPTCHECK_STORE_RESULT) && env->cache) {
         for (size_t t = 0; t < n; t++)
             if (!cached[t])
                 scriptcache_insert(env->cache, &txs[t]->wtxid, flags);

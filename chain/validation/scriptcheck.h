@@ -28,15 +28,22 @@ struct scriptcheck_env {
     struct scriptcache *cache;
 };
 
+/* How a run uses the caches (Core's cacheSigStore and
+ * cacheFullScriptStore). */
+enum scriptcheck_caching {
+    SCRIPTCHECK_STORE_SIGS = 1u << 0,   /* verified signatures enter the sigcache */
+    SCRIPTCHECK_STORE_RESULT = 1u << 1, /* passing transactions enter the execution cache */
+    SCRIPTCHECK_ERASE_HITS = 1u << 2,   /* execution cache hits are removed (blocks) */
+};
+
 /* Verifies every input of txs[0..n) under flags, spent[t][i] being the
  * output input i of txs[t] spends (arrays that stay unchanged meanwhile).
- * Transactions found in the execution cache under these flags are skipped
- * (and, with erase_hits, removed from it: a block's will not come again);
- * with store, transactions that pass are added to it. On failure returns
- * false with the LOWEST failing (transaction, input) in *fail. */
+ * Transactions found in the execution cache under these flags are
+ * skipped. caching is a set of enum scriptcheck_caching. On failure
+ * returns false with the LOWEST failing (transaction, input) in *fail. */
 bool scriptcheck_run(const struct scriptcheck_env *env, const struct tx *const *txs,
                      const struct tx_out *const *spent, size_t n, uint32_t flags,
-                     bool erase_hits, bool store, struct scriptcheck_failure *fail);
+                     unsigned caching, struct scriptcheck_failure *fail);
 
 /* Core v30's reject reasons, static strings:
  * "block-script-verify-flag-failed (<ScriptErrorString>)" and

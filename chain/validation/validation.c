@@ -4,7 +4,6 @@
 #include "chain/util/log.h"
 #include "chain/validation/pow.h"
 #include "chain/validation/sigops.h"
-#include "chain/primitives/witness.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -362,15 +361,14 @@ struct connect_pos {
     size_t full, partial;
 };
 
-/* Spends a transaction's inputs and checks their values and, once segwit
- * is active, their witness commitments; *pos tracks how far it got.
- * Returns 0, 1 with *reason, or -1. */
-static int spend_inputs(struct utxo *u, const struct tx *tx, bool segwit, int height,
+/* Spends a transaction's inputs, copying what they spend into spent, and
+ * checks their values; *pos tracks how far it got. Returns 0, 1 with
+ * *reason, or -1. */
+static int spend_inputs(struct utxo *u, const struct tx *tx, int height,
                         struct tx_out *spent, struct wbuf *undo, int64_t *fees,
                         struct connect_pos *pos, const char **reason, char **err)
 {
     int64_t in_sum = 0, out_sum = 0;
-    bool stripped;
     for (size_t i = 0; i < tx->vin_count; i++) {
         struct utxo_spent s;
         int r = utxo_spend(u, &tx->vin[i].prevout, &s, undo, err);
@@ -391,12 +389,6 @@ static int spend_inputs(struct utxo *u, const struct tx *tx, bool segwit, int he
         in_sum += s.value;
         if (s.value < 0 || s.value > TX_MAX_MONEY || in_sum > TX_MAX_MONEY)
             return *reason = "bad-txns-inputvalues-outofrange", 1;
-        /* Whether the witness was stripped does not matter here: the
-         * header commits to the coinbase, hence to the witness root, so
-         * this exact block can never become valid. */
-        if (segwit &&
-            !witness_check_input(&tx->vin[i], s.script, s.script_len, reason, &stripped))
-            return 1;
     }
     tx_output_sum(tx, &out_sum);
     if (in_sum < out_sum)
@@ -462,8 +454,8 @@ static int verify_scripts(const struct block *b, int height, const struct script
     struct scriptcheck_failure f;
     if (b->tx_count < 2 ||
         scriptcheck_run(env, (const struct tx *const *)b->txs + 1,
-                        (const struct tx_out *const *)spent + 1, b->tx_count - 1, flags, true,
-                        false, &f))
+                        (const struct tx_out *const *)spent + 1, b->tx_count - 1, flags,
+                        SCRIPTCHECK_ERASE_HITS, &f))
         return 0;
     *reason = scriptcheck_block_reason(f.err);
     char txid[HASH_HEX_LEN + 1], wtxid[HASH_HEX_LEN + 1];
@@ -523,8 +515,7 @@ int validation_connect(const struct chain_params *p, struct utxo *u, const struc
         pos.partial = 0;
         if (t > 0) {
             spent[t] = calloc(tx->vin_count, sizeof(**spent));
-            rc = spend_inputs(u, tx, height >= p->segwit_height, height, spent[t], undo, &fees,
-                              &pos, reason, err);
+            rc = spend_inputs(u, tx, height, spent[t], undo, &fees, &pos, reason, err);
         }
         if (rc == 0 && !add_sigops(tx, spent[t], flags, &sigops)) {
             *reason = "bad-blk-sigops";

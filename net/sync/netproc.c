@@ -60,6 +60,7 @@ void np_mempool_tip(struct netproc *np, struct mempool_tip *out)
     out->mtp = tip ? bindex_median_time_past(tip) : 0;
     out->mtp_at = mtp_at;
     out->mtp_ctx = np->chain;
+    out->script_flags = chainstate_script_flags(np->chain);
 }
 
 static int64_t wall_now(void)
