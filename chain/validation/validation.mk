@@ -37,3 +37,10 @@ tests_unit_test_chainstate_LDADD = $(CHAINSTATE_TEST_LIBS)
 # Kills a child process 50 times while it stores a 2,000-block chain.
 tests_unit_test_chain_crash_SOURCES = tests/unit/test_chain_crash.c
 tests_unit_test_chain_crash_LDADD = $(CHAINSTATE_TEST_LIBS)
+
+# The worker pool, the execution cache, block script flags and two real
+# blocks verified through scriptcheck (tests/data/blocks).
+check_PROGRAMS += tests/unit/test_scriptcheck
+TESTS += tests/unit/test_scriptcheck
+tests_unit_test_scriptcheck_SOURCES = tests/unit/test_scriptcheck.c $(BLOCKCOINS_TESTUTIL)
+tests_unit_test_scriptcheck_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
