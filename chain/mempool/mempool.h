@@ -88,7 +88,7 @@ enum mempool_status {
 struct mempool_reject {
     enum mempool_status status;
     const char *reason; /* Core's short reason ("txn-mempool-conflict"), NULL when accepted */
-    char detail[192];   /* human detail, may be empty */
+    char detail[256];   /* human detail, may be empty */
 };
 
 /* Checks tx and adds it (taking a reference) at time now. Replaced

@@ -443,19 +443,20 @@ static enum mempool_status check_scripts(struct ws *w)
     const struct tx *txs[1] = {w->tx};
     const struct tx_out *spent[1] = {w->spent};
     struct scriptcheck_failure f;
+    char where[SCRIPTCHECK_DESCRIBE_LEN];
     if (!scriptcheck_run(&w->mp->scripts, txs, spent, 1, SCRIPT_STANDARD_FLAGS,
                          SCRIPTCHECK_STORE_SIGS, &f)) {
         bool stripped = !w->tx->has_witness && spends_witness_program(w);
+        scriptcheck_describe(w->tx, f.in, where);
         return fail(w, stripped ? MEMPOOL_WITNESS_MUTATED : MEMPOOL_NOT_STANDARD,
-                    scriptcheck_mempool_reason(f.err), "input %zu", f.in);
+                    scriptcheck_mempool_reason(f.err), "%s", where);
     }
     if (!scriptcheck_run(&w->mp->scripts, txs, spent, 1, w->tip->script_flags,
                          SCRIPTCHECK_STORE_SIGS | SCRIPTCHECK_STORE_RESULT, &f)) {
-        char hex[HASH_HEX_LEN + 1];
-        txid_str(w->tx, hex);
+        scriptcheck_describe(w->tx, f.in, where);
         LOG_ERROR("BUG! PLEASE REPORT THIS! CheckInputScripts failed against latest-block but "
-                  "not STANDARD flags %s, %s", hex, scriptcheck_block_reason(f.err));
-        return fail(w, MEMPOOL_INVALID, scriptcheck_block_reason(f.err), "input %zu", f.in);
+                  "not STANDARD flags: %s, %s", scriptcheck_block_reason(f.err), where);
+        return fail(w, MEMPOOL_INVALID, scriptcheck_block_reason(f.err), "%s", where);
     }
     return MEMPOOL_ACCEPTED;
 }

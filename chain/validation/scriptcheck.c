@@ -85,6 +85,16 @@ bool scriptcheck_run(const struct scriptcheck_env *env, const struct tx *const *
     return bad == njobs;
 }
 
+void scriptcheck_describe(const struct tx *tx, size_t in, char out[SCRIPTCHECK_DESCRIBE_LEN])
+{
+    char txid[HASH_HEX_LEN + 1], wtxid[HASH_HEX_LEN + 1], prev[HASH_HEX_LEN + 1];
+    hash_to_hex(&tx->txid, txid);
+    hash_to_hex(&tx->wtxid, wtxid);
+    hash_to_hex(&tx->vin[in].prevout.hash, prev);
+    snprintf(out, SCRIPTCHECK_DESCRIBE_LEN, "input %zu of %s (wtxid %s), spending %s:%u", in, txid,
+             wtxid, prev, tx->vin[in].prevout.n);
+}
+
 /* "<prefix> (<text>)" for every error, built once. */
 static char *block_reasons[SCRIPT_ERR_ERROR_COUNT], *mempool_reasons[SCRIPT_ERR_ERROR_COUNT];
 

@@ -45,6 +45,11 @@ bool scriptcheck_run(const struct scriptcheck_env *env, const struct tx *const *
                      const struct tx_out *const *spent, size_t n, uint32_t flags,
                      unsigned caching, struct scriptcheck_failure *fail);
 
+/* Core's debug text for a failing input: "input N of <txid> (wtxid
+ * <wtxid>), spending <txid>:<n>"; out holds SCRIPTCHECK_DESCRIBE_LEN. */
+#define SCRIPTCHECK_DESCRIBE_LEN 256
+void scriptcheck_describe(const struct tx *tx, size_t in, char out[SCRIPTCHECK_DESCRIBE_LEN]);
+
 /* Core v30's reject reasons, static strings:
  * "block-script-verify-flag-failed (<ScriptErrorString>)" and
  * "mempool-script-verify-flag-failed (<ScriptErrorString>)". */

@@ -458,12 +458,9 @@ static int verify_scripts(const struct block *b, int height, const struct script
                         SCRIPTCHECK_ERASE_HITS, &f))
         return 0;
     *reason = scriptcheck_block_reason(f.err);
-    char txid[HASH_HEX_LEN + 1], wtxid[HASH_HEX_LEN + 1];
-    const struct tx *tx = b->txs[f.tx + 1];
-    hash_to_hex(&tx->txid, txid);
-    hash_to_hex(&tx->wtxid, wtxid);
-    LOG_INFO("block at height %d: %s: input %zu of %s (wtxid %s)", height, *reason, f.in, txid,
-             wtxid);
+    char where[SCRIPTCHECK_DESCRIBE_LEN];
+    scriptcheck_describe(b->txs[f.tx + 1], f.in, where);
+    LOG_INFO("Block validation error at height %d: %s, %s", height, *reason, where);
     return 1;
 }
 
