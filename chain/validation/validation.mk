@@ -44,3 +44,8 @@ check_PROGRAMS += tests/unit/test_scriptcheck
 TESTS += tests/unit/test_scriptcheck
 tests_unit_test_scriptcheck_SOURCES = tests/unit/test_scriptcheck.c $(BLOCKCOINS_TESTUTIL)
 tests_unit_test_scriptcheck_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
+
+# Signed P2PKH, P2WPKH and P2TR spends (libsecp256k1 through ctypes) across
+# three nodes; corrupted copies refused with Core v30's reasons.
+TESTS += tests/functional/script_relay.py
+EXTRA_DIST += tests/functional/script_relay.py
