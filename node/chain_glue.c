@@ -16,7 +16,7 @@ const struct config_option chain_options[] = {
       "Memory for the database caches and the UTXO cache, in MiB (default 450, at least 4)." },
     { "par", CONFIG_INT, "0", -1000, 1000, 0,
       "Script verification threads, this one included (0 = one per core, <0 = leave that "
-      "many cores free, 1 = verify on the event loop's thread; at most 16; default 0)." },
+      "many cores free, 1 = verify on the event loop's thread; at most 16)." },
     { "assumevalid", CONFIG_STRING, NULL, 0, 0, 0,
       "If this block is in the chain, assume it and its ancestors valid and skip their "
       "script checks when the best header chain has the chain's minimum work and lies two "
@@ -24,7 +24,7 @@ const struct config_option chain_options[] = {
       "main, testnet3, testnet4 and signet; none for regtest)." },
     { "maxsigcachesize", CONFIG_INT, "32", 0, 16384, 0,
       "Limit the signature cache and the script execution cache together to <n> MiB, half "
-      "each (default 32)." },
+      "each." },
     { NULL, CONFIG_BOOL, NULL, 0, 0, 0, NULL },
 };
 
