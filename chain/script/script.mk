@@ -16,9 +16,11 @@ libchain_a_SOURCES += \
 SCRIPT_CRYPTO_TESTS = tests/unit/test_pubkey tests/unit/test_taproot
 check_PROGRAMS += $(SCRIPT_CRYPTO_TESTS)
 TESTS += $(SCRIPT_CRYPTO_TESTS)
-tests_unit_test_pubkey_SOURCES = tests/unit/test_pubkey.c tests/unit/chain_testutil.h
+tests_unit_test_pubkey_SOURCES = tests/unit/test_pubkey.c tests/unit/chain_testutil.h \
+	tests/unit/taproot_testutil.h
 tests_unit_test_pubkey_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
-tests_unit_test_taproot_SOURCES = tests/unit/test_taproot.c tests/unit/chain_testutil.h
+tests_unit_test_taproot_SOURCES = tests/unit/test_taproot.c tests/unit/chain_testutil.h \
+	tests/unit/taproot_testutil.h
 tests_unit_test_taproot_LDADD = $(CHAIN_LIBS) $(JANSSON_LIBS) $(CMOCKA_LIBS)
 EXTRA_DIST += tests/data/bip340 tests/data/bip341
 
@@ -31,3 +33,10 @@ tests_unit_test_block_verify_SOURCES = tests/unit/test_block_verify.c $(BLOCKCOI
 	tests/unit/chain_testutil.h
 tests_unit_test_block_verify_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
 EXTRA_DIST += tests/data/blocks
+
+# Taproot key-path and script-path spends built and signed by the test.
+check_PROGRAMS += tests/unit/test_tapscript
+TESTS += tests/unit/test_tapscript
+tests_unit_test_tapscript_SOURCES = tests/unit/test_tapscript.c tests/unit/chain_testutil.h \
+	tests/unit/taproot_testutil.h
+tests_unit_test_tapscript_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
