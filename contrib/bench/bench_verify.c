@@ -17,6 +17,7 @@
 #define _GNU_SOURCE
 #include "chain/script/interpreter.h"
 #include "chain/script/sigcache.h"
+#include "chain/util/xmalloc.h"
 #include "tests/unit/blockcoins_testutil.h"
 
 #include <pthread.h>
@@ -249,9 +250,7 @@ static bool validity(struct run *r, unsigned long *sigs)
     verify_pass(r, 1, &failed);
     *sigs = atomic_load(&ecdsa_calls) + atomic_load(&schnorr_calls);
     unsigned long ecdsa = atomic_load(&ecdsa_calls);
-    captured = calloc(ecdsa ? ecdsa : 1, sizeof(*captured));
-    if (!captured)
-        abort();
+    captured = xcalloc(ecdsa, sizeof(*captured));
     captured_cap = ecdsa;
     verify_pass(r, 1, &failed);
     captured_cap = 0;

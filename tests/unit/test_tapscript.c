@@ -14,6 +14,7 @@
 #include "chain/script/interpreter.h"
 #include "chain/script/pubkey.h"
 #include "chain/script/taproot.h"
+#include "chain/util/xmalloc.h"
 #include "tests/unit/chain_testutil.h"
 #include "tests/unit/taproot_testutil.h"
 
@@ -120,8 +121,7 @@ static void build_tree(struct fixture *f)
 
 static struct fixture *fixture_new(int budget_repeats)
 {
-    struct fixture *f = calloc(1, sizeof(*f));
-    assert_non_null(f);
+    struct fixture *f = xcalloc(1, sizeof(*f));
     f->ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
     uint8_t sec[32];
     for (int i = 0; i < 3; i++) {
