@@ -44,3 +44,10 @@ tests_unit_test_block_verify_SOURCES = tests/unit/test_block_verify.c $(BLOCKCOI
 	tests/unit/chain_testutil.h
 tests_unit_test_block_verify_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
 EXTRA_DIST += tests/data/blocks
+
+# The interpreter under random scripts, witnesses and flag sets.
+check_PROGRAMS += tests/fuzz/fuzz_script
+TESTS += tests/fuzz/fuzz_script
+tests_fuzz_fuzz_script_SOURCES = tests/fuzz/fuzz_script.c tests/fuzz/driver.c
+tests_fuzz_fuzz_script_LDADD = $(CHAIN_LIBS)
+EXTRA_DIST += tests/fuzz/seeds/script
