@@ -13,14 +13,17 @@ libchain_a_SOURCES += \
 
 # Core's short script assembly, for tests built on Core's vectors.
 noinst_LIBRARIES += tests/unit/libscripttest.a
-tests_unit_libscripttest_a_SOURCES = tests/unit/script_asm.c tests/unit/script_asm.h
+tests_unit_libscripttest_a_SOURCES = tests/unit/script_asm.c tests/unit/script_asm.h \
+	tests/unit/script_testutil.c tests/unit/script_testutil.h
 SCRIPT_TEST_LIBS = tests/unit/libscripttest.a $(CHAIN_LIBS) $(JANSSON_LIBS) $(CMOCKA_LIBS)
 
-SCRIPT_TESTS = tests/unit/test_script_vectors
+SCRIPT_TESTS = tests/unit/test_script_vectors tests/unit/test_script
 check_PROGRAMS += $(SCRIPT_TESTS)
 TESTS += $(SCRIPT_TESTS)
 tests_unit_test_script_vectors_SOURCES = tests/unit/test_script_vectors.c
 tests_unit_test_script_vectors_LDADD = $(SCRIPT_TEST_LIBS)
+tests_unit_test_script_SOURCES = tests/unit/test_script.c tests/unit/chain_testutil.h
+tests_unit_test_script_LDADD = $(SCRIPT_TEST_LIBS)
 EXTRA_DIST += tests/data/core/script-tests.json tests/data/core/tx-valid.json \
 	tests/data/core/tx-invalid.json tests/data/core/sighash-tests.json tests/data/core/COPYING
 
