@@ -32,9 +32,11 @@ EXTRA_DIST += tests/data/core/script-tests.json tests/data/core/tx-valid.json \
 SCRIPT_CRYPTO_TESTS = tests/unit/test_pubkey tests/unit/test_taproot
 check_PROGRAMS += $(SCRIPT_CRYPTO_TESTS)
 TESTS += $(SCRIPT_CRYPTO_TESTS)
-tests_unit_test_pubkey_SOURCES = tests/unit/test_pubkey.c tests/unit/chain_testutil.h
+tests_unit_test_pubkey_SOURCES = tests/unit/test_pubkey.c tests/unit/chain_testutil.h \
+	tests/unit/taproot_testutil.h
 tests_unit_test_pubkey_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
-tests_unit_test_taproot_SOURCES = tests/unit/test_taproot.c tests/unit/chain_testutil.h
+tests_unit_test_taproot_SOURCES = tests/unit/test_taproot.c tests/unit/chain_testutil.h \
+	tests/unit/taproot_testutil.h
 tests_unit_test_taproot_LDADD = $(CHAIN_LIBS) $(JANSSON_LIBS) $(CMOCKA_LIBS)
 EXTRA_DIST += tests/data/bip340 tests/data/bip341
 
@@ -54,3 +56,10 @@ TESTS += tests/fuzz/fuzz_script
 tests_fuzz_fuzz_script_SOURCES = tests/fuzz/fuzz_script.c tests/fuzz/driver.c
 tests_fuzz_fuzz_script_LDADD = $(CHAIN_LIBS)
 EXTRA_DIST += tests/fuzz/seeds/script
+
+# Taproot key-path and script-path spends built and signed by the test.
+check_PROGRAMS += tests/unit/test_tapscript
+TESTS += tests/unit/test_tapscript
+tests_unit_test_tapscript_SOURCES = tests/unit/test_tapscript.c tests/unit/chain_testutil.h \
+	tests/unit/taproot_testutil.h
+tests_unit_test_tapscript_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
