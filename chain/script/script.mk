@@ -11,6 +11,22 @@ libchain_a_SOURCES += \
 	chain/script/interpreter.c chain/script/interpreter.h \
 	chain/script/checksig.c chain/script/verify.c
 
+# Core's short script assembly, for tests built on Core's vectors.
+noinst_LIBRARIES += tests/unit/libscripttest.a
+tests_unit_libscripttest_a_SOURCES = tests/unit/script_asm.c tests/unit/script_asm.h \
+	tests/unit/script_testutil.c tests/unit/script_testutil.h
+SCRIPT_TEST_LIBS = tests/unit/libscripttest.a $(CHAIN_LIBS) $(JANSSON_LIBS) $(CMOCKA_LIBS)
+
+SCRIPT_TESTS = tests/unit/test_script_vectors tests/unit/test_script
+check_PROGRAMS += $(SCRIPT_TESTS)
+TESTS += $(SCRIPT_TESTS)
+tests_unit_test_script_vectors_SOURCES = tests/unit/test_script_vectors.c
+tests_unit_test_script_vectors_LDADD = $(SCRIPT_TEST_LIBS)
+tests_unit_test_script_SOURCES = tests/unit/test_script.c tests/unit/chain_testutil.h
+tests_unit_test_script_LDADD = $(SCRIPT_TEST_LIBS)
+EXTRA_DIST += tests/data/core/script-tests.json tests/data/core/tx-valid.json \
+	tests/data/core/tx-invalid.json tests/data/core/sighash-tests.json tests/data/core/COPYING
+
 # Signatures, taproot commitments and BIP341 signature hashes against the
 # BIP340 and BIP341 vectors (tests/data/bip340, tests/data/bip341).
 SCRIPT_CRYPTO_TESTS = tests/unit/test_pubkey tests/unit/test_taproot
@@ -33,6 +49,13 @@ tests_unit_test_block_verify_SOURCES = tests/unit/test_block_verify.c $(BLOCKCOI
 	tests/unit/chain_testutil.h
 tests_unit_test_block_verify_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
 EXTRA_DIST += tests/data/blocks
+
+# The interpreter under random scripts, witnesses and flag sets.
+check_PROGRAMS += tests/fuzz/fuzz_script
+TESTS += tests/fuzz/fuzz_script
+tests_fuzz_fuzz_script_SOURCES = tests/fuzz/fuzz_script.c tests/fuzz/driver.c
+tests_fuzz_fuzz_script_LDADD = $(CHAIN_LIBS)
+EXTRA_DIST += tests/fuzz/seeds/script
 
 # Taproot key-path and script-path spends built and signed by the test.
 check_PROGRAMS += tests/unit/test_tapscript
