@@ -7,6 +7,7 @@
 #include "chain/util/log.h"
 #include "node/clock.h"
 #include "node/util.h"
+#include "chain/util/err.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +40,7 @@ static int parse_assumevalid(const struct config *cfg, struct chainstate_options
     if (strcmp(v, "0") == 0)
         return 0;
     if (!hash_from_hex(v, &o->assumevalid))
-        return util_fail(err,
+        return err_set(err,
                          "Invalid assumevalid block hash specified (%s), must be 64 hex digits "
                          "(or 0 to disable).",
                          v);
@@ -53,8 +54,8 @@ static int start_caches(struct node *node, char **err)
     size_t half = ((size_t)config_get_int(node->cfg, "maxsigcachesize") << 20) / 2;
     node->sigcache = sigcache_new(half);
     node->scriptcache = scriptcache_new(half);
-    if (!node->sigcache || !node->scriptcache)
-        return util_fail(err, "out of memory for the signature caches");
+    if (!node->sigcache)
+        return err_set(err, "out of memory for the signature cache");
     LOG_INFO("Using %zu MiB for the signature cache and %zu MiB for the script execution cache",
              half >> 20, half >> 20);
     return 0;
@@ -73,12 +74,10 @@ static int chain_start(struct node *node, char **err)
     o.dbcache_bytes = (size_t)config_get_int(node->cfg, "dbcache") << 20;
     o.now = node_now; /* setmocktime moves the 2-hour rule */
     char *path = util_path_join(node->chaindir, "index");
-    if (!path)
-        return util_fail(err, "out of memory");
     char *cerr = NULL;
     node->chain = chainstate_open(node->params, path, &o, &cerr);
     if (!node->chain) {
-        util_fail(err, "cannot open the chain store %s: %s", path, cerr ? cerr : "unknown error");
+        err_set(err, "cannot open the chain store %s: %s", path, cerr ? cerr : "unknown error");
         free(cerr);
         free(path);
         return -1;

@@ -6,6 +6,8 @@
 #include "chain/primitives/params.h"
 #include "chain/script/interpreter.h"
 #include "chain/validation/sigops.h"
+#include "chain/validation/validation.h"
+#include "chain/util/xmalloc.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -74,7 +76,7 @@ static enum mempool_status pre_checks(struct ws *w)
 {
     const struct tx *tx = w->tx;
     const char *reason = NULL;
-    if (!policy_check_transaction(tx, &reason))
+    if (!validation_check_transaction(tx, &reason))
         return fail(w, MEMPOOL_INVALID, reason, NULL);
     if (tx_is_coinbase(tx))
         return fail(w, MEMPOOL_INVALID, "coinbase", NULL);
@@ -119,13 +121,11 @@ static enum mempool_status check_inputs(struct ws *w)
     int64_t in = 0, out = 0;
     uint64_t ep = ++w->mp->epoch[1];
     w->cb_height = -1;
-    w->heights = calloc(tx->vin_count, sizeof(*w->heights));
-    w->coins = calloc(tx->vin_count, sizeof(*w->coins));
-    w->prev_script = calloc(tx->vin_count, sizeof(*w->prev_script));
-    w->prev_len = calloc(tx->vin_count, sizeof(*w->prev_len));
-    w->spent = calloc(tx->vin_count, sizeof(*w->spent));
-    if (!w->heights || !w->coins || !w->prev_script || !w->prev_len || !w->spent)
-        abort();
+    w->heights = xcalloc(tx->vin_count, sizeof(*w->heights));
+    w->coins = xcalloc(tx->vin_count, sizeof(*w->coins));
+    w->prev_script = xcalloc(tx->vin_count, sizeof(*w->prev_script));
+    w->prev_len = xcalloc(tx->vin_count, sizeof(*w->prev_len));
+    w->spent = xcalloc(tx->vin_count, sizeof(*w->spent));
     for (size_t i = 0; i < tx->vin_count; i++) {
         const struct outpoint *op = &tx->vin[i].prevout;
         int64_t value;
@@ -465,9 +465,7 @@ static void finalize(struct ws *w, int64_t entry_time)
 {
     if (w->conflicts.n)
         mp_remove_tree(w->mp, w->conflicts.v, w->conflicts.n, MEMPOOL_REMOVED_REPLACED);
-    struct mempool_entry *e = calloc(1, sizeof(*e));
-    if (!e)
-        abort();
+    struct mempool_entry *e = xcalloc(1, sizeof(*e));
     e->tx = tx_ref(w->tx);
     e->fee = w->fee;
     e->vsize = w->vsize;

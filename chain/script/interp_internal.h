@@ -47,9 +47,12 @@ struct exec_ctx {
     int64_t weight_left;
 };
 
-/* Stacks hold up to cap items; cap is set by the caller so that no
- * operation can overflow it before the size limit check. */
+/* Stacks start small and grow: the evaluation loop reserves room for
+ * what one opcode can push (STACK_OP_ROOM) before running it. */
+#define STACK_OP_ROOM 4
 bool stack_init(struct stack *s, size_t cap);
+/* Room for extra more items; false when memory runs out. */
+bool stack_reserve(struct stack *s, size_t extra);
 void stack_free(struct stack *s);
 void stack_push_ref(struct stack *s, const uint8_t *p, size_t len);
 void stack_push_bytes(struct stack *s, const uint8_t *p, size_t len); /* len <= 32 */

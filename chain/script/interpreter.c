@@ -15,9 +15,24 @@
 bool stack_init(struct stack *s, size_t cap)
 {
     s->n = 0;
+    s->cap = 0;
+    s->v = NULL;
+    return stack_reserve(s, cap);
+}
+
+bool stack_reserve(struct stack *s, size_t extra)
+{
+    if (s->cap - s->n >= extra)
+        return true;
+    size_t cap = s->cap ? s->cap * 2 : 32;
+    while (cap - s->n < extra)
+        cap *= 2;
+    struct item *v = realloc(s->v, cap * sizeof(*v));
+    if (!v)
+        return false;
+    s->v = v;
     s->cap = cap;
-    s->v = malloc(cap * sizeof(*s->v));
-    return s->v != NULL;
+    return true;
 }
 
 void stack_free(struct stack *s)
@@ -95,6 +110,8 @@ static bool op_stack(struct stack *st, struct stack *alt, uint8_t op, bool minim
     struct item a, b;
     switch (op) {
     case OP_TOALTSTACK:
+        if (!stack_reserve(alt, 1))
+            return set_err(err, SCRIPT_ERR_UNKNOWN_ERROR);
         push_item(alt, stack_top(st, 1));
         pop(st, 1);
         break;
@@ -455,15 +472,17 @@ bool script_eval(struct stack *st, const uint8_t *s, size_t len, struct exec_ctx
         return set_err(err, SCRIPT_ERR_SCRIPT_SIZE);
     const uint8_t *pc = s, *end = s + len, *code_begin = s;
     struct cond c = {0, UINT32_MAX};
-    struct stack alt;
+    struct stack alt = {0};
     int op_count = 0;
     bool ok = true;
     x->codesep_pos = 0xffffffffu;
-    if (!stack_init(&alt, SCRIPT_MAX_STACK_SIZE + 8))
-        return set_err(err, SCRIPT_ERR_UNKNOWN_ERROR);
     for (uint32_t pos = 0; ok && pc < end; pos++) {
         bool exec = c.first_false == UINT32_MAX;
         struct script_op o;
+        if (!stack_reserve(st, STACK_OP_ROOM)) {
+            ok = set_err(err, SCRIPT_ERR_UNKNOWN_ERROR);
+            break;
+        }
         if (!script_get_op(&pc, end, &o)) {
             ok = set_err(err, SCRIPT_ERR_BAD_OPCODE);
             break;

@@ -64,7 +64,7 @@ static bool exec_witness_script(const struct tx_witem *items, size_t n, const ui
             return set_err(err, SCRIPT_ERR_PUSH_SIZE);
     }
     struct stack st;
-    if (!stack_init(&st, (n > SCRIPT_MAX_STACK_SIZE ? n : SCRIPT_MAX_STACK_SIZE) + 16))
+    if (!stack_init(&st, n + STACK_OP_ROOM))
         return set_err(err, SCRIPT_ERR_UNKNOWN_ERROR);
     for (size_t i = 0; i < n; i++)
         stack_push_ref(&st, items[i].data, items[i].len);
@@ -237,6 +237,8 @@ static bool verify_script(const struct tx_in *in, const struct tx_out *spent,
     if (!script_eval(st, in->script, in->script_len, x, err))
         return false;
     if (flags & SCRIPT_VERIFY_P2SH) {
+        if (!stack_reserve(copy, st->n + STACK_OP_ROOM))
+            return set_err(err, SCRIPT_ERR_UNKNOWN_ERROR);
         memcpy(copy->v, st->v, st->n * sizeof(*st->v));
         copy->n = st->n;
     }
@@ -279,11 +281,8 @@ bool script_verify_input_ex(const struct sighash_txdata *d, size_t in, uint32_t 
     struct exec_ctx x = {.d = d, .in = in, .amount = d->spent[in].value, .flags = flags,
                          .cache = cache, .store = store};
     struct stack st, copy = {0};
-    size_t cap = SCRIPT_MAX_STACK_SIZE + 16;
-    if (!stack_init(&st, cap) || ((flags & SCRIPT_VERIFY_P2SH) && !stack_init(&copy, cap))) {
-        stack_free(&st);
+    if (!stack_init(&st, 32))
         return set_err(err, SCRIPT_ERR_UNKNOWN_ERROR);
-    }
     *err = SCRIPT_ERR_UNKNOWN_ERROR;
     bool ok = verify_script(&d->tx->vin[in], &d->spent[in], &st, &copy, &x, err);
     if (ok)

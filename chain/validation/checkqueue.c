@@ -1,5 +1,7 @@
 #include "chain/validation/checkqueue.h"
 
+#include "chain/util/xmalloc.h"
+
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -88,14 +90,12 @@ static void *worker_main(void *arg)
 
 struct checkqueue *checkqueue_new(int threads)
 {
-    struct checkqueue *q = calloc(1, sizeof(*q));
-    if (!q)
-        return NULL;
+    struct checkqueue *q = xcalloc(1, sizeof(*q));
     pthread_mutex_init(&q->mu, NULL);
     pthread_cond_init(&q->start, NULL);
     pthread_cond_init(&q->done, NULL);
     int want = threads > 1 ? threads - 1 : 0;
-    q->workers = want ? calloc((size_t)want, sizeof(*q->workers)) : NULL;
+    q->workers = want ? xcalloc((size_t)want, sizeof(*q->workers)) : NULL;
     for (int i = 0; i < want; i++) {
         if (pthread_create(&q->workers[i], NULL, worker_main, q) != 0) {
             checkqueue_free(q);

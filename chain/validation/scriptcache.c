@@ -1,5 +1,7 @@
 #include "chain/validation/scriptcache.h"
 
+#include "chain/util/xmalloc.h"
+
 #include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,12 +24,8 @@ struct scriptcache *scriptcache_new(size_t max_bytes)
     size_t cap = MIN_ENTRIES;
     while (cap * 2 * 32 <= max_bytes)
         cap *= 2;
-    struct scriptcache *c = calloc(1, sizeof(*c));
-    c->slot = calloc(cap, sizeof(*c->slot));
-    if (!c->slot) {
-        free(c);
-        return NULL;
-    }
+    struct scriptcache *c = xcalloc(1, sizeof(*c));
+    c->slot = xcalloc(cap, sizeof(*c->slot));
     c->mask = cap - 1;
     /* The salt keeps others from aiming collisions at our slots. */
     if (RAND_bytes(c->salt, sizeof(c->salt)) != 1 ||

@@ -19,7 +19,8 @@
 struct scriptcache;
 
 /* A cache of at most max_bytes (rounded down to a power of two of 32-byte
- * entries, at least 1,024 entries), with a fresh random salt. */
+ * entries, at least 1,024 entries), with a fresh random salt. Aborts when
+ * memory runs out, as every allocation does. */
 struct scriptcache *scriptcache_new(size_t max_bytes);
 void scriptcache_free(struct scriptcache *c); /* accepts NULL */
 

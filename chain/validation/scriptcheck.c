@@ -1,5 +1,6 @@
 #include "chain/validation/scriptcheck.h"
 
+#include "chain/util/xmalloc.h"
 #include "chain/validation/checkqueue.h"
 #include "chain/validation/scriptcache.h"
 
@@ -40,8 +41,8 @@ bool scriptcheck_run(const struct scriptcheck_env *env, const struct tx *const *
                     .sigcache = env->sigcache,
                     .store_sigs = caching & SCRIPTCHECK_STORE_SIGS};
     bool erase_hits = caching & SCRIPTCHECK_ERASE_HITS;
-    struct sighash_txdata *txdata = calloc(n ? n : 1, sizeof(*txdata));
-    bool *cached = calloc(n ? n : 1, sizeof(*cached));
+    struct sighash_txdata *txdata = xcalloc(n ? n : 1, sizeof(*txdata));
+    bool *cached = xcalloc(n ? n : 1, sizeof(*cached));
     size_t njobs = 0;
     for (size_t t = 0; t < n; t++) {
         cached[t] =
@@ -49,8 +50,8 @@ bool scriptcheck_run(const struct scriptcheck_env *env, const struct tx *const *
         if (!cached[t])
             njobs += txs[t]->vin_count;
     }
-    r.jobs = malloc((njobs ? njobs : 1) * sizeof(*r.jobs));
-    r.errs = calloc(njobs ? njobs : 1, sizeof(*r.errs));
+    r.jobs = xmalloc((njobs ? njobs : 1) * sizeof(*r.jobs));
+    r.errs = xcalloc(njobs ? njobs : 1, sizeof(*r.errs));
     size_t k = 0;
     for (size_t t = 0; t < n; t++) {
         if (cached[t])
@@ -102,9 +103,7 @@ static char *format_reason(const char *prefix, enum script_error e)
 {
     const char *text = script_error_string(e);
     size_t len = strlen(prefix) + strlen(text) + 4;
-    char *s = malloc(len);
-    if (!s)
-        abort();
+    char *s = xmalloc(len);
     snprintf(s, len, "%s (%s)", prefix, text);
     return s;
 }

@@ -3,6 +3,7 @@
 #include "chain/util/err.h"
 #include "chain/util/log.h"
 #include "chain/validation/pow.h"
+#include "chain/util/xmalloc.h"
 #include "chain/validation/sigops.h"
 
 #include <stdlib.h>
@@ -96,8 +97,10 @@ static bool has_duplicate_inputs(const struct tx *tx)
 {
     if (tx->vin_count < 2)
         return false;
+    if (tx->vin_count == 2)
+        return cmp_outpoint(&tx->vin[0].prevout, &tx->vin[1].prevout) == 0;
     /* Sorting finds duplicates in O(n log n) for large transactions. */
-    struct outpoint *ops = malloc(tx->vin_count * sizeof(*ops));
+    struct outpoint *ops = xmalloc(tx->vin_count * sizeof(*ops));
     for (size_t i = 0; i < tx->vin_count; i++)
         ops[i] = tx->vin[i].prevout;
     qsort(ops, tx->vin_count, sizeof(*ops), cmp_outpoint);
@@ -114,8 +117,7 @@ static bool fail(const char **reason, const char *why)
     return false;
 }
 
-/* Core's CheckTransaction: the rules one transaction must meet alone. */
-static bool tx_basic(const struct tx *tx, const char **reason)
+bool validation_check_transaction(const struct tx *tx, const char **reason)
 {
     if (tx->vin_count == 0)
         return fail(reason, "bad-txns-vin-empty");
@@ -151,7 +153,7 @@ static bool tx_basic(const struct tx *tx, const char **reason)
 
 static bool has_duplicate_txids(const struct block *b)
 {
-    struct hash256 *ids = malloc(b->tx_count * sizeof(*ids));
+    struct hash256 *ids = xmalloc(b->tx_count * sizeof(*ids));
     for (size_t i = 0; i < b->tx_count; i++)
         ids[i] = b->txs[i]->txid;
     qsort(ids, b->tx_count, sizeof(*ids), cmp_hash);
@@ -184,7 +186,7 @@ bool validation_block_basic(const struct block *b, const char **reason)
         if (tx_is_coinbase(b->txs[i]))
             return fail(reason, "bad-cb-multiple");
     for (size_t i = 0; i < b->tx_count; i++)
-        if (!tx_basic(b->txs[i], reason))
+        if (!validation_check_transaction(b->txs[i], reason))
             return false;
     if (has_duplicate_txids(b))
         return fail(reason, "bad-txns-duplicate");
@@ -309,7 +311,7 @@ static int rewind_block(struct utxo *u, const struct block *b, size_t full, size
     size_t nrec = partial;
     for (size_t t = 1; t < full; t++)
         nrec += b->txs[t]->vin_count;
-    struct coin *coins = calloc(nrec ? nrec : 1, sizeof(*coins));
+    struct coin *coins = xcalloc(nrec ? nrec : 1, sizeof(*coins));
     struct cursor c;
     cursor_init(&c, undo, undo_len);
     size_t got = 0;
@@ -378,9 +380,7 @@ static int spend_inputs(struct utxo *u, const struct tx *tx, int height,
             return *reason = "bad-txns-inputs-missingorspent", 1;
         pos->partial++;
         /* A copy: the cache's lives only until the next spend. */
-        uint8_t *script = malloc(s.script_len ? s.script_len : 1);
-        if (!script)
-            abort();
+        uint8_t *script = xmalloc(s.script_len ? s.script_len : 1);
         if (s.script_len)
             memcpy(script, s.script, s.script_len);
         spent[i] = (struct tx_out){s.value, script, s.script_len};
@@ -434,8 +434,8 @@ static bool add_sigops(const struct tx *tx, const struct tx_out *spent, uint32_t
                        uint64_t *cost)
 {
     size_t n = tx_is_coinbase(tx) ? 0 : tx->vin_count;
-    const uint8_t **scripts = malloc((n ? n : 1) * sizeof(*scripts));
-    size_t *lens = malloc((n ? n : 1) * sizeof(*lens));
+    const uint8_t **scripts = xcalloc(n ? n : 1, sizeof(*scripts));
+    size_t *lens = xcalloc(n ? n : 1, sizeof(*lens));
     for (size_t i = 0; i < n; i++) {
         scripts[i] = spent[i].script;
         lens[i] = spent[i].script_len;
@@ -505,13 +505,13 @@ int validation_connect(const struct chain_params *p, struct utxo *u, const struc
     uint64_t sigops = 0;
     uint32_t flags = validation_script_flags(p, height, &b->hash);
     /* Spent outputs per transaction, kept for the script checks. */
-    struct tx_out **spent = calloc(b->tx_count, sizeof(*spent));
+    struct tx_out **spent = xcalloc(b->tx_count, sizeof(*spent));
     int rc = 0;
     for (size_t t = 0; t < b->tx_count && rc == 0; t++) {
         const struct tx *tx = b->txs[t];
         pos.partial = 0;
         if (t > 0) {
-            spent[t] = calloc(tx->vin_count, sizeof(**spent));
+            spent[t] = xcalloc(tx->vin_count, sizeof(**spent));
             rc = spend_inputs(u, tx, height, spent[t], undo, &fees, &pos, reason, err);
         }
         if (rc == 0 && !add_sigops(tx, spent[t], flags, &sigops)) {

@@ -2,6 +2,7 @@
 
 #include "chain/primitives/serialize.h"
 #include "chain/util/err.h"
+#include "chain/util/xmalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,16 +16,14 @@ static uint8_t *read_all(const char *path, size_t *len, char **err)
         return NULL;
     }
     size_t cap = 1 << 20, n = 0;
-    uint8_t *buf = malloc(cap);
+    uint8_t *buf = xmalloc(cap);
     size_t got;
-    while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
+    while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
         n += got;
         if (n == cap)
-            buf = realloc(buf, cap *= 2);
+            buf = xrealloc(buf, cap *= 2);
     }
     fclose(f);
-    if (!buf)
-        abort();
     *len = n;
     return buf;
 }
@@ -47,11 +46,9 @@ static void count_inputs(struct blockcoins *bc)
     for (size_t t = 1; t < bc->block->tx_count; t++)
         n += bc->block->txs[t]->vin_count;
     bc->input_count = n;
-    bc->spent = calloc(n ? n : 1, sizeof(*bc->spent));
-    bc->inputs = calloc(n ? n : 1, sizeof(*bc->inputs));
-    bc->txdata = calloc(bc->block->tx_count, sizeof(*bc->txdata));
-    if (!bc->spent || !bc->inputs || !bc->txdata)
-        abort();
+    bc->spent = xcalloc(n, sizeof(*bc->spent));
+    bc->inputs = xcalloc(n, sizeof(*bc->inputs));
+    bc->txdata = xcalloc(bc->block->tx_count, sizeof(*bc->txdata));
 }
 
 /* Reads one coin per input from the undo bytes, then each transaction's
@@ -85,9 +82,7 @@ struct blockcoins *blockcoins_load(const char *block_path, const char *undo_path
     uint8_t *raw = read_all(block_path, &blen, err);
     if (!raw)
         return NULL;
-    struct blockcoins *bc = calloc(1, sizeof(*bc));
-    if (!bc)
-        abort();
+    struct blockcoins *bc = xcalloc(1, sizeof(*bc));
     bc->block = block_from_bytes(raw, blen, &why);
     free(raw);
     if (!bc->block) {

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "chain/script/interpreter.h"
+#include "chain/util/xmalloc.h"
 #include "tests/unit/blockcoins_testutil.h"
 #include "tests/unit/chain_testutil.h"
 
@@ -89,8 +90,7 @@ static struct hash256 corrupt(struct blockcoins *bc, size_t t, size_t in)
     struct tx *tx = bc->block->txs[t];
     size_t off = sig_byte_offset(tx, in);
     assert_true(off > 0 && off < tx->size);
-    uint8_t *raw = malloc(tx->size);
-    assert_non_null(raw);
+    uint8_t *raw = xmalloc(tx->size);
     memcpy(raw, tx->raw, tx->size);
     raw[off] ^= 0x01;
     const char *why = NULL;

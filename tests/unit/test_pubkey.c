@@ -9,6 +9,7 @@
 
 #include "chain/script/pubkey.h"
 #include "tests/unit/chain_testutil.h"
+#include "tests/unit/taproot_testutil.h"
 
 #include <secp256k1.h>
 #include <secp256k1_extrakeys.h>
@@ -72,12 +73,9 @@ static void bip340_sign_row(const struct bip340_row *r, const uint8_t pub[32],
 {
     uint8_t sec[32], aux[32], got[64], xonly[32];
     secp256k1_keypair kp;
-    secp256k1_xonly_pubkey xpk;
     unhex_exact(r->field[1], sec, 32);
     unhex_exact(r->field[3], aux, 32);
-    assert_true(secp256k1_keypair_create(sign_ctx, &kp, sec));
-    assert_true(secp256k1_keypair_xonly_pub(sign_ctx, &xpk, NULL, &kp));
-    assert_true(secp256k1_xonly_pubkey_serialize(sign_ctx, xonly, &xpk));
+    test_keypair(sign_ctx, sec, &kp, xonly);
     assert_memory_equal(xonly, pub, 32);
     assert_true(secp256k1_schnorrsig_sign32(sign_ctx, got, msg, &kp, aux));
     assert_memory_equal(got, sig, 64);

@@ -1,11 +1,12 @@
 /* Bitcoin Core's script, transaction and signature-hash test vectors
  * (tests/data/core, from Core's src/test/data): every case must give
  * Core's result, with Core's error name for script cases. */
-#include "chain/mempool/policy.h"
+#include "chain/validation/validation.h"
 #include "chain/primitives/tx.h"
 #include "chain/script/interpreter.h"
 #include "chain/script/sighash.h"
 #include "tests/unit/script_asm.h"
+#include "tests/unit/script_testutil.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -44,72 +45,6 @@ static const char *case_text(json_t *t)
     return buf;
 }
 
-static struct tx *parse_tx(struct wbuf *w)
-{
-    const char *reason = NULL;
-    struct tx *tx = tx_from_bytes(w->data, w->len, &reason);
-    if (!tx)
-        fail_msg("test transaction does not parse: %s", reason);
-    return tx;
-}
-
-/* Core's BuildCreditingTransaction: one coinbase-like input, one output. */
-static struct tx *crediting_tx(const struct wbuf *spk, int64_t amount)
-{
-    struct wbuf w;
-    wbuf_init(&w);
-    wbuf_i32(&w, 1);
-    wbuf_compact(&w, 1);
-    for (int i = 0; i < 32; i++)
-        wbuf_u8(&w, 0);
-    wbuf_u32(&w, 0xffffffffu);
-    wbuf_compact(&w, 2);
-    wbuf_u8(&w, OP_0);
-    wbuf_u8(&w, OP_0);
-    wbuf_u32(&w, 0xffffffffu);
-    wbuf_compact(&w, 1);
-    wbuf_i64(&w, amount);
-    wbuf_varbytes(&w, spk->data, spk->len);
-    wbuf_u32(&w, 0);
-    struct tx *tx = parse_tx(&w);
-    wbuf_free(&w);
-    return tx;
-}
-
-/* Core's BuildSpendingTransaction. wit is a JSON array of hex items. */
-static struct tx *spending_tx(const struct tx *credit, const struct wbuf *sig, json_t *wit,
-                              size_t nwit)
-{
-    struct wbuf w;
-    wbuf_init(&w);
-    wbuf_i32(&w, 1);
-    if (nwit) {
-        wbuf_u8(&w, 0);
-        wbuf_u8(&w, 1);
-    }
-    wbuf_compact(&w, 1);
-    wbuf_bytes(&w, credit->txid.b, 32);
-    wbuf_u32(&w, 0);
-    wbuf_varbytes(&w, sig->data, sig->len);
-    wbuf_u32(&w, 0xffffffffu);
-    wbuf_compact(&w, 1);
-    wbuf_i64(&w, credit->vout[0].value);
-    wbuf_compact(&w, 0);
-    if (nwit) {
-        wbuf_compact(&w, nwit);
-        for (size_t i = 0; i < nwit; i++) {
-            size_t len;
-            uint8_t *b = test_unhex(json_string_value(json_array_get(wit, i)), &len);
-            wbuf_varbytes(&w, b, len);
-            free(b);
-        }
-    }
-    wbuf_u32(&w, 0);
-    struct tx *tx = parse_tx(&w);
-    wbuf_free(&w);
-    return tx;
-}
-
 /* One script-tests.json case; returns whether it gave the expected error. */
 static bool run_script_case(json_t *t)
 {
@@ -134,18 +69,24 @@ static bool run_script_case(json_t *t)
     if (!script_asm_parse(sig_asm, &sig) || !script_asm_parse(spk_asm, &spk) ||
         !script_asm_flags(flag_names, &flags))
         fail_msg("bad test case: %s", case_text(t));
-    struct tx *credit = crediting_tx(&spk, amount);
-    struct tx *spend = spending_tx(credit, &sig, wit, nwit);
-    struct sighash_txdata d;
-    sighash_txdata_init(&d, spend, credit->vout);
-    enum script_error err;
-    script_verify_input(&d, 0, flags, NULL, &err);
+    struct tx_witem items[64];
+    assert_true(nwit <= 64);
+    uint8_t *bufs[64];
+    for (size_t i = 0; i < nwit; i++) {
+        bufs[i] = test_unhex(json_string_value(json_array_get(wit, i)), &items[i].len);
+        items[i].data = bufs[i];
+    }
+    struct script_test_spend sp;
+    if (!script_test_build(&sp, sig.data, sig.len, spk.data, spk.len, items, nwit, amount))
+        fail_msg("test transaction does not parse: %s", case_text(t));
+    enum script_error err = script_test_verify(&sp, flags, NULL, false);
     bool ok = strcmp(script_error_name(err), expect) == 0;
     if (!ok)
         print_error("script case: got %s, want %s: %s\n", script_error_name(err), expect,
                     case_text(t));
-    tx_free(spend);
-    tx_free(credit);
+    script_test_free(&sp);
+    for (size_t i = 0; i < nwit; i++)
+        free(bufs[i]);
     wbuf_free(&sig);
     wbuf_free(&spk);
     return ok;
@@ -228,7 +169,7 @@ static bool tx_case_valid(json_t *t, uint32_t flags, char *why, size_t why_len)
         snprintf(why, why_len, "does not parse: %s", reason);
         return false;
     }
-    bool ok = policy_check_transaction(tx, &reason);
+    bool ok = validation_check_transaction(tx, &reason);
     if (!ok)
         snprintf(why, why_len, "CheckTransaction: %s", reason);
     struct spent_set s = {0};

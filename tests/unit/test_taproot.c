@@ -13,6 +13,7 @@
 #include "chain/script/sighash.h"
 #include "chain/script/taproot.h"
 #include "tests/unit/chain_testutil.h"
+#include "tests/unit/taproot_testutil.h"
 
 #include <jansson.h>
 #include <secp256k1.h>
@@ -66,17 +67,6 @@ static void assert_hex_str(const uint8_t *got, size_t n, const char *hex)
 static void assert_hex(const uint8_t *got, size_t n, json_t *obj, const char *key)
 {
     assert_hex_str(got, n, json_string_value(json_object_get(obj, key)));
-}
-
-/* H_TapTweak: what pubkey.c commits to, recomputed from the tag here. */
-static void tap_tweak(uint8_t out[32], const uint8_t internal[32], const uint8_t *root)
-{
-    static struct hash_tag tag = HASH_TAG("TapTweak");
-    uint8_t msg[64];
-    memcpy(msg, internal, 32);
-    if (root)
-        memcpy(msg + 32, root, 32);
-    hash_tagged(out, &tag, msg, root ? 64 : 32);
 }
 
 struct leaf {
@@ -167,7 +157,7 @@ static void check_script_pubkey_case(json_t *c, int *control_blocks)
             assert_hex_str(tree.leaves[i].hash, 32,
                            json_string_value(json_array_get(hashes, (size_t)tree.leaves[i].id)));
     }
-    tap_tweak(tweak, internal, has_tree ? root : NULL);
+    test_tap_tweak(tweak, internal, has_tree ? root : NULL);
     assert_hex(tweak, 32, inter, "tweak");
     assert_true(pubkey_taproot_output(out, &parity, internal, has_tree ? root : NULL));
     assert_hex(out, 32, inter, "tweakedPubkey");
@@ -237,7 +227,6 @@ static void check_signature(const struct spend *sp, json_t *given, json_t *inter
 {
     uint8_t sec[32], internal[32], root[32], tweak[32], sig[65], aux[32] = {0};
     secp256k1_keypair kp;
-    secp256k1_xonly_pubkey xpk;
     json_t *root_json = json_object_get(given, "merkleRoot");
     bool has_root = !json_is_null(root_json);
     size_t in = (size_t)json_integer_value(json_object_get(given, "txinIndex"));
@@ -245,11 +234,9 @@ static void check_signature(const struct spend *sp, json_t *given, json_t *inter
     get_hex(given, "internalPrivkey", sec, 32);
     if (has_root)
         get_hex(given, "merkleRoot", root, 32);
-    assert_true(secp256k1_keypair_create(sign_ctx, &kp, sec));
-    assert_true(secp256k1_keypair_xonly_pub(sign_ctx, &xpk, NULL, &kp));
-    assert_true(secp256k1_xonly_pubkey_serialize(sign_ctx, internal, &xpk));
+    test_keypair(sign_ctx, sec, &kp, internal);
     assert_hex(internal, 32, inter, "internalPubkey");
-    tap_tweak(tweak, internal, has_root ? root : NULL);
+    test_tap_tweak(tweak, internal, has_root ? root : NULL);
     assert_hex(tweak, 32, inter, "tweak");
     assert_true(secp256k1_keypair_xonly_tweak_add(sign_ctx, &kp, tweak));
     assert_true(secp256k1_keypair_sec(sign_ctx, sec, &kp));
