@@ -45,6 +45,12 @@ TESTS += tests/unit/test_scriptcheck
 tests_unit_test_scriptcheck_SOURCES = tests/unit/test_scriptcheck.c $(BLOCKCOINS_TESTUTIL)
 tests_unit_test_scriptcheck_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
 
+# -assumevalid over a 2,150-block regtest chain with one bad script.
+check_PROGRAMS += tests/unit/test_assumevalid
+TESTS += tests/unit/test_assumevalid
+tests_unit_test_assumevalid_SOURCES = tests/unit/test_assumevalid.c
+tests_unit_test_assumevalid_LDADD = $(CHAINSTATE_TEST_LIBS)
+
 # Signed P2PKH, P2WPKH and P2TR spends (libsecp256k1 through ctypes) across
 # three nodes; corrupted copies refused with Core v30's reasons.
 TESTS += tests/functional/script_relay.py
