@@ -338,6 +338,14 @@ def test_block_with_bad_signature(t):
                     "finished with a false/empty top stack element)", "submitblock")
     fw.assert_equal(node.rpc("getbestblockhash"), tip, "tip after the bad block")
     node.wait_for_log(f"input 0 of {txid}", timeout=5)
+    # From a peer, such a block costs the peer its connection (Core's
+    # MaybePunishNodeForBlock), unlike a bad transaction.
+    peer = raw.handshake(node)
+    _, block_hex = tt.make_block(tip, height + 1, hdr["time"] + 2, [bytes.fromhex(raw_hex)],
+                                 extra=b"bad again")
+    peer.sendall(raw.frame("block", bytes.fromhex(block_hex)))
+    fw.assert_equal(raw.closed_by_node(peer), True, "peer dropped after a bad block")
+    fw.assert_equal(node.rpc("getbestblockhash"), tip, "tip after the peer's bad block")
 
 
 if __name__ == "__main__":
