@@ -67,7 +67,8 @@ static uint8_t *repeat(uint8_t op, size_t n, const uint8_t *tail, size_t tail_le
 {
     uint8_t *s = malloc(n + tail_len + 1);
     memset(s, op, n);
-    memcpy(s + n, tail, tail_len);
+    if (tail_len)
+        memcpy(s + n, tail, tail_len);
     *len = n + tail_len;
     return s;
 }
@@ -153,7 +154,8 @@ static enum script_error run_tapscript(uint8_t leaf, const uint8_t *script, size
     control[0] = (uint8_t)(leaf | parity);
     memcpy(control + 1, internal, 32);
     struct tx_witem *wit = calloc(n + 2, sizeof(*wit));
-    memcpy(wit, items, n * sizeof(*wit));
+    if (n)
+        memcpy(wit, items, n * sizeof(*wit));
     wit[n] = (struct tx_witem){script, len};
     wit[n + 1] = (struct tx_witem){control, control_len};
     enum script_error e = run(NULL, 0, spk, sizeof(spk), wit, n + 2, flags);

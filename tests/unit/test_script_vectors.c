@@ -1,7 +1,7 @@
 /* Bitcoin Core's script, transaction and signature-hash test vectors
  * (tests/data/core, from Core's src/test/data): every case must give
  * Core's result, with Core's error name for script cases. */
-#include "chain/mempool/policy.h"
+#include "chain/validation/validation.h"
 #include "chain/primitives/tx.h"
 #include "chain/script/interpreter.h"
 #include "chain/script/sighash.h"
@@ -169,7 +169,7 @@ static bool tx_case_valid(json_t *t, uint32_t flags, char *why, size_t why_len)
         snprintf(why, why_len, "does not parse: %s", reason);
         return false;
     }
-    bool ok = policy_check_transaction(tx, &reason);
+    bool ok = validation_check_transaction(tx, &reason);
     if (!ok)
         snprintf(why, why_len, "CheckTransaction: %s", reason);
     struct spent_set s = {0};
