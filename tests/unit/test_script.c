@@ -38,7 +38,8 @@ static void check_fad(const char *script_hex, const char *sig_hex, const char *w
     size_t len, sig_len, want_len;
     uint8_t *s = test_unhex(script_hex, &len), *sig = test_unhex(sig_hex, &sig_len);
     uint8_t *want = test_unhex(want_hex, &want_len);
-    assert_int_equal(script_find_and_delete(s, &len, sig, sig_len), want_found);
+    assert_int_equal(script_find_and_delete(s, len, NULL, NULL, sig, sig_len), want_found);
+    assert_int_equal(script_find_and_delete(s, len, s, &len, sig, sig_len), want_found);
     assert_int_equal(len, want_len);
     assert_memory_equal(s, want, len);
     free(s);
