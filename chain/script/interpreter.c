@@ -313,17 +313,20 @@ static bool sequence_ok(const struct exec_ctx *x, int64_t seq)
     return masked <= tx_masked;
 }
 
-/* OP_CHECKLOCKTIMEVERIFY, OP_CHECKSEQUENCEVERIFY and the upgradable NOPs. */
+/* OP_CHECKLOCKTIMEVERIFY, OP_CHECKSEQUENCEVERIFY and the upgradable NOPs.
+ * CLTV and CSV without their flag are plain NOPs, not discouraged ones:
+ * so removing any flag never invalidates a spend (Core since 0.16). */
 static bool op_nop(struct stack *st, uint8_t op, const struct exec_ctx *x, enum script_error *err)
 {
-    uint32_t enable = op == OP_CHECKLOCKTIMEVERIFY   ? SCRIPT_VERIFY_CHECKLOCKTIMEVERIFY
-                      : op == OP_CHECKSEQUENCEVERIFY ? SCRIPT_VERIFY_CHECKSEQUENCEVERIFY
-                                                     : 0;
-    if (!(x->flags & enable)) {
+    if (op != OP_CHECKLOCKTIMEVERIFY && op != OP_CHECKSEQUENCEVERIFY) {
         if (x->flags & SCRIPT_VERIFY_DISCOURAGE_UPGRADABLE_NOPS)
             return set_err(err, SCRIPT_ERR_DISCOURAGE_UPGRADABLE_NOPS);
         return true;
     }
+    uint32_t enable = op == OP_CHECKLOCKTIMEVERIFY ? SCRIPT_VERIFY_CHECKLOCKTIMEVERIFY
+                                                   : SCRIPT_VERIFY_CHECKSEQUENCEVERIFY;
+    if (!(x->flags & enable))
+        return true;
     if (st->n < 1)
         return set_err(err, SCRIPT_ERR_INVALID_STACK_OPERATION);
     /* 5-byte operands: lock times are unsigned 32-bit. */
