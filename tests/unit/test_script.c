@@ -38,7 +38,8 @@ static void check_fad(const char *script_hex, const char *sig_hex, const char *w
     size_t len, sig_len, want_len;
     uint8_t *s = test_unhex(script_hex, &len), *sig = test_unhex(sig_hex, &sig_len);
     uint8_t *want = test_unhex(want_hex, &want_len);
-    assert_int_equal(script_find_and_delete(s, &len, sig, sig_len), want_found);
+    assert_int_equal(script_find_and_delete(s, len, NULL, NULL, sig, sig_len), want_found);
+    assert_int_equal(script_find_and_delete(s, len, s, &len, sig, sig_len), want_found);
     assert_int_equal(len, want_len);
     assert_memory_equal(s, want, len);
     free(s);
@@ -67,7 +68,8 @@ static uint8_t *repeat(uint8_t op, size_t n, const uint8_t *tail, size_t tail_le
 {
     uint8_t *s = malloc(n + tail_len + 1);
     memset(s, op, n);
-    memcpy(s + n, tail, tail_len);
+    if (tail_len)
+        memcpy(s + n, tail, tail_len);
     *len = n + tail_len;
     return s;
 }
@@ -112,6 +114,25 @@ static void test_limits(void **state)
     assert_int_equal(run(NULL, 0, push, 3 + 521, NULL, 0, 0), SCRIPT_ERR_PUSH_SIZE);
 }
 
+static void test_upgradable_nops(void **state)
+{
+    (void)state;
+    const uint32_t disc = SCRIPT_VERIFY_DISCOURAGE_UPGRADABLE_NOPS;
+    const uint8_t nop4[] = {OP_NOP4, OP_1}, cltv[] = {OP_0, OP_CHECKLOCKTIMEVERIFY},
+                  csv[] = {OP_0, OP_CHECKSEQUENCEVERIFY};
+    assert_int_equal(run(NULL, 0, nop4, 2, NULL, 0, 0), SCRIPT_ERR_OK);
+    assert_int_equal(run(NULL, 0, nop4, 2, NULL, 0, disc), SCRIPT_ERR_DISCOURAGE_UPGRADABLE_NOPS);
+    /* Without their flags CLTV and CSV are NOPs even when NOPs are
+     * discouraged (so that removing a flag never invalidates). */
+    assert_int_equal(run(NULL, 0, cltv, 2, NULL, 0, disc), SCRIPT_ERR_EVAL_FALSE);
+    assert_int_equal(run(NULL, 0, csv, 2, NULL, 0, disc), SCRIPT_ERR_EVAL_FALSE);
+    /* With them: the spend is final (sequence 0xffffffff), version 1. */
+    assert_int_equal(run(NULL, 0, cltv, 2, NULL, 0, SCRIPT_VERIFY_CHECKLOCKTIMEVERIFY),
+                     SCRIPT_ERR_UNSATISFIED_LOCKTIME);
+    assert_int_equal(run(NULL, 0, csv, 2, NULL, 0, SCRIPT_VERIFY_CHECKSEQUENCEVERIFY),
+                     SCRIPT_ERR_UNSATISFIED_LOCKTIME);
+}
+
 static void test_script_numbers(void **state)
 {
     (void)state;
@@ -153,7 +174,8 @@ static enum script_error run_tapscript(uint8_t leaf, const uint8_t *script, size
     control[0] = (uint8_t)(leaf | parity);
     memcpy(control + 1, internal, 32);
     struct tx_witem *wit = calloc(n + 2, sizeof(*wit));
-    memcpy(wit, items, n * sizeof(*wit));
+    if (n)
+        memcpy(wit, items, n * sizeof(*wit));
     wit[n] = (struct tx_witem){script, len};
     wit[n + 1] = (struct tx_witem){control, control_len};
     enum script_error e = run(NULL, 0, spk, sizeof(spk), wit, n + 2, flags);
@@ -321,6 +343,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_find_and_delete),
         cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_upgradable_nops),
         cmocka_unit_test(test_script_numbers),
         cmocka_unit_test(test_tapscript_errors),
         cmocka_unit_test(test_sigcache_verify),

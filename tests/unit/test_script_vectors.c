@@ -189,16 +189,6 @@ static bool tx_case_valid(json_t *t, uint32_t flags, char *why, size_t why_len)
     return ok;
 }
 
-/* Core's FillFlags: CLEANSTACK needs WITNESS, WITNESS needs P2SH. */
-static uint32_t fill_flags(uint32_t f)
-{
-    if (f & SCRIPT_VERIFY_CLEANSTACK)
-        f |= SCRIPT_VERIFY_WITNESS;
-    if (f & SCRIPT_VERIFY_WITNESS)
-        f |= SCRIPT_VERIFY_P2SH;
-    return f;
-}
-
 /* Removing a flag (and what needs it) must never invalidate a valid
  * transaction; adding one must never validate an invalid one: every flag
  * is a soft fork or a policy restriction. Returns the failing variant. */
@@ -207,17 +197,12 @@ static bool tx_case_variants(json_t *t, uint32_t flags, bool expect_valid, uint3
     char why[256];
     for (uint32_t bit = 1; bit <= SCRIPT_VERIFY_DISCOURAGE_UPGRADABLE_PUBKEYTYPE; bit <<= 1) {
         uint32_t f;
-        if (expect_valid && (flags & bit)) {
-            f = flags & ~bit;
-            if (bit == SCRIPT_VERIFY_P2SH)
-                f &= ~(SCRIPT_VERIFY_WITNESS | SCRIPT_VERIFY_CLEANSTACK);
-            if (bit == SCRIPT_VERIFY_WITNESS)
-                f &= ~SCRIPT_VERIFY_CLEANSTACK;
-        } else if (!expect_valid && !(flags & bit)) {
-            f = fill_flags(flags | bit);
-        } else {
+        if (expect_valid && (flags & bit))
+            f = script_test_remove_flag(flags, bit);
+        else if (!expect_valid && !(flags & bit))
+            f = script_test_fill_flags(flags | bit);
+        else
             continue;
-        }
         if (tx_case_valid(t, f, why, sizeof(why)) != expect_valid) {
             *bad = f;
             return false;
