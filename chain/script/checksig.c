@@ -65,8 +65,8 @@ static bool pub_encoding_ok(const uint8_t *pub, size_t n, const struct exec_ctx 
     return true;
 }
 
-size_t script_find_and_delete(uint8_t *script, size_t *len, const uint8_t *sig,
-                              size_t sig_len)
+size_t script_find_and_delete(const uint8_t *script, size_t len, uint8_t *out,
+                              size_t *out_len, const uint8_t *sig, size_t sig_len)
 {
     /* The pattern is the push of sig: CScript() << sig. */
     uint8_t pat[5 + SCRIPT_MAX_ELEMENT_SIZE];
@@ -79,23 +79,22 @@ size_t script_find_and_delete(uint8_t *script, size_t *len, const uint8_t *sig,
     if (hdr > 2)
         pat[2] = (uint8_t)(sig_len >> 8);
     memcpy(pat + hdr, sig, sig_len);
-    size_t plen = hdr + sig_len, found = 0;
-    const uint8_t *pc = script, *pc2 = script, *end = script + *len;
-    uint8_t *w = script;
+    size_t plen = hdr + sig_len, found = 0, w = 0;
+    const uint8_t *pc = script, *pc2 = script, *end = script + len;
     struct script_op op;
     do {
-        memmove(w, pc2, (size_t)(pc - pc2));
-        w += pc - pc2;
+        if (out)
+            memmove(out + w, pc2, (size_t)(pc - pc2));
+        w += (size_t)(pc - pc2);
         while ((size_t)(end - pc) >= plen && memcmp(pc, pat, plen) == 0) {
             pc += plen;
             found++;
         }
         pc2 = pc;
     } while (script_get_op(&pc, end, &op));
-    if (found) {
-        memmove(w, pc2, (size_t)(end - pc2));
-        w += end - pc2;
-        *len = (size_t)(w - script);
+    if (out && found) {
+        memmove(out + w, pc2, (size_t)(end - pc2));
+        *out_len = w + (size_t)(end - pc2);
     }
     return found;
 }
@@ -158,37 +157,36 @@ bool check_schnorr(const uint8_t *sig, size_t sig_len, const uint8_t pub[32],
 }
 
 /* The scriptCode of a pre-tapscript signature check: from the last
- * OP_CODESEPARATOR on; in legacy scripts a private copy from which the
- * signatures are deleted. */
+ * OP_CODESEPARATOR on; in legacy scripts the signatures are deleted from
+ * it, in a private copy made only when one is actually found. */
 struct code {
     const uint8_t *p;
     size_t len;
     uint8_t *owned;
 };
 
-static bool code_init(struct code *c, const uint8_t *begin, const uint8_t *end,
-                      const struct exec_ctx *x)
+static void code_init(struct code *c, const uint8_t *begin, const uint8_t *end)
 {
     c->p = begin;
     c->len = (size_t)(end - begin);
     c->owned = NULL;
-    if (x->sigversion != SIGVERSION_BASE || c->len == 0)
-        return true;
-    if (!(c->owned = malloc(c->len)))
-        return false;
-    memcpy(c->owned, begin, c->len);
-    c->p = c->owned;
-    return true;
 }
 
 static bool code_delete_sig(struct code *c, const struct item *sig, const struct exec_ctx *x,
                             enum script_error *err)
 {
-    if (!c->owned)
+    if (x->sigversion != SIGVERSION_BASE ||
+        !script_find_and_delete(c->p, c->len, NULL, NULL, item_data(sig), sig->len))
         return true;
-    if (script_find_and_delete(c->owned, &c->len, item_data(sig), sig->len) &&
-        (x->flags & SCRIPT_VERIFY_CONST_SCRIPTCODE))
+    if (x->flags & SCRIPT_VERIFY_CONST_SCRIPTCODE)
         return set_err(err, SCRIPT_ERR_SIG_FINDANDDELETE);
+    if (!c->owned) {
+        if (!(c->owned = malloc(c->len)))
+            return set_err(err, SCRIPT_ERR_UNKNOWN_ERROR);
+        memcpy(c->owned, c->p, c->len);
+        c->p = c->owned;
+    }
+    script_find_and_delete(c->owned, c->len, c->owned, &c->len, item_data(sig), sig->len);
     return true;
 }
 
@@ -217,8 +215,7 @@ static bool checksig_ecdsa(const struct item *sig, const struct item *pub,
                            bool *success, enum script_error *err)
 {
     struct code c;
-    if (!code_init(&c, begin, end, x))
-        return set_err(err, SCRIPT_ERR_UNKNOWN_ERROR);
+    code_init(&c, begin, end);
     bool ok = code_delete_sig(&c, sig, x, err) &&
               sig_encoding_ok(item_data(sig), sig->len, x->flags, err) &&
               pub_encoding_ok(item_data(pub), pub->len, x, err);
@@ -339,8 +336,7 @@ bool op_checkmultisig(struct stack *st, uint8_t opcode, const uint8_t *begin,
     if (st->n < i)
         return set_err(err, SCRIPT_ERR_INVALID_STACK_OPERATION);
     struct code c;
-    if (!code_init(&c, begin, end, x))
-        return set_err(err, SCRIPT_ERR_UNKNOWN_ERROR);
+    code_init(&c, begin, end);
     bool success = false, ok = true;
     for (size_t k = 0; ok && k < (size_t)nsigs; k++)
         ok = code_delete_sig(&c, stack_top(st, isig + k), x, err);

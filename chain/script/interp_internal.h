@@ -78,9 +78,10 @@ bool op_checkmultisig(struct stack *st, uint8_t opcode, const uint8_t *begin,
 bool check_schnorr(const uint8_t *sig, size_t sig_len, const uint8_t pub[32],
                    struct exec_ctx *x, enum script_error *err);
 
-/* Core's FindAndDelete of the push of sig in script (len updated in
- * place); returns the number of matches removed. */
-size_t script_find_and_delete(uint8_t *script, size_t *len, const uint8_t *sig,
-                              size_t sig_len);
+/* Core's FindAndDelete of the push of sig in script: returns the number
+ * of matches; when out is set (it may be script itself) and there are
+ * any, the script without them goes to out and its length to *out_len. */
+size_t script_find_and_delete(const uint8_t *script, size_t len, uint8_t *out,
+                              size_t *out_len, const uint8_t *sig, size_t sig_len);
 
 #endif

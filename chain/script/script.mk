@@ -54,7 +54,7 @@ EXTRA_DIST += tests/data/blocks
 check_PROGRAMS += tests/fuzz/fuzz_script
 TESTS += tests/fuzz/fuzz_script
 tests_fuzz_fuzz_script_SOURCES = tests/fuzz/fuzz_script.c tests/fuzz/driver.c
-tests_fuzz_fuzz_script_LDADD = $(CHAIN_LIBS)
+tests_fuzz_fuzz_script_LDADD = tests/unit/libscripttest.a $(CHAIN_LIBS)
 EXTRA_DIST += tests/fuzz/seeds/script
 
 # Taproot key-path and script-path spends built and signed by the test.

@@ -5,21 +5,49 @@
 
 #include <string.h>
 
-static void put_u32(struct hash_ctx *h, uint32_t v)
+/* Serialization straight into SHA-256 through a buffer: legacy hashes
+ * write many small fields, and one digest update per field would cost
+ * more than the hashing itself. */
+struct hw {
+    struct hash_ctx *h;
+    size_t n;
+    uint8_t buf[4096];
+};
+
+static void hw_flush(struct hw *w)
 {
-    uint8_t b[4] = {v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, v >> 24};
-    hash_ctx_update(h, b, 4);
+    hash_ctx_update(w->h, w->buf, w->n);
+    w->n = 0;
 }
 
-static void put_u64(struct hash_ctx *h, uint64_t v)
+static void hw_put(struct hw *w, const void *p, size_t len)
+{
+    if (len > sizeof(w->buf) - w->n) {
+        hw_flush(w);
+        if (len > sizeof(w->buf)) {
+            hash_ctx_update(w->h, p, len);
+            return;
+        }
+    }
+    memcpy(w->buf + w->n, p, len);
+    w->n += len;
+}
+
+static void put_u32(struct hw *h, uint32_t v)
+{
+    uint8_t b[4] = {v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, v >> 24};
+    hw_put(h, b, 4);
+}
+
+static void put_u64(struct hw *h, uint64_t v)
 {
     uint8_t b[8];
     for (int i = 0; i < 8; i++)
         b[i] = (v >> (8 * i)) & 0xff;
-    hash_ctx_update(h, b, 8);
+    hw_put(h, b, 8);
 }
 
-static void put_compact(struct hash_ctx *h, uint64_t v)
+static void put_compact(struct hw *h, uint64_t v)
 {
     uint8_t b[9];
     size_t n;
@@ -40,28 +68,44 @@ static void put_compact(struct hash_ctx *h, uint64_t v)
             b[1 + i] = (v >> (8 * i)) & 0xff;
         n = 9;
     }
-    hash_ctx_update(h, b, n);
+    hw_put(h, b, n);
 }
 
-static void put_outpoint(struct hash_ctx *h, const struct outpoint *o)
+static void put_outpoint(struct hw *h, const struct outpoint *o)
 {
-    hash_ctx_update(h, o->hash.b, 32);
+    hw_put(h, o->hash.b, 32);
     put_u32(h, o->n);
 }
 
-static void put_output(struct hash_ctx *h, const struct tx_out *o)
+static void put_output(struct hw *h, const struct tx_out *o)
 {
     put_u64(h, (uint64_t)o->value);
     put_compact(h, o->script_len);
-    hash_ctx_update(h, o->script, o->script_len);
+    hw_put(h, o->script, o->script_len);
 }
 
-/* Single SHA-256 into single[32] and, when d_out is set, SHA256 of that. */
-static void finish(struct hash_ctx *h, uint8_t single[32], uint8_t *d_out)
+static void hw_begin(struct hw *w)
 {
-    hash_ctx_final(h, single);
+    w->h = hash_ctx_new();
+    w->n = 0;
+}
+
+/* Single SHA-256 into single[32] and, when d_out is set, SHA256 of that;
+ * the writer is ready for the next message. */
+static void hw_final(struct hw *w, uint8_t single[32], uint8_t *d_out)
+{
+    hw_flush(w);
+    hash_ctx_final(w->h, single);
     if (d_out)
         hash_sha256(single, 32, d_out);
+}
+
+/* Double SHA-256, and the writer is released. */
+static void hw_end_d(struct hw *w, uint8_t out[32])
+{
+    uint8_t single[32];
+    hw_final(w, single, out);
+    hash_ctx_free(w->h);
 }
 
 void sighash_txdata_init(struct sighash_txdata *d, const struct tx *tx,
@@ -70,35 +114,36 @@ void sighash_txdata_init(struct sighash_txdata *d, const struct tx *tx,
     memset(d, 0, sizeof(*d));
     d->tx = tx;
     d->spent = spent;
-    struct hash_ctx *h = hash_ctx_new();
+    struct hw hb, *h = &hb;
+    hw_begin(h);
     for (size_t i = 0; i < tx->vin_count; i++)
         put_outpoint(h, &tx->vin[i].prevout);
-    finish(h, d->sha_prevouts, d->hash_prevouts);
+    hw_final(h, d->sha_prevouts, d->hash_prevouts);
     for (size_t i = 0; i < tx->vin_count; i++)
         put_u32(h, tx->vin[i].sequence);
-    finish(h, d->sha_sequences, d->hash_sequence);
+    hw_final(h, d->sha_sequences, d->hash_sequence);
     for (size_t i = 0; i < tx->vout_count; i++)
         put_output(h, &tx->vout[i]);
-    finish(h, d->sha_outputs, d->hash_outputs);
+    hw_final(h, d->sha_outputs, d->hash_outputs);
     d->bip143_ready = true;
     if (spent) {
         for (size_t i = 0; i < tx->vin_count; i++)
             put_u64(h, (uint64_t)spent[i].value);
-        finish(h, d->sha_amounts, NULL);
+        hw_final(h, d->sha_amounts, NULL);
         for (size_t i = 0; i < tx->vin_count; i++) {
             put_compact(h, spent[i].script_len);
-            hash_ctx_update(h, spent[i].script, spent[i].script_len);
+            hw_put(h, spent[i].script, spent[i].script_len);
         }
-        finish(h, d->sha_scriptpubkeys, NULL);
+        hw_final(h, d->sha_scriptpubkeys, NULL);
         d->bip341_ready = true;
     }
-    hash_ctx_free(h);
+    hash_ctx_free(h->h);
 }
 
 /* Core's SerializeScriptCode: the script without its OP_CODESEPARATORs.
  * The length counts every byte but the separators; the bytes stop where
  * parsing stops, so a truncated final push is written short, as Core. */
-static void put_script_code(struct hash_ctx *h, const uint8_t *s, size_t len)
+static void put_script_code(struct hw *h, const uint8_t *s, size_t len)
 {
     const uint8_t *pc = s, *end = s + len, *begin = s;
     struct script_op op;
@@ -109,12 +154,12 @@ static void put_script_code(struct hash_ctx *h, const uint8_t *s, size_t len)
     pc = s;
     while (script_get_op(&pc, end, &op)) {
         if (op.opcode == OP_CODESEPARATOR) {
-            hash_ctx_update(h, begin, (size_t)(pc - begin - 1));
+            hw_put(h, begin, (size_t)(pc - begin - 1));
             begin = pc;
         }
     }
     if (begin != end)
-        hash_ctx_update(h, begin, (size_t)(pc - begin));
+        hw_put(h, begin, (size_t)(pc - begin));
 }
 
 static void sighash_one(uint8_t out[32])
@@ -132,7 +177,8 @@ void sighash_legacy(uint8_t out[32], const struct tx *tx, size_t in,
         sighash_one(out);
         return;
     }
-    struct hash_ctx *h = hash_ctx_new();
+    struct hw hb, *h = &hb;
+    hw_begin(h);
     put_u32(h, (uint32_t)tx->version);
     put_compact(h, acp ? 1 : tx->vin_count);
     for (size_t i = acp ? in : 0; i < (acp ? in + 1 : tx->vin_count); i++) {
@@ -156,10 +202,7 @@ void sighash_legacy(uint8_t out[32], const struct tx *tx, size_t in,
     }
     put_u32(h, tx->locktime);
     put_u32(h, (uint32_t)hash_type);
-    struct hash256 r;
-    hash_ctx_final_d(h, &r);
-    memcpy(out, r.b, 32);
-    hash_ctx_free(h);
+    hw_end_d(h, out);
 }
 
 void sighash_segwit_v0(uint8_t out[32], const struct sighash_txdata *d, size_t in,
@@ -176,28 +219,24 @@ void sighash_segwit_v0(uint8_t out[32], const struct sighash_txdata *d, size_t i
     if (all_outputs) {
         outputs = d->hash_outputs;
     } else if (base == SIGHASH_SINGLE && in < tx->vout_count) {
-        struct hash_ctx *o = hash_ctx_new();
-        put_output(o, &tx->vout[in]);
-        struct hash256 r;
-        hash_ctx_final_d(o, &r);
-        hash_ctx_free(o);
-        memcpy(single_out, r.b, 32);
+        struct hw o;
+        hw_begin(&o);
+        put_output(&o, &tx->vout[in]);
+        hw_end_d(&o, single_out);
         outputs = single_out;
     }
-    struct hash_ctx *h = hash_ctx_new();
+    struct hw hb, *h = &hb;
+    hw_begin(h);
     put_u32(h, (uint32_t)tx->version);
-    hash_ctx_update(h, acp ? zero : d->hash_prevouts, 32);
-    hash_ctx_update(h, !acp && all_outputs ? d->hash_sequence : zero, 32);
+    hw_put(h, acp ? zero : d->hash_prevouts, 32);
+    hw_put(h, !acp && all_outputs ? d->hash_sequence : zero, 32);
     put_outpoint(h, &tx->vin[in].prevout);
     put_compact(h, code_len);
-    hash_ctx_update(h, script_code, code_len);
+    hw_put(h, script_code, code_len);
     put_u64(h, (uint64_t)amount);
     put_u32(h, tx->vin[in].sequence);
-    hash_ctx_update(h, outputs, 32);
+    hw_put(h, outputs, 32);
     put_u32(h, tx->locktime);
     put_u32(h, (uint32_t)hash_type);
-    struct hash256 r;
-    hash_ctx_final_d(h, &r);
-    memcpy(out, r.b, 32);
-    hash_ctx_free(h);
+    hw_end_d(h, out);
 }

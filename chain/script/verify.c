@@ -188,6 +188,30 @@ static bool is_single_push_of(const uint8_t *sig, size_t sig_len, const uint8_t 
     return op.opcode == expect && op.len == len && memcmp(op.data, redeem, len) == 0;
 }
 
+/* A witness program in script (the scriptPubKey, or the P2SH redeem
+ * script) runs with the input's witness; the scriptSig must be empty, or
+ * exactly the push of the redeem script. Then the stack counts as clean. */
+static bool witness_step(const struct tx_in *in, const uint8_t *s, size_t len, bool is_p2sh,
+                         bool *had_witness, struct stack *st, struct exec_ctx *x,
+                         enum script_error *err)
+{
+    int version;
+    const uint8_t *prog;
+    size_t prog_len;
+    if (!(x->flags & SCRIPT_VERIFY_WITNESS) ||
+        !script_is_witness_program(s, len, &version, &prog, &prog_len))
+        return true;
+    *had_witness = true;
+    if (is_p2sh && !is_single_push_of(in->script, in->script_len, s, len))
+        return set_err(err, SCRIPT_ERR_WITNESS_MALLEATED_P2SH);
+    if (!is_p2sh && in->script_len != 0)
+        return set_err(err, SCRIPT_ERR_WITNESS_MALLEATED);
+    if (!verify_witness_program(in, version, prog, prog_len, is_p2sh, x, err))
+        return false;
+    st->n = 1;
+    return true;
+}
+
 /* BIP16: the redeem script (last push of the scriptSig) runs on the
  * stack the scriptSig left. */
 static bool verify_p2sh(const struct tx_in *in, struct stack *st, bool *had_witness,
@@ -210,19 +234,7 @@ static bool verify_p2sh(const struct tx_in *in, struct stack *st, bool *had_witn
         return false;
     if (!top_true(st))
         return set_err(err, SCRIPT_ERR_EVAL_FALSE);
-    int version;
-    const uint8_t *prog;
-    size_t prog_len;
-    if ((x->flags & SCRIPT_VERIFY_WITNESS) &&
-        script_is_witness_program(redeem, len, &version, &prog, &prog_len)) {
-        *had_witness = true;
-        if (!is_single_push_of(in->script, in->script_len, redeem, len))
-            return set_err(err, SCRIPT_ERR_WITNESS_MALLEATED_P2SH);
-        if (!verify_witness_program(in, version, prog, prog_len, true, x, err))
-            return false;
-        st->n = 1;
-    }
-    return true;
+    return witness_step(in, redeem, len, true, had_witness, st, x, err);
 }
 
 static bool verify_script(const struct tx_in *in, const struct tx_out *spent,
@@ -246,18 +258,8 @@ static bool verify_script(const struct tx_in *in, const struct tx_out *spent,
         return false;
     if (!top_true(st))
         return set_err(err, SCRIPT_ERR_EVAL_FALSE);
-    int version;
-    const uint8_t *prog;
-    size_t prog_len;
-    if ((flags & SCRIPT_VERIFY_WITNESS) &&
-        script_is_witness_program(spent->script, spent->script_len, &version, &prog, &prog_len)) {
-        had_witness = true;
-        if (in->script_len != 0)
-            return set_err(err, SCRIPT_ERR_WITNESS_MALLEATED);
-        if (!verify_witness_program(in, version, prog, prog_len, false, x, err))
-            return false;
-        st->n = 1; /* the stack is not clean for witness programs: skip that check */
-    }
+    if (!witness_step(in, spent->script, spent->script_len, false, &had_witness, st, x, err))
+        return false;
     if ((flags & SCRIPT_VERIFY_P2SH) && script_is_p2sh(spent->script, spent->script_len)) {
         x->sigversion = SIGVERSION_BASE;
         if (!verify_p2sh(in, copy, &had_witness, x, err))

@@ -11,6 +11,8 @@
 #include "chain/script/interpreter.h"
 #include "chain/script/pubkey.h"
 #include "chain/script/taproot.h"
+#include "tests/unit/script_asm.h"
+#include "tests/unit/script_testutil.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -33,44 +35,6 @@ struct spend {
     uint8_t extra[2][TAPROOT_CONTROL_BASE_SIZE + 40]; /* built items (control block) */
 };
 
-static void push(struct wbuf *w, const uint8_t *p, size_t len)
-{
-    if (len < OP_PUSHDATA1) {
-        wbuf_u8(w, (uint8_t)len);
-    } else if (len <= 0xff) {
-        wbuf_u8(w, OP_PUSHDATA1);
-        wbuf_u8(w, (uint8_t)len);
-    } else {
-        wbuf_u8(w, OP_PUSHDATA2);
-        wbuf_u16(w, (uint16_t)len);
-    }
-    wbuf_bytes(w, p, len);
-}
-
-/* CLEANSTACK needs WITNESS, WITNESS needs P2SH (Core asserts both). */
-static uint32_t fill_flags(uint32_t f)
-{
-    if (f & SCRIPT_VERIFY_CLEANSTACK)
-        f |= SCRIPT_VERIFY_WITNESS;
-    if (f & SCRIPT_VERIFY_WITNESS)
-        f |= SCRIPT_VERIFY_P2SH;
-    return f;
-}
-
-/* A flag and what depends on it: without CLTV/CSV their opcodes are
- * upgradable NOPs, which DISCOURAGE_UPGRADABLE_NOPS rejects. */
-static uint32_t remove_flag(uint32_t f, uint32_t bit)
-{
-    f &= ~bit;
-    if (bit & (SCRIPT_VERIFY_CHECKLOCKTIMEVERIFY | SCRIPT_VERIFY_CHECKSEQUENCEVERIFY))
-        f &= ~SCRIPT_VERIFY_DISCOURAGE_UPGRADABLE_NOPS;
-    if (!(f & SCRIPT_VERIFY_P2SH))
-        f &= ~SCRIPT_VERIFY_WITNESS;
-    if (!(f & SCRIPT_VERIFY_WITNESS))
-        f &= ~SCRIPT_VERIFY_CLEANSTACK;
-    return f;
-}
-
 static const uint8_t internal_key[32] = { /* the generator's x: a valid key */
     0x79, 0xbe, 0x66, 0x7e, 0xf9, 0xdc, 0xbb, 0xac, 0x55, 0xa0, 0x62, 0x95, 0xce, 0x87, 0x0b, 0x07,
     0x02, 0x9b, 0xfc, 0xdb, 0x2d, 0xce, 0x28, 0xd9, 0x59, 0xf2, 0x81, 0x5b, 0x16, 0xf8, 0x17, 0x98};
@@ -89,7 +53,7 @@ static void build_scripts(struct spend *s, int mode, uint8_t leaf, struct chunk 
         wbuf_bytes(&s->spk, (const uint8_t[]){OP_HASH160, 20}, 2);
         wbuf_bytes(&s->spk, h, 20);
         wbuf_u8(&s->spk, OP_EQUAL);
-        push(&s->sig, script.p, script.len);
+        script_asm_push(&s->sig, script.p, script.len);
         break;
     case 2: /* P2WSH */
     case 3: { /* P2SH-P2WSH */
@@ -104,7 +68,7 @@ static void build_scripts(struct spend *s, int mode, uint8_t leaf, struct chunk 
         wbuf_bytes(&s->spk, (const uint8_t[]){OP_HASH160, 20}, 2);
         wbuf_bytes(&s->spk, h, 20);
         wbuf_u8(&s->spk, OP_EQUAL);
-        push(&s->sig, prog, 34);
+        script_asm_push(&s->sig, prog, 34);
         break;
     }
     case 4: { /* taproot script path, one leaf */
@@ -185,7 +149,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 6)
         return 0;
     const uint8_t *p = data + 6, *end = data + size;
-    uint32_t flags = fill_flags((data[0] | data[1] << 8 | data[2] << 16 | (uint32_t)data[3] << 24) &
+    uint32_t flags = script_test_fill_flags((data[0] | data[1] << 8 | data[2] << 16 | (uint32_t)data[3] << 24) &
                                 ALL_FLAGS);
     int mode = data[4] % 6;
     uint8_t leaf = data[5] & TAPROOT_LEAF_MASK;
@@ -219,7 +183,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (credit && spend && verify(spend, credit, flags)) {
         for (uint32_t bit = 1; bit <= SCRIPT_VERIFY_DISCOURAGE_UPGRADABLE_PUBKEYTYPE; bit <<= 1) {
             if (flags & bit)
-                CHECK(verify(spend, credit, remove_flag(flags, bit)));
+                CHECK(verify(spend, credit, script_test_remove_flag(flags, bit)));
         }
     }
     tx_free(spend);

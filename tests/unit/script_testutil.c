@@ -79,3 +79,24 @@ enum script_error script_test_verify(const struct script_test_spend *t, uint32_t
     script_verify_input_ex(&t->d, 0, flags, cache, store, &err);
     return err;
 }
+
+uint32_t script_test_fill_flags(uint32_t f)
+{
+    if (f & SCRIPT_VERIFY_CLEANSTACK)
+        f |= SCRIPT_VERIFY_WITNESS;
+    if (f & SCRIPT_VERIFY_WITNESS)
+        f |= SCRIPT_VERIFY_P2SH;
+    return f;
+}
+
+uint32_t script_test_remove_flag(uint32_t f, uint32_t bit)
+{
+    f &= ~bit;
+    if (bit & (SCRIPT_VERIFY_CHECKLOCKTIMEVERIFY | SCRIPT_VERIFY_CHECKSEQUENCEVERIFY))
+        f &= ~SCRIPT_VERIFY_DISCOURAGE_UPGRADABLE_NOPS;
+    if (!(f & SCRIPT_VERIFY_P2SH))
+        f &= ~SCRIPT_VERIFY_WITNESS;
+    if (!(f & SCRIPT_VERIFY_WITNESS))
+        f &= ~SCRIPT_VERIFY_CLEANSTACK;
+    return f;
+}

@@ -21,4 +21,12 @@ void script_test_free(struct script_test_spend *t);
 enum script_error script_test_verify(const struct script_test_spend *t, uint32_t flags,
                                      struct sigcache *cache, bool store);
 
+/* Core's FillFlags: CLEANSTACK needs WITNESS, WITNESS needs P2SH (Core
+ * asserts both, so tests only pass such sets). */
+uint32_t script_test_fill_flags(uint32_t flags);
+/* flags without bit and what depends on it (P2SH: WITNESS; WITNESS:
+ * CLEANSTACK; CLTV/CSV: DISCOURAGE_UPGRADABLE_NOPS, which rejects them as
+ * NOPs). Removing a flag so never turns a valid spend invalid. */
+uint32_t script_test_remove_flag(uint32_t flags, uint32_t bit);
+
 #endif

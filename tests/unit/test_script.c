@@ -38,7 +38,8 @@ static void check_fad(const char *script_hex, const char *sig_hex, const char *w
     size_t len, sig_len, want_len;
     uint8_t *s = test_unhex(script_hex, &len), *sig = test_unhex(sig_hex, &sig_len);
     uint8_t *want = test_unhex(want_hex, &want_len);
-    assert_int_equal(script_find_and_delete(s, &len, sig, sig_len), want_found);
+    assert_int_equal(script_find_and_delete(s, len, NULL, NULL, sig, sig_len), want_found);
+    assert_int_equal(script_find_and_delete(s, len, s, &len, sig, sig_len), want_found);
     assert_int_equal(len, want_len);
     assert_memory_equal(s, want, len);
     free(s);
@@ -67,7 +68,8 @@ static uint8_t *repeat(uint8_t op, size_t n, const uint8_t *tail, size_t tail_le
 {
     uint8_t *s = malloc(n + tail_len + 1);
     memset(s, op, n);
-    memcpy(s + n, tail, tail_len);
+    if (tail_len)
+        memcpy(s + n, tail, tail_len);
     *len = n + tail_len;
     return s;
 }
@@ -153,7 +155,8 @@ static enum script_error run_tapscript(uint8_t leaf, const uint8_t *script, size
     control[0] = (uint8_t)(leaf | parity);
     memcpy(control + 1, internal, 32);
     struct tx_witem *wit = calloc(n + 2, sizeof(*wit));
-    memcpy(wit, items, n * sizeof(*wit));
+    if (n)
+        memcpy(wit, items, n * sizeof(*wit));
     wit[n] = (struct tx_witem){script, len};
     wit[n + 1] = (struct tx_witem){control, control_len};
     enum script_error e = run(NULL, 0, spk, sizeof(spk), wit, n + 2, flags);

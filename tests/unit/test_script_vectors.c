@@ -1,7 +1,7 @@
 /* Bitcoin Core's script, transaction and signature-hash test vectors
  * (tests/data/core, from Core's src/test/data): every case must give
  * Core's result, with Core's error name for script cases. */
-#include "chain/mempool/policy.h"
+#include "chain/validation/validation.h"
 #include "chain/primitives/tx.h"
 #include "chain/script/interpreter.h"
 #include "chain/script/sighash.h"
@@ -169,7 +169,7 @@ static bool tx_case_valid(json_t *t, uint32_t flags, char *why, size_t why_len)
         snprintf(why, why_len, "does not parse: %s", reason);
         return false;
     }
-    bool ok = policy_check_transaction(tx, &reason);
+    bool ok = validation_check_transaction(tx, &reason);
     if (!ok)
         snprintf(why, why_len, "CheckTransaction: %s", reason);
     struct spent_set s = {0};
@@ -189,16 +189,6 @@ static bool tx_case_valid(json_t *t, uint32_t flags, char *why, size_t why_len)
     return ok;
 }
 
-/* Core's FillFlags: CLEANSTACK needs WITNESS, WITNESS needs P2SH. */
-static uint32_t fill_flags(uint32_t f)
-{
-    if (f & SCRIPT_VERIFY_CLEANSTACK)
-        f |= SCRIPT_VERIFY_WITNESS;
-    if (f & SCRIPT_VERIFY_WITNESS)
-        f |= SCRIPT_VERIFY_P2SH;
-    return f;
-}
-
 /* Removing a flag (and what needs it) must never invalidate a valid
  * transaction; adding one must never validate an invalid one: every flag
  * is a soft fork or a policy restriction. Returns the failing variant. */
@@ -207,17 +197,12 @@ static bool tx_case_variants(json_t *t, uint32_t flags, bool expect_valid, uint3
     char why[256];
     for (uint32_t bit = 1; bit <= SCRIPT_VERIFY_DISCOURAGE_UPGRADABLE_PUBKEYTYPE; bit <<= 1) {
         uint32_t f;
-        if (expect_valid && (flags & bit)) {
-            f = flags & ~bit;
-            if (bit == SCRIPT_VERIFY_P2SH)
-                f &= ~(SCRIPT_VERIFY_WITNESS | SCRIPT_VERIFY_CLEANSTACK);
-            if (bit == SCRIPT_VERIFY_WITNESS)
-                f &= ~SCRIPT_VERIFY_CLEANSTACK;
-        } else if (!expect_valid && !(flags & bit)) {
-            f = fill_flags(flags | bit);
-        } else {
+        if (expect_valid && (flags & bit))
+            f = script_test_remove_flag(flags, bit);
+        else if (!expect_valid && !(flags & bit))
+            f = script_test_fill_flags(flags | bit);
+        else
             continue;
-        }
         if (tx_case_valid(t, f, why, sizeof(why)) != expect_valid) {
             *bad = f;
             return false;
