@@ -50,14 +50,34 @@ static EVP_MD_CTX *new_md_ctx(void)
     return c;
 }
 
-/* One context shared by the one-shot helpers of each thread. */
+/* One context shared by the one-shot helpers of each thread, freed when
+ * the thread exits (verification workers come and go). */
+static pthread_key_t scratch_key;
+
+static void scratch_free(void *c)
+{
+    EVP_MD_CTX_free(c);
+}
+
+static void scratch_key_create(void)
+{
+    if (pthread_key_create(&scratch_key, scratch_free) != 0) {
+        fprintf(stderr, "hash: pthread_key_create failed\n");
+        abort();
+    }
+}
+
 static EVP_MD_CTX *scratch(void)
 {
     static _Thread_local EVP_MD_CTX *c;
-    if (!c)
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    if (!c) {
+        pthread_once(&once, scratch_key_create);
         c = new_md_ctx();
-    else
+        pthread_setspecific(scratch_key, c);
+    } else {
         EVP_DigestInit_ex2(c, NULL, NULL);
+    }
     return c;
 }
 

@@ -62,4 +62,4 @@ check_PROGRAMS += tests/unit/test_tapscript
 TESTS += tests/unit/test_tapscript
 tests_unit_test_tapscript_SOURCES = tests/unit/test_tapscript.c tests/unit/chain_testutil.h \
 	tests/unit/taproot_testutil.h
-tests_unit_test_tapscript_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_tapscript_LDADD = $(SCRIPT_TEST_LIBS)

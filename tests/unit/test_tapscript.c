@@ -10,18 +10,17 @@
 #include <cmocka.h>
 
 #include "chain/primitives/serialize.h"
-#include "chain/primitives/tx.h"
 #include "chain/script/interpreter.h"
 #include "chain/script/pubkey.h"
 #include "chain/script/taproot.h"
 #include "chain/util/xmalloc.h"
 #include "tests/unit/chain_testutil.h"
+#include "tests/unit/script_testutil.h"
 #include "tests/unit/taproot_testutil.h"
 
 #include <string.h>
 
 #define AMOUNT 100000
-#define MAX_ITEMS 8
 #define NLEAVES 4
 #define CB_LEN (TAPROOT_CONTROL_BASE_SIZE + 2 * TAPROOT_CONTROL_NODE_SIZE)
 /* The budget leaf checks one signature `repeats` times (OP_DUP <key>
@@ -32,11 +31,6 @@
 #define COSTLY_REPEATS 24
 
 enum leaf_id { LEAF_CHECKSIG, LEAF_MULTI, LEAF_SUCCESS, LEAF_BUDGET };
-
-struct item {
-    const uint8_t *data;
-    size_t len;
-};
 
 struct fixture {
     secp256k1_context *ctx;
@@ -155,51 +149,15 @@ static int teardown(void **state)
     return 0;
 }
 
-/* A one-input, one-output version-2 transaction spending the fixture's
- * output, with the given witness stack (none: the signing form). */
-static struct tx *make_tx(const struct item *wit, size_t n)
-{
-    struct wbuf w;
-    const char *why = NULL;
-    static const uint8_t out_script[] = {OP_TRUE};
-    wbuf_init(&w);
-    wbuf_i32(&w, 2);
-    if (n) {
-        wbuf_u8(&w, 0);
-        wbuf_u8(&w, 1);
-    }
-    wbuf_compact(&w, 1);
-    for (int i = 0; i < 32; i++)
-        wbuf_u8(&w, (uint8_t)(0xa0 + i)); /* prevout txid */
-    wbuf_u32(&w, 1);
-    wbuf_compact(&w, 0); /* scriptSig */
-    wbuf_u32(&w, 0xfffffffe);
-    wbuf_compact(&w, 1);
-    wbuf_i64(&w, AMOUNT - 1000);
-    wbuf_varbytes(&w, out_script, sizeof(out_script));
-    if (n) {
-        wbuf_compact(&w, n);
-        for (size_t i = 0; i < n; i++)
-            wbuf_varbytes(&w, wit[i].data, wit[i].len);
-    }
-    wbuf_u32(&w, 0);
-    struct tx *tx = tx_from_bytes(w.data, w.len, &why);
-    wbuf_free(&w);
-    assert_non_null(tx);
-    return tx;
-}
-
 /* BIP341 signature of the fixture's spend: key path (leaf NULL) or the
  * given leaf, with an optional annex, by keypair kp. */
 static void sign(const struct fixture *f, const secp256k1_keypair *kp,
                  const uint8_t *leaf, const uint8_t *annex, size_t annex_len, uint8_t sig[64])
 {
-    struct tx *tx = make_tx(NULL, 0);
-    struct tx_out spent = {.value = AMOUNT, .script = f->spk, .script_len = 34};
-    struct sighash_txdata d;
+    struct script_test_spend t;
     struct sighash_taproot_exec exec = {.ext_flag = leaf ? 1 : 0, .codesep_pos = 0xffffffff};
     uint8_t h[32], aux[32] = {0};
-    sighash_txdata_init(&d, tx, &spent);
+    assert_true(script_test_build(&t, NULL, 0, f->spk, sizeof(f->spk), NULL, 0, AMOUNT));
     if (leaf)
         memcpy(exec.tapleaf_hash, leaf, 32);
     if (annex) {
@@ -210,30 +168,27 @@ static void sign(const struct fixture *f, const secp256k1_keypair *kp,
         wbuf_free(&w);
         exec.have_annex = true;
     }
-    assert_true(sighash_taproot(h, &d, 0, SIGHASH_DEFAULT, &exec));
+    assert_true(sighash_taproot(h, &t.d, 0, SIGHASH_DEFAULT, &exec));
     assert_true(secp256k1_schnorrsig_sign32(f->ctx, sig, h, kp, aux));
-    tx_free(tx);
+    script_test_free(&t);
 }
 
 /* Verifies the spend of spk with witness wit under flags: the result must
  * be want (SCRIPT_ERR_OK: valid). */
-static void expect(const uint8_t *spk, const struct item *wit, size_t n, uint32_t flags,
+static void expect(const uint8_t *spk, const struct tx_witem *wit, size_t n, uint32_t flags,
                    enum script_error want)
 {
-    struct tx *tx = make_tx(wit, n);
-    struct tx_out spent = {.value = AMOUNT, .script = spk, .script_len = 34};
-    struct sighash_txdata d;
-    enum script_error err = SCRIPT_ERR_OK;
-    sighash_txdata_init(&d, tx, &spent);
-    bool ok = script_verify_input(&d, 0, flags, NULL, &err);
-    if (ok != (want == SCRIPT_ERR_OK) || (!ok && err != want))
-        fail_msg("flags %#x: got %s, want %s", flags, ok ? "OK" : script_error_name(err),
+    struct script_test_spend t;
+    assert_true(script_test_build(&t, NULL, 0, spk, 34, wit, n, AMOUNT));
+    enum script_error err = script_test_verify(&t, flags, NULL, false);
+    if (err != want)
+        fail_msg("flags %#x: got %s, want %s", flags, script_error_name(err),
                  script_error_name(want));
-    tx_free(tx);
+    script_test_free(&t);
 }
 
 /* The same outcome under both of Core's flag sets. */
-static void expect_both(const uint8_t *spk, const struct item *wit, size_t n,
+static void expect_both(const uint8_t *spk, const struct tx_witem *wit, size_t n,
                         enum script_error want)
 {
     expect(spk, wit, n, SCRIPT_STANDARD_FLAGS, want);
@@ -245,20 +200,20 @@ static void test_key_path(void **state)
     struct fixture *f = *state;
     uint8_t sig[64], bad[64];
     sign(f, &f->tweaked_kp, NULL, NULL, 0, sig);
-    expect_both(f->spk, (struct item[]){{sig, 64}}, 1, SCRIPT_ERR_OK);
+    expect_both(f->spk, (struct tx_witem[]){{sig, 64}}, 1, SCRIPT_ERR_OK);
     /* The untweaked internal key is the wrong key for the output. */
     sign(f, &f->internal_kp, NULL, NULL, 0, bad);
-    expect_both(f->spk, (struct item[]){{bad, 64}}, 1, SCRIPT_ERR_SCHNORR_SIG);
+    expect_both(f->spk, (struct tx_witem[]){{bad, 64}}, 1, SCRIPT_ERR_SCHNORR_SIG);
     /* Explicit SIGHASH_ALL byte: a different message, so this signature
      * (made for DEFAULT) fails; a 66-byte one is the wrong size. */
     uint8_t sig65[66];
     memcpy(sig65, sig, 64);
     sig65[64] = SIGHASH_ALL;
-    expect_both(f->spk, (struct item[]){{sig65, 65}}, 1, SCRIPT_ERR_SCHNORR_SIG);
-    expect_both(f->spk, (struct item[]){{sig65, 66}}, 1, SCRIPT_ERR_SCHNORR_SIG_SIZE);
+    expect_both(f->spk, (struct tx_witem[]){{sig65, 65}}, 1, SCRIPT_ERR_SCHNORR_SIG);
+    expect_both(f->spk, (struct tx_witem[]){{sig65, 66}}, 1, SCRIPT_ERR_SCHNORR_SIG_SIZE);
     /* An explicit 0x00 hash type is not DEFAULT: refused. */
     sig65[64] = SIGHASH_DEFAULT;
-    expect_both(f->spk, (struct item[]){{sig65, 65}}, 1, SCRIPT_ERR_SCHNORR_SIG_HASHTYPE);
+    expect_both(f->spk, (struct tx_witem[]){{sig65, 65}}, 1, SCRIPT_ERR_SCHNORR_SIG_HASHTYPE);
 }
 
 static void test_annex(void **state)
@@ -267,15 +222,15 @@ static void test_annex(void **state)
     static const uint8_t annex[] = {0x50, 0xde, 0xad};
     uint8_t sig[64], plain[64];
     sign(f, &f->tweaked_kp, NULL, annex, sizeof(annex), sig);
-    expect_both(f->spk, (struct item[]){{sig, 64}, {annex, sizeof(annex)}}, 2, SCRIPT_ERR_OK);
+    expect_both(f->spk, (struct tx_witem[]){{sig, 64}, {annex, sizeof(annex)}}, 2, SCRIPT_ERR_OK);
     /* The annex is committed to: a signature made without it fails. */
     sign(f, &f->tweaked_kp, NULL, NULL, 0, plain);
-    expect_both(f->spk, (struct item[]){{plain, 64}, {annex, sizeof(annex)}}, 2,
+    expect_both(f->spk, (struct tx_witem[]){{plain, 64}, {annex, sizeof(annex)}}, 2,
                 SCRIPT_ERR_SCHNORR_SIG);
     /* On the script path too. */
     sign(f, &f->keys[0], f->leaf_hash[LEAF_CHECKSIG], annex, sizeof(annex), sig);
     expect_both(f->spk,
-                (struct item[]){{sig, 64},
+                (struct tx_witem[]){{sig, 64},
                                 {f->scripts[LEAF_CHECKSIG], f->script_len[LEAF_CHECKSIG]},
                                 {f->cb[LEAF_CHECKSIG], CB_LEN},
                                 {annex, sizeof(annex)}},
@@ -287,29 +242,29 @@ static void test_script_path_checksig(void **state)
     struct fixture *f = *state;
     uint8_t sig[64], cb[CB_LEN];
     const uint8_t *leaf = f->leaf_hash[LEAF_CHECKSIG];
-    struct item script = {f->scripts[LEAF_CHECKSIG], f->script_len[LEAF_CHECKSIG]};
+    struct tx_witem script = {f->scripts[LEAF_CHECKSIG], f->script_len[LEAF_CHECKSIG]};
     sign(f, &f->keys[0], leaf, NULL, 0, sig);
-    expect_both(f->spk, (struct item[]){{sig, 64}, script, {f->cb[LEAF_CHECKSIG], CB_LEN}}, 3,
+    expect_both(f->spk, (struct tx_witem[]){{sig, 64}, script, {f->cb[LEAF_CHECKSIG], CB_LEN}}, 3,
                 SCRIPT_ERR_OK);
     /* Wrong key: key 2 signs for key 1's leaf. */
     uint8_t bad[64];
     sign(f, &f->keys[1], leaf, NULL, 0, bad);
-    expect_both(f->spk, (struct item[]){{bad, 64}, script, {f->cb[LEAF_CHECKSIG], CB_LEN}}, 3,
+    expect_both(f->spk, (struct tx_witem[]){{bad, 64}, script, {f->cb[LEAF_CHECKSIG], CB_LEN}}, 3,
                 SCRIPT_ERR_SCHNORR_SIG);
     /* Wrong control block: a path node changed, the parity flipped, a
      * size that is not 33 + 32k. */
     memcpy(cb, f->cb[LEAF_CHECKSIG], CB_LEN);
     cb[40] ^= 1;
-    expect_both(f->spk, (struct item[]){{sig, 64}, script, {cb, CB_LEN}}, 3,
+    expect_both(f->spk, (struct tx_witem[]){{sig, 64}, script, {cb, CB_LEN}}, 3,
                 SCRIPT_ERR_WITNESS_PROGRAM_MISMATCH);
     memcpy(cb, f->cb[LEAF_CHECKSIG], CB_LEN);
     cb[0] ^= 1;
-    expect_both(f->spk, (struct item[]){{sig, 64}, script, {cb, CB_LEN}}, 3,
+    expect_both(f->spk, (struct tx_witem[]){{sig, 64}, script, {cb, CB_LEN}}, 3,
                 SCRIPT_ERR_WITNESS_PROGRAM_MISMATCH);
-    expect_both(f->spk, (struct item[]){{sig, 64}, script, {f->cb[LEAF_CHECKSIG], CB_LEN - 1}},
+    expect_both(f->spk, (struct tx_witem[]){{sig, 64}, script, {f->cb[LEAF_CHECKSIG], CB_LEN - 1}},
                 3, SCRIPT_ERR_TAPROOT_WRONG_CONTROL_SIZE);
     /* Another leaf's control block does not commit to this script. */
-    expect_both(f->spk, (struct item[]){{sig, 64}, script, {f->cb[LEAF_MULTI], CB_LEN}}, 3,
+    expect_both(f->spk, (struct tx_witem[]){{sig, 64}, script, {f->cb[LEAF_MULTI], CB_LEN}}, 3,
                 SCRIPT_ERR_WITNESS_PROGRAM_MISMATCH);
 }
 
@@ -318,33 +273,33 @@ static void test_checksigadd_2_of_3(void **state)
     struct fixture *f = *state;
     uint8_t s1[64], s2[64], s3[64];
     const uint8_t *leaf = f->leaf_hash[LEAF_MULTI];
-    struct item script = {f->scripts[LEAF_MULTI], f->script_len[LEAF_MULTI]};
-    struct item cb = {f->cb[LEAF_MULTI], CB_LEN};
-    struct item none = {NULL, 0};
+    struct tx_witem script = {f->scripts[LEAF_MULTI], f->script_len[LEAF_MULTI]};
+    struct tx_witem cb = {f->cb[LEAF_MULTI], CB_LEN};
+    struct tx_witem none = {NULL, 0};
     sign(f, &f->keys[0], leaf, NULL, 0, s1);
     sign(f, &f->keys[1], leaf, NULL, 0, s2);
     sign(f, &f->keys[2], leaf, NULL, 0, s3);
     /* Key 1's check pops the top item: the stack lists key 3's first. */
-    expect_both(f->spk, (struct item[]){{s3, 64}, none, {s1, 64}, script, cb}, 5, SCRIPT_ERR_OK);
-    expect_both(f->spk, (struct item[]){none, {s2, 64}, {s1, 64}, script, cb}, 5, SCRIPT_ERR_OK);
-    expect_both(f->spk, (struct item[]){{s3, 64}, {s2, 64}, {s1, 64}, script, cb}, 5,
+    expect_both(f->spk, (struct tx_witem[]){{s3, 64}, none, {s1, 64}, script, cb}, 5, SCRIPT_ERR_OK);
+    expect_both(f->spk, (struct tx_witem[]){none, {s2, 64}, {s1, 64}, script, cb}, 5, SCRIPT_ERR_OK);
+    expect_both(f->spk, (struct tx_witem[]){{s3, 64}, {s2, 64}, {s1, 64}, script, cb}, 5,
                 SCRIPT_ERR_EVAL_FALSE);
     /* One signature is not enough. */
-    expect_both(f->spk, (struct item[]){none, none, {s1, 64}, script, cb}, 5,
+    expect_both(f->spk, (struct tx_witem[]){none, none, {s1, 64}, script, cb}, 5,
                 SCRIPT_ERR_EVAL_FALSE);
     /* Wrong key: key 2's signature in key 3's place. */
-    expect_both(f->spk, (struct item[]){{s2, 64}, none, {s1, 64}, script, cb}, 5,
+    expect_both(f->spk, (struct tx_witem[]){{s2, 64}, none, {s1, 64}, script, cb}, 5,
                 SCRIPT_ERR_SCHNORR_SIG);
 }
 
 static void test_op_success(void **state)
 {
     struct fixture *f = *state;
-    struct item wit[] = {{f->scripts[LEAF_SUCCESS], 1}, {f->cb[LEAF_SUCCESS], CB_LEN}};
+    struct tx_witem wit[] = {{f->scripts[LEAF_SUCCESS], 1}, {f->cb[LEAF_SUCCESS], CB_LEN}};
     expect(f->spk, wit, 2, SCRIPT_STANDARD_FLAGS, SCRIPT_ERR_DISCOURAGE_OP_SUCCESS);
     expect(f->spk, wit, 2, SCRIPT_MANDATORY_FLAGS, SCRIPT_ERR_OK);
     /* Still committed to: the wrong control block fails first. */
-    struct item wrong[] = {{f->scripts[LEAF_SUCCESS], 1}, {f->cb[LEAF_BUDGET], CB_LEN}};
+    struct tx_witem wrong[] = {{f->scripts[LEAF_SUCCESS], 1}, {f->cb[LEAF_BUDGET], CB_LEN}};
     expect(f->spk, wrong, 2, SCRIPT_MANDATORY_FLAGS, SCRIPT_ERR_WITNESS_PROGRAM_MISMATCH);
 }
 
@@ -355,7 +310,7 @@ static void check_budget(struct fixture *f, enum script_error want)
     uint8_t sig[64];
     sign(f, &f->keys[0], f->leaf_hash[LEAF_BUDGET], NULL, 0, sig);
     expect_both(f->spk,
-                (struct item[]){{sig, 64},
+                (struct tx_witem[]){{sig, 64},
                                 {f->scripts[LEAF_BUDGET], f->script_len[LEAF_BUDGET]},
                                 {f->cb[LEAF_BUDGET], CB_LEN}},
                 3, want);
