@@ -716,6 +716,7 @@ struct chainstate *chainstate_open(const struct chain_params *p, const char *dir
     cs->bi = bindex_new();
     cs->utxo = utxo_new(cs->store, total - db);
     cs->assumevalid = cs->opts.assumevalid_given ? cs->opts.assumevalid : p->assumevalid;
+    cs->script_reason_logged = ""; /* the first decision is logged, whichever it is */
     cs->scripts.sigcache = cs->opts.sigcache;
     cs->scripts.cache = cs->opts.scriptcache;
     /* -par=1: the caller verifies alone, no queue. */
