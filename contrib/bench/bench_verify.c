@@ -325,8 +325,8 @@ static void report_par(struct run *cold, struct run *warm, int par, int runs,
     printf("-par=%d cold: %8.2f ms/block (CPU %8.2f ms), %6.0f sig/s\n", par, c.wall, c.cpu,
            sigs / (c.wall / 1e3));
     /* The interpreter's share: CPU outside the library over CPU inside
-     * it, and block CPU over what the raw loop predicts. */
-    if (par == 1 && sigs)
+     * it, and block CPU over what the raw ECDSA loop predicts. */
+    if (par == 1 && sigs && raw_us > 0)
         printf("  interpreter+sighash overhead: +%.1f%% over the %.2f ms of CPU inside "
                "libsecp256k1's verify (+%.1f%% not counting its key parsing, %.2f ms); "
                "+%.1f%% over the raw loop's %lu x %.2f us\n",
@@ -360,7 +360,7 @@ int main(int argc, char **argv)
     struct run cold = {.bc = bc, .flags = o.flags};
     unsigned long sigs;
     bool ok = validity(&cold, &sigs);
-    double ecdsa_us = captured_cap == 0 && atomic_load(&ecdsa_calls) ? raw_ecdsa_us(o.runs) : 0;
+    double ecdsa_us = captured_n ? raw_ecdsa_us(o.runs) : 0;
     double schnorr_us = raw_schnorr_us(o.runs);
     printf("signature checks per block: %lu (ECDSA %zu)\n", sigs, captured_n);
     printf("libsecp256k1 raw: ECDSA verify %.2f us (%.0f/s) over the block's own signatures; "
