@@ -76,10 +76,10 @@ static void pop(struct stack *s, size_t k)
     s->n -= k;
 }
 
+/* A copy of an item: inline values carry their bytes along. */
 static void push_item(struct stack *s, const struct item *it)
 {
     s->v[s->n++] = *it;
-    /* An inline value moved keeps its bytes; an external one its pointer. */
 }
 
 static bool top_num(struct stack *st, size_t i, bool minimal, int64_t *out,
@@ -93,6 +93,23 @@ static bool set_err(enum script_error *err, enum script_error e)
 {
     *err = e;
     return false;
+}
+
+static bool op_altstack(struct stack *st, struct stack *alt, uint8_t op,
+                        enum script_error *err)
+{
+    if (op == OP_TOALTSTACK) {
+        if (!stack_reserve(alt, 1))
+            return set_err(err, SCRIPT_ERR_UNKNOWN_ERROR);
+        push_item(alt, stack_top(st, 1));
+        pop(st, 1);
+        return true;
+    }
+    if (alt->n < 1)
+        return set_err(err, SCRIPT_ERR_INVALID_ALTSTACK_OPERATION);
+    push_item(st, stack_top(alt, 1));
+    pop(alt, 1);
+    return true;
 }
 
 /* Stack manipulation opcodes. */
@@ -110,17 +127,8 @@ static bool op_stack(struct stack *st, struct stack *alt, uint8_t op, bool minim
     struct item a, b;
     switch (op) {
     case OP_TOALTSTACK:
-        if (!stack_reserve(alt, 1))
-            return set_err(err, SCRIPT_ERR_UNKNOWN_ERROR);
-        push_item(alt, stack_top(st, 1));
-        pop(st, 1);
-        break;
     case OP_FROMALTSTACK:
-        if (alt->n < 1)
-            return set_err(err, SCRIPT_ERR_INVALID_ALTSTACK_OPERATION);
-        push_item(st, stack_top(alt, 1));
-        pop(alt, 1);
-        break;
+        return op_altstack(st, alt, op, err);
     case OP_2DROP: pop(st, 2); break;
     case OP_2DUP:
     case OP_3DUP:
@@ -313,17 +321,20 @@ static bool sequence_ok(const struct exec_ctx *x, int64_t seq)
     return masked <= tx_masked;
 }
 
-/* OP_CHECKLOCKTIMEVERIFY, OP_CHECKSEQUENCEVERIFY and the upgradable NOPs. */
+/* OP_CHECKLOCKTIMEVERIFY, OP_CHECKSEQUENCEVERIFY and the upgradable NOPs.
+ * CLTV and CSV without their flag are plain NOPs, not discouraged ones:
+ * so removing any flag never invalidates a spend (Core since 0.16). */
 static bool op_nop(struct stack *st, uint8_t op, const struct exec_ctx *x, enum script_error *err)
 {
-    uint32_t enable = op == OP_CHECKLOCKTIMEVERIFY   ? SCRIPT_VERIFY_CHECKLOCKTIMEVERIFY
-                      : op == OP_CHECKSEQUENCEVERIFY ? SCRIPT_VERIFY_CHECKSEQUENCEVERIFY
-                                                     : 0;
-    if (!(x->flags & enable)) {
+    if (op != OP_CHECKLOCKTIMEVERIFY && op != OP_CHECKSEQUENCEVERIFY) {
         if (x->flags & SCRIPT_VERIFY_DISCOURAGE_UPGRADABLE_NOPS)
             return set_err(err, SCRIPT_ERR_DISCOURAGE_UPGRADABLE_NOPS);
         return true;
     }
+    uint32_t enable = op == OP_CHECKLOCKTIMEVERIFY ? SCRIPT_VERIFY_CHECKLOCKTIMEVERIFY
+                                                   : SCRIPT_VERIFY_CHECKSEQUENCEVERIFY;
+    if (!(x->flags & enable))
+        return true;
     if (st->n < 1)
         return set_err(err, SCRIPT_ERR_INVALID_STACK_OPERATION);
     /* 5-byte operands: lock times are unsigned 32-bit. */

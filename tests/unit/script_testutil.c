@@ -92,8 +92,6 @@ uint32_t script_test_fill_flags(uint32_t f)
 uint32_t script_test_remove_flag(uint32_t f, uint32_t bit)
 {
     f &= ~bit;
-    if (bit & (SCRIPT_VERIFY_CHECKLOCKTIMEVERIFY | SCRIPT_VERIFY_CHECKSEQUENCEVERIFY))
-        f &= ~SCRIPT_VERIFY_DISCOURAGE_UPGRADABLE_NOPS;
     if (!(f & SCRIPT_VERIFY_P2SH))
         f &= ~SCRIPT_VERIFY_WITNESS;
     if (!(f & SCRIPT_VERIFY_WITNESS))

@@ -25,8 +25,7 @@ enum script_error script_test_verify(const struct script_test_spend *t, uint32_t
  * asserts both, so tests only pass such sets). */
 uint32_t script_test_fill_flags(uint32_t flags);
 /* flags without bit and what depends on it (P2SH: WITNESS; WITNESS:
- * CLEANSTACK; CLTV/CSV: DISCOURAGE_UPGRADABLE_NOPS, which rejects them as
- * NOPs). Removing a flag so never turns a valid spend invalid. */
+ * CLEANSTACK). Removing a flag so never turns a valid spend invalid. */
 uint32_t script_test_remove_flag(uint32_t flags, uint32_t bit);
 
 #endif

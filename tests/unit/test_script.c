@@ -114,6 +114,25 @@ static void test_limits(void **state)
     assert_int_equal(run(NULL, 0, push, 3 + 521, NULL, 0, 0), SCRIPT_ERR_PUSH_SIZE);
 }
 
+static void test_upgradable_nops(void **state)
+{
+    (void)state;
+    const uint32_t disc = SCRIPT_VERIFY_DISCOURAGE_UPGRADABLE_NOPS;
+    const uint8_t nop4[] = {OP_NOP4, OP_1}, cltv[] = {OP_0, OP_CHECKLOCKTIMEVERIFY},
+                  csv[] = {OP_0, OP_CHECKSEQUENCEVERIFY};
+    assert_int_equal(run(NULL, 0, nop4, 2, NULL, 0, 0), SCRIPT_ERR_OK);
+    assert_int_equal(run(NULL, 0, nop4, 2, NULL, 0, disc), SCRIPT_ERR_DISCOURAGE_UPGRADABLE_NOPS);
+    /* Without their flags CLTV and CSV are NOPs even when NOPs are
+     * discouraged (so that removing a flag never invalidates). */
+    assert_int_equal(run(NULL, 0, cltv, 2, NULL, 0, disc), SCRIPT_ERR_EVAL_FALSE);
+    assert_int_equal(run(NULL, 0, csv, 2, NULL, 0, disc), SCRIPT_ERR_EVAL_FALSE);
+    /* With them: the spend is final (sequence 0xffffffff), version 1. */
+    assert_int_equal(run(NULL, 0, cltv, 2, NULL, 0, SCRIPT_VERIFY_CHECKLOCKTIMEVERIFY),
+                     SCRIPT_ERR_UNSATISFIED_LOCKTIME);
+    assert_int_equal(run(NULL, 0, csv, 2, NULL, 0, SCRIPT_VERIFY_CHECKSEQUENCEVERIFY),
+                     SCRIPT_ERR_UNSATISFIED_LOCKTIME);
+}
+
 static void test_script_numbers(void **state)
 {
     (void)state;
@@ -324,6 +343,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_find_and_delete),
         cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_upgradable_nops),
         cmocka_unit_test(test_script_numbers),
         cmocka_unit_test(test_tapscript_errors),
         cmocka_unit_test(test_sigcache_verify),
