@@ -1,13 +1,16 @@
 /* chain/script/taproot and sighash_taproot against Bitcoin Core's BIP341
  * wallet vectors: script trees (leaf hashes, merkle roots, tweaks, output
- * keys, control blocks) and key-path spending (the precomputed sha_*
- * values, every signature hash, and the signatures themselves). */
+ * keys and their bech32m addresses, control blocks) and key-path spending
+ * (the precomputed sha_* values, every signature hash, and the signatures
+ * themselves). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 
 #include <cmocka.h>
 
+#include "chain/primitives/address.h"
+#include "chain/primitives/params.h"
 #include "chain/primitives/tx.h"
 #include "chain/script/pubkey.h"
 #include "chain/script/sighash.h"
@@ -165,6 +168,9 @@ static void check_script_pubkey_case(json_t *c, int *control_blocks)
     spk[1] = 0x20;
     memcpy(spk + 2, out, 32);
     assert_hex(spk, 34, expected, "scriptPubKey");
+    char addr[ADDRESS_MAX_LEN];
+    assert_int_equal(address_encode(params_get(CHAIN_MAIN), spk, 34, addr), 0);
+    assert_string_equal(addr, json_string_value(json_object_get(expected, "bip350Address")));
     json_t *cbs = json_object_get(expected, "scriptPathControlBlocks");
     assert_int_equal(json_array_size(cbs), tree.n);
     for (size_t i = 0; i < tree.n; i++) {
