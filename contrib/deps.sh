@@ -10,6 +10,7 @@ libtool:autoreconf support
 pkg-config:finds the libraries below
 libevent-dev:event loop, sockets and HTTP for P2P and RPC
 libssl-dev:SHA-256 from OpenSSL libcrypto
+libsecp256k1-dev:ECDSA and Schnorr signatures
 libleveldb-dev:block and chainstate storage
 libjansson-dev:JSON for RPC
 libcmocka-dev:unit test framework

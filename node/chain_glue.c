@@ -1,23 +1,76 @@
 #include "node/chain_glue.h"
 
+#include "chain/script/sigcache.h"
 #include "chain/validation/chainstate.h"
+#include "chain/validation/checkqueue.h"
+#include "chain/validation/scriptcache.h"
 #include "chain/util/log.h"
 #include "node/clock.h"
 #include "node/util.h"
 #include "chain/util/err.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 const struct config_option chain_options[] = {
     { "dbcache", CONFIG_INT, "450", CHAINSTATE_MIN_DBCACHE_MB, 1 << 20, 0,
       "Memory for the database caches and the UTXO cache, in MiB (default 450, at least 4)." },
+    { "par", CONFIG_INT, "0", -1000, 1000, 0,
+      "Script verification threads, this one included (0 = one per core, <0 = leave that "
+      "many cores free, 1 = verify on the event loop's thread; at most 16)." },
+    { "assumevalid", CONFIG_STRING, NULL, 0, 0, 0,
+      "If this block is in the chain, assume it and its ancestors valid and skip their "
+      "script checks when the best header chain has the chain's minimum work and lies two "
+      "weeks of work beyond them (0 verifies all; default: Bitcoin Core v29's block for "
+      "main, testnet3, testnet4 and signet; none for regtest)." },
+    { "maxsigcachesize", CONFIG_INT, "32", 0, 16384, 0,
+      "Limit the signature cache and the script execution cache together to <n> MiB, half "
+      "each." },
     { NULL, CONFIG_BOOL, NULL, 0, 0, 0, NULL },
 };
+
+/* -assumevalid: 0 or a block hash (Core takes up to 64 hex digits; we
+ * take exactly 64). */
+static int parse_assumevalid(const struct config *cfg, struct chainstate_options *o, char **err)
+{
+    const char *v = config_get_str(cfg, "assumevalid");
+    if (!v)
+        return 0;
+    o->assumevalid_given = true;
+    if (strcmp(v, "0") == 0)
+        return 0;
+    if (!hash_from_hex(v, &o->assumevalid))
+        return err_set(err,
+                         "Invalid assumevalid block hash specified (%s), must be 64 hex digits "
+                         "(or 0 to disable).",
+                         v);
+    return 0;
+}
+
+/* The signature cache and the script execution cache, half of
+ * -maxsigcachesize each, as Core. */
+static int start_caches(struct node *node, char **err)
+{
+    size_t half = ((size_t)config_get_int(node->cfg, "maxsigcachesize") << 20) / 2;
+    node->sigcache = sigcache_new(half);
+    node->scriptcache = scriptcache_new(half);
+    if (!node->sigcache)
+        return err_set(err, "out of memory for the signature cache");
+    LOG_INFO("Using %zu MiB for the signature cache and %zu MiB for the script execution cache",
+             half >> 20, half >> 20);
+    return 0;
+}
 
 static int chain_start(struct node *node, char **err)
 {
     struct chainstate_options o;
     chainstate_default_options(&o);
+    if (parse_assumevalid(node->cfg, &o, err) < 0 || start_caches(node, err) < 0)
+        return -1;
+    o.script_threads = checkqueue_par((int)config_get_int(node->cfg, "par"));
+    o.sigcache = node->sigcache;
+    o.scriptcache = node->scriptcache;
+    LOG_INFO("Script verification uses %d threads", o.script_threads);
     o.dbcache_bytes = (size_t)config_get_int(node->cfg, "dbcache") << 20;
     o.now = node_now; /* setmocktime moves the 2-hour rule */
     char *path = util_path_join(node->chaindir, "index");
@@ -39,6 +92,10 @@ static void chain_stop(struct node *node)
 {
     chainstate_close(node->chain);
     node->chain = NULL;
+    sigcache_free(node->sigcache);
+    node->sigcache = NULL;
+    scriptcache_free(node->scriptcache);
+    node->scriptcache = NULL;
 }
 
 const struct node_subsystem chain_subsystem = { "chain", chain_start, chain_stop };

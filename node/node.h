@@ -23,6 +23,9 @@ struct node {
 
     /* Subsystems, NULL until started. */
     struct chainstate *chain;
+    /* Shared by block connection and mempool acceptance (-maxsigcachesize). */
+    struct sigcache *sigcache;
+    struct scriptcache *scriptcache;
     struct mempool *mempool;
     struct connman *connman;
     struct relay *relay;            /* the relay core, for its counters */

@@ -39,7 +39,7 @@ void mempool_options_default(struct mempool_options *o)
     o->ancestor_count = o->descendant_count = MEMPOOL_DEFAULT_ANCESTOR_COUNT;
     o->ancestor_vsize = o->descendant_vsize = MEMPOOL_DEFAULT_ANCESTOR_VSIZE;
     o->require_standard = true;
-    o->check_witness = true;
+    o->check_scripts = true;
     o->max_datacarrier = POLICY_MAX_OP_RETURN_RELAY;
     o->permit_bare_multisig = true;
     o->dust_feerate = POLICY_DUST_RELAY_FEERATE;
@@ -58,6 +58,12 @@ struct mempool *mempool_new(const struct mempool_options *o, coin_lookup_fn look
     mpmap_init(&mp->by_wtxid);
     mpmap_init(&mp->by_spent);
     return mp;
+}
+
+void mempool_set_caches(struct mempool *mp, struct sigcache *sigs, struct scriptcache *scripts)
+{
+    mp->scripts.sigcache = sigs;
+    mp->scripts.cache = scripts;
 }
 
 static void entry_free(struct mempool_entry *e)
@@ -848,4 +854,5 @@ void mempool_tip_of(const struct chainstate *cs, struct mempool_tip *out)
     out->mtp = n ? bindex_median_time_past(n) : 0;
     out->mtp_at = active_mtp_at;
     out->mtp_ctx = (void *)cs; /* read only: the callback's context is untyped */
+    out->script_flags = chainstate_script_flags(cs);
 }

@@ -5,8 +5,10 @@
  * lowest descendant feerate and a rising minimum fee, expiry, block
  * connect/disconnect updates and a dump file.
  *
- * Scripts and signatures are not verified (see the README). Time and the
- * chain tip are passed in by the caller, so tests control both. */
+ * Scripts and signatures are verified as Bitcoin Core v30 does: the
+ * standard flags first, then the tip's consensus flags, whose success
+ * goes into the script execution cache for block connection. Time and
+ * the chain tip are passed in by the caller, so tests control both. */
 #ifndef HEARSAY_CHAIN_MEMPOOL_H
 #define HEARSAY_CHAIN_MEMPOOL_H
 
@@ -34,9 +36,9 @@ struct mempool_options {
     unsigned ancestor_count, descendant_count; /* counts include the tx itself */
     size_t ancestor_vsize, descendant_vsize;
     bool require_standard;
-    /* BIP141 witness commitments (chain/primitives/witness.h). Consensus: only tests
-     * that spend made-up coins without witnesses turn it off. */
-    bool check_witness;
+    /* Script and signature checks. Consensus: only tests that spend
+     * made-up coins without signatures turn them off. */
+    bool check_scripts;
     size_t max_datacarrier;
     bool permit_bare_multisig;
     int64_t dust_feerate;
@@ -54,6 +56,9 @@ struct mempool_tip {
      * in the tip, which is the strictest reading (never too lenient). */
     int64_t (*mtp_at)(void *ctx, int32_t height);
     void *mtp_ctx;
+    /* The tip's script flags (chainstate_script_flags): the consensus
+     * check runs, and caches its result, under them. */
+    uint32_t script_flags;
 };
 
 struct mempool;
@@ -70,6 +75,11 @@ void mempool_tip_of(const struct chainstate *cs, struct mempool_tip *out);
 struct mempool *mempool_new(const struct mempool_options *o, coin_lookup_fn lookup, void *ctx);
 void mempool_free(struct mempool *mp); /* accepts NULL */
 
+struct sigcache;
+struct scriptcache;
+/* The caches script checks use (owned by the caller; NULL: none). */
+void mempool_set_caches(struct mempool *mp, struct sigcache *sigs, struct scriptcache *scripts);
+
 enum mempool_status {
     MEMPOOL_ACCEPTED = 0,
     MEMPOOL_INVALID,        /* breaks consensus rules: never valid */
@@ -85,7 +95,7 @@ enum mempool_status {
 struct mempool_reject {
     enum mempool_status status;
     const char *reason; /* Core's short reason ("txn-mempool-conflict"), NULL when accepted */
-    char detail[192];   /* human detail, may be empty */
+    char detail[256];   /* human detail, may be empty */
 };
 
 /* Checks tx and adds it (taking a reference) at time now. Replaced

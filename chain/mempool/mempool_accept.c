@@ -4,7 +4,8 @@
 
 #include "chain/util/log.h"
 #include "chain/primitives/params.h"
-#include "chain/primitives/witness.h"
+#include "chain/script/interpreter.h"
+#include "chain/validation/sigops.h"
 #include "chain/validation/validation.h"
 #include "chain/util/xmalloc.h"
 
@@ -30,6 +31,7 @@ struct ws {
     struct coin *coins;           /* per input: the confirmed coin, if it is one */
     const uint8_t **prev_script;  /* per input: the spent output's script */
     size_t *prev_len;
+    struct tx_out *spent;         /* per input: the spent output */
     unsigned sigop_cost;
     int32_t lock_height;
     int64_t lock_time;
@@ -123,6 +125,7 @@ static enum mempool_status check_inputs(struct ws *w)
     w->coins = xcalloc(tx->vin_count, sizeof(*w->coins));
     w->prev_script = xcalloc(tx->vin_count, sizeof(*w->prev_script));
     w->prev_len = xcalloc(tx->vin_count, sizeof(*w->prev_len));
+    w->spent = xcalloc(tx->vin_count, sizeof(*w->spent));
     for (size_t i = 0; i < tx->vin_count; i++) {
         const struct outpoint *op = &tx->vin[i].prevout;
         int64_t value;
@@ -152,6 +155,7 @@ static enum mempool_status check_inputs(struct ws *w)
         }
         if (value < 0 || value > TX_MAX_MONEY || (in += value) > TX_MAX_MONEY)
             return fail(w, MEMPOOL_INVALID, "bad-txns-inputvalues-outofrange", NULL);
+        w->spent[i] = (struct tx_out){value, w->prev_script[i], w->prev_len[i]};
     }
     if (!tx_output_sum(tx, &out))
         return fail(w, MEMPOOL_INVALID, "bad-txns-txouttotal-toolarge", NULL);
@@ -205,19 +209,12 @@ static enum mempool_status check_sequence_locks(struct ws *w)
 static enum mempool_status check_prevouts(struct ws *w)
 {
     struct policy_prevouts prev = {w->prev_script, w->prev_len};
-    /* Consensus, so checked whatever the policy: a stripped or swapped
-     * witness must not displace the real transaction. */
-    const char *why;
-    bool stripped;
-    if (w->mp->opt.check_witness &&
-        !witness_check_tx(w->tx, w->prev_script, w->prev_len, &why, &stripped))
-        return fail(w, stripped ? MEMPOOL_WITNESS_MUTATED : MEMPOOL_INVALID, why, NULL);
     if (w->mp->opt.require_standard && !policy_inputs_standard(w->tx, &prev))
         return fail(w, MEMPOOL_NOT_STANDARD, "bad-txns-nonstandard-inputs", NULL);
     if (w->mp->opt.require_standard && w->tx->has_witness &&
         !policy_witness_standard(w->tx, &prev))
         return fail(w, MEMPOOL_WITNESS_MUTATED, "bad-witness-nonstandard", NULL);
-    w->sigop_cost = policy_sigop_cost(w->tx, &prev);
+    w->sigop_cost = sigops_tx_cost(w->tx, w->prev_script, w->prev_len, SCRIPT_STANDARD_FLAGS);
     if (w->sigop_cost > POLICY_MAX_STANDARD_TX_SIGOPS_COST)
         return fail(w, MEMPOOL_NOT_STANDARD, "bad-txns-too-many-sigops", "%u", w->sigop_cost);
     w->vsize = policy_vsize(tx_weight(w->tx), w->sigop_cost);
@@ -413,6 +410,57 @@ static enum mempool_status check_replacement(struct ws *w)
     return MEMPOOL_ACCEPTED;
 }
 
+/* Core's SpendsNonAnchorWitnessProg: a witness program (pay-to-anchor
+ * aside) is spent, natively or through P2SH, so a failure without any
+ * witness may be a copy whose witness was stripped. */
+static bool spends_witness_program(const struct ws *w)
+{
+    for (size_t i = 0; i < w->tx->vin_count; i++) {
+        const uint8_t *ps = w->prev_script[i];
+        size_t plen = w->prev_len[i], rlen = 0;
+        if (policy_script_type(ps, plen) == POLICY_ANCHOR)
+            continue;
+        if (policy_is_witness_program(ps, plen))
+            return true;
+        const uint8_t *redeem =
+            policy_script_type(ps, plen) == POLICY_SCRIPTHASH
+                ? sigops_redeem_script(w->tx->vin[i].script, w->tx->vin[i].script_len, &rlen)
+                : NULL;
+        if (redeem && policy_is_witness_program(redeem, rlen))
+            return true;
+    }
+    return false;
+}
+
+/* Core v30's PolicyScriptChecks (standard flags; any failure is
+ * "mempool-script-verify-flag-failed", never a reason to punish the peer)
+ * and ConsensusScriptChecks (the tip's flags, result cached for the
+ * block that confirms the transaction). */
+static enum mempool_status check_scripts(struct ws *w)
+{
+    if (!w->mp->opt.check_scripts)
+        return MEMPOOL_ACCEPTED;
+    const struct tx *txs[1] = {w->tx};
+    const struct tx_out *spent[1] = {w->spent};
+    struct scriptcheck_failure f;
+    char where[SCRIPTCHECK_DESCRIBE_LEN];
+    if (!scriptcheck_run(&w->mp->scripts, txs, spent, 1, SCRIPT_STANDARD_FLAGS,
+                         SCRIPTCHECK_STORE_SIGS, &f)) {
+        bool stripped = !w->tx->has_witness && spends_witness_program(w);
+        scriptcheck_describe(w->tx, f.in, where);
+        return fail(w, stripped ? MEMPOOL_WITNESS_MUTATED : MEMPOOL_NOT_STANDARD,
+                    scriptcheck_mempool_reason(f.err), "%s", where);
+    }
+    if (!scriptcheck_run(&w->mp->scripts, txs, spent, 1, w->tip->script_flags,
+                         SCRIPTCHECK_STORE_SIGS | SCRIPTCHECK_STORE_RESULT, &f)) {
+        scriptcheck_describe(w->tx, f.in, where);
+        LOG_ERROR("BUG! PLEASE REPORT THIS! CheckInputScripts failed against latest-block but "
+                  "not STANDARD flags: %s, %s", scriptcheck_block_reason(f.err), where);
+        return fail(w, MEMPOOL_INVALID, scriptcheck_block_reason(f.err), "%s", where);
+    }
+    return MEMPOOL_ACCEPTED;
+}
+
 static void finalize(struct ws *w, int64_t entry_time)
 {
     if (w->conflicts.n)
@@ -448,6 +496,9 @@ static enum mempool_status run_checks(struct ws *w, int64_t now, bool bypass_lim
         st = check_truc(w);
     if (st == MEMPOOL_ACCEPTED && w->conflicts.n)
         st = check_replacement(w);
+    /* Last: the checks above are cheap, signatures are not. */
+    if (st == MEMPOOL_ACCEPTED)
+        st = check_scripts(w);
     return st;
 }
 
@@ -483,6 +534,7 @@ enum mempool_status mp_accept(struct mempool *mp, struct tx *tx, const struct me
     free(w.coins);
     free(w.prev_script);
     free(w.prev_len);
+    free(w.spent);
     return st;
 }
 

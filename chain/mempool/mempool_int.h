@@ -7,6 +7,7 @@
 #include "chain/mempool/mempool.h"
 #include "chain/mempool/mempool_map.h"
 #include "chain/mempool/policy.h"
+#include "chain/validation/scriptcheck.h"
 
 struct mempool_entry {
     struct tx *tx;
@@ -35,6 +36,7 @@ struct mp_vec {
 
 struct mempool {
     struct mempool_options opt;
+    struct scriptcheck_env scripts; /* no queue: one transaction at a time */
     struct policy_standard std;
     coin_lookup_fn lookup;
     void *lookup_ctx;

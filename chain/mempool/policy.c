@@ -1,73 +1,16 @@
 #include "chain/mempool/policy.h"
 
 #include "chain/primitives/block.h"
+#include "chain/script/script.h"
 #include "chain/util/xmalloc.h"
+#include "chain/validation/sigops.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#define OP_0 0x00
-#define OP_PUSHDATA1 0x4c
-#define OP_PUSHDATA2 0x4d
-#define OP_PUSHDATA4 0x4e
-#define OP_1 0x51
-#define OP_16 0x60
-#define OP_RETURN 0x6a
-#define OP_DUP 0x76
-#define OP_EQUAL 0x87
-#define OP_EQUALVERIFY 0x88
-#define OP_HASH160 0xa9
-#define OP_CHECKSIG 0xac
-#define OP_CHECKSIGVERIFY 0xad
-#define OP_CHECKMULTISIG 0xae
-#define OP_CHECKMULTISIGVERIFY 0xaf
-#define MAX_PUBKEYS_PER_MULTISIG 20
-
-#define MAX_SCRIPT_SIZE 10000
-
-/* Reads one opcode and its push data; false on a truncated push. */
-static bool next_op(const uint8_t *s, size_t len, size_t *pos, uint8_t *op, const uint8_t **data,
-                    size_t *dlen)
-{
-    if (*pos >= len)
-        return false;
-    uint8_t o = s[(*pos)++];
-    size_t n = 0, hdr = 0;
-    if (o < OP_PUSHDATA1)
-        n = o;
-    else if (o == OP_PUSHDATA1)
-        hdr = 1;
-    else if (o == OP_PUSHDATA2)
-        hdr = 2;
-    else if (o == OP_PUSHDATA4)
-        hdr = 4;
-    if (hdr) {
-        if (len - *pos < hdr)
-            return false;
-        for (size_t i = 0; i < hdr; i++)
-            n |= (size_t)s[*pos + i] << (8 * i);
-        *pos += hdr;
-    }
-    if (len - *pos < n)
-        return false;
-    *op = o;
-    *data = s + *pos;
-    *dlen = n;
-    *pos += n;
-    return true;
-}
-
 bool policy_is_push_only(const uint8_t *s, size_t len)
 {
-    size_t pos = 0;
-    while (pos < len) {
-        uint8_t op;
-        const uint8_t *d;
-        size_t n;
-        if (!next_op(s, len, &pos, &op, &d, &n) || op > OP_16)
-            return false;
-    }
-    return true;
+    return script_is_push_only(s, len);
 }
 
 bool policy_is_witness_program(const uint8_t *s, size_t len)
@@ -95,12 +38,10 @@ static bool is_multisig(const uint8_t *s, size_t len)
     if (s[0] < OP_1 || s[0] > OP_16 || s[len - 2] < OP_1 || s[len - 2] > OP_16)
         return false;
     int m = s[0] - OP_1 + 1, n = s[len - 2] - OP_1 + 1, keys = 0;
-    size_t pos = 1;
-    while (pos < len - 2) {
-        uint8_t op;
-        const uint8_t *d;
-        size_t dn;
-        if (!next_op(s, len - 2, &pos, &op, &d, &dn) || !valid_pubkey(d, dn))
+    const uint8_t *pc = s + 1, *end = s + len - 2;
+    struct script_op op;
+    while (pc < end) {
+        if (!script_get_op(&pc, end, &op) || !valid_pubkey(op.data, op.len))
             return false;
         keys++;
     }
@@ -165,7 +106,7 @@ int64_t policy_fee_at(int64_t feerate, size_t vsize)
 
 int64_t policy_dust_threshold(const struct tx_out *out, int64_t dust_feerate)
 {
-    if ((out->script_len > 0 && out->script[0] == OP_RETURN) || out->script_len > MAX_SCRIPT_SIZE)
+    if ((out->script_len > 0 && out->script[0] == OP_RETURN) || out->script_len > SCRIPT_MAX_SIZE)
         return 0; /* unspendable: never dust */
     size_t size = 8 + ser_compact_size(out->script_len) + out->script_len;
     /* Plus the size of the input that would spend it: outpoint, empty or
@@ -245,83 +186,6 @@ bool policy_is_standard_tx(const struct tx *tx, const struct policy_standard *ps
 
 /* ---- signature operations ---- */
 
-/* Core's CScript::GetSigOpCount: CHECKMULTISIG counts its key count when
- * accurate and an OP_n precedes it, else 20. Stops at a broken push. */
-static unsigned script_sigops(const uint8_t *s, size_t len, bool accurate)
-{
-    unsigned n = 0;
-    uint8_t last = 0xff, op;
-    size_t pos = 0;
-    const uint8_t *d;
-    size_t dn;
-    while (next_op(s, len, &pos, &op, &d, &dn)) {
-        if (op == OP_CHECKSIG || op == OP_CHECKSIGVERIFY)
-            n++;
-        else if (op == OP_CHECKMULTISIG || op == OP_CHECKMULTISIGVERIFY)
-            n += accurate && last >= OP_1 && last <= OP_16 ? (unsigned)(last - OP_1 + 1)
-                                                             : MAX_PUBKEYS_PER_MULTISIG;
-        last = op;
-    }
-    return n;
-}
-
-/* The last item a push-only scriptSig leaves on the stack (NULL if none
- * or not push-only). */
-static const uint8_t *last_push(const uint8_t *s, size_t len, size_t *out_len)
-{
-    const uint8_t *item = NULL;
-    size_t pos = 0, n;
-    uint8_t op;
-    const uint8_t *d;
-    while (pos < len) {
-        if (!next_op(s, len, &pos, &op, &d, &n) || op > OP_16)
-            return NULL;
-        item = d;
-        *out_len = n;
-    }
-    return item;
-}
-
-static unsigned witness_sigops(const uint8_t *prog_script, size_t plen, const struct tx_in *in)
-{
-    if (!policy_is_witness_program(prog_script, plen) || prog_script[0] != OP_0)
-        return 0; /* unknown versions and taproot count nothing here */
-    if (plen - 2 == 20)
-        return 1;
-    if (plen - 2 == 32 && in->wit_count > 0) {
-        const struct tx_witem *ws = &in->wit[in->wit_count - 1];
-        return script_sigops(ws->data, ws->len, true);
-    }
-    return 0;
-}
-
-unsigned policy_sigop_cost(const struct tx *tx, const struct policy_prevouts *prev)
-{
-    unsigned legacy = 0, p2sh = 0, witness = 0;
-    for (size_t i = 0; i < tx->vin_count; i++)
-        legacy += script_sigops(tx->vin[i].script, tx->vin[i].script_len, false);
-    for (size_t i = 0; i < tx->vout_count; i++)
-        legacy += script_sigops(tx->vout[i].script, tx->vout[i].script_len, false);
-    if (tx_is_coinbase(tx))
-        return legacy * TX_WITNESS_SCALE;
-    for (size_t i = 0; i < tx->vin_count; i++) {
-        const struct tx_in *in = &tx->vin[i];
-        const uint8_t *ps = prev->script[i];
-        size_t plen = prev->len[i];
-        if (policy_script_type(ps, plen) == POLICY_SCRIPTHASH) {
-            size_t rlen = 0;
-            const uint8_t *redeem = last_push(in->script, in->script_len, &rlen);
-            if (redeem) {
-                p2sh += script_sigops(redeem, rlen, true);
-                witness += witness_sigops(redeem, rlen, in); /* P2SH-wrapped segwit */
-            }
-        } else {
-            witness += witness_sigops(ps, plen, in);
-        }
-    }
-    return (legacy + p2sh) * TX_WITNESS_SCALE + witness;
-}
-
 size_t policy_vsize(size_t weight, unsigned sigop_cost)
 {
     size_t w = (size_t)sigop_cost * POLICY_BYTES_PER_SIGOP;
@@ -338,8 +202,9 @@ bool policy_inputs_standard(const struct tx *tx, const struct policy_prevouts *p
             return false;
         if (t == POLICY_SCRIPTHASH) {
             size_t rlen = 0;
-            const uint8_t *redeem = last_push(tx->vin[i].script, tx->vin[i].script_len, &rlen);
-            if (!redeem || script_sigops(redeem, rlen, true) > POLICY_MAX_P2SH_SIGOPS)
+            const uint8_t *redeem =
+                sigops_redeem_script(tx->vin[i].script, tx->vin[i].script_len, &rlen);
+            if (!redeem || sigops_count(redeem, rlen, true) > POLICY_MAX_P2SH_SIGOPS)
                 return false;
         }
     }
@@ -390,7 +255,7 @@ bool policy_witness_standard(const struct tx *tx, const struct policy_prevouts *
         const uint8_t *ps = prev->script[i];
         size_t plen = prev->len[i];
         bool p2sh = policy_script_type(ps, plen) == POLICY_SCRIPTHASH;
-        if (p2sh && !(ps = last_push(in->script, in->script_len, &plen)))
+        if (p2sh && !(ps = sigops_redeem_script(in->script, in->script_len, &plen)))
             return false;
         if (!p2sh && policy_script_type(ps, plen) == POLICY_ANCHOR)
             return false;

@@ -64,9 +64,6 @@ struct policy_prevouts {
     const size_t *len;
 };
 
-/* Core's GetTransactionSigOpCost: legacy sigops of all scripts and P2SH
- * redeem scripts at 4 each, witness sigops at 1. */
-unsigned policy_sigop_cost(const struct tx *tx, const struct policy_prevouts *prev);
 /* Core's virtual size: weight, or sigop cost at 20 bytes each when that is
  * larger, divided by 4 rounding up. */
 size_t policy_vsize(size_t weight, unsigned sigop_cost);

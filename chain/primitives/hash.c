@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -49,14 +50,34 @@ static EVP_MD_CTX *new_md_ctx(void)
     return c;
 }
 
-/* One context shared by the one-shot helpers of each thread. */
+/* One context shared by the one-shot helpers of each thread, freed when
+ * the thread exits (verification workers come and go). */
+static pthread_key_t scratch_key;
+
+static void scratch_free(void *c)
+{
+    EVP_MD_CTX_free(c);
+}
+
+static void scratch_key_create(void)
+{
+    if (pthread_key_create(&scratch_key, scratch_free) != 0) {
+        fprintf(stderr, "hash: pthread_key_create failed\n");
+        abort();
+    }
+}
+
 static EVP_MD_CTX *scratch(void)
 {
     static _Thread_local EVP_MD_CTX *c;
-    if (!c)
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    if (!c) {
+        pthread_once(&once, scratch_key_create);
         c = new_md_ctx();
-    else
+        pthread_setspecific(scratch_key, c);
+    } else {
         EVP_DigestInit_ex2(c, NULL, NULL);
+    }
     return c;
 }
 
@@ -115,7 +136,50 @@ void hash_ctx_final_d(struct hash_ctx *ctx, struct hash256 *out)
     hash_sha256(first, 32, out->b);
 }
 
+/* The midstate is published with a compare-and-swap: threads racing on
+ * first use each compute it, one wins, the others free theirs. */
+static EVP_MD_CTX *tag_midstate(struct hash_tag *tag)
+{
+    EVP_MD_CTX *mid = atomic_load_explicit(&tag->mid, memory_order_acquire);
+    if (mid)
+        return mid;
+    uint8_t th[32];
+    hash_sha256(tag->name, strlen(tag->name), th);
+    mid = new_md_ctx();
+    EVP_DigestUpdate(mid, th, 32);
+    EVP_DigestUpdate(mid, th, 32);
+    void *expected = NULL;
+    if (!atomic_compare_exchange_strong_explicit(&tag->mid, &expected, mid,
+                                                 memory_order_acq_rel, memory_order_acquire)) {
+        EVP_MD_CTX_free(mid);
+        mid = expected;
+    }
+    return mid;
+}
+
+static void copy_midstate(EVP_MD_CTX *dst, struct hash_tag *tag)
+{
+    if (!EVP_MD_CTX_copy_ex(dst, tag_midstate(tag))) {
+        fprintf(stderr, "hash: EVP_MD_CTX_copy_ex failed\n");
+        abort();
+    }
+}
+
+void hash_tagged(uint8_t out[32], struct hash_tag *tag, const void *msg, size_t len)
+{
+    EVP_MD_CTX *c = scratch();
+    copy_midstate(c, tag);
+    EVP_DigestUpdate(c, msg, len);
+    EVP_DigestFinal_ex(c, out, NULL);
+}
+
+void hash_ctx_init_tagged(struct hash_ctx *ctx, struct hash_tag *tag)
+{
+    copy_midstate(ctx->md, tag);
+}
+
 static EVP_MD *ripemd160_fetched;
+static pthread_once_t ripemd160_once = PTHREAD_ONCE_INIT;
 
 static void fetch_ripemd160(void)
 {
@@ -124,8 +188,7 @@ static void fetch_ripemd160(void)
 
 void hash_hash160(const void *data, size_t len, uint8_t out[20])
 {
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, fetch_ripemd160);
+    pthread_once(&ripemd160_once, fetch_ripemd160);
     uint8_t sha[32];
     hash_sha256(data, len, sha);
     if (!EVP_Digest(sha, 32, out, NULL, ripemd160_fetched, NULL)) {
@@ -160,4 +223,32 @@ bool hash_from_hex(const char *hex, struct hash256 *out)
     for (int i = 0; i < 32; i++)
         out->b[i] = rev[31 - i];
     return true;
+}
+
+static EVP_MD *sha1_fetched;
+
+static void fetch_sha1(void)
+{
+    sha1_fetched = fetch_or_die("SHA1");
+}
+
+static void digest_or_die(const void *data, size_t len, uint8_t *out, const EVP_MD *md)
+{
+    if (!EVP_Digest(data, len, out, NULL, md, NULL)) {
+        fprintf(stderr, "hash: digest failed\n");
+        abort();
+    }
+}
+
+void hash_ripemd160(const void *data, size_t len, uint8_t out[20])
+{
+    pthread_once(&ripemd160_once, fetch_ripemd160);
+    digest_or_die(data, len, out, ripemd160_fetched);
+}
+
+void hash_sha1(const void *data, size_t len, uint8_t out[20])
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, fetch_sha1);
+    digest_or_die(data, len, out, sha1_fetched);
 }

@@ -49,8 +49,26 @@ void hash_ctx_final(struct hash_ctx *ctx, uint8_t out[32]);
 /* Double SHA-256 of everything fed since the last final. */
 void hash_ctx_final_d(struct hash_ctx *ctx, struct hash256 *out);
 
+/* BIP340 tagged hashes: SHA256(SHA256(tag) || SHA256(tag) || msg). A tag
+ * is a static object (HASH_TAG("TapLeaf")); the state after its 64-byte
+ * prefix (the midstate) is computed on first use, once per process, and
+ * shared read-only by every thread. */
+struct hash_tag {
+    const char *name;
+    void *_Atomic mid; /* OpenSSL digest context holding the midstate */
+};
+#define HASH_TAG(name_) {.name = (name_), .mid = NULL}
+
+void hash_tagged(uint8_t out[32], struct hash_tag *tag, const void *msg, size_t len);
+/* Starts ctx at tag's midstate, for a message fed in pieces (then
+ * hash_ctx_update and hash_ctx_final as usual). */
+void hash_ctx_init_tagged(struct hash_ctx *ctx, struct hash_tag *tag);
+
 /* RIPEMD160(SHA256(data)): P2PKH and P2WPKH key hashes. */
 void hash_hash160(const void *data, size_t len, uint8_t out[20]);
+/* Plain RIPEMD-160 and SHA-1 (script opcodes OP_RIPEMD160, OP_SHA1). */
+void hash_ripemd160(const void *data, size_t len, uint8_t out[20]);
+void hash_sha1(const void *data, size_t len, uint8_t out[20]);
 
 /* HMAC-SHA256 (rpcauth). */
 void hash_hmac_sha256(const void *key, size_t key_len, const void *msg, size_t msg_len,

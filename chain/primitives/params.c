@@ -47,6 +47,30 @@ static const char pow_limit_regtest[] =
 
 #define TWO_WEEKS (14 * 24 * 60 * 60)
 
+/* Core v29's chainparams, indexed by enum chain_type: minimum chain work,
+ * default assumed-valid block (with its height) and script flag
+ * exceptions. NULL: none. */
+struct trust_spec {
+    const char *min_chain_work, *assumevalid, *bip16_exception, *taproot_exception;
+};
+
+static const struct trust_spec trust[] = {
+    [CHAIN_MAIN] = {"0000000000000000000000000000000000000000b1f3b93b65b16d035a82be84",
+                    "00000000000000000001b658dd1120e82e66d2790811f89ede9742ada3ed6d77", /* 886157 */
+                    "00000000000002dc756eebf4f49723ed8d30cc28a5f108eb94b1ba88ac4f9c22",
+                    "0000000000000000000f14c35b2d841e986ab5441de8c585d5ffe55ea1e395ad"},
+    [CHAIN_TESTNET3] = {"0000000000000000000000000000000000000000000015f5e0c9f13455b0eb17",
+                        "00000000000003fc7967410ba2d0a8a8d50daedc318d43e8baf1a9782c236a57", /* 3974606 */
+                        "00000000dd30457c001f4095d208cc1296b0eed002427aa599874af7a432b105", NULL},
+    [CHAIN_TESTNET4] = {"0000000000000000000000000000000000000000000001d6dce8651b6094e4c1",
+                        "0000000000003ed4f08dbdf6f7d6b271a6bcffce25675cb40aa9fa43179a89f3", /* 72600 */
+                        NULL, NULL},
+    [CHAIN_SIGNET] = {"000000000000000000000000000000000000000000000000000002b517f3d1a1",
+                      "000000895a110f46e59eb82bbc5bfb67fa314656009c295509c21b4999f5180a", /* 237722 */
+                      NULL, NULL},
+    [CHAIN_REGTEST] = {NULL, NULL, NULL, NULL},
+};
+
 /* Indexed by enum chain_type. */
 static const struct genesis_spec genesis_specs[] = {
     [CHAIN_MAIN] = { satoshi_message, satoshi_pubkey, 1231006505, 2083236893, 0x1d00ffff, 1,
@@ -212,6 +236,13 @@ static void signet_magic(uint8_t magic[4])
     wbuf_free(&w);
 }
 
+static void set_hash(const char *hex, struct hash256 *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (hex && !hash_from_hex(hex, out))
+        abort(); /* our own constant */
+}
+
 static void init_params(void)
 {
     for (size_t i = 0; i < NCHAINS; i++) {
@@ -222,6 +253,10 @@ static void init_params(void)
         block_free(b);
         if (!hash_from_hex(pow_limit_hex[i], &p->pow_limit))
             abort(); /* our own constant */
+        set_hash(trust[i].min_chain_work, &p->min_chain_work);
+        set_hash(trust[i].assumevalid, &p->assumevalid);
+        set_hash(trust[i].bip16_exception, &p->bip16_exception);
+        set_hash(trust[i].taproot_exception, &p->taproot_exception);
     }
     signet_magic(chains[CHAIN_SIGNET].magic);
 }

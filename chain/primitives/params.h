@@ -36,6 +36,15 @@ struct chain_params {
 
     int subsidy_halving_interval;
     int bip34_height, bip65_height, bip66_height, csv_height, segwit_height;
+    /* Core's script_flag_exceptions: the one block that broke BIP16 (main
+     * and testnet3: checked with no flags) and the one that broke taproot
+     * (main: P2SH and WITNESS only). Zero when the chain has none. */
+    struct hash256 bip16_exception, taproot_exception;
+
+    /* Core's nMinimumChainWork (a 256-bit number stored little-endian, as
+     * pow_limit) and defaultAssumeValid (zero: none). */
+    struct hash256 min_chain_work;
+    struct hash256 assumevalid;
 
     uint8_t base58_pubkey, base58_script, base58_secret;
     const char *bech32_hrp;

@@ -7,14 +7,13 @@ libchain_a_SOURCES += \
 	chain/util/err.c chain/util/err.h \
 	chain/util/xmalloc.c chain/util/xmalloc.h \
 	chain/primitives/coin.c chain/primitives/coin.h \
-	chain/primitives/witness.c chain/primitives/witness.h \
 	chain/primitives/tx.c chain/primitives/tx.h \
 	chain/primitives/block.c chain/primitives/block.h \
 	chain/primitives/params.c chain/primitives/params.h
 
 # Unit tests, one program per module.
 CHAIN_TESTS = tests/unit/test_serialize tests/unit/test_hash tests/unit/test_tx \
-	tests/unit/test_block tests/unit/test_params tests/unit/test_err tests/unit/test_witness
+	tests/unit/test_block tests/unit/test_params tests/unit/test_err
 check_PROGRAMS += $(CHAIN_TESTS)
 TESTS += $(CHAIN_TESTS)
 tests_unit_test_tx_SOURCES = tests/unit/test_tx.c tests/unit/chain_testutil.h
@@ -25,8 +24,6 @@ tests_unit_test_params_SOURCES = tests/unit/test_params.c tests/unit/chain_testu
 tests_unit_test_params_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_serialize_SOURCES = tests/unit/test_serialize.c tests/unit/chain_testutil.h
 tests_unit_test_serialize_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
-tests_unit_test_witness_SOURCES = tests/unit/test_witness.c
-tests_unit_test_witness_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_hash_SOURCES = tests/unit/test_hash.c tests/unit/chain_testutil.h
 tests_unit_test_hash_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_err_SOURCES = tests/unit/test_err.c

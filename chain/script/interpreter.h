@@ -62,6 +62,11 @@ struct sigcache; /* chain/script/sigcache.h; NULL means no cache */
  * says why (Core's ScriptError). */
 bool script_verify_input(const struct sighash_txdata *d, size_t in, uint32_t flags,
                          struct sigcache *cache, enum script_error *err);
+/* The same, choosing whether signatures verified now go into the cache:
+ * the mempool stores (store true), block connection only looks up (Core's
+ * cacheSigStore). script_verify_input never stores. */
+bool script_verify_input_ex(const struct sighash_txdata *d, size_t in, uint32_t flags,
+                            struct sigcache *cache, bool store, enum script_error *err);
 
 /* Core's ScriptErrorString text for an error ("Signature must be zero for
  * failed CHECK(MULTI)SIG operation", ...), used in reject reasons, and

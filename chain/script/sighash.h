@@ -42,8 +42,9 @@ struct sighash_txdata {
 void sighash_txdata_init(struct sighash_txdata *d, const struct tx *tx,
                          const struct tx_out *spent);
 
-/* Legacy signature hash of input `in` with scriptCode (already stripped of
- * OP_CODESEPARATORs and, by the caller, of the signature by FindAndDelete).
+/* Legacy signature hash of input `in` with scriptCode (already stripped,
+ * by the caller, of the signature by FindAndDelete; its OP_CODESEPARATORs
+ * are left out here, as Core's serializer does).
  * Returns the value 1 (as uint256 little-endian) for SIGHASH_SINGLE
  * without a matching output and for in >= vin_count, as Core. */
 void sighash_legacy(uint8_t out[32], const struct tx *tx, size_t in,

@@ -3,6 +3,7 @@
 #include "chain/util/err.h"
 #include "chain/util/log.h"
 #include "chain/storage/store.h"
+#include "chain/validation/checkqueue.h"
 #include "chain/validation/utxo.h"
 #include "chain/validation/validation.h"
 #include "chain/util/xmalloc.h"
@@ -35,6 +36,9 @@ struct chainstate {
     struct wbuf buf;
     int64_t last_flush;
     bool caught_up; /* latched end of initial block download */
+    struct scriptcheck_env scripts;
+    struct hash256 assumevalid; /* zero: verify every block */
+    const char *script_reason_logged; /* last "why scripts are checked" logged */
     /* A storage error left memory and disk apart: nothing more is written
      * (not even at close); reopening repairs from the disk. */
     bool broken;
@@ -59,6 +63,7 @@ void chainstate_default_options(struct chainstate_options *o)
     memset(o, 0, sizeof(*o));
     o->dbcache_bytes = (size_t)CHAINSTATE_DEFAULT_DBCACHE_MB << 20;
     o->flush_interval = 3600;
+    o->script_threads = checkqueue_par(0);
 }
 
 static void persist_node(void *ctx, struct bindex_node *n)
@@ -185,13 +190,84 @@ static int disconnect_tip(struct chainstate *cs, char **err)
     return maybe_flush(cs, err);
 }
 
+#define TWO_WEEKS (60 * 60 * 24 * 7 * 2)
+
+/* Core's GetBlockProofEquivalentTime(to, from, tip): how long the work
+ * between two blocks takes at tip's difficulty, in seconds. */
+static int64_t proof_equivalent_time(const struct chain_params *p, const struct bindex_node *to,
+                                     const struct bindex_node *from,
+                                     const struct bindex_node *tip)
+{
+    struct u256 r = to->work, proof, q;
+    int sign = 1;
+    if (u256_cmp(&to->work, &from->work) > 0) {
+        u256_sub(&r, &from->work);
+    } else {
+        r = from->work;
+        u256_sub(&r, &to->work);
+        sign = -1;
+    }
+    u256_mul_u32(&r, (uint32_t)p->pow_target_spacing);
+    pow_work(tip->hdr.bits, &proof);
+    if (u256_is_zero(&proof))
+        return sign * INT64_MAX;
+    u256_div(&r, &proof, &q);
+    if (u256_bits(&q) > 63)
+        return sign * INT64_MAX;
+    return sign * (int64_t)((uint64_t)q.w[0] | (uint64_t)q.w[1] << 32);
+}
+
+/* Core's ConnectBlock assumevalid rule: why n's scripts are checked, or
+ * NULL when they are skipped (an ancestor of the assumed-valid block in
+ * the best header chain, that chain with at least the minimum work, and n
+ * more than two weeks of work below its tip). */
+static const char *script_check_reason(const struct chainstate *cs, const struct bindex_node *n)
+{
+    if (hash_is_zero(&cs->assumevalid))
+        return "assumevalid=0 (always verify)";
+    const struct bindex_node *av = bindex_find(cs->bi, &cs->assumevalid);
+    if (!av)
+        return "assumevalid hash not in headers";
+    if (bindex_ancestor(av, n->height) != n)
+        return n->height > av->height ? "block height above assumevalid height"
+                                      : "block not in assumevalid chain";
+    const struct bindex_node *best = bindex_best_header(cs->bi);
+    if (bindex_ancestor(best, n->height) != n)
+        return "block not in best header chain";
+    struct u256 min_work;
+    u256_from_hash(&min_work, &cs->p->min_chain_work);
+    if (u256_cmp(&best->work, &min_work) < 0)
+        return "best header chainwork below minimumchainwork";
+    if (proof_equivalent_time(cs->p, best, n, best) <= TWO_WEEKS)
+        return "block too recent relative to best header";
+    return NULL;
+}
+
+/* Logs when script checking turns on or off, as Core does. */
+static const char *script_check_reason_logged(struct chainstate *cs, const struct bindex_node *n)
+{
+    const char *why = script_check_reason(cs, n);
+    if (why != cs->script_reason_logged) {
+        char hex[HASH_HEX_LEN + 1];
+        hash_to_hex(&n->hash, hex);
+        if (why)
+            LOG_INFO("Enabling script verification at block #%d (%s): %s.", n->height, hex, why);
+        else
+            LOG_INFO("Disabling script verification at block #%d (%s).", n->height, hex);
+        cs->script_reason_logged = why;
+    }
+    return why;
+}
+
 /* 0 connected, 1 invalid (*reason), -1 error. */
 static int connect_tip(struct chainstate *cs, struct bindex_node *n, const struct block *b,
                        const char **reason, char **err)
 {
     struct wbuf undo;
     wbuf_init(&undo);
-    int rc = validation_connect(cs->p, cs->utxo, b, n->height, &undo, reason, err);
+    const char *why = script_check_reason_logged(cs, n);
+    int rc = validation_connect(cs->p, cs->utxo, b, n->height, why ? &cs->scripts : NULL, &undo,
+                                reason, err);
     if (rc == 0) {
         n->status |= BINDEX_HAVE_UNDO;
         store_batch_put_undo(cs->batch, &n->hash, undo.data, undo.len);
@@ -641,6 +717,14 @@ struct chainstate *chainstate_open(const struct chain_params *p, const char *dir
     }
     cs->bi = bindex_new();
     cs->utxo = utxo_new(cs->store, total - db);
+    cs->assumevalid = cs->opts.assumevalid_given ? cs->opts.assumevalid : p->assumevalid;
+    cs->script_reason_logged = ""; /* the first decision is logged, whichever it is */
+    cs->scripts.sigcache = cs->opts.sigcache;
+    cs->scripts.cache = cs->opts.scriptcache;
+    /* -par=1: the caller verifies alone, no queue. */
+    if (cs->opts.script_threads > 1 &&
+        !(cs->scripts.queue = checkqueue_new(cs->opts.script_threads)))
+        LOG_WARN("chainstate: script threads could not start; verifying on one thread");
     cs->batch = store_batch_new();
     wbuf_init(&cs->buf);
     cs->last_flush = cs_now(cs);
@@ -665,6 +749,7 @@ void chainstate_close(struct chainstate *cs)
         free(err);
     }
     utxo_free(cs->utxo);
+    checkqueue_free(cs->scripts.queue);
     bindex_free(cs->bi);
     store_batch_free(cs->batch);
     store_close(cs->store);
@@ -808,6 +893,12 @@ bool chainstate_coin_lookup(void *ctx, const struct outpoint *op, struct coin *o
         free(err);
     }
     return r == 1;
+}
+
+uint32_t chainstate_script_flags(const struct chainstate *cs)
+{
+    const struct bindex_node *tip = bindex_tip(cs->bi);
+    return validation_script_flags(cs->p, tip->height, &tip->hash);
 }
 
 size_t chainstate_cache_usage(const struct chainstate *cs)

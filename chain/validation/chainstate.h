@@ -15,7 +15,9 @@
  * on close. After a crash, opening replays the stored blocks above the
  * stored tip, so nothing accepted is lost and nothing is half applied.
  *
- * Scripts and signatures are not verified (see chain/validation/validation.h). */
+ * Scripts and signatures are verified as blocks connect, on a pool of
+ * threads (chain/validation/checkqueue.h), except below an assumed-valid
+ * block under Bitcoin Core's -assumevalid rules. */
 #ifndef HEARSAY_CHAIN_CHAINSTATE_H
 #define HEARSAY_CHAIN_CHAINSTATE_H
 
@@ -30,10 +32,20 @@
 
 struct chainstate;
 
+struct sigcache;
+struct scriptcache;
+
 struct chainstate_options {
     size_t dbcache_bytes;      /* LevelDB caches plus the UTXO cache */
     int64_t flush_interval;    /* seconds between periodic UTXO flushes */
     int64_t (*now)(void);      /* clock for the 2-hour rule; NULL: the real one */
+    int script_threads;        /* script checks' threads, the caller's included (-par) */
+    /* Shared with the mempool, owned by the caller; may be NULL. */
+    struct sigcache *sigcache;
+    struct scriptcache *scriptcache;
+    /* -assumevalid: when not given, the chain's default; zero checks all. */
+    bool assumevalid_given;
+    struct hash256 assumevalid;
 };
 
 #define CHAINSTATE_DEFAULT_DBCACHE_MB 450
@@ -138,6 +150,10 @@ bool chainstate_initial_download(struct chainstate *cs);
 
 /* A coin_lookup_fn over the UTXO set at the tip (ctx is the chainstate). */
 bool chainstate_coin_lookup(void *ctx, const struct outpoint *op, struct coin *out);
+
+/* The script flags of the tip (Core's GetBlockScriptFlags of the tip):
+ * what mempool acceptance caches its consensus checks under. */
+uint32_t chainstate_script_flags(const struct chainstate *cs);
 
 /* Memory the UTXO cache holds, in bytes. */
 size_t chainstate_cache_usage(const struct chainstate *cs);

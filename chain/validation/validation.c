@@ -1,9 +1,10 @@
 #include "chain/validation/validation.h"
 
 #include "chain/util/err.h"
+#include "chain/util/log.h"
 #include "chain/validation/pow.h"
-#include "chain/primitives/witness.h"
 #include "chain/util/xmalloc.h"
+#include "chain/validation/sigops.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -189,6 +190,11 @@ bool validation_block_basic(const struct block *b, const char **reason)
             return false;
     if (has_duplicate_txids(b))
         return fail(reason, "bad-txns-duplicate");
+    unsigned sigops = 0;
+    for (size_t i = 0; i < b->tx_count; i++)
+        sigops += sigops_legacy(b->txs[i]);
+    if ((uint64_t)sigops * TX_WITNESS_SCALE > SIGOPS_MAX_BLOCK_COST)
+        return fail(reason, "bad-blk-sigops");
     return true;
 }
 
@@ -357,15 +363,14 @@ struct connect_pos {
     size_t full, partial;
 };
 
-/* Spends a transaction's inputs and checks their values and, once segwit
- * is active, their witness commitments; *pos tracks how far it got.
- * Returns 0, 1 with *reason, or -1. */
-static int spend_inputs(struct utxo *u, const struct tx *tx, bool segwit, int height,
-                        struct wbuf *undo, int64_t *fees, struct connect_pos *pos,
-                        const char **reason, char **err)
+/* Spends a transaction's inputs, copying what they spend into spent, and
+ * checks their values; *pos tracks how far it got. Returns 0, 1 with
+ * *reason, or -1. */
+static int spend_inputs(struct utxo *u, const struct tx *tx, int height,
+                        struct tx_out *spent, struct wbuf *undo, int64_t *fees,
+                        struct connect_pos *pos, const char **reason, char **err)
 {
     int64_t in_sum = 0, out_sum = 0;
-    bool stripped;
     for (size_t i = 0; i < tx->vin_count; i++) {
         struct utxo_spent s;
         int r = utxo_spend(u, &tx->vin[i].prevout, &s, undo, err);
@@ -374,17 +379,16 @@ static int spend_inputs(struct utxo *u, const struct tx *tx, bool segwit, int he
         if (r == 0)
             return *reason = "bad-txns-inputs-missingorspent", 1;
         pos->partial++;
+        /* A copy: the cache's lives only until the next spend. */
+        uint8_t *script = xmalloc(s.script_len ? s.script_len : 1);
+        if (s.script_len)
+            memcpy(script, s.script, s.script_len);
+        spent[i] = (struct tx_out){s.value, script, s.script_len};
         if (s.coinbase && height - s.height < PARAMS_COINBASE_MATURITY)
             return *reason = "bad-txns-premature-spend-of-coinbase", 1;
         in_sum += s.value;
         if (s.value < 0 || s.value > TX_MAX_MONEY || in_sum > TX_MAX_MONEY)
             return *reason = "bad-txns-inputvalues-outofrange", 1;
-        /* Whether the witness was stripped does not matter here: the
-         * header commits to the coinbase, hence to the witness root, so
-         * this exact block can never become valid. */
-        if (segwit &&
-            !witness_check_input(&tx->vin[i], s.script, s.script_len, reason, &stripped))
-            return 1;
     }
     tx_output_sum(tx, &out_sum);
     if (in_sum < out_sum)
@@ -424,19 +428,96 @@ static void add_outputs(struct utxo *u, const struct tx *tx, int height)
     }
 }
 
+/* A transaction's sigop cost (Core's GetTransactionSigOpCost) added to
+ * the block's; false once over MAX_BLOCK_SIGOPS_COST. */
+static bool add_sigops(const struct tx *tx, const struct tx_out *spent, uint32_t flags,
+                       uint64_t *cost)
+{
+    size_t n = tx_is_coinbase(tx) ? 0 : tx->vin_count;
+    const uint8_t **scripts = xcalloc(n ? n : 1, sizeof(*scripts));
+    size_t *lens = xcalloc(n ? n : 1, sizeof(*lens));
+    for (size_t i = 0; i < n; i++) {
+        scripts[i] = spent[i].script;
+        lens[i] = spent[i].script_len;
+    }
+    *cost += sigops_tx_cost(tx, scripts, lens, flags);
+    free(scripts);
+    free(lens);
+    return *cost <= SIGOPS_MAX_BLOCK_COST;
+}
+
+/* Every input's scripts, the coinbase aside; the failure names the
+ * transaction and input in the log. 0 or 1 with *reason. */
+static int verify_scripts(const struct block *b, int height, const struct scriptcheck_env *env,
+                          struct tx_out *const *spent, uint32_t flags, const char **reason)
+{
+    struct scriptcheck_failure f;
+    if (b->tx_count < 2 ||
+        scriptcheck_run(env, (const struct tx *const *)b->txs + 1,
+                        (const struct tx_out *const *)spent + 1, b->tx_count - 1, flags,
+                        SCRIPTCHECK_ERASE_HITS, &f))
+        return 0;
+    *reason = scriptcheck_block_reason(f.err);
+    char where[SCRIPTCHECK_DESCRIBE_LEN];
+    scriptcheck_describe(b->txs[f.tx + 1], f.in, where);
+    LOG_INFO("Block validation error at height %d: %s, %s", height, *reason, where);
+    return 1;
+}
+
+uint32_t validation_script_flags(const struct chain_params *p, int height,
+                                 const struct hash256 *hash)
+{
+    /* Core's GetBlockScriptFlags: P2SH, WITNESS and TAPROOT always, but
+     * for the two historic blocks that broke them. */
+    uint32_t flags = SCRIPT_VERIFY_P2SH | SCRIPT_VERIFY_WITNESS | SCRIPT_VERIFY_TAPROOT;
+    if (!hash_is_zero(&p->bip16_exception) && hash_eq(hash, &p->bip16_exception))
+        flags = SCRIPT_VERIFY_NONE;
+    if (!hash_is_zero(&p->taproot_exception) && hash_eq(hash, &p->taproot_exception))
+        flags = SCRIPT_VERIFY_P2SH | SCRIPT_VERIFY_WITNESS;
+    if (height >= p->bip66_height)
+        flags |= SCRIPT_VERIFY_DERSIG;
+    if (height >= p->bip65_height)
+        flags |= SCRIPT_VERIFY_CHECKLOCKTIMEVERIFY;
+    if (height >= p->csv_height)
+        flags |= SCRIPT_VERIFY_CHECKSEQUENCEVERIFY;
+    if (height >= p->segwit_height)
+        flags |= SCRIPT_VERIFY_NULLDUMMY;
+    return flags;
+}
+
+static void free_spent(struct tx_out **spent, const struct block *b)
+{
+    for (size_t t = 1; t < b->tx_count && spent[t]; t++) {
+        for (size_t i = 0; i < b->txs[t]->vin_count; i++)
+            free((uint8_t *)spent[t][i].script);
+        free(spent[t]);
+    }
+    free(spent);
+}
+
 int validation_connect(const struct chain_params *p, struct utxo *u, const struct block *b,
-                       int height, struct wbuf *undo, const char **reason, char **err)
+                       int height, const struct scriptcheck_env *scripts, struct wbuf *undo,
+                       const char **reason, char **err)
 {
     size_t undo_start = undo->len;
     struct connect_pos pos = {0, 0};
     int64_t fees = 0, cb_out = 0;
+    uint64_t sigops = 0;
+    uint32_t flags = validation_script_flags(p, height, &b->hash);
+    /* Spent outputs per transaction, kept for the script checks. */
+    struct tx_out **spent = xcalloc(b->tx_count, sizeof(*spent));
     int rc = 0;
     for (size_t t = 0; t < b->tx_count && rc == 0; t++) {
         const struct tx *tx = b->txs[t];
         pos.partial = 0;
-        if (t > 0)
-            rc = spend_inputs(u, tx, height >= p->segwit_height, height, undo, &fees, &pos,
-                              reason, err);
+        if (t > 0) {
+            spent[t] = xcalloc(tx->vin_count, sizeof(**spent));
+            rc = spend_inputs(u, tx, height, spent[t], undo, &fees, &pos, reason, err);
+        }
+        if (rc == 0 && !add_sigops(tx, spent[t], flags, &sigops)) {
+            *reason = "bad-blk-sigops";
+            rc = 1;
+        }
         if (rc == 0 && overwrites_coins(p, u, tx, height, err)) {
             *reason = "bad-txns-BIP30";
             rc = 1;
@@ -454,6 +535,9 @@ int validation_connect(const struct chain_params *p, struct utxo *u, const struc
             rc = 1;
         }
     }
+    if (rc == 0 && scripts)
+        rc = verify_scripts(b, height, scripts, spent, flags, reason);
+    free_spent(spent, b);
     if (rc != 0) {
         /* Put the UTXO set back exactly as it was. */
         const uint8_t *data = undo->len > undo_start ? undo->data + undo_start : NULL;

@@ -1,18 +1,16 @@
-/* Consensus checks that need no script execution, and connecting or
- * disconnecting a block against the UTXO set.
- *
- * Scripts and signatures are NOT verified (only BIP141 witness program
- * commitments, chain/primitives/witness.h), nor are BIP68 relative lock
- * times or signature-operation limits. Everything else a block must
- * satisfy to join the chain is checked here; failures name the rule with
- * Bitcoin Core's reject reason ("high-hash", "bad-txnmrklroot", ...), a
- * static string. */
+/* Consensus checks, and connecting or disconnecting a block against the
+ * UTXO set: scripts and signatures with the flags of the block's height
+ * (chain/validation/scriptcheck.h), the block's sigop cost, values,
+ * maturity, BIP30 and the coinbase's claim. BIP68 relative lock times
+ * are not checked in blocks. Failures name the rule with Bitcoin Core's
+ * reject reason ("high-hash", "bad-txnmrklroot", ...), a static string. */
 #ifndef HEARSAY_CHAIN_VALIDATION_H
 #define HEARSAY_CHAIN_VALIDATION_H
 
 #include "chain/primitives/block.h"
 #include "chain/validation/blockindex.h"
 #include "chain/primitives/params.h"
+#include "chain/validation/scriptcheck.h"
 #include "chain/validation/utxo.h"
 
 #include <stdbool.h>
@@ -36,7 +34,8 @@ bool validation_header_context(const struct chain_params *p, const struct bindex
 bool validation_check_transaction(const struct tx *tx, const char **reason);
 /* Structure needing no context: non-empty, size, one coinbase and it
  * first, each transaction well formed, no duplicate txids, merkle root
- * matching without the CVE-2012-2459 mutation. */
+ * matching without the CVE-2012-2459 mutation, legacy sigops within the
+ * block limit. */
 bool validation_block_basic(const struct block *b, const char **reason);
 
 /* Rules that depend on the block's place in the chain: weight, final
@@ -45,15 +44,25 @@ bool validation_block_basic(const struct block *b, const char **reason);
 bool validation_block_context(const struct chain_params *p, const struct bindex_node *prev,
                               const struct block *b, const char **reason);
 
+/* Core's GetBlockScriptFlags: P2SH, WITNESS and TAPROOT (but for the
+ * chain's two exception blocks), DERSIG, CHECKLOCKTIMEVERIFY,
+ * CHECKSEQUENCEVERIFY and NULLDUMMY from their activation heights. */
+uint32_t validation_script_flags(const struct chain_params *p, int height,
+                                 const struct hash256 *hash);
+
 /* Applies the block at height to the UTXO set: spends inputs (which must
  * exist, be unspent and, for coinbase outputs, be 100 blocks deep, and
  * once segwit is active carry witnesses matching what they spend), adds
- * outputs, checks value conservation and the coinbase's claim (at most
- * subsidy plus fees). Undo data is appended to undo. On failure the UTXO
- * set is left as it was. Returns 0, or 1 with *reason when the block
- * breaks a rule, or -1 with *err on a storage error. */
+ * outputs, checks value conservation, the sigop cost (80,000) and the
+ * coinbase's claim (at most subsidy plus fees), then, unless scripts is
+ * NULL (an assumed-valid block), every input's scripts with the flags of
+ * the block ("block-script-verify-flag-failed (...)"). Undo data is
+ * appended to undo. On failure the UTXO set is left as it was. Returns 0,
+ * or 1 with *reason when the block breaks a rule, or -1 with *err on a
+ * storage error. */
 int validation_connect(const struct chain_params *p, struct utxo *u, const struct block *b,
-                       int height, struct wbuf *undo, const char **reason, char **err);
+                       int height, const struct scriptcheck_env *scripts, struct wbuf *undo,
+                       const char **reason, char **err);
 
 /* Reverses validation_connect using its undo data. -1 and *err when the
  * undo data does not match the block or storage fails. */

@@ -5,6 +5,10 @@ libchain_a_SOURCES += \
 	chain/storage/store.c chain/storage/store.h \
 	chain/validation/blockindex.c chain/validation/blockindex.h \
 	chain/validation/utxo.c chain/validation/utxo.h \
+	chain/validation/sigops.c chain/validation/sigops.h \
+	chain/validation/checkqueue.c chain/validation/checkqueue.h \
+	chain/validation/scriptcache.c chain/validation/scriptcache.h \
+	chain/validation/scriptcheck.c chain/validation/scriptcheck.h \
 	chain/validation/validation.c chain/validation/validation.h \
 	chain/validation/chainstate.c chain/validation/chainstate.h
 
@@ -33,3 +37,21 @@ tests_unit_test_chainstate_LDADD = $(CHAINSTATE_TEST_LIBS)
 # Kills a child process 50 times while it stores a 2,000-block chain.
 tests_unit_test_chain_crash_SOURCES = tests/unit/test_chain_crash.c
 tests_unit_test_chain_crash_LDADD = $(CHAINSTATE_TEST_LIBS)
+
+# The worker pool, the execution cache, block script flags and two real
+# blocks verified through scriptcheck (tests/data/blocks).
+check_PROGRAMS += tests/unit/test_scriptcheck
+TESTS += tests/unit/test_scriptcheck
+tests_unit_test_scriptcheck_SOURCES = tests/unit/test_scriptcheck.c $(BLOCKCOINS_TESTUTIL)
+tests_unit_test_scriptcheck_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
+
+# -assumevalid over a 2,150-block regtest chain with one bad script.
+check_PROGRAMS += tests/unit/test_assumevalid
+TESTS += tests/unit/test_assumevalid
+tests_unit_test_assumevalid_SOURCES = tests/unit/test_assumevalid.c
+tests_unit_test_assumevalid_LDADD = $(CHAINSTATE_TEST_LIBS)
+
+# Signed P2PKH, P2WPKH and P2TR spends (libsecp256k1 through ctypes) across
+# three nodes; corrupted copies refused with Core v30's reasons.
+TESTS += tests/functional/script_relay.py
+EXTRA_DIST += tests/functional/script_relay.py

@@ -4,3 +4,13 @@
 noinst_PROGRAMS += contrib/bench/bench_chain
 contrib_bench_bench_chain_SOURCES = contrib/bench/bench_chain.c
 contrib_bench_bench_chain_LDADD = $(CHAIN_LIBS)
+
+# Script verification of a real block: ms/block and sig/s at -par=1/2, cold
+# and with a filled signature cache, beside libsecp256k1's raw verify rate
+# (chain/script/script.mk's area). The link wraps the library's verify and
+# key-parsing functions to count, time and capture what the block checks.
+noinst_PROGRAMS += contrib/bench/bench_verify
+contrib_bench_bench_verify_SOURCES = contrib/bench/bench_verify.c $(BLOCKCOINS_TESTUTIL)
+contrib_bench_bench_verify_LDADD = $(CHAIN_LIBS)
+contrib_bench_bench_verify_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=secp256k1_ecdsa_verify \
+	-Wl,--wrap=secp256k1_schnorrsig_verify -Wl,--wrap=secp256k1_ec_pubkey_parse

@@ -24,8 +24,9 @@
 #include <unistd.h>
 
 #define SCRIPT_SIG_LEN 107 /* a typical signature and public key push */
-/* P2PKH: the inputs carry a scriptSig, so they must not spend witness
- * programs (blocks check witness commitments). */
+/* Outputs as long as P2PKH that the scriptSig's two pushes satisfy
+ * without a signature check: <seed> OP_DROP OP_2DROP OP_NOP OP_TRUE.
+ * Blocks verify scripts; this keeps the figures about the chain. */
 #define OUT_SCRIPT_LEN 25
 
 struct pool_coin {
@@ -56,8 +57,8 @@ static void pool_push(struct pool *p, const struct hash256 *txid, uint32_t n, in
 
 static void out_script(struct wbuf *w, uint32_t seed)
 {
-    uint8_t s[OUT_SCRIPT_LEN] = {0x76, 0xa9, 0x14, [23] = 0x88, [24] = 0xac};
-    for (int i = 3; i < 23; i += 4)
+    uint8_t s[OUT_SCRIPT_LEN] = {0x14, [21] = 0x75, [22] = 0x6d, [23] = 0x61, [24] = 0x51};
+    for (int i = 1; i < 21; i += 4)
         memcpy(s + i, &seed, 4);
     wbuf_varbytes(w, s, sizeof(s));
 }

@@ -368,7 +368,11 @@ static enum mempool_status accept_one(struct netproc *np, struct tx *tx, bool fr
         relay_on_tx_rejected(np->relay, from_peer, peer, &info, now);
     if (st == MEMPOOL_MISSING_INPUTS)
         return st;
-    LOG_DEBUG(LOG_MEMPOOLREJ, "tx rejected from peer=%" PRIu64 ": %s %s", peer,
+    char wtxid[HASH_HEX_LEN + 1];
+    hash_to_hex(&tx->wtxid, wtxid);
+    /* Never a reason to punish the peer (Core v30): the wtxid joins the
+     * relay core's rejected set and the reason is logged. */
+    LOG_DEBUG(LOG_MEMPOOLREJ, "tx %s rejected from peer=%" PRIu64 ": %s %s", wtxid, peer,
               rej->reason ? rej->reason : "?", rej->detail);
     return st;
 }

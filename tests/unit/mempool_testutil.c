@@ -156,7 +156,7 @@ static void on_removed(void *ctx, const struct tx *tx, enum mempool_removal why)
 void tb_options(struct mempool_options *o)
 {
     mempool_options_default(o);
-    o->check_witness = false;
+    o->check_scripts = false;
 }
 
 struct tb_fx *tb_fx_new(const struct mempool_options *o)

@@ -39,8 +39,8 @@ struct outpoint tb_op(const struct tx *tx, uint32_t n);
 extern const uint8_t tb_p2wpkh[22];
 
 /* Default options for fixtures whose coins are made-up P2WPKH outputs
- * spent without witnesses: witness commitments are not checked (they are
- * in test_witness and test_mempool's witness test). */
+ * spent without signatures: scripts are not checked (they are in
+ * test_mempool's script test and the chain tests). */
 void tb_options(struct mempool_options *o);
 
 struct tb_coin {

@@ -492,7 +492,7 @@ static void test_witness_spends(void **state)
     int64_t v = 9 * TX_COIN;
     struct tx *good = witness_spend(&coin, v, op_true, 1, (const uint8_t *[]){op_true}, 1);
     struct block *genuine = committed_block(f, tip, good, TX_COIN);
-    const char *mismatch = "mandatory-script-verify-flag-failed (Witness program hash mismatch)";
+    const char *mismatch = "block-script-verify-flag-failed (Witness program hash mismatch)";
     struct tx *swapped = witness_spend(&coin, v, op_true, 1, (const uint8_t *[]){op_2}, 1);
     b = committed_block(f, tip, swapped, TX_COIN);
     struct hash256 swapped_hash = b->hash;
@@ -509,7 +509,7 @@ static void test_witness_spends(void **state)
     /* Stripped and recommitted: another header, which no witness can fix. */
     b = committed_block(f, tip, bare, TX_COIN);
     assert_false(hash_eq(&b->hash, &genuine->hash));
-    expect_reject(f, b, "mandatory-script-verify-flag-failed (Witness program was passed an "
+    expect_reject(f, b, "block-script-verify-flag-failed (Witness program was passed an "
                         "empty witness)", true);
     assert_ptr_equal(chainstate_tip(f->cs), tip);
     assert_true(have_coin(f, &coin));
@@ -638,7 +638,7 @@ struct pool_glue {
 static struct mempool_tip tip_of(struct chainstate *cs)
 {
     struct mempool_tip t = {chainstate_height(cs), bindex_median_time_past(chainstate_tip(cs)),
-                            NULL, NULL};
+                            NULL, NULL, chainstate_script_flags(cs)};
     return t;
 }
 

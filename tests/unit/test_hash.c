@@ -12,6 +12,9 @@
 
 #include <cmocka.h>
 
+#include <pthread.h>
+#include <secp256k1.h>
+
 #include "tests/unit/chain_testutil.h"
 
 /* Plain (not reversed) hex of a 32-byte digest. */
@@ -135,6 +138,48 @@ static void test_reversed_hex(void **state)
     assert_true(hash_is_zero(&h));
 }
 
+/* BIP340 tagged hashes against libsecp256k1's own, one-shot and fed in
+ * pieces; and several threads racing on a tag's first use agree. */
+static struct hash_tag race_tag = HASH_TAG("hearsay/race");
+
+static void *race(void *out)
+{
+    hash_tagged(out, &race_tag, "x", 1);
+    return NULL;
+}
+
+static void test_tagged(void **state)
+{
+    static struct hash_tag tags[] = {HASH_TAG("TapLeaf"), HASH_TAG("TapSighash"), HASH_TAG("")};
+    uint8_t msg[300], got[32], want[32];
+    for (size_t i = 0; i < sizeof(msg); i++)
+        msg[i] = (uint8_t)(i * 7);
+    for (size_t t = 0; t < sizeof(tags) / sizeof(tags[0]); t++) {
+        for (size_t len = 0; len <= sizeof(msg); len += 75) {
+            assert_true(secp256k1_tagged_sha256(secp256k1_context_static, want,
+                                                (const uint8_t *)tags[t].name,
+                                                strlen(tags[t].name), msg, len));
+            hash_tagged(got, &tags[t], msg, len);
+            assert_memory_equal(got, want, 32);
+            struct hash_ctx *h = hash_ctx_new();
+            hash_ctx_init_tagged(h, &tags[t]);
+            hash_ctx_update(h, msg, len / 2);
+            hash_ctx_update(h, msg + len / 2, len - len / 2);
+            hash_ctx_final(h, got);
+            hash_ctx_free(h);
+            assert_memory_equal(got, want, 32);
+        }
+    }
+    pthread_t th[4];
+    uint8_t out[4][32];
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, race, out[i]), 0);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+    for (int i = 1; i < 4; i++)
+        assert_memory_equal(out[i], out[0], 32);
+}
+
 static void test_hex(void **state)
 {
     (void)state;
@@ -163,6 +208,7 @@ int main(void)
         cmocka_unit_test(test_fips180),      cmocka_unit_test(test_sha256d),
         cmocka_unit_test(test_incremental),  cmocka_unit_test(test_hmac_rfc4231),
         cmocka_unit_test(test_reversed_hex), cmocka_unit_test(test_hex),
+        cmocka_unit_test(test_tagged),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

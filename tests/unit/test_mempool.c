@@ -2,6 +2,8 @@
  * rolling minimum fee, expiry, block connect/disconnect, the dump file.
  * After each change the whole structure is re-verified (mempool_check). */
 #include "chain/mempool/mempool.h"
+#include "chain/script/interpreter.h"
+#include "chain/validation/scriptcache.h"
 #include "chain/mempool/miner.h"
 #include "chain/mempool/policy.h"
 #include "tests/unit/mempool_testutil.h"
@@ -824,10 +826,11 @@ static void test_persistence(void **state)
     tb_fx_free(h);
 }
 
-/* BIP141 commitments with the check on (the node's default): a copy with
- * the witness stripped or swapped is refused and does not keep the real
- * transaction out. */
-static void test_witness_commitments(void **state)
+/* Scripts checked (the node's default), as Core v30: a copy with the
+ * witness stripped is a possible witness mutation, a swapped witness
+ * script fails the standard flags; neither keeps the real transaction
+ * out, and the real one is cached under the tip's flags for its block. */
+static void test_script_checks(void **state)
 {
     (void)state;
     static const uint8_t op_true[] = {0x51}, op_2[] = {0x52};
@@ -836,29 +839,36 @@ static void test_witness_commitments(void **state)
     struct mempool_options o;
     mempool_options_default(&o);
     struct tb_fx *f = tb_fx_new(&o);
+    struct scriptcache *cache = scriptcache_new(1 << 16);
+    mempool_set_caches(f->mp, NULL, cache);
+    f->tip.script_flags = SCRIPT_MANDATORY_FLAGS;
     struct outpoint x = tb_fund_script(&f->u, 77, 100000, p2wsh, sizeof(p2wsh));
     struct tb_out out = {99000, p2wsh, sizeof(p2wsh)};
 
     struct tb_in stripped = {x, TB_SEQ_RBF, NULL, 0, NULL, 0};
     expect_reject(f, tb_tx(2, &stripped, 1, &out, 1, 0), MEMPOOL_WITNESS_MUTATED,
-                  "mandatory-script-verify-flag-failed (Witness program was passed an empty "
+                  "mempool-script-verify-flag-failed (Witness program was passed an empty "
                   "witness)");
     struct tb_in swapped = {x, TB_SEQ_RBF, NULL, 0, op_2, 1};
-    expect_reject(f, tb_tx(2, &swapped, 1, &out, 1, 0), MEMPOOL_INVALID,
-                  "mandatory-script-verify-flag-failed (Witness program hash mismatch)");
+    expect_reject(f, tb_tx(2, &swapped, 1, &out, 1, 0), MEMPOOL_NOT_STANDARD,
+                  "mempool-script-verify-flag-failed (Witness program hash mismatch)");
+    assert_int_equal(scriptcache_entries(cache), 0);
     struct tb_in real = {x, TB_SEQ_RBF, NULL, 0, op_true, 1};
     struct tx *genuine = tb_tx(2, &real, 1, &out, 1, 0);
     accept_ok(f, genuine);
     assert_non_null(mempool_get_wtxid(f->mp, &genuine->wtxid));
+    assert_true(scriptcache_contains(cache, &genuine->wtxid, SCRIPT_MANDATORY_FLAGS, false));
+    assert_false(scriptcache_contains(cache, &genuine->wtxid, SCRIPT_STANDARD_FLAGS, false));
     tx_free(genuine);
     tb_fx_free(f);
+    scriptcache_free(cache);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_accept_and_lookup),
-        cmocka_unit_test(test_witness_commitments),
+        cmocka_unit_test(test_script_checks),
         cmocka_unit_test(test_consensus_rejects),
         cmocka_unit_test(test_standardness_rejects),
         cmocka_unit_test(test_sigops_and_inputs),

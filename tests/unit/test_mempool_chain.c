@@ -6,6 +6,7 @@
 #include "chain/validation/chainstate.h"
 #include "chain/mempool/mempool.h"
 #include "chain/mempool/miner.h"
+#include "chain/primitives/optrue.h"
 #include "tests/unit/chainstate_util.h"
 #include "tests/unit/mempool_testutil.h"
 
@@ -98,15 +99,25 @@ static bool any_coin(void *ctx, const struct outpoint *op, struct coin *out)
     return true;
 }
 
-/* Outputs here are P2PKH: blocks check witness commitments, and these
- * coins are spent without signatures, hence without witnesses. */
-static const uint8_t p2pkh[25] = {0x76, 0xa9, 0x14, [23] = 0x88, [24] = 0xac};
-
-/* One input, one P2PKH output of value v. */
-static struct tx *legacy_spend(const struct outpoint *op, int64_t v)
+/* Blocks verify scripts, so every coin here can really be spent:
+ * coinbases pay P2WSH(<tag> OP_DROP OP_TRUE), the tag making branches
+ * differ, and transactions pay P2WSH(OP_TRUE). Either is spent with its
+ * witness script as the only witness item. */
+static void tagged_script(uint8_t tag, uint8_t ws[4])
 {
-    struct tb_in in = {.op = *op, .sequence = TB_SEQ_RBF};
-    struct tb_out out = {.value = v, .script = p2pkh, .script_len = sizeof(p2pkh)};
+    ws[0] = 0x01;
+    ws[1] = tag;
+    ws[2] = 0x75; /* OP_DROP */
+    ws[3] = 0x51; /* OP_TRUE */
+}
+
+static const uint8_t op_true[1] = {0x51};
+
+/* One input, one P2WSH(OP_TRUE) output of value v. */
+static struct tx *spend(const struct outpoint *op, int64_t v, const uint8_t *wit, size_t wit_len)
+{
+    struct tb_in in = {.op = *op, .sequence = TB_SEQ_RBF, .wit = wit, .wit_len = wit_len};
+    struct tb_out out = {.value = v, .script = optrue_script, .script_len = OPTRUE_SCRIPT_LEN};
     return tb_tx(2, &in, 1, &out, 1, 0);
 }
 
@@ -119,9 +130,9 @@ static struct block *mine(struct world *w, const struct bindex_node *prev, bool 
 {
     if (!prev)
         prev = chainstate_tip(w->cs);
-    uint8_t script[25];
-    memcpy(script, p2pkh, sizeof(script));
-    script[3] = tag;
+    uint8_t ws[4], script[34] = {0x00, 0x20};
+    tagged_script(tag, ws);
+    hash_sha256(ws, sizeof(ws), script + 2);
     struct miner_template t = {.params = w->p, .prev = prev->hash, .height = prev->height + 1,
                                .time = prev->hdr.time + 600, .bits = w->p->pow_limit_bits,
                                .script = script, .script_len = sizeof(script)};
@@ -166,11 +177,13 @@ static struct tx *setup(struct world *w, struct tx **child)
         block_free(mine(w, NULL, true, 1, NULL));
     assert_int_equal(chainstate_height(w->cs), 101);
     int64_t v = cb_value - 10000;
-    struct tx *parent = legacy_spend(&cb0, v);
+    uint8_t ws[4];
+    tagged_script(1, ws);
+    struct tx *parent = spend(&cb0, v, ws, sizeof(ws));
     accept_tx(w, parent);
     struct outpoint p0 = tb_op(parent, 0);
     v -= 10000;
-    *child = legacy_spend(&p0, v);
+    *child = spend(&p0, v, op_true, sizeof(op_true));
     accept_tx(w, *child);
     return parent;
 }
@@ -238,7 +251,9 @@ static void test_double_spend_across_reorg(void **state)
     /* The branch spends the same coinbase output another way. */
     struct outpoint cb0 = parent->vin[0].prevout;
     int64_t v = 1000000;
-    struct tx *thief = legacy_spend(&cb0, v);
+    uint8_t ws[4];
+    tagged_script(1, ws);
+    struct tx *thief = spend(&cb0, v, ws, sizeof(ws));
     assert_false(hash_eq(&thief->txid, &parent->txid));
     struct block *a = mine(w, fork, true, 3, thief);
     struct block *b = mine(w, chainstate_find(w->cs, &a->hash), true, 3, NULL);

@@ -4,6 +4,8 @@
  * in test_mempool.) */
 #include "chain/util/hex.h"
 #include "chain/mempool/policy.h"
+#include "chain/script/interpreter.h"
+#include "chain/validation/sigops.h"
 #include "tests/unit/mempool_testutil.h"
 
 #include <setjmp.h>
@@ -136,7 +138,9 @@ static void test_sigops_and_inputs(void **state)
     const uint8_t *scripts[1] = {p2sh};
     size_t lens[1] = {plen};
     struct policy_prevouts prev = {scripts, lens};
-    assert_int_equal(policy_sigop_cost(tx, &prev), 3 * 4);
+    assert_int_equal(sigops_tx_cost(tx, scripts, lens, SCRIPT_STANDARD_FLAGS), 3 * 4);
+    /* Before BIP16 the redeem script counts nothing (Core's flags test). */
+    assert_int_equal(sigops_tx_cost(tx, scripts, lens, SCRIPT_VERIFY_NONE), 0);
     assert_true(policy_inputs_standard(tx, &prev));
     tx_free(tx);
 
@@ -149,17 +153,18 @@ static void test_sigops_and_inputs(void **state)
     tx = tb_tx(2, &win, 1, &out, 1, 0);
     scripts[0] = p2wsh;
     lens[0] = wlen;
-    assert_int_equal(policy_sigop_cost(tx, &prev), 1);
+    assert_int_equal(sigops_tx_cost(tx, scripts, lens, SCRIPT_STANDARD_FLAGS), 1);
+    assert_int_equal(sigops_tx_cost(tx, scripts, lens, SCRIPT_VERIFY_P2SH), 0);
     /* P2WPKH: 1; an output paying P2PKH adds 4 (legacy). */
     scripts[0] = tb_p2wpkh;
     lens[0] = sizeof(tb_p2wpkh);
-    assert_int_equal(policy_sigop_cost(tx, &prev), 1);
+    assert_int_equal(sigops_tx_cost(tx, scripts, lens, SCRIPT_STANDARD_FLAGS), 1);
     tx_free(tx);
     uint8_t *p2pkh = unhex("76a914000000000000000000000000000000000000000088ac", &plen);
     struct tb_out pkh_out = {1000, p2pkh, 25};
     tx = tb_tx(2, &in, 1, &pkh_out, 1, 0);
     scripts[0] = tb_p2wpkh;
-    assert_int_equal(policy_sigop_cost(tx, &prev), 4 + 1);
+    assert_int_equal(sigops_tx_cost(tx, scripts, lens, SCRIPT_STANDARD_FLAGS), 4 + 1);
     assert_int_equal(policy_vsize(400, 100), 500); /* 100 sigops at 20 bytes outweigh 400 WU */
 
     /* Spending unknown witness versions or nonstandard scripts is not standard. */

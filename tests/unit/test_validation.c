@@ -209,6 +209,27 @@ static void test_witness_commitment(void **state)
     bindex_free(bi);
 }
 
+/* Core's CheckBlock: legacy sigops times 4 at most 80,000. */
+static void test_block_sigops(void **state)
+{
+    (void)state;
+    const struct chain_params *p = params_get(CHAIN_REGTEST);
+    uint8_t sig[6] = {0x51, 0x04, 1, 2, 3, 4};
+    uint8_t *checksigs = malloc(20001);
+    memset(checksigs, 0xac, 20001); /* OP_CHECKSIG */
+    const char *reason = NULL;
+    for (size_t n = 20000; n <= 20001; n++) {
+        struct tx *cb = raw_tx(&null_in, sig, sizeof(sig), 0xffffffff, 0, NULL, 0, checksigs, n,
+                               TX_COIN);
+        struct block *b = testutil_block(&p->genesis_hash, p->genesis.time + 600, &cb, 1);
+        assert_int_equal(validation_block_basic(b, &reason), n == 20000);
+        if (n > 20000)
+            assert_string_equal(reason, "bad-blk-sigops");
+        block_free(b);
+    }
+    free(checksigs);
+}
+
 static void test_final_transactions(void **state)
 {
     (void)state;
@@ -269,6 +290,7 @@ int main(void)
         cmocka_unit_test(test_bip94_timewarp),
         cmocka_unit_test(test_versions),
         cmocka_unit_test(test_witness_commitment),
+        cmocka_unit_test(test_block_sigops),
         cmocka_unit_test(test_final_transactions),
         cmocka_unit_test(test_bip34_prefix),
     };

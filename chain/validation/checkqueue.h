@@ -1,0 +1,38 @@
+/* A pool of worker threads for a block's input checks (Bitcoin Core's
+ * CCheckQueue): the caller hands over n independent checks, works on them
+ * too, and waits until all are done.
+ *
+ * Checks must be pure over data that stays unchanged until checkqueue_run
+ * returns; the queue itself takes no other locks, so the caller's thread
+ * (the event loop) stays the only one touching everything else. */
+#ifndef HEARSAY_CHAIN_CHECKQUEUE_H
+#define HEARSAY_CHAIN_CHECKQUEUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Core's -par limits: at most 15 script threads besides the caller. */
+#define CHECKQUEUE_MAX_THREADS 15
+
+struct checkqueue;
+
+/* Resolves -par as Core: 0 means one thread per core, a negative value
+ * leaves that many cores free, at least 1 and at most MAX_THREADS + 1.
+ * The result counts the caller's thread. */
+int checkqueue_par(int par);
+
+/* A queue with threads - 1 workers (threads <= 1: the caller runs every
+ * check). NULL when a thread cannot be started. */
+struct checkqueue *checkqueue_new(int threads);
+void checkqueue_free(struct checkqueue *q); /* accepts NULL */
+int checkqueue_threads(const struct checkqueue *q); /* counting the caller */
+
+/* A check: true when item i passes. */
+typedef bool (*checkqueue_fn)(void *ctx, size_t i);
+
+/* Runs check(ctx, i) for every i below n and returns n when all pass, or
+ * the LOWEST failing index, whichever thread found it (so reports do not
+ * depend on scheduling). Items after a known failure are skipped. */
+size_t checkqueue_run(struct checkqueue *q, size_t n, checkqueue_fn check, void *ctx);
+
+#endif

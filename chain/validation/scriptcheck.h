@@ -1,0 +1,59 @@
+/* Running the interpreter over transactions' inputs, for block connection
+ * (Bitcoin Core's ConnectBlock with its check queue) and mempool
+ * acceptance (CheckInputScripts), with Core v30's reject reasons. */
+#ifndef HEARSAY_CHAIN_SCRIPTCHECK_H
+#define HEARSAY_CHAIN_SCRIPTCHECK_H
+
+#include "chain/primitives/tx.h"
+#include "chain/script/interpreter.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct checkqueue;
+struct scriptcache;
+
+/* Where a check failed: transaction index, input index and the error. */
+struct scriptcheck_failure {
+    size_t tx, in;
+    enum script_error err;
+};
+
+/* What verification needs besides the transactions; every member may be
+ * NULL (no threads, no signature cache, no execution cache). */
+struct scriptcheck_env {
+    struct checkqueue *queue;
+    struct sigcache *sigcache;
+    struct scriptcache *cache;
+};
+
+/* How a run uses the caches (Core's cacheSigStore and
+ * cacheFullScriptStore). */
+enum scriptcheck_caching {
+    SCRIPTCHECK_STORE_SIGS = 1u << 0,   /* verified signatures enter the sigcache */
+    SCRIPTCHECK_STORE_RESULT = 1u << 1, /* passing transactions enter the execution cache */
+    SCRIPTCHECK_ERASE_HITS = 1u << 2,   /* execution cache hits are removed (blocks) */
+};
+
+/* Verifies every input of txs[0..n) under flags, spent[t][i] being the
+ * output input i of txs[t] spends (arrays that stay unchanged meanwhile).
+ * Transactions found in the execution cache under these flags are
+ * skipped. caching is a set of enum scriptcheck_caching. On failure
+ * returns false with the LOWEST failing (transaction, input) in *fail. */
+bool scriptcheck_run(const struct scriptcheck_env *env, const struct tx *const *txs,
+                     const struct tx_out *const *spent, size_t n, uint32_t flags,
+                     unsigned caching, struct scriptcheck_failure *fail);
+
+/* Core's debug text for a failing input: "input N of <txid> (wtxid
+ * <wtxid>), spending <txid>:<n>"; out holds SCRIPTCHECK_DESCRIBE_LEN. */
+#define SCRIPTCHECK_DESCRIBE_LEN 256
+void scriptcheck_describe(const struct tx *tx, size_t in, char out[SCRIPTCHECK_DESCRIBE_LEN]);
+
+/* Core v30's reject reasons, static strings:
+ * "block-script-verify-flag-failed (<ScriptErrorString>)" and
+ * "mempool-script-verify-flag-failed (<ScriptErrorString>)". */
+const char *scriptcheck_block_reason(enum script_error err);
+const char *scriptcheck_mempool_reason(enum script_error err);
+
+#endif
