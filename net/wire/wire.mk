@@ -1,6 +1,7 @@
 # net/wire/wire.mk: the P2P core (framing, peers, connections, addresses).
 libnet_a_SOURCES += \
 	net/wire/protocol.c net/wire/protocol.h \
+	net/wire/cmpct.c net/wire/cmpct_partial.c net/wire/cmpct.h \
 	net/conn/peer.c net/conn/peer.h \
 	net/conn/addrman.c net/conn/addrman.h \
 	net/conn/netbase.c net/conn/netbase.h \
@@ -45,3 +46,13 @@ EXTRA_DIST += tests/fuzz/seeds/msg tests/fuzz/seeds/msg_stream
 noinst_PROGRAMS += contrib/bench/bench_conn
 contrib_bench_bench_conn_SOURCES = contrib/bench/bench_conn.c
 contrib_bench_bench_conn_LDADD = $(NET_LIBS) $(EVENT_LIBS)
+
+# BIP152 compact blocks: codecs, short ids, reconstruction (real blocks in
+# tests/data/blocks), and their fuzz harness.
+check_PROGRAMS += tests/unit/test_cmpct tests/fuzz/fuzz_cmpct
+TESTS += tests/unit/test_cmpct tests/fuzz/fuzz_cmpct
+tests_unit_test_cmpct_SOURCES = tests/unit/test_cmpct.c
+tests_unit_test_cmpct_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
+tests_fuzz_fuzz_cmpct_SOURCES = tests/fuzz/fuzz_cmpct.c tests/fuzz/driver.c
+tests_fuzz_fuzz_cmpct_LDADD = $(NET_LIBS)
+EXTRA_DIST += tests/fuzz/seeds/cmpct tests/data/blocks
