@@ -66,6 +66,7 @@ static void options_from_config(const struct node *node, struct connman_options 
     /* The version's relay flag: a blocks-only node asks peers not to
      * announce transactions (Bitcoin Core's -blocksonly). */
     o->relay = !config_get_bool(cfg, "blocksonly");
+    o->no_cmpct = !config_get_bool(cfg, "compactblocks");
     o->max_connections = (int)config_get_int(cfg, "maxconnections");
     o->max_outbound = config_is_negated(cfg, "connect") ? 0 : (int)config_get_int(cfg, "maxoutbound");
     o->max_sendbuf = (size_t)config_get_int(cfg, "maxsendbuffer") * 1000;

@@ -37,6 +37,13 @@ const struct config_option relay_options[] = {
       "Neither request nor relay transactions: the version message says relay=false, and a "
       "peer that sends a transaction or its announcement anyway is disconnected (as Bitcoin "
       "Core)." },
+    { "compactblocks", CONFIG_BOOL, "1", 0, 0, 0,
+      "BIP152 compact blocks (version 2), as Bitcoin Core: ask the 3 peers that last delivered a "
+      "new block first to announce blocks as cmpctblock, fetch a new block in compact form and "
+      "rebuild it from the mempool. 0: never send sendcmpct nor request compact blocks (full "
+      "blocks only; peers' compact requests are still answered)." },
+    { "blockreconstructionextratxn", CONFIG_INT, "100", 0, 100000, 0,
+      "Recently rejected or replaced transactions kept to rebuild compact blocks." },
     { "blockstalltimeout", CONFIG_INT, "20", 1, 3600, 0,
       "(testing) Seconds a block request may go unanswered before another peer is asked." },
     { NULL, CONFIG_BOOL, NULL, 0, 0, 0, NULL },
@@ -177,6 +184,8 @@ static int options_from_config(const struct config *cfg, struct netproc_options 
     }
     o->antientropy_us = config_get_int(cfg, "antientropy") * SEC;
     o->blocksonly = config_get_bool(cfg, "blocksonly");
+    o->compactblocks = config_get_bool(cfg, "compactblocks");
+    o->extra_txn = (size_t)config_get_int(cfg, "blockreconstructionextratxn");
     o->block_stall_us = config_get_int(cfg, "blockstalltimeout") * SEC;
     o->seed = (uint64_t)relay_glue_now() ^ ((uint64_t)getpid() << 32);
     return 0;

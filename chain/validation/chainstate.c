@@ -679,6 +679,11 @@ void chainstate_set_callbacks(struct chainstate *cs, const struct chainstate_cal
         memset(&cs->cb, 0, sizeof(cs->cb));
 }
 
+const struct chain_params *chainstate_params(const struct chainstate *cs)
+{
+    return cs->p;
+}
+
 struct bindex_node *chainstate_tip(const struct chainstate *cs)
 {
     return bindex_tip(cs->bi);

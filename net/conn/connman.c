@@ -552,6 +552,7 @@ struct connman *connman_new(struct event_base *base, const struct connman_option
     cm->local.user_agent = o->user_agent;
     cm->local.relay = o->relay;
     cm->local.feefilter = o->feefilter;
+    cm->local.no_cmpct = o->no_cmpct;
     cm->local.timeouts = o->timeouts;
     wbuf_init(&cm->scratch);
     cm->env = (struct peer_env){

@@ -44,6 +44,7 @@ struct connman_options {
     const char *user_agent;
     bool relay;          /* our version's relay flag (false: blocks only) */
     int64_t feefilter;   /* sat/kvB announced in feefilter */
+    bool no_cmpct;       /* -compactblocks=0: send no sendcmpct */
     uint64_t seed;       /* random seed; 0: from the system */
 };
 

@@ -61,6 +61,9 @@ static const struct peer_command commands[PROTO_CMD_COUNT] = {
     [PROTO_CMD_GETHEADERS] = {LOCATOR_MAX_PAYLOAD, RDY, 0, on_relay},
     [PROTO_CMD_GETBLOCKS] = {LOCATOR_MAX_PAYLOAD, RDY, 0, on_relay},
     [PROTO_CMD_MEMPOOL] = {0, RDY, 0, on_relay},
+    [PROTO_CMD_CMPCTBLOCK] = {PROTO_MAX_PAYLOAD, RDY, 0, on_relay},
+    [PROTO_CMD_GETBLOCKTXN] = {PROTO_MAX_PAYLOAD, RDY, 0, on_relay},
+    [PROTO_CMD_BLOCKTXN] = {PROTO_MAX_PAYLOAD, RDY, 0, on_relay},
     [PROTO_CMD_OTHER] = {PROTO_MAX_PAYLOAD, 0, 0, NULL},
 };
 #undef NEW
@@ -228,8 +231,9 @@ static void on_verack(struct peer *p, enum proto_cmd cmd, struct cursor *c)
     p->state = PEER_READY;
     if (v >= PROTO_SENDHEADERS_VERSION)
         peer_send(p, "sendheaders", NULL, 0);
-    if (v >= PROTO_SHORT_IDS_VERSION) {
-        /* Version 2, low bandwidth: we never ask for compact blocks yet. */
+    if (v >= PROTO_SHORT_IDS_VERSION && !l->no_cmpct) {
+        /* Version 2, low bandwidth, as Core: high bandwidth is asked of
+         * the peers that deliver new blocks first (net/sync/cmpctblock.c). */
         struct proto_sendcmpct m = {.announce = false, .version = 2};
         proto_sendcmpct_encode(peer_msg_begin(p, "sendcmpct"), &m);
         peer_msg_end(p);
@@ -333,7 +337,7 @@ static bool relay_decode(enum proto_cmd cmd, struct cursor *c, struct net_msg *m
     case PROTO_CMD_SENDCMPCT:
         return proto_sendcmpct_decode(c, &m->u.sendcmpct);
     default:
-        return true; /* tx, block, mempool: the relay layer parses them */
+        return true; /* tx, block, mempool, BIP152: the relay layer parses them */
     }
 }
 

@@ -42,7 +42,7 @@ void np_sync_start(struct netproc *np, struct np_peer *p, int64_t now)
     np_getheaders(np, p, best && best->prev ? best->prev : best, NULL, now);
 }
 
-static void set_best_known(struct np_peer *p, struct bindex_node *n)
+void np_set_best_known(struct np_peer *p, struct bindex_node *n)
 {
     if (n && (!p->best_known || u256_cmp(&n->work, &p->best_known->work) > 0))
         p->best_known = n;
@@ -130,7 +130,8 @@ static void request_blocks(struct netproc *np, struct np_peer *p, int64_t now)
     struct proto_inv items[NETPROC_MAX_BLOCKS_IN_FLIGHT];
     for (size_t i = 0; i < nwant; i++) {
         struct bindex_node *b = want[nwant - 1 - i]; /* oldest first */
-        items[i].type = PROTO_INV_BLOCK | PROTO_INV_WITNESS_FLAG;
+        items[i].type = nwant == 1 ? np_cmpct_fetch_type(np, p, b)
+                                   : PROTO_INV_BLOCK | PROTO_INV_WITNESS_FLAG;
         items[i].hash = b->hash;
         inflight_add(np, p, &b->hash, now);
     }
@@ -182,7 +183,7 @@ void np_on_headers(struct netproc *np, struct np_peer *p, const struct net_msg *
         return;
     }
     struct bindex_node *lastn = chainstate_find(np->chain, &last);
-    set_best_known(p, lastn);
+    np_set_best_known(p, lastn);
     if (n == NETPROC_MAX_HEADERS && lastn) /* more to come */
         np_getheaders(np, p, lastn, NULL, now);
     request_blocks(np, p, now);
@@ -193,7 +194,7 @@ void np_on_block_inv(struct netproc *np, struct np_peer *p, const struct hash256
 {
     struct bindex_node *n = chainstate_find(np->chain, hash);
     if (n) {
-        set_best_known(p, n);
+        np_set_best_known(p, n);
         request_blocks(np, p, now);
         return;
     }
@@ -209,6 +210,14 @@ void np_on_block(struct netproc *np, struct np_peer *p, const struct net_msg *m,
         return;
     }
     np->info.blocks_received++;
+    np_process_block(np, p, b, false, now);
+    block_free(b);
+}
+
+void np_process_block(struct netproc *np, struct np_peer *p, const struct block *b,
+                      bool rebuilt, int64_t now)
+{
+    np_cmpct_block_done(np, &b->hash);
     struct np_inflight *f = inflight_find(np, &b->hash);
     if (f) {
         if (f->peer == p->id) /* it delivers: no longer a staller */
@@ -226,20 +235,29 @@ void np_on_block(struct netproc *np, struct np_peer *p, const struct net_msg *m,
     const char *reason = NULL;
     np->tip_from_peer = true;
     np->tip_peer = p->id;
+    np_cmpct_pow_valid(np, b);
     enum chainstate_status st = chainstate_process_block(np->chain, b, &reason, &err);
     if (st == CHAINSTATE_MISSING_PARENT) {
         np_getheaders(np, p, chainstate_best_header(np->chain), NULL, now);
+    } else if (st == CHAINSTATE_INVALID && rebuilt) {
+        /* Maybe our reconstruction, as Core does not punish: ask whole. */
+        LOG_INFO("block rebuilt from peer=%" PRIu64 "'s cmpctblock failed: %s", p->id,
+                 reason ? reason : "invalid");
+        p->cmpct.n.full_fallbacks++;
+        np->info.cmpct.full_fallbacks++;
+        np_getdata_block(np, p, &b->hash, now);
     } else if (st == CHAINSTATE_INVALID) {
         np_misbehaving(np, p->id, reason ? reason : "invalid block");
     } else if (st == CHAINSTATE_ERROR) {
         LOG_ERROR("block from peer=%" PRIu64 ": %s", p->id, err ? err : "storage error");
     } else {
-        if (st == CHAINSTATE_ACCEPTED)
+        if (st == CHAINSTATE_ACCEPTED) {
             p->last_block = now;
-        set_best_known(p, chainstate_find(np->chain, &b->hash));
+            np_cmpct_block_from(np, p, &b->hash);
+        }
+        np_set_best_known(p, chainstate_find(np->chain, &b->hash));
     }
     free(err);
-    block_free(b);
     np_request_blocks_all(np, now);
 }
 
@@ -266,6 +284,8 @@ void np_send_headers(void *ctx, struct relay *r, uint64_t peer, const struct has
                      size_t n)
 {
     struct netproc *np = ctx;
+    if (n == 1 && np_cmpct_announce(np, peer, &blocks[0]))
+        return;
     /* A burst of blocks (mined before any peer came) may exceed one
      * message: peers refuse headers messages over 2000 entries. */
     for (size_t off = 0; off < n; off += NETPROC_MAX_HEADERS) {
@@ -455,4 +475,33 @@ void np_blocks_tick(struct netproc *np, int64_t now)
     }
     if (stalled)
         np_request_blocks_all(np, now);
+}
+
+/* ---- for compact blocks (cmpctblock.c) ---- */
+
+bool np_block_inflight(struct netproc *np, const struct hash256 *hash, uint64_t *peer)
+{
+    struct np_inflight *f = inflight_find(np, hash);
+    if (f && peer)
+        *peer = f->peer;
+    return f != NULL;
+}
+
+bool np_block_requested(struct netproc *np, struct np_peer *p, const struct hash256 *hash,
+                        int64_t now)
+{
+    return inflight_find(np, hash) || inflight_add(np, p, hash, now);
+}
+
+void np_getdata_block(struct netproc *np, struct np_peer *p, const struct hash256 *hash,
+                      int64_t now)
+{
+    struct np_inflight *f = inflight_find(np, hash);
+    if (f && f->peer != p->id)
+        inflight_remove(np, f);
+    np_block_requested(np, p, hash, now);
+    struct proto_inv it = {PROTO_INV_BLOCK | PROTO_INV_WITNESS_FLAG, *hash};
+    wbuf_reset(&np->scratch);
+    proto_inv_encode(&np->scratch, &it, 1);
+    np_send(np, p->id, "getdata", &np->scratch);
 }

@@ -16,6 +16,8 @@ void netproc_options_default(struct netproc_options *o)
     o->antientropy_us = 0;
     o->block_stall_us = 20 * 1000000LL;
     o->block_window = NETPROC_BLOCK_WINDOW;
+    o->compactblocks = true;
+    o->extra_txn = CMPCT_DEFAULT_EXTRA_TXN;
 }
 
 /* ---- small helpers ---- */
@@ -198,6 +200,12 @@ struct netproc *netproc_new(const struct netproc_options *o, const struct netpro
         return NULL;
     }
     wbuf_init(&np->scratch);
+    if (np_cmpct_init(np) != 0) {
+        relay_free(np->relay);
+        free(np);
+        *err = strdup("out of memory");
+        return NULL;
+    }
     np->stalling_timeout_us = NETPROC_BLOCK_STALLING_US;
     struct bindex_node *tip = chainstate_tip(chain);
     if (tip)
@@ -210,6 +218,7 @@ void netproc_free(struct netproc *np)
     if (!np)
         return;
     relay_free(np->relay);
+    np_cmpct_free(np);
     for (size_t i = 0; i < np->norphans; i++)
         tx_free(np->orphans[i].tx);
     wbuf_free(&np->scratch);
@@ -271,6 +280,7 @@ void netproc_disconnected(struct netproc *np, uint64_t peer, int64_t now)
     relay_peer_remove(np->relay, peer, now);
     orphans_erase(np, true, peer, now);
     np_blocks_peer_gone(np, peer, now);
+    np_cmpct_peer_gone(np, peer);
     *p = np->peers[--np->npeers];
 }
 
@@ -372,6 +382,8 @@ static enum mempool_status accept_one(struct netproc *np, struct tx *tx, bool fr
     tx_info(NULL, tx, &info);
     if (st == MEMPOOL_MISSING_INPUTS && from_peer)
         orphan_add(np, tx, peer, now);
+    else if (st != MEMPOOL_WITNESS_MUTATED && st != MEMPOOL_CONFLICT)
+        np_cmpct_extra_add(np, tx); /* a miner may still include it */
     /* Settles the request; an orphan marked rejected still becomes a
      * rumor once accepted (the core's accepted set is separate), and is
      * not requested again meanwhile. */
@@ -529,6 +541,8 @@ static void on_getdata(struct netproc *np, struct np_peer *p, const struct net_m
             ok = np_serve_block(np, p, &it->hash, (it->type & PROTO_INV_WITNESS_FLAG) != 0);
         else if (type == PROTO_INV_TX || type == PROTO_INV_WTX)
             ok = serve_tx(np, p, it);
+        else if (type == PROTO_INV_CMPCT_BLOCK)
+            ok = np_cmpct_serve(np, p, &it->hash);
         if (ok)
             continue;
         if (!missing && !(missing = malloc(m->u.inv.n * sizeof(*missing))))
@@ -577,6 +591,10 @@ void netproc_message(struct netproc *np, uint64_t peer, const struct net_msg *m,
     case PROTO_CMD_GETBLOCKS: np_serve_getblocks(np, p, m); break;
     case PROTO_CMD_MEMPOOL: np_serve_mempool(np, p); break;
     case PROTO_CMD_FEEFILTER: on_feefilter(np, p, m->u.feerate); break;
+    case PROTO_CMD_SENDCMPCT: np_cmpct_on_sendcmpct(np, p, &m->u.sendcmpct); break;
+    case PROTO_CMD_CMPCTBLOCK: np_cmpct_on_cmpctblock(np, p, m, now); break;
+    case PROTO_CMD_GETBLOCKTXN: np_cmpct_on_getblocktxn(np, p, m); break;
+    case PROTO_CMD_BLOCKTXN: np_cmpct_on_blocktxn(np, p, m, now); break;
     default: break;
     }
     after_event(np, now);
@@ -627,6 +645,7 @@ enum mempool_status netproc_submit_tx(struct netproc *np, struct tx *tx,
 enum chainstate_status netproc_submit_block(struct netproc *np, const struct block *b,
                                             const char **reason, char **err, int64_t now)
 {
+    np_cmpct_pow_valid(np, b);
     enum chainstate_status st = chainstate_process_block(np->chain, b, reason, err);
     after_event(np, now);
     return st;
@@ -657,6 +676,9 @@ bool netproc_get_peer_info(const struct netproc *np, uint64_t peer,
         out->last_tx = p->last_tx;
         out->last_block = p->last_block;
         out->reconciles = p->reconciles;
+        out->bip152_hb_to = p->cmpct.hb_to;
+        out->bip152_hb_from = p->cmpct.hb_from;
+        out->cmpct = p->cmpct.n;
         return true;
     }
     return false;

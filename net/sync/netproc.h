@@ -73,6 +73,8 @@ struct netproc_options {
     bool blocksonly;            /* neither request nor relay transactions; peers
                                  * that send them anyway are disconnected (our
                                  * version said relay=false) */
+    bool compactblocks;         /* BIP152: high-bandwidth peers, compact fetches */
+    size_t extra_txn;           /* rejected/replaced txs kept for reconstruction */
 };
 void netproc_options_default(struct netproc_options *o);
 
@@ -105,6 +107,16 @@ enum chainstate_status netproc_submit_block(struct netproc *np, const struct blo
                                             const char **reason, char **err, int64_t now);
 
 /* ---- Introspection (getpeerinfo, getgossipinfo) ---- */
+/* BIP152 traffic, per peer and in total. */
+struct netproc_cmpct_counters {
+    uint64_t received;      /* cmpctblock messages */
+    uint64_t sent;
+    uint64_t reconstructed; /* rebuilt with no round trip */
+    uint64_t getblocktxn_sent;
+    uint64_t txs_requested; /* in those getblocktxn */
+    uint64_t blocktxn_sent; /* getblocktxn answered */
+    uint64_t full_fallbacks; /* full block fetched instead (collision, failure) */
+};
 struct netproc_info {
     size_t orphans;
     size_t blocks_in_flight;
@@ -120,6 +132,8 @@ struct netproc_info {
     uint64_t recon_rounds;      /* anti-entropy rounds started */
     uint64_t recon_mismatch;    /* rounds whose digests differed */
     uint64_t recon_items;       /* items learned of through reconciliation */
+    struct netproc_cmpct_counters cmpct;
+    size_t cmpct_extra;         /* transactions in the extra pool */
 };
 void netproc_get_info(const struct netproc *np, struct netproc_info *out);
 /* The relay core, for its counters (relay_get_info, relay_get_peer_info). */
@@ -138,6 +152,9 @@ struct netproc_peer_info {
      * that entered the mempool / a block new to us; -1: never. */
     int64_t last_tx, last_block;
     bool reconciles;
+    bool bip152_hb_to;   /* we asked it to announce by cmpctblock */
+    bool bip152_hb_from; /* it asked us to */
+    struct netproc_cmpct_counters cmpct;
 };
 bool netproc_get_peer_info(const struct netproc *np, uint64_t peer,
                            struct netproc_peer_info *out);

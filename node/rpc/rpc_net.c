@@ -230,6 +230,16 @@ static json_t *peer_gossip_json(const struct relay_peer_info *ri, const struct n
     return g;
 }
 
+/* BIP152 counters (getpeerinfo per peer, getgossipinfo in total). */
+static json_t *cmpct_json(const struct netproc_cmpct_counters *c)
+{
+    return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "received", (json_int_t)c->received,
+                     "sent", (json_int_t)c->sent, "reconstructed", (json_int_t)c->reconstructed,
+                     "getblocktxn_sent", (json_int_t)c->getblocktxn_sent, "txs_requested",
+                     (json_int_t)c->txs_requested, "blocktxn_sent", (json_int_t)c->blocktxn_sent,
+                     "full_fallbacks", (json_int_t)c->full_fallbacks);
+}
+
 /* netproc's time of an event (the relay clock, monotonic microseconds) as
  * Unix seconds on the node's clock, which setmocktime moves; 0 for never,
  * as Core. */
@@ -240,8 +250,8 @@ static json_t *event_unix_time(int64_t at)
     return json_integer(node_now() - (relay_glue_now() - at) / (int64_t)US_PER_SEC);
 }
 
-/* Fields of block download and relay. hearsay never asks for high-bandwidth
- * compact blocks and does no headers presync. Without netproc's view of
+/* Fields of block download and relay. hearsay does no headers presync.
+ * Without netproc's view of
  * the peer, Core's "never"/"unknown" (0, -1). */
 static void peer_relay_fields(json_t *o, const struct node *node, uint64_t id)
 {
@@ -252,8 +262,9 @@ static void peer_relay_fields(json_t *o, const struct node *node, uint64_t id)
                                         .last_tx = -1, .last_block = -1};
     json_object_set_new(o, "last_transaction", event_unix_time(pi.last_tx));
     json_object_set_new(o, "last_block", event_unix_time(pi.last_block));
-    json_object_set_new(o, "bip152_hb_to", json_false());
-    json_object_set_new(o, "bip152_hb_from", json_false());
+    json_object_set_new(o, "bip152_hb_to", json_boolean(pi.bip152_hb_to));
+    json_object_set_new(o, "bip152_hb_from", json_boolean(pi.bip152_hb_from));
+    json_object_set_new(o, "compactblocks", cmpct_json(&pi.cmpct));
     json_object_set_new(o, "presynced_headers", json_integer(-1));
     json_object_set_new(o, "synced_headers", json_integer(pi.synced_headers));
     json_object_set_new(o, "synced_blocks", json_integer(pi.synced_blocks));
@@ -595,6 +606,9 @@ static json_t *netproc_json(const struct netproc *np)
     json_object_set_new(o, "stallers_dropped", json_integer((json_int_t)ni.stallers_dropped));
     json_object_set_new(o, "stalling_timeout",
                         json_real((double)ni.stalling_timeout_us / US_PER_SEC));
+    json_t *cb = cmpct_json(&ni.cmpct);
+    json_object_set_new(cb, "extra_pool", json_integer((json_int_t)ni.cmpct_extra));
+    json_object_set_new(o, "compactblocks", cb);
     return o;
 }
 
