@@ -56,3 +56,5 @@ tests_unit_test_cmpct_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
 tests_fuzz_fuzz_cmpct_SOURCES = tests/fuzz/fuzz_cmpct.c tests/fuzz/driver.c
 tests_fuzz_fuzz_cmpct_LDADD = $(NET_LIBS)
 EXTRA_DIST += tests/fuzz/seeds/cmpct tests/data/blocks
+TESTS += tests/functional/p2p_compactblocks.py
+EXTRA_DIST += tests/functional/p2p_compactblocks.py
