@@ -45,6 +45,7 @@ struct connman_options {
     bool relay;          /* our version's relay flag (false: blocks only) */
     int64_t feefilter;   /* sat/kvB announced in feefilter */
     uint64_t seed;       /* random seed; 0: from the system */
+    int64_t addr_send_us; /* mean interval between addr messages to a peer (30 s) */
 };
 
 /* Bitcoin Core's defaults (NODE_NETWORK | NODE_WITNESS, /hearsay:0.1.0/). */
