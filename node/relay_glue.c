@@ -117,6 +117,14 @@ static void h_custom(void *ctx, uint64_t id, const char *command, const uint8_t 
     reschedule(now);
 }
 
+/* The send buffer drained: serve more of the peer's getdata queue. */
+static void h_send_ready(void *ctx, uint64_t id)
+{
+    int64_t now = relay_glue_now();
+    netproc_send_ready(glue.np, id, now);
+    reschedule(now);
+}
+
 static int32_t h_best_height(void *ctx)
 {
     return glue.node->chain ? chainstate_height(glue.node->chain) : 0;
@@ -148,6 +156,14 @@ static bool io_props(void *ctx, uint64_t peer, struct net_peer_props *out)
         return false;
     *out = st.props;
     return true;
+}
+
+/* A closing peer counts as blocked: nothing more is worth serving it. */
+static bool io_send_blocked(void *ctx, uint64_t peer)
+{
+    struct net_peer_props props;
+    return connman_send_blocked(glue.node->connman, peer) ||
+           !connman_peer_props(glue.node->connman, peer, &props);
 }
 
 /* ---- start and stop ---- */
@@ -190,7 +206,8 @@ static int relay_start(struct node *node, char **err)
     if (options_from_config(node->cfg, &o, err) != 0)
         return -1;
     struct netproc_io io = {.send = io_send, .misbehaving = io_misbehaving,
-                            .disconnect = io_disconnect, .props = io_props};
+                            .disconnect = io_disconnect, .props = io_props,
+                            .send_blocked = io_send_blocked};
     char *e = NULL;
     glue.node = node;
     glue.np = netproc_new(&o, &io, node->chain, node->mempool, &e);
@@ -204,7 +221,8 @@ static int relay_start(struct node *node, char **err)
     glue.timer_at = INT64_MAX;
     struct net_handlers h = {
         .connected = h_connected, .disconnected = h_disconnected, .message = h_message,
-        .best_height = h_best_height, .custom = h_custom, .hello = NETPROC_CMD_HELLO};
+        .best_height = h_best_height, .custom = h_custom,
+        .send_ready = h_send_ready, .hello = NETPROC_CMD_HELLO};
     connman_set_handlers(node->connman, &h);
     reschedule(relay_glue_now());
     char stop[32];

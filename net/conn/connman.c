@@ -109,6 +109,7 @@ static void set_blocked(struct conn *c, bool on)
     c->blocked = on;
     if (on) {
         c->blocked_since = connman_now();
+        c->blocked_queued = evbuffer_get_length(bufferevent_get_output(c->bev));
         bufferevent_disable(c->bev, EV_READ);
         LOG_DEBUG(LOG_NET, "peer=%" PRIu64 " send buffer full: pausing", c->p->id);
     } else {
@@ -120,11 +121,15 @@ static void env_send(void *ctx, struct peer *p, const uint8_t *data, size_t len)
 {
     struct conn *c = p->io;
     struct evbuffer *out = bufferevent_get_output(c->bev);
+    size_t before = evbuffer_get_length(out);
     evbuffer_add(out, data, len);
-    size_t queued = evbuffer_get_length(out);
-    if (queued > 2 * c->cm->o.max_sendbuf)
-        peer_close(p, "send buffer overflow", false); /* the caller ignored backpressure */
-    else if (queued > c->cm->o.max_sendbuf)
+    size_t queued = before + len, max = c->cm->o.max_sendbuf;
+    /* One message may take the buffer past the limit (a block served
+     * while there was room); data added while it is full must stay small
+     * (announcements, pings): a caller that ignores backpressure is cut. */
+    if (c->blocked && queued > 2 * max && queued > c->blocked_queued + max)
+        peer_close(p, "send buffer overflow", false);
+    else if (queued > max)
         set_blocked(c, true);
 }
 
@@ -257,8 +262,11 @@ static void read_cb(struct bufferevent *bev, void *arg)
 static void write_cb(struct bufferevent *bev, void *arg)
 {
     struct conn *c = arg;
-    if (c->blocked && evbuffer_get_length(bufferevent_get_output(bev)) <= c->cm->o.max_sendbuf / 2) {
+    struct connman *cm = c->cm;
+    if (c->blocked && evbuffer_get_length(bufferevent_get_output(bev)) <= cm->o.max_sendbuf / 2) {
         set_blocked(c, false);
+        if (cm->h.send_ready && c->notified && c->p->state == PEER_READY)
+            cm->h.send_ready(cm->h.ctx, c->p->id);
         process_input(c);
     }
 }

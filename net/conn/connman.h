@@ -81,6 +81,10 @@ struct net_handlers {
     /* Unknown commands from handshaked peers (hearsay extensions). */
     void (*custom)(void *ctx, uint64_t id, const char *command, const uint8_t *payload,
                    size_t len);
+    /* The peer's send buffer drained below half the limit after being
+     * full: data held back for it (getdata) may go now. Its next messages
+     * are read after this returns, unless the buffer is full again. */
+    void (*send_ready)(void *ctx, uint64_t id);
 };
 
 /* getpeerinfo's view of a peer. Times are unix seconds. */

@@ -33,6 +33,7 @@ struct conn {
     bool notified;       /* handlers.connected was called */
     bool blocked;        /* backpressure: reading paused */
     int64_t blocked_since;
+    size_t blocked_queued; /* unsent bytes when it became blocked */
     struct target *target;
     double addr_tokens;  /* addresses this peer may still send us */
     int64_t addr_token_time;

@@ -213,6 +213,8 @@ void netproc_free(struct netproc *np)
     for (size_t i = 0; i < np->norphans; i++)
         tx_free(np->orphans[i].tx);
     wbuf_free(&np->scratch);
+    for (size_t i = 0; i < np->npeers; i++)
+        np_getdata_free(&np->peers[i]);
     free(np->peers);
     free(np->inflight);
     free(np);
@@ -271,6 +273,7 @@ void netproc_disconnected(struct netproc *np, uint64_t peer, int64_t now)
     relay_peer_remove(np->relay, peer, now);
     orphans_erase(np, true, peer, now);
     np_blocks_peer_gone(np, peer, now);
+    np_getdata_free(p);
     *p = np->peers[--np->npeers];
 }
 
@@ -494,55 +497,6 @@ static void on_notfound(struct netproc *np, struct np_peer *p, const struct net_
     }
 }
 
-static bool serve_tx(struct netproc *np, struct np_peer *p, const struct proto_inv *it)
-{
-    uint32_t type = it->type & ~PROTO_INV_WITNESS_FLAG;
-    const struct mempool_entry *e = type == PROTO_INV_WTX
-                                        ? mempool_get_wtxid(np->mempool, &it->hash)
-                                        : mempool_get(np->mempool, &it->hash);
-    if (!e)
-        return false;
-    struct tx *tx = mempool_entry_tx(e);
-    bool witness = type == PROTO_INV_WTX || (it->type & PROTO_INV_WITNESS_FLAG);
-    wbuf_reset(&np->scratch);
-    if (witness) {
-        wbuf_bytes(&np->scratch, tx->raw, tx->size);
-    } else {
-        tx_serialize(tx, &np->scratch, false);
-    }
-    np_send(np, p->id, "tx", &np->scratch);
-    struct relay_inv ri = {type, it->hash};
-    relay_on_getdata(np->relay, p->id, &ri, 0);
-    return true;
-}
-
-static void on_getdata(struct netproc *np, struct np_peer *p, const struct net_msg *m,
-                       int64_t now)
-{
-    struct proto_inv *missing = NULL;
-    size_t nmissing = 0;
-    for (size_t i = 0; i < m->u.inv.n; i++) {
-        const struct proto_inv *it = &m->u.inv.items[i];
-        uint32_t type = it->type & ~PROTO_INV_WITNESS_FLAG;
-        bool ok = false;
-        if (type == PROTO_INV_BLOCK)
-            ok = np_serve_block(np, p, &it->hash, (it->type & PROTO_INV_WITNESS_FLAG) != 0);
-        else if (type == PROTO_INV_TX || type == PROTO_INV_WTX)
-            ok = serve_tx(np, p, it);
-        if (ok)
-            continue;
-        if (!missing && !(missing = malloc(m->u.inv.n * sizeof(*missing))))
-            return;
-        missing[nmissing++] = *it;
-    }
-    if (nmissing) {
-        wbuf_reset(&np->scratch);
-        proto_inv_encode(&np->scratch, missing, nmissing);
-        np_send(np, p->id, "notfound", &np->scratch);
-    }
-    free(missing);
-}
-
 static void on_feefilter(struct netproc *np, struct np_peer *p, int64_t feerate)
 {
     struct relay_peer_info pi;
@@ -568,7 +522,7 @@ void netproc_message(struct netproc *np, uint64_t peer, const struct net_msg *m,
     refresh_props(np, p, now);
     switch (m->cmd) {
     case PROTO_CMD_INV: on_inv(np, p, m, now); break;
-    case PROTO_CMD_GETDATA: on_getdata(np, p, m, now); break;
+    case PROTO_CMD_GETDATA: np_on_getdata(np, p, m); break;
     case PROTO_CMD_NOTFOUND: on_notfound(np, p, m, now); break;
     case PROTO_CMD_TX: on_tx(np, p, m, now); break;
     case PROTO_CMD_BLOCK: np_on_block(np, p, m, now); break;

@@ -36,6 +36,8 @@
 #define NETPROC_BLOCK_STALLING_MAX_US (64 * 1000000LL)
 #define NETPROC_MAX_HEADERS 2000
 #define NETPROC_MAX_GETBLOCKS 500
+/* Pending getdata items per peer: one message's worth (MAX_INV_SZ). */
+#define NETPROC_MAX_GETDATA_QUEUE PROTO_MAX_INV
 
 /* The hearsay-only commands (Bitcoin Core ignores unknown commands).
  * "hsgossip" (empty) is sent before verack to say "I reconcile mempools";
@@ -62,6 +64,9 @@ struct netproc_io {
     /* Optional: the peer's current properties (sendheaders may arrive
      * after the handshake). */
     bool (*props)(void *ctx, uint64_t peer, struct net_peer_props *out);
+    /* Optional: is the peer's send buffer full? getdata is then served
+     * no further until netproc_send_ready. */
+    bool (*send_blocked)(void *ctx, uint64_t peer);
 };
 
 struct netproc_options {
@@ -92,6 +97,10 @@ void netproc_message(struct netproc *np, uint64_t peer, const struct net_msg *ms
 /* Hearsay commands (connman passes what it does not know). */
 void netproc_custom(struct netproc *np, uint64_t peer, const char *command,
                     const uint8_t *payload, size_t len, int64_t now);
+/* The peer's send buffer drained: serve the rest of its getdata queue. */
+void netproc_send_ready(struct netproc *np, uint64_t peer, int64_t now);
+/* Does the peer have getdata items waiting for its send buffer? */
+bool netproc_getdata_pending(const struct netproc *np, uint64_t peer);
 /* Periodic work: relay ticks, orphan expiry, block stalls, anti-entropy. */
 void netproc_tick(struct netproc *np, int64_t now);
 /* When netproc_tick has work next (INT64_MAX: nothing pending). */

@@ -19,6 +19,9 @@ struct np_peer {
     /* When it last delivered a transaction we accepted / a new block
      * (getpeerinfo's last_transaction, last_block); -1: never. */
     int64_t last_tx, last_block;
+    /* Its getdata items not served yet (gd_head..gd_len), see getdata.c. */
+    struct proto_inv *gd;
+    size_t gd_head, gd_len;
 };
 
 struct np_inflight {
@@ -98,6 +101,15 @@ int64_t np_blocks_wakeup(const struct netproc *np);
 void np_announce_tip(struct netproc *np, int64_t now);
 void np_send_headers(void *ctx, struct relay *r, uint64_t peer, const struct hash256 *blocks,
                      size_t n);
+
+/* getdata.c */
+void np_on_getdata(struct netproc *np, struct np_peer *p, const struct net_msg *m);
+/* Serves queued items while the peer's send buffer has room. */
+void np_getdata_serve(struct netproc *np, struct np_peer *p);
+/* Serves one requested item; false if we do not have it (or its type is
+ * unknown). */
+bool np_serve_item(struct netproc *np, struct np_peer *p, const struct proto_inv *it);
+void np_getdata_free(struct np_peer *p);
 
 /* antientropy.c */
 void np_recon_tick(struct netproc *np, int64_t now);

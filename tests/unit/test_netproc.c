@@ -48,6 +48,10 @@ struct net {
     uint64_t fake_getdata; /* getdata messages sent to the fake peer */
     uint64_t dropped[4];   /* peers a node disconnected (io.disconnect) */
     size_t ndropped;
+    bool fake_window;      /* the fake peer's send buffer holds one block */
+    size_t fake_unread;    /* blocks sent to it since it last drained */
+    struct hash256 fake_blocks[20]; /* the blocks it received, in order */
+    size_t fake_nblocks;
 };
 
 static struct net net;
@@ -65,6 +69,14 @@ static int io_send(void *ctx, uint64_t peer, const char *command, const void *pa
         return 0;
     if (to < 0 && strcmp(command, "getdata") == 0)
         net.fake_getdata++; /* counted when sent: the fake peer never answers */
+    if (to < 0 && strcmp(command, "block") == 0 && net.fake_nblocks < 20) {
+        struct block_header h;
+        struct cursor c;
+        cursor_init(&c, payload, len);
+        assert_true(block_header_parse(&c, &h));
+        block_header_hash(&h, &net.fake_blocks[net.fake_nblocks++]);
+        net.fake_unread++;
+    }
     if (net.nq == net.capq) {
         net.capq = net.capq ? net.capq * 2 : 256;
         net.q = realloc(net.q, net.capq * sizeof(*net.q));
@@ -79,6 +91,11 @@ static int io_send(void *ctx, uint64_t peer, const char *command, const void *pa
         memcpy(m->data, payload, len);
     m->len = len;
     return 0;
+}
+
+static bool io_send_blocked(void *ctx, uint64_t peer)
+{
+    return peer >= FAKE && net.fake_window && net.fake_unread >= 1;
 }
 
 static void io_disconnect(void *ctx, uint64_t peer, const char *reason)
@@ -139,7 +156,7 @@ static void node_open(int i, int64_t antientropy)
     if (i == small_window_node)
         o.block_window = 4;
     struct netproc_io io = {.ctx = (void *)(intptr_t)i, .send = io_send,
-                            .disconnect = io_disconnect};
+                            .disconnect = io_disconnect, .send_blocked = io_send_blocked};
     nd->np = netproc_new(&o, &io, nd->cs, nd->mp, &err);
     assert_non_null(nd->np);
 }
@@ -836,6 +853,59 @@ static void test_long_sync(void **state)
     teardown_net();
 }
 
+/* Core's ProcessGetData: 16 blocks in one getdata (as Core asks) from a
+ * peer whose send buffer holds one block: served one at a time as the
+ * buffer drains, in order, without disconnection; then notfound names the
+ * missing transaction only (Core sends none for blocks). */
+static void test_getdata_backpressure(void **state)
+{
+    setup_net(1, 0);
+    mine_at(0, 16);
+    run_until(net.now + SEC);
+    struct net_peer_props fp = props_of(FAKE, true);
+    netproc_connected(net.n[0].np, &fp, net.now);
+    net.fake_window = true;
+    struct proto_inv items[18];
+    for (int h = 1; h <= 16; h++)
+        items[h - 1] = (struct proto_inv){PROTO_INV_BLOCK | PROTO_INV_WITNESS_FLAG,
+                                          chainstate_at(net.n[0].cs, h)->hash};
+    items[16].type = PROTO_INV_WTX;
+    memset(&items[16].hash, 0x11, sizeof(items[16].hash));
+    items[17].type = PROTO_INV_BLOCK;
+    memset(&items[17].hash, 0x22, sizeof(items[17].hash));
+    struct wbuf w;
+    wbuf_init(&w);
+    proto_inv_encode(&w, items, 18);
+    io_send((void *)(intptr_t)-1, 1, "getdata", w.data, w.len); /* fake -> node 0 */
+    wbuf_free(&w);
+    run_until(net.now + SEC);
+    for (size_t k = 1; k <= 16; k++) {
+        assert_int_equal(net.fake_nblocks, k); /* one more per drain */
+        assert_true(netproc_getdata_pending(net.n[0].np, FAKE));
+        assert_int_equal(queued("notfound", -1), 0);
+        net.fake_unread = 0;
+        netproc_send_ready(net.n[0].np, FAKE, net.now);
+    }
+    assert_false(netproc_getdata_pending(net.n[0].np, FAKE));
+    for (int h = 0; h < 16; h++)
+        assert_true(hash_eq(&net.fake_blocks[h], &items[h].hash));
+    assert_int_equal(queued("notfound", -1), 1);
+    for (size_t i = 0; i < net.nq; i++) {
+        if (net.q[i].to != -1 || strcmp(net.q[i].cmd, "notfound") != 0)
+            continue;
+        struct cursor c;
+        struct proto_inv *nf = NULL;
+        size_t n = 0;
+        cursor_init(&c, net.q[i].data, net.q[i].len);
+        assert_true(proto_inv_decode(&c, &nf, &n));
+        assert_int_equal(n, 1);
+        assert_int_equal(nf[0].type, PROTO_INV_WTX);
+        free(nf);
+    }
+    assert_int_equal(net.ndropped, 0);
+    teardown_net();
+}
+
 int main(void)
 {
     if (getenv("NETPROC_TEST_LOG")) { /* debugging: every category on stderr */
@@ -860,6 +930,7 @@ int main(void)
         cmocka_unit_test(test_reorg_after_partition),
         cmocka_unit_test(test_reorg_reannounces),
         cmocka_unit_test(test_blocksonly),
+        cmocka_unit_test(test_getdata_backpressure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
