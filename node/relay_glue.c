@@ -37,8 +37,6 @@ const struct config_option relay_options[] = {
       "Neither request nor relay transactions: the version message says relay=false, and a "
       "peer that sends a transaction or its announcement anyway is disconnected (as Bitcoin "
       "Core)." },
-    { "blockstalltimeout", CONFIG_INT, "20", 1, 3600, 0,
-      "(testing) Seconds a block request may go unanswered before another peer is asked." },
     { NULL, CONFIG_BOOL, NULL, 0, 0, 0, NULL },
 };
 
@@ -149,15 +147,6 @@ static void io_disconnect(void *ctx, uint64_t peer, const char *reason)
     connman_disconnect(glue.node->connman, peer);
 }
 
-static bool io_props(void *ctx, uint64_t peer, struct net_peer_props *out)
-{
-    struct net_peer_stats st;
-    if (!connman_peer_stats(glue.node->connman, peer, &st))
-        return false;
-    *out = st.props;
-    return true;
-}
-
 /* A closing peer counts as blocked: nothing more is worth serving it. */
 static bool io_send_blocked(void *ctx, uint64_t peer)
 {
@@ -193,7 +182,6 @@ static int options_from_config(const struct config *cfg, struct netproc_options 
     }
     o->antientropy_us = config_get_int(cfg, "antientropy") * SEC;
     o->blocksonly = config_get_bool(cfg, "blocksonly");
-    o->block_stall_us = config_get_int(cfg, "blockstalltimeout") * SEC;
     o->seed = (uint64_t)relay_glue_now() ^ ((uint64_t)getpid() << 32);
     return 0;
 }
@@ -206,7 +194,7 @@ static int relay_start(struct node *node, char **err)
     if (options_from_config(node->cfg, &o, err) != 0)
         return -1;
     struct netproc_io io = {.send = io_send, .misbehaving = io_misbehaving,
-                            .disconnect = io_disconnect, .props = io_props,
+                            .disconnect = io_disconnect,
                             .send_blocked = io_send_blocked};
     char *e = NULL;
     glue.node = node;

@@ -71,7 +71,8 @@ struct net_handlers {
     void (*connected)(void *ctx, const struct net_peer_props *props);
     void (*disconnected)(void *ctx, uint64_t id);
     /* inv getdata notfound tx block headers getheaders getblocks mempool
-     * feefilter sendcmpct, decoded (see struct net_msg). */
+     * feefilter sendcmpct, decoded (see struct net_msg), and sendheaders
+     * when it comes after the handshake. */
     void (*message)(void *ctx, uint64_t id, const struct net_msg *msg);
     void (*tick)(void *ctx, int64_t now_us);
     int32_t (*best_height)(void *ctx); /* for our version message */

@@ -14,7 +14,7 @@ void netproc_options_default(struct netproc_options *o)
     memset(o, 0, sizeof(*o));
     relay_policy_default(&o->policy);
     o->antientropy_us = 0;
-    o->block_stall_us = 20 * 1000000LL;
+    o->block_timeout_us = NETPROC_BLOCK_TIMEOUT_US;
     o->block_window = NETPROC_BLOCK_WINDOW;
 }
 
@@ -277,23 +277,14 @@ void netproc_disconnected(struct netproc *np, uint64_t peer, int64_t now)
     *p = np->peers[--np->npeers];
 }
 
-/* sendheaders usually arrives just after the handshake: look for it during
- * the first seconds (not for ever: the lookup is not free). */
-#define PROPS_WATCH_US (10 * 1000000LL)
-
-static void refresh_props(struct netproc *np, struct np_peer *p, int64_t now)
+/* sendheaders after the handshake: blocks are announced by headers. */
+static void on_sendheaders(struct netproc *np, struct np_peer *p)
 {
-    struct net_peer_props cur;
-    if (p->sendheaders || now - p->connected > PROPS_WATCH_US || !np->io.props ||
-        !np->io.props(np->io.ctx, p->id, &cur))
-        return;
-    if (cur.sendheaders) {
-        struct relay_peer_info pi;
-        p->sendheaders = true;
-        if (relay_get_peer_info(np->relay, p->id, &pi) == 0) {
-            pi.props.sendheaders = true;
-            relay_peer_set_props(np->relay, p->id, &pi.props);
-        }
+    struct relay_peer_info pi;
+    p->sendheaders = true;
+    if (relay_get_peer_info(np->relay, p->id, &pi) == 0) {
+        pi.props.sendheaders = true;
+        relay_peer_set_props(np->relay, p->id, &pi.props);
     }
 }
 
@@ -519,7 +510,6 @@ void netproc_message(struct netproc *np, uint64_t peer, const struct net_msg *m,
     struct np_peer *p = np_peer_find(np, peer);
     if (!p)
         return;
-    refresh_props(np, p, now);
     switch (m->cmd) {
     case PROTO_CMD_INV: on_inv(np, p, m, now); break;
     case PROTO_CMD_GETDATA: np_on_getdata(np, p, m); break;
@@ -531,6 +521,7 @@ void netproc_message(struct netproc *np, uint64_t peer, const struct net_msg *m,
     case PROTO_CMD_GETBLOCKS: np_serve_getblocks(np, p, m); break;
     case PROTO_CMD_MEMPOOL: np_serve_mempool(np, p); break;
     case PROTO_CMD_FEEFILTER: on_feefilter(np, p, m->u.feerate); break;
+    case PROTO_CMD_SENDHEADERS: on_sendheaders(np, p); break;
     default: break;
     }
     after_event(np, now);
@@ -549,8 +540,6 @@ void netproc_custom(struct netproc *np, uint64_t peer, const char *command,
 void netproc_tick(struct netproc *np, int64_t now)
 {
     np->pull_soon = false;
-    for (size_t i = 0; i < np->npeers; i++)
-        refresh_props(np, &np->peers[i], now);
     orphans_erase(np, false, 0, now);
     np_blocks_tick(np, now);
     np_recon_tick(np, now);

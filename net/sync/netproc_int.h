@@ -12,7 +12,7 @@ struct np_peer {
     bool reconciles;                  /* sent hsgossip before verack */
     struct bindex_node *best_known;   /* best header it is known to have */
     size_t blocks_in_flight;
-    int64_t stalled_until;            /* no block requests to it before */
+    int64_t downloading_since;        /* its block download timeout runs from */
     int64_t stalling_since;           /* it holds up the download window (0: no) */
     int64_t last_getheaders;          /* when we last asked it for headers */
     int64_t connected;
