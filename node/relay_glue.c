@@ -44,8 +44,6 @@ const struct config_option relay_options[] = {
       "blocks only; peers' compact requests are still answered)." },
     { "blockreconstructionextratxn", CONFIG_INT, "100", 0, 100000, 0,
       "Recently rejected or replaced transactions kept to rebuild compact blocks." },
-    { "blockstalltimeout", CONFIG_INT, "20", 1, 3600, 0,
-      "(testing) Seconds a block request may go unanswered before another peer is asked." },
     { NULL, CONFIG_BOOL, NULL, 0, 0, 0, NULL },
 };
 
@@ -124,6 +122,14 @@ static void h_custom(void *ctx, uint64_t id, const char *command, const uint8_t 
     reschedule(now);
 }
 
+/* The send buffer drained: serve more of the peer's getdata queue. */
+static void h_send_ready(void *ctx, uint64_t id)
+{
+    int64_t now = relay_glue_now();
+    netproc_send_ready(glue.np, id, now);
+    reschedule(now);
+}
+
 static int32_t h_best_height(void *ctx)
 {
     return glue.node->chain ? chainstate_height(glue.node->chain) : 0;
@@ -148,13 +154,12 @@ static void io_disconnect(void *ctx, uint64_t peer, const char *reason)
     connman_disconnect(glue.node->connman, peer);
 }
 
-static bool io_props(void *ctx, uint64_t peer, struct net_peer_props *out)
+/* A closing peer counts as blocked: nothing more is worth serving it. */
+static bool io_send_blocked(void *ctx, uint64_t peer)
 {
-    struct net_peer_stats st;
-    if (!connman_peer_stats(glue.node->connman, peer, &st))
-        return false;
-    *out = st.props;
-    return true;
+    struct net_peer_props props;
+    return connman_send_blocked(glue.node->connman, peer) ||
+           !connman_peer_props(glue.node->connman, peer, &props);
 }
 
 /* ---- start and stop ---- */
@@ -186,7 +191,6 @@ static int options_from_config(const struct config *cfg, struct netproc_options 
     o->blocksonly = config_get_bool(cfg, "blocksonly");
     o->compactblocks = config_get_bool(cfg, "compactblocks");
     o->extra_txn = (size_t)config_get_int(cfg, "blockreconstructionextratxn");
-    o->block_stall_us = config_get_int(cfg, "blockstalltimeout") * SEC;
     o->seed = (uint64_t)relay_glue_now() ^ ((uint64_t)getpid() << 32);
     return 0;
 }
@@ -199,7 +203,8 @@ static int relay_start(struct node *node, char **err)
     if (options_from_config(node->cfg, &o, err) != 0)
         return -1;
     struct netproc_io io = {.send = io_send, .misbehaving = io_misbehaving,
-                            .disconnect = io_disconnect, .props = io_props};
+                            .disconnect = io_disconnect,
+                            .send_blocked = io_send_blocked};
     char *e = NULL;
     glue.node = node;
     glue.np = netproc_new(&o, &io, node->chain, node->mempool, &e);
@@ -213,7 +218,8 @@ static int relay_start(struct node *node, char **err)
     glue.timer_at = INT64_MAX;
     struct net_handlers h = {
         .connected = h_connected, .disconnected = h_disconnected, .message = h_message,
-        .best_height = h_best_height, .custom = h_custom, .hello = NETPROC_CMD_HELLO};
+        .best_height = h_best_height, .custom = h_custom,
+        .send_ready = h_send_ready, .hello = NETPROC_CMD_HELLO};
     connman_set_handlers(node->connman, &h);
     reschedule(relay_glue_now());
     char stop[32];

@@ -257,8 +257,15 @@ static void on_flag(struct peer *p, enum proto_cmd cmd, struct cursor *c)
         p->wtxidrelay = p->version >= PROTO_WTXID_VERSION;
     else if (cmd == PROTO_CMD_SENDADDRV2)
         p->sendaddrv2 = true;
-    else
+    else if (!p->sendheaders) {
         p->sendheaders = true;
+        /* After the handshake (Core often sends it later): tell the relay
+         * layer, which announces blocks by headers from then on. */
+        if (p->state == PEER_READY) {
+            struct net_msg m = {.cmd = cmd};
+            p->env->relay(p->env->ctx, p, &m);
+        }
+    }
 }
 
 static void on_ping(struct peer *p, enum proto_cmd cmd, struct cursor *c)

@@ -4,8 +4,10 @@
  * announcements); blocks on that peer's chain that we lack are requested
  * from it, oldest first, at most NETPROC_MAX_BLOCKS_IN_FLIGHT per peer and
  * no more than the window (NETPROC_BLOCK_WINDOW) beyond our tip, one peer
- * per block. A request unanswered for block_stall_us moves to another
- * peer. And as in Bitcoin Core, a peer that could download more but for
+ * per block. As in Bitcoin Core, a peer whose oldest request has waited
+ * the block download timeout (10 minutes, plus 5 per other peer we are
+ * downloading from: our own link may be the slow one) is disconnected, and
+ * others take over its blocks; a peer that could download more but for
  * the window, held up by another peer's request of the window's first
  * block, makes that other peer a staller: dropped after the (adaptive)
  * stalling timeout unless the block comes. */
@@ -76,7 +78,8 @@ static bool inflight_add(struct netproc *np, struct np_peer *p, const struct has
         np->cap_inflight = cap;
     }
     np->inflight[np->ninflight++] = (struct np_inflight){.hash = *h, .peer = p->id, .since = now};
-    p->blocks_in_flight++;
+    if (p->blocks_in_flight++ == 0) /* a download (batch) from it starts */
+        p->downloading_since = now;
     return true;
 }
 
@@ -94,7 +97,6 @@ static void request_blocks(struct netproc *np, struct np_peer *p, int64_t now)
 {
     struct bindex_node *tip = chainstate_tip(np->chain);
     if (!p->best_known || !tip || p->blocks_in_flight >= NETPROC_MAX_BLOCKS_IN_FLIGHT ||
-        p->stalled_until > now ||
         u256_cmp(&p->best_known->work, &tip->work) <= 0)
         return;
     int limit = tip->height + np->opt.block_window;
@@ -148,6 +150,13 @@ void np_request_blocks_all(struct netproc *np, int64_t now)
         request_blocks(np, &np->peers[i], now);
 }
 
+/* Core's BLOCK_TIME_FUTURE (more than 2 hours ahead of our clock): not
+ * punished, the header is just ignored (it may become valid later). */
+static bool time_future(const char *reason)
+{
+    return reason && strcmp(reason, "time-too-new") == 0;
+}
+
 void np_on_headers(struct netproc *np, struct np_peer *p, const struct net_msg *m, int64_t now)
 {
     size_t n = m->u.headers.n;
@@ -174,7 +183,8 @@ void np_on_headers(struct netproc *np, struct np_peer *p, const struct net_msg *
         return;
     }
     if (st == CHAINSTATE_INVALID) {
-        np_misbehaving(np, p->id, reason ? reason : "invalid header");
+        if (!time_future(reason)) /* our clock may be the slow one */
+            np_misbehaving(np, p->id, reason ? reason : "invalid header");
         return;
     }
     if (st == CHAINSTATE_ERROR) {
@@ -220,8 +230,12 @@ void np_process_block(struct netproc *np, struct np_peer *p, const struct block 
     np_cmpct_block_done(np, &b->hash);
     struct np_inflight *f = inflight_find(np, &b->hash);
     if (f) {
-        if (f->peer == p->id) /* it delivers: no longer a staller */
+        if (f->peer == p->id) { /* it delivers: no longer a staller */
             p->stalling_since = 0;
+            /* The timeout runs from now for the rest (Core restarts it
+             * when the first block of the queue comes). */
+            p->downloading_since = now;
+        }
         inflight_remove(np, f);
     }
     struct bindex_node *known = chainstate_find(np->chain, &b->hash);
@@ -247,7 +261,8 @@ void np_process_block(struct netproc *np, struct np_peer *p, const struct block 
         np->info.cmpct.full_fallbacks++;
         np_getdata_block(np, p, &b->hash, now);
     } else if (st == CHAINSTATE_INVALID) {
-        np_misbehaving(np, p->id, reason ? reason : "invalid block");
+        if (!time_future(reason))
+            np_misbehaving(np, p->id, reason ? reason : "invalid block");
     } else if (st == CHAINSTATE_ERROR) {
         LOG_ERROR("block from peer=%" PRIu64 ": %s", p->id, err ? err : "storage error");
     } else {
@@ -420,16 +435,27 @@ void np_blocks_peer_gone(struct netproc *np, uint64_t peer, int64_t now)
             request_blocks(np, &np->peers[i], now);
 }
 
+/* Core's block download timeout for a peer: the base (10 minutes, a
+ * block interval) plus half of it per other peer with blocks in flight. */
+static int64_t download_timeout(const struct netproc *np)
+{
+    size_t downloading = 0;
+    for (size_t i = 0; i < np->npeers; i++)
+        downloading += np->peers[i].blocks_in_flight > 0;
+    int64_t others = downloading > 1 ? (int64_t)downloading - 1 : 0;
+    return np->opt.block_timeout_us + others * (np->opt.block_timeout_us / 2);
+}
+
 int64_t np_blocks_wakeup(const struct netproc *np)
 {
-    int64_t w = INT64_MAX;
-    for (size_t i = 0; i < np->npeers; i++)
-        if (np->peers[i].stalling_since &&
-            np->peers[i].stalling_since + np->stalling_timeout_us < w)
-            w = np->peers[i].stalling_since + np->stalling_timeout_us;
-    for (size_t i = 0; i < np->ninflight; i++)
-        if (np->inflight[i].since + np->opt.block_stall_us < w)
-            w = np->inflight[i].since + np->opt.block_stall_us;
+    int64_t w = INT64_MAX, timeout = download_timeout(np);
+    for (size_t i = 0; i < np->npeers; i++) {
+        const struct np_peer *p = &np->peers[i];
+        if (p->stalling_since && p->stalling_since + np->stalling_timeout_us < w)
+            w = p->stalling_since + np->stalling_timeout_us;
+        if (p->blocks_in_flight && p->downloading_since + timeout < w)
+            w = p->downloading_since + timeout;
+    }
     return w;
 }
 
@@ -455,26 +481,17 @@ static void drop_stallers(struct netproc *np, int64_t now)
 void np_blocks_tick(struct netproc *np, int64_t now)
 {
     drop_stallers(np, now);
-    bool stalled = false;
-    for (size_t i = 0; i < np->ninflight;) {
-        if (now - np->inflight[i].since >= np->opt.block_stall_us) {
-            LOG_INFO("peer=%" PRIu64 " stalled a block download; asking another peer",
-                     np->inflight[i].peer);
-            uint64_t slow = np->inflight[i].peer;
-            inflight_remove(np, &np->inflight[i]);
-            struct np_peer *p = np_peer_find(np, slow);
-            if (p) { /* others first for a while; it holds up nothing now */
-                p->stalled_until = now + np->opt.block_stall_us;
-                p->stalling_since = 0;
-            }
-            np->info.block_stalls++;
-            stalled = true;
-        } else {
-            i++;
-        }
+    int64_t timeout = download_timeout(np);
+    for (size_t i = 0; i < np->npeers; i++) {
+        struct np_peer *p = &np->peers[i];
+        if (!p->blocks_in_flight || now <= p->downloading_since + timeout)
+            continue;
+        LOG_INFO("peer=%" PRIu64 " timeout downloading a block, disconnecting", p->id);
+        p->downloading_since = now; /* once: it is on its way out */
+        np->info.block_stalls++;
+        if (np->io.disconnect)
+            np->io.disconnect(np->io.ctx, p->id, "block download timeout");
     }
-    if (stalled)
-        np_request_blocks_all(np, now);
 }
 
 /* ---- for compact blocks (cmpctblock.c) ---- */

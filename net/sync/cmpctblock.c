@@ -374,8 +374,10 @@ void np_cmpct_on_getblocktxn(struct netproc *np, struct np_peer *p, const struct
         LOG_DEBUG(LOG_NET, "peer=%" PRIu64 " asked getblocktxn of a block we lack", p->id);
     } else if (n->height < tip->height - CMPCT_MAX_BLOCKTXN_DEPTH) {
         /* Deeper: the whole block, so cheap requests cannot make us read
-         * the disk for nothing. */
-        np_serve_block(np, p, &req.block, true);
+         * the disk for nothing; queued as a getdata item, as Core does. */
+        struct proto_inv it = {PROTO_INV_BLOCK | PROTO_INV_WITNESS_FLAG, req.block};
+        struct net_msg gd = {.cmd = PROTO_CMD_GETDATA, .u.inv = {&it, 1}};
+        np_on_getdata(np, p, &gd);
     } else if ((b = chainstate_get_block(np->chain, &req.block, NULL)) != NULL) {
         struct cmpct_blocktxn resp = {.block = req.block, .n = req.n};
         resp.txs = req.n ? malloc(req.n * sizeof(*resp.txs)) : NULL;

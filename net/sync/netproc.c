@@ -14,7 +14,7 @@ void netproc_options_default(struct netproc_options *o)
     memset(o, 0, sizeof(*o));
     relay_policy_default(&o->policy);
     o->antientropy_us = 0;
-    o->block_stall_us = 20 * 1000000LL;
+    o->block_timeout_us = NETPROC_BLOCK_TIMEOUT_US;
     o->block_window = NETPROC_BLOCK_WINDOW;
     o->compactblocks = true;
     o->extra_txn = CMPCT_DEFAULT_EXTRA_TXN;
@@ -222,6 +222,8 @@ void netproc_free(struct netproc *np)
     for (size_t i = 0; i < np->norphans; i++)
         tx_free(np->orphans[i].tx);
     wbuf_free(&np->scratch);
+    for (size_t i = 0; i < np->npeers; i++)
+        np_getdata_free(&np->peers[i]);
     free(np->peers);
     free(np->inflight);
     free(np);
@@ -281,26 +283,18 @@ void netproc_disconnected(struct netproc *np, uint64_t peer, int64_t now)
     orphans_erase(np, true, peer, now);
     np_blocks_peer_gone(np, peer, now);
     np_cmpct_peer_gone(np, peer);
+    np_getdata_free(p);
     *p = np->peers[--np->npeers];
 }
 
-/* sendheaders usually arrives just after the handshake: look for it during
- * the first seconds (not for ever: the lookup is not free). */
-#define PROPS_WATCH_US (10 * 1000000LL)
-
-static void refresh_props(struct netproc *np, struct np_peer *p, int64_t now)
+/* sendheaders after the handshake: blocks are announced by headers. */
+static void on_sendheaders(struct netproc *np, struct np_peer *p)
 {
-    struct net_peer_props cur;
-    if (p->sendheaders || now - p->connected > PROPS_WATCH_US || !np->io.props ||
-        !np->io.props(np->io.ctx, p->id, &cur))
-        return;
-    if (cur.sendheaders) {
-        struct relay_peer_info pi;
-        p->sendheaders = true;
-        if (relay_get_peer_info(np->relay, p->id, &pi) == 0) {
-            pi.props.sendheaders = true;
-            relay_peer_set_props(np->relay, p->id, &pi.props);
-        }
+    struct relay_peer_info pi;
+    p->sendheaders = true;
+    if (relay_get_peer_info(np->relay, p->id, &pi) == 0) {
+        pi.props.sendheaders = true;
+        relay_peer_set_props(np->relay, p->id, &pi.props);
     }
 }
 
@@ -506,57 +500,6 @@ static void on_notfound(struct netproc *np, struct np_peer *p, const struct net_
     }
 }
 
-static bool serve_tx(struct netproc *np, struct np_peer *p, const struct proto_inv *it)
-{
-    uint32_t type = it->type & ~PROTO_INV_WITNESS_FLAG;
-    const struct mempool_entry *e = type == PROTO_INV_WTX
-                                        ? mempool_get_wtxid(np->mempool, &it->hash)
-                                        : mempool_get(np->mempool, &it->hash);
-    if (!e)
-        return false;
-    struct tx *tx = mempool_entry_tx(e);
-    bool witness = type == PROTO_INV_WTX || (it->type & PROTO_INV_WITNESS_FLAG);
-    wbuf_reset(&np->scratch);
-    if (witness) {
-        wbuf_bytes(&np->scratch, tx->raw, tx->size);
-    } else {
-        tx_serialize(tx, &np->scratch, false);
-    }
-    np_send(np, p->id, "tx", &np->scratch);
-    struct relay_inv ri = {type, it->hash};
-    relay_on_getdata(np->relay, p->id, &ri, 0);
-    return true;
-}
-
-static void on_getdata(struct netproc *np, struct np_peer *p, const struct net_msg *m,
-                       int64_t now)
-{
-    struct proto_inv *missing = NULL;
-    size_t nmissing = 0;
-    for (size_t i = 0; i < m->u.inv.n; i++) {
-        const struct proto_inv *it = &m->u.inv.items[i];
-        uint32_t type = it->type & ~PROTO_INV_WITNESS_FLAG;
-        bool ok = false;
-        if (type == PROTO_INV_BLOCK)
-            ok = np_serve_block(np, p, &it->hash, (it->type & PROTO_INV_WITNESS_FLAG) != 0);
-        else if (type == PROTO_INV_TX || type == PROTO_INV_WTX)
-            ok = serve_tx(np, p, it);
-        else if (type == PROTO_INV_CMPCT_BLOCK)
-            ok = np_cmpct_serve(np, p, &it->hash);
-        if (ok)
-            continue;
-        if (!missing && !(missing = malloc(m->u.inv.n * sizeof(*missing))))
-            return;
-        missing[nmissing++] = *it;
-    }
-    if (nmissing) {
-        wbuf_reset(&np->scratch);
-        proto_inv_encode(&np->scratch, missing, nmissing);
-        np_send(np, p->id, "notfound", &np->scratch);
-    }
-    free(missing);
-}
-
 static void on_feefilter(struct netproc *np, struct np_peer *p, int64_t feerate)
 {
     struct relay_peer_info pi;
@@ -579,10 +522,9 @@ void netproc_message(struct netproc *np, uint64_t peer, const struct net_msg *m,
     struct np_peer *p = np_peer_find(np, peer);
     if (!p)
         return;
-    refresh_props(np, p, now);
     switch (m->cmd) {
     case PROTO_CMD_INV: on_inv(np, p, m, now); break;
-    case PROTO_CMD_GETDATA: on_getdata(np, p, m, now); break;
+    case PROTO_CMD_GETDATA: np_on_getdata(np, p, m); break;
     case PROTO_CMD_NOTFOUND: on_notfound(np, p, m, now); break;
     case PROTO_CMD_TX: on_tx(np, p, m, now); break;
     case PROTO_CMD_BLOCK: np_on_block(np, p, m, now); break;
@@ -595,6 +537,7 @@ void netproc_message(struct netproc *np, uint64_t peer, const struct net_msg *m,
     case PROTO_CMD_CMPCTBLOCK: np_cmpct_on_cmpctblock(np, p, m, now); break;
     case PROTO_CMD_GETBLOCKTXN: np_cmpct_on_getblocktxn(np, p, m); break;
     case PROTO_CMD_BLOCKTXN: np_cmpct_on_blocktxn(np, p, m, now); break;
+    case PROTO_CMD_SENDHEADERS: on_sendheaders(np, p); break;
     default: break;
     }
     after_event(np, now);
@@ -613,8 +556,6 @@ void netproc_custom(struct netproc *np, uint64_t peer, const char *command,
 void netproc_tick(struct netproc *np, int64_t now)
 {
     np->pull_soon = false;
-    for (size_t i = 0; i < np->npeers; i++)
-        refresh_props(np, &np->peers[i], now);
     orphans_erase(np, false, 0, now);
     np_blocks_tick(np, now);
     np_recon_tick(np, now);

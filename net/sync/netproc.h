@@ -34,8 +34,11 @@
  * shrinks by 15% per block received. */
 #define NETPROC_BLOCK_STALLING_US (2 * 1000000LL)
 #define NETPROC_BLOCK_STALLING_MAX_US (64 * 1000000LL)
+#define NETPROC_BLOCK_TIMEOUT_US (600 * 1000000LL)
 #define NETPROC_MAX_HEADERS 2000
 #define NETPROC_MAX_GETBLOCKS 500
+/* Pending getdata items per peer: one message's worth (MAX_INV_SZ). */
+#define NETPROC_MAX_GETDATA_QUEUE PROTO_MAX_INV
 
 /* The hearsay-only commands (Bitcoin Core ignores unknown commands).
  * "hsgossip" (empty) is sent before verack to say "I reconcile mempools";
@@ -59,16 +62,20 @@ struct netproc_io {
     /* Optional: close the connection without discouraging the address
      * (a peer that ignored our version's relay=false, as Bitcoin Core). */
     void (*disconnect)(void *ctx, uint64_t peer, const char *reason);
-    /* Optional: the peer's current properties (sendheaders may arrive
-     * after the handshake). */
-    bool (*props)(void *ctx, uint64_t peer, struct net_peer_props *out);
+    /* Optional: is the peer's send buffer full? getdata is then served
+     * no further until netproc_send_ready. */
+    bool (*send_blocked)(void *ctx, uint64_t peer);
 };
 
 struct netproc_options {
     struct relay_policy policy; /* copied */
     uint64_t seed;
     int64_t antientropy_us;     /* 0: no periodic reconciliation */
-    int64_t block_stall_us;     /* a block in flight this long goes elsewhere */
+    /* Core's block download timeout: a peer whose blocks have been in
+     * flight this long (plus half of it per other peer we download from)
+     * is disconnected. 10 minutes (BLOCK_DOWNLOAD_TIMEOUT_BASE, one block
+     * interval). */
+    int64_t block_timeout_us;
     int block_window;           /* blocks beyond the tip we download (tests: small) */
     bool blocksonly;            /* neither request nor relay transactions; peers
                                  * that send them anyway are disconnected (our
@@ -94,6 +101,10 @@ void netproc_message(struct netproc *np, uint64_t peer, const struct net_msg *ms
 /* Hearsay commands (connman passes what it does not know). */
 void netproc_custom(struct netproc *np, uint64_t peer, const char *command,
                     const uint8_t *payload, size_t len, int64_t now);
+/* The peer's send buffer drained: serve the rest of its getdata queue. */
+void netproc_send_ready(struct netproc *np, uint64_t peer, int64_t now);
+/* Does the peer have getdata items waiting for its send buffer? */
+bool netproc_getdata_pending(const struct netproc *np, uint64_t peer);
 /* Periodic work: relay ticks, orphan expiry, block stalls, anti-entropy. */
 void netproc_tick(struct netproc *np, int64_t now);
 /* When netproc_tick has work next (INT64_MAX: nothing pending). */
@@ -125,7 +136,7 @@ struct netproc_info {
     uint64_t txs_received;      /* tx payloads */
     uint64_t txs_accepted;
     uint64_t txs_readded;       /* returned to the mempool by a reorg, re-announced */
-    uint64_t block_stalls;      /* block requests moved to another peer */
+    uint64_t block_stalls;      /* peers dropped for the block download timeout */
     uint64_t stallers_dropped;  /* peers dropped for stalling the download window */
     int64_t stalling_timeout_us; /* the current (adaptive) staller timeout */
     uint64_t mempool_served;    /* BIP35 requests answered */

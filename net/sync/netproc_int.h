@@ -21,7 +21,7 @@ struct np_peer {
     bool reconciles;                  /* sent hsgossip before verack */
     struct bindex_node *best_known;   /* best header it is known to have */
     size_t blocks_in_flight;
-    int64_t stalled_until;            /* no block requests to it before */
+    int64_t downloading_since;        /* its block download timeout runs from */
     int64_t stalling_since;           /* it holds up the download window (0: no) */
     int64_t last_getheaders;          /* when we last asked it for headers */
     int64_t connected;
@@ -29,6 +29,9 @@ struct np_peer {
      * (getpeerinfo's last_transaction, last_block); -1: never. */
     int64_t last_tx, last_block;
     struct np_cmpct_peer cmpct;
+    /* Its getdata items not served yet (gd_head..gd_len), see getdata.c. */
+    struct proto_inv *gd;
+    size_t gd_head, gd_len;
 };
 
 struct np_inflight {
@@ -157,6 +160,14 @@ uint32_t np_cmpct_fetch_type(struct netproc *np, const struct np_peer *p,
 void np_cmpct_extra_add(struct netproc *np, struct tx *tx);
 /* The full block arrived: forget partial downloads of it. */
 void np_cmpct_block_done(struct netproc *np, const struct hash256 *hash);
+/* getdata.c */
+void np_on_getdata(struct netproc *np, struct np_peer *p, const struct net_msg *m);
+/* Serves queued items while the peer's send buffer has room. */
+void np_getdata_serve(struct netproc *np, struct np_peer *p);
+/* Serves one requested item; false if we do not have it (or its type is
+ * unknown). */
+bool np_serve_item(struct netproc *np, struct np_peer *p, const struct proto_inv *it);
+void np_getdata_free(struct np_peer *p);
 
 /* antientropy.c */
 void np_recon_tick(struct netproc *np, int64_t now);

@@ -6,12 +6,14 @@ libnet_a_SOURCES += \
 	net/conn/addrman.c net/conn/addrman.h \
 	net/conn/netbase.c net/conn/netbase.h \
 	net/conn/connman.c net/conn/connman.h net/conn/connman_int.h \
-	net/conn/outbound.c
+	net/conn/outbound.c net/conn/addrrelay.c net/conn/rollbloom.c net/conn/rollbloom.h
 
 check_PROGRAMS += tests/unit/test_protocol tests/unit/test_peer tests/unit/test_addrman tests/unit/test_connman \
-	tests/unit/test_netbase
+	tests/unit/test_netbase tests/unit/test_rollbloom
 TESTS += tests/unit/test_protocol tests/unit/test_peer tests/unit/test_addrman tests/unit/test_connman \
-	tests/unit/test_netbase
+	tests/unit/test_netbase tests/unit/test_rollbloom
+tests_unit_test_rollbloom_SOURCES = tests/unit/test_rollbloom.c
+tests_unit_test_rollbloom_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_protocol_SOURCES = tests/unit/test_protocol.c
 tests_unit_test_protocol_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_peer_SOURCES = tests/unit/test_peer.c
@@ -29,9 +31,9 @@ libnode_a_SOURCES += node/net_glue.c node/net_glue.h
 # Functional tests: real hearsayd processes on loopback (skipped until the
 # daemon is built).
 TESTS += tests/functional/p2p_connect.py tests/functional/p2p_hostile.py \
-	tests/functional/p2p_handshake.py
+	tests/functional/p2p_handshake.py tests/functional/p2p_getdata.py tests/functional/p2p_addr_relay.py
 EXTRA_DIST += tests/functional/p2p_connect.py tests/functional/p2p_hostile.py \
-	tests/functional/p2p_handshake.py
+	tests/functional/p2p_handshake.py tests/functional/p2p_getdata.py tests/functional/p2p_addr_relay.py
 
 # Fuzz harnesses: the payload decoders, and a peer fed arbitrary streams.
 check_PROGRAMS += tests/fuzz/fuzz_msg tests/fuzz/fuzz_msg_stream
