@@ -59,4 +59,7 @@ tests_fuzz_fuzz_cmpct_SOURCES = tests/fuzz/fuzz_cmpct.c tests/fuzz/driver.c
 tests_fuzz_fuzz_cmpct_LDADD = $(NET_LIBS)
 EXTRA_DIST += tests/fuzz/seeds/cmpct tests/data/blocks
 TESTS += tests/functional/p2p_compactblocks.py
+noinst_PROGRAMS += contrib/bench/bench_cmpct
+contrib_bench_bench_cmpct_SOURCES = contrib/bench/bench_cmpct.c
+contrib_bench_bench_cmpct_LDADD = $(NET_LIBS)
 EXTRA_DIST += tests/functional/p2p_compactblocks.py
