@@ -17,6 +17,7 @@
 #include "net/sync/netproc_int.h"
 
 #include "chain/util/log.h"
+#include "chain/util/xmalloc.h"
 #include "chain/validation/validation.h"
 
 #include <inttypes.h>
@@ -53,20 +54,14 @@ static void on_mempool_removed(void *ctx, const struct tx *tx, enum mempool_remo
         np_cmpct_extra_add(ctx, (struct tx *)tx);
 }
 
-int np_cmpct_init(struct netproc *np)
+void np_cmpct_init(struct netproc *np)
 {
-    struct np_cmpct *c = calloc(1, sizeof(*c));
-    if (!c)
-        return -1;
-    if (np->opt.extra_txn && !(c->extra = calloc(np->opt.extra_txn, sizeof(*c->extra)))) {
-        free(c);
-        return -1;
-    }
+    struct np_cmpct *c = xcalloc(1, sizeof(*c));
+    c->extra = np->opt.extra_txn ? xcalloc(np->opt.extra_txn, sizeof(*c->extra)) : NULL;
     wbuf_init(&c->recent);
     c->highest_fast_announce = -1;
     np->cmpct = c;
     mempool_set_removed_cb(np->mempool, on_mempool_removed, np);
-    return 0;
 }
 
 void np_cmpct_free(struct netproc *np)
@@ -115,24 +110,19 @@ static struct np_partial *partial_of(struct np_cmpct *c, uint64_t peer)
 }
 
 /* Keeps pb as peer's partial block (replacing an older one). */
-static bool partial_keep(struct np_cmpct *c, uint64_t peer, struct cmpct_partial *pb)
+static void partial_keep(struct np_cmpct *c, uint64_t peer, struct cmpct_partial *pb)
 {
     struct np_partial *old = partial_of(c, peer);
     if (old) {
         cmpct_partial_free(old->pb);
         old->pb = pb;
-        return true;
+        return;
     }
     if (c->npartials == c->cap_partials) {
-        size_t cap = c->cap_partials ? c->cap_partials * 2 : 8;
-        struct np_partial *v = realloc(c->partials, cap * sizeof(*v));
-        if (!v)
-            return false;
-        c->partials = v;
-        c->cap_partials = cap;
+        c->cap_partials = c->cap_partials ? c->cap_partials * 2 : 8;
+        c->partials = xreallocarray(c->partials, c->cap_partials, sizeof(*c->partials));
     }
     c->partials[c->npartials++] = (struct np_partial){peer, pb};
-    return true;
 }
 
 void np_cmpct_block_done(struct netproc *np, const struct hash256 *hash)
@@ -380,8 +370,8 @@ void np_cmpct_on_getblocktxn(struct netproc *np, struct np_peer *p, const struct
         np_on_getdata(np, p, &gd);
     } else if ((b = chainstate_get_block(np->chain, &req.block, NULL)) != NULL) {
         struct cmpct_blocktxn resp = {.block = req.block, .n = req.n};
-        resp.txs = req.n ? malloc(req.n * sizeof(*resp.txs)) : NULL;
-        bool ok = !req.n || resp.txs;
+        resp.txs = req.n ? xcalloc(req.n, sizeof(*resp.txs)) : NULL;
+        bool ok = true;
         for (size_t i = 0; ok && i < req.n; i++) {
             ok = req.indexes[i] < b->tx_count;
             if (ok)
@@ -449,9 +439,7 @@ static void send_getblocktxn(struct netproc *np, struct np_peer *p, struct cmpct
 {
     struct cmpct_getblocktxn req = {.block = *cmpct_partial_hash(pb)};
     req.n = cmpct_partial_missing_count(pb);
-    req.indexes = malloc(req.n * sizeof(*req.indexes));
-    if (!req.indexes)
-        return;
+    req.indexes = xcalloc(req.n, sizeof(*req.indexes));
     cmpct_partial_missing(pb, req.indexes);
     wbuf_reset(&np->scratch);
     cmpct_getblocktxn_encode(&np->scratch, &req);
@@ -486,8 +474,9 @@ static void rebuild(struct netproc *np, struct np_peer *p, const struct cmpct_bl
             p->cmpct.n.reconstructed++;
             np->info.cmpct.reconstructed++;
         }
-    } else if (tracked && np_block_requested(np, p, &cb->hash, now) &&
-               partial_keep(np->cmpct, p->id, pb)) {
+    } else if (tracked) {
+        np_block_requested(np, p, &cb->hash, now);
+        partial_keep(np->cmpct, p->id, pb);
         send_getblocktxn(np, p, pb);
         return;
     }

@@ -83,7 +83,6 @@ void np_send(struct netproc *np, uint64_t peer, const char *cmd, const struct wb
 void np_send_inv(struct netproc *np, uint64_t peer, const struct proto_inv *items, size_t n);
 void np_misbehaving(struct netproc *np, uint64_t peer, const char *reason);
 /* The mempool's view of the active tip. */
-void np_mempool_tip(struct netproc *np, struct mempool_tip *out);
 
 /* Re-announces what a reorg from old_tip to tip returned to the mempool. */
 void np_reannounce_reorged(struct netproc *np, struct bindex_node *old_tip,
@@ -121,16 +120,15 @@ void np_process_block(struct netproc *np, struct np_peer *p, const struct block 
 void np_set_best_known(struct np_peer *p, struct bindex_node *n);
 /* The in-flight request of a block, if any, and its peer. */
 bool np_block_inflight(struct netproc *np, const struct hash256 *hash, uint64_t *peer);
-/* Records a request of the block from p unless one exists (false: none
- * could be recorded). */
-bool np_block_requested(struct netproc *np, struct np_peer *p, const struct hash256 *hash,
+/* Records a request of the block from p unless one exists. */
+void np_block_requested(struct netproc *np, struct np_peer *p, const struct hash256 *hash,
                         int64_t now);
 /* Requests the full block from p (witness form), tracked in flight. */
 void np_getdata_block(struct netproc *np, struct np_peer *p, const struct hash256 *hash,
                       int64_t now);
 
 /* cmpctblock.c (BIP152) */
-int np_cmpct_init(struct netproc *np);
+void np_cmpct_init(struct netproc *np);
 void np_cmpct_free(struct netproc *np);
 void np_cmpct_peer_gone(struct netproc *np, uint64_t peer);
 void np_cmpct_on_sendcmpct(struct netproc *np, struct np_peer *p,

@@ -1,5 +1,7 @@
 #include "net/wire/cmpct.h"
 
+#include "chain/util/xmalloc.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,9 +101,7 @@ static bool prefilled_decode(struct cursor *c, struct cmpct_block *out)
     size_t n;
     if (!cursor_count(c, &n, CMPCT_MAX_TXS, 1 + MIN_TX_SIZE))
         return false;
-    out->prefilled = n ? calloc(n, sizeof(*out->prefilled)) : NULL;
-    if (n && !out->prefilled)
-        return false;
+    out->prefilled = n ? xcalloc(n, sizeof(*out->prefilled)) : NULL;
     uint32_t shift = 0;
     for (size_t i = 0; i < n; i++) {
         struct cmpct_prefilled *pf = &out->prefilled[i];
@@ -127,9 +127,7 @@ bool cmpct_block_decode(struct cursor *c, struct cmpct_block *out)
     if (!cursor_u64(c, &out->nonce) ||
         !cursor_count(c, &n, CMPCT_MAX_TXS, CMPCT_SHORTID_BYTES))
         goto bad;
-    out->shortids = n ? malloc(n * sizeof(*out->shortids)) : NULL;
-    if (n && !out->shortids)
-        goto bad;
+    out->shortids = n ? xcalloc(n, sizeof(*out->shortids)) : NULL;
     for (size_t i = 0; i < n; i++) {
         const uint8_t *s;
         if (!cursor_view(c, &s, CMPCT_SHORTID_BYTES))
@@ -175,18 +173,16 @@ void cmpct_block_from_block(struct cmpct_block *cb, const struct block *b, uint6
     cb->nonce = nonce;
     bool prefill = b->tx_count > 0 && tx_is_coinbase(b->txs[0]);
     if (prefill) {
-        cb->prefilled = malloc(sizeof(*cb->prefilled));
-        if (cb->prefilled) {
-            cb->prefilled[0] = (struct cmpct_prefilled){0, tx_ref(b->txs[0])};
-            cb->nprefilled = 1;
-        }
+        cb->prefilled = xmalloc(sizeof(*cb->prefilled));
+        cb->prefilled[0] = (struct cmpct_prefilled){0, tx_ref(b->txs[0])};
+        cb->nprefilled = 1;
     }
     size_t first = cb->nprefilled;
     struct cmpct_key k;
     cmpct_key_init(&k, &b->hdr, nonce);
-    cb->shortids = b->tx_count > first ? malloc((b->tx_count - first) * sizeof(uint64_t)) : NULL;
-    if (!cb->shortids)
+    if (b->tx_count <= first)
         return;
+    cb->shortids = xcalloc(b->tx_count - first, sizeof(uint64_t));
     for (size_t i = first; i < b->tx_count; i++)
         cb->shortids[cb->nshort++] = cmpct_shortid(&k, &b->txs[i]->wtxid);
 }
@@ -199,9 +195,7 @@ bool cmpct_getblocktxn_decode(struct cursor *c, struct cmpct_getblocktxn *out)
     size_t n;
     if (!cursor_bytes(c, out->block.b, 32) || !cursor_count(c, &n, CMPCT_MAX_TXS, 1))
         return false;
-    out->indexes = n ? malloc(n * sizeof(*out->indexes)) : NULL;
-    if (n && !out->indexes)
-        return false;
+    out->indexes = n ? xcalloc(n, sizeof(*out->indexes)) : NULL;
     uint32_t shift = 0;
     for (size_t i = 0; i < n; i++)
         if (!diff_read(c, &shift, &out->indexes[i])) {
@@ -235,9 +229,7 @@ bool cmpct_blocktxn_decode(struct cursor *c, struct cmpct_blocktxn *out)
     size_t n;
     if (!cursor_bytes(c, out->block.b, 32) || !cursor_count(c, &n, CMPCT_MAX_TXS, MIN_TX_SIZE))
         return false;
-    out->txs = n ? calloc(n, sizeof(*out->txs)) : NULL;
-    if (n && !out->txs)
-        return false;
+    out->txs = n ? xcalloc(n, sizeof(*out->txs)) : NULL;
     for (size_t i = 0; i < n; i++) {
         if (!(out->txs[i] = tx_parse(c, TX_PARSE_WITNESS, NULL))) {
             cmpct_blocktxn_clear(out);

@@ -3,6 +3,8 @@
  * id, then completed by blocktxn. Bitcoin Core's PartiallyDownloadedBlock. */
 #include "net/wire/cmpct.h"
 
+#include "chain/util/xmalloc.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,9 +82,7 @@ static enum cmpct_status index_shortids(struct cmpct_partial *pb, const struct c
     size_t size = 16;
     while (size < cb->nshort * 2)
         size *= 2;
-    pb->table = calloc(size, sizeof(*pb->table));
-    if (!pb->table)
-        return CMPCT_FAILED;
+    pb->table = xcalloc(size, sizeof(*pb->table));
     pb->mask = size - 1;
     size_t pos = 0;
     for (size_t i = 0; i < cb->nshort; i++, pos++) {
@@ -102,18 +102,16 @@ enum cmpct_status cmpct_partial_new(const struct cmpct_block *cb, uint64_t salt,
     size_t count = cmpct_block_tx_count(cb);
     if (count == 0 || count > CMPCT_MAX_TXS)
         return CMPCT_INVALID;
-    struct cmpct_partial *pb = calloc(1, sizeof(*pb));
-    if (!pb)
-        return CMPCT_FAILED;
+    struct cmpct_partial *pb = xcalloc(1, sizeof(*pb));
     pb->hdr = cb->hdr;
     pb->hash = cb->hash;
     pb->count = count;
     pb->nshort = cb->nshort;
     pb->salt = salt;
     cmpct_key_init(&pb->key, &cb->hdr, cb->nonce);
-    pb->txs = calloc(count, sizeof(*pb->txs));
-    pb->have = calloc(count, sizeof(*pb->have));
-    enum cmpct_status st = pb->txs && pb->have ? place_prefilled(pb, cb) : CMPCT_FAILED;
+    pb->txs = xcalloc(count, sizeof(*pb->txs));
+    pb->have = xcalloc(count, sizeof(*pb->have));
+    enum cmpct_status st = place_prefilled(pb, cb);
     if (st == CMPCT_OK)
         st = index_shortids(pb, cb);
     if (st != CMPCT_OK) {
@@ -192,9 +190,7 @@ enum cmpct_status cmpct_partial_fill(struct cmpct_partial *pb, struct tx *const 
     if (pb->filled || n != cmpct_partial_missing_count(pb))
         return CMPCT_INVALID;
     pb->filled = true;
-    struct block *b = calloc(1, sizeof(*b));
-    if (!b)
-        return CMPCT_FAILED;
+    struct block *b = xcalloc(1, sizeof(*b));
     b->hdr = pb->hdr;
     b->hash = pb->hash;
     b->txs = pb->txs; /* the block takes the references */
