@@ -7,8 +7,10 @@ libnet_a_SOURCES += \
 
 libnode_a_SOURCES += node/relay_glue.c node/relay_glue.h
 
-check_PROGRAMS += tests/unit/test_netproc
-TESTS += tests/unit/test_netproc
+check_PROGRAMS += tests/unit/test_netproc tests/unit/test_cmpct_netproc
+TESTS += tests/unit/test_netproc tests/unit/test_cmpct_netproc
+tests_unit_test_cmpct_netproc_SOURCES = tests/unit/test_cmpct_netproc.c
+tests_unit_test_cmpct_netproc_LDADD = tests/unit/libchainstatetest.a $(NET_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_netproc_SOURCES = tests/unit/test_netproc.c
 tests_unit_test_netproc_LDADD = tests/unit/libchainstatetest.a $(NET_LIBS) $(CMOCKA_LIBS)
 
