@@ -183,6 +183,7 @@ static int options_from_config(const struct config *cfg, struct netproc_options 
     }
     o->antientropy_us = config_get_int(cfg, "antientropy") * SEC;
     o->blocksonly = config_get_bool(cfg, "blocksonly");
+    o->wall_now = node_now;
     o->seed = (uint64_t)relay_glue_now() ^ ((uint64_t)getpid() << 32);
     return 0;
 }
