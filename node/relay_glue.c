@@ -192,6 +192,7 @@ static int options_from_config(const struct config *cfg, struct netproc_options 
     o->blocksonly = config_get_bool(cfg, "blocksonly");
     o->compactblocks = config_get_bool(cfg, "compactblocks");
     o->extra_txn = (size_t)config_get_int(cfg, "blockreconstructionextratxn");
+    o->wall_now = node_now;
     o->seed = (uint64_t)relay_glue_now() ^ ((uint64_t)getpid() << 32);
     return 0;
 }

@@ -19,6 +19,7 @@
 #include "net/conn/connman_int.h"
 
 #include "chain/util/log.h"
+#include "chain/util/xmalloc.h"
 #include "net/conn/rollbloom.h"
 
 #include <inttypes.h>
@@ -64,12 +65,11 @@ static void add_known(struct conn *c, const struct proto_netaddr *a)
         rollbloom_insert(c->addr_known, k, sizeof(k));
 }
 
-int addrrelay_conn_init(struct connman *cm, struct conn *c)
+void addrrelay_conn_init(struct connman *cm, struct conn *c)
 {
     c->addr_tokens = 1; /* Core starts each peer with one address token */
     c->addr_token_time = connman_now();
     c->addr_known = rollbloom_new(ADDR_KNOWN_ENTRIES, ADDR_KNOWN_FP, connman_rand(cm));
-    return c->addr_known ? 0 : -1;
 }
 
 void addrrelay_conn_free(struct conn *c)
@@ -123,12 +123,8 @@ static void push_addr(struct connman *cm, struct conn *c, const struct proto_net
         return;
     }
     if (c->addr_out_n == c->addr_out_cap) {
-        size_t cap = c->addr_out_cap ? c->addr_out_cap * 2 : 8;
-        struct proto_netaddr *v = realloc(c->addr_out, cap * sizeof(*v));
-        if (!v)
-            return;
-        c->addr_out = v;
-        c->addr_out_cap = cap;
+        c->addr_out_cap = c->addr_out_cap ? c->addr_out_cap * 2 : 8;
+        c->addr_out = xreallocarray(c->addr_out, c->addr_out_cap, sizeof(*c->addr_out));
     }
     c->addr_out[c->addr_out_n++] = *a;
 }

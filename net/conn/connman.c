@@ -309,12 +309,7 @@ struct conn *connman_conn_new(struct connman *cm, struct bufferevent *bev, bool 
         cm->cap = cap;
     }
     c->p = peer_new(&cm->env, cm->next_id++, inbound, addr);
-    if (!c->p || addrrelay_conn_init(cm, c) < 0) {
-        peer_free(c->p);
-        addrrelay_conn_free(c);
-        free(c);
-        return NULL;
-    }
+    addrrelay_conn_init(cm, c);
     c->cm = cm;
     c->bev = bev;
     c->p->io = c;

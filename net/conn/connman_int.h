@@ -102,7 +102,7 @@ void outbound_discourage(struct connman *cm, const struct proto_netaddr *a);
 void outbound_free(struct connman *cm);
 
 /* addrrelay.c: address relay as Bitcoin Core. */
-int addrrelay_conn_init(struct connman *cm, struct conn *c);
+void addrrelay_conn_init(struct connman *cm, struct conn *c);
 void addrrelay_conn_free(struct conn *c);
 /* A handshake completed (outbound peers take part at once). */
 void addrrelay_ready(struct connman *cm, struct conn *c);

@@ -313,8 +313,9 @@ static void on_addr(struct peer *p, enum proto_cmd cmd, struct cursor *c)
     }
     LOG_DEBUG(LOG_NET, "peer=%" PRIu64 " %s: %zu addresses, %zu of other networks", p->id,
               proto_cmd_name(cmd), n, skipped);
-    if (n)
-        p->env->addrs(p->env->ctx, p, a, n);
+    /* Even empty: any addr message makes the peer an address relay
+     * participant, and answers our getaddr (Core). */
+    p->env->addrs(p->env->ctx, p, a, n);
     free(a);
 }
 

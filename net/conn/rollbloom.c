@@ -7,6 +7,8 @@
  * at rate fp. */
 #include "net/conn/rollbloom.h"
 
+#include "chain/util/xmalloc.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,20 +26,14 @@ struct rollbloom *rollbloom_new(uint32_t n, double fp, uint64_t tweak)
 {
     if (n == 0 || n > 10000000 || !(fp > 0 && fp < 1))
         return NULL;
-    struct rollbloom *f = calloc(1, sizeof(*f));
-    if (!f)
-        return NULL;
+    struct rollbloom *f = xcalloc(1, sizeof(*f));
     f->tweak = tweak;
     f->per_gen = (n + 1) / 2;
     double k = round(log(fp) / log(0.5));
     f->k = k < 1 ? 1 : k > 50 ? 50 : (uint32_t)k;
     double max_keys = (double)f->per_gen * 3;
     f->nbits = (uint32_t)ceil(-1.0 * f->k * max_keys / log(1.0 - exp(log(fp) / f->k)));
-    f->cells = calloc((f->nbits + 3) / 4, 1);
-    if (!f->cells) {
-        free(f);
-        return NULL;
-    }
+    f->cells = xcalloc((f->nbits + 3) / 4, 1);
     f->gen = 1;
     return f;
 }

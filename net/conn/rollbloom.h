@@ -13,7 +13,7 @@
 struct rollbloom;
 
 /* tweak salts the hash so that peers cannot aim collisions at us. NULL on
- * a bad size or rate, or out of memory. */
+ * a bad size or rate. */
 struct rollbloom *rollbloom_new(uint32_t n, double fp, uint64_t tweak);
 void rollbloom_free(struct rollbloom *f); /* accepts NULL */
 void rollbloom_insert(struct rollbloom *f, const void *key, size_t len);

@@ -37,12 +37,69 @@ void np_getheaders(struct netproc *np, struct np_peer *p, const struct bindex_no
     p->last_getheaders = now;
 }
 
-void np_sync_start(struct netproc *np, struct np_peer *p, int64_t now)
+/* Core's initial headers sync: while our best header is more than a day
+ * old, headers are asked of one peer only (an outbound one if we have
+ * any), else every peer would stream the whole header chain; once close
+ * to today, of every peer. A lone sync peer that has not brought us close
+ * within 15 minutes plus 1 ms per missing header (at one header per 10
+ * minutes) is dropped when another outbound peer could take over. */
+#define SYNC_RECENT_SECS (24 * 3600)
+#define HEADERS_TIMEOUT_BASE_US (15 * 60 * 1000000LL)
+#define HEADERS_TIMEOUT_PER_HEADER_US 1000LL
+
+static bool best_header_recent(const struct netproc *np, int64_t *age)
 {
+    struct bindex_node *best = chainstate_best_header(np->chain);
+    *age = best ? np_wall_now(np) - (int64_t)best->hdr.time : INT64_MAX / 2;
+    return *age < SYNC_RECENT_SECS;
+}
+
+static size_t preferred_peers(const struct netproc *np)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < np->npeers; i++)
+        n += np->peers[i].preferred;
+    return n;
+}
+
+void np_sync_maybe_start(struct netproc *np, struct np_peer *p, int64_t now)
+{
+    int64_t age;
+    if (p->sync_started)
+        return;
+    if (!best_header_recent(np, &age) &&
+        (np->nsync_started > 0 || (!p->preferred && preferred_peers(np) > 0)))
+        return;
     /* From the best header's parent, as Core: the answer is never empty,
      * so we learn how far the peer's chain reaches. */
     struct bindex_node *best = chainstate_best_header(np->chain);
     np_getheaders(np, p, best && best->prev ? best->prev : best, NULL, now);
+    p->sync_started = true;
+    np->nsync_started++;
+    p->headers_timeout = now + HEADERS_TIMEOUT_BASE_US +
+                         HEADERS_TIMEOUT_PER_HEADER_US * (age > 0 ? age / 600 : 0);
+}
+
+void np_headers_tick(struct netproc *np, int64_t now)
+{
+    int64_t age;
+    bool recent = best_header_recent(np, &age);
+    size_t preferred = preferred_peers(np);
+    for (size_t i = 0; i < np->npeers; i++) {
+        struct np_peer *p = &np->peers[i];
+        np_sync_maybe_start(np, p, now);
+        if (!p->sync_started || p->headers_timeout == INT64_MAX)
+            continue;
+        if (recent) { /* caught up once: no timeout later */
+            p->headers_timeout = INT64_MAX;
+        } else if (now > p->headers_timeout && np->nsync_started == 1 &&
+                   preferred - p->preferred >= 1) {
+            LOG_INFO("peer=%" PRIu64 " timeout downloading headers, disconnecting", p->id);
+            p->headers_timeout = INT64_MAX; /* once: it is on its way out */
+            if (np->io.disconnect)
+                np->io.disconnect(np->io.ctx, p->id, "headers sync timeout");
+        }
+    }
 }
 
 void np_set_best_known(struct np_peer *p, struct bindex_node *n)
@@ -191,6 +248,8 @@ void np_on_headers(struct netproc *np, struct np_peer *p, const struct net_msg *
     }
     struct bindex_node *lastn = chainstate_find(np->chain, &last);
     np_set_best_known(p, lastn);
+    for (size_t i = 0; i < np->npeers; i++) /* close to today: all peers sync */
+        np_sync_maybe_start(np, &np->peers[i], now);
     if (n == NETPROC_MAX_HEADERS && lastn) /* more to come */
         np_getheaders(np, p, lastn, NULL, now);
     request_blocks(np, p, now);

@@ -9,6 +9,7 @@
 #include "net/sync/netproc_int.h"
 
 #include "chain/util/log.h"
+#include "chain/util/xmalloc.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -70,8 +71,8 @@ void np_getdata_serve(struct netproc *np, struct np_peer *p)
         const struct proto_inv it = p->gd[p->gd_head++];
         if (np_serve_item(np, p, &it) || !is_tx(it.type & ~PROTO_INV_WITNESS_FLAG))
             continue;
-        if (!missing && !(missing = malloc((p->gd_len - p->gd_head + 1) * sizeof(*missing))))
-            continue;
+        if (!missing)
+            missing = xreallocarray(NULL, p->gd_len - p->gd_head + 1, sizeof(*missing));
         missing[nmissing++] = it;
     }
     if (nmissing) {
@@ -96,9 +97,7 @@ void np_on_getdata(struct netproc *np, struct np_peer *p, const struct net_msg *
     /* Bounded anyway: a peer is not read while its queue waits. */
     if (n == 0 || pending + n > NETPROC_MAX_GETDATA_QUEUE)
         return;
-    struct proto_inv *v = malloc((pending + n) * sizeof(*v));
-    if (!v)
-        return;
+    struct proto_inv *v = xreallocarray(NULL, pending + n, sizeof(*v));
     if (pending)
         memcpy(v, p->gd + p->gd_head, pending * sizeof(*v));
     memcpy(v + pending, m->u.inv.items, n * sizeof(*v));

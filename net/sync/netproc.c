@@ -50,9 +50,9 @@ void np_misbehaving(struct netproc *np, uint64_t peer, const char *reason)
         np->io.misbehaving(np->io.ctx, peer, reason);
 }
 
-static int64_t wall_now(void)
+int64_t np_wall_now(const struct netproc *np)
 {
-    return (int64_t)time(NULL);
+    return np->opt.wall_now ? np->opt.wall_now() : (int64_t)time(NULL);
 }
 
 static void tx_info(const struct mempool_entry *e, const struct tx *tx, struct relay_tx_info *out)
@@ -231,6 +231,8 @@ void netproc_connected(struct netproc *np, const struct net_peer_props *props, i
     p->relay_txs = props->relay && !np->opt.blocksonly;
     p->reconciles = props->hello;
     p->connected = now;
+    p->preferred = !props->inbound;
+    p->headers_timeout = INT64_MAX;
     p->last_tx = p->last_block = -1;
     struct relay_peer_props rp;
     /* A peer that said relay=false in its version (or any peer, in
@@ -238,7 +240,7 @@ void netproc_connected(struct netproc *np, const struct net_peer_props *props, i
      * keeps them out of its announcements. */
     peer_props(p, p->relay_txs ? 0 : INT64_MAX, &rp);
     relay_peer_add(np->relay, p->id, &rp, now);
-    np_sync_start(np, p, now);
+    np_sync_maybe_start(np, p, now);
     /* BIP35: ask for the peer's mempool so a restarted node catches up.
      * Bitcoin Core disconnects a peer that sends `mempool` unless it
      * offers NODE_BLOOM: ask only hearsay peers and those. */
@@ -257,7 +259,11 @@ void netproc_disconnected(struct netproc *np, uint64_t peer, int64_t now)
     np_blocks_peer_gone(np, peer, now);
     np_cmpct_peer_gone(np, peer);
     np_getdata_free(p);
+    if (p->sync_started)
+        np->nsync_started--;
     *p = np->peers[--np->npeers];
+    for (size_t i = 0; i < np->npeers; i++) /* another may sync now */
+        np_sync_maybe_start(np, &np->peers[i], now);
 }
 
 /* sendheaders after the handshake: blocks are announced by headers. */
@@ -338,7 +344,7 @@ static enum mempool_status accept_one(struct netproc *np, struct tx *tx, bool fr
 {
     struct mempool_tip tip;
     mempool_tip_of(np->chain, &tip);
-    enum mempool_status st = mempool_accept(np->mempool, tx, &tip, wall_now(), rej);
+    enum mempool_status st = mempool_accept(np->mempool, tx, &tip, np_wall_now(np), rej);
     struct relay_tx_info info;
     if (st == MEMPOOL_ACCEPTED) {
         np->info.txs_accepted++;
@@ -531,6 +537,7 @@ void netproc_tick(struct netproc *np, int64_t now)
     np->pull_soon = false;
     orphans_erase(np, false, 0, now);
     np_blocks_tick(np, now);
+    np_headers_tick(np, now);
     np_recon_tick(np, now);
     np_announce_tip(np, now);
     relay_tick(np->relay, now);

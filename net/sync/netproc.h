@@ -77,6 +77,7 @@ struct netproc_options {
      * interval). */
     int64_t block_timeout_us;
     int block_window;           /* blocks beyond the tip we download (tests: small) */
+    int64_t (*wall_now)(void);  /* unix seconds (the node's clock); NULL: time() */
     bool blocksonly;            /* neither request nor relay transactions; peers
                                  * that send them anyway are disconnected (our
                                  * version said relay=false) */

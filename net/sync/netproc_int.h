@@ -24,6 +24,9 @@ struct np_peer {
     int64_t downloading_since;        /* its block download timeout runs from */
     int64_t stalling_since;           /* it holds up the download window (0: no) */
     int64_t last_getheaders;          /* when we last asked it for headers */
+    bool sync_started;                /* headers sync started with it (Core's fSyncStarted) */
+    bool preferred;                   /* outbound: preferred for download */
+    int64_t headers_timeout;          /* initial headers sync deadline (INT64_MAX: none) */
     int64_t connected;
     /* When it last delivered a transaction we accepted / a new block
      * (getpeerinfo's last_transaction, last_block); -1: never. */
@@ -72,6 +75,7 @@ struct netproc {
      * tracker's wake-up time does not show; tick soon (batched). */
     bool pull_soon;
     int64_t stalling_timeout_us;  /* adaptive, see NETPROC_BLOCK_STALLING_US */
+    size_t nsync_started;         /* peers we started a headers sync with */
     uint64_t recon_last;          /* the rotation: last peer reconciled with */
     int64_t recon_due;
     struct np_cmpct *cmpct;       /* cmpctblock.c */
@@ -89,7 +93,13 @@ void np_reannounce_reorged(struct netproc *np, struct bindex_node *old_tip,
                            struct bindex_node *tip, int64_t now);
 
 /* blocksync.c */
-void np_sync_start(struct netproc *np, struct np_peer *p, int64_t now);
+/* Unix seconds on the node's clock. */
+int64_t np_wall_now(const struct netproc *np);
+/* Starts a headers sync with p if Core would: one peer while our best
+ * header is older than a day, then every peer. */
+void np_sync_maybe_start(struct netproc *np, struct np_peer *p, int64_t now);
+/* Starts syncs that became due; drops a stalling initial sync peer. */
+void np_headers_tick(struct netproc *np, int64_t now);
 void np_getheaders(struct netproc *np, struct np_peer *p, const struct bindex_node *from,
                    const struct hash256 *stop, int64_t now);
 void np_on_headers(struct netproc *np, struct np_peer *p, const struct net_msg *m, int64_t now);

@@ -734,8 +734,9 @@ static const struct rpc_method net_methods[] = {
       "started relaying), payloads_received (tx and block messages), dup_payloads (payloads it "
       "already had), dup_payload_ratio (dup_payloads per payload received) and "
       "push_useless_ratio (pushes to peers that already had the item, per push judged). "
-      "\"processing\" adds orphans, block download (blocks_in_flight, block_stalls, "
-      "stallers_dropped, stalling_timeout in seconds), txs_readded (returned to the mempool by "
+      "\"processing\" adds orphans, block download (blocks_in_flight, block_stalls: peers "
+      "dropped for Core's block download timeout, stallers_dropped, stalling_timeout in "
+      "seconds), txs_readded (returned to the mempool by "
       "a reorg) and anti-entropy rounds. Times are in seconds.", { { 0 } } },
 };
 const struct rpc_method_set net_rpc_methods = RPC_METHOD_SET(net_methods);

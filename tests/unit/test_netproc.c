@@ -55,6 +55,8 @@ struct net {
     size_t fake_nblocks;
     size_t fake_headers, fake_block_invs; /* block announcements to it, by kind */
     size_t misbehaving;    /* io.misbehaving calls */
+    int64_t wall;          /* the nodes' unix clock */
+    size_t getheaders[MAXN][MAXN]; /* getheaders sent, by sender and receiver */
 };
 
 static struct net net;
@@ -72,6 +74,8 @@ static int io_send(void *ctx, uint64_t peer, const char *command, const void *pa
         return 0;
     if (to < 0 && strcmp(command, "getdata") == 0)
         net.fake_getdata++; /* counted when sent: the fake peer never answers */
+    if (from >= 0 && to >= 0 && strcmp(command, "getheaders") == 0)
+        net.getheaders[from][to]++;
     if (to < 0 && strcmp(command, "headers") == 0)
         net.fake_headers++;
     if (to < 0 && strcmp(command, "inv") == 0 && len > 4 && ((const uint8_t *)payload)[1] == 2)
@@ -98,6 +102,14 @@ static int io_send(void *ctx, uint64_t peer, const char *command, const void *pa
         memcpy(m->data, payload, len);
     m->len = len;
     return 0;
+}
+
+/* Regtest's genesis time. */
+#define GENESIS_TIME 1296688602LL
+
+static int64_t wall_now(void)
+{
+    return net.wall;
 }
 
 static bool io_send_blocked(void *ctx, uint64_t peer)
@@ -164,6 +176,7 @@ static void node_open(int i, int64_t antientropy)
     o.seed = (uint64_t)i + 1;
     o.antientropy_us = antientropy;
     o.block_timeout_us = 5 * SEC;
+    o.wall_now = wall_now;
     o.blocksonly = i == blocksonly_node;
     if (i == small_window_node)
         o.block_window = 4;
@@ -178,6 +191,9 @@ static void setup_net(int count, int64_t antientropy)
 {
     memset(&net, 0, sizeof(net));
     net.now = 1000 * SEC;
+    /* The test chains start at genesis, a minute a block: their headers
+     * count as close to today (every peer syncs) unless a test moves on. */
+    net.wall = GENESIS_TIME + 23 * 3600;
     net.count = count;
     for (int i = 0; i < count; i++)
         node_open(i, antientropy);
@@ -979,6 +995,30 @@ static void test_future_header_not_punished(void **state)
     teardown_net();
 }
 
+/* Core's initial headers sync: with our best header over a day old,
+ * headers are asked of one (outbound) peer only; once the headers bring
+ * us close to today, of the others too. */
+static void test_headers_from_one_peer(void **state)
+{
+    setup_net(3, 0);
+    net.wall = GENESIS_TIME + 30 * 86400;
+    link_nodes(1, 0);
+    mine_at(0, 20);
+    run_until(net.now + 10 * SEC);
+    assert_int_equal(chainstate_height(net.n[1].cs), 20);
+    link_nodes(2, 0);
+    link_nodes(2, 1);
+    assert_int_equal(net.getheaders[2][0], 1); /* the first outbound peer */
+    assert_int_equal(net.getheaders[2][1], 0);
+    run_until(net.now + 10 * SEC);
+    assert_int_equal(chainstate_height(net.n[2].cs), 20);
+    assert_int_equal(net.getheaders[2][1], 0); /* still not close to today */
+    net.wall = (int64_t)chainstate_tip(net.n[2].cs)->hdr.time + 3600;
+    netproc_tick(net.n[2].np, net.now);
+    assert_int_equal(net.getheaders[2][1], 1);
+    teardown_net();
+}
+
 int main(void)
 {
     if (getenv("NETPROC_TEST_LOG")) { /* debugging: every category on stderr */
@@ -1006,6 +1046,7 @@ int main(void)
         cmocka_unit_test(test_getdata_backpressure),
         cmocka_unit_test(test_late_sendheaders),
         cmocka_unit_test(test_future_header_not_punished),
+        cmocka_unit_test(test_headers_from_one_peer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
