@@ -29,11 +29,13 @@ static void fuzz_rebuild(const struct cmpct_block *cb)
         cmpct_partial_offer(pb, cb->prefilled[i].tx, i & 1);
     size_t n = cmpct_partial_missing_count(pb);
     CHECK(n <= cmpct_block_tx_count(cb));
-    struct tx **fill = n ? malloc(n * sizeof(*fill)) : NULL;
-    for (size_t i = 0; i < n; i++)
+    /* The missing positions filled with prefilled transactions (when
+     * there are any): a wrong fill must fail cleanly. */
+    struct tx **fill = n && cb->nprefilled ? malloc(n * sizeof(*fill)) : NULL;
+    for (size_t i = 0; fill && i < n; i++)
         fill[i] = cb->prefilled[i % cb->nprefilled].tx;
     struct block *b = NULL;
-    if (cb->nprefilled || !n) {
+    if (fill || !n) {
         st = cmpct_partial_fill(pb, fill, n, &b);
         CHECK((st == CMPCT_OK) == (b != NULL));
         CHECK(!b || b->tx_count == cmpct_block_tx_count(cb));
