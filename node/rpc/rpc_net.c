@@ -629,7 +629,7 @@ static json_t *summary_json(const struct relay_info *ri, const struct netproc *n
     if (np) {
         struct netproc_info ni;
         netproc_get_info(np, &ni);
-        payloads = ni.txs_received + ni.blocks_received;
+        payloads = ni.txs_received + ni.blocks_received + ni.cmpct.received;
     }
     return json_pack("{s:I,s:f,s:I,s:I,s:f,s:f}", "announcements", (json_int_t)announced,
                      "announcements_per_rumor", ratio(announced, ri->rumors_started),
@@ -731,7 +731,7 @@ static const struct rpc_method net_methods[] = {
       "is infective for, seen-set sizes and memory, the request tracker and the relay "
       "counters, in total and per peer. \"summary\" compares policies: announcements (inv and "
       "headers entries sent), announcements_per_rumor (those per transaction or block the node "
-      "started relaying), payloads_received (tx and block messages), dup_payloads (payloads it "
+      "started relaying), payloads_received (tx, block and cmpctblock messages), dup_payloads (payloads it "
       "already had), dup_payload_ratio (dup_payloads per payload received) and "
       "push_useless_ratio (pushes to peers that already had the item, per push judged). "
       "\"processing\" adds orphans, block download (blocks_in_flight, block_stalls: peers "
