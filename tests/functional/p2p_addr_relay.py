@@ -13,11 +13,11 @@ bytes, however long it runs. The old relay (2 random peers on every
 reception, no memory) kept a fresh address bouncing for its 10 minutes of
 freshness: one injected address cost each node about 200 bytes a second.
 
-To stay short the test runs 90 s, not 5 minutes, with addr messages
+To stay short the test runs 50 s, not 5 minutes, with addr messages
 trickled every 2 s on average instead of Core's 30 s (-addrtrickle), so
-the first exchange is over after a 30 s warm-up. In the next 60 s, a
+the first exchange is over after a 20 s warm-up. In the next 30 s, a
 fresh address injected at one node may add at most one message per link
-(152 bytes per node; twice that is allowed, for a straggler of the first
+(152 bytes per node; three times that is allowed, for stragglers of the first
 exchange); a raw observer on each node, taking part in
 address relay, must receive it at most once from that node (the old relay
 sent it up to 7 times), and several must receive it. The 5-minute
@@ -31,7 +31,7 @@ import p2p_hostile as ph
 import relay_lib as rl
 
 NODES, DEGREE = 20, 4
-WARMUP, WINDOW = 30, 60
+WARMUP, WINDOW = 20, 30
 ENTRY = 38  # an addrv2 message of one IPv4 address
 INJECTED = [8, 8, 8, 8]
 
@@ -90,7 +90,7 @@ def test_idle_network_goes_quiet(t):
           f"in the next {WINDOW} s: mean {sum(growth) / NODES:.0f}, max {max(growth)}, "
           f"{growth.count(0)} of {NODES} nodes none")
     # Only the injected address, at most once per link.
-    fw.assert_equal(max(growth) <= 2 * DEGREE * ENTRY, True, f"addr bytes in the window: {growth}")
+    fw.assert_equal(max(growth) <= 3 * DEGREE * ENTRY, True, f"addr bytes in the window: {growth}")
     fw.assert_equal(max(before) <= NODES * DEGREE * ENTRY, True, f"addr bytes: {before}")
     # Relay works: every node heard of addresses beyond its own links.
     heard = [learned(nd) for nd in nodes]
