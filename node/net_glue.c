@@ -46,6 +46,8 @@ const struct config_option net_options[] = {
       "(testing) Milliseconds between connection housekeeping rounds." },
     { "addnoderetrymax", CONFIG_INT, "60", 1, 3600, 0,
       "(testing) Longest wait, in seconds, between reconnection attempts to -addnode/-connect." },
+    { "addrtrickle", CONFIG_INT, "30000", 10, 3600000, 0,
+      "(testing) Mean interval, in ms, between addr messages to a peer (Poisson)." },
     { NULL, CONFIG_BOOL, NULL, 0, 0, 0, NULL },
 };
 
@@ -67,6 +69,7 @@ static void options_from_config(const struct node *node, struct connman_options 
     /* The version's relay flag: a blocks-only node asks peers not to
      * announce transactions (Bitcoin Core's -blocksonly). */
     o->relay = !config_get_bool(cfg, "blocksonly");
+    o->no_cmpct = !config_get_bool(cfg, "compactblocks");
     o->max_connections = (int)config_get_int(cfg, "maxconnections");
     o->max_outbound = config_is_negated(cfg, "connect") ? 0 : (int)config_get_int(cfg, "maxoutbound");
     o->max_sendbuf = (size_t)config_get_int(cfg, "maxsendbuffer") * 1000;
@@ -81,6 +84,7 @@ static void options_from_config(const struct node *node, struct connman_options 
     o->discourage_secs = config_get_int(cfg, "discouragetime");
     o->tick_us = config_get_int(cfg, "nettick") * 1000;
     o->retry_max_us = config_get_int(cfg, "addnoderetrymax") * SEC;
+    o->addr_send_us = config_get_int(cfg, "addrtrickle") * 1000;
 }
 
 static int net_start(struct node *node, char **err)

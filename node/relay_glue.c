@@ -39,8 +39,13 @@ const struct config_option relay_options[] = {
       "Neither request nor relay transactions: the version message says relay=false, and a "
       "peer that sends a transaction or its announcement anyway is disconnected (as Bitcoin "
       "Core)." },
-    { "blockstalltimeout", CONFIG_INT, "20", 1, 3600, 0,
-      "(testing) Seconds a block request may go unanswered before another peer is asked." },
+    { "compactblocks", CONFIG_BOOL, "1", 0, 0, 0,
+      "BIP152 compact blocks (version 2), as Bitcoin Core: ask the 3 peers that last delivered a "
+      "new block first to announce blocks as cmpctblock, fetch a new block in compact form and "
+      "rebuild it from the mempool. 0: never send sendcmpct nor request compact blocks (full "
+      "blocks only; peers' compact requests are still answered)." },
+    { "blockreconstructionextratxn", CONFIG_INT, "100", 0, 100000, 0,
+      "Recently rejected or replaced transactions kept to rebuild compact blocks." },
     { NULL, CONFIG_BOOL, NULL, 0, 0, 0, NULL },
 };
 
@@ -123,6 +128,15 @@ static void h_custom(void *ctx, uint64_t id, const char *command, const uint8_t 
     reschedule(g, now);
 }
 
+/* The send buffer drained: serve more of the peer's getdata queue. */
+static void h_send_ready(void *ctx, uint64_t id)
+{
+    struct relay_glue *g = ctx;
+    int64_t now = relay_glue_now();
+    netproc_send_ready(g->np, id, now);
+    reschedule(g, now);
+}
+
 static int32_t h_best_height(void *ctx)
 {
     struct relay_glue *g = ctx;
@@ -151,14 +165,13 @@ static void io_disconnect(void *ctx, uint64_t peer, const char *reason)
     connman_disconnect(g->node->connman, peer);
 }
 
-static bool io_props(void *ctx, uint64_t peer, struct net_peer_props *out)
+/* A closing peer counts as blocked: nothing more is worth serving it. */
+static bool io_send_blocked(void *ctx, uint64_t peer)
 {
     struct relay_glue *g = ctx;
-    struct net_peer_stats st;
-    if (!connman_peer_stats(g->node->connman, peer, &st))
-        return false;
-    *out = st.props;
-    return true;
+    struct net_peer_props props;
+    return connman_send_blocked(g->node->connman, peer) ||
+           !connman_peer_props(g->node->connman, peer, &props);
 }
 
 /* ---- start and stop ---- */
@@ -188,7 +201,9 @@ static int options_from_config(const struct config *cfg, struct netproc_options 
     }
     o->antientropy_us = config_get_int(cfg, "antientropy") * SEC;
     o->blocksonly = config_get_bool(cfg, "blocksonly");
-    o->block_stall_us = config_get_int(cfg, "blockstalltimeout") * SEC;
+    o->compactblocks = config_get_bool(cfg, "compactblocks");
+    o->extra_txn = (size_t)config_get_int(cfg, "blockreconstructionextratxn");
+    o->wall_now = node_now;
     o->seed = (uint64_t)relay_glue_now() ^ ((uint64_t)getpid() << 32);
     return 0;
 }
@@ -200,11 +215,10 @@ static int relay_start(struct node *node, char **err)
     struct netproc_options o;
     if (options_from_config(node->cfg, &o, err) != 0)
         return -1;
-    o.wall_clock = node_now; /* setmocktime reaches mempool entry times */
     struct relay_glue *g = xcalloc(1, sizeof(*g));
     g->node = node;
     struct netproc_io io = {.ctx = g, .send = io_send, .misbehaving = io_misbehaving,
-                            .disconnect = io_disconnect, .props = io_props};
+                            .disconnect = io_disconnect, .send_blocked = io_send_blocked};
     char *e = NULL;
     g->np = netproc_new(&o, &io, node->chain, node->mempool, &e);
     if (!g->np) {
@@ -220,7 +234,7 @@ static int relay_start(struct node *node, char **err)
     struct net_handlers h = {
         .ctx = g, .connected = h_connected, .disconnected = h_disconnected,
         .message = h_message, .best_height = h_best_height, .custom = h_custom,
-        .hello = NETPROC_CMD_HELLO};
+        .send_ready = h_send_ready, .hello = NETPROC_CMD_HELLO};
     connman_set_handlers(node->connman, &h);
     reschedule(g, relay_glue_now());
     char stop[32];

@@ -777,6 +777,11 @@ void chainstate_remove_callbacks(struct chainstate *cs, const void *ctx)
             memset(&cs->cb[i], 0, sizeof(cs->cb[i]));
 }
 
+const struct chain_params *chainstate_params(const struct chainstate *cs)
+{
+    return cs->p;
+}
+
 const struct bindex_node *chainstate_tip(const struct chainstate *cs)
 {
     return bindex_tip(cs->bi);

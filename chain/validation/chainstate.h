@@ -110,6 +110,8 @@ int chainstate_invalidate(struct chainstate *cs, const struct hash256 *hash, cha
  * descendants, then moves to the best chain again. */
 int chainstate_reconsider(struct chainstate *cs, const struct hash256 *hash, char **err);
 
+/* The chain's parameters (for checks done outside the chainstate). */
+const struct chain_params *chainstate_params(const struct chainstate *cs);
 const struct bindex_node *chainstate_tip(const struct chainstate *cs);
 int chainstate_height(const struct chainstate *cs);
 const struct bindex_node *chainstate_best_header(const struct chainstate *cs);

@@ -42,6 +42,7 @@ void connman_options_default(struct connman_options *o)
     o->user_agent = "/hearsay:0.1.0/";
     o->relay = true;
     o->feefilter = 1000;
+    o->addr_send_us = 30 * SEC;
 }
 
 int64_t connman_now(void)
@@ -109,6 +110,7 @@ static void set_blocked(struct conn *c, bool on)
     c->blocked = on;
     if (on) {
         c->blocked_since = connman_now();
+        c->blocked_queued = evbuffer_get_length(bufferevent_get_output(c->bev));
         bufferevent_disable(c->bev, EV_READ);
         LOG_DEBUG(LOG_NET, "peer=%" PRIu64 " send buffer full: pausing", c->p->id);
     } else {
@@ -120,11 +122,15 @@ static void env_send(void *ctx, struct peer *p, const uint8_t *data, size_t len)
 {
     struct conn *c = p->io;
     struct evbuffer *out = bufferevent_get_output(c->bev);
+    size_t before = evbuffer_get_length(out);
     evbuffer_add(out, data, len);
-    size_t queued = evbuffer_get_length(out);
-    if (queued > 2 * c->cm->o.max_sendbuf)
-        peer_close(p, "send buffer overflow", false); /* the caller ignored backpressure */
-    else if (queued > c->cm->o.max_sendbuf)
+    size_t queued = before + len, max = c->cm->o.max_sendbuf;
+    /* One message may take the buffer past the limit (a block served
+     * while there was room); data added while it is full must stay small
+     * (announcements, pings): a caller that ignores backpressure is cut. */
+    if (c->blocked && queued > 2 * max && queued > c->blocked_queued + max)
+        peer_close(p, "send buffer overflow", false);
+    else if (queued > max)
         set_blocked(c, true);
 }
 
@@ -203,12 +209,13 @@ static void env_ready(void *ctx, struct peer *p)
 
 static void env_getaddr(void *ctx, struct peer *p)
 {
+    addrrelay_enable(p->io);
     outbound_getaddr(ctx, p->io);
 }
 
 static void env_addrs(void *ctx, struct peer *p, const struct proto_netaddr *a, size_t n)
 {
-    outbound_addrs(ctx, p->io, a, n);
+    addrrelay_received(ctx, p->io, a, n);
 }
 
 static void env_relay(void *ctx, struct peer *p, const struct net_msg *m)
@@ -256,8 +263,11 @@ static void read_cb(struct bufferevent *bev, void *arg)
 static void write_cb(struct bufferevent *bev, void *arg)
 {
     struct conn *c = arg;
-    if (c->blocked && evbuffer_get_length(bufferevent_get_output(bev)) <= c->cm->o.max_sendbuf / 2) {
+    struct connman *cm = c->cm;
+    if (c->blocked && evbuffer_get_length(bufferevent_get_output(bev)) <= cm->o.max_sendbuf / 2) {
         set_blocked(c, false);
+        if (cm->h.send_ready && c->notified && c->p->state == PEER_READY)
+            cm->h.send_ready(cm->h.ctx, c->p->id);
         process_input(c);
     }
 }
@@ -299,15 +309,10 @@ struct conn *connman_conn_new(struct connman *cm, struct bufferevent *bev, bool 
         cm->cap = cap;
     }
     c->p = peer_new(&cm->env, cm->next_id++, inbound, addr);
-    if (!c->p) {
-        free(c);
-        return NULL;
-    }
+    addrrelay_conn_init(cm, c);
     c->cm = cm;
     c->bev = bev;
     c->p->io = c;
-    c->addr_tokens = 1; /* Core starts each peer with one address token */
-    c->addr_token_time = connman_now();
     cm->conns[cm->nconns++] = c;
     bufferevent_setcb(bev, read_cb, write_cb, event_cb, c);
     bufferevent_setwatermark(bev, EV_READ, 0, MAX_FRAME);
@@ -374,6 +379,7 @@ static void free_conn(struct connman *cm, struct conn *c)
     if (c->bev)
         bufferevent_free(c->bev);
     peer_free(c->p);
+    addrrelay_conn_free(c);
     free(c);
 }
 
@@ -540,11 +546,16 @@ struct connman *connman_new(struct event_base *base, const struct connman_option
     cm->rng = o->seed;
     if (!cm->rng && getrandom(&cm->rng, sizeof(cm->rng), 0) != sizeof(cm->rng))
         cm->rng = (uint64_t)time(NULL);
+    for (size_t i = 0; i < sizeof(cm->addr_secret); i += 8) {
+        uint64_t r = connman_rand(cm);
+        memcpy(cm->addr_secret + i, &r, 8);
+    }
     memcpy(cm->local.magic, o->magic, 4);
     cm->local.services = o->services;
     cm->local.user_agent = o->user_agent;
     cm->local.relay = o->relay;
     cm->local.feefilter = o->feefilter;
+    cm->local.no_cmpct = o->no_cmpct;
     cm->local.timeouts = o->timeouts;
     wbuf_init(&cm->scratch);
     cm->env = (struct peer_env){

@@ -44,7 +44,9 @@ struct connman_options {
     const char *user_agent;
     bool relay;          /* our version's relay flag (false: blocks only) */
     int64_t feefilter;   /* sat/kvB announced in feefilter */
+    bool no_cmpct;       /* -compactblocks=0: send no sendcmpct */
     uint64_t seed;       /* random seed; 0: from the system */
+    int64_t addr_send_us; /* mean interval between addr messages to a peer (30 s) */
 };
 
 /* Bitcoin Core's defaults (NODE_NETWORK | NODE_WITNESS, /hearsay:0.1.0/). */
@@ -70,7 +72,8 @@ struct net_handlers {
     void (*connected)(void *ctx, const struct net_peer_props *props);
     void (*disconnected)(void *ctx, uint64_t id);
     /* inv getdata notfound tx block headers getheaders getblocks mempool
-     * feefilter sendcmpct, decoded (see struct net_msg). */
+     * feefilter sendcmpct, decoded (see struct net_msg), and sendheaders
+     * when it comes after the handshake. */
     void (*message)(void *ctx, uint64_t id, const struct net_msg *msg);
     void (*tick)(void *ctx, int64_t now_us);
     int32_t (*best_height)(void *ctx); /* for our version message */
@@ -80,6 +83,10 @@ struct net_handlers {
     /* Unknown commands from handshaked peers (hearsay extensions). */
     void (*custom)(void *ctx, uint64_t id, const char *command, const uint8_t *payload,
                    size_t len);
+    /* The peer's send buffer drained below half the limit after being
+     * full: data held back for it (getdata) may go now. Its next messages
+     * are read after this returns, unless the buffer is full again. */
+    void (*send_ready)(void *ctx, uint64_t id);
 };
 
 /* getpeerinfo's view of a peer. Times are unix seconds. */

@@ -7,6 +7,7 @@
 #include "net/conn/addrman.h"
 #include "net/conn/connman.h"
 #include "net/conn/peer.h"
+#include "net/conn/rollbloom.h"
 
 struct bufferevent;
 struct evconnlistener;
@@ -32,13 +33,16 @@ struct conn {
     bool notified;       /* handlers.connected was called */
     bool blocked;        /* backpressure: reading paused */
     int64_t blocked_since;
+    size_t blocked_queued; /* unsent bytes when it became blocked */
     struct target *target;
     double addr_tokens;  /* addresses this peer may still send us */
     int64_t addr_token_time;
     int64_t last_useful; /* last relay message from it (eviction) */
-    struct proto_netaddr *addr_out; /* addresses to relay at the next tick */
+    struct proto_netaddr *addr_out; /* addresses to send at next_addr_send */
     size_t addr_out_n, addr_out_cap;
-    int64_t next_advertise; /* unix seconds: our own address again */
+    struct rollbloom *addr_known; /* addresses it has (sent us, or we sent it) */
+    bool addr_relay;      /* it takes part in address relay */
+    int64_t next_addr_send, next_local_send; /* monotonic us */
     uint64_t addr_processed, addr_rate_limited; /* getpeerinfo */
 };
 
@@ -69,6 +73,7 @@ struct connman {
     struct discouraged *disc;
     size_t ndisc;
     struct proto_netaddr self[8]; /* addresses we advertised */
+    uint8_t addr_secret[16]; /* keys the choice of address relay peers */
     size_t nself;
     uint64_t rng;
     uint64_t gone_sent, gone_recv; /* bytes of peers already freed */
@@ -90,11 +95,25 @@ int outbound_init(struct connman *cm, char **err);
 void outbound_tick(struct connman *cm, int64_t now);
 void outbound_closed(struct connman *cm, struct conn *c);
 void outbound_ready(struct connman *cm, struct conn *c);
-void outbound_addrs(struct connman *cm, struct conn *c, const struct proto_netaddr *a, size_t n);
 void outbound_getaddr(struct connman *cm, struct conn *c);
 /* The inbound peer to evict to make room, or NULL. */
 struct conn *outbound_evict_candidate(struct connman *cm);
 void outbound_discourage(struct connman *cm, const struct proto_netaddr *a);
 void outbound_free(struct connman *cm);
+
+/* addrrelay.c: address relay as Bitcoin Core. */
+void addrrelay_conn_init(struct connman *cm, struct conn *c);
+void addrrelay_conn_free(struct conn *c);
+/* A handshake completed (outbound peers take part at once). */
+void addrrelay_ready(struct connman *cm, struct conn *c);
+/* It sent getaddr: it takes part in address relay. */
+void addrrelay_enable(struct conn *c);
+/* An addr/addrv2 message: rate limit, store, relay. */
+void addrrelay_received(struct connman *cm, struct conn *c, const struct proto_netaddr *a,
+                        size_t n);
+/* Sends addresses now (a getaddr answer); the peer then knows them. */
+void addrrelay_send(struct conn *c, const struct proto_netaddr *a, size_t n);
+/* Each peer's trickled addr message and daily self-advertisement. */
+void addrrelay_tick(struct connman *cm, int64_t now_us);
 
 #endif

@@ -15,18 +15,10 @@
 #include <time.h>
 
 #define SEC 1000000LL
-#define ADDR_RELAY_FANOUT 2
-#define ADDR_FRESH_SECS 600         /* only addresses this fresh are relayed */
-#define ADDR_RELAY_MAX_BATCH 10     /* bigger addr messages are not rumours */
-#define ADDR_TOKENS_PER_SEC 0.1     /* Bitcoin Core's addr rate limit */
-#define ADDR_TOKENS_MAX 1000.0
 #define DIAL_PER_TICK 2
-#define ADVERTISE_EVERY (24 * 3600) /* own address re-sent on long links */
 #define DISCOURAGED_MAX 10000
 #define EVICT_PROTECT_PING 4
 #define EVICT_PROTECT_USEFUL 4
-
-static void flush_addrs(struct connman *cm, int64_t unix_now);
 
 static int add_target(struct connman *cm, const char *endpoint, char **err)
 {
@@ -217,7 +209,7 @@ void outbound_tick(struct connman *cm, int64_t now)
         else
             i++;
     }
-    flush_addrs(cm, unix_now);
+    addrrelay_tick(cm, now);
     if (cm->inactive)
         return;
     if (cm->nconnect) { /* -connect: those and nothing else */
@@ -249,8 +241,6 @@ void outbound_tick(struct connman *cm, int64_t now)
 void outbound_closed(struct connman *cm, struct conn *c)
 {
     struct target *t = c->target;
-    free(c->addr_out);
-    c->addr_out = NULL;
     bool handshaked = c->handshaked;
     if (t) {
         t->conn = NULL;
@@ -266,36 +256,6 @@ void outbound_closed(struct connman *cm, struct conn *c)
     }
 }
 
-static void send_addrs(struct conn *c, const struct proto_netaddr *a, size_t n)
-{
-    struct peer *p = c->p;
-    bool v2 = p->sendaddrv2;
-    proto_addr_encode(peer_msg_begin(p, v2 ? "addrv2" : "addr"), v2, a, n);
-    peer_msg_end(p);
-}
-
-/* Advertise the address this peer sees us at, with our listening port. */
-static void advertise_self(struct connman *cm, struct conn *c)
-{
-    struct proto_netaddr me = c->p->addr_local;
-    if (!cm->o.listen || !cm->listen_port)
-        return;
-    me.port = cm->listen_port;
-    me.services = cm->o.services;
-    me.time = (uint32_t)time(NULL);
-    if (!addrman_addr_ok(&me, cm->o.allow_private))
-        return;
-    size_t i;
-    for (i = 0; i < cm->nself && !addrman_same_endpoint(&cm->self[i], &me); i++)
-        ;
-    if (i == cm->nself && cm->nself < sizeof(cm->self) / sizeof(cm->self[0]))
-        cm->self[cm->nself++] = me;
-    send_addrs(c, &me, 1);
-    /* Again in about a day (12 to 36 hours: not in step across peers). */
-    c->next_advertise = (int64_t)me.time + ADVERTISE_EVERY / 2 +
-                        (int64_t)(connman_rand(cm) % ADVERTISE_EVERY);
-}
-
 void outbound_ready(struct connman *cm, struct conn *c)
 {
     struct peer *p = c->p;
@@ -305,10 +265,8 @@ void outbound_ready(struct connman *cm, struct conn *c)
     if (!p->inbound) {
         if (!c->target)
             addrman_good(cm->am, &p->addr, (int64_t)time(NULL));
-        advertise_self(cm, c);
-        /* The answer to our getaddr may be large: let it in. */
-        c->addr_tokens += ADDR_TOKENS_MAX;
     }
+    addrrelay_ready(cm, c);
 }
 
 void outbound_getaddr(struct connman *cm, struct conn *c)
@@ -316,104 +274,8 @@ void outbound_getaddr(struct connman *cm, struct conn *c)
     struct proto_netaddr *a = xmalloc(PROTO_MAX_ADDR * sizeof(*a));
     size_t n = addrman_sample(cm->am, (int64_t)time(NULL), a, PROTO_MAX_ADDR);
     if (n)
-        send_addrs(c, a, n);
+        addrrelay_send(c, a, n);
     free(a);
-}
-
-/* Relayed addresses wait for the next tick, so that several go out in one
- * message (Bitcoin Core trickles them the same way). */
-static void queue_addr(struct conn *c, const struct proto_netaddr *a)
-{
-    for (size_t i = 0; i < c->addr_out_n; i++)
-        if (addrman_same_endpoint(&c->addr_out[i], a))
-            return;
-    if (c->addr_out_n == PROTO_MAX_ADDR)
-        return;
-    if (c->addr_out_n == c->addr_out_cap) {
-        size_t cap = c->addr_out_cap ? c->addr_out_cap * 2 : 8;
-        struct proto_netaddr *v = xrealloc(c->addr_out, cap * sizeof(*v));
-        c->addr_out = v;
-        c->addr_out_cap = cap;
-    }
-    c->addr_out[c->addr_out_n++] = *a;
-}
-
-/* Sends the queued addresses, and our own address on long-lived links. */
-static void flush_addrs(struct connman *cm, int64_t unix_now)
-{
-    for (size_t i = 0; i < cm->nconns; i++) {
-        struct conn *c = cm->conns[i];
-        if (c->p->state != PEER_READY)
-            continue;
-        if (c->next_advertise && unix_now >= c->next_advertise)
-            advertise_self(cm, c);
-        if (c->addr_out_n) {
-            send_addrs(c, c->addr_out, c->addr_out_n);
-            free(c->addr_out);
-            c->addr_out = NULL;
-            c->addr_out_n = c->addr_out_cap = 0;
-        }
-    }
-}
-
-/* A fresh address goes on to ADDR_RELAY_FANOUT random handshaked peers
- * other than its sender: rumour mongering with fanout 2. */
-static void relay_addr(struct connman *cm, struct conn *from, const struct proto_netaddr *a)
-{
-    struct conn *pick[ADDR_RELAY_FANOUT];
-    size_t seen = 0;
-    for (size_t i = 0; i < cm->nconns; i++) {
-        struct conn *c = cm->conns[i];
-        if (c == from || c->p->state != PEER_READY)
-            continue;
-        /* Reservoir sampling: each eligible peer equally likely. */
-        if (seen < ADDR_RELAY_FANOUT)
-            pick[seen] = c;
-        else {
-            size_t j = (size_t)(connman_rand(cm) % (seen + 1));
-            if (j < ADDR_RELAY_FANOUT)
-                pick[j] = c;
-        }
-        seen++;
-    }
-    for (size_t i = 0; i < seen && i < ADDR_RELAY_FANOUT; i++)
-        queue_addr(pick[i], a);
-}
-
-void outbound_addrs(struct connman *cm, struct conn *c, const struct proto_netaddr *a, size_t n)
-{
-    int64_t now_us = connman_now(), now = (int64_t)time(NULL);
-    struct peer *p = c->p;
-    /* Tokens trickle in up to the cap; the getaddr bonus may exceed it. */
-    double earned = (double)(now_us - c->addr_token_time) / SEC * ADDR_TOKENS_PER_SEC;
-    if (c->addr_tokens < ADDR_TOKENS_MAX)
-        c->addr_tokens = c->addr_tokens + earned < ADDR_TOKENS_MAX ? c->addr_tokens + earned
-                                                                    : ADDR_TOKENS_MAX;
-    c->addr_token_time = now_us;
-    bool rumour = !p->getaddr_sent && n <= ADDR_RELAY_MAX_BATCH;
-    size_t limited = 0, added = 0;
-    for (size_t i = 0; i < n; i++) {
-        struct proto_netaddr e = a[i];
-        if (c->addr_tokens < 1) {
-            limited++;
-            continue;
-        }
-        c->addr_tokens -= 1;
-        if (!addrman_addr_ok(&e, cm->o.allow_private))
-            continue;
-        /* Implausible times become five days old, as Core does. */
-        if (e.time <= 100000000 || (int64_t)e.time > now + 600)
-            e.time = (uint32_t)(now - 5 * 86400);
-        added += addrman_add(cm->am, &e, &p->addr, now);
-        if (rumour && (int64_t)e.time > now - ADDR_FRESH_SECS)
-            relay_addr(cm, c, &e);
-    }
-    if (n < PROTO_MAX_ADDR)
-        p->getaddr_sent = false; /* the answer to our getaddr is in */
-    c->addr_processed += n - limited;
-    c->addr_rate_limited += limited;
-    LOG_DEBUG(LOG_ADDRMAN, "peer=%" PRIu64 ": %zu addresses, %zu new, %zu rate-limited", p->id,
-              n, added, limited);
 }
 
 void outbound_discourage(struct connman *cm, const struct proto_netaddr *a)

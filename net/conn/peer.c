@@ -62,6 +62,9 @@ static const struct peer_command commands[PROTO_CMD_COUNT] = {
     [PROTO_CMD_GETHEADERS] = {LOCATOR_MAX_PAYLOAD, RDY, 0, on_relay},
     [PROTO_CMD_GETBLOCKS] = {LOCATOR_MAX_PAYLOAD, RDY, 0, on_relay},
     [PROTO_CMD_MEMPOOL] = {0, RDY, 0, on_relay},
+    [PROTO_CMD_CMPCTBLOCK] = {PROTO_MAX_PAYLOAD, RDY, 0, on_relay},
+    [PROTO_CMD_GETBLOCKTXN] = {PROTO_MAX_PAYLOAD, RDY, 0, on_relay},
+    [PROTO_CMD_BLOCKTXN] = {PROTO_MAX_PAYLOAD, RDY, 0, on_relay},
     [PROTO_CMD_OTHER] = {PROTO_MAX_PAYLOAD, 0, 0, NULL},
 };
 #undef NEW
@@ -227,8 +230,9 @@ static void on_verack(struct peer *p, enum proto_cmd cmd, struct cursor *c)
     p->state = PEER_READY;
     if (v >= PROTO_SENDHEADERS_VERSION)
         peer_send(p, "sendheaders", NULL, 0);
-    if (v >= PROTO_SHORT_IDS_VERSION) {
-        /* Version 2, low bandwidth: we never ask for compact blocks yet. */
+    if (v >= PROTO_SHORT_IDS_VERSION && !l->no_cmpct) {
+        /* Version 2, low bandwidth, as Core: high bandwidth is asked of
+         * the peers that deliver new blocks first (net/sync/cmpctblock.c). */
         struct proto_sendcmpct m = {.announce = false, .version = 2};
         proto_sendcmpct_encode(peer_msg_begin(p, "sendcmpct"), &m);
         peer_msg_end(p);
@@ -252,8 +256,15 @@ static void on_flag(struct peer *p, enum proto_cmd cmd, struct cursor *c)
         p->wtxidrelay = p->version >= PROTO_WTXID_VERSION;
     else if (cmd == PROTO_CMD_SENDADDRV2)
         p->sendaddrv2 = true;
-    else
+    else if (!p->sendheaders) {
         p->sendheaders = true;
+        /* After the handshake (Core often sends it later): tell the relay
+         * layer, which announces blocks by headers from then on. */
+        if (p->state == PEER_READY) {
+            struct net_msg m = {.cmd = cmd};
+            p->env->relay(p->env->ctx, p, &m);
+        }
+    }
 }
 
 static void on_ping(struct peer *p, enum proto_cmd cmd, struct cursor *c)
@@ -302,8 +313,9 @@ static void on_addr(struct peer *p, enum proto_cmd cmd, struct cursor *c)
     }
     LOG_DEBUG(LOG_NET, "peer=%" PRIu64 " %s: %zu addresses, %zu of other networks", p->id,
               proto_cmd_name(cmd), n, skipped);
-    if (n)
-        p->env->addrs(p->env->ctx, p, a, n);
+    /* Even empty: any addr message makes the peer an address relay
+     * participant, and answers our getaddr (Core). */
+    p->env->addrs(p->env->ctx, p, a, n);
     free(a);
 }
 
@@ -332,7 +344,7 @@ static bool relay_decode(enum proto_cmd cmd, struct cursor *c, struct net_msg *m
     case PROTO_CMD_SENDCMPCT:
         return proto_sendcmpct_decode(c, &m->u.sendcmpct);
     default:
-        return true; /* tx, block, mempool: the relay layer parses them */
+        return true; /* tx, block, mempool, BIP152: the relay layer parses them */
     }
 }
 

@@ -67,6 +67,7 @@ struct peer_local {
     /* An extension command (hearsay's "hsgossip") sent, empty, before
      * verack; NULL: none. A peer that sends it too gets hello_received. */
     const char *hello;
+    bool no_cmpct;        /* -compactblocks=0: no sendcmpct */
 };
 
 struct peer;

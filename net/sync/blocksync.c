@@ -4,8 +4,10 @@
  * announcements); blocks on that peer's chain that we lack are requested
  * from it, oldest first, at most NETPROC_MAX_BLOCKS_IN_FLIGHT per peer and
  * no more than the window (NETPROC_BLOCK_WINDOW) beyond our tip, one peer
- * per block. A request unanswered for block_stall_us moves to another
- * peer. And as in Bitcoin Core, a peer that could download more but for
+ * per block. As in Bitcoin Core, a peer whose oldest request has waited
+ * the block download timeout (10 minutes, plus 5 per other peer we are
+ * downloading from: our own link may be the slow one) is disconnected, and
+ * others take over its blocks; a peer that could download more but for
  * the window, held up by another peer's request of the window's first
  * block, makes that other peer a staller: dropped after the (adaptive)
  * stalling timeout unless the block comes. */
@@ -35,15 +37,72 @@ void np_getheaders(struct netproc *np, struct np_peer *p, const struct bindex_no
     p->last_getheaders = now;
 }
 
-void np_sync_start(struct netproc *np, struct np_peer *p, int64_t now)
+/* Core's initial headers sync: while our best header is more than a day
+ * old, headers are asked of one peer only (an outbound one if we have
+ * any), else every peer would stream the whole header chain; once close
+ * to today, of every peer. A lone sync peer that has not brought us close
+ * within 15 minutes plus 1 ms per missing header (at one header per 10
+ * minutes) is dropped when another outbound peer could take over. */
+#define SYNC_RECENT_SECS (24 * 3600)
+#define HEADERS_TIMEOUT_BASE_US (15 * 60 * 1000000LL)
+#define HEADERS_TIMEOUT_PER_HEADER_US 1000LL
+
+static bool best_header_recent(const struct netproc *np, int64_t *age)
 {
+    const struct bindex_node *best = chainstate_best_header(np->chain);
+    *age = best ? np_wall_now(np) - (int64_t)best->hdr.time : INT64_MAX / 2;
+    return *age < SYNC_RECENT_SECS;
+}
+
+static size_t preferred_peers(const struct netproc *np)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < np->npeers; i++)
+        n += np->peers[i].preferred;
+    return n;
+}
+
+void np_sync_maybe_start(struct netproc *np, struct np_peer *p, int64_t now)
+{
+    int64_t age;
+    if (p->sync_started)
+        return;
+    if (!best_header_recent(np, &age) &&
+        (np->nsync_started > 0 || (!p->preferred && preferred_peers(np) > 0)))
+        return;
     /* From the best header's parent, as Core: the answer is never empty,
      * so we learn how far the peer's chain reaches. */
     const struct bindex_node *best = chainstate_best_header(np->chain);
     np_getheaders(np, p, best && best->prev ? best->prev : best, NULL, now);
+    p->sync_started = true;
+    np->nsync_started++;
+    p->headers_timeout = now + HEADERS_TIMEOUT_BASE_US +
+                         HEADERS_TIMEOUT_PER_HEADER_US * (age > 0 ? age / 600 : 0);
 }
 
-static void set_best_known(struct np_peer *p, const struct bindex_node *n)
+void np_headers_tick(struct netproc *np, int64_t now)
+{
+    int64_t age;
+    bool recent = best_header_recent(np, &age);
+    size_t preferred = preferred_peers(np);
+    for (size_t i = 0; i < np->npeers; i++) {
+        struct np_peer *p = &np->peers[i];
+        np_sync_maybe_start(np, p, now);
+        if (!p->sync_started || p->headers_timeout == INT64_MAX)
+            continue;
+        if (recent) { /* caught up once: no timeout later */
+            p->headers_timeout = INT64_MAX;
+        } else if (now > p->headers_timeout && np->nsync_started == 1 &&
+                   preferred - p->preferred >= 1) {
+            LOG_INFO("peer=%" PRIu64 " timeout downloading headers, disconnecting", p->id);
+            p->headers_timeout = INT64_MAX; /* once: it is on its way out */
+            if (np->io.disconnect)
+                np->io.disconnect(np->io.ctx, p->id, "headers sync timeout");
+        }
+    }
+}
+
+void np_set_best_known(struct np_peer *p, const struct bindex_node *n)
 {
     if (n && (!p->best_known || u256_cmp(&n->work, &p->best_known->work) > 0))
         p->best_known = n;
@@ -75,7 +134,8 @@ static bool inflight_add(struct netproc *np, struct np_peer *p, const struct has
         np->cap_inflight = cap;
     }
     np->inflight[np->ninflight++] = (struct np_inflight){.hash = *h, .peer = p->id, .since = now};
-    p->blocks_in_flight++;
+    if (p->blocks_in_flight++ == 0) /* a download (batch) from it starts */
+        p->downloading_since = now;
     return true;
 }
 
@@ -93,7 +153,6 @@ static void request_blocks(struct netproc *np, struct np_peer *p, int64_t now)
 {
     const struct bindex_node *tip = chainstate_tip(np->chain);
     if (!p->best_known || !tip || p->blocks_in_flight >= NETPROC_MAX_BLOCKS_IN_FLIGHT ||
-        p->stalled_until > now ||
         u256_cmp(&p->best_known->work, &tip->work) <= 0)
         return;
     int limit = tip->height + np->opt.block_window;
@@ -129,7 +188,8 @@ static void request_blocks(struct netproc *np, struct np_peer *p, int64_t now)
     struct proto_inv items[NETPROC_MAX_BLOCKS_IN_FLIGHT];
     for (size_t i = 0; i < nwant; i++) {
         const struct bindex_node *b = want[nwant - 1 - i]; /* oldest first */
-        items[i].type = PROTO_INV_BLOCK | PROTO_INV_WITNESS_FLAG;
+        items[i].type = nwant == 1 ? np_cmpct_fetch_type(np, p, b)
+                                   : PROTO_INV_BLOCK | PROTO_INV_WITNESS_FLAG;
         items[i].hash = b->hash;
         inflight_add(np, p, &b->hash, now);
     }
@@ -144,6 +204,13 @@ void np_request_blocks_all(struct netproc *np, int64_t now)
 {
     for (size_t i = 0; i < np->npeers; i++)
         request_blocks(np, &np->peers[i], now);
+}
+
+/* Core's BLOCK_TIME_FUTURE (more than 2 hours ahead of our clock): not
+ * punished, the header is just ignored (it may become valid later). */
+static bool time_future(const char *reason)
+{
+    return reason && strcmp(reason, "time-too-new") == 0;
 }
 
 void np_on_headers(struct netproc *np, struct np_peer *p, const struct net_msg *m, int64_t now)
@@ -170,7 +237,8 @@ void np_on_headers(struct netproc *np, struct np_peer *p, const struct net_msg *
         return;
     }
     if (st == CHAINSTATE_INVALID) {
-        np_misbehaving(np, p->id, reason ? reason : "invalid header");
+        if (!time_future(reason)) /* our clock may be the slow one */
+            np_misbehaving(np, p->id, reason ? reason : "invalid header");
         return;
     }
     if (st == CHAINSTATE_ERROR) {
@@ -179,7 +247,9 @@ void np_on_headers(struct netproc *np, struct np_peer *p, const struct net_msg *
         return;
     }
     const struct bindex_node *lastn = chainstate_find(np->chain, &last);
-    set_best_known(p, lastn);
+    np_set_best_known(p, lastn);
+    for (size_t i = 0; i < np->npeers; i++) /* close to today: all peers sync */
+        np_sync_maybe_start(np, &np->peers[i], now);
     if (n == NETPROC_MAX_HEADERS && lastn) /* more to come */
         np_getheaders(np, p, lastn, NULL, now);
     request_blocks(np, p, now);
@@ -190,7 +260,7 @@ void np_on_block_inv(struct netproc *np, struct np_peer *p, const struct hash256
 {
     const struct bindex_node *n = chainstate_find(np->chain, hash);
     if (n) {
-        set_best_known(p, n);
+        np_set_best_known(p, n);
         request_blocks(np, p, now);
         return;
     }
@@ -206,10 +276,22 @@ void np_on_block(struct netproc *np, struct np_peer *p, const struct net_msg *m,
         return;
     }
     np->info.blocks_received++;
+    np_process_block(np, p, b, false, now);
+    block_free(b);
+}
+
+void np_process_block(struct netproc *np, struct np_peer *p, const struct block *b,
+                      bool rebuilt, int64_t now)
+{
+    np_cmpct_block_done(np, &b->hash);
     struct np_inflight *f = inflight_find(np, &b->hash);
     if (f) {
-        if (f->peer == p->id) /* it delivers: no longer a staller */
+        if (f->peer == p->id) { /* it delivers: no longer a staller */
             p->stalling_since = 0;
+            /* The timeout runs from now for the rest (Core restarts it
+             * when the first block of the queue comes). */
+            p->downloading_since = now;
+        }
         inflight_remove(np, f);
     }
     const struct bindex_node *known = chainstate_find(np->chain, &b->hash);
@@ -223,20 +305,30 @@ void np_on_block(struct netproc *np, struct np_peer *p, const struct net_msg *m,
     const char *reason = NULL;
     np->tip_from_peer = true;
     np->tip_peer = p->id;
+    np_cmpct_pow_valid(np, b);
     enum chainstate_status st = chainstate_process_block(np->chain, b, &reason, &err);
     if (st == CHAINSTATE_MISSING_PARENT) {
         np_getheaders(np, p, chainstate_best_header(np->chain), NULL, now);
+    } else if (st == CHAINSTATE_INVALID && rebuilt) {
+        /* Maybe our reconstruction, as Core does not punish: ask whole. */
+        LOG_INFO("block rebuilt from peer=%" PRIu64 "'s cmpctblock failed: %s", p->id,
+                 reason ? reason : "invalid");
+        p->cmpct.n.full_fallbacks++;
+        np->info.cmpct.full_fallbacks++;
+        np_getdata_block(np, p, &b->hash, now);
     } else if (st == CHAINSTATE_INVALID) {
-        np_misbehaving(np, p->id, reason ? reason : "invalid block");
+        if (!time_future(reason))
+            np_misbehaving(np, p->id, reason ? reason : "invalid block");
     } else if (st == CHAINSTATE_ERROR) {
         LOG_ERROR("block from peer=%" PRIu64 ": %s", p->id, err ? err : "storage error");
     } else {
-        if (st == CHAINSTATE_ACCEPTED)
+        if (st == CHAINSTATE_ACCEPTED) {
             p->last_block = now;
-        set_best_known(p, chainstate_find(np->chain, &b->hash));
+            np_cmpct_block_from(np, p, &b->hash);
+        }
+        np_set_best_known(p, chainstate_find(np->chain, &b->hash));
     }
     free(err);
-    block_free(b);
     np_request_blocks_all(np, now);
 }
 
@@ -261,6 +353,8 @@ void np_send_headers(void *ctx, struct relay *r, uint64_t peer, const struct has
                      size_t n)
 {
     struct netproc *np = ctx;
+    if (n == 1 && np_cmpct_announce(np, peer, &blocks[0]))
+        return;
     /* A burst of blocks (mined before any peer came) may exceed one
      * message: peers refuse headers messages over 2000 entries. */
     for (size_t off = 0; off < n; off += NETPROC_MAX_HEADERS) {
@@ -391,16 +485,27 @@ void np_blocks_peer_gone(struct netproc *np, uint64_t peer, int64_t now)
             request_blocks(np, &np->peers[i], now);
 }
 
+/* Core's block download timeout for a peer: the base (10 minutes, a
+ * block interval) plus half of it per other peer with blocks in flight. */
+static int64_t download_timeout(const struct netproc *np)
+{
+    size_t downloading = 0;
+    for (size_t i = 0; i < np->npeers; i++)
+        downloading += np->peers[i].blocks_in_flight > 0;
+    int64_t others = downloading > 1 ? (int64_t)downloading - 1 : 0;
+    return np->opt.block_timeout_us + others * (np->opt.block_timeout_us / 2);
+}
+
 int64_t np_blocks_wakeup(const struct netproc *np)
 {
-    int64_t w = INT64_MAX;
-    for (size_t i = 0; i < np->npeers; i++)
-        if (np->peers[i].stalling_since &&
-            np->peers[i].stalling_since + np->stalling_timeout_us < w)
-            w = np->peers[i].stalling_since + np->stalling_timeout_us;
-    for (size_t i = 0; i < np->ninflight; i++)
-        if (np->inflight[i].since + np->opt.block_stall_us < w)
-            w = np->inflight[i].since + np->opt.block_stall_us;
+    int64_t w = INT64_MAX, timeout = download_timeout(np);
+    for (size_t i = 0; i < np->npeers; i++) {
+        const struct np_peer *p = &np->peers[i];
+        if (p->stalling_since && p->stalling_since + np->stalling_timeout_us < w)
+            w = p->stalling_since + np->stalling_timeout_us;
+        if (p->blocks_in_flight && p->downloading_since + timeout < w)
+            w = p->downloading_since + timeout;
+    }
     return w;
 }
 
@@ -426,24 +531,45 @@ static void drop_stallers(struct netproc *np, int64_t now)
 void np_blocks_tick(struct netproc *np, int64_t now)
 {
     drop_stallers(np, now);
-    bool stalled = false;
-    for (size_t i = 0; i < np->ninflight;) {
-        if (now - np->inflight[i].since >= np->opt.block_stall_us) {
-            LOG_INFO("peer=%" PRIu64 " stalled a block download; asking another peer",
-                     np->inflight[i].peer);
-            uint64_t slow = np->inflight[i].peer;
-            inflight_remove(np, &np->inflight[i]);
-            struct np_peer *p = np_peer_find(np, slow);
-            if (p) { /* others first for a while; it holds up nothing now */
-                p->stalled_until = now + np->opt.block_stall_us;
-                p->stalling_since = 0;
-            }
-            np->info.block_stalls++;
-            stalled = true;
-        } else {
-            i++;
-        }
+    int64_t timeout = download_timeout(np);
+    for (size_t i = 0; i < np->npeers; i++) {
+        struct np_peer *p = &np->peers[i];
+        if (!p->blocks_in_flight || now <= p->downloading_since + timeout)
+            continue;
+        LOG_INFO("peer=%" PRIu64 " timeout downloading a block, disconnecting", p->id);
+        p->downloading_since = now; /* once: it is on its way out */
+        np->info.block_stalls++;
+        if (np->io.disconnect)
+            np->io.disconnect(np->io.ctx, p->id, "block download timeout");
     }
-    if (stalled)
-        np_request_blocks_all(np, now);
+}
+
+/* ---- for compact blocks (cmpctblock.c) ---- */
+
+bool np_block_inflight(struct netproc *np, const struct hash256 *hash, uint64_t *peer)
+{
+    struct np_inflight *f = inflight_find(np, hash);
+    if (f && peer)
+        *peer = f->peer;
+    return f != NULL;
+}
+
+void np_block_requested(struct netproc *np, struct np_peer *p, const struct hash256 *hash,
+                        int64_t now)
+{
+    if (!inflight_find(np, hash))
+        inflight_add(np, p, hash, now);
+}
+
+void np_getdata_block(struct netproc *np, struct np_peer *p, const struct hash256 *hash,
+                      int64_t now)
+{
+    struct np_inflight *f = inflight_find(np, hash);
+    if (f && f->peer != p->id)
+        inflight_remove(np, f);
+    np_block_requested(np, p, hash, now);
+    struct proto_inv it = {PROTO_INV_BLOCK | PROTO_INV_WITNESS_FLAG, *hash};
+    wbuf_reset(&np->scratch);
+    proto_inv_encode(&np->scratch, &it, 1);
+    np_send(np, p->id, "getdata", &np->scratch);
 }

@@ -15,8 +15,10 @@ void netproc_options_default(struct netproc_options *o)
     memset(o, 0, sizeof(*o));
     relay_policy_default(&o->policy);
     o->antientropy_us = 0;
-    o->block_stall_us = 20 * 1000000LL;
+    o->block_timeout_us = NETPROC_BLOCK_TIMEOUT_US;
     o->block_window = NETPROC_BLOCK_WINDOW;
+    o->compactblocks = true;
+    o->extra_txn = CMPCT_DEFAULT_EXTRA_TXN;
 }
 
 /* ---- small helpers ---- */
@@ -48,9 +50,9 @@ void np_misbehaving(struct netproc *np, uint64_t peer, const char *reason)
         np->io.misbehaving(np->io.ctx, peer, reason);
 }
 
-static int64_t wall_now(const struct netproc *np)
+int64_t np_wall_now(const struct netproc *np)
 {
-    return np->opt.wall_clock ? np->opt.wall_clock() : (int64_t)time(NULL);
+    return np->opt.wall_now ? np->opt.wall_now() : (int64_t)time(NULL);
 }
 
 static void tx_info(const struct mempool_entry *e, const struct tx *tx, struct relay_tx_info *out)
@@ -188,6 +190,7 @@ struct netproc *netproc_new(const struct netproc_options *o, const struct netpro
         return NULL;
     }
     wbuf_init(&np->scratch);
+    np_cmpct_init(np);
     np->stalling_timeout_us = NETPROC_BLOCK_STALLING_US;
     struct chainstate_callbacks cb = {on_block_connected, on_block_disconnected, np};
     chainstate_add_callbacks(chain, &cb);
@@ -200,9 +203,12 @@ void netproc_free(struct netproc *np)
         return;
     chainstate_remove_callbacks(np->chain, np);
     relay_free(np->relay);
+    np_cmpct_free(np);
     for (size_t i = 0; i < np->norphans; i++)
         tx_free(np->orphans[i].tx);
     wbuf_free(&np->scratch);
+    for (size_t i = 0; i < np->npeers; i++)
+        np_getdata_free(&np->peers[i]);
     free(np->peers);
     free(np->inflight);
     free(np->returned);
@@ -236,6 +242,8 @@ void netproc_connected(struct netproc *np, const struct net_peer_props *props, i
     p->relay_txs = props->relay && !np->opt.blocksonly;
     p->reconciles = props->hello;
     p->connected = now;
+    p->preferred = !props->inbound;
+    p->headers_timeout = INT64_MAX;
     p->last_tx = p->last_block = -1;
     struct relay_peer_props rp;
     /* A peer that said relay=false in its version (or any peer, in
@@ -243,7 +251,7 @@ void netproc_connected(struct netproc *np, const struct net_peer_props *props, i
      * keeps them out of its announcements. */
     peer_props(p, p->relay_txs ? 0 : INT64_MAX, &rp);
     relay_peer_add(np->relay, p->id, &rp, now);
-    np_sync_start(np, p, now);
+    np_sync_maybe_start(np, p, now);
     /* BIP35: ask for the peer's mempool so a restarted node catches up.
      * Bitcoin Core disconnects a peer that sends `mempool` unless it
      * offers NODE_BLOOM: ask only hearsay peers and those. */
@@ -260,26 +268,23 @@ void netproc_disconnected(struct netproc *np, uint64_t peer, int64_t now)
     relay_peer_remove(np->relay, peer, now);
     orphans_erase(np, true, peer, now);
     np_blocks_peer_gone(np, peer, now);
+    np_cmpct_peer_gone(np, peer);
+    np_getdata_free(p);
+    if (p->sync_started)
+        np->nsync_started--;
     *p = np->peers[--np->npeers];
+    for (size_t i = 0; i < np->npeers; i++) /* another may sync now */
+        np_sync_maybe_start(np, &np->peers[i], now);
 }
 
-/* sendheaders usually arrives just after the handshake: look for it during
- * the first seconds (not for ever: the lookup is not free). */
-#define PROPS_WATCH_US (10 * 1000000LL)
-
-static void refresh_props(struct netproc *np, struct np_peer *p, int64_t now)
+/* sendheaders after the handshake: blocks are announced by headers. */
+static void on_sendheaders(struct netproc *np, struct np_peer *p)
 {
-    struct net_peer_props cur;
-    if (p->sendheaders || now - p->connected > PROPS_WATCH_US || !np->io.props ||
-        !np->io.props(np->io.ctx, p->id, &cur))
-        return;
-    if (cur.sendheaders) {
-        struct relay_peer_info pi;
-        p->sendheaders = true;
-        if (relay_get_peer_info(np->relay, p->id, &pi) == 0) {
-            pi.props.sendheaders = true;
-            relay_peer_set_props(np->relay, p->id, &pi.props);
-        }
+    struct relay_peer_info pi;
+    p->sendheaders = true;
+    if (relay_get_peer_info(np->relay, p->id, &pi) == 0) {
+        pi.props.sendheaders = true;
+        relay_peer_set_props(np->relay, p->id, &pi.props);
     }
 }
 
@@ -350,7 +355,7 @@ static enum mempool_status accept_one(struct netproc *np, struct tx *tx, bool fr
 {
     struct mempool_tip tip;
     mempool_tip_of(np->chain, &tip);
-    enum mempool_status st = mempool_accept(np->mempool, tx, &tip, wall_now(np), rej);
+    enum mempool_status st = mempool_accept(np->mempool, tx, &tip, np_wall_now(np), rej);
     struct relay_tx_info info;
     if (st == MEMPOOL_ACCEPTED) {
         np->info.txs_accepted++;
@@ -361,6 +366,8 @@ static enum mempool_status accept_one(struct netproc *np, struct tx *tx, bool fr
     tx_info(NULL, tx, &info);
     if (st == MEMPOOL_MISSING_INPUTS && from_peer)
         orphan_add(np, tx, peer, now);
+    else if (st != MEMPOOL_WITNESS_MUTATED && st != MEMPOOL_CONFLICT)
+        np_cmpct_extra_add(np, tx); /* a miner may still include it */
     /* Settles the request; an orphan marked rejected still becomes a
      * rumor once accepted (the core's accepted set is separate), and is
      * not requested again meanwhile. */
@@ -487,56 +494,6 @@ static void on_notfound(struct netproc *np, struct np_peer *p, const struct net_
     }
 }
 
-static bool serve_tx(struct netproc *np, struct np_peer *p, const struct proto_inv *it,
-                     int64_t now)
-{
-    uint32_t type = it->type & ~PROTO_INV_WITNESS_FLAG;
-    const struct mempool_entry *e = type == PROTO_INV_WTX
-                                        ? mempool_get_wtxid(np->mempool, &it->hash)
-                                        : mempool_get(np->mempool, &it->hash);
-    if (!e)
-        return false;
-    struct tx *tx = mempool_entry_tx(e);
-    bool witness = type == PROTO_INV_WTX || (it->type & PROTO_INV_WITNESS_FLAG);
-    wbuf_reset(&np->scratch);
-    if (witness) {
-        wbuf_bytes(&np->scratch, tx->raw, tx->size);
-    } else {
-        tx_serialize(tx, &np->scratch, false);
-    }
-    np_send(np, p->id, "tx", &np->scratch);
-    struct relay_inv ri = {type, it->hash};
-    relay_on_getdata(np->relay, p->id, &ri, now);
-    return true;
-}
-
-static void on_getdata(struct netproc *np, struct np_peer *p, const struct net_msg *m,
-                       int64_t now)
-{
-    struct proto_inv *missing = NULL;
-    size_t nmissing = 0;
-    for (size_t i = 0; i < m->u.inv.n; i++) {
-        const struct proto_inv *it = &m->u.inv.items[i];
-        uint32_t type = it->type & ~PROTO_INV_WITNESS_FLAG;
-        bool ok = false;
-        if (type == PROTO_INV_BLOCK)
-            ok = np_serve_block(np, p, &it->hash, (it->type & PROTO_INV_WITNESS_FLAG) != 0);
-        else if (type == PROTO_INV_TX || type == PROTO_INV_WTX)
-            ok = serve_tx(np, p, it, now);
-        if (ok)
-            continue;
-        if (!missing)
-            missing = xmalloc(m->u.inv.n * sizeof(*missing));
-        missing[nmissing++] = *it;
-    }
-    if (nmissing) {
-        wbuf_reset(&np->scratch);
-        proto_inv_encode(&np->scratch, missing, nmissing);
-        np_send(np, p->id, "notfound", &np->scratch);
-    }
-    free(missing);
-}
-
 static void on_feefilter(struct netproc *np, struct np_peer *p, int64_t feerate)
 {
     struct relay_peer_info pi;
@@ -559,10 +516,9 @@ void netproc_message(struct netproc *np, uint64_t peer, const struct net_msg *m,
     struct np_peer *p = np_peer_find(np, peer);
     if (!p)
         return;
-    refresh_props(np, p, now);
     switch (m->cmd) {
     case PROTO_CMD_INV: on_inv(np, p, m, now); break;
-    case PROTO_CMD_GETDATA: on_getdata(np, p, m, now); break;
+    case PROTO_CMD_GETDATA: np_on_getdata(np, p, m); break;
     case PROTO_CMD_NOTFOUND: on_notfound(np, p, m, now); break;
     case PROTO_CMD_TX: on_tx(np, p, m, now); break;
     case PROTO_CMD_BLOCK: np_on_block(np, p, m, now); break;
@@ -571,6 +527,11 @@ void netproc_message(struct netproc *np, uint64_t peer, const struct net_msg *m,
     case PROTO_CMD_GETBLOCKS: np_serve_getblocks(np, p, m); break;
     case PROTO_CMD_MEMPOOL: np_serve_mempool(np, p); break;
     case PROTO_CMD_FEEFILTER: on_feefilter(np, p, m->u.feerate); break;
+    case PROTO_CMD_SENDCMPCT: np_cmpct_on_sendcmpct(np, p, &m->u.sendcmpct); break;
+    case PROTO_CMD_CMPCTBLOCK: np_cmpct_on_cmpctblock(np, p, m, now); break;
+    case PROTO_CMD_GETBLOCKTXN: np_cmpct_on_getblocktxn(np, p, m); break;
+    case PROTO_CMD_BLOCKTXN: np_cmpct_on_blocktxn(np, p, m, now); break;
+    case PROTO_CMD_SENDHEADERS: on_sendheaders(np, p); break;
     default: break;
     }
     after_event(np, now);
@@ -589,10 +550,9 @@ void netproc_custom(struct netproc *np, uint64_t peer, const char *command,
 void netproc_tick(struct netproc *np, int64_t now)
 {
     np->pull_soon = false;
-    for (size_t i = 0; i < np->npeers; i++)
-        refresh_props(np, &np->peers[i], now);
     orphans_erase(np, false, 0, now);
     np_blocks_tick(np, now);
+    np_headers_tick(np, now);
     np_recon_tick(np, now);
     np_announce_tip(np, now);
     relay_tick(np->relay, now);
@@ -621,6 +581,7 @@ enum mempool_status netproc_submit_tx(struct netproc *np, struct tx *tx,
 enum chainstate_status netproc_submit_block(struct netproc *np, const struct block *b,
                                             const char **reason, char **err, int64_t now)
 {
+    np_cmpct_pow_valid(np, b);
     enum chainstate_status st = chainstate_process_block(np->chain, b, reason, err);
     after_event(np, now);
     return st;
@@ -651,6 +612,9 @@ bool netproc_get_peer_info(const struct netproc *np, uint64_t peer,
         out->last_tx = p->last_tx;
         out->last_block = p->last_block;
         out->reconciles = p->reconciles;
+        out->bip152_hb_to = p->cmpct.hb_to;
+        out->bip152_hb_from = p->cmpct.hb_from;
+        out->cmpct = p->cmpct.n;
         return true;
     }
     return false;

@@ -34,8 +34,11 @@
  * shrinks by 15% per block received. */
 #define NETPROC_BLOCK_STALLING_US (2 * 1000000LL)
 #define NETPROC_BLOCK_STALLING_MAX_US (64 * 1000000LL)
+#define NETPROC_BLOCK_TIMEOUT_US (600 * 1000000LL)
 #define NETPROC_MAX_HEADERS 2000
 #define NETPROC_MAX_GETBLOCKS 500
+/* Pending getdata items per peer: one message's worth (MAX_INV_SZ). */
+#define NETPROC_MAX_GETDATA_QUEUE PROTO_MAX_INV
 
 /* The hearsay-only commands (Bitcoin Core ignores unknown commands).
  * "hsgossip" (empty) is sent before verack to say "I reconcile mempools";
@@ -59,22 +62,28 @@ struct netproc_io {
     /* Optional: close the connection without discouraging the address
      * (a peer that ignored our version's relay=false, as Bitcoin Core). */
     void (*disconnect)(void *ctx, uint64_t peer, const char *reason);
-    /* Optional: the peer's current properties (sendheaders may arrive
-     * after the handshake). */
-    bool (*props)(void *ctx, uint64_t peer, struct net_peer_props *out);
+    /* Optional: is the peer's send buffer full? getdata is then served
+     * no further until netproc_send_ready. */
+    bool (*send_blocked)(void *ctx, uint64_t peer);
 };
 
 struct netproc_options {
     struct relay_policy policy; /* copied */
     uint64_t seed;
     int64_t antientropy_us;     /* 0: no periodic reconciliation */
-    int64_t block_stall_us;     /* a block in flight this long goes elsewhere */
+    /* Core's block download timeout: a peer whose blocks have been in
+     * flight this long (plus half of it per other peer we download from)
+     * is disconnected. 10 minutes (BLOCK_DOWNLOAD_TIMEOUT_BASE, one block
+     * interval). */
+    int64_t block_timeout_us;
     int block_window;           /* blocks beyond the tip we download (tests: small) */
+    int64_t (*wall_now)(void);  /* unix seconds (the node's mockable clock, also for
+                                 * mempool entry times); NULL: time() */
     bool blocksonly;            /* neither request nor relay transactions; peers
                                  * that send them anyway are disconnected (our
                                  * version said relay=false) */
-    int64_t (*wall_clock)(void); /* Unix seconds for mempool entry times (the
-                                  * daemon's mockable clock); NULL: time(NULL) */
+    bool compactblocks;         /* BIP152: high-bandwidth peers, compact fetches */
+    size_t extra_txn;           /* rejected/replaced txs kept for reconstruction */
 };
 void netproc_options_default(struct netproc_options *o);
 
@@ -95,6 +104,10 @@ void netproc_message(struct netproc *np, uint64_t peer, const struct net_msg *ms
 /* Hearsay commands (connman passes what it does not know). */
 void netproc_custom(struct netproc *np, uint64_t peer, const char *command,
                     const uint8_t *payload, size_t len, int64_t now);
+/* The peer's send buffer drained: serve the rest of its getdata queue. */
+void netproc_send_ready(struct netproc *np, uint64_t peer, int64_t now);
+/* Does the peer have getdata items waiting for its send buffer? */
+bool netproc_getdata_pending(const struct netproc *np, uint64_t peer);
 /* Periodic work: relay ticks, orphan expiry, block stalls, anti-entropy. */
 void netproc_tick(struct netproc *np, int64_t now);
 /* When netproc_tick has work next (INT64_MAX: nothing pending). */
@@ -108,6 +121,16 @@ enum chainstate_status netproc_submit_block(struct netproc *np, const struct blo
                                             const char **reason, char **err, int64_t now);
 
 /* ---- Introspection (getpeerinfo, getgossipinfo) ---- */
+/* BIP152 traffic, per peer and in total. */
+struct netproc_cmpct_counters {
+    uint64_t received;      /* cmpctblock messages */
+    uint64_t sent;
+    uint64_t reconstructed; /* rebuilt with no round trip */
+    uint64_t getblocktxn_sent;
+    uint64_t txs_requested; /* in those getblocktxn */
+    uint64_t blocktxn_sent; /* getblocktxn answered */
+    uint64_t full_fallbacks; /* full block fetched instead (collision, failure) */
+};
 struct netproc_info {
     size_t orphans;
     size_t blocks_in_flight;
@@ -116,13 +139,15 @@ struct netproc_info {
     uint64_t txs_received;      /* tx payloads */
     uint64_t txs_accepted;
     uint64_t txs_readded;       /* returned to the mempool by a reorg, re-announced */
-    uint64_t block_stalls;      /* block requests moved to another peer */
+    uint64_t block_stalls;      /* peers dropped for the block download timeout */
     uint64_t stallers_dropped;  /* peers dropped for stalling the download window */
     int64_t stalling_timeout_us; /* the current (adaptive) staller timeout */
     uint64_t mempool_served;    /* BIP35 requests answered */
     uint64_t recon_rounds;      /* anti-entropy rounds started */
     uint64_t recon_mismatch;    /* rounds whose digests differed */
     uint64_t recon_items;       /* items learned of through reconciliation */
+    struct netproc_cmpct_counters cmpct;
+    size_t cmpct_extra;         /* transactions in the extra pool */
 };
 void netproc_get_info(const struct netproc *np, struct netproc_info *out);
 /* The relay core, for its counters (relay_get_info, relay_get_peer_info). */
@@ -141,6 +166,9 @@ struct netproc_peer_info {
      * that entered the mempool / a block new to us; -1: never. */
     int64_t last_tx, last_block;
     bool reconciles;
+    bool bip152_hb_to;   /* we asked it to announce by cmpctblock */
+    bool bip152_hb_from; /* it asked us to */
+    struct netproc_cmpct_counters cmpct;
 };
 bool netproc_get_peer_info(const struct netproc *np, uint64_t peer,
                            struct netproc_peer_info *out);

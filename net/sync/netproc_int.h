@@ -5,6 +5,15 @@
 
 #include "chain/primitives/serialize.h"
 #include "net/sync/netproc.h"
+#include "net/wire/cmpct.h"
+
+/* BIP152 state of one peer. */
+struct np_cmpct_peer {
+    bool provides;  /* it sent sendcmpct version 2 */
+    bool hb_from;   /* ... with high bandwidth: it wants our cmpctblocks */
+    bool hb_to;     /* we asked it for high-bandwidth announcements */
+    struct netproc_cmpct_counters n;
+};
 
 struct np_peer {
     uint64_t id;
@@ -12,13 +21,20 @@ struct np_peer {
     bool reconciles;                  /* sent hsgossip before verack */
     const struct bindex_node *best_known;   /* best header it is known to have */
     size_t blocks_in_flight;
-    int64_t stalled_until;            /* no block requests to it before */
+    int64_t downloading_since;        /* its block download timeout runs from */
     int64_t stalling_since;           /* it holds up the download window (0: no) */
     int64_t last_getheaders;          /* when we last asked it for headers */
+    bool sync_started;                /* headers sync started with it (Core's fSyncStarted) */
+    bool preferred;                   /* outbound: preferred for download */
+    int64_t headers_timeout;          /* initial headers sync deadline (INT64_MAX: none) */
     int64_t connected;
     /* When it last delivered a transaction we accepted / a new block
      * (getpeerinfo's last_transaction, last_block); -1: never. */
     int64_t last_tx, last_block;
+    struct np_cmpct_peer cmpct;
+    /* Its getdata items not served yet (gd_head..gd_len), see getdata.c. */
+    struct proto_inv *gd;
+    size_t gd_head, gd_len;
 };
 
 struct np_inflight {
@@ -63,8 +79,10 @@ struct netproc {
      * tracker's wake-up time does not show; tick soon (batched). */
     bool pull_soon;
     int64_t stalling_timeout_us;  /* adaptive, see NETPROC_BLOCK_STALLING_US */
+    size_t nsync_started;         /* peers we started a headers sync with */
     uint64_t recon_last;          /* the rotation: last peer reconciled with */
     int64_t recon_due;
+    struct np_cmpct *cmpct;       /* cmpctblock.c */
     struct netproc_info info;
 };
 
@@ -76,7 +94,13 @@ void np_misbehaving(struct netproc *np, uint64_t peer, const char *reason);
 void np_reannounce_returned(struct netproc *np, int64_t now);
 
 /* blocksync.c */
-void np_sync_start(struct netproc *np, struct np_peer *p, int64_t now);
+/* Unix seconds on the node's clock. */
+int64_t np_wall_now(const struct netproc *np);
+/* Starts a headers sync with p if Core would: one peer while our best
+ * header is older than a day, then every peer. */
+void np_sync_maybe_start(struct netproc *np, struct np_peer *p, int64_t now);
+/* Starts syncs that became due; drops a stalling initial sync peer. */
+void np_headers_tick(struct netproc *np, int64_t now);
 void np_getheaders(struct netproc *np, struct np_peer *p, const struct bindex_node *from,
                    const struct hash256 *stop, int64_t now);
 void np_on_headers(struct netproc *np, struct np_peer *p, const struct net_msg *m, int64_t now);
@@ -98,6 +122,61 @@ int64_t np_blocks_wakeup(const struct netproc *np);
 void np_announce_tip(struct netproc *np, int64_t now);
 void np_send_headers(void *ctx, struct relay *r, uint64_t peer, const struct hash256 *blocks,
                      size_t n);
+
+/* The block's source and whether it came rebuilt from a cmpctblock (a
+ * failure may then be ours, not the peer's: fetch it whole instead of
+ * punishing). Takes no reference. */
+void np_process_block(struct netproc *np, struct np_peer *p, const struct block *b,
+                      bool rebuilt, int64_t now);
+void np_set_best_known(struct np_peer *p, const struct bindex_node *n);
+/* The in-flight request of a block, if any, and its peer. */
+bool np_block_inflight(struct netproc *np, const struct hash256 *hash, uint64_t *peer);
+/* Records a request of the block from p unless one exists. */
+void np_block_requested(struct netproc *np, struct np_peer *p, const struct hash256 *hash,
+                        int64_t now);
+/* Requests the full block from p (witness form), tracked in flight. */
+void np_getdata_block(struct netproc *np, struct np_peer *p, const struct hash256 *hash,
+                      int64_t now);
+
+/* cmpctblock.c (BIP152) */
+void np_cmpct_init(struct netproc *np);
+void np_cmpct_free(struct netproc *np);
+void np_cmpct_peer_gone(struct netproc *np, uint64_t peer);
+void np_cmpct_on_sendcmpct(struct netproc *np, struct np_peer *p,
+                           const struct proto_sendcmpct *m);
+void np_cmpct_on_cmpctblock(struct netproc *np, struct np_peer *p, const struct net_msg *m,
+                            int64_t now);
+void np_cmpct_on_blocktxn(struct netproc *np, struct np_peer *p, const struct net_msg *m,
+                          int64_t now);
+void np_cmpct_on_getblocktxn(struct netproc *np, struct np_peer *p, const struct net_msg *m);
+/* getdata MSG_CMPCT_BLOCK: cmpctblock for a recent block, else the full
+ * block; false if we do not have it. */
+bool np_cmpct_serve(struct netproc *np, struct np_peer *p, const struct hash256 *hash);
+/* Core's NewPoWValidBlock: b extends our tip and passed the checks that
+ * need no UTXO: announce it to high-bandwidth peers before connecting. */
+void np_cmpct_pow_valid(struct netproc *np, const struct block *b);
+/* Announces hash to peer by cmpctblock instead of headers if it asked
+ * for high bandwidth (true: done). */
+bool np_cmpct_announce(struct netproc *np, uint64_t peer, const struct hash256 *hash);
+/* p delivered a new valid block first: make it high-bandwidth (Core's
+ * MaybeSetPeerAsAnnouncingHeaderAndIDs). */
+void np_cmpct_block_from(struct netproc *np, struct np_peer *p, const struct hash256 *hash);
+/* The inv type to fetch block n from p with: MSG_CMPCT_BLOCK for a lone
+ * new block at the tip from a peer that provides them. */
+uint32_t np_cmpct_fetch_type(struct netproc *np, const struct np_peer *p,
+                             const struct bindex_node *n);
+/* A transaction rejected (or replaced) that a block may still hold. */
+void np_cmpct_extra_add(struct netproc *np, struct tx *tx);
+/* The full block arrived: forget partial downloads of it. */
+void np_cmpct_block_done(struct netproc *np, const struct hash256 *hash);
+/* getdata.c */
+void np_on_getdata(struct netproc *np, struct np_peer *p, const struct net_msg *m);
+/* Serves queued items while the peer's send buffer has room. */
+void np_getdata_serve(struct netproc *np, struct np_peer *p);
+/* Serves one requested item; false if we do not have it (or its type is
+ * unknown). */
+bool np_serve_item(struct netproc *np, struct np_peer *p, const struct proto_inv *it);
+void np_getdata_free(struct np_peer *p);
 
 /* antientropy.c */
 void np_recon_tick(struct netproc *np, int64_t now);

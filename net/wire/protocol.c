@@ -15,7 +15,9 @@ static const char *const cmd_names[PROTO_CMD_COUNT] = {
     [PROTO_CMD_NOTFOUND] = "notfound",     [PROTO_CMD_TX] = "tx",
     [PROTO_CMD_BLOCK] = "block",           [PROTO_CMD_HEADERS] = "headers",
     [PROTO_CMD_GETHEADERS] = "getheaders", [PROTO_CMD_GETBLOCKS] = "getblocks",
-    [PROTO_CMD_MEMPOOL] = "mempool",       [PROTO_CMD_OTHER] = "*other*",
+    [PROTO_CMD_MEMPOOL] = "mempool",       [PROTO_CMD_CMPCTBLOCK] = "cmpctblock",
+    [PROTO_CMD_GETBLOCKTXN] = "getblocktxn", [PROTO_CMD_BLOCKTXN] = "blocktxn",
+    [PROTO_CMD_OTHER] = "*other*",
 };
 
 const char *proto_cmd_name(enum proto_cmd cmd)

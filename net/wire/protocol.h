@@ -86,6 +86,9 @@ enum proto_cmd {
     PROTO_CMD_GETHEADERS,
     PROTO_CMD_GETBLOCKS,
     PROTO_CMD_MEMPOOL,
+    PROTO_CMD_CMPCTBLOCK,
+    PROTO_CMD_GETBLOCKTXN,
+    PROTO_CMD_BLOCKTXN,
     PROTO_CMD_OTHER, /* anything unknown: counted, logged, ignored */
     PROTO_CMD_COUNT
 };

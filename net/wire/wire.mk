@@ -1,16 +1,19 @@
 # net/wire/wire.mk: the P2P core (framing, peers, connections, addresses).
 libnet_a_SOURCES += \
 	net/wire/protocol.c net/wire/protocol.h \
+	net/wire/cmpct.c net/wire/cmpct_partial.c net/wire/cmpct.h \
 	net/conn/peer.c net/conn/peer.h \
 	net/conn/addrman.c net/conn/addrman.h \
 	net/conn/netbase.c net/conn/netbase.h \
 	net/conn/connman.c net/conn/connman.h net/conn/connman_int.h \
-	net/conn/outbound.c
+	net/conn/outbound.c net/conn/addrrelay.c net/conn/rollbloom.c net/conn/rollbloom.h
 
 check_PROGRAMS += tests/unit/test_protocol tests/unit/test_peer tests/unit/test_addrman tests/unit/test_connman \
-	tests/unit/test_netbase
+	tests/unit/test_netbase tests/unit/test_rollbloom
 TESTS += tests/unit/test_protocol tests/unit/test_peer tests/unit/test_addrman tests/unit/test_connman \
-	tests/unit/test_netbase
+	tests/unit/test_netbase tests/unit/test_rollbloom
+tests_unit_test_rollbloom_SOURCES = tests/unit/test_rollbloom.c
+tests_unit_test_rollbloom_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_protocol_SOURCES = tests/unit/test_protocol.c
 tests_unit_test_protocol_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_peer_SOURCES = tests/unit/test_peer.c
@@ -28,9 +31,9 @@ libnode_a_SOURCES += node/net_glue.c node/net_glue.h
 # Functional tests: real hearsayd processes on loopback (skipped until the
 # daemon is built).
 TESTS += tests/functional/p2p_connect.py tests/functional/p2p_hostile.py \
-	tests/functional/p2p_handshake.py
+	tests/functional/p2p_handshake.py tests/functional/p2p_getdata.py tests/functional/p2p_addr_relay.py
 EXTRA_DIST += tests/functional/p2p_connect.py tests/functional/p2p_hostile.py \
-	tests/functional/p2p_handshake.py
+	tests/functional/p2p_handshake.py tests/functional/p2p_getdata.py tests/functional/p2p_addr_relay.py
 
 # Fuzz harnesses: the payload decoders, and a peer fed arbitrary streams.
 check_PROGRAMS += tests/fuzz/fuzz_msg tests/fuzz/fuzz_msg_stream
@@ -46,3 +49,18 @@ EXTRA_DIST += tests/fuzz/seeds/msg tests/fuzz/seeds/msg_stream
 noinst_PROGRAMS += contrib/bench/bench_conn
 contrib_bench_bench_conn_SOURCES = contrib/bench/bench_conn.c
 contrib_bench_bench_conn_LDADD = $(NET_LIBS) $(EVENT_LIBS)
+
+# BIP152 compact blocks: codecs, short ids, reconstruction (real blocks in
+# tests/data/blocks), and their fuzz harness.
+check_PROGRAMS += tests/unit/test_cmpct tests/fuzz/fuzz_cmpct
+TESTS += tests/unit/test_cmpct tests/fuzz/fuzz_cmpct
+tests_unit_test_cmpct_SOURCES = tests/unit/test_cmpct.c
+tests_unit_test_cmpct_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
+tests_fuzz_fuzz_cmpct_SOURCES = tests/fuzz/fuzz_cmpct.c tests/fuzz/driver.c
+tests_fuzz_fuzz_cmpct_LDADD = $(NET_LIBS)
+EXTRA_DIST += tests/fuzz/seeds/cmpct tests/data/blocks
+TESTS += tests/functional/p2p_compactblocks.py
+noinst_PROGRAMS += contrib/bench/bench_cmpct
+contrib_bench_bench_cmpct_SOURCES = contrib/bench/bench_cmpct.c
+contrib_bench_bench_cmpct_LDADD = $(NET_LIBS)
+EXTRA_DIST += tests/functional/p2p_compactblocks.py

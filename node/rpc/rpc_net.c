@@ -231,6 +231,16 @@ static json_t *peer_gossip_json(const struct relay_peer_info *ri, const struct n
     return g;
 }
 
+/* BIP152 counters (getpeerinfo per peer, getgossipinfo in total). */
+static json_t *cmpct_json(const struct netproc_cmpct_counters *c)
+{
+    return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "received", (json_int_t)c->received,
+                     "sent", (json_int_t)c->sent, "reconstructed", (json_int_t)c->reconstructed,
+                     "getblocktxn_sent", (json_int_t)c->getblocktxn_sent, "txs_requested",
+                     (json_int_t)c->txs_requested, "blocktxn_sent", (json_int_t)c->blocktxn_sent,
+                     "full_fallbacks", (json_int_t)c->full_fallbacks);
+}
+
 /* netproc's time of an event (the relay clock, monotonic microseconds) as
  * Unix seconds on the node's clock, which setmocktime moves; 0 for never,
  * as Core. */
@@ -241,8 +251,8 @@ static json_t *event_unix_time(int64_t at)
     return json_integer(node_now() - (relay_glue_now() - at) / (int64_t)US_PER_SEC);
 }
 
-/* Fields of block download and relay. hearsay never asks for high-bandwidth
- * compact blocks and does no headers presync. Without netproc's view of
+/* Fields of block download and relay. hearsay does no headers presync.
+ * Without netproc's view of
  * the peer, Core's "never"/"unknown" (0, -1). */
 static void peer_relay_fields(json_t *o, const struct node *node, uint64_t id)
 {
@@ -253,8 +263,9 @@ static void peer_relay_fields(json_t *o, const struct node *node, uint64_t id)
                                         .last_tx = -1, .last_block = -1};
     json_object_set_new(o, "last_transaction", event_unix_time(pi.last_tx));
     json_object_set_new(o, "last_block", event_unix_time(pi.last_block));
-    json_object_set_new(o, "bip152_hb_to", json_false());
-    json_object_set_new(o, "bip152_hb_from", json_false());
+    json_object_set_new(o, "bip152_hb_to", json_boolean(pi.bip152_hb_to));
+    json_object_set_new(o, "bip152_hb_from", json_boolean(pi.bip152_hb_from));
+    json_object_set_new(o, "compactblocks", cmpct_json(&pi.cmpct));
     json_object_set_new(o, "presynced_headers", json_integer(-1));
     json_object_set_new(o, "synced_headers", json_integer(pi.synced_headers));
     json_object_set_new(o, "synced_blocks", json_integer(pi.synced_blocks));
@@ -596,6 +607,9 @@ static json_t *netproc_json(const struct netproc *np)
     json_object_set_new(o, "stallers_dropped", json_integer((json_int_t)ni.stallers_dropped));
     json_object_set_new(o, "stalling_timeout",
                         json_real((double)ni.stalling_timeout_us / US_PER_SEC));
+    json_t *cb = cmpct_json(&ni.cmpct);
+    json_object_set_new(cb, "extra_pool", json_integer((json_int_t)ni.cmpct_extra));
+    json_object_set_new(o, "compactblocks", cb);
     return o;
 }
 
@@ -615,7 +629,7 @@ static json_t *summary_json(const struct relay_info *ri, const struct netproc *n
     if (np) {
         struct netproc_info ni;
         netproc_get_info(np, &ni);
-        payloads = ni.txs_received + ni.blocks_received;
+        payloads = ni.txs_received + ni.blocks_received + ni.cmpct.received;
     }
     return json_pack("{s:I,s:f,s:I,s:I,s:f,s:f}", "announcements", (json_int_t)announced,
                      "announcements_per_rumor", ratio(announced, ri->rumors_started),
@@ -717,11 +731,12 @@ static const struct rpc_method net_methods[] = {
       "is infective for, seen-set sizes and memory, the request tracker and the relay "
       "counters, in total and per peer. \"summary\" compares policies: announcements (inv and "
       "headers entries sent), announcements_per_rumor (those per transaction or block the node "
-      "started relaying), payloads_received (tx and block messages), dup_payloads (payloads it "
+      "started relaying), payloads_received (tx, block and cmpctblock messages), dup_payloads (payloads it "
       "already had), dup_payload_ratio (dup_payloads per payload received) and "
       "push_useless_ratio (pushes to peers that already had the item, per push judged). "
-      "\"processing\" adds orphans, block download (blocks_in_flight, block_stalls, "
-      "stallers_dropped, stalling_timeout in seconds), txs_readded (returned to the mempool by "
+      "\"processing\" adds orphans, block download (blocks_in_flight, block_stalls: peers "
+      "dropped for Core's block download timeout, stallers_dropped, stalling_timeout in "
+      "seconds), txs_readded (returned to the mempool by "
       "a reorg) and anti-entropy rounds. Times are in seconds.", { { 0 } } },
 };
 const struct rpc_method_set net_rpc_methods = RPC_METHOD_SET(net_methods);

@@ -190,11 +190,14 @@ def addr_entry(ip, port, when):
 
 
 def test_addr_relay(t):
-    """Fresh addresses are rumours: each goes to 2 random other peers, and
-    those relayed in the same tick share one message."""
+    """Fresh addresses are rumours: each goes to 2 other peers that take
+    part in address relay (an inbound peer does once it sent addr or
+    getaddr), and those queued for one peer share one trickled message."""
     node = t.add_node()
-    node.start("-nettick=3000")  # both addresses land in one tick
+    node.start("-addrtrickle=3000")
     a, b, c = handshake(node), handshake(node), handshake(node)
+    b.sendall(frame("getaddr"))  # b now takes part in address relay
+    ping(b)
     now = int(time.time())
     a.sendall(frame("addr", b"\x01" + addr_entry([8, 8, 8, 8], 8333, now)))
     c.sendall(frame("addr", b"\x01" + addr_entry([8, 8, 4, 4], 8333, now)))

@@ -84,11 +84,13 @@ def script_num(n):
     return bytes([len(out)]) + out
 
 
-def coinbase(height, value, script=P2WSH_OP_TRUE, extra=b""):
+def coinbase(height, value, script=P2WSH_OP_TRUE, extra=b"", more_outputs=()):
     """A legacy coinbase (no witness commitment: for blocks without witness
-    transactions). `extra` makes two coinbases at one height differ."""
+    transactions). `extra` makes two coinbases at one height differ;
+    `more_outputs` ([(sats, script)]) follow the first (big blocks)."""
     sig = script_num(height) + b"\x00" + varbytes(extra) if extra else script_num(height) + b"\x00"
-    return ser_tx(2, [("00" * 32, 0xFFFFFFFF, sig, 0xFFFFFFFF)], [(value, script)])
+    return ser_tx(2, [("00" * 32, 0xFFFFFFFF, sig, 0xFFFFFFFF)],
+                  [(value, script)] + list(more_outputs))
 
 
 def merkle_root(txids_hex):
@@ -101,11 +103,11 @@ def merkle_root(txids_hex):
 
 
 def make_block(prev_hash, height, time, txs=(), value=50 * 10**8, extra=b"",
-               bits=REGTEST_BITS):
+               bits=REGTEST_BITS, more_outputs=()):
     """A block on prev_hash (hex) at height with a coinbase paying value to
-    P2WSH(OP_TRUE) and the legacy raw txs given (bytes), nonce ground for
-    regtest. Returns (hash hex, raw hex)."""
-    cb = coinbase(height, value, extra=extra)
+    P2WSH(OP_TRUE) (and more_outputs) and the legacy raw txs given (bytes),
+    nonce ground for regtest. Returns (hash hex, raw hex)."""
+    cb = coinbase(height, value, extra=extra, more_outputs=more_outputs)
     all_txs = [cb] + list(txs)
     root = merkle_root([txid_of(t) for t in all_txs])
     target = (bits & 0xFFFFFF) << (8 * ((bits >> 24) - 3))

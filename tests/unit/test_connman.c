@@ -256,10 +256,14 @@ static void test_backpressure(void **state)
     assert_true(connman_send_queue(v[0].cm, id) > 16 * 1024);
     struct ctx2 c2 = {v[0].cm, id};
     assert_true(run_until(drained, &c2, WAIT_MS));
-    /* A sender that ignores backpressure past twice the cap is dropped. */
+    /* A sender that ignores backpressure (twice the cap, while blocked) is
+     * dropped; one message past the cap while there was room is not. */
     free(blob);
     blob = calloc(1, 40 * 1024);
-    connman_send(v[0].cm, id, "tx", blob, 40 * 1024);
+    assert_int_equal(connman_send(v[0].cm, id, "tx", blob, 40 * 1024), 0);
+    assert_true(connman_send_blocked(v[0].cm, id));
+    assert_int_equal(connman_send(v[0].cm, id, "tx", blob, 1024), 0);
+    assert_int_equal(connman_send(v[0].cm, id, "tx", blob, 20 * 1024), 0);
     free(blob);
     assert_true(run_until(gone, &v[0], WAIT_MS));
     connman_free(v[1].cm);

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #define MAXN 6
@@ -48,6 +49,14 @@ struct net {
     uint64_t fake_getdata; /* getdata messages sent to the fake peer */
     uint64_t dropped[4];   /* peers a node disconnected (io.disconnect) */
     size_t ndropped;
+    bool fake_window;      /* the fake peer's send buffer holds one block */
+    size_t fake_unread;    /* blocks sent to it since it last drained */
+    struct hash256 fake_blocks[20]; /* the blocks it received, in order */
+    size_t fake_nblocks;
+    size_t fake_headers, fake_block_invs; /* block announcements to it, by kind */
+    size_t misbehaving;    /* io.misbehaving calls */
+    int64_t wall;          /* the nodes' unix clock */
+    size_t getheaders[MAXN][MAXN]; /* getheaders sent, by sender and receiver */
 };
 
 static struct net net;
@@ -65,6 +74,20 @@ static int io_send(void *ctx, uint64_t peer, const char *command, const void *pa
         return 0;
     if (to < 0 && strcmp(command, "getdata") == 0)
         net.fake_getdata++; /* counted when sent: the fake peer never answers */
+    if (from >= 0 && to >= 0 && strcmp(command, "getheaders") == 0)
+        net.getheaders[from][to]++;
+    if (to < 0 && strcmp(command, "headers") == 0)
+        net.fake_headers++;
+    if (to < 0 && strcmp(command, "inv") == 0 && len > 4 && ((const uint8_t *)payload)[1] == 2)
+        net.fake_block_invs++; /* an inv whose first entry is a block */
+    if (to < 0 && strcmp(command, "block") == 0 && net.fake_nblocks < 20) {
+        struct block_header h;
+        struct cursor c;
+        cursor_init(&c, payload, len);
+        assert_true(block_header_parse(&c, &h));
+        block_header_hash(&h, &net.fake_blocks[net.fake_nblocks++]);
+        net.fake_unread++;
+    }
     if (net.nq == net.capq) {
         net.capq = net.capq ? net.capq * 2 : 256;
         net.q = realloc(net.q, net.capq * sizeof(*net.q));
@@ -79,6 +102,24 @@ static int io_send(void *ctx, uint64_t peer, const char *command, const void *pa
         memcpy(m->data, payload, len);
     m->len = len;
     return 0;
+}
+
+/* Regtest's genesis time. */
+#define GENESIS_TIME 1296688602LL
+
+static int64_t wall_now(void)
+{
+    return net.wall;
+}
+
+static bool io_send_blocked(void *ctx, uint64_t peer)
+{
+    return peer >= FAKE && net.fake_window && net.fake_unread >= 1;
+}
+
+static void io_misbehaving(void *ctx, uint64_t peer, const char *reason)
+{
+    net.misbehaving++;
 }
 
 static void io_disconnect(void *ctx, uint64_t peer, const char *reason)
@@ -142,14 +183,16 @@ static void node_open(int i, int64_t antientropy)
     o.policy.trickle_out_us = 0;
     o.seed = (uint64_t)i + 1;
     o.antientropy_us = antientropy;
-    o.block_stall_us = 5 * SEC;
+    o.block_timeout_us = 5 * SEC;
+    o.wall_now = wall_now;
     o.blocksonly = i == blocksonly_node;
     if (i == small_window_node)
         o.block_window = 4;
     if (i == mock_clock_node)
-        o.wall_clock = mock_wall;
+        o.wall_now = mock_wall;
     struct netproc_io io = {.ctx = (void *)(intptr_t)i, .send = io_send,
-                            .disconnect = io_disconnect};
+                            .disconnect = io_disconnect, .send_blocked = io_send_blocked,
+                            .misbehaving = io_misbehaving};
     nd->np = netproc_new(&o, &io, nd->cs, nd->mp, &err);
     assert_non_null(nd->np);
 }
@@ -158,6 +201,9 @@ static void setup_net(int count, int64_t antientropy)
 {
     memset(&net, 0, sizeof(net));
     net.now = 1000 * SEC;
+    /* The test chains start at genesis, a minute a block: their headers
+     * count as close to today (every peer syncs) unless a test moves on. */
+    net.wall = GENESIS_TIME + 23 * 3600;
     net.count = count;
     for (int i = 0; i < count; i++)
         node_open(i, antientropy);
@@ -584,8 +630,8 @@ static void fake_announces_headers(int count)
     wbuf_free(&w);
 }
 
-/* A peer that announces blocks and never delivers them: after the stall
- * timeout the blocks come from another peer. */
+/* A peer that announces blocks and never delivers them: after the block
+ * download timeout it is disconnected and the blocks come from another. */
 static void test_block_stall(void **state)
 {
     setup_net(3, 0);
@@ -609,10 +655,19 @@ static void test_block_stall(void **state)
     assert_int_equal(pi.last_block, -1);
     assert_int_equal(pi.last_tx, -1);
     link_nodes(1, 2);
-    run_until(net.now + 20 * SEC);
+    int64_t linked = net.now;
+    while (net.ndropped == 0 && net.now < linked + 20 * SEC)
+        run_until(net.now + SEC / 10);
+    /* Core's timeout: the base (5 s here), no other peer downloading. */
+    assert_int_equal(net.ndropped, 1);
+    assert_int_equal(net.dropped[0], FAKE);
+    assert_true(net.now - linked >= 4 * SEC);
+    assert_int_equal(chainstate_height(net.n[2].cs), 0); /* no reassignment before */
+    netproc_disconnected(net.n[2].np, FAKE, net.now);
+    run_until(net.now + 2 * SEC);
     assert_int_equal(chainstate_height(net.n[2].cs), 3);
     netproc_get_info(net.n[2].np, &info);
-    assert_true(info.block_stalls >= 1);
+    assert_int_equal(info.block_stalls, 1);
     teardown_net();
 }
 
@@ -865,6 +920,134 @@ static void test_long_sync(void **state)
     teardown_net();
 }
 
+/* Core's ProcessGetData: 16 blocks in one getdata (as Core asks) from a
+ * peer whose send buffer holds one block: served one at a time as the
+ * buffer drains, in order, without disconnection; then notfound names the
+ * missing transaction only (Core sends none for blocks). */
+static void test_getdata_backpressure(void **state)
+{
+    setup_net(1, 0);
+    mine_at(0, 16);
+    run_until(net.now + SEC);
+    struct net_peer_props fp = props_of(FAKE, true);
+    netproc_connected(net.n[0].np, &fp, net.now);
+    net.fake_window = true;
+    struct proto_inv items[18];
+    for (int h = 1; h <= 16; h++)
+        items[h - 1] = (struct proto_inv){PROTO_INV_BLOCK | PROTO_INV_WITNESS_FLAG,
+                                          chainstate_at(net.n[0].cs, h)->hash};
+    items[16].type = PROTO_INV_WTX;
+    memset(&items[16].hash, 0x11, sizeof(items[16].hash));
+    items[17].type = PROTO_INV_BLOCK;
+    memset(&items[17].hash, 0x22, sizeof(items[17].hash));
+    struct wbuf w;
+    wbuf_init(&w);
+    proto_inv_encode(&w, items, 18);
+    io_send((void *)(intptr_t)-1, 1, "getdata", w.data, w.len); /* fake -> node 0 */
+    wbuf_free(&w);
+    run_until(net.now + SEC);
+    for (size_t k = 1; k <= 16; k++) {
+        assert_int_equal(net.fake_nblocks, k); /* one more per drain */
+        assert_true(netproc_getdata_pending(net.n[0].np, FAKE));
+        assert_int_equal(queued("notfound", -1), 0);
+        net.fake_unread = 0;
+        netproc_send_ready(net.n[0].np, FAKE, net.now);
+    }
+    assert_false(netproc_getdata_pending(net.n[0].np, FAKE));
+    for (int h = 0; h < 16; h++)
+        assert_true(hash_eq(&net.fake_blocks[h], &items[h].hash));
+    assert_int_equal(queued("notfound", -1), 1);
+    for (size_t i = 0; i < net.nq; i++) {
+        if (net.q[i].to != -1 || strcmp(net.q[i].cmd, "notfound") != 0)
+            continue;
+        struct cursor c;
+        struct proto_inv *nf = NULL;
+        size_t n = 0;
+        cursor_init(&c, net.q[i].data, net.q[i].len);
+        assert_true(proto_inv_decode(&c, &nf, &n));
+        assert_int_equal(n, 1);
+        assert_int_equal(nf[0].type, PROTO_INV_WTX);
+        free(nf);
+    }
+    assert_int_equal(net.ndropped, 0);
+    teardown_net();
+}
+
+/* sendheaders long after the handshake still switches block
+ * announcements to headers (it used to be noticed in the first 10 s). */
+static void test_late_sendheaders(void **state)
+{
+    setup_net(1, 0);
+    struct net_peer_props fp = props_of(FAKE, true);
+    fp.sendheaders = false;
+    netproc_connected(net.n[0].np, &fp, net.now);
+    mine_at(0, 1);
+    run_until(net.now + 30 * SEC);
+    assert_int_equal(net.fake_block_invs, 1);
+    assert_int_equal(net.fake_headers, 0);
+    io_send((void *)(intptr_t)-1, 1, "sendheaders", NULL, 0);
+    run_until(net.now + SEC);
+    mine_at(0, 1);
+    run_until(net.now + 30 * SEC);
+    assert_int_equal(net.fake_block_invs, 1);
+    assert_int_equal(net.fake_headers, 1);
+    teardown_net();
+}
+
+/* A header more than 2 hours ahead of our clock (Core's BLOCK_TIME_FUTURE)
+ * is ignored, not punished; a header with bad proof of work is. */
+static void test_future_header_not_punished(void **state)
+{
+    setup_net(1, 0);
+    struct net_peer_props fp = props_of(FAKE, false);
+    netproc_connected(net.n[0].np, &fp, net.now);
+    const struct bindex_node *tip = chainstate_tip(net.n[0].cs);
+    struct tx *cb = testutil_coinbase(1, 50 * 100000000LL, 7);
+    struct block *b = testutil_block(&tip->hash, (uint32_t)time(NULL) + 3 * 3600, &cb, 1);
+    uint8_t raw[1][80];
+    block_header_serialize(&b->hdr, raw[0]);
+    struct wbuf w;
+    wbuf_init(&w);
+    proto_headers_encode(&w, (const uint8_t(*)[80])raw, 1);
+    io_send((void *)(intptr_t)-1, 1, "headers", w.data, w.len);
+    run_until(net.now + SEC);
+    assert_int_equal(net.misbehaving, 0);
+    assert_null(chainstate_find(net.n[0].cs, &b->hash));
+    raw[0][72] ^= 0xff; /* nBits: no longer the chain's */
+    wbuf_reset(&w);
+    proto_headers_encode(&w, (const uint8_t(*)[80])raw, 1);
+    io_send((void *)(intptr_t)-1, 1, "headers", w.data, w.len);
+    run_until(net.now + SEC);
+    assert_int_equal(net.misbehaving, 1);
+    wbuf_free(&w);
+    block_free(b);
+    teardown_net();
+}
+
+/* Core's initial headers sync: with our best header over a day old,
+ * headers are asked of one (outbound) peer only; once the headers bring
+ * us close to today, of the others too. */
+static void test_headers_from_one_peer(void **state)
+{
+    setup_net(3, 0);
+    net.wall = GENESIS_TIME + 30 * 86400;
+    link_nodes(1, 0);
+    mine_at(0, 20);
+    run_until(net.now + 10 * SEC);
+    assert_int_equal(chainstate_height(net.n[1].cs), 20);
+    link_nodes(2, 0);
+    link_nodes(2, 1);
+    assert_int_equal(net.getheaders[2][0], 1); /* the first outbound peer */
+    assert_int_equal(net.getheaders[2][1], 0);
+    run_until(net.now + 10 * SEC);
+    assert_int_equal(chainstate_height(net.n[2].cs), 20);
+    assert_int_equal(net.getheaders[2][1], 0); /* still not close to today */
+    net.wall = (int64_t)chainstate_tip(net.n[2].cs)->hdr.time + 3600;
+    netproc_tick(net.n[2].np, net.now);
+    assert_int_equal(net.getheaders[2][1], 1);
+    teardown_net();
+}
+
 int main(void)
 {
     if (getenv("NETPROC_TEST_LOG")) { /* debugging: every category on stderr */
@@ -890,6 +1073,10 @@ int main(void)
         cmocka_unit_test(test_reorg_reannounces),
         cmocka_unit_test(test_blocksonly),
         cmocka_unit_test(test_entry_time_follows_clock),
+        cmocka_unit_test(test_getdata_backpressure),
+        cmocka_unit_test(test_late_sendheaders),
+        cmocka_unit_test(test_future_header_not_punished),
+        cmocka_unit_test(test_headers_from_one_peer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

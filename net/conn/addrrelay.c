@@ -1,0 +1,291 @@
+/* Address relay as Bitcoin Core does it (net_processing's addr handling,
+ * RelayAddress, PushAddress and MaybeSendAddr):
+ * - each peer has a known-address filter (a rolling Bloom filter of 5000
+ *   entries at 0.001): what it sent us and what we sent it never goes to
+ *   it again;
+ * - an address is relayed only if it came in an addr message of at most
+ *   10 entries, not in the answer to our getaddr, and is fresh (its time
+ *   within the last 10 minutes), and then to 2 peers that take part in
+ *   address relay, chosen by a keyed hash of the address and the day, so
+ *   the same peers get it all day and their filters stop repeats;
+ * - a peer's addresses go out in one message at Poisson intervals
+ *   (30 s on average), its filter applied again at that moment;
+ * - our own address goes to each peer about once a day (exponential,
+ *   24 h on average), when we listen and it is one we may advertise;
+ * - what a peer may send us is a token bucket (0.1 address a second,
+ *   at most 1000), the answer to our getaddr exempt.
+ * Without the filter and the fixed choice, a fresh address kept bouncing
+ * between nodes for its 10 minutes of freshness: an endless storm. */
+#include "net/conn/connman_int.h"
+
+#include "chain/util/log.h"
+#include "chain/util/xmalloc.h"
+#include "net/conn/rollbloom.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define SEC 1000000LL
+#define ADDR_KNOWN_ENTRIES 5000
+#define ADDR_KNOWN_FP 0.001
+#define ADDR_RELAY_PEERS 2          /* IPv4 and IPv6 are reachable networks */
+#define ADDR_FRESH_SECS 600         /* only addresses this fresh are relayed */
+#define ADDR_RELAY_MAX_BATCH 10     /* bigger addr messages are not rumours */
+#define ADDR_TOKENS_PER_SEC 0.1     /* MAX_ADDR_RATE_PER_SECOND */
+#define ADDR_TOKENS_MAX 1000.0      /* MAX_ADDR_PROCESSING_TOKEN_BUCKET */
+#define ADDR_ROTATE_SECS (24 * 3600) /* ROTATE_ADDR_RELAY_DEST_INTERVAL */
+#define LOCAL_ADDR_EVERY_US (24 * 3600 * SEC) /* AVG_LOCAL_ADDRESS_BROADCAST_INTERVAL */
+
+/* The key a filter knows an address by: ip and port, as Core's GetKey. */
+static void addr_key(const struct proto_netaddr *a, uint8_t out[18])
+{
+    memcpy(out, a->ip, 16);
+    out[16] = (uint8_t)(a->port >> 8);
+    out[17] = (uint8_t)a->port;
+}
+
+static bool known(const struct conn *c, const struct proto_netaddr *a)
+{
+    uint8_t k[18];
+    addr_key(a, k);
+    return c->addr_known && rollbloom_contains(c->addr_known, k, sizeof(k));
+}
+
+static void add_known(struct conn *c, const struct proto_netaddr *a)
+{
+    uint8_t k[18];
+    addr_key(a, k);
+    if (c->addr_known)
+        rollbloom_insert(c->addr_known, k, sizeof(k));
+}
+
+void addrrelay_conn_init(struct connman *cm, struct conn *c)
+{
+    c->addr_tokens = 1; /* Core starts each peer with one address token */
+    c->addr_token_time = connman_now();
+    c->addr_known = rollbloom_new(ADDR_KNOWN_ENTRIES, ADDR_KNOWN_FP, connman_rand(cm));
+}
+
+void addrrelay_conn_free(struct conn *c)
+{
+    free(c->addr_out);
+    c->addr_out = NULL;
+    c->addr_out_n = c->addr_out_cap = 0;
+    rollbloom_free(c->addr_known);
+    c->addr_known = NULL;
+}
+
+/* An exponential delay of the given mean (Poisson arrivals). */
+static int64_t poisson_delay(struct connman *cm, int64_t mean_us)
+{
+    double u = ((double)(connman_rand(cm) >> 11) + 1.0) / 9007199254740993.0; /* (0,1] */
+    double d = -log(u) * (double)mean_us;
+    return d > 1e15 ? (int64_t)1e15 : (int64_t)d;
+}
+
+/* SipHash-2-4 (64-bit output) keyed by the node's secret. */
+static uint64_t siphash(const struct connman *cm, const void *data, size_t len)
+{
+    uint64_t out = 0;
+    size_t size = 8, outl = 0;
+    uint8_t res[8];
+    EVP_MAC *mac = EVP_MAC_fetch(NULL, "SIPHASH", NULL);
+    EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_size_t(OSSL_MAC_PARAM_SIZE, &size),
+                           OSSL_PARAM_construct_end()};
+    if (ctx && EVP_MAC_init(ctx, cm->addr_secret, sizeof(cm->addr_secret), params) &&
+        EVP_MAC_update(ctx, data, len) && EVP_MAC_final(ctx, res, &outl, sizeof(res)) &&
+        outl == 8)
+        for (int i = 7; i >= 0; i--)
+            out = out << 8 | res[i];
+    EVP_MAC_CTX_free(ctx);
+    EVP_MAC_free(mac);
+    return out;
+}
+
+/* Core's PushAddress: queued unless the peer knows it; a full queue
+ * replaces a random entry. */
+static void push_addr(struct connman *cm, struct conn *c, const struct proto_netaddr *a)
+{
+    if (known(c, a))
+        return;
+    for (size_t i = 0; i < c->addr_out_n; i++)
+        if (addrman_same_endpoint(&c->addr_out[i], a))
+            return;
+    if (c->addr_out_n == PROTO_MAX_ADDR) {
+        c->addr_out[connman_rand(cm) % c->addr_out_n] = *a;
+        return;
+    }
+    if (c->addr_out_n == c->addr_out_cap) {
+        c->addr_out_cap = c->addr_out_cap ? c->addr_out_cap * 2 : 8;
+        c->addr_out = xreallocarray(c->addr_out, c->addr_out_cap, sizeof(*c->addr_out));
+    }
+    c->addr_out[c->addr_out_n++] = *a;
+}
+
+void addrrelay_send(struct conn *c, const struct proto_netaddr *a, size_t n)
+{
+    struct peer *p = c->p;
+    bool v2 = p->sendaddrv2;
+    for (size_t i = 0; i < n; i++)
+        add_known(c, &a[i]);
+    proto_addr_encode(peer_msg_begin(p, v2 ? "addrv2" : "addr"), v2, a, n);
+    peer_msg_end(p);
+}
+
+/* Core's RelayAddress: the 2 eligible peers with the highest keyed hash of
+ * (address, day, peer), the day shifted per address so that rotations are
+ * not all at midnight. */
+static void relay_addr(struct connman *cm, struct conn *from, const struct proto_netaddr *a,
+                       int64_t unix_now)
+{
+    uint8_t k[18];
+    addr_key(a, k);
+    uint64_t h[3];
+    h[0] = siphash(cm, k, sizeof(k));
+    h[1] = ((uint64_t)unix_now + h[0]) / ADDR_ROTATE_SECS;
+    struct conn *best[ADDR_RELAY_PEERS] = {NULL};
+    uint64_t score[ADDR_RELAY_PEERS] = {0};
+    for (size_t i = 0; i < cm->nconns; i++) {
+        struct conn *c = cm->conns[i];
+        if (c == from || c->p->state != PEER_READY || !c->addr_relay)
+            continue;
+        h[2] = c->p->id;
+        uint64_t s = siphash(cm, h, sizeof(h));
+        for (size_t j = 0; j < ADDR_RELAY_PEERS; j++) {
+            if (best[j] && s <= score[j])
+                continue;
+            memmove(&best[j + 1], &best[j], (ADDR_RELAY_PEERS - 1 - j) * sizeof(best[0]));
+            memmove(&score[j + 1], &score[j], (ADDR_RELAY_PEERS - 1 - j) * sizeof(score[0]));
+            best[j] = c;
+            score[j] = s;
+            break;
+        }
+    }
+    for (size_t j = 0; j < ADDR_RELAY_PEERS && best[j]; j++)
+        push_addr(cm, best[j], a);
+}
+
+/* Our address as this peer sees us, with our listening port, if we may
+ * advertise it (Core: routable; on a regtest network, loopback counts). */
+static bool local_addr_for(struct connman *cm, const struct conn *c, struct proto_netaddr *me)
+{
+    *me = c->p->addr_local;
+    if (!cm->o.listen || !cm->listen_port)
+        return false;
+    me->port = cm->listen_port;
+    me->services = cm->o.services;
+    me->time = (uint32_t)time(NULL);
+    if (!addrman_addr_ok(me, cm->o.allow_private))
+        return false;
+    size_t i;
+    for (i = 0; i < cm->nself && !addrman_same_endpoint(&cm->self[i], me); i++)
+        ;
+    if (i == cm->nself && cm->nself < sizeof(cm->self) / sizeof(cm->self[0]))
+        cm->self[cm->nself++] = *me;
+    return true;
+}
+
+void addrrelay_ready(struct connman *cm, struct conn *c)
+{
+    if (c->p->inbound)
+        return;
+    /* Outbound peers take part in address relay from the start; they
+     * hear our address at once (they may not know how to reach us), and
+     * the answer to our getaddr may be large: let it in. */
+    c->addr_relay = true;
+    struct proto_netaddr me;
+    if (local_addr_for(cm, c, &me))
+        push_addr(cm, c, &me);
+    c->addr_tokens += ADDR_TOKENS_MAX;
+}
+
+void addrrelay_enable(struct conn *c)
+{
+    c->addr_relay = true;
+}
+
+/* Core's MaybeSendAddr for one peer. */
+static void maybe_send(struct connman *cm, struct conn *c, int64_t now_us)
+{
+    if (!c->addr_relay)
+        return;
+    if (c->next_local_send < now_us) {
+        struct proto_netaddr me;
+        /* Again after the first: clear the filter, or it would stop it. */
+        if (c->next_local_send != 0)
+            rollbloom_reset(c->addr_known);
+        if (local_addr_for(cm, c, &me))
+            push_addr(cm, c, &me);
+        c->next_local_send = now_us + poisson_delay(cm, LOCAL_ADDR_EVERY_US);
+    }
+    if (now_us <= c->next_addr_send)
+        return;
+    c->next_addr_send = now_us + poisson_delay(cm, cm->o.addr_send_us);
+    size_t keep = 0;
+    for (size_t i = 0; i < c->addr_out_n; i++)
+        if (!known(c, &c->addr_out[i]))
+            c->addr_out[keep++] = c->addr_out[i];
+    if (keep)
+        addrrelay_send(c, c->addr_out, keep);
+    free(c->addr_out);
+    c->addr_out = NULL;
+    c->addr_out_n = c->addr_out_cap = 0;
+}
+
+void addrrelay_tick(struct connman *cm, int64_t now_us)
+{
+    for (size_t i = 0; i < cm->nconns; i++)
+        if (cm->conns[i]->p->state == PEER_READY)
+            maybe_send(cm, cm->conns[i], now_us);
+}
+
+/* Tokens trickle in up to the cap; the getaddr bonus may exceed it. */
+static void refill_tokens(struct conn *c, int64_t now_us)
+{
+    double earned = (double)(now_us - c->addr_token_time) / SEC * ADDR_TOKENS_PER_SEC;
+    if (earned > 0 && c->addr_tokens < ADDR_TOKENS_MAX)
+        c->addr_tokens = c->addr_tokens + earned < ADDR_TOKENS_MAX ? c->addr_tokens + earned
+                                                                    : ADDR_TOKENS_MAX;
+    c->addr_token_time = now_us;
+}
+
+void addrrelay_received(struct connman *cm, struct conn *c, const struct proto_netaddr *a,
+                        size_t n)
+{
+    int64_t now_us = connman_now(), now = (int64_t)time(NULL);
+    struct peer *p = c->p;
+    c->addr_relay = true; /* an addr message: it takes part */
+    refill_tokens(c, now_us);
+    bool rumour = !p->getaddr_sent && n <= ADDR_RELAY_MAX_BATCH;
+    size_t limited = 0, added = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct proto_netaddr e = a[i];
+        if (c->addr_tokens < 1) {
+            limited++;
+            continue;
+        }
+        c->addr_tokens -= 1;
+        /* Implausible times become five days old, as Core does. */
+        if (e.time <= 100000000 || (int64_t)e.time > now + 600)
+            e.time = (uint32_t)(now - 5 * 86400);
+        add_known(c, &e);
+        if (!addrman_addr_ok(&e, cm->o.allow_private) || connman_is_discouraged(cm, &e))
+            continue;
+        added += addrman_add(cm->am, &e, &p->addr, now);
+        if (rumour && (int64_t)e.time > now - ADDR_FRESH_SECS)
+            relay_addr(cm, c, &e, now);
+    }
+    if (n < PROTO_MAX_ADDR)
+        p->getaddr_sent = false; /* the answer to our getaddr is in */
+    c->addr_processed += n - limited;
+    c->addr_rate_limited += limited;
+    LOG_DEBUG(LOG_ADDRMAN, "peer=%" PRIu64 ": %zu addresses, %zu new, %zu rate-limited", p->id,
+              n, added, limited);
+}

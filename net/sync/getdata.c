@@ -1,0 +1,132 @@
+/* getdata service with backpressure, as Bitcoin Core's ProcessGetData:
+ * a getdata's items join the peer's queue and are served in order while
+ * its send buffer has room; when the buffer is full, serving stops and
+ * resumes once it drains (netproc_send_ready). The connection manager
+ * reads nothing more from a peer whose send buffer is full, so the queue
+ * holds at most one message's items, like Core's m_getdata_requests.
+ * Transactions we lack are answered with notfound; blocks we lack are
+ * not (Core neither: the requester's download timeout covers them). */
+#include "net/sync/netproc_int.h"
+
+#include "chain/util/log.h"
+#include "chain/util/xmalloc.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool send_blocked(struct netproc *np, uint64_t peer)
+{
+    return np->io.send_blocked && np->io.send_blocked(np->io.ctx, peer);
+}
+
+static bool is_tx(uint32_t type)
+{
+    return type == PROTO_INV_TX || type == PROTO_INV_WTX;
+}
+
+static bool serve_tx(struct netproc *np, struct np_peer *p, const struct proto_inv *it)
+{
+    uint32_t type = it->type & ~PROTO_INV_WITNESS_FLAG;
+    const struct mempool_entry *e = type == PROTO_INV_WTX
+                                        ? mempool_get_wtxid(np->mempool, &it->hash)
+                                        : mempool_get(np->mempool, &it->hash);
+    if (!e)
+        return false;
+    struct tx *tx = mempool_entry_tx(e);
+    bool witness = type == PROTO_INV_WTX || (it->type & PROTO_INV_WITNESS_FLAG);
+    wbuf_reset(&np->scratch);
+    if (witness) {
+        wbuf_bytes(&np->scratch, tx->raw, tx->size);
+    } else {
+        tx_serialize(tx, &np->scratch, false);
+    }
+    np_send(np, p->id, "tx", &np->scratch);
+    struct relay_inv ri = {type, it->hash};
+    relay_on_getdata(np->relay, p->id, &ri, 0);
+    return true;
+}
+
+bool np_serve_item(struct netproc *np, struct np_peer *p, const struct proto_inv *it)
+{
+    uint32_t type = it->type & ~PROTO_INV_WITNESS_FLAG;
+    switch (type) {
+    case PROTO_INV_TX:
+    case PROTO_INV_WTX:
+        return serve_tx(np, p, it);
+    case PROTO_INV_BLOCK:
+        return np_serve_block(np, p, &it->hash, (it->type & PROTO_INV_WITNESS_FLAG) != 0);
+    case PROTO_INV_CMPCT_BLOCK:
+        return np_cmpct_serve(np, p, &it->hash);
+    default: /* unknown types are skipped, as Core does */
+        return false;
+    }
+}
+
+void np_getdata_serve(struct netproc *np, struct np_peer *p)
+{
+    struct proto_inv *missing = NULL;
+    size_t nmissing = 0;
+    while (p->gd_head < p->gd_len && !send_blocked(np, p->id)) {
+        const struct proto_inv it = p->gd[p->gd_head++];
+        if (np_serve_item(np, p, &it) || !is_tx(it.type & ~PROTO_INV_WITNESS_FLAG))
+            continue;
+        if (!missing)
+            missing = xreallocarray(NULL, p->gd_len - p->gd_head + 1, sizeof(*missing));
+        missing[nmissing++] = it;
+    }
+    if (nmissing) {
+        wbuf_reset(&np->scratch);
+        proto_inv_encode(&np->scratch, missing, nmissing);
+        np_send(np, p->id, "notfound", &np->scratch);
+    }
+    free(missing);
+    if (p->gd_head == p->gd_len) {
+        free(p->gd);
+        p->gd = NULL;
+        p->gd_head = p->gd_len = 0;
+    } else {
+        LOG_DEBUG(LOG_NET, "peer=%" PRIu64 " send buffer full: %zu getdata items wait", p->id,
+                  p->gd_len - p->gd_head);
+    }
+}
+
+void np_on_getdata(struct netproc *np, struct np_peer *p, const struct net_msg *m)
+{
+    size_t n = m->u.inv.n, pending = p->gd_len - p->gd_head;
+    /* Bounded anyway: a peer is not read while its queue waits. */
+    if (n == 0 || pending + n > NETPROC_MAX_GETDATA_QUEUE)
+        return;
+    struct proto_inv *v = xreallocarray(NULL, pending + n, sizeof(*v));
+    if (pending)
+        memcpy(v, p->gd + p->gd_head, pending * sizeof(*v));
+    memcpy(v + pending, m->u.inv.items, n * sizeof(*v));
+    free(p->gd);
+    p->gd = v;
+    p->gd_head = 0;
+    p->gd_len = pending + n;
+    np_getdata_serve(np, p);
+}
+
+void np_getdata_free(struct np_peer *p)
+{
+    free(p->gd);
+    p->gd = NULL;
+    p->gd_head = p->gd_len = 0;
+}
+
+void netproc_send_ready(struct netproc *np, uint64_t peer, int64_t now)
+{
+    struct np_peer *p = np_peer_find(np, peer);
+    if (!p || p->gd_head == p->gd_len)
+        return;
+    np_getdata_serve(np, p);
+}
+
+bool netproc_getdata_pending(const struct netproc *np, uint64_t peer)
+{
+    for (size_t i = 0; i < np->npeers; i++)
+        if (np->peers[i].id == peer)
+            return np->peers[i].gd_head < np->peers[i].gd_len;
+    return false;
+}

@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Serving a peer as Bitcoin Core expects: a 16-block getdata (what Core
+asks for at once) to a node with -maxsendbuffer=1 (1 kB) is served whole,
+in order, to a peer that reads slowly, without disconnection; and
+sendheaders sent 12 s after the handshake still switches block
+announcements from inv to headers."""
+import struct
+import time
+
+import framework as fw
+import p2p_hostile as ph
+import txtools as tt
+
+MSG_WITNESS_BLOCK = 0x40000002
+BIG_OUTPUTS = [(0, b"\x51" * 10000)] * 30  # about 300 kB of coinbase outputs
+
+
+def slow_read_frame(s, chunk=16384, pause=0.002):
+    """One message, read in small chunks with a pause after each: a peer
+    on a slow link. None when the node closed."""
+    def exact(n):
+        buf = b""
+        while len(buf) < n:
+            data = s.recv(min(chunk, n - len(buf)))
+            if not data:
+                return None
+            buf += data
+            time.sleep(pause)
+        return buf
+    hdr = exact(24)
+    if hdr is None:
+        return None
+    payload = exact(struct.unpack("<I", hdr[16:20])[0])
+    return None if payload is None else (hdr[4:16].rstrip(b"\0").decode(), payload)
+
+
+def mine_big_blocks(node, count):
+    prev = node.rpc("getbestblockhash")
+    when = node.rpc("getblockheader", prev)["time"]
+    hashes = []
+    for height in range(1, count + 1):
+        prev, raw = tt.make_block(prev, height, when + height, more_outputs=BIG_OUTPUTS)
+        fw.assert_equal(node.rpc("submitblock", raw), None, f"big block {height}")
+        hashes.append(prev)
+    fw.assert_equal(node.rpc("getblockcount"), count)
+    fw.assert_equal(node.rpc("getblock", hashes[0])["size"] > 290000, True, "block size")
+    return hashes
+
+
+def test_sixteen_blocks_small_buffer(t):
+    node = t.add_node()
+    node.start("-maxsendbuffer=1")
+    hashes = mine_big_blocks(node, 16)
+    s = ph.handshake(node)
+    s.settimeout(30)
+    items = b"".join(struct.pack("<I", MSG_WITNESS_BLOCK) + bytes.fromhex(h)[::-1]
+                     for h in hashes)
+    s.sendall(ph.frame("getdata", tt.compact(16) + items))
+    got = []
+    while len(got) < 16:
+        msg = slow_read_frame(s)
+        if msg is None:
+            raise fw.TestFailure(f"disconnected after {len(got)} of 16 blocks")
+        if msg[0] == "ping":
+            s.sendall(ph.frame("pong", msg[1]))
+        elif msg[0] == "block":
+            got.append(tt.sha256d(msg[1][:80])[::-1].hex())
+    fw.assert_equal(got, hashes, "the 16 blocks, in the order asked")
+    ph.ping(s)  # still connected
+    fw.assert_equal("send buffer overflow" in node.debug_log(), False)
+    s.close()
+    fw.assert_equal(node.stop(), 0)
+
+
+def next_block_announcement(s, block_hash):
+    """'headers' or 'inv': how the node announced block_hash to us."""
+    raw = bytes.fromhex(block_hash)[::-1]
+    while True:
+        msg = ph.read_frame(s)
+        if msg is None:
+            raise fw.TestFailure("node closed the peer waiting for a block announcement")
+        cmd, payload = msg
+        if cmd == "ping":
+            s.sendall(ph.frame("pong", payload))
+        elif cmd == "headers" and payload[0] >= 1 and tt.sha256d(payload[1:81]) == raw:
+            return cmd
+        elif cmd == "inv" and raw in payload:
+            return cmd
+
+
+def test_late_sendheaders(t):
+    node = t.add_node()
+    node.start()
+    s = ph.handshake(node)
+    s.settimeout(20)
+    first = node.rpc("generatetodescriptor", 1, tt.P2WSH_OP_TRUE_DESC)[0]
+    fw.assert_equal(next_block_announcement(s, first), "inv", "before sendheaders")
+    time.sleep(12)  # past the 10 s hearsay used to watch for it
+    s.sendall(ph.frame("sendheaders"))
+    ph.ping(s)
+    second = node.rpc("generatetodescriptor", 1, tt.P2WSH_OP_TRUE_DESC)[0]
+    fw.assert_equal(next_block_announcement(s, second), "headers", "after sendheaders")
+    s.close()
+    fw.assert_equal(node.stop(), 0)
+
+
+if __name__ == "__main__":
+    fw.main([test_sixteen_blocks_small_buffer, test_late_sendheaders], timeout=120)

@@ -1,0 +1,330 @@
+/* BIP152 in netproc (net/sync/cmpctblock.c): one node with a real
+ * chainstate and mempool, and a fake peer whose messages are built with
+ * the codecs and whose replies are captured. Serving (cmpctblock within
+ * 5 blocks of the tip, full blocks below; blocktxn within 10, out-of-range
+ * indexes punished), receiving (rebuilt from the mempool with no round
+ * trip, one getblocktxn for one missing transaction, a wrong blocktxn
+ * fetching the full block, a short one punished) and the high-bandwidth
+ * choice (sendcmpct(1, 2) to the peer that delivered a new block first). */
+#include "net/sync/netproc.h"
+#include "net/wire/cmpct.h"
+#include "tests/unit/chainstate_util.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#define FAKE 100
+#define T0 1700000000u
+#define MAXMSG 64
+
+struct sent {
+    char cmd[13];
+    uint8_t *data;
+    size_t len;
+};
+
+static struct {
+    char *dir;
+    struct chainstate *cs;
+    struct mempool *mp;
+    struct netproc *np;
+    struct sent out[MAXMSG];
+    size_t nout;
+    char misbehaving[128];
+    uint32_t tag;
+    struct hash256 coinbase[16]; /* txids of the first blocks' coinbases */
+} w;
+
+static int64_t fake_now(void)
+{
+    return T0 + 400 * 60; /* the tip stays recent: no initial download */
+}
+
+static int io_send(void *ctx, uint64_t peer, const char *command, const void *payload,
+                   size_t len)
+{
+    assert_int_equal(peer, FAKE);
+    assert_true(w.nout < MAXMSG);
+    struct sent *s = &w.out[w.nout++];
+    snprintf(s->cmd, sizeof(s->cmd), "%s", command);
+    s->data = malloc(len ? len : 1);
+    memcpy(s->data, payload, len);
+    s->len = len;
+    return 0;
+}
+
+static void io_misbehaving(void *ctx, uint64_t peer, const char *reason)
+{
+    snprintf(w.misbehaving, sizeof(w.misbehaving), "%s", reason);
+}
+
+static void clear_out(void)
+{
+    for (size_t i = 0; i < w.nout; i++)
+        free(w.out[i].data);
+    w.nout = 0;
+    w.misbehaving[0] = '\0';
+}
+
+/* The last message of that command sent to the fake peer, or NULL. */
+static const struct sent *sent(const char *cmd)
+{
+    for (size_t i = w.nout; i-- > 0;)
+        if (strcmp(w.out[i].cmd, cmd) == 0)
+            return &w.out[i];
+    return NULL;
+}
+
+static void on_connected(void *ctx, const struct block *b, int height)
+{
+    struct mempool_tip t = {.height = height, .mtp = 0};
+    mempool_block_connected(w.mp, b, &t);
+}
+
+static void deliver(enum proto_cmd cmd, const struct wbuf *payload)
+{
+    struct net_msg m = {.cmd = cmd, .payload = payload->data, .len = payload->len};
+    struct cursor c;
+    struct proto_inv *inv = NULL;
+    cursor_init(&c, payload->data, payload->len);
+    if (cmd == PROTO_CMD_GETDATA) {
+        assert_true(proto_inv_decode(&c, &inv, &m.u.inv.n));
+        m.u.inv.items = inv;
+    } else if (cmd == PROTO_CMD_SENDCMPCT) {
+        assert_true(proto_sendcmpct_decode(&c, &m.u.sendcmpct));
+    }
+    netproc_message(w.np, FAKE, &m, fake_now() * 1000000LL);
+    free(inv);
+}
+
+static struct block *next_block(struct tx **txs, size_t n)
+{
+    const struct bindex_node *tip = chainstate_tip(w.cs);
+    struct tx *all[8];
+    assert_true(n < 8);
+    all[0] = testutil_coinbase(tip->height + 1, 50 * 100000000LL, ++w.tag);
+    for (size_t i = 0; i < n; i++)
+        all[i + 1] = tx_ref(txs[i]);
+    return testutil_block(&tip->hash, T0 + (uint32_t)(tip->height + 1) * 60, all, n + 1);
+}
+
+static void mine(int count)
+{
+    for (int i = 0; i < count; i++) {
+        struct block *b = next_block(NULL, 0);
+        int height = chainstate_height(w.cs) + 1;
+        if (height < 16)
+            w.coinbase[height] = b->txs[0]->txid;
+        const char *reason = NULL;
+        char *err = NULL;
+        assert_int_equal(netproc_submit_block(w.np, b, &reason, &err, 0), CHAINSTATE_ACCEPTED);
+        block_free(b);
+    }
+}
+
+/* A spend of the coinbase mined at height h (50 BTC to OP_TRUE). */
+static struct tx *spend_coinbase(int h)
+{
+    struct outpoint op = {w.coinbase[h], 0};
+    int64_t out = 50 * 100000000LL - 20000;
+    return testutil_spend(&op, 1, &out, 1, 0);
+}
+
+static int setup(void **state)
+{
+    memset(&w, 0, sizeof(w));
+    w.dir = testutil_tmpdir("cmpctnp");
+    struct chainstate_options co;
+    chainstate_default_options(&co);
+    co.dbcache_bytes = 8 << 20;
+    co.now = fake_now;
+    char *err = NULL;
+    w.cs = chainstate_open(params_get(CHAIN_REGTEST), w.dir, &co, &err);
+    assert_non_null(w.cs);
+    struct mempool_options mo;
+    mempool_options_default(&mo);
+    mo.require_standard = false; /* bare OP_TRUE coins */
+    w.mp = mempool_new(&mo, chainstate_coin_lookup, w.cs);
+    struct chainstate_callbacks cb = {.connected = on_connected};
+    chainstate_add_callbacks(w.cs, &cb);
+    struct netproc_options o;
+    netproc_options_default(&o);
+    struct netproc_io io = {.send = io_send, .misbehaving = io_misbehaving};
+    w.np = netproc_new(&o, &io, w.cs, w.mp, &err);
+    assert_non_null(w.np);
+    struct net_peer_props p = {.id = FAKE, .wtxidrelay = true, .sendheaders = true,
+                               .relay = true, .version = PROTO_VERSION};
+    netproc_connected(w.np, &p, 0);
+    mine(110);
+    struct wbuf b;
+    wbuf_init(&b);
+    proto_sendcmpct_encode(&b, &(struct proto_sendcmpct){.announce = false, .version = 2});
+    deliver(PROTO_CMD_SENDCMPCT, &b);
+    wbuf_free(&b);
+    clear_out();
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    clear_out();
+    netproc_free(w.np);
+    mempool_free(w.mp);
+    chainstate_close(w.cs);
+    testutil_rmtree(w.dir);
+    return 0;
+}
+
+static void getdata(uint32_t type, const struct hash256 *h)
+{
+    struct wbuf b;
+    wbuf_init(&b);
+    proto_inv_encode(&b, &(struct proto_inv){type, *h}, 1);
+    deliver(PROTO_CMD_GETDATA, &b);
+    wbuf_free(&b);
+}
+
+static void getblocktxn(const struct hash256 *h, uint16_t index)
+{
+    struct wbuf b;
+    wbuf_init(&b);
+    cmpct_getblocktxn_encode(&b, &(struct cmpct_getblocktxn){*h, 1, &index});
+    deliver(PROTO_CMD_GETBLOCKTXN, &b);
+    wbuf_free(&b);
+}
+
+static void test_serving(void **state)
+{
+    const struct bindex_node *tip = chainstate_tip(w.cs);
+    getdata(PROTO_INV_CMPCT_BLOCK, &tip->hash);
+    const struct sent *s = sent("cmpctblock");
+    assert_non_null(s);
+    struct cmpct_block cb;
+    struct cursor c;
+    cursor_init(&c, s->data, s->len);
+    assert_true(cmpct_block_decode(&c, &cb));
+    assert_memory_equal(cb.hash.b, tip->hash.b, 32);
+    assert_int_equal(cb.nprefilled, 1);
+    assert_int_equal(cb.nshort, 0);
+    cmpct_block_clear(&cb);
+    /* Six deep: a full block. */
+    clear_out();
+    getdata(PROTO_INV_CMPCT_BLOCK, &chainstate_at(w.cs, tip->height - 6)->hash);
+    assert_null(sent("cmpctblock"));
+    assert_non_null(sent("block"));
+    /* blocktxn within 10 blocks, the full block deeper. */
+    clear_out();
+    getblocktxn(&chainstate_at(w.cs, tip->height - 10)->hash, 0);
+    assert_non_null(sent("blocktxn"));
+    clear_out();
+    getblocktxn(&chainstate_at(w.cs, tip->height - 11)->hash, 0);
+    assert_null(sent("blocktxn"));
+    assert_non_null(sent("block"));
+    /* An index past the block's transactions. */
+    clear_out();
+    getblocktxn(&tip->hash, 1);
+    assert_null(sent("blocktxn"));
+    assert_string_equal(w.misbehaving, "getblocktxn with out-of-bounds tx indices");
+}
+
+static void send_cmpct(const struct block *b)
+{
+    struct cmpct_block cb;
+    cmpct_block_from_block(&cb, b, 0x1234);
+    struct wbuf p;
+    wbuf_init(&p);
+    cmpct_block_encode(&p, &cb);
+    deliver(PROTO_CMD_CMPCTBLOCK, &p);
+    wbuf_free(&p);
+    cmpct_block_clear(&cb);
+}
+
+static void send_blocktxn(const struct hash256 *h, struct tx **txs, size_t n)
+{
+    struct wbuf p;
+    wbuf_init(&p);
+    cmpct_blocktxn_encode(&p, &(struct cmpct_blocktxn){*h, n, txs});
+    deliver(PROTO_CMD_BLOCKTXN, &p);
+    wbuf_free(&p);
+}
+
+static void submit(struct tx *tx)
+{
+    struct mempool_reject rej;
+    assert_int_equal(netproc_submit_tx(w.np, tx, &rej, 0), MEMPOOL_ACCEPTED);
+}
+
+static void test_receiving(void **state)
+{
+    struct tx *t[5];
+    for (int i = 0; i < 5; i++)
+        t[i] = spend_coinbase(i + 1);
+    submit(t[0]);
+    submit(t[1]);
+    /* All in the mempool: rebuilt at once, and the peer that delivered
+     * it first is asked for high-bandwidth announcements. */
+    struct block *b = next_block(t, 2);
+    send_cmpct(b);
+    assert_memory_equal(chainstate_tip(w.cs)->hash.b, b->hash.b, 32);
+    assert_null(sent("getblocktxn"));
+    const struct sent *s = sent("sendcmpct");
+    assert_non_null(s);
+    assert_int_equal(s->data[0], 1);
+    block_free(b);
+    /* t[3] unknown: one getblocktxn for its position, then blocktxn. */
+    clear_out();
+    submit(t[2]);
+    b = next_block(t + 2, 2);
+    send_cmpct(b);
+    s = sent("getblocktxn");
+    assert_non_null(s);
+    struct cmpct_getblocktxn req;
+    struct cursor c;
+    cursor_init(&c, s->data, s->len);
+    assert_true(cmpct_getblocktxn_decode(&c, &req));
+    assert_int_equal(req.n, 1);
+    assert_int_equal(req.indexes[0], 2);
+    cmpct_getblocktxn_clear(&req);
+    send_blocktxn(&b->hash, &t[3], 1);
+    assert_memory_equal(chainstate_tip(w.cs)->hash.b, b->hash.b, 32);
+    block_free(b);
+    /* A wrong transaction: the block does not rebuild, the full block is
+     * asked for; too few is a protocol violation. */
+    clear_out();
+    b = next_block(&t[4], 1);
+    send_cmpct(b);
+    assert_non_null(sent("getblocktxn"));
+    send_blocktxn(&b->hash, &t[0], 1);
+    s = sent("getdata");
+    assert_non_null(s);
+    assert_int_equal(ser_le32(s->data + 1), PROTO_INV_BLOCK | PROTO_INV_WITNESS_FLAG);
+    assert_string_equal(w.misbehaving, "");
+    send_cmpct(b);
+    send_blocktxn(&b->hash, NULL, 0);
+    assert_string_equal(w.misbehaving, "invalid compact block/non-matching block transactions");
+    block_free(b);
+    struct netproc_info ni;
+    netproc_get_info(w.np, &ni);
+    assert_int_equal(ni.cmpct.received, 4);
+    assert_int_equal(ni.cmpct.reconstructed, 1);
+    assert_int_equal(ni.cmpct.getblocktxn_sent, 3);
+    assert_int_equal(ni.cmpct.txs_requested, 3);
+    assert_int_equal(ni.cmpct.full_fallbacks, 1);
+    for (int i = 0; i < 5; i++)
+        tx_free(t[i]);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_serving, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_receiving, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
