@@ -194,7 +194,9 @@ static void peer_conn_fields(json_t *o, const struct net_peer_stats *st,
     json_object_set_new(o, "subver", json_string(st->user_agent));
     json_object_set_new(o, "inbound", json_boolean(st->props.inbound));
     json_object_set_new(o, "startingheight", json_integer(st->props.start_height));
-    json_object_set_new(o, "addr_relay_enabled", json_true());
+    /* Core's SetupAddressRelay: never on block-relay-only links. */
+    json_object_set_new(o, "addr_relay_enabled",
+                        json_boolean(strcmp(st->connection_type, "block-relay-only") != 0));
     json_object_set_new(o, "addr_processed", json_integer((json_int_t)ex->addr_processed));
     json_object_set_new(o, "addr_rate_limited", json_integer((json_int_t)ex->addr_rate_limited));
     json_object_set_new(o, "permissions", json_array());

@@ -34,6 +34,7 @@ def test_block_relay_only_and_anchors(t):
                   what="two block-relay-only peers")
     for p in a.rpc("getpeerinfo"):
         fw.assert_equal(p["relaytxes"], False, "relaytxes on a block-relay-only link")
+        fw.assert_equal(p["addr_relay_enabled"], False, "addr relay on a block-relay-only link")
     # The other side was told not to send transactions (version relay=0).
     fw.wait_until(lambda: b.rpc("getpeerinfo"), 10, what="b's inbound peer")
     fw.assert_equal([p["relaytxes"] for p in b.rpc("getpeerinfo")], [False])
