@@ -2,11 +2,13 @@
 #include "node/net_glue.h"
 
 #include "chain/util/log.h"
+#include "chain/util/xmalloc.h"
 #include "net/conn/connman.h"
 #include "net/conn/netbase.h"
 #include "net/conn/seeds.h"
 #include "node/clock.h"
 #include "node/util.h"
+#include "chain/util/err.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -94,25 +96,23 @@ static int seed_options(const struct node *node, struct connman_options *o, char
                                                : o->nconnect == 0;
     o->forcednsseed = config_get_bool(cfg, "forcednsseed");
     if (o->forcednsseed && !o->dnsseed)
-        return util_fail(err, "Cannot set -forcednsseed to true when setting -dnsseed to false.");
+        return err_set(err, "Cannot set -forcednsseed to true when setting -dnsseed to false.");
     o->fixedseeds = config_get_bool(cfg, "fixedseeds");
     if (!nfixed) {
         char *e = NULL;
         if (seeds_fixed(node->params->type, &fixed_seeds, &o->nfixed_seeds, &e) < 0) {
-            util_fail(err, "fixed seeds: %s", e);
+            err_set(err, "fixed seeds: %s", e);
             free(e);
             return -1;
         }
         o->fixed_seeds = fixed_seeds;
         return 0;
     }
-    fixed_seeds = calloc(nfixed, sizeof(*fixed_seeds));
-    if (!fixed_seeds)
-        return util_fail(err, "out of memory");
+    fixed_seeds = xcalloc(nfixed, sizeof(*fixed_seeds));
     for (size_t i = 0; i < nfixed; i++) {
         char *e = NULL;
         if (netbase_parse_endpoint(fixed[i], node->params->default_port, &fixed_seeds[i], &e) < 0) {
-            util_fail(err, "-fixedseed=%s: %s", fixed[i], e);
+            err_set(err, "-fixedseed=%s: %s", fixed[i], e);
             free(e);
             return -1;
         }
@@ -169,27 +169,25 @@ static int net_start(struct node *node, char **err)
     struct connman_options o;
     options_from_config(node, &o);
     char *peers = util_path_join(node->chaindir, "peers");
-    if (!peers)
-        return util_fail(err, "out of memory");
     o.peers_dir = peers;
     char *anchors = util_path_join(node->chaindir, "anchors.dat");
     o.anchors_path = anchors;
-    if (!anchors || seed_options(node, &o, err) < 0) {
+    if (seed_options(node, &o, err) < 0) {
         free(peers);
         free(anchors);
-        return anchors ? -1 : util_fail(err, "out of memory");
+        return -1;
     }
     char *e = NULL;
     node->connman = connman_new(node->base, &o, &e);
     free(peers);
     free(anchors);
     if (!node->connman) {
-        util_fail(err, "cannot start the P2P layer: %s", e ? e : "out of memory");
+        err_set(err, "cannot start the P2P layer: %s", e ? e : "out of memory");
         free(e);
         return -1;
     }
     if (connman_start(node->connman, &e) < 0) {
-        util_fail(err, "%s", e ? e : "cannot start the P2P layer");
+        err_set(err, "%s", e ? e : "cannot start the P2P layer");
         free(e);
         return -1;
     }

@@ -1,5 +1,7 @@
 #include "net/conn/addrcache.h"
 
+#include "chain/util/xmalloc.h"
+
 #include <stdlib.h>
 
 /* Keys are few (networks times local addresses): a small table, the
@@ -19,7 +21,7 @@ struct addrcache {
 
 struct addrcache *addrcache_new(void)
 {
-    return calloc(1, sizeof(struct addrcache));
+    return xcalloc(1, sizeof(struct addrcache));
 }
 
 void addrcache_free(struct addrcache *c)
@@ -52,8 +54,8 @@ const struct proto_netaddr *addrcache_get(struct addrcache *c, uint64_t key, int
     struct slot *s = slot_for(c, key);
     *n = 0;
     if (s->expires < now || !s->addrs) {
-        if (!s->addrs && !(s->addrs = malloc(PROTO_MAX_ADDR * sizeof(*s->addrs))))
-            return NULL;
+        if (!s->addrs)
+            s->addrs = xmalloc(PROTO_MAX_ADDR * sizeof(*s->addrs));
         s->n = fill(ctx, s->addrs, PROTO_MAX_ADDR);
         s->expires = now + ADDRCACHE_LIFETIME + (int64_t)(rnd % ADDRCACHE_JITTER);
     }

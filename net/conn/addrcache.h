@@ -24,8 +24,8 @@ void addrcache_free(struct addrcache *c);
 
 /* The reply for key at now (unix seconds): the cached one while it lasts,
  * else a new one from fill (at most PROTO_MAX_ADDR addresses), kept until
- * now + ADDRCACHE_LIFETIME + rnd % ADDRCACHE_JITTER. NULL (and *n 0) when
- * out of memory. Valid until the next call. */
+ * now + ADDRCACHE_LIFETIME + rnd % ADDRCACHE_JITTER. Valid until the next
+ * call. */
 const struct proto_netaddr *addrcache_get(struct addrcache *c, uint64_t key, int64_t now,
                                           uint64_t rnd, addrcache_fill_fn fill, void *ctx,
                                           size_t *n);

@@ -18,6 +18,7 @@
 #include "net/conn/connman_int.h"
 
 #include "chain/util/log.h"
+#include "chain/util/xmalloc.h"
 #include "net/conn/netadmin.h"
 #include "net/conn/netbase.h"
 #include "net/conn/seeds.h"
@@ -81,27 +82,21 @@ static void shuffle(struct connman *cm, const char **v, size_t n)
 
 static const char **copy_list(struct connman *cm, const char *const *src, size_t n)
 {
-    const char **v = malloc((n ? n : 1) * sizeof(*v));
-    if (v) {
-        memcpy(v, src, n * sizeof(*v));
-        shuffle(cm, v, n);
-    }
+    const char **v = xcalloc(n, sizeof(*v));
+    memcpy(v, src, n * sizeof(*v));
+    shuffle(cm, v, n);
     return v;
 }
 
 int discovery_init(struct connman *cm, char **err)
 {
-    struct discovery *d = calloc(1, sizeof(*d));
-    if (!d)
-        return -1;
+    struct discovery *d = xcalloc(1, sizeof(*d));
     cm->discovery = d;
     d->cm = cm;
     d->hosts = copy_list(cm, cm->o.dns_seeds, cm->o.ndns_seeds);
     d->nhosts = cm->o.ndns_seeds;
     d->seednodes = copy_list(cm, cm->o.seednodes, cm->o.nseednodes);
     d->nseednodes = cm->o.nseednodes;
-    if (!d->hosts || !d->seednodes)
-        return -1;
     return 0;
 }
 
@@ -174,11 +169,9 @@ static bool resolve(struct discovery *d, const char *host, const char *name, boo
                     bool ipv6)
 {
     struct evdns_base *dns = dns_base(d);
-    struct lookup *l = malloc(sizeof(*l));
-    if (!dns || !l) {
-        free(l);
+    if (!dns)
         return false;
-    }
+    struct lookup *l = xmalloc(sizeof(*l));
     *l = (struct lookup){d, host, fetch};
     struct evdns_request *r =
         ipv6 ? evdns_base_resolve_ipv6(dns, name, DNS_QUERY_NO_SEARCH, lookup_done, l)

@@ -3,6 +3,7 @@
 #include "chain/primitives/hash.h"
 #include "chain/primitives/serialize.h"
 #include "chain/util/err.h"
+#include "chain/util/xmalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,11 +96,9 @@ int seeds_decode(const uint8_t *data, size_t len, struct proto_netaddr **out, si
                  char **err)
 {
     /* The smallest record (IPv4) is 8 bytes: an upper bound for the count. */
-    struct proto_netaddr *v = malloc((len / 8 + 1) * sizeof(*v));
+    struct proto_netaddr *v = xcalloc(len / 8 + 1, sizeof(*v));
     size_t k = 0;
     struct cursor c;
-    if (!v)
-        return err_set(err, "out of memory");
     cursor_init(&c, data, len);
     while (cursor_left(&c)) {
         bool keep;

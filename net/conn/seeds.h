@@ -25,8 +25,7 @@ const char *const *seeds_dns_hosts(enum chain_type chain, size_t *n);
 int seeds_service_name(const char *host, char *out, size_t cap);
 
 /* Fixed seeds of a chain, decoded (IPv4 and IPv6 only: the networks
- * hearsay reaches). *out is malloc'd; *n may be 0. -1 on a corrupt table
- * or out of memory. */
+ * hearsay reaches). *out is malloc'd; *n may be 0. -1 on a corrupt table. */
 int seeds_fixed(enum chain_type chain, struct proto_netaddr **out, size_t *n, char **err);
 
 /* Decodes a table in Core's chainparamsseeds.h form: BIP155 records of

@@ -14,6 +14,7 @@
 #include "net/sync/netproc_int.h"
 
 #include "chain/util/log.h"
+#include "chain/util/xmalloc.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -34,9 +35,7 @@ static struct hash256 *sorted_wtxids(struct netproc *np, size_t *n)
     *n = 0;
     if (cap == 0)
         return NULL;
-    struct hash256 *ids = malloc(cap * sizeof(*ids));
-    if (!ids)
-        return NULL;
+    struct hash256 *ids = xmalloc(cap * sizeof(*ids));
     for (const struct mempool_entry *e = mempool_first(np->mempool); e && *n < cap;
          e = mempool_next(e))
         ids[(*n)++] = mempool_entry_tx(e)->wtxid;
@@ -149,7 +148,7 @@ static void on_hsinv(struct netproc *np, struct np_peer *p, const uint8_t *paylo
     }
     struct hash256 *theirs = NULL;
     if (n) {
-        if (!(theirs = malloc(n * sizeof(*theirs))))
+        if (!(theirs = xmalloc(n * sizeof(*theirs))))
             return;
         memcpy(theirs, raw, n * sizeof(*theirs));
         qsort(theirs, n, sizeof(*theirs), cmp_hash);
@@ -162,7 +161,7 @@ static void on_hsinv(struct netproc *np, struct np_peer *p, const uint8_t *paylo
     }
     size_t nours;
     struct hash256 *ours = sorted_wtxids(np, &nours);
-    struct proto_inv *lack = nours ? malloc(nours * sizeof(*lack)) : NULL;
+    struct proto_inv *lack = nours ? xmalloc(nours * sizeof(*lack)) : NULL;
     size_t k = 0;
     for (size_t i = 0; lack && i < nours; i++)
         if (!n || !bsearch(&ours[i], theirs, n, sizeof(*theirs), cmp_hash)) {
@@ -199,7 +198,7 @@ void np_serve_mempool(struct netproc *np, struct np_peer *p)
     struct relay_peer_info pi;
     int64_t filter = relay_get_peer_info(np->relay, p->id, &pi) == 0 ? pi.props.feefilter : 0;
     size_t cap = mempool_count(np->mempool);
-    struct proto_inv *items = cap ? malloc(cap * sizeof(*items)) : NULL;
+    struct proto_inv *items = cap ? xmalloc(cap * sizeof(*items)) : NULL;
     if (!items)
         return;
     size_t k = 0;

@@ -69,7 +69,6 @@ void np_send(struct netproc *np, uint64_t peer, const char *cmd, const struct wb
 void np_send_inv(struct netproc *np, uint64_t peer, const struct proto_inv *items, size_t n);
 void np_misbehaving(struct netproc *np, uint64_t peer, const char *reason);
 /* The mempool's view of the active tip. */
-void np_mempool_tip(struct netproc *np, struct mempool_tip *out);
 
 /* Re-announces what a reorg from old_tip to tip returned to the mempool. */
 void np_reannounce_reorged(struct netproc *np, struct bindex_node *old_tip,
