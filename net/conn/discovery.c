@@ -62,12 +62,14 @@ struct discovery {
     bool add_addr_fetch;
     int64_t seednode_timer;
     bool add_fixed;
+    struct lookup *lookups; /* in flight: freed here if never answered */
 };
 
 struct lookup {
     struct discovery *d;
     const char *host; /* the seed's name (in d->hosts) */
     bool fetch;       /* resolving the seed itself for an addr-fetch connection */
+    struct lookup *prev, *next; /* in flight, in d->lookups */
 };
 
 static void shuffle(struct connman *cm, const char **v, size_t n)
@@ -83,7 +85,8 @@ static void shuffle(struct connman *cm, const char **v, size_t n)
 static const char **copy_list(struct connman *cm, const char *const *src, size_t n)
 {
     const char **v = xcalloc(n, sizeof(*v));
-    memcpy(v, src, n * sizeof(*v));
+    if (n) /* src may be NULL then */
+        memcpy(v, src, n * sizeof(*v));
     shuffle(cm, v, n);
     return v;
 }
@@ -105,8 +108,15 @@ void discovery_free(struct connman *cm)
     struct discovery *d = cm->discovery;
     if (!d)
         return;
+    /* Without callbacks: libevent would defer them to a loop that no
+     * longer runs. The lookups still in flight are freed here instead. */
     if (d->dns)
-        evdns_base_free(d->dns, 1); /* pending callbacks run now, with d alive */
+        evdns_base_free(d->dns, 0);
+    while (d->lookups) {
+        struct lookup *l = d->lookups;
+        d->lookups = l->next;
+        free(l);
+    }
     free(d->hosts);
     free(d->seednodes);
     free(d);
@@ -164,6 +174,17 @@ static void add_answers(struct lookup *l, char type, int count, const void *addr
 
 static void lookup_done(int result, char type, int count, int ttl, void *addresses, void *arg);
 
+static void forget(struct lookup *l)
+{
+    if (l->prev)
+        l->prev->next = l->next;
+    else
+        l->d->lookups = l->next;
+    if (l->next)
+        l->next->prev = l->prev;
+    free(l);
+}
+
 /* One query (A, or AAAA with ipv6); false when it could not be sent. */
 static bool resolve(struct discovery *d, const char *host, const char *name, bool fetch,
                     bool ipv6)
@@ -172,12 +193,15 @@ static bool resolve(struct discovery *d, const char *host, const char *name, boo
     if (!dns)
         return false;
     struct lookup *l = xmalloc(sizeof(*l));
-    *l = (struct lookup){d, host, fetch};
+    *l = (struct lookup){d, host, fetch, NULL, d->lookups};
+    if (d->lookups)
+        d->lookups->prev = l;
+    d->lookups = l;
     struct evdns_request *r =
         ipv6 ? evdns_base_resolve_ipv6(dns, name, DNS_QUERY_NO_SEARCH, lookup_done, l)
              : evdns_base_resolve_ipv4(dns, name, DNS_QUERY_NO_SEARCH, lookup_done, l);
     if (!r)
-        free(l);
+        forget(l);
     return r != NULL;
 }
 
@@ -195,7 +219,7 @@ static void lookup_done(int result, char type, int count, int ttl, void *address
         if (!d->found_host && result != DNS_ERR_SHUTDOWN)
             resolve(d, l->host, l->host, true, false);
     }
-    free(l);
+    forget(l);
 }
 
 static void query_seed(struct discovery *d, const char *host)
