@@ -32,15 +32,15 @@ const struct config_option net_options[] = {
     { "maxoutbound", CONFIG_INT, "8", 0, 1000, 0,
       "Open up to <n> automatic full-relay outbound connections to addresses learned from "
       "peers; 0 also turns off block-relay-only and feeler connections unless asked for." },
-    { "maxblockrelay", CONFIG_INT, NULL, 0, 100, 0,
-      "(testing) Automatic block-relay-only outbound connections (default: 2, 0 with "
-      "-maxoutbound=0)." },
-    { "feelers", CONFIG_BOOL, NULL, 0, 0, 0,
+    { "maxblockrelay", CONFIG_INT, "2", 0, 100, 0,
+      "(testing) Automatic block-relay-only outbound connections; 0 unless set with "
+      "-maxoutbound=0." },
+    { "feelers", CONFIG_BOOL, "1", 0, 0, 0,
       "(testing) Test an address of the new table about every 2 minutes with a short "
-      "connection (default: 1, 0 with -maxoutbound=0)." },
-    { "dnsseed", CONFIG_BOOL, NULL, 0, 0, 0,
-      "Query for peer addresses via DNS lookup, if low on addresses (default: 1 unless "
-      "-connect used)." },
+      "connection; off unless set with -maxoutbound=0." },
+    { "dnsseed", CONFIG_BOOL, "1", 0, 0, 0,
+      "Query for peer addresses via DNS lookup, if low on addresses; off unless set with "
+      "-connect." },
     { "forcednsseed", CONFIG_BOOL, "0", 0, 0, 0,
       "Always query for peer addresses via DNS lookup." },
     { "fixedseeds", CONFIG_BOOL, "1", 0, 0, 0,
