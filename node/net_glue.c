@@ -2,7 +2,11 @@
 #include "node/net_glue.h"
 
 #include "chain/util/log.h"
+#include "chain/util/xmalloc.h"
 #include "net/conn/connman.h"
+#include "net/conn/netbase.h"
+#include "net/conn/seeds.h"
+#include "node/clock.h"
 #include "node/util.h"
 #include "chain/util/err.h"
 
@@ -26,7 +30,32 @@ const struct config_option net_options[] = {
     { "maxconnections", CONFIG_INT, "125", 0, 100000, 0,
       "Maintain at most <n> connections to peers." },
     { "maxoutbound", CONFIG_INT, "8", 0, 1000, 0,
-      "Open up to <n> automatic outbound connections to addresses learned from peers." },
+      "Open up to <n> automatic full-relay outbound connections to addresses learned from "
+      "peers; 0 also turns off block-relay-only and feeler connections unless asked for." },
+    { "maxblockrelay", CONFIG_INT, "2", 0, 100, 0,
+      "(testing) Automatic block-relay-only outbound connections; 0 unless set with "
+      "-maxoutbound=0." },
+    { "feelers", CONFIG_BOOL, "1", 0, 0, 0,
+      "(testing) Test an address of the new table about every 2 minutes with a short "
+      "connection; off unless set with -maxoutbound=0." },
+    { "dnsseed", CONFIG_BOOL, "1", 0, 0, 0,
+      "Query for peer addresses via DNS lookup, if low on addresses; off unless set with "
+      "-connect." },
+    { "forcednsseed", CONFIG_BOOL, "0", 0, 0, 0,
+      "Always query for peer addresses via DNS lookup." },
+    { "fixedseeds", CONFIG_BOOL, "1", 0, 0, 0,
+      "Allow fixed seeds if DNS seeds don't provide peers." },
+    { "seednode", CONFIG_STRING, NULL, 0, 0, CONFIG_MULTI | CONFIG_NET_SPECIFIC,
+      "Connect to <ip>[:<port>] to retrieve peer addresses, and disconnect. During "
+      "startup, seednodes are tried before dnsseeds." },
+    { "dnsserver", CONFIG_STRING, NULL, 0, 0, 0,
+      "(testing) Send DNS seed lookups to <ip>[:<port>] instead of the system's resolvers." },
+    { "dnsseedhost", CONFIG_STRING, NULL, 0, 0, CONFIG_MULTI,
+      "(testing) Use the DNS seed <host> instead of the chain's (also on regtest, "
+      "which has none)." },
+    { "fixedseed", CONFIG_STRING, NULL, 0, 0, CONFIG_MULTI,
+      "(testing) Use this fixed seed <ip>:<port> instead of the chain's (also on regtest, "
+      "which has none)." },
     { "maxsendbuffer", CONFIG_INT, "5000", 1, 1000000, 0,
       "Per-peer unsent data, in KB, before the node stops reading from and serving that peer." },
     { "allowprivateaddrs", CONFIG_BOOL, NULL, 0, 0, 0,
@@ -51,6 +80,51 @@ const struct config_option net_options[] = {
     { NULL, CONFIG_BOOL, NULL, 0, 0, 0, NULL },
 };
 
+static struct proto_netaddr *fixed_seeds; /* referenced by the connection manager */
+
+/* Seed lists: the chain's, or the test options' (loopback test networks). */
+static int seed_options(const struct node *node, struct connman_options *o, char **err)
+{
+    const struct config *cfg = node->cfg;
+    size_t nfixed;
+    const char *const *fixed = config_get_multi(cfg, "fixedseed", &nfixed);
+    o->dns_seeds = config_get_multi(cfg, "dnsseedhost", &o->ndns_seeds);
+    if (!o->ndns_seeds)
+        o->dns_seeds = seeds_dns_hosts(node->params->type, &o->ndns_seeds);
+    o->seednodes = config_get_multi(cfg, "seednode", &o->nseednodes);
+    o->dns_server = config_get_str(cfg, "dnsserver");
+    /* As Core: -connect turns DNS seeding off unless asked for. */
+    o->dnsseed = config_is_set(cfg, "dnsseed") ? config_get_bool(cfg, "dnsseed")
+                                               : o->nconnect == 0;
+    o->forcednsseed = config_get_bool(cfg, "forcednsseed");
+    if (o->forcednsseed && !o->dnsseed)
+        return err_set(err, "Cannot set -forcednsseed to true when setting -dnsseed to false.");
+    o->fixedseeds = config_get_bool(cfg, "fixedseeds");
+    if (!nfixed) {
+        char *e = NULL;
+        if (seeds_fixed(node->params->type, &fixed_seeds, &o->nfixed_seeds, &e) < 0) {
+            err_set(err, "fixed seeds: %s", e);
+            free(e);
+            return -1;
+        }
+        o->fixed_seeds = fixed_seeds;
+        return 0;
+    }
+    fixed_seeds = xcalloc(nfixed, sizeof(*fixed_seeds));
+    for (size_t i = 0; i < nfixed; i++) {
+        char *e = NULL;
+        if (netbase_parse_endpoint(fixed[i], node->params->default_port, &fixed_seeds[i], &e) < 0) {
+            err_set(err, "-fixedseed=%s: %s", fixed[i], e);
+            free(e);
+            return -1;
+        }
+        fixed_seeds[i].services = SEEDS_SERVICES;
+    }
+    o->fixed_seeds = fixed_seeds;
+    o->nfixed_seeds = nfixed;
+    return 0;
+}
+
 static void options_from_config(const struct node *node, struct connman_options *o)
 {
     const struct config *cfg = node->cfg;
@@ -72,6 +146,13 @@ static void options_from_config(const struct node *node, struct connman_options 
     o->no_cmpct = !config_get_bool(cfg, "compactblocks");
     o->max_connections = (int)config_get_int(cfg, "maxconnections");
     o->max_outbound = config_is_negated(cfg, "connect") ? 0 : (int)config_get_int(cfg, "maxoutbound");
+    bool automatic = o->max_outbound > 0;
+    o->max_block_relay = config_is_set(cfg, "maxblockrelay") ? (int)config_get_int(cfg, "maxblockrelay")
+                                                             : automatic ? 2 : 0;
+    if (config_is_negated(cfg, "connect"))
+        o->max_block_relay = 0;
+    o->feelers = config_is_set(cfg, "feelers") ? config_get_bool(cfg, "feelers") : automatic;
+    o->clock = node_now;
     o->max_sendbuf = (size_t)config_get_int(cfg, "maxsendbuffer") * 1000;
     o->allow_private = config_is_set(cfg, "allowprivateaddrs")
                            ? config_get_bool(cfg, "allowprivateaddrs")
@@ -93,9 +174,17 @@ static int net_start(struct node *node, char **err)
     options_from_config(node, &o);
     char *peers = util_path_join(node->chaindir, "peers");
     o.peers_dir = peers;
+    char *anchors = util_path_join(node->chaindir, "anchors.dat");
+    o.anchors_path = anchors;
+    if (seed_options(node, &o, err) < 0) {
+        free(peers);
+        free(anchors);
+        return -1;
+    }
     char *e = NULL;
     node->connman = connman_new(node->base, &o, &e);
     free(peers);
+    free(anchors);
     if (!node->connman) {
         err_set(err, "cannot start the P2P layer: %s", e ? e : "out of memory");
         free(e);
@@ -113,6 +202,8 @@ static void net_stop(struct node *node)
 {
     connman_free(node->connman);
     node->connman = NULL;
+    free(fixed_seeds);
+    fixed_seeds = NULL;
 }
 
 const struct node_subsystem net_subsystem = { "net", net_start, net_stop };

@@ -387,16 +387,18 @@ static bool backing_off(const struct am_entry *e, int64_t now)
     return now - e->last_try < (wait < DAY ? wait : DAY);
 }
 
-bool addrman_select(struct addrman *am, int64_t now,
-                    bool (*skip)(void *ctx, const struct proto_netaddr *a), void *ctx,
-                    struct proto_netaddr *out)
+/* want: 0 new only, 1 tried only, -1 either (half the time tried, when
+ * there are tried entries, as Core does). */
+static bool select_from(struct addrman *am, int64_t now, int want,
+                        bool (*skip)(void *ctx, const struct proto_netaddr *a), void *ctx,
+                        struct proto_netaddr *out)
 {
-    if (am->n == 0)
+    if (am->n == 0 || (want == 0 && am->ntried == am->n))
         return false;
-    /* Random probes into the stable index range; half the time we insist
-     * on a tried entry (when there are any), as Core does. */
+    /* Random probes into the stable index range. */
     for (int i = 0; i < 256; i++) {
-        bool want_tried = am->ntried > 0 && (am->ntried == am->n || (am_rand(am) & 1));
+        bool want_tried = want >= 0 ? want == 1
+                                    : am->ntried > 0 && (am->ntried == am->n || (am_rand(am) & 1));
         const struct am_entry *e = &am->v[am_rand(am) % am->hiwater];
         if (!e->used || e->tried != want_tried || backing_off(e, now) || is_terrible(e, now))
             continue;
@@ -406,6 +408,20 @@ bool addrman_select(struct addrman *am, int64_t now,
         return true;
     }
     return false;
+}
+
+bool addrman_select(struct addrman *am, int64_t now,
+                    bool (*skip)(void *ctx, const struct proto_netaddr *a), void *ctx,
+                    struct proto_netaddr *out)
+{
+    return select_from(am, now, -1, skip, ctx, out);
+}
+
+bool addrman_select_new(struct addrman *am, int64_t now,
+                        bool (*skip)(void *ctx, const struct proto_netaddr *a), void *ctx,
+                        struct proto_netaddr *out)
+{
+    return select_from(am, now, 0, skip, ctx, out);
 }
 
 size_t addrman_sample(struct addrman *am, int64_t now, struct proto_netaddr *out, size_t max)
@@ -441,6 +457,20 @@ size_t addrman_size(const struct addrman *am)
 size_t addrman_tried_count(const struct addrman *am)
 {
     return am->ntried;
+}
+
+void addrman_net_counts(const struct addrman *am, bool ipv4, size_t *n_new, size_t *n_tried)
+{
+    *n_new = *n_tried = 0;
+    for (size_t i = 0; i < am->hiwater; i++) {
+        const struct am_entry *e = &am->v[i];
+        if (!e->used || proto_netaddr_is_ipv4(&e->a) != ipv4)
+            continue;
+        if (e->tried)
+            (*n_tried)++;
+        else
+            (*n_new)++;
+    }
 }
 
 static bool load_entry(struct addrman *am, const char *key, size_t klen, const char *val,

@@ -58,12 +58,18 @@ void addrman_good(struct addrman *am, const struct proto_netaddr *a, int64_t now
 bool addrman_select(struct addrman *am, int64_t now,
                     bool (*skip)(void *ctx, const struct proto_netaddr *a), void *ctx,
                     struct proto_netaddr *out);
+/* The same, among new (never connected) entries only: feelers. */
+bool addrman_select_new(struct addrman *am, int64_t now,
+                        bool (*skip)(void *ctx, const struct proto_netaddr *a), void *ctx,
+                        struct proto_netaddr *out);
 /* A random sample for getaddr: at most max and ADDRMAN_GETADDR_PCT % of
  * the table, terrible entries left out. Returns the count. */
 size_t addrman_sample(struct addrman *am, int64_t now, struct proto_netaddr *out, size_t max);
 
 size_t addrman_size(const struct addrman *am);
 size_t addrman_tried_count(const struct addrman *am);
+/* Entries of one network (IPv4, else IPv6) in each table (getaddrmaninfo). */
+void addrman_net_counts(const struct addrman *am, bool ipv4, size_t *n_new, size_t *n_tried);
 /* Where an address sits: 0 absent, 1 new, 2 tried (tests). */
 int addrman_find(const struct addrman *am, const struct proto_netaddr *a);
 

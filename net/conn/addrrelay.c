@@ -206,9 +206,17 @@ void addrrelay_ready(struct connman *cm, struct conn *c)
     c->addr_tokens += ADDR_TOKENS_MAX;
 }
 
+/* Peers we exchange addresses with: not block-relay-only ones (Core's
+ * SetupAddressRelay), nor feelers, which are closing. */
+static bool addr_relay_peer(const struct peer *p)
+{
+    return p->inbound || p->manual || p->kind == PEER_FULL_RELAY || p->kind == PEER_ADDR_FETCH;
+}
+
 void addrrelay_enable(struct conn *c)
 {
-    c->addr_relay = true;
+    if (addr_relay_peer(c->p))
+        c->addr_relay = true;
 }
 
 /* Core's MaybeSendAddr for one peer. */
@@ -261,6 +269,15 @@ void addrrelay_received(struct connman *cm, struct conn *c, const struct proto_n
 {
     int64_t now_us = connman_now(), now = (int64_t)time(NULL);
     struct peer *p = c->p;
+    if (!addr_relay_peer(p)) {
+        LOG_DEBUG(LOG_NET, "peer=%" PRIu64 ": ignoring addresses from a %s peer", p->id,
+                  peer_kind_name(false, false, p->kind));
+        return;
+    }
+    /* An addr-fetch peer has given what it was for (Core: more than one
+     * address, so that its own self-announcement does not count). */
+    if (!p->inbound && !p->manual && p->kind == PEER_ADDR_FETCH && n > 1)
+        peer_close(p, "addrfetch connection completed", false);
     c->addr_relay = true; /* an addr message: it takes part */
     refill_tokens(c, now_us);
     bool rumour = !p->getaddr_sent && n <= ADDR_RELAY_MAX_BATCH;

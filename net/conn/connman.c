@@ -30,6 +30,8 @@ void connman_options_default(struct connman_options *o)
     memset(o, 0, sizeof(*o));
     o->listen = true;
     o->max_outbound = 8;
+    o->max_block_relay = 2;
+    o->feelers = true;
     o->max_connections = 125;
     o->max_sendbuf = 5000 * 1000;
     o->stall_us = 120 * SEC;
@@ -50,6 +52,11 @@ int64_t connman_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * SEC + ts.tv_nsec / 1000;
+}
+
+int64_t connman_clock(const struct connman *cm)
+{
+    return cm->o.clock ? cm->o.clock() : (int64_t)time(NULL);
 }
 
 uint64_t connman_rand(struct connman *cm)
@@ -86,7 +93,9 @@ static void props_of(const struct peer *p, struct net_peer_props *out)
 {
     *out = (struct net_peer_props){
         .id = p->id, .inbound = p->inbound, .wtxidrelay = p->wtxidrelay,
-        .sendheaders = p->sendheaders, .relay = p->relay, .services = p->services,
+        .sendheaders = p->sendheaders,
+        /* No transactions either way on a block-relay-only link. */
+        .relay = p->relay && (p->inbound || p->kind != PEER_BLOCK_RELAY), .services = p->services,
         .version = p->version, .start_height = p->start_height,
         .hello = p->hello_received};
 }
@@ -582,6 +591,7 @@ int connman_start(struct connman *cm, char **err)
     struct timeval tv = {.tv_sec = cm->o.tick_us / SEC, .tv_usec = cm->o.tick_us % SEC};
     event_add(cm->tick_ev, &tv);
     cm->last_flush = connman_now();
+    cm->running = true;
     outbound_tick(cm, connman_now()); /* dial -connect/-addnode at once */
     return 0;
 }
@@ -595,6 +605,9 @@ void connman_stop(struct connman *cm)
     cm->nlisteners = 0;
     if (cm->tick_ev)
         event_del(cm->tick_ev);
+    if (cm->running)
+        outbound_save_anchors(cm);
+    cm->running = false;
     for (size_t i = 0; i < cm->nconns; i++)
         peer_close(cm->conns[i]->p, "shutting down", false);
     if (cm->reap_ev)
@@ -704,6 +717,7 @@ bool connman_peer_stats(struct connman *cm, uint64_t id, struct net_peer_stats *
     int64_t now = connman_now(), unix_now = (int64_t)time(NULL);
     memset(out, 0, sizeof(*out));
     props_of(p, &out->props);
+    out->connection_type = peer_kind_name(p->inbound, p->manual, p->kind);
     netbase_format(&p->addr, out->addr);
     if (p->addr_local.port)
         netbase_format(&p->addr_local, out->addr_local);

@@ -31,7 +31,10 @@ struct connman_options {
     size_t nconnect;
     const char *const *addnode; /* kept connected, besides the others */
     size_t naddnode;
-    int max_outbound;    /* automatic outbound slots (8) */
+    int max_outbound;    /* automatic full-relay outbound slots (8) */
+    int max_block_relay; /* automatic block-relay-only outbound slots (2) */
+    bool feelers;        /* a feeler connection about every 2 minutes (true) */
+    const char *anchors_path; /* anchors.dat (net/conn/anchors.h); NULL: none */
     int max_connections; /* total (125) */
     size_t max_sendbuf;  /* unsent bytes per peer before backpressure (5 MB) */
     int64_t stall_us;    /* backpressured that long: disconnect (2 min) */
@@ -47,6 +50,18 @@ struct connman_options {
     bool no_cmpct;       /* -compactblocks=0: send no sendcmpct */
     uint64_t seed;       /* random seed; 0: from the system */
     int64_t addr_send_us; /* mean interval between addr messages to a peer (30 s) */
+    /* Peer discovery (net/conn/discovery.c), Bitcoin Core's rules. */
+    bool dnsseed;        /* query dns_seeds when addresses are wanting */
+    bool forcednsseed;   /* query them all, whatever the address manager holds */
+    bool fixedseeds;     /* fall back on fixed_seeds */
+    const char *const *dns_seeds; /* host names (the chain's, or -dnsseedhost) */
+    size_t ndns_seeds;
+    const struct proto_netaddr *fixed_seeds;
+    size_t nfixed_seeds;
+    const char *const *seednodes; /* -seednode: connect, getaddr, disconnect */
+    size_t nseednodes;
+    const char *dns_server; /* "ip[:port]" for seed lookups; NULL: the system's */
+    int64_t (*clock)(void); /* unix seconds (setmocktime moves it); NULL: time() */
 };
 
 /* Bitcoin Core's defaults (NODE_NETWORK | NODE_WITNESS, /hearsay:0.1.0/). */
@@ -92,6 +107,7 @@ struct net_handlers {
 /* getpeerinfo's view of a peer. Times are unix seconds. */
 struct net_peer_stats {
     struct net_peer_props props;
+    const char *connection_type; /* Core's names: "outbound-full-relay", ... */
     char addr[64];
     char addr_local[64];
     bool manual;

@@ -5,6 +5,7 @@
 #define HEARSAY_NET_CONNMAN_INT_H
 
 #include "net/conn/addrman.h"
+#include "net/conn/anchors.h"
 #include "net/conn/connman.h"
 #include "net/conn/peer.h"
 #include "net/conn/rollbloom.h"
@@ -13,6 +14,8 @@ struct bufferevent;
 struct evconnlistener;
 struct event;
 struct banman;
+struct addrcache;
+struct discovery;
 
 /* A -connect or -addnode endpoint, kept connected with backoff. */
 struct target {
@@ -81,9 +84,19 @@ struct connman {
     struct banman *bans; /* manual bans (net/conn/netadmin.c); NULL until one */
     int64_t (*ban_clock)(void); /* unix seconds for bans; NULL: time() */
     bool inactive;       /* setnetworkactive false: no connections at all */
+    struct proto_netaddr anchors[ANCHORS_MAX]; /* to dial first, block-relay-only */
+    size_t nanchors;
+    int64_t next_feeler;  /* connman_clock seconds */
+    struct addrcache *addr_cache;
+    struct discovery *discovery;
+    bool running; /* between connman_start and connman_stop */
+    char *anchors_path;
 };
 
 int64_t connman_now(void);
+/* Unix seconds on the node's clock (setmocktime): peer discovery, feelers
+ * and the getaddr cache follow it as Core's GetTime does. */
+int64_t connman_clock(const struct connman *cm);
 uint64_t connman_rand(struct connman *cm);
 struct conn *connman_find(struct connman *cm, uint64_t id);
 /* Registers a new connection (and its peer); NULL on failure. */
@@ -100,6 +113,19 @@ void outbound_getaddr(struct connman *cm, struct conn *c);
 struct conn *outbound_evict_candidate(struct connman *cm);
 void outbound_discourage(struct connman *cm, const struct proto_netaddr *a);
 void outbound_free(struct connman *cm);
+/* Opens an automatic connection of that kind. NULL on failure. */
+struct conn *outbound_dial(struct connman *cm, const struct proto_netaddr *a,
+                           enum peer_kind kind);
+/* Handshaked automatic full-relay outbound peers (Core's
+ * GetFullOutboundConnCount). */
+int outbound_full_count(struct connman *cm);
+/* Saves the block-relay-only peers to anchors.dat (before closing). */
+void outbound_save_anchors(struct connman *cm);
+
+/* discovery.c: DNS seeds, fixed seeds, -seednode and addr-fetch peers. */
+int discovery_init(struct connman *cm, char **err);
+void discovery_tick(struct connman *cm, int64_t now);
+void discovery_free(struct connman *cm);
 
 /* addrrelay.c: address relay as Bitcoin Core. */
 void addrrelay_conn_init(struct connman *cm, struct conn *c);

@@ -49,4 +49,14 @@ struct connman_peer_extra {
 };
 bool connman_peer_extra(struct connman *cm, uint64_t id, struct connman_peer_extra *out);
 
+/* addpeeraddress (Core's hidden RPC): into the new table, with itself as
+ * source; with tried, on to the tried table. false when not added. */
+bool connman_add_address(struct connman *cm, const struct proto_netaddr *a, bool tried);
+
+/* getaddrmaninfo: entries per network and table. */
+struct connman_addrman_info {
+    size_t new_ipv4, tried_ipv4, new_ipv6, tried_ipv6;
+};
+void connman_addrman_info(struct connman *cm, struct connman_addrman_info *out);
+
 #endif

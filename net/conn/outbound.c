@@ -3,6 +3,7 @@
 #include "net/conn/connman_int.h"
 
 #include "chain/util/log.h"
+#include "net/conn/addrcache.h"
 #include "net/conn/netadmin.h"
 #include "net/conn/netbase.h"
 #include "chain/util/xmalloc.h"
@@ -10,6 +11,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -19,6 +21,7 @@
 #define DISCOURAGED_MAX 10000
 #define EVICT_PROTECT_PING 4
 #define EVICT_PROTECT_USEFUL 4
+#define FEELER_INTERVAL 120 /* seconds, mean of an exponential wait (Core) */
 
 static int add_target(struct connman *cm, const char *endpoint, char **err)
 {
@@ -47,6 +50,23 @@ static int add_target(struct connman *cm, const char *endpoint, char **err)
     return 0;
 }
 
+/* Anchors are read (and their file deleted) at start, as Core does, and
+ * only used when automatic connections are (no -connect). */
+static void load_anchors(struct connman *cm)
+{
+    char *e = NULL;
+    if (!cm->anchors_path)
+        return;
+    if (anchors_read(cm->anchors_path, cm->anchors, ANCHORS_MAX, &cm->nanchors, &e) < 0) {
+        LOG_WARN("ignoring %s: %s", cm->anchors_path, e);
+        free(e);
+    }
+    if (cm->nconnect)
+        cm->nanchors = 0;
+    if (cm->nanchors)
+        LOG_INFO("%zu block-relay-only anchors will be tried for connections.", cm->nanchors);
+}
+
 int outbound_init(struct connman *cm, char **err)
 {
     for (size_t i = 0; i < cm->o.nconnect; i++)
@@ -56,7 +76,12 @@ int outbound_init(struct connman *cm, char **err)
     for (size_t i = 0; i < cm->o.naddnode; i++)
         if (add_target(cm, cm->o.addnode[i], err) < 0)
             return -1;
-    return 0;
+    if (cm->o.anchors_path)
+        cm->anchors_path = xstrdup(cm->o.anchors_path);
+    cm->o.anchors_path = NULL; /* the caller's copy may go */
+    load_anchors(cm);
+    cm->addr_cache = addrcache_new();
+    return discovery_init(cm, err);
 }
 
 void outbound_free(struct connman *cm)
@@ -65,6 +90,33 @@ void outbound_free(struct connman *cm)
         free(cm->targets[i].endpoint);
     free(cm->targets);
     free(cm->disc);
+    addrcache_free(cm->addr_cache);
+    discovery_free(cm);
+    free(cm->anchors_path);
+}
+
+void outbound_save_anchors(struct connman *cm)
+{
+    struct proto_netaddr a[ANCHORS_MAX];
+    size_t n = 0;
+    char *e = NULL;
+    if (!cm->anchors_path || cm->nconnect)
+        return;
+    for (size_t i = 0; i < cm->nconns && n < ANCHORS_MAX; i++) {
+        const struct conn *c = cm->conns[i];
+        if (!c->p->inbound && c->p->kind == PEER_BLOCK_RELAY && c->handshaked &&
+            c->p->state != PEER_CLOSING) {
+            a[n] = c->p->addr;
+            a[n].services = c->p->services;
+            a[n++].time = (uint32_t)connman_clock(cm);
+        }
+    }
+    if (anchors_write(cm->anchors_path, a, n, &e) < 0) {
+        LOG_WARN("%s", e);
+        free(e);
+    } else {
+        LOG_INFO("%zu block-relay-only anchors saved", n);
+    }
 }
 
 int connman_add_node(struct connman *cm, const char *endpoint, char **err)
@@ -82,7 +134,8 @@ int connman_add_node(struct connman *cm, const char *endpoint, char **err)
     return 0;
 }
 
-static struct conn *dial(struct connman *cm, const struct proto_netaddr *a, struct target *t);
+static struct conn *dial(struct connman *cm, const struct proto_netaddr *a, struct target *t,
+                         enum peer_kind kind);
 
 int connman_remove_node(struct connman *cm, const char *endpoint, char **err)
 {
@@ -111,7 +164,7 @@ int connman_connect_once(struct connman *cm, const char *endpoint, char **err)
     struct proto_netaddr a;
     if (netbase_parse_endpoint(endpoint, cm->o.default_port, &a, err) < 0)
         return -1;
-    struct conn *c = dial(cm, &a, NULL);
+    struct conn *c = dial(cm, &a, NULL, PEER_FULL_RELAY);
     if (!c) {
         if (err)
             *err = xstrdup("cannot open a connection");
@@ -121,7 +174,8 @@ int connman_connect_once(struct connman *cm, const char *endpoint, char **err)
     return 0;
 }
 
-static struct conn *dial(struct connman *cm, const struct proto_netaddr *a, struct target *t)
+static struct conn *dial(struct connman *cm, const struct proto_netaddr *a, struct target *t,
+                         enum peer_kind kind)
 {
     struct sockaddr_storage ss;
     socklen_t len = netbase_to_sockaddr(a, &ss);
@@ -136,11 +190,13 @@ static struct conn *dial(struct connman *cm, const struct proto_netaddr *a, stru
     c->connecting = true;
     c->target = t;
     c->p->manual = t != NULL;
+    c->p->kind = kind;
     if (t)
         t->conn = c;
     char s[NETBASE_ADDR_STRLEN];
     netbase_format(a, s);
-    LOG_DEBUG(LOG_NET, "peer=%" PRIu64 " connecting to %s", c->p->id, s);
+    LOG_DEBUG(LOG_NET, "peer=%" PRIu64 " connecting to %s (%s)", c->p->id, s,
+              peer_kind_name(false, c->p->manual, kind));
     if (bufferevent_socket_connect(bev, (struct sockaddr *)&ss, (int)len) < 0)
         peer_close(c->p, "connect failed", false);
     return c;
@@ -169,7 +225,7 @@ static void dial_targets(struct connman *cm, size_t from, size_t to, int64_t now
         t->backoff = t->backoff ? t->backoff : SEC / 2;
         t->next_try = now + t->backoff;
         if (t->resolved && !is_connected_to(cm, &t->addr))
-            dial(cm, &t->addr, t);
+            dial(cm, &t->addr, t, PEER_FULL_RELAY);
     }
 }
 
@@ -200,6 +256,94 @@ static bool skip_candidate(void *ctx, const struct proto_netaddr *a)
     return false;
 }
 
+struct conn *outbound_dial(struct connman *cm, const struct proto_netaddr *a,
+                           enum peer_kind kind)
+{
+    return dial(cm, a, NULL, kind);
+}
+
+static bool is_automatic(const struct conn *c)
+{
+    return !c->p->inbound && !c->p->manual && c->p->state != PEER_CLOSING;
+}
+
+int outbound_full_count(struct connman *cm)
+{
+    int n = 0;
+    for (size_t i = 0; i < cm->nconns; i++) {
+        const struct conn *c = cm->conns[i];
+        n += is_automatic(c) && c->p->kind == PEER_FULL_RELAY && c->p->state == PEER_READY;
+    }
+    return n;
+}
+
+/* Live automatic outbound connections by kind, and all live ones. */
+static void count_kinds(struct connman *cm, int kinds[4], int *total)
+{
+    memset(kinds, 0, 4 * sizeof(kinds[0]));
+    *total = 0;
+    for (size_t i = 0; i < cm->nconns; i++) {
+        const struct conn *c = cm->conns[i];
+        if (c->p->state == PEER_CLOSING)
+            continue;
+        (*total)++;
+        if (is_automatic(c))
+            kinds[c->p->kind]++;
+    }
+}
+
+/* An exponentially distributed wait of that mean (Core's feeler timer). */
+static int64_t exp_wait(struct connman *cm, int64_t mean)
+{
+    double u = (double)((connman_rand(cm) >> 11) + 1) * (1.0 / 9007199254740992.0);
+    return (int64_t)(-log(u) * (double)mean);
+}
+
+/* Core's order: anchors first, then full-relay slots, then
+ * block-relay-only slots, then a feeler when its timer is due. */
+static bool next_kind(struct connman *cm, const int kinds[4], int64_t clock,
+                      enum peer_kind *kind, bool *anchor)
+{
+    *anchor = cm->nanchors > 0 && kinds[PEER_BLOCK_RELAY] < cm->o.max_block_relay;
+    if (*anchor)
+        *kind = PEER_BLOCK_RELAY;
+    else if (kinds[PEER_FULL_RELAY] < cm->o.max_outbound)
+        *kind = PEER_FULL_RELAY;
+    else if (kinds[PEER_BLOCK_RELAY] < cm->o.max_block_relay)
+        *kind = PEER_BLOCK_RELAY;
+    else if (cm->o.feelers && clock > cm->next_feeler && kinds[PEER_FEELER] == 0) {
+        cm->next_feeler = clock + exp_wait(cm, FEELER_INTERVAL);
+        *kind = PEER_FEELER;
+    } else
+        return false;
+    return true;
+}
+
+/* Opens one connection of that kind; false when nothing suits. Feelers
+ * test addresses of the new table only. */
+static bool open_one(struct connman *cm, enum peer_kind kind, bool anchor, int64_t unix_now)
+{
+    struct proto_netaddr a;
+    char s[NETBASE_ADDR_STRLEN];
+    if (anchor) {
+        a = cm->anchors[--cm->nanchors];
+        if (skip_candidate(cm, &a))
+            return true;
+        netbase_format(&a, s);
+        LOG_INFO("Trying to make an anchor connection to %s", s);
+        return dial(cm, &a, NULL, kind) != NULL;
+    }
+    if (!(kind == PEER_FEELER ? addrman_select_new : addrman_select)(cm->am, unix_now,
+                                                                       skip_candidate, cm, &a))
+        return false;
+    addrman_attempt(cm->am, &a, false, unix_now);
+    if (kind == PEER_FEELER) {
+        netbase_format(&a, s);
+        LOG_DEBUG(LOG_NET, "Making feeler connection to %s", s);
+    }
+    return dial(cm, &a, NULL, kind) != NULL;
+}
+
 void outbound_tick(struct connman *cm, int64_t now)
 {
     int64_t unix_now = (int64_t)time(NULL);
@@ -210,6 +354,7 @@ void outbound_tick(struct connman *cm, int64_t now)
             i++;
     }
     addrrelay_tick(cm, now);
+    discovery_tick(cm, connman_clock(cm));
     if (cm->inactive)
         return;
     if (cm->nconnect) { /* -connect: those and nothing else */
@@ -217,24 +362,18 @@ void outbound_tick(struct connman *cm, int64_t now)
         return;
     }
     dial_targets(cm, 0, cm->ntargets, now);
-    int automatic = 0, total = 0;
-    for (size_t i = 0; i < cm->nconns; i++) {
-        const struct conn *c = cm->conns[i];
-        if (c->p->state == PEER_CLOSING)
-            continue;
-        total++;
-        automatic += !c->p->inbound && !c->target;
-    }
-    /* Automatic connections also stay within -maxconnections. */
-    for (int k = 0; k < DIAL_PER_TICK && automatic < cm->o.max_outbound &&
-                    total < cm->o.max_connections;
-         k++, total++) {
-        struct proto_netaddr a;
-        if (!addrman_select(cm->am, unix_now, skip_candidate, cm, &a))
+    int64_t clock = connman_clock(cm);
+    if (!cm->next_feeler)
+        cm->next_feeler = clock + exp_wait(cm, FEELER_INTERVAL);
+    for (int k = 0; k < DIAL_PER_TICK; k++) {
+        int kinds[4], total;
+        enum peer_kind kind;
+        bool anchor;
+        count_kinds(cm, kinds, &total);
+        /* Automatic connections also stay within -maxconnections. */
+        if (total >= cm->o.max_connections || !next_kind(cm, kinds, clock, &kind, &anchor) ||
+            !open_one(cm, kind, anchor, unix_now))
             break;
-        addrman_attempt(cm->am, &a, false, unix_now);
-        if (dial(cm, &a, NULL))
-            automatic++;
     }
 }
 
@@ -265,17 +404,47 @@ void outbound_ready(struct connman *cm, struct conn *c)
     if (!p->inbound) {
         if (!c->target)
             addrman_good(cm->am, &p->addr, (int64_t)time(NULL));
+        /* A feeler has done its job: the address answered (now tried). */
+        if (p->kind == PEER_FEELER) {
+            peer_close(p, "feeler connection completed", false);
+            return;
+        }
+        if (p->kind == PEER_BLOCK_RELAY)
+            return; /* no address traffic on block-relay-only links */
     }
     addrrelay_ready(cm, c);
 }
 
+static size_t fill_getaddr(void *ctx, struct proto_netaddr *out, size_t max)
+{
+    struct connman *cm = ctx;
+    return addrman_sample(cm->am, connman_clock(cm), out, max);
+}
+
+/* Requesters share a cached reply per network and local address (Core's
+ * cache id: the network the peer came through and our socket's address). */
+static uint64_t getaddr_cache_key(const struct conn *c)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    struct proto_netaddr local = {0};
+    evutil_socket_t fd = bufferevent_getfd(c->bev);
+    if (fd >= 0 && getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
+        netbase_from_sockaddr((struct sockaddr *)&ss, &local);
+    uint64_t k = proto_netaddr_is_ipv4(&c->p->addr) ? 1469598103934665603ull : 1099511628211ull;
+    for (size_t i = 0; i < 16; i++)
+        k = (k ^ local.ip[i]) * 1099511628211ull; /* FNV-1a */
+    return k;
+}
+
 void outbound_getaddr(struct connman *cm, struct conn *c)
 {
-    struct proto_netaddr *a = xmalloc(PROTO_MAX_ADDR * sizeof(*a));
-    size_t n = addrman_sample(cm->am, (int64_t)time(NULL), a, PROTO_MAX_ADDR);
+    size_t n;
+    const struct proto_netaddr *a =
+        addrcache_get(cm->addr_cache, getaddr_cache_key(c), connman_clock(cm), connman_rand(cm),
+                      fill_getaddr, cm, &n);
     if (n)
         addrrelay_send(c, a, n);
-    free(a);
 }
 
 void outbound_discourage(struct connman *cm, const struct proto_netaddr *a)

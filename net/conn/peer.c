@@ -71,6 +71,15 @@ static const struct peer_command commands[PROTO_CMD_COUNT] = {
 #undef VER
 #undef RDY
 
+const char *peer_kind_name(bool inbound, bool manual, enum peer_kind kind)
+{
+    static const char *const names[] = {"outbound-full-relay", "block-relay-only", "feeler",
+                                        "addr-fetch"};
+    if (inbound)
+        return "inbound";
+    return manual ? "manual" : names[kind];
+}
+
 const char *peer_state_name(enum peer_state s)
 {
     switch (s) {
@@ -156,7 +165,8 @@ static void send_version(struct peer *p)
     v.nonce = p->nonce;
     snprintf(v.user_agent, sizeof(v.user_agent), "%s", e->local->user_agent);
     v.start_height = e->best_height(e->ctx);
-    v.relay = e->local->relay;
+    /* Block-relay-only: the peer must not send us transactions. */
+    v.relay = e->local->relay && p->kind != PEER_BLOCK_RELAY;
     proto_version_encode(peer_msg_begin(p, "version"), &v);
     peer_msg_end(p);
     p->version_sent = true;
@@ -237,11 +247,13 @@ static void on_verack(struct peer *p, enum proto_cmd cmd, struct cursor *c)
         proto_sendcmpct_encode(peer_msg_begin(p, "sendcmpct"), &m);
         peer_msg_end(p);
     }
-    if (v >= PROTO_FEEFILTER_VERSION && l->relay) {
+    if (v >= PROTO_FEEFILTER_VERSION && l->relay && p->kind != PEER_BLOCK_RELAY) {
         wbuf_i64(peer_msg_begin(p, "feefilter"), l->feefilter);
         peer_msg_end(p);
     }
-    if (!p->inbound) {
+    /* No address traffic on block-relay-only links (Core's
+     * SetupAddressRelay); a feeler is closed at once. */
+    if (!p->inbound && (p->kind == PEER_FULL_RELAY || p->kind == PEER_ADDR_FETCH)) {
         peer_send(p, "getaddr", NULL, 0);
         p->getaddr_sent = true;
     }

@@ -70,6 +70,19 @@ struct peer_local {
     bool no_cmpct;        /* -compactblocks=0: no sendcmpct */
 };
 
+/* What an automatic outbound connection is for (Bitcoin Core's
+ * ConnectionType); inbound and manual peers are PEER_FULL_RELAY here and
+ * told apart by struct peer's inbound and manual flags. */
+enum peer_kind {
+    PEER_FULL_RELAY,  /* transactions, blocks and addresses */
+    PEER_BLOCK_RELAY, /* blocks only: relay=0 in version, no addr traffic */
+    PEER_FEELER,      /* tests an address: closed once the handshake is done */
+    PEER_ADDR_FETCH,  /* -seednode and seeds: getaddr, then closed */
+};
+
+/* getpeerinfo's connection_type, as Bitcoin Core names it. */
+const char *peer_kind_name(bool inbound, bool manual, enum peer_kind kind);
+
 struct peer;
 
 struct peer_env {
@@ -102,6 +115,7 @@ struct peer {
     enum peer_state state;
     bool inbound;
     bool manual;          /* -connect/-addnode: no service check */
+    enum peer_kind kind;  /* set before peer_start */
     struct proto_netaddr addr; /* remote address and port */
     void *io;             /* the connection manager's transport */
 

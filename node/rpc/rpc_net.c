@@ -168,13 +168,6 @@ static void set_seconds(json_t *o, const char *key, int64_t us)
         json_object_set_new(o, key, json_real((double)us / US_PER_SEC));
 }
 
-static const char *connection_type(const struct net_peer_stats *st)
-{
-    if (st->props.inbound)
-        return "inbound";
-    return st->manual ? "manual" : "outbound-full-relay";
-}
-
 /* Fields the connection manager knows. */
 static void peer_conn_fields(json_t *o, const struct net_peer_stats *st,
                              const struct connman_peer_extra *ex)
@@ -202,14 +195,16 @@ static void peer_conn_fields(json_t *o, const struct net_peer_stats *st,
     json_object_set_new(o, "subver", json_string(st->user_agent));
     json_object_set_new(o, "inbound", json_boolean(st->props.inbound));
     json_object_set_new(o, "startingheight", json_integer(st->props.start_height));
-    json_object_set_new(o, "addr_relay_enabled", json_true());
+    /* Core's SetupAddressRelay: never on block-relay-only links. */
+    json_object_set_new(o, "addr_relay_enabled",
+                        json_boolean(strcmp(st->connection_type, "block-relay-only") != 0));
     json_object_set_new(o, "addr_processed", json_integer((json_int_t)ex->addr_processed));
     json_object_set_new(o, "addr_rate_limited", json_integer((json_int_t)ex->addr_rate_limited));
     json_object_set_new(o, "permissions", json_array());
     json_object_set_new(o, "minfeefilter", rpc_amount(st->feefilter));
     json_object_set_new(o, "bytessent_per_msg", per_msg(st->sent));
     json_object_set_new(o, "bytesrecv_per_msg", per_msg(st->recv));
-    json_object_set_new(o, "connection_type", json_string(connection_type(st)));
+    json_object_set_new(o, "connection_type", json_string(st->connection_type));
     json_object_set_new(o, "transport_protocol_type", json_string("v1"));
     json_object_set_new(o, "session_id", json_string(""));
 }
@@ -722,6 +717,16 @@ static const struct rpc_method net_methods[] = {
         { "absolute", RPC_ARG_BOOL, true, "If set, the bantime must be an absolute timestamp "
           "expressed in UNIX epoch time", "false" } } },
     { "clearbanned", "network", rpc_net_clearbanned, "Clear all banned IPs.", { { 0 } } },
+    { "addpeeraddress", "hidden", rpc_net_addpeeraddress,
+      "Add the address of a potential peer to an address manager table. This RPC is for "
+      "testing only.",
+      { { "address", RPC_ARG_STR, false, "The IP address of the peer", NULL },
+        { "port", RPC_ARG_NUM, false, "The port of the peer", NULL },
+        { "tried", RPC_ARG_BOOL, true, "If true, attempt to add the peer to the tried addresses "
+          "table", "false" } } },
+    { "getaddrmaninfo", "network", rpc_net_getaddrmaninfo,
+      "Provides information about the node's address manager by returning the number of "
+      "addresses in the `new` and `tried` tables and their sum for all networks.", { { 0 } } },
     { "setmocktime", "hidden", rpc_net_setmocktime,
       "Set the local time to given timestamp (-regtest only).",
       { { "timestamp", RPC_ARG_NUM, false, "UNIX epoch time. Pass 0 to go back to using the "

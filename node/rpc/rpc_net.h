@@ -22,4 +22,8 @@ json_t *rpc_net_setban(struct rpc_request *req);
 json_t *rpc_net_clearbanned(struct rpc_request *req);
 json_t *rpc_net_setmocktime(struct rpc_request *req);
 
+/* node/rpc/rpc_addrman.c */
+json_t *rpc_net_addpeeraddress(struct rpc_request *req);
+json_t *rpc_net_getaddrmaninfo(struct rpc_request *req);
+
 #endif

@@ -2,7 +2,7 @@
 # addnode, bans, ...), hearsay's getgossipinfo, setmocktime and the node
 # clock; in net/, bans and connection-manager administration.
 libnode_a_SOURCES += \
-	node/rpc/rpc_net.c node/rpc/rpc_net.h node/rpc/rpc_net_admin.c \
+	node/rpc/rpc_net.c node/rpc/rpc_net.h node/rpc/rpc_net_admin.c node/rpc/rpc_addrman.c \
 	node/clock.c node/clock.h \
 	node/banlist.c node/banlist.h
 libnet_a_SOURCES += \
