@@ -1,6 +1,7 @@
 # net/wire/wire.mk: the P2P core (framing, peers, connections, addresses).
 libnet_a_SOURCES += \
 	net/wire/protocol.c net/wire/protocol.h \
+	net/wire/txrecon_msg.c net/wire/txrecon_msg.h \
 	net/conn/peer.c net/conn/peer.h \
 	net/conn/addrman.c net/conn/addrman.h \
 	net/conn/netbase.c net/conn/netbase.h \
