@@ -67,6 +67,7 @@ struct peer_local {
     /* An extension command (hearsay's "hsgossip") sent, empty, before
      * verack; NULL: none. A peer that sends it too gets hello_received. */
     const char *hello;
+    bool txrecon; /* BIP330: send sendtxrcncl */
 };
 
 struct peer;
@@ -123,6 +124,10 @@ struct peer {
     bool getaddr_answered;
     bool getaddr_sent;
     bool hello_received; /* it sent local->hello before verack */
+    /* BIP330: sendtxrcncl sent / received, and the salts. Reconciliation
+     * needs both and wtxidrelay. */
+    bool recon_sent, recon_received;
+    uint64_t recon_salt_local, recon_salt_remote;
 
     /* Times, monotonic microseconds. */
     int64_t connected, last_send, last_recv;

@@ -250,6 +250,13 @@ bool txrecon_busy(const struct txrecon *t, uint64_t peer)
     return p && p->phase != PHASE_NONE;
 }
 
+void txrecon_count_bytes(struct txrecon *t, uint64_t peer, bool sent, size_t n)
+{
+    struct tpeer *p = find(t, peer);
+    if (p)
+        *(sent ? &p->c.bytes_sent : &p->c.bytes_received) += n;
+}
+
 bool txrecon_peer_counters(const struct txrecon *t, uint64_t peer,
                            struct txrecon_counters *out)
 {

@@ -54,6 +54,8 @@ struct txrecon_counters {
     uint64_t differences;       /* short ids in successful decodes */
     uint64_t announced;         /* wtxids the rounds made us announce */
     uint64_t asked;             /* short ids we asked the peer for */
+    uint64_t bytes_sent;        /* reconciliation messages on the wire, */
+    uint64_t bytes_received;    /* headers included (txrecon_count_bytes) */
 };
 
 struct txrecon;
@@ -118,6 +120,8 @@ int txrecon_on_reqext(struct txrecon *t, uint64_t peer, struct txrecon_out *out)
 int txrecon_on_diff(struct txrecon *t, uint64_t peer, const struct txrecon_diff_msg *m,
                     struct txrecon_out *out);
 
+/* The driver counts the wire bytes of the messages it sends and gets. */
+void txrecon_count_bytes(struct txrecon *t, uint64_t peer, bool sent, size_t n);
 /* Counters of one peer (false if unknown) and of the node. */
 bool txrecon_peer_counters(const struct txrecon *t, uint64_t peer,
                            struct txrecon_counters *out);

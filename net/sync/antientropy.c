@@ -64,6 +64,11 @@ static void send_digest(struct netproc *np, struct np_peer *p)
     np_send(np, p->id, NETPROC_CMD_DIGEST, &np->scratch);
 }
 
+static bool antientropy_partner(const struct netproc *np, const struct np_peer *p)
+{
+    return p->reconciles && p->relay_txs;
+}
+
 void np_recon_tick(struct netproc *np, int64_t now)
 {
     if (np->opt.antientropy_us <= 0)
@@ -73,19 +78,7 @@ void np_recon_tick(struct netproc *np, int64_t now)
     if (now < np->recon_due)
         return;
     np->recon_due = now + np->opt.antientropy_us;
-    /* The rotation: peers ordered by id, the first id above the last one. */
-    struct np_peer *next = NULL, *first = NULL;
-    for (size_t i = 0; i < np->npeers; i++) {
-        struct np_peer *p = &np->peers[i];
-        if (!p->reconciles || !p->relay_txs)
-            continue;
-        if (!first || p->id < first->id)
-            first = p;
-        if (p->id > np->recon_last && (!next || p->id < next->id))
-            next = p;
-    }
-    if (!next)
-        next = first;
+    struct np_peer *next = np_rotation_next(np, np->recon_last, antientropy_partner);
     if (!next)
         return;
     np->recon_last = next->id;

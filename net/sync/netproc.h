@@ -73,6 +73,11 @@ struct netproc_options {
     bool blocksonly;            /* neither request nor relay transactions; peers
                                  * that send them anyway are disconnected (our
                                  * version said relay=false) */
+    /* BIP330 with peers that negotiated it (connman's txrecon handler
+     * flag sends sendtxrcncl; policy.txrecon floods as Erlay). */
+    bool txrecon;
+    int64_t txrecon_interval_us; /* one round, next partner, this often */
+    double txrecon_q;            /* q sent in reqrecon */
 };
 void netproc_options_default(struct netproc_options *o);
 
@@ -124,6 +129,11 @@ struct netproc_info {
 void netproc_get_info(const struct netproc *np, struct netproc_info *out);
 /* The relay core, for its counters (relay_get_info, relay_get_peer_info). */
 struct relay *netproc_relay(const struct netproc *np);
+/* BIP330 counters of the node (false if reconciliation is off). */
+struct txrecon_counters;
+bool netproc_txrecon_totals(const struct netproc *np, struct txrecon_counters *out);
+/* ... and of one peer (false if it does not reconcile). */
+bool netproc_txrecon_peer(const struct netproc *np, uint64_t peer, struct txrecon_counters *out);
 /* Does the peer take part in anti-entropy (it sent hsgossip)? */
 bool netproc_peer_reconciles(const struct netproc *np, uint64_t peer);
 /* getpeerinfo's sync fields; false if the peer is unknown. */
