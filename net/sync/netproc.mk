@@ -17,8 +17,8 @@ tests_unit_test_netproc_LDADD = tests/unit/libchainstatetest.a $(NET_LIBS) $(CMO
 # Functional tests: networks of hearsayd processes on loopback.
 TESTS += tests/functional/relay_basic.py tests/functional/relay_catchup.py \
 	tests/functional/relay_epidemic.py tests/functional/relay_blocksonly.py \
-	tests/functional/relay_reorg.py
-EXTRA_DIST += tests/functional/relay_lib.py tests/functional/relay_basic.py \
+	tests/functional/relay_reorg.py tests/functional/relay_txrecon.py
+EXTRA_DIST += tests/functional/relay_txrecon.py tests/functional/relay_lib.py tests/functional/relay_basic.py \
 	tests/functional/relay_catchup.py tests/functional/relay_epidemic.py \
 	tests/functional/relay_blocksonly.py tests/functional/relay_reorg.py
 
