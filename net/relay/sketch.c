@@ -150,6 +150,14 @@ size_t sketch_capacity_for(size_t max_elements, unsigned fpbits)
     return max_elements + (size_t)ceil(((double)fpbits - have) / 32.0);
 }
 
+size_t sketch_max_elements(size_t capacity, unsigned fpbits)
+{
+    size_t m = capacity;
+    while (m > 0 && sketch_capacity_for(m, fpbits) > capacity)
+        m--;
+    return m;
+}
+
 /* ---- polynomials: coefficient arrays, lowest degree first ---- */
 
 /* Reduces the unreduced coefficients acc[0..n) modulo the monic f of

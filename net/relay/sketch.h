@@ -55,6 +55,10 @@ int sketch_decode(const struct sketch *s, size_t max_count, uint32_t *out);
  * of an over-full sketch below 2^-fpbits. */
 size_t sketch_capacity_for(size_t max_elements, unsigned fpbits);
 
+/* The inverse: the most elements a sketch of this capacity decodes with
+ * a false decode below 2^-fpbits (0 for capacity 1 at 16 bits). */
+size_t sketch_max_elements(size_t capacity, unsigned fpbits);
+
 /* The multiplier in use ("pclmul" or "portable"), for benchmarks. */
 const char *sketch_impl_name(void);
 /* Tests and benchmarks: force the portable multiplier (true) or not. */

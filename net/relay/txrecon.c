@@ -105,9 +105,14 @@ void txrecon_salt_keys(uint64_t salt1, uint64_t salt2, uint64_t *k0, uint64_t *k
     }
 }
 
+uint32_t txrecon_short_id_keyed(uint64_t k0, uint64_t k1, const struct hash256 *wtxid)
+{
+    return (uint32_t)(1 + siphash24(k0, k1, wtxid->b, 32) % 0xFFFFFFFFu);
+}
+
 static uint32_t short_id(const struct tpeer *p, const struct hash256 *wtxid)
 {
-    return (uint32_t)(1 + siphash24(p->k0, p->k1, wtxid->b, 32) % 0xFFFFFFFFu);
+    return txrecon_short_id_keyed(p->k0, p->k1, wtxid);
 }
 
 static struct tpeer *find(const struct txrecon *t, uint64_t peer)
@@ -322,9 +327,7 @@ static struct sketch *sketch_of(const struct rset *s, size_t cap)
  * decode rate we accept. */
 static size_t decode_limit(size_t cap)
 {
-    size_t m = cap;
-    while (m > 0 && sketch_capacity_for(m, TXRECON_FP_BITS) > cap)
-        m--;
+    size_t m = sketch_max_elements(cap, TXRECON_FP_BITS);
     return m < TXRECON_MAX_DECODE ? m : TXRECON_MAX_DECODE;
 }
 

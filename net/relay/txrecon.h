@@ -78,6 +78,8 @@ bool txrecon_we_initiate(const struct txrecon *t, uint64_t peer);
 uint32_t txrecon_short_id(const struct txrecon *t, uint64_t peer, const struct hash256 *wtxid);
 /* The keys BIP330 derives from two salts (order does not matter). */
 void txrecon_salt_keys(uint64_t salt1, uint64_t salt2, uint64_t *k0, uint64_t *k1);
+/* A short id under given keys. */
+uint32_t txrecon_short_id_keyed(uint64_t k0, uint64_t k1, const struct hash256 *wtxid);
 
 enum txrecon_add_result {
     TXRECON_ADDED,     /* will be reconciled */

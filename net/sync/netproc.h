@@ -40,12 +40,17 @@
 /* The hearsay-only commands (Bitcoin Core ignores unknown commands).
  * "hsgossip" (empty) is sent before verack to say "I reconcile mempools";
  * "hsdigest" carries a mempool digest (u32 count, sha256d of the sorted
- * wtxids) and the sender's tip hash; "hsinv" the wtxids the sender has
- * (sent in reply to a differing digest, answered by an inv of what the
- * receiver has that the sender lacks). */
+ * wtxids) and the sender's tip hash; "hssketch" (u64 salt, then a
+ * CompactSize vector of PinSketch bytes) the reply to a differing digest;
+ * "hsask" (reconcildiff's format: success byte, u32 short ids) the short
+ * ids the sketch's receiver lacks, to be announced by inv, or with
+ * success 0 a request for "hsinv", the wtxids the sender has (answered by
+ * an inv of what the receiver has that the sender lacks). */
 #define NETPROC_CMD_HELLO "hsgossip"
 #define NETPROC_CMD_DIGEST "hsdigest"
 #define NETPROC_CMD_HSINV "hsinv"
+#define NETPROC_CMD_HSSKETCH "hssketch"
+#define NETPROC_CMD_HSASK "hsask"
 
 struct netproc;
 
@@ -125,6 +130,8 @@ struct netproc_info {
     uint64_t recon_rounds;      /* anti-entropy rounds started */
     uint64_t recon_mismatch;    /* rounds whose digests differed */
     uint64_t recon_items;       /* items learned of through reconciliation */
+    uint64_t recon_sketches;    /* mempool sketches sent */
+    uint64_t recon_fallbacks;   /* sketches that did not decode (whole list) */
 };
 void netproc_get_info(const struct netproc *np, struct netproc_info *out);
 /* The relay core, for its counters (relay_get_info, relay_get_peer_info). */

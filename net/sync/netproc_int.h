@@ -10,6 +10,8 @@ struct np_peer {
     uint64_t id;
     bool inbound, wtxidrelay, sendheaders, relay_txs;
     bool reconciles;                  /* sent hsgossip before verack */
+    bool ae_pending;                  /* our hssketch awaits its hsask */
+    uint64_t ae_salt;                 /* ... and the salt of its short ids */
     struct bindex_node *best_known;   /* best header it is known to have */
     size_t blocks_in_flight;
     int64_t stalled_until;            /* no block requests to it before */

@@ -611,9 +611,11 @@ static json_t *netproc_json(const struct netproc *np)
 {
     struct netproc_info ni;
     netproc_get_info(np, &ni);
-    json_t *recon = json_pack("{s:I,s:I,s:I}", "rounds", (json_int_t)ni.recon_rounds,
+    json_t *recon = json_pack("{s:I,s:I,s:I,s:I,s:I}", "rounds", (json_int_t)ni.recon_rounds,
                               "mismatched", (json_int_t)ni.recon_mismatch, "items",
-                              (json_int_t)ni.recon_items);
+                              (json_int_t)ni.recon_items, "sketches",
+                              (json_int_t)ni.recon_sketches, "fallbacks",
+                              (json_int_t)ni.recon_fallbacks);
     json_t *o = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "orphans",
                           (json_int_t)ni.orphans, "blocks_in_flight",
                           (json_int_t)ni.blocks_in_flight, "blocks_received",

@@ -3,7 +3,8 @@
  * with one announcement per transaction and no duplicate payload; a
  * round whose sketch does not decode goes through reqsketchext and then
  * the fallback; a peer without sendtxrcncl (Bitcoin Core) still gets
- * every transaction by inv. */
+ * every transaction by inv. And anti-entropy's mempool sketches: a small
+ * difference by sketch, a large one by the whole-list fallback. */
 #include "tests/unit/netproc_harness.h"
 
 #include "net/relay/txrecon.h"
@@ -36,17 +37,25 @@ static void link_recon(int a, int b)
     netproc_connected(net.n[b].np, &pb, net.now);
 }
 
-static void setup(int count, double q)
+static void setup_ae(int count, double q, int64_t antientropy)
 {
     recon_q = q;
-    harness_options = recon_options;
-    setup_net(count, 0);
-    link_recon(0, 1);
+    harness_options = q >= 0 ? recon_options : NULL;
+    setup_net(count, antientropy);
+    if (q >= 0)
+        link_recon(0, 1);
+    else
+        link_nodes(0, 1);
     if (count > 2)
         link_nodes(0, 2);
     mine_at(0, 101);
     run_until(net.now + 10 * SEC);
     assert_same_tip();
+}
+
+static void setup(int count, double q)
+{
+    setup_ae(count, q, 0);
 }
 
 /* A confirmed transaction with n outputs, each spent by one child. */
@@ -163,6 +172,51 @@ static void test_extension_then_fallback(void **state)
     teardown_net();
 }
 
+/* Plain peers (no BIP330) with anti-entropy every 5 s, announcements
+ * lost: each node holds its own `each` transactions; the digests differ
+ * and the mempool sketch (or its fallback) repairs. */
+static void antientropy_case(size_t each, bool want_fallback)
+{
+    setup_ae(2, -1, 5 * SEC);
+    struct tx *fan = fan_out(2 * each);
+    struct tx **kids = malloc(2 * each * sizeof(*kids));
+    net.drop_inv = true;
+    for (size_t k = 0; k < 2 * each; k++)
+        kids[k] = child(fan, k, k < each ? 0 : 1);
+    run_until(net.now + SEC);
+    assert_int_equal(mempool_count(net.n[1].mp), each);
+    net.drop_inv = false;
+    run_until(net.now + 12 * SEC);
+    struct netproc_info a, b;
+    netproc_get_info(net.n[0].np, &a);
+    netproc_get_info(net.n[1].np, &b);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(mempool_count(net.n[i].mp), 2 * each);
+    assert_true(a.recon_sketches + b.recon_sketches >= 1);
+    if (want_fallback)
+        assert_true(a.recon_fallbacks + b.recon_fallbacks >= 1);
+    else
+        assert_int_equal(a.recon_fallbacks + b.recon_fallbacks, 0);
+    assert_int_equal(a.txs_received + b.txs_received, 2 * each); /* no duplicate */
+    for (size_t k = 0; k < 2 * each; k++)
+        tx_free(kids[k]);
+    free(kids);
+    tx_free(fan);
+    teardown_net();
+}
+
+static void test_antientropy_sketch(void **state)
+{
+    (void)state;
+    antientropy_case(1, false); /* 2 differences: within the margin */
+}
+
+static void test_antientropy_fallback(void **state)
+{
+    (void)state;
+    antientropy_case(10, true); /* 20 differences, equal counts: margin 2 */
+}
+
 int main(void)
 {
     if (getenv("NETPROC_TEST_LOG")) {
@@ -172,6 +226,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_disjoint_halves),
         cmocka_unit_test(test_extension_then_fallback),
+        cmocka_unit_test(test_antientropy_sketch),
+        cmocka_unit_test(test_antientropy_fallback),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
