@@ -4,6 +4,8 @@
 #include "net/conn/netadmin.h"
 #include "node/clock.h"
 #include "node/util.h"
+#include "chain/util/err.h"
+#include "chain/util/xmalloc.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -29,7 +31,7 @@ int banlist_save(struct node *node, char **err)
         return 0;
     struct banman *bm = connman_bans(node->connman, node_now);
     if (!bm)
-        return util_fail(err, "out of memory");
+        return err_set(err, "out of memory");
     size_t n;
     const struct banman_entry *v = banman_list(bm, &n);
     json_t *list = json_array();
@@ -37,12 +39,12 @@ int banlist_save(struct node *node, char **err)
         json_array_append_new(list, entry_json(&v[i]));
     json_t *doc = json_pack("{s:o}", "banned_nets", list);
     char *path = util_path_join(node->chaindir, BANLIST_FILE);
-    char *tmp = path ? util_asprintf("%s.new", path) : NULL;
+    char *tmp = xasprintf("%s.new", path);
     int rc = -1;
-    if (!doc || !tmp)
-        util_fail(err, "out of memory");
+    if (!doc)
+        err_set(err, "cannot encode the ban list");
     else if (json_dump_file(doc, tmp, JSON_INDENT(2)) != 0 || rename(tmp, path) != 0)
-        util_fail(err, "cannot write %s: %s", path, strerror(errno));
+        err_set(err, "cannot write %s: %s", path, strerror(errno));
     else
         rc = 0;
     json_decref(doc);
@@ -77,8 +79,6 @@ static int banlist_start(struct node *node, char **err)
     if (!node->connman)
         return 0;
     char *path = util_path_join(node->chaindir, BANLIST_FILE);
-    if (!path)
-        return util_fail(err, "out of memory");
     struct stat st;
     FILE *f = stat(path, &st) == 0 && st.st_size <= BANLIST_MAX_BYTES ? fopen(path, "rb") : NULL;
     if (!f) { /* none yet (or absurdly large: ignored) */

@@ -4,6 +4,7 @@
 #include "chain/util/log.h"
 #include "node/clock.h"
 #include "node/util.h"
+#include "chain/util/err.h"
 
 #include <stdlib.h>
 
@@ -20,12 +21,10 @@ static int chain_start(struct node *node, char **err)
     o.dbcache_bytes = (size_t)config_get_int(node->cfg, "dbcache") << 20;
     o.now = node_now; /* setmocktime moves the 2-hour rule */
     char *path = util_path_join(node->chaindir, "index");
-    if (!path)
-        return util_fail(err, "out of memory");
     char *cerr = NULL;
     node->chain = chainstate_open(node->params, path, &o, &cerr);
     if (!node->chain) {
-        util_fail(err, "cannot open the chain store %s: %s", path, cerr ? cerr : "unknown error");
+        err_set(err, "cannot open the chain store %s: %s", path, cerr ? cerr : "unknown error");
         free(cerr);
         free(path);
         return -1;

@@ -7,6 +7,8 @@
 
 #include "chain/util/log.h"
 #include "node/util.h"
+#include "chain/util/xmalloc.h"
+#include "chain/util/err.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -70,13 +72,11 @@ struct config {
 static int add_warning(struct config *cfg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int add_warning(struct config *cfg, const char *fmt, ...)
 {
-    char **w = realloc(cfg->warnings, (cfg->n_warnings + 1) * sizeof(*w));
-    if (!w)
-        return -1;
+    char **w = xrealloc(cfg->warnings, (cfg->n_warnings + 1) * sizeof(*w));
     cfg->warnings = w;
     va_list ap;
     va_start(ap, fmt);
-    w[cfg->n_warnings] = util_vasprintf(fmt, ap);
+    w[cfg->n_warnings] = xvasprintf(fmt, ap);
     va_end(ap);
     if (!w[cfg->n_warnings])
         return -1;
@@ -120,13 +120,13 @@ static int check_value(const struct config_option *o, const char *v, const char 
     switch (o->type) {
     case CONFIG_BOOL:
         if (!is_bool_text(v))
-            return util_fail(err, "%s%s: not a boolean (use 0 or 1)", loc, what);
+            return err_set(err, "%s%s: not a boolean (use 0 or 1)", loc, what);
         return 0;
     case CONFIG_INT:
         if (!parse_int(v, &n))
-            return util_fail(err, "%s%s: not an integer", loc, what);
+            return err_set(err, "%s%s: not an integer", loc, what);
         if (n < o->min || n > o->max)
-            return util_fail(err, "%s%s: out of range (%lld to %lld)", loc, what, (long long)o->min,
+            return err_set(err, "%s%s: out of range (%lld to %lld)", loc, what, (long long)o->min,
                         (long long)o->max);
         return 0;
     case CONFIG_STRING:
@@ -140,17 +140,15 @@ static int push_entry(struct config *cfg, const struct config_option *o, enum so
 {
     if (cfg->n_entries == cfg->cap_entries) {
         size_t cap = cfg->cap_entries ? cfg->cap_entries * 2 : 16;
-        struct entry *e = realloc(cfg->entries, cap * sizeof(*e));
-        if (!e)
-            return -1;
+        struct entry *e = xrealloc(cfg->entries, cap * sizeof(*e));
         cfg->entries = e;
         cfg->cap_entries = cap;
     }
     struct entry *e = &cfg->entries[cfg->n_entries];
     e->opt = o;
     e->src = src;
-    e->section = section ? strdup(section) : NULL;
-    e->value = value ? strdup(value) : NULL;
+    e->section = section ? xstrdup(section) : NULL;
+    e->value = value ? xstrdup(value) : NULL;
     if ((section && !e->section) || (value && !e->value)) {
         free(e->section);
         free(e->value);
@@ -174,12 +172,12 @@ static int add_setting(struct config *cfg, enum source src, const char *section,
         negated = o != NULL;
     }
     if (!o)
-        return util_fail(err, "%s%s: unknown option", loc, what);
+        return err_set(err, "%s%s: unknown option", loc, what);
     if (src == SRC_CONF && (o->flags & CONFIG_CLI_ONLY))
-        return util_fail(err, "%s%s: -%s can only be given on the command line", loc, what, o->name);
+        return err_set(err, "%s%s: -%s can only be given on the command line", loc, what, o->name);
     if (negated) {
         if (val && !is_bool_text(val))
-            return util_fail(err, "%s%s: not a boolean (use 0 or 1)", loc, what);
+            return err_set(err, "%s%s: not a boolean (use 0 or 1)", loc, what);
         /* -nofoo=0 is a double negative: foo=1, as in Bitcoin Core. */
         if (val && !strcmp(val, "0")) {
             if (check_value(o, "1", loc, what, err) < 0)
@@ -189,13 +187,13 @@ static int add_setting(struct config *cfg, enum source src, const char *section,
         }
     } else if (!val) {
         if (o->type == CONFIG_INT)
-            return util_fail(err, "%s%s: needs a value (-%s=<n>)", loc, what, o->name);
+            return err_set(err, "%s%s: needs a value (-%s=<n>)", loc, what, o->name);
         val = o->type == CONFIG_BOOL ? "1" : "";
     } else if (check_value(o, val, loc, what, err) < 0) {
         return -1;
     }
     if (push_entry(cfg, o, src, section, negated ? NULL : val) < 0)
-        return util_fail(err, "out of memory");
+        return err_set(err, "out of memory");
     return 0;
 }
 
@@ -204,14 +202,14 @@ static int parse_args(struct config *cfg, int argc, char **argv, char **err)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (a[0] != '-' || !a[1])
-            return util_fail(err, "unexpected argument '%s' (options start with -; see -help)", a);
+            return err_set(err, "unexpected argument '%s' (options start with -; see -help)", a);
         const char *name = a + 1;
         if (*name == '-') /* --name is -name */
             name++;
         const char *eq = strchr(name, '=');
         size_t len = eq ? (size_t)(eq - name) : strlen(name);
         if (memchr(name, '.', len))
-            return util_fail(err, "%s: unknown option (sections are for the conf file)", a);
+            return err_set(err, "%s: unknown option (sections are for the conf file)", a);
         if (add_setting(cfg, SRC_CLI, NULL, name, len, eq ? eq + 1 : NULL, "", a, err) < 0)
             return -1;
     }
@@ -242,16 +240,16 @@ static int conf_section(struct config *cfg, char *line, const char *loc, char **
 {
     size_t n = strlen(line);
     if (line[n - 1] != ']')
-        return util_fail(err, "%s%s: malformed section header", loc, line);
+        return err_set(err, "%s%s: malformed section header", loc, line);
     line[n - 1] = '\0';
     char *name = trim(line + 1);
     if (!*name)
-        return util_fail(err, "%s[]: empty section name", loc);
+        return err_set(err, "%s[]: empty section name", loc);
     if (!known_chain(name) && add_warning(cfg, "%sSection [%s] is not recognized.", loc, name) < 0)
-        return util_fail(err, "out of memory");
+        return err_set(err, "out of memory");
     free(*section);
-    *section = strdup(name);
-    return *section ? 0 : util_fail(err, "out of memory");
+    *section = xstrdup(name);
+    return *section ? 0 : err_set(err, "out of memory");
 }
 
 /* "name=value" or "section.name=value". */
@@ -259,11 +257,11 @@ static int conf_setting(struct config *cfg, char *line, const char *loc, const c
                         char **err)
 {
     if (line[0] == '-')
-        return util_fail(err, "%s%s: options in the conf file are written without the leading -", loc,
+        return err_set(err, "%s%s: options in the conf file are written without the leading -", loc,
                     line);
     char *eq = strchr(line, '=');
     if (!eq)
-        return util_fail(err, "%s%s: expected name=value", loc, line);
+        return err_set(err, "%s%s: expected name=value", loc, line);
     *eq = '\0';
     char *name = trim(line);
     char *val = trim(eq + 1);
@@ -273,12 +271,12 @@ static int conf_setting(struct config *cfg, char *line, const char *loc, const c
     if (dot) {
         *dot = '\0';
         if (!known_chain(name))
-            return util_fail(err, "%s%s: unknown section '%s'", loc, what, name);
+            return err_set(err, "%s%s: unknown section '%s'", loc, what, name);
         section = name;
         name = dot + 1;
     }
     if (!*name)
-        return util_fail(err, "%s%s: missing option name", loc, what);
+        return err_set(err, "%s%s: missing option name", loc, what);
     return add_setting(cfg, SRC_CONF, section, name, strlen(name), val, loc, what, err);
 }
 
@@ -300,10 +298,8 @@ static int parse_conf(struct config *cfg, const char *text, size_t len, const ch
                       char **err)
 {
     if (memchr(text, '\0', len))
-        return util_fail(err, "%s: contains a NUL byte; not a text file", path ? path : "conf");
-    char *copy = strdup(text);
-    if (!copy)
-        return util_fail(err, "out of memory");
+        return err_set(err, "%s: contains a NUL byte; not a text file", path ? path : "conf");
+    char *copy = xstrdup(text);
     char *section = NULL;
     int rc = 0, lineno = 0;
     for (char *line = copy; line && rc == 0; lineno++) {
@@ -384,16 +380,16 @@ static int resolve_chain(struct config *cfg, char **err)
     const struct entry *e = pick_by_name(cfg, "chain", false);
     if (e && e->value) {
         if (!known_chain(e->value))
-            return util_fail(err, "-chain=%s: unknown chain (use main, test, testnet4, signet or regtest)",
+            return err_set(err, "-chain=%s: unknown chain (use main, test, testnet4, signet or regtest)",
                         e->value);
         chain = e->value;
         count++;
     }
     if (count > 1)
-        return util_fail(err, "Invalid combination of -regtest, -signet, -testnet, -testnet4 and -chain. "
+        return err_set(err, "Invalid combination of -regtest, -signet, -testnet, -testnet4 and -chain. "
                          "Can use at most one.");
-    cfg->chain = strdup(chain);
-    return cfg->chain ? 0 : util_fail(err, "out of memory");
+    cfg->chain = xstrdup(chain);
+    return 0;
 }
 
 static bool top_applies(const struct config *cfg, const struct config_option *o)
@@ -419,17 +415,13 @@ static int resolve_multi(struct config *cfg, struct resolved *r)
                 r->n_multi = 0;
                 continue;
             }
-            const char **m = realloc(r->multi, (r->n_multi + 1) * sizeof(*m));
-            if (!m)
-                return -1;
+            const char **m = xrealloc(r->multi, (r->n_multi + 1) * sizeof(*m));
             r->multi = m;
             m[r->n_multi++] = e->value;
         }
     }
     if (!r->set && r->opt->def) {
-        r->multi = malloc(sizeof(*r->multi));
-        if (!r->multi)
-            return -1;
+        r->multi = xmalloc(sizeof(*r->multi));
         r->multi[r->n_multi++] = r->opt->def;
     }
     return 0;
@@ -443,7 +435,7 @@ static int resolve_option(struct config *cfg, struct resolved *r, char **err)
     const struct entry *top = pick(cfg, o, LAYER_TOP);
     if (top && !top_applies(cfg, o)) {
         if (!cli && !sec)
-            return util_fail(err, "Config setting for -%s only applied on %s network when in [%s] "
+            return err_set(err, "Config setting for -%s only applied on %s network when in [%s] "
                              "section.", o->name, cfg->chain, cfg->chain);
         top = NULL;
     }
@@ -452,7 +444,7 @@ static int resolve_option(struct config *cfg, struct resolved *r, char **err)
     r->negated = e && !e->value;
     r->value = e ? e->value : o->def;
     if ((o->flags & CONFIG_MULTI) && resolve_multi(cfg, r) < 0)
-        return util_fail(err, "out of memory");
+        return err_set(err, "out of memory");
     return 0;
 }
 
@@ -462,9 +454,7 @@ static int resolve_all(struct config *cfg, char **err)
     for (const struct config_option *const *t = config_tables; *t; t++)
         for (const struct config_option *o = *t; o->name; o++)
             n++;
-    cfg->res = calloc(n ? n : 1, sizeof(*cfg->res));
-    if (!cfg->res)
-        return util_fail(err, "out of memory");
+    cfg->res = xcalloc(n ? n : 1, sizeof(*cfg->res));
     for (const struct config_option *const *t = config_tables; *t; t++)
         for (const struct config_option *o = *t; o->name; o++) {
             struct resolved *r = &cfg->res[cfg->n_res++];
@@ -491,7 +481,7 @@ static char *absolute_path(const char *path, const char *base)
 {
     char cwd[4096];
     if (path[0] == '/')
-        return strdup(path);
+        return xstrdup(path);
     if (!base)
         base = getcwd(cwd, sizeof(cwd)) ? cwd : "/";
     return util_path_join(base, path);
@@ -502,7 +492,7 @@ static char *default_datadir(void)
     const char *home = getenv("HOME");
     if (!home || !*home)
         home = "/";
-    return util_asprintf("%s%s.hearsay", home, home[strlen(home) - 1] == '/' ? "" : "/");
+    return xasprintf("%s%s.hearsay", home, home[strlen(home) - 1] == '/' ? "" : "/");
 }
 
 /* -datadir when given and not empty, else the default. */
@@ -518,17 +508,17 @@ static int read_file(const char *path, char **text, size_t *len, char **err)
     FILE *f = fopen(path, "rb");
     if (!f)
         return -1;
-    char *buf = malloc(CONF_MAX_BYTES + 1);
-    size_t n = buf ? fread(buf, 1, CONF_MAX_BYTES + 1, f) : 0;
-    int bad = buf ? ferror(f) : ENOMEM;
+    char *buf = xmalloc(CONF_MAX_BYTES + 1);
+    size_t n = fread(buf, 1, CONF_MAX_BYTES + 1, f);
+    int bad = ferror(f);
     fclose(f);
-    if (!buf || bad) {
+    if (bad) {
         free(buf);
-        return util_fail(err, "cannot read configuration file %s", path);
+        return err_set(err, "cannot read configuration file %s", path);
     }
     if (n > CONF_MAX_BYTES) {
         free(buf);
-        return util_fail(err, "configuration file %s is larger than %u bytes", path, CONF_MAX_BYTES);
+        return err_set(err, "configuration file %s is larger than %u bytes", path, CONF_MAX_BYTES);
     }
     buf[n] = '\0';
     *text = buf;
@@ -547,7 +537,7 @@ static int read_conf(struct config *cfg, const char *datadir, char **err)
     bool required = e != NULL;
     char *path = absolute_path(e && *e->value ? e->value : CONF_FILENAME, datadir);
     if (!path)
-        return util_fail(err, "out of memory");
+        return err_set(err, "out of memory");
     char *text = NULL;
     size_t len = 0;
     char *rerr = NULL;
@@ -555,9 +545,9 @@ static int read_conf(struct config *cfg, const char *datadir, char **err)
     if (read_file(path, &text, &len, &rerr) < 0) {
         int rc = 0;
         if (rerr)
-            rc = util_fail(err, "%s", rerr);
+            rc = err_set(err, "%s", rerr);
         else if (required || errno != ENOENT)
-            rc = util_fail(err, "cannot read configuration file %s: %s", path, strerror(errno));
+            rc = err_set(err, "cannot read configuration file %s: %s", path, strerror(errno));
         free(rerr);
         free(path);
         return rc;
@@ -579,7 +569,7 @@ static struct config *config_finish(struct config *cfg, char **err)
         goto bad;
     cfg->datadir = datadir_from(pick_by_name(cfg, "datadir", true));
     if (!cfg->datadir) {
-        util_fail(err, "out of memory");
+        err_set(err, "out of memory");
         goto bad;
     }
     return cfg;
@@ -597,11 +587,7 @@ static bool cli_flag(const struct config *cfg, const char *name)
 
 struct config *config_parse(int argc, char **argv, char **err)
 {
-    struct config *cfg = calloc(1, sizeof(*cfg));
-    if (!cfg) {
-        util_fail(err, "out of memory");
-        return NULL;
-    }
+    struct config *cfg = xcalloc(1, sizeof(*cfg));
     if (parse_args(cfg, argc, argv, err) < 0) {
         config_free(cfg);
         return NULL;
@@ -609,7 +595,7 @@ struct config *config_parse(int argc, char **argv, char **err)
     /* -help and -version answer without reading (or failing on) the conf. */
     if (!cli_flag(cfg, "help") && !cli_flag(cfg, "version")) {
         char *datadir = datadir_from(pick_by_name(cfg, "datadir", false));
-        int rc = datadir ? read_conf(cfg, datadir, err) : util_fail(err, "out of memory");
+        int rc = datadir ? read_conf(cfg, datadir, err) : err_set(err, "out of memory");
         free(datadir);
         if (rc < 0) {
             config_free(cfg);
@@ -621,17 +607,15 @@ struct config *config_parse(int argc, char **argv, char **err)
 
 struct config *config_parse_text(const char *text, const char *chain, char **err)
 {
-    struct config *cfg = calloc(1, sizeof(*cfg));
-    if (!cfg) {
-        util_fail(err, "out of memory");
-        return NULL;
-    }
+    struct config *cfg = xcalloc(1, sizeof(*cfg));
     if (chain && !known_chain(chain)) {
-        util_fail(err, "-chain=%s: unknown chain", chain);
+        err_set(err, "-chain=%s: unknown chain", chain);
         config_free(cfg);
         return NULL;
     }
-    if ((chain && !(cfg->chain = strdup(chain))) || parse_conf(cfg, text, strlen(text), NULL, err) < 0) {
+    if (chain)
+        cfg->chain = xstrdup(chain);
+    if (parse_conf(cfg, text, strlen(text), NULL, err) < 0) {
         config_free(cfg);
         return NULL;
     }

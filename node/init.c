@@ -11,6 +11,8 @@
 #include "node/relay_glue.h"
 #include "node/rpc/rpc_glue.h"
 #include "node/util.h"
+#include "chain/util/xmalloc.h"
+#include "chain/util/err.h"
 
 #include <errno.h>
 #include <event2/event.h>
@@ -68,11 +70,7 @@ const char *node_version_string(void)
 
 struct node *node_new(struct config *cfg)
 {
-    struct daemon *d = calloc(1, sizeof(*d));
-    if (!d) {
-        config_free(cfg);
-        return NULL;
-    }
+    struct daemon *d = xcalloc(1, sizeof(*d));
     d->lock_fd = -1;
     d->node.cfg = cfg;
     return &d->node;
@@ -91,16 +89,14 @@ static int make_dirs(struct node *node, char **err)
     const char *datadir = config_datadir(node->cfg);
     struct stat st;
     if (config_is_set(node->cfg, "datadir") && (stat(datadir, &st) < 0 || !S_ISDIR(st.st_mode)))
-        return util_fail(err, "Specified data directory \"%s\" does not exist.", datadir);
+        return err_set(err, "Specified data directory \"%s\" does not exist.", datadir);
     if (mkdir(datadir, 0700) < 0 && errno != EEXIST)
-        return util_fail(err, "cannot create data directory %s: %s", datadir, strerror(errno));
-    node->datadir = strdup(datadir);
+        return err_set(err, "cannot create data directory %s: %s", datadir, strerror(errno));
+    node->datadir = xstrdup(datadir);
     const char *sub = node->params->subdir;
-    node->chaindir = *sub ? util_path_join(datadir, sub) : strdup(datadir);
-    if (!node->datadir || !node->chaindir)
-        return util_fail(err, "out of memory");
+    node->chaindir = *sub ? util_path_join(datadir, sub) : xstrdup(datadir);
     if (mkdir(node->chaindir, 0700) < 0 && errno != EEXIST)
-        return util_fail(err, "cannot create directory %s: %s", node->chaindir, strerror(errno));
+        return err_set(err, "cannot create directory %s: %s", node->chaindir, strerror(errno));
     return 0;
 }
 
@@ -109,11 +105,9 @@ static int make_dirs(struct node *node, char **err)
 static int lock_chaindir(struct daemon *d, char **err)
 {
     char *path = util_path_join(d->node.chaindir, ".lock");
-    if (!path)
-        return util_fail(err, "out of memory");
     d->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (d->lock_fd < 0) {
-        util_fail(err, "cannot open %s: %s", path, strerror(errno));
+        err_set(err, "cannot open %s: %s", path, strerror(errno));
         free(path);
         return -1;
     }
@@ -122,9 +116,9 @@ static int lock_chaindir(struct daemon *d, char **err)
     if (fcntl(d->lock_fd, F_SETLK, &fl) == 0)
         return 0;
     if (errno == EAGAIN || errno == EACCES)
-        return util_fail(err, "Cannot obtain a lock on data directory %s. hearsay is probably "
+        return err_set(err, "Cannot obtain a lock on data directory %s. hearsay is probably "
                               "already running.", d->node.chaindir);
-    return util_fail(err, "cannot lock %s/.lock: %s", d->node.chaindir, strerror(errno));
+    return err_set(err, "cannot lock %s/.lock: %s", d->node.chaindir, strerror(errno));
 }
 
 /* -debug and -debugexclude, checked before anything is logged. */
@@ -140,14 +134,14 @@ static int debug_categories(const struct config *cfg, uint32_t *on, char **err)
         }
         uint32_t c = *v[i] ? log_category_from_name(v[i]) : LOG_ALL; /* bare -debug: all */
         if (!c)
-            return util_fail(err, "Unsupported logging category -debug=%s.", v[i]);
+            return err_set(err, "Unsupported logging category -debug=%s.", v[i]);
         *on |= c;
     }
     v = config_get_multi(cfg, "debugexclude", &n);
     for (size_t i = 0; i < n; i++) {
         uint32_t c = log_category_from_name(v[i]);
         if (!c)
-            return util_fail(err, "Unsupported logging category -debugexclude=%s.", v[i]);
+            return err_set(err, "Unsupported logging category -debugexclude=%s.", v[i]);
         *on &= ~c;
     }
     return 0;
@@ -156,8 +150,6 @@ static int debug_categories(const struct config *cfg, uint32_t *on, char **err)
 static int open_log(struct daemon *d, uint32_t categories, char **err)
 {
     char *path = util_path_join(d->node.chaindir, "debug.log");
-    if (!path)
-        return util_fail(err, "out of memory");
     int rc = log_open_file(path, err);
     free(path);
     if (rc < 0)
@@ -226,14 +218,14 @@ static int start_events(struct daemon *d, uint32_t categories, char **err)
         event_enable_debug_logging(EVENT_DBG_ALL);
     d->node.base = event_base_new();
     if (!d->node.base)
-        return util_fail(err, "cannot create the event loop");
+        return err_set(err, "cannot create the event loop");
     /* A peer closing its socket must not kill the daemon. */
     signal(SIGPIPE, SIG_IGN);
     for (int i = 0; i < N_SIGNALS; i++) {
         event_callback_fn cb = signos[i] == SIGHUP ? on_hup : on_stop_signal;
         d->signals[i] = evsignal_new(d->node.base, signos[i], cb, &d->node);
         if (!d->signals[i] || evsignal_add(d->signals[i], NULL) < 0)
-            return util_fail(err, "cannot watch signal %d", signos[i]);
+            return err_set(err, "cannot watch signal %d", signos[i]);
     }
     return 0;
 }
@@ -247,7 +239,7 @@ static int start_subsystems(struct daemon *d, char **err)
         LOG_INFO("Starting %s", (*s)->name);
         d->n_started++;
         if ((*s)->start(&d->node, &serr) < 0) {
-            util_fail(err, "%s: %s", (*s)->name, serr ? serr : "start failed");
+            err_set(err, "%s: %s", (*s)->name, serr ? serr : "start failed");
             free(serr);
             return -1;
         }
@@ -261,7 +253,7 @@ int node_start(struct node *node, char **err)
     node->start_time = (int64_t)time(NULL);
     node->params = params_by_name(config_chain(node->cfg));
     if (!node->params)
-        return util_fail(err, "unknown chain %s", config_chain(node->cfg));
+        return err_set(err, "unknown chain %s", config_chain(node->cfg));
     /* Signal events first: a SIGTERM during start-up then stops cleanly. */
     uint32_t categories;
     if (debug_categories(node->cfg, &categories, err) < 0 || start_events(d, categories, err) < 0 ||

@@ -5,6 +5,7 @@
 #include "chain/validation/chainstate.h"
 #include "chain/util/log.h"
 #include "node/util.h"
+#include "chain/util/err.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -58,30 +59,12 @@ int64_t mempool_glue_parse_feerate(const char *s)
     return whole * TX_COIN + frac;
 }
 
-static int64_t mtp_at(void *ctx, int32_t height)
-{
-    struct chainstate *cs = ctx;
-    struct bindex_node *n = chainstate_at(cs, height);
-    if (!n)
-        n = chainstate_tip(cs); /* the strict reading */
-    return n ? bindex_median_time_past(n) : 0;
-}
-
-void mempool_glue_tip(struct chainstate *cs, struct mempool_tip *t)
-{
-    struct bindex_node *n = chainstate_tip(cs);
-    t->height = n ? n->height : -1;
-    t->mtp = n ? bindex_median_time_past(n) : 0;
-    t->mtp_at = mtp_at;
-    t->mtp_ctx = cs;
-}
-
 /* The chainstate calls these after moving its tip and its UTXO set. */
 static void on_connected(void *ctx, const struct block *b, int height)
 {
     struct node *node = ctx;
     struct mempool_tip tip;
-    mempool_glue_tip(node->chain, &tip);
+    mempool_tip_of(node->chain, &tip);
     mempool_block_connected(node->mempool, b, &tip);
 }
 
@@ -89,7 +72,7 @@ static void on_disconnected(void *ctx, const struct block *b, int height)
 {
     struct node *node = ctx;
     struct mempool_tip tip;
-    mempool_glue_tip(node->chain, &tip);
+    mempool_tip_of(node->chain, &tip);
     mempool_block_disconnected(node->mempool, b, &tip, node_now());
 }
 
@@ -104,7 +87,7 @@ static void load_dump(struct node *node)
     struct stat st;
     if (path && stat(path, &st) == 0) {
         struct mempool_tip tip;
-        mempool_glue_tip(node->chain, &tip);
+        mempool_tip_of(node->chain, &tip);
         struct mempool_load_stats ls;
         char *err = NULL;
         if (mempool_load(node->mempool, path, &tip, node_now(), &ls, &err) != 0)
@@ -118,13 +101,13 @@ static int mempool_start(struct node *node, char **err)
 {
     const struct config *cfg = node->cfg;
     if (!node->chain)
-        return util_fail(err, "the mempool needs the chain, which starts before it");
+        return err_set(err, "the mempool needs the chain, which starts before it");
     struct mempool_options o;
     mempool_options_default(&o);
     const char *fee = config_get_str(cfg, "minrelaytxfee");
     o.min_relay_feerate = mempool_glue_parse_feerate(fee ? fee : "0");
     if (o.min_relay_feerate < 0)
-        return util_fail(err, "Invalid amount for -minrelaytxfee=<amount>: '%s'", fee);
+        return err_set(err, "Invalid amount for -minrelaytxfee=<amount>: '%s'", fee);
     o.max_usage = (size_t)config_get_int(cfg, "maxmempool") * 1000000;
     o.expiry = config_get_int(cfg, "mempoolexpiry") * 3600;
     node->mempool = mempool_new(&o, chainstate_coin_lookup, node->chain);

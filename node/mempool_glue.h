@@ -16,9 +16,6 @@ struct chainstate;
 extern const struct config_option mempool_options[];
 extern const struct node_subsystem mempool_subsystem;
 
-/* The mempool's view of the chainstate's tip (height, median time past). */
-void mempool_glue_tip(struct chainstate *cs, struct mempool_tip *t);
-
 /* "0.00001" (BTC per kvB) -> 1000 sat/kvB; -1 if not a valid amount. */
 int64_t mempool_glue_parse_feerate(const char *btc_per_kvb);
 

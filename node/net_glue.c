@@ -4,6 +4,7 @@
 #include "chain/util/log.h"
 #include "net/conn/connman.h"
 #include "node/util.h"
+#include "chain/util/err.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -87,19 +88,17 @@ static int net_start(struct node *node, char **err)
     struct connman_options o;
     options_from_config(node, &o);
     char *peers = util_path_join(node->chaindir, "peers");
-    if (!peers)
-        return util_fail(err, "out of memory");
     o.peers_dir = peers;
     char *e = NULL;
     node->connman = connman_new(node->base, &o, &e);
     free(peers);
     if (!node->connman) {
-        util_fail(err, "cannot start the P2P layer: %s", e ? e : "out of memory");
+        err_set(err, "cannot start the P2P layer: %s", e ? e : "out of memory");
         free(e);
         return -1;
     }
     if (connman_start(node->connman, &e) < 0) {
-        util_fail(err, "%s", e ? e : "cannot start the P2P layer");
+        err_set(err, "%s", e ? e : "cannot start the P2P layer");
         free(e);
         return -1;
     }

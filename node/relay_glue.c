@@ -4,6 +4,7 @@
 #include "net/conn/connman.h"
 #include "node/clock.h"
 #include "node/util.h"
+#include "chain/util/err.h"
 
 #include <event2/event.h>
 #include <stdlib.h>
@@ -185,7 +186,7 @@ static int options_from_config(const struct config *cfg, struct netproc_options 
     const char *stop = config_get_str(cfg, "gossipstop");
     char *e = NULL;
     if (stop && relay_policy_parse_stop(p, stop, &e) != 0) {
-        util_fail(err, "Invalid -gossipstop=%s: %s", stop, e ? e : "bad value");
+        err_set(err, "Invalid -gossipstop=%s: %s", stop, e ? e : "bad value");
         free(e);
         return -1;
     }
@@ -195,7 +196,7 @@ static int options_from_config(const struct config *cfg, struct netproc_options 
     else if (p->trickle_in_us < p->trickle_out_us)
         p->trickle_out_us = p->trickle_in_us;
     if (relay_policy_check(p, &e) != 0) {
-        util_fail(err, "Invalid relay policy: %s", e ? e : "bad value");
+        err_set(err, "Invalid relay policy: %s", e ? e : "bad value");
         free(e);
         return -1;
     }
@@ -209,7 +210,7 @@ static int options_from_config(const struct config *cfg, struct netproc_options 
 static int relay_start(struct node *node, char **err)
 {
     if (!node->chain || !node->mempool || !node->connman)
-        return util_fail(err, "the relay needs the chain, the mempool and the P2P layer");
+        return err_set(err, "the relay needs the chain, the mempool and the P2P layer");
     struct netproc_options o;
     if (options_from_config(node->cfg, &o, err) != 0)
         return -1;
@@ -219,7 +220,7 @@ static int relay_start(struct node *node, char **err)
     glue.node = node;
     glue.np = netproc_new(&o, &io, node->chain, node->mempool, &e);
     if (!glue.np) {
-        util_fail(err, "cannot start the relay: %s", e ? e : "out of memory");
+        err_set(err, "cannot start the relay: %s", e ? e : "out of memory");
         free(e);
         return -1;
     }

@@ -1,41 +1,8 @@
 #include "node/util.h"
 
-#include <stdio.h>
-#include <stdlib.h>
-
-char *util_vasprintf(const char *fmt, va_list ap)
-{
-    va_list ap2;
-    va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap2);
-    va_end(ap2);
-    char *s = n < 0 ? NULL : malloc((size_t)n + 1);
-    if (s)
-        vsnprintf(s, (size_t)n + 1, fmt, ap);
-    return s;
-}
-
-char *util_asprintf(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *s = util_vasprintf(fmt, ap);
-    va_end(ap);
-    return s;
-}
-
-int util_fail(char **err, const char *fmt, ...)
-{
-    if (err) {
-        va_list ap;
-        va_start(ap, fmt);
-        *err = util_vasprintf(fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
+#include "chain/util/xmalloc.h"
 
 char *util_path_join(const char *dir, const char *name)
 {
-    return util_asprintf("%s/%s", dir, name);
+    return xasprintf("%s/%s", dir, name);
 }

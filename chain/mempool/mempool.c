@@ -3,6 +3,9 @@
 #include "chain/util/err.h"
 #include "chain/util/log.h"
 #include "chain/primitives/params.h"
+#include "chain/util/xmalloc.h"
+#include "chain/validation/blockindex.h"
+#include "chain/validation/chainstate.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -10,14 +13,6 @@
 #include <string.h>
 
 #define ROLLING_FEE_HALFLIFE (12 * 60 * 60)
-
-static void *xrealloc(void *p, size_t n)
-{
-    void *q = realloc(p, n);
-    if (!q && n)
-        abort();
-    return q;
-}
 
 void mp_vec_push(struct mp_vec *v, struct mempool_entry *e)
 {
@@ -52,9 +47,7 @@ void mempool_options_default(struct mempool_options *o)
 
 struct mempool *mempool_new(const struct mempool_options *o, coin_lookup_fn lookup, void *ctx)
 {
-    struct mempool *mp = calloc(1, sizeof(*mp));
-    if (!mp)
-        abort();
+    struct mempool *mp = xcalloc(1, sizeof(*mp));
     mp->opt = *o;
     mp->std.max_datacarrier = o->max_datacarrier;
     mp->std.permit_bare_multisig = o->permit_bare_multisig;
@@ -580,9 +573,7 @@ void mp_sort_arrivals(struct mempool *mp)
 {
     if (mp->count < 2)
         return;
-    struct arrival *all = malloc(mp->count * sizeof(*all));
-    if (!all)
-        abort();
+    struct arrival *all = xmalloc(mp->count * sizeof(*all));
     size_t n = 0;
     for (struct mempool_entry *e = mp->oldest; e; e = e->newer, n++)
         all[n] = (struct arrival){e, n};
@@ -839,4 +830,22 @@ int mempool_check(const struct mempool *cmp, char **err)
     if (where)
         hash_to_hex(&where->tx->txid, hex);
     return err_set(err, "mempool check: %s at %s", bad, hex);
+}
+
+static int64_t active_mtp_at(void *ctx, int32_t height)
+{
+    const struct chainstate *cs = ctx;
+    const struct bindex_node *n = chainstate_at(cs, height);
+    if (!n) /* not below the tip: the caller asked for the tip's clock */
+        n = chainstate_tip(cs);
+    return n ? bindex_median_time_past(n) : 0;
+}
+
+void mempool_tip_of(const struct chainstate *cs, struct mempool_tip *out)
+{
+    const struct bindex_node *n = chainstate_tip(cs);
+    out->height = n ? n->height : -1;
+    out->mtp = n ? bindex_median_time_past(n) : 0;
+    out->mtp_at = active_mtp_at;
+    out->mtp_ctx = (void *)cs; /* read only: the callback's context is untyped */
 }

@@ -58,6 +58,13 @@ struct mempool_tip {
 
 struct mempool;
 struct mempool_entry;
+struct chainstate;
+
+/* The tip of cs's active chain as the mempool sees it, with Core's BIP68
+ * clock: a coin confirmed at height h counts from the median time past
+ * of the active block at h - 1 (the tip's when that is the tip). The one
+ * builder every caller uses; cs must outlive *out. */
+void mempool_tip_of(const struct chainstate *cs, struct mempool_tip *out);
 
 /* lookup finds confirmed unspent outputs; ctx is passed back to it. */
 struct mempool *mempool_new(const struct mempool_options *o, coin_lookup_fn lookup, void *ctx);

@@ -5,6 +5,8 @@
 #include "chain/util/log.h"
 #include "chain/primitives/params.h"
 #include "chain/primitives/witness.h"
+#include "chain/validation/validation.h"
+#include "chain/util/xmalloc.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -72,7 +74,7 @@ static enum mempool_status pre_checks(struct ws *w)
 {
     const struct tx *tx = w->tx;
     const char *reason = NULL;
-    if (!policy_check_transaction(tx, &reason))
+    if (!validation_check_transaction(tx, &reason))
         return fail(w, MEMPOOL_INVALID, reason, NULL);
     if (tx_is_coinbase(tx))
         return fail(w, MEMPOOL_INVALID, "coinbase", NULL);
@@ -117,12 +119,10 @@ static enum mempool_status check_inputs(struct ws *w)
     int64_t in = 0, out = 0;
     uint64_t ep = ++w->mp->epoch[1];
     w->cb_height = -1;
-    w->heights = calloc(tx->vin_count, sizeof(*w->heights));
-    w->coins = calloc(tx->vin_count, sizeof(*w->coins));
-    w->prev_script = calloc(tx->vin_count, sizeof(*w->prev_script));
-    w->prev_len = calloc(tx->vin_count, sizeof(*w->prev_len));
-    if (!w->heights || !w->coins || !w->prev_script || !w->prev_len)
-        abort();
+    w->heights = xcalloc(tx->vin_count, sizeof(*w->heights));
+    w->coins = xcalloc(tx->vin_count, sizeof(*w->coins));
+    w->prev_script = xcalloc(tx->vin_count, sizeof(*w->prev_script));
+    w->prev_len = xcalloc(tx->vin_count, sizeof(*w->prev_len));
     for (size_t i = 0; i < tx->vin_count; i++) {
         const struct outpoint *op = &tx->vin[i].prevout;
         int64_t value;
@@ -417,9 +417,7 @@ static void finalize(struct ws *w, int64_t entry_time)
 {
     if (w->conflicts.n)
         mp_remove_tree(w->mp, w->conflicts.v, w->conflicts.n, MEMPOOL_REMOVED_REPLACED);
-    struct mempool_entry *e = calloc(1, sizeof(*e));
-    if (!e)
-        abort();
+    struct mempool_entry *e = xcalloc(1, sizeof(*e));
     e->tx = tx_ref(w->tx);
     e->fee = w->fee;
     e->vsize = w->vsize;

@@ -1,4 +1,5 @@
 #include "chain/mempool/mempool_map.h"
+#include "chain/util/xmalloc.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -8,9 +9,7 @@
 
 void mpmap_init(struct mpmap *m)
 {
-    m->slots = calloc(MPMAP_MIN_CAP, sizeof(*m->slots));
-    if (!m->slots)
-        abort();
+    m->slots = xcalloc(MPMAP_MIN_CAP, sizeof(*m->slots));
     m->mask = MPMAP_MIN_CAP - 1;
     m->count = 0;
 }
@@ -45,9 +44,7 @@ static void resize(struct mpmap *m, size_t cap)
 {
     struct mpmap_slot *old = m->slots;
     size_t old_cap = m->mask + 1;
-    m->slots = calloc(cap, sizeof(*m->slots));
-    if (!m->slots)
-        abort();
+    m->slots = xcalloc(cap, sizeof(*m->slots));
     m->mask = cap - 1;
     for (size_t i = 0; i < old_cap; i++)
         if (old[i].val)

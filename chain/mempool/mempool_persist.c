@@ -6,6 +6,7 @@
 
 #include "chain/util/err.h"
 #include "chain/util/log.h"
+#include "chain/util/xmalloc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -32,9 +33,7 @@ static int by_depth(const void *a, const void *b)
 
 static void serialize_all(const struct mempool *mp, struct wbuf *w)
 {
-    struct mempool_entry **all = malloc((mp->count + 1) * sizeof(*all));
-    if (!all)
-        abort();
+    struct mempool_entry **all = xmalloc((mp->count + 1) * sizeof(*all));
     size_t n = 0;
     for (struct mempool_entry *e = mp->oldest; e; e = e->newer)
         all[n++] = e;
@@ -72,9 +71,7 @@ int mempool_dump(const struct mempool *mp, const char *path, char **err)
     wbuf_init(&w);
     serialize_all(mp, &w);
     size_t tlen = strlen(path) + 5;
-    char *tmp = malloc(tlen);
-    if (!tmp)
-        abort();
+    char *tmp = xmalloc(tlen);
     snprintf(tmp, tlen, "%s.new", path);
     int rc = 0;
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -105,9 +102,7 @@ static uint8_t *read_whole(const char *path, size_t *len, char **err)
         err_set(err, "%s: unreadable or too large", path);
     } else {
         *len = (size_t)st.st_size;
-        buf = malloc(*len ? *len : 1);
-        if (!buf)
-            abort();
+        buf = xmalloc(*len ? *len : 1);
         if (fread(buf, 1, *len, f) != *len) {
             err_set(err, "%s: short read", path);
             free(buf);

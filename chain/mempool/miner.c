@@ -2,6 +2,7 @@
 
 #include "chain/util/err.h"
 #include "chain/mempool/mempool_map.h"
+#include "chain/util/xmalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,14 +15,6 @@
 #define COINBASE_SIGOPS_RESERVE 400 /* as Core's BlockAssembler */
 /* Stop looking once this many packages did not fit in a nearly full block. */
 #define MAX_CONSECUTIVE_FAILURES 1000
-
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size);
-    if (!p)
-        abort();
-    return p;
-}
 
 /* ---- transaction selection ---- */
 
@@ -60,9 +53,7 @@ static void heap_push(struct selector *s, size_t idx)
 {
     if (s->heap_len == s->heap_cap) {
         s->heap_cap = s->heap_cap ? s->heap_cap * 2 : 64;
-        s->heap = realloc(s->heap, s->heap_cap * sizeof(*s->heap));
-        if (!s->heap)
-            abort();
+        s->heap = xrealloc(s->heap, s->heap_cap * sizeof(*s->heap));
     }
     struct cand *c = &s->c[idx];
     struct item it = {idx, c->version, c->mod_fee, c->mod_vsize};

@@ -1,6 +1,7 @@
 #include "chain/mempool/policy.h"
 
 #include "chain/primitives/block.h"
+#include "chain/util/xmalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -172,70 +173,6 @@ int64_t policy_dust_threshold(const struct tx_out *out, int64_t dust_feerate)
     size += policy_is_witness_program(out->script, out->script_len) ? 32 + 4 + 1 + 107 / 4 + 4
                                                                     : 32 + 4 + 1 + 107 + 4;
     return policy_fee_at(dust_feerate, size);
-}
-
-static int outpoint_cmp(const void *a, const void *b)
-{
-    const struct outpoint *x = a, *y = b;
-    int c = memcmp(x->hash.b, y->hash.b, 32);
-    if (c)
-        return c;
-    return x->n < y->n ? -1 : x->n > y->n;
-}
-
-/* Sorting a copy keeps the check O(n log n) for transactions with
- * thousands of inputs. */
-static bool has_duplicate_inputs(const struct tx *tx)
-{
-    if (tx->vin_count < 2)
-        return false;
-    if (tx->vin_count == 2)
-        return outpoint_cmp(&tx->vin[0].prevout, &tx->vin[1].prevout) == 0;
-    struct outpoint *ops = malloc(tx->vin_count * sizeof(*ops));
-    if (!ops)
-        abort();
-    for (size_t i = 0; i < tx->vin_count; i++)
-        ops[i] = tx->vin[i].prevout;
-    qsort(ops, tx->vin_count, sizeof(*ops), outpoint_cmp);
-    bool dup = false;
-    for (size_t i = 1; i < tx->vin_count && !dup; i++)
-        dup = outpoint_cmp(&ops[i - 1], &ops[i]) == 0;
-    free(ops);
-    return dup;
-}
-
-bool policy_check_transaction(const struct tx *tx, const char **reason)
-{
-    if (tx->vin_count == 0)
-        return *reason = "bad-txns-vin-empty", false;
-    if (tx->vout_count == 0)
-        return *reason = "bad-txns-vout-empty", false;
-    if (tx->base_size * TX_WITNESS_SCALE > BLOCK_MAX_WEIGHT)
-        return *reason = "bad-txns-oversize", false;
-    int64_t total = 0;
-    for (size_t i = 0; i < tx->vout_count; i++) {
-        int64_t v = tx->vout[i].value;
-        if (v < 0)
-            return *reason = "bad-txns-vout-negative", false;
-        if (v > TX_MAX_MONEY)
-            return *reason = "bad-txns-vout-toolarge", false;
-        total += v;
-        if (total > TX_MAX_MONEY)
-            return *reason = "bad-txns-txouttotal-toolarge", false;
-    }
-    if (has_duplicate_inputs(tx))
-        return *reason = "bad-txns-inputs-duplicate", false;
-    if (tx_is_coinbase(tx)) {
-        if (tx->vin[0].script_len < 2 || tx->vin[0].script_len > 100)
-            return *reason = "bad-cb-length", false;
-        return true;
-    }
-    for (size_t i = 0; i < tx->vin_count; i++) {
-        const struct outpoint *op = &tx->vin[i].prevout;
-        if (op->n == 0xffffffffu && hash_is_zero(&op->hash))
-            return *reason = "bad-txns-prevout-null", false;
-    }
-    return true;
 }
 
 bool policy_is_final(const struct tx *tx, int32_t height, int64_t time)

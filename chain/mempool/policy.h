@@ -55,9 +55,6 @@ int64_t policy_fee_at(int64_t feerate, size_t vsize);
 /* Smallest non-dust value of an output at dust_feerate (sat/kvB). */
 int64_t policy_dust_threshold(const struct tx_out *out, int64_t dust_feerate);
 
-/* Consensus checks on the transaction alone (Core's CheckTransaction). */
-bool policy_check_transaction(const struct tx *tx, const char **reason);
-
 /* Locktime finality at a block height and time (median time past). */
 bool policy_is_final(const struct tx *tx, int32_t height, int64_t time);
 

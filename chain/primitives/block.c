@@ -1,5 +1,6 @@
 /* Block headers, blocks and merkle roots. */
 #include "chain/primitives/block.h"
+#include "chain/util/xmalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,16 +9,6 @@
 /* The smallest transaction Core deserializes: version, an empty input
  * vector read as the marker with flag 0, locktime. Caps the tx count. */
 #define MIN_TX_SIZE 10
-
-static void *xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    if (!p) {
-        fprintf(stderr, "block: out of memory (%zu bytes)\n", n);
-        abort();
-    }
-    return p;
-}
 
 bool block_header_parse(struct cursor *c, struct block_header *h)
 {

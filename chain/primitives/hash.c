@@ -1,5 +1,6 @@
 #include "chain/primitives/hash.h"
 #include "chain/util/hex.h"
+#include "chain/util/xmalloc.h"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -83,9 +84,7 @@ void hash_sha256d_pair(const struct hash256 *a, const struct hash256 *b, struct 
 
 struct hash_ctx *hash_ctx_new(void)
 {
-    struct hash_ctx *ctx = malloc(sizeof(*ctx));
-    if (!ctx)
-        abort();
+    struct hash_ctx *ctx = xmalloc(sizeof(*ctx));
     ctx->md = new_md_ctx();
     return ctx;
 }

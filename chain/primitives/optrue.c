@@ -4,6 +4,7 @@
 #include "chain/util/err.h"
 #include "chain/util/hex.h"
 #include "chain/primitives/serialize.h"
+#include "chain/util/xmalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,9 +112,7 @@ struct tx *optrue_spend(const struct optrue_coin *in, size_t n_in, size_t n_out,
              (long long)total, (long long)fee, n_out, (long long)optrue_dust());
         return NULL;
     }
-    int64_t *values = malloc(n_out * sizeof(*values));
-    if (!values)
-        abort();
+    int64_t *values = xmalloc(n_out * sizeof(*values));
     for (size_t i = 0; i < n_out; i++)
         values[i] = each;
     values[0] += total - fee - each * (int64_t)n_out;
@@ -179,9 +178,7 @@ int optrue_fanout(const struct optrue_coin *coin, size_t n_children, int64_t fee
 
 char *optrue_hex(const struct tx *tx)
 {
-    char *hex = malloc(2 * tx->size + 1);
-    if (!hex)
-        abort();
+    char *hex = xmalloc(2 * tx->size + 1);
     hex_encode(tx->raw, tx->size, hex);
     return hex;
 }

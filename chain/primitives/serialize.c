@@ -1,4 +1,5 @@
 #include "chain/primitives/serialize.h"
+#include "chain/util/xmalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -230,11 +231,7 @@ void wbuf_reserve(struct wbuf *w, size_t extra)
         }
         cap *= 2;
     }
-    uint8_t *d = realloc(w->data, cap);
-    if (!d) {
-        fprintf(stderr, "wbuf: out of memory (%zu bytes)\n", cap);
-        abort();
-    }
+    uint8_t *d = xrealloc(w->data, cap);
     w->data = d;
     w->cap = cap;
 }

@@ -13,6 +13,7 @@
  * serialization, and the legacy (txid) serialization of a witness
  * transaction is three ranges of it: version, inputs+outputs, locktime. */
 #include "chain/primitives/tx.h"
+#include "chain/util/xmalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,16 +160,6 @@ static const char *walk(struct cursor *c, int flags, struct tx_shape *s, struct 
         tx->locktime = locktime;
     }
     return NULL;
-}
-
-static void *xmalloc(size_t n)
-{
-    void *p = malloc(n);
-    if (!p) {
-        fprintf(stderr, "tx: out of memory (%zu bytes)\n", n);
-        abort();
-    }
-    return p;
 }
 
 /* The incremental context for txids of witness transactions, one per

@@ -1,6 +1,7 @@
 #include "chain/storage/store.h"
 
 #include "chain/util/err.h"
+#include "chain/util/xmalloc.h"
 
 #include <leveldb/c.h>
 #include <stdio.h>
@@ -46,7 +47,7 @@ static void take_err(char **err, const char *what, char *lerr)
 
 struct store *store_open(const char *dir, size_t cache_bytes, char **err)
 {
-    struct store *s = calloc(1, sizeof(*s));
+    struct store *s = xcalloc(1, sizeof(*s));
     s->opts = leveldb_options_create();
     leveldb_options_set_create_if_missing(s->opts, 1);
     leveldb_options_set_max_open_files(s->opts, 64);
@@ -106,7 +107,7 @@ void store_close(struct store *s)
 
 struct store_batch *store_batch_new(void)
 {
-    struct store_batch *b = calloc(1, sizeof(*b));
+    struct store_batch *b = xcalloc(1, sizeof(*b));
     b->wb = leveldb_writebatch_create();
     wbuf_init(&b->tmp);
     return b;
@@ -205,7 +206,7 @@ bool store_coin_decode(struct cursor *c, struct coin *out)
     out->coinbase = code & 1;
     out->value = value;
     out->script_len = len;
-    out->script = malloc(len ? len : 1);
+    out->script = xmalloc(len ? len : 1);
     memcpy(out->script, script, len);
     return true;
 }
@@ -270,7 +271,7 @@ static int get_hash_bytes(struct store *s, uint8_t prefix, const struct hash256 
     int r = store_get(s, key, sizeof(key), &val, len, err);
     if (r != 1)
         return r;
-    *data = malloc(*len ? *len : 1);
+    *data = xmalloc(*len ? *len : 1);
     memcpy(*data, val, *len);
     leveldb_free(val);
     return 1;

@@ -1,4 +1,5 @@
 #include "chain/util/hex.h"
+#include "chain/util/xmalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -42,9 +43,7 @@ ssize_t hex_decode(const char *hex, uint8_t *out, size_t cap)
 ssize_t hex_decode_alloc(const char *hex, uint8_t **out)
 {
     size_t n = strlen(hex);
-    uint8_t *buf = malloc(n / 2 + 1);
-    if (!buf)
-        abort();
+    uint8_t *buf = xmalloc(n / 2 + 1);
     ssize_t r = hex_decode(hex, buf, n / 2);
     if (r < 0) {
         free(buf);

@@ -1,4 +1,5 @@
 #include "chain/util/log.h"
+#include "chain/util/xmalloc.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -30,9 +31,8 @@ static const struct {
 static char *dup_error(const char *what, const char *path)
 {
     size_t n = strlen(what) + strlen(path) + strlen(strerror(errno)) + 8;
-    char *s = malloc(n);
-    if (s)
-        snprintf(s, n, "%s %s: %s", what, path, strerror(errno));
+    char *s = xmalloc(n);
+    snprintf(s, n, "%s %s: %s", what, path, strerror(errno));
     return s;
 }
 
@@ -49,7 +49,7 @@ int log_open_file(const char *path, char **err)
     }
     setvbuf(f, NULL, _IOLBF, 0);
     log_file = f;
-    log_path = strdup(path);
+    log_path = xstrdup(path);
     return 0;
 }
 
@@ -57,7 +57,7 @@ int log_reopen(char **err)
 {
     if (!log_path)
         return 0;
-    char *path = strdup(log_path);
+    char *path = xstrdup(log_path);
     int r = log_open_file(path, err);
     free(path);
     return r;

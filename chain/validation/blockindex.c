@@ -1,4 +1,5 @@
 #include "chain/validation/blockindex.h"
+#include "chain/util/xmalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -27,9 +28,9 @@ struct bindex {
 
 struct bindex *bindex_new(void)
 {
-    struct bindex *bi = calloc(1, sizeof(*bi));
+    struct bindex *bi = xcalloc(1, sizeof(*bi));
     bi->cap = 1024;
-    bi->table = calloc(bi->cap, sizeof(*bi->table));
+    bi->table = xcalloc(bi->cap, sizeof(*bi->table));
     bi->height = -1;
     pow_work(0, &bi->cached_work);
     return bi;
@@ -78,7 +79,7 @@ static void table_put(struct bindex_node **table, size_t cap, struct bindex_node
 static void table_grow(struct bindex *bi)
 {
     size_t cap = bi->cap * 2;
-    struct bindex_node **t = calloc(cap, sizeof(*t));
+    struct bindex_node **t = xcalloc(cap, sizeof(*t));
     for (size_t i = 0; i < bi->cap; i++)
         if (bi->table[i])
             table_put(t, cap, bi->table[i]);
@@ -90,7 +91,7 @@ static void table_grow(struct bindex *bi)
 static struct bindex_node *node_alloc(struct bindex *bi)
 {
     if (!bi->slabs || bi->slabs->used == SLAB_NODES) {
-        struct slab *s = calloc(1, sizeof(*s));
+        struct slab *s = xcalloc(1, sizeof(*s));
         s->next = bi->slabs;
         bi->slabs = s;
     }
@@ -206,7 +207,7 @@ static void set_reason(struct bindex_node *n, const char *reason)
 {
     free(n->reason);
     size_t len = strnlen(reason, BINDEX_REASON_MAX);
-    n->reason = malloc(len + 1);
+    n->reason = xmalloc(len + 1);
     memcpy(n->reason, reason, len);
     n->reason[len] = '\0';
 }
@@ -318,7 +319,7 @@ void bindex_set_tip(struct bindex *bi, struct bindex_node *tip)
         size_t cap = bi->active_cap ? bi->active_cap : 1024;
         while (cap <= (size_t)tip->height)
             cap *= 2;
-        bi->active = realloc(bi->active, cap * sizeof(*bi->active));
+        bi->active = xrealloc(bi->active, cap * sizeof(*bi->active));
         bi->active_cap = cap;
     }
     int old_height = bi->height;
@@ -420,7 +421,7 @@ bool bindex_record_decode(const uint8_t *data, size_t len, struct bindex_record 
     if (c.err || cursor_left(&c) != 0 || out->height < 0)
         return false;
     if (reason[0])
-        out->reason = strdup(reason);
+        out->reason = xstrdup(reason);
     return true;
 }
 

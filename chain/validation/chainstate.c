@@ -5,6 +5,7 @@
 #include "chain/storage/store.h"
 #include "chain/validation/utxo.h"
 #include "chain/validation/validation.h"
+#include "chain/util/xmalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,7 +44,7 @@ static void list_push(struct node_list *l, struct bindex_node *n)
 {
     if (l->n == l->cap) {
         l->cap = l->cap ? 2 * l->cap : 64;
-        l->v = realloc(l->v, l->cap * sizeof(*l->v));
+        l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
     }
     l->v[l->n++] = n;
 }
@@ -476,7 +477,7 @@ static int load_one(void *ctx, const struct hash256 *hash, const uint8_t *rec, s
     struct load_ctx *l = ctx;
     if (l->n == l->cap) {
         l->cap = l->cap ? 2 * l->cap : 1024;
-        l->v = realloc(l->v, l->cap * sizeof(*l->v));
+        l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
     }
     l->v[l->n].hash = *hash;
     if (!bindex_record_decode(rec, len, &l->v[l->n].rec)) {
@@ -621,7 +622,7 @@ static int open_state(struct chainstate *cs, char **err)
 struct chainstate *chainstate_open(const struct chain_params *p, const char *dir,
                                    const struct chainstate_options *o, char **err)
 {
-    struct chainstate *cs = calloc(1, sizeof(*cs));
+    struct chainstate *cs = xcalloc(1, sizeof(*cs));
     cs->p = p;
     if (o)
         cs->opts = *o;

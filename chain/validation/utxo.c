@@ -1,4 +1,5 @@
 #include "chain/validation/utxo.h"
+#include "chain/util/xmalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -54,7 +55,7 @@ static struct slot *table_alloc(size_t cap)
 {
     size_t bytes = cap * sizeof(struct slot);
     if (bytes < HUGE_PAGE)
-        return calloc(cap, sizeof(struct slot));
+        return xcalloc(cap, sizeof(struct slot));
     void *p = NULL;
     if (posix_memalign(&p, HUGE_PAGE, bytes) != 0)
         abort();
@@ -80,7 +81,7 @@ static bool op_eq(const struct outpoint *a, const struct outpoint *b)
 
 struct utxo *utxo_new(struct store *s, size_t budget_bytes)
 {
-    struct utxo *u = calloc(1, sizeof(*u));
+    struct utxo *u = xcalloc(1, sizeof(*u));
     u->store = s;
     u->budget = budget_bytes;
     u->cap = 1024;
@@ -167,7 +168,7 @@ static void remove_slot(struct utxo *u, size_t i)
 static struct entry *entry_new(const struct outpoint *op, int64_t value, const uint8_t *script,
                                size_t script_len, int32_t height, uint8_t flags)
 {
-    struct entry *e = malloc(sizeof(*e) + script_len);
+    struct entry *e = xmalloc(sizeof(*e) + script_len);
     e->op = *op;
     e->value = value;
     e->height = height;
@@ -212,7 +213,7 @@ int utxo_get(struct utxo *u, const struct outpoint *op, struct coin *out, char *
     out->height = e->height;
     out->coinbase = (e->flags & F_COINBASE) != 0;
     out->script_len = e->script_len;
-    out->script = malloc(e->script_len ? e->script_len : 1);
+    out->script = xmalloc(e->script_len ? e->script_len : 1);
     memcpy(out->script, e->script, e->script_len);
     return 1;
 }
@@ -248,9 +249,7 @@ static void keep_spent_script(struct utxo *u, const struct entry *e, struct utxo
     if (e->script_len > u->spent_cap) {
         free(u->spent_script);
         u->spent_cap = e->script_len < 64 ? 64 : e->script_len;
-        u->spent_script = malloc(u->spent_cap);
-        if (!u->spent_script)
-            abort();
+        u->spent_script = xmalloc(u->spent_cap);
     }
     if (e->script_len)
         memcpy(u->spent_script, e->script, e->script_len);
@@ -282,9 +281,7 @@ int utxo_spend(struct utxo *u, const struct outpoint *op, struct utxo_spent *inf
     u->mem -= entry_cost(e);
     e->script_len = 0;
     e->flags = F_SPENT | F_DIRTY;
-    struct entry *smaller = realloc(e, sizeof(*e));
-    if (smaller)
-        u->table[slot].e = e = smaller;
+    u->table[slot].e = e = xrealloc(e, sizeof(*e));
     u->mem += entry_cost(e);
     u->dirty++;
     return 1;
@@ -310,7 +307,7 @@ static int cmp_flush_item(const void *a, const void *b)
  * its memtable several times faster than random ones. */
 static void queue_dirty(struct utxo *u)
 {
-    struct flush_item *items = malloc((u->count + 1) * sizeof(*items));
+    struct flush_item *items = xmalloc((u->count + 1) * sizeof(*items));
     size_t n = 0;
     for (size_t i = 0; i < u->cap; i++) {
         struct entry *e = u->table[i].e;

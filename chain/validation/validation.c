@@ -3,6 +3,7 @@
 #include "chain/util/err.h"
 #include "chain/validation/pow.h"
 #include "chain/primitives/witness.h"
+#include "chain/util/xmalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -95,8 +96,10 @@ static bool has_duplicate_inputs(const struct tx *tx)
 {
     if (tx->vin_count < 2)
         return false;
+    if (tx->vin_count == 2)
+        return cmp_outpoint(&tx->vin[0].prevout, &tx->vin[1].prevout) == 0;
     /* Sorting finds duplicates in O(n log n) for large transactions. */
-    struct outpoint *ops = malloc(tx->vin_count * sizeof(*ops));
+    struct outpoint *ops = xmalloc(tx->vin_count * sizeof(*ops));
     for (size_t i = 0; i < tx->vin_count; i++)
         ops[i] = tx->vin[i].prevout;
     qsort(ops, tx->vin_count, sizeof(*ops), cmp_outpoint);
@@ -113,8 +116,7 @@ static bool fail(const char **reason, const char *why)
     return false;
 }
 
-/* Core's CheckTransaction: the rules one transaction must meet alone. */
-static bool tx_basic(const struct tx *tx, const char **reason)
+bool validation_check_transaction(const struct tx *tx, const char **reason)
 {
     if (tx->vin_count == 0)
         return fail(reason, "bad-txns-vin-empty");
@@ -150,7 +152,7 @@ static bool tx_basic(const struct tx *tx, const char **reason)
 
 static bool has_duplicate_txids(const struct block *b)
 {
-    struct hash256 *ids = malloc(b->tx_count * sizeof(*ids));
+    struct hash256 *ids = xmalloc(b->tx_count * sizeof(*ids));
     for (size_t i = 0; i < b->tx_count; i++)
         ids[i] = b->txs[i]->txid;
     qsort(ids, b->tx_count, sizeof(*ids), cmp_hash);
@@ -183,7 +185,7 @@ bool validation_block_basic(const struct block *b, const char **reason)
         if (tx_is_coinbase(b->txs[i]))
             return fail(reason, "bad-cb-multiple");
     for (size_t i = 0; i < b->tx_count; i++)
-        if (!tx_basic(b->txs[i], reason))
+        if (!validation_check_transaction(b->txs[i], reason))
             return false;
     if (has_duplicate_txids(b))
         return fail(reason, "bad-txns-duplicate");
@@ -303,7 +305,7 @@ static int rewind_block(struct utxo *u, const struct block *b, size_t full, size
     size_t nrec = partial;
     for (size_t t = 1; t < full; t++)
         nrec += b->txs[t]->vin_count;
-    struct coin *coins = calloc(nrec ? nrec : 1, sizeof(*coins));
+    struct coin *coins = xcalloc(nrec ? nrec : 1, sizeof(*coins));
     struct cursor c;
     cursor_init(&c, undo, undo_len);
     size_t got = 0;

@@ -31,6 +31,9 @@ bool validation_header_pow(const struct chain_params *p, const struct block_head
 bool validation_header_context(const struct chain_params *p, const struct bindex_node *prev,
                                const struct block_header *h, int64_t now, const char **reason);
 
+/* Core's CheckTransaction: the rules one transaction must meet alone,
+ * for blocks and the mempool alike. */
+bool validation_check_transaction(const struct tx *tx, const char **reason);
 /* Structure needing no context: non-empty, size, one coinbase and it
  * first, each transaction well formed, no duplicate txids, merkle root
  * matching without the CVE-2012-2459 mutation. */

@@ -12,6 +12,7 @@
 #include "chain/validation/chainstate.h"
 #include "chain/validation/pow.h"
 #include "chain/validation/validation.h"
+#include "chain/util/xmalloc.h"
 
 #include <ftw.h>
 #include <stdio.h>
@@ -47,7 +48,7 @@ static void pool_push(struct pool *p, const struct hash256 *txid, uint32_t n, in
             p->head = 0;
         } else {
             p->cap = p->cap ? 2 * p->cap : 4096;
-            p->v = realloc(p->v, p->cap * sizeof(*p->v));
+            p->v = xrealloc(p->v, p->cap * sizeof(*p->v));
         }
     }
     p->v[p->tail++] = (struct pool_coin){{*txid, n}, value};
@@ -119,7 +120,7 @@ static int generate(const char *path, const struct chain_params *p, int nblocks,
     if (!f)
         return 1;
     struct pool pool = {0};
-    struct hash256 prev = p->genesis_hash, *ids = malloc((size_t)(ntx + 1) * sizeof(*ids));
+    struct hash256 prev = p->genesis_hash, *ids = xmalloc((size_t)(ntx + 1) * sizeof(*ids));
     struct wbuf body, blk;
     wbuf_init(&body);
     wbuf_init(&blk);
@@ -205,7 +206,7 @@ static size_t read_block(FILE *f, uint8_t **buf, size_t *cap)
         return 0;
     if (len > *cap) {
         *cap = len;
-        *buf = realloc(*buf, len);
+        *buf = xrealloc(*buf, len);
     }
     return fread(*buf, len, 1, f) == 1 ? len : 0;
 }
@@ -228,7 +229,7 @@ static struct chainstate *open_fresh(const struct chain_params *p, const char *d
 static void bench_headers(const struct chain_params *p, const char *file, const char *dir,
                           int nblocks)
 {
-    struct block_header *hdrs = malloc((size_t)nblocks * sizeof(*hdrs));
+    struct block_header *hdrs = xmalloc((size_t)nblocks * sizeof(*hdrs));
     FILE *f = fopen(file, "rb");
     uint8_t *buf = NULL;
     size_t cap = 0, len, n = 0;

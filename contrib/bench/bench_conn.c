@@ -14,6 +14,7 @@
  * it with -maxconnections above the connection count). */
 #include "contrib/bench/bench_peer.h"
 #include "net/conn/connman.h"
+#include "chain/util/xmalloc.h"
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -202,7 +203,7 @@ static void ping_burst(int64_t *p50, int64_t *p99)
 /* One ping at a time from peers spread over the set, the others idle. */
 static void ping_sequential(int count, int64_t *p50, int64_t *p99)
 {
-    int64_t *v = calloc((size_t)count, sizeof(*v));
+    int64_t *v = xcalloc((size_t)count, sizeof(*v));
     for (int k = 0; k < count; k++) {
         npongs = 0;
         pongs_wanted = 1;
@@ -263,8 +264,8 @@ int main(int argc, char **argv)
     long rss_before = rss_kb(node);
 
     base = event_base_new();
-    clients = calloc((size_t)nclients, sizeof(*clients));
-    rtts = calloc((size_t)nclients, sizeof(*rtts));
+    clients = xcalloc((size_t)nclients, sizeof(*clients));
+    rtts = xcalloc((size_t)nclients, sizeof(*rtts));
     int64_t t0 = now_us();
     if (connect_all(port) < 0)
         return 1;

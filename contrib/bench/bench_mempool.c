@@ -5,6 +5,7 @@
 #include "chain/mempool/mempool.h"
 #include "chain/mempool/miner.h"
 #include "chain/primitives/params.h"
+#include "chain/util/xmalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,9 +38,7 @@ static bool lookup(void *ctx, const struct outpoint *op, struct coin *out)
     out->value = 1000000;
     out->height = 1;
     out->coinbase = false;
-    out->script = malloc(sizeof(p2wpkh));
-    if (!out->script)
-        abort();
+    out->script = xmalloc(sizeof(p2wpkh));
     memcpy(out->script, p2wpkh, sizeof(p2wpkh));
     out->script_len = sizeof(p2wpkh);
     return true;
@@ -121,7 +120,7 @@ int main(int argc, char **argv)
     int64_t t0 = 1700000000;
 
     /* Independent transactions, then children in chains of ten. */
-    struct tx **txs = calloc(n, sizeof(*txs));
+    struct tx **txs = xcalloc(n, sizeof(*txs));
     for (size_t i = 0; i < n; i++) {
         struct outpoint op = coin((uint32_t)i);
         txs[i] = spend(&op, 1000000, 200 + (int64_t)(i % 1000), 2);
@@ -133,7 +132,7 @@ int main(int argc, char **argv)
         ok += mempool_accept(mp, txs[i], &tip, t0, &rej) == MEMPOOL_ACCEPTED;
     double indep = now_s() - a;
     size_t chains = n / 10;
-    struct tx **kids = calloc(chains * 9, sizeof(*kids));
+    struct tx **kids = xcalloc(chains * 9, sizeof(*kids));
     size_t nk = 0;
     a = now_s();
     for (size_t c = 0; c < chains; c++) {

@@ -9,6 +9,7 @@
 #include "chain/primitives/block.h"
 #include "chain/primitives/hash.h"
 #include "chain/primitives/tx.h"
+#include "chain/util/xmalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,7 +191,7 @@ static const size_t sizes[] = { 64, 256, 1024, 8192, 16384 };
 /* MB/s of hashing len-byte messages, one-shot (single or double). */
 static double hash_rate(size_t len, bool twice, double seconds)
 {
-    uint8_t *buf = malloc(len);
+    uint8_t *buf = xmalloc(len);
     memset(buf, 0x5c, len);
     size_t n = 0;
     double t0 = cpu_now(), t;

@@ -13,6 +13,7 @@
 
 #include "net/relay/prng.h"
 #include "net/relay/relay.h"
+#include "chain/util/xmalloc.h"
 
 #define S 1000000LL
 
@@ -134,7 +135,7 @@ static void bench_population(uint64_t n)
     struct counts c = {0};
     const struct relay_driver drv = {.send_inv = c_inv, .send_getdata = c_getdata,
                                      .pick_peer = pick_none};
-    struct relay **node = malloc(n * sizeof(*node));
+    struct relay **node = xmalloc(n * sizeof(*node));
     long base = rss_kb();
     double t0 = cpu_seconds();
     for (uint64_t i = 0; i < n; i++)

@@ -20,6 +20,7 @@
 #include "contrib/bench/bench_peer.h"
 #include "net/wire/protocol.h"
 #include "tests/unit/chainstate_util.h"
+#include "chain/util/xmalloc.h"
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -197,9 +198,9 @@ static int cmp_hash(const void *a, const void *b)
 
 static void index_txs(void)
 {
-    sorted_wtxid = malloc(ntx * sizeof(*sorted_wtxid));
-    sorted_idx = malloc(ntx * sizeof(*sorted_idx));
-    struct { struct hash256 h; size_t i; } *tmp = malloc(ntx * sizeof(*tmp));
+    sorted_wtxid = xmalloc(ntx * sizeof(*sorted_wtxid));
+    sorted_idx = xmalloc(ntx * sizeof(*sorted_idx));
+    struct { struct hash256 h; size_t i; } *tmp = xmalloc(ntx * sizeof(*tmp));
     for (size_t i = 0; i < ntx; i++) {
         tmp[i].h = txs[i]->wtxid;
         tmp[i].i = i;
@@ -223,7 +224,7 @@ static long find_tx(const struct hash256 *h)
 static void announce_share(struct client *c)
 {
     size_t n = 0;
-    struct proto_inv *items = malloc((ntx / (size_t)npeers + 1) * sizeof(*items));
+    struct proto_inv *items = xmalloc((ntx / (size_t)npeers + 1) * sizeof(*items));
     for (size_t i = (size_t)c->idx; i < ntx; i += (size_t)npeers)
         items[n++] = (struct proto_inv){PROTO_INV_WTX, txs[i]->wtxid};
     for (size_t off = 0; off < n; off += 1000) {
@@ -444,9 +445,9 @@ int main(int argc, char **argv)
     }
     memcpy(p2wsh_true, P2WSH_TRUE_PREFIX, 2);
     hash_sha256((uint8_t[]){0x51}, 1, p2wsh_true + 2);
-    txs = calloc(ntx, sizeof(*txs));
-    requested = calloc(ntx, 1);
-    announced_to = calloc(ntx, 1);
+    txs = xcalloc(ntx, sizeof(*txs));
+    requested = xcalloc(ntx, 1);
+    announced_to = xcalloc(ntx, 1);
     signal(SIGPIPE, SIG_IGN);
     char *dir = testutil_tmpdir("bench_relay_node");
     uint16_t port = free_port();

@@ -15,6 +15,7 @@
 #include "node/rpc/rpc.h"
 #include "node/rpc/rpc_auth.h"
 #include "node/rpc/rpc_server.h"
+#include "chain/util/xmalloc.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -175,13 +176,13 @@ static size_t run_clients(uint16_t port, int n, double seconds, const char *meth
     free(auth);
     struct client cl[MAX_CLIENTS];
     struct pollfd pf[MAX_CLIENTS];
-    int64_t *lat = malloc(MAX_SAMPLES * sizeof(*lat));
+    int64_t *lat = xmalloc(MAX_SAMPLES * sizeof(*lat));
     size_t n_lat = 0, errors = 0, last_len = 0;
     int64_t start = now_ns(), warm = start + 500000000LL;
     int64_t end = warm + (int64_t)(seconds * 1e9);
     for (int i = 0; i < n; i++) {
         cl[i] = (struct client){ .fd = connect_to(port), .cap = 65536 };
-        cl[i].buf = malloc(cl[i].cap);
+        cl[i].buf = xmalloc(cl[i].cap);
         pf[i] = (struct pollfd){ .fd = cl[i].fd, .events = POLLIN };
         cl[i].sent_at = now_ns();
         if (send(cl[i].fd, req, (size_t)rl, MSG_NOSIGNAL) != rl)
@@ -196,7 +197,7 @@ static size_t run_clients(uint16_t port, int n, double seconds, const char *meth
             struct client *c = &cl[i];
             if (c->cap - c->have < 65536) {
                 c->cap = c->cap * 2 + 65536;
-                c->buf = realloc(c->buf, c->cap);
+                c->buf = xrealloc(c->buf, c->cap);
             }
             ssize_t r = recv(c->fd, c->buf + c->have, c->cap - c->have - 1, 0);
             if (r <= 0) {

@@ -11,6 +11,7 @@
 #include "chain/primitives/hash.h"
 #include "chain/primitives/optrue.h"
 #include "chain/primitives/tx.h"
+#include "chain/util/xmalloc.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -104,9 +105,7 @@ int main(int argc, char **argv)
 {
     struct opts o;
     parse_args(argc, argv, &o);
-    struct tx **txs = calloc(o.chain, sizeof(*txs));
-    if (!txs)
-        return 1;
+    struct tx **txs = xcalloc(o.chain, sizeof(*txs));
     char line[256];
     int rc = 0;
     while (fgets(line, sizeof(line), stdin)) {

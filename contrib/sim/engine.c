@@ -5,7 +5,8 @@
 #include <string.h>
 
 #include "contrib/sim/heap.h"
-#include "contrib/sim/util.h"
+#include "chain/util/err.h"
+#include "chain/util/xmalloc.h"
 
 #define NEVER UINT64_MAX
 #define HEADER_BYTES 24
@@ -248,7 +249,7 @@ static void sample(struct sim *s, double t)
         return;
     if (r->nseries == s->series_cap) {
         s->series_cap = s->series_cap ? s->series_cap * 2 : 256;
-        r->series = sim_xrealloc(r->series, s->series_cap, sizeof(*r->series));
+        r->series = xreallocarray(r->series, s->series_cap, sizeof(*r->series));
     }
     r->series[r->nseries++] = (struct sim_sample){
         .t = t, .s = s->count[SIM_SUSCEPTIBLE], .i = s->count[SIM_INFECTIVE],
@@ -326,14 +327,14 @@ static void loop(struct sim *s)
 struct sim *sim_new(const struct sim_config *cfg, const struct sim_adapter *ad, char **err)
 {
     if (cfg->nodes < 2) {
-        sim_set_err(err, "need at least 2 nodes");
+        err_set(err, "need at least 2 nodes");
         return NULL;
     }
     if (cfg->down < 0 || cfg->down >= 1) {
-        sim_set_err(err, "the down fraction must be in [0, 1)");
+        err_set(err, "the down fraction must be in [0, 1)");
         return NULL;
     }
-    struct sim *s = sim_xcalloc(1, sizeof(*s));
+    struct sim *s = xcalloc(1, sizeof(*s));
     s->cfg = *cfg;
     s->ad = ad;
     sim_rng_seed(&s->rng, cfg->seed);
@@ -344,10 +345,10 @@ struct sim *sim_new(const struct sim_config *cfg, const struct sim_adapter *ad, 
         return NULL;
     }
     uint32_t n = cfg->nodes;
-    s->state = sim_xcalloc(n, 1);
-    s->up = sim_xcalloc(n, 1);
-    s->informed_at = sim_xcalloc(n, sizeof(*s->informed_at));
-    s->wake_at = sim_xcalloc(n, sizeof(*s->wake_at));
+    s->state = xcalloc(n, 1);
+    s->up = xcalloc(n, 1);
+    s->informed_at = xcalloc(n, sizeof(*s->informed_at));
+    s->wake_at = xcalloc(n, sizeof(*s->wake_at));
     sim_heap_init(&s->heap);
     s->st = ad->create(s, &s->cfg.proto, err);
     if (!s->st) {
@@ -388,7 +389,7 @@ static int cmp_u64(const void *a, const void *b)
 static void finish_times(struct sim *s, uint32_t origin, struct sim_result *r)
 {
     uint32_t n = s->cfg.nodes, cnt = 0;
-    uint64_t *t = sim_xcalloc(n, sizeof(*t));
+    uint64_t *t = xcalloc(n, sizeof(*t));
     for (uint32_t v = 0; v < n; v++)
         if (v != origin && s->up[v] && s->state[v] != SIM_SUSCEPTIBLE)
             t[cnt++] = s->informed_at[v];

@@ -6,7 +6,6 @@
 #include <time.h>
 
 #include "contrib/sim/relay_adapter.h"
-#include "contrib/sim/util.h"
 
 static double wall_now(void)
 {

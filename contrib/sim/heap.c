@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "contrib/sim/util.h"
+#include "chain/util/xmalloc.h"
 
 void sim_heap_init(struct sim_heap *h)
 {
@@ -27,7 +27,7 @@ static void heap_insert(struct sim_heap *h, struct sim_event ev)
 {
     if (h->len == h->cap) {
         h->cap = h->cap ? h->cap * 2 : 1024;
-        h->ev = sim_xrealloc(h->ev, h->cap, sizeof(*h->ev));
+        h->ev = xreallocarray(h->ev, h->cap, sizeof(*h->ev));
     }
     size_t i = h->len++;
     while (i > 0) {
@@ -88,7 +88,7 @@ void sim_heap_push(struct sim_heap *h, struct sim_event ev)
     }
     if (l->len == l->cap) {
         l->cap = l->cap ? l->cap * 2 : 1024;
-        l->ev = sim_xrealloc(l->ev, l->cap, sizeof(*l->ev));
+        l->ev = xreallocarray(l->ev, l->cap, sizeof(*l->ev));
     }
     l->ev[l->len++] = ev;
 }

@@ -7,7 +7,7 @@
 
 #include "contrib/sim/experiments.h"
 #include "contrib/sim/report.h"
-#include "contrib/sim/util.h"
+#include "chain/util/err.h"
 
 struct opts {
     struct sim_config cfg;
@@ -177,7 +177,7 @@ static int parse_one(struct opts *o, int c, const char *arg, char **err)
     default: ok = false; break;
     }
     if (!ok)
-        sim_set_err(err, "bad value for an option: %s", arg ? arg : "(none)");
+        err_set(err, "bad value for an option: %s", arg ? arg : "(none)");
     return ok ? 0 : -1;
 }
 
@@ -192,13 +192,13 @@ static int parse_args(struct opts *o, int argc, char **argv, char **err)
         }
         if (c == '?' || parse_one(o, c, optarg, err) != 0) {
             if (!*err)
-                sim_set_err(err, "unknown option (see --help)");
+                err_set(err, "unknown option (see --help)");
             return -1;
         }
         runs_set |= c == O_RUNS;
     }
     if (optind < argc) {
-        sim_set_err(err, "unexpected argument '%s'", argv[optind]);
+        err_set(err, "unexpected argument '%s'", argv[optind]);
         return -1;
     }
     struct sim_proto *p = &o->cfg.proto;
@@ -211,7 +211,7 @@ static int parse_args(struct opts *o, int argc, char **argv, char **err)
             p->window_ms = p->round_ms;
     }
     if (p->paper_feedback && !p->cycles) {
-        sim_set_err(err, "--paper-feedback is a rule of synchronous cycles (--cycles)");
+        err_set(err, "--paper-feedback is a rule of synchronous cycles (--cycles)");
         return -1;
     }
     if (o->table1 && !runs_set)

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "contrib/sim/util.h"
+#include "chain/util/err.h"
 
 int sim_netmodel_parse(const char *text, struct sim_netmodel *out, char **err)
 {
@@ -27,7 +27,7 @@ int sim_netmodel_parse(const char *text, struct sim_netmodel *out, char **err)
         out->a = a * 1000;
         out->b = b;
     } else {
-        sim_set_err(err, "bad latency '%s' (const:MS, uniform:MS:MS, lognormal:MEDIAN_MS:SIGMA)", text);
+        err_set(err, "bad latency '%s' (const:MS, uniform:MS:MS, lognormal:MEDIAN_MS:SIGMA)", text);
         return -1;
     }
     return 0;

@@ -4,8 +4,9 @@
 #include <string.h>
 
 #include "contrib/sim/engine.h"
-#include "contrib/sim/util.h"
+#include "chain/util/err.h"
 #include "net/relay/relay.h"
+#include "chain/util/xmalloc.h"
 
 /* Attempts at drawing a partner outside this round's earlier picks. */
 #define PICK_ATTEMPTS 64
@@ -164,13 +165,13 @@ static void rearm(struct ra *a, uint32_t v)
 
 static void *ra_create(struct sim *sim, const struct sim_proto *proto, char **err)
 {
-    struct ra *a = sim_xcalloc(1, sizeof(*a));
+    struct ra *a = xcalloc(1, sizeof(*a));
     a->sim = sim;
     a->proto = *proto;
     a->requested_from = -1;
     sim_relay_policy(proto, &a->policy);
     if (proto->implicit_peers && a->policy.fanout == 0) {
-        sim_set_err(err, "flood (fanout 0) needs explicit peers: not on the complete graph");
+        err_set(err, "flood (fanout 0) needs explicit peers: not on the complete graph");
         free(a);
         return NULL;
     }
@@ -186,7 +187,7 @@ static void *ra_create(struct sim *sim, const struct sim_proto *proto, char **er
         .send_pull = on_send_pull,
     };
     a->n = sim_topo_nodes(sim_topology(sim));
-    a->node = sim_xcalloc(a->n, sizeof(*a->node));
+    a->node = xcalloc(a->n, sizeof(*a->node));
     a->seed = sim_rng_next(sim_rng(sim));
     /* The rumor: a transaction with distinct txid and wtxid (segwit). */
     hash_sha256d(&a->seed, sizeof(a->seed), &a->tx.txid);

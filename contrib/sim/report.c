@@ -4,7 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "contrib/sim/util.h"
+#include "chain/util/err.h"
 
 static const char *const pct_names[5] = {"p50", "p75", "p90", "p95", "p99"};
 
@@ -128,7 +128,7 @@ int sim_report_plot(const char *png, const struct sim_result *r, uint32_t nodes,
     char data[] = "/tmp/hearsay-sim-XXXXXX";
     int fd = mkstemp(data);
     if (fd < 0) {
-        sim_set_err(err, "cannot create a temporary file for gnuplot");
+        err_set(err, "cannot create a temporary file for gnuplot");
         return -1;
     }
     /* Leave out the flat tail after the last change (timers that only
@@ -161,6 +161,6 @@ int sim_report_plot(const char *png, const struct sim_result *r, uint32_t nodes,
     }
     unlink(data);
     if (rc != 0)
-        sim_set_err(err, "gnuplot failed to write %s", png);
+        err_set(err, "gnuplot failed to write %s", png);
     return rc;
 }

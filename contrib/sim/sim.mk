@@ -4,7 +4,6 @@
 noinst_LIBRARIES += contrib/sim/libsim.a
 contrib_sim_libsim_a_SOURCES = \
 	contrib/sim/rng.c contrib/sim/rng.h \
-	contrib/sim/util.c contrib/sim/util.h \
 	contrib/sim/heap.c contrib/sim/heap.h \
 	contrib/sim/topo.c contrib/sim/topo.h \
 	contrib/sim/netmodel.c contrib/sim/netmodel.h \

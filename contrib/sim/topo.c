@@ -4,7 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "contrib/sim/util.h"
+#include "chain/util/err.h"
+#include "chain/util/xmalloc.h"
 
 /* Restarts of the configuration model before giving up: a dead end (the
  * last stubs can only pair into a loop or a double link) is rare. */
@@ -38,7 +39,7 @@ int sim_topo_parse(const char *text, struct sim_topo_spec *out, char **err)
         out->degree = a;
         out->inbound_cap = b;
     } else {
-        sim_set_err(err, "bad topology '%s' (complete, regular:K, bitcoin, bitcoin:OUT:CAP)", text);
+        err_set(err, "bad topology '%s' (complete, regular:K, bitcoin, bitcoin:OUT:CAP)", text);
         return -1;
     }
     return 0;
@@ -86,23 +87,23 @@ static int build_regular(struct sim_topo *t, struct sim_rng *rng, char **err)
 {
     uint32_t n = t->n, k = t->spec.degree;
     if (k >= n || ((uint64_t)n * k) % 2 != 0) {
-        sim_set_err(err, "no %u-regular graph on %u nodes (need K < N and N*K even)", k, n);
+        err_set(err, "no %u-regular graph on %u nodes (need K < N and N*K even)", k, n);
         return -1;
     }
-    uint32_t *stubs = sim_xcalloc((size_t)n * k, sizeof(*stubs));
-    uint32_t *fill = sim_xcalloc(n, sizeof(*fill));
-    t->adj = sim_xcalloc((size_t)n * k, sizeof(*t->adj));
+    uint32_t *stubs = xcalloc((size_t)n * k, sizeof(*stubs));
+    uint32_t *fill = xcalloc(n, sizeof(*fill));
+    t->adj = xcalloc((size_t)n * k, sizeof(*t->adj));
     bool ok = false;
     for (int r = 0; r < REGULAR_RETRIES && !ok; r++)
         ok = regular_attempt(n, k, stubs, t->adj, fill, rng);
     free(stubs);
     free(fill);
     if (!ok) {
-        sim_set_err(err, "could not pair a %u-regular graph on %u nodes", k, n);
+        err_set(err, "could not pair a %u-regular graph on %u nodes", k, n);
         return -1;
     }
-    t->off = sim_xcalloc((size_t)n + 1, sizeof(*t->off));
-    t->nout = sim_xcalloc(n, sizeof(*t->nout));
+    t->off = xcalloc((size_t)n + 1, sizeof(*t->off));
+    t->nout = xcalloc(n, sizeof(*t->nout));
     for (uint32_t v = 0; v <= n; v++)
         t->off[v] = v * k;
     for (uint32_t v = 0; v < n; v++)
@@ -117,11 +118,11 @@ static int build_bitcoin(struct sim_topo *t, struct sim_rng *rng, char **err)
 {
     uint32_t n = t->n, k = t->spec.degree, cap = t->spec.inbound_cap;
     if (k >= n) {
-        sim_set_err(err, "bitcoin topology needs more than %u nodes", k);
+        err_set(err, "bitcoin topology needs more than %u nodes", k);
         return -1;
     }
-    uint32_t *out = sim_xcalloc((size_t)n * k, sizeof(*out));
-    uint32_t *links = sim_xcalloc(n, sizeof(*links));
+    uint32_t *out = xcalloc((size_t)n * k, sizeof(*out));
+    uint32_t *links = xcalloc(n, sizeof(*links));
     for (uint32_t v = 0; v < n; v++) {
         for (uint32_t j = 0; j < k; j++) {
             uint32_t w;
@@ -130,7 +131,7 @@ static int build_bitcoin(struct sim_topo *t, struct sim_rng *rng, char **err)
                 if (++tries > PICK_ATTEMPTS) {
                     free(out);
                     free(links);
-                    sim_set_err(err, "node %u found no peer accepting inbound links", v);
+                    err_set(err, "node %u found no peer accepting inbound links", v);
                     return -1;
                 }
                 w = (uint32_t)sim_rng_below(rng, n);
@@ -141,11 +142,11 @@ static int build_bitcoin(struct sim_topo *t, struct sim_rng *rng, char **err)
             links[w]++;
         }
     }
-    t->off = sim_xcalloc((size_t)n + 1, sizeof(*t->off));
-    t->nout = sim_xcalloc(n, sizeof(*t->nout));
+    t->off = xcalloc((size_t)n + 1, sizeof(*t->off));
+    t->nout = xcalloc(n, sizeof(*t->nout));
     for (uint32_t v = 0; v < n; v++)
         t->off[v + 1] = t->off[v] + links[v];
-    t->adj = sim_xcalloc(t->off[n] ? t->off[n] : 1, sizeof(*t->adj));
+    t->adj = xcalloc(t->off[n] ? t->off[n] : 1, sizeof(*t->adj));
     uint32_t *pos = links; /* reused as each node's fill count */
     for (uint32_t v = 0; v < n; v++) {
         memcpy(t->adj + t->off[v], out + (size_t)v * k, k * sizeof(*out));
@@ -166,10 +167,10 @@ struct sim_topo *sim_topo_new(const struct sim_topo_spec *spec, uint32_t n,
                               struct sim_rng *rng, char **err)
 {
     if (n < 2) {
-        sim_set_err(err, "need at least 2 nodes");
+        err_set(err, "need at least 2 nodes");
         return NULL;
     }
-    struct sim_topo *t = sim_xcalloc(1, sizeof(*t));
+    struct sim_topo *t = xcalloc(1, sizeof(*t));
     t->spec = *spec;
     t->n = n;
     int rc = 0;

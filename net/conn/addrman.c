@@ -2,6 +2,7 @@
 
 #include "chain/primitives/hash.h"
 #include "chain/util/log.h"
+#include "chain/util/xmalloc.h"
 
 #include <leveldb/c.h>
 #include <stdio.h>
@@ -414,9 +415,7 @@ size_t addrman_sample(struct addrman *am, int64_t now, struct proto_netaddr *out
         want = 1;
     if (want > max)
         want = max;
-    int32_t *idx = malloc((am->n ? am->n : 1) * sizeof(*idx));
-    if (!idx)
-        return 0;
+    int32_t *idx = xmalloc((am->n ? am->n : 1) * sizeof(*idx));
     size_t n = 0, got = 0;
     for (size_t i = 0; i < am->hiwater; i++)
         if (am->v[i].used)
@@ -487,7 +486,7 @@ static int db_open(struct addrman *am, const char *dir, char **err)
     leveldb_options_destroy(opt);
     if (!am->db) {
         if (err)
-            *err = lerr ? lerr : strdup("cannot open the peers database");
+            *err = lerr ? lerr : xstrdup("cannot open the peers database");
         else
             leveldb_free(lerr);
         return -1;
@@ -526,17 +525,11 @@ static int db_open(struct addrman *am, const char *dir, char **err)
 
 struct addrman *addrman_new(const char *dir, bool allow_private, uint64_t seed, char **err)
 {
-    struct addrman *am = calloc(1, sizeof(*am));
-    if (!am)
-        return NULL;
+    struct addrman *am = xcalloc(1, sizeof(*am));
     am->allow_private = allow_private;
-    am->v = calloc(MAX_ENTRIES, sizeof(*am->v));
-    am->free_list = malloc(MAX_ENTRIES * sizeof(*am->free_list));
-    am->map = malloc(MAP_CAP * sizeof(*am->map));
-    if (!am->v || !am->free_list || !am->map) {
-        addrman_free(am);
-        return NULL;
-    }
+    am->v = xcalloc(MAX_ENTRIES, sizeof(*am->v));
+    am->free_list = xmalloc(MAX_ENTRIES * sizeof(*am->free_list));
+    am->map = xmalloc(MAP_CAP * sizeof(*am->map));
     memset(am->map, 0xff, MAP_CAP * sizeof(*am->map));
     memset(am->new_tab, 0xff, sizeof(am->new_tab));
     memset(am->tried_tab, 0xff, sizeof(am->tried_tab));
@@ -566,7 +559,7 @@ int addrman_flush(struct addrman *am, char **err)
     am->pending = 0;
     if (lerr) {
         if (err)
-            *err = strdup(lerr);
+            *err = xstrdup(lerr);
         leveldb_free(lerr);
         return -1;
     }

@@ -1,4 +1,5 @@
 #include "net/conn/banman.h"
+#include "chain/util/xmalloc.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -110,7 +111,7 @@ bool banman_subnet_match(const struct banman_subnet *s, const uint8_t ip[16])
 
 struct banman *banman_new(void)
 {
-    return calloc(1, sizeof(struct banman));
+    return xcalloc(1, sizeof(struct banman));
 }
 
 void banman_free(struct banman *bm)
@@ -135,9 +136,7 @@ int banman_add(struct banman *bm, const struct banman_subnet *s, int64_t created
         return -1;
     if (bm->n == bm->cap) {
         size_t cap = bm->cap ? bm->cap * 2 : 16;
-        struct banman_entry *v = realloc(bm->v, cap * sizeof(*v));
-        if (!v)
-            return -1;
+        struct banman_entry *v = xrealloc(bm->v, cap * sizeof(*v));
         bm->v = v;
         bm->cap = cap;
     }

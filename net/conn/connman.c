@@ -3,6 +3,7 @@
 #include "chain/util/log.h"
 #include "net/conn/netadmin.h"
 #include "net/conn/netbase.h"
+#include "chain/util/xmalloc.h"
 
 #include <errno.h>
 #include <event2/buffer.h>
@@ -292,16 +293,10 @@ static void event_cb(struct bufferevent *bev, short what, void *arg)
 struct conn *connman_conn_new(struct connman *cm, struct bufferevent *bev, bool inbound,
                               const struct proto_netaddr *addr)
 {
-    struct conn *c = calloc(1, sizeof(*c));
-    if (!c)
-        return NULL;
+    struct conn *c = xcalloc(1, sizeof(*c));
     if (cm->nconns == cm->cap) {
         size_t cap = cm->cap ? cm->cap * 2 : 64;
-        struct conn **v = realloc(cm->conns, cap * sizeof(*v));
-        if (!v) {
-            free(c);
-            return NULL;
-        }
+        struct conn **v = xrealloc(cm->conns, cap * sizeof(*v));
         cm->conns = v;
         cm->cap = cap;
     }
@@ -507,7 +502,7 @@ fail:
     if (err) {
         char msg[160];
         snprintf(msg, sizeof(msg), "cannot listen on %s: %s", s, strerror(errno));
-        *err = strdup(msg);
+        *err = xstrdup(msg);
     }
     return -1;
 }
@@ -540,9 +535,7 @@ static int start_listening(struct connman *cm, char **err)
 struct connman *connman_new(struct event_base *base, const struct connman_options *o,
                             char **err)
 {
-    struct connman *cm = calloc(1, sizeof(*cm));
-    if (!cm)
-        return NULL;
+    struct connman *cm = xcalloc(1, sizeof(*cm));
     cm->base = base;
     cm->o = *o;
     cm->next_id = 1;

@@ -1,4 +1,5 @@
 #include "net/conn/netbase.h"
+#include "chain/util/xmalloc.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -104,7 +105,7 @@ int netbase_parse_endpoint(const char *s, uint16_t default_port, struct proto_ne
     long port;
     if (split(s, host, sizeof(host), &port) < 0) {
         if (err)
-            *err = strdup("bad address (expected host, host:port or [ipv6]:port)");
+            *err = xstrdup("bad address (expected host, host:port or [ipv6]:port)");
         return -1;
     }
     struct addrinfo hints, *res = NULL;
@@ -117,7 +118,7 @@ int netbase_parse_endpoint(const char *s, uint16_t default_port, struct proto_ne
             char msg[320];
             snprintf(msg, sizeof(msg), "cannot resolve %s: %s", host,
                      rc ? gai_strerror(rc) : "no address");
-            *err = strdup(msg);
+            *err = xstrdup(msg);
         }
         if (res)
             freeaddrinfo(res);

@@ -5,6 +5,7 @@
 #include "chain/util/log.h"
 #include "net/conn/netadmin.h"
 #include "net/conn/netbase.h"
+#include "chain/util/xmalloc.h"
 
 #include <event2/bufferevent.h>
 #include <event2/event.h>
@@ -31,9 +32,7 @@ static int add_target(struct connman *cm, const char *endpoint, char **err)
 {
     if (cm->ntargets == cm->targets_cap) {
         size_t cap = cm->targets_cap ? cm->targets_cap * 2 : 8;
-        struct target *v = realloc(cm->targets, cap * sizeof(*v));
-        if (!v)
-            return -1;
+        struct target *v = xrealloc(cm->targets, cap * sizeof(*v));
         /* Connections point at their target: move those pointers too. */
         for (size_t i = 0; i < cm->ntargets; i++)
             if (v[i].conn)
@@ -43,9 +42,7 @@ static int add_target(struct connman *cm, const char *endpoint, char **err)
     }
     struct target *t = &cm->targets[cm->ntargets];
     memset(t, 0, sizeof(*t));
-    t->endpoint = strdup(endpoint);
-    if (!t->endpoint)
-        return -1;
+    t->endpoint = xstrdup(endpoint);
     /* Resolve now to report typos at start-up; unresolvable names (no
      * network yet) are retried when dialing. */
     char *e = NULL;
@@ -83,7 +80,7 @@ int connman_add_node(struct connman *cm, const char *endpoint, char **err)
     for (size_t i = cm->nconnect; i < cm->ntargets; i++) {
         if (strcmp(cm->targets[i].endpoint, endpoint) == 0) {
             if (err)
-                *err = strdup("node already added");
+                *err = xstrdup("node already added");
             return -1;
         }
     }
@@ -113,7 +110,7 @@ int connman_remove_node(struct connman *cm, const char *endpoint, char **err)
         return 0;
     }
     if (err)
-        *err = strdup("node has not been added");
+        *err = xstrdup("node has not been added");
     return -1;
 }
 
@@ -125,7 +122,7 @@ int connman_connect_once(struct connman *cm, const char *endpoint, char **err)
     struct conn *c = dial(cm, &a, NULL);
     if (!c) {
         if (err)
-            *err = strdup("cannot open a connection");
+            *err = xstrdup("cannot open a connection");
         return -1;
     }
     c->p->manual = true;
@@ -316,9 +313,7 @@ void outbound_ready(struct connman *cm, struct conn *c)
 
 void outbound_getaddr(struct connman *cm, struct conn *c)
 {
-    struct proto_netaddr *a = malloc(PROTO_MAX_ADDR * sizeof(*a));
-    if (!a)
-        return;
+    struct proto_netaddr *a = xmalloc(PROTO_MAX_ADDR * sizeof(*a));
     size_t n = addrman_sample(cm->am, (int64_t)time(NULL), a, PROTO_MAX_ADDR);
     if (n)
         send_addrs(c, a, n);
@@ -336,9 +331,7 @@ static void queue_addr(struct conn *c, const struct proto_netaddr *a)
         return;
     if (c->addr_out_n == c->addr_out_cap) {
         size_t cap = c->addr_out_cap ? c->addr_out_cap * 2 : 8;
-        struct proto_netaddr *v = realloc(c->addr_out, cap * sizeof(*v));
-        if (!v)
-            return;
+        struct proto_netaddr *v = xrealloc(c->addr_out, cap * sizeof(*v));
         c->addr_out = v;
         c->addr_out_cap = cap;
     }
@@ -439,9 +432,7 @@ void outbound_discourage(struct connman *cm, const struct proto_netaddr *a)
     if (cm->ndisc >= DISCOURAGED_MAX)
         return;
     if (cm->ndisc % 64 == 0) {
-        struct discouraged *v = realloc(cm->disc, (cm->ndisc + 64) * sizeof(*v));
-        if (!v)
-            return;
+        struct discouraged *v = xrealloc(cm->disc, (cm->ndisc + 64) * sizeof(*v));
         cm->disc = v;
     }
     memcpy(cm->disc[cm->ndisc].ip, a->ip, 16);
@@ -536,11 +527,9 @@ static struct conn *youngest_of_biggest_group(struct candidate *v, size_t n)
 
 struct conn *outbound_evict_candidate(struct connman *cm)
 {
-    struct candidate *v = calloc(cm->nconns + 1, sizeof(*v));
+    struct candidate *v = xcalloc(cm->nconns + 1, sizeof(*v));
     size_t n = 0;
     struct conn *victim = NULL, *idle = NULL;
-    if (!v)
-        return NULL;
     for (size_t i = 0; i < cm->nconns; i++) {
         struct conn *c = cm->conns[i];
         if (!c->p->inbound || c->p->state == PEER_CLOSING)

@@ -1,6 +1,7 @@
 #include "net/conn/peer.h"
 
 #include "chain/util/log.h"
+#include "chain/util/xmalloc.h"
 #include "net/wire/txrecon_msg.h"
 
 #include <inttypes.h>
@@ -82,9 +83,7 @@ const char *peer_state_name(enum peer_state s)
 struct peer *peer_new(const struct peer_env *env, uint64_t id, bool inbound,
                       const struct proto_netaddr *addr)
 {
-    struct peer *p = calloc(1, sizeof(*p));
-    if (!p)
-        return NULL;
+    struct peer *p = xcalloc(1, sizeof(*p));
     p->id = id;
     p->env = env;
     p->state = PEER_NEW;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "net/relay/prng.h"
+#include "chain/util/xmalloc.h"
 
 static size_t home_slot(const struct hashtab *t, uint64_t key)
 {
@@ -55,8 +56,8 @@ static int grow(struct hashtab *t)
 {
     size_t cap = t->cap ? t->cap * 2 : 8;
     struct hashtab nt = {
-        .keys = malloc(cap * sizeof(uint64_t)),
-        .items = calloc(cap, sizeof(void *)),
+        .keys = xmalloc(cap * sizeof(uint64_t)),
+        .items = xcalloc(cap, sizeof(void *)),
         .cap = cap,
     };
     if (!nt.keys || !nt.items) {

@@ -8,10 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain/util/err.h"
 #include "chain/util/log.h"
 #include "net/relay/prng.h"
 #include "net/relay/relay_impl.h"
 #include "net/relay/vec.h"
+#include "chain/util/xmalloc.h"
 
 /* ---- policy ---- */
 
@@ -52,20 +54,6 @@ void relay_policy_set_fanout(struct relay_policy *p, uint32_t fanout)
     p->req_delay_us = fanout > 0 ? 0 : 2000000;
 }
 
-static int fail(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(char **err, const char *fmt, ...)
-{
-    if (err) {
-        char buf[256];
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(buf, sizeof(buf), fmt, ap);
-        va_end(ap);
-        *err = strdup(buf);
-    }
-    return -1;
-}
-
 int relay_policy_parse_stop(struct relay_policy *p, const char *s, char **err)
 {
     if (strcmp(s, "once") == 0) {
@@ -82,12 +70,12 @@ int relay_policy_parse_stop(struct relay_policy *p, const char *s, char **err)
         stop = RELAY_STOP_COIN;
         k = s + 5;
     } else {
-        return fail(err, "unknown gossip stop rule '%s' (once, counter:K, coin:K)", s);
+        return err_set(err, "unknown gossip stop rule '%s' (once, counter:K, coin:K)", s);
     }
     char *end;
     unsigned long v = strtoul(k, &end, 10);
     if (*k < '0' || *k > '9' || *end || v < 1 || v > 1000000)
-        return fail(err, "bad K in gossip stop rule '%s' (1 to 1000000)", s);
+        return err_set(err, "bad K in gossip stop rule '%s' (1 to 1000000)", s);
     p->stop = stop;
     p->stop_k = (uint32_t)v;
     return 0;
@@ -96,24 +84,24 @@ int relay_policy_parse_stop(struct relay_policy *p, const char *s, char **err)
 int relay_policy_check(const struct relay_policy *p, char **err)
 {
     if (p->stop != RELAY_STOP_ONCE && p->stop != RELAY_STOP_COUNTER && p->stop != RELAY_STOP_COIN)
-        return fail(err, "unknown stop rule %d", (int)p->stop);
+        return err_set(err, "unknown stop rule %d", (int)p->stop);
     if (p->fanout > 1000000)
-        return fail(err, "fanout above 1,000,000");
+        return err_set(err, "fanout above 1,000,000");
     if (p->stop != RELAY_STOP_ONCE && p->stop_k < 1)
-        return fail(err, "stop rule K must be at least 1");
+        return err_set(err, "stop rule K must be at least 1");
     if (p->round_interval_us < 0 || p->feedback_window_us < 0 || p->trickle_in_us < 0 ||
         p->trickle_out_us < 0 || p->req_delay_us < 0 || p->req_txid_delay_us < 0 ||
         p->pull_interval_us < 0)
-        return fail(err, "negative interval in relay policy");
+        return err_set(err, "negative interval in relay policy");
     if (p->req_timeout_us <= 0)
-        return fail(err, "request timeout must be positive");
+        return err_set(err, "request timeout must be positive");
     if (p->max_inv_sz < 1 || p->max_inv_sz > RELAY_MAX_INV_SZ)
-        return fail(err, "max_inv_sz must be 1 to %d", RELAY_MAX_INV_SZ);
+        return err_set(err, "max_inv_sz must be 1 to %d", RELAY_MAX_INV_SZ);
     if (p->recent_entries < 1 || !(p->recent_fp >= 0 && p->recent_fp < 1) ||
         !(p->known_fp >= 0 && p->known_fp < 1))
-        return fail(err, "bad seen-set size or false-positive rate");
+        return err_set(err, "bad seen-set size or false-positive rate");
     if (p->max_in_flight < 1 || p->max_announced < 1)
-        return fail(err, "request tracker caps must be at least 1");
+        return err_set(err, "request tracker caps must be at least 1");
     return 0;
 }
 
@@ -135,22 +123,18 @@ struct relay *relay_new(const struct relay_policy *policy, const struct relay_dr
     if (relay_policy_check(policy, err) < 0)
         return NULL;
     if (!driver || !driver->send_inv || !driver->send_getdata) {
-        fail(err, "relay driver needs send_inv and send_getdata");
+        err_set(err, "relay driver needs send_inv and send_getdata");
         return NULL;
     }
     if (driver->pick_peer && policy->fanout == 0) {
-        fail(err, "implicit peers (pick_peer) need a fanout above 0");
+        err_set(err, "implicit peers (pick_peer) need a fanout above 0");
         return NULL;
     }
     if (policy->pull_interval_us > 0 && !driver->send_pull) {
-        fail(err, "pull gossip needs the driver's send_pull");
+        err_set(err, "pull gossip needs the driver's send_pull");
         return NULL;
     }
-    struct relay *r = calloc(1, sizeof(*r));
-    if (!r) {
-        fail(err, "out of memory");
-        return NULL;
-    }
+    struct relay *r = xcalloc(1, sizeof(*r));
     r->p = policy;
     r->drv = driver;
     r->ctx = ctx;
@@ -237,9 +221,7 @@ int relay_peer_add(struct relay *r, uint64_t peer, const struct relay_peer_props
         return -1;
     if (!vec_reserve((void **)&r->peers, &r->cap_peers, r->n_peers, sizeof(*r->peers), 8))
         return -1;
-    struct relay_peer *pe = calloc(1, sizeof(*pe));
-    if (!pe)
-        return -1;
+    struct relay_peer *pe = xcalloc(1, sizeof(*pe));
     pe->id = peer;
     pe->props = *props;
     pe->next_trickle = INT64_MIN;
@@ -509,9 +491,7 @@ static struct relay_peer *payload_done(struct relay *r, bool from_peer, uint64_t
 static struct relay_rumor *rumor_new(struct relay *r, const struct hash256 *hash,
                                      const struct hash256 *wtxid, int64_t now)
 {
-    struct relay_rumor *ru = calloc(1, sizeof(*ru));
-    if (!ru)
-        return NULL;
+    struct relay_rumor *ru = xcalloc(1, sizeof(*ru));
     ru->hash = *hash;
     ru->wtxid = *wtxid;
     ru->seq = r->seq++;

@@ -7,6 +7,7 @@
 #include "net/relay/prng.h"
 #include "net/relay/relay_impl.h"
 #include "net/relay/vec.h"
+#include "chain/util/xmalloc.h"
 
 /* Announcements sent outside the trickle (blocks, implicit peers),
  * collected during a tick and sent per peer at its end. */
@@ -157,13 +158,9 @@ static bool grow_targets(struct tickbuf *tb, size_t need)
 {
     if (need <= tb->cap_targets)
         return true;
-    uint64_t *t = realloc(tb->targets, need * sizeof(*t));
-    if (!t)
-        return false;
+    uint64_t *t = xrealloc(tb->targets, need * sizeof(*t));
     tb->targets = t;
-    uint32_t *c = realloc(tb->cand, need * sizeof(*c));
-    if (!c)
-        return false;
+    uint32_t *c = xrealloc(tb->cand, need * sizeof(*c));
     tb->cand = c;
     tb->cap_targets = need;
     return true;
@@ -396,9 +393,7 @@ static void send_run(struct relay *r, const struct direct *d, size_t n)
 {
     uint64_t peer = d[0].peer;
     if (d[0].headers) {
-        struct hash256 *h = malloc(n * sizeof(*h));
-        if (!h)
-            return;
+        struct hash256 *h = xmalloc(n * sizeof(*h));
         for (size_t i = 0; i < n; i++)
             h[i] = d[i].inv.hash;
         r->drv->send_headers(r->ctx, r, peer, h, n);
@@ -406,9 +401,7 @@ static void send_run(struct relay *r, const struct direct *d, size_t n)
         free(h);
         return;
     }
-    struct relay_inv *v = malloc(n * sizeof(*v));
-    if (!v)
-        return;
+    struct relay_inv *v = xmalloc(n * sizeof(*v));
     for (size_t i = 0; i < n; i++)
         v[i] = d[i].inv;
     send_invs(r, peer, v, n);
@@ -566,9 +559,7 @@ static void flush_queue(struct relay *r, struct relay_peer *pe, int64_t now)
 {
     qsort(pe->queue, pe->n_queue, sizeof(*pe->queue), qitem_cmp);
     size_t cap = r->p->max_per_trickle ? r->p->max_per_trickle : pe->n_queue;
-    struct relay_inv *v = malloc((cap < pe->n_queue ? cap : pe->n_queue) * sizeof(*v));
-    if (!v)
-        return;
+    struct relay_inv *v = xmalloc((cap < pe->n_queue ? cap : pe->n_queue) * sizeof(*v));
     size_t i = 0, k = 0;
     for (; i < pe->n_queue && k < cap; i++) {
         const struct relay_qitem *q = &pe->queue[i];

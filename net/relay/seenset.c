@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "net/relay/prng.h"
+#include "chain/util/xmalloc.h"
 
 struct seenset {
     uint32_t entries;
@@ -57,9 +58,7 @@ struct seenset *seenset_new(uint32_t entries, double fp, uint64_t salt)
 {
     if (entries == 0 || entries > (1u << 30) || !(fp >= 0 && fp < 1))
         return NULL;
-    struct seenset *s = calloc(1, sizeof(*s));
-    if (!s)
-        return NULL;
+    struct seenset *s = xcalloc(1, sizeof(*s));
     s->entries = entries;
     s->exact = fp <= 0;
     s->salt = salt;
@@ -200,11 +199,8 @@ static size_t storage_of(const struct seenset *s)
 
 void seenset_insert(struct seenset *s, const struct hash256 *h)
 {
-    if (!s->words) {
-        s->words = calloc(1, storage_of(s));
-        if (!s->words)
-            return; /* nothing remembered: costs duplicates, never safety */
-    }
+    if (!s->words)
+        s->words = xcalloc(1, storage_of(s));
     if (s->exact)
         exact_insert(s, h);
     else

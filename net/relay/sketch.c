@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain/util/xmalloc.h"
 #include "net/relay/sketch_gf.h"
 
 struct sketch {
@@ -44,15 +45,9 @@ struct sketch *sketch_new(size_t capacity)
 {
     if (capacity == 0 || capacity > SKETCH_MAX_CAPACITY)
         return NULL;
-    struct sketch *s = malloc(sizeof(*s));
-    if (!s)
-        return NULL;
+    struct sketch *s = xmalloc(sizeof(*s));
     s->cap = capacity;
-    s->odd = calloc(capacity, sizeof(uint32_t));
-    if (!s->odd) {
-        free(s);
-        return NULL;
-    }
+    s->odd = xcalloc(capacity, sizeof(uint32_t));
     return s;
 }
 
@@ -281,9 +276,7 @@ struct roots {
 static uint32_t *roots_square_rows(struct roots *r)
 {
     size_t d = r->deg, h = (d + 1) / 2;
-    uint32_t *rows = malloc((d - h + 1) * d * sizeof(uint32_t));
-    if (!rows)
-        return NULL;
+    uint32_t *rows = xmalloc((d - h + 1) * d * sizeof(uint32_t));
     /* Start from X^(2h - 2) (< d, a monomial), multiply by X^2 each row. */
     uint32_t *prev = rows + (d - h) * d;
     memset(prev, 0, d * sizeof(uint32_t));
@@ -355,9 +348,7 @@ static int roots_split(struct roots *r, const uint32_t *h, size_t m, int k)
         r->out[r->found++] = h[0];
         return 0;
     }
-    uint32_t *buf = malloc((3 * m + 2) * sizeof(uint32_t));
-    if (!buf)
-        return -1;
+    uint32_t *buf = xmalloc((3 * m + 2) * sizeof(uint32_t));
     uint32_t *tm = buf, *gcd = buf + m, *quot = buf + 2 * m + 1;
     int ret = -1;
     for (int tries = 0; tries < 32; tries++, k = (k + 1) & 31) {
@@ -383,13 +374,13 @@ static int roots_split(struct roots *r, const uint32_t *h, size_t m, int k)
 static int sketch_find_roots(const struct gf_ops *g, const uint32_t *f, size_t d, uint32_t *out)
 {
     struct roots r = {.w.g = g, .f = f, .deg = d, .out = out};
-    r.w.acc = malloc((2 * d + 1) * sizeof(uint64_t));
-    r.w.a = malloc((d + 1) * sizeof(uint32_t));
-    r.w.b = malloc((d + 1) * sizeof(uint32_t));
-    r.frob = malloc(32 * d * sizeof(uint32_t));
-    r.trace = malloc(32 * d * sizeof(uint32_t));
+    r.w.acc = xmalloc((2 * d + 1) * sizeof(uint64_t));
+    r.w.a = xmalloc((d + 1) * sizeof(uint32_t));
+    r.w.b = xmalloc((d + 1) * sizeof(uint32_t));
+    r.frob = xmalloc(32 * d * sizeof(uint32_t));
+    r.trace = xmalloc(32 * d * sizeof(uint32_t));
     int ret = -1;
-    if (r.w.acc && r.w.a && r.w.b && r.frob && r.trace && roots_frobenius(&r))
+    if (roots_frobenius(&r))
         ret = roots_split(&r, f, d, 0) == 0 && r.found == d ? 0 : -1;
     free(r.w.acc);
     free(r.w.a);
@@ -403,8 +394,6 @@ static int sketch_find_roots(const struct gf_ops *g, const uint32_t *f, size_t d
 static bool sketch_matches(const struct sketch *s, const uint32_t *ids, size_t n)
 {
     struct sketch *chk = sketch_new(s->cap);
-    if (!chk)
-        return false;
     sketch_add_many(chk, ids, n);
     bool same = memcmp(chk->odd, s->odd, s->cap * sizeof(uint32_t)) == 0;
     sketch_free(chk);
@@ -417,9 +406,7 @@ int sketch_decode(const struct sketch *s, size_t max_count, uint32_t *out)
     size_t n = 2 * s->cap;
     if (max_count > s->cap)
         max_count = s->cap;
-    uint32_t *buf = malloc((6 * n + 6) * sizeof(uint32_t));
-    if (!buf)
-        return -1;
+    uint32_t *buf = xmalloc((6 * n + 6) * sizeof(uint32_t));
     uint32_t *syn = buf, *c = buf + n, *b = c + n + 1, *t = b + n + 1, *rev = t + n + 1;
     uint32_t *f = rev + n + 1;
     /* S_(2i+1) is stored; S_(2i) = S_i^2. */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "chain/primitives/siphash.h"
+#include "chain/util/xmalloc.h"
 #include "net/relay/hashtab.h"
 #include "net/relay/sketch.h"
 
@@ -72,12 +73,12 @@ static void rset_move(struct rset *dst, struct rset *src)
     memset(src, 0, sizeof(*src));
 }
 
-/* The short ids (malloc'd; NULL when empty). */
+/* The short ids (malloc'd). */
 static uint32_t *rset_sids(const struct rset *s, size_t *n)
 {
     *n = 0;
-    uint32_t *v = s->tab.n ? malloc(s->tab.n * sizeof(uint32_t)) : NULL;
-    for (size_t i = 0; v && i < s->tab.cap; i++)
+    uint32_t *v = xmalloc(s->tab.n * sizeof(uint32_t));
+    for (size_t i = 0; i < s->tab.cap; i++)
         if (s->tab.items[i])
             v[(*n)++] = ((const struct rentry *)s->tab.items[i])->sid;
     return v;
@@ -125,9 +126,8 @@ static struct tpeer *find(const struct txrecon *t, uint64_t peer)
 
 struct txrecon *txrecon_new(double q)
 {
-    struct txrecon *t = calloc(1, sizeof(*t));
-    if (t)
-        t->q = q < 0 ? 0 : q > TXRECON_MAX_Q ? TXRECON_MAX_Q : q;
+    struct txrecon *t = xcalloc(1, sizeof(*t));
+    t->q = q < 0 ? 0 : q > TXRECON_MAX_Q ? TXRECON_MAX_Q : q;
     return t;
 }
 
@@ -163,16 +163,10 @@ int txrecon_peer_add(struct txrecon *t, uint64_t peer, bool we_initiate, uint64_
     if (find(t, peer))
         return -1;
     if (t->n == t->cap) {
-        size_t cap = t->cap ? 2 * t->cap : 8;
-        struct tpeer **v = realloc(t->peers, cap * sizeof(*v));
-        if (!v)
-            return -1;
-        t->peers = v;
-        t->cap = cap;
+        t->cap = t->cap ? 2 * t->cap : 8;
+        t->peers = xreallocarray(t->peers, t->cap, sizeof(*t->peers));
     }
-    struct tpeer *p = calloc(1, sizeof(*p));
-    if (!p)
-        return -1;
+    struct tpeer *p = xcalloc(1, sizeof(*p));
     p->id = peer;
     p->we_initiate = we_initiate;
     txrecon_salt_keys(local_salt, remote_salt, &p->k0, &p->k1);
@@ -225,8 +219,7 @@ enum txrecon_add_result txrecon_add(struct txrecon *t, uint64_t peer,
         free(hashtab_remove(&p->set.tab, sid, NULL, NULL));
         return TXRECON_ANNOUNCE;
     }
-    if (!(e = malloc(sizeof(*e))))
-        return TXRECON_ANNOUNCE;
+    e = xmalloc(sizeof(*e));
     e->wtxid = *wtxid;
     e->sid = sid;
     if (hashtab_insert(&p->set.tab, sid, e) < 0) {
@@ -294,31 +287,30 @@ void txrecon_out_free(struct txrecon_out *o)
     o->n_announce = 0;
 }
 
-static bool announce(struct txrecon_out *o, struct tpeer *p, const struct hash256 *wtxid,
+/* room: how many announcements this step makes at most. */
+static void announce(struct txrecon_out *o, struct tpeer *p, const struct hash256 *wtxid,
                      size_t room)
 {
-    if (!o->announce && !(o->announce = malloc(room * sizeof(*o->announce))))
-        return false;
+    if (!o->announce)
+        o->announce = xmalloc(room * sizeof(*o->announce));
     o->announce[o->n_announce++] = *wtxid;
     p->c.announced++;
-    return true;
 }
 
 static void announce_all(struct txrecon_out *o, struct tpeer *p, const struct rset *s)
 {
     for (size_t i = 0; i < s->tab.cap; i++)
-        if (s->tab.items[i] && !announce(o, p, &((struct rentry *)s->tab.items[i])->wtxid, s->tab.n))
-            return;
+        if (s->tab.items[i])
+            announce(o, p, &((struct rentry *)s->tab.items[i])->wtxid, s->tab.n);
 }
 
-/* A sketch of capacity cap over the set; NULL when out of memory. */
+/* A sketch of capacity cap (> 0) over the set. */
 static struct sketch *sketch_of(const struct rset *s, size_t cap)
 {
     struct sketch *sk = sketch_new(cap);
     size_t n;
     uint32_t *sids = rset_sids(s, &n);
-    if (sk && (sids || n == 0))
-        sketch_add_many(sk, sids, n);
+    sketch_add_many(sk, sids, n);
     free(sids);
     return sk;
 }
@@ -337,13 +329,10 @@ static int decode_diff(const struct rset *s, const uint8_t *remote, size_t cap, 
 {
     struct sketch *ours = sketch_of(s, cap), *theirs = sketch_new(cap);
     size_t limit = decode_limit(cap);
-    *ids = malloc((limit + 1) * sizeof(uint32_t));
-    int n = -1;
-    if (ours && theirs && *ids) {
-        sketch_deserialize(theirs, remote);
-        sketch_merge(ours, theirs);
-        n = sketch_decode(ours, limit, *ids);
-    }
+    *ids = xmalloc((limit + 1) * sizeof(uint32_t));
+    sketch_deserialize(theirs, remote);
+    sketch_merge(ours, theirs);
+    int n = sketch_decode(ours, limit, *ids);
     sketch_free(ours);
     sketch_free(theirs);
     return n;
@@ -364,13 +353,13 @@ static void round_done(struct tpeer *p)
 static void diff_success(struct tpeer *p, const struct rset *s, const uint32_t *ids, size_t n,
                          struct txrecon_out *out)
 {
-    uint32_t *ask = n ? malloc(n * sizeof(uint32_t)) : NULL;
+    uint32_t *ask = xmalloc(n * sizeof(uint32_t));
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         const struct rentry *e = rset_find_sid(s, ids[i]);
         if (e)
             announce(out, p, &e->wtxid, n);
-        else if (ask)
+        else
             ask[k++] = ids[i];
     }
     p->c.differences += n;
@@ -432,13 +421,9 @@ int txrecon_on_req(struct txrecon *t, uint64_t peer, const struct txrecon_req_ms
         if (cap > TXRECON_MAX_CAPACITY)
             cap = TXRECON_MAX_CAPACITY;
     }
-    uint8_t *bytes = cap ? malloc(cap * SKETCH_ELEM_BYTES) : NULL;
-    struct sketch *sk = cap ? sketch_of(&p->snap, cap) : NULL;
-    if (cap && (!bytes || !sk)) {
-        free(bytes);
-        sketch_free(sk);
-        cap = 0; /* out of memory: an empty sketch makes the peer announce all */
-    } else if (cap) {
+    uint8_t *bytes = xmalloc(cap * SKETCH_ELEM_BYTES);
+    if (cap) {
+        struct sketch *sk = sketch_of(&p->snap, cap);
         sketch_serialize(sk, bytes);
         sketch_free(sk);
     }
@@ -477,12 +462,7 @@ static int initial_sketch(struct tpeer *p, const uint8_t *skdata, size_t len,
     p->c.decode_failures++;
     /* Keep the sketch and the set it was compared with for the extension;
      * new transactions go to a fresh set meanwhile. */
-    if (!(p->remote = malloc(len))) {
-        rset_move(&p->snap, &p->set);
-        diff_failure(p, &p->snap, out);
-        round_done(p);
-        return 0;
-    }
+    p->remote = xmalloc(len);
     memcpy(p->remote, skdata, len);
     rset_move(&p->snap, &p->set);
     p->capacity = cap;
@@ -499,14 +479,11 @@ static int extension_sketch(struct tpeer *p, const uint8_t *skdata, size_t len,
     size_t cap = p->capacity;
     if (len != cap * SKETCH_ELEM_BYTES)
         return -1;
-    uint8_t *full = malloc(2 * len);
+    uint8_t *full = xmalloc(2 * len);
     uint32_t *ids = NULL;
-    int n = -1;
-    if (full) {
-        memcpy(full, p->remote, len);
-        memcpy(full + len, skdata, len);
-        n = decode_diff(&p->snap, full, 2 * cap, &ids);
-    }
+    memcpy(full, p->remote, len);
+    memcpy(full + len, skdata, len);
+    int n = decode_diff(&p->snap, full, 2 * cap, &ids);
     if (n >= 0) {
         diff_success(p, &p->snap, ids, (size_t)n, out);
     } else {
@@ -541,14 +518,11 @@ int txrecon_on_reqext(struct txrecon *t, uint64_t peer, struct txrecon_out *out)
         return -1;
     size_t cap = p->capacity;
     struct sketch *sk = sketch_of(&p->snap, 2 * cap);
-    uint8_t *bytes = malloc(2 * cap * SKETCH_ELEM_BYTES);
-    if (sk && bytes)
-        sketch_serialize(sk, bytes);
+    uint8_t *bytes = xmalloc(2 * cap * SKETCH_ELEM_BYTES);
+    sketch_serialize(sk, bytes);
     p->phase = PHASE_EXT_RESPONDED;
     p->c.extensions++;
-    /* Out of memory: an extension of the wrong size ends in fallback. */
-    send_sketch(p, bytes ? bytes + cap * SKETCH_ELEM_BYTES : NULL,
-                sk && bytes ? cap * SKETCH_ELEM_BYTES : 0, out);
+    send_sketch(p, bytes + cap * SKETCH_ELEM_BYTES, cap * SKETCH_ELEM_BYTES, out);
     sketch_free(sk);
     free(bytes);
     return 0;
@@ -561,7 +535,7 @@ int txrecon_on_diff(struct txrecon *t, uint64_t peer, const struct txrecon_diff_
     if (!p || p->we_initiate || (p->phase != PHASE_RESPONDED && p->phase != PHASE_EXT_RESPONDED))
         return -1;
     if (m->success && p->capacity == 0) {
-        /* Our sketch was empty (or could not be built): all of ours. */
+        /* Our sketch was empty: all of ours (none, unless added since). */
         announce_all(out, p, &p->snap);
     } else if (m->success) {
         for (size_t i = 0; i < m->n_ask; i++) {

@@ -7,6 +7,7 @@
 #include "net/relay/hashtab.h"
 #include "net/relay/prng.h"
 #include "net/relay/vec.h"
+#include "chain/util/xmalloc.h"
 
 enum ann_state { ANN_CANDIDATE, ANN_REQUESTED, ANN_COMPLETED };
 
@@ -146,7 +147,7 @@ static struct peerinfo *peer_get(struct txreq *t, uint64_t peer)
     struct peerinfo *pi = peer_find(t, peer);
     if (pi)
         return pi;
-    pi = calloc(1, sizeof(*pi));
+    pi = xcalloc(1, sizeof(*pi));
     if (!pi || hashtab_insert(&t->peers, peer, pi) < 0) {
         free(pi);
         return NULL;
@@ -201,9 +202,7 @@ static void peer_block(struct peerinfo *pi, const struct hash256 *h, uint32_t ma
 
 struct txreq *txreq_new(const struct txreq_params *params, uint64_t salt)
 {
-    struct txreq *t = calloc(1, sizeof(*t));
-    if (!t)
-        return NULL;
+    struct txreq *t = xcalloc(1, sizeof(*t));
     t->p = *params;
     t->salt = salt;
     return t;
@@ -363,9 +362,7 @@ static struct entry *entry_get(struct txreq *t, const struct hash256 *h)
     struct entry *e = entry_find(t, h);
     if (e)
         return e;
-    e = calloc(1, sizeof(*e));
-    if (!e)
-        return NULL;
+    e = xcalloc(1, sizeof(*e));
     e->hash = *h;
     e->seq = t->seq;
     e->wake = INT64_MAX;

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include "chain/util/xmalloc.h"
 
 /* Ensures *v has room for n + 1 elements of elem bytes (doubling, from
  * `first`); false (nothing changed) if memory or the uint32 range runs out. */
@@ -17,9 +18,7 @@ static inline bool vec_reserve(void **v, uint32_t *cap, uint32_t n, size_t elem,
     if (*cap > UINT32_MAX / 2)
         return false;
     uint32_t c = *cap ? 2 * *cap : first;
-    void *p = realloc(*v, (size_t)c * elem);
-    if (!p)
-        return false;
+    void *p = xrealloc(*v, (size_t)c * elem);
     *v = p;
     *cap = c;
     return true;

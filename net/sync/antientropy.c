@@ -19,6 +19,7 @@
 #include "net/sync/netproc_int.h"
 
 #include "chain/util/log.h"
+#include "chain/util/xmalloc.h"
 #include "net/relay/sketch.h"
 #include "net/relay/txrecon.h"
 
@@ -44,9 +45,7 @@ static struct hash256 *sorted_wtxids(struct netproc *np, size_t *n)
     *n = 0;
     if (cap == 0)
         return NULL;
-    struct hash256 *ids = malloc(cap * sizeof(*ids));
-    if (!ids)
-        return NULL;
+    struct hash256 *ids = xmalloc(cap * sizeof(*ids));
     for (const struct mempool_entry *e = mempool_first(np->mempool); e && *n < cap;
          e = mempool_next(e))
         ids[(*n)++] = mempool_entry_tx(e)->wtxid;
@@ -119,8 +118,8 @@ static uint32_t *short_ids(uint64_t salt, const struct hash256 *ids, size_t n)
 {
     uint64_t k0, k1;
     txrecon_salt_keys(salt, salt, &k0, &k1);
-    uint32_t *sids = malloc((n ? n : 1) * sizeof(uint32_t));
-    for (size_t i = 0; sids && i < n; i++)
+    uint32_t *sids = xmalloc(n * sizeof(uint32_t));
+    for (size_t i = 0; i < n; i++)
         sids[i] = txrecon_short_id_keyed(k0, k1, &ids[i]);
     return sids;
 }
@@ -137,18 +136,16 @@ static void send_sketch(struct netproc *np, struct np_peer *p, const struct hash
     uint64_t salt = relay_rand(np->relay);
     uint32_t *sids = short_ids(salt, ids, n);
     struct sketch *sk = sketch_new(cap);
-    uint8_t *bytes = malloc(cap * SKETCH_ELEM_BYTES);
-    if (sids && sk && bytes) {
-        sketch_add_many(sk, sids, n);
-        sketch_serialize(sk, bytes);
-        wbuf_reset(&np->scratch);
-        wbuf_u64(&np->scratch, salt);
-        txrecon_sketch_encode(&np->scratch, bytes, cap * SKETCH_ELEM_BYTES);
-        np_send(np, p->id, NETPROC_CMD_HSSKETCH, &np->scratch);
-        p->ae_salt = salt;
-        p->ae_pending = true;
-        np->info.recon_sketches++;
-    }
+    uint8_t *bytes = xmalloc(cap * SKETCH_ELEM_BYTES);
+    sketch_add_many(sk, sids, n);
+    sketch_serialize(sk, bytes);
+    wbuf_reset(&np->scratch);
+    wbuf_u64(&np->scratch, salt);
+    txrecon_sketch_encode(&np->scratch, bytes, cap * SKETCH_ELEM_BYTES);
+    np_send(np, p->id, NETPROC_CMD_HSSKETCH, &np->scratch);
+    p->ae_salt = salt;
+    p->ae_pending = true;
+    np->info.recon_sketches++;
     free(bytes);
     sketch_free(sk);
     free(sids);
@@ -198,7 +195,7 @@ static void on_hsinv(struct netproc *np, struct np_peer *p, const uint8_t *paylo
     }
     struct hash256 *theirs = NULL;
     if (n) {
-        if (!(theirs = malloc(n * sizeof(*theirs))))
+        if (!(theirs = xmalloc(n * sizeof(*theirs))))
             return;
         memcpy(theirs, raw, n * sizeof(*theirs));
         qsort(theirs, n, sizeof(*theirs), cmp_hash);
@@ -211,7 +208,7 @@ static void on_hsinv(struct netproc *np, struct np_peer *p, const uint8_t *paylo
     }
     size_t nours;
     struct hash256 *ours = sorted_wtxids(np, &nours);
-    struct proto_inv *lack = nours ? malloc(nours * sizeof(*lack)) : NULL;
+    struct proto_inv *lack = nours ? xmalloc(nours * sizeof(*lack)) : NULL;
     size_t k = 0;
     for (size_t i = 0; lack && i < nours; i++)
         if (!n || !bsearch(&ours[i], theirs, n, sizeof(*theirs), cmp_hash)) {
@@ -235,16 +232,15 @@ static int cmp_u64(const void *a, const void *b)
 }
 
 /* (short id << 32 | index) of ids[0..n), sorted, for lookups by short id
- * (malloc'd; NULL on failure). */
+ * (malloc'd). */
 static uint64_t *sid_index(uint64_t salt, const struct hash256 *ids, size_t n)
 {
     uint32_t *sids = short_ids(salt, ids, n);
-    uint64_t *v = sids ? malloc((n ? n : 1) * sizeof(*v)) : NULL;
-    for (size_t i = 0; v && i < n; i++)
+    uint64_t *v = xmalloc(n * sizeof(*v));
+    for (size_t i = 0; i < n; i++)
         v[i] = (uint64_t)sids[i] << 32 | i;
     free(sids);
-    if (v)
-        qsort(v, n, sizeof(*v), cmp_u64);
+    qsort(v, n, sizeof(*v), cmp_u64);
     return v;
 }
 
@@ -267,13 +263,13 @@ static const struct hash256 *by_sid(const uint64_t *idx, size_t n, const struct 
 static void announce_ids(struct netproc *np, struct np_peer *p, const struct hash256 *const *w,
                          size_t n)
 {
-    struct proto_inv *items = n ? malloc(n * sizeof(*items)) : NULL;
-    for (size_t i = 0; items && i < n; i++) {
+    struct proto_inv *items = xmalloc(n * sizeof(*items));
+    for (size_t i = 0; i < n; i++) {
         items[i].type = PROTO_INV_WTX;
         items[i].hash = *w[i];
         relay_peer_note_known(np->relay, p->id, w[i]);
     }
-    for (size_t off = 0; items && off < n; off += PROTO_MAX_INV)
+    for (size_t off = 0; off < n; off += PROTO_MAX_INV)
         np_send_inv(np, p->id, items + off, n - off < PROTO_MAX_INV ? n - off : PROTO_MAX_INV);
     free(items);
 }
@@ -289,14 +285,11 @@ static int decode_difference(const uint8_t *skdata, size_t len, uint64_t salt,
     if (limit > TXRECON_MAX_DECODE)
         limit = TXRECON_MAX_DECODE;
     struct sketch *ours = sketch_new(cap), *theirs = sketch_new(cap);
-    uint32_t *sids = short_ids(salt, ids, n), *diff = malloc((limit + 1) * sizeof(uint32_t));
-    int got = -1;
-    if (ours && theirs && sids && diff) {
-        sketch_add_many(ours, sids, n);
-        sketch_deserialize(theirs, skdata);
-        sketch_merge(ours, theirs);
-        got = sketch_decode(ours, limit, diff);
-    }
+    uint32_t *sids = short_ids(salt, ids, n), *diff = xmalloc((limit + 1) * sizeof(uint32_t));
+    sketch_add_many(ours, sids, n);
+    sketch_deserialize(theirs, skdata);
+    sketch_merge(ours, theirs);
+    int got = sketch_decode(ours, limit, diff);
     *n_ask = *n_mine = 0;
     for (int i = 0; i < got; i++) {
         const struct hash256 *w = by_sid(idx, n, ids, diff[i]);
@@ -329,12 +322,10 @@ static void on_hssketch(struct netproc *np, struct np_peer *p, const uint8_t *pa
     size_t n, cap = m.len / SKETCH_ELEM_BYTES;
     struct hash256 *ids = sorted_wtxids(np, &n);
     uint64_t *idx = sid_index(salt, ids, n);
-    uint32_t *ask = malloc(cap * sizeof(*ask));
-    const struct hash256 **mine = malloc(cap * sizeof(*mine));
+    uint32_t *ask = xmalloc(cap * sizeof(*ask));
+    const struct hash256 **mine = xmalloc(cap * sizeof(*mine));
     size_t n_ask = 0, n_mine = 0;
-    int got = idx && ask && mine ? decode_difference(m.data, m.len, salt, ids, n, idx, ask,
-                                                     &n_ask, mine, &n_mine)
-                                 : -1;
+    int got = decode_difference(m.data, m.len, salt, ids, n, idx, ask, &n_ask, mine, &n_mine);
     if (got >= 0)
         announce_ids(np, p, mine, n_mine);
     else
@@ -373,9 +364,9 @@ static void on_hsask(struct netproc *np, struct np_peer *p, const uint8_t *paylo
         send_hsinv(np, p, ids, n);
     } else {
         uint64_t *idx = sid_index(p->ae_salt, ids, n);
-        const struct hash256 **w = malloc((m.n_ask ? m.n_ask : 1) * sizeof(*w));
+        const struct hash256 **w = xmalloc(m.n_ask * sizeof(*w));
         size_t k = 0;
-        for (size_t i = 0; idx && w && i < m.n_ask; i++)
+        for (size_t i = 0; i < m.n_ask; i++)
             if ((w[k] = by_sid(idx, n, ids, m.ask[i])) != NULL)
                 k++;
         announce_ids(np, p, w, k);
@@ -410,7 +401,7 @@ void np_serve_mempool(struct netproc *np, struct np_peer *p)
     struct relay_peer_info pi;
     int64_t filter = relay_get_peer_info(np->relay, p->id, &pi) == 0 ? pi.props.feefilter : 0;
     size_t cap = mempool_count(np->mempool);
-    struct proto_inv *items = cap ? malloc(cap * sizeof(*items)) : NULL;
+    struct proto_inv *items = cap ? xmalloc(cap * sizeof(*items)) : NULL;
     if (!items)
         return;
     size_t k = 0;

@@ -12,6 +12,7 @@
 #include "net/sync/netproc_int.h"
 
 #include "chain/util/log.h"
+#include "chain/util/xmalloc.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -69,9 +70,7 @@ static bool inflight_add(struct netproc *np, struct np_peer *p, const struct has
 {
     if (np->ninflight == np->cap_inflight) {
         size_t cap = np->cap_inflight ? np->cap_inflight * 2 : 64;
-        struct np_inflight *v = realloc(np->inflight, cap * sizeof(*v));
-        if (!v)
-            return false;
+        struct np_inflight *v = xrealloc(np->inflight, cap * sizeof(*v));
         np->inflight = v;
         np->cap_inflight = cap;
     }
@@ -152,9 +151,7 @@ void np_on_headers(struct netproc *np, struct np_peer *p, const struct net_msg *
     size_t n = m->u.headers.n;
     if (n == 0)
         return;
-    struct block_header *hdrs = malloc(n * sizeof(*hdrs));
-    if (!hdrs)
-        return;
+    struct block_header *hdrs = xmalloc(n * sizeof(*hdrs));
     for (size_t i = 0; i < n; i++) {
         struct cursor c;
         cursor_init(&c, m->u.headers.hdrs[i], BLOCK_HEADER_SIZE);
@@ -270,7 +267,7 @@ void np_send_headers(void *ctx, struct relay *r, uint64_t peer, const struct has
      * message: peers refuse headers messages over 2000 entries. */
     for (size_t off = 0; off < n; off += NETPROC_MAX_HEADERS) {
         size_t m = n - off < NETPROC_MAX_HEADERS ? n - off : NETPROC_MAX_HEADERS;
-        uint8_t(*raw)[BLOCK_HEADER_SIZE] = malloc(m * BLOCK_HEADER_SIZE);
+        uint8_t(*raw)[BLOCK_HEADER_SIZE] = xmalloc(m * BLOCK_HEADER_SIZE);
         if (!raw)
             return;
         size_t k = 0;
@@ -300,7 +297,7 @@ void np_serve_getheaders(struct netproc *np, struct np_peer *p, const struct net
         struct bindex_node *fork = chainstate_find_fork(np->chain, loc->hashes, loc->count);
         n = fork ? chainstate_at(np->chain, fork->height + 1) : chainstate_at(np->chain, 0);
     }
-    uint8_t(*raw)[BLOCK_HEADER_SIZE] = malloc(NETPROC_MAX_HEADERS * BLOCK_HEADER_SIZE);
+    uint8_t(*raw)[BLOCK_HEADER_SIZE] = xmalloc(NETPROC_MAX_HEADERS * BLOCK_HEADER_SIZE);
     if (!raw)
         return;
     size_t k = 0;

@@ -3,6 +3,7 @@
 #include "net/sync/netproc_int.h"
 
 #include "chain/util/log.h"
+#include "chain/util/xmalloc.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -61,21 +62,6 @@ void np_misbehaving(struct netproc *np, uint64_t peer, const char *reason)
     LOG_INFO("peer=%" PRIu64 " misbehaving: %s", peer, reason);
     if (np->io.misbehaving)
         np->io.misbehaving(np->io.ctx, peer, reason);
-}
-
-static int64_t mtp_at(void *ctx, int32_t height)
-{
-    struct bindex_node *n = chainstate_at(ctx, height);
-    return n ? (int64_t)bindex_median_time_past(n) : 0;
-}
-
-void np_mempool_tip(struct netproc *np, struct mempool_tip *out)
-{
-    struct bindex_node *tip = chainstate_tip(np->chain);
-    out->height = tip ? tip->height : -1;
-    out->mtp = tip ? bindex_median_time_past(tip) : 0;
-    out->mtp_at = mtp_at;
-    out->mtp_ctx = np->chain;
 }
 
 static int64_t wall_now(void)
@@ -139,9 +125,7 @@ void np_reannounce_reorged(struct netproc *np, struct bindex_node *old_tip,
 static void send_items(struct netproc *np, uint64_t peer, const char *cmd,
                        const struct relay_inv *inv, size_t n)
 {
-    struct proto_inv *items = malloc(n * sizeof(*items));
-    if (!items)
-        return;
+    struct proto_inv *items = xmalloc(n * sizeof(*items));
     bool getdata = strcmp(cmd, "getdata") == 0;
     for (size_t i = 0; i < n; i++) {
         items[i].type = getdata && inv[i].type == RELAY_INV_TX
@@ -195,11 +179,7 @@ static void orphans_erase(struct netproc *np, bool by_peer, uint64_t peer, int64
 struct netproc *netproc_new(const struct netproc_options *o, const struct netproc_io *io,
                             struct chainstate *chain, struct mempool *mempool, char **err)
 {
-    struct netproc *np = calloc(1, sizeof(*np));
-    if (!np) {
-        *err = strdup("out of memory");
-        return NULL;
-    }
+    struct netproc *np = xcalloc(1, sizeof(*np));
     np->opt = *o;
     np->io = *io;
     np->chain = chain;
@@ -211,16 +191,12 @@ struct netproc *netproc_new(const struct netproc_options *o, const struct netpro
     if (o->txrecon)
         np->driver.recon_add = np_txrecon_add;
     np->relay = relay_new(&np->opt.policy, &np->driver, np, 0, o->seed, err);
-    if (np->relay && !np_txrecon_init(np)) {
-        relay_free(np->relay);
-        np->relay = NULL;
-        *err = strdup("out of memory");
-    }
     if (!np->relay) {
         free(np);
         return NULL;
     }
     wbuf_init(&np->scratch);
+    np_txrecon_init(np);
     np->stalling_timeout_us = NETPROC_BLOCK_STALLING_US;
     struct bindex_node *tip = chainstate_tip(chain);
     if (tip)
@@ -256,9 +232,7 @@ void netproc_connected(struct netproc *np, const struct net_peer_props *props, i
         return;
     if (np->npeers == np->cap_peers) {
         size_t cap = np->cap_peers ? np->cap_peers * 2 : 16;
-        struct np_peer *v = realloc(np->peers, cap * sizeof(*v));
-        if (!v)
-            return;
+        struct np_peer *v = xrealloc(np->peers, cap * sizeof(*v));
         np->peers = v;
         np->cap_peers = cap;
     }
@@ -386,7 +360,7 @@ static enum mempool_status accept_one(struct netproc *np, struct tx *tx, bool fr
                                       uint64_t peer, struct mempool_reject *rej, int64_t now)
 {
     struct mempool_tip tip;
-    np_mempool_tip(np, &tip);
+    mempool_tip_of(np->chain, &tip);
     enum mempool_status st = mempool_accept(np->mempool, tx, &tip, wall_now(), rej);
     struct relay_tx_info info;
     if (st == MEMPOOL_ACCEPTED) {
@@ -560,7 +534,7 @@ static void on_getdata(struct netproc *np, struct np_peer *p, const struct net_m
             ok = serve_tx(np, p, it);
         if (ok)
             continue;
-        if (!missing && !(missing = malloc(m->u.inv.n * sizeof(*missing))))
+        if (!missing && !(missing = xmalloc(m->u.inv.n * sizeof(*missing))))
             return;
         missing[nmissing++] = *it;
     }

@@ -78,7 +78,6 @@ void np_send(struct netproc *np, uint64_t peer, const char *cmd, const struct wb
 void np_send_inv(struct netproc *np, uint64_t peer, const struct proto_inv *items, size_t n);
 void np_misbehaving(struct netproc *np, uint64_t peer, const char *reason);
 /* The mempool's view of the active tip. */
-void np_mempool_tip(struct netproc *np, struct mempool_tip *out);
 
 /* Re-announces what a reorg from old_tip to tip returned to the mempool. */
 void np_reannounce_reorged(struct netproc *np, struct bindex_node *old_tip,
@@ -116,7 +115,7 @@ void np_recon_message(struct netproc *np, struct np_peer *p, const char *command
 void np_serve_mempool(struct netproc *np, struct np_peer *p);
 
 /* txrecon_sync.c (BIP330) */
-bool np_txrecon_init(struct netproc *np);
+void np_txrecon_init(struct netproc *np);
 void np_txrecon_free(struct netproc *np);
 /* Registers a peer that negotiated it; true if it reconciles. */
 bool np_txrecon_connected(struct netproc *np, const struct net_peer_props *props);

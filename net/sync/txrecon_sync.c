@@ -7,6 +7,7 @@
 #include "net/sync/netproc_int.h"
 
 #include "chain/util/log.h"
+#include "chain/util/xmalloc.h"
 #include "net/relay/txrecon.h"
 #include "net/wire/txrecon_msg.h"
 
@@ -14,12 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-bool np_txrecon_init(struct netproc *np)
+void np_txrecon_init(struct netproc *np)
 {
-    if (!np->opt.txrecon)
-        return true;
-    np->txrecon = txrecon_new(np->opt.txrecon_q);
-    return np->txrecon != NULL;
+    if (np->opt.txrecon)
+        np->txrecon = txrecon_new(np->opt.txrecon_q);
 }
 
 void np_txrecon_free(struct netproc *np)
@@ -51,9 +50,9 @@ void np_txrecon_seen(struct netproc *np, uint64_t peer, const struct hash256 *wt
 /* Announces by inv those of the wtxids still in our mempool. */
 static void announce(struct netproc *np, uint64_t peer, const struct hash256 *ids, size_t n)
 {
-    struct proto_inv *items = n ? malloc(n * sizeof(*items)) : NULL;
+    struct proto_inv *items = xmalloc(n * sizeof(*items));
     size_t k = 0;
-    for (size_t i = 0; items && i < n; i++) {
+    for (size_t i = 0; i < n; i++) {
         if (!mempool_get_wtxid(np->mempool, &ids[i]))
             continue;
         items[k].type = PROTO_INV_WTX;

@@ -1,4 +1,5 @@
 #include "net/wire/protocol.h"
+#include "chain/util/xmalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -248,9 +249,7 @@ bool proto_addr_decode(struct cursor *c, bool v2, struct proto_netaddr **out, si
     *skipped = 0;
     if (!cursor_count(c, &count, PROTO_MAX_ADDR, v2 ? 9 : 30))
         return false;
-    struct proto_netaddr *a = calloc(count ? count : 1, sizeof(*a));
-    if (!a)
-        return false;
+    struct proto_netaddr *a = xcalloc(count ? count : 1, sizeof(*a));
     for (size_t i = 0; i < count; i++) {
         bool keep = true;
         struct proto_netaddr *e = &a[kept];
@@ -300,9 +299,7 @@ bool proto_inv_decode(struct cursor *c, struct proto_inv **items, size_t *n)
         return false;
     if (count == 0)
         return true;
-    struct proto_inv *v = malloc(count * sizeof(*v));
-    if (!v)
-        return false;
+    struct proto_inv *v = xmalloc(count * sizeof(*v));
     for (size_t i = 0; i < count; i++) {
         cursor_u32(c, &v[i].type);
         cursor_bytes(c, v[i].hash.b, 32);
@@ -328,9 +325,7 @@ bool proto_locator_decode(struct cursor *c, struct proto_locator *loc)
     if (!cursor_count(c, &loc->count, PROTO_MAX_LOCATOR, 32))
         return false;
     if (loc->count) {
-        loc->hashes = malloc(loc->count * sizeof(*loc->hashes));
-        if (!loc->hashes)
-            return false;
+        loc->hashes = xmalloc(loc->count * sizeof(*loc->hashes));
     }
     for (size_t i = 0; i < loc->count; i++)
         cursor_bytes(c, loc->hashes[i].b, 32);
@@ -367,9 +362,7 @@ bool proto_headers_decode(struct cursor *c, const uint8_t ***hdrs, size_t *n)
         return false;
     if (count == 0)
         return true;
-    const uint8_t **v = malloc(count * sizeof(*v));
-    if (!v)
-        return false;
+    const uint8_t **v = xmalloc(count * sizeof(*v));
     for (size_t i = 0; i < count; i++) {
         uint64_t txs;
         cursor_view(c, &v[i], 80);

@@ -3,6 +3,8 @@
 
 #include <stdlib.h>
 
+#include "chain/util/xmalloc.h"
+
 bool txrecon_send_decode(struct cursor *c, struct txrecon_send_msg *m)
 {
     return cursor_u32(c, &m->version) && cursor_u64(c, &m->salt);
@@ -51,8 +53,7 @@ bool txrecon_diff_decode(struct cursor *c, struct txrecon_diff_msg *m)
     m->success = ok == 1;
     if (n == 0)
         return true;
-    if (!(m->ask = malloc(n * sizeof(uint32_t))))
-        return false;
+    m->ask = xmalloc(n * sizeof(uint32_t));
     for (size_t i = 0; i < n; i++)
         if (!cursor_u32(c, &m->ask[i])) {
             txrecon_diff_clear(m);

@@ -11,6 +11,7 @@
 #include "node/config.h"
 #include "node/rpc/rpc_auth.h"
 #include "node/util.h"
+#include "chain/util/xmalloc.h"
 
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -131,7 +132,7 @@ static int set_endpoint(struct cli *c)
         port = strchr(spec, ':') + 1;
         hl = (size_t)(port - 1 - spec);
     }
-    c->host = strndup(spec, hl);
+    c->host = xstrndup(spec, hl);
     c->port = c->params->rpc_port;
     long v;
     if (port && (!parse_long(port, &v) || v < 1 || v > 65535))
@@ -150,10 +151,10 @@ static char *credentials(const struct cli *c)
     const char *pass = config_get_str(c->cfg, "rpcpassword");
     if (pass && *pass) {
         const char *user = config_get_str(c->cfg, "rpcuser");
-        return util_asprintf("%s:%s", user ? user : "", pass);
+        return xasprintf("%s:%s", user ? user : "", pass);
     }
     const char *sub = c->params->subdir;
-    char *dir = *sub ? util_path_join(config_datadir(c->cfg), sub) : strdup(config_datadir(c->cfg));
+    char *dir = *sub ? util_path_join(config_datadir(c->cfg), sub) : xstrdup(config_datadir(c->cfg));
     char *err = NULL;
     char *up = dir ? rpc_auth_read_cookie(dir, &err) : NULL;
     free(err);
@@ -180,7 +181,7 @@ static int add_arg(const struct cli *c, json_t *params, const char *arg)
     if (!eq)
         return die("No '=' in named argument '%s', this may be because you forgot to specify "
                    "a value", arg);
-    char *name = strndup(arg, (size_t)(eq - arg));
+    char *name = xstrndup(arg, (size_t)(eq - arg));
     json_t *v = arg_value(eq + 1);
     int rc = v ? 0 : die("argument is not valid UTF-8: %s", arg);
     if (v && !json_object_get(params, name)) /* the first value of a name wins */
@@ -218,11 +219,9 @@ static void on_reply(struct evhttp_request *req, void *arg)
     r->status = evhttp_request_get_response_code(req);
     struct evbuffer *in = evhttp_request_get_input_buffer(req);
     r->len = evbuffer_get_length(in);
-    r->body = malloc(r->len + 1);
-    if (r->body) {
-        evbuffer_remove(in, r->body, r->len);
-        r->body[r->len] = 0;
-    }
+    r->body = xmalloc(r->len + 1);
+    evbuffer_remove(in, r->body, r->len);
+    r->body[r->len] = 0;
 }
 
 static void http_post(const struct cli *c, const char *auth, const char *body, struct reply *r)
@@ -354,7 +353,7 @@ fail:
 int main(int argc, char **argv)
 {
     struct cli c = { .client_timeout = DEFAULT_CLIENT_TIMEOUT };
-    char **cfg_argv = calloc((size_t)argc + 1, sizeof(char *));
+    char **cfg_argv = xcalloc((size_t)argc + 1, sizeof(char *));
     int n_cfg = 1, first = 1, rc = 1;
     cfg_argv[0] = argv[0];
     for (; first < argc && argv[first][0] == '-' && argv[first][1]; first++) {

@@ -4,6 +4,8 @@
 
 #include "chain/primitives/serialize.h"
 #include "node/util.h"
+#include "chain/util/xmalloc.h"
+#include "chain/util/err.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -45,7 +47,7 @@ static void set_err(int *code, char **msg, int c, const char *fmt, ...)
     va_list ap;
     va_start(ap, fmt);
     *code = c;
-    *msg = util_vasprintf(fmt, ap);
+    *msg = xvasprintf(fmt, ap);
     va_end(ap);
 }
 
@@ -55,7 +57,7 @@ json_t *rpc_fail(struct rpc_request *req, int code, const char *fmt, ...)
     va_start(ap, fmt);
     free(req->err_msg);
     req->err_code = code;
-    req->err_msg = util_vasprintf(fmt, ap);
+    req->err_msg = xvasprintf(fmt, ap);
     va_end(ap);
     return NULL;
 }
@@ -127,7 +129,7 @@ static int64_t now_us(void)
 
 struct rpc_table *rpc_table_new(void)
 {
-    return calloc(1, sizeof(struct rpc_table));
+    return xcalloc(1, sizeof(struct rpc_table));
 }
 
 void rpc_table_free(struct rpc_table *t)
@@ -165,14 +167,11 @@ static int insert_entry(struct rpc_table *t, const struct rpc_method *m, void *c
     while (pos < t->n && strcmp(t->e[pos].m->name, m->name) < 0)
         pos++;
     if (pos < t->n && !strcmp(t->e[pos].m->name, m->name)) {
-        return util_fail(err, "RPC method %s registered twice", m->name);
+        return err_set(err, "RPC method %s registered twice", m->name);
     }
     if (t->n == t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 32;
-        struct entry *e = realloc(t->e, cap * sizeof(*e));
-        if (!e) {
-            return util_fail(err, "out of memory");
-        }
+        struct entry *e = xrealloc(t->e, cap * sizeof(*e));
         t->e = e;
         t->cap = cap;
     }
@@ -186,11 +185,7 @@ int rpc_table_add(struct rpc_table *t, const struct rpc_method *methods, size_t 
                   void (*ctx_free)(void *), char **err)
 {
     if (ctx_free) {
-        struct ctx_owner *o = realloc(t->owners, (t->n_owners + 1) * sizeof(*o));
-        if (!o) {
-            ctx_free(ctx);
-            return util_fail(err, "out of memory");
-        }
+        struct ctx_owner *o = xrealloc(t->owners, (t->n_owners + 1) * sizeof(*o));
         t->owners = o;
         t->owners[t->n_owners++] = (struct ctx_owner){ ctx, ctx_free };
     }
@@ -353,7 +348,7 @@ static json_t *execute(struct rpc_table *t, const char *name, json_t *params, in
         return r;
     }
     *code = req.err_msg ? req.err_code : RPC_MISC_ERROR;
-    *msg = req.err_msg ? req.err_msg : strdup("internal error");
+    *msg = req.err_msg ? req.err_msg : xstrdup("internal error");
     return NULL;
 }
 
@@ -573,9 +568,7 @@ static int by_category(const void *a, const void *b)
 
 static void list_help(struct wbuf *w, const struct rpc_table *t)
 {
-    const struct rpc_method **ms = malloc((t->n ? t->n : 1) * sizeof(*ms));
-    if (!ms)
-        return;
+    const struct rpc_method **ms = xmalloc((t->n ? t->n : 1) * sizeof(*ms));
     for (size_t i = 0; i < t->n; i++)
         ms[i] = t->e[i].m;
     qsort(ms, t->n, sizeof(*ms), by_category);

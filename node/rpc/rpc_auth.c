@@ -3,6 +3,8 @@
 #include "chain/primitives/hash.h"
 #include "chain/util/hex.h"
 #include "node/util.h"
+#include "chain/util/xmalloc.h"
+#include "chain/util/err.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -37,7 +39,7 @@ struct rpc_auth {
 
 struct rpc_auth *rpc_auth_new(void)
 {
-    return calloc(1, sizeof(struct rpc_auth));
+    return xcalloc(1, sizeof(struct rpc_auth));
 }
 
 void rpc_auth_free(struct rpc_auth *a)
@@ -56,9 +58,7 @@ void rpc_auth_free(struct rpc_auth *a)
 
 static struct cred *new_cred(struct rpc_auth *a)
 {
-    struct cred *c = realloc(a->c, (a->n + 1) * sizeof(*c));
-    if (!c)
-        return NULL;
+    struct cred *c = xrealloc(a->c, (a->n + 1) * sizeof(*c));
     a->c = c;
     memset(&c[a->n], 0, sizeof(*c));
     return &c[a->n++];
@@ -67,16 +67,10 @@ static struct cred *new_cred(struct rpc_auth *a)
 int rpc_auth_add_password(struct rpc_auth *a, const char *user, const char *password, char **err)
 {
     if (strchr(user, ':'))
-        return util_fail(err, "-rpcuser must not contain a colon: %s", user);
+        return err_set(err, "-rpcuser must not contain a colon: %s", user);
     struct cred *c = new_cred(a);
-    if (!c)
-        return util_fail(err, "out of memory");
     size_t ul = strlen(user), pl = strlen(password);
-    char *up = malloc(ul + pl + 2);
-    if (!up) {
-        a->n--;
-        return util_fail(err, "out of memory");
-    }
+    char *up = xmalloc(ul + pl + 2);
     memcpy(up, user, ul);
     up[ul] = ':';
     memcpy(up + ul + 1, password, pl + 1);
@@ -92,21 +86,15 @@ int rpc_auth_add_rpcauth(struct rpc_auth *a, const char *spec, char **err)
     const char *dollar = colon ? strchr(colon + 1, '$') : NULL;
     if (!colon || !dollar || colon == spec || dollar == colon + 1 || strchr(dollar + 1, '$') ||
         strchr(dollar + 1, ':') || memchr(colon + 1, ':', (size_t)(dollar - colon - 1)))
-        return util_fail(err, "Invalid -rpcauth argument (want user:salt$hash): %s", spec);
+        return err_set(err, "Invalid -rpcauth argument (want user:salt$hash): %s", spec);
     uint8_t mac[32];
     if (hex_decode(dollar + 1, mac, sizeof(mac)) != 32)
-        return util_fail(err, "Invalid -rpcauth hash (want 64 hex digits): %s", spec);
+        return err_set(err, "Invalid -rpcauth hash (want 64 hex digits): %s", spec);
     struct cred *c = new_cred(a);
-    if (!c)
-        return util_fail(err, "out of memory");
     c->rpcauth = true;
     hash_sha256(spec, (size_t)(colon - spec), c->user);
-    c->salt = strndup(colon + 1, (size_t)(dollar - colon - 1));
+    c->salt = xstrndup(colon + 1, (size_t)(dollar - colon - 1));
     memcpy(c->hmac, mac, 32);
-    if (!c->salt) {
-        a->n--;
-        return util_fail(err, "out of memory");
-    }
     return 0;
 }
 
@@ -134,9 +122,7 @@ static char *b64_decode(const char *in, size_t *out_len)
     size_t n = strlen(in);
     if (n == 0 || n % 4 || n > AUTH_HEADER_MAX)
         return NULL;
-    unsigned char *out = malloc(n / 4 * 3 + 1);
-    if (!out)
-        return NULL;
+    unsigned char *out = xmalloc(n / 4 * 3 + 1);
     int r = EVP_DecodeBlock(out, (const unsigned char *)in, (int)n);
     if (r < 0) {
         free(out);
@@ -172,11 +158,11 @@ static int write_file_0600(const char *path, const char *data, size_t len, char 
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
-        return util_fail(err, "Unable to open cookie authentication file %s for writing", path);
+        return err_set(err, "Unable to open cookie authentication file %s for writing", path);
     bool ok = fchmod(fd, 0600) == 0 && write(fd, data, len) == (ssize_t)len;
     if (close(fd) != 0 || !ok) {
         unlink(path);
-        return util_fail(err, "Unable to write cookie authentication file %s", path);
+        return err_set(err, "Unable to write cookie authentication file %s", path);
     }
     return 0;
 }
@@ -185,18 +171,16 @@ int rpc_auth_write_cookie(struct rpc_auth *a, const char *dir, char **err)
 {
     uint8_t rnd[32];
     if (RAND_bytes(rnd, sizeof(rnd)) != 1)
-        return util_fail(err, "no randomness for the RPC cookie");
+        return err_set(err, "no randomness for the RPC cookie");
     char pass[65], line[sizeof(RPC_COOKIE_USER) + 65];
     hex_encode(rnd, sizeof(rnd), pass);
     snprintf(line, sizeof(line), "%s:%s", RPC_COOKIE_USER, pass);
     char *tmp = util_path_join(dir, RPC_COOKIE_FILE ".tmp"), *path = util_path_join(dir, RPC_COOKIE_FILE);
     int r = -1;
-    if (!tmp || !path) {
-        util_fail(err, "out of memory");
-    } else if (write_file_0600(tmp, line, strlen(line), err) == 0) {
+    if (write_file_0600(tmp, line, strlen(line), err) == 0) {
         if (rename(tmp, path) != 0) {
             unlink(tmp);
-            util_fail(err, "Unable to rename cookie authentication file to %s", path);
+            err_set(err, "Unable to rename cookie authentication file to %s", path);
         } else {
             r = rpc_auth_add_password(a, RPC_COOKIE_USER, pass, err);
         }
@@ -216,32 +200,26 @@ int rpc_auth_write_cookie(struct rpc_auth *a, const char *dir, char **err)
 char *rpc_auth_read_cookie(const char *dir, char **err)
 {
     char *path = util_path_join(dir, RPC_COOKIE_FILE);
-    if (!path) {
-        util_fail(err, "out of memory");
-        return NULL;
-    }
     FILE *f = fopen(path, "r");
     char buf[256];
     size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
     if (f)
         fclose(f);
     if (!f || n == 0) {
-        util_fail(err, "Could not read the cookie file %s", path);
+        err_set(err, "Could not read the cookie file %s", path);
         free(path);
         return NULL;
     }
     free(path);
     buf[n] = 0;
     buf[strcspn(buf, "\r\n")] = 0;
-    return strdup(buf);
+    return xstrdup(buf);
 }
 
 char *rpc_auth_basic_header(const char *user_colon_pass)
 {
     size_t n = strlen(user_colon_pass);
-    char *out = malloc(6 + (n + 2) / 3 * 4 + 1);
-    if (!out)
-        return NULL;
+    char *out = xmalloc(6 + (n + 2) / 3 * 4 + 1);
     memcpy(out, "Basic ", 6);
     EVP_EncodeBlock((unsigned char *)out + 6, (const unsigned char *)user_colon_pass, (int)n);
     return out;

@@ -6,6 +6,7 @@
 #include "chain/mempool/mempool.h"
 #include "chain/primitives/serialize.h"
 #include "node/rpc/rpc_util.h"
+#include "chain/util/xmalloc.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -234,7 +235,6 @@ static json_t *rpc_getblock(struct rpc_request *req)
 struct node_list {
     struct bindex_node **v;
     size_t n, cap;
-    bool oom;
 };
 
 static void collect_node(void *ctx, struct bindex_node *n)
@@ -242,11 +242,7 @@ static void collect_node(void *ctx, struct bindex_node *n)
     struct node_list *l = ctx;
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 256;
-        struct bindex_node **v = realloc(l->v, cap * sizeof(*v));
-        if (!v) {
-            l->oom = true;
-            return;
-        }
+        struct bindex_node **v = xrealloc(l->v, cap * sizeof(*v));
         l->v = v;
         l->cap = cap;
     }
@@ -286,12 +282,7 @@ static json_t *rpc_getchaintips(struct rpc_request *req)
     struct node_list all = { 0 };
     bindex_foreach(chainstate_index(cs), collect_node, &all);
     /* Parents, sorted: a node that is nobody's parent is a tip. */
-    struct bindex_node **parents = malloc((all.n + 1) * sizeof(*parents));
-    if (all.oom || !parents) {
-        free(all.v);
-        free(parents);
-        return rpc_fail(req, RPC_OUT_OF_MEMORY, "Out of memory");
-    }
+    struct bindex_node **parents = xmalloc((all.n + 1) * sizeof(*parents));
     size_t np = 0, nt = 0;
     for (size_t i = 0; i < all.n; i++)
         if (all.v[i]->prev)

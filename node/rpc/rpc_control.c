@@ -5,6 +5,7 @@
 #include "chain/util/log.h"
 #include "node/clock.h"
 #include "node/util.h"
+#include "chain/util/xmalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -143,11 +144,9 @@ static void info_free(void *p)
 
 int rpc_control_register(struct rpc_table *t, const struct rpc_control_info *info, char **err)
 {
-    struct rpc_control_info *copy = malloc(sizeof(*copy));
-    if (!copy)
-        return util_fail(err, "out of memory");
+    struct rpc_control_info *copy = xmalloc(sizeof(*copy));
     *copy = *info;
-    copy->log_path = info->log_path ? strdup(info->log_path) : NULL;
+    copy->log_path = info->log_path ? xstrdup(info->log_path) : NULL;
     return rpc_table_add(t, control_methods, sizeof(control_methods) / sizeof(*control_methods),
                          copy, info_free, err);
 }

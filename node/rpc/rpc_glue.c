@@ -60,7 +60,7 @@ static struct rpc_table *make_table(struct node *node, char **err)
     struct rpc_table *t = rpc_table_new();
     char *log_path = util_path_join(node->chaindir, "debug.log");
     struct rpc_control_info info = { node->start_time, log_path, stop_requested, node };
-    int rc = t && log_path ? rpc_control_register(t, &info, err) : util_fail(err, "out of memory");
+    int rc = rpc_control_register(t, &info, err);
     free(log_path);
     for (size_t i = 0; rc == 0 && method_sets[i]; i++)
         rc = rpc_table_add(t, method_sets[i]->methods, method_sets[i]->n, node, NULL, err);
@@ -77,10 +77,6 @@ static struct rpc_auth *make_auth(struct node *node, char **err)
 {
     const struct config *cfg = node->cfg;
     struct rpc_auth *a = rpc_auth_new();
-    if (!a) {
-        util_fail(err, "out of memory");
-        return NULL;
-    }
     size_t n_auth;
     const char *const *auths = config_get_multi(cfg, "rpcauth", &n_auth);
     const char *pass = config_get_str(cfg, "rpcpassword");

@@ -8,6 +8,7 @@
 #include "node/rpc/rpc_internal.h"
 
 #include "chain/primitives/serialize.h"
+#include "chain/util/xmalloc.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -26,10 +27,7 @@ json_t *rpc_amount(int64_t sats)
         return NULL;
     if (n_amounts == cap_amounts) {
         size_t cap = cap_amounts ? cap_amounts * 2 : 64;
-        json_t **a = realloc(amounts, cap * sizeof(*a));
-        if (!a)
-            return v; /* printed as a plain real: still the right value */
-        amounts = a;
+        amounts = xrealloc(amounts, cap * sizeof(*amounts));
         cap_amounts = cap;
     }
     amounts[n_amounts++] = json_incref(v);

@@ -11,6 +11,7 @@
 #include "chain/mempool/miner.h"
 #include "node/relay_glue.h"
 #include "node/rpc/rpc_util.h"
+#include "chain/util/xmalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,11 +76,7 @@ static bool script_from_descriptor(struct rpc_request *req, const char *desc, ui
     size_t n;
     if (!check_desc_checksum(req, desc, &n))
         return false;
-    char *body = strndup(desc, n);
-    if (!body) {
-        rpc_fail(req, RPC_OUT_OF_MEMORY, "Out of memory");
-        return false;
-    }
+    char *body = xstrndup(desc, n);
     size_t blen = strlen(body);
     bool ok = false;
     *script = NULL;
@@ -92,7 +89,7 @@ static bool script_from_descriptor(struct rpc_request *req, const char *desc, ui
         *len = ok ? (size_t)r : 0;
     } else if (blen > 6 && !strncmp(body, "addr(", 5) && body[blen - 1] == ')') {
         body[blen - 1] = '\0';
-        *script = malloc(ADDRESS_MAX_SCRIPT);
+        *script = xmalloc(ADDRESS_MAX_SCRIPT);
         ok = *script && script_from_address(req, body + 5, *script, len);
     } else {
         rpc_fail(req, RPC_INVALID_ADDRESS_OR_KEY,
@@ -204,7 +201,7 @@ static json_t *rpc_generatetodescriptor(struct rpc_request *req)
 static bool output_script(struct rpc_request *req, uint8_t **script, size_t *len)
 {
     const char *out = json_string_value(rpc_param(req, 0));
-    *script = malloc(ADDRESS_MAX_SCRIPT);
+    *script = xmalloc(ADDRESS_MAX_SCRIPT);
     if (*script && address_decode(node_of(req)->params, out, *script, len, NULL) == ADDRESS_OK)
         return true;
     free(*script);
@@ -238,7 +235,7 @@ static struct block *build_listed(struct rpc_request *req, const uint8_t *script
 {
     json_t *list = rpc_param(req, 1);
     size_t n = json_array_size(list);
-    struct tx **txs = calloc(n + 1, sizeof(*txs));
+    struct tx **txs = xcalloc(n + 1, sizeof(*txs));
     struct block *b = NULL;
     size_t got = 0;
     for (; txs && got < n; got++) {

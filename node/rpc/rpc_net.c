@@ -12,6 +12,7 @@
 #include "node/clock.h"
 #include "node/relay_glue.h"
 #include "node/rpc/rpc_glue.h"
+#include "chain/util/xmalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,7 +37,7 @@ struct connman *rpc_net_connman(struct rpc_request *req)
 static uint64_t *peer_ids(struct connman *cm, size_t *n)
 {
     *n = connman_peers(cm, NULL, 0);
-    uint64_t *ids = *n ? malloc(*n * sizeof(*ids)) : NULL;
+    uint64_t *ids = *n ? xmalloc(*n * sizeof(*ids)) : NULL;
     if (!ids)
         *n = 0;
     else
@@ -48,7 +49,7 @@ static uint64_t *peer_ids(struct connman *cm, size_t *n)
 static struct connman_added_node *added_nodes(struct connman *cm, size_t *n)
 {
     *n = connman_added_nodes(cm, NULL, 0);
-    struct connman_added_node *v = *n ? malloc(*n * sizeof(*v)) : NULL;
+    struct connman_added_node *v = *n ? xmalloc(*n * sizeof(*v)) : NULL;
     if (!v)
         *n = 0;
     else
@@ -305,9 +306,9 @@ static json_t *rpc_getpeerinfo(struct rpc_request *req)
         return NULL;
     size_t n;
     uint64_t *ids = peer_ids(cm, &n);
-    struct net_peer_stats *st = malloc(sizeof(*st));
+    struct net_peer_stats *st = xmalloc(sizeof(*st));
     json_t *list = json_array();
-    if (!st || !list) {
+    if (!list) {
         free(ids);
         free(st);
         json_decref(list);
@@ -334,7 +335,7 @@ static int64_t median_offset(struct connman *cm)
 {
     size_t n, k = 0;
     uint64_t *ids = peer_ids(cm, &n);
-    int64_t *off = n ? malloc(n * sizeof(*off)) : NULL;
+    int64_t *off = n ? xmalloc(n * sizeof(*off)) : NULL;
     for (size_t i = 0; off && i < n; i++) {
         struct connman_peer_extra ex;
         if (connman_peer_extra(cm, ids[i], &ex))
@@ -486,7 +487,7 @@ static bool find_by_address(struct connman *cm, const char *address, uint64_t *i
             snprintf(want, sizeof(want), "%s", v[i].addr);
     free(v);
     uint64_t *ids = peer_ids(cm, &n);
-    struct net_peer_stats *st = malloc(sizeof(*st));
+    struct net_peer_stats *st = xmalloc(sizeof(*st));
     bool found = false;
     for (size_t i = 0; st && !found && i < n; i++) {
         if (connman_peer_stats(cm, ids[i], st) && strcmp(st->addr, want) == 0) {

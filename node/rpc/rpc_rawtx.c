@@ -123,7 +123,7 @@ static json_t *rpc_sendrawtransaction(struct rpc_request *req)
         return NULL;
     json_t *r = NULL;
     struct mempool_tip tip;
-    mempool_glue_tip(node->chain, &tip);
+    mempool_tip_of(node->chain, &tip);
     int64_t now = node_now();
     struct mempool_reject rej;
     if (mempool_get_wtxid(node->mempool, &tx->wtxid)) {
@@ -150,7 +150,7 @@ static json_t *rpc_sendrawtransaction(struct rpc_request *req)
 static json_t *test_one(struct node *node, struct tx *tx, int64_t max_feerate)
 {
     struct mempool_tip tip;
-    mempool_glue_tip(node->chain, &tip);
+    mempool_tip_of(node->chain, &tip);
     struct mempool_reject rej;
     int64_t fee = 0;
     size_t vsize = 0;

@@ -4,6 +4,8 @@
 #include "node/rpc/rpc.h"
 #include "node/rpc/rpc_auth.h"
 #include "node/util.h"
+#include "chain/util/xmalloc.h"
+#include "chain/util/err.h"
 
 #include <arpa/inet.h>
 #include <event2/buffer.h>
@@ -159,10 +161,9 @@ static void delayed_fire(evutil_socket_t fd, short what, void *arg)
 
 static void reply_401_later(struct rpc_server *s, struct evhttp_request *req)
 {
-    struct delayed_401 *d = calloc(1, sizeof(*d));
-    if (d)
-        d->ev = evtimer_new(s->base, delayed_fire, d);
-    if (!d || !d->ev) {
+    struct delayed_401 *d = xcalloc(1, sizeof(*d));
+    d->ev = evtimer_new(s->base, delayed_fire, d);
+    if (!d->ev) {
         free(d);
         send_401(req);
         return;
@@ -339,7 +340,7 @@ static int bind_all(struct rpc_server *s, const struct rpc_server_config *cfg, c
         char host[64];
         uint16_t port = cfg->port;
         if (split_host_port(list[i], host, sizeof(host), &port) < 0)
-            return util_fail(err, "Invalid -rpcbind address: %s", list[i]);
+            return err_set(err, "Invalid -rpcbind address: %s", list[i]);
         struct evhttp_bound_socket *h = evhttp_bind_socket_with_handle(s->http, host, port);
         if (!h) {
             LOG_WARN("Binding RPC on address %s port %u failed.", host, port);
@@ -350,7 +351,7 @@ static int bind_all(struct rpc_server *s, const struct rpc_server_config *cfg, c
         LOG_INFO("Binding RPC on address %s port %u", host, bound_port(h));
     }
     if (!bound)
-        return util_fail(err, "Unable to bind any endpoint for RPC server");
+        return err_set(err, "Unable to bind any endpoint for RPC server");
     return 0;
 }
 
@@ -358,27 +359,21 @@ struct rpc_server *rpc_server_new(struct event_base *base, struct rpc_table *tab
                                   struct rpc_auth *auth, const struct rpc_server_config *cfg,
                                   char **err)
 {
-    struct rpc_server *s = calloc(1, sizeof(*s));
-    if (!s) {
-        rpc_table_free(table);
-        rpc_auth_free(auth);
-        util_fail(err, "out of memory");
-        return NULL;
-    }
+    struct rpc_server *s = xcalloc(1, sizeof(*s));
     s->base = base;
     s->table = table;
     s->auth = auth;
     s->fail_delay_ms = cfg->auth_fail_delay_ms > 0 ? cfg->auth_fail_delay_ms
                                                    : RPC_DEFAULT_AUTH_FAIL_DELAY_MS;
-    s->allow = calloc(cfg->n_allow ? cfg->n_allow : 1, sizeof(*s->allow));
+    s->allow = xcalloc(cfg->n_allow ? cfg->n_allow : 1, sizeof(*s->allow));
     s->http = evhttp_new(base);
-    if (!s->allow || !s->http) {
-        util_fail(err, "out of memory");
+    if (!s->http) {
+        err_set(err, "cannot create the HTTP server");
         goto fail;
     }
     for (; s->n_allow < cfg->n_allow; s->n_allow++) {
         if (parse_subnet(cfg->allow[s->n_allow], &s->allow[s->n_allow]) < 0) {
-            util_fail(err, "Invalid -rpcallowip subnet specification: %s",
+            err_set(err, "Invalid -rpcallowip subnet specification: %s",
                       cfg->allow[s->n_allow]);
             goto fail;
         }

@@ -5,6 +5,7 @@
 #include "chain/mempool/policy.h"
 #include "chain/primitives/serialize.h"
 #include "node/mempool_glue.h"
+#include "chain/util/xmalloc.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -304,7 +305,7 @@ json_t *rpc_util_hex_json(const void *data, size_t len)
     /* Most are scripts and hashes: no allocation, and hex is valid UTF-8
      * so jansson need not check it. */
     char small[2 * 128 + 1];
-    char *hex = len <= 128 ? small : malloc(len * 2 + 1);
+    char *hex = len <= 128 ? small : xmalloc(len * 2 + 1);
     if (!hex)
         return NULL;
     hex_encode(data, len, hex);

@@ -30,19 +30,11 @@ static int64_t clock_now(void)
     return 1296688602 + 1000 * 600; /* well after every block's time */
 }
 
-static void tip_of(struct chainstate *cs, struct mempool_tip *t)
-{
-    struct bindex_node *n = chainstate_tip(cs);
-    memset(t, 0, sizeof(*t));
-    t->height = n->height;
-    t->mtp = bindex_median_time_past(n);
-}
-
 static void on_connected(void *ctx, const struct block *b, int height)
 {
     struct world *w = ctx;
     struct mempool_tip tip;
-    tip_of(w->cs, &tip);
+    mempool_tip_of(w->cs, &tip);
     mempool_block_connected(w->mp, b, &tip);
 }
 
@@ -50,7 +42,7 @@ static void on_disconnected(void *ctx, const struct block *b, int height)
 {
     struct world *w = ctx;
     struct mempool_tip tip;
-    tip_of(w->cs, &tip);
+    mempool_tip_of(w->cs, &tip);
     mempool_block_disconnected(w->mp, b, &tip, clock_now());
 }
 
@@ -157,7 +149,7 @@ static struct block *mine(struct world *w, const struct bindex_node *prev, bool 
 static void accept_tx(struct world *w, struct tx *tx)
 {
     struct mempool_tip tip;
-    tip_of(w->cs, &tip);
+    mempool_tip_of(w->cs, &tip);
     struct mempool_reject rej;
     if (mempool_accept(w->mp, tx, &tip, clock_now(), &rej) != MEMPOOL_ACCEPTED)
         fail_msg("rejected: %s (%s)", rej.reason, rej.detail);
@@ -181,6 +173,30 @@ static struct tx *setup(struct world *w, struct tx **child)
     *child = legacy_spend(&p0, v);
     accept_tx(w, *child);
     return parent;
+}
+
+/* The one tip builder: the tip's height and clock, and for BIP68 the
+ * median time past of each active block below the tip (Core's
+ * GetAncestor(h - 1)->GetMedianTimePast()). */
+static void test_tip_clock(void **state)
+{
+    struct world *w = world_new();
+    for (int i = 0; i < 14; i++)
+        block_free(mine(w, NULL, true, 1, NULL));
+    struct mempool_tip tip;
+    mempool_tip_of(w->cs, &tip);
+    struct bindex_node *n = chainstate_tip(w->cs);
+    assert_int_equal(tip.height, 14);
+    assert_int_equal(tip.mtp, bindex_median_time_past(n));
+    assert_non_null(tip.mtp_at);
+    for (int32_t h = 0; h < tip.height; h++) {
+        int64_t want = bindex_median_time_past(chainstate_at(w->cs, h));
+        assert_int_equal(tip.mtp_at(tip.mtp_ctx, h), want);
+    }
+    /* Early blocks share a median; by height 13 it has moved on. */
+    assert_true(tip.mtp_at(tip.mtp_ctx, 13) > tip.mtp_at(tip.mtp_ctx, 1));
+    world_free(w);
+    (void)state;
 }
 
 static void test_confirm_and_reorg_back(void **state)
@@ -231,7 +247,7 @@ static void test_double_spend_across_reorg(void **state)
     assert_int_equal(w->removed[MEMPOOL_REMOVED_CONFLICT], 2);
     /* And the double spend cannot come back in. */
     struct mempool_tip tip;
-    tip_of(w->cs, &tip);
+    mempool_tip_of(w->cs, &tip);
     struct mempool_reject rej;
     assert_int_equal(mempool_accept(w->mp, parent, &tip, clock_now(), &rej),
                      MEMPOOL_MISSING_INPUTS);
@@ -247,6 +263,7 @@ static void test_double_spend_across_reorg(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tip_clock),
         cmocka_unit_test(test_confirm_and_reorg_back),
         cmocka_unit_test(test_double_spend_across_reorg),
     };

@@ -7,6 +7,7 @@
 #include "chain/primitives/optrue.h"
 #include "chain/mempool/policy.h"
 #include "chain/primitives/tx.h"
+#include "chain/validation/validation.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -67,7 +68,7 @@ static void assert_standard(const struct tx *tx, int64_t in_value, int64_t feera
 {
     const char *reason = NULL;
     assert_int_equal(tx->version, 2);
-    assert_true(policy_check_transaction(tx, &reason));
+    assert_true(validation_check_transaction(tx, &reason));
     struct policy_standard ps;
     policy_standard_default(&ps);
     assert_true(policy_is_standard_tx(tx, &ps, &reason));

@@ -739,6 +739,14 @@ static void test_policy_parse(void **state)
         free(err);
         err = NULL;
     }
+    /* The message quotes the rule in full, however long (no 256-byte cut). */
+    char long_rule[400];
+    memset(long_rule, 'z', sizeof(long_rule) - 1);
+    long_rule[sizeof(long_rule) - 1] = '\0';
+    assert_int_equal(relay_policy_parse_stop(&p, long_rule, &err), -1);
+    assert_non_null(strstr(err, long_rule));
+    free(err);
+    err = NULL;
     p.max_inv_sz = 0;
     assert_null(relay_new(&p, &explicit_drv, F, 0, 1, &err));
     assert_non_null(err);

@@ -77,7 +77,8 @@ static void pair_free(struct pair *p)
 static void take(struct hash256 **v, size_t *n, struct txrecon_out *o)
 {
     *v = realloc(*v, (*n + o->n_announce + 1) * sizeof(**v));
-    memcpy(*v + *n, o->announce, o->n_announce * sizeof(**v));
+    if (o->n_announce)
+        memcpy(*v + *n, o->announce, o->n_announce * sizeof(**v));
     *n += o->n_announce;
 }
 

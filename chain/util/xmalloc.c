@@ -1,0 +1,90 @@
+#include "chain/util/xmalloc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Written without allocating: the logger itself may need memory. */
+static void __attribute__((noreturn)) oom(const char *what, size_t n)
+{
+    char line[96];
+    int len = snprintf(line, sizeof(line), "Error: out of memory in %s (%zu bytes); aborting\n", what, n);
+    if (len > 0) {
+        ssize_t w = write(STDERR_FILENO, line, (size_t)len < sizeof(line) ? (size_t)len : sizeof(line) - 1);
+        (void)w;
+    }
+    abort();
+}
+
+void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        oom("malloc", n);
+    return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+    if (size && n > (size_t)-1 / size)
+        oom("calloc", (size_t)-1);
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p)
+        oom("calloc", n * size);
+    return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q)
+        oom("realloc", n);
+    return q;
+}
+
+void *xreallocarray(void *p, size_t n, size_t size)
+{
+    if (size && n > (size_t)-1 / size)
+        oom("realloc", (size_t)-1);
+    return xrealloc(p, n * size);
+}
+
+char *xstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = xmalloc(n);
+    memcpy(d, s, n);
+    return d;
+}
+
+char *xvasprintf(const char *fmt, va_list ap)
+{
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
+    size_t len = n < 0 ? 1 : (size_t)n + 1;
+    char *s = xmalloc(len);
+    *s = '\0';
+    vsnprintf(s, len, fmt, ap);
+    return s;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = xvasprintf(fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+    size_t len = strnlen(s, n);
+    char *d = xmalloc(len + 1);
+    memcpy(d, s, len);
+    d[len] = '\0';
+    return d;
+}
