@@ -40,9 +40,9 @@ const struct config_option relay_options[] = {
       "Core)." },
     { "txreconciliation", CONFIG_BOOL, "0", 0, 0, 0,
       "BIP330 transaction reconciliation (Erlay) with peers that offer it: a new transaction "
-      "is announced by inv to at most -fanout (default 8) of the outbound peers that "
-      "reconcile, every other reconciling peer learns it at the next reconciliation; peers "
-      "that do not reconcile get every announcement as without it." },
+      "is announced by inv to at most -fanout (8 when not given; 0: none) of the outbound "
+      "peers that reconcile, every other reconciling peer learns it at the next "
+      "reconciliation; peers that do not reconcile get every announcement as without it." },
     { "txreconinterval", CONFIG_INT, "1000", 10, 600000, 0,
       "With -txreconciliation: every <n> ms, reconcile with the next of our outbound "
       "reconciling peers, in a fixed rotation." },
@@ -178,7 +178,7 @@ static int options_from_config(const struct config *cfg, struct netproc_options 
     relay_policy_set_fanout(p, o->txrecon ? 0 : fanout);
     if (o->txrecon) {
         p->txrecon = true;
-        p->recon_flood = fanout ? fanout : 8;
+        p->recon_flood = config_is_set(cfg, "fanout") ? fanout : 8;
         p->req_delay_us = 0;
         o->txrecon_interval_us = config_get_int(cfg, "txreconinterval") * MS;
         o->txrecon_q = (double)config_get_int(cfg, "txreconq") / 1000.0;
