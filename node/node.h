@@ -26,6 +26,7 @@ struct node {
     struct connman *connman;
     struct relay *relay;
     struct rpc_server *rpc;
+    struct metrics_server *metrics;
 };
 
 /* One row of node/init.c's start-up table. Each area's node/ glue file
