@@ -2,6 +2,7 @@
 libchain_a_SOURCES += \
 	chain/primitives/serialize.c chain/primitives/serialize.h \
 	chain/primitives/hash.c chain/primitives/hash.h \
+	chain/primitives/siphash.c chain/primitives/siphash.h \
 	chain/util/hex.c chain/util/hex.h \
 	chain/util/log.c chain/util/log.h \
 	chain/util/err.c chain/util/err.h \

@@ -7,6 +7,13 @@
 # RUNS picks the policies, in order: flood (the default policy), and with
 # -fanout=3: counter2 (-gossipstop=counter:2), coin2 (coin:2), once.
 # Extra hearsayd options for every run go in EXTRA (e.g. "-antientropy=5").
+# TRICKLE sets -trickle for every run (default 0; empty: hearsayd's default,
+# Bitcoin Core's 5 s inbound / 2 s outbound Poisson trickle).
+# COUNTERS= (empty) takes traffic from getpeerinfo instead of restarting the
+# nodes, so that messages outside the known list (reconciliation's) show,
+# as *other*.
+# Issue 13's runs: erlay (-txreconciliation=1, flooding to ERLAY_FANOUT
+# outbound reconciling peers, default 8, a round every TXRECON_MS ms).
 set -eu
 build=$(cd "${1:?usage: measure-issue7.sh BUILD_DIR [OUT_DIR] [BASE_PORT]}" && pwd)
 out=${2:-issue7-$(date -u +%Y%m%dT%H%M%SZ)}
@@ -14,18 +21,24 @@ port=${3:-24000}
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$out"
 net="$out/net"
+trickle=${TRICKLE-0}
 trap '"$here/regtest-net" down --dir "$net" >/dev/null 2>&1 || true' EXIT INT TERM
 
 run() { # name, then regtest-net up options
     name=$1; shift
     # shellcheck disable=SC2086 # EXTRA is a list of options
-    "$here/regtest-net" up "${NODES:-50}" --topology random:8 --seed "${SEED:-8}" --trickle 0 \
+    extra="${EXTRA:-} ${RUN_EXTRA:-}"
+    # shellcheck disable=SC2086 # the options are lists
+    "$here/regtest-net" up "${NODES:-50}" --topology random:8 --seed "${SEED:-8}" \
+        ${trickle:+--trickle "$trickle"} \
         --coinbases 1 --base-port "$port" --build "$build" --dir "$net" "$@" \
-        ${EXTRA:+-- $EXTRA} > "$out/$name.up"
+        -- $extra > "$out/$name.up"
     head -1 "$out/$name.up"
-    "$here/regtest-net" load --rate "${RATE:-4}" --count "${COUNT:-100}" --counters-by-restart \
+    # shellcheck disable=SC2086 # COUNTERS is an option or nothing
+    "$here/regtest-net" load --rate "${RATE:-4}" --count "${COUNT:-100}" ${COUNTERS---counters-by-restart} \
         --dir "$net" --json "$out/$name.json" --csv "$out/$name.csv" \
         --plot "$out/$name.png" | tee "$out/$name.txt"
+    "$here/rnrecon.py" "$net" | tee -a "$out/$name.txt"
     "$here/regtest-net" down --dir "$net" --clean >/dev/null
 }
 
@@ -38,6 +51,9 @@ for r in ${RUNS:-flood counter2}; do
         run fanout3-coin2 --fanout 3 --gossipstop coin:2 ;;
     once) echo "== -fanout=3 -gossipstop=once, -trickle=0"
         run fanout3-once --fanout 3 --gossipstop once ;;
-    *) echo "unknown run '$r' (flood, counter2, coin2, once)" >&2; exit 2 ;;
+    erlay) echo "== -txreconciliation=1, flood to ${ERLAY_FANOUT:-8} outbound"
+        RUN_EXTRA="-txreconciliation=1 -txreconinterval=${TXRECON_MS:-1000}" \
+            run "erlay-f${ERLAY_FANOUT:-8}-i${TXRECON_MS:-1000}" --fanout "${ERLAY_FANOUT:-8}" ;;
+    *) echo "unknown run '$r' (flood, counter2, coin2, once, erlay)" >&2; exit 2 ;;
     esac
 done

@@ -97,7 +97,9 @@ static void props_of(const struct peer *p, struct net_peer_props *out)
         /* No transactions either way on a block-relay-only link. */
         .relay = p->relay && (p->inbound || p->kind != PEER_BLOCK_RELAY), .services = p->services,
         .version = p->version, .start_height = p->start_height,
-        .hello = p->hello_received};
+        .hello = p->hello_received,
+        .txrecon = p->recon_sent && p->recon_received && p->wtxidrelay,
+        .recon_salt_local = p->recon_salt_local, .recon_salt_remote = p->recon_salt_remote};
 }
 
 /* ---- the peer environment ---- */
@@ -640,6 +642,7 @@ void connman_set_handlers(struct connman *cm, const struct net_handlers *h)
 {
     cm->h = *h;
     cm->local.hello = h->hello;
+    cm->local.txrecon = h->txrecon;
     for (size_t i = 0; i < cm->nconns; i++)
         notify(cm, cm->conns[i]); /* peers that were ready before the handlers */
 }

@@ -78,6 +78,10 @@ struct net_peer_props {
     int32_t version;
     int32_t start_height;
     bool hello; /* it sent our net_handlers.hello before verack */
+    /* BIP330 negotiated (sendtxrcncl both ways, and wtxidrelay), with the
+     * salts the short ids are keyed by. */
+    bool txrecon;
+    uint64_t recon_salt_local, recon_salt_remote;
 };
 
 /* The relay/chain layer's hooks. Any may be NULL. Without a message hook,
@@ -95,6 +99,8 @@ struct net_handlers {
     /* An extension command (static string) sent before verack to peers
      * that connect from now on; NULL: none. */
     const char *hello;
+    /* BIP330: offer transaction reconciliation (sendtxrcncl). */
+    bool txrecon;
     /* Unknown commands from handshaked peers (hearsay extensions). */
     void (*custom)(void *ctx, uint64_t id, const char *command, const uint8_t *payload,
                    size_t len);

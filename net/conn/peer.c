@@ -2,6 +2,7 @@
 
 #include "chain/util/log.h"
 #include "chain/util/xmalloc.h"
+#include "net/wire/txrecon_msg.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -227,6 +228,17 @@ static void on_version(struct peer *p, enum proto_cmd cmd, struct cursor *c)
     }
     if (p->env->local->hello)
         peer_send(p, p->env->local->hello, NULL, 0);
+    /* BIP330, as Bitcoin Core: only when both sides relay transactions
+     * and the peer can relay by wtxid; before verack. */
+    if (p->env->local->txrecon && p->env->local->relay && p->relay &&
+        common_version(p) >= PROTO_WTXID_VERSION) {
+        struct txrecon_send_msg m = {.version = TXRECON_VERSION,
+                                     .salt = p->env->rand64(p->env->ctx)};
+        p->recon_salt_local = m.salt;
+        p->recon_sent = true;
+        txrecon_send_encode(peer_msg_begin(p, TXRECON_CMD_SEND), &m);
+        peer_msg_end(p);
+    }
     peer_send(p, "verack", NULL, 0);
     p->state = PEER_VERSION;
     LOG_DEBUG(LOG_NET, "peer=%" PRIu64 " version %d %s height %d%s", p->id, (int)v.version,
@@ -425,13 +437,44 @@ static bool gate(struct peer *p, enum proto_cmd cmd, const struct proto_header *
     return true;
 }
 
-/* Extensions: the hello before verack, other unknown commands after it
- * to the custom hook. false: ignore as any unknown command. */
+/* BIP330's sendtxrcncl, between version and verack. Bitcoin Core's
+ * rules: ignored unless we sent ours; a second one, one from a peer that
+ * does not relay transactions to us or that we asked not to, or a
+ * version below 1 is a protocol violation. */
+static void on_sendtxrcncl(struct peer *p, const uint8_t *payload, size_t len)
+{
+    struct txrecon_send_msg m;
+    struct cursor c;
+    cursor_init(&c, payload, len);
+    if (!txrecon_send_decode(&c, &m)) {
+        peer_close(p, "malformed sendtxrcncl", true);
+    } else if (p->recon_received) {
+        peer_close(p, "sendtxrcncl sent twice", true);
+    } else if (!p->relay || !p->env->local->relay) {
+        peer_close(p, "sendtxrcncl without transaction relay", true);
+    } else if (m.version < 1) {
+        peer_close(p, "sendtxrcncl of version 0", true);
+    } else if (p->recon_sent) {
+        p->recon_received = true;
+        p->recon_salt_remote = m.salt;
+    }
+}
+
+/* Extensions: the hello and sendtxrcncl before verack, other unknown
+ * commands after it to the custom hook. false: ignore as any unknown
+ * command. */
 static bool other_command(struct peer *p, const struct proto_header *h, const uint8_t *payload)
 {
     const char *hello = p->env->local->hello;
     if (hello && p->state == PEER_VERSION && proto_command_is(h->command, hello)) {
         p->hello_received = true;
+        return true;
+    }
+    if (p->env->local->txrecon && proto_command_is(h->command, TXRECON_CMD_SEND)) {
+        if (p->state == PEER_VERSION)
+            on_sendtxrcncl(p, payload, h->length);
+        else if (p->state == PEER_READY)
+            peer_close(p, "sendtxrcncl after verack", true);
         return true;
     }
     if (p->state != PEER_READY || !p->env->custom)

@@ -68,6 +68,7 @@ struct peer_local {
      * verack; NULL: none. A peer that sends it too gets hello_received. */
     const char *hello;
     bool no_cmpct;        /* -compactblocks=0: no sendcmpct */
+    bool txrecon; /* BIP330: send sendtxrcncl */
 };
 
 /* What an automatic outbound connection is for (Bitcoin Core's
@@ -138,6 +139,10 @@ struct peer {
     bool getaddr_answered;
     bool getaddr_sent;
     bool hello_received; /* it sent local->hello before verack */
+    /* BIP330: sendtxrcncl sent / received, and the salts. Reconciliation
+     * needs both and wtxidrelay. */
+    bool recon_sent, recon_received;
+    uint64_t recon_salt_local, recon_salt_remote;
 
     /* Times, monotonic microseconds. */
     int64_t connected, last_send, last_recv;

@@ -169,6 +169,13 @@ struct relay_policy {
      * push for the stop rules. pull_only: no push rounds (pure pull). */
     int64_t pull_interval_us;
     bool pull_only;
+    /* Erlay (BIP330 reconciliation, needs the driver's recon_add): a new
+     * transaction goes by inv to at most recon_flood of the outbound
+     * peers that reconcile (props.reconcile), and to every other
+     * reconciling peer's reconciliation set through recon_add. Peers that
+     * do not reconcile are chosen as without it (fanout). */
+    bool txrecon;
+    uint32_t recon_flood;
 };
 
 /* Bitcoin Core's relay: flood once, 5 s inbound / 2 s outbound trickle,
@@ -221,6 +228,9 @@ struct relay_driver {
      * driver calls relay_on_pull there. A pull partner comes from
      * pick_peer (with an all-zero hash) or uniformly from the peer table. */
     void (*send_pull)(void *ctx, struct relay *r, uint64_t peer);
+    /* Erlay: add a transaction (by wtxid) to a reconciling peer's
+     * reconciliation set instead of announcing it (policy txrecon). */
+    void (*recon_add)(void *ctx, struct relay *r, uint64_t peer, const struct hash256 *wtxid);
 };
 
 /* A new node. policy and driver must outlive it (they are not copied);
@@ -240,6 +250,7 @@ struct relay_peer_props {
     bool outbound;    /* preferred for pushes and pulls */
     bool wtxidrelay;  /* BIP339: announce and request by wtxid */
     bool sendheaders; /* BIP130: announce blocks by headers */
+    bool reconcile;   /* BIP330: transactions may go by reconciliation */
     int64_t feefilter; /* BIP133, sat/kvB; announce no tx paying less */
 };
 /* Adds an explicit peer. -1 if the id is already present. */

@@ -26,3 +26,25 @@ tests_unit_test_relay_rounds_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
 noinst_PROGRAMS += contrib/bench/bench_relay
 contrib_bench_bench_relay_SOURCES = contrib/bench/bench_relay.c
 contrib_bench_bench_relay_LDADD = $(NET_LIBS)
+
+# PinSketch set reconciliation sketches (BIP330's field and encoding).
+libnet_a_SOURCES += net/relay/sketch.c net/relay/sketch.h \
+	net/relay/sketch_gf.c net/relay/sketch_gf.h net/relay/sketch_gf_impl.h \
+	net/relay/txrecon.c net/relay/txrecon.h
+check_PROGRAMS += tests/unit/test_sketch tests/fuzz/fuzz_sketch tests/unit/test_txrecon \
+	tests/fuzz/fuzz_txrecon
+TESTS += tests/unit/test_sketch tests/fuzz/fuzz_sketch tests/unit/test_txrecon tests/fuzz/fuzz_txrecon
+tests_unit_test_txrecon_SOURCES = tests/unit/test_txrecon.c
+tests_unit_test_txrecon_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
+tests_fuzz_fuzz_txrecon_SOURCES = tests/fuzz/fuzz_txrecon.c tests/fuzz/driver.c
+tests_fuzz_fuzz_txrecon_LDADD = $(NET_LIBS)
+EXTRA_DIST += tests/fuzz/seeds/txrecon
+tests_unit_test_sketch_SOURCES = tests/unit/test_sketch.c
+tests_unit_test_sketch_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
+tests_fuzz_fuzz_sketch_SOURCES = tests/fuzz/fuzz_sketch.c tests/fuzz/driver.c
+tests_fuzz_fuzz_sketch_LDADD = $(NET_LIBS)
+EXTRA_DIST += tests/fuzz/seeds/sketch
+
+noinst_PROGRAMS += contrib/bench/bench_sketch
+contrib_bench_bench_sketch_SOURCES = contrib/bench/bench_sketch.c
+contrib_bench_bench_sketch_LDADD = $(NET_LIBS)

@@ -189,19 +189,29 @@ static void partial_shuffle(struct relay *r, uint32_t *v, size_t n, size_t k)
     }
 }
 
+/* Is this rumor relayed the Erlay way (txrecon policy, a transaction)? */
+static bool erlay(const struct relay *r, const struct relay_rumor *ru)
+{
+    return r->p->txrecon && r->drv->recon_add && !ru->is_block;
+}
+
 /* Explicit peers: those not known to have it, outbound ones first; a
- * random `fanout` of them (all when fanout is 0). Returns the count, the
- * peer indexes in tb->cand. */
+ * random `fanout` of them (all when fanout is 0). Reconciling peers are
+ * left to choose_erlay. Returns the count, the peer indexes in tb->cand. */
 static size_t choose_explicit(struct relay *r, const struct relay_rumor *ru, struct tickbuf *tb)
 {
     size_t n_out = 0, n = 0;
-    for (uint32_t i = 0; i < r->n_peers; i++)
-        if (r->peers[i]->props.outbound && eligible(r, ru, r->peers[i]))
-            tb->cand[n++] = i;
-    n_out = n;
-    for (uint32_t i = 0; i < r->n_peers; i++)
-        if (!r->peers[i]->props.outbound && eligible(r, ru, r->peers[i]))
-            tb->cand[n++] = i;
+    bool skip_recon = erlay(r, ru);
+    for (int out = 1; out >= 0; out--) {
+        for (uint32_t i = 0; i < r->n_peers; i++) {
+            const struct relay_peer *pe = r->peers[i];
+            if (pe->props.outbound == (out == 1) && !(skip_recon && pe->props.reconcile) &&
+                eligible(r, ru, pe))
+                tb->cand[n++] = i;
+        }
+        if (out)
+            n_out = n;
+    }
     size_t f = ru->is_block ? 0 : r->p->fanout; /* blocks always flood */
     if (f == 0 || n <= f)
         return n;
@@ -211,6 +221,28 @@ static size_t choose_explicit(struct relay *r, const struct relay_rumor *ru, str
         partial_shuffle(r, tb->cand + n_out, n - n_out, f - n_out);
     }
     return f;
+}
+
+/* Erlay (after choose_explicit's k): the reconciling peers that lack it,
+ * a random recon_flood of the outbound ones first (flooded), then the
+ * others (left to reconciliation). Returns the total; *flood the count
+ * of flooded ones, which follow the first k. */
+static size_t choose_erlay(struct relay *r, const struct relay_rumor *ru, struct tickbuf *tb,
+                           size_t k, size_t *flood)
+{
+    size_t n = k, n_out = 0;
+    for (int out = 1; out >= 0; out--) {
+        for (uint32_t i = 0; i < r->n_peers; i++) {
+            const struct relay_peer *pe = r->peers[i];
+            if (pe->props.reconcile && pe->props.outbound == (out == 1) && eligible(r, ru, pe))
+                tb->cand[n++] = i;
+        }
+        if (out)
+            n_out = n - k;
+    }
+    *flood = n_out < r->p->recon_flood ? n_out : r->p->recon_flood;
+    partial_shuffle(r, tb->cand + k, n_out, *flood);
+    return n;
 }
 
 /* Implicit peers: the driver picks, excluding this round's earlier picks. */
@@ -301,14 +333,25 @@ static void run_round(struct relay *r, struct relay_rumor *ru, struct tickbuf *t
             }
         }
     } else {
-        size_t n = choose_explicit(r, ru, tb);
-        for (size_t i = 0; i < n; i++) {
+        size_t n = choose_explicit(r, ru, tb), pushed = n, flood = 0;
+        if (erlay(r, ru)) {
+            n = choose_erlay(r, ru, tb, n, &flood);
+            pushed += flood;
+        }
+        for (size_t i = 0; i < pushed; i++) {
             struct relay_peer *pe = r->peers[tb->cand[i]];
             if (push_explicit(r, ru, pe, tb, now)) {
                 if (!ru->is_block)
                     record_push(r, ru, pe->id, RELAY_PUSH_QUEUED);
                 pushes++;
             }
+        }
+        /* The rest learn it at their next reconciliation. */
+        for (size_t i = pushed; i < n; i++) {
+            struct relay_peer *pe = r->peers[tb->cand[i]];
+            relay_mark_known(pe, &ru->wtxid);
+            r->drv->recon_add(r->ctx, r, pe->id, &ru->wtxid);
+            pushes++;
         }
         if (ru->is_block)
             stop_rumor(ru); /* flooded once, like Bitcoin: see relay.h */

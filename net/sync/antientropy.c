@@ -5,16 +5,23 @@
  * rotation (a closed loop over its peers, so every link is repaired within
  * a bounded time) and sends "hsdigest": the mempool's size, a hash over
  * its sorted wtxids and its tip. A peer that lacks the tip asks for headers
- * (so a block rumor that died out still reaches everyone); a peer whose
- * mempool digest differs answers "hsinv" with its
- * wtxids; the initiator then announces (inv) what the peer lacks and
- * treats what it lacks as announcements from the peer, which the normal
- * pull (getdata) fetches. The exchange is proportional to the mempool, not
- * to the difference; set reconciliation is a later step. */
+ * (so a block rumor that died out still reaches everyone). Equal mempools
+ * end there: one message. A peer whose mempool differs answers "hssketch":
+ * a salt and a PinSketch (net/relay/sketch.h) of its mempool's short ids
+ * (SipHash of the wtxids, keyed from the salt), sized by the difference
+ * of the counts plus a margin. The initiator decodes the difference from
+ * it and its own sketch, announces (inv) what the peer lacks, and asks by
+ * short id ("hsask", reconcildiff's format) for what it lacks, which the
+ * peer announces; the normal pull (getdata) fetches. The exchange is
+ * proportional to the difference, not to the mempool. When the sketch
+ * does not decode, "hsask" with success 0 asks for the whole list
+ * instead ("hsinv": the peer's wtxids, handled as before). */
 #include "net/sync/netproc_int.h"
 
 #include "chain/util/log.h"
 #include "chain/util/xmalloc.h"
+#include "net/relay/sketch.h"
+#include "net/relay/txrecon.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -22,6 +29,9 @@
 
 /* "hsinv" carries at most this many wtxids (an inv's limit). */
 #define RECON_MAX_IDS PROTO_MAX_INV
+/* The sketch's margin over the difference of the counts: a share of the
+ * smaller mempool (what gossip is still carrying) plus 2. */
+#define RECON_SKETCH_SHARE 32
 
 static int cmp_hash(const void *a, const void *b)
 {
@@ -63,6 +73,11 @@ static void send_digest(struct netproc *np, struct np_peer *p)
     np_send(np, p->id, NETPROC_CMD_DIGEST, &np->scratch);
 }
 
+static bool antientropy_partner(const struct netproc *np, const struct np_peer *p)
+{
+    return p->reconciles && p->relay_txs;
+}
+
 void np_recon_tick(struct netproc *np, int64_t now)
 {
     if (np->opt.antientropy_us <= 0)
@@ -72,19 +87,7 @@ void np_recon_tick(struct netproc *np, int64_t now)
     if (now < np->recon_due)
         return;
     np->recon_due = now + np->opt.antientropy_us;
-    /* The rotation: peers ordered by id, the first id above the last one. */
-    struct np_peer *next = NULL, *first = NULL;
-    for (size_t i = 0; i < np->npeers; i++) {
-        struct np_peer *p = &np->peers[i];
-        if (!p->reconciles || !p->relay_txs)
-            continue;
-        if (!first || p->id < first->id)
-            first = p;
-        if (p->id > np->recon_last && (!next || p->id < next->id))
-            next = p;
-    }
-    if (!next)
-        next = first;
+    struct np_peer *next = np_rotation_next(np, np->recon_last, antientropy_partner);
     if (!next)
         return;
     np->recon_last = next->id;
@@ -99,8 +102,57 @@ int64_t np_recon_wakeup(const struct netproc *np)
     return np->recon_due ? np->recon_due : 0;
 }
 
-/* A digest from p: fetch its tip if we lack it; answer with our ids when
- * the mempools differ. */
+static void send_hsinv(struct netproc *np, struct np_peer *p, const struct hash256 *ids,
+                       size_t n)
+{
+    if (n > RECON_MAX_IDS)
+        n = RECON_MAX_IDS;
+    wbuf_reset(&np->scratch);
+    wbuf_compact(&np->scratch, n);
+    wbuf_bytes(&np->scratch, ids, n * sizeof(*ids));
+    np_send(np, p->id, NETPROC_CMD_HSINV, &np->scratch);
+}
+
+/* Short ids of ids[0..n) under the salt's keys (malloc'd). */
+static uint32_t *short_ids(uint64_t salt, const struct hash256 *ids, size_t n)
+{
+    uint64_t k0, k1;
+    txrecon_salt_keys(salt, salt, &k0, &k1);
+    uint32_t *sids = xmalloc(n * sizeof(uint32_t));
+    for (size_t i = 0; i < n; i++)
+        sids[i] = txrecon_short_id_keyed(k0, k1, &ids[i]);
+    return sids;
+}
+
+/* The mempool's sketch for a peer whose digest differs from ours. */
+static void send_sketch(struct netproc *np, struct np_peer *p, const struct hash256 *ids,
+                        size_t n, size_t theirs)
+{
+    size_t lo = n < theirs ? n : theirs;
+    size_t est = 2 + (n > theirs ? n - theirs : theirs - n) + lo / RECON_SKETCH_SHARE;
+    size_t cap = sketch_capacity_for(est, TXRECON_FP_BITS);
+    if (cap > TXRECON_MAX_CAPACITY)
+        cap = TXRECON_MAX_CAPACITY;
+    uint64_t salt = relay_rand(np->relay);
+    uint32_t *sids = short_ids(salt, ids, n);
+    struct sketch *sk = sketch_new(cap);
+    uint8_t *bytes = xmalloc(cap * SKETCH_ELEM_BYTES);
+    sketch_add_many(sk, sids, n);
+    sketch_serialize(sk, bytes);
+    wbuf_reset(&np->scratch);
+    wbuf_u64(&np->scratch, salt);
+    txrecon_sketch_encode(&np->scratch, bytes, cap * SKETCH_ELEM_BYTES);
+    np_send(np, p->id, NETPROC_CMD_HSSKETCH, &np->scratch);
+    p->ae_salt = salt;
+    p->ae_pending = true;
+    np->info.recon_sketches++;
+    free(bytes);
+    sketch_free(sk);
+    free(sids);
+}
+
+/* A digest from p: fetch its tip if we lack it; answer with a sketch of
+ * our mempool when the mempools differ. */
 static void on_digest(struct netproc *np, struct np_peer *p, const uint8_t *payload, size_t len,
                       int64_t now)
 {
@@ -124,13 +176,8 @@ static void on_digest(struct netproc *np, struct np_peer *p, const uint8_t *payl
         return;
     }
     np->info.recon_mismatch++;
-    if (n > RECON_MAX_IDS)
-        n = RECON_MAX_IDS;
-    wbuf_reset(&np->scratch);
-    wbuf_compact(&np->scratch, n);
-    wbuf_bytes(&np->scratch, ids, n * sizeof(*ids));
+    send_sketch(np, p, ids, n, count);
     free(ids);
-    np_send(np, p->id, NETPROC_CMD_HSINV, &np->scratch);
 }
 
 /* p's wtxids: announce to it what it lacks, pull what we lack. */
@@ -177,6 +224,158 @@ static void on_hsinv(struct netproc *np, struct np_peer *p, const uint8_t *paylo
     free(theirs);
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* (short id << 32 | index) of ids[0..n), sorted, for lookups by short id
+ * (malloc'd). */
+static uint64_t *sid_index(uint64_t salt, const struct hash256 *ids, size_t n)
+{
+    uint32_t *sids = short_ids(salt, ids, n);
+    uint64_t *v = xmalloc(n * sizeof(*v));
+    for (size_t i = 0; i < n; i++)
+        v[i] = (uint64_t)sids[i] << 32 | i;
+    free(sids);
+    qsort(v, n, sizeof(*v), cmp_u64);
+    return v;
+}
+
+/* ids' entry with this short id, or NULL. */
+static const struct hash256 *by_sid(const uint64_t *idx, size_t n, const struct hash256 *ids,
+                                    uint32_t sid)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if ((idx[mid] >> 32) < sid)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && (idx[lo] >> 32) == sid ? &ids[idx[lo] & 0xffffffff] : NULL;
+}
+
+/* Announces the given wtxids to p (they are ours). */
+static void announce_ids(struct netproc *np, struct np_peer *p, const struct hash256 *const *w,
+                         size_t n)
+{
+    struct proto_inv *items = xmalloc(n * sizeof(*items));
+    for (size_t i = 0; i < n; i++) {
+        items[i].type = PROTO_INV_WTX;
+        items[i].hash = *w[i];
+        relay_peer_note_known(np->relay, p->id, w[i]);
+    }
+    for (size_t off = 0; off < n; off += PROTO_MAX_INV)
+        np_send_inv(np, p->id, items + off, n - off < PROTO_MAX_INV ? n - off : PROTO_MAX_INV);
+    free(items);
+}
+
+/* Decodes our difference with p's mempool from its sketch; *ask gets
+ * the short ids we lack, *mine our wtxids it lacks. -1: no decode. */
+static int decode_difference(const uint8_t *skdata, size_t len, uint64_t salt,
+                             const struct hash256 *ids, size_t n, const uint64_t *idx,
+                             uint32_t *ask, size_t *n_ask, const struct hash256 **mine,
+                             size_t *n_mine)
+{
+    size_t cap = len / SKETCH_ELEM_BYTES, limit = sketch_max_elements(cap, TXRECON_FP_BITS);
+    if (limit > TXRECON_MAX_DECODE)
+        limit = TXRECON_MAX_DECODE;
+    struct sketch *ours = sketch_new(cap), *theirs = sketch_new(cap);
+    uint32_t *sids = short_ids(salt, ids, n), *diff = xmalloc((limit + 1) * sizeof(uint32_t));
+    sketch_add_many(ours, sids, n);
+    sketch_deserialize(theirs, skdata);
+    sketch_merge(ours, theirs);
+    int got = sketch_decode(ours, limit, diff);
+    *n_ask = *n_mine = 0;
+    for (int i = 0; i < got; i++) {
+        const struct hash256 *w = by_sid(idx, n, ids, diff[i]);
+        if (w)
+            mine[(*n_mine)++] = w;
+        else
+            ask[(*n_ask)++] = diff[i];
+    }
+    sketch_free(ours);
+    sketch_free(theirs);
+    free(sids);
+    free(diff);
+    return got;
+}
+
+/* p's sketch: announce what it lacks, ask for what we lack; or, if it
+ * does not decode, ask for its whole list. */
+static void on_hssketch(struct netproc *np, struct np_peer *p, const uint8_t *payload,
+                        size_t len)
+{
+    struct cursor c;
+    uint64_t salt;
+    struct txrecon_sketch_msg m;
+    cursor_init(&c, payload, len);
+    if (!cursor_u64(&c, &salt) || !txrecon_sketch_decode(&c, &m) || m.len == 0 ||
+        m.len > TXRECON_MAX_CAPACITY * SKETCH_ELEM_BYTES) {
+        np_misbehaving(np, p->id, "malformed hssketch");
+        return;
+    }
+    size_t n, cap = m.len / SKETCH_ELEM_BYTES;
+    struct hash256 *ids = sorted_wtxids(np, &n);
+    uint64_t *idx = sid_index(salt, ids, n);
+    uint32_t *ask = xmalloc(cap * sizeof(*ask));
+    const struct hash256 **mine = xmalloc(cap * sizeof(*mine));
+    size_t n_ask = 0, n_mine = 0;
+    int got = decode_difference(m.data, m.len, salt, ids, n, idx, ask, &n_ask, mine, &n_mine);
+    if (got >= 0)
+        announce_ids(np, p, mine, n_mine);
+    else
+        np->info.recon_fallbacks++;
+    np->info.recon_items += n_ask;
+    wbuf_reset(&np->scratch);
+    txrecon_diff_encode(&np->scratch, got >= 0, ask, n_ask);
+    np_send(np, p->id, NETPROC_CMD_HSASK, &np->scratch);
+    LOG_DEBUG(LOG_RELAY, "peer=%" PRIu64 " mempool sketch of %zu: %d differences, it lacks %zu",
+              p->id, cap, got, n_mine);
+    free(mine);
+    free(ask);
+    free(idx);
+    free(ids);
+}
+
+/* The answer to our sketch: announce what p asked for, or our whole
+ * list if our sketch did not decode. */
+static void on_hsask(struct netproc *np, struct np_peer *p, const uint8_t *payload, size_t len)
+{
+    struct cursor c;
+    struct txrecon_diff_msg m;
+    cursor_init(&c, payload, len);
+    if (!txrecon_diff_decode(&c, &m)) {
+        np_misbehaving(np, p->id, "malformed hsask");
+        return;
+    }
+    if (!p->ae_pending) {
+        txrecon_diff_clear(&m);
+        return; /* not ours to answer (or answered already) */
+    }
+    p->ae_pending = false;
+    size_t n;
+    struct hash256 *ids = sorted_wtxids(np, &n);
+    if (!m.success) {
+        send_hsinv(np, p, ids, n);
+    } else {
+        uint64_t *idx = sid_index(p->ae_salt, ids, n);
+        const struct hash256 **w = xmalloc(m.n_ask * sizeof(*w));
+        size_t k = 0;
+        for (size_t i = 0; i < m.n_ask; i++)
+            if ((w[k] = by_sid(idx, n, ids, m.ask[i])) != NULL)
+                k++;
+        announce_ids(np, p, w, k);
+        free(w);
+        free(idx);
+    }
+    free(ids);
+    txrecon_diff_clear(&m);
+}
+
 void np_recon_message(struct netproc *np, struct np_peer *p, const char *command,
                       const uint8_t *payload, size_t len, int64_t now)
 {
@@ -187,6 +386,10 @@ void np_recon_message(struct netproc *np, struct np_peer *p, const char *command
         on_digest(np, p, payload, len, now);
     else if (strcmp(command, NETPROC_CMD_HSINV) == 0)
         on_hsinv(np, p, payload, len, now);
+    else if (strcmp(command, NETPROC_CMD_HSSKETCH) == 0)
+        on_hssketch(np, p, payload, len);
+    else if (strcmp(command, NETPROC_CMD_HSASK) == 0)
+        on_hsask(np, p, payload, len);
 }
 
 /* BIP35: the whole mempool in inv batches, above the peer's fee filter. */

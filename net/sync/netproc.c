@@ -31,6 +31,22 @@ struct np_peer *np_peer_find(struct netproc *np, uint64_t id)
     return NULL;
 }
 
+struct np_peer *np_rotation_next(struct netproc *np, uint64_t last,
+                                 bool (*ok)(const struct netproc *np, const struct np_peer *p))
+{
+    struct np_peer *next = NULL, *first = NULL;
+    for (size_t i = 0; i < np->npeers; i++) {
+        struct np_peer *p = &np->peers[i];
+        if (!ok(np, p))
+            continue;
+        if (!first || p->id < first->id)
+            first = p;
+        if (p->id > last && (!next || p->id < next->id))
+            next = p;
+    }
+    return next ? next : first;
+}
+
 void np_send(struct netproc *np, uint64_t peer, const char *cmd, const struct wbuf *w)
 {
     np->io.send(np->io.ctx, peer, cmd, w ? w->data : NULL, w ? w->len : 0);
@@ -184,6 +200,8 @@ struct netproc *netproc_new(const struct netproc_options *o, const struct netpro
     np->driver.send_getdata = drv_getdata;
     np->driver.send_headers = np_send_headers;
     np->driver.have = drv_have;
+    if (o->txrecon)
+        np->driver.recon_add = np_txrecon_add;
     np->relay = relay_new(&np->opt.policy, &np->driver, np, 0, o->seed, err);
     if (!np->relay) {
         free(np);
@@ -191,6 +209,7 @@ struct netproc *netproc_new(const struct netproc_options *o, const struct netpro
     }
     wbuf_init(&np->scratch);
     np_cmpct_init(np);
+    np_txrecon_init(np);
     np->stalling_timeout_us = NETPROC_BLOCK_STALLING_US;
     struct chainstate_callbacks cb = {on_block_connected, on_block_disconnected, np};
     chainstate_add_callbacks(chain, &cb);
@@ -204,6 +223,7 @@ void netproc_free(struct netproc *np)
     chainstate_remove_callbacks(np->chain, np);
     relay_free(np->relay);
     np_cmpct_free(np);
+    np_txrecon_free(np);
     for (size_t i = 0; i < np->norphans; i++)
         tx_free(np->orphans[i].tx);
     wbuf_free(&np->scratch);
@@ -250,6 +270,7 @@ void netproc_connected(struct netproc *np, const struct net_peer_props *props, i
      * blocks-only mode) hears of no transaction: an impossible fee filter
      * keeps them out of its announcements. */
     peer_props(p, p->relay_txs ? 0 : INT64_MAX, &rp);
+    rp.reconcile = np_txrecon_connected(np, props);
     relay_peer_add(np->relay, p->id, &rp, now);
     np_sync_maybe_start(np, p, now);
     /* BIP35: ask for the peer's mempool so a restarted node catches up.
@@ -266,6 +287,7 @@ void netproc_disconnected(struct netproc *np, uint64_t peer, int64_t now)
     if (!p)
         return;
     relay_peer_remove(np->relay, peer, now);
+    np_txrecon_disconnected(np, peer);
     orphans_erase(np, true, peer, now);
     np_blocks_peer_gone(np, peer, now);
     np_cmpct_peer_gone(np, peer);
@@ -438,6 +460,7 @@ static void on_tx(struct netproc *np, struct np_peer *p, const struct net_msg *m
     }
     np->info.txs_received++;
     np->pull_soon = true;
+    np_txrecon_seen(np, p->id, &tx->wtxid);
     bool in_pool = mempool_get_wtxid(np->mempool, &tx->wtxid) != NULL;
     if (in_pool || orphan_find(np, &tx->wtxid)) {
         char hex[HASH_HEX_LEN + 1];
@@ -481,6 +504,8 @@ static void on_inv(struct netproc *np, struct np_peer *p, const struct net_msg *
             continue;
         struct relay_inv ri = {type, it->hash};
         relay_on_inv(np->relay, p->id, &ri, now);
+        if (type == PROTO_INV_WTX)
+            np_txrecon_seen(np, p->id, &it->hash);
     }
 }
 
@@ -543,7 +568,8 @@ void netproc_custom(struct netproc *np, uint64_t peer, const char *command,
     struct np_peer *p = np_peer_find(np, peer);
     if (!p)
         return;
-    np_recon_message(np, p, command, payload, len, now);
+    if (!np_txrecon_message(np, p, command, payload, len))
+        np_recon_message(np, p, command, payload, len, now);
     after_event(np, now);
 }
 
@@ -554,6 +580,7 @@ void netproc_tick(struct netproc *np, int64_t now)
     np_blocks_tick(np, now);
     np_headers_tick(np, now);
     np_recon_tick(np, now);
+    np_txrecon_tick(np, now);
     np_announce_tip(np, now);
     relay_tick(np->relay, now);
 }
@@ -564,9 +591,12 @@ int64_t netproc_next_wakeup(const struct netproc *np)
         return 0;
     int64_t w = relay_next_wakeup(np->relay);
     int64_t r = np_recon_wakeup(np);
+    int64_t t = np_txrecon_wakeup(np);
     int64_t b = np_blocks_wakeup(np);
     if (r < w)
         w = r;
+    if (t < w)
+        w = t;
     return b < w ? b : w;
 }
 

@@ -43,12 +43,17 @@
 /* The hearsay-only commands (Bitcoin Core ignores unknown commands).
  * "hsgossip" (empty) is sent before verack to say "I reconcile mempools";
  * "hsdigest" carries a mempool digest (u32 count, sha256d of the sorted
- * wtxids) and the sender's tip hash; "hsinv" the wtxids the sender has
- * (sent in reply to a differing digest, answered by an inv of what the
- * receiver has that the sender lacks). */
+ * wtxids) and the sender's tip hash; "hssketch" (u64 salt, then a
+ * CompactSize vector of PinSketch bytes) the reply to a differing digest;
+ * "hsask" (reconcildiff's format: success byte, u32 short ids) the short
+ * ids the sketch's receiver lacks, to be announced by inv, or with
+ * success 0 a request for "hsinv", the wtxids the sender has (answered by
+ * an inv of what the receiver has that the sender lacks). */
 #define NETPROC_CMD_HELLO "hsgossip"
 #define NETPROC_CMD_DIGEST "hsdigest"
 #define NETPROC_CMD_HSINV "hsinv"
+#define NETPROC_CMD_HSSKETCH "hssketch"
+#define NETPROC_CMD_HSASK "hsask"
 
 struct netproc;
 
@@ -84,6 +89,11 @@ struct netproc_options {
                                  * version said relay=false) */
     bool compactblocks;         /* BIP152: high-bandwidth peers, compact fetches */
     size_t extra_txn;           /* rejected/replaced txs kept for reconstruction */
+    /* BIP330 with peers that negotiated it (connman's txrecon handler
+     * flag sends sendtxrcncl; policy.txrecon floods as Erlay). */
+    bool txrecon;
+    int64_t txrecon_interval_us; /* one round, next partner, this often */
+    double txrecon_q;            /* q sent in reqrecon */
 };
 void netproc_options_default(struct netproc_options *o);
 
@@ -148,10 +158,17 @@ struct netproc_info {
     uint64_t recon_items;       /* items learned of through reconciliation */
     struct netproc_cmpct_counters cmpct;
     size_t cmpct_extra;         /* transactions in the extra pool */
+    uint64_t recon_sketches;    /* mempool sketches sent */
+    uint64_t recon_fallbacks;   /* sketches that did not decode (whole list) */
 };
 void netproc_get_info(const struct netproc *np, struct netproc_info *out);
 /* The relay core, for its counters (relay_get_info, relay_get_peer_info). */
 struct relay *netproc_relay(const struct netproc *np);
+/* BIP330 counters of the node (false if reconciliation is off). */
+struct txrecon_counters;
+bool netproc_txrecon_totals(const struct netproc *np, struct txrecon_counters *out);
+/* ... and of one peer (false if it does not reconcile). */
+bool netproc_txrecon_peer(const struct netproc *np, uint64_t peer, struct txrecon_counters *out);
 /* Does the peer take part in anti-entropy (it sent hsgossip)? */
 bool netproc_peer_reconciles(const struct netproc *np, uint64_t peer);
 /* getpeerinfo's sync fields; false if the peer is unknown. */

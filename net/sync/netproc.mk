@@ -3,22 +3,25 @@
 libnet_a_SOURCES += \
 	net/sync/netproc.c net/sync/netproc.h net/sync/netproc_int.h \
 	net/sync/blocksync.c net/sync/antientropy.c net/sync/getdata.c \
-	net/sync/cmpctblock.c
+	net/sync/cmpctblock.c net/sync/txrecon_sync.c
 
 libnode_a_SOURCES += node/relay_glue.c node/relay_glue.h
 
-check_PROGRAMS += tests/unit/test_netproc tests/unit/test_cmpct_netproc
-TESTS += tests/unit/test_netproc tests/unit/test_cmpct_netproc
+check_PROGRAMS += tests/unit/test_netproc tests/unit/test_cmpct_netproc tests/unit/test_netproc_txrecon
+TESTS += tests/unit/test_netproc tests/unit/test_cmpct_netproc tests/unit/test_netproc_txrecon
 tests_unit_test_cmpct_netproc_SOURCES = tests/unit/test_cmpct_netproc.c
 tests_unit_test_cmpct_netproc_LDADD = tests/unit/libchainstatetest.a $(NET_LIBS) $(CMOCKA_LIBS)
-tests_unit_test_netproc_SOURCES = tests/unit/test_netproc.c
+tests_unit_test_netproc_txrecon_SOURCES = tests/unit/test_netproc_txrecon.c \
+	tests/unit/netproc_harness.h
+tests_unit_test_netproc_txrecon_LDADD = tests/unit/libchainstatetest.a $(NET_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_netproc_SOURCES = tests/unit/test_netproc.c tests/unit/netproc_harness.h
 tests_unit_test_netproc_LDADD = tests/unit/libchainstatetest.a $(NET_LIBS) $(CMOCKA_LIBS)
 
 # Functional tests: networks of hearsayd processes on loopback.
 TESTS += tests/functional/relay_basic.py tests/functional/relay_catchup.py \
 	tests/functional/relay_epidemic.py tests/functional/relay_blocksonly.py \
-	tests/functional/relay_reorg.py
-EXTRA_DIST += tests/functional/relay_lib.py tests/functional/relay_basic.py \
+	tests/functional/relay_reorg.py tests/functional/relay_txrecon.py
+EXTRA_DIST += tests/functional/relay_txrecon.py tests/functional/relay_lib.py tests/functional/relay_basic.py \
 	tests/functional/relay_catchup.py tests/functional/relay_epidemic.py \
 	tests/functional/relay_blocksonly.py tests/functional/relay_reorg.py
 

@@ -19,6 +19,8 @@ struct np_peer {
     uint64_t id;
     bool inbound, wtxidrelay, sendheaders, relay_txs;
     bool reconciles;                  /* sent hsgossip before verack */
+    bool ae_pending;                  /* our hssketch awaits its hsask */
+    uint64_t ae_salt;                 /* ... and the salt of its short ids */
     const struct bindex_node *best_known;   /* best header it is known to have */
     size_t blocks_in_flight;
     int64_t downloading_since;        /* its block download timeout runs from */
@@ -83,10 +85,17 @@ struct netproc {
     uint64_t recon_last;          /* the rotation: last peer reconciled with */
     int64_t recon_due;
     struct np_cmpct *cmpct;       /* cmpctblock.c */
+    struct txrecon *txrecon;      /* BIP330 (NULL: off) */
+    uint64_t txrecon_last;        /* its rotation: last peer asked */
+    int64_t txrecon_due;
     struct netproc_info info;
 };
 
 struct np_peer *np_peer_find(struct netproc *np, uint64_t id);
+/* A fixed rotation over the peers `ok` accepts: ordered by id, the first
+ * above `last`, else the first of all (NULL if none). */
+struct np_peer *np_rotation_next(struct netproc *np, uint64_t last,
+                                 bool (*ok)(const struct netproc *np, const struct np_peer *p));
 void np_send(struct netproc *np, uint64_t peer, const char *cmd, const struct wbuf *w);
 void np_send_inv(struct netproc *np, uint64_t peer, const struct proto_inv *items, size_t n);
 void np_misbehaving(struct netproc *np, uint64_t peer, const char *reason);
@@ -184,5 +193,18 @@ int64_t np_recon_wakeup(const struct netproc *np);
 void np_recon_message(struct netproc *np, struct np_peer *p, const char *command,
                       const uint8_t *payload, size_t len, int64_t now);
 void np_serve_mempool(struct netproc *np, struct np_peer *p);
+
+/* txrecon_sync.c (BIP330) */
+void np_txrecon_init(struct netproc *np);
+void np_txrecon_free(struct netproc *np);
+/* Registers a peer that negotiated it; true if it reconciles. */
+bool np_txrecon_connected(struct netproc *np, const struct net_peer_props *props);
+void np_txrecon_disconnected(struct netproc *np, uint64_t peer);
+void np_txrecon_seen(struct netproc *np, uint64_t peer, const struct hash256 *wtxid);
+void np_txrecon_add(void *ctx, struct relay *r, uint64_t peer, const struct hash256 *wtxid);
+void np_txrecon_tick(struct netproc *np, int64_t now);
+int64_t np_txrecon_wakeup(const struct netproc *np);
+bool np_txrecon_message(struct netproc *np, struct np_peer *p, const char *command,
+                        const uint8_t *payload, size_t len);
 
 #endif

@@ -2,6 +2,7 @@
 libnet_a_SOURCES += \
 	net/wire/protocol.c net/wire/protocol.h \
 	net/wire/cmpct.c net/wire/cmpct_partial.c net/wire/cmpct.h \
+	net/wire/txrecon_msg.c net/wire/txrecon_msg.h \
 	net/conn/peer.c net/conn/peer.h \
 	net/conn/addrman.c net/conn/addrman.h \
 	net/conn/netbase.c net/conn/netbase.h \

@@ -8,6 +8,7 @@
 #include "net/conn/connman.h"
 #include "net/conn/netadmin.h"
 #include "net/relay/relay.h"
+#include "net/relay/txrecon.h"
 #include "node/clock.h"
 #include "node/relay_glue.h"
 #include "node/rpc/rpc_glue.h"
@@ -209,6 +210,33 @@ static void peer_conn_fields(json_t *o, const struct net_peer_stats *st,
     json_object_set_new(o, "session_id", json_string(""));
 }
 
+/* BIP330 reconciliation counters. */
+static json_t *txrecon_json(const struct txrecon_counters *c)
+{
+    const struct {
+        const char *name;
+        uint64_t v;
+    } f[] = {
+        {"rounds", c->rounds},
+        {"sketches_sent", c->sketches_sent},
+        {"sketches_received", c->sketches_received},
+        {"sketch_bytes_sent", c->sketch_bytes_sent},
+        {"sketch_bytes_received", c->sketch_bytes_received},
+        {"decode_failures", c->decode_failures},
+        {"extensions", c->extensions},
+        {"fallbacks", c->fallbacks},
+        {"differences", c->differences},
+        {"announced", c->announced},
+        {"asked", c->asked},
+        {"bytes_sent", c->bytes_sent},
+        {"bytes_received", c->bytes_received},
+    };
+    json_t *o = json_object();
+    for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+        json_object_set_new(o, f[i].name, json_integer((json_int_t)f[i].v));
+    return o;
+}
+
 /* The relay core's view of one peer, for getpeerinfo and getgossipinfo. */
 static json_t *peer_gossip_json(const struct relay_peer_info *ri, const struct netproc *np,
                                 uint64_t id)
@@ -223,6 +251,9 @@ static json_t *peer_gossip_json(const struct relay_peer_info *ri, const struct n
         json_object_set_new(g, "blocks_in_flight", json_integer((json_int_t)pi.blocks_in_flight));
         json_object_set_new(g, "reconciles", json_boolean(pi.reconciles));
     }
+    struct txrecon_counters tc;
+    if (np && netproc_txrecon_peer(np, id, &tc))
+        json_object_set_new(g, "txreconciliation", txrecon_json(&tc));
     return g;
 }
 
@@ -587,9 +618,11 @@ static json_t *netproc_json(const struct netproc *np)
 {
     struct netproc_info ni;
     netproc_get_info(np, &ni);
-    json_t *recon = json_pack("{s:I,s:I,s:I}", "rounds", (json_int_t)ni.recon_rounds,
+    json_t *recon = json_pack("{s:I,s:I,s:I,s:I,s:I}", "rounds", (json_int_t)ni.recon_rounds,
                               "mismatched", (json_int_t)ni.recon_mismatch, "items",
-                              (json_int_t)ni.recon_items);
+                              (json_int_t)ni.recon_items, "sketches",
+                              (json_int_t)ni.recon_sketches, "fallbacks",
+                              (json_int_t)ni.recon_fallbacks);
     json_t *o = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "orphans",
                           (json_int_t)ni.orphans, "blocks_in_flight",
                           (json_int_t)ni.blocks_in_flight, "blocks_received",
@@ -665,6 +698,9 @@ static json_t *rpc_getgossipinfo(struct rpc_request *req)
     json_object_set_new(o, "summary", summary_json(&ri, np));
     if (np)
         json_object_set_new(o, "processing", netproc_json(np));
+    struct txrecon_counters tc;
+    if (np && netproc_txrecon_totals(np, &tc))
+        json_object_set_new(o, "txreconciliation", txrecon_json(&tc));
     return o;
 }
 

@@ -10,7 +10,7 @@
 
 #define S 1000000LL /* one second in microseconds */
 
-enum kind { K_INV, K_GETDATA, K_HEADERS, K_PULL };
+enum kind { K_INV, K_GETDATA, K_HEADERS, K_PULL, K_RECON };
 
 static inline struct hash256 H(uint32_t i)
 {

@@ -1,6 +1,7 @@
 /* SHA-256 (FIPS 180 vectors), double SHA-256, the incremental interface,
  * HMAC-SHA256 (RFC 4231), and hex. */
 #include "chain/primitives/hash.h"
+#include "chain/primitives/siphash.h"
 #include "chain/util/hex.h"
 
 #include <setjmp.h>
@@ -202,6 +203,22 @@ static void test_hex(void **state)
     free(p);
 }
 
+/* SipHash-2-4: the reference implementation's vectors (key 00..0f,
+ * message 00..len-1) and Bitcoin Core's SipHashUint256 vector. */
+static void test_siphash(void **state)
+{
+    (void)state;
+    uint8_t msg[32];
+    for (int i = 0; i < 32; i++)
+        msg[i] = (uint8_t)i;
+    uint64_t k0 = 0x0706050403020100ULL, k1 = 0x0F0E0D0C0B0A0908ULL;
+    assert_true(siphash24(k0, k1, msg, 0) == 0x726fdb47dd0e0e31ULL);
+    assert_true(siphash24(k0, k1, msg, 1) == 0x74f839c593dc67fdULL);
+    assert_true(siphash24(k0, k1, msg, 8) == 0x93f5f5799a932462ULL);
+    assert_true(siphash24(k0, k1, msg, 15) == 0xa129ca6149be45e5ULL);
+    assert_true(siphash24(k0, k1, msg, 32) == 0x7127512f72f27cceULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -209,6 +226,7 @@ int main(void)
         cmocka_unit_test(test_incremental),  cmocka_unit_test(test_hmac_rfc4231),
         cmocka_unit_test(test_reversed_hex), cmocka_unit_test(test_hex),
         cmocka_unit_test(test_tagged),
+        cmocka_unit_test(test_siphash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

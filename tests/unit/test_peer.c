@@ -8,6 +8,7 @@
 
 #include "chain/util/hex.h"
 #include "net/conn/peer.h"
+#include "net/wire/txrecon_msg.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -439,10 +440,90 @@ static void test_addr_and_getaddr(void **state)
     teardown(c);
 }
 
+/* BIP330's sendtxrcncl, with Bitcoin Core's rules. */
+static struct peer_local local_recon;
+
+static struct ctx *recon_peer(bool their_relay)
+{
+    local_recon = local;
+    local_recon.txrecon = true;
+    struct ctx *c = setup(false);
+    c->env.local = &local_recon;
+    char cmds[256];
+    sent_commands(c, cmds, sizeof(cmds));
+    struct proto_version v;
+    memset(&v, 0, sizeof(v));
+    v.version = PROTO_VERSION;
+    v.services = PROTO_NODE_NETWORK | PROTO_NODE_WITNESS;
+    v.nonce = 77;
+    v.relay = their_relay;
+    struct wbuf w;
+    wbuf_init(&w);
+    proto_version_encode(&w, &v);
+    feed(c, "version", w.data, w.len);
+    wbuf_free(&w);
+    return c;
+}
+
+static void feed_sendtxrcncl(struct ctx *c, uint32_t version, uint64_t salt)
+{
+    struct wbuf w;
+    wbuf_init(&w);
+    struct txrecon_send_msg m = {.version = version, .salt = salt};
+    txrecon_send_encode(&w, &m);
+    feed(c, TXRECON_CMD_SEND, w.data, w.len);
+    wbuf_free(&w);
+}
+
+static void test_sendtxrcncl(void **state)
+{
+    char cmds[256];
+    /* Both relay: sent before verack, the peer's taken. */
+    struct ctx *c = recon_peer(true);
+    sent_commands(c, cmds, sizeof(cmds));
+    assert_string_equal(cmds, "wtxidrelay sendaddrv2 sendtxrcncl verack");
+    assert_true(c->p->recon_sent);
+    feed(c, "wtxidrelay", NULL, 0);
+    feed_sendtxrcncl(c, 2, 0x77); /* a later version speaks ours too */
+    assert_true(c->p->recon_received);
+    assert_true(c->p->recon_salt_remote == 0x77 && c->p->recon_salt_local != 0);
+    feed(c, "verack", NULL, 0);
+    assert_int_equal(c->p->state, PEER_READY);
+    feed_sendtxrcncl(c, 1, 0x78); /* after verack: a violation */
+    assert_string_equal(c->f.closed, "sendtxrcncl after verack");
+    assert_true(c->f.discourage);
+    teardown(c);
+    /* Twice, and version 0: violations. */
+    c = recon_peer(true);
+    feed_sendtxrcncl(c, 1, 5);
+    feed_sendtxrcncl(c, 1, 5);
+    assert_string_equal(c->f.closed, "sendtxrcncl sent twice");
+    teardown(c);
+    c = recon_peer(true);
+    feed_sendtxrcncl(c, 0, 5);
+    assert_string_equal(c->f.closed, "sendtxrcncl of version 0");
+    teardown(c);
+    /* A peer that does not relay transactions gets none and may send none. */
+    c = recon_peer(false);
+    sent_commands(c, cmds, sizeof(cmds));
+    assert_string_equal(cmds, "wtxidrelay sendaddrv2 verack");
+    feed_sendtxrcncl(c, 1, 5);
+    assert_string_equal(c->f.closed, "sendtxrcncl without transaction relay");
+    teardown(c);
+    /* Without -txreconciliation it is ignored, as an unknown command. */
+    c = setup(false);
+    feed_version(c, PROTO_VERSION, 77);
+    feed_sendtxrcncl(c, 1, 5);
+    assert_false(c->p->recon_received);
+    assert_int_equal(c->p->state, PEER_VERSION);
+    teardown(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_outbound_handshake),
+        cmocka_unit_test(test_sendtxrcncl),
         cmocka_unit_test(test_inbound_handshake),
         cmocka_unit_test(test_core_peer),
         cmocka_unit_test(test_old_and_self),

@@ -133,7 +133,61 @@ static size_t entries(enum kind k, uint64_t peer, size_t from)
     return n;
 }
 
+static void d_recon(void *ctx, struct relay *r, uint64_t peer, const struct hash256 *wtxid)
+{
+    struct relay_inv inv = {.type = RELAY_INV_WTX, .hash = *wtxid};
+    record(ctx, K_RECON, peer, &inv, 1);
+}
+
+static const struct relay_driver recon_drv = {
+    .send_inv = d_inv, .send_getdata = d_getdata, .recon_add = d_recon};
+
 /* ---- push: fanout and flood ---- */
+
+/* Erlay: peers 1-3 outbound and 4-5 inbound reconcile, 6 (inbound) does
+ * not. A new transaction goes by inv to the plain peer and to recon_flood
+ * of the outbound reconciling ones; the other reconciling peers get it in
+ * their sets, never both. */
+static void test_erlay_split(void **state)
+{
+    struct relay_policy p = quick_policy();
+    p.txrecon = true;
+    p.recon_flood = 1;
+    struct relay *r = mk(&p, &recon_drv, 3);
+    for (int i = 1; i <= 6; i++) {
+        struct relay_peer_props pp = {.outbound = i <= 3, .wtxidrelay = true,
+                                      .reconcile = i <= 5};
+        assert_int_equal(relay_peer_add(r, (uint64_t)i, &pp, 0), 0);
+    }
+    for (uint32_t k = 1; k <= 20; k++) {
+        size_t from = F->n;
+        struct relay_tx_info t = tx(k, 0, 1000);
+        assert_true(relay_on_tx_accepted(r, false, 0, &t, k * S));
+        relay_tick(r, k * S + 1);
+        assert_int_equal(entries(K_INV, 6, from), 1);
+        assert_int_equal(entries(K_INV, 4, from) + entries(K_INV, 5, from), 0);
+        assert_int_equal(entries(K_RECON, 4, from) + entries(K_RECON, 5, from), 2);
+        size_t inv_out = 0;
+        for (uint64_t peer = 1; peer <= 3; peer++) {
+            size_t i = entries(K_INV, peer, from), c = entries(K_RECON, peer, from);
+            assert_int_equal(i + c, 1);
+            inv_out += i;
+            assert_true(relay_peer_knows(r, peer, &t.wtxid));
+        }
+        assert_int_equal(inv_out, 1);
+        assert_true(F->log[F->n - 1].inv[0].type == RELAY_INV_WTX);
+    }
+    /* A peer that has it gets neither. */
+    struct relay_tx_info t = tx(99, 0, 1000);
+    struct relay_inv from4 = {.type = RELAY_INV_WTX, .hash = t.wtxid};
+    relay_on_inv(r, 4, &from4, 100 * S);
+    size_t from = F->n;
+    assert_true(relay_on_tx_accepted(r, true, 4, &t, 100 * S));
+    relay_tick(r, 100 * S + 1);
+    assert_int_equal(entries(K_RECON, 4, from) + entries(K_INV, 4, from), 0);
+    assert_int_equal(entries(K_RECON, 5, from), 1);
+    relay_free(r);
+}
 
 static void test_flood_once(void **state)
 {
@@ -880,6 +934,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_flood_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_erlay_split, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fanout_skips_knowers_prefers_outbound, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_counter_feedback, setup, teardown),

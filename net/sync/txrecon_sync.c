@@ -1,0 +1,180 @@
+/* netproc's side of BIP330 reconciliation: registers peers that
+ * negotiated it, feeds the pure state machine (net/relay/txrecon.h) with
+ * the relay core's reconciliation sets and the peers' messages, sends
+ * what it returns, and starts one round per interval with the next
+ * partner of a fixed rotation over the peers we initiate with (our
+ * outbound ones), so every link is reconciled within a bounded time. */
+#include "net/sync/netproc_int.h"
+
+#include "chain/util/log.h"
+#include "chain/util/xmalloc.h"
+#include "net/relay/txrecon.h"
+#include "net/wire/txrecon_msg.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+void np_txrecon_init(struct netproc *np)
+{
+    if (np->opt.txrecon)
+        np->txrecon = txrecon_new(np->opt.txrecon_q);
+}
+
+void np_txrecon_free(struct netproc *np)
+{
+    txrecon_free(np->txrecon);
+}
+
+bool np_txrecon_connected(struct netproc *np, const struct net_peer_props *props)
+{
+    if (!np->txrecon || !props->txrecon || !props->relay || np->opt.blocksonly)
+        return false;
+    return txrecon_peer_add(np->txrecon, props->id, !props->inbound, props->recon_salt_local,
+                            props->recon_salt_remote) == 0;
+}
+
+void np_txrecon_disconnected(struct netproc *np, uint64_t peer)
+{
+    if (np->txrecon)
+        txrecon_peer_remove(np->txrecon, peer);
+}
+
+/* The peer has it (it announced or sent it): nothing to reconcile. */
+void np_txrecon_seen(struct netproc *np, uint64_t peer, const struct hash256 *wtxid)
+{
+    if (np->txrecon)
+        txrecon_remove(np->txrecon, peer, wtxid);
+}
+
+/* Announces by inv those of the wtxids still in our mempool. */
+static void announce(struct netproc *np, uint64_t peer, const struct hash256 *ids, size_t n)
+{
+    struct proto_inv *items = xmalloc(n * sizeof(*items));
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!mempool_get_wtxid(np->mempool, &ids[i]))
+            continue;
+        items[k].type = PROTO_INV_WTX;
+        items[k++].hash = ids[i];
+        relay_peer_note_known(np->relay, peer, &ids[i]);
+    }
+    for (size_t off = 0; off < k; off += PROTO_MAX_INV)
+        np_send_inv(np, peer, items + off, k - off < PROTO_MAX_INV ? k - off : PROTO_MAX_INV);
+    free(items);
+}
+
+/* The relay core's driver: a transaction for a peer's set. */
+void np_txrecon_add(void *ctx, struct relay *r, uint64_t peer, const struct hash256 *wtxid)
+{
+    struct netproc *np = ctx;
+    struct hash256 v[2];
+    if (txrecon_add(np->txrecon, peer, wtxid, &v[1]) != TXRECON_ANNOUNCE)
+        return;
+    v[0] = *wtxid;
+    announce(np, peer, v, hash_is_zero(&v[1]) ? 1 : 2);
+}
+
+/* Sends what a step of the state machine produced: invs first, then its
+ * message. */
+static void act(struct netproc *np, uint64_t peer, struct txrecon_out *o)
+{
+    announce(np, peer, o->announce, o->n_announce);
+    if (!o->cmd)
+        return;
+    np_send(np, peer, o->cmd, &o->payload);
+    txrecon_count_bytes(np->txrecon, peer, true, PROTO_HEADER_SIZE + o->payload.len);
+}
+
+/* Peers we initiate with; one still in a round is skipped this time. */
+static bool partner(const struct netproc *np, const struct np_peer *p)
+{
+    return txrecon_we_initiate(np->txrecon, p->id) && !txrecon_busy(np->txrecon, p->id);
+}
+
+void np_txrecon_tick(struct netproc *np, int64_t now)
+{
+    if (!np->txrecon || np->opt.txrecon_interval_us <= 0)
+        return;
+    if (np->txrecon_due == 0)
+        np->txrecon_due = now + np->opt.txrecon_interval_us;
+    if (now < np->txrecon_due)
+        return;
+    np->txrecon_due = now + np->opt.txrecon_interval_us;
+    struct np_peer *next = np_rotation_next(np, np->txrecon_last, partner);
+    if (!next)
+        return;
+    np->txrecon_last = next->id;
+    struct txrecon_out o;
+    txrecon_out_init(&o);
+    if (txrecon_start(np->txrecon, next->id, &o) == 0)
+        act(np, next->id, &o);
+    txrecon_out_free(&o);
+}
+
+int64_t np_txrecon_wakeup(const struct netproc *np)
+{
+    if (!np->txrecon || np->opt.txrecon_interval_us <= 0)
+        return INT64_MAX;
+    return np->txrecon_due;
+}
+
+/* One of the four round messages; false if the command is not one. */
+bool np_txrecon_message(struct netproc *np, struct np_peer *p, const char *command,
+                        const uint8_t *payload, size_t len)
+{
+    bool req = strcmp(command, TXRECON_CMD_REQ) == 0;
+    bool sk = strcmp(command, TXRECON_CMD_SKETCH) == 0;
+    bool ext = strcmp(command, TXRECON_CMD_REQEXT) == 0;
+    bool diff = strcmp(command, TXRECON_CMD_DIFF) == 0;
+    if (!req && !sk && !ext && !diff)
+        return false;
+    if (!np->txrecon || !txrecon_peer_registered(np->txrecon, p->id)) {
+        np_misbehaving(np, p->id, "reconciliation message without sendtxrcncl");
+        return true;
+    }
+    struct cursor c;
+    struct txrecon_out o;
+    txrecon_count_bytes(np->txrecon, p->id, false, PROTO_HEADER_SIZE + len);
+    cursor_init(&c, payload, len);
+    txrecon_out_init(&o);
+    int rc = -1;
+    if (req) {
+        struct txrecon_req_msg m;
+        if (txrecon_req_decode(&c, &m))
+            rc = txrecon_on_req(np->txrecon, p->id, &m, &o);
+    } else if (sk) {
+        struct txrecon_sketch_msg m;
+        if (txrecon_sketch_decode(&c, &m))
+            rc = txrecon_on_sketch(np->txrecon, p->id, m.data, m.len, &o);
+    } else if (ext) {
+        rc = txrecon_on_reqext(np->txrecon, p->id, &o);
+    } else {
+        struct txrecon_diff_msg m;
+        if (txrecon_diff_decode(&c, &m)) {
+            rc = txrecon_on_diff(np->txrecon, p->id, &m, &o);
+            txrecon_diff_clear(&m);
+        }
+    }
+    if (rc == 0)
+        act(np, p->id, &o);
+    else
+        np_misbehaving(np, p->id, "malformed or unexpected reconciliation message");
+    LOG_DEBUG(LOG_RELAY, "peer=%" PRIu64 " %s: %zu announced%s%s", p->id, command,
+              o.n_announce, o.cmd ? ", replied " : "", o.cmd ? o.cmd : "");
+    txrecon_out_free(&o);
+    return true;
+}
+
+bool netproc_txrecon_peer(const struct netproc *np, uint64_t peer, struct txrecon_counters *out)
+{
+    return np->txrecon && txrecon_peer_counters(np->txrecon, peer, out);
+}
+
+bool netproc_txrecon_totals(const struct netproc *np, struct txrecon_counters *out)
+{
+    if (!np->txrecon)
+        return false;
+    txrecon_totals(np->txrecon, out);
+    return true;
+}

@@ -1,0 +1,233 @@
+/* BIP330 reconciliation between netprocs on the in-memory network:
+ * disjoint halves of 1000 transactions converge in one reconciliation
+ * with one announcement per transaction and no duplicate payload; a
+ * round whose sketch does not decode goes through reqsketchext and then
+ * the fallback; a peer without sendtxrcncl (Bitcoin Core) still gets
+ * every transaction by inv. And anti-entropy's mempool sketches: a small
+ * difference by sketch, a large one by the whole-list fallback. */
+#include "tests/unit/netproc_harness.h"
+
+#include "net/relay/txrecon.h"
+
+/* Nodes 0 and 1 reconcile (0 dials 1, so 0 initiates); node 2, if any,
+ * is a plain peer of node 0. */
+static double recon_q;
+
+static void recon_options(int i, struct netproc_options *o)
+{
+    if (i == 2)
+        return;
+    o->txrecon = true;
+    o->txrecon_q = recon_q;
+    o->txrecon_interval_us = SEC;
+    o->policy.txrecon = true;
+    o->policy.recon_flood = 0; /* nothing flooded to reconciling peers */
+    o->policy.req_delay_us = 0;
+}
+
+static void link_recon(int a, int b)
+{
+    struct net_peer_props pa = props_of((uint64_t)b + 1, false);
+    struct net_peer_props pb = props_of((uint64_t)a + 1, true);
+    pa.txrecon = pb.txrecon = true;
+    pa.recon_salt_local = pb.recon_salt_remote = 0x1111;
+    pa.recon_salt_remote = pb.recon_salt_local = 0x2222;
+    net.n[a].linked[b] = net.n[b].linked[a] = true;
+    netproc_connected(net.n[a].np, &pa, net.now);
+    netproc_connected(net.n[b].np, &pb, net.now);
+}
+
+static void setup_ae(int count, double q, int64_t antientropy)
+{
+    recon_q = q;
+    harness_options = q >= 0 ? recon_options : NULL;
+    setup_net(count, antientropy);
+    if (q >= 0)
+        link_recon(0, 1);
+    else
+        link_nodes(0, 1);
+    if (count > 2)
+        link_nodes(0, 2);
+    mine_at(0, 101);
+    run_until(net.now + 10 * SEC);
+    assert_same_tip();
+}
+
+static void setup(int count, double q)
+{
+    setup_ae(count, q, 0);
+}
+
+/* A confirmed transaction with n outputs, each spent by one child. */
+static struct tx *fan_out(size_t n)
+{
+    struct tx *parent = spend_coinbase(0, 1);
+    struct outpoint op = {parent->txid, 0};
+    tx_free(parent);
+    const struct bindex_node *b1 = chainstate_at(net.n[0].cs, 1);
+    char *err = NULL;
+    struct block *blk = chainstate_get_block(net.n[0].cs, &b1->hash, &err);
+    op.hash = blk->txs[0]->txid;
+    block_free(blk);
+    int64_t *outs = malloc(n * sizeof(*outs));
+    for (size_t i = 0; i < n; i++)
+        outs[i] = 4000000;
+    struct tx *fan = testutil_spend(&op, 1, outs, n, 0);
+    free(outs);
+    mine_tx_at(0, fan);
+    run_until(net.now + 10 * SEC);
+    assert_same_tip();
+    return fan;
+}
+
+/* Child k spends output k; submitted at node `at`. */
+static struct tx *child(const struct tx *fan, size_t k, int at)
+{
+    struct outpoint op = {fan->txid, (uint32_t)k};
+    int64_t out = fan->vout[k].value - 1000;
+    struct tx *tx = testutil_spend(&op, 1, &out, 1, 0);
+    struct mempool_reject rej;
+    assert_int_equal(netproc_submit_tx(net.n[at].np, tx, &rej, net.now), MEMPOOL_ACCEPTED);
+    return tx;
+}
+
+static void counters(int i, uint64_t peer, struct txrecon_counters *c)
+{
+    assert_true(netproc_txrecon_peer(net.n[i].np, peer, c));
+}
+
+static void test_disjoint_halves(void **state)
+{
+    (void)state;
+    setup(3, TXRECON_MAX_Q); /* disjoint sets: q = difference / smaller = 2 */
+    struct tx *fan = fan_out(1000);
+    struct tx **kids = malloc(1000 * sizeof(*kids));
+    memset(net.inv_types, 0, sizeof(net.inv_types));
+    for (size_t k = 0; k < 1000; k++)
+        kids[k] = child(fan, k, k < 500 ? 0 : 1);
+    run_until(net.now + 10 * SEC);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(mempool_count(net.n[i].mp), 1000);
+        struct netproc_info ni;
+        netproc_get_info(net.n[i].np, &ni);
+        /* Each node downloaded only what it lacked, once. */
+        assert_int_equal(ni.txs_received, i == 0 ? 500 : i == 1 ? 500 : 1000);
+    }
+    struct txrecon_counters c0, c1;
+    counters(0, 2, &c0);
+    counters(1, 1, &c1);
+    /* One decode found the whole difference. */
+    assert_int_equal(c0.differences, 1000);
+    assert_int_equal(c0.asked, 500);
+    assert_int_equal(c0.announced, 500);
+    assert_int_equal(c1.announced, 500);
+    assert_int_equal(c0.decode_failures, 0);
+    assert_int_equal(c0.extensions, 0);
+    /* The initiator finishes a round a hop before the responder. */
+    assert_true(c0.rounds >= 1 && c0.rounds - c1.rounds <= 1);
+    assert_true(c1.sketch_bytes_sent > 4000 && c1.sketch_bytes_sent == c0.sketch_bytes_received);
+    /* One inv entry per transaction between 0 and 1, and node 0 flooded
+     * every one to its plain peer. */
+    assert_int_equal(net.inv_types[PROTO_INV_WTX], 2000);
+    assert_false(netproc_txrecon_peer(net.n[0].np, 3, &c0));
+    struct txrecon_counters tot;
+    assert_true(netproc_txrecon_totals(net.n[1].np, &tot));
+    assert_int_equal(tot.announced, 500);
+    assert_false(netproc_txrecon_totals(net.n[2].np, &tot));
+    for (size_t k = 0; k < 1000; k++)
+        tx_free(kids[k]);
+    free(kids);
+    tx_free(fan);
+    teardown_net();
+}
+
+static void test_extension_then_fallback(void **state)
+{
+    (void)state;
+    setup(2, 0.0); /* the estimate says 1: capacity 2, then 4 */
+    struct tx *fan = fan_out(20);
+    struct tx *kids[20];
+    for (size_t k = 0; k < 20; k++)
+        kids[k] = child(fan, k, k < 10 ? 0 : 1);
+    run_until(net.now + 10 * SEC);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(mempool_count(net.n[i].mp), 20);
+        struct netproc_info ni;
+        netproc_get_info(net.n[i].np, &ni);
+        assert_int_equal(ni.txs_received, 10);
+    }
+    struct txrecon_counters c0, c1;
+    counters(0, 2, &c0);
+    counters(1, 1, &c1);
+    assert_int_equal(c0.decode_failures, 2);
+    assert_int_equal(c0.extensions, 1);
+    assert_int_equal(c1.extensions, 1);
+    assert_int_equal(c0.fallbacks, 1);
+    assert_int_equal(c1.fallbacks, 1);
+    assert_int_equal(c0.announced, 10);
+    assert_int_equal(c1.announced, 10);
+    for (size_t k = 0; k < 20; k++)
+        tx_free(kids[k]);
+    tx_free(fan);
+    teardown_net();
+}
+
+/* Plain peers (no BIP330) with anti-entropy every 5 s, announcements
+ * lost: each node holds its own `each` transactions; the digests differ
+ * and the mempool sketch (or its fallback) repairs. */
+static void antientropy_case(size_t each, bool want_fallback)
+{
+    setup_ae(2, -1, 5 * SEC);
+    struct tx *fan = fan_out(2 * each);
+    struct tx **kids = malloc(2 * each * sizeof(*kids));
+    net.drop_inv = true;
+    for (size_t k = 0; k < 2 * each; k++)
+        kids[k] = child(fan, k, k < each ? 0 : 1);
+    run_until(net.now + SEC);
+    assert_int_equal(mempool_count(net.n[1].mp), each);
+    net.drop_inv = false;
+    run_until(net.now + 12 * SEC);
+    struct netproc_info a, b;
+    netproc_get_info(net.n[0].np, &a);
+    netproc_get_info(net.n[1].np, &b);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(mempool_count(net.n[i].mp), 2 * each);
+    assert_true(a.recon_sketches + b.recon_sketches >= 1);
+    if (want_fallback)
+        assert_true(a.recon_fallbacks + b.recon_fallbacks >= 1);
+    else
+        assert_int_equal(a.recon_fallbacks + b.recon_fallbacks, 0);
+    assert_int_equal(a.txs_received + b.txs_received, 2 * each); /* no duplicate */
+    for (size_t k = 0; k < 2 * each; k++)
+        tx_free(kids[k]);
+    free(kids);
+    tx_free(fan);
+    teardown_net();
+}
+
+static void test_antientropy_sketch(void **state)
+{
+    (void)state;
+    antientropy_case(1, false); /* 2 differences: within the margin */
+}
+
+static void test_antientropy_fallback(void **state)
+{
+    (void)state;
+    antientropy_case(10, true); /* 20 differences, equal counts: margin 2 */
+}
+
+int main(void)
+{
+    if (getenv("NETPROC_TEST_LOG")) {
+        log_set_console(true);
+        log_enable(LOG_ALL);
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_disjoint_halves),
+        cmocka_unit_test(test_extension_then_fallback),
+        cmocka_unit_test(test_antientropy_sketch),
+        cmocka_unit_test(test_antientropy_fallback),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
