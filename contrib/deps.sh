@@ -17,6 +17,8 @@ python3:functional tests and tools
 "
 HS_TEST_DEPS="
 gnuplot-nox:PNG plots from the simulator and regtest-net
+man-db:renders the manual pages in the install test
+python3-bitcoinlib:a Bitcoin client library tested against hearsayd
 "
 # Optional, never installed by these scripts (heavy): "command:package:why".
 HS_OPTIONAL_TEST_DEPS="

@@ -43,6 +43,7 @@ const struct node_subsystem *const node_subsystems[] = {
     &net_subsystem,
     &relay_subsystem,
     &rpc_subsystem,
+    &metrics_subsystem,
     &banlist_subsystem, /* after net; first to stop, saving the bans */
     NULL,
 };

@@ -28,6 +28,7 @@ struct node {
     struct relay *relay;            /* the relay core, for its counters */
     struct relay_glue *relay_glue;  /* node/relay_glue.c's state */
     struct rpc_server *rpc;
+    struct metrics_server *metrics;
 };
 
 /* One row of node/init.c's start-up table. Each area's node/ glue file

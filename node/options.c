@@ -18,5 +18,6 @@ const struct config_option *const config_tables[] = {
     net_options,
     relay_options,
     rpc_options,
+    metrics_options,
     NULL,
 };

@@ -69,7 +69,7 @@ static void usage(void)
            "  -stdin               Read extra arguments from standard input, one per line\n"
            "  -rpcwait             Wait for the RPC server to start\n"
            "  -rpcwaittimeout=<n>  Seconds to wait with -rpcwait (default: 0, forever)\n"
-           "  -rpcclienttimeout=<n> Seconds to wait for a reply (default: %d, 0: forever)\n",
+           "  -rpcclienttimeout=<n>  Seconds to wait for a reply (default: %d, 0: forever)\n",
            PACKAGE_VERSION, DEFAULT_HOST, DEFAULT_CLIENT_TIMEOUT);
 }
 

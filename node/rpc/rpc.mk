@@ -5,6 +5,8 @@ libnode_a_SOURCES += \
 	node/rpc/rpc_json.c \
 	node/rpc/rpc_auth.c node/rpc/rpc_auth.h \
 	node/rpc/rpc_server.c node/rpc/rpc_server.h \
+	node/rpc/rest.c node/rpc/rest.h \
+	node/rpc/metrics.c node/rpc/metrics.h \
 	node/rpc/rpc_control.c \
 	node/rpc/rpc_glue.c node/rpc/rpc_glue.h \
 	node/cli/cli_format.c node/cli/cli_format.h

@@ -423,6 +423,59 @@ static json_t *rpc_getmempoolentry(struct rpc_request *req)
     return entry_json(e);
 }
 
+/* Core's MEMPOOL_HEIGHT: the height a coin created in the mempool has. */
+#define MEMPOOL_COIN_HEIGHT 0x7fffffff
+
+/* An unspent output as Core's gettxout sees it: from the UTXO set, or with
+ * the mempool from its transactions, and not spent by any of them. */
+static bool find_txout(struct node *node, const struct outpoint *op, bool with_mempool,
+                       struct coin *out)
+{
+    if (with_mempool) {
+        if (mempool_spender(node->mempool, op))
+            return false;
+        const struct mempool_entry *e = mempool_get(node->mempool, &op->hash);
+        if (e) {
+            const struct tx *tx = mempool_entry_tx(e);
+            if (op->n >= tx->vout_count)
+                return false;
+            out->value = tx->vout[op->n].value;
+            out->script = xmalloc(tx->vout[op->n].script_len + 1);
+            memcpy(out->script, tx->vout[op->n].script, tx->vout[op->n].script_len);
+            out->script_len = tx->vout[op->n].script_len;
+            out->height = MEMPOOL_COIN_HEIGHT;
+            out->coinbase = false;
+            return true;
+        }
+    }
+    return chainstate_coin_lookup(node->chain, op, out);
+}
+
+static json_t *rpc_gettxout(struct rpc_request *req)
+{
+    struct node *node = node_of(req);
+    struct outpoint op;
+    int64_t n;
+    if (!rpc_param_hash(req, 0, &op.hash) || !rpc_param_int(req, 1, 0, 0, UINT32_MAX, &n))
+        return NULL;
+    op.n = (uint32_t)n;
+    json_t *mp = rpc_param(req, 2);
+    struct coin coin = { 0 };
+    if (!find_txout(node, &op, !mp || json_is_true(mp), &coin))
+        return json_null();
+    const struct bindex_node *tip = chainstate_tip(node->chain);
+    json_t *v = json_object();
+    json_object_set_new(v, "bestblock", rpc_hash_json(&tip->hash));
+    json_object_set_new(v, "confirmations", json_integer(
+        coin.height == MEMPOOL_COIN_HEIGHT ? 0 : tip->height - coin.height + 1));
+    json_object_set_new(v, "value", rpc_amount(coin.value));
+    json_object_set_new(v, "scriptPubKey", rpc_util_script_json(node->params, coin.script,
+                                                                coin.script_len));
+    json_object_set_new(v, "coinbase", json_boolean(coin.coinbase));
+    coin_clear(&coin);
+    return v;
+}
+
 static const struct rpc_method blockchain_methods[] = {
     { "getblockchaininfo", "blockchain", rpc_getblockchaininfo,
       "Returns an object containing various state info regarding blockchain processing.", { { 0 } } },
@@ -460,6 +513,14 @@ static const struct rpc_method blockchain_methods[] = {
     { "getmempoolentry", "blockchain", rpc_getmempoolentry,
       "Returns mempool data for given transaction.",
       { { "txid", RPC_ARG_STR, false, "The transaction id (must be in mempool)", NULL }, { 0 } } },
+    { "gettxout", "blockchain", rpc_gettxout,
+      "Returns details about an unspent transaction output (null when spent or unknown).",
+      { { "txid", RPC_ARG_STR, false, "The transaction id", NULL },
+        { "n", RPC_ARG_NUM, false, "vout number", NULL },
+        { "include_mempool", RPC_ARG_BOOL, true,
+          "Whether to include the mempool. A coin spent in the mempool is not returned",
+          "true" },
+        { 0 } } },
 };
 
 const struct rpc_method_set blockchain_rpc_methods = RPC_METHOD_SET(blockchain_methods);

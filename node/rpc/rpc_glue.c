@@ -6,6 +6,7 @@
 #include "node/rpc/rpc.h"
 #include "node/rpc/rpc_auth.h"
 #include "node/rpc/rpc_server.h"
+#include "node/rpc/metrics.h"
 #include "node/util.h"
 
 #include <stdlib.h>
@@ -29,6 +30,16 @@ const struct config_option rpc_options[] = {
       "<user>:<salt>$<hash> (Bitcoin Core's share/rpcauth/rpcauth.py makes them)." },
     { "rpcservertimeout", CONFIG_INT, "30", 1, 86400, 0,
       "Timeout during HTTP requests, in seconds." },
+    { "rest", CONFIG_BOOL, "0", 0, 0, 0,
+      "Accept public REST requests on the RPC port, without authentication: /rest/tx, block, "
+      "headers, blockhashbyheight, chaininfo, mempool, getutxos (as Bitcoin Core)." },
+    { NULL, CONFIG_BOOL, NULL, 0, 0, 0, NULL },
+};
+
+const struct config_option metrics_options[] = {
+    { "metricsbind", CONFIG_STRING, NULL, 0, 0, CONFIG_NET_SPECIFIC,
+      "Serve Prometheus metrics at http://<addr>:<port>/metrics (off unless given; no "
+      "authentication, so bind it to an address only your monitoring reaches)." },
     { NULL, CONFIG_BOOL, NULL, 0, 0, 0, NULL },
 };
 
@@ -114,6 +125,7 @@ static int rpc_start(struct node *node, char **err)
     sc.port = config_is_set(cfg, "rpcport") ? (uint16_t)config_get_int(cfg, "rpcport")
                                             : node->params->rpc_port;
     sc.timeout_secs = (int)config_get_int(cfg, "rpcservertimeout");
+    sc.rest = config_get_bool(cfg, "rest");
     node->rpc = rpc_server_new(node->base, t, a, &sc, err);
     return node->rpc ? 0 : -1;
 }
@@ -125,3 +137,25 @@ static void rpc_stop(struct node *node)
 }
 
 const struct node_subsystem rpc_subsystem = { "rpc", rpc_start, rpc_stop };
+
+/* The metrics listener has a method table of its own, so it works with
+ * -server=0 too. */
+static int metrics_start(struct node *node, char **err)
+{
+    const char *bind = config_get_str(node->cfg, "metricsbind");
+    if (!bind || !*bind)
+        return 0;
+    struct rpc_table *t = make_table(node, err);
+    if (!t)
+        return -1;
+    node->metrics = metrics_server_new(node->base, t, node->rpc, bind, err);
+    return node->metrics ? 0 : -1;
+}
+
+static void metrics_stop(struct node *node)
+{
+    metrics_server_free(node->metrics);
+    node->metrics = NULL;
+}
+
+const struct node_subsystem metrics_subsystem = { "metrics", metrics_start, metrics_stop };

@@ -11,6 +11,9 @@
 extern const struct config_option rpc_options[];
 /* Starts after the subsystems whose methods it serves. */
 extern const struct node_subsystem rpc_subsystem;
+/* -metricsbind, and its row, after rpc. */
+extern const struct config_option metrics_options[];
+extern const struct node_subsystem metrics_subsystem;
 
 /* Method sets of the other areas, listed in node/rpc/rpc_glue.c's method_sets[].
  * To add methods, an area writes a node/ file of its own (node/ because

@@ -3,6 +3,7 @@
 #include "chain/util/log.h"
 #include "node/rpc/rpc.h"
 #include "node/rpc/rpc_auth.h"
+#include "node/rpc/rest.h"
 #include "node/util.h"
 #include "chain/util/xmalloc.h"
 #include "chain/util/err.h"
@@ -45,6 +46,8 @@ struct rpc_server {
     struct subnet *allow;
     size_t n_allow;
     int fail_delay_ms;
+    bool rest;
+    uint64_t requests; /* HTTP requests received, for the metrics */
     uint16_t port;
     struct evhttp_request *current; /* the request being dispatched */
     struct delayed_401 *delayed;
@@ -241,6 +244,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 {
     struct rpc_server *s = arg;
     char peer[80];
+    s->requests++;
     struct evhttp_connection *c = evhttp_request_get_connection(req);
     if (!client_allowed(s, c ? evhttp_connection_get_addr(c) : NULL)) {
         LOG_WARN("RPC request from %s refused: not in -rpcallowip", peer_text(req, peer, sizeof(peer)));
@@ -254,6 +258,12 @@ static void on_request(struct evhttp_request *req, void *arg)
     enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
     bool known = cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_POST || cmd == EVHTTP_REQ_HEAD ||
                  cmd == EVHTTP_REQ_PUT;
+    if (known && s->rest && !strncmp(evhttp_request_get_uri(req), REST_PREFIX, strlen(REST_PREFIX))) {
+        LOG_DEBUG(LOG_HTTP, "REST request for %s from %s", evhttp_request_get_uri(req),
+                  peer_text(req, peer, sizeof(peer)));
+        rest_handle(s->table, req);
+        return;
+    }
     if (known && !path_ok(req)) {
         evhttp_send_reply(req, 404, "Not Found", NULL); /* no body, as Core: no HTML page */
         return;
@@ -282,8 +292,7 @@ static void on_request(struct evhttp_request *req, void *arg)
     dispatch(s, req);
 }
 
-/* "addr", "addr:port", "[v6]:port", "[v6]", "v6" into host and port. */
-static int split_host_port(const char *spec, char *host, size_t cap, uint16_t *port)
+int rpc_server_split_host_port(const char *spec, char *host, size_t cap, uint16_t *port)
 {
     const char *p = NULL;
     size_t hl;
@@ -313,7 +322,12 @@ static int split_host_port(const char *spec, char *host, size_t cap, uint16_t *p
     return 0;
 }
 
-static uint16_t bound_port(struct evhttp_bound_socket *h)
+uint64_t rpc_server_requests(const struct rpc_server *s)
+{
+    return s->requests;
+}
+
+uint16_t rpc_server_bound_port(struct evhttp_bound_socket *h)
 {
     struct sockaddr_storage ss;
     socklen_t sl = sizeof(ss);
@@ -339,7 +353,7 @@ static int bind_all(struct rpc_server *s, const struct rpc_server_config *cfg, c
     for (size_t i = 0; i < n; i++) {
         char host[64];
         uint16_t port = cfg->port;
-        if (split_host_port(list[i], host, sizeof(host), &port) < 0)
+        if (rpc_server_split_host_port(list[i], host, sizeof(host), &port) < 0)
             return err_set(err, "Invalid -rpcbind address: %s", list[i]);
         struct evhttp_bound_socket *h = evhttp_bind_socket_with_handle(s->http, host, port);
         if (!h) {
@@ -347,8 +361,8 @@ static int bind_all(struct rpc_server *s, const struct rpc_server_config *cfg, c
             continue;
         }
         if (!bound++)
-            s->port = bound_port(h);
-        LOG_INFO("Binding RPC on address %s port %u", host, bound_port(h));
+            s->port = rpc_server_bound_port(h);
+        LOG_INFO("Binding RPC on address %s port %u", host, rpc_server_bound_port(h));
     }
     if (!bound)
         return err_set(err, "Unable to bind any endpoint for RPC server");
@@ -362,6 +376,7 @@ struct rpc_server *rpc_server_new(struct event_base *base, struct rpc_table *tab
     struct rpc_server *s = xcalloc(1, sizeof(*s));
     s->base = base;
     s->table = table;
+    s->rest = cfg->rest;
     s->auth = auth;
     s->fail_delay_ms = cfg->auth_fail_delay_ms > 0 ? cfg->auth_fail_delay_ms
                                                    : RPC_DEFAULT_AUTH_FAIL_DELAY_MS;

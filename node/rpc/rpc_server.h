@@ -7,6 +7,7 @@
 #ifndef HEARSAY_NODE_RPC_SERVER_H
 #define HEARSAY_NODE_RPC_SERVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,6 +33,7 @@ struct rpc_server_config {
     size_t max_body;       /* 0: RPC_DEFAULT_MAX_BODY */
     int timeout_secs;      /* 0: RPC_DEFAULT_TIMEOUT */
     int auth_fail_delay_ms; /* 0: RPC_DEFAULT_AUTH_FAIL_DELAY_MS */
+    bool rest; /* -rest: answer /rest/ paths, without authentication (node/rpc/rest.h) */
 };
 
 struct rpc_server;
@@ -50,5 +52,15 @@ uint16_t rpc_server_port(const struct rpc_server *s);
  * second, whichever comes first); at once if no request is running. Used
  * by `stop` so that its answer reaches the client before the loop ends. */
 void rpc_server_after_reply(struct rpc_server *s, void (*fn)(void *), void *arg);
+
+/* Helpers for other HTTP listeners of the node (metrics). "addr",
+ * "addr:port", "[v6]:port", "[v6]", "v6" into host (cap bytes) and *port
+ * (left alone when the spec has none); -1 when malformed. */
+int rpc_server_split_host_port(const char *spec, char *host, size_t cap, uint16_t *port);
+struct evhttp_bound_socket;
+/* The local port of a bound listener, 0 if unknown. */
+uint16_t rpc_server_bound_port(struct evhttp_bound_socket *h);
+/* HTTP requests received so far (every path and method). */
+uint64_t rpc_server_requests(const struct rpc_server *s);
 
 #endif

@@ -3,3 +3,11 @@
 # framework.py, with temporary datadirs and free loopback ports.
 TESTS += tests/functional/test_daemon.py
 EXTRA_DIST += tests/functional/framework.py tests/functional/test_daemon.py
+TESTS += tests/functional/install.py
+EXTRA_DIST += tests/functional/install.py
+TESTS += tests/functional/rest_interface.py
+EXTRA_DIST += tests/functional/rest_interface.py
+TESTS += tests/functional/rpc_bitcoinlib.py
+EXTRA_DIST += tests/functional/rpc_bitcoinlib.py
+TESTS += tests/functional/metrics.py
+EXTRA_DIST += tests/functional/metrics.py
