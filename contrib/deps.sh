@@ -13,6 +13,7 @@ libssl-dev:SHA-256 from OpenSSL libcrypto
 libsecp256k1-dev:ECDSA and Schnorr signatures
 libleveldb-dev:block and chainstate storage
 libjansson-dev:JSON for RPC
+libzmq3-dev:ZMQ notifications (-zmqpub*)
 libcmocka-dev:unit test framework
 python3:functional tests and tools
 "
@@ -20,6 +21,7 @@ HS_TEST_DEPS="
 gnuplot-nox:PNG plots from the simulator and regtest-net
 man-db:renders the manual pages in the install test
 python3-bitcoinlib:a Bitcoin client library tested against hearsayd
+python3-zmq:the ZMQ subscriber in the notification test
 "
 # Optional, never installed by these scripts (heavy): "command:package:why".
 HS_OPTIONAL_TEST_DEPS="

@@ -9,6 +9,7 @@
 #include "node/mempool_glue.h"
 #include "node/net_glue.h"
 #include "node/relay_glue.h"
+#include "node/zmqpub.h"
 #include "node/rpc/rpc_glue.h"
 #include "node/util.h"
 #include "chain/util/xmalloc.h"
@@ -42,6 +43,7 @@ const struct node_subsystem *const node_subsystems[] = {
     &mempool_subsystem,
     &net_subsystem,
     &relay_subsystem,
+    &zmq_subsystem, /* after the chain and mempool it listens to */
     &rpc_subsystem,
     &metrics_subsystem,
     &banlist_subsystem, /* after net; first to stop, saving the bans */

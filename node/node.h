@@ -32,6 +32,7 @@ struct node {
     struct relay_glue *relay_glue;  /* node/relay_glue.c's state */
     struct rpc_server *rpc;
     struct metrics_server *metrics;
+    struct zmqpub *zmq;
 };
 
 /* One row of node/init.c's start-up table. Each area's node/ glue file

@@ -6,6 +6,7 @@
 #include "node/mempool_glue.h"
 #include "node/net_glue.h"
 #include "node/relay_glue.h"
+#include "node/zmqpub.h"
 #include "node/rpc/rpc_glue.h"
 
 #include <stddef.h>
@@ -17,6 +18,7 @@ const struct config_option *const config_tables[] = {
     mempool_options,
     net_options,
     relay_options,
+    zmq_options,
     rpc_options,
     metrics_options,
     NULL,

@@ -92,10 +92,26 @@ void mempool_free(struct mempool *mp)
     free(mp);
 }
 
-void mempool_set_removed_cb(struct mempool *mp, mempool_removed_fn fn, void *ctx)
+int mempool_add_listener(struct mempool *mp, const struct mempool_listener *l)
 {
-    mp->removed_fn = fn;
-    mp->removed_ctx = ctx;
+    if (mp->n_listeners == MEMPOOL_MAX_LISTENERS)
+        return -1;
+    mp->listeners[mp->n_listeners++] = *l;
+    return 0;
+}
+
+void mempool_remove_listener(struct mempool *mp, const void *ctx)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < mp->n_listeners; i++)
+        if (mp->listeners[i].ctx != ctx)
+            mp->listeners[kept++] = mp->listeners[i];
+    mp->n_listeners = kept;
+}
+
+uint64_t mempool_sequence(const struct mempool *mp)
+{
+    return mp->sequence;
 }
 
 const char *mempool_removal_name(enum mempool_removal why)
@@ -442,6 +458,10 @@ void mp_add(struct mempool *mp, struct mempool_entry *e)
             refresh_anc(mp, rel.v[i]);
     }
     mp_vec_free(&rel);
+    uint64_t seq = mp->sequence++;
+    for (size_t k = 0; k < mp->n_listeners; k++)
+        if (mp->listeners[k].added)
+            mp->listeners[k].added(mp->listeners[k].ctx, tx, seq);
 }
 
 /* Unlinks and frees one entry; family totals of others are fixed by the
@@ -454,8 +474,10 @@ static void unlink_entry(struct mempool *mp, struct mempool_entry *e, enum mempo
         hash_to_hex(&tx->txid, hex);
         LOG_DEBUG(LOG_MEMPOOL, "mempool: removed %s (%s)", hex, mempool_removal_name(why));
     }
-    if (mp->removed_fn)
-        mp->removed_fn(mp->removed_ctx, tx, why);
+    uint64_t seq = mp->sequence++;
+    for (size_t i = 0; i < mp->n_listeners; i++)
+        if (mp->listeners[i].removed)
+            mp->listeners[i].removed(mp->listeners[i].ctx, tx, why, seq);
     for (size_t i = 0; i < e->n_parents; i++)
         link_drop(e->parents[i]->children, &e->parents[i]->n_children, e);
     for (size_t i = 0; i < e->n_children; i++)

@@ -121,9 +121,23 @@ enum mempool_removal {
 };
 const char *mempool_removal_name(enum mempool_removal why);
 
-/* Called for each transaction leaving the mempool, before it is freed. */
-typedef void (*mempool_removed_fn)(void *ctx, const struct tx *tx, enum mempool_removal why);
-void mempool_set_removed_cb(struct mempool *mp, mempool_removed_fn fn, void *ctx);
+/* Told of every transaction entering the mempool and of every one
+ * leaving it (before it is freed), each with the mempool sequence number
+ * the change took (Core's GetAndIncrementSequence: one counter for both).
+ * Either function may be NULL. */
+struct mempool_listener {
+    void (*added)(void *ctx, const struct tx *tx, uint64_t sequence);
+    void (*removed)(void *ctx, const struct tx *tx, enum mempool_removal why,
+                    uint64_t sequence);
+    void *ctx;
+};
+#define MEMPOOL_MAX_LISTENERS 4
+/* -1 when MEMPOOL_MAX_LISTENERS are registered already. */
+int mempool_add_listener(struct mempool *mp, const struct mempool_listener *l);
+/* Removes every listener whose ctx is ctx. */
+void mempool_remove_listener(struct mempool *mp, const void *ctx);
+/* The next sequence number (getrawmempool's mempool_sequence). */
+uint64_t mempool_sequence(const struct mempool *mp);
 
 /* Block b was connected; tip is the new tip. Removes b's transactions and
  * everything spending the same outputs. */

@@ -40,8 +40,9 @@ struct mempool {
     struct policy_standard std;
     coin_lookup_fn lookup;
     void *lookup_ctx;
-    mempool_removed_fn removed_fn;
-    void *removed_ctx;
+    struct mempool_listener listeners[MEMPOOL_MAX_LISTENERS];
+    size_t n_listeners;
+    uint64_t sequence; /* Core's m_sequence_number */
 
     struct mpmap by_txid, by_wtxid, by_spent;
     struct mempool_entry *oldest, *newest;

@@ -48,8 +48,10 @@ struct np_cmpct {
 
 /* ---- life cycle, extra pool ---- */
 
-static void on_mempool_removed(void *ctx, const struct tx *tx, enum mempool_removal why)
+static void on_mempool_removed(void *ctx, const struct tx *tx, enum mempool_removal why,
+                               uint64_t sequence)
 {
+    (void)sequence;
     if (why == MEMPOOL_REMOVED_REPLACED) /* the replaced one may still be mined */
         np_cmpct_extra_add(ctx, (struct tx *)tx);
 }
@@ -61,7 +63,9 @@ void np_cmpct_init(struct netproc *np)
     wbuf_init(&c->recent);
     c->highest_fast_announce = -1;
     np->cmpct = c;
-    mempool_set_removed_cb(np->mempool, on_mempool_removed, np);
+    struct mempool_listener l = { NULL, on_mempool_removed, np };
+    if (mempool_add_listener(np->mempool, &l) < 0)
+        LOG_WARN("compact blocks: no mempool listener slot; replaced transactions are not kept");
 }
 
 void np_cmpct_free(struct netproc *np)
@@ -69,7 +73,7 @@ void np_cmpct_free(struct netproc *np)
     struct np_cmpct *c = np->cmpct;
     if (!c)
         return;
-    mempool_set_removed_cb(np->mempool, NULL, NULL);
+    mempool_remove_listener(np->mempool, np);
     for (size_t i = 0; i < c->npartials; i++)
         cmpct_partial_free(c->partials[i].pb);
     free(c->partials);

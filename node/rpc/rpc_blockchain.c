@@ -396,10 +396,10 @@ static json_t *rpc_getrawmempool(struct rpc_request *req)
 {
     struct mempool *mp = node_of(req)->mempool;
     bool verbose = json_is_true(rpc_param(req, 0));
-    if (json_is_true(rpc_param(req, 1)))
+    bool with_seq = json_is_true(rpc_param(req, 1));
+    if (verbose && with_seq)
         return rpc_fail(req, RPC_INVALID_PARAMETER,
-                        verbose ? "Verbose results cannot contain mempool sequence values."
-                                : "mempool_sequence is not supported");
+                        "Verbose results cannot contain mempool sequence values.");
     json_t *r = verbose ? json_object() : json_array();
     for (const struct mempool_entry *e = mempool_first(mp); e; e = mempool_next(e)) {
         char hex[HASH_HEX_LEN + 1];
@@ -409,6 +409,9 @@ static json_t *rpc_getrawmempool(struct rpc_request *req)
         else
             json_array_append_new(r, json_string(hex));
     }
+    if (with_seq) /* Core: the txids and the sequence they are current at */
+        return json_pack("{s:o, s:I}", "txids", r, "mempool_sequence",
+                         (json_int_t)mempool_sequence(mp));
     return r;
 }
 
@@ -508,7 +511,9 @@ static const struct rpc_method blockchain_methods[] = {
     { "getrawmempool", "blockchain", rpc_getrawmempool,
       "Returns all transaction ids in memory pool as a json array of string transaction ids.",
       { { "verbose", RPC_ARG_BOOL, true, "true for a json object, false (default) for txids", "false" },
-        { "mempool_sequence", RPC_ARG_BOOL, true, "must be false: not supported", "false" },
+        { "mempool_sequence", RPC_ARG_BOOL, true,
+          "If verbose=false, returns a json object with transaction list and mempool sequence "
+          "number attached.", "false" },
         { 0 } } },
     { "getmempoolentry", "blockchain", rpc_getmempoolentry,
       "Returns mempool data for given transaction.",

@@ -426,3 +426,22 @@ def main(tests, timeout=None):
     failed = len(tests) - passed
     print(f"{passed} passed, {failed} failed or not run")
     sys.exit(1 if failed else 0)
+
+
+SYSTEM_PYTHON = "/usr/bin/python3"  # Debian's python modules live with Debian's python
+
+
+def require_system_module(module, package):
+    """Imports module; when this python lacks it, re-runs the script under
+    Debian's python (where Debian's python3-* packages install), and when
+    that lacks it too, exits as skipped, naming the package."""
+    try:
+        return __import__(module)
+    except ImportError:
+        pass
+    if os.path.realpath(sys.executable) != os.path.realpath(SYSTEM_PYTHON) and \
+            os.access(SYSTEM_PYTHON, os.X_OK) and not os.environ.get("HEARSAY_REEXEC"):
+        os.environ["HEARSAY_REEXEC"] = "1"
+        os.execv(SYSTEM_PYTHON, [SYSTEM_PYTHON] + sys.argv)
+    print(f"SKIP: the Python module {module} is not installed (Debian package {package})")
+    sys.exit(SKIP)

@@ -11,3 +11,5 @@ TESTS += tests/functional/rpc_bitcoinlib.py
 EXTRA_DIST += tests/functional/rpc_bitcoinlib.py
 TESTS += tests/functional/metrics.py
 EXTRA_DIST += tests/functional/metrics.py
+TESTS += tests/functional/zmq_notify.py
+EXTRA_DIST += tests/functional/zmq_notify.py

@@ -12,25 +12,9 @@ import sys
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-SYSTEM_PYTHON = "/usr/bin/python3"  # Debian's modules live with Debian's python
+import framework as fw  # noqa: E402
 
-
-def import_bitcoinlib():
-    try:
-        import bitcoin  # noqa: F401
-        return True
-    except ImportError:
-        pass
-    if os.path.realpath(sys.executable) != os.path.realpath(SYSTEM_PYTHON) and \
-            os.access(SYSTEM_PYTHON, os.X_OK) and not os.environ.get("HEARSAY_REEXEC"):
-        os.environ["HEARSAY_REEXEC"] = "1"
-        os.execv(SYSTEM_PYTHON, [SYSTEM_PYTHON] + sys.argv)
-    return False
-
-
-if not import_bitcoinlib():
-    print("SKIP: python-bitcoinlib is not installed (Debian package python3-bitcoinlib)")
-    sys.exit(77)
+fw.require_system_module("bitcoin", "python3-bitcoinlib")
 
 import bitcoin  # noqa: E402
 import bitcoin.rpc  # noqa: E402
@@ -38,7 +22,6 @@ from bitcoin.core import (COIN, COutPoint, CMutableTransaction, CMutableTxIn,  #
                           CMutableTxOut, CTxInWitness, CTxWitness, b2lx, lx)
 from bitcoin.core.script import CScript, CScriptWitness, OP_TRUE  # noqa: E402
 
-import framework as fw  # noqa: E402
 import txtools as tt  # noqa: E402
 from framework import assert_equal, assert_in  # noqa: E402
 

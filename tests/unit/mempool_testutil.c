@@ -146,10 +146,11 @@ bool tb_utxo_lookup(void *ctx, const struct outpoint *op, struct coin *out)
     return false;
 }
 
-static void on_removed(void *ctx, const struct tx *tx, enum mempool_removal why)
+static void on_removed(void *ctx, const struct tx *tx, enum mempool_removal why, uint64_t seq)
 {
     struct tb_fx *f = ctx;
     (void)tx;
+    (void)seq;
     f->removed[why]++;
 }
 
@@ -165,7 +166,8 @@ struct tb_fx *tb_fx_new(const struct mempool_options *o)
     struct mempool_options def;
     tb_options(&def);
     f->mp = mempool_new(o ? o : &def, tb_utxo_lookup, &f->u);
-    mempool_set_removed_cb(f->mp, on_removed, f);
+    struct mempool_listener l = { NULL, on_removed, f };
+    mempool_add_listener(f->mp, &l);
     f->tip.height = TB_TIP_HEIGHT;
     f->tip.mtp = TB_NOW - 3600;
     return f;

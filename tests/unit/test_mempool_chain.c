@@ -47,7 +47,7 @@ static void on_disconnected(void *ctx, const struct block *b, int height)
     mempool_block_disconnected(w->mp, b, &tip, clock_now());
 }
 
-static void on_removed(void *ctx, const struct tx *tx, enum mempool_removal why)
+static void on_removed(void *ctx, const struct tx *tx, enum mempool_removal why, uint64_t seq)
 {
     struct world *w = ctx;
     w->removed[why]++;
@@ -69,7 +69,8 @@ static struct world *world_new(void)
     struct mempool_options mo;
     tb_options(&mo);
     w->mp = mempool_new(&mo, chainstate_coin_lookup, w->cs);
-    mempool_set_removed_cb(w->mp, on_removed, w);
+    struct mempool_listener l = { NULL, on_removed, w };
+    mempool_add_listener(w->mp, &l);
     struct chainstate_callbacks cb = {on_connected, on_disconnected, w};
     chainstate_add_callbacks(w->cs, &cb);
     return w;
