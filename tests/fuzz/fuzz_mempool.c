@@ -80,6 +80,12 @@ static void consistent(const struct mempool *mp)
         fprintf(stderr, "%s\n", err);
         abort();
     }
+    /* Every operation that adds ends by trimming to the limit. */
+    if (mempool_usage(mp) > mempool_get_options(mp)->max_usage) {
+        fprintf(stderr, "mempool: %zu bytes over the %zu limit\n", mempool_usage(mp),
+                mempool_get_options(mp)->max_usage);
+        abort();
+    }
 }
 
 static void add_coin(struct world *w, struct optrue_coin c, int32_t height)
@@ -234,7 +240,7 @@ static void world_init(struct world *w)
     memset(w, 0, sizeof(*w));
     struct mempool_options o;
     mempool_options_default(&o);
-    o.max_usage = 40000; /* a few dozen entries: trimming and eviction run */
+    o.max_usage = 12000; /* about a dozen entries: the seeds alone trim and evict */
     w->mp = mempool_new(&o, lookup, w);
     w->tip = (struct mempool_tip){.height = 600, .mtp = 1700000000};
     w->now = 1700000000;
