@@ -304,6 +304,15 @@ static bool got_two(void *arg)
     return ((struct node *)arg)->connected >= 2;
 }
 
+/* The handshake is over on the listener's side too: the outbound peer is
+ * ready on our verack, we are on its verack, which may still be unread
+ * when the outbound side reports. */
+static bool listener_ready(void *arg)
+{
+    struct connman *cm = arg;
+    return cm->nconns == 1 && cm->conns[0]->handshaked;
+}
+
 static void test_late_handlers(void **state)
 {
     struct node v[2];
@@ -312,6 +321,7 @@ static void test_late_handlers(void **state)
     connman_set_handlers(v[0].cm, &none);
     start_node(&v[1], endpoint_of(&v[0]), NULL, 0);
     assert_true(run_until(got_connected, &v[1], WAIT_MS));
+    assert_true(run_until(listener_ready, v[0].cm, WAIT_MS));
     assert_int_equal(v[0].connected, 0);
     struct net_handlers h = {.ctx = &v[0], .connected = h_connected,
                              .disconnected = h_disconnected, .message = h_message};
