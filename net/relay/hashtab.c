@@ -52,7 +52,7 @@ static void put(struct hashtab *t, uint64_t key, void *item)
     t->n++;
 }
 
-static int grow(struct hashtab *t)
+static void grow(struct hashtab *t)
 {
     size_t cap = t->cap ? t->cap * 2 : 8;
     struct hashtab nt = {
@@ -60,24 +60,18 @@ static int grow(struct hashtab *t)
         .items = xcalloc(cap, sizeof(void *)),
         .cap = cap,
     };
-    if (!nt.keys || !nt.items) {
-        hashtab_clear(&nt);
-        return -1;
-    }
     for (size_t i = 0; i < t->cap; i++)
         if (t->items[i])
             put(&nt, t->keys[i], t->items[i]);
     hashtab_clear(t);
     *t = nt;
-    return 0;
 }
 
-int hashtab_insert(struct hashtab *t, uint64_t key, void *item)
+void hashtab_insert(struct hashtab *t, uint64_t key, void *item)
 {
-    if ((t->n + 1) * 4 > t->cap * 3 && grow(t) < 0)
-        return -1;
+    if ((t->n + 1) * 4 > t->cap * 3)
+        grow(t);
     put(t, key, item);
-    return 0;
 }
 
 void *hashtab_remove(struct hashtab *t, uint64_t key, hashtab_match_fn match, const void *arg)

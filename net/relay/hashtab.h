@@ -27,8 +27,8 @@ void hashtab_clear(struct hashtab *t);
 /* The first item with this key that match accepts (match NULL: any). */
 void *hashtab_find(const struct hashtab *t, uint64_t key, hashtab_match_fn match,
                    const void *arg);
-/* Inserts (duplicates allowed). -1 on allocation failure. */
-int hashtab_insert(struct hashtab *t, uint64_t key, void *item);
+/* Inserts (duplicates allowed). */
+void hashtab_insert(struct hashtab *t, uint64_t key, void *item);
 /* Removes and returns the first matching item, or NULL. */
 void *hashtab_remove(struct hashtab *t, uint64_t key, hashtab_match_fn match, const void *arg);
 size_t hashtab_memory(const struct hashtab *t);

@@ -232,10 +232,7 @@ int relay_peer_add(struct relay *r, uint64_t peer, const struct relay_peer_props
             return -1;
         }
     }
-    if (hashtab_insert(&r->peer_idx, peer, pe) < 0) {
-        peer_free(pe);
-        return -1;
-    }
+    hashtab_insert(&r->peer_idx, peer, pe);
     r->peers[r->n_peers++] = pe;
     r->n_wtxid_peers += props->wtxidrelay;
     LOG_DEBUG(LOG_RELAY, "relay: peer %llu added (%s)", (unsigned long long)peer,
@@ -337,13 +334,9 @@ static int rumor_add(struct relay *r, struct relay_rumor *ru)
 {
     if (!vec_reserve((void **)&r->rumors, &r->cap_rumors, r->n_rumors, sizeof(*r->rumors), 4))
         return -1;
-    if (hashtab_insert(&r->rumor_idx, prng_hash_key(&ru->hash, r->salt), ru) < 0)
-        return -1;
-    if (!hash_eq(&ru->hash, &ru->wtxid) &&
-        hashtab_insert(&r->rumor_idx, prng_hash_key(&ru->wtxid, r->salt), ru) < 0) {
-        hashtab_remove(&r->rumor_idx, prng_hash_key(&ru->hash, r->salt), rumor_match, &ru->hash);
-        return -1;
-    }
+    hashtab_insert(&r->rumor_idx, prng_hash_key(&ru->hash, r->salt), ru);
+    if (!hash_eq(&ru->hash, &ru->wtxid))
+        hashtab_insert(&r->rumor_idx, prng_hash_key(&ru->wtxid, r->salt), ru);
     r->rumors[r->n_rumors++] = ru;
     r->rumors_started++;
     if (ru->next_round < r->wake_rumors)

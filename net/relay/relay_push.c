@@ -280,8 +280,7 @@ static bool enqueue(struct relay *r, struct relay_peer *pe, const struct relay_r
         return false;
     if (!vec_reserve((void **)&pe->queue, &pe->cap_queue, pe->n_queue, sizeof(*pe->queue), 8))
         return false;
-    if (hashtab_insert(&pe->queued, prng_hash_key(h, r->salt), pe) < 0)
-        return false;
+    hashtab_insert(&pe->queued, prng_hash_key(h, r->salt), pe);
     if (pe->n_queue == 0)
         trickle_arm(r, pe, now);
     int64_t due = pe->props.outbound ? pe->next_trickle : r->next_inbound_trickle;

@@ -222,10 +222,7 @@ enum txrecon_add_result txrecon_add(struct txrecon *t, uint64_t peer,
     e = xmalloc(sizeof(*e));
     e->wtxid = *wtxid;
     e->sid = sid;
-    if (hashtab_insert(&p->set.tab, sid, e) < 0) {
-        free(e);
-        return TXRECON_ANNOUNCE;
-    }
+    hashtab_insert(&p->set.tab, sid, e);
     return TXRECON_ADDED;
 }
 

@@ -148,11 +148,8 @@ static struct peerinfo *peer_get(struct txreq *t, uint64_t peer)
     if (pi)
         return pi;
     pi = xcalloc(1, sizeof(*pi));
-    if (!pi || hashtab_insert(&t->peers, peer, pi) < 0) {
-        free(pi);
-        return NULL;
-    }
     pi->peer = peer;
+    hashtab_insert(&t->peers, peer, pi);
     return pi;
 }
 
@@ -366,10 +363,7 @@ static struct entry *entry_get(struct txreq *t, const struct hash256 *h)
     e->hash = *h;
     e->seq = t->seq;
     e->wake = INT64_MAX;
-    if (hashtab_insert(&t->entries, prng_hash_key(h, t->salt), e) < 0) {
-        free(e);
-        return NULL;
-    }
+    hashtab_insert(&t->entries, prng_hash_key(h, t->salt), e);
     return e;
 }
 
@@ -396,14 +390,10 @@ enum txreq_add txreq_received_inv(struct txreq *t, uint64_t peer, const struct h
     if (e && ann_find(e, peer))
         return TXREQ_DUPLICATE;
     struct peerinfo *pi = peer_get(t, peer);
-    if (!pi)
-        return TXREQ_NOMEM;
     if (pi->total >= t->p.max_announced)
         return TXREQ_OVER_CAP;
-    if (!e && !(e = entry_get(t, hash))) {
-        peer_release_if_idle(t, pi);
-        return TXREQ_NOMEM;
-    }
+    if (!e)
+        e = entry_get(t, hash);
     if (!vec_reserve((void **)&e->anns, &e->cap, e->n, sizeof(*e->anns), 2)) {
         if (e->n == 0)
             entry_delete(t, e, reqtime);
