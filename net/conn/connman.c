@@ -373,13 +373,11 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
     }
     set_nodelay(fd);
     struct bufferevent *bev = bufferevent_socket_new(cm->base, fd, BEV_OPT_CLOSE_ON_FREE);
-    if (!bev || !connman_conn_new(cm, bev, true, &addr)) {
-        if (bev)
-            bufferevent_free(bev);
-        else
-            evutil_closesocket(fd);
+    if (!bev) {
+        evutil_closesocket(fd);
         return;
     }
+    connman_conn_new(cm, bev, true, &addr);
     LOG_DEBUG(LOG_NET, "accepted connection from %s", s);
 }
 

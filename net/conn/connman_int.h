@@ -99,7 +99,7 @@ int64_t connman_now(void);
 int64_t connman_clock(const struct connman *cm);
 uint64_t connman_rand(struct connman *cm);
 struct conn *connman_find(struct connman *cm, uint64_t id);
-/* Registers a new connection (and its peer); NULL on failure. */
+/* Registers a new connection (and its peer). */
 struct conn *connman_conn_new(struct connman *cm, struct bufferevent *bev, bool inbound,
                               const struct proto_netaddr *addr);
 

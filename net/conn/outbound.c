@@ -183,10 +183,6 @@ static struct conn *dial(struct connman *cm, const struct proto_netaddr *a, stru
     if (!bev)
         return NULL;
     struct conn *c = connman_conn_new(cm, bev, false, a);
-    if (!c) {
-        bufferevent_free(bev);
-        return NULL;
-    }
     c->connecting = true;
     c->target = t;
     c->p->manual = t != NULL;
