@@ -30,8 +30,6 @@ int main(int argc, char **argv)
         return 0;
     }
     struct node *node = node_new(cfg);
-    if (!node)
-        return die(NULL);
     int rc = 0;
     if (node_start(node, &err) < 0)
         rc = die(err);
