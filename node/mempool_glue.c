@@ -85,13 +85,13 @@ static void load_dump(struct node *node)
 {
     char *path = dump_path(node);
     struct stat st;
-    if (path && stat(path, &st) == 0) {
+    if (stat(path, &st) == 0) {
         struct mempool_tip tip;
         mempool_tip_of(node->chain, &tip);
         struct mempool_load_stats ls;
         char *err = NULL;
         if (mempool_load(node->mempool, path, &tip, node_now(), &ls, &err) != 0)
-            LOG_WARN("Failed to load the mempool: %s", err ? err : "unknown error");
+            LOG_WARN("Failed to load the mempool: %s", err);
         free(err);
     }
     free(path);
@@ -130,8 +130,8 @@ static void mempool_stop(struct node *node)
         chainstate_remove_callbacks(node->chain, node);
     if (config_get_bool(node->cfg, "persistmempool")) {
         char *path = dump_path(node), *err = NULL;
-        if (!path || mempool_dump(node->mempool, path, &err) != 0)
-            LOG_WARN("Failed to dump the mempool: %s", err ? err : "out of memory");
+        if (mempool_dump(node->mempool, path, &err) != 0)
+            LOG_WARN("Failed to dump the mempool: %s", err);
         free(err);
         free(path);
     }

@@ -211,7 +211,7 @@ static int options_from_config(const struct config *cfg, struct netproc_options 
     const char *stop = config_get_str(cfg, "gossipstop");
     char *e = NULL;
     if (stop && relay_policy_parse_stop(p, stop, &e) != 0) {
-        err_set(err, "Invalid -gossipstop=%s: %s", stop, e ? e : "bad value");
+        err_set(err, "Invalid -gossipstop=%s: %s", stop, e);
         free(e);
         return -1;
     }
@@ -221,7 +221,7 @@ static int options_from_config(const struct config *cfg, struct netproc_options 
     else if (p->trickle_in_us < p->trickle_out_us)
         p->trickle_out_us = p->trickle_in_us;
     if (relay_policy_check(p, &e) != 0) {
-        err_set(err, "Invalid relay policy: %s", e ? e : "bad value");
+        err_set(err, "Invalid relay policy: %s", e);
         free(e);
         return -1;
     }
