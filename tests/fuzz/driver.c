@@ -37,10 +37,8 @@ static uint8_t *read_file(const char *path, size_t *len)
         if (n == cap) {
             cap *= 2;
             uint8_t *nb = realloc(buf, cap);
-            if (!nb) {
+            if (!nb)
                 free(buf);
-                buf = NULL;
-            }
             buf = nb;
         }
     }
@@ -126,9 +124,18 @@ int main(int argc, char **argv)
     size_t npaths = 0;
     for (int i = 1; i < argc && npaths < MAX_SEEDS; i++)
         paths[npaths++] = strdup(argv[i]);
-    if (argc < 2)
+    if (argc < 2) {
         npaths = seed_dir_files("FUZZ_CORPUS_DIR", argv[0], paths,
                                 seed_dir_files("FUZZ_SEEDS_DIR", argv[0], paths, 0));
+        /* Every harness has seeds: none found means a misnamed directory,
+         * and random bytes alone would pass without reaching the code. */
+        if (npaths == 0 && getenv("FUZZ_SEEDS_DIR")) {
+            fprintf(stderr, "fuzz: no inputs in $FUZZ_SEEDS_DIR or $FUZZ_CORPUS_DIR for %s\n",
+                    argv[0]);
+            free(paths);
+            return 1;
+        }
+    }
 
     size_t nseeds = 0;
     uint8_t **seeds = calloc(npaths + 1, sizeof(*seeds));
