@@ -4,12 +4,14 @@
  * transactions built here are standard and valid: they reach acceptance,
  * package limits, replacement (conflicting spends at higher feerates),
  * trimming and eviction (a small pool), block connection (confirmations
- * and conflicts) and disconnection (transactions returned). A small
- * UTXO table plays the chain: blocks move coins in and out of it before
- * the mempool hears of them, as the chainstate does. Each input byte
- * picks an operation, the next bytes its arguments; raw transactions
- * parsed from the input reach the same code with arbitrary shapes. After
- * every operation the mempool must be consistent (mempool_check). */
+ * and conflicts) and disconnection (transactions returned, or with a
+ * non-standard one its spenders removed). A small UTXO table plays the
+ * chain: blocks move coins in and out of it before the mempool hears of
+ * them, as the chainstate does. Each input byte picks an operation, the
+ * next bytes its arguments; raw transactions parsed from the input reach
+ * the same code with arbitrary shapes. After every operation the mempool
+ * must be consistent (mempool_check), within its limit, and spend only
+ * coins of the chain or of itself. */
 #include "chain/mempool/mempool.h"
 #include "chain/primitives/optrue.h"
 #include "chain/util/xmalloc.h"
@@ -45,6 +47,7 @@ struct world {
     int64_t now;
     struct utxo coins[MAX_COINS];
     size_t n_coins;
+    bool coins_full; /* a coin went unrecorded: the table no longer knows them all */
     struct tx *txs[MAX_TXS];
     size_t n_txs;
     struct block_rec blocks[MAX_DEPTH];
@@ -73,8 +76,30 @@ static bool lookup(void *ctx, const struct outpoint *op, struct coin *out)
     return true;
 }
 
-static void consistent(const struct mempool *mp)
+/* Every input of every entry is a confirmed coin or a mempool output (as
+ * far as the table knows every coin). */
+static bool inputs_exist(struct world *w)
 {
+    for (const struct mempool_entry *e = mempool_first(w->mp); e && !w->coins_full;
+         e = mempool_next(e)) {
+        const struct tx *tx = mempool_entry_tx(e);
+        for (size_t i = 0; i < tx->vin_count; i++) {
+            const struct outpoint *op = &tx->vin[i].prevout;
+            struct utxo *u = coin_find(w, op);
+            if (!(u && u->height >= 0) && !mempool_get(w->mp, &op->hash))
+                return false;
+        }
+    }
+    return true;
+}
+
+static void consistent(struct world *w)
+{
+    const struct mempool *mp = w->mp;
+    if (!inputs_exist(w)) {
+        fprintf(stderr, "mempool: an entry spends a coin of neither the chain nor the pool\n");
+        abort();
+    }
     char *err = NULL;
     if (mempool_check(mp, &err) != 0) {
         fprintf(stderr, "%s\n", err);
@@ -97,6 +122,8 @@ static void add_coin(struct world *w, struct optrue_coin c, int32_t height)
     }
     if (w->n_coins < MAX_COINS)
         w->coins[w->n_coins++] = (struct utxo){c, height};
+    else
+        w->coins_full = true;
 }
 
 static void submit(struct world *w, struct tx *tx)
@@ -155,9 +182,24 @@ static bool connects(struct world *w, const struct tx *tx, struct tx **before, s
     return true;
 }
 
+/* The same transaction at a version the mempool refuses: when its block
+ * is disconnected it cannot return, and its spenders must go. */
+static struct tx *nonstandard(struct tx *tx)
+{
+    struct wbuf w;
+    wbuf_init(&w);
+    tx_serialize(tx, &w, true);
+    w.data[0] = 0x7f; /* the version's low byte */
+    const char *why = NULL;
+    struct tx *ns = tx_from_bytes(w.data, w.len, &why);
+    wbuf_free(&w);
+    tx_free(tx);
+    return ns;
+}
+
 /* A block with up to mask-chosen mempool transactions that connect, and
  * with probability a spend of a confirmed coin the mempool never saw
- * (its conflicts must go). */
+ * (its conflicts must go), standard or not. */
 static void op_connect(struct world *w, const uint8_t *a)
 {
     if (w->depth == MAX_DEPTH)
@@ -175,6 +217,8 @@ static void op_connect(struct world *w, const uint8_t *a)
         char *err = NULL;
         struct tx *tx = u->height >= 0 ? optrue_spend(&u->c, 1, 1, 2000, &err) : NULL;
         free(err);
+        if (tx && a[1] & 2)
+            tx = nonstandard(tx);
         if (tx && connects(w, tx, r->txs, n))
             r->txs[n++] = tx;
         else
@@ -282,7 +326,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             default: w.now += 3600 * (int64_t)a[0]; mempool_expire(w.mp, w.now); break;
             }
         }
-        consistent(w.mp);
+        consistent(&w);
     }
     world_free(&w);
     return 0;
