@@ -1,5 +1,5 @@
 /* Short-id cost: BIP152 short ids of a mempool's wtxids with hearsay's
- * SipHash-2-4 (net/wire/cmpct.h) against OpenSSL's EVP_MAC "SIPHASH"
+ * SipHash-2-4 (chain/primitives/siphash.h) against OpenSSL's EVP_MAC "SIPHASH"
  * (8-byte output, one context re-initialised per id), as a node
  * computes them for every mempool transaction on each cmpctblock.
  *
