@@ -105,37 +105,32 @@ def siphash24(k0, k1, data):
     return v[0] ^ v[1] ^ v[2] ^ v[3]
 
 
-def read_compact(b, pos):
-    n = b[pos]
-    if n < 0xFD:
-        return n, pos + 1
-    size = {0xFD: 2, 0xFE: 4, 0xFF: 8}[n]
-    return int.from_bytes(b[pos + 1:pos + 1 + size], "little"), pos + 1 + size
+def tx_parts(b, pos):
+    """(start of the witness or of the locktime, end) of the serialized
+    transaction at pos, with or without witness."""
+    segwit = b[pos + 4] == 0 and b[pos + 5] == 1
+    pos += 6 if segwit else 4
+    nin, pos = tt.read_compact(b, pos)
+    for _ in range(nin):
+        n, pos = tt.read_compact(b, pos + 36)
+        pos += n + 4
+    nout, pos = tt.read_compact(b, pos)
+    for _ in range(nout):
+        n, pos = tt.read_compact(b, pos + 8)
+        pos += n
+    body_end = pos
+    if segwit:
+        for _ in range(nin):
+            items, pos = tt.read_compact(b, pos)
+            for _ in range(items):
+                n, pos = tt.read_compact(b, pos)
+                pos += n
+    return body_end, pos + 4
 
 
 def tx_end(b, pos):
-    """End of the serialized transaction at pos (with or without witness)."""
-    start = pos
-    pos += 4
-    segwit = b[pos] == 0 and b[pos + 1] == 1
-    if segwit:
-        pos += 2
-    nin, pos = read_compact(b, pos)
-    for _ in range(nin):
-        n, pos = read_compact(b, pos + 36)
-        pos += n + 4
-    nout, pos = read_compact(b, pos)
-    for _ in range(nout):
-        n, pos = read_compact(b, pos + 8)
-        pos += n
-    if segwit:
-        for _ in range(nin):
-            items, pos = read_compact(b, pos)
-            for _ in range(items):
-                n, pos = read_compact(b, pos)
-                pos += n
-    assert pos + 4 > start
-    return pos + 4
+    """End of the serialized transaction at pos."""
+    return tx_parts(b, pos)[1]
 
 
 def legacy_txid(raw):
@@ -143,29 +138,19 @@ def legacy_txid(raw):
     b = bytes.fromhex(raw)
     if b[4:6] != b"\x00\x01":
         return tt.sha256d(b)[::-1].hex()
-    end = tx_end(b, 0)
-    body_start, pos = 6, 6
-    nin, pos = read_compact(b, pos)
-    for _ in range(nin):
-        n, pos = read_compact(b, pos + 36)
-        pos += n + 4
-    nout, pos = read_compact(b, pos)
-    for _ in range(nout):
-        n, pos = read_compact(b, pos + 8)
-        pos += n
-    legacy = b[:4] + b[body_start:pos] + b[end - 4:end]
-    return tt.sha256d(legacy)[::-1].hex()
+    body_end, end = tx_parts(b, 0)
+    return tt.sha256d(b[:4] + b[6:body_end] + b[end - 4:end])[::-1].hex()
 
 
 def decode_cmpctblock(p):
     header, nonce = p[:80], struct.unpack_from("<Q", p, 80)[0]
-    n, pos = read_compact(p, 88)
+    n, pos = tt.read_compact(p, 88)
     shortids = [int.from_bytes(p[pos + 6 * i:pos + 6 * i + 6], "little") for i in range(n)]
     pos += 6 * n
-    nprefilled, pos = read_compact(p, pos)
+    nprefilled, pos = tt.read_compact(p, pos)
     prefilled, last = [], -1
     for _ in range(nprefilled):
-        diff, pos = read_compact(p, pos)
+        diff, pos = tt.read_compact(p, pos)
         last += diff + 1
         end = tx_end(p, pos)
         prefilled.append((last, p[pos:end].hex()))
@@ -230,7 +215,7 @@ def check_raw_peer(t, node, fan_txid, each):
         node.rpc("sendrawtransaction", raw)
     block = rl.mine(node, 1)[0]
     hdrs = wait_for(s, "headers")
-    n, pos = read_compact(hdrs, 0)
+    n, pos = tt.read_compact(hdrs, 0)
     fw.assert_equal(n, 1, "one header announced")
     fw.assert_equal(tt.sha256d(hdrs[pos:pos + 80])[::-1].hex(), block, "the new block")
     s.sendall(frame("getdata", b"\x01" + struct.pack("<I", MSG_CMPCT_BLOCK)
