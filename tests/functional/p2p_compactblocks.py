@@ -9,7 +9,9 @@ from one node's mempool (below its -minrelaytxfee, and no extra pool to
 keep it): exactly one getblocktxn, for that one transaction. Last, a raw
 peer sends sendcmpct(0, 2), gets a new block announced by headers, asks
 for it as MSG_CMPCT_BLOCK and rebuilds it from the transactions it knows,
-with SipHash short ids computed here."""
+with SipHash short ids computed here; asks two of its transactions with
+getblocktxn; then switches to high bandwidth (sendcmpct(1, 2)) and gets
+the next block as an unasked cmpctblock."""
 
 import base64
 import http.client
@@ -227,7 +229,50 @@ def check_raw_peer(t, node, fan_txid, each):
     txids = rebuild(header, nonce, shortids, prefilled, raws)
     fw.assert_equal(tt.merkle_root(txids), header[36:68], "rebuilt block's merkle root")
     fw.assert_equal(txids, node.rpc("getblock", block)["tx"], "the block's transactions")
+    check_getblocktxn(s, block, txids, raws)
+    check_high_bandwidth(s, node, fan_txid, each)
     s.close()
+
+
+def check_getblocktxn(s, block, txids, raws):
+    """getblocktxn of two positions (differentially encoded) is answered
+    with blocktxn holding those transactions, witnesses included."""
+    by_txid = {legacy_txid(raw): raw for raw in raws}
+    want = [1, len(txids) - 1]
+    s.sendall(frame("getblocktxn", bytes.fromhex(block)[::-1] + tt.compact(2) + tt.compact(1)
+                    + tt.compact(want[1] - want[0] - 1)))
+    p = wait_for(s, "blocktxn")
+    fw.assert_equal(p[:32][::-1].hex(), block, "blocktxn of the block asked")
+    n, pos = tt.read_compact(p, 32)
+    got = []
+    for _ in range(n):
+        end = tx_end(p, pos)
+        got.append(p[pos:end].hex())
+        pos = end
+    fw.assert_equal((pos, got), (len(p), [by_txid[txids[i]] for i in want]),
+                    "blocktxn holds the transactions asked, in order")
+
+
+def check_high_bandwidth(s, node, fan_txid, each):
+    """After sendcmpct(1, 2) a new block comes as cmpctblock, unasked and
+    before any headers announcement."""
+    s.sendall(frame("sendcmpct", b"\x01" + struct.pack("<Q", 2)) + frame("ping", b"hb-nonce"))
+    fw.assert_equal(wait_for(s, "pong"), b"hb-nonce", "sendcmpct(1, 2) processed")
+    raw = tt.spend(fan_txid, NTX + 1 + RAW_PEER_TXS, each)
+    node.rpc("sendrawtransaction", raw)
+    block = rl.mine(node, 1)[0]
+    while True:
+        msg = read_frame(s)
+        fw.assert_equal(msg is not None, True, "connection open while waiting for the block")
+        fw.assert_equal(msg[0] in ("headers", "block"), False, f"no {msg[0]} to a HB peer")
+        if msg[0] == "ping":
+            s.sendall(frame("pong", msg[1]))
+        if msg[0] == "cmpctblock":
+            break
+    header, nonce, shortids, prefilled = decode_cmpctblock(msg[1])
+    fw.assert_equal(tt.sha256d(header)[::-1].hex(), block, "cmpctblock of the new block")
+    txids = rebuild(header, nonce, shortids, prefilled, [raw])
+    fw.assert_equal(txids, node.rpc("getblock", block)["tx"], "the announced block rebuilds")
 
 
 def test_compact_relay(t):
@@ -240,7 +285,7 @@ def test_compact_relay(t):
         nd.start(*(rl.FAST + rl.dial_args(nodes, edges, i) + args + extra[i]))
     rl.wait_links(nodes, edges)
     rl.mine(nodes[0], 101)
-    fan_txid, each = fan_out(nodes[0], NTX + 1 + RAW_PEER_TXS)
+    fan_txid, each = fan_out(nodes[0], NTX + 2 + RAW_PEER_TXS)
     rl.same_tip(nodes)
     for i in (1, 2):
         peers = nodes[i].rpc("getpeerinfo")
