@@ -1,10 +1,12 @@
 /* Short-id cost: BIP152 short ids of a mempool's wtxids with hearsay's
- * SipHash-2-4 (net/wire/cmpct.h) against OpenSSL's EVP_MAC "SIPHASH"
+ * SipHash-2-4 (chain/primitives/siphash.h) against OpenSSL's EVP_MAC "SIPHASH"
  * (8-byte output, one context re-initialised per id), as a node
  * computes them for every mempool transaction on each cmpctblock.
  *
  *   contrib/bench/bench_cmpct [n_ids]     (default 2000; prints figures) */
 #include "net/wire/cmpct.h"
+
+#include "chain/util/xmalloc.h"
 
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
@@ -55,9 +57,7 @@ int main(int argc, char **argv)
     size_t n = argc > 1 ? (size_t)strtoul(argv[1], NULL, 10) : 2000;
     if (n == 0 || n > 10000000)
         return 2;
-    struct hash256 *ids = malloc(n * sizeof(*ids));
-    if (!ids)
-        return 1;
+    struct hash256 *ids = xreallocarray(NULL, n, sizeof(*ids));
     for (size_t i = 0; i < n; i++)
         hash_sha256(&i, sizeof(i), ids[i].b);
     struct block_header h = {.version = 0x20000000, .time = 1700000000, .bits = 0x207fffff};

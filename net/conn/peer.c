@@ -389,8 +389,6 @@ static void on_relay(struct peer *p, enum proto_cmd cmd, struct cursor *c)
     }
     if (cmd == PROTO_CMD_FEEFILTER && m.u.feerate >= 0 && m.u.feerate <= 2100000000000000LL)
         p->feefilter = m.u.feerate;
-    else if (cmd == PROTO_CMD_SENDCMPCT)
-        p->cmpct = m.u.sendcmpct;
     p->env->relay(p->env->ctx, p, &m);
     free(inv);
     free(hdrs);

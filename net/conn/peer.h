@@ -134,7 +134,6 @@ struct peer {
     /* Negotiated features. */
     bool version_sent;
     bool wtxidrelay, sendaddrv2, sendheaders;
-    struct proto_sendcmpct cmpct;
     int64_t feefilter;
     bool getaddr_answered;
     bool getaddr_sent;

@@ -313,9 +313,7 @@ void np_process_block(struct netproc *np, struct np_peer *p, const struct block 
         /* Maybe our reconstruction, as Core does not punish: ask whole. */
         LOG_INFO("block rebuilt from peer=%" PRIu64 "'s cmpctblock failed: %s", p->id,
                  reason ? reason : "invalid");
-        p->cmpct.n.full_fallbacks++;
-        np->info.cmpct.full_fallbacks++;
-        np_getdata_block(np, p, &b->hash, now);
+        np_cmpct_full_fallback(np, p, &b->hash, now);
     } else if (st == CHAINSTATE_INVALID) {
         if (!time_future(reason))
             np_misbehaving(np, p->id, reason ? reason : "invalid block");

@@ -398,8 +398,8 @@ void np_cmpct_on_getblocktxn(struct netproc *np, struct np_peer *p, const struct
 
 /* ---- receiving ---- */
 
-static void full_fallback(struct netproc *np, struct np_peer *p, const struct hash256 *hash,
-                          int64_t now)
+void np_cmpct_full_fallback(struct netproc *np, struct np_peer *p, const struct hash256 *hash,
+                            int64_t now)
 {
     p->cmpct.n.full_fallbacks++;
     np->info.cmpct.full_fallbacks++;
@@ -431,7 +431,7 @@ static enum cmpct_status finish(struct netproc *np, struct np_peer *p, struct cm
     enum cmpct_status st = cmpct_partial_fill(pb, missing, n, &b);
     if (st == CMPCT_FAILED) {
         LOG_DEBUG(LOG_NET, "peer=%" PRIu64 " compact block does not rebuild: full block", p->id);
-        full_fallback(np, p, &hash, now);
+        np_cmpct_full_fallback(np, p, &hash, now);
     } else if (st == CMPCT_OK) {
         np_process_block(np, p, b, true, now);
         block_free(b);
@@ -469,7 +469,7 @@ static void rebuild(struct netproc *np, struct np_peer *p, const struct cmpct_bl
     }
     if (st == CMPCT_FAILED) { /* short-id collision */
         if (tracked)
-            full_fallback(np, p, &cb->hash, now);
+            np_cmpct_full_fallback(np, p, &cb->hash, now);
         return;
     }
     offer_ours(np, pb);

@@ -176,6 +176,10 @@ uint32_t np_cmpct_fetch_type(struct netproc *np, const struct np_peer *p,
                              const struct bindex_node *n);
 /* A transaction rejected (or replaced) that a block may still hold. */
 void np_cmpct_extra_add(struct netproc *np, struct tx *tx);
+/* The compact form failed (collision, or a rebuilt block that does not
+ * validate): fetch the full block from p, counted as a fallback. */
+void np_cmpct_full_fallback(struct netproc *np, struct np_peer *p, const struct hash256 *hash,
+                            int64_t now);
 /* The full block arrived: forget partial downloads of it. */
 void np_cmpct_block_done(struct netproc *np, const struct hash256 *hash);
 /* getdata.c */

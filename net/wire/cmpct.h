@@ -1,7 +1,7 @@
 /* BIP152 compact blocks: the cmpctblock, getblocktxn and blocktxn codecs,
- * SipHash-2-4 short transaction ids, and the partially downloaded block
- * (Bitcoin Core's PartiallyDownloadedBlock) that rebuilds a block from
- * the transactions a node already has.
+ * short transaction ids (SipHash-2-4 of chain/primitives/siphash.h), and
+ * the partially downloaded block (Bitcoin Core's PartiallyDownloadedBlock)
+ * that rebuilds a block from the transactions a node already has.
  *
  * Only version 2 is spoken: short ids are taken of wtxids. Decoders cap
  * every count before allocating and fail (false) on malformed input,
@@ -31,10 +31,6 @@
 #define CMPCT_MAX_BLOCKTXN_DEPTH 10
 /* Core's -blockreconstructionextratxn default. */
 #define CMPCT_DEFAULT_EXTRA_TXN 100
-
-/* SipHash-2-4 of data under the key (k0, k1), as the reference
- * implementation with the 128-bit key read little-endian. */
-uint64_t cmpct_siphash(uint64_t k0, uint64_t k1, const void *data, size_t len);
 
 /* The short-id key: the first two little-endian words of
  * SHA256(header || nonce) (a single SHA256, as BIP152). */

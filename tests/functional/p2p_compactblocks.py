@@ -9,7 +9,9 @@ from one node's mempool (below its -minrelaytxfee, and no extra pool to
 keep it): exactly one getblocktxn, for that one transaction. Last, a raw
 peer sends sendcmpct(0, 2), gets a new block announced by headers, asks
 for it as MSG_CMPCT_BLOCK and rebuilds it from the transactions it knows,
-with SipHash short ids computed here."""
+with SipHash short ids computed here; asks two of its transactions with
+getblocktxn; then switches to high bandwidth (sendcmpct(1, 2)) and gets
+the next block as an unasked cmpctblock."""
 
 import base64
 import http.client
@@ -105,37 +107,32 @@ def siphash24(k0, k1, data):
     return v[0] ^ v[1] ^ v[2] ^ v[3]
 
 
-def read_compact(b, pos):
-    n = b[pos]
-    if n < 0xFD:
-        return n, pos + 1
-    size = {0xFD: 2, 0xFE: 4, 0xFF: 8}[n]
-    return int.from_bytes(b[pos + 1:pos + 1 + size], "little"), pos + 1 + size
+def tx_parts(b, pos):
+    """(start of the witness or of the locktime, end) of the serialized
+    transaction at pos, with or without witness."""
+    segwit = b[pos + 4] == 0 and b[pos + 5] == 1
+    pos += 6 if segwit else 4
+    nin, pos = tt.read_compact(b, pos)
+    for _ in range(nin):
+        n, pos = tt.read_compact(b, pos + 36)
+        pos += n + 4
+    nout, pos = tt.read_compact(b, pos)
+    for _ in range(nout):
+        n, pos = tt.read_compact(b, pos + 8)
+        pos += n
+    body_end = pos
+    if segwit:
+        for _ in range(nin):
+            items, pos = tt.read_compact(b, pos)
+            for _ in range(items):
+                n, pos = tt.read_compact(b, pos)
+                pos += n
+    return body_end, pos + 4
 
 
 def tx_end(b, pos):
-    """End of the serialized transaction at pos (with or without witness)."""
-    start = pos
-    pos += 4
-    segwit = b[pos] == 0 and b[pos + 1] == 1
-    if segwit:
-        pos += 2
-    nin, pos = read_compact(b, pos)
-    for _ in range(nin):
-        n, pos = read_compact(b, pos + 36)
-        pos += n + 4
-    nout, pos = read_compact(b, pos)
-    for _ in range(nout):
-        n, pos = read_compact(b, pos + 8)
-        pos += n
-    if segwit:
-        for _ in range(nin):
-            items, pos = read_compact(b, pos)
-            for _ in range(items):
-                n, pos = read_compact(b, pos)
-                pos += n
-    assert pos + 4 > start
-    return pos + 4
+    """End of the serialized transaction at pos."""
+    return tx_parts(b, pos)[1]
 
 
 def legacy_txid(raw):
@@ -143,29 +140,19 @@ def legacy_txid(raw):
     b = bytes.fromhex(raw)
     if b[4:6] != b"\x00\x01":
         return tt.sha256d(b)[::-1].hex()
-    end = tx_end(b, 0)
-    body_start, pos = 6, 6
-    nin, pos = read_compact(b, pos)
-    for _ in range(nin):
-        n, pos = read_compact(b, pos + 36)
-        pos += n + 4
-    nout, pos = read_compact(b, pos)
-    for _ in range(nout):
-        n, pos = read_compact(b, pos + 8)
-        pos += n
-    legacy = b[:4] + b[body_start:pos] + b[end - 4:end]
-    return tt.sha256d(legacy)[::-1].hex()
+    body_end, end = tx_parts(b, 0)
+    return tt.sha256d(b[:4] + b[6:body_end] + b[end - 4:end])[::-1].hex()
 
 
 def decode_cmpctblock(p):
     header, nonce = p[:80], struct.unpack_from("<Q", p, 80)[0]
-    n, pos = read_compact(p, 88)
+    n, pos = tt.read_compact(p, 88)
     shortids = [int.from_bytes(p[pos + 6 * i:pos + 6 * i + 6], "little") for i in range(n)]
     pos += 6 * n
-    nprefilled, pos = read_compact(p, pos)
+    nprefilled, pos = tt.read_compact(p, pos)
     prefilled, last = [], -1
     for _ in range(nprefilled):
-        diff, pos = read_compact(p, pos)
+        diff, pos = tt.read_compact(p, pos)
         last += diff + 1
         end = tx_end(p, pos)
         prefilled.append((last, p[pos:end].hex()))
@@ -230,7 +217,7 @@ def check_raw_peer(t, node, fan_txid, each):
         node.rpc("sendrawtransaction", raw)
     block = rl.mine(node, 1)[0]
     hdrs = wait_for(s, "headers")
-    n, pos = read_compact(hdrs, 0)
+    n, pos = tt.read_compact(hdrs, 0)
     fw.assert_equal(n, 1, "one header announced")
     fw.assert_equal(tt.sha256d(hdrs[pos:pos + 80])[::-1].hex(), block, "the new block")
     s.sendall(frame("getdata", b"\x01" + struct.pack("<I", MSG_CMPCT_BLOCK)
@@ -242,7 +229,50 @@ def check_raw_peer(t, node, fan_txid, each):
     txids = rebuild(header, nonce, shortids, prefilled, raws)
     fw.assert_equal(tt.merkle_root(txids), header[36:68], "rebuilt block's merkle root")
     fw.assert_equal(txids, node.rpc("getblock", block)["tx"], "the block's transactions")
+    check_getblocktxn(s, block, txids, raws)
+    check_high_bandwidth(s, node, fan_txid, each)
     s.close()
+
+
+def check_getblocktxn(s, block, txids, raws):
+    """getblocktxn of two positions (differentially encoded) is answered
+    with blocktxn holding those transactions, witnesses included."""
+    by_txid = {legacy_txid(raw): raw for raw in raws}
+    want = [1, len(txids) - 1]
+    s.sendall(frame("getblocktxn", bytes.fromhex(block)[::-1] + tt.compact(2) + tt.compact(1)
+                    + tt.compact(want[1] - want[0] - 1)))
+    p = wait_for(s, "blocktxn")
+    fw.assert_equal(p[:32][::-1].hex(), block, "blocktxn of the block asked")
+    n, pos = tt.read_compact(p, 32)
+    got = []
+    for _ in range(n):
+        end = tx_end(p, pos)
+        got.append(p[pos:end].hex())
+        pos = end
+    fw.assert_equal((pos, got), (len(p), [by_txid[txids[i]] for i in want]),
+                    "blocktxn holds the transactions asked, in order")
+
+
+def check_high_bandwidth(s, node, fan_txid, each):
+    """After sendcmpct(1, 2) a new block comes as cmpctblock, unasked and
+    before any headers announcement."""
+    s.sendall(frame("sendcmpct", b"\x01" + struct.pack("<Q", 2)) + frame("ping", b"hb-nonce"))
+    fw.assert_equal(wait_for(s, "pong"), b"hb-nonce", "sendcmpct(1, 2) processed")
+    raw = tt.spend(fan_txid, NTX + 1 + RAW_PEER_TXS, each)
+    node.rpc("sendrawtransaction", raw)
+    block = rl.mine(node, 1)[0]
+    while True:
+        msg = read_frame(s)
+        fw.assert_equal(msg is not None, True, "connection open while waiting for the block")
+        fw.assert_equal(msg[0] in ("headers", "block"), False, f"no {msg[0]} to a HB peer")
+        if msg[0] == "ping":
+            s.sendall(frame("pong", msg[1]))
+        if msg[0] == "cmpctblock":
+            break
+    header, nonce, shortids, prefilled = decode_cmpctblock(msg[1])
+    fw.assert_equal(tt.sha256d(header)[::-1].hex(), block, "cmpctblock of the new block")
+    txids = rebuild(header, nonce, shortids, prefilled, [raw])
+    fw.assert_equal(txids, node.rpc("getblock", block)["tx"], "the announced block rebuilds")
 
 
 def test_compact_relay(t):
@@ -255,7 +285,7 @@ def test_compact_relay(t):
         nd.start(*(rl.FAST + rl.dial_args(nodes, edges, i) + args + extra[i]))
     rl.wait_links(nodes, edges)
     rl.mine(nodes[0], 101)
-    fan_txid, each = fan_out(nodes[0], NTX + 1 + RAW_PEER_TXS)
+    fan_txid, each = fan_out(nodes[0], NTX + 2 + RAW_PEER_TXS)
     rl.same_tip(nodes)
     for i in (1, 2):
         peers = nodes[i].rpc("getpeerinfo")

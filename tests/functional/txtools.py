@@ -11,6 +11,7 @@ the witness stack [0x51]. Mine with
 then spend a coinbase output (getblock(hash, 2)["tx"][0]) with spend().
 
     spend(txid, vout, value)           -> raw transaction hex (fee 1000 sat)
+    read_compact(b, pos)               -> (compact size at b[pos], next position)
     descsum_create("raw(51)")          -> "raw(51)#<checksum>" (BIP380)
     make_block(prev, height, t, txs)   -> (block hash, raw block hex), PoW done
 """
@@ -39,6 +40,15 @@ def compact(n):
     if n <= 0xFFFFFFFF:
         return b"\xfe" + struct.pack("<I", n)
     return b"\xff" + struct.pack("<Q", n)
+
+
+def read_compact(b, pos):
+    """The compact size at b[pos]: (value, position after it)."""
+    n = b[pos]
+    if n < 0xFD:
+        return n, pos + 1
+    size = {0xFD: 2, 0xFE: 4, 0xFF: 8}[n]
+    return int.from_bytes(b[pos + 1:pos + 1 + size], "little"), pos + 1 + size
 
 
 def varbytes(b):

@@ -3,8 +3,6 @@
  * bcoin's test data, tests/data/blocks/LICENSE-bcoin). */
 #include "net/wire/cmpct.h"
 
-#include <openssl/core_names.h>
-#include <openssl/evp.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -57,51 +55,6 @@ static void pair_free(struct pair *p)
     block_free(p->b);
     free(p->braw);
     free(p->craw);
-}
-
-/* ---- SipHash ---- */
-
-/* The reference implementation's vectors: key 00..0f, message 00..n-1. */
-static const uint64_t sip_vectors[] = {
-    0x726fdb47dd0e0e31ull, 0x74f839c593dc67fdull, 0x0d6c8009d9a94f5aull, 0x85676696d7fb7e2dull,
-    0xcf2794e0277187b7ull, 0x18765564cd99a68dull, 0xcbc9466e58fee3ceull, 0xab0200f58b01d137ull,
-    0x93f5f5799a932462ull, 0x9e0082df0ba9e4b0ull, 0x7a5dbbc594ddb9f3ull, 0xf4b32f46226bada7ull,
-    0x751e8fbc860ee5fbull, 0x14ea5627c0843d90ull, 0xf723ca908e7af2eeull, 0xa129ca6149be45e5ull,
-    0x3f2acc7f57c29bdbull, 0x699ae9f52cbe4794ull, 0x4bc1b3f0968dd39cull, 0xbb6dc91da77961bdull,
-};
-
-static uint64_t openssl_siphash(const uint8_t key[16], const uint8_t *m, size_t n)
-{
-    EVP_MAC *mac = EVP_MAC_fetch(NULL, "SIPHASH", NULL);
-    assert_non_null(mac);
-    EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(mac);
-    size_t size = 8;
-    OSSL_PARAM params[] = {OSSL_PARAM_construct_size_t(OSSL_MAC_PARAM_SIZE, &size),
-                           OSSL_PARAM_construct_end()};
-    uint8_t out[8];
-    size_t outl = 0;
-    assert_int_equal(EVP_MAC_init(ctx, key, 16, params), 1);
-    assert_int_equal(EVP_MAC_update(ctx, m, n), 1);
-    assert_int_equal(EVP_MAC_final(ctx, out, &outl, sizeof(out)), 1);
-    assert_int_equal(outl, 8);
-    EVP_MAC_CTX_free(ctx);
-    EVP_MAC_free(mac);
-    return ser_le64(out);
-}
-
-static void test_siphash_vectors(void **state)
-{
-    uint8_t key[16], msg[64];
-    for (int i = 0; i < 16; i++)
-        key[i] = (uint8_t)i;
-    for (int i = 0; i < 64; i++)
-        msg[i] = (uint8_t)i;
-    uint64_t k0 = ser_le64(key), k1 = ser_le64(key + 8);
-    for (size_t n = 0; n < sizeof(sip_vectors) / sizeof(sip_vectors[0]); n++)
-        assert_true(cmpct_siphash(k0, k1, msg, n) == sip_vectors[n]);
-    /* Every length to 64 against OpenSSL's SipHash (8-byte output). */
-    for (size_t n = 0; n <= 64; n++)
-        assert_true(cmpct_siphash(k0, k1, msg, n) == openssl_siphash(key, msg, n));
 }
 
 /* ---- the vectors ---- */
@@ -373,7 +326,6 @@ static void test_decode_caps(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_siphash_vectors),
         cmocka_unit_test(test_vector_426884),
         cmocka_unit_test(test_vector_898352),
         cmocka_unit_test(test_rebuild_426884),

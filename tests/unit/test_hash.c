@@ -1,6 +1,7 @@
 /* SHA-256 (FIPS 180 vectors), double SHA-256, the incremental interface,
- * HMAC-SHA256 (RFC 4231), and hex. */
+ * HMAC-SHA256 (RFC 4231), SipHash-2-4, and hex. */
 #include "chain/primitives/hash.h"
+#include "chain/primitives/serialize.h"
 #include "chain/primitives/siphash.h"
 #include "chain/util/hex.h"
 
@@ -12,6 +13,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
 
 #include <pthread.h>
 #include <secp256k1.h>
@@ -204,19 +207,50 @@ static void test_hex(void **state)
 }
 
 /* SipHash-2-4: the reference implementation's vectors (key 00..0f,
- * message 00..len-1) and Bitcoin Core's SipHashUint256 vector. */
+ * message 00..len-1), Bitcoin Core's SipHashUint256 vector (32 bytes),
+ * and every length to 64 against OpenSSL's SIPHASH (8-byte output). */
+static const uint64_t sip_vectors[] = {
+    0x726fdb47dd0e0e31ull, 0x74f839c593dc67fdull, 0x0d6c8009d9a94f5aull, 0x85676696d7fb7e2dull,
+    0xcf2794e0277187b7ull, 0x18765564cd99a68dull, 0xcbc9466e58fee3ceull, 0xab0200f58b01d137ull,
+    0x93f5f5799a932462ull, 0x9e0082df0ba9e4b0ull, 0x7a5dbbc594ddb9f3ull, 0xf4b32f46226bada7ull,
+    0x751e8fbc860ee5fbull, 0x14ea5627c0843d90ull, 0xf723ca908e7af2eeull, 0xa129ca6149be45e5ull,
+    0x3f2acc7f57c29bdbull, 0x699ae9f52cbe4794ull, 0x4bc1b3f0968dd39cull, 0xbb6dc91da77961bdull,
+};
+
+static uint64_t openssl_siphash(const uint8_t key[16], const uint8_t *m, size_t n)
+{
+    EVP_MAC *mac = EVP_MAC_fetch(NULL, "SIPHASH", NULL);
+    assert_non_null(mac);
+    EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(mac);
+    size_t size = 8;
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_size_t(OSSL_MAC_PARAM_SIZE, &size),
+                           OSSL_PARAM_construct_end()};
+    uint8_t out[8];
+    size_t outl = 0;
+    assert_int_equal(EVP_MAC_init(ctx, key, 16, params), 1);
+    assert_int_equal(EVP_MAC_update(ctx, m, n), 1);
+    assert_int_equal(EVP_MAC_final(ctx, out, &outl, sizeof(out)), 1);
+    assert_int_equal(outl, 8);
+    EVP_MAC_CTX_free(ctx);
+    EVP_MAC_free(mac);
+    return ser_le64(out);
+}
+
 static void test_siphash(void **state)
 {
     (void)state;
-    uint8_t msg[32];
-    for (int i = 0; i < 32; i++)
+    uint8_t key[16], msg[64];
+    for (int i = 0; i < 16; i++)
+        key[i] = (uint8_t)i;
+    for (int i = 0; i < 64; i++)
         msg[i] = (uint8_t)i;
-    uint64_t k0 = 0x0706050403020100ULL, k1 = 0x0F0E0D0C0B0A0908ULL;
-    assert_true(siphash24(k0, k1, msg, 0) == 0x726fdb47dd0e0e31ULL);
-    assert_true(siphash24(k0, k1, msg, 1) == 0x74f839c593dc67fdULL);
-    assert_true(siphash24(k0, k1, msg, 8) == 0x93f5f5799a932462ULL);
-    assert_true(siphash24(k0, k1, msg, 15) == 0xa129ca6149be45e5ULL);
+    uint64_t k0 = ser_le64(key), k1 = ser_le64(key + 8);
+    assert_true(k0 == 0x0706050403020100ULL && k1 == 0x0F0E0D0C0B0A0908ULL);
+    for (size_t n = 0; n < sizeof(sip_vectors) / sizeof(sip_vectors[0]); n++)
+        assert_true(siphash24(k0, k1, msg, n) == sip_vectors[n]);
     assert_true(siphash24(k0, k1, msg, 32) == 0x7127512f72f27cceULL);
+    for (size_t n = 0; n <= 64; n++)
+        assert_true(siphash24(k0, k1, msg, n) == openssl_siphash(key, msg, n));
 }
 
 int main(void)
