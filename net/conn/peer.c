@@ -236,9 +236,10 @@ static void on_version(struct peer *p, enum proto_cmd cmd, struct cursor *c)
     if (p->env->local->hello)
         peer_send(p, p->env->local->hello, NULL, 0);
     /* BIP330, as Bitcoin Core: only when both sides relay transactions
-     * and the peer can relay by wtxid; before verack. */
-    if (p->env->local->txrecon && p->env->local->relay && p->relay &&
-        common_version(p) >= PROTO_WTXID_VERSION) {
+     * (our version said so: not block-relay-only nor feeler), the peer
+     * can relay by wtxid, and not to an addr-fetch peer; before verack. */
+    if (p->env->local->txrecon && p->env->local->relay && !rejects_txs(p) && p->relay &&
+        p->kind != PEER_ADDR_FETCH && common_version(p) >= PROTO_WTXID_VERSION) {
         struct txrecon_send_msg m = {.version = TXRECON_VERSION,
                                      .salt = p->env->rand64(p->env->ctx)};
         p->recon_salt_local = m.salt;
@@ -478,7 +479,7 @@ static void on_sendtxrcncl(struct peer *p, const uint8_t *payload, size_t len)
         peer_close(p, "malformed sendtxrcncl", true);
     } else if (p->recon_received) {
         peer_close(p, "sendtxrcncl sent twice", true);
-    } else if (!p->relay || !p->env->local->relay) {
+    } else if (!p->relay || !p->env->local->relay || rejects_txs(p)) {
         peer_close(p, "sendtxrcncl without transaction relay", true);
     } else if (m.version < 1) {
         peer_close(p, "sendtxrcncl of version 0", true);

@@ -486,11 +486,11 @@ static void test_addr_and_getaddr(void **state)
 /* BIP330's sendtxrcncl, with Bitcoin Core's rules. */
 static struct peer_local local_recon;
 
-static struct ctx *recon_peer(bool their_relay)
+static struct ctx *recon_peer_kind(bool their_relay, enum peer_kind kind)
 {
     local_recon = local;
     local_recon.txrecon = true;
-    struct ctx *c = setup(false);
+    struct ctx *c = setup_kind(false, kind);
     c->env.local = &local_recon;
     char cmds[256];
     sent_commands(c, cmds, sizeof(cmds));
@@ -506,6 +506,11 @@ static struct ctx *recon_peer(bool their_relay)
     feed(c, "version", w.data, w.len);
     wbuf_free(&w);
     return c;
+}
+
+static struct ctx *recon_peer(bool their_relay)
+{
+    return recon_peer_kind(their_relay, PEER_FULL_RELAY);
 }
 
 static void feed_sendtxrcncl(struct ctx *c, uint32_t version, uint64_t salt)
@@ -553,6 +558,20 @@ static void test_sendtxrcncl(void **state)
     feed_sendtxrcncl(c, 1, 5);
     assert_string_equal(c->f.closed, "sendtxrcncl without transaction relay");
     teardown(c);
+    /* Block-relay-only and feeler peers were told relay=0: none either way
+     * (Core would close a link on which it said relay=0 and got one). An
+     * addr-fetch peer gets none. */
+    for (int kind = PEER_BLOCK_RELAY; kind <= PEER_ADDR_FETCH; kind++) {
+        c = recon_peer_kind(true, (enum peer_kind)kind);
+        sent_commands(c, cmds, sizeof(cmds));
+        assert_string_equal(cmds, "wtxidrelay sendaddrv2 verack");
+        assert_false(c->p->recon_sent);
+        feed_sendtxrcncl(c, 1, 5);
+        assert_string_equal(c->f.closed,
+                            kind == PEER_ADDR_FETCH ? "" : "sendtxrcncl without transaction relay");
+        assert_false(c->p->recon_received);
+        teardown(c);
+    }
     /* Without -txreconciliation it is ignored, as an unknown command. */
     c = setup(false);
     feed_version(c, PROTO_VERSION, 77);
