@@ -80,11 +80,12 @@ const struct config_option net_options[] = {
     { NULL, CONFIG_BOOL, NULL, 0, 0, 0, NULL },
 };
 
-static struct proto_netaddr *fixed_seeds; /* referenced by the connection manager */
-
-/* Seed lists: the chain's, or the test options' (loopback test networks). */
+/* Seed lists: the chain's, or the test options' (loopback test networks).
+ * The fixed seeds are malloc'd (the connection manager takes a copy): the
+ * caller frees o->fixed_seeds, also on failure. */
 static int seed_options(const struct node *node, struct connman_options *o, char **err)
 {
+    struct proto_netaddr *fixed_seeds = NULL;
     const struct config *cfg = node->cfg;
     size_t nfixed;
     const char *const *fixed = config_get_multi(cfg, "fixedseed", &nfixed);
@@ -111,6 +112,7 @@ static int seed_options(const struct node *node, struct connman_options *o, char
         return 0;
     }
     fixed_seeds = xcalloc(nfixed, sizeof(*fixed_seeds));
+    o->fixed_seeds = fixed_seeds;
     for (size_t i = 0; i < nfixed; i++) {
         char *e = NULL;
         if (netbase_parse_endpoint(fixed[i], node->params->default_port, &fixed_seeds[i], &e) < 0) {
@@ -120,7 +122,6 @@ static int seed_options(const struct node *node, struct connman_options *o, char
         }
         fixed_seeds[i].services = SEEDS_SERVICES;
     }
-    o->fixed_seeds = fixed_seeds;
     o->nfixed_seeds = nfixed;
     return 0;
 }
@@ -176,15 +177,15 @@ static int net_start(struct node *node, char **err)
     o.peers_dir = peers;
     char *anchors = util_path_join(node->chaindir, "anchors.dat");
     o.anchors_path = anchors;
-    if (seed_options(node, &o, err) < 0) {
-        free(peers);
-        free(anchors);
-        return -1;
-    }
+    int rc = seed_options(node, &o, err);
     char *e = NULL;
-    node->connman = connman_new(node->base, &o, &e);
+    if (rc == 0)
+        node->connman = connman_new(node->base, &o, &e);
     free(peers);
     free(anchors);
+    free((void *)o.fixed_seeds);
+    if (rc < 0)
+        return -1;
     if (!node->connman) {
         err_set(err, "cannot start the P2P layer: %s", e ? e : "out of memory");
         free(e);
@@ -202,8 +203,6 @@ static void net_stop(struct node *node)
 {
     connman_free(node->connman);
     node->connman = NULL;
-    free(fixed_seeds);
-    fixed_seeds = NULL;
 }
 
 const struct node_subsystem net_subsystem = { "net", net_start, net_stop };

@@ -3,6 +3,7 @@
 #include "chain/primitives/hash.h"
 #include "chain/util/log.h"
 #include "chain/util/xmalloc.h"
+#include "net/conn/netbase.h"
 
 #include <leveldb/c.h>
 #include <stdio.h>
@@ -332,8 +333,12 @@ bool addrman_add(struct addrman *am, const struct proto_netaddr *a,
     uint16_t b;
     uint8_t s;
     position(am, &e, false, &b, &s);
-    if (!claim(am, false, b, s, false, now))
+    if (!claim(am, false, b, s, false, now)) {
+        char str[NETBASE_ADDR_STRLEN];
+        netbase_format(a, str);
+        LOG_DEBUG(LOG_ADDRMAN, "addrman: %s refused, its new-table slot is taken", str);
         return false;
+    }
     idx = am->nfree ? am->free_list[--am->nfree] : (int32_t)am->hiwater++;
     e.used = true;
     am->v[idx] = e;

@@ -1,7 +1,7 @@
 /* Address relay as Bitcoin Core does it (net_processing's addr handling,
  * RelayAddress, PushAddress and MaybeSendAddr):
- * - each peer has a known-address filter (a rolling Bloom filter of 5000
- *   entries at 0.001): what it sent us and what we sent it never goes to
+ * - each peer has a known-address filter (a rolling Bloom seen-set of
+ *   5000 entries at 0.001): what it sent us and what we sent it never goes to
  *   it again;
  * - an address is relayed only if it came in an addr message of at most
  *   10 entries, not in the answer to our getaddr, and is fresh (its time
@@ -18,15 +18,13 @@
  * between nodes for its 10 minutes of freshness: an endless storm. */
 #include "net/conn/connman_int.h"
 
+#include "chain/primitives/siphash.h"
 #include "chain/util/log.h"
 #include "chain/util/xmalloc.h"
-#include "net/conn/rollbloom.h"
+#include "net/relay/seenset.h"
 
 #include <inttypes.h>
 #include <math.h>
-#include <openssl/core_names.h>
-#include <openssl/evp.h>
-#include <openssl/params.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -42,34 +40,36 @@
 #define ADDR_ROTATE_SECS (24 * 3600) /* ROTATE_ADDR_RELAY_DEST_INTERVAL */
 #define LOCAL_ADDR_EVERY_US (24 * 3600 * SEC) /* AVG_LOCAL_ADDRESS_BROADCAST_INTERVAL */
 
-/* The key a filter knows an address by: ip and port, as Core's GetKey. */
-static void addr_key(const struct proto_netaddr *a, uint8_t out[18])
+/* The key a filter knows an address by: ip and port, as Core's GetKey
+ * (the rest zero). */
+static void addr_key(const struct proto_netaddr *a, struct hash256 *k)
 {
-    memcpy(out, a->ip, 16);
-    out[16] = (uint8_t)(a->port >> 8);
-    out[17] = (uint8_t)a->port;
+    memset(k, 0, sizeof(*k));
+    memcpy(k->b, a->ip, 16);
+    k->b[16] = (uint8_t)(a->port >> 8);
+    k->b[17] = (uint8_t)a->port;
 }
 
 static bool known(const struct conn *c, const struct proto_netaddr *a)
 {
-    uint8_t k[18];
-    addr_key(a, k);
-    return c->addr_known && rollbloom_contains(c->addr_known, k, sizeof(k));
+    struct hash256 k;
+    addr_key(a, &k);
+    return c->addr_known && seenset_contains(c->addr_known, &k);
 }
 
 static void add_known(struct conn *c, const struct proto_netaddr *a)
 {
-    uint8_t k[18];
-    addr_key(a, k);
+    struct hash256 k;
+    addr_key(a, &k);
     if (c->addr_known)
-        rollbloom_insert(c->addr_known, k, sizeof(k));
+        seenset_insert(c->addr_known, &k);
 }
 
 void addrrelay_conn_init(struct connman *cm, struct conn *c)
 {
     c->addr_tokens = 1; /* Core starts each peer with one address token */
     c->addr_token_time = connman_now();
-    c->addr_known = rollbloom_new(ADDR_KNOWN_ENTRIES, ADDR_KNOWN_FP, connman_rand(cm));
+    c->addr_known = seenset_new(ADDR_KNOWN_ENTRIES, ADDR_KNOWN_FP, connman_rand(cm));
 }
 
 void addrrelay_conn_free(struct conn *c)
@@ -77,7 +77,7 @@ void addrrelay_conn_free(struct conn *c)
     free(c->addr_out);
     c->addr_out = NULL;
     c->addr_out_n = c->addr_out_cap = 0;
-    rollbloom_free(c->addr_known);
+    seenset_free(c->addr_known);
     c->addr_known = NULL;
 }
 
@@ -87,26 +87,6 @@ static int64_t poisson_delay(struct connman *cm, int64_t mean_us)
     double u = ((double)(connman_rand(cm) >> 11) + 1.0) / 9007199254740993.0; /* (0,1] */
     double d = -log(u) * (double)mean_us;
     return d > 1e15 ? (int64_t)1e15 : (int64_t)d;
-}
-
-/* SipHash-2-4 (64-bit output) keyed by the node's secret. */
-static uint64_t siphash(const struct connman *cm, const void *data, size_t len)
-{
-    uint64_t out = 0;
-    size_t size = 8, outl = 0;
-    uint8_t res[8];
-    EVP_MAC *mac = EVP_MAC_fetch(NULL, "SIPHASH", NULL);
-    EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
-    OSSL_PARAM params[] = {OSSL_PARAM_construct_size_t(OSSL_MAC_PARAM_SIZE, &size),
-                           OSSL_PARAM_construct_end()};
-    if (ctx && EVP_MAC_init(ctx, cm->addr_secret, sizeof(cm->addr_secret), params) &&
-        EVP_MAC_update(ctx, data, len) && EVP_MAC_final(ctx, res, &outl, sizeof(res)) &&
-        outl == 8)
-        for (int i = 7; i >= 0; i--)
-            out = out << 8 | res[i];
-    EVP_MAC_CTX_free(ctx);
-    EVP_MAC_free(mac);
-    return out;
 }
 
 /* Core's PushAddress: queued unless the peer knows it; a full queue
@@ -145,10 +125,10 @@ void addrrelay_send(struct conn *c, const struct proto_netaddr *a, size_t n)
 static void relay_addr(struct connman *cm, struct conn *from, const struct proto_netaddr *a,
                        int64_t unix_now)
 {
-    uint8_t k[18];
-    addr_key(a, k);
+    struct hash256 k;
+    addr_key(a, &k);
     uint64_t h[3];
-    h[0] = siphash(cm, k, sizeof(k));
+    h[0] = siphash24(cm->addr_k0, cm->addr_k1, k.b, 18);
     h[1] = ((uint64_t)unix_now + h[0]) / ADDR_ROTATE_SECS;
     struct conn *best[ADDR_RELAY_PEERS] = {NULL};
     uint64_t score[ADDR_RELAY_PEERS] = {0};
@@ -157,7 +137,7 @@ static void relay_addr(struct connman *cm, struct conn *from, const struct proto
         if (c == from || c->p->state != PEER_READY || !c->addr_relay)
             continue;
         h[2] = c->p->id;
-        uint64_t s = siphash(cm, h, sizeof(h));
+        uint64_t s = siphash24(cm->addr_k0, cm->addr_k1, h, sizeof(h));
         for (size_t j = 0; j < ADDR_RELAY_PEERS; j++) {
             if (best[j] && s <= score[j])
                 continue;
@@ -228,7 +208,7 @@ static void maybe_send(struct connman *cm, struct conn *c, int64_t now_us)
         struct proto_netaddr me;
         /* Again after the first: clear the filter, or it would stop it. */
         if (c->next_local_send != 0)
-            rollbloom_reset(c->addr_known);
+            seenset_reset(c->addr_known);
         if (local_addr_for(cm, c, &me))
             push_addr(cm, c, &me);
         c->next_local_send = now_us + poisson_delay(cm, LOCAL_ADDR_EVERY_US);

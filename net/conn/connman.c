@@ -555,10 +555,8 @@ struct connman *connman_new(struct event_base *base, const struct connman_option
     cm->rng = o->seed;
     if (!cm->rng && getrandom(&cm->rng, sizeof(cm->rng), 0) != sizeof(cm->rng))
         cm->rng = (uint64_t)time(NULL);
-    for (size_t i = 0; i < sizeof(cm->addr_secret); i += 8) {
-        uint64_t r = connman_rand(cm);
-        memcpy(cm->addr_secret + i, &r, 8);
-    }
+    cm->addr_k0 = connman_rand(cm);
+    cm->addr_k1 = connman_rand(cm);
     memcpy(cm->local.magic, o->magic, 4);
     cm->local.services = o->services;
     cm->local.user_agent = o->user_agent;

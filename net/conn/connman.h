@@ -56,7 +56,7 @@ struct connman_options {
     bool fixedseeds;     /* fall back on fixed_seeds */
     const char *const *dns_seeds; /* host names (the chain's, or -dnsseedhost) */
     size_t ndns_seeds;
-    const struct proto_netaddr *fixed_seeds;
+    const struct proto_netaddr *fixed_seeds; /* copied: the caller's may go */
     size_t nfixed_seeds;
     const char *const *seednodes; /* -seednode: connect, getaddr, disconnect */
     size_t nseednodes;

@@ -8,7 +8,7 @@
 #include "net/conn/anchors.h"
 #include "net/conn/connman.h"
 #include "net/conn/peer.h"
-#include "net/conn/rollbloom.h"
+#include "net/relay/seenset.h"
 
 struct bufferevent;
 struct evconnlistener;
@@ -43,7 +43,7 @@ struct conn {
     int64_t last_useful; /* last relay message from it (eviction) */
     struct proto_netaddr *addr_out; /* addresses to send at next_addr_send */
     size_t addr_out_n, addr_out_cap;
-    struct rollbloom *addr_known; /* addresses it has (sent us, or we sent it) */
+    struct seenset *addr_known; /* addresses it has (sent us, or we sent it) */
     bool addr_relay;      /* it takes part in address relay */
     int64_t next_addr_send, next_local_send; /* monotonic us */
     uint64_t addr_processed, addr_rate_limited; /* getpeerinfo */
@@ -76,7 +76,7 @@ struct connman {
     struct discouraged *disc;
     size_t ndisc;
     struct proto_netaddr self[8]; /* addresses we advertised */
-    uint8_t addr_secret[16]; /* keys the choice of address relay peers */
+    uint64_t addr_k0, addr_k1; /* SipHash key of the choice of address relay peers */
     size_t nself;
     uint64_t rng;
     uint64_t gone_sent, gone_recv; /* bytes of peers already freed */

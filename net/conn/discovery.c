@@ -62,6 +62,8 @@ struct discovery {
     bool add_addr_fetch;
     int64_t seednode_timer;
     bool add_fixed;
+    struct proto_netaddr *fixed; /* a copy of the options' fixed seeds */
+    size_t nfixed;
     struct lookup *lookups; /* in flight: freed here if never answered */
 };
 
@@ -100,6 +102,11 @@ int discovery_init(struct connman *cm, char **err)
     d->nhosts = cm->o.ndns_seeds;
     d->seednodes = copy_list(cm, cm->o.seednodes, cm->o.nseednodes);
     d->nseednodes = cm->o.nseednodes;
+    d->nfixed = cm->o.nfixed_seeds;
+    d->fixed = xcalloc(d->nfixed ? d->nfixed : 1, sizeof(*d->fixed));
+    if (d->nfixed)
+        memcpy(d->fixed, cm->o.fixed_seeds, d->nfixed * sizeof(*d->fixed));
+    cm->o.fixed_seeds = NULL; /* the caller's copy may go */
     return 0;
 }
 
@@ -119,6 +126,7 @@ void discovery_free(struct connman *cm)
     }
     free(d->hosts);
     free(d->seednodes);
+    free(d->fixed);
     free(d);
     cm->discovery = NULL;
 }
@@ -349,13 +357,13 @@ static void maybe_add_fixed(struct discovery *d, int64_t now)
     }
     struct proto_netaddr src;
     seeds_source("fixedseeds", &src);
-    for (size_t i = 0; i < cm->o.nfixed_seeds; i++) {
-        struct proto_netaddr a = cm->o.fixed_seeds[i];
+    for (size_t i = 0; i < d->nfixed; i++) {
+        struct proto_netaddr a = d->fixed[i];
         /* One to two weeks old, as Core's ConvertSeeds. */
         a.time = (uint32_t)(now - 7 * DAY - (int64_t)(connman_rand(cm) % (7 * DAY)));
         addrman_add(cm->am, &a, &src, now);
     }
-    LOG_INFO("Added %zu fixed seeds from reachable networks.", cm->o.nfixed_seeds);
+    LOG_INFO("Added %zu fixed seeds from reachable networks.", d->nfixed);
     d->add_fixed = false;
 }
 

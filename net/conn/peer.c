@@ -72,6 +72,14 @@ static const struct peer_command commands[PROTO_CMD_COUNT] = {
 #undef VER
 #undef RDY
 
+/* Core's RejectIncomingTxs: block-relay-only and feeler peers are told
+ * relay=0 and may never send us a transaction (inbound and manual peers
+ * are PEER_FULL_RELAY). */
+static bool rejects_txs(const struct peer *p)
+{
+    return p->kind == PEER_BLOCK_RELAY || p->kind == PEER_FEELER;
+}
+
 const char *peer_kind_name(bool inbound, bool manual, enum peer_kind kind)
 {
     static const char *const names[] = {"outbound-full-relay", "block-relay-only", "feeler",
@@ -166,8 +174,7 @@ static void send_version(struct peer *p)
     v.nonce = p->nonce;
     snprintf(v.user_agent, sizeof(v.user_agent), "%s", e->local->user_agent);
     v.start_height = e->best_height(e->ctx);
-    /* Block-relay-only: the peer must not send us transactions. */
-    v.relay = e->local->relay && p->kind != PEER_BLOCK_RELAY;
+    v.relay = e->local->relay && !rejects_txs(p);
     proto_version_encode(peer_msg_begin(p, "version"), &v);
     peer_msg_end(p);
     p->version_sent = true;
@@ -229,9 +236,10 @@ static void on_version(struct peer *p, enum proto_cmd cmd, struct cursor *c)
     if (p->env->local->hello)
         peer_send(p, p->env->local->hello, NULL, 0);
     /* BIP330, as Bitcoin Core: only when both sides relay transactions
-     * and the peer can relay by wtxid; before verack. */
-    if (p->env->local->txrecon && p->env->local->relay && p->relay &&
-        common_version(p) >= PROTO_WTXID_VERSION) {
+     * (our version said so: not block-relay-only nor feeler), the peer
+     * can relay by wtxid, and not to an addr-fetch peer; before verack. */
+    if (p->env->local->txrecon && p->env->local->relay && !rejects_txs(p) && p->relay &&
+        p->kind != PEER_ADDR_FETCH && common_version(p) >= PROTO_WTXID_VERSION) {
         struct txrecon_send_msg m = {.version = TXRECON_VERSION,
                                      .salt = p->env->rand64(p->env->ctx)};
         p->recon_salt_local = m.salt;
@@ -372,6 +380,21 @@ static bool relay_decode(enum proto_cmd cmd, struct cursor *c, struct net_msg *m
     }
 }
 
+/* A transaction or its announcement from a peer that may not send one. */
+static bool tx_forbidden(const struct peer *p, enum proto_cmd cmd, const struct net_msg *m)
+{
+    if (!rejects_txs(p))
+        return false;
+    if (cmd == PROTO_CMD_TX)
+        return true;
+    for (size_t i = 0; cmd == PROTO_CMD_INV && i < m->u.inv.n; i++) {
+        uint32_t type = m->u.inv.items[i].type & ~PROTO_INV_WITNESS_FLAG;
+        if (type == PROTO_INV_TX || type == PROTO_INV_WTX)
+            return true;
+    }
+    return false;
+}
+
 static void on_relay(struct peer *p, enum proto_cmd cmd, struct cursor *c)
 {
     struct net_msg m;
@@ -385,6 +408,12 @@ static void on_relay(struct peer *p, enum proto_cmd cmd, struct cursor *c)
         char reason[48];
         snprintf(reason, sizeof(reason), "malformed %s", proto_cmd_name(cmd));
         peer_close(p, reason, true);
+        return;
+    }
+    if (tx_forbidden(p, cmd, &m)) {
+        /* A disconnect, not misbehaviour, as Core. */
+        peer_close(p, "transaction sent in violation of protocol", false);
+        free(inv);
         return;
     }
     if (cmd == PROTO_CMD_FEEFILTER && m.u.feerate >= 0 && m.u.feerate <= 2100000000000000LL)
@@ -448,7 +477,7 @@ static void on_sendtxrcncl(struct peer *p, const uint8_t *payload, size_t len)
         peer_close(p, "malformed sendtxrcncl", true);
     } else if (p->recon_received) {
         peer_close(p, "sendtxrcncl sent twice", true);
-    } else if (!p->relay || !p->env->local->relay) {
+    } else if (!p->relay || !p->env->local->relay || rejects_txs(p)) {
         peer_close(p, "sendtxrcncl without transaction relay", true);
     } else if (m.version < 1) {
         peer_close(p, "sendtxrcncl of version 0", true);

@@ -57,41 +57,6 @@ int seeds_service_name(const char *host, char *out, size_t cap)
     return w < 0 || (size_t)w >= cap ? -1 : 0;
 }
 
-/* BIP155 address lengths of the networks we keep. */
-static bool record_wanted(uint8_t net, size_t *want)
-{
-    *want = net == PROTO_NET_IPV4 ? 4 : net == PROTO_NET_IPV6 ? 16 : 0;
-    return *want != 0;
-}
-
-static int decode_record(struct cursor *c, struct proto_netaddr *a, bool *keep, char **err)
-{
-    uint8_t net;
-    uint64_t alen;
-    size_t want;
-    const uint8_t *bytes;
-    uint16_t port;
-    if (!cursor_u8(c, &net) || !cursor_compact(c, &alen, 512) ||
-        !cursor_view(c, &bytes, (size_t)alen) || !cursor_u16be(c, &port))
-        return err_set(err, "truncated fixed seed record");
-    *keep = record_wanted(net, &want);
-    if (!*keep)
-        return 0;
-    if (alen != want)
-        return err_set(err, "fixed seed of network %u has %llu address bytes", net,
-                       (unsigned long long)alen);
-    memset(a, 0, sizeof(*a));
-    if (want == 4) {
-        a->ip[10] = a->ip[11] = 0xff;
-        memcpy(a->ip + 12, bytes, 4);
-    } else {
-        memcpy(a->ip, bytes, 16);
-    }
-    a->port = port;
-    a->services = SEEDS_SERVICES;
-    return 0;
-}
-
 int seeds_decode(const uint8_t *data, size_t len, struct proto_netaddr **out, size_t *n,
                  char **err)
 {
@@ -102,10 +67,13 @@ int seeds_decode(const uint8_t *data, size_t len, struct proto_netaddr **out, si
     cursor_init(&c, data, len);
     while (cursor_left(&c)) {
         bool keep;
-        if (decode_record(&c, &v[k], &keep, err) < 0) {
+        size_t at = len - cursor_left(&c);
+        memset(&v[k], 0, sizeof(v[k]));
+        if (!proto_bip155_addr_decode(&c, &v[k], &keep)) {
             free(v);
-            return -1;
+            return err_set(err, "malformed fixed seed record at byte %zu", at);
         }
+        v[k].services = SEEDS_SERVICES;
         k += keep;
     }
     *out = v;

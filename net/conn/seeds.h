@@ -30,8 +30,8 @@ int seeds_fixed(enum chain_type chain, struct proto_netaddr **out, size_t *n, ch
 
 /* Decodes a table in Core's chainparamsseeds.h form: BIP155 records of
  * network id, address length, address bytes and a big-endian port.
- * Records of other networks (Tor, I2P, CJDNS) are skipped; an IPv4/IPv6
- * record of the wrong length or a truncated record is an error. */
+ * Records of other networks (Tor, I2P, CJDNS) are skipped; a record of a
+ * known network with the wrong length or a truncated record is an error. */
 int seeds_decode(const uint8_t *data, size_t len, struct proto_netaddr **out, size_t *n,
                  char **err);
 

@@ -210,15 +210,11 @@ void proto_sendcmpct_encode(struct wbuf *w, const struct proto_sendcmpct *m)
     wbuf_u64(w, m->version);
 }
 
-/* One BIP155 entry. Returns false on malformed input; *keep says whether
- * the entry is IPv4/IPv6 (else it is skipped). */
-static bool addrv2_entry_decode(struct cursor *c, struct proto_netaddr *a, bool *keep)
+bool proto_bip155_addr_decode(struct cursor *c, struct proto_netaddr *a, bool *keep)
 {
     uint8_t net;
     const uint8_t *bytes;
     size_t len;
-    cursor_u32(c, &a->time);
-    cursor_compact(c, &a->services, UINT64_MAX);
     cursor_u8(c, &net);
     if (!cursor_varbytes(c, &bytes, &len, PROTO_MAX_ADDRV2_BYTES) || !cursor_u16be(c, &a->port))
         return false;
@@ -240,6 +236,14 @@ static bool addrv2_entry_decode(struct cursor *c, struct proto_netaddr *a, bool 
         *keep = memcmp(bytes, ipv4_prefix, 12) != 0;
     }
     return true;
+}
+
+/* One BIP155 entry: time, services, then the address. */
+static bool addrv2_entry_decode(struct cursor *c, struct proto_netaddr *a, bool *keep)
+{
+    cursor_u32(c, &a->time);
+    cursor_compact(c, &a->services, UINT64_MAX);
+    return proto_bip155_addr_decode(c, a, keep);
 }
 
 bool proto_addr_decode(struct cursor *c, bool v2, struct proto_netaddr **out, size_t *n,

@@ -168,6 +168,13 @@ struct proto_sendcmpct {
 bool proto_sendcmpct_decode(struct cursor *c, struct proto_sendcmpct *m);
 void proto_sendcmpct_encode(struct wbuf *w, const struct proto_sendcmpct *m);
 
+/* A BIP155 address: network id, length-prefixed address bytes and a
+ * big-endian port (an addrv2 entry after time and services; also Core's
+ * fixed seed tables). false on malformed input (a cursor error, or a known
+ * network's address of the wrong length); *keep says whether it is
+ * IPv4/IPv6, the networks we reach. Sets ip and port only. */
+bool proto_bip155_addr_decode(struct cursor *c, struct proto_netaddr *a, bool *keep);
+
 /* addr (v2 = false) or addrv2 (BIP155). Fails above PROTO_MAX_ADDR entries.
  * *out (malloc'd, free it) receives the IPv4/IPv6 entries; *skipped counts
  * well-formed entries of other networks. */

@@ -7,14 +7,12 @@ libnet_a_SOURCES += \
 	net/conn/addrman.c net/conn/addrman.h \
 	net/conn/netbase.c net/conn/netbase.h \
 	net/conn/connman.c net/conn/connman.h net/conn/connman_int.h \
-	net/conn/outbound.c net/conn/addrrelay.c net/conn/rollbloom.c net/conn/rollbloom.h
+	net/conn/outbound.c net/conn/addrrelay.c
 
 check_PROGRAMS += tests/unit/test_protocol tests/unit/test_peer tests/unit/test_addrman tests/unit/test_connman \
-	tests/unit/test_netbase tests/unit/test_rollbloom
+	tests/unit/test_netbase
 TESTS += tests/unit/test_protocol tests/unit/test_peer tests/unit/test_addrman tests/unit/test_connman \
-	tests/unit/test_netbase tests/unit/test_rollbloom
-tests_unit_test_rollbloom_SOURCES = tests/unit/test_rollbloom.c
-tests_unit_test_rollbloom_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
+	tests/unit/test_netbase
 tests_unit_test_protocol_SOURCES = tests/unit/test_protocol.c
 tests_unit_test_protocol_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_peer_SOURCES = tests/unit/test_peer.c

@@ -20,7 +20,8 @@ fresh address injected at one node may add at most one message per link
 (152 bytes per node; three times that is allowed, for stragglers of the first
 exchange); a raw observer on each node, taking part in
 address relay, must receive it at most once from that node (the old relay
-sent it up to 7 times), and several must receive it. The 5-minute
+sent it up to 7 times); how many observers it reaches is printed, not
+asserted (the 2 peers per hop are random: it may miss them all). The 5-minute
 measurement with Core's timers is in the closing report of the work."""
 import re
 import select
@@ -90,6 +91,7 @@ def test_idle_network_goes_quiet(t):
           f"in the next {WINDOW} s: mean {sum(growth) / NODES:.0f}, max {max(growth)}, "
           f"{growth.count(0)} of {NODES} nodes none")
     # Only the injected address, at most once per link.
+    fw.assert_equal(max(seen) <= 1, True, f"times each observer got the address: {seen}")
     fw.assert_equal(max(growth) <= 3 * DEGREE * ENTRY, True, f"addr bytes in the window: {growth}")
     fw.assert_equal(max(before) <= NODES * DEGREE * ENTRY, True, f"addr bytes: {before}")
     # Relay works: every node heard of addresses beyond its own links.

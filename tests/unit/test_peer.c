@@ -74,7 +74,7 @@ struct ctx {
     struct peer *p;
 };
 
-static struct ctx *setup(bool inbound)
+static struct ctx *setup_kind(bool inbound, enum peer_kind kind)
 {
     struct ctx *c = calloc(1, sizeof(*c));
     c->f.now = 1000 * SEC;
@@ -89,8 +89,14 @@ static struct ctx *setup(bool inbound)
         .addrs = f_addrs, .relay = f_relay};
     struct proto_netaddr a = {.port = 18444};
     c->p = peer_new(&c->env, 1, inbound, &a);
+    c->p->kind = kind;
     peer_start(c->p);
     return c;
+}
+
+static struct ctx *setup(bool inbound)
+{
+    return setup_kind(inbound, PEER_FULL_RELAY);
 }
 
 static void teardown(struct ctx *c)
@@ -410,6 +416,43 @@ static void test_relay_messages(void **state)
     teardown(c);
 }
 
+/* Block-relay-only and feeler peers were told relay=0: a transaction or
+ * its announcement from one closes it (not discouraged); blocks pass. */
+static void test_block_relay_no_tx(void **state)
+{
+    struct proto_inv items[2];
+    memset(items, 0, sizeof(items));
+    items[0].type = PROTO_INV_BLOCK;
+    struct wbuf w;
+    wbuf_init(&w);
+    proto_inv_encode(&w, items, 1);
+    const uint32_t tx_types[] = {PROTO_INV_TX, PROTO_INV_WTX, PROTO_INV_TX | PROTO_INV_WITNESS_FLAG};
+    for (int kind = PEER_BLOCK_RELAY; kind <= PEER_FEELER; kind++) {
+        for (size_t t = 0; t <= 3; t++) {
+            struct ctx *c = setup_kind(false, (enum peer_kind)kind);
+            ready_peer(c);
+            feed(c, "inv", w.data, w.len); /* a block: fine */
+            assert_int_equal(c->f.relays, 1);
+            assert_string_equal(c->f.closed, "");
+            wbuf_reset(&w);
+            items[1].type = t < 3 ? tx_types[t] : 0;
+            if (t < 3) {
+                proto_inv_encode(&w, items, 2);
+                feed(c, "inv", w.data, w.len);
+            } else {
+                feed(c, "tx", "\x01\x02", 2);
+            }
+            assert_string_equal(c->f.closed, "transaction sent in violation of protocol");
+            assert_false(c->f.discourage);
+            assert_int_equal(c->f.relays, 1);
+            wbuf_reset(&w);
+            proto_inv_encode(&w, items, 1);
+            teardown(c);
+        }
+    }
+    wbuf_free(&w);
+}
+
 static void test_addr_and_getaddr(void **state)
 {
     struct ctx *c = setup(true);
@@ -443,11 +486,11 @@ static void test_addr_and_getaddr(void **state)
 /* BIP330's sendtxrcncl, with Bitcoin Core's rules. */
 static struct peer_local local_recon;
 
-static struct ctx *recon_peer(bool their_relay)
+static struct ctx *recon_peer_kind(bool their_relay, enum peer_kind kind)
 {
     local_recon = local;
     local_recon.txrecon = true;
-    struct ctx *c = setup(false);
+    struct ctx *c = setup_kind(false, kind);
     c->env.local = &local_recon;
     char cmds[256];
     sent_commands(c, cmds, sizeof(cmds));
@@ -463,6 +506,11 @@ static struct ctx *recon_peer(bool their_relay)
     feed(c, "version", w.data, w.len);
     wbuf_free(&w);
     return c;
+}
+
+static struct ctx *recon_peer(bool their_relay)
+{
+    return recon_peer_kind(their_relay, PEER_FULL_RELAY);
 }
 
 static void feed_sendtxrcncl(struct ctx *c, uint32_t version, uint64_t salt)
@@ -510,6 +558,20 @@ static void test_sendtxrcncl(void **state)
     feed_sendtxrcncl(c, 1, 5);
     assert_string_equal(c->f.closed, "sendtxrcncl without transaction relay");
     teardown(c);
+    /* Block-relay-only and feeler peers were told relay=0: none either way
+     * (Core would close a link on which it said relay=0 and got one). An
+     * addr-fetch peer gets none. */
+    for (int kind = PEER_BLOCK_RELAY; kind <= PEER_ADDR_FETCH; kind++) {
+        c = recon_peer_kind(true, (enum peer_kind)kind);
+        sent_commands(c, cmds, sizeof(cmds));
+        assert_string_equal(cmds, "wtxidrelay sendaddrv2 verack");
+        assert_false(c->p->recon_sent);
+        feed_sendtxrcncl(c, 1, 5);
+        assert_string_equal(c->f.closed,
+                            kind == PEER_ADDR_FETCH ? "" : "sendtxrcncl without transaction relay");
+        assert_false(c->p->recon_received);
+        teardown(c);
+    }
     /* Without -txreconciliation it is ignored, as an unknown command. */
     c = setup(false);
     feed_version(c, PROTO_VERSION, 77);
@@ -532,6 +594,7 @@ int main(void)
         cmocka_unit_test(test_timeouts),
         cmocka_unit_test(test_framing_errors),
         cmocka_unit_test(test_relay_messages),
+        cmocka_unit_test(test_block_relay_no_tx),
         cmocka_unit_test(test_addr_and_getaddr),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -63,12 +63,17 @@ static void test_decode_records(void **state)
     free(v);
     /* Truncated, and an IPv4 record of the wrong length. */
     assert_int_equal(seeds_decode(t, 7, &v, &n, &err), -1);
-    assert_non_null(strstr(err, "truncated"));
+    assert_non_null(strstr(err, "malformed fixed seed record at byte 0"));
     free(err);
     err = NULL;
     const uint8_t bad[] = {0x01, 0x05, 1, 2, 3, 4, 5, 0x20, 0x8d};
     assert_int_equal(seeds_decode(bad, sizeof(bad), &v, &n, &err), -1);
-    assert_non_null(strstr(err, "address bytes"));
+    assert_non_null(strstr(err, "malformed fixed seed record at byte 0"));
+    free(err);
+    err = NULL;
+    /* After a good record, an IPv6 one cut short. */
+    assert_int_equal(seeds_decode(t, 8 + 36 + 19, &v, &n, &err), -1);
+    assert_non_null(strstr(err, "malformed fixed seed record at byte 44"));
     free(err);
 }
 
