@@ -152,6 +152,13 @@ void peer_send(struct peer *p, const char *command, const void *payload, size_t 
     peer_msg_end(p);
 }
 
+/* Do we take transactions from this peer? What our version's relay flag
+ * says: not in blocks-only mode nor on a block-relay-only link. */
+static bool we_relay_txs(const struct peer *p)
+{
+    return p->env->local->relay && p->kind != PEER_BLOCK_RELAY;
+}
+
 static void send_version(struct peer *p)
 {
     const struct peer_env *e = p->env;
@@ -167,7 +174,7 @@ static void send_version(struct peer *p)
     snprintf(v.user_agent, sizeof(v.user_agent), "%s", e->local->user_agent);
     v.start_height = e->best_height(e->ctx);
     /* Block-relay-only: the peer must not send us transactions. */
-    v.relay = e->local->relay && p->kind != PEER_BLOCK_RELAY;
+    v.relay = we_relay_txs(p);
     proto_version_encode(peer_msg_begin(p, "version"), &v);
     peer_msg_end(p);
     p->version_sent = true;
@@ -229,8 +236,9 @@ static void on_version(struct peer *p, enum proto_cmd cmd, struct cursor *c)
     if (p->env->local->hello)
         peer_send(p, p->env->local->hello, NULL, 0);
     /* BIP330, as Bitcoin Core: only when both sides relay transactions
-     * and the peer can relay by wtxid; before verack. */
-    if (p->env->local->txrecon && p->env->local->relay && p->relay &&
+     * and the peer can relay by wtxid, not on an addr-fetch link; before
+     * verack. (Core disconnects one that said relay=0 and sends it.) */
+    if (p->env->local->txrecon && we_relay_txs(p) && p->relay && p->kind != PEER_ADDR_FETCH &&
         common_version(p) >= PROTO_WTXID_VERSION) {
         struct txrecon_send_msg m = {.version = TXRECON_VERSION,
                                      .salt = p->env->rand64(p->env->ctx)};
@@ -259,7 +267,7 @@ static void on_verack(struct peer *p, enum proto_cmd cmd, struct cursor *c)
         proto_sendcmpct_encode(peer_msg_begin(p, "sendcmpct"), &m);
         peer_msg_end(p);
     }
-    if (v >= PROTO_FEEFILTER_VERSION && l->relay && p->kind != PEER_BLOCK_RELAY) {
+    if (v >= PROTO_FEEFILTER_VERSION && we_relay_txs(p)) {
         wbuf_i64(peer_msg_begin(p, "feefilter"), l->feefilter);
         peer_msg_end(p);
     }
@@ -450,7 +458,7 @@ static void on_sendtxrcncl(struct peer *p, const uint8_t *payload, size_t len)
         peer_close(p, "malformed sendtxrcncl", true);
     } else if (p->recon_received) {
         peer_close(p, "sendtxrcncl sent twice", true);
-    } else if (!p->relay || !p->env->local->relay) {
+    } else if (!p->relay || !we_relay_txs(p)) {
         peer_close(p, "sendtxrcncl without transaction relay", true);
     } else if (m.version < 1) {
         peer_close(p, "sendtxrcncl of version 0", true);

@@ -443,12 +443,13 @@ static void test_addr_and_getaddr(void **state)
 /* BIP330's sendtxrcncl, with Bitcoin Core's rules. */
 static struct peer_local local_recon;
 
-static struct ctx *recon_peer(bool their_relay)
+static struct ctx *recon_peer_kind(bool their_relay, enum peer_kind kind)
 {
     local_recon = local;
     local_recon.txrecon = true;
     struct ctx *c = setup(false);
     c->env.local = &local_recon;
+    c->p->kind = kind;
     char cmds[256];
     sent_commands(c, cmds, sizeof(cmds));
     struct proto_version v;
@@ -465,6 +466,11 @@ static struct ctx *recon_peer(bool their_relay)
     return c;
 }
 
+static struct ctx *recon_peer(void)
+{
+    return recon_peer_kind(true, PEER_FULL_RELAY);
+}
+
 static void feed_sendtxrcncl(struct ctx *c, uint32_t version, uint64_t salt)
 {
     struct wbuf w;
@@ -479,7 +485,7 @@ static void test_sendtxrcncl(void **state)
 {
     char cmds[256];
     /* Both relay: sent before verack, the peer's taken. */
-    struct ctx *c = recon_peer(true);
+    struct ctx *c = recon_peer();
     sent_commands(c, cmds, sizeof(cmds));
     assert_string_equal(cmds, "wtxidrelay sendaddrv2 sendtxrcncl verack");
     assert_true(c->p->recon_sent);
@@ -494,22 +500,38 @@ static void test_sendtxrcncl(void **state)
     assert_true(c->f.discourage);
     teardown(c);
     /* Twice, and version 0: violations. */
-    c = recon_peer(true);
+    c = recon_peer();
     feed_sendtxrcncl(c, 1, 5);
     feed_sendtxrcncl(c, 1, 5);
     assert_string_equal(c->f.closed, "sendtxrcncl sent twice");
     teardown(c);
-    c = recon_peer(true);
+    c = recon_peer();
     feed_sendtxrcncl(c, 0, 5);
     assert_string_equal(c->f.closed, "sendtxrcncl of version 0");
     teardown(c);
-    /* A peer that does not relay transactions gets none and may send none. */
-    c = recon_peer(false);
-    sent_commands(c, cmds, sizeof(cmds));
-    assert_string_equal(cmds, "wtxidrelay sendaddrv2 verack");
-    feed_sendtxrcncl(c, 1, 5);
-    assert_string_equal(c->f.closed, "sendtxrcncl without transaction relay");
-    teardown(c);
+    /* No sendtxrcncl where transactions do not flow both ways, and one
+     * received there is a violation: a peer that does not relay them, a
+     * block-relay-only link (we said relay=0: Bitcoin Core would
+     * disconnect us); nor on an addr-fetch link. */
+    static const struct {
+        bool their_relay;
+        enum peer_kind kind;
+        const char *closed;
+    } none[] = {
+        {false, PEER_FULL_RELAY, "sendtxrcncl without transaction relay"},
+        {true, PEER_BLOCK_RELAY, "sendtxrcncl without transaction relay"},
+        {true, PEER_ADDR_FETCH, NULL},
+    };
+    for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++) {
+        c = recon_peer_kind(none[i].their_relay, none[i].kind);
+        sent_commands(c, cmds, sizeof(cmds));
+        assert_string_equal(cmds, "wtxidrelay sendaddrv2 verack");
+        if (none[i].closed) {
+            feed_sendtxrcncl(c, 1, 5);
+            assert_string_equal(c->f.closed, none[i].closed);
+        }
+        teardown(c);
+    }
     /* Without -txreconciliation it is ignored, as an unknown command. */
     c = setup(false);
     feed_version(c, PROTO_VERSION, 77);
