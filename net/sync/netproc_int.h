@@ -21,6 +21,8 @@ struct np_peer {
     bool reconciles;                  /* sent hsgossip before verack */
     bool ae_pending;                  /* our hssketch awaits its hsask */
     uint64_t ae_salt;                 /* ... and the salt of its short ids */
+    bool ae_digest_sent;              /* our hsdigest awaits its hssketch */
+    int64_t ae_answered;              /* when we last answered its hsdigest */
     /* BIP330: when a round last made progress with it (see
      * np_txrecon_tick); its reconciliation was abandoned (it never
      * answered: now plain inv, late round messages ignored). */

@@ -263,6 +263,27 @@ static void test_antientropy_fallback(void **state)
     antientropy_case(10, true); /* 20 differences, equal counts: margin 2 */
 }
 
+/* An hssketch that answers no digest of ours costs a peer nothing to
+ * send and us a sketch of the whole mempool: ignored. */
+static void test_antientropy_unsolicited_sketch(void **state)
+{
+    (void)state;
+    setup_ae(2, -1, 0);
+    struct wbuf w;
+    wbuf_init(&w);
+    wbuf_u64(&w, 0x1234);
+    uint8_t junk[40];
+    memset(junk, 0x5a, sizeof(junk));
+    txrecon_sketch_encode(&w, junk, sizeof(junk));
+    netproc_custom(net.n[0].np, 2, NETPROC_CMD_HSSKETCH, w.data, w.len, net.now);
+    wbuf_free(&w);
+    struct netproc_info ni;
+    netproc_get_info(net.n[0].np, &ni);
+    assert_int_equal(ni.recon_fallbacks + ni.recon_items, 0);
+    assert_int_equal(net.misbehaving, 0);
+    teardown_net();
+}
+
 int main(void)
 {
     if (getenv("NETPROC_TEST_LOG")) {
@@ -275,6 +296,7 @@ int main(void)
         cmocka_unit_test(test_silent_peer_falls_back),
         cmocka_unit_test(test_antientropy_sketch),
         cmocka_unit_test(test_antientropy_fallback),
+        cmocka_unit_test(test_antientropy_unsolicited_sketch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
