@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "chain/util/xmalloc.h"
 #include "net/relay/prng.h"
 #include "net/relay/sketch.h"
 
@@ -19,11 +20,9 @@ static double now(void)
 
 static void bench(size_t cap, size_t set, uint64_t *rng)
 {
-    uint32_t *ids = malloc((set + cap) * sizeof(uint32_t));
-    uint32_t *out = malloc(cap * sizeof(uint32_t));
+    uint32_t *ids = xmalloc((set + cap) * sizeof(uint32_t));
+    uint32_t *out = xmalloc(cap * sizeof(uint32_t));
     struct sketch *a = sketch_new(cap), *b = sketch_new(cap);
-    if (!ids || !out || !a || !b)
-        exit(1);
     for (size_t i = 0; i < set + cap; i++)
         ids[i] = (uint32_t)prng_next(rng) | 1;
     int reps = cap >= 1000 ? 3 : cap >= 100 ? 30 : 300;

@@ -375,6 +375,21 @@ static void diff_failure(struct tpeer *p, const struct rset *s, struct txrecon_o
     txrecon_diff_encode(&out->payload, false, NULL, 0);
 }
 
+int txrecon_peer_abandon(struct txrecon *t, uint64_t peer, struct txrecon_out *out)
+{
+    struct tpeer *p = find(t, peer);
+    if (!p)
+        return -1;
+    size_t n = p->snap.tab.n + p->set.tab.n;
+    p->c.fallbacks++;
+    if (n && !out->announce)
+        out->announce = xmalloc(n * sizeof(*out->announce)); /* room for both sets */
+    announce_all(out, p, &p->snap);
+    announce_all(out, p, &p->set);
+    txrecon_peer_remove(t, peer);
+    return 0;
+}
+
 int txrecon_start(struct txrecon *t, uint64_t peer, struct txrecon_out *out)
 {
     struct tpeer *p = find(t, peer);

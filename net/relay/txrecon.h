@@ -124,6 +124,11 @@ int txrecon_on_diff(struct txrecon *t, uint64_t peer, const struct txrecon_diff_
 
 /* The driver counts the wire bytes of the messages it sends and gets. */
 void txrecon_count_bytes(struct txrecon *t, uint64_t peer, bool sent, size_t n);
+/* Ends reconciliation with a peer that stopped answering (Bitcoin Core
+ * v26+ sends sendtxrcncl but implements no round): out->announce gets
+ * every wtxid still waiting for it, and the peer is forgotten (its
+ * counters stay in the totals). -1 if not registered. */
+int txrecon_peer_abandon(struct txrecon *t, uint64_t peer, struct txrecon_out *out);
 /* Counters of one peer (false if unknown) and of the node. */
 bool txrecon_peer_counters(const struct txrecon *t, uint64_t peer,
                            struct txrecon_counters *out);

@@ -32,6 +32,17 @@
 /* The sketch's margin over the difference of the counts: a share of the
  * smaller mempool (what gossip is still carrying) plus 2. */
 #define RECON_SKETCH_SHARE 32
+/* A peer's digests are answered (sorting the mempool, maybe sketching it)
+ * at most this often (Bitcoin Core answers reqrecon at most once a
+ * second; half that leaves room for jitter at -antientropy=1). */
+#define RECON_ANSWER_INTERVAL_US 500000
+
+/* The largest useful sketch: none decodes more than TXRECON_MAX_DECODE
+ * differences, and encoding costs mempool size x capacity. */
+static size_t max_capacity(void)
+{
+    return sketch_capacity_for(TXRECON_MAX_DECODE, TXRECON_FP_BITS);
+}
 
 static int cmp_hash(const void *a, const void *b)
 {
@@ -71,6 +82,7 @@ static void send_digest(struct netproc *np, struct np_peer *p)
     const struct bindex_node *tip = chainstate_tip(np->chain);
     wbuf_bytes(&np->scratch, tip->hash.b, sizeof(tip->hash.b));
     np_send(np, p->id, NETPROC_CMD_DIGEST, &np->scratch);
+    p->ae_digest_sent = true;
 }
 
 static bool antientropy_partner(const struct netproc *np, const struct np_peer *p)
@@ -131,8 +143,8 @@ static void send_sketch(struct netproc *np, struct np_peer *p, const struct hash
     size_t lo = n < theirs ? n : theirs;
     size_t est = 2 + (n > theirs ? n - theirs : theirs - n) + lo / RECON_SKETCH_SHARE;
     size_t cap = sketch_capacity_for(est, TXRECON_FP_BITS);
-    if (cap > TXRECON_MAX_CAPACITY)
-        cap = TXRECON_MAX_CAPACITY;
+    if (cap > max_capacity())
+        cap = max_capacity();
     uint64_t salt = relay_rand(np->relay);
     uint32_t *sids = short_ids(salt, ids, n);
     struct sketch *sk = sketch_new(cap);
@@ -165,6 +177,9 @@ static void on_digest(struct netproc *np, struct np_peer *p, const uint8_t *payl
         np_misbehaving(np, p->id, "malformed hsdigest");
         return;
     }
+    if (p->ae_answered > 0 && now < p->ae_answered + RECON_ANSWER_INTERVAL_US)
+        return;
+    p->ae_answered = now;
     const struct bindex_node *known = chainstate_find(np->chain, &tip);
     if (!known || !(known->status & BINDEX_HAVE_DATA))
         np_getheaders(np, p, chainstate_best_header(np->chain), NULL, now);
@@ -314,10 +329,13 @@ static void on_hssketch(struct netproc *np, struct np_peer *p, const uint8_t *pa
     struct txrecon_sketch_msg m;
     cursor_init(&c, payload, len);
     if (!cursor_u64(&c, &salt) || !txrecon_sketch_decode(&c, &m) || m.len == 0 ||
-        m.len > TXRECON_MAX_CAPACITY * SKETCH_ELEM_BYTES) {
+        m.len > max_capacity() * SKETCH_ELEM_BYTES) {
         np_misbehaving(np, p->id, "malformed hssketch");
         return;
     }
+    if (!p->ae_digest_sent)
+        return; /* only the answer to our digest is worth its CPU */
+    p->ae_digest_sent = false;
     size_t n, cap = m.len / SKETCH_ELEM_BYTES;
     struct hash256 *ids = sorted_wtxids(np, &n);
     uint64_t *idx = sid_index(salt, ids, n);

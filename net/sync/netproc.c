@@ -261,7 +261,7 @@ void netproc_connected(struct netproc *np, const struct net_peer_props *props, i
     p->sendheaders = props->sendheaders;
     p->relay_txs = props->relay && !np->opt.blocksonly;
     p->reconciles = props->hello;
-    p->connected = now;
+    p->connected = p->txrecon_heard = now;
     p->preferred = !props->inbound;
     p->headers_timeout = INT64_MAX;
     p->last_tx = p->last_block = -1;
@@ -568,7 +568,7 @@ void netproc_custom(struct netproc *np, uint64_t peer, const char *command,
     struct np_peer *p = np_peer_find(np, peer);
     if (!p)
         return;
-    if (!np_txrecon_message(np, p, command, payload, len))
+    if (!np_txrecon_message(np, p, now, command, payload, len))
         np_recon_message(np, p, command, payload, len, now);
     after_event(np, now);
 }

@@ -21,6 +21,13 @@ struct np_peer {
     bool reconciles;                  /* sent hsgossip before verack */
     bool ae_pending;                  /* our hssketch awaits its hsask */
     uint64_t ae_salt;                 /* ... and the salt of its short ids */
+    bool ae_digest_sent;              /* our hsdigest awaits its hssketch */
+    int64_t ae_answered;              /* when we last answered its hsdigest */
+    /* BIP330: when a round last made progress with it (see
+     * np_txrecon_tick); its reconciliation was abandoned (it never
+     * answered: now plain inv, late round messages ignored). */
+    int64_t txrecon_heard;
+    bool txrecon_abandoned;
     const struct bindex_node *best_known;   /* best header it is known to have */
     size_t blocks_in_flight;
     int64_t downloading_since;        /* its block download timeout runs from */
@@ -208,7 +215,7 @@ void np_txrecon_seen(struct netproc *np, uint64_t peer, const struct hash256 *wt
 void np_txrecon_add(void *ctx, struct relay *r, uint64_t peer, const struct hash256 *wtxid);
 void np_txrecon_tick(struct netproc *np, int64_t now);
 int64_t np_txrecon_wakeup(const struct netproc *np);
-bool np_txrecon_message(struct netproc *np, struct np_peer *p, const char *command,
+bool np_txrecon_message(struct netproc *np, struct np_peer *p, int64_t now, const char *command,
                         const uint8_t *payload, size_t len);
 
 #endif

@@ -86,6 +86,52 @@ static void act(struct netproc *np, uint64_t peer, struct txrecon_out *o)
     txrecon_count_bytes(np->txrecon, peer, true, PROTO_HEADER_SIZE + o->payload.len);
 }
 
+/* How long a reconciling peer may leave a round unanswered (we
+ * initiate) or go without asking for one (it initiates) before we give
+ * up on it: Bitcoin Core v26+ sends sendtxrcncl but never sends nor
+ * answers a round. At least 16 of our intervals, since a peer that
+ * initiates cycles through its outbound partners (8) one per interval,
+ * assumed like ours, and may skip one still busy. */
+#define TXRECON_TIMEOUT_MIN_US (60 * 1000000LL)
+
+static int64_t stall_timeout(const struct netproc *np)
+{
+    int64_t t = 16 * np->opt.txrecon_interval_us;
+    return t > TXRECON_TIMEOUT_MIN_US ? t : TXRECON_TIMEOUT_MIN_US;
+}
+
+/* Ends reconciliation with a silent peer: what waited for it goes out by
+ * inv now, and from here on it hears of transactions as a plain peer. */
+static void abandon(struct netproc *np, struct np_peer *p)
+{
+    struct txrecon_out o;
+    struct relay_peer_info pi;
+    txrecon_out_init(&o);
+    if (txrecon_peer_abandon(np->txrecon, p->id, &o) == 0)
+        announce(np, p->id, o.announce, o.n_announce);
+    txrecon_out_free(&o);
+    p->txrecon_abandoned = true;
+    if (relay_get_peer_info(np->relay, p->id, &pi) == 0) {
+        pi.props.reconcile = false;
+        relay_peer_set_props(np->relay, p->id, &pi.props);
+    }
+    LOG_INFO("peer=%" PRIu64 " left reconciliation unanswered: announcing to it by inv", p->id);
+}
+
+/* A peer we initiate with stalls in a round; one that initiates, between
+ * its requests or in a round. */
+static void abandon_silent(struct netproc *np, int64_t now)
+{
+    int64_t limit = now - stall_timeout(np);
+    for (size_t i = 0; i < np->npeers; i++) {
+        struct np_peer *p = &np->peers[i];
+        if (p->txrecon_heard >= limit || !txrecon_peer_registered(np->txrecon, p->id))
+            continue;
+        if (!txrecon_we_initiate(np->txrecon, p->id) || txrecon_busy(np->txrecon, p->id))
+            abandon(np, p);
+    }
+}
+
 /* Peers we initiate with; one still in a round is skipped this time. */
 static bool partner(const struct netproc *np, const struct np_peer *p)
 {
@@ -101,10 +147,12 @@ void np_txrecon_tick(struct netproc *np, int64_t now)
     if (now < np->txrecon_due)
         return;
     np->txrecon_due = now + np->opt.txrecon_interval_us;
+    abandon_silent(np, now);
     struct np_peer *next = np_rotation_next(np, np->txrecon_last, partner);
     if (!next)
         return;
     np->txrecon_last = next->id;
+    next->txrecon_heard = now; /* the round's clock starts */
     struct txrecon_out o;
     txrecon_out_init(&o);
     if (txrecon_start(np->txrecon, next->id, &o) == 0)
@@ -120,7 +168,7 @@ int64_t np_txrecon_wakeup(const struct netproc *np)
 }
 
 /* One of the four round messages; false if the command is not one. */
-bool np_txrecon_message(struct netproc *np, struct np_peer *p, const char *command,
+bool np_txrecon_message(struct netproc *np, struct np_peer *p, int64_t now, const char *command,
                         const uint8_t *payload, size_t len)
 {
     bool req = strcmp(command, TXRECON_CMD_REQ) == 0;
@@ -129,12 +177,15 @@ bool np_txrecon_message(struct netproc *np, struct np_peer *p, const char *comma
     bool diff = strcmp(command, TXRECON_CMD_DIFF) == 0;
     if (!req && !sk && !ext && !diff)
         return false;
+    if (p->txrecon_abandoned)
+        return true; /* a round we gave up on: too late, not hostile */
     if (!np->txrecon || !txrecon_peer_registered(np->txrecon, p->id)) {
         np_misbehaving(np, p->id, "reconciliation message without sendtxrcncl");
         return true;
     }
     struct cursor c;
     struct txrecon_out o;
+    p->txrecon_heard = now;
     txrecon_count_bytes(np->txrecon, p->id, false, PROTO_HEADER_SIZE + len);
     cursor_init(&c, payload, len);
     txrecon_out_init(&o);

@@ -3,7 +3,8 @@
 graph of 30 nodes without anti-entropy: 500 transactions submitted at
 random nodes reach every node (zero residue) with zero duplicate payloads.
 One node runs without -txreconciliation, like a Bitcoin Core peer: it
-sends no sendtxrcncl and still gets every transaction by inv."""
+sends no sendtxrcncl and still gets every transaction by inv. Inbound
+reconciling peers get (almost) no inv: their share goes by reconciliation."""
 
 import os
 import random
@@ -97,6 +98,23 @@ def test_erlay_network(t):
     recon_links = sum(1 for p in nodes[0].rpc("getpeerinfo")
                       if "txreconciliation" in p["gossip"])
     fw.assert_equal(recon_links > 0, True, "node0 reconciles with its peers")
+    # What Erlay saves: a reconciling node floods (inv) at most -fanout of
+    # its outbound reconciling peers; its inbound ones hear of transactions
+    # only through reconciliation, where flooding sends them about as
+    # many invs as the outbound ones get.
+    flood_in = flood_out = 0
+    for i, nd in enumerate(nodes):
+        for p in nd.rpc("getpeerinfo"):
+            if i == PLAIN or "txreconciliation" not in p["gossip"]:
+                continue
+            if p["inbound"]:
+                flood_in += p["gossip"]["inv_sent"]
+            else:
+                flood_out += p["gossip"]["inv_sent"]
+    print(f"tx inv entries to reconciling peers: {flood_out} outbound, {flood_in} inbound")
+    fw.assert_equal(flood_out > NTX, True, "flooding to outbound reconciling peers")
+    fw.assert_equal(flood_in * 20 < flood_out, True,
+                    f"inbound reconciling peers flooded ({flood_in} inv entries)")
     print(f"{rounds} reconciliation rounds, {diffs} differences decoded")
 
 

@@ -48,6 +48,8 @@ struct net {
     int64_t now;
     uint32_t tag;
     bool drop_inv;     /* lose every tx announcement (anti-entropy test) */
+    bool drop_rounds;  /* lose BIP330 round messages, as a Bitcoin Core peer
+                        * that sent sendtxrcncl but ignores reqrecon */
     size_t inv_types[8]; /* inv entries delivered, by type (types < 8) */
     uint64_t fake_getdata; /* getdata messages sent to the fake peer */
     uint64_t dropped[4];   /* peers a node disconnected (io.disconnect) */
@@ -74,6 +76,10 @@ static int io_send(void *ctx, uint64_t peer, const char *command, const void *pa
     int from = (int)(intptr_t)ctx;
     int to = peer >= FAKE ? -1 : (int)peer - 1; /* ids from FAKE up: fake peers */
     if (net.drop_inv && strcmp(command, "inv") == 0)
+        return 0;
+    if (net.drop_rounds &&
+        (strcmp(command, "reqrecon") == 0 || strcmp(command, "sketch") == 0 ||
+         strcmp(command, "reqsketchext") == 0 || strcmp(command, "reconcildiff") == 0))
         return 0;
     if (to < 0 && strcmp(command, "getdata") == 0)
         net.fake_getdata++; /* counted when sent: the fake peer never answers */

@@ -3,7 +3,9 @@
  * with one announcement per transaction and no duplicate payload; a
  * round whose sketch does not decode goes through reqsketchext and then
  * the fallback; a peer without sendtxrcncl (Bitcoin Core) still gets
- * every transaction by inv. And anti-entropy's mempool sketches: a small
+ * every transaction by inv, and so does one that sent sendtxrcncl but
+ * never reconciles (Bitcoin Core v26+) once its silence times out. And
+ * anti-entropy's mempool sketches: a small
  * difference by sketch, a large one by the whole-list fallback. */
 #include "tests/unit/netproc_harness.h"
 
@@ -172,6 +174,50 @@ static void test_extension_then_fallback(void **state)
     teardown_net();
 }
 
+/* Both sides sent sendtxrcncl but no round message arrives (a Bitcoin
+ * Core peer ignores them): after the timeout each side gives up and
+ * announces by inv, the initiator (node 0) with a round unanswered, the
+ * responder (node 1) never asked for one. */
+static void test_silent_peer_falls_back(void **state)
+{
+    (void)state;
+    setup(2, TXRECON_DEFAULT_Q);
+    struct tx *fan = fan_out(5);
+    struct tx *kids[5];
+    net.drop_rounds = true;
+    for (size_t k = 0; k < 4; k++)
+        kids[k] = child(fan, k, k < 2 ? 0 : 1);
+    run_until(net.now + 30 * SEC);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(mempool_count(net.n[i].mp), 2); /* nothing by reconciliation */
+    run_until(net.now + 60 * SEC);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(mempool_count(net.n[i].mp), 4);
+    struct txrecon_counters tot;
+    assert_true(netproc_txrecon_totals(net.n[0].np, &tot));
+    assert_int_equal(tot.fallbacks, 1);
+    assert_int_equal(tot.announced, 2);
+    assert_true(netproc_txrecon_totals(net.n[1].np, &tot));
+    assert_int_equal(tot.fallbacks, 1);
+    assert_int_equal(tot.announced, 2);
+    assert_false(netproc_txrecon_peer(net.n[0].np, 2, &tot)); /* no longer reconciles */
+    assert_false(netproc_txrecon_peer(net.n[1].np, 1, &tot));
+    /* A new transaction goes by plain inv, and a late round message is
+     * not held against the peer. */
+    net.drop_rounds = false;
+    kids[4] = child(fan, 4, 0);
+    run_until(net.now + 10 * SEC);
+    assert_int_equal(mempool_count(net.n[1].mp), 5);
+    size_t misbehaving = net.misbehaving;
+    static const uint8_t empty_sketch[1] = {0};
+    netproc_custom(net.n[0].np, 2, "sketch", empty_sketch, 1, net.now);
+    assert_int_equal(net.misbehaving, misbehaving);
+    for (size_t k = 0; k < 5; k++)
+        tx_free(kids[k]);
+    tx_free(fan);
+    teardown_net();
+}
+
 /* Plain peers (no BIP330) with anti-entropy every 5 s, announcements
  * lost: each node holds its own `each` transactions; the digests differ
  * and the mempool sketch (or its fallback) repairs. */
@@ -217,6 +263,27 @@ static void test_antientropy_fallback(void **state)
     antientropy_case(10, true); /* 20 differences, equal counts: margin 2 */
 }
 
+/* An hssketch that answers no digest of ours costs a peer nothing to
+ * send and us a sketch of the whole mempool: ignored. */
+static void test_antientropy_unsolicited_sketch(void **state)
+{
+    (void)state;
+    setup_ae(2, -1, 0);
+    struct wbuf w;
+    wbuf_init(&w);
+    wbuf_u64(&w, 0x1234);
+    uint8_t junk[40];
+    memset(junk, 0x5a, sizeof(junk));
+    txrecon_sketch_encode(&w, junk, sizeof(junk));
+    netproc_custom(net.n[0].np, 2, NETPROC_CMD_HSSKETCH, w.data, w.len, net.now);
+    wbuf_free(&w);
+    struct netproc_info ni;
+    netproc_get_info(net.n[0].np, &ni);
+    assert_int_equal(ni.recon_fallbacks + ni.recon_items, 0);
+    assert_int_equal(net.misbehaving, 0);
+    teardown_net();
+}
+
 int main(void)
 {
     if (getenv("NETPROC_TEST_LOG")) {
@@ -226,8 +293,10 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_disjoint_halves),
         cmocka_unit_test(test_extension_then_fallback),
+        cmocka_unit_test(test_silent_peer_falls_back),
         cmocka_unit_test(test_antientropy_sketch),
         cmocka_unit_test(test_antientropy_fallback),
+        cmocka_unit_test(test_antientropy_unsolicited_sketch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
