@@ -4,6 +4,7 @@
  * getrawmempool, gettxout), turned into Core's binary, hex or JSON form. */
 #include "node/rpc/rest.h"
 
+#include "chain/primitives/hash.h"
 #include "chain/primitives/serialize.h"
 #include "chain/util/hex.h"
 #include "chain/util/xmalloc.h"
@@ -131,12 +132,8 @@ static uint8_t *call_hex(struct rest_req *r, const char *method, json_t *params,
 /* Core's ParseHashStr: exactly 64 hex digits. */
 static bool is_hash(const char *s)
 {
-    if (strlen(s) != 64)
-        return false;
-    for (const char *p = s; *p; p++)
-        if (!strchr("0123456789abcdefABCDEF", *p))
-            return false;
-    return true;
+    struct hash256 h;
+    return hash_from_hex(s, &h);
 }
 
 /* The serialization of the object named by r->param: method(param, 0)
@@ -281,14 +278,9 @@ static void rest_blockhashbyheight(struct rest_req *r)
         int n = snprintf(text, sizeof(text), "%s\n", json_string_value(v));
         reply(r->req, 200, "text/plain", text, (size_t)n);
     } else {
-        uint8_t hash[32];
-        hex_decode(json_string_value(v), hash, sizeof(hash));
-        for (int i = 0; i < 16; i++) { /* display order to the internal one */
-            uint8_t t = hash[i];
-            hash[i] = hash[31 - i];
-            hash[31 - i] = t;
-        }
-        reply_bytes(r, hash, sizeof(hash));
+        struct hash256 hash = { { 0 } };
+        hash_from_hex(json_string_value(v), &hash);
+        reply_bytes(r, hash.b, sizeof(hash.b));
     }
     json_decref(v);
 }
@@ -390,13 +382,12 @@ static bool parse_body_outpoints(const uint8_t *data, size_t len, struct utxo_qu
     if (!cursor_bool(&c, &q->mempool) || !cursor_count(&c, &n, SIZE_MAX / 36, 36))
         return false;
     for (size_t i = 0; i < n; i++) {
-        uint8_t hash[32];
+        struct hash256 hash;
         uint32_t vout;
-        char hex[65];
-        if (!cursor_bytes(&c, hash, 32) || !cursor_u32(&c, &vout))
+        char hex[HASH_HEX_LEN + 1];
+        if (!cursor_bytes(&c, hash.b, 32) || !cursor_u32(&c, &vout))
             return false;
-        for (int k = 0; k < 32; k++) /* internal order to display order */
-            snprintf(hex + 2 * k, 3, "%02x", hash[31 - k]);
+        hash_to_hex(&hash, hex);
         query_add(q, hex, vout);
     }
     return true;
@@ -465,11 +456,10 @@ static void send_utxos(struct rest_req *r, const struct utxo_query *q)
                         bits, "utxos", coins);
         reply_json(r, out);
     } else {
-        uint8_t tip[32];
-        hex_decode(json_string_value(best), tip, sizeof(tip));
+        struct hash256 tip = { { 0 } };
+        hash_from_hex(json_string_value(best), &tip);
         wbuf_i32(&bin, (int32_t)json_integer_value(height));
-        for (int k = 31; k >= 0; k--)
-            wbuf_u8(&bin, tip[k]);
+        wbuf_bytes(&bin, tip.b, sizeof(tip.b));
         wbuf_varbytes(&bin, bitmap, (q->n + 7) / 8);
         wbuf_compact(&bin, json_array_size(coins));
         size_t i;
