@@ -198,36 +198,45 @@ static void rest_block_notxdetails(struct rest_req *r)
 }
 
 /* The headers from hash along the active chain, up to count, as Core: an
- * unknown or inactive hash gives an empty list. */
+ * unknown or inactive hash gives an empty list. JSON follows the verbose
+ * form's nextblockhash; .bin and .hex walk the heights with the raw form,
+ * which reads no block from storage (the verbose form reads one for nTx). */
 static void send_headers(struct rest_req *r, const char *hash, long count)
 {
-    json_t *list = json_array();
+    json_t *h = call(r, "getblockheader", json_pack("[sb]", hash, 1), NULL);
+    if (h && json_integer_value(json_object_get(h, "confirmations")) < 0) {
+        json_decref(h);
+        h = NULL;
+    }
+    if (r->fmt == FMT_JSON) {
+        json_t *list = json_array();
+        for (long i = 1; h; i++) {
+            const char *next = json_string_value(json_object_get(h, "nextblockhash"));
+            json_t *nh = i < count && next ? call(r, "getblockheader",
+                                                  json_pack("[sb]", next, 1), NULL) : NULL;
+            json_array_append_new(list, h);
+            h = nh;
+        }
+        reply_json(r, list);
+        json_decref(list);
+        return;
+    }
     struct wbuf raw;
     wbuf_init(&raw);
-    char cur[65];
-    snprintf(cur, sizeof(cur), "%s", hash);
-    for (long i = 0; i < count; i++) {
-        json_t *h = call(r, "getblockheader", json_pack("[sb]", cur, 1), NULL);
-        if (!h || json_integer_value(json_object_get(h, "confirmations")) < 0) {
-            json_decref(h);
-            break;
-        }
+    json_int_t height = json_integer_value(json_object_get(h, "height"));
+    json_t *cur = h ? json_incref(json_object_get(h, "hash")) : NULL;
+    for (long i = 1; cur; i++) {
         size_t len;
-        uint8_t *bytes = call_hex(r, "getblockheader", json_pack("[sb]", cur, 0), &len);
+        uint8_t *bytes = call_hex(r, "getblockheader", json_pack("[Ob]", cur, 0), &len);
+        json_decref(cur);
         if (bytes)
             wbuf_bytes(&raw, bytes, len);
         free(bytes);
-        const char *next = json_string_value(json_object_get(h, "nextblockhash"));
-        json_array_append_new(list, h);
-        if (!next)
-            break;
-        snprintf(cur, sizeof(cur), "%s", next);
+        cur = bytes && i < count ? call(r, "getblockhash", json_pack("[I]", height + i), NULL)
+                                 : NULL;
     }
-    if (r->fmt == FMT_JSON)
-        reply_json(r, list);
-    else
-        reply_bytes(r, raw.data ? raw.data : (const uint8_t *)"", raw.len);
-    json_decref(list);
+    json_decref(h);
+    reply_bytes(r, raw.data ? raw.data : (const uint8_t *)"", raw.len);
     wbuf_free(&raw);
 }
 

@@ -84,6 +84,12 @@ def test_tx_block_headers(t):
                  [node.rpc("getblockheader", h) for h in hashes[1:3]])
     assert_equal(get_json(node, f"/rest/headers/{hashes[-1]}.json?count=10"),
                  [node.rpc("getblockheader", hashes[-1])])
+    # The walk stops at the tip in every form; an unknown hash gives nothing.
+    tail = b"".join(bytes.fromhex(node.rpc("getblockheader", h, False)) for h in hashes[-2:])
+    assert_equal(get_ok(node, f"/rest/headers/{hashes[-2]}.bin?count=10")[1], tail)
+    assert_equal(get_ok(node, f"/rest/headers/10/{hashes[-2]}.hex")[1], (tail.hex() + "\n").encode())
+    assert_equal(get_ok(node, f"/rest/headers/{'00' * 32}.bin")[1], b"")
+    assert_equal(get_json(node, f"/rest/headers/{'00' * 32}.json"), [])
     # Block hash by height, in its three forms.
     assert_equal(get_json(node, "/rest/blockhashbyheight/7.json"), {"blockhash": hashes[6]})
     assert_equal(get_ok(node, "/rest/blockhashbyheight/7.hex")[1], (hashes[6] + "\n").encode())
