@@ -386,11 +386,15 @@ static bool parse_uri_outpoints(char *param, struct utxo_query *q)
 static bool parse_body_outpoints(const uint8_t *data, size_t len, struct utxo_query *q)
 {
     struct cursor c;
-    size_t n;
+    uint64_t n;
     cursor_init(&c, data, len);
-    if (!cursor_bool(&c, &q->mempool) || !cursor_count(&c, &n, SIZE_MAX / 36, 36))
+    if (!cursor_bool(&c, &q->mempool) || !cursor_compact(&c, &n, SER_MAX_SIZE))
         return false;
-    for (size_t i = 0; i < n; i++) {
+    if (n > MAX_GETUTXOS_OUTPOINTS) { /* refused on the count alone */
+        q->n = (size_t)n;
+        return true;
+    }
+    for (uint64_t i = 0; i < n; i++) {
         struct hash256 hash;
         uint32_t vout;
         char hex[HASH_HEX_LEN + 1];
@@ -402,16 +406,23 @@ static bool parse_body_outpoints(const uint8_t *data, size_t len, struct utxo_qu
     return true;
 }
 
-/* The request's body as bytes: raw for .bin, decoded for .hex. */
+/* The flag, the count and at most MAX_GETUTXOS_OUTPOINTS outpoints. */
+#define GETUTXOS_BODY_CAP (1 + 9 + MAX_GETUTXOS_OUTPOINTS * 36)
+
+/* The request's body as bytes: raw for .bin, decoded for .hex. Only what
+ * a request within the limit can use is read (Core ignores bytes after the
+ * outpoints too), so a large body costs no copy. */
 static int read_body(struct rest_req *r, uint8_t **out, size_t *len)
 {
     struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
-    size_t n = evbuffer_get_length(in);
-    const char *body = (const char *)evbuffer_pullup(in, -1);
+    size_t n = evbuffer_get_length(in), cap = GETUTXOS_BODY_CAP * (r->fmt == FMT_BIN ? 1 : 2);
     *out = NULL;
     *len = 0;
     if (!n)
         return 0;
+    if (n > cap)
+        n = cap;
+    const char *body = (const char *)evbuffer_pullup(in, (ev_ssize_t)n);
     if (r->fmt == FMT_BIN) {
         *out = xmalloc(n);
         memcpy(*out, body, n);
