@@ -139,7 +139,7 @@ static void on_tip(evutil_socket_t fd, short what, void *arg)
     (void)what;
     struct zmqpub *z = arg;
     const struct bindex_node *tip = chainstate_tip(z->node->chain);
-    if (!memcmp(&tip->hash, &z->last_tip, sizeof(tip->hash)))
+    if (hash_eq(&tip->hash, &z->last_tip))
         return;
     z->last_tip = tip->hash;
     if ((int64_t)tip->hdr.time < node_now() - MAX_TIP_AGE)
