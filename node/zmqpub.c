@@ -4,6 +4,7 @@
 
 #include "chain/mempool/mempool.h"
 #include "chain/primitives/block.h"
+#include "chain/primitives/hash.h"
 #include "chain/primitives/serialize.h"
 #include "chain/util/err.h"
 #include "chain/util/log.h"
@@ -81,17 +82,10 @@ static void publish(struct notifier *n, const void *body, size_t len)
                   zmq_strerror(zmq_errno()));
 }
 
-/* A hash as Core sends it: in display (reversed) byte order. */
-static void reversed(uint8_t out[32], const struct hash256 *h)
-{
-    for (int i = 0; i < 32; i++)
-        out[i] = h->b[31 - i];
-}
-
 static void publish_tx(struct zmqpub *z, const struct tx *tx)
 {
     uint8_t h[32];
-    reversed(h, &tx->txid);
+    hash_to_display(&tx->txid, h);
     for (size_t i = 0; i < z->count; i++) {
         if (z->n[i].kind == ZK_HASHTX)
             publish(&z->n[i], h, sizeof(h));
@@ -105,7 +99,7 @@ static void publish_sequence(struct zmqpub *z, const struct hash256 *hash, char 
                              const uint64_t *mempool_seq)
 {
     uint8_t body[41];
-    reversed(body, hash);
+    hash_to_display(hash, body);
     body[32] = (uint8_t)label;
     size_t len = 33;
     if (mempool_seq) {
@@ -145,14 +139,14 @@ static void on_tip(evutil_socket_t fd, short what, void *arg)
     (void)what;
     struct zmqpub *z = arg;
     const struct bindex_node *tip = chainstate_tip(z->node->chain);
-    if (!memcmp(&tip->hash, &z->last_tip, sizeof(tip->hash)))
+    if (hash_eq(&tip->hash, &z->last_tip))
         return;
     z->last_tip = tip->hash;
     if ((int64_t)tip->hdr.time < node_now() - MAX_TIP_AGE)
         return;
     uint8_t h[32], *raw = NULL;
     size_t len = 0;
-    reversed(h, &tip->hash);
+    hash_to_display(&tip->hash, h);
     for (size_t i = 0; i < z->count; i++) {
         if (z->n[i].kind == ZK_HASHBLOCK) {
             publish(&z->n[i], h, sizeof(h));

@@ -54,6 +54,7 @@ struct mempool *mempool_new(const struct mempool_options *o, coin_lookup_fn look
     mp->std.dust_feerate = o->dust_feerate;
     mp->lookup = lookup;
     mp->lookup_ctx = ctx;
+    mp->sequence = 1; /* as Core's m_sequence_number */
     mpmap_init(&mp->by_txid);
     mpmap_init(&mp->by_wtxid);
     mpmap_init(&mp->by_spent);

@@ -207,11 +207,16 @@ void hash_hmac_sha256(const void *key, size_t key_len, const void *msg, size_t m
     }
 }
 
+void hash_to_display(const struct hash256 *h, uint8_t out[32])
+{
+    for (int i = 0; i < 32; i++)
+        out[i] = h->b[31 - i];
+}
+
 void hash_to_hex(const struct hash256 *h, char out[HASH_HEX_LEN + 1])
 {
     uint8_t rev[32];
-    for (int i = 0; i < 32; i++)
-        rev[i] = h->b[31 - i];
+    hash_to_display(h, rev);
     hex_encode(rev, 32, out);
 }
 

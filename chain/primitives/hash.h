@@ -74,6 +74,9 @@ void hash_sha1(const void *data, size_t len, uint8_t out[20]);
 void hash_hmac_sha256(const void *key, size_t key_len, const void *msg, size_t msg_len,
                       uint8_t out[32]);
 
+/* The bytes in display (reversed) order, as Bitcoin shows hashes and ZMQ
+ * sends them. */
+void hash_to_display(const struct hash256 *h, uint8_t out[32]);
 /* Byte-reversed lowercase hex, NUL-terminated (out holds 65 bytes). */
 void hash_to_hex(const struct hash256 *h, char out[HASH_HEX_LEN + 1]);
 /* Parses exactly 64 hex digits (either case), byte-reversed. */

@@ -255,6 +255,7 @@ struct metrics_server *metrics_server_new(struct event_base *base, struct rpc_ta
         return NULL;
     }
     evhttp_set_allowed_methods(m->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
+    rpc_server_http_limits(m->http, 0, RPC_DEFAULT_TIMEOUT); /* a scrape has no body */
     evhttp_set_gencb(m->http, on_request, m);
     struct evhttp_bound_socket *h = evhttp_bind_socket_with_handle(m->http, host, port);
     if (!h) {

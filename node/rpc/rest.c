@@ -4,6 +4,7 @@
  * getrawmempool, gettxout), turned into Core's binary, hex or JSON form. */
 #include "node/rpc/rest.h"
 
+#include "chain/primitives/hash.h"
 #include "chain/primitives/serialize.h"
 #include "chain/util/hex.h"
 #include "chain/util/xmalloc.h"
@@ -131,12 +132,8 @@ static uint8_t *call_hex(struct rest_req *r, const char *method, json_t *params,
 /* Core's ParseHashStr: exactly 64 hex digits. */
 static bool is_hash(const char *s)
 {
-    if (strlen(s) != 64)
-        return false;
-    for (const char *p = s; *p; p++)
-        if (!strchr("0123456789abcdefABCDEF", *p))
-            return false;
-    return true;
+    struct hash256 h;
+    return hash_from_hex(s, &h);
 }
 
 /* The serialization of the object named by r->param: method(param, 0)
@@ -201,36 +198,45 @@ static void rest_block_notxdetails(struct rest_req *r)
 }
 
 /* The headers from hash along the active chain, up to count, as Core: an
- * unknown or inactive hash gives an empty list. */
+ * unknown or inactive hash gives an empty list. JSON follows the verbose
+ * form's nextblockhash; .bin and .hex walk the heights with the raw form,
+ * which reads no block from storage (the verbose form reads one for nTx). */
 static void send_headers(struct rest_req *r, const char *hash, long count)
 {
-    json_t *list = json_array();
+    json_t *h = call(r, "getblockheader", json_pack("[sb]", hash, 1), NULL);
+    if (h && json_integer_value(json_object_get(h, "confirmations")) < 0) {
+        json_decref(h);
+        h = NULL;
+    }
+    if (r->fmt == FMT_JSON) {
+        json_t *list = json_array();
+        for (long i = 1; h; i++) {
+            const char *next = json_string_value(json_object_get(h, "nextblockhash"));
+            json_t *nh = i < count && next ? call(r, "getblockheader",
+                                                  json_pack("[sb]", next, 1), NULL) : NULL;
+            json_array_append_new(list, h);
+            h = nh;
+        }
+        reply_json(r, list);
+        json_decref(list);
+        return;
+    }
     struct wbuf raw;
     wbuf_init(&raw);
-    char cur[65];
-    snprintf(cur, sizeof(cur), "%s", hash);
-    for (long i = 0; i < count; i++) {
-        json_t *h = call(r, "getblockheader", json_pack("[sb]", cur, 1), NULL);
-        if (!h || json_integer_value(json_object_get(h, "confirmations")) < 0) {
-            json_decref(h);
-            break;
-        }
+    json_int_t height = json_integer_value(json_object_get(h, "height"));
+    json_t *cur = h ? json_incref(json_object_get(h, "hash")) : NULL;
+    for (long i = 1; cur; i++) {
         size_t len;
-        uint8_t *bytes = call_hex(r, "getblockheader", json_pack("[sb]", cur, 0), &len);
+        uint8_t *bytes = call_hex(r, "getblockheader", json_pack("[Ob]", cur, 0), &len);
+        json_decref(cur);
         if (bytes)
             wbuf_bytes(&raw, bytes, len);
         free(bytes);
-        const char *next = json_string_value(json_object_get(h, "nextblockhash"));
-        json_array_append_new(list, h);
-        if (!next)
-            break;
-        snprintf(cur, sizeof(cur), "%s", next);
+        cur = bytes && i < count ? call(r, "getblockhash", json_pack("[I]", height + i), NULL)
+                                 : NULL;
     }
-    if (r->fmt == FMT_JSON)
-        reply_json(r, list);
-    else
-        reply_bytes(r, raw.data ? raw.data : (const uint8_t *)"", raw.len);
-    json_decref(list);
+    json_decref(h);
+    reply_bytes(r, raw.data ? raw.data : (const uint8_t *)"", raw.len);
     wbuf_free(&raw);
 }
 
@@ -281,14 +287,9 @@ static void rest_blockhashbyheight(struct rest_req *r)
         int n = snprintf(text, sizeof(text), "%s\n", json_string_value(v));
         reply(r->req, 200, "text/plain", text, (size_t)n);
     } else {
-        uint8_t hash[32];
-        hex_decode(json_string_value(v), hash, sizeof(hash));
-        for (int i = 0; i < 16; i++) { /* display order to the internal one */
-            uint8_t t = hash[i];
-            hash[i] = hash[31 - i];
-            hash[31 - i] = t;
-        }
-        reply_bytes(r, hash, sizeof(hash));
+        struct hash256 hash = { { 0 } };
+        hash_from_hex(json_string_value(v), &hash);
+        reply_bytes(r, hash.b, sizeof(hash.b));
     }
     json_decref(v);
 }
@@ -385,33 +386,43 @@ static bool parse_uri_outpoints(char *param, struct utxo_query *q)
 static bool parse_body_outpoints(const uint8_t *data, size_t len, struct utxo_query *q)
 {
     struct cursor c;
-    size_t n;
+    uint64_t n;
     cursor_init(&c, data, len);
-    if (!cursor_bool(&c, &q->mempool) || !cursor_count(&c, &n, SIZE_MAX / 36, 36))
+    if (!cursor_bool(&c, &q->mempool) || !cursor_compact(&c, &n, SER_MAX_SIZE))
         return false;
-    for (size_t i = 0; i < n; i++) {
-        uint8_t hash[32];
+    if (n > MAX_GETUTXOS_OUTPOINTS) { /* refused on the count alone */
+        q->n = (size_t)n;
+        return true;
+    }
+    for (uint64_t i = 0; i < n; i++) {
+        struct hash256 hash;
         uint32_t vout;
-        char hex[65];
-        if (!cursor_bytes(&c, hash, 32) || !cursor_u32(&c, &vout))
+        char hex[HASH_HEX_LEN + 1];
+        if (!cursor_bytes(&c, hash.b, 32) || !cursor_u32(&c, &vout))
             return false;
-        for (int k = 0; k < 32; k++) /* internal order to display order */
-            snprintf(hex + 2 * k, 3, "%02x", hash[31 - k]);
+        hash_to_hex(&hash, hex);
         query_add(q, hex, vout);
     }
     return true;
 }
 
-/* The request's body as bytes: raw for .bin, decoded for .hex. */
+/* The flag, the count and at most MAX_GETUTXOS_OUTPOINTS outpoints. */
+#define GETUTXOS_BODY_CAP (1 + 9 + MAX_GETUTXOS_OUTPOINTS * 36)
+
+/* The request's body as bytes: raw for .bin, decoded for .hex. Only what
+ * a request within the limit can use is read (Core ignores bytes after the
+ * outpoints too), so a large body costs no copy. */
 static int read_body(struct rest_req *r, uint8_t **out, size_t *len)
 {
     struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
-    size_t n = evbuffer_get_length(in);
-    const char *body = (const char *)evbuffer_pullup(in, -1);
+    size_t n = evbuffer_get_length(in), cap = GETUTXOS_BODY_CAP * (r->fmt == FMT_BIN ? 1 : 2);
     *out = NULL;
     *len = 0;
     if (!n)
         return 0;
+    if (n > cap)
+        n = cap;
+    const char *body = (const char *)evbuffer_pullup(in, (ev_ssize_t)n);
     if (r->fmt == FMT_BIN) {
         *out = xmalloc(n);
         memcpy(*out, body, n);
@@ -465,11 +476,10 @@ static void send_utxos(struct rest_req *r, const struct utxo_query *q)
                         bits, "utxos", coins);
         reply_json(r, out);
     } else {
-        uint8_t tip[32];
-        hex_decode(json_string_value(best), tip, sizeof(tip));
+        struct hash256 tip = { { 0 } };
+        hash_from_hex(json_string_value(best), &tip);
         wbuf_i32(&bin, (int32_t)json_integer_value(height));
-        for (int k = 31; k >= 0; k--)
-            wbuf_u8(&bin, tip[k]);
+        wbuf_bytes(&bin, tip.b, sizeof(tip.b));
         wbuf_varbytes(&bin, bitmap, (q->n + 7) / 8);
         wbuf_compact(&bin, json_array_size(coins));
         size_t i;

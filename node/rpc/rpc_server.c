@@ -322,6 +322,13 @@ int rpc_server_split_host_port(const char *spec, char *host, size_t cap, uint16_
     return 0;
 }
 
+void rpc_server_http_limits(struct evhttp *http, size_t max_body, int timeout_secs)
+{
+    evhttp_set_max_body_size(http, (ev_ssize_t)max_body);
+    evhttp_set_max_headers_size(http, MAX_HEADERS_SIZE);
+    evhttp_set_timeout(http, timeout_secs);
+}
+
 uint64_t rpc_server_requests(const struct rpc_server *s)
 {
     return s->requests;
@@ -393,9 +400,8 @@ struct rpc_server *rpc_server_new(struct event_base *base, struct rpc_table *tab
             goto fail;
         }
     }
-    evhttp_set_max_body_size(s->http, (ev_ssize_t)(cfg->max_body ? cfg->max_body : RPC_DEFAULT_MAX_BODY));
-    evhttp_set_max_headers_size(s->http, MAX_HEADERS_SIZE);
-    evhttp_set_timeout(s->http, cfg->timeout_secs > 0 ? cfg->timeout_secs : RPC_DEFAULT_TIMEOUT);
+    rpc_server_http_limits(s->http, cfg->max_body ? cfg->max_body : RPC_DEFAULT_MAX_BODY,
+                           cfg->timeout_secs > 0 ? cfg->timeout_secs : RPC_DEFAULT_TIMEOUT);
     evhttp_set_gencb(s->http, on_request, s);
     if (bind_all(s, cfg, err) < 0)
         goto fail;

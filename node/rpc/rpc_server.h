@@ -57,6 +57,10 @@ void rpc_server_after_reply(struct rpc_server *s, void (*fn)(void *), void *arg)
  * "addr:port", "[v6]:port", "[v6]", "v6" into host (cap bytes) and *port
  * (left alone when the spec has none); -1 when malformed. */
 int rpc_server_split_host_port(const char *spec, char *host, size_t cap, uint16_t *port);
+struct evhttp;
+/* The limits every HTTP listener of the node sets: body bytes, header
+ * bytes (as Core) and seconds a request may take. */
+void rpc_server_http_limits(struct evhttp *http, size_t max_body, int timeout_secs);
 struct evhttp_bound_socket;
 /* The local port of a bound listener, 0 if unknown. */
 uint16_t rpc_server_bound_port(struct evhttp_bound_socket *h);

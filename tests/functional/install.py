@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """make install: programs, manual pages that render and list every option of
--help, the example configuration (current with -help) and the systemd unit."""
+-help, the example configuration (current with -help), the systemd unit and the
+Grafana dashboard."""
 
 import os
 import re
@@ -62,7 +63,7 @@ def test_layout_and_man_pages(t):
         for opt in help_options(path):
             assert re.search(re.escape(opt) + r"\b", text), f"{prog}.1 lacks {opt}"
     examples = os.path.join(root, "share", "doc", "hearsay", "examples")
-    for name in ("hearsay.conf.example", "hearsayd.service"):
+    for name in ("hearsay.conf.example", "hearsayd.service", "hearsay-dashboard.json"):
         assert os.path.isfile(os.path.join(examples, name)), f"{name} not installed"
 
 

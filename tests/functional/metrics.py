@@ -31,6 +31,21 @@ def scrape(port, path="/metrics"):
         conn.close()
 
 
+def scrape_with_big_header(port):
+    """The status of a scrape with a 16 KB header, None if the connection
+    was closed without an answer."""
+    conn = http.client.HTTPConnection(fw.LOOPBACK, port, timeout=30)
+    try:
+        conn.putrequest("GET", "/metrics")
+        conn.putheader("X-Pad", "x" * 16384)
+        conn.endheaders()
+        return conn.getresponse().status
+    except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+        return None
+    finally:
+        conn.close()
+
+
 def parse(text):
     """{(name, labels): value}, checking the exposition format as it goes."""
     types, samples = {}, {}
@@ -87,6 +102,9 @@ def test_metrics_move_with_traffic(t):
     assert after[("hearsay_gossip_processing_txs_accepted_total", "")] >= 1
     assert after[("hearsay_rpc_requests_total", "")] > before[("hearsay_rpc_requests_total", "")]
     assert_equal(scrape(port, "/other")[0], 404)
+    # Header bytes are capped as on the RPC port: no 16 KB header is read.
+    assert scrape_with_big_header(port) != 200, "a 16 KB header was accepted"
+    assert_equal(scrape(port)[0], 200)
 
 
 def test_dashboard_uses_served_metrics(t):

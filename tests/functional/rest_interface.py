@@ -84,6 +84,12 @@ def test_tx_block_headers(t):
                  [node.rpc("getblockheader", h) for h in hashes[1:3]])
     assert_equal(get_json(node, f"/rest/headers/{hashes[-1]}.json?count=10"),
                  [node.rpc("getblockheader", hashes[-1])])
+    # The walk stops at the tip in every form; an unknown hash gives nothing.
+    tail = b"".join(bytes.fromhex(node.rpc("getblockheader", h, False)) for h in hashes[-2:])
+    assert_equal(get_ok(node, f"/rest/headers/{hashes[-2]}.bin?count=10")[1], tail)
+    assert_equal(get_ok(node, f"/rest/headers/10/{hashes[-2]}.hex")[1], (tail.hex() + "\n").encode())
+    assert_equal(get_ok(node, f"/rest/headers/{'00' * 32}.bin")[1], b"")
+    assert_equal(get_json(node, f"/rest/headers/{'00' * 32}.json"), [])
     # Block hash by height, in its three forms.
     assert_equal(get_json(node, "/rest/blockhashbyheight/7.json"), {"blockhash": hashes[6]})
     assert_equal(get_ok(node, "/rest/blockhashbyheight/7.hex")[1], (hashes[6] + "\n").encode())
@@ -132,10 +138,18 @@ def test_getutxos(t):
     assert_equal(data[off:off + slen].hex(), out["scriptPubKey"]["hex"])
     assert_equal(get_ok(node, "/rest/getutxos.hex", body.hex().encode())[1],
                  (data.hex() + "\n").encode())
+    # Bytes after the outpoints are ignored, as Core: a large body is
+    # answered from its head.
+    assert_equal(get_ok(node, "/rest/getutxos.bin", body + bytes(1 << 20))[1], data)
     # Limits and errors, as Core.
     many = "/".join(f"{cb2}-{i}" for i in range(16))
     status, _, msg = get(node, f"/rest/getutxos/{many}.json")
     assert_equal((status, msg), (400, b"Error: max outpoints exceeded (max: 15, tried: 16)\r\n"))
+    one = bytes.fromhex(cb2)[::-1] + struct.pack("<I", 0)
+    assert_equal(get(node, "/rest/getutxos.bin", b"\x00\x10" + one * 16)[0::2],
+                 (400, b"Error: max outpoints exceeded (max: 15, tried: 16)\r\n"))
+    assert_equal(get(node, "/rest/getutxos.bin", b"\x00\xfe\x00\x00\x00\x01" + one)[0::2],
+                 (400, b"Error: max outpoints exceeded (max: 15, tried: 16777216)\r\n"))
     assert_equal(get(node, "/rest/getutxos.json")[0::2], (400, b"Error: empty request\r\n"))
     assert_equal(get(node, f"/rest/getutxos/{cb2}-x.json")[0::2], (400, b"Parse error\r\n"))
     status, _, msg = get(node, f"/rest/getutxos/{cb2}-0.bin", body)

@@ -99,6 +99,7 @@ def test_tx_and_block(t):
     # A transaction entering the mempool: hashtx, rawtx, then "A" with the
     # mempool sequence it took.
     seq0 = node.rpc("getrawmempool", False, True)["mempool_sequence"]
+    assert_equal(seq0, 1, "a fresh mempool's sequence (Core's starts at 1)")
     raw = tt.spend(rl.coinbase_of(node, hashes[0]), 0, 50 * 10**8)
     txid = node.rpc("sendrawtransaction", raw)
     sub.expect([("hashtx", bytes.fromhex(txid)), ("rawtx", bytes.fromhex(raw)),
@@ -115,6 +116,9 @@ def test_tx_and_block(t):
     block = rl.mine(node, 1)[0]
     sub.expect(block_messages(node, block, "C"))
     sub.expect([("hashblock", bytes.fromhex(block)), ("rawblock", None)])
+    # The confirmation took a mempool sequence number all the same.
+    assert_equal(node.rpc("getrawmempool", False, True),
+                 {"txids": [], "mempool_sequence": seq0 + 4})
     sub.close()
 
 
