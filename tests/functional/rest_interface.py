@@ -42,14 +42,6 @@ def get_json(node, path):
     return json.loads(data)
 
 
-def compact_read(b, off):
-    n = b[off]
-    if n < 0xfd:
-        return n, off + 1
-    size = {0xfd: 2, 0xfe: 4, 0xff: 8}[n]
-    return int.from_bytes(b[off + 1:off + 1 + size], "little"), off + 1 + size
-
-
 def chain_with_mempool_tx(t):
     node = t.add_node()
     node.start("-rest")
@@ -129,11 +121,11 @@ def test_getutxos(t):
     data = get_ok(node, "/rest/getutxos.bin", body)[1]
     height, = struct.unpack_from("<i", data, 0)
     assert_equal((height, data[4:36][::-1].hex()), (110, tip))
-    nbits, off = compact_read(data, 36)
+    nbits, off = tt.read_compact(data, 36)
     assert_equal((nbits, data[off]), (1, 0b01))
-    ncoins, off = compact_read(data, off + 1)
+    ncoins, off = tt.read_compact(data, off + 1)
     ver, h, value = struct.unpack_from("<IIq", data, off)
-    slen, off = compact_read(data, off + 16)
+    slen, off = tt.read_compact(data, off + 16)
     assert_equal((ncoins, ver, h, value), (1, 0, 2, 50 * COIN))
     assert_equal(data[off:off + slen].hex(), out["scriptPubKey"]["hex"])
     assert_equal(get_ok(node, "/rest/getutxos.hex", body.hex().encode())[1],
