@@ -194,10 +194,10 @@ size_t policy_vsize(size_t weight, unsigned sigop_cost)
     return (w + TX_WITNESS_SCALE - 1) / TX_WITNESS_SCALE;
 }
 
-bool policy_inputs_standard(const struct tx *tx, const struct policy_prevouts *prev)
+bool policy_inputs_standard(const struct tx *tx, const struct tx_out *spent)
 {
     for (size_t i = 0; i < tx->vin_count; i++) {
-        enum policy_script_type t = policy_script_type(prev->script[i], prev->len[i]);
+        enum policy_script_type t = policy_script_type(spent[i].script, spent[i].script_len);
         if (t == POLICY_NONSTANDARD || t == POLICY_WITNESS_UNKNOWN)
             return false;
         if (t == POLICY_SCRIPTHASH) {
@@ -244,7 +244,7 @@ static bool taproot_standard(const struct tx_in *in)
     return true;
 }
 
-bool policy_witness_standard(const struct tx *tx, const struct policy_prevouts *prev)
+bool policy_witness_standard(const struct tx *tx, const struct tx_out *spent)
 {
     if (tx_is_coinbase(tx))
         return true;
@@ -252,8 +252,8 @@ bool policy_witness_standard(const struct tx *tx, const struct policy_prevouts *
         const struct tx_in *in = &tx->vin[i];
         if (in->wit_count == 0)
             continue;
-        const uint8_t *ps = prev->script[i];
-        size_t plen = prev->len[i];
+        const uint8_t *ps = spent[i].script;
+        size_t plen = spent[i].script_len;
         bool p2sh = policy_script_type(ps, plen) == POLICY_SCRIPTHASH;
         if (p2sh && !(ps = sigops_redeem_script(in->script, in->script_len, &plen)))
             return false;

@@ -433,16 +433,7 @@ static void add_outputs(struct utxo *u, const struct tx *tx, int height)
 static bool add_sigops(const struct tx *tx, const struct tx_out *spent, uint32_t flags,
                        uint64_t *cost)
 {
-    size_t n = tx_is_coinbase(tx) ? 0 : tx->vin_count;
-    const uint8_t **scripts = xcalloc(n ? n : 1, sizeof(*scripts));
-    size_t *lens = xcalloc(n ? n : 1, sizeof(*lens));
-    for (size_t i = 0; i < n; i++) {
-        scripts[i] = spent[i].script;
-        lens[i] = spent[i].script_len;
-    }
-    *cost += sigops_tx_cost(tx, scripts, lens, flags);
-    free(scripts);
-    free(lens);
+    *cost += sigops_tx_cost(tx, spent, flags);
     return *cost <= SIGOPS_MAX_BLOCK_COST;
 }
 
