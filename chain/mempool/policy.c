@@ -15,9 +15,10 @@ bool policy_is_push_only(const uint8_t *s, size_t len)
 
 bool policy_is_witness_program(const uint8_t *s, size_t len)
 {
-    if (len < 4 || len > 42 || (size_t)s[1] + 2 != len)
-        return false;
-    return s[0] == OP_0 || (s[0] >= OP_1 && s[0] <= OP_16);
+    int version;
+    const uint8_t *prog;
+    size_t prog_len;
+    return script_is_witness_program(s, len, &version, &prog, &prog_len);
 }
 
 /* A public key push of a plausible size for its first byte (CPubKey::ValidSize). */
@@ -50,7 +51,7 @@ static bool is_multisig(const uint8_t *s, size_t len)
 
 enum policy_script_type policy_script_type(const uint8_t *s, size_t len)
 {
-    if (len == 23 && s[0] == OP_HASH160 && s[1] == 20 && s[22] == OP_EQUAL)
+    if (script_is_p2sh(s, len))
         return POLICY_SCRIPTHASH;
     if (policy_is_witness_program(s, len)) {
         size_t plen = len - 2;
