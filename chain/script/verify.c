@@ -2,6 +2,7 @@
  * witness programs (v0 P2WPKH/P2WSH, v1 taproot key and script paths,
  * tapscript), CLEANSTACK and unexpected witnesses. */
 #include "chain/script/interp_internal.h"
+#include "chain/primitives/serialize.h"
 #include "chain/script/taproot.h"
 
 #include <string.h>
@@ -19,24 +20,6 @@ static bool set_err(enum script_error *err, enum script_error e)
 static bool top_true(struct stack *st)
 {
     return st->n > 0 && script_cast_bool(item_data(stack_top(st, 1)), stack_top(st, 1)->len);
-}
-
-static size_t compact_size_len(uint64_t n)
-{
-    return n < 0xfd ? 1 : n <= 0xffff ? 3 : n <= 0xffffffffu ? 5 : 9;
-}
-
-static size_t compact_size_encode(uint64_t n, uint8_t out[9])
-{
-    size_t len = compact_size_len(n);
-    if (len == 1) {
-        out[0] = (uint8_t)n;
-        return 1;
-    }
-    out[0] = len == 3 ? 0xfd : len == 5 ? 0xfe : 0xff;
-    for (size_t i = 1; i < len; i++)
-        out[i] = (n >> (8 * (i - 1))) & 0xff;
-    return len;
 }
 
 /* Core's ExecuteWitnessScript: the witness items (without the script and
@@ -117,9 +100,9 @@ static bool verify_script_path(const struct tx_in *in, size_t n, const uint8_t p
         return set_err(err, SCRIPT_ERR_WITNESS_PROGRAM_MISMATCH);
     if (leaf == TAPROOT_LEAF_TAPSCRIPT) {
         /* Budget: 50 plus the serialized size of the whole witness. */
-        size_t size = compact_size_len(in->wit_count);
+        size_t size = ser_compact_size(in->wit_count);
         for (size_t i = 0; i < in->wit_count; i++)
-            size += compact_size_len(in->wit[i].len) + in->wit[i].len;
+            size += ser_compact_size(in->wit[i].len) + in->wit[i].len;
         x->weight_left = (int64_t)size + SCRIPT_VALIDATION_WEIGHT_OFFSET;
         x->sigversion = SIGVERSION_TAPSCRIPT;
         return exec_witness_script(in->wit, n - 2, script->data, script->len, x, err);
@@ -142,8 +125,8 @@ static bool verify_taproot(const struct tx_in *in, const uint8_t prog[32], struc
     if (x->annex_present) {
         /* sha256(compact_size(len) || annex) */
         struct hash_ctx *h = hash_ctx_new();
-        uint8_t cs[9];
-        hash_ctx_update(h, cs, compact_size_encode(last->len, cs));
+        uint8_t cs[SER_COMPACT_MAX];
+        hash_ctx_update(h, cs, ser_put_compact(cs, last->len));
         hash_ctx_update(h, last->data, last->len);
         hash_ctx_final(h, x->annex_hash);
         hash_ctx_free(h);
