@@ -47,8 +47,7 @@ static bool exec_witness_script(const struct tx_witem *items, size_t n, const ui
             return set_err(err, SCRIPT_ERR_PUSH_SIZE);
     }
     struct stack st;
-    if (!stack_init(&st, n + STACK_OP_ROOM))
-        return set_err(err, SCRIPT_ERR_UNKNOWN_ERROR);
+    stack_init(&st, n + STACK_OP_ROOM);
     for (size_t i = 0; i < n; i++)
         stack_push_ref(&st, items[i].data, items[i].len);
     bool ok = script_eval(&st, script, len, x, err);
@@ -228,12 +227,13 @@ static bool verify_script(const struct tx_in *in, const struct tx_out *spent,
     uint32_t flags = x->flags;
     if ((flags & SCRIPT_VERIFY_SIGPUSHONLY) && !script_is_push_only(in->script, in->script_len))
         return set_err(err, SCRIPT_ERR_SIG_PUSHONLY);
+    /* The stack the scriptSig leaves is kept for a redeem script only. */
+    bool p2sh = (flags & SCRIPT_VERIFY_P2SH) && script_is_p2sh(spent->script, spent->script_len);
     x->sigversion = SIGVERSION_BASE;
     if (!script_eval(st, in->script, in->script_len, x, err))
         return false;
-    if (flags & SCRIPT_VERIFY_P2SH) {
-        if (!stack_reserve(copy, st->n + STACK_OP_ROOM))
-            return set_err(err, SCRIPT_ERR_UNKNOWN_ERROR);
+    if (p2sh) {
+        stack_reserve(copy, st->n + STACK_OP_ROOM);
         memcpy(copy->v, st->v, st->n * sizeof(*st->v));
         copy->n = st->n;
     }
@@ -243,7 +243,7 @@ static bool verify_script(const struct tx_in *in, const struct tx_out *spent,
         return set_err(err, SCRIPT_ERR_EVAL_FALSE);
     if (!witness_step(in, spent->script, spent->script_len, false, &had_witness, st, x, err))
         return false;
-    if ((flags & SCRIPT_VERIFY_P2SH) && script_is_p2sh(spent->script, spent->script_len)) {
+    if (p2sh) {
         x->sigversion = SIGVERSION_BASE;
         if (!verify_p2sh(in, copy, &had_witness, x, err))
             return false;
@@ -266,8 +266,7 @@ bool script_verify_input_ex(const struct sighash_txdata *d, size_t in, uint32_t 
     struct exec_ctx x = {.d = d, .in = in, .amount = d->spent[in].value, .flags = flags,
                          .cache = cache, .store = store};
     struct stack st, copy = {0};
-    if (!stack_init(&st, 32))
-        return set_err(err, SCRIPT_ERR_UNKNOWN_ERROR);
+    stack_init(&st, 32);
     *err = SCRIPT_ERR_UNKNOWN_ERROR;
     bool ok = verify_script(&d->tx->vin[in], &d->spent[in], &st, &copy, &x, err);
     if (ok)
