@@ -430,18 +430,18 @@ static enum mempool_status check_scripts(struct ws *w)
 {
     if (!w->mp->opt.check_scripts)
         return MEMPOOL_ACCEPTED;
-    const struct tx *txs[1] = {w->tx};
-    const struct tx_out *spent[1] = {w->spent};
+    /* Filled by the first run, reused by the second. */
+    struct sighash_txdata txdata = {.tx = w->tx, .spent = w->spent};
     struct scriptcheck_failure f;
     char where[SCRIPTCHECK_DESCRIBE_LEN];
-    if (!scriptcheck_run(&w->mp->scripts, txs, spent, 1, SCRIPT_STANDARD_FLAGS,
+    if (!scriptcheck_run(&w->mp->scripts, &txdata, 1, SCRIPT_STANDARD_FLAGS,
                          SCRIPTCHECK_STORE_SIGS, &f)) {
         bool stripped = !w->tx->has_witness && spends_witness_program(w);
         scriptcheck_describe(w->tx, f.in, where);
         return fail(w, stripped ? MEMPOOL_WITNESS_MUTATED : MEMPOOL_NOT_STANDARD,
                     scriptcheck_mempool_reason(f.err), "%s", where);
     }
-    if (!scriptcheck_run(&w->mp->scripts, txs, spent, 1, w->tip->script_flags,
+    if (!scriptcheck_run(&w->mp->scripts, &txdata, 1, w->tip->script_flags,
                          SCRIPTCHECK_STORE_SIGS | SCRIPTCHECK_STORE_RESULT, &f)) {
         scriptcheck_describe(w->tx, f.in, where);
         LOG_ERROR("BUG! PLEASE REPORT THIS! CheckInputScripts failed against latest-block but "
