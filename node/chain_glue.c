@@ -49,24 +49,22 @@ static int parse_assumevalid(const struct config *cfg, struct chainstate_options
 
 /* The signature cache and the script execution cache, half of
  * -maxsigcachesize each, as Core. */
-static int start_caches(struct node *node, char **err)
+static void start_caches(struct node *node)
 {
     size_t half = ((size_t)config_get_int(node->cfg, "maxsigcachesize") << 20) / 2;
     node->sigcache = sigcache_new(half);
     node->scriptcache = scriptcache_new(half);
-    if (!node->sigcache)
-        return err_set(err, "out of memory for the signature cache");
     LOG_INFO("Using %zu MiB for the signature cache and %zu MiB for the script execution cache",
              half >> 20, half >> 20);
-    return 0;
 }
 
 static int chain_start(struct node *node, char **err)
 {
     struct chainstate_options o;
     chainstate_default_options(&o);
-    if (parse_assumevalid(node->cfg, &o, err) < 0 || start_caches(node, err) < 0)
+    if (parse_assumevalid(node->cfg, &o, err) < 0)
         return -1;
+    start_caches(node);
     o.script_threads = checkqueue_par((int)config_get_int(node->cfg, "par"));
     o.sigcache = node->sigcache;
     o.scriptcache = node->scriptcache;

@@ -29,8 +29,6 @@ struct ws {
     int32_t cb_height;
     int32_t *heights; /* per input: the coin's height (mempool: next block) */
     struct coin *coins;           /* per input: the confirmed coin, if it is one */
-    const uint8_t **prev_script;  /* per input: the spent output's script */
-    size_t *prev_len;
     struct tx_out *spent;         /* per input: the spent output */
     unsigned sigop_cost;
     int32_t lock_height;
@@ -123,39 +121,32 @@ static enum mempool_status check_inputs(struct ws *w)
     w->cb_height = -1;
     w->heights = xcalloc(tx->vin_count, sizeof(*w->heights));
     w->coins = xcalloc(tx->vin_count, sizeof(*w->coins));
-    w->prev_script = xcalloc(tx->vin_count, sizeof(*w->prev_script));
-    w->prev_len = xcalloc(tx->vin_count, sizeof(*w->prev_len));
     w->spent = xcalloc(tx->vin_count, sizeof(*w->spent));
     for (size_t i = 0; i < tx->vin_count; i++) {
         const struct outpoint *op = &tx->vin[i].prevout;
-        int64_t value;
         struct mempool_entry *p = mp_find(w->mp, &op->hash);
         if (p) {
             if (op->n >= p->tx->vout_count)
                 return missing_input(w);
-            value = p->tx->vout[op->n].value;
+            w->spent[i] = p->tx->vout[op->n];
             push_unique(&w->parents, p, ep);
             w->heights[i] = spend_height;
-            w->prev_script[i] = p->tx->vout[op->n].script;
-            w->prev_len[i] = p->tx->vout[op->n].script_len;
         } else {
             struct coin *cp = &w->coins[i];
             if (!w->mp->lookup(w->mp->lookup_ctx, op, cp))
                 return missing_input(w);
             struct coin c = *cp;
-            w->prev_script[i] = c.script;
-            w->prev_len[i] = c.script_len;
+            w->spent[i] = (struct tx_out){c.value, c.script, c.script_len};
             if (c.coinbase && spend_height - c.height < PARAMS_COINBASE_MATURITY)
                 return fail(w, MEMPOOL_PREMATURE, "bad-txns-premature-spend-of-coinbase",
                             "tried to spend coinbase at depth %d", spend_height - c.height);
             if (c.coinbase && c.height > w->cb_height)
                 w->cb_height = c.height;
-            value = c.value;
             w->heights[i] = c.height;
         }
+        int64_t value = w->spent[i].value;
         if (value < 0 || value > TX_MAX_MONEY || (in += value) > TX_MAX_MONEY)
             return fail(w, MEMPOOL_INVALID, "bad-txns-inputvalues-outofrange", NULL);
-        w->spent[i] = (struct tx_out){value, w->prev_script[i], w->prev_len[i]};
     }
     if (!tx_output_sum(tx, &out))
         return fail(w, MEMPOOL_INVALID, "bad-txns-txouttotal-toolarge", NULL);
@@ -208,13 +199,12 @@ static enum mempool_status check_sequence_locks(struct ws *w)
  * cost also sets the virtual size when it outweighs the bytes. */
 static enum mempool_status check_prevouts(struct ws *w)
 {
-    struct policy_prevouts prev = {w->prev_script, w->prev_len};
-    if (w->mp->opt.require_standard && !policy_inputs_standard(w->tx, &prev))
+    if (w->mp->opt.require_standard && !policy_inputs_standard(w->tx, w->spent))
         return fail(w, MEMPOOL_NOT_STANDARD, "bad-txns-nonstandard-inputs", NULL);
     if (w->mp->opt.require_standard && w->tx->has_witness &&
-        !policy_witness_standard(w->tx, &prev))
+        !policy_witness_standard(w->tx, w->spent))
         return fail(w, MEMPOOL_WITNESS_MUTATED, "bad-witness-nonstandard", NULL);
-    w->sigop_cost = sigops_tx_cost(w->tx, w->prev_script, w->prev_len, SCRIPT_STANDARD_FLAGS);
+    w->sigop_cost = sigops_tx_cost(w->tx, w->spent, SCRIPT_STANDARD_FLAGS);
     if (w->sigop_cost > POLICY_MAX_STANDARD_TX_SIGOPS_COST)
         return fail(w, MEMPOOL_NOT_STANDARD, "bad-txns-too-many-sigops", "%u", w->sigop_cost);
     w->vsize = policy_vsize(tx_weight(w->tx), w->sigop_cost);
@@ -416,8 +406,8 @@ static enum mempool_status check_replacement(struct ws *w)
 static bool spends_witness_program(const struct ws *w)
 {
     for (size_t i = 0; i < w->tx->vin_count; i++) {
-        const uint8_t *ps = w->prev_script[i];
-        size_t plen = w->prev_len[i], rlen = 0;
+        const uint8_t *ps = w->spent[i].script;
+        size_t plen = w->spent[i].script_len, rlen = 0;
         if (policy_script_type(ps, plen) == POLICY_ANCHOR)
             continue;
         if (policy_is_witness_program(ps, plen))
@@ -440,18 +430,18 @@ static enum mempool_status check_scripts(struct ws *w)
 {
     if (!w->mp->opt.check_scripts)
         return MEMPOOL_ACCEPTED;
-    const struct tx *txs[1] = {w->tx};
-    const struct tx_out *spent[1] = {w->spent};
+    /* Filled by the first run, reused by the second. */
+    struct sighash_txdata txdata = {.tx = w->tx, .spent = w->spent};
     struct scriptcheck_failure f;
     char where[SCRIPTCHECK_DESCRIBE_LEN];
-    if (!scriptcheck_run(&w->mp->scripts, txs, spent, 1, SCRIPT_STANDARD_FLAGS,
+    if (!scriptcheck_run(&w->mp->scripts, &txdata, 1, SCRIPT_STANDARD_FLAGS,
                          SCRIPTCHECK_STORE_SIGS, &f)) {
         bool stripped = !w->tx->has_witness && spends_witness_program(w);
         scriptcheck_describe(w->tx, f.in, where);
         return fail(w, stripped ? MEMPOOL_WITNESS_MUTATED : MEMPOOL_NOT_STANDARD,
                     scriptcheck_mempool_reason(f.err), "%s", where);
     }
-    if (!scriptcheck_run(&w->mp->scripts, txs, spent, 1, w->tip->script_flags,
+    if (!scriptcheck_run(&w->mp->scripts, &txdata, 1, w->tip->script_flags,
                          SCRIPTCHECK_STORE_SIGS | SCRIPTCHECK_STORE_RESULT, &f)) {
         scriptcheck_describe(w->tx, f.in, where);
         LOG_ERROR("BUG! PLEASE REPORT THIS! CheckInputScripts failed against latest-block but "
@@ -532,8 +522,6 @@ enum mempool_status mp_accept(struct mempool *mp, struct tx *tx, const struct me
     for (size_t i = 0; w.coins && i < tx->vin_count; i++)
         coin_clear(&w.coins[i]);
     free(w.coins);
-    free(w.prev_script);
-    free(w.prev_len);
     free(w.spent);
     return st;
 }

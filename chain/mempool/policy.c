@@ -15,9 +15,10 @@ bool policy_is_push_only(const uint8_t *s, size_t len)
 
 bool policy_is_witness_program(const uint8_t *s, size_t len)
 {
-    if (len < 4 || len > 42 || (size_t)s[1] + 2 != len)
-        return false;
-    return s[0] == OP_0 || (s[0] >= OP_1 && s[0] <= OP_16);
+    int version;
+    const uint8_t *prog;
+    size_t prog_len;
+    return script_is_witness_program(s, len, &version, &prog, &prog_len);
 }
 
 /* A public key push of a plausible size for its first byte (CPubKey::ValidSize). */
@@ -50,7 +51,7 @@ static bool is_multisig(const uint8_t *s, size_t len)
 
 enum policy_script_type policy_script_type(const uint8_t *s, size_t len)
 {
-    if (len == 23 && s[0] == OP_HASH160 && s[1] == 20 && s[22] == OP_EQUAL)
+    if (script_is_p2sh(s, len))
         return POLICY_SCRIPTHASH;
     if (policy_is_witness_program(s, len)) {
         size_t plen = len - 2;
@@ -194,10 +195,10 @@ size_t policy_vsize(size_t weight, unsigned sigop_cost)
     return (w + TX_WITNESS_SCALE - 1) / TX_WITNESS_SCALE;
 }
 
-bool policy_inputs_standard(const struct tx *tx, const struct policy_prevouts *prev)
+bool policy_inputs_standard(const struct tx *tx, const struct tx_out *spent)
 {
     for (size_t i = 0; i < tx->vin_count; i++) {
-        enum policy_script_type t = policy_script_type(prev->script[i], prev->len[i]);
+        enum policy_script_type t = policy_script_type(spent[i].script, spent[i].script_len);
         if (t == POLICY_NONSTANDARD || t == POLICY_WITNESS_UNKNOWN)
             return false;
         if (t == POLICY_SCRIPTHASH) {
@@ -244,7 +245,7 @@ static bool taproot_standard(const struct tx_in *in)
     return true;
 }
 
-bool policy_witness_standard(const struct tx *tx, const struct policy_prevouts *prev)
+bool policy_witness_standard(const struct tx *tx, const struct tx_out *spent)
 {
     if (tx_is_coinbase(tx))
         return true;
@@ -252,8 +253,8 @@ bool policy_witness_standard(const struct tx *tx, const struct policy_prevouts *
         const struct tx_in *in = &tx->vin[i];
         if (in->wit_count == 0)
             continue;
-        const uint8_t *ps = prev->script[i];
-        size_t plen = prev->len[i];
+        const uint8_t *ps = spent[i].script;
+        size_t plen = spent[i].script_len;
         bool p2sh = policy_script_type(ps, plen) == POLICY_SCRIPTHASH;
         if (p2sh && !(ps = sigops_redeem_script(in->script, in->script_len, &plen)))
             return false;

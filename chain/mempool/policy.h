@@ -58,23 +58,17 @@ int64_t policy_dust_threshold(const struct tx_out *out, int64_t dust_feerate);
 /* Locktime finality at a block height and time (median time past). */
 bool policy_is_final(const struct tx *tx, int32_t height, int64_t time);
 
-/* The scripts of the outputs a transaction spends, one per input. */
-struct policy_prevouts {
-    const uint8_t *const *script;
-    const size_t *len;
-};
-
 /* Core's virtual size: weight, or sigop cost at 20 bytes each when that is
  * larger, divided by 4 rounding up. */
 size_t policy_vsize(size_t weight, unsigned sigop_cost);
 /* Core's AreInputsStandard: spends only known output types, and P2SH
  * redeem scripts of at most 15 sigops. */
-bool policy_inputs_standard(const struct tx *tx, const struct policy_prevouts *prev);
+bool policy_inputs_standard(const struct tx *tx, const struct tx_out *spent);
 
 /* Core's IsWitnessStandard: witness data only on witness spends (never on
  * pay-to-anchor), P2WSH scripts and stacks within their limits, no taproot
  * annex, tapscript stack items of at most 80 bytes. */
-bool policy_witness_standard(const struct tx *tx, const struct policy_prevouts *prev);
+bool policy_witness_standard(const struct tx *tx, const struct tx_out *spent);
 
 struct policy_standard {
     size_t max_datacarrier;    /* POLICY_MAX_OP_RETURN_RELAY */

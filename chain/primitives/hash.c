@@ -178,24 +178,6 @@ void hash_ctx_init_tagged(struct hash_ctx *ctx, struct hash_tag *tag)
     copy_midstate(ctx->md, tag);
 }
 
-static EVP_MD *ripemd160_fetched;
-static pthread_once_t ripemd160_once = PTHREAD_ONCE_INIT;
-
-static void fetch_ripemd160(void)
-{
-    ripemd160_fetched = fetch_or_die("RIPEMD160");
-}
-
-void hash_hash160(const void *data, size_t len, uint8_t out[20])
-{
-    pthread_once(&ripemd160_once, fetch_ripemd160);
-    uint8_t sha[32];
-    hash_sha256(data, len, sha);
-    if (!EVP_Digest(sha, 32, out, NULL, ripemd160_fetched, NULL)) {
-        fprintf(stderr, "hash: RIPEMD160 failed\n");
-        abort();
-    }
-}
 
 void hash_hmac_sha256(const void *key, size_t key_len, const void *msg, size_t msg_len,
                       uint8_t out[32])
@@ -245,10 +227,25 @@ static void digest_or_die(const void *data, size_t len, uint8_t *out, const EVP_
     }
 }
 
+static EVP_MD *ripemd160_fetched;
+
+static void fetch_ripemd160(void)
+{
+    ripemd160_fetched = fetch_or_die("RIPEMD160");
+}
+
 void hash_ripemd160(const void *data, size_t len, uint8_t out[20])
 {
-    pthread_once(&ripemd160_once, fetch_ripemd160);
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, fetch_ripemd160);
     digest_or_die(data, len, out, ripemd160_fetched);
+}
+
+void hash_hash160(const void *data, size_t len, uint8_t out[20])
+{
+    uint8_t sha[32];
+    hash_sha256(data, len, sha);
+    hash_ripemd160(sha, 32, out);
 }
 
 void hash_sha1(const void *data, size_t len, uint8_t out[20])

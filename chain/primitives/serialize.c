@@ -297,18 +297,8 @@ void wbuf_i64(struct wbuf *w, int64_t v)
 
 void wbuf_compact(struct wbuf *w, uint64_t v)
 {
-    if (v < 0xfd) {
-        wbuf_u8(w, (uint8_t)v);
-    } else if (v <= 0xffff) {
-        wbuf_u8(w, 0xfd);
-        wbuf_u16(w, (uint16_t)v);
-    } else if (v <= 0xffffffffu) {
-        wbuf_u8(w, 0xfe);
-        wbuf_u32(w, (uint32_t)v);
-    } else {
-        wbuf_u8(w, 0xff);
-        wbuf_u64(w, v);
-    }
+    uint8_t b[SER_COMPACT_MAX];
+    wbuf_bytes(w, b, ser_put_compact(b, v));
 }
 
 void wbuf_varbytes(struct wbuf *w, const void *p, size_t n)
@@ -331,4 +321,17 @@ size_t ser_compact_size(uint64_t v)
     if (v <= 0xffffffffu)
         return 5;
     return 9;
+}
+
+size_t ser_put_compact(uint8_t out[SER_COMPACT_MAX], uint64_t v)
+{
+    size_t n = ser_compact_size(v);
+    if (n == 1) {
+        out[0] = (uint8_t)v;
+        return 1;
+    }
+    out[0] = n == 3 ? 0xfd : n == 5 ? 0xfe : 0xff;
+    for (size_t i = 1; i < n; i++)
+        out[i] = (uint8_t)(v >> (8 * (i - 1)));
+    return n;
 }

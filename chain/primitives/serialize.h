@@ -79,6 +79,10 @@ void wbuf_varstr(struct wbuf *w, const char *s);
 
 /* Size in bytes of v's CompactSize encoding. */
 size_t ser_compact_size(uint64_t v);
+/* Writes v's CompactSize encoding into out; returns its size. For
+ * serializers that feed a hash directly, without a wbuf. */
+#define SER_COMPACT_MAX 9
+size_t ser_put_compact(uint8_t out[SER_COMPACT_MAX], uint64_t v);
 
 /* Little-endian helpers on raw memory. */
 static inline uint32_t ser_le32(const uint8_t *p)

@@ -4,6 +4,7 @@
 #include "chain/script/interp_internal.h"
 #include "chain/script/pubkey.h"
 #include "chain/script/sigcache.h"
+#include "chain/util/xmalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -181,8 +182,7 @@ static bool code_delete_sig(struct code *c, const struct item *sig, const struct
     if (x->flags & SCRIPT_VERIFY_CONST_SCRIPTCODE)
         return set_err(err, SCRIPT_ERR_SIG_FINDANDDELETE);
     if (!c->owned) {
-        if (!(c->owned = malloc(c->len)))
-            return set_err(err, SCRIPT_ERR_UNKNOWN_ERROR);
+        c->owned = xmalloc(c->len);
         memcpy(c->owned, c->p, c->len);
         c->p = c->owned;
     }

@@ -50,9 +50,9 @@ struct exec_ctx {
 /* Stacks start small and grow: the evaluation loop reserves room for
  * what one opcode can push (STACK_OP_ROOM) before running it. */
 #define STACK_OP_ROOM 4
-bool stack_init(struct stack *s, size_t cap);
-/* Room for extra more items; false when memory runs out. */
-bool stack_reserve(struct stack *s, size_t extra);
+void stack_init(struct stack *s, size_t cap);
+/* Room for extra more items. */
+void stack_reserve(struct stack *s, size_t extra);
 void stack_free(struct stack *s);
 void stack_push_ref(struct stack *s, const uint8_t *p, size_t len);
 void stack_push_bytes(struct stack *s, const uint8_t *p, size_t len); /* len <= 32 */

@@ -3,6 +3,7 @@
  * witness rules in verify.c. */
 #include "chain/script/interp_internal.h"
 #include "chain/primitives/hash.h"
+#include "chain/util/xmalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -12,27 +13,23 @@
 #define SEQUENCE_LOCKTIME_MASK 0x0000ffffu
 #define SEQUENCE_FINAL 0xffffffffu
 
-bool stack_init(struct stack *s, size_t cap)
+void stack_init(struct stack *s, size_t cap)
 {
     s->n = 0;
     s->cap = 0;
     s->v = NULL;
-    return stack_reserve(s, cap);
+    stack_reserve(s, cap);
 }
 
-bool stack_reserve(struct stack *s, size_t extra)
+void stack_reserve(struct stack *s, size_t extra)
 {
     if (s->cap - s->n >= extra)
-        return true;
+        return;
     size_t cap = s->cap ? s->cap * 2 : 32;
     while (cap - s->n < extra)
         cap *= 2;
-    struct item *v = realloc(s->v, cap * sizeof(*v));
-    if (!v)
-        return false;
-    s->v = v;
+    s->v = xreallocarray(s->v, cap, sizeof(*s->v));
     s->cap = cap;
-    return true;
 }
 
 void stack_free(struct stack *s)
@@ -99,8 +96,7 @@ static bool op_altstack(struct stack *st, struct stack *alt, uint8_t op,
                         enum script_error *err)
 {
     if (op == OP_TOALTSTACK) {
-        if (!stack_reserve(alt, 1))
-            return set_err(err, SCRIPT_ERR_UNKNOWN_ERROR);
+        stack_reserve(alt, 1);
         push_item(alt, stack_top(st, 1));
         pop(st, 1);
         return true;
@@ -490,10 +486,7 @@ bool script_eval(struct stack *st, const uint8_t *s, size_t len, struct exec_ctx
     for (uint32_t pos = 0; ok && pc < end; pos++) {
         bool exec = c.first_false == UINT32_MAX;
         struct script_op o;
-        if (!stack_reserve(st, STACK_OP_ROOM)) {
-            ok = set_err(err, SCRIPT_ERR_UNKNOWN_ERROR);
-            break;
-        }
+        stack_reserve(st, STACK_OP_ROOM);
         if (!script_get_op(&pc, end, &o)) {
             ok = set_err(err, SCRIPT_ERR_BAD_OPCODE);
             break;

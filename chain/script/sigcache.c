@@ -4,6 +4,7 @@
  * is replaced, so the table stays within its byte budget. */
 #include "chain/script/sigcache.h"
 #include "chain/primitives/hash.h"
+#include "chain/util/xmalloc.h"
 
 #include <openssl/rand.h>
 #include <pthread.h>
@@ -23,17 +24,12 @@ struct sigcache {
 
 struct sigcache *sigcache_new(size_t max_bytes)
 {
-    struct sigcache *c = calloc(1, sizeof(*c));
-    if (!c)
-        return NULL;
+    struct sigcache *c = xcalloc(1, sizeof(*c));
     c->nslots = max_bytes / ENTRY < PROBE ? PROBE : max_bytes / ENTRY;
-    c->slots = calloc(c->nslots, ENTRY);
-    if (!c->slots || RAND_bytes(c->salt, sizeof(c->salt)) != 1 ||
-        pthread_rwlock_init(&c->lock, NULL) != 0) {
-        free(c->slots);
-        free(c);
-        return NULL;
-    }
+    c->slots = xcalloc(c->nslots, ENTRY);
+    /* The salt keeps others from aiming collisions at our slots. */
+    if (RAND_bytes(c->salt, sizeof(c->salt)) != 1 || pthread_rwlock_init(&c->lock, NULL) != 0)
+        abort();
     return c;
 }
 
@@ -90,22 +86,36 @@ static size_t home(const struct sigcache *c, const uint8_t entry[ENTRY])
     return (size_t)(v % c->nslots);
 }
 
-static bool find(const struct sigcache *c, const uint8_t entry[ENTRY])
+/* The slot holding entry, or NULL. */
+static uint8_t *find(const struct sigcache *c, const uint8_t entry[ENTRY])
 {
     size_t h = home(c, entry);
     for (size_t i = 0; i < PROBE; i++) {
-        if (memcmp(c->slots[(h + i) % c->nslots], entry, ENTRY) == 0)
-            return true;
+        uint8_t *s = c->slots[(h + i) % c->nslots];
+        if (memcmp(s, entry, ENTRY) == 0)
+            return s;
     }
-    return false;
+    return NULL;
 }
 
 bool sigcache_contains(struct sigcache *c, const uint8_t entry[32])
 {
     pthread_rwlock_rdlock(&c->lock);
-    bool hit = find(c, entry);
+    bool hit = find(c, entry) != NULL;
     pthread_rwlock_unlock(&c->lock);
     return hit;
+}
+
+bool sigcache_take(struct sigcache *c, const uint8_t entry[32])
+{
+    pthread_rwlock_wrlock(&c->lock);
+    uint8_t *s = find(c, entry);
+    if (s) {
+        memset(s, 0, ENTRY);
+        c->count--;
+    }
+    pthread_rwlock_unlock(&c->lock);
+    return s != NULL;
 }
 
 void sigcache_insert(struct sigcache *c, const uint8_t entry[32])

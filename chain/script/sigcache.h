@@ -1,6 +1,7 @@
 /* Bitcoin Core's signature cache: a bounded set of 32-byte entries, each
  * SHA-256 of a random per-process salt and a verified (hash, pubkey,
- * signature), with separate salts (domains) for ECDSA and Schnorr.
+ * signature), with separate salts (domains) for ECDSA and Schnorr. The
+ * script execution cache keeps its own entries in the same kind of set.
  *
  * Threads: lookups (sigcache_contains) may run from several threads at
  * once, and inserts may run concurrently with them: a rwlock protects the
@@ -19,7 +20,8 @@
 struct sigcache;
 
 /* A cache of at most max_bytes of entries (32 bytes each; at least one
- * bucket). NULL on allocation failure. */
+ * bucket), with a fresh random salt. Aborts when memory runs out, as every
+ * allocation does. */
 struct sigcache *sigcache_new(size_t max_bytes);
 void sigcache_free(struct sigcache *c); /* accepts NULL */
 
@@ -31,6 +33,8 @@ void sigcache_entry_schnorr(const struct sigcache *c, uint8_t entry[32],
                             const uint8_t sig[64]);
 
 bool sigcache_contains(struct sigcache *c, const uint8_t entry[32]);
+/* As sigcache_contains, and a found entry is removed. */
+bool sigcache_take(struct sigcache *c, const uint8_t entry[32]);
 void sigcache_insert(struct sigcache *c, const uint8_t entry[32]);
 /* Entries held now and the most it can hold. */
 size_t sigcache_count(struct sigcache *c);

@@ -1,6 +1,7 @@
 /* Legacy and BIP143 signature hashes and the per-transaction data they
  * share (Core's SignatureHash and PrecomputedTransactionData). */
 #include "chain/script/sighash.h"
+#include "chain/primitives/serialize.h"
 #include "chain/script/script.h"
 
 #include <string.h>
@@ -49,26 +50,8 @@ static void put_u64(struct hw *h, uint64_t v)
 
 static void put_compact(struct hw *h, uint64_t v)
 {
-    uint8_t b[9];
-    size_t n;
-    if (v < 0xfd) {
-        b[0] = (uint8_t)v;
-        n = 1;
-    } else if (v <= 0xffff) {
-        b[0] = 0xfd, b[1] = v & 0xff, b[2] = (v >> 8) & 0xff;
-        n = 3;
-    } else if (v <= 0xffffffffu) {
-        b[0] = 0xfe;
-        for (int i = 0; i < 4; i++)
-            b[1 + i] = (v >> (8 * i)) & 0xff;
-        n = 5;
-    } else {
-        b[0] = 0xff;
-        for (int i = 0; i < 8; i++)
-            b[1 + i] = (v >> (8 * i)) & 0xff;
-        n = 9;
-    }
-    hw_put(h, b, n);
+    uint8_t b[SER_COMPACT_MAX];
+    hw_put(h, b, ser_put_compact(b, v));
 }
 
 static void put_outpoint(struct hw *h, const struct outpoint *o)

@@ -12,15 +12,11 @@ static struct hash_tag tag_branch = HASH_TAG("TapBranch");
 void taproot_leaf_hash(uint8_t out[32], uint8_t leaf_version, const uint8_t *script, size_t len)
 {
     struct hash_ctx *h = hash_ctx_new();
-    struct wbuf head;
-    wbuf_init(&head);
-    wbuf_u8(&head, leaf_version);
-    wbuf_compact(&head, len);
+    uint8_t head[1 + SER_COMPACT_MAX] = {leaf_version};
     hash_ctx_init_tagged(h, &tag_leaf);
-    hash_ctx_update(h, head.data, head.len);
+    hash_ctx_update(h, head, 1 + ser_put_compact(head + 1, len));
     hash_ctx_update(h, script, len);
     hash_ctx_final(h, out);
-    wbuf_free(&head);
     hash_ctx_free(h);
 }
 

@@ -2,6 +2,7 @@
  * witness programs (v0 P2WPKH/P2WSH, v1 taproot key and script paths,
  * tapscript), CLEANSTACK and unexpected witnesses. */
 #include "chain/script/interp_internal.h"
+#include "chain/primitives/serialize.h"
 #include "chain/script/taproot.h"
 
 #include <string.h>
@@ -19,24 +20,6 @@ static bool set_err(enum script_error *err, enum script_error e)
 static bool top_true(struct stack *st)
 {
     return st->n > 0 && script_cast_bool(item_data(stack_top(st, 1)), stack_top(st, 1)->len);
-}
-
-static size_t compact_size_len(uint64_t n)
-{
-    return n < 0xfd ? 1 : n <= 0xffff ? 3 : n <= 0xffffffffu ? 5 : 9;
-}
-
-static size_t compact_size_encode(uint64_t n, uint8_t out[9])
-{
-    size_t len = compact_size_len(n);
-    if (len == 1) {
-        out[0] = (uint8_t)n;
-        return 1;
-    }
-    out[0] = len == 3 ? 0xfd : len == 5 ? 0xfe : 0xff;
-    for (size_t i = 1; i < len; i++)
-        out[i] = (n >> (8 * (i - 1))) & 0xff;
-    return len;
 }
 
 /* Core's ExecuteWitnessScript: the witness items (without the script and
@@ -64,8 +47,7 @@ static bool exec_witness_script(const struct tx_witem *items, size_t n, const ui
             return set_err(err, SCRIPT_ERR_PUSH_SIZE);
     }
     struct stack st;
-    if (!stack_init(&st, n + STACK_OP_ROOM))
-        return set_err(err, SCRIPT_ERR_UNKNOWN_ERROR);
+    stack_init(&st, n + STACK_OP_ROOM);
     for (size_t i = 0; i < n; i++)
         stack_push_ref(&st, items[i].data, items[i].len);
     bool ok = script_eval(&st, script, len, x, err);
@@ -117,9 +99,9 @@ static bool verify_script_path(const struct tx_in *in, size_t n, const uint8_t p
         return set_err(err, SCRIPT_ERR_WITNESS_PROGRAM_MISMATCH);
     if (leaf == TAPROOT_LEAF_TAPSCRIPT) {
         /* Budget: 50 plus the serialized size of the whole witness. */
-        size_t size = compact_size_len(in->wit_count);
+        size_t size = ser_compact_size(in->wit_count);
         for (size_t i = 0; i < in->wit_count; i++)
-            size += compact_size_len(in->wit[i].len) + in->wit[i].len;
+            size += ser_compact_size(in->wit[i].len) + in->wit[i].len;
         x->weight_left = (int64_t)size + SCRIPT_VALIDATION_WEIGHT_OFFSET;
         x->sigversion = SIGVERSION_TAPSCRIPT;
         return exec_witness_script(in->wit, n - 2, script->data, script->len, x, err);
@@ -142,8 +124,8 @@ static bool verify_taproot(const struct tx_in *in, const uint8_t prog[32], struc
     if (x->annex_present) {
         /* sha256(compact_size(len) || annex) */
         struct hash_ctx *h = hash_ctx_new();
-        uint8_t cs[9];
-        hash_ctx_update(h, cs, compact_size_encode(last->len, cs));
+        uint8_t cs[SER_COMPACT_MAX];
+        hash_ctx_update(h, cs, ser_put_compact(cs, last->len));
         hash_ctx_update(h, last->data, last->len);
         hash_ctx_final(h, x->annex_hash);
         hash_ctx_free(h);
@@ -245,12 +227,13 @@ static bool verify_script(const struct tx_in *in, const struct tx_out *spent,
     uint32_t flags = x->flags;
     if ((flags & SCRIPT_VERIFY_SIGPUSHONLY) && !script_is_push_only(in->script, in->script_len))
         return set_err(err, SCRIPT_ERR_SIG_PUSHONLY);
+    /* The stack the scriptSig leaves is kept for a redeem script only. */
+    bool p2sh = (flags & SCRIPT_VERIFY_P2SH) && script_is_p2sh(spent->script, spent->script_len);
     x->sigversion = SIGVERSION_BASE;
     if (!script_eval(st, in->script, in->script_len, x, err))
         return false;
-    if (flags & SCRIPT_VERIFY_P2SH) {
-        if (!stack_reserve(copy, st->n + STACK_OP_ROOM))
-            return set_err(err, SCRIPT_ERR_UNKNOWN_ERROR);
+    if (p2sh) {
+        stack_reserve(copy, st->n + STACK_OP_ROOM);
         memcpy(copy->v, st->v, st->n * sizeof(*st->v));
         copy->n = st->n;
     }
@@ -260,7 +243,7 @@ static bool verify_script(const struct tx_in *in, const struct tx_out *spent,
         return set_err(err, SCRIPT_ERR_EVAL_FALSE);
     if (!witness_step(in, spent->script, spent->script_len, false, &had_witness, st, x, err))
         return false;
-    if ((flags & SCRIPT_VERIFY_P2SH) && script_is_p2sh(spent->script, spent->script_len)) {
+    if (p2sh) {
         x->sigversion = SIGVERSION_BASE;
         if (!verify_p2sh(in, copy, &had_witness, x, err))
             return false;
@@ -283,8 +266,7 @@ bool script_verify_input_ex(const struct sighash_txdata *d, size_t in, uint32_t 
     struct exec_ctx x = {.d = d, .in = in, .amount = d->spent[in].value, .flags = flags,
                          .cache = cache, .store = store};
     struct stack st, copy = {0};
-    if (!stack_init(&st, 32))
-        return set_err(err, SCRIPT_ERR_UNKNOWN_ERROR);
+    stack_init(&st, 32);
     *err = SCRIPT_ERR_UNKNOWN_ERROR;
     bool ok = verify_script(&d->tx->vin[in], &d->spent[in], &st, &copy, &x, err);
     if (ok)

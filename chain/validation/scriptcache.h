@@ -4,7 +4,8 @@
  * fills it with the flags of the chain tip; connecting a block whose
  * transactions are found there skips their scripts entirely.
  *
- * Bounded, with random replacement when full (Core uses a cuckoo cache).
+ * Bounded, in the signature cache's set (Core uses one cuckoo cache for
+ * both).
  * Used by one thread only: the caller of mempool acceptance and block
  * connection, never the check workers. */
 #ifndef HEARSAY_CHAIN_SCRIPTCACHE_H

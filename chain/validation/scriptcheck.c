@@ -33,22 +33,21 @@ static bool check_job(void *ctx, size_t i)
                                   &r->errs[i]);
 }
 
-bool scriptcheck_run(const struct scriptcheck_env *env, const struct tx *const *txs,
-                     const struct tx_out *const *spent, size_t n, uint32_t flags,
-                     unsigned caching, struct scriptcheck_failure *fail)
+bool scriptcheck_run(const struct scriptcheck_env *env, struct sighash_txdata *txdata, size_t n,
+                     uint32_t flags, unsigned caching, struct scriptcheck_failure *fail)
 {
-    struct run r = {.flags = flags,
+    struct run r = {.txdata = txdata,
+                    .flags = flags,
                     .sigcache = env->sigcache,
                     .store_sigs = caching & SCRIPTCHECK_STORE_SIGS};
     bool erase_hits = caching & SCRIPTCHECK_ERASE_HITS;
-    struct sighash_txdata *txdata = xcalloc(n ? n : 1, sizeof(*txdata));
     bool *cached = xcalloc(n ? n : 1, sizeof(*cached));
     size_t njobs = 0;
     for (size_t t = 0; t < n; t++) {
-        cached[t] =
-            env->cache && scriptcache_contains(env->cache, &txs[t]->wtxid, flags, erase_hits);
+        cached[t] = env->cache &&
+                    scriptcache_contains(env->cache, &txdata[t].tx->wtxid, flags, erase_hits);
         if (!cached[t])
-            njobs += txs[t]->vin_count;
+            njobs += txdata[t].tx->vin_count;
     }
     r.jobs = xmalloc((njobs ? njobs : 1) * sizeof(*r.jobs));
     r.errs = xcalloc(njobs ? njobs : 1, sizeof(*r.errs));
@@ -58,11 +57,11 @@ bool scriptcheck_run(const struct scriptcheck_env *env, const struct tx *const *
             continue;
         /* Once per transaction, shared by its inputs (Core's
          * PrecomputedTransactionData). */
-        sighash_txdata_init(&txdata[t], txs[t], spent[t]);
-        for (size_t i = 0; i < txs[t]->vin_count; i++)
+        if (!txdata[t].bip143_ready)
+            sighash_txdata_init(&txdata[t], txdata[t].tx, txdata[t].spent);
+        for (size_t i = 0; i < txdata[t].tx->vin_count; i++)
             r.jobs[k++] = (struct job){(uint32_t)t, (uint32_t)i};
     }
-    r.txdata = txdata;
     size_t bad = njobs;
     if (env->queue)
         bad = checkqueue_run(env->queue, njobs, check_job, &r);
@@ -77,11 +76,10 @@ bool scriptcheck_run(const struct scriptcheck_env *env, const struct tx *const *
     } else if ((caching & SCRIPTCHECK_STORE_RESULT) && env->cache) {
         for (size_t t = 0; t < n; t++)
             if (!cached[t])
-                scriptcache_insert(env->cache, &txs[t]->wtxid, flags);
+                scriptcache_insert(env->cache, &txdata[t].tx->wtxid, flags);
     }
     free(r.jobs);
     free(r.errs);
-    free(txdata);
     free(cached);
     return bad == njobs;
 }

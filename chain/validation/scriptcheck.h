@@ -36,14 +36,16 @@ enum scriptcheck_caching {
     SCRIPTCHECK_ERASE_HITS = 1u << 2,   /* execution cache hits are removed (blocks) */
 };
 
-/* Verifies every input of txs[0..n) under flags, spent[t][i] being the
- * output input i of txs[t] spends (arrays that stay unchanged meanwhile).
- * Transactions found in the execution cache under these flags are
- * skipped. caching is a set of enum scriptcheck_caching. On failure
- * returns false with the LOWEST failing (transaction, input) in *fail. */
-bool scriptcheck_run(const struct scriptcheck_env *env, const struct tx *const *txs,
-                     const struct tx_out *const *spent, size_t n, uint32_t flags,
-                     unsigned caching, struct scriptcheck_failure *fail);
+/* Verifies every input of txdata[0..n).tx under flags, txdata[t].spent[i]
+ * being the output input i spends (all unchanged meanwhile). The caller
+ * sets only tx and spent (the rest zero); the hashes are filled here when
+ * first needed and kept, so a second run over the same data (the mempool's
+ * policy then consensus checks) does not compute them again. Transactions
+ * found in the execution cache under these flags are skipped. caching is
+ * a set of enum scriptcheck_caching. On failure returns false with the
+ * LOWEST failing (transaction, input) in *fail. */
+bool scriptcheck_run(const struct scriptcheck_env *env, struct sighash_txdata *txdata, size_t n,
+                     uint32_t flags, unsigned caching, struct scriptcheck_failure *fail);
 
 /* Core's debug text for a failing input: "input N of <txid> (wtxid
  * <wtxid>), spending <txid>:<n>"; out holds SCRIPTCHECK_DESCRIBE_LEN. */

@@ -62,16 +62,15 @@ unsigned sigops_legacy(const struct tx *tx)
     return n;
 }
 
-unsigned sigops_tx_cost(const struct tx *tx, const uint8_t *const *prev_script,
-                        const size_t *prev_len, uint32_t flags)
+unsigned sigops_tx_cost(const struct tx *tx, const struct tx_out *spent, uint32_t flags)
 {
     unsigned cost = sigops_legacy(tx) * TX_WITNESS_SCALE;
     if (tx_is_coinbase(tx))
         return cost;
     for (size_t i = 0; i < tx->vin_count; i++) {
         const struct tx_in *in = &tx->vin[i];
-        const uint8_t *ps = prev_script[i];
-        size_t plen = prev_len[i], rlen = 0;
+        const uint8_t *ps = spent[i].script;
+        size_t plen = spent[i].script_len, rlen = 0;
         const uint8_t *redeem = script_is_p2sh(ps, plen)
                                     ? sigops_redeem_script(in->script, in->script_len, &rlen)
                                     : NULL;

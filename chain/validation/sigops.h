@@ -27,9 +27,8 @@ unsigned sigops_legacy(const struct tx *tx);
 
 /* Core's GetTransactionSigOpCost: legacy sigops at 4 each, P2SH redeem
  * scripts at 4 each when flags has SCRIPT_VERIFY_P2SH, witness sigops at 1
- * when it has SCRIPT_VERIFY_WITNESS. prev_script[i]/prev_len[i] are the
- * scripts of the outputs the inputs spend (unused for a coinbase). */
-unsigned sigops_tx_cost(const struct tx *tx, const uint8_t *const *prev_script,
-                        const size_t *prev_len, uint32_t flags);
+ * when it has SCRIPT_VERIFY_WITNESS. spent[i] is the output input i spends
+ * (unused for a coinbase, which may pass NULL). */
+unsigned sigops_tx_cost(const struct tx *tx, const struct tx_out *spent, uint32_t flags);
 
 #endif

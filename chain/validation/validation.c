@@ -433,16 +433,7 @@ static void add_outputs(struct utxo *u, const struct tx *tx, int height)
 static bool add_sigops(const struct tx *tx, const struct tx_out *spent, uint32_t flags,
                        uint64_t *cost)
 {
-    size_t n = tx_is_coinbase(tx) ? 0 : tx->vin_count;
-    const uint8_t **scripts = xcalloc(n ? n : 1, sizeof(*scripts));
-    size_t *lens = xcalloc(n ? n : 1, sizeof(*lens));
-    for (size_t i = 0; i < n; i++) {
-        scripts[i] = spent[i].script;
-        lens[i] = spent[i].script_len;
-    }
-    *cost += sigops_tx_cost(tx, scripts, lens, flags);
-    free(scripts);
-    free(lens);
+    *cost += sigops_tx_cost(tx, spent, flags);
     return *cost <= SIGOPS_MAX_BLOCK_COST;
 }
 
@@ -452,10 +443,17 @@ static int verify_scripts(const struct block *b, int height, const struct script
                           struct tx_out *const *spent, uint32_t flags, const char **reason)
 {
     struct scriptcheck_failure f;
-    if (b->tx_count < 2 ||
-        scriptcheck_run(env, (const struct tx *const *)b->txs + 1,
-                        (const struct tx_out *const *)spent + 1, b->tx_count - 1, flags,
-                        SCRIPTCHECK_ERASE_HITS, &f))
+    if (b->tx_count < 2)
+        return 0;
+    size_t n = b->tx_count - 1;
+    struct sighash_txdata *txdata = xcalloc(n, sizeof(*txdata));
+    for (size_t t = 0; t < n; t++) {
+        txdata[t].tx = b->txs[t + 1];
+        txdata[t].spent = spent[t + 1];
+    }
+    bool ok = scriptcheck_run(env, txdata, n, flags, SCRIPTCHECK_ERASE_HITS, &f);
+    free(txdata);
+    if (ok)
         return 0;
     *reason = scriptcheck_block_reason(f.err);
     char where[SCRIPTCHECK_DESCRIBE_LEN];

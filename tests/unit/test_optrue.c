@@ -72,18 +72,15 @@ static void assert_standard(const struct tx *tx, int64_t in_value, int64_t feera
     struct policy_standard ps;
     policy_standard_default(&ps);
     assert_true(policy_is_standard_tx(tx, &ps, &reason));
-    const uint8_t *scripts[OPTRUE_MAX_INPUTS];
-    size_t lens[OPTRUE_MAX_INPUTS];
+    struct tx_out prev[OPTRUE_MAX_INPUTS];
     for (size_t i = 0; i < tx->vin_count; i++) {
-        scripts[i] = optrue_script;
-        lens[i] = sizeof(optrue_script);
+        prev[i] = (struct tx_out){0, optrue_script, sizeof(optrue_script)};
         assert_int_equal(tx->vin[i].script_len, 0);
         assert_int_equal(tx->vin[i].wit_count, 1);
         assert_int_equal(tx->vin[i].wit[0].len, 1);
         assert_int_equal(tx->vin[i].wit[0].data[0], 0x51);
     }
-    struct policy_prevouts prev = {scripts, lens};
-    assert_true(policy_inputs_standard(tx, &prev));
+    assert_true(policy_inputs_standard(tx, prev));
     int64_t out = 0;
     for (size_t i = 0; i < tx->vout_count; i++) {
         assert_true(tx->vout[i].value >= policy_dust_threshold(&tx->vout[i], 3000));

@@ -135,13 +135,11 @@ static void test_sigops_and_inputs(void **state)
     struct tb_in in = {op, 0, sig, 3 + rlen, NULL, 0};
     struct tb_out out = {1000, NULL, 0};
     struct tx *tx = tb_tx(2, &in, 1, &out, 1, 0);
-    const uint8_t *scripts[1] = {p2sh};
-    size_t lens[1] = {plen};
-    struct policy_prevouts prev = {scripts, lens};
-    assert_int_equal(sigops_tx_cost(tx, scripts, lens, SCRIPT_STANDARD_FLAGS), 3 * 4);
+    struct tx_out prev[1] = {{0, p2sh, plen}};
+    assert_int_equal(sigops_tx_cost(tx, prev, SCRIPT_STANDARD_FLAGS), 3 * 4);
     /* Before BIP16 the redeem script counts nothing (Core's flags test). */
-    assert_int_equal(sigops_tx_cost(tx, scripts, lens, SCRIPT_VERIFY_NONE), 0);
-    assert_true(policy_inputs_standard(tx, &prev));
+    assert_int_equal(sigops_tx_cost(tx, prev, SCRIPT_VERIFY_NONE), 0);
+    assert_true(policy_inputs_standard(tx, prev));
     tx_free(tx);
 
     /* P2WSH with a one-CHECKSIG witness script: 1, at witness weight. */
@@ -151,30 +149,30 @@ static void test_sigops_and_inputs(void **state)
                                       0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xac};
     struct tb_in win = {op, 0, NULL, 0, wscript, sizeof(wscript)};
     tx = tb_tx(2, &win, 1, &out, 1, 0);
-    scripts[0] = p2wsh;
-    lens[0] = wlen;
-    assert_int_equal(sigops_tx_cost(tx, scripts, lens, SCRIPT_STANDARD_FLAGS), 1);
-    assert_int_equal(sigops_tx_cost(tx, scripts, lens, SCRIPT_VERIFY_P2SH), 0);
+    prev[0].script = p2wsh;
+    prev[0].script_len = wlen;
+    assert_int_equal(sigops_tx_cost(tx, prev, SCRIPT_STANDARD_FLAGS), 1);
+    assert_int_equal(sigops_tx_cost(tx, prev, SCRIPT_VERIFY_P2SH), 0);
     /* P2WPKH: 1; an output paying P2PKH adds 4 (legacy). */
-    scripts[0] = tb_p2wpkh;
-    lens[0] = sizeof(tb_p2wpkh);
-    assert_int_equal(sigops_tx_cost(tx, scripts, lens, SCRIPT_STANDARD_FLAGS), 1);
+    prev[0].script = tb_p2wpkh;
+    prev[0].script_len = sizeof(tb_p2wpkh);
+    assert_int_equal(sigops_tx_cost(tx, prev, SCRIPT_STANDARD_FLAGS), 1);
     tx_free(tx);
     uint8_t *p2pkh = unhex("76a914000000000000000000000000000000000000000088ac", &plen);
     struct tb_out pkh_out = {1000, p2pkh, 25};
     tx = tb_tx(2, &in, 1, &pkh_out, 1, 0);
-    scripts[0] = tb_p2wpkh;
-    assert_int_equal(sigops_tx_cost(tx, scripts, lens, SCRIPT_STANDARD_FLAGS), 4 + 1);
+    prev[0].script = tb_p2wpkh;
+    assert_int_equal(sigops_tx_cost(tx, prev, SCRIPT_STANDARD_FLAGS), 4 + 1);
     assert_int_equal(policy_vsize(400, 100), 500); /* 100 sigops at 20 bytes outweigh 400 WU */
 
     /* Spending unknown witness versions or nonstandard scripts is not standard. */
     static const uint8_t v2[] = {0x52, 0x02, 0xaa, 0xbb}, odd[] = {0x76};
-    scripts[0] = v2;
-    lens[0] = sizeof(v2);
-    assert_false(policy_inputs_standard(tx, &prev));
-    scripts[0] = odd;
-    lens[0] = sizeof(odd);
-    assert_false(policy_inputs_standard(tx, &prev));
+    prev[0].script = v2;
+    prev[0].script_len = sizeof(v2);
+    assert_false(policy_inputs_standard(tx, prev));
+    prev[0].script = odd;
+    prev[0].script_len = sizeof(odd);
+    assert_false(policy_inputs_standard(tx, prev));
     tx_free(tx);
     free(p2sh);
     free(redeem);
@@ -219,11 +217,9 @@ static bool witness_ok(const char *prev_hex, const struct tb_in *in, const size_
 {
     size_t plen;
     uint8_t *prev = unhex(prev_hex, &plen);
-    const uint8_t *scripts[1] = {prev};
-    size_t lens[1] = {plen};
-    struct policy_prevouts pv = {scripts, lens};
+    struct tx_out pv[1] = {{0, prev, plen}};
     struct tx *tx = with_witness(in, sizes, n, last_first);
-    bool ok = policy_witness_standard(tx, &pv);
+    bool ok = policy_witness_standard(tx, pv);
     tx_free(tx);
     free(prev);
     return ok;

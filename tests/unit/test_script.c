@@ -335,6 +335,13 @@ static void test_sigcache_eviction(void **state)
     assert_int_equal(kept, sigcache_count(c));
     hash_sha256("miss", 4, e);
     assert_false(sigcache_contains(c, e));
+    assert_false(sigcache_take(c, e));
+    /* Taken: gone, and counted out. */
+    uint32_t last = 4999;
+    hash_sha256(&last, sizeof(last), e);
+    assert_true(sigcache_take(c, e));
+    assert_false(sigcache_contains(c, e));
+    assert_int_equal(sigcache_count(c), kept - 1);
     sigcache_free(c);
 }
 

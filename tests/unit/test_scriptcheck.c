@@ -130,7 +130,18 @@ struct real_block {
     const struct tx **txs;
     const struct tx_out **spent;
     size_t n;
+    struct sighash_txdata *txdata;
 };
+
+/* Runs the block's checks over freshly set txdata, so a spent output
+ * changed since the last run is hashed anew. */
+static bool real_run(struct real_block *r, const struct scriptcheck_env *env, uint32_t flags,
+                     unsigned caching, struct scriptcheck_failure *f)
+{
+    for (size_t t = 0; t < r->n; t++)
+        r->txdata[t] = (struct sighash_txdata){.tx = r->txs[t], .spent = r->spent[t]};
+    return scriptcheck_run(env, r->txdata, r->n, flags, caching, f);
+}
 
 static void real_load(struct real_block *r, const char *name)
 {
@@ -146,6 +157,7 @@ static void real_load(struct real_block *r, const char *name)
     r->n = b->tx_count - 1;
     r->txs = calloc(r->n, sizeof(*r->txs));
     r->spent = calloc(r->n, sizeof(*r->spent));
+    r->txdata = calloc(r->n, sizeof(*r->txdata));
     size_t k = 0;
     for (size_t t = 1; t < b->tx_count; t++) {
         r->txs[t - 1] = b->txs[t];
@@ -159,6 +171,7 @@ static void real_free(struct real_block *r)
     blockcoins_free(r->bc);
     free(r->txs);
     free(r->spent);
+    free(r->txdata);
 }
 
 static void check_real_block(const char *name, const struct chain_params *p)
@@ -169,7 +182,10 @@ static void check_real_block(const char *name, const struct chain_params *p)
     struct scriptcheck_failure f;
     for (int threads = 1; threads <= 4; threads *= 2) {
         struct scriptcheck_env env = {checkqueue_new(threads), NULL, NULL};
-        assert_true(scriptcheck_run(&env, r.txs, r.spent, r.n, flags, 0, &f));
+        assert_true(real_run(&r, &env, flags, 0, &f));
+        /* The hashes are left filled for a later run over the same data. */
+        assert_true(r.txdata[0].bip143_ready && r.txdata[r.n - 1].bip341_ready);
+        assert_true(scriptcheck_run(&env, r.txdata, r.n, flags, 0, &f));
         /* Two inputs made to fail (the spent script becomes OP_FALSE): the
          * earlier one is reported, however the threads raced. */
         static const uint8_t op_false[] = {0x00};
@@ -177,12 +193,12 @@ static void check_real_block(const char *name, const struct chain_params *p)
         struct tx_out *late = (struct tx_out *)&r.spent[r.n - 1][0];
         struct tx_out save_early = *early, save_late = *late;
         *late = (struct tx_out){late->value, op_false, 1};
-        assert_false(scriptcheck_run(&env, r.txs, r.spent, r.n, flags, 0, &f));
+        assert_false(real_run(&r, &env, flags, 0, &f));
         assert_int_equal(f.tx, r.n - 1);
         assert_int_equal(f.in, 0);
         *early = (struct tx_out){early->value, op_false, 1};
         for (int round = 0; round < 5; round++) {
-            assert_false(scriptcheck_run(&env, r.txs, r.spent, r.n, flags, 0, &f));
+            assert_false(real_run(&r, &env, flags, 0, &f));
             assert_int_equal(f.tx, r.n / 3);
             assert_int_equal(f.in, 0);
             assert_int_equal(f.err, SCRIPT_ERR_EVAL_FALSE);
@@ -216,17 +232,17 @@ static void test_execution_cache(void **state)
     struct scriptcheck_env env = {NULL, NULL, scriptcache_new((size_t)1 << 20)};
     struct scriptcheck_failure f;
     /* As the mempool stores: the whole block passes and is remembered. */
-    assert_true(scriptcheck_run(&env, r.txs, r.spent, r.n, flags, SCRIPTCHECK_STORE_RESULT, &f));
+    assert_true(real_run(&r, &env, flags, SCRIPTCHECK_STORE_RESULT, &f));
     assert_int_equal(scriptcache_entries(env.cache), r.n);
     /* A broken input in a cached transaction is not looked at again. */
     static const uint8_t op_false[] = {0x00};
     struct tx_out *in0 = (struct tx_out *)&r.spent[0][0], save = *in0;
     *in0 = (struct tx_out){in0->value, op_false, 1};
-    assert_false(scriptcheck_run(&env, r.txs, r.spent, r.n, flags | SCRIPT_VERIFY_LOW_S, 0, &f));
-    assert_true(scriptcheck_run(&env, r.txs, r.spent, r.n, flags, SCRIPTCHECK_ERASE_HITS, &f));
+    assert_false(real_run(&r, &env, flags | SCRIPT_VERIFY_LOW_S, 0, &f));
+    assert_true(real_run(&r, &env, flags, SCRIPTCHECK_ERASE_HITS, &f));
     assert_int_equal(scriptcache_entries(env.cache), 0);
     /* Erased: the next connection verifies, and finds the fault. */
-    assert_false(scriptcheck_run(&env, r.txs, r.spent, r.n, flags, SCRIPTCHECK_ERASE_HITS, &f));
+    assert_false(real_run(&r, &env, flags, SCRIPTCHECK_ERASE_HITS, &f));
     *in0 = save;
     scriptcache_free(env.cache);
     real_free(&r);
