@@ -50,7 +50,9 @@ const struct config_option relay_options[] = {
       "BIP330 transaction reconciliation (Erlay) with peers that offer it: a new transaction "
       "is announced by inv to at most -fanout (8 when not given; 0: none) of the outbound "
       "peers that reconcile, every other reconciling peer learns it at the next "
-      "reconciliation; peers that do not reconcile get every announcement as without it." },
+      "reconciliation; peers that do not reconcile get every announcement as without it, and so "
+      "does a peer that offered reconciliation but leaves a round unanswered for 60 s (Bitcoin "
+      "Core implements only the handshake)." },
     { "txreconinterval", CONFIG_INT, "2000", 10, 600000, 0,
       "With -txreconciliation: every <n> ms, reconcile with the next of our outbound "
       "reconciling peers, in a fixed rotation (2000: on 50 nodes at 4 tx/s, 61% fewer "
