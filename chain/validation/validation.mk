@@ -10,7 +10,9 @@ libchain_a_SOURCES += \
 	chain/validation/scriptcache.c chain/validation/scriptcache.h \
 	chain/validation/scriptcheck.c chain/validation/scriptcheck.h \
 	chain/validation/validation.c chain/validation/validation.h \
-	chain/validation/chainstate.c chain/validation/chainstate.h
+	chain/validation/chainstate.c chain/validation/chainstate.h \
+	chain/validation/coinstats.c chain/validation/coinstats.h \
+	chain/validation/blockstats.c chain/validation/blockstats.h
 
 # Helpers shared by the chainstate tests: temporary directories, blocks.
 noinst_LIBRARIES += tests/unit/libchainstatetest.a
