@@ -62,8 +62,10 @@ static void shutdown_now(void *arg)
 static void stop_requested(void *arg)
 {
     struct node *node = arg;
-    if (node->rpc)
+    if (node->rpc) {
+        rpc_server_release_waiting(node->rpc);
         rpc_server_after_reply(node->rpc, shutdown_now, node);
+    }
     else
         node_request_shutdown(node);
 }

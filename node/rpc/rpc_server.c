@@ -289,6 +289,12 @@ void rpc_server_wake(struct rpc_server *s)
         event_active(s->wake_ev, 0, 0);
 }
 
+void rpc_server_release_waiting(struct rpc_server *s)
+{
+    while (s->parked)
+        poll_parked(s->parked, true);
+}
+
 static void park(struct rpc_server *s, struct evhttp_request *req, struct rpc_pending *p)
 {
     struct parked *k = xcalloc(1, sizeof(*k));
@@ -544,9 +550,9 @@ void rpc_server_free(struct rpc_server *s)
         send_401(s->delayed->req);
         delayed_unlink(s->delayed);
     }
-    /* Waiting methods answer with what they have, as Core at shutdown. */
-    while (s->parked)
-        poll_parked(s->parked, true);
+    /* Still waiting (a signal stopped the node): answered, and freed with
+     * their connections. */
+    rpc_server_release_waiting(s);
     if (s->wake_ev)
         event_free(s->wake_ev);
     if (s->after_fn)
