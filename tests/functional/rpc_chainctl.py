@@ -3,7 +3,8 @@
 reconsiderblock (with the mempool taking back the transactions of
 disconnected blocks), preciousblock between branches of equal work, and
 waitfornewblock / waitforblock / waitforblockheight, which wait without
-blocking the node: other requests are answered meanwhile."""
+blocking the node: other requests are answered meanwhile. Also
+getmemoryinfo, getindexinfo and help's categories."""
 
 import json
 import os
@@ -171,6 +172,39 @@ def test_wait_methods(t):
     fw.assert_equal(waiting.result, {"hash": hashes[0], "height": 4})
 
 
+def test_memory_index_help(t):
+    node = t.add_node().start()
+    fw.assert_equal(node.rpc("getmemoryinfo"), {"locked": {
+        "used": 0, "free": 0, "total": 0, "locked": 0, "chunks_used": 0, "chunks_free": 0}})
+    fw.assert_equal(node.rpc("getmemoryinfo", "stats"), node.rpc("getmemoryinfo"))
+    xml = node.rpc("getmemoryinfo", "mallocinfo")
+    fw.assert_equal(xml.startswith("<malloc version="), True, xml[:40])
+    fw.assert_in("</malloc>", xml)
+    fw.assert_raises_rpc_error(-8, "unknown mode foo", node.rpc, "getmemoryinfo", "foo")
+    fw.assert_equal(node.rpc("getindexinfo"), {})
+    fw.assert_equal(node.rpc("getindexinfo", "txindex"), {})
+    # help: categories with Core's headers, each method's usage and text.
+    text = node.rpc("help")
+    sections = [line for line in text.splitlines() if line.startswith("== ")]
+    for want in ("== Blockchain ==", "== Control ==", "== Util =="):
+        fw.assert_in(want, sections)
+    blockchain = text.split("== Blockchain ==")[1].split("\n\n")[0].splitlines()
+    for usage in ("getblockstats hash_or_height ( [\"stats\",...] )",
+                  "getchaintxstats ( nblocks \"blockhash\" )",
+                  "gettxoutsetinfo ( \"hash_type\" hash_or_height use_index )",
+                  "waitforblockheight height ( timeout )", "waitfornewblock ( timeout )",
+                  "getdeploymentinfo ( \"blockhash\" )"):
+        fw.assert_in(usage, blockchain)
+    control = text.split("== Control ==")[1].split("\n\n")[0]
+    fw.assert_in("getmemoryinfo ( \"mode\" )", control)
+    fw.assert_in("getindexinfo ( \"index_name\" )", text.split("== Util ==")[1])
+    one = node.rpc("help", "gettxoutsetinfo")
+    fw.assert_equal(one.startswith("gettxoutsetinfo ( \"hash_type\" hash_or_height use_index )"),
+                    True, one[:80])
+    fw.assert_in("Returns statistics about the unspent transaction output set.", one)
+    fw.assert_in("1. hash_type", one)
+
+
 def batch(node, body):
     import base64
     import http.client
@@ -185,4 +219,5 @@ def batch(node, body):
 
 
 if __name__ == "__main__":
-    fw.main([test_invalidate_reconsider, test_preciousblock, test_wait_methods])
+    fw.main([test_invalidate_reconsider, test_preciousblock, test_wait_methods,
+             test_memory_index_help])
