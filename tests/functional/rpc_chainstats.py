@@ -296,6 +296,66 @@ def test_getchaintxstats(t):
     fw.assert_equal(node.rpc("getchaintxstats")["txcount"], 1 + 111 + 3)
 
 
+# Bitcoin Core's feature_utxo_set_hash.py: MiniWallet's P2TR(OP_TRUE)
+# address, node 0's deterministic P2PKH address (test_node.py PRIV_KEYS[0])
+# and the hashes Core reports for the chain that test builds.
+# bcrt1p9yfmy5h72durp7zrhlw9lf7jpwjgvwdg0jr0lqmmjtgg83266lqsekaqka
+CORE_P2TR_OP_TRUE = bytes.fromhex(
+    "5120" "2913b252fe537830f843bfdc5fa7d20ba48639a87c86ff837b92d083c55ad7c1")
+# mjTkW3DjgyZck4KbiRusZsqTgaYTxdSz6z
+CORE_NODE0_P2PKH = bytes.fromhex("76a914" "2b4569203694fc997e13f2c0a1383b9e16c77a0d" "88ac")
+CORE_HASH_SERIALIZED_3 = "396058cfd7f3b4c05dcdfaf360be9986d859d2c8315082d3aadda6d2d16add25"
+CORE_MUHASH = "97f341d4226cb4451dd9da2856759fb97659cfc238a0b8d5452e64af6032bd3d"
+
+
+def core_coinbase(height, script, wtxids):
+    """A coinbase as Core's miner writes it: the height (and OP_0 up to
+    height 16, for the 2-byte minimum), nSequence 0xfffffffe, nLockTime
+    height - 1, 50 BTC (generateblock claims no fees), then the BIP141
+    commitment. Returns (legacy bytes, witness bytes)."""
+    level = [b"\x00" * 32] + wtxids
+    while len(level) > 1:
+        if len(level) % 2:
+            level.append(level[-1])
+        level = [tt.sha256d(level[i] + level[i + 1]) for i in range(0, len(level), 2)]
+    commit = b"\x6a\x24\xaa\x21\xa9\xed" + tt.sha256d(level[0] + b"\x00" * 32)
+    sig = tt.script_num(height) + (b"\x00" if height <= 16 else b"")
+    args = (2, [(ZERO, 0xFFFFFFFF, sig, 0xFFFFFFFE)], [(50 * 10**8, script), (0, commit)])
+    return (tt.ser_tx(*args, locktime=height - 1),
+            tt.ser_tx(*args, locktime=height - 1, witness=[[b"\x00" * 32]]))
+
+
+def test_core_utxo_hashes(t):
+    """The chain of Core's feature_utxo_set_hash.py, block by block: one
+    block to MiniWallet, 99 to node 0's address, then generateblock with
+    MiniWallet's self-transfer of the first coinbase (fee 0.000312 BTC, its
+    taproot script-path witness). gettxoutsetinfo must give Core's hashes."""
+    node = t.add_node().start()
+    prev = node.rpc("getblockhash", 0)
+    when = node.rpc("getblockheader", prev)["time"] + 1
+    first_coinbase = None
+    for height in range(1, 102):
+        txs = []
+        if height == 101:
+            vin = [(first_coinbase, 0, b"", 0)]
+            vout = [(50 * 10**8 - 31200, CORE_P2TR_OP_TRUE)]
+            control = bytes([0xC0]) + (1).to_bytes(32, "big")
+            txs.append((tt.ser_tx(2, vin, vout), tt.ser_tx(2, vin, vout, witness=[[b"\x51", control]])))
+        script = CORE_NODE0_P2PKH if 1 < height < 101 else CORE_P2TR_OP_TRUE
+        cb = core_coinbase(height, script, [tt.sha256d(full) for _, full in txs])
+        if height == 1:
+            first_coinbase = tt.txid_of(cb[0])
+        txs.insert(0, cb)
+        root = tt.merkle_root([tt.txid_of(legacy) for legacy, _ in txs])
+        h, header = tt.mine_header(prev, root, when + height)
+        raw = header + tt.compact(len(txs)) + b"".join(full for _, full in txs)
+        fw.assert_equal(node.rpc("submitblock", raw.hex()), None, f"block {height}")
+        prev = h
+    fw.assert_equal(node.rpc("getblockcount"), 101)
+    fw.assert_equal(node.rpc("gettxoutsetinfo")["hash_serialized_3"], CORE_HASH_SERIALIZED_3)
+    fw.assert_equal(node.rpc("gettxoutsetinfo", "muhash")["muhash"], CORE_MUHASH)
+
+
 def test_getdeploymentinfo(t):
     node = t.add_node().start()
     info = node.rpc("getdeploymentinfo")
@@ -317,5 +377,5 @@ def test_getdeploymentinfo(t):
 
 
 if __name__ == "__main__":
-    fw.main([test_gettxoutsetinfo, test_getblockstats, test_getchaintxstats,
-             test_getdeploymentinfo])
+    fw.main([test_gettxoutsetinfo, test_core_utxo_hashes, test_getblockstats,
+             test_getchaintxstats, test_getdeploymentinfo])
