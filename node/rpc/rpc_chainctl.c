@@ -100,13 +100,15 @@ static bool timeout_param(struct rpc_request *req, size_t i, int64_t *ms)
 }
 
 /* Answers now when the condition already holds, else parks the request. */
-static json_t *wait_for(struct rpc_request *req, struct waiter *w, int64_t ms)
+static json_t *wait_for(struct rpc_request *req, enum wait_kind kind, const struct hash256 *hash,
+                        int64_t height, int64_t ms)
 {
-    json_t *now = poll_tip(w, false);
-    if (now) {
-        free(w);
-        return now;
-    }
+    struct waiter now = { node_of(req), kind, *hash, height };
+    json_t *r = poll_tip(&now, false);
+    if (r)
+        return r;
+    struct waiter *w = xmalloc(sizeof(*w));
+    *w = now;
     return rpc_wait(req, poll_tip, w, free, ms);
 }
 
@@ -115,11 +117,7 @@ static json_t *rpc_waitfornewblock(struct rpc_request *req)
     int64_t ms;
     if (!timeout_param(req, 0, &ms))
         return NULL;
-    struct waiter *w = xcalloc(1, sizeof(*w));
-    w->node = node_of(req);
-    w->kind = WAIT_NEW;
-    w->hash = chainstate_tip(w->node->chain)->hash;
-    return wait_for(req, w, ms);
+    return wait_for(req, WAIT_NEW, &chainstate_tip(node_of(req)->chain)->hash, 0, ms);
 }
 
 static json_t *rpc_waitforblock(struct rpc_request *req)
@@ -128,11 +126,7 @@ static json_t *rpc_waitforblock(struct rpc_request *req)
     int64_t ms;
     if (!rpc_param_hash(req, 0, &hash) || !timeout_param(req, 1, &ms))
         return NULL;
-    struct waiter *w = xcalloc(1, sizeof(*w));
-    w->node = node_of(req);
-    w->kind = WAIT_HASH;
-    w->hash = hash;
-    return wait_for(req, w, ms);
+    return wait_for(req, WAIT_HASH, &hash, 0, ms);
 }
 
 static json_t *rpc_waitforblockheight(struct rpc_request *req)
@@ -140,11 +134,7 @@ static json_t *rpc_waitforblockheight(struct rpc_request *req)
     int64_t height, ms;
     if (!rpc_param_int(req, 0, 0, INT32_MIN, INT32_MAX, &height) || !timeout_param(req, 1, &ms))
         return NULL;
-    struct waiter *w = xcalloc(1, sizeof(*w));
-    w->node = node_of(req);
-    w->kind = WAIT_HEIGHT;
-    w->height = height;
-    return wait_for(req, w, ms);
+    return wait_for(req, WAIT_HEIGHT, &chainstate_tip(node_of(req)->chain)->hash, height, ms);
 }
 
 #define BLOCKHASH_ARG(what) { "blockhash", RPC_ARG_STR, false, what, NULL }
