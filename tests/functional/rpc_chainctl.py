@@ -6,6 +6,8 @@ waitfornewblock / waitforblock / waitforblockheight, which wait without
 blocking the node: other requests are answered meanwhile. Also
 getmemoryinfo, getindexinfo and help's categories."""
 
+import base64
+import http.client
 import json
 import os
 import sys
@@ -162,6 +164,19 @@ def test_wait_methods(t):
     replies = batch(node, body)
     fw.assert_equal([r["result"] for r in replies], [tip_of(node), 4])
 
+    # A client that hangs up while its request waits: answered into the
+    # void at the deadline, the node carries on.
+    gone = raw_request(node, json.dumps({"method": "waitfornewblock", "params": [300], "id": 1}))
+    gone.close()
+    time.sleep(0.5)
+    fw.assert_equal(node.rpc("getblockcount"), 4)
+    # The server's own HTTP timeout does not cut a waiting request short.
+    node.stop()
+    node.start("-rpcservertimeout=1")
+    start = time.monotonic()
+    fw.assert_equal(node.rpc("waitfornewblock", 1500), tip_of(node))
+    fw.assert_equal(time.monotonic() - start >= 1.4, True)
+
     # A request still waiting at `stop` gets the current tip, as Core's.
     waiting = Waiter(node, "waitforblockheight", 100)
     waiting.start()
@@ -205,14 +220,18 @@ def test_memory_index_help(t):
     fw.assert_in("1. hash_type", one)
 
 
-def batch(node, body):
-    import base64
-    import http.client
+def raw_request(node, body):
+    """Sends a JSON-RPC body with the cookie; returns the open connection."""
     with open(os.path.join(node.chaindir, ".cookie"), encoding="ascii") as f:
         auth = base64.b64encode(f.read().strip().encode()).decode()
     conn = http.client.HTTPConnection("127.0.0.1", node.rpc_port, timeout=30)
+    conn.request("POST", "/", body, {"Authorization": f"Basic {auth}"})
+    return conn
+
+
+def batch(node, body):
+    conn = raw_request(node, body)
     try:
-        conn.request("POST", "/", body, {"Authorization": f"Basic {auth}"})
         return json.loads(conn.getresponse().read())
     finally:
         conn.close()
