@@ -50,11 +50,14 @@ static int64_t block_tx_count(struct chainstate *cs, const struct bindex_node *n
 /* m_chain_tx_count of the active block at height h; 0 when unknown. */
 static uint64_t chain_tx_count(struct chainstate *cs, struct txcount_cache *c, int h)
 {
-    size_t keep = c->n < (size_t)h + 1 ? c->n : (size_t)h + 1;
+    size_t top = c->n < (size_t)h + 1 ? c->n : (size_t)h + 1, keep = top;
     while (keep > 0 && !hash_eq(&c->hash[keep - 1], &chainstate_at(cs, (int)keep - 1)->hash))
         keep--;
-    c->n = keep;
-    for (int k = (int)keep; k <= h; k++) {
+    if (keep < top)
+        c->n = keep; /* a reorg replaced the blocks above */
+    else if (top == (size_t)h + 1)
+        return c->total[h];
+    for (int k = (int)c->n; k <= h; k++) {
         const struct bindex_node *n = chainstate_at(cs, k);
         int64_t count = block_tx_count(cs, n);
         if (count < 0)
