@@ -519,7 +519,7 @@ static void feed_sendtxrcncl(struct ctx *c, uint32_t version, uint64_t salt)
     wbuf_init(&w);
     struct txrecon_send_msg m = {.version = version, .salt = salt};
     txrecon_send_encode(&w, &m);
-    feed(c, TXRECON_CMD_SEND, w.data, w.len);
+    feed(c, "sendtxrcncl", w.data, w.len);
     wbuf_free(&w);
 }
 
