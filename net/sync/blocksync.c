@@ -451,8 +451,8 @@ void np_peer_blocks_info(const struct netproc *np, const struct np_peer *p,
                          struct netproc_peer_info *out)
 {
     const struct bindex_node *tip = chainstate_tip(np->chain);
-    struct bindex_node *common = p->best_known && tip ? bindex_fork_point(tip, p->best_known)
-                                                      : NULL;
+    const struct bindex_node *common =
+        p->best_known && tip ? bindex_fork_point(tip, p->best_known) : NULL;
     out->synced_blocks = common ? common->height : -1;
     size_t n = 0;
     for (size_t i = 0; i < np->ninflight && n < NETPROC_MAX_BLOCKS_IN_FLIGHT; i++) {
