@@ -317,6 +317,8 @@ static double estimate_median(const struct feeest *fe, const struct stats *s, un
         partial += s->tx_ct[b];
         r.total += s->tx_ct[b];
         r.fail += s->fail[(size_t)(period - 1) * nb + b];
+        /* Unsigned as Core's: below height bins the index wraps modulo 2^32
+         * first, so some recent rows are counted too (regtest only). */
         for (unsigned c = target; c < bins; c++)
             r.extra += s->unconf[(size_t)((fe->best_seen - c) % bins) * nb + b];
         r.extra += s->old_unconf[b];

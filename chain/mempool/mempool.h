@@ -194,6 +194,12 @@ size_t mempool_entry_parents(const struct mempool_entry *e,
 size_t mempool_entry_children(const struct mempool_entry *e,
                               const struct mempool_entry *const **out);
 
+/* Every in-mempool ancestor (up) or descendant (!up) of e, e itself
+ * excluded, each once, nearest first: *out is malloc'd (free it; NULL
+ * when none). Returns the count. */
+size_t mempool_relatives(struct mempool *mp, const struct mempool_entry *e, bool up,
+                         const struct mempool_entry ***out);
+
 /* Recomputes every index and family total from scratch and compares:
  * 0, or -1 and *err (malloc'd). For tests and -checkmempool. */
 int mempool_check(const struct mempool *mp, char **err);

@@ -11,9 +11,9 @@ tests_unit_test_rpc_methods_LDADD = $(HS_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/unit/test_rpc_methods
 
 TESTS += tests/functional/rpc_blockchain.py tests/functional/rpc_rawtx.py \
-	tests/functional/rpc_mining.py
+	tests/functional/rpc_mining.py tests/functional/rpc_mempool.py tests/functional/rpc_fees.py
 EXTRA_DIST += tests/functional/rpc_blockchain.py tests/functional/rpc_rawtx.py \
-	tests/functional/rpc_mining.py tests/functional/txtools.py contrib/bench/bench_getblock.py
+	tests/functional/rpc_mining.py tests/functional/rpc_mempool.py tests/functional/rpc_fees.py tests/functional/txtools.py contrib/bench/bench_getblock.py
 
 # Fuzz harness: scripts and transactions as the RPC methods show them.
 check_PROGRAMS += tests/fuzz/fuzz_rpc_decode
