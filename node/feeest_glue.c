@@ -9,6 +9,7 @@
 #include "node/clock.h"
 #include "node/util.h"
 
+#include <event2/event.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -23,9 +24,14 @@ const struct config_option feeest_options[] = {
     { NULL, CONFIG_BOOL, NULL, 0, 0, 0, NULL },
 };
 
+/* Core's FEE_FLUSH_INTERVAL: the history is written hourly too, so a crash
+ * loses at most an hour of it. */
+#define FLUSH_INTERVAL_SECS 3600
+
 struct feeest_glue {
     struct node *node;
     struct feeest *fe;
+    struct event *flush_ev;
     bool in_package;
 };
 
@@ -93,9 +99,26 @@ static void load(struct node *node, struct feeest *fe)
     free(path);
 }
 
+static void write_file(struct feeest_glue *g)
+{
+    char *path = file_path(g->node), *err = NULL;
+    if (feeest_write(g->fe, path, &err) != 0)
+        LOG_WARN("Failed to write fee estimates: %s", err);
+    else
+        LOG_INFO("Flushed fee estimates to fee_estimates.dat.");
+    free(err);
+    free(path);
+}
+
+static void on_flush_timer(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    write_file(arg);
+}
+
 static int feeest_start(struct node *node, char **err)
 {
-    (void)err;
     struct feeest_glue *g = xcalloc(1, sizeof(*g));
     g->node = node;
     g->fe = feeest_new();
@@ -108,6 +131,10 @@ static int feeest_start(struct node *node, char **err)
     }
     struct chainstate_callbacks cb = { on_connected, NULL, g };
     chainstate_add_callbacks(node->chain, &cb);
+    g->flush_ev = event_new(node->base, -1, EV_PERSIST, on_flush_timer, g);
+    struct timeval every = { FLUSH_INTERVAL_SECS, 0 };
+    if (g->flush_ev)
+        event_add(g->flush_ev, &every);
     node->feeest = g;
     return 0;
 }
@@ -117,16 +144,12 @@ static void feeest_stop(struct node *node)
     struct feeest_glue *g = node->feeest;
     if (!g)
         return;
+    if (g->flush_ev)
+        event_free(g->flush_ev);
     mempool_remove_listener(node->mempool, g);
     chainstate_remove_callbacks(node->chain, g);
-    feeest_flush_unconfirmed(g->fe);
-    char *path = file_path(node), *err = NULL;
-    if (feeest_write(g->fe, path, &err) != 0)
-        LOG_WARN("Failed to write fee estimates: %s", err);
-    else
-        LOG_INFO("Flushed fee estimates to fee_estimates.dat.");
-    free(err);
-    free(path);
+    feeest_flush_unconfirmed(g->fe); /* as Core: what is left counts as unconfirmed */
+    write_file(g);
     feeest_free(g->fe);
     free(g);
     node->feeest = NULL;
