@@ -41,18 +41,22 @@ static bool chain_current(const struct node *node)
     return (int64_t)tip->hdr.time >= node_now() - MAX_TIP_AGE;
 }
 
+static void track(struct feeest_glue *g, const struct mempool_entry *e)
+{
+    const struct mempool_entry *const *parents;
+    bool valid = mempool_entry_parents(e, &parents) == 0 && !g->in_package &&
+                 chain_current(g->node);
+    feeest_tx_added(g->fe, &mempool_entry_tx(e)->txid, mempool_entry_fee(e),
+                    mempool_entry_vsize(e), (unsigned)mempool_entry_height(e), valid);
+}
+
 static void on_added(void *ctx, const struct tx *tx, uint64_t sequence)
 {
     (void)sequence;
     struct feeest_glue *g = ctx;
     const struct mempool_entry *e = mempool_get(g->node->mempool, &tx->txid);
-    if (!e)
-        return;
-    const struct mempool_entry *const *parents;
-    bool valid = mempool_entry_parents(e, &parents) == 0 && !g->in_package &&
-                 chain_current(g->node);
-    feeest_tx_added(g->fe, &tx->txid, mempool_entry_fee(e), mempool_entry_vsize(e),
-                    (unsigned)mempool_entry_height(e), valid);
+    if (e)
+        track(g, e);
 }
 
 static void on_removed(void *ctx, const struct tx *tx, enum mempool_removal why,
@@ -123,6 +127,10 @@ static int feeest_start(struct node *node, char **err)
     g->node = node;
     g->fe = feeest_new();
     load(node, g->fe);
+    /* mempool.dat was read before: its transactions count as arriving now,
+     * as in Core, where the estimator is up before the mempool is loaded. */
+    for (const struct mempool_entry *e = mempool_first(node->mempool); e; e = mempool_next(e))
+        track(g, e);
     struct mempool_listener l = { on_added, on_removed, g };
     if (mempool_add_listener(node->mempool, &l) < 0) {
         feeest_free(g->fe);

@@ -104,8 +104,10 @@ static unsigned bucket_of(const struct feeest *fe, double feerate)
 struct feeest *feeest_new(void)
 {
     struct feeest *fe = xcalloc(1, sizeof(*fe));
-    size_t cap = 512;
-    fe->buckets = xcalloc(cap, sizeof(double));
+    size_t n = 1; /* the infinite bucket */
+    for (double b = MIN_BUCKET_FEERATE; b <= MAX_BUCKET_FEERATE; b *= FEE_SPACING)
+        n++;
+    fe->buckets = xcalloc(n, sizeof(double));
     for (double b = MIN_BUCKET_FEERATE; b <= MAX_BUCKET_FEERATE; b *= FEE_SPACING)
         fe->buckets[fe->nb++] = b;
     fe->buckets[fe->nb++] = INF_FEERATE;
