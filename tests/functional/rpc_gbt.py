@@ -162,5 +162,13 @@ def test_errors(t):
     fw.assert_equal(node.stop(), 0)
 
 
+def test_main_needs_peers(t):
+    """Off the test chains a template needs peers (regtest is exempt, as in Core)."""
+    node = t.add_node(chain="main").start()
+    fw.assert_raises_rpc_error(-9, "hearsay is not connected!", node.rpc, "getblocktemplate",
+                               RULES)
+    fw.assert_equal(node.stop(), 0)
+
+
 if __name__ == "__main__":
-    fw.main([test_template_and_block, test_proposal_rejects, test_errors])
+    fw.main([test_template_and_block, test_proposal_rejects, test_errors, test_main_needs_peers])
