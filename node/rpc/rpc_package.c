@@ -79,8 +79,9 @@ static json_t *submit(struct node *node, struct tx *const *txs, size_t n, int64_
     feeest_glue_set_package(node, true); /* Core: packages do not feed fee estimates */
     mempool_accept_package(node->mempool, txs, n, &tip, node_now(), max_feerate, res, &pkg);
     feeest_glue_set_package(node, false);
+    /* The ones already there were announced when they came. */
     for (size_t i = 0; i < n; i++)
-        if (res[i].result == MEMPOOL_PKG_VALID || res[i].result == MEMPOOL_PKG_IN_MEMPOOL)
+        if (res[i].result == MEMPOOL_PKG_VALID)
             relay_glue_announce_tx(node, txs[i]);
     json_t *o = json_object();
     char msg[300];
