@@ -12,11 +12,9 @@
 #include "node/relay_glue.h"
 #include "node/rpc/rpc_util.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
 
 static struct node *node_of(const struct rpc_request *req)
 {
