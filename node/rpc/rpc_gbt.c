@@ -5,6 +5,7 @@
 #include "node/rpc/rpc_mining.h"
 
 #include "chain/mempool/mempool.h"
+#include "chain/mempool/mempool_map.h"
 #include "chain/util/xmalloc.h"
 #include "chain/validation/chainstate.h"
 #include "net/conn/connman.h"
@@ -70,24 +71,31 @@ static json_t *proposal(struct rpc_request *req, const json_t *data)
     return r;
 }
 
-/* Indices (1-based in the transaction list, 0 the coinbase) of the
- * earlier transactions of b that txs[i] spends. */
-static json_t *depends(const struct block *b, size_t i)
+/* Positions in b of the transactions txs[i] spends (1-based in the list,
+ * the coinbase being 0), found through pos: txid -> position. */
+static json_t *depends(const struct block *b, size_t i, const struct mpmap *pos)
 {
     json_t *a = json_array();
     const struct tx *tx = b->txs[i];
-    for (size_t k = 0; k < tx->vin_count; k++)
-        for (size_t j = 1; j < i; j++)
-            if (hash_eq(&tx->vin[k].prevout.hash, &b->txs[j]->txid)) {
-                json_array_append_new(a, json_integer((json_int_t)j));
+    for (size_t k = 0; k < tx->vin_count; k++) {
+        const struct hash256 *prev = &tx->vin[k].prevout.hash;
+        uint64_t key = hash_cheap(prev);
+        size_t it = mpmap_start(pos, key);
+        const struct mpmap_slot *slot;
+        while ((slot = mpmap_next(pos, key, &it)))
+            if (hash_eq(&((const struct tx *)slot->val)->txid, prev)) {
+                json_array_append_new(a, json_integer(slot->aux));
                 break;
             }
+    }
     return a;
 }
 
 static json_t *transactions(struct node *node, const struct block *b)
 {
     json_t *a = json_array();
+    struct mpmap pos; /* transactions seen so far: parents come first */
+    mpmap_init(&pos);
     for (size_t i = 1; i < b->tx_count; i++) {
         const struct tx *tx = b->txs[i];
         const struct mempool_entry *e = mempool_get(node->mempool, &tx->txid);
@@ -99,13 +107,15 @@ static json_t *transactions(struct node *node, const struct block *b)
         wbuf_free(&w);
         json_object_set_new(o, "txid", rpc_hash_json(&tx->txid));
         json_object_set_new(o, "hash", rpc_hash_json(&tx->wtxid));
-        json_object_set_new(o, "depends", depends(b, i));
+        json_object_set_new(o, "depends", depends(b, i, &pos));
+        mpmap_put(&pos, hash_cheap(&tx->txid), (void *)tx, (uint32_t)i);
         /* Selected from the mempool just now, so the entry is there. */
         json_object_set_new(o, "fee", json_integer(e ? mempool_entry_fee(e) : 0));
         json_object_set_new(o, "sigops", json_integer(e ? mempool_entry_sigop_cost(e) : 0));
         json_object_set_new(o, "weight", json_integer((json_int_t)tx_weight(tx)));
         json_array_append_new(a, o);
     }
+    mpmap_free(&pos);
     return a;
 }
 
