@@ -429,8 +429,8 @@ class Network:
         """The running nodes node i reaches (i counted as running)."""
         return component(i, self.n, self.live_edges(), self.running_set() | {i})
 
-    def expected_peers(self, i):
-        alive = self.running_set()
+    def expected_peers(self, i, alive=None):
+        alive = self.running_set() if alive is None else alive
         return sum(1 for a, b in self.live_edges() if i in (a, b) and a in alive and b in alive)
 
     # -- processes --
@@ -574,10 +574,12 @@ class Network:
         return len(live)
 
     def wait_connected(self, timeout=60.0, nodes=None):
-        nodes = sorted(self.running_set() if nodes is None else nodes)
+        short = sorted(self.running_set() if nodes is None else nodes)
         deadline = time.monotonic() + timeout
         while True:
-            short = [i for i in nodes if self.peer_count(i) < self.expected_peers(i)]
+            # Read once a round: each read looks at every node's process.
+            alive = self.running_set()
+            short = [i for i in short if self.peer_count(i) < self.expected_peers(i, alive)]
             if not short:
                 return
             if time.monotonic() > deadline:

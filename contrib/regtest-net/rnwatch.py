@@ -26,11 +26,12 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 RPC_TIMEOUT = 5.0  # a node that takes longer shows its error, the others still refresh
 
 
-def rss_kb(pid):
-    """A process's resident memory in kB (None when unreadable)."""
+def rss_kb(pid, field="VmRSS"):
+    """A process's resident memory in kB (None when unreadable); field
+    RssAnon: the private part, without the shared program and libraries."""
     try:
         with open(f"/proc/{pid}/status", encoding="ascii") as f:
-            return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+            return next(int(line.split()[1]) for line in f if line.startswith(field + ":"))
     except (OSError, StopIteration, IndexError, ValueError):
         return None
 
