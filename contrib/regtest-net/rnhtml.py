@@ -83,10 +83,12 @@ def _quote(s):
 
 def plot_curves(runs, noun, tmp):
     plots = []
-    for k, (label, rep) in enumerate(runs):
+    for k, (label, rep) in enumerate(r for r in runs if r[1].get("curve")):
         path = _data(tmp, f"curve{k}.dat", [f"{t * 1000:.3f} {frac:.5f}"
                                             for t, frac in rep.get("curve") or []])
         plots.append(f"'{path}' using 1:2 with lines lw 2 title {_quote(label)}")
+    if not plots:
+        return None
     return _gnuplot([f"set title 'Infection curves: fraction of nodes holding a {noun}'",
                      "set xlabel 'ms since sent'", "set ylabel 'fraction of nodes (mean)'",
                      "set yrange [0:1.05]", "set key bottom right",

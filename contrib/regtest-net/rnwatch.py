@@ -87,7 +87,8 @@ class Sampler:
 
     def sample(self):
         """{"t": monotonic seconds, "rows": one dict per node}."""
-        net = self.net
+        # Read afresh: other shells stop, start and partition nodes meanwhile.
+        net = self.net = rnlib.Network.load(self.net.dir)
         alive = net.running_set()
         links = [e for e in net.live_edges() if e[0] in alive and e[1] in alive]
         expected = {i: 0 for i in range(net.n)}
@@ -102,8 +103,9 @@ class Sampler:
 def rates(prev, cur):
     """Adds per-second rates to cur's rows from the previous sample."""
     dt = cur["t"] - prev["t"] if prev else 0
+    before = {r["node"]: r for r in prev["rows"]} if prev else {}
     for row in cur["rows"]:
-        old = prev["rows"][row["node"]] if prev else {}
+        old = before.get(row["node"], {})
         for key, rate in (("bytes_recv", "recv_Bps"), ("bytes_sent", "sent_Bps"),
                           ("mempool", "mempool_per_s"), ("cpu_s", "cpu_pct")):
             if dt > 0 and row.get(key) is not None and old.get(key) is not None and \

@@ -75,22 +75,27 @@ def check_once(tool, height):
 
 
 def check_down_first(tool):
-    """A stopped node is shown (first, in red when live) when rows run short."""
-    tool.run("stop", "2")
-    snap = json.loads(tool.run("watch", "--once", "--json", "--interval", "0.2"))
-    fw.assert_equal((snap["summary"]["running"], snap["nodes"][2]["running"]), (2, False),
-                    "node2 down")
-    fw.assert_equal(snap["summary"]["peers_expected"], 2, "links left between 0 and 1")
+    """A node stopped from another shell shows as down in a running watch
+    (first, in red when live, when rows run short), and up again after its
+    restart under a new pid."""
     net = rnlib.Network.load(tool.dir)
     sampler = rnwatch.Sampler(net)
     try:
+        tool.run("stop", "2")
+        snap = json.loads(tool.run("watch", "--once", "--json", "--interval", "0.2"))
+        fw.assert_equal((snap["summary"]["running"], snap["nodes"][2]["running"]), (2, False),
+                        "node2 down")
+        fw.assert_equal(snap["summary"]["peers_expected"], 2, "links left between 0 and 1")
         lines = rnwatch.render(net, rnwatch.rates(None, sampler.sample()), height=8)
+        body = [(style, text.split()) for style, text in lines[5:]]
+        fw.assert_equal(body[0], ("down", ["2", "down"] + ["-"] * 9), "first row")
+        fw.assert_in("... 1 more nodes", lines[-1][1])
+        tool.run("start", "2")
+        fw.wait_until(lambda: [(r["running"], r.get("peers")) for r in
+                               sampler.sample()["rows"]] == [(True, 2)] * 3,
+                      timeout=30, what="node2 back with its two peers")
     finally:
         sampler.close()
-    body = [(style, text.split()) for style, text in lines[5:]]
-    fw.assert_equal(body[0], ("down", ["2", "down"] + ["-"] * 9), "first row")
-    fw.assert_in("... 1 more nodes", lines[-1][1])
-    tool.run("start", "2")
 
 
 def live(tool, stop):
