@@ -208,17 +208,14 @@ class Rpc:
         body = json.dumps([{"jsonrpc": "1.0", "id": k, "method": m, "params": list(p)}
                            for k, (m, p) in enumerate(calls)])
         replies = self._post(body, "batch")
-        if not isinstance(replies, list) or len(replies) != len(calls):
+        ok = isinstance(replies, list) and len(replies) == len(calls)
+        by_id = {r.get("id"): r for r in replies if isinstance(r, dict)} if ok else {}
+        if set(by_id) != set(range(len(calls))):
             raise NetError(f"RPC batch on port {self.port}: {len(calls)} calls, reply "
                            f"{str(replies)[:200]}")
-        out = {}
-        for r in replies:
-            err = r.get("error") if isinstance(r, dict) else None
-            out[r.get("id") if isinstance(r, dict) else None] = \
-                RPCError(err.get("code"), err.get("message")) if err else r.get("result")
-        if sorted(out, key=str) != list(range(len(calls))):
-            raise NetError(f"RPC batch on port {self.port}: reply ids {sorted(out, key=str)}")
-        return [out[k] for k in range(len(calls))]
+        return [RPCError(r["error"].get("code"), r["error"].get("message"))
+                if r.get("error") else r.get("result")
+                for r in (by_id[k] for k in range(len(calls)))]
 
     def close(self):
         if self.conn is not None:
