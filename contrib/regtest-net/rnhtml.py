@@ -195,8 +195,8 @@ def report(runs, last, source):
                      f"{kind} runs", plot_curves(mine, noun, tmp)),
                     (f"fig-{kind}-latency", f"Percentiles of the time until every node had "
                      f"a {noun}", plot_latency(mine, noun, tmp)),
-                    (f"fig-{kind}-bytes", f"Relay bytes received per {noun} per node by "
-                     "message type", plot_bytes(mine, noun, tmp))]
+                    (f"fig-{kind}-bytes", f"Bytes received per {noun} per node by message "
+                     "type (every message during the run)", plot_bytes(mine, noun, tmp))]
             body.append(f"<h2>{plural.capitalize()} ({kind})</h2><div class=\"figs\">" +
                         "".join(_figure(i, c, svg) for i, c, svg in figs if svg) + "</div>")
             missing = [c for _, c, svg in figs if not svg]
