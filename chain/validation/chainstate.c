@@ -668,14 +668,16 @@ static int check_active_chain(struct chainstate *cs, char **err)
         err_set(err, "the store's genesis block is not %s's", cs->p->name);
         return -1;
     }
+    /* Pruned block files took the data of old blocks away on purpose. */
+    bool pruned = blockstore_pruned(cs->bs);
     for (struct bindex_node *n = bindex_tip(cs->bi); n && n->height > 0; n = n->prev) {
         const char *what = NULL;
         if (n->status & BINDEX_FAILED_MASK)
             what = "is marked invalid";
-        else if (!(n->status & BINDEX_HAVE_DATA))
-            what = "has no block data";
-        else if (!(n->status & BINDEX_HAVE_UNDO))
-            what = "has no undo data";
+        else if (!pruned && !(n->status & BINDEX_HAVE_DATA))
+            what = "has no block data (restart with -reindex)";
+        else if (!pruned && !(n->status & BINDEX_HAVE_UNDO))
+            what = "has no undo data (restart with -reindex)";
         if (what) {
             char hex[HASH_HEX_LEN + 1];
             hash_to_hex(&n->hash, hex);
