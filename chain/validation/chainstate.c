@@ -786,8 +786,8 @@ void chainstate_close(struct chainstate *cs)
     if (!cs)
         return;
     char *err = NULL;
-    if (!cs->broken && cs->coins && bindex_tip(cs->bi) && utxo_dirty(cs->utxo) &&
-        flush(cs, &err) < 0) {
+    /* Always: the block files and the index are synced too. */
+    if (!cs->broken && cs->coins && bindex_tip(cs->bi) && flush(cs, &err) < 0) {
         LOG_ERROR("chainstate: final flush failed: %s", err);
         free(err);
     }
