@@ -2,6 +2,7 @@
 
 #include "chain/util/err.h"
 #include "chain/util/log.h"
+#include "chain/validation/locktime.h"
 #include "chain/validation/pow.h"
 #include "chain/util/xmalloc.h"
 #include "chain/validation/sigops.h"
@@ -12,8 +13,6 @@
 /* BIP94 (testnet4): a period's first block may not be more than this much
  * older than its parent. */
 #define MAX_TIMEWARP 600
-#define LOCKTIME_THRESHOLD 500000000u
-#define SEQUENCE_FINAL 0xffffffffu
 
 bool validation_header_pow(const struct chain_params *p, const struct block_header *h,
                            const struct hash256 *hash, const char **reason)
@@ -222,19 +221,6 @@ size_t validation_bip34_prefix(int height, uint8_t out[5])
     return n + 1;
 }
 
-static bool tx_final(const struct tx *tx, int height, uint32_t cutoff)
-{
-    if (tx->locktime == 0)
-        return true;
-    uint32_t limit = tx->locktime < LOCKTIME_THRESHOLD ? (uint32_t)height : cutoff;
-    if (tx->locktime < limit)
-        return true;
-    for (size_t i = 0; i < tx->vin_count; i++)
-        if (tx->vin[i].sequence != SEQUENCE_FINAL)
-            return false;
-    return true;
-}
-
 /* BIP141: the last coinbase output starting with OP_RETURN, push 36,
  * aa21a9ed, or -1. */
 static long witness_commitment_index(const struct tx *cb)
@@ -278,9 +264,12 @@ bool validation_block_context(const struct chain_params *p, const struct bindex_
                               const struct block *b, const char **reason)
 {
     int height = prev ? prev->height + 1 : 0;
-    uint32_t cutoff = prev ? bindex_median_time_past(prev) : b->hdr.time;
+    /* BIP113: once CSV is active, lock times are judged against the
+     * parent's median time past rather than the block's own time. */
+    int64_t cutoff = prev && height >= p->csv_height ? (int64_t)bindex_median_time_past(prev)
+                                                     : (int64_t)b->hdr.time;
     for (size_t i = 0; i < b->tx_count; i++)
-        if (!tx_final(b->txs[i], height, cutoff))
+        if (!locktime_tx_final(b->txs[i], height, cutoff))
             return fail(reason, "bad-txns-nonfinal");
     if (height >= p->bip34_height) {
         uint8_t want[5];
@@ -363,11 +352,11 @@ struct connect_pos {
     size_t full, partial;
 };
 
-/* Spends a transaction's inputs, copying what they spend into spent, and
- * checks their values; *pos tracks how far it got. Returns 0, 1 with
- * *reason, or -1. */
+/* Spends a transaction's inputs, copying what they spend into spent and
+ * their heights into heights, and checks their values; *pos tracks how
+ * far it got. Returns 0, 1 with *reason, or -1. */
 static int spend_inputs(struct utxo *u, const struct tx *tx, int height,
-                        struct tx_out *spent, struct wbuf *undo, int64_t *fees,
+                        struct tx_out *spent, int32_t *heights, struct wbuf *undo, int64_t *fees,
                         struct connect_pos *pos, const char **reason, char **err)
 {
     int64_t in_sum = 0, out_sum = 0;
@@ -384,6 +373,7 @@ static int spend_inputs(struct utxo *u, const struct tx *tx, int height,
         if (s.script_len)
             memcpy(script, s.script, s.script_len);
         spent[i] = (struct tx_out){s.value, script, s.script_len};
+        heights[i] = s.height;
         if (s.coinbase && height - s.height < PARAMS_COINBASE_MATURITY)
             return *reason = "bad-txns-premature-spend-of-coinbase", 1;
         in_sum += s.value;
@@ -483,6 +473,24 @@ uint32_t validation_script_flags(const struct chain_params *p, int height,
     return flags;
 }
 
+static int64_t ancestor_mtp(void *ctx, int32_t height)
+{
+    return bindex_median_time_past(bindex_ancestor(ctx, height));
+}
+
+/* BIP68 (Core's SequenceLocks in ConnectBlock): a coin's time lock counts
+ * from the median time past of the block before the coin's, all of them
+ * ancestors of the block n. */
+static bool sequence_locks_ok(const struct chain_params *p, const struct bindex_node *n,
+                              const struct tx *tx, const int32_t *heights)
+{
+    if (n->height < p->csv_height || !n->prev)
+        return true;
+    struct locktime_seq l;
+    locktime_sequence_locks(tx, heights, ancestor_mtp, (void *)n->prev, &l);
+    return locktime_sequence_passed(&l, n->height, bindex_median_time_past(n->prev));
+}
+
 static void free_spent(struct tx_out **spent, const struct block *b)
 {
     for (size_t t = 1; t < b->tx_count && spent[t]; t++) {
@@ -494,9 +502,10 @@ static void free_spent(struct tx_out **spent, const struct block *b)
 }
 
 int validation_connect(const struct chain_params *p, struct utxo *u, const struct block *b,
-                       int height, const struct scriptcheck_env *scripts, struct wbuf *undo,
-                       const char **reason, char **err)
+                       const struct bindex_node *n, const struct scriptcheck_env *scripts,
+                       struct wbuf *undo, const char **reason, char **err)
 {
+    int height = n->height;
     size_t undo_start = undo->len;
     struct connect_pos pos = {0, 0};
     int64_t fees = 0, cb_out = 0;
@@ -510,7 +519,13 @@ int validation_connect(const struct chain_params *p, struct utxo *u, const struc
         pos.partial = 0;
         if (t > 0) {
             spent[t] = xcalloc(tx->vin_count, sizeof(**spent));
-            rc = spend_inputs(u, tx, height, spent[t], undo, &fees, &pos, reason, err);
+            int32_t *heights = xcalloc(tx->vin_count, sizeof(*heights));
+            rc = spend_inputs(u, tx, height, spent[t], heights, undo, &fees, &pos, reason, err);
+            if (rc == 0 && !sequence_locks_ok(p, n, tx, heights)) {
+                *reason = "bad-txns-nonfinal";
+                rc = 1;
+            }
+            free(heights);
         }
         if (rc == 0 && !add_sigops(tx, spent[t], flags, &sigops)) {
             *reason = "bad-blk-sigops";

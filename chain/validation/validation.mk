@@ -9,6 +9,7 @@ libchain_a_SOURCES += \
 	chain/validation/checkqueue.c chain/validation/checkqueue.h \
 	chain/validation/scriptcache.c chain/validation/scriptcache.h \
 	chain/validation/scriptcheck.c chain/validation/scriptcheck.h \
+	chain/validation/locktime.c chain/validation/locktime.h \
 	chain/validation/validation.c chain/validation/validation.h \
 	chain/validation/chainstate.c chain/validation/chainstate.h
 
