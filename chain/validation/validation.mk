@@ -20,7 +20,7 @@ tests_unit_libchainstatetest_a_SOURCES = tests/unit/chainstate_util.h \
 CHAINSTATE_TEST_LIBS = tests/unit/libchainstatetest.a $(CHAIN_LIBS) $(CMOCKA_LIBS)
 
 VALIDATION_TESTS = tests/unit/test_pow tests/unit/test_store tests/unit/test_blockindex \
-	tests/unit/test_utxo tests/unit/test_validation tests/unit/test_chainstate tests/unit/test_chain_crash
+	tests/unit/test_utxo tests/unit/test_locktime tests/unit/test_validation tests/unit/test_chainstate tests/unit/test_chain_crash
 check_PROGRAMS += $(VALIDATION_TESTS)
 TESTS += $(VALIDATION_TESTS)
 tests_unit_test_pow_SOURCES = tests/unit/test_pow.c
@@ -31,6 +31,8 @@ tests_unit_test_blockindex_SOURCES = tests/unit/test_blockindex.c
 tests_unit_test_blockindex_LDADD = $(CHAINSTATE_TEST_LIBS)
 tests_unit_test_utxo_SOURCES = tests/unit/test_utxo.c
 tests_unit_test_utxo_LDADD = $(CHAINSTATE_TEST_LIBS)
+tests_unit_test_locktime_SOURCES = tests/unit/test_locktime.c
+tests_unit_test_locktime_LDADD = $(CHAINSTATE_TEST_LIBS)
 tests_unit_test_validation_SOURCES = tests/unit/test_validation.c
 tests_unit_test_validation_LDADD = $(CHAINSTATE_TEST_LIBS)
 tests_unit_test_chainstate_SOURCES = tests/unit/test_chainstate.c
