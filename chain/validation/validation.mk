@@ -58,3 +58,8 @@ tests_unit_test_assumevalid_LDADD = $(CHAINSTATE_TEST_LIBS)
 # three nodes; corrupted copies refused with Core v30's reasons.
 TESTS += tests/functional/script_relay.py
 EXTRA_DIST += tests/functional/script_relay.py
+
+# BIP68 in blocks: a relatively locked child refused over P2P and by
+# submitblock ("bad-txns-nonfinal"), accepted once final.
+TESTS += tests/functional/block_bip68.py
+EXTRA_DIST += tests/functional/block_bip68.py
