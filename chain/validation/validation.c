@@ -389,21 +389,61 @@ static int spend_inputs(struct utxo *u, const struct tx *tx, int height,
     return 0;
 }
 
-/* BIP30: before BIP34 made txids unique, a transaction could repeat an
- * earlier txid; it may not overwrite unspent outputs (two historic main-
- * net blocks did, and stay exempt). */
-static bool overwrites_coins(const struct chain_params *p, struct utxo *u, const struct tx *tx,
-                             int height, char **err)
+/* Core's IsBIP30Repeat: the two mainnet blocks whose coinbases repeated
+ * earlier ones before BIP30, exempt from it. */
+static bool bip30_repeat(const struct bindex_node *n)
 {
-    if (height >= p->bip34_height ||
-        (p->type == CHAIN_MAIN && (height == 91842 || height == 91880)))
-        return false;
-    for (uint32_t o = 0; o < tx->vout_count; o++) {
-        struct outpoint op = {tx->txid, o};
-        if (utxo_have(u, &op, err))
+    static const struct {
+        int height;
+        const char *hash;
+    } repeats[] = {
+        {91842, "00000000000a4d0a398161ffc163c503763b1f4360639393e0e4c8e300e0caec"},
+        {91880, "00000000000743f190a18c5577a3c2d2a1f610ae9601ac046a38084ccb7cd721"},
+    };
+    for (size_t i = 0; i < sizeof(repeats) / sizeof(repeats[0]); i++) {
+        struct hash256 h;
+        if (n->height == repeats[i].height && hash_from_hex(repeats[i].hash, &h) &&
+            hash_eq(&n->hash, &h))
             return true;
     }
     return false;
+}
+
+/* From this height on, coinbases of blocks mined before BIP34 could be
+ * repeated (their scripts start with pushes reading as these heights),
+ * so BIP30 is checked again (Core's BIP34_IMPLIES_BIP30_LIMIT). */
+#define BIP34_IMPLIES_BIP30_LIMIT 1983702
+
+/* Core's ConnectBlock: BIP30 (no transaction may overwrite unspent
+ * outputs of an earlier one with its txid) is checked unless the block is
+ * a repeat, or BIP34 made coinbases unique on this chain: its block at
+ * the BIP34 height is the chain's bip34_hash (never on chains without
+ * one, regtest included). */
+static bool bip30_enforced(const struct chain_params *p, const struct bindex_node *n)
+{
+    if (n->height >= BIP34_IMPLIES_BIP30_LIMIT)
+        return true;
+    if (bip30_repeat(n))
+        return false;
+    const struct bindex_node *b34 = bindex_ancestor(n->prev, p->bip34_height);
+    return !b34 || hash_is_zero(&p->bip34_hash) || !hash_eq(&b34->hash, &p->bip34_hash);
+}
+
+/* Whether an output of the block's transactions is already unspent,
+ * before any of them is applied (as Core checks). 1, 0, or -1 and *err. */
+static int overwrites_coins(struct utxo *u, const struct block *b, char **err)
+{
+    for (size_t t = 0; t < b->tx_count; t++) {
+        for (uint32_t o = 0; o < b->txs[t]->vout_count; o++) {
+            struct outpoint op = {b->txs[t]->txid, o};
+            struct coin c = {0};
+            int r = utxo_get(u, &op, &c, err);
+            coin_clear(&c);
+            if (r != 0)
+                return r;
+        }
+    }
+    return 0;
 }
 
 static void add_outputs(struct utxo *u, const struct tx *tx, int height)
@@ -512,8 +552,12 @@ int validation_connect(const struct chain_params *p, struct utxo *u, const struc
     uint64_t sigops = 0;
     uint32_t flags = validation_script_flags(p, height, &b->hash);
     /* Spent outputs per transaction, kept for the script checks. */
+    int rc = bip30_enforced(p, n) ? overwrites_coins(u, b, err) : 0;
+    if (rc > 0)
+        *reason = "bad-txns-BIP30";
+    if (rc != 0)
+        return rc;
     struct tx_out **spent = xcalloc(b->tx_count, sizeof(*spent));
-    int rc = 0;
     for (size_t t = 0; t < b->tx_count && rc == 0; t++) {
         const struct tx *tx = b->txs[t];
         pos.partial = 0;
@@ -529,10 +573,6 @@ int validation_connect(const struct chain_params *p, struct utxo *u, const struc
         }
         if (rc == 0 && !add_sigops(tx, spent[t], flags, &sigops)) {
             *reason = "bad-blk-sigops";
-            rc = 1;
-        }
-        if (rc == 0 && overwrites_coins(p, u, tx, height, err)) {
-            *reason = "bad-txns-BIP30";
             rc = 1;
         }
         if (rc != 0)

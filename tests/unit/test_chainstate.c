@@ -433,6 +433,38 @@ static void test_bip68_in_blocks(void **state)
     assert_int_equal(chainstate_height(f->cs), 106);
 }
 
+/* BIP30 on a chain whose BIP34 height is far off: a coinbase repeating
+ * the txid of an unspent one is refused; once the first one's output is
+ * spent, the repeat may be mined (nothing unspent is overwritten). */
+static void test_bip30(void **state)
+{
+    struct fixture *f = *state;
+    static struct chain_params late_bip34;
+    late_bip34 = *params_get(CHAIN_REGTEST);
+    late_bip34.bip34_height = 100000;
+    f->p = &late_bip34;
+    reopen(f);
+    const struct bindex_node *tip = mine(f, chainstate_tip(f->cs), 1);
+    int64_t subsidy = params_block_subsidy(f->p, 2);
+    struct tx *cb = testutil_coinbase(7777, subsidy, 42);
+    struct outpoint first = {cb->txid, 0};
+    struct block *b = testutil_block(&tip->hash, tip->hdr.time + 600, &cb, 1);
+    assert_int_equal(submit(f, b, NULL), CHAINSTATE_ACCEPTED);
+    tip = chainstate_find(f->cs, &b->hash);
+    block_free(b);
+    cb = testutil_coinbase(7777, subsidy, 42);
+    expect_reject(f, testutil_block(&tip->hash, tip->hdr.time + 600, &cb, 1), "bad-txns-BIP30",
+                  true);
+
+    tip = mine(f, tip, 100);
+    tip = accept_with(f, tip, testutil_spend(&first, 1, &subsidy, 1, 0));
+    cb = testutil_coinbase(7777, subsidy, 42);
+    b = testutil_block(&tip->hash, tip->hdr.time + 600, &cb, 1);
+    assert_int_equal(submit(f, b, NULL), CHAINSTATE_ACCEPTED);
+    assert_ptr_equal(chainstate_tip(f->cs), chainstate_find(f->cs, &b->hash));
+    block_free(b);
+}
+
 static void test_cve_2012_2459(void **state)
 {
     struct fixture *f = *state;
@@ -791,6 +823,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_defects, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cve_2012_2459, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bip68_in_blocks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bip30, setup, teardown),
         cmocka_unit_test_setup_teardown(test_witness_spends, setup, teardown),
         cmocka_unit_test_setup_teardown(test_headers_then_blocks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_reports_damage, setup, teardown),
