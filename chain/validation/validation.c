@@ -80,11 +80,6 @@ bool validation_header_context(const struct chain_params *p, const struct bindex
     return true;
 }
 
-static int cmp_hash(const void *a, const void *b)
-{
-    return memcmp(a, b, sizeof(struct hash256));
-}
-
 static int cmp_outpoint(const void *a, const void *b)
 {
     const struct outpoint *x = a, *y = b;
@@ -150,19 +145,6 @@ bool validation_check_transaction(const struct tx *tx, const char **reason)
     return true;
 }
 
-static bool has_duplicate_txids(const struct block *b)
-{
-    struct hash256 *ids = xmalloc(b->tx_count * sizeof(*ids));
-    for (size_t i = 0; i < b->tx_count; i++)
-        ids[i] = b->txs[i]->txid;
-    qsort(ids, b->tx_count, sizeof(*ids), cmp_hash);
-    bool dup = false;
-    for (size_t i = 1; i < b->tx_count && !dup; i++)
-        dup = hash_eq(&ids[i - 1], &ids[i]);
-    free(ids);
-    return dup;
-}
-
 bool validation_block_basic(const struct block *b, const char **reason)
 {
     struct hash256 root;
@@ -187,8 +169,6 @@ bool validation_block_basic(const struct block *b, const char **reason)
     for (size_t i = 0; i < b->tx_count; i++)
         if (!validation_check_transaction(b->txs[i], reason))
             return false;
-    if (has_duplicate_txids(b))
-        return fail(reason, "bad-txns-duplicate");
     unsigned sigops = 0;
     for (size_t i = 0; i < b->tx_count; i++)
         sigops += sigops_legacy(b->txs[i]);

@@ -32,10 +32,11 @@ bool validation_header_context(const struct chain_params *p, const struct bindex
 /* Core's CheckTransaction: the rules one transaction must meet alone,
  * for blocks and the mempool alike. */
 bool validation_check_transaction(const struct tx *tx, const char **reason);
-/* Structure needing no context: non-empty, size, one coinbase and it
- * first, each transaction well formed, no duplicate txids, merkle root
+/* Structure needing no context (Core's CheckBlock): non-empty, size, one
+ * coinbase and it first, each transaction well formed, merkle root
  * matching without the CVE-2012-2459 mutation, legacy sigops within the
- * block limit. */
+ * block limit. A transaction repeated elsewhere in the block is left to
+ * validation_connect, where its second copy spends spent coins. */
 bool validation_block_basic(const struct block *b, const char **reason);
 
 /* Rules that depend on the block's place in the chain: weight, final

@@ -490,6 +490,19 @@ static void test_cve_2012_2459(void **state)
     /* The header is not condemned: the real block is accepted. */
     assert_int_equal(submit(f, good, NULL), CHAINSTATE_ACCEPTED);
     assert_true(hash_eq(&chainstate_tip(f->cs)->hash, &good->hash));
+    tip = chainstate_tip(f->cs);
+
+    /* A repeat that is not the duplicated tail changes the merkle root:
+     * the block is what its header commits to, and invalid as Core finds
+     * it, its second copy spending spent coins (the header condemned). */
+    for (int i = 0; i < 2; i++) {
+        struct outpoint o = coinbase_of(f, 3 + i);
+        int64_t v = 10 * TX_COIN;
+        txs[i] = testutil_spend(&o, 1, &v, 1, 0);
+    }
+    struct tx *again[3] = {txs[0], txs[1], tx_ref(txs[0])};
+    expect_reject(f, make_block(f, tip, again, 3, 80 * TX_COIN), "bad-txns-inputs-missingorspent",
+                  true);
     block_free(good);
 }
 
