@@ -11,7 +11,9 @@ libchain_a_SOURCES += \
 	chain/validation/scriptcheck.c chain/validation/scriptcheck.h \
 	chain/validation/locktime.c chain/validation/locktime.h \
 	chain/validation/validation.c chain/validation/validation.h \
-	chain/validation/chainstate.c chain/validation/chainstate.h
+	chain/validation/chainstate.c chain/validation/chainstate.h \
+	chain/validation/coinstats.c chain/validation/coinstats.h \
+	chain/validation/blockstats.c chain/validation/blockstats.h
 
 # Helpers shared by the chainstate tests: temporary directories, blocks.
 noinst_LIBRARIES += tests/unit/libchainstatetest.a
@@ -63,3 +65,9 @@ EXTRA_DIST += tests/functional/script_relay.py
 # submitblock ("bad-txns-nonfinal"), accepted once final.
 TESTS += tests/functional/block_bip68.py
 EXTRA_DIST += tests/functional/block_bip68.py
+
+# Block statistics of a real block with the coins it spends.
+check_PROGRAMS += tests/unit/test_blockstats
+TESTS += tests/unit/test_blockstats
+tests_unit_test_blockstats_SOURCES = tests/unit/test_blockstats.c $(BLOCKCOINS_TESTUTIL)
+tests_unit_test_blockstats_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
