@@ -340,6 +340,17 @@ static int spend_inputs(struct utxo *u, const struct tx *tx, int height,
                         struct connect_pos *pos, const char **reason, char **err)
 {
     int64_t in_sum = 0, out_sum = 0;
+    /* Core's HaveInputs comes first: a missing input outranks the faults
+     * of the others. */
+    for (size_t i = 0; i < tx->vin_count; i++) {
+        struct coin c = {0};
+        int r = utxo_get(u, &tx->vin[i].prevout, &c, err);
+        coin_clear(&c);
+        if (r < 0)
+            return -1;
+        if (r == 0)
+            return *reason = "bad-txns-inputs-missingorspent", 1;
+    }
     for (size_t i = 0; i < tx->vin_count; i++) {
         struct utxo_spent s;
         int r = utxo_spend(u, &tx->vin[i].prevout, &s, undo, err);
@@ -365,7 +376,7 @@ static int spend_inputs(struct utxo *u, const struct tx *tx, int height,
         return *reason = "bad-txns-in-belowout", 1;
     *fees += in_sum - out_sum;
     if (*fees > TX_MAX_MONEY)
-        return *reason = "bad-txns-fee-outofrange", 1;
+        return *reason = "bad-txns-accumulated-fee-outofrange", 1;
     return 0;
 }
 

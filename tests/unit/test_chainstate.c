@@ -335,6 +335,10 @@ static void test_defects(void **state)
     t = testutil_spend(&young, 1, &v, 1, 0);
     expect_reject(f, make_block(f, tip, &t, 1, 0), "bad-txns-premature-spend-of-coinbase",
                   true);
+    /* A missing input outranks an immature one (Core's HaveInputs first). */
+    struct outpoint both[2] = {young, nowhere};
+    t = testutil_spend(both, 2, &v, 1, 0);
+    expect_reject(f, make_block(f, tip, &t, 1, 0), "bad-txns-inputs-missingorspent", true);
 
     /* Overweight: four transactions of 300 kB each, 1.2 MB of base size. */
     struct tx *big[4];
