@@ -6,6 +6,7 @@
 #include "chain/util/xmalloc.h"
 #include "chain/validation/blockindex.h"
 #include "chain/validation/chainstate.h"
+#include "chain/validation/locktime.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -702,8 +703,9 @@ void mempool_block_disconnected(struct mempool *mp, const struct block *b,
     for (struct mempool_entry *e = mp->oldest; e; e = e->newer) {
         bool immature = e->cb_height >= 0 &&
                         tip->height + 1 - e->cb_height < PARAMS_COINBASE_MATURITY;
-        bool locked = e->lock_height >= tip->height + 1 || e->lock_time >= tip->mtp;
-        if (immature || locked || !policy_is_final(e->tx, tip->height + 1, tip->mtp))
+        struct locktime_seq l = {e->lock_height, e->lock_time};
+        bool locked = !locktime_sequence_passed(&l, tip->height + 1, tip->mtp);
+        if (immature || locked || !locktime_tx_final(e->tx, tip->height + 1, tip->mtp))
             mp_vec_push(&bad, e);
     }
     if (bad.n)

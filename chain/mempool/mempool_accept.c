@@ -5,6 +5,7 @@
 #include "chain/util/log.h"
 #include "chain/primitives/params.h"
 #include "chain/script/interpreter.h"
+#include "chain/validation/locktime.h"
 #include "chain/validation/sigops.h"
 #include "chain/validation/validation.h"
 #include "chain/util/xmalloc.h"
@@ -80,7 +81,7 @@ static enum mempool_status pre_checks(struct ws *w)
         return fail(w, MEMPOOL_INVALID, "coinbase", NULL);
     if (w->mp->opt.require_standard && !policy_is_standard_tx(tx, &w->mp->std, &reason))
         return fail(w, MEMPOOL_NOT_STANDARD, reason, NULL);
-    if (!policy_is_final(tx, w->tip->height + 1, w->tip->mtp))
+    if (!locktime_tx_final(tx, w->tip->height + 1, w->tip->mtp))
         return fail(w, MEMPOOL_PREMATURE, "non-final", NULL);
     if (mempool_get_wtxid(w->mp, &tx->wtxid))
         return fail(w, MEMPOOL_CONFLICT, "txn-already-in-mempool", NULL);
@@ -157,40 +158,24 @@ static enum mempool_status check_inputs(struct ws *w)
     return MEMPOOL_ACCEPTED;
 }
 
-#define SEQ_DISABLE (1u << 31)
-#define SEQ_TYPE_TIME (1u << 22)
-#define SEQ_MASK 0xffffu
-#define SEQ_GRANULARITY 9
+/* A confirmed coin's time lock counts from the median time past of the
+ * block before it; without a lookup, or for a coin in the tip or the
+ * mempool, the tip's (never too lenient). */
+static int64_t tip_mtp_at(void *ctx, int32_t height)
+{
+    const struct mempool_tip *tip = ctx;
+    return height >= tip->height || !tip->mtp_at ? tip->mtp : tip->mtp_at(tip->mtp_ctx, height);
+}
 
-/* BIP68 relative locks (Core's CalculateSequenceLocks) judged for the
- * next block: its height and the tip's median time past. */
+/* BIP68 relative locks judged for the next block: its height and the
+ * tip's median time past. */
 static enum mempool_status check_sequence_locks(struct ws *w)
 {
-    const struct tx *tx = w->tx;
-    const struct mempool_tip *tip = w->tip;
-    w->lock_height = -1;
-    w->lock_time = -1;
-    if (tx->version < 2)
-        return MEMPOOL_ACCEPTED;
-    for (size_t i = 0; i < tx->vin_count; i++) {
-        uint32_t seq = tx->vin[i].sequence;
-        if (seq & SEQ_DISABLE)
-            continue;
-        int32_t h = w->heights[i];
-        if (seq & SEQ_TYPE_TIME) {
-            int32_t at = h > 0 ? h - 1 : 0;
-            int64_t t = at >= tip->height || !tip->mtp_at ? tip->mtp
-                                                           : tip->mtp_at(tip->mtp_ctx, at);
-            int64_t until = t + ((int64_t)(seq & SEQ_MASK) << SEQ_GRANULARITY) - 1;
-            if (until > w->lock_time)
-                w->lock_time = until;
-        } else {
-            int32_t until = h + (int32_t)(seq & SEQ_MASK) - 1;
-            if (until > w->lock_height)
-                w->lock_height = until;
-        }
-    }
-    if (w->lock_height >= tip->height + 1 || w->lock_time >= tip->mtp)
+    struct locktime_seq l;
+    locktime_sequence_locks(w->tx, w->heights, tip_mtp_at, (void *)w->tip, &l);
+    w->lock_height = l.height;
+    w->lock_time = l.time;
+    if (!locktime_sequence_passed(&l, w->tip->height + 1, w->tip->mtp))
         return fail(w, MEMPOOL_PREMATURE, "non-BIP68-final", NULL);
     return MEMPOOL_ACCEPTED;
 }

@@ -117,19 +117,6 @@ int64_t policy_dust_threshold(const struct tx_out *out, int64_t dust_feerate)
     return policy_fee_at(dust_feerate, size);
 }
 
-bool policy_is_final(const struct tx *tx, int32_t height, int64_t time)
-{
-    if (tx->locktime == 0)
-        return true;
-    int64_t limit = tx->locktime < POLICY_LOCKTIME_THRESHOLD ? (int64_t)height : time;
-    if ((int64_t)tx->locktime < limit)
-        return true;
-    for (size_t i = 0; i < tx->vin_count; i++)
-        if (tx->vin[i].sequence != POLICY_SEQUENCE_FINAL)
-            return false;
-    return true;
-}
-
 void policy_standard_default(struct policy_standard *ps)
 {
     ps->max_datacarrier = POLICY_MAX_OP_RETURN_RELAY;

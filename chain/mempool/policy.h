@@ -18,8 +18,6 @@
 #define POLICY_DUST_RELAY_FEERATE 3000 /* sat per 1000 vB */
 #define POLICY_TX_MIN_VERSION 1
 #define POLICY_TX_MAX_VERSION 3
-#define POLICY_LOCKTIME_THRESHOLD 500000000u
-#define POLICY_SEQUENCE_FINAL 0xffffffffu
 #define POLICY_MAX_STANDARD_TX_SIGOPS_COST 16000 /* a fifth of a block's */
 #define POLICY_MAX_P2SH_SIGOPS 15
 #define POLICY_BYTES_PER_SIGOP 20
@@ -54,9 +52,6 @@ bool policy_is_witness_program(const uint8_t *s, size_t len);
 int64_t policy_fee_at(int64_t feerate, size_t vsize);
 /* Smallest non-dust value of an output at dust_feerate (sat/kvB). */
 int64_t policy_dust_threshold(const struct tx_out *out, int64_t dust_feerate);
-
-/* Locktime finality at a block height and time (median time past). */
-bool policy_is_final(const struct tx *tx, int32_t height, int64_t time);
 
 /* Core's virtual size: weight, or sigop cost at 20 bytes each when that is
  * larger, divided by 4 rounding up. */

@@ -48,27 +48,29 @@ static const char pow_limit_regtest[] =
 #define TWO_WEEKS (14 * 24 * 60 * 60)
 
 /* Core v29's chainparams, indexed by enum chain_type: minimum chain work,
- * default assumed-valid block (with its height) and script flag
- * exceptions. NULL: none. */
+ * default assumed-valid block (with its height), script flag exceptions
+ * and the BIP34 block. NULL: none. */
 struct trust_spec {
-    const char *min_chain_work, *assumevalid, *bip16_exception, *taproot_exception;
+    const char *min_chain_work, *assumevalid, *bip16_exception, *taproot_exception, *bip34_hash;
 };
 
 static const struct trust_spec trust[] = {
     [CHAIN_MAIN] = {"0000000000000000000000000000000000000000b1f3b93b65b16d035a82be84",
                     "00000000000000000001b658dd1120e82e66d2790811f89ede9742ada3ed6d77", /* 886157 */
                     "00000000000002dc756eebf4f49723ed8d30cc28a5f108eb94b1ba88ac4f9c22",
-                    "0000000000000000000f14c35b2d841e986ab5441de8c585d5ffe55ea1e395ad"},
+                    "0000000000000000000f14c35b2d841e986ab5441de8c585d5ffe55ea1e395ad",
+                    "000000000000024b89b42a942fe0d9fea3bb44ab7bd1b19115dd6a759c0808b8"},
     [CHAIN_TESTNET3] = {"0000000000000000000000000000000000000000000015f5e0c9f13455b0eb17",
                         "00000000000003fc7967410ba2d0a8a8d50daedc318d43e8baf1a9782c236a57", /* 3974606 */
-                        "00000000dd30457c001f4095d208cc1296b0eed002427aa599874af7a432b105", NULL},
+                        "00000000dd30457c001f4095d208cc1296b0eed002427aa599874af7a432b105", NULL,
+                        "0000000023b3a96d3484e5abb3755c413e7d41500f8e2a5c3f0dd01299cd8ef8"},
     [CHAIN_TESTNET4] = {"0000000000000000000000000000000000000000000001d6dce8651b6094e4c1",
                         "0000000000003ed4f08dbdf6f7d6b271a6bcffce25675cb40aa9fa43179a89f3", /* 72600 */
-                        NULL, NULL},
+                        NULL, NULL, NULL},
     [CHAIN_SIGNET] = {"000000000000000000000000000000000000000000000000000002b517f3d1a1",
                       "000000895a110f46e59eb82bbc5bfb67fa314656009c295509c21b4999f5180a", /* 237722 */
-                      NULL, NULL},
-    [CHAIN_REGTEST] = {NULL, NULL, NULL, NULL},
+                      NULL, NULL, NULL},
+    [CHAIN_REGTEST] = {NULL, NULL, NULL, NULL, NULL},
 };
 
 /* Indexed by enum chain_type. */
@@ -257,6 +259,7 @@ static void init_params(void)
         set_hash(trust[i].assumevalid, &p->assumevalid);
         set_hash(trust[i].bip16_exception, &p->bip16_exception);
         set_hash(trust[i].taproot_exception, &p->taproot_exception);
+        set_hash(trust[i].bip34_hash, &p->bip34_hash);
     }
     signet_magic(chains[CHAIN_SIGNET].magic);
 }

@@ -40,6 +40,10 @@ struct chain_params {
      * and testnet3: checked with no flags) and the one that broke taproot
      * (main: P2SH and WITNESS only). Zero when the chain has none. */
     struct hash256 bip16_exception, taproot_exception;
+    /* Core's BIP34Hash: the block at bip34_height after which BIP34 made
+     * BIP30 checks redundant; zero (testnet4, signet, regtest): none, and
+     * BIP30 is always checked. */
+    struct hash256 bip34_hash;
 
     /* Core's nMinimumChainWork (a 256-bit number stored little-endian, as
      * pow_limit) and defaultAssumeValid (zero: none). */

@@ -268,7 +268,7 @@ static int connect_tip(struct chainstate *cs, struct bindex_node *n, const struc
     struct wbuf undo;
     wbuf_init(&undo);
     const char *why = script_check_reason_logged(cs, n);
-    int rc = validation_connect(cs->p, cs->utxo, b, n->height, why ? &cs->scripts : NULL, &undo,
+    int rc = validation_connect(cs->p, cs->utxo, b, n, why ? &cs->scripts : NULL, &undo,
                                 reason, err);
     if (rc == 0 && blockstore_save_undo(cs->bs, n, undo.data, undo.len, err) < 0)
         rc = -1;

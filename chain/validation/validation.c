@@ -2,6 +2,7 @@
 
 #include "chain/util/err.h"
 #include "chain/util/log.h"
+#include "chain/validation/locktime.h"
 #include "chain/validation/pow.h"
 #include "chain/util/xmalloc.h"
 #include "chain/validation/sigops.h"
@@ -12,8 +13,6 @@
 /* BIP94 (testnet4): a period's first block may not be more than this much
  * older than its parent. */
 #define MAX_TIMEWARP 600
-#define LOCKTIME_THRESHOLD 500000000u
-#define SEQUENCE_FINAL 0xffffffffu
 
 bool validation_header_pow(const struct chain_params *p, const struct block_header *h,
                            const struct hash256 *hash, const char **reason)
@@ -81,11 +80,6 @@ bool validation_header_context(const struct chain_params *p, const struct bindex
     return true;
 }
 
-static int cmp_hash(const void *a, const void *b)
-{
-    return memcmp(a, b, sizeof(struct hash256));
-}
-
 static int cmp_outpoint(const void *a, const void *b)
 {
     const struct outpoint *x = a, *y = b;
@@ -151,19 +145,6 @@ bool validation_check_transaction(const struct tx *tx, const char **reason)
     return true;
 }
 
-static bool has_duplicate_txids(const struct block *b)
-{
-    struct hash256 *ids = xmalloc(b->tx_count * sizeof(*ids));
-    for (size_t i = 0; i < b->tx_count; i++)
-        ids[i] = b->txs[i]->txid;
-    qsort(ids, b->tx_count, sizeof(*ids), cmp_hash);
-    bool dup = false;
-    for (size_t i = 1; i < b->tx_count && !dup; i++)
-        dup = hash_eq(&ids[i - 1], &ids[i]);
-    free(ids);
-    return dup;
-}
-
 bool validation_block_basic(const struct block *b, const char **reason)
 {
     struct hash256 root;
@@ -188,8 +169,6 @@ bool validation_block_basic(const struct block *b, const char **reason)
     for (size_t i = 0; i < b->tx_count; i++)
         if (!validation_check_transaction(b->txs[i], reason))
             return false;
-    if (has_duplicate_txids(b))
-        return fail(reason, "bad-txns-duplicate");
     unsigned sigops = 0;
     for (size_t i = 0; i < b->tx_count; i++)
         sigops += sigops_legacy(b->txs[i]);
@@ -220,19 +199,6 @@ size_t validation_bip34_prefix(int height, uint8_t out[5])
         out[1 + n++] = 0;
     out[0] = (uint8_t)n;
     return n + 1;
-}
-
-static bool tx_final(const struct tx *tx, int height, uint32_t cutoff)
-{
-    if (tx->locktime == 0)
-        return true;
-    uint32_t limit = tx->locktime < LOCKTIME_THRESHOLD ? (uint32_t)height : cutoff;
-    if (tx->locktime < limit)
-        return true;
-    for (size_t i = 0; i < tx->vin_count; i++)
-        if (tx->vin[i].sequence != SEQUENCE_FINAL)
-            return false;
-    return true;
 }
 
 /* BIP141: the last coinbase output starting with OP_RETURN, push 36,
@@ -278,9 +244,12 @@ bool validation_block_context(const struct chain_params *p, const struct bindex_
                               const struct block *b, const char **reason)
 {
     int height = prev ? prev->height + 1 : 0;
-    uint32_t cutoff = prev ? bindex_median_time_past(prev) : b->hdr.time;
+    /* BIP113: once CSV is active, lock times are judged against the
+     * parent's median time past rather than the block's own time. */
+    int64_t cutoff = prev && height >= p->csv_height ? (int64_t)bindex_median_time_past(prev)
+                                                     : (int64_t)b->hdr.time;
     for (size_t i = 0; i < b->tx_count; i++)
-        if (!tx_final(b->txs[i], height, cutoff))
+        if (!locktime_tx_final(b->txs[i], height, cutoff))
             return fail(reason, "bad-txns-nonfinal");
     if (height >= p->bip34_height) {
         uint8_t want[5];
@@ -363,14 +332,25 @@ struct connect_pos {
     size_t full, partial;
 };
 
-/* Spends a transaction's inputs, copying what they spend into spent, and
- * checks their values; *pos tracks how far it got. Returns 0, 1 with
- * *reason, or -1. */
+/* Spends a transaction's inputs, copying what they spend into spent and
+ * their heights into heights, and checks their values; *pos tracks how
+ * far it got. Returns 0, 1 with *reason, or -1. */
 static int spend_inputs(struct utxo *u, const struct tx *tx, int height,
-                        struct tx_out *spent, struct wbuf *undo, int64_t *fees,
+                        struct tx_out *spent, int32_t *heights, struct wbuf *undo, int64_t *fees,
                         struct connect_pos *pos, const char **reason, char **err)
 {
     int64_t in_sum = 0, out_sum = 0;
+    /* Core's HaveInputs comes first: a missing input outranks the faults
+     * of the others. */
+    for (size_t i = 0; i < tx->vin_count; i++) {
+        struct coin c = {0};
+        int r = utxo_get(u, &tx->vin[i].prevout, &c, err);
+        coin_clear(&c);
+        if (r < 0)
+            return -1;
+        if (r == 0)
+            return *reason = "bad-txns-inputs-missingorspent", 1;
+    }
     for (size_t i = 0; i < tx->vin_count; i++) {
         struct utxo_spent s;
         int r = utxo_spend(u, &tx->vin[i].prevout, &s, undo, err);
@@ -384,6 +364,7 @@ static int spend_inputs(struct utxo *u, const struct tx *tx, int height,
         if (s.script_len)
             memcpy(script, s.script, s.script_len);
         spent[i] = (struct tx_out){s.value, script, s.script_len};
+        heights[i] = s.height;
         if (s.coinbase && height - s.height < PARAMS_COINBASE_MATURITY)
             return *reason = "bad-txns-premature-spend-of-coinbase", 1;
         in_sum += s.value;
@@ -395,25 +376,65 @@ static int spend_inputs(struct utxo *u, const struct tx *tx, int height,
         return *reason = "bad-txns-in-belowout", 1;
     *fees += in_sum - out_sum;
     if (*fees > TX_MAX_MONEY)
-        return *reason = "bad-txns-fee-outofrange", 1;
+        return *reason = "bad-txns-accumulated-fee-outofrange", 1;
     return 0;
 }
 
-/* BIP30: before BIP34 made txids unique, a transaction could repeat an
- * earlier txid; it may not overwrite unspent outputs (two historic main-
- * net blocks did, and stay exempt). */
-static bool overwrites_coins(const struct chain_params *p, struct utxo *u, const struct tx *tx,
-                             int height, char **err)
+/* Core's IsBIP30Repeat: the two mainnet blocks whose coinbases repeated
+ * earlier ones before BIP30, exempt from it. */
+static bool bip30_repeat(const struct bindex_node *n)
 {
-    if (height >= p->bip34_height ||
-        (p->type == CHAIN_MAIN && (height == 91842 || height == 91880)))
-        return false;
-    for (uint32_t o = 0; o < tx->vout_count; o++) {
-        struct outpoint op = {tx->txid, o};
-        if (utxo_have(u, &op, err))
+    static const struct {
+        int height;
+        const char *hash;
+    } repeats[] = {
+        {91842, "00000000000a4d0a398161ffc163c503763b1f4360639393e0e4c8e300e0caec"},
+        {91880, "00000000000743f190a18c5577a3c2d2a1f610ae9601ac046a38084ccb7cd721"},
+    };
+    for (size_t i = 0; i < sizeof(repeats) / sizeof(repeats[0]); i++) {
+        struct hash256 h;
+        if (n->height == repeats[i].height && hash_from_hex(repeats[i].hash, &h) &&
+            hash_eq(&n->hash, &h))
             return true;
     }
     return false;
+}
+
+/* From this height on, coinbases of blocks mined before BIP34 could be
+ * repeated (their scripts start with pushes reading as these heights),
+ * so BIP30 is checked again (Core's BIP34_IMPLIES_BIP30_LIMIT). */
+#define BIP34_IMPLIES_BIP30_LIMIT 1983702
+
+/* Core's ConnectBlock: BIP30 (no transaction may overwrite unspent
+ * outputs of an earlier one with its txid) is checked unless the block is
+ * a repeat, or BIP34 made coinbases unique on this chain: its block at
+ * the BIP34 height is the chain's bip34_hash (never on chains without
+ * one, regtest included). */
+static bool bip30_enforced(const struct chain_params *p, const struct bindex_node *n)
+{
+    if (n->height >= BIP34_IMPLIES_BIP30_LIMIT)
+        return true;
+    if (bip30_repeat(n))
+        return false;
+    const struct bindex_node *b34 = bindex_ancestor(n->prev, p->bip34_height);
+    return !b34 || hash_is_zero(&p->bip34_hash) || !hash_eq(&b34->hash, &p->bip34_hash);
+}
+
+/* Whether an output of the block's transactions is already unspent,
+ * before any of them is applied (as Core checks). 1, 0, or -1 and *err. */
+static int overwrites_coins(struct utxo *u, const struct block *b, char **err)
+{
+    for (size_t t = 0; t < b->tx_count; t++) {
+        for (uint32_t o = 0; o < b->txs[t]->vout_count; o++) {
+            struct outpoint op = {b->txs[t]->txid, o};
+            struct coin c = {0};
+            int r = utxo_get(u, &op, &c, err);
+            coin_clear(&c);
+            if (r != 0)
+                return r;
+        }
+    }
+    return 0;
 }
 
 static void add_outputs(struct utxo *u, const struct tx *tx, int height)
@@ -483,6 +504,24 @@ uint32_t validation_script_flags(const struct chain_params *p, int height,
     return flags;
 }
 
+static int64_t ancestor_mtp(void *ctx, int32_t height)
+{
+    return bindex_median_time_past(bindex_ancestor(ctx, height));
+}
+
+/* BIP68 (Core's SequenceLocks in ConnectBlock): a coin's time lock counts
+ * from the median time past of the block before the coin's, all of them
+ * ancestors of the block n. */
+static bool sequence_locks_ok(const struct chain_params *p, const struct bindex_node *n,
+                              const struct tx *tx, const int32_t *heights)
+{
+    if (n->height < p->csv_height || !n->prev)
+        return true;
+    struct locktime_seq l;
+    locktime_sequence_locks(tx, heights, ancestor_mtp, (void *)n->prev, &l);
+    return locktime_sequence_passed(&l, n->height, bindex_median_time_past(n->prev));
+}
+
 static void free_spent(struct tx_out **spent, const struct block *b)
 {
     for (size_t t = 1; t < b->tx_count && spent[t]; t++) {
@@ -494,30 +533,37 @@ static void free_spent(struct tx_out **spent, const struct block *b)
 }
 
 int validation_connect(const struct chain_params *p, struct utxo *u, const struct block *b,
-                       int height, const struct scriptcheck_env *scripts, struct wbuf *undo,
-                       const char **reason, char **err)
+                       const struct bindex_node *n, const struct scriptcheck_env *scripts,
+                       struct wbuf *undo, const char **reason, char **err)
 {
+    int height = n->height;
     size_t undo_start = undo->len;
     struct connect_pos pos = {0, 0};
     int64_t fees = 0, cb_out = 0;
     uint64_t sigops = 0;
     uint32_t flags = validation_script_flags(p, height, &b->hash);
     /* Spent outputs per transaction, kept for the script checks. */
+    int rc = bip30_enforced(p, n) ? overwrites_coins(u, b, err) : 0;
+    if (rc > 0)
+        *reason = "bad-txns-BIP30";
+    if (rc != 0)
+        return rc;
     struct tx_out **spent = xcalloc(b->tx_count, sizeof(*spent));
-    int rc = 0;
     for (size_t t = 0; t < b->tx_count && rc == 0; t++) {
         const struct tx *tx = b->txs[t];
         pos.partial = 0;
         if (t > 0) {
             spent[t] = xcalloc(tx->vin_count, sizeof(**spent));
-            rc = spend_inputs(u, tx, height, spent[t], undo, &fees, &pos, reason, err);
+            int32_t *heights = xcalloc(tx->vin_count, sizeof(*heights));
+            rc = spend_inputs(u, tx, height, spent[t], heights, undo, &fees, &pos, reason, err);
+            if (rc == 0 && !sequence_locks_ok(p, n, tx, heights)) {
+                *reason = "bad-txns-nonfinal";
+                rc = 1;
+            }
+            free(heights);
         }
         if (rc == 0 && !add_sigops(tx, spent[t], flags, &sigops)) {
             *reason = "bad-blk-sigops";
-            rc = 1;
-        }
-        if (rc == 0 && overwrites_coins(p, u, tx, height, err)) {
-            *reason = "bad-txns-BIP30";
             rc = 1;
         }
         if (rc != 0)

@@ -1,8 +1,8 @@
 /* Consensus checks, and connecting or disconnecting a block against the
  * UTXO set: scripts and signatures with the flags of the block's height
  * (chain/validation/scriptcheck.h), the block's sigop cost, values,
- * maturity, BIP30 and the coinbase's claim. BIP68 relative lock times
- * are not checked in blocks. Failures name the rule with Bitcoin Core's
+ * maturity, BIP68 relative lock times, BIP30 and the coinbase's claim.
+ * Failures name the rule with Bitcoin Core's
  * reject reason ("high-hash", "bad-txnmrklroot", ...), a static string. */
 #ifndef HEARSAY_CHAIN_VALIDATION_H
 #define HEARSAY_CHAIN_VALIDATION_H
@@ -32,10 +32,11 @@ bool validation_header_context(const struct chain_params *p, const struct bindex
 /* Core's CheckTransaction: the rules one transaction must meet alone,
  * for blocks and the mempool alike. */
 bool validation_check_transaction(const struct tx *tx, const char **reason);
-/* Structure needing no context: non-empty, size, one coinbase and it
- * first, each transaction well formed, no duplicate txids, merkle root
+/* Structure needing no context (Core's CheckBlock): non-empty, size, one
+ * coinbase and it first, each transaction well formed, merkle root
  * matching without the CVE-2012-2459 mutation, legacy sigops within the
- * block limit. */
+ * block limit. A transaction repeated elsewhere in the block is left to
+ * validation_connect, where its second copy spends spent coins. */
 bool validation_block_basic(const struct block *b, const char **reason);
 
 /* Rules that depend on the block's place in the chain: weight, final
@@ -50,9 +51,10 @@ bool validation_block_context(const struct chain_params *p, const struct bindex_
 uint32_t validation_script_flags(const struct chain_params *p, int height,
                                  const struct hash256 *hash);
 
-/* Applies the block at height to the UTXO set: spends inputs (which must
- * exist, be unspent and, for coinbase outputs, be 100 blocks deep, and
- * once segwit is active carry witnesses matching what they spend), adds
+/* Applies the block of index entry n (its height, its ancestors' times)
+ * to the UTXO set: spends inputs (which must exist, be unspent and, for
+ * coinbase outputs, be 100 blocks deep, and once CSV is active meet the
+ * BIP68 relative locks of their transaction: "bad-txns-nonfinal"), adds
  * outputs, checks value conservation, the sigop cost (80,000) and the
  * coinbase's claim (at most subsidy plus fees), then, unless scripts is
  * NULL (an assumed-valid block), every input's scripts with the flags of
@@ -61,8 +63,8 @@ uint32_t validation_script_flags(const struct chain_params *p, int height,
  * or 1 with *reason when the block breaks a rule, or -1 with *err on a
  * storage error. */
 int validation_connect(const struct chain_params *p, struct utxo *u, const struct block *b,
-                       int height, const struct scriptcheck_env *scripts, struct wbuf *undo,
-                       const char **reason, char **err);
+                       const struct bindex_node *n, const struct scriptcheck_env *scripts,
+                       struct wbuf *undo, const char **reason, char **err);
 
 /* Reverses validation_connect using its undo data. -1 and *err when the
  * undo data does not match the block or storage fails. */

@@ -11,6 +11,7 @@ libchain_a_SOURCES += \
 	chain/validation/checkqueue.c chain/validation/checkqueue.h \
 	chain/validation/scriptcache.c chain/validation/scriptcache.h \
 	chain/validation/scriptcheck.c chain/validation/scriptcheck.h \
+	chain/validation/locktime.c chain/validation/locktime.h \
 	chain/validation/validation.c chain/validation/validation.h \
 	chain/validation/chainstate.c chain/validation/chainstate.h \
 	chain/validation/coinstats.c chain/validation/coinstats.h \
@@ -23,7 +24,7 @@ tests_unit_libchainstatetest_a_SOURCES = tests/unit/chainstate_util.h \
 CHAINSTATE_TEST_LIBS = tests/unit/libchainstatetest.a $(CHAIN_LIBS) $(CMOCKA_LIBS)
 
 VALIDATION_TESTS = tests/unit/test_pow tests/unit/test_store tests/unit/test_blockindex \
-	tests/unit/test_utxo tests/unit/test_validation tests/unit/test_chainstate tests/unit/test_chain_crash
+	tests/unit/test_utxo tests/unit/test_locktime tests/unit/test_validation tests/unit/test_chainstate tests/unit/test_chain_crash
 check_PROGRAMS += $(VALIDATION_TESTS)
 TESTS += $(VALIDATION_TESTS)
 tests_unit_test_pow_SOURCES = tests/unit/test_pow.c
@@ -34,6 +35,8 @@ tests_unit_test_blockindex_SOURCES = tests/unit/test_blockindex.c
 tests_unit_test_blockindex_LDADD = $(CHAINSTATE_TEST_LIBS)
 tests_unit_test_utxo_SOURCES = tests/unit/test_utxo.c
 tests_unit_test_utxo_LDADD = $(CHAINSTATE_TEST_LIBS)
+tests_unit_test_locktime_SOURCES = tests/unit/test_locktime.c
+tests_unit_test_locktime_LDADD = $(CHAINSTATE_TEST_LIBS)
 tests_unit_test_validation_SOURCES = tests/unit/test_validation.c
 tests_unit_test_validation_LDADD = $(CHAINSTATE_TEST_LIBS)
 tests_unit_test_chainstate_SOURCES = tests/unit/test_chainstate.c
@@ -59,6 +62,11 @@ tests_unit_test_assumevalid_LDADD = $(CHAINSTATE_TEST_LIBS)
 # three nodes; corrupted copies refused with Core v30's reasons.
 TESTS += tests/functional/script_relay.py
 EXTRA_DIST += tests/functional/script_relay.py
+
+# BIP68 in blocks: a relatively locked child refused over P2P and by
+# submitblock ("bad-txns-nonfinal"), accepted once final.
+TESTS += tests/functional/block_bip68.py
+EXTRA_DIST += tests/functional/block_bip68.py
 
 # Block statistics of a real block with the coins it spends.
 check_PROGRAMS += tests/unit/test_blockstats

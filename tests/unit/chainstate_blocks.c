@@ -68,6 +68,29 @@ struct tx *testutil_spend(const struct outpoint *ins, size_t nin, const int64_t 
     return parse_or_die(&w);
 }
 
+struct tx *testutil_resequence(struct tx *tx, uint32_t sequence, int32_t version)
+{
+    /* Written field by field: the parsed transaction keeps its raw bytes. */
+    struct wbuf w;
+    wbuf_init(&w);
+    wbuf_i32(&w, version);
+    wbuf_compact(&w, tx->vin_count);
+    for (size_t i = 0; i < tx->vin_count; i++) {
+        wbuf_bytes(&w, tx->vin[i].prevout.hash.b, 32);
+        wbuf_u32(&w, tx->vin[i].prevout.n);
+        wbuf_varbytes(&w, tx->vin[i].script, tx->vin[i].script_len);
+        wbuf_u32(&w, sequence);
+    }
+    wbuf_compact(&w, tx->vout_count);
+    for (size_t i = 0; i < tx->vout_count; i++) {
+        wbuf_i64(&w, tx->vout[i].value);
+        wbuf_varbytes(&w, tx->vout[i].script, tx->vout[i].script_len);
+    }
+    wbuf_u32(&w, tx->locktime);
+    tx_free(tx);
+    return parse_or_die(&w);
+}
+
 void testutil_grind(struct block_header *h, int want_valid)
 {
     struct hash256 hash;

@@ -24,6 +24,9 @@ struct tx *testutil_coinbase(int height, int64_t value, uint32_t tag);
  * (after OP_TRUE) to make large transactions. */
 struct tx *testutil_spend(const struct outpoint *ins, size_t nin, const int64_t *outs, size_t nout,
                           size_t pad);
+/* tx (without witnesses) with every input's sequence set to sequence and
+ * the version to version (BIP68 locks), rewritten; frees tx. */
+struct tx *testutil_resequence(struct tx *tx, uint32_t sequence, int32_t version);
 /* A block on prev with these transactions (references taken over): the
  * merkle root is computed and the nonce ground. */
 struct block *testutil_block(const struct hash256 *prev, uint32_t time, struct tx **txs, size_t n);

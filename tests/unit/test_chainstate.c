@@ -336,6 +336,10 @@ static void test_defects(void **state)
     t = testutil_spend(&young, 1, &v, 1, 0);
     expect_reject(f, make_block(f, tip, &t, 1, 0), "bad-txns-premature-spend-of-coinbase",
                   true);
+    /* A missing input outranks an immature one (Core's HaveInputs first). */
+    struct outpoint both[2] = {young, nowhere};
+    t = testutil_spend(both, 2, &v, 1, 0);
+    expect_reject(f, make_block(f, tip, &t, 1, 0), "bad-txns-inputs-missingorspent", true);
 
     /* Overweight: four transactions of 300 kB each, 1.2 MB of base size. */
     struct tx *big[4];
@@ -371,6 +375,102 @@ static void test_defects(void **state)
     assert_int_equal(chainstate_height(f->cs), tip->height + 1);
 }
 
+/* Connects a block with tx on parent: the new tip. */
+static const struct bindex_node *accept_with(struct fixture *f, const struct bindex_node *parent,
+                                             struct tx *tx)
+{
+    struct block *b = make_block(f, parent, &tx, 1, 0);
+    const char *reason = NULL;
+    enum chainstate_status st = submit(f, b, &reason);
+    if (st != CHAINSTATE_ACCEPTED)
+        fail_msg("block rejected: %s", reason ? reason : "?");
+    const struct bindex_node *n = chainstate_find(f->cs, &b->hash);
+    block_free(b);
+    assert_ptr_equal(chainstate_tip(f->cs), n);
+    return n;
+}
+
+/* BIP68 in blocks, with blocks 600 s apart. A coin confirmed at 102
+ * spent with a 3-block lock is non-final in blocks 103 and 104 and final
+ * in 105. With a 1024 s lock it counts from the median time past of block
+ * 101 (the block before the coin's), so it is final in 104 and not in
+ * 103; counting from block 102's it would still be locked in 104. Version
+ * 1 transactions have no relative locks. */
+static void test_bip68_in_blocks(void **state)
+{
+    struct fixture *f = *state;
+    const struct bindex_node *tip = mine(f, chainstate_tip(f->cs), 101);
+    struct outpoint cb = coinbase_of(f, 1);
+    int64_t half = params_block_subsidy(f->p, 1) / 2, outs[3] = {half / 2, half / 2, half};
+    struct tx *parent = testutil_spend(&cb, 1, outs, 3, 0);
+    struct outpoint by_height = {parent->txid, 0}, by_time = {parent->txid, 1},
+                    v1 = {parent->txid, 2};
+    tip = accept_with(f, tip, parent);
+    assert_int_equal(tip->height, 102);
+
+    struct tx *h3 = testutil_resequence(testutil_spend(&by_height, 1, &outs[0], 1, 0), 3, 2);
+    struct tx *t1024 = testutil_resequence(testutil_spend(&by_time, 1, &outs[1], 1, 0),
+                                           (1u << 22) | 2, 2);
+    struct tx *old = testutil_resequence(testutil_spend(&v1, 1, &outs[2], 1, 0), 3, 1);
+    struct tx *one = tx_ref(h3);
+    expect_reject(f, make_block(f, tip, &one, 1, 0), "bad-txns-nonfinal", true);
+    one = tx_ref(t1024);
+    expect_reject(f, make_block(f, tip, &one, 1, 0), "bad-txns-nonfinal", true);
+    tip = accept_with(f, tip, old); /* 103 */
+    one = tx_ref(h3);
+    expect_reject(f, make_block(f, tip, &one, 1, 0), "bad-txns-nonfinal", true);
+    tip = accept_with(f, tip, t1024); /* 104 */
+    tip = accept_with(f, tip, h3);    /* 105 */
+    assert_int_equal(tip->height, 105);
+
+    /* A coin created in the same block is locked by any positive height
+     * lock, and free with a lock of 0. */
+    struct outpoint c2 = coinbase_of(f, 2);
+    int64_t full = params_block_subsidy(f->p, 2);
+    struct tx *txs[2] = {testutil_spend(&c2, 1, &full, 1, 0), NULL};
+    struct outpoint same = {txs[0]->txid, 0};
+    txs[1] = testutil_resequence(testutil_spend(&same, 1, &full, 1, 0), 1, 2);
+    expect_reject(f, make_block(f, tip, txs, 2, 0), "bad-txns-nonfinal", true);
+    txs[0] = testutil_spend(&c2, 1, &full, 1, 0);
+    txs[1] = testutil_resequence(testutil_spend(&same, 1, &full, 1, 0), 0, 2);
+    struct block *b = make_block(f, tip, txs, 2, 0);
+    assert_int_equal(submit(f, b, NULL), CHAINSTATE_ACCEPTED);
+    block_free(b);
+    assert_int_equal(chainstate_height(f->cs), 106);
+}
+
+/* BIP30 on a chain whose BIP34 height is far off: a coinbase repeating
+ * the txid of an unspent one is refused; once the first one's output is
+ * spent, the repeat may be mined (nothing unspent is overwritten). */
+static void test_bip30(void **state)
+{
+    struct fixture *f = *state;
+    static struct chain_params late_bip34;
+    late_bip34 = *params_get(CHAIN_REGTEST);
+    late_bip34.bip34_height = 100000;
+    f->p = &late_bip34;
+    reopen(f);
+    const struct bindex_node *tip = mine(f, chainstate_tip(f->cs), 1);
+    int64_t subsidy = params_block_subsidy(f->p, 2);
+    struct tx *cb = testutil_coinbase(7777, subsidy, 42);
+    struct outpoint first = {cb->txid, 0};
+    struct block *b = testutil_block(&tip->hash, tip->hdr.time + 600, &cb, 1);
+    assert_int_equal(submit(f, b, NULL), CHAINSTATE_ACCEPTED);
+    tip = chainstate_find(f->cs, &b->hash);
+    block_free(b);
+    cb = testutil_coinbase(7777, subsidy, 42);
+    expect_reject(f, testutil_block(&tip->hash, tip->hdr.time + 600, &cb, 1), "bad-txns-BIP30",
+                  true);
+
+    tip = mine(f, tip, 100);
+    tip = accept_with(f, tip, testutil_spend(&first, 1, &subsidy, 1, 0));
+    cb = testutil_coinbase(7777, subsidy, 42);
+    b = testutil_block(&tip->hash, tip->hdr.time + 600, &cb, 1);
+    assert_int_equal(submit(f, b, NULL), CHAINSTATE_ACCEPTED);
+    assert_ptr_equal(chainstate_tip(f->cs), chainstate_find(f->cs, &b->hash));
+    block_free(b);
+}
+
 static void test_cve_2012_2459(void **state)
 {
     struct fixture *f = *state;
@@ -396,6 +496,19 @@ static void test_cve_2012_2459(void **state)
     /* The header is not condemned: the real block is accepted. */
     assert_int_equal(submit(f, good, NULL), CHAINSTATE_ACCEPTED);
     assert_true(hash_eq(&chainstate_tip(f->cs)->hash, &good->hash));
+    tip = chainstate_tip(f->cs);
+
+    /* A repeat that is not the duplicated tail changes the merkle root:
+     * the block is what its header commits to, and invalid as Core finds
+     * it, its second copy spending spent coins (the header condemned). */
+    for (int i = 0; i < 2; i++) {
+        struct outpoint o = coinbase_of(f, 3 + i);
+        int64_t v = 10 * TX_COIN;
+        txs[i] = testutil_spend(&o, 1, &v, 1, 0);
+    }
+    struct tx *again[3] = {txs[0], txs[1], tx_ref(txs[0])};
+    expect_reject(f, make_block(f, tip, again, 3, 80 * TX_COIN), "bad-txns-inputs-missingorspent",
+                  true);
     block_free(good);
 }
 
@@ -822,6 +935,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_double_spend_across_reorg, setup, teardown),
         cmocka_unit_test_setup_teardown(test_defects, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cve_2012_2459, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bip68_in_blocks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bip30, setup, teardown),
         cmocka_unit_test_setup_teardown(test_witness_spends, setup, teardown),
         cmocka_unit_test_setup_teardown(test_headers_then_blocks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_reports_damage, setup, teardown),

@@ -5,6 +5,7 @@
 #include "chain/util/hex.h"
 #include "chain/mempool/policy.h"
 #include "chain/script/interpreter.h"
+#include "chain/validation/locktime.h"
 #include "chain/validation/sigops.h"
 #include "tests/unit/mempool_testutil.h"
 
@@ -94,14 +95,14 @@ static void test_finality(void **state)
     struct tb_in in = {op, 0, NULL, 0, NULL, 0};
     struct tb_out out = {1000, NULL, 0};
     struct tx *by_height = tb_tx(2, &in, 1, &out, 1, 100);
-    assert_false(policy_is_final(by_height, 100, 0));
-    assert_true(policy_is_final(by_height, 101, 0));
+    assert_false(locktime_tx_final(by_height, 100, 0));
+    assert_true(locktime_tx_final(by_height, 101, 0));
     struct tx *by_time = tb_tx(2, &in, 1, &out, 1, 1600000000);
-    assert_false(policy_is_final(by_time, 1000000, 1600000000));
-    assert_true(policy_is_final(by_time, 0, 1600000001));
-    in.sequence = POLICY_SEQUENCE_FINAL; /* every input final: locktime ignored */
+    assert_false(locktime_tx_final(by_time, 1000000, 1600000000));
+    assert_true(locktime_tx_final(by_time, 0, 1600000001));
+    in.sequence = LOCKTIME_SEQUENCE_FINAL; /* every input final: locktime ignored */
     struct tx *seq_final = tb_tx(2, &in, 1, &out, 1, 100);
-    assert_true(policy_is_final(seq_final, 1, 0));
+    assert_true(locktime_tx_final(seq_final, 1, 0));
     tx_free(by_height);
     tx_free(by_time);
     tx_free(seq_final);

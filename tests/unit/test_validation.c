@@ -1,7 +1,7 @@
 /* Validation rules the chainstate tests do not reach: testnet difficulty
  * (the 20-minute rule and its walk back), BIP94's timewarp rule, version
- * minimums, the 2-hour limit, final transactions and the BIP141 witness
- * commitment. */
+ * minimums, the 2-hour limit, final transactions (BIP113's cutoff before
+ * and after CSV) and the BIP141 witness commitment. */
 #include "chain/validation/validation.h"
 #include "tests/unit/chainstate_util.h"
 
@@ -267,6 +267,30 @@ static void test_final_transactions(void **state)
     bindex_free(bi);
 }
 
+/* BIP113: a time lock between the parent's median time past and the
+ * block's own time is final before CSV (judged by the block's time) and
+ * not once CSV is active (judged by the median). */
+static void test_bip113_cutoff(void **state)
+{
+    (void)state;
+    struct chain_params before_csv = *params_get(CHAIN_REGTEST);
+    before_csv.csv_height = 2;
+    const struct chain_params *p = params_get(CHAIN_REGTEST);
+    struct bindex *bi = bindex_new();
+    struct bindex_node *g = push(bi, NULL, 0, p->pow_limit_bits);
+    uint8_t sig[6] = {0x51, 0x04, 1, 2, 3, 4};
+    struct outpoint some = {{{7}}, 0};
+    const char *reason = NULL;
+    struct tx *txs[2] = {raw_tx(&null_in, sig, 6, 0xffffffff, 0, NULL, 0, NULL, 0, 1),
+                         raw_tx(&some, NULL, 0, 0, g->hdr.time + 300, NULL, 0, NULL, 0, 1)};
+    struct block *b = testutil_block(&g->hash, g->hdr.time + 600, txs, 2);
+    assert_true(validation_block_context(&before_csv, g, b, &reason));
+    assert_false(validation_block_context(p, g, b, &reason));
+    assert_string_equal(reason, "bad-txns-nonfinal");
+    block_free(b);
+    bindex_free(bi);
+}
+
 static void test_bip34_prefix(void **state)
 {
     (void)state;
@@ -292,6 +316,7 @@ int main(void)
         cmocka_unit_test(test_witness_commitment),
         cmocka_unit_test(test_block_sigops),
         cmocka_unit_test(test_final_transactions),
+        cmocka_unit_test(test_bip113_cutoff),
         cmocka_unit_test(test_bip34_prefix),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
