@@ -1074,10 +1074,14 @@ int chainstate_test_block(struct chainstate *cs, const struct block *b, const ch
     if (!validation_header_context(cs->p, tip, &b->hdr, cs_now(cs), reason) ||
         !validation_block_basic(b, reason) || !validation_block_context(cs->p, tip, b, reason))
         return 1;
+    /* A stand-in index entry: connecting reads the height, hash and
+     * ancestors (BIP68, BIP30) of the block. */
+    struct bindex_node tmp = {.hdr = b->hdr, .prev = (struct bindex_node *)tip,
+                              .height = tip->height + 1};
+    block_header_hash(&b->hdr, &tmp.hash);
     struct wbuf undo;
     wbuf_init(&undo);
-    int rc = validation_connect(cs->p, cs->utxo, b, tip->height + 1, &cs->scripts, &undo, reason,
-                                err);
+    int rc = validation_connect(cs->p, cs->utxo, b, &tmp, &cs->scripts, &undo, reason, err);
     if (rc == 0 && validation_disconnect(cs->utxo, b, undo.data, undo.len, err) != 0) {
         cs->broken = true; /* the cache holds the test block's coins */
         rc = -1;
