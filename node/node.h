@@ -39,7 +39,8 @@ struct node {
  * (node/chain_glue.c, node/net_glue.c, ...) exports one of these and its
  * option table (const struct config_option AREA_options[]). start gets a
  * node whose earlier subsystems are running; on failure it returns -1 and
- * sets *err (malloc'd). stop must accept a subsystem that never started. */
+ * sets *err (malloc'd). stop (NULL: nothing to release) must accept a
+ * subsystem that never started. */
 struct node_subsystem {
     const char *name;
     int (*start)(struct node *node, char **err);

@@ -5,6 +5,7 @@
 #include "node/init.h"
 #include "node/mempool_glue.h"
 #include "node/net_glue.h"
+#include "node/prune_glue.h"
 #include "node/relay_glue.h"
 #include "node/zmqpub.h"
 #include "node/rpc/rpc_glue.h"
@@ -15,6 +16,7 @@ const struct config_option *const config_tables[] = {
     config_base_options,
     daemon_options,
     chain_options,
+    prune_options,
     mempool_options,
     net_options,
     relay_options,

@@ -3,6 +3,7 @@
 #include "chain/util/log.h"
 #include "net/conn/connman.h"
 #include "node/clock.h"
+#include "node/prune_glue.h"
 #include "node/util.h"
 #include "chain/util/err.h"
 #include "chain/util/xmalloc.h"
@@ -230,6 +231,7 @@ static int options_from_config(const struct config *cfg, struct netproc_options 
     o->antientropy_us = config_get_int(cfg, "antientropy") * SEC;
     o->blocksonly = config_get_bool(cfg, "blocksonly");
     o->compactblocks = config_get_bool(cfg, "compactblocks");
+    o->limited = prune_glue_enabled(cfg);
     o->extra_txn = (size_t)config_get_int(cfg, "blockreconstructionextratxn");
     o->wall_now = node_now;
     o->seed = (uint64_t)relay_glue_now() ^ ((uint64_t)getpid() << 32);

@@ -779,3 +779,8 @@ uint16_t connman_listen_port(struct connman *cm)
 {
     return cm->listen_port;
 }
+
+uint64_t connman_local_services(const struct connman *cm)
+{
+    return cm->o.services;
+}

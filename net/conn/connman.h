@@ -173,6 +173,8 @@ void connman_misbehaving(struct connman *cm, uint64_t id, const char *reason);
 void connman_totals(struct connman *cm, struct net_totals *out);
 /* The first listening port (useful with port 0). */
 uint16_t connman_listen_port(struct connman *cm);
+/* The service bits our version messages advertise. */
+uint64_t connman_local_services(const struct connman *cm);
 /* The addnode RPC: add (kept connected, like -addnode; "node already
  * added" if it is), remove (no longer redialed; a live connection stays;
  * "node has not been added" if unknown), onetry (one manual connection). */

@@ -142,6 +142,8 @@ static void io_disconnect(void *ctx, uint64_t peer, const char *reason)
 static int blocksonly_node = -1, small_window_node = -1;
 /* Optional: adjusts node i's options before it opens. */
 static void (*harness_options)(int i, struct netproc_options *o);
+/* Optional: the chainstates' clock (initial download, the 2-hour rule). */
+static int64_t (*harness_chain_now)(void);
 /* The node with a mock wall clock (-1: none). */
 static int mock_clock_node = -1;
 #define MOCK_WALL 1900000000
@@ -179,6 +181,7 @@ static void node_open(int i, int64_t antientropy)
     struct chainstate_options co;
     chainstate_default_options(&co);
     co.dbcache_bytes = 8 << 20;
+    co.now = harness_chain_now;
     char *err = NULL;
     nd->cs = chainstate_open(params_get(CHAIN_REGTEST), nd->dir, &co, &err);
     assert_non_null(nd->cs);
@@ -348,6 +351,25 @@ static void run_until(int64_t until)
     }
     if (net.now < until)
         net.now = until;
+}
+
+/* The inv entries of the notfound messages queued for the fake peer. */
+static size_t fake_notfound(struct proto_inv *out, size_t cap)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < net.nq; i++) {
+        if (net.q[i].to != -1 || strcmp(net.q[i].cmd, "notfound") != 0)
+            continue;
+        struct cursor c;
+        struct proto_inv *v = NULL;
+        size_t n = 0;
+        cursor_init(&c, net.q[i].data, net.q[i].len);
+        assert_true(proto_inv_decode(&c, &v, &n));
+        for (size_t k = 0; k < n && total < cap; k++)
+            out[total++] = v[k];
+        free(v);
+    }
+    return total;
 }
 
 /* Mines a block on node i's tip with the given extra transactions. */
