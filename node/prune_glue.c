@@ -23,13 +23,13 @@ int prune_glue_target(const struct config *cfg, uint64_t *target, char **err)
     if (mib < 0)
         return err_set(err, "Prune cannot be configured with a negative value.");
     if (mib == 1) {
-        *target = PRUNE_GLUE_MANUAL;
+        *target = PRUNE_TARGET_MANUAL;
     } else if (mib > 0) {
-        if (mib < PRUNE_GLUE_MIN_MIB)
+        if ((uint64_t)mib << 20 < PRUNE_MIN_TARGET)
             return err_set(err,
                            "Prune configured below the minimum of %d MiB.  Please use a "
                            "higher number.",
-                           PRUNE_GLUE_MIN_MIB);
+                           (int)(PRUNE_MIN_TARGET >> 20));
         *target = (uint64_t)mib << 20;
     }
     return 0;
@@ -54,7 +54,7 @@ static int prune_start(struct node *node, char **err)
     uint64_t target;
     if (prune_glue_target(node->cfg, &target, err) < 0)
         return -1;
-    if (target == PRUNE_GLUE_MANUAL)
+    if (target == PRUNE_TARGET_MANUAL)
         LOG_INFO("Block pruning enabled.  Use RPC call pruneblockchain(height) to manually "
                  "prune block and undo files.");
     else if (target)

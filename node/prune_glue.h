@@ -7,22 +7,18 @@
 #ifndef HEARSAY_NODE_PRUNE_GLUE_H
 #define HEARSAY_NODE_PRUNE_GLUE_H
 
+#include "chain/storage/prune.h"
 #include "node/config.h"
 #include "node/node.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Core's MIN_DISK_SPACE_FOR_BLOCK_FILES, in MiB. */
-#define PRUNE_GLUE_MIN_MIB 550
-/* The target of -prune=1 (Core's PRUNE_TARGET_MANUAL). */
-#define PRUNE_GLUE_MANUAL UINT64_MAX
-
 extern const struct config_option prune_options[];
 /* Checks -prune first of all, with Core's messages and log lines. */
 extern const struct node_subsystem prune_subsystem;
 
-/* The prune target in bytes: 0 (off), PRUNE_GLUE_MANUAL or N MiB. -1 and
+/* The prune target in bytes: 0 (off), PRUNE_TARGET_MANUAL or N MiB. -1 and
  * *err (Core's message) for a negative value or one below the minimum. */
 int prune_glue_target(const struct config *cfg, uint64_t *target, char **err);
 /* Prune mode (any valid non-zero -prune). */
