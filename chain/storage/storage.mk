@@ -1,0 +1,9 @@
+# chain/storage/storage.mk: block and undo files and the LevelDB store, with their tests.
+libchain_a_SOURCES += \
+	chain/storage/blockfile.c chain/storage/blockfile.h
+
+# Appends, reads, preallocation, file switches, torn tails, checksums.
+check_PROGRAMS += tests/unit/test_blockfile
+TESTS += tests/unit/test_blockfile
+tests_unit_test_blockfile_SOURCES = tests/unit/test_blockfile.c
+tests_unit_test_blockfile_LDADD = $(CHAINSTATE_TEST_LIBS)
