@@ -416,8 +416,14 @@ void np_serve_getblocks(struct netproc *np, struct np_peer *p, const struct net_
     const struct bindex_node *n = chainstate_at(np->chain, fork ? fork->height + 1 : 0);
     struct proto_inv items[NETPROC_MAX_GETBLOCKS];
     size_t k = 0;
+    /* Pruned, as Core: no inv for blocks we may delete within the hour
+     * that relay might need (288 less an hour of blocks). */
+    int likely_kept = chainstate_height(np->chain) - PROTO_NODE_NETWORK_LIMITED_MIN_BLOCKS +
+                      (int)(3600 / chainstate_params(np->chain)->pow_target_spacing);
     for (; n && k < NETPROC_MAX_GETBLOCKS; n = chainstate_at(np->chain, n->height + 1)) {
         if (hash_eq(&n->hash, &loc->stop))
+            break;
+        if (np->opt.limited && (!(n->status & BINDEX_HAVE_DATA) || n->height <= likely_kept))
             break;
         items[k].type = PROTO_INV_BLOCK;
         items[k++].hash = n->hash;

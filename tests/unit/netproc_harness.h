@@ -353,12 +353,22 @@ static void run_until(int64_t until)
         net.now = until;
 }
 
-/* The inv entries of the notfound messages queued for the fake peer. */
-static size_t fake_notfound(struct proto_inv *out, size_t cap)
+/* Messages of that command queued for node `to` (-1: the fake peer). */
+static size_t queued(const char *cmd, int to)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < net.nq; i++)
+        k += net.q[i].to == to && strcmp(net.q[i].cmd, cmd) == 0;
+    return k;
+}
+
+/* The inv entries of the `cmd` messages (inv, notfound...) queued for
+ * the fake peer. */
+static size_t fake_invs(const char *cmd, struct proto_inv *out, size_t cap)
 {
     size_t total = 0;
     for (size_t i = 0; i < net.nq; i++) {
-        if (net.q[i].to != -1 || strcmp(net.q[i].cmd, "notfound") != 0)
+        if (net.q[i].to != -1 || strcmp(net.q[i].cmd, cmd) != 0)
             continue;
         struct cursor c;
         struct proto_inv *v = NULL;

@@ -417,14 +417,6 @@ static void test_reorg_reannounces(void **state)
 
 /* Bitcoin Core disconnects peers that send `mempool` without NODE_BLOOM:
  * only hearsay peers (hsgossip) and NODE_BLOOM peers are asked. */
-static size_t queued(const char *cmd, int to)
-{
-    size_t k = 0;
-    for (size_t i = 0; i < net.nq; i++)
-        k += net.q[i].to == to && strcmp(net.q[i].cmd, cmd) == 0;
-    return k;
-}
-
 static void test_mempool_request_only_when_welcome(void **state)
 {
     setup_net(1, 0);
@@ -560,7 +552,7 @@ static void test_getdata_backpressure(void **state)
         assert_true(hash_eq(&net.fake_blocks[h], &items[h].hash));
     assert_int_equal(queued("notfound", -1), 1);
     struct proto_inv nf[2];
-    assert_int_equal(fake_notfound(nf, 2), 1);
+    assert_int_equal(fake_invs("notfound", nf, 2), 1);
     assert_int_equal(nf[0].type, PROTO_INV_WTX);
     assert_int_equal(net.ndropped, 0);
     teardown_net();

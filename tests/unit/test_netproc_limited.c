@@ -67,7 +67,7 @@ static void test_serves_window_only(void **state)
     assert_int_equal(net.fake_nblocks, 1);
     assert_true(hash_eq(&net.fake_blocks[0], &items[0].hash));
     struct proto_inv nf[4];
-    assert_int_equal(fake_notfound(nf, 4), 1);
+    assert_int_equal(fake_invs("notfound", nf, 4), 1);
     assert_int_equal(nf[0].type, items[1].type);
     assert_true(hash_eq(&nf[0].hash, &items[1].hash));
     assert_int_equal(net.ndropped, 1);
@@ -86,8 +86,30 @@ static void test_full_node_serves_all(void **state)
     fake_getdata(0, items, 3);
     assert_int_equal(net.fake_nblocks, 3);
     struct proto_inv nf[4];
-    assert_int_equal(fake_notfound(nf, 4), 0);
+    assert_int_equal(fake_invs("notfound", nf, 4), 0);
     assert_int_equal(net.ndropped, 0);
+    teardown_net();
+}
+
+/* getblocks, as Core's pruned node: no inv for blocks at or below tip -
+ * 282 (288 less an hour of blocks), and none after such a block. */
+static void test_getblocks_window(void **state)
+{
+    harness_options = limited_node0;
+    setup_net(1, 0);
+    harness_options = NULL;
+    mine_at(0, 300);
+    fake_connects(0, FAKE, FULL);
+    struct hash256 from = chainstate_at(net.n[0].cs, 0)->hash; /* genesis: 1 is too old */
+    struct net_msg m = {.cmd = PROTO_CMD_GETBLOCKS};
+    m.u.locator = (struct proto_locator){.count = 1, .hashes = &from};
+    netproc_message(net.n[0].np, FAKE, &m, net.now);
+    assert_int_equal(queued("inv", -1), 0);
+    from = chainstate_at(net.n[0].cs, 18)->hash; /* 19 on: 19 > 300 - 282 */
+    netproc_message(net.n[0].np, FAKE, &m, net.now);
+    struct proto_inv inv[300];
+    assert_int_equal(fake_invs("inv", inv, 300), 282);
+    assert_true(hash_eq(&inv[0].hash, &chainstate_at(net.n[0].cs, 19)->hash));
     teardown_net();
 }
 
@@ -137,6 +159,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_serves_window_only),
         cmocka_unit_test(test_full_node_serves_all),
+        cmocka_unit_test(test_getblocks_window),
         cmocka_unit_test(test_limited_peer_window),
         cmocka_unit_test(test_limited_peer_ibd),
     };
