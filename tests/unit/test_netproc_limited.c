@@ -52,16 +52,22 @@ static struct proto_inv block_item(int node, int height)
                               chainstate_at(net.n[node].cs, height)->hash};
 }
 
-/* Tip 300: height 10 (290 deep) is served, height 9 (291 deep) is
- * answered with notfound and the peer dropped; what it asked for after
- * that is not served. */
-static void test_serves_window_only(void **state)
+/* Node 0, pruned, at height 300, with the fake peer connected. */
+static void pruned_node_300(void)
 {
     harness_options = limited_node0;
     setup_net(1, 0);
     harness_options = NULL;
     mine_at(0, 300);
     fake_connects(0, FAKE, FULL);
+}
+
+/* Tip 300: height 10 (290 deep) is served, height 9 (291 deep) is
+ * answered with notfound and the peer dropped; what it asked for after
+ * that is not served. */
+static void test_serves_window_only(void **state)
+{
+    pruned_node_300();
     struct proto_inv items[3] = {block_item(0, 10), block_item(0, 9), block_item(0, 300)};
     fake_getdata(0, items, 3);
     assert_int_equal(net.fake_nblocks, 1);
@@ -95,11 +101,7 @@ static void test_full_node_serves_all(void **state)
  * 282 (288 less an hour of blocks), and none after such a block. */
 static void test_getblocks_window(void **state)
 {
-    harness_options = limited_node0;
-    setup_net(1, 0);
-    harness_options = NULL;
-    mine_at(0, 300);
-    fake_connects(0, FAKE, FULL);
+    pruned_node_300();
     struct hash256 from = chainstate_at(net.n[0].cs, 0)->hash; /* genesis: 1 is too old */
     struct net_msg m = {.cmd = PROTO_CMD_GETBLOCKS};
     m.u.locator = (struct proto_locator){.count = 1, .hashes = &from};
