@@ -159,6 +159,15 @@ static int32_t h_best_height(void *ctx)
     return chainstate_height(g->node->chain);
 }
 
+/* Core's ApproximateBestBlockDepth() < NODE_NETWORK_LIMITED_ALLOW_CONN_BLOCKS. */
+static bool h_near_tip(void *ctx)
+{
+    struct relay_glue *g = ctx;
+    const struct chain_params *p = g->node->params;
+    int64_t age = node_now() - (int64_t)chainstate_tip(g->node->chain)->hdr.time;
+    return age / p->pow_target_spacing < 144;
+}
+
 /* ---- netproc -> connman ---- */
 
 static int io_send(void *ctx, uint64_t peer, const char *command, const void *payload,
@@ -263,7 +272,8 @@ static int relay_start(struct node *node, char **err)
     g->timer_at = INT64_MAX;
     struct net_handlers h = {
         .ctx = g, .connected = h_connected, .disconnected = h_disconnected,
-        .message = h_message, .best_height = h_best_height, .custom = h_custom,
+        .message = h_message, .best_height = h_best_height, .near_tip = h_near_tip,
+        .custom = h_custom,
         .send_ready = h_send_ready, .hello = NETPROC_CMD_HELLO, .txrecon = o.txrecon};
     connman_set_handlers(node->connman, &h);
     reschedule(g, relay_glue_now());

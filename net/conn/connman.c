@@ -114,6 +114,12 @@ static int32_t env_height(void *ctx)
     return cm->h.best_height ? cm->h.best_height(cm->h.ctx) : 0;
 }
 
+static bool env_near_tip(void *ctx)
+{
+    struct connman *cm = ctx;
+    return cm->h.near_tip && cm->h.near_tip(cm->h.ctx);
+}
+
 static void set_blocked(struct conn *c, bool on)
 {
     if (c->blocked == on)
@@ -567,7 +573,8 @@ struct connman *connman_new(struct event_base *base, const struct connman_option
     wbuf_init(&cm->scratch);
     cm->env = (struct peer_env){
         .ctx = cm, .local = &cm->local, .scratch = &cm->scratch, .now = env_now,
-        .wall = env_wall, .rand64 = env_rand, .best_height = env_height, .send = env_send,
+        .wall = env_wall, .rand64 = env_rand, .best_height = env_height, .near_tip = env_near_tip,
+        .send = env_send,
         .closed = env_closed, .is_local_nonce = env_local_nonce, .ready = env_ready,
         .getaddr = env_getaddr, .addrs = env_addrs, .relay = env_relay,
         .custom = env_custom};

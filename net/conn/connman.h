@@ -96,6 +96,10 @@ struct net_handlers {
     void (*message)(void *ctx, uint64_t id, const struct net_msg *msg);
     void (*tick)(void *ctx, int64_t now_us);
     int32_t (*best_height)(void *ctx); /* for our version message */
+    /* Our best block is less than 144 block intervals old (Core's
+     * NODE_NETWORK_LIMITED_ALLOW_CONN_BLOCKS): peers that keep only the
+     * last 288 blocks may fill automatic outbound slots. NULL: never. */
+    bool (*near_tip)(void *ctx);
     /* An extension command (static string) sent before verack to peers
      * that connect from now on; NULL: none. */
     const char *hello;
