@@ -310,8 +310,9 @@ int blockfile_append_undo(struct blockfile *bf, int file, const struct hash256 *
 }
 
 /* One preadv of header, payload and (for undo) checksum. */
-static int read_record(struct blockfile *bf, enum kind k, const struct blockfile_pos *pos,
-                       uint8_t **data, uint8_t sum[CHECKSUM_SIZE], char **err)
+static int read_record(const struct blockfile *bf, enum kind k,
+                       const struct blockfile_pos *pos, uint8_t **data,
+                       uint8_t sum[CHECKSUM_SIZE], char **err)
 {
     if (pos->file < 0 || pos->pos < BLOCKFILE_HEADER_SIZE || pos->len > BLOCKFILE_MAX_RECORD) {
         err_set(err, "no valid position in file %d", pos->file);
@@ -349,13 +350,13 @@ static int read_record(struct blockfile *bf, enum kind k, const struct blockfile
     return 1;
 }
 
-int blockfile_read_block(struct blockfile *bf, const struct blockfile_pos *pos, uint8_t **data,
-                         char **err)
+int blockfile_read_block(const struct blockfile *bf, const struct blockfile_pos *pos,
+                         uint8_t **data, char **err)
 {
     return read_record(bf, KIND_BLK, pos, data, NULL, err);
 }
 
-int blockfile_read_undo(struct blockfile *bf, const struct blockfile_pos *pos,
+int blockfile_read_undo(const struct blockfile *bf, const struct blockfile_pos *pos,
                         const struct hash256 *prev, uint8_t **data, char **err)
 {
     uint8_t sum[CHECKSUM_SIZE];
@@ -371,6 +372,15 @@ int blockfile_read_undo(struct blockfile *bf, const struct blockfile_pos *pos,
         return 0;
     }
     return 1;
+}
+
+bool blockfile_exists(const struct blockfile *bf, int file)
+{
+    struct stat st;
+    char *p = file_path(bf, KIND_BLK, file);
+    bool there = stat(p, &st) == 0;
+    free(p);
+    return there;
 }
 
 int blockfile_flush(struct blockfile *bf, char **err)
@@ -424,11 +434,7 @@ int blockfile_remove(struct blockfile *bf, int file, char **err)
 int blockfile_reset(struct blockfile *bf, char **err)
 {
     close_fds(bf);
-    for (int f = 0;; f++) {
-        int fd = open_file(bf, KIND_BLK, f, O_RDONLY);
-        if (fd < 0)
-            break;
-        close(fd);
+    for (int f = 0; blockfile_exists(bf, f); f++) {
         if (truncate_to(bf, KIND_REV, f, 0, err) < 0)
             return -1;
     }

@@ -99,10 +99,13 @@ int blockfile_append_undo(struct blockfile *bf, int file, const struct hash256 *
 /* Reads a record into a malloc'd *data. 1 read, 0 missing or torn (the
  * file or the record is not there, its header or checksum does not match:
  * *err says which), -1 on an I/O error. */
-int blockfile_read_block(struct blockfile *bf, const struct blockfile_pos *pos, uint8_t **data,
-                         char **err);
-int blockfile_read_undo(struct blockfile *bf, const struct blockfile_pos *pos,
+int blockfile_read_block(const struct blockfile *bf, const struct blockfile_pos *pos,
+                         uint8_t **data, char **err);
+int blockfile_read_undo(const struct blockfile *bf, const struct blockfile_pos *pos,
                         const struct hash256 *prev, uint8_t **data, char **err);
+
+/* Whether the blk file of that number exists. */
+bool blockfile_exists(const struct blockfile *bf, int file);
 
 /* Syncs what was appended since the last flush. */
 int blockfile_flush(struct blockfile *bf, char **err);

@@ -7,3 +7,8 @@ check_PROGRAMS += tests/unit/test_blockfile
 TESTS += tests/unit/test_blockfile
 tests_unit_test_blockfile_SOURCES = tests/unit/test_blockfile.c
 tests_unit_test_blockfile_LDADD = $(CHAINSTATE_TEST_LIBS)
+
+# Block files across 64 KiB file boundaries, -reindex after losing the
+# index, the old layout refused.
+TESTS += tests/functional/block_storage.py
+EXTRA_DIST += tests/functional/block_storage.py
