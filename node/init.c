@@ -40,8 +40,9 @@ const struct config_option daemon_options[] = {
 
 /* Start order; stop runs backwards. Each area adds its row. */
 const struct node_subsystem *const node_subsystems[] = {
-    &prune_subsystem, /* checks -prune before the chain opens */
+    &prune_check_subsystem, /* -prune checked before the chain opens */
     &chain_subsystem,
+    &prune_subsystem,
     &mempool_subsystem,
     &net_subsystem,
     &relay_subsystem,

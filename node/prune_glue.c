@@ -2,9 +2,13 @@
 
 #include "chain/util/err.h"
 #include "chain/util/log.h"
+#include "chain/util/xmalloc.h"
+#include "chain/validation/chainprune.h"
 #include "net/wire/protocol.h"
 
+#include <event2/event.h>
 #include <inttypes.h>
+#include <stdlib.h>
 
 const struct config_option prune_options[] = {
     /* Range checked by prune_glue_target, with Core's messages. */
@@ -49,7 +53,7 @@ uint64_t prune_glue_services(const struct config *cfg, uint64_t services)
 }
 
 /* Checks -prune before anything opens (Core's parameter interaction). */
-static int prune_start(struct node *node, char **err)
+static int check_start(struct node *node, char **err)
 {
     uint64_t target;
     if (prune_glue_target(node->cfg, &target, err) < 0)
@@ -63,4 +67,65 @@ static int prune_start(struct node *node, char **err)
     return 0;
 }
 
-const struct node_subsystem prune_subsystem = { "prune", prune_start, NULL };
+const struct node_subsystem prune_check_subsystem = { "prune options", check_start, NULL };
+
+/* Automatic pruning runs from the event loop once the blocks that grew
+ * the files are connected (never inside the chainstate's callbacks). */
+struct prune_glue {
+    struct node *node;
+    struct event *ev;
+    uint64_t target;
+    int32_t prune_after;
+};
+
+static void on_prune(evutil_socket_t fd, short what, void *arg)
+{
+    struct prune_glue *g = arg;
+    char *err = NULL;
+    if (chainprune_auto(g->node->chain, g->target, g->prune_after, &err) < 0) {
+        LOG_ERROR("Pruning failed: %s", err ? err : "unknown error");
+        free(err);
+    }
+}
+
+static void on_connected(void *ctx, const struct block *b, int height)
+{
+    struct prune_glue *g = ctx;
+    event_active(g->ev, 0, 0); /* once per loop iteration, however many blocks */
+}
+
+static int prune_start(struct node *node, char **err)
+{
+    uint64_t target;
+    if (prune_glue_target(node->cfg, &target, err) < 0)
+        return -1;
+    if (target == 0 || target == PRUNE_TARGET_MANUAL)
+        return 0;
+    struct prune_glue *g = xcalloc(1, sizeof(*g));
+    g->node = node;
+    g->target = target;
+    g->prune_after = chainprune_after_height(node->params, config_get_bool(node->cfg, "fastprune"));
+    g->ev = event_new(node->base, -1, 0, on_prune, g);
+    node->prune = g;
+    if (!g->ev)
+        return err_set(err, "cannot create the pruning event");
+    struct chainstate_callbacks cb = {.connected = on_connected, .ctx = g};
+    chainstate_add_callbacks(node->chain, &cb);
+    event_active(g->ev, 0, 0); /* the files may be over the target already */
+    return 0;
+}
+
+static void prune_stop(struct node *node)
+{
+    struct prune_glue *g = node->prune;
+    if (!g)
+        return;
+    if (node->chain)
+        chainstate_remove_callbacks(node->chain, g);
+    if (g->ev)
+        event_free(g->ev);
+    free(g);
+    node->prune = NULL;
+}
+
+const struct node_subsystem prune_subsystem = { "pruning", prune_start, prune_stop };

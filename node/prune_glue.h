@@ -16,6 +16,9 @@
 
 extern const struct config_option prune_options[];
 /* Checks -prune first of all, with Core's messages and log lines. */
+extern const struct node_subsystem prune_check_subsystem;
+/* With a target: prunes block files after blocks connect (and once at
+ * start), as Core's flush does. Needs the chain. */
 extern const struct node_subsystem prune_subsystem;
 
 /* The prune target in bytes: 0 (off), PRUNE_TARGET_MANUAL or N MiB. -1 and

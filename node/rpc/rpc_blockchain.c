@@ -5,6 +5,7 @@
 #include "chain/validation/chainstate.h"
 #include "chain/mempool/mempool.h"
 #include "chain/primitives/serialize.h"
+#include "node/rpc/rpc_prune.h"
 #include "node/rpc/rpc_util.h"
 #include "chain/util/xmalloc.h"
 
@@ -90,24 +91,6 @@ static const struct bindex_node *block_param(struct rpc_request *req)
     return n;
 }
 
-/* Sum of the sizes of the files in dir (size_on_disk). */
-static int64_t dir_size(const char *dir)
-{
-    DIR *d = opendir(dir);
-    int64_t total = 0;
-    struct dirent *e;
-    while (d && (e = readdir(d))) {
-        char path[4096];
-        struct stat st;
-        if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) < (int)sizeof(path) &&
-            stat(path, &st) == 0 && S_ISREG(st.st_mode))
-            total += st.st_size;
-    }
-    if (d)
-        closedir(d);
-    return total;
-}
-
 static json_t *rpc_getblockchaininfo(struct rpc_request *req)
 {
     struct node *node = node_of(req);
@@ -126,10 +109,7 @@ static json_t *rpc_getblockchaininfo(struct rpc_request *req)
     bool ibd = (int64_t)tip->hdr.time < (int64_t)time(NULL) - MAX_TIP_AGE;
     json_object_set_new(o, "initialblockdownload", json_boolean(ibd));
     json_object_set_new(o, "chainwork", rpc_util_u256_hex(&tip->work));
-    char dir[4096];
-    snprintf(dir, sizeof(dir), "%s/index", node->chaindir);
-    json_object_set_new(o, "size_on_disk", json_integer(dir_size(dir)));
-    json_object_set_new(o, "pruned", json_false());
+    rpc_prune_storage_fields(node, o);
     json_object_set_new(o, "warnings", json_array());
     return o;
 }
@@ -214,7 +194,8 @@ static json_t *rpc_getblock(struct rpc_request *req)
     if (!n || !verbosity_param(req, 1, 1, &verbosity))
         return NULL;
     if (!(n->status & BINDEX_HAVE_DATA))
-        return rpc_fail(req, RPC_MISC_ERROR, "Block not available (not fully downloaded)");
+        return rpc_fail(req, RPC_MISC_ERROR, "Block not available (%s)",
+                        rpc_prune_block_pruned(node, n) ? "pruned data" : "not fully downloaded");
     if (verbosity <= 0) {
         uint8_t *raw = NULL;
         size_t len = 0;

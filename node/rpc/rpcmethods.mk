@@ -2,7 +2,8 @@
 # methods and their tests.
 libnode_a_SOURCES += \
 	node/rpc/rpc_util.c node/rpc/rpc_util.h \
-	node/rpc/rpc_blockchain.c node/rpc/rpc_rawtx.c node/rpc/rpc_mining.c
+	node/rpc/rpc_blockchain.c node/rpc/rpc_rawtx.c node/rpc/rpc_mining.c \
+	node/rpc/rpc_prune.c node/rpc/rpc_prune.h
 
 check_PROGRAMS += tests/unit/test_rpc_methods
 tests_unit_test_rpc_methods_SOURCES = tests/unit/test_rpc_methods.c
