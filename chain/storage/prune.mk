@@ -10,3 +10,10 @@ tests_unit_test_prune_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
 
 TESTS += tests/functional/blocks_prune.py
 EXTRA_DIST += tests/functional/blocks_prune.py
+
+# A real chainstate pruned, reopened, and refusing a reorganization below
+# what it kept.
+check_PROGRAMS += tests/unit/test_chainprune
+TESTS += tests/unit/test_chainprune
+tests_unit_test_chainprune_SOURCES = tests/unit/test_chainprune.c
+tests_unit_test_chainprune_LDADD = $(CHAINSTATE_TEST_LIBS)

@@ -311,6 +311,17 @@ int blockstore_remove_file(struct blockstore *bs, struct bindex *bi, int file, c
     return blockfile_remove(bs->files, file, err);
 }
 
+bool blockstore_have_pruned(struct blockstore *bs)
+{
+    bool on = false;
+    char *err = NULL;
+    if (store_get_flag(bs->index, "prunedblockfiles", &on, &err) < 0) {
+        LOG_ERROR("reading the pruned flag: %s", err);
+        free(err);
+    }
+    return on;
+}
+
 int blockstore_scan(struct blockstore *bs, blockfile_scan_fn fn, void *ctx, char **err)
 {
     for (int f = 0;; f++) {

@@ -72,6 +72,9 @@ const struct blockfile *blockstore_files(const struct blockstore *bs);
  * the index is written synced before the files go. */
 int blockstore_remove_file(struct blockstore *bs, struct bindex *bi, int file, char **err);
 
+/* Whether block files were ever pruned (the "prunedblockfiles" flag). */
+bool blockstore_have_pruned(struct blockstore *bs);
+
 /* Calls fn for every record of every block file from 0 up to the first
  * missing one (a reindex). */
 int blockstore_scan(struct blockstore *bs, blockfile_scan_fn fn, void *ctx, char **err);

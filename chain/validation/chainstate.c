@@ -312,12 +312,35 @@ static int connect_path(struct chainstate *cs, struct bindex_node *target,
     return 0;
 }
 
+/* A reorganization back to fork needs the data and undo data of every
+ * block above it: pruning may have deleted them (a pruned node keeps the
+ * last 288). Core then stops with "Failed to disconnect block."; so do
+ * we, before disconnecting anything, saying why. */
+static int check_undo_kept(struct chainstate *cs, const struct bindex_node *fork, char **err)
+{
+    const unsigned need = BINDEX_HAVE_DATA | BINDEX_HAVE_UNDO;
+    for (const struct bindex_node *n = bindex_tip(cs->bi); n && n != fork; n = n->prev) {
+        if ((n->status & need) == need)
+            continue;
+        char hex[65];
+        hash_to_hex(&n->hash, hex);
+        return err_set(err,
+                       "Failed to disconnect block: a reorganization back to height %d needs "
+                       "block %s (height %d), whose data was pruned; a pruned node can undo "
+                       "only its last 288 blocks (-reindex resynchronizes)",
+                       fork->height, hex, n->height);
+    }
+    return 0;
+}
+
 /* Moves the tip to the valid stored chain with the most work. */
 static int activate_best_chain(struct chainstate *cs, const struct block *given, char **err)
 {
     struct bindex_node *best;
     while ((best = best_candidate(cs)) != NULL) {
         struct bindex_node *fork = bindex_fork_point(bindex_tip(cs->bi), best);
+        if (check_undo_kept(cs, fork, err) < 0)
+            return -1;
         int disconnected = 0;
         while (bindex_tip(cs->bi) != fork) {
             if (disconnect_tip(cs, err) < 0)
@@ -660,7 +683,9 @@ struct blockstore *chainstate_blockstore(struct chainstate *cs)
 }
 
 /* The stored tip and every block below it must be valid with data and
- * undo data: anything else is damage we report rather than guess at. */
+ * undo data: anything else is damage we report rather than guess at.
+ * After pruning, blocks with neither are gone on purpose: the check
+ * stops at the first (as Core's verification stops at pruned data). */
 static int check_active_chain(struct chainstate *cs, char **err)
 {
     struct bindex_node *g = bindex_at(cs->bi, 0);
@@ -668,8 +693,11 @@ static int check_active_chain(struct chainstate *cs, char **err)
         err_set(err, "the store's genesis block is not %s's", cs->p->name);
         return -1;
     }
+    bool pruned = blockstore_have_pruned(cs->bs);
     for (struct bindex_node *n = bindex_tip(cs->bi); n && n->height > 0; n = n->prev) {
         const char *what = NULL;
+        if (pruned && !(n->status & (BINDEX_HAVE_DATA | BINDEX_HAVE_UNDO)))
+            break;
         if (n->status & BINDEX_FAILED_MASK)
             what = "is marked invalid";
         else if (!(n->status & BINDEX_HAVE_DATA))

@@ -752,6 +752,9 @@ int connman_disconnect(struct connman *cm, uint64_t id)
     struct conn *c = live(cm, id);
     if (!c)
         return -1;
+    /* What was queued for it (a notfound saying why) goes out if the
+     * socket takes it now; the rest goes with the connection. */
+    evbuffer_write(bufferevent_get_output(c->bev), bufferevent_getfd(c->bev));
     peer_close(c->p, "disconnect requested", false);
     return 0;
 }

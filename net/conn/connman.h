@@ -171,6 +171,8 @@ bool connman_peer_stats(struct connman *cm, uint64_t id, struct net_peer_stats *
  * the handshake (Bitcoin Core sends it once it has our verack), so ask
  * here rather than trusting the copy given to connected(). */
 bool connman_peer_props(struct connman *cm, uint64_t id, struct net_peer_props *out);
+/* Closes the connection, after writing what is queued for it if the
+ * socket takes it at once. */
 int connman_disconnect(struct connman *cm, uint64_t id);
 /* The relay layer reports a protocol violation: log, disconnect, discourage. */
 void connman_misbehaving(struct connman *cm, uint64_t id, const char *reason);
