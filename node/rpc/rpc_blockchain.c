@@ -9,11 +9,9 @@
 #include "node/rpc/rpc_util.h"
 #include "chain/util/xmalloc.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 /* Core's DEFAULT_MAX_TIP_AGE: a tip older than this means initial download. */
