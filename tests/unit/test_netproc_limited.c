@@ -73,7 +73,7 @@ static void test_serves_window_only(void **state)
     assert_int_equal(net.fake_nblocks, 1);
     assert_true(hash_eq(&net.fake_blocks[0], &items[0].hash));
     struct proto_inv nf[4];
-    assert_int_equal(fake_invs("notfound", nf, 4), 1);
+    assert_int_equal(fake_invs(PROTO_CMD_NOTFOUND, nf, 4), 1);
     assert_int_equal(nf[0].type, items[1].type);
     assert_true(hash_eq(&nf[0].hash, &items[1].hash));
     assert_int_equal(net.ndropped, 1);
@@ -92,7 +92,7 @@ static void test_full_node_serves_all(void **state)
     fake_getdata(0, items, 3);
     assert_int_equal(net.fake_nblocks, 3);
     struct proto_inv nf[4];
-    assert_int_equal(fake_invs("notfound", nf, 4), 0);
+    assert_int_equal(fake_invs(PROTO_CMD_NOTFOUND, nf, 4), 0);
     assert_int_equal(net.ndropped, 0);
     teardown_net();
 }
@@ -106,11 +106,11 @@ static void test_getblocks_window(void **state)
     struct net_msg m = {.cmd = PROTO_CMD_GETBLOCKS};
     m.u.locator = (struct proto_locator){.count = 1, .hashes = &from};
     netproc_message(net.n[0].np, FAKE, &m, net.now);
-    assert_int_equal(queued("inv", -1), 0);
+    assert_int_equal(queued(PROTO_CMD_INV, -1), 0);
     from = chainstate_at(net.n[0].cs, 18)->hash; /* 19 on: 19 > 300 - 282 */
     netproc_message(net.n[0].np, FAKE, &m, net.now);
     struct proto_inv inv[300];
-    assert_int_equal(fake_invs("inv", inv, 300), 282);
+    assert_int_equal(fake_invs(PROTO_CMD_INV, inv, 300), 282);
     assert_true(hash_eq(&inv[0].hash, &chainstate_at(net.n[0].cs, 19)->hash));
     teardown_net();
 }
