@@ -743,8 +743,12 @@ int connman_disconnect(struct connman *cm, uint64_t id)
     if (!c)
         return -1;
     /* What was queued for it (a notfound saying why) goes out if the
-     * socket takes it now; the rest goes with the connection. */
-    evbuffer_write(bufferevent_get_output(c->bev), bufferevent_getfd(c->bev));
+     * socket takes it now; the rest goes with the connection. A socket
+     * bufferevent keeps its output's start frozen but while it writes. */
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+    evbuffer_unfreeze(out, 1);
+    evbuffer_write(out, bufferevent_getfd(c->bev));
+    evbuffer_freeze(out, 1);
     peer_close(c->p, "disconnect requested", false);
     return 0;
 }
