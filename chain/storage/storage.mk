@@ -12,3 +12,10 @@ tests_unit_test_blockfile_LDADD = $(CHAINSTATE_TEST_LIBS)
 # index, the old layout refused.
 TESTS += tests/functional/block_storage.py
 EXTRA_DIST += tests/functional/block_storage.py
+
+# The chainstate on block files: a reindex of out-of-order blocks, torn
+# data fetched again, a torn tail cut, removing a file pair.
+check_PROGRAMS += tests/unit/test_blockstore
+TESTS += tests/unit/test_blockstore
+tests_unit_test_blockstore_SOURCES = tests/unit/test_blockstore.c
+tests_unit_test_blockstore_LDADD = $(CHAINSTATE_TEST_LIBS)

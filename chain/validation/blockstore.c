@@ -19,6 +19,7 @@ struct blockstore {
     /* Per file, for the check on open: -1 unknown, 0 missing, 1 there. */
     int8_t *present;
     int present_n;
+    bool pruned;
 };
 
 char *blockstore_path(const char *root, const char *name)
@@ -67,6 +68,8 @@ static int load_files(struct blockstore *bs, char **err)
         blockfile_set_info(bs->files, f, &info);
     }
     blockfile_set_last(bs->files, last);
+    if (store_get_flag(bs->index, "prunedblockfiles", &bs->pruned, err) < 0)
+        return -1;
     /* Without a record (a new or a lost index) no size is known: the
      * files stay as they are, for a reindex. */
     return known ? blockfile_trim_tail(bs->files, err) : 0;
@@ -306,20 +309,15 @@ int blockstore_remove_file(struct blockstore *bs, struct bindex *bi, int file, c
     blockfile_set_info(bs->files, file, &empty);
     persist_file(bs, file);
     store_batch_set_flag(bs->batch, "prunedblockfiles", true);
+    bs->pruned = true;
     if (blockstore_write(bs, true, err) < 0)
         return -1;
     return blockfile_remove(bs->files, file, err);
 }
 
-bool blockstore_have_pruned(struct blockstore *bs)
+bool blockstore_pruned(const struct blockstore *bs)
 {
-    bool on = false;
-    char *err = NULL;
-    if (store_get_flag(bs->index, "prunedblockfiles", &on, &err) < 0) {
-        LOG_ERROR("reading the pruned flag: %s", err);
-        free(err);
-    }
-    return on;
+    return bs->pruned;
 }
 
 int blockstore_scan(struct blockstore *bs, blockfile_scan_fn fn, void *ctx, char **err)

@@ -72,8 +72,8 @@ const struct blockfile *blockstore_files(const struct blockstore *bs);
  * the index is written synced before the files go. */
 int blockstore_remove_file(struct blockstore *bs, struct bindex *bi, int file, char **err);
 
-/* Whether block files were ever pruned (the "prunedblockfiles" flag). */
-bool blockstore_have_pruned(struct blockstore *bs);
+/* Whether block files were ever removed (the "prunedblockfiles" flag). */
+bool blockstore_pruned(const struct blockstore *bs);
 
 /* Calls fn for every record of every block file from 0 up to the first
  * missing one (a reindex). */

@@ -2,6 +2,7 @@
  * src/rpc/mempool.cpp): field names, order and units as Core's. */
 #include "node/rpc/rpc_glue.h"
 
+#include "chain/storage/blockfile.h"
 #include "chain/validation/chainstate.h"
 #include "chain/mempool/mempool.h"
 #include "chain/primitives/serialize.h"
