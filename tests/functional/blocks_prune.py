@@ -244,5 +244,12 @@ def _quiet_prune(node, height):
 
 
 if __name__ == "__main__":
-    # 600 MB of blocks: minutes on a busy machine.
-    fw.main([test_options, test_manual, test_automatic, test_kill_during_prune], timeout=1500)
+    # test_automatic submits 600 MB of blocks: about 8 minutes on a busy
+    # 2-core machine (more under ASan), too long for the default suite; the
+    # automatic decision on a real chainstate is in tests/unit/test_chainprune.
+    tests = [test_options, test_manual, test_kill_during_prune]
+    if os.environ.get("HEARSAY_EXTENDED"):
+        tests.insert(2, test_automatic)
+    else:
+        print("test_automatic: skipped (set HEARSAY_EXTENDED=1 to run it, ~8 min)")
+    fw.main(tests, timeout=1500 if os.environ.get("HEARSAY_EXTENDED") else 400)
