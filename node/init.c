@@ -9,6 +9,7 @@
 #include "node/feeest_glue.h"
 #include "node/mempool_glue.h"
 #include "node/net_glue.h"
+#include "node/prune_glue.h"
 #include "node/relay_glue.h"
 #include "node/zmqpub.h"
 #include "node/rpc/rpc_glue.h"
@@ -40,7 +41,9 @@ const struct config_option daemon_options[] = {
 
 /* Start order; stop runs backwards. Each area adds its row. */
 const struct node_subsystem *const node_subsystems[] = {
+    &prune_check_subsystem, /* -prune checked before the chain opens */
     &chain_subsystem,
+    &prune_subsystem,
     &mempool_subsystem,
     &feeest_subsystem, /* listens to the mempool and the chain */
     &net_subsystem,
@@ -287,7 +290,8 @@ void node_stop(struct node *node)
     while (d->n_started > 0) {
         const struct node_subsystem *s = node_subsystems[--d->n_started];
         LOG_INFO("Stopping %s", s->name);
-        s->stop(node);
+        if (s->stop)
+            s->stop(node);
     }
     for (int i = 0; i < N_SIGNALS; i++) {
         if (d->signals[i])

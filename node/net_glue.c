@@ -7,6 +7,7 @@
 #include "net/conn/netbase.h"
 #include "net/conn/seeds.h"
 #include "node/clock.h"
+#include "node/prune_glue.h"
 #include "node/util.h"
 #include "chain/util/err.h"
 
@@ -144,6 +145,7 @@ static void options_from_config(const struct node *node, struct connman_options 
     /* The version's relay flag: a blocks-only node asks peers not to
      * announce transactions (Bitcoin Core's -blocksonly). */
     o->relay = !config_get_bool(cfg, "blocksonly");
+    o->services = prune_glue_services(cfg, o->services);
     o->no_cmpct = !config_get_bool(cfg, "compactblocks");
     o->max_connections = (int)config_get_int(cfg, "maxconnections");
     o->max_outbound = config_is_negated(cfg, "connect") ? 0 : (int)config_get_int(cfg, "maxoutbound");

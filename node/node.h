@@ -35,13 +35,15 @@ struct node {
     struct metrics_server *metrics;
     struct zmqpub *zmq;
     struct feeest_glue *feeest; /* node/feeest_glue.c's state */
+    struct prune_glue *prune;       /* node/prune_glue.c: automatic pruning */
 };
 
 /* One row of node/init.c's start-up table. Each area's node/ glue file
  * (node/chain_glue.c, node/net_glue.c, ...) exports one of these and its
  * option table (const struct config_option AREA_options[]). start gets a
  * node whose earlier subsystems are running; on failure it returns -1 and
- * sets *err (malloc'd). stop must accept a subsystem that never started. */
+ * sets *err (malloc'd). stop (NULL: nothing to release) must accept a
+ * subsystem that never started. */
 struct node_subsystem {
     const char *name;
     int (*start)(struct node *node, char **err);

@@ -6,6 +6,7 @@
 #include "node/init.h"
 #include "node/mempool_glue.h"
 #include "node/net_glue.h"
+#include "node/prune_glue.h"
 #include "node/relay_glue.h"
 #include "node/zmqpub.h"
 #include "node/rpc/rpc_glue.h"
@@ -16,6 +17,7 @@ const struct config_option *const config_tables[] = {
     config_base_options,
     daemon_options,
     chain_options,
+    prune_options,
     mempool_options,
     feeest_options,
     net_options,

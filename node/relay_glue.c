@@ -3,6 +3,7 @@
 #include "chain/util/log.h"
 #include "net/conn/connman.h"
 #include "node/clock.h"
+#include "node/prune_glue.h"
 #include "node/util.h"
 #include "chain/util/err.h"
 #include "chain/util/xmalloc.h"
@@ -149,6 +150,15 @@ static int32_t h_best_height(void *ctx)
     return chainstate_height(g->node->chain);
 }
 
+/* Core's ApproximateBestBlockDepth() < NODE_NETWORK_LIMITED_ALLOW_CONN_BLOCKS. */
+static bool h_near_tip(void *ctx)
+{
+    struct relay_glue *g = ctx;
+    const struct chain_params *p = g->node->params;
+    int64_t age = node_now() - (int64_t)chainstate_tip(g->node->chain)->hdr.time;
+    return age / p->pow_target_spacing < 144;
+}
+
 /* ---- netproc -> connman ---- */
 
 static int io_send(void *ctx, uint64_t peer, enum proto_cmd cmd, const void *payload,
@@ -221,6 +231,7 @@ static int options_from_config(const struct config *cfg, struct netproc_options 
     o->antientropy_us = config_get_int(cfg, "antientropy") * SEC;
     o->blocksonly = config_get_bool(cfg, "blocksonly");
     o->compactblocks = config_get_bool(cfg, "compactblocks");
+    o->limited = prune_glue_enabled(cfg);
     o->extra_txn = (size_t)config_get_int(cfg, "blockreconstructionextratxn");
     o->wall_now = node_now;
     o->seed = (uint64_t)relay_glue_now() ^ ((uint64_t)getpid() << 32);
@@ -252,7 +263,7 @@ static int relay_start(struct node *node, char **err)
     g->timer_at = INT64_MAX;
     struct net_handlers h = {
         .ctx = g, .connected = h_connected, .disconnected = h_disconnected,
-        .message = h_message, .best_height = h_best_height,
+        .message = h_message, .best_height = h_best_height, .near_tip = h_near_tip,
         .send_ready = h_send_ready, .hello = true, .txrecon = o.txrecon};
     connman_set_handlers(node->connman, &h);
     reschedule(g, relay_glue_now());

@@ -318,12 +318,35 @@ static int connect_path(struct chainstate *cs, struct bindex_node *target,
     return 0;
 }
 
+/* A reorganization back to fork needs the data and undo data of every
+ * block above it: pruning may have deleted them (a pruned node keeps the
+ * last 288). Core then stops with "Failed to disconnect block."; so do
+ * we, before disconnecting anything, saying why. */
+static int check_undo_kept(struct chainstate *cs, const struct bindex_node *fork, char **err)
+{
+    const unsigned need = BINDEX_HAVE_DATA | BINDEX_HAVE_UNDO;
+    for (const struct bindex_node *n = bindex_tip(cs->bi); n && n != fork; n = n->prev) {
+        if ((n->status & need) == need)
+            continue;
+        char hex[65];
+        hash_to_hex(&n->hash, hex);
+        return err_set(err,
+                       "Failed to disconnect block: a reorganization back to height %d needs "
+                       "block %s (height %d), whose data was pruned; a pruned node can undo "
+                       "only its last 288 blocks (-reindex resynchronizes)",
+                       fork->height, hex, n->height);
+    }
+    return 0;
+}
+
 /* Moves the tip to the valid stored chain with the most work. */
 static int activate_best_chain(struct chainstate *cs, const struct block *given, char **err)
 {
     struct bindex_node *best;
     while ((best = best_candidate(cs)) != NULL) {
         struct bindex_node *fork = bindex_fork_point(bindex_tip(cs->bi), best);
+        if (check_undo_kept(cs, fork, err) < 0)
+            return -1;
         int disconnected = 0;
         while (bindex_tip(cs->bi) != fork) {
             if (disconnect_tip(cs, err) < 0)

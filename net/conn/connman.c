@@ -114,6 +114,12 @@ static int32_t env_height(void *ctx)
     return cm->h.best_height ? cm->h.best_height(cm->h.ctx) : 0;
 }
 
+static bool env_near_tip(void *ctx)
+{
+    struct connman *cm = ctx;
+    return cm->h.near_tip && cm->h.near_tip(cm->h.ctx);
+}
+
 static void set_blocked(struct conn *c, bool on)
 {
     if (c->blocked == on)
@@ -558,7 +564,8 @@ struct connman *connman_new(struct event_base *base, const struct connman_option
     wbuf_init(&cm->scratch);
     cm->env = (struct peer_env){
         .ctx = cm, .local = &cm->local, .scratch = &cm->scratch, .now = env_now,
-        .wall = env_wall, .rand64 = env_rand, .best_height = env_height, .send = env_send,
+        .wall = env_wall, .rand64 = env_rand, .best_height = env_height, .near_tip = env_near_tip,
+        .send = env_send,
         .closed = env_closed, .is_local_nonce = env_local_nonce, .ready = env_ready,
         .getaddr = env_getaddr, .addrs = env_addrs, .relay = env_relay};
     cm->am = addrman_new(o->peers_dir, o->allow_private, connman_rand(cm), err);
@@ -735,6 +742,13 @@ int connman_disconnect(struct connman *cm, uint64_t id)
     struct conn *c = live(cm, id);
     if (!c)
         return -1;
+    /* What was queued for it (a notfound saying why) goes out if the
+     * socket takes it now; the rest goes with the connection. A socket
+     * bufferevent keeps its output's start frozen but while it writes. */
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+    evbuffer_unfreeze(out, 1);
+    evbuffer_write(out, bufferevent_getfd(c->bev));
+    evbuffer_freeze(out, 1);
     peer_close(c->p, "disconnect requested", false);
     return 0;
 }
@@ -768,4 +782,9 @@ void connman_totals(struct connman *cm, struct net_totals *out)
 uint16_t connman_listen_port(struct connman *cm)
 {
     return cm->listen_port;
+}
+
+uint64_t connman_local_services(const struct connman *cm)
+{
+    return cm->o.services;
 }

@@ -97,6 +97,10 @@ struct net_handlers {
     void (*message)(void *ctx, uint64_t id, const struct net_msg *msg);
     void (*tick)(void *ctx, int64_t now_us);
     int32_t (*best_height)(void *ctx); /* for our version message */
+    /* Our best block is less than 144 block intervals old (Core's
+     * NODE_NETWORK_LIMITED_ALLOW_CONN_BLOCKS): peers that keep only the
+     * last 288 blocks may fill automatic outbound slots. NULL: never. */
+    bool (*near_tip)(void *ctx);
     /* Send hearsay's hsgossip before verack to peers that connect from
      * now on (we reconcile mempools). */
     bool hello;
@@ -165,12 +169,16 @@ bool connman_peer_stats(struct connman *cm, uint64_t id, struct net_peer_stats *
  * the handshake (Bitcoin Core sends it once it has our verack), so ask
  * here rather than trusting the copy given to connected(). */
 bool connman_peer_props(struct connman *cm, uint64_t id, struct net_peer_props *out);
+/* Closes the connection, after writing what is queued for it if the
+ * socket takes it at once. */
 int connman_disconnect(struct connman *cm, uint64_t id);
 /* The relay layer reports a protocol violation: log, disconnect, discourage. */
 void connman_misbehaving(struct connman *cm, uint64_t id, const char *reason);
 void connman_totals(struct connman *cm, struct net_totals *out);
 /* The first listening port (useful with port 0). */
 uint16_t connman_listen_port(struct connman *cm);
+/* The service bits our version messages advertise. */
+uint64_t connman_local_services(const struct connman *cm);
 /* The addnode RPC: add (kept connected, like -addnode; "node already
  * added" if it is), remove (no longer redialed; a live connection stays;
  * "node has not been added" if unknown), onetry (one manual connection). */

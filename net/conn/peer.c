@@ -197,6 +197,19 @@ static int32_t common_version(const struct peer *p)
     return p->version < PROTO_VERSION ? p->version : PROTO_VERSION;
 }
 
+/* Automatic outbound slots are for peers that serve blocks with
+ * witnesses (Core's HasAllDesirableServiceFlags): NODE_NETWORK, or
+ * NODE_NETWORK_LIMITED (the last 288 blocks) while our tip is recent. */
+static bool desirable_services(const struct peer *p, uint64_t services)
+{
+    if (!(services & PROTO_NODE_WITNESS))
+        return false;
+    if (services & PROTO_NODE_NETWORK)
+        return true;
+    return (services & PROTO_NODE_NETWORK_LIMITED) && p->env->near_tip &&
+           p->env->near_tip(p->env->ctx);
+}
+
 /* Refusals that end the handshake; NULL when the version is acceptable. */
 static const char *version_refusal(const struct peer *p, const struct proto_version *v)
 {
@@ -204,11 +217,7 @@ static const char *version_refusal(const struct peer *p, const struct proto_vers
         return "obsolete protocol version";
     if (p->inbound && v->nonce && p->env->is_local_nonce(p->env->ctx, v->nonce))
         return "connected to self";
-    /* Automatic outbound slots are for peers that serve blocks with
-     * witnesses (Core's HasAllDesirableServiceFlags). */
-    if (!p->inbound && !p->manual &&
-        (!(v->services & (PROTO_NODE_NETWORK | PROTO_NODE_NETWORK_LIMITED)) ||
-         !(v->services & PROTO_NODE_WITNESS)))
+    if (!p->inbound && !p->manual && !desirable_services(p, v->services))
         return "peer does not offer the expected services";
     return NULL;
 }

@@ -74,6 +74,9 @@ struct peer_env {
     int64_t (*wall)(void *ctx);      /* unix seconds (version time) */
     uint64_t (*rand64)(void *ctx);
     int32_t (*best_height)(void *ctx);
+    /* Optional: our tip is close to today, so a NODE_NETWORK_LIMITED peer
+     * serves what we lack (NULL: never). */
+    bool (*near_tip)(void *ctx);
     void (*send)(void *ctx, struct peer *p, const uint8_t *data, size_t len);
     /* The peer was marked closing; discourage: the reason is misbehaviour. */
     void (*closed)(void *ctx, struct peer *p, const char *reason, bool discourage);

@@ -148,12 +148,23 @@ static void note_staller(struct netproc *np, uint64_t id, int64_t now)
     }
 }
 
+/* BIP159, as Core: a peer that only promises the last 288 blocks is not
+ * asked for blocks during initial download, nor ever for one that deep
+ * below its best block (2 blocks of margin for races). */
+static bool limited_peer_lacks(const struct np_peer *p, const struct bindex_node *n)
+{
+    return p->limited &&
+           p->best_known->height - n->height >= PROTO_NODE_NETWORK_LIMITED_MIN_BLOCKS - 2;
+}
+
 /* Requests from p the blocks of its best chain we lack, within the window. */
 static void request_blocks(struct netproc *np, struct np_peer *p, int64_t now)
 {
     const struct bindex_node *tip = chainstate_tip(np->chain);
     if (!p->best_known || !tip || p->blocks_in_flight >= NETPROC_MAX_BLOCKS_IN_FLIGHT ||
         u256_cmp(&p->best_known->work, &tip->work) <= 0)
+        return;
+    if (p->limited && chainstate_initial_download(np->chain))
         return;
     int limit = tip->height + np->opt.block_window;
     const struct bindex_node *n = p->best_known;
@@ -167,7 +178,7 @@ static void request_blocks(struct netproc *np, struct np_peer *p, int64_t now)
     size_t nwant = 0;
     const struct np_inflight *first_other = NULL; /* lowest block another peer holds */
     for (; n && n != fork; n = n->prev) {
-        if (n->status & (BINDEX_HAVE_DATA | BINDEX_FAILED_MASK))
+        if (n->status & (BINDEX_HAVE_DATA | BINDEX_FAILED_MASK) || limited_peer_lacks(p, n))
             continue;
         const struct np_inflight *f = inflight_find(np, &n->hash);
         if (f) {
@@ -406,8 +417,14 @@ void np_serve_getblocks(struct netproc *np, struct np_peer *p, const struct net_
     const struct bindex_node *n = chainstate_at(np->chain, fork ? fork->height + 1 : 0);
     struct proto_inv items[NETPROC_MAX_GETBLOCKS];
     size_t k = 0;
+    /* Pruned, as Core: no inv for blocks we may delete within the hour
+     * that relay might need (288 less an hour of blocks). */
+    int likely_kept = chainstate_height(np->chain) - PROTO_NODE_NETWORK_LIMITED_MIN_BLOCKS +
+                      (int)(3600 / chainstate_params(np->chain)->pow_target_spacing);
     for (; n && k < NETPROC_MAX_GETBLOCKS; n = chainstate_at(np->chain, n->height + 1)) {
         if (hash_eq(&n->hash, &loc->stop))
+            break;
+        if (np->opt.limited && (!(n->status & BINDEX_HAVE_DATA) || n->height <= likely_kept))
             break;
         items[k].type = PROTO_INV_BLOCK;
         items[k++].hash = n->hash;

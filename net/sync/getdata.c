@@ -5,7 +5,14 @@
  * reads nothing more from a peer whose send buffer is full, so the queue
  * holds at most one message's items, like Core's m_getdata_requests.
  * Transactions we lack are answered with notfound; blocks we lack are
- * not (Core neither: the requester's download timeout covers them). */
+ * not (Core neither: the requester's download timeout covers them).
+ *
+ * A pruned node (NODE_NETWORK_LIMITED only) refuses blocks deeper than
+ * the BIP159 window (tip - 288 - 2, Core's threshold, so that what is
+ * served does not reveal how far we pruned). Core drops such a peer, so
+ * that it does not wait for the block; we do too, after answering the
+ * item with notfound so a peer that reads it can turn elsewhere at once
+ * (Core ignores notfound for blocks: harmless to it). */
 #include "net/sync/netproc_int.h"
 
 #include "chain/util/log.h"
@@ -63,13 +70,28 @@ bool np_serve_item(struct netproc *np, struct np_peer *p, const struct proto_inv
     }
 }
 
+/* Core's ProcessGetBlockData check for the block types (block,
+ * filtered, compact; witness or not). */
+static bool below_limited_window(struct netproc *np, const struct proto_inv *it)
+{
+    uint32_t type = it->type & ~PROTO_INV_WITNESS_FLAG;
+    if (!np->opt.limited || is_tx(type) || type > PROTO_INV_CMPCT_BLOCK)
+        return false;
+    const struct bindex_node *n = chainstate_find(np->chain, &it->hash);
+    const struct bindex_node *tip = chainstate_tip(np->chain);
+    return n && tip && tip->height - n->height > PROTO_NODE_NETWORK_LIMITED_MIN_BLOCKS + 2;
+}
+
 void np_getdata_serve(struct netproc *np, struct np_peer *p)
 {
     struct proto_inv *missing = NULL;
     size_t nmissing = 0;
-    while (p->gd_head < p->gd_len && !send_blocked(np, p->id)) {
+    bool refused = false;
+    while (p->gd_head < p->gd_len && !send_blocked(np, p->id) && !refused) {
         const struct proto_inv it = p->gd[p->gd_head++];
-        if (np_serve_item(np, p, &it) || !is_tx(it.type & ~PROTO_INV_WITNESS_FLAG))
+        refused = below_limited_window(np, &it);
+        if (!refused &&
+            (np_serve_item(np, p, &it) || !is_tx(it.type & ~PROTO_INV_WITNESS_FLAG)))
             continue;
         if (!missing)
             missing = xreallocarray(NULL, p->gd_len - p->gd_head + 1, sizeof(*missing));
@@ -81,6 +103,13 @@ void np_getdata_serve(struct netproc *np, struct np_peer *p)
         np_send(np, p->id, PROTO_CMD_NOTFOUND, &np->scratch);
     }
     free(missing);
+    if (refused) {
+        LOG_INFO("Ignore block request below NODE_NETWORK_LIMITED threshold, disconnect "
+                 "peer=%" PRIu64, p->id);
+        p->gd_head = p->gd_len; /* nothing more for it: it is on its way out */
+        if (np->io.disconnect)
+            np->io.disconnect(np->io.ctx, p->id, "block request below the pruned window");
+    }
     if (p->gd_head == p->gd_len) {
         free(p->gd);
         p->gd = NULL;

@@ -259,6 +259,8 @@ void netproc_connected(struct netproc *np, const struct net_peer_props *props, i
     p->inbound = props->inbound;
     p->wtxidrelay = props->wtxidrelay;
     p->sendheaders = props->sendheaders;
+    p->limited = (props->services & PROTO_NODE_NETWORK_LIMITED) &&
+                 !(props->services & PROTO_NODE_NETWORK);
     p->relay_txs = props->relay && !np->opt.blocksonly;
     p->reconciles = props->hello;
     p->connected = p->txrecon_heard = now;

@@ -89,6 +89,10 @@ struct netproc_options {
     bool txrecon;
     int64_t txrecon_interval_us; /* one round, next partner, this often */
     double txrecon_q;            /* q sent in reqrecon */
+    /* We advertise NODE_NETWORK_LIMITED without NODE_NETWORK (pruning):
+     * a peer asking for a block deeper than the BIP159 window is
+     * refused and disconnected, as Core does. */
+    bool limited;
 };
 void netproc_options_default(struct netproc_options *o);
 

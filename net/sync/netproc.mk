@@ -7,8 +7,13 @@ libnet_a_SOURCES += \
 
 libnode_a_SOURCES += node/relay_glue.c node/relay_glue.h
 
-check_PROGRAMS += tests/unit/test_netproc tests/unit/test_cmpct_netproc tests/unit/test_netproc_txrecon
-TESTS += tests/unit/test_netproc tests/unit/test_cmpct_netproc tests/unit/test_netproc_txrecon
+check_PROGRAMS += tests/unit/test_netproc tests/unit/test_cmpct_netproc tests/unit/test_netproc_txrecon \
+	tests/unit/test_netproc_limited
+TESTS += tests/unit/test_netproc tests/unit/test_cmpct_netproc tests/unit/test_netproc_txrecon \
+	tests/unit/test_netproc_limited
+tests_unit_test_netproc_limited_SOURCES = tests/unit/test_netproc_limited.c \
+	tests/unit/netproc_harness.h
+tests_unit_test_netproc_limited_LDADD = tests/unit/libchainstatetest.a $(NET_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_cmpct_netproc_SOURCES = tests/unit/test_cmpct_netproc.c
 tests_unit_test_cmpct_netproc_LDADD = tests/unit/libchainstatetest.a $(NET_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_netproc_txrecon_SOURCES = tests/unit/test_netproc_txrecon.c \

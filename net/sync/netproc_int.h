@@ -18,6 +18,7 @@ struct np_cmpct_peer {
 struct np_peer {
     uint64_t id;
     bool inbound, wtxidrelay, sendheaders, relay_txs;
+    bool limited;                     /* NODE_NETWORK_LIMITED without NODE_NETWORK */
     bool reconciles;                  /* sent hsgossip before verack */
     bool ae_pending;                  /* our hssketch awaits its hsask */
     uint64_t ae_salt;                 /* ... and the salt of its short ids */

@@ -44,6 +44,9 @@
 #define PROTO_NODE_COMPACT_FILTERS (1ull << 6)
 #define PROTO_NODE_NETWORK_LIMITED (1ull << 10)
 #define PROTO_NODE_P2P_V2 (1ull << 11)
+/* BIP159: a NODE_NETWORK_LIMITED peer serves at least the last 288 blocks
+ * (Core's NODE_NETWORK_LIMITED_MIN_BLOCKS). */
+#define PROTO_NODE_NETWORK_LIMITED_MIN_BLOCKS 288
 
 /* Inventory types. */
 #define PROTO_INV_TX 1u

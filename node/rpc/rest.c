@@ -114,10 +114,12 @@ static json_t *call(struct rest_req *r, const char *method, json_t *params, char
     return v;
 }
 
-/* A hex string result of an RPC call as bytes (malloc'd); NULL on failure. */
-static uint8_t *call_hex(struct rest_req *r, const char *method, json_t *params, size_t *len)
+/* A hex string result of an RPC call as bytes (malloc'd); NULL on failure
+ * (*msg as call's). */
+static uint8_t *call_hex(struct rest_req *r, const char *method, json_t *params, size_t *len,
+                         char **msg)
 {
-    json_t *v = call(r, method, params, NULL);
+    json_t *v = call(r, method, params, msg);
     uint8_t *out = NULL;
     ssize_t n = json_is_string(v) ? hex_decode_alloc(json_string_value(v), &out) : -1;
     json_decref(v);
@@ -138,12 +140,25 @@ static bool is_hash(const char *s)
 
 /* The serialization of the object named by r->param: method(param, 0)
  * returns it as hex. */
+/* 404 for r->param, as Core: "not available (pruned data)" when the
+ * method said the block was pruned. Frees msg. */
+static void not_found(struct rest_req *r, char *msg)
+{
+    bool pruned = msg && strstr(msg, "(pruned data)");
+    free(msg);
+    if (pruned)
+        return rest_err(r, 404, "%s not available (pruned data)", r->param);
+    rest_err(r, 404, "%s not found", r->param);
+}
+
 static void send_raw(struct rest_req *r, const char *method)
 {
     size_t len;
-    uint8_t *raw = call_hex(r, method, json_pack("[si]", r->param, 0), &len);
+    char *msg = NULL;
+    uint8_t *raw = call_hex(r, method, json_pack("[si]", r->param, 0), &len, &msg);
     if (!raw)
-        return rest_err(r, 404, "%s not found", r->param);
+        return not_found(r, msg);
+    free(msg);
     reply_bytes(r, raw, len);
     free(raw);
 }
@@ -177,9 +192,11 @@ static void rest_block(struct rest_req *r, int verbosity)
     if (r->fmt == FMT_UNDEF)
         return bad_format(r, FORMATS_ALL);
     if (r->fmt == FMT_JSON) {
-        json_t *v = call(r, "getblock", json_pack("[si]", r->param, verbosity), NULL);
+        char *msg = NULL;
+        json_t *v = call(r, "getblock", json_pack("[si]", r->param, verbosity), &msg);
         if (!v)
-            return rest_err(r, 404, "%s not found", r->param);
+            return not_found(r, msg);
+        free(msg);
         reply_json(r, v);
         json_decref(v);
         return;
@@ -227,7 +244,7 @@ static void send_headers(struct rest_req *r, const char *hash, long count)
     json_t *cur = h ? json_incref(json_object_get(h, "hash")) : NULL;
     for (long i = 1; cur; i++) {
         size_t len;
-        uint8_t *bytes = call_hex(r, "getblockheader", json_pack("[Ob]", cur, 0), &len);
+        uint8_t *bytes = call_hex(r, "getblockheader", json_pack("[Ob]", cur, 0), &len, NULL);
         json_decref(cur);
         if (bytes)
             wbuf_bytes(&raw, bytes, len);

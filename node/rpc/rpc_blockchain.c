@@ -7,6 +7,7 @@
 #include "chain/mempool/mempool.h"
 #include "node/mempool_glue.h"
 #include "chain/primitives/serialize.h"
+#include "node/rpc/rpc_prune.h"
 #include "node/rpc/rpc_util.h"
 #include "chain/util/xmalloc.h"
 
@@ -108,10 +109,7 @@ static json_t *rpc_getblockchaininfo(struct rpc_request *req)
     bool ibd = (int64_t)tip->hdr.time < (int64_t)time(NULL) - MAX_TIP_AGE;
     json_object_set_new(o, "initialblockdownload", json_boolean(ibd));
     json_object_set_new(o, "chainwork", rpc_util_u256_hex(&tip->work));
-    /* Core's CalculateCurrentUsage: the block and undo files. */
-    json_object_set_new(o, "size_on_disk",
-                        json_integer((json_int_t)blockfile_usage(chainstate_block_files(cs))));
-    json_object_set_new(o, "pruned", json_false());
+    rpc_prune_storage_fields(node, o);
     json_object_set_new(o, "warnings", json_array());
     return o;
 }
@@ -196,7 +194,8 @@ static json_t *rpc_getblock(struct rpc_request *req)
     if (!n || !verbosity_param(req, 1, 1, &verbosity))
         return NULL;
     if (!(n->status & BINDEX_HAVE_DATA))
-        return rpc_fail(req, RPC_MISC_ERROR, "Block not available (not fully downloaded)");
+        return rpc_fail(req, RPC_MISC_ERROR, "Block not available (%s)",
+                        rpc_prune_block_pruned(node, n) ? "pruned data" : "not fully downloaded");
     if (verbosity <= 0) {
         uint8_t *raw = NULL;
         size_t len = 0;

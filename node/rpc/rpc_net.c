@@ -386,8 +386,9 @@ static json_t *rpc_getnetworkinfo(struct rpc_request *req)
     json_object_set_new(o, "version", json_integer(RPC_NET_CLIENT_VERSION));
     json_object_set_new(o, "subversion", json_string(co.user_agent));
     json_object_set_new(o, "protocolversion", json_integer(PROTO_VERSION));
-    json_object_set_new(o, "localservices", services_hex(co.services));
-    json_object_set_new(o, "localservicesnames", services_names(co.services));
+    uint64_t services = node->connman ? connman_local_services(node->connman) : co.services;
+    json_object_set_new(o, "localservices", services_hex(services));
+    json_object_set_new(o, "localservicesnames", services_names(services));
     json_object_set_new(o, "localrelay", json_boolean(!config_get_bool(node->cfg, "blocksonly")));
     struct net_totals t = {0};
     if (node->connman)

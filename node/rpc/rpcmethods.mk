@@ -5,7 +5,7 @@ libnode_a_SOURCES += \
 	node/rpc/rpc_blockchain.c node/rpc/rpc_rawtx.c node/rpc/rpc_mining.c \
 	node/rpc/rpc_chainstats.c node/rpc/rpc_chainctl.c \
 	node/rpc/rpc_fees.c node/rpc/rpc_mining.h node/rpc/rpc_gbt.c \
-	node/rpc/rpc_package.c
+	node/rpc/rpc_package.c node/rpc/rpc_prune.c node/rpc/rpc_prune.h
 
 check_PROGRAMS += tests/unit/test_rpc_methods
 tests_unit_test_rpc_methods_SOURCES = tests/unit/test_rpc_methods.c

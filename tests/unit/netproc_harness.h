@@ -141,6 +141,8 @@ static void io_disconnect(void *ctx, uint64_t peer, const char *reason)
 static int blocksonly_node = -1, small_window_node = -1;
 /* Optional: adjusts node i's options before it opens. */
 static void (*harness_options)(int i, struct netproc_options *o);
+/* Optional: the chainstates' clock (initial download, the 2-hour rule). */
+static int64_t (*harness_chain_now)(void);
 /* The node with a mock wall clock (-1: none). */
 static int mock_clock_node = -1;
 #define MOCK_WALL 1900000000
@@ -178,6 +180,7 @@ static void node_open(int i, int64_t antientropy)
     struct chainstate_options co;
     chainstate_default_options(&co);
     co.dbcache_bytes = 8 << 20;
+    co.now = harness_chain_now;
     char *err = NULL;
     nd->cs = chainstate_open(params_get(CHAIN_REGTEST), nd->dir, &co, &err);
     assert_non_null(nd->cs);
@@ -313,6 +316,35 @@ static void run_until(int64_t until)
     }
     if (net.now < until)
         net.now = until;
+}
+
+/* Messages of that command queued for node `to` (-1: the fake peer). */
+static size_t queued(enum proto_cmd cmd, int to)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < net.nq; i++)
+        k += net.q[i].to == to && net.q[i].cmd == cmd;
+    return k;
+}
+
+/* The inv entries of the `cmd` messages (inv, notfound...) queued for
+ * the fake peer. */
+static size_t fake_invs(enum proto_cmd cmd, struct proto_inv *out, size_t cap)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < net.nq; i++) {
+        if (net.q[i].to != -1 || net.q[i].cmd != cmd)
+            continue;
+        struct cursor c;
+        struct proto_inv *v = NULL;
+        size_t n = 0;
+        cursor_init(&c, net.q[i].data, net.q[i].len);
+        assert_true(proto_inv_decode(&c, &v, &n));
+        for (size_t k = 0; k < n && total < cap; k++)
+            out[total++] = v[k];
+        free(v);
+    }
+    return total;
 }
 
 /* Mines a block on node i's tip with the given extra transactions. */

@@ -417,14 +417,6 @@ static void test_reorg_reannounces(void **state)
 
 /* Bitcoin Core disconnects peers that send `mempool` without NODE_BLOOM:
  * only hearsay peers (hsgossip) and NODE_BLOOM peers are asked. */
-static size_t queued(enum proto_cmd cmd, int to)
-{
-    size_t k = 0;
-    for (size_t i = 0; i < net.nq; i++)
-        k += net.q[i].to == to && net.q[i].cmd == cmd;
-    return k;
-}
-
 static void test_mempool_request_only_when_welcome(void **state)
 {
     setup_net(1, 0);
@@ -559,18 +551,9 @@ static void test_getdata_backpressure(void **state)
     for (int h = 0; h < 16; h++)
         assert_true(hash_eq(&net.fake_blocks[h], &items[h].hash));
     assert_int_equal(queued(PROTO_CMD_NOTFOUND, -1), 1);
-    for (size_t i = 0; i < net.nq; i++) {
-        if (net.q[i].to != -1 || net.q[i].cmd != PROTO_CMD_NOTFOUND)
-            continue;
-        struct cursor c;
-        struct proto_inv *nf = NULL;
-        size_t n = 0;
-        cursor_init(&c, net.q[i].data, net.q[i].len);
-        assert_true(proto_inv_decode(&c, &nf, &n));
-        assert_int_equal(n, 1);
-        assert_int_equal(nf[0].type, PROTO_INV_WTX);
-        free(nf);
-    }
+    struct proto_inv nf[2];
+    assert_int_equal(fake_invs(PROTO_CMD_NOTFOUND, nf, 2), 1);
+    assert_int_equal(nf[0].type, PROTO_INV_WTX);
     assert_int_equal(net.ndropped, 0);
     teardown_net();
 }

@@ -27,12 +27,14 @@ struct fake {
     struct net_msg last_relay;
     size_t last_inv_n;
     uint64_t local_nonce;
+    bool near_tip;
 };
 
 static int64_t f_now(void *ctx) { return ((struct fake *)ctx)->now; }
 static int64_t f_wall(void *ctx) { return 1700000000; }
 static uint64_t f_rand(void *ctx) { return ((struct fake *)ctx)->next_rand++; }
 static int32_t f_height(void *ctx) { return 42; }
+static bool f_near_tip(void *ctx) { return ((struct fake *)ctx)->near_tip; }
 static void f_send(void *ctx, struct peer *p, const uint8_t *d, size_t n)
 {
     wbuf_bytes(&((struct fake *)ctx)->out, d, n);
@@ -134,12 +136,13 @@ static void feed(struct ctx *c, const char *cmd, const void *payload, size_t len
     wbuf_free(&w);
 }
 
-static void feed_version(struct ctx *c, int32_t version, uint64_t nonce)
+static void feed_version_services(struct ctx *c, int32_t version, uint64_t nonce,
+                                  uint64_t services)
 {
     struct proto_version v;
     memset(&v, 0, sizeof(v));
     v.version = version;
-    v.services = PROTO_NODE_NETWORK | PROTO_NODE_WITNESS;
+    v.services = services;
     v.nonce = nonce;
     strcpy(v.user_agent, "/Satoshi:27.0.0/");
     v.start_height = 101;
@@ -148,6 +151,16 @@ static void feed_version(struct ctx *c, int32_t version, uint64_t nonce)
     proto_version_encode(&w, &v);
     feed(c, "version", w.data, w.len);
     wbuf_free(&w);
+}
+
+static void feed_version(struct ctx *c, int32_t version, uint64_t nonce)
+{
+    feed_version_services(c, version, nonce, PROTO_NODE_NETWORK | PROTO_NODE_WITNESS);
+}
+
+static void feed_services(struct ctx *c, uint64_t services)
+{
+    feed_version_services(c, PROTO_VERSION, 77, services);
 }
 
 static void test_outbound_handshake(void **state)
@@ -239,16 +252,18 @@ static void test_old_and_self(void **state)
     for (int manual = 0; manual < 2; manual++) {
         c = setup(false);
         c->p->manual = manual;
-        struct proto_version v;
-        memset(&v, 0, sizeof(v));
-        v.version = PROTO_VERSION;
-        v.services = PROTO_NODE_NETWORK;
-        struct wbuf w;
-        wbuf_init(&w);
-        proto_version_encode(&w, &v);
-        feed(c, "version", w.data, w.len);
-        wbuf_free(&w);
+        feed_services(c, PROTO_NODE_NETWORK);
         assert_string_equal(c->f.closed, manual ? "" : "peer does not offer the expected services");
+        teardown(c);
+    }
+    /* One that keeps only the last 288 blocks will do once our tip is
+     * recent (Core's GetDesirableServiceFlags). */
+    for (int near = 0; near < 2; near++) {
+        c = setup(false);
+        c->f.near_tip = near;
+        c->env.near_tip = f_near_tip;
+        feed_services(c, PROTO_NODE_NETWORK_LIMITED | PROTO_NODE_WITNESS);
+        assert_string_equal(c->f.closed, near ? "" : "peer does not offer the expected services");
         teardown(c);
     }
 }
