@@ -295,6 +295,7 @@ void np_process_block(struct netproc *np, struct np_peer *p, const struct block 
         inflight_remove(np, f);
     }
     const struct bindex_node *known = chainstate_find(np->chain, &b->hash);
+    bool cached = known && (known->status & BINDEX_FAILED_MASK);
     if (known && (known->status & BINDEX_HAVE_DATA))
         np->info.blocks_dup++;
     else if (np->stalling_timeout_us > NETPROC_BLOCK_STALLING_US) /* a new block: relax */
@@ -309,14 +310,16 @@ void np_process_block(struct netproc *np, struct np_peer *p, const struct block 
     enum chainstate_status st = chainstate_process_block(np->chain, b, &reason, &err);
     if (st == CHAINSTATE_MISSING_PARENT) {
         np_getheaders(np, p, chainstate_best_header(np->chain), NULL, now);
-    } else if (st == CHAINSTATE_INVALID && rebuilt) {
-        /* Maybe our reconstruction, as Core does not punish: ask whole. */
-        LOG_INFO("block rebuilt from peer=%" PRIu64 "'s cmpctblock failed: %s", p->id,
-                 reason ? reason : "invalid");
+    } else if (st == CHAINSTATE_INVALID && rebuilt && np_block_mutated(reason)) {
+        /* Maybe a short-id collision (Core's FillBlock check): ask whole. */
+        LOG_INFO("block rebuilt from peer=%" PRIu64 "'s cmpctblock failed: %s", p->id, reason);
         np_cmpct_full_fallback(np, p, &b->hash, now);
     } else if (st == CHAINSTATE_INVALID) {
-        if (!time_future(reason))
+        if (np_block_punishable(reason, cached, rebuilt, p->inbound))
             np_misbehaving(np, p->id, reason ? reason : "invalid block");
+        else
+            LOG_INFO("invalid block from peer=%" PRIu64 "%s: %s", p->id,
+                     rebuilt ? " (cmpctblock)" : "", reason ? reason : "invalid");
     } else if (st == CHAINSTATE_ERROR) {
         LOG_ERROR("block from peer=%" PRIu64 ": %s", p->id, err ? err : "storage error");
     } else {
@@ -382,6 +385,11 @@ void np_serve_getheaders(struct netproc *np, struct np_peer *p, const struct net
         n = chainstate_find(np->chain, &loc->stop); /* just that header */
         if (!n)
             return;
+        if (!np_block_request_allowed(np, n)) {
+            LOG_DEBUG(LOG_NET, "ignoring request from peer=%" PRIu64
+                      " for old block header that isn't in the main chain", p->id);
+            return;
+        }
     } else {
         const struct bindex_node *fork = chainstate_find_fork(np->chain, loc->hashes, loc->count);
         n = fork ? chainstate_at(np->chain, fork->height + 1) : chainstate_at(np->chain, 0);
