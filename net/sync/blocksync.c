@@ -206,11 +206,20 @@ void np_request_blocks_all(struct netproc *np, int64_t now)
         request_blocks(np, &np->peers[i], now);
 }
 
-/* Core's BLOCK_TIME_FUTURE (more than 2 hours ahead of our clock): not
- * punished, the header is just ignored (it may become valid later). */
-static bool time_future(const char *reason)
+/* The first of hdrs already known invalid, if any: failing there is
+ * Core's BLOCK_CACHED_INVALID (the peer may just follow another chain). */
+static bool first_known_invalid(const struct netproc *np, const struct block_header *hdrs,
+                                size_t n, struct hash256 *out)
 {
-    return reason && strcmp(reason, "time-too-new") == 0;
+    for (size_t i = 0; i < n; i++) {
+        block_header_hash(&hdrs[i], out);
+        const struct bindex_node *k = chainstate_find(np->chain, out);
+        if (!k)
+            return false; /* the rest are new as well */
+        if (k->status & BINDEX_FAILED_MASK)
+            return true;
+    }
+    return false;
 }
 
 void np_on_headers(struct netproc *np, struct np_peer *p, const struct net_msg *m, int64_t now)
@@ -224,7 +233,8 @@ void np_on_headers(struct netproc *np, struct np_peer *p, const struct net_msg *
         cursor_init(&c, m->u.headers.hdrs[i], BLOCK_HEADER_SIZE);
         block_header_parse(&c, &hdrs[i]);
     }
-    struct hash256 bad, last;
+    struct hash256 bad, last, known_bad;
+    bool any_known_bad = first_known_invalid(np, hdrs, n, &known_bad);
     const char *reason = NULL;
     char *err = NULL;
     enum chainstate_status st =
@@ -237,7 +247,8 @@ void np_on_headers(struct netproc *np, struct np_peer *p, const struct net_msg *
         return;
     }
     if (st == CHAINSTATE_INVALID) {
-        if (!time_future(reason)) /* our clock may be the slow one */
+        bool cached = any_known_bad && hash_eq(&bad, &known_bad);
+        if (np_block_punishable(reason, cached, false, p->inbound))
             np_misbehaving(np, p->id, reason ? reason : "invalid header");
         return;
     }

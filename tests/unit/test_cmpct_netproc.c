@@ -42,6 +42,7 @@ static struct {
     uint32_t tag;
     struct hash256 coinbase[16]; /* txids of the first blocks' coinbases */
     int64_t shift;               /* seconds the clock moved on */
+    uint64_t from;               /* the peer messages come from: FAKE if 0 */
 } w;
 
 static int64_t fake_now(void)
@@ -52,7 +53,7 @@ static int64_t fake_now(void)
 static int io_send(void *ctx, uint64_t peer, enum proto_cmd cmd, const void *payload,
                    size_t len)
 {
-    assert_int_equal(peer, FAKE);
+    assert_true(peer == FAKE || peer == FAKE + 1);
     assert_true(w.nout < MAXMSG);
     struct sent *s = &w.out[w.nout++];
     snprintf(s->cmd, sizeof(s->cmd), "%s", proto_cmd_name(cmd));
@@ -94,7 +95,7 @@ static void deliver(enum proto_cmd cmd, const struct wbuf *payload)
 {
     struct net_msg m;
     assert_true(proto_msg_decode(cmd, payload->data, payload->len, &m));
-    netproc_message(w.np, FAKE, &m, fake_now() * 1000000LL);
+    netproc_message(w.np, w.from ? w.from : FAKE, &m, fake_now() * 1000000LL);
     proto_msg_clear(&m);
 }
 
@@ -334,6 +335,17 @@ static void send_block(const struct block *b)
     wbuf_free(&p);
 }
 
+static void send_header(const struct block_header *h)
+{
+    uint8_t raw[1][BLOCK_HEADER_SIZE];
+    block_header_serialize(h, raw[0]);
+    struct wbuf p;
+    wbuf_init(&p);
+    proto_headers_encode(&p, (const uint8_t(*)[BLOCK_HEADER_SIZE])raw, 1);
+    deliver(PROTO_CMD_HEADERS, &p);
+    wbuf_free(&p);
+}
+
 /* Core's MaybePunishNodeForBlock: a block that breaks a consensus rule
  * is not held against a peer that sent it as a cmpctblock (BIP152 lets
  * it relay before validating), but is when sent whole; a bad header is
@@ -360,6 +372,20 @@ static void test_invalid_block_punishment(void **state)
     /* The same block whole from an outbound peer (BLOCK_CACHED_INVALID). */
     send_block(bad);
     assert_string_equal(w.misbehaving, "bad-cb-amount");
+    /* Its header alone: outbound punished, inbound not (Core's
+     * BLOCK_CACHED_INVALID), nor for the whole block. */
+    clear_out();
+    send_header(&bad->hdr);
+    assert_string_equal(w.misbehaving, "bad-cb-amount");
+    clear_out();
+    struct net_peer_props in = {.id = FAKE + 1, .inbound = true, .wtxidrelay = true,
+                                .relay = true, .version = PROTO_VERSION};
+    netproc_connected(w.np, &in, 0);
+    w.from = FAKE + 1;
+    send_header(&bad->hdr);
+    send_block(bad);
+    assert_string_equal(w.misbehaving, "");
+    w.from = 0;
     /* A new such block whole (BLOCK_CONSENSUS). */
     clear_out();
     struct block *bad2 = block_on(tip, t + 1, 50 * COIN + 2);
