@@ -217,11 +217,20 @@ void np_request_blocks_all(struct netproc *np, int64_t now)
         request_blocks(np, &np->peers[i], now);
 }
 
-/* Core's BLOCK_TIME_FUTURE (more than 2 hours ahead of our clock): not
- * punished, the header is just ignored (it may become valid later). */
-static bool time_future(const char *reason)
+/* The first of hdrs already known invalid, if any: failing there is
+ * Core's BLOCK_CACHED_INVALID (the peer may just follow another chain). */
+static bool first_known_invalid(const struct netproc *np, const struct block_header *hdrs,
+                                size_t n, struct hash256 *out)
 {
-    return reason && strcmp(reason, "time-too-new") == 0;
+    for (size_t i = 0; i < n; i++) {
+        block_header_hash(&hdrs[i], out);
+        const struct bindex_node *k = chainstate_find(np->chain, out);
+        if (!k)
+            return false; /* the rest are new as well */
+        if (k->status & BINDEX_FAILED_MASK)
+            return true;
+    }
+    return false;
 }
 
 void np_on_headers(struct netproc *np, struct np_peer *p, const struct net_msg *m, int64_t now)
@@ -235,7 +244,8 @@ void np_on_headers(struct netproc *np, struct np_peer *p, const struct net_msg *
         cursor_init(&c, m->u.headers.hdrs[i], BLOCK_HEADER_SIZE);
         block_header_parse(&c, &hdrs[i]);
     }
-    struct hash256 bad, last;
+    struct hash256 bad, last, known_bad;
+    bool any_known_bad = first_known_invalid(np, hdrs, n, &known_bad);
     const char *reason = NULL;
     char *err = NULL;
     enum chainstate_status st =
@@ -248,7 +258,8 @@ void np_on_headers(struct netproc *np, struct np_peer *p, const struct net_msg *
         return;
     }
     if (st == CHAINSTATE_INVALID) {
-        if (!time_future(reason)) /* our clock may be the slow one */
+        bool cached = any_known_bad && hash_eq(&bad, &known_bad);
+        if (np_block_punishable(reason, cached, false, p->inbound))
             np_misbehaving(np, p->id, reason ? reason : "invalid header");
         return;
     }
@@ -306,6 +317,7 @@ void np_process_block(struct netproc *np, struct np_peer *p, const struct block 
         inflight_remove(np, f);
     }
     const struct bindex_node *known = chainstate_find(np->chain, &b->hash);
+    bool cached = known && (known->status & BINDEX_FAILED_MASK);
     if (known && (known->status & BINDEX_HAVE_DATA))
         np->info.blocks_dup++;
     else if (np->stalling_timeout_us > NETPROC_BLOCK_STALLING_US) /* a new block: relax */
@@ -320,14 +332,16 @@ void np_process_block(struct netproc *np, struct np_peer *p, const struct block 
     enum chainstate_status st = chainstate_process_block(np->chain, b, &reason, &err);
     if (st == CHAINSTATE_MISSING_PARENT) {
         np_getheaders(np, p, chainstate_best_header(np->chain), NULL, now);
-    } else if (st == CHAINSTATE_INVALID && rebuilt) {
-        /* Maybe our reconstruction, as Core does not punish: ask whole. */
-        LOG_INFO("block rebuilt from peer=%" PRIu64 "'s cmpctblock failed: %s", p->id,
-                 reason ? reason : "invalid");
+    } else if (st == CHAINSTATE_INVALID && rebuilt && np_block_mutated(reason)) {
+        /* Maybe a short-id collision (Core's FillBlock check): ask whole. */
+        LOG_INFO("block rebuilt from peer=%" PRIu64 "'s cmpctblock failed: %s", p->id, reason);
         np_cmpct_full_fallback(np, p, &b->hash, now);
     } else if (st == CHAINSTATE_INVALID) {
-        if (!time_future(reason))
+        if (np_block_punishable(reason, cached, rebuilt, p->inbound))
             np_misbehaving(np, p->id, reason ? reason : "invalid block");
+        else
+            LOG_INFO("invalid block from peer=%" PRIu64 "%s: %s", p->id,
+                     rebuilt ? " (cmpctblock)" : "", reason ? reason : "invalid");
     } else if (st == CHAINSTATE_ERROR) {
         LOG_ERROR("block from peer=%" PRIu64 ": %s", p->id, err ? err : "storage error");
     } else {
@@ -393,6 +407,11 @@ void np_serve_getheaders(struct netproc *np, struct np_peer *p, const struct net
         n = chainstate_find(np->chain, &loc->stop); /* just that header */
         if (!n)
             return;
+        if (!np_block_request_allowed(np, n)) {
+            LOG_DEBUG(LOG_NET, "ignoring request from peer=%" PRIu64
+                      " for old block header that isn't in the main chain", p->id);
+            return;
+        }
     } else {
         const struct bindex_node *fork = chainstate_find_fork(np->chain, loc->hashes, loc->count);
         n = fork ? chainstate_at(np->chain, fork->height + 1) : chainstate_at(np->chain, 0);

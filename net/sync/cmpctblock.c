@@ -499,14 +499,16 @@ static const struct bindex_node *accept_header(struct netproc *np, struct np_pee
             np_getheaders(np, p, chainstate_best_header(np->chain), NULL, now);
         return NULL;
     }
+    const struct bindex_node *known = chainstate_find(np->chain, &cb->hash);
+    bool cached = known && (known->status & BINDEX_FAILED_MASK);
     struct hash256 bad;
     const char *reason = NULL;
     char *err = NULL;
     enum chainstate_status st =
         chainstate_process_headers(np->chain, &cb->hdr, 1, &bad, &reason, &err);
     free(err);
-    if (st == CHAINSTATE_INVALID)
-        np_misbehaving(np, p->id, reason ? reason : "invalid header");
+    if (st == CHAINSTATE_INVALID && np_block_punishable(reason, cached, true, p->inbound))
+        np_misbehaving(np, p->id, reason ? reason : "invalid header via cmpctblock");
     if (st != CHAINSTATE_ACCEPTED && st != CHAINSTATE_DUPLICATE)
         return NULL;
     const struct bindex_node *n = chainstate_find(np->chain, &cb->hash);

@@ -57,6 +57,14 @@ static bool serve_tx(struct netproc *np, struct np_peer *p, const struct proto_i
 bool np_serve_item(struct netproc *np, struct np_peer *p, const struct proto_inv *it)
 {
     uint32_t type = it->type & ~PROTO_INV_WITNESS_FLAG;
+    if (type == PROTO_INV_BLOCK || type == PROTO_INV_CMPCT_BLOCK) {
+        const struct bindex_node *n = chainstate_find(np->chain, &it->hash);
+        if (n && !np_block_request_allowed(np, n)) {
+            LOG_DEBUG(LOG_NET, "ignoring request from peer=%" PRIu64
+                      " for old block that isn't in the main chain", p->id);
+            return false;
+        }
+    }
     switch (type) {
     case PROTO_INV_TX:
     case PROTO_INV_WTX:

@@ -143,8 +143,8 @@ void np_send_headers(void *ctx, struct relay *r, uint64_t peer, const struct has
                      size_t n);
 
 /* The block's source and whether it came rebuilt from a cmpctblock (a
- * failure may then be ours, not the peer's: fetch it whole instead of
- * punishing). Takes no reference. */
+ * mutated one may be our collision: fetched whole; an invalid one is not
+ * punished, as BIP152 allows relay before validation). Takes no reference. */
 void np_process_block(struct netproc *np, struct np_peer *p, const struct block *b,
                       bool rebuilt, int64_t now);
 void np_set_best_known(struct np_peer *p, const struct bindex_node *n);
@@ -156,6 +156,18 @@ void np_block_requested(struct netproc *np, struct np_peer *p, const struct hash
 /* Requests the full block from p (witness form), tracked in flight. */
 void np_getdata_block(struct netproc *np, struct np_peer *p, const struct hash256 *hash,
                       int64_t now);
+
+/* blockpolicy.c (Core's MaybePunishNodeForBlock and BlockRequestAllowed) */
+/* Whether a block that failed validation with reason gets its peer
+ * punished: cached, it was already known invalid; via_compact, it came
+ * as (or was rebuilt from) a cmpctblock. */
+bool np_block_punishable(const char *reason, bool cached, bool via_compact, bool inbound);
+/* The reasons of a block whose transactions do not match its header
+ * (Core's BLOCK_MUTATED): the real block may still come. */
+bool np_block_mutated(const char *reason);
+/* Whether a peer may have n (getdata, or getheaders for one header): on
+ * the active chain, or a validated stale block less than a month old. */
+bool np_block_request_allowed(const struct netproc *np, const struct bindex_node *n);
 
 /* cmpctblock.c (BIP152) */
 void np_cmpct_init(struct netproc *np);

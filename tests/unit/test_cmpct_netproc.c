@@ -5,7 +5,9 @@
  * indexes punished), receiving (rebuilt from the mempool with no round
  * trip, one getblocktxn for one missing transaction, a wrong blocktxn
  * fetching the full block, a short one punished) and the high-bandwidth
- * choice (sendcmpct(1, 2) to the peer that delivered a new block first). */
+ * choice (sendcmpct(1, 2) to the peer that delivered a new block first);
+ * punishment for invalid blocks by how they came, and which stale blocks
+ * are served (Core's MaybePunishNodeForBlock and BlockRequestAllowed). */
 #include "net/sync/netproc.h"
 #include "net/wire/cmpct.h"
 #include "tests/unit/chainstate_util.h"
@@ -39,17 +41,19 @@ static struct {
     char misbehaving[128];
     uint32_t tag;
     struct hash256 coinbase[16]; /* txids of the first blocks' coinbases */
+    int64_t shift;               /* seconds the clock moved on */
+    uint64_t from;               /* the peer messages come from: FAKE if 0 */
 } w;
 
 static int64_t fake_now(void)
 {
-    return T0 + 400 * 60; /* the tip stays recent: no initial download */
+    return T0 + 400 * 60 + w.shift; /* the tip stays recent: no initial download */
 }
 
 static int io_send(void *ctx, uint64_t peer, enum proto_cmd cmd, const void *payload,
                    size_t len)
 {
-    assert_int_equal(peer, FAKE);
+    assert_true(peer == FAKE || peer == FAKE + 1);
     assert_true(w.nout < MAXMSG);
     struct sent *s = &w.out[w.nout++];
     snprintf(s->cmd, sizeof(s->cmd), "%s", proto_cmd_name(cmd));
@@ -91,7 +95,7 @@ static void deliver(enum proto_cmd cmd, const struct wbuf *payload)
 {
     struct net_msg m;
     assert_true(proto_msg_decode(cmd, payload->data, payload->len, &m));
-    netproc_message(w.np, FAKE, &m, fake_now() * 1000000LL);
+    netproc_message(w.np, w.from ? w.from : FAKE, &m, fake_now() * 1000000LL);
     proto_msg_clear(&m);
 }
 
@@ -312,11 +316,195 @@ static void test_receiving(void **state)
         tx_free(t[i]);
 }
 
+#define COIN 100000000LL
+#define MONTH (30 * 24 * 3600)
+
+/* A block of one coinbase paying value, on prev. */
+static struct block *block_on(const struct bindex_node *prev, uint32_t time, int64_t value)
+{
+    struct tx *cb = testutil_coinbase(prev->height + 1, value, ++w.tag);
+    return testutil_block(&prev->hash, time, &cb, 1);
+}
+
+static void send_block(const struct block *b)
+{
+    struct wbuf p;
+    wbuf_init(&p);
+    block_serialize(b, &p, true);
+    deliver(PROTO_CMD_BLOCK, &p);
+    wbuf_free(&p);
+}
+
+static void send_header(const struct block_header *h)
+{
+    uint8_t raw[1][BLOCK_HEADER_SIZE];
+    block_header_serialize(h, raw[0]);
+    struct wbuf p;
+    wbuf_init(&p);
+    proto_headers_encode(&p, (const uint8_t(*)[BLOCK_HEADER_SIZE])raw, 1);
+    deliver(PROTO_CMD_HEADERS, &p);
+    wbuf_free(&p);
+}
+
+/* Core's MaybePunishNodeForBlock: a block that breaks a consensus rule
+ * is not held against a peer that sent it as a cmpctblock (BIP152 lets
+ * it relay before validating), but is when sent whole; a bad header is
+ * punished either way. The fake peer is outbound. */
+static void test_invalid_block_punishment(void **state)
+{
+    const struct bindex_node *tip = chainstate_tip(w.cs);
+    uint32_t t = T0 + (uint32_t)(tip->height + 1) * 60;
+    /* Valid header and proof of work, a coinbase paying one satoshi too
+     * much: rebuilt from the cmpctblock at once, rejected, no punishment
+     * and no request of the full block. */
+    struct block *bad = block_on(tip, t, 50 * COIN + 1);
+    send_cmpct(bad);
+    assert_ptr_equal(chainstate_tip(w.cs), tip);
+    const struct bindex_node *n = chainstate_find(w.cs, &bad->hash);
+    assert_non_null(n);
+    assert_true(n->status & BINDEX_FAILED);
+    assert_string_equal(n->reason, "bad-cb-amount");
+    assert_string_equal(w.misbehaving, "");
+    assert_null(sent("getdata"));
+    /* Announced again by cmpctblock: known invalid, still no punishment. */
+    send_cmpct(bad);
+    assert_string_equal(w.misbehaving, "");
+    /* The same block whole from an outbound peer (BLOCK_CACHED_INVALID). */
+    send_block(bad);
+    assert_string_equal(w.misbehaving, "bad-cb-amount");
+    /* Its header alone: outbound punished, inbound not (Core's
+     * BLOCK_CACHED_INVALID), nor for the whole block. */
+    clear_out();
+    send_header(&bad->hdr);
+    assert_string_equal(w.misbehaving, "bad-cb-amount");
+    clear_out();
+    struct net_peer_props in = {.id = FAKE + 1, .inbound = true, .wtxidrelay = true,
+                                .relay = true, .version = PROTO_VERSION};
+    netproc_connected(w.np, &in, 0);
+    w.from = FAKE + 1;
+    send_header(&bad->hdr);
+    send_block(bad);
+    assert_string_equal(w.misbehaving, "");
+    w.from = 0;
+    /* A new such block whole (BLOCK_CONSENSUS). */
+    clear_out();
+    struct block *bad2 = block_on(tip, t + 1, 50 * COIN + 2);
+    send_block(bad2);
+    assert_string_equal(w.misbehaving, "bad-cb-amount");
+    /* A header older than the median time past (BLOCK_INVALID_HEADER):
+     * punished even in a cmpctblock. */
+    clear_out();
+    struct block *old = block_on(tip, T0, 50 * COIN);
+    send_cmpct(old);
+    assert_string_equal(w.misbehaving, "time-too-old");
+    /* The valid block still comes through. */
+    clear_out();
+    struct block *good = block_on(tip, t + 2, 50 * COIN);
+    send_cmpct(good);
+    assert_memory_equal(chainstate_tip(w.cs)->hash.b, good->hash.b, 32);
+    assert_string_equal(w.misbehaving, "");
+    block_free(bad);
+    block_free(bad2);
+    block_free(old);
+    block_free(good);
+}
+
+static void submit_block(const struct block *b)
+{
+    const char *reason = NULL;
+    char *err = NULL;
+    assert_int_equal(netproc_submit_block(w.np, b, &reason, &err, 0), CHAINSTATE_ACCEPTED);
+}
+
+/* Whether the last cmd sent to the fake peer (block or headers) starts
+ * with the header of hash. */
+static bool served(const char *cmd, const struct hash256 *hash)
+{
+    const struct sent *s = sent(cmd);
+    if (!s)
+        return false;
+    size_t skip = strcmp(cmd, "headers") == 0; /* the count: one header */
+    if (skip)
+        assert_int_equal(s->data[0], 1);
+    struct cursor c;
+    cursor_init(&c, s->data + skip, s->len - skip);
+    struct block_header h;
+    struct hash256 got;
+    assert_true(block_header_parse(&c, &h));
+    block_header_hash(&h, &got);
+    return hash_eq(&got, hash);
+}
+
+static void getheaders_one(const struct hash256 *stop)
+{
+    struct wbuf b;
+    wbuf_init(&b);
+    proto_locator_encode(&b, PROTO_VERSION, NULL, 0, stop);
+    deliver(PROTO_CMD_GETHEADERS, &b);
+    wbuf_free(&b);
+}
+
+/* Core's BlockRequestAllowed: a block off the active chain is served
+ * (getdata, getheaders for it alone) only if it was fully validated and
+ * is less than a month older than the best header. */
+static void test_stale_block_serving(void **state)
+{
+    const struct bindex_node *tip = chainstate_tip(w.cs);
+    uint32_t t = T0 + (uint32_t)(tip->height + 1) * 60;
+    struct block *x = block_on(tip, t, 50 * COIN); /* connected, then reorganized away */
+    submit_block(x);
+    struct block *y1 = block_on(tip, t + 1, 50 * COIN);
+    submit_block(y1);
+    const struct bindex_node *ny1 = chainstate_find(w.cs, &y1->hash);
+    struct block *y2 = block_on(ny1, t + 60, 50 * COIN);
+    submit_block(y2);
+    assert_memory_equal(chainstate_tip(w.cs)->hash.b, y2->hash.b, 32);
+    /* Never connected: stored, less work than the tip. */
+    struct block *z = block_on(tip->prev, t - 59, 50 * COIN);
+    submit_block(z);
+    assert_true(chainstate_find(w.cs, &z->hash)->status & BINDEX_HAVE_DATA);
+    clear_out();
+    getdata(PROTO_INV_BLOCK | PROTO_INV_WITNESS_FLAG, &x->hash);
+    assert_true(served("block", &x->hash));
+    getheaders_one(&x->hash);
+    assert_true(served("headers", &x->hash));
+    clear_out();
+    getdata(PROTO_INV_BLOCK | PROTO_INV_WITNESS_FLAG, &z->hash);
+    getdata(PROTO_INV_CMPCT_BLOCK, &z->hash);
+    getheaders_one(&z->hash);
+    assert_int_equal(w.nout, 0);
+    /* A month and more later, the stale block is no longer served; the
+     * active chain's old blocks still are. */
+    w.shift = MONTH + 3600;
+    const struct bindex_node *ny2 = chainstate_find(w.cs, &y2->hash);
+    struct block *y3 = block_on(ny2, t + MONTH + 120, 50 * COIN);
+    submit_block(y3);
+    clear_out();
+    getdata(PROTO_INV_BLOCK | PROTO_INV_WITNESS_FLAG, &x->hash);
+    getdata(PROTO_INV_CMPCT_BLOCK, &x->hash);
+    getheaders_one(&x->hash);
+    assert_null(sent("block"));
+    assert_null(sent("cmpctblock"));
+    assert_true(served("headers", &y3->hash)); /* y3 announced, x not served */
+    assert_int_equal(w.nout, 1);
+    getdata(PROTO_INV_BLOCK | PROTO_INV_WITNESS_FLAG, &y1->hash);
+    assert_true(served("block", &y1->hash));
+    getheaders_one(&y1->hash);
+    assert_true(served("headers", &y1->hash));
+    block_free(x);
+    block_free(y1);
+    block_free(y2);
+    block_free(y3);
+    block_free(z);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_serving, setup, teardown),
         cmocka_unit_test_setup_teardown(test_receiving, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_invalid_block_punishment, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stale_block_serving, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,84 @@
+/* What we do about a peer's invalid block, and which blocks we serve:
+ * Bitcoin Core's MaybePunishNodeForBlock and BlockRequestAllowed
+ * (net_processing.cpp), by the reason string validation gave. */
+#include "net/sync/netproc_int.h"
+
+#include <string.h>
+
+/* Core's STALE_RELAY_AGE_LIMIT: a month. */
+#define NP_STALE_RELAY_AGE_LIMIT (30 * 24 * 60 * 60LL)
+
+static bool reason_in(const char *reason, const char *const *list)
+{
+    for (; *list; list++)
+        if (strcmp(reason, *list) == 0)
+            return true;
+    return false;
+}
+
+/* BLOCK_INVALID_HEADER, BLOCK_INVALID_PREV and BLOCK_MISSING_PREV: the
+ * header alone proves the peer wrong, however the block came. */
+static bool header_reason(const char *reason)
+{
+    static const char *const list[] = {"high-hash",   "bad-diffbits",         "time-too-old",
+                                       "bad-prevblk", "time-timewarp-attack", "prev-blk-not-found",
+                                       NULL};
+    return reason_in(reason, list) || strncmp(reason, "bad-version", 11) == 0;
+}
+
+bool np_block_punishable(const char *reason, bool cached, bool via_compact, bool inbound)
+{
+    if (cached) /* BLOCK_CACHED_INVALID: an outbound peer on an invalid chain */
+        return !via_compact && !inbound;
+    if (!reason)
+        return !via_compact;
+    if (strcmp(reason, "time-too-new") == 0) /* BLOCK_TIME_FUTURE: our clock may lag */
+        return false;
+    if (header_reason(reason))
+        return true;
+    /* BLOCK_CONSENSUS and BLOCK_MUTATED: BIP152 lets a peer announce a
+     * compact block before validating it fully (we do too). */
+    return !via_compact;
+}
+
+bool np_block_mutated(const char *reason)
+{
+    static const char *const list[] = {"bad-txnmrklroot", "bad-txns-duplicate",
+                                       "bad-witness-merkle-match", "bad-witness-nonce-size",
+                                       "unexpected-witness", NULL};
+    return reason && reason_in(reason, list);
+}
+
+/* Core's GetBlockProofEquivalentTime(best, n, best): the time the work
+ * between n and best takes at best's difficulty; negative if n has more. */
+static int64_t proof_equivalent_time(const struct bindex_node *best, const struct bindex_node *n,
+                                     int64_t spacing)
+{
+    bool negative = u256_cmp(&best->work, &n->work) < 0;
+    struct u256 r = negative ? n->work : best->work, proof, q;
+    u256_sub(&r, negative ? &best->work : &n->work);
+    u256_mul_u32(&r, (uint32_t)spacing);
+    pow_work(best->hdr.bits, &proof);
+    if (u256_is_zero(&proof))
+        return INT64_MAX;
+    u256_div(&r, &proof, &q);
+    if (u256_bits(&q) > 63)
+        return negative ? -INT64_MAX : INT64_MAX;
+    int64_t t = (int64_t)(((uint64_t)q.w[1] << 32) | q.w[0]);
+    return negative ? -t : t;
+}
+
+bool np_block_request_allowed(const struct netproc *np, const struct bindex_node *n)
+{
+    if (chainstate_at(np->chain, n->height) == n)
+        return true;
+    /* Off the active chain: only a block that was connected once (its
+     * scripts checked, as undo data shows), and only a recent one, so a
+     * peer cannot learn which stale branches we saw (fingerprinting). */
+    const struct bindex_node *best = chainstate_best_header(np->chain);
+    if (!best || !(n->status & BINDEX_HAVE_UNDO) || (n->status & BINDEX_FAILED_MASK))
+        return false;
+    int64_t spacing = chainstate_params(np->chain)->pow_target_spacing;
+    return (int64_t)best->hdr.time - (int64_t)n->hdr.time < NP_STALE_RELAY_AGE_LIMIT &&
+           proof_equivalent_time(best, n, spacing) < NP_STALE_RELAY_AGE_LIMIT;
+}
