@@ -34,7 +34,7 @@ struct node {
     struct rpc_server *rpc;
     struct metrics_server *metrics;
     struct zmqpub *zmq;
-    struct feeest_glue *feeest; /* node/feeest_glue.c's state */
+    struct feeest_glue *feeest;     /* node/feeest_glue.c's state */
     struct prune_glue *prune;       /* node/prune_glue.c: automatic pruning */
 };
 
