@@ -66,6 +66,11 @@ enum bech32_encoding { BECH32_INVALID = 0, BECH32_BECH32, BECH32_BECH32M };
  * matched neither variant. */
 enum bech32_encoding bech32_decode(const char *str, char *hrp, uint8_t *data, size_t *data_len,
                                    bool *checksum_bad);
+/* Bitcoin Core's bech32::LocateErrors for a string that is not valid
+ * bech32 or bech32m: Core's message and the likely error positions in locs
+ * (room for strlen(str) entries), *n_locs of them. NULL when the string is
+ * valid. */
+const char *bech32_locate_errors(const char *str, int *locs, size_t *n_locs);
 /* Encodes hrp (lowercase) and 5-bit values; out holds ADDRESS_MAX_LEN
  * bytes. -1 if the result would exceed 90 characters. */
 int bech32_encode(enum bech32_encoding enc, const char *hrp, const uint8_t *data, size_t data_len,

@@ -9,7 +9,8 @@ libchain_a_SOURCES += \
 	chain/script/sigcache.c chain/script/sigcache.h \
 	chain/script/interp_internal.h \
 	chain/script/interpreter.c chain/script/interpreter.h \
-	chain/script/checksig.c chain/script/verify.c
+	chain/script/checksig.c chain/script/verify.c \
+	chain/script/message.c chain/script/message.h
 
 # Core's short script assembly, for tests built on Core's vectors.
 noinst_LIBRARIES += tests/unit/libscripttest.a

@@ -26,35 +26,15 @@ static struct node *node_of(const struct rpc_request *req)
     return req->ctx;
 }
 
-/* An amount in BTC (number or numeric string) as satoshis; def when the
- * parameter is omitted. -3 "Invalid amount" / "Amount out of range". */
+/* An amount parameter; def when it is omitted. */
 static bool amount_param(struct rpc_request *req, size_t i, int64_t def, int64_t *out)
 {
     json_t *v = rpc_param(req, i);
-    double btc;
     if (!v) {
         *out = def;
         return true;
     }
-    if (json_is_number(v)) {
-        btc = json_number_value(v);
-    } else {
-        char *end;
-        const char *s = json_string_value(v);
-        btc = s ? strtod(s, &end) : NAN;
-        if (!s || !*s || *end)
-            btc = NAN;
-    }
-    if (!(btc == btc)) {
-        rpc_fail(req, RPC_TYPE_ERROR, "Invalid amount");
-        return false;
-    }
-    if (btc < 0 || btc > (double)TX_MAX_MONEY / TX_COIN) {
-        rpc_fail(req, RPC_TYPE_ERROR, "Amount out of range");
-        return false;
-    }
-    *out = llround(btc * TX_COIN);
-    return true;
+    return rpc_util_amount(req, v, out);
 }
 
 static bool fee_exceeds(int64_t fee, size_t vsize, int64_t max_feerate)

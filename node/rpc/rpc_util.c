@@ -8,6 +8,7 @@
 #include "chain/util/xmalloc.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,6 +245,33 @@ static bool put_multi(struct wbuf *w, const uint8_t *s, size_t len)
     return true;
 }
 
+/* Appends '#' and the checksum of what w holds, and a NUL. */
+static char *finish_desc(struct wbuf *w)
+{
+    char sum[9];
+    rpc_util_desc_checksum((const char *)w->data, w->len, sum);
+    put_str(w, "#");
+    put_str(w, sum);
+    wbuf_u8(w, 0);
+    return (char *)wbuf_detach(w, NULL);
+}
+
+char *rpc_util_infer_wsh_descriptor(const uint8_t *ws, size_t len)
+{
+    struct wbuf w;
+    wbuf_init(&w);
+    put_str(&w, "wsh(");
+    size_t mark = w.len;
+    if (policy_script_type(ws, len) != POLICY_MULTISIG || !put_multi(&w, ws, len)) {
+        w.len = mark;
+        put_str(&w, "raw(");
+        put_hex(&w, ws, len);
+        put_str(&w, ")");
+    }
+    put_str(&w, ")");
+    return finish_desc(&w);
+}
+
 /* The descriptor of a script of type t whose address (NULL: none) the
  * caller has already encoded, with its checksum. */
 static char *describe(const uint8_t *s, size_t len, enum policy_script_type t, const char *addr)
@@ -270,12 +298,7 @@ static char *describe(const uint8_t *s, size_t len, enum policy_script_type t, c
         put_hex(&w, s, len);
         put_str(&w, ")");
     }
-    char sum[9];
-    rpc_util_desc_checksum((const char *)w.data, w.len, sum);
-    put_str(&w, "#");
-    put_str(&w, sum);
-    wbuf_u8(&w, 0);
-    return (char *)wbuf_detach(&w, NULL);
+    return finish_desc(&w);
 }
 
 /* Core shows no address for bare keys and bare multisig. */
@@ -444,3 +467,46 @@ struct tx *rpc_util_tx_param(struct rpc_request *req, size_t i, int witness, con
     return tx;
 }
 
+
+bool rpc_util_amount(struct rpc_request *req, const json_t *v, int64_t *out)
+{
+    double btc;
+    if (json_is_number(v)) {
+        btc = json_number_value(v);
+    } else if (json_is_string(v)) {
+        char *end;
+        const char *s = json_string_value(v);
+        btc = strtod(s, &end);
+        if (!*s || *end)
+            btc = NAN;
+    } else {
+        rpc_fail(req, RPC_TYPE_ERROR, "Amount is not a number or string");
+        return false;
+    }
+    if (!(btc == btc)) {
+        rpc_fail(req, RPC_TYPE_ERROR, "Invalid amount");
+        return false;
+    }
+    if (btc < 0 || btc > (double)TX_MAX_MONEY / TX_COIN) {
+        rpc_fail(req, RPC_TYPE_ERROR, "Amount out of range");
+        return false;
+    }
+    *out = llround(btc * TX_COIN);
+    return true;
+}
+
+uint8_t *rpc_util_hex_value(struct rpc_request *req, const json_t *v, const char *name,
+                            size_t *len)
+{
+    const char *hex = json_string_value(v);
+    uint8_t *raw = NULL;
+    ssize_t n = hex && *hex ? hex_decode_alloc(hex, &raw) : -1;
+    if (n < 0) {
+        free(raw);
+        rpc_fail(req, RPC_INVALID_PARAMETER, "%s must be hexadecimal string (not '%s')", name,
+                 hex ? hex : "");
+        return NULL;
+    }
+    *len = (size_t)n;
+    return raw;
+}
