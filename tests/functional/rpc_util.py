@@ -4,7 +4,8 @@ test vectors: validateaddress (rpc_invalid_address_message.py's regtest
 addresses with their messages and error positions), decodescript
 (test/functional/data/rpc_decodescript.json and rpc_decodescript.py),
 verifymessage (rpc_signmessagewithprivkey.py's signature),
-createrawtransaction (rawtransaction tests' shapes and errors)."""
+createrawtransaction (rawtransaction tests' shapes and errors), and
+getnodeaddresses over addresses added with addpeeraddress."""
 
 import json
 import os
@@ -206,6 +207,32 @@ def test_createrawtransaction(t):
                                True)
 
 
+def test_getnodeaddresses(t):
+    node = t.add_node().start()
+    fw.assert_equal(node.rpc("getnodeaddresses"), [])
+    added = {("1.2.3.4", 8333), ("5.6.7.8", 18444), ("2a00:1450:4001::1", 8333)}
+    for ip, port in added:
+        fw.assert_equal(node.rpc("addpeeraddress", ip, port)["success"], True)
+    got = node.rpc("getnodeaddresses", 0)
+    fw.assert_equal({(a["address"], a["port"]) for a in got}, added)
+    now = node.rpc("getblockchaininfo")["time"]  # genesis time; only a lower bound
+    for a in got:
+        fw.assert_equal(sorted(a), ["address", "network", "port", "services", "time"])
+        fw.assert_equal(a["network"], "ipv6" if ":" in a["address"] else "ipv4")
+        fw.assert_equal(a["time"] > now, True)
+        fw.assert_equal(a["services"] & 1, 1)  # NODE_NETWORK, as addpeeraddress sets
+    fw.assert_equal(len(node.rpc("getnodeaddresses")), 1)
+    fw.assert_equal(len(node.rpc("getnodeaddresses", 2)), 2)
+    fw.assert_equal({a["address"] for a in node.rpc("getnodeaddresses", 0, "ipv4")},
+                    {"1.2.3.4", "5.6.7.8"})
+    fw.assert_equal([a["address"] for a in node.rpc("getnodeaddresses", 0, "IPv6")],
+                    ["2a00:1450:4001::1"])
+    fw.assert_equal(node.rpc("getnodeaddresses", 0, "onion"), [])
+    fw.assert_raises_rpc_error(-8, "Address count out of range", node.rpc, "getnodeaddresses", -1)
+    fw.assert_raises_rpc_error(-8, "Network not recognized: foo", node.rpc, "getnodeaddresses", 1,
+                               "foo")
+
+
 if __name__ == "__main__":
     fw.main([test_validateaddress, test_decodescript, test_verifymessage,
-             test_createrawtransaction])
+             test_createrawtransaction, test_getnodeaddresses])
