@@ -80,7 +80,7 @@ int bech32_encode(enum bech32_encoding enc, const char *hrp, const uint8_t *data
  * outside the alphabet, text over 128 characters or more than max bytes.
  * Encoding takes at most BASE58_MAX_DATA bytes; out must hold
  * BASE58_MAX_TEXT + 1 bytes. */
-#define BASE58_MAX_DATA 64
+#define BASE58_MAX_DATA 88 /* an extended key and its checksum: 82 */
 #define BASE58_MAX_TEXT 128
 int base58_decode(const char *str, uint8_t *out, size_t max);
 void base58_encode(const uint8_t *data, size_t len, char *out);

@@ -214,12 +214,11 @@ bool pubkey_tweak_add(const uint8_t pub[33], const uint8_t tweak[32], uint8_t ou
     return true;
 }
 
-bool pubkey_compress(const uint8_t *pub, size_t pub_len, uint8_t out[33])
+void pubkey_decompress(const uint8_t pub[33], uint8_t out[65])
 {
     secp256k1_pubkey pk;
-    size_t len = 33;
-    if (!parse_pubkey(&pk, pub, pub_len))
-        return false;
-    secp256k1_ec_pubkey_serialize(ctx(), out, &len, &pk, SECP256K1_EC_COMPRESSED);
-    return true;
+    size_t len = 65;
+    memset(out, 0, 65);
+    if (parse_pubkey(&pk, pub, 33))
+        secp256k1_ec_pubkey_serialize(ctx(), out, &len, &pk, SECP256K1_EC_UNCOMPRESSED);
 }

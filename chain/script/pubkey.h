@@ -47,7 +47,7 @@ bool pubkey_recover_compact(const uint8_t sig[65], const uint8_t hash[32], uint8
  * tweak times G, compressed into out. false when the tweak is not below
  * the group order or the sum is infinity. */
 bool pubkey_tweak_add(const uint8_t pub[33], const uint8_t tweak[32], uint8_t out[33]);
-/* The 33-byte compressed form of a 33- or 65-byte key; false if invalid. */
-bool pubkey_compress(const uint8_t *pub, size_t pub_len, uint8_t out[33]);
+/* The 65-byte uncompressed form of a valid 33-byte key. */
+void pubkey_decompress(const uint8_t pub[33], uint8_t out[65]);
 
 #endif

@@ -10,7 +10,9 @@ libchain_a_SOURCES += \
 	chain/script/interp_internal.h \
 	chain/script/interpreter.c chain/script/interpreter.h \
 	chain/script/checksig.c chain/script/verify.c \
-	chain/script/message.c chain/script/message.h
+	chain/script/message.c chain/script/message.h \
+	chain/script/bip32.c chain/script/bip32.h \
+	chain/script/descriptor.c chain/script/descriptor.h
 
 # Core's short script assembly, for tests built on Core's vectors.
 noinst_LIBRARIES += tests/unit/libscripttest.a
@@ -64,3 +66,11 @@ TESTS += tests/unit/test_tapscript
 tests_unit_test_tapscript_SOURCES = tests/unit/test_tapscript.c tests/unit/chain_testutil.h \
 	tests/unit/taproot_testutil.h
 tests_unit_test_tapscript_LDADD = $(SCRIPT_TEST_LIBS)
+
+# BIP32 derivation and output descriptors against the BIP32 and BIP380-383
+# vectors (tests/data/bip380).
+check_PROGRAMS += tests/unit/test_descriptor
+TESTS += tests/unit/test_descriptor
+tests_unit_test_descriptor_SOURCES = tests/unit/test_descriptor.c
+tests_unit_test_descriptor_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
+EXTRA_DIST += tests/data/bip380

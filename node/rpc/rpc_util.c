@@ -1,6 +1,7 @@
 #include "node/rpc/rpc_util.h"
 
 #include "chain/primitives/address.h"
+#include "chain/script/descriptor.h"
 #include "chain/util/hex.h"
 #include "chain/mempool/policy.h"
 #include "chain/primitives/serialize.h"
@@ -174,52 +175,9 @@ char *rpc_util_script_asm(const uint8_t *s, size_t len, bool sighash_decode)
     return (char *)wbuf_detach(&w, NULL);
 }
 
-static const char desc_charset[] = "0123456789()[],'/*abcdefgh@:$%{}"
-                                   "IJKLMNOPQRSTUVWXYZ&+-.;<=>?!^_|~"
-                                   "ijklmnopqrstuvwxyzABCDEFGH`#\"\\ ";
-static const char checksum_charset[] = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
-
-/* BIP380's BCH code over GF(32): the remainder of the symbols (a degree-8
- * generator, 40-bit state). */
-static uint64_t desc_polymod(uint64_t c, unsigned val)
-{
-    static const uint64_t gen[5] = { 0xf5dee51989, 0xa9fdca3312, 0x1bab10e32d, 0x3706b1677a,
-                                     0x644d626ffd };
-    unsigned top = (unsigned)(c >> 35);
-    c = ((c & 0x7ffffffffULL) << 5) ^ val;
-    for (int i = 0; i < 5; i++)
-        if (top >> i & 1)
-            c ^= gen[i];
-    return c;
-}
-
 int rpc_util_desc_checksum(const char *desc, size_t len, char out[9])
 {
-    uint64_t c = 1;
-    unsigned group = 0, in_group = 0;
-    for (size_t i = 0; i < len; i++) {
-        const char *at = desc[i] ? strchr(desc_charset, desc[i]) : NULL;
-        if (!at)
-            return -1;
-        unsigned pos = (unsigned)(at - desc_charset);
-        c = desc_polymod(c, pos & 31);
-        /* Every three characters, their upper bits (the charset group)
-         * form one more symbol. */
-        group = group * 3 + (pos >> 5);
-        if (++in_group == 3) {
-            c = desc_polymod(c, group);
-            group = in_group = 0;
-        }
-    }
-    if (in_group)
-        c = desc_polymod(c, group);
-    for (int j = 0; j < 8; j++)
-        c = desc_polymod(c, 0);
-    c ^= 1;
-    for (int j = 0; j < 8; j++)
-        out[j] = checksum_charset[(c >> (5 * (7 - j))) & 31];
-    out[8] = '\0';
-    return 0;
+    return descriptor_checksum(desc, len, out);
 }
 
 /* multi(k,key,...) of a bare multisig script; false if it is not one. */

@@ -4,8 +4,10 @@ test vectors: validateaddress (rpc_invalid_address_message.py's regtest
 addresses with their messages and error positions), decodescript
 (test/functional/data/rpc_decodescript.json and rpc_decodescript.py),
 verifymessage (rpc_signmessagewithprivkey.py's signature),
-createrawtransaction (rawtransaction tests' shapes and errors), and
-getnodeaddresses over addresses added with addpeeraddress."""
+createrawtransaction (rawtransaction tests' shapes and errors),
+getnodeaddresses over addresses added with addpeeraddress, deriveaddresses
+and getdescriptorinfo (rpc_deriveaddresses.py), and createmultisig checked
+against deriveaddresses and decodescript."""
 
 import json
 import os
@@ -233,6 +235,106 @@ def test_getnodeaddresses(t):
                                "foo")
 
 
+TPRV = ("tprv8ZgxMBicQKsPd7Uf69XL1XwhmjHopUGep8GuEiJDZmbQz6o58LninorQAfcKZWARbtRtfnLcJ5MQ2AtHcQJ"
+        "CCRUcMRvmDUjyEmNUWwx8UbK")
+TPUB = ("tpubD6NzVbkrYhZ4WaWSyoBvQwbpLkojyoTZPRsgXELWz3Popb3qkjcJyJUGLnL4qHHoQvao8ESaAstxYSnhysw"
+        "J76uZPStJRJCTKvosUCJZL5B")
+ADDR0 = "bcrt1qjqmxmkpmxt80xz4y3746zgt0q3u3ferr34acd5"
+ADDR12 = ["bcrt1qhku5rq7jz8ulufe2y6fkcpnlvpsta7rq4442dy",
+          "bcrt1qpgptk2gvshyl0s9lqshsmx932l9ccsv265tvaq"]
+
+
+def test_descriptors(t):
+    """Core's rpc_deriveaddresses.py and rpc_signmessagewithprivkey.py values."""
+    node = t.add_node().start()
+    fw.assert_raises_rpc_error(-5, "Missing checksum", node.rpc, "deriveaddresses", "a")
+    desc = f"wpkh({TPRV}/1/1/0)#t6wfjs64"
+    fw.assert_equal(node.rpc("deriveaddresses", desc), [ADDR0])
+    fw.assert_raises_rpc_error(-5, "Missing checksum", node.rpc, "deriveaddresses", desc[:-9])
+    fw.assert_equal(node.rpc("deriveaddresses", f"wpkh({TPUB}/1/1/0)#s9ga3alw"), [ADDR0])
+    ranged = f"wpkh({TPRV}/1/1/*)#kft60nuy"
+    fw.assert_equal(node.rpc("deriveaddresses", ranged, [1, 2]), ADDR12)
+    fw.assert_equal(node.rpc("deriveaddresses", ranged, 2), [ADDR0] + ADDR12)
+    unranged = tt.descsum_create(f"wpkh({TPRV}/1/1/0)")
+    ranged = tt.descsum_create(f"wpkh({TPRV}/1/1/*)")
+    for code, msg, d, r in [
+            (-8, "Range should not be specified for an un-ranged descriptor", unranged, [0, 2]),
+            (-8, "End of range is too high", ranged, 10000000000),
+            (-8, "Range is too large", ranged, [1000000000, 2000000000]),
+            (-8, "Range specified as [begin,end] must not have begin after end", ranged, [2, 0]),
+            (-8, "Range should be greater or equal than 0", ranged, [-1, 0])]:
+        fw.assert_raises_rpc_error(code, msg, node.rpc, "deriveaddresses", d, r)
+    fw.assert_raises_rpc_error(-8, "Range must be specified for a ranged descriptor", node.rpc,
+                               "deriveaddresses", ranged)
+    # combo: P2PKH, P2WPKH and P2SH-P2WPKH (its P2PK has no address).
+    fw.assert_equal(node.rpc("deriveaddresses", tt.descsum_create(f"combo({TPRV}/1/1/0)")),
+                    ["mtfUoUax9L4tzXARpw1oTGxWyoogp52KhJ", ADDR0,
+                     "2NDvEwGfpEqJWfybzpKPHF2XH3jwoQV3D7x"])
+    fw.assert_raises_rpc_error(-5, "Cannot derive script without private keys", node.rpc,
+                               "deriveaddresses", tt.descsum_create(f"wpkh({TPUB}/1'/1/0)"))
+    fw.assert_raises_rpc_error(-5, "Descriptor does not have a corresponding address", node.rpc,
+                               "deriveaddresses",
+                               tt.descsum_create(f"multi(1,{TPUB}/1/1/0,{TPUB}/1/1/1)"))
+    wif = "cUeKHd5orzT3mz8P9pxyREHfsWtVfgsfDjiZZBcjUBAaGk1BTj7N"
+    fw.assert_equal(node.rpc("deriveaddresses", tt.descsum_create(f"pkh({wif})")), [MSG_ADDR])
+    info = node.rpc("getdescriptorinfo", f"wpkh({TPRV}/1/1/0)")
+    fw.assert_equal(info, {"descriptor": f"wpkh({TPUB}/1/1/0)#s9ga3alw", "checksum": "t6wfjs64",
+                           "isrange": False, "issolvable": True, "hasprivatekeys": True})
+    info = node.rpc("getdescriptorinfo", f"wpkh({TPUB}/1/1/*)")
+    fw.assert_equal([info["isrange"], info["hasprivatekeys"]], [True, False])
+    info = node.rpc("getdescriptorinfo", f"addr({tt.P2WSH_OP_TRUE_ADDR})")
+    fw.assert_equal([info["issolvable"], info["descriptor"]],
+                    [False, tt.descsum_create(f"addr({tt.P2WSH_OP_TRUE_ADDR})")])
+    fw.assert_raises_rpc_error(-5, "Provided checksum 'aaaaaaaa' does not match computed "
+                               "checksum", node.rpc, "getdescriptorinfo", "raw(00)#aaaaaaaa")
+    fw.assert_raises_rpc_error(-5, "'foo(1)' is not a valid descriptor function", node.rpc,
+                               "getdescriptorinfo", "foo(1)")
+
+
+PUBS = ["03789ed0bb717d88f7d321a368d905e7430207ebbd82bd342cf11ae157a7ace5fd",
+        "03dbc6764b8884a92e871274b87583e6d5c2a58819473e17e107ef3f6aa5a61626"]
+UNCOMPRESSED = ("04a34b99f22c790c4e36b2b3c2c35a36db06226e41c692fc82b8b56ac1c540c5bd5b8dec5235a0"
+                "fa8722476c7709c02559e3aa73aa03918ba2d492eea75abea235")
+
+
+def test_createmultisig(t):
+    node = t.add_node().start()
+    redeem = "52" + "".join("21" + k for k in PUBS) + "52ae"
+    for kind, wrap in [("legacy", "sh(multi(2,%s,%s))"), ("p2sh-segwit", "sh(wsh(multi(2,%s,%s)))"),
+                       ("bech32", "wsh(multi(2,%s,%s))")]:
+        r = node.rpc("createmultisig", 2, PUBS, kind)
+        fw.assert_equal(r["redeemScript"], redeem)
+        fw.assert_equal(r["descriptor"], tt.descsum_create(wrap % tuple(PUBS)))
+        # The address is the descriptor's, and decodescript agrees.
+        fw.assert_equal(node.rpc("deriveaddresses", r["descriptor"]), [r["address"]])
+        d = node.rpc("decodescript", redeem)
+        want = {"legacy": d["p2sh"], "p2sh-segwit": d["segwit"]["p2sh-segwit"],
+                "bech32": d["segwit"]["address"]}[kind]
+        fw.assert_equal(r["address"], want)
+        fw.assert_equal("warnings" in r, False)
+    fw.assert_equal(node.rpc("createmultisig", 2, PUBS), node.rpc("createmultisig", 2, PUBS,
+                                                                   "legacy"))
+    # An uncompressed key forces legacy, with Core's warning.
+    r = node.rpc("createmultisig", 1, [PUBS[0], UNCOMPRESSED], "bech32")
+    fw.assert_equal(r["descriptor"][:3], "sh(")
+    fw.assert_equal(r["warnings"], ["Unable to make chosen address type, please ensure no "
+                                    "uncompressed public keys are present."])
+    for code, msg, args in [
+            (-8, "a multisignature address must require at least one key to redeem", (0, PUBS)),
+            (-8, "not enough keys supplied (got 2 keys, but need at least 3 to redeem)", (3, PUBS)),
+            (-5, 'Pubkey "zz" must be a hex string', (1, ["zz"])),
+            (-5, 'Pubkey "0102" must have a length of either 33 or 65 bytes', (1, ["0102"])),
+            (-5, "must be cryptographically valid.", (1, ["02" + "00" * 32])),
+            (-5, "Unknown address type 'foo'", (1, PUBS, "foo")),
+            (-5, "createmultisig cannot create bech32m multisig addresses", (1, PUBS, "bech32m")),
+            (-8, "redeemScript exceeds size limit: 547 > 520", (1, [PUBS[0]] * 16))]:
+        fw.assert_raises_rpc_error(code, msg, node.rpc, "createmultisig", *args)
+    # Sixteen keys fit in P2WSH.
+    r = node.rpc("createmultisig", 1, [PUBS[0]] * 16, "bech32")
+    fw.assert_equal(node.rpc("deriveaddresses", r["descriptor"]), [r["address"]])
+
+
 if __name__ == "__main__":
     fw.main([test_validateaddress, test_decodescript, test_verifymessage,
-             test_createrawtransaction, test_getnodeaddresses])
+             test_createrawtransaction, test_getnodeaddresses, test_descriptors,
+             test_createmultisig])
