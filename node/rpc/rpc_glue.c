@@ -49,7 +49,7 @@ const struct config_option metrics_options[] = {
 static const struct rpc_method_set *const method_sets[] = {
     &blockchain_rpc_methods, &rawtx_rpc_methods, &mining_rpc_methods,
     &net_rpc_methods, &zmq_rpc_methods,
-    &rawtx_build_rpc_methods, &util_rpc_methods,
+    &rawtx_build_rpc_methods, &util_rpc_methods, &combine_rpc_methods,
     NULL,
 };
 
