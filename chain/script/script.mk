@@ -74,3 +74,11 @@ TESTS += tests/unit/test_descriptor
 tests_unit_test_descriptor_SOURCES = tests/unit/test_descriptor.c
 tests_unit_test_descriptor_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
 EXTRA_DIST += tests/data/bip380
+
+# Descriptor and address text from RPC, under random input.
+check_PROGRAMS += tests/fuzz/fuzz_descriptor
+FUZZ_HARNESSES += tests/fuzz/fuzz_descriptor
+tests_fuzz_fuzz_descriptor_SOURCES = tests/fuzz/fuzz_descriptor.c tests/fuzz/driver.c
+tests_fuzz_fuzz_descriptor_LDADD = $(CHAIN_LIBS)
+TESTS += tests/fuzz/fuzz_descriptor
+EXTRA_DIST += tests/fuzz/seeds/descriptor
