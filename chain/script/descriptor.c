@@ -6,6 +6,7 @@
 #include "chain/script/bip32.h"
 #include "chain/script/pubkey.h"
 #include "chain/script/script.h"
+#include "chain/script/taproot.h"
 #include "chain/util/err.h"
 #include "chain/util/hex.h"
 #include "chain/util/xmalloc.h"
@@ -65,7 +66,8 @@ int descriptor_checksum(const char *desc, size_t len, char out[9])
 
 enum ctx { CTX_TOP, CTX_P2SH, CTX_P2WPKH, CTX_P2WSH, CTX_P2TR };
 enum dtype { D_PK, D_PKH, D_WPKH, D_COMBO, D_SH, D_WSH, D_MULTI, D_SORTEDMULTI, D_ADDR, D_RAW,
-             D_TR, D_RAWTR };
+             D_TR, D_RAWTR, D_BRANCH /* {A,B} of a tr() script tree */ };
+#define MAX_TREE_DEPTH 128
 
 #define MAX_PATH 256
 
@@ -84,7 +86,7 @@ struct dnode {
     int k;
     struct dkey *keys;
     size_t nkeys;
-    struct dnode *sub;
+    struct dnode *sub, *sub2; /* sh/wsh: sub; tr: sub, the tree; a branch: both */
     uint8_t *raw; /* raw() bytes, addr()'s script */
     size_t raw_len;
 };
@@ -372,6 +374,7 @@ static void node_free(struct dnode *n)
         free(n->keys[i].path);
     free(n->keys);
     node_free(n->sub);
+    node_free(n->sub2);
     free(n->raw);
     free(n);
 }
@@ -385,18 +388,69 @@ static struct dnode *node_new(enum dtype t, size_t nkeys)
     return n;
 }
 
-/* name(KEY): pk, pkh, wpkh, combo, tr, rawtr. */
+/* name(KEY): pk, pkh, wpkh, combo, rawtr. */
 static struct dnode *one_key(struct parser *ps, enum dtype t, size_t b, size_t e, enum ctx kctx)
 {
     struct dnode *n = node_new(t, 1);
     if (expr_end(ps->s, b, e) != e) {
-        /* tr(KEY,TREE): script trees are not supported here. */
-        fail(ps, t == D_TR ? "tr() with a script tree is not supported" : "Key expression "
-             "expected");
+        fail(ps, "Expected a key expression, not '%.*s'", (int)(e - b), ps->s + b);
         node_free(n);
         return NULL;
     }
     if (!parse_key(ps, b, e, kctx, &n->keys[0])) {
+        node_free(n);
+        return NULL;
+    }
+    put(ps, ")");
+    return n;
+}
+
+/* A script tree: pk(KEY) leaves (BIP386) and {A,B} branches. */
+static struct dnode *parse_tree(struct parser *ps, size_t b, size_t e, int depth)
+{
+    if (b == e || ps->s[b] != '{') {
+        struct dnode *leaf = parse_script(ps, b, e, CTX_P2TR);
+        if (leaf && leaf->t != D_PK) {
+            fail(ps, "Only pk() leaves are supported in tr() script trees");
+            node_free(leaf);
+            return NULL;
+        }
+        return leaf;
+    }
+    if (depth == MAX_TREE_DEPTH) {
+        fail(ps, "tr() supports at most %d nesting levels", MAX_TREE_DEPTH);
+        return NULL;
+    }
+    size_t mid = expr_end(ps->s, b + 1, e);
+    if (mid >= e || ps->s[mid] != ',' || ps->s[e - 1] != '}' ||
+        expr_end(ps->s, mid + 1, e) != e - 1) {
+        fail(ps, "Invalid script tree '%.*s'", (int)(e - b), ps->s + b);
+        return NULL;
+    }
+    struct dnode *n = node_new(D_BRANCH, 0);
+    put(ps, "{");
+    n->sub = parse_tree(ps, b + 1, mid, depth + 1);
+    put(ps, ",");
+    n->sub2 = n->sub ? parse_tree(ps, mid + 1, e - 1, depth + 1) : NULL;
+    put(ps, "}");
+    if (!n->sub2) {
+        node_free(n);
+        return NULL;
+    }
+    return n;
+}
+
+/* tr(KEY) or tr(KEY,TREE). */
+static struct dnode *taproot(struct parser *ps, size_t b, size_t e)
+{
+    size_t key_end = expr_end(ps->s, b, e);
+    struct dnode *n = node_new(D_TR, 1);
+    bool ok = parse_key(ps, b, key_end, CTX_P2TR, &n->keys[0]);
+    if (ok && key_end < e) {
+        put(ps, ",");
+        ok = (n->sub = parse_tree(ps, key_end + 1, e, 0)) != NULL;
+    }
+    if (!ok) {
         node_free(n);
         return NULL;
     }
@@ -526,6 +580,10 @@ static const char *misplaced(enum dtype t, enum ctx ctx)
     case D_RAW: return ctx != CTX_TOP ? "Can only have raw() at top level" : NULL;
     case D_TR: return ctx != CTX_TOP ? "Can only have tr at top level" : NULL;
     case D_RAWTR: return ctx != CTX_TOP ? "Can only have rawtr at top level" : NULL;
+    case D_PKH:
+    case D_MULTI:
+    case D_SORTEDMULTI:
+        return ctx == CTX_P2TR ? "Only pk() leaves are supported in tr() script trees" : NULL;
     case D_WPKH:
         return ctx != CTX_TOP && ctx != CTX_P2SH ? "Can only have wpkh() at top level or inside "
                                                    "sh()" : NULL;
@@ -558,8 +616,8 @@ static struct dnode *parse_script(struct parser *ps, size_t b, size_t e, enum ct
         put(ps, "(");
         switch ((enum dtype)t) {
         case D_WPKH: return one_key(ps, D_WPKH, ib, ie, CTX_P2WPKH);
-        case D_TR:
-        case D_RAWTR: return one_key(ps, (enum dtype)t, ib, ie, CTX_P2TR);
+        case D_TR: return taproot(ps, ib, ie);
+        case D_RAWTR: return one_key(ps, D_RAWTR, ib, ie, CTX_P2TR);
         case D_PK:
         case D_PKH:
         case D_COMBO: return one_key(ps, (enum dtype)t, ib, ie, ctx);
@@ -770,6 +828,28 @@ static bool multisig(struct wbuf *w, const struct dnode *n, uint32_t pos)
     return true;
 }
 
+/* The merkle root of a script tree: tapleaf hashes of <x-only key>
+ * OP_CHECKSIG, tapbranch hashes of the pairs. */
+static bool tree_hash(const struct dnode *n, uint32_t pos, uint8_t out[32])
+{
+    if (n->t == D_BRANCH) {
+        uint8_t a[32], b[32];
+        if (!tree_hash(n->sub, pos, a) || !tree_hash(n->sub2, pos, b))
+            return false;
+        taproot_branch_hash(out, a, b);
+        return true;
+    }
+    uint8_t key[65], leaf[34];
+    size_t len;
+    if (!derive_key(&n->keys[0], pos, key, &len))
+        return false;
+    leaf[0] = 32;
+    memcpy(leaf + 1, len == 32 ? key : key + 1, 32);
+    leaf[33] = OP_CHECKSIG;
+    taproot_leaf_hash(out, TAPROOT_LEAF_TAPSCRIPT, leaf, sizeof(leaf));
+    return true;
+}
+
 /* The one script of a node other than combo(). */
 static bool node_script(const struct dnode *n, uint32_t pos, struct wbuf *w)
 {
@@ -806,8 +886,11 @@ static bool node_script(const struct dnode *n, uint32_t pos, struct wbuf *w)
     case D_TR:
     case D_RAWTR: {
         const uint8_t *x = len == 32 ? key : key + 1;
+        uint8_t root[32];
         int parity;
-        if (n->t == D_TR && !pubkey_taproot_output(out, &parity, x, NULL))
+        if (n->sub && !tree_hash(n->sub, pos, root))
+            return false;
+        if (n->t == D_TR && !pubkey_taproot_output(out, &parity, x, n->sub ? root : NULL))
             return false;
         wbuf_u8(w, OP_1);
         push(w, n->t == D_TR ? out : x, 32);

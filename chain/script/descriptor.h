@@ -1,6 +1,6 @@
 /* Output script descriptors (BIP380-386) as Bitcoin Core parses and
  * expands them: pk, pkh, wpkh, combo, sh, wsh, multi, sortedmulti, addr,
- * raw, tr (key path only) and rawtr, with hex and WIF keys and BIP32
+ * raw, tr (with pk() script trees, BIP386) and rawtr, with hex and WIF keys and BIP32
  * extended keys, key origins, derivation paths and ranges (/ *, / *h).
  * Errors use Core's messages. */
 #ifndef HEARSAY_CHAIN_SCRIPT_DESCRIPTOR_H

@@ -1,5 +1,5 @@
 /* chain/script/bip32 against BIP32 test vector 1, chain/script/descriptor
- * against the BIP380 checksum examples and the BIP381-383 vectors
+ * against the BIP380 checksum examples and the BIP381-383 and BIP386 vectors
  * (tests/data/bip380/vectors.txt), and Bitcoin Core's canonical forms and
  * error messages (rpc_deriveaddresses.py, descriptor_tests.cpp). */
 #include <setjmp.h>
@@ -157,8 +157,8 @@ static void test_bip_vectors(void **state)
         valid++;
     }
     fclose(f);
-    assert_int_equal(valid, 37);
-    assert_int_equal(invalid, 18);
+    assert_int_equal(valid, 42);
+    assert_int_equal(invalid, 22);
 }
 
 /* Core's canonical forms: private keys as public, hex lowercased, the
