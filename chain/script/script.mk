@@ -67,12 +67,14 @@ tests_unit_test_tapscript_SOURCES = tests/unit/test_tapscript.c tests/unit/chain
 	tests/unit/taproot_testutil.h
 tests_unit_test_tapscript_LDADD = $(SCRIPT_TEST_LIBS)
 
-# BIP32 derivation and output descriptors against the BIP32 and BIP380-383
-# vectors (tests/data/bip380).
-check_PROGRAMS += tests/unit/test_descriptor
-TESTS += tests/unit/test_descriptor
+# BIP32 derivation and output descriptors against the BIP32 and BIP380-386
+# vectors (tests/data/bip380); signed messages against Core's vectors.
+check_PROGRAMS += tests/unit/test_descriptor tests/unit/test_message
+TESTS += tests/unit/test_descriptor tests/unit/test_message
 tests_unit_test_descriptor_SOURCES = tests/unit/test_descriptor.c
 tests_unit_test_descriptor_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_message_SOURCES = tests/unit/test_message.c
+tests_unit_test_message_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
 EXTRA_DIST += tests/data/bip380
 
 # Descriptor and address text from RPC, under random input.
