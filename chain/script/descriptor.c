@@ -79,6 +79,10 @@ struct dkey {
     uint32_t *path;
     size_t npath;
     int range; /* 0 none, 1 "/ *", 2 hardened */
+    /* The key at the end of path, derived once at parse time (as Core
+     * caches it); false when a hardened step lacks the private key. */
+    bool parent_ok;
+    struct bip32_key parent;
 };
 
 struct dnode {
@@ -307,6 +311,10 @@ static bool ext_key(struct parser *ps, size_t b, size_t e, struct dkey *k)
     k->path = xmalloc((k->npath ? k->npath : 1) * sizeof(*path));
     memcpy(k->path, path, k->npath * sizeof(*path));
     k->extended = true;
+    k->parent = k->root;
+    k->parent_ok = true;
+    for (size_t i = 0; i < k->npath && k->parent_ok; i++)
+        k->parent_ok = bip32_derive(&k->parent, k->path[i], &k->parent);
     k->has_priv = k->root.has_priv;
     ps->priv |= k->has_priv;
     ps->range |= k->range != 0;
@@ -734,16 +742,12 @@ static bool derive_key(const struct dkey *k, uint32_t pos, uint8_t out[65], size
         *len = k->pub_len;
         return true;
     }
-    struct bip32_key cur = k->root, next;
-    for (size_t i = 0; i <= k->npath; i++) {
-        uint32_t step = i < k->npath ? k->path[i] : pos | (k->range == 2 ? BIP32_HARDENED : 0);
-        if (i == k->npath && !k->range)
-            break;
-        if (!bip32_derive(&cur, step, &next))
-            return false;
-        cur = next;
-    }
-    memcpy(out, cur.pub, 33);
+    struct bip32_key child = k->parent;
+    if (!k->parent_ok ||
+        (k->range && !bip32_derive(&k->parent, pos | (k->range == 2 ? BIP32_HARDENED : 0),
+                                   &child)))
+        return false;
+    memcpy(out, child.pub, 33);
     *len = 33;
     return true;
 }
