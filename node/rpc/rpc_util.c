@@ -453,6 +453,16 @@ bool rpc_util_amount(struct rpc_request *req, const json_t *v, int64_t *out)
     return true;
 }
 
+bool rpc_util_amount_param(struct rpc_request *req, size_t i, int64_t def, int64_t *out)
+{
+    json_t *v = rpc_param(req, i);
+    if (!v) {
+        *out = def;
+        return true;
+    }
+    return rpc_util_amount(req, v, out);
+}
+
 uint8_t *rpc_util_hex_value(struct rpc_request *req, const json_t *v, const char *name,
                             size_t *len)
 {
@@ -467,4 +477,46 @@ uint8_t *rpc_util_hex_value(struct rpc_request *req, const json_t *v, const char
     }
     *len = (size_t)n;
     return raw;
+}
+
+bool rpc_util_burns_over(const struct tx *tx, int64_t max_burn)
+{
+    for (size_t i = 0; i < tx->vout_count; i++) {
+        const struct tx_out *o = &tx->vout[i];
+        /* Core's IsUnspendable: OP_RETURN or over the script size limit. */
+        bool unspendable = (o->script_len > 0 && o->script[0] == 0x6a) || o->script_len > 10000;
+        if (unspendable && o->value > max_burn)
+            return true;
+    }
+    return false;
+}
+
+size_t rpc_util_package_param(struct rpc_request *req, size_t i,
+                              struct tx *txs[RPC_UTIL_MAX_PACKAGE])
+{
+    json_t *list = rpc_param(req, i);
+    size_t n = json_array_size(list);
+    if (n < 1 || n > RPC_UTIL_MAX_PACKAGE) {
+        rpc_fail(req, RPC_INVALID_PARAMETER, "Array must contain between 1 and %d transactions.",
+                 RPC_UTIL_MAX_PACKAGE);
+        return 0;
+    }
+    for (size_t k = 0; k < n; k++) {
+        const char *hex = json_string_value(json_array_get(list, k));
+        txs[k] = rpc_util_decode_tx(hex, -1);
+        if (!txs[k]) {
+            rpc_util_free_txs(txs, k);
+            rpc_fail(req, RPC_DESERIALIZATION_ERROR,
+                     "TX decode failed: %s Make sure the tx has at least one input.",
+                     hex ? hex : "");
+            return 0;
+        }
+    }
+    return n;
+}
+
+void rpc_util_free_txs(struct tx **txs, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        tx_free(txs[k]);
 }
