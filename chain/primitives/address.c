@@ -2,6 +2,7 @@
 
 #include "chain/primitives/hash.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #define BECH32_MAX_LEN 90
@@ -112,6 +113,174 @@ enum bech32_encoding bech32_decode(const char *str, char *hrp, uint8_t *data, si
         return BECH32_BECH32M;
     *checksum_bad = true;
     return BECH32_INVALID;
+}
+
+/* GF(1024) as GF(32)[e]/(e^2 + 9e + 23), GF(32) as GF(2)[x]/(x^5 + x^3 + 1):
+ * the field of the BCH code behind bech32, whose generator has roots
+ * e^997, e^998 and e^999. Tables of e^k and the discrete log, built once. */
+static int16_t gf1024_exp[1023], gf1024_log[1024];
+static uint32_t syndrome_consts[25];
+
+static void gf_tables_build(void)
+{
+    int8_t exp32[31], log32[32];
+    int v = 1;
+    exp32[0] = 1;
+    log32[0] = -1;
+    log32[1] = 0;
+    for (int i = 1; i < 31; i++) {
+        v <<= 1;
+        if (v & 32)
+            v ^= 41;
+        exp32[i] = (int8_t)v;
+        log32[v] = (int8_t)i;
+    }
+    gf1024_exp[0] = 1;
+    gf1024_log[0] = -1;
+    gf1024_log[1] = 0;
+    v = 1;
+    for (int i = 1; i < 1023; i++) {
+        /* e * (v1 e + v0) = (9 v1 + v0) e + 23 v1 */
+        int v0 = v & 31, v1 = v >> 5;
+        int n0 = v1 ? exp32[(log32[v1] + log32[23]) % 31] : 0;
+        int n1 = (v1 ? exp32[(log32[v1] + log32[9]) % 31] : 0) ^ v0;
+        v = n1 << 5 | n0;
+        gf1024_exp[i] = (int16_t)v;
+        gf1024_log[v] = (int16_t)i;
+    }
+    /* Bit `shift` of the residue's coefficient of x^k contributes
+     * 2^shift * e^(j*k) to the syndrome s_j, for j = 997, 998, 999. */
+    for (int k = 1; k < 6; k++)
+        for (int shift = 0; shift < 5; shift++) {
+            int b = gf1024_log[1 << shift];
+            uint32_t c0 = (uint32_t)gf1024_exp[(997 * k + b) % 1023];
+            uint32_t c1 = (uint32_t)gf1024_exp[(998 * k + b) % 1023];
+            uint32_t c2 = (uint32_t)gf1024_exp[(999 * k + b) % 1023];
+            syndrome_consts[5 * (k - 1) + shift] = c2 << 20 | c1 << 10 | c0;
+        }
+}
+
+static uint32_t syndrome(uint32_t residue)
+{
+    uint32_t low = residue & 0x1f, r = low ^ (low << 10) ^ (low << 20);
+    for (int i = 0; i < 25; i++)
+        if ((residue >> (5 + i)) & 1)
+            r ^= syndrome_consts[i];
+    return r;
+}
+
+static int gf_exp_or_zero(int s, int log_add)
+{
+    return s == 0 ? 0 : gf1024_exp[(gf1024_log[s] + log_add) % 1023];
+}
+
+/* Positions (from the end of the data part) of one or two substitution
+ * errors that explain the residue; the count found (0 when none). */
+static size_t locate(uint32_t residue, size_t length, size_t pos[2])
+{
+    uint32_t syn = syndrome(residue);
+    int s0 = syn & 1023, s1 = (syn >> 10) & 1023, s2 = (int)(syn >> 20);
+    int l0 = gf1024_log[s0], l1 = gf1024_log[s1], l2 = gf1024_log[s2];
+    if (l0 != -1 && l1 != -1 && l2 != -1 && (2 * l1 - l2 - l0 + 2046) % 1023 == 0) {
+        size_t p1 = (size_t)((l1 - l0 + 1023) % 1023);
+        int le1 = l0 + (1023 - 997) * (int)p1;
+        if (p1 >= length || le1 % 33)
+            return 0;
+        pos[0] = p1;
+        return 1;
+    }
+    for (size_t p1 = 0; p1 < length; p1++) {
+        int a = s2 ^ gf_exp_or_zero(s1, (int)p1), b = s1 ^ gf_exp_or_zero(s0, (int)p1);
+        if (a == 0 || b == 0)
+            continue;
+        size_t p2 = (size_t)((gf1024_log[a] - gf1024_log[b] + 1023) % 1023);
+        if (p2 >= length || p1 == p2)
+            continue;
+        int c = s1 ^ gf_exp_or_zero(s0, (int)p2);
+        if (c == 0)
+            continue;
+        int inv = 1023 - gf1024_log[gf1024_exp[p1] ^ gf1024_exp[p2]];
+        if ((gf1024_log[b] + inv + (1023 - 997) * (int)p2) % 33 ||
+            (gf1024_log[c] + inv + (1023 - 997) * (int)p1) % 33)
+            continue;
+        pos[0] = p1 > p2 ? p1 : p2;
+        pos[1] = p1 > p2 ? p2 : p1;
+        return 2;
+    }
+    return 0;
+}
+
+/* Characters outside 33..126, and letters of the case not used first. */
+static size_t bad_characters(const char *str, size_t len, int *locs)
+{
+    bool lower = false, upper = false;
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)str[i];
+        bool lo = c >= 'a' && c <= 'z', up = c >= 'A' && c <= 'Z';
+        if ((lo && upper) || (up && lower) || (!lo && !up && (c < 33 || c > 126)))
+            locs[n++] = (int)i;
+        lower |= lo && !upper;
+        upper |= up && !lower;
+    }
+    return n;
+}
+
+const char *bech32_locate_errors(const char *str, int *locs, size_t *n_locs)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, gf_tables_build);
+    size_t len = strlen(str);
+    *n_locs = 0;
+    if (len > BECH32_MAX_LEN) {
+        for (size_t i = BECH32_MAX_LEN; i < len; i++)
+            locs[(*n_locs)++] = (int)i;
+        return "Bech32 string too long";
+    }
+    if ((*n_locs = bad_characters(str, len, locs)) > 0)
+        return "Invalid character or mixed case";
+    const char *sep = strrchr(str, '1');
+    if (!sep)
+        return "Missing separator";
+    size_t pos = (size_t)(sep - str);
+    if (pos == 0 || pos + BECH32_CHECKSUM_LEN >= len) {
+        locs[(*n_locs)++] = (int)pos;
+        return "Invalid separator position";
+    }
+    char hrp[BECH32_MAX_LEN + 1];
+    uint8_t vals[BECH32_MAX_LEN];
+    for (size_t i = 0; i < pos; i++)
+        hrp[i] = (str[i] >= 'A' && str[i] <= 'Z') ? (char)(str[i] - 'A' + 'a') : str[i];
+    size_t length = len - 1 - pos;
+    for (size_t i = 0; i < length; i++) {
+        char c = str[pos + 1 + i];
+        int v = bech32_char_value((c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c);
+        if (v < 0) {
+            locs[(*n_locs)++] = (int)(pos + 1 + i);
+            return "Invalid Base 32 character";
+        }
+        vals[i] = (uint8_t)v;
+    }
+    uint32_t check = bech32_polymod(hrp, pos, vals, length);
+    /* Try both checksums; keep the one that explains the errors with
+     * fewer changes. */
+    const char *msg = "Invalid checksum";
+    static const uint32_t consts[2] = { 1, BECH32M_CONST };
+    static const char *const names[2] = { "Invalid Bech32 checksum", "Invalid Bech32m checksum" };
+    for (int e = 0; e < 2; e++) {
+        if ((check ^ consts[e]) == 0) {
+            *n_locs = 0;
+            return NULL;
+        }
+        size_t p[2], found = locate(check ^ consts[e], length, p);
+        if (found && (*n_locs == 0 || found < *n_locs)) {
+            for (size_t i = 0; i < found; i++)
+                locs[i] = (int)(len - p[i] - 1);
+            *n_locs = found;
+            msg = names[e];
+        }
+    }
+    return msg;
 }
 
 int bech32_encode(enum bech32_encoding enc, const char *hrp, const uint8_t *data, size_t data_len,

@@ -66,6 +66,11 @@ enum bech32_encoding { BECH32_INVALID = 0, BECH32_BECH32, BECH32_BECH32M };
  * matched neither variant. */
 enum bech32_encoding bech32_decode(const char *str, char *hrp, uint8_t *data, size_t *data_len,
                                    bool *checksum_bad);
+/* Bitcoin Core's bech32::LocateErrors for a string that is not valid
+ * bech32 or bech32m: Core's message and the likely error positions in locs
+ * (room for strlen(str) entries), *n_locs of them. NULL when the string is
+ * valid. */
+const char *bech32_locate_errors(const char *str, int *locs, size_t *n_locs);
 /* Encodes hrp (lowercase) and 5-bit values; out holds ADDRESS_MAX_LEN
  * bytes. -1 if the result would exceed 90 characters. */
 int bech32_encode(enum bech32_encoding enc, const char *hrp, const uint8_t *data, size_t data_len,
@@ -75,7 +80,7 @@ int bech32_encode(enum bech32_encoding enc, const char *hrp, const uint8_t *data
  * outside the alphabet, text over 128 characters or more than max bytes.
  * Encoding takes at most BASE58_MAX_DATA bytes; out must hold
  * BASE58_MAX_TEXT + 1 bytes. */
-#define BASE58_MAX_DATA 64
+#define BASE58_MAX_DATA 88 /* an extended key and its checksum: 82 */
 #define BASE58_MAX_TEXT 128
 int base58_decode(const char *str, uint8_t *out, size_t max);
 void base58_encode(const uint8_t *data, size_t len, char *out);

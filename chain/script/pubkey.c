@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <secp256k1.h>
 #include <secp256k1_extrakeys.h>
+#include <secp256k1_recovery.h>
 #include <secp256k1_schnorrsig.h>
 #include <string.h>
 
@@ -185,4 +186,39 @@ bool pubkey_taproot_output(uint8_t output[32], int *parity, const uint8_t intern
     return secp256k1_xonly_pubkey_tweak_add(ctx(), &full, &in, tweak) &&
            secp256k1_xonly_pubkey_from_pubkey(ctx(), &out, parity, &full) &&
            secp256k1_xonly_pubkey_serialize(ctx(), output, &out);
+}
+
+bool pubkey_recover_compact(const uint8_t sig[65], const uint8_t hash[32], uint8_t *pub,
+                            size_t *pub_len)
+{
+    int recid = (sig[0] - 27) & 3;
+    bool compressed = ((sig[0] - 27) & 4) != 0;
+    secp256k1_ecdsa_recoverable_signature rs;
+    secp256k1_pubkey pk;
+    if (!secp256k1_ecdsa_recoverable_signature_parse_compact(ctx(), &rs, sig + 1, recid) ||
+        !secp256k1_ecdsa_recover(ctx(), &pk, &rs, hash))
+        return false;
+    *pub_len = compressed ? 33 : 65;
+    secp256k1_ec_pubkey_serialize(ctx(), pub, pub_len, &pk,
+                                  compressed ? SECP256K1_EC_COMPRESSED : SECP256K1_EC_UNCOMPRESSED);
+    return true;
+}
+
+bool pubkey_tweak_add(const uint8_t pub[33], const uint8_t tweak[32], uint8_t out[33])
+{
+    secp256k1_pubkey pk;
+    size_t len = 33;
+    if (!parse_pubkey(&pk, pub, 33) || !secp256k1_ec_pubkey_tweak_add(ctx(), &pk, tweak))
+        return false;
+    secp256k1_ec_pubkey_serialize(ctx(), out, &len, &pk, SECP256K1_EC_COMPRESSED);
+    return true;
+}
+
+void pubkey_decompress(const uint8_t pub[33], uint8_t out[65])
+{
+    secp256k1_pubkey pk;
+    size_t len = 65;
+    memset(out, 0, 65);
+    if (parse_pubkey(&pk, pub, 33))
+        secp256k1_ec_pubkey_serialize(ctx(), out, &len, &pk, SECP256K1_EC_UNCOMPRESSED);
 }

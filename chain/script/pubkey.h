@@ -38,4 +38,16 @@ bool pubkey_taproot_check_tweak(const uint8_t output[32], int parity,
 bool pubkey_taproot_output(uint8_t output[32], int *parity, const uint8_t internal[32],
                            const uint8_t *merkle_root);
 
+/* Core's CPubKey::RecoverCompact: the key that made the 65-byte compact
+ * signature (header 27 + recid, + 4 when the key is compressed) over hash,
+ * into pub (65 bytes of room), *pub_len 33 or 65. */
+bool pubkey_recover_compact(const uint8_t sig[65], const uint8_t hash[32], uint8_t *pub,
+                            size_t *pub_len);
+/* BIP32 public derivation's point step: pub (33 bytes, compressed) plus
+ * tweak times G, compressed into out. false when the tweak is not below
+ * the group order or the sum is infinity. */
+bool pubkey_tweak_add(const uint8_t pub[33], const uint8_t tweak[32], uint8_t out[33]);
+/* The 65-byte uncompressed form of a valid 33-byte key. */
+void pubkey_decompress(const uint8_t pub[33], uint8_t out[65]);
+
 #endif

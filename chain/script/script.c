@@ -2,6 +2,8 @@
  * Bitcoin Core's script/script.{h,cpp}. */
 #include "chain/script/script.h"
 
+#include "chain/primitives/serialize.h"
+
 #include <string.h>
 
 static const char *const op_names[256] = {
@@ -199,4 +201,21 @@ bool script_cast_bool(const uint8_t *v, size_t len)
             return !(i == len - 1 && v[i] == 0x80);
     }
     return false;
+}
+
+void script_append_push(struct wbuf *w, const uint8_t *data, size_t len)
+{
+    if (len < OP_PUSHDATA1) {
+        wbuf_u8(w, (uint8_t)len);
+    } else if (len <= 0xff) {
+        wbuf_u8(w, OP_PUSHDATA1);
+        wbuf_u8(w, (uint8_t)len);
+    } else if (len <= 0xffff) {
+        wbuf_u8(w, OP_PUSHDATA2);
+        wbuf_u16(w, (uint16_t)len);
+    } else {
+        wbuf_u8(w, OP_PUSHDATA4);
+        wbuf_u32(w, (uint32_t)len);
+    }
+    wbuf_bytes(w, data, len);
 }

@@ -144,6 +144,11 @@ bool script_get_op(const uint8_t **pc, const uint8_t *end, struct script_op *op)
  * opcode (OP_0, OP_1..16, OP_1NEGATE, direct push, PUSHDATA1/2). */
 bool script_minimal_push(const uint8_t *data, size_t len, uint8_t opcode);
 
+/* Appends a push of data as Core's CScript << vector: a direct push up to
+ * 75 bytes, else OP_PUSHDATA1, 2 or 4 (never OP_0 or OP_1..16 for data). */
+struct wbuf;
+void script_append_push(struct wbuf *w, const uint8_t *data, size_t len);
+
 /* Whether every operation is a push (opcode <= OP_16), Core's IsPushOnly. */
 bool script_is_push_only(const uint8_t *s, size_t len);
 bool script_is_p2sh(const uint8_t *s, size_t len);

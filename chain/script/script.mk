@@ -9,7 +9,10 @@ libchain_a_SOURCES += \
 	chain/script/sigcache.c chain/script/sigcache.h \
 	chain/script/interp_internal.h \
 	chain/script/interpreter.c chain/script/interpreter.h \
-	chain/script/checksig.c chain/script/verify.c
+	chain/script/checksig.c chain/script/verify.c \
+	chain/script/message.c chain/script/message.h \
+	chain/script/bip32.c chain/script/bip32.h \
+	chain/script/descriptor.c chain/script/descriptor.h
 
 # Core's short script assembly, for tests built on Core's vectors.
 noinst_LIBRARIES += tests/unit/libscripttest.a
@@ -63,3 +66,21 @@ TESTS += tests/unit/test_tapscript
 tests_unit_test_tapscript_SOURCES = tests/unit/test_tapscript.c tests/unit/chain_testutil.h \
 	tests/unit/taproot_testutil.h
 tests_unit_test_tapscript_LDADD = $(SCRIPT_TEST_LIBS)
+
+# BIP32 derivation and output descriptors against the BIP32 and BIP380-386
+# vectors (tests/data/bip380); signed messages against Core's vectors.
+check_PROGRAMS += tests/unit/test_descriptor tests/unit/test_message
+TESTS += tests/unit/test_descriptor tests/unit/test_message
+tests_unit_test_descriptor_SOURCES = tests/unit/test_descriptor.c
+tests_unit_test_descriptor_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_message_SOURCES = tests/unit/test_message.c
+tests_unit_test_message_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
+EXTRA_DIST += tests/data/bip380
+
+# Descriptor and address text from RPC, under random input.
+check_PROGRAMS += tests/fuzz/fuzz_descriptor
+FUZZ_HARNESSES += tests/fuzz/fuzz_descriptor
+tests_fuzz_fuzz_descriptor_SOURCES = tests/fuzz/fuzz_descriptor.c tests/fuzz/driver.c
+tests_fuzz_fuzz_descriptor_LDADD = $(CHAIN_LIBS)
+TESTS += tests/fuzz/fuzz_descriptor
+EXTRA_DIST += tests/fuzz/seeds/descriptor

@@ -429,17 +429,16 @@ bool addrman_select_new(struct addrman *am, int64_t now,
     return select_from(am, now, 0, skip, ctx, out);
 }
 
-size_t addrman_sample(struct addrman *am, int64_t now, struct proto_netaddr *out, size_t max)
+/* A uniform random sample of at most want entries of network net (0
+ * any, 4 or 6), terrible ones left out. */
+static size_t sample(struct addrman *am, int64_t now, size_t want, int net,
+                     struct proto_netaddr *out)
 {
-    size_t want = am->n * ADDRMAN_GETADDR_PCT / 100;
-    if (want == 0 && am->n)
-        want = 1;
-    if (want > max)
-        want = max;
     int32_t *idx = xmalloc((am->n ? am->n : 1) * sizeof(*idx));
     size_t n = 0, got = 0;
     for (size_t i = 0; i < am->hiwater; i++)
-        if (am->v[i].used)
+        if (am->v[i].used &&
+            (net == 0 || proto_netaddr_is_ipv4(&am->v[i].a) == (net == 4)))
             idx[n++] = (int32_t)i;
     /* Partial Fisher-Yates: a uniform sample without repeats. */
     for (size_t i = 0; i < n && got < want; i++) {
@@ -452,6 +451,20 @@ size_t addrman_sample(struct addrman *am, int64_t now, struct proto_netaddr *out
     }
     free(idx);
     return got;
+}
+
+size_t addrman_sample(struct addrman *am, int64_t now, struct proto_netaddr *out, size_t max)
+{
+    size_t want = am->n * ADDRMAN_GETADDR_PCT / 100;
+    if (want == 0 && am->n)
+        want = 1;
+    return sample(am, now, want > max ? max : want, 0, out);
+}
+
+size_t addrman_sample_all(struct addrman *am, int64_t now, int net, struct proto_netaddr *out,
+                          size_t max)
+{
+    return sample(am, now, max, net, out);
 }
 
 size_t addrman_size(const struct addrman *am)

@@ -65,6 +65,10 @@ bool addrman_select_new(struct addrman *am, int64_t now,
 /* A random sample for getaddr: at most max and ADDRMAN_GETADDR_PCT % of
  * the table, terrible entries left out. Returns the count. */
 size_t addrman_sample(struct addrman *am, int64_t now, struct proto_netaddr *out, size_t max);
+/* The same without the percentage cap, of network net (0 any, 4 IPv4, 6
+ * IPv6), in random order: getnodeaddresses. */
+size_t addrman_sample_all(struct addrman *am, int64_t now, int net, struct proto_netaddr *out,
+                          size_t max);
 
 size_t addrman_size(const struct addrman *am);
 size_t addrman_tried_count(const struct addrman *am);

@@ -436,6 +436,16 @@ bool connman_add_address(struct connman *cm, const struct proto_netaddr *a, bool
     return true;
 }
 
+struct proto_netaddr *connman_node_addresses(struct connman *cm, int net, size_t max, size_t *n)
+{
+    size_t size = addrman_size(cm->am);
+    if (max == 0 || max > size)
+        max = size;
+    struct proto_netaddr *out = xcalloc(max ? max : 1, sizeof(*out));
+    *n = addrman_sample_all(cm->am, connman_clock(cm), net, out, max);
+    return out;
+}
+
 void connman_addrman_info(struct connman *cm, struct connman_addrman_info *out)
 {
     addrman_net_counts(cm->am, true, &out->new_ipv4, &out->tried_ipv4);

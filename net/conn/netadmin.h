@@ -58,5 +58,9 @@ struct connman_addrman_info {
     size_t new_ipv4, tried_ipv4, new_ipv6, tried_ipv6;
 };
 void connman_addrman_info(struct connman *cm, struct connman_addrman_info *out);
+/* getnodeaddresses: up to max (0: all) known addresses of network net (0
+ * any, 4 IPv4, 6 IPv6), shuffled, none of the terrible ones; malloc'd,
+ * *n of them. */
+struct proto_netaddr *connman_node_addresses(struct connman *cm, int net, size_t max, size_t *n);
 
 #endif

@@ -75,19 +75,31 @@ static const char *arg_name(const struct rpc_request *req, size_t i)
 
 bool rpc_param_hash(struct rpc_request *req, size_t i, struct hash256 *out)
 {
-    const char *hex = json_string_value(rpc_param(req, i));
-    if (!hex) {
+    json_t *v = rpc_param(req, i);
+    if (!json_is_string(v)) {
         rpc_fail(req, RPC_TYPE_ERROR, "%s must be a string", arg_name(req, i));
+        return false;
+    }
+    return rpc_value_hash(req, v, arg_name(req, i), out);
+}
+
+bool rpc_value_hash(struct rpc_request *req, const json_t *v, const char *name,
+                    struct hash256 *out)
+{
+    const char *hex = json_string_value(v);
+    if (!hex) {
+        rpc_fail(req, RPC_TYPE_ERROR, "JSON value of type %s is not of expected type string",
+                 rpc_json_type_name(v));
         return false;
     }
     if (hash_from_hex(hex, out))
         return true;
     if (strlen(hex) != HASH_HEX_LEN)
         rpc_fail(req, RPC_INVALID_PARAMETER, "%s must be of length %d (not %zu, for '%s')",
-                 arg_name(req, i), HASH_HEX_LEN, strlen(hex), hex);
+                 name, HASH_HEX_LEN, strlen(hex), hex);
     else
-        rpc_fail(req, RPC_INVALID_PARAMETER, "%s must be hexadecimal string (not '%s')",
-                 arg_name(req, i), hex);
+        rpc_fail(req, RPC_INVALID_PARAMETER, "%s must be hexadecimal string (not '%s')", name,
+                 hex);
     return false;
 }
 
@@ -238,7 +250,7 @@ static json_t *positional(const struct rpc_method *m, json_t *params, int *code,
     return arr;
 }
 
-static const char *type_name(const json_t *v)
+const char *rpc_json_type_name(const json_t *v)
 {
     switch (json_typeof(v)) {
     case JSON_OBJECT: return "object";
@@ -308,7 +320,7 @@ static int check_args(const struct rpc_table *t, const struct rpc_method *m, jso
         types_text(a->types, json_names, want, sizeof(want));
         snprintf(key, sizeof(key), "Position %zu (%s)", i + 1, a->name);
         snprintf(why, sizeof(why), "JSON value of type %s is not of expected type %s",
-                 type_name(v), want);
+                 rpc_json_type_name(v), want);
         if (!bad)
             bad = json_object();
         json_object_set_new(bad, key, json_string(why));

@@ -128,6 +128,13 @@ json_t *rpc_param(const struct rpc_request *req, size_t i);
  * A hash: 64 hex digits, byte-reversed (ParseHashV): else -8 "<arg> must be
  * of length 64 (not N, for 'X')" or "<arg> must be hexadecimal string (not 'X')". */
 bool rpc_param_hash(struct rpc_request *req, size_t i, struct hash256 *out);
+/* The same for a value inside a parameter (an object's field) named name;
+ * a value that is not a string is -3 as UniValue's get_str. */
+bool rpc_value_hash(struct rpc_request *req, const json_t *v, const char *name,
+                    struct hash256 *out);
+/* UniValue's name of v's type ("null", "object", "number", ...), for Core's
+ * "JSON value of type X is not of expected type Y". */
+const char *rpc_json_type_name(const json_t *v);
 /* An integer (the table has checked it is a number): a fraction or a value
  * outside [min, max] is -1 "JSON integer out of range" (UniValue::getInt)
  * or -8 "<arg> out of range". def when omitted. */

@@ -764,6 +764,16 @@ static const struct rpc_method net_methods[] = {
     { "getaddrmaninfo", "network", rpc_net_getaddrmaninfo,
       "Provides information about the node's address manager by returning the number of "
       "addresses in the `new` and `tried` tables and their sum for all networks.", { { 0 } } },
+    { "getnodeaddresses", "network", rpc_net_getnodeaddresses,
+      "Return known addresses, after filtering for quality and recency. These can potentially "
+      "be used to find new peers in the network. The total number of addresses known to the "
+      "node may be higher.",
+      { { "count", RPC_ARG_NUM, true,
+          "The maximum number of addresses to return. Specify 0 to return all known addresses.",
+          "1" },
+        { "network", RPC_ARG_STR, true,
+          "Return only addresses of the specified network. Can be one of: ipv4, ipv6, onion, "
+          "i2p, cjdns.", "all networks" } } },
     { "setmocktime", "hidden", rpc_net_setmocktime,
       "Set the local time to given timestamp (-regtest only).",
       { { "timestamp", RPC_ARG_NUM, false, "UNIX epoch time. Pass 0 to go back to using the "

@@ -25,5 +25,6 @@ json_t *rpc_net_setmocktime(struct rpc_request *req);
 /* node/rpc/rpc_addrman.c */
 json_t *rpc_net_addpeeraddress(struct rpc_request *req);
 json_t *rpc_net_getaddrmaninfo(struct rpc_request *req);
+json_t *rpc_net_getnodeaddresses(struct rpc_request *req);
 
 #endif

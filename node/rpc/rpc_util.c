@@ -1,6 +1,7 @@
 #include "node/rpc/rpc_util.h"
 
 #include "chain/primitives/address.h"
+#include "chain/script/descriptor.h"
 #include "chain/util/hex.h"
 #include "chain/mempool/policy.h"
 #include "chain/primitives/serialize.h"
@@ -174,52 +175,9 @@ char *rpc_util_script_asm(const uint8_t *s, size_t len, bool sighash_decode)
     return (char *)wbuf_detach(&w, NULL);
 }
 
-static const char desc_charset[] = "0123456789()[],'/*abcdefgh@:$%{}"
-                                   "IJKLMNOPQRSTUVWXYZ&+-.;<=>?!^_|~"
-                                   "ijklmnopqrstuvwxyzABCDEFGH`#\"\\ ";
-static const char checksum_charset[] = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
-
-/* BIP380's BCH code over GF(32): the remainder of the symbols (a degree-8
- * generator, 40-bit state). */
-static uint64_t desc_polymod(uint64_t c, unsigned val)
-{
-    static const uint64_t gen[5] = { 0xf5dee51989, 0xa9fdca3312, 0x1bab10e32d, 0x3706b1677a,
-                                     0x644d626ffd };
-    unsigned top = (unsigned)(c >> 35);
-    c = ((c & 0x7ffffffffULL) << 5) ^ val;
-    for (int i = 0; i < 5; i++)
-        if (top >> i & 1)
-            c ^= gen[i];
-    return c;
-}
-
 int rpc_util_desc_checksum(const char *desc, size_t len, char out[9])
 {
-    uint64_t c = 1;
-    unsigned group = 0, in_group = 0;
-    for (size_t i = 0; i < len; i++) {
-        const char *at = desc[i] ? strchr(desc_charset, desc[i]) : NULL;
-        if (!at)
-            return -1;
-        unsigned pos = (unsigned)(at - desc_charset);
-        c = desc_polymod(c, pos & 31);
-        /* Every three characters, their upper bits (the charset group)
-         * form one more symbol. */
-        group = group * 3 + (pos >> 5);
-        if (++in_group == 3) {
-            c = desc_polymod(c, group);
-            group = in_group = 0;
-        }
-    }
-    if (in_group)
-        c = desc_polymod(c, group);
-    for (int j = 0; j < 8; j++)
-        c = desc_polymod(c, 0);
-    c ^= 1;
-    for (int j = 0; j < 8; j++)
-        out[j] = checksum_charset[(c >> (5 * (7 - j))) & 31];
-    out[8] = '\0';
-    return 0;
+    return descriptor_checksum(desc, len, out);
 }
 
 /* multi(k,key,...) of a bare multisig script; false if it is not one. */
@@ -243,6 +201,33 @@ static bool put_multi(struct wbuf *w, const uint8_t *s, size_t len)
     }
     put_str(w, ")");
     return true;
+}
+
+/* Appends '#' and the checksum of what w holds, and a NUL. */
+static char *finish_desc(struct wbuf *w)
+{
+    char sum[9];
+    rpc_util_desc_checksum((const char *)w->data, w->len, sum);
+    put_str(w, "#");
+    put_str(w, sum);
+    wbuf_u8(w, 0);
+    return (char *)wbuf_detach(w, NULL);
+}
+
+char *rpc_util_infer_wsh_descriptor(const uint8_t *ws, size_t len)
+{
+    struct wbuf w;
+    wbuf_init(&w);
+    put_str(&w, "wsh(");
+    size_t mark = w.len;
+    if (policy_script_type(ws, len) != POLICY_MULTISIG || !put_multi(&w, ws, len)) {
+        w.len = mark;
+        put_str(&w, "raw(");
+        put_hex(&w, ws, len);
+        put_str(&w, ")");
+    }
+    put_str(&w, ")");
+    return finish_desc(&w);
 }
 
 /* The descriptor of a script of type t whose address (NULL: none) the
@@ -271,12 +256,7 @@ static char *describe(const uint8_t *s, size_t len, enum policy_script_type t, c
         put_hex(&w, s, len);
         put_str(&w, ")");
     }
-    char sum[9];
-    rpc_util_desc_checksum((const char *)w.data, w.len, sum);
-    put_str(&w, "#");
-    put_str(&w, sum);
-    wbuf_u8(&w, 0);
-    return (char *)wbuf_detach(&w, NULL);
+    return finish_desc(&w);
 }
 
 /* Core shows no address for bare keys and bare multisig. */
@@ -445,22 +425,21 @@ struct tx *rpc_util_tx_param(struct rpc_request *req, size_t i, int witness, con
     return tx;
 }
 
-bool rpc_util_amount_param(struct rpc_request *req, size_t i, int64_t def, int64_t *out)
+
+bool rpc_util_amount(struct rpc_request *req, const json_t *v, int64_t *out)
 {
-    json_t *v = rpc_param(req, i);
     double btc;
-    if (!v) {
-        *out = def;
-        return true;
-    }
     if (json_is_number(v)) {
         btc = json_number_value(v);
-    } else {
+    } else if (json_is_string(v)) {
         char *end;
         const char *s = json_string_value(v);
-        btc = s ? strtod(s, &end) : NAN;
-        if (!s || !*s || *end)
+        btc = strtod(s, &end);
+        if (!*s || *end)
             btc = NAN;
+    } else {
+        rpc_fail(req, RPC_TYPE_ERROR, "Amount is not a number or string");
+        return false;
     }
     if (!(btc == btc)) {
         rpc_fail(req, RPC_TYPE_ERROR, "Invalid amount");
@@ -472,6 +451,32 @@ bool rpc_util_amount_param(struct rpc_request *req, size_t i, int64_t def, int64
     }
     *out = llround(btc * TX_COIN);
     return true;
+}
+
+bool rpc_util_amount_param(struct rpc_request *req, size_t i, int64_t def, int64_t *out)
+{
+    json_t *v = rpc_param(req, i);
+    if (!v) {
+        *out = def;
+        return true;
+    }
+    return rpc_util_amount(req, v, out);
+}
+
+uint8_t *rpc_util_hex_value(struct rpc_request *req, const json_t *v, const char *name,
+                            size_t *len)
+{
+    const char *hex = json_string_value(v);
+    uint8_t *raw = NULL;
+    ssize_t n = hex && *hex ? hex_decode_alloc(hex, &raw) : -1;
+    if (n < 0) {
+        free(raw);
+        rpc_fail(req, RPC_INVALID_PARAMETER, "%s must be hexadecimal string (not '%s')", name,
+                 hex ? hex : "");
+        return NULL;
+    }
+    *len = (size_t)n;
+    return raw;
 }
 
 bool rpc_util_burns_over(const struct tx *tx, int64_t max_burn)

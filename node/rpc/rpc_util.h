@@ -31,6 +31,11 @@ json_t *rpc_util_script_json(const struct chain_params *p, const uint8_t *s, siz
  * addr() or raw(). malloc'd. */
 char *rpc_util_infer_descriptor(const struct chain_params *p, const uint8_t *s, size_t len);
 
+/* What Core infers for a P2WSH output whose witness script ws it knows:
+ * wsh(multi(...)) for a multisig script (its keys compressed: the caller
+ * checks), else wsh(raw(...)). */
+char *rpc_util_infer_wsh_descriptor(const uint8_t *ws, size_t len);
+
 /* Core's TxToUniv without undo data: txid, hash, version, size, vsize,
  * weight, locktime, vin, vout, and hex when include_hex. */
 json_t *rpc_util_tx_json(const struct chain_params *p, const struct tx *tx, bool include_hex);
@@ -54,6 +59,15 @@ struct tx *rpc_util_decode_tx(const char *hex, int witness);
  * wording differs by method). */
 struct tx *rpc_util_tx_param(struct rpc_request *req, size_t i, int witness, const char *msg);
 
+/* Core's AmountFromValue: a BTC amount (number or numeric string) as
+ * satoshis; -3 "Amount is not a number or string", "Invalid amount" or
+ * "Amount out of range". */
+bool rpc_util_amount(struct rpc_request *req, const json_t *v, int64_t *out);
+/* Core's ParseHexV: the bytes of a non-empty, even-length hex string
+ * (malloc'd, *len bytes), else NULL after -8 "<name> must be hexadecimal
+ * string (not '<v>')". */
+uint8_t *rpc_util_hex_value(struct rpc_request *req, const json_t *v, const char *name,
+                            size_t *len);
 /* An amount in BTC (number or numeric string) as satoshis, def when
  * parameter i is omitted; else -3 "Invalid amount" / "Amount out of
  * range" and false. */

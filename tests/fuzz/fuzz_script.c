@@ -53,7 +53,7 @@ static void build_scripts(struct spend *s, int mode, uint8_t leaf, struct chunk 
         wbuf_bytes(&s->spk, (const uint8_t[]){OP_HASH160, 20}, 2);
         wbuf_bytes(&s->spk, h, 20);
         wbuf_u8(&s->spk, OP_EQUAL);
-        script_asm_push(&s->sig, script.p, script.len);
+        script_append_push(&s->sig, script.p, script.len);
         break;
     case 2: /* P2WSH */
     case 3: { /* P2SH-P2WSH */
@@ -68,7 +68,7 @@ static void build_scripts(struct spend *s, int mode, uint8_t leaf, struct chunk 
         wbuf_bytes(&s->spk, (const uint8_t[]){OP_HASH160, 20}, 2);
         wbuf_bytes(&s->spk, h, 20);
         wbuf_u8(&s->spk, OP_EQUAL);
-        script_asm_push(&s->sig, prog, 34);
+        script_append_push(&s->sig, prog, 34);
         break;
     }
     case 4: { /* taproot script path, one leaf */

@@ -8,23 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-void script_asm_push(struct wbuf *w, const uint8_t *data, size_t len)
-{
-    if (len < OP_PUSHDATA1) {
-        wbuf_u8(w, (uint8_t)len);
-    } else if (len <= 0xff) {
-        wbuf_u8(w, OP_PUSHDATA1);
-        wbuf_u8(w, (uint8_t)len);
-    } else if (len <= 0xffff) {
-        wbuf_u8(w, OP_PUSHDATA2);
-        wbuf_u16(w, (uint16_t)len);
-    } else {
-        wbuf_u8(w, OP_PUSHDATA4);
-        wbuf_u32(w, (uint32_t)len);
-    }
-    wbuf_bytes(w, data, len);
-}
-
 static bool is_number(const char *s)
 {
     if (*s == '-')
@@ -52,7 +35,7 @@ static bool parse_word(const char *word, struct wbuf *w)
         else {
             uint8_t b[9];
             size_t bl = scriptnum_encode(n, b);
-            script_asm_push(w, b, bl);
+            script_append_push(w, b, bl);
         }
         return true;
     }
@@ -66,7 +49,7 @@ static bool parse_word(const char *word, struct wbuf *w)
         return true;
     }
     if (len >= 2 && word[0] == '\'' && word[len - 1] == '\'') {
-        script_asm_push(w, (const uint8_t *)word + 1, len - 2);
+        script_append_push(w, (const uint8_t *)word + 1, len - 2);
         return true;
     }
     for (int op = 0; op < 256; op++) {

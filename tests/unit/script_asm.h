@@ -11,8 +11,6 @@
 
 /* Appends the script to w; false on a word it cannot read. */
 bool script_asm_parse(const char *text, struct wbuf *w);
-/* Appends the push of data as CScript() << data does. */
-void script_asm_push(struct wbuf *w, const uint8_t *data, size_t len);
 /* Verification flags from Core's names ("P2SH,STRICTENC", "NONE" or "");
  * false on an unknown name. */
 bool script_asm_flags(const char *names, uint32_t *flags);
