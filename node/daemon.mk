@@ -5,7 +5,8 @@ libnode_a_SOURCES += \
 	node/init.c node/init.h node/node.h \
 	node/chain_glue.c node/chain_glue.h \
 	node/zmqpub.c node/zmqpub.h \
-	node/util.c node/util.h
+	node/util.c node/util.h \
+	node/looplag_glue.c node/looplag_glue.h
 
 bin_PROGRAMS += hearsayd
 hearsayd_SOURCES = node/main.c

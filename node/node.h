@@ -33,6 +33,7 @@ struct node {
     struct rpc_server *rpc;
     struct metrics_server *metrics;
     struct zmqpub *zmq;
+    struct looplag_timer *looplag; /* node/looplag_glue.c */
 };
 
 /* One row of node/init.c's start-up table. Each area's node/ glue file

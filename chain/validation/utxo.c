@@ -1,4 +1,6 @@
 #include "chain/validation/utxo.h"
+#include "chain/util/log.h"
+#include "chain/util/looplag.h"
 #include "chain/util/xmalloc.h"
 
 #include <stdlib.h>
@@ -326,7 +328,7 @@ static void queue_dirty(struct utxo *u)
     free(items);
 }
 
-int utxo_flush(struct utxo *u, const struct hash256 *tip, bool sync, char **err)
+static int flush_now(struct utxo *u, const struct hash256 *tip, bool sync, char **err)
 {
     store_batch_clear(u->batch);
     queue_dirty(u);
@@ -352,6 +354,15 @@ int utxo_flush(struct utxo *u, const struct hash256 *tip, bool sync, char **err)
     }
     u->dirty = 0;
     return 0;
+}
+
+int utxo_flush(struct utxo *u, const struct hash256 *tip, bool sync, char **err)
+{
+    struct looplag_mark mark;
+    looplag_enter(looplag_default(), &mark, LOG_BLOCKSTORAGE, "utxo flush");
+    int r = flush_now(u, tip, sync, err);
+    looplag_leave(&mark);
+    return r;
 }
 
 size_t utxo_memory(const struct utxo *u)

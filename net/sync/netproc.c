@@ -3,6 +3,7 @@
 #include "net/sync/netproc_int.h"
 
 #include "chain/util/log.h"
+#include "chain/util/looplag.h"
 #include "chain/util/xmalloc.h"
 
 #include <inttypes.h>
@@ -541,6 +542,8 @@ void netproc_message(struct netproc *np, uint64_t peer, const struct net_msg *m,
     struct np_peer *p = np_peer_find(np, peer);
     if (!p)
         return;
+    struct looplag_mark mark;
+    looplag_enter(looplag_default(), &mark, LOG_NET, "p2p message");
     switch (m->cmd) {
     case PROTO_CMD_INV: on_inv(np, p, m, now); break;
     case PROTO_CMD_GETDATA: np_on_getdata(np, p, m); break;
@@ -560,6 +563,7 @@ void netproc_message(struct netproc *np, uint64_t peer, const struct net_msg *m,
     default: break;
     }
     after_event(np, now);
+    looplag_leave(&mark);
 }
 
 void netproc_custom(struct netproc *np, uint64_t peer, const char *command,
@@ -611,8 +615,7 @@ enum mempool_status netproc_submit_tx(struct netproc *np, struct tx *tx,
 enum chainstate_status netproc_submit_block(struct netproc *np, const struct block *b,
                                             const char **reason, char **err, int64_t now)
 {
-    np_cmpct_pow_valid(np, b);
-    enum chainstate_status st = chainstate_process_block(np->chain, b, reason, err);
+    enum chainstate_status st = np_timed_block(np, b, reason, err);
     after_event(np, now);
     return st;
 }

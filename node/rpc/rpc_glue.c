@@ -7,6 +7,7 @@
 #include "node/rpc/rpc_auth.h"
 #include "node/rpc/rpc_server.h"
 #include "node/rpc/metrics.h"
+#include "node/looplag_glue.h"
 #include "node/util.h"
 #include "node/zmqpub.h"
 
@@ -48,7 +49,7 @@ const struct config_option metrics_options[] = {
  * node/rpc/rpc_glue.h); their handlers get the struct node * as req->ctx. */
 static const struct rpc_method_set *const method_sets[] = {
     &blockchain_rpc_methods, &rawtx_rpc_methods, &mining_rpc_methods,
-    &net_rpc_methods, &zmq_rpc_methods,
+    &net_rpc_methods, &zmq_rpc_methods, &looplag_rpc_methods,
     NULL,
 };
 
