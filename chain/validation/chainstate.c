@@ -156,10 +156,15 @@ static int flush(struct chainstate *cs, char **err)
     return 0;
 }
 
+/* On a worker thread: the event loop goes on connecting blocks. */
 static int maybe_flush(struct chainstate *cs, char **err)
 {
-    if (utxo_over_budget(cs->utxo) || cs_now(cs) - cs->last_flush >= cs->opts.flush_interval)
-        return flush(cs, err);
+    if (!utxo_over_budget(cs->utxo) && cs_now(cs) - cs->last_flush < cs->opts.flush_interval)
+        return 0;
+    struct bindex_node *tip = bindex_tip(cs->bi);
+    if (utxo_flush_background(cs->utxo, &tip->hash, err) < 0)
+        return -1;
+    cs->last_flush = cs_now(cs);
     return 0;
 }
 
