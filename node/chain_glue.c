@@ -8,6 +8,7 @@
 #include "node/clock.h"
 #include "node/util.h"
 #include "chain/util/err.h"
+#include "chain/util/xmalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,11 @@ const struct config_option chain_options[] = {
     { "maxsigcachesize", CONFIG_INT, "32", 0, 16384, 0,
       "Limit the signature cache and the script execution cache together to <n> MiB, half "
       "each." },
+    { "reindex", CONFIG_BOOL, "0", 0, 0, 0,
+      "Rebuild the block index and the chainstate from the block files in blocks/ (also "
+      "recovers a lost or corrupted index)." },
+    { "fastprune", CONFIG_BOOL, "0", 0, 0, CONFIG_HIDDEN,
+      "Use 64 KiB block files, so tests cross file boundaries." },
     { NULL, CONFIG_BOOL, NULL, 0, 0, 0, NULL },
 };
 
@@ -71,7 +77,9 @@ static int chain_start(struct node *node, char **err)
     LOG_INFO("Script verification uses %d threads", o.script_threads);
     o.dbcache_bytes = (size_t)config_get_int(node->cfg, "dbcache") << 20;
     o.now = node_now; /* setmocktime moves the 2-hour rule */
-    char *path = util_path_join(node->chaindir, "index");
+    o.reindex = config_get_bool(node->cfg, "reindex");
+    o.fast_prune = config_get_bool(node->cfg, "fastprune");
+    char *path = xstrdup(node->chaindir);
     char *cerr = NULL;
     node->chain = chainstate_open(node->params, path, &o, &cerr);
     if (!node->chain) {

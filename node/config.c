@@ -768,7 +768,8 @@ void config_print_help(const char *progname)
     for (const struct config_option *const *t = config_tables; *t; t++) {
         putchar('\n');
         for (const struct config_option *o = *t; o->name; o++)
-            print_option(o);
+            if (!(o->flags & CONFIG_HIDDEN))
+                print_option(o);
     }
     char cats[512];
     snprintf(cats, sizeof(cats), "Debug categories (-debug, -debugexclude): %s; 1 or all for every one.",

@@ -26,6 +26,7 @@ enum config_type { CONFIG_BOOL, CONFIG_INT, CONFIG_STRING };
 #define CONFIG_MULTI 1u       /* may be given many times (-addnode, -debug) */
 #define CONFIG_NET_SPECIFIC 2u /* outside a section, applies to main only (-port, -connect) */
 #define CONFIG_CLI_ONLY 4u    /* command line only (-conf, -datadir is fine in conf) */
+#define CONFIG_HIDDEN 8u      /* for tests: left out of -help (Core's debug-only options) */
 
 struct config_option {
     const char *name; /* without the dash */

@@ -10,14 +10,15 @@
 
 enum {
     KEY_INDEX = 'h',
-    KEY_BLOCK = 'b',
-    KEY_UNDO = 'u',
+    KEY_FILE_INFO = 'f',
+    KEY_LAST_FILE = 'l',
+    KEY_FLAG = 'F',
     KEY_COIN = 'c',
     KEY_TIP = 'T',
 };
 
 #define COIN_KEY_LEN 37 /* prefix, txid, index */
-#define STORE_MIN_WRITE_BUFFER (32u << 20)
+#define STORE_MIN_WRITE_BUFFER (4u << 20) /* LevelDB's default */
 #define STORE_FILE_SIZE (32u << 20)
 #define COIN_MAX_SCRIPT 4000000 /* no output script can exceed a block */
 
@@ -56,9 +57,7 @@ struct store *store_open(const char *dir, size_t cache_bytes, char **err)
     size_t half = cache_bytes / 2 < (1u << 20) ? (1u << 20) : cache_bytes / 2;
     s->cache = leveldb_cache_create_lru(half);
     leveldb_options_set_cache(s->opts, s->cache);
-    /* Raw blocks stream through the database: small write buffers and
-     * files would turn them into endless compaction (measured: a third
-     * less CPU per block with a small -dbcache). */
+    /* A write buffer below LevelDB's default only adds compactions. */
     leveldb_options_set_write_buffer_size(s->opts, half < STORE_MIN_WRITE_BUFFER
                                                        ? STORE_MIN_WRITE_BUFFER : half);
     leveldb_options_set_max_file_size(s->opts, STORE_FILE_SIZE);
@@ -83,6 +82,19 @@ struct store *store_open(const char *dir, size_t cache_bytes, char **err)
     leveldb_writeoptions_set_sync(s->wsync, 1);
     s->wnosync = leveldb_writeoptions_create();
     return s;
+}
+
+int store_destroy(const char *dir, char **err)
+{
+    leveldb_options_t *opts = leveldb_options_create();
+    char *lerr = NULL;
+    leveldb_destroy_db(opts, dir, &lerr);
+    leveldb_options_destroy(opts);
+    if (lerr) {
+        take_err(err, dir, lerr);
+        return -1;
+    }
+    return 0;
 }
 
 void store_close(struct store *s)
@@ -139,6 +151,23 @@ static void hash_key(uint8_t key[33], uint8_t prefix, const struct hash256 *h)
     memcpy(key + 1, h->b, 32);
 }
 
+/* Big-endian file numbers keep the infos in file order. */
+static void file_key(uint8_t key[5], int file)
+{
+    key[0] = KEY_FILE_INFO;
+    key[1] = (uint8_t)((uint32_t)file >> 24);
+    key[2] = (uint8_t)((uint32_t)file >> 16);
+    key[3] = (uint8_t)((uint32_t)file >> 8);
+    key[4] = (uint8_t)file;
+}
+
+static void flag_key(struct wbuf *key, const char *name)
+{
+    wbuf_init(key);
+    wbuf_u8(key, KEY_FLAG);
+    wbuf_bytes(key, name, strlen(name));
+}
+
 static void coin_key(uint8_t key[COIN_KEY_LEN], const struct outpoint *op)
 {
     key[0] = KEY_COIN;
@@ -150,39 +179,42 @@ static void coin_key(uint8_t key[COIN_KEY_LEN], const struct outpoint *op)
     key[36] = (uint8_t)op->n;
 }
 
-static void batch_put_hash(struct store_batch *b, uint8_t prefix, const struct hash256 *h,
-                           const void *data, size_t len)
+static void batch_put(struct store_batch *b, const uint8_t *key, size_t klen, const void *data,
+                      size_t len)
 {
-    uint8_t key[33];
-    hash_key(key, prefix, h);
-    leveldb_writebatch_put(b->wb, (const char *)key, sizeof(key), data, len);
+    leveldb_writebatch_put(b->wb, (const char *)key, klen, data, len);
     b->count++;
 }
 
 void store_batch_put_index(struct store_batch *b, const struct hash256 *hash, const void *rec,
                            size_t len)
 {
-    batch_put_hash(b, KEY_INDEX, hash, rec, len);
-}
-
-void store_batch_put_block(struct store_batch *b, const struct hash256 *hash, const void *data,
-                           size_t len)
-{
-    batch_put_hash(b, KEY_BLOCK, hash, data, len);
-}
-
-void store_batch_put_undo(struct store_batch *b, const struct hash256 *hash, const void *data,
-                          size_t len)
-{
-    batch_put_hash(b, KEY_UNDO, hash, data, len);
-}
-
-void store_batch_del_undo(struct store_batch *b, const struct hash256 *hash)
-{
     uint8_t key[33];
-    hash_key(key, KEY_UNDO, hash);
-    leveldb_writebatch_delete(b->wb, (const char *)key, sizeof(key));
-    b->count++;
+    hash_key(key, KEY_INDEX, hash);
+    batch_put(b, key, sizeof(key), rec, len);
+}
+
+void store_batch_put_file_info(struct store_batch *b, int file, const void *rec, size_t len)
+{
+    uint8_t key[5];
+    file_key(key, file);
+    batch_put(b, key, sizeof(key), rec, len);
+}
+
+void store_batch_set_last_file(struct store_batch *b, int file)
+{
+    uint8_t key = KEY_LAST_FILE, val[4];
+    ser_put_le32(val, (uint32_t)file);
+    batch_put(b, &key, 1, val, sizeof(val));
+}
+
+void store_batch_set_flag(struct store_batch *b, const char *name, bool on)
+{
+    struct wbuf key;
+    uint8_t val = on ? '1' : '0';
+    flag_key(&key, name);
+    batch_put(b, key.data, key.len, &val, 1);
+    wbuf_free(&key);
 }
 
 void store_coin_encode(struct wbuf *w, int64_t value, const uint8_t *script, size_t script_len,
@@ -262,12 +294,11 @@ static int store_get(struct store *s, const uint8_t *key, size_t klen, char **va
     return *val ? 1 : 0;
 }
 
-static int get_hash_bytes(struct store *s, uint8_t prefix, const struct hash256 *hash,
-                          uint8_t **data, size_t *len, char **err)
+int store_get_file_info(struct store *s, int file, uint8_t **data, size_t *len, char **err)
 {
-    uint8_t key[33];
+    uint8_t key[5];
     char *val;
-    hash_key(key, prefix, hash);
+    file_key(key, file);
     int r = store_get(s, key, sizeof(key), &val, len, err);
     if (r != 1)
         return r;
@@ -277,28 +308,35 @@ static int get_hash_bytes(struct store *s, uint8_t prefix, const struct hash256 
     return 1;
 }
 
-int store_get_block(struct store *s, const struct hash256 *hash, uint8_t **data, size_t *len,
-                    char **err)
+int store_get_last_file(struct store *s, int *file, char **err)
 {
-    return get_hash_bytes(s, KEY_BLOCK, hash, data, len, err);
-}
-
-int store_get_undo(struct store *s, const struct hash256 *hash, uint8_t **data, size_t *len,
-                   char **err)
-{
-    return get_hash_bytes(s, KEY_UNDO, hash, data, len, err);
-}
-
-bool store_has_block(struct store *s, const struct hash256 *hash)
-{
-    uint8_t key[33];
+    uint8_t key = KEY_LAST_FILE;
     char *val;
     size_t len;
-    hash_key(key, KEY_BLOCK, hash);
-    if (store_get(s, key, sizeof(key), &val, &len, NULL) != 1)
-        return false;
+    int r = store_get(s, &key, 1, &val, &len, err);
+    if (r != 1)
+        return r;
+    uint32_t v = len == 4 ? ser_le32((const uint8_t *)val) : UINT32_MAX;
     leveldb_free(val);
-    return true;
+    if (v > INT32_MAX)
+        return err_set(err, "corrupt last block file record");
+    *file = (int)v;
+    return 1;
+}
+
+int store_get_flag(struct store *s, const char *name, bool *on, char **err)
+{
+    struct wbuf key;
+    char *val;
+    size_t len;
+    flag_key(&key, name);
+    int r = store_get(s, key.data, key.len, &val, &len, err);
+    wbuf_free(&key);
+    if (r != 1)
+        return r;
+    *on = len == 1 && val[0] == '1';
+    leveldb_free(val);
+    return 1;
 }
 
 static int decode_coin_value(const char *val, size_t len, struct coin *out, char **err)

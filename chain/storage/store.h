@@ -1,9 +1,14 @@
-/* Durable chain storage in one LevelDB database (through its C API).
+/* Durable chain storage in a LevelDB database (through its C API). The
+ * chainstate keeps two, as Bitcoin Core: the block index (blocks/index)
+ * and the coins (chainstate), each with its own cache and write buffer, so
+ * flushing one never compacts the other. Raw blocks and undo data live in
+ * block files (chain/storage/blockfile.h), not here.
  *
- * Five key spaces, one prefix byte each: the block index ('h' + block
- * hash), raw blocks ('b' + hash), undo data ('u' + hash), the UTXO set
- * ('c' + txid + big-endian output index) and the chainstate tip ('T', the
- * block the stored UTXO set corresponds to). Changes are grouped in a
+ * Key spaces, one prefix byte each. Block index database: index records
+ * ('h' + block hash), block file infos ('f' + big-endian file number),
+ * the last block file ('l') and named flags ('F' + name). Coins database:
+ * the UTXO set ('c' + txid + big-endian output index) and the best block
+ * ('T', the block the stored UTXO set corresponds to). Changes are grouped in a
  * store_batch and written atomically: LevelDB applies a batch entirely or
  * not at all, even if the process dies in the middle, so a batch that
  * carries a block's UTXO changes together with the new tip can never be
@@ -29,6 +34,8 @@ struct store_batch;
  * LevelDB's block cache and write buffer. */
 struct store *store_open(const char *dir, size_t cache_bytes, char **err);
 void store_close(struct store *s); /* accepts NULL */
+/* Deletes a (closed) database and its directory contents. */
+int store_destroy(const char *dir, char **err);
 
 struct store_batch *store_batch_new(void);
 void store_batch_free(struct store_batch *b); /* accepts NULL */
@@ -37,11 +44,9 @@ size_t store_batch_count(const struct store_batch *b); /* operations queued */
 
 void store_batch_put_index(struct store_batch *b, const struct hash256 *hash, const void *rec,
                            size_t len);
-void store_batch_put_block(struct store_batch *b, const struct hash256 *hash, const void *data,
-                           size_t len);
-void store_batch_put_undo(struct store_batch *b, const struct hash256 *hash, const void *data,
-                          size_t len);
-void store_batch_del_undo(struct store_batch *b, const struct hash256 *hash);
+void store_batch_put_file_info(struct store_batch *b, int file, const void *rec, size_t len);
+void store_batch_set_last_file(struct store_batch *b, int file);
+void store_batch_set_flag(struct store_batch *b, const char *name, bool on);
 void store_batch_put_coin(struct store_batch *b, const struct outpoint *op, int64_t value,
                           const uint8_t *script, size_t script_len, int32_t height, bool coinbase);
 void store_batch_del_coin(struct store_batch *b, const struct outpoint *op);
@@ -52,12 +57,10 @@ void store_batch_set_tip(struct store_batch *b, const struct hash256 *hash);
  * process but not a crashed machine. */
 int store_write(struct store *s, struct store_batch *b, bool sync, char **err);
 
-/* Raw block and undo bytes, malloc'd into *data. */
-int store_get_block(struct store *s, const struct hash256 *hash, uint8_t **data, size_t *len,
-                    char **err);
-int store_get_undo(struct store *s, const struct hash256 *hash, uint8_t **data, size_t *len,
-                   char **err);
-bool store_has_block(struct store *s, const struct hash256 *hash);
+/* A block file's info record, malloc'd into *data. */
+int store_get_file_info(struct store *s, int file, uint8_t **data, size_t *len, char **err);
+int store_get_last_file(struct store *s, int *file, char **err);
+int store_get_flag(struct store *s, const char *name, bool *on, char **err);
 /* Fills *out (the caller clears it). */
 int store_get_coin(struct store *s, const struct outpoint *op, struct coin *out, char **err);
 int store_get_tip(struct store *s, struct hash256 *hash, char **err);

@@ -403,6 +403,12 @@ void bindex_node_encode(const struct bindex_node *n, struct wbuf *w)
     for (int i = 0; i < 8; i++)
         wbuf_u32(w, n->work.w[i]);
     wbuf_varstr(w, n->reason ? n->reason : "");
+    const struct blockfile_pos *pos[2] = {&n->data_pos, &n->undo_pos};
+    for (int i = 0; i < 2; i++) {
+        wbuf_i32(w, pos[i]->file);
+        wbuf_u32(w, pos[i]->pos);
+        wbuf_u32(w, pos[i]->len);
+    }
 }
 
 bool bindex_record_decode(const uint8_t *data, size_t len, struct bindex_record *out)
@@ -417,6 +423,12 @@ bool bindex_record_decode(const uint8_t *data, size_t len, struct bindex_record 
         cursor_u32(&c, &out->work.w[i]);
     char reason[BINDEX_REASON_MAX + 1];
     cursor_varstr(&c, reason, BINDEX_REASON_MAX);
+    struct blockfile_pos *pos[2] = {&out->data_pos, &out->undo_pos};
+    for (int i = 0; i < 2; i++) {
+        cursor_i32(&c, &pos[i]->file);
+        cursor_u32(&c, &pos[i]->pos);
+        cursor_u32(&c, &pos[i]->len);
+    }
     out->reason = NULL;
     if (c.err || cursor_left(&c) != 0 || out->height < 0)
         return false;
@@ -428,6 +440,8 @@ bool bindex_record_decode(const uint8_t *data, size_t len, struct bindex_record 
 void bindex_restore(struct bindex *bi, struct bindex_node *n, const struct bindex_record *rec)
 {
     n->status |= rec->status;
+    n->data_pos = rec->data_pos;
+    n->undo_pos = rec->undo_pos;
     if (rec->reason)
         set_reason(n, rec->reason);
     if ((n->status & BINDEX_FAILED_MASK) && bi->best == n)

@@ -12,14 +12,15 @@
 #include "chain/primitives/hash.h"
 #include "chain/validation/pow.h"
 #include "chain/primitives/serialize.h"
+#include "chain/storage/blockfile.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 enum bindex_status {
-    BINDEX_HAVE_DATA = 1u << 0,    /* the raw block is in the store */
-    BINDEX_HAVE_UNDO = 1u << 1,    /* undo data is in the store */
+    BINDEX_HAVE_DATA = 1u << 0,    /* the raw block is in a block file (data_pos) */
+    BINDEX_HAVE_UNDO = 1u << 1,    /* its undo data is in a rev file (undo_pos) */
     BINDEX_FAILED = 1u << 2,       /* the block (or header) itself is invalid */
     BINDEX_FAILED_CHILD = 1u << 3, /* descends from an invalid block */
 };
@@ -40,6 +41,9 @@ struct bindex_node {
     char *reason;     /* why it is invalid (malloc'd), NULL if valid */
     /* This block and all its ancestors have data: it can be connected. */
     bool have_chain;
+    /* Where the block and its undo data are (valid with HAVE_DATA and
+     * HAVE_UNDO); the undo data is in the rev file of the block's file. */
+    struct blockfile_pos data_pos, undo_pos;
 };
 
 struct bindex;
@@ -97,7 +101,8 @@ size_t bindex_locator(const struct bindex *bi, const struct bindex_node *n, stru
 struct bindex_node *bindex_find_fork(const struct bindex *bi, const struct hash256 *locator,
                                      size_t n);
 
-/* The persistent form of a node: header, height, status, work, reason.
+/* The persistent form of a node: header, height, status, work, reason,
+ * the block and undo positions.
  * reason is malloc'd, NULL when there is none: loading holds every record
  * at once, and almost none has a reason. The caller frees it. */
 struct bindex_record {
@@ -106,10 +111,11 @@ struct bindex_record {
     uint32_t status;
     struct u256 work;
     char *reason;
+    struct blockfile_pos data_pos, undo_pos;
 };
 void bindex_node_encode(const struct bindex_node *n, struct wbuf *w);
 bool bindex_record_decode(const uint8_t *data, size_t len, struct bindex_record *out);
-/* Sets a loaded node's status and reason from its record. */
+/* Sets a loaded node's status, reason and positions from its record. */
 void bindex_restore(struct bindex *bi, struct bindex_node *n, const struct bindex_record *rec);
 
 #endif

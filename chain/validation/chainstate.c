@@ -3,7 +3,9 @@
 #include "chain/util/err.h"
 #include "chain/util/log.h"
 #include "chain/storage/store.h"
+#include "chain/validation/blockstore.h"
 #include "chain/validation/checkqueue.h"
+#include "chain/validation/reindex.h"
 #include "chain/validation/utxo.h"
 #include "chain/validation/validation.h"
 #include "chain/util/xmalloc.h"
@@ -24,7 +26,8 @@ struct node_list {
 struct chainstate {
     const struct chain_params *p;
     struct chainstate_options opts;
-    struct store *store;
+    struct blockstore *bs; /* block files and the block index */
+    struct store *coins;   /* the coins and the block they match */
     struct bindex *bi;
     struct utxo *utxo;
     struct chainstate_callbacks cb[CHAINSTATE_MAX_CALLBACKS];
@@ -32,8 +35,6 @@ struct chainstate {
     struct node_list cands;
     /* Stored blocks waiting for an ancestor's data. */
     struct node_list waiting;
-    struct store_batch *batch;
-    struct wbuf buf;
     int64_t last_flush;
     bool caught_up; /* latched end of initial block download */
     struct scriptcheck_env scripts;
@@ -69,16 +70,12 @@ void chainstate_default_options(struct chainstate_options *o)
 static void persist_node(void *ctx, struct bindex_node *n)
 {
     struct chainstate *cs = ctx;
-    wbuf_reset(&cs->buf);
-    bindex_node_encode(n, &cs->buf);
-    store_batch_put_index(cs->batch, &n->hash, cs->buf.data, cs->buf.len);
+    blockstore_persist_node(cs->bs, n);
 }
 
 static int write_batch(struct chainstate *cs, bool sync, char **err)
 {
-    int r = store_write(cs->store, cs->batch, sync, err);
-    store_batch_clear(cs->batch);
-    return r;
+    return blockstore_write(cs->bs, sync, err);
 }
 
 static bool better(const struct bindex_node *a, const struct bindex_node *b)
@@ -133,9 +130,7 @@ static struct block *load_block(struct chainstate *cs, const struct bindex_node 
     uint8_t *raw;
     size_t len;
     const char *why = NULL;
-    int r = store_get_block(cs->store, &n->hash, &raw, &len, err);
-    if (r == 0)
-        err_set(err, "block %d is not in the store", n->height);
+    int r = blockstore_read_block(cs->bs, n, &raw, &len, err);
     if (r != 1)
         return NULL;
     struct block *b = block_from_bytes(raw, len, &why);
@@ -149,20 +144,26 @@ static int flush(struct chainstate *cs, char **err)
 {
     struct bindex_node *tip = bindex_tip(cs->bi);
     size_t dirty = utxo_dirty(cs->utxo);
-    if (utxo_flush(cs->utxo, &tip->hash, true, err) < 0)
+    /* As Core: block data, then the index pointing at it, then the coins
+     * naming the block they match, each synced before the next. */
+    if (blockstore_write(cs->bs, true, err) < 0 ||
+        utxo_flush(cs->utxo, &tip->hash, true, err) < 0)
         return -1;
     cs->last_flush = cs_now(cs);
     LOG_DEBUG(LOG_BLOCKSTORAGE, "flushed %zu coin changes at height %d", dirty, tip->height);
     return 0;
 }
 
-/* On a worker thread: the event loop goes on connecting blocks. */
+/* The coins are written on a worker thread while the event loop goes on
+ * connecting blocks; the block data and index they name are synced first,
+ * as in flush. */
 static int maybe_flush(struct chainstate *cs, char **err)
 {
     if (!utxo_over_budget(cs->utxo) && cs_now(cs) - cs->last_flush < cs->opts.flush_interval)
         return 0;
     struct bindex_node *tip = bindex_tip(cs->bi);
-    if (utxo_flush_background(cs->utxo, &tip->hash, err) < 0)
+    if (blockstore_write(cs->bs, true, err) < 0 ||
+        utxo_flush_background(cs->utxo, &tip->hash, err) < 0)
         return -1;
     cs->last_flush = cs_now(cs);
     return 0;
@@ -176,9 +177,7 @@ static int disconnect_tip(struct chainstate *cs, char **err)
     struct block *b = load_block(cs, tip, err);
     if (!b)
         return -1;
-    int r = store_get_undo(cs->store, &tip->hash, &undo, &undo_len, err);
-    if (r == 0)
-        err_set(err, "undo data for block %d is missing", tip->height);
+    int r = blockstore_read_undo(cs->bs, tip, &undo, &undo_len, err);
     if (r == 1)
         r = validation_disconnect(cs->utxo, b, undo, undo_len, err) == 0 ? 1 : -1;
     free(undo);
@@ -273,10 +272,9 @@ static int connect_tip(struct chainstate *cs, struct bindex_node *n, const struc
     const char *why = script_check_reason_logged(cs, n);
     int rc = validation_connect(cs->p, cs->utxo, b, n->height, why ? &cs->scripts : NULL, &undo,
                                 reason, err);
+    if (rc == 0 && blockstore_save_undo(cs->bs, n, undo.data, undo.len, err) < 0)
+        rc = -1;
     if (rc == 0) {
-        n->status |= BINDEX_HAVE_UNDO;
-        store_batch_put_undo(cs->batch, &n->hash, undo.data, undo.len);
-        persist_node(cs, n);
         /* Unsynced: the next flush, which is synced, follows it in the
          * same log, and replay covers a crash before that. */
         rc = write_batch(cs, false, err);
@@ -384,11 +382,10 @@ static enum chainstate_status accept_header(struct chainstate *cs, const struct 
 static enum chainstate_status settle(struct chainstate *cs, enum chainstate_status st,
                                      char **err)
 {
-    if (st != CHAINSTATE_ERROR && store_batch_count(cs->batch) &&
-        write_batch(cs, false, err) < 0)
+    if (st != CHAINSTATE_ERROR && blockstore_pending(cs->bs) && write_batch(cs, false, err) < 0)
         st = CHAINSTATE_ERROR;
     if (st == CHAINSTATE_ERROR) {
-        store_batch_clear(cs->batch);
+        blockstore_discard(cs->bs);
         cs->broken = true;
     }
     return st;
@@ -439,19 +436,19 @@ static bool mutation_reason(const char *reason)
     return false;
 }
 
-/* Stores an accepted block with its index entry. */
+/* Stores an accepted block with its index entry (at pos, when a reindex
+ * found it in a block file). */
 static int store_block(struct chainstate *cs, struct bindex_node *n, const struct block *b,
-                       char **err)
+                       const struct blockfile_pos *pos, char **err)
 {
     struct wbuf raw;
     wbuf_init(&raw);
-    block_serialize(b, &raw, true);
-    n->status |= BINDEX_HAVE_DATA;
-    store_batch_put_block(cs->batch, &n->hash, raw.data, raw.len);
-    persist_node(cs, n);
+    if (!pos)
+        block_serialize(b, &raw, true);
+    int rc = blockstore_save_block(cs->bs, n, raw.data, raw.len, pos, err);
     wbuf_free(&raw);
     bool recent = (int64_t)b->hdr.time + RECENT_BLOCK_SECS >= cs_now(cs);
-    if (write_batch(cs, recent, err) < 0)
+    if (rc < 0 || write_batch(cs, recent && !pos, err) < 0)
         return -1;
     if (n->prev->have_chain)
         mark_have_chain(cs, n);
@@ -460,8 +457,9 @@ static int store_block(struct chainstate *cs, struct bindex_node *n, const struc
     return 0;
 }
 
-enum chainstate_status chainstate_process_block(struct chainstate *cs, const struct block *b,
-                                                const char **reason, char **err)
+static enum chainstate_status process_block(struct chainstate *cs, const struct block *b,
+                                            const struct blockfile_pos *pos, const char **reason,
+                                            char **err)
 {
     struct bindex_node *n;
     if (refuse_broken(cs, err))
@@ -477,13 +475,19 @@ enum chainstate_status chainstate_process_block(struct chainstate *cs, const str
             bindex_mark_failed(cs->bi, n, *reason, persist_node, cs);
         return settle(cs, CHAINSTATE_INVALID, err);
     }
-    if (store_block(cs, n, b, err) < 0 || activate_best_chain(cs, b, err) < 0)
+    if (store_block(cs, n, b, pos, err) < 0 || activate_best_chain(cs, b, err) < 0)
         return settle(cs, CHAINSTATE_ERROR, err);
     if (n->status & BINDEX_FAILED_MASK) {
         *reason = n->reason;
         return CHAINSTATE_INVALID;
     }
     return CHAINSTATE_ACCEPTED;
+}
+
+enum chainstate_status chainstate_process_block(struct chainstate *cs, const struct block *b,
+                                                const char **reason, char **err)
+{
+    return process_block(cs, b, NULL, reason, err);
 }
 
 static void add_candidate(void *ctx, struct bindex_node *n)
@@ -584,7 +588,7 @@ static int load_index(struct chainstate *cs, char **err)
 {
     struct load_ctx l = {0};
     char hex[HASH_HEX_LEN + 1];
-    int rc = store_foreach_index(cs->store, load_one, &l, err) < 0 ? -1 : 0;
+    int rc = blockstore_foreach_index(cs->bs, load_one, &l, err) < 0 ? -1 : 0;
     if (rc == 0 && l.corrupt) {
         hash_to_hex(&l.corrupt_hash, hex);
         err_set(err, "block index record %s is corrupt", hex);
@@ -605,6 +609,7 @@ static int load_index(struct chainstate *cs, char **err)
             break;
         }
         bindex_restore(cs->bi, n, &e->rec);
+        blockstore_check_node(cs->bs, n);
         if ((n->status & BINDEX_HAVE_DATA) && (!n->prev || n->prev->have_chain))
             n->have_chain = true;
         if (n->have_chain && !(n->status & BINDEX_FAILED_MASK))
@@ -619,26 +624,47 @@ static int load_index(struct chainstate *cs, char **err)
 }
 
 /* A new store starts with the genesis block as tip and no coins (the
- * genesis coinbase is unspendable, as in Bitcoin). */
-static int init_genesis(struct chainstate *cs, char **err)
+ * genesis coinbase is unspendable, as in Bitcoin): coins without a best
+ * block are at genesis. pos: where a reindex found it. */
+static int init_genesis(struct chainstate *cs, const struct blockfile_pos *pos, char **err)
 {
     struct block *g = params_genesis_block(cs->p);
     struct bindex_node *n = bindex_add(cs->bi, &g->hdr, &g->hash);
     struct wbuf raw;
     wbuf_init(&raw);
-    block_serialize(g, &raw, true);
-    n->status |= BINDEX_HAVE_DATA;
+    if (!pos)
+        block_serialize(g, &raw, true);
     n->have_chain = true;
-    store_batch_put_block(cs->batch, &n->hash, raw.data, raw.len);
-    persist_node(cs, n);
-    /* One batch with the tip: a store is either empty or has one. */
-    store_batch_set_tip(cs->batch, &n->hash);
+    int rc = blockstore_save_block(cs->bs, n, raw.data, raw.len, pos, err);
     wbuf_free(&raw);
     block_free(g);
-    if (write_batch(cs, true, err) < 0)
+    if (rc < 0 || write_batch(cs, true, err) < 0)
         return -1;
     bindex_set_tip(cs->bi, n);
     return 0;
+}
+
+enum chainstate_status chainstate_import_block(struct chainstate *cs, const struct block *b,
+                                               const struct blockfile_pos *pos,
+                                               const char **reason, char **err)
+{
+    if (bindex_count(cs->bi) > 0)
+        return process_block(cs, b, pos, reason, err);
+    if (!hash_eq(&b->hash, &cs->p->genesis_hash)) {
+        *reason = "prev-blk-not-found";
+        return CHAINSTATE_MISSING_PARENT;
+    }
+    return init_genesis(cs, pos, err) < 0 ? CHAINSTATE_ERROR : CHAINSTATE_ACCEPTED;
+}
+
+int chainstate_flush(struct chainstate *cs, char **err)
+{
+    return flush(cs, err);
+}
+
+struct blockstore *chainstate_blockstore(struct chainstate *cs)
+{
+    return cs->bs;
 }
 
 /* The stored tip and every block below it must be valid with data and
@@ -650,14 +676,16 @@ static int check_active_chain(struct chainstate *cs, char **err)
         err_set(err, "the store's genesis block is not %s's", cs->p->name);
         return -1;
     }
+    /* Pruned block files took the data of old blocks away on purpose. */
+    bool pruned = blockstore_pruned(cs->bs);
     for (struct bindex_node *n = bindex_tip(cs->bi); n && n->height > 0; n = n->prev) {
         const char *what = NULL;
         if (n->status & BINDEX_FAILED_MASK)
             what = "is marked invalid";
-        else if (!(n->status & BINDEX_HAVE_DATA))
-            what = "has no block data";
-        else if (!(n->status & BINDEX_HAVE_UNDO))
-            what = "has no undo data";
+        else if (!pruned && !(n->status & BINDEX_HAVE_DATA))
+            what = "has no block data (restart with -reindex)";
+        else if (!pruned && !(n->status & BINDEX_HAVE_UNDO))
+            what = "has no undo data (restart with -reindex)";
         if (what) {
             char hex[HASH_HEX_LEN + 1];
             hash_to_hex(&n->hash, hex);
@@ -671,23 +699,24 @@ static int check_active_chain(struct chainstate *cs, char **err)
 static int open_state(struct chainstate *cs, char **err)
 {
     struct hash256 tip;
-    if (load_index(cs, err) < 0)
+    /* Data found missing or torn while loading is recorded at once. */
+    if (load_index(cs, err) < 0 || write_batch(cs, false, err) < 0)
         return -1;
-    int r = store_get_tip(cs->store, &tip, err);
+    if (cs->opts.reindex && reindex_run(cs, err) < 0)
+        return -1;
+    int r = store_get_tip(cs->coins, &tip, err);
     if (r < 0)
         return -1;
     if (r == 0) {
-        if (bindex_count(cs->bi) > 0) {
-            err_set(err, "the store has a block index but no chainstate tip");
-            return -1;
-        }
-        return init_genesis(cs, err);
+        if (bindex_count(cs->bi) == 0)
+            return init_genesis(cs, NULL, err);
+        tip = cs->p->genesis_hash; /* coins never flushed: still at genesis */
     }
     struct bindex_node *n = bindex_find(cs->bi, &tip);
     if (!n) {
         char hex[HASH_HEX_LEN + 1];
         hash_to_hex(&tip, hex);
-        err_set(err, "chainstate tip %s is not in the block index", hex);
+        err_set(err, "chainstate tip %s is not in the block index (restart with -reindex)", hex);
         return -1;
     }
     bindex_set_tip(cs->bi, n);
@@ -702,6 +731,30 @@ static int open_state(struct chainstate *cs, char **err)
     return 0;
 }
 
+/* Opens <dir>/blocks (files and index) and <dir>/chainstate (coins),
+ * after wiping both databases for a reindex. Core's split of the cache:
+ * an eighth for the index (at most 8 MiB), an eighth for the coins
+ * database (at most 64 MiB; its cache helps little once coins are
+ * cached), the UTXO cache the rest. */
+static int open_databases(struct chainstate *cs, const char *dir, char **err)
+{
+    size_t total = cs->opts.dbcache_bytes;
+    size_t index = total / 8 > (8u << 20) ? (8u << 20) : total / 8;
+    size_t db = total / 8 > (64u << 20) ? (64u << 20) : total / 8;
+    char *coins = blockstore_path(dir, "chainstate");
+    int rc = 0;
+    if (!(cs->bs = blockstore_open(dir, cs->p->magic, cs->opts.fast_prune, cs->opts.reindex,
+                                   index, err)))
+        rc = -1;
+    if (rc == 0 && cs->opts.reindex)
+        rc = store_destroy(coins, err);
+    if (rc == 0 && !(cs->coins = store_open(coins, db, err)))
+        rc = -1;
+    free(coins);
+    cs->utxo = utxo_new(cs->coins, total - db - index);
+    return rc;
+}
+
 struct chainstate *chainstate_open(const struct chain_params *p, const char *dir,
                                    const struct chainstate_options *o, char **err)
 {
@@ -711,17 +764,11 @@ struct chainstate *chainstate_open(const struct chain_params *p, const char *dir
         cs->opts = *o;
     else
         chainstate_default_options(&cs->opts);
-    size_t total = cs->opts.dbcache_bytes;
-    /* LevelDB gets an eighth (its cache helps little once coins are
-     * cached); the UTXO cache the rest. */
-    size_t db = total / 8 > (64u << 20) ? (64u << 20) : total / 8;
-    cs->store = store_open(dir, db, err);
-    if (!cs->store) {
-        free(cs);
+    cs->bi = bindex_new();
+    if (open_databases(cs, dir, err) < 0) {
+        chainstate_close(cs);
         return NULL;
     }
-    cs->bi = bindex_new();
-    cs->utxo = utxo_new(cs->store, total - db);
     cs->assumevalid = cs->opts.assumevalid_given ? cs->opts.assumevalid : p->assumevalid;
     cs->script_reason_logged = ""; /* the first decision is logged, whichever it is */
     cs->scripts.sigcache = cs->opts.sigcache;
@@ -730,8 +777,6 @@ struct chainstate *chainstate_open(const struct chain_params *p, const char *dir
     if (cs->opts.script_threads > 1 &&
         !(cs->scripts.queue = checkqueue_new(cs->opts.script_threads)))
         LOG_WARN("chainstate: script threads could not start; verifying on one thread");
-    cs->batch = store_batch_new();
-    wbuf_init(&cs->buf);
     cs->last_flush = cs_now(cs);
     if (open_state(cs, err) < 0) {
         /* Nothing was flushed that the checks did not approve. */
@@ -749,16 +794,16 @@ void chainstate_close(struct chainstate *cs)
     if (!cs)
         return;
     char *err = NULL;
-    if (!cs->broken && bindex_tip(cs->bi) && utxo_dirty(cs->utxo) && flush(cs, &err) < 0) {
+    if (!cs->broken && cs->coins && bindex_tip(cs->bi) && utxo_dirty(cs->utxo) &&
+        flush(cs, &err) < 0) {
         LOG_ERROR("chainstate: final flush failed: %s", err);
         free(err);
     }
     utxo_free(cs->utxo);
     checkqueue_free(cs->scripts.queue);
     bindex_free(cs->bi);
-    store_batch_free(cs->batch);
-    store_close(cs->store);
-    wbuf_free(&cs->buf);
+    blockstore_close(cs->bs);
+    store_close(cs->coins);
     free(cs->cands.v);
     free(cs->waiting.v);
     free(cs);
@@ -833,7 +878,37 @@ struct block *chainstate_get_block(struct chainstate *cs, const struct hash256 *
 int chainstate_get_block_raw(struct chainstate *cs, const struct hash256 *hash, uint8_t **data,
                              size_t *len, char **err)
 {
-    return store_get_block(cs->store, hash, data, len, err);
+    struct bindex_node *n = bindex_find(cs->bi, hash);
+    if (!n || !(n->status & BINDEX_HAVE_DATA))
+        return 0;
+    int r = blockstore_read_block(cs->bs, n, data, len, err);
+    if (r == 0 && err) { /* unreadable reads as not stored, as a missing block */
+        free(*err);
+        *err = NULL;
+    }
+    return r;
+}
+
+int chainstate_block_file(const struct chainstate *cs, const struct bindex_node *n)
+{
+    return (n->status & BINDEX_HAVE_DATA) ? n->data_pos.file : -1;
+}
+
+const struct blockfile *chainstate_block_files(const struct chainstate *cs)
+{
+    return blockstore_files(cs->bs);
+}
+
+int chainstate_remove_block_file(struct chainstate *cs, int file, char **err)
+{
+    if (refuse_broken(cs, err))
+        return -1;
+    /* The coins must not need a block of the file for a replay. */
+    if (flush(cs, err) < 0 || blockstore_remove_file(cs->bs, cs->bi, file, err) < 0) {
+        cs->broken = true;
+        return -1;
+    }
+    return 0;
 }
 
 size_t chainstate_locator(const struct chainstate *cs, const struct bindex_node *n,

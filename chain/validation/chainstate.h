@@ -7,13 +7,22 @@
  * block of that branch turns out invalid, marks it (and its descendants)
  * and returns to the best valid chain.
  *
- * Durability: a block is written to the store before chainstate_process_
- * block returns (fsynced when it is less than a day old, i.e. at the live
- * tip; during initial download the write survives a killed process, like
- * Bitcoin Core's block files); the UTXO set and the tip it matches are
- * written together in one synced batch when the cache is full, hourly and
- * on close. After a crash, opening replays the stored blocks above the
- * stored tip, so nothing accepted is lost and nothing is half applied.
+ * Storage, as Bitcoin Core: under the directory given to chainstate_open,
+ * blocks/blk*.dat and rev*.dat hold raw blocks and undo data
+ * (chain/storage/blockfile.h), blocks/index/ the block index and the file
+ * infos, chainstate/ the coins and the block they match
+ * (chain/validation/blockstore.h, utxo.h).
+ *
+ * Durability: a block is appended to a block file and indexed before
+ * chainstate_process_block returns (synced when it is less than a day
+ * old, i.e. at the live tip; during initial download the write survives
+ * a killed process); the UTXO set and the block it matches are written
+ * together in one synced batch when the cache is full, hourly and on
+ * close, after the block files and the index were synced. After a crash,
+ * opening cuts the unindexed tail of the last block file, marks blocks
+ * whose data is missing or torn as not stored (they are fetched again),
+ * and replays the stored blocks above the coins' block, so nothing
+ * accepted is lost and nothing is half applied.
  *
  * Scripts and signatures are verified as blocks connect, on a pool of
  * threads (chain/validation/checkqueue.h), except below an assumed-valid
@@ -46,6 +55,11 @@ struct chainstate_options {
     /* -assumevalid: when not given, the chain's default; zero checks all. */
     bool assumevalid_given;
     struct hash256 assumevalid;
+    /* -reindex: wipe the block index and the coins, rebuild them from the
+     * block files. */
+    bool reindex;
+    /* -fastprune (tests): 64 KiB block files. */
+    bool fast_prune;
 };
 
 #define CHAINSTATE_DEFAULT_DBCACHE_MB 450
@@ -72,9 +86,10 @@ enum chainstate_status {
                                 * more and close writes nothing; reopening repairs */
 };
 
-/* Opens or creates the chainstate in dir (the LevelDB directory), checks
- * it and repairs what a crash can leave (replaying blocks the UTXO set had
- * not caught up with). NULL and *err (malloc'd, precise) on failure. */
+/* Opens or creates the chainstate in dir (see above), checks it and
+ * repairs what a crash can leave (replaying blocks the UTXO set had not
+ * caught up with). A directory of the old single-database layout is
+ * refused with what to do. NULL and *err (malloc'd, precise) on failure. */
 struct chainstate *chainstate_open(const struct chain_params *p, const char *dir,
                                    const struct chainstate_options *o, char **err);
 /* Flushes and closes; accepts NULL. */
@@ -125,6 +140,17 @@ struct bindex *chainstate_index(const struct chainstate *cs);
 struct block *chainstate_get_block(struct chainstate *cs, const struct hash256 *hash, char **err);
 int chainstate_get_block_raw(struct chainstate *cs, const struct hash256 *hash, uint8_t **data,
                              size_t *len, char **err);
+
+/* Block files, for pruning. The file holding n's data, -1 if none (status
+ * BINDEX_HAVE_DATA / BINDEX_HAVE_UNDO say what is stored). */
+int chainstate_block_file(const struct chainstate *cs, const struct bindex_node *n);
+struct blockfile;
+/* Per-file infos and usage: blockfile_info, blockfile_count,
+ * blockfile_last, blockfile_usage of chain/storage/blockfile.h. */
+const struct blockfile *chainstate_block_files(const struct chainstate *cs);
+/* Flushes the coins, then deletes a blk/rev pair (not the last file) and
+ * clears HAVE_DATA and HAVE_UNDO of its blocks. */
+int chainstate_remove_block_file(struct chainstate *cs, int file, char **err);
 
 /* Locator from n (NULL: the tip) and the fork point of a peer's locator,
  * for getheaders / headers. */

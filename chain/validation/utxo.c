@@ -79,6 +79,7 @@ struct utxo {
 /* Large tables ask for huge pages: each probe is a random access, and
  * with 4 KiB pages most of them would also miss the TLB. */
 #define HUGE_PAGE (2u << 20)
+#define MIN_CAP 1024
 
 static struct slot *table_alloc(size_t cap)
 {
@@ -145,7 +146,7 @@ static size_t gen_memory(const struct gen *g)
  * quarter of the budget. */
 static size_t start_cap(const struct utxo *u, size_t cap)
 {
-    while (cap > 1024 && cap * sizeof(struct slot) > u->budget / 4)
+    while (cap > MIN_CAP && cap * sizeof(struct slot) > u->budget / 4)
         cap /= 2;
     return cap;
 }
@@ -155,7 +156,7 @@ struct utxo *utxo_new(struct store *s, size_t budget_bytes)
     struct utxo *u = xcalloc(1, sizeof(*u));
     u->store = s;
     u->budget = budget_bytes;
-    gen_init(&u->cur, 1024);
+    gen_init(&u->cur, MIN_CAP);
     u->batch = store_batch_new();
     return u;
 }
@@ -561,5 +562,8 @@ size_t utxo_dirty(const struct utxo *u)
 
 bool utxo_over_budget(const struct utxo *u)
 {
-    return gen_memory(&u->cur) > u->budget / 2;
+    /* The smallest table is a fixed cost: with a tiny budget it would
+     * otherwise ask for a flush after every change. */
+    size_t table = u->cur.cap > MIN_CAP ? u->cur.cap * sizeof(struct slot) : 0;
+    return u->cur.mem + table > u->budget / 2;
 }

@@ -4,6 +4,8 @@ libchain_a_SOURCES += \
 	chain/validation/pow.c chain/validation/pow.h \
 	chain/storage/store.c chain/storage/store.h \
 	chain/validation/blockindex.c chain/validation/blockindex.h \
+	chain/validation/blockstore.c chain/validation/blockstore.h \
+	chain/validation/reindex.c chain/validation/reindex.h \
 	chain/validation/utxo.c chain/validation/utxo.h \
 	chain/validation/sigops.c chain/validation/sigops.h \
 	chain/validation/checkqueue.c chain/validation/checkqueue.h \

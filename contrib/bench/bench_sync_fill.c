@@ -166,15 +166,14 @@ int main(int argc, char **argv)
     struct chainstate_options o;
     chainstate_default_options(&o);
     o.dbcache_bytes = (size_t)mib << 20;
-    char *err = NULL, path[4096];
-    snprintf(path, sizeof(path), "%s/index", argv[1]);
-    g.cs = chainstate_open(g.p, path, &o, &err);
+    char *err = NULL;
+    g.cs = chainstate_open(g.p, argv[1], &o, &err);
     if (!g.cs) {
-        fprintf(stderr, "open %s: %s\n", path, err);
+        fprintf(stderr, "open %s: %s\n", argv[1], err);
         return 1;
     }
     if (chainstate_height(g.cs) != 0) {
-        fprintf(stderr, "%s already holds blocks\n", path);
+        fprintf(stderr, "%s already holds blocks\n", argv[1]);
         return 1;
     }
     g.time = (uint32_t)(time(NULL) - 3600 - 600 * (int64_t)nblocks);

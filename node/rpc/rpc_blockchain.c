@@ -2,17 +2,16 @@
  * src/rpc/mempool.cpp): field names, order and units as Core's. */
 #include "node/rpc/rpc_glue.h"
 
+#include "chain/storage/blockfile.h"
 #include "chain/validation/chainstate.h"
 #include "chain/mempool/mempool.h"
 #include "chain/primitives/serialize.h"
 #include "node/rpc/rpc_util.h"
 #include "chain/util/xmalloc.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 /* Core's DEFAULT_MAX_TIP_AGE: a tip older than this means initial download. */
@@ -90,24 +89,6 @@ static const struct bindex_node *block_param(struct rpc_request *req)
     return n;
 }
 
-/* Sum of the sizes of the files in dir (size_on_disk). */
-static int64_t dir_size(const char *dir)
-{
-    DIR *d = opendir(dir);
-    int64_t total = 0;
-    struct dirent *e;
-    while (d && (e = readdir(d))) {
-        char path[4096];
-        struct stat st;
-        if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) < (int)sizeof(path) &&
-            stat(path, &st) == 0 && S_ISREG(st.st_mode))
-            total += st.st_size;
-    }
-    if (d)
-        closedir(d);
-    return total;
-}
-
 static json_t *rpc_getblockchaininfo(struct rpc_request *req)
 {
     struct node *node = node_of(req);
@@ -126,9 +107,9 @@ static json_t *rpc_getblockchaininfo(struct rpc_request *req)
     bool ibd = (int64_t)tip->hdr.time < (int64_t)time(NULL) - MAX_TIP_AGE;
     json_object_set_new(o, "initialblockdownload", json_boolean(ibd));
     json_object_set_new(o, "chainwork", rpc_util_u256_hex(&tip->work));
-    char dir[4096];
-    snprintf(dir, sizeof(dir), "%s/index", node->chaindir);
-    json_object_set_new(o, "size_on_disk", json_integer(dir_size(dir)));
+    /* Core's CalculateCurrentUsage: the block and undo files. */
+    json_object_set_new(o, "size_on_disk",
+                        json_integer((json_int_t)blockfile_usage(chainstate_block_files(cs))));
     json_object_set_new(o, "pruned", json_false());
     json_object_set_new(o, "warnings", json_array());
     return o;

@@ -13,7 +13,7 @@ from framework import assert_equal, assert_in  # noqa: E402
 def test_start_and_sigterm(t):
     node = t.add_node()
     node.start()
-    for name in ("debug.log", ".lock", "index"):
+    for name in ("debug.log", ".lock", "blocks/blk00000.dat", "blocks/index", "chainstate"):
         assert os.path.exists(os.path.join(node.chaindir, name)), f"{name} missing"
     log = node.debug_log()
     assert_in("hearsay version v", log)
@@ -118,7 +118,7 @@ def test_subsystem_failure(t):
     """A subsystem that cannot start: one-line error, exit 1, the rest stopped."""
     node = t.add_node()
     os.makedirs(node.chaindir)
-    with open(os.path.join(node.chaindir, "index"), "w") as f:
+    with open(os.path.join(node.chaindir, "chainstate"), "w") as f:
         f.write("not a database directory\n")
     one_line_error(*node.run(), "cannot open the chain store")
     log = node.debug_log()

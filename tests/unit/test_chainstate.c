@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -702,8 +703,10 @@ static void test_open_reports_damage(void **state)
     assert_null(chainstate_open(params_get(CHAIN_MAIN), f->dir, NULL, &err));
     assert_non_null(strstr(err, "genesis block is not main's"));
     free(err);
-    /* A tip the block index does not know. */
-    struct store *s = store_open(f->dir, 1 << 20, &err);
+    /* A best block the block index does not know. */
+    char coins[512];
+    snprintf(coins, sizeof(coins), "%s/chainstate", f->dir);
+    struct store *s = store_open(coins, 1 << 20, &err);
     struct store_batch *b = store_batch_new();
     struct hash256 unknown = {{0xab}};
     store_batch_set_tip(b, &unknown);

@@ -56,12 +56,18 @@ static void test_roundtrip(void **state)
     uint8_t *data;
     size_t len;
     assert_int_equal(store_get_tip(s, &tip, &err), 0);
-    assert_int_equal(store_get_block(s, &h, &data, &len, &err), 0);
+    int last = -1;
+    bool flag = false;
+    assert_int_equal(store_get_file_info(s, 0, &data, &len, &err), 0);
+    assert_int_equal(store_get_last_file(s, &last, &err), 0);
+    assert_int_equal(store_get_flag(s, "prunedblockfiles", &flag, &err), 0);
 
     struct store_batch *b = store_batch_new();
     store_batch_put_index(b, &h, "idx", 3);
-    store_batch_put_block(b, &h, "blockdata", 9);
-    store_batch_put_undo(b, &h, "undo", 4);
+    store_batch_put_file_info(b, 0, "info0", 5);
+    store_batch_put_file_info(b, 300, "info300", 7);
+    store_batch_set_last_file(b, 300);
+    store_batch_set_flag(b, "prunedblockfiles", true);
     struct outpoint op = {hash_of(9), 0};
     static const uint8_t script[2] = {0x51, 0x52};
     for (uint32_t i = 0; i < 300; i++) {
@@ -71,7 +77,7 @@ static void test_roundtrip(void **state)
     op.n = 299;
     store_batch_del_coin(b, &op); /* later operations in a batch win */
     store_batch_set_tip(b, &h);
-    assert_int_equal(store_batch_count(b), 305);
+    assert_int_equal(store_batch_count(b), 307);
     assert_int_equal(store_write(s, b, true, &err), 0);
     store_batch_free(b);
     store_close(s);
@@ -81,14 +87,19 @@ static void test_roundtrip(void **state)
     assert_non_null(s);
     assert_int_equal(store_get_tip(s, &tip, &err), 1);
     assert_true(hash_eq(&tip, &h));
-    assert_int_equal(store_get_block(s, &h, &data, &len, &err), 1);
-    assert_int_equal(len, 9);
-    assert_memory_equal(data, "blockdata", 9);
+    assert_int_equal(store_get_file_info(s, 300, &data, &len, &err), 1);
+    assert_int_equal(len, 7);
+    assert_memory_equal(data, "info300", 7);
     free(data);
-    assert_true(store_has_block(s, &h));
-    assert_int_equal(store_get_undo(s, &h, &data, &len, &err), 1);
-    assert_memory_equal(data, "undo", 4);
+    assert_int_equal(store_get_file_info(s, 0, &data, &len, &err), 1);
+    assert_memory_equal(data, "info0", 5);
     free(data);
+    assert_int_equal(store_get_file_info(s, 1, &data, &len, &err), 0);
+    assert_int_equal(store_get_last_file(s, &last, &err), 1);
+    assert_int_equal(last, 300);
+    assert_int_equal(store_get_flag(s, "prunedblockfiles", &flag, &err), 1);
+    assert_true(flag);
+    assert_int_equal(store_get_flag(s, "pruned", &flag, &err), 0);
     struct coin c = {0};
     op.n = 0;
     assert_int_equal(store_get_coin(s, &op, &c, &err), 1);
@@ -120,20 +131,20 @@ static void test_batch_clear(void **state)
     assert_non_null(s);
     struct store_batch *b = store_batch_new();
     struct hash256 h = hash_of(1);
-    store_batch_put_block(b, &h, "x", 1);
+    store_batch_set_tip(b, &h);
     store_batch_clear(b); /* a cleared batch writes nothing */
     assert_int_equal(store_batch_count(b), 0);
     assert_int_equal(store_write(s, b, false, &err), 0);
-    assert_false(store_has_block(s, &h));
-    store_batch_put_undo(b, &h, "u", 1);
+    struct hash256 tip;
+    assert_int_equal(store_get_tip(s, &tip, &err), 0);
+    store_batch_set_tip(b, &h);
     assert_int_equal(store_write(s, b, false, &err), 0);
-    store_batch_clear(b);
-    store_batch_del_undo(b, &h);
-    assert_int_equal(store_write(s, b, false, &err), 0);
-    uint8_t *data;
-    size_t len;
-    assert_int_equal(store_get_undo(s, &h, &data, &len, &err), 0);
     store_batch_free(b);
+    store_close(s);
+    /* A destroyed database opens empty. */
+    assert_int_equal(store_destroy(dir, &err), 0);
+    s = store_open(dir, 0, &err);
+    assert_int_equal(store_get_tip(s, &tip, &err), 0);
     store_close(s);
     testutil_rmtree(dir);
 }
