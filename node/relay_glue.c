@@ -134,15 +134,6 @@ static void h_message(void *ctx, uint64_t id, const struct net_msg *msg)
     reschedule(g, now);
 }
 
-static void h_custom(void *ctx, uint64_t id, const char *command, const uint8_t *payload,
-                     size_t len)
-{
-    struct relay_glue *g = ctx;
-    int64_t now = relay_glue_now();
-    netproc_custom(g->np, id, command, payload, len, now);
-    reschedule(g, now);
-}
-
 /* The send buffer drained: serve more of the peer's getdata queue. */
 static void h_send_ready(void *ctx, uint64_t id)
 {
@@ -160,11 +151,11 @@ static int32_t h_best_height(void *ctx)
 
 /* ---- netproc -> connman ---- */
 
-static int io_send(void *ctx, uint64_t peer, const char *command, const void *payload,
+static int io_send(void *ctx, uint64_t peer, enum proto_cmd cmd, const void *payload,
                    size_t len)
 {
     struct relay_glue *g = ctx;
-    return connman_send(g->node->connman, peer, command, payload, len);
+    return connman_send(g->node->connman, peer, cmd, payload, len);
 }
 
 static void io_misbehaving(void *ctx, uint64_t peer, const char *reason)
@@ -261,8 +252,8 @@ static int relay_start(struct node *node, char **err)
     g->timer_at = INT64_MAX;
     struct net_handlers h = {
         .ctx = g, .connected = h_connected, .disconnected = h_disconnected,
-        .message = h_message, .best_height = h_best_height, .custom = h_custom,
-        .send_ready = h_send_ready, .hello = NETPROC_CMD_HELLO, .txrecon = o.txrecon};
+        .message = h_message, .best_height = h_best_height,
+        .send_ready = h_send_ready, .hello = true, .txrecon = o.txrecon};
     connman_set_handlers(node->connman, &h);
     reschedule(g, relay_glue_now());
     char stop[32];

@@ -115,7 +115,7 @@ void addrrelay_send(struct conn *c, const struct proto_netaddr *a, size_t n)
     bool v2 = p->sendaddrv2;
     for (size_t i = 0; i < n; i++)
         add_known(c, &a[i]);
-    proto_addr_encode(peer_msg_begin(p, v2 ? "addrv2" : "addr"), v2, a, n);
+    proto_addr_encode(peer_msg_begin(p, v2 ? PROTO_CMD_ADDRV2 : PROTO_CMD_ADDR), v2, a, n);
     peer_msg_end(p);
 }
 

@@ -238,15 +238,6 @@ static void env_relay(void *ctx, struct peer *p, const struct net_msg *m)
         cm->h.message(cm->h.ctx, p->id, m);
 }
 
-static void env_custom(void *ctx, struct peer *p, const char *command, const uint8_t *payload,
-                       size_t len)
-{
-    struct connman *cm = ctx;
-    struct conn *c = p->io;
-    if (cm->h.custom && c->notified)
-        cm->h.custom(cm->h.ctx, p->id, command, payload, len);
-}
-
 /* ---- sockets ---- */
 
 /* Frames are handled for at most this long in one go; the rest wait for
@@ -589,8 +580,7 @@ struct connman *connman_new(struct event_base *base, const struct connman_option
         .ctx = cm, .local = &cm->local, .scratch = &cm->scratch, .now = env_now,
         .wall = env_wall, .rand64 = env_rand, .best_height = env_height, .send = env_send,
         .closed = env_closed, .is_local_nonce = env_local_nonce, .ready = env_ready,
-        .getaddr = env_getaddr, .addrs = env_addrs, .relay = env_relay,
-        .custom = env_custom};
+        .getaddr = env_getaddr, .addrs = env_addrs, .relay = env_relay};
     cm->am = addrman_new(o->peers_dir, o->allow_private, connman_rand(cm), err);
     cm->tick_ev = event_new(base, -1, EV_PERSIST, tick_cb, cm);
     cm->reap_ev = event_new(base, -1, 0, reap_cb, cm);
@@ -663,20 +653,20 @@ void connman_set_handlers(struct connman *cm, const struct net_handlers *h)
         notify(cm, cm->conns[i]); /* peers that were ready before the handlers */
 }
 
-int connman_send(struct connman *cm, uint64_t id, const char *command, const void *payload,
+int connman_send(struct connman *cm, uint64_t id, enum proto_cmd cmd, const void *payload,
                  size_t len)
 {
     struct conn *c = live(cm, id);
     if (!c || c->connecting)
         return -1;
-    peer_send(c->p, command, payload, len);
+    peer_send(c->p, cmd, payload, len);
     return 0;
 }
 
-struct wbuf *connman_msg_begin(struct connman *cm, uint64_t id, const char *command)
+struct wbuf *connman_msg_begin(struct connman *cm, uint64_t id, enum proto_cmd cmd)
 {
     struct conn *c = live(cm, id);
-    return c && !c->connecting ? peer_msg_begin(c->p, command) : NULL;
+    return c && !c->connecting ? peer_msg_begin(c->p, cmd) : NULL;
 }
 
 int connman_msg_end(struct connman *cm, uint64_t id)

@@ -77,7 +77,7 @@ struct net_peer_props {
     uint64_t services;
     int32_t version;
     int32_t start_height;
-    bool hello; /* it sent our net_handlers.hello before verack */
+    bool hello; /* it sent hsgossip before verack (and net_handlers.hello is set) */
     /* BIP330 negotiated (sendtxrcncl both ways, and wtxidrelay), with the
      * salts the short ids are keyed by. */
     bool txrecon;
@@ -90,20 +90,18 @@ struct net_handlers {
     void *ctx;
     void (*connected)(void *ctx, const struct net_peer_props *props);
     void (*disconnected)(void *ctx, uint64_t id);
-    /* inv getdata notfound tx block headers getheaders getblocks mempool
-     * feefilter sendcmpct, decoded (see struct net_msg), and sendheaders
+    /* The relay commands (net/conn/peer.c's rows with on_relay: inv,
+     * getdata, tx, block, headers, BIP152, BIP330's rounds, hearsay's
+     * anti-entropy, ...), decoded (see struct net_msg), and sendheaders
      * when it comes after the handshake. */
     void (*message)(void *ctx, uint64_t id, const struct net_msg *msg);
     void (*tick)(void *ctx, int64_t now_us);
     int32_t (*best_height)(void *ctx); /* for our version message */
-    /* An extension command (static string) sent before verack to peers
-     * that connect from now on; NULL: none. */
-    const char *hello;
+    /* Send hearsay's hsgossip before verack to peers that connect from
+     * now on (we reconcile mempools). */
+    bool hello;
     /* BIP330: offer transaction reconciliation (sendtxrcncl). */
     bool txrecon;
-    /* Unknown commands from handshaked peers (hearsay extensions). */
-    void (*custom)(void *ctx, uint64_t id, const char *command, const uint8_t *payload,
-                   size_t len);
     /* The peer's send buffer drained below half the limit after being
      * full: data held back for it (getdata) may go now. Its next messages
      * are read after this returns, unless the buffer is full again. */
@@ -150,13 +148,13 @@ void connman_set_handlers(struct connman *cm, const struct net_handlers *h);
 
 /* Sends a message (payload may be NULL when len is 0). -1 if no such peer
  * or it is closing. Check connman_send_blocked before serving data. */
-int connman_send(struct connman *cm, uint64_t id, const char *command, const void *payload,
+int connman_send(struct connman *cm, uint64_t id, enum proto_cmd cmd, const void *payload,
                  size_t len);
 /* Builds a message in place (a block serialized straight into its frame,
  * one copy less): append the payload to the returned buffer, then call
  * connman_msg_end. NULL if no such peer. Nothing else may be sent between
  * the two calls. */
-struct wbuf *connman_msg_begin(struct connman *cm, uint64_t id, const char *command);
+struct wbuf *connman_msg_begin(struct connman *cm, uint64_t id, enum proto_cmd cmd);
 int connman_msg_end(struct connman *cm, uint64_t id);
 size_t connman_send_queue(struct connman *cm, uint64_t id);
 bool connman_send_blocked(struct connman *cm, uint64_t id);

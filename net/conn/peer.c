@@ -9,64 +9,70 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef void (*peer_handler)(struct peer *p, enum proto_cmd cmd, struct cursor *c);
+typedef void (*peer_handler)(struct peer *p, const struct net_msg *m);
 
-/* One row per command: the largest payload accepted, the states where it
- * is handled, and the states where receiving it is misbehaviour (in any
- * other state it is ignored, as Bitcoin Core ignores messages before the
- * handshake completes). */
+/* The connection layer's half of a command's row (the wire half, name,
+ * payload cap and decoder, is net/wire/protocol.c's): the states where it
+ * is handled, the states where receiving it is misbehaviour (in any other
+ * state it is ignored, as Bitcoin Core ignores messages before the
+ * handshake completes), and its handler. */
 struct peer_command {
-    uint32_t max_payload;
     uint8_t allowed;
     uint8_t misbehave;
     peer_handler handler;
 };
 
-#define ADDR_MAX_PAYLOAD (3 + PROTO_MAX_ADDR * 30)
-#define ADDRV2_MAX_PAYLOAD (3 + PROTO_MAX_ADDR * (4 + 9 + 1 + 3 + PROTO_MAX_ADDRV2_BYTES + 2))
-#define INV_MAX_PAYLOAD (3 + PROTO_MAX_INV * 36)
-#define HEADERS_MAX_PAYLOAD (3 + PROTO_MAX_HEADERS * (80 + 9))
-#define LOCATOR_MAX_PAYLOAD (4 + 1 + PROTO_MAX_LOCATOR * 32 + 32)
-#define VERSION_MAX_PAYLOAD 1024 /* 344 today; room for future fields */
-
-static void on_version(struct peer *p, enum proto_cmd cmd, struct cursor *c);
-static void on_verack(struct peer *p, enum proto_cmd cmd, struct cursor *c);
-static void on_flag(struct peer *p, enum proto_cmd cmd, struct cursor *c);
-static void on_ping(struct peer *p, enum proto_cmd cmd, struct cursor *c);
-static void on_pong(struct peer *p, enum proto_cmd cmd, struct cursor *c);
-static void on_getaddr(struct peer *p, enum proto_cmd cmd, struct cursor *c);
-static void on_addr(struct peer *p, enum proto_cmd cmd, struct cursor *c);
-static void on_relay(struct peer *p, enum proto_cmd cmd, struct cursor *c);
+static void on_version(struct peer *p, const struct net_msg *m);
+static void on_verack(struct peer *p, const struct net_msg *m);
+static void on_flag(struct peer *p, const struct net_msg *m);
+static void on_ping(struct peer *p, const struct net_msg *m);
+static void on_pong(struct peer *p, const struct net_msg *m);
+static void on_getaddr(struct peer *p, const struct net_msg *m);
+static void on_addr(struct peer *p, const struct net_msg *m);
+static void on_relay(struct peer *p, const struct net_msg *m);
+static void on_sendtxrcncl(struct peer *p, const struct net_msg *m);
+static void on_hello(struct peer *p, const struct net_msg *m);
 
 #define NEW PEER_NEW
 #define VER PEER_VERSION
 #define RDY PEER_READY
 static const struct peer_command commands[PROTO_CMD_COUNT] = {
-    [PROTO_CMD_VERSION] = {VERSION_MAX_PAYLOAD, NEW, VER | RDY, on_version},
-    [PROTO_CMD_VERACK] = {0, VER, 0, on_verack},
-    [PROTO_CMD_WTXIDRELAY] = {0, VER, RDY, on_flag},
-    [PROTO_CMD_SENDADDRV2] = {0, VER, RDY, on_flag},
-    [PROTO_CMD_SENDHEADERS] = {0, VER | RDY, 0, on_flag},
-    [PROTO_CMD_SENDCMPCT] = {9, VER | RDY, 0, on_relay},
-    [PROTO_CMD_FEEFILTER] = {8, RDY, 0, on_relay},
-    [PROTO_CMD_PING] = {8, RDY, 0, on_ping},
-    [PROTO_CMD_PONG] = {8, RDY, 0, on_pong},
-    [PROTO_CMD_GETADDR] = {0, RDY, 0, on_getaddr},
-    [PROTO_CMD_ADDR] = {ADDR_MAX_PAYLOAD, RDY, 0, on_addr},
-    [PROTO_CMD_ADDRV2] = {ADDRV2_MAX_PAYLOAD, RDY, 0, on_addr},
-    [PROTO_CMD_INV] = {INV_MAX_PAYLOAD, RDY, 0, on_relay},
-    [PROTO_CMD_GETDATA] = {INV_MAX_PAYLOAD, RDY, 0, on_relay},
-    [PROTO_CMD_NOTFOUND] = {INV_MAX_PAYLOAD, RDY, 0, on_relay},
-    [PROTO_CMD_TX] = {PROTO_MAX_PAYLOAD, RDY, 0, on_relay},
-    [PROTO_CMD_BLOCK] = {PROTO_MAX_PAYLOAD, RDY, 0, on_relay},
-    [PROTO_CMD_HEADERS] = {HEADERS_MAX_PAYLOAD, RDY, 0, on_relay},
-    [PROTO_CMD_GETHEADERS] = {LOCATOR_MAX_PAYLOAD, RDY, 0, on_relay},
-    [PROTO_CMD_GETBLOCKS] = {LOCATOR_MAX_PAYLOAD, RDY, 0, on_relay},
-    [PROTO_CMD_MEMPOOL] = {0, RDY, 0, on_relay},
-    [PROTO_CMD_CMPCTBLOCK] = {PROTO_MAX_PAYLOAD, RDY, 0, on_relay},
-    [PROTO_CMD_GETBLOCKTXN] = {PROTO_MAX_PAYLOAD, RDY, 0, on_relay},
-    [PROTO_CMD_BLOCKTXN] = {PROTO_MAX_PAYLOAD, RDY, 0, on_relay},
-    [PROTO_CMD_OTHER] = {PROTO_MAX_PAYLOAD, 0, 0, NULL},
+    [PROTO_CMD_VERSION] = {NEW, VER | RDY, on_version},
+    [PROTO_CMD_VERACK] = {VER, 0, on_verack},
+    [PROTO_CMD_WTXIDRELAY] = {VER, RDY, on_flag},
+    [PROTO_CMD_SENDADDRV2] = {VER, RDY, on_flag},
+    [PROTO_CMD_SENDHEADERS] = {VER | RDY, 0, on_flag},
+    [PROTO_CMD_SENDCMPCT] = {VER | RDY, 0, on_relay},
+    [PROTO_CMD_FEEFILTER] = {RDY, 0, on_relay},
+    [PROTO_CMD_PING] = {RDY, 0, on_ping},
+    [PROTO_CMD_PONG] = {RDY, 0, on_pong},
+    [PROTO_CMD_GETADDR] = {RDY, 0, on_getaddr},
+    [PROTO_CMD_ADDR] = {RDY, 0, on_addr},
+    [PROTO_CMD_ADDRV2] = {RDY, 0, on_addr},
+    [PROTO_CMD_INV] = {RDY, 0, on_relay},
+    [PROTO_CMD_GETDATA] = {RDY, 0, on_relay},
+    [PROTO_CMD_NOTFOUND] = {RDY, 0, on_relay},
+    [PROTO_CMD_TX] = {RDY, 0, on_relay},
+    [PROTO_CMD_BLOCK] = {RDY, 0, on_relay},
+    [PROTO_CMD_HEADERS] = {RDY, 0, on_relay},
+    [PROTO_CMD_GETHEADERS] = {RDY, 0, on_relay},
+    [PROTO_CMD_GETBLOCKS] = {RDY, 0, on_relay},
+    [PROTO_CMD_MEMPOOL] = {RDY, 0, on_relay},
+    [PROTO_CMD_CMPCTBLOCK] = {RDY, 0, on_relay},
+    [PROTO_CMD_GETBLOCKTXN] = {RDY, 0, on_relay},
+    [PROTO_CMD_BLOCKTXN] = {RDY, 0, on_relay},
+    /* After verack only when we offered reconciliation (the handler). */
+    [PROTO_CMD_SENDTXRCNCL] = {VER | RDY, 0, on_sendtxrcncl},
+    [PROTO_CMD_REQRECON] = {RDY, 0, on_relay},
+    [PROTO_CMD_SKETCH] = {RDY, 0, on_relay},
+    [PROTO_CMD_REQSKETCHEXT] = {RDY, 0, on_relay},
+    [PROTO_CMD_RECONCILDIFF] = {RDY, 0, on_relay},
+    [PROTO_CMD_HSGOSSIP] = {VER, 0, on_hello},
+    [PROTO_CMD_HSDIGEST] = {RDY, 0, on_relay},
+    [PROTO_CMD_HSINV] = {RDY, 0, on_relay},
+    [PROTO_CMD_HSSKETCH] = {RDY, 0, on_relay},
+    [PROTO_CMD_HSASK] = {RDY, 0, on_relay},
+    [PROTO_CMD_OTHER] = {0, 0, NULL},
 };
 #undef NEW
 #undef VER
@@ -130,11 +136,12 @@ void peer_close(struct peer *p, const char *reason, bool discourage)
     p->env->closed(p->env->ctx, p, p->close_reason, discourage);
 }
 
-struct wbuf *peer_msg_begin(struct peer *p, const char *command)
+struct wbuf *peer_msg_begin(struct peer *p, enum proto_cmd cmd)
 {
     struct wbuf *w = p->env->scratch;
     wbuf_reset(w);
-    proto_begin(w, p->env->local->magic, command);
+    proto_begin(w, p->env->local->magic, cmd);
+    p->building = cmd;
     return w;
 }
 
@@ -144,17 +151,16 @@ void peer_msg_end(struct peer *p)
     proto_finish(w, 0);
     if (p->state == PEER_CLOSING)
         return;
-    enum proto_cmd cmd = proto_cmd_lookup((const char *)w->data + 4);
-    p->sent[cmd].msgs++;
-    p->sent[cmd].bytes += w->len;
+    p->sent[p->building].msgs++;
+    p->sent[p->building].bytes += w->len;
     p->bytes_sent += w->len;
     p->last_send = p->env->now(p->env->ctx);
     p->env->send(p->env->ctx, p, w->data, w->len);
 }
 
-void peer_send(struct peer *p, const char *command, const void *payload, size_t len)
+void peer_send(struct peer *p, enum proto_cmd cmd, const void *payload, size_t len)
 {
-    struct wbuf *w = peer_msg_begin(p, command);
+    struct wbuf *w = peer_msg_begin(p, cmd);
     if (len)
         wbuf_bytes(w, payload, len);
     peer_msg_end(p);
@@ -175,7 +181,7 @@ static void send_version(struct peer *p)
     snprintf(v.user_agent, sizeof(v.user_agent), "%s", e->local->user_agent);
     v.start_height = e->best_height(e->ctx);
     v.relay = e->local->relay && !rejects_txs(p);
-    proto_version_encode(peer_msg_begin(p, "version"), &v);
+    proto_version_encode(peer_msg_begin(p, PROTO_CMD_VERSION), &v);
     peer_msg_end(p);
     p->version_sent = true;
 }
@@ -207,74 +213,70 @@ static const char *version_refusal(const struct peer *p, const struct proto_vers
     return NULL;
 }
 
-static void on_version(struct peer *p, enum proto_cmd cmd, struct cursor *c)
+static void on_version(struct peer *p, const struct net_msg *m)
 {
-    struct proto_version v;
-    if (!proto_version_decode(c, &v)) {
-        peer_close(p, "malformed version", true);
-        return;
-    }
-    const char *refusal = version_refusal(p, &v);
+    const struct proto_version *v = &m->u.version;
+    const char *refusal = version_refusal(p, v);
     if (refusal) {
         peer_close(p, refusal, false);
         return;
     }
-    p->version = v.version;
-    p->services = v.services;
-    memcpy(p->user_agent, v.user_agent, sizeof(p->user_agent));
-    p->start_height = v.start_height;
-    p->time_offset = v.time - p->env->wall(p->env->ctx);
-    p->relay = v.relay;
-    p->their_nonce = v.nonce;
-    p->addr_local = v.addr_recv;
+    p->version = v->version;
+    p->services = v->services;
+    memcpy(p->user_agent, v->user_agent, sizeof(p->user_agent));
+    p->start_height = v->start_height;
+    p->time_offset = v->time - p->env->wall(p->env->ctx);
+    p->relay = v->relay;
+    p->their_nonce = v->nonce;
+    p->addr_local = v->addr_recv;
     if (p->inbound)
         send_version(p);
     if (common_version(p) >= PROTO_WTXID_VERSION) {
-        peer_send(p, "wtxidrelay", NULL, 0);
-        peer_send(p, "sendaddrv2", NULL, 0);
+        peer_send(p, PROTO_CMD_WTXIDRELAY, NULL, 0);
+        peer_send(p, PROTO_CMD_SENDADDRV2, NULL, 0);
     }
     if (p->env->local->hello)
-        peer_send(p, p->env->local->hello, NULL, 0);
+        peer_send(p, PROTO_CMD_HSGOSSIP, NULL, 0);
     /* BIP330, as Bitcoin Core: only when both sides relay transactions
      * (our version said so: not block-relay-only nor feeler), the peer
      * can relay by wtxid, and not to an addr-fetch peer; before verack. */
     if (p->env->local->txrecon && p->env->local->relay && !rejects_txs(p) && p->relay &&
         p->kind != PEER_ADDR_FETCH && common_version(p) >= PROTO_WTXID_VERSION) {
-        struct txrecon_send_msg m = {.version = TXRECON_VERSION,
+        struct txrecon_send_msg r = {.version = TXRECON_VERSION,
                                      .salt = p->env->rand64(p->env->ctx)};
-        p->recon_salt_local = m.salt;
+        p->recon_salt_local = r.salt;
         p->recon_sent = true;
-        txrecon_send_encode(peer_msg_begin(p, TXRECON_CMD_SEND), &m);
+        txrecon_send_encode(peer_msg_begin(p, PROTO_CMD_SENDTXRCNCL), &r);
         peer_msg_end(p);
     }
-    peer_send(p, "verack", NULL, 0);
+    peer_send(p, PROTO_CMD_VERACK, NULL, 0);
     p->state = PEER_VERSION;
-    LOG_DEBUG(LOG_NET, "peer=%" PRIu64 " version %d %s height %d%s", p->id, (int)v.version,
-              p->user_agent, (int)v.start_height, p->inbound ? " inbound" : "");
+    LOG_DEBUG(LOG_NET, "peer=%" PRIu64 " version %d %s height %d%s", p->id, (int)v->version,
+              p->user_agent, (int)v->start_height, p->inbound ? " inbound" : "");
 }
 
-static void on_verack(struct peer *p, enum proto_cmd cmd, struct cursor *c)
+static void on_verack(struct peer *p, const struct net_msg *m)
 {
     const struct peer_local *l = p->env->local;
     int32_t v = common_version(p);
     p->state = PEER_READY;
     if (v >= PROTO_SENDHEADERS_VERSION)
-        peer_send(p, "sendheaders", NULL, 0);
+        peer_send(p, PROTO_CMD_SENDHEADERS, NULL, 0);
     if (v >= PROTO_SHORT_IDS_VERSION && !l->no_cmpct) {
         /* Version 2, low bandwidth, as Core: high bandwidth is asked of
          * the peers that deliver new blocks first (net/sync/cmpctblock.c). */
-        struct proto_sendcmpct m = {.announce = false, .version = 2};
-        proto_sendcmpct_encode(peer_msg_begin(p, "sendcmpct"), &m);
+        struct proto_sendcmpct sc = {.announce = false, .version = 2};
+        proto_sendcmpct_encode(peer_msg_begin(p, PROTO_CMD_SENDCMPCT), &sc);
         peer_msg_end(p);
     }
     if (v >= PROTO_FEEFILTER_VERSION && l->relay && p->kind != PEER_BLOCK_RELAY) {
-        wbuf_i64(peer_msg_begin(p, "feefilter"), l->feefilter);
+        wbuf_i64(peer_msg_begin(p, PROTO_CMD_FEEFILTER), l->feefilter);
         peer_msg_end(p);
     }
     /* No address traffic on block-relay-only links (Core's
      * SetupAddressRelay); a feeler is closed at once. */
     if (!p->inbound && (p->kind == PEER_FULL_RELAY || p->kind == PEER_ADDR_FETCH)) {
-        peer_send(p, "getaddr", NULL, 0);
+        peer_send(p, PROTO_CMD_GETADDR, NULL, 0);
         p->getaddr_sent = true;
     }
     p->next_ping = p->env->now(p->env->ctx);
@@ -282,37 +284,34 @@ static void on_verack(struct peer *p, enum proto_cmd cmd, struct cursor *c)
 }
 
 /* wtxidrelay, sendaddrv2, sendheaders: a feature switched on. */
-static void on_flag(struct peer *p, enum proto_cmd cmd, struct cursor *c)
+static void on_flag(struct peer *p, const struct net_msg *m)
 {
-    if (cmd == PROTO_CMD_WTXIDRELAY)
+    if (m->cmd == PROTO_CMD_WTXIDRELAY)
         p->wtxidrelay = p->version >= PROTO_WTXID_VERSION;
-    else if (cmd == PROTO_CMD_SENDADDRV2)
+    else if (m->cmd == PROTO_CMD_SENDADDRV2)
         p->sendaddrv2 = true;
     else if (!p->sendheaders) {
         p->sendheaders = true;
         /* After the handshake (Core often sends it later): tell the relay
          * layer, which announces blocks by headers from then on. */
-        if (p->state == PEER_READY) {
-            struct net_msg m = {.cmd = cmd};
-            p->env->relay(p->env->ctx, p, &m);
-        }
+        if (p->state == PEER_READY)
+            p->env->relay(p->env->ctx, p, m);
     }
 }
 
-static void on_ping(struct peer *p, enum proto_cmd cmd, struct cursor *c)
+static void on_ping(struct peer *p, const struct net_msg *m)
 {
-    uint64_t nonce;
     /* Before BIP31 a ping had no nonce and wanted no pong. */
-    if (p->version > PROTO_BIP31_VERSION && proto_u64_decode(c, &nonce)) {
-        wbuf_u64(peer_msg_begin(p, "pong"), nonce);
+    if (p->version > PROTO_BIP31_VERSION && m->u.nonce.present) {
+        wbuf_u64(peer_msg_begin(p, PROTO_CMD_PONG), m->u.nonce.value);
         peer_msg_end(p);
     }
 }
 
-static void on_pong(struct peer *p, enum proto_cmd cmd, struct cursor *c)
+static void on_pong(struct peer *p, const struct net_msg *m)
 {
-    uint64_t nonce;
-    if (!p->ping_sent || !proto_u64_decode(c, &nonce))
+    uint64_t nonce = m->u.nonce.value;
+    if (!p->ping_sent || !m->u.nonce.present)
         return;
     if (nonce == p->ping_nonce) {
         int64_t rtt = p->env->now(p->env->ctx) - p->ping_sent;
@@ -325,7 +324,7 @@ static void on_pong(struct peer *p, enum proto_cmd cmd, struct cursor *c)
     }
 }
 
-static void on_getaddr(struct peer *p, enum proto_cmd cmd, struct cursor *c)
+static void on_getaddr(struct peer *p, const struct net_msg *m)
 {
     /* Answered once per connection and only to inbound peers (answering
      * our own outbound peers would help fingerprint us), as Core does. */
@@ -335,59 +334,23 @@ static void on_getaddr(struct peer *p, enum proto_cmd cmd, struct cursor *c)
     p->env->getaddr(p->env->ctx, p);
 }
 
-static void on_addr(struct peer *p, enum proto_cmd cmd, struct cursor *c)
+static void on_addr(struct peer *p, const struct net_msg *m)
 {
-    struct proto_netaddr *a;
-    size_t n, skipped;
-    if (!proto_addr_decode(c, cmd == PROTO_CMD_ADDRV2, &a, &n, &skipped)) {
-        peer_close(p, "malformed or oversized addr", true);
-        return;
-    }
     LOG_DEBUG(LOG_NET, "peer=%" PRIu64 " %s: %zu addresses, %zu of other networks", p->id,
-              proto_cmd_name(cmd), n, skipped);
+              proto_cmd_name(m->cmd), m->u.addr.n, m->u.addr.skipped);
     /* Even empty: any addr message makes the peer an address relay
      * participant, and answers our getaddr (Core). */
-    p->env->addrs(p->env->ctx, p, a, n);
-    free(a);
-}
-
-/* Decodes a relay-layer message, so malformed ones are caught here once. */
-static bool relay_decode(enum proto_cmd cmd, struct cursor *c, struct net_msg *m,
-                         struct proto_inv **inv, const uint8_t ***hdrs)
-{
-    switch (cmd) {
-    case PROTO_CMD_INV:
-    case PROTO_CMD_GETDATA:
-    case PROTO_CMD_NOTFOUND:
-        if (!proto_inv_decode(c, inv, &m->u.inv.n))
-            return false;
-        m->u.inv.items = *inv;
-        return true;
-    case PROTO_CMD_GETHEADERS:
-    case PROTO_CMD_GETBLOCKS:
-        return proto_locator_decode(c, &m->u.locator);
-    case PROTO_CMD_HEADERS:
-        if (!proto_headers_decode(c, hdrs, &m->u.headers.n))
-            return false;
-        m->u.headers.hdrs = *hdrs;
-        return true;
-    case PROTO_CMD_FEEFILTER:
-        return proto_feefilter_decode(c, &m->u.feerate);
-    case PROTO_CMD_SENDCMPCT:
-        return proto_sendcmpct_decode(c, &m->u.sendcmpct);
-    default:
-        return true; /* tx, block, mempool, BIP152: the relay layer parses them */
-    }
+    p->env->addrs(p->env->ctx, p, m->u.addr.a, m->u.addr.n);
 }
 
 /* A transaction or its announcement from a peer that may not send one. */
-static bool tx_forbidden(const struct peer *p, enum proto_cmd cmd, const struct net_msg *m)
+static bool tx_forbidden(const struct peer *p, const struct net_msg *m)
 {
     if (!rejects_txs(p))
         return false;
-    if (cmd == PROTO_CMD_TX)
+    if (m->cmd == PROTO_CMD_TX)
         return true;
-    for (size_t i = 0; cmd == PROTO_CMD_INV && i < m->u.inv.n; i++) {
+    for (size_t i = 0; m->cmd == PROTO_CMD_INV && i < m->u.inv.n; i++) {
         uint32_t type = m->u.inv.items[i].type & ~PROTO_INV_WITNESS_FLAG;
         if (type == PROTO_INV_TX || type == PROTO_INV_WTX)
             return true;
@@ -395,34 +358,17 @@ static bool tx_forbidden(const struct peer *p, enum proto_cmd cmd, const struct 
     return false;
 }
 
-static void on_relay(struct peer *p, enum proto_cmd cmd, struct cursor *c)
+static void on_relay(struct peer *p, const struct net_msg *m)
 {
-    struct net_msg m;
-    struct proto_inv *inv = NULL;
-    const uint8_t **hdrs = NULL;
-    memset(&m, 0, sizeof(m));
-    m.cmd = cmd;
-    m.payload = c->p;
-    m.len = c->len;
-    if (!relay_decode(cmd, c, &m, &inv, &hdrs)) {
-        char reason[48];
-        snprintf(reason, sizeof(reason), "malformed %s", proto_cmd_name(cmd));
-        peer_close(p, reason, true);
-        return;
-    }
-    if (tx_forbidden(p, cmd, &m)) {
+    if (tx_forbidden(p, m)) {
         /* A disconnect, not misbehaviour, as Core. */
         peer_close(p, "transaction sent in violation of protocol", false);
-        free(inv);
         return;
     }
-    if (cmd == PROTO_CMD_FEEFILTER && m.u.feerate >= 0 && m.u.feerate <= 2100000000000000LL)
-        p->feefilter = m.u.feerate;
-    p->env->relay(p->env->ctx, p, &m);
-    free(inv);
-    free(hdrs);
-    if (cmd == PROTO_CMD_GETHEADERS || cmd == PROTO_CMD_GETBLOCKS)
-        proto_locator_clear(&m.u.locator);
+    if (m->cmd == PROTO_CMD_FEEFILTER && m->u.feerate >= 0 &&
+        m->u.feerate <= 2100000000000000LL)
+        p->feefilter = m->u.feerate;
+    p->env->relay(p->env->ctx, p, m);
 }
 
 long peer_frame_size(struct peer *p, const uint8_t hdr[PROTO_HEADER_SIZE])
@@ -442,7 +388,7 @@ static bool gate(struct peer *p, enum proto_cmd cmd, const struct proto_header *
 {
     const struct peer_command *row = &commands[cmd];
     char name[PROTO_COMMAND_SIZE + 1];
-    if (h->length > row->max_payload) {
+    if (h->length > proto_cmd_max_payload(cmd)) {
         char reason[48];
         snprintf(reason, sizeof(reason), "oversized %s", proto_cmd_name(cmd));
         peer_close(p, reason, true);
@@ -465,15 +411,20 @@ static bool gate(struct peer *p, enum proto_cmd cmd, const struct proto_header *
 }
 
 /* BIP330's sendtxrcncl, between version and verack. Bitcoin Core's
- * rules: ignored unless we sent ours; a second one, one from a peer that
- * does not relay transactions to us or that we asked not to, or a
- * version below 1 is a protocol violation. */
-static void on_sendtxrcncl(struct peer *p, const uint8_t *payload, size_t len)
+ * rules: ignored unless we sent ours; after verack, a second one, one
+ * from a peer that does not relay transactions to us or that we asked
+ * not to, or a version below 1 is a protocol violation. Without
+ * reconciliation offered, it is an unknown command. */
+static void on_sendtxrcncl(struct peer *p, const struct net_msg *msg)
 {
     struct txrecon_send_msg m;
     struct cursor c;
-    cursor_init(&c, payload, len);
-    if (!txrecon_send_decode(&c, &m)) {
+    if (!p->env->local->txrecon)
+        return;
+    cursor_init(&c, msg->payload, msg->len);
+    if (p->state == PEER_READY) {
+        peer_close(p, "sendtxrcncl after verack", true);
+    } else if (!txrecon_send_decode(&c, &m)) {
         peer_close(p, "malformed sendtxrcncl", true);
     } else if (p->recon_received) {
         peer_close(p, "sendtxrcncl sent twice", true);
@@ -487,29 +438,11 @@ static void on_sendtxrcncl(struct peer *p, const uint8_t *payload, size_t len)
     }
 }
 
-/* Extensions: the hello and sendtxrcncl before verack, other unknown
- * commands after it to the custom hook. false: ignore as any unknown
- * command. */
-static bool other_command(struct peer *p, const struct proto_header *h, const uint8_t *payload)
+/* hsgossip before verack: the peer reconciles mempools (when we do). */
+static void on_hello(struct peer *p, const struct net_msg *m)
 {
-    const char *hello = p->env->local->hello;
-    if (hello && p->state == PEER_VERSION && proto_command_is(h->command, hello)) {
+    if (p->env->local->hello)
         p->hello_received = true;
-        return true;
-    }
-    if (p->env->local->txrecon && proto_command_is(h->command, TXRECON_CMD_SEND)) {
-        if (p->state == PEER_VERSION)
-            on_sendtxrcncl(p, payload, h->length);
-        else if (p->state == PEER_READY)
-            peer_close(p, "sendtxrcncl after verack", true);
-        return true;
-    }
-    if (p->state != PEER_READY || !p->env->custom)
-        return false;
-    char name[PROTO_COMMAND_SIZE + 1];
-    proto_command_str(h->command, name);
-    p->env->custom(p->env->ctx, p, name, payload, h->length);
-    return true;
 }
 
 void peer_handle(struct peer *p, const uint8_t *frame, size_t len)
@@ -530,13 +463,17 @@ void peer_handle(struct peer *p, const uint8_t *frame, size_t len)
     p->recv[cmd].bytes += len;
     p->bytes_recv += len;
     p->last_recv = p->env->now(p->env->ctx);
-    if (cmd == PROTO_CMD_OTHER && other_command(p, &h, payload))
-        return;
     if (!gate(p, cmd, &h))
         return;
-    struct cursor c;
-    cursor_init(&c, payload, h.length);
-    commands[cmd].handler(p, cmd, &c);
+    struct net_msg m;
+    if (!proto_msg_decode(cmd, payload, h.length, &m)) {
+        char reason[48];
+        snprintf(reason, sizeof(reason), "malformed %s", proto_cmd_name(cmd));
+        peer_close(p, reason, true);
+        return;
+    }
+    commands[cmd].handler(p, &m);
+    proto_msg_clear(&m);
 }
 
 size_t peer_feed(struct peer *p, const uint8_t *data, size_t len)
@@ -574,7 +511,7 @@ void peer_tick(struct peer *p, int64_t now)
         do {
             p->ping_nonce = p->env->rand64(p->env->ctx);
         } while (p->ping_nonce == 0);
-        wbuf_u64(peer_msg_begin(p, "ping"), p->ping_nonce);
+        wbuf_u64(peer_msg_begin(p, PROTO_CMD_PING), p->ping_nonce);
         peer_msg_end(p);
         p->ping_sent = now;
         p->next_ping = now + t->ping_every;

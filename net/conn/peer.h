@@ -24,26 +24,6 @@ enum peer_state {
     PEER_CLOSING = 8, /* marked for closing: nothing more is processed */
 };
 
-/* A relay-layer message, decoded. Pointers are valid during the call. */
-struct net_msg {
-    enum proto_cmd cmd;
-    const uint8_t *payload; /* raw payload (tx and block are parsed by relay) */
-    size_t len;
-    union {
-        struct {
-            const struct proto_inv *items;
-            size_t n;
-        } inv; /* inv, getdata, notfound */
-        struct proto_locator locator; /* getheaders, getblocks */
-        struct {
-            const uint8_t *const *hdrs; /* 80 raw bytes each */
-            size_t n;
-        } headers;
-        int64_t feerate;                /* feefilter */
-        struct proto_sendcmpct sendcmpct;
-    } u;
-};
-
 struct peer_msg_stats {
     uint64_t msgs, bytes; /* bytes include the 24-byte header */
 };
@@ -64,9 +44,9 @@ struct peer_local {
     bool relay;           /* our relay flag in version */
     int64_t feefilter;    /* sat/kvB sent after the handshake */
     struct peer_timeouts timeouts;
-    /* An extension command (hearsay's "hsgossip") sent, empty, before
-     * verack; NULL: none. A peer that sends it too gets hello_received. */
-    const char *hello;
+    /* Send hearsay's hsgossip, empty, before verack. A peer that sends it
+     * too gets hello_received. */
+    bool hello;
     bool no_cmpct;        /* -compactblocks=0: no sendcmpct */
     bool txrecon; /* BIP330: send sendtxrcncl */
 };
@@ -101,11 +81,9 @@ struct peer_env {
     void (*ready)(void *ctx, struct peer *p);
     void (*getaddr)(void *ctx, struct peer *p);
     void (*addrs)(void *ctx, struct peer *p, const struct proto_netaddr *a, size_t n);
+    /* A relay-layer message (BIP330's and hearsay's extensions included),
+     * decoded; pointers are valid during the call. */
     void (*relay)(void *ctx, struct peer *p, const struct net_msg *m);
-    /* Optional: a command hearsay does not know, once the handshake is
-     * complete (extensions negotiated with local->hello). */
-    void (*custom)(void *ctx, struct peer *p, const char *command, const uint8_t *payload,
-                   size_t len);
 };
 
 /* The peer object. Its fields are read by net/ (the connection manager
@@ -150,6 +128,7 @@ struct peer {
     int64_t next_ping;
     int64_t ping_us, min_ping_us; /* -1 until measured */
 
+    enum proto_cmd building; /* between peer_msg_begin and peer_msg_end */
     char close_reason[64];
     struct peer_msg_stats sent[PROTO_CMD_COUNT], recv[PROTO_CMD_COUNT];
     uint64_t bytes_sent, bytes_recv;
@@ -176,8 +155,8 @@ void peer_tick(struct peer *p, int64_t now);
 void peer_close(struct peer *p, const char *reason, bool discourage);
 
 /* Sending: a whole payload, or built in place between begin and end. */
-void peer_send(struct peer *p, const char *command, const void *payload, size_t len);
-struct wbuf *peer_msg_begin(struct peer *p, const char *command);
+void peer_send(struct peer *p, enum proto_cmd cmd, const void *payload, size_t len);
+struct wbuf *peer_msg_begin(struct peer *p, enum proto_cmd cmd);
 void peer_msg_end(struct peer *p);
 
 const char *peer_state_name(enum peer_state s);

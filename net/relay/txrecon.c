@@ -273,6 +273,7 @@ void txrecon_totals(const struct txrecon *t, struct txrecon_counters *out)
 void txrecon_out_init(struct txrecon_out *o)
 {
     memset(o, 0, sizeof(*o));
+    o->cmd = PROTO_CMD_OTHER;
     wbuf_init(&o->payload);
 }
 
@@ -361,7 +362,7 @@ static void diff_success(struct tpeer *p, const struct rset *s, const uint32_t *
     }
     p->c.differences += n;
     p->c.asked += k;
-    out->cmd = TXRECON_CMD_DIFF;
+    out->cmd = PROTO_CMD_RECONCILDIFF;
     txrecon_diff_encode(&out->payload, true, ask, k);
     free(ask);
 }
@@ -371,7 +372,7 @@ static void diff_failure(struct tpeer *p, const struct rset *s, struct txrecon_o
 {
     p->c.fallbacks++;
     announce_all(out, p, s);
-    out->cmd = TXRECON_CMD_DIFF;
+    out->cmd = PROTO_CMD_RECONCILDIFF;
     txrecon_diff_encode(&out->payload, false, NULL, 0);
 }
 
@@ -400,7 +401,7 @@ int txrecon_start(struct txrecon *t, uint64_t peer, struct txrecon_out *out)
         .set_size = (uint16_t)(n < TXRECON_MAX_SET ? n : TXRECON_MAX_SET),
         .q = (uint16_t)ceil(t->q * TXRECON_Q_PRECISION),
     };
-    out->cmd = TXRECON_CMD_REQ;
+    out->cmd = PROTO_CMD_REQRECON;
     txrecon_req_encode(&out->payload, &m);
     p->phase = PHASE_REQUESTED;
     return 0;
@@ -409,7 +410,7 @@ int txrecon_start(struct txrecon *t, uint64_t peer, struct txrecon_out *out)
 static void send_sketch(struct tpeer *p, const uint8_t *data, size_t len,
                         struct txrecon_out *out)
 {
-    out->cmd = TXRECON_CMD_SKETCH;
+    out->cmd = PROTO_CMD_SKETCH;
     txrecon_sketch_encode(&out->payload, data, len);
     p->c.sketches_sent++;
     p->c.sketch_bytes_sent += len;
@@ -480,7 +481,7 @@ static int initial_sketch(struct tpeer *p, const uint8_t *skdata, size_t len,
     p->capacity = cap;
     p->phase = PHASE_EXT_REQUESTED;
     p->c.extensions++;
-    out->cmd = TXRECON_CMD_REQEXT;
+    out->cmd = PROTO_CMD_REQSKETCHEXT;
     return 0;
 }
 

@@ -28,6 +28,7 @@
 
 #include "chain/primitives/hash.h"
 #include "chain/primitives/serialize.h"
+#include "net/wire/protocol.h"
 #include "net/wire/txrecon_msg.h"
 
 /* Largest set kept per peer: set sizes travel as uint16. Beyond it the
@@ -98,7 +99,7 @@ bool txrecon_busy(const struct txrecon *t, uint64_t peer);
 
 /* What the caller sends after an event. */
 struct txrecon_out {
-    const char *cmd;           /* a message to send, or NULL */
+    enum proto_cmd cmd;        /* a message to send; PROTO_CMD_OTHER: none */
     struct wbuf payload;       /* its payload */
     struct hash256 *announce;  /* wtxids to announce (inv) to the peer */
     size_t n_announce;

@@ -81,13 +81,20 @@ static void send_digest(struct netproc *np, struct np_peer *p)
     wbuf_bytes(&np->scratch, d.b, sizeof(d.b));
     const struct bindex_node *tip = chainstate_tip(np->chain);
     wbuf_bytes(&np->scratch, tip->hash.b, sizeof(tip->hash.b));
-    np_send(np, p->id, NETPROC_CMD_DIGEST, &np->scratch);
+    np_send(np, p->id, PROTO_CMD_HSDIGEST, &np->scratch);
     p->ae_digest_sent = true;
 }
 
 static bool antientropy_partner(const struct netproc *np, const struct np_peer *p)
 {
     return p->reconciles && p->relay_txs;
+}
+
+/* Reconciliation messages count only between hearsay peers that both
+ * relay by wtxid; from others they are ignored. */
+static bool recon_link(const struct np_peer *p)
+{
+    return p->reconciles && p->wtxidrelay && p->relay_txs;
 }
 
 void np_recon_tick(struct netproc *np, int64_t now)
@@ -122,7 +129,7 @@ static void send_hsinv(struct netproc *np, struct np_peer *p, const struct hash2
     wbuf_reset(&np->scratch);
     wbuf_compact(&np->scratch, n);
     wbuf_bytes(&np->scratch, ids, n * sizeof(*ids));
-    np_send(np, p->id, NETPROC_CMD_HSINV, &np->scratch);
+    np_send(np, p->id, PROTO_CMD_HSINV, &np->scratch);
 }
 
 /* Short ids of ids[0..n) under the salt's keys (malloc'd). */
@@ -154,7 +161,7 @@ static void send_sketch(struct netproc *np, struct np_peer *p, const struct hash
     wbuf_reset(&np->scratch);
     wbuf_u64(&np->scratch, salt);
     txrecon_sketch_encode(&np->scratch, bytes, cap * SKETCH_ELEM_BYTES);
-    np_send(np, p->id, NETPROC_CMD_HSSKETCH, &np->scratch);
+    np_send(np, p->id, PROTO_CMD_HSSKETCH, &np->scratch);
     p->ae_salt = salt;
     p->ae_pending = true;
     np->info.recon_sketches++;
@@ -165,13 +172,15 @@ static void send_sketch(struct netproc *np, struct np_peer *p, const struct hash
 
 /* A digest from p: fetch its tip if we lack it; answer with a sketch of
  * our mempool when the mempools differ. */
-static void on_digest(struct netproc *np, struct np_peer *p, const uint8_t *payload, size_t len,
-                      int64_t now)
+void np_recon_on_digest(struct netproc *np, struct np_peer *p, const struct net_msg *m,
+                        int64_t now)
 {
     struct cursor c;
     uint32_t count;
     struct hash256 theirs, ours, tip;
-    cursor_init(&c, payload, len);
+    if (!recon_link(p))
+        return;
+    cursor_init(&c, m->payload, m->len);
     if (!cursor_u32(&c, &count) || !cursor_bytes(&c, theirs.b, sizeof(theirs.b)) ||
         !cursor_bytes(&c, tip.b, sizeof(tip.b))) {
         np_misbehaving(np, p->id, "malformed hsdigest");
@@ -196,13 +205,15 @@ static void on_digest(struct netproc *np, struct np_peer *p, const uint8_t *payl
 }
 
 /* p's wtxids: announce to it what it lacks, pull what we lack. */
-static void on_hsinv(struct netproc *np, struct np_peer *p, const uint8_t *payload, size_t len,
-                     int64_t now)
+void np_recon_on_hsinv(struct netproc *np, struct np_peer *p, const struct net_msg *m,
+                       int64_t now)
 {
     struct cursor c;
     size_t n;
     const uint8_t *raw;
-    cursor_init(&c, payload, len);
+    if (!recon_link(p))
+        return;
+    cursor_init(&c, m->payload, m->len);
     if (!cursor_count(&c, &n, RECON_MAX_IDS, sizeof(struct hash256)) ||
         !cursor_view(&c, &raw, n * sizeof(struct hash256))) {
         np_misbehaving(np, p->id, "malformed hsinv");
@@ -321,13 +332,15 @@ static int decode_difference(const uint8_t *skdata, size_t len, uint64_t salt,
 
 /* p's sketch: announce what it lacks, ask for what we lack; or, if it
  * does not decode, ask for its whole list. */
-static void on_hssketch(struct netproc *np, struct np_peer *p, const uint8_t *payload,
-                        size_t len)
+void np_recon_on_hssketch(struct netproc *np, struct np_peer *p, const struct net_msg *msg,
+                          int64_t now)
 {
     struct cursor c;
     uint64_t salt;
     struct txrecon_sketch_msg m;
-    cursor_init(&c, payload, len);
+    if (!recon_link(p))
+        return;
+    cursor_init(&c, msg->payload, msg->len);
     if (!cursor_u64(&c, &salt) || !txrecon_sketch_decode(&c, &m) || m.len == 0 ||
         m.len > max_capacity() * SKETCH_ELEM_BYTES) {
         np_misbehaving(np, p->id, "malformed hssketch");
@@ -350,7 +363,7 @@ static void on_hssketch(struct netproc *np, struct np_peer *p, const uint8_t *pa
     np->info.recon_items += n_ask;
     wbuf_reset(&np->scratch);
     txrecon_diff_encode(&np->scratch, got >= 0, ask, n_ask);
-    np_send(np, p->id, NETPROC_CMD_HSASK, &np->scratch);
+    np_send(np, p->id, PROTO_CMD_HSASK, &np->scratch);
     LOG_DEBUG(LOG_RELAY, "peer=%" PRIu64 " mempool sketch of %zu: %d differences, it lacks %zu",
               p->id, cap, got, n_mine);
     free(mine);
@@ -361,11 +374,14 @@ static void on_hssketch(struct netproc *np, struct np_peer *p, const uint8_t *pa
 
 /* The answer to our sketch: announce what p asked for, or our whole
  * list if our sketch did not decode. */
-static void on_hsask(struct netproc *np, struct np_peer *p, const uint8_t *payload, size_t len)
+void np_recon_on_hsask(struct netproc *np, struct np_peer *p, const struct net_msg *msg,
+                       int64_t now)
 {
     struct cursor c;
     struct txrecon_diff_msg m;
-    cursor_init(&c, payload, len);
+    if (!recon_link(p))
+        return;
+    cursor_init(&c, msg->payload, msg->len);
     if (!txrecon_diff_decode(&c, &m)) {
         np_misbehaving(np, p->id, "malformed hsask");
         return;
@@ -394,24 +410,8 @@ static void on_hsask(struct netproc *np, struct np_peer *p, const uint8_t *paylo
     txrecon_diff_clear(&m);
 }
 
-void np_recon_message(struct netproc *np, struct np_peer *p, const char *command,
-                      const uint8_t *payload, size_t len, int64_t now)
-{
-    /* Only between hearsay peers that both relay by wtxid. */
-    if (!p->reconciles || !p->wtxidrelay || !p->relay_txs)
-        return;
-    if (strcmp(command, NETPROC_CMD_DIGEST) == 0)
-        on_digest(np, p, payload, len, now);
-    else if (strcmp(command, NETPROC_CMD_HSINV) == 0)
-        on_hsinv(np, p, payload, len, now);
-    else if (strcmp(command, NETPROC_CMD_HSSKETCH) == 0)
-        on_hssketch(np, p, payload, len);
-    else if (strcmp(command, NETPROC_CMD_HSASK) == 0)
-        on_hsask(np, p, payload, len);
-}
-
 /* BIP35: the whole mempool in inv batches, above the peer's fee filter. */
-void np_serve_mempool(struct netproc *np, struct np_peer *p)
+void np_serve_mempool(struct netproc *np, struct np_peer *p, const struct net_msg *m, int64_t now)
 {
     if (!p->relay_txs)
         return;

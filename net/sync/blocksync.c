@@ -45,7 +45,7 @@ void np_getheaders(struct netproc *np, struct np_peer *p, const struct bindex_no
     memset(&zero, 0, sizeof(zero));
     wbuf_reset(&np->scratch);
     proto_locator_encode(&np->scratch, PROTO_VERSION, loc, n, stop ? stop : &zero);
-    np_send(np, p->id, "getheaders", &np->scratch);
+    np_send(np, p->id, PROTO_CMD_GETHEADERS, &np->scratch);
     p->last_getheaders = now;
 }
 
@@ -207,7 +207,7 @@ static void request_blocks(struct netproc *np, struct np_peer *p, int64_t now)
     }
     wbuf_reset(&np->scratch);
     proto_inv_encode(&np->scratch, items, nwant);
-    np_send(np, p->id, "getdata", &np->scratch);
+    np_send(np, p->id, PROTO_CMD_GETDATA, &np->scratch);
     LOG_DEBUG(LOG_NET, "peer=%" PRIu64 " requested %zu blocks from height %d", p->id, nwant,
               want[nwant - 1]->height);
 }
@@ -377,14 +377,15 @@ void np_send_headers(void *ctx, struct relay *r, uint64_t peer, const struct has
         }
         wbuf_reset(&np->scratch);
         proto_headers_encode(&np->scratch, (const uint8_t(*)[80])raw, k);
-        np_send(np, peer, "headers", &np->scratch);
+        np_send(np, peer, PROTO_CMD_HEADERS, &np->scratch);
         free(raw);
     }
 }
 
 /* ---- serving ---- */
 
-void np_serve_getheaders(struct netproc *np, struct np_peer *p, const struct net_msg *m)
+void np_serve_getheaders(struct netproc *np, struct np_peer *p, const struct net_msg *m,
+                         int64_t now)
 {
     const struct proto_locator *loc = &m->u.locator;
     const struct bindex_node *n;
@@ -405,11 +406,11 @@ void np_serve_getheaders(struct netproc *np, struct np_peer *p, const struct net
     }
     wbuf_reset(&np->scratch);
     proto_headers_encode(&np->scratch, (const uint8_t(*)[80])raw, k);
-    np_send(np, p->id, "headers", &np->scratch);
+    np_send(np, p->id, PROTO_CMD_HEADERS, &np->scratch);
     free(raw);
 }
 
-void np_serve_getblocks(struct netproc *np, struct np_peer *p, const struct net_msg *m)
+void np_serve_getblocks(struct netproc *np, struct np_peer *p, const struct net_msg *m, int64_t now)
 {
     const struct proto_locator *loc = &m->u.locator;
     const struct bindex_node *fork = chainstate_find_fork(np->chain, loc->hashes, loc->count);
@@ -438,13 +439,13 @@ bool np_serve_block(struct netproc *np, struct np_peer *p, const struct hash256 
         return false;
     }
     if (witness) {
-        np->io.send(np->io.ctx, p->id, "block", data, len);
+        np->io.send(np->io.ctx, p->id, PROTO_CMD_BLOCK, data, len);
     } else { /* an old peer: strip the witnesses */
         struct block *b = block_from_bytes(data, len, NULL);
         if (b) {
             wbuf_reset(&np->scratch);
             block_serialize(b, &np->scratch, false);
-            np_send(np, p->id, "block", &np->scratch);
+            np_send(np, p->id, PROTO_CMD_BLOCK, &np->scratch);
             block_free(b);
         }
     }
@@ -461,8 +462,8 @@ void np_peer_blocks_info(const struct netproc *np, const struct np_peer *p,
                          struct netproc_peer_info *out)
 {
     const struct bindex_node *tip = chainstate_tip(np->chain);
-    struct bindex_node *common = p->best_known && tip ? bindex_fork_point(tip, p->best_known)
-                                                      : NULL;
+    const struct bindex_node *common =
+        p->best_known && tip ? bindex_fork_point(tip, p->best_known) : NULL;
     out->synced_blocks = common ? common->height : -1;
     size_t n = 0;
     for (size_t i = 0; i < np->ninflight && n < NETPROC_MAX_BLOCKS_IN_FLIGHT; i++) {
@@ -580,5 +581,5 @@ void np_getdata_block(struct netproc *np, struct np_peer *p, const struct hash25
     struct proto_inv it = {PROTO_INV_BLOCK | PROTO_INV_WITNESS_FLAG, *hash};
     wbuf_reset(&np->scratch);
     proto_inv_encode(&np->scratch, &it, 1);
-    np_send(np, p->id, "getdata", &np->scratch);
+    np_send(np, p->id, PROTO_CMD_GETDATA, &np->scratch);
 }

@@ -162,13 +162,14 @@ void np_cmpct_peer_gone(struct netproc *np, uint64_t peer)
 
 /* ---- negotiation ---- */
 
-void np_cmpct_on_sendcmpct(struct netproc *np, struct np_peer *p,
-                           const struct proto_sendcmpct *m)
+void np_cmpct_on_sendcmpct(struct netproc *np, struct np_peer *p, const struct net_msg *m,
+                           int64_t now)
 {
-    if (m->version != CMPCT_VERSION) /* only compact blocks with witnesses */
+    const struct proto_sendcmpct *sc = &m->u.sendcmpct;
+    if (sc->version != CMPCT_VERSION) /* only compact blocks with witnesses */
         return;
     p->cmpct.provides = true;
-    p->cmpct.hb_from = m->announce;
+    p->cmpct.hb_from = sc->announce;
 }
 
 static void send_sendcmpct(struct netproc *np, struct np_peer *p, bool hb)
@@ -176,7 +177,7 @@ static void send_sendcmpct(struct netproc *np, struct np_peer *p, bool hb)
     struct proto_sendcmpct m = {.announce = hb, .version = CMPCT_VERSION};
     wbuf_reset(&np->scratch);
     proto_sendcmpct_encode(&np->scratch, &m);
-    np_send(np, p->id, "sendcmpct", &np->scratch);
+    np_send(np, p->id, PROTO_CMD_SENDCMPCT, &np->scratch);
     p->cmpct.hb_to = hb;
 }
 
@@ -268,7 +269,7 @@ static const struct wbuf *cmpct_payload(struct netproc *np, const struct hash256
 
 static void send_cmpct(struct netproc *np, struct np_peer *p, const struct wbuf *payload)
 {
-    np_send(np, p->id, "cmpctblock", payload);
+    np_send(np, p->id, PROTO_CMD_CMPCTBLOCK, payload);
     p->cmpct.n.sent++;
     np->info.cmpct.sent++;
 }
@@ -352,7 +353,8 @@ void np_cmpct_pow_valid(struct netproc *np, const struct block *b)
     }
 }
 
-void np_cmpct_on_getblocktxn(struct netproc *np, struct np_peer *p, const struct net_msg *m)
+void np_cmpct_on_getblocktxn(struct netproc *np, struct np_peer *p, const struct net_msg *m,
+                             int64_t now)
 {
     struct cmpct_getblocktxn req;
     struct cursor cur;
@@ -371,7 +373,7 @@ void np_cmpct_on_getblocktxn(struct netproc *np, struct np_peer *p, const struct
          * the disk for nothing; queued as a getdata item, as Core does. */
         struct proto_inv it = {PROTO_INV_BLOCK | PROTO_INV_WITNESS_FLAG, req.block};
         struct net_msg gd = {.cmd = PROTO_CMD_GETDATA, .u.inv = {&it, 1}};
-        np_on_getdata(np, p, &gd);
+        np_on_getdata(np, p, &gd, now);
     } else if ((b = chainstate_get_block(np->chain, &req.block, NULL)) != NULL) {
         struct cmpct_blocktxn resp = {.block = req.block, .n = req.n};
         resp.txs = req.n ? xcalloc(req.n, sizeof(*resp.txs)) : NULL;
@@ -386,7 +388,7 @@ void np_cmpct_on_getblocktxn(struct netproc *np, struct np_peer *p, const struct
         } else {
             wbuf_reset(&np->scratch);
             cmpct_blocktxn_encode(&np->scratch, &resp);
-            np_send(np, p->id, "blocktxn", &np->scratch);
+            np_send(np, p->id, PROTO_CMD_BLOCKTXN, &np->scratch);
             p->cmpct.n.blocktxn_sent++;
             np->info.cmpct.blocktxn_sent++;
         }
@@ -447,7 +449,7 @@ static void send_getblocktxn(struct netproc *np, struct np_peer *p, struct cmpct
     cmpct_partial_missing(pb, req.indexes);
     wbuf_reset(&np->scratch);
     cmpct_getblocktxn_encode(&np->scratch, &req);
-    np_send(np, p->id, "getblocktxn", &np->scratch);
+    np_send(np, p->id, PROTO_CMD_GETBLOCKTXN, &np->scratch);
     p->cmpct.n.getblocktxn_sent++;
     p->cmpct.n.txs_requested += req.n;
     np->info.cmpct.getblocktxn_sent++;

@@ -41,7 +41,7 @@ static bool serve_tx(struct netproc *np, struct np_peer *p, const struct proto_i
     } else {
         tx_serialize(tx, &np->scratch, false);
     }
-    np_send(np, p->id, "tx", &np->scratch);
+    np_send(np, p->id, PROTO_CMD_TX, &np->scratch);
     struct relay_inv ri = {type, it->hash};
     relay_on_getdata(np->relay, p->id, &ri, 0);
     return true;
@@ -78,7 +78,7 @@ void np_getdata_serve(struct netproc *np, struct np_peer *p)
     if (nmissing) {
         wbuf_reset(&np->scratch);
         proto_inv_encode(&np->scratch, missing, nmissing);
-        np_send(np, p->id, "notfound", &np->scratch);
+        np_send(np, p->id, PROTO_CMD_NOTFOUND, &np->scratch);
     }
     free(missing);
     if (p->gd_head == p->gd_len) {
@@ -91,7 +91,7 @@ void np_getdata_serve(struct netproc *np, struct np_peer *p)
     }
 }
 
-void np_on_getdata(struct netproc *np, struct np_peer *p, const struct net_msg *m)
+void np_on_getdata(struct netproc *np, struct np_peer *p, const struct net_msg *m, int64_t now)
 {
     size_t n = m->u.inv.n, pending = p->gd_len - p->gd_head;
     /* Bounded anyway: a peer is not read while its queue waits. */

@@ -48,7 +48,7 @@ struct np_peer *np_rotation_next(struct netproc *np, uint64_t last,
     return next ? next : first;
 }
 
-void np_send(struct netproc *np, uint64_t peer, const char *cmd, const struct wbuf *w)
+void np_send(struct netproc *np, uint64_t peer, enum proto_cmd cmd, const struct wbuf *w)
 {
     np->io.send(np->io.ctx, peer, cmd, w ? w->data : NULL, w ? w->len : 0);
 }
@@ -57,7 +57,7 @@ void np_send_inv(struct netproc *np, uint64_t peer, const struct proto_inv *item
 {
     wbuf_reset(&np->scratch);
     proto_inv_encode(&np->scratch, items, n);
-    np_send(np, peer, "inv", &np->scratch);
+    np_send(np, peer, PROTO_CMD_INV, &np->scratch);
 }
 
 void np_misbehaving(struct netproc *np, uint64_t peer, const char *reason)
@@ -135,11 +135,11 @@ void np_reannounce_returned(struct netproc *np, int64_t now)
 
 /* inv or getdata of the core's items. By txid a getdata asks for the
  * witness too (MSG_WITNESS_TX). */
-static void send_items(struct netproc *np, uint64_t peer, const char *cmd,
+static void send_items(struct netproc *np, uint64_t peer, enum proto_cmd cmd,
                        const struct relay_inv *inv, size_t n)
 {
     struct proto_inv *items = xmalloc(n * sizeof(*items));
-    bool getdata = strcmp(cmd, "getdata") == 0;
+    bool getdata = cmd == PROTO_CMD_GETDATA;
     for (size_t i = 0; i < n; i++) {
         items[i].type = getdata && inv[i].type == RELAY_INV_TX
                             ? PROTO_INV_TX | PROTO_INV_WITNESS_FLAG
@@ -155,13 +155,13 @@ static void send_items(struct netproc *np, uint64_t peer, const char *cmd,
 static void drv_inv(void *ctx, struct relay *r, uint64_t peer, const struct relay_inv *inv,
                     size_t n)
 {
-    send_items(ctx, peer, "inv", inv, n);
+    send_items(ctx, peer, PROTO_CMD_INV, inv, n);
 }
 
 static void drv_getdata(void *ctx, struct relay *r, uint64_t peer, const struct relay_inv *inv,
                         size_t n)
 {
-    send_items(ctx, peer, "getdata", inv, n);
+    send_items(ctx, peer, PROTO_CMD_GETDATA, inv, n);
 }
 
 static const struct np_orphan *orphan_find(const struct netproc *np, const struct hash256 *h)
@@ -279,7 +279,7 @@ void netproc_connected(struct netproc *np, const struct net_peer_props *props, i
      * offers NODE_BLOOM: ask only hearsay peers and those. */
     if (!np->opt.blocksonly && p->relay_txs &&
         (props->hello || (props->services & PROTO_NODE_BLOOM)))
-        np_send(np, p->id, "mempool", NULL);
+        np_send(np, p->id, PROTO_CMD_MEMPOOL, NULL);
 }
 
 void netproc_disconnected(struct netproc *np, uint64_t peer, int64_t now)
@@ -301,7 +301,8 @@ void netproc_disconnected(struct netproc *np, uint64_t peer, int64_t now)
 }
 
 /* sendheaders after the handshake: blocks are announced by headers. */
-static void on_sendheaders(struct netproc *np, struct np_peer *p)
+static void on_sendheaders(struct netproc *np, struct np_peer *p, const struct net_msg *m,
+                           int64_t now)
 {
     struct relay_peer_info pi;
     p->sendheaders = true;
@@ -520,12 +521,13 @@ static void on_notfound(struct netproc *np, struct np_peer *p, const struct net_
     }
 }
 
-static void on_feefilter(struct netproc *np, struct np_peer *p, int64_t feerate)
+static void on_feefilter(struct netproc *np, struct np_peer *p, const struct net_msg *m,
+                         int64_t now)
 {
     struct relay_peer_info pi;
     if (!p->relay_txs || relay_get_peer_info(np->relay, p->id, &pi) != 0)
         return;
-    pi.props.feefilter = feerate;
+    pi.props.feefilter = m->u.feerate;
     relay_peer_set_props(np->relay, p->id, &pi.props);
 }
 
@@ -537,6 +539,38 @@ static void after_event(struct netproc *np, int64_t now)
         relay_tick(np->relay, now);
 }
 
+typedef void (*np_handler)(struct netproc *np, struct np_peer *p, const struct net_msg *m,
+                           int64_t now);
+
+/* The relay layer's half of a command's row (the wire half is
+ * net/wire/protocol.c's, the handshake states net/conn/peer.c's): its
+ * handler here. The others never reach netproc. */
+static const np_handler handlers[PROTO_CMD_COUNT] = {
+    [PROTO_CMD_SENDHEADERS] = on_sendheaders,
+    [PROTO_CMD_SENDCMPCT] = np_cmpct_on_sendcmpct,
+    [PROTO_CMD_FEEFILTER] = on_feefilter,
+    [PROTO_CMD_INV] = on_inv,
+    [PROTO_CMD_GETDATA] = np_on_getdata,
+    [PROTO_CMD_NOTFOUND] = on_notfound,
+    [PROTO_CMD_TX] = on_tx,
+    [PROTO_CMD_BLOCK] = np_on_block,
+    [PROTO_CMD_HEADERS] = np_on_headers,
+    [PROTO_CMD_GETHEADERS] = np_serve_getheaders,
+    [PROTO_CMD_GETBLOCKS] = np_serve_getblocks,
+    [PROTO_CMD_MEMPOOL] = np_serve_mempool,
+    [PROTO_CMD_CMPCTBLOCK] = np_cmpct_on_cmpctblock,
+    [PROTO_CMD_GETBLOCKTXN] = np_cmpct_on_getblocktxn,
+    [PROTO_CMD_BLOCKTXN] = np_cmpct_on_blocktxn,
+    [PROTO_CMD_REQRECON] = np_txrecon_on_req,
+    [PROTO_CMD_SKETCH] = np_txrecon_on_sketch,
+    [PROTO_CMD_REQSKETCHEXT] = np_txrecon_on_reqext,
+    [PROTO_CMD_RECONCILDIFF] = np_txrecon_on_diff,
+    [PROTO_CMD_HSDIGEST] = np_recon_on_digest,
+    [PROTO_CMD_HSINV] = np_recon_on_hsinv,
+    [PROTO_CMD_HSSKETCH] = np_recon_on_hssketch,
+    [PROTO_CMD_HSASK] = np_recon_on_hsask,
+};
+
 void netproc_message(struct netproc *np, uint64_t peer, const struct net_msg *m, int64_t now)
 {
     struct np_peer *p = np_peer_find(np, peer);
@@ -544,37 +578,10 @@ void netproc_message(struct netproc *np, uint64_t peer, const struct net_msg *m,
         return;
     struct looplag_mark mark;
     looplag_enter(looplag_default(), &mark, LOG_NET, "p2p message");
-    switch (m->cmd) {
-    case PROTO_CMD_INV: on_inv(np, p, m, now); break;
-    case PROTO_CMD_GETDATA: np_on_getdata(np, p, m); break;
-    case PROTO_CMD_NOTFOUND: on_notfound(np, p, m, now); break;
-    case PROTO_CMD_TX: on_tx(np, p, m, now); break;
-    case PROTO_CMD_BLOCK: np_on_block(np, p, m, now); break;
-    case PROTO_CMD_HEADERS: np_on_headers(np, p, m, now); break;
-    case PROTO_CMD_GETHEADERS: np_serve_getheaders(np, p, m); break;
-    case PROTO_CMD_GETBLOCKS: np_serve_getblocks(np, p, m); break;
-    case PROTO_CMD_MEMPOOL: np_serve_mempool(np, p); break;
-    case PROTO_CMD_FEEFILTER: on_feefilter(np, p, m->u.feerate); break;
-    case PROTO_CMD_SENDCMPCT: np_cmpct_on_sendcmpct(np, p, &m->u.sendcmpct); break;
-    case PROTO_CMD_CMPCTBLOCK: np_cmpct_on_cmpctblock(np, p, m, now); break;
-    case PROTO_CMD_GETBLOCKTXN: np_cmpct_on_getblocktxn(np, p, m); break;
-    case PROTO_CMD_BLOCKTXN: np_cmpct_on_blocktxn(np, p, m, now); break;
-    case PROTO_CMD_SENDHEADERS: on_sendheaders(np, p); break;
-    default: break;
-    }
+    if ((unsigned)m->cmd < PROTO_CMD_COUNT && handlers[m->cmd])
+        handlers[m->cmd](np, p, m, now);
     after_event(np, now);
     looplag_leave(&mark);
-}
-
-void netproc_custom(struct netproc *np, uint64_t peer, const char *command,
-                    const uint8_t *payload, size_t len, int64_t now)
-{
-    struct np_peer *p = np_peer_find(np, peer);
-    if (!p)
-        return;
-    if (!np_txrecon_message(np, p, now, command, payload, len))
-        np_recon_message(np, p, command, payload, len, now);
-    after_event(np, now);
 }
 
 void netproc_tick(struct netproc *np, int64_t now)

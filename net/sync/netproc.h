@@ -40,27 +40,22 @@
 /* Pending getdata items per peer: one message's worth (MAX_INV_SZ). */
 #define NETPROC_MAX_GETDATA_QUEUE PROTO_MAX_INV
 
-/* The hearsay-only commands (Bitcoin Core ignores unknown commands).
- * "hsgossip" (empty) is sent before verack to say "I reconcile mempools";
- * "hsdigest" carries a mempool digest (u32 count, sha256d of the sorted
+/* The hearsay-only commands, PROTO_CMD_HS* (Bitcoin Core ignores unknown
+ * commands). "hsgossip" (empty) is sent before verack to say "I
+ * reconcile mempools"; "hsdigest" carries a mempool digest (u32 count, sha256d of the sorted
  * wtxids) and the sender's tip hash; "hssketch" (u64 salt, then a
  * CompactSize vector of PinSketch bytes) the reply to a differing digest;
  * "hsask" (reconcildiff's format: success byte, u32 short ids) the short
  * ids the sketch's receiver lacks, to be announced by inv, or with
  * success 0 a request for "hsinv", the wtxids the sender has (answered by
  * an inv of what the receiver has that the sender lacks). */
-#define NETPROC_CMD_HELLO "hsgossip"
-#define NETPROC_CMD_DIGEST "hsdigest"
-#define NETPROC_CMD_HSINV "hsinv"
-#define NETPROC_CMD_HSSKETCH "hssketch"
-#define NETPROC_CMD_HSASK "hsask"
 
 struct netproc;
 
 /* Where messages go. */
 struct netproc_io {
     void *ctx;
-    int (*send)(void *ctx, uint64_t peer, const char *command, const void *payload,
+    int (*send)(void *ctx, uint64_t peer, enum proto_cmd cmd, const void *payload,
                 size_t len);
     /* A protocol violation: disconnect (and discourage) the peer. */
     void (*misbehaving)(void *ctx, uint64_t peer, const char *reason);
@@ -109,11 +104,9 @@ void netproc_free(struct netproc *np); /* accepts NULL */
 /* connman's hooks. */
 void netproc_connected(struct netproc *np, const struct net_peer_props *props, int64_t now);
 void netproc_disconnected(struct netproc *np, uint64_t peer, int64_t now);
+/* A relay command, BIP330's and hearsay's extensions included. */
 void netproc_message(struct netproc *np, uint64_t peer, const struct net_msg *msg,
                      int64_t now);
-/* Hearsay commands (connman passes what it does not know). */
-void netproc_custom(struct netproc *np, uint64_t peer, const char *command,
-                    const uint8_t *payload, size_t len, int64_t now);
 /* The peer's send buffer drained: serve the rest of its getdata queue. */
 void netproc_send_ready(struct netproc *np, uint64_t peer, int64_t now);
 /* Does the peer have getdata items waiting for its send buffer? */

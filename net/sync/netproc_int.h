@@ -103,7 +103,7 @@ struct np_peer *np_peer_find(struct netproc *np, uint64_t id);
  * above `last`, else the first of all (NULL if none). */
 struct np_peer *np_rotation_next(struct netproc *np, uint64_t last,
                                  bool (*ok)(const struct netproc *np, const struct np_peer *p));
-void np_send(struct netproc *np, uint64_t peer, const char *cmd, const struct wbuf *w);
+void np_send(struct netproc *np, uint64_t peer, enum proto_cmd cmd, const struct wbuf *w);
 void np_send_inv(struct netproc *np, uint64_t peer, const struct proto_inv *items, size_t n);
 void np_misbehaving(struct netproc *np, uint64_t peer, const char *reason);
 /* Re-announces what the reorgs since the last call returned to the mempool. */
@@ -123,8 +123,10 @@ void np_on_headers(struct netproc *np, struct np_peer *p, const struct net_msg *
 void np_on_block(struct netproc *np, struct np_peer *p, const struct net_msg *m, int64_t now);
 void np_on_block_inv(struct netproc *np, struct np_peer *p, const struct hash256 *hash,
                      int64_t now);
-void np_serve_getheaders(struct netproc *np, struct np_peer *p, const struct net_msg *m);
-void np_serve_getblocks(struct netproc *np, struct np_peer *p, const struct net_msg *m);
+void np_serve_getheaders(struct netproc *np, struct np_peer *p, const struct net_msg *m,
+                         int64_t now);
+void np_serve_getblocks(struct netproc *np, struct np_peer *p, const struct net_msg *m,
+                        int64_t now);
 /* Serves one block of a getdata; false if we do not have it. */
 bool np_serve_block(struct netproc *np, struct np_peer *p, const struct hash256 *hash,
                     bool witness);
@@ -158,13 +160,14 @@ void np_getdata_block(struct netproc *np, struct np_peer *p, const struct hash25
 void np_cmpct_init(struct netproc *np);
 void np_cmpct_free(struct netproc *np);
 void np_cmpct_peer_gone(struct netproc *np, uint64_t peer);
-void np_cmpct_on_sendcmpct(struct netproc *np, struct np_peer *p,
-                           const struct proto_sendcmpct *m);
+void np_cmpct_on_sendcmpct(struct netproc *np, struct np_peer *p, const struct net_msg *m,
+                           int64_t now);
 void np_cmpct_on_cmpctblock(struct netproc *np, struct np_peer *p, const struct net_msg *m,
                             int64_t now);
 void np_cmpct_on_blocktxn(struct netproc *np, struct np_peer *p, const struct net_msg *m,
                           int64_t now);
-void np_cmpct_on_getblocktxn(struct netproc *np, struct np_peer *p, const struct net_msg *m);
+void np_cmpct_on_getblocktxn(struct netproc *np, struct np_peer *p, const struct net_msg *m,
+                             int64_t now);
 /* getdata MSG_CMPCT_BLOCK: cmpctblock for a recent block, else the full
  * block; false if we do not have it. */
 bool np_cmpct_serve(struct netproc *np, struct np_peer *p, const struct hash256 *hash);
@@ -193,7 +196,7 @@ void np_cmpct_full_fallback(struct netproc *np, struct np_peer *p, const struct 
 /* The full block arrived: forget partial downloads of it. */
 void np_cmpct_block_done(struct netproc *np, const struct hash256 *hash);
 /* getdata.c */
-void np_on_getdata(struct netproc *np, struct np_peer *p, const struct net_msg *m);
+void np_on_getdata(struct netproc *np, struct np_peer *p, const struct net_msg *m, int64_t now);
 /* Serves queued items while the peer's send buffer has room. */
 void np_getdata_serve(struct netproc *np, struct np_peer *p);
 /* Serves one requested item; false if we do not have it (or its type is
@@ -204,9 +207,14 @@ void np_getdata_free(struct np_peer *p);
 /* antientropy.c */
 void np_recon_tick(struct netproc *np, int64_t now);
 int64_t np_recon_wakeup(const struct netproc *np);
-void np_recon_message(struct netproc *np, struct np_peer *p, const char *command,
-                      const uint8_t *payload, size_t len, int64_t now);
-void np_serve_mempool(struct netproc *np, struct np_peer *p);
+/* hsdigest, hsinv, hssketch, hsask. */
+void np_recon_on_digest(struct netproc *np, struct np_peer *p, const struct net_msg *m,
+                        int64_t now);
+void np_recon_on_hsinv(struct netproc *np, struct np_peer *p, const struct net_msg *m, int64_t now);
+void np_recon_on_hssketch(struct netproc *np, struct np_peer *p, const struct net_msg *m,
+                          int64_t now);
+void np_recon_on_hsask(struct netproc *np, struct np_peer *p, const struct net_msg *m, int64_t now);
+void np_serve_mempool(struct netproc *np, struct np_peer *p, const struct net_msg *m, int64_t now);
 
 /* txrecon_sync.c (BIP330) */
 void np_txrecon_init(struct netproc *np);
@@ -218,7 +226,13 @@ void np_txrecon_seen(struct netproc *np, uint64_t peer, const struct hash256 *wt
 void np_txrecon_add(void *ctx, struct relay *r, uint64_t peer, const struct hash256 *wtxid);
 void np_txrecon_tick(struct netproc *np, int64_t now);
 int64_t np_txrecon_wakeup(const struct netproc *np);
-bool np_txrecon_message(struct netproc *np, struct np_peer *p, int64_t now, const char *command,
-                        const uint8_t *payload, size_t len);
+/* The four round messages: reqrecon, sketch, reqsketchext, reconcildiff. */
+void np_txrecon_on_req(struct netproc *np, struct np_peer *p, const struct net_msg *m, int64_t now);
+void np_txrecon_on_sketch(struct netproc *np, struct np_peer *p, const struct net_msg *m,
+                          int64_t now);
+void np_txrecon_on_reqext(struct netproc *np, struct np_peer *p, const struct net_msg *m,
+                          int64_t now);
+void np_txrecon_on_diff(struct netproc *np, struct np_peer *p, const struct net_msg *m,
+                        int64_t now);
 
 #endif

@@ -80,7 +80,7 @@ void np_txrecon_add(void *ctx, struct relay *r, uint64_t peer, const struct hash
 static void act(struct netproc *np, uint64_t peer, struct txrecon_out *o)
 {
     announce(np, peer, o->announce, o->n_announce);
-    if (!o->cmd)
+    if (o->cmd == PROTO_CMD_OTHER)
         return;
     np_send(np, peer, o->cmd, &o->payload);
     txrecon_count_bytes(np->txrecon, peer, true, PROTO_HEADER_SIZE + o->payload.len);
@@ -167,54 +167,91 @@ int64_t np_txrecon_wakeup(const struct netproc *np)
     return np->txrecon_due;
 }
 
-/* One of the four round messages; false if the command is not one. */
-bool np_txrecon_message(struct netproc *np, struct np_peer *p, int64_t now, const char *command,
-                        const uint8_t *payload, size_t len)
+/* The common start of the four round messages: false if it is to be
+ * ignored (or the peer was reported); else c reads the payload and o is
+ * ready for the state machine. */
+static bool round_begin(struct netproc *np, struct np_peer *p, const struct net_msg *m,
+                        int64_t now, struct cursor *c, struct txrecon_out *o)
 {
-    bool req = strcmp(command, TXRECON_CMD_REQ) == 0;
-    bool sk = strcmp(command, TXRECON_CMD_SKETCH) == 0;
-    bool ext = strcmp(command, TXRECON_CMD_REQEXT) == 0;
-    bool diff = strcmp(command, TXRECON_CMD_DIFF) == 0;
-    if (!req && !sk && !ext && !diff)
-        return false;
     if (p->txrecon_abandoned)
-        return true; /* a round we gave up on: too late, not hostile */
+        return false; /* a round we gave up on: too late, not hostile */
     if (!np->txrecon || !txrecon_peer_registered(np->txrecon, p->id)) {
         np_misbehaving(np, p->id, "reconciliation message without sendtxrcncl");
-        return true;
+        return false;
     }
-    struct cursor c;
-    struct txrecon_out o;
     p->txrecon_heard = now;
-    txrecon_count_bytes(np->txrecon, p->id, false, PROTO_HEADER_SIZE + len);
-    cursor_init(&c, payload, len);
-    txrecon_out_init(&o);
-    int rc = -1;
-    if (req) {
-        struct txrecon_req_msg m;
-        if (txrecon_req_decode(&c, &m))
-            rc = txrecon_on_req(np->txrecon, p->id, &m, &o);
-    } else if (sk) {
-        struct txrecon_sketch_msg m;
-        if (txrecon_sketch_decode(&c, &m))
-            rc = txrecon_on_sketch(np->txrecon, p->id, m.data, m.len, &o);
-    } else if (ext) {
-        rc = txrecon_on_reqext(np->txrecon, p->id, &o);
-    } else {
-        struct txrecon_diff_msg m;
-        if (txrecon_diff_decode(&c, &m)) {
-            rc = txrecon_on_diff(np->txrecon, p->id, &m, &o);
-            txrecon_diff_clear(&m);
-        }
-    }
+    txrecon_count_bytes(np->txrecon, p->id, false, PROTO_HEADER_SIZE + m->len);
+    cursor_init(c, m->payload, m->len);
+    txrecon_out_init(o);
+    return true;
+}
+
+/* ... and the common end: what the state machine produced (rc 0), or the
+ * report of a malformed or unexpected message. */
+static void round_done(struct netproc *np, struct np_peer *p, const struct net_msg *m, int rc,
+                       struct txrecon_out *o)
+{
     if (rc == 0)
-        act(np, p->id, &o);
+        act(np, p->id, o);
     else
         np_misbehaving(np, p->id, "malformed or unexpected reconciliation message");
-    LOG_DEBUG(LOG_RELAY, "peer=%" PRIu64 " %s: %zu announced%s%s", p->id, command,
-              o.n_announce, o.cmd ? ", replied " : "", o.cmd ? o.cmd : "");
-    txrecon_out_free(&o);
-    return true;
+    LOG_DEBUG(LOG_RELAY, "peer=%" PRIu64 " %s: %zu announced%s%s", p->id,
+              proto_cmd_name(m->cmd), o->n_announce,
+              o->cmd != PROTO_CMD_OTHER ? ", replied " : "",
+              o->cmd != PROTO_CMD_OTHER ? proto_cmd_name(o->cmd) : "");
+    txrecon_out_free(o);
+}
+
+void np_txrecon_on_req(struct netproc *np, struct np_peer *p, const struct net_msg *m,
+                       int64_t now)
+{
+    struct cursor c;
+    struct txrecon_out o;
+    struct txrecon_req_msg req;
+    if (!round_begin(np, p, m, now, &c, &o))
+        return;
+    int rc = txrecon_req_decode(&c, &req) ? txrecon_on_req(np->txrecon, p->id, &req, &o) : -1;
+    round_done(np, p, m, rc, &o);
+}
+
+void np_txrecon_on_sketch(struct netproc *np, struct np_peer *p, const struct net_msg *m,
+                          int64_t now)
+{
+    struct cursor c;
+    struct txrecon_out o;
+    struct txrecon_sketch_msg sk;
+    if (!round_begin(np, p, m, now, &c, &o))
+        return;
+    int rc = txrecon_sketch_decode(&c, &sk)
+                 ? txrecon_on_sketch(np->txrecon, p->id, sk.data, sk.len, &o)
+                 : -1;
+    round_done(np, p, m, rc, &o);
+}
+
+void np_txrecon_on_reqext(struct netproc *np, struct np_peer *p, const struct net_msg *m,
+                          int64_t now)
+{
+    struct cursor c;
+    struct txrecon_out o;
+    if (!round_begin(np, p, m, now, &c, &o))
+        return;
+    round_done(np, p, m, txrecon_on_reqext(np->txrecon, p->id, &o), &o);
+}
+
+void np_txrecon_on_diff(struct netproc *np, struct np_peer *p, const struct net_msg *m,
+                        int64_t now)
+{
+    struct cursor c;
+    struct txrecon_out o;
+    struct txrecon_diff_msg diff;
+    if (!round_begin(np, p, m, now, &c, &o))
+        return;
+    int rc = -1;
+    if (txrecon_diff_decode(&c, &diff)) {
+        rc = txrecon_on_diff(np->txrecon, p->id, &diff, &o);
+        txrecon_diff_clear(&diff);
+    }
+    round_done(np, p, m, rc, &o);
 }
 
 bool netproc_txrecon_peer(const struct netproc *np, uint64_t peer, struct txrecon_counters *out)

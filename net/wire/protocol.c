@@ -4,31 +4,93 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const cmd_names[PROTO_CMD_COUNT] = {
-    [PROTO_CMD_VERSION] = "version",       [PROTO_CMD_VERACK] = "verack",
-    [PROTO_CMD_WTXIDRELAY] = "wtxidrelay", [PROTO_CMD_SENDADDRV2] = "sendaddrv2",
-    [PROTO_CMD_SENDHEADERS] = "sendheaders", [PROTO_CMD_SENDCMPCT] = "sendcmpct",
-    [PROTO_CMD_FEEFILTER] = "feefilter",   [PROTO_CMD_PING] = "ping",
-    [PROTO_CMD_PONG] = "pong",             [PROTO_CMD_GETADDR] = "getaddr",
-    [PROTO_CMD_ADDR] = "addr",             [PROTO_CMD_ADDRV2] = "addrv2",
-    [PROTO_CMD_INV] = "inv",               [PROTO_CMD_GETDATA] = "getdata",
-    [PROTO_CMD_NOTFOUND] = "notfound",     [PROTO_CMD_TX] = "tx",
-    [PROTO_CMD_BLOCK] = "block",           [PROTO_CMD_HEADERS] = "headers",
-    [PROTO_CMD_GETHEADERS] = "getheaders", [PROTO_CMD_GETBLOCKS] = "getblocks",
-    [PROTO_CMD_MEMPOOL] = "mempool",       [PROTO_CMD_CMPCTBLOCK] = "cmpctblock",
-    [PROTO_CMD_GETBLOCKTXN] = "getblocktxn", [PROTO_CMD_BLOCKTXN] = "blocktxn",
-    [PROTO_CMD_OTHER] = "*other*",
+typedef bool (*proto_decoder)(struct cursor *c, struct net_msg *m);
+
+/* One row per command: its name (NUL-padded to the 12-byte field), the
+ * largest payload accepted, and its decoder (NULL: the handler parses the
+ * raw payload). Bitcoin Core caps every message at 4,000,000 bytes
+ * (MAX_PROTOCOL_MESSAGE_LENGTH) and checks counts after decoding; a cap
+ * derived from the count limits refuses an oversized list before it is
+ * read. */
+struct proto_cmd_row {
+    char name[PROTO_COMMAND_SIZE + 1];
+    uint32_t max_payload;
+    proto_decoder decode;
 };
+
+#define ADDR_MAX_PAYLOAD (3 + PROTO_MAX_ADDR * 30)
+#define ADDRV2_MAX_PAYLOAD (3 + PROTO_MAX_ADDR * (4 + 9 + 1 + 3 + PROTO_MAX_ADDRV2_BYTES + 2))
+#define INV_MAX_PAYLOAD (3 + PROTO_MAX_INV * 36)
+#define HEADERS_MAX_PAYLOAD (3 + PROTO_MAX_HEADERS * (80 + 9))
+#define LOCATOR_MAX_PAYLOAD (4 + 1 + PROTO_MAX_LOCATOR * 32 + 32)
+#define VERSION_MAX_PAYLOAD 1024 /* 344 today; room for future fields */
+
+static bool dec_version(struct cursor *c, struct net_msg *m);
+static bool dec_addr(struct cursor *c, struct net_msg *m);
+static bool dec_nonce(struct cursor *c, struct net_msg *m);
+static bool dec_inv(struct cursor *c, struct net_msg *m);
+static bool dec_locator(struct cursor *c, struct net_msg *m);
+static bool dec_headers(struct cursor *c, struct net_msg *m);
+static bool dec_feefilter(struct cursor *c, struct net_msg *m);
+static bool dec_sendcmpct(struct cursor *c, struct net_msg *m);
+
+static const struct proto_cmd_row rows[PROTO_CMD_COUNT] = {
+    [PROTO_CMD_VERSION] = {"version", VERSION_MAX_PAYLOAD, dec_version},
+    [PROTO_CMD_VERACK] = {"verack", 0, NULL},
+    [PROTO_CMD_WTXIDRELAY] = {"wtxidrelay", 0, NULL},
+    [PROTO_CMD_SENDADDRV2] = {"sendaddrv2", 0, NULL},
+    [PROTO_CMD_SENDHEADERS] = {"sendheaders", 0, NULL},
+    [PROTO_CMD_SENDCMPCT] = {"sendcmpct", 9, dec_sendcmpct},
+    [PROTO_CMD_FEEFILTER] = {"feefilter", 8, dec_feefilter},
+    [PROTO_CMD_PING] = {"ping", 8, dec_nonce},
+    [PROTO_CMD_PONG] = {"pong", 8, dec_nonce},
+    [PROTO_CMD_GETADDR] = {"getaddr", 0, NULL},
+    [PROTO_CMD_ADDR] = {"addr", ADDR_MAX_PAYLOAD, dec_addr},
+    [PROTO_CMD_ADDRV2] = {"addrv2", ADDRV2_MAX_PAYLOAD, dec_addr},
+    [PROTO_CMD_INV] = {"inv", INV_MAX_PAYLOAD, dec_inv},
+    [PROTO_CMD_GETDATA] = {"getdata", INV_MAX_PAYLOAD, dec_inv},
+    [PROTO_CMD_NOTFOUND] = {"notfound", INV_MAX_PAYLOAD, dec_inv},
+    [PROTO_CMD_TX] = {"tx", PROTO_MAX_PAYLOAD, NULL},
+    [PROTO_CMD_BLOCK] = {"block", PROTO_MAX_PAYLOAD, NULL},
+    [PROTO_CMD_HEADERS] = {"headers", HEADERS_MAX_PAYLOAD, dec_headers},
+    [PROTO_CMD_GETHEADERS] = {"getheaders", LOCATOR_MAX_PAYLOAD, dec_locator},
+    [PROTO_CMD_GETBLOCKS] = {"getblocks", LOCATOR_MAX_PAYLOAD, dec_locator},
+    [PROTO_CMD_MEMPOOL] = {"mempool", 0, NULL},
+    [PROTO_CMD_CMPCTBLOCK] = {"cmpctblock", PROTO_MAX_PAYLOAD, NULL},
+    [PROTO_CMD_GETBLOCKTXN] = {"getblocktxn", PROTO_MAX_PAYLOAD, NULL},
+    [PROTO_CMD_BLOCKTXN] = {"blocktxn", PROTO_MAX_PAYLOAD, NULL},
+    [PROTO_CMD_SENDTXRCNCL] = {"sendtxrcncl", PROTO_MAX_PAYLOAD, NULL},
+    [PROTO_CMD_REQRECON] = {"reqrecon", PROTO_MAX_PAYLOAD, NULL},
+    [PROTO_CMD_SKETCH] = {"sketch", PROTO_MAX_PAYLOAD, NULL},
+    [PROTO_CMD_REQSKETCHEXT] = {"reqsketchext", PROTO_MAX_PAYLOAD, NULL},
+    [PROTO_CMD_RECONCILDIFF] = {"reconcildiff", PROTO_MAX_PAYLOAD, NULL},
+    [PROTO_CMD_HSGOSSIP] = {"hsgossip", PROTO_MAX_PAYLOAD, NULL},
+    [PROTO_CMD_HSDIGEST] = {"hsdigest", PROTO_MAX_PAYLOAD, NULL},
+    [PROTO_CMD_HSINV] = {"hsinv", PROTO_MAX_PAYLOAD, NULL},
+    [PROTO_CMD_HSSKETCH] = {"hssketch", PROTO_MAX_PAYLOAD, NULL},
+    [PROTO_CMD_HSASK] = {"hsask", PROTO_MAX_PAYLOAD, NULL},
+    [PROTO_CMD_OTHER] = {"*other*", PROTO_MAX_PAYLOAD, NULL},
+};
+
+static const struct proto_cmd_row *row_of(enum proto_cmd cmd)
+{
+    return &rows[(unsigned)cmd < PROTO_CMD_COUNT ? cmd : PROTO_CMD_OTHER];
+}
 
 const char *proto_cmd_name(enum proto_cmd cmd)
 {
-    return cmd < PROTO_CMD_COUNT ? cmd_names[cmd] : cmd_names[PROTO_CMD_OTHER];
+    return row_of(cmd)->name;
 }
 
-enum proto_cmd proto_cmd_lookup(const char command[12])
+uint32_t proto_cmd_max_payload(enum proto_cmd cmd)
+{
+    return row_of(cmd)->max_payload;
+}
+
+enum proto_cmd proto_cmd_lookup(const char command[PROTO_COMMAND_SIZE])
 {
     for (int i = 0; i < PROTO_CMD_OTHER; i++)
-        if (proto_command_is(command, cmd_names[i]))
+        if (memcmp(command, rows[i].name, PROTO_COMMAND_SIZE) == 0)
             return (enum proto_cmd)i;
     return PROTO_CMD_OTHER;
 }
@@ -98,15 +160,20 @@ bool proto_checksum_ok(const struct proto_header *h, const void *payload)
     return memcmp(sum, h->checksum, 4) == 0;
 }
 
-size_t proto_begin(struct wbuf *w, const uint8_t magic[4], const char *command)
+/* The header with a zero length and checksum (proto_finish fills them). */
+static size_t begin_named(struct wbuf *w, const uint8_t magic[4], const char *name, size_t n)
 {
     size_t start = w->len;
     uint8_t hdr[PROTO_HEADER_SIZE] = {0};
-    size_t n = strlen(command);
     memcpy(hdr, magic, 4);
-    memcpy(hdr + 4, command, n < PROTO_COMMAND_SIZE ? n : PROTO_COMMAND_SIZE);
+    memcpy(hdr + 4, name, n < PROTO_COMMAND_SIZE ? n : PROTO_COMMAND_SIZE);
     wbuf_bytes(w, hdr, sizeof(hdr));
     return start;
+}
+
+size_t proto_begin(struct wbuf *w, const uint8_t magic[4], enum proto_cmd cmd)
+{
+    return begin_named(w, magic, row_of(cmd)->name, PROTO_COMMAND_SIZE);
 }
 
 void proto_finish(struct wbuf *w, size_t start)
@@ -120,8 +187,9 @@ void proto_finish(struct wbuf *w, size_t start)
 void proto_frame(struct wbuf *w, const uint8_t magic[4], const char *command,
                  const void *payload, size_t len)
 {
-    size_t start = proto_begin(w, magic, command);
-    wbuf_bytes(w, payload, len);
+    size_t start = begin_named(w, magic, command, strlen(command));
+    if (len)
+        wbuf_bytes(w, payload, len);
     proto_finish(w, start);
 }
 
@@ -389,4 +457,88 @@ void proto_headers_encode(struct wbuf *w, const uint8_t (*hdrs)[80], size_t n)
         wbuf_bytes(w, hdrs[i], 80);
         wbuf_u8(w, 0);
     }
+}
+
+/* ---- the table's decoders ---- */
+
+static bool dec_version(struct cursor *c, struct net_msg *m)
+{
+    return proto_version_decode(c, &m->u.version);
+}
+
+static bool dec_addr(struct cursor *c, struct net_msg *m)
+{
+    struct proto_netaddr *a;
+    if (!proto_addr_decode(c, m->cmd == PROTO_CMD_ADDRV2, &a, &m->u.addr.n, &m->u.addr.skipped))
+        return false;
+    m->u.addr.a = a;
+    m->owned = a;
+    return true;
+}
+
+/* Never malformed: before BIP31 a ping had no nonce, and a nonce cut short
+ * is ignored as Bitcoin Core ignores it. */
+static bool dec_nonce(struct cursor *c, struct net_msg *m)
+{
+    m->u.nonce.present = proto_u64_decode(c, &m->u.nonce.value);
+    return true;
+}
+
+static bool dec_inv(struct cursor *c, struct net_msg *m)
+{
+    struct proto_inv *items;
+    if (!proto_inv_decode(c, &items, &m->u.inv.n))
+        return false;
+    m->u.inv.items = items;
+    m->owned = items;
+    return true;
+}
+
+static bool dec_locator(struct cursor *c, struct net_msg *m)
+{
+    if (!proto_locator_decode(c, &m->u.locator))
+        return false;
+    m->owned = m->u.locator.hashes;
+    return true;
+}
+
+static bool dec_headers(struct cursor *c, struct net_msg *m)
+{
+    const uint8_t **hdrs;
+    if (!proto_headers_decode(c, &hdrs, &m->u.headers.n))
+        return false;
+    m->u.headers.hdrs = hdrs;
+    m->owned = hdrs;
+    return true;
+}
+
+static bool dec_feefilter(struct cursor *c, struct net_msg *m)
+{
+    return proto_feefilter_decode(c, &m->u.feerate);
+}
+
+static bool dec_sendcmpct(struct cursor *c, struct net_msg *m)
+{
+    return proto_sendcmpct_decode(c, &m->u.sendcmpct);
+}
+
+bool proto_msg_decode(enum proto_cmd cmd, const uint8_t *payload, size_t len,
+                      struct net_msg *m)
+{
+    memset(m, 0, sizeof(*m));
+    m->cmd = cmd;
+    m->payload = payload;
+    m->len = len;
+    proto_decoder decode = row_of(cmd)->decode;
+    if (!decode)
+        return true;
+    struct cursor c;
+    cursor_init(&c, payload, len);
+    return decode(&c, m);
+}
+
+void proto_msg_clear(struct net_msg *m)
+{
+    free(m->owned);
+    m->owned = NULL;
 }

@@ -63,7 +63,10 @@ enum proto_net {
     PROTO_NET_CJDNS = 6,
 };
 
-/* Every command hearsay knows, in one list (names in protocol.c). */
+/* Every command hearsay knows, in one list. Its wire facts (name, payload
+ * cap, decoder) are one row of protocol.c's table; net/conn/peer.c adds
+ * the handshake states and the connection-level handler, net/sync/netproc.c
+ * the relay handler, each indexed by this enum. Senders pass the enum. */
 enum proto_cmd {
     PROTO_CMD_VERSION,
     PROTO_CMD_VERACK,
@@ -89,6 +92,19 @@ enum proto_cmd {
     PROTO_CMD_CMPCTBLOCK,
     PROTO_CMD_GETBLOCKTXN,
     PROTO_CMD_BLOCKTXN,
+    /* BIP330 (payloads in net/wire/txrecon_msg.h). */
+    PROTO_CMD_SENDTXRCNCL,
+    PROTO_CMD_REQRECON,
+    PROTO_CMD_SKETCH,
+    PROTO_CMD_REQSKETCHEXT,
+    PROTO_CMD_RECONCILDIFF,
+    /* hearsay's anti-entropy, ignored by Bitcoin Core as any unknown
+     * command (formats in net/sync/netproc.h). */
+    PROTO_CMD_HSGOSSIP,
+    PROTO_CMD_HSDIGEST,
+    PROTO_CMD_HSINV,
+    PROTO_CMD_HSSKETCH,
+    PROTO_CMD_HSASK,
     PROTO_CMD_OTHER, /* anything unknown: counted, logged, ignored */
     PROTO_CMD_COUNT
 };
@@ -96,7 +112,10 @@ enum proto_cmd {
 /* "version", ...; "*other*" for PROTO_CMD_OTHER (Bitcoin Core's label). */
 const char *proto_cmd_name(enum proto_cmd cmd);
 /* PROTO_CMD_OTHER when the 12-byte command is none of ours. */
-enum proto_cmd proto_cmd_lookup(const char command[12]);
+enum proto_cmd proto_cmd_lookup(const char command[PROTO_COMMAND_SIZE]);
+/* The largest payload the command may carry (PROTO_MAX_PAYLOAD for
+ * PROTO_CMD_OTHER); a larger one is misbehaviour. */
+uint32_t proto_cmd_max_payload(enum proto_cmd cmd);
 
 struct proto_header {
     uint8_t magic[4];
@@ -118,12 +137,13 @@ void proto_command_str(const char command[PROTO_COMMAND_SIZE], char out[PROTO_CO
 void proto_checksum(const void *payload, size_t len, uint8_t out[4]);
 bool proto_checksum_ok(const struct proto_header *h, const void *payload);
 
-/* Framing: proto_begin appends a header placeholder and returns its
- * offset; the caller appends the payload, then proto_finish fills in the
- * length and checksum. */
-size_t proto_begin(struct wbuf *w, const uint8_t magic[4], const char *command);
+/* Framing: proto_begin appends a header placeholder (the command field
+ * from the table) and returns its offset; the caller appends the payload,
+ * then proto_finish fills in the length and checksum. */
+size_t proto_begin(struct wbuf *w, const uint8_t magic[4], enum proto_cmd cmd);
 void proto_finish(struct wbuf *w, size_t start);
-/* Header plus a ready payload in one call. */
+/* A whole frame of any command name (up to 12 bytes, longer is cut), for
+ * test peers and tools that speak commands hearsay does not know. */
 void proto_frame(struct wbuf *w, const uint8_t magic[4], const char *command,
                  const void *payload, size_t len);
 
@@ -208,5 +228,43 @@ void proto_locator_clear(struct proto_locator *loc);
  * payload, for block_header_parse. Fails above PROTO_MAX_HEADERS. */
 bool proto_headers_decode(struct cursor *c, const uint8_t ***hdrs, size_t *n);
 void proto_headers_encode(struct wbuf *w, const uint8_t (*hdrs)[80], size_t n);
+
+/* A received message, decoded by its command's row (proto_msg_decode).
+ * Commands without a decoder (tx, block, BIP152, BIP330 and hearsay's
+ * own) keep only the raw payload: their handlers parse it. */
+struct net_msg {
+    enum proto_cmd cmd;
+    const uint8_t *payload;
+    size_t len;
+    void *owned; /* the decoder's allocation, if any: proto_msg_clear frees it */
+    union {
+        struct proto_version version;
+        struct {
+            const struct proto_netaddr *a; /* IPv4/IPv6 entries */
+            size_t n, skipped;             /* skipped: other networks */
+        } addr; /* addr, addrv2 */
+        struct {
+            bool present; /* absent before BIP31, or cut short */
+            uint64_t value;
+        } nonce; /* ping, pong */
+        struct {
+            const struct proto_inv *items;
+            size_t n;
+        } inv; /* inv, getdata, notfound */
+        struct proto_locator locator; /* getheaders, getblocks */
+        struct {
+            const uint8_t *const *hdrs; /* 80 raw bytes each, inside the payload */
+            size_t n;
+        } headers;
+        int64_t feerate; /* feefilter */
+        struct proto_sendcmpct sendcmpct;
+    } u;
+};
+
+/* Decodes payload (len bytes, which must stay valid while m is used) as
+ * cmd's row says. false: malformed (nothing is left to clear). */
+bool proto_msg_decode(enum proto_cmd cmd, const uint8_t *payload, size_t len,
+                      struct net_msg *m);
+void proto_msg_clear(struct net_msg *m);
 
 #endif

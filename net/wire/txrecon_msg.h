@@ -11,12 +11,6 @@
 
 #include "chain/primitives/serialize.h"
 
-#define TXRECON_CMD_SEND "sendtxrcncl"
-#define TXRECON_CMD_REQ "reqrecon"
-#define TXRECON_CMD_SKETCH "sketch"
-#define TXRECON_CMD_REQEXT "reqsketchext"
-#define TXRECON_CMD_DIFF "reconcildiff"
-
 /* The protocol version we speak (Bitcoin Core's TXRECONCILIATION_VERSION). */
 #define TXRECON_VERSION 1
 /* Bitcoin Core's MAX_SKETCH_CAPACITY (2 << 12) for an initial sketch; an

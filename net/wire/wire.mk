@@ -49,6 +49,12 @@ noinst_PROGRAMS += contrib/bench/bench_conn
 contrib_bench_bench_conn_SOURCES = contrib/bench/bench_conn.c
 contrib_bench_bench_conn_LDADD = $(NET_LIBS) $(EVENT_LIBS)
 
+# Benchmark: one peer's receive path in process, ns per frame and per
+# command lookup (prints figures).
+noinst_PROGRAMS += contrib/bench/bench_dispatch
+contrib_bench_bench_dispatch_SOURCES = contrib/bench/bench_dispatch.c
+contrib_bench_bench_dispatch_LDADD = $(NET_LIBS)
+
 # BIP152 compact blocks: codecs, short ids, reconstruction (real blocks in
 # tests/data/blocks), and their fuzz harness.
 check_PROGRAMS += tests/unit/test_cmpct tests/fuzz/fuzz_cmpct

@@ -37,7 +37,7 @@ static void handshake(struct peer *p, struct wbuf *w)
     v.services = PROTO_NODE_NETWORK;
     v.nonce = 1;
     wbuf_reset(w);
-    size_t start = proto_begin(w, local.magic, "version");
+    size_t start = proto_begin(w, local.magic, PROTO_CMD_VERSION);
     proto_version_encode(w, &v);
     proto_finish(w, start);
     proto_frame(w, local.magic, "verack", NULL, 0);

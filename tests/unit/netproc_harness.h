@@ -27,7 +27,7 @@
 
 struct msg {
     int from, to; /* node indexes; -1: the test's fake peer */
-    char cmd[13];
+    enum proto_cmd cmd;
     uint8_t *data;
     size_t len;
 };
@@ -70,26 +70,25 @@ static struct net net;
  * 101, a second one). */
 #define FAKE 100
 
-static int io_send(void *ctx, uint64_t peer, const char *command, const void *payload,
+static int io_send(void *ctx, uint64_t peer, enum proto_cmd cmd, const void *payload,
                    size_t len)
 {
     int from = (int)(intptr_t)ctx;
     int to = peer >= FAKE ? -1 : (int)peer - 1; /* ids from FAKE up: fake peers */
-    if (net.drop_inv && strcmp(command, "inv") == 0)
+    if (net.drop_inv && cmd == PROTO_CMD_INV)
         return 0;
-    if (net.drop_rounds &&
-        (strcmp(command, "reqrecon") == 0 || strcmp(command, "sketch") == 0 ||
-         strcmp(command, "reqsketchext") == 0 || strcmp(command, "reconcildiff") == 0))
+    if (net.drop_rounds && (cmd == PROTO_CMD_REQRECON || cmd == PROTO_CMD_SKETCH ||
+                            cmd == PROTO_CMD_REQSKETCHEXT || cmd == PROTO_CMD_RECONCILDIFF))
         return 0;
-    if (to < 0 && strcmp(command, "getdata") == 0)
+    if (to < 0 && cmd == PROTO_CMD_GETDATA)
         net.fake_getdata++; /* counted when sent: the fake peer never answers */
-    if (from >= 0 && to >= 0 && strcmp(command, "getheaders") == 0)
+    if (from >= 0 && to >= 0 && cmd == PROTO_CMD_GETHEADERS)
         net.getheaders[from][to]++;
-    if (to < 0 && strcmp(command, "headers") == 0)
+    if (to < 0 && cmd == PROTO_CMD_HEADERS)
         net.fake_headers++;
-    if (to < 0 && strcmp(command, "inv") == 0 && len > 4 && ((const uint8_t *)payload)[1] == 2)
+    if (to < 0 && cmd == PROTO_CMD_INV && len > 4 && ((const uint8_t *)payload)[1] == 2)
         net.fake_block_invs++; /* an inv whose first entry is a block */
-    if (to < 0 && strcmp(command, "block") == 0 && net.fake_nblocks < 20) {
+    if (to < 0 && cmd == PROTO_CMD_BLOCK && net.fake_nblocks < 20) {
         struct block_header h;
         struct cursor c;
         cursor_init(&c, payload, len);
@@ -105,7 +104,7 @@ static int io_send(void *ctx, uint64_t peer, const char *command, const void *pa
     struct msg *m = &net.q[net.nq++];
     m->from = from;
     m->to = to;
-    snprintf(m->cmd, sizeof(m->cmd), "%s", command);
+    m->cmd = cmd;
     m->data = len ? malloc(len) : NULL;
     if (len)
         memcpy(m->data, payload, len);
@@ -274,48 +273,14 @@ static void deliver(struct msg *m)
         return;
     struct netproc *np = net.n[m->to].np;
     uint64_t from = m->from < 0 ? FAKE : (uint64_t)m->from + 1;
-    char name[13] = {0};
-    memcpy(name, m->cmd, strlen(m->cmd));
-    enum proto_cmd cmd = proto_cmd_lookup(name);
-    if (cmd == PROTO_CMD_OTHER) {
-        netproc_custom(np, from, m->cmd, m->data, m->len, net.now);
-        return;
-    }
-    struct net_msg nm = {.cmd = cmd, .payload = m->data, .len = m->len};
-    struct cursor c;
-    cursor_init(&c, m->data, m->len);
-    struct proto_inv *inv = NULL;
-    const uint8_t **hdrs = NULL;
-    switch (cmd) {
-    case PROTO_CMD_INV:
-    case PROTO_CMD_GETDATA:
-    case PROTO_CMD_NOTFOUND:
-        assert_true(proto_inv_decode(&c, &inv, &nm.u.inv.n));
-        nm.u.inv.items = inv;
-        break;
-    case PROTO_CMD_HEADERS:
-        assert_true(proto_headers_decode(&c, &hdrs, &nm.u.headers.n));
-        nm.u.headers.hdrs = hdrs;
-        break;
-    case PROTO_CMD_GETHEADERS:
-    case PROTO_CMD_GETBLOCKS:
-        assert_true(proto_locator_decode(&c, &nm.u.locator));
-        break;
-    case PROTO_CMD_FEEFILTER:
-        assert_true(proto_feefilter_decode(&c, &nm.u.feerate));
-        break;
-    default:
-        break;
-    }
-    if (cmd == PROTO_CMD_INV)
+    struct net_msg nm;
+    assert_true(proto_msg_decode(m->cmd, m->data, m->len, &nm));
+    if (m->cmd == PROTO_CMD_INV)
         for (size_t j = 0; j < nm.u.inv.n; j++)
-            if (inv[j].type < 8)
-                net.inv_types[inv[j].type]++;
+            if (nm.u.inv.items[j].type < 8)
+                net.inv_types[nm.u.inv.items[j].type]++;
     netproc_message(np, from, &nm, net.now);
-    if (cmd == PROTO_CMD_GETHEADERS || cmd == PROTO_CMD_GETBLOCKS)
-        proto_locator_clear(&nm.u.locator);
-    free(inv);
-    free(hdrs);
+    proto_msg_clear(&nm);
 }
 
 /* Delivers messages (1 ms per hop) and runs due ticks until nothing is

@@ -46,13 +46,13 @@ static int64_t fake_now(void)
     return T0 + 400 * 60; /* the tip stays recent: no initial download */
 }
 
-static int io_send(void *ctx, uint64_t peer, const char *command, const void *payload,
+static int io_send(void *ctx, uint64_t peer, enum proto_cmd cmd, const void *payload,
                    size_t len)
 {
     assert_int_equal(peer, FAKE);
     assert_true(w.nout < MAXMSG);
     struct sent *s = &w.out[w.nout++];
-    snprintf(s->cmd, sizeof(s->cmd), "%s", command);
+    snprintf(s->cmd, sizeof(s->cmd), "%s", proto_cmd_name(cmd));
     s->data = malloc(len ? len : 1);
     memcpy(s->data, payload, len);
     s->len = len;
@@ -89,18 +89,10 @@ static void on_connected(void *ctx, const struct block *b, int height)
 
 static void deliver(enum proto_cmd cmd, const struct wbuf *payload)
 {
-    struct net_msg m = {.cmd = cmd, .payload = payload->data, .len = payload->len};
-    struct cursor c;
-    struct proto_inv *inv = NULL;
-    cursor_init(&c, payload->data, payload->len);
-    if (cmd == PROTO_CMD_GETDATA) {
-        assert_true(proto_inv_decode(&c, &inv, &m.u.inv.n));
-        m.u.inv.items = inv;
-    } else if (cmd == PROTO_CMD_SENDCMPCT) {
-        assert_true(proto_sendcmpct_decode(&c, &m.u.sendcmpct));
-    }
+    struct net_msg m;
+    assert_true(proto_msg_decode(cmd, payload->data, payload->len, &m));
     netproc_message(w.np, FAKE, &m, fake_now() * 1000000LL);
-    free(inv);
+    proto_msg_clear(&m);
 }
 
 static struct block *next_block(struct tx **txs, size_t n)

@@ -209,13 +209,13 @@ static void test_handshake_and_messages(void **state)
     struct wbuf w;
     wbuf_init(&w);
     proto_inv_encode(&w, inv, 3);
-    assert_int_equal(connman_send(v[1].cm, ids[0], "inv", w.data, w.len), 0);
+    assert_int_equal(connman_send(v[1].cm, ids[0], PROTO_CMD_INV, w.data, w.len), 0);
     /* The same, built in place. */
-    struct wbuf *m = connman_msg_begin(v[1].cm, ids[0], "inv");
+    struct wbuf *m = connman_msg_begin(v[1].cm, ids[0], PROTO_CMD_INV);
     assert_non_null(m);
     wbuf_bytes(m, w.data, w.len);
     assert_int_equal(connman_msg_end(v[1].cm, ids[0]), 0);
-    assert_null(connman_msg_begin(v[1].cm, ids[0] + 100, "inv"));
+    assert_null(connman_msg_begin(v[1].cm, ids[0] + 100, PROTO_CMD_INV));
     wbuf_free(&w);
     assert_true(run_until(got_inv, &v[0], WAIT_MS));
     assert_int_equal(v[0].last_inv_n, 3);
@@ -251,7 +251,7 @@ static void test_backpressure(void **state)
     assert_int_equal(connman_peers(v[0].cm, &id, 1), 1);
     /* 20 KB queued at once is over the 16 KB cap: blocked until drained. */
     uint8_t *blob = calloc(1, 20 * 1024);
-    assert_int_equal(connman_send(v[0].cm, id, "tx", blob, 20 * 1024), 0);
+    assert_int_equal(connman_send(v[0].cm, id, PROTO_CMD_TX, blob, 20 * 1024), 0);
     assert_true(connman_send_blocked(v[0].cm, id));
     assert_true(connman_send_queue(v[0].cm, id) > 16 * 1024);
     struct ctx2 c2 = {v[0].cm, id};
@@ -260,10 +260,10 @@ static void test_backpressure(void **state)
      * dropped; one message past the cap while there was room is not. */
     free(blob);
     blob = calloc(1, 40 * 1024);
-    assert_int_equal(connman_send(v[0].cm, id, "tx", blob, 40 * 1024), 0);
+    assert_int_equal(connman_send(v[0].cm, id, PROTO_CMD_TX, blob, 40 * 1024), 0);
     assert_true(connman_send_blocked(v[0].cm, id));
-    assert_int_equal(connman_send(v[0].cm, id, "tx", blob, 1024), 0);
-    assert_int_equal(connman_send(v[0].cm, id, "tx", blob, 20 * 1024), 0);
+    assert_int_equal(connman_send(v[0].cm, id, PROTO_CMD_TX, blob, 1024), 0);
+    assert_int_equal(connman_send(v[0].cm, id, PROTO_CMD_TX, blob, 20 * 1024), 0);
     free(blob);
     assert_true(run_until(gone, &v[0], WAIT_MS));
     connman_free(v[1].cm);
@@ -393,7 +393,7 @@ static int raw_handshaked_peer(uint16_t port)
     v.nonce = 99;
     struct wbuf w;
     wbuf_init(&w);
-    size_t start = proto_begin(&w, (const uint8_t *)"\xfa\xbf\xb5\xda", "version");
+    size_t start = proto_begin(&w, (const uint8_t *)"\xfa\xbf\xb5\xda", PROTO_CMD_VERSION);
     proto_version_encode(&w, &v);
     proto_finish(&w, start);
     proto_frame(&w, (const uint8_t *)"\xfa\xbf\xb5\xda", "verack", NULL, 0);
@@ -422,7 +422,7 @@ static bool stall_fill_step(void *arg)
     if (connman_send_blocked(f->n->cm, f->id))
         f->blocked_seen = true;
     else /* fails once the peer is closing, before its reaping is reported */
-        connman_send(f->n->cm, f->id, "tx", f->blob, 12 * 1024);
+        connman_send(f->n->cm, f->id, PROTO_CMD_TX, f->blob, 12 * 1024);
     return false;
 }
 

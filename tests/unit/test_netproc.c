@@ -61,7 +61,7 @@ static void test_orphan_parent_requested(void **state)
     struct tx *parent = spend_coinbase(0, 1);
     struct tx *child = spend_output(parent, 10000);
     /* The fake peer pushes the child alone: an orphan. */
-    io_send((void *)(intptr_t)-1, 2, "tx", child->raw, child->size); /* fake -> node 1 */
+    io_send((void *)(intptr_t)-1, 2, PROTO_CMD_TX, child->raw, child->size); /* fake -> node 1 */
     run_until(net.now + 3 * SEC); /* txid requests wait 2 s beside BIP339 peers */
     struct netproc_info info;
     netproc_get_info(net.n[1].np, &info);
@@ -70,7 +70,7 @@ static void test_orphan_parent_requested(void **state)
     /* Its parent was requested from the announcer. */
     assert_true(net.fake_getdata >= 1);
     /* The parent arrives: both enter, and node 0 gets both. */
-    io_send((void *)(intptr_t)-1, 2, "tx", parent->raw, parent->size); /* fake -> node 1 */
+    io_send((void *)(intptr_t)-1, 2, PROTO_CMD_TX, parent->raw, parent->size); /* fake -> node 1 */
     run_until(net.now + 10 * SEC);
     netproc_get_info(net.n[1].np, &info);
     assert_int_equal(info.orphans, 0);
@@ -91,7 +91,7 @@ static struct tx *send_orphan(int n, uint32_t tag, size_t pad)
     op.hash.b[1] = 0xee;
     int64_t out = 1000000;
     struct tx *tx = testutil_spend(&op, 1, &out, 1, pad);
-    io_send((void *)(intptr_t)-1, (uint64_t)n + 1, "tx", tx->raw, tx->size);
+    io_send((void *)(intptr_t)-1, (uint64_t)n + 1, PROTO_CMD_TX, tx->raw, tx->size);
     return tx;
 }
 
@@ -228,7 +228,7 @@ static void fake_announces_headers(int count)
     for (int h = 1; h <= count; h++)
         block_header_serialize(&chainstate_at(net.n[0].cs, h)->hdr, raw[h - 1]);
     proto_headers_encode(&w, (const uint8_t(*)[80])raw, (size_t)count);
-    io_send((void *)(intptr_t)-1, 3, "headers", w.data, w.len); /* fake -> node 2 */
+    io_send((void *)(intptr_t)-1, 3, PROTO_CMD_HEADERS, w.data, w.len); /* fake -> node 2 */
     wbuf_free(&w);
 }
 
@@ -341,18 +341,18 @@ static void test_feefilter(void **state)
     struct wbuf w;
     wbuf_init(&w);
     wbuf_i64(&w, 100000000); /* 1 BTC/kvB: nothing we make pays that */
-    io_send((void *)(intptr_t)1, 1, "feefilter", w.data, w.len); /* node 1 -> node 0 */
+    io_send((void *)(intptr_t)1, 1, PROTO_CMD_FEEFILTER, w.data, w.len); /* node 1 -> node 0 */
     wbuf_free(&w);
     run_until(net.now + SEC);
     struct tx *low = spend_coinbase(0, 1);
     struct mempool_reject rej;
     assert_int_equal(netproc_submit_tx(net.n[0].np, low, &rej, net.now), MEMPOOL_ACCEPTED);
-    io_send((void *)(intptr_t)1, 1, "mempool", NULL, 0);
+    io_send((void *)(intptr_t)1, 1, PROTO_CMD_MEMPOOL, NULL, 0);
     run_until(net.now + 20 * SEC);
     assert_null(mempool_get(net.n[1].mp, &low->txid));
     wbuf_init(&w);
     wbuf_i64(&w, 0);
-    io_send((void *)(intptr_t)1, 1, "feefilter", w.data, w.len);
+    io_send((void *)(intptr_t)1, 1, PROTO_CMD_FEEFILTER, w.data, w.len);
     wbuf_free(&w);
     run_until(net.now + SEC);
     struct tx *next = spend_coinbase(0, 2);
@@ -417,11 +417,11 @@ static void test_reorg_reannounces(void **state)
 
 /* Bitcoin Core disconnects peers that send `mempool` without NODE_BLOOM:
  * only hearsay peers (hsgossip) and NODE_BLOOM peers are asked. */
-static size_t queued(const char *cmd, int to)
+static size_t queued(enum proto_cmd cmd, int to)
 {
     size_t k = 0;
     for (size_t i = 0; i < net.nq; i++)
-        k += net.q[i].to == to && strcmp(net.q[i].cmd, cmd) == 0;
+        k += net.q[i].to == to && net.q[i].cmd == cmd;
     return k;
 }
 
@@ -431,12 +431,12 @@ static void test_mempool_request_only_when_welcome(void **state)
     struct net_peer_props core = props_of(FAKE, false);
     core.hello = false;
     netproc_connected(net.n[0].np, &core, net.now);
-    assert_int_equal(queued("getheaders", -1), 1);
-    assert_int_equal(queued("mempool", -1), 0);
+    assert_int_equal(queued(PROTO_CMD_GETHEADERS, -1), 1);
+    assert_int_equal(queued(PROTO_CMD_MEMPOOL, -1), 0);
     netproc_disconnected(net.n[0].np, FAKE, net.now);
     core.services = PROTO_NODE_NETWORK | PROTO_NODE_BLOOM;
     netproc_connected(net.n[0].np, &core, net.now);
-    assert_int_equal(queued("mempool", -1), 1);
+    assert_int_equal(queued(PROTO_CMD_MEMPOOL, -1), 1);
     teardown_net();
 }
 
@@ -454,7 +454,7 @@ static void test_blocksonly(void **state)
     net.n[0].linked[1] = net.n[1].linked[0] = true;
     netproc_connected(net.n[0].np, &pa, net.now);
     netproc_connected(net.n[1].np, &pb, net.now);
-    assert_int_equal(queued("mempool", 1), 0);
+    assert_int_equal(queued(PROTO_CMD_MEMPOOL, 1), 0);
     mine_at(1, 101);
     run_until(net.now + 10 * SEC);
     assert_same_tip();
@@ -471,7 +471,7 @@ static void test_blocksonly(void **state)
     struct wbuf w;
     wbuf_init(&w);
     proto_inv_encode(&w, &item, 1);
-    io_send((void *)(intptr_t)-1, 1, "inv", w.data, w.len); /* FAKE -> node 0 */
+    io_send((void *)(intptr_t)-1, 1, PROTO_CMD_INV, w.data, w.len); /* FAKE -> node 0 */
     wbuf_free(&w);
     run_until(net.now + SEC);
     assert_int_equal(net.ndropped, 1);
@@ -545,22 +545,22 @@ static void test_getdata_backpressure(void **state)
     struct wbuf w;
     wbuf_init(&w);
     proto_inv_encode(&w, items, 18);
-    io_send((void *)(intptr_t)-1, 1, "getdata", w.data, w.len); /* fake -> node 0 */
+    io_send((void *)(intptr_t)-1, 1, PROTO_CMD_GETDATA, w.data, w.len); /* fake -> node 0 */
     wbuf_free(&w);
     run_until(net.now + SEC);
     for (size_t k = 1; k <= 16; k++) {
         assert_int_equal(net.fake_nblocks, k); /* one more per drain */
         assert_true(netproc_getdata_pending(net.n[0].np, FAKE));
-        assert_int_equal(queued("notfound", -1), 0);
+        assert_int_equal(queued(PROTO_CMD_NOTFOUND, -1), 0);
         net.fake_unread = 0;
         netproc_send_ready(net.n[0].np, FAKE, net.now);
     }
     assert_false(netproc_getdata_pending(net.n[0].np, FAKE));
     for (int h = 0; h < 16; h++)
         assert_true(hash_eq(&net.fake_blocks[h], &items[h].hash));
-    assert_int_equal(queued("notfound", -1), 1);
+    assert_int_equal(queued(PROTO_CMD_NOTFOUND, -1), 1);
     for (size_t i = 0; i < net.nq; i++) {
-        if (net.q[i].to != -1 || strcmp(net.q[i].cmd, "notfound") != 0)
+        if (net.q[i].to != -1 || net.q[i].cmd != PROTO_CMD_NOTFOUND)
             continue;
         struct cursor c;
         struct proto_inv *nf = NULL;
@@ -587,7 +587,7 @@ static void test_late_sendheaders(void **state)
     run_until(net.now + 30 * SEC);
     assert_int_equal(net.fake_block_invs, 1);
     assert_int_equal(net.fake_headers, 0);
-    io_send((void *)(intptr_t)-1, 1, "sendheaders", NULL, 0);
+    io_send((void *)(intptr_t)-1, 1, PROTO_CMD_SENDHEADERS, NULL, 0);
     run_until(net.now + SEC);
     mine_at(0, 1);
     run_until(net.now + 30 * SEC);
@@ -611,14 +611,14 @@ static void test_future_header_not_punished(void **state)
     struct wbuf w;
     wbuf_init(&w);
     proto_headers_encode(&w, (const uint8_t(*)[80])raw, 1);
-    io_send((void *)(intptr_t)-1, 1, "headers", w.data, w.len);
+    io_send((void *)(intptr_t)-1, 1, PROTO_CMD_HEADERS, w.data, w.len);
     run_until(net.now + SEC);
     assert_int_equal(net.misbehaving, 0);
     assert_null(chainstate_find(net.n[0].cs, &b->hash));
     raw[0][72] ^= 0xff; /* nBits: no longer the chain's */
     wbuf_reset(&w);
     proto_headers_encode(&w, (const uint8_t(*)[80])raw, 1);
-    io_send((void *)(intptr_t)-1, 1, "headers", w.data, w.len);
+    io_send((void *)(intptr_t)-1, 1, PROTO_CMD_HEADERS, w.data, w.len);
     run_until(net.now + SEC);
     assert_int_equal(net.misbehaving, 1);
     wbuf_free(&w);

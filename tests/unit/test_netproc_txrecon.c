@@ -210,7 +210,8 @@ static void test_silent_peer_falls_back(void **state)
     assert_int_equal(mempool_count(net.n[1].mp), 5);
     size_t misbehaving = net.misbehaving;
     static const uint8_t empty_sketch[1] = {0};
-    netproc_custom(net.n[0].np, 2, "sketch", empty_sketch, 1, net.now);
+    struct net_msg m = {.cmd = PROTO_CMD_SKETCH, .payload = empty_sketch, .len = 1};
+    netproc_message(net.n[0].np, 2, &m, net.now);
     assert_int_equal(net.misbehaving, misbehaving);
     for (size_t k = 0; k < 5; k++)
         tx_free(kids[k]);
@@ -275,7 +276,8 @@ static void test_antientropy_unsolicited_sketch(void **state)
     uint8_t junk[40];
     memset(junk, 0x5a, sizeof(junk));
     txrecon_sketch_encode(&w, junk, sizeof(junk));
-    netproc_custom(net.n[0].np, 2, NETPROC_CMD_HSSKETCH, w.data, w.len, net.now);
+    struct net_msg m = {.cmd = PROTO_CMD_HSSKETCH, .payload = w.data, .len = w.len};
+    netproc_message(net.n[0].np, 2, &m, net.now);
     wbuf_free(&w);
     struct netproc_info ni;
     netproc_get_info(net.n[0].np, &ni);

@@ -306,6 +306,119 @@ static void test_gating(void **state)
     teardown(c);
 }
 
+/* The handshake states of the command table: every command that needs
+ * the handshake, sent before version or between version and verack, is
+ * counted under its own name and ignored (not handled, not answered, the
+ * peer kept), as before; after verack the same frame is handled. */
+static void test_states_before_verack(void **state)
+{
+    static const enum proto_cmd after_verack[] = {
+        PROTO_CMD_FEEFILTER,  PROTO_CMD_PING,         PROTO_CMD_PONG,
+        PROTO_CMD_GETADDR,    PROTO_CMD_ADDR,         PROTO_CMD_ADDRV2,
+        PROTO_CMD_INV,        PROTO_CMD_GETDATA,      PROTO_CMD_NOTFOUND,
+        PROTO_CMD_TX,         PROTO_CMD_BLOCK,        PROTO_CMD_HEADERS,
+        PROTO_CMD_GETHEADERS, PROTO_CMD_GETBLOCKS,    PROTO_CMD_MEMPOOL,
+        PROTO_CMD_CMPCTBLOCK, PROTO_CMD_GETBLOCKTXN,  PROTO_CMD_BLOCKTXN,
+        PROTO_CMD_REQRECON,   PROTO_CMD_SKETCH,       PROTO_CMD_REQSKETCHEXT,
+        PROTO_CMD_RECONCILDIFF, PROTO_CMD_HSDIGEST,   PROTO_CMD_HSINV,
+        PROTO_CMD_HSSKETCH,   PROTO_CMD_HSASK,
+    };
+    /* A payload every one of them decodes: an empty list, or 8 bytes. */
+    static const uint8_t payload[101] = {0};
+    char cmds[256];
+    for (size_t i = 0; i < sizeof(after_verack) / sizeof(after_verack[0]); i++) {
+        enum proto_cmd cmd = after_verack[i];
+        size_t len = cmd == PROTO_CMD_GETHEADERS || cmd == PROTO_CMD_GETBLOCKS ? 37
+                     : cmd == PROTO_CMD_FEEFILTER || cmd == PROTO_CMD_PING ||
+                             cmd == PROTO_CMD_PONG
+                         ? 8
+                     : cmd == PROTO_CMD_GETADDR || cmd == PROTO_CMD_MEMPOOL ? 0
+                                                                            : 1;
+        struct ctx *c = setup(true);
+        feed(c, proto_cmd_name(cmd), payload, len);
+        sent_commands(c, cmds, sizeof(cmds));
+        assert_string_equal(cmds, "");
+        assert_int_equal(c->p->state, PEER_NEW);
+        feed_version(c, PROTO_VERSION, 77);
+        sent_commands(c, cmds, sizeof(cmds));
+        feed(c, proto_cmd_name(cmd), payload, len);
+        sent_commands(c, cmds, sizeof(cmds));
+        assert_string_equal(cmds, "");
+        assert_string_equal(c->f.closed, "");
+        assert_int_equal(c->p->state, PEER_VERSION);
+        assert_int_equal(c->f.relays + c->f.addrs + c->f.getaddr, 0);
+        assert_int_equal(c->p->recv[cmd].msgs, 2);
+        assert_int_equal(c->p->recv[PROTO_CMD_OTHER].msgs, 0);
+        /* After verack: handled (relayed, answered or taken). */
+        feed(c, "verack", NULL, 0);
+        sent_commands(c, cmds, sizeof(cmds));
+        feed(c, proto_cmd_name(cmd), payload, len);
+        sent_commands(c, cmds, sizeof(cmds));
+        assert_string_equal(c->f.closed, "");
+        if (cmd == PROTO_CMD_PING)
+            assert_string_equal(cmds, "pong");
+        else if (cmd == PROTO_CMD_GETADDR)
+            assert_int_equal(c->f.getaddr, 1);
+        else if (cmd != PROTO_CMD_PONG && cmd != PROTO_CMD_ADDR && cmd != PROTO_CMD_ADDRV2)
+            assert_int_equal(c->f.relays, 1); /* (addr: test_addr_and_getaddr) */
+        assert_int_equal(c->p->recv[cmd].msgs, 3);
+        teardown(c);
+    }
+}
+
+/* Sent messages are counted under the command the sender passed. */
+static void test_sent_counters(void **state)
+{
+    struct ctx *c = setup(false);
+    ready_peer(c);
+    static const enum proto_cmd sent[] = {PROTO_CMD_VERSION,     PROTO_CMD_WTXIDRELAY,
+                                          PROTO_CMD_SENDADDRV2,  PROTO_CMD_VERACK,
+                                          PROTO_CMD_SENDHEADERS, PROTO_CMD_SENDCMPCT,
+                                          PROTO_CMD_FEEFILTER,   PROTO_CMD_GETADDR};
+    uint64_t total = 0;
+    for (size_t i = 0; i < sizeof(sent) / sizeof(sent[0]); i++) {
+        assert_int_equal(c->p->sent[sent[i]].msgs, 1);
+        total += c->p->sent[sent[i]].bytes;
+    }
+    assert_int_equal(total, c->p->bytes_sent);
+    peer_send(c->p, PROTO_CMD_HSDIGEST, "\x01", 1);
+    assert_int_equal(c->p->sent[PROTO_CMD_HSDIGEST].bytes, PROTO_HEADER_SIZE + 1);
+    char cmds[256];
+    sent_commands(c, cmds, sizeof(cmds));
+    assert_string_equal(cmds, "hsdigest"); /* ready_peer took the handshake's */
+    teardown(c);
+}
+
+/* hsgossip: sent before verack when we reconcile; the peer's, before
+ * verack, marks it a reconciling peer; after verack it is ignored. */
+static void test_hello(void **state)
+{
+    static struct peer_local hello_local;
+    hello_local = local;
+    hello_local.hello = true;
+    char cmds[256];
+    for (int ours = 0; ours < 2; ours++) {
+        struct ctx *c = setup(true);
+        if (ours)
+            c->env.local = &hello_local;
+        feed_version(c, PROTO_VERSION, 77);
+        sent_commands(c, cmds, sizeof(cmds));
+        assert_string_equal(cmds, ours ? "version wtxidrelay sendaddrv2 hsgossip verack"
+                                       : "version wtxidrelay sendaddrv2 verack");
+        feed(c, "hsgossip", NULL, 0);
+        assert_int_equal(c->p->hello_received, ours);
+        assert_int_equal(c->p->recv[PROTO_CMD_HSGOSSIP].msgs, 1);
+        teardown(c);
+    }
+    struct ctx *c = setup(true);
+    c->env.local = &hello_local;
+    ready_peer(c);
+    feed(c, "hsgossip", NULL, 0);
+    assert_false(c->p->hello_received);
+    assert_string_equal(c->f.closed, "");
+    teardown(c);
+}
+
 static void test_ping(void **state)
 {
     struct ctx *c = setup(false);
@@ -519,7 +632,7 @@ static void feed_sendtxrcncl(struct ctx *c, uint32_t version, uint64_t salt)
     wbuf_init(&w);
     struct txrecon_send_msg m = {.version = version, .salt = salt};
     txrecon_send_encode(&w, &m);
-    feed(c, TXRECON_CMD_SEND, w.data, w.len);
+    feed(c, "sendtxrcncl", w.data, w.len);
     wbuf_free(&w);
 }
 
@@ -590,6 +703,9 @@ int main(void)
         cmocka_unit_test(test_core_peer),
         cmocka_unit_test(test_old_and_self),
         cmocka_unit_test(test_gating),
+        cmocka_unit_test(test_states_before_verack),
+        cmocka_unit_test(test_sent_counters),
+        cmocka_unit_test(test_hello),
         cmocka_unit_test(test_ping),
         cmocka_unit_test(test_timeouts),
         cmocka_unit_test(test_framing_errors),

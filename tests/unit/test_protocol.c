@@ -184,6 +184,153 @@ static void test_command_compare(void **state)
     assert_string_equal(proto_cmd_name(PROTO_CMD_GETHEADERS), "getheaders");
 }
 
+/* The command table: a row for every command, names unique, at most 12
+ * bytes and valid on the wire, lookup the inverse of the name, and the
+ * header built from the enum the one built from the name. */
+static void test_command_table(void **state)
+{
+    for (int i = 0; i < PROTO_CMD_OTHER; i++) {
+        enum proto_cmd cmd = (enum proto_cmd)i;
+        const char *name = proto_cmd_name(cmd);
+        size_t n = strlen(name);
+        assert_true(n > 0 && n <= PROTO_COMMAND_SIZE);
+        char field[PROTO_COMMAND_SIZE] = {0};
+        memcpy(field, name, n);
+        assert_true(proto_command_valid(field));
+        assert_int_equal(proto_cmd_lookup(field), cmd);
+        for (int j = 0; j < i; j++)
+            assert_string_not_equal(name, proto_cmd_name((enum proto_cmd)j));
+        assert_true(proto_cmd_max_payload(cmd) <= PROTO_MAX_PAYLOAD);
+        struct wbuf by_enum, by_name;
+        wbuf_init(&by_enum);
+        wbuf_init(&by_name);
+        size_t start = proto_begin(&by_enum, REGTEST_MAGIC, cmd);
+        wbuf_u32(&by_enum, 7);
+        proto_finish(&by_enum, start);
+        proto_frame(&by_name, REGTEST_MAGIC, name, "\x07\0\0\0", 4);
+        assert_int_equal(by_enum.len, PROTO_HEADER_SIZE + 4);
+        assert_memory_equal(by_enum.data, by_name.data, by_name.len);
+        wbuf_free(&by_enum);
+        wbuf_free(&by_name);
+    }
+    /* Unknown commands, and a peer naming ours: counted as other. */
+    assert_string_equal(proto_cmd_name(PROTO_CMD_OTHER), "*other*");
+    assert_string_equal(proto_cmd_name(PROTO_CMD_COUNT), "*other*");
+    char other[PROTO_COMMAND_SIZE] = "*other*";
+    assert_int_equal(proto_cmd_lookup(other), PROTO_CMD_OTHER);
+    char cased[PROTO_COMMAND_SIZE] = "Inv";
+    assert_int_equal(proto_cmd_lookup(cased), PROTO_CMD_OTHER);
+    /* The 12-byte names fill the field with no NUL. */
+    char ext[PROTO_COMMAND_SIZE];
+    memcpy(ext, "reqsketchext", 12);
+    assert_int_equal(proto_cmd_lookup(ext), PROTO_CMD_REQSKETCHEXT);
+}
+
+/* Payload caps: Bitcoin Core's MAX_PROTOCOL_MESSAGE_LENGTH for payloads
+ * of their own size, and the byte size of the largest list Core accepts
+ * for the counted ones (MAX_INV_SZ, MAX_HEADERS_RESULTS, MAX_ADDR_TO_SEND,
+ * MAX_LOCATOR_SZ), which the largest legal message fits exactly. */
+static void test_command_caps(void **state)
+{
+    static const struct {
+        enum proto_cmd cmd;
+        uint32_t cap;
+    } caps[] = {
+        {PROTO_CMD_VERSION, 1024},     {PROTO_CMD_VERACK, 0},
+        {PROTO_CMD_WTXIDRELAY, 0},     {PROTO_CMD_SENDADDRV2, 0},
+        {PROTO_CMD_SENDHEADERS, 0},    {PROTO_CMD_SENDCMPCT, 9},
+        {PROTO_CMD_FEEFILTER, 8},      {PROTO_CMD_PING, 8},
+        {PROTO_CMD_PONG, 8},           {PROTO_CMD_GETADDR, 0},
+        {PROTO_CMD_ADDR, 30003},       {PROTO_CMD_ADDRV2, 531003},
+        {PROTO_CMD_INV, 1800003},      {PROTO_CMD_GETDATA, 1800003},
+        {PROTO_CMD_NOTFOUND, 1800003}, {PROTO_CMD_TX, 4000000},
+        {PROTO_CMD_BLOCK, 4000000},    {PROTO_CMD_HEADERS, 178003},
+        {PROTO_CMD_GETHEADERS, 3269},  {PROTO_CMD_GETBLOCKS, 3269},
+        {PROTO_CMD_MEMPOOL, 0},        {PROTO_CMD_CMPCTBLOCK, 4000000},
+        {PROTO_CMD_GETBLOCKTXN, 4000000}, {PROTO_CMD_BLOCKTXN, 4000000},
+        {PROTO_CMD_SENDTXRCNCL, 4000000}, {PROTO_CMD_REQRECON, 4000000},
+        {PROTO_CMD_SKETCH, 4000000},   {PROTO_CMD_REQSKETCHEXT, 4000000},
+        {PROTO_CMD_RECONCILDIFF, 4000000}, {PROTO_CMD_HSGOSSIP, 4000000},
+        {PROTO_CMD_HSDIGEST, 4000000}, {PROTO_CMD_HSINV, 4000000},
+        {PROTO_CMD_HSSKETCH, 4000000}, {PROTO_CMD_HSASK, 4000000},
+        {PROTO_CMD_OTHER, 4000000},
+    };
+    assert_int_equal(sizeof(caps) / sizeof(caps[0]), PROTO_CMD_COUNT);
+    assert_int_equal(PROTO_MAX_PAYLOAD, 4000000);
+    for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+        assert_int_equal(proto_cmd_max_payload(caps[i].cmd), caps[i].cap);
+
+    struct wbuf w;
+    wbuf_init(&w);
+    struct proto_inv *inv = calloc(PROTO_MAX_INV, sizeof(*inv));
+    proto_inv_encode(&w, inv, PROTO_MAX_INV);
+    assert_int_equal(w.len, proto_cmd_max_payload(PROTO_CMD_INV));
+    free(inv);
+    wbuf_reset(&w);
+    struct proto_netaddr *addr = calloc(PROTO_MAX_ADDR, sizeof(*addr));
+    proto_addr_encode(&w, false, addr, PROTO_MAX_ADDR);
+    assert_int_equal(w.len, proto_cmd_max_payload(PROTO_CMD_ADDR));
+    free(addr);
+    wbuf_reset(&w);
+    struct hash256 *loc = calloc(PROTO_MAX_LOCATOR, sizeof(*loc));
+    struct hash256 stop = {{0}};
+    proto_locator_encode(&w, PROTO_VERSION, loc, PROTO_MAX_LOCATOR, &stop);
+    assert_int_equal(w.len, proto_cmd_max_payload(PROTO_CMD_GETHEADERS));
+    free(loc);
+    wbuf_reset(&w);
+    uint8_t(*hdrs)[80] = calloc(PROTO_MAX_HEADERS, 80);
+    proto_headers_encode(&w, (const uint8_t(*)[80])hdrs, PROTO_MAX_HEADERS);
+    assert_true(w.len <= proto_cmd_max_payload(PROTO_CMD_HEADERS));
+    free(hdrs);
+    wbuf_free(&w);
+}
+
+/* The rows' decoders: lists land in the union and are freed by
+ * proto_msg_clear; a ping without a nonce is not malformed; commands
+ * without a decoder keep their raw payload. */
+static void test_msg_decode(void **state)
+{
+    struct net_msg m;
+    assert_true(proto_msg_decode(PROTO_CMD_PING, NULL, 0, &m));
+    assert_false(m.u.nonce.present);
+    const uint8_t nonce[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    assert_true(proto_msg_decode(PROTO_CMD_PONG, nonce, 8, &m));
+    assert_true(m.u.nonce.present);
+    assert_true(m.u.nonce.value == 0x0807060504030201ull);
+
+    struct proto_inv items[2];
+    memset(items, 0x33, sizeof(items));
+    items[0].type = PROTO_INV_WTX;
+    items[1].type = PROTO_INV_BLOCK;
+    struct wbuf w;
+    wbuf_init(&w);
+    proto_inv_encode(&w, items, 2);
+    assert_true(proto_msg_decode(PROTO_CMD_GETDATA, w.data, w.len, &m));
+    assert_int_equal(m.cmd, PROTO_CMD_GETDATA);
+    assert_int_equal(m.u.inv.n, 2);
+    assert_int_equal(m.u.inv.items[1].type, PROTO_INV_BLOCK);
+    assert_ptr_equal(m.owned, m.u.inv.items);
+    proto_msg_clear(&m);
+    assert_null(m.owned);
+    assert_false(proto_msg_decode(PROTO_CMD_INV, w.data, w.len - 1, &m));
+    assert_null(m.owned);
+
+    assert_true(proto_msg_decode(PROTO_CMD_TX, w.data, w.len, &m));
+    assert_ptr_equal(m.payload, w.data);
+    assert_int_equal(m.len, w.len);
+    assert_null(m.owned);
+
+    wbuf_reset(&w);
+    struct hash256 loc[3];
+    memset(loc, 0x44, sizeof(loc));
+    proto_locator_encode(&w, PROTO_VERSION, loc, 3, &loc[0]);
+    assert_true(proto_msg_decode(PROTO_CMD_GETBLOCKS, w.data, w.len, &m));
+    assert_int_equal(m.u.locator.count, 3);
+    assert_memory_equal(m.u.locator.hashes[2].b, loc[2].b, 32);
+    proto_msg_clear(&m);
+    wbuf_free(&w);
+}
+
 /* Every strict prefix of buf must fail to decode. */
 typedef bool (*decode_fn)(const uint8_t *p, size_t n);
 static void check_truncations(const struct wbuf *w, decode_fn fn)
@@ -420,6 +567,9 @@ int main(void)
         cmocka_unit_test(test_locator),
         cmocka_unit_test(test_headers),
         cmocka_unit_test(test_version_truncation),
+        cmocka_unit_test(test_command_table),
+        cmocka_unit_test(test_command_caps),
+        cmocka_unit_test(test_msg_decode),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

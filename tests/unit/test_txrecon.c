@@ -89,7 +89,7 @@ static void run_round(struct pair *p)
     struct cursor c;
     txrecon_out_init(&o);
     assert_int_equal(txrecon_start(p->a, A_ID, &o), 0);
-    assert_string_equal(o.cmd, TXRECON_CMD_REQ);
+    assert_int_equal(o.cmd, PROTO_CMD_REQRECON);
     assert_int_equal(txrecon_start(p->a, A_ID, &o), -1); /* one at a time */
     struct txrecon_req_msg req;
     cursor_init(&c, o.payload.data, o.payload.len);
@@ -98,7 +98,7 @@ static void run_round(struct pair *p)
     txrecon_out_init(&o);
     assert_int_equal(txrecon_on_req(p->b, B_ID, &req, &o), 0);
     for (;;) {
-        assert_string_equal(o.cmd, TXRECON_CMD_SKETCH);
+        assert_int_equal(o.cmd, PROTO_CMD_SKETCH);
         struct txrecon_sketch_msg sk;
         cursor_init(&c, o.payload.data, o.payload.len);
         assert_true(txrecon_sketch_decode(&c, &sk));
@@ -108,14 +108,14 @@ static void run_round(struct pair *p)
         assert_int_equal(txrecon_on_sketch(p->a, A_ID, sk.data, sk.len, &o2), 0);
         txrecon_out_free(&o);
         o = o2;
-        if (strcmp(o.cmd, TXRECON_CMD_REQEXT) != 0)
+        if (o.cmd != PROTO_CMD_REQSKETCHEXT)
             break;
         p->extensions++;
         txrecon_out_free(&o);
         txrecon_out_init(&o);
         assert_int_equal(txrecon_on_reqext(p->b, B_ID, &o), 0);
     }
-    assert_string_equal(o.cmd, TXRECON_CMD_DIFF);
+    assert_int_equal(o.cmd, PROTO_CMD_RECONCILDIFF);
     take(&p->to_b, &p->n_to_b, &o);
     struct txrecon_diff_msg diff;
     cursor_init(&c, o.payload.data, o.payload.len);
@@ -299,7 +299,7 @@ static void test_violations(void **state)
         txrecon_add(p.a, A_ID, &h, &other);
     }
     assert_int_equal(txrecon_on_sketch(p.a, A_ID, sk, 8, &o), 0);
-    assert_string_equal(o.cmd, TXRECON_CMD_REQEXT);
+    assert_int_equal(o.cmd, PROTO_CMD_REQSKETCHEXT);
     assert_int_equal(txrecon_on_sketch(p.a, A_ID, sk, 4, &o), -1);
     txrecon_out_free(&o);
     pair_free(&p);
