@@ -44,6 +44,8 @@ static void pool_push(struct pool *p, struct optrue_coin c)
 /* Forgets the spent coins at the front (once per block). */
 static void pool_compact(struct pool *p)
 {
+    if (!p->head)
+        return;
     memmove(p->v, p->v + p->head, (p->tail - p->head) * sizeof(*p->v));
     p->tail -= p->head;
     p->head = 0;
