@@ -2,6 +2,7 @@
 libchain_a_SOURCES += \
 	chain/primitives/serialize.c chain/primitives/serialize.h \
 	chain/primitives/hash.c chain/primitives/hash.h \
+	chain/primitives/muhash.c chain/primitives/muhash.h \
 	chain/primitives/siphash.c chain/primitives/siphash.h \
 	chain/util/hex.c chain/util/hex.h \
 	chain/util/log.c chain/util/log.h \
@@ -14,7 +15,7 @@ libchain_a_SOURCES += \
 
 # Unit tests, one program per module.
 CHAIN_TESTS = tests/unit/test_serialize tests/unit/test_hash tests/unit/test_tx \
-	tests/unit/test_block tests/unit/test_params tests/unit/test_err
+	tests/unit/test_block tests/unit/test_params tests/unit/test_err tests/unit/test_muhash
 check_PROGRAMS += $(CHAIN_TESTS)
 TESTS += $(CHAIN_TESTS)
 tests_unit_test_tx_SOURCES = tests/unit/test_tx.c tests/unit/chain_testutil.h
@@ -25,6 +26,8 @@ tests_unit_test_params_SOURCES = tests/unit/test_params.c tests/unit/chain_testu
 tests_unit_test_params_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_serialize_SOURCES = tests/unit/test_serialize.c tests/unit/chain_testutil.h
 tests_unit_test_serialize_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_muhash_SOURCES = tests/unit/test_muhash.c
+tests_unit_test_muhash_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_hash_SOURCES = tests/unit/test_hash.c tests/unit/chain_testutil.h
 tests_unit_test_hash_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_err_SOURCES = tests/unit/test_err.c

@@ -464,3 +464,15 @@ int store_foreach_coin(struct store *s, store_coin_fn fn, void *ctx, char **err)
     struct coin_walk w = {fn, ctx};
     return store_scan(s, KEY_COIN, visit_coin, &w, err);
 }
+
+uint64_t store_coins_disk_size(struct store *s)
+{
+    /* Core's CCoinsViewDB::EstimateSize: LevelDB's estimate for the key
+     * range of the coins. */
+    const char start = KEY_COIN, limit = KEY_COIN + 1;
+    const char *starts[1] = { &start }, *limits[1] = { &limit };
+    size_t start_len[1] = { 1 }, limit_len[1] = { 1 };
+    uint64_t size = 0;
+    leveldb_approximate_sizes(s->db, 1, starts, start_len, limits, limit_len, &size);
+    return size;
+}

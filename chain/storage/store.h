@@ -72,6 +72,8 @@ typedef int (*store_index_fn)(void *ctx, const struct hash256 *hash, const uint8
 int store_foreach_index(struct store *s, store_index_fn fn, void *ctx, char **err);
 typedef int (*store_coin_fn)(void *ctx, const struct outpoint *op, const struct coin *coin);
 int store_foreach_coin(struct store *s, store_coin_fn fn, void *ctx, char **err);
+/* Bytes the coins take on disk, as LevelDB estimates them. */
+uint64_t store_coins_disk_size(struct store *s);
 
 /* Coin value encoding, shared with undo data: code (height * 2 +
  * coinbase), value, script. Decoding fills *out with a malloc'd script. */

@@ -32,6 +32,7 @@ struct bindex *bindex_new(void)
     bi->cap = 1024;
     bi->table = xcalloc(bi->cap, sizeof(*bi->table));
     bi->height = -1;
+    bi->next_seq = BINDEX_SEQ_FIRST;
     pow_work(0, &bi->cached_work);
     return bi;
 }

@@ -29,6 +29,10 @@ enum bindex_status {
 /* Longest reason kept for an invalid block. */
 #define BINDEX_REASON_MAX 127
 
+/* Nodes are numbered from here on as they are added; the numbers below
+ * are for blocks made precious (preciousblock), which win ties. */
+#define BINDEX_SEQ_FIRST ((uint64_t)1 << 62)
+
 struct bindex_node {
     struct hash256 hash;
     struct block_header hdr;

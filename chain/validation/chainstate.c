@@ -44,6 +44,11 @@ struct chainstate {
     /* A storage error left memory and disk apart: nothing more is written
      * (not even at close); reopening repairs from the disk. */
     bool broken;
+    /* preciousblock: the next sequence number to hand out, the tip's work
+     * at the last call, and whether a tie may move the tip. */
+    uint64_t precious_seq;
+    struct u256 precious_work;
+    bool tie_moves_tip;
 };
 
 static void list_push(struct node_list *l, struct bindex_node *n)
@@ -99,7 +104,8 @@ static struct bindex_node *best_candidate(struct chainstate *cs)
             best = n;
     }
     cs->cands.n = keep;
-    if (best && u256_cmp(&best->work, &tip->work) <= 0)
+    int c = best ? u256_cmp(&best->work, &tip->work) : -1;
+    if (c < 0 || (c == 0 && !(cs->tie_moves_tip && better(best, tip))))
         return NULL;
     return best;
 }
@@ -503,13 +509,18 @@ static void add_candidate(void *ctx, struct bindex_node *n)
 
 /* After failures were set or cleared by hand, any stored chain may be the
  * best again: every complete one goes back into the running. */
-static int reactivate(struct chainstate *cs, char **err)
+static int activate_settled(struct chainstate *cs, char **err)
 {
-    bindex_foreach(cs->bi, add_candidate, cs);
     int rc = activate_best_chain(cs, NULL, err);
     return settle(cs, rc < 0 ? CHAINSTATE_ERROR : CHAINSTATE_ACCEPTED, err) == CHAINSTATE_ERROR
                ? -1
                : 0;
+}
+
+static int reactivate(struct chainstate *cs, char **err)
+{
+    bindex_foreach(cs->bi, add_candidate, cs);
+    return activate_settled(cs, err);
 }
 
 static struct bindex_node *known_block(struct chainstate *cs, const struct hash256 *hash,
@@ -993,4 +1004,68 @@ uint32_t chainstate_script_flags(const struct chainstate *cs)
 size_t chainstate_cache_usage(const struct chainstate *cs)
 {
     return utxo_memory(cs->utxo);
+}
+
+int chainstate_precious(struct chainstate *cs, const struct hash256 *hash, char **err)
+{
+    if (refuse_broken(cs, err))
+        return -1;
+    struct bindex_node *n = bindex_find(cs->bi, hash), *tip = bindex_tip(cs->bi);
+    if (!n)
+        return err_set(err, "Block not found");
+    if (u256_cmp(&n->work, &tip->work) < 0)
+        return 0;
+    /* As Core: once the chain grew, the precious order starts over. */
+    if (u256_cmp(&tip->work, &cs->precious_work) > 0)
+        cs->precious_seq = BINDEX_SEQ_FIRST - 1;
+    cs->precious_work = tip->work;
+    n->seq = cs->precious_seq;
+    if (cs->precious_seq > 0)
+        cs->precious_seq--;
+    if (n->have_chain && !(n->status & BINDEX_FAILED_MASK))
+        list_push(&cs->cands, n);
+    cs->tie_moves_tip = true;
+    int rc = activate_settled(cs, err);
+    cs->tie_moves_tip = false;
+    return rc;
+}
+
+int chainstate_foreach_coin(struct chainstate *cs, chainstate_coin_fn fn, void *ctx, char **err)
+{
+    if (refuse_broken(cs, err) || (utxo_dirty(cs->utxo) && flush(cs, err) < 0))
+        return -1;
+    return store_foreach_coin(cs->store, fn, ctx, err);
+}
+
+uint64_t chainstate_coins_disk_size(const struct chainstate *cs)
+{
+    return store_coins_disk_size(cs->store);
+}
+
+int chainstate_spent_coins(struct chainstate *cs, const struct bindex_node *n,
+                           struct coin **coins, size_t *count, char **err)
+{
+    uint8_t *undo = NULL;
+    size_t len = 0, cap = 0;
+    *coins = NULL;
+    *count = 0;
+    if (!(n->status & BINDEX_HAVE_UNDO))
+        return 0;
+    int r = store_get_undo(cs->store, &n->hash, &undo, &len, err);
+    if (r != 1)
+        return r;
+    struct cursor c;
+    cursor_init(&c, undo, len);
+    while (r == 1 && cursor_left(&c) > 0) {
+        if (*count == cap) {
+            cap = cap ? 2 * cap : 64;
+            *coins = xreallocarray(*coins, cap, sizeof(**coins));
+        }
+        if (store_coin_decode(&c, &(*coins)[*count]))
+            (*count)++;
+        else
+            r = err_set(err, "undo data of block %d is corrupt", n->height);
+    }
+    free(undo);
+    return r;
 }

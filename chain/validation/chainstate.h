@@ -95,7 +95,7 @@ struct chainstate *chainstate_open(const struct chain_params *p, const char *dir
 /* Flushes and closes; accepts NULL. */
 void chainstate_close(struct chainstate *cs);
 
-#define CHAINSTATE_MAX_CALLBACKS 4
+#define CHAINSTATE_MAX_CALLBACKS 6
 void chainstate_add_callbacks(struct chainstate *cs, const struct chainstate_callbacks *cb);
 /* Removes every listener whose ctx is ctx. */
 void chainstate_remove_callbacks(struct chainstate *cs, const void *ctx);
@@ -124,6 +124,11 @@ int chainstate_invalidate(struct chainstate *cs, const struct hash256 *hash, cha
 /* reconsiderblock: clears the failures of the block, its ancestors and
  * descendants, then moves to the best chain again. */
 int chainstate_reconsider(struct chainstate *cs, const struct hash256 *hash, char **err);
+/* preciousblock: treats the block as if it had been received before the
+ * others of the same work, so the tip moves to it when it has as much
+ * work (Core's PreciousBlock; not kept across restarts). Nothing happens
+ * for a block with less work than the tip. -1 and *err if unknown. */
+int chainstate_precious(struct chainstate *cs, const struct hash256 *hash, char **err);
 
 /* The chain's parameters (for checks done outside the chainstate). */
 const struct chain_params *chainstate_params(const struct chainstate *cs);
@@ -151,6 +156,12 @@ const struct blockfile *chainstate_block_files(const struct chainstate *cs);
 /* Flushes the coins, then deletes a blk/rev pair (not the last file) and
  * clears HAVE_DATA and HAVE_UNDO of its blocks. */
 int chainstate_remove_block_file(struct chainstate *cs, int file, char **err);
+/* The coins a connected block spent, read from its undo data: one per
+ * input of its transactions after the coinbase, in order. *coins is
+ * malloc'd (coin_clear each, then free). 1, 0 without undo data, -1 and
+ * *err when it cannot be read or decoded. */
+int chainstate_spent_coins(struct chainstate *cs, const struct bindex_node *n,
+                           struct coin **coins, size_t *count, char **err);
 
 /* Locator from n (NULL: the tip) and the fork point of a peer's locator,
  * for getheaders / headers. */
@@ -182,6 +193,14 @@ bool chainstate_coin_lookup(void *ctx, const struct outpoint *op, struct coin *o
 /* The script flags of the tip (Core's GetBlockScriptFlags of the tip):
  * what mempool acceptance caches its consensus checks under. */
 uint32_t chainstate_script_flags(const struct chainstate *cs);
+
+/* Writes the UTXO cache out (Core's ForceFlushStateToDisk), then visits
+ * every coin of the set at the tip in key order: txid bytes, then output
+ * index. A non-zero return from fn stops the walk and is returned. */
+typedef int (*chainstate_coin_fn)(void *ctx, const struct outpoint *op, const struct coin *coin);
+int chainstate_foreach_coin(struct chainstate *cs, chainstate_coin_fn fn, void *ctx, char **err);
+/* Bytes the coins take on disk (an estimate). */
+uint64_t chainstate_coins_disk_size(const struct chainstate *cs);
 
 /* Memory the UTXO cache holds, in bytes. */
 size_t chainstate_cache_usage(const struct chainstate *cs);

@@ -12,7 +12,9 @@ libchain_a_SOURCES += \
 	chain/validation/scriptcache.c chain/validation/scriptcache.h \
 	chain/validation/scriptcheck.c chain/validation/scriptcheck.h \
 	chain/validation/validation.c chain/validation/validation.h \
-	chain/validation/chainstate.c chain/validation/chainstate.h
+	chain/validation/chainstate.c chain/validation/chainstate.h \
+	chain/validation/coinstats.c chain/validation/coinstats.h \
+	chain/validation/blockstats.c chain/validation/blockstats.h
 
 # Helpers shared by the chainstate tests: temporary directories, blocks.
 noinst_LIBRARIES += tests/unit/libchainstatetest.a
@@ -57,3 +59,9 @@ tests_unit_test_assumevalid_LDADD = $(CHAINSTATE_TEST_LIBS)
 # three nodes; corrupted copies refused with Core v30's reasons.
 TESTS += tests/functional/script_relay.py
 EXTRA_DIST += tests/functional/script_relay.py
+
+# Block statistics of a real block with the coins it spends.
+check_PROGRAMS += tests/unit/test_blockstats
+TESTS += tests/unit/test_blockstats
+tests_unit_test_blockstats_SOURCES = tests/unit/test_blockstats.c $(BLOCKCOINS_TESTUTIL)
+tests_unit_test_blockstats_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)

@@ -324,8 +324,51 @@ static int check_args(const struct rpc_table *t, const struct rpc_method *m, jso
     return -1;
 }
 
+struct rpc_pending {
+    rpc_poll_fn poll;
+    void *arg;
+    void (*arg_free)(void *);
+    int64_t timeout_ms;
+    json_t *id; /* a reference */
+    bool v2, notify;
+};
+
+json_t *rpc_wait(struct rpc_request *req, rpc_poll_fn poll, void *arg, void (*arg_free)(void *),
+                 int64_t timeout_ms)
+{
+    req->poll = poll;
+    req->poll_arg = arg;
+    req->poll_free = arg_free;
+    req->timeout_ms = timeout_ms;
+    return NULL;
+}
+
+int64_t rpc_pending_timeout_ms(const struct rpc_pending *p)
+{
+    return p->timeout_ms;
+}
+
+/* A handler that waits: parked in *pending when the caller can park it,
+ * else answered now, as at its deadline. */
+static json_t *defer(struct rpc_request *req, struct rpc_pending **pending)
+{
+    if (!pending) {
+        json_t *r = req->poll(req->poll_arg, true);
+        if (req->poll_free)
+            req->poll_free(req->poll_arg);
+        return r;
+    }
+    struct rpc_pending *p = xcalloc(1, sizeof(*p));
+    p->poll = req->poll;
+    p->arg = req->poll_arg;
+    p->arg_free = req->poll_free;
+    p->timeout_ms = req->timeout_ms;
+    *pending = p;
+    return NULL;
+}
+
 static json_t *execute(struct rpc_table *t, const char *name, json_t *params, int *code,
-                       char **msg)
+                       char **msg, struct rpc_pending **pending)
 {
     const struct entry *e = find_entry(t, name);
     if (!e) {
@@ -343,6 +386,15 @@ static json_t *execute(struct rpc_table *t, const char *name, json_t *params, in
     t->active = e->m->name;
     t->active_since = now_us();
     json_t *r = e->m->handler(&req);
+    if (!r && req.poll) {
+        r = defer(&req, pending);
+        if (!r && pending && *pending) {
+            t->active = NULL;
+            json_decref(args);
+            free(req.err_msg);
+            return NULL;
+        }
+    }
     t->active = NULL;
     json_decref(args);
     if (r) {
@@ -354,16 +406,22 @@ static json_t *execute(struct rpc_table *t, const char *name, json_t *params, in
     return NULL;
 }
 
-json_t *rpc_table_call(struct rpc_table *t, const char *method, json_t *params, int *code,
-                       char **msg)
+static json_t *call(struct rpc_table *t, const char *method, json_t *params, int *code,
+                    char **msg, struct rpc_pending **pending)
 {
     json_t *empty = NULL;
     if (!params)
         params = empty = json_array();
     *msg = NULL;
-    json_t *r = execute(t, method, params, code, msg);
+    json_t *r = execute(t, method, params, code, msg, pending);
     json_decref(empty);
     return r;
+}
+
+json_t *rpc_table_call(struct rpc_table *t, const char *method, json_t *params, int *code,
+                       char **msg)
+{
+    return call(t, method, params, code, msg, NULL);
 }
 
 static json_t *error_obj(int code, const char *msg)
@@ -429,7 +487,8 @@ static int http_status(int code)
 /* One request object. Legacy errors map to HTTP statuses; 2.0 errors from
  * execution are 200 (Bitcoin Core catches them), but a malformed request
  * is an HTTP error either way. *notify: a 2.0 request without id. */
-static json_t *run_one(struct rpc_table *t, json_t *req, int *status, bool *notify)
+static json_t *run_one(struct rpc_table *t, json_t *req, int *status, bool *notify,
+                       struct rpc_pending **pending)
 {
     struct envelope env;
     const char *method = NULL;
@@ -439,13 +498,19 @@ static json_t *run_one(struct rpc_table *t, json_t *req, int *status, bool *noti
     if (parse_request(req, &env, &method, &params, &code, &msg) == 0) {
         struct looplag_mark mark;
         looplag_enter(looplag_default(), &mark, LOG_RPC, "rpc request");
-        result = rpc_table_call(t, method, params, &code, &msg);
+        result = call(t, method, params, &code, &msg, pending);
         looplag_leave(&mark);
         *status = result || env.v2 ? 200 : http_status(code);
     } else {
         *status = http_status(code);
     }
     *notify = env.v2 && !env.id;
+    if (pending && *pending) {
+        (*pending)->id = env.id ? json_incref(env.id) : NULL;
+        (*pending)->v2 = env.v2;
+        (*pending)->notify = *notify;
+        return NULL;
+    }
     json_t *reply = result ? make_reply(&env, result, NULL)
                            : make_reply(&env, NULL, error_obj(code, msg));
     free(msg);
@@ -460,7 +525,7 @@ static json_t *run_batch(struct rpc_table *t, json_t *batch, int *status)
     json_array_foreach(batch, i, item) {
         int ignored;
         bool notify;
-        json_t *r = run_one(t, item, &ignored, &notify);
+        json_t *r = run_one(t, item, &ignored, &notify, NULL);
         if (notify)
             json_decref(r);
         else
@@ -472,18 +537,68 @@ static json_t *run_batch(struct rpc_table *t, json_t *batch, int *status)
     return out;
 }
 
+/* The reply as a body (malloc'd, ending with a newline), or NULL for a
+ * 204. Releases the amounts it wrote. */
+static char *write_reply(json_t *reply, bool no_body, size_t *out_len)
+{
+    char *out = NULL;
+    *out_len = 0;
+    if (!no_body) {
+        struct wbuf w;
+        wbuf_init(&w);
+        rpc_json_write(&w, reply);
+        wbuf_u8(&w, '\n');
+        out = (char *)wbuf_detach(&w, out_len);
+    }
+    rpc_amounts_release();
+    return out;
+}
+
+int rpc_pending_poll(struct rpc_pending *p, bool timed_out, int *status, char **body,
+                     size_t *out_len)
+{
+    json_t *r = p->poll(p->arg, timed_out);
+    if (!r && !timed_out)
+        return 0;
+    struct envelope env = { p->id, p->v2 };
+    json_t *reply = r ? make_reply(&env, r, NULL)
+                      : make_reply(&env, NULL, error_obj(RPC_INTERNAL_ERROR, "internal error"));
+    *status = p->notify ? 204 : r || p->v2 ? 200 : 500;
+    *body = write_reply(reply, p->notify, out_len);
+    json_decref(reply);
+    if (p->arg_free)
+        p->arg_free(p->arg);
+    json_decref(p->id);
+    free(p);
+    return 1;
+}
+
 char *rpc_table_dispatch(struct rpc_table *t, const char *body, size_t len, int *status,
                          size_t *out_len)
+{
+    return rpc_table_dispatch_wait(t, body, len, status, out_len, NULL);
+}
+
+char *rpc_table_dispatch_wait(struct rpc_table *t, const char *body, size_t len, int *status,
+                              size_t *out_len, struct rpc_pending **pending)
 {
     static const struct envelope legacy = { NULL, false };
     json_error_t jerr;
     json_t *req = json_loadb(body, len, JSON_DECODE_ANY, &jerr), *reply;
     bool notify = false;
+    if (pending)
+        *pending = NULL;
     if (!req) {
         *status = 500;
         reply = make_reply(&legacy, NULL, error_obj(RPC_PARSE_ERROR, "Parse error"));
     } else if (json_is_object(req)) {
-        reply = run_one(t, req, status, &notify);
+        reply = run_one(t, req, status, &notify, pending);
+        if (pending && *pending) {
+            json_decref(req);
+            *status = 0;
+            *out_len = 0;
+            return NULL;
+        }
     } else if (json_is_array(req)) {
         reply = run_batch(t, req, status);
     } else {
@@ -491,20 +606,11 @@ char *rpc_table_dispatch(struct rpc_table *t, const char *body, size_t len, int 
         reply = make_reply(&legacy, NULL,
                            error_obj(RPC_PARSE_ERROR, "Top-level object parse error"));
     }
-    char *out = NULL;
-    if (notify || *status == 204) {
+    if (notify)
         *status = 204;
-        *out_len = 0;
-    } else {
-        struct wbuf w;
-        wbuf_init(&w);
-        rpc_json_write(&w, reply);
-        wbuf_u8(&w, '\n');
-        out = (char *)wbuf_detach(&w, out_len);
-    }
+    char *out = write_reply(reply, *status == 204, out_len);
     json_decref(reply);
     json_decref(req);
-    rpc_amounts_release();
     return out;
 }
 

@@ -70,8 +70,12 @@ struct rpc_arg {
 };
 
 struct rpc_request;
-/* Returns the result (a new reference), or NULL after rpc_fail(). */
+/* Returns the result (a new reference), or NULL after rpc_fail() or
+ * rpc_wait(). */
 typedef json_t *(*rpc_handler)(struct rpc_request *req);
+/* A waiting method's check (see rpc_wait): the result (a new reference)
+ * once ready, else NULL; when timed_out it must answer. */
+typedef json_t *(*rpc_poll_fn)(void *arg, bool timed_out);
 
 struct rpc_method {
     const char *name;
@@ -100,7 +104,22 @@ struct rpc_request {
     json_t *params; /* array: one slot per argument given, omitted ones null */
     int err_code;
     char *err_msg;
+    /* Set by rpc_wait. */
+    rpc_poll_fn poll;
+    void *poll_arg;
+    void (*poll_free)(void *);
+    int64_t timeout_ms;
 };
+
+/* For methods that wait (waitfornewblock...) without blocking the loop:
+ * the handler returns rpc_wait(...) (NULL) when it cannot answer yet. The
+ * HTTP server parks the request and calls poll(arg, false) each time it is
+ * woken (rpc_server_wake), and poll(arg, true) timeout_ms after the call
+ * (0: never). A request that cannot be parked (in a batch, or through
+ * rpc_table_call) gets poll(arg, true) at once. arg_free (may be NULL)
+ * frees arg after the answer. */
+json_t *rpc_wait(struct rpc_request *req, rpc_poll_fn poll, void *arg, void (*arg_free)(void *),
+                 int64_t timeout_ms);
 
 /* The i-th parameter, or NULL when omitted or null. */
 json_t *rpc_param(const struct rpc_request *req, size_t i);
@@ -142,6 +161,20 @@ const struct rpc_method *rpc_table_find(const struct rpc_table *t, const char *n
  * newline), or NULL for a 204 with no body. */
 char *rpc_table_dispatch(struct rpc_table *t, const char *body, size_t len, int *status,
                          size_t *out_len);
+
+/* A request whose method waits (see rpc_wait). */
+struct rpc_pending;
+/* As rpc_table_dispatch, except that a single request whose method waits
+ * is not answered: NULL with *pending set (*status 0). */
+char *rpc_table_dispatch_wait(struct rpc_table *t, const char *body, size_t len, int *status,
+                              size_t *out_len, struct rpc_pending **pending);
+/* Checks a parked request: 0 while it still waits; 1 when answered, with
+ * *status and the body (malloc'd, NULL for a 204) as rpc_table_dispatch
+ * returns them, and p freed. timed_out forces the answer. */
+int rpc_pending_poll(struct rpc_pending *p, bool timed_out, int *status, char **body,
+                     size_t *out_len);
+/* Milliseconds the method may wait (0: no limit). */
+int64_t rpc_pending_timeout_ms(const struct rpc_pending *p);
 
 /* Calls a method directly, as a request with positional params (borrowed)
  * would. Returns the result (new reference) or NULL with *code and *msg

@@ -1,4 +1,5 @@
-/* Control methods: help, uptime, stop, logging, echo, echojson, getrpcinfo
+/* Control methods: help, uptime, stop, logging, echo, echojson, getrpcinfo,
+ * getmemoryinfo, getindexinfo
  * (Bitcoin Core's src/rpc/server.cpp, src/rpc/node.cpp, src/rpc/misc.cpp). */
 #include "node/rpc/rpc.h"
 
@@ -7,6 +8,8 @@
 #include "node/util.h"
 #include "chain/util/xmalloc.h"
 
+#include <malloc.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -109,6 +112,40 @@ static json_t *rpc_getrpcinfo(struct rpc_request *req)
     return r;
 }
 
+/* Core's "stats" mode reports its pool of locked (never swapped) memory,
+ * which holds wallet keys; we hold no secrets and lock nothing, so the
+ * pool is empty. "mallocinfo" is glibc's malloc_info XML, as Core's. */
+static json_t *rpc_getmemoryinfo(struct rpc_request *req)
+{
+    const char *mode = json_string_value(rpc_param(req, 0));
+    if (!mode || !strcmp(mode, "stats"))
+        return json_pack("{s:{s:i,s:i,s:i,s:i,s:i,s:i}}", "locked", "used", 0, "free", 0,
+                         "total", 0, "locked", 0, "chunks_used", 0, "chunks_free", 0);
+    if (strcmp(mode, "mallocinfo"))
+        return rpc_fail(req, RPC_INVALID_PARAMETER, "unknown mode %s", mode);
+#ifndef __GLIBC__
+    return rpc_fail(req, RPC_INVALID_PARAMETER, "mallocinfo mode not available");
+#else
+    char *xml = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&xml, &len);
+    if (!f)
+        return rpc_fail(req, RPC_INTERNAL_ERROR, "mallocinfo: out of memory");
+    int rc = malloc_info(0, f);
+    fclose(f);
+    json_t *r = rc == 0 && xml ? json_stringn(xml, len) : NULL;
+    free(xml); /* open_memstream's buffer comes from malloc */
+    return r ? r : rpc_fail(req, RPC_INTERNAL_ERROR, "malloc_info failed");
+#endif
+}
+
+/* Core's optional indexes (txindex, coinstatsindex, block filters): none
+ * are kept here, so the answer is always the empty object. */
+static json_t *rpc_getindexinfo(struct rpc_request *req)
+{
+    return json_object();
+}
+
 #define ECHO_ARG(n) { "arg" #n, RPC_ARG_ANY, true, "any value, returned as given", NULL }
 #define ECHO_ARGS                                                                      \
     { ECHO_ARG(0), ECHO_ARG(1), ECHO_ARG(2), ECHO_ARG(3), ECHO_ARG(4), ECHO_ARG(5),    \
@@ -128,6 +165,17 @@ static const struct rpc_method control_methods[] = {
         { "exclude", RPC_ARG_ARR, true, "The categories to remove from debug logging", NULL } } },
     { "getrpcinfo", "control", rpc_getrpcinfo,
       "Returns details of the RPC server: the active commands and the log file.", { { 0 } } },
+    { "getmemoryinfo", "control", rpc_getmemoryinfo,
+      "Returns an object containing information about memory usage.",
+      { { "mode", RPC_ARG_STR, true,
+          "determines what kind of information is returned.\n"
+          "  - \"stats\" returns general statistics about memory usage in the daemon.\n"
+          "  - \"mallocinfo\" returns an XML string describing low-level heap state "
+          "(only available if compiled with glibc).", "\"stats\"" } } },
+    { "getindexinfo", "util", rpc_getindexinfo,
+      "Returns the status of one or all available indices currently running in the node.",
+      { { "index_name", RPC_ARG_STR, true, "Filter results for an index with a specific name.",
+          NULL } } },
     { "echo", "hidden", rpc_echo,
       "Simply echo back the input arguments. This command is for testing.", ECHO_ARGS },
     { "echojson", "hidden", rpc_echo,

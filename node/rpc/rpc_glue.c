@@ -3,6 +3,7 @@
 #include "node/rpc/rpc_glue.h"
 
 #include "chain/util/log.h"
+#include "chain/validation/chainstate.h"
 #include "node/rpc/rpc.h"
 #include "node/rpc/rpc_auth.h"
 #include "node/rpc/rpc_server.h"
@@ -49,7 +50,7 @@ const struct config_option metrics_options[] = {
  * node/rpc/rpc_glue.h); their handlers get the struct node * as req->ctx. */
 static const struct rpc_method_set *const method_sets[] = {
     &blockchain_rpc_methods, &rawtx_rpc_methods, &mining_rpc_methods,
-    &net_rpc_methods, &zmq_rpc_methods, &looplag_rpc_methods,
+    &net_rpc_methods, &zmq_rpc_methods, &chainctl_rpc_methods, &looplag_rpc_methods,
     NULL,
 };
 
@@ -62,8 +63,10 @@ static void shutdown_now(void *arg)
 static void stop_requested(void *arg)
 {
     struct node *node = arg;
-    if (node->rpc)
+    if (node->rpc) {
+        rpc_server_release_waiting(node->rpc);
         rpc_server_after_reply(node->rpc, shutdown_now, node);
+    }
     else
         node_request_shutdown(node);
 }
@@ -75,6 +78,8 @@ static struct rpc_table *make_table(struct node *node, char **err)
     struct rpc_control_info info = { node->start_time, log_path, stop_requested, node };
     int rc = rpc_control_register(t, &info, err);
     free(log_path);
+    if (rc == 0)
+        rc = rpc_chainstats_register(t, node, err);
     for (size_t i = 0; rc == 0 && method_sets[i]; i++)
         rc = rpc_table_add(t, method_sets[i]->methods, method_sets[i]->n, node, NULL, err);
     if (rc < 0) {
@@ -108,6 +113,12 @@ static struct rpc_auth *make_auth(struct node *node, char **err)
     return a;
 }
 
+/* Methods waiting for a block (waitfornewblock...) look again. */
+static void tip_changed(void *ctx, const struct block *b, int height)
+{
+    rpc_server_wake(ctx);
+}
+
 static int rpc_start(struct node *node, char **err)
 {
     const struct config *cfg = node->cfg;
@@ -129,11 +140,17 @@ static int rpc_start(struct node *node, char **err)
     sc.timeout_secs = (int)config_get_int(cfg, "rpcservertimeout");
     sc.rest = config_get_bool(cfg, "rest");
     node->rpc = rpc_server_new(node->base, t, a, &sc, err);
-    return node->rpc ? 0 : -1;
+    if (!node->rpc)
+        return -1;
+    struct chainstate_callbacks cb = { tip_changed, tip_changed, node->rpc };
+    chainstate_add_callbacks(node->chain, &cb);
+    return 0;
 }
 
 static void rpc_stop(struct node *node)
 {
+    if (node->rpc && node->chain)
+        chainstate_remove_callbacks(node->chain, node->rpc);
     rpc_server_free(node->rpc);
     node->rpc = NULL;
 }

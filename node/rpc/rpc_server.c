@@ -38,6 +38,16 @@ struct delayed_401 {
     struct delayed_401 *prev, *next;
 };
 
+/* A request whose method waits (waitfornewblock...): answered when a
+ * wake-up finds it ready or at its deadline, never by blocking the loop. */
+struct parked {
+    struct rpc_server *s;
+    struct evhttp_request *req;
+    struct rpc_pending *p;
+    struct event *deadline; /* NULL: no deadline */
+    struct parked *prev, *next;
+};
+
 struct rpc_server {
     struct event_base *base;
     struct evhttp *http;
@@ -51,6 +61,8 @@ struct rpc_server {
     uint16_t port;
     struct evhttp_request *current; /* the request being dispatched */
     struct delayed_401 *delayed;
+    struct parked *parked;
+    struct event *wake_ev; /* polls the parked requests on the next loop turn */
     /* rpc_server_after_reply */
     void (*after_fn)(void *);
     void *after_arg;
@@ -213,16 +225,8 @@ static void free_body(const void *data, size_t len, void *arg)
     free((void *)data);
 }
 
-static void dispatch(struct rpc_server *s, struct evhttp_request *req)
+static void send_body(struct evhttp_request *req, int status, char *out, size_t out_len)
 {
-    struct evbuffer *in = evhttp_request_get_input_buffer(req);
-    size_t len = evbuffer_get_length(in);
-    const char *body = (const char *)evbuffer_pullup(in, -1);
-    int status;
-    size_t out_len;
-    s->current = req;
-    char *out = rpc_table_dispatch(s->table, body ? body : "", body ? len : 0, &status, &out_len);
-    s->current = NULL;
     if (!out) {
         evhttp_send_reply(req, 204, "No Content", NULL);
         return;
@@ -238,6 +242,91 @@ static void dispatch(struct rpc_server *s, struct evhttp_request *req)
     evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "application/json");
     evhttp_send_reply(req, status, reason(status), reply);
     evbuffer_free(reply);
+}
+
+static void unpark(struct parked *k)
+{
+    if (k->prev)
+        k->prev->next = k->next;
+    else
+        k->s->parked = k->next;
+    if (k->next)
+        k->next->prev = k->prev;
+    if (k->deadline)
+        event_free(k->deadline);
+    free(k);
+}
+
+/* Answers k if its method is ready (or must answer, timed_out). */
+static void poll_parked(struct parked *k, bool timed_out)
+{
+    int status;
+    char *out;
+    size_t out_len;
+    if (rpc_pending_poll(k->p, timed_out, &status, &out, &out_len)) {
+        send_body(k->req, status, out, out_len);
+        unpark(k);
+    }
+}
+
+static void on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+    poll_parked(arg, true);
+}
+
+static void on_wake(evutil_socket_t fd, short what, void *arg)
+{
+    struct rpc_server *s = arg;
+    for (struct parked *k = s->parked, *next; k; k = next) {
+        next = k->next;
+        poll_parked(k, false);
+    }
+}
+
+void rpc_server_wake(struct rpc_server *s)
+{
+    if (s && s->parked && s->wake_ev)
+        event_active(s->wake_ev, 0, 0);
+}
+
+void rpc_server_release_waiting(struct rpc_server *s)
+{
+    while (s->parked)
+        poll_parked(s->parked, true);
+}
+
+static void park(struct rpc_server *s, struct evhttp_request *req, struct rpc_pending *p)
+{
+    struct parked *k = xcalloc(1, sizeof(*k));
+    *k = (struct parked){ s, req, p, NULL, NULL, s->parked };
+    int64_t ms = rpc_pending_timeout_ms(p);
+    if (ms > 0) {
+        struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
+        k->deadline = evtimer_new(s->base, on_deadline, k);
+        if (k->deadline)
+            evtimer_add(k->deadline, &tv);
+    }
+    if (s->parked)
+        s->parked->prev = k;
+    s->parked = k;
+}
+
+static void dispatch(struct rpc_server *s, struct evhttp_request *req)
+{
+    struct evbuffer *in = evhttp_request_get_input_buffer(req);
+    size_t len = evbuffer_get_length(in);
+    const char *body = (const char *)evbuffer_pullup(in, -1);
+    int status;
+    size_t out_len;
+    struct rpc_pending *pending = NULL;
+    s->current = req;
+    char *out = rpc_table_dispatch_wait(s->table, body ? body : "", body ? len : 0, &status,
+                                        &out_len, &pending);
+    s->current = NULL;
+    if (pending)
+        park(s, req, pending);
+    else
+        send_body(req, status, out, out_len);
 }
 
 static void on_request(struct evhttp_request *req, void *arg)
@@ -403,6 +492,7 @@ struct rpc_server *rpc_server_new(struct event_base *base, struct rpc_table *tab
     rpc_server_http_limits(s->http, cfg->max_body ? cfg->max_body : RPC_DEFAULT_MAX_BODY,
                            cfg->timeout_secs > 0 ? cfg->timeout_secs : RPC_DEFAULT_TIMEOUT);
     evhttp_set_gencb(s->http, on_request, s);
+    s->wake_ev = event_new(base, -1, 0, on_wake, s);
     if (bind_all(s, cfg, err) < 0)
         goto fail;
     return s;
@@ -460,6 +550,11 @@ void rpc_server_free(struct rpc_server *s)
         send_401(s->delayed->req);
         delayed_unlink(s->delayed);
     }
+    /* Still waiting (a signal stopped the node): answered, and freed with
+     * their connections. */
+    rpc_server_release_waiting(s);
+    if (s->wake_ev)
+        event_free(s->wake_ev);
     if (s->after_fn)
         after_run(s);
     if (s->after_ev)

@@ -53,6 +53,14 @@ uint16_t rpc_server_port(const struct rpc_server *s);
  * by `stop` so that its answer reaches the client before the loop ends. */
 void rpc_server_after_reply(struct rpc_server *s, void (*fn)(void *), void *arg);
 
+/* Checks the requests whose methods wait (rpc_wait) on the next turn of
+ * the loop: called when the chain tip changes. Accepts NULL. */
+void rpc_server_wake(struct rpc_server *s);
+/* Answers every waiting request now with what it has (Core's waiting
+ * methods return the current block at shutdown): `stop` calls it before
+ * its own reply, so the answers go out before the loop ends. */
+void rpc_server_release_waiting(struct rpc_server *s);
+
 /* Helpers for other HTTP listeners of the node (metrics). "addr",
  * "addr:port", "[v6]:port", "[v6]", "v6" into host (cap bytes) and *port
  * (left alone when the spec has none); -1 when malformed. */

@@ -2,7 +2,8 @@
 # methods and their tests.
 libnode_a_SOURCES += \
 	node/rpc/rpc_util.c node/rpc/rpc_util.h \
-	node/rpc/rpc_blockchain.c node/rpc/rpc_rawtx.c node/rpc/rpc_mining.c
+	node/rpc/rpc_blockchain.c node/rpc/rpc_rawtx.c node/rpc/rpc_mining.c \
+	node/rpc/rpc_chainstats.c node/rpc/rpc_chainctl.c
 
 check_PROGRAMS += tests/unit/test_rpc_methods
 tests_unit_test_rpc_methods_SOURCES = tests/unit/test_rpc_methods.c
@@ -10,8 +11,10 @@ tests_unit_test_rpc_methods_LDADD = $(HS_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/unit/test_rpc_methods
 
 TESTS += tests/functional/rpc_blockchain.py tests/functional/rpc_rawtx.py \
-	tests/functional/rpc_mining.py
-EXTRA_DIST += tests/functional/rpc_blockchain.py tests/functional/rpc_rawtx.py \
+	tests/functional/rpc_mining.py tests/functional/rpc_chainstats.py \
+	tests/functional/rpc_chainctl.py
+EXTRA_DIST += tests/functional/rpc_chainstats.py tests/functional/rpc_chainctl.py \
+	tests/functional/rpc_blockchain.py tests/functional/rpc_rawtx.py \
 	tests/functional/rpc_mining.py tests/functional/txtools.py contrib/bench/bench_getblock.py
 
 # Fuzz harness: scripts and transactions as the RPC methods show them.

@@ -14,6 +14,7 @@ then spend a coinbase output (getblock(hash, 2)["tx"][0]) with spend().
     read_compact(b, pos)               -> (compact size at b[pos], next position)
     descsum_create("raw(51)")          -> "raw(51)#<checksum>" (BIP380)
     make_block(prev, height, t, txs)   -> (block hash, raw block hex), PoW done
+    mine_header(prev, root, t)         -> (block hash, header bytes), PoW done
 """
 
 import hashlib
@@ -119,7 +120,14 @@ def make_block(prev_hash, height, time, txs=(), value=50 * 10**8, extra=b"",
     nonce ground for regtest. Returns (hash hex, raw hex)."""
     cb = coinbase(height, value, extra=extra, more_outputs=more_outputs)
     all_txs = [cb] + list(txs)
-    root = merkle_root([txid_of(t) for t in all_txs])
+    h, header = mine_header(prev_hash, merkle_root([txid_of(t) for t in all_txs]), time, bits)
+    raw = header + compact(len(all_txs)) + b"".join(all_txs)
+    return h, raw.hex()
+
+
+def mine_header(prev_hash, root, time, bits=REGTEST_BITS):
+    """A version 0x20000000 header on prev_hash (hex) with merkle root
+    `root` (bytes), nonce ground. Returns (hash hex, header bytes)."""
     target = (bits & 0xFFFFFF) << (8 * ((bits >> 24) - 3))
     for nonce in range(1 << 20):
         header = struct.pack("<i", 0x20000000) + bytes.fromhex(prev_hash)[::-1] + root + \
@@ -127,8 +135,7 @@ def make_block(prev_hash, height, time, txs=(), value=50 * 10**8, extra=b"",
         h = sha256d(header)
         if int.from_bytes(h, "little") <= target:
             break
-    raw = header + compact(len(all_txs)) + b"".join(all_txs)
-    return h[::-1].hex(), raw.hex()
+    return h[::-1].hex(), header
 
 
 _INPUT_CHARSET = ("0123456789()[],'/*abcdefgh@:$%{}IJKLMNOPQRSTUVWXYZ&+-.;<=>?!^_|~"

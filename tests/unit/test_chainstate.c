@@ -2,6 +2,7 @@
  * invalid blocks inside heavier branches, double spends across a reorg,
  * each kind of defective block, CVE-2012-2459 and persistence. */
 #include "chain/validation/chainstate.h"
+#include "chain/validation/coinstats.h"
 #include "chain/mempool/mempool.h"
 #include "chain/storage/store.h"
 #include "chain/validation/validation.h"
@@ -720,6 +721,98 @@ static void test_open_reports_damage(void **state)
     free(err);
 }
 
+/* preciousblock: a tie goes to the block made precious, the last call
+ * wins, less work does nothing, more work still wins. */
+static void test_precious(void **state)
+{
+    struct fixture *f = *state;
+    const struct bindex_node *fork = mine(f, chainstate_tip(f->cs), 2);
+    const struct bindex_node *a = mine(f, fork, 3);
+    const struct bindex_node *b = mine(f, fork, 3);
+    char *err = NULL;
+    assert_ptr_equal(chainstate_tip(f->cs), a); /* first seen */
+    f->disconnected = 0;
+    assert_int_equal(chainstate_precious(f->cs, &b->hash, &err), 0);
+    assert_ptr_equal(chainstate_tip(f->cs), b);
+    assert_int_equal(f->disconnected, 3);
+    assert_int_equal(chainstate_precious(f->cs, &a->hash, &err), 0);
+    assert_ptr_equal(chainstate_tip(f->cs), a);
+    /* Again on the tip: stays. */
+    assert_int_equal(chainstate_precious(f->cs, &a->hash, &err), 0);
+    assert_ptr_equal(chainstate_tip(f->cs), a);
+    assert_int_equal(chainstate_precious(f->cs, &bindex_ancestor(b, fork->height + 1)->hash, &err),
+                     0);
+    assert_ptr_equal(chainstate_tip(f->cs), a);
+    const struct bindex_node *b2 = mine(f, b, 1);
+    assert_ptr_equal(chainstate_tip(f->cs), b2);
+    assert_int_equal(chainstate_precious(f->cs, &a->hash, &err), 0);
+    assert_ptr_equal(chainstate_tip(f->cs), b2);
+    struct hash256 unknown = {{0x77}};
+    assert_int_equal(chainstate_precious(f->cs, &unknown, &err), -1);
+    assert_string_equal(err, "Block not found");
+    free(err);
+}
+
+static int count_coin(void *ctx, const struct outpoint *op, const struct coin *c)
+{
+    int64_t *sum = ctx;
+    sum[0]++;
+    sum[1] += c->value;
+    return 0;
+}
+
+/* The coin walk and its statistics follow the tip; a block's spent coins
+ * come back from its undo data. */
+static void test_coins_and_undo(void **state)
+{
+    struct fixture *f = *state;
+    const struct bindex_node *tip = mine(f, chainstate_tip(f->cs), 101);
+    char *err = NULL;
+    struct coinstats before, after, again;
+    assert_int_equal(coinstats_compute(f->cs, COINSTATS_HASH_MUHASH, &before, &err), 0);
+    assert_int_equal(before.height, 101);
+    assert_int_equal(before.txouts, 101); /* one per coinbase; genesis has none */
+    assert_int_equal(before.transactions, 101);
+    assert_int_equal(before.total_amount, 101 * 50 * 100000000LL);
+    assert_true(hash_eq(&before.bestblock, &tip->hash));
+    int64_t sum[2] = {0, 0};
+    assert_int_equal(chainstate_foreach_coin(f->cs, count_coin, sum, &err), 0);
+    assert_int_equal(sum[0], 101);
+    assert_int_equal(sum[1], before.total_amount);
+    /* Spend the first coinbase into two outputs. */
+    struct outpoint op = coinbase_of(f, 1);
+    int64_t outs[2] = {30 * 100000000LL, 19 * 100000000LL};
+    struct tx *spend = testutil_spend(&op, 1, outs, 2, 0);
+    struct block *blk = make_block(f, tip, &spend, 1, 100000000LL);
+    assert_int_equal(submit(f, blk, NULL), CHAINSTATE_ACCEPTED);
+    const struct bindex_node *n = chainstate_find(f->cs, &blk->hash);
+    block_free(blk);
+    assert_int_equal(coinstats_compute(f->cs, COINSTATS_HASH_MUHASH, &after, &err), 0);
+    assert_int_equal(after.txouts, 101 - 1 + 1 + 2);
+    assert_int_equal(after.transactions, 101 - 1 + 1 + 1);
+    assert_false(hash_eq(&after.hash, &before.hash));
+    struct coin *spent;
+    size_t count;
+    assert_int_equal(chainstate_spent_coins(f->cs, n, &spent, &count, &err), 1);
+    assert_int_equal(count, 1);
+    assert_int_equal(spent[0].value, 50 * 100000000LL);
+    assert_int_equal(spent[0].height, 1);
+    assert_true(spent[0].coinbase);
+    coin_clear(&spent[0]);
+    free(spent);
+    /* Genesis has no undo data. */
+    assert_int_equal(chainstate_spent_coins(f->cs, chainstate_at(f->cs, 0), &spent, &count, &err),
+                     0);
+    /* Back to the old tip: the same set, the same hash. */
+    assert_int_equal(chainstate_invalidate(f->cs, &n->hash, &err), 0);
+    assert_int_equal(coinstats_compute(f->cs, COINSTATS_HASH_MUHASH, &again, &err), 0);
+    assert_true(hash_eq(&again.hash, &before.hash));
+    assert_int_equal(again.bogosize, before.bogosize);
+    assert_int_equal(coinstats_compute(f->cs, COINSTATS_HASH_NONE, &again, &err), 0);
+    assert_true(hash_is_zero(&again.hash));
+    assert_int_equal(again.txouts, 101);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -733,6 +826,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_headers_then_blocks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_reports_damage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invalidate_reconsider, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_precious, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_coins_and_undo, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reorg_updates_mempool, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -52,6 +52,25 @@ static json_t *t_hashy(struct rpc_request *req)
     return json_pack("[o,I]", rpc_hash_json(&h), (json_int_t)n);
 }
 
+/* A waiting method: ready once `ready` is set; arg_free counts frees. */
+static bool ready;
+static int waiter_frees;
+
+static json_t *poll_ready(void *arg, bool timed_out)
+{
+    return ready ? json_string("ready") : timed_out ? json_string("timeout") : NULL;
+}
+
+static void waiter_free(void *arg)
+{
+    waiter_frees++;
+}
+
+static json_t *t_await(struct rpc_request *req)
+{
+    return ready ? json_string("at once") : rpc_wait(req, poll_ready, NULL, waiter_free, 250);
+}
+
 static const struct rpc_method test_methods[] = {
     { "count", "test", t_count, "Counts its calls.", { { 0 } } },
     { "add", "test", t_add, "Adds a and b.",
@@ -60,6 +79,7 @@ static const struct rpc_method test_methods[] = {
     { "hashy", "test", t_hashy, "Parses a hash and a number.",
       { { "blockhash", RPC_ARG_STR, false, "a hash", NULL },
         { "n", RPC_ARG_NUM, true, "a number", "7" } } },
+    { "await", "test", t_await, "Waits until ready.", { { 0 } } },
 };
 
 static int setup(void **state)
@@ -68,7 +88,7 @@ static int setup(void **state)
     struct rpc_control_info info = { time(NULL) - 5, "/tmp/debug.log", on_shutdown, NULL };
     char *err = NULL;
     assert_int_equal(rpc_control_register(t, &info, &err), 0);
-    assert_int_equal(rpc_table_add(t, test_methods, 4, &counted, NULL, &err), 0);
+    assert_int_equal(rpc_table_add(t, test_methods, 5, &counted, NULL, &err), 0);
     counted = 0;
     shutdowns = 0;
     *state = t;
@@ -138,6 +158,75 @@ static void test_notification(void **state)
     assert_int_equal(counted, 1);
     /* Even a failing notification gets no body. */
     expect(*state, "{\"jsonrpc\":\"2.0\",\"method\":\"nosuch\"}", 204, NULL);
+}
+
+/* Answers a parked request: its status and exact body. */
+static void expect_answer(struct rpc_pending *p, bool timed_out, int status, const char *reply)
+{
+    int st = 0;
+    size_t len = 0;
+    char *out = NULL;
+    assert_int_equal(rpc_pending_poll(p, timed_out, &st, &out, &len), 1);
+    assert_int_equal(st, status);
+    if (reply) {
+        char *text = strndup(out, len);
+        assert_string_equal(text, reply);
+        free(text);
+    } else {
+        assert_null(out);
+    }
+    free(out);
+}
+
+static void test_waiting(void **state)
+{
+    struct rpc_table *t = *state;
+    struct rpc_pending *p = NULL;
+    int st = -1;
+    size_t len = 1;
+    char *out = NULL;
+    const char *body = "{\"method\":\"await\",\"id\":7}";
+    ready = false;
+    waiter_frees = 0;
+    /* Parked: no reply yet; polls before it is ready answer nothing. */
+    assert_null(rpc_table_dispatch_wait(t, body, strlen(body), &st, &len, &p));
+    assert_non_null(p);
+    assert_int_equal(st, 0);
+    assert_int_equal(rpc_pending_timeout_ms(p), 250);
+    assert_int_equal(rpc_pending_poll(p, false, &st, &out, &len), 0);
+    ready = true;
+    expect_answer(p, false, 200, "{\"result\":\"ready\",\"error\":null,\"id\":7}\n");
+    assert_int_equal(waiter_frees, 1);
+    /* The deadline forces the answer; a 2.0 request keeps its envelope. */
+    ready = false;
+    body = "{\"jsonrpc\":\"2.0\",\"method\":\"await\",\"id\":\"x\"}";
+    assert_null(rpc_table_dispatch_wait(t, body, strlen(body), &st, &len, &p));
+    expect_answer(p, true, 200, "{\"jsonrpc\":\"2.0\",\"result\":\"timeout\",\"id\":\"x\"}\n");
+    /* A 2.0 notification: answered with no body. */
+    body = "{\"jsonrpc\":\"2.0\",\"method\":\"await\"}";
+    assert_null(rpc_table_dispatch_wait(t, body, strlen(body), &st, &len, &p));
+    expect_answer(p, true, 204, NULL);
+    assert_int_equal(waiter_frees, 3);
+    /* Ready at the call: answered directly, nothing parked. */
+    ready = true;
+    body = "{\"method\":\"await\",\"id\":1}";
+    out = rpc_table_dispatch_wait(t, body, strlen(body), &st, &len, &p);
+    assert_null(p);
+    assert_non_null(out);
+    free(out);
+    /* Where nothing can be parked (a batch, the plain dispatcher, direct
+     * calls), the method answers as at its deadline. */
+    ready = false;
+    expect(t, "[{\"method\":\"await\",\"id\":1}]", 200,
+           "[{\"result\":\"timeout\",\"error\":null,\"id\":1}]\n");
+    expect(t, "{\"method\":\"await\",\"id\":2}", 200,
+           "{\"result\":\"timeout\",\"error\":null,\"id\":2}\n");
+    int code;
+    char *msg;
+    json_t *r = rpc_table_call(t, "await", NULL, &code, &msg);
+    assert_string_equal(json_string_value(r), "timeout");
+    json_decref(r);
+    assert_int_equal(waiter_frees, 6);
 }
 
 static void test_batch(void **state)
@@ -264,9 +353,10 @@ static char *call_str(struct rpc_table *t, const char *method, json_t *params)
 static void test_help(void **state)
 {
     char *s = call_str(*state, "help", NULL);
-    assert_non_null(strstr(s, "== Control ==\ngetrpcinfo\nhelp ( \"command\" )\nlogging ( "
+    assert_non_null(strstr(s, "== Control ==\ngetmemoryinfo ( \"mode\" )\ngetrpcinfo\n"
+                              "help ( \"command\" )\nlogging ( "
                               "[\"include\",...] [\"exclude\",...] )\nstop\nuptime\n"));
-    assert_non_null(strstr(s, "\n\n== Test ==\nadd a ( b )\namounts\ncount\nhashy \"blockhash\" ( n )"));
+    assert_non_null(strstr(s, "\n\n== Test ==\nadd a ( b )\namounts\nawait\ncount\nhashy \"blockhash\" ( n )"));
     assert_null(strstr(s, "echo")); /* hidden */
     free(s);
     s = call_str(*state, "help", json_pack("[s]", "add"));
@@ -408,6 +498,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_v2_envelope, setup, teardown),
         cmocka_unit_test_setup_teardown(test_notification, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_waiting, setup, teardown),
         cmocka_unit_test_setup_teardown(test_named_params, setup, teardown),
         cmocka_unit_test_setup_teardown(test_types_and_arity, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parse_errors, setup, teardown),
