@@ -809,8 +809,8 @@ void chainstate_close(struct chainstate *cs)
     if (!cs)
         return;
     char *err = NULL;
-    if (!cs->broken && cs->coins && bindex_tip(cs->bi) && utxo_dirty(cs->utxo) &&
-        flush(cs, &err) < 0) {
+    /* Always: the block files and the index are synced too. */
+    if (!cs->broken && cs->coins && bindex_tip(cs->bi) && flush(cs, &err) < 0) {
         LOG_ERROR("chainstate: final flush failed: %s", err);
         free(err);
     }
@@ -1034,12 +1034,12 @@ int chainstate_foreach_coin(struct chainstate *cs, chainstate_coin_fn fn, void *
 {
     if (refuse_broken(cs, err) || (utxo_dirty(cs->utxo) && flush(cs, err) < 0))
         return -1;
-    return store_foreach_coin(cs->store, fn, ctx, err);
+    return store_foreach_coin(cs->coins, fn, ctx, err);
 }
 
 uint64_t chainstate_coins_disk_size(const struct chainstate *cs)
 {
-    return store_coins_disk_size(cs->store);
+    return store_coins_disk_size(cs->coins);
 }
 
 int chainstate_spent_coins(struct chainstate *cs, const struct bindex_node *n,
@@ -1051,7 +1051,9 @@ int chainstate_spent_coins(struct chainstate *cs, const struct bindex_node *n,
     *count = 0;
     if (!(n->status & BINDEX_HAVE_UNDO))
         return 0;
-    int r = store_get_undo(cs->store, &n->hash, &undo, &len, err);
+    int r = blockstore_read_undo(cs->bs, n, &undo, &len, err);
+    if (r == 0) /* torn or missing: unreadable, not absent */
+        r = -1;
     if (r != 1)
         return r;
     struct cursor c;

@@ -156,6 +156,7 @@ const struct blockfile *chainstate_block_files(const struct chainstate *cs);
 /* Flushes the coins, then deletes a blk/rev pair (not the last file) and
  * clears HAVE_DATA and HAVE_UNDO of its blocks. */
 int chainstate_remove_block_file(struct chainstate *cs, int file, char **err);
+
 /* The coins a connected block spent, read from its undo data: one per
  * input of its transactions after the coinbase, in order. *coins is
  * malloc'd (coin_clear each, then free). 1, 0 without undo data, -1 and

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Block files and the two databases: blocks in blocks/blk*.dat (64 KiB
 files with -fastprune), -reindex after the block index is deleted and on
-an intact datadir (same tip, same coins), the old single-database layout
+an intact datadir (same tip, same coins: gettxout of chosen outpoints and
+gettxoutsetinfo's hash_serialized_3 and muhash), the old single-database layout
 refused with what to do."""
 
 import glob
@@ -43,10 +44,17 @@ def coin(node, txid, n):
     return c and (c["value"], c["scriptPubKey"]["hex"], c["coinbase"])
 
 
+def coin_digest(node):
+    """The whole UTXO set, as gettxoutsetinfo digests it."""
+    info = node.rpc("gettxoutsetinfo")
+    mu = node.rpc("gettxoutsetinfo", "muhash")
+    return (info["txouts"], info["total_amount"], info["hash_serialized_3"], mu["muhash"])
+
+
 def snapshot(node, outpoints):
     info = node.rpc("getblockchaininfo")
     coins = [coin(node, txid, n) for txid, n in outpoints]
-    return (info["blocks"], info["bestblockhash"], info["chainwork"], coins)
+    return (info["blocks"], info["bestblockhash"], info["chainwork"], coins, coin_digest(node))
 
 
 def block_files(node):
@@ -77,10 +85,12 @@ def test_reindex(t):
     fw.assert_in("reindex: done", node.debug_log())
     # New blocks go after the reindexed ones, and everything survives a restart.
     node.rpc("generatetoaddress", 5, tt.P2WSH_OP_TRUE_ADDR)
+    grown = coin_digest(node)
     node.stop()
     node.start("-fastprune")
     fw.assert_equal(node.rpc("getblockcount"), BLOCKS + 5)
     fw.assert_equal(snapshot(node, outpoints)[3], want[3])
+    fw.assert_equal(coin_digest(node), grown)
     block = node.rpc("getblock", node.rpc("getblockhash", 3), 0)
     fw.assert_equal(len(block) > 100, True)
     node.stop()
@@ -89,6 +99,7 @@ def test_reindex(t):
     node.start("-fastprune", "-reindex")
     fw.assert_equal(node.rpc("getblockcount"), BLOCKS + 5)
     fw.assert_equal(snapshot(node, outpoints)[3], want[3])
+    fw.assert_equal(coin_digest(node), grown)
 
 
 def test_old_layout_refused(t):

@@ -229,6 +229,33 @@ static void test_torn_tail(void **state)
     free(err);
 }
 
+/* Killed between a file switch and the index write that would have
+ * recorded it: the index knows the old last file only. */
+static void test_crash_during_switch(void **state)
+{
+    struct fx *f = *state;
+    char *err = NULL;
+    struct blockfile_pos pos[3], lost, next;
+    for (int i = 0; i < 3; i++)
+        append(f, 20000, (uint8_t)i, i, &pos[i]);
+    struct blockfile_info seen = *blockfile_info(f->bf, 0);
+    append(f, 20000, 3, 3, &lost);
+    assert_int_equal(lost.file, 1);
+    blockfile_close(f->bf);
+    f->bf = blockfile_open(f->dir, MAGIC, true, &err);
+    blockfile_set_info(f->bf, 0, &seen);
+    blockfile_set_last(f->bf, 0);
+    assert_int_equal(blockfile_trim_tail(f->bf, &err), 0);
+    /* The next block switches again and takes the lost one's place. */
+    append(f, 20000, 4, 3, &next);
+    assert_int_equal(next.file, 1);
+    assert_int_equal(next.pos, lost.pos);
+    assert_int_equal(blockfile_info(f->bf, 1)->blocks, 1);
+    for (int i = 0; i < 3; i++)
+        expect_block(f, &pos[i], (uint8_t)i);
+    expect_block(f, &next, 4);
+}
+
 static void test_undo_checksum(void **state)
 {
     struct fx *f = *state;
@@ -341,6 +368,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_preallocation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_switch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_torn_tail, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_crash_during_switch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_undo_checksum, setup, teardown),
         cmocka_unit_test_setup_teardown(test_scan_and_reset, setup, teardown),
         cmocka_unit_test(test_info_encoding),
