@@ -22,6 +22,7 @@ gnuplot-nox:PNG plots from the simulator and regtest-net
 man-db:renders the manual pages in the install test
 python3-bitcoinlib:a Bitcoin client library tested against hearsayd
 python3-zmq:the ZMQ subscriber in the notification test
+chromium:renders regtest-net's HTML report headless in its test
 "
 # Optional, never installed by these scripts (heavy): "command:package:why".
 HS_OPTIONAL_TEST_DEPS="

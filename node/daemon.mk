@@ -5,6 +5,7 @@ libnode_a_SOURCES += \
 	node/init.c node/init.h node/node.h \
 	node/chain_glue.c node/chain_glue.h \
 	node/zmqpub.c node/zmqpub.h \
+	node/feeest_glue.c node/feeest_glue.h \
 	node/util.c node/util.h \
 	node/looplag_glue.c node/looplag_glue.h
 

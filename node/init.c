@@ -6,6 +6,7 @@
 #include "chain/util/log.h"
 #include "node/banlist.h"
 #include "node/chain_glue.h"
+#include "node/feeest_glue.h"
 #include "node/looplag_glue.h"
 #include "node/mempool_glue.h"
 #include "node/net_glue.h"
@@ -42,6 +43,7 @@ const struct config_option daemon_options[] = {
 const struct node_subsystem *const node_subsystems[] = {
     &chain_subsystem,
     &mempool_subsystem,
+    &feeest_subsystem, /* listens to the mempool and the chain */
     &net_subsystem,
     &relay_subsystem,
     &zmq_subsystem, /* after the chain and mempool it listens to */

@@ -76,14 +76,14 @@ static void on_disconnected(void *ctx, const struct block *b, int height)
     mempool_block_disconnected(node->mempool, b, &tip, node_now());
 }
 
-static char *dump_path(const struct node *node)
+char *mempool_glue_dump_path(const struct node *node)
 {
     return util_path_join(node->chaindir, "mempool.dat");
 }
 
 static void load_dump(struct node *node)
 {
-    char *path = dump_path(node);
+    char *path = mempool_glue_dump_path(node);
     struct stat st;
     if (stat(path, &st) == 0) {
         struct mempool_tip tip;
@@ -129,7 +129,7 @@ static void mempool_stop(struct node *node)
     if (node->chain)
         chainstate_remove_callbacks(node->chain, node);
     if (config_get_bool(node->cfg, "persistmempool")) {
-        char *path = dump_path(node), *err = NULL;
+        char *path = mempool_glue_dump_path(node), *err = NULL;
         if (mempool_dump(node->mempool, path, &err) != 0)
             LOG_WARN("Failed to dump the mempool: %s", err);
         free(err);

@@ -19,4 +19,7 @@ extern const struct node_subsystem mempool_subsystem;
 /* "0.00001" (BTC per kvB) -> 1000 sat/kvB; -1 if not a valid amount. */
 int64_t mempool_glue_parse_feerate(const char *btc_per_kvb);
 
+/* <chaindir>/mempool.dat (malloc'd), where the mempool is saved. */
+char *mempool_glue_dump_path(const struct node *node);
+
 #endif

@@ -12,6 +12,7 @@
 
 struct event_base;
 struct relay_glue;
+struct feeest_glue;
 
 struct node {
     struct event_base *base;
@@ -33,6 +34,7 @@ struct node {
     struct rpc_server *rpc;
     struct metrics_server *metrics;
     struct zmqpub *zmq;
+    struct feeest_glue *feeest; /* node/feeest_glue.c's state */
     struct looplag_timer *looplag; /* node/looplag_glue.c */
 };
 

@@ -2,6 +2,7 @@
  * its table in its node/ glue file and adds one line here. */
 #include "node/chain_glue.h"
 #include "node/config.h"
+#include "node/feeest_glue.h"
 #include "node/init.h"
 #include "node/mempool_glue.h"
 #include "node/net_glue.h"
@@ -16,6 +17,7 @@ const struct config_option *const config_tables[] = {
     daemon_options,
     chain_options,
     mempool_options,
+    feeest_options,
     net_options,
     relay_options,
     zmq_options,

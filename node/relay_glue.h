@@ -26,6 +26,8 @@ int64_t relay_glue_now(void);
  * to the chainstate. */
 enum mempool_status relay_glue_submit_tx(struct node *node, struct tx *tx,
                                          struct mempool_reject *rej);
+/* Announces a transaction already put in the mempool (submitpackage). */
+void relay_glue_announce_tx(struct node *node, const struct tx *tx);
 enum chainstate_status relay_glue_submit_block(struct node *node, const struct block *b,
                                                const char **reason, char **err);
 

@@ -221,6 +221,16 @@ void mp_walk(struct mempool *mp, struct mempool_entry *const *start, size_t n, b
     }
 }
 
+size_t mempool_relatives(struct mempool *mp, const struct mempool_entry *e, bool up,
+                         const struct mempool_entry ***out)
+{
+    struct mp_vec v = {0};
+    struct mempool_entry *start = mp_find(mp, &e->tx->txid);
+    mp_walk(mp, &start, 1, up, &v);
+    *out = (const struct mempool_entry **)v.v;
+    return v.n;
+}
+
 /* Sums the entry and its ancestors (up) or descendants. */
 static void family_sum(struct mempool *mp, struct mempool_entry *e, bool up, size_t *count,
                        size_t *vsize, int64_t *fees)

@@ -131,13 +131,58 @@ struct mempool_listener {
                     uint64_t sequence);
     void *ctx;
 };
-#define MEMPOOL_MAX_LISTENERS 4
+#define MEMPOOL_MAX_LISTENERS 6
 /* -1 when MEMPOOL_MAX_LISTENERS are registered already. */
 int mempool_add_listener(struct mempool *mp, const struct mempool_listener *l);
 /* Removes every listener whose ctx is ctx. */
 void mempool_remove_listener(struct mempool *mp, const void *ctx);
 /* The next sequence number (getrawmempool's mempool_sequence). */
 uint64_t mempool_sequence(const struct mempool *mp);
+
+/* ---- Packages (Core's ProcessNewPackage, as submitpackage uses it) ---- */
+
+#define MEMPOOL_MAX_PACKAGE_COUNT 25
+#define MEMPOOL_MAX_PACKAGE_WEIGHT 404000
+
+/* Core's IsChildWithParentsTree: the last transaction spends every other
+ * one, and none of the others spends another. */
+bool mempool_package_is_child_with_parents(struct tx *const *txs, size_t n);
+
+enum mempool_pkg_result {
+    MEMPOOL_PKG_UNEVALUATED,   /* not judged (the package was refused whole) */
+    MEMPOOL_PKG_VALID,         /* accepted now */
+    MEMPOOL_PKG_IN_MEMPOOL,    /* was already there */
+    MEMPOOL_PKG_OTHER_WITNESS, /* the same txid with another witness is there */
+    MEMPOOL_PKG_INVALID,
+};
+
+struct mempool_pkg_tx {
+    enum mempool_pkg_result result;
+    struct mempool_reject rej; /* INVALID */
+    int64_t fee;               /* VALID, IN_MEMPOOL */
+    size_t vsize;
+    int64_t eff_feerate;   /* VALID: sat/kvB it was judged at (its own, or the package's) */
+    uint32_t eff_includes; /* VALID: bit i set when txs[i] is in that feerate */
+    struct hash256 other_wtxid; /* OTHER_WITNESS */
+};
+
+struct mempool_pkg {
+    const char *reason; /* NULL: every transaction is in the mempool */
+    char detail[128];
+    struct hash256 *replaced; /* txids replaced (malloc'd) */
+    size_t n_replaced;
+};
+void mempool_pkg_clear(struct mempool_pkg *p);
+
+/* Accepts what it can of txs (n <= MEMPOOL_MAX_PACKAGE_COUNT, sorted
+ * parents first): each transaction alone first; those failing only on
+ * their feerate, or on inputs from such a one, are then judged together
+ * by their combined feerate (a child paying for its parents). max_feerate
+ * (sat/kvB, 0: none) caps each transaction's own feerate. res gets one
+ * result per transaction; *out the package's outcome. */
+void mempool_accept_package(struct mempool *mp, struct tx *const *txs, size_t n,
+                            const struct mempool_tip *tip, int64_t now, int64_t max_feerate,
+                            struct mempool_pkg_tx *res, struct mempool_pkg *out);
 
 /* Block b was connected; tip is the new tip. Removes b's transactions and
  * everything spending the same outputs. */
@@ -193,6 +238,12 @@ size_t mempool_entry_parents(const struct mempool_entry *e,
                              const struct mempool_entry *const **out);
 size_t mempool_entry_children(const struct mempool_entry *e,
                               const struct mempool_entry *const **out);
+
+/* Every in-mempool ancestor (up) or descendant (!up) of e, e itself
+ * excluded, each once, nearest first: *out is malloc'd (free it; NULL
+ * when none). Returns the count. */
+size_t mempool_relatives(struct mempool *mp, const struct mempool_entry *e, bool up,
+                         const struct mempool_entry ***out);
 
 /* Recomputes every index and family total from scratch and compares:
  * 0, or -1 and *err (malloc'd). For tests and -checkmempool. */

@@ -6,7 +6,9 @@ libchain_a_SOURCES += \
 	chain/mempool/mempool_map.c chain/mempool/mempool_map.h \
 	chain/mempool/mempool.c chain/mempool/mempool.h chain/mempool/mempool_int.h \
 	chain/mempool/mempool_accept.c chain/mempool/mempool_persist.c \
-	chain/mempool/miner.c chain/mempool/miner.h
+	chain/mempool/mempool_package.c \
+	chain/mempool/miner.c chain/mempool/miner.h \
+	chain/mempool/feeest.c chain/mempool/feeest.h
 
 # Options, start-up and mempool.dat in hearsayd.
 libnode_a_SOURCES += node/mempool_glue.c node/mempool_glue.h
@@ -14,7 +16,8 @@ libnode_a_SOURCES += node/mempool_glue.c node/mempool_glue.h
 # Unit tests. The mempool ones share a UTXO stub and transaction builders.
 MEMPOOL_TESTUTIL = tests/unit/mempool_testutil.c tests/unit/mempool_testutil.h
 MEMPOOL_TESTS = tests/unit/test_address tests/unit/test_policy tests/unit/test_mempool \
-	tests/unit/test_mempool_random tests/unit/test_miner tests/unit/test_mempool_chain
+	tests/unit/test_mempool_random tests/unit/test_miner tests/unit/test_mempool_chain \
+	tests/unit/test_feeest tests/unit/test_mempool_package
 check_PROGRAMS += $(MEMPOOL_TESTS)
 TESTS += $(MEMPOOL_TESTS)
 tests_unit_test_address_SOURCES = tests/unit/test_address.c
@@ -27,6 +30,10 @@ tests_unit_test_mempool_random_SOURCES = tests/unit/test_mempool_random.c $(MEMP
 tests_unit_test_mempool_random_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_miner_SOURCES = tests/unit/test_miner.c $(MEMPOOL_TESTUTIL)
 tests_unit_test_miner_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_mempool_package_SOURCES = tests/unit/test_mempool_package.c $(MEMPOOL_TESTUTIL)
+tests_unit_test_mempool_package_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_feeest_SOURCES = tests/unit/test_feeest.c
+tests_unit_test_feeest_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
 # Beside a real chainstate: uses the chain tests' helpers (validation.mk).
 tests_unit_test_mempool_chain_SOURCES = tests/unit/test_mempool_chain.c $(MEMPOOL_TESTUTIL)
 tests_unit_test_mempool_chain_LDADD = $(CHAINSTATE_TEST_LIBS)

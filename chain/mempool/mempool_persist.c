@@ -5,16 +5,12 @@
 #include "chain/mempool/mempool_int.h"
 
 #include "chain/util/err.h"
+#include "chain/util/fileio.h"
 #include "chain/util/log.h"
 #include "chain/util/xmalloc.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #define DUMP_MAGIC "HSMP"
 #define DUMP_VERSION 1
@@ -51,66 +47,16 @@ static void serialize_all(const struct mempool *mp, struct wbuf *w)
     free(all);
 }
 
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-    while (n) {
-        ssize_t k = write(fd, p, n);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return -1;
-        p += k;
-        n -= (size_t)k;
-    }
-    return 0;
-}
-
 int mempool_dump(const struct mempool *mp, const char *path, char **err)
 {
     struct wbuf w;
     wbuf_init(&w);
     serialize_all(mp, &w);
-    size_t tlen = strlen(path) + 5;
-    char *tmp = xmalloc(tlen);
-    snprintf(tmp, tlen, "%s.new", path);
-    int rc = 0;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (fd < 0 || write_all(fd, w.data, w.len) != 0 || fsync(fd) != 0) {
-        rc = err_set(err, "cannot write %s: %s", tmp, strerror(errno));
-    }
-    if (fd >= 0 && close(fd) != 0 && rc == 0)
-        rc = err_set(err, "cannot close %s: %s", tmp, strerror(errno));
-    if (rc == 0 && rename(tmp, path) != 0)
-        rc = err_set(err, "cannot rename %s: %s", tmp, strerror(errno));
-    if (rc != 0)
-        unlink(tmp);
-    else
+    int rc = fileio_write_atomic(path, w.data, w.len, err);
+    if (rc == 0)
         LOG_INFO("mempool: dumped %zu transactions to %s", mp->count, path);
-    free(tmp);
     wbuf_free(&w);
     return rc;
-}
-
-static uint8_t *read_whole(const char *path, size_t *len, char **err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return err_set(err, "cannot open %s: %s", path, strerror(errno)), NULL;
-    struct stat st;
-    uint8_t *buf = NULL;
-    if (fstat(fileno(f), &st) != 0 || st.st_size < 0 || (size_t)st.st_size > DUMP_MAX_FILE) {
-        err_set(err, "%s: unreadable or too large", path);
-    } else {
-        *len = (size_t)st.st_size;
-        buf = xmalloc(*len ? *len : 1);
-        if (fread(buf, 1, *len, f) != *len) {
-            err_set(err, "%s: short read", path);
-            free(buf);
-            buf = NULL;
-        }
-    }
-    fclose(f);
-    return buf;
 }
 
 /* Accepts one dumped transaction with its original entry time. */
@@ -140,7 +86,7 @@ int mempool_load(struct mempool *mp, const char *path, const struct mempool_tip 
 {
     memset(st, 0, sizeof(*st));
     size_t len = 0;
-    uint8_t *buf = read_whole(path, &len, err);
+    uint8_t *buf = fileio_read_all(path, DUMP_MAX_FILE, &len, err);
     if (!buf)
         return -1;
     struct hash256 sum;

@@ -6,7 +6,7 @@ libchain_a_SOURCES += \
 	chain/primitives/siphash.c chain/primitives/siphash.h \
 	chain/util/hex.c chain/util/hex.h \
 	chain/util/log.c chain/util/log.h \
-	chain/util/err.c chain/util/err.h \
+	chain/util/err.c chain/util/err.h chain/util/fileio.c chain/util/fileio.h \
 	chain/util/xmalloc.c chain/util/xmalloc.h \
 	chain/primitives/coin.c chain/primitives/coin.h \
 	chain/primitives/tx.c chain/primitives/tx.h \

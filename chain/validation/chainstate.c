@@ -1071,3 +1071,29 @@ int chainstate_spent_coins(struct chainstate *cs, const struct bindex_node *n,
     free(undo);
     return r;
 }
+/* Connects the block to the UTXO cache and takes it off again with its own
+ * undo data: nothing is written, as both stay in memory until a flush. */
+int chainstate_test_block(struct chainstate *cs, const struct block *b, const char **reason,
+                          char **err)
+{
+    if (refuse_broken(cs, err))
+        return -1;
+    const struct bindex_node *tip = bindex_tip(cs->bi);
+    if (!hash_eq(&b->hdr.prev, &tip->hash)) {
+        *reason = "inconclusive-not-best-prevblk";
+        return 1;
+    }
+    if (!validation_header_context(cs->p, tip, &b->hdr, cs_now(cs), reason) ||
+        !validation_block_basic(b, reason) || !validation_block_context(cs->p, tip, b, reason))
+        return 1;
+    struct wbuf undo;
+    wbuf_init(&undo);
+    int rc = validation_connect(cs->p, cs->utxo, b, tip->height + 1, &cs->scripts, &undo, reason,
+                                err);
+    if (rc == 0 && validation_disconnect(cs->utxo, b, undo.data, undo.len, err) != 0) {
+        cs->broken = true; /* the cache holds the test block's coins */
+        rc = -1;
+    }
+    wbuf_free(&undo);
+    return rc;
+}

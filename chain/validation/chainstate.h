@@ -117,6 +117,14 @@ enum chainstate_status chainstate_process_headers(struct chainstate *cs,
 enum chainstate_status chainstate_process_block(struct chainstate *cs, const struct block *b,
                                                 const char **reason, char **err);
 
+/* Core's TestBlockValidity for a block on the tip (getblocktemplate's
+ * proposals): every check but proof of work, scripts included, without
+ * storing or connecting it. 0 when valid, 1 with *reason (Core's reject
+ * reason; "inconclusive-not-best-prevblk" when not on the tip), -1 and
+ * *err on a storage error. */
+int chainstate_test_block(struct chainstate *cs, const struct block *b, const char **reason,
+                          char **err);
+
 /* invalidateblock: marks the block and its descendants invalid and moves
  * the tip to the best chain without them. -1 and *err if the block is
  * unknown or genesis, or on storage errors. */

@@ -57,3 +57,5 @@ for r in ${RUNS:-flood counter2}; do
     *) echo "unknown run '$r' (flood, counter2, coin2, once, erlay)" >&2; exit 2 ;;
     esac
 done
+# One page comparing the runs (plots need gnuplot).
+"$here/regtest-net" report --last 10 --out "$out/report.html" "$out"/*.json

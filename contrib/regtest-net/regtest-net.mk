@@ -14,8 +14,13 @@ contrib_regtest_net_regtest_txgen_LDADD = $(CHAIN_LIBS)
 EXTRA_DIST += contrib/regtest-net/regtest-net contrib/regtest-net/rnlib.py \
 	contrib/regtest-net/rnmeasure.py contrib/regtest-net/rnreport.py \
 	contrib/regtest-net/README.md contrib/regtest-net/measure-issue7.sh \
-	contrib/regtest-net/soak contrib/regtest-net/rnrecon.py
+	contrib/regtest-net/soak contrib/regtest-net/rnrecon.py \
+	contrib/regtest-net/rnwatch.py contrib/regtest-net/rnhtml.py
 
 # The tool driven on a small network (tests/functional/framework.py).
 TESTS += tests/functional/regtest_net.py
 EXTRA_DIST += tests/functional/regtest_net.py
+
+# watch and report (the report test renders the page in headless Chromium).
+TESTS += tests/functional/regtest_net_watch.py tests/functional/regtest_net_report.py
+EXTRA_DIST += tests/functional/regtest_net_watch.py tests/functional/regtest_net_report.py

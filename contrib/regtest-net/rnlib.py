@@ -12,6 +12,7 @@ import json
 import os
 import random
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -24,6 +25,7 @@ MATURITY = 100
 OPTRUE_ADDR = "bcrt1qft5p2uhsdcdc3l2ua4ap5qqfg4pjaqlp250x7us7a8qqhrxrxfsqseac85"
 MAX_SPLIT = 1000  # chain/primitives/optrue.h's OPTRUE_MAX_OUTPUTS
 STATE = "network.json"
+RUNS = "runs"  # DIR/runs: the report of every load and mine, for `report`
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 # Helper processes this command started (regtest-txgen); killed on Ctrl-C.
@@ -177,6 +179,12 @@ class Rpc:
 
     def call(self, method, *params):
         body = json.dumps({"jsonrpc": "1.0", "id": 1, "method": method, "params": list(params)})
+        reply = self._post(body, method)
+        if reply.get("error"):
+            raise RPCError(reply["error"].get("code"), reply["error"].get("message"))
+        return reply.get("result")
+
+    def _post(self, body, method):
         for attempt in (0, 1):
             try:
                 if self.conn is None:
@@ -190,12 +198,24 @@ class Rpc:
                 if attempt:
                     raise NetError(f"RPC {method} on port {self.port}: {e}")
         try:
-            reply = json.loads(data)
+            return json.loads(data)
         except ValueError:
             raise NetError(f"RPC {method}: not JSON: {data[:200]!r}")
-        if reply.get("error"):
-            raise RPCError(reply["error"].get("code"), reply["error"].get("message"))
-        return reply.get("result")
+
+    def batch(self, calls):
+        """Several calls in one request: [(method, params)] -> [result, or
+        the RPCError of that call]."""
+        body = json.dumps([{"jsonrpc": "1.0", "id": k, "method": m, "params": list(p)}
+                           for k, (m, p) in enumerate(calls)])
+        replies = self._post(body, "batch")
+        ok = isinstance(replies, list) and len(replies) == len(calls)
+        by_id = {r.get("id"): r for r in replies if isinstance(r, dict)} if ok else {}
+        if set(by_id) != set(range(len(calls))):
+            raise NetError(f"RPC batch on port {self.port}: {len(calls)} calls, reply "
+                           f"{str(replies)[:200]}")
+        return [RPCError(r["error"].get("code"), r["error"].get("message"))
+                if r.get("error") else r.get("result")
+                for r in (by_id[k] for k in range(len(calls)))]
 
     def close(self):
         if self.conn is not None:
@@ -231,6 +251,29 @@ def _known_options(hearsayd):
     out = subprocess.run([hearsayd, "-help"], capture_output=True, text=True, timeout=30).stdout
     return {line[3:].split("=")[0].strip() for line in out.splitlines()
             if line.startswith("  -")}
+
+
+def node_defaults(degree):
+    """What a node of a regtest network needs, far below a mainnet node's
+    defaults, so that hundreds fit on one machine: its topology links (plus
+    room for a test's or a user's own peers), small caches and mempool, and
+    script checks on the event loop's thread (-par=1: no worker threads).
+    Options given after `--` override these."""
+    return [("maxconnections", degree + 32), ("dbcache", 16), ("maxsigcachesize", 4),
+            ("maxmempool", 50), ("par", 1)]
+
+
+def raise_fd_limit():
+    """One RPC connection per node (and a poller's per node) can exceed the
+    usual soft limit of 1024 descriptors: raise it to the hard limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = 1 << 20 if hard == resource.RLIM_INFINITY else hard
+    if soft != resource.RLIM_INFINITY and soft < want:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+        except (ValueError, OSError):
+            pass  # above the kernel's nr_open: keep what we have
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
 def pid_is(pid, datadir):
@@ -299,7 +342,8 @@ class Network:
             old = cls.load(directory)
             if any(node.running() for node in old.nodes):
                 raise NetError(f"a network is running in {directory}: `down` it first")
-        elif os.path.exists(directory) and (not os.path.isdir(directory) or os.listdir(directory)):
+        elif os.path.exists(directory) and (not os.path.isdir(directory) or
+                                            set(os.listdir(directory)) - {RUNS}):
             # Not ours (no network.json): never delete what a user put there.
             raise NetError(f"{directory} exists and holds no network: give a new or empty "
                            "--dir")
@@ -307,7 +351,11 @@ class Network:
         if busy:
             raise NetError(f"ports in use: {busy[:5]}: pick another --base-port")
         if old:
-            shutil.rmtree(directory)
+            # The old network goes; the reports of its runs stay for `report`.
+            for entry in os.listdir(directory):
+                if entry != RUNS:
+                    path = os.path.join(directory, entry)
+                    (shutil.rmtree if os.path.isdir(path) else os.remove)(path)
         kind, k = parse_topology(topology)
         build = find_build(build)
         policy = {"fanout": fanout, "gossipstop": gossipstop, "trickle": trickle}
@@ -378,8 +426,8 @@ class Network:
         """The running nodes node i reaches (i counted as running)."""
         return component(i, self.n, self.live_edges(), self.running_set() | {i})
 
-    def expected_peers(self, i):
-        alive = self.running_set()
+    def expected_peers(self, i, alive=None):
+        alive = self.running_set() if alive is None else alive
         return sum(1 for a, b in self.live_edges() if i in (a, b) and a in alive and b in alive)
 
     # -- processes --
@@ -388,8 +436,8 @@ class Network:
         opts = [("port", node.p2p_port), ("rpcport", node.rpc_port), ("bind", LOOPBACK),
                 ("rpcbind", LOOPBACK), ("rpcallowip", LOOPBACK), ("listen", 1),
                 ("maxoutbound", 0), ("dnsseed", 0), ("fixedseeds", 0), ("discover", 0),
-                ("upnp", 0), ("natpmp", 0), ("addnoderetrymax", 1), ("debug", "net"),
-                ("maxconnections", max(125, self.n + 10))]
+                ("upnp", 0), ("natpmp", 0), ("addnoderetrymax", 1), ("debug", "net")]
+        opts += node_defaults(sum(1 for e in self.edges if node.index in e))
         opts += sorted(self.state["policy"].items())
         # Only the topology's links: -connect, and no automatic outbound (above).
         opts += [("connect", f"{LOOPBACK}:{self.nodes[b].p2p_port}")
@@ -523,10 +571,12 @@ class Network:
         return len(live)
 
     def wait_connected(self, timeout=60.0, nodes=None):
-        nodes = sorted(self.running_set() if nodes is None else nodes)
+        short = sorted(self.running_set() if nodes is None else nodes)
         deadline = time.monotonic() + timeout
         while True:
-            short = [i for i in nodes if self.peer_count(i) < self.expected_peers(i)]
+            # Read once a round: each read looks at every node's process.
+            alive = self.running_set()
+            short = [i for i in short if self.peer_count(i) < self.expected_peers(i, alive)]
             if not short:
                 return
             if time.monotonic() > deadline:

@@ -8,6 +8,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
+
+import rnlib
 
 
 def _ms(s):
@@ -104,6 +107,24 @@ def emit(rep, args):
                             "" if r["reach_all_s"] is None else f"{r['reach_all_s'] * 1000:.3f}"])
     if getattr(args, "plot", None) and rep.get("curve"):
         plot(rep, args.plot)
+
+
+def record(net, rep):
+    """Keeps the report of a load or mine in DIR/runs/NNNN-KIND.json, with
+    the network it ran on, for `report`; returns the path."""
+    runs = os.path.join(net.dir, rnlib.RUNS)
+    os.makedirs(runs, exist_ok=True)
+    seq = 1 + max([int(f.split("-")[0]) for f in os.listdir(runs)
+                   if f.split("-")[0].isdigit()], default=0)
+    rec = dict(rep, run=seq, recorded_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+               network={"n": net.n, "topology": net.state["topology"],
+                        "seed": net.state["seed"], "policy": net.state["policy"],
+                        "extra": net.state["extra"]})
+    path = os.path.join(runs, f"{seq:04d}-{rep['kind']}.json")
+    with open(path + ".tmp", "w", encoding="utf-8") as f:
+        json.dump(rec, f, indent=1)
+    os.replace(path + ".tmp", path)
+    return path
 
 
 def plot(rep, path):

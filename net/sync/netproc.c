@@ -619,6 +619,18 @@ enum mempool_status netproc_submit_tx(struct netproc *np, struct tx *tx,
     return st;
 }
 
+void netproc_announce_tx(struct netproc *np, const struct tx *tx, int64_t now)
+{
+    const struct mempool_entry *e = mempool_get_wtxid(np->mempool, &tx->wtxid);
+    if (!e)
+        return;
+    struct relay_tx_info info;
+    np->info.txs_accepted++;
+    tx_info(e, tx, &info);
+    relay_on_tx_accepted(np->relay, false, 0, &info, now);
+    after_event(np, now);
+}
+
 enum chainstate_status netproc_submit_block(struct netproc *np, const struct block *b,
                                             const char **reason, char **err, int64_t now)
 {

@@ -122,6 +122,10 @@ enum mempool_status netproc_submit_tx(struct netproc *np, struct tx *tx,
                                       struct mempool_reject *rej, int64_t now);
 enum chainstate_status netproc_submit_block(struct netproc *np, const struct block *b,
                                             const char **reason, char **err, int64_t now);
+/* A transaction the node put in its mempool itself (a package, RPC
+ * submitpackage): announced to peers as a local submission is. Nothing
+ * when it is not in the mempool. */
+void netproc_announce_tx(struct netproc *np, const struct tx *tx, int64_t now);
 
 /* ---- Introspection (getpeerinfo, getgossipinfo) ---- */
 /* BIP152 traffic, per peer and in total. */

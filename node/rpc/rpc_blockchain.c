@@ -5,6 +5,7 @@
 #include "chain/storage/blockfile.h"
 #include "chain/validation/chainstate.h"
 #include "chain/mempool/mempool.h"
+#include "node/mempool_glue.h"
 #include "chain/primitives/serialize.h"
 #include "node/rpc/rpc_util.h"
 #include "chain/util/xmalloc.h"
@@ -407,6 +408,56 @@ static json_t *rpc_getmempoolentry(struct rpc_request *req)
     return entry_json(e);
 }
 
+/* getmempoolancestors (up) and getmempooldescendants: txids, or with
+ * verbose an object of entries keyed by txid. */
+static json_t *relatives(struct rpc_request *req, bool up)
+{
+    struct hash256 txid;
+    if (!rpc_param_hash(req, 0, &txid))
+        return NULL;
+    struct mempool *mp = node_of(req)->mempool;
+    const struct mempool_entry *e = mempool_get(mp, &txid);
+    if (!e)
+        return rpc_fail(req, RPC_INVALID_ADDRESS_OR_KEY, "Transaction not in mempool");
+    bool verbose = json_is_true(rpc_param(req, 1));
+    const struct mempool_entry **rel;
+    size_t n = mempool_relatives(mp, e, up, &rel);
+    json_t *r = verbose ? json_object() : txid_list(rel, n);
+    for (size_t i = 0; verbose && i < n; i++) {
+        char hex[HASH_HEX_LEN + 1];
+        hash_to_hex(&mempool_entry_tx(rel[i])->txid, hex);
+        json_object_set_new(r, hex, entry_json(rel[i]));
+    }
+    free(rel);
+    return r;
+}
+
+static json_t *rpc_getmempoolancestors(struct rpc_request *req)
+{
+    return relatives(req, true);
+}
+
+static json_t *rpc_getmempooldescendants(struct rpc_request *req)
+{
+    return relatives(req, false);
+}
+
+/* The mempool is loaded before the RPC server starts, so Core's "not
+ * loaded yet" error cannot happen here. */
+static json_t *rpc_savemempool(struct rpc_request *req)
+{
+    struct node *node = node_of(req);
+    char *path = mempool_glue_dump_path(node), *err = NULL;
+    json_t *r = NULL;
+    if (mempool_dump(node->mempool, path, &err) == 0)
+        r = json_pack("{s:s}", "filename", path);
+    else
+        rpc_fail(req, RPC_MISC_ERROR, "Unable to dump mempool to disk");
+    free(err);
+    free(path);
+    return r;
+}
+
 /* Core's MEMPOOL_HEIGHT: the height a coin created in the mempool has. */
 #define MEMPOOL_COIN_HEIGHT 0x7fffffff
 
@@ -499,6 +550,19 @@ static const struct rpc_method blockchain_methods[] = {
     { "getmempoolentry", "blockchain", rpc_getmempoolentry,
       "Returns mempool data for given transaction.",
       { { "txid", RPC_ARG_STR, false, "The transaction id (must be in mempool)", NULL }, { 0 } } },
+    { "getmempoolancestors", "blockchain", rpc_getmempoolancestors,
+      "If txid is in the mempool, returns all in-mempool ancestors.",
+      { { "txid", RPC_ARG_STR, false, "The transaction id (must be in mempool)", NULL },
+        { "verbose", RPC_ARG_BOOL, true, "True for a json object, false for array of transaction ids", "false" },
+        { 0 } } },
+    { "getmempooldescendants", "blockchain", rpc_getmempooldescendants,
+      "If txid is in the mempool, returns all in-mempool descendants.",
+      { { "txid", RPC_ARG_STR, false, "The transaction id (must be in mempool)", NULL },
+        { "verbose", RPC_ARG_BOOL, true, "True for a json object, false for array of transaction ids", "false" },
+        { 0 } } },
+    { "savemempool", "blockchain", rpc_savemempool,
+      "Dumps the mempool to disk. It will fail until the previous dump is fully loaded.",
+      { { 0 } } },
     { "gettxout", "blockchain", rpc_gettxout,
       "Returns details about an unspent transaction output (null when spent or unknown).",
       { { "txid", RPC_ARG_STR, false, "The transaction id", NULL },

@@ -50,7 +50,8 @@ const struct config_option metrics_options[] = {
  * node/rpc/rpc_glue.h); their handlers get the struct node * as req->ctx. */
 static const struct rpc_method_set *const method_sets[] = {
     &blockchain_rpc_methods, &rawtx_rpc_methods, &mining_rpc_methods,
-    &net_rpc_methods, &zmq_rpc_methods, &chainctl_rpc_methods, &looplag_rpc_methods,
+    &net_rpc_methods, &zmq_rpc_methods, &chainctl_rpc_methods,
+    &fee_rpc_methods, &gbt_rpc_methods, &package_rpc_methods, &looplag_rpc_methods,
     NULL,
 };
 

@@ -41,6 +41,7 @@ extern const struct node_subsystem metrics_subsystem;
  * rpc_table_call(t, "getblockhash", params, &code, &msg). */
 extern const struct rpc_method_set blockchain_rpc_methods, rawtx_rpc_methods, mining_rpc_methods;
 extern const struct rpc_method_set net_rpc_methods, chainctl_rpc_methods;
+extern const struct rpc_method_set fee_rpc_methods, gbt_rpc_methods, package_rpc_methods;
 /* Methods with state of their own (their ctx is not the node). */
 int rpc_chainstats_register(struct rpc_table *t, struct node *node, char **err);
 

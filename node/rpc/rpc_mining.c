@@ -3,6 +3,7 @@
  * generateblock, submitblock with BIP22 results, getmininginfo. */
 #include "node/clock.h"
 #include "node/rpc/rpc_glue.h"
+#include "node/rpc/rpc_mining.h"
 
 #include "chain/primitives/address.h"
 #include "chain/validation/chainstate.h"
@@ -112,10 +113,8 @@ static bool ancestor_at(void *ctx, int height, struct pow_block *out)
     return true;
 }
 
-/* The template for a block on the current tip, as Core's
- * CreateNewBlock: time is now, but after the median time past. */
-static void make_template(struct node *node, const uint8_t *script, size_t len,
-                          struct miner_template *t)
+void rpc_mining_template(struct node *node, const uint8_t *script, size_t len,
+                         struct miner_template *t)
 {
     const struct bindex_node *tip = chainstate_tip(node->chain);
     int64_t now = node_now(), mtp = bindex_median_time_past(tip);
@@ -153,7 +152,7 @@ static json_t *generate(struct rpc_request *req, const uint8_t *script, size_t l
     json_t *hashes = json_array();
     for (int64_t i = 0; i < n && tries > 0; i++) {
         struct miner_template t;
-        make_template(node, script, len, &t);
+        rpc_mining_template(node, script, len, &t);
         char *err = NULL;
         struct block *b = miner_create_block(&t, node->mempool, &err);
         if (!b) {
@@ -249,7 +248,7 @@ static struct block *build_listed(struct rpc_request *req, const uint8_t *script
     }
     if (txs && got == n) {
         struct miner_template t;
-        make_template(node_of(req), script, len, &t);
+        rpc_mining_template(node_of(req), script, len, &t);
         char *err = NULL;
         b = miner_build_block(&t, txs, n, 0, &err);
         if (!b)
@@ -301,6 +300,16 @@ static json_t *rpc_generateblock(struct rpc_request *req)
     return r;
 }
 
+struct block *rpc_mining_decode_block(const char *hex)
+{
+    uint8_t *raw = NULL;
+    ssize_t len = hex ? hex_decode_alloc(hex, &raw) : -1;
+    const char *why = NULL;
+    struct block *b = len >= 0 ? block_from_bytes(raw, (size_t)len, &why) : NULL;
+    free(raw);
+    return b;
+}
+
 /* BIP22 result of processing a submitted block. */
 static json_t *bip22_result(struct chainstate *cs, const struct block *b,
                             enum chainstate_status st, const char *reason)
@@ -323,11 +332,7 @@ static json_t *bip22_result(struct chainstate *cs, const struct block *b,
 static json_t *rpc_submitblock(struct rpc_request *req)
 {
     struct chainstate *cs = node_of(req)->chain;
-    uint8_t *raw = NULL;
-    ssize_t len = hex_decode_alloc(json_string_value(rpc_param(req, 0)), &raw);
-    const char *why = NULL;
-    struct block *b = len >= 0 ? block_from_bytes(raw, (size_t)len, &why) : NULL;
-    free(raw);
+    struct block *b = rpc_mining_decode_block(json_string_value(rpc_param(req, 0)));
     if (!b)
         return rpc_fail(req, RPC_DESERIALIZATION_ERROR, "Block decode failed");
     if (b->tx_count == 0 || !tx_is_coinbase(b->txs[0])) {
@@ -392,7 +397,7 @@ static json_t *rpc_getmininginfo(struct rpc_request *req)
     json_object_set_new(o, "pooledtx", json_integer((json_int_t)mempool_count(node->mempool)));
     json_object_set_new(o, "chain", json_string(node->params->name));
     struct miner_template t;
-    make_template(node, NULL, 0, &t);
+    rpc_mining_template(node, NULL, 0, &t);
     json_t *next = json_object();
     json_object_set_new(next, "height", json_integer(t.height));
     rpc_util_bits_fields(next, t.bits);

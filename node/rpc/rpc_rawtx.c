@@ -12,49 +12,13 @@
 #include "node/relay_glue.h"
 #include "node/rpc/rpc_util.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-/* Core's DEFAULT_MAX_RAW_TX_FEE_RATE: 0.10 BTC/kvB. */
-#define DEFAULT_MAX_FEERATE (TX_COIN / 10)
-#define MAX_PACKAGE_COUNT 25
-
 static struct node *node_of(const struct rpc_request *req)
 {
     return req->ctx;
-}
-
-/* An amount in BTC (number or numeric string) as satoshis; def when the
- * parameter is omitted. -3 "Invalid amount" / "Amount out of range". */
-static bool amount_param(struct rpc_request *req, size_t i, int64_t def, int64_t *out)
-{
-    json_t *v = rpc_param(req, i);
-    double btc;
-    if (!v) {
-        *out = def;
-        return true;
-    }
-    if (json_is_number(v)) {
-        btc = json_number_value(v);
-    } else {
-        char *end;
-        const char *s = json_string_value(v);
-        btc = s ? strtod(s, &end) : NAN;
-        if (!s || !*s || *end)
-            btc = NAN;
-    }
-    if (!(btc == btc)) {
-        rpc_fail(req, RPC_TYPE_ERROR, "Invalid amount");
-        return false;
-    }
-    if (btc < 0 || btc > (double)TX_MAX_MONEY / TX_COIN) {
-        rpc_fail(req, RPC_TYPE_ERROR, "Amount out of range");
-        return false;
-    }
-    *out = llround(btc * TX_COIN);
-    return true;
 }
 
 static bool fee_exceeds(int64_t fee, size_t vsize, int64_t max_feerate)
@@ -88,17 +52,13 @@ static bool check_caps(struct rpc_request *req, struct tx *tx, const struct memp
                        int64_t now)
 {
     int64_t max_feerate, max_burn;
-    if (!amount_param(req, 1, DEFAULT_MAX_FEERATE, &max_feerate) ||
-        !amount_param(req, 2, 0, &max_burn))
+    if (!rpc_util_amount_param(req, 1, RPC_UTIL_DEFAULT_MAX_FEERATE, &max_feerate) ||
+        !rpc_util_amount_param(req, 2, 0, &max_burn))
         return false;
-    for (size_t i = 0; i < tx->vout_count; i++) {
-        const struct tx_out *o = &tx->vout[i];
-        bool unspendable = (o->script_len > 0 && o->script[0] == 0x6a) || o->script_len > 10000;
-        if (unspendable && o->value > max_burn) {
-            rpc_fail(req, RPC_VERIFY_ERROR,
-                     "Unspendable output exceeds maximum configured by user (maxburnamount)");
-            return false;
-        }
+    if (rpc_util_burns_over(tx, max_burn)) {
+        rpc_fail(req, RPC_VERIFY_ERROR,
+                 "Unspendable output exceeds maximum configured by user (maxburnamount)");
+        return false;
     }
     struct mempool_reject rej;
     int64_t fee = 0;
@@ -182,37 +142,19 @@ static json_t *test_one(struct node *node, struct tx *tx, int64_t max_feerate)
     return o;
 }
 
-static void free_txs(struct tx **txs, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        tx_free(txs[i]);
-}
-
 static json_t *rpc_testmempoolaccept(struct rpc_request *req)
 {
-    json_t *list = rpc_param(req, 0);
-    size_t n = json_array_size(list);
-    if (n < 1 || n > MAX_PACKAGE_COUNT)
-        return rpc_fail(req, RPC_INVALID_PARAMETER,
-                        "Array must contain between 1 and 25 transactions.");
+    struct tx *txs[RPC_UTIL_MAX_PACKAGE];
+    size_t n = rpc_util_package_param(req, 0, txs);
     int64_t max_feerate;
-    if (!amount_param(req, 1, DEFAULT_MAX_FEERATE, &max_feerate))
+    if (!n || !rpc_util_amount_param(req, 1, RPC_UTIL_DEFAULT_MAX_FEERATE, &max_feerate)) {
+        rpc_util_free_txs(txs, n);
         return NULL;
-    struct tx *txs[MAX_PACKAGE_COUNT];
-    for (size_t i = 0; i < n; i++) {
-        const char *hex = json_string_value(json_array_get(list, i));
-        txs[i] = rpc_util_decode_tx(hex, -1);
-        if (!txs[i]) {
-            free_txs(txs, i);
-            return rpc_fail(req, RPC_DESERIALIZATION_ERROR,
-                            "TX decode failed: %s Make sure the tx has at least one input.",
-                            hex ? hex : "");
-        }
     }
     json_t *r = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(r, test_one(node_of(req), txs[i], max_feerate));
-    free_txs(txs, n);
+    rpc_util_free_txs(txs, n);
     return r;
 }
 

@@ -8,6 +8,7 @@
 #include "chain/util/xmalloc.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -444,3 +445,73 @@ struct tx *rpc_util_tx_param(struct rpc_request *req, size_t i, int witness, con
     return tx;
 }
 
+bool rpc_util_amount_param(struct rpc_request *req, size_t i, int64_t def, int64_t *out)
+{
+    json_t *v = rpc_param(req, i);
+    double btc;
+    if (!v) {
+        *out = def;
+        return true;
+    }
+    if (json_is_number(v)) {
+        btc = json_number_value(v);
+    } else {
+        char *end;
+        const char *s = json_string_value(v);
+        btc = s ? strtod(s, &end) : NAN;
+        if (!s || !*s || *end)
+            btc = NAN;
+    }
+    if (!(btc == btc)) {
+        rpc_fail(req, RPC_TYPE_ERROR, "Invalid amount");
+        return false;
+    }
+    if (btc < 0 || btc > (double)TX_MAX_MONEY / TX_COIN) {
+        rpc_fail(req, RPC_TYPE_ERROR, "Amount out of range");
+        return false;
+    }
+    *out = llround(btc * TX_COIN);
+    return true;
+}
+
+bool rpc_util_burns_over(const struct tx *tx, int64_t max_burn)
+{
+    for (size_t i = 0; i < tx->vout_count; i++) {
+        const struct tx_out *o = &tx->vout[i];
+        /* Core's IsUnspendable: OP_RETURN or over the script size limit. */
+        bool unspendable = (o->script_len > 0 && o->script[0] == 0x6a) || o->script_len > 10000;
+        if (unspendable && o->value > max_burn)
+            return true;
+    }
+    return false;
+}
+
+size_t rpc_util_package_param(struct rpc_request *req, size_t i,
+                              struct tx *txs[RPC_UTIL_MAX_PACKAGE])
+{
+    json_t *list = rpc_param(req, i);
+    size_t n = json_array_size(list);
+    if (n < 1 || n > RPC_UTIL_MAX_PACKAGE) {
+        rpc_fail(req, RPC_INVALID_PARAMETER, "Array must contain between 1 and %d transactions.",
+                 RPC_UTIL_MAX_PACKAGE);
+        return 0;
+    }
+    for (size_t k = 0; k < n; k++) {
+        const char *hex = json_string_value(json_array_get(list, k));
+        txs[k] = rpc_util_decode_tx(hex, -1);
+        if (!txs[k]) {
+            rpc_util_free_txs(txs, k);
+            rpc_fail(req, RPC_DESERIALIZATION_ERROR,
+                     "TX decode failed: %s Make sure the tx has at least one input.",
+                     hex ? hex : "");
+            return 0;
+        }
+    }
+    return n;
+}
+
+void rpc_util_free_txs(struct tx **txs, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        tx_free(txs[k]);
+}

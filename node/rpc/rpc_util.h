@@ -54,6 +54,25 @@ struct tx *rpc_util_decode_tx(const char *hex, int witness);
  * wording differs by method). */
 struct tx *rpc_util_tx_param(struct rpc_request *req, size_t i, int witness, const char *msg);
 
+/* An amount in BTC (number or numeric string) as satoshis, def when
+ * parameter i is omitted; else -3 "Invalid amount" / "Amount out of
+ * range" and false. */
+bool rpc_util_amount_param(struct rpc_request *req, size_t i, int64_t def, int64_t *out);
+/* An unspendable output (OP_RETURN, oversized script) of tx carries more
+ * than max_burn satoshis (sendrawtransaction's maxburnamount). */
+bool rpc_util_burns_over(const struct tx *tx, int64_t max_burn);
+
+/* Core's DEFAULT_MAX_RAW_TX_FEE_RATE: 0.10 BTC/kvB, in sat/kvB. */
+#define RPC_UTIL_DEFAULT_MAX_FEERATE (TX_COIN / 10)
+/* Core's MAX_PACKAGE_COUNT: testmempoolaccept and submitpackage. */
+#define RPC_UTIL_MAX_PACKAGE 25
+/* The array of raw transactions in parameter i, decoded into txs: their
+ * count, or 0 after -8 (not 1 to 25 of them) or -22 (one does not
+ * decode), Core's messages. */
+size_t rpc_util_package_param(struct rpc_request *req, size_t i,
+                              struct tx *txs[RPC_UTIL_MAX_PACKAGE]);
+void rpc_util_free_txs(struct tx **txs, size_t n);
+
 /* Hex of bytes as a JSON string. */
 json_t *rpc_util_hex_json(const void *data, size_t len);
 

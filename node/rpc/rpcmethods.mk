@@ -3,7 +3,9 @@
 libnode_a_SOURCES += \
 	node/rpc/rpc_util.c node/rpc/rpc_util.h \
 	node/rpc/rpc_blockchain.c node/rpc/rpc_rawtx.c node/rpc/rpc_mining.c \
-	node/rpc/rpc_chainstats.c node/rpc/rpc_chainctl.c
+	node/rpc/rpc_chainstats.c node/rpc/rpc_chainctl.c \
+	node/rpc/rpc_fees.c node/rpc/rpc_mining.h node/rpc/rpc_gbt.c \
+	node/rpc/rpc_package.c
 
 check_PROGRAMS += tests/unit/test_rpc_methods
 tests_unit_test_rpc_methods_SOURCES = tests/unit/test_rpc_methods.c
@@ -12,10 +14,12 @@ TESTS += tests/unit/test_rpc_methods
 
 TESTS += tests/functional/rpc_blockchain.py tests/functional/rpc_rawtx.py \
 	tests/functional/rpc_mining.py tests/functional/rpc_chainstats.py \
-	tests/functional/rpc_chainctl.py
+	tests/functional/rpc_chainctl.py tests/functional/rpc_mempool.py tests/functional/rpc_fees.py \
+	tests/functional/rpc_gbt.py
 EXTRA_DIST += tests/functional/rpc_chainstats.py tests/functional/rpc_chainctl.py \
 	tests/functional/rpc_blockchain.py tests/functional/rpc_rawtx.py \
-	tests/functional/rpc_mining.py tests/functional/txtools.py contrib/bench/bench_getblock.py
+	tests/functional/rpc_mining.py tests/functional/rpc_mempool.py tests/functional/rpc_fees.py \
+	tests/functional/rpc_gbt.py tests/functional/txtools.py contrib/bench/bench_getblock.py
 
 # Fuzz harness: scripts and transactions as the RPC methods show them.
 check_PROGRAMS += tests/fuzz/fuzz_rpc_decode

@@ -1,0 +1,289 @@
+/* Package acceptance, as Bitcoin Core's AcceptPackage (v28+): every
+ * transaction alone first, then the ones that failed only on feerate (and
+ * their children) together, judged by their combined feerate. */
+#include "chain/mempool/mempool_int.h"
+
+#include "chain/util/xmalloc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool spends(const struct tx *tx, const struct hash256 *txid)
+{
+    for (size_t i = 0; i < tx->vin_count; i++)
+        if (hash_eq(&tx->vin[i].prevout.hash, txid))
+            return true;
+    return false;
+}
+
+bool mempool_package_is_child_with_parents(struct tx *const *txs, size_t n)
+{
+    if (n < 2)
+        return false;
+    const struct tx *child = txs[n - 1];
+    for (size_t i = 0; i + 1 < n; i++) {
+        if (!spends(child, &txs[i]->txid))
+            return false;
+        for (size_t j = 0; j + 1 < n; j++)
+            if (spends(txs[i], &txs[j]->txid))
+                return false;
+    }
+    return true;
+}
+
+static bool same_outpoint(const struct outpoint *a, const struct outpoint *b)
+{
+    return a->n == b->n && hash_eq(&a->hash, &b->hash);
+}
+
+static bool set_reason(struct mempool_pkg *out, const char *reason)
+{
+    out->reason = reason;
+    out->detail[0] = '\0';
+    return false;
+}
+
+/* Core's IsWellFormedPackage: count, weight, no duplicates, parents
+ * first, no two transactions spending one output. */
+static bool well_formed(struct tx *const *txs, size_t n, struct mempool_pkg *out)
+{
+    if (n > MEMPOOL_MAX_PACKAGE_COUNT)
+        return set_reason(out, "package-too-many-transactions");
+    size_t weight = 0;
+    for (size_t i = 0; i < n; i++)
+        weight += tx_weight(txs[i]);
+    if (n > 1 && weight > MEMPOOL_MAX_PACKAGE_WEIGHT)
+        return set_reason(out, "package-too-large");
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++)
+            if (hash_eq(&txs[i]->txid, &txs[j]->txid))
+                return set_reason(out, "package-contains-duplicates");
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++)
+            if (spends(txs[i], &txs[j]->txid))
+                return set_reason(out, "package-not-sorted");
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < txs[i]->vin_count; k++)
+            for (size_t j = 0; j < i; j++)
+                for (size_t m = 0; m < txs[j]->vin_count; m++)
+                    if (same_outpoint(&txs[i]->vin[k].prevout, &txs[j]->vin[m].prevout))
+                        return set_reason(out, "conflict-in-package");
+    return true;
+}
+
+/* Collects the txids replaced while the package is judged. */
+static void on_removed(void *ctx, const struct tx *tx, enum mempool_removal why, uint64_t seq)
+{
+    (void)seq;
+    struct mempool_pkg *out = ctx;
+    if (why != MEMPOOL_REMOVED_REPLACED)
+        return;
+    out->replaced = xreallocarray(out->replaced, out->n_replaced + 1, sizeof(*out->replaced));
+    out->replaced[out->n_replaced++] = tx->txid;
+}
+
+static bool exceeds(int64_t fee, size_t vsize, int64_t max_feerate)
+{
+    return max_feerate > 0 && fee > policy_fee_at(max_feerate, vsize);
+}
+
+static void max_feerate_failure(struct mempool_pkg_tx *r)
+{
+    r->result = MEMPOOL_PKG_INVALID;
+    r->rej.status = MEMPOOL_POLICY;
+    r->rej.reason = "max feerate exceeded";
+    r->rej.detail[0] = '\0';
+}
+
+/* One transaction alone. true when it may be retried with the package:
+ * it failed only on feerate, or on inputs a failed parent would give. */
+static bool accept_alone(struct mempool *mp, struct tx *tx, const struct mempool_tip *tip,
+                         int64_t now, int64_t max_feerate, uint32_t self,
+                         struct mempool_pkg_tx *r)
+{
+    const struct mempool_entry *e = mempool_get_wtxid(mp, &tx->wtxid);
+    if (e || (e = mempool_get(mp, &tx->txid))) {
+        bool same = hash_eq(&mempool_entry_tx(e)->wtxid, &tx->wtxid);
+        r->result = same ? MEMPOOL_PKG_IN_MEMPOOL : MEMPOOL_PKG_OTHER_WITNESS;
+        r->fee = mempool_entry_fee(e);
+        r->vsize = mempool_entry_vsize(e);
+        r->other_wtxid = mempool_entry_tx(e)->wtxid;
+        return false;
+    }
+    enum mempool_status st =
+        mp_accept(mp, tx, tip, now, now, MP_TEST_ONLY, &r->rej, &r->fee, &r->vsize);
+    if (st == MEMPOOL_ACCEPTED && exceeds(r->fee, r->vsize, max_feerate)) {
+        max_feerate_failure(r);
+        return false;
+    }
+    if (st == MEMPOOL_ACCEPTED)
+        st = mp_accept(mp, tx, tip, now, now, 0, &r->rej, &r->fee, &r->vsize);
+    if (st == MEMPOOL_ACCEPTED) {
+        r->result = MEMPOOL_PKG_VALID;
+        r->eff_feerate = r->fee * 1000 / (int64_t)r->vsize;
+        r->eff_includes = self;
+        return false;
+    }
+    r->result = MEMPOOL_PKG_INVALID;
+    if (st == MEMPOOL_MISSING_INPUTS) {
+        r->rej.reason = "bad-txns-inputs-missingorspent";
+        return true;
+    }
+    return st == MEMPOOL_POLICY && r->rej.reason &&
+           (!strcmp(r->rej.reason, "min relay fee not met") ||
+            !strcmp(r->rej.reason, "mempool min fee not met"));
+}
+
+/* A transaction of the trial spending what the mempool already spends:
+ * package replacement is not supported, and a trial must be undoable. */
+static bool conflicts(const struct mempool *mp, const struct tx *tx)
+{
+    for (size_t i = 0; i < tx->vin_count; i++)
+        if (mempool_spender(mp, &tx->vin[i].prevout))
+            return true;
+    return false;
+}
+
+struct trial {
+    struct mempool_entry *added[MEMPOOL_MAX_PACKAGE_COUNT];
+    size_t n;
+    int64_t fee;
+    size_t vsize;
+};
+
+/* Adds the trial's transactions without telling the listeners and without
+ * the per-transaction fee floors. false (after failing *r) when one
+ * cannot enter. */
+static bool trial_add(struct mempool *mp, struct tx *tx, const struct mempool_tip *tip,
+                      int64_t now, int64_t max_feerate, struct trial *t,
+                      struct mempool_pkg_tx *r)
+{
+    int64_t fee;
+    size_t vsize;
+    struct mempool_reject rej;
+    if (conflicts(mp, tx)) {
+        r->rej = (struct mempool_reject){ MEMPOOL_POLICY, "package RBF failed: replacements "
+                                                          "are not supported in packages", "" };
+        return false;
+    }
+    if (mp_accept(mp, tx, tip, now, now, MP_BYPASS_LIMITS, &rej, &fee, &vsize) !=
+        MEMPOOL_ACCEPTED) {
+        r->rej = rej;
+        return false;
+    }
+    t->added[t->n++] = mp_find(mp, &tx->txid);
+    t->fee += fee;
+    t->vsize += vsize;
+    if (exceeds(fee, vsize, max_feerate)) {
+        max_feerate_failure(r);
+        return false;
+    }
+    r->fee = fee;
+    r->vsize = vsize;
+    return true;
+}
+
+/* Core's AcceptMultipleTransactions for the transactions in idx: all
+ * enter, and together they pay the mempool's minimum feerate, or none
+ * stays. Listeners hear of them only once they stay. */
+static void accept_together(struct mempool *mp, struct tx *const *txs, const size_t *idx,
+                            size_t k, const struct mempool_tip *tip, int64_t now,
+                            int64_t max_feerate, struct mempool_pkg_tx *res,
+                            struct mempool_pkg *out)
+{
+    struct mempool_listener saved[MEMPOOL_MAX_LISTENERS];
+    size_t n_saved = mp->n_listeners;
+    uint64_t seq0 = mp->sequence;
+    memcpy(saved, mp->listeners, sizeof(saved));
+    mp->n_listeners = 0;
+    struct trial t = { .n = 0 };
+    size_t failed = k;
+    for (size_t i = 0; i < k && failed == k; i++) {
+        struct mempool_pkg_tx r = res[idx[i]];
+        if (trial_add(mp, txs[idx[i]], tip, now, max_feerate, &t, &r)) {
+            res[idx[i]] = r;
+        } else {
+            failed = i; /* its reason replaces the one it had alone */
+            res[idx[i]].rej = r.rej;
+        }
+    }
+    int64_t floor = mp_rolling_fee(mp, now);
+    if (floor < mp->opt.min_relay_feerate)
+        floor = mp->opt.min_relay_feerate;
+    bool low = failed == k && t.fee < policy_fee_at(floor, t.vsize);
+    if (failed < k || low) {
+        if (t.n)
+            mp_remove_tree(mp, t.added, t.n, MEMPOOL_REMOVED_CONFLICT);
+        mp->sequence = seq0; /* nothing happened, as far as anyone can tell */
+        out->reason = failed < k ? "transaction failed" : "package-fee-too-low";
+    }
+    memcpy(mp->listeners, saved, sizeof(saved));
+    mp->n_listeners = n_saved;
+    if (failed < k || low)
+        return;
+    uint32_t all = 0;
+    for (size_t i = 0; i < k; i++)
+        all |= 1u << idx[i];
+    for (size_t i = 0; i < k; i++) {
+        struct mempool_pkg_tx *r = &res[idx[i]];
+        r->result = MEMPOOL_PKG_VALID;
+        r->eff_feerate = t.fee * 1000 / (int64_t)t.vsize;
+        r->eff_includes = all;
+        for (size_t l = 0; l < mp->n_listeners; l++)
+            if (mp->listeners[l].added)
+                mp->listeners[l].added(mp->listeners[l].ctx, txs[idx[i]], seq0 + i);
+    }
+}
+
+/* After the size limit: what was accepted but evicted again failed. */
+static void check_still_there(struct mempool *mp, struct tx *const *txs, size_t n,
+                              struct mempool_pkg_tx *res, struct mempool_pkg *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        if ((res[i].result != MEMPOOL_PKG_VALID && res[i].result != MEMPOOL_PKG_IN_MEMPOOL) ||
+            mempool_get_wtxid(mp, &txs[i]->wtxid))
+            continue;
+        res[i].result = MEMPOOL_PKG_INVALID;
+        res[i].rej = (struct mempool_reject){ MEMPOOL_POLICY, "mempool full", "" };
+        out->reason = "transaction failed";
+    }
+}
+
+void mempool_accept_package(struct mempool *mp, struct tx *const *txs, size_t n,
+                            const struct mempool_tip *tip, int64_t now, int64_t max_feerate,
+                            struct mempool_pkg_tx *res, struct mempool_pkg *out)
+{
+    memset(out, 0, sizeof(*out));
+    memset(res, 0, n * sizeof(*res));
+    if (!well_formed(txs, n, out))
+        return;
+    bool registered = mp->n_listeners < MEMPOOL_MAX_LISTENERS;
+    if (registered)
+        mp->listeners[mp->n_listeners++] = (struct mempool_listener){ NULL, on_removed, out };
+    size_t again[MEMPOOL_MAX_PACKAGE_COUNT], k = 0;
+    bool quit = false;
+    for (size_t i = 0; i < n; i++) {
+        if (!accept_alone(mp, txs[i], tip, now, max_feerate, 1u << i, &res[i]))
+            quit = quit || res[i].result == MEMPOOL_PKG_INVALID;
+        else if (n == 1)
+            quit = true;
+        else
+            again[k++] = i;
+    }
+    if (registered)
+        mempool_remove_listener(mp, out);
+    if (quit)
+        out->reason = "transaction failed";
+    else if (k)
+        accept_together(mp, txs, again, k, tip, now, max_feerate, res, out);
+    mp_trim(mp, now);
+    check_still_there(mp, txs, n, res, out);
+}
+
+void mempool_pkg_clear(struct mempool_pkg *p)
+{
+    free(p->replaced);
+    p->replaced = NULL;
+    p->n_replaced = 0;
+}
