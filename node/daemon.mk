@@ -7,7 +7,8 @@ libnode_a_SOURCES += \
 	node/prune_glue.c node/prune_glue.h \
 	node/zmqpub.c node/zmqpub.h \
 	node/feeest_glue.c node/feeest_glue.h \
-	node/util.c node/util.h
+	node/util.c node/util.h \
+	node/looplag_glue.c node/looplag_glue.h
 
 bin_PROGRAMS += hearsayd
 hearsayd_SOURCES = node/main.c

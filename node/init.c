@@ -7,6 +7,7 @@
 #include "node/banlist.h"
 #include "node/chain_glue.h"
 #include "node/feeest_glue.h"
+#include "node/looplag_glue.h"
 #include "node/mempool_glue.h"
 #include "node/net_glue.h"
 #include "node/prune_glue.h"
@@ -51,6 +52,7 @@ const struct node_subsystem *const node_subsystems[] = {
     &zmq_subsystem, /* after the chain and mempool it listens to */
     &rpc_subsystem,
     &metrics_subsystem,
+    &looplag_subsystem, /* last to start: start-up is no pause of the loop */
     &banlist_subsystem, /* after net; first to stop, saving the bans */
     NULL,
 };

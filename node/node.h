@@ -36,6 +36,7 @@ struct node {
     struct zmqpub *zmq;
     struct feeest_glue *feeest;     /* node/feeest_glue.c's state */
     struct prune_glue *prune;       /* node/prune_glue.c: automatic pruning */
+    struct looplag_timer *looplag;  /* node/looplag_glue.c */
 };
 
 /* One row of node/init.c's start-up table. Each area's node/ glue file

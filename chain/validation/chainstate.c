@@ -2,6 +2,7 @@
 
 #include "chain/util/err.h"
 #include "chain/util/log.h"
+#include "chain/util/looplag.h"
 #include "chain/storage/store.h"
 #include "chain/validation/blockstore.h"
 #include "chain/validation/checkqueue.h"
@@ -160,10 +161,21 @@ static int flush(struct chainstate *cs, char **err)
     return 0;
 }
 
+/* The coins are written on a worker thread while the event loop goes on
+ * connecting blocks; the block data and index they name are synced first,
+ * as in flush. */
 static int maybe_flush(struct chainstate *cs, char **err)
 {
-    if (utxo_over_budget(cs->utxo) || cs_now(cs) - cs->last_flush >= cs->opts.flush_interval)
-        return flush(cs, err);
+    if (!utxo_over_budget(cs->utxo) && cs_now(cs) - cs->last_flush < cs->opts.flush_interval)
+        return 0;
+    struct bindex_node *tip = bindex_tip(cs->bi);
+    struct looplag_mark mark;
+    looplag_enter(looplag_default(), &mark, LOG_BLOCKSTORAGE, "block files sync");
+    int rc = blockstore_write(cs->bs, true, err);
+    looplag_leave(&mark);
+    if (rc < 0 || utxo_flush_background(cs->utxo, &tip->hash, err) < 0)
+        return -1;
+    cs->last_flush = cs_now(cs);
     return 0;
 }
 

@@ -1,4 +1,8 @@
 #include "chain/validation/utxo.h"
+#include "chain/util/err.h"
+#include "chain/util/log.h"
+#include "chain/util/looplag.h"
+#include "chain/util/worker.h"
 #include "chain/util/xmalloc.h"
 
 #include <stdlib.h>
@@ -31,15 +35,40 @@ struct slot {
     struct entry *e;
 };
 
-struct utxo {
-    struct store *store;
+/* A generation of the cache: a hash table of entries. */
+struct gen {
     struct slot *table; /* open addressing, linear probing, no tombstones */
-    size_t cap;           /* a power of two */
+    size_t cap;         /* a power of two */
     size_t count;
     size_t mem;
+};
+
+/* A frozen generation's write on the worker thread. */
+struct write_job {
+    struct store *store;
+    struct store_batch *batch;
+    struct gen *gen;
+    struct hash256 tip;
+    int rc;
+    char *err;
+};
+
+/* Flushes in the background (utxo_flush_background) freeze the current
+ * generation and let the worker write it while a new, empty one takes the
+ * changes. Until the next flush the frozen generation stays as a read-only
+ * layer between the current one and the store: lookups that miss the
+ * current generation copy its entries (a spent one there means absent),
+ * so nothing ever reads the store before the frozen changes are in it. */
+struct utxo {
+    struct store *store;
+    struct gen cur;
+    struct gen *frozen; /* NULL when none */
+    size_t frozen_dirty; /* its changes, until the write is known done */
     size_t budget;
     size_t dirty;
     struct store_batch *batch;
+    struct worker *worker; /* started by the first background flush */
+    struct write_job job;
     /* The last spent coin's script: the entry itself is freed or shrunk
      * by the spend, and copying a few dozen bytes is cheaper than keeping
      * it alive. */
@@ -50,6 +79,7 @@ struct utxo {
 /* Large tables ask for huge pages: each probe is a random access, and
  * with 4 KiB pages most of them would also miss the TLB. */
 #define HUGE_PAGE (2u << 20)
+#define MIN_CAP 1024
 
 static struct slot *table_alloc(size_t cap)
 {
@@ -79,34 +109,95 @@ static bool op_eq(const struct outpoint *a, const struct outpoint *b)
     return a->n == b->n && hash_eq(&a->hash, &b->hash);
 }
 
+static void gen_init(struct gen *g, size_t cap)
+{
+    g->cap = cap;
+    g->table = table_alloc(cap);
+    g->count = 0;
+    g->mem = 0;
+}
+
+/* Frees the entries, keeping the table. */
+static void gen_clear(struct gen *g)
+{
+    for (size_t i = 0; i < g->cap; i++) {
+        free(g->table[i].e);
+        g->table[i].e = NULL;
+    }
+    g->count = 0;
+    g->mem = 0;
+}
+
+static void gen_free(void *arg)
+{
+    struct gen *g = arg;
+    gen_clear(g);
+    free(g->table);
+    free(g);
+}
+
+static size_t gen_memory(const struct gen *g)
+{
+    return g->mem + g->cap * sizeof(*g->table);
+}
+
+/* A new generation's table: as large as the last one grew (growing it
+ * again step by step would pause the loop at each doubling), within a
+ * quarter of the budget. */
+static size_t start_cap(const struct utxo *u, size_t cap)
+{
+    while (cap > MIN_CAP && cap * sizeof(struct slot) > u->budget / 4)
+        cap /= 2;
+    return cap;
+}
+
 struct utxo *utxo_new(struct store *s, size_t budget_bytes)
 {
     struct utxo *u = xcalloc(1, sizeof(*u));
     u->store = s;
     u->budget = budget_bytes;
-    u->cap = 1024;
-    u->table = table_alloc(u->cap);
+    gen_init(&u->cur, MIN_CAP);
     u->batch = store_batch_new();
     return u;
 }
 
-static void drop_all(struct utxo *u)
+/* Waits for the worker; -1 and *err if its last write failed. The frozen
+ * generation, if any, is then in the store. */
+static int finish_write(struct utxo *u, char **err)
 {
-    for (size_t i = 0; i < u->cap; i++) {
-        free(u->table[i].e);
-        u->table[i].e = NULL;
+    if (!u->worker)
+        return 0;
+    worker_wait(u->worker);
+    u->frozen_dirty = 0;
+    if (u->job.rc == 0)
+        return 0;
+    u->job.rc = 0;
+    if (err) {
+        *err = u->job.err;
+        u->job.err = NULL;
     }
-    u->count = 0;
-    u->mem = 0;
-    u->dirty = 0;
+    return -1;
+}
+
+/* Hands the frozen generation, written, to the worker to free. */
+static void drop_frozen(struct utxo *u)
+{
+    if (u->frozen)
+        worker_submit(u->worker, gen_free, u->frozen);
+    u->frozen = NULL;
 }
 
 void utxo_free(struct utxo *u)
 {
     if (!u)
         return;
-    drop_all(u);
-    free(u->table);
+    if (finish_write(u, NULL) < 0)
+        LOG_ERROR("UTXO cache: background write failed");
+    drop_frozen(u);
+    worker_free(u->worker); /* runs the queued free first */
+    free(u->job.err);
+    gen_clear(&u->cur);
+    free(u->cur.table);
     store_batch_free(u->batch);
     free(u->spent_script);
     free(u);
@@ -114,53 +205,58 @@ void utxo_free(struct utxo *u)
 
 void utxo_reset(struct utxo *u)
 {
-    drop_all(u);
+    char *err = NULL;
+    finish_write(u, &err); /* the caller has an error of its own already */
+    free(err);
+    drop_frozen(u);
+    gen_clear(&u->cur);
+    u->dirty = 0;
 }
 
 /* The slot holding op, or the empty slot where it would go. */
-static size_t find_slot(const struct utxo *u, const struct outpoint *op, uint64_t h)
+static size_t find_slot(const struct gen *g, const struct outpoint *op, uint64_t h)
 {
-    size_t mask = u->cap - 1;
+    size_t mask = g->cap - 1;
     size_t i = h & mask;
-    while (u->table[i].e && (u->table[i].h != h || !op_eq(&u->table[i].e->op, op)))
+    while (g->table[i].e && (g->table[i].h != h || !op_eq(&g->table[i].e->op, op)))
         i = (i + 1) & mask;
     return i;
 }
 
-static void insert_entry(struct utxo *u, struct entry *e, uint64_t h)
+static void insert_entry(struct gen *g, struct entry *e, uint64_t h)
 {
-    if (2 * (u->count + 1) > u->cap) {
-        struct slot *old = u->table;
-        size_t old_cap = u->cap;
-        u->cap *= 2;
-        u->table = table_alloc(u->cap);
+    if (2 * (g->count + 1) > g->cap) {
+        struct slot *old = g->table;
+        size_t old_cap = g->cap;
+        g->cap *= 2;
+        g->table = table_alloc(g->cap);
         for (size_t i = 0; i < old_cap; i++)
             if (old[i].e)
-                u->table[find_slot(u, &old[i].e->op, old[i].h)] = old[i];
+                g->table[find_slot(g, &old[i].e->op, old[i].h)] = old[i];
         free(old);
     }
-    u->table[find_slot(u, &e->op, h)] = (struct slot){h, e};
-    u->count++;
-    u->mem += entry_cost(e);
+    g->table[find_slot(g, &e->op, h)] = (struct slot){h, e};
+    g->count++;
+    g->mem += entry_cost(e);
 }
 
 /* Removes the entry at slot i, shifting later members of its probe run
  * back so lookups never stop early. */
-static void remove_slot(struct utxo *u, size_t i)
+static void remove_slot(struct gen *g, size_t i)
 {
-    size_t mask = u->cap - 1;
-    struct entry *gone = u->table[i].e;
-    u->mem -= entry_cost(gone);
-    u->count--;
+    size_t mask = g->cap - 1;
+    struct entry *gone = g->table[i].e;
+    g->mem -= entry_cost(gone);
+    g->count--;
     free(gone);
-    u->table[i].e = NULL;
-    for (size_t j = (i + 1) & mask; u->table[j].e; j = (j + 1) & mask) {
-        size_t home = u->table[j].h & mask;
+    g->table[i].e = NULL;
+    for (size_t j = (i + 1) & mask; g->table[j].e; j = (j + 1) & mask) {
+        size_t home = g->table[j].h & mask;
         bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
         if (stays)
             continue;
-        u->table[i] = u->table[j];
-        u->table[j].e = NULL;
+        g->table[i] = g->table[j];
+        g->table[j].e = NULL;
         i = j;
     }
 }
@@ -178,17 +274,19 @@ static struct entry *entry_new(const struct outpoint *op, int64_t value, const u
     return e;
 }
 
-/* The cached unspent entry for op, reading the store on a miss; *slot is
- * where it sits. *rc: 1 found, 0 absent or spent, -1 error (*err). */
-static struct entry *fetch(struct utxo *u, const struct outpoint *op, size_t *slot, int *rc,
-                           char **err)
+/* op's coin below the current generation: the frozen one's, else the
+ * store's, as a clean entry (NULL with *rc 0 if absent or spent). */
+static struct entry *fetch_below(struct utxo *u, const struct outpoint *op, uint64_t h, int *rc,
+                                 char **err)
 {
-    uint64_t h = op_hash(op);
-    size_t i = find_slot(u, op, h);
-    if (u->table[i].e) {
-        *slot = i;
-        *rc = (u->table[i].e->flags & F_SPENT) ? 0 : 1;
-        return *rc ? u->table[i].e : NULL;
+    if (u->frozen) {
+        const struct entry *f = u->frozen->table[find_slot(u->frozen, op, h)].e;
+        if (f) {
+            *rc = (f->flags & F_SPENT) ? 0 : 1;
+            return *rc ? entry_new(op, f->value, f->script, f->script_len, f->height,
+                                   f->flags & F_COINBASE)
+                       : NULL;
+        }
     }
     struct coin c = {0};
     *rc = store_get_coin(u->store, op, &c, err);
@@ -197,8 +295,26 @@ static struct entry *fetch(struct utxo *u, const struct outpoint *op, size_t *sl
     struct entry *e = entry_new(op, c.value, c.script, c.script_len, c.height,
                                 c.coinbase ? F_COINBASE : 0);
     coin_clear(&c);
-    insert_entry(u, e, h);
-    *slot = find_slot(u, op, h);
+    return e;
+}
+
+/* The cached unspent entry for op, reading below on a miss; *slot is
+ * where it sits. *rc: 1 found, 0 absent or spent, -1 error (*err). */
+static struct entry *fetch(struct utxo *u, const struct outpoint *op, size_t *slot, int *rc,
+                           char **err)
+{
+    uint64_t h = op_hash(op);
+    size_t i = find_slot(&u->cur, op, h);
+    if (u->cur.table[i].e) {
+        *slot = i;
+        *rc = (u->cur.table[i].e->flags & F_SPENT) ? 0 : 1;
+        return *rc ? u->cur.table[i].e : NULL;
+    }
+    struct entry *e = fetch_below(u, op, h, rc, err);
+    if (!e)
+        return NULL;
+    insert_entry(&u->cur, e, h);
+    *slot = find_slot(&u->cur, op, h);
     return e;
 }
 
@@ -230,17 +346,17 @@ void utxo_add(struct utxo *u, const struct outpoint *op, int64_t value, const ui
 {
     uint8_t flags = F_DIRTY | F_FRESH | (coinbase ? F_COINBASE : 0);
     uint64_t h = op_hash(op);
-    size_t i = find_slot(u, op, h);
-    struct entry *old = u->table[i].e;
+    size_t i = find_slot(&u->cur, op, h);
+    struct entry *old = u->cur.table[i].e;
     if (old) {
         /* The store may hold a version of this coin: no longer fresh. */
         if (!(old->flags & F_FRESH))
             flags &= (uint8_t)~F_FRESH;
         if (old->flags & F_DIRTY)
             u->dirty--;
-        remove_slot(u, i);
+        remove_slot(&u->cur, i);
     }
-    insert_entry(u, entry_new(op, value, script, script_len, height, flags), h);
+    insert_entry(&u->cur, entry_new(op, value, script, script_len, height, flags), h);
     u->dirty++;
 }
 
@@ -274,15 +390,15 @@ int utxo_spend(struct utxo *u, const struct outpoint *op, struct utxo_spent *inf
     if (e->flags & F_DIRTY)
         u->dirty--;
     if (e->flags & F_FRESH) {
-        remove_slot(u, slot);
+        remove_slot(&u->cur, slot);
         return 1;
     }
     /* Keep a small tombstone so the flush deletes the stored coin. */
-    u->mem -= entry_cost(e);
+    u->cur.mem -= entry_cost(e);
     e->script_len = 0;
     e->flags = F_SPENT | F_DIRTY;
-    u->table[slot].e = e = xrealloc(e, sizeof(*e));
-    u->mem += entry_cost(e);
+    u->cur.table[slot].e = e = xrealloc(e, sizeof(*e));
+    u->cur.mem += entry_cost(e);
     u->dirty++;
     return 1;
 }
@@ -305,12 +421,12 @@ static int cmp_flush_item(const void *a, const void *b)
 
 /* Queues the dirty entries in key order: LevelDB inserts sorted keys into
  * its memtable several times faster than random ones. */
-static void queue_dirty(struct utxo *u)
+static void queue_dirty(const struct gen *g, struct store_batch *batch)
 {
-    struct flush_item *items = xmalloc((u->count + 1) * sizeof(*items));
+    struct flush_item *items = xmalloc((g->count + 1) * sizeof(*items));
     size_t n = 0;
-    for (size_t i = 0; i < u->cap; i++) {
-        struct entry *e = u->table[i].e;
+    for (size_t i = 0; i < g->cap; i++) {
+        struct entry *e = g->table[i].e;
         if (e && (e->flags & F_DIRTY))
             items[n++] = (struct flush_item){__builtin_bswap64(hash_cheap(&e->op.hash)), e};
     }
@@ -318,32 +434,46 @@ static void queue_dirty(struct utxo *u)
     for (size_t i = 0; i < n; i++) {
         struct entry *e = items[i].e;
         if (e->flags & F_SPENT)
-            store_batch_del_coin(u->batch, &e->op);
+            store_batch_del_coin(batch, &e->op);
         else
-            store_batch_put_coin(u->batch, &e->op, e->value, e->script, e->script_len, e->height,
+            store_batch_put_coin(batch, &e->op, e->value, e->script, e->script_len, e->height,
                                  (e->flags & F_COINBASE) != 0);
     }
     free(items);
 }
 
-int utxo_flush(struct utxo *u, const struct hash256 *tip, bool sync, char **err)
+/* Writes g's changes and the tip in one batch (on either thread: it only
+ * reads g). */
+static int write_gen(struct store *s, struct store_batch *batch, const struct gen *g,
+                     const struct hash256 *tip, bool sync, char **err)
 {
-    store_batch_clear(u->batch);
-    queue_dirty(u);
-    store_batch_set_tip(u->batch, tip);
-    int r = store_write(u->store, u->batch, sync, err);
-    store_batch_clear(u->batch);
-    if (r < 0)
+    store_batch_clear(batch);
+    queue_dirty(g, batch);
+    store_batch_set_tip(batch, tip);
+    int r = store_write(s, batch, sync, err);
+    store_batch_clear(batch);
+    return r;
+}
+
+static int flush_now(struct utxo *u, const struct hash256 *tip, bool sync, char **err)
+{
+    if (finish_write(u, err) < 0)
+        return -1;
+    drop_frozen(u);
+    if (write_gen(u->store, u->batch, &u->cur, tip, sync, err) < 0)
         return -1;
     if (utxo_over_budget(u)) {
-        drop_all(u);
+        gen_clear(&u->cur);
+        free(u->cur.table);
+        gen_init(&u->cur, start_cap(u, u->cur.cap));
+        u->dirty = 0;
         return 0;
     }
     /* Everything now matches the store: tombstones go, the rest is clean. */
-    for (size_t i = 0; i < u->cap;) {
-        struct entry *e = u->table[i].e;
+    for (size_t i = 0; i < u->cur.cap;) {
+        struct entry *e = u->cur.table[i].e;
         if (e && (e->flags & F_SPENT)) {
-            remove_slot(u, i); /* may shift a later entry into slot i */
+            remove_slot(&u->cur, i); /* may shift a later entry into slot i */
             continue;
         }
         if (e)
@@ -354,22 +484,86 @@ int utxo_flush(struct utxo *u, const struct hash256 *tip, bool sync, char **err)
     return 0;
 }
 
+int utxo_flush(struct utxo *u, const struct hash256 *tip, bool sync, char **err)
+{
+    struct looplag_mark mark;
+    looplag_enter(looplag_default(), &mark, LOG_BLOCKSTORAGE, "utxo flush");
+    int r = flush_now(u, tip, sync, err);
+    looplag_leave(&mark);
+    return r;
+}
+
+static void write_job_run(void *arg)
+{
+    struct write_job *j = arg;
+    j->rc = write_gen(j->store, j->batch, j->gen, &j->tip, true, &j->err);
+}
+
+/* Waits for the previous write if the current generation has filled its
+ * half of the budget meanwhile; 1 when the write is still running and
+ * there is room to go on. */
+static int wait_previous(struct utxo *u, char **err)
+{
+    if (!u->worker) {
+        u->worker = worker_new();
+        return u->worker ? 0 : err_set(err, "cannot start the UTXO cache's writer thread");
+    }
+    if (!worker_idle(u->worker) && !utxo_over_budget(u))
+        return 1;
+    struct looplag_mark mark;
+    looplag_enter(looplag_default(), &mark, LOG_BLOCKSTORAGE, "utxo flush wait");
+    int r = finish_write(u, err);
+    looplag_leave(&mark);
+    return r;
+}
+
+static int flush_background(struct utxo *u, const struct hash256 *tip, char **err)
+{
+    int r = wait_previous(u, err);
+    if (r != 0)
+        return r < 0 ? -1 : 0;
+    u->frozen_dirty = 0;
+    drop_frozen(u);
+    if (!u->dirty)
+        return 0;
+    u->frozen = xmalloc(sizeof(*u->frozen));
+    *u->frozen = u->cur;
+    gen_init(&u->cur, start_cap(u, u->frozen->cap));
+    u->frozen_dirty = u->dirty;
+    u->dirty = 0;
+    u->job = (struct write_job){ u->store, u->batch, u->frozen, *tip, 0, NULL };
+    worker_submit(u->worker, write_job_run, &u->job);
+    return 0;
+}
+
+int utxo_flush_background(struct utxo *u, const struct hash256 *tip, char **err)
+{
+    struct looplag_mark mark;
+    looplag_enter(looplag_default(), &mark, LOG_BLOCKSTORAGE, "utxo flush");
+    int r = flush_background(u, tip, err);
+    looplag_leave(&mark);
+    return r;
+}
+
 size_t utxo_memory(const struct utxo *u)
 {
-    return u->mem + u->cap * sizeof(*u->table);
+    return gen_memory(&u->cur) + (u->frozen ? gen_memory(u->frozen) : 0);
 }
 
 size_t utxo_cached(const struct utxo *u)
 {
-    return u->count;
+    return u->cur.count + (u->frozen ? u->frozen->count : 0);
 }
 
 size_t utxo_dirty(const struct utxo *u)
 {
-    return u->dirty;
+    return u->dirty + u->frozen_dirty;
 }
 
 bool utxo_over_budget(const struct utxo *u)
 {
-    return utxo_memory(u) > u->budget;
+    /* The smallest table is a fixed cost: with a tiny budget it would
+     * otherwise ask for a flush after every change. */
+    size_t table = u->cur.cap > MIN_CAP ? u->cur.cap * sizeof(struct slot) : 0;
+    return u->cur.mem + table > u->budget / 2;
 }

@@ -31,8 +31,8 @@ struct utxo_spent {
     size_t script_len;
 };
 
-/* budget_bytes bounds the cache's memory before utxo_over_budget says a
- * flush is due. */
+/* budget_bytes bounds the cache's memory (utxo_over_budget says when a
+ * flush is due). */
 struct utxo *utxo_new(struct store *s, size_t budget_bytes);
 void utxo_free(struct utxo *u); /* drops unflushed changes; accepts NULL */
 
@@ -51,14 +51,23 @@ int utxo_spend(struct utxo *u, const struct outpoint *op, struct utxo_spent *inf
                struct wbuf *undo, char **err);
 
 /* Writes every change and the tip in one batch (synced if sync), then
- * empties the cache if it is over budget. */
+ * empties the cache if it is over budget. Waits for a background write
+ * first (-1 and its error if it failed). */
 int utxo_flush(struct utxo *u, const struct hash256 *tip, bool sync, char **err);
+/* The same without holding up the caller: the changes so far become a
+ * read-only generation that a worker thread writes (synced, with the
+ * tip), while a new one takes the next changes. If the previous write is
+ * still running it returns at once, unless the cache is over budget: then
+ * it waits. -1 and *err when the previous background write failed. */
+int utxo_flush_background(struct utxo *u, const struct hash256 *tip, char **err);
 /* Forgets all unflushed changes and cached coins (after a failed write). */
 void utxo_reset(struct utxo *u);
 
 size_t utxo_memory(const struct utxo *u);
 size_t utxo_cached(const struct utxo *u); /* entries in memory */
-size_t utxo_dirty(const struct utxo *u);  /* changes not yet flushed */
+size_t utxo_dirty(const struct utxo *u);  /* changes not known to be written */
+/* The changes since the last flush fill half the budget (the other half
+ * is for a generation being written): a flush is due. */
 bool utxo_over_budget(const struct utxo *u);
 
 #endif

@@ -14,8 +14,16 @@ contrib_bench_bench_verify_SOURCES = contrib/bench/bench_verify.c $(BLOCKCOINS_T
 contrib_bench_bench_verify_LDADD = $(CHAIN_LIBS)
 contrib_bench_bench_verify_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=secp256k1_ecdsa_verify \
 	-Wl,--wrap=secp256k1_schnorrsig_verify -Wl,--wrap=secp256k1_ec_pubkey_parse
+
 # Block files and the block index under 1-1.5 MB blocks, per GB: MB/s,
 # write amplification, longest store call; then raw appends of the same bytes.
 noinst_PROGRAMS += contrib/bench/bench_store
 contrib_bench_bench_store_SOURCES = contrib/bench/bench_store.c
 contrib_bench_bench_store_LDADD = $(CHAIN_LIBS)
+
+# Fills a node's chain store with a generated chain of ~1 MB blocks for
+# contrib/bench/bench_sync.py (two nodes, the second syncs from the first).
+noinst_PROGRAMS += contrib/bench/bench_sync_fill
+contrib_bench_bench_sync_fill_SOURCES = contrib/bench/bench_sync_fill.c
+contrib_bench_bench_sync_fill_LDADD = $(CHAIN_LIBS)
+EXTRA_DIST += contrib/bench/bench_sync.py

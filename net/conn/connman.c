@@ -246,12 +246,23 @@ static void env_relay(void *ctx, struct peer *p, const struct net_msg *m)
 
 /* ---- sockets ---- */
 
-/* Handles every complete frame in the input buffer, unless backpressure
+/* Frames are handled for at most this long in one go; the rest wait for
+ * the next turn of the loop, so timers, RPC and other peers get in between
+ * (several 1 MB blocks arrive in one read). */
+#define INPUT_SLICE_US 50000
+
+/* Handles the complete frames in the input buffer, unless backpressure
  * says to wait (then getdata and the rest stay queued until it drains). */
 static void process_input(struct conn *c)
 {
     struct evbuffer *in = bufferevent_get_input(c->bev);
+    int64_t start = connman_now();
     while (c->p->state != PEER_CLOSING && !c->blocked) {
+        if (connman_now() - start >= INPUT_SLICE_US) {
+            static const struct timeval next_turn = { 0, 0 };
+            evtimer_add(c->resume_ev, &next_turn);
+            break;
+        }
         size_t avail = evbuffer_get_length(in);
         if (avail < PROTO_HEADER_SIZE)
             break;
@@ -264,6 +275,11 @@ static void process_input(struct conn *c)
 }
 
 static void read_cb(struct bufferevent *bev, void *arg)
+{
+    process_input(arg);
+}
+
+static void resume_cb(evutil_socket_t fd, short what, void *arg)
 {
     process_input(arg);
 }
@@ -320,6 +336,9 @@ struct conn *connman_conn_new(struct connman *cm, struct bufferevent *bev, bool 
     addrrelay_conn_init(cm, c);
     c->cm = cm;
     c->bev = bev;
+    c->resume_ev = evtimer_new(cm->base, resume_cb, c);
+    if (!c->resume_ev)
+        abort(); /* out of memory: as xmalloc */
     c->p->io = c;
     cm->conns[cm->nconns++] = c;
     bufferevent_setcb(bev, read_cb, write_cb, event_cb, c);
@@ -384,6 +403,7 @@ static void free_conn(struct connman *cm, struct conn *c)
     cm->gone_recv += c->p->bytes_recv;
     if (c->bev)
         bufferevent_free(c->bev);
+    event_free(c->resume_ev);
     peer_free(c->p);
     addrrelay_conn_free(c);
     free(c);

@@ -31,6 +31,7 @@ struct conn {
     struct connman *cm;
     struct peer *p;
     struct bufferevent *bev;
+    struct event *resume_ev; /* handles the input left after a full slice */
     bool connecting;     /* outbound TCP connect in progress */
     bool handshaked;     /* reached PEER_READY once */
     bool notified;       /* handlers.connected was called */

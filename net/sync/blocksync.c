@@ -14,6 +14,7 @@
 #include "net/sync/netproc_int.h"
 
 #include "chain/util/log.h"
+#include "chain/util/looplag.h"
 #include "chain/util/xmalloc.h"
 
 #include <inttypes.h>
@@ -23,6 +24,17 @@
 /* Headers more than this behind the best header: still syncing, so the
  * tip is not announced block by block. */
 #define SYNC_LAG 144
+
+enum chainstate_status np_timed_block(struct netproc *np, const struct block *b,
+                                      const char **reason, char **err)
+{
+    np_cmpct_pow_valid(np, b);
+    struct looplag_mark mark;
+    looplag_enter(looplag_default(), &mark, LOG_VALIDATION, "block");
+    enum chainstate_status st = chainstate_process_block(np->chain, b, reason, err);
+    looplag_leave(&mark);
+    return st;
+}
 
 void np_getheaders(struct netproc *np, struct np_peer *p, const struct bindex_node *from,
                    const struct hash256 *stop, int64_t now)
@@ -328,8 +340,7 @@ void np_process_block(struct netproc *np, struct np_peer *p, const struct block 
     const char *reason = NULL;
     np->tip_from_peer = true;
     np->tip_peer = p->id;
-    np_cmpct_pow_valid(np, b);
-    enum chainstate_status st = chainstate_process_block(np->chain, b, &reason, &err);
+    enum chainstate_status st = np_timed_block(np, b, &reason, &err);
     if (st == CHAINSTATE_MISSING_PARENT) {
         np_getheaders(np, p, chainstate_best_header(np->chain), NULL, now);
     } else if (st == CHAINSTATE_INVALID && rebuilt && np_block_mutated(reason)) {

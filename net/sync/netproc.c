@@ -3,6 +3,7 @@
 #include "net/sync/netproc_int.h"
 
 #include "chain/util/log.h"
+#include "chain/util/looplag.h"
 #include "chain/util/xmalloc.h"
 
 #include <inttypes.h>
@@ -577,9 +578,12 @@ void netproc_message(struct netproc *np, uint64_t peer, const struct net_msg *m,
     struct np_peer *p = np_peer_find(np, peer);
     if (!p)
         return;
+    struct looplag_mark mark;
+    looplag_enter(looplag_default(), &mark, LOG_NET, "p2p message");
     if ((unsigned)m->cmd < PROTO_CMD_COUNT && handlers[m->cmd])
         handlers[m->cmd](np, p, m, now);
     after_event(np, now);
+    looplag_leave(&mark);
 }
 
 void netproc_tick(struct netproc *np, int64_t now)
@@ -632,8 +636,7 @@ void netproc_announce_tx(struct netproc *np, const struct tx *tx, int64_t now)
 enum chainstate_status netproc_submit_block(struct netproc *np, const struct block *b,
                                             const char **reason, char **err, int64_t now)
 {
-    np_cmpct_pow_valid(np, b);
-    enum chainstate_status st = chainstate_process_block(np->chain, b, reason, err);
+    enum chainstate_status st = np_timed_block(np, b, reason, err);
     after_event(np, now);
     return st;
 }

@@ -187,6 +187,9 @@ bool np_cmpct_serve(struct netproc *np, struct np_peer *p, const struct hash256 
 /* Core's NewPoWValidBlock: b extends our tip and passed the checks that
  * need no UTXO: announce it to high-bandwidth peers before connecting. */
 void np_cmpct_pow_valid(struct netproc *np, const struct block *b);
+/* chainstate_process_block, timed as the event loop's "block" section. */
+enum chainstate_status np_timed_block(struct netproc *np, const struct block *b,
+                                      const char **reason, char **err);
 /* Announces hash to peer by cmpctblock instead of headers if it asked
  * for high bandwidth (true: done). */
 bool np_cmpct_announce(struct netproc *np, uint64_t peer, const struct hash256 *hash);

@@ -198,6 +198,51 @@ static void gossip(struct out *o, struct rpc_table *t)
     json_decref(g);
 }
 
+/* getlooplag as a histogram of the loop's pauses (its buckets from the
+ * counts over each bound) and the time spent in each timed section. */
+static void loop(struct out *o, struct rpc_table *t)
+{
+    json_t *g = call(t, "getlooplag");
+    if (!g)
+        return;
+    const char *name = "hearsay_event_loop_pause_seconds";
+    double ticks = num(g, "ticks");
+    declare(o, name, "histogram", "How late a short periodic timer fired: the event loop's pauses.");
+    json_t *over = json_object_get(g, "pauses_over_ms");
+    const char *k;
+    json_t *v;
+    json_object_foreach(over, k, v) {
+        char label[48];
+        snprintf(label, sizeof(label), "le=\"%g\"", atof(k) / 1000.0);
+        sample(o, "hearsay_event_loop_pause_seconds_bucket", label, ticks - json_number_value(v));
+    }
+    sample(o, "hearsay_event_loop_pause_seconds_bucket", "le=\"+Inf\"", ticks);
+    sample(o, "hearsay_event_loop_pause_seconds_sum", NULL, num(g, "pause_total_ms") / 1000.0);
+    sample(o, "hearsay_event_loop_pause_seconds_count", NULL, ticks);
+    metric(o, "hearsay_event_loop_pause_max_seconds", "gauge", "Longest pause of the event loop.",
+           num(g, "pause_max_ms") / 1000.0);
+    static const char *const names[3] = { "hearsay_event_loop_section_seconds_total",
+                                          "hearsay_event_loop_section_max_seconds",
+                                          "hearsay_event_loop_sections_total" };
+    static const char *const types[3] = { "counter", "gauge", "counter" };
+    static const char *const helps[3] = { "Time the event loop spent in each timed section.",
+                                          "Longest single run of each timed section.",
+                                          "Runs of each timed section." };
+    static const char *const keys[3] = { "total_ms", "max_ms", "count" };
+    for (int m = 0; m < 3; m++) {
+        declare(o, names[m], types[m], helps[m]);
+        size_t i;
+        json_t *s;
+        json_array_foreach(json_object_get(g, "sections"), i, s) {
+            char label[96];
+            snprintf(label, sizeof(label), "section=\"%s\"",
+                     json_string_value(json_object_get(s, "name")));
+            sample(o, names[m], label, num(s, keys[m]) / (m < 2 ? 1000.0 : 1.0));
+        }
+    }
+    json_decref(g);
+}
+
 char *metrics_render(struct rpc_table *table, const struct rpc_server *rpc)
 {
     struct out o = { .last = "" };
@@ -206,6 +251,7 @@ char *metrics_render(struct rpc_table *table, const struct rpc_server *rpc)
     peers(&o, table);
     chain_and_mempool(&o, table);
     gossip(&o, table);
+    loop(&o, table);
     if (rpc)
         metric(&o, "hearsay_rpc_requests_total", "counter", "HTTP requests to the RPC server.",
                (double)rpc_server_requests(rpc));

@@ -3,6 +3,8 @@
 #include "node/rpc/rpc_internal.h"
 
 #include "chain/primitives/serialize.h"
+#include "chain/util/log.h"
+#include "chain/util/looplag.h"
 #include "node/util.h"
 #include "chain/util/xmalloc.h"
 #include "chain/util/err.h"
@@ -506,7 +508,10 @@ static json_t *run_one(struct rpc_table *t, json_t *req, int *status, bool *noti
     int code = 0;
     char *msg = NULL;
     if (parse_request(req, &env, &method, &params, &code, &msg) == 0) {
+        struct looplag_mark mark;
+        looplag_enter(looplag_default(), &mark, LOG_RPC, "rpc request");
         result = call(t, method, params, &code, &msg, pending);
+        looplag_leave(&mark);
         *status = result || env.v2 ? 200 : http_status(code);
     } else {
         *status = http_status(code);

@@ -9,6 +9,7 @@
 #include "node/rpc/rpc_auth.h"
 #include "node/rpc/rpc_server.h"
 #include "node/rpc/metrics.h"
+#include "node/looplag_glue.h"
 #include "node/util.h"
 #include "node/zmqpub.h"
 
@@ -51,7 +52,7 @@ const struct config_option metrics_options[] = {
 static const struct rpc_method_set *const method_sets[] = {
     &blockchain_rpc_methods, &rawtx_rpc_methods, &mining_rpc_methods,
     &net_rpc_methods, &zmq_rpc_methods, &chainctl_rpc_methods, &prune_rpc_methods,
-    &fee_rpc_methods, &gbt_rpc_methods, &package_rpc_methods,
+    &fee_rpc_methods, &gbt_rpc_methods, &package_rpc_methods, &looplag_rpc_methods,
     &rawtx_build_rpc_methods, &util_rpc_methods, &combine_rpc_methods,
     NULL,
 };

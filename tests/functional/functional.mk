@@ -13,3 +13,7 @@ TESTS += tests/functional/metrics.py
 EXTRA_DIST += tests/functional/metrics.py
 TESTS += tests/functional/zmq_notify.py
 EXTRA_DIST += tests/functional/zmq_notify.py
+# Two nodes: one syncs a generated chain from the other (a small run of
+# contrib/bench/bench_sync.py); the event loop's pause figures are exported.
+TESTS += tests/functional/p2p_sync_looplag.py
+EXTRA_DIST += tests/functional/p2p_sync_looplag.py

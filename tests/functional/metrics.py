@@ -52,7 +52,7 @@ def parse(text):
     for line in text.splitlines():
         if line.startswith("# HELP "):
             continue
-        m = re.match(rf"^# TYPE ({NAME}) (counter|gauge)$", line)
+        m = re.match(rf"^# TYPE ({NAME}) (counter|gauge|histogram)$", line)
         if m:
             assert m.group(1) not in types, f"{m.group(1)} declared twice"
             types[m.group(1)] = m.group(2)
@@ -60,8 +60,13 @@ def parse(text):
         m = SAMPLE.match(line)
         assert m, f"not a Prometheus sample: {line!r}"
         name, labels, value = m.groups()
-        assert name in types, f"{name} sampled before its TYPE"
-        if types[name] == "counter":
+        family = re.sub(r"_(bucket|sum|count)$", "", name)
+        if types.get(family) == "histogram":
+            assert name != family, f"histogram {name} sampled without a suffix"
+            assert name.endswith("_bucket") == ("le=" in (labels or "")), f"{name}: le label"
+        else:
+            assert name in types, f"{name} sampled before its TYPE"
+        if types.get(name) == "counter":
             assert name.endswith("_total"), f"counter {name} without _total"
         samples[(name, labels or "")] = float(value)
     return samples

@@ -1,5 +1,6 @@
 /* UTXO cache: reads through to the store, fresh coins that never reach
- * the disk, deletions at flush, the tip in the same batch, the budget. */
+ * the disk, deletions at flush, the tip in the same batch, the budget,
+ * background flushes through a frozen generation. */
 #include "chain/validation/utxo.h"
 #include "tests/unit/chainstate_util.h"
 
@@ -150,11 +151,114 @@ static void test_budget(void **state)
     testutil_rmtree(dir);
 }
 
+static int64_t stored_value(struct store *s, uint32_t i)
+{
+    struct outpoint op = op_of(i);
+    struct coin c = {0};
+    char *err = NULL;
+    int r = store_get_coin(s, &op, &c, &err);
+    assert_true(r >= 0);
+    int64_t v = r == 1 ? c.value : -1;
+    coin_clear(&c);
+    return v;
+}
+
+/* Background flushes against a model: whatever the worker's progress,
+ * lookups see the latest changes (a coin spent in a generation being
+ * written is absent, not read back from the store), and the store ends
+ * with exactly the model's coins and the last tip. */
+#define MODEL_COINS 600
+static void test_background_flush(void **state)
+{
+    (void)state;
+    char *dir = testutil_tmpdir("utxo");
+    char *err = NULL;
+    struct store *s = store_open(dir, 1 << 20, &err);
+    struct utxo *u = utxo_new(s, 64u << 20);
+    int64_t model[MODEL_COINS]; /* value, or -1 when absent */
+    struct hash256 tip = {{0}};
+    uint64_t rnd = 12345;
+    for (int i = 0; i < MODEL_COINS; i++)
+        model[i] = -1;
+    for (int step = 1; step <= 20000; step++) {
+        rnd = rnd * 6364136223846793005ull + 1442695040888963407ull;
+        uint32_t i = (uint32_t)(rnd >> 33) % MODEL_COINS;
+        struct outpoint op = op_of(i);
+        if (model[i] < 0) {
+            model[i] = step;
+            utxo_add(u, &op, step, script, sizeof(script), 1, false);
+        } else if ((rnd >> 20) & 1) {
+            struct utxo_spent sp;
+            assert_int_equal(utxo_spend(u, &op, &sp, NULL, &err), 1);
+            assert_int_equal(sp.value, model[i]);
+            model[i] = -1;
+        }
+        struct coin c = {0};
+        assert_int_equal(utxo_get(u, &op, &c, &err), model[i] >= 0);
+        assert_int_equal(model[i] >= 0 ? c.value : -1, model[i]);
+        coin_clear(&c);
+        if (step % 500 == 0) {
+            ser_put_le32(tip.b, (uint32_t)step);
+            assert_int_equal(utxo_flush_background(u, &tip, &err), 0);
+        }
+    }
+    assert_true(utxo_dirty(u) > 0); /* the last generation, at least, is not known written */
+    ser_put_le32(tip.b, 1);
+    assert_int_equal(utxo_flush(u, &tip, true, &err), 0);
+    assert_int_equal(utxo_dirty(u), 0);
+    struct hash256 got;
+    assert_int_equal(store_get_tip(s, &got, &err), 1);
+    assert_true(hash_eq(&got, &tip));
+    for (uint32_t i = 0; i < MODEL_COINS; i++)
+        assert_int_equal(stored_value(s, i), model[i]);
+    utxo_free(u);
+    store_close(s);
+    testutil_rmtree(dir);
+}
+
+/* A stored coin spent just before a background flush stays spent while
+ * the store may still hold it; closing waits for the write. */
+static void test_background_tombstone(void **state)
+{
+    (void)state;
+    char *dir = testutil_tmpdir("utxo");
+    char *err = NULL;
+    struct store *s = store_open(dir, 1 << 20, &err);
+    struct utxo *u = utxo_new(s, 64u << 20);
+    struct hash256 tip = {{7}};
+    for (uint32_t i = 0; i < 50000; i++) { /* a write that takes a while */
+        struct outpoint op = op_of(i);
+        utxo_add(u, &op, i, script, sizeof(script), 1, false);
+    }
+    assert_int_equal(utxo_flush(u, &tip, false, &err), 0);
+    struct outpoint op = op_of(3);
+    struct utxo_spent sp;
+    assert_int_equal(utxo_spend(u, &op, &sp, NULL, &err), 1);
+    for (uint32_t i = 50000; i < 100000; i++) {
+        struct outpoint o = op_of(i);
+        utxo_add(u, &o, i, script, sizeof(script), 1, false);
+    }
+    tip.b[0] = 8;
+    assert_int_equal(utxo_flush_background(u, &tip, &err), 0);
+    assert_false(utxo_have(u, &op, &err));
+    op = op_of(99999);
+    assert_true(utxo_have(u, &op, &err));
+    utxo_free(u); /* waits for the write */
+    assert_int_equal(stored_value(s, 3), -1);
+    assert_int_equal(stored_value(s, 99999), 99999);
+    assert_int_equal(store_get_tip(s, &tip, &err), 1);
+    assert_int_equal(tip.b[0], 8);
+    store_close(s);
+    testutil_rmtree(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cache),
         cmocka_unit_test(test_budget),
+        cmocka_unit_test(test_background_flush),
+        cmocka_unit_test(test_background_tombstone),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,16 @@
+# chain/util/util.mk: the event loop's pause accounting, the background worker
+# and their tests (the other chain/util files are in chain/primitives/primitives.mk).
+libchain_a_SOURCES += chain/util/looplag.c chain/util/looplag.h
+
+check_PROGRAMS += tests/unit/test_looplag
+tests_unit_test_looplag_SOURCES = tests/unit/test_looplag.c
+tests_unit_test_looplag_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/unit/test_looplag
+
+# A background thread with a handoff queue (the UTXO cache's writer).
+libchain_a_SOURCES += chain/util/worker.c chain/util/worker.h
+
+check_PROGRAMS += tests/unit/test_worker
+tests_unit_test_worker_SOURCES = tests/unit/test_worker.c
+tests_unit_test_worker_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/unit/test_worker
