@@ -114,10 +114,12 @@ struct rpc_request {
 /* For methods that wait (waitfornewblock...) without blocking the loop:
  * the handler returns rpc_wait(...) (NULL) when it cannot answer yet. The
  * HTTP server parks the request and calls poll(arg, false) each time it is
- * woken (rpc_server_wake), and poll(arg, true) timeout_ms after the call
+ * woken (rpc_server_wake) and every RPC_RECHECK_SECS (for conditions no
+ * event announces), and poll(arg, true) timeout_ms after the call
  * (0: never). A request that cannot be parked (in a batch, or through
  * rpc_table_call) gets poll(arg, true) at once. arg_free (may be NULL)
  * frees arg after the answer. */
+#define RPC_RECHECK_SECS 10
 json_t *rpc_wait(struct rpc_request *req, rpc_poll_fn poll, void *arg, void (*arg_free)(void *),
                  int64_t timeout_ms);
 

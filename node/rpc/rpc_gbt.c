@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define MAX_TIMEWARP 600 /* BIP94, applied to the minimum time on every chain as Core */
 #define MAX_BLOCK_SIGOPS_COST 80000
@@ -179,6 +180,78 @@ static bool ready(struct rpc_request *req)
     return true;
 }
 
+/* A new template for req's node; NULL and *err (malloc'd) on failure. */
+static json_t *build_template(struct node *node, char **err)
+{
+    static const uint8_t script[] = { OP_TRUE }; /* the miner writes its own coinbase */
+    struct miner_template t;
+    rpc_mining_template(node, script, sizeof(script), &t);
+    struct block *b = miner_create_block(&t, node->mempool, err);
+    if (!b)
+        return NULL;
+    json_t *r = describe(node, &t, b);
+    block_free(b);
+    return r;
+}
+
+/* BIP22 long polling, as Core: answer once the tip differs from the one
+ * the longpollid names, or, after a minute, once the mempool's content
+ * changed (checked at each recheck, every 10 s). */
+#define GBT_LONGPOLL_TX_SECS 60
+
+struct longpoll {
+    struct node *node;
+    struct hash256 tip;
+    uint64_t seq;
+    int64_t since; /* monotonic seconds */
+};
+
+static int64_t mono_secs(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec;
+}
+
+static json_t *poll_longpoll(void *arg, bool timed_out)
+{
+    struct longpoll *lp = arg;
+    bool tip_moved = !hash_eq(&chainstate_tip(lp->node->chain)->hash, &lp->tip);
+    bool txs = mono_secs() - lp->since >= GBT_LONGPOLL_TX_SECS &&
+               mempool_sequence(lp->node->mempool) != lp->seq;
+    if (!tip_moved && !txs && !timed_out)
+        return NULL;
+    char *err = NULL;
+    json_t *r = build_template(lp->node, &err);
+    free(err);
+    return r;
+}
+
+/* Parses a longpollid (our <tip hash><mempool sequence>); a non-string
+ * one watches the present state, as Core. false after rpc_fail. */
+static bool longpoll_parse(struct rpc_request *req, const json_t *id, struct longpoll *lp)
+{
+    struct node *node = req->ctx;
+    lp->node = node;
+    lp->tip = chainstate_tip(node->chain)->hash;
+    lp->seq = mempool_sequence(node->mempool);
+    lp->since = mono_secs();
+    if (!json_is_string(id))
+        return true;
+    const char *s = json_string_value(id);
+    char hex[HASH_HEX_LEN + 1] = "";
+    if (strlen(s) >= HASH_HEX_LEN)
+        memcpy(hex, s, HASH_HEX_LEN);
+    hex[HASH_HEX_LEN] = 0;
+    if (!hex[0] || !hash_from_hex(hex, &lp->tip)) {
+        rpc_fail(req, RPC_INVALID_PARAMETER, "longpollid must be hexadecimal string (not '%s')",
+                 s);
+        return false;
+    }
+    lp->seq = strtoull(s + HASH_HEX_LEN, NULL, 10);
+    return true;
+}
+
 static json_t *rpc_getblocktemplate(struct rpc_request *req)
 {
     struct node *node = req->ctx;
@@ -204,18 +277,24 @@ static json_t *rpc_getblocktemplate(struct rpc_request *req)
         return rpc_fail(req, RPC_INVALID_PARAMETER,
                         "getblocktemplate must be called with the segwit rule set (call with "
                         "{\"rules\": [\"segwit\"]})");
-    static const uint8_t script[] = { OP_TRUE }; /* the miner writes its own coinbase */
-    struct miner_template t;
-    rpc_mining_template(node, script, sizeof(script), &t);
+    const json_t *lpid = in ? json_object_get(in, "longpollid") : NULL;
+    if (lpid && !json_is_null(lpid)) {
+        struct longpoll now;
+        if (!longpoll_parse(req, lpid, &now))
+            return NULL;
+        json_t *r = poll_longpoll(&now, false);
+        if (r)
+            return r;
+        struct longpoll *lp = xmalloc(sizeof(*lp));
+        *lp = now;
+        return rpc_wait(req, poll_longpoll, lp, free, 0);
+    }
     char *err = NULL;
-    struct block *b = miner_create_block(&t, node->mempool, &err);
-    if (!b) {
+    json_t *r = build_template(node, &err);
+    if (!r) {
         rpc_fail(req, RPC_INTERNAL_ERROR, "Couldn't create new block: %s", err ? err : "");
         free(err);
-        return NULL;
     }
-    json_t *r = describe(node, &t, b);
-    block_free(b);
     return r;
 }
 

@@ -63,6 +63,7 @@ struct rpc_server {
     struct delayed_401 *delayed;
     struct parked *parked;
     struct event *wake_ev; /* polls the parked requests on the next loop turn */
+    struct event *recheck_ev; /* polls them every RPC_RECHECK_SECS too */
     /* rpc_server_after_reply */
     void (*after_fn)(void *);
     void *after_arg;
@@ -254,6 +255,8 @@ static void unpark(struct parked *k)
         k->next->prev = k->prev;
     if (k->deadline)
         event_free(k->deadline);
+    if (!k->s->parked && k->s->recheck_ev)
+        event_del(k->s->recheck_ev);
     free(k);
 }
 
@@ -309,6 +312,10 @@ static void park(struct rpc_server *s, struct evhttp_request *req, struct rpc_pe
     if (s->parked)
         s->parked->prev = k;
     s->parked = k;
+    if (s->recheck_ev && !event_pending(s->recheck_ev, EV_TIMEOUT, NULL)) {
+        struct timeval every = { RPC_RECHECK_SECS, 0 };
+        event_add(s->recheck_ev, &every);
+    }
 }
 
 static void dispatch(struct rpc_server *s, struct evhttp_request *req)
@@ -493,6 +500,7 @@ struct rpc_server *rpc_server_new(struct event_base *base, struct rpc_table *tab
                            cfg->timeout_secs > 0 ? cfg->timeout_secs : RPC_DEFAULT_TIMEOUT);
     evhttp_set_gencb(s->http, on_request, s);
     s->wake_ev = event_new(base, -1, 0, on_wake, s);
+    s->recheck_ev = event_new(base, -1, EV_PERSIST, on_wake, s);
     if (bind_all(s, cfg, err) < 0)
         goto fail;
     return s;
@@ -555,6 +563,8 @@ void rpc_server_free(struct rpc_server *s)
     rpc_server_release_waiting(s);
     if (s->wake_ev)
         event_free(s->wake_ev);
+    if (s->recheck_ev)
+        event_free(s->recheck_ev);
     if (s->after_fn)
         after_run(s);
     if (s->after_ev)

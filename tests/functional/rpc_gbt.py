@@ -3,12 +3,14 @@
 chosen by ancestor feerate (a child paying for its parent goes first),
 a block built from the template here in Python (coinbase, witness
 commitment, merkle root, proof of work) and accepted by submitblock,
-BIP23 proposals and Core's errors."""
+BIP23 proposals, BIP22 long polling and Core's errors."""
 
 import hashlib
 import os
 import struct
 import sys
+import threading
+import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -170,5 +172,34 @@ def test_main_needs_peers(t):
     fw.assert_equal(node.stop(), 0)
 
 
+def test_longpoll(t):
+    """A longpollid naming the present tip parks the call (the node goes on
+    answering) until a block arrives; a stale one answers at once."""
+    node = t.add_node().start()
+    node.rpc("generatetoaddress", 101, tt.P2WSH_OP_TRUE_ADDR)
+    first = node.rpc("getblocktemplate", RULES)
+    got = {}
+
+    def poll():
+        got["t"] = node.rpc("getblocktemplate", dict(RULES, longpollid=first["longpollid"]),
+                            timeout=60)
+    waiter = threading.Thread(target=poll)
+    waiter.start()
+    time.sleep(1.5)
+    fw.assert_equal(waiter.is_alive(), True, "long poll answered before anything changed")
+    fw.assert_equal(node.rpc("getblockcount"), 101)  # the loop is free meanwhile
+    new_tip = node.rpc("generatetoaddress", 1, tt.P2WSH_OP_TRUE_ADDR)[0]
+    waiter.join(30)
+    fw.assert_equal(waiter.is_alive(), False, "long poll not answered after a block")
+    fw.assert_equal(got["t"]["previousblockhash"], new_tip)
+    fw.assert_equal(got["t"]["longpollid"] != first["longpollid"], True)
+    # The old id names a tip that is gone: answered at once.
+    again = node.rpc("getblocktemplate", dict(RULES, longpollid=first["longpollid"]), timeout=10)
+    fw.assert_equal(again["previousblockhash"], new_tip)
+    fw.assert_raises_rpc_error(-8, "longpollid must be hexadecimal string", node.rpc,
+                               "getblocktemplate", dict(RULES, longpollid="xyz"))
+
+
 if __name__ == "__main__":
-    fw.main([test_template_and_block, test_proposal_rejects, test_errors, test_main_needs_peers])
+    fw.main([test_template_and_block, test_proposal_rejects, test_errors, test_main_needs_peers,
+             test_longpoll])
