@@ -23,6 +23,9 @@ enum bindex_status {
     BINDEX_HAVE_UNDO = 1u << 1,    /* its undo data is in a rev file (undo_pos) */
     BINDEX_FAILED = 1u << 2,       /* the block (or header) itself is invalid */
     BINDEX_FAILED_CHILD = 1u << 3, /* descends from an invalid block */
+    /* Its data was stored and then pruned: it still links the chain above
+     * it (Core keeps nTx of pruned blocks for the same reason). */
+    BINDEX_PRUNED = 1u << 4,
 };
 #define BINDEX_FAILED_MASK (BINDEX_FAILED | BINDEX_FAILED_CHILD)
 

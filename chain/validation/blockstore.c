@@ -296,6 +296,7 @@ static void forget_data(void *ctx, struct bindex_node *n)
     if (!(n->status & BINDEX_HAVE_DATA) || n->data_pos.file != p->file)
         return;
     n->status &= ~(uint32_t)(BINDEX_HAVE_DATA | BINDEX_HAVE_UNDO);
+    n->status |= BINDEX_PRUNED;
     blockstore_persist_node(p->bs, n);
 }
 

@@ -648,7 +648,8 @@ static int load_index(struct chainstate *cs, char **err)
         }
         bindex_restore(cs->bi, n, &e->rec);
         blockstore_check_node(cs->bs, n);
-        if ((n->status & BINDEX_HAVE_DATA) && (!n->prev || n->prev->have_chain))
+        /* Pruned blocks below the tip still link it to genesis. */
+        if ((n->status & (BINDEX_HAVE_DATA | BINDEX_PRUNED)) && (!n->prev || n->prev->have_chain))
             n->have_chain = true;
         if (n->have_chain && !(n->status & BINDEX_FAILED_MASK))
             list_push(&cs->cands, n);

@@ -99,6 +99,9 @@ static void test_manual_and_reopen(void **state)
     assert_int_equal(chainstate_height(cs), TIP);
     assert_int_equal(chainprune_height(cs), h);
     assert_true(readable(cs, h + 1));
+    /* The pruned blocks still link the tip to genesis: the chain grows. */
+    extend(cs, chainstate_at(cs, TIP)->hash, TIP + 1, 2, 1, false);
+    assert_int_equal(chainstate_height(cs), TIP + 2);
     chainstate_close(cs);
     testutil_rmtree(dir);
 }
