@@ -55,6 +55,7 @@ EXTRA_DIST += tests/data/blocks
 
 # The interpreter under random scripts, witnesses and flag sets.
 check_PROGRAMS += tests/fuzz/fuzz_script
+FUZZ_HARNESSES += tests/fuzz/fuzz_script
 TESTS += tests/fuzz/fuzz_script
 tests_fuzz_fuzz_script_SOURCES = tests/fuzz/fuzz_script.c tests/fuzz/driver.c
 tests_fuzz_fuzz_script_LDADD = tests/unit/libscripttest.a $(CHAIN_LIBS)

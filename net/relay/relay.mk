@@ -34,6 +34,7 @@ libnet_a_SOURCES += net/relay/sketch.c net/relay/sketch.h \
 check_PROGRAMS += tests/unit/test_sketch tests/fuzz/fuzz_sketch tests/unit/test_txrecon \
 	tests/fuzz/fuzz_txrecon
 TESTS += tests/unit/test_sketch tests/fuzz/fuzz_sketch tests/unit/test_txrecon tests/fuzz/fuzz_txrecon
+FUZZ_HARNESSES += tests/fuzz/fuzz_sketch tests/fuzz/fuzz_txrecon
 tests_unit_test_txrecon_SOURCES = tests/unit/test_txrecon.c
 tests_unit_test_txrecon_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
 tests_fuzz_fuzz_txrecon_SOURCES = tests/fuzz/fuzz_txrecon.c tests/fuzz/driver.c

@@ -58,6 +58,7 @@ contrib_bench_bench_dispatch_LDADD = $(NET_LIBS)
 # BIP152 compact blocks: codecs, short ids, reconstruction (real blocks in
 # tests/data/blocks), and their fuzz harness.
 check_PROGRAMS += tests/unit/test_cmpct tests/fuzz/fuzz_cmpct
+FUZZ_HARNESSES += tests/fuzz/fuzz_cmpct
 TESTS += tests/unit/test_cmpct tests/fuzz/fuzz_cmpct
 tests_unit_test_cmpct_SOURCES = tests/unit/test_cmpct.c
 tests_unit_test_cmpct_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
