@@ -1,4 +1,5 @@
 #include "chain/validation/chainstate.h"
+#include "chain/validation/chainstate_int.h"
 
 #include "chain/util/err.h"
 #include "chain/util/log.h"
@@ -16,41 +17,6 @@
 #include <string.h>
 #include <time.h>
 
-/* Blocks this recent are the live tip: their storage is synced at once. */
-#define RECENT_BLOCK_SECS (24 * 60 * 60)
-
-struct node_list {
-    struct bindex_node **v;
-    size_t n, cap;
-};
-
-struct chainstate {
-    const struct chain_params *p;
-    struct chainstate_options opts;
-    struct blockstore *bs; /* block files and the block index */
-    struct store *coins;   /* the coins and the block they match */
-    struct bindex *bi;
-    struct utxo *utxo;
-    struct chainstate_callbacks cb[CHAINSTATE_MAX_CALLBACKS];
-    /* Blocks whose whole chain is stored: where the tip may move. */
-    struct node_list cands;
-    /* Stored blocks waiting for an ancestor's data. */
-    struct node_list waiting;
-    int64_t last_flush;
-    bool caught_up; /* latched end of initial block download */
-    struct scriptcheck_env scripts;
-    struct hash256 assumevalid; /* zero: verify every block */
-    const char *script_reason_logged; /* last "why scripts are checked" logged */
-    /* A storage error left memory and disk apart: nothing more is written
-     * (not even at close); reopening repairs from the disk. */
-    bool broken;
-    /* preciousblock: the next sequence number to hand out, the tip's work
-     * at the last call, and whether a tie may move the tip. */
-    uint64_t precious_seq;
-    struct u256 precious_work;
-    bool tie_moves_tip;
-};
-
 static void list_push(struct node_list *l, struct bindex_node *n)
 {
     if (l->n == l->cap) {
@@ -58,11 +24,6 @@ static void list_push(struct node_list *l, struct bindex_node *n)
         l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
     }
     l->v[l->n++] = n;
-}
-
-static int64_t cs_now(const struct chainstate *cs)
-{
-    return cs->opts.now ? cs->opts.now() : (int64_t)time(NULL);
 }
 
 void chainstate_default_options(struct chainstate_options *o)
@@ -866,46 +827,6 @@ void chainstate_remove_callbacks(struct chainstate *cs, const void *ctx)
             memset(&cs->cb[i], 0, sizeof(cs->cb[i]));
 }
 
-const struct chain_params *chainstate_params(const struct chainstate *cs)
-{
-    return cs->p;
-}
-
-const struct bindex_node *chainstate_tip(const struct chainstate *cs)
-{
-    return bindex_tip(cs->bi);
-}
-
-int chainstate_height(const struct chainstate *cs)
-{
-    return bindex_height(cs->bi);
-}
-
-const struct bindex_node *chainstate_best_header(const struct chainstate *cs)
-{
-    return bindex_best_header(cs->bi);
-}
-
-const struct bindex_node *chainstate_find(const struct chainstate *cs, const struct hash256 *hash)
-{
-    return bindex_find(cs->bi, hash);
-}
-
-const struct bindex_node *chainstate_at(const struct chainstate *cs, int height)
-{
-    return bindex_at(cs->bi, height);
-}
-
-bool chainstate_is_active(const struct chainstate *cs, const struct bindex_node *n)
-{
-    return bindex_contains(cs->bi, n);
-}
-
-struct bindex *chainstate_index(const struct chainstate *cs)
-{
-    return cs->bi;
-}
-
 struct block *chainstate_get_block(struct chainstate *cs, const struct hash256 *hash, char **err)
 {
     struct bindex_node *n = bindex_find(cs->bi, hash);
@@ -928,16 +849,6 @@ int chainstate_get_block_raw(struct chainstate *cs, const struct hash256 *hash, 
     return r;
 }
 
-int chainstate_block_file(const struct chainstate *cs, const struct bindex_node *n)
-{
-    return (n->status & BINDEX_HAVE_DATA) ? n->data_pos.file : -1;
-}
-
-const struct blockfile *chainstate_block_files(const struct chainstate *cs)
-{
-    return blockstore_files(cs->bs);
-}
-
 int chainstate_remove_block_file(struct chainstate *cs, int file, char **err)
 {
     if (refuse_broken(cs, err))
@@ -948,86 +859,6 @@ int chainstate_remove_block_file(struct chainstate *cs, int file, char **err)
         return -1;
     }
     return 0;
-}
-
-size_t chainstate_locator(const struct chainstate *cs, const struct bindex_node *n,
-                          struct hash256 *out, size_t max)
-{
-    return bindex_locator(cs->bi, n, out, max);
-}
-
-const struct bindex_node *chainstate_find_fork(const struct chainstate *cs,
-                                         const struct hash256 *locator, size_t n)
-{
-    return bindex_find_fork(cs->bi, locator, n);
-}
-
-size_t chainstate_get_headers(const struct chainstate *cs, const struct hash256 *locator,
-                              size_t n, const struct hash256 *stop, struct block_header *out,
-                              size_t max)
-{
-    if (n == 0) {
-        struct bindex_node *s = stop ? bindex_find(cs->bi, stop) : NULL;
-        if (!s || max == 0)
-            return 0;
-        out[0] = s->hdr;
-        return 1;
-    }
-    struct bindex_node *fork = bindex_find_fork(cs->bi, locator, n);
-    size_t count = 0;
-    for (int h = fork ? fork->height + 1 : 0; count < max; h++) {
-        struct bindex_node *x = bindex_at(cs->bi, h);
-        if (!x)
-            break;
-        out[count++] = x->hdr;
-        if (stop && hash_eq(&x->hash, stop))
-            break;
-    }
-    return count;
-}
-
-size_t chainstate_blocks_to_fetch(const struct chainstate *cs, const struct bindex_node **out,
-                                  size_t max)
-{
-    struct bindex_node *best = bindex_best_header(cs->bi);
-    struct bindex_node *fork = bindex_fork_point(bindex_tip(cs->bi), best);
-    size_t count = 0;
-    for (int h = fork->height + 1; h <= best->height && count < max; h++) {
-        struct bindex_node *x = bindex_ancestor(best, h);
-        if (!(x->status & BINDEX_HAVE_DATA))
-            out[count++] = x;
-    }
-    return count;
-}
-
-bool chainstate_initial_download(struct chainstate *cs)
-{
-    if (!cs->caught_up && (int64_t)bindex_tip(cs->bi)->hdr.time >= cs_now(cs) - RECENT_BLOCK_SECS)
-        cs->caught_up = true;
-    return !cs->caught_up;
-}
-
-bool chainstate_coin_lookup(void *ctx, const struct outpoint *op, struct coin *out)
-{
-    struct chainstate *cs = ctx;
-    char *err = NULL;
-    int r = utxo_get(cs->utxo, op, out, &err);
-    if (r < 0) {
-        LOG_ERROR("coin lookup: %s", err);
-        free(err);
-    }
-    return r == 1;
-}
-
-uint32_t chainstate_script_flags(const struct chainstate *cs)
-{
-    const struct bindex_node *tip = bindex_tip(cs->bi);
-    return validation_script_flags(cs->p, tip->height, &tip->hash);
-}
-
-size_t chainstate_cache_usage(const struct chainstate *cs)
-{
-    return utxo_memory(cs->utxo);
 }
 
 int chainstate_precious(struct chainstate *cs, const struct hash256 *hash, char **err)
@@ -1059,11 +890,6 @@ int chainstate_foreach_coin(struct chainstate *cs, chainstate_coin_fn fn, void *
     if (refuse_broken(cs, err) || (utxo_dirty(cs->utxo) && flush(cs, err) < 0))
         return -1;
     return store_foreach_coin(cs->coins, fn, ctx, err);
-}
-
-uint64_t chainstate_coins_disk_size(const struct chainstate *cs)
-{
-    return store_coins_disk_size(cs->coins);
 }
 
 int chainstate_spent_coins(struct chainstate *cs, const struct bindex_node *n,

@@ -1,0 +1,57 @@
+/* The chainstate's private state, shared by chainstate.c (connecting,
+ * storing, opening) and chainstate_query.c (the read-only views net/ and
+ * the RPC methods use). Not for other modules. */
+#ifndef HEARSAY_CHAIN_CHAINSTATE_INT_H
+#define HEARSAY_CHAIN_CHAINSTATE_INT_H
+
+#include "chain/storage/store.h"
+#include "chain/validation/blockstore.h"
+#include "chain/validation/chainstate.h"
+#include "chain/validation/scriptcheck.h"
+#include "chain/validation/utxo.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+/* Blocks this recent are the live tip: their storage is synced at once. */
+#define RECENT_BLOCK_SECS (24 * 60 * 60)
+
+struct node_list {
+    struct bindex_node **v;
+    size_t n, cap;
+};
+
+struct chainstate {
+    const struct chain_params *p;
+    struct chainstate_options opts;
+    struct blockstore *bs; /* block files and the block index */
+    struct store *coins;   /* the coins and the block they match */
+    struct bindex *bi;
+    struct utxo *utxo;
+    struct chainstate_callbacks cb[CHAINSTATE_MAX_CALLBACKS];
+    /* Blocks whose whole chain is stored: where the tip may move. */
+    struct node_list cands;
+    /* Stored blocks waiting for an ancestor's data. */
+    struct node_list waiting;
+    int64_t last_flush;
+    bool caught_up; /* latched end of initial block download */
+    struct scriptcheck_env scripts;
+    struct hash256 assumevalid; /* zero: verify every block */
+    const char *script_reason_logged; /* last "why scripts are checked" logged */
+    /* A storage error left memory and disk apart: nothing more is written
+     * (not even at close); reopening repairs from the disk. */
+    bool broken;
+    /* preciousblock: the next sequence number to hand out, the tip's work
+     * at the last call, and whether a tie may move the tip. */
+    uint64_t precious_seq;
+    struct u256 precious_work;
+    bool tie_moves_tip;
+};
+
+static inline int64_t cs_now(const struct chainstate *cs)
+{
+    return cs->opts.now ? cs->opts.now() : (int64_t)time(NULL);
+}
+
+#endif
