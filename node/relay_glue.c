@@ -90,8 +90,11 @@ static void reschedule(struct relay_glue *g, int64_t now)
     int64_t at = netproc_next_wakeup(g->np);
     if (at > now + MAX_SLEEP_US)
         at = now + MAX_SLEEP_US;
-    if (at < now + MS) /* at least a millisecond: let the loop breathe */
-        at = now + MS;
+    /* At least a millisecond, to let the loop breathe; no wait between
+     * the steps of a block activation (the loop still polls between). */
+    int64_t least = netproc_activating(g->np) ? 0 : MS;
+    if (at < now + least)
+        at = now + least;
     if (g->timer_at <= at && g->timer_at > now)
         return;
     int64_t d = at - now;

@@ -274,27 +274,22 @@ static int mark_invalid(struct chainstate *cs, struct bindex_node *n, const char
     return write_batch(cs, false, err);
 }
 
-/* Connects the path from the tip up to target. 0 when done or when a
- * block failed (marked invalid), -1 on error. */
-static int connect_path(struct chainstate *cs, struct bindex_node *target,
+/* Connects the block after the tip on the way to target. 0 when
+ * connected or when it failed (marked invalid), -1 on error. */
+static int connect_next(struct chainstate *cs, struct bindex_node *target,
                         const struct block *given, char **err)
 {
-    int from = bindex_height(cs->bi) + 1;
-    for (int h = from; h <= target->height; h++) {
-        struct bindex_node *n = bindex_ancestor(target, h);
-        const char *reason = NULL;
-        struct block *loaded = NULL;
-        const struct block *b = given && hash_eq(&given->hash, &n->hash) ? given : NULL;
-        if (!b && !(b = loaded = load_block(cs, n, err)))
-            return -1;
-        int rc = connect_tip(cs, n, b, &reason, err);
-        block_free(loaded);
-        if (rc < 0)
-            return -1;
-        if (rc > 0)
-            return mark_invalid(cs, n, reason, err);
-    }
-    return 0;
+    struct bindex_node *n = bindex_ancestor(target, bindex_height(cs->bi) + 1);
+    const char *reason = NULL;
+    struct block *loaded = NULL;
+    const struct block *b = given && hash_eq(&given->hash, &n->hash) ? given : NULL;
+    if (!b && !(b = loaded = load_block(cs, n, err)))
+        return -1;
+    int rc = connect_tip(cs, n, b, &reason, err);
+    block_free(loaded);
+    if (rc < 0)
+        return -1;
+    return rc > 0 ? mark_invalid(cs, n, reason, err) : 0;
 }
 
 /* A reorganization back to fork needs the data and undo data of every
@@ -318,27 +313,32 @@ static int check_undo_kept(struct chainstate *cs, const struct bindex_node *fork
     return 0;
 }
 
+/* One step toward the valid stored chain with the most work: the tip
+ * leaves when it is not on that chain (a reorganization), else the next
+ * block joins. 1 after a step, 0 when the tip is there, -1 on error. */
+static int activate_step(struct chainstate *cs, const struct block *given, char **err)
+{
+    struct bindex_node *best = best_candidate(cs);
+    if (!best)
+        return 0;
+    struct bindex_node *tip = bindex_tip(cs->bi);
+    struct bindex_node *fork = bindex_fork_point(tip, best);
+    if (tip == fork)
+        return connect_next(cs, best, given, err) < 0 ? -1 : 1;
+    if (check_undo_kept(cs, fork, err) < 0 || disconnect_tip(cs, err) < 0)
+        return -1;
+    if (bindex_tip(cs->bi) == fork)
+        LOG_INFO("reorganize: disconnected back to height %d", fork->height);
+    return 1;
+}
+
 /* Moves the tip to the valid stored chain with the most work. */
 static int activate_best_chain(struct chainstate *cs, const struct block *given, char **err)
 {
-    struct bindex_node *best;
-    while ((best = best_candidate(cs)) != NULL) {
-        struct bindex_node *fork = bindex_fork_point(bindex_tip(cs->bi), best);
-        if (check_undo_kept(cs, fork, err) < 0)
-            return -1;
-        int disconnected = 0;
-        while (bindex_tip(cs->bi) != fork) {
-            if (disconnect_tip(cs, err) < 0)
-                return -1;
-            disconnected++;
-        }
-        if (disconnected)
-            LOG_INFO("reorganize: %d blocks disconnected back to height %d", disconnected,
-                     fork->height);
-        if (connect_path(cs, best, given, err) < 0)
-            return -1;
-    }
-    return 0;
+    int rc;
+    while ((rc = activate_step(cs, given, err)) > 0)
+        continue;
+    return rc;
 }
 
 /* Context checks a header must pass to join the tree. */
@@ -463,8 +463,8 @@ static int store_block(struct chainstate *cs, struct bindex_node *n, const struc
 }
 
 static enum chainstate_status process_block(struct chainstate *cs, const struct block *b,
-                                            const struct blockfile_pos *pos, const char **reason,
-                                            char **err)
+                                            const struct blockfile_pos *pos, bool one_step,
+                                            const char **reason, char **err)
 {
     struct bindex_node *n;
     if (refuse_broken(cs, err))
@@ -480,7 +480,8 @@ static enum chainstate_status process_block(struct chainstate *cs, const struct 
             bindex_mark_failed(cs->bi, n, *reason, persist_node, cs);
         return settle(cs, CHAINSTATE_INVALID, err);
     }
-    if (store_block(cs, n, b, pos, err) < 0 || activate_best_chain(cs, b, err) < 0)
+    if (store_block(cs, n, b, pos, err) < 0 ||
+        (one_step ? activate_step(cs, b, err) : activate_best_chain(cs, b, err)) < 0)
         return settle(cs, CHAINSTATE_ERROR, err);
     if (n->status & BINDEX_FAILED_MASK) {
         *reason = n->reason;
@@ -492,7 +493,23 @@ static enum chainstate_status process_block(struct chainstate *cs, const struct 
 enum chainstate_status chainstate_process_block(struct chainstate *cs, const struct block *b,
                                                 const char **reason, char **err)
 {
-    return process_block(cs, b, NULL, reason, err);
+    return process_block(cs, b, NULL, false, reason, err);
+}
+
+enum chainstate_status chainstate_process_block_step(struct chainstate *cs, const struct block *b,
+                                                     const char **reason, char **err)
+{
+    return process_block(cs, b, NULL, true, reason, err);
+}
+
+int chainstate_activate_step(struct chainstate *cs, char **err)
+{
+    if (refuse_broken(cs, err))
+        return -1;
+    int rc = activate_step(cs, NULL, err);
+    if (settle(cs, rc < 0 ? CHAINSTATE_ERROR : CHAINSTATE_ACCEPTED, err) == CHAINSTATE_ERROR)
+        return -1;
+    return best_candidate(cs) != NULL;
 }
 
 static void add_candidate(void *ctx, struct bindex_node *n)
@@ -660,7 +677,7 @@ enum chainstate_status chainstate_import_block(struct chainstate *cs, const stru
                                                const char **reason, char **err)
 {
     if (bindex_count(cs->bi) > 0)
-        return process_block(cs, b, pos, reason, err);
+        return process_block(cs, b, pos, false, reason, err);
     if (!hash_eq(&b->hash, &cs->p->genesis_hash)) {
         *reason = "prev-blk-not-found";
         return CHAINSTATE_MISSING_PARENT;

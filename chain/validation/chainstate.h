@@ -120,6 +120,18 @@ enum chainstate_status chainstate_process_headers(struct chainstate *cs,
 enum chainstate_status chainstate_process_block(struct chainstate *cs, const struct block *b,
                                                 const char **reason, char **err);
 
+/* The same, but moving the tip by at most one block (the first step of
+ * the activation: a block joins, or in a reorganization the tip leaves),
+ * so a caller can run the rest one step at a time between other work.
+ * INVALID when the block failed in that step; a later step may still find
+ * it invalid (see chainstate_pending). */
+enum chainstate_status chainstate_process_block_step(struct chainstate *cs, const struct block *b,
+                                                     const char **reason, char **err);
+/* The next step toward the valid stored chain with the most work: 1 when
+ * more steps remain, 0 when the tip is there, -1 and *err on a storage
+ * error (the chainstate then accepts nothing more). */
+int chainstate_activate_step(struct chainstate *cs, char **err);
+
 /* Core's TestBlockValidity for a block on the tip (getblocktemplate's
  * proposals): every check but proof of work, scripts included, without
  * storing or connecting it. 0 when valid, 1 with *reason (Core's reject

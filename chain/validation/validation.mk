@@ -25,7 +25,8 @@ tests_unit_libchainstatetest_a_SOURCES = tests/unit/chainstate_util.h \
 CHAINSTATE_TEST_LIBS = tests/unit/libchainstatetest.a $(CHAIN_LIBS) $(CMOCKA_LIBS)
 
 VALIDATION_TESTS = tests/unit/test_pow tests/unit/test_store tests/unit/test_blockindex \
-	tests/unit/test_utxo tests/unit/test_locktime tests/unit/test_validation tests/unit/test_chainstate tests/unit/test_chain_crash
+	tests/unit/test_utxo tests/unit/test_locktime tests/unit/test_validation tests/unit/test_chainstate tests/unit/test_chain_crash \
+	tests/unit/test_chainstate_step
 check_PROGRAMS += $(VALIDATION_TESTS)
 TESTS += $(VALIDATION_TESTS)
 tests_unit_test_pow_SOURCES = tests/unit/test_pow.c
@@ -42,6 +43,9 @@ tests_unit_test_validation_SOURCES = tests/unit/test_validation.c
 tests_unit_test_validation_LDADD = $(CHAINSTATE_TEST_LIBS)
 tests_unit_test_chainstate_SOURCES = tests/unit/test_chainstate.c
 tests_unit_test_chainstate_LDADD = $(CHAINSTATE_TEST_LIBS)
+# The activation one block per step: waiting blocks, a reorg, a late failure.
+tests_unit_test_chainstate_step_SOURCES = tests/unit/test_chainstate_step.c
+tests_unit_test_chainstate_step_LDADD = $(CHAINSTATE_TEST_LIBS)
 # Kills a child process 50 times while it stores a 2,000-block chain.
 tests_unit_test_chain_crash_SOURCES = tests/unit/test_chain_crash.c
 tests_unit_test_chain_crash_LDADD = $(CHAINSTATE_TEST_LIBS)

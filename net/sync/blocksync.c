@@ -25,15 +25,29 @@
  * tip is not announced block by block. */
 #define SYNC_LAG 144
 
-enum chainstate_status np_timed_block(struct netproc *np, const struct block *b,
+enum chainstate_status np_timed_block(struct netproc *np, const struct block *b, bool one_step,
                                       const char **reason, char **err)
 {
     np_cmpct_pow_valid(np, b);
     struct looplag_mark mark;
     looplag_enter(looplag_default(), &mark, LOG_VALIDATION, "block");
-    enum chainstate_status st = chainstate_process_block(np->chain, b, reason, err);
+    enum chainstate_status st = one_step
+                                    ? chainstate_process_block_step(np->chain, b, reason, err)
+                                    : chainstate_process_block(np->chain, b, reason, err);
     looplag_leave(&mark);
+    if (one_step && st != CHAINSTATE_ERROR)
+        np->activating = true; /* the next steps run from netproc_tick */
     return st;
+}
+
+void np_block_failed(struct netproc *np, struct np_peer *p, const char *reason, bool cached,
+                     bool rebuilt)
+{
+    if (np_block_punishable(reason, cached, rebuilt, p->inbound))
+        np_misbehaving(np, p->id, reason ? reason : "invalid block");
+    else
+        LOG_INFO("invalid block from peer=%" PRIu64 "%s: %s", p->id, rebuilt ? " (cmpctblock)" : "",
+                 reason ? reason : "invalid");
 }
 
 void np_getheaders(struct netproc *np, struct np_peer *p, const struct bindex_node *from,
@@ -340,7 +354,7 @@ void np_process_block(struct netproc *np, struct np_peer *p, const struct block 
     const char *reason = NULL;
     np->tip_from_peer = true;
     np->tip_peer = p->id;
-    enum chainstate_status st = np_timed_block(np, b, &reason, &err);
+    enum chainstate_status st = np_timed_block(np, b, true, &reason, &err);
     if (st == CHAINSTATE_MISSING_PARENT) {
         np_getheaders(np, p, chainstate_best_header(np->chain), NULL, now);
     } else if (st == CHAINSTATE_INVALID && rebuilt && np_block_mutated(reason)) {
@@ -348,17 +362,14 @@ void np_process_block(struct netproc *np, struct np_peer *p, const struct block 
         LOG_INFO("block rebuilt from peer=%" PRIu64 "'s cmpctblock failed: %s", p->id, reason);
         np_cmpct_full_fallback(np, p, &b->hash, now);
     } else if (st == CHAINSTATE_INVALID) {
-        if (np_block_punishable(reason, cached, rebuilt, p->inbound))
-            np_misbehaving(np, p->id, reason ? reason : "invalid block");
-        else
-            LOG_INFO("invalid block from peer=%" PRIu64 "%s: %s", p->id,
-                     rebuilt ? " (cmpctblock)" : "", reason ? reason : "invalid");
+        np_block_failed(np, p, reason, cached, rebuilt);
     } else if (st == CHAINSTATE_ERROR) {
         LOG_ERROR("block from peer=%" PRIu64 ": %s", p->id, err ? err : "storage error");
     } else {
         if (st == CHAINSTATE_ACCEPTED) {
             p->last_block = now;
             np_cmpct_block_from(np, p, &b->hash);
+            np_block_source(np, p, &b->hash, rebuilt);
         }
         np_set_best_known(p, chainstate_find(np->chain, &b->hash));
     }

@@ -233,6 +233,7 @@ void netproc_free(struct netproc *np)
     free(np->peers);
     free(np->inflight);
     free(np->returned);
+    np_blockstep_free(np);
     free(np);
 }
 
@@ -589,6 +590,7 @@ void netproc_message(struct netproc *np, uint64_t peer, const struct net_msg *m,
 void netproc_tick(struct netproc *np, int64_t now)
 {
     np->pull_soon = false;
+    np_activate_tick(np, now);
     orphans_erase(np, false, 0, now);
     np_blocks_tick(np, now);
     np_headers_tick(np, now);
@@ -600,7 +602,7 @@ void netproc_tick(struct netproc *np, int64_t now)
 
 int64_t netproc_next_wakeup(const struct netproc *np)
 {
-    if (np->pull_soon)
+    if (np->pull_soon || np->activating)
         return 0;
     int64_t w = relay_next_wakeup(np->relay);
     int64_t r = np_recon_wakeup(np);
@@ -636,7 +638,7 @@ void netproc_announce_tx(struct netproc *np, const struct tx *tx, int64_t now)
 enum chainstate_status netproc_submit_block(struct netproc *np, const struct block *b,
                                             const char **reason, char **err, int64_t now)
 {
-    enum chainstate_status st = np_timed_block(np, b, reason, err);
+    enum chainstate_status st = np_timed_block(np, b, false, reason, err);
     after_event(np, now);
     return st;
 }

@@ -119,6 +119,9 @@ bool netproc_getdata_pending(const struct netproc *np, uint64_t peer);
 void netproc_tick(struct netproc *np, int64_t now);
 /* When netproc_tick has work next (INT64_MAX: nothing pending). */
 int64_t netproc_next_wakeup(const struct netproc *np);
+/* Stored blocks wait to join the active chain: netproc_tick connects the
+ * next one, and should run at the event loop's next turn. */
+bool netproc_activating(const struct netproc *np);
 
 /* Local submissions (RPC sendrawtransaction, submitblock, generate):
  * accepted items are announced to peers. */

@@ -97,6 +97,11 @@ struct netproc {
     uint64_t txrecon_last;        /* its rotation: last peer asked */
     int64_t txrecon_due;
     struct netproc_info info;
+    /* blockstep.c: the chainstate moves to the best chain one block per
+     * tick, so messages and timers run between blocks. */
+    bool activating;
+    struct np_block_src *srcs;
+    size_t nsrcs, cap_srcs;
 };
 
 struct np_peer *np_peer_find(struct netproc *np, uint64_t id);
@@ -187,9 +192,23 @@ bool np_cmpct_serve(struct netproc *np, struct np_peer *p, const struct hash256 
 /* Core's NewPoWValidBlock: b extends our tip and passed the checks that
  * need no UTXO: announce it to high-bandwidth peers before connecting. */
 void np_cmpct_pow_valid(struct netproc *np, const struct block *b);
-/* chainstate_process_block, timed as the event loop's "block" section. */
-enum chainstate_status np_timed_block(struct netproc *np, const struct block *b,
+/* chainstate_process_block, timed as the event loop's "block" section;
+ * one_step: its first step only, the rest from netproc_tick. */
+enum chainstate_status np_timed_block(struct netproc *np, const struct block *b, bool one_step,
                                       const char **reason, char **err);
+/* What a block that failed validation does to its peer p (cached: it was
+ * known invalid already; rebuilt: from a cmpctblock). */
+void np_block_failed(struct netproc *np, struct np_peer *p, const char *reason, bool cached,
+                     bool rebuilt);
+
+/* blockstep.c */
+/* Remembers who sent an accepted block that is not yet on the active
+ * chain: if a later activation step finds it invalid, p answers for it. */
+void np_block_source(struct netproc *np, const struct np_peer *p, const struct hash256 *hash,
+                     bool rebuilt);
+/* One activation step, when one is due, and what follows a block. */
+void np_activate_tick(struct netproc *np, int64_t now);
+void np_blockstep_free(struct netproc *np);
 /* Announces hash to peer by cmpctblock instead of headers if it asked
  * for high bandwidth (true: done). */
 bool np_cmpct_announce(struct netproc *np, uint64_t peer, const struct hash256 *hash);
