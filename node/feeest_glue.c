@@ -137,7 +137,7 @@ static int feeest_start(struct node *node, char **err)
         free(g);
         return err_set(err, "fee estimation: too many mempool listeners");
     }
-    struct chainstate_callbacks cb = { on_connected, NULL, g };
+    struct chainstate_callbacks cb = { on_connected, NULL, g, NULL };
     chainstate_add_callbacks(node->chain, &cb);
     g->flush_ev = event_new(node->base, -1, EV_PERSIST, on_flush_timer, g);
     struct timeval every = { FLUSH_INTERVAL_SECS, 0 };

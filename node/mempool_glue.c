@@ -112,7 +112,7 @@ static int mempool_start(struct node *node, char **err)
     o.expiry = config_get_int(cfg, "mempoolexpiry") * 3600;
     node->mempool = mempool_new(&o, chainstate_coin_lookup, node->chain);
     mempool_set_caches(node->mempool, node->sigcache, node->scriptcache);
-    struct chainstate_callbacks cb = {on_connected, on_disconnected, node};
+    struct chainstate_callbacks cb = {on_connected, on_disconnected, node, NULL};
     chainstate_add_callbacks(node->chain, &cb);
     if (config_get_bool(cfg, "persistmempool"))
         load_dump(node);

@@ -116,6 +116,11 @@ static void block_changed(struct zmqpub *z, const struct block *b, char label)
     for (size_t i = 0; i < b->tx_count; i++)
         publish_tx(z, b->txs[i]);
     publish_sequence(z, &b->hash, label, NULL);
+}
+
+static void on_settled(void *ctx)
+{
+    struct zmqpub *z = ctx;
     event_active(z->tip_ev, 0, 0);
 }
 
@@ -263,7 +268,7 @@ static int zmq_start(struct node *node, char **err)
         return 0;
     }
     z->last_tip = chainstate_tip(node->chain)->hash;
-    struct chainstate_callbacks cb = { on_connected, on_disconnected, z };
+    struct chainstate_callbacks cb = { on_connected, on_disconnected, z, on_settled };
     chainstate_add_callbacks(node->chain, &cb);
     struct mempool_listener l = { on_mempool_added, on_mempool_removed, z };
     if (mempool_add_listener(node->mempool, &l) < 0) {

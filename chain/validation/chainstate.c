@@ -158,6 +158,7 @@ static int disconnect_tip(struct chainstate *cs, char **err)
         return -1;
     }
     bindex_set_tip(cs->bi, tip->prev);
+    cs->moved = true;
     list_push(&cs->cands, tip); /* the old branch may win again */
     for (size_t i = 0; i < CHAINSTATE_MAX_CALLBACKS; i++)
         if (cs->cb[i].disconnected)
@@ -260,6 +261,7 @@ static int connect_tip(struct chainstate *cs, struct bindex_node *n, const struc
     if (rc != 0)
         return rc;
     bindex_set_tip(cs->bi, n);
+    cs->moved = true;
     for (size_t i = 0; i < CHAINSTATE_MAX_CALLBACKS; i++)
         if (cs->cb[i].connected)
             cs->cb[i].connected(cs->cb[i].ctx, b, n->height);
@@ -313,12 +315,26 @@ static int check_undo_kept(struct chainstate *cs, const struct bindex_node *fork
     return 0;
 }
 
+/* The chain to move to, if the tip is not on it; once it is, after it
+ * moved, the listeners hear that the tip settled. */
+static struct bindex_node *pending_best(struct chainstate *cs)
+{
+    struct bindex_node *best = best_candidate(cs);
+    if (!best && cs->moved) {
+        cs->moved = false;
+        for (size_t i = 0; i < CHAINSTATE_MAX_CALLBACKS; i++)
+            if (cs->cb[i].settled)
+                cs->cb[i].settled(cs->cb[i].ctx);
+    }
+    return best;
+}
+
 /* One step toward the valid stored chain with the most work: the tip
  * leaves when it is not on that chain (a reorganization), else the next
  * block joins. 1 after a step, 0 when the tip is there, -1 on error. */
 static int activate_step(struct chainstate *cs, const struct block *given, char **err)
 {
-    struct bindex_node *best = best_candidate(cs);
+    struct bindex_node *best = pending_best(cs);
     if (!best)
         return 0;
     struct bindex_node *tip = bindex_tip(cs->bi);
@@ -483,6 +499,7 @@ static enum chainstate_status process_block(struct chainstate *cs, const struct 
     if (store_block(cs, n, b, pos, err) < 0 ||
         (one_step ? activate_step(cs, b, err) : activate_best_chain(cs, b, err)) < 0)
         return settle(cs, CHAINSTATE_ERROR, err);
+    pending_best(cs);
     if (n->status & BINDEX_FAILED_MASK) {
         *reason = n->reason;
         return CHAINSTATE_INVALID;
@@ -509,7 +526,12 @@ int chainstate_activate_step(struct chainstate *cs, char **err)
     int rc = activate_step(cs, NULL, err);
     if (settle(cs, rc < 0 ? CHAINSTATE_ERROR : CHAINSTATE_ACCEPTED, err) == CHAINSTATE_ERROR)
         return -1;
-    return best_candidate(cs) != NULL;
+    return pending_best(cs) != NULL;
+}
+
+bool chainstate_activation_pending(struct chainstate *cs)
+{
+    return !cs->broken && pending_best(cs) != NULL;
 }
 
 static void add_candidate(void *ctx, struct bindex_node *n)

@@ -78,6 +78,9 @@ struct chainstate_callbacks {
     void (*connected)(void *ctx, const struct block *b, int height);
     void (*disconnected)(void *ctx, const struct block *b, int height);
     void *ctx;
+    /* Optional: the tip moved and is now on the best chain (the end of an
+     * activation, however many steps it took; Core's UpdatedBlockTip). */
+    void (*settled)(void *ctx);
 };
 
 enum chainstate_status {
@@ -124,13 +127,15 @@ enum chainstate_status chainstate_process_block(struct chainstate *cs, const str
  * the activation: a block joins, or in a reorganization the tip leaves),
  * so a caller can run the rest one step at a time between other work.
  * INVALID when the block failed in that step; a later step may still find
- * it invalid (see chainstate_pending). */
+ * it invalid (its status then says so). */
 enum chainstate_status chainstate_process_block_step(struct chainstate *cs, const struct block *b,
                                                      const char **reason, char **err);
 /* The next step toward the valid stored chain with the most work: 1 when
  * more steps remain, 0 when the tip is there, -1 and *err on a storage
  * error (the chainstate then accepts nothing more). */
 int chainstate_activate_step(struct chainstate *cs, char **err);
+/* Whether the tip is off the valid stored chain with the most work. */
+bool chainstate_activation_pending(struct chainstate *cs);
 
 /* Core's TestBlockValidity for a block on the tip (getblocktemplate's
  * proposals): every check but proof of work, scripts included, without

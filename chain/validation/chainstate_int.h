@@ -45,6 +45,8 @@ struct chainstate {
     /* A storage error left memory and disk apart: nothing more is written
      * (not even at close); reopening repairs from the disk. */
     bool broken;
+    /* The tip moved since the listeners last heard it settled. */
+    bool moved;
     /* preciousblock: the next sequence number to hand out, the tip's work
      * at the last call, and whether a tie may move the tip. */
     uint64_t precious_seq;

@@ -6,8 +6,8 @@
  * first step only, and netproc_tick makes one more per turn of the loop
  * (the wake-up is immediate while steps remain), so peers' messages,
  * timers and RPC calls run between blocks. The chainstate's callbacks
- * fire per block as before; the tip is announced and blocks are
- * requested after each step.
+ * fire per block as before; blocks are requested after each step, the
+ * tip is announced once the steps end.
  *
  * A block that a later step finds invalid is answered for by the peer
  * that sent it, as if it had failed on arrival (Core keeps the source of
@@ -67,7 +67,7 @@ void np_activate_tick(struct netproc *np, int64_t now)
         return;
     char *err = NULL;
     struct looplag_mark mark;
-    looplag_enter(looplag_default(), &mark, LOG_VALIDATION, "block");
+    looplag_enter(looplag_default(), &mark, LOG_VALIDATION, "activation step");
     int rc = chainstate_activate_step(np->chain, &err);
     looplag_leave(&mark);
     np->activating = rc > 0;

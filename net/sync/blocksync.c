@@ -35,8 +35,7 @@ enum chainstate_status np_timed_block(struct netproc *np, const struct block *b,
                                     ? chainstate_process_block_step(np->chain, b, reason, err)
                                     : chainstate_process_block(np->chain, b, reason, err);
     looplag_leave(&mark);
-    if (one_step && st != CHAINSTATE_ERROR)
-        np->activating = true; /* the next steps run from netproc_tick */
+    np->activating = chainstate_activation_pending(np->chain); /* see blockstep.c */
     return st;
 }
 
@@ -381,7 +380,7 @@ void np_process_block(struct netproc *np, struct np_peer *p, const struct block 
 
 void np_announce_tip(struct netproc *np, int64_t now)
 {
-    if (!np->tip_moved)
+    if (!np->tip_moved || np->activating) /* announced once the steps end */
         return;
     np->tip_moved = false;
     const struct bindex_node *tip = chainstate_tip(np->chain);

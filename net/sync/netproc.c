@@ -212,7 +212,7 @@ struct netproc *netproc_new(const struct netproc_options *o, const struct netpro
     np_cmpct_init(np);
     np_txrecon_init(np);
     np->stalling_timeout_us = NETPROC_BLOCK_STALLING_US;
-    struct chainstate_callbacks cb = {on_block_connected, on_block_disconnected, np};
+    struct chainstate_callbacks cb = {on_block_connected, on_block_disconnected, np, NULL};
     chainstate_add_callbacks(chain, &cb);
     return np;
 }

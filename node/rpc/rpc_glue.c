@@ -145,7 +145,7 @@ static int rpc_start(struct node *node, char **err)
     node->rpc = rpc_server_new(node->base, t, a, &sc, err);
     if (!node->rpc)
         return -1;
-    struct chainstate_callbacks cb = { tip_changed, tip_changed, node->rpc };
+    struct chainstate_callbacks cb = { tip_changed, tip_changed, node->rpc, NULL };
     chainstate_add_callbacks(node->chain, &cb);
     return 0;
 }

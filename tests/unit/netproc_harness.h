@@ -188,7 +188,7 @@ static void node_open(int i, int64_t antientropy)
     mempool_options_default(&mo);
     mo.require_standard = false; /* the test's coins are bare OP_TRUE */
     nd->mp = mempool_new(&mo, chainstate_coin_lookup, nd->cs);
-    struct chainstate_callbacks cb = {on_connected, on_disconnected, nd};
+    struct chainstate_callbacks cb = {on_connected, on_disconnected, nd, NULL};
     chainstate_add_callbacks(nd->cs, &cb);
     struct netproc_options o;
     netproc_options_default(&o);

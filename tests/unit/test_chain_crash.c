@@ -232,7 +232,7 @@ static int child_run(struct crash *c, const char *dir, int fd, int stop_after)
     if (!cs)
         return 2;
     if (stop_after > 0) {
-        struct chainstate_callbacks cb = {stop_on_change, stop_on_change, &stop_after};
+        struct chainstate_callbacks cb = {stop_on_change, stop_on_change, &stop_after, NULL};
         chainstate_add_callbacks(cs, &cb);
     }
     for (size_t i = 0; i < ORDER_LEN; i++) {

@@ -52,7 +52,7 @@ static void reopen(struct fixture *f)
     f->cs = chainstate_open(f->p, f->dir, &o, &err);
     if (!f->cs)
         fail_msg("open: %s", err);
-    struct chainstate_callbacks cb = {on_connected, on_disconnected, f};
+    struct chainstate_callbacks cb = {on_connected, on_disconnected, f, NULL};
     chainstate_add_callbacks(f->cs, &cb);
 }
 
@@ -781,7 +781,7 @@ static void test_reorg_updates_mempool(void **state)
     mempool_options_default(&mo);
     mo.require_standard = false; /* the test's scripts are bare OP_TRUE */
     struct pool_glue g = {f->cs, mempool_new(&mo, chainstate_coin_lookup, f->cs)};
-    struct chainstate_callbacks cb = {pool_connected, pool_disconnected, &g};
+    struct chainstate_callbacks cb = {pool_connected, pool_disconnected, &g, NULL};
     chainstate_add_callbacks(f->cs, &cb);
 
     struct outpoint coin = coinbase_of(f, 1);

@@ -17,7 +17,7 @@ struct fixture {
     char *dir;
     const struct chain_params *p;
     struct chainstate *cs;
-    int connected, disconnected;
+    int connected, disconnected, settled;
     uint32_t tag;
 };
 
@@ -37,6 +37,12 @@ static void on_disconnected(void *ctx, const struct block *b, int height)
     f->disconnected++;
 }
 
+static void on_settled(void *ctx)
+{
+    struct fixture *f = ctx;
+    f->settled++;
+}
+
 static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof(*f));
@@ -49,7 +55,7 @@ static int setup(void **state)
     f->cs = chainstate_open(f->p, f->dir, &o, &err);
     if (!f->cs)
         fail_msg("open: %s", err);
-    struct chainstate_callbacks cb = {on_connected, on_disconnected, f};
+    struct chainstate_callbacks cb = {on_connected, on_disconnected, f, on_settled};
     chainstate_add_callbacks(f->cs, &cb);
     *state = f;
     return 0;
@@ -134,12 +140,14 @@ static void test_waiting_blocks_one_per_step(void **state)
     assert_int_equal(chainstate_height(f->cs), 1);
     assert_int_equal(f->connected, 1);
     for (int h = 2; h <= 6; h++) {
+        assert_int_equal(f->settled, 0); /* the tip settles once, at the end */
         assert_int_equal(one_step(f), h < 6);
         assert_int_equal(chainstate_height(f->cs), h);
         assert_true(hash_eq(&chainstate_tip(f->cs)->hash, &b[h - 1]->hash));
     }
     char *err = NULL;
     assert_int_equal(chainstate_activate_step(f->cs, &err), 0); /* nothing left */
+    assert_int_equal(f->settled, 1);
     assert_int_equal(f->connected, 6);
     assert_int_equal(f->disconnected, 0);
     free_blocks(b, 6);
@@ -160,7 +168,7 @@ static void test_reorg_in_steps(void **state)
     for (int i = 0; i < 3; i++) /* not more work than the tip: stored only */
         assert_int_equal(step_submit(f, b[i]), CHAINSTATE_ACCEPTED);
     assert_true(hash_eq(&chainstate_tip(f->cs)->hash, &a[2]->hash));
-    int base = f->connected;
+    int base = f->connected, settled = f->settled;
     assert_int_equal(step_submit(f, b[3]), CHAINSTATE_ACCEPTED);
     assert_int_equal(f->disconnected, 1);
     assert_int_equal(chainstate_height(f->cs), 2);
@@ -173,6 +181,7 @@ static void test_reorg_in_steps(void **state)
         assert_true(hash_eq(&chainstate_tip(f->cs)->hash, &b[h - 1]->hash));
     }
     assert_int_equal(f->connected - base, 4);
+    assert_int_equal(f->settled - settled, 1);
     free_blocks(a, 3);
     free_blocks(b, 4);
 }
@@ -199,6 +208,7 @@ static void test_invalid_found_in_later_step(void **state)
     assert_true(chainstate_find(f->cs, &c[2]->hash)->status & BINDEX_FAILED_MASK);
     assert_true(hash_eq(&chainstate_tip(f->cs)->hash, &c[0]->hash));
     assert_int_equal(f->connected, 1);
+    assert_int_equal(f->settled, 1); /* on c[0], after c[1] failed */
     free_blocks(c, 3);
 }
 

@@ -71,7 +71,7 @@ static struct world *world_new(void)
     w->mp = mempool_new(&mo, chainstate_coin_lookup, w->cs);
     struct mempool_listener l = { NULL, on_removed, w };
     mempool_add_listener(w->mp, &l);
-    struct chainstate_callbacks cb = {on_connected, on_disconnected, w};
+    struct chainstate_callbacks cb = {on_connected, on_disconnected, w, NULL};
     chainstate_add_callbacks(w->cs, &cb);
     return w;
 }
