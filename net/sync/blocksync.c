@@ -258,7 +258,7 @@ static const char *headers_pow_check(const struct netproc *np, const struct bloc
     for (size_t i = 0; i < n; i++) {
         block_header_hash(&hdrs[i], &h);
         if (!validation_header_pow(params, &hdrs[i], &h, &why))
-            return "header with invalid proof of work";
+            return why; /* "high-hash" */
         if (i > 0 && !hash_eq(&hdrs[i].prev, &prev))
             return "non-continuous headers sequence";
         prev = h;
