@@ -190,6 +190,24 @@ static bool io_send_blocked(void *ctx, uint64_t peer)
            !connman_peer_props(g->node->connman, peer, &props);
 }
 
+static int io_extra_outbound(void *ctx, enum peer_kind kind)
+{
+    struct relay_glue *g = ctx;
+    return connman_extra_outbound(g->node->connman, kind);
+}
+
+static void io_try_new_outbound(void *ctx, bool on)
+{
+    struct relay_glue *g = ctx;
+    connman_set_try_new_outbound(g->node->connman, on);
+}
+
+static void io_start_extra_block_relay(void *ctx)
+{
+    struct relay_glue *g = ctx;
+    connman_start_extra_block_relay(g->node->connman);
+}
+
 /* ---- start and stop ---- */
 
 static int options_from_config(const struct config *cfg, struct netproc_options *o,
@@ -248,7 +266,10 @@ static int relay_start(struct node *node, char **err)
     struct relay_glue *g = xcalloc(1, sizeof(*g));
     g->node = node;
     struct netproc_io io = {.ctx = g, .send = io_send, .misbehaving = io_misbehaving,
-                            .disconnect = io_disconnect, .send_blocked = io_send_blocked};
+                            .disconnect = io_disconnect, .send_blocked = io_send_blocked,
+                            .extra_outbound = io_extra_outbound,
+                            .try_new_outbound = io_try_new_outbound,
+                            .start_extra_block_relay = io_start_extra_block_relay};
     char *e = NULL;
     g->np = netproc_new(&o, &io, node->chain, node->mempool, &e);
     if (!g->np) {

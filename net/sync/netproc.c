@@ -268,6 +268,9 @@ void netproc_connected(struct netproc *np, const struct net_peer_props *props, i
     p->preferred = !props->inbound;
     p->headers_timeout = INT64_MAX;
     p->last_tx = p->last_block = -1;
+    p->kind = props->kind;
+    p->manual = props->manual;
+    p->network = props->network;
     struct relay_peer_props rp;
     /* A peer that said relay=false in its version (or any peer, in
      * blocks-only mode) hears of no transaction: an impossible fee filter
@@ -297,6 +300,7 @@ void netproc_disconnected(struct netproc *np, uint64_t peer, int64_t now)
     np_getdata_free(p);
     if (p->sync_started)
         np->nsync_started--;
+    np->nprotected -= p->protect;
     *p = np->peers[--np->npeers];
     for (size_t i = 0; i < np->npeers; i++) /* another may sync now */
         np_sync_maybe_start(np, &np->peers[i], now);
@@ -595,6 +599,7 @@ void netproc_tick(struct netproc *np, int64_t now)
     np_recon_tick(np, now);
     np_txrecon_tick(np, now);
     np_announce_tip(np, now);
+    np_extra_tick(np, now);
     relay_tick(np->relay, now);
 }
 
@@ -606,6 +611,9 @@ int64_t netproc_next_wakeup(const struct netproc *np)
     int64_t r = np_recon_wakeup(np);
     int64_t t = np_txrecon_wakeup(np);
     int64_t b = np_blocks_wakeup(np);
+    int64_t x = np_extra_wakeup(np);
+    if (x < w)
+        w = x;
     if (r < w)
         w = r;
     if (t < w)

@@ -65,6 +65,12 @@ struct netproc_io {
     /* Optional: is the peer's send buffer full? getdata is then served
      * no further until netproc_send_ready. */
     bool (*send_blocked)(void *ctx, uint64_t peer);
+    /* Optional, all three with disconnect: Core's extra outbound peers
+     * (net/sync/extrapeers.c), bound to connman_extra_outbound,
+     * connman_set_try_new_outbound and connman_start_extra_block_relay. */
+    int (*extra_outbound)(void *ctx, enum peer_kind kind);
+    void (*try_new_outbound)(void *ctx, bool on);
+    void (*start_extra_block_relay)(void *ctx);
 };
 
 struct netproc_options {
