@@ -245,6 +245,7 @@ static int relay_start(struct node *node, char **err)
     struct netproc_options o;
     if (options_from_config(node->cfg, &o, err) != 0)
         return -1;
+    o.unbroadcast = node->unbroadcast;
     struct relay_glue *g = xcalloc(1, sizeof(*g));
     g->node = node;
     struct netproc_io io = {.ctx = g, .send = io_send, .misbehaving = io_misbehaving,

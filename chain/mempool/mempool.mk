@@ -6,7 +6,7 @@ libchain_a_SOURCES += \
 	chain/mempool/mempool_map.c chain/mempool/mempool_map.h \
 	chain/mempool/mempool.c chain/mempool/mempool.h chain/mempool/mempool_int.h \
 	chain/mempool/mempool_accept.c chain/mempool/mempool_persist.c \
-	chain/mempool/mempool_package.c \
+	chain/mempool/mempool_package.c chain/mempool/unbroadcast.c chain/mempool/unbroadcast.h \
 	chain/mempool/miner.c chain/mempool/miner.h \
 	chain/mempool/feeest.c chain/mempool/feeest.h
 
@@ -49,8 +49,8 @@ tests_fuzz_fuzz_mempool_SOURCES = tests/fuzz/fuzz_mempool.c tests/fuzz/driver.c
 tests_fuzz_fuzz_mempool_LDADD = $(CHAIN_LIBS)
 EXTRA_DIST += tests/fuzz/seeds/address tests/fuzz/seeds/mempool
 
-TESTS += tests/functional/mempool_persist.py
-EXTRA_DIST += tests/functional/mempool_persist.py
+TESTS += tests/functional/mempool_persist.py tests/functional/mempool_unbroadcast.py
+EXTRA_DIST += tests/functional/mempool_persist.py tests/functional/mempool_unbroadcast.py
 
 noinst_PROGRAMS += contrib/bench/bench_mempool
 contrib_bench_bench_mempool_SOURCES = contrib/bench/bench_mempool.c

@@ -15,6 +15,7 @@
 
 #include "chain/validation/chainstate.h"
 #include "chain/mempool/mempool.h"
+#include "chain/mempool/unbroadcast.h"
 #include "net/conn/connman.h"
 #include "net/relay/relay.h"
 
@@ -93,6 +94,10 @@ struct netproc_options {
      * a peer asking for a block deeper than the BIP159 window is
      * refused and disconnected, as Core does. */
     bool limited;
+    /* Local submissions join it, getdata removes them, and what is left
+     * is re-announced every 10-15 minutes and soon after a peer connects
+     * (Bitcoin Core's unbroadcast set). Not owned; NULL: none. */
+    struct unbroadcast *unbroadcast;
 };
 void netproc_options_default(struct netproc_options *o);
 
