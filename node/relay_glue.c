@@ -325,6 +325,16 @@ void relay_glue_announce_tx(struct node *node, const struct tx *tx)
     reschedule(g, now);
 }
 
+void relay_glue_rebroadcast_tx(struct node *node, const struct tx *tx)
+{
+    struct relay_glue *g = node->relay_glue;
+    if (!g)
+        return;
+    int64_t now = relay_glue_now();
+    netproc_rebroadcast_tx(g->np, tx, now);
+    reschedule(g, now);
+}
+
 enum chainstate_status relay_glue_submit_block(struct node *node, const struct block *b,
                                                const char **reason, char **err)
 {

@@ -645,6 +645,15 @@ void netproc_announce_tx(struct netproc *np, const struct tx *tx, int64_t now)
     after_event(np, now);
 }
 
+void netproc_rebroadcast_tx(struct netproc *np, const struct tx *tx, int64_t now)
+{
+    if (!mempool_get_wtxid(np->mempool, &tx->wtxid))
+        return;
+    np_unbroadcast_submitted(np, tx);
+    np_reannounce(np, &tx->txid, now);
+    after_event(np, now);
+}
+
 enum chainstate_status netproc_submit_block(struct netproc *np, const struct block *b,
                                             const char **reason, char **err, int64_t now)
 {

@@ -135,6 +135,10 @@ enum chainstate_status netproc_submit_block(struct netproc *np, const struct blo
  * submitpackage): announced to peers as a local submission is. Nothing
  * when it is not in the mempool. */
 void netproc_announce_tx(struct netproc *np, const struct tx *tx, int64_t now);
+/* sendrawtransaction of a transaction the mempool has (Core's
+ * BroadcastTransaction): unbroadcast again and announced again to peers
+ * not known to have it. */
+void netproc_rebroadcast_tx(struct netproc *np, const struct tx *tx, int64_t now);
 
 /* ---- Introspection (getpeerinfo, getgossipinfo) ---- */
 /* BIP152 traffic, per peer and in total. */

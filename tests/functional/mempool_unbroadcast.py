@@ -106,9 +106,13 @@ def test_kill9_then_raw_peer(t):
         assert_equal(journal_size(node), JOURNAL_HEADER, "the journal cut to its header")
     finally:
         s.close()
-    # Served: a kill -9 now brings nothing back into the set.
+    # Sent again while in the mempool: unbroadcast (and journaled) again,
+    # as Core's BroadcastTransaction does.
+    assert_equal(node.rpc("sendrawtransaction", raw.hex()), txid, "sent again")
+    assert_equal(unbroadcast_count(node), 1, "unbroadcast again")
     kill9_and_restart(node)
-    assert_equal(unbroadcast_count(node), 0, "nothing unbroadcast after the second kill")
+    assert_equal(node.rpc("getrawmempool"), [txid], "back after a second kill -9")
+    assert_equal(unbroadcast_count(node), 1, "unbroadcast after the second kill")
     assert_equal(node.stop(), 0)
 
 

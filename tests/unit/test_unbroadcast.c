@@ -57,7 +57,9 @@ static struct outpoint coin(struct tb_fx *m, uint32_t seed)
     struct outpoint op = tb_fund(&probe, seed, 100000, 500, false);
     tb_utxo_free(&probe);
     struct coin c;
-    if (!tb_utxo_lookup(&m->u, &op, &c))
+    if (tb_utxo_lookup(&m->u, &op, &c))
+        coin_clear(&c);
+    else
         tb_fund(&m->u, seed, 100000, 500, false);
     return op;
 }
