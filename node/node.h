@@ -12,6 +12,7 @@
 
 struct event_base;
 struct relay_glue;
+struct unbroadcast;
 struct feeest_glue;
 
 struct node {
@@ -28,6 +29,8 @@ struct node {
     struct sigcache *sigcache;
     struct scriptcache *scriptcache;
     struct mempool *mempool;
+    /* Local transactions no peer asked for yet (node/mempool_glue.c). */
+    struct unbroadcast *unbroadcast;
     struct connman *connman;
     struct relay *relay;            /* the relay core, for its counters */
     struct relay_glue *relay_glue;  /* node/relay_glue.c's state */

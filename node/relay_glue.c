@@ -265,6 +265,7 @@ static int relay_start(struct node *node, char **err)
     struct netproc_options o;
     if (options_from_config(node->cfg, &o, err) != 0)
         return -1;
+    o.unbroadcast = node->unbroadcast;
     struct relay_glue *g = xcalloc(1, sizeof(*g));
     g->node = node;
     struct netproc_io io = {.ctx = g, .send = io_send, .misbehaving = io_misbehaving,
@@ -344,6 +345,16 @@ void relay_glue_announce_tx(struct node *node, const struct tx *tx)
         return;
     int64_t now = relay_glue_now();
     netproc_announce_tx(g->np, tx, now);
+    reschedule(g, now);
+}
+
+void relay_glue_rebroadcast_tx(struct node *node, const struct tx *tx)
+{
+    struct relay_glue *g = node->relay_glue;
+    if (!g)
+        return;
+    int64_t now = relay_glue_now();
+    netproc_rebroadcast_tx(g->np, tx, now);
     reschedule(g, now);
 }
 

@@ -4,7 +4,7 @@ libnet_a_SOURCES += \
 	net/sync/netproc.c net/sync/netproc.h net/sync/netproc_int.h \
 	net/sync/blocksync.c net/sync/antientropy.c net/sync/getdata.c \
 	net/sync/cmpctblock.c net/sync/txrecon_sync.c net/sync/blockpolicy.c \
-	net/sync/extrapeers.c
+	net/sync/extrapeers.c net/sync/unbroadcast_sync.c
 
 libnode_a_SOURCES += node/relay_glue.c node/relay_glue.h
 

@@ -110,6 +110,7 @@ struct netproc {
     int64_t last_tip_update, extra_check_due, stale_check_due;
     bool initial_sync_finished;
     int nprotected;
+    int64_t unbroadcast_due;      /* next re-announcement (INT64_MAX: none) */
     struct netproc_info info;
 };
 
@@ -123,6 +124,15 @@ void np_send_inv(struct netproc *np, uint64_t peer, const struct proto_inv *item
 void np_misbehaving(struct netproc *np, uint64_t peer, const char *reason);
 /* Re-announces what the reorgs since the last call returned to the mempool. */
 void np_reannounce_returned(struct netproc *np, int64_t now);
+/* A mempool transaction becomes a rumor again (peers known to have it are
+ * skipped); false if it is not in the mempool or is still a rumor. */
+bool np_reannounce(struct netproc *np, const struct hash256 *txid, int64_t now);
+
+/* unbroadcast_sync.c: the unbroadcast set (opt.unbroadcast, may be NULL). */
+void np_unbroadcast_submitted(struct netproc *np, const struct tx *tx);
+void np_unbroadcast_served(struct netproc *np, const struct hash256 *txid);
+void np_unbroadcast_peer_connected(struct netproc *np, int64_t now);
+void np_unbroadcast_tick(struct netproc *np, int64_t now);
 
 /* blocksync.c */
 /* Unix seconds on the node's clock. */
