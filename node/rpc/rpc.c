@@ -1,6 +1,7 @@
 /* The method table and the JSON-RPC envelope (see node/rpc/rpc.h). */
 #include "node/rpc/rpc.h"
 #include "node/rpc/rpc_internal.h"
+#include "node/rpc/rpc_numtext.h"
 
 #include "chain/primitives/serialize.h"
 #include "chain/util/log.h"
@@ -33,6 +34,7 @@ struct rpc_table {
     size_t n_owners;
     const char *active;
     int64_t active_since;
+    struct rpc_numtext numtext; /* of the request being dispatched */
 };
 
 /* How to answer one request: its id (borrowed, NULL when absent) and
@@ -62,6 +64,12 @@ json_t *rpc_fail(struct rpc_request *req, int code, const char *fmt, ...)
     req->err_msg = xvasprintf(fmt, ap);
     va_end(ap);
     return NULL;
+}
+
+bool rpc_number_text(const struct rpc_request *req, const json_t *v, const char **text,
+                     size_t *len)
+{
+    return rpc_numtext_find(&req->table->numtext, v, text, len);
 }
 
 json_t *rpc_param(const struct rpc_request *req, size_t i)
@@ -155,6 +163,7 @@ void rpc_table_free(struct rpc_table *t)
             t->owners[i].free(t->owners[i].ctx);
     free(t->owners);
     free(t->e);
+    rpc_numtext_free(&t->numtext);
     free(t);
     rpc_amounts_release();
 }
@@ -598,6 +607,8 @@ char *rpc_table_dispatch_wait(struct rpc_table *t, const char *body, size_t len,
     json_error_t jerr;
     json_t *req = json_loadb(body, len, JSON_DECODE_ANY, &jerr), *reply;
     bool notify = false;
+    if (req)
+        rpc_numtext_bind(&t->numtext, body, len, req);
     if (pending)
         *pending = NULL;
     if (!req) {
@@ -606,6 +617,7 @@ char *rpc_table_dispatch_wait(struct rpc_table *t, const char *body, size_t len,
     } else if (json_is_object(req)) {
         reply = run_one(t, req, status, &notify, pending);
         if (pending && *pending) {
+            rpc_numtext_clear(&t->numtext);
             json_decref(req);
             *status = 0;
             *out_len = 0;
@@ -618,6 +630,7 @@ char *rpc_table_dispatch_wait(struct rpc_table *t, const char *body, size_t len,
         reply = make_reply(&legacy, NULL,
                            error_obj(RPC_PARSE_ERROR, "Top-level object parse error"));
     }
+    rpc_numtext_clear(&t->numtext);
     if (notify)
         *status = 204;
     char *out = write_reply(reply, *status == 204, out_len);

@@ -30,3 +30,7 @@ tests_fuzz_fuzz_rpc_decode_SOURCES = tests/fuzz/fuzz_rpc_decode.c tests/fuzz/dri
 tests_fuzz_fuzz_rpc_decode_LDADD = $(HS_LIBS)
 TESTS += tests/fuzz/fuzz_rpc_decode
 EXTRA_DIST += tests/fuzz/seeds/rpc_decode
+
+# Amounts read from the JSON number's text, as Core's AmountFromValue.
+TESTS += tests/functional/rpc_amounts.py
+EXTRA_DIST += tests/functional/rpc_amounts.py
