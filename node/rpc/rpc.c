@@ -369,6 +369,16 @@ int64_t rpc_pending_timeout_ms(const struct rpc_pending *p)
     return p->timeout_ms;
 }
 
+static json_t *error_obj(int code, const char *msg);
+
+/* rpc_poll_fail's mark: a key no result of ours has. */
+#define POLL_ERROR_KEY "\x01rpc_poll_error"
+
+json_t *rpc_poll_fail(int code, const char *msg)
+{
+    return json_pack("{s:o}", POLL_ERROR_KEY, error_obj(code, msg));
+}
+
 /* A handler that waits: parked in *pending when the caller can park it,
  * else answered now, as at its deadline. */
 static json_t *defer(struct rpc_request *req, struct rpc_pending **pending)
@@ -377,6 +387,13 @@ static json_t *defer(struct rpc_request *req, struct rpc_pending **pending)
         json_t *r = req->poll(req->poll_arg, true);
         if (req->poll_free)
             req->poll_free(req->poll_arg);
+        json_t *e = r ? json_object_get(r, POLL_ERROR_KEY) : NULL;
+        if (e) {
+            rpc_fail(req, (int)json_integer_value(json_object_get(e, "code")), "%s",
+                     json_string_value(json_object_get(e, "message")));
+            json_decref(r);
+            r = NULL;
+        }
         return r;
     }
     struct rpc_pending *p = xcalloc(1, sizeof(*p));
@@ -582,8 +599,16 @@ int rpc_pending_poll(struct rpc_pending *p, bool timed_out, int *status, char **
     if (!r && !timed_out)
         return 0;
     struct envelope env = { p->id, p->v2 };
+    json_t *error = r ? json_object_get(r, POLL_ERROR_KEY) : NULL;
+    if (error) {
+        json_incref(error);
+        json_decref(r);
+        r = NULL;
+    }
     json_t *reply = r ? make_reply(&env, r, NULL)
-                      : make_reply(&env, NULL, error_obj(RPC_INTERNAL_ERROR, "internal error"));
+                      : make_reply(&env, NULL, error ? error
+                                                     : error_obj(RPC_INTERNAL_ERROR,
+                                                                 "internal error"));
     *status = p->notify ? 204 : r || p->v2 ? 200 : 500;
     *body = write_reply(reply, p->notify, out_len);
     json_decref(reply);

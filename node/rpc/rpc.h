@@ -120,6 +120,8 @@ struct rpc_request {
  * rpc_table_call) gets poll(arg, true) at once. arg_free (may be NULL)
  * frees arg after the answer. */
 #define RPC_RECHECK_SECS 10
+/* What a poll returns to answer with an error instead of a result. */
+json_t *rpc_poll_fail(int code, const char *msg);
 json_t *rpc_wait(struct rpc_request *req, rpc_poll_fn poll, void *arg, void (*arg_free)(void *),
                  int64_t timeout_ms);
 

@@ -8,6 +8,8 @@
 #include "chain/validation/chainstate.h"
 #include "chain/validation/coinstats.h"
 #include "chain/validation/versionbits.h"
+#include "node/config.h"
+#include "node/rpc/rpc_txoutset.h"
 #include "node/rpc/rpc_util.h"
 
 #include <stdlib.h>
@@ -26,6 +28,7 @@ struct txcount_cache {
 struct chainstats_ctx {
     struct node *node;
     struct txcount_cache txc;
+    struct rpc_txoutset *txoutset; /* gettxoutsetinfo's walks */
 };
 
 static struct chainstate *chain_of(const struct rpc_request *req)
@@ -118,23 +121,8 @@ static json_t *rpc_gettxoutsetinfo(struct rpc_request *req)
     if (rpc_param(req, 1))
         return rpc_fail(req, RPC_INVALID_PARAMETER,
                         "Querying specific block heights requires coinstatsindex");
-    struct coinstats st;
-    char *err = NULL;
-    if (coinstats_compute(chain_of(req), ht, &st, &err) < 0) {
-        free(err);
-        return rpc_fail(req, RPC_INTERNAL_ERROR, "Unable to read UTXO set");
-    }
-    json_t *o = json_object();
-    json_object_set_new(o, "height", json_integer(st.height));
-    json_object_set_new(o, "bestblock", rpc_hash_json(&st.bestblock));
-    json_object_set_new(o, "txouts", json_integer((json_int_t)st.txouts));
-    json_object_set_new(o, "bogosize", json_integer((json_int_t)st.bogosize));
-    if (ht != COINSTATS_HASH_NONE)
-        json_object_set_new(o, names[ht], rpc_hash_json(&st.hash));
-    json_object_set_new(o, "total_amount", rpc_amount(st.total_amount));
-    json_object_set_new(o, "transactions", json_integer((json_int_t)st.transactions));
-    json_object_set_new(o, "disk_size", json_integer((json_int_t)st.disk_size));
-    return o;
+    struct chainstats_ctx *ctx = req->ctx;
+    return rpc_txoutset_start(ctx->txoutset, req, ht, ht == COINSTATS_HASH_NONE ? NULL : names[ht]);
 }
 
 /* Every statistic, in Core's (alphabetical) order. */
@@ -445,6 +433,7 @@ static const struct rpc_method chainstats_methods[] = {
 static void ctx_free(void *p)
 {
     struct chainstats_ctx *ctx = p;
+    rpc_txoutset_free(ctx->txoutset);
     free(ctx->txc.hash);
     free(ctx->txc.total);
     free(ctx);
@@ -454,6 +443,11 @@ int rpc_chainstats_register(struct rpc_table *t, struct node *node, char **err)
 {
     struct chainstats_ctx *ctx = xcalloc(1, sizeof(*ctx));
     ctx->node = node;
+    ctx->txoutset = rpc_txoutset_new(node, config_get_int(node->cfg, "testcoinstatsdelay"), err);
+    if (!ctx->txoutset) {
+        free(ctx);
+        return -1;
+    }
     return rpc_table_add(t, chainstats_methods,
                          sizeof(chainstats_methods) / sizeof(chainstats_methods[0]), ctx,
                          ctx_free, err);
