@@ -25,6 +25,7 @@ struct node {
 
     /* Subsystems, NULL until started. */
     struct chainstate *chain;
+    struct versionbits *versionbits; /* BIP9 states, with -vbparams applied */
     /* Shared by block connection and mempool acceptance (-maxsigcachesize). */
     struct sigcache *sigcache;
     struct scriptcache *scriptcache;
