@@ -10,7 +10,9 @@ contrib_sim_libsim_a_SOURCES = \
 	contrib/sim/engine.c contrib/sim/engine.h contrib/sim/adapter.h \
 	contrib/sim/relay_adapter.c contrib/sim/relay_adapter.h \
 	contrib/sim/report.c contrib/sim/report.h \
-	contrib/sim/experiments.c contrib/sim/experiments.h
+	contrib/sim/experiments.c contrib/sim/experiments.h \
+	contrib/sim/txload.c contrib/sim/txload.h contrib/sim/txload_int.h \
+	contrib/sim/txload_recon.c contrib/sim/txload_report.c
 SIM_LIBS = contrib/sim/libsim.a $(NET_LIBS)
 
 noinst_PROGRAMS += contrib/sim/hearsay-sim

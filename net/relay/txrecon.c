@@ -239,6 +239,14 @@ size_t txrecon_set_size(const struct txrecon *t, uint64_t peer)
     return p ? p->set.tab.n : 0;
 }
 
+size_t txrecon_pending(const struct txrecon *t)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < t->n; i++)
+        n += t->peers[i]->set.tab.n + t->peers[i]->snap.tab.n;
+    return n;
+}
+
 bool txrecon_busy(const struct txrecon *t, uint64_t peer)
 {
     const struct tpeer *p = find(t, peer);

@@ -94,6 +94,9 @@ enum txrecon_add_result txrecon_add(struct txrecon *t, uint64_t peer,
 /* The peer showed it has this (announced or sent it): not reconciled. */
 void txrecon_remove(struct txrecon *t, uint64_t peer, const struct hash256 *wtxid);
 size_t txrecon_set_size(const struct txrecon *t, uint64_t peer);
+/* Entries still to reconcile with any peer: in the sets and in the
+ * snapshots of rounds in progress (a simulator's end-of-run test). */
+size_t txrecon_pending(const struct txrecon *t);
 /* Is a round with the peer in progress? */
 bool txrecon_busy(const struct txrecon *t, uint64_t peer);
 
