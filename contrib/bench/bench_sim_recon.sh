@@ -40,7 +40,6 @@ row "flood (Core trickle)" --fanout 0 --once
 row "fanout 3 counter:2" --fanout 3 --counter 2
 row "recon fanout 0, 2 s" --mode recon --fanout 0 --once
 row "recon fanout 1, 2 s" --mode recon --fanout 1 --once
-row "recon fanout 2, 2 s" --mode recon --fanout 2 --once
+row "recon fanout 0, 1.5 s" --mode recon --fanout 0 --once --recon-interval 1500
 row "recon fanout 0, 1 s" --mode recon --fanout 0 --once --recon-interval 1000
 row "recon fanout 1, 1 s" --mode recon --fanout 1 --once --recon-interval 1000
-row "recon fanout 2, 1 s" --mode recon --fanout 2 --once --recon-interval 1000

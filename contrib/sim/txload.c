@@ -151,15 +151,19 @@ static bool drv_have(void *ctx, struct relay *r, const struct relay_inv *inv)
 }
 
 /* Sets the node's timer to the core's next wakeup (one timer per node:
- * an earlier pending one stays, and the node re-arms when it fires). */
+ * an earlier pending one stays, and the node re-arms when it fires; a
+ * later one is voided, so that it does not hold the run's end). */
 static void rearm(struct tl *tl, uint32_t v)
 {
     int64_t w = relay_next_wakeup(tl->relay[v]);
     if (w == INT64_MAX)
         return;
     uint64_t at = w < (int64_t)tl->now ? tl->now : (uint64_t)w;
-    if (tl->wake_at[v] != NEVER_AT && tl->wake_at[v] >= tl->now && tl->wake_at[v] <= at)
-        return;
+    if (tl->wake_at[v] != NEVER_AT) {
+        if (tl->wake_at[v] <= at)
+            return;
+        tl->foreground--; /* the later one stays queued but is void */
+    }
     tl->wake_at[v] = at;
     tl->foreground++;
     sim_heap_push(&tl->heap, (struct sim_event){.at = at, .node = v, .kind = SIM_EV_WAKE});
@@ -257,9 +261,9 @@ static void dispatch(struct tl *tl, const struct sim_event *ev)
         deliver(tl, ev);
         break;
     case SIM_EV_WAKE:
-        tl->foreground--;
         if (tl->wake_at[ev->node] != ev->at)
-            break; /* replaced by an earlier one */
+            break; /* replaced by an earlier one (no longer counted) */
+        tl->foreground--;
         tl->wake_at[ev->node] = NEVER_AT;
         relay_tick(tl->relay[ev->node], (int64_t)tl->now);
         rearm(tl, ev->node);
