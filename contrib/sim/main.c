@@ -54,6 +54,8 @@ static void usage(FILE *f)
         "                            random origins; explicit topology, event time (7/s)\n"
         "  --recon-interval MS       one reconciliation per node this often (2000)\n"
         "  --recon-q Q               q of the capacity estimate in reqrecon (0.25)\n"
+        "  --req-delay MS            with --txs: request delay for announcements from\n"
+        "                            inbound peers (the node's: 2000 flooding, else 0)\n"
         "  --runs R --seed S         runs to average and the base seed (1, 1)\n"
         "  --json | --csv            one JSON object of averages | a CSV row per run\n"
         "  --plot FILE.png           S/I/R fractions over time of the first run (gnuplot)\n"
@@ -74,6 +76,7 @@ static void set_defaults(struct opts *o)
     o->load.rate = 7;
     o->load.recon_interval_ms = 2000;
     o->load.recon_q = TXRECON_DEFAULT_Q;
+    o->load.req_delay_ms = -1;
 }
 
 static bool parse_u32(const char *s, uint32_t *out)
@@ -111,7 +114,7 @@ enum { O_NODES = 256, O_TOPO, O_MODE, O_FEEDBACK, O_BLIND, O_COUNTER, O_COIN, O_
        O_FANOUT, O_CYCLES, O_TRICKLE, O_ROUND, O_WINDOW, O_LATENCY, O_LOSS, O_AE, O_DOWN,
        O_CHURN, O_PEERS, O_KNOWN, O_RECENT, O_TXSIZE, O_MAXTIME, O_SAMPLE, O_RUNS, O_SEED,
        O_JSON, O_CSV, O_PLOT, O_TABLE1, O_SPREAD, O_PAPER, O_UNTIL, O_TXS, O_RATE, O_RECON,
-       O_RECON_IV, O_RECON_Q, O_HELP };
+       O_RECON_IV, O_RECON_Q, O_REQ_DELAY, O_HELP };
 
 static const struct option long_opts[] = {
     {"nodes", 1, 0, O_NODES}, {"topology", 1, 0, O_TOPO}, {"mode", 1, 0, O_MODE},
@@ -127,6 +130,7 @@ static const struct option long_opts[] = {
     {"spread", 0, 0, O_SPREAD}, {"paper-feedback", 0, 0, O_PAPER}, {"until-all", 0, 0, O_UNTIL},
     {"txs", 1, 0, O_TXS}, {"rate", 1, 0, O_RATE}, {"txreconciliation", 0, 0, O_RECON},
     {"recon-interval", 1, 0, O_RECON_IV}, {"recon-q", 1, 0, O_RECON_Q},
+    {"req-delay", 1, 0, O_REQ_DELAY},
     {"help", 0, 0, O_HELP},
     {0, 0, 0, 0},
 };
@@ -164,6 +168,7 @@ static int parse_one(struct opts *o, int c, const char *arg, char **err)
     case O_RECON_IV:
         ok = parse_double(arg, &o->load.recon_interval_ms) && o->load.recon_interval_ms > 0;
         break;
+    case O_REQ_DELAY: ok = parse_double(arg, &o->load.req_delay_ms); break;
     case O_RECON_Q:
         ok = parse_double(arg, &o->load.recon_q) && o->load.recon_q <= TXRECON_MAX_Q;
         break;

@@ -335,6 +335,8 @@ static int make_policy(const struct sim_txload_config *c, struct relay_policy *p
     relay_policy_set_fanout(p, c->recon ? 0 : c->base.proto.fanout);
     p->txrecon = c->recon;
     p->recon_flood = c->recon ? c->base.proto.fanout : 0;
+    if (c->req_delay_ms >= 0)
+        p->req_delay_us = (int64_t)(c->req_delay_ms * 1000);
     if (p->recent_entries < 2 * c->txs)
         p->recent_entries = 2 * c->txs;
     return relay_policy_check(p, err);

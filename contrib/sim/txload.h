@@ -27,6 +27,8 @@ struct sim_txload_config {
     bool recon;               /* Erlay: base.proto.fanout outbound peers flooded */
     double recon_interval_ms; /* one round per node, next outbound partner */
     double recon_q;           /* the q sent in reqrecon */
+    double req_delay_ms;      /* request delay for non-preferred announcers;
+                               * < 0: the node's (set by the fanout) */
 };
 
 /* Message types, with their wire sizes counted per message. */

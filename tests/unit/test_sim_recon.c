@@ -35,6 +35,7 @@ static void config(struct sim_txload_config *c, bool recon, uint32_t fanout)
     c->recon = recon;
     c->recon_interval_ms = 2000;
     c->recon_q = TXRECON_DEFAULT_Q;
+    c->req_delay_ms = -1; /* the node's */
 }
 
 static void run(const struct sim_txload_config *c, struct sim_txload_result *r)
