@@ -43,3 +43,7 @@ row "recon fanout 1, 2 s" --mode recon --fanout 1 --once
 row "recon fanout 0, 1.5 s" --mode recon --fanout 0 --once --recon-interval 1500
 row "recon fanout 0, 1 s" --mode recon --fanout 0 --once --recon-interval 1000
 row "recon fanout 1, 1 s" --mode recon --fanout 1 --once --recon-interval 1000
+# Without the 2 s request delay the node keeps for inbound announcers.
+row "recon fanout 0, 2 s, req delay 0" --mode recon --fanout 0 --once --req-delay 0
+row "recon fanout 0, 1.5 s, req delay 0" --mode recon --fanout 0 --once --req-delay 0 \
+    --recon-interval 1500
