@@ -121,6 +121,58 @@ static void test_deterministic(void **state)
     assert_true(memcmp(a.bytes, b.bytes, sizeof(a.bytes)) != 0);
 }
 
+/* txrecon_pending (what ends a run) counts the sets and the snapshot of
+ * a round in progress, and reaches 0 once the round is over. */
+static void test_txrecon_pending(void **state)
+{
+    (void)state;
+    struct txrecon *a = txrecon_new(TXRECON_DEFAULT_Q), *b = txrecon_new(TXRECON_DEFAULT_Q);
+    struct hash256 h1, h2, other;
+    memset(&h1, 1, sizeof(h1));
+    memset(&h2, 2, sizeof(h2));
+    assert_int_equal(txrecon_peer_add(a, 2, true, 11, 22), 0);
+    assert_int_equal(txrecon_peer_add(b, 1, false, 22, 11), 0);
+    /* Both have h1; a alone has h2. */
+    assert_int_equal(txrecon_add(a, 2, &h1, &other), TXRECON_ADDED);
+    assert_int_equal(txrecon_add(a, 2, &h2, &other), TXRECON_ADDED);
+    assert_int_equal(txrecon_add(b, 1, &h1, &other), TXRECON_ADDED);
+    assert_int_equal(txrecon_pending(a), 2);
+    struct txrecon_out req, sk, diff, done;
+    struct cursor c;
+    struct txrecon_req_msg rm;
+    struct txrecon_sketch_msg sm;
+    struct txrecon_diff_msg dm;
+    txrecon_out_init(&req);
+    txrecon_out_init(&sk);
+    txrecon_out_init(&diff);
+    txrecon_out_init(&done);
+    assert_int_equal(txrecon_start(a, 2, &req), 0);
+    cursor_init(&c, req.payload.data, req.payload.len);
+    assert_true(txrecon_req_decode(&c, &rm));
+    assert_int_equal(txrecon_on_req(b, 1, &rm, &sk), 0);
+    /* b's set is in the round's snapshot now: still pending. */
+    assert_int_equal(txrecon_set_size(b, 1), 0);
+    assert_int_equal(txrecon_pending(b), 1);
+    cursor_init(&c, sk.payload.data, sk.payload.len);
+    assert_true(txrecon_sketch_decode(&c, &sm));
+    assert_int_equal(txrecon_on_sketch(a, 2, sm.data, sm.len, &diff), 0);
+    assert_int_equal(diff.n_announce, 1); /* h2 goes to b */
+    assert_true(hash_eq(&diff.announce[0], &h2));
+    assert_int_equal(txrecon_pending(a), 0);
+    cursor_init(&c, diff.payload.data, diff.payload.len);
+    assert_true(txrecon_diff_decode(&c, &dm));
+    assert_int_equal(txrecon_on_diff(b, 1, &dm, &done), 0);
+    assert_int_equal(done.n_announce, 0); /* a lacks nothing */
+    assert_int_equal(txrecon_pending(b), 0);
+    txrecon_diff_clear(&dm);
+    txrecon_out_free(&req);
+    txrecon_out_free(&sk);
+    txrecon_out_free(&diff);
+    txrecon_out_free(&done);
+    txrecon_free(a);
+    txrecon_free(b);
+}
+
 static void test_bad_configs(void **state)
 {
     (void)state;
@@ -150,6 +202,7 @@ int main(void)
         cmocka_unit_test(test_recon_beats_flood),
         cmocka_unit_test(test_recon_no_flood_and_failures),
         cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_txrecon_pending),
         cmocka_unit_test(test_bad_configs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
