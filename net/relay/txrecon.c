@@ -255,6 +255,17 @@ double txrecon_peer_q(const struct txrecon *t, uint64_t peer)
     return p ? p->q : t->q;
 }
 
+size_t txrecon_pending(const struct txrecon *t)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < t->peers.cap; i++) {
+        const struct tpeer *p = t->peers.items[i];
+        if (p)
+            n += p->set.tab.n + p->snap.tab.n;
+    }
+    return n;
+}
+
 bool txrecon_busy(const struct txrecon *t, uint64_t peer)
 {
     const struct tpeer *p = find(t, peer);

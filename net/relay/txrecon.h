@@ -107,6 +107,9 @@ double txrecon_peer_q(const struct txrecon *t, uint64_t peer);
  * the sets give no overlap to learn from (a set was empty). */
 double txrecon_q_from_round(size_t local_size, size_t local_missing, size_t remote_missing,
                             double prev);
+/* Entries still to reconcile with any peer: in the sets and in the
+ * snapshots of rounds in progress (a simulator's end-of-run test). */
+size_t txrecon_pending(const struct txrecon *t);
 /* Is a round with the peer in progress? */
 bool txrecon_busy(const struct txrecon *t, uint64_t peer);
 
