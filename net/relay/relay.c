@@ -249,15 +249,8 @@ int relay_peer_add(struct relay *r, uint64_t peer, const struct relay_peer_props
  * than count them useless. */
 static void drop_pending_pushes(struct relay *r, uint64_t peer)
 {
-    for (uint32_t i = 0; i < r->n_rumors; i++) {
-        struct relay_rumor *ru = r->rumors[i];
-        for (uint32_t j = 0; j < ru->n_pending;) {
-            if (ru->pending[j].peer == peer)
-                ru->pending[j] = ru->pending[--ru->n_pending];
-            else
-                j++;
-        }
-    }
+    for (uint32_t i = 0; i < r->n_rumors; i++)
+        relay_push_forget(r->rumors[i], peer);
 }
 
 void relay_peer_remove(struct relay *r, uint64_t peer, int64_t now)

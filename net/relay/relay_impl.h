@@ -139,6 +139,8 @@ void relay_trickle_tick(struct relay *r, int64_t now);
 /* Feedback from an event: the push of ru to peer was useful or not. */
 void relay_push_verdict(struct relay *r, struct relay_rumor *ru, uint64_t peer, bool useful,
                         int64_t now);
+/* Drops the pushes of ru to a departed peer, without a verdict. */
+void relay_push_forget(struct relay_rumor *ru, uint64_t peer);
 /* A queued push of ru to peer was sent now: its feedback window starts. */
 void relay_push_sent(struct relay *r, struct relay_rumor *ru, uint64_t peer, int64_t now);
 int64_t relay_trickle_next(const struct relay *r);

@@ -180,6 +180,21 @@ void relay_push_verdict(struct relay *r, struct relay_rumor *ru, uint64_t peer, 
     }
 }
 
+void relay_push_forget(struct relay_rumor *ru, uint64_t peer)
+{
+    for (uint32_t j = 0; j < ru->n_pending;) {
+        struct relay_push *pu = &ru->pending[j];
+        if (pu->peer != peer) {
+            j++;
+            continue;
+        }
+        struct relay_batch *b = pu->batch ? batch_find(ru, pu->batch) : NULL;
+        if (b) /* its answer round is judged on the others' verdicts */
+            b->open--;
+        *pu = ru->pending[--ru->n_pending];
+    }
+}
+
 void relay_push_sent(struct relay *r, struct relay_rumor *ru, uint64_t peer, int64_t now)
 {
     for (uint32_t i = 0; i < ru->n_pending; i++) {
