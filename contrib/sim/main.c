@@ -15,7 +15,7 @@ struct opts {
     struct sim_config cfg;
     struct sim_txload_config load; /* its base is cfg, filled after parsing */
     uint32_t runs;
-    bool json, csv, table1, spread, explicit_set;
+    bool json, csv, table1, table3, spread, explicit_set;
     const char *plot;
     uint32_t spread_max;
 };
@@ -61,6 +61,7 @@ static void usage(FILE *f)
         "  --json | --csv            one JSON object of averages | a CSV row per run\n"
         "  --plot FILE.png           S/I/R fractions over time of the first run (gnuplot)\n"
         "  --table1 [--runs R]       Demers et al. Table 1 beside ours (R = 200)\n"
+        "  --table3 [--runs R]       their Table 3 (pull) beside ours, and push-pull (R = 200)\n"
         "  --spread [--nodes MAX]    rounds to inform all vs log_f N, N = 10^3..MAX\n");
 }
 
@@ -114,8 +115,8 @@ static int parse_trickle(struct opts *o, const char *arg)
 enum { O_NODES = 256, O_TOPO, O_MODE, O_FEEDBACK, O_BLIND, O_COUNTER, O_COIN, O_ONCE,
        O_FANOUT, O_CYCLES, O_TRICKLE, O_ROUND, O_WINDOW, O_LATENCY, O_LOSS, O_AE, O_DOWN,
        O_CHURN, O_PEERS, O_KNOWN, O_RECENT, O_TXSIZE, O_MAXTIME, O_SAMPLE, O_RUNS, O_SEED,
-       O_JSON, O_CSV, O_PLOT, O_TABLE1, O_SPREAD, O_PAPER, O_UNTIL, O_TXS, O_RATE, O_RECON,
-       O_RECON_IV, O_RECON_Q, O_REQ_DELAY, O_HELP };
+       O_JSON, O_CSV, O_PLOT, O_TABLE1, O_TABLE3, O_SPREAD, O_PAPER, O_UNTIL, O_TXS, O_RATE,
+       O_RECON, O_RECON_IV, O_RECON_Q, O_REQ_DELAY, O_HELP };
 
 static const struct option long_opts[] = {
     {"nodes", 1, 0, O_NODES}, {"topology", 1, 0, O_TOPO}, {"mode", 1, 0, O_MODE},
@@ -128,6 +129,7 @@ static const struct option long_opts[] = {
     {"txsize", 1, 0, O_TXSIZE}, {"max-time", 1, 0, O_MAXTIME}, {"sample", 1, 0, O_SAMPLE},
     {"runs", 1, 0, O_RUNS}, {"seed", 1, 0, O_SEED}, {"json", 0, 0, O_JSON},
     {"csv", 0, 0, O_CSV}, {"plot", 1, 0, O_PLOT}, {"table1", 0, 0, O_TABLE1},
+    {"table3", 0, 0, O_TABLE3},
     {"spread", 0, 0, O_SPREAD}, {"paper-feedback", 0, 0, O_PAPER}, {"until-all", 0, 0, O_UNTIL},
     {"txs", 1, 0, O_TXS}, {"rate", 1, 0, O_RATE}, {"txreconciliation", 0, 0, O_RECON},
     {"recon-interval", 1, 0, O_RECON_IV}, {"recon-q", 1, 0, O_RECON_Q},
@@ -204,6 +206,7 @@ static int parse_one(struct opts *o, int c, const char *arg, char **err)
     case O_CSV: o->csv = true; break;
     case O_PLOT: o->plot = arg; cfg->series = true; break;
     case O_TABLE1: o->table1 = true; break;
+    case O_TABLE3: o->table3 = true; break;
     case O_SPREAD: o->spread = true; break;
     case O_PAPER: p->paper_feedback = true; break;
     case O_UNTIL: cfg->until_informed = true; break;
@@ -247,7 +250,7 @@ static int parse_args(struct opts *o, int argc, char **argv, char **err)
         err_set(err, "--paper-feedback is a rule of synchronous cycles (--cycles)");
         return -1;
     }
-    if (o->table1 && !runs_set)
+    if ((o->table1 || o->table3) && !runs_set)
         o->runs = 200;
     if (o->load.recon && o->load.txs == 0) {
         err_set(err, "reconciliation is measured on a stream of transactions: give --txs");
@@ -301,6 +304,8 @@ int main(int argc, char **argv)
         rc = -1;
     else if (o.table1)
         rc = sim_table1(stdout, o.cfg.seed, o.runs, &err);
+    else if (o.table3)
+        rc = sim_table3(stdout, o.cfg.seed, o.runs, &err);
     else if (o.spread)
         rc = sim_spread(stdout, o.cfg.seed, o.cfg.nodes < 1000 ? 1000 : o.cfg.nodes, &err);
     else if (o.load.txs > 0)
