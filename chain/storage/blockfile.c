@@ -31,6 +31,18 @@ struct blockfile {
     int fd[2];       /* the last file's blk and rev, -1 until used */
     int fd_file;     /* the file fd[] belong to */
     bool dirty[2];   /* written since the last flush */
+    /* Finished files' writes not synced yet (NULL: none). */
+    struct blockfile_sync *pending;
+};
+
+/* Descriptors (duplicates, owned) whose writes still need an fdatasync. */
+struct blockfile_sync {
+    struct sync_fd {
+        int fd;
+        enum kind kind;
+        int file;
+    } *v;
+    size_t n, cap;
 };
 
 static char *file_path(const struct blockfile *bf, enum kind k, int file)
@@ -107,6 +119,7 @@ void blockfile_close(struct blockfile *bf)
     if (!bf)
         return;
     close_fds(bf);
+    blockfile_sync_free(bf->pending);
     free(bf->infos);
     free(bf->dir);
     free(bf);
@@ -194,10 +207,32 @@ static int write_all(int fd, struct iovec *iov, int n, off_t off)
     return 0;
 }
 
-/* Ends the last file (trimmed to its data, synced) and starts the next. */
+/* Moves the last file's unsynced writes of kind k into *s, as a
+ * duplicate descriptor: the file's own may be closed meanwhile. */
+static int defer_sync(struct blockfile *bf, struct blockfile_sync **s, enum kind k, char **err)
+{
+    if (!bf->dirty[k] || bf->fd[k] < 0)
+        return 0;
+    int fd = fcntl(bf->fd[k], F_DUPFD_CLOEXEC, 0);
+    if (fd < 0)
+        return sys_err(err, bf, "cannot sync", k, bf->fd_file);
+    if (!*s)
+        *s = xcalloc(1, sizeof(**s));
+    if ((*s)->n == (*s)->cap) {
+        (*s)->cap = (*s)->cap ? 2 * (*s)->cap : 4;
+        (*s)->v = xreallocarray((*s)->v, (*s)->cap, sizeof(*(*s)->v));
+    }
+    (*s)->v[(*s)->n++] = (struct sync_fd){fd, k, bf->fd_file};
+    bf->dirty[k] = false;
+    return 0;
+}
+
+/* Ends the last file (trimmed to its data; its sync is left to the next
+ * blockfile_sync_take) and starts the next. */
 static int next_file(struct blockfile *bf, char **err)
 {
-    if (blockfile_flush(bf, err) < 0 || blockfile_trim_tail(bf, err) < 0)
+    if (defer_sync(bf, &bf->pending, KIND_BLK, err) < 0 ||
+        defer_sync(bf, &bf->pending, KIND_REV, err) < 0 || blockfile_trim_tail(bf, err) < 0)
         return -1;
     grow_infos(bf, bf->last + 1);
     bf->last++;
@@ -383,14 +418,46 @@ bool blockfile_exists(const struct blockfile *bf, int file)
     return there;
 }
 
+struct blockfile_sync *blockfile_sync_take(struct blockfile *bf, bool current, char **err)
+{
+    struct blockfile_sync *s = bf->pending;
+    bf->pending = NULL;
+    if (current && (defer_sync(bf, &s, KIND_BLK, err) < 0 ||
+                    defer_sync(bf, &s, KIND_REV, err) < 0)) {
+        blockfile_sync_free(s);
+        return BLOCKFILE_SYNC_FAILED;
+    }
+    return s;
+}
+
+void blockfile_sync_free(struct blockfile_sync *s)
+{
+    if (!s || s == BLOCKFILE_SYNC_FAILED)
+        return;
+    for (size_t i = 0; i < s->n; i++)
+        close(s->v[i].fd);
+    free(s->v);
+    free(s);
+}
+
+int blockfile_sync_run(struct blockfile_sync *s, char **err)
+{
+    if (s == BLOCKFILE_SYNC_FAILED)
+        return err_set(err, "cannot sync the block files");
+    int rc = 0;
+    for (size_t i = 0; s && i < s->n && rc == 0; i++) {
+        if (fdatasync(s->v[i].fd) < 0)
+            rc = err_set(err, "cannot sync %s%05d.dat: %s", s->v[i].kind == KIND_BLK ? "blk" : "rev",
+                         s->v[i].file, strerror(errno));
+    }
+    blockfile_sync_free(s);
+    return rc;
+}
+
 int blockfile_flush(struct blockfile *bf, char **err)
 {
-    for (int k = 0; k < 2; k++) {
-        if (bf->dirty[k] && bf->fd[k] >= 0 && fdatasync(bf->fd[k]) < 0)
-            return sys_err(err, bf, "cannot sync", (enum kind)k, bf->fd_file);
-        bf->dirty[k] = false;
-    }
-    return 0;
+    struct blockfile_sync *s = blockfile_sync_take(bf, true, err);
+    return s == BLOCKFILE_SYNC_FAILED ? -1 : blockfile_sync_run(s, err);
 }
 
 int blockfile_last(const struct blockfile *bf)

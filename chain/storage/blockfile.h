@@ -9,7 +9,8 @@
  * torn or misplaced record is detected on read.
  *
  * Blocks go to the last file until it would exceed 128 MiB, then to the
- * next one; the finished file is trimmed to its data and synced. Files
+ * next one; the finished file is trimmed to its data, and synced with
+ * the next flush (blockfile_sync_take). Files
  * grow by preallocated chunks (16 MiB for blocks, 1 MiB for undo) so the
  * file system keeps them contiguous. With the test option `fast` (Core's
  * -fastprune) files end at 64 KiB and block chunks are 16 KiB, so tests
@@ -109,6 +110,19 @@ bool blockfile_exists(const struct blockfile *bf, int file);
 
 /* Syncs what was appended since the last flush. */
 int blockfile_flush(struct blockfile *bf, char **err);
+
+/* The same in two steps, so the sync can run on another thread: take
+ * hands over duplicates of the descriptors written since the last flush
+ * (current: the last file's too; else only the files finished since,
+ * whose sync a file switch leaves for later), NULL when there are none,
+ * BLOCKFILE_SYNC_FAILED (*err) when they cannot be duplicated. run syncs
+ * them on any thread (it touches nothing else), then frees them. */
+struct blockfile_sync;
+#define BLOCKFILE_SYNC_FAILED ((struct blockfile_sync *)1)
+struct blockfile_sync *blockfile_sync_take(struct blockfile *bf, bool current, char **err);
+int blockfile_sync_run(struct blockfile_sync *s, char **err);
+/* Drops them unsynced; accepts NULL and BLOCKFILE_SYNC_FAILED. */
+void blockfile_sync_free(struct blockfile_sync *s);
 
 int blockfile_last(const struct blockfile *bf);
 /* Number of files with an info record (files 0 .. count-1). */

@@ -9,9 +9,9 @@ tests_unit_test_blockfile_SOURCES = tests/unit/test_blockfile.c
 tests_unit_test_blockfile_LDADD = $(CHAINSTATE_TEST_LIBS)
 
 # Block files across 64 KiB file boundaries, -reindex after losing the
-# index, the old layout refused.
-TESTS += tests/functional/block_storage.py
-EXTRA_DIST += tests/functional/block_storage.py
+# index, the old layout refused; torn block data fetched again.
+TESTS += tests/functional/block_storage.py tests/functional/block_torn.py
+EXTRA_DIST += tests/functional/block_storage.py tests/functional/block_torn.py
 
 # The chainstate on block files: a reindex of out-of-order blocks, torn
 # data fetched again, a torn tail cut, removing a file pair.

@@ -2,9 +2,11 @@
 
 #include "chain/util/err.h"
 #include "chain/util/log.h"
+#include "chain/util/worker.h"
 #include "chain/util/xmalloc.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +22,57 @@ struct blockstore {
     int8_t *present;
     int present_n;
     bool pruned;
+    struct worker *writer; /* NULL: syncs on the caller's thread */
+    _Atomic(char *) failed; /* the writer's first failure, for the caller */
 };
+
+/* Block files to sync, then the index's log (sync_index). */
+struct sync_job {
+    struct blockstore *bs;
+    struct blockfile_sync *files;
+    bool sync_index;
+};
+
+static void sync_job_run(void *arg)
+{
+    struct sync_job *j = arg;
+    char *err = NULL, *none = NULL;
+    int rc = blockfile_sync_run(j->files, &err);
+    if (rc == 0 && j->sync_index) {
+        /* An empty synced write syncs the log holding every earlier one. */
+        struct store_batch *b = store_batch_new();
+        rc = store_write(j->bs->index, b, true, &err);
+        store_batch_free(b);
+    }
+    if (rc < 0 && !atomic_compare_exchange_strong(&j->bs->failed, &none, err))
+        free(err);
+    free(j);
+}
+
+void blockstore_set_writer(struct blockstore *bs, struct worker *w)
+{
+    bs->writer = w;
+}
+
+/* The writer's failure, once: -1 and *err. */
+static int take_failure(struct blockstore *bs, char **err)
+{
+    char *failed = atomic_exchange(&bs->failed, NULL);
+    if (!failed)
+        return 0;
+    if (err)
+        *err = failed;
+    else
+        free(failed);
+    return -1;
+}
+
+int blockstore_wait(struct blockstore *bs, char **err)
+{
+    if (bs->writer)
+        worker_wait(bs->writer);
+    return take_failure(bs, err);
+}
 
 char *blockstore_path(const char *root, const char *name)
 {
@@ -115,6 +167,11 @@ void blockstore_close(struct blockstore *bs)
 {
     if (!bs)
         return;
+    char *err = NULL;
+    if (blockstore_wait(bs, &err) < 0) {
+        LOG_ERROR("block storage: %s", err);
+        free(err);
+    }
     store_close(bs->index);
     blockfile_close(bs->files);
     store_batch_free(bs->batch);
@@ -139,14 +196,26 @@ static void persist_file(struct blockstore *bs, int file)
 
 int blockstore_write(struct blockstore *bs, bool sync, char **err)
 {
-    if (sync) {
-        if (blockfile_flush(bs->files, err) < 0)
-            return -1;
-        /* Something to sync even when nothing is queued. */
-        store_batch_set_last_file(bs->batch, blockfile_last(bs->files));
+    /* A file switch leaves the finished file's sync to the next write. */
+    struct blockfile_sync *files = blockfile_sync_take(bs->files, sync, err);
+    int r = files == BLOCKFILE_SYNC_FAILED ? -1 : take_failure(bs, err);
+    if (r == 0 && !bs->writer) {
+        r = blockfile_sync_run(files, err);
+        files = NULL;
     }
-    int r = store_write(bs->index, bs->batch, sync, err);
+    /* Something to sync even when nothing is queued. */
+    if (r == 0 && sync)
+        store_batch_set_last_file(bs->batch, blockfile_last(bs->files));
+    if (r == 0)
+        r = store_write(bs->index, bs->batch, sync && !bs->writer, err);
     store_batch_clear(bs->batch);
+    if (r == 0 && bs->writer && (files || sync)) {
+        struct sync_job *j = xmalloc(sizeof(*j));
+        *j = (struct sync_job){bs, files, sync};
+        worker_submit(bs->writer, sync_job_run, j);
+    } else {
+        blockfile_sync_free(files);
+    }
     return r;
 }
 
@@ -311,7 +380,8 @@ int blockstore_remove_file(struct blockstore *bs, struct bindex *bi, int file, c
     persist_file(bs, file);
     store_batch_set_flag(bs->batch, "prunedblockfiles", true);
     bs->pruned = true;
-    if (blockstore_write(bs, true, err) < 0)
+    /* The index says the file is gone before it is. */
+    if (blockstore_write(bs, true, err) < 0 || blockstore_wait(bs, err) < 0)
         return -1;
     return blockfile_remove(bs->files, file, err);
 }

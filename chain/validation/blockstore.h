@@ -10,6 +10,14 @@
  * points past the recorded end of a file. A synced write first syncs the
  * block files: data is on disk before an index that points at it.
  *
+ * With a writer thread (blockstore_set_writer), the syncs leave the
+ * caller's thread: a synced write writes the index records at once,
+ * unsynced (so writes stay in order), and hands the writer the block files
+ * to sync, then the index's log; work queued on the same writer after it
+ * (the coins' flush) runs once both are on disk. Until then a power loss
+ * may keep an index record whose data is lost: opening finds it torn and
+ * the block is fetched again (a killed process loses neither).
+ *
  * On open, the tail of the last file that no index record covers (a crash
  * during an append) is cut off; blockstore_check_node then verifies each
  * loaded node's data: blocks and undo data in the last two files are read
@@ -39,9 +47,17 @@ struct blockstore *blockstore_open(const char *root, const uint8_t magic[4], boo
                                    bool reindex, size_t cache_bytes, char **err);
 void blockstore_close(struct blockstore *bs); /* accepts NULL */
 
+struct worker;
+/* Syncs on w from now on (owned by the caller; NULL: the caller's thread
+ * again). blockstore_close waits for it. */
+void blockstore_set_writer(struct blockstore *bs, struct worker *w);
+/* Waits for the writer's syncs: 0, or -1 and *err if one failed. */
+int blockstore_wait(struct blockstore *bs, char **err);
+
 /* Queues n's index record. */
 void blockstore_persist_node(struct blockstore *bs, const struct bindex_node *n);
-/* Writes what is queued (sync: block files and index synced). */
+/* Writes what is queued (sync: block files and index synced, or handed
+ * to the writer). Fails with a writer's earlier failure. */
 int blockstore_write(struct blockstore *bs, bool sync, char **err);
 size_t blockstore_pending(const struct blockstore *bs);
 void blockstore_discard(struct blockstore *bs);

@@ -4,6 +4,7 @@
 #include "chain/util/err.h"
 #include "chain/util/log.h"
 #include "chain/util/looplag.h"
+#include "chain/util/worker.h"
 #include "chain/storage/store.h"
 #include "chain/validation/blockstore.h"
 #include "chain/validation/checkqueue.h"
@@ -114,7 +115,7 @@ static int flush(struct chainstate *cs, char **err)
     size_t dirty = utxo_dirty(cs->utxo);
     /* As Core: block data, then the index pointing at it, then the coins
      * naming the block they match, each synced before the next. */
-    if (blockstore_write(cs->bs, true, err) < 0 ||
+    if (blockstore_write(cs->bs, true, err) < 0 || blockstore_wait(cs->bs, err) < 0 ||
         utxo_flush(cs->utxo, &tip->hash, true, err) < 0)
         return -1;
     cs->last_flush = cs_now(cs);
@@ -122,9 +123,9 @@ static int flush(struct chainstate *cs, char **err)
     return 0;
 }
 
-/* The coins are written on a worker thread while the event loop goes on
- * connecting blocks; the block data and index they name are synced first,
- * as in flush. */
+/* The coins are written on the writer thread while the event loop goes on
+ * connecting blocks, after the syncs of the block data and index they
+ * name, queued first on the same thread (as in flush). */
 static int maybe_flush(struct chainstate *cs, char **err)
 {
     if (!utxo_over_budget(cs->utxo) && cs_now(cs) - cs->last_flush < cs->opts.flush_interval)
@@ -239,10 +240,14 @@ static int connect_tip(struct chainstate *cs, struct bindex_node *n, const struc
                        const char **reason, char **err)
 {
     struct wbuf undo;
+    struct looplag_mark mark;
     wbuf_init(&undo);
     const char *why = script_check_reason_logged(cs, n);
+    looplag_enter(looplag_default(), &mark, LOG_VALIDATION, "connect");
     int rc = validation_connect(cs->p, cs->utxo, b, n, why ? &cs->scripts : NULL, &undo,
                                 reason, err);
+    looplag_leave(&mark);
+    looplag_enter(looplag_default(), &mark, LOG_BLOCKSTORAGE, "undo write");
     if (rc == 0 && blockstore_save_undo(cs->bs, n, undo.data, undo.len, err) < 0)
         rc = -1;
     if (rc == 0) {
@@ -250,6 +255,7 @@ static int connect_tip(struct chainstate *cs, struct bindex_node *n, const struc
          * same log, and replay covers a crash before that. */
         rc = write_batch(cs, false, err);
     }
+    looplag_leave(&mark);
     wbuf_free(&undo);
     if (rc != 0)
         return rc;
@@ -436,13 +442,18 @@ static int store_block(struct chainstate *cs, struct bindex_node *n, const struc
                        const struct blockfile_pos *pos, char **err)
 {
     struct wbuf raw;
+    struct looplag_mark mark;
+    looplag_enter(looplag_default(), &mark, LOG_BLOCKSTORAGE, "block write");
     wbuf_init(&raw);
     if (!pos)
         block_serialize(b, &raw, true);
     int rc = blockstore_save_block(cs->bs, n, raw.data, raw.len, pos, err);
     wbuf_free(&raw);
     bool recent = (int64_t)b->hdr.time + RECENT_BLOCK_SECS >= cs_now(cs);
-    if (rc < 0 || write_batch(cs, recent && !pos, err) < 0)
+    if (rc == 0)
+        rc = write_batch(cs, recent && !pos, err);
+    looplag_leave(&mark);
+    if (rc < 0)
         return -1;
     if (n->prev->have_chain)
         mark_have_chain(cs, n);
@@ -778,6 +789,11 @@ struct chainstate *chainstate_open(const struct chain_params *p, const char *dir
         !(cs->scripts.queue = checkqueue_new(cs->opts.script_threads)))
         LOG_WARN("chainstate: script threads could not start; verifying on one thread");
     cs->last_flush = cs_now(cs);
+    /* Disk syncs leave the caller's (the event loop's) thread. */
+    if (!(cs->writer = worker_new()))
+        LOG_WARN("chainstate: the disk writer thread could not start; syncing inline");
+    blockstore_set_writer(cs->bs, cs->writer);
+    utxo_set_writer(cs->utxo, cs->writer);
     if (open_state(cs, err) < 0) {
         /* Nothing was flushed that the checks did not approve. */
         utxo_reset(cs->utxo);
@@ -804,6 +820,7 @@ void chainstate_close(struct chainstate *cs)
     bindex_free(cs->bi);
     blockstore_close(cs->bs);
     store_close(cs->coins);
+    worker_free(cs->writer);
     free(cs->cands.v);
     free(cs->waiting.v);
     free(cs);

@@ -14,11 +14,14 @@
  * (chain/validation/blockstore.h, utxo.h).
  *
  * Durability: a block is appended to a block file and indexed before
- * chainstate_process_block returns (synced when it is less than a day
- * old, i.e. at the live tip; during initial download the write survives
- * a killed process); the UTXO set and the block it matches are written
- * together in one synced batch when the cache is full, hourly and on
- * close, after the block files and the index were synced. After a crash,
+ * chainstate_process_block returns (the write survives a killed
+ * process; when the block is less than a day old, i.e. at the live tip,
+ * its sync is queued at once); the UTXO set and the block it matches are
+ * written together in one synced batch when the cache is full, hourly and
+ * on close, after the block files and the index were synced. The syncs
+ * and the periodic coins writes run in that order on a writer thread
+ * (chain/util/worker.h), so the caller's thread never waits on the disk
+ * for them; a close or an explicit flush waits. After a crash,
  * opening cuts the unindexed tail of the last block file, marks blocks
  * whose data is missing or torn as not stored (they are fetched again),
  * and replays the stored blocks above the coins' block, so nothing

@@ -27,6 +27,9 @@ struct chainstate {
     struct chainstate_options opts;
     struct blockstore *bs; /* block files and the block index */
     struct store *coins;   /* the coins and the block they match */
+    /* Syncs and coin flushes, in order, off the caller's thread (NULL:
+     * on it). */
+    struct worker *writer;
     struct bindex *bi;
     struct utxo *utxo;
     struct chainstate_callbacks cb[CHAINSTATE_MAX_CALLBACKS];

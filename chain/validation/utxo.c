@@ -5,6 +5,7 @@
 #include "chain/util/worker.h"
 #include "chain/util/xmalloc.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -51,6 +52,7 @@ struct write_job {
     struct hash256 tip;
     int rc;
     char *err;
+    atomic_bool *running; /* cleared when done (rc and err then set) */
 };
 
 /* Flushes in the background (utxo_flush_background) freeze the current
@@ -68,6 +70,8 @@ struct utxo {
     size_t dirty;
     struct store_batch *batch;
     struct worker *worker; /* started by the first background flush */
+    bool shared_worker;    /* worker is the caller's (utxo_set_writer) */
+    atomic_bool writing;   /* job is queued or running */
     struct write_job job;
     /* The last spent coin's script: the entry itself is freed or shrunk
      * by the spend, and copying a few dozen bytes is cheaper than keeping
@@ -167,7 +171,9 @@ static int finish_write(struct utxo *u, char **err)
 {
     if (!u->worker)
         return 0;
-    worker_wait(u->worker);
+    /* A shared worker may be busy with other work: only our write counts. */
+    if (atomic_load(&u->writing))
+        worker_wait(u->worker);
     u->frozen_dirty = 0;
     if (u->job.rc == 0)
         return 0;
@@ -194,7 +200,10 @@ void utxo_free(struct utxo *u)
     if (finish_write(u, NULL) < 0)
         LOG_ERROR("UTXO cache: background write failed");
     drop_frozen(u);
-    worker_free(u->worker); /* runs the queued free first */
+    if (u->shared_worker)
+        worker_wait(u->worker); /* runs the queued free */
+    else
+        worker_free(u->worker); /* runs the queued free first */
     free(u->job.err);
     gen_clear(&u->cur);
     free(u->cur.table);
@@ -497,6 +506,7 @@ static void write_job_run(void *arg)
 {
     struct write_job *j = arg;
     j->rc = write_gen(j->store, j->batch, j->gen, &j->tip, true, &j->err);
+    atomic_store(j->running, false);
 }
 
 /* Waits for the previous write if the current generation has filled its
@@ -508,7 +518,7 @@ static int wait_previous(struct utxo *u, char **err)
         u->worker = worker_new();
         return u->worker ? 0 : err_set(err, "cannot start the UTXO cache's writer thread");
     }
-    if (!worker_idle(u->worker) && !utxo_over_budget(u))
+    if (atomic_load(&u->writing) && !utxo_over_budget(u))
         return 1;
     struct looplag_mark mark;
     looplag_enter(looplag_default(), &mark, LOG_BLOCKSTORAGE, "utxo flush wait");
@@ -531,9 +541,16 @@ static int flush_background(struct utxo *u, const struct hash256 *tip, char **er
     gen_init(&u->cur, start_cap(u, u->frozen->cap));
     u->frozen_dirty = u->dirty;
     u->dirty = 0;
-    u->job = (struct write_job){ u->store, u->batch, u->frozen, *tip, 0, NULL };
+    u->job = (struct write_job){ u->store, u->batch, u->frozen, *tip, 0, NULL, &u->writing };
+    atomic_store(&u->writing, true);
     worker_submit(u->worker, write_job_run, &u->job);
     return 0;
+}
+
+void utxo_set_writer(struct utxo *u, struct worker *w)
+{
+    u->worker = w;
+    u->shared_worker = w != NULL;
 }
 
 int utxo_flush_background(struct utxo *u, const struct hash256 *tip, char **err)

@@ -60,6 +60,11 @@ int utxo_flush(struct utxo *u, const struct hash256 *tip, bool sync, char **err)
  * still running it returns at once, unless the cache is over budget: then
  * it waits. -1 and *err when the previous background write failed. */
 int utxo_flush_background(struct utxo *u, const struct hash256 *tip, char **err);
+/* Background writes go to w (owned by the caller, shared with other
+ * disk work that must come before them, in submission order) instead of
+ * a thread of the cache's own. Before the first background flush. */
+struct worker;
+void utxo_set_writer(struct utxo *u, struct worker *w);
 /* Forgets all unflushed changes and cached coins (after a failed write). */
 void utxo_reset(struct utxo *u);
 
