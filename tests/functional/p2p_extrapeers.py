@@ -21,7 +21,7 @@ def test_stale_tip_extra_peer(t):
     c.start()
     rl.mine(b, 1)  # a recent tip: no headers-sync timeout after the clock jumps
     a = t.add_node()
-    a.start("-maxoutbound=1", "-maxblockrelay=0", "-nettick=200")
+    a.start("-maxoutbound=1", "-maxblockrelay=0", "-nettick=200", "-debug=net")
     fw.assert_equal(a.rpc("addpeeraddress", "127.0.0.1", b.p2p_port, True)["success"], True)
     fw.wait_until(lambda: len(full_relay(a)) == 1, 20, what="one full-relay peer")
     first = full_relay(a)
@@ -35,9 +35,17 @@ def test_stale_tip_extra_peer(t):
     a.rpc("setmocktime", now + 31 * 60)
     a.wait_for_log("Potential stale tip detected", timeout=20)
     fw.wait_until(lambda: len(full_relay(a)) == 2, 20, what="the extra full-relay peer")
-    # Past MINIMUM_CONNECT_TIME and one 45 s check later: the extra one goes.
-    a.rpc("setmocktime", now + 31 * 60 + 50)
-    fw.wait_until(lambda: full_relay(a) == first, 20, what="back to the protected peer")
+    # Past MINIMUM_CONNECT_TIME and a 45 s check later the extra one goes. A
+    # loaded machine may see the extra peer's handshake after the check that
+    # followed the stale tip, so the clock moves on check by check (at most 4).
+    for k in range(1, 5):
+        a.rpc("setmocktime", now + 31 * 60 + 50 * k)
+        try:
+            fw.wait_until(lambda: full_relay(a) == first, 10, what="back to the protected peer")
+            break
+        except fw.TestFailure:
+            if k == 4:
+                raise
     time.sleep(2)
     fw.assert_equal(full_relay(a), first, "no further extra peer")
     for n in (a, b, c):
