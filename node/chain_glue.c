@@ -4,6 +4,7 @@
 #include "chain/validation/chainstate.h"
 #include "chain/validation/checkqueue.h"
 #include "chain/validation/scriptcache.h"
+#include "chain/validation/versionbits.h"
 #include "chain/util/log.h"
 #include "node/clock.h"
 #include "node/util.h"
@@ -32,6 +33,9 @@ const struct config_option chain_options[] = {
       "recovers a lost or corrupted index)." },
     { "fastprune", CONFIG_BOOL, "0", 0, 0, CONFIG_HIDDEN,
       "Use 64 KiB block files, so tests cross file boundaries." },
+    { "vbparams", CONFIG_STRING, NULL, 0, 0, CONFIG_MULTI | CONFIG_HIDDEN,
+      "Use given start/end times and min_activation_height for specified version bits "
+      "deployment (regtest-only), as deployment:start:end[:min_activation_height]." },
     { NULL, CONFIG_BOOL, NULL, 0, 0, 0, NULL },
 };
 
@@ -64,11 +68,29 @@ static void start_caches(struct node *node)
              half >> 20, half >> 20);
 }
 
+/* The deployments, with Core's -vbparams overrides on regtest. */
+static int start_versionbits(struct node *node, char **err)
+{
+    node->versionbits = versionbits_new(node->params);
+    size_t n = 0;
+    const char *const *specs = config_get_multi(node->cfg, "vbparams", &n);
+    for (size_t i = 0; node->params->type == CHAIN_REGTEST && i < n; i++) {
+        int pos = versionbits_override(node->versionbits, specs[i], err);
+        if (pos < 0)
+            return -1;
+        const struct params_deployment *d = versionbits_deployment(node->versionbits, pos);
+        LOG_INFO("Setting version bits activation parameters for %s to start=%lld, "
+                 "timeout=%lld, min_activation_height=%d", d->name, (long long)d->start_time,
+                 (long long)d->timeout, d->min_activation_height);
+    }
+    return 0;
+}
+
 static int chain_start(struct node *node, char **err)
 {
     struct chainstate_options o;
     chainstate_default_options(&o);
-    if (parse_assumevalid(node->cfg, &o, err) < 0)
+    if (parse_assumevalid(node->cfg, &o, err) < 0 || start_versionbits(node, err) < 0)
         return -1;
     start_caches(node);
     o.script_threads = checkqueue_par((int)config_get_int(node->cfg, "par"));
@@ -98,6 +120,8 @@ static void chain_stop(struct node *node)
 {
     chainstate_close(node->chain);
     node->chain = NULL;
+    versionbits_free(node->versionbits);
+    node->versionbits = NULL;
     sigcache_free(node->sigcache);
     node->sigcache = NULL;
     scriptcache_free(node->scriptcache);

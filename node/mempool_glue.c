@@ -1,6 +1,8 @@
 #include "node/clock.h"
 #include "node/mempool_glue.h"
 
+#include "chain/mempool/unbroadcast.h"
+
 #include "chain/validation/blockindex.h"
 #include "chain/validation/chainstate.h"
 #include "chain/util/log.h"
@@ -24,7 +26,9 @@ const struct config_option mempool_options[] = {
     { "mempoolexpiry", CONFIG_INT, "336", 1, 1000000, 0,
       "Do not keep transactions in the mempool longer than <n> hours." },
     { "persistmempool", CONFIG_BOOL, "1", 0, 0, 0,
-      "Whether to save the mempool on shutdown and load on restart." },
+      "Whether to save the mempool on shutdown and load on restart. Also journals the "
+      "transactions submitted here that no peer has asked for yet (unbroadcast.dat, one "
+      "write each), so a crash cannot lose them: they are back in the mempool at start." },
     { NULL, CONFIG_BOOL, NULL, 0, 0, 0, NULL },
 };
 
@@ -97,6 +101,22 @@ static void load_dump(struct node *node)
     free(path);
 }
 
+/* Puts back what a kill -9 could have lost: local transactions no peer
+ * had asked for. Before the relay starts, so they are served at once. */
+static void open_journal(struct node *node)
+{
+    char *path = util_path_join(node->chaindir, "unbroadcast.dat"), *err = NULL;
+    struct mempool_tip tip;
+    mempool_tip_of(node->chain, &tip);
+    size_t restored = 0;
+    if (unbroadcast_journal_open(node->unbroadcast, path, &tip, node_now(), &restored, &err) != 0)
+        LOG_WARN("Unbroadcast transactions are not journaled: %s", err);
+    else if (restored)
+        LOG_INFO("Mempool: %zu unbroadcast transactions from %s", restored, path);
+    free(err);
+    free(path);
+}
+
 static int mempool_start(struct node *node, char **err)
 {
     const struct config *cfg = node->cfg;
@@ -114,8 +134,11 @@ static int mempool_start(struct node *node, char **err)
     mempool_set_caches(node->mempool, node->sigcache, node->scriptcache);
     struct chainstate_callbacks cb = {on_connected, on_disconnected, node, NULL};
     chainstate_add_callbacks(node->chain, &cb);
-    if (config_get_bool(cfg, "persistmempool"))
+    node->unbroadcast = unbroadcast_new(node->mempool);
+    if (config_get_bool(cfg, "persistmempool")) {
         load_dump(node);
+        open_journal(node);
+    }
     LOG_INFO("Mempool: %zu transactions, limit %zu MB, minimum relay fee %lld sat/kvB",
              mempool_count(node->mempool), o.max_usage / 1000000,
              (long long)o.min_relay_feerate);
@@ -128,6 +151,9 @@ static void mempool_stop(struct node *node)
         return;
     if (node->chain)
         chainstate_remove_callbacks(node->chain, node);
+    /* Its journal stays: the set comes back at the next start. */
+    unbroadcast_free(node->unbroadcast);
+    node->unbroadcast = NULL;
     if (config_get_bool(node->cfg, "persistmempool")) {
         char *path = mempool_glue_dump_path(node), *err = NULL;
         if (mempool_dump(node->mempool, path, &err) != 0)

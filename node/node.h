@@ -12,6 +12,7 @@
 
 struct event_base;
 struct relay_glue;
+struct unbroadcast;
 struct feeest_glue;
 
 struct node {
@@ -24,10 +25,13 @@ struct node {
 
     /* Subsystems, NULL until started. */
     struct chainstate *chain;
+    struct versionbits *versionbits; /* BIP9 states, with -vbparams applied */
     /* Shared by block connection and mempool acceptance (-maxsigcachesize). */
     struct sigcache *sigcache;
     struct scriptcache *scriptcache;
     struct mempool *mempool;
+    /* Local transactions no peer asked for yet (node/mempool_glue.c). */
+    struct unbroadcast *unbroadcast;
     struct connman *connman;
     struct relay *relay;            /* the relay core, for its counters */
     struct relay_glue *relay_glue;  /* node/relay_glue.c's state */

@@ -28,6 +28,8 @@ enum mempool_status relay_glue_submit_tx(struct node *node, struct tx *tx,
                                          struct mempool_reject *rej);
 /* Announces a transaction already put in the mempool (submitpackage). */
 void relay_glue_announce_tx(struct node *node, const struct tx *tx);
+/* sendrawtransaction of a transaction already in the mempool. */
+void relay_glue_rebroadcast_tx(struct node *node, const struct tx *tx);
 enum chainstate_status relay_glue_submit_block(struct node *node, const struct block *b,
                                                const char **reason, char **err);
 

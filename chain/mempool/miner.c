@@ -298,8 +298,8 @@ static struct block *assemble(const struct miner_template *t, struct tx *coinbas
     leaves[0] = coinbase->txid;
     for (size_t i = 0; i < n; i++)
         leaves[i + 1] = txs[i]->txid;
-    struct block_header h = {.version = MINER_BLOCK_VERSION, .prev = t->prev, .time = t->time,
-                             .bits = t->bits};
+    struct block_header h = {.version = t->version ? t->version : MINER_BLOCK_VERSION,
+                             .prev = t->prev, .time = t->time, .bits = t->bits};
     block_merkle_compute(leaves, n + 1, &h.merkle, NULL);
     free(leaves);
     uint8_t hdr[BLOCK_HEADER_SIZE];

@@ -28,6 +28,7 @@ struct miner_template {
     const uint8_t *script; /* coinbase output script */
     size_t script_len;
     size_t max_weight; /* 0: MINER_DEFAULT_MAX_WEIGHT */
+    int32_t version;   /* 0: MINER_BLOCK_VERSION */
 };
 
 /* Picks transactions within max_weight and the block sigop limit: *out

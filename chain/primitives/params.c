@@ -47,6 +47,12 @@ static const char pow_limit_regtest[] =
 
 #define TWO_WEEKS (14 * 24 * 60 * 60)
 
+/* Core's deployments: testdummy never active outside regtest; taproot a
+ * BIP9 deployment on main and testnet3, always active on later chains. */
+#define TESTDUMMY(start) { "testdummy", 28, (start), PARAMS_VB_NO_TIMEOUT, 0 }
+#define TAPROOT_2021(min_height) { "taproot", 2, 1619222400, 1628640000, (min_height) }
+#define TAPROOT_ALWAYS { "taproot", 2, PARAMS_VB_ALWAYS_ACTIVE, PARAMS_VB_NO_TIMEOUT, 0 }
+
 /* Core v29's chainparams, indexed by enum chain_type: minimum chain work,
  * default assumed-valid block (with its height), script flag exceptions
  * and the BIP34 block. NULL: none. */
@@ -104,6 +110,8 @@ static struct chain_params chains[] = {
         .subsidy_halving_interval = 210000,
         .bip34_height = 227931, .bip65_height = 388381, .bip66_height = 363725,
         .csv_height = 419328, .segwit_height = 481824,
+        .vb_period = 2016, .vb_threshold = 1815,
+        .deployments = { TESTDUMMY(PARAMS_VB_NEVER_ACTIVE), TAPROOT_2021(709632) },
         .base58_pubkey = 0, .base58_script = 5, .base58_secret = 128, .bech32_hrp = "bc",
     },
     [CHAIN_TESTNET3] = {
@@ -114,6 +122,8 @@ static struct chain_params chains[] = {
         .subsidy_halving_interval = 210000,
         .bip34_height = 21111, .bip65_height = 581885, .bip66_height = 330776,
         .csv_height = 770112, .segwit_height = 834624,
+        .vb_period = 2016, .vb_threshold = 1512,
+        .deployments = { TESTDUMMY(PARAMS_VB_NEVER_ACTIVE), TAPROOT_2021(0) },
         .base58_pubkey = 111, .base58_script = 196, .base58_secret = 239, .bech32_hrp = "tb",
     },
     [CHAIN_TESTNET4] = {
@@ -125,6 +135,8 @@ static struct chain_params chains[] = {
         .subsidy_halving_interval = 210000,
         .bip34_height = 1, .bip65_height = 1, .bip66_height = 1, .csv_height = 1,
         .segwit_height = 1,
+        .vb_period = 2016, .vb_threshold = 1512,
+        .deployments = { TESTDUMMY(PARAMS_VB_NEVER_ACTIVE), TAPROOT_ALWAYS },
         .base58_pubkey = 111, .base58_script = 196, .base58_secret = 239, .bech32_hrp = "tb",
     },
     [CHAIN_SIGNET] = {
@@ -135,6 +147,8 @@ static struct chain_params chains[] = {
         .subsidy_halving_interval = 210000,
         .bip34_height = 1, .bip65_height = 1, .bip66_height = 1, .csv_height = 1,
         .segwit_height = 1,
+        .vb_period = 2016, .vb_threshold = 1815,
+        .deployments = { TESTDUMMY(PARAMS_VB_NEVER_ACTIVE), TAPROOT_ALWAYS },
         .base58_pubkey = 111, .base58_script = 196, .base58_secret = 239, .bech32_hrp = "tb",
     },
     [CHAIN_REGTEST] = {
@@ -146,6 +160,8 @@ static struct chain_params chains[] = {
         .subsidy_halving_interval = 150,
         .bip34_height = 1, .bip65_height = 1, .bip66_height = 1, .csv_height = 1,
         .segwit_height = 0,
+        .vb_period = 144, .vb_threshold = 108, /* Core: 75% of a faster window */
+        .deployments = { TESTDUMMY(0), TAPROOT_ALWAYS },
         .base58_pubkey = 111, .base58_script = 196, .base58_secret = 239,
         .bech32_hrp = "bcrt",
     },

@@ -12,6 +12,20 @@ enum chain_type { CHAIN_MAIN, CHAIN_TESTNET3, CHAIN_TESTNET4, CHAIN_SIGNET, CHAI
 
 #define PARAMS_COINBASE_MATURITY 100
 
+/* Version bits deployments (BIP9), as Core's Consensus::DeploymentPos. */
+enum params_deployment_pos { PARAMS_DEP_TESTDUMMY, PARAMS_DEP_TAPROOT, PARAMS_DEP_COUNT };
+/* Core's BIP9Deployment special start times and its "no timeout". */
+#define PARAMS_VB_ALWAYS_ACTIVE (-1)
+#define PARAMS_VB_NEVER_ACTIVE (-2)
+#define PARAMS_VB_NO_TIMEOUT INT64_MAX
+
+struct params_deployment {
+    const char *name; /* Core's VersionBitsDeploymentInfo name */
+    int bit;
+    int64_t start_time, timeout; /* median time past, seconds */
+    int min_activation_height;
+};
+
 struct chain_params {
     enum chain_type type;
     const char *name;   /* -chain= name: main, test, testnet4, signet, regtest */
@@ -36,6 +50,9 @@ struct chain_params {
 
     int subsidy_halving_interval;
     int bip34_height, bip65_height, bip66_height, csv_height, segwit_height;
+    /* BIP9: Core's nMinerConfirmationWindow and nRuleChangeActivationThreshold. */
+    int vb_period, vb_threshold;
+    struct params_deployment deployments[PARAMS_DEP_COUNT];
     /* Core's script_flag_exceptions: the one block that broke BIP16 (main
      * and testnet3: checked with no flags) and the one that broke taproot
      * (main: P2SH and WITNESS only). Zero when the chain has none. */

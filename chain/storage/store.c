@@ -386,9 +386,10 @@ int store_get_tip(struct store *s, struct hash256 *hash, char **err)
 typedef int (*scan_fn)(void *ctx, const uint8_t *key, size_t klen, const char *val, size_t vlen,
                        char **err);
 
-static int store_scan(struct store *s, uint8_t prefix, scan_fn visit, void *ctx, char **err)
+static int store_scan(leveldb_t *db, const leveldb_readoptions_t *opts, uint8_t prefix,
+                      scan_fn visit, void *ctx, char **err)
 {
-    leveldb_iterator_t *it = leveldb_create_iterator(s->db, s->scan_opts);
+    leveldb_iterator_t *it = leveldb_create_iterator(db, opts);
     int r = 0;
     for (leveldb_iter_seek(it, (const char *)&prefix, 1); leveldb_iter_valid(it);
          leveldb_iter_next(it)) {
@@ -432,7 +433,7 @@ static int visit_index(void *ctx, const uint8_t *key, size_t klen, const char *v
 int store_foreach_index(struct store *s, store_index_fn fn, void *ctx, char **err)
 {
     struct index_walk w = {fn, ctx};
-    return store_scan(s, KEY_INDEX, visit_index, &w, err);
+    return store_scan(s->db, s->scan_opts, KEY_INDEX, visit_index, &w, err);
 }
 
 struct coin_walk {
@@ -462,7 +463,40 @@ static int visit_coin(void *ctx, const uint8_t *key, size_t klen, const char *va
 int store_foreach_coin(struct store *s, store_coin_fn fn, void *ctx, char **err)
 {
     struct coin_walk w = {fn, ctx};
-    return store_scan(s, KEY_COIN, visit_coin, &w, err);
+    return store_scan(s->db, s->scan_opts, KEY_COIN, visit_coin, &w, err);
+}
+
+struct store_snapshot {
+    leveldb_t *db;
+    const leveldb_snapshot_t *snap;
+    leveldb_readoptions_t *opts;
+};
+
+struct store_snapshot *store_snapshot_new(struct store *s)
+{
+    struct store_snapshot *snap = xcalloc(1, sizeof(*snap));
+    snap->db = s->db;
+    snap->snap = leveldb_create_snapshot(s->db);
+    snap->opts = leveldb_readoptions_create();
+    leveldb_readoptions_set_fill_cache(snap->opts, 0);
+    leveldb_readoptions_set_snapshot(snap->opts, snap->snap);
+    return snap;
+}
+
+void store_snapshot_free(struct store_snapshot *snap)
+{
+    if (!snap)
+        return;
+    leveldb_readoptions_destroy(snap->opts);
+    leveldb_release_snapshot(snap->db, snap->snap);
+    free(snap);
+}
+
+int store_snapshot_foreach_coin(struct store_snapshot *snap, store_coin_fn fn, void *ctx,
+                                char **err)
+{
+    struct coin_walk w = {fn, ctx};
+    return store_scan(snap->db, snap->opts, KEY_COIN, visit_coin, &w, err);
 }
 
 uint64_t store_coins_disk_size(struct store *s)

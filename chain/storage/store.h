@@ -72,6 +72,14 @@ typedef int (*store_index_fn)(void *ctx, const struct hash256 *hash, const uint8
 int store_foreach_index(struct store *s, store_index_fn fn, void *ctx, char **err);
 typedef int (*store_coin_fn)(void *ctx, const struct outpoint *op, const struct coin *coin);
 int store_foreach_coin(struct store *s, store_coin_fn fn, void *ctx, char **err);
+/* The database as it is now, for a walk on any thread while the event
+ * loop goes on writing (LevelDB snapshots are thread-safe). Free it
+ * before the store. */
+struct store_snapshot;
+struct store_snapshot *store_snapshot_new(struct store *s);
+void store_snapshot_free(struct store_snapshot *snap); /* accepts NULL */
+int store_snapshot_foreach_coin(struct store_snapshot *snap, store_coin_fn fn, void *ctx,
+                                char **err);
 /* Bytes the coins take on disk, as LevelDB estimates them. */
 uint64_t store_coins_disk_size(struct store *s);
 

@@ -14,3 +14,11 @@ check_PROGRAMS += tests/unit/test_worker
 tests_unit_test_worker_SOURCES = tests/unit/test_worker.c
 tests_unit_test_worker_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/unit/test_worker
+
+# Core's ParseFixedPoint, for RPC amounts.
+libchain_a_SOURCES += chain/util/fixedpoint.c chain/util/fixedpoint.h
+
+check_PROGRAMS += tests/unit/test_fixedpoint
+tests_unit_test_fixedpoint_SOURCES = tests/unit/test_fixedpoint.c
+tests_unit_test_fixedpoint_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/unit/test_fixedpoint

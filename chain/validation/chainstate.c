@@ -948,6 +948,14 @@ int chainstate_foreach_coin(struct chainstate *cs, chainstate_coin_fn fn, void *
     return store_foreach_coin(cs->coins, fn, ctx, err);
 }
 
+struct store_snapshot *chainstate_coins_snapshot(struct chainstate *cs, char **err)
+{
+    /* As Core's ForceFlushStateToDisk: the store then holds the tip's set. */
+    if (refuse_broken(cs, err) || flush(cs, err) < 0)
+        return NULL;
+    return store_snapshot_new(cs->coins);
+}
+
 int chainstate_spent_coins(struct chainstate *cs, const struct bindex_node *n,
                            struct coin **coins, size_t *count, char **err)
 {

@@ -228,6 +228,11 @@ uint32_t chainstate_script_flags(const struct chainstate *cs);
  * index. A non-zero return from fn stops the walk and is returned. */
 typedef int (*chainstate_coin_fn)(void *ctx, const struct outpoint *op, const struct coin *coin);
 int chainstate_foreach_coin(struct chainstate *cs, chainstate_coin_fn fn, void *ctx, char **err);
+/* A full flush, then a snapshot of the stored set, now the tip's, for a
+ * walk in the same order on any thread (store_snapshot_*). NULL and *err
+ * on failure. */
+struct store_snapshot;
+struct store_snapshot *chainstate_coins_snapshot(struct chainstate *cs, char **err);
 /* Bytes the coins take on disk (an estimate). */
 uint64_t chainstate_coins_disk_size(const struct chainstate *cs);
 

@@ -11,6 +11,8 @@
 #include "chain/primitives/serialize.h"
 #include "chain/validation/chainstate.h"
 
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 enum coinstats_hash {
@@ -30,8 +32,18 @@ struct coinstats {
     struct hash256 hash; /* zero for COINSTATS_HASH_NONE */
 };
 
-/* Walks the whole set (after writing the cache out). -1 and *err on a
- * storage error. */
+/* A walk in three steps, so the long middle one can run off the event
+ * loop: start (writes the cache out, takes a snapshot and notes the tip)
+ * and finish on the thread that owns the chainstate, run on any thread.
+ * run returns -1 and *err on a storage error, 1 when *cancel was set. */
+struct coinstats_job;
+struct coinstats_job *coinstats_start(struct chainstate *cs, enum coinstats_hash type,
+                                      char **err);
+int coinstats_run(struct coinstats_job *j, const atomic_bool *cancel, char **err);
+void coinstats_finish(struct coinstats_job *j, struct chainstate *cs, struct coinstats *out);
+void coinstats_job_free(struct coinstats_job *j); /* accepts NULL */
+
+/* The three at once: -1 and *err on a storage error. */
 int coinstats_compute(struct chainstate *cs, enum coinstats_hash type, struct coinstats *out,
                       char **err);
 

@@ -4,8 +4,10 @@
     contrib/bench/bench_cmpct_net.py [--nodes 20] [--degree 8] [--txs 2000]
         [--blocks 2] [--seed 7] [--base-port 23000] [--build build]
 
-For each mode (-compactblocks=1, then 0) it starts a random degree-regular
-network with contrib/regtest-net, fills every mempool with the same --txs
+It starts two random degree-regular networks with contrib/regtest-net, one
+with -compactblocks=1 and one with 0, side by side; they take turns block by
+block (order swapped each time) so both see the same machine load. For each
+block it fills every mempool of one network with the same --txs
 P2WSH(OP_TRUE) transactions, mines a block holding them at node 0 and
 measures, while that block spreads:
   - block-relay bytes per node: the bytes every node received of the
@@ -98,37 +100,47 @@ def arrival_times(net, timeout=120):
     return mine
 
 
-def run_mode(args, compact, base_port):
-    parent = tempfile.mkdtemp(prefix=f"bench-cmpct-{compact}-")
-    directory = os.path.join(parent, "net")  # regtest-net creates it
-    opts = [f"-compactblocks={compact}", "-antientropy=0"]
-    regtest_net(directory, "up", str(args.nodes), "--topology", f"random:{args.degree}",
-                "--seed", str(args.seed), "--trickle", "0", "--base-port", str(base_port),
-                "--build", args.build, "--coinbases", str(args.blocks * 3 + 5), "--", *opts)
-    rows = []
-    try:
-        net = rnlib.Network.load(directory)
-        for _ in range(args.blocks):
-            regtest_net(directory, "load", "--rate", "1000", "--count", str(args.txs),
-                        "--outputs", str(args.outputs))
-            wait_mempools(net, args.txs)
-            time.sleep(1.0)  # transaction traffic settles
-            before = [block_bytes(net, i) for i in range(net.n)]
-            mine = arrival_times(net)
-            start, arrivals = mine()
-            if len(arrivals) != net.n:
-                raise SystemExit(f"only {len(arrivals)} nodes got the block")
-            time.sleep(2.0)  # late duplicates land
-            after = [block_bytes(net, i) for i in range(net.n)]
-            per_node = [sum(a[m] - b[m] for m in BLOCK_MSGS) for a, b in zip(after, before)]
-            last = max(arrivals.values()) - start
-            by_msg = {m: sum(a[m] - b[m] for a, b in zip(after, before)) / net.n
-                      for m in BLOCK_MSGS + ("cmpct_msgs",)}
-            rows.append((sum(per_node) / net.n, max(per_node), last, by_msg))
-    finally:
-        regtest_net(directory, "down", "--clean")
-        os.rmdir(parent)
-    return rows
+class Mode:
+    """One regtest network with compact blocks on or off."""
+
+    def __init__(self, args, compact, base_port):
+        self.args, self.compact, self.rows = args, compact, []
+        self.parent = tempfile.mkdtemp(prefix=f"bench-cmpct-{compact}-")
+        self.directory = os.path.join(self.parent, "net")  # regtest-net creates it
+        opts = [f"-compactblocks={compact}", "-antientropy=0"]
+        regtest_net(self.directory, "up", str(args.nodes), "--topology",
+                    f"random:{args.degree}", "--seed", str(args.seed), "--trickle", "0",
+                    "--base-port", str(base_port), "--build", args.build,
+                    "--coinbases", str(args.blocks * 3 + 5), "--", *opts)
+        self.net = rnlib.Network.load(self.directory)
+
+    def measure_block(self):
+        args, net = self.args, self.net
+        regtest_net(self.directory, "load", "--rate", "1000", "--count", str(args.txs),
+                    "--outputs", str(args.outputs))
+        wait_mempools(net, args.txs)
+        time.sleep(1.0)  # transaction traffic settles
+        before = [block_bytes(net, i) for i in range(net.n)]
+        start, arrivals = arrival_times(net)()
+        if len(arrivals) != net.n:
+            raise SystemExit(f"only {len(arrivals)} nodes got the block")
+        time.sleep(2.0)  # late duplicates land
+        after = [block_bytes(net, i) for i in range(net.n)]
+        per_node = [sum(a[m] - b[m] for m in BLOCK_MSGS) for a, b in zip(after, before)]
+        last = max(arrivals.values()) - start
+        by_msg = {m: sum(a[m] - b[m] for a, b in zip(after, before)) / net.n
+                  for m in BLOCK_MSGS + ("cmpct_msgs",)}
+        self.rows.append((sum(per_node) / net.n, max(per_node), last, by_msg))
+        mean, peak, last, by_msg = self.rows[-1]
+        print(f"compactblocks={self.compact} block {len(self.rows)}: {mean / 1000:.1f} kB/node "
+              f"(max {peak / 1000:.1f}), last node after {last * 1000:.0f} ms; per node: "
+              + ", ".join(f"{m} {v / 1000:.1f} kB" for m, v in by_msg.items()
+                          if v and m != "cmpct_msgs")
+              + f"; cmpctblocks received {by_msg['cmpct_msgs']:.2f}", flush=True)
+
+    def down(self):
+        regtest_net(self.directory, "down", "--clean")
+        os.rmdir(self.parent)
 
 
 def main():
@@ -142,15 +154,19 @@ def main():
     ap.add_argument("--build", default=os.path.join(HERE, "..", "..", "build"))
     ap.add_argument("--outputs", type=int, default=1, help="outputs per transaction")
     args = ap.parse_args()
-    results = {}
-    for compact in (1, 0):
-        results[compact] = run_mode(args, compact, args.base_port + compact * 100)
-        for k, (mean, peak, last, by_msg) in enumerate(results[compact]):
-            print(f"compactblocks={compact} block {k + 1}: {mean / 1000:.1f} kB/node "
-                  f"(max {peak / 1000:.1f}), last node after {last * 1000:.0f} ms; per node: "
-                  + ", ".join(f"{m} {v / 1000:.1f} kB" for m, v in by_msg.items()
-                              if v and m != "cmpct_msgs")
-                  + f"; cmpctblocks received {by_msg['cmpct_msgs']:.2f}", flush=True)
+    # Both networks run side by side and take turns block by block (the
+    # order swapped each time), so that both modes see the same machine load.
+    modes = {}
+    try:
+        for compact in (1, 0):
+            modes[compact] = Mode(args, compact, args.base_port + compact * 100)
+        for k in range(args.blocks):
+            for compact in ((1, 0) if k % 2 == 0 else (0, 1)):
+                modes[compact].measure_block()
+    finally:
+        for m in modes.values():
+            m.down()
+    results = {c: m.rows for c, m in modes.items()}
     means = {c: [sum(r[j] for r in rows) / len(rows) for j in range(3)]
              for c, rows in results.items()}
     cb, full = means[1], means[0]

@@ -12,6 +12,7 @@
 # COUNTERS= (empty) takes traffic from getpeerinfo instead of restarting the
 # nodes, so that messages outside the known list (reconciliation's) show,
 # as *other*.
+# The reconciliation counters printed after a load are the load's share.
 # Issue 13's runs: erlay (-txreconciliation=1, flooding to ERLAY_FANOUT
 # outbound reconciling peers, default 8, a round every TXRECON_MS ms).
 set -eu
@@ -34,11 +35,12 @@ run() { # name, then regtest-net up options
         --coinbases 1 --base-port "$port" --build "$build" --dir "$net" "$@" \
         -- $extra > "$out/$name.up"
     head -1 "$out/$name.up"
+    "$here/rnrecon.py" "$net" --save "$out/$name.recon0"
     # shellcheck disable=SC2086 # COUNTERS is an option or nothing
     "$here/regtest-net" load --rate "${RATE:-4}" --count "${COUNT:-100}" ${COUNTERS---counters-by-restart} \
         --dir "$net" --json "$out/$name.json" --csv "$out/$name.csv" \
         --plot "$out/$name.png" | tee "$out/$name.txt"
-    "$here/rnrecon.py" "$net" | tee -a "$out/$name.txt"
+    "$here/rnrecon.py" "$net" --since "$out/$name.recon0" | tee -a "$out/$name.txt"
     "$here/regtest-net" down --dir "$net" --clean >/dev/null
 }
 

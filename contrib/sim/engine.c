@@ -287,14 +287,12 @@ static void dispatch(struct sim *s, const struct sim_event *ev)
 }
 
 /* Pull gossip keeps every node asking forever. The run is over once
- * nothing but pull requests is in flight and either no node is infective
- * (no answer can carry the rumor any more) or every up node knows it (a
- * rumor every peer is known to have gets no more answers, so on explicit
- * peers it may stay infective). */
+ * nothing but pull requests is in flight and no node is infective (no
+ * answer can carry the rumor any more). */
 static bool quiet(const struct sim *s)
 {
     return s->cfg.proto.mode != SIM_MODE_PUSH && s->in_flight == 0 && !s->ae_active &&
-           (s->count[SIM_INFECTIVE] == 0 || s->informed_up >= s->nup);
+           s->count[SIM_INFECTIVE] == 0;
 }
 
 static void loop(struct sim *s)

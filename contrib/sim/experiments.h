@@ -21,6 +21,11 @@ int sim_batch(const struct sim_config *cfg, uint32_t runs, struct sim_summary *s
  * is within tolerance (10% or 0.002 on s and m, one cycle on t_last). */
 int sim_table1(FILE *out, uint64_t seed, uint32_t runs, char **err);
 
+/* Demers et al. 1987, Table 3: pull, feedback + counter, n = 1000,
+ * k = 1..3, beside the paper's figures, then push-pull (ours only).
+ * Returns 0 when every pull row is within tolerance. */
+int sim_table3(FILE *out, uint64_t seed, uint32_t runs, char **err);
+
 /* Ideal spread: rounds to inform every node of the complete graph with
  * fanout f (nobody stops early), beside log_f N, for N = 10^3..max_n and
  * f = 2..8. */

@@ -19,6 +19,8 @@ enum sim_event_kind {
     SIM_EV_WAKE,  /* node's timer fires (trickle tick or cycle) */
     SIM_EV_AE,    /* an anti-entropy round starts */
     SIM_EV_CHURN, /* node goes down or comes back */
+    SIM_EV_ORIGIN, /* a transaction of the workload starts (txload.c) */
+    SIM_EV_RECON,  /* node's reconciliation timer (txload.c) */
 };
 
 struct sim_event {
@@ -29,6 +31,7 @@ struct sim_event {
     uint8_t kind;
     uint8_t type;  /* message type */
     uint16_t nitems;
+    uint32_t ref;  /* a message's payload (txload.c) or a transaction */
 };
 
 #define SIM_HEAP_LANES 4

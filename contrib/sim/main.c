@@ -7,12 +7,15 @@
 
 #include "contrib/sim/experiments.h"
 #include "contrib/sim/report.h"
+#include "contrib/sim/txload.h"
 #include "chain/util/err.h"
+#include "net/relay/txrecon.h"
 
 struct opts {
     struct sim_config cfg;
+    struct sim_txload_config load; /* its base is cfg, filled after parsing */
     uint32_t runs;
-    bool json, csv, table1, spread, explicit_set;
+    bool json, csv, table1, table3, spread, explicit_set;
     const char *plot;
     uint32_t spread_max;
 };
@@ -23,7 +26,9 @@ static void usage(FILE *f)
         "usage: hearsay-sim [options]\n"
         "  --nodes N                 simulated nodes (1000)\n"
         "  --topology T              complete | regular:K | bitcoin[:OUT:CAP] (complete)\n"
-        "  --mode M                  push | pull | pushpull (push)\n"
+        "  --mode M                  push | pull | pushpull | recon (push); recon (or\n"
+        "                            --txreconciliation): Erlay, --fanout outbound peers\n"
+        "                            flooded, the rest by reconciliation (needs --txs)\n"
         "  --feedback | --blind      count useless pushes, or all pushes (feedback)\n"
         "  --counter K | --coin K | --once   stop rule (counter 1)\n"
         "  --fanout F                peers per round; 0 = flood every peer (1)\n"
@@ -45,10 +50,18 @@ static void usage(FILE *f)
         "  --max-time T              end of a run, cycles or seconds (10000)\n"
         "  --sample MS               S/I/R sampling step in trickle mode (100)\n"
         "  --until-all               end a run once every up node is informed\n"
+        "  --txs T --rate R          a stream of T transactions, R per second (Poisson),\n"
+        "                            random origins; explicit topology, event time (7/s)\n"
+        "  --recon-interval MS       one reconciliation per node this often (2000)\n"
+        "  --recon-q Q               q of the capacity estimate in reqrecon (0.25)\n"
+        "  --req-delay MS            with --txs: request delay for announcements from\n"
+        "                            inbound peers (the node's: 2000 when flooding or\n"
+        "                            reconciling, 0 with a fanout)\n"
         "  --runs R --seed S         runs to average and the base seed (1, 1)\n"
         "  --json | --csv            one JSON object of averages | a CSV row per run\n"
         "  --plot FILE.png           S/I/R fractions over time of the first run (gnuplot)\n"
         "  --table1 [--runs R]       Demers et al. Table 1 beside ours (R = 200)\n"
+        "  --table3 [--runs R]       their Table 3 (pull) beside ours, and push-pull (R = 200)\n"
         "  --spread [--nodes MAX]    rounds to inform all vs log_f N, N = 10^3..MAX\n");
 }
 
@@ -62,6 +75,10 @@ static void set_defaults(struct opts *o)
     o->cfg.proto.known_entries = 64;
     o->cfg.sample_ms = 100;
     o->runs = 1;
+    o->load.rate = 7;
+    o->load.recon_interval_ms = 2000;
+    o->load.recon_q = TXRECON_DEFAULT_Q;
+    o->load.req_delay_ms = -1;
 }
 
 static bool parse_u32(const char *s, uint32_t *out)
@@ -98,7 +115,8 @@ static int parse_trickle(struct opts *o, const char *arg)
 enum { O_NODES = 256, O_TOPO, O_MODE, O_FEEDBACK, O_BLIND, O_COUNTER, O_COIN, O_ONCE,
        O_FANOUT, O_CYCLES, O_TRICKLE, O_ROUND, O_WINDOW, O_LATENCY, O_LOSS, O_AE, O_DOWN,
        O_CHURN, O_PEERS, O_KNOWN, O_RECENT, O_TXSIZE, O_MAXTIME, O_SAMPLE, O_RUNS, O_SEED,
-       O_JSON, O_CSV, O_PLOT, O_TABLE1, O_SPREAD, O_PAPER, O_UNTIL, O_HELP };
+       O_JSON, O_CSV, O_PLOT, O_TABLE1, O_TABLE3, O_SPREAD, O_PAPER, O_UNTIL, O_TXS, O_RATE,
+       O_RECON, O_RECON_IV, O_RECON_Q, O_REQ_DELAY, O_HELP };
 
 static const struct option long_opts[] = {
     {"nodes", 1, 0, O_NODES}, {"topology", 1, 0, O_TOPO}, {"mode", 1, 0, O_MODE},
@@ -111,7 +129,11 @@ static const struct option long_opts[] = {
     {"txsize", 1, 0, O_TXSIZE}, {"max-time", 1, 0, O_MAXTIME}, {"sample", 1, 0, O_SAMPLE},
     {"runs", 1, 0, O_RUNS}, {"seed", 1, 0, O_SEED}, {"json", 0, 0, O_JSON},
     {"csv", 0, 0, O_CSV}, {"plot", 1, 0, O_PLOT}, {"table1", 0, 0, O_TABLE1},
+    {"table3", 0, 0, O_TABLE3},
     {"spread", 0, 0, O_SPREAD}, {"paper-feedback", 0, 0, O_PAPER}, {"until-all", 0, 0, O_UNTIL},
+    {"txs", 1, 0, O_TXS}, {"rate", 1, 0, O_RATE}, {"txreconciliation", 0, 0, O_RECON},
+    {"recon-interval", 1, 0, O_RECON_IV}, {"recon-q", 1, 0, O_RECON_Q},
+    {"req-delay", 1, 0, O_REQ_DELAY},
     {"help", 0, 0, O_HELP},
     {0, 0, 0, 0},
 };
@@ -139,7 +161,20 @@ static int parse_one(struct opts *o, int c, const char *arg, char **err)
     switch (c) {
     case O_NODES: ok = parse_u32(arg, &cfg->nodes) && cfg->nodes >= 2; break;
     case O_TOPO: return sim_topo_parse(arg, &cfg->topo, err);
-    case O_MODE: ok = parse_mode(p, arg) == 0; break;
+    case O_MODE:
+        o->load.recon = strcmp(arg, "recon") == 0;
+        ok = o->load.recon || parse_mode(p, arg) == 0;
+        break;
+    case O_RECON: o->load.recon = true; break;
+    case O_TXS: ok = parse_u32(arg, &o->load.txs) && o->load.txs; break;
+    case O_RATE: ok = parse_double(arg, &o->load.rate) && o->load.rate > 0; break;
+    case O_RECON_IV:
+        ok = parse_double(arg, &o->load.recon_interval_ms) && o->load.recon_interval_ms > 0;
+        break;
+    case O_REQ_DELAY: ok = parse_double(arg, &o->load.req_delay_ms); break;
+    case O_RECON_Q:
+        ok = parse_double(arg, &o->load.recon_q) && o->load.recon_q <= TXRECON_MAX_Q;
+        break;
     case O_FEEDBACK: p->feedback = true; break;
     case O_BLIND: p->feedback = false; break;
     case O_COUNTER: p->stop = SIM_STOP_COUNTER; ok = parse_u32(arg, &p->k) && p->k; break;
@@ -171,6 +206,7 @@ static int parse_one(struct opts *o, int c, const char *arg, char **err)
     case O_CSV: o->csv = true; break;
     case O_PLOT: o->plot = arg; cfg->series = true; break;
     case O_TABLE1: o->table1 = true; break;
+    case O_TABLE3: o->table3 = true; break;
     case O_SPREAD: o->spread = true; break;
     case O_PAPER: p->paper_feedback = true; break;
     case O_UNTIL: cfg->until_informed = true; break;
@@ -214,8 +250,13 @@ static int parse_args(struct opts *o, int argc, char **argv, char **err)
         err_set(err, "--paper-feedback is a rule of synchronous cycles (--cycles)");
         return -1;
     }
-    if (o->table1 && !runs_set)
+    if ((o->table1 || o->table3) && !runs_set)
         o->runs = 200;
+    if (o->load.recon && o->load.txs == 0) {
+        err_set(err, "reconciliation is measured on a stream of transactions: give --txs");
+        return -1;
+    }
+    o->load.base = o->cfg;
     return 0;
 }
 
@@ -240,6 +281,19 @@ static int run_batch(const struct opts *o, char **err)
     return rc;
 }
 
+/* One run of the transaction stream (runs and CSV are for single rumors). */
+static int run_txload(const struct opts *o, char **err)
+{
+    struct sim_txload_result r;
+    if (sim_txload_run(&o->load, &r, err) != 0)
+        return -1;
+    if (o->json)
+        sim_txload_report_json(stdout, &o->load, &r);
+    else
+        sim_txload_report_table(stdout, &o->load, &r);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct opts o;
@@ -250,8 +304,12 @@ int main(int argc, char **argv)
         rc = -1;
     else if (o.table1)
         rc = sim_table1(stdout, o.cfg.seed, o.runs, &err);
+    else if (o.table3)
+        rc = sim_table3(stdout, o.cfg.seed, o.runs, &err);
     else if (o.spread)
         rc = sim_spread(stdout, o.cfg.seed, o.cfg.nodes < 1000 ? 1000 : o.cfg.nodes, &err);
+    else if (o.load.txs > 0)
+        rc = run_txload(&o, &err);
     else
         rc = run_batch(&o, &err);
     if (rc < 0) {

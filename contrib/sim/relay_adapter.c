@@ -49,6 +49,7 @@ void sim_relay_policy(const struct sim_proto *proto, struct relay_policy *p)
          * cycle, so a lost getdata moves on at the next boundary. */
         p->round_interval_us = SIM_CYCLE_US;
         p->feedback_window_us = 0;
+        p->feedback_window_min_us = 0;
         p->trickle_in_us = p->trickle_out_us = 0;
         p->req_delay_us = 0;
         p->req_timeout_us = SIM_CYCLE_US / 2;

@@ -99,7 +99,9 @@ static void props_of(const struct peer *p, struct net_peer_props *out)
         .version = p->version, .start_height = p->start_height,
         .hello = p->hello_received,
         .txrecon = p->recon_sent && p->recon_received && p->wtxidrelay,
-        .recon_salt_local = p->recon_salt_local, .recon_salt_remote = p->recon_salt_remote};
+        .recon_salt_local = p->recon_salt_local, .recon_salt_remote = p->recon_salt_remote,
+        .kind = p->kind, .manual = p->manual,
+        .network = proto_netaddr_is_ipv4(&p->addr) ? PROTO_NET_IPV4 : PROTO_NET_IPV6};
 }
 
 /* ---- the peer environment ---- */

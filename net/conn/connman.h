@@ -82,6 +82,12 @@ struct net_peer_props {
      * salts the short ids are keyed by. */
     bool txrecon;
     uint64_t recon_salt_local, recon_salt_remote;
+    /* Our connection to it: its kind (outbound), whether we made it by
+     * hand (-addnode, -connect, RPC) and its network (PROTO_NET_IPV4 or
+     * PROTO_NET_IPV6), for Core's choice of extra outbound peers to drop. */
+    enum peer_kind kind;
+    bool manual;
+    uint8_t network;
 };
 
 /* The relay/chain layer's hooks. Any may be NULL. Without a message hook,
@@ -186,5 +192,20 @@ int connman_add_node(struct connman *cm, const char *endpoint, char **err);
 int connman_remove_node(struct connman *cm, const char *endpoint, char **err);
 int connman_connect_once(struct connman *cm, const char *endpoint, char **err);
 bool connman_is_discouraged(struct connman *cm, const struct proto_netaddr *a);
+
+/* Core's extra outbound peers (net/conn/outbound.c), driven by the relay
+ * layer's stale tip check as CConnman's are by PeerManager: while on, one
+ * automatic full-relay connection beyond -maxoutbound may open (Core's
+ * SetTryNewOutboundPeer); once started (the tip is recent), an extra
+ * block-relay-only connection every 5 minutes on average (Core's
+ * StartExtraBlockRelayPeers). Either takes the one spare automatic slot,
+ * the feeler's. */
+void connman_set_try_new_outbound(struct connman *cm, bool on);
+bool connman_try_new_outbound(const struct connman *cm);
+void connman_start_extra_block_relay(struct connman *cm);
+/* Handshaked automatic outbound peers of that kind (full or block relay)
+ * beyond its slots (Core's GetExtraFullOutboundCount and
+ * GetExtraBlockRelayCount). */
+int connman_extra_outbound(struct connman *cm, enum peer_kind kind);
 
 #endif

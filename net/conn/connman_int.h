@@ -88,6 +88,9 @@ struct connman {
     struct proto_netaddr anchors[ANCHORS_MAX]; /* to dial first, block-relay-only */
     size_t nanchors;
     int64_t next_feeler;  /* connman_clock seconds */
+    bool try_new_outbound;      /* the tip may be stale: one extra full-relay peer */
+    bool extra_block_relay;     /* synced: extra block-relay-only peers on a timer */
+    int64_t next_extra_block_relay; /* connman_clock seconds */
     struct addrcache *addr_cache;
     struct discovery *discovery;
     bool running; /* between connman_start and connman_stop */

@@ -12,6 +12,8 @@ tests_unit_test_seeds_SOURCES = tests/unit/test_seeds.c
 tests_unit_test_seeds_LDADD = $(NET_LIBS) $(EVENT_LIBS) $(CMOCKA_LIBS)
 
 # Functional: a local DNS server (dnsserver.py) stands in for the seeds.
-TESTS += tests/functional/p2p_seeds.py tests/functional/p2p_conntypes.py
+TESTS += tests/functional/p2p_seeds.py tests/functional/p2p_conntypes.py \
+	tests/functional/p2p_extrapeers.py
 EXTRA_DIST += tests/functional/p2p_seeds.py tests/functional/p2p_conntypes.py \
+	tests/functional/p2p_extrapeers.py \
 	tests/functional/dnsserver.py contrib/seeds/convert-seeds.py

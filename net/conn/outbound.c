@@ -22,6 +22,7 @@
 #define EVICT_PROTECT_PING 4
 #define EVICT_PROTECT_USEFUL 4
 #define FEELER_INTERVAL 120 /* seconds, mean of an exponential wait (Core) */
+#define EXTRA_BLOCK_RELAY_INTERVAL 300 /* Core's EXTRA_BLOCK_RELAY_ONLY_PEER_INTERVAL */
 
 static int add_target(struct connman *cm, const char *endpoint, char **err)
 {
@@ -263,14 +264,48 @@ static bool is_automatic(const struct conn *c)
     return !c->p->inbound && !c->p->manual && c->p->state != PEER_CLOSING;
 }
 
-int outbound_full_count(struct connman *cm)
+/* Handshaked automatic outbound peers of that kind. */
+static int count_ready(struct connman *cm, enum peer_kind kind)
 {
     int n = 0;
     for (size_t i = 0; i < cm->nconns; i++) {
         const struct conn *c = cm->conns[i];
-        n += is_automatic(c) && c->p->kind == PEER_FULL_RELAY && c->p->state == PEER_READY;
+        n += is_automatic(c) && c->p->kind == kind && c->p->state == PEER_READY;
     }
     return n;
+}
+
+int outbound_full_count(struct connman *cm)
+{
+    return count_ready(cm, PEER_FULL_RELAY);
+}
+
+int connman_extra_outbound(struct connman *cm, enum peer_kind kind)
+{
+    int slots = kind == PEER_FULL_RELAY ? cm->o.max_outbound
+                : kind == PEER_BLOCK_RELAY ? cm->o.max_block_relay
+                                           : INT32_MAX;
+    int n = count_ready(cm, kind);
+    return n > slots ? n - slots : 0;
+}
+
+void connman_set_try_new_outbound(struct connman *cm, bool on)
+{
+    if (on != cm->try_new_outbound)
+        LOG_DEBUG(LOG_NET, "setting try another outbound peer=%s", on ? "true" : "false");
+    cm->try_new_outbound = on;
+}
+
+bool connman_try_new_outbound(const struct connman *cm)
+{
+    return cm->try_new_outbound;
+}
+
+void connman_start_extra_block_relay(struct connman *cm)
+{
+    if (!cm->extra_block_relay)
+        LOG_DEBUG(LOG_NET, "enabling extra block-relay-only peers");
+    cm->extra_block_relay = true;
 }
 
 /* Live automatic outbound connections by kind, and all live ones. */
@@ -296,10 +331,14 @@ static int64_t exp_wait(struct connman *cm, int64_t mean)
 }
 
 /* Core's order: anchors first, then full-relay slots, then
- * block-relay-only slots, then a feeler when its timer is due. */
+ * block-relay-only slots; then, in the one spare slot (Core's outbound
+ * semaphore holds full + block-relay + 1), an extra full-relay peer while
+ * the tip may be stale, an extra block-relay-only one when its timer is
+ * due, or a feeler when its timer is. */
 static bool next_kind(struct connman *cm, const int kinds[4], int64_t clock,
                       enum peer_kind *kind, bool *anchor)
 {
+    int used = kinds[PEER_FULL_RELAY] + kinds[PEER_BLOCK_RELAY] + kinds[PEER_FEELER];
     *anchor = cm->nanchors > 0 && kinds[PEER_BLOCK_RELAY] < cm->o.max_block_relay;
     if (*anchor)
         *kind = PEER_BLOCK_RELAY;
@@ -307,7 +346,14 @@ static bool next_kind(struct connman *cm, const int kinds[4], int64_t clock,
         *kind = PEER_FULL_RELAY;
     else if (kinds[PEER_BLOCK_RELAY] < cm->o.max_block_relay)
         *kind = PEER_BLOCK_RELAY;
-    else if (cm->o.feelers && clock > cm->next_feeler && kinds[PEER_FEELER] == 0) {
+    else if (used > cm->o.max_outbound + cm->o.max_block_relay)
+        return false;
+    else if (cm->try_new_outbound)
+        *kind = PEER_FULL_RELAY;
+    else if (cm->extra_block_relay && clock > cm->next_extra_block_relay) {
+        cm->next_extra_block_relay = clock + exp_wait(cm, EXTRA_BLOCK_RELAY_INTERVAL);
+        *kind = PEER_BLOCK_RELAY;
+    } else if (cm->o.feelers && clock > cm->next_feeler && kinds[PEER_FEELER] == 0) {
         cm->next_feeler = clock + exp_wait(cm, FEELER_INTERVAL);
         *kind = PEER_FEELER;
     } else
@@ -361,6 +407,8 @@ void outbound_tick(struct connman *cm, int64_t now)
     int64_t clock = connman_clock(cm);
     if (!cm->next_feeler)
         cm->next_feeler = clock + exp_wait(cm, FEELER_INTERVAL);
+    if (!cm->next_extra_block_relay)
+        cm->next_extra_block_relay = clock + exp_wait(cm, EXTRA_BLOCK_RELAY_INTERVAL);
     for (int k = 0; k < DIAL_PER_TICK; k++) {
         int kinds[4], total;
         enum peer_kind kind;

@@ -24,8 +24,9 @@ void relay_policy_default(struct relay_policy *p)
         .stop = RELAY_STOP_ONCE,
         .stop_k = 1,
         .feedback = true,
-        .round_interval_us = 1000000,
-        .feedback_window_us = 1000000,
+        .round_interval_us = 0,
+        .feedback_window_us = 2500000,
+        .feedback_window_min_us = 100000,
         .trickle_in_us = 5000000,
         .trickle_out_us = 2000000,
         .max_per_trickle = RELAY_MAX_PER_TRICKLE,
@@ -89,7 +90,8 @@ int relay_policy_check(const struct relay_policy *p, char **err)
         return err_set(err, "fanout above 1,000,000");
     if (p->stop != RELAY_STOP_ONCE && p->stop_k < 1)
         return err_set(err, "stop rule K must be at least 1");
-    if (p->round_interval_us < 0 || p->feedback_window_us < 0 || p->trickle_in_us < 0 ||
+    if (p->round_interval_us < 0 || p->feedback_window_us < 0 ||
+        p->feedback_window_min_us < 0 || p->trickle_in_us < 0 ||
         p->trickle_out_us < 0 || p->req_delay_us < 0 || p->req_txid_delay_us < 0 ||
         p->pull_interval_us < 0)
         return err_set(err, "negative interval in relay policy");
@@ -159,6 +161,7 @@ static void peer_free(struct relay_peer *pe)
 static void rumor_free(struct relay_rumor *ru)
 {
     free(ru->pending);
+    free(ru->batches);
     free(ru);
 }
 
@@ -225,6 +228,7 @@ int relay_peer_add(struct relay *r, uint64_t peer, const struct relay_peer_props
     pe->id = peer;
     pe->props = *props;
     pe->next_trickle = INT64_MIN;
+    pe->resp_us = -1;
     if (r->p->known_entries > 0) {
         pe->known = seenset_new(r->p->known_entries, r->p->known_fp, prng_next(&r->rng));
         if (!pe->known) {
@@ -245,15 +249,8 @@ int relay_peer_add(struct relay *r, uint64_t peer, const struct relay_peer_props
  * than count them useless. */
 static void drop_pending_pushes(struct relay *r, uint64_t peer)
 {
-    for (uint32_t i = 0; i < r->n_rumors; i++) {
-        struct relay_rumor *ru = r->rumors[i];
-        for (uint32_t j = 0; j < ru->n_pending;) {
-            if (ru->pending[j].peer == peer)
-                ru->pending[j] = ru->pending[--ru->n_pending];
-            else
-                j++;
-        }
-    }
+    for (uint32_t i = 0; i < r->n_rumors; i++)
+        relay_push_forget(r->rumors[i], peer);
 }
 
 void relay_peer_remove(struct relay *r, uint64_t peer, int64_t now)
@@ -709,7 +706,8 @@ static size_t rumors_memory(const struct relay *r)
 {
     size_t m = r->cap_rumors * sizeof(*r->rumors) + hashtab_memory(&r->rumor_idx);
     for (uint32_t i = 0; i < r->n_rumors; i++)
-        m += sizeof(struct relay_rumor) + r->rumors[i]->cap_pending * sizeof(struct relay_push);
+        m += sizeof(struct relay_rumor) + r->rumors[i]->cap_pending * sizeof(struct relay_push) +
+             r->rumors[i]->cap_batches * sizeof(struct relay_batch);
     return m;
 }
 

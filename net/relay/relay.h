@@ -50,17 +50,26 @@
  * (relay_on_getdata) before the verdict; it is *useless* if P announces H
  * to us (relay_on_inv) before the verdict, if it is dropped from P's
  * trickle queue (P made it moot, or its fee filter rose), or if no
- * getdata came by the first tick strictly after send time +
- * feedback_window_us (a window of 0 means "by the next tick at a later
- * time"). A peer that got H from someone else meanwhile asks us nothing,
- * so its push is useless: exactly what the counter should learn. The
- * window runs from the send, not the queueing, so the trickle delay does
- * not eat it; it must cover a round trip plus the receiver's request
- * delay for our announcement (0 between hearsay nodes with a fanout; a
- * Bitcoin Core receiver waits 2 s for announcements from its inbound
- * peers, so raise the window for such neighbours). A push to a peer that
- * is removed gets no verdict. The counter counts consecutive useless
- * pushes (a useful one resets it), as in Demers et al.'s Table 1.
+ * getdata came by the first tick strictly after send time + P's window
+ * (a window of 0 means "by the next tick at a later time"). A peer that
+ * got H from someone else meanwhile asks us nothing, so its push is
+ * useless: exactly what the counter should learn. The window runs from
+ * the send, not the queueing, so the trickle delay does not eat it; it
+ * must cover a round trip plus the receiver's request delay for our
+ * announcement: 0 between hearsay nodes with a fanout, 2 s at a Bitcoin
+ * Core (or flooding hearsay) receiver for which we are an inbound peer
+ * (Core's NONPREF_PEER_TX_DELAY). A peer never seen requesting one of our
+ * announcements gets feedback_window_us (2.5 s by default), or half a
+ * second if it is inbound (we are its preferred announcer, asked at
+ * once); once it has,
+ * twice the slowest of its recent requests (a maximum that decays by an
+ * eighth per request), at least feedback_window_min_us, at most
+ * feedback_window_us. A push to a peer that is removed gets no verdict.
+ * The counter counts consecutive useless contacts (a useful one resets
+ * it): each push, as in Demers et al.'s Table 1; the answers a rumor
+ * gives to the pulls of one pull_interval_us count as one contact,
+ * useful if any was, as their pull table needs (a puller known to have
+ * the rumor gets no answer but counts as a useless contact).
  * Reproducing Table 1 (tests/unit/test_relay_sim.c does, within a few
  * percent): ticks at cycle times c * T with round_interval_us = T and
  * feedback_window_us = 0, all of a cycle's messages delivered at c * T
@@ -75,11 +84,15 @@
  * after it was accepted (a node infected during a cycle starts spreading
  * in the next one, however the driver orders its ticks within a cycle);
  * later rounds (COUNTER and COIN only) at the first tick at or after the
- * previous round + round_interval_us once every push of the previous
- * round has its verdict (the papers' cycle is push then reply: a round
- * decided before the replies pushes blind, to peers that are being told
- * by others, and the counter learns too late to save anything). A round
- * with no peer left to tell removes the rumor. Verdicts due at a tick are settled before its rounds
+ * previous round + round_interval_us (0 by default: no fixed wait) once
+ * every push of the previous round has its verdict (the papers' cycle is
+ * push then reply: a round decided before the replies pushes blind, to
+ * peers that are being told by others, and the counter learns too late to
+ * save anything). So a round whose peers all answered (getdata) or showed
+ * they had it (their inv) is followed at once; only a silent peer holds
+ * the next round, for its window. A round with no peer left to tell, or
+ * (pure pull) a puller when every peer is known to have the rumor,
+ * removes the rumor. Verdicts due at a tick are settled before its rounds
  * run. All actions are emitted from relay_tick only; the on_* functions
  * just update state. The driver calls relay_tick after feeding events
  * and whenever relay_next_wakeup() comes.
@@ -144,7 +157,10 @@ struct relay_policy {
     bool feedback;           /* true: count useless pushes; false: blind */
     int64_t round_interval_us;  /* least time between rounds of one rumor (COUNTER,
                                  * COIN); a round also waits for the last one's verdicts */
-    int64_t feedback_window_us; /* no getdata within this from the send: useless */
+    int64_t feedback_window_us; /* no getdata within this from the send: useless
+                                 * (the whole window: a peer not yet seen asking) */
+    int64_t feedback_window_min_us; /* > 0: a peer seen asking gets twice its recent
+                                     * worst delay, at least this; 0: always the window */
     int64_t trickle_in_us;   /* mean of the shared inbound Poisson timer; 0 = none */
     int64_t trickle_out_us;  /* mean of each outbound peer's timer; 0 = none */
     uint32_t max_per_trickle; /* tx announcements per peer per trickle; 0 = no cap;
@@ -181,8 +197,9 @@ struct relay_policy {
 /* Bitcoin Core's relay: flood once, 5 s inbound / 2 s outbound trickle,
  * 1000 per trickle, 50,000-entry known filters at 1e-6, 120,000 recent at
  * 1e-6, 2 s non-preferred and txid delays, 60 s timeout, 100 in flight,
- * 5000 announcements per peer; and for the other stop rules, rounds at
- * least 1 s apart and a 1 s feedback window. */
+ * 5000 announcements per peer; and for the other stop rules, no fixed
+ * wait between rounds, a 2.5 s feedback window learnt down to a 100 ms
+ * floor per peer. */
 void relay_policy_default(struct relay_policy *p);
 /* Sets the fanout and what goes with it: with a fanout (> 0), no request
  * delay for non-preferred announcers (req_delay_us = 0), since a rumor

@@ -16,9 +16,22 @@
 /* A push awaiting its verdict (feedback stop rules only). */
 struct relay_push {
     uint64_t peer;
-    int64_t time; /* sent at; RELAY_PUSH_QUEUED while in a trickle queue */
+    int64_t sent;   /* RELAY_PUSH_QUEUED while in a trickle queue */
+    int64_t due;    /* no getdata by a tick after this: useless */
+    uint32_t batch; /* answers to pulls: the answer round (0: a push) */
 };
 #define RELAY_PUSH_QUEUED INT64_MAX
+
+/* The answers a rumor gave to the pulls of one pull interval: like the
+ * papers' cycle, they count as one contact for the stop rule, useful if
+ * any answer was (Demers et al.'s pull table needs this: counting each
+ * answer leaves two to ten times their residue). */
+struct relay_batch {
+    uint32_t id;
+    uint32_t open;   /* answers still awaiting their verdict */
+    int64_t ends;    /* the round takes no more answers from then */
+    bool useful, useless;
+};
 
 /* An infective rumor. Removed rumors are freed at once; the seen-set
  * remembers them. */
@@ -35,6 +48,8 @@ struct relay_rumor {
     uint32_t useless;     /* COUNTER: useless pushes (consecutive with feedback) */
     struct relay_push *pending;
     uint32_t n_pending, cap_pending;
+    struct relay_batch *batches; /* answer rounds not yet judged */
+    uint32_t n_batches, cap_batches, batch_seq;
 };
 
 /* An announcement waiting in an explicit peer's trickle queue. */
@@ -56,6 +71,9 @@ struct relay_peer {
      * peer announces to us meanwhile is not sent (like Bitcoin Core). */
     struct hashtab queued;
     int64_t next_trickle;  /* outbound peers' own timer */
+    /* How long it has been seen to take to request what we announce (a
+     * decaying maximum; -1: not seen yet): its feedback window. */
+    int64_t resp_us;
     struct relay_counters c;
 };
 
@@ -121,6 +139,8 @@ void relay_trickle_tick(struct relay *r, int64_t now);
 /* Feedback from an event: the push of ru to peer was useful or not. */
 void relay_push_verdict(struct relay *r, struct relay_rumor *ru, uint64_t peer, bool useful,
                         int64_t now);
+/* Drops the pushes of ru to a departed peer, without a verdict. */
+void relay_push_forget(struct relay_rumor *ru, uint64_t peer);
 /* A queued push of ru to peer was sent now: its feedback window starts. */
 void relay_push_sent(struct relay *r, struct relay_rumor *ru, uint64_t peer, int64_t now);
 int64_t relay_trickle_next(const struct relay *r);

@@ -41,17 +41,12 @@ static void stop_rumor(struct relay_rumor *ru)
     ru->stop = true;
 }
 
-/* The verdict on one push, for the feedback variants. */
-static void apply_verdict(struct relay *r, struct relay_rumor *ru, uint64_t peer, bool useful)
+/* The stop rule's step after one contact (a push, or a round of answers). */
+static void judge(struct relay *r, struct relay_rumor *ru, bool useful)
 {
-    struct relay_counters *pc = relay_peer_counters(r, peer);
     if (useful) {
-        COUNT(r, pc, push_useful, 1);
-        ru->useless = 0; /* the counter counts consecutive useless pushes */
-        return;
-    }
-    COUNT(r, pc, push_useless, 1);
-    if (r->p->stop == RELAY_STOP_COUNTER) {
+        ru->useless = 0; /* the counter counts consecutive useless contacts */
+    } else if (r->p->stop == RELAY_STOP_COUNTER) {
         if (++ru->useless >= r->p->stop_k)
             stop_rumor(ru);
     } else if (r->p->stop == RELAY_STOP_COIN) {
@@ -60,20 +55,143 @@ static void apply_verdict(struct relay *r, struct relay_rumor *ru, uint64_t peer
     }
 }
 
+static struct relay_batch *batch_find(struct relay_rumor *ru, uint32_t id)
+{
+    for (uint32_t i = 0; i < ru->n_batches; i++)
+        if (ru->batches[i].id == id)
+            return &ru->batches[i];
+    return NULL;
+}
+
+/* The answer round pulls are answered in now: the open one, or a new one
+ * lasting a pull interval. NULL when out of memory (answers then count
+ * one by one). */
+static struct relay_batch *batch_current(struct relay *r, struct relay_rumor *ru, int64_t now)
+{
+    if (ru->n_batches && now < ru->batches[ru->n_batches - 1].ends)
+        return &ru->batches[ru->n_batches - 1];
+    if (!vec_reserve((void **)&ru->batches, &ru->cap_batches, ru->n_batches,
+                     sizeof(*ru->batches), 2))
+        return NULL;
+    int64_t len = r->p->pull_interval_us > 0 ? r->p->pull_interval_us : 1;
+    struct relay_batch *b = &ru->batches[ru->n_batches++];
+    *b = (struct relay_batch){.id = ++ru->batch_seq, .ends = now + len};
+    if (b->ends < r->wake_rumors)
+        r->wake_rumors = b->ends;
+    return b;
+}
+
+/* Judges the answer rounds that are over and have all their verdicts. */
+static void close_batches(struct relay *r, struct relay_rumor *ru, int64_t now)
+{
+    for (uint32_t i = 0; i < ru->n_batches;) {
+        struct relay_batch *b = &ru->batches[i];
+        if (b->open > 0 || now < b->ends) {
+            i++;
+            continue;
+        }
+        if (b->useful || b->useless)
+            judge(r, ru, b->useful);
+        memmove(b, b + 1, (ru->n_batches - i - 1) * sizeof(*b));
+        ru->n_batches--;
+    }
+    if (ru->n_batches == 0) {
+        free(ru->batches);
+        ru->batches = NULL;
+        ru->cap_batches = 0;
+    }
+}
+
+/* The verdict on one push or answer, for the feedback variants. */
+static void apply_verdict(struct relay *r, struct relay_rumor *ru, const struct relay_push *pu,
+                          bool useful)
+{
+    struct relay_counters *pc = relay_peer_counters(r, pu->peer);
+    if (useful)
+        COUNT(r, pc, push_useful, 1);
+    else
+        COUNT(r, pc, push_useless, 1);
+    struct relay_batch *b = pu->batch ? batch_find(ru, pu->batch) : NULL;
+    if (!b) {
+        judge(r, ru, useful);
+        return;
+    }
+    b->open--;
+    b->useful |= useful;
+    b->useless |= !useful;
+}
+
+/* A peer that asked for what we announced took d to do so: its window
+ * follows the slowest of its recent answers. */
+static void learn_response(struct relay *r, uint64_t peer, int64_t d)
+{
+    struct relay_peer *pe = relay_peer_find(r, peer);
+    if (!pe || d < 0)
+        return;
+    int64_t decayed = pe->resp_us - pe->resp_us / 8;
+    pe->resp_us = d > decayed ? d : decayed;
+}
+
+/* The window of an inbound peer not yet seen asking: for it we are a
+ * preferred (outbound) announcer, which Bitcoin Core asks at once, so a
+ * round trip and its message loop are all there is to wait for. */
+#define RELAY_WINDOW_PREFERRED_US 500000
+
+/* How long a push to this peer waits for its getdata. A peer that has
+ * asked before gets twice its recent worst, within [min, window]; one
+ * never seen asking gets the whole window, which must cover Bitcoin
+ * Core's 2 s delay for announcements from non-preferred peers (we are
+ * one for our outbound peers), or half a second if it is inbound. */
+static int64_t window_for(const struct relay *r, uint64_t peer)
+{
+    const struct relay_policy *p = r->p;
+    const struct relay_peer *pe = p->feedback_window_min_us > 0 ? relay_peer_find(r, peer) : NULL;
+    int64_t w = p->feedback_window_us;
+    if (!pe)
+        return w;
+    if (pe->resp_us < 0)
+        return pe->props.outbound || w < RELAY_WINDOW_PREFERRED_US ? w : RELAY_WINDOW_PREFERRED_US;
+    int64_t learnt = 2 * pe->resp_us;
+    if (learnt < p->feedback_window_min_us)
+        learnt = p->feedback_window_min_us;
+    return learnt < w ? learnt : w;
+}
+
 void relay_push_verdict(struct relay *r, struct relay_rumor *ru, uint64_t peer, bool useful,
                         int64_t now)
 {
     for (uint32_t i = 0; i < ru->n_pending; i++) {
         if (ru->pending[i].peer != peer)
             continue;
+        struct relay_push pu = ru->pending[i];
         ru->pending[i] = ru->pending[--ru->n_pending];
-        apply_verdict(r, ru, peer, useful);
+        if (useful && pu.sent != RELAY_PUSH_QUEUED)
+            learn_response(r, peer, now - pu.sent);
+        apply_verdict(r, ru, &pu, useful);
         if (ru->stop && now < r->wake_rumors)
             r->wake_rumors = now; /* removed at the next tick */
-        /* The last verdict of a round lets the next one run when due. */
+        /* The last verdict of a round lets the next one run at once, and
+         * an answer round be judged. */
         if (ru->n_pending == 0 && ru->next_round < r->wake_rumors)
             r->wake_rumors = ru->next_round;
+        if (ru->n_batches && ru->batches[0].ends < r->wake_rumors)
+            r->wake_rumors = ru->batches[0].ends;
         return;
+    }
+}
+
+void relay_push_forget(struct relay_rumor *ru, uint64_t peer)
+{
+    for (uint32_t j = 0; j < ru->n_pending;) {
+        struct relay_push *pu = &ru->pending[j];
+        if (pu->peer != peer) {
+            j++;
+            continue;
+        }
+        struct relay_batch *b = pu->batch ? batch_find(ru, pu->batch) : NULL;
+        if (b) /* its answer round is judged on the others' verdicts */
+            b->open--;
+        *pu = ru->pending[--ru->n_pending];
     }
 }
 
@@ -81,11 +199,12 @@ void relay_push_sent(struct relay *r, struct relay_rumor *ru, uint64_t peer, int
 {
     for (uint32_t i = 0; i < ru->n_pending; i++) {
         struct relay_push *pu = &ru->pending[i];
-        if (pu->peer != peer || pu->time != RELAY_PUSH_QUEUED)
+        if (pu->peer != peer || pu->sent != RELAY_PUSH_QUEUED)
             continue;
-        pu->time = now;
-        if (now + r->p->feedback_window_us + 1 < r->wake_rumors)
-            r->wake_rumors = now + r->p->feedback_window_us + 1;
+        pu->sent = now;
+        pu->due = now + window_for(r, peer);
+        if (pu->due + 1 < r->wake_rumors)
+            r->wake_rumors = pu->due + 1;
         return;
     }
 }
@@ -95,15 +214,15 @@ void relay_push_sent(struct relay *r, struct relay_rumor *ru, uint64_t peer, int
 static void settle_due(struct relay *r, struct relay_rumor *ru, int64_t now)
 {
     for (uint32_t i = 0; i < ru->n_pending;) {
-        struct relay_push *pu = &ru->pending[i];
-        if (pu->time != RELAY_PUSH_QUEUED && now > pu->time + r->p->feedback_window_us) {
-            uint64_t peer = pu->peer;
+        struct relay_push pu = ru->pending[i];
+        if (pu.sent != RELAY_PUSH_QUEUED && now > pu.due) {
             ru->pending[i] = ru->pending[--ru->n_pending];
-            apply_verdict(r, ru, peer, false);
+            apply_verdict(r, ru, &pu, false);
         } else {
             i++;
         }
     }
+    close_batches(r, ru, now);
 }
 
 static bool wants_feedback(const struct relay *r)
@@ -113,14 +232,19 @@ static bool wants_feedback(const struct relay *r)
 
 /* `now` is the send time, or RELAY_PUSH_QUEUED for a push waiting in a
  * trickle queue (its window starts when relay_push_sent is called). */
-static void record_push(struct relay *r, struct relay_rumor *ru, uint64_t peer, int64_t now)
+static void record_push(struct relay *r, struct relay_rumor *ru, uint64_t peer, int64_t now,
+                        struct relay_batch *b)
 {
     if (!wants_feedback(r))
         return;
     if (!vec_reserve((void **)&ru->pending, &ru->cap_pending, ru->n_pending,
                      sizeof(*ru->pending), 2))
         return; /* an unrecorded push simply gets no verdict */
-    ru->pending[ru->n_pending++] = (struct relay_push){.peer = peer, .time = now};
+    int64_t due = now == RELAY_PUSH_QUEUED ? RELAY_PUSH_QUEUED : now + window_for(r, peer);
+    ru->pending[ru->n_pending++] =
+        (struct relay_push){.peer = peer, .sent = now, .due = due, .batch = b ? b->id : 0};
+    if (b)
+        b->open++;
 }
 
 /* The rules that need no feedback, after `pushes` pushes (a round's, or
@@ -327,7 +451,7 @@ static void run_round(struct relay *r, struct relay_rumor *ru, struct tickbuf *t
         size_t n = choose_implicit(r, ru, tb);
         for (size_t i = 0; i < n; i++) {
             if (push_implicit(ru, tb->targets[i], tb)) {
-                record_push(r, ru, tb->targets[i], now);
+                record_push(r, ru, tb->targets[i], now, NULL);
                 pushes++;
             }
         }
@@ -341,7 +465,7 @@ static void run_round(struct relay *r, struct relay_rumor *ru, struct tickbuf *t
             struct relay_peer *pe = r->peers[tb->cand[i]];
             if (push_explicit(r, ru, pe, tb, now)) {
                 if (!ru->is_block)
-                    record_push(r, ru, pe->id, RELAY_PUSH_QUEUED);
+                    record_push(r, ru, pe->id, RELAY_PUSH_QUEUED, NULL);
                 pushes++;
             }
         }
@@ -424,19 +548,23 @@ static void flush_direct(struct relay *r, struct tickbuf *tb)
 
 /* ---- the tick ---- */
 
-/* When a rumor has work next: removal, a verdict falling due, or its
- * next round, which waits for the verdicts on the previous one (pushes
- * still queued wake nothing: relay_push_sent starts their window). */
-static int64_t rumor_wake(const struct relay *r, const struct relay_rumor *ru, int64_t now)
+/* When a rumor has work next: removal, a verdict falling due, the end of
+ * an answer round with all its verdicts, or its next round, which waits
+ * for the verdicts on the previous one (pushes still queued wake nothing:
+ * relay_push_sent starts their window). */
+static int64_t rumor_wake(const struct relay_rumor *ru, int64_t now)
 {
     if (ru->stop)
         return now;
     int64_t w = ru->n_pending ? INT64_MAX : ru->next_round;
     for (uint32_t i = 0; i < ru->n_pending; i++) {
-        int64_t t = ru->pending[i].time;
-        if (t != RELAY_PUSH_QUEUED && t + r->p->feedback_window_us + 1 < w)
-            w = t + r->p->feedback_window_us + 1;
+        const struct relay_push *pu = &ru->pending[i];
+        if (pu->sent != RELAY_PUSH_QUEUED && pu->due + 1 < w)
+            w = pu->due + 1;
     }
+    for (uint32_t i = 0; i < ru->n_batches; i++)
+        if (ru->batches[i].open == 0 && ru->batches[i].ends < w)
+            w = ru->batches[i].ends;
     return w;
 }
 
@@ -452,7 +580,7 @@ static int64_t sweep(struct relay *r, int64_t now)
             relay_rumor_release(r, ru);
             continue;
         }
-        int64_t w = rumor_wake(r, ru, now);
+        int64_t w = rumor_wake(ru, now);
         if (w < wake)
             wake = w;
         r->rumors[k++] = ru;
@@ -466,28 +594,66 @@ static int64_t sweep(struct relay *r, int64_t now)
     return wake;
 }
 
+/* Does any explicit peer lack the rumor (not known to have it)? */
+static bool someone_lacks(const struct relay *r, const struct relay_rumor *ru)
+{
+    for (uint32_t i = 0; i < r->n_peers; i++) {
+        const struct relay_peer *pe = r->peers[i];
+        if (!pe->known || !seenset_contains(pe->known, relay_hash_for(ru, pe)))
+            return true;
+    }
+    return false;
+}
+
+/* A puller known to have the rumor: the papers' answer would have told it
+ * nothing new, a useless contact (nothing is sent); and a rumor every
+ * peer is known to have has nobody left to tell. */
+static void known_puller(struct relay *r, struct relay_rumor *ru, int64_t now)
+{
+    if (wants_feedback(r)) {
+        struct relay_batch *b = batch_current(r, ru, now);
+        if (b)
+            b->useless = true;
+        else
+            judge(r, ru, false);
+    }
+    if (!someone_lacks(r, ru))
+        stop_rumor(ru);
+}
+
+/* Answers one puller with the rumor, unless it is known to have it. */
+static void answer_pull(struct relay *r, struct relay_rumor *ru, uint64_t peer,
+                        struct relay_peer *pe, struct tickbuf *tb, int64_t now)
+{
+    if (pe && pe->known && seenset_contains(pe->known, relay_hash_for(ru, pe))) {
+        known_puller(r, ru, now);
+        return;
+    }
+    if (pe && !eligible(r, ru, pe))
+        return; /* queued for it already, or under its fee filter */
+    struct direct d = {.peer = peer, .seq = ru->seq};
+    d.inv.type = ru->is_block ? RELAY_INV_BLOCK
+                 : !pe || pe->props.wtxidrelay ? RELAY_INV_WTX : RELAY_INV_TX;
+    d.inv.hash = pe ? *relay_hash_for(ru, pe) : ru->wtxid;
+    if (!direct_add(tb, &d))
+        return;
+    if (pe)
+        relay_mark_known(pe, &d.inv.hash);
+    record_push(r, ru, peer, now, wants_feedback(r) ? batch_current(r, ru, now) : NULL);
+    apply_blind(r, ru, 1);
+}
+
 /* Answers the pulls received since the last tick: each infective rumor
- * the asker is not known to have, sent at once, counts as a push. */
+ * the asker is not known to have, sent at once; the answers of one pull
+ * interval are one contact for the stop rule. */
 static void answer_pulls(struct relay *r, struct tickbuf *tb, int64_t now)
 {
     for (uint32_t i = 0; i < r->n_pullers; i++) {
         uint64_t peer = r->pullers[i];
         struct relay_peer *pe = relay_peer_find(r, peer);
-        for (uint32_t j = 0; j < r->n_rumors; j++) {
-            struct relay_rumor *ru = r->rumors[j];
-            if (ru->stop || (pe && !eligible(r, ru, pe)))
-                continue;
-            struct direct d = {.peer = peer, .seq = ru->seq};
-            d.inv.type = ru->is_block ? RELAY_INV_BLOCK
-                         : !pe || pe->props.wtxidrelay ? RELAY_INV_WTX : RELAY_INV_TX;
-            d.inv.hash = pe ? *relay_hash_for(ru, pe) : ru->wtxid;
-            if (!direct_add(tb, &d))
-                continue;
-            if (pe)
-                relay_mark_known(pe, &d.inv.hash);
-            record_push(r, ru, peer, now);
-            apply_blind(r, ru, 1);
-        }
+        for (uint32_t j = 0; j < r->n_rumors; j++)
+            if (!r->rumors[j]->stop)
+                answer_pull(r, r->rumors[j], peer, pe, tb, now);
     }
     r->n_pullers = 0;
     free(r->pullers);

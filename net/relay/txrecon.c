@@ -13,6 +13,7 @@
 struct rentry {
     struct hash256 wtxid;
     uint32_t sid;
+    bool shown; /* in a round's snapshot, and the peer showed it has it */
 };
 
 /* A set of wtxids by short id. */
@@ -36,14 +37,14 @@ struct tpeer {
     struct rset snap; /* the set of the round in progress */
     enum phase phase;
     size_t capacity;  /* of the round's initial sketch */
+    double q;         /* initiator: q for the next reqrecon (adaptive) */
     uint8_t *remote;  /* initiator: the initial sketch, for an extension */
     struct txrecon_counters c;
 };
 
 struct txrecon {
     double q;
-    struct tpeer **peers;
-    size_t n, cap;
+    struct hashtab peers; /* struct tpeer by id */
     struct txrecon_counters gone; /* counters of removed peers */
 };
 
@@ -116,12 +117,16 @@ static uint32_t short_id(const struct tpeer *p, const struct hash256 *wtxid)
     return txrecon_short_id_keyed(p->k0, p->k1, wtxid);
 }
 
+static bool same_peer(const void *item, const void *arg)
+{
+    return ((const struct tpeer *)item)->id == *(const uint64_t *)arg;
+}
+
+/* Every message and every transaction for a peer looks it up: hashed,
+ * as the relay core's peers (ids are ours, not chosen by the peer). */
 static struct tpeer *find(const struct txrecon *t, uint64_t peer)
 {
-    for (size_t i = 0; i < t->n; i++)
-        if (t->peers[i]->id == peer)
-            return t->peers[i];
-    return NULL;
+    return hashtab_find(&t->peers, peer, same_peer, &peer);
 }
 
 struct txrecon *txrecon_new(double q)
@@ -151,9 +156,10 @@ void txrecon_free(struct txrecon *t)
 {
     if (!t)
         return;
-    for (size_t i = 0; i < t->n; i++)
-        tpeer_free(t->peers[i]);
-    free(t->peers);
+    for (size_t i = 0; i < t->peers.cap; i++)
+        if (t->peers.items[i])
+            tpeer_free(t->peers.items[i]);
+    hashtab_clear(&t->peers);
     free(t);
 }
 
@@ -162,27 +168,22 @@ int txrecon_peer_add(struct txrecon *t, uint64_t peer, bool we_initiate, uint64_
 {
     if (find(t, peer))
         return -1;
-    if (t->n == t->cap) {
-        t->cap = t->cap ? 2 * t->cap : 8;
-        t->peers = xreallocarray(t->peers, t->cap, sizeof(*t->peers));
-    }
     struct tpeer *p = xcalloc(1, sizeof(*p));
     p->id = peer;
     p->we_initiate = we_initiate;
+    p->q = t->q;
     txrecon_salt_keys(local_salt, remote_salt, &p->k0, &p->k1);
-    t->peers[t->n++] = p;
+    hashtab_insert(&t->peers, peer, p);
     return 0;
 }
 
 void txrecon_peer_remove(struct txrecon *t, uint64_t peer)
 {
-    for (size_t i = 0; i < t->n; i++)
-        if (t->peers[i]->id == peer) {
-            add_counters(&t->gone, &t->peers[i]->c);
-            tpeer_free(t->peers[i]);
-            t->peers[i] = t->peers[--t->n];
-            return;
-        }
+    struct tpeer *p = hashtab_remove(&t->peers, peer, same_peer, &peer);
+    if (!p)
+        return;
+    add_counters(&t->gone, &p->c);
+    tpeer_free(p);
 }
 
 bool txrecon_peer_registered(const struct txrecon *t, uint64_t peer)
@@ -219,7 +220,7 @@ enum txrecon_add_result txrecon_add(struct txrecon *t, uint64_t peer,
         free(hashtab_remove(&p->set.tab, sid, NULL, NULL));
         return TXRECON_ANNOUNCE;
     }
-    e = xmalloc(sizeof(*e));
+    e = xcalloc(1, sizeof(*e));
     e->wtxid = *wtxid;
     e->sid = sid;
     hashtab_insert(&p->set.tab, sid, e);
@@ -229,14 +230,40 @@ enum txrecon_add_result txrecon_add(struct txrecon *t, uint64_t peer,
 void txrecon_remove(struct txrecon *t, uint64_t peer, const struct hash256 *wtxid)
 {
     struct tpeer *p = find(t, peer);
-    if (p)
-        free(hashtab_remove(&p->set.tab, short_id(p, wtxid), same_wtxid, wtxid));
+    if (!p)
+        return;
+    uint32_t sid = short_id(p, wtxid);
+    free(hashtab_remove(&p->set.tab, sid, same_wtxid, wtxid));
+    /* A round in progress announces from its snapshot what the sketches
+     * say the peer lacks: not this one, which it showed it has since. It
+     * stays in the snapshot, whose extension sketch must match the
+     * initial one. */
+    struct rentry *e = hashtab_find(&p->snap.tab, sid, same_wtxid, wtxid);
+    if (e)
+        e->shown = true;
 }
 
 size_t txrecon_set_size(const struct txrecon *t, uint64_t peer)
 {
     const struct tpeer *p = find(t, peer);
     return p ? p->set.tab.n : 0;
+}
+
+double txrecon_peer_q(const struct txrecon *t, uint64_t peer)
+{
+    const struct tpeer *p = find(t, peer);
+    return p ? p->q : t->q;
+}
+
+size_t txrecon_pending(const struct txrecon *t)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < t->peers.cap; i++) {
+        const struct tpeer *p = t->peers.items[i];
+        if (p)
+            n += p->set.tab.n + p->snap.tab.n;
+    }
+    return n;
 }
 
 bool txrecon_busy(const struct txrecon *t, uint64_t peer)
@@ -264,8 +291,9 @@ bool txrecon_peer_counters(const struct txrecon *t, uint64_t peer,
 void txrecon_totals(const struct txrecon *t, struct txrecon_counters *out)
 {
     *out = t->gone;
-    for (size_t i = 0; i < t->n; i++)
-        add_counters(out, &t->peers[i]->c);
+    for (size_t i = 0; i < t->peers.cap; i++)
+        if (t->peers.items[i])
+            add_counters(out, &((const struct tpeer *)t->peers.items[i])->c);
 }
 
 /* ---- rounds ---- */
@@ -286,12 +314,14 @@ void txrecon_out_free(struct txrecon_out *o)
 }
 
 /* room: how many announcements this step makes at most. */
-static void announce(struct txrecon_out *o, struct tpeer *p, const struct hash256 *wtxid,
+static void announce(struct txrecon_out *o, struct tpeer *p, const struct rentry *e,
                      size_t room)
 {
+    if (e->shown)
+        return;
     if (!o->announce)
         o->announce = xmalloc(room * sizeof(*o->announce));
-    o->announce[o->n_announce++] = *wtxid;
+    o->announce[o->n_announce++] = e->wtxid;
     p->c.announced++;
 }
 
@@ -299,7 +329,7 @@ static void announce_all(struct txrecon_out *o, struct tpeer *p, const struct rs
 {
     for (size_t i = 0; i < s->tab.cap; i++)
         if (s->tab.items[i])
-            announce(o, p, &((struct rentry *)s->tab.items[i])->wtxid, s->tab.n);
+            announce(o, p, s->tab.items[i], s->tab.n);
 }
 
 /* A sketch of capacity cap (> 0) over the set. */
@@ -346,6 +376,20 @@ static void round_done(struct tpeer *p)
     p->c.rounds++;
 }
 
+double txrecon_q_from_round(size_t local_size, size_t local_missing, size_t remote_missing,
+                            double prev)
+{
+    /* The peer's set: ours, plus what we lacked, minus what it lacked. */
+    size_t remote_size = local_size + local_missing - remote_missing;
+    size_t lo = local_size < remote_size ? local_size : remote_size;
+    if (remote_missing > local_size || lo == 0)
+        return prev; /* nothing to learn the overlap from */
+    size_t d = local_missing + remote_missing;
+    size_t gap = local_size > remote_size ? local_size - remote_size : remote_size - local_size;
+    double q = (double)(d - gap) / (double)lo;
+    return q > TXRECON_MAX_Q ? TXRECON_MAX_Q : q;
+}
+
 /* Initiator: the decoded difference over s. Ours go out by inv, the
  * rest is asked for by short id. */
 static void diff_success(struct tpeer *p, const struct rset *s, const uint32_t *ids, size_t n,
@@ -356,12 +400,14 @@ static void diff_success(struct tpeer *p, const struct rset *s, const uint32_t *
     for (size_t i = 0; i < n; i++) {
         const struct rentry *e = rset_find_sid(s, ids[i]);
         if (e)
-            announce(out, p, &e->wtxid, n);
+            announce(out, p, e, n);
         else
             ask[k++] = ids[i];
     }
     p->c.differences += n;
     p->c.asked += k;
+    if (ids)
+        p->q = txrecon_q_from_round(s->tab.n, k, n - k, p->q);
     out->cmd = PROTO_CMD_RECONCILDIFF;
     txrecon_diff_encode(&out->payload, true, ask, k);
     free(ask);
@@ -371,6 +417,10 @@ static void diff_success(struct tpeer *p, const struct rset *s, const uint32_t *
 static void diff_failure(struct tpeer *p, const struct rset *s, struct txrecon_out *out)
 {
     p->c.fallbacks++;
+    /* The difference exceeded twice the estimate: estimate higher. */
+    p->q = p->q < TXRECON_DEFAULT_Q ? 2 * TXRECON_DEFAULT_Q : 2 * p->q;
+    if (p->q > TXRECON_MAX_Q)
+        p->q = TXRECON_MAX_Q;
     announce_all(out, p, s);
     out->cmd = PROTO_CMD_RECONCILDIFF;
     txrecon_diff_encode(&out->payload, false, NULL, 0);
@@ -399,7 +449,7 @@ int txrecon_start(struct txrecon *t, uint64_t peer, struct txrecon_out *out)
     size_t n = p->set.tab.n;
     struct txrecon_req_msg m = {
         .set_size = (uint16_t)(n < TXRECON_MAX_SET ? n : TXRECON_MAX_SET),
-        .q = (uint16_t)ceil(t->q * TXRECON_Q_PRECISION),
+        .q = (uint16_t)ceil(p->q * TXRECON_Q_PRECISION),
     };
     out->cmd = PROTO_CMD_REQRECON;
     txrecon_req_encode(&out->payload, &m);
@@ -554,7 +604,7 @@ int txrecon_on_diff(struct txrecon *t, uint64_t peer, const struct txrecon_diff_
         for (size_t i = 0; i < m->n_ask; i++) {
             const struct rentry *e = rset_find_sid(&p->snap, m->ask[i]);
             if (e)
-                announce(out, p, &e->wtxid, m->n_ask);
+                announce(out, p, e, m->n_ask);
         }
     } else {
         p->c.fallbacks++;

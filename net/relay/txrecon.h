@@ -63,7 +63,11 @@ struct txrecon;
 
 /* The largest q a uint16 at TXRECON_Q_PRECISION carries. */
 #define TXRECON_MAX_Q 2.0
-/* q: the estimate's coefficient we send in reqrecon (0..TXRECON_MAX_Q). */
+/* q: the estimate's coefficient we send in the first reqrecon to each
+ * peer (0..TXRECON_MAX_Q). From then on q is the peer's own, as BIP330
+ * and the Erlay paper suggest: the q that would have estimated the last
+ * decoded round's difference exactly (txrecon_q_from_round), doubled
+ * after a round that failed even with the extension. */
 struct txrecon *txrecon_new(double q);
 void txrecon_free(struct txrecon *t);
 
@@ -94,6 +98,18 @@ enum txrecon_add_result txrecon_add(struct txrecon *t, uint64_t peer,
 /* The peer showed it has this (announced or sent it): not reconciled. */
 void txrecon_remove(struct txrecon *t, uint64_t peer, const struct hash256 *wtxid);
 size_t txrecon_set_size(const struct txrecon *t, uint64_t peer);
+/* The q our next reqrecon to the peer carries (the initial q if the peer
+ * is unknown). */
+double txrecon_peer_q(const struct txrecon *t, uint64_t peer);
+/* BIP330's q for a round whose local set had local_size wtxids, of which
+ * the peer lacked remote_missing, and in which we lacked local_missing:
+ * (difference - size gap) / smaller set, at most TXRECON_MAX_Q; prev if
+ * the sets give no overlap to learn from (a set was empty). */
+double txrecon_q_from_round(size_t local_size, size_t local_missing, size_t remote_missing,
+                            double prev);
+/* Entries still to reconcile with any peer: in the sets and in the
+ * snapshots of rounds in progress (a simulator's end-of-run test). */
+size_t txrecon_pending(const struct txrecon *t);
 /* Is a round with the peer in progress? */
 bool txrecon_busy(const struct txrecon *t, uint64_t peer);
 

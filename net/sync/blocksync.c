@@ -16,6 +16,7 @@
 #include "chain/util/log.h"
 #include "chain/util/looplag.h"
 #include "chain/util/xmalloc.h"
+#include "chain/validation/validation.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -258,6 +259,26 @@ static bool first_known_invalid(const struct netproc *np, const struct block_hea
     return false;
 }
 
+/* Core's CheckHeadersPoW, before anything else: each header's proof of
+ * work against its own nBits, and the headers chaining to each other.
+ * NULL when they pass, else the reason to punish the peer. */
+static const char *headers_pow_check(const struct netproc *np, const struct block_header *hdrs,
+                                     size_t n)
+{
+    const struct chain_params *params = chainstate_params(np->chain);
+    struct hash256 h, prev;
+    const char *why;
+    for (size_t i = 0; i < n; i++) {
+        block_header_hash(&hdrs[i], &h);
+        if (!validation_header_pow(params, &hdrs[i], &h, &why))
+            return why; /* "high-hash" */
+        if (i > 0 && !hash_eq(&hdrs[i].prev, &prev))
+            return "non-continuous headers sequence";
+        prev = h;
+    }
+    return NULL;
+}
+
 void np_on_headers(struct netproc *np, struct np_peer *p, const struct net_msg *m, int64_t now)
 {
     size_t n = m->u.headers.n;
@@ -269,16 +290,24 @@ void np_on_headers(struct netproc *np, struct np_peer *p, const struct net_msg *
         cursor_init(&c, m->u.headers.hdrs[i], BLOCK_HEADER_SIZE);
         block_header_parse(&c, &hdrs[i]);
     }
+    const char *bad_pow = headers_pow_check(np, hdrs, n);
+    if (bad_pow) {
+        free(hdrs);
+        np_misbehaving(np, p->id, bad_pow);
+        return;
+    }
     struct hash256 bad, last, known_bad;
     bool any_known_bad = first_known_invalid(np, hdrs, n, &known_bad);
+    block_header_hash(&hdrs[n - 1], &last);
+    bool new_header = !chainstate_find(np->chain, &last);
     const char *reason = NULL;
     char *err = NULL;
     enum chainstate_status st =
         chainstate_process_headers(np->chain, hdrs, n, &bad, &reason, &err);
-    block_header_hash(&hdrs[n - 1], &last);
     free(hdrs);
     if (st == CHAINSTATE_MISSING_PARENT) {
-        /* An announcement that does not connect: ask for the gap. */
+        /* An announcement that does not connect: ask for the gap (recent
+         * Core no longer punishes it: the 2-hour rule can cause it). */
         np_getheaders(np, p, chainstate_best_header(np->chain), NULL, now);
         return;
     }
@@ -295,6 +324,7 @@ void np_on_headers(struct netproc *np, struct np_peer *p, const struct net_msg *
     }
     const struct bindex_node *lastn = chainstate_find(np->chain, &last);
     np_set_best_known(p, lastn);
+    np_extra_headers(np, p, new_header, lastn, true, now);
     for (size_t i = 0; i < np->npeers; i++) /* close to today: all peers sync */
         np_sync_maybe_start(np, &np->peers[i], now);
     if (n == NETPROC_MAX_HEADERS && lastn) /* more to come */
@@ -355,7 +385,10 @@ void np_process_block(struct netproc *np, struct np_peer *p, const struct block 
     np->tip_peer = p->id;
     enum chainstate_status st = np_timed_block(np, b, true, &reason, &err);
     if (st == CHAINSTATE_MISSING_PARENT) {
-        np_getheaders(np, p, chainstate_best_header(np->chain), NULL, now);
+        /* Core's BLOCK_MISSING_PREV: we never ask for a block whose parent
+         * we do not know (a compact one that does not connect is caught
+         * before: we ask for headers). */
+        np_misbehaving(np, p->id, reason ? reason : "prev-blk-not-found");
     } else if (st == CHAINSTATE_INVALID && rebuilt && np_block_mutated(reason)) {
         /* Maybe a short-id collision (Core's FillBlock check): ask whole. */
         LOG_INFO("block rebuilt from peer=%" PRIu64 "'s cmpctblock failed: %s", p->id, reason);
@@ -383,6 +416,7 @@ void np_announce_tip(struct netproc *np, int64_t now)
     if (!np->tip_moved || np->activating) /* announced once the steps end */
         return;
     np->tip_moved = false;
+    np->last_tip_update = now; /* Core: at each block connected */
     const struct bindex_node *tip = chainstate_tip(np->chain);
     relay_on_new_tip(np->relay);
     np_reannounce_returned(np, now);

@@ -515,6 +515,7 @@ static const struct bindex_node *accept_header(struct netproc *np, struct np_pee
     if (!n)
         return NULL;
     np_set_best_known(p, n);
+    np_extra_headers(np, p, !known, n, false, now);
     relay_peer_note_known(np->relay, p->id, &cb->hash);
     return (n->status & BINDEX_HAVE_DATA) ? NULL : n;
 }

@@ -49,6 +49,7 @@ static bool serve_tx(struct netproc *np, struct np_peer *p, const struct proto_i
         tx_serialize(tx, &np->scratch, false);
     }
     np_send(np, p->id, PROTO_CMD_TX, &np->scratch);
+    np_unbroadcast_served(np, &tx->txid);
     struct relay_inv ri = {type, it->hash};
     relay_on_getdata(np->relay, p->id, &ri, 0);
     return true;

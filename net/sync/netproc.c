@@ -119,16 +119,20 @@ static void on_block_disconnected(void *ctx, const struct block *b, int height)
  * one are skipped by the relay core. */
 void np_reannounce_returned(struct netproc *np, int64_t now)
 {
-    for (size_t i = 0; i < np->n_returned; i++) {
-        const struct mempool_entry *e = mempool_get(np->mempool, &np->returned[i]);
-        if (!e)
-            continue;
-        struct relay_tx_info info;
-        tx_info(e, mempool_entry_tx(e), &info);
-        if (relay_on_tx_readded(np->relay, &info, now))
+    for (size_t i = 0; i < np->n_returned; i++)
+        if (np_reannounce(np, &np->returned[i], now))
             np->info.txs_readded++;
-    }
     np->n_returned = 0;
+}
+
+bool np_reannounce(struct netproc *np, const struct hash256 *txid, int64_t now)
+{
+    const struct mempool_entry *e = mempool_get(np->mempool, txid);
+    if (!e)
+        return false;
+    struct relay_tx_info info;
+    tx_info(e, mempool_entry_tx(e), &info);
+    return relay_on_tx_readded(np->relay, &info, now);
 }
 
 /* ---- the relay core's driver ---- */
@@ -212,6 +216,7 @@ struct netproc *netproc_new(const struct netproc_options *o, const struct netpro
     np_cmpct_init(np);
     np_txrecon_init(np);
     np->stalling_timeout_us = NETPROC_BLOCK_STALLING_US;
+    np->unbroadcast_due = INT64_MAX;
     struct chainstate_callbacks cb = {on_block_connected, on_block_disconnected, np, NULL};
     chainstate_add_callbacks(chain, &cb);
     return np;
@@ -269,6 +274,9 @@ void netproc_connected(struct netproc *np, const struct net_peer_props *props, i
     p->preferred = !props->inbound;
     p->headers_timeout = INT64_MAX;
     p->last_tx = p->last_block = -1;
+    p->kind = props->kind;
+    p->manual = props->manual;
+    p->network = props->network;
     struct relay_peer_props rp;
     /* A peer that said relay=false in its version (or any peer, in
      * blocks-only mode) hears of no transaction: an impossible fee filter
@@ -277,6 +285,7 @@ void netproc_connected(struct netproc *np, const struct net_peer_props *props, i
     rp.reconcile = np_txrecon_connected(np, props);
     relay_peer_add(np->relay, p->id, &rp, now);
     np_sync_maybe_start(np, p, now);
+    np_unbroadcast_peer_connected(np, now);
     /* BIP35: ask for the peer's mempool so a restarted node catches up.
      * Bitcoin Core disconnects a peer that sends `mempool` unless it
      * offers NODE_BLOOM: ask only hearsay peers and those. */
@@ -298,6 +307,7 @@ void netproc_disconnected(struct netproc *np, uint64_t peer, int64_t now)
     np_getdata_free(p);
     if (p->sync_started)
         np->nsync_started--;
+    np->nprotected -= p->protect;
     *p = np->peers[--np->npeers];
     for (size_t i = 0; i < np->npeers; i++) /* another may sync now */
         np_sync_maybe_start(np, &np->peers[i], now);
@@ -597,6 +607,8 @@ void netproc_tick(struct netproc *np, int64_t now)
     np_recon_tick(np, now);
     np_txrecon_tick(np, now);
     np_announce_tip(np, now);
+    np_extra_tick(np, now);
+    np_unbroadcast_tick(np, now);
     relay_tick(np->relay, now);
 }
 
@@ -608,6 +620,11 @@ int64_t netproc_next_wakeup(const struct netproc *np)
     int64_t r = np_recon_wakeup(np);
     int64_t t = np_txrecon_wakeup(np);
     int64_t b = np_blocks_wakeup(np);
+    int64_t x = np_extra_wakeup(np);
+    if (x < w)
+        w = x;
+    if (np->unbroadcast_due < w)
+        w = np->unbroadcast_due;
     if (r < w)
         w = r;
     if (t < w)
@@ -619,6 +636,8 @@ enum mempool_status netproc_submit_tx(struct netproc *np, struct tx *tx,
                                       struct mempool_reject *rej, int64_t now)
 {
     enum mempool_status st = accept_with_orphans(np, tx, false, 0, rej, now);
+    if (st == MEMPOOL_ACCEPTED)
+        np_unbroadcast_submitted(np, tx);
     after_event(np, now);
     return st;
 }
@@ -632,6 +651,16 @@ void netproc_announce_tx(struct netproc *np, const struct tx *tx, int64_t now)
     np->info.txs_accepted++;
     tx_info(e, tx, &info);
     relay_on_tx_accepted(np->relay, false, 0, &info, now);
+    np_unbroadcast_submitted(np, tx);
+    after_event(np, now);
+}
+
+void netproc_rebroadcast_tx(struct netproc *np, const struct tx *tx, int64_t now)
+{
+    if (!mempool_get_wtxid(np->mempool, &tx->wtxid))
+        return;
+    np_unbroadcast_submitted(np, tx);
+    np_reannounce(np, &tx->txid, now);
     after_event(np, now);
 }
 

@@ -15,6 +15,7 @@
 
 #include "chain/validation/chainstate.h"
 #include "chain/mempool/mempool.h"
+#include "chain/mempool/unbroadcast.h"
 #include "net/conn/connman.h"
 #include "net/relay/relay.h"
 
@@ -65,6 +66,12 @@ struct netproc_io {
     /* Optional: is the peer's send buffer full? getdata is then served
      * no further until netproc_send_ready. */
     bool (*send_blocked)(void *ctx, uint64_t peer);
+    /* Optional, all three with disconnect: Core's extra outbound peers
+     * (net/sync/extrapeers.c), bound to connman_extra_outbound,
+     * connman_set_try_new_outbound and connman_start_extra_block_relay. */
+    int (*extra_outbound)(void *ctx, enum peer_kind kind);
+    void (*try_new_outbound)(void *ctx, bool on);
+    void (*start_extra_block_relay)(void *ctx);
 };
 
 struct netproc_options {
@@ -93,6 +100,10 @@ struct netproc_options {
      * a peer asking for a block deeper than the BIP159 window is
      * refused and disconnected, as Core does. */
     bool limited;
+    /* Local submissions join it, getdata removes them, and what is left
+     * is re-announced every 10-15 minutes and soon after a peer connects
+     * (Bitcoin Core's unbroadcast set). Not owned; NULL: none. */
+    struct unbroadcast *unbroadcast;
 };
 void netproc_options_default(struct netproc_options *o);
 
@@ -133,6 +144,10 @@ enum chainstate_status netproc_submit_block(struct netproc *np, const struct blo
  * submitpackage): announced to peers as a local submission is. Nothing
  * when it is not in the mempool. */
 void netproc_announce_tx(struct netproc *np, const struct tx *tx, int64_t now);
+/* sendrawtransaction of a transaction the mempool has (Core's
+ * BroadcastTransaction): unbroadcast again and announced again to peers
+ * not known to have it. */
+void netproc_rebroadcast_tx(struct netproc *np, const struct tx *tx, int64_t now);
 
 /* ---- Introspection (getpeerinfo, getgossipinfo) ---- */
 /* BIP152 traffic, per peer and in total. */

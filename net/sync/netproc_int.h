@@ -41,6 +41,15 @@ struct np_peer {
     /* When it last delivered a transaction we accepted / a new block
      * (getpeerinfo's last_transaction, last_block); -1: never. */
     int64_t last_tx, last_block;
+    /* Our connection (net_peer_props) and Core's eviction of extra
+     * outbound peers (extrapeers.c): when it last announced a block with
+     * more work than our tip (0: never); protected from that eviction;
+     * asked to go. */
+    enum peer_kind kind;
+    bool manual;
+    uint8_t network;
+    int64_t last_announce;
+    bool protect, disconnecting;
     struct np_cmpct_peer cmpct;
     /* Its getdata items not served yet (gd_head..gd_len), see getdata.c. */
     struct proto_inv *gd;
@@ -96,6 +105,12 @@ struct netproc {
     struct txrecon *txrecon;      /* BIP330 (NULL: off) */
     uint64_t txrecon_last;        /* its rotation: last peer asked */
     int64_t txrecon_due;
+    /* extrapeers.c: when the tip last moved (0: not yet looked), the next
+     * checks, the extra block-relay-only peers started, protected peers. */
+    int64_t last_tip_update, extra_check_due, stale_check_due;
+    bool initial_sync_finished;
+    int nprotected;
+    int64_t unbroadcast_due;      /* next re-announcement (INT64_MAX: none) */
     struct netproc_info info;
     /* blockstep.c: the chainstate moves to the best chain one block per
      * tick, so messages and timers run between blocks. */
@@ -114,6 +129,15 @@ void np_send_inv(struct netproc *np, uint64_t peer, const struct proto_inv *item
 void np_misbehaving(struct netproc *np, uint64_t peer, const char *reason);
 /* Re-announces what the reorgs since the last call returned to the mempool. */
 void np_reannounce_returned(struct netproc *np, int64_t now);
+/* A mempool transaction becomes a rumor again (peers known to have it are
+ * skipped); false if it is not in the mempool or is still a rumor. */
+bool np_reannounce(struct netproc *np, const struct hash256 *txid, int64_t now);
+
+/* unbroadcast_sync.c: the unbroadcast set (opt.unbroadcast, may be NULL). */
+void np_unbroadcast_submitted(struct netproc *np, const struct tx *tx);
+void np_unbroadcast_served(struct netproc *np, const struct hash256 *txid);
+void np_unbroadcast_peer_connected(struct netproc *np, int64_t now);
+void np_unbroadcast_tick(struct netproc *np, int64_t now);
 
 /* blocksync.c */
 /* Unix seconds on the node's clock. */
@@ -173,6 +197,15 @@ bool np_block_mutated(const char *reason);
 /* Whether a peer may have n (getdata, or getheaders for one header): on
  * the active chain, or a validated stale block less than a month old. */
 bool np_block_request_allowed(const struct netproc *np, const struct bindex_node *n);
+
+/* extrapeers.c (Core's CheckForStaleTipAndEvictPeers, every 45 s) */
+void np_extra_tick(struct netproc *np, int64_t now);
+int64_t np_extra_wakeup(const struct netproc *np);
+/* Headers from p (a headers message, or a cmpctblock's) ended at last,
+ * new to us or not (Core's m_last_block_announcement; a headers message
+ * may also earn protection, m_chain_sync.m_protect). */
+void np_extra_headers(struct netproc *np, struct np_peer *p, bool new_header,
+                      const struct bindex_node *last, bool headers_msg, int64_t now);
 
 /* cmpctblock.c (BIP152) */
 void np_cmpct_init(struct netproc *np);

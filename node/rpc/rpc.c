@@ -1,6 +1,7 @@
 /* The method table and the JSON-RPC envelope (see node/rpc/rpc.h). */
 #include "node/rpc/rpc.h"
 #include "node/rpc/rpc_internal.h"
+#include "node/rpc/rpc_numtext.h"
 
 #include "chain/primitives/serialize.h"
 #include "chain/util/log.h"
@@ -33,6 +34,7 @@ struct rpc_table {
     size_t n_owners;
     const char *active;
     int64_t active_since;
+    struct rpc_numtext numtext; /* of the request being dispatched */
 };
 
 /* How to answer one request: its id (borrowed, NULL when absent) and
@@ -62,6 +64,12 @@ json_t *rpc_fail(struct rpc_request *req, int code, const char *fmt, ...)
     req->err_msg = xvasprintf(fmt, ap);
     va_end(ap);
     return NULL;
+}
+
+bool rpc_number_text(const struct rpc_request *req, const json_t *v, const char **text,
+                     size_t *len)
+{
+    return rpc_numtext_find(&req->table->numtext, v, text, len);
 }
 
 json_t *rpc_param(const struct rpc_request *req, size_t i)
@@ -155,6 +163,7 @@ void rpc_table_free(struct rpc_table *t)
             t->owners[i].free(t->owners[i].ctx);
     free(t->owners);
     free(t->e);
+    rpc_numtext_free(&t->numtext);
     free(t);
     rpc_amounts_release();
 }
@@ -360,6 +369,16 @@ int64_t rpc_pending_timeout_ms(const struct rpc_pending *p)
     return p->timeout_ms;
 }
 
+static json_t *error_obj(int code, const char *msg);
+
+/* rpc_poll_fail's mark: a key no result of ours has. */
+#define POLL_ERROR_KEY "\x01rpc_poll_error"
+
+json_t *rpc_poll_fail(int code, const char *msg)
+{
+    return json_pack("{s:o}", POLL_ERROR_KEY, error_obj(code, msg));
+}
+
 /* A handler that waits: parked in *pending when the caller can park it,
  * else answered now, as at its deadline. */
 static json_t *defer(struct rpc_request *req, struct rpc_pending **pending)
@@ -368,6 +387,13 @@ static json_t *defer(struct rpc_request *req, struct rpc_pending **pending)
         json_t *r = req->poll(req->poll_arg, true);
         if (req->poll_free)
             req->poll_free(req->poll_arg);
+        json_t *e = r ? json_object_get(r, POLL_ERROR_KEY) : NULL;
+        if (e) {
+            rpc_fail(req, (int)json_integer_value(json_object_get(e, "code")), "%s",
+                     json_string_value(json_object_get(e, "message")));
+            json_decref(r);
+            r = NULL;
+        }
         return r;
     }
     struct rpc_pending *p = xcalloc(1, sizeof(*p));
@@ -573,8 +599,16 @@ int rpc_pending_poll(struct rpc_pending *p, bool timed_out, int *status, char **
     if (!r && !timed_out)
         return 0;
     struct envelope env = { p->id, p->v2 };
+    json_t *error = r ? json_object_get(r, POLL_ERROR_KEY) : NULL;
+    if (error) {
+        json_incref(error);
+        json_decref(r);
+        r = NULL;
+    }
     json_t *reply = r ? make_reply(&env, r, NULL)
-                      : make_reply(&env, NULL, error_obj(RPC_INTERNAL_ERROR, "internal error"));
+                      : make_reply(&env, NULL, error ? error
+                                                     : error_obj(RPC_INTERNAL_ERROR,
+                                                                 "internal error"));
     *status = p->notify ? 204 : r || p->v2 ? 200 : 500;
     *body = write_reply(reply, p->notify, out_len);
     json_decref(reply);
@@ -598,6 +632,8 @@ char *rpc_table_dispatch_wait(struct rpc_table *t, const char *body, size_t len,
     json_error_t jerr;
     json_t *req = json_loadb(body, len, JSON_DECODE_ANY, &jerr), *reply;
     bool notify = false;
+    if (req)
+        rpc_numtext_bind(&t->numtext, body, len, req);
     if (pending)
         *pending = NULL;
     if (!req) {
@@ -606,6 +642,7 @@ char *rpc_table_dispatch_wait(struct rpc_table *t, const char *body, size_t len,
     } else if (json_is_object(req)) {
         reply = run_one(t, req, status, &notify, pending);
         if (pending && *pending) {
+            rpc_numtext_clear(&t->numtext);
             json_decref(req);
             *status = 0;
             *out_len = 0;
@@ -618,6 +655,7 @@ char *rpc_table_dispatch_wait(struct rpc_table *t, const char *body, size_t len,
         reply = make_reply(&legacy, NULL,
                            error_obj(RPC_PARSE_ERROR, "Top-level object parse error"));
     }
+    rpc_numtext_clear(&t->numtext);
     if (notify)
         *status = 204;
     char *out = write_reply(reply, *status == 204, out_len);

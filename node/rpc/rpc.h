@@ -120,11 +120,17 @@ struct rpc_request {
  * rpc_table_call) gets poll(arg, true) at once. arg_free (may be NULL)
  * frees arg after the answer. */
 #define RPC_RECHECK_SECS 10
+/* What a poll returns to answer with an error instead of a result. */
+json_t *rpc_poll_fail(int code, const char *msg);
 json_t *rpc_wait(struct rpc_request *req, rpc_poll_fn poll, void *arg, void (*arg_free)(void *),
                  int64_t timeout_ms);
 
 /* The i-th parameter, or NULL when omitted or null. */
 json_t *rpc_param(const struct rpc_request *req, size_t i);
+/* The text a non-integer number of the request had in its JSON (valid
+ * while the method runs); false when unknown. */
+bool rpc_number_text(const struct rpc_request *req, const json_t *v, const char **text,
+                     size_t *len);
 /* Parameter helpers with Bitcoin Core's messages; each returns false after
  * rpc_fail so a handler can `if (!rpc_param_hash(...)) return NULL;`.
  * A hash: 64 hex digits, byte-reversed (ParseHashV): else -8 "<arg> must be

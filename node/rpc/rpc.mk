@@ -2,6 +2,7 @@
 # hearsay-cli, their tests and benchmark.
 libnode_a_SOURCES += \
 	node/rpc/rpc.c node/rpc/rpc.h node/rpc/rpc_internal.h \
+	node/rpc/rpc_numtext.c node/rpc/rpc_numtext.h \
 	node/rpc/rpc_json.c \
 	node/rpc/rpc_auth.c node/rpc/rpc_auth.h \
 	node/rpc/rpc_server.c node/rpc/rpc_server.h \

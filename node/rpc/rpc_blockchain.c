@@ -5,6 +5,7 @@
 #include "chain/storage/blockfile.h"
 #include "chain/validation/chainstate.h"
 #include "chain/mempool/mempool.h"
+#include "chain/mempool/unbroadcast.h"
 #include "node/mempool_glue.h"
 #include "chain/primitives/serialize.h"
 #include "node/rpc/rpc_prune.h"
@@ -312,7 +313,8 @@ static json_t *rpc_getmempoolinfo(struct rpc_request *req)
                                                                     : opt->min_relay_feerate));
     json_object_set_new(o, "minrelaytxfee", rpc_amount(opt->min_relay_feerate));
     json_object_set_new(o, "incrementalrelayfee", rpc_amount(opt->incremental_feerate));
-    json_object_set_new(o, "unbroadcastcount", json_integer(0));
+    json_object_set_new(o, "unbroadcastcount",
+                        json_integer((json_int_t)unbroadcast_count(node_of(req)->unbroadcast)));
     json_object_set_new(o, "fullrbf", json_true());
     return o;
 }
@@ -342,7 +344,7 @@ static json_t *txid_list(const struct mempool_entry *const *v, size_t n)
 }
 
 /* Core's entryToJSON. */
-static json_t *entry_json(const struct mempool_entry *e)
+static json_t *entry_json(const struct mempool_entry *e, const struct unbroadcast *ub)
 {
     struct mempool_family f;
     mempool_entry_family(e, &f);
@@ -369,7 +371,7 @@ static json_t *entry_json(const struct mempool_entry *e)
     n = mempool_entry_children(e, &rel);
     json_object_set_new(o, "spentby", txid_list(rel, n));
     json_object_set_new(o, "bip125-replaceable", json_boolean(signals_rbf(e, 0)));
-    json_object_set_new(o, "unbroadcast", json_false());
+    json_object_set_new(o, "unbroadcast", json_boolean(unbroadcast_has(ub, &tx->txid)));
     return o;
 }
 
@@ -386,7 +388,7 @@ static json_t *rpc_getrawmempool(struct rpc_request *req)
         char hex[HASH_HEX_LEN + 1];
         hash_to_hex(&mempool_entry_tx(e)->txid, hex);
         if (verbose)
-            json_object_set_new(r, hex, entry_json(e));
+            json_object_set_new(r, hex, entry_json(e, node_of(req)->unbroadcast));
         else
             json_array_append_new(r, json_string(hex));
     }
@@ -404,7 +406,7 @@ static json_t *rpc_getmempoolentry(struct rpc_request *req)
     const struct mempool_entry *e = mempool_get(node_of(req)->mempool, &txid);
     if (!e)
         return rpc_fail(req, RPC_INVALID_ADDRESS_OR_KEY, "Transaction not in mempool");
-    return entry_json(e);
+    return entry_json(e, node_of(req)->unbroadcast);
 }
 
 /* getmempoolancestors (up) and getmempooldescendants: txids, or with
@@ -425,7 +427,7 @@ static json_t *relatives(struct rpc_request *req, bool up)
     for (size_t i = 0; verbose && i < n; i++) {
         char hex[HASH_HEX_LEN + 1];
         hash_to_hex(&mempool_entry_tx(rel[i])->txid, hex);
-        json_object_set_new(r, hex, entry_json(rel[i]));
+        json_object_set_new(r, hex, entry_json(rel[i], node_of(req)->unbroadcast));
     }
     free(rel);
     return r;

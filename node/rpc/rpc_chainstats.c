@@ -7,6 +7,9 @@
 #include "chain/validation/blockstats.h"
 #include "chain/validation/chainstate.h"
 #include "chain/validation/coinstats.h"
+#include "chain/validation/versionbits.h"
+#include "node/config.h"
+#include "node/rpc/rpc_txoutset.h"
 #include "node/rpc/rpc_util.h"
 
 #include <stdlib.h>
@@ -25,6 +28,7 @@ struct txcount_cache {
 struct chainstats_ctx {
     struct node *node;
     struct txcount_cache txc;
+    struct rpc_txoutset *txoutset; /* gettxoutsetinfo's walks */
 };
 
 static struct chainstate *chain_of(const struct rpc_request *req)
@@ -117,23 +121,8 @@ static json_t *rpc_gettxoutsetinfo(struct rpc_request *req)
     if (rpc_param(req, 1))
         return rpc_fail(req, RPC_INVALID_PARAMETER,
                         "Querying specific block heights requires coinstatsindex");
-    struct coinstats st;
-    char *err = NULL;
-    if (coinstats_compute(chain_of(req), ht, &st, &err) < 0) {
-        free(err);
-        return rpc_fail(req, RPC_INTERNAL_ERROR, "Unable to read UTXO set");
-    }
-    json_t *o = json_object();
-    json_object_set_new(o, "height", json_integer(st.height));
-    json_object_set_new(o, "bestblock", rpc_hash_json(&st.bestblock));
-    json_object_set_new(o, "txouts", json_integer((json_int_t)st.txouts));
-    json_object_set_new(o, "bogosize", json_integer((json_int_t)st.bogosize));
-    if (ht != COINSTATS_HASH_NONE)
-        json_object_set_new(o, names[ht], rpc_hash_json(&st.hash));
-    json_object_set_new(o, "total_amount", rpc_amount(st.total_amount));
-    json_object_set_new(o, "transactions", json_integer((json_int_t)st.transactions));
-    json_object_set_new(o, "disk_size", json_integer((json_int_t)st.disk_size));
-    return o;
+    struct chainstats_ctx *ctx = req->ctx;
+    return rpc_txoutset_start(ctx->txoutset, req, ht, ht == COINSTATS_HASH_NONE ? NULL : names[ht]);
 }
 
 /* Every statistic, in Core's (alphabetical) order. */
@@ -329,15 +318,56 @@ static void buried(json_t *deps, const char *name, int height, const struct bind
     json_object_set_new(deps, name, o);
 }
 
-/* Taproot: a version bits deployment in Core, always active on the
- * chains created after it (regtest, testnet4, signet). */
-static void taproot_always(json_t *deps)
+/* The signalling statistics of at's period (Core leaves out threshold
+ * and possible once locked in). */
+static json_t *bip9_statistics(const struct versionbits_rule *r, const struct bindex_node *at,
+                               bool locked_in, json_t *bip9)
 {
-    json_t *bip9 = json_pack("{s:I,s:I,s:i,s:s,s:i,s:s}", "start_time", (json_int_t)-1,
-                             "timeout", (json_int_t)INT64_MAX, "min_activation_height", 0,
-                             "status", "active", "since", 0, "status_next", "active");
-    json_object_set_new(deps, "taproot", json_pack("{s:s,s:i,s:b,s:o}", "type", "bip9", "height",
-                                                   0, "active", 1, "bip9", bip9));
+    struct versionbits_stats st;
+    char *sig = xmalloc((size_t)r->period + 1);
+    versionbits_statistics(r, at, &st, sig);
+    json_t *o = json_object();
+    json_object_set_new(o, "period", json_integer(st.period));
+    if (!locked_in)
+        json_object_set_new(o, "threshold", json_integer(st.threshold));
+    json_object_set_new(o, "elapsed", json_integer(st.elapsed));
+    json_object_set_new(o, "count", json_integer(st.count));
+    if (!locked_in)
+        json_object_set_new(o, "possible", json_boolean(st.possible));
+    json_object_set_new(bip9, "statistics", o);
+    json_object_set_new(bip9, "signalling", json_string(sig));
+    free(sig);
+    return bip9;
+}
+
+/* A version bits deployment at block at, as Core's SoftForkDescPushBack:
+ * status is the state of at itself, status_next that of its child. */
+static void bip9(json_t *deps, struct versionbits *vb, int pos, const struct bindex_node *at)
+{
+    if (!versionbits_enabled(vb, pos))
+        return;
+    const struct params_deployment *d = versionbits_deployment(vb, pos);
+    enum versionbits_state cur = versionbits_state(vb, pos, at->prev);
+    enum versionbits_state next = versionbits_state(vb, pos, at);
+    bool signal = cur == VERSIONBITS_STARTED || cur == VERSIONBITS_LOCKED_IN;
+    json_t *b = json_object();
+    if (signal)
+        json_object_set_new(b, "bit", json_integer(d->bit));
+    json_object_set_new(b, "start_time", json_integer(d->start_time));
+    json_object_set_new(b, "timeout", json_integer(d->timeout));
+    json_object_set_new(b, "min_activation_height", json_integer(d->min_activation_height));
+    json_object_set_new(b, "status", json_string(versionbits_state_name(cur)));
+    json_object_set_new(b, "since", json_integer(versionbits_since(vb, pos, at->prev)));
+    json_object_set_new(b, "status_next", json_string(versionbits_state_name(next)));
+    if (signal)
+        bip9_statistics(versionbits_rule(vb, pos), at, cur == VERSIONBITS_LOCKED_IN, b);
+    json_t *o = json_object();
+    json_object_set_new(o, "type", json_string("bip9"));
+    if (next == VERSIONBITS_ACTIVE)
+        json_object_set_new(o, "height", json_integer(versionbits_since(vb, pos, at)));
+    json_object_set_new(o, "active", json_boolean(next == VERSIONBITS_ACTIVE));
+    json_object_set_new(o, "bip9", b);
+    json_object_set_new(deps, d->name, o);
 }
 
 static json_t *rpc_getdeploymentinfo(struct rpc_request *req)
@@ -358,8 +388,8 @@ static json_t *rpc_getdeploymentinfo(struct rpc_request *req)
     buried(deps, "bip65", p->bip65_height, n);
     buried(deps, "csv", p->csv_height, n);
     buried(deps, "segwit", p->segwit_height, n);
-    if (p->type == CHAIN_REGTEST || p->type == CHAIN_TESTNET4 || p->type == CHAIN_SIGNET)
-        taproot_always(deps);
+    for (int pos = 0; pos < PARAMS_DEP_COUNT; pos++)
+        bip9(deps, ctx->node->versionbits, pos, n);
     json_t *o = json_object();
     json_object_set_new(o, "hash", rpc_hash_json(&n->hash));
     json_object_set_new(o, "height", json_integer(n->height));
@@ -403,6 +433,7 @@ static const struct rpc_method chainstats_methods[] = {
 static void ctx_free(void *p)
 {
     struct chainstats_ctx *ctx = p;
+    rpc_txoutset_free(ctx->txoutset);
     free(ctx->txc.hash);
     free(ctx->txc.total);
     free(ctx);
@@ -412,6 +443,11 @@ int rpc_chainstats_register(struct rpc_table *t, struct node *node, char **err)
 {
     struct chainstats_ctx *ctx = xcalloc(1, sizeof(*ctx));
     ctx->node = node;
+    ctx->txoutset = rpc_txoutset_new(node, config_get_int(node->cfg, "testcoinstatsdelay"), err);
+    if (!ctx->txoutset) {
+        free(ctx);
+        return -1;
+    }
     return rpc_table_add(t, chainstats_methods,
                          sizeof(chainstats_methods) / sizeof(chainstats_methods[0]), ctx,
                          ctx_free, err);

@@ -8,6 +8,7 @@
 #include "chain/mempool/mempool_map.h"
 #include "chain/util/xmalloc.h"
 #include "chain/validation/chainstate.h"
+#include "chain/validation/versionbits.h"
 #include "net/conn/connman.h"
 #include "node/clock.h"
 #include "node/rpc/rpc_util.h"
@@ -120,6 +121,28 @@ static json_t *transactions(struct node *node, const struct block *b)
     return a;
 }
 
+/* Core's rules: csv, segwit and signet, then each version bits
+ * deployment active for the next block; those STARTED or LOCKED_IN go to
+ * vbavailable (the block version already carries their bits, as Core's
+ * deployments are all gbt_force). */
+static json_t *rules(struct node *node, const struct bindex_node *tip, json_t *vbavailable)
+{
+    json_t *r = json_pack("[s]", "csv");
+    if (tip->height + 1 >= node->params->segwit_height)
+        json_array_append_new(r, json_string("!segwit"));
+    if (node->params->type == CHAIN_SIGNET)
+        json_array_append_new(r, json_string("!signet"));
+    for (int pos = 0; pos < PARAMS_DEP_COUNT; pos++) {
+        const struct params_deployment *d = versionbits_deployment(node->versionbits, pos);
+        enum versionbits_state st = versionbits_state(node->versionbits, pos, tip);
+        if (st == VERSIONBITS_ACTIVE)
+            json_array_append_new(r, json_string(d->name));
+        else if (st == VERSIONBITS_STARTED || st == VERSIONBITS_LOCKED_IN)
+            json_object_set_new(vbavailable, d->name, json_integer(d->bit));
+    }
+    return r;
+}
+
 /* The fields around the transactions, in Core's order. */
 static json_t *describe(struct node *node, const struct miner_template *t, const struct block *b)
 {
@@ -128,8 +151,9 @@ static json_t *describe(struct node *node, const struct miner_template *t, const
     json_t *o = json_object();
     json_object_set_new(o, "capabilities", json_pack("[s]", "proposal"));
     json_object_set_new(o, "version", json_integer(b->hdr.version));
-    json_object_set_new(o, "rules", json_pack("[sss]", "csv", "!segwit", "taproot"));
-    json_object_set_new(o, "vbavailable", json_object());
+    json_t *vbavailable = json_object();
+    json_object_set_new(o, "rules", rules(node, tip, vbavailable));
+    json_object_set_new(o, "vbavailable", vbavailable);
     json_object_set_new(o, "vbrequired", json_integer(0));
     json_object_set_new(o, "previousblockhash", rpc_hash_json(&tip->hash));
     json_object_set_new(o, "transactions", transactions(node, b));

@@ -37,6 +37,8 @@ const struct config_option rpc_options[] = {
     { "rest", CONFIG_BOOL, "0", 0, 0, 0,
       "Accept public REST requests on the RPC port, without authentication: /rest/tx, block, "
       "headers, blockhashbyheight, chaininfo, mempool, getutxos (as Bitcoin Core)." },
+    { "testcoinstatsdelay", CONFIG_INT, "0", 0, 600000, CONFIG_HIDDEN,
+      "Hold each gettxoutsetinfo walk back <n> milliseconds (tests catch it running)." },
     { NULL, CONFIG_BOOL, NULL, 0, 0, 0, NULL },
 };
 

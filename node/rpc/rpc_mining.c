@@ -7,6 +7,7 @@
 
 #include "chain/primitives/address.h"
 #include "chain/validation/chainstate.h"
+#include "chain/validation/versionbits.h"
 #include "chain/util/hex.h"
 #include "chain/mempool/mempool.h"
 #include "chain/mempool/miner.h"
@@ -120,7 +121,8 @@ void rpc_mining_template(struct node *node, const uint8_t *script, size_t len,
     int64_t now = node_now(), mtp = bindex_median_time_past(tip);
     *t = (struct miner_template){ .params = node->params, .prev = tip->hash,
                                   .height = tip->height + 1, .script = script,
-                                  .script_len = len };
+                                  .script_len = len,
+                                  .version = versionbits_block_version(node->versionbits, tip) };
     t->time = (uint32_t)(now > mtp ? now : mtp + 1);
     struct pow_block last = { tip->height, tip->hdr.time, tip->hdr.bits };
     t->bits = pow_next_bits(node->params, &last, t->time, ancestor_at, (void *)tip); /* read only */

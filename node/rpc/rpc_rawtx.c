@@ -87,7 +87,8 @@ static json_t *rpc_sendrawtransaction(struct rpc_request *req)
     int64_t now = node_now();
     struct mempool_reject rej;
     if (mempool_get_wtxid(node->mempool, &tx->wtxid)) {
-        r = rpc_hash_json(&tx->txid); /* known: Core just relays it again */
+        relay_glue_rebroadcast_tx(node, tx); /* known: Core relays it again */
+        r = rpc_hash_json(&tx->txid);
     } else if (outputs_in_utxo_set(node, tx)) {
         rpc_fail(req, RPC_VERIFY_ALREADY_IN_CHAIN, "Transaction outputs already in utxo set");
     } else if (!check_caps(req, tx, &tip, now)) {

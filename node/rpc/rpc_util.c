@@ -6,6 +6,7 @@
 #include "chain/mempool/policy.h"
 #include "chain/primitives/serialize.h"
 #include "node/mempool_glue.h"
+#include "chain/util/fixedpoint.h"
 #include "chain/util/xmalloc.h"
 
 #include <inttypes.h>
@@ -426,30 +427,48 @@ struct tx *rpc_util_tx_param(struct rpc_request *req, size_t i, int witness, con
 }
 
 
+/* The shortest decimal that reads back as d: what a JSON writer sends for
+ * it, when the request's own text is not known. */
+static void shortest_decimal(double d, char *buf, size_t cap)
+{
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(buf, cap, "%.*g", prec, d);
+        if (strtod(buf, NULL) == d)
+            return;
+    }
+}
+
+/* Core's AmountFromValue: ParseFixedPoint on the number's text, so more
+ * than 8 decimals are rejected and nothing is rounded. */
 bool rpc_util_amount(struct rpc_request *req, const json_t *v, int64_t *out)
 {
-    double btc;
-    if (json_is_number(v)) {
-        btc = json_number_value(v);
-    } else if (json_is_string(v)) {
-        char *end;
-        const char *s = json_string_value(v);
-        btc = strtod(s, &end);
-        if (!*s || *end)
-            btc = NAN;
+    char buf[40];
+    const char *text = buf;
+    size_t len;
+    if (json_is_string(v)) {
+        text = json_string_value(v);
+        len = json_string_length(v);
+    } else if (json_is_integer(v)) {
+        len = (size_t)snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+    } else if (json_is_real(v)) {
+        if (!rpc_number_text(req, v, &text, &len)) {
+            shortest_decimal(json_real_value(v), buf, sizeof(buf));
+            len = strlen(buf);
+        }
     } else {
         rpc_fail(req, RPC_TYPE_ERROR, "Amount is not a number or string");
         return false;
     }
-    if (!(btc == btc)) {
+    int64_t sats;
+    if (!fixedpoint_parse(text, len, 8, &sats)) {
         rpc_fail(req, RPC_TYPE_ERROR, "Invalid amount");
         return false;
     }
-    if (btc < 0 || btc > (double)TX_MAX_MONEY / TX_COIN) {
+    if (sats < 0 || sats > TX_MAX_MONEY) {
         rpc_fail(req, RPC_TYPE_ERROR, "Amount out of range");
         return false;
     }
-    *out = llround(btc * TX_COIN);
+    *out = sats;
     return true;
 }
 

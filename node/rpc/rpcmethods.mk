@@ -6,7 +6,8 @@ libnode_a_SOURCES += \
 	node/rpc/rpc_chainstats.c node/rpc/rpc_chainctl.c \
 	node/rpc/rpc_fees.c node/rpc/rpc_mining.h node/rpc/rpc_gbt.c \
 	node/rpc/rpc_package.c node/rpc/rpc_prune.c node/rpc/rpc_prune.h \
-	node/rpc/rpc_rawtx_build.c node/rpc/rpc_misc.c node/rpc/rpc_combine.c
+	node/rpc/rpc_rawtx_build.c node/rpc/rpc_misc.c node/rpc/rpc_combine.c \
+	node/rpc/rpc_txoutset.c node/rpc/rpc_txoutset.h
 
 check_PROGRAMS += tests/unit/test_rpc_methods
 tests_unit_test_rpc_methods_SOURCES = tests/unit/test_rpc_methods.c
@@ -30,3 +31,10 @@ tests_fuzz_fuzz_rpc_decode_SOURCES = tests/fuzz/fuzz_rpc_decode.c tests/fuzz/dri
 tests_fuzz_fuzz_rpc_decode_LDADD = $(HS_LIBS)
 TESTS += tests/fuzz/fuzz_rpc_decode
 EXTRA_DIST += tests/fuzz/seeds/rpc_decode
+
+# Amounts read from the JSON number's text, as Core's AmountFromValue.
+TESTS += tests/functional/rpc_amounts.py
+EXTRA_DIST += tests/functional/rpc_amounts.py
+# gettxoutsetinfo off the event loop.
+TESTS += tests/functional/rpc_txoutset.py
+EXTRA_DIST += tests/functional/rpc_txoutset.py

@@ -62,6 +62,10 @@ struct net {
     size_t misbehaving;    /* io.misbehaving calls */
     int64_t wall;          /* the nodes' unix clock */
     size_t getheaders[MAXN][MAXN]; /* getheaders sent, by sender and receiver */
+    /* A fake connman for the extra outbound peers (with harness_extra):
+     * the extra peers it reports, and what netproc set. */
+    int extra_full, extra_block;
+    bool try_new, block_relay_started;
 };
 
 static struct net net;
@@ -136,6 +140,29 @@ static void io_disconnect(void *ctx, uint64_t peer, const char *reason)
         net.dropped[net.ndropped++] = peer;
 }
 
+/* The fake connman is node 0's; the other nodes' asks are ignored. */
+static int io_extra_outbound(void *ctx, enum peer_kind kind)
+{
+    if ((intptr_t)ctx != 0)
+        return 0;
+    return kind == PEER_FULL_RELAY ? net.extra_full : net.extra_block;
+}
+
+static void io_try_new_outbound(void *ctx, bool on)
+{
+    if ((intptr_t)ctx == 0)
+        net.try_new = on;
+}
+
+static void io_start_extra_block_relay(void *ctx)
+{
+    if ((intptr_t)ctx == 0)
+        net.block_relay_started = true;
+}
+
+/* Bind the extra outbound peers' hooks (Core's stale tip check). */
+static bool harness_extra;
+
 /* The node opened in blocks-only mode, the one with a 4-block download
  * window (-1: none). */
 static int blocksonly_node = -1, small_window_node = -1;
@@ -208,6 +235,11 @@ static void node_open(int i, int64_t antientropy)
     struct netproc_io io = {.ctx = (void *)(intptr_t)i, .send = io_send,
                             .disconnect = io_disconnect, .send_blocked = io_send_blocked,
                             .misbehaving = io_misbehaving};
+    if (harness_extra) {
+        io.extra_outbound = io_extra_outbound;
+        io.try_new_outbound = io_try_new_outbound;
+        io.start_extra_block_relay = io_start_extra_block_relay;
+    }
     nd->np = netproc_new(&o, &io, nd->cs, nd->mp, &err);
     assert_non_null(nd->np);
 }

@@ -50,4 +50,11 @@ static inline struct relay_policy rumor_policy(enum relay_stop stop, uint32_t k,
     return p;
 }
 
+/* Ticks whenever the relay asks, until `until`. */
+static inline void run_until(struct relay *r, int64_t until)
+{
+    for (int64_t t = relay_next_wakeup(r); t <= until; t = relay_next_wakeup(r))
+        relay_tick(r, t);
+}
+
 #endif

@@ -609,6 +609,71 @@ static void test_future_header_not_punished(void **state)
     teardown_net();
 }
 
+/* The fake peer's message, handled by node 0 at once. */
+static void fake_sends(enum proto_cmd cmd, const struct wbuf *w)
+{
+    struct net_msg nm;
+    assert_true(proto_msg_decode(cmd, w->data, w->len, &nm));
+    netproc_message(net.n[0].np, FAKE, &nm, net.now);
+    proto_msg_clear(&nm);
+}
+
+static void fake_sends_headers(const struct block_header *h, size_t n)
+{
+    uint8_t raw[2][80];
+    assert_true(n <= 2);
+    for (size_t i = 0; i < n; i++)
+        block_header_serialize(&h[i], raw[i]);
+    struct wbuf w;
+    wbuf_init(&w);
+    proto_headers_encode(&w, (const uint8_t(*)[80])raw, n);
+    fake_sends(PROTO_CMD_HEADERS, &w);
+    wbuf_free(&w);
+}
+
+/* As Core: headers that do not connect get a getheaders for the gap, not
+ * a punishment (HandleUnconnectingHeaders); headers whose proof of work
+ * fails their own nBits, or that do not chain, are punished
+ * (CheckHeadersPoW); so is a block whose parent we do not know
+ * (BLOCK_MISSING_PREV in MaybePunishNodeForBlock). */
+static void test_unconnecting_and_missing_prev(void **state)
+{
+    setup_net(1, 0);
+    struct net_peer_props fp = props_of(FAKE, false);
+    netproc_connected(net.n[0].np, &fp, net.now);
+    run_until(net.now + SEC);
+    const struct bindex_node *tip = chainstate_tip(net.n[0].cs);
+    struct hash256 unknown;
+    memset(&unknown, 0x5a, sizeof(unknown));
+    struct tx *cb = testutil_coinbase(2, 50 * 100000000LL, 9);
+    struct block *orphan = testutil_block(&unknown, tip->hdr.time + 120, &cb, 1);
+    fake_sends_headers(&orphan->hdr, 1);
+    assert_int_equal(net.misbehaving, 0);
+    assert_int_equal(queued(PROTO_CMD_GETHEADERS, -1), 1);
+    /* Two headers that each pass but do not chain. */
+    cb = testutil_coinbase(1, 50 * 100000000LL, 10);
+    struct block *first = testutil_block(&tip->hash, tip->hdr.time + 60, &cb, 1);
+    struct block_header pair[2] = {first->hdr, orphan->hdr};
+    fake_sends_headers(pair, 2);
+    assert_int_equal(net.misbehaving, 1);
+    assert_null(chainstate_find(net.n[0].cs, &first->hash));
+    /* A header whose hash misses its own target. */
+    struct block_header weak = first->hdr;
+    testutil_grind(&weak, 0);
+    fake_sends_headers(&weak, 1);
+    assert_int_equal(net.misbehaving, 2);
+    /* The block whose parent we lack. */
+    struct wbuf w;
+    wbuf_init(&w);
+    block_serialize(orphan, &w, true);
+    fake_sends(PROTO_CMD_BLOCK, &w);
+    assert_int_equal(net.misbehaving, 3);
+    wbuf_free(&w);
+    block_free(orphan);
+    block_free(first);
+    teardown_net();
+}
+
 /* Core's initial headers sync: with our best header over a day old,
  * headers are asked of one (outbound) peer only; once the headers bring
  * us close to today, of the others too. */
@@ -661,6 +726,7 @@ int main(void)
         cmocka_unit_test(test_getdata_backpressure),
         cmocka_unit_test(test_late_sendheaders),
         cmocka_unit_test(test_future_header_not_punished),
+        cmocka_unit_test(test_unconnecting_and_missing_prev),
         cmocka_unit_test(test_headers_from_one_peer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -836,25 +836,63 @@ static void test_pull_gossip(void **state)
     assert_int_equal(relay_next_wakeup(r), 6 * S);
     relay_tick(r, 6 * S); /* answered at once, without trickle */
     assert_int_equal(entries(K_INV, 3, 0), 1);
-    relay_on_pull(r, 3, 7 * S); /* peer 3 knows it now: nothing to say */
+    /* Peer 3 asks for it (within its window: half a second, inbound),
+     * then pulls again: it knows it now, nothing to say, a useless
+     * contact; but the answers of one pull interval (6 s to 16 s) are one
+     * contact, useful since one was. */
+    relay_on_getdata(r, 3, &F->log[1].inv[0], 6 * S + S / 10);
+    relay_on_pull(r, 3, 7 * S);
     relay_tick(r, 7 * S);
     assert_int_equal(entries(K_INV, 0, 0), 1);
-    relay_on_getdata(r, 3, &F->log[1].inv[0], 7 * S); /* the answer was useful */
     relay_on_pull(r, 4, 8 * S);
     relay_tick(r, 8 * S);
     relay_on_pull(r, 1, 9 * S);
     relay_tick(r, 9 * S);
     assert_int_equal(entries(K_INV, 0, 0), 3);
-    relay_tick(r, 14 * S); /* the window of the answer to 1 is not over */
+    run_until(r, 16 * S);
+    assert_true(relay_is_infective(r, &t.txid)); /* counter still 0 */
+    /* The next interval's only answer goes unrequested: one useless. */
+    relay_on_pull(r, 2, 17 * S);
+    relay_tick(r, 17 * S);
+    assert_int_equal(entries(K_INV, 0, 0), 4);
+    run_until(r, 27 * S);
     assert_true(relay_is_infective(r, &t.txid));
-    relay_tick(r, 15 * S); /* two useless answers in a row: removed */
+    /* Every peer is known to have it now: the next puller removes it. */
+    relay_on_pull(r, 4, 30 * S);
+    relay_tick(r, 30 * S);
     assert_false(relay_is_infective(r, &t.txid));
+    assert_int_equal(entries(K_INV, 0, 0), 4);
     struct relay_info info;
     relay_get_info(r, &info);
-    assert_int_equal(info.totals.pulls_sent, 2);
-    assert_int_equal(info.totals.pulls_received, 4);
+    assert_int_equal(info.totals.pulls_received, 6);
     assert_int_equal(info.totals.push_useful, 1);
-    assert_int_equal(info.totals.push_useless, 2);
+    assert_int_equal(info.totals.push_useless, 3);
+    relay_free(r);
+}
+
+/* The papers' pull counter: a rumor stops after K answer rounds in a row
+ * in which nobody asking lacked it, whatever the number of answers. */
+static void test_pull_counter_counts_rounds(void **state)
+{
+    struct relay_policy p = rumor_policy(RELAY_STOP_COUNTER, 2, true, 1);
+    p.pull_interval_us = S;
+    p.pull_only = true;
+    p.feedback_window_us = 0;
+    struct relay *r = mk(&p, &pull_drv, 9);
+    struct relay_tx_info t = tx(71, 0, 1000);
+    relay_on_tx_accepted(r, false, 0, &t, 0);
+    /* Round 1: three implicit askers, none asks for it. */
+    for (uint64_t peer = 11; peer <= 13; peer++)
+        relay_on_pull(r, peer, 0);
+    relay_tick(r, 0);
+    assert_int_equal(entries(K_INV, 0, 0), 3);
+    relay_peer_remove(r, 13, S / 2); /* its answer is judged without it */
+    relay_tick(r, S); /* two useless answers: one useless contact */
+    assert_true(relay_is_infective(r, &t.txid));
+    relay_on_pull(r, 14, S);
+    relay_tick(r, S);
+    relay_tick(r, 2 * S); /* a second useless round in a row */
+    assert_false(relay_is_infective(r, &t.txid));
     relay_free(r);
 }
 
@@ -954,6 +992,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_seen_and_rejects, setup, teardown),
         cmocka_unit_test_setup_teardown(test_policy_parse, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pull_gossip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pull_counter_counts_rounds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_random_events, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

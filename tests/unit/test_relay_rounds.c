@@ -1,7 +1,8 @@
 /* The relay core's timing with a fanout below the degree: no request
- * delay for pushed rumors, rounds that wait for the verdicts on the
- * previous round, feedback windows that run from the send, and blocks
- * that always flood. Fake clock, explicit fake peers, a counting driver. */
+ * delay for pushed rumors, rounds that follow as soon as the verdicts on
+ * the previous round are in, feedback windows that run from the send and
+ * follow each peer's answers, and blocks that always flood. Fake clock,
+ * explicit fake peers, a counting driver. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -111,13 +112,6 @@ static void test_fanout_requests_pushed_rumor_at_once(void **state)
     relay_free(r);
 }
 
-/* Ticks whenever the relay asks, until `until`. */
-static void run_until(struct relay *r, int64_t until)
-{
-    for (int64_t t = relay_next_wakeup(r); t <= until; t = relay_next_wakeup(r))
-        relay_tick(r, t);
-}
-
 /* The stop rules' verdicts so far. */
 static void assert_verdicts(const struct relay *r, uint64_t useful, uint64_t useless)
 {
@@ -140,6 +134,7 @@ static void test_round_waits_for_verdicts(void **state)
 {
     struct relay_policy p = fanout_policy(1, RELAY_STOP_COUNTER, 2);
     p.round_interval_us = S / 2; /* shorter than the window */
+    p.feedback_window_us = S;
     struct relay *r = mk(&p, 4, 0, 2);
     struct relay_tx_info t = start_rumor(r, 10);
     assert_int_equal(total(C.inv), 1);
@@ -215,6 +210,103 @@ static void test_dropped_from_queue_is_useless(void **state)
     relay_free(r);
 }
 
+/* The peer the last inv went to (the only one since `from` pushes). */
+static uint64_t pushed_peer(const size_t *before)
+{
+    for (uint64_t peer = 1; peer <= MAXPEER; peer++)
+        if (C.inv[peer] > before[peer])
+            return peer;
+    fail();
+    return 0;
+}
+
+static void test_round_follows_verdicts_at_once(void **state)
+{
+    /* The node's policy: no fixed wait between rounds. */
+    struct relay_policy p = fanout_policy(1, RELAY_STOP_COUNTER, 3);
+    assert_int_equal(p.round_interval_us, 0);
+    struct relay *r = mk(&p, 4, 0, 7);
+    size_t seen[MAXPEER + 1];
+    memcpy(seen, C.inv, sizeof(seen));
+    struct relay_tx_info t = start_rumor(r, 20);
+    uint64_t a = pushed_peer(seen);
+    /* A getdata 1 ms later is a useful verdict: round 2 runs at once. */
+    relay_on_getdata(r, a, &C.last_inv[a], 1000);
+    assert_true(relay_next_wakeup(r) <= 1000);
+    memcpy(seen, C.inv, sizeof(seen));
+    relay_tick(r, 1000);
+    uint64_t b = pushed_peer(seen);
+    assert_true(b != a);
+    /* Peer b announces it to us: it had it, useless at once, round 3. */
+    struct relay_inv back = {RELAY_INV_WTX, t.wtxid};
+    assert_int_equal(relay_on_inv(r, b, &back, 2000), RELAY_ANN_KNOWN);
+    assert_true(relay_next_wakeup(r) <= 2000);
+    memcpy(seen, C.inv, sizeof(seen));
+    relay_tick(r, 2000);
+    uint64_t c = pushed_peer(seen);
+    assert_true(c != a && c != b);
+    assert_int_equal(total(C.inv), 3); /* three hops' worth in 2 ms */
+    assert_verdicts(r, 1, 1);
+    relay_free(r);
+}
+
+static void test_silent_peer_keeps_its_window(void **state)
+{
+    struct relay_policy p = fanout_policy(2, RELAY_STOP_COUNTER, 2);
+    struct relay *r = mk(&p, 4, 0, 8);
+    size_t seen[MAXPEER + 1];
+    memcpy(seen, C.inv, sizeof(seen));
+    start_rumor(r, 21); /* round 1 at 1: two outbound peers */
+    assert_int_equal(total(C.inv), 2);
+    uint64_t a = pushed_peer(seen);
+    relay_on_getdata(r, a, &C.last_inv[a], 1000);
+    /* The other never asked us anything: it may be a Bitcoin Core node,
+     * which waits 2 s before asking an inbound announcer (we are one for
+     * our outbound peers), so round 2 waits for its whole window. */
+    assert_int_equal(relay_next_wakeup(r), 1 + p.feedback_window_us + 1);
+    relay_tick(r, 2 * S);
+    assert_int_equal(total(C.inv), 2);
+    relay_tick(r, 1 + p.feedback_window_us + 1);
+    assert_int_equal(total(C.inv), 4); /* round 2: the two others */
+    assert_verdicts(r, 1, 1);
+    relay_free(r);
+}
+
+/* Sends rumor i to the relay's single peer; returns the send time. */
+static int64_t push_to_single_peer(struct relay *r, uint32_t i, int64_t at)
+{
+    struct relay_tx_info t = tx(i, 0, 1000);
+    assert_true(relay_on_tx_accepted(r, false, 0, &t, at));
+    size_t before = total(C.inv);
+    relay_tick(r, at + 1);
+    assert_int_equal(total(C.inv), before + 1);
+    return at + 1;
+}
+
+static void test_window_follows_the_peer(void **state)
+{
+    struct relay_policy p = fanout_policy(1, RELAY_STOP_COUNTER, 5);
+    /* An inbound peer never seen asking: we are its preferred announcer,
+     * asked at once, so half a second. */
+    struct relay *r = mk(&p, 0, 1, 9);
+    int64_t sent = push_to_single_peer(r, 30, 0);
+    assert_int_equal(relay_next_wakeup(r), sent + S / 2 + 1);
+    relay_free(r);
+    /* An outbound one: the whole window, until it has asked once (30 ms
+     * after our inv); then twice its worst, at least the 100 ms floor. */
+    r = mk(&p, 1, 0, 9);
+    sent = push_to_single_peer(r, 31, 0);
+    assert_int_equal(relay_next_wakeup(r), sent + p.feedback_window_us + 1);
+    relay_on_getdata(r, 1, &C.last_inv[1], sent + 30000);
+    sent = push_to_single_peer(r, 32, 10 * S);
+    assert_int_equal(relay_next_wakeup(r), sent + p.feedback_window_min_us + 1);
+    /* A slow answer (400 ms) widens it to 800 ms. */
+    relay_on_getdata(r, 1, &C.last_inv[1], sent + 400000);
+    sent = push_to_single_peer(r, 33, 20 * S);
+    assert_int_equal(relay_next_wakeup(r), sent + 800000 + 1);
+    relay_free(r);
+}
+
 static void test_blocks_always_flood(void **state)
 {
     const enum relay_stop stops[] = {RELAY_STOP_ONCE, RELAY_STOP_COUNTER, RELAY_STOP_COIN};
@@ -240,6 +332,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fanout_requests_pushed_rumor_at_once),
         cmocka_unit_test(test_round_waits_for_verdicts),
+        cmocka_unit_test(test_round_follows_verdicts_at_once),
+        cmocka_unit_test(test_silent_peer_keeps_its_window),
+        cmocka_unit_test(test_window_follows_the_peer),
         cmocka_unit_test(test_useful_verdict_releases_round),
         cmocka_unit_test(test_window_runs_from_send),
         cmocka_unit_test(test_dropped_from_queue_is_useless),

@@ -26,21 +26,57 @@ static bool is_v4(const struct proto_netaddr *a, uint8_t b0, uint8_t b1, uint8_t
     return memcmp(a->ip, want, 16) == 0 && a->port == port;
 }
 
+/* Records per BIP155 network id in a chain's raw table. */
+static void count_networks(enum chain_type chain, size_t counts[8])
+{
+    const struct seeds_table *t = &seeds_fixed_tables[chain];
+    memset(counts, 0, 8 * sizeof(counts[0]));
+    for (size_t i = 0; i < t->len; i += 2 + t->data[i + 1] + 2)
+        counts[t->data[i] < 8 ? t->data[i] : 0]++;
+}
+
+static bool is_v6(const struct proto_netaddr *a, const char *hex, uint16_t port)
+{
+    uint8_t want[16];
+    for (int i = 0; i < 16; i++)
+        sscanf(hex + 2 * i, "%2hhx", &want[i]);
+    return memcmp(a->ip, want, 16) == 0 && a->port == port;
+}
+
 static void test_fixed_seed_tables(void **state)
 {
+    /* Core's chainparams_seed_main as stored: 512 IPv4, 140 IPv6 and 24
+     * Tor v3 records (its Tor v2 ones are dropped by the converter). */
+    size_t counts[8];
+    count_networks(CHAIN_MAIN, counts);
+    assert_int_equal(counts[PROTO_NET_IPV4], 512);
+    assert_int_equal(counts[PROTO_NET_IPV6], 140);
+    assert_int_equal(counts[PROTO_NET_TORV2], 0);
+    assert_int_equal(counts[PROTO_NET_TORV3], 24);
+    assert_int_equal(counts[0], 0);
+    /* Only Tor v2 for testnet3 there, and no table yet for testnet4 and signet. */
+    for (enum chain_type c = CHAIN_TESTNET3; c <= CHAIN_REGTEST; c++)
+        assert_int_equal(seeds_fixed_tables[c].len, 0);
+
+    /* Decoded: the reachable networks only (IPv4 and IPv6), in order. */
     struct proto_netaddr *v;
     size_t n;
     assert_int_equal(seeds_fixed(CHAIN_MAIN, &v, &n, NULL), 0);
-    /* The first records of Core's chainparams_seed_main. */
-    assert_int_equal(n, 100);
+    assert_int_equal(n, 512 + 140);
     assert_true(is_v4(&v[0], 2, 39, 173, 126, 8333));
     assert_true(is_v4(&v[1], 3, 14, 168, 201, 48333));
     assert_true(is_v4(&v[99], 62, 251, 54, 163, 8333));
-    assert_int_equal(v[0].services, PROTO_NODE_NETWORK | PROTO_NODE_WITNESS);
+    assert_true(is_v4(&v[511], 223, 16, 30, 175, 8333));
+    assert_true(is_v6(&v[512], "200119f06001306f0ec47afffe8f66ec", 8333));
+    assert_true(is_v6(&v[651], "2c0ffce8000004000b7c000000000001", 8333));
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(v[i].services, PROTO_NODE_NETWORK | PROTO_NODE_WITNESS);
     free(v);
-    assert_int_equal(seeds_fixed(CHAIN_REGTEST, &v, &n, NULL), 0);
-    assert_int_equal(n, 0);
-    free(v);
+    for (enum chain_type c = CHAIN_TESTNET3; c <= CHAIN_REGTEST; c++) {
+        assert_int_equal(seeds_fixed(c, &v, &n, NULL), 0);
+        assert_int_equal(n, 0);
+        free(v);
+    }
 }
 
 static void test_decode_records(void **state)

@@ -34,8 +34,25 @@ if command -v gnuplot >/dev/null; then
     head -c 8 "$TMP/sir.png" | od -An -c | grep -q 'P   N   G' || fail "no PNG written"
 fi
 
+# A transaction stream with reconciliation: its JSON figures.
+"$SIM" --nodes 150 --topology bitcoin --trickle 5000:2000 --txs 20 --mode recon --fanout 1 \
+    --once --seed 2 --json >"$TMP/recon.json"
+"$PY" - "$TMP/recon.json" <<'PYEOF' || fail "bad reconciliation JSON"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["mode"] == "recon" and d["nodes"] == 150 and d["txs"] == 20
+assert d["residue"] == 0 and d["latency"]["p100"]["worst"] is not None
+b = d["bytes_per_tx_per_node"]
+for k in ("inv", "getdata", "tx", "reqrecon", "sketch", "reqsketchext", "reconcildiff"):
+    assert k in b, k
+assert b["sketch"] > 0 and d["recon"]["rounds"] > 0 and d["recon"]["errors"] == 0
+assert abs(d["announce_bytes_per_tx_per_node"] - b["inv"] - b["reqrecon"] - b["sketch"]
+           - b["reqsketchext"] - b["reconcildiff"]) < 0.01
+PYEOF
+
 for bad in "--fanout 0" "--topology ring" "--nodes 1" "--mode gossip" \
-           "--trickle 100 --paper-feedback" "--latency lognormal:0:1"; do
+           "--trickle 100 --paper-feedback" "--latency lognormal:0:1" "--mode recon" \
+           "--txs 10 --trickle 100" "--txs 10 --topology bitcoin" "--txs 0"; do
     # shellcheck disable=SC2086
     if "$SIM" $bad >/dev/null 2>&1; then fail "accepted: $bad"; fi
 done

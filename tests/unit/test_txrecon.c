@@ -1,7 +1,7 @@
 /* BIP330 rounds between two in-memory txrecon instances, every message
  * through its codec: keys and short ids, a full round over disjoint
  * halves of 1000 transactions, extension, fallback, violations,
- * short id collisions. */
+ * short id collisions, the adaptive q, many peers. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <math.h>
 
 #include "net/relay/prng.h"
+#include "net/relay/sketch.h"
 #include "net/relay/txrecon.h"
 
 #define A_ID 1 /* the initiator's id for its peer B */
@@ -55,6 +57,8 @@ struct pair {
     size_t n_to_b, n_to_a;
     int sketches, extensions;
     bool success;
+    uint16_t req_q;      /* the last reqrecon's q */
+    size_t sketch_len;   /* the last round's initial sketch, bytes */
 };
 
 static void pair_init(struct pair *p, double q)
@@ -94,14 +98,19 @@ static void run_round(struct pair *p)
     struct txrecon_req_msg req;
     cursor_init(&c, o.payload.data, o.payload.len);
     assert_true(txrecon_req_decode(&c, &req));
+    p->req_q = req.q;
     txrecon_out_free(&o);
     txrecon_out_init(&o);
     assert_int_equal(txrecon_on_req(p->b, B_ID, &req, &o), 0);
+    p->sketch_len = 0;
+    p->sketches = p->extensions = 0;
     for (;;) {
         assert_int_equal(o.cmd, PROTO_CMD_SKETCH);
         struct txrecon_sketch_msg sk;
         cursor_init(&c, o.payload.data, o.payload.len);
         assert_true(txrecon_sketch_decode(&c, &sk));
+        if (!p->sketch_len)
+            p->sketch_len = sk.len;
         p->sketches++;
         struct txrecon_out o2;
         txrecon_out_init(&o2);
@@ -139,17 +148,24 @@ static bool contains(const struct hash256 *v, size_t n, const struct hash256 *h)
     return false;
 }
 
-/* a holds [0, na), b holds [na, na + nb) plus `common` shared ones. */
-static void fill(struct pair *p, size_t na, size_t nb, size_t common)
+/* From transaction `base` on: a holds na, b the next nb, both the next
+ * `common`. */
+static void fill_from(struct pair *p, size_t base, size_t na, size_t nb, size_t common)
 {
     struct hash256 other;
     for (size_t i = 0; i < na + nb + common; i++) {
-        struct hash256 h = nth(i);
+        struct hash256 h = nth(base + i);
         if (i < na || i >= na + nb)
             assert_int_equal(txrecon_add(p->a, A_ID, &h, &other), TXRECON_ADDED);
         if (i >= na)
             assert_int_equal(txrecon_add(p->b, B_ID, &h, &other), TXRECON_ADDED);
     }
+}
+
+/* a holds [0, na), b holds [na, na + nb) plus `common` shared ones. */
+static void fill(struct pair *p, size_t na, size_t nb, size_t common)
+{
+    fill_from(p, 0, na, nb, common);
 }
 
 /* Each side learned exactly what it lacked. */
@@ -347,6 +363,142 @@ static void test_collision(void **state)
     txrecon_free(t);
 }
 
+static void test_q_from_round(void **state)
+{
+    (void)state;
+    /* BIP330's example: sets of 30 (ours) and 20, a difference of 12. */
+    assert_true(fabs(txrecon_q_from_round(30, 1, 11, 0.7) - 0.1) < 1e-9);
+    assert_true(txrecon_q_from_round(20, 0, 0, 0.7) == 0.0); /* equal sets */
+    assert_true(txrecon_q_from_round(10, 10, 10, 0.7) == 2.0); /* disjoint */
+    /* The peer's set was empty, or ours: no overlap to learn from. */
+    assert_true(txrecon_q_from_round(5, 0, 5, 0.7) == 0.7);
+    assert_true(txrecon_q_from_round(0, 4, 0, 0.7) == 0.7);
+    assert_true(txrecon_q_from_round(3, 0, 4, 0.7) == 0.7); /* inconsistent */
+}
+
+/* Capacity the responder computes for an estimated difference. */
+static size_t sketch_bytes_for(size_t est)
+{
+    return 4 * sketch_capacity_for(est, TXRECON_FP_BITS);
+}
+
+/* The q each reqrecon carries follows the last round's difference. */
+static void test_adaptive_q(void **state)
+{
+    (void)state;
+    struct pair p;
+    pair_init(&p, TXRECON_DEFAULT_Q);
+    /* 107 and 103 transactions, 10 differences: q = (10 - 4) / 103. */
+    fill_from(&p, 0, 7, 3, 100);
+    run_round(&p);
+    assert_int_equal(p.req_q, (uint16_t)ceil(TXRECON_DEFAULT_Q * TXRECON_Q_PRECISION));
+    double q = 6.0 / 103;
+    assert_true(fabs(txrecon_peer_q(p.a, A_ID) - q) < 1e-9);
+    /* The same shape again: the sketch fits the difference (1 + 4 + 6),
+     * where the initial q would have sent 1 + 4 + 25 elements. */
+    fill_from(&p, 1000, 7, 3, 100);
+    run_round(&p);
+    assert_int_equal(p.req_q, (uint16_t)ceil(q * TXRECON_Q_PRECISION));
+    assert_int_equal(p.sketch_len, sketch_bytes_for(11));
+    assert_true(p.success && p.extensions == 0);
+    assert_true(fabs(txrecon_peer_q(p.a, A_ID) - q) < 1e-9);
+    /* Far more differences than estimated: extension, fallback, and q
+     * doubles from at least the default. */
+    fill_from(&p, 2000, 20, 20, 60);
+    run_round(&p);
+    assert_false(p.success);
+    assert_true(fabs(txrecon_peer_q(p.a, A_ID) - 2 * TXRECON_DEFAULT_Q) < 1e-9);
+    /* Which covers the same shape next time, and q is measured again. */
+    fill_from(&p, 3000, 20, 20, 60);
+    run_round(&p);
+    assert_true(p.success && p.extensions == 0);
+    assert_int_equal(p.sketch_len, sketch_bytes_for(1 + 40));
+    assert_true(fabs(txrecon_peer_q(p.a, A_ID) - 0.5) < 1e-9);
+    /* The responder does not learn q: it uses what each request says. */
+    assert_true(txrecon_peer_q(p.b, B_ID) == TXRECON_DEFAULT_Q);
+    pair_free(&p);
+}
+
+/* What the peer announced to us during a round is not announced back
+ * when the round ends, though the sketches still cover it. */
+static void test_shown_during_round(void **state)
+{
+    (void)state;
+    struct pair p;
+    pair_init(&p, 1.0); /* a sketch that fits the difference */
+    fill(&p, 3, 3, 10);
+    struct txrecon_out o;
+    struct cursor c;
+    struct txrecon_req_msg req;
+    txrecon_out_init(&o);
+    assert_int_equal(txrecon_start(p.a, A_ID, &o), 0);
+    cursor_init(&c, o.payload.data, o.payload.len);
+    assert_true(txrecon_req_decode(&c, &req));
+    txrecon_out_free(&o);
+    txrecon_out_init(&o);
+    assert_int_equal(txrecon_on_req(p.b, B_ID, &req, &o), 0);
+    /* b's snapshot is taken; a now announces one of b's own to b, and
+     * b one of a's to a (a has no snapshot yet: it leaves a's set). */
+    struct hash256 b_own = nth(3), a_own = nth(0);
+    txrecon_remove(p.b, B_ID, &b_own);
+    txrecon_remove(p.a, A_ID, &a_own);
+    struct txrecon_sketch_msg sk;
+    cursor_init(&c, o.payload.data, o.payload.len);
+    assert_true(txrecon_sketch_decode(&c, &sk));
+    struct txrecon_out o2;
+    txrecon_out_init(&o2);
+    assert_int_equal(txrecon_on_sketch(p.a, A_ID, sk.data, sk.len, &o2), 0);
+    txrecon_out_free(&o);
+    assert_int_equal(o2.cmd, PROTO_CMD_RECONCILDIFF);
+    assert_int_equal(o2.n_announce, 2); /* nth(1), nth(2) */
+    assert_false(contains(o2.announce, o2.n_announce, &a_own));
+    struct txrecon_diff_msg diff;
+    cursor_init(&c, o2.payload.data, o2.payload.len);
+    assert_true(txrecon_diff_decode(&c, &diff));
+    assert_int_equal(diff.n_ask, 3); /* b's own */
+    txrecon_out_init(&o);
+    assert_int_equal(txrecon_on_diff(p.b, B_ID, &diff, &o), 0);
+    assert_int_equal(o.n_announce, 2); /* nth(4), nth(5) */
+    assert_false(contains(o.announce, o.n_announce, &b_own));
+    txrecon_diff_clear(&diff);
+    txrecon_out_free(&o);
+    txrecon_out_free(&o2);
+    pair_free(&p);
+}
+
+/* Peers are found by id among many, added and removed in any order;
+ * a removed peer's counters stay in the totals. */
+static void test_many_peers(void **state)
+{
+    (void)state;
+    enum { N = 1000 };
+    struct txrecon *t = txrecon_new(TXRECON_DEFAULT_Q);
+    struct hash256 h = nth(1), other;
+    for (uint64_t i = 0; i < N; i++) {
+        uint64_t id = i * 1000003 + 17;
+        assert_int_equal(txrecon_peer_add(t, id, i % 3 == 0, i, ~i), 0);
+        txrecon_count_bytes(t, id, true, (size_t)i);
+        if (i % 2)
+            assert_int_equal(txrecon_add(t, id, &h, &other), TXRECON_ADDED);
+    }
+    for (uint64_t i = 0; i < N; i += 4)
+        txrecon_peer_remove(t, i * 1000003 + 17);
+    for (uint64_t i = 0; i < N; i++) {
+        uint64_t id = i * 1000003 + 17;
+        bool gone = i % 4 == 0;
+        assert_int_equal(txrecon_peer_registered(t, id), !gone);
+        assert_int_equal(txrecon_we_initiate(t, id), !gone && i % 3 == 0);
+        assert_int_equal(txrecon_set_size(t, id), gone ? 0 : i % 2);
+        assert_false(txrecon_peer_registered(t, id + 1));
+        if (!gone)
+            assert_int_equal(txrecon_peer_add(t, id, true, 1, 2), -1);
+    }
+    struct txrecon_counters c;
+    txrecon_totals(t, &c);
+    assert_int_equal(c.bytes_sent, (uint64_t)N * (N - 1) / 2);
+    txrecon_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -358,6 +510,10 @@ int main(void)
         cmocka_unit_test(test_empty_responder),
         cmocka_unit_test(test_violations),
         cmocka_unit_test(test_collision),
+        cmocka_unit_test(test_q_from_round),
+        cmocka_unit_test(test_adaptive_q),
+        cmocka_unit_test(test_shown_during_round),
+        cmocka_unit_test(test_many_peers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
