@@ -19,7 +19,12 @@ def test_stale_tip_extra_peer(t):
     b, c = t.add_node(), t.add_node()
     b.start()
     c.start()
-    rl.mine(b, 1)  # a recent tip: no headers-sync timeout after the clock jumps
+    block1 = rl.mine(b, 1)[0]  # a recent tip: no headers-sync timeout after the clock jumps
+    # c holds block 1 as invalid, so it never shows a chain as good as a's and
+    # cannot be protected from eviction (as Core's m_protect): the extra peer
+    # it becomes is the one to go, whatever the timing.
+    c.rpc("submitblock", b.rpc("getblock", block1, 0))
+    c.rpc("invalidateblock", block1)
     a = t.add_node()
     a.start("-maxoutbound=1", "-maxblockrelay=0", "-nettick=200", "-debug=net")
     fw.assert_equal(a.rpc("addpeeraddress", "127.0.0.1", b.p2p_port, True)["success"], True)
