@@ -152,8 +152,11 @@ def test_up_in_existing_dir(t):
 def test_interrupted_up_cleans_up(t):
     tool = Tool(t)
     base = fw.free_ports(6)
+    # 3,000 coinbases keep `up` mining well past the moment the nodes run, so
+    # the interrupt lands in it even on a fast, idle machine.
     p = subprocess.Popen([sys.executable, TOOL, "up", "3", "--dir", tool.dir, "--base-port",
-                          str(base), "--build", fw.BUILDDIR], stdout=subprocess.PIPE,
+                          str(base), "--build", fw.BUILDDIR, "--coinbases", "3000"],
+                         stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True,
                          # A suite run in the background inherits SIGINT ignored,
                          # and Python then keeps ignoring it: Ctrl-C is what this
