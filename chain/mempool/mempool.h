@@ -168,7 +168,8 @@ struct mempool_pkg_tx {
 
 struct mempool_pkg {
     const char *reason; /* NULL: every transaction is in the mempool */
-    char detail[128];
+    char detail[256];
+    char reason_buf[256]; /* where reason points when it names transactions */
     struct hash256 *replaced; /* txids replaced (malloc'd) */
     size_t n_replaced;
 };
@@ -176,8 +177,12 @@ void mempool_pkg_clear(struct mempool_pkg *p);
 
 /* Accepts what it can of txs (n <= MEMPOOL_MAX_PACKAGE_COUNT, sorted
  * parents first): each transaction alone first; those failing only on
- * their feerate, or on inputs from such a one, are then judged together
- * by their combined feerate (a child paying for its parents). max_feerate
+ * their feerate (or a replacement's fee), or on inputs from such a one,
+ * are then judged together by their combined feerate (a child paying for
+ * its parents). When those conflict with the mempool, Core v28's package
+ * RBF applies: one parent and its child, replacing clusters of at most
+ * two transactions, paying more than all they evict plus the incremental
+ * relay fee for the package's size, and improving the feerate diagram. max_feerate
  * (sat/kvB, 0: none) caps each transaction's own feerate. res gets one
  * result per transaction; *out the package's outcome. */
 void mempool_accept_package(struct mempool *mp, struct tx *const *txs, size_t n,

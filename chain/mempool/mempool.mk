@@ -6,7 +6,8 @@ libchain_a_SOURCES += \
 	chain/mempool/mempool_map.c chain/mempool/mempool_map.h \
 	chain/mempool/mempool.c chain/mempool/mempool.h chain/mempool/mempool_int.h \
 	chain/mempool/mempool_accept.c chain/mempool/mempool_persist.c \
-	chain/mempool/mempool_package.c chain/mempool/unbroadcast.c chain/mempool/unbroadcast.h \
+	chain/mempool/mempool_package.c chain/mempool/mempool_pkgrbf.c \
+	chain/mempool/unbroadcast.c chain/mempool/unbroadcast.h \
 	chain/mempool/miner.c chain/mempool/miner.h \
 	chain/mempool/feeest.c chain/mempool/feeest.h
 
@@ -17,7 +18,8 @@ libnode_a_SOURCES += node/mempool_glue.c node/mempool_glue.h
 MEMPOOL_TESTUTIL = tests/unit/mempool_testutil.c tests/unit/mempool_testutil.h
 MEMPOOL_TESTS = tests/unit/test_address tests/unit/test_policy tests/unit/test_mempool \
 	tests/unit/test_mempool_random tests/unit/test_miner tests/unit/test_mempool_chain \
-	tests/unit/test_feeest tests/unit/test_mempool_package tests/unit/test_unbroadcast
+	tests/unit/test_feeest tests/unit/test_mempool_package tests/unit/test_mempool_pkgrbf \
+	tests/unit/test_unbroadcast
 check_PROGRAMS += $(MEMPOOL_TESTS)
 TESTS += $(MEMPOOL_TESTS)
 tests_unit_test_address_SOURCES = tests/unit/test_address.c
@@ -32,6 +34,8 @@ tests_unit_test_miner_SOURCES = tests/unit/test_miner.c $(MEMPOOL_TESTUTIL)
 tests_unit_test_miner_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_mempool_package_SOURCES = tests/unit/test_mempool_package.c $(MEMPOOL_TESTUTIL)
 tests_unit_test_mempool_package_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_mempool_pkgrbf_SOURCES = tests/unit/test_mempool_pkgrbf.c $(MEMPOOL_TESTUTIL)
+tests_unit_test_mempool_pkgrbf_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_unbroadcast_SOURCES = tests/unit/test_unbroadcast.c $(MEMPOOL_TESTUTIL)
 tests_unit_test_unbroadcast_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_feeest_SOURCES = tests/unit/test_feeest.c

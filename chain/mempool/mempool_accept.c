@@ -126,7 +126,14 @@ static enum mempool_status check_inputs(struct ws *w)
     for (size_t i = 0; i < tx->vin_count; i++) {
         const struct outpoint *op = &tx->vin[i].prevout;
         struct mempool_entry *p = mp_find(w->mp, &op->hash);
-        if (p) {
+        const struct tx *pkg = w->mp->pkg_parent;
+        if (!p && pkg && hash_eq(&op->hash, &pkg->txid)) {
+            /* Judged with its package's parent, not in the mempool yet. */
+            if (op->n >= pkg->vout_count)
+                return missing_input(w);
+            w->spent[i] = pkg->vout[op->n];
+            w->heights[i] = spend_height;
+        } else if (p) {
             if (op->n >= p->tx->vout_count)
                 return missing_input(w);
             w->spent[i] = p->tx->vout[op->n];
@@ -454,8 +461,9 @@ static void finalize(struct ws *w, int64_t entry_time)
     mp_add(w->mp, e);
 }
 
-static enum mempool_status run_checks(struct ws *w, int64_t now, bool bypass_limits)
+static enum mempool_status run_checks(struct ws *w, int64_t now, unsigned flags)
 {
+    bool bypass_limits = flags & MP_BYPASS_LIMITS;
     enum mempool_status st = pre_checks(w);
     if (st == MEMPOOL_ACCEPTED)
         st = check_inputs(w);
@@ -469,7 +477,7 @@ static enum mempool_status run_checks(struct ws *w, int64_t now, bool bypass_lim
         st = check_limits(w);
     if (st == MEMPOOL_ACCEPTED)
         st = check_truc(w);
-    if (st == MEMPOOL_ACCEPTED && w->conflicts.n)
+    if (st == MEMPOOL_ACCEPTED && w->conflicts.n && !(flags & MP_PACKAGE_RBF))
         st = check_replacement(w);
     /* Last: the checks above are cheap, signatures are not. */
     if (st == MEMPOOL_ACCEPTED)
@@ -485,7 +493,7 @@ enum mempool_status mp_accept(struct mempool *mp, struct tx *tx, const struct me
     rej->status = MEMPOOL_ACCEPTED;
     rej->reason = NULL;
     rej->detail[0] = '\0';
-    enum mempool_status st = run_checks(&w, now, flags & MP_BYPASS_LIMITS);
+    enum mempool_status st = run_checks(&w, now, flags);
     if (st == MEMPOOL_ACCEPTED) {
         if (fee)
             *fee = w.fee;

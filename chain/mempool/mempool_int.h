@@ -58,6 +58,10 @@ struct mempool {
     double rolling_fee;
     int64_t rolling_updated;
     bool block_since_bump;
+
+    /* Package RBF: a parent whose outputs its child may spend while the
+     * child is judged (Core's package coins view); NULL otherwise. */
+    const struct tx *pkg_parent;
 };
 
 void mp_vec_push(struct mp_vec *v, struct mempool_entry *e);
@@ -91,6 +95,9 @@ int64_t mp_rolling_fee(struct mempool *mp, int64_t now);
  * returned by a disconnected block; checks only (testmempoolaccept). */
 #define MP_BYPASS_LIMITS 1u
 #define MP_TEST_ONLY 2u
+/* In a package replacing mempool transactions: the package rules judge the
+ * replacement (mp_package_rbf), not the single-transaction ones. */
+#define MP_PACKAGE_RBF 4u
 
 /* The acceptance checks, with the entry time apart from the clock (the
  * dump file keeps original times). On success *fee and *vsize (may be
@@ -98,5 +105,20 @@ int64_t mp_rolling_fee(struct mempool *mp, int64_t now);
 enum mempool_status mp_accept(struct mempool *mp, struct tx *tx, const struct mempool_tip *tip,
                               int64_t entry_time, int64_t now, unsigned flags,
                               struct mempool_reject *rej, int64_t *fee, size_t *vsize);
+
+/* Shared by the package files: a feerate over max_feerate (0: none);
+ * its failure; the members idx[0..k) accepted at the package's feerate. */
+bool mp_pkg_exceeds(int64_t fee, size_t vsize, int64_t max_feerate);
+void mp_pkg_max_feerate_failure(struct mempool_pkg_tx *r);
+void mp_pkg_valid(struct mempool_pkg_tx *res, const size_t *idx, size_t k, int64_t fee,
+                  size_t vsize);
+
+/* Core v28's package RBF for the transactions idx[0..k) of txs that failed
+ * alone and conflict with the mempool: checks every rule first, then
+ * evicts the conflicts (with their descendants, as replaced) and adds the
+ * package; else leaves the mempool as it was and out->reason says why. */
+void mp_package_rbf(struct mempool *mp, struct tx *const *txs, const size_t *idx, size_t k,
+                    const struct mempool_tip *tip, int64_t now, int64_t max_feerate,
+                    struct mempool_pkg_tx *res, struct mempool_pkg *out);
 
 #endif

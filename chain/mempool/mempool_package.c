@@ -83,12 +83,12 @@ static void on_removed(void *ctx, const struct tx *tx, enum mempool_removal why,
     out->replaced[out->n_replaced++] = tx->txid;
 }
 
-static bool exceeds(int64_t fee, size_t vsize, int64_t max_feerate)
+bool mp_pkg_exceeds(int64_t fee, size_t vsize, int64_t max_feerate)
 {
     return max_feerate > 0 && fee > policy_fee_at(max_feerate, vsize);
 }
 
-static void max_feerate_failure(struct mempool_pkg_tx *r)
+void mp_pkg_max_feerate_failure(struct mempool_pkg_tx *r)
 {
     r->result = MEMPOOL_PKG_INVALID;
     r->rej.status = MEMPOOL_POLICY;
@@ -113,8 +113,8 @@ static bool accept_alone(struct mempool *mp, struct tx *tx, const struct mempool
     }
     enum mempool_status st =
         mp_accept(mp, tx, tip, now, now, MP_TEST_ONLY, &r->rej, &r->fee, &r->vsize);
-    if (st == MEMPOOL_ACCEPTED && exceeds(r->fee, r->vsize, max_feerate)) {
-        max_feerate_failure(r);
+    if (st == MEMPOOL_ACCEPTED && mp_pkg_exceeds(r->fee, r->vsize, max_feerate)) {
+        mp_pkg_max_feerate_failure(r);
         return false;
     }
     if (st == MEMPOOL_ACCEPTED)
@@ -130,13 +130,16 @@ static bool accept_alone(struct mempool *mp, struct tx *tx, const struct mempool
         r->rej.reason = "bad-txns-inputs-missingorspent";
         return true;
     }
+    /* Core's TX_RECONSIDERABLE: feerate floors, and a replacement's fee
+     * (a package may pay it). */
     return st == MEMPOOL_POLICY && r->rej.reason &&
            (!strcmp(r->rej.reason, "min relay fee not met") ||
-            !strcmp(r->rej.reason, "mempool min fee not met"));
+            !strcmp(r->rej.reason, "mempool min fee not met") ||
+            !strncmp(r->rej.reason, "insufficient fee", strlen("insufficient fee")));
 }
 
-/* A transaction of the trial spending what the mempool already spends:
- * package replacement is not supported, and a trial must be undoable. */
+/* Spends what the mempool already spends: a package replacement, judged
+ * apart, since a trial must be undoable. */
 static bool conflicts(const struct mempool *mp, const struct tx *tx)
 {
     for (size_t i = 0; i < tx->vin_count; i++)
@@ -162,11 +165,6 @@ static bool trial_add(struct mempool *mp, struct tx *tx, const struct mempool_ti
     int64_t fee;
     size_t vsize;
     struct mempool_reject rej;
-    if (conflicts(mp, tx)) {
-        r->rej = (struct mempool_reject){ MEMPOOL_POLICY, "package RBF failed: replacements "
-                                                          "are not supported in packages", "" };
-        return false;
-    }
     if (mp_accept(mp, tx, tip, now, now, MP_BYPASS_LIMITS, &rej, &fee, &vsize) !=
         MEMPOOL_ACCEPTED) {
         r->rej = rej;
@@ -175,8 +173,8 @@ static bool trial_add(struct mempool *mp, struct tx *tx, const struct mempool_ti
     t->added[t->n++] = mp_find(mp, &tx->txid);
     t->fee += fee;
     t->vsize += vsize;
-    if (exceeds(fee, vsize, max_feerate)) {
-        max_feerate_failure(r);
+    if (mp_pkg_exceeds(fee, vsize, max_feerate)) {
+        mp_pkg_max_feerate_failure(r);
         return false;
     }
     r->fee = fee;
@@ -192,6 +190,12 @@ static void accept_together(struct mempool *mp, struct tx *const *txs, const siz
                             int64_t max_feerate, struct mempool_pkg_tx *res,
                             struct mempool_pkg *out)
 {
+    for (size_t i = 0; i < k; i++) {
+        if (conflicts(mp, txs[idx[i]])) {
+            mp_package_rbf(mp, txs, idx, k, tip, now, max_feerate, res, out);
+            return;
+        }
+    }
     struct mempool_listener saved[MEMPOOL_MAX_LISTENERS];
     size_t n_saved = mp->n_listeners;
     uint64_t seq0 = mp->sequence;
@@ -222,17 +226,25 @@ static void accept_together(struct mempool *mp, struct tx *const *txs, const siz
     mp->n_listeners = n_saved;
     if (failed < k || low)
         return;
+    mp_pkg_valid(res, idx, k, t.fee, t.vsize);
+    for (size_t i = 0; i < k; i++) {
+        for (size_t l = 0; l < mp->n_listeners; l++)
+            if (mp->listeners[l].added)
+                mp->listeners[l].added(mp->listeners[l].ctx, txs[idx[i]], seq0 + i);
+    }
+}
+
+void mp_pkg_valid(struct mempool_pkg_tx *res, const size_t *idx, size_t k, int64_t fee,
+                  size_t vsize)
+{
     uint32_t all = 0;
     for (size_t i = 0; i < k; i++)
         all |= 1u << idx[i];
     for (size_t i = 0; i < k; i++) {
         struct mempool_pkg_tx *r = &res[idx[i]];
         r->result = MEMPOOL_PKG_VALID;
-        r->eff_feerate = t.fee * 1000 / (int64_t)t.vsize;
+        r->eff_feerate = fee * 1000 / (int64_t)vsize;
         r->eff_includes = all;
-        for (size_t l = 0; l < mp->n_listeners; l++)
-            if (mp->listeners[l].added)
-                mp->listeners[l].added(mp->listeners[l].ctx, txs[idx[i]], seq0 + i);
     }
 }
 
@@ -271,12 +283,12 @@ void mempool_accept_package(struct mempool *mp, struct tx *const *txs, size_t n,
         else
             again[k++] = i;
     }
-    if (registered)
-        mempool_remove_listener(mp, out);
     if (quit)
         out->reason = "transaction failed";
     else if (k)
         accept_together(mp, txs, again, k, tip, now, max_feerate, res, out);
+    if (registered)
+        mempool_remove_listener(mp, out);
     mp_trim(mp, now);
     check_still_there(mp, txs, n, res, out);
 }

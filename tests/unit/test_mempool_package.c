@@ -1,7 +1,8 @@
 /* Packages: a child paying for a parent below the minimum feerate, a
  * package still too poor, members accepted alone, the well-formedness
- * rules, max feerate, a failing trial undone without a trace, and
- * replacements. The mempool is re-verified after each package. */
+ * rules, max feerate, a failing trial undone without a trace, and a
+ * member replacing alone (package replacements: test_mempool_pkgrbf).
+ * The mempool is re-verified after each package. */
 #include "chain/mempool/mempool.h"
 #include "chain/mempool/policy.h"
 #include "tests/unit/mempool_testutil.h"
@@ -277,18 +278,6 @@ static void test_replacements(void **state)
     assert_null(out.reason);
     assert_int_equal(out.n_replaced, 1);
     assert_true(hash_eq(&out.replaced[0], &old->txid));
-    mempool_pkg_clear(&out);
-    free_all(txs, 2);
-    /* A zero-fee parent conflicting with old2 needs its child: a package
-     * replacement, which is refused, leaving old2 alone. */
-    txs[0] = spend1(&y, 100000);
-    p = tb_op(txs[0], 0);
-    txs[1] = spend1(&p, 50000);
-    run(f, txs, 2, 0, res, &out);
-    assert_string_equal(out.reason, "transaction failed");
-    assert_non_null(strstr(res[0].rej.reason, "package RBF failed"));
-    assert_non_null(mempool_get(f->mp, &old2->txid));
-    assert_int_equal(out.n_replaced, 0);
     mempool_pkg_clear(&out);
     free_all(txs, 2);
     tx_free(old);
