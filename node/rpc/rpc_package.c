@@ -84,7 +84,7 @@ static json_t *submit(struct node *node, struct tx *const *txs, size_t n, int64_
         if (res[i].result == MEMPOOL_PKG_VALID)
             relay_glue_announce_tx(node, txs[i]);
     json_t *o = json_object();
-    char msg[300];
+    char msg[sizeof(pkg.reason_buf) + sizeof(pkg.detail) + 2];
     snprintf(msg, sizeof(msg), "%s%s%s", pkg.reason ? pkg.reason : "success",
              pkg.detail[0] ? ", " : "", pkg.detail);
     json_object_set_new(o, "package_msg", json_string(msg));
