@@ -192,7 +192,7 @@ static void log_startup(const struct node *node)
 static void on_stop_signal(evutil_socket_t sig, short what, void *arg)
 {
     LOG_INFO("Received signal %d", (int)sig);
-    node_request_shutdown(arg);
+    rpc_glue_shutdown(arg);
 }
 
 static void on_hup(evutil_socket_t sig, short what, void *arg)

@@ -3,6 +3,7 @@
  * same assembly (chain/mempool/miner.h), described for pool software. */
 #include "node/rpc/rpc_glue.h"
 #include "node/rpc/rpc_mining.h"
+#include "node/rpc/rpc_server.h"
 
 #include "chain/mempool/mempool.h"
 #include "chain/mempool/mempool_map.h"
@@ -245,6 +246,8 @@ static json_t *poll_longpoll(void *arg, bool timed_out)
                mempool_sequence(lp->node->mempool) != lp->seq;
     if (!tip_moved && !txs && !timed_out)
         return NULL;
+    if (!tip_moved && !txs && rpc_server_stopping(lp->node->rpc))
+        return rpc_poll_fail(RPC_CLIENT_NOT_CONNECTED, "Shutting down"); /* as Core */
     char *err = NULL;
     json_t *r = build_template(lp->node, &err);
     free(err);

@@ -69,9 +69,17 @@ static void stop_requested(void *arg)
 {
     struct node *node = arg;
     if (node->rpc) {
-        rpc_server_release_waiting(node->rpc);
+        rpc_server_release_waiting(node->rpc, NULL, NULL);
         rpc_server_after_reply(node->rpc, shutdown_now, node);
     }
+    else
+        node_request_shutdown(node);
+}
+
+void rpc_glue_shutdown(struct node *node)
+{
+    if (node->rpc)
+        rpc_server_release_waiting(node->rpc, shutdown_now, node);
     else
         node_request_shutdown(node);
 }

@@ -15,6 +15,10 @@ extern const struct node_subsystem rpc_subsystem;
 extern const struct config_option metrics_options[];
 extern const struct node_subsystem metrics_subsystem;
 
+/* A stop signal: the RPC calls still waiting are answered (as at `stop`)
+ * and the loop ends once the answers are written. */
+void rpc_glue_shutdown(struct node *node);
+
 /* Method sets of the other areas, listed in node/rpc/rpc_glue.c's method_sets[].
  * To add methods, an area writes a node/ file of its own (node/ because
  * handlers see the struct node; chain/ and net/ must not include node/):

@@ -64,6 +64,13 @@ struct rpc_server {
     struct parked *parked;
     struct event *wake_ev; /* polls the parked requests on the next loop turn */
     struct event *recheck_ev; /* polls them every RPC_RECHECK_SECS too */
+    /* Shutdown: waiting requests are answered at once, and flushed_fn runs
+     * once the answers are written (flushing of them still going out). */
+    bool stopping;
+    size_t flushing;
+    void (*flushed_fn)(void *);
+    void *flushed_arg;
+    struct event *flush_ev;
     /* rpc_server_after_reply */
     void (*after_fn)(void *);
     void *after_arg;
@@ -260,6 +267,28 @@ static void unpark(struct parked *k)
     free(k);
 }
 
+static void flush_done(struct rpc_server *s)
+{
+    void (*fn)(void *) = s->flushed_fn;
+    s->flushed_fn = NULL;
+    if (s->flush_ev)
+        event_del(s->flush_ev);
+    if (fn)
+        fn(s->flushed_arg);
+}
+
+static void flush_timer(evutil_socket_t fd, short what, void *arg)
+{
+    flush_done(arg);
+}
+
+static void on_flushed(struct evhttp_request *req, void *arg)
+{
+    struct rpc_server *s = arg;
+    if (s->flushing && --s->flushing == 0)
+        flush_done(s);
+}
+
 /* Answers k if its method is ready (or must answer, timed_out). */
 static void poll_parked(struct parked *k, bool timed_out)
 {
@@ -267,6 +296,10 @@ static void poll_parked(struct parked *k, bool timed_out)
     char *out;
     size_t out_len;
     if (rpc_pending_poll(k->p, timed_out, &status, &out, &out_len)) {
+        if (k->s->flushed_fn) {
+            evhttp_request_set_on_complete_cb(k->req, on_flushed, k->s);
+            k->s->flushing++;
+        }
         send_body(k->req, status, out, out_len);
         unpark(k);
     }
@@ -292,10 +325,30 @@ void rpc_server_wake(struct rpc_server *s)
         event_active(s->wake_ev, 0, 0);
 }
 
-void rpc_server_release_waiting(struct rpc_server *s)
+void rpc_server_release_waiting(struct rpc_server *s, void (*done)(void *), void *arg)
 {
+    s->stopping = true;
+    s->flushed_fn = done;
+    s->flushed_arg = arg;
     while (s->parked)
         poll_parked(s->parked, true);
+    if (!done)
+        return;
+    if (!s->flushing) {
+        flush_done(s);
+        return;
+    }
+    /* A client gone before its answer is written never completes. */
+    if (!s->flush_ev)
+        s->flush_ev = evtimer_new(s->base, flush_timer, s);
+    struct timeval tv = { AFTER_REPLY_FALLBACK_SECS, 0 };
+    if (s->flush_ev)
+        evtimer_add(s->flush_ev, &tv);
+}
+
+bool rpc_server_stopping(const struct rpc_server *s)
+{
+    return s && s->stopping;
 }
 
 static void park(struct rpc_server *s, struct evhttp_request *req, struct rpc_pending *p)
@@ -560,7 +613,9 @@ void rpc_server_free(struct rpc_server *s)
     }
     /* Still waiting (a signal stopped the node): answered, and freed with
      * their connections. */
-    rpc_server_release_waiting(s);
+    rpc_server_release_waiting(s, NULL, NULL);
+    if (s->flush_ev)
+        event_free(s->flush_ev);
     if (s->wake_ev)
         event_free(s->wake_ev);
     if (s->recheck_ev)

@@ -56,10 +56,16 @@ void rpc_server_after_reply(struct rpc_server *s, void (*fn)(void *), void *arg)
 /* Checks the requests whose methods wait (rpc_wait) on the next turn of
  * the loop: called when the chain tip changes. Accepts NULL. */
 void rpc_server_wake(struct rpc_server *s);
-/* Answers every waiting request now with what it has (Core's waiting
- * methods return the current block at shutdown): `stop` calls it before
- * its own reply, so the answers go out before the loop ends. */
-void rpc_server_release_waiting(struct rpc_server *s);
+/* Shutdown: answers every waiting request now, as Core's do when the
+ * node stops (the waitfor* methods with the current block, interrupted
+ * work with -9 "Shutting down": see rpc_server_stopping), then runs
+ * done(arg) (may be NULL) once those answers are written, or after a
+ * second if a client is gone; at once when none waited. `stop` calls it
+ * before its own reply; a stop signal before ending the loop. */
+void rpc_server_release_waiting(struct rpc_server *s, void (*done)(void *), void *arg);
+/* True once rpc_server_release_waiting ran: a waiting method polled then
+ * answers as Core's does at shutdown. Accepts NULL. */
+bool rpc_server_stopping(const struct rpc_server *s);
 
 /* Helpers for other HTTP listeners of the node (metrics). "addr",
  * "addr:port", "[v6]:port", "[v6]", "v6" into host (cap bytes) and *port

@@ -66,8 +66,9 @@ struct rpc_txoutset *rpc_txoutset_new(struct node *node, int64_t delay_ms, char 
 static void *walk_main(void *arg)
 {
     struct walk *w = arg;
-    if (w->owner->delay_ms > 0) {
-        struct timespec ts = { w->owner->delay_ms / 1000, (w->owner->delay_ms % 1000) * 1000000 };
+    /* In steps, so that a shutdown need not wait out the whole delay. */
+    for (int64_t left = w->owner->delay_ms; left > 0 && !atomic_load(&w->cancel); left -= 50) {
+        struct timespec ts = { 0, (left < 50 ? left : 50) * 1000000 };
         nanosleep(&ts, NULL);
     }
     w->rc = coinstats_run(w->job, &w->cancel, &w->err);
@@ -95,15 +96,23 @@ static json_t *result_json(struct walk *w)
 }
 
 /* Called on the loop when woken: the answer once the thread is done (or
- * when the caller cannot wait: then the thread is waited for). A storage
+ * when the caller cannot wait: then the thread is waited for; at shutdown
+ * it is stopped, and the answer is Core's -9 "Shutting down"). A storage
  * error answers as the server's internal error. */
 static json_t *walk_poll(void *arg, bool timed_out)
 {
     struct walk *w = arg;
-    if (!timed_out && !atomic_load(&w->done))
+    bool done = atomic_load(&w->done);
+    if (!timed_out && !done)
         return NULL;
+    /* Core's RpcInterruptionPoint: a walk still running at shutdown stops. */
+    bool interrupted = !done && rpc_server_stopping(w->owner->node->rpc);
+    if (interrupted)
+        atomic_store(&w->cancel, true);
     pthread_join(w->thread, NULL);
     w->joined = true;
+    if (interrupted)
+        return rpc_poll_fail(RPC_CLIENT_NOT_CONNECTED, "Shutting down");
     if (w->rc != 0) {
         LOG_ERROR("gettxoutsetinfo: cannot read the UTXO set: %s", w->err ? w->err : "?");
         return rpc_poll_fail(RPC_INTERNAL_ERROR, "Unable to read UTXO set");
