@@ -64,17 +64,13 @@ struct rpc_server {
     struct parked *parked;
     struct event *wake_ev; /* polls the parked requests on the next loop turn */
     struct event *recheck_ev; /* polls them every RPC_RECHECK_SECS too */
-    /* Shutdown: waiting requests are answered at once, and flushed_fn runs
-     * once the answers are written (flushing of them still going out). */
-    bool stopping;
-    size_t flushing;
-    void (*flushed_fn)(void *);
-    void *flushed_arg;
-    struct event *flush_ev;
-    /* rpc_server_after_reply */
+    bool stopping; /* rpc_server_release_waiting ran */
+    /* rpc_server_after_reply and rpc_server_release_waiting: after_fn runs
+     * once after_replies answers are written, or after a fallback delay. */
     void (*after_fn)(void *);
     void *after_arg;
     struct event *after_ev;
+    size_t after_replies;
 };
 
 /* "1.2.3.0/24", "1.2.3.0/255.255.255.0", "2001:db8::/32", "1.2.3.4". */
@@ -267,26 +263,40 @@ static void unpark(struct parked *k)
     free(k);
 }
 
-static void flush_done(struct rpc_server *s)
+static void after_run(struct rpc_server *s)
 {
-    void (*fn)(void *) = s->flushed_fn;
-    s->flushed_fn = NULL;
-    if (s->flush_ev)
-        event_del(s->flush_ev);
+    void (*fn)(void *) = s->after_fn;
+    s->after_fn = NULL;
+    s->after_replies = 0;
+    if (s->after_ev)
+        event_del(s->after_ev);
     if (fn)
-        fn(s->flushed_arg);
+        fn(s->after_arg);
 }
 
-static void flush_timer(evutil_socket_t fd, short what, void *arg)
+static void after_timer(evutil_socket_t fd, short what, void *arg)
 {
-    flush_done(arg);
+    after_run(arg);
 }
 
-static void on_flushed(struct evhttp_request *req, void *arg)
+static void after_complete(struct evhttp_request *req, void *arg)
 {
     struct rpc_server *s = arg;
-    if (s->flushing && --s->flushing == 0)
-        flush_done(s);
+    if (s->after_replies && --s->after_replies == 0)
+        after_run(s);
+}
+
+/* fn(arg) once the answers counted in after_replies are written; a client
+ * gone before its answer is written never completes, hence the timer. */
+static void after_arm(struct rpc_server *s, void (*fn)(void *), void *arg)
+{
+    if (!s->after_ev)
+        s->after_ev = evtimer_new(s->base, after_timer, s);
+    s->after_fn = fn;
+    s->after_arg = arg;
+    struct timeval tv = { AFTER_REPLY_FALLBACK_SECS, 0 };
+    if (s->after_ev)
+        evtimer_add(s->after_ev, &tv);
 }
 
 /* Answers k if its method is ready (or must answer, timed_out). */
@@ -296,9 +306,9 @@ static void poll_parked(struct parked *k, bool timed_out)
     char *out;
     size_t out_len;
     if (rpc_pending_poll(k->p, timed_out, &status, &out, &out_len)) {
-        if (k->s->flushed_fn) {
-            evhttp_request_set_on_complete_cb(k->req, on_flushed, k->s);
-            k->s->flushing++;
+        if (k->s->after_fn) {
+            evhttp_request_set_on_complete_cb(k->req, after_complete, k->s);
+            k->s->after_replies++;
         }
         send_body(k->req, status, out, out_len);
         unpark(k);
@@ -328,22 +338,16 @@ void rpc_server_wake(struct rpc_server *s)
 void rpc_server_release_waiting(struct rpc_server *s, void (*done)(void *), void *arg)
 {
     s->stopping = true;
-    s->flushed_fn = done;
-    s->flushed_arg = arg;
+    if (done && s->after_fn) { /* one pending already (a second signal) */
+        done(arg);
+        done = NULL;
+    }
+    if (done)
+        after_arm(s, done, arg);
     while (s->parked)
         poll_parked(s->parked, true);
-    if (!done)
-        return;
-    if (!s->flushing) {
-        flush_done(s);
-        return;
-    }
-    /* A client gone before its answer is written never completes. */
-    if (!s->flush_ev)
-        s->flush_ev = evtimer_new(s->base, flush_timer, s);
-    struct timeval tv = { AFTER_REPLY_FALLBACK_SECS, 0 };
-    if (s->flush_ev)
-        evtimer_add(s->flush_ev, &tv);
+    if (done && !s->after_replies)
+        after_run(s);
 }
 
 bool rpc_server_stopping(const struct rpc_server *s)
@@ -562,40 +566,15 @@ fail:
     return NULL;
 }
 
-static void after_run(struct rpc_server *s)
-{
-    void (*fn)(void *) = s->after_fn;
-    s->after_fn = NULL;
-    if (s->after_ev)
-        event_del(s->after_ev);
-    if (fn)
-        fn(s->after_arg);
-}
-
-static void after_timer(evutil_socket_t fd, short what, void *arg)
-{
-    after_run(arg);
-}
-
-static void after_complete(struct evhttp_request *req, void *arg)
-{
-    after_run(arg);
-}
-
 void rpc_server_after_reply(struct rpc_server *s, void (*fn)(void *), void *arg)
 {
     if (!s->current || s->after_fn) {
         fn(arg);
         return;
     }
-    if (!s->after_ev)
-        s->after_ev = evtimer_new(s->base, after_timer, s);
-    s->after_fn = fn;
-    s->after_arg = arg;
+    after_arm(s, fn, arg);
+    s->after_replies = 1;
     evhttp_request_set_on_complete_cb(s->current, after_complete, s);
-    struct timeval tv = { AFTER_REPLY_FALLBACK_SECS, 0 };
-    if (s->after_ev)
-        evtimer_add(s->after_ev, &tv);
 }
 
 uint16_t rpc_server_port(const struct rpc_server *s)
@@ -614,8 +593,6 @@ void rpc_server_free(struct rpc_server *s)
     /* Still waiting (a signal stopped the node): answered, and freed with
      * their connections. */
     rpc_server_release_waiting(s, NULL, NULL);
-    if (s->flush_ev)
-        event_free(s->flush_ev);
     if (s->wake_ev)
         event_free(s->wake_ev);
     if (s->recheck_ev)
