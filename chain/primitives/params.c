@@ -126,6 +126,9 @@ static struct chain_params chains[] = {
         .deployments = { TESTDUMMY(PARAMS_VB_NEVER_ACTIVE), TAPROOT_2021(0) },
         .base58_pubkey = 111, .base58_script = 196, .base58_secret = 239, .bech32_hrp = "tb",
     },
+    /* Checked against Core's src/kernel/chainparams.cpp (CTestNet4Params)
+     * at commit 284c42a3ceb98587895935139984c52e9958005d: heights, BIP94,
+     * deployments (75% of 2016), magic, port and genesis all as there. */
     [CHAIN_TESTNET4] = {
         .type = CHAIN_TESTNET4, .name = "testnet4", .subdir = "testnet4",
         .magic = { 0x1c, 0x16, 0x3f, 0x28 }, .default_port = 48333, .rpc_port = 48332,
