@@ -43,10 +43,15 @@ def park_calls(node):
     node.rpc("generatetoaddress", 3, tt.P2WSH_OP_TRUE_ADDR)
     tip = {"hash": node.rpc("getbestblockhash"), "height": 3}
     lpid = node.rpc("getblocktemplate", RULES)["longpollid"]
+
+    def received():  # requests the server has dispatched (-debug=http)
+        return node.debug_log().count("Received a POST request")
+    before = received()
     calls = [Call(node, "waitfornewblock"),
              Call(node, "getblocktemplate", dict(RULES, longpollid=lpid)),
              Call(node, "gettxoutsetinfo", "none")]
-    time.sleep(1)
+    fw.wait_until(lambda: received() >= before + 3, 30, what="the three calls dispatched")
+    time.sleep(0.2)
     for c in calls:
         fw.assert_equal(c.is_alive(), True, f"{c.method} waits")
     fw.assert_equal(node.rpc("getblockcount"), 3)  # the loop is free meanwhile
@@ -63,7 +68,7 @@ def check_answers(calls, tip):
 
 
 def test_stop(t):
-    node = t.add_node().start(f"-testcoinstatsdelay={WALK_DELAY_MS}")
+    node = t.add_node().start(f"-testcoinstatsdelay={WALK_DELAY_MS}", "-debug=http")
     calls, tip = park_calls(node)
     start = time.monotonic()
     node.rpc("stop")
@@ -74,7 +79,7 @@ def test_stop(t):
 
 
 def test_signal(t):
-    node = t.add_node().start(f"-testcoinstatsdelay={WALK_DELAY_MS}")
+    node = t.add_node().start(f"-testcoinstatsdelay={WALK_DELAY_MS}", "-debug=http")
     calls, tip = park_calls(node)
     start = time.monotonic()
     fw.assert_equal(node.stop(), 0)  # SIGTERM
