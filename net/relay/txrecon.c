@@ -631,5 +631,6 @@ bool txrecon_solicited(struct txrecon *t, uint64_t peer, const struct hash256 *w
     if (rset_find_sid(&p->snap, short_id(p, wtxid)))
         return false; /* in our own sketch: not something we lacked */
     p->solicit--;
+    p->c.answers++;
     return true;
 }

@@ -55,6 +55,8 @@ struct txrecon_counters {
     uint64_t differences;       /* short ids in successful decodes */
     uint64_t announced;         /* wtxids the rounds made us announce */
     uint64_t asked;             /* short ids we asked the peer for */
+    uint64_t answers;           /* inv entries taken as a round's answer
+                                 * (txrecon_solicited) */
     uint64_t bytes_sent;        /* reconciliation messages on the wire, */
     uint64_t bytes_received;    /* headers included (txrecon_count_bytes) */
 };

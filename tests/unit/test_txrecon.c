@@ -518,6 +518,9 @@ static void test_solicited(void **state)
         assert_false(txrecon_solicited(p.a, A_ID, &o.announce[i]));
     struct hash256 late = nth(105);
     assert_false(txrecon_solicited(p.b, B_ID, &late)); /* the round is over */
+    struct txrecon_counters cb;
+    assert_true(txrecon_peer_counters(p.b, B_ID, &cb));
+    assert_int_equal(cb.answers, 7);
     txrecon_diff_clear(&diff);
     txrecon_out_free(&o);
     txrecon_out_free(&o2);
