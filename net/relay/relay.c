@@ -411,9 +411,9 @@ static enum relay_ann_result track(struct relay *r, const struct relay_peer *pe,
      * announcements while a BIP339 peer may announce the wtxid. The first
      * exists so that preferred peers announce first when an inbound peer
      * races them (Core's TxRequestTracker rationale); an answer to our own
-     * reconciliation round is no race: no preferred peer will announce
-     * what reconciliation carries, and the answer is bounded by the set
-     * size the peer declared for the round (see relay_on_answer). */
+     * reconciliation round is no race: we asked for it, it is bounded by
+     * the set size the peer declared for the round, and it stays
+     * non-preferred, so a preferred announcer still goes first. */
     int64_t reqtime = now;
     if (!preferred && !solicited)
         reqtime += r->p->req_delay_us;
