@@ -61,7 +61,7 @@ const struct config_option relay_options[] = {
       "peers is the 8 s per link of Bitcoin Core's Erlay proposal). On 50 nodes (8-regular, "
       "-fanout=0): 2000 saves 63% of flooding's announcement bytes at 4 tx/s and 66% at "
       "10 tx/s and reaches every node sooner than flooding; 1000 saves 53%/62% and is twice "
-      "as fast; 3000 saves 65%/68% for 2-5 s more; longer saves little more (68%) and "
+      "as fast; 3000 saves 65%/68% for 1-5 s more; longer saves little more (68%) and "
       "costs 9-18 s." },
     { "txreconq", CONFIG_INT, "250", 0, 2000, 0,
       "(testing) With -txreconciliation: the q (in thousandths) of the set difference "
