@@ -400,16 +400,22 @@ bool relay_has_seen(const struct relay *r, const struct hash256 *hash)
 
 /* Hands a transaction we lack to the request tracker. */
 static enum relay_ann_result track(struct relay *r, const struct relay_peer *pe, uint64_t peer,
-                                   const struct hash256 *hash, bool is_wtx, int64_t now)
+                                   const struct hash256 *hash, bool is_wtx, bool solicited,
+                                   int64_t now)
 {
     struct txreq *t = lazy_txreq(r);
     if (!t)
         return RELAY_ANN_DROPPED;
     bool preferred = pe ? pe->props.outbound : true;
     /* Bitcoin Core's delays: non-preferred peers wait, and so do txid
-     * announcements while a BIP339 peer may announce the wtxid. */
+     * announcements while a BIP339 peer may announce the wtxid. The first
+     * exists so that preferred peers announce first when an inbound peer
+     * races them (Core's TxRequestTracker rationale); an answer to our own
+     * reconciliation round is no race: we asked for it, it is bounded by
+     * the set size the peer declared for the round, and it stays
+     * non-preferred, so a preferred announcer still goes first. */
     int64_t reqtime = now;
-    if (!preferred)
+    if (!preferred && !solicited)
         reqtime += r->p->req_delay_us;
     if (!is_wtx && r->n_wtxid_peers > 0)
         reqtime += r->p->req_txid_delay_us;
@@ -425,8 +431,8 @@ static enum relay_ann_result track(struct relay *r, const struct relay_peer *pe,
     return RELAY_ANN_DROPPED;
 }
 
-enum relay_ann_result relay_on_inv(struct relay *r, uint64_t peer, const struct relay_inv *inv,
-                                   int64_t now)
+static enum relay_ann_result on_inv(struct relay *r, uint64_t peer, const struct relay_inv *inv,
+                                    bool solicited, int64_t now)
 {
     struct relay_peer *pe = relay_peer_find(r, peer);
     struct relay_counters *pc = pe ? &pe->c : NULL;
@@ -449,7 +455,19 @@ enum relay_ann_result relay_on_inv(struct relay *r, uint64_t peer, const struct 
     }
     if (is_block)
         return RELAY_ANN_BLOCK;
-    return track(r, pe, peer, &inv->hash, is_wtx, now);
+    return track(r, pe, peer, &inv->hash, is_wtx, solicited, now);
+}
+
+enum relay_ann_result relay_on_inv(struct relay *r, uint64_t peer, const struct relay_inv *inv,
+                                   int64_t now)
+{
+    return on_inv(r, peer, inv, false, now);
+}
+
+enum relay_ann_result relay_on_answer(struct relay *r, uint64_t peer,
+                                      const struct relay_inv *inv, int64_t now)
+{
+    return on_inv(r, peer, inv, inv->type != RELAY_INV_BLOCK, now);
 }
 
 enum relay_ann_result relay_want_tx(struct relay *r, uint64_t peer, const struct hash256 *txid,
@@ -458,7 +476,7 @@ enum relay_ann_result relay_want_tx(struct relay *r, uint64_t peer, const struct
     struct relay_inv inv = {RELAY_INV_TX, *txid};
     if (seen(r, txid) || (r->drv->have && r->drv->have(r->ctx, r, &inv)))
         return RELAY_ANN_KNOWN;
-    return track(r, relay_peer_find(r, peer), peer, txid, false, now);
+    return track(r, relay_peer_find(r, peer), peer, txid, false, false, now);
 }
 
 /* The payload is here: nobody needs to be asked for it any more, and the

@@ -293,6 +293,14 @@ enum relay_ann_result {
 /* One announced item from a peer's inv (or a block hash from headers). */
 enum relay_ann_result relay_on_inv(struct relay *r, uint64_t peer, const struct relay_inv *inv,
                                    int64_t now);
+/* The same for an item a peer announced in answer to a reconciliation
+ * round we took part in (the driver tells, net/relay/txrecon.h's
+ * txrecon_solicited): requested without req_delay_us even from a
+ * non-preferred peer, since we asked for it; the peer stays
+ * non-preferred, so a preferred announcer ready at the same time is
+ * still asked first. The txid delay stays. */
+enum relay_ann_result relay_on_answer(struct relay *r, uint64_t peer,
+                                      const struct relay_inv *inv, int64_t now);
 
 /* The node needs a transaction nobody announced to it, e.g. a missing
  * parent of an orphan: it is requested from this peer by txid like an

@@ -37,6 +37,8 @@ struct tpeer {
     struct rset snap; /* the set of the round in progress */
     enum phase phase;
     size_t capacity;  /* of the round's initial sketch */
+    size_t solicit;   /* responder: inv entries the round may still bring
+                       * (the set size the peer declared) */
     double q;         /* initiator: q for the next reqrecon (adaptive) */
     uint8_t *remote;  /* initiator: the initial sketch, for an extension */
     struct txrecon_counters c;
@@ -372,6 +374,7 @@ static void round_done(struct tpeer *p)
     free(p->remote);
     p->remote = NULL;
     p->capacity = 0;
+    p->solicit = 0;
     p->phase = PHASE_NONE;
     p->c.rounds++;
 }
@@ -491,6 +494,7 @@ int txrecon_on_req(struct txrecon *t, uint64_t peer, const struct txrecon_req_ms
         sketch_free(sk);
     }
     p->capacity = cap;
+    p->solicit = remote;
     p->phase = PHASE_RESPONDED;
     send_sketch(p, bytes, cap * SKETCH_ELEM_BYTES, out);
     free(bytes);
@@ -612,4 +616,21 @@ int txrecon_on_diff(struct txrecon *t, uint64_t peer, const struct txrecon_diff_
     }
     round_done(p);
     return 0;
+}
+
+/* The initiator announces what we lack just before its reconcildiff
+ * (txrecon_on_sketch's order), so while our sketch awaits the
+ * reconcildiff, an inv from the peer is the round's answer: what its set
+ * held and ours did not, at most the set size it declared. */
+bool txrecon_solicited(struct txrecon *t, uint64_t peer, const struct hash256 *wtxid)
+{
+    struct tpeer *p = find(t, peer);
+    if (!p || p->we_initiate || p->solicit == 0 ||
+        (p->phase != PHASE_RESPONDED && p->phase != PHASE_EXT_RESPONDED))
+        return false;
+    if (rset_find_sid(&p->snap, short_id(p, wtxid)))
+        return false; /* in our own sketch: not something we lacked */
+    p->solicit--;
+    p->c.answers++;
+    return true;
 }

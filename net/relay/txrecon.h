@@ -55,6 +55,8 @@ struct txrecon_counters {
     uint64_t differences;       /* short ids in successful decodes */
     uint64_t announced;         /* wtxids the rounds made us announce */
     uint64_t asked;             /* short ids we asked the peer for */
+    uint64_t answers;           /* inv entries taken as a round's answer
+                                 * (txrecon_solicited) */
     uint64_t bytes_sent;        /* reconciliation messages on the wire, */
     uint64_t bytes_received;    /* headers included (txrecon_count_bytes) */
 };
@@ -138,6 +140,15 @@ int txrecon_on_reqext(struct txrecon *t, uint64_t peer, struct txrecon_out *out)
 /* Responder: reconcildiff; out: the invs. */
 int txrecon_on_diff(struct txrecon *t, uint64_t peer, const struct txrecon_diff_msg *m,
                     struct txrecon_out *out);
+
+/* Is this wtxid, announced by the peer, an answer to the round in
+ * progress? True (once per entry) when we responded to the peer's
+ * reqrecon and await its reconcildiff, the wtxid is not in the set we
+ * sketched, and the peer has not yet announced as many as the set size
+ * it declared in reqrecon. The driver requests such entries without the
+ * non-preferred delay (relay_on_answer). As initiator we announce to and
+ * hear from the peer we connected to, a preferred peer: nothing to tell. */
+bool txrecon_solicited(struct txrecon *t, uint64_t peer, const struct hash256 *wtxid);
 
 /* The driver counts the wire bytes of the messages it sends and gets. */
 void txrecon_count_bytes(struct txrecon *t, uint64_t peer, bool sent, size_t n);

@@ -518,7 +518,10 @@ static void on_inv(struct netproc *np, struct np_peer *p, const struct net_msg *
         if (type != (p->wtxidrelay ? PROTO_INV_WTX : PROTO_INV_TX))
             continue;
         struct relay_inv ri = {type, it->hash};
-        relay_on_inv(np->relay, p->id, &ri, now);
+        if (type == PROTO_INV_WTX && np_txrecon_solicited(np, p->id, &it->hash))
+            relay_on_answer(np->relay, p->id, &ri, now);
+        else
+            relay_on_inv(np->relay, p->id, &ri, now);
         if (type == PROTO_INV_WTX)
             np_txrecon_seen(np, p->id, &it->hash);
     }

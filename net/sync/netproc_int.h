@@ -288,6 +288,7 @@ void np_txrecon_free(struct netproc *np);
 bool np_txrecon_connected(struct netproc *np, const struct net_peer_props *props);
 void np_txrecon_disconnected(struct netproc *np, uint64_t peer);
 void np_txrecon_seen(struct netproc *np, uint64_t peer, const struct hash256 *wtxid);
+bool np_txrecon_solicited(struct netproc *np, uint64_t peer, const struct hash256 *wtxid);
 void np_txrecon_add(void *ctx, struct relay *r, uint64_t peer, const struct hash256 *wtxid);
 void np_txrecon_tick(struct netproc *np, int64_t now);
 int64_t np_txrecon_wakeup(const struct netproc *np);

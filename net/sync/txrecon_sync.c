@@ -47,6 +47,12 @@ void np_txrecon_seen(struct netproc *np, uint64_t peer, const struct hash256 *wt
         txrecon_remove(np->txrecon, peer, wtxid);
 }
 
+/* An inv entry answering a round we responded to: requested at once. */
+bool np_txrecon_solicited(struct netproc *np, uint64_t peer, const struct hash256 *wtxid)
+{
+    return np->txrecon && txrecon_solicited(np->txrecon, peer, wtxid);
+}
+
 /* Announces by inv those of the wtxids still in our mempool. */
 static void announce(struct netproc *np, uint64_t peer, const struct hash256 *ids, size_t n)
 {

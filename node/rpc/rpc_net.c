@@ -228,6 +228,7 @@ static json_t *txrecon_json(const struct txrecon_counters *c)
         {"differences", c->differences},
         {"announced", c->announced},
         {"asked", c->asked},
+        {"answers", c->answers},
         {"bytes_sent", c->bytes_sent},
         {"bytes_received", c->bytes_received},
     };

@@ -688,6 +688,42 @@ static void test_pull_delay_for_inbound(void **state)
     relay_free(r);
 }
 
+/* Peers 1 and 2 inbound, 3 outbound (add_peers numbers outbound first,
+ * so 3 is made outbound by hand). An answer to our reconciliation round
+ * is requested at once from an inbound peer; an unsolicited inv from an
+ * inbound peer still waits the 2 s; and a preferred announcer ready at
+ * the same time as an answer is still asked first. */
+static void test_pull_answer_at_once(void **state)
+{
+    struct relay_policy p = quick_policy();
+    struct relay *r = mk(&p, &explicit_drv, 3);
+    add_peers(r, 0, 2, true);
+    struct relay_peer_props out = {.outbound = true, .wtxidrelay = true};
+    assert_int_equal(relay_peer_add(r, 3, &out, 0), 0);
+    struct relay_inv plain = {RELAY_INV_WTX, H(23)}, answer = {RELAY_INV_WTX, H(24)};
+    struct relay_inv both = {RELAY_INV_WTX, H(25)};
+    assert_int_equal(relay_on_inv(r, 1, &plain, 0), RELAY_ANN_NEW);
+    assert_int_equal(relay_on_answer(r, 2, &answer, 0), RELAY_ANN_NEW);
+    assert_int_equal(relay_on_answer(r, 2, &both, 0), RELAY_ANN_NEW);
+    assert_int_equal(relay_on_inv(r, 3, &both, 0), RELAY_ANN_NEW);
+    relay_tick(r, 0);
+    assert_int_equal(entries(K_GETDATA, 2, 0), 1);
+    assert_true(hash_eq(&F->log[0].inv[0].hash, &answer.hash) ||
+                hash_eq(&F->log[1].inv[0].hash, &answer.hash));
+    assert_int_equal(entries(K_GETDATA, 3, 0), 1); /* H(25): the preferred one */
+    assert_int_equal(entries(K_GETDATA, 1, 0), 0);
+    assert_int_equal(relay_next_wakeup(r), 2 * S);
+    relay_tick(r, 2 * S - 1);
+    assert_int_equal(entries(K_GETDATA, 1, 0), 0);
+    relay_tick(r, 2 * S);
+    assert_int_equal(entries(K_GETDATA, 1, 0), 1);
+    assert_int_equal(entries(K_GETDATA, 0, 0), 3);
+    /* A block hash is never "solicited": it goes to header sync. */
+    struct relay_inv blk = {RELAY_INV_BLOCK, H(26)};
+    assert_int_equal(relay_on_answer(r, 2, &blk, 2 * S), RELAY_ANN_BLOCK);
+    relay_free(r);
+}
+
 static void test_notfound_moves_on(void **state)
 {
     struct relay_policy p = quick_policy();
@@ -987,6 +1023,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_blocks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pull_timeout_and_fallback, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pull_delay_for_inbound, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pull_answer_at_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_notfound_moves_on, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pull_caps, setup, teardown),
         cmocka_unit_test_setup_teardown(test_seen_and_rejects, setup, teardown),

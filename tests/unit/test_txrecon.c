@@ -421,6 +421,22 @@ static void test_adaptive_q(void **state)
 
 /* What the peer announced to us during a round is not announced back
  * when the round ends, though the sketches still cover it. */
+/* a starts a round and b answers: o gets b's sketch. The set size a
+ * declared. */
+static size_t begin_round(struct pair *p, struct txrecon_out *o)
+{
+    struct cursor c;
+    struct txrecon_req_msg req;
+    txrecon_out_init(o);
+    assert_int_equal(txrecon_start(p->a, A_ID, o), 0);
+    cursor_init(&c, o->payload.data, o->payload.len);
+    assert_true(txrecon_req_decode(&c, &req));
+    txrecon_out_free(o);
+    txrecon_out_init(o);
+    assert_int_equal(txrecon_on_req(p->b, B_ID, &req, o), 0);
+    return req.set_size;
+}
+
 static void test_shown_during_round(void **state)
 {
     (void)state;
@@ -429,14 +445,7 @@ static void test_shown_during_round(void **state)
     fill(&p, 3, 3, 10);
     struct txrecon_out o;
     struct cursor c;
-    struct txrecon_req_msg req;
-    txrecon_out_init(&o);
-    assert_int_equal(txrecon_start(p.a, A_ID, &o), 0);
-    cursor_init(&c, o.payload.data, o.payload.len);
-    assert_true(txrecon_req_decode(&c, &req));
-    txrecon_out_free(&o);
-    txrecon_out_init(&o);
-    assert_int_equal(txrecon_on_req(p.b, B_ID, &req, &o), 0);
+    begin_round(&p, &o);
     /* b's snapshot is taken; a now announces one of b's own to b, and
      * b one of a's to a (a has no snapshot yet: it leaves a's set). */
     struct hash256 b_own = nth(3), a_own = nth(0);
@@ -460,6 +469,58 @@ static void test_shown_during_round(void **state)
     assert_int_equal(txrecon_on_diff(p.b, B_ID, &diff, &o), 0);
     assert_int_equal(o.n_announce, 2); /* nth(4), nth(5) */
     assert_false(contains(o.announce, o.n_announce, &b_own));
+    txrecon_diff_clear(&diff);
+    txrecon_out_free(&o);
+    txrecon_out_free(&o2);
+    pair_free(&p);
+}
+
+/* Which of the initiator's announcements answer the round: at the
+ * responder, between its sketch and the reconcildiff, entries it did not
+ * sketch, as many as the set size the initiator declared; never at the
+ * initiator (it hears from the peer it connected to, a preferred one). */
+static void test_solicited(void **state)
+{
+    (void)state;
+    struct pair p;
+    pair_init(&p, 1.0);
+    fill(&p, 3, 2, 4); /* a: 7 (0-2 and 5-8), b: 6 (3-8) */
+    struct hash256 a_own = nth(0), b_own = nth(3);
+    assert_false(txrecon_solicited(p.b, B_ID, &a_own)); /* no round yet */
+    struct txrecon_out o, o2;
+    struct cursor c;
+    assert_int_equal(begin_round(&p, &o), 7);
+    assert_false(txrecon_solicited(p.b, B_ID, &b_own)); /* b sketched it */
+    assert_false(txrecon_solicited(p.a, A_ID, &b_own));
+    struct txrecon_sketch_msg sk;
+    cursor_init(&c, o.payload.data, o.payload.len);
+    assert_true(txrecon_sketch_decode(&c, &sk));
+    txrecon_out_init(&o2);
+    assert_int_equal(txrecon_on_sketch(p.a, A_ID, sk.data, sk.len, &o2), 0);
+    txrecon_out_free(&o);
+    assert_int_equal(o2.n_announce, 3);
+    for (size_t i = 0; i < o2.n_announce; i++)
+        assert_true(txrecon_solicited(p.b, B_ID, &o2.announce[i]));
+    /* Beyond what it announced, a declared 7: 4 more pass, then none. */
+    for (uint64_t i = 100; i < 104; i++) {
+        struct hash256 h = nth(i);
+        assert_true(txrecon_solicited(p.b, B_ID, &h));
+    }
+    struct hash256 extra = nth(104);
+    assert_false(txrecon_solicited(p.b, B_ID, &extra));
+    struct txrecon_diff_msg diff;
+    cursor_init(&c, o2.payload.data, o2.payload.len);
+    assert_true(txrecon_diff_decode(&c, &diff));
+    txrecon_out_init(&o);
+    assert_int_equal(txrecon_on_diff(p.b, B_ID, &diff, &o), 0);
+    assert_int_equal(o.n_announce, 2); /* nth(3), nth(4) */
+    for (size_t i = 0; i < o.n_announce; i++)
+        assert_false(txrecon_solicited(p.a, A_ID, &o.announce[i]));
+    struct hash256 late = nth(105);
+    assert_false(txrecon_solicited(p.b, B_ID, &late)); /* the round is over */
+    struct txrecon_counters cb;
+    assert_true(txrecon_peer_counters(p.b, B_ID, &cb));
+    assert_int_equal(cb.answers, 7);
     txrecon_diff_clear(&diff);
     txrecon_out_free(&o);
     txrecon_out_free(&o2);
@@ -513,6 +574,7 @@ int main(void)
         cmocka_unit_test(test_q_from_round),
         cmocka_unit_test(test_adaptive_q),
         cmocka_unit_test(test_shown_during_round),
+        cmocka_unit_test(test_solicited),
         cmocka_unit_test(test_many_peers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
