@@ -642,12 +642,12 @@ int chainstate_get_block_raw(struct chainstate *cs, const struct hash256 *hash, 
     return r;
 }
 
-int chainstate_remove_block_file(struct chainstate *cs, int file, char **err)
+int chainstate_remove_block_files(struct chainstate *cs, const int *files, size_t n, char **err)
 {
     if (refuse_broken(cs, err))
         return -1;
-    /* The coins must not need a block of the file for a replay. */
-    if (flush(cs, err) < 0 || blockstore_remove_file(cs->bs, cs->bi, file, err) < 0) {
+    /* The coins must not need a block of the files for a replay. */
+    if (flush(cs, err) < 0 || blockstore_remove_files(cs->bs, cs->bi, files, n, err) < 0) {
         cs->broken = true;
         return -1;
     }
