@@ -36,6 +36,7 @@ struct node {
     struct relay *relay;            /* the relay core, for its counters */
     struct relay_glue *relay_glue;  /* node/relay_glue.c's state */
     struct rpc_server *rpc;
+    struct rpc_tip *rpc_tip;        /* node/rpc/rpc_glue.c: the tip waits see */
     struct metrics_server *metrics;
     struct zmqpub *zmq;
     struct feeest_glue *feeest;     /* node/feeest_glue.c's state */

@@ -348,24 +348,26 @@ enum mempool_status relay_glue_submit_tx(struct node *node, struct tx *tx,
     return st;
 }
 
-void relay_glue_announce_tx(struct node *node, const struct tx *tx)
+/* Hands tx to netproc (fn) now, then reschedules its timer. */
+static void tx_event(struct node *node, const struct tx *tx,
+                     void (*fn)(struct netproc *, const struct tx *, int64_t))
 {
     struct relay_glue *g = node->relay_glue;
     if (!g)
         return;
     int64_t now = relay_glue_now();
-    netproc_announce_tx(g->np, tx, now);
+    fn(g->np, tx, now);
     reschedule(g, now);
+}
+
+void relay_glue_announce_tx(struct node *node, const struct tx *tx)
+{
+    tx_event(node, tx, netproc_announce_tx);
 }
 
 void relay_glue_rebroadcast_tx(struct node *node, const struct tx *tx)
 {
-    struct relay_glue *g = node->relay_glue;
-    if (!g)
-        return;
-    int64_t now = relay_glue_now();
-    netproc_rebroadcast_tx(g->np, tx, now);
-    reschedule(g, now);
+    tx_event(node, tx, netproc_rebroadcast_tx);
 }
 
 enum chainstate_status relay_glue_submit_block(struct node *node, const struct block *b,

@@ -356,34 +356,52 @@ const struct blockfile *blockstore_files(const struct blockstore *bs)
 
 struct prune_ctx {
     struct blockstore *bs;
-    int file;
+    const bool *gone; /* by file number */
+    int nfiles;
 };
 
 static void forget_data(void *ctx, struct bindex_node *n)
 {
     struct prune_ctx *p = ctx;
-    if (!(n->status & BINDEX_HAVE_DATA) || n->data_pos.file != p->file)
+    if (!(n->status & BINDEX_HAVE_DATA) || n->data_pos.file < 0 ||
+        n->data_pos.file >= p->nfiles || !p->gone[n->data_pos.file])
         return;
     n->status &= ~(uint32_t)(BINDEX_HAVE_DATA | BINDEX_HAVE_UNDO);
     n->status |= BINDEX_PRUNED;
     blockstore_persist_node(p->bs, n);
 }
 
-int blockstore_remove_file(struct blockstore *bs, struct bindex *bi, int file, char **err)
+/* As Core's PruneOneBlockFile for each file, then one index write (its
+ * FlushStateToDisk) and only then the unlinks (UnlinkPrunedFiles). */
+int blockstore_remove_files(struct blockstore *bs, struct bindex *bi, const int *files, size_t n,
+                            char **err)
 {
-    if (file < 0 || file >= blockfile_last(bs->files))
-        return err_set(err, "block file %d cannot be removed", file);
-    struct prune_ctx p = {bs, file};
+    int last = blockfile_last(bs->files);
+    for (size_t i = 0; i < n; i++)
+        if (files[i] < 0 || files[i] >= last)
+            return err_set(err, "block file %d cannot be removed", files[i]);
+    if (n == 0)
+        return 0;
+    bool *gone = xcalloc((size_t)last, sizeof(*gone));
+    for (size_t i = 0; i < n; i++)
+        gone[files[i]] = true;
+    struct prune_ctx p = {bs, gone, last};
     bindex_foreach(bi, forget_data, &p);
+    free(gone);
     struct blockfile_info empty = {0};
-    blockfile_set_info(bs->files, file, &empty);
-    persist_file(bs, file);
+    for (size_t i = 0; i < n; i++) {
+        blockfile_set_info(bs->files, files[i], &empty);
+        persist_file(bs, files[i]);
+    }
     store_batch_set_flag(bs->batch, "prunedblockfiles", true);
     bs->pruned = true;
-    /* The index says the file is gone before it is. */
+    /* The index says the files are gone before they are. */
     if (blockstore_write(bs, true, err) < 0 || blockstore_wait(bs, err) < 0)
         return -1;
-    return blockfile_remove(bs->files, file, err);
+    for (size_t i = 0; i < n; i++)
+        if (blockfile_remove(bs->files, files[i], err) < 0)
+            return -1;
+    return 0;
 }
 
 bool blockstore_pruned(const struct blockstore *bs)

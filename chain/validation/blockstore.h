@@ -83,10 +83,11 @@ bool blockstore_check_node(struct blockstore *bs, struct bindex_node *n);
 
 /* The block files, for queries (blockfile_info, blockfile_usage...). */
 const struct blockfile *blockstore_files(const struct blockstore *bs);
-/* Deletes a blk/rev pair (not the last) after clearing HAVE_DATA and
- * HAVE_UNDO of its blocks in bi, and records the "prunedblockfiles" flag;
- * the index is written synced before the files go. */
-int blockstore_remove_file(struct blockstore *bs, struct bindex *bi, int file, char **err);
+/* Deletes n blk/rev pairs (none the last) after clearing HAVE_DATA and
+ * HAVE_UNDO of their blocks in bi, and records the "prunedblockfiles"
+ * flag; the index is written once, synced, before the files go. */
+int blockstore_remove_files(struct blockstore *bs, struct bindex *bi, const int *files, size_t n,
+                            char **err);
 
 /* Whether block files were ever removed (the "prunedblockfiles" flag). */
 bool blockstore_pruned(const struct blockstore *bs);

@@ -32,9 +32,8 @@ static struct prune_file *snapshot(const struct chainstate *cs, size_t *n)
 
 static int remove_files(struct chainstate *cs, const int *files, size_t n, char **err)
 {
-    for (size_t i = 0; i < n; i++)
-        if (chainstate_remove_block_file(cs, files[i], err) < 0)
-            return -1;
+    if (n && chainstate_remove_block_files(cs, files, n, err) < 0)
+        return -1;
     return (int)n;
 }
 

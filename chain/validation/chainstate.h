@@ -181,9 +181,10 @@ struct blockfile;
 /* Per-file infos and usage: blockfile_info, blockfile_count,
  * blockfile_last, blockfile_usage of chain/storage/blockfile.h. */
 const struct blockfile *chainstate_block_files(const struct chainstate *cs);
-/* Flushes the coins, then deletes a blk/rev pair (not the last file) and
- * clears HAVE_DATA and HAVE_UNDO of its blocks. */
-int chainstate_remove_block_file(struct chainstate *cs, int file, char **err);
+/* Flushes the coins, then deletes n blk/rev pairs (none the last file)
+ * and clears HAVE_DATA and HAVE_UNDO of their blocks: one coins flush and
+ * one index write for them all. */
+int chainstate_remove_block_files(struct chainstate *cs, const int *files, size_t n, char **err);
 
 /* The coins a connected block spent, read from its undo data: one per
  * input of its transactions after the coinbase, in order. *coins is

@@ -1,6 +1,7 @@
 /* The chainstate's private state, shared by chainstate.c (connecting,
- * storing, opening) and chainstate_query.c (the read-only views net/ and
- * the RPC methods use). Not for other modules. */
+ * storing), chainstate_open.c (opening, loading, closing) and
+ * chainstate_query.c (the read-only views net/ and the RPC methods use).
+ * Not for other modules. */
 #ifndef HEARSAY_CHAIN_CHAINSTATE_INT_H
 #define HEARSAY_CHAIN_CHAINSTATE_INT_H
 
@@ -9,6 +10,7 @@
 #include "chain/validation/chainstate.h"
 #include "chain/validation/scriptcheck.h"
 #include "chain/validation/utxo.h"
+#include "chain/util/xmalloc.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -58,5 +60,26 @@ static inline int64_t cs_now(const struct chainstate *cs)
 {
     return cs->opts.now ? cs->opts.now() : (int64_t)time(NULL);
 }
+
+static inline void list_push(struct node_list *l, struct bindex_node *n)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 64;
+        l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
+    }
+    l->v[l->n++] = n;
+}
+
+static inline int write_batch(struct chainstate *cs, bool sync, char **err)
+{
+    return blockstore_write(cs->bs, sync, err);
+}
+
+/* chainstate.c */
+int flush(struct chainstate *cs, char **err);
+int activate_best_chain(struct chainstate *cs, const struct block *given, char **err);
+
+/* chainstate_open.c */
+int init_genesis(struct chainstate *cs, const struct blockfile_pos *pos, char **err);
 
 #endif

@@ -14,7 +14,8 @@ libchain_a_SOURCES += \
 	chain/validation/locktime.c chain/validation/locktime.h \
 	chain/validation/validation.c chain/validation/validation.h \
 	chain/validation/chainstate.c chain/validation/chainstate.h \
-	chain/validation/chainstate_int.h chain/validation/chainstate_query.c \
+	chain/validation/chainstate_int.h chain/validation/chainstate_open.c \
+	chain/validation/chainstate_query.c \
 	chain/validation/coinstats.c chain/validation/coinstats.h \
 	chain/validation/blockstats.c chain/validation/blockstats.h
 
@@ -41,10 +42,12 @@ tests_unit_test_locktime_SOURCES = tests/unit/test_locktime.c
 tests_unit_test_locktime_LDADD = $(CHAINSTATE_TEST_LIBS)
 tests_unit_test_validation_SOURCES = tests/unit/test_validation.c
 tests_unit_test_validation_LDADD = $(CHAINSTATE_TEST_LIBS)
-tests_unit_test_chainstate_SOURCES = tests/unit/test_chainstate.c
+tests_unit_test_chainstate_SOURCES = tests/unit/test_chainstate.c \
+	tests/unit/chainstate_fixture.c tests/unit/chainstate_fixture.h
 tests_unit_test_chainstate_LDADD = $(CHAINSTATE_TEST_LIBS)
 # The activation one block per step: waiting blocks, a reorg, a late failure.
-tests_unit_test_chainstate_step_SOURCES = tests/unit/test_chainstate_step.c
+tests_unit_test_chainstate_step_SOURCES = tests/unit/test_chainstate_step.c \
+	tests/unit/chainstate_fixture.c tests/unit/chainstate_fixture.h
 tests_unit_test_chainstate_step_LDADD = $(CHAINSTATE_TEST_LIBS)
 # Kills a child process 50 times while it stores a 2,000-block chain.
 tests_unit_test_chain_crash_SOURCES = tests/unit/test_chain_crash.c

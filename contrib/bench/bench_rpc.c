@@ -1,8 +1,11 @@
 /* RPC throughput: N concurrent keep-alive clients on loopback sending one
  * small request each time the previous answer arrives.
  *
- *   bench_rpc [clients (8)] [seconds (3)] [method (uptime)]
+ *   bench_rpc [clients (8)] [seconds (3)] [method (uptime)] [reals (0)]
  *
+ * reals > 0 sends that many decimal numbers in one array parameter: the
+ * request body a method pays to parse ("sink" takes anything, does
+ * nothing). *
  * Method "bigblock" stands in for getblock at verbosity 2 until the chain
  * area registers it: a reply shaped like a block of 2,000 transactions
  * (one input, two outputs, amounts and hex each), built on every call, so
@@ -16,6 +19,7 @@
 #include "node/rpc/rpc_auth.h"
 #include "node/rpc/rpc_server.h"
 #include "chain/util/xmalloc.h"
+#include "chain/primitives/serialize.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -91,9 +95,17 @@ static json_t *bigblock(struct rpc_request *req)
                      "confirmations", 1, "height", 1, "tx", txs);
 }
 
+static json_t *sink(struct rpc_request *req)
+{
+    (void)req;
+    return json_null();
+}
+
 static const struct rpc_method bench_methods[] = {
     { "bigblock", "hidden", bigblock, "A getblock-verbosity-2-shaped reply of 2,000 txs.",
       { { 0 } } },
+    { "sink", "hidden", sink, "Takes any parameter, returns null.",
+      { { "any", RPC_ARG_ANY, true, "Ignored.", NULL } } },
 };
 
 /* The child: a server until the parent closes the pipe. */
@@ -105,7 +117,7 @@ static int serve(int port_pipe, int quit_pipe)
     struct rpc_control_info info = { time(NULL), NULL, NULL, NULL };
     char *err = NULL;
     if (!base || rpc_control_register(t, &info, &err) < 0 ||
-        rpc_table_add(t, bench_methods, 1, NULL, NULL, &err) < 0 ||
+        rpc_table_add(t, bench_methods, 2, NULL, NULL, &err) < 0 ||
         rpc_auth_add_password(a, "bench", "bench", &err) < 0)
         return 1;
     struct rpc_server_config cfg = { .bind = (const char *const[]){ "127.0.0.1" },
@@ -163,17 +175,29 @@ static int cmp_i64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static size_t run_clients(uint16_t port, int n, double seconds, const char *method)
+static size_t run_clients(uint16_t port, int n, double seconds, const char *method, int reals)
 {
-    char body[256], req[1024];
-    snprintf(body, sizeof(body), "{\"jsonrpc\":\"1.0\",\"id\":\"bench\",\"method\":\"%s\",\"params\":[]}",
-             method);
+    struct wbuf body;
+    wbuf_init(&body);
+    char head[256];
+    int hl = snprintf(head, sizeof(head),
+                      "{\"jsonrpc\":\"1.0\",\"id\":\"bench\",\"method\":\"%s\",\"params\":[",
+                      method);
+    wbuf_bytes(&body, head, (size_t)hl);
+    for (int i = 0; i < reals; i++)
+        wbuf_bytes(&body, i ? ",0.00001000" : "[0.00001000", 11);
+    if (reals > 0)
+        wbuf_bytes(&body, "]", 1);
+    wbuf_bytes(&body, "]}", 2);
     char *auth = rpc_auth_basic_header("bench:bench");
-    int rl = snprintf(req, sizeof(req),
+    size_t cap = body.len + 512;
+    char *req = xmalloc(cap);
+    int rl = snprintf(req, cap,
                       "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: %s\r\n"
-                      "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
-                      auth, strlen(body), body);
+                      "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%.*s",
+                      auth, body.len, (int)body.len, (const char *)body.data);
     free(auth);
+    wbuf_free(&body);
     struct client cl[MAX_CLIENTS];
     struct pollfd pf[MAX_CLIENTS];
     int64_t *lat = xmalloc(MAX_SAMPLES * sizeof(*lat));
@@ -236,6 +260,7 @@ static size_t run_clients(uint16_t port, int n, double seconds, const char *meth
         free(cl[i].buf);
     }
     free(lat);
+    free(req);
     return n_lat;
 }
 
@@ -244,8 +269,10 @@ int main(int argc, char **argv)
     int n = argc > 1 ? atoi(argv[1]) : 8;
     double seconds = argc > 2 ? atof(argv[2]) : 3.0;
     const char *method = argc > 3 ? argv[3] : "uptime";
-    if (n < 1 || n > MAX_CLIENTS || seconds <= 0) {
-        fprintf(stderr, "usage: bench_rpc [clients 1..%d] [seconds] [method]\n", MAX_CLIENTS);
+    int reals = argc > 4 ? atoi(argv[4]) : 0;
+    if (n < 1 || n > MAX_CLIENTS || seconds <= 0 || reals < 0 || reals > 1000000) {
+        fprintf(stderr, "usage: bench_rpc [clients 1..%d] [seconds] [method] [reals]\n",
+                MAX_CLIENTS);
         return 2;
     }
     int port_pipe[2], quit_pipe[2];
@@ -265,7 +292,7 @@ int main(int argc, char **argv)
         waitpid(pid, NULL, 0);
         return 1;
     }
-    size_t done = run_clients(port, n, seconds, method);
+    size_t done = run_clients(port, n, seconds, method, reals);
     close(quit_pipe[1]); /* the child's loop ends */
     /* The server's CPU time per request does not depend on what else the
      * machine runs (the warm-up's requests count too: about 0.5 s more). */

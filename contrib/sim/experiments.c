@@ -112,55 +112,77 @@ static const char table_head[] =
     " k | rule     | residue s (ours | paper) | traffic m   | t_ave (ours | paper) | "
     "t_last (ours | paper) | ok\n";
 
-int sim_table1(FILE *out, uint64_t seed, uint32_t runs, char **err)
-{
-    int bad = 0;
-    fprintf(out, "Demers et al. 1987, Table 1: push, feedback + counter, n = 1000, "
-            "%u runs each (our figures | the paper's)\n"
-            "feedback 'paper': every push to a node that lacked the rumor when the cycle\n"
-            "began is useful; 'bitcoin': one getdata in flight per hash, so a second push\n"
-            "in the same cycle goes unrequested (useless). Tolerance: 10%% or 0.002 on s\n"
-            "and m, one cycle on t_last; it applies to the 'paper' rows.\n%s", runs, table_head);
-    for (uint32_t k = 1; k <= 5; k++) {
-        for (int paper = 1; paper >= 0; paper--) {
-            struct sim_config cfg;
-            sim_config_paper(&cfg, 1000, k);
-            cfg.proto.paper_feedback = paper;
-            cfg.seed = seed + k;
-            int ok = table_row(out, &cfg, paper ? "paper" : "bitcoin", &paper_table1[k - 1],
-                               paper, runs, err);
-            if (ok < 0)
-                return -1;
-            bad += !ok;
-        }
-    }
-    fprintf(out, "(push spreading obeys s = e^-m)\n");
-    return bad ? 1 : 0;
-}
+/* One kind of row of a table: the rule it runs and the paper's figures
+ * (NULL: the paper has none); only judged rows count against it. */
+struct table_rule {
+    const char *label;
+    enum sim_mode mode;
+    bool paper_feedback;
+    const struct paper_row *paper; /* indexed by k - 1 */
+    bool judged;
+    uint64_t seed_offset;
+};
 
-int sim_table3(FILE *out, uint64_t seed, uint32_t runs, char **err)
+struct paper_table {
+    int number;
+    const char *intro; /* after "Table N: " */
+    const char *notes; /* the lines before the column heads */
+    uint32_t kmax;
+    const struct table_rule *rules;
+    size_t nrules;
+    bool k_outer; /* rows by k, each rule within; else by rule, each k */
+    const char *footer;
+};
+
+static const struct table_rule table1_rules[] = {
+    {"paper", SIM_MODE_PUSH, true, paper_table1, true, 0},
+    {"bitcoin", SIM_MODE_PUSH, false, paper_table1, false, 0},
+};
+
+static const struct table_rule table3_rules[] = {
+    {"pull", SIM_MODE_PULL, true, paper_table3, true, 10 * SIM_MODE_PULL},
+    {"pushpull", SIM_MODE_PUSHPULL, true, NULL, true, 10 * SIM_MODE_PUSHPULL},
+};
+
+static const struct paper_table paper_tables[] = {
+    {.number = 1, .intro = "push, feedback + counter",
+     .notes = "feedback 'paper': every push to a node that lacked the rumor when the cycle\n"
+              "began is useful; 'bitcoin': one getdata in flight per hash, so a second push\n"
+              "in the same cycle goes unrequested (useless). Tolerance: 10% or 0.002 on s\n"
+              "and m, one cycle on t_last; it applies to the 'paper' rows.\n",
+     .kmax = 5, .rules = table1_rules, .nrules = 2, .k_outer = true,
+     .footer = "(push spreading obeys s = e^-m)\n"},
+    {.number = 3, .intro = "pull, feedback + counter",
+     .notes = "Every node asks one random node for news each cycle; the answers a node gives\n"
+              "in one cycle are one contact, useless if no asker lacked the rumor. Push-pull\n"
+              "(a push and the answers each cycle; the paper has no such table) is ours only.\n"
+              "Tolerance: 10% or 0.002 on s and m, one cycle on t_last.\n",
+     .kmax = 3, .rules = table3_rules, .nrules = 2, .k_outer = false, .footer = ""},
+};
+
+int sim_paper_table(FILE *out, int number, uint64_t seed, uint32_t runs, char **err)
 {
+    const struct paper_table *t = &paper_tables[number == 1 ? 0 : 1];
     int bad = 0;
-    fprintf(out, "Demers et al. 1987, Table 3: pull, feedback + counter, n = 1000, "
-            "%u runs each (our figures | the paper's)\n"
-            "Every node asks one random node for news each cycle; the answers a node gives\n"
-            "in one cycle are one contact, useless if no asker lacked the rumor. Push-pull\n"
-            "(a push and the answers each cycle; the paper has no such table) is ours only.\n"
-            "Tolerance: 10%% or 0.002 on s and m, one cycle on t_last.\n%s", runs, table_head);
-    for (int mode = SIM_MODE_PULL; mode <= SIM_MODE_PUSHPULL; mode++) {
-        for (uint32_t k = 1; k <= 3; k++) {
-            struct sim_config cfg;
-            sim_config_paper(&cfg, 1000, k);
-            cfg.proto.mode = (enum sim_mode)mode;
-            cfg.seed = seed + 10 * (uint64_t)mode + k;
-            bool pull = mode == SIM_MODE_PULL;
-            int ok = table_row(out, &cfg, pull ? "pull" : "pushpull",
-                               pull ? &paper_table3[k - 1] : NULL, true, runs, err);
-            if (ok < 0)
-                return -1;
-            bad += !ok;
-        }
+    fprintf(out, "Demers et al. 1987, Table %d: %s, n = 1000, "
+            "%u runs each (our figures | the paper's)\n", t->number, t->intro, runs);
+    fputs(t->notes, out);
+    fputs(table_head, out);
+    for (size_t r = 0; r < t->kmax * t->nrules; r++) {
+        uint32_t k = t->k_outer ? (uint32_t)(r / t->nrules) + 1 : (uint32_t)(r % t->kmax) + 1;
+        const struct table_rule *rule = &t->rules[t->k_outer ? r % t->nrules : r / t->kmax];
+        struct sim_config cfg;
+        sim_config_paper(&cfg, 1000, k);
+        cfg.proto.mode = rule->mode;
+        cfg.proto.paper_feedback = rule->paper_feedback;
+        cfg.seed = seed + rule->seed_offset + k;
+        int ok = table_row(out, &cfg, rule->label, rule->paper ? &rule->paper[k - 1] : NULL,
+                           rule->judged, runs, err);
+        if (ok < 0)
+            return -1;
+        bad += !ok;
     }
+    fputs(t->footer, out);
     return bad ? 1 : 0;
 }
 

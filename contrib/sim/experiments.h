@@ -16,15 +16,12 @@
 int sim_batch(const struct sim_config *cfg, uint32_t runs, struct sim_summary *sum,
               FILE *csv, struct sim_result *first, char **err);
 
-/* Demers et al. 1987, Table 1: push, feedback + counter, n = 1000,
- * k = 1..5, printed beside the paper's figures. Returns 0 when every row
- * is within tolerance (10% or 0.002 on s and m, one cycle on t_last). */
-int sim_table1(FILE *out, uint64_t seed, uint32_t runs, char **err);
-
-/* Demers et al. 1987, Table 3: pull, feedback + counter, n = 1000,
- * k = 1..3, beside the paper's figures, then push-pull (ours only).
- * Returns 0 when every pull row is within tolerance. */
-int sim_table3(FILE *out, uint64_t seed, uint32_t runs, char **err);
+/* Demers et al. 1987, printed beside the paper's figures (n = 1000).
+ * number 1: Table 1, push, feedback + counter, k = 1..5; 3: Table 3,
+ * pull, feedback + counter, k = 1..3, then push-pull (ours only).
+ * Returns 0 when every judged row is within tolerance (10% or 0.002 on
+ * s and m, one cycle on t_last), 1 if not, -1 on error. */
+int sim_paper_table(FILE *out, int number, uint64_t seed, uint32_t runs, char **err);
 
 /* Ideal spread: rounds to inform every node of the complete graph with
  * fanout f (nobody stops early), beside log_f N, for N = 10^3..max_n and

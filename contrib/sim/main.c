@@ -302,10 +302,8 @@ int main(int argc, char **argv)
     int rc;
     if (parse_args(&o, argc, argv, &err) != 0)
         rc = -1;
-    else if (o.table1)
-        rc = sim_table1(stdout, o.cfg.seed, o.runs, &err);
-    else if (o.table3)
-        rc = sim_table3(stdout, o.cfg.seed, o.runs, &err);
+    else if (o.table1 || o.table3)
+        rc = sim_paper_table(stdout, o.table1 ? 1 : 3, o.cfg.seed, o.runs, &err);
     else if (o.spread)
         rc = sim_spread(stdout, o.cfg.seed, o.cfg.nodes < 1000 ? 1000 : o.cfg.nodes, &err);
     else if (o.load.txs > 0)

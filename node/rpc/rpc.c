@@ -633,7 +633,7 @@ char *rpc_table_dispatch_wait(struct rpc_table *t, const char *body, size_t len,
     json_t *req = json_loadb(body, len, JSON_DECODE_ANY, &jerr), *reply;
     bool notify = false;
     if (req)
-        rpc_numtext_bind(&t->numtext, body, len, req);
+        rpc_numtext_set(&t->numtext, body, len, req);
     if (pending)
         *pending = NULL;
     if (!req) {

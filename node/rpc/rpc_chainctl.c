@@ -68,9 +68,9 @@ struct waiter {
     int64_t height;
 };
 
-static json_t *tip_json(const struct chainstate *cs)
+static json_t *tip_json(const struct node *node)
 {
-    const struct bindex_node *tip = chainstate_tip(cs);
+    const struct bindex_node *tip = rpc_glue_tip(node);
     json_t *o = json_object();
     json_object_set_new(o, "hash", rpc_hash_json(&tip->hash));
     json_object_set_new(o, "height", json_integer(tip->height));
@@ -80,11 +80,11 @@ static json_t *tip_json(const struct chainstate *cs)
 static json_t *poll_tip(void *arg, bool timed_out)
 {
     struct waiter *w = arg;
-    const struct bindex_node *tip = chainstate_tip(w->node->chain);
+    const struct bindex_node *tip = rpc_glue_tip(w->node);
     bool ready = w->kind == WAIT_NEW    ? !hash_eq(&tip->hash, &w->hash)
                  : w->kind == WAIT_HASH ? hash_eq(&tip->hash, &w->hash)
                                         : tip->height >= w->height;
-    return ready || timed_out ? tip_json(w->node->chain) : NULL;
+    return ready || timed_out ? tip_json(w->node) : NULL;
 }
 
 /* Parameter i: milliseconds, 0 for no limit; negative is Core's -1. */
@@ -117,7 +117,7 @@ static json_t *rpc_waitfornewblock(struct rpc_request *req)
     int64_t ms;
     if (!timeout_param(req, 0, &ms))
         return NULL;
-    return wait_for(req, WAIT_NEW, &chainstate_tip(node_of(req)->chain)->hash, 0, ms);
+    return wait_for(req, WAIT_NEW, &rpc_glue_tip(node_of(req))->hash, 0, ms);
 }
 
 static json_t *rpc_waitforblock(struct rpc_request *req)
@@ -134,7 +134,7 @@ static json_t *rpc_waitforblockheight(struct rpc_request *req)
     int64_t height, ms;
     if (!rpc_param_int(req, 0, 0, INT32_MIN, INT32_MAX, &height) || !timeout_param(req, 1, &ms))
         return NULL;
-    return wait_for(req, WAIT_HEIGHT, &chainstate_tip(node_of(req)->chain)->hash, height, ms);
+    return wait_for(req, WAIT_HEIGHT, &rpc_glue_tip(node_of(req))->hash, height, ms);
 }
 
 #define BLOCKHASH_ARG(what) { "blockhash", RPC_ARG_STR, false, what, NULL }

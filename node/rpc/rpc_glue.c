@@ -4,6 +4,8 @@
 #include "node/rpc/rpc_prune.h"
 
 #include "chain/util/log.h"
+#include "chain/util/xmalloc.h"
+#include "chain/validation/pow.h"
 #include "chain/validation/chainstate.h"
 #include "node/rpc/rpc.h"
 #include "node/rpc/rpc_auth.h"
@@ -126,10 +128,37 @@ static struct rpc_auth *make_auth(struct node *node, char **err)
     return a;
 }
 
-/* Methods waiting for a block (waitfornewblock...) look again. */
-static void tip_changed(void *ctx, const struct block *b, int height)
+struct rpc_tip {
+    struct node *node;
+    const struct bindex_node *tip;
+};
+
+const struct bindex_node *rpc_glue_tip(const struct node *node)
 {
-    rpc_server_wake(ctx);
+    return node->rpc_tip ? node->rpc_tip->tip : chainstate_tip(node->chain);
+}
+
+/* Methods waiting for a block (waitfornewblock...) look again. */
+static void tip_moved(struct rpc_tip *t)
+{
+    t->tip = chainstate_tip(t->node->chain);
+    rpc_server_wake(t->node->rpc);
+}
+
+/* Core's ActivateBestChainStep stops, and ActivateBestChain notifies,
+ * once the tip has more work than where the step began. */
+static void tip_connected(void *ctx, const struct block *b, int height)
+{
+    struct rpc_tip *t = ctx;
+    (void)b;
+    (void)height;
+    if (u256_cmp(&chainstate_tip(t->node->chain)->work, &t->tip->work) > 0)
+        tip_moved(t);
+}
+
+static void tip_settled(void *ctx)
+{
+    tip_moved(ctx);
 }
 
 static int rpc_start(struct node *node, char **err)
@@ -155,15 +184,19 @@ static int rpc_start(struct node *node, char **err)
     node->rpc = rpc_server_new(node->base, t, a, &sc, err);
     if (!node->rpc)
         return -1;
-    struct chainstate_callbacks cb = { tip_changed, tip_changed, node->rpc, NULL };
+    node->rpc_tip = xmalloc(sizeof(*node->rpc_tip));
+    *node->rpc_tip = (struct rpc_tip){ node, chainstate_tip(node->chain) };
+    struct chainstate_callbacks cb = { tip_connected, NULL, node->rpc_tip, tip_settled };
     chainstate_add_callbacks(node->chain, &cb);
     return 0;
 }
 
 static void rpc_stop(struct node *node)
 {
-    if (node->rpc && node->chain)
-        chainstate_remove_callbacks(node->chain, node->rpc);
+    if (node->rpc_tip && node->chain)
+        chainstate_remove_callbacks(node->chain, node->rpc_tip);
+    free(node->rpc_tip);
+    node->rpc_tip = NULL;
     rpc_server_free(node->rpc);
     node->rpc = NULL;
 }

@@ -19,6 +19,14 @@ extern const struct node_subsystem metrics_subsystem;
  * and the loop ends once the answers are written. */
 void rpc_glue_shutdown(struct node *node);
 
+/* The tip waitfornewblock, waitforblock and waitforblockheight see: as
+ * Core's KernelNotifications::blockTip (m_tip_block), called from
+ * Chainstate::ActivateBestChain after each ActivateBestChainStep, it moves
+ * when a connected block has more work than it, and wherever an
+ * activation ends (invalidateblock may end lower); never to a block a
+ * reorganization passes through. The chainstate's tip without -server. */
+const struct bindex_node *rpc_glue_tip(const struct node *node);
+
 /* Method sets of the other areas, listed in node/rpc/rpc_glue.c's method_sets[].
  * To add methods, an area writes a node/ file of its own (node/ because
  * handlers see the struct node; chain/ and net/ must not include node/):

@@ -68,18 +68,18 @@ static bool bind(struct rpc_numtext *nt, const json_t *v, size_t *next)
     return true;
 }
 
-void rpc_numtext_bind(struct rpc_numtext *nt, const char *body, size_t len, const json_t *root)
+void rpc_numtext_set(struct rpc_numtext *nt, const char *body, size_t len, const json_t *root)
 {
+    nt->body = body;
+    nt->body_len = len;
+    nt->root = root;
+    nt->scanned = false;
     nt->n = 0;
-    scan(nt, body, len);
-    size_t next = 0;
-    if (!bind(nt, root, &next) || next != nt->n)
-        nt->n = 0;
 }
 
 void rpc_numtext_clear(struct rpc_numtext *nt)
 {
-    nt->n = 0;
+    rpc_numtext_set(nt, NULL, 0, NULL);
 }
 
 void rpc_numtext_free(struct rpc_numtext *nt)
@@ -90,9 +90,15 @@ void rpc_numtext_free(struct rpc_numtext *nt)
     memset(nt, 0, sizeof(*nt));
 }
 
-bool rpc_numtext_find(const struct rpc_numtext *nt, const json_t *v, const char **text,
-                      size_t *len)
+bool rpc_numtext_find(struct rpc_numtext *nt, const json_t *v, const char **text, size_t *len)
 {
+    if (!nt->scanned && nt->root) {
+        nt->scanned = true;
+        scan(nt, nt->body, nt->body_len);
+        size_t next = 0;
+        if (!bind(nt, nt->root, &next) || next != nt->n)
+            nt->n = 0;
+    }
     for (size_t i = 0; i < nt->n; i++)
         if (nt->val[i] == v) {
             *text = nt->text[i];

@@ -187,6 +187,35 @@ def test_wait_methods(t):
     fw.assert_equal(waiting.result, {"hash": hashes[0], "height": 4})
 
 
+def test_wait_through_reorg(t):
+    """A reorganization seen by the waiting methods as Core's do: b, told
+    that a's last 3 blocks are invalid, mines 4 on their parent and a
+    switches to them, one block per step. The waits see only tips with
+    more work than the last they saw, so never a block on the way down
+    (a disconnect) nor one of the first 3 new blocks (less or equal work)."""
+    a, b = t.add_node(), t.add_node()
+    a.start()
+    b.start(f"-connect=127.0.0.1:{a.p2p_port}")
+    a.rpc("generatetoaddress", 2, tt.P2WSH_OP_TRUE_ADDR)
+    old = a.rpc("generatetoaddress", 3, tt.P2WSH_OP_TRUE_ADDR)
+    fw.wait_until(lambda: b.rpc("getbestblockhash") == old[-1], 20, what="b synced")
+    b.rpc("invalidateblock", old[0])
+    fw.assert_equal(b.rpc("getblockcount"), 2)
+    new = Waiter(a, "waitfornewblock")
+    height = Waiter(a, "waitforblockheight", 6)
+    for w in (new, height):
+        w.start()
+    time.sleep(0.3)
+    fw.assert_equal(any(w.result or w.error for w in (new, height)), False)
+    # Another output script, or the first block would be old[0] again.
+    branch = b.rpc("generatetodescriptor", 4, "raw(51)")
+    new.join(20)
+    height.join(20)
+    fw.assert_equal(a.rpc("getbestblockhash"), branch[-1])
+    fw.assert_equal(new.result, {"hash": branch[-1], "height": 6})
+    fw.assert_equal(height.result, {"hash": branch[-1], "height": 6})
+
+
 def test_memory_index_help(t):
     node = t.add_node().start()
     fw.assert_equal(node.rpc("getmemoryinfo"), {"locked": {
@@ -239,4 +268,5 @@ def batch(node, body):
 
 if __name__ == "__main__":
     fw.main([test_invalidate_reconsider, test_preciousblock, test_wait_methods,
+             test_wait_through_reorg,
              test_memory_index_help])

@@ -452,4 +452,39 @@ static void assert_same_tip(void)
         assert_true(hash_eq(&chainstate_tip(net.n[i].cs)->hash, &t0->hash));
 }
 
+/* A message from the fake peer id, handled by node 0 at once. */
+static void peer_sends(uint64_t id, enum proto_cmd cmd, const struct wbuf *w)
+{
+    struct net_msg nm;
+    assert_true(proto_msg_decode(cmd, w->data, w->len, &nm));
+    netproc_message(net.n[0].np, id, &nm, net.now);
+    proto_msg_clear(&nm);
+}
+
+/* headers h[0..n) (n <= 2) from the fake peer id. */
+static void peer_sends_headers(uint64_t id, const struct block_header *h, size_t n)
+{
+    uint8_t raw[2][80];
+    assert_true(n <= 2);
+    for (size_t i = 0; i < n; i++)
+        block_header_serialize(&h[i], raw[i]);
+    struct wbuf w;
+    wbuf_init(&w);
+    proto_headers_encode(&w, (const uint8_t(*)[80])raw, n);
+    peer_sends(id, PROTO_CMD_HEADERS, &w);
+    wbuf_free(&w);
+}
+
+/* For main(): NETPROC_TEST_LOG puts every log category on stderr,
+ * NETPROC_TEST_ONLY runs only the tests its pattern names. */
+static void harness_env(void)
+{
+    if (getenv("NETPROC_TEST_LOG")) {
+        log_set_console(true);
+        log_enable(LOG_ALL);
+    }
+    if (getenv("NETPROC_TEST_ONLY"))
+        cmocka_set_test_filter(getenv("NETPROC_TEST_ONLY"));
+}
+
 #endif

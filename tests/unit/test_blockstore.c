@@ -224,14 +224,14 @@ static void test_remove_block_file(void **state)
     uint32_t in_file0 = blockfile_info(files, 0)->blocks;
     assert_true(in_file0 > 10);
     char *err = NULL;
-    assert_int_equal(chainstate_remove_block_file(f->cs, 0, &err), 0);
+    assert_int_equal(chainstate_remove_block_files(f->cs, (const int[]){0}, 1, &err), 0);
     assert_int_equal(blk_size(f->dir, 0), -1);
     assert_false(b1->status & (BINDEX_HAVE_DATA | BINDEX_HAVE_UNDO));
     assert_int_equal(chainstate_block_file(f->cs, b1), -1);
     assert_null(chainstate_get_block(f->cs, &b1->hash, NULL));
     assert_int_equal(blockfile_info(files, 0)->blocks, 0);
     /* The last file stays. */
-    assert_int_equal(chainstate_remove_block_file(f->cs, blockfile_last(files), &err), -1);
+    assert_int_equal(chainstate_remove_block_files(f->cs, (const int[]){blockfile_last(files)}, 1, &err), -1);
     free(err);
     /* A pruned store opens again and keeps going. */
     chainstate_close(f->cs);

@@ -6,6 +6,7 @@
 #include "chain/mempool/mempool.h"
 #include "chain/storage/store.h"
 #include "chain/validation/validation.h"
+#include "tests/unit/chainstate_fixture.h"
 #include "tests/unit/chainstate_util.h"
 
 #include <setjmp.h>
@@ -17,66 +18,18 @@
 #include <string.h>
 #include <cmocka.h>
 
-struct fixture {
-    char *dir;
-    const struct chain_params *p;
-    struct chainstate *cs;
-    int connected, disconnected;
-    int last_connected, last_disconnected;
-    uint32_t tag;
-};
-
-static void on_connected(void *ctx, const struct block *b, int height)
-{
-    struct fixture *f = ctx;
-    (void)b;
-    f->connected++;
-    f->last_connected = height;
-}
-
-static void on_disconnected(void *ctx, const struct block *b, int height)
-{
-    struct fixture *f = ctx;
-    (void)b;
-    f->disconnected++;
-    f->last_disconnected = height;
-}
-
-static void reopen(struct fixture *f)
-{
-    chainstate_close(f->cs);
-    char *err = NULL;
-    struct chainstate_options o;
-    chainstate_default_options(&o);
-    o.dbcache_bytes = 8u << 20;
-    f->cs = chainstate_open(f->p, f->dir, &o, &err);
-    if (!f->cs)
-        fail_msg("open: %s", err);
-    struct chainstate_callbacks cb = {on_connected, on_disconnected, f, NULL};
-    chainstate_add_callbacks(f->cs, &cb);
-}
-
 static int setup(void **state)
 {
-    struct fixture *f = calloc(1, sizeof(*f));
-    f->dir = testutil_tmpdir("chainstate");
-    f->p = params_get(CHAIN_REGTEST);
-    reopen(f);
-    *state = f;
-    return 0;
+    return csfix_setup(state, "chainstate");
 }
 
 static int teardown(void **state)
 {
-    struct fixture *f = *state;
-    chainstate_close(f->cs);
-    testutil_rmtree(f->dir);
-    free(f);
-    return 0;
+    return csfix_teardown(state);
 }
 
 /* A block on parent: coinbase claiming subsidy + fees, then txs. */
-static struct block *make_block(struct fixture *f, const struct bindex_node *parent,
+static struct block *make_block(struct csfix *f, const struct bindex_node *parent,
                                 struct tx **txs, size_t n, int64_t fees)
 {
     int height = parent->height + 1;
@@ -87,7 +40,7 @@ static struct block *make_block(struct fixture *f, const struct bindex_node *par
     return testutil_block(&parent->hash, parent->hdr.time + 600, all, n + 1);
 }
 
-static enum chainstate_status submit(struct fixture *f, struct block *b, const char **reason)
+static enum chainstate_status submit(struct csfix *f, struct block *b, const char **reason)
 {
     char *err = NULL;
     const char *r = NULL;
@@ -100,7 +53,7 @@ static enum chainstate_status submit(struct fixture *f, struct block *b, const c
 }
 
 /* Mines n coinbase-only blocks on parent; returns the last node. */
-static const struct bindex_node *mine(struct fixture *f, const struct bindex_node *parent, int n)
+static const struct bindex_node *mine(struct csfix *f, const struct bindex_node *parent, int n)
 {
     for (int i = 0; i < n; i++) {
         struct block *b = make_block(f, parent, NULL, 0, 0);
@@ -111,7 +64,7 @@ static const struct bindex_node *mine(struct fixture *f, const struct bindex_nod
     return parent;
 }
 
-static struct outpoint coinbase_of(struct fixture *f, int height)
+static struct outpoint coinbase_of(struct csfix *f, int height)
 {
     struct block *b = chainstate_get_block(f->cs, &chainstate_at(f->cs, height)->hash, NULL);
     struct outpoint op = {b->txs[0]->txid, 0};
@@ -119,7 +72,7 @@ static struct outpoint coinbase_of(struct fixture *f, int height)
     return op;
 }
 
-static bool have_coin(struct fixture *f, const struct outpoint *op)
+static bool have_coin(struct csfix *f, const struct outpoint *op)
 {
     struct coin c = {0};
     bool ok = chainstate_coin_lookup(f->cs, op, &c);
@@ -129,7 +82,7 @@ static bool have_coin(struct fixture *f, const struct outpoint *op)
 
 static void test_linear_and_persist(void **state)
 {
-    struct fixture *f = *state;
+    struct csfix *f = *state;
     assert_int_equal(chainstate_height(f->cs), 0);
     assert_true(hash_eq(&chainstate_tip(f->cs)->hash, &f->p->genesis_hash));
     const struct bindex_node *tip = mine(f, chainstate_tip(f->cs), 120);
@@ -153,7 +106,7 @@ static void test_linear_and_persist(void **state)
     assert_false(have_coin(f, &op));
     assert_true(have_coin(f, &spent_out));
     struct hash256 tip_hash = chainstate_tip(f->cs)->hash;
-    reopen(f);
+    csfix_reopen(f);
     assert_int_equal(chainstate_height(f->cs), 121);
     assert_true(hash_eq(&chainstate_tip(f->cs)->hash, &tip_hash));
     assert_false(have_coin(f, &op));
@@ -168,7 +121,7 @@ static void test_linear_and_persist(void **state)
 
 static void test_reorg(void **state)
 {
-    struct fixture *f = *state;
+    struct csfix *f = *state;
     const struct bindex_node *g = chainstate_tip(f->cs);
     const struct bindex_node *fork = mine(f, g, 5);
     const struct bindex_node *a = mine(f, fork, 5);
@@ -195,13 +148,13 @@ static void test_reorg(void **state)
     a = mine(f, a, 2);
     assert_ptr_equal(chainstate_tip(f->cs), a);
     struct hash256 want = a->hash;
-    reopen(f);
+    csfix_reopen(f);
     assert_int_equal(chainstate_height(f->cs), 12);
     assert_true(hash_eq(&chainstate_tip(f->cs)->hash, &want));
 }
 
 /* A block that is fine alone but spends a coin that does not exist. */
-static struct block *bad_spend_block(struct fixture *f, const struct bindex_node *parent)
+static struct block *bad_spend_block(struct csfix *f, const struct bindex_node *parent)
 {
     struct outpoint nowhere = {{{0x42}}, 7};
     int64_t v = 1000;
@@ -211,7 +164,7 @@ static struct block *bad_spend_block(struct fixture *f, const struct bindex_node
 
 static void test_invalid_in_heavier_branch(void **state)
 {
-    struct fixture *f = *state;
+    struct csfix *f = *state;
     const struct bindex_node *fork = mine(f, chainstate_tip(f->cs), 5);
     const struct bindex_node *a = mine(f, fork, 5);
     /* Branch b: two good blocks, a bad one, then more on top: it has more
@@ -247,7 +200,7 @@ static void test_invalid_in_heavier_branch(void **state)
     assert_false(have_coin(f, &op));
     /* The verdict survives a restart. */
     struct hash256 bad_hash = badn->hash, a_hash = a->hash;
-    reopen(f);
+    csfix_reopen(f);
     badn = chainstate_find(f->cs, &bad_hash);
     assert_true(badn->status & BINDEX_FAILED);
     assert_ptr_equal(chainstate_tip(f->cs), chainstate_find(f->cs, &a_hash));
@@ -255,7 +208,7 @@ static void test_invalid_in_heavier_branch(void **state)
 
 static void test_double_spend_across_reorg(void **state)
 {
-    struct fixture *f = *state;
+    struct csfix *f = *state;
     const struct bindex_node *fork = mine(f, chainstate_tip(f->cs), 101);
     struct outpoint coin = coinbase_of(f, 1);
     int64_t va = 20 * TX_COIN, vb = 30 * TX_COIN;
@@ -289,7 +242,7 @@ static void test_double_spend_across_reorg(void **state)
 }
 
 /* Each defect on a block at the tip, with Core's reason. */
-static void expect_reject(struct fixture *f, struct block *b, const char *want, bool marks_header)
+static void expect_reject(struct csfix *f, struct block *b, const char *want, bool marks_header)
 {
     const char *reason = NULL;
     assert_int_equal(submit(f, b, &reason), CHAINSTATE_INVALID);
@@ -304,7 +257,7 @@ static void expect_reject(struct fixture *f, struct block *b, const char *want, 
 
 static void test_defects(void **state)
 {
-    struct fixture *f = *state;
+    struct csfix *f = *state;
     const struct bindex_node *tip = mine(f, chainstate_tip(f->cs), 101);
     int64_t subsidy = params_block_subsidy(f->p, tip->height + 1);
 
@@ -376,7 +329,7 @@ static void test_defects(void **state)
 }
 
 /* Connects a block with tx on parent: the new tip. */
-static const struct bindex_node *accept_with(struct fixture *f, const struct bindex_node *parent,
+static const struct bindex_node *accept_with(struct csfix *f, const struct bindex_node *parent,
                                              struct tx *tx)
 {
     struct block *b = make_block(f, parent, &tx, 1, 0);
@@ -398,7 +351,7 @@ static const struct bindex_node *accept_with(struct fixture *f, const struct bin
  * 1 transactions have no relative locks. */
 static void test_bip68_in_blocks(void **state)
 {
-    struct fixture *f = *state;
+    struct csfix *f = *state;
     const struct bindex_node *tip = mine(f, chainstate_tip(f->cs), 101);
     struct outpoint cb = coinbase_of(f, 1);
     int64_t half = params_block_subsidy(f->p, 1) / 2, outs[3] = {half / 2, half / 2, half};
@@ -444,12 +397,12 @@ static void test_bip68_in_blocks(void **state)
  * spent, the repeat may be mined (nothing unspent is overwritten). */
 static void test_bip30(void **state)
 {
-    struct fixture *f = *state;
+    struct csfix *f = *state;
     static struct chain_params late_bip34;
     late_bip34 = *params_get(CHAIN_REGTEST);
     late_bip34.bip34_height = 100000;
     f->p = &late_bip34;
-    reopen(f);
+    csfix_reopen(f);
     const struct bindex_node *tip = mine(f, chainstate_tip(f->cs), 1);
     int64_t subsidy = params_block_subsidy(f->p, 2);
     struct tx *cb = testutil_coinbase(7777, subsidy, 42);
@@ -473,7 +426,7 @@ static void test_bip30(void **state)
 
 static void test_cve_2012_2459(void **state)
 {
-    struct fixture *f = *state;
+    struct csfix *f = *state;
     const struct bindex_node *tip = mine(f, chainstate_tip(f->cs), 103);
     struct tx *txs[2];
     for (int i = 0; i < 2; i++) {
@@ -547,7 +500,7 @@ static struct tx *witness_spend(const struct outpoint *op, int64_t value, const 
 
 /* A block on parent with tx after a coinbase that carries the BIP141
  * witness nonce (zero) and the commitment to the block's witness root. */
-static struct block *committed_block(struct fixture *f, const struct bindex_node *parent,
+static struct block *committed_block(struct csfix *f, const struct bindex_node *parent,
                                      struct tx *tx, int64_t fees)
 {
     int height = parent->height + 1;
@@ -591,7 +544,7 @@ static struct block *committed_block(struct fixture *f, const struct bindex_node
  * invalid block like any other, and so is a wrong witness script. */
 static void test_witness_spends(void **state)
 {
-    struct fixture *f = *state;
+    struct csfix *f = *state;
     const struct bindex_node *tip = mine(f, chainstate_tip(f->cs), 101);
     uint8_t p2wsh[34] = {0x00, 0x20};
     hash_sha256((uint8_t[]){0x51}, 1, p2wsh + 2);
@@ -634,13 +587,13 @@ static void test_witness_spends(void **state)
     assert_false(have_coin(f, &coin));
     block_free(genuine);
     /* Core's reasons are long: the stored one is whole after a restart. */
-    reopen(f);
+    csfix_reopen(f);
     assert_string_equal(chainstate_find(f->cs, &swapped_hash)->reason, mismatch);
 }
 
 static void test_headers_then_blocks(void **state)
 {
-    struct fixture *f = *state;
+    struct csfix *f = *state;
     const struct bindex_node *g = chainstate_tip(f->cs);
     struct block *blocks[6];
     struct block_header hdrs[6];
@@ -706,7 +659,7 @@ static void test_headers_then_blocks(void **state)
 
 static void test_invalidate_reconsider(void **state)
 {
-    struct fixture *f = *state;
+    struct csfix *f = *state;
     const struct bindex_node *fork = mine(f, chainstate_tip(f->cs), 5);
     const struct bindex_node *a = mine(f, fork, 5);
     const struct bindex_node *b = mine(f, fork, 4);
@@ -739,7 +692,7 @@ static void test_invalidate_reconsider(void **state)
     free(err);
     /* The verdicts persist. */
     struct hash256 b_hash = b->hash, a_hash = a->hash;
-    reopen(f);
+    csfix_reopen(f);
     assert_true(chainstate_find(f->cs, &b_hash)->status & BINDEX_FAILED_CHILD);
     assert_true(hash_eq(&chainstate_tip(f->cs)->hash, &a_hash));
 }
@@ -775,7 +728,7 @@ static void pool_disconnected(void *ctx, const struct block *b, int height)
 
 static void test_reorg_updates_mempool(void **state)
 {
-    struct fixture *f = *state;
+    struct csfix *f = *state;
     const struct bindex_node *fork = mine(f, chainstate_tip(f->cs), 101);
     struct mempool_options mo;
     mempool_options_default(&mo);
@@ -808,7 +761,7 @@ static void test_reorg_updates_mempool(void **state)
 /* Damage the checks at opening report precisely instead of guessing. */
 static void test_open_reports_damage(void **state)
 {
-    struct fixture *f = *state;
+    struct csfix *f = *state;
     mine(f, chainstate_tip(f->cs), 3);
     chainstate_close(f->cs);
     f->cs = NULL;
@@ -838,7 +791,7 @@ static void test_open_reports_damage(void **state)
  * wins, less work does nothing, more work still wins. */
 static void test_precious(void **state)
 {
-    struct fixture *f = *state;
+    struct csfix *f = *state;
     const struct bindex_node *fork = mine(f, chainstate_tip(f->cs), 2);
     const struct bindex_node *a = mine(f, fork, 3);
     const struct bindex_node *b = mine(f, fork, 3);
@@ -878,7 +831,7 @@ static int count_coin(void *ctx, const struct outpoint *op, const struct coin *c
  * come back from its undo data. */
 static void test_coins_and_undo(void **state)
 {
-    struct fixture *f = *state;
+    struct csfix *f = *state;
     const struct bindex_node *tip = mine(f, chainstate_tip(f->cs), 101);
     char *err = NULL;
     struct coinstats before, after, again;

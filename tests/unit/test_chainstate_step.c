@@ -3,6 +3,7 @@
  * exactly one block, through reorganizations and invalid blocks alike,
  * to the same end as a whole activation. */
 #include "chain/validation/chainstate.h"
+#include "tests/unit/chainstate_fixture.h"
 #include "tests/unit/chainstate_util.h"
 
 #include <setjmp.h>
@@ -13,66 +14,19 @@
 #include <string.h>
 #include <cmocka.h>
 
-struct fixture {
-    char *dir;
-    const struct chain_params *p;
-    struct chainstate *cs;
-    int connected, disconnected, settled;
-    uint32_t tag;
-};
-
-static void on_connected(void *ctx, const struct block *b, int height)
-{
-    struct fixture *f = ctx;
-    (void)b;
-    (void)height;
-    f->connected++;
-}
-
-static void on_disconnected(void *ctx, const struct block *b, int height)
-{
-    struct fixture *f = ctx;
-    (void)b;
-    (void)height;
-    f->disconnected++;
-}
-
-static void on_settled(void *ctx)
-{
-    struct fixture *f = ctx;
-    f->settled++;
-}
-
 static int setup(void **state)
 {
-    struct fixture *f = calloc(1, sizeof(*f));
-    char *err = NULL;
-    struct chainstate_options o;
-    chainstate_default_options(&o);
-    o.dbcache_bytes = 8u << 20;
-    f->dir = testutil_tmpdir("chainstate_step");
-    f->p = params_get(CHAIN_REGTEST);
-    f->cs = chainstate_open(f->p, f->dir, &o, &err);
-    if (!f->cs)
-        fail_msg("open: %s", err);
-    struct chainstate_callbacks cb = {on_connected, on_disconnected, f, on_settled};
-    chainstate_add_callbacks(f->cs, &cb);
-    *state = f;
-    return 0;
+    return csfix_setup(state, "chainstate_step");
 }
 
 static int teardown(void **state)
 {
-    struct fixture *f = *state;
-    chainstate_close(f->cs);
-    testutil_rmtree(f->dir);
-    free(f);
-    return 0;
+    return csfix_teardown(state);
 }
 
 /* n blocks on parent, none submitted; the coinbase of block `bad` (-1:
  * none) claims a satoshi above the subsidy: invalid when it connects. */
-static void build(struct fixture *f, const struct bindex_node *parent, struct block **out, int n,
+static void build(struct csfix *f, const struct bindex_node *parent, struct block **out, int n,
                   int bad)
 {
     struct hash256 prev = parent->hash;
@@ -87,7 +41,7 @@ static void build(struct fixture *f, const struct bindex_node *parent, struct bl
     }
 }
 
-static void headers(struct fixture *f, struct block **bs, int n)
+static void headers(struct csfix *f, struct block **bs, int n)
 {
     struct block_header h[16];
     char *err = NULL;
@@ -98,7 +52,7 @@ static void headers(struct fixture *f, struct block **bs, int n)
                      CHAINSTATE_ACCEPTED);
 }
 
-static enum chainstate_status step_submit(struct fixture *f, const struct block *b)
+static enum chainstate_status step_submit(struct csfix *f, const struct block *b)
 {
     char *err = NULL;
     const char *reason = NULL;
@@ -109,7 +63,7 @@ static enum chainstate_status step_submit(struct fixture *f, const struct block 
 }
 
 /* One step: the tip moves by exactly one block; returns the step's answer. */
-static int one_step(struct fixture *f)
+static int one_step(struct csfix *f)
 {
     char *err = NULL;
     int moves = f->connected + f->disconnected;
@@ -128,7 +82,7 @@ static void free_blocks(struct block **bs, int n)
 
 static void test_waiting_blocks_one_per_step(void **state)
 {
-    struct fixture *f = *state;
+    struct csfix *f = *state;
     struct block *b[6];
     build(f, chainstate_tip(f->cs), b, 6, -1);
     headers(f, b, 6);
@@ -157,7 +111,7 @@ static void test_waiting_blocks_one_per_step(void **state)
  * block by block. */
 static void test_reorg_in_steps(void **state)
 {
-    struct fixture *f = *state;
+    struct csfix *f = *state;
     const struct bindex_node *genesis = chainstate_tip(f->cs);
     struct block *a[3], *b[4];
     build(f, genesis, a, 3, -1);
@@ -191,7 +145,7 @@ static void test_reorg_in_steps(void **state)
  * as a whole activation reaches in one call. */
 static void test_invalid_found_in_later_step(void **state)
 {
-    struct fixture *f = *state;
+    struct csfix *f = *state;
     struct block *c[3];
     /* c[1] claims one satoshi too many; c[2] builds on it. */
     build(f, chainstate_tip(f->cs), c, 3, 1);

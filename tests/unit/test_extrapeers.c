@@ -9,32 +9,13 @@
 
 #define MIN (60 * SEC)
 
-static void peer_sends(uint64_t id, enum proto_cmd cmd, const struct wbuf *w)
-{
-    struct net_msg nm;
-    assert_true(proto_msg_decode(cmd, w->data, w->len, &nm));
-    netproc_message(net.n[0].np, id, &nm, net.now);
-    proto_msg_clear(&nm);
-}
-
-static void peer_headers(uint64_t id, const struct block_header *h)
-{
-    uint8_t raw[1][80];
-    block_header_serialize(h, raw[0]);
-    struct wbuf w;
-    wbuf_init(&w);
-    proto_headers_encode(&w, (const uint8_t(*)[80])raw, 1);
-    peer_sends(id, PROTO_CMD_HEADERS, &w);
-    wbuf_free(&w);
-}
-
 /* Peer id announces node 1's next block to node 0 by headers and sends
  * it; node 1 takes it too. Returns its header. */
 static struct block_header peer_new_block(uint64_t id)
 {
     struct block *b = mine(1, NULL, 0);
     struct block_header h = b->hdr;
-    peer_headers(id, &h);
+    peer_sends_headers(id, &h, 1);
     struct wbuf w;
     wbuf_init(&w);
     block_serialize(b, &w, true);
@@ -88,10 +69,10 @@ static void test_evict_extra_full_relay(void **state)
     connect_peer(106, PEER_FULL_RELAY, PROTO_NET_IPV6);
     struct block_header b1 = peer_new_block(100); /* 100 announced first */
     for (uint64_t id = 101; id <= 103; id++)
-        peer_headers(id, &b1); /* on our chain: 100..103 protected */
+        peer_sends_headers(id, &b1, 1); /* on our chain: 100..103 protected */
     net.now += 5 * SEC;
     struct block_header b2 = peer_new_block(105); /* 105 announced b2 first */
-    peer_headers(104, &b2); /* 104 had nothing new for us */
+    peer_sends_headers(104, &b2, 1); /* 104 had nothing new for us */
     net.extra_full = 1;
     net.try_new = true;
     run_until(net.now + 10 * SEC);
@@ -144,10 +125,7 @@ static void test_extra_block_relay(void **state)
 
 int main(void)
 {
-    if (getenv("NETPROC_TEST_LOG")) {
-        log_set_console(true);
-        log_enable(LOG_ALL);
-    }
+    harness_env();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stale_tip),
         cmocka_unit_test(test_evict_extra_full_relay),

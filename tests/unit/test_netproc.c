@@ -609,28 +609,6 @@ static void test_future_header_not_punished(void **state)
     teardown_net();
 }
 
-/* The fake peer's message, handled by node 0 at once. */
-static void fake_sends(enum proto_cmd cmd, const struct wbuf *w)
-{
-    struct net_msg nm;
-    assert_true(proto_msg_decode(cmd, w->data, w->len, &nm));
-    netproc_message(net.n[0].np, FAKE, &nm, net.now);
-    proto_msg_clear(&nm);
-}
-
-static void fake_sends_headers(const struct block_header *h, size_t n)
-{
-    uint8_t raw[2][80];
-    assert_true(n <= 2);
-    for (size_t i = 0; i < n; i++)
-        block_header_serialize(&h[i], raw[i]);
-    struct wbuf w;
-    wbuf_init(&w);
-    proto_headers_encode(&w, (const uint8_t(*)[80])raw, n);
-    fake_sends(PROTO_CMD_HEADERS, &w);
-    wbuf_free(&w);
-}
-
 /* As Core: headers that do not connect get a getheaders for the gap, not
  * a punishment (HandleUnconnectingHeaders); headers whose proof of work
  * fails their own nBits, or that do not chain, are punished
@@ -647,26 +625,26 @@ static void test_unconnecting_and_missing_prev(void **state)
     memset(&unknown, 0x5a, sizeof(unknown));
     struct tx *cb = testutil_coinbase(2, 50 * 100000000LL, 9);
     struct block *orphan = testutil_block(&unknown, tip->hdr.time + 120, &cb, 1);
-    fake_sends_headers(&orphan->hdr, 1);
+    peer_sends_headers(FAKE, &orphan->hdr, 1);
     assert_int_equal(net.misbehaving, 0);
     assert_int_equal(queued(PROTO_CMD_GETHEADERS, -1), 1);
     /* Two headers that each pass but do not chain. */
     cb = testutil_coinbase(1, 50 * 100000000LL, 10);
     struct block *first = testutil_block(&tip->hash, tip->hdr.time + 60, &cb, 1);
     struct block_header pair[2] = {first->hdr, orphan->hdr};
-    fake_sends_headers(pair, 2);
+    peer_sends_headers(FAKE, pair, 2);
     assert_int_equal(net.misbehaving, 1);
     assert_null(chainstate_find(net.n[0].cs, &first->hash));
     /* A header whose hash misses its own target. */
     struct block_header weak = first->hdr;
     testutil_grind(&weak, 0);
-    fake_sends_headers(&weak, 1);
+    peer_sends_headers(FAKE, &weak, 1);
     assert_int_equal(net.misbehaving, 2);
     /* The block whose parent we lack. */
     struct wbuf w;
     wbuf_init(&w);
     block_serialize(orphan, &w, true);
-    fake_sends(PROTO_CMD_BLOCK, &w);
+    peer_sends(FAKE, PROTO_CMD_BLOCK, &w);
     assert_int_equal(net.misbehaving, 3);
     wbuf_free(&w);
     block_free(orphan);
@@ -700,12 +678,7 @@ static void test_headers_from_one_peer(void **state)
 
 int main(void)
 {
-    if (getenv("NETPROC_TEST_LOG")) { /* debugging: every category on stderr */
-        log_set_console(true);
-        log_enable(LOG_ALL);
-    }
-    if (getenv("NETPROC_TEST_ONLY"))
-        cmocka_set_test_filter(getenv("NETPROC_TEST_ONLY"));
+    harness_env();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_blocks_line),
         cmocka_unit_test(test_late_joiner_and_txs),

@@ -297,10 +297,7 @@ static void test_antientropy_unsolicited_sketch(void **state)
 
 int main(void)
 {
-    if (getenv("NETPROC_TEST_LOG")) {
-        log_set_console(true);
-        log_enable(LOG_ALL);
-    }
+    harness_env();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_disjoint_halves),
         cmocka_unit_test(test_extension_then_fallback),

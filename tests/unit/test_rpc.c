@@ -1,5 +1,6 @@
 /* The JSON-RPC registry and envelope, called directly (no sockets). */
 #include "node/rpc/rpc.h"
+#include "node/rpc/rpc_numtext.h"
 #include "node/cli/cli_format.h"
 
 #include "chain/util/log.h"
@@ -337,6 +338,34 @@ static void test_amounts(void **state)
     json_decref(v);
 }
 
+/* The body is scanned for number texts only when an amount is read: a
+ * request to any other method never pays for it. */
+static void test_numtext_on_demand(void **state)
+{
+    (void)state;
+    static const char body[] = "{\"a\": [1.5, \"2.5\", 0.100000000000000001], \"b\": 3}";
+    json_t *root = json_loads(body, 0, NULL);
+    struct rpc_numtext nt = { 0 };
+    rpc_numtext_set(&nt, body, strlen(body), root);
+    assert_false(nt.scanned);
+    assert_int_equal(nt.cap, 0); /* nothing read, nothing allocated */
+    const char *text;
+    size_t len;
+    assert_true(rpc_numtext_find(&nt, json_array_get(json_object_get(root, "a"), 2), &text,
+                                 &len));
+    assert_true(nt.scanned);
+    assert_int_equal(nt.n, 2);
+    assert_int_equal(len, 20);
+    assert_memory_equal(text, "0.100000000000000001", len);
+    assert_false(rpc_numtext_find(&nt, json_object_get(root, "b"), &text, &len));
+    rpc_numtext_clear(&nt);
+    assert_int_equal(nt.n, 0);
+    assert_false(rpc_numtext_find(&nt, json_array_get(json_object_get(root, "a"), 0), &text,
+                                  &len));
+    rpc_numtext_free(&nt);
+    json_decref(root);
+}
+
 static char *call_str(struct rpc_table *t, const char *method, json_t *params)
 {
     int code;
@@ -503,6 +532,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_types_and_arity, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parse_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_amounts, setup, teardown),
+        cmocka_unit_test(test_numtext_on_demand),
         cmocka_unit_test_setup_teardown(test_help, setup, teardown),
         cmocka_unit_test_setup_teardown(test_control, setup, teardown),
         cmocka_unit_test_setup_teardown(test_logging, setup, teardown),
