@@ -47,6 +47,25 @@ enum scriptcheck_caching {
 bool scriptcheck_run(const struct scriptcheck_env *env, struct sighash_txdata *txdata, size_t n,
                      uint32_t flags, unsigned caching, struct scriptcheck_failure *fail);
 
+/* The same checks in two halves, so the caller's thread may go on while
+ * the queue's workers run them: scriptcheck_start does the caller's part
+ * (the cache look-ups, the per-transaction hashes, the list of inputs)
+ * and hands the inputs to the workers; done(done_ctx) is then called once
+ * on a worker's thread when they are through (at once on the caller's
+ * when there is no worker or nothing to run). txdata and the transactions
+ * must stay unchanged until scriptcheck_finish, which waits for the run
+ * (helping), stores the results in the caches as scriptcheck_run does,
+ * frees the run and returns its result. One run per queue at a time. */
+struct scriptcheck_job;
+typedef void (*scriptcheck_done_fn)(void *done_ctx);
+struct scriptcheck_job *scriptcheck_start(const struct scriptcheck_env *env,
+                                          struct sighash_txdata *txdata, size_t n,
+                                          uint32_t flags, unsigned caching,
+                                          scriptcheck_done_fn done, void *done_ctx);
+/* Whether scriptcheck_finish would return without waiting. */
+bool scriptcheck_ready(const struct scriptcheck_job *job);
+bool scriptcheck_finish(struct scriptcheck_job *job, struct scriptcheck_failure *fail);
+
 /* Core's debug text for a failing input: "input N of <txid> (wtxid
  * <wtxid>), spending <txid>:<n>"; out holds SCRIPTCHECK_DESCRIBE_LEN. */
 #define SCRIPTCHECK_DESCRIBE_LEN 256

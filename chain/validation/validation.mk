@@ -13,7 +13,7 @@ libchain_a_SOURCES += \
 	chain/validation/scriptcheck.c chain/validation/scriptcheck.h \
 	chain/validation/locktime.c chain/validation/locktime.h \
 	chain/validation/validation.c chain/validation/validation.h \
-	chain/validation/chainstate.c chain/validation/chainstate.h \
+	chain/validation/chainstate.c chain/validation/chainstate.h chain/validation/connect_async.c \
 	chain/validation/chainstate_int.h chain/validation/chainstate_query.c \
 	chain/validation/coinstats.c chain/validation/coinstats.h \
 	chain/validation/blockstats.c chain/validation/blockstats.h

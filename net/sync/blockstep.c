@@ -9,6 +9,10 @@
  * fire per block as before; blocks are requested after each step, the
  * tip is announced once the steps end.
  *
+ * A step may also end with the block's script checks still running on the
+ * script threads: the loop goes on, and the node's wake-up (the
+ * chainstate's notify function) brings the next step once they are done.
+ *
  * A block that a later step finds invalid is answered for by the peer
  * that sent it, as if it had failed on arrival (Core keeps the source of
  * each block for the same reason). */
@@ -78,9 +82,11 @@ void np_activate_tick(struct netproc *np, int64_t now)
     np_request_blocks_all(np, now);
 }
 
+/* While a block's scripts are checked off the loop, the next step waits
+ * for the wake-up that says they are done. */
 bool netproc_activating(const struct netproc *np)
 {
-    return np->activating;
+    return np->activating && !chainstate_connect_waiting(np->chain);
 }
 
 void np_blockstep_free(struct netproc *np)
