@@ -3,7 +3,6 @@
  * until the result is applied on a later step, a failing script marks the
  * block invalid there, and a caller that needs the activation complete
  * (submitblock's path) finishes the block in flight first. */
-#include "chain/primitives/serialize.h"
 #include "chain/validation/chainstate.h"
 #include "tests/unit/chainstate_util.h"
 
@@ -108,35 +107,6 @@ static int teardown(void **state)
     return 0;
 }
 
-/* A transaction spending ins (empty scriptSigs) to nout outputs of value
- * each, paying to script. */
-static struct tx *spend(const struct outpoint *ins, size_t nin, size_t nout, int64_t value,
-                        const uint8_t *script, size_t script_len)
-{
-    struct wbuf w;
-    const char *why = NULL;
-    wbuf_init(&w);
-    wbuf_i32(&w, 2);
-    wbuf_compact(&w, nin);
-    for (size_t i = 0; i < nin; i++) {
-        wbuf_bytes(&w, ins[i].hash.b, 32);
-        wbuf_u32(&w, ins[i].n);
-        wbuf_varbytes(&w, NULL, 0);
-        wbuf_u32(&w, 0xffffffff);
-    }
-    wbuf_compact(&w, nout);
-    for (size_t i = 0; i < nout; i++) {
-        wbuf_i64(&w, value);
-        wbuf_varbytes(&w, script, script_len);
-    }
-    wbuf_u32(&w, 0);
-    struct tx *tx = tx_from_bytes(w.data, w.len, &why);
-    if (!tx)
-        fail_msg("tx: %s", why);
-    wbuf_free(&w);
-    return tx;
-}
-
 /* An output whose spending costs twenty signature verifications (a
  * well-formed signature that matches none of twenty keys) and then
  * succeeds: 1-of-20 CHECKMULTISIG, its result dropped, OP_TRUE. */
@@ -174,7 +144,7 @@ static void fund_slow(struct fixture *f, struct outpoint *ins)
     size_t len = slow_script(script);
     for (int i = 0; i < 3; i++) {
         struct tx *txs[2];
-        txs[1] = spend(&f->coinbases[i], 1, SLOW_OUTPUTS, 1000, script, len);
+        txs[1] = testutil_spend_script(&f->coinbases[i], 1, SLOW_OUTPUTS, 1000, script, len);
         for (uint32_t k = 0; k < SLOW_OUTPUTS; k++)
             ins[i * SLOW_OUTPUTS + k] = (struct outpoint){txs[1]->txid, k};
         struct block *b = next_block(f, txs, 2);
@@ -188,7 +158,7 @@ static struct block *slow_spender(struct fixture *f, struct outpoint *ins, size_
 {
     static const uint8_t op_true = 0x51;
     struct tx *txs[2];
-    txs[1] = spend(ins, n, 1, 1000, &op_true, 1);
+    txs[1] = testutil_spend_script(ins, n, 1, 1000, &op_true, 1);
     return next_block(f, txs, 2);
 }
 
@@ -201,6 +171,20 @@ static void wait_notified(struct fixture *f)
     assert_int_equal(read(f->pipe[0], &c, 1), 1);
 }
 
+/* Submits b one step at a time with the notify function set: the step
+ * returns while its scripts are checked. */
+static void start_in_flight(struct fixture *f, const struct block *b)
+{
+    char *err = NULL;
+    const char *reason = NULL;
+    assert_int_equal(chainstate_set_connect_notify(f->cs, notify, f, &err), 0);
+    assert_int_equal(chainstate_process_block_step(f->cs, b, &reason, &err),
+                     CHAINSTATE_ACCEPTED);
+    /* The caller's thread is free: nineteen thousand signature checks are
+     * not done by now. */
+    assert_true(chainstate_connect_waiting(f->cs));
+}
+
 /* The step returns with the scripts still running; the coins the block
  * spends stay unspent (what mempool acceptance reads) and the tip stays,
  * until the step after the notification applies the block. */
@@ -209,16 +193,10 @@ static void test_connect_finishes_on_a_later_step(void **state)
     struct fixture *f = *state;
     struct outpoint ins[SLOW_INPUTS];
     char *err = NULL;
-    const char *reason = NULL;
     fund_slow(f, ins);
     int height = chainstate_height(f->cs), connected = f->connected;
-    assert_int_equal(chainstate_set_connect_notify(f->cs, notify, f, &err), 0);
     struct block *b = slow_spender(f, ins, SLOW_INPUTS);
-    assert_int_equal(chainstate_process_block_step(f->cs, b, &reason, &err),
-                     CHAINSTATE_ACCEPTED);
-    /* The caller's thread is free: nineteen thousand signature checks are not
-     * done by now. */
-    assert_true(chainstate_connect_waiting(f->cs));
+    start_in_flight(f, b);
     assert_int_equal(chainstate_height(f->cs), height);
     assert_int_equal(f->connected, connected);
     assert_true(chainstate_activation_pending(f->cs));
@@ -245,21 +223,17 @@ static void test_failing_script_marks_invalid(void **state)
     struct fixture *f = *state;
     struct outpoint ins[SLOW_INPUTS + 1];
     char *err = NULL;
-    const char *reason = NULL;
     static const uint8_t op_false = 0x00;
     fund_slow(f, ins);
     struct tx *txs[2];
-    txs[1] = spend(&f->coinbases[3], 1, 1, 1000, &op_false, 1);
+    txs[1] = testutil_spend_script(&f->coinbases[3], 1, 1, 1000, &op_false, 1);
     ins[SLOW_INPUTS] = (struct outpoint){txs[1]->txid, 0};
     struct block *fund = next_block(f, txs, 2);
     submit(f, fund);
     block_free(fund);
     int height = chainstate_height(f->cs);
-    assert_int_equal(chainstate_set_connect_notify(f->cs, notify, f, &err), 0);
     struct block *b = slow_spender(f, ins, SLOW_INPUTS + 1);
-    assert_int_equal(chainstate_process_block_step(f->cs, b, &reason, &err),
-                     CHAINSTATE_ACCEPTED);
-    assert_true(chainstate_connect_waiting(f->cs));
+    start_in_flight(f, b);
     wait_notified(f);
     assert_int_equal(chainstate_activate_step(f->cs, &err), 0); /* nothing else to connect */
     const struct bindex_node *n = chainstate_find(f->cs, &b->hash);
@@ -282,14 +256,10 @@ static void test_sync_caller_finishes_block_in_flight(void **state)
     struct fixture *f = *state;
     struct outpoint ins[SLOW_INPUTS];
     char *err = NULL;
-    const char *reason = NULL;
     fund_slow(f, ins);
     int height = chainstate_height(f->cs), connected = f->connected;
-    assert_int_equal(chainstate_set_connect_notify(f->cs, notify, f, &err), 0);
     struct block *b = slow_spender(f, ins, SLOW_INPUTS);
-    assert_int_equal(chainstate_process_block_step(f->cs, b, &reason, &err),
-                     CHAINSTATE_ACCEPTED);
-    assert_true(chainstate_connect_waiting(f->cs));
+    start_in_flight(f, b);
     struct tx *txs[1];
     txs[0] = testutil_coinbase(height + 2, params_block_subsidy(f->p, height + 2), ++f->tag);
     struct block *child = testutil_block(&b->hash, b->hdr.time + 600, txs, 1);
