@@ -47,8 +47,13 @@ int cs_connect_begin(struct chainstate *cs, struct bindex_node *n, struct block 
     struct looplag_mark mark;
     looplag_enter(looplag_default(), &mark, LOG_VALIDATION, "connect checks");
     int rc = validation_connect_check(cs->p, cs->utxo, b, n, &pl, reason, err);
-    if (rc == 0 && scripts)
+    if (rc == 0 && scripts) {
+        /* The per-transaction hashes and the list of inputs. */
+        struct looplag_mark setup;
+        looplag_enter(looplag_default(), &setup, LOG_VALIDATION, "script setup");
         validation_plan_start(pl, &cs->scripts, cs->notify ? scripts_done : NULL, cs);
+        looplag_leave(&setup);
+    }
     looplag_leave(&mark);
     if (rc != 0) {
         block_free(b);
