@@ -5,6 +5,8 @@
 #include "chain/validation/scriptcache.h"
 
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,16 +26,39 @@ struct scriptcheck_job {
     size_t njobs;
     enum script_error *errs; /* per job */
     bool *cached;            /* per transaction: found in the execution cache */
+    /* Per transaction: its hashes are TX_NEW, being computed (TX_BUSY) by
+     * the first thread to check one of its inputs, or TX_READY. */
+    atomic_uchar *state;
     uint32_t flags;
     unsigned caching;
     bool queued; /* on the queue's workers, else already run */
     size_t bad;  /* lowest failing job when run here, njobs when none */
 };
 
+enum { TX_NEW, TX_BUSY, TX_READY };
+
+/* Computes the hashes a transaction's inputs share (Core's
+ * PrecomputedTransactionData) once, on whichever thread needs them first;
+ * another thread needing them meanwhile waits the few microseconds. */
+static void ensure_hashes(struct scriptcheck_job *r, uint32_t t)
+{
+    if (atomic_load_explicit(&r->state[t], memory_order_acquire) == TX_READY)
+        return;
+    unsigned char expect = TX_NEW;
+    if (atomic_compare_exchange_strong(&r->state[t], &expect, TX_BUSY)) {
+        sighash_txdata_init(&r->txdata[t], r->txdata[t].tx, r->txdata[t].spent);
+        atomic_store_explicit(&r->state[t], TX_READY, memory_order_release);
+        return;
+    }
+    while (atomic_load_explicit(&r->state[t], memory_order_acquire) != TX_READY)
+        sched_yield();
+}
+
 static bool check_job(void *ctx, size_t i)
 {
     struct scriptcheck_job *r = ctx;
     const struct job *j = &r->jobs[i];
+    ensure_hashes(r, j->tx);
     return script_verify_input_ex(&r->txdata[j->tx], j->in, r->flags, r->env->sigcache,
                                   r->caching & SCRIPTCHECK_STORE_SIGS, &r->errs[i]);
 }
@@ -51,14 +76,13 @@ static void list_jobs(struct scriptcheck_job *r)
     }
     r->jobs = xmalloc((r->njobs ? r->njobs : 1) * sizeof(*r->jobs));
     r->errs = xcalloc(r->njobs ? r->njobs : 1, sizeof(*r->errs));
+    r->state = xmalloc((r->n ? r->n : 1) * sizeof(*r->state));
     size_t k = 0;
     for (size_t t = 0; t < r->n; t++) {
+        /* Kept from an earlier run over the same data (the mempool's). */
+        atomic_init(&r->state[t], r->txdata[t].bip143_ready ? TX_READY : TX_NEW);
         if (r->cached[t])
             continue;
-        /* Once per transaction, shared by its inputs (Core's
-         * PrecomputedTransactionData). */
-        if (!r->txdata[t].bip143_ready)
-            sighash_txdata_init(&r->txdata[t], r->txdata[t].tx, r->txdata[t].spent);
         for (size_t i = 0; i < r->txdata[t].tx->vin_count; i++)
             r->jobs[k++] = (struct job){(uint32_t)t, (uint32_t)i};
     }
@@ -125,6 +149,7 @@ bool scriptcheck_finish(struct scriptcheck_job *r, struct scriptcheck_failure *f
     free(r->jobs);
     free(r->errs);
     free(r->cached);
+    free(r->state);
     free(r);
     return ok;
 }
