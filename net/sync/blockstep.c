@@ -46,19 +46,24 @@ void np_block_source(struct netproc *np, const struct np_peer *p, const struct h
     np->srcs[np->nsrcs++] = (struct np_block_src){*hash, p->id, rebuilt};
 }
 
-/* Sources of blocks that failed are punished; those of blocks now active,
- * or left off the chain when the activation ended, are forgotten. */
+/* Sources of blocks that failed are punished; those of blocks now active
+ * may become high-bandwidth compact block peers, as when a block connects
+ * on arrival (Core's BlockChecked), and are forgotten, as are those of
+ * blocks left off the chain when the activation ended. */
 static void settle_sources(struct netproc *np)
 {
     size_t keep = 0;
     for (size_t i = 0; i < np->nsrcs; i++) {
         struct np_block_src s = np->srcs[i];
         const struct bindex_node *n = chainstate_find(np->chain, &s.hash);
+        struct np_peer *p = np_peer_find(np, s.peer);
+        bool active = n && chainstate_at(np->chain, n->height) == n;
         if (n && (n->status & BINDEX_FAILED_MASK)) {
-            struct np_peer *p = np_peer_find(np, s.peer);
             if (p)
                 np_block_failed(np, p, n->reason, false, s.rebuilt);
-        } else if (n && np->activating && chainstate_at(np->chain, n->height) != n) {
+        } else if (active && p) {
+            np_cmpct_block_from(np, p, &s.hash);
+        } else if (n && np->activating && !active) {
             np->srcs[keep++] = s;
         }
     }
