@@ -569,6 +569,7 @@ int chainstate_set_connect_notify(struct chainstate *cs, chainstate_notify_fn fn
     if (cs->connecting && !cs->broken)
         rc = settle(cs, connect_settle(cs, err) < 0 ? CHAINSTATE_ERROR : CHAINSTATE_ACCEPTED,
                     err) == CHAINSTATE_ERROR ? -1 : 0;
+    cs_connect_drop(cs); /* broken meanwhile: its workers must be done */
     cs->notify = fn;
     cs->notify_ctx = ctx;
     return rc;

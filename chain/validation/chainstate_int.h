@@ -81,5 +81,8 @@ bool cs_connect_ready(const struct chainstate *cs);
  * (the scripts failed; nothing applied), -1 and *err. */
 int cs_connect_finish(struct chainstate *cs, struct bindex_node **n, struct block **b,
                       struct wbuf *undo, const char **reason, char **err);
+/* Waits for the scripts of the block in flight and forgets it, applying
+ * nothing (a broken chainstate writes nothing more). */
+void cs_connect_drop(struct chainstate *cs);
 
 #endif

@@ -69,6 +69,17 @@ bool cs_connect_ready(const struct chainstate *cs)
     return !cs->connecting || validation_plan_ready(cs->connecting->plan);
 }
 
+void cs_connect_drop(struct chainstate *cs)
+{
+    struct cs_connect *c = cs->connecting;
+    if (!c)
+        return;
+    cs->connecting = NULL;
+    validation_plan_free(c->plan); /* waits for the workers */
+    block_free(c->b);
+    free(c);
+}
+
 bool chainstate_connect_waiting(const struct chainstate *cs)
 {
     return !cs_connect_ready(cs);
