@@ -8,7 +8,9 @@
 #include "chain/util/err.h"
 #include "chain/util/xmalloc.h"
 
+#include <errno.h>
 #include <event2/event.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -76,6 +78,10 @@ struct relay_glue {
     struct netproc *np;
     struct event *timer;
     int64_t timer_at; /* when the timer fires (INT64_MAX: not armed) */
+    /* A block's script checks ended on a script thread: it writes a byte
+     * here, and the loop steps the activation again. */
+    int done_pipe[2];
+    struct event *done_ev;
 };
 
 /* The node clock: setmocktime freezes and moves the relay's timers too. */
@@ -115,6 +121,60 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
     g->timer_at = INT64_MAX;
     netproc_tick(g->np, now);
     reschedule(g, now);
+}
+
+/* On a script thread: only the pipe is touched (a full pipe is already a
+ * wake-up). */
+static void on_connect_done(void *ctx)
+{
+    struct relay_glue *g = ctx;
+    ssize_t n = write(g->done_pipe[1], "x", 1);
+    (void)n;
+}
+
+static void on_done_pipe(evutil_socket_t fd, short what, void *arg)
+{
+    struct relay_glue *g = arg;
+    char buf[64];
+    while (read(fd, buf, sizeof(buf)) > 0)
+        continue;
+    reschedule(g, relay_glue_now());
+}
+
+/* Block connects stop holding the loop for their script checks. Without
+ * the pipe they keep waiting for them, as before. */
+static void start_async_connect(struct relay_glue *g)
+{
+    char *err = NULL;
+    if (pipe(g->done_pipe) < 0) {
+        LOG_WARN("relay: no pipe (%s): block scripts are checked while the loop waits",
+                 strerror(errno));
+        g->done_pipe[0] = g->done_pipe[1] = -1;
+        return;
+    }
+    for (int i = 0; i < 2; i++)
+        fcntl(g->done_pipe[i], F_SETFL, fcntl(g->done_pipe[i], F_GETFL) | O_NONBLOCK);
+    g->done_ev = event_new(g->node->base, g->done_pipe[0], EV_READ | EV_PERSIST, on_done_pipe, g);
+    event_add(g->done_ev, NULL);
+    if (chainstate_set_connect_notify(g->node->chain, on_connect_done, g, &err) < 0) {
+        LOG_ERROR("relay: %s", err);
+        free(err);
+    }
+}
+
+static void stop_async_connect(struct relay_glue *g)
+{
+    char *err = NULL;
+    if (g->done_pipe[0] < 0)
+        return;
+    /* Waits for a block in flight: nothing writes to the pipe after. */
+    if (chainstate_set_connect_notify(g->node->chain, NULL, NULL, &err) < 0) {
+        LOG_ERROR("relay: connecting the last block: %s", err);
+        free(err);
+    }
+    event_free(g->done_ev);
+    close(g->done_pipe[0]);
+    close(g->done_pipe[1]);
 }
 
 /* ---- connman -> netproc ---- */
@@ -295,6 +355,7 @@ static int relay_start(struct node *node, char **err)
     node->relay = netproc_relay(g->np);
     g->timer = evtimer_new(node->base, on_timer, g);
     g->timer_at = INT64_MAX;
+    start_async_connect(g);
     struct net_handlers h = {
         .ctx = g, .connected = h_connected, .disconnected = h_disconnected,
         .message = h_message, .best_height = h_best_height, .near_tip = h_near_tip,
@@ -322,6 +383,7 @@ static void relay_stop(struct node *node)
         struct net_handlers none = {0};
         connman_set_handlers(node->connman, &none);
     }
+    stop_async_connect(g);
     if (g->timer)
         event_free(g->timer);
     netproc_free(g->np);

@@ -94,8 +94,13 @@ static struct block *load_block(struct chainstate *cs, const struct bindex_node 
     return b;
 }
 
+static int connect_settle(struct chainstate *cs, char **err);
+
 int flush(struct chainstate *cs, char **err)
 {
+    /* The block in flight first: the coins then match the tip. */
+    if (connect_settle(cs, err) < 0)
+        return -1;
     struct bindex_node *tip = bindex_tip(cs->bi);
     size_t dirty = utxo_dirty(cs->utxo);
     /* As Core: block data, then the index pointing at it, then the coins
@@ -221,18 +226,26 @@ static const char *script_check_reason_logged(struct chainstate *cs, const struc
     return why;
 }
 
-/* 0 connected, 1 invalid (*reason), -1 error. */
-static int connect_tip(struct chainstate *cs, struct bindex_node *n, const struct block *b,
-                       const char **reason, char **err)
+static int mark_invalid(struct chainstate *cs, struct bindex_node *n, const char *reason,
+                        char **err)
 {
+    LOG_INFO("block %d invalid: %s", n->height, reason);
+    bindex_mark_failed(cs->bi, n, reason, persist_node, cs);
+    return write_batch(cs, false, err);
+}
+
+/* The end of a connect (waiting for its scripts if need be): the undo
+ * data and index written, the tip moved and the listeners told, or the
+ * block marked invalid. 0 either way, -1 on error. */
+static int connect_end(struct chainstate *cs, char **err)
+{
+    struct bindex_node *n;
+    struct block *b;
     struct wbuf undo;
     struct looplag_mark mark;
+    const char *reason = NULL;
     wbuf_init(&undo);
-    const char *why = script_check_reason_logged(cs, n);
-    looplag_enter(looplag_default(), &mark, LOG_VALIDATION, "connect");
-    int rc = validation_connect(cs->p, cs->utxo, b, n, why ? &cs->scripts : NULL, &undo,
-                                reason, err);
-    looplag_leave(&mark);
+    int rc = cs_connect_finish(cs, &n, &b, &undo, &reason, err);
     looplag_enter(looplag_default(), &mark, LOG_BLOCKSTORAGE, "undo write");
     if (rc == 0 && blockstore_save_undo(cs->bs, n, undo.data, undo.len, err) < 0)
         rc = -1;
@@ -243,40 +256,45 @@ static int connect_tip(struct chainstate *cs, struct bindex_node *n, const struc
     }
     looplag_leave(&mark);
     wbuf_free(&undo);
-    if (rc != 0)
-        return rc;
-    bindex_set_tip(cs->bi, n);
-    cs->moved = true;
-    for (size_t i = 0; i < CHAINSTATE_MAX_CALLBACKS; i++)
-        if (cs->cb[i].connected)
-            cs->cb[i].connected(cs->cb[i].ctx, b, n->height);
-    return maybe_flush(cs, err);
+    if (rc == 0) {
+        bindex_set_tip(cs->bi, n);
+        cs->moved = true;
+        for (size_t i = 0; i < CHAINSTATE_MAX_CALLBACKS; i++)
+            if (cs->cb[i].connected)
+                cs->cb[i].connected(cs->cb[i].ctx, b, n->height);
+        rc = maybe_flush(cs, err);
+    } else if (rc > 0) {
+        rc = mark_invalid(cs, n, reason, err);
+    }
+    block_free(b);
+    return rc;
 }
 
-static int mark_invalid(struct chainstate *cs, struct bindex_node *n, const char *reason,
-                        char **err)
+/* Finishes the block in flight, if any, waiting for its scripts. */
+static int connect_settle(struct chainstate *cs, char **err)
 {
-    LOG_INFO("block %d invalid: %s", n->height, reason);
-    bindex_mark_failed(cs->bi, n, reason, persist_node, cs);
-    return write_batch(cs, false, err);
+    return cs->connecting ? connect_end(cs, err) : 0;
 }
 
-/* Connects the block after the tip on the way to target. 0 when
+/* Connects the block after the tip on the way to target; with async, the
+ * scripts may still be running on return (CHAINSTATE_STEP_WAIT). 0 when
  * connected or when it failed (marked invalid), -1 on error. */
 static int connect_next(struct chainstate *cs, struct bindex_node *target,
-                        const struct block *given, char **err)
+                        const struct block *given, bool async, char **err)
 {
     struct bindex_node *n = bindex_ancestor(target, bindex_height(cs->bi) + 1);
     const char *reason = NULL;
-    struct block *loaded = NULL;
-    const struct block *b = given && hash_eq(&given->hash, &n->hash) ? given : NULL;
-    if (!b && !(b = loaded = load_block(cs, n, err)))
+    struct block *b = given && hash_eq(&given->hash, &n->hash) ? cs_block_share(given)
+                                                               : load_block(cs, n, err);
+    if (!b)
         return -1;
-    int rc = connect_tip(cs, n, b, &reason, err);
-    block_free(loaded);
-    if (rc < 0)
-        return -1;
-    return rc > 0 ? mark_invalid(cs, n, reason, err) : 0;
+    bool scripts = script_check_reason_logged(cs, n) != NULL;
+    int rc = cs_connect_begin(cs, n, b, scripts, &reason, err);
+    if (rc != 0)
+        return rc < 0 ? -1 : mark_invalid(cs, n, reason, err);
+    if (async && cs->notify && !cs_connect_ready(cs))
+        return CHAINSTATE_STEP_WAIT;
+    return connect_end(cs, err);
 }
 
 /* A reorganization back to fork needs the data and undo data of every
@@ -314,18 +332,28 @@ static struct bindex_node *pending_best(struct chainstate *cs)
     return best;
 }
 
-/* One step toward the valid stored chain with the most work: the tip
- * leaves when it is not on that chain (a reorganization), else the next
- * block joins. 1 after a step, 0 when the tip is there, -1 on error. */
-static int activate_step(struct chainstate *cs, const struct block *given, char **err)
+/* One step toward the valid stored chain with the most work: the block
+ * in flight ends, or the tip leaves when it is not on that chain (a
+ * reorganization), else the next block joins. 1 after a step, 0 when the
+ * tip is there, CHAINSTATE_STEP_WAIT (async only) while a block's scripts
+ * run, -1 on error. */
+static int activate_step(struct chainstate *cs, const struct block *given, bool async,
+                         char **err)
 {
+    if (cs->connecting) {
+        if (async && !cs_connect_ready(cs))
+            return CHAINSTATE_STEP_WAIT;
+        return connect_end(cs, err) < 0 ? -1 : 1;
+    }
     struct bindex_node *best = pending_best(cs);
     if (!best)
         return 0;
     struct bindex_node *tip = bindex_tip(cs->bi);
     struct bindex_node *fork = bindex_fork_point(tip, best);
-    if (tip == fork)
-        return connect_next(cs, best, given, err) < 0 ? -1 : 1;
+    if (tip == fork) {
+        int rc = connect_next(cs, best, given, async, err);
+        return rc < 0 ? -1 : rc == CHAINSTATE_STEP_WAIT ? rc : 1;
+    }
     if (check_undo_kept(cs, fork, err) < 0 || disconnect_tip(cs, err) < 0)
         return -1;
     if (bindex_tip(cs->bi) == fork)
@@ -337,7 +365,7 @@ static int activate_step(struct chainstate *cs, const struct block *given, char 
 int activate_best_chain(struct chainstate *cs, const struct block *given, char **err)
 {
     int rc;
-    while ((rc = activate_step(cs, given, err)) > 0)
+    while ((rc = activate_step(cs, given, false, err)) > 0)
         continue;
     return rc;
 }
@@ -482,7 +510,7 @@ static enum chainstate_status process_block(struct chainstate *cs, const struct 
         return settle(cs, CHAINSTATE_INVALID, err);
     }
     if (store_block(cs, n, b, pos, err) < 0 ||
-        (one_step ? activate_step(cs, b, err) : activate_best_chain(cs, b, err)) < 0)
+        (one_step ? activate_step(cs, b, true, err) : activate_best_chain(cs, b, err)) < 0)
         return settle(cs, CHAINSTATE_ERROR, err);
     pending_best(cs);
     if (n->status & BINDEX_FAILED_MASK) {
@@ -508,15 +536,28 @@ int chainstate_activate_step(struct chainstate *cs, char **err)
 {
     if (refuse_broken(cs, err))
         return -1;
-    int rc = activate_step(cs, NULL, err);
+    int rc = activate_step(cs, NULL, true, err);
     if (settle(cs, rc < 0 ? CHAINSTATE_ERROR : CHAINSTATE_ACCEPTED, err) == CHAINSTATE_ERROR)
         return -1;
-    return pending_best(cs) != NULL;
+    return rc == CHAINSTATE_STEP_WAIT ? rc : pending_best(cs) != NULL;
 }
 
 bool chainstate_activation_pending(struct chainstate *cs)
 {
-    return !cs->broken && pending_best(cs) != NULL;
+    return !cs->broken && (cs->connecting || pending_best(cs) != NULL);
+}
+
+int chainstate_set_connect_notify(struct chainstate *cs, chainstate_notify_fn fn, void *ctx,
+                                  char **err)
+{
+    int rc = 0;
+    if (cs->connecting && !cs->broken)
+        rc = settle(cs, connect_settle(cs, err) < 0 ? CHAINSTATE_ERROR : CHAINSTATE_ACCEPTED,
+                    err) == CHAINSTATE_ERROR ? -1 : 0;
+    cs_connect_drop(cs); /* broken meanwhile: its workers must be done */
+    cs->notify = fn;
+    cs->notify_ctx = ctx;
+    return rc;
 }
 
 static void add_candidate(void *ctx, struct bindex_node *n)
@@ -547,6 +588,10 @@ static struct bindex_node *known_block(struct chainstate *cs, const struct hash2
 {
     if (refuse_broken(cs, err))
         return NULL;
+    if (connect_settle(cs, err) < 0) {
+        settle(cs, CHAINSTATE_ERROR, err);
+        return NULL;
+    }
     struct bindex_node *n = bindex_find(cs->bi, hash);
     if (!n)
         err_set(err, "Block not found");
@@ -722,13 +767,18 @@ int chainstate_spent_coins(struct chainstate *cs, const struct bindex_node *n,
     free(undo);
     return r;
 }
-/* Connects the block to the UTXO cache and takes it off again with its own
- * undo data: nothing is written, as both stay in memory until a flush. */
+/* Core's TestBlockValidity: every check of a connect, the UTXO set left
+ * untouched. */
 int chainstate_test_block(struct chainstate *cs, const struct block *b, const char **reason,
                           char **err)
 {
     if (refuse_broken(cs, err))
         return -1;
+    /* The block in flight first: the tip must be the one it builds on. */
+    if (connect_settle(cs, err) < 0) {
+        settle(cs, CHAINSTATE_ERROR, err);
+        return -1;
+    }
     const struct bindex_node *tip = bindex_tip(cs->bi);
     if (!hash_eq(&b->hdr.prev, &tip->hash)) {
         *reason = "inconclusive-not-best-prevblk";
@@ -742,13 +792,12 @@ int chainstate_test_block(struct chainstate *cs, const struct block *b, const ch
     struct bindex_node tmp = {.hdr = b->hdr, .prev = (struct bindex_node *)tip,
                               .height = tip->height + 1};
     block_header_hash(&b->hdr, &tmp.hash);
-    struct wbuf undo;
-    wbuf_init(&undo);
-    int rc = validation_connect(cs->p, cs->utxo, b, &tmp, &cs->scripts, &undo, reason, err);
-    if (rc == 0 && validation_disconnect(cs->utxo, b, undo.data, undo.len, err) != 0) {
-        cs->broken = true; /* the cache holds the test block's coins */
-        rc = -1;
+    struct validation_plan *pl;
+    int rc = validation_connect_check(cs->p, cs->utxo, b, &tmp, &pl, reason, err);
+    if (rc == 0) {
+        validation_plan_start(pl, &cs->scripts, NULL, NULL);
+        rc = validation_plan_finish(pl, reason);
+        validation_plan_free(pl);
     }
-    wbuf_free(&undo);
     return rc;
 }

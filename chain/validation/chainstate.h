@@ -132,8 +132,26 @@ enum chainstate_status chainstate_process_block_step(struct chainstate *cs, cons
                                                      const char **reason, char **err);
 /* The next step toward the valid stored chain with the most work: 1 when
  * more steps remain, 0 when the tip is there, -1 and *err on a storage
- * error (the chainstate then accepts nothing more). */
+ * error (the chainstate then accepts nothing more), or
+ * CHAINSTATE_STEP_WAIT when a block's scripts are being checked off the
+ * caller's thread (only with a notify function set): the notify function
+ * says when to step again. */
+#define CHAINSTATE_STEP_WAIT 2
 int chainstate_activate_step(struct chainstate *cs, char **err);
+
+/* Connects blocks in steps without waiting for their script checks: fn(ctx)
+ * is called on a script thread once a block's checks are done, and must
+ * only wake the caller's loop (which then calls chainstate_activate_step
+ * again). NULL goes back to waiting in the step. Either way a block in
+ * flight is finished first; callers that need the activation complete
+ * (chainstate_process_block, invalidate, reconsider, precious, flushes,
+ * test_block) finish it themselves. Clear it before chainstate_close.
+ * -1 and *err when finishing the block in flight failed on storage. */
+typedef void (*chainstate_notify_fn)(void *ctx);
+/* Whether a block's script checks are still running off the loop. */
+bool chainstate_connect_waiting(const struct chainstate *cs);
+int chainstate_set_connect_notify(struct chainstate *cs, chainstate_notify_fn fn, void *ctx,
+                                  char **err);
 /* Whether the tip is off the valid stored chain with the most work. */
 bool chainstate_activation_pending(struct chainstate *cs);
 

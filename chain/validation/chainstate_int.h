@@ -54,6 +54,13 @@ struct chainstate {
     uint64_t precious_seq;
     struct u256 precious_work;
     bool tie_moves_tip;
+    /* The block whose scripts are being checked (connect_async.c), and
+     * who hears, on a worker's thread, that they are done (NULL: connects
+     * are finished before the step returns). Both change only while no
+     * connect is in flight. */
+    struct cs_connect *connecting;
+    chainstate_notify_fn notify;
+    void *notify_ctx;
 };
 
 static inline int64_t cs_now(const struct chainstate *cs)
@@ -81,5 +88,25 @@ int activate_best_chain(struct chainstate *cs, const struct block *given, char *
 
 /* chainstate_open.c */
 int init_genesis(struct chainstate *cs, const struct blockfile_pos *pos, char **err);
+
+/* connect_async.c */
+/* A copy of b sharing its transactions (each one referenced once more). */
+struct block *cs_block_share(const struct block *b);
+/* Begins connecting n's block b (taken over): the checks but for the
+ * scripts here, the scripts started (unless scripts is false: an
+ * assumed-valid block). 0 when in flight, 1 with *reason when invalid
+ * already, -1 and *err on a storage error. */
+int cs_connect_begin(struct chainstate *cs, struct bindex_node *n, struct block *b,
+                     bool scripts, const char **reason, char **err);
+/* Whether cs_connect_finish would return without waiting. */
+bool cs_connect_ready(const struct chainstate *cs);
+/* Waits for the scripts, then applies the block to the UTXO set with its
+ * undo data; hands back n and b (the caller frees b). 0, 1 with *reason
+ * (the scripts failed; nothing applied), -1 and *err. */
+int cs_connect_finish(struct chainstate *cs, struct bindex_node **n, struct block **b,
+                      struct wbuf *undo, const char **reason, char **err);
+/* Waits for the scripts of the block in flight and forgets it, applying
+ * nothing (a broken chainstate writes nothing more). */
+void cs_connect_drop(struct chainstate *cs);
 
 #endif

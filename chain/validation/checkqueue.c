@@ -21,6 +21,9 @@ struct checkqueue {
     uint64_t generation; /* bumped per run: workers wake on a new one */
     bool quit;
     int busy; /* workers still in the current run */
+    /* A started run's wake-up, called once by the worker that ends it. */
+    checkqueue_done_fn done_fn;
+    void *done_ctx;
     /* The current run, read-only for its duration except the atomics. */
     size_t n;
     checkqueue_fn check;
@@ -81,8 +84,14 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&q->mu);
         work(q);
         pthread_mutex_lock(&q->mu);
-        if (--q->busy == 0)
+        if (--q->busy == 0) {
             pthread_cond_signal(&q->done);
+            /* Under the lock: the owner cannot free what it names before
+             * the call returns, as checkqueue_wait takes the lock too. */
+            if (q->done_fn)
+                q->done_fn(q->done_ctx);
+            q->done_fn = NULL;
+        }
     }
     pthread_mutex_unlock(&q->mu);
     return NULL;
@@ -128,7 +137,9 @@ int checkqueue_threads(const struct checkqueue *q)
     return q->nworkers + 1;
 }
 
-size_t checkqueue_run(struct checkqueue *q, size_t n, checkqueue_fn check, void *ctx)
+/* Sets up a run and wakes the workers when worth it. */
+static bool begin(struct checkqueue *q, size_t n, checkqueue_fn check, void *ctx, bool always,
+                  checkqueue_done_fn done, void *done_ctx)
 {
     q->n = n;
     q->check = check;
@@ -136,20 +147,49 @@ size_t checkqueue_run(struct checkqueue *q, size_t n, checkqueue_fn check, void 
     atomic_store(&q->next, 0);
     atomic_store(&q->failed, n);
     /* Few items are not worth waking anyone. */
-    bool wake = q->nworkers > 0 && n > BATCH;
+    bool wake = q->nworkers > 0 && (always || n > BATCH);
     if (wake) {
         pthread_mutex_lock(&q->mu);
         q->busy = q->nworkers;
+        q->done_fn = done;
+        q->done_ctx = done_ctx;
         q->generation++;
         pthread_cond_broadcast(&q->start);
         pthread_mutex_unlock(&q->mu);
     }
+    return wake;
+}
+
+size_t checkqueue_wait(struct checkqueue *q)
+{
     work(q);
-    if (wake) {
-        pthread_mutex_lock(&q->mu);
-        while (q->busy > 0)
-            pthread_cond_wait(&q->done, &q->mu);
-        pthread_mutex_unlock(&q->mu);
-    }
+    pthread_mutex_lock(&q->mu);
+    while (q->busy > 0)
+        pthread_cond_wait(&q->done, &q->mu);
+    q->done_fn = NULL;
+    pthread_mutex_unlock(&q->mu);
     return atomic_load(&q->failed);
+}
+
+size_t checkqueue_run(struct checkqueue *q, size_t n, checkqueue_fn check, void *ctx)
+{
+    if (!begin(q, n, check, ctx, false, NULL, NULL)) {
+        work(q);
+        return atomic_load(&q->failed);
+    }
+    return checkqueue_wait(q);
+}
+
+void checkqueue_start(struct checkqueue *q, size_t n, checkqueue_fn check, void *ctx,
+                      checkqueue_done_fn done, void *done_ctx)
+{
+    begin(q, n, check, ctx, true, done, done_ctx);
+}
+
+bool checkqueue_ready(struct checkqueue *q)
+{
+    pthread_mutex_lock(&q->mu);
+    bool ready = q->busy == 0;
+    pthread_mutex_unlock(&q->mu);
+    return ready;
 }

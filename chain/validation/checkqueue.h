@@ -35,4 +35,18 @@ typedef bool (*checkqueue_fn)(void *ctx, size_t i);
  * depend on scheduling). Items after a known failure are skipped. */
 size_t checkqueue_run(struct checkqueue *q, size_t n, checkqueue_fn check, void *ctx);
 
+/* The same run without holding the caller: the workers alone take the
+ * items (q must have at least one), and the last of them to finish calls
+ * done(done_ctx) on its own thread. One run at a time: nothing else may
+ * use q until checkqueue_wait returned. The data must stay unchanged
+ * until then. */
+typedef void (*checkqueue_done_fn)(void *done_ctx);
+void checkqueue_start(struct checkqueue *q, size_t n, checkqueue_fn check, void *ctx,
+                      checkqueue_done_fn done, void *done_ctx);
+/* Whether the started run is over (checkqueue_wait then returns at once). */
+bool checkqueue_ready(struct checkqueue *q);
+/* Takes items too until none is left, waits for the workers, and returns
+ * what checkqueue_run would. */
+size_t checkqueue_wait(struct checkqueue *q);
+
 #endif

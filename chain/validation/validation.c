@@ -327,50 +327,132 @@ int validation_disconnect(struct utxo *u, const struct block *b, const uint8_t *
     return rewind_block(u, b, b->tx_count, 0, undo, undo_len, err);
 }
 
-/* Where connecting stopped, to undo exactly what was applied. */
-struct connect_pos {
-    size_t full, partial;
+/* The coins a block's inputs see while it is checked, without touching
+ * the UTXO set (Core's view over the coins cache): an output of an
+ * earlier transaction of the block, unless an earlier input spent it, or
+ * else the set's. Lookups are sorted arrays, so a block's shape cannot
+ * make them slow. */
+struct txpos {
+    struct hash256 txid;
+    size_t t;
 };
 
-/* Spends a transaction's inputs, copying what they spend into spent and
- * their heights into heights, and checks their values; *pos tracks how
- * far it got. Returns 0, 1 with *reason, or -1. */
-static int spend_inputs(struct utxo *u, const struct tx *tx, int height,
-                        struct tx_out *spent, int32_t *heights, struct wbuf *undo, int64_t *fees,
-                        struct connect_pos *pos, const char **reason, char **err)
+struct inpos {
+    struct outpoint op;
+    size_t k; /* the input's place in the block */
+};
+
+struct block_view {
+    const struct block *b;
+    struct txpos *byid;   /* sorted by txid */
+    bool *respent;        /* per input: an earlier input spends the same output */
+    size_t *first;        /* per transaction: its first input's place */
+};
+
+static int cmp_txpos(const void *a, const void *b)
 {
+    return memcmp(((const struct txpos *)a)->txid.b, ((const struct txpos *)b)->txid.b, 32);
+}
+
+static int cmp_inpos(const void *a, const void *b)
+{
+    const struct inpos *x = a, *y = b;
+    int c = memcmp(x->op.hash.b, y->op.hash.b, 32);
+    if (c == 0)
+        c = (x->op.n > y->op.n) - (x->op.n < y->op.n);
+    return c ? c : (x->k > y->k) - (x->k < y->k);
+}
+
+static void view_init(struct block_view *v, const struct block *b)
+{
+    size_t nin = 0;
+    v->b = b;
+    v->byid = xcalloc(b->tx_count, sizeof(*v->byid));
+    v->first = xcalloc(b->tx_count, sizeof(*v->first));
+    for (size_t t = 0; t < b->tx_count; t++) {
+        v->byid[t] = (struct txpos){b->txs[t]->txid, t};
+        v->first[t] = nin;
+        nin += t > 0 ? b->txs[t]->vin_count : 0;
+    }
+    qsort(v->byid, b->tx_count, sizeof(*v->byid), cmp_txpos);
+    struct inpos *ins = xcalloc(nin ? nin : 1, sizeof(*ins));
+    for (size_t t = 1; t < b->tx_count; t++)
+        for (size_t i = 0; i < b->txs[t]->vin_count; i++)
+            ins[v->first[t] + i] = (struct inpos){b->txs[t]->vin[i].prevout, v->first[t] + i};
+    qsort(ins, nin, sizeof(*ins), cmp_inpos);
+    v->respent = xcalloc(nin ? nin : 1, sizeof(*v->respent));
+    for (size_t j = 1; j < nin; j++)
+        if (hash_eq(&ins[j].op.hash, &ins[j - 1].op.hash) && ins[j].op.n == ins[j - 1].op.n)
+            v->respent[ins[j].k] = true;
+    free(ins);
+}
+
+static void view_free(struct block_view *v)
+{
+    free(v->byid);
+    free(v->respent);
+    free(v->first);
+}
+
+/* The coin input i of transaction t spends: 1 and *c, 0 when missing or
+ * spent, -1 and *err on a storage error. */
+static int view_get(struct block_view *v, struct utxo *u, size_t t, size_t i, int height,
+                    struct coin *c, char **err)
+{
+    const struct outpoint *op = &v->b->txs[t]->vin[i].prevout;
+    if (v->respent[v->first[t] + i])
+        return 0;
+    struct txpos key = {.txid = op->hash};
+    const struct txpos *hit = bsearch(&key, v->byid, v->b->tx_count, sizeof(key), cmp_txpos);
+    if (hit && hit->t < t && op->n < v->b->txs[hit->t]->vout_count &&
+        !unspendable(&v->b->txs[hit->t]->vout[op->n])) {
+        const struct tx_out *o = &v->b->txs[hit->t]->vout[op->n];
+        c->value = o->value;
+        c->script_len = o->script_len;
+        c->script = xmalloc(o->script_len ? o->script_len : 1);
+        memcpy(c->script, o->script, o->script_len);
+        c->height = height;
+        c->coinbase = hit->t == 0;
+        return 1;
+    }
+    return utxo_get(u, op, c, err);
+}
+
+/* Core's CheckTxInputs over the view: finds what a transaction's inputs
+ * spend (into spent, owning the scripts, and heights) and checks their
+ * values. Returns 0, 1 with *reason, or -1. */
+static int gather_inputs(struct block_view *v, struct utxo *u, size_t t, int height,
+                         struct tx_out *spent, int32_t *heights, int64_t *fees,
+                         const char **reason, char **err)
+{
+    const struct tx *tx = v->b->txs[t];
     int64_t in_sum = 0, out_sum = 0;
+    bool *coinbase = xcalloc(tx->vin_count, sizeof(*coinbase));
+    int rc = 0;
     /* Core's HaveInputs comes first: a missing input outranks the faults
      * of the others. */
-    for (size_t i = 0; i < tx->vin_count; i++) {
+    for (size_t i = 0; i < tx->vin_count && rc == 0; i++) {
         struct coin c = {0};
-        int r = utxo_get(u, &tx->vin[i].prevout, &c, err);
-        coin_clear(&c);
+        int r = view_get(v, u, t, i, height, &c, err);
         if (r < 0)
-            return -1;
-        if (r == 0)
-            return *reason = "bad-txns-inputs-missingorspent", 1;
+            rc = -1;
+        else if (r == 0)
+            *reason = "bad-txns-inputs-missingorspent", rc = 1;
+        spent[i] = (struct tx_out){c.value, c.script, c.script_len};
+        heights[i] = c.height;
+        coinbase[i] = c.coinbase;
     }
-    for (size_t i = 0; i < tx->vin_count; i++) {
-        struct utxo_spent s;
-        int r = utxo_spend(u, &tx->vin[i].prevout, &s, undo, err);
-        if (r < 0)
-            return -1;
-        if (r == 0)
-            return *reason = "bad-txns-inputs-missingorspent", 1;
-        pos->partial++;
-        /* A copy: the cache's lives only until the next spend. */
-        uint8_t *script = xmalloc(s.script_len ? s.script_len : 1);
-        if (s.script_len)
-            memcpy(script, s.script, s.script_len);
-        spent[i] = (struct tx_out){s.value, script, s.script_len};
-        heights[i] = s.height;
-        if (s.coinbase && height - s.height < PARAMS_COINBASE_MATURITY)
-            return *reason = "bad-txns-premature-spend-of-coinbase", 1;
-        in_sum += s.value;
-        if (s.value < 0 || s.value > TX_MAX_MONEY || in_sum > TX_MAX_MONEY)
-            return *reason = "bad-txns-inputvalues-outofrange", 1;
+    for (size_t i = 0; i < tx->vin_count && rc == 0; i++) {
+        if (coinbase[i] && height - heights[i] < PARAMS_COINBASE_MATURITY)
+            *reason = "bad-txns-premature-spend-of-coinbase", rc = 1;
+        in_sum += spent[i].value;
+        if (rc == 0 && (spent[i].value < 0 || spent[i].value > TX_MAX_MONEY ||
+                        in_sum > TX_MAX_MONEY))
+            *reason = "bad-txns-inputvalues-outofrange", rc = 1;
     }
+    free(coinbase);
+    if (rc != 0)
+        return rc;
     tx_output_sum(tx, &out_sum);
     if (in_sum < out_sum)
         return *reason = "bad-txns-in-belowout", 1;
@@ -458,31 +540,6 @@ static bool add_sigops(const struct tx *tx, const struct tx_out *spent, uint32_t
     return *cost <= SIGOPS_MAX_BLOCK_COST;
 }
 
-/* Every input's scripts, the coinbase aside; the failure names the
- * transaction and input in the log. 0 or 1 with *reason. */
-static int verify_scripts(const struct block *b, int height, const struct scriptcheck_env *env,
-                          struct tx_out *const *spent, uint32_t flags, const char **reason)
-{
-    struct scriptcheck_failure f;
-    if (b->tx_count < 2)
-        return 0;
-    size_t n = b->tx_count - 1;
-    struct sighash_txdata *txdata = xcalloc(n, sizeof(*txdata));
-    for (size_t t = 0; t < n; t++) {
-        txdata[t].tx = b->txs[t + 1];
-        txdata[t].spent = spent[t + 1];
-    }
-    bool ok = scriptcheck_run(env, txdata, n, flags, SCRIPTCHECK_ERASE_HITS, &f);
-    free(txdata);
-    if (ok)
-        return 0;
-    *reason = scriptcheck_block_reason(f.err);
-    char where[SCRIPTCHECK_DESCRIBE_LEN];
-    scriptcheck_describe(b->txs[f.tx + 1], f.in, where);
-    LOG_INFO("Block validation error at height %d: %s, %s", height, *reason, where);
-    return 1;
-}
-
 uint32_t validation_script_flags(const struct chain_params *p, int height,
                                  const struct hash256 *hash)
 {
@@ -522,73 +579,140 @@ static bool sequence_locks_ok(const struct chain_params *p, const struct bindex_
     return locktime_sequence_passed(&l, n->height, bindex_median_time_past(n->prev));
 }
 
-static void free_spent(struct tx_out **spent, const struct block *b)
+/* A block checked but for its scripts: what they spend, per transaction
+ * (owned), and the run checking them. */
+struct validation_plan {
+    const struct block *b;
+    int height;
+    uint32_t flags;
+    struct tx_out **spent;         /* [t][i], t >= 1 */
+    struct sighash_txdata *txdata; /* per transaction but the coinbase */
+    struct scriptcheck_job *job;
+};
+
+void validation_plan_free(struct validation_plan *pl)
 {
-    for (size_t t = 1; t < b->tx_count && spent[t]; t++) {
-        for (size_t i = 0; i < b->txs[t]->vin_count; i++)
-            free((uint8_t *)spent[t][i].script);
-        free(spent[t]);
+    if (!pl)
+        return;
+    if (pl->job) { /* the workers must be done with the data */
+        struct scriptcheck_failure f;
+        scriptcheck_finish(pl->job, &f);
     }
-    free(spent);
+    for (size_t t = 1; t < pl->b->tx_count && pl->spent[t]; t++) {
+        for (size_t i = 0; i < pl->b->txs[t]->vin_count; i++)
+            free((uint8_t *)pl->spent[t][i].script);
+        free(pl->spent[t]);
+    }
+    free(pl->spent);
+    free(pl->txdata);
+    free(pl);
 }
 
-int validation_connect(const struct chain_params *p, struct utxo *u, const struct block *b,
-                       const struct bindex_node *n, const struct scriptcheck_env *scripts,
-                       struct wbuf *undo, const char **reason, char **err)
+/* Each transaction's inputs, sequence locks and sigops, in Core's order. */
+static int check_txs(const struct chain_params *p, struct utxo *u, const struct bindex_node *n,
+                     struct validation_plan *pl, int64_t *fees, const char **reason,
+                     char **err)
 {
-    int height = n->height;
-    size_t undo_start = undo->len;
-    struct connect_pos pos = {0, 0};
-    int64_t fees = 0, cb_out = 0;
+    const struct block *b = pl->b;
+    struct block_view v;
     uint64_t sigops = 0;
-    uint32_t flags = validation_script_flags(p, height, &b->hash);
-    /* Spent outputs per transaction, kept for the script checks. */
+    int rc = 0;
+    view_init(&v, b);
+    for (size_t t = 0; t < b->tx_count && rc == 0; t++) {
+        const struct tx *tx = b->txs[t];
+        if (t > 0) {
+            pl->spent[t] = xcalloc(tx->vin_count, sizeof(**pl->spent));
+            int32_t *heights = xcalloc(tx->vin_count, sizeof(*heights));
+            rc = gather_inputs(&v, u, t, pl->height, pl->spent[t], heights, fees, reason, err);
+            if (rc == 0 && !sequence_locks_ok(p, n, tx, heights))
+                *reason = "bad-txns-nonfinal", rc = 1;
+            free(heights);
+        }
+        if (rc == 0 && !add_sigops(tx, pl->spent[t], pl->flags, &sigops))
+            *reason = "bad-blk-sigops", rc = 1;
+    }
+    view_free(&v);
+    return rc;
+}
+
+int validation_connect_check(const struct chain_params *p, struct utxo *u,
+                             const struct block *b, const struct bindex_node *n,
+                             struct validation_plan **out, const char **reason, char **err)
+{
+    int64_t fees = 0, cb_out = 0;
+    *out = NULL;
     int rc = bip30_enforced(p, n) ? overwrites_coins(u, b, err) : 0;
     if (rc > 0)
         *reason = "bad-txns-BIP30";
     if (rc != 0)
         return rc;
-    struct tx_out **spent = xcalloc(b->tx_count, sizeof(*spent));
-    for (size_t t = 0; t < b->tx_count && rc == 0; t++) {
-        const struct tx *tx = b->txs[t];
-        pos.partial = 0;
-        if (t > 0) {
-            spent[t] = xcalloc(tx->vin_count, sizeof(**spent));
-            int32_t *heights = xcalloc(tx->vin_count, sizeof(*heights));
-            rc = spend_inputs(u, tx, height, spent[t], heights, undo, &fees, &pos, reason, err);
-            if (rc == 0 && !sequence_locks_ok(p, n, tx, heights)) {
-                *reason = "bad-txns-nonfinal";
-                rc = 1;
-            }
-            free(heights);
-        }
-        if (rc == 0 && !add_sigops(tx, spent[t], flags, &sigops)) {
-            *reason = "bad-blk-sigops";
-            rc = 1;
-        }
-        if (rc != 0)
-            break;
-        add_outputs(u, tx, height);
-        pos.full = t + 1;
-        pos.partial = 0;
-    }
+    struct validation_plan *pl = xcalloc(1, sizeof(*pl));
+    pl->b = b;
+    pl->height = n->height;
+    pl->flags = validation_script_flags(p, n->height, &b->hash);
+    pl->spent = xcalloc(b->tx_count, sizeof(*pl->spent));
+    rc = check_txs(p, u, n, pl, &fees, reason, err);
     if (rc == 0) {
         tx_output_sum(b->txs[0], &cb_out);
-        if (cb_out > fees + params_block_subsidy(p, height)) {
-            *reason = "bad-cb-amount";
-            rc = 1;
-        }
+        if (cb_out > fees + params_block_subsidy(p, n->height))
+            *reason = "bad-cb-amount", rc = 1;
     }
-    if (rc == 0 && scripts)
-        rc = verify_scripts(b, height, scripts, spent, flags, reason);
-    free_spent(spent, b);
     if (rc != 0) {
-        /* Put the UTXO set back exactly as it was. */
-        const uint8_t *data = undo->len > undo_start ? undo->data + undo_start : NULL;
-        if (rewind_block(u, b, pos.full, pos.partial, data, undo->len - undo_start,
-                         rc < 0 ? NULL : err) < 0)
-            rc = -1;
-        undo->len = undo_start;
+        validation_plan_free(pl);
+        return rc;
     }
-    return rc;
+    *out = pl;
+    return 0;
+}
+
+void validation_plan_start(struct validation_plan *pl, const struct scriptcheck_env *env,
+                           scriptcheck_done_fn done, void *done_ctx)
+{
+    size_t n = pl->b->tx_count - 1;
+    pl->txdata = xcalloc(n ? n : 1, sizeof(*pl->txdata));
+    for (size_t t = 0; t < n; t++) {
+        pl->txdata[t].tx = pl->b->txs[t + 1];
+        pl->txdata[t].spent = pl->spent[t + 1];
+    }
+    pl->job = scriptcheck_start(env, pl->txdata, n, pl->flags, SCRIPTCHECK_ERASE_HITS, done,
+                                done_ctx);
+}
+
+bool validation_plan_ready(const struct validation_plan *pl)
+{
+    return !pl->job || scriptcheck_ready(pl->job);
+}
+
+int validation_plan_finish(struct validation_plan *pl, const char **reason)
+{
+    struct scriptcheck_failure f;
+    if (!pl->job)
+        return 0;
+    bool ok = scriptcheck_finish(pl->job, &f);
+    pl->job = NULL;
+    if (ok)
+        return 0;
+    *reason = scriptcheck_block_reason(f.err);
+    char where[SCRIPTCHECK_DESCRIBE_LEN];
+    scriptcheck_describe(pl->b->txs[f.tx + 1], f.in, where);
+    LOG_INFO("Block validation error at height %d: %s, %s", pl->height, *reason, where);
+    return 1;
+}
+
+int validation_connect_apply(struct utxo *u, const struct block *b, int height,
+                             struct wbuf *undo, char **err)
+{
+    for (size_t t = 0; t < b->tx_count; t++) {
+        const struct tx *tx = b->txs[t];
+        for (size_t i = 0; t > 0 && i < tx->vin_count; i++) {
+            struct utxo_spent s;
+            int r = utxo_spend(u, &tx->vin[i].prevout, &s, undo, err);
+            if (r < 0)
+                return -1;
+            if (r == 0)
+                return err_set(err, "a coin checked for block %d vanished", height);
+        }
+        add_outputs(u, tx, height);
+    }
+    return 0;
 }

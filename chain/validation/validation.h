@@ -36,7 +36,7 @@ bool validation_check_transaction(const struct tx *tx, const char **reason);
  * coinbase and it first, each transaction well formed, merkle root
  * matching without the CVE-2012-2459 mutation, legacy sigops within the
  * block limit. A transaction repeated elsewhere in the block is left to
- * validation_connect, where its second copy spends spent coins. */
+ * validation_connect_check, where its second copy spends spent coins. */
 bool validation_block_basic(const struct block *b, const char **reason);
 
 /* Rules that depend on the block's place in the chain: weight, final
@@ -51,22 +51,40 @@ bool validation_block_context(const struct chain_params *p, const struct bindex_
 uint32_t validation_script_flags(const struct chain_params *p, int height,
                                  const struct hash256 *hash);
 
-/* Applies the block of index entry n (its height, its ancestors' times)
- * to the UTXO set: spends inputs (which must exist, be unspent and, for
- * coinbase outputs, be 100 blocks deep, and once CSV is active meet the
- * BIP68 relative locks of their transaction: "bad-txns-nonfinal"), adds
- * outputs, checks value conservation, the sigop cost (80,000) and the
- * coinbase's claim (at most subsidy plus fees), then, unless scripts is
- * NULL (an assumed-valid block), every input's scripts with the flags of
- * the block ("block-script-verify-flag-failed (...)"). Undo data is
- * appended to undo. On failure the UTXO set is left as it was. Returns 0,
- * or 1 with *reason when the block breaks a rule, or -1 with *err on a
- * storage error. */
-int validation_connect(const struct chain_params *p, struct utxo *u, const struct block *b,
-                       const struct bindex_node *n, const struct scriptcheck_env *scripts,
-                       struct wbuf *undo, const char **reason, char **err);
+/* Core's ConnectBlock in three parts, so that the scripts may be checked
+ * off the caller's thread.
+ *
+ * validation_connect_check: the block of index entry n (its height, its
+ * ancestors' times) against the UTXO set, which it does not change:
+ * BIP30, every input existing and unspent (in the set or from an earlier
+ * transaction of the block) and, for coinbase outputs, 100 blocks deep,
+ * value conservation, once CSV is active the BIP68 relative locks
+ * ("bad-txns-nonfinal"), the sigop cost (80,000) and the coinbase's claim
+ * (at most subsidy plus fees), in Core's order. 0 and *plan (what the
+ * inputs spend), 1 with *reason when the block breaks a rule, -1 with
+ * *err on a storage error. b must outlive the plan. */
+struct validation_plan;
+int validation_connect_check(const struct chain_params *p, struct utxo *u,
+                             const struct block *b, const struct bindex_node *n,
+                             struct validation_plan **plan, const char **reason, char **err);
+/* Starts every input's script checks with the block's flags on env's
+ * workers; done(done_ctx) as for scriptcheck_start. Not called for an
+ * assumed-valid block. */
+void validation_plan_start(struct validation_plan *pl, const struct scriptcheck_env *env,
+                           scriptcheck_done_fn done, void *done_ctx);
+bool validation_plan_ready(const struct validation_plan *pl); /* finish would not wait */
+/* Waits for the checks: 0 when they passed (or never started), 1 with
+ * *reason ("block-script-verify-flag-failed (...)", the failing input in
+ * the log). */
+int validation_plan_finish(struct validation_plan *pl, const char **reason);
+void validation_plan_free(struct validation_plan *pl); /* waits; accepts NULL */
+/* Applies a checked block to the UTXO set: spends its inputs, adding
+ * their coins to undo, and adds its outputs. -1 and *err on a storage
+ * error (the set is then partly changed). */
+int validation_connect_apply(struct utxo *u, const struct block *b, int height,
+                             struct wbuf *undo, char **err);
 
-/* Reverses validation_connect using its undo data. -1 and *err when the
+/* Reverses validation_connect_apply using its undo data. -1 and *err when the
  * undo data does not match the block or storage fails. */
 int validation_disconnect(struct utxo *u, const struct block *b, const uint8_t *undo,
                           size_t undo_len, char **err);

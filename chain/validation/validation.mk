@@ -15,7 +15,7 @@ libchain_a_SOURCES += \
 	chain/validation/validation.c chain/validation/validation.h \
 	chain/validation/chainstate.c chain/validation/chainstate.h \
 	chain/validation/chainstate_int.h chain/validation/chainstate_open.c \
-	chain/validation/chainstate_query.c \
+	chain/validation/connect_async.c chain/validation/chainstate_query.c \
 	chain/validation/coinstats.c chain/validation/coinstats.h \
 	chain/validation/blockstats.c chain/validation/blockstats.h
 
@@ -27,7 +27,7 @@ CHAINSTATE_TEST_LIBS = tests/unit/libchainstatetest.a $(CHAIN_LIBS) $(CMOCKA_LIB
 
 VALIDATION_TESTS = tests/unit/test_pow tests/unit/test_store tests/unit/test_blockindex \
 	tests/unit/test_utxo tests/unit/test_locktime tests/unit/test_validation tests/unit/test_chainstate tests/unit/test_chain_crash \
-	tests/unit/test_chainstate_step
+	tests/unit/test_chainstate_step tests/unit/test_connect_async
 check_PROGRAMS += $(VALIDATION_TESTS)
 TESTS += $(VALIDATION_TESTS)
 tests_unit_test_pow_SOURCES = tests/unit/test_pow.c
@@ -49,6 +49,9 @@ tests_unit_test_chainstate_LDADD = $(CHAINSTATE_TEST_LIBS)
 tests_unit_test_chainstate_step_SOURCES = tests/unit/test_chainstate_step.c \
 	tests/unit/chainstate_fixture.c tests/unit/chainstate_fixture.h
 tests_unit_test_chainstate_step_LDADD = $(CHAINSTATE_TEST_LIBS)
+# Block connects with the scripts off the caller's thread: later step, failure, sync caller.
+tests_unit_test_connect_async_SOURCES = tests/unit/test_connect_async.c
+tests_unit_test_connect_async_LDADD = $(CHAINSTATE_TEST_LIBS)
 # Kills a child process 50 times while it stores a 2,000-block chain.
 tests_unit_test_chain_crash_SOURCES = tests/unit/test_chain_crash.c
 tests_unit_test_chain_crash_LDADD = $(CHAINSTATE_TEST_LIBS)

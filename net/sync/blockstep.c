@@ -9,6 +9,10 @@
  * fire per block as before; blocks are requested after each step, the
  * tip is announced once the steps end.
  *
+ * A step may also end with the block's script checks still running on the
+ * script threads: the loop goes on, and the node's wake-up (the
+ * chainstate's notify function) brings the next step once they are done.
+ *
  * A block that a later step finds invalid is answered for by the peer
  * that sent it, as if it had failed on arrival (Core keeps the source of
  * each block for the same reason). */
@@ -42,19 +46,24 @@ void np_block_source(struct netproc *np, const struct np_peer *p, const struct h
     np->srcs[np->nsrcs++] = (struct np_block_src){*hash, p->id, rebuilt};
 }
 
-/* Sources of blocks that failed are punished; those of blocks now active,
- * or left off the chain when the activation ended, are forgotten. */
+/* Sources of blocks that failed are punished; those of blocks now active
+ * may become high-bandwidth compact block peers, as when a block connects
+ * on arrival (Core's BlockChecked), and are forgotten, as are those of
+ * blocks left off the chain when the activation ended. */
 static void settle_sources(struct netproc *np)
 {
     size_t keep = 0;
     for (size_t i = 0; i < np->nsrcs; i++) {
         struct np_block_src s = np->srcs[i];
         const struct bindex_node *n = chainstate_find(np->chain, &s.hash);
+        struct np_peer *p = np_peer_find(np, s.peer);
+        bool active = n && chainstate_at(np->chain, n->height) == n;
         if (n && (n->status & BINDEX_FAILED_MASK)) {
-            struct np_peer *p = np_peer_find(np, s.peer);
             if (p)
                 np_block_failed(np, p, n->reason, false, s.rebuilt);
-        } else if (n && np->activating && chainstate_at(np->chain, n->height) != n) {
+        } else if (active && p) {
+            np_cmpct_block_from(np, p, &s.hash);
+        } else if (n && np->activating && !active) {
             np->srcs[keep++] = s;
         }
     }
@@ -78,9 +87,11 @@ void np_activate_tick(struct netproc *np, int64_t now)
     np_request_blocks_all(np, now);
 }
 
+/* While a block's scripts are checked off the loop, the next step waits
+ * for the wake-up that says they are done. */
 bool netproc_activating(const struct netproc *np)
 {
-    return np->activating;
+    return np->activating && !chainstate_connect_waiting(np->chain);
 }
 
 void np_blockstep_free(struct netproc *np)

@@ -617,7 +617,7 @@ void netproc_tick(struct netproc *np, int64_t now)
 
 int64_t netproc_next_wakeup(const struct netproc *np)
 {
-    if (np->pull_soon || np->activating)
+    if (np->pull_soon || netproc_activating(np))
         return 0;
     int64_t w = relay_next_wakeup(np->relay);
     int64_t r = np_recon_wakeup(np);

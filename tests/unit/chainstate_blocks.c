@@ -42,19 +42,25 @@ struct tx *testutil_coinbase(int height, int64_t value, uint32_t tag)
     return parse_or_die(&w);
 }
 
+/* Version 2, the inputs with empty scriptSigs and final sequences. */
+static void write_inputs(struct wbuf *w, const struct outpoint *ins, size_t nin)
+{
+    wbuf_i32(w, 2);
+    wbuf_compact(w, nin);
+    for (size_t i = 0; i < nin; i++) {
+        wbuf_bytes(w, ins[i].hash.b, 32);
+        wbuf_u32(w, ins[i].n);
+        wbuf_varbytes(w, NULL, 0);
+        wbuf_u32(w, 0xffffffff);
+    }
+}
+
 struct tx *testutil_spend(const struct outpoint *ins, size_t nin, const int64_t *outs, size_t nout,
                           size_t pad)
 {
     struct wbuf w;
     wbuf_init(&w);
-    wbuf_i32(&w, 2);
-    wbuf_compact(&w, nin);
-    for (size_t i = 0; i < nin; i++) {
-        wbuf_bytes(&w, ins[i].hash.b, 32);
-        wbuf_u32(&w, ins[i].n);
-        wbuf_varbytes(&w, NULL, 0);
-        wbuf_u32(&w, 0xffffffff);
-    }
+    write_inputs(&w, ins, nin);
     wbuf_compact(&w, nout);
     for (size_t i = 0; i < nout; i++) {
         wbuf_i64(&w, outs[i]);
@@ -63,6 +69,21 @@ struct tx *testutil_spend(const struct outpoint *ins, size_t nin, const int64_t 
         wbuf_u8(&w, 0x51);
         for (size_t k = 1; k < len; k++)
             wbuf_u8(&w, 0x00);
+    }
+    wbuf_u32(&w, 0);
+    return parse_or_die(&w);
+}
+
+struct tx *testutil_spend_script(const struct outpoint *ins, size_t nin, size_t nout,
+                                 int64_t value, const uint8_t *script, size_t script_len)
+{
+    struct wbuf w;
+    wbuf_init(&w);
+    write_inputs(&w, ins, nin);
+    wbuf_compact(&w, nout);
+    for (size_t i = 0; i < nout; i++) {
+        wbuf_i64(&w, value);
+        wbuf_varbytes(&w, script, script_len);
     }
     wbuf_u32(&w, 0);
     return parse_or_die(&w);

@@ -24,6 +24,9 @@ struct tx *testutil_coinbase(int height, int64_t value, uint32_t tag);
  * (after OP_TRUE) to make large transactions. */
 struct tx *testutil_spend(const struct outpoint *ins, size_t nin, const int64_t *outs, size_t nout,
                           size_t pad);
+/* The same with nout outputs of value each, paying to script. */
+struct tx *testutil_spend_script(const struct outpoint *ins, size_t nin, size_t nout,
+                                 int64_t value, const uint8_t *script, size_t script_len);
 /* tx (without witnesses) with every input's sequence set to sequence and
  * the version to version (BIP68 locks), rewritten; frees tx. */
 struct tx *testutil_resequence(struct tx *tx, uint32_t sequence, int32_t version);
