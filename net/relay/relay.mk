@@ -6,15 +6,20 @@ libnet_a_SOURCES += \
 	net/relay/hashtab.c net/relay/hashtab.h \
 	net/relay/prng.h net/relay/vec.h
 
-check_PROGRAMS += tests/unit/test_seenset tests/unit/test_txrequest tests/unit/test_relay \
+check_PROGRAMS += tests/unit/test_seenset tests/unit/test_txrequest tests/unit/test_relay tests/unit/test_relay_pull \
 	tests/unit/test_relay_sim tests/unit/test_relay_hashtab tests/unit/test_relay_rounds
-TESTS += tests/unit/test_seenset tests/unit/test_txrequest tests/unit/test_relay \
+TESTS += tests/unit/test_seenset tests/unit/test_txrequest tests/unit/test_relay tests/unit/test_relay_pull \
 	tests/unit/test_relay_sim tests/unit/test_relay_hashtab tests/unit/test_relay_rounds
 tests_unit_test_seenset_SOURCES = tests/unit/test_seenset.c
 tests_unit_test_seenset_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_txrequest_SOURCES = tests/unit/test_txrequest.c
 tests_unit_test_txrequest_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
-tests_unit_test_relay_SOURCES = tests/unit/test_relay.c tests/unit/relay_testutil.h
+tests_unit_test_relay_SOURCES = tests/unit/test_relay.c tests/unit/relay_fake.c \
+	tests/unit/relay_fake.h tests/unit/relay_testutil.h
+# The pull side: requests, timeouts, fallback, delays, caps, pull gossip.
+tests_unit_test_relay_pull_SOURCES = tests/unit/test_relay_pull.c tests/unit/relay_fake.c \
+	tests/unit/relay_fake.h tests/unit/relay_testutil.h
+tests_unit_test_relay_pull_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_relay_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_relay_sim_SOURCES = tests/unit/test_relay_sim.c tests/unit/relay_testutil.h
 tests_unit_test_relay_sim_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
