@@ -95,7 +95,7 @@ enum mempool_status {
 struct mempool_reject {
     enum mempool_status status;
     const char *reason; /* Core's short reason ("txn-mempool-conflict"), NULL when accepted */
-    char detail[256];   /* human detail, may be empty */
+    char detail[384];   /* human detail, may be empty */
 };
 
 /* Checks tx and adds it (taking a reference) at time now. Replaced
@@ -168,7 +168,7 @@ struct mempool_pkg_tx {
 
 struct mempool_pkg {
     const char *reason; /* NULL: every transaction is in the mempool */
-    char detail[256];
+    char detail[384];
     char reason_buf[256]; /* where reason points when it names transactions */
     struct hash256 *replaced; /* txids replaced (malloc'd) */
     size_t n_replaced;

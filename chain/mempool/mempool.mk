@@ -7,6 +7,7 @@ libchain_a_SOURCES += \
 	chain/mempool/mempool.c chain/mempool/mempool.h chain/mempool/mempool_int.h \
 	chain/mempool/mempool_accept.c chain/mempool/mempool_persist.c \
 	chain/mempool/mempool_package.c chain/mempool/mempool_pkgrbf.c \
+	chain/mempool/truc.c chain/mempool/truc.h \
 	chain/mempool/unbroadcast.c chain/mempool/unbroadcast.h \
 	chain/mempool/miner.c chain/mempool/miner.h \
 	chain/mempool/feeest.c chain/mempool/feeest.h
@@ -19,7 +20,7 @@ MEMPOOL_TESTUTIL = tests/unit/mempool_testutil.c tests/unit/mempool_testutil.h
 MEMPOOL_TESTS = tests/unit/test_address tests/unit/test_policy tests/unit/test_mempool \
 	tests/unit/test_mempool_random tests/unit/test_miner tests/unit/test_mempool_chain \
 	tests/unit/test_feeest tests/unit/test_mempool_package tests/unit/test_mempool_pkgrbf \
-	tests/unit/test_unbroadcast
+	tests/unit/test_unbroadcast tests/unit/test_truc
 check_PROGRAMS += $(MEMPOOL_TESTS)
 TESTS += $(MEMPOOL_TESTS)
 tests_unit_test_address_SOURCES = tests/unit/test_address.c
@@ -36,6 +37,8 @@ tests_unit_test_mempool_package_SOURCES = tests/unit/test_mempool_package.c $(ME
 tests_unit_test_mempool_package_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_mempool_pkgrbf_SOURCES = tests/unit/test_mempool_pkgrbf.c $(MEMPOOL_TESTUTIL)
 tests_unit_test_mempool_pkgrbf_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_truc_SOURCES = tests/unit/test_truc.c $(MEMPOOL_TESTUTIL)
+tests_unit_test_truc_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_unbroadcast_SOURCES = tests/unit/test_unbroadcast.c $(MEMPOOL_TESTUTIL)
 tests_unit_test_unbroadcast_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_feeest_SOURCES = tests/unit/test_feeest.c

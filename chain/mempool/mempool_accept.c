@@ -1,6 +1,7 @@
 /* Acceptance checks, in Bitcoin Core's order (MemPoolAccept::PreChecks,
  * ReplacementChecks, Finalize) with its reject reasons. */
 #include "chain/mempool/mempool_int.h"
+#include "chain/mempool/truc.h"
 
 #include "chain/util/log.h"
 #include "chain/primitives/params.h"
@@ -261,70 +262,24 @@ static enum mempool_status check_limits(struct ws *w)
     return MEMPOOL_ACCEPTED;
 }
 
-#define TRUC_VERSION 3
-#define TRUC_MAX_VSIZE 10000
-#define TRUC_CHILD_MAX_VSIZE 1000
-
-/* BIP431 topologically restricted transactions (Core's SingleTRUCChecks,
- * without sibling eviction): version 3 transactions are small, have at
- * most one unconfirmed parent, itself version 3 and without other
- * unconfirmed relatives, and version 3 and older ones do not mix. */
-static enum mempool_status check_truc(struct ws *w)
+/* BIP431 (Core's SingleTRUCChecks). With sibling eviction allowed, a
+ * lone sibling holding the parent's child slot joins the conflicts and
+ * the replacement rules decide. */
+static enum mempool_status check_truc(struct ws *w, bool allow_sibling_eviction)
 {
-    const struct tx *tx = w->tx;
-    char me[HASH_HEX_LEN + 1], mew[HASH_HEX_LEN + 1], other[HASH_HEX_LEN + 1];
-    hash_to_hex(&tx->txid, me);
-    hash_to_hex(&tx->wtxid, mew);
-    if (tx->version != TRUC_VERSION) {
-        for (size_t i = 0; i < w->ancestors.n; i++) {
-            const struct tx *a = w->ancestors.v[i]->tx;
-            if (a->version == TRUC_VERSION) {
-                hash_to_hex(&a->txid, other);
-                return fail(w, MEMPOOL_POLICY, "TRUC-violation",
-                            "non-version=3 tx %s (wtxid=%s) cannot spend from version=3 tx %s", me,
-                            mew, other);
-            }
-        }
+    struct mempool_entry *sibling;
+    if (truc_single_check(w->mp, w->tx, w->vsize, &w->parents, &w->conflicts, w->rej->detail,
+                          &sibling))
         return MEMPOOL_ACCEPTED;
-    }
-    if (w->vsize > TRUC_MAX_VSIZE)
-        return fail(w, MEMPOOL_POLICY, "TRUC-violation",
-                    "version=3 tx %s (wtxid=%s) is too big: %zu > %d virtual bytes", me, mew,
-                    w->vsize, TRUC_MAX_VSIZE);
-    if (w->ancestors.n > 1)
-        return fail(w, MEMPOOL_POLICY, "TRUC-violation",
-                    "tx %s (wtxid=%s) would have too many ancestors", me, mew);
-    if (w->ancestors.n == 0)
-        return MEMPOOL_ACCEPTED;
-    const struct mempool_entry *parent = w->ancestors.v[0];
-    hash_to_hex(&parent->tx->txid, other);
-    if (parent->tx->version != TRUC_VERSION)
-        return fail(w, MEMPOOL_POLICY, "TRUC-violation",
-                    "version=3 tx %s (wtxid=%s) cannot spend from non-version=3 tx %s", me, mew,
-                    other);
-    if (w->vsize > TRUC_CHILD_MAX_VSIZE)
-        return fail(w, MEMPOOL_POLICY, "TRUC-violation",
-                    "version=3 child tx %s (wtxid=%s) is too big: %zu > %d virtual bytes", me,
-                    mew, w->vsize, TRUC_CHILD_MAX_VSIZE);
-    /* The parent's one child slot is free, or its child is being replaced. */
-    uint64_t ep = ++w->mp->epoch[1];
-    for (size_t i = 0; i < w->conflicts.n; i++)
-        w->conflicts.v[i]->mark[1] = ep;
-    bool replacing_child = false;
-    for (size_t i = 0; i < parent->n_children; i++)
-        replacing_child |= parent->children[i]->mark[1] == ep;
-    if (parent->fam.desc_count + 1 <= 2 || replacing_child)
-        return MEMPOOL_ACCEPTED;
-    /* Sibling eviction: a lone child with no other relatives may be
-     * replaced by its sibling under the usual replacement rules. */
-    struct mempool_entry *sib = parent->n_children == 1 ? parent->children[0] : NULL;
-    if (sib && sib->fam.anc_count == 2 && sib->fam.desc_count == 1) {
-        mp_vec_push(&w->conflicts, sib);
+    if (allow_sibling_eviction && sibling) {
+        w->rej->detail[0] = '\0';
+        mp_vec_push(&w->conflicts, sibling);
         w->sibling_eviction = true;
         return MEMPOOL_ACCEPTED;
     }
-    return fail(w, MEMPOOL_POLICY, "TRUC-violation",
-                "tx %s would exceed descendant count limit", other);
+    w->rej->status = MEMPOOL_POLICY;
+    w->rej->reason = "TRUC-violation";
+    return MEMPOOL_POLICY;
 }
 
 /* New inputs from the mempool must already be parents of what is replaced. */
@@ -368,7 +323,9 @@ static enum mempool_status check_replacement(struct ws *w)
         candidates += c->fam.desc_count;
     }
     if (candidates > MEMPOOL_MAX_REPLACEMENTS)
-        return fail(w, MEMPOOL_POLICY, "too many potential replacements",
+        return fail(w, MEMPOOL_POLICY,
+                    w->sibling_eviction ? "too many potential replacements (including sibling "
+                                          "eviction)" : "too many potential replacements",
                     "rejecting replacement %s; too many potential replacements (%zu > %d)", hex,
                     candidates, MEMPOOL_MAX_REPLACEMENTS);
     enum mempool_status st = check_no_new_unconfirmed(w);
@@ -464,6 +421,7 @@ static void finalize(struct ws *w, int64_t entry_time)
 static enum mempool_status run_checks(struct ws *w, int64_t now, unsigned flags)
 {
     bool bypass_limits = flags & MP_BYPASS_LIMITS;
+    bool package = flags & MP_PACKAGE_FEERATES;
     enum mempool_status st = pre_checks(w);
     if (st == MEMPOOL_ACCEPTED)
         st = check_inputs(w);
@@ -471,12 +429,13 @@ static enum mempool_status run_checks(struct ws *w, int64_t now, unsigned flags)
         st = check_sequence_locks(w);
     if (st == MEMPOOL_ACCEPTED)
         st = check_prevouts(w);
-    if (st == MEMPOOL_ACCEPTED && !bypass_limits)
+    if (st == MEMPOOL_ACCEPTED && !bypass_limits && !package)
         st = check_fee_rate(w, now);
     if (st == MEMPOOL_ACCEPTED)
         st = check_limits(w);
-    if (st == MEMPOOL_ACCEPTED)
-        st = check_truc(w);
+    /* As Core, a reorg's transactions return whatever their topology. */
+    if (st == MEMPOOL_ACCEPTED && !bypass_limits)
+        st = check_truc(w, !package);
     if (st == MEMPOOL_ACCEPTED && w->conflicts.n && !(flags & MP_PACKAGE_RBF))
         st = check_replacement(w);
     /* Last: the checks above are cheap, signatures are not. */

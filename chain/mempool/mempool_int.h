@@ -91,13 +91,17 @@ void mp_trim(struct mempool *mp, int64_t now);
 /* Core's GetMinFee: the rolling minimum fee now (0 when none). */
 int64_t mp_rolling_fee(struct mempool *mp, int64_t now);
 
-/* mp_accept flags: Core's bypass_limits (no fee floors) for transactions
- * returned by a disconnected block; checks only (testmempoolaccept). */
+/* mp_accept flags: Core's bypass_limits (no fee floors, no TRUC rules)
+ * for transactions returned by a disconnected block; checks only
+ * (testmempoolaccept). */
 #define MP_BYPASS_LIMITS 1u
 #define MP_TEST_ONLY 2u
 /* In a package replacing mempool transactions: the package rules judge the
  * replacement (mp_package_rbf), not the single-transaction ones. */
 #define MP_PACKAGE_RBF 4u
+/* A member of a package judged together (Core's package_feerates): no
+ * per-transaction fee floors, no TRUC sibling eviction. */
+#define MP_PACKAGE_FEERATES 8u
 
 /* The acceptance checks, with the entry time apart from the clock (the
  * dump file keeps original times). On success *fee and *vsize (may be

@@ -2,6 +2,7 @@
  * transaction alone first, then the ones that failed only on feerate (and
  * their children) together, judged by their combined feerate. */
 #include "chain/mempool/mempool_int.h"
+#include "chain/mempool/truc.h"
 
 #include "chain/util/xmalloc.h"
 
@@ -165,7 +166,7 @@ static bool trial_add(struct mempool *mp, struct tx *tx, const struct mempool_ti
     int64_t fee;
     size_t vsize;
     struct mempool_reject rej;
-    if (mp_accept(mp, tx, tip, now, now, MP_BYPASS_LIMITS, &rej, &fee, &vsize) !=
+    if (mp_accept(mp, tx, tip, now, now, MP_PACKAGE_FEERATES, &rej, &fee, &vsize) !=
         MEMPOOL_ACCEPTED) {
         r->rej = rej;
         return false;
@@ -182,6 +183,24 @@ static bool trial_add(struct mempool *mp, struct tx *tx, const struct mempool_ti
     return true;
 }
 
+/* Core's PackageTRUCChecks over the transactions in idx, before any
+ * enters (package RBF included). Sizes by weight: the sigop-adjusted one
+ * meets the single-transaction rules as each member enters. */
+static bool truc_ok(const struct mempool *mp, struct tx *const *txs, const size_t *idx, size_t k,
+                    struct mempool_pkg *out)
+{
+    struct tx *sub[MEMPOOL_MAX_PACKAGE_COUNT];
+    for (size_t i = 0; i < k; i++)
+        sub[i] = txs[idx[i]];
+    for (size_t i = 0; i < k; i++) {
+        if (!truc_package_check(mp, sub, k, i, tx_vsize(sub[i]), out->detail)) {
+            out->reason = "TRUC-violation";
+            return false;
+        }
+    }
+    return true;
+}
+
 /* Core's AcceptMultipleTransactions for the transactions in idx: all
  * enter, and together they pay the mempool's minimum feerate, or none
  * stays. Listeners hear of them only once they stay. */
@@ -190,6 +209,8 @@ static void accept_together(struct mempool *mp, struct tx *const *txs, const siz
                             int64_t max_feerate, struct mempool_pkg_tx *res,
                             struct mempool_pkg *out)
 {
+    if (!truc_ok(mp, txs, idx, k, out))
+        return;
     for (size_t i = 0; i < k; i++) {
         if (conflicts(mp, txs[idx[i]])) {
             mp_package_rbf(mp, txs, idx, k, tip, now, max_feerate, res, out);

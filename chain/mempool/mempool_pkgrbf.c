@@ -212,7 +212,7 @@ static bool members_pass(struct rbf *r, struct tx *const *txs, const size_t *idx
         r->mp->pkg_parent = i ? r->tx[0] : NULL;
         enum mempool_status st =
             mp_accept(r->mp, txs[idx[i]], tip, now, now,
-                      MP_TEST_ONLY | MP_BYPASS_LIMITS | MP_PACKAGE_RBF, &rej, &r->fee[i],
+                      MP_TEST_ONLY | MP_PACKAGE_FEERATES | MP_PACKAGE_RBF, &rej, &r->fee[i],
                       &r->vsize[i]);
         r->mp->pkg_parent = NULL;
         if (st != MEMPOOL_ACCEPTED) {
@@ -333,7 +333,7 @@ static void replace(struct rbf *r, struct tx *const *txs, const size_t *idx,
         struct mempool_reject rej;
         /* Cannot fail: every check passed against this mempool less the
          * evicted; a failure is a bug, reported as the member's. */
-        if (mp_accept(r->mp, txs[idx[i]], tip, now, now, MP_BYPASS_LIMITS, &rej, NULL, NULL) !=
+        if (mp_accept(r->mp, txs[idx[i]], tip, now, now, MP_PACKAGE_FEERATES, &rej, NULL, NULL) !=
             MEMPOOL_ACCEPTED) {
             LOG_ERROR("package RBF: member %d refused after the checks: %s", i, rej.reason);
             res[idx[i]].result = MEMPOOL_PKG_INVALID;

@@ -337,75 +337,6 @@ static void test_sequence_locks(void **state)
     tb_fx_free(f);
 }
 
-/* A TRUC-violation whose detail names the rule broken; frees tx. */
-static void expect_truc(struct tb_fx *f, struct tx *tx, const char *rule)
-{
-    struct mempool_reject rej;
-    assert_int_equal(mempool_accept(f->mp, tx, &f->tip, NOW, &rej), MEMPOOL_POLICY);
-    assert_string_equal(rej.reason, "TRUC-violation");
-    if (!strstr(rej.detail, rule))
-        fail_msg("detail '%s' lacks '%s'", rej.detail, rule);
-    tx_free(tx);
-}
-
-/* BIP431: version 3 transactions and their single small child. */
-static void test_truc(void **state)
-{
-    struct tb_fx *f = tb_fx_new(NULL);
-    struct outpoint x = tb_fund(&f->u, 1, 1000000, 500, false);
-    struct outpoint y = tb_fund(&f->u, 2, 1000000, 500, false);
-    struct tb_in in = {x, TB_SEQ_RBF, NULL, 0, NULL, 0};
-    struct tb_out outs[2] = {{400000, NULL, 0}, {400000, NULL, 0}};
-    struct tx *parent = tb_tx(3, &in, 1, outs, 2, 0);
-    accept_ok(f, parent);
-    struct tb_in c0 = {tb_op(parent, 0), TB_SEQ_RBF, NULL, 0, NULL, 0};
-    struct tb_in c1 = {tb_op(parent, 1), TB_SEQ_RBF, NULL, 0, NULL, 0};
-    struct tb_out one = {390000, NULL, 0};
-    expect_truc(f, tb_tx(2, &c0, 1, &one, 1, 0), "non-version=3 tx");
-    struct tx *child = tb_tx(3, &c0, 1, &one, 1, 0);
-    accept_ok(f, child);
-    struct tb_in gc = {tb_op(child, 0), TB_SEQ_RBF, NULL, 0, NULL, 0};
-    struct tb_out less = {380000, NULL, 0};
-    expect_truc(f, tb_tx(3, &gc, 1, &less, 1, 0), "too many ancestors");
-    /* Replacing the child is allowed: the slot frees up. */
-    struct tb_out better = {380000, NULL, 0};
-    struct tx *child2 = tb_tx(3, &c0, 1, &better, 1, 0);
-    accept_ok(f, child2);
-    assert_null(mempool_get(f->mp, &child->txid));
-
-    /* Sibling eviction: a second child replaces the first if it pays for it. */
-    struct tb_out meagre = {389000, NULL, 0};
-    struct mempool_reject rej;
-    struct tx *poor = tb_tx(3, &c1, 1, &meagre, 1, 0);
-    assert_int_equal(mempool_accept(f->mp, poor, &f->tip, NOW, &rej), MEMPOOL_POLICY);
-    assert_string_equal(rej.reason, "insufficient fee (including sibling eviction)");
-    tx_free(poor);
-    struct tb_out rich = {370000, NULL, 0};
-    struct tx *sibling = tb_tx(3, &c1, 1, &rich, 1, 0);
-    accept_ok(f, sibling);
-    assert_null(mempool_get(f->mp, &child2->txid));
-    tx_free(sibling);
-
-    /* Version 3 may not spend an unconfirmed older-version output. */
-    struct tb_in iny = {y, TB_SEQ_RBF, NULL, 0, NULL, 0};
-    struct tx *v2 = tb_tx(2, &iny, 1, outs, 2, 0);
-    accept_ok(f, v2);
-    struct tb_in v2in = {tb_op(v2, 0), TB_SEQ_RBF, NULL, 0, NULL, 0};
-    expect_truc(f, tb_tx(3, &v2in, 1, &one, 1, 0), "cannot spend from non-version=3");
-    /* A child over 1,000 vbytes is refused. */
-    struct tb_out *many = calloc(40, sizeof(*many));
-    for (int i = 0; i < 40; i++)
-        many[i].value = 9000;
-    struct tb_in v3c1 = {tb_op(parent, 1), TB_SEQ_RBF, NULL, 0, NULL, 0};
-    expect_truc(f, tb_tx(3, &v3c1, 1, many, 40, 0), "too big");
-    free(many);
-    tx_free(parent);
-    tx_free(child);
-    tx_free(child2);
-    tx_free(v2);
-    tb_fx_free(f);
-}
-
 static void test_rbf(void **state)
 {
     struct tb_fx *f = tb_fx_new(NULL);
@@ -874,7 +805,6 @@ int main(void)
         cmocka_unit_test(test_sigops_and_inputs),
         cmocka_unit_test(test_input_rejects),
         cmocka_unit_test(test_sequence_locks),
-        cmocka_unit_test(test_truc),
         cmocka_unit_test(test_rbf),
         cmocka_unit_test(test_rbf_eviction_cap),
         cmocka_unit_test(test_ancestor_limits),
