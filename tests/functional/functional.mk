@@ -15,6 +15,8 @@ TESTS += tests/functional/zmq_notify.py
 EXTRA_DIST += tests/functional/zmq_notify.py
 TESTS += tests/functional/mempool_package_rbf.py
 EXTRA_DIST += tests/functional/mempool_package_rbf.py
+TESTS += tests/functional/mempool_truc.py
+EXTRA_DIST += tests/functional/mempool_truc.py
 TESTS += tests/functional/rpc_shutdown.py
 EXTRA_DIST += tests/functional/rpc_shutdown.py
 # Two nodes: one syncs a generated chain from the other (a small run of
