@@ -130,6 +130,7 @@ static void send_hsinv(struct netproc *np, struct np_peer *p, const struct hash2
     wbuf_compact(&np->scratch, n);
     wbuf_bytes(&np->scratch, ids, n * sizeof(*ids));
     np_send(np, p->id, PROTO_CMD_HSINV, &np->scratch);
+    np_tx_announced(np, p->id);
 }
 
 /* Short ids of ids[0..n) under the salt's keys (malloc'd). */

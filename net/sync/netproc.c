@@ -53,11 +53,25 @@ void np_send(struct netproc *np, uint64_t peer, enum proto_cmd cmd, const struct
     np->io.send(np->io.ctx, peer, cmd, w ? w->data : NULL, w ? w->len : 0);
 }
 
+void np_tx_announced(struct netproc *np, uint64_t peer)
+{
+    struct np_peer *p = np_peer_find(np, peer);
+    if (p)
+        p->tx_inv_seq = mempool_sequence(np->mempool);
+}
+
 void np_send_inv(struct netproc *np, uint64_t peer, const struct proto_inv *items, size_t n)
 {
+    bool txs = false;
+    for (size_t i = 0; i < n && !txs; i++) {
+        uint32_t type = items[i].type & ~PROTO_INV_WITNESS_FLAG;
+        txs = type == PROTO_INV_TX || type == PROTO_INV_WTX;
+    }
     wbuf_reset(&np->scratch);
     proto_inv_encode(&np->scratch, items, n);
     np_send(np, peer, PROTO_CMD_INV, &np->scratch);
+    if (txs)
+        np_tx_announced(np, peer);
 }
 
 void np_misbehaving(struct netproc *np, uint64_t peer, const char *reason)
@@ -150,9 +164,13 @@ static void send_items(struct netproc *np, uint64_t peer, enum proto_cmd cmd,
                             : inv[i].type;
         items[i].hash = inv[i].hash;
     }
-    wbuf_reset(&np->scratch);
-    proto_inv_encode(&np->scratch, items, n);
-    np_send(np, peer, cmd, &np->scratch);
+    if (getdata) {
+        wbuf_reset(&np->scratch);
+        proto_inv_encode(&np->scratch, items, n);
+        np_send(np, peer, cmd, &np->scratch);
+    } else {
+        np_send_inv(np, peer, items, n);
+    }
     free(items);
 }
 

@@ -51,6 +51,9 @@ struct np_peer {
     int64_t last_announce;
     bool protect, disconnecting;
     struct np_cmpct_peer cmpct;
+    /* The mempool sequence when we last announced transactions to it:
+     * what entered the mempool since is not served to it (getdata.c). */
+    uint64_t tx_inv_seq;
     /* Its getdata items not served yet (gd_head..gd_len), see getdata.c. */
     struct proto_inv *gd;
     size_t gd_head, gd_len;
@@ -125,7 +128,12 @@ struct np_peer *np_peer_find(struct netproc *np, uint64_t id);
 struct np_peer *np_rotation_next(struct netproc *np, uint64_t last,
                                  bool (*ok)(const struct netproc *np, const struct np_peer *p));
 void np_send(struct netproc *np, uint64_t peer, enum proto_cmd cmd, const struct wbuf *w);
+/* An inv; one with transactions lets the peer fetch what is in the
+ * mempool now (np_tx_announced). */
 void np_send_inv(struct netproc *np, uint64_t peer, const struct proto_inv *items, size_t n);
+/* We just announced transactions to peer (inv, hsinv): from now on it may
+ * fetch any transaction in the mempool at this moment. */
+void np_tx_announced(struct netproc *np, uint64_t peer);
 void np_misbehaving(struct netproc *np, uint64_t peer, const char *reason);
 /* Re-announces what the reorgs since the last call returned to the mempool. */
 void np_reannounce_returned(struct netproc *np, int64_t now);

@@ -1,0 +1,96 @@
+/* netproc meets peers' requests and announcements as Bitcoin Core does
+ * (net_processing.cpp), one test per behaviour. */
+#include "tests/unit/netproc_harness.h"
+
+static void fake_getdata(uint64_t id, const struct proto_inv *items, size_t n)
+{
+    struct net_msg m = {.cmd = PROTO_CMD_GETDATA};
+    m.u.inv.items = items;
+    m.u.inv.n = n;
+    netproc_message(net.n[0].np, id, &m, net.now);
+}
+
+static void fake_feefilter(uint64_t id, int64_t feerate)
+{
+    struct net_msg m = {.cmd = PROTO_CMD_FEEFILTER};
+    m.u.feerate = feerate;
+    netproc_message(net.n[0].np, id, &m, net.now);
+}
+
+/* Runs node 0's due ticks for dt, keeping what it sends queued (the fake
+ * peers never read). */
+static void settle(int64_t dt)
+{
+    int64_t until = net.now + dt;
+    for (;;) {
+        int64_t w = netproc_next_wakeup(net.n[0].np);
+        if (w > until)
+            break;
+        if (w > net.now)
+            net.now = w;
+        netproc_tick(net.n[0].np, net.now);
+        net.now += 1000;
+    }
+    net.now = until;
+}
+
+static struct proto_inv wtx_item(const struct tx *tx)
+{
+    return (struct proto_inv){PROTO_INV_WTX, tx->wtxid};
+}
+
+/* Core's FindTxForGetData: a transaction is served only once it was in
+ * the mempool when we last announced transactions to the peer; before
+ * that the answer is notfound, so that asking cannot reveal what we have
+ * not announced (nor when it arrived). A peer that asked for no
+ * transaction relay (relay=0) gets no answer at all. */
+static void test_getdata_tx_after_announcement(void **state)
+{
+    setup_net(1, 0);
+    mine_at(0, 102);
+    struct net_peer_props fp = props_of(FAKE, true), quiet = props_of(FAKE + 1, true);
+    quiet.relay = false;
+    netproc_connected(net.n[0].np, &fp, net.now);
+    netproc_connected(net.n[0].np, &quiet, net.now);
+    fake_feefilter(FAKE, 100000000); /* hears of none of ours for now */
+    struct tx *first = submit_spend(0, 1);
+    settle(10 * SEC);
+    assert_int_equal(queued(PROTO_CMD_INV, -1), 0);
+    struct proto_inv items[2] = {wtx_item(first)};
+    fake_getdata(FAKE, items, 1);
+    assert_int_equal(queued(PROTO_CMD_TX, -1), 0);
+    struct proto_inv nf[2];
+    assert_int_equal(fake_invs(PROTO_CMD_NOTFOUND, nf, 2), 1);
+    assert_true(hash_eq(&nf[0].hash, &first->wtxid));
+
+    /* Announcing the second makes both fetchable: the first was in the
+     * mempool by then. */
+    fake_feefilter(FAKE, 0);
+    struct tx *second = submit_spend(0, 2);
+    settle(10 * SEC);
+    struct proto_inv ann[2];
+    assert_int_equal(fake_invs(PROTO_CMD_INV, ann, 2), 1);
+    assert_true(hash_eq(&ann[0].hash, &second->wtxid));
+    items[1] = wtx_item(second);
+    size_t before = queued(PROTO_CMD_NOTFOUND, -1);
+    fake_getdata(FAKE, items, 2);
+    assert_int_equal(queued(PROTO_CMD_TX, -1), 2);
+    assert_int_equal(queued(PROTO_CMD_NOTFOUND, -1), before);
+
+    /* relay=0: neither the transaction nor a notfound. */
+    size_t msgs = net.nq;
+    fake_getdata(FAKE + 1, items, 2);
+    assert_int_equal(net.nq, msgs);
+    tx_free(first);
+    tx_free(second);
+    teardown_net();
+}
+
+int main(void)
+{
+    harness_env();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_getdata_tx_after_announcement),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
