@@ -411,6 +411,21 @@ void np_recon_on_hsask(struct netproc *np, struct np_peer *p, const struct net_m
     txrecon_diff_clear(&m);
 }
 
+/* Not during initial download: the announcements of its answer would be
+ * ignored (netproc.c's on_inv), so it waits for the tip to be recent. */
+void np_ask_mempool(struct netproc *np, struct np_peer *p)
+{
+    if (chainstate_initial_download(np->chain))
+        return;
+    for (size_t i = 0; i < (p ? 1 : np->npeers); i++) {
+        struct np_peer *q = p ? p : &np->peers[i];
+        if (q->mempool_due) {
+            q->mempool_due = false;
+            np_send(np, q->id, PROTO_CMD_MEMPOOL, NULL);
+        }
+    }
+}
+
 /* BIP35: the whole mempool in inv batches, above the peer's fee filter. */
 void np_serve_mempool(struct netproc *np, struct np_peer *p, const struct net_msg *m, int64_t now)
 {

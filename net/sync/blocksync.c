@@ -417,6 +417,7 @@ void np_announce_tip(struct netproc *np, int64_t now)
         return;
     np->tip_moved = false;
     np->last_tip_update = now; /* Core: at each block connected */
+    np_ask_mempool(np, NULL); /* initial download may just have ended */
     const struct bindex_node *tip = chainstate_tip(np->chain);
     relay_on_new_tip(np->relay);
     np_reannounce_returned(np, now);

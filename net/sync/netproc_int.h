@@ -20,6 +20,7 @@ struct np_peer {
     bool inbound, wtxidrelay, sendheaders, relay_txs;
     bool limited;                     /* NODE_NETWORK_LIMITED without NODE_NETWORK */
     bool reconciles;                  /* sent hsgossip before verack */
+    bool mempool_due;                 /* to be asked for its mempool (BIP35) */
     bool ae_pending;                  /* our hssketch awaits its hsask */
     uint64_t ae_salt;                 /* ... and the salt of its short ids */
     bool ae_digest_sent;              /* our hsdigest awaits its hssketch */
@@ -288,6 +289,9 @@ void np_recon_on_hssketch(struct netproc *np, struct np_peer *p, const struct ne
                           int64_t now);
 void np_recon_on_hsask(struct netproc *np, struct np_peer *p, const struct net_msg *m, int64_t now);
 void np_serve_mempool(struct netproc *np, struct np_peer *p, const struct net_msg *m, int64_t now);
+/* BIP35 the other way: asks p (or, p NULL, every peer still due) for its
+ * mempool, once we are out of initial download. */
+void np_ask_mempool(struct netproc *np, struct np_peer *p);
 
 /* txrecon_sync.c (BIP330) */
 void np_txrecon_init(struct netproc *np);

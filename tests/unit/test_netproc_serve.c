@@ -86,11 +86,57 @@ static void test_getdata_tx_after_announcement(void **state)
     teardown_net();
 }
 
+/* During initial download (the tip a month old) Core fetches no
+ * announced transaction and drops one sent unasked, unparsed and
+ * unpunished; once caught up, announcements are followed again, and a
+ * hearsay peer is asked for its mempool then (BIP35). */
+static void test_no_tx_during_initial_download(void **state)
+{
+    setup_net(1, 0);
+    net.wall = GENESIS_TIME + 30 * 24 * 3600;
+    mine_at(0, 1);
+    struct net_peer_props fp = props_of(FAKE, false);
+    netproc_connected(net.n[0].np, &fp, net.now);
+    struct outpoint op = {{{0x5a}}, 0};
+    int64_t out = 1000000;
+    struct tx *tx = testutil_spend(&op, 1, &out, 1, 0);
+    struct proto_inv item = wtx_item(tx);
+    struct wbuf w;
+    wbuf_init(&w);
+    proto_inv_encode(&w, &item, 1);
+    peer_sends(FAKE, PROTO_CMD_INV, &w);
+    settle(10 * SEC);
+    assert_int_equal(net.fake_getdata, 0);
+    io_send((void *)(intptr_t)-1, 1, PROTO_CMD_TX, tx->raw, tx->size); /* fake -> node 0 */
+    run_until(net.now + SEC);
+    struct netproc_info info;
+    netproc_get_info(net.n[0].np, &info);
+    assert_int_equal(info.txs_received, 0);
+    assert_int_equal(net.misbehaving, 0);
+
+    /* Nor is the (hearsay) peer asked for its mempool: the answer's
+     * announcements would be ignored. It is once the tip is recent. */
+    assert_int_equal(queued(PROTO_CMD_MEMPOOL, -1), 0);
+    net.wall = GENESIS_TIME + 3600; /* the next tip is an hour old: caught up */
+    mine_at(0, 1);
+    assert_int_equal(queued(PROTO_CMD_MEMPOOL, -1), 1);
+    item.hash.b[0] ^= 1; /* another announcement */
+    wbuf_reset(&w);
+    proto_inv_encode(&w, &item, 1);
+    peer_sends(FAKE, PROTO_CMD_INV, &w);
+    settle(10 * SEC);
+    assert_int_equal(net.fake_getdata, 1);
+    wbuf_free(&w);
+    tx_free(tx);
+    teardown_net();
+}
+
 int main(void)
 {
     harness_env();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_getdata_tx_after_announcement),
+        cmocka_unit_test(test_no_tx_during_initial_download),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
