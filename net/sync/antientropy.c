@@ -426,9 +426,19 @@ void np_ask_mempool(struct netproc *np, struct np_peer *p)
     }
 }
 
-/* BIP35: the whole mempool in inv batches, above the peer's fee filter. */
+/* BIP35: the whole mempool in inv batches, above the peer's fee filter.
+ * Only to hearsay peers (hsgossip): we offer no NODE_BLOOM, and Bitcoin
+ * Core drops, without discouragement, any other peer that asks (a
+ * mempool dump reveals what we have not announced). */
 void np_serve_mempool(struct netproc *np, struct np_peer *p, const struct net_msg *m, int64_t now)
 {
+    if (!p->reconciles) {
+        LOG_INFO("peer=%" PRIu64 " sent mempool: not offering bloom filters, disconnecting",
+                 p->id);
+        if (np->io.disconnect)
+            np->io.disconnect(np->io.ctx, p->id, "mempool request with bloom filters disabled");
+        return;
+    }
     if (!p->relay_txs)
         return;
     struct relay_peer_info pi;

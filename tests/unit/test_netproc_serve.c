@@ -34,6 +34,13 @@ static void settle(int64_t dt)
     net.now = until;
 }
 
+static void drop_queue(void)
+{
+    for (size_t i = 0; i < net.nq; i++)
+        free(net.q[i].data);
+    net.nq = 0;
+}
+
 static struct proto_inv wtx_item(const struct tx *tx)
 {
     return (struct proto_inv){PROTO_INV_WTX, tx->wtxid};
@@ -131,12 +138,43 @@ static void test_no_tx_during_initial_download(void **state)
     teardown_net();
 }
 
+/* BIP35 without NODE_BLOOM: Core drops the asker (not discouraged). We
+ * answer hearsay peers (hsgossip) only, and drop the others as Core. */
+static void test_mempool_only_for_hearsay_peers(void **state)
+{
+    setup_net(1, 0);
+    mine_at(0, 101);
+    struct tx *tx = submit_spend(0, 1);
+    struct net_peer_props core = props_of(FAKE, true), ours = props_of(FAKE + 1, true);
+    core.hello = false;
+    netproc_connected(net.n[0].np, &core, net.now);
+    netproc_connected(net.n[0].np, &ours, net.now);
+    settle(SEC);
+    drop_queue();
+    struct wbuf w;
+    wbuf_init(&w);
+    peer_sends(FAKE, PROTO_CMD_MEMPOOL, &w);
+    assert_int_equal(net.ndropped, 1);
+    assert_true(net.dropped[0] == FAKE);
+    assert_int_equal(net.misbehaving, 0);
+    assert_int_equal(queued(PROTO_CMD_INV, -1), 0);
+    peer_sends(FAKE + 1, PROTO_CMD_MEMPOOL, &w);
+    assert_int_equal(net.ndropped, 1);
+    struct proto_inv inv[2];
+    assert_int_equal(fake_invs(PROTO_CMD_INV, inv, 2), 1);
+    assert_true(hash_eq(&inv[0].hash, &tx->wtxid));
+    wbuf_free(&w);
+    tx_free(tx);
+    teardown_net();
+}
+
 int main(void)
 {
     harness_env();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_getdata_tx_after_announcement),
         cmocka_unit_test(test_no_tx_during_initial_download),
+        cmocka_unit_test(test_mempool_only_for_hearsay_peers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
