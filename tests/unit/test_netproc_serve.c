@@ -168,6 +168,54 @@ static void test_mempool_only_for_hearsay_peers(void **state)
     teardown_net();
 }
 
+static struct proto_locator genesis_locator(void)
+{
+    static struct hash256 genesis;
+    genesis = chainstate_at(net.n[0].cs, 0)->hash;
+    return (struct proto_locator){.count = 1, .hashes = &genesis};
+}
+
+/* The headers messages queued for the fake peer, by count of headers. */
+static size_t fake_headers_with(size_t count)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < net.nq; i++) {
+        if (net.q[i].to != -1 || net.q[i].cmd != PROTO_CMD_HEADERS)
+            continue;
+        struct cursor c;
+        uint64_t n = 0;
+        cursor_init(&c, net.q[i].data, net.q[i].len);
+        assert_true(cursor_compact(&c, &n, 2000));
+        k += n == count;
+    }
+    return k;
+}
+
+/* Core answers getheaders with an empty headers message while its chain
+ * has less work than the minimum chain work, and with its chain after. */
+static void test_getheaders_below_min_work(void **state)
+{
+    static struct chain_params high;
+    high = *params_get(CHAIN_REGTEST);
+    memset(&high.min_chain_work, 0, sizeof(high.min_chain_work));
+    high.min_chain_work.b[0] = 12; /* 12 blocks' work (2 each) */
+    harness_params = &high;
+    setup_net(1, 0);
+    harness_params = NULL;
+    mine_at(0, 3);
+    struct net_peer_props fp = props_of(FAKE, true);
+    netproc_connected(net.n[0].np, &fp, net.now);
+    struct net_msg m = {.cmd = PROTO_CMD_GETHEADERS};
+    m.u.locator = genesis_locator();
+    netproc_message(net.n[0].np, FAKE, &m, net.now);
+    assert_int_equal(fake_headers_with(0), 1);
+    assert_int_equal(fake_headers_with(3), 0);
+    mine_at(0, 3);
+    netproc_message(net.n[0].np, FAKE, &m, net.now);
+    assert_int_equal(fake_headers_with(6), 1);
+    teardown_net();
+}
+
 int main(void)
 {
     harness_env();
@@ -175,6 +223,7 @@ int main(void)
         cmocka_unit_test(test_getdata_tx_after_announcement),
         cmocka_unit_test(test_no_tx_during_initial_download),
         cmocka_unit_test(test_mempool_only_for_hearsay_peers),
+        cmocka_unit_test(test_getheaders_below_min_work),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
