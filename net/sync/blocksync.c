@@ -522,8 +522,19 @@ void np_serve_getblocks(struct netproc *np, struct np_peer *p, const struct net_
         items[k].type = PROTO_INV_BLOCK;
         items[k++].hash = n->hash;
     }
+    if (k == NETPROC_MAX_GETBLOCKS)
+        p->continuation = items[k - 1].hash;
     if (k)
         np_send_inv(np, p->id, items, k);
+}
+
+void np_getblocks_continue(struct netproc *np, struct np_peer *p, const struct hash256 *served)
+{
+    if (hash_is_zero(&p->continuation) || !hash_eq(&p->continuation, served))
+        return;
+    memset(&p->continuation, 0, sizeof(p->continuation));
+    struct proto_inv tip = {PROTO_INV_BLOCK, chainstate_tip(np->chain)->hash};
+    np_send_inv(np, p->id, &tip, 1); /* even if redundant: it asks for more */
 }
 
 bool np_serve_block(struct netproc *np, struct np_peer *p, const struct hash256 *hash,

@@ -72,17 +72,23 @@ bool np_serve_item(struct netproc *np, struct np_peer *p, const struct proto_inv
             return false;
         }
     }
+    bool served;
     switch (type) {
     case PROTO_INV_TX:
     case PROTO_INV_WTX:
         return serve_tx(np, p, it);
     case PROTO_INV_BLOCK:
-        return np_serve_block(np, p, &it->hash, (it->type & PROTO_INV_WITNESS_FLAG) != 0);
+        served = np_serve_block(np, p, &it->hash, (it->type & PROTO_INV_WITNESS_FLAG) != 0);
+        break;
     case PROTO_INV_CMPCT_BLOCK:
-        return np_cmpct_serve(np, p, &it->hash);
+        served = np_cmpct_serve(np, p, &it->hash);
+        break;
     default: /* unknown types are skipped, as Core does */
         return false;
     }
+    if (served)
+        np_getblocks_continue(np, p, &it->hash);
+    return served;
 }
 
 /* Core's ProcessGetBlockData check for the block types (block,

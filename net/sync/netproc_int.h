@@ -38,6 +38,10 @@ struct np_peer {
     bool sync_started;                /* headers sync started with it (Core's fSyncStarted) */
     bool preferred;                   /* outbound: preferred for download */
     int64_t headers_timeout;          /* initial headers sync deadline (INT64_MAX: none) */
+    /* The last block of our getblocks answer when it hit the limit
+     * (Core's hashContinue; zero: none): when the peer fetches it, an inv
+     * of our tip makes it ask for the next batch. */
+    struct hash256 continuation;
     int64_t connected;
     /* When it last delivered a transaction we accepted / a new block
      * (getpeerinfo's last_transaction, last_block); -1: never. */
@@ -164,6 +168,9 @@ void np_on_block_inv(struct netproc *np, struct np_peer *p, const struct hash256
                      int64_t now);
 void np_serve_getheaders(struct netproc *np, struct np_peer *p, const struct net_msg *m,
                          int64_t now);
+/* A block was served to p: the inv that continues its getblocks walk
+ * when it was the continuation block. */
+void np_getblocks_continue(struct netproc *np, struct np_peer *p, const struct hash256 *served);
 void np_serve_getblocks(struct netproc *np, struct np_peer *p, const struct net_msg *m,
                         int64_t now);
 /* Serves one block of a getdata; false if we do not have it. */

@@ -216,6 +216,35 @@ static void test_getheaders_below_min_work(void **state)
     teardown_net();
 }
 
+/* getblocks (old clients): 500 blocks at most; when the peer fetches the
+ * last of them, an inv of our tip makes it ask for the next batch (Core's
+ * hashContinue), once. */
+static void test_getblocks_continuation(void **state)
+{
+    setup_net(1, 0);
+    mine_at(0, 600);
+    struct net_peer_props fp = props_of(FAKE, true);
+    netproc_connected(net.n[0].np, &fp, net.now);
+    drop_queue();
+    struct net_msg m = {.cmd = PROTO_CMD_GETBLOCKS};
+    m.u.locator = genesis_locator();
+    netproc_message(net.n[0].np, FAKE, &m, net.now);
+    static struct proto_inv inv[600];
+    assert_int_equal(fake_invs(PROTO_CMD_INV, inv, 600), 500);
+    assert_true(hash_eq(&inv[499].hash, &chainstate_at(net.n[0].cs, 500)->hash));
+    drop_queue();
+    struct proto_inv last = {PROTO_INV_BLOCK | PROTO_INV_WITNESS_FLAG, inv[499].hash};
+    fake_getdata(FAKE, &last, 1);
+    assert_int_equal(queued(PROTO_CMD_BLOCK, -1), 1);
+    assert_int_equal(fake_invs(PROTO_CMD_INV, inv, 2), 1);
+    assert_true(hash_eq(&inv[0].hash, &chainstate_tip(net.n[0].cs)->hash));
+    drop_queue();
+    fake_getdata(FAKE, &last, 1);
+    assert_int_equal(queued(PROTO_CMD_BLOCK, -1), 1);
+    assert_int_equal(queued(PROTO_CMD_INV, -1), 0);
+    teardown_net();
+}
+
 int main(void)
 {
     harness_env();
@@ -224,6 +253,7 @@ int main(void)
         cmocka_unit_test(test_no_tx_during_initial_download),
         cmocka_unit_test(test_mempool_only_for_hearsay_peers),
         cmocka_unit_test(test_getheaders_below_min_work),
+        cmocka_unit_test(test_getblocks_continuation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
