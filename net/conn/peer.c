@@ -13,12 +13,13 @@ typedef void (*peer_handler)(struct peer *p, const struct net_msg *m);
 
 /* The connection layer's half of a command's row (the wire half, name,
  * payload cap and decoder, is net/wire/protocol.c's): the states where it
- * is handled, the states where receiving it is misbehaviour (in any other
- * state it is ignored, as Bitcoin Core ignores messages before the
- * handshake completes), and its handler. */
+ * is handled, the states where receiving it ends the connection, without
+ * discouragement (Core's fDisconnect: feature negotiation after verack),
+ * and its handler. In any other state it is ignored, as Bitcoin Core
+ * ignores messages before the handshake completes and a second version. */
 struct peer_command {
     uint8_t allowed;
-    uint8_t misbehave;
+    uint8_t refused;
     peer_handler handler;
 };
 
@@ -37,7 +38,7 @@ static void on_hello(struct peer *p, const struct net_msg *m);
 #define VER PEER_VERSION
 #define RDY PEER_READY
 static const struct peer_command commands[PROTO_CMD_COUNT] = {
-    [PROTO_CMD_VERSION] = {NEW, VER | RDY, on_version},
+    [PROTO_CMD_VERSION] = {NEW, 0, on_version},
     [PROTO_CMD_VERACK] = {VER, 0, on_verack},
     [PROTO_CMD_WTXIDRELAY] = {VER, RDY, on_flag},
     [PROTO_CMD_SENDADDRV2] = {VER, RDY, on_flag},
@@ -403,10 +404,10 @@ static bool gate(struct peer *p, enum proto_cmd cmd, const struct proto_header *
         peer_close(p, reason, true);
         return false;
     }
-    if (row->misbehave & p->state) {
+    if (row->refused & p->state) {
         char reason[48];
-        snprintf(reason, sizeof(reason), "%s out of order", proto_cmd_name(cmd));
-        peer_close(p, reason, true);
+        snprintf(reason, sizeof(reason), "%s after verack", proto_cmd_name(cmd));
+        peer_close(p, reason, false);
         return false;
     }
     if (!(row->allowed & p->state)) {
@@ -422,8 +423,9 @@ static bool gate(struct peer *p, enum proto_cmd cmd, const struct proto_header *
 /* BIP330's sendtxrcncl, between version and verack. Bitcoin Core's
  * rules: ignored unless we sent ours; after verack, a second one, one
  * from a peer that does not relay transactions to us or that we asked
- * not to, or a version below 1 is a protocol violation. Without
- * reconciliation offered, it is an unknown command. */
+ * not to, or a version below 1 is a protocol violation, which ends the
+ * connection without discouragement. Without reconciliation offered, it
+ * is an unknown command. */
 static void on_sendtxrcncl(struct peer *p, const struct net_msg *msg)
 {
     struct txrecon_send_msg m;
@@ -432,15 +434,15 @@ static void on_sendtxrcncl(struct peer *p, const struct net_msg *msg)
         return;
     cursor_init(&c, msg->payload, msg->len);
     if (p->state == PEER_READY) {
-        peer_close(p, "sendtxrcncl after verack", true);
+        peer_close(p, "sendtxrcncl after verack", false);
     } else if (!txrecon_send_decode(&c, &m)) {
         peer_close(p, "malformed sendtxrcncl", true);
     } else if (p->recon_received) {
-        peer_close(p, "sendtxrcncl sent twice", true);
+        peer_close(p, "sendtxrcncl sent twice", false);
     } else if (!p->relay || !p->env->local->relay || rejects_txs(p)) {
-        peer_close(p, "sendtxrcncl without transaction relay", true);
+        peer_close(p, "sendtxrcncl without transaction relay", false);
     } else if (m.version < 1) {
-        peer_close(p, "sendtxrcncl of version 0", true);
+        peer_close(p, "sendtxrcncl of version 0", false);
     } else if (p->recon_sent) {
         p->recon_received = true;
         p->recon_salt_remote = m.salt;
