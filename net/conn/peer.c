@@ -33,6 +33,7 @@ static void on_addr(struct peer *p, const struct net_msg *m);
 static void on_relay(struct peer *p, const struct net_msg *m);
 static void on_sendtxrcncl(struct peer *p, const struct net_msg *m);
 static void on_hello(struct peer *p, const struct net_msg *m);
+static void on_unoffered(struct peer *p, const struct net_msg *m);
 
 #define NEW PEER_NEW
 #define VER PEER_VERSION
@@ -73,6 +74,12 @@ static const struct peer_command commands[PROTO_CMD_COUNT] = {
     [PROTO_CMD_HSINV] = {RDY, 0, on_relay},
     [PROTO_CMD_HSSKETCH] = {RDY, 0, on_relay},
     [PROTO_CMD_HSASK] = {RDY, 0, on_relay},
+    [PROTO_CMD_FILTERLOAD] = {RDY, 0, on_unoffered},
+    [PROTO_CMD_FILTERADD] = {RDY, 0, on_unoffered},
+    [PROTO_CMD_FILTERCLEAR] = {RDY, 0, on_unoffered},
+    [PROTO_CMD_GETCFILTERS] = {RDY, 0, on_unoffered},
+    [PROTO_CMD_GETCFHEADERS] = {RDY, 0, on_unoffered},
+    [PROTO_CMD_GETCFCHECKPT] = {RDY, 0, on_unoffered},
     [PROTO_CMD_OTHER] = {0, 0, NULL},
 };
 #undef NEW
@@ -454,6 +461,16 @@ static void on_hello(struct peer *p, const struct net_msg *m)
 {
     if (p->env->local->hello)
         p->hello_received = true;
+}
+
+/* A request for a service we do not offer (NODE_BLOOM, NODE_COMPACT_FILTERS):
+ * Core ends such a connection, without discouragement, so that the peer
+ * looks for one that serves it. */
+static void on_unoffered(struct peer *p, const struct net_msg *m)
+{
+    char reason[64];
+    snprintf(reason, sizeof(reason), "%s for a service not offered", proto_cmd_name(m->cmd));
+    peer_close(p, reason, false);
 }
 
 void peer_handle(struct peer *p, const uint8_t *frame, size_t len)

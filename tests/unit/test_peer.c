@@ -716,6 +716,30 @@ static void test_sendtxrcncl(void **state)
     teardown(c);
 }
 
+/* Bloom filter (BIP37) and compact filter (BIP157) requests: we offer
+ * neither service, so, as Core, the connection ends (not discouraged);
+ * before verack they are ignored as any other message. */
+static void test_unoffered_services(void **state)
+{
+    static const char *const names[] = {"filterload",  "filteradd",    "filterclear",
+                                        "getcfilters", "getcfheaders", "getcfcheckpt"};
+    static const uint8_t payload[37] = {0};
+    char want[64];
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        struct ctx *c = setup(true);
+        feed_version(c, PROTO_VERSION, 77);
+        feed(c, names[i], payload, sizeof(payload));
+        assert_string_equal(c->f.closed, "");
+        feed(c, "verack", NULL, 0);
+        feed(c, names[i], payload, sizeof(payload));
+        snprintf(want, sizeof(want), "%s for a service not offered", names[i]);
+        assert_string_equal(c->f.closed, want);
+        assert_false(c->f.discourage);
+        assert_int_equal(c->p->recv[PROTO_CMD_OTHER].msgs, 0);
+        teardown(c);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -734,6 +758,7 @@ int main(void)
         cmocka_unit_test(test_relay_messages),
         cmocka_unit_test(test_block_relay_no_tx),
         cmocka_unit_test(test_addr_and_getaddr),
+        cmocka_unit_test(test_unoffered_services),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
