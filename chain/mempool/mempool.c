@@ -471,6 +471,7 @@ void mp_add(struct mempool *mp, struct mempool_entry *e)
     }
     mp_vec_free(&rel);
     uint64_t seq = mp->sequence++;
+    e->sequence = seq;
     for (size_t k = 0; k < mp->n_listeners; k++)
         if (mp->listeners[k].added)
             mp->listeners[k].added(mp->listeners[k].ctx, tx, seq);
@@ -775,6 +776,11 @@ size_t mempool_entry_weight(const struct mempool_entry *e)
 int64_t mempool_entry_time(const struct mempool_entry *e)
 {
     return e->time;
+}
+
+uint64_t mempool_entry_sequence(const struct mempool_entry *e)
+{
+    return e->sequence;
 }
 
 int32_t mempool_entry_height(const struct mempool_entry *e)

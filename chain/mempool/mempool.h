@@ -227,6 +227,9 @@ int64_t mempool_entry_fee(const struct mempool_entry *e);
 size_t mempool_entry_vsize(const struct mempool_entry *e); /* sigop-adjusted, as Core's */
 size_t mempool_entry_weight(const struct mempool_entry *e);
 int64_t mempool_entry_time(const struct mempool_entry *e);
+/* The sequence number its arrival took: below mempool_sequence() read at
+ * some moment means it was in the mempool by then (Core's entry sequence). */
+uint64_t mempool_entry_sequence(const struct mempool_entry *e);
 int32_t mempool_entry_height(const struct mempool_entry *e); /* tip height at entry */
 unsigned mempool_entry_sigop_cost(const struct mempool_entry *e);
 

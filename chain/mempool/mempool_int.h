@@ -15,6 +15,7 @@ struct mempool_entry {
     size_t vsize, weight;
     size_t usage; /* memory charged to this entry */
     int64_t time;
+    uint64_t sequence; /* the mempool sequence number its arrival took */
     int32_t height;
     int32_t cb_height; /* height of the youngest coinbase it spends, -1 if none */
     int32_t lock_height; /* BIP68: final from the block after this height */

@@ -13,12 +13,13 @@ typedef void (*peer_handler)(struct peer *p, const struct net_msg *m);
 
 /* The connection layer's half of a command's row (the wire half, name,
  * payload cap and decoder, is net/wire/protocol.c's): the states where it
- * is handled, the states where receiving it is misbehaviour (in any other
- * state it is ignored, as Bitcoin Core ignores messages before the
- * handshake completes), and its handler. */
+ * is handled, the states where receiving it ends the connection, without
+ * discouragement (Core's fDisconnect: feature negotiation after verack),
+ * and its handler. In any other state it is ignored, as Bitcoin Core
+ * ignores messages before the handshake completes and a second version. */
 struct peer_command {
     uint8_t allowed;
-    uint8_t misbehave;
+    uint8_t refused;
     peer_handler handler;
 };
 
@@ -32,12 +33,13 @@ static void on_addr(struct peer *p, const struct net_msg *m);
 static void on_relay(struct peer *p, const struct net_msg *m);
 static void on_sendtxrcncl(struct peer *p, const struct net_msg *m);
 static void on_hello(struct peer *p, const struct net_msg *m);
+static void on_unoffered(struct peer *p, const struct net_msg *m);
 
 #define NEW PEER_NEW
 #define VER PEER_VERSION
 #define RDY PEER_READY
 static const struct peer_command commands[PROTO_CMD_COUNT] = {
-    [PROTO_CMD_VERSION] = {NEW, VER | RDY, on_version},
+    [PROTO_CMD_VERSION] = {NEW, 0, on_version},
     [PROTO_CMD_VERACK] = {VER, 0, on_verack},
     [PROTO_CMD_WTXIDRELAY] = {VER, RDY, on_flag},
     [PROTO_CMD_SENDADDRV2] = {VER, RDY, on_flag},
@@ -72,6 +74,12 @@ static const struct peer_command commands[PROTO_CMD_COUNT] = {
     [PROTO_CMD_HSINV] = {RDY, 0, on_relay},
     [PROTO_CMD_HSSKETCH] = {RDY, 0, on_relay},
     [PROTO_CMD_HSASK] = {RDY, 0, on_relay},
+    [PROTO_CMD_FILTERLOAD] = {RDY, 0, on_unoffered},
+    [PROTO_CMD_FILTERADD] = {RDY, 0, on_unoffered},
+    [PROTO_CMD_FILTERCLEAR] = {RDY, 0, on_unoffered},
+    [PROTO_CMD_GETCFILTERS] = {RDY, 0, on_unoffered},
+    [PROTO_CMD_GETCFHEADERS] = {RDY, 0, on_unoffered},
+    [PROTO_CMD_GETCFCHECKPT] = {RDY, 0, on_unoffered},
     [PROTO_CMD_OTHER] = {0, 0, NULL},
 };
 #undef NEW
@@ -403,10 +411,10 @@ static bool gate(struct peer *p, enum proto_cmd cmd, const struct proto_header *
         peer_close(p, reason, true);
         return false;
     }
-    if (row->misbehave & p->state) {
+    if (row->refused & p->state) {
         char reason[48];
-        snprintf(reason, sizeof(reason), "%s out of order", proto_cmd_name(cmd));
-        peer_close(p, reason, true);
+        snprintf(reason, sizeof(reason), "%s after verack", proto_cmd_name(cmd));
+        peer_close(p, reason, false);
         return false;
     }
     if (!(row->allowed & p->state)) {
@@ -422,8 +430,9 @@ static bool gate(struct peer *p, enum proto_cmd cmd, const struct proto_header *
 /* BIP330's sendtxrcncl, between version and verack. Bitcoin Core's
  * rules: ignored unless we sent ours; after verack, a second one, one
  * from a peer that does not relay transactions to us or that we asked
- * not to, or a version below 1 is a protocol violation. Without
- * reconciliation offered, it is an unknown command. */
+ * not to, or a version below 1 is a protocol violation, which ends the
+ * connection without discouragement. Without reconciliation offered, it
+ * is an unknown command. */
 static void on_sendtxrcncl(struct peer *p, const struct net_msg *msg)
 {
     struct txrecon_send_msg m;
@@ -432,15 +441,15 @@ static void on_sendtxrcncl(struct peer *p, const struct net_msg *msg)
         return;
     cursor_init(&c, msg->payload, msg->len);
     if (p->state == PEER_READY) {
-        peer_close(p, "sendtxrcncl after verack", true);
+        peer_close(p, "sendtxrcncl after verack", false);
     } else if (!txrecon_send_decode(&c, &m)) {
         peer_close(p, "malformed sendtxrcncl", true);
     } else if (p->recon_received) {
-        peer_close(p, "sendtxrcncl sent twice", true);
+        peer_close(p, "sendtxrcncl sent twice", false);
     } else if (!p->relay || !p->env->local->relay || rejects_txs(p)) {
-        peer_close(p, "sendtxrcncl without transaction relay", true);
+        peer_close(p, "sendtxrcncl without transaction relay", false);
     } else if (m.version < 1) {
-        peer_close(p, "sendtxrcncl of version 0", true);
+        peer_close(p, "sendtxrcncl of version 0", false);
     } else if (p->recon_sent) {
         p->recon_received = true;
         p->recon_salt_remote = m.salt;
@@ -452,6 +461,16 @@ static void on_hello(struct peer *p, const struct net_msg *m)
 {
     if (p->env->local->hello)
         p->hello_received = true;
+}
+
+/* A request for a service we do not offer (NODE_BLOOM, NODE_COMPACT_FILTERS):
+ * Core ends such a connection, without discouragement, so that the peer
+ * looks for one that serves it. */
+static void on_unoffered(struct peer *p, const struct net_msg *m)
+{
+    char reason[64];
+    snprintf(reason, sizeof(reason), "%s for a service not offered", proto_cmd_name(m->cmd));
+    peer_close(p, reason, false);
 }
 
 void peer_handle(struct peer *p, const uint8_t *frame, size_t len)

@@ -130,6 +130,7 @@ static void send_hsinv(struct netproc *np, struct np_peer *p, const struct hash2
     wbuf_compact(&np->scratch, n);
     wbuf_bytes(&np->scratch, ids, n * sizeof(*ids));
     np_send(np, p->id, PROTO_CMD_HSINV, &np->scratch);
+    np_tx_announced(np, p->id);
 }
 
 /* Short ids of ids[0..n) under the salt's keys (malloc'd). */
@@ -410,9 +411,34 @@ void np_recon_on_hsask(struct netproc *np, struct np_peer *p, const struct net_m
     txrecon_diff_clear(&m);
 }
 
-/* BIP35: the whole mempool in inv batches, above the peer's fee filter. */
+/* Not during initial download: the announcements of its answer would be
+ * ignored (netproc.c's on_inv), so it waits for the tip to be recent. */
+void np_ask_mempool(struct netproc *np, struct np_peer *p)
+{
+    if (chainstate_initial_download(np->chain))
+        return;
+    for (size_t i = 0; i < (p ? 1 : np->npeers); i++) {
+        struct np_peer *q = p ? p : &np->peers[i];
+        if (q->mempool_due) {
+            q->mempool_due = false;
+            np_send(np, q->id, PROTO_CMD_MEMPOOL, NULL);
+        }
+    }
+}
+
+/* BIP35: the whole mempool in inv batches, above the peer's fee filter.
+ * Only to hearsay peers (hsgossip): we offer no NODE_BLOOM, and Bitcoin
+ * Core drops, without discouragement, any other peer that asks (a
+ * mempool dump reveals what we have not announced). */
 void np_serve_mempool(struct netproc *np, struct np_peer *p, const struct net_msg *m, int64_t now)
 {
+    if (!p->reconciles) {
+        LOG_INFO("peer=%" PRIu64 " sent mempool: not offering bloom filters, disconnecting",
+                 p->id);
+        if (np->io.disconnect)
+            np->io.disconnect(np->io.ctx, p->id, "mempool request with bloom filters disabled");
+        return;
+    }
     if (!p->relay_txs)
         return;
     struct relay_peer_info pi;

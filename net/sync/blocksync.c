@@ -417,6 +417,7 @@ void np_announce_tip(struct netproc *np, int64_t now)
         return;
     np->tip_moved = false;
     np->last_tip_update = now; /* Core: at each block connected */
+    np_ask_mempool(np, NULL); /* initial download may just have ended */
     const struct bindex_node *tip = chainstate_tip(np->chain);
     relay_on_new_tip(np->relay);
     np_reannounce_returned(np, now);
@@ -453,11 +454,29 @@ void np_send_headers(void *ctx, struct relay *r, uint64_t peer, const struct has
 
 /* ---- serving ---- */
 
+static bool tip_below_min_work(const struct netproc *np)
+{
+    struct u256 min;
+    u256_from_hash(&min, &chainstate_params(np->chain)->min_chain_work);
+    return u256_cmp(&chainstate_tip(np->chain)->work, &min) < 0;
+}
+
 void np_serve_getheaders(struct netproc *np, struct np_peer *p, const struct net_msg *m,
                          int64_t now)
 {
     const struct proto_locator *loc = &m->u.locator;
     const struct bindex_node *n;
+    if (tip_below_min_work(np)) {
+        /* Core serves no headers from a chain below the minimum chain
+         * work (the peer would start a low-work headers sync only to
+         * abort it): an empty answer, so that we do not seem unresponsive. */
+        LOG_DEBUG(LOG_NET, "ignoring getheaders from peer=%" PRIu64
+                  " because active chain has too little work; sending empty response", p->id);
+        wbuf_reset(&np->scratch);
+        proto_headers_encode(&np->scratch, NULL, 0);
+        np_send(np, p->id, PROTO_CMD_HEADERS, &np->scratch);
+        return;
+    }
     if (loc->count == 0) {
         n = chainstate_find(np->chain, &loc->stop); /* just that header */
         if (!n)
@@ -503,8 +522,19 @@ void np_serve_getblocks(struct netproc *np, struct np_peer *p, const struct net_
         items[k].type = PROTO_INV_BLOCK;
         items[k++].hash = n->hash;
     }
+    if (k == NETPROC_MAX_GETBLOCKS)
+        p->continuation = items[k - 1].hash;
     if (k)
         np_send_inv(np, p->id, items, k);
+}
+
+void np_getblocks_continue(struct netproc *np, struct np_peer *p, const struct hash256 *served)
+{
+    if (hash_is_zero(&p->continuation) || !hash_eq(&p->continuation, served))
+        return;
+    memset(&p->continuation, 0, sizeof(p->continuation));
+    struct proto_inv tip = {PROTO_INV_BLOCK, chainstate_tip(np->chain)->hash};
+    np_send_inv(np, p->id, &tip, 1); /* even if redundant: it asks for more */
 }
 
 bool np_serve_block(struct netproc *np, struct np_peer *p, const struct hash256 *hash,

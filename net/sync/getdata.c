@@ -4,8 +4,10 @@
  * resumes once it drains (netproc_send_ready). The connection manager
  * reads nothing more from a peer whose send buffer is full, so the queue
  * holds at most one message's items, like Core's m_getdata_requests.
- * Transactions we lack are answered with notfound; blocks we lack are
- * not (Core neither: the requester's download timeout covers them).
+ * Transactions we lack, or have not announced to the peer yet, are
+ * answered with notfound (a peer we relay no transaction to gets no
+ * answer, as in Core); blocks we lack are not (Core neither: the
+ * requester's download timeout covers them).
  *
  * A pruned node (NODE_NETWORK_LIMITED only) refuses blocks deeper than
  * the BIP159 window (tip - 288 - 2, Core's threshold, so that what is
@@ -32,13 +34,17 @@ static bool is_tx(uint32_t type)
     return type == PROTO_INV_TX || type == PROTO_INV_WTX;
 }
 
+/* Core's FindTxForGetData: only a transaction that was in the mempool
+ * when we last announced transactions to the peer, so that no peer learns
+ * of one before its announcement, nor probes when it arrived, by asking
+ * for it. */
 static bool serve_tx(struct netproc *np, struct np_peer *p, const struct proto_inv *it)
 {
     uint32_t type = it->type & ~PROTO_INV_WITNESS_FLAG;
     const struct mempool_entry *e = type == PROTO_INV_WTX
                                         ? mempool_get_wtxid(np->mempool, &it->hash)
                                         : mempool_get(np->mempool, &it->hash);
-    if (!e)
+    if (!e || !p->relay_txs || mempool_entry_sequence(e) >= p->tx_inv_seq)
         return false;
     struct tx *tx = mempool_entry_tx(e);
     bool witness = type == PROTO_INV_WTX || (it->type & PROTO_INV_WITNESS_FLAG);
@@ -66,17 +72,23 @@ bool np_serve_item(struct netproc *np, struct np_peer *p, const struct proto_inv
             return false;
         }
     }
+    bool served;
     switch (type) {
     case PROTO_INV_TX:
     case PROTO_INV_WTX:
         return serve_tx(np, p, it);
     case PROTO_INV_BLOCK:
-        return np_serve_block(np, p, &it->hash, (it->type & PROTO_INV_WITNESS_FLAG) != 0);
+        served = np_serve_block(np, p, &it->hash, (it->type & PROTO_INV_WITNESS_FLAG) != 0);
+        break;
     case PROTO_INV_CMPCT_BLOCK:
-        return np_cmpct_serve(np, p, &it->hash);
+        served = np_cmpct_serve(np, p, &it->hash);
+        break;
     default: /* unknown types are skipped, as Core does */
         return false;
     }
+    if (served)
+        np_getblocks_continue(np, p, &it->hash);
+    return served;
 }
 
 /* Core's ProcessGetBlockData check for the block types (block,
@@ -99,8 +111,9 @@ void np_getdata_serve(struct netproc *np, struct np_peer *p)
     while (p->gd_head < p->gd_len && !send_blocked(np, p->id) && !refused) {
         const struct proto_inv it = p->gd[p->gd_head++];
         refused = below_limited_window(np, &it);
-        if (!refused &&
-            (np_serve_item(np, p, &it) || !is_tx(it.type & ~PROTO_INV_WITNESS_FLAG)))
+        /* A peer we relay no transaction to gets no notfound either. */
+        if (!refused && (np_serve_item(np, p, &it) ||
+                         !is_tx(it.type & ~PROTO_INV_WITNESS_FLAG) || !p->relay_txs))
             continue;
         if (!missing)
             missing = xreallocarray(NULL, p->gd_len - p->gd_head + 1, sizeof(*missing));

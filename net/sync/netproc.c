@@ -53,11 +53,25 @@ void np_send(struct netproc *np, uint64_t peer, enum proto_cmd cmd, const struct
     np->io.send(np->io.ctx, peer, cmd, w ? w->data : NULL, w ? w->len : 0);
 }
 
+void np_tx_announced(struct netproc *np, uint64_t peer)
+{
+    struct np_peer *p = np_peer_find(np, peer);
+    if (p)
+        p->tx_inv_seq = mempool_sequence(np->mempool);
+}
+
 void np_send_inv(struct netproc *np, uint64_t peer, const struct proto_inv *items, size_t n)
 {
+    bool txs = false;
+    for (size_t i = 0; i < n && !txs; i++) {
+        uint32_t type = items[i].type & ~PROTO_INV_WITNESS_FLAG;
+        txs = type == PROTO_INV_TX || type == PROTO_INV_WTX;
+    }
     wbuf_reset(&np->scratch);
     proto_inv_encode(&np->scratch, items, n);
     np_send(np, peer, PROTO_CMD_INV, &np->scratch);
+    if (txs)
+        np_tx_announced(np, peer);
 }
 
 void np_misbehaving(struct netproc *np, uint64_t peer, const char *reason)
@@ -150,9 +164,13 @@ static void send_items(struct netproc *np, uint64_t peer, enum proto_cmd cmd,
                             : inv[i].type;
         items[i].hash = inv[i].hash;
     }
-    wbuf_reset(&np->scratch);
-    proto_inv_encode(&np->scratch, items, n);
-    np_send(np, peer, cmd, &np->scratch);
+    if (getdata) {
+        wbuf_reset(&np->scratch);
+        proto_inv_encode(&np->scratch, items, n);
+        np_send(np, peer, cmd, &np->scratch);
+    } else {
+        np_send_inv(np, peer, items, n);
+    }
     free(items);
 }
 
@@ -289,9 +307,9 @@ void netproc_connected(struct netproc *np, const struct net_peer_props *props, i
     /* BIP35: ask for the peer's mempool so a restarted node catches up.
      * Bitcoin Core disconnects a peer that sends `mempool` unless it
      * offers NODE_BLOOM: ask only hearsay peers and those. */
-    if (!np->opt.blocksonly && p->relay_txs &&
-        (props->hello || (props->services & PROTO_NODE_BLOOM)))
-        np_send(np, p->id, PROTO_CMD_MEMPOOL, NULL);
+    p->mempool_due = !np->opt.blocksonly && p->relay_txs &&
+                     (props->hello || (props->services & PROTO_NODE_BLOOM));
+    np_ask_mempool(np, p);
 }
 
 void netproc_disconnected(struct netproc *np, uint64_t peer, int64_t now)
@@ -467,6 +485,10 @@ static void on_tx(struct netproc *np, struct np_peer *p, const struct net_msg *m
 {
     if (tx_unwanted(np, p))
         return;
+    /* Core drops transactions during initial download, unparsed and
+     * unpunished: they could not be validated against an old tip. */
+    if (chainstate_initial_download(np->chain))
+        return;
     const char *why = NULL;
     struct tx *tx = tx_from_bytes(m->payload, m->len, &why);
     if (!tx) {
@@ -517,6 +539,12 @@ static void on_inv(struct netproc *np, struct np_peer *p, const struct net_msg *
         /* BIP339: a wtxid peer announces by wtxid only, others by txid. */
         if (type != (p->wtxidrelay ? PROTO_INV_WTX : PROTO_INV_TX))
             continue;
+        /* During initial download Core only notes that the peer has it:
+         * nothing is fetched that could not be validated yet. */
+        if (chainstate_initial_download(np->chain)) {
+            relay_peer_note_known(np->relay, p->id, &it->hash);
+            continue;
+        }
         struct relay_inv ri = {type, it->hash};
         if (type == PROTO_INV_WTX && np_txrecon_solicited(np, p->id, &it->hash))
             relay_on_answer(np->relay, p->id, &ri, now);

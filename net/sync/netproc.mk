@@ -9,9 +9,11 @@ libnet_a_SOURCES += \
 libnode_a_SOURCES += node/relay_glue.c node/relay_glue.h
 
 check_PROGRAMS += tests/unit/test_netproc tests/unit/test_cmpct_netproc tests/unit/test_netproc_txrecon \
-	tests/unit/test_netproc_limited tests/unit/test_extrapeers
+	tests/unit/test_netproc_limited tests/unit/test_extrapeers tests/unit/test_netproc_serve
 TESTS += tests/unit/test_netproc tests/unit/test_cmpct_netproc tests/unit/test_netproc_txrecon \
-	tests/unit/test_netproc_limited tests/unit/test_extrapeers
+	tests/unit/test_netproc_limited tests/unit/test_extrapeers tests/unit/test_netproc_serve
+tests_unit_test_netproc_serve_SOURCES = tests/unit/test_netproc_serve.c tests/unit/netproc_harness.h
+tests_unit_test_netproc_serve_LDADD = tests/unit/libchainstatetest.a $(NET_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_extrapeers_SOURCES = tests/unit/test_extrapeers.c tests/unit/netproc_harness.h
 tests_unit_test_extrapeers_LDADD = tests/unit/libchainstatetest.a $(NET_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_netproc_limited_SOURCES = tests/unit/test_netproc_limited.c \

@@ -20,6 +20,7 @@ struct np_peer {
     bool inbound, wtxidrelay, sendheaders, relay_txs;
     bool limited;                     /* NODE_NETWORK_LIMITED without NODE_NETWORK */
     bool reconciles;                  /* sent hsgossip before verack */
+    bool mempool_due;                 /* to be asked for its mempool (BIP35) */
     bool ae_pending;                  /* our hssketch awaits its hsask */
     uint64_t ae_salt;                 /* ... and the salt of its short ids */
     bool ae_digest_sent;              /* our hsdigest awaits its hssketch */
@@ -37,6 +38,10 @@ struct np_peer {
     bool sync_started;                /* headers sync started with it (Core's fSyncStarted) */
     bool preferred;                   /* outbound: preferred for download */
     int64_t headers_timeout;          /* initial headers sync deadline (INT64_MAX: none) */
+    /* The last block of our getblocks answer when it hit the limit
+     * (Core's hashContinue; zero: none): when the peer fetches it, an inv
+     * of our tip makes it ask for the next batch. */
+    struct hash256 continuation;
     int64_t connected;
     /* When it last delivered a transaction we accepted / a new block
      * (getpeerinfo's last_transaction, last_block); -1: never. */
@@ -51,6 +56,9 @@ struct np_peer {
     int64_t last_announce;
     bool protect, disconnecting;
     struct np_cmpct_peer cmpct;
+    /* The mempool sequence when we last announced transactions to it:
+     * what entered the mempool since is not served to it (getdata.c). */
+    uint64_t tx_inv_seq;
     /* Its getdata items not served yet (gd_head..gd_len), see getdata.c. */
     struct proto_inv *gd;
     size_t gd_head, gd_len;
@@ -125,7 +133,12 @@ struct np_peer *np_peer_find(struct netproc *np, uint64_t id);
 struct np_peer *np_rotation_next(struct netproc *np, uint64_t last,
                                  bool (*ok)(const struct netproc *np, const struct np_peer *p));
 void np_send(struct netproc *np, uint64_t peer, enum proto_cmd cmd, const struct wbuf *w);
+/* An inv; one with transactions lets the peer fetch what is in the
+ * mempool now (np_tx_announced). */
 void np_send_inv(struct netproc *np, uint64_t peer, const struct proto_inv *items, size_t n);
+/* We just announced transactions to peer (inv, hsinv): from now on it may
+ * fetch any transaction in the mempool at this moment. */
+void np_tx_announced(struct netproc *np, uint64_t peer);
 void np_misbehaving(struct netproc *np, uint64_t peer, const char *reason);
 /* Re-announces what the reorgs since the last call returned to the mempool. */
 void np_reannounce_returned(struct netproc *np, int64_t now);
@@ -155,6 +168,9 @@ void np_on_block_inv(struct netproc *np, struct np_peer *p, const struct hash256
                      int64_t now);
 void np_serve_getheaders(struct netproc *np, struct np_peer *p, const struct net_msg *m,
                          int64_t now);
+/* A block was served to p: the inv that continues its getblocks walk
+ * when it was the continuation block. */
+void np_getblocks_continue(struct netproc *np, struct np_peer *p, const struct hash256 *served);
 void np_serve_getblocks(struct netproc *np, struct np_peer *p, const struct net_msg *m,
                         int64_t now);
 /* Serves one block of a getdata; false if we do not have it. */
@@ -280,6 +296,9 @@ void np_recon_on_hssketch(struct netproc *np, struct np_peer *p, const struct ne
                           int64_t now);
 void np_recon_on_hsask(struct netproc *np, struct np_peer *p, const struct net_msg *m, int64_t now);
 void np_serve_mempool(struct netproc *np, struct np_peer *p, const struct net_msg *m, int64_t now);
+/* BIP35 the other way: asks p (or, p NULL, every peer still due) for its
+ * mempool, once we are out of initial download. */
+void np_ask_mempool(struct netproc *np, struct np_peer *p);
 
 /* txrecon_sync.c (BIP330) */
 void np_txrecon_init(struct netproc *np);

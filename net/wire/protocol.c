@@ -69,6 +69,12 @@ static const struct proto_cmd_row rows[PROTO_CMD_COUNT] = {
     [PROTO_CMD_HSINV] = {"hsinv", PROTO_MAX_PAYLOAD, NULL},
     [PROTO_CMD_HSSKETCH] = {"hssketch", PROTO_MAX_PAYLOAD, NULL},
     [PROTO_CMD_HSASK] = {"hsask", PROTO_MAX_PAYLOAD, NULL},
+    [PROTO_CMD_FILTERLOAD] = {"filterload", PROTO_MAX_PAYLOAD, NULL},
+    [PROTO_CMD_FILTERADD] = {"filteradd", PROTO_MAX_PAYLOAD, NULL},
+    [PROTO_CMD_FILTERCLEAR] = {"filterclear", PROTO_MAX_PAYLOAD, NULL},
+    [PROTO_CMD_GETCFILTERS] = {"getcfilters", PROTO_MAX_PAYLOAD, NULL},
+    [PROTO_CMD_GETCFHEADERS] = {"getcfheaders", PROTO_MAX_PAYLOAD, NULL},
+    [PROTO_CMD_GETCFCHECKPT] = {"getcfcheckpt", PROTO_MAX_PAYLOAD, NULL},
     [PROTO_CMD_OTHER] = {"*other*", PROTO_MAX_PAYLOAD, NULL},
 };
 

@@ -108,6 +108,14 @@ enum proto_cmd {
     PROTO_CMD_HSINV,
     PROTO_CMD_HSSKETCH,
     PROTO_CMD_HSASK,
+    /* BIP37 bloom filters and BIP157 compact filters: services hearsay
+     * does not offer (a peer asking is dropped, as Core drops it). */
+    PROTO_CMD_FILTERLOAD,
+    PROTO_CMD_FILTERADD,
+    PROTO_CMD_FILTERCLEAR,
+    PROTO_CMD_GETCFILTERS,
+    PROTO_CMD_GETCFHEADERS,
+    PROTO_CMD_GETCFCHECKPT,
     PROTO_CMD_OTHER, /* anything unknown: counted, logged, ignored */
     PROTO_CMD_COUNT
 };

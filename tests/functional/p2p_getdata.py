@@ -1,17 +1,20 @@
 #!/usr/bin/env python3
 """Serving a peer as Bitcoin Core expects: a 16-block getdata (what Core
 asks for at once) to a node with -maxsendbuffer=1 (1 kB) is served whole,
-in order, to a peer that reads slowly, without disconnection; and
+in order, to a peer that reads slowly, without disconnection;
 sendheaders sent 12 s after the handshake still switches block
-announcements from inv to headers."""
+announcements from inv to headers; a transaction is served only once it
+was in the mempool when transactions were last announced to the peer."""
 import struct
 import time
 
 import framework as fw
 import p2p_hostile as ph
+import relay_lib as rl
 import txtools as tt
 
 MSG_WITNESS_BLOCK = 0x40000002
+MSG_WITNESS_TX = 0x40000001
 BIG_OUTPUTS = [(0, b"\x51" * 10000)] * 30  # about 300 kB of coinbase outputs
 
 
@@ -104,5 +107,57 @@ def test_late_sendheaders(t):
     fw.assert_equal(node.stop(), 0)
 
 
+def next_of(s, commands):
+    """The next message among commands (others skipped): (command, payload)."""
+    while True:
+        msg = ph.read_frame(s)
+        if msg is None:
+            raise fw.TestFailure("node closed an honest peer")
+        if msg[0] in commands:
+            return msg
+
+
+def getdata_txs(s, txids):
+    items = b"".join(struct.pack("<I", MSG_WITNESS_TX) + bytes.fromhex(x)[::-1] for x in txids)
+    s.sendall(ph.frame("getdata", tt.compact(len(txids)) + items))
+
+
+def test_tx_served_once_announced(t):
+    """As Core's FindTxForGetData: asked for a transaction it has not
+    announced to the peer (whose fee filter keeps it out), the node answers
+    notfound; once it announced a later one, both are served."""
+    node = t.add_node()
+    node.start()
+    hashes = rl.mine(node, 102)
+    s = ph.handshake(node)
+    s.settimeout(30)
+    s.sendall(ph.frame("feefilter", struct.pack("<q", 10**8)))  # 1 BTC/kvB: none of ours
+    ph.ping(s)
+    raws = rl.spend_coinbases(node, hashes[:2])
+    first = node.rpc("sendrawtransaction", raws[0])
+    getdata_txs(s, [first])
+    cmd, payload = next_of(s, ("tx", "notfound"))
+    fw.assert_equal(cmd, "notfound", "answer to a transaction not announced")
+    fw.assert_equal(payload[5:37][::-1].hex(), first, "notfound entry")
+    s.sendall(ph.frame("feefilter", struct.pack("<q", 0)))
+    ph.ping(s)
+    second = node.rpc("sendrawtransaction", raws[1])
+    while True:
+        cmd, payload = next_of(s, ("inv",))
+        if bytes.fromhex(second)[::-1] in payload:
+            break
+    getdata_txs(s, [first, second])
+    served = []
+    for _ in range(2):
+        cmd, payload = next_of(s, ("tx", "notfound"))
+        fw.assert_equal(cmd, "tx", "answer once announced")
+        served.append(payload)
+    fw.assert_equal(sorted(served) == sorted(bytes.fromhex(r) for r in raws), True,
+                    "both transactions served whole")
+    s.close()
+    fw.assert_equal(node.stop(), 0)
+
+
 if __name__ == "__main__":
-    fw.main([test_sixteen_blocks_small_buffer, test_late_sendheaders], timeout=120)
+    fw.main([test_sixteen_blocks_small_buffer, test_late_sendheaders,
+             test_tx_served_once_announced], timeout=180)

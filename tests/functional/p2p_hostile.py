@@ -137,15 +137,22 @@ def test_hostile_peers(t):
 
 
 def test_order_violations(t):
-    """wtxidrelay after verack, a second version: misbehaviour."""
+    """As Bitcoin Core: wtxidrelay or sendaddrv2 after verack ends the
+    connection without discouragement; a second version is ignored."""
     node = t.add_node()
     node.start()
-    for command, payload in (("wtxidrelay", b""), ("version", version_payload(0x99))):
+    for command in ("wtxidrelay", "sendaddrv2"):
         s = handshake(node)
-        s.sendall(frame(command, payload))
+        s.sendall(frame(command, b""))
         if not closed_by_node(s):
             raise fw.TestFailure(f"node kept a peer that sent {command} after verack")
-        node.wait_for_log(f"disconnecting: {command} out of order (misbehaving)")
+        node.wait_for_log(f"disconnecting: {command} after verack")
+        fw.assert_equal(node.debug_log().count(f"{command} after verack (misbehaving)"), 0,
+                        f"{command} discouraged")
+    s = handshake(node)
+    s.sendall(frame("version", version_payload(0x99)))
+    ping(s)
+    s.close()
     fw.assert_equal(node.stop(), 0)
 
 

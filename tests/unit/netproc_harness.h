@@ -168,8 +168,8 @@ static bool harness_extra;
 static int blocksonly_node = -1, small_window_node = -1;
 /* Optional: adjusts node i's options before it opens. */
 static void (*harness_options)(int i, struct netproc_options *o);
-/* Optional: the chainstates' clock (initial download, the 2-hour rule). */
-static int64_t (*harness_chain_now)(void);
+/* Optional: the chain parameters (regtest's by default). */
+static const struct chain_params *harness_params;
 /* The node with a mock wall clock (-1: none). */
 static int mock_clock_node = -1;
 #define MOCK_WALL 1900000000
@@ -207,9 +207,10 @@ static void node_open(int i, int64_t antientropy)
     struct chainstate_options co;
     chainstate_default_options(&co);
     co.dbcache_bytes = 8 << 20;
-    co.now = harness_chain_now;
+    co.now = wall_now; /* initial download and the 2-hour rule follow net.wall */
     char *err = NULL;
-    nd->cs = chainstate_open(params_get(CHAIN_REGTEST), nd->dir, &co, &err);
+    nd->cs = chainstate_open(harness_params ? harness_params : params_get(CHAIN_REGTEST),
+                             nd->dir, &co, &err);
     assert_non_null(nd->cs);
     struct mempool_options mo;
     mempool_options_default(&mo);

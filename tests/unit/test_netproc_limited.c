@@ -120,9 +120,7 @@ static void test_getblocks_window(void **state)
  * 288 - 2), none below. */
 static void test_limited_peer_window(void **state)
 {
-    harness_chain_now = wall_now;
     setup_net(2, 0);
-    harness_chain_now = NULL;
     mine_at(0, 600);
     fake_connects(1, FAKE, LIMITED);
     fake_headers(1, FAKE, 1, 600);
@@ -138,9 +136,7 @@ static void test_limited_peer_window(void **state)
  * for nothing; a full peer announcing the same headers is. */
 static void test_limited_peer_ibd(void **state)
 {
-    harness_chain_now = wall_now;
     setup_net(2, 0);
-    harness_chain_now = NULL;
     net.wall = GENESIS_TIME + 30 * 24 * 3600;
     mine_at(0, 10);
     fake_connects(1, FAKE, LIMITED);

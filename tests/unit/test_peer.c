@@ -302,22 +302,28 @@ static void test_gating(void **state)
     feed(c, "foo", NULL, 0);
     assert_int_equal(c->p->recv[PROTO_CMD_OTHER].msgs, 1);
     assert_string_equal(c->f.closed, "");
-    /* A second version is misbehaviour. */
+    /* A second version is ignored, as Core does. */
+    size_t sent = c->f.out.len;
     feed_version(c, PROTO_VERSION, 78);
-    assert_string_equal(c->f.closed, "version out of order");
-    assert_true(c->f.discourage);
+    assert_string_equal(c->f.closed, "");
+    assert_int_equal(c->f.out.len, sent);
+    assert_int_equal(c->p->state, PEER_READY);
     teardown(c);
 
+    /* Feature negotiation after verack ends the connection, without
+     * discouragement (Core's fDisconnect). */
     c = setup(true);
     ready_peer(c);
     feed(c, "wtxidrelay", NULL, 0);
-    assert_string_equal(c->f.closed, "wtxidrelay out of order");
+    assert_string_equal(c->f.closed, "wtxidrelay after verack");
+    assert_false(c->f.discourage);
     teardown(c);
 
     c = setup(true);
     ready_peer(c);
     feed(c, "sendaddrv2", NULL, 0);
-    assert_string_equal(c->f.closed, "sendaddrv2 out of order");
+    assert_string_equal(c->f.closed, "sendaddrv2 after verack");
+    assert_false(c->f.discourage);
     teardown(c);
 }
 
@@ -667,13 +673,14 @@ static void test_sendtxrcncl(void **state)
     assert_int_equal(c->p->state, PEER_READY);
     feed_sendtxrcncl(c, 1, 0x78); /* after verack: a violation */
     assert_string_equal(c->f.closed, "sendtxrcncl after verack");
-    assert_true(c->f.discourage);
+    assert_false(c->f.discourage);
     teardown(c);
     /* Twice, and version 0: violations. */
     c = recon_peer(true);
     feed_sendtxrcncl(c, 1, 5);
     feed_sendtxrcncl(c, 1, 5);
     assert_string_equal(c->f.closed, "sendtxrcncl sent twice");
+    assert_false(c->f.discourage);
     teardown(c);
     c = recon_peer(true);
     feed_sendtxrcncl(c, 0, 5);
@@ -709,6 +716,30 @@ static void test_sendtxrcncl(void **state)
     teardown(c);
 }
 
+/* Bloom filter (BIP37) and compact filter (BIP157) requests: we offer
+ * neither service, so, as Core, the connection ends (not discouraged);
+ * before verack they are ignored as any other message. */
+static void test_unoffered_services(void **state)
+{
+    static const char *const names[] = {"filterload",  "filteradd",    "filterclear",
+                                        "getcfilters", "getcfheaders", "getcfcheckpt"};
+    static const uint8_t payload[37] = {0};
+    char want[64];
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        struct ctx *c = setup(true);
+        feed_version(c, PROTO_VERSION, 77);
+        feed(c, names[i], payload, sizeof(payload));
+        assert_string_equal(c->f.closed, "");
+        feed(c, "verack", NULL, 0);
+        feed(c, names[i], payload, sizeof(payload));
+        snprintf(want, sizeof(want), "%s for a service not offered", names[i]);
+        assert_string_equal(c->f.closed, want);
+        assert_false(c->f.discourage);
+        assert_int_equal(c->p->recv[PROTO_CMD_OTHER].msgs, 0);
+        teardown(c);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -727,6 +758,7 @@ int main(void)
         cmocka_unit_test(test_relay_messages),
         cmocka_unit_test(test_block_relay_no_tx),
         cmocka_unit_test(test_addr_and_getaddr),
+        cmocka_unit_test(test_unoffered_services),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

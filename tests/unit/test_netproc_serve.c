@@ -1,0 +1,259 @@
+/* netproc meets peers' requests and announcements as Bitcoin Core does
+ * (net_processing.cpp), one test per behaviour. */
+#include "tests/unit/netproc_harness.h"
+
+static void fake_getdata(uint64_t id, const struct proto_inv *items, size_t n)
+{
+    struct net_msg m = {.cmd = PROTO_CMD_GETDATA};
+    m.u.inv.items = items;
+    m.u.inv.n = n;
+    netproc_message(net.n[0].np, id, &m, net.now);
+}
+
+static void fake_feefilter(uint64_t id, int64_t feerate)
+{
+    struct net_msg m = {.cmd = PROTO_CMD_FEEFILTER};
+    m.u.feerate = feerate;
+    netproc_message(net.n[0].np, id, &m, net.now);
+}
+
+/* Runs node 0's due ticks for dt, keeping what it sends queued (the fake
+ * peers never read). */
+static void settle(int64_t dt)
+{
+    int64_t until = net.now + dt;
+    for (;;) {
+        int64_t w = netproc_next_wakeup(net.n[0].np);
+        if (w > until)
+            break;
+        if (w > net.now)
+            net.now = w;
+        netproc_tick(net.n[0].np, net.now);
+        net.now += 1000;
+    }
+    net.now = until;
+}
+
+static void drop_queue(void)
+{
+    for (size_t i = 0; i < net.nq; i++)
+        free(net.q[i].data);
+    net.nq = 0;
+}
+
+static struct proto_inv wtx_item(const struct tx *tx)
+{
+    return (struct proto_inv){PROTO_INV_WTX, tx->wtxid};
+}
+
+/* Core's FindTxForGetData: a transaction is served only once it was in
+ * the mempool when we last announced transactions to the peer; before
+ * that the answer is notfound, so that asking cannot reveal what we have
+ * not announced (nor when it arrived). A peer that asked for no
+ * transaction relay (relay=0) gets no answer at all. */
+static void test_getdata_tx_after_announcement(void **state)
+{
+    setup_net(1, 0);
+    mine_at(0, 102);
+    struct net_peer_props fp = props_of(FAKE, true), quiet = props_of(FAKE + 1, true);
+    quiet.relay = false;
+    netproc_connected(net.n[0].np, &fp, net.now);
+    netproc_connected(net.n[0].np, &quiet, net.now);
+    fake_feefilter(FAKE, 100000000); /* hears of none of ours for now */
+    struct tx *first = submit_spend(0, 1);
+    settle(10 * SEC);
+    assert_int_equal(queued(PROTO_CMD_INV, -1), 0);
+    struct proto_inv items[2] = {wtx_item(first)};
+    fake_getdata(FAKE, items, 1);
+    assert_int_equal(queued(PROTO_CMD_TX, -1), 0);
+    struct proto_inv nf[2];
+    assert_int_equal(fake_invs(PROTO_CMD_NOTFOUND, nf, 2), 1);
+    assert_true(hash_eq(&nf[0].hash, &first->wtxid));
+
+    /* Announcing the second makes both fetchable: the first was in the
+     * mempool by then. */
+    fake_feefilter(FAKE, 0);
+    struct tx *second = submit_spend(0, 2);
+    settle(10 * SEC);
+    struct proto_inv ann[2];
+    assert_int_equal(fake_invs(PROTO_CMD_INV, ann, 2), 1);
+    assert_true(hash_eq(&ann[0].hash, &second->wtxid));
+    items[1] = wtx_item(second);
+    size_t before = queued(PROTO_CMD_NOTFOUND, -1);
+    fake_getdata(FAKE, items, 2);
+    assert_int_equal(queued(PROTO_CMD_TX, -1), 2);
+    assert_int_equal(queued(PROTO_CMD_NOTFOUND, -1), before);
+
+    /* relay=0: neither the transaction nor a notfound. */
+    size_t msgs = net.nq;
+    fake_getdata(FAKE + 1, items, 2);
+    assert_int_equal(net.nq, msgs);
+    tx_free(first);
+    tx_free(second);
+    teardown_net();
+}
+
+/* During initial download (the tip a month old) Core fetches no
+ * announced transaction and drops one sent unasked, unparsed and
+ * unpunished; once caught up, announcements are followed again, and a
+ * hearsay peer is asked for its mempool then (BIP35). */
+static void test_no_tx_during_initial_download(void **state)
+{
+    setup_net(1, 0);
+    net.wall = GENESIS_TIME + 30 * 24 * 3600;
+    mine_at(0, 1);
+    struct net_peer_props fp = props_of(FAKE, false);
+    netproc_connected(net.n[0].np, &fp, net.now);
+    struct outpoint op = {{{0x5a}}, 0};
+    int64_t out = 1000000;
+    struct tx *tx = testutil_spend(&op, 1, &out, 1, 0);
+    struct proto_inv item = wtx_item(tx);
+    struct wbuf w;
+    wbuf_init(&w);
+    proto_inv_encode(&w, &item, 1);
+    peer_sends(FAKE, PROTO_CMD_INV, &w);
+    settle(10 * SEC);
+    assert_int_equal(net.fake_getdata, 0);
+    io_send((void *)(intptr_t)-1, 1, PROTO_CMD_TX, tx->raw, tx->size); /* fake -> node 0 */
+    run_until(net.now + SEC);
+    struct netproc_info info;
+    netproc_get_info(net.n[0].np, &info);
+    assert_int_equal(info.txs_received, 0);
+    assert_int_equal(net.misbehaving, 0);
+
+    /* Nor is the (hearsay) peer asked for its mempool: the answer's
+     * announcements would be ignored. It is once the tip is recent. */
+    assert_int_equal(queued(PROTO_CMD_MEMPOOL, -1), 0);
+    net.wall = GENESIS_TIME + 3600; /* the next tip is an hour old: caught up */
+    mine_at(0, 1);
+    assert_int_equal(queued(PROTO_CMD_MEMPOOL, -1), 1);
+    item.hash.b[0] ^= 1; /* another announcement */
+    wbuf_reset(&w);
+    proto_inv_encode(&w, &item, 1);
+    peer_sends(FAKE, PROTO_CMD_INV, &w);
+    settle(10 * SEC);
+    assert_int_equal(net.fake_getdata, 1);
+    wbuf_free(&w);
+    tx_free(tx);
+    teardown_net();
+}
+
+/* BIP35 without NODE_BLOOM: Core drops the asker (not discouraged). We
+ * answer hearsay peers (hsgossip) only, and drop the others as Core. */
+static void test_mempool_only_for_hearsay_peers(void **state)
+{
+    setup_net(1, 0);
+    mine_at(0, 101);
+    struct tx *tx = submit_spend(0, 1);
+    struct net_peer_props core = props_of(FAKE, true), ours = props_of(FAKE + 1, true);
+    core.hello = false;
+    netproc_connected(net.n[0].np, &core, net.now);
+    netproc_connected(net.n[0].np, &ours, net.now);
+    settle(SEC);
+    drop_queue();
+    struct wbuf w;
+    wbuf_init(&w);
+    peer_sends(FAKE, PROTO_CMD_MEMPOOL, &w);
+    assert_int_equal(net.ndropped, 1);
+    assert_true(net.dropped[0] == FAKE);
+    assert_int_equal(net.misbehaving, 0);
+    assert_int_equal(queued(PROTO_CMD_INV, -1), 0);
+    peer_sends(FAKE + 1, PROTO_CMD_MEMPOOL, &w);
+    assert_int_equal(net.ndropped, 1);
+    struct proto_inv inv[2];
+    assert_int_equal(fake_invs(PROTO_CMD_INV, inv, 2), 1);
+    assert_true(hash_eq(&inv[0].hash, &tx->wtxid));
+    wbuf_free(&w);
+    tx_free(tx);
+    teardown_net();
+}
+
+static struct proto_locator genesis_locator(void)
+{
+    static struct hash256 genesis;
+    genesis = chainstate_at(net.n[0].cs, 0)->hash;
+    return (struct proto_locator){.count = 1, .hashes = &genesis};
+}
+
+/* The headers messages queued for the fake peer, by count of headers. */
+static size_t fake_headers_with(size_t count)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < net.nq; i++) {
+        if (net.q[i].to != -1 || net.q[i].cmd != PROTO_CMD_HEADERS)
+            continue;
+        struct cursor c;
+        uint64_t n = 0;
+        cursor_init(&c, net.q[i].data, net.q[i].len);
+        assert_true(cursor_compact(&c, &n, 2000));
+        k += n == count;
+    }
+    return k;
+}
+
+/* Core answers getheaders with an empty headers message while its chain
+ * has less work than the minimum chain work, and with its chain after. */
+static void test_getheaders_below_min_work(void **state)
+{
+    static struct chain_params high;
+    high = *params_get(CHAIN_REGTEST);
+    memset(&high.min_chain_work, 0, sizeof(high.min_chain_work));
+    high.min_chain_work.b[0] = 12; /* 12 blocks' work (2 each) */
+    harness_params = &high;
+    setup_net(1, 0);
+    harness_params = NULL;
+    mine_at(0, 3);
+    struct net_peer_props fp = props_of(FAKE, true);
+    netproc_connected(net.n[0].np, &fp, net.now);
+    struct net_msg m = {.cmd = PROTO_CMD_GETHEADERS};
+    m.u.locator = genesis_locator();
+    netproc_message(net.n[0].np, FAKE, &m, net.now);
+    assert_int_equal(fake_headers_with(0), 1);
+    assert_int_equal(fake_headers_with(3), 0);
+    mine_at(0, 3);
+    netproc_message(net.n[0].np, FAKE, &m, net.now);
+    assert_int_equal(fake_headers_with(6), 1);
+    teardown_net();
+}
+
+/* getblocks (old clients): 500 blocks at most; when the peer fetches the
+ * last of them, an inv of our tip makes it ask for the next batch (Core's
+ * hashContinue), once. */
+static void test_getblocks_continuation(void **state)
+{
+    setup_net(1, 0);
+    mine_at(0, 600);
+    struct net_peer_props fp = props_of(FAKE, true);
+    netproc_connected(net.n[0].np, &fp, net.now);
+    drop_queue();
+    struct net_msg m = {.cmd = PROTO_CMD_GETBLOCKS};
+    m.u.locator = genesis_locator();
+    netproc_message(net.n[0].np, FAKE, &m, net.now);
+    static struct proto_inv inv[600];
+    assert_int_equal(fake_invs(PROTO_CMD_INV, inv, 600), 500);
+    assert_true(hash_eq(&inv[499].hash, &chainstate_at(net.n[0].cs, 500)->hash));
+    drop_queue();
+    struct proto_inv last = {PROTO_INV_BLOCK | PROTO_INV_WITNESS_FLAG, inv[499].hash};
+    fake_getdata(FAKE, &last, 1);
+    assert_int_equal(queued(PROTO_CMD_BLOCK, -1), 1);
+    assert_int_equal(fake_invs(PROTO_CMD_INV, inv, 2), 1);
+    assert_true(hash_eq(&inv[0].hash, &chainstate_tip(net.n[0].cs)->hash));
+    drop_queue();
+    fake_getdata(FAKE, &last, 1);
+    assert_int_equal(queued(PROTO_CMD_BLOCK, -1), 1);
+    assert_int_equal(queued(PROTO_CMD_INV, -1), 0);
+    teardown_net();
+}
+
+int main(void)
+{
+    harness_env();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_getdata_tx_after_announcement),
+        cmocka_unit_test(test_no_tx_during_initial_download),
+        cmocka_unit_test(test_mempool_only_for_hearsay_peers),
+        cmocka_unit_test(test_getheaders_below_min_work),
+        cmocka_unit_test(test_getblocks_continuation),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
