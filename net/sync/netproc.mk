@@ -30,10 +30,10 @@ tests_unit_test_netproc_LDADD = tests/unit/libchainstatetest.a $(NET_LIBS) $(CMO
 # Functional tests: networks of hearsayd processes on loopback.
 TESTS += tests/functional/relay_basic.py tests/functional/relay_catchup.py \
 	tests/functional/relay_epidemic.py tests/functional/relay_blocksonly.py \
-	tests/functional/relay_reorg.py tests/functional/relay_txrecon.py
+	tests/functional/relay_reorg.py tests/functional/relay_txrecon.py tests/functional/p2p_1p1c.py
 EXTRA_DIST += tests/functional/relay_txrecon.py tests/functional/relay_lib.py tests/functional/relay_basic.py \
 	tests/functional/relay_catchup.py tests/functional/relay_epidemic.py \
-	tests/functional/relay_blocksonly.py tests/functional/relay_reorg.py
+	tests/functional/relay_blocksonly.py tests/functional/relay_reorg.py tests/functional/p2p_1p1c.py
 
 # Benchmark: one hearsayd under transaction load from 8 loopback peers.
 noinst_PROGRAMS += contrib/bench/bench_relay_node
