@@ -3,7 +3,7 @@
  * and its fee-paying child from fake peers, in either order; the pair
  * enters its mempool and reaches node 1 (which pairs them the same way).
  * A child from another peer is not paired, and a pair that still does not
- * pay stays out. */
+ * pay stays out; a parent too poor to replace alone does with its child. */
 #include "tests/unit/netproc_harness.h"
 
 #define FAKE2 (FAKE + 1)
@@ -22,18 +22,23 @@ static void setup_pkg(void)
     }
 }
 
-/* A spend of node 0's coinbase at height h paying no fee: below the
- * minimum relay fee alone. */
-static struct tx *free_parent(int h)
+/* A spend of node 0's coinbase at height h paying fee. */
+static struct tx *coinbase_spend(int h, int64_t fee)
 {
     const struct bindex_node *n = chainstate_at(net.n[0].cs, h);
     char *err = NULL;
     struct block *b = chainstate_get_block(net.n[0].cs, &n->hash, &err);
     assert_non_null(b);
     struct outpoint op = {b->txs[0]->txid, 0};
-    int64_t out = b->txs[0]->vout[0].value;
+    int64_t out = b->txs[0]->vout[0].value - fee;
     block_free(b);
     return testutil_spend(&op, 1, &out, 1, 0);
+}
+
+/* Paying no fee: below the minimum relay fee alone. */
+static struct tx *free_parent(int h)
+{
+    return coinbase_spend(h, 0);
 }
 
 /* setup_pkg, a free parent and its child paying 20,000 sat. */
@@ -161,6 +166,36 @@ static void test_pair_still_low(void **state)
     teardown_net();
 }
 
+/* A package replacement: the parent alone pays too little to replace
+ * what the mempool holds ("insufficient fee", reconsiderable too), its
+ * child pays for both; the pair evicts the old spend at both nodes. */
+static void test_package_replacement(void **state)
+{
+    setup_pkg();
+    struct tx *old = coinbase_spend(1, 10000);
+    struct mempool_reject rej;
+    assert_int_equal(netproc_submit_tx(net.n[0].np, old, &rej, net.now), MEMPOOL_ACCEPTED);
+    run_until(net.now + 10 * SEC);
+    assert_true(in_pool(1, old));
+    struct tx *parent = coinbase_spend(1, 5000);
+    struct tx *child = spend_output(parent, 200000);
+    send_tx(FAKE, parent);
+    assert_false(in_pool(0, parent));
+    send_tx(FAKE, child);
+    expect_parent_requested();
+    assert_true(in_pool(0, old));
+    send_tx(FAKE, parent);
+    assert_false(in_pool(0, old));
+    run_until(net.now + 20 * SEC);
+    assert_false(in_pool(1, old));
+    assert_true(in_pool(1, parent));
+    assert_true(in_pool(1, child));
+    tx_free(old);
+    tx_free(parent);
+    tx_free(child);
+    teardown_net();
+}
+
 /* Two parents refused on their feerate: one package cannot complete the
  * child, which is not kept. */
 static void test_two_low_parents(void **state)
@@ -189,6 +224,7 @@ int main(void)
         cmocka_unit_test(test_child_then_parent),
         cmocka_unit_test(test_child_from_other_peer),
         cmocka_unit_test(test_pair_still_low),
+        cmocka_unit_test(test_package_replacement),
         cmocka_unit_test(test_two_low_parents),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
