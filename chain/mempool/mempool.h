@@ -98,6 +98,11 @@ struct mempool_reject {
     char detail[384];   /* human detail, may be empty */
 };
 
+/* The transaction failed only on its feerate (a floor, or a replacement's
+ * fee): with a child paying for it, as a package, it may pass (Core's
+ * TX_RECONSIDERABLE). */
+bool mempool_reject_reconsiderable(const struct mempool_reject *rej);
+
 /* Checks tx and adds it (taking a reference) at time now. Replaced
  * transactions are removed (reported through the removal callback). */
 enum mempool_status mempool_accept(struct mempool *mp, struct tx *tx,

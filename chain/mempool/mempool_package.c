@@ -131,12 +131,17 @@ static bool accept_alone(struct mempool *mp, struct tx *tx, const struct mempool
         r->rej.reason = "bad-txns-inputs-missingorspent";
         return true;
     }
-    /* Core's TX_RECONSIDERABLE: feerate floors, and a replacement's fee
-     * (a package may pay it). */
-    return st == MEMPOOL_POLICY && r->rej.reason &&
-           (!strcmp(r->rej.reason, "min relay fee not met") ||
-            !strcmp(r->rej.reason, "mempool min fee not met") ||
-            !strncmp(r->rej.reason, "insufficient fee", strlen("insufficient fee")));
+    return mempool_reject_reconsiderable(&r->rej);
+}
+
+/* Core's TX_RECONSIDERABLE: feerate floors, and a replacement's fee (a
+ * package may pay it). */
+bool mempool_reject_reconsiderable(const struct mempool_reject *rej)
+{
+    return rej->status == MEMPOOL_POLICY && rej->reason &&
+           (!strcmp(rej->reason, "min relay fee not met") ||
+            !strcmp(rej->reason, "mempool min fee not met") ||
+            !strncmp(rej->reason, "insufficient fee", strlen("insufficient fee")));
 }
 
 /* Spends what the mempool already spends: a package replacement, judged

@@ -179,6 +179,7 @@ void relay_free(struct relay *r)
     hashtab_clear(&r->peer_idx);
     seenset_free(r->recent);
     seenset_free(r->rejects);
+    seenset_free(r->reconsider);
     txreq_free(r->txreq);
     free(r->pullers);
     free(r);
@@ -388,9 +389,18 @@ static bool seen_accepted(const struct relay *r, const struct hash256 *h)
     return (r->recent && seenset_contains(r->recent, h)) || relay_rumor_find(r, h);
 }
 
-static bool seen(const struct relay *r, const struct hash256 *h)
+/* Accepted or rejected: never asked for again. The reconsiderable are
+ * left out: the node may still ask for one as the missing parent of an
+ * orphan that may pay for it (relay_want_tx). */
+static bool seen_or_rejected(const struct relay *r, const struct hash256 *h)
 {
     return seen_accepted(r, h) || (r->rejects && seenset_contains(r->rejects, h));
+}
+
+/* What an announcement of is ignored: those, and the reconsiderable. */
+static bool seen(const struct relay *r, const struct hash256 *h)
+{
+    return seen_or_rejected(r, h) || relay_is_reconsiderable(r, h);
 }
 
 bool relay_has_seen(const struct relay *r, const struct hash256 *hash)
@@ -474,7 +484,7 @@ enum relay_ann_result relay_want_tx(struct relay *r, uint64_t peer, const struct
                                     int64_t now)
 {
     struct relay_inv inv = {RELAY_INV_TX, *txid};
-    if (seen(r, txid) || (r->drv->have && r->drv->have(r->ctx, r, &inv)))
+    if (seen_or_rejected(r, txid) || (r->drv->have && r->drv->have(r->ctx, r, &inv)))
         return RELAY_ANN_KNOWN;
     return track(r, relay_peer_find(r, peer), peer, txid, false, false, now);
 }
@@ -566,6 +576,25 @@ void relay_on_tx_rejected(struct relay *r, bool from_peer, uint64_t peer,
         seenset_insert(rej, &tx->txid);
 }
 
+void relay_on_tx_reconsiderable(struct relay *r, bool from_peer, uint64_t peer,
+                                const struct relay_tx_info *tx, int64_t now)
+{
+    payload_done(r, from_peer, peer, tx, now);
+    relay_reconsiderable_add(r, &tx->wtxid);
+}
+
+void relay_reconsiderable_add(struct relay *r, const struct hash256 *hash)
+{
+    struct seenset *s = lazy_set(r, &r->reconsider);
+    if (s)
+        seenset_insert(s, hash);
+}
+
+bool relay_is_reconsiderable(const struct relay *r, const struct hash256 *hash)
+{
+    return r->reconsider && seenset_contains(r->reconsider, hash);
+}
+
 bool relay_on_block_accepted(struct relay *r, bool from_peer, uint64_t peer,
                              const struct hash256 *hash, int64_t now)
 {
@@ -633,6 +662,8 @@ void relay_on_new_tip(struct relay *r)
 {
     if (r->rejects)
         seenset_reset(r->rejects);
+    if (r->reconsider)
+        seenset_reset(r->reconsider);
 }
 
 /* ---- the tick ---- */
@@ -750,9 +781,12 @@ void relay_get_info(const struct relay *r, struct relay_info *out)
         out->recent_entries += seenset_count(r->recent);
         out->recent_memory += seenset_memory(r->recent);
     }
-    if (r->rejects) {
-        out->recent_entries += seenset_count(r->rejects);
-        out->recent_memory += seenset_memory(r->rejects);
+    const struct seenset *rej[] = {r->rejects, r->reconsider};
+    for (size_t i = 0; i < 2; i++) {
+        if (!rej[i])
+            continue;
+        out->recent_entries += seenset_count(rej[i]);
+        out->recent_memory += seenset_memory(rej[i]);
     }
     size_t txreq_mem = 0;
     if (r->txreq) {

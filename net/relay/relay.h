@@ -333,6 +333,17 @@ bool relay_on_tx_readded(struct relay *r, const struct relay_tx_info *tx, int64_
  * requested again while in the recent set. */
 void relay_on_tx_rejected(struct relay *r, bool from_peer, uint64_t peer,
                           const struct relay_tx_info *tx, int64_t now);
+/* A transaction failed on its feerate alone (Bitcoin Core's
+ * TX_RECONSIDERABLE): its request is settled and its wtxid remembered
+ * apart from the rejects, until the next tip. Announcements of it are
+ * ignored, but relay_want_tx still asks for it (the missing parent of an
+ * orphan that may pay for it). */
+void relay_on_tx_reconsiderable(struct relay *r, bool from_peer, uint64_t peer,
+                                const struct relay_tx_info *tx, int64_t now);
+/* The reconsiderable set also holds packages that failed (by a hash of
+ * their wtxids), so a pair is not tried twice. */
+void relay_reconsiderable_add(struct relay *r, const struct hash256 *hash);
+bool relay_is_reconsiderable(const struct relay *r, const struct hash256 *hash);
 /* A block was connected (becomes a rumor, announced without trickle). */
 bool relay_on_block_accepted(struct relay *r, bool from_peer, uint64_t peer,
                              const struct hash256 *hash, int64_t now);
@@ -344,8 +355,9 @@ void relay_on_getdata(struct relay *r, uint64_t peer, const struct relay_inv *in
                       int64_t now);
 /* The peer asks for news (the papers' pull): answered at the next tick. */
 void relay_on_pull(struct relay *r, uint64_t peer, int64_t now);
-/* A new chain tip: the recent-rejects part of the seen-set is cleared
- * (rejections may be valid now), like Bitcoin Core. */
+/* A new chain tip: the recent-rejects part of the seen-set (with the
+ * reconsiderable) is cleared (rejections may be valid now), like Bitcoin
+ * Core. */
 void relay_on_new_tip(struct relay *r);
 
 /* Does all due work: settles feedback, runs rounds, flushes trickles,

@@ -94,6 +94,7 @@ struct relay {
     struct hashtab peer_idx;
     struct seenset *recent;      /* accepted (lazy) */
     struct seenset *rejects;     /* rejected, cleared on a new tip (lazy) */
+    struct seenset *reconsider;  /* rejected on feerate alone, cleared likewise (lazy) */
     struct txreq *txreq;         /* lazy */
     int64_t next_inbound_trickle; /* the shared inbound timer */
     /* No queue is due before this (a lower bound: ticks after every

@@ -345,7 +345,7 @@ static void on_sendheaders(struct netproc *np, struct np_peer *p, const struct n
 
 /* ---- orphans ---- */
 
-static void orphan_remove(struct netproc *np, size_t i)
+void np_orphan_remove(struct netproc *np, size_t i)
 {
     tx_free(np->orphans[i].tx);
     np->orphans[i] = np->orphans[--np->norphans];
@@ -354,11 +354,13 @@ static void orphan_remove(struct netproc *np, size_t i)
 static void orphan_add(struct netproc *np, struct tx *tx, uint64_t peer, int64_t now)
 {
     /* Bitcoin Core keeps no orphan heavier than a standard transaction:
-     * a few such would fill the pool's memory. */
-    if (orphan_find(np, &tx->wtxid) || tx_weight(tx) > NETPROC_MAX_ORPHAN_WEIGHT)
+     * a few such would fill the pool's memory; nor one a single parent
+     * cannot complete. */
+    if (orphan_find(np, &tx->wtxid) || tx_weight(tx) > NETPROC_MAX_ORPHAN_WEIGHT ||
+        np_pkg_orphan_hopeless(np, tx))
         return;
     if (np->norphans == NETPROC_MAX_ORPHANS) /* evict a random one, as Core */
-        orphan_remove(np, relay_rand(np->relay) % np->norphans);
+        np_orphan_remove(np, relay_rand(np->relay) % np->norphans);
     np->orphans[np->norphans++] =
         (struct np_orphan){.tx = tx_ref(tx), .peer = peer, .expire = now + NETPROC_ORPHAN_EXPIRY_US};
     /* Ask the announcer for the missing parents. */
@@ -378,7 +380,7 @@ static void orphans_erase(struct netproc *np, bool by_peer, uint64_t peer, int64
     for (size_t i = 0; i < np->norphans;) {
         const struct np_orphan *o = &np->orphans[i];
         if (by_peer ? o->peer == peer : o->expire <= now)
-            orphan_remove(np, i);
+            np_orphan_remove(np, i);
         else
             i++;
     }
@@ -394,7 +396,7 @@ static struct tx *orphan_take_child(struct netproc *np, const struct hash256 *pa
             if (hash_eq(&tx->vin[j].prevout.hash, parent)) {
                 *peer = np->orphans[i].peer;
                 tx_ref(tx);
-                orphan_remove(np, i);
+                np_orphan_remove(np, i);
                 return tx;
             }
     }
@@ -411,14 +413,10 @@ static enum mempool_status accept_one(struct netproc *np, struct tx *tx, bool fr
     struct mempool_tip tip;
     mempool_tip_of(np->chain, &tip);
     enum mempool_status st = mempool_accept(np->mempool, tx, &tip, np_wall_now(np), rej);
-    struct relay_tx_info info;
     if (st == MEMPOOL_ACCEPTED) {
-        np->info.txs_accepted++;
-        tx_info(mempool_get(np->mempool, &tx->txid), tx, &info);
-        relay_on_tx_accepted(np->relay, from_peer, peer, &info, now);
+        np_tx_relay(np, tx, from_peer, peer, now);
         return st;
     }
-    tx_info(NULL, tx, &info);
     if (st == MEMPOOL_MISSING_INPUTS && from_peer)
         orphan_add(np, tx, peer, now);
     else if (st != MEMPOOL_WITNESS_MUTATED && st != MEMPOOL_CONFLICT)
@@ -427,16 +425,46 @@ static enum mempool_status accept_one(struct netproc *np, struct tx *tx, bool fr
      * rumor once accepted (the core's accepted set is separate), and is
      * not requested again meanwhile. */
     if (st != MEMPOOL_MISSING_INPUTS || from_peer)
+        np_tx_refused(np, tx, from_peer, peer, rej, now);
+    return st;
+}
+
+void np_tx_relay(struct netproc *np, const struct tx *tx, bool from_peer, uint64_t peer,
+                 int64_t now)
+{
+    struct relay_tx_info info;
+    np->info.txs_accepted++;
+    tx_info(mempool_get(np->mempool, &tx->txid), tx, &info);
+    relay_on_tx_accepted(np->relay, from_peer, peer, &info, now);
+}
+
+void np_tx_reconsiderable(struct netproc *np, const struct tx *tx, bool from_peer,
+                          uint64_t peer, int64_t now)
+{
+    struct relay_tx_info info;
+    tx_info(NULL, tx, &info);
+    relay_on_tx_reconsiderable(np->relay, from_peer, peer, &info, now);
+}
+
+void np_tx_refused(struct netproc *np, const struct tx *tx, bool from_peer, uint64_t peer,
+                   const struct mempool_reject *rej, int64_t now)
+{
+    if (mempool_reject_reconsiderable(rej)) {
+        np_tx_reconsiderable(np, tx, from_peer, peer, now);
+    } else {
+        struct relay_tx_info info;
+        tx_info(NULL, tx, &info);
         relay_on_tx_rejected(np->relay, from_peer, peer, &info, now);
-    if (st == MEMPOOL_MISSING_INPUTS)
-        return st;
+    }
+    if (rej->status == MEMPOOL_MISSING_INPUTS)
+        return;
     char wtxid[HASH_HEX_LEN + 1];
     hash_to_hex(&tx->wtxid, wtxid);
     /* Never a reason to punish the peer (Core v30): the wtxid joins the
-     * relay core's rejected set and the reason is logged. */
+     * relay core's rejected (or reconsiderable) set and the reason is
+     * logged. */
     LOG_DEBUG(LOG_MEMPOOLREJ, "tx %s rejected from peer=%" PRIu64 ": %s %s", wtxid, peer,
               rej->reason ? rej->reason : "?", rej->detail);
-    return st;
 }
 
 /* Accepts tx, then the orphans it (and they, in turn) make complete. */
@@ -445,12 +473,17 @@ static enum mempool_status accept_with_orphans(struct netproc *np, struct tx *tx
                                                struct mempool_reject *rej, int64_t now)
 {
     enum mempool_status st = accept_one(np, tx, from_peer, peer, rej, now);
-    if (st != MEMPOOL_ACCEPTED)
-        return st;
+    if (st == MEMPOOL_ACCEPTED)
+        np_orphans_follow(np, &tx->txid, now);
+    return st;
+}
+
+void np_orphans_follow(struct netproc *np, const struct hash256 *txid, int64_t now)
+{
     /* A work list of accepted parents; bounded by the orphan pool. */
     struct hash256 work[NETPROC_MAX_ORPHANS + 1];
     size_t nwork = 0;
-    work[nwork++] = tx->txid;
+    work[nwork++] = *txid;
     while (nwork > 0) {
         struct hash256 parent = work[--nwork];
         uint64_t from;
@@ -463,7 +496,6 @@ static enum mempool_status accept_with_orphans(struct netproc *np, struct tx *tx
             tx_free(child);
         }
     }
-    return st;
 }
 
 /* Blocks-only: our version said relay=false, so a transaction (or its
@@ -512,13 +544,20 @@ static void on_tx(struct netproc *np, struct np_peer *p, const struct net_msg *m
             relay_on_tx_accepted(np->relay, true, p->id, &info, now);
         else
             relay_on_tx_rejected(np->relay, true, p->id, &info, now);
+    } else if (relay_is_reconsiderable(np->relay, &tx->wtxid)) {
+        /* Not tried alone again, but perhaps with a child (Core's 1p1c). */
+        np_tx_reconsiderable(np, tx, true, p->id, now);
+        np_pkg_try(np, tx, p->id, now);
     } else {
         /* Even from a peer that asked not to hear of ours (relay=false):
          * its own are welcome, as in Bitcoin Core. */
         struct mempool_reject rej;
         /* Core credits the delivering peer only, not orphans it completes. */
-        if (accept_with_orphans(np, tx, true, p->id, &rej, now) == MEMPOOL_ACCEPTED)
+        enum mempool_status st = accept_with_orphans(np, tx, true, p->id, &rej, now);
+        if (st == MEMPOOL_ACCEPTED)
             p->last_tx = now;
+        else if (mempool_reject_reconsiderable(&rej))
+            np_pkg_try(np, tx, p->id, now);
     }
     tx_free(tx);
 }

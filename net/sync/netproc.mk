@@ -4,16 +4,20 @@ libnet_a_SOURCES += \
 	net/sync/netproc.c net/sync/netproc.h net/sync/netproc_int.h \
 	net/sync/blocksync.c net/sync/blockstep.c net/sync/antientropy.c net/sync/getdata.c \
 	net/sync/cmpctblock.c net/sync/txrecon_sync.c net/sync/blockpolicy.c \
-	net/sync/extrapeers.c net/sync/unbroadcast_sync.c
+	net/sync/extrapeers.c net/sync/unbroadcast_sync.c net/sync/pkgrelay.c
 
 libnode_a_SOURCES += node/relay_glue.c node/relay_glue.h
 
 check_PROGRAMS += tests/unit/test_netproc tests/unit/test_cmpct_netproc tests/unit/test_netproc_txrecon \
-	tests/unit/test_netproc_limited tests/unit/test_extrapeers tests/unit/test_netproc_serve
+	tests/unit/test_netproc_limited tests/unit/test_extrapeers tests/unit/test_netproc_serve \
+	tests/unit/test_netproc_pkg
 TESTS += tests/unit/test_netproc tests/unit/test_cmpct_netproc tests/unit/test_netproc_txrecon \
-	tests/unit/test_netproc_limited tests/unit/test_extrapeers tests/unit/test_netproc_serve
+	tests/unit/test_netproc_limited tests/unit/test_extrapeers tests/unit/test_netproc_serve \
+	tests/unit/test_netproc_pkg
 tests_unit_test_netproc_serve_SOURCES = tests/unit/test_netproc_serve.c tests/unit/netproc_harness.h
 tests_unit_test_netproc_serve_LDADD = tests/unit/libchainstatetest.a $(NET_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_netproc_pkg_SOURCES = tests/unit/test_netproc_pkg.c tests/unit/netproc_harness.h
+tests_unit_test_netproc_pkg_LDADD = tests/unit/libchainstatetest.a $(NET_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_extrapeers_SOURCES = tests/unit/test_extrapeers.c tests/unit/netproc_harness.h
 tests_unit_test_extrapeers_LDADD = tests/unit/libchainstatetest.a $(NET_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_netproc_limited_SOURCES = tests/unit/test_netproc_limited.c \
@@ -30,10 +34,10 @@ tests_unit_test_netproc_LDADD = tests/unit/libchainstatetest.a $(NET_LIBS) $(CMO
 # Functional tests: networks of hearsayd processes on loopback.
 TESTS += tests/functional/relay_basic.py tests/functional/relay_catchup.py \
 	tests/functional/relay_epidemic.py tests/functional/relay_blocksonly.py \
-	tests/functional/relay_reorg.py tests/functional/relay_txrecon.py
+	tests/functional/relay_reorg.py tests/functional/relay_txrecon.py tests/functional/p2p_1p1c.py
 EXTRA_DIST += tests/functional/relay_txrecon.py tests/functional/relay_lib.py tests/functional/relay_basic.py \
 	tests/functional/relay_catchup.py tests/functional/relay_epidemic.py \
-	tests/functional/relay_blocksonly.py tests/functional/relay_reorg.py
+	tests/functional/relay_blocksonly.py tests/functional/relay_reorg.py tests/functional/p2p_1p1c.py
 
 # Benchmark: one hearsayd under transaction load from 8 loopback peers.
 noinst_PROGRAMS += contrib/bench/bench_relay_node

@@ -146,6 +146,27 @@ void np_reannounce_returned(struct netproc *np, int64_t now);
  * skipped); false if it is not in the mempool or is still a rumor. */
 bool np_reannounce(struct netproc *np, const struct hash256 *txid, int64_t now);
 
+/* Transactions (netproc.c). One entered the mempool: relay it. */
+void np_tx_relay(struct netproc *np, const struct tx *tx, bool from_peer, uint64_t peer,
+                 int64_t now);
+/* One the mempool refused: remembered as rejected, or apart when only its
+ * feerate failed (a child may pay for it), and the request settled. */
+void np_tx_refused(struct netproc *np, const struct tx *tx, bool from_peer, uint64_t peer,
+                   const struct mempool_reject *rej, int64_t now);
+void np_tx_reconsiderable(struct netproc *np, const struct tx *tx, bool from_peer,
+                          uint64_t peer, int64_t now);
+/* txid entered the mempool: accepts the orphans it completes, and theirs. */
+void np_orphans_follow(struct netproc *np, const struct hash256 *txid, int64_t now);
+void np_orphan_remove(struct netproc *np, size_t i);
+
+/* pkgrelay.c (Bitcoin Core v28's opportunistic 1-parent-1-child relay) */
+/* parent, from peer, failed on its feerate alone: tries it with its
+ * newest orphan child from the same peer, unless that pair failed before. */
+void np_pkg_try(struct netproc *np, struct tx *parent, uint64_t peer, int64_t now);
+/* More than one missing parent was refused on its feerate: a 1p1c
+ * package cannot complete the orphan, so it is not kept. */
+bool np_pkg_orphan_hopeless(const struct netproc *np, const struct tx *tx);
+
 /* unbroadcast_sync.c: the unbroadcast set (opt.unbroadcast, may be NULL). */
 void np_unbroadcast_submitted(struct netproc *np, const struct tx *tx);
 void np_unbroadcast_served(struct netproc *np, const struct hash256 *txid);

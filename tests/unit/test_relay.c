@@ -352,6 +352,34 @@ static void test_want_orphan_parent(void **state)
     relay_free(r);
 }
 
+/* Refused on its feerate alone (a transaction without witness: txid =
+ * wtxid): announcements are ignored, but an orphan may fetch it; a
+ * plain reject it may not. A new tip clears both. */
+static void test_reconsiderable(void **state)
+{
+    struct relay_policy p = quick_policy();
+    struct relay *r = mk(&p, &explicit_drv, 5);
+    add_peers(r, 1, 0, true);
+    struct relay_tx_info low = tx(70, 0, 100), bad = tx(71, 0, 1000);
+    low.wtxid = low.txid;
+    bad.wtxid = bad.txid;
+    relay_on_tx_reconsiderable(r, true, 1, &low, 0);
+    relay_on_tx_rejected(r, true, 1, &bad, 0);
+    assert_true(relay_is_reconsiderable(r, &low.wtxid));
+    assert_false(relay_is_reconsiderable(r, &bad.wtxid));
+    struct relay_inv inv = {RELAY_INV_WTX, low.wtxid};
+    assert_int_equal(relay_on_inv(r, 1, &inv, 1), RELAY_ANN_KNOWN);
+    assert_int_equal(relay_want_tx(r, 1, &low.txid, 1), RELAY_ANN_NEW);
+    assert_int_equal(relay_want_tx(r, 1, &bad.txid, 1), RELAY_ANN_KNOWN);
+    struct hash256 pkg = H(72);
+    relay_reconsiderable_add(r, &pkg);
+    assert_true(relay_is_reconsiderable(r, &pkg));
+    relay_on_new_tip(r);
+    assert_false(relay_is_reconsiderable(r, &low.wtxid));
+    assert_false(relay_is_reconsiderable(r, &pkg));
+    relay_free(r);
+}
+
 /* ---- ordering and batching ---- */
 
 static void test_parents_before_children(void **state)
@@ -654,6 +682,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_poisson_trickle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trickle_skips_what_peer_announced, setup, teardown),
         cmocka_unit_test_setup_teardown(test_want_orphan_parent, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reconsiderable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parents_before_children, setup, teardown),
         cmocka_unit_test_setup_teardown(test_inv_batching, setup, teardown),
         cmocka_unit_test_setup_teardown(test_feefilter_and_wtxid, setup, teardown),
