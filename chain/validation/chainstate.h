@@ -51,7 +51,7 @@ struct chainstate_options {
     size_t dbcache_bytes;      /* LevelDB caches plus the UTXO cache */
     int64_t flush_interval;    /* seconds between periodic UTXO flushes */
     int64_t (*now)(void);      /* clock for the 2-hour rule; NULL: the real one */
-    int script_threads;        /* script checks' threads, the caller's included (-par) */
+    int script_threads;        /* threads that check scripts (-par; 1: the caller alone) */
     /* Shared with the mempool, owned by the caller; may be NULL. */
     struct sigcache *sigcache;
     struct scriptcache *scriptcache;

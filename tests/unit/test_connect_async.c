@@ -71,7 +71,7 @@ static int setup(void **state)
     struct chainstate_options o;
     chainstate_default_options(&o);
     o.dbcache_bytes = 16u << 20;
-    o.script_threads = 3; /* two script threads whatever the machine */
+    o.script_threads = 3; /* three script threads whatever the machine */
     o.assumevalid_given = true; /* zero: every script is checked */
     f->dir = testutil_tmpdir("connect_async");
     f->p = params_get(CHAIN_REGTEST);
