@@ -254,6 +254,7 @@ void chainstate_close(struct chainstate *cs)
         free(err);
     }
     utxo_free(cs->utxo);
+    block_free(cs->held);
     checkqueue_free(cs->scripts.queue);
     bindex_free(cs->bi);
     blockstore_close(cs->bs);
