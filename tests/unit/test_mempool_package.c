@@ -338,6 +338,34 @@ static void test_test_accept(void **state)
     tb_fx_free(f);
 }
 
+/* Test-accept applies the TRUC package rules: two children of one
+ * version 3 parent refuse the package whole. */
+static void test_test_accept_truc(void **state)
+{
+    (void)state;
+    struct tb_fx *f = tb_fx_new(NULL);
+    struct tb_in in = { tb_fund(&f->u, 1, 100000, 500, false), TB_SEQ_RBF, NULL, 0, NULL, 0 };
+    struct tb_out two[2] = { { 49000, NULL, 0 }, { 49000, NULL, 0 } }, one = { 48000, NULL, 0 };
+    struct tx *txs[3];
+    txs[0] = tb_tx(3, &in, 1, two, 2, 0);
+    for (uint32_t i = 0; i < 2; i++) {
+        struct tb_in c = { tb_op(txs[0], i), TB_SEQ_RBF, NULL, 0, NULL, 0 };
+        txs[1 + i] = tb_tx(3, &c, 1, &one, 1, 0);
+    }
+    struct mempool_pkg_tx res[3];
+    struct mempool_pkg out;
+    assert_true(mempool_test_accept_package(f->mp, txs, 2, &f->tip, NOW, res, &out));
+    assert_int_equal(res[1].result, MEMPOOL_PKG_VALID);
+    assert_false(mempool_test_accept_package(f->mp, txs, 3, &f->tip, NOW, res, &out));
+    assert_string_equal(out.reason, "TRUC-violation");
+    assert_true(out.detail[0] != '\0');
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(res[i].result, MEMPOOL_PKG_UNEVALUATED);
+    assert_int_equal(mempool_count(f->mp), 0);
+    free_all(txs, 3);
+    tb_fx_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -349,6 +377,7 @@ int main(void)
         cmocka_unit_test(test_failed_trial_undone),
         cmocka_unit_test(test_replacements),
         cmocka_unit_test(test_test_accept),
+        cmocka_unit_test(test_test_accept_truc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
