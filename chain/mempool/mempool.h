@@ -194,6 +194,17 @@ void mempool_accept_package(struct mempool *mp, struct tx *const *txs, size_t n,
                             const struct mempool_tip *tip, int64_t now, int64_t max_feerate,
                             struct mempool_pkg_tx *res, struct mempool_pkg *out);
 
+/* Core's package test-accept (testmempoolaccept with several
+ * transactions), changing nothing: false when the package is refused
+ * whole (out->reason and detail: not well formed, TRUC-violation), every
+ * res[i] then UNEVALUATED. Else each transaction in order, judged by its
+ * own fee and seeing the earlier ones' outputs, until the first INVALID
+ * (out->reason "transaction failed"); those after it stay UNEVALUATED.
+ * A transaction already in the mempool is INVALID. */
+bool mempool_test_accept_package(struct mempool *mp, struct tx *const *txs, size_t n,
+                                 const struct mempool_tip *tip, int64_t now,
+                                 struct mempool_pkg_tx *res, struct mempool_pkg *out);
+
 /* Block b was connected; tip is the new tip. Removes b's transactions and
  * everything spending the same outputs. */
 void mempool_block_connected(struct mempool *mp, const struct block *b,

@@ -112,6 +112,15 @@ static enum mempool_status missing_input(struct ws *w)
     return fail(w, MEMPOOL_MISSING_INPUTS, "bad-txns-inputs-missingorspent", NULL);
 }
 
+/* The earlier package transaction with this txid, NULL if none. */
+static const struct tx *pkg_tx(const struct mempool *mp, const struct hash256 *txid)
+{
+    for (size_t i = 0; i < mp->n_pkg_txs; i++)
+        if (hash_eq(&mp->pkg_txs[i]->txid, txid))
+            return mp->pkg_txs[i];
+    return NULL;
+}
+
 /* Finds every input among the mempool's outputs or the confirmed coins
  * (Core's CheckTxInputs), and computes the fee. */
 static enum mempool_status check_inputs(struct ws *w)
@@ -127,8 +136,8 @@ static enum mempool_status check_inputs(struct ws *w)
     for (size_t i = 0; i < tx->vin_count; i++) {
         const struct outpoint *op = &tx->vin[i].prevout;
         struct mempool_entry *p = mp_find(w->mp, &op->hash);
-        const struct tx *pkg = w->mp->pkg_parent;
-        if (!p && pkg && hash_eq(&op->hash, &pkg->txid)) {
+        const struct tx *pkg = p ? NULL : pkg_tx(w->mp, &op->hash);
+        if (pkg) {
             /* Judged with its package's parent, not in the mempool yet. */
             if (op->n >= pkg->vout_count)
                 return missing_input(w);

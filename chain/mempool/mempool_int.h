@@ -60,9 +60,11 @@ struct mempool {
     int64_t rolling_updated;
     bool block_since_bump;
 
-    /* Package RBF: a parent whose outputs its child may spend while the
-     * child is judged (Core's package coins view); NULL otherwise. */
-    const struct tx *pkg_parent;
+    /* A package's earlier transactions, whose outputs the one being judged
+     * may spend though they are not in the mempool (Core's package coins
+     * view): package RBF and package test-accept; none otherwise. */
+    const struct tx *const *pkg_txs;
+    size_t n_pkg_txs;
 };
 
 void mp_vec_push(struct mp_vec *v, struct mempool_entry *e);

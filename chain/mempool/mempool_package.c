@@ -319,6 +319,40 @@ void mempool_accept_package(struct mempool *mp, struct tx *const *txs, size_t n,
     check_still_there(mp, txs, n, res, out);
 }
 
+bool mempool_test_accept_package(struct mempool *mp, struct tx *const *txs, size_t n,
+                                 const struct mempool_tip *tip, int64_t now,
+                                 struct mempool_pkg_tx *res, struct mempool_pkg *out)
+{
+    memset(out, 0, sizeof(*out));
+    memset(res, 0, n * sizeof(*res));
+    if (!well_formed(txs, n, out))
+        return false;
+    const struct tx *seen[MEMPOOL_MAX_PACKAGE_COUNT];
+    size_t idx[MEMPOOL_MAX_PACKAGE_COUNT];
+    for (size_t i = 0; i < n; i++) {
+        struct mempool_pkg_tx *r = &res[i];
+        mp->pkg_txs = seen;
+        mp->n_pkg_txs = i;
+        enum mempool_status st =
+            mp_accept(mp, txs[i], tip, now, now, MP_TEST_ONLY, &r->rej, &r->fee, &r->vsize);
+        mp->n_pkg_txs = 0;
+        if (st != MEMPOOL_ACCEPTED) {
+            r->result = MEMPOOL_PKG_INVALID;
+            out->reason = "transaction failed";
+            return true;
+        }
+        r->result = MEMPOOL_PKG_VALID;
+        r->eff_feerate = r->fee * 1000 / (int64_t)r->vsize;
+        r->eff_includes = 1u << i;
+        seen[i] = txs[i];
+        idx[i] = i;
+    }
+    if (truc_ok(mp, txs, idx, n, out))
+        return true;
+    memset(res, 0, n * sizeof(*res));
+    return false;
+}
+
 void mempool_pkg_clear(struct mempool_pkg *p)
 {
     free(p->replaced);

@@ -209,12 +209,13 @@ static bool members_pass(struct rbf *r, struct tx *const *txs, const size_t *idx
     for (int i = 0; i < 2; i++) {
         struct mempool_pkg_tx *pr = &res[idx[i]];
         struct mempool_reject rej;
-        r->mp->pkg_parent = i ? r->tx[0] : NULL;
+        r->mp->pkg_txs = r->tx;
+        r->mp->n_pkg_txs = (size_t)i;
         enum mempool_status st =
             mp_accept(r->mp, txs[idx[i]], tip, now, now,
                       MP_TEST_ONLY | MP_PACKAGE_FEERATES | MP_PACKAGE_RBF, &rej, &r->fee[i],
                       &r->vsize[i]);
-        r->mp->pkg_parent = NULL;
+        r->mp->n_pkg_txs = 0;
         if (st != MEMPOOL_ACCEPTED) {
             pr->rej = rej;
             return refuse(r, "transaction failed", NULL);

@@ -12,6 +12,7 @@
 #include "node/relay_glue.h"
 #include "node/rpc/rpc_util.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -107,6 +108,43 @@ static json_t *rpc_sendrawtransaction(struct rpc_request *req)
     return r;
 }
 
+/* A testmempoolaccept result's start: txid and wtxid. */
+static json_t *result_ids(const struct tx *tx)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "txid", rpc_hash_json(&tx->txid));
+    json_object_set_new(o, "wtxid", rpc_hash_json(&tx->wtxid));
+    return o;
+}
+
+/* Core's reject reason for a transaction that failed with st. */
+static const char *reject_reason(enum mempool_status st, const struct mempool_reject *rej)
+{
+    if (st == MEMPOOL_MISSING_INPUTS)
+        return "missing-inputs";
+    return rej->reason ? rej->reason : "rejected";
+}
+
+/* The rest of a result: refused for reason, else allowed with its size
+ * and fees (judged by its own fee). */
+static void result_outcome(json_t *o, const struct tx *tx, const char *reason, int64_t fee,
+                           size_t vsize)
+{
+    json_object_set_new(o, "allowed", json_boolean(!reason));
+    if (reason) {
+        json_object_set_new(o, "reject-reason", json_string(reason));
+        return;
+    }
+    json_object_set_new(o, "vsize", json_integer((json_int_t)vsize));
+    json_t *fees = json_object();
+    json_object_set_new(fees, "base", rpc_amount(fee));
+    json_object_set_new(fees, "effective-feerate", rpc_amount(fee * 1000 / (int64_t)vsize));
+    json_t *inc = json_array();
+    json_array_append_new(inc, rpc_hash_json(&tx->wtxid));
+    json_object_set_new(fees, "effective-includes", inc);
+    json_object_set_new(o, "fees", fees);
+}
+
 /* One testmempoolaccept result, tx judged alone against the mempool. */
 static json_t *test_one(struct node *node, struct tx *tx, int64_t max_feerate)
 {
@@ -117,30 +155,51 @@ static json_t *test_one(struct node *node, struct tx *tx, int64_t max_feerate)
     size_t vsize = 0;
     enum mempool_status st =
         mempool_test_accept(node->mempool, tx, &tip, node_now(), &rej, &fee, &vsize);
-    json_t *o = json_object();
-    json_object_set_new(o, "txid", rpc_hash_json(&tx->txid));
-    json_object_set_new(o, "wtxid", rpc_hash_json(&tx->wtxid));
+    json_t *o = result_ids(tx);
     const char *reason = NULL;
-    if (st == MEMPOOL_MISSING_INPUTS)
-        reason = "missing-inputs";
-    else if (st != MEMPOOL_ACCEPTED)
-        reason = rej.reason ? rej.reason : "rejected";
+    if (st != MEMPOOL_ACCEPTED)
+        reason = reject_reason(st, &rej);
     else if (fee_exceeds(fee, vsize, max_feerate))
         reason = "max-fee-exceeded";
-    json_object_set_new(o, "allowed", json_boolean(!reason));
-    if (reason) {
-        json_object_set_new(o, "reject-reason", json_string(reason));
-        return o;
-    }
-    json_object_set_new(o, "vsize", json_integer((json_int_t)vsize));
-    json_t *fees = json_object();
-    json_object_set_new(fees, "base", rpc_amount(fee));
-    json_object_set_new(fees, "effective-feerate", rpc_amount(fee * 1000 / (int64_t)vsize));
-    json_t *inc = json_array();
-    json_array_append_new(inc, rpc_hash_json(&tx->wtxid));
-    json_object_set_new(fees, "effective-includes", inc);
-    json_object_set_new(o, "fees", fees);
+    result_outcome(o, tx, reason, fee, vsize);
     return o;
+}
+
+/* Core's package test-accept: a package refused whole gives every result
+ * its "package-error"; else results stop at the first refused one (the
+ * later ones get only their ids). */
+static void test_package(struct node *node, struct tx *const *txs, size_t n,
+                         int64_t max_feerate, json_t *r)
+{
+    struct mempool_tip tip;
+    mempool_tip_of(node->chain, &tip);
+    struct mempool_pkg_tx res[RPC_UTIL_MAX_PACKAGE];
+    struct mempool_pkg out;
+    bool judged =
+        mempool_test_accept_package(node->mempool, txs, n, &tip, node_now(), res, &out);
+    char err[sizeof(out.detail) + 64];
+    if (!judged)
+        snprintf(err, sizeof(err), "%s%s%s", out.reason, out.detail[0] ? ", " : "", out.detail);
+    bool stop = false;
+    for (size_t i = 0; i < n; i++) {
+        json_t *o = result_ids(txs[i]);
+        json_array_append_new(r, o);
+        if (!judged) {
+            json_object_set_new(o, "package-error", json_string(err));
+            continue;
+        }
+        const struct mempool_pkg_tx *t = &res[i];
+        if (stop || t->result == MEMPOOL_PKG_UNEVALUATED)
+            continue;
+        const char *reason = NULL;
+        if (t->result != MEMPOOL_PKG_VALID)
+            reason = reject_reason(t->rej.status, &t->rej);
+        else if (fee_exceeds(t->fee, t->vsize, max_feerate))
+            reason = "max-fee-exceeded";
+        stop = reason != NULL;
+        result_outcome(o, txs[i], reason, t->fee, t->vsize);
+    }
+    mempool_pkg_clear(&out);
 }
 
 static json_t *rpc_testmempoolaccept(struct rpc_request *req)
@@ -153,8 +212,10 @@ static json_t *rpc_testmempoolaccept(struct rpc_request *req)
         return NULL;
     }
     json_t *r = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(r, test_one(node_of(req), txs[i], max_feerate));
+    if (n == 1)
+        json_array_append_new(r, test_one(node_of(req), txs[0], max_feerate));
+    else
+        test_package(node_of(req), txs, n, max_feerate, r);
     rpc_util_free_txs(txs, n);
     return r;
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Mempool and raw transaction methods: decoderawtransaction of a known
-vector, testmempoolaccept's reject reasons, sendrawtransaction's error
+vector, testmempoolaccept's reject reasons and package test-accept, sendrawtransaction's error
 codes, and a transaction seen through getrawmempool, getmempoolentry,
 getmempoolinfo and getrawtransaction before and after it is mined."""
 
@@ -102,6 +102,46 @@ def test_testmempoolaccept(t):
     fw.assert_raises_rpc_error(-8, "between 1 and 25", node.rpc, "testmempoolaccept", [])
     fw.assert_raises_rpc_error(-22, "TX decode failed", node.rpc, "testmempoolaccept", ["00"])
     fw.assert_raises_rpc_error(-3, None, node.rpc, "testmempoolaccept", good)
+    check_package_accept(node, coinbase_txid(node, hashes[2]))
+
+
+def check_package_accept(node, coin):
+    """Several transactions: judged as a package, in order, each by its own
+    fee, a child seeing its parent's outputs; nothing enters."""
+    parent = tt.spend(coin, 0, 50 * COIN)
+    ptxid = node.rpc("decoderawtransaction", parent)["txid"]
+    child = tt.spend(ptxid, 0, 50 * COIN - 1000)
+
+    def ids(raw):
+        d = node.rpc("decoderawtransaction", raw)
+        return {"txid": d["txid"], "wtxid": d["hash"]}
+
+    def allowed(raw):
+        return dict(ids(raw), allowed=True, vsize=96,
+                    fees={"base": 0.00001, "effective-feerate": 0.00010416,
+                          "effective-includes": [ids(raw)["wtxid"]]})
+
+    fw.assert_equal(node.rpc("testmempoolaccept", [parent, child]),
+                    [allowed(parent), allowed(child)])
+    fw.assert_equal(node.rpc("getrawmempool"), [], "a package test changes nothing")
+    fw.assert_equal(node.rpc("testmempoolaccept", [child, parent]),
+                    [dict(ids(child), **{"package-error": "package-not-sorted"}),
+                     dict(ids(parent), **{"package-error": "package-not-sorted"})])
+    # A failing parent stops the package: its child gets only its ids.
+    poor = tt.spend(coin, 0, 50 * COIN, fee=0)
+    poor_child = tt.spend(node.rpc("decoderawtransaction", poor)["txid"], 0, 50 * COIN)
+    fw.assert_equal(node.rpc("testmempoolaccept", [poor, poor_child]),
+                    [dict(ids(poor), allowed=False, **{"reject-reason": "min relay fee not met"}),
+                     ids(poor_child)])
+    fw.assert_equal(node.rpc("testmempoolaccept", [parent, child], 0.00000001),
+                    [dict(ids(parent), allowed=False, **{"reject-reason": "max-fee-exceeded"}),
+                     ids(child)])
+    # Already in the mempool: refused in a package.
+    node.rpc("sendrawtransaction", parent)
+    fw.assert_equal(node.rpc("testmempoolaccept", [parent, child]),
+                    [dict(ids(parent), allowed=False,
+                          **{"reject-reason": "txn-already-in-mempool"}),
+                     ids(child)])
 
 
 def test_send_and_mine(t):

@@ -1,7 +1,8 @@
 /* Packages: a child paying for a parent below the minimum feerate, a
  * package still too poor, members accepted alone, the well-formedness
  * rules, max feerate, a failing trial undone without a trace, and a
- * member replacing alone (package replacements: test_mempool_pkgrbf).
+ * member replacing alone (package replacements: test_mempool_pkgrbf), and
+ * the package test-accept.
  * The mempool is re-verified after each package. */
 #include "chain/mempool/mempool.h"
 #include "chain/mempool/policy.h"
@@ -285,6 +286,86 @@ static void test_replacements(void **state)
     tb_fx_free(f);
 }
 
+/* Test-accept: each judged by its own fee, seeing the earlier ones'
+ * outputs, stopping at the first failure; nothing changes. */
+static void test_test_accept(void **state)
+{
+    (void)state;
+    struct adds adds;
+    struct tb_fx *f = fx_counting(&adds);
+    struct outpoint x = tb_fund(&f->u, 1, 100000, 500, false);
+    struct tx *txs[2];
+    txs[0] = spend1(&x, 98000);
+    struct outpoint p = tb_op(txs[0], 0);
+    txs[1] = spend1(&p, 97000);
+    uint64_t seq0 = mempool_sequence(f->mp);
+    struct mempool_pkg_tx res[2];
+    struct mempool_pkg out;
+    assert_true(mempool_test_accept_package(f->mp, txs, 2, &f->tip, NOW, res, &out));
+    assert_null(out.reason);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(res[i].result, MEMPOOL_PKG_VALID);
+        assert_int_equal(res[i].fee, i ? 1000 : 2000);
+        assert_int_equal(res[i].vsize, tx_vsize(txs[i]));
+        assert_int_equal(res[i].eff_includes, 1u << i);
+        assert_int_equal(res[i].eff_feerate, res[i].fee * 1000 / (int64_t)res[i].vsize);
+    }
+    assert_untouched(f, &adds, seq0);
+    /* Unsorted: refused whole. */
+    struct tx *unsorted[2] = { txs[1], txs[0] };
+    assert_false(mempool_test_accept_package(f->mp, unsorted, 2, &f->tip, NOW, res, &out));
+    assert_string_equal(out.reason, "package-not-sorted");
+    assert_true(res[0].result == MEMPOOL_PKG_UNEVALUATED &&
+                res[1].result == MEMPOOL_PKG_UNEVALUATED);
+    /* A parent too poor alone (no package feerate here) stops its child. */
+    struct tx *poor[2];
+    zero_fee_pair(f, (int64_t[]){ 90000 }, 1, poor);
+    assert_true(mempool_test_accept_package(f->mp, poor, 2, &f->tip, NOW, res, &out));
+    assert_string_equal(out.reason, "transaction failed");
+    assert_int_equal(res[0].result, MEMPOOL_PKG_INVALID);
+    assert_string_equal(res[0].rej.reason, "min relay fee not met");
+    assert_int_equal(res[1].result, MEMPOOL_PKG_UNEVALUATED);
+    /* A transaction in the mempool already is refused. */
+    struct mempool_reject rej;
+    assert_int_equal(mempool_accept(f->mp, txs[0], &f->tip, NOW, &rej), MEMPOOL_ACCEPTED);
+    assert_true(mempool_test_accept_package(f->mp, txs, 2, &f->tip, NOW, res, &out));
+    assert_string_equal(res[0].rej.reason, "txn-already-in-mempool");
+    assert_int_equal(res[1].result, MEMPOOL_PKG_UNEVALUATED);
+    assert_int_equal(mempool_count(f->mp), 1);
+    tb_fx_check(f);
+    free_all(txs, 2);
+    free_all(poor, 2);
+    tb_fx_free(f);
+}
+
+/* Test-accept applies the TRUC package rules: two children of one
+ * version 3 parent refuse the package whole. */
+static void test_test_accept_truc(void **state)
+{
+    (void)state;
+    struct tb_fx *f = tb_fx_new(NULL);
+    struct tb_in in = { tb_fund(&f->u, 1, 100000, 500, false), TB_SEQ_RBF, NULL, 0, NULL, 0 };
+    struct tb_out two[2] = { { 49000, NULL, 0 }, { 49000, NULL, 0 } }, one = { 48000, NULL, 0 };
+    struct tx *txs[3];
+    txs[0] = tb_tx(3, &in, 1, two, 2, 0);
+    for (uint32_t i = 0; i < 2; i++) {
+        struct tb_in c = { tb_op(txs[0], i), TB_SEQ_RBF, NULL, 0, NULL, 0 };
+        txs[1 + i] = tb_tx(3, &c, 1, &one, 1, 0);
+    }
+    struct mempool_pkg_tx res[3];
+    struct mempool_pkg out;
+    assert_true(mempool_test_accept_package(f->mp, txs, 2, &f->tip, NOW, res, &out));
+    assert_int_equal(res[1].result, MEMPOOL_PKG_VALID);
+    assert_false(mempool_test_accept_package(f->mp, txs, 3, &f->tip, NOW, res, &out));
+    assert_string_equal(out.reason, "TRUC-violation");
+    assert_true(out.detail[0] != '\0');
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(res[i].result, MEMPOOL_PKG_UNEVALUATED);
+    assert_int_equal(mempool_count(f->mp), 0);
+    free_all(txs, 3);
+    tb_fx_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -295,6 +376,8 @@ int main(void)
         cmocka_unit_test(test_max_feerate),
         cmocka_unit_test(test_failed_trial_undone),
         cmocka_unit_test(test_replacements),
+        cmocka_unit_test(test_test_accept),
+        cmocka_unit_test(test_test_accept_truc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
