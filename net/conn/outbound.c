@@ -339,6 +339,10 @@ static bool next_kind(struct connman *cm, const int kinds[4], int64_t clock,
                       enum peer_kind *kind, bool *anchor)
 {
     int used = kinds[PEER_FULL_RELAY] + kinds[PEER_BLOCK_RELAY] + kinds[PEER_FEELER];
+    /* Extra peers check the automatic ones' view of the chain: with those
+     * off (-maxoutbound=0, no block-relay slots) a node dials only what it
+     * was told to, so a regtest network's cut link stays cut. */
+    bool automatic = cm->o.max_outbound > 0 || cm->o.max_block_relay > 0;
     *anchor = cm->nanchors > 0 && kinds[PEER_BLOCK_RELAY] < cm->o.max_block_relay;
     if (*anchor)
         *kind = PEER_BLOCK_RELAY;
@@ -348,9 +352,9 @@ static bool next_kind(struct connman *cm, const int kinds[4], int64_t clock,
         *kind = PEER_BLOCK_RELAY;
     else if (used > cm->o.max_outbound + cm->o.max_block_relay)
         return false;
-    else if (cm->try_new_outbound)
+    else if (automatic && cm->try_new_outbound)
         *kind = PEER_FULL_RELAY;
-    else if (cm->extra_block_relay && clock > cm->next_extra_block_relay) {
+    else if (automatic && cm->extra_block_relay && clock > cm->next_extra_block_relay) {
         cm->next_extra_block_relay = clock + exp_wait(cm, EXTRA_BLOCK_RELAY_INTERVAL);
         *kind = PEER_BLOCK_RELAY;
     } else if (cm->o.feelers && clock > cm->next_feeler && kinds[PEER_FEELER] == 0) {

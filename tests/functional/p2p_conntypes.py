@@ -2,14 +2,16 @@
 """Connection types as Bitcoin Core: block-relay-only outbound peers (no
 transactions, no addresses), anchors.dat (those peers, saved at shutdown and
 dialed first at the next start), feelers (a short connection to an address
-of the new table, which moves it to tried), and the getaddr reply cached for
-21-27 hours (setmocktime)."""
+of the new table, which moves it to tried), no extra peers when automatic
+connections are off, and the getaddr reply cached for 21-27 hours
+(setmocktime)."""
 import os
 import shutil
 import struct
 import time
 
 import framework as fw
+import txtools as tt
 from p2p_hostile import frame, handshake, read_frame
 
 
@@ -66,13 +68,42 @@ def test_feeler_moves_address_to_tried(t):
     info = a.rpc("getaddrmaninfo")["ipv4"]
     fw.assert_equal((info["new"], info["tried"]), (1, 0))
     # Feelers come about every 2 minutes (an exponential wait): an hour on.
-    a.rpc("setmocktime", int(time.time()) + 3600)
+    now = int(time.time())
+    a.rpc("setmocktime", now)  # frozen: the relay's clock moves with it from here
+    time.sleep(1)
+    a.rpc("setmocktime", now + 3600)
     fw.wait_until(lambda: a.rpc("getaddrmaninfo")["ipv4"]["tried"] == 1, 20,
                   what="the address moved to tried")
     fw.assert_equal(a.rpc("getaddrmaninfo")["ipv4"]["new"], 0)
     a.wait_for_log(f"Making feeler connection to {endpoint(b)}", since_start=True)
     a.wait_for_log("feeler connection completed", since_start=True)
     fw.wait_until(lambda: not a.rpc("getpeerinfo"), 10, what="the feeler closed")
+    fw.assert_equal(a.stop(), 0)
+    fw.assert_equal(b.stop(), 0)
+
+
+def test_no_extra_peers_without_automatic(t):
+    """With automatic connections off (-maxoutbound=0, as regtest-net's
+    nodes; a node whose every -connect link was cut has no -connect left),
+    neither a stale tip nor the extra block-relay timer dials an address
+    the node merely knows: a partitioned regtest network stays cut."""
+    b = t.add_node()
+    b.start()
+    a = t.add_node()
+    a.start("-maxoutbound=0", "-nettick=200", "-debug=net")
+    fw.assert_equal(a.rpc("addpeeraddress", "127.0.0.1", b.p2p_port)["success"], True)
+    a.rpc("generatetoaddress", 1, tt.P2WSH_OP_TRUE_ADDR)
+    # An hour on: the tip looks stale and the extra block-relay timer is
+    # long due (a 5-minute mean), so both kinds of extra peer are wanted.
+    now = int(time.time())
+    a.rpc("setmocktime", now)  # frozen: the relay's clock moves with it from here
+    time.sleep(1)
+    a.rpc("setmocktime", now + 3600)
+    a.wait_for_log("Potential stale tip detected", timeout=20, since_start=True)
+    time.sleep(1.5)  # several connection ticks of 200 ms
+    fw.assert_equal(a.rpc("getpeerinfo"), [], "peers of a node without automatic connections")
+    fw.assert_equal([l for l in a.debug_log()[a.log_offset:].splitlines() if "Making" in l], [],
+                    "connections attempted")
     fw.assert_equal(a.stop(), 0)
     fw.assert_equal(b.stop(), 0)
 
@@ -118,4 +149,4 @@ def test_getaddr_cache(t):
 
 if __name__ == "__main__":
     fw.main([test_block_relay_only_and_anchors, test_feeler_moves_address_to_tried,
-             test_getaddr_cache])
+             test_no_extra_peers_without_automatic, test_getaddr_cache])
