@@ -10,24 +10,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool spends(const struct tx *tx, const struct hash256 *txid)
-{
-    for (size_t i = 0; i < tx->vin_count; i++)
-        if (hash_eq(&tx->vin[i].prevout.hash, txid))
-            return true;
-    return false;
-}
-
 bool mempool_package_is_child_with_parents(struct tx *const *txs, size_t n)
 {
     if (n < 2)
         return false;
     const struct tx *child = txs[n - 1];
     for (size_t i = 0; i + 1 < n; i++) {
-        if (!spends(child, &txs[i]->txid))
+        if (!tx_spends(child, &txs[i]->txid))
             return false;
         for (size_t j = 0; j + 1 < n; j++)
-            if (spends(txs[i], &txs[j]->txid))
+            if (tx_spends(txs[i], &txs[j]->txid))
                 return false;
     }
     return true;
@@ -62,7 +54,7 @@ static bool well_formed(struct tx *const *txs, size_t n, struct mempool_pkg *out
                 return set_reason(out, "package-contains-duplicates");
     for (size_t i = 0; i < n; i++)
         for (size_t j = i + 1; j < n; j++)
-            if (spends(txs[i], &txs[j]->txid))
+            if (tx_spends(txs[i], &txs[j]->txid))
                 return set_reason(out, "package-not-sorted");
     for (size_t i = 0; i < n; i++)
         for (size_t k = 0; k < txs[i]->vin_count; k++)
@@ -335,6 +327,7 @@ bool mempool_test_accept_package(struct mempool *mp, struct tx *const *txs, size
         mp->n_pkg_txs = i;
         enum mempool_status st =
             mp_accept(mp, txs[i], tip, now, now, MP_TEST_ONLY, &r->rej, &r->fee, &r->vsize);
+        mp->pkg_txs = NULL;
         mp->n_pkg_txs = 0;
         if (st != MEMPOOL_ACCEPTED) {
             r->result = MEMPOOL_PKG_INVALID;

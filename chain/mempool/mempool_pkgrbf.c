@@ -215,6 +215,7 @@ static bool members_pass(struct rbf *r, struct tx *const *txs, const size_t *idx
             mp_accept(r->mp, txs[idx[i]], tip, now, now,
                       MP_TEST_ONLY | MP_PACKAGE_FEERATES | MP_PACKAGE_RBF, &rej, &r->fee[i],
                       &r->vsize[i]);
+        r->mp->pkg_txs = NULL;
         r->mp->n_pkg_txs = 0;
         if (st != MEMPOOL_ACCEPTED) {
             pr->rej = rej;

@@ -140,14 +140,6 @@ static struct mempool_entry *mempool_parents(const struct mempool *mp, const str
     return first;
 }
 
-static bool spends(const struct tx *tx, const struct hash256 *txid)
-{
-    for (size_t i = 0; i < tx->vin_count; i++)
-        if (hash_eq(&tx->vin[i].prevout.hash, txid))
-            return true;
-    return false;
-}
-
 /* The parent's child slot: no other package member spends it, none spends
  * tx (it would be a third generation), no mempool child holds it. */
 static bool package_child_slot(struct tx *const *pkg, size_t n, size_t i, const struct tx *parent,
@@ -178,7 +170,7 @@ bool truc_package_check(const struct mempool *mp, struct tx *const *pkg, size_t 
                 return refuse_inherit(err, tx, p->tx);
         }
         for (size_t j = 0; j < i; j++)
-            if (pkg[j]->version == TRUC_VERSION && spends(tx, &pkg[j]->txid))
+            if (pkg[j]->version == TRUC_VERSION && tx_spends(tx, &pkg[j]->txid))
                 return refuse_inherit(err, tx, pkg[j]);
         return true;
     }
@@ -187,7 +179,7 @@ bool truc_package_check(const struct mempool *mp, struct tx *const *pkg, size_t 
     size_t n_mempool, n_package = 0, first = 0;
     const struct mempool_entry *mp_parent = mempool_parents(mp, tx, &n_mempool);
     for (size_t j = i; j-- > 0;) {
-        if (spends(tx, &pkg[j]->txid)) {
+        if (tx_spends(tx, &pkg[j]->txid)) {
             n_package++;
             first = j;
         }

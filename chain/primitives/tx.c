@@ -269,6 +269,14 @@ bool tx_is_coinbase(const struct tx *tx)
            hash_is_zero(&tx->vin[0].prevout.hash);
 }
 
+bool tx_spends(const struct tx *tx, const struct hash256 *txid)
+{
+    for (size_t i = 0; i < tx->vin_count; i++)
+        if (hash_eq(&tx->vin[i].prevout.hash, txid))
+            return true;
+    return false;
+}
+
 size_t tx_weight(const struct tx *tx)
 {
     return tx->base_size * (TX_WITNESS_SCALE - 1) + tx->size;

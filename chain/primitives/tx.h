@@ -86,6 +86,8 @@ struct tx *tx_ref(struct tx *tx);
 void tx_free(struct tx *tx); /* drops a reference; accepts NULL */
 
 bool tx_is_coinbase(const struct tx *tx);
+/* Does one of tx's inputs spend an output of txid? */
+bool tx_spends(const struct tx *tx, const struct hash256 *txid);
 size_t tx_weight(const struct tx *tx); /* base_size * 3 + size */
 size_t tx_vsize(const struct tx *tx);  /* weight / 4, rounded up */
 /* Sum of output values; false if any value or the sum leaves 0..MAX_MONEY. */

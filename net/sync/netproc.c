@@ -392,13 +392,12 @@ static struct tx *orphan_take_child(struct netproc *np, const struct hash256 *pa
 {
     for (size_t i = 0; i < np->norphans; i++) {
         struct tx *tx = np->orphans[i].tx;
-        for (size_t j = 0; j < tx->vin_count; j++)
-            if (hash_eq(&tx->vin[j].prevout.hash, parent)) {
-                *peer = np->orphans[i].peer;
-                tx_ref(tx);
-                np_orphan_remove(np, i);
-                return tx;
-            }
+        if (tx_spends(tx, parent)) {
+            *peer = np->orphans[i].peer;
+            tx_ref(tx);
+            np_orphan_remove(np, i);
+            return tx;
+        }
     }
     return NULL;
 }
@@ -564,6 +563,7 @@ static void on_tx(struct netproc *np, struct np_peer *p, const struct net_msg *m
 
 static void on_inv(struct netproc *np, struct np_peer *p, const struct net_msg *m, int64_t now)
 {
+    bool ibd = chainstate_initial_download(np->chain); /* once per message, not per item */
     for (size_t i = 0; i < m->u.inv.n; i++) {
         const struct proto_inv *it = &m->u.inv.items[i];
         uint32_t type = it->type & ~PROTO_INV_WITNESS_FLAG;
@@ -580,7 +580,7 @@ static void on_inv(struct netproc *np, struct np_peer *p, const struct net_msg *
             continue;
         /* During initial download Core only notes that the peer has it:
          * nothing is fetched that could not be validated yet. */
-        if (chainstate_initial_download(np->chain)) {
+        if (ibd) {
             relay_peer_note_known(np->relay, p->id, &it->hash);
             continue;
         }

@@ -12,14 +12,6 @@
 #include <inttypes.h>
 #include <string.h>
 
-static bool spends(const struct tx *child, const struct hash256 *parent)
-{
-    for (size_t i = 0; i < child->vin_count; i++)
-        if (hash_eq(&child->vin[i].prevout.hash, parent))
-            return true;
-    return false;
-}
-
 /* Identifies the pair whatever its order: the sha256 of both wtxids,
  * sorted (Core's GetPackageHash). */
 static void package_hash(const struct tx *a, const struct tx *b, struct hash256 *out)
@@ -40,7 +32,7 @@ static const struct np_orphan *child_from(const struct netproc *np, const struct
     const struct np_orphan *best = NULL;
     for (size_t i = 0; i < np->norphans; i++) {
         const struct np_orphan *o = &np->orphans[i];
-        if (o->peer != peer || !spends(o->tx, &parent->txid) ||
+        if (o->peer != peer || !tx_spends(o->tx, &parent->txid) ||
             (best && o->expire <= best->expire))
             continue;
         struct hash256 h;
@@ -115,16 +107,19 @@ void np_pkg_try(struct netproc *np, struct tx *parent, uint64_t peer, int64_t no
 
 bool np_pkg_orphan_hopeless(const struct netproc *np, const struct tx *tx)
 {
-    size_t n = 0;
+    /* One lookup per input (an orphan may have thousands): the first
+     * such parent is remembered, a second distinct one decides. */
+    const struct hash256 *first = NULL;
     for (size_t i = 0; i < tx->vin_count; i++) {
         const struct hash256 *parent = &tx->vin[i].prevout.hash;
-        bool again = false;
-        for (size_t j = 0; j < i && !again; j++)
-            again = hash_eq(&tx->vin[j].prevout.hash, parent);
+        if (first && hash_eq(parent, first))
+            continue;
         /* By txid, as Core: only a parent without witness is found. */
-        if (!again && relay_is_reconsiderable(np->relay, parent) &&
-            !mempool_get(np->mempool, parent))
-            n++;
+        if (!relay_is_reconsiderable(np->relay, parent) || mempool_get(np->mempool, parent))
+            continue;
+        if (first)
+            return true;
+        first = parent;
     }
-    return n > 1;
+    return false;
 }
