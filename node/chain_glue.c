@@ -18,8 +18,8 @@ const struct config_option chain_options[] = {
     { "dbcache", CONFIG_INT, "450", CHAINSTATE_MIN_DBCACHE_MB, 1 << 20, 0,
       "Memory for the database caches and the UTXO cache, in MiB (default 450, at least 4)." },
     { "par", CONFIG_INT, "0", -1000, 1000, 0,
-      "Script verification threads, this one included (0 = one per core, <0 = leave that "
-      "many cores free, 1 = verify on the event loop's thread; at most 16)." },
+      "Script verification threads (0 = one per core, <0 = leave that many cores free, "
+      "1 = verify on the event loop's thread, more = that many worker threads; at most 16)." },
     { "assumevalid", CONFIG_STRING, NULL, 0, 0, 0,
       "If this block is in the chain, assume it and its ancestors valid and skip their "
       "script checks when the best header chain has the chain's minimum work and lies two "

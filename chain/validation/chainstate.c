@@ -96,6 +96,17 @@ static struct block *load_block(struct chainstate *cs, const struct bindex_node 
 
 static int connect_settle(struct chainstate *cs, char **err);
 
+/* The block chainstate_accept_block kept for its connect, if it is n's:
+ * taken over (it is not read and parsed again). */
+static struct block *take_held(struct chainstate *cs, const struct bindex_node *n)
+{
+    struct block *b = cs->held;
+    if (!b || !hash_eq(&b->hash, &n->hash))
+        return NULL;
+    cs->held = NULL;
+    return b;
+}
+
 int flush(struct chainstate *cs, char **err)
 {
     /* The block in flight first: the coins then match the tip. */
@@ -285,8 +296,8 @@ static int connect_next(struct chainstate *cs, struct bindex_node *target,
     struct bindex_node *n = bindex_ancestor(target, bindex_height(cs->bi) + 1);
     const char *reason = NULL;
     struct block *b = given && hash_eq(&given->hash, &n->hash) ? cs_block_share(given)
-                                                               : load_block(cs, n, err);
-    if (!b)
+                                                               : take_held(cs, n);
+    if (!b && !(b = load_block(cs, n, err)))
         return -1;
     bool scripts = script_check_reason_logged(cs, n) != NULL;
     int rc = cs_connect_begin(cs, n, b, scripts, &reason, err);
@@ -492,7 +503,7 @@ static int store_block(struct chainstate *cs, struct bindex_node *n, const struc
 }
 
 static enum chainstate_status process_block(struct chainstate *cs, const struct block *b,
-                                            const struct blockfile_pos *pos, bool one_step,
+                                            const struct blockfile_pos *pos, bool store_only,
                                             const char **reason, char **err)
 {
     struct bindex_node *n;
@@ -509,8 +520,14 @@ static enum chainstate_status process_block(struct chainstate *cs, const struct 
             bindex_mark_failed(cs->bi, n, *reason, persist_node, cs);
         return settle(cs, CHAINSTATE_INVALID, err);
     }
-    if (store_block(cs, n, b, pos, err) < 0 ||
-        (one_step ? activate_step(cs, b, true, err) : activate_best_chain(cs, b, err)) < 0)
+    if (store_block(cs, n, b, pos, err) < 0)
+        return settle(cs, CHAINSTATE_ERROR, err);
+    if (store_only) {
+        block_free(cs->held); /* one block kept: the latest */
+        cs->held = cs_block_share(b);
+        return CHAINSTATE_ACCEPTED;
+    }
+    if (activate_best_chain(cs, b, err) < 0)
         return settle(cs, CHAINSTATE_ERROR, err);
     pending_best(cs);
     if (n->status & BINDEX_FAILED_MASK) {
@@ -526,8 +543,8 @@ enum chainstate_status chainstate_process_block(struct chainstate *cs, const str
     return process_block(cs, b, NULL, false, reason, err);
 }
 
-enum chainstate_status chainstate_process_block_step(struct chainstate *cs, const struct block *b,
-                                                     const char **reason, char **err)
+enum chainstate_status chainstate_accept_block(struct chainstate *cs, const struct block *b,
+                                               const char **reason, char **err)
 {
     return process_block(cs, b, NULL, true, reason, err);
 }

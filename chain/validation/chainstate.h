@@ -51,7 +51,7 @@ struct chainstate_options {
     size_t dbcache_bytes;      /* LevelDB caches plus the UTXO cache */
     int64_t flush_interval;    /* seconds between periodic UTXO flushes */
     int64_t (*now)(void);      /* clock for the 2-hour rule; NULL: the real one */
-    int script_threads;        /* script checks' threads, the caller's included (-par) */
+    int script_threads;        /* threads that check scripts (-par; 1: the caller alone) */
     /* Shared with the mempool, owned by the caller; may be NULL. */
     struct sigcache *sigcache;
     struct scriptcache *scriptcache;
@@ -123,13 +123,14 @@ enum chainstate_status chainstate_process_headers(struct chainstate *cs,
 enum chainstate_status chainstate_process_block(struct chainstate *cs, const struct block *b,
                                                 const char **reason, char **err);
 
-/* The same, but moving the tip by at most one block (the first step of
- * the activation: a block joins, or in a reorganization the tip leaves),
- * so a caller can run the rest one step at a time between other work.
- * INVALID when the block failed in that step; a later step may still find
- * it invalid (its status then says so). */
-enum chainstate_status chainstate_process_block_step(struct chainstate *cs, const struct block *b,
-                                                     const char **reason, char **err);
+/* The same, but storing the block only (Core's AcceptBlock): the tip is
+ * left to chainstate_activate_step, one step per call, so a caller runs
+ * the activation between other work, its first step on a later turn than
+ * the block's arrival. The latest block accepted is kept in memory for
+ * its connect step. INVALID when the block failed before storage; a later
+ * step may still find it invalid (its status then says so). */
+enum chainstate_status chainstate_accept_block(struct chainstate *cs, const struct block *b,
+                                               const char **reason, char **err);
 /* The next step toward the valid stored chain with the most work: 1 when
  * more steps remain, 0 when the tip is there, -1 and *err on a storage
  * error (the chainstate then accepts nothing more), or

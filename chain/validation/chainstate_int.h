@@ -59,6 +59,7 @@ struct chainstate {
      * are finished before the step returns). Both change only while no
      * connect is in flight. */
     struct cs_connect *connecting;
+    struct block *held; /* the latest block accepted, for its connect */
     chainstate_notify_fn notify;
     void *notify_ctx;
 };

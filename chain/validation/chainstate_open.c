@@ -221,7 +221,8 @@ struct chainstate *chainstate_open(const struct chain_params *p, const char *dir
     cs->script_reason_logged = ""; /* the first decision is logged, whichever it is */
     cs->scripts.sigcache = cs->opts.sigcache;
     cs->scripts.cache = cs->opts.scriptcache;
-    /* -par=1: the caller verifies alone, no queue. */
+    /* -par=1: the caller verifies alone, no queue; -par=N: N workers,
+     * as a connect's scripts are checked while the caller goes on. */
     if (cs->opts.script_threads > 1 &&
         !(cs->scripts.queue = checkqueue_new(cs->opts.script_threads)))
         LOG_WARN("chainstate: script threads could not start; verifying on one thread");
@@ -253,6 +254,7 @@ void chainstate_close(struct chainstate *cs)
         free(err);
     }
     utxo_free(cs->utxo);
+    block_free(cs->held);
     checkqueue_free(cs->scripts.queue);
     bindex_free(cs->bi);
     blockstore_close(cs->bs);

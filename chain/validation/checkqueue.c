@@ -103,7 +103,7 @@ struct checkqueue *checkqueue_new(int threads)
     pthread_mutex_init(&q->mu, NULL);
     pthread_cond_init(&q->start, NULL);
     pthread_cond_init(&q->done, NULL);
-    int want = threads > 1 ? threads - 1 : 0;
+    int want = threads > 0 ? threads : 0;
     q->workers = want ? xcalloc((size_t)want, sizeof(*q->workers)) : NULL;
     for (int i = 0; i < want; i++) {
         if (pthread_create(&q->workers[i], NULL, worker_main, q) != 0) {
@@ -134,7 +134,7 @@ void checkqueue_free(struct checkqueue *q)
 
 int checkqueue_threads(const struct checkqueue *q)
 {
-    return q->nworkers + 1;
+    return q->nworkers;
 }
 
 /* Sets up a run and wakes the workers when worth it. */
@@ -162,7 +162,6 @@ static bool begin(struct checkqueue *q, size_t n, checkqueue_fn check, void *ctx
 
 size_t checkqueue_wait(struct checkqueue *q)
 {
-    work(q);
     pthread_mutex_lock(&q->mu);
     while (q->busy > 0)
         pthread_cond_wait(&q->done, &q->mu);

@@ -1,6 +1,6 @@
 /* A pool of worker threads for a block's input checks (Bitcoin Core's
- * CCheckQueue): the caller hands over n independent checks, works on them
- * too, and waits until all are done.
+ * CCheckQueue): the caller hands over n independent checks and waits
+ * until all are done, or goes on and collects the result later.
  *
  * Checks must be pure over data that stays unchanged until checkqueue_run
  * returns; the queue itself takes no other locks, so the caller's thread
@@ -18,21 +18,24 @@ struct checkqueue;
 
 /* Resolves -par as Core: 0 means one thread per core, a negative value
  * leaves that many cores free, at least 1 and at most MAX_THREADS + 1.
- * The result counts the caller's thread. */
+ * The result is the number of threads that check (1: the caller alone). */
 int checkqueue_par(int par);
 
-/* A queue with threads - 1 workers (threads <= 1: the caller runs every
- * check). NULL when a thread cannot be started. */
+/* A queue with threads workers: the threads that check (-par counts the
+ * threads that check, and the caller does not once it woke them). NULL
+ * when a thread cannot be started. */
 struct checkqueue *checkqueue_new(int threads);
 void checkqueue_free(struct checkqueue *q); /* accepts NULL */
-int checkqueue_threads(const struct checkqueue *q); /* counting the caller */
+int checkqueue_threads(const struct checkqueue *q); /* the workers */
 
 /* A check: true when item i passes. */
 typedef bool (*checkqueue_fn)(void *ctx, size_t i);
 
 /* Runs check(ctx, i) for every i below n and returns n when all pass, or
  * the LOWEST failing index, whichever thread found it (so reports do not
- * depend on scheduling). Items after a known failure are skipped. */
+ * depend on scheduling). Items after a known failure are skipped. The
+ * workers take the items, or the caller alone when they are too few to be
+ * worth waking anyone. */
 size_t checkqueue_run(struct checkqueue *q, size_t n, checkqueue_fn check, void *ctx);
 
 /* The same run without holding the caller: the workers alone take the
@@ -45,8 +48,7 @@ void checkqueue_start(struct checkqueue *q, size_t n, checkqueue_fn check, void 
                       checkqueue_done_fn done, void *done_ctx);
 /* Whether the started run is over (checkqueue_wait then returns at once). */
 bool checkqueue_ready(struct checkqueue *q);
-/* Takes items too until none is left, waits for the workers, and returns
- * what checkqueue_run would. */
+/* Waits for the workers and returns what checkqueue_run would. */
 size_t checkqueue_wait(struct checkqueue *q);
 
 #endif

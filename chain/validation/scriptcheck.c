@@ -116,7 +116,7 @@ struct scriptcheck_job *scriptcheck_start(const struct scriptcheck_env *env,
 {
     struct scriptcheck_job *r = job_new(env, txdata, n, flags, caching);
     /* Workers only when some exist and there is something to run. */
-    r->queued = env->queue && checkqueue_threads(env->queue) > 1 && r->njobs > 0;
+    r->queued = env->queue && checkqueue_threads(env->queue) > 0 && r->njobs > 0;
     if (r->queued) {
         checkqueue_start(env->queue, r->njobs, check_job, r, done, done_ctx);
         return r;

@@ -2,8 +2,9 @@
  *
  * A block that completes a stored chain (parallel download: the next one
  * arrives while many above it wait) would connect them all at once and
- * hold the event loop for seconds. Instead the block handler makes the
- * first step only, and netproc_tick makes one more per turn of the loop
+ * hold the event loop for seconds. Instead the block handler only stores
+ * the block (its parse, checks and write are one turn of the loop, its
+ * connect another), and netproc_tick makes one step per turn of the loop
  * (the wake-up is immediate while steps remain), so peers' messages,
  * timers and RPC calls run between blocks. The chainstate's callbacks
  * fire per block as before; blocks are requested after each step, the

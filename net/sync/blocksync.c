@@ -26,15 +26,14 @@
  * tip is not announced block by block. */
 #define SYNC_LAG 144
 
-enum chainstate_status np_timed_block(struct netproc *np, const struct block *b, bool one_step,
+enum chainstate_status np_timed_block(struct netproc *np, const struct block *b, bool store_only,
                                       const char **reason, char **err)
 {
     np_cmpct_pow_valid(np, b);
     struct looplag_mark mark;
     looplag_enter(looplag_default(), &mark, LOG_VALIDATION, "block");
-    enum chainstate_status st = one_step
-                                    ? chainstate_process_block_step(np->chain, b, reason, err)
-                                    : chainstate_process_block(np->chain, b, reason, err);
+    enum chainstate_status st = store_only ? chainstate_accept_block(np->chain, b, reason, err)
+                                           : chainstate_process_block(np->chain, b, reason, err);
     looplag_leave(&mark);
     np->activating = chainstate_activation_pending(np->chain); /* see blockstep.c */
     return st;

@@ -263,8 +263,8 @@ bool np_cmpct_serve(struct netproc *np, struct np_peer *p, const struct hash256 
  * need no UTXO: announce it to high-bandwidth peers before connecting. */
 void np_cmpct_pow_valid(struct netproc *np, const struct block *b);
 /* chainstate_process_block, timed as the event loop's "block" section;
- * one_step: its first step only, the rest from netproc_tick. */
-enum chainstate_status np_timed_block(struct netproc *np, const struct block *b, bool one_step,
+ * store_only: stored, its activation left to netproc_tick. */
+enum chainstate_status np_timed_block(struct netproc *np, const struct block *b, bool store_only,
                                       const char **reason, char **err);
 /* What a block that failed validation does to its peer p (cached: it was
  * known invalid already; rebuilt: from a cmpctblock). */

@@ -300,6 +300,15 @@ static void unlink_nodes(int a, int b)
     netproc_disconnected(net.n[b].np, (uint64_t)a + 1, net.now);
 }
 
+/* The steps of a block activation a message began, as the node's
+ * immediate wake-ups run them (a block is stored on arrival, connected on
+ * later turns of the loop). */
+static void harness_activate(struct netproc *np, int64_t now)
+{
+    while (netproc_activating(np))
+        netproc_tick(np, now);
+}
+
 /* Decodes as peer.c does and hands the message to the receiver. */
 static void deliver(struct msg *m)
 {
@@ -317,6 +326,7 @@ static void deliver(struct msg *m)
                 net.inv_types[nm.u.inv.items[j].type]++;
     netproc_message(np, from, &nm, net.now);
     proto_msg_clear(&nm);
+    harness_activate(np, net.now);
 }
 
 /* Delivers messages (1 ms per hop) and runs due ticks until nothing is
@@ -460,6 +470,7 @@ static void peer_sends(uint64_t id, enum proto_cmd cmd, const struct wbuf *w)
     assert_true(proto_msg_decode(cmd, w->data, w->len, &nm));
     netproc_message(net.n[0].np, id, &nm, net.now);
     proto_msg_clear(&nm);
+    harness_activate(net.n[0].np, net.now);
 }
 
 /* headers h[0..n) (n <= 2) from the fake peer id. */

@@ -1,6 +1,5 @@
-/* The best-chain activation one block per step: a block that completes a
- * stored chain connects alone, and each later step moves the tip by
- * exactly one block, through reorganizations and invalid blocks alike,
+/* The best-chain activation one block per step: a block accepted is
+ * stored only, and each later step moves the tip by exactly one block, through reorganizations and invalid blocks alike,
  * to the same end as a whole activation. */
 #include "chain/validation/chainstate.h"
 #include "tests/unit/chainstate_fixture.h"
@@ -56,9 +55,9 @@ static enum chainstate_status step_submit(struct csfix *f, const struct block *b
 {
     char *err = NULL;
     const char *reason = NULL;
-    enum chainstate_status st = chainstate_process_block_step(f->cs, b, &reason, &err);
+    enum chainstate_status st = chainstate_accept_block(f->cs, b, &reason, &err);
     if (st == CHAINSTATE_ERROR)
-        fail_msg("process_block_step: %s", err);
+        fail_msg("accept_block: %s", err);
     return st;
 }
 
@@ -90,10 +89,12 @@ static void test_waiting_blocks_one_per_step(void **state)
         assert_int_equal(step_submit(f, b[i]), CHAINSTATE_ACCEPTED);
     assert_int_equal(chainstate_height(f->cs), 0);
     assert_int_equal(f->connected, 0);
+    /* Stored only: it connects on a later step. */
     assert_int_equal(step_submit(f, b[0]), CHAINSTATE_ACCEPTED);
-    assert_int_equal(chainstate_height(f->cs), 1);
-    assert_int_equal(f->connected, 1);
-    for (int h = 2; h <= 6; h++) {
+    assert_int_equal(chainstate_height(f->cs), 0);
+    assert_int_equal(f->connected, 0);
+    assert_true(chainstate_activation_pending(f->cs));
+    for (int h = 1; h <= 6; h++) {
         assert_int_equal(f->settled, 0); /* the tip settles once, at the end */
         assert_int_equal(one_step(f), h < 6);
         assert_int_equal(chainstate_height(f->cs), h);
@@ -115,8 +116,10 @@ static void test_reorg_in_steps(void **state)
     const struct bindex_node *genesis = chainstate_tip(f->cs);
     struct block *a[3], *b[4];
     build(f, genesis, a, 3, -1);
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 3; i++) {
         assert_int_equal(step_submit(f, a[i]), CHAINSTATE_ACCEPTED);
+        assert_int_equal(one_step(f), 0);
+    }
     assert_int_equal(chainstate_height(f->cs), 3);
     build(f, genesis, b, 4, -1);
     for (int i = 0; i < 3; i++) /* not more work than the tip: stored only */
@@ -124,6 +127,8 @@ static void test_reorg_in_steps(void **state)
     assert_true(hash_eq(&chainstate_tip(f->cs)->hash, &a[2]->hash));
     int base = f->connected, settled = f->settled;
     assert_int_equal(step_submit(f, b[3]), CHAINSTATE_ACCEPTED);
+    assert_int_equal(f->disconnected, 0);
+    assert_int_equal(one_step(f), 1);
     assert_int_equal(f->disconnected, 1);
     assert_int_equal(chainstate_height(f->cs), 2);
     assert_int_equal(one_step(f), 1);
@@ -153,6 +158,8 @@ static void test_invalid_found_in_later_step(void **state)
     assert_int_equal(step_submit(f, c[2]), CHAINSTATE_ACCEPTED);
     assert_int_equal(step_submit(f, c[1]), CHAINSTATE_ACCEPTED); /* valid alone */
     assert_int_equal(step_submit(f, c[0]), CHAINSTATE_ACCEPTED);
+    assert_int_equal(chainstate_height(f->cs), 0);
+    assert_int_equal(one_step(f), 1);
     assert_int_equal(chainstate_height(f->cs), 1);
     char *err = NULL;
     assert_int_equal(chainstate_activate_step(f->cs, &err), 0); /* c[1] fails: nothing left */

@@ -97,6 +97,10 @@ static void deliver(enum proto_cmd cmd, const struct wbuf *payload)
     assert_true(proto_msg_decode(cmd, payload->data, payload->len, &m));
     netproc_message(w.np, w.from ? w.from : FAKE, &m, fake_now() * 1000000LL);
     proto_msg_clear(&m);
+    /* A block is stored on arrival and connected on the loop's next
+     * turns, which the node's immediate wake-ups run. */
+    while (netproc_activating(w.np))
+        netproc_tick(w.np, fake_now() * 1000000LL);
 }
 
 static struct block *next_block(struct tx **txs, size_t n)

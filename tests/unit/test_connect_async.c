@@ -71,7 +71,7 @@ static int setup(void **state)
     struct chainstate_options o;
     chainstate_default_options(&o);
     o.dbcache_bytes = 16u << 20;
-    o.script_threads = 3; /* two script threads whatever the machine */
+    o.script_threads = 3; /* three script threads whatever the machine */
     o.assumevalid_given = true; /* zero: every script is checked */
     f->dir = testutil_tmpdir("connect_async");
     f->p = params_get(CHAIN_REGTEST);
@@ -171,15 +171,15 @@ static void wait_notified(struct fixture *f)
     assert_int_equal(read(f->pipe[0], &c, 1), 1);
 }
 
-/* Submits b one step at a time with the notify function set: the step
- * returns while its scripts are checked. */
+/* Submits b one step at a time with the notify function set: stored, then
+ * the step that connects it returns while its scripts are checked. */
 static void start_in_flight(struct fixture *f, const struct block *b)
 {
     char *err = NULL;
     const char *reason = NULL;
     assert_int_equal(chainstate_set_connect_notify(f->cs, notify, f, &err), 0);
-    assert_int_equal(chainstate_process_block_step(f->cs, b, &reason, &err),
-                     CHAINSTATE_ACCEPTED);
+    assert_int_equal(chainstate_accept_block(f->cs, b, &reason, &err), CHAINSTATE_ACCEPTED);
+    assert_int_equal(chainstate_activate_step(f->cs, &err), CHAINSTATE_STEP_WAIT);
     /* The caller's thread is free: nineteen thousand signature checks are
      * not done by now. */
     assert_true(chainstate_connect_waiting(f->cs));

@@ -15,6 +15,7 @@
 #include "chain/validation/validation.h"
 #include "tests/unit/blockcoins_testutil.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,62 @@ static void test_checkqueue_lowest_failure(void **state)
         checkqueue_free(q);
     }
     checkqueue_free(NULL);
+}
+
+/* Which thread ran each item: -par=N means N threads check, and once the
+ * workers are woken the caller is not one of them. */
+struct thread_log {
+    pthread_t who[4096];
+};
+
+static bool log_thread(void *ctx, size_t i)
+{
+    struct thread_log *l = ctx;
+    l->who[i] = pthread_self();
+    for (volatile int spin = 0; spin < 2000; spin++)
+        ;
+    return true;
+}
+
+static size_t distinct_threads(const struct thread_log *l, size_t n, bool *caller)
+{
+    pthread_t seen[4096];
+    size_t count = 0;
+    *caller = false;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = 0;
+        while (k < count && !pthread_equal(seen[k], l->who[i]))
+            k++;
+        if (k == count)
+            seen[count++] = l->who[i];
+        *caller |= pthread_equal(l->who[i], pthread_self());
+    }
+    return count;
+}
+
+static void test_checkqueue_threads_check(void **state)
+{
+    (void)state;
+    static struct thread_log l;
+    bool caller;
+    for (int threads = 1; threads <= 3; threads++) {
+        struct checkqueue *q = checkqueue_new(threads);
+        assert_int_equal(checkqueue_threads(q), threads);
+        assert_int_equal(checkqueue_run(q, 4096, log_thread, &l), 4096);
+        size_t used = distinct_threads(&l, 4096, &caller);
+        assert_false(caller);
+        assert_true(used >= 1 && used <= (size_t)threads);
+        checkqueue_start(q, 4096, log_thread, &l, NULL, NULL);
+        assert_int_equal(checkqueue_wait(q), 4096);
+        used = distinct_threads(&l, 4096, &caller);
+        assert_false(caller);
+        assert_true(used >= 1 && used <= (size_t)threads);
+        /* Too few to wake anyone: the caller alone. */
+        assert_int_equal(checkqueue_run(q, 3, log_thread, &l), 3);
+        assert_int_equal(distinct_threads(&l, 3, &caller), 1);
+        assert_true(caller);
+        checkqueue_free(q);
+    }
 }
 
 static void test_checkqueue_par(void **state)
@@ -252,6 +309,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_checkqueue_lowest_failure),
+        cmocka_unit_test(test_checkqueue_threads_check),
         cmocka_unit_test(test_checkqueue_par),
         cmocka_unit_test(test_scriptcache),
         cmocka_unit_test(test_block_script_flags),
