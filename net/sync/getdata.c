@@ -4,6 +4,10 @@
  * resumes once it drains (netproc_send_ready). The connection manager
  * reads nothing more from a peer whose send buffer is full, so the queue
  * holds at most one message's items, like Core's m_getdata_requests.
+ * A block we stored but have not connected yet waits at the head of the
+ * queue for the activation steps (later turns of the loop) rather than
+ * being refused: see awaits_activation. The peer is read meanwhile: its
+ * next getdata messages join the queue (NETPROC_MAX_GETDATA_QUEUE items).
  * Transactions we lack, or have not announced to the peer yet, are
  * answered with notfound (a peer we relay no transaction to gets no
  * answer, as in Core); blocks we lack are not (Core neither: the
@@ -103,12 +107,32 @@ static bool below_limited_window(struct netproc *np, const struct proto_inv *it)
     return n && tip && tip->height - n->height > PROTO_NODE_NETWORK_LIMITED_MIN_BLOCKS + 2;
 }
 
+/* A requested block that the running activation will connect (stored
+ * with all its ancestors, valid so far, more work than the tip). Core's
+ * ProcessGetBlockData activates the best chain before checking such a
+ * block ("we might be in the middle of connecting it"), so that it is
+ * served; our activation runs in steps on later turns of the loop, so the
+ * item waits for them. Refused, it would get no answer (blocks get no
+ * notfound) and the peer, which may have it from our early cmpctblock,
+ * would wait for its download timeout before asking anyone else. */
+static bool awaits_activation(struct netproc *np, const struct proto_inv *it)
+{
+    uint32_t type = it->type & ~PROTO_INV_WITNESS_FLAG;
+    if (!np->activating || (type != PROTO_INV_BLOCK && type != PROTO_INV_CMPCT_BLOCK))
+        return false;
+    const struct bindex_node *n = chainstate_find(np->chain, &it->hash);
+    const struct bindex_node *tip = chainstate_tip(np->chain);
+    return n && tip && n->have_chain && (n->status & BINDEX_HAVE_DATA) &&
+           !(n->status & BINDEX_FAILED_MASK) && u256_cmp(&n->work, &tip->work) > 0;
+}
+
 void np_getdata_serve(struct netproc *np, struct np_peer *p)
 {
     struct proto_inv *missing = NULL;
     size_t nmissing = 0;
     bool refused = false;
-    while (p->gd_head < p->gd_len && !send_blocked(np, p->id) && !refused) {
+    while (p->gd_head < p->gd_len && !send_blocked(np, p->id) && !refused &&
+           !awaits_activation(np, &p->gd[p->gd_head])) {
         const struct proto_inv it = p->gd[p->gd_head++];
         refused = below_limited_window(np, &it);
         /* A peer we relay no transaction to gets no notfound either. */
@@ -137,9 +161,17 @@ void np_getdata_serve(struct netproc *np, struct np_peer *p)
         p->gd = NULL;
         p->gd_head = p->gd_len = 0;
     } else {
-        LOG_DEBUG(LOG_NET, "peer=%" PRIu64 " send buffer full: %zu getdata items wait", p->id,
-                  p->gd_len - p->gd_head);
+        LOG_DEBUG(LOG_NET, "peer=%" PRIu64 " %zu getdata items wait (%s)", p->id,
+                  p->gd_len - p->gd_head,
+                  send_blocked(np, p->id) ? "send buffer full" : "block not connected yet");
     }
+}
+
+void np_getdata_resume(struct netproc *np)
+{
+    for (size_t i = 0; i < np->npeers; i++)
+        if (np->peers[i].gd_head < np->peers[i].gd_len)
+            np_getdata_serve(np, &np->peers[i]);
 }
 
 void np_on_getdata(struct netproc *np, struct np_peer *p, const struct net_msg *m, int64_t now)

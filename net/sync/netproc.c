@@ -671,6 +671,7 @@ void netproc_tick(struct netproc *np, int64_t now)
 {
     np->pull_soon = false;
     np_activate_tick(np, now);
+    np_getdata_resume(np); /* blocks the step connected, or found invalid */
     orphans_erase(np, false, 0, now);
     np_blocks_tick(np, now);
     np_headers_tick(np, now);

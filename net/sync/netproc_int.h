@@ -299,8 +299,11 @@ void np_cmpct_full_fallback(struct netproc *np, struct np_peer *p, const struct 
 void np_cmpct_block_done(struct netproc *np, const struct hash256 *hash);
 /* getdata.c */
 void np_on_getdata(struct netproc *np, struct np_peer *p, const struct net_msg *m, int64_t now);
-/* Serves queued items while the peer's send buffer has room. */
+/* Serves queued items while the peer's send buffer has room and no block
+ * item waits for the activation steps. */
 void np_getdata_serve(struct netproc *np, struct np_peer *p);
+/* Serves every peer's queue again (after an activation step). */
+void np_getdata_resume(struct netproc *np);
 /* Serves one requested item; false if we do not have it (or its type is
  * unknown). */
 bool np_serve_item(struct netproc *np, struct np_peer *p, const struct proto_inv *it);

@@ -245,6 +245,64 @@ static void test_getblocks_continuation(void **state)
     teardown_net();
 }
 
+/* A block message from the fake peer id, handled as node 0's event loop
+ * does: stored at once, its activation steps left to later ticks. */
+static void hand_block(uint64_t id, const struct block *b)
+{
+    struct wbuf w;
+    struct net_msg nm;
+    wbuf_init(&w);
+    block_serialize(b, &w, true);
+    assert_true(proto_msg_decode(PROTO_CMD_BLOCK, w.data, w.len, &nm));
+    netproc_message(net.n[0].np, id, &nm, net.now);
+    proto_msg_clear(&nm);
+    wbuf_free(&w);
+}
+
+/* A block asked for while it is stored but not yet connected (its
+ * activation steps run on later turns of the loop) is served once the
+ * steps connected it, as Core's ProcessGetBlockData activates the chain
+ * before it checks the block. Refused, the asker would wait for its block
+ * download timeout (10 minutes). A block the steps find invalid is
+ * refused, and the items queued behind it are served. */
+static void test_getdata_block_awaits_activation(void **state)
+{
+    setup_net(1, 0);
+    mine_at(0, 3);
+    struct net_peer_props from = props_of(FAKE, true), asker = props_of(FAKE + 1, true);
+    netproc_connected(net.n[0].np, &from, net.now);
+    netproc_connected(net.n[0].np, &asker, net.now);
+    struct block *b = mine(0, NULL, 0);
+    hand_block(FAKE, b);
+    assert_true(netproc_activating(net.n[0].np));
+    drop_queue();
+    struct proto_inv it = {PROTO_INV_BLOCK | PROTO_INV_WITNESS_FLAG, b->hash};
+    fake_getdata(FAKE + 1, &it, 1);
+    assert_int_equal(queued(PROTO_CMD_BLOCK, -1), 0); /* not before */
+    harness_activate(net.n[0].np, net.now);
+    assert_true(hash_eq(&chainstate_tip(net.n[0].cs)->hash, &b->hash));
+    assert_int_equal(queued(PROTO_CMD_BLOCK, -1), 1);
+    assert_true(hash_eq(&net.fake_blocks[net.fake_nblocks - 1], &b->hash));
+    /* Its coinbase claims a satoshi too many: invalid when it connects. */
+    const struct bindex_node *tip = chainstate_tip(net.n[0].cs);
+    struct tx *cb = testutil_coinbase(
+        tip->height + 1, params_block_subsidy(params_get(CHAIN_REGTEST), tip->height + 1) + 1,
+        ++net.tag);
+    struct block *bad = testutil_block(&tip->hash, tip->hdr.time + 60, &cb, 1);
+    hand_block(FAKE, bad);
+    assert_true(netproc_activating(net.n[0].np));
+    drop_queue();
+    struct proto_inv two[2] = {{PROTO_INV_BLOCK | PROTO_INV_WITNESS_FLAG, bad->hash}, it};
+    fake_getdata(FAKE + 1, two, 2);
+    harness_activate(net.n[0].np, net.now);
+    assert_true(hash_eq(&chainstate_tip(net.n[0].cs)->hash, &b->hash));
+    assert_int_equal(queued(PROTO_CMD_BLOCK, -1), 1);
+    assert_true(hash_eq(&net.fake_blocks[net.fake_nblocks - 1], &b->hash));
+    block_free(bad);
+    block_free(b);
+    teardown_net();
+}
+
 int main(void)
 {
     harness_env();
@@ -254,6 +312,7 @@ int main(void)
         cmocka_unit_test(test_mempool_only_for_hearsay_peers),
         cmocka_unit_test(test_getheaders_below_min_work),
         cmocka_unit_test(test_getblocks_continuation),
+        cmocka_unit_test(test_getdata_block_awaits_activation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
