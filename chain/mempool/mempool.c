@@ -546,7 +546,7 @@ void mp_remove_tree(struct mempool *mp, struct mempool_entry *const *es, size_t 
 
 /* ---- size limit, rolling fee, expiry ---- */
 
-int64_t mp_rolling_fee(struct mempool *mp, int64_t now)
+int64_t mempool_rolling_min_fee(struct mempool *mp, int64_t now)
 {
     if (!mp->block_since_bump || mp->rolling_fee == 0)
         return llround(mp->rolling_fee);
@@ -570,7 +570,7 @@ int64_t mp_rolling_fee(struct mempool *mp, int64_t now)
 
 int64_t mempool_min_fee(struct mempool *mp, int64_t now)
 {
-    int64_t r = mp_rolling_fee(mp, now);
+    int64_t r = mempool_rolling_min_fee(mp, now);
     return r > mp->opt.min_relay_feerate ? r : mp->opt.min_relay_feerate;
 }
 

@@ -221,6 +221,9 @@ size_t mempool_expire(struct mempool *mp, int64_t now);
 /* Minimum feerate (sat/kvB) for acceptance now: the minimum relay fee or
  * the rolling fee raised by evictions, decaying with a 12-hour half-life. */
 int64_t mempool_min_fee(struct mempool *mp, int64_t now);
+/* Bitcoin Core's GetMinFee: the rolling fee alone, 0 while no eviction
+ * raised it (the feefilter we send starts from it, net/sync/feefilter.c). */
+int64_t mempool_rolling_min_fee(struct mempool *mp, int64_t now);
 
 /* Lookups and iteration, for relay and RPC. */
 const struct mempool_entry *mempool_get(const struct mempool *mp, const struct hash256 *txid);

@@ -215,7 +215,7 @@ static enum mempool_status check_prevouts(struct ws *w)
 
 static enum mempool_status check_fee_rate(struct ws *w, int64_t now)
 {
-    int64_t rolling = mp_rolling_fee(w->mp, now);
+    int64_t rolling = mempool_rolling_min_fee(w->mp, now);
     int64_t need = policy_fee_at(rolling, w->vsize);
     if (rolling > 0 && w->fee < need)
         return fail(w, MEMPOOL_POLICY, "mempool min fee not met", "%" PRId64 " < %" PRId64,

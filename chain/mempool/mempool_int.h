@@ -91,8 +91,6 @@ void mp_remove_tree(struct mempool *mp, struct mempool_entry *const *es, size_t 
 void mp_sort_arrivals(struct mempool *mp);
 /* Evicts by lowest descendant score until usage fits the bound. */
 void mp_trim(struct mempool *mp, int64_t now);
-/* Core's GetMinFee: the rolling minimum fee now (0 when none). */
-int64_t mp_rolling_fee(struct mempool *mp, int64_t now);
 
 /* mp_accept flags: Core's bypass_limits (no fee floors, no TRUC rules)
  * for transactions returned by a disconnected block; checks only

@@ -230,7 +230,7 @@ static void accept_together(struct mempool *mp, struct tx *const *txs, const siz
             res[idx[i]].rej = r.rej;
         }
     }
-    int64_t floor = mp_rolling_fee(mp, now);
+    int64_t floor = mempool_rolling_min_fee(mp, now);
     if (floor < mp->opt.min_relay_feerate)
         floor = mp->opt.min_relay_feerate;
     bool low = failed == k && t.fee < policy_fee_at(floor, t.vsize);

@@ -360,7 +360,7 @@ void mp_package_rbf(struct mempool *mp, struct tx *const *txs, const size_t *idx
     r.tx[0] = txs[idx[0]];
     r.tx[1] = txs[idx[1]];
     if (members_pass(&r, txs, idx, tip, now, max_feerate, res)) {
-        int64_t floor = mp_rolling_fee(mp, now);
+        int64_t floor = mempool_rolling_min_fee(mp, now);
         if (floor < mp->opt.min_relay_feerate)
             floor = mp->opt.min_relay_feerate;
         if (r.fee[0] + r.fee[1] < policy_fee_at(floor, r.vsize[0] + r.vsize[1]))

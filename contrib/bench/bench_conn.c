@@ -126,7 +126,7 @@ static void on_message(void *arg, const struct proto_header *h, const uint8_t *p
     struct client *c = arg;
     if (proto_command_is(h->command, "verack")) {
         send_msg(c, "verack", NULL, 0);
-    } else if (proto_command_is(h->command, "sendheaders") && !c->handshaked) {
+    } else if (proto_command_is(h->command, "sendcmpct") && !c->handshaked) {
         /* Sent by the node once it has our verack: handshake complete. */
         c->handshaked = true;
         if (++nhandshaked == nclients)

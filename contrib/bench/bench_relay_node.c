@@ -291,7 +291,7 @@ static void on_message(void *arg, const struct proto_header *h, const uint8_t *p
         send_msg(c, "verack", NULL, 0);
     } else if (proto_command_is(h->command, "version")) {
         send_msg(c, "wtxidrelay", NULL, 0);
-    } else if (proto_command_is(h->command, "sendheaders") && !c->ready) {
+    } else if (proto_command_is(h->command, "sendcmpct") && !c->ready) {
         c->ready = true; /* sent once the node has our verack */
         if (++nready == npeers)
             fund(&clients[0]);

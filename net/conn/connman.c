@@ -43,7 +43,6 @@ void connman_options_default(struct connman_options *o)
     o->services = PROTO_NODE_NETWORK | PROTO_NODE_WITNESS;
     o->user_agent = "/hearsay:0.1.0/";
     o->relay = true;
-    o->feefilter = 1000;
     o->addr_send_us = 30 * SEC;
 }
 
@@ -580,7 +579,6 @@ struct connman *connman_new(struct event_base *base, const struct connman_option
     cm->local.services = o->services;
     cm->local.user_agent = o->user_agent;
     cm->local.relay = o->relay;
-    cm->local.feefilter = o->feefilter;
     cm->local.no_cmpct = o->no_cmpct;
     cm->local.timeouts = o->timeouts;
     wbuf_init(&cm->scratch);

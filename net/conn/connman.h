@@ -46,7 +46,6 @@ struct connman_options {
     uint64_t services;
     const char *user_agent;
     bool relay;          /* our version's relay flag (false: blocks only) */
-    int64_t feefilter;   /* sat/kvB announced in feefilter */
     bool no_cmpct;       /* -compactblocks=0: send no sendcmpct */
     uint64_t seed;       /* random seed; 0: from the system */
     int64_t addr_send_us; /* mean interval between addr messages to a peer (30 s) */

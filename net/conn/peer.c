@@ -277,17 +277,14 @@ static void on_verack(struct peer *p, const struct net_msg *m)
     const struct peer_local *l = p->env->local;
     int32_t v = common_version(p);
     p->state = PEER_READY;
-    if (v >= PROTO_SENDHEADERS_VERSION)
-        peer_send(p, PROTO_CMD_SENDHEADERS, NULL, 0);
+    /* sendheaders and feefilter follow later, from the relay layer
+     * (net/sync), as Core's SendMessages: they depend on the chain and
+     * the mempool. */
     if (v >= PROTO_SHORT_IDS_VERSION && !l->no_cmpct) {
         /* Version 2, low bandwidth, as Core: high bandwidth is asked of
          * the peers that deliver new blocks first (net/sync/cmpctblock.c). */
         struct proto_sendcmpct sc = {.announce = false, .version = 2};
         proto_sendcmpct_encode(peer_msg_begin(p, PROTO_CMD_SENDCMPCT), &sc);
-        peer_msg_end(p);
-    }
-    if (v >= PROTO_FEEFILTER_VERSION && l->relay && p->kind != PEER_BLOCK_RELAY) {
-        wbuf_i64(peer_msg_begin(p, PROTO_CMD_FEEFILTER), l->feefilter);
         peer_msg_end(p);
     }
     /* No address traffic on block-relay-only links (Core's

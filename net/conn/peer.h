@@ -42,7 +42,6 @@ struct peer_local {
     uint64_t services;
     const char *user_agent;
     bool relay;           /* our relay flag in version */
-    int64_t feefilter;    /* sat/kvB sent after the handshake */
     struct peer_timeouts timeouts;
     /* Send hearsay's hsgossip, empty, before verack. A peer that sends it
      * too gets hello_received. */

@@ -133,6 +133,23 @@ void np_set_best_known(struct np_peer *p, const struct bindex_node *n)
         p->best_known = n;
 }
 
+/* Headers announcements are asked for only once the peer's headers chain
+ * is known to be worth syncing: announcements arriving while a headers
+ * sync with it runs would disturb that sync (BIP130, as Core, to any peer
+ * kind: even one without NODE_NETWORK announces blocks). */
+void np_sendheaders_maybe(struct netproc *np, struct np_peer *p)
+{
+    if (p->sent_sendheaders || p->version < PROTO_SENDHEADERS_VERSION || !p->best_known)
+        return;
+    struct u256 min;
+    u256_from_hash(&min, &chainstate_params(np->chain)->min_chain_work);
+    if (u256_cmp(&p->best_known->work, &min) <= 0)
+        return;
+    wbuf_reset(&np->scratch);
+    np_send(np, p->id, PROTO_CMD_SENDHEADERS, &np->scratch);
+    p->sent_sendheaders = true;
+}
+
 static struct np_inflight *inflight_find(struct netproc *np, const struct hash256 *h)
 {
     for (size_t i = 0; i < np->ninflight; i++)

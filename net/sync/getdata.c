@@ -8,8 +8,9 @@
  * queue for the activation steps (later turns of the loop) rather than
  * being refused: see awaits_activation. The peer is read meanwhile: its
  * next getdata messages join the queue (NETPROC_MAX_GETDATA_QUEUE items).
- * Transactions we lack, or have not announced to the peer yet, are
- * answered with notfound (a peer we relay no transaction to gets no
+ * Transactions we lack, or have not announced to the peer yet (but for
+ * those of the block we connected last, which left the mempool with it),
+ * are answered with notfound (a peer we relay no transaction to gets no
  * answer, as in Core); blocks we lack are not (Core neither: the
  * requester's download timeout covers them).
  *
@@ -38,19 +39,64 @@ static bool is_tx(uint32_t type)
     return type == PROTO_INV_TX || type == PROTO_INV_WTX;
 }
 
-/* Core's FindTxForGetData: only a transaction that was in the mempool
- * when we last announced transactions to the peer, so that no peer learns
- * of one before its announcement, nor probes when it arrived, by asking
- * for it. */
-static bool serve_tx(struct netproc *np, struct np_peer *p, const struct proto_inv *it)
+static int recent_cmp(const void *a, const void *b)
+{
+    return memcmp(&((const struct np_recent_tx *)a)->id, &((const struct np_recent_tx *)b)->id,
+                  sizeof(struct hash256));
+}
+
+void np_recent_txs_free(struct netproc *np)
+{
+    for (size_t i = 0; i < np->n_recent_txs; i++)
+        tx_free(np->recent_txs[i].tx);
+    free(np->recent_txs);
+    np->recent_txs = NULL;
+    np->n_recent_txs = 0;
+}
+
+void np_recent_txs_set(struct netproc *np, const struct block *b)
+{
+    np_recent_txs_free(np);
+    if (!b->tx_count)
+        return;
+    np->recent_txs = xreallocarray(NULL, 2 * b->tx_count, sizeof(*np->recent_txs));
+    for (size_t i = 0; i < b->tx_count; i++) {
+        struct tx *tx = b->txs[i];
+        np->recent_txs[np->n_recent_txs++] = (struct np_recent_tx){tx->txid, tx_ref(tx)};
+        np->recent_txs[np->n_recent_txs++] = (struct np_recent_tx){tx->wtxid, tx_ref(tx)};
+    }
+    /* Sorted for bsearch: a getdata of 50000 items must not cost 50000
+     * scans of a block. */
+    qsort(np->recent_txs, np->n_recent_txs, sizeof(*np->recent_txs), recent_cmp);
+}
+
+/* Core's FindTxForGetData: a transaction that was in the mempool when we
+ * last announced transactions to the peer, so that no peer learns of one
+ * before its announcement, nor probes when it arrived, by asking for it;
+ * or one of the block we connected last (a peer completing that block's
+ * compact form may still ask for it). Looked up by its hash alone, txid
+ * or wtxid, as Core's map of that block holds both. */
+static struct tx *find_tx(struct netproc *np, const struct np_peer *p, const struct proto_inv *it)
 {
     uint32_t type = it->type & ~PROTO_INV_WITNESS_FLAG;
     const struct mempool_entry *e = type == PROTO_INV_WTX
                                         ? mempool_get_wtxid(np->mempool, &it->hash)
                                         : mempool_get(np->mempool, &it->hash);
-    if (!e || !p->relay_txs || mempool_entry_sequence(e) >= p->tx_inv_seq)
+    if (e && mempool_entry_sequence(e) < p->tx_inv_seq)
+        return mempool_entry_tx(e);
+    struct np_recent_tx key = {.id = it->hash};
+    const struct np_recent_tx *r =
+        np->n_recent_txs ? bsearch(&key, np->recent_txs, np->n_recent_txs, sizeof(key), recent_cmp)
+                         : NULL;
+    return r ? r->tx : NULL;
+}
+
+static bool serve_tx(struct netproc *np, struct np_peer *p, const struct proto_inv *it)
+{
+    uint32_t type = it->type & ~PROTO_INV_WITNESS_FLAG;
+    struct tx *tx = p->relay_txs ? find_tx(np, p, it) : NULL;
+    if (!tx)
         return false;
-    struct tx *tx = mempool_entry_tx(e);
     bool witness = type == PROTO_INV_WTX || (it->type & PROTO_INV_WITNESS_FLAG);
     wbuf_reset(&np->scratch);
     if (witness) {

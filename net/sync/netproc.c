@@ -111,6 +111,7 @@ static void on_block_connected(void *ctx, const struct block *b, int height)
 {
     struct netproc *np = ctx;
     np->tip_moved = true;
+    np_recent_txs_set(np, b);
 }
 
 static void on_block_disconnected(void *ctx, const struct block *b, int height)
@@ -235,6 +236,9 @@ struct netproc *netproc_new(const struct netproc_options *o, const struct netpro
     np_txrecon_init(np);
     np->stalling_timeout_us = NETPROC_BLOCK_STALLING_US;
     np->unbroadcast_due = INT64_MAX;
+    /* Keyed to the default, not -minrelaytxfee, as Core's rounder. */
+    np_feeround_init(&np->feeround, MEMPOOL_DEFAULT_MIN_RELAY_FEERATE);
+    np->feefilter_max = np_feeround(&np->feeround, TX_MAX_MONEY, 0);
     struct chainstate_callbacks cb = {on_block_connected, on_block_disconnected, np, NULL};
     chainstate_add_callbacks(chain, &cb);
     return np;
@@ -256,6 +260,7 @@ void netproc_free(struct netproc *np)
     free(np->peers);
     free(np->inflight);
     free(np->returned);
+    np_recent_txs_free(np);
     np_blockstep_free(np);
     free(np);
 }
@@ -266,6 +271,14 @@ static void peer_props(const struct np_peer *p, int64_t feefilter, struct relay_
     rp->wtxidrelay = p->wtxidrelay;
     rp->sendheaders = p->sendheaders;
     rp->feefilter = feefilter;
+}
+
+/* Core's SendMessages' MaybeSend* that hearsay runs after each message
+ * from the peer and on each tick, as Core runs them. */
+static void peer_upkeep(struct netproc *np, struct np_peer *p, int64_t now)
+{
+    np_sendheaders_maybe(np, p);
+    np_feefilter_send(np, p, now);
 }
 
 void netproc_connected(struct netproc *np, const struct net_peer_props *props, int64_t now)
@@ -295,6 +308,7 @@ void netproc_connected(struct netproc *np, const struct net_peer_props *props, i
     p->kind = props->kind;
     p->manual = props->manual;
     p->network = props->network;
+    p->version = props->version;
     struct relay_peer_props rp;
     /* A peer that said relay=false in its version (or any peer, in
      * blocks-only mode) hears of no transaction: an impossible fee filter
@@ -310,6 +324,7 @@ void netproc_connected(struct netproc *np, const struct net_peer_props *props, i
     p->mempool_due = !np->opt.blocksonly && p->relay_txs &&
                      (props->hello || (props->services & PROTO_NODE_BLOOM));
     np_ask_mempool(np, p);
+    peer_upkeep(np, p, now);
 }
 
 void netproc_disconnected(struct netproc *np, uint64_t peer, int64_t now)
@@ -663,6 +678,8 @@ void netproc_message(struct netproc *np, uint64_t peer, const struct net_msg *m,
     looplag_enter(looplag_default(), &mark, LOG_NET, "p2p message");
     if ((unsigned)m->cmd < PROTO_CMD_COUNT && handlers[m->cmd])
         handlers[m->cmd](np, p, m, now);
+    if ((p = np_peer_find(np, peer)) != NULL) /* the handler may have moved it */
+        peer_upkeep(np, p, now);
     after_event(np, now);
     looplag_leave(&mark);
 }
@@ -680,6 +697,8 @@ void netproc_tick(struct netproc *np, int64_t now)
     np_announce_tip(np, now);
     np_extra_tick(np, now);
     np_unbroadcast_tick(np, now);
+    for (size_t i = 0; i < np->npeers; i++)
+        peer_upkeep(np, &np->peers[i], now);
     relay_tick(np->relay, now);
 }
 
@@ -692,6 +711,9 @@ int64_t netproc_next_wakeup(const struct netproc *np)
     int64_t t = np_txrecon_wakeup(np);
     int64_t b = np_blocks_wakeup(np);
     int64_t x = np_extra_wakeup(np);
+    int64_t f = np_feefilter_wakeup(np);
+    if (f < w)
+        w = f;
     if (x < w)
         w = x;
     if (np->unbroadcast_due < w)

@@ -4,7 +4,8 @@ libnet_a_SOURCES += \
 	net/sync/netproc.c net/sync/netproc.h net/sync/netproc_int.h \
 	net/sync/blocksync.c net/sync/blockstep.c net/sync/antientropy.c net/sync/getdata.c \
 	net/sync/cmpctblock.c net/sync/txrecon_sync.c net/sync/blockpolicy.c \
-	net/sync/extrapeers.c net/sync/unbroadcast_sync.c net/sync/pkgrelay.c
+	net/sync/extrapeers.c net/sync/unbroadcast_sync.c net/sync/pkgrelay.c \
+	net/sync/feefilter.c
 
 libnode_a_SOURCES += node/relay_glue.c node/relay_glue.h
 
@@ -34,10 +35,12 @@ tests_unit_test_netproc_LDADD = tests/unit/libchainstatetest.a $(NET_LIBS) $(CMO
 # Functional tests: networks of hearsayd processes on loopback.
 TESTS += tests/functional/relay_basic.py tests/functional/relay_catchup.py \
 	tests/functional/relay_epidemic.py tests/functional/relay_blocksonly.py \
-	tests/functional/relay_reorg.py tests/functional/relay_txrecon.py tests/functional/p2p_1p1c.py
+	tests/functional/relay_reorg.py tests/functional/relay_txrecon.py tests/functional/p2p_1p1c.py \
+	tests/functional/p2p_feefilter.py
 EXTRA_DIST += tests/functional/relay_txrecon.py tests/functional/relay_lib.py tests/functional/relay_basic.py \
 	tests/functional/relay_catchup.py tests/functional/relay_epidemic.py \
-	tests/functional/relay_blocksonly.py tests/functional/relay_reorg.py tests/functional/p2p_1p1c.py
+	tests/functional/relay_blocksonly.py tests/functional/relay_reorg.py tests/functional/p2p_1p1c.py \
+	tests/functional/p2p_feefilter.py
 
 # Benchmark: one hearsayd under transaction load from 8 loopback peers.
 noinst_PROGRAMS += contrib/bench/bench_relay_node

@@ -62,6 +62,27 @@ struct np_peer {
     /* Its getdata items not served yet (gd_head..gd_len), see getdata.c. */
     struct proto_inv *gd;
     size_t gd_head, gd_len;
+    int32_t version;                  /* its version message's */
+    bool sent_sendheaders;            /* we asked it for headers announcements */
+    /* The feefilter we last sent it (0: none yet) and when the next is
+     * due (feefilter.c). */
+    int64_t feefilter_sent, feefilter_due;
+};
+
+/* Bitcoin Core's FeeFilterRounder: 0 and the fees from half the default
+ * minimum relay fee up to 10^7 sat/kvB, spaced by a factor of 1.1. */
+#define NP_FEEROUND_BUCKETS 200
+struct np_feeround {
+    double b[NP_FEEROUND_BUCKETS]; /* ascending */
+    size_t n;
+};
+
+/* A transaction of the block we connected last, under its txid and under
+ * its wtxid (Core's m_most_recent_block_txs): served by getdata after
+ * the block took it out of the mempool. */
+struct np_recent_tx {
+    struct hash256 id;
+    struct tx *tx; /* one reference per entry */
 };
 
 struct np_inflight {
@@ -125,6 +146,10 @@ struct netproc {
     bool activating;
     struct np_block_src *srcs;
     size_t nsrcs, cap_srcs;
+    struct np_feeround feeround;
+    int64_t feefilter_max;        /* the rounded filter of initial download */
+    struct np_recent_tx *recent_txs; /* sorted by id */
+    size_t n_recent_txs;
 };
 
 struct np_peer *np_peer_find(struct netproc *np, uint64_t id);
@@ -214,6 +239,9 @@ void np_send_headers(void *ctx, struct relay *r, uint64_t peer, const struct has
 void np_process_block(struct netproc *np, struct np_peer *p, const struct block *b,
                       bool rebuilt, int64_t now);
 void np_set_best_known(struct np_peer *p, const struct bindex_node *n);
+/* Core's MaybeSendSendHeaders: sendheaders once the best block p is known
+ * to have carries more than the minimum chain work. */
+void np_sendheaders_maybe(struct netproc *np, struct np_peer *p);
 /* The in-flight request of a block, if any, and its peer. */
 bool np_block_inflight(struct netproc *np, const struct hash256 *hash, uint64_t *peer);
 /* Records a request of the block from p unless one exists. */
@@ -308,6 +336,19 @@ void np_getdata_resume(struct netproc *np);
  * unknown). */
 bool np_serve_item(struct netproc *np, struct np_peer *p, const struct proto_inv *it);
 void np_getdata_free(struct np_peer *p);
+/* The block connected last replaces the transactions kept for getdata. */
+void np_recent_txs_set(struct netproc *np, const struct block *b);
+void np_recent_txs_free(struct netproc *np);
+
+/* feefilter.c */
+void np_feeround_init(struct np_feeround *r, int64_t min_incremental);
+/* fee rounded down to a bucket, or up to the next one when rand % 3 is 0
+ * (never above the largest). */
+int64_t np_feeround(const struct np_feeround *r, int64_t fee, uint64_t rand);
+/* Core's MaybeSendFeefilter for p: run after each of its messages and on
+ * each tick. */
+void np_feefilter_send(struct netproc *np, struct np_peer *p, int64_t now);
+int64_t np_feefilter_wakeup(const struct netproc *np);
 
 /* antientropy.c */
 void np_recon_tick(struct netproc *np, int64_t now);

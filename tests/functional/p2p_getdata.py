@@ -4,7 +4,8 @@ asks for at once) to a node with -maxsendbuffer=1 (1 kB) is served whole,
 in order, to a peer that reads slowly, without disconnection;
 sendheaders sent 12 s after the handshake still switches block
 announcements from inv to headers; a transaction is served only once it
-was in the mempool when transactions were last announced to the peer."""
+was in the mempool when transactions were last announced to the peer, or
+when it is in the block connected last."""
 import struct
 import time
 
@@ -158,6 +159,32 @@ def test_tx_served_once_announced(t):
     fw.assert_equal(node.stop(), 0)
 
 
+def test_tx_of_last_block_served(t):
+    """As Core's FindTxForGetData (m_most_recent_block_txs): a transaction
+    of the block connected last is served after it left the mempool; one
+    of an older block is notfound."""
+    node = t.add_node()
+    node.start()
+    hashes = rl.mine(node, 102)
+    s = ph.handshake(node)
+    s.settimeout(30)
+    raws = rl.spend_coinbases(node, hashes[:2])
+    first = node.rpc("sendrawtransaction", raws[0])
+    node.rpc("generatetodescriptor", 1, tt.P2WSH_OP_TRUE_DESC)
+    second = node.rpc("sendrawtransaction", raws[1])
+    node.rpc("generatetodescriptor", 1, tt.P2WSH_OP_TRUE_DESC)
+    fw.assert_equal(node.rpc("getrawmempool"), [], "both mined")
+    getdata_txs(s, [second])
+    cmd, payload = next_of(s, ("tx", "notfound"))
+    fw.assert_equal(cmd, "tx", "answer for a transaction of the last block")
+    fw.assert_equal(payload, bytes.fromhex(raws[1]), "the transaction, whole")
+    getdata_txs(s, [first])
+    cmd, payload = next_of(s, ("tx", "notfound"))
+    fw.assert_equal(cmd, "notfound", "answer for a transaction of an older block")
+    s.close()
+    fw.assert_equal(node.stop(), 0)
+
+
 if __name__ == "__main__":
     fw.main([test_sixteen_blocks_small_buffer, test_late_sendheaders,
-             test_tx_served_once_announced], timeout=180)
+             test_tx_served_once_announced, test_tx_of_last_block_served], timeout=180)

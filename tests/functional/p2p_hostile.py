@@ -70,14 +70,21 @@ def handshake(node):
 
 
 def ping(s, nonce=0xabcdef):
+    """Our ping, answered; returns the node's other messages before the
+    pong [(command, payload)], its own pings answered."""
     s.sendall(frame("ping", struct.pack("<Q", nonce)))
+    seen = []
     while True:
         msg = read_frame(s)
         if msg is None:
             raise fw.TestFailure("node closed an honest peer instead of answering ping")
         if msg[0] == "pong":
             fw.assert_equal(struct.unpack("<Q", msg[1])[0], nonce, "pong nonce")
-            return
+            return seen
+        if msg[0] == "ping":
+            s.sendall(frame("pong", msg[1]))
+        else:
+            seen.append(msg)
 
 
 def closed_by_node(s, timeout=10):

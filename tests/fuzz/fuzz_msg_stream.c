@@ -25,7 +25,6 @@ static const struct peer_local local = {
     .services = PROTO_NODE_NETWORK | PROTO_NODE_WITNESS,
     .user_agent = "/hearsay:0.1.0/",
     .relay = true,
-    .feefilter = 1000,
     .timeouts = {60000000, 120000000, 1200000000, 1200000000},
 };
 

@@ -2,6 +2,8 @@
  * (net_processing.cpp), one test per behaviour. */
 #include "tests/unit/netproc_harness.h"
 
+#include "net/sync/netproc_int.h"
+
 static void fake_getdata(uint64_t id, const struct proto_inv *items, size_t n)
 {
     struct net_msg m = {.cmd = PROTO_CMD_GETDATA};
@@ -303,6 +305,179 @@ static void test_getdata_block_awaits_activation(void **state)
     teardown_net();
 }
 
+/* Core's FindTxForGetData also serves the transactions of the block it
+ * connected last (m_most_recent_block_txs, by txid or wtxid): they left
+ * the mempool with it, and a peer completing that block may ask. Those of
+ * an older block, or of none, are notfound. */
+static void test_getdata_tx_of_last_block(void **state)
+{
+    setup_net(1, 0);
+    mine_at(0, 102);
+    struct net_peer_props fp = props_of(FAKE, true);
+    netproc_connected(net.n[0].np, &fp, net.now);
+    struct tx *mined = spend_coinbase(0, 1), *other = spend_coinbase(0, 2);
+    mine_tx_at(0, mined);
+    assert_null(mempool_get(net.n[0].mp, &mined->txid));
+    drop_queue();
+    struct proto_inv items[3] = {wtx_item(mined), {PROTO_INV_TX, mined->txid}, wtx_item(other)};
+    fake_getdata(FAKE, items, 3);
+    assert_int_equal(queued(PROTO_CMD_TX, -1), 2);
+    struct proto_inv nf[3];
+    assert_int_equal(fake_invs(PROTO_CMD_NOTFOUND, nf, 3), 1);
+    assert_true(hash_eq(&nf[0].hash, &other->wtxid));
+
+    mine_at(0, 1); /* the next block replaces it */
+    drop_queue();
+    fake_getdata(FAKE, items, 1);
+    assert_int_equal(queued(PROTO_CMD_TX, -1), 0);
+    assert_int_equal(fake_invs(PROTO_CMD_NOTFOUND, nf, 3), 1);
+    tx_free(mined);
+    tx_free(other);
+    teardown_net();
+}
+
+/* The feefilter values queued for the fake peer id, in order. */
+static size_t fake_feefilters(int64_t *out, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < net.nq && n < cap; i++) {
+        if (net.q[i].to != -1 || net.q[i].cmd != PROTO_CMD_FEEFILTER)
+            continue;
+        struct cursor c;
+        cursor_init(&c, net.q[i].data, net.q[i].len);
+        assert_true(proto_feefilter_decode(&c, &out[n++]));
+    }
+    return n;
+}
+
+/* Core's FeeFilterRounder: buckets 0, then 500 (half the default relay
+ * fee) up to 10^7 by a factor of 1.1; a fee goes down to the bucket at or
+ * below it two times out of three, else up to the next; MAX_MONEY goes
+ * to the largest bucket whatever the draw. */
+static void test_feefilter_rounder(void **state)
+{
+    struct np_feeround r;
+    np_feeround_init(&r, 1000);
+    assert_true(r.b[0] == 0 && r.b[1] == 500 && r.b[2] == 550);
+    assert_true(r.b[r.n - 1] <= 1e7 && r.b[r.n - 1] * 1.1 > 1e7);
+    for (uint64_t draw = 0; draw < 3; draw++) {
+        assert_int_equal(np_feeround(&r, 0, draw), 0);
+        assert_int_equal(np_feeround(&r, TX_MAX_MONEY, draw), (int64_t)r.b[r.n - 1]);
+    }
+    /* 1000 lies between 500 * 1.1^7 (974.4) and 500 * 1.1^8 (1071.8). */
+    assert_int_equal(np_feeround(&r, 1000, 0), 1071);
+    assert_int_equal(np_feeround(&r, 1000, 1), 974);
+    assert_int_equal(np_feeround(&r, 1000, 2), 974);
+    assert_int_equal(np_feeround(&r, 550, 1), 500); /* a bucket's own value too */
+    np_feeround_init(&r, 0);
+    assert_true(r.b[1] == 1);
+}
+
+/* Core's MaybeSendFeefilter: during initial download the largest rounded
+ * filter, so peers spare us announcements we would drop; once out of it
+ * (at the next turn) the mempool's minimum fee, at least -minrelaytxfee;
+ * nothing more while the value stays. Not to block-relay-only peers nor
+ * to peers below version 70013, nor at all in blocks-only mode. */
+static void test_feefilter_initial_download(void **state)
+{
+    setup_net(1, 0);
+    net.wall = GENESIS_TIME + 30 * 24 * 3600;
+    mine_at(0, 1);
+    struct net_peer_props fp = props_of(FAKE, false), br = props_of(FAKE + 1, false),
+                          old = props_of(FAKE + 2, true);
+    br.kind = PEER_BLOCK_RELAY;
+    old.version = PROTO_FEEFILTER_VERSION - 1;
+    netproc_connected(net.n[0].np, &fp, net.now);
+    netproc_connected(net.n[0].np, &br, net.now);
+    netproc_connected(net.n[0].np, &old, net.now);
+    int64_t f[4];
+    assert_int_equal(fake_feefilters(f, 4), 1);
+    assert_int_equal(f[0], net.n[0].np->feefilter_max);
+    assert_true(f[0] > 9000000 && f[0] <= 10000000);
+    settle(3600 * SEC);
+    assert_int_equal(fake_feefilters(f, 4), 1);
+
+    net.wall = GENESIS_TIME + 3600; /* the next tip is an hour old: caught up */
+    mine_at(0, 1);
+    settle(SEC);
+    assert_int_equal(fake_feefilters(f, 4), 2);
+    assert_int_equal(f[1], MEMPOOL_DEFAULT_MIN_RELAY_FEERATE);
+    settle(24 * 3600 * SEC);
+    assert_int_equal(fake_feefilters(f, 4), 2);
+    teardown_net();
+
+    blocksonly_node = 0;
+    setup_net(1, 0);
+    blocksonly_node = -1;
+    netproc_connected(net.n[0].np, &fp, net.now);
+    settle(3600 * SEC);
+    assert_int_equal(fake_feefilters(f, 4), 0);
+    teardown_net();
+}
+
+/* The schedule: the next feefilter is due after an exponential delay of
+ * 10 minutes on average (a Poisson process), and within 5 minutes when
+ * the fee moved by more than a third either way since the last one. */
+static void test_feefilter_schedule(void **state)
+{
+    setup_net(1, 0);
+    mine_at(0, 1);
+    enum { N = 400 };
+    int64_t sum = 0;
+    for (uint64_t id = FAKE; id < FAKE + N; id++) {
+        struct net_peer_props fp = props_of(id, true);
+        netproc_connected(net.n[0].np, &fp, net.now);
+        const struct np_peer *p = np_peer_find(net.n[0].np, id);
+        assert_int_equal(p->feefilter_sent, MEMPOOL_DEFAULT_MIN_RELAY_FEERATE);
+        assert_true(p->feefilter_due > net.now);
+        sum += p->feefilter_due - net.now;
+    }
+    int64_t mean = sum / N;
+    assert_true(mean > 8 * 60 * SEC && mean < 12 * 60 * SEC);
+
+    /* Sent 1000 with no rolling fee: the pool's fee (0) is below three
+     * quarters of it, so the next send moves within 5 minutes (as Core). */
+    struct np_peer *p = np_peer_find(net.n[0].np, FAKE);
+    p->feefilter_due = net.now + 3600 * SEC;
+    netproc_tick(net.n[0].np, net.now);
+    assert_true(p->feefilter_due <= net.now + 5 * 60 * SEC);
+    /* Due already within 5 minutes: left alone. */
+    int64_t due = p->feefilter_due = net.now + 4 * 60 * SEC;
+    netproc_tick(net.n[0].np, net.now);
+    assert_int_equal(p->feefilter_due, due);
+    teardown_net();
+}
+
+/* Core's MaybeSendSendHeaders: sendheaders only once the best block the
+ * peer is known to have carries more than the minimum chain work, so that
+ * no headers announcement disturbs an initial headers sync; once. */
+static void test_sendheaders_after_min_work(void **state)
+{
+    static struct chain_params high;
+    high = *params_get(CHAIN_REGTEST);
+    memset(&high.min_chain_work, 0, sizeof(high.min_chain_work));
+    high.min_chain_work.b[0] = 12; /* genesis and 5 blocks: 2 each */
+    harness_params = &high;
+    setup_net(1, 0);
+    harness_params = NULL;
+    mine_at(0, 8);
+    struct net_peer_props fp = props_of(FAKE, true), old = props_of(FAKE + 1, true);
+    old.version = PROTO_SENDHEADERS_VERSION - 1;
+    netproc_connected(net.n[0].np, &fp, net.now);
+    netproc_connected(net.n[0].np, &old, net.now);
+    settle(SEC);
+    assert_int_equal(queued(PROTO_CMD_SENDHEADERS, -1), 0);
+    peer_sends_headers(FAKE, &chainstate_at(net.n[0].cs, 5)->hdr, 1); /* work 12: not more */
+    peer_sends_headers(FAKE + 1, &chainstate_at(net.n[0].cs, 8)->hdr, 1);
+    assert_int_equal(queued(PROTO_CMD_SENDHEADERS, -1), 0);
+    peer_sends_headers(FAKE, &chainstate_at(net.n[0].cs, 6)->hdr, 1);
+    assert_int_equal(queued(PROTO_CMD_SENDHEADERS, -1), 1);
+    peer_sends_headers(FAKE, &chainstate_at(net.n[0].cs, 8)->hdr, 1);
+    settle(SEC);
+    assert_int_equal(queued(PROTO_CMD_SENDHEADERS, -1), 1);
+    teardown_net();
+}
+
 int main(void)
 {
     harness_env();
@@ -313,6 +488,11 @@ int main(void)
         cmocka_unit_test(test_getheaders_below_min_work),
         cmocka_unit_test(test_getblocks_continuation),
         cmocka_unit_test(test_getdata_block_awaits_activation),
+        cmocka_unit_test(test_getdata_tx_of_last_block),
+        cmocka_unit_test(test_feefilter_rounder),
+        cmocka_unit_test(test_feefilter_initial_download),
+        cmocka_unit_test(test_feefilter_schedule),
+        cmocka_unit_test(test_sendheaders_after_min_work),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

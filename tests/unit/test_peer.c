@@ -65,7 +65,6 @@ static const struct peer_local local = {
     .services = PROTO_NODE_NETWORK | PROTO_NODE_WITNESS,
     .user_agent = "/hearsay:0.1.0/",
     .relay = true,
-    .feefilter = 1000,
     .timeouts = {.handshake = 60 * SEC, .ping_every = 120 * SEC, .ping_wait = 1200 * SEC,
                  .inactivity = 1200 * SEC},
 };
@@ -179,7 +178,7 @@ static void test_outbound_handshake(void **state)
     assert_int_equal(c->p->state, PEER_READY);
     assert_int_equal(c->f.ready, 1);
     sent_commands(c, cmds, sizeof(cmds));
-    assert_string_equal(cmds, "sendheaders sendcmpct feefilter getaddr");
+    assert_string_equal(cmds, "sendcmpct getaddr");
     assert_true(c->p->wtxidrelay && c->p->sendaddrv2);
     assert_string_equal(c->p->user_agent, "/Satoshi:27.0.0/");
     assert_int_equal(c->p->start_height, 101);
@@ -199,7 +198,7 @@ static void test_inbound_handshake(void **state)
     assert_string_equal(cmds, "version wtxidrelay sendaddrv2 verack");
     feed(c, "verack", NULL, 0);
     sent_commands(c, cmds, sizeof(cmds));
-    assert_string_equal(cmds, "sendheaders sendcmpct feefilter"); /* no getaddr inbound */
+    assert_string_equal(cmds, "sendcmpct"); /* no getaddr inbound */
     teardown(c);
 }
 
@@ -392,10 +391,9 @@ static void test_sent_counters(void **state)
 {
     struct ctx *c = setup(false);
     ready_peer(c);
-    static const enum proto_cmd sent[] = {PROTO_CMD_VERSION,     PROTO_CMD_WTXIDRELAY,
-                                          PROTO_CMD_SENDADDRV2,  PROTO_CMD_VERACK,
-                                          PROTO_CMD_SENDHEADERS, PROTO_CMD_SENDCMPCT,
-                                          PROTO_CMD_FEEFILTER,   PROTO_CMD_GETADDR};
+    static const enum proto_cmd sent[] = {PROTO_CMD_VERSION,    PROTO_CMD_WTXIDRELAY,
+                                          PROTO_CMD_SENDADDRV2, PROTO_CMD_VERACK,
+                                          PROTO_CMD_SENDCMPCT,  PROTO_CMD_GETADDR};
     uint64_t total = 0;
     for (size_t i = 0; i < sizeof(sent) / sizeof(sent[0]); i++) {
         assert_int_equal(c->p->sent[sent[i]].msgs, 1);
