@@ -74,6 +74,12 @@ void np_send_inv(struct netproc *np, uint64_t peer, const struct proto_inv *item
         np_tx_announced(np, peer);
 }
 
+void np_drop_malformed(const struct np_peer *p, const char *what, const char *why)
+{
+    LOG_DEBUG(LOG_NET, "peer=%" PRIu64 " dropping a malformed %s: %s", p->id, what,
+              why ? why : "?");
+}
+
 void np_misbehaving(struct netproc *np, uint64_t peer, const char *reason)
 {
     LOG_INFO("peer=%" PRIu64 " misbehaving: %s", peer, reason);
@@ -521,9 +527,13 @@ static void on_tx(struct netproc *np, struct np_peer *p, const struct net_msg *m
     if (chainstate_initial_download(np->chain))
         return;
     const char *why = NULL;
-    struct tx *tx = tx_from_bytes(m->payload, m->len, &why);
+    struct cursor c;
+    cursor_init(&c, m->payload, m->len);
+    /* As Bitcoin Core: bytes after the transaction are ignored, and one
+     * that cannot be read is dropped, the peer kept. */
+    struct tx *tx = tx_parse(&c, TX_PARSE_WITNESS, &why);
     if (!tx) {
-        np_misbehaving(np, p->id, "malformed tx");
+        np_drop_malformed(p, "tx", why);
         return;
     }
     np->info.txs_received++;
@@ -597,6 +607,8 @@ static void on_inv(struct netproc *np, struct np_peer *p, const struct net_msg *
 static void on_notfound(struct netproc *np, struct np_peer *p, const struct net_msg *m,
                         int64_t now)
 {
+    if (m->u.inv.n > NETPROC_MAX_NOTFOUND)
+        return;
     for (size_t i = 0; i < m->u.inv.n; i++) {
         const struct proto_inv *it = &m->u.inv.items[i];
         struct relay_inv ri = {it->type & ~PROTO_INV_WITNESS_FLAG, it->hash};

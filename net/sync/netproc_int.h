@@ -140,6 +140,9 @@ void np_send_inv(struct netproc *np, uint64_t peer, const struct proto_inv *item
  * fetch any transaction in the mempool at this moment. */
 void np_tx_announced(struct netproc *np, uint64_t peer);
 void np_misbehaving(struct netproc *np, uint64_t peer, const char *reason);
+/* A message that cannot be read is dropped and logged, the peer kept, as
+ * Bitcoin Core drops it (ProcessMessages catches the exception). */
+void np_drop_malformed(const struct np_peer *p, const char *what, const char *why);
 /* Re-announces what the reorgs since the last call returned to the mempool. */
 void np_reannounce_returned(struct netproc *np, int64_t now);
 /* A mempool transaction becomes a rumor again (peers known to have it are
