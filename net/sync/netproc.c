@@ -357,13 +357,46 @@ void np_orphan_remove(struct netproc *np, size_t i)
     np->orphans[i] = np->orphans[--np->norphans];
 }
 
+/* Bitcoin Core's fRejectedParents: a parent was rejected, or more than
+ * one missing parent was refused on its feerate (a 1p1c package cannot
+ * complete the orphan then). */
+static bool rejected_parents(const struct netproc *np, const struct tx *tx)
+{
+    /* One lookup per input (an orphan may have thousands): the first
+     * reconsiderable parent is remembered, a second distinct one decides. */
+    const struct hash256 *first = NULL;
+    for (size_t i = 0; i < tx->vin_count; i++) {
+        const struct hash256 *parent = &tx->vin[i].prevout.hash;
+        /* By txid, as Core: only a parent without witness is found. */
+        if (relay_is_rejected(np->relay, parent))
+            return true;
+        if ((first && hash_eq(parent, first)) || !relay_is_reconsiderable(np->relay, parent) ||
+            mempool_get(np->mempool, parent))
+            continue;
+        if (first)
+            return true;
+        first = parent;
+    }
+    return false;
+}
+
 static void orphan_add(struct netproc *np, struct tx *tx, uint64_t peer, int64_t now)
 {
+    if (orphan_find(np, &tx->wtxid))
+        return;
+    if (rejected_parents(np, tx)) {
+        /* Never accepted while they stay rejected: not kept, its parents
+         * not fetched, and both its ids join the rejects, so that it is
+         * not fetched again by txid either (whatever its witness). */
+        relay_reject_add(np->relay, &tx->txid);
+        relay_reject_add(np->relay, &tx->wtxid);
+        LOG_DEBUG(LOG_MEMPOOL, "not keeping orphan with rejected parents from peer=%" PRIu64,
+                  peer);
+        return;
+    }
     /* Bitcoin Core keeps no orphan heavier than a standard transaction:
-     * a few such would fill the pool's memory; nor one a single parent
-     * cannot complete. */
-    if (orphan_find(np, &tx->wtxid) || tx_weight(tx) > NETPROC_MAX_ORPHAN_WEIGHT ||
-        np_pkg_orphan_hopeless(np, tx))
+     * a few such would fill the pool's memory. */
+    if (tx_weight(tx) > NETPROC_MAX_ORPHAN_WEIGHT)
         return;
     if (np->norphans == NETPROC_MAX_ORPHANS) /* evict a random one, as Core */
         np_orphan_remove(np, relay_rand(np->relay) % np->norphans);

@@ -166,9 +166,6 @@ void np_orphan_remove(struct netproc *np, size_t i);
 /* parent, from peer, failed on its feerate alone: tries it with its
  * newest orphan child from the same peer, unless that pair failed before. */
 void np_pkg_try(struct netproc *np, struct tx *parent, uint64_t peer, int64_t now);
-/* More than one missing parent was refused on its feerate: a 1p1c
- * package cannot complete the orphan, so it is not kept. */
-bool np_pkg_orphan_hopeless(const struct netproc *np, const struct tx *tx);
 
 /* unbroadcast_sync.c: the unbroadcast set (opt.unbroadcast, may be NULL). */
 void np_unbroadcast_submitted(struct netproc *np, const struct tx *tx);

@@ -197,7 +197,7 @@ static void test_package_replacement(void **state)
 }
 
 /* Two parents refused on their feerate: one package cannot complete the
- * child, which is not kept. */
+ * child, which is not kept but rejected (Core's fRejectedParents). */
 static void test_two_low_parents(void **state)
 {
     setup_pkg();
@@ -210,8 +210,32 @@ static void test_two_low_parents(void **state)
     send_tx(FAKE, child);
     assert_int_equal(orphans(0), 0);
     assert_false(in_pool(0, child));
+    assert_true(relay_is_rejected(netproc_relay(net.n[0].np), &child->txid));
     tx_free(p1);
     tx_free(p2);
+    tx_free(child);
+    teardown_net();
+}
+
+/* Bitcoin Core's fRejectedParents: a child of a rejected transaction
+ * (here one spending more than its input) is not kept as an orphan and
+ * its parent is not asked for; its ids join the rejects, so the child
+ * is not fetched again when another peer announces it. */
+static void test_rejected_parent(void **state)
+{
+    setup_pkg();
+    struct tx *bad = coinbase_spend(1, -1000);
+    send_tx(FAKE, bad);
+    assert_false(in_pool(0, bad));
+    struct tx *child = spend_output(bad, 20000);
+    send_tx(FAKE, child);
+    assert_int_equal(orphans(0), 0);
+    const struct relay *r = netproc_relay(net.n[0].np);
+    assert_true(relay_is_rejected(r, &child->txid));
+    uint64_t before = net.fake_getdata;
+    run_until(net.now + 3 * SEC);
+    assert_int_equal(net.fake_getdata, before); /* the parent is not fetched */
+    tx_free(bad);
     tx_free(child);
     teardown_net();
 }
@@ -226,6 +250,7 @@ int main(void)
         cmocka_unit_test(test_pair_still_low),
         cmocka_unit_test(test_package_replacement),
         cmocka_unit_test(test_two_low_parents),
+        cmocka_unit_test(test_rejected_parent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
