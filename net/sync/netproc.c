@@ -380,6 +380,55 @@ static bool rejected_parents(const struct netproc *np, const struct tx *tx)
     return false;
 }
 
+/* A peer's use of the orphan pool as Bitcoin Core v30 scores it: its
+ * latency score (1 per orphan, 1 more per 10 inputs) over its share of
+ * the pool, or its orphans' weight over the weight reserved per peer,
+ * whichever is worse. */
+static double orphan_dos_score(const struct netproc *np, uint64_t peer, size_t npeers)
+{
+    size_t latency = 0, weight = 0;
+    for (size_t i = 0; i < np->norphans; i++) {
+        const struct np_orphan *o = &np->orphans[i];
+        if (o->peer != peer)
+            continue;
+        latency += 1 + o->tx->vin_count / 10;
+        weight += tx_weight(o->tx);
+    }
+    double by_latency = (double)latency * (double)npeers / NETPROC_MAX_ORPHANS;
+    double by_weight = (double)weight / NETPROC_ORPHAN_WEIGHT_PER_PEER;
+    return by_latency > by_weight ? by_latency : by_weight;
+}
+
+/* The pool is full: the peer with the worst score loses its oldest
+ * orphan (Core v30's LimitOrphans), so a peer flooding orphans evicts
+ * its own, not those of the peers relaying honestly. The pool is small
+ * (NETPROC_MAX_ORPHANS), so the scores are counted afresh. */
+static void orphan_evict(struct netproc *np)
+{
+    size_t npeers = 0;
+    for (size_t i = 0; i < np->norphans; i++) {
+        size_t j = 0;
+        while (j < i && np->orphans[j].peer != np->orphans[i].peer)
+            j++;
+        npeers += j == i;
+    }
+    uint64_t worst = np->orphans[0].peer;
+    double worst_score = -1;
+    for (size_t i = 0; i < np->norphans; i++) {
+        double score = orphan_dos_score(np, np->orphans[i].peer, npeers);
+        if (score > worst_score) {
+            worst_score = score;
+            worst = np->orphans[i].peer;
+        }
+    }
+    size_t oldest = np->norphans;
+    for (size_t i = 0; i < np->norphans; i++)
+        if (np->orphans[i].peer == worst &&
+            (oldest == np->norphans || np->orphans[i].expire < np->orphans[oldest].expire))
+            oldest = i;
+    np_orphan_remove(np, oldest);
+}
+
 static void orphan_add(struct netproc *np, struct tx *tx, uint64_t peer, int64_t now)
 {
     if (orphan_find(np, &tx->wtxid))
@@ -398,8 +447,8 @@ static void orphan_add(struct netproc *np, struct tx *tx, uint64_t peer, int64_t
      * a few such would fill the pool's memory. */
     if (tx_weight(tx) > NETPROC_MAX_ORPHAN_WEIGHT)
         return;
-    if (np->norphans == NETPROC_MAX_ORPHANS) /* evict a random one, as Core */
-        np_orphan_remove(np, relay_rand(np->relay) % np->norphans);
+    if (np->norphans == NETPROC_MAX_ORPHANS)
+        orphan_evict(np);
     np->orphans[np->norphans++] =
         (struct np_orphan){.tx = tx_ref(tx), .peer = peer, .expire = now + NETPROC_ORPHAN_EXPIRY_US};
     /* Ask the announcer for the missing parents. */

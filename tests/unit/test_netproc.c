@@ -178,6 +178,46 @@ static void test_orphan_limits(void **state)
     teardown_net();
 }
 
+/* A full pool evicts from the peer with the worst score (Core v30's
+ * LimitOrphans), its oldest first: a peer flooding orphans cannot push
+ * out another peer's few (random eviction would take most of them), and
+ * they still complete when their parents come. */
+static void test_orphan_eviction_by_peer(void **state)
+{
+    enum { HONEST = 10, FLOOD = 2 * NETPROC_MAX_ORPHANS };
+    setup_net(1, 0);
+    mine_at(0, 100 + HONEST);
+    for (uint64_t id = FAKE; id <= FAKE + 1; id++) {
+        struct net_peer_props fp = props_of(id, false);
+        netproc_connected(net.n[0].np, &fp, net.now);
+    }
+    struct tx *parent[HONEST], *child[HONEST];
+    for (int i = 0; i < HONEST; i++) {
+        parent[i] = spend_coinbase(0, i + 1);
+        child[i] = spend_output(parent[i], 10000);
+        peer_sends_tx(FAKE + 1, child[i]);
+    }
+    for (int i = 0; i < FLOOD; i++) {
+        struct outpoint op = {{{0}}, 0};
+        op.hash.b[0] = (uint8_t)i;
+        op.hash.b[1] = 0xee;
+        int64_t out = 1000000;
+        struct tx *tx = testutil_spend(&op, 1, &out, 1, 0);
+        net.now += 1000; /* each younger than the last */
+        peer_sends_tx(FAKE, tx);
+        tx_free(tx);
+    }
+    assert_int_equal(orphan_count(0), NETPROC_MAX_ORPHANS);
+    for (int i = 0; i < HONEST; i++) {
+        peer_sends_tx(FAKE + 1, parent[i]);
+        assert_non_null(mempool_get(net.n[0].mp, &child[i]->txid));
+        tx_free(parent[i]);
+        tx_free(child[i]);
+    }
+    assert_int_equal(orphan_count(0), NETPROC_MAX_ORPHANS - HONEST);
+    teardown_net();
+}
+
 /* A node away while blocks and transactions pass catches up on return:
  * headers-first for the chain, BIP35 for the mempool. */
 static void test_catch_up(void **state)
@@ -725,6 +765,7 @@ int main(void)
         cmocka_unit_test(test_late_joiner_and_txs),
         cmocka_unit_test(test_orphan_parent_requested),
         cmocka_unit_test(test_orphan_limits),
+        cmocka_unit_test(test_orphan_eviction_by_peer),
         cmocka_unit_test(test_malformed_dropped),
         cmocka_unit_test(test_catch_up),
         cmocka_unit_test(test_antientropy_repairs),
