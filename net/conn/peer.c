@@ -391,7 +391,9 @@ long peer_frame_size(struct peer *p, const uint8_t hdr[PROTO_HEADER_SIZE])
     proto_header_decode(hdr, &h);
     const char *bad = proto_header_check(&h, p->env->local->magic);
     if (bad) {
-        peer_close(p, bad, true);
+        /* The stream cannot be followed: Bitcoin Core's V1Transport
+         * disconnects, without discouragement. */
+        peer_close(p, bad, false);
         return -1;
     }
     return (long)(PROTO_HEADER_SIZE + h.length);
@@ -402,12 +404,6 @@ static bool gate(struct peer *p, enum proto_cmd cmd, const struct proto_header *
 {
     const struct peer_command *row = &commands[cmd];
     char name[PROTO_COMMAND_SIZE + 1];
-    if (h->length > proto_cmd_max_payload(cmd)) {
-        char reason[48];
-        snprintf(reason, sizeof(reason), "oversized %s", proto_cmd_name(cmd));
-        peer_close(p, reason, true);
-        return false;
-    }
     if (row->refused & p->state) {
         char reason[48];
         snprintf(reason, sizeof(reason), "%s after verack", proto_cmd_name(cmd));
@@ -428,8 +424,8 @@ static bool gate(struct peer *p, enum proto_cmd cmd, const struct proto_header *
  * rules: ignored unless we sent ours; after verack, a second one, one
  * from a peer that does not relay transactions to us or that we asked
  * not to, or a version below 1 is a protocol violation, which ends the
- * connection without discouragement. Without reconciliation offered, it
- * is an unknown command. */
+ * connection without discouragement; one cut short is dropped. Without
+ * reconciliation offered, it is an unknown command. */
 static void on_sendtxrcncl(struct peer *p, const struct net_msg *msg)
 {
     struct txrecon_send_msg m;
@@ -439,12 +435,12 @@ static void on_sendtxrcncl(struct peer *p, const struct net_msg *msg)
     cursor_init(&c, msg->payload, msg->len);
     if (p->state == PEER_READY) {
         peer_close(p, "sendtxrcncl after verack", false);
-    } else if (!txrecon_send_decode(&c, &m)) {
-        peer_close(p, "malformed sendtxrcncl", true);
-    } else if (p->recon_received) {
-        peer_close(p, "sendtxrcncl sent twice", false);
     } else if (!p->relay || !p->env->local->relay || rejects_txs(p)) {
         peer_close(p, "sendtxrcncl without transaction relay", false);
+    } else if (!txrecon_send_decode(&c, &m)) {
+        LOG_DEBUG(LOG_NET, "peer=%" PRIu64 " dropping malformed sendtxrcncl", p->id);
+    } else if (p->recon_received) {
+        peer_close(p, "sendtxrcncl sent twice", false);
     } else if (m.version < 1) {
         peer_close(p, "sendtxrcncl of version 0", false);
     } else if (p->recon_sent) {
@@ -470,6 +466,28 @@ static void on_unoffered(struct peer *p, const struct net_msg *m)
     peer_close(p, reason, false);
 }
 
+/* Bitcoin Core drops a message it cannot deserialize and keeps the peer
+ * (ProcessMessages catches the exception); only its explicit limits on
+ * list lengths are misbehaviour ("inv message size = 50001"), but a
+ * locator over its limit is a disconnect without it, and a notfound over
+ * its limit is ignored. */
+static void undecodable(struct peer *p, enum proto_cmd cmd, const struct net_msg *m)
+{
+    char reason[64];
+    const char *name = proto_cmd_name(cmd);
+    if (!m->too_many || cmd == PROTO_CMD_NOTFOUND) {
+        LOG_DEBUG(LOG_NET, "peer=%" PRIu64 " dropping a malformed %s (%zu bytes)", p->id, name,
+                  m->len);
+    } else if (cmd == PROTO_CMD_GETHEADERS || cmd == PROTO_CMD_GETBLOCKS) {
+        snprintf(reason, sizeof(reason), "%s locator size %zu > %d", name, m->too_many,
+                 PROTO_MAX_LOCATOR);
+        peer_close(p, reason, false);
+    } else {
+        snprintf(reason, sizeof(reason), "%s message size = %zu", name, m->too_many);
+        peer_close(p, reason, true);
+    }
+}
+
 void peer_handle(struct peer *p, const uint8_t *frame, size_t len)
 {
     struct proto_header h;
@@ -479,22 +497,26 @@ void peer_handle(struct peer *p, const uint8_t *frame, size_t len)
     if (len != PROTO_HEADER_SIZE + (size_t)h.length)
         return;
     const uint8_t *payload = frame + PROTO_HEADER_SIZE;
-    if (!proto_checksum_ok(&h, payload)) {
-        peer_close(p, "bad checksum", true);
-        return;
-    }
-    enum proto_cmd cmd = proto_cmd_lookup(h.command);
+    const char *rejected = !proto_checksum_ok(&h, payload)    ? "bad checksum"
+                           : !proto_command_valid(h.command) ? "bad command"
+                                                              : NULL;
+    /* Counted as Core counts them: under "*other*". */
+    enum proto_cmd cmd = rejected ? PROTO_CMD_OTHER : proto_cmd_lookup(h.command);
     p->recv[cmd].msgs++;
     p->recv[cmd].bytes += len;
     p->bytes_recv += len;
     p->last_recv = p->env->now(p->env->ctx);
+    if (rejected) {
+        /* Bitcoin Core's V1Transport drops the message, keeps the peer. */
+        LOG_DEBUG(LOG_NET, "peer=%" PRIu64 " dropping a message: %s (%" PRIu32 " bytes)", p->id,
+                  rejected, h.length);
+        return;
+    }
     if (!gate(p, cmd, &h))
         return;
     struct net_msg m;
     if (!proto_msg_decode(cmd, payload, h.length, &m)) {
-        char reason[48];
-        snprintf(reason, sizeof(reason), "malformed %s", proto_cmd_name(cmd));
-        peer_close(p, reason, true);
+        undecodable(p, cmd, &m);
         return;
     }
     commands[cmd].handler(p, &m);

@@ -394,7 +394,7 @@ static bool seen_accepted(const struct relay *r, const struct hash256 *h)
  * orphan that may pay for it (relay_want_tx). */
 static bool seen_or_rejected(const struct relay *r, const struct hash256 *h)
 {
-    return seen_accepted(r, h) || (r->rejects && seenset_contains(r->rejects, h));
+    return seen_accepted(r, h) || relay_is_rejected(r, h);
 }
 
 /* What an announcement of is ignored: those, and the reconsiderable. */
@@ -566,14 +566,23 @@ void relay_on_tx_rejected(struct relay *r, bool from_peer, uint64_t peer,
                           const struct relay_tx_info *tx, int64_t now)
 {
     payload_done(r, from_peer, peer, tx, now);
-    struct seenset *rej = lazy_set(r, &r->rejects);
-    if (!rej)
-        return;
     /* Like Bitcoin Core: the wtxid always; the txid only without witness,
      * since a mangled witness must not get the real transaction refused. */
-    seenset_insert(rej, &tx->wtxid);
+    relay_reject_add(r, &tx->wtxid);
     if (hash_eq(&tx->txid, &tx->wtxid))
-        seenset_insert(rej, &tx->txid);
+        relay_reject_add(r, &tx->txid);
+}
+
+bool relay_is_rejected(const struct relay *r, const struct hash256 *hash)
+{
+    return r->rejects && seenset_contains(r->rejects, hash);
+}
+
+void relay_reject_add(struct relay *r, const struct hash256 *hash)
+{
+    struct seenset *rej = lazy_set(r, &r->rejects);
+    if (rej)
+        seenset_insert(rej, hash);
 }
 
 void relay_on_tx_reconsiderable(struct relay *r, bool from_peer, uint64_t peer,

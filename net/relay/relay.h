@@ -333,6 +333,11 @@ bool relay_on_tx_readded(struct relay *r, const struct relay_tx_info *tx, int64_
  * requested again while in the recent set. */
 void relay_on_tx_rejected(struct relay *r, bool from_peer, uint64_t peer,
                           const struct relay_tx_info *tx, int64_t now);
+/* The rejects set alone (cleared on a new tip like the rest): an orphan
+ * spending a rejected transaction is not kept (Bitcoin Core's
+ * fRejectedParents), and its own ids join the set. */
+bool relay_is_rejected(const struct relay *r, const struct hash256 *hash);
+void relay_reject_add(struct relay *r, const struct hash256 *hash);
 /* A transaction failed on its feerate alone (Bitcoin Core's
  * TX_RECONSIDERABLE): its request is settled and its wtxid remembered
  * apart from the rejects, until the next tip. Announcements of it are

@@ -363,9 +363,12 @@ void np_on_block_inv(struct netproc *np, struct np_peer *p, const struct hash256
 void np_on_block(struct netproc *np, struct np_peer *p, const struct net_msg *m, int64_t now)
 {
     const char *why = NULL;
-    struct block *b = block_from_bytes(m->payload, m->len, &why);
+    struct cursor c;
+    cursor_init(&c, m->payload, m->len);
+    /* Bytes after the block are ignored, as Core ignores them. */
+    struct block *b = block_parse(&c, &why);
     if (!b) {
-        np_misbehaving(np, p->id, "malformed block");
+        np_drop_malformed(p, "block", why);
         return;
     }
     np->info.blocks_received++;

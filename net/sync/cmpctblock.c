@@ -360,7 +360,7 @@ void np_cmpct_on_getblocktxn(struct netproc *np, struct np_peer *p, const struct
     struct cursor cur;
     cursor_init(&cur, m->payload, m->len);
     if (!cmpct_getblocktxn_decode(&cur, &req)) {
-        np_misbehaving(np, p->id, "malformed getblocktxn");
+        np_drop_malformed(p, "getblocktxn", NULL);
         return;
     }
     const struct bindex_node *n = chainstate_find(np->chain, &req.block);
@@ -527,7 +527,7 @@ void np_cmpct_on_cmpctblock(struct netproc *np, struct np_peer *p, const struct 
     struct cursor cur;
     cursor_init(&cur, m->payload, m->len);
     if (!cmpct_block_decode(&cur, &cb)) {
-        np_misbehaving(np, p->id, "malformed cmpctblock");
+        np_drop_malformed(p, "cmpctblock", NULL);
         return;
     }
     p->cmpct.n.received++;
@@ -563,7 +563,7 @@ void np_cmpct_on_blocktxn(struct netproc *np, struct np_peer *p, const struct ne
     struct cursor cur;
     cursor_init(&cur, m->payload, m->len);
     if (!cmpct_blocktxn_decode(&cur, &resp)) {
-        np_misbehaving(np, p->id, "malformed blocktxn");
+        np_drop_malformed(p, "blocktxn", NULL);
         return;
     }
     np->pull_soon = true;

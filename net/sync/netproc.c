@@ -74,6 +74,12 @@ void np_send_inv(struct netproc *np, uint64_t peer, const struct proto_inv *item
         np_tx_announced(np, peer);
 }
 
+void np_drop_malformed(const struct np_peer *p, const char *what, const char *why)
+{
+    LOG_DEBUG(LOG_NET, "peer=%" PRIu64 " dropping a malformed %s: %s", p->id, what,
+              why ? why : "?");
+}
+
 void np_misbehaving(struct netproc *np, uint64_t peer, const char *reason)
 {
     LOG_INFO("peer=%" PRIu64 " misbehaving: %s", peer, reason);
@@ -366,16 +372,98 @@ void np_orphan_remove(struct netproc *np, size_t i)
     np->orphans[i] = np->orphans[--np->norphans];
 }
 
+/* Bitcoin Core's fRejectedParents: a parent was rejected, or more than
+ * one missing parent was refused on its feerate (a 1p1c package cannot
+ * complete the orphan then). */
+static bool rejected_parents(const struct netproc *np, const struct tx *tx)
+{
+    /* One lookup per input (an orphan may have thousands): the first
+     * reconsiderable parent is remembered, a second distinct one decides. */
+    const struct hash256 *first = NULL;
+    for (size_t i = 0; i < tx->vin_count; i++) {
+        const struct hash256 *parent = &tx->vin[i].prevout.hash;
+        /* By txid, as Core: only a parent without witness is found. */
+        if (relay_is_rejected(np->relay, parent))
+            return true;
+        if ((first && hash_eq(parent, first)) || !relay_is_reconsiderable(np->relay, parent) ||
+            mempool_get(np->mempool, parent))
+            continue;
+        if (first)
+            return true;
+        first = parent;
+    }
+    return false;
+}
+
+/* A peer's use of the orphan pool as Bitcoin Core v30 scores it: its
+ * latency score (1 per orphan, 1 more per 10 inputs) over its share of
+ * the pool, or its orphans' weight over the weight reserved per peer,
+ * whichever is worse. */
+static double orphan_dos_score(const struct netproc *np, uint64_t peer, size_t npeers)
+{
+    size_t latency = 0, weight = 0;
+    for (size_t i = 0; i < np->norphans; i++) {
+        const struct np_orphan *o = &np->orphans[i];
+        if (o->peer != peer)
+            continue;
+        latency += 1 + o->tx->vin_count / 10;
+        weight += tx_weight(o->tx);
+    }
+    double by_latency = (double)latency * (double)npeers / NETPROC_MAX_ORPHANS;
+    double by_weight = (double)weight / NETPROC_ORPHAN_WEIGHT_PER_PEER;
+    return by_latency > by_weight ? by_latency : by_weight;
+}
+
+/* The pool is full: the peer with the worst score loses its oldest
+ * orphan (Core v30's LimitOrphans), so a peer flooding orphans evicts
+ * its own, not those of the peers relaying honestly. The pool is small
+ * (NETPROC_MAX_ORPHANS), so the scores are counted afresh. */
+static void orphan_evict(struct netproc *np)
+{
+    size_t npeers = 0;
+    for (size_t i = 0; i < np->norphans; i++) {
+        size_t j = 0;
+        while (j < i && np->orphans[j].peer != np->orphans[i].peer)
+            j++;
+        npeers += j == i;
+    }
+    uint64_t worst = np->orphans[0].peer;
+    double worst_score = -1;
+    for (size_t i = 0; i < np->norphans; i++) {
+        double score = orphan_dos_score(np, np->orphans[i].peer, npeers);
+        if (score > worst_score) {
+            worst_score = score;
+            worst = np->orphans[i].peer;
+        }
+    }
+    size_t oldest = np->norphans;
+    for (size_t i = 0; i < np->norphans; i++)
+        if (np->orphans[i].peer == worst &&
+            (oldest == np->norphans || np->orphans[i].expire < np->orphans[oldest].expire))
+            oldest = i;
+    np_orphan_remove(np, oldest);
+}
+
 static void orphan_add(struct netproc *np, struct tx *tx, uint64_t peer, int64_t now)
 {
-    /* Bitcoin Core keeps no orphan heavier than a standard transaction:
-     * a few such would fill the pool's memory; nor one a single parent
-     * cannot complete. */
-    if (orphan_find(np, &tx->wtxid) || tx_weight(tx) > NETPROC_MAX_ORPHAN_WEIGHT ||
-        np_pkg_orphan_hopeless(np, tx))
+    if (orphan_find(np, &tx->wtxid))
         return;
-    if (np->norphans == NETPROC_MAX_ORPHANS) /* evict a random one, as Core */
-        np_orphan_remove(np, relay_rand(np->relay) % np->norphans);
+    if (rejected_parents(np, tx)) {
+        /* Never accepted while they stay rejected: not kept, its parents
+         * not fetched, and both its ids join the rejects, so that it is
+         * not fetched again by txid either (whatever its witness). */
+        relay_reject_add(np->relay, &tx->txid);
+        relay_reject_add(np->relay, &tx->wtxid);
+        LOG_DEBUG(LOG_MEMPOOL, "not keeping orphan with rejected parents from peer=%" PRIu64,
+                  peer);
+        return;
+    }
+    /* Bitcoin Core keeps no orphan heavier than a standard transaction:
+     * a few such would fill the pool's memory. */
+    if (tx_weight(tx) > NETPROC_MAX_ORPHAN_WEIGHT)
+        return;
+    if (np->norphans == NETPROC_MAX_ORPHANS)
+        orphan_evict(np);
     np->orphans[np->norphans++] =
         (struct np_orphan){.tx = tx_ref(tx), .peer = peer, .expire = now + NETPROC_ORPHAN_EXPIRY_US};
     /* Ask the announcer for the missing parents. */
@@ -536,9 +624,13 @@ static void on_tx(struct netproc *np, struct np_peer *p, const struct net_msg *m
     if (chainstate_initial_download(np->chain))
         return;
     const char *why = NULL;
-    struct tx *tx = tx_from_bytes(m->payload, m->len, &why);
+    struct cursor c;
+    cursor_init(&c, m->payload, m->len);
+    /* As Bitcoin Core: bytes after the transaction are ignored, and one
+     * that cannot be read is dropped, the peer kept. */
+    struct tx *tx = tx_parse(&c, TX_PARSE_WITNESS, &why);
     if (!tx) {
-        np_misbehaving(np, p->id, "malformed tx");
+        np_drop_malformed(p, "tx", why);
         return;
     }
     np->info.txs_received++;
@@ -612,6 +704,8 @@ static void on_inv(struct netproc *np, struct np_peer *p, const struct net_msg *
 static void on_notfound(struct netproc *np, struct np_peer *p, const struct net_msg *m,
                         int64_t now)
 {
+    if (m->u.inv.n > NETPROC_MAX_NOTFOUND)
+        return;
     for (size_t i = 0; i < m->u.inv.n; i++) {
         const struct proto_inv *it = &m->u.inv.items[i];
         struct relay_inv ri = {it->type & ~PROTO_INV_WITNESS_FLAG, it->hash};

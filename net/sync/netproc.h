@@ -27,7 +27,13 @@
 #define NETPROC_MAX_ORPHANS 100
 #define NETPROC_ORPHAN_EXPIRY_US (20 * 60 * 1000000LL)
 #define NETPROC_MAX_ORPHAN_WEIGHT 400000 /* MAX_STANDARD_TX_WEIGHT: larger ones are dropped */
+/* Core v30's DEFAULT_RESERVED_ORPHAN_WEIGHT_PER_PEER: the weight of orphans
+ * a peer may hold before it is first in line for eviction. */
+#define NETPROC_ORPHAN_WEIGHT_PER_PEER 404000
 #define NETPROC_MAX_BLOCKS_IN_FLIGHT 16 /* per peer */
+/* A notfound longer than a peer could be answering (Core's
+ * MAX_PEER_TX_ANNOUNCEMENTS + MAX_BLOCKS_IN_TRANSIT_PER_PEER) is ignored. */
+#define NETPROC_MAX_NOTFOUND (5000 + NETPROC_MAX_BLOCKS_IN_FLIGHT)
 #define NETPROC_BLOCK_WINDOW 1024
 /* Bitcoin Core's BLOCK_STALLING_TIMEOUT: a peer holding the block at the
  * start of a full download window this long is dropped; the timeout then

@@ -165,6 +165,9 @@ void np_send_inv(struct netproc *np, uint64_t peer, const struct proto_inv *item
  * fetch any transaction in the mempool at this moment. */
 void np_tx_announced(struct netproc *np, uint64_t peer);
 void np_misbehaving(struct netproc *np, uint64_t peer, const char *reason);
+/* A message that cannot be read is dropped and logged, the peer kept, as
+ * Bitcoin Core drops it (ProcessMessages catches the exception). */
+void np_drop_malformed(const struct np_peer *p, const char *what, const char *why);
 /* Re-announces what the reorgs since the last call returned to the mempool. */
 void np_reannounce_returned(struct netproc *np, int64_t now);
 /* A mempool transaction becomes a rumor again (peers known to have it are
@@ -188,9 +191,6 @@ void np_orphan_remove(struct netproc *np, size_t i);
 /* parent, from peer, failed on its feerate alone: tries it with its
  * newest orphan child from the same peer, unless that pair failed before. */
 void np_pkg_try(struct netproc *np, struct tx *parent, uint64_t peer, int64_t now);
-/* More than one missing parent was refused on its feerate: a 1p1c
- * package cannot complete the orphan, so it is not kept. */
-bool np_pkg_orphan_hopeless(const struct netproc *np, const struct tx *tx);
 
 /* unbroadcast_sync.c: the unbroadcast set (opt.unbroadcast, may be NULL). */
 void np_unbroadcast_submitted(struct netproc *np, const struct tx *tx);

@@ -104,22 +104,3 @@ void np_pkg_try(struct netproc *np, struct tx *parent, uint64_t peer, int64_t no
     mempool_pkg_clear(&out);
     tx_free(txs[1]);
 }
-
-bool np_pkg_orphan_hopeless(const struct netproc *np, const struct tx *tx)
-{
-    /* One lookup per input (an orphan may have thousands): the first
-     * such parent is remembered, a second distinct one decides. */
-    const struct hash256 *first = NULL;
-    for (size_t i = 0; i < tx->vin_count; i++) {
-        const struct hash256 *parent = &tx->vin[i].prevout.hash;
-        if (first && hash_eq(parent, first))
-            continue;
-        /* By txid, as Core: only a parent without witness is found. */
-        if (!relay_is_reconsiderable(np->relay, parent) || mempool_get(np->mempool, parent))
-            continue;
-        if (first)
-            return true;
-        first = parent;
-    }
-    return false;
-}

@@ -6,24 +6,16 @@
 
 typedef bool (*proto_decoder)(struct cursor *c, struct net_msg *m);
 
-/* One row per command: its name (NUL-padded to the 12-byte field), the
- * largest payload accepted, and its decoder (NULL: the handler parses the
- * raw payload). Bitcoin Core caps every message at 4,000,000 bytes
- * (MAX_PROTOCOL_MESSAGE_LENGTH) and checks counts after decoding; a cap
- * derived from the count limits refuses an oversized list before it is
- * read. */
+/* One row per command: its name (NUL-padded to the 12-byte field) and
+ * its decoder (NULL: the handler parses the raw payload). No cap per
+ * command: like Bitcoin Core, any payload up to PROTO_MAX_PAYLOAD is
+ * decoded, bytes after the fields read are ignored (room for future
+ * fields), and list counts are checked by the decoders before anything
+ * is allocated. */
 struct proto_cmd_row {
     char name[PROTO_COMMAND_SIZE + 1];
-    uint32_t max_payload;
     proto_decoder decode;
 };
-
-#define ADDR_MAX_PAYLOAD (3 + PROTO_MAX_ADDR * 30)
-#define ADDRV2_MAX_PAYLOAD (3 + PROTO_MAX_ADDR * (4 + 9 + 1 + 3 + PROTO_MAX_ADDRV2_BYTES + 2))
-#define INV_MAX_PAYLOAD (3 + PROTO_MAX_INV * 36)
-#define HEADERS_MAX_PAYLOAD (3 + PROTO_MAX_HEADERS * (80 + 9))
-#define LOCATOR_MAX_PAYLOAD (4 + 1 + PROTO_MAX_LOCATOR * 32 + 32)
-#define VERSION_MAX_PAYLOAD 1024 /* 344 today; room for future fields */
 
 static bool dec_version(struct cursor *c, struct net_msg *m);
 static bool dec_addr(struct cursor *c, struct net_msg *m);
@@ -35,47 +27,47 @@ static bool dec_feefilter(struct cursor *c, struct net_msg *m);
 static bool dec_sendcmpct(struct cursor *c, struct net_msg *m);
 
 static const struct proto_cmd_row rows[PROTO_CMD_COUNT] = {
-    [PROTO_CMD_VERSION] = {"version", VERSION_MAX_PAYLOAD, dec_version},
-    [PROTO_CMD_VERACK] = {"verack", 0, NULL},
-    [PROTO_CMD_WTXIDRELAY] = {"wtxidrelay", 0, NULL},
-    [PROTO_CMD_SENDADDRV2] = {"sendaddrv2", 0, NULL},
-    [PROTO_CMD_SENDHEADERS] = {"sendheaders", 0, NULL},
-    [PROTO_CMD_SENDCMPCT] = {"sendcmpct", 9, dec_sendcmpct},
-    [PROTO_CMD_FEEFILTER] = {"feefilter", 8, dec_feefilter},
-    [PROTO_CMD_PING] = {"ping", 8, dec_nonce},
-    [PROTO_CMD_PONG] = {"pong", 8, dec_nonce},
-    [PROTO_CMD_GETADDR] = {"getaddr", 0, NULL},
-    [PROTO_CMD_ADDR] = {"addr", ADDR_MAX_PAYLOAD, dec_addr},
-    [PROTO_CMD_ADDRV2] = {"addrv2", ADDRV2_MAX_PAYLOAD, dec_addr},
-    [PROTO_CMD_INV] = {"inv", INV_MAX_PAYLOAD, dec_inv},
-    [PROTO_CMD_GETDATA] = {"getdata", INV_MAX_PAYLOAD, dec_inv},
-    [PROTO_CMD_NOTFOUND] = {"notfound", INV_MAX_PAYLOAD, dec_inv},
-    [PROTO_CMD_TX] = {"tx", PROTO_MAX_PAYLOAD, NULL},
-    [PROTO_CMD_BLOCK] = {"block", PROTO_MAX_PAYLOAD, NULL},
-    [PROTO_CMD_HEADERS] = {"headers", HEADERS_MAX_PAYLOAD, dec_headers},
-    [PROTO_CMD_GETHEADERS] = {"getheaders", LOCATOR_MAX_PAYLOAD, dec_locator},
-    [PROTO_CMD_GETBLOCKS] = {"getblocks", LOCATOR_MAX_PAYLOAD, dec_locator},
-    [PROTO_CMD_MEMPOOL] = {"mempool", 0, NULL},
-    [PROTO_CMD_CMPCTBLOCK] = {"cmpctblock", PROTO_MAX_PAYLOAD, NULL},
-    [PROTO_CMD_GETBLOCKTXN] = {"getblocktxn", PROTO_MAX_PAYLOAD, NULL},
-    [PROTO_CMD_BLOCKTXN] = {"blocktxn", PROTO_MAX_PAYLOAD, NULL},
-    [PROTO_CMD_SENDTXRCNCL] = {"sendtxrcncl", PROTO_MAX_PAYLOAD, NULL},
-    [PROTO_CMD_REQRECON] = {"reqrecon", PROTO_MAX_PAYLOAD, NULL},
-    [PROTO_CMD_SKETCH] = {"sketch", PROTO_MAX_PAYLOAD, NULL},
-    [PROTO_CMD_REQSKETCHEXT] = {"reqsketchext", PROTO_MAX_PAYLOAD, NULL},
-    [PROTO_CMD_RECONCILDIFF] = {"reconcildiff", PROTO_MAX_PAYLOAD, NULL},
-    [PROTO_CMD_HSGOSSIP] = {"hsgossip", PROTO_MAX_PAYLOAD, NULL},
-    [PROTO_CMD_HSDIGEST] = {"hsdigest", PROTO_MAX_PAYLOAD, NULL},
-    [PROTO_CMD_HSINV] = {"hsinv", PROTO_MAX_PAYLOAD, NULL},
-    [PROTO_CMD_HSSKETCH] = {"hssketch", PROTO_MAX_PAYLOAD, NULL},
-    [PROTO_CMD_HSASK] = {"hsask", PROTO_MAX_PAYLOAD, NULL},
-    [PROTO_CMD_FILTERLOAD] = {"filterload", PROTO_MAX_PAYLOAD, NULL},
-    [PROTO_CMD_FILTERADD] = {"filteradd", PROTO_MAX_PAYLOAD, NULL},
-    [PROTO_CMD_FILTERCLEAR] = {"filterclear", PROTO_MAX_PAYLOAD, NULL},
-    [PROTO_CMD_GETCFILTERS] = {"getcfilters", PROTO_MAX_PAYLOAD, NULL},
-    [PROTO_CMD_GETCFHEADERS] = {"getcfheaders", PROTO_MAX_PAYLOAD, NULL},
-    [PROTO_CMD_GETCFCHECKPT] = {"getcfcheckpt", PROTO_MAX_PAYLOAD, NULL},
-    [PROTO_CMD_OTHER] = {"*other*", PROTO_MAX_PAYLOAD, NULL},
+    [PROTO_CMD_VERSION] = {"version", dec_version},
+    [PROTO_CMD_VERACK] = {"verack", NULL},
+    [PROTO_CMD_WTXIDRELAY] = {"wtxidrelay", NULL},
+    [PROTO_CMD_SENDADDRV2] = {"sendaddrv2", NULL},
+    [PROTO_CMD_SENDHEADERS] = {"sendheaders", NULL},
+    [PROTO_CMD_SENDCMPCT] = {"sendcmpct", dec_sendcmpct},
+    [PROTO_CMD_FEEFILTER] = {"feefilter", dec_feefilter},
+    [PROTO_CMD_PING] = {"ping", dec_nonce},
+    [PROTO_CMD_PONG] = {"pong", dec_nonce},
+    [PROTO_CMD_GETADDR] = {"getaddr", NULL},
+    [PROTO_CMD_ADDR] = {"addr", dec_addr},
+    [PROTO_CMD_ADDRV2] = {"addrv2", dec_addr},
+    [PROTO_CMD_INV] = {"inv", dec_inv},
+    [PROTO_CMD_GETDATA] = {"getdata", dec_inv},
+    [PROTO_CMD_NOTFOUND] = {"notfound", dec_inv},
+    [PROTO_CMD_TX] = {"tx", NULL},
+    [PROTO_CMD_BLOCK] = {"block", NULL},
+    [PROTO_CMD_HEADERS] = {"headers", dec_headers},
+    [PROTO_CMD_GETHEADERS] = {"getheaders", dec_locator},
+    [PROTO_CMD_GETBLOCKS] = {"getblocks", dec_locator},
+    [PROTO_CMD_MEMPOOL] = {"mempool", NULL},
+    [PROTO_CMD_CMPCTBLOCK] = {"cmpctblock", NULL},
+    [PROTO_CMD_GETBLOCKTXN] = {"getblocktxn", NULL},
+    [PROTO_CMD_BLOCKTXN] = {"blocktxn", NULL},
+    [PROTO_CMD_SENDTXRCNCL] = {"sendtxrcncl", NULL},
+    [PROTO_CMD_REQRECON] = {"reqrecon", NULL},
+    [PROTO_CMD_SKETCH] = {"sketch", NULL},
+    [PROTO_CMD_REQSKETCHEXT] = {"reqsketchext", NULL},
+    [PROTO_CMD_RECONCILDIFF] = {"reconcildiff", NULL},
+    [PROTO_CMD_HSGOSSIP] = {"hsgossip", NULL},
+    [PROTO_CMD_HSDIGEST] = {"hsdigest", NULL},
+    [PROTO_CMD_HSINV] = {"hsinv", NULL},
+    [PROTO_CMD_HSSKETCH] = {"hssketch", NULL},
+    [PROTO_CMD_HSASK] = {"hsask", NULL},
+    [PROTO_CMD_FILTERLOAD] = {"filterload", NULL},
+    [PROTO_CMD_FILTERADD] = {"filteradd", NULL},
+    [PROTO_CMD_FILTERCLEAR] = {"filterclear", NULL},
+    [PROTO_CMD_GETCFILTERS] = {"getcfilters", NULL},
+    [PROTO_CMD_GETCFHEADERS] = {"getcfheaders", NULL},
+    [PROTO_CMD_GETCFCHECKPT] = {"getcfcheckpt", NULL},
+    [PROTO_CMD_OTHER] = {"*other*", NULL},
 };
 
 static const struct proto_cmd_row *row_of(enum proto_cmd cmd)
@@ -86,11 +78,6 @@ static const struct proto_cmd_row *row_of(enum proto_cmd cmd)
 const char *proto_cmd_name(enum proto_cmd cmd)
 {
     return row_of(cmd)->name;
-}
-
-uint32_t proto_cmd_max_payload(enum proto_cmd cmd)
-{
-    return row_of(cmd)->max_payload;
 }
 
 enum proto_cmd proto_cmd_lookup(const char command[PROTO_COMMAND_SIZE])
@@ -145,8 +132,6 @@ const char *proto_header_check(const struct proto_header *h, const uint8_t magic
 {
     if (memcmp(h->magic, magic, 4) != 0)
         return "bad magic";
-    if (!proto_command_valid(h->command))
-        return "bad command";
     if (h->length > PROTO_MAX_PAYLOAD)
         return "oversized message";
     return NULL;
@@ -467,6 +452,23 @@ void proto_headers_encode(struct wbuf *w, const uint8_t (*hdrs)[80], size_t n)
 
 /* ---- the table's decoders ---- */
 
+/* A list longer than its protocol limit, skip bytes into the payload.
+ * Bitcoin Core reads the whole list before it checks the length, so only
+ * a list whose entries are all there counts (m->too_many: the connection
+ * layer applies Core's rule for the command); a count the payload cannot
+ * hold is merely malformed. */
+static bool over_limit(const struct cursor *c, size_t skip, size_t max, size_t min_item,
+                       struct net_msg *m)
+{
+    struct cursor peek = *c;
+    size_t count;
+    if ((skip && !cursor_skip(&peek, skip)) ||
+        !cursor_count(&peek, &count, SER_MAX_SIZE, min_item) || count <= max)
+        return false;
+    m->too_many = count;
+    return true;
+}
+
 static bool dec_version(struct cursor *c, struct net_msg *m)
 {
     return proto_version_decode(c, &m->u.version);
@@ -475,7 +477,9 @@ static bool dec_version(struct cursor *c, struct net_msg *m)
 static bool dec_addr(struct cursor *c, struct net_msg *m)
 {
     struct proto_netaddr *a;
-    if (!proto_addr_decode(c, m->cmd == PROTO_CMD_ADDRV2, &a, &m->u.addr.n, &m->u.addr.skipped))
+    bool v2 = m->cmd == PROTO_CMD_ADDRV2;
+    if (over_limit(c, 0, PROTO_MAX_ADDR, v2 ? 9 : 30, m) ||
+        !proto_addr_decode(c, v2, &a, &m->u.addr.n, &m->u.addr.skipped))
         return false;
     m->u.addr.a = a;
     m->owned = a;
@@ -493,7 +497,7 @@ static bool dec_nonce(struct cursor *c, struct net_msg *m)
 static bool dec_inv(struct cursor *c, struct net_msg *m)
 {
     struct proto_inv *items;
-    if (!proto_inv_decode(c, &items, &m->u.inv.n))
+    if (over_limit(c, 0, PROTO_MAX_INV, 36, m) || !proto_inv_decode(c, &items, &m->u.inv.n))
         return false;
     m->u.inv.items = items;
     m->owned = items;
@@ -502,7 +506,7 @@ static bool dec_inv(struct cursor *c, struct net_msg *m)
 
 static bool dec_locator(struct cursor *c, struct net_msg *m)
 {
-    if (!proto_locator_decode(c, &m->u.locator))
+    if (over_limit(c, 4, PROTO_MAX_LOCATOR, 32, m) || !proto_locator_decode(c, &m->u.locator))
         return false;
     m->owned = m->u.locator.hashes;
     return true;
@@ -511,7 +515,8 @@ static bool dec_locator(struct cursor *c, struct net_msg *m)
 static bool dec_headers(struct cursor *c, struct net_msg *m)
 {
     const uint8_t **hdrs;
-    if (!proto_headers_decode(c, &hdrs, &m->u.headers.n))
+    if (over_limit(c, 0, PROTO_MAX_HEADERS, 81, m) ||
+        !proto_headers_decode(c, &hdrs, &m->u.headers.n))
         return false;
     m->u.headers.hdrs = hdrs;
     m->owned = hdrs;

@@ -2,10 +2,12 @@
  * codecs of every message hearsay speaks.
  *
  * Decoders read through the bounded cursor and never allocate more than the
- * payload could hold; a false return means "malformed", which the caller
- * treats as misbehaviour. Trailing bytes after a message's fields are
- * ignored, as Bitcoin Core ignores them. tx and block payloads are not decoded here: the
- * relay layer parses them with chain/primitives/tx.h and chain/primitives/block.h. */
+ * payload could hold; a false return means "malformed": the caller drops
+ * the message and keeps the peer, as Bitcoin Core does, unless a list is
+ * over its protocol limit (struct net_msg's too_many). Trailing bytes
+ * after a message's fields are ignored, as Bitcoin Core ignores them. tx
+ * and block payloads are not decoded here: the relay layer parses them
+ * with chain/primitives/tx.h and chain/primitives/block.h. */
 #ifndef HEARSAY_NET_PROTOCOL_H
 #define HEARSAY_NET_PROTOCOL_H
 
@@ -124,9 +126,6 @@ enum proto_cmd {
 const char *proto_cmd_name(enum proto_cmd cmd);
 /* PROTO_CMD_OTHER when the 12-byte command is none of ours. */
 enum proto_cmd proto_cmd_lookup(const char command[PROTO_COMMAND_SIZE]);
-/* The largest payload the command may carry (PROTO_MAX_PAYLOAD for
- * PROTO_CMD_OTHER); a larger one is misbehaviour. */
-uint32_t proto_cmd_max_payload(enum proto_cmd cmd);
 
 struct proto_header {
     uint8_t magic[4];
@@ -136,8 +135,10 @@ struct proto_header {
 };
 
 void proto_header_decode(const uint8_t raw[PROTO_HEADER_SIZE], struct proto_header *h);
-/* NULL when the header may be followed (right magic, well-formed command,
- * length within PROTO_MAX_PAYLOAD), else the reason to disconnect. */
+/* NULL when the header may be followed (right magic, length within
+ * PROTO_MAX_PAYLOAD), else the reason to disconnect. A malformed command
+ * is not one: as a bad checksum, it only gets the message dropped
+ * (Bitcoin Core's V1Transport). */
 const char *proto_header_check(const struct proto_header *h, const uint8_t magic[4]);
 /* Bitcoin Core's rule: printable ASCII, then only NULs to the 12th byte. */
 bool proto_command_valid(const char command[PROTO_COMMAND_SIZE]);
@@ -248,6 +249,7 @@ struct net_msg {
     const uint8_t *payload;
     size_t len;
     void *owned; /* the decoder's allocation, if any: proto_msg_clear frees it */
+    size_t too_many; /* decode failed on a list over its limit: the count */
     union {
         struct proto_version version;
         struct {
@@ -273,7 +275,10 @@ struct net_msg {
 };
 
 /* Decodes payload (len bytes, which must stay valid while m is used) as
- * cmd's row says. false: malformed (nothing is left to clear). */
+ * cmd's row says; bytes after the fields read are ignored. false:
+ * malformed, or m->too_many set for a list over its limit (inv, getdata,
+ * notfound, addr, addrv2, headers, getheaders, getblocks); nothing is
+ * left to clear. */
 bool proto_msg_decode(enum proto_cmd cmd, const uint8_t *payload, size_t len,
                       struct net_msg *m);
 void proto_msg_clear(struct net_msg *m);

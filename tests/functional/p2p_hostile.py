@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Hostile raw-socket peers: bad magic, bad checksum, an oversized length,
-a truncated version, garbage, and 100 connections that never send. Each is
-dropped with its reason in debug.log, while an honest hearsayd peer and an
-honest raw peer keep being served."""
+"""Hostile raw-socket peers: bad magic, an oversized length, garbage, and
+100 connections that never send. Each is dropped with its reason in
+debug.log, while an honest hearsayd peer and an honest raw peer keep
+being served. A bad checksum, a bad command or a version that cannot be
+read only get the message dropped, as in Bitcoin Core: the peer may go on
+with a good version."""
 import hashlib
 import os
 import socket
@@ -52,10 +54,11 @@ def read_frame(s):
     return hdr[4:16].rstrip(b"\0").decode(), payload
 
 
-def handshake(node):
-    """An honest raw peer: version/verack both ways; returns the socket."""
+def handshake(node, first=b""):
+    """An honest raw peer: version/verack both ways; returns the socket.
+    first: bytes sent before the version."""
     s = connect(node)
-    s.sendall(frame("version", version_payload()))
+    s.sendall(first + frame("version", version_payload()))
     seen = []
     while "verack" not in seen:
         msg = read_frame(s)
@@ -102,17 +105,24 @@ def closed_by_node(s, timeout=10):
 
 HOSTILE = [
     ("bad magic", frame("version", version_payload(), magic=bytes.fromhex("f9beb4d9"))),
-    ("bad checksum", frame("version", version_payload(), checksum=b"\0\0\0\0")),
     ("oversized message", REGTEST_MAGIC + b"block".ljust(12, b"\0")
      + struct.pack("<I", 4_000_001) + bytes(4)),
-    ("malformed version", frame("version", version_payload()[:30])),
     ("bad magic", os.urandom(16) + b"\x00garbage-garbage-garbage\xff"),
+]
+
+# Dropped, the peer kept (Core's V1Transport and ProcessMessages): what
+# the node logs for each.
+DROPPED = [
+    ("dropping a message: bad checksum",
+     frame("version", version_payload(), checksum=b"\0\0\0\0")),
+    ("dropping a message: bad command", frame("ver\x01ion", version_payload())),
+    ("dropping a malformed version", frame("version", version_payload()[:30])),
 ]
 
 
 def test_hostile_peers(t):
     node, honest = t.add_node(), t.add_node()
-    node.start("-peertimeout=3", "-nettick=100")
+    node.start("-peertimeout=3", "-nettick=100", "-debug=net")
     honest.start(f"-addnode=127.0.0.1:{node.p2p_port}", "-nettick=100", "-pinginterval=1")
     node.wait_for_log("inbound connected", timeout=20)
     raw = handshake(node)
@@ -124,6 +134,12 @@ def test_hostile_peers(t):
         s.close()
         node.wait_for_log(f"disconnecting: {reason}", timeout=10)
         ping(raw)  # the honest raw peer is still served
+    for logged, data in DROPPED:
+        s = handshake(node, data)
+        ping(s)
+        s.close()
+        node.wait_for_log(logged, timeout=10)
+    fw.assert_equal(node.debug_log().count("(misbehaving)"), 0, "peers discouraged")
     # 100 connections that never send anything: all dropped at the
     # handshake timeout, while the honest peers stay.
     silent = [connect(node) for _ in range(100)]
@@ -195,7 +211,7 @@ def test_addr_rate_limit(t):
     s.sendall(frame("addr", b"\xfd" + struct.pack("<H", 1001) + more))
     if not closed_by_node(s):
         raise fw.TestFailure("node kept a peer that sent 1001 addresses")
-    node.wait_for_log("disconnecting: oversized addr (misbehaving)")
+    node.wait_for_log("disconnecting: addr message size = 1001 (misbehaving)")
     fw.assert_equal(node.stop(), 0)
 
 

@@ -8,9 +8,12 @@ payloads, an inv of 50,001 entries (one over the limit) or claiming them,
 getdata and getheaders over their limits, a header without its proof of
 work, a block mutated under a valid header (merkle mismatch), unknown
 commands, and a valid inv of 50,000 transactions that are never delivered.
-The misbehaving ones are disconnected with their reason in debug.log, the
-others stay; a transaction and blocks still reach every node (the genuine
-block behind the mutated one too), and no honest link drops. A peer that
+As in Bitcoin Core, the misbehaving ones are disconnected with their
+reason in debug.log, a locator over its limit is disconnected without
+discouragement, and what cannot be read (bad checksum, garbage payloads,
+an inv claiming more entries than it holds) is dropped, the peer kept; a
+transaction and blocks still reach every node (the genuine block behind
+the mutated one too), and no honest link drops. A peer that
 announces a transaction and a block first and withholds them delays
 neither."""
 
@@ -55,18 +58,28 @@ def misbehaving(tip, when, real_block):
     mutated = bytearray.fromhex(real_block)
     mutated[-10] ^= 1  # in the coinbase's output script
     return [
-        (ph.frame("tx", os.urandom(120), checksum=b"\0\0\0\0"), "bad checksum"),
-        (ph.frame("tx", os.urandom(120)), "malformed tx"),
-        (ph.frame("block", os.urandom(80) + b"\xfd\xff\xff" + os.urandom(200)),
-         "malformed block"),
-        (inv(50_001), "oversized inv"),
-        (ph.frame("inv", rl.tt.compact(50_001) + entries(1)), "malformed inv"),
-        (ph.frame("getdata", rl.tt.compact(50_001) + entries(50_001)), "oversized getdata"),
-        (ph.frame("getheaders", struct.pack("<I", 70016) + b"\x66" + os.urandom(32 * 103)),
-         "oversized getheaders"),
+        (inv(50_001), "inv message size = 50001"),
+        (ph.frame("getdata", rl.tt.compact(50_001) + entries(50_001)),
+         "getdata message size = 50001"),
         (ph.frame("headers", b"\x01" + header_on(tip, when, 0x1D00FFFF) + b"\x00"), "high-hash"),
         (ph.frame("block", bytes(mutated)), "bad-txnmrklroot"),
     ]
+
+
+# Disconnected without discouragement (Core's fDisconnect).
+DISCONNECTED = [
+    (ph.frame("getheaders", struct.pack("<I", 70016) + b"\x66" + os.urandom(32 * 103)),
+     "getheaders locator size 102 > 101"),
+]
+
+# Dropped, the peer kept (Core's V1Transport, and ProcessMessages, which
+# catches what cannot be deserialized).
+DROPPED = [
+    ph.frame("tx", os.urandom(120), checksum=b"\0\0\0\0"),
+    ph.frame("tx", os.urandom(120)),
+    ph.frame("block", os.urandom(80) + b"\xfd\xff\xff" + os.urandom(200)),
+    ph.frame("inv", rl.tt.compact(50_001) + entries(1)),
+]
 
 
 def honest_links_intact(nodes, since):
@@ -94,13 +107,19 @@ def test_hostile_beside_relay(t):
     for cmd in ("xyzzy", "sendfoo", "getfoo"):
         chatter.sendall(ph.frame(cmd, os.urandom(64)))
 
-    for data, reason in cases:
+    for data, reason, suffix in ([c + (" (misbehaving)",) for c in cases]
+                                 + [c + ("",) for c in DISCONNECTED]):
         s = ph.handshake(target)
         s.sendall(data)
         if not ph.closed_by_node(s, timeout=20):
             raise fw.TestFailure(f"node kept a peer after {reason!r}")
         s.close()
-        target.wait_for_log(f"disconnecting: {reason} (misbehaving)", timeout=15)
+        target.wait_for_log(f"disconnecting: {reason}{suffix}\n", timeout=15)
+    for data in DROPPED:
+        s = ph.handshake(target)
+        s.sendall(data)
+        ph.ping(s)  # still served
+        s.close()
 
     # Honest relay meanwhile: a transaction from one end reaches the
     # other through the attacked node, and blocks go both ways, the first

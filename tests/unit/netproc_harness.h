@@ -473,6 +473,16 @@ static void peer_sends(uint64_t id, enum proto_cmd cmd, const struct wbuf *w)
     harness_activate(net.n[0].np, net.now);
 }
 
+/* A transaction from the fake peer id, handled by node 0 at once. */
+static void peer_sends_tx(uint64_t id, const struct tx *tx)
+{
+    struct wbuf w;
+    wbuf_init(&w);
+    wbuf_bytes(&w, tx->raw, tx->size);
+    peer_sends(id, PROTO_CMD_TX, &w);
+    wbuf_free(&w);
+}
+
 /* headers h[0..n) (n <= 2) from the fake peer id. */
 static void peer_sends_headers(uint64_t id, const struct block_header *h, size_t n)
 {

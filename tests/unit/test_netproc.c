@@ -102,6 +102,46 @@ static size_t orphan_count(int n)
     return info.orphans;
 }
 
+/* As Bitcoin Core: a tx, block or BIP152 message that cannot be read is
+ * dropped, the peer not punished; bytes after a transaction are ignored;
+ * a notfound over NETPROC_MAX_NOTFOUND entries is ignored. */
+static void test_malformed_dropped(void **state)
+{
+    setup_net(1, 0);
+    mine_at(0, 101);
+    struct net_peer_props fp = props_of(FAKE, false);
+    netproc_connected(net.n[0].np, &fp, net.now);
+    struct wbuf w;
+    wbuf_init(&w);
+    wbuf_bytes(&w, "\x02\x00\x00\x00\xff", 5);
+    const enum proto_cmd cmds[] = {PROTO_CMD_TX, PROTO_CMD_BLOCK, PROTO_CMD_CMPCTBLOCK,
+                                   PROTO_CMD_GETBLOCKTXN, PROTO_CMD_BLOCKTXN};
+    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+        peer_sends(FAKE, cmds[i], &w);
+    assert_int_equal(net.misbehaving, 0);
+    struct tx *tx = spend_coinbase(0, 1);
+    wbuf_reset(&w);
+    wbuf_bytes(&w, tx->raw, tx->size);
+    wbuf_bytes(&w, "future", 6);
+    peer_sends(FAKE, PROTO_CMD_TX, &w);
+    assert_non_null(mempool_get(net.n[0].mp, &tx->txid));
+    assert_int_equal(net.misbehaving, 0);
+    tx_free(tx);
+    /* A notfound longer than a peer could be answering: ignored. */
+    struct proto_inv *items = calloc(NETPROC_MAX_NOTFOUND + 1, sizeof(*items));
+    struct relay_info ri;
+    for (size_t n = NETPROC_MAX_NOTFOUND; n <= NETPROC_MAX_NOTFOUND + 1; n++) {
+        wbuf_reset(&w);
+        proto_inv_encode(&w, items, n);
+        peer_sends(FAKE, PROTO_CMD_NOTFOUND, &w);
+    }
+    relay_get_info(netproc_relay(net.n[0].np), &ri);
+    assert_int_equal(ri.totals.notfound, NETPROC_MAX_NOTFOUND);
+    free(items);
+    wbuf_free(&w);
+    teardown_net();
+}
+
 /* Bitcoin Core's orphan rules: none heavier than a standard transaction,
  * a departed peer's orphans leave with it, the others expire after 20
  * minutes. */
@@ -135,6 +175,46 @@ static void test_orphan_limits(void **state)
     tx_free(heavy);
     tx_free(light);
     tx_free(kept);
+    teardown_net();
+}
+
+/* A full pool evicts from the peer with the worst score (Core v30's
+ * LimitOrphans), its oldest first: a peer flooding orphans cannot push
+ * out another peer's few (random eviction would take most of them), and
+ * they still complete when their parents come. */
+static void test_orphan_eviction_by_peer(void **state)
+{
+    enum { HONEST = 10, FLOOD = 2 * NETPROC_MAX_ORPHANS };
+    setup_net(1, 0);
+    mine_at(0, 100 + HONEST);
+    for (uint64_t id = FAKE; id <= FAKE + 1; id++) {
+        struct net_peer_props fp = props_of(id, false);
+        netproc_connected(net.n[0].np, &fp, net.now);
+    }
+    struct tx *parent[HONEST], *child[HONEST];
+    for (int i = 0; i < HONEST; i++) {
+        parent[i] = spend_coinbase(0, i + 1);
+        child[i] = spend_output(parent[i], 10000);
+        peer_sends_tx(FAKE + 1, child[i]);
+    }
+    for (int i = 0; i < FLOOD; i++) {
+        struct outpoint op = {{{0}}, 0};
+        op.hash.b[0] = (uint8_t)i;
+        op.hash.b[1] = 0xee;
+        int64_t out = 1000000;
+        struct tx *tx = testutil_spend(&op, 1, &out, 1, 0);
+        net.now += 1000; /* each younger than the last */
+        peer_sends_tx(FAKE, tx);
+        tx_free(tx);
+    }
+    assert_int_equal(orphan_count(0), NETPROC_MAX_ORPHANS);
+    for (int i = 0; i < HONEST; i++) {
+        peer_sends_tx(FAKE + 1, parent[i]);
+        assert_non_null(mempool_get(net.n[0].mp, &child[i]->txid));
+        tx_free(parent[i]);
+        tx_free(child[i]);
+    }
+    assert_int_equal(orphan_count(0), NETPROC_MAX_ORPHANS - HONEST);
     teardown_net();
 }
 
@@ -685,6 +765,8 @@ int main(void)
         cmocka_unit_test(test_late_joiner_and_txs),
         cmocka_unit_test(test_orphan_parent_requested),
         cmocka_unit_test(test_orphan_limits),
+        cmocka_unit_test(test_orphan_eviction_by_peer),
+        cmocka_unit_test(test_malformed_dropped),
         cmocka_unit_test(test_catch_up),
         cmocka_unit_test(test_antientropy_repairs),
         cmocka_unit_test(test_block_stall),

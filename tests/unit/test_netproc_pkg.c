@@ -49,15 +49,6 @@ static void setup_pair(struct tx **parent, struct tx **child)
     *child = spend_output(*parent, 20000);
 }
 
-static void send_tx(uint64_t id, const struct tx *tx)
-{
-    struct wbuf w;
-    wbuf_init(&w);
-    wbuf_bytes(&w, tx->raw, tx->size);
-    peer_sends(id, PROTO_CMD_TX, &w);
-    wbuf_free(&w);
-}
-
 static bool in_pool(int i, const struct tx *tx)
 {
     return mempool_get(net.n[i].mp, &tx->txid) != NULL;
@@ -83,7 +74,7 @@ static void expect_parent_requested(void)
  * node 1, which pairs them the same way. Ends the test. */
 static void parent_completes(uint64_t id, struct tx *parent, struct tx *child)
 {
-    send_tx(id, parent);
+    peer_sends_tx(id, parent);
     assert_true(in_pool(0, parent));
     assert_true(in_pool(0, child));
     run_until(net.now + 20 * SEC);
@@ -101,9 +92,9 @@ static void test_parent_then_child(void **state)
 {
     struct tx *parent, *child;
     setup_pair(&parent, &child);
-    send_tx(FAKE, parent);
+    peer_sends_tx(FAKE, parent);
     assert_false(in_pool(0, parent)); /* alone it does not pay */
-    send_tx(FAKE, child);
+    peer_sends_tx(FAKE, child);
     assert_int_equal(orphans(0), 1);
     /* Refused on its feerate only, the parent is fetched again. */
     expect_parent_requested();
@@ -114,7 +105,7 @@ static void test_child_then_parent(void **state)
 {
     struct tx *parent, *child;
     setup_pair(&parent, &child);
-    send_tx(FAKE, child);
+    peer_sends_tx(FAKE, child);
     expect_parent_requested();
     parent_completes(FAKE, parent, child);
 }
@@ -126,8 +117,8 @@ static void test_child_from_other_peer(void **state)
 {
     struct tx *parent, *child;
     setup_pair(&parent, &child);
-    send_tx(FAKE2, child);
-    send_tx(FAKE, parent);
+    peer_sends_tx(FAKE2, child);
+    peer_sends_tx(FAKE, parent);
     run_until(net.now + 5 * SEC);
     assert_false(in_pool(0, parent));
     assert_false(in_pool(0, child));
@@ -144,17 +135,17 @@ static void test_pair_still_low(void **state)
     setup_pkg();
     struct tx *parent = free_parent(1);
     struct tx *cheap = spend_output(parent, 10);
-    send_tx(FAKE, parent);
-    send_tx(FAKE, cheap);
+    peer_sends_tx(FAKE, parent);
+    peer_sends_tx(FAKE, cheap);
     expect_parent_requested();
-    send_tx(FAKE, parent);
+    peer_sends_tx(FAKE, parent);
     assert_false(in_pool(0, parent));
     assert_false(in_pool(0, cheap));
     assert_int_equal(orphans(0), 1);
     struct tx *rich = spend_output(parent, 30000);
-    send_tx(FAKE, rich);
+    peer_sends_tx(FAKE, rich);
     expect_parent_requested();
-    send_tx(FAKE, parent);
+    peer_sends_tx(FAKE, parent);
     assert_true(in_pool(0, parent));
     assert_true(in_pool(0, rich));
     assert_false(in_pool(0, cheap));
@@ -179,12 +170,12 @@ static void test_package_replacement(void **state)
     assert_true(in_pool(1, old));
     struct tx *parent = coinbase_spend(1, 5000);
     struct tx *child = spend_output(parent, 200000);
-    send_tx(FAKE, parent);
+    peer_sends_tx(FAKE, parent);
     assert_false(in_pool(0, parent));
-    send_tx(FAKE, child);
+    peer_sends_tx(FAKE, child);
     expect_parent_requested();
     assert_true(in_pool(0, old));
-    send_tx(FAKE, parent);
+    peer_sends_tx(FAKE, parent);
     assert_false(in_pool(0, old));
     run_until(net.now + 20 * SEC);
     assert_false(in_pool(1, old));
@@ -197,21 +188,45 @@ static void test_package_replacement(void **state)
 }
 
 /* Two parents refused on their feerate: one package cannot complete the
- * child, which is not kept. */
+ * child, which is not kept but rejected (Core's fRejectedParents). */
 static void test_two_low_parents(void **state)
 {
     setup_pkg();
     struct tx *p1 = free_parent(1), *p2 = free_parent(2);
-    send_tx(FAKE, p1);
-    send_tx(FAKE, p2);
+    peer_sends_tx(FAKE, p1);
+    peer_sends_tx(FAKE, p2);
     struct outpoint ops[2] = {{p1->txid, 0}, {p2->txid, 0}};
     int64_t out = p1->vout[0].value + p2->vout[0].value - 50000;
     struct tx *child = testutil_spend(ops, 2, &out, 1, 0);
-    send_tx(FAKE, child);
+    peer_sends_tx(FAKE, child);
     assert_int_equal(orphans(0), 0);
     assert_false(in_pool(0, child));
+    assert_true(relay_is_rejected(netproc_relay(net.n[0].np), &child->txid));
     tx_free(p1);
     tx_free(p2);
+    tx_free(child);
+    teardown_net();
+}
+
+/* Bitcoin Core's fRejectedParents: a child of a rejected transaction
+ * (here one spending more than its input) is not kept as an orphan and
+ * its parent is not asked for; its ids join the rejects, so the child
+ * is not fetched again when another peer announces it. */
+static void test_rejected_parent(void **state)
+{
+    setup_pkg();
+    struct tx *bad = coinbase_spend(1, -1000);
+    peer_sends_tx(FAKE, bad);
+    assert_false(in_pool(0, bad));
+    struct tx *child = spend_output(bad, 20000);
+    peer_sends_tx(FAKE, child);
+    assert_int_equal(orphans(0), 0);
+    const struct relay *r = netproc_relay(net.n[0].np);
+    assert_true(relay_is_rejected(r, &child->txid));
+    uint64_t before = net.fake_getdata;
+    run_until(net.now + 3 * SEC);
+    assert_int_equal(net.fake_getdata, before); /* the parent is not fetched */
+    tx_free(bad);
     tx_free(child);
     teardown_net();
 }
@@ -226,6 +241,7 @@ int main(void)
         cmocka_unit_test(test_pair_still_low),
         cmocka_unit_test(test_package_replacement),
         cmocka_unit_test(test_two_low_parents),
+        cmocka_unit_test(test_rejected_parent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -486,22 +486,40 @@ static void test_timeouts(void **state)
     teardown(c);
 }
 
+/* As Bitcoin Core's V1Transport: a bad checksum or command drops the
+ * message and keeps the peer; a header that cannot be followed (magic,
+ * length) disconnects, without discouragement. */
 static void test_framing_errors(void **state)
 {
     struct ctx *c = setup(true);
+    ready_peer(c);
     struct wbuf w;
     wbuf_init(&w);
     proto_frame(&w, local.magic, "ping", "12345678", 8);
     w.data[PROTO_HEADER_SIZE] ^= 1;
-    peer_feed(c->p, w.data, w.len);
-    assert_string_equal(c->f.closed, "bad checksum");
-    assert_true(c->f.discourage);
+    assert_int_equal(peer_feed(c->p, w.data, w.len), w.len);
+    assert_string_equal(c->f.closed, "");
+    assert_int_equal(c->p->recv[PROTO_CMD_OTHER].msgs, 1);
+    assert_int_equal(c->p->recv[PROTO_CMD_PING].msgs, 0);
+    wbuf_reset(&w);
+    proto_frame(&w, local.magic, "pi\x01g", NULL, 0);
+    assert_int_equal(peer_feed(c->p, w.data, w.len), w.len);
+    assert_string_equal(c->f.closed, "");
+    assert_int_equal(c->p->recv[PROTO_CMD_OTHER].msgs, 2);
+    wbuf_reset(&c->f.out);
+    feed(c, "ping", "12345678", 8); /* still served */
+    char cmds[128];
+    sent_commands(c, cmds, sizeof(cmds));
+    assert_string_equal(cmds, "pong");
     teardown(c);
 
     c = setup(true);
+    wbuf_reset(&w);
+    proto_frame(&w, local.magic, "ping", "12345678", 8);
     w.data[0] = 0xf9;
     peer_feed(c->p, w.data, w.len);
     assert_string_equal(c->f.closed, "bad magic");
+    assert_false(c->f.discourage);
     teardown(c);
 
     /* The length is refused from the header alone, before any payload. */
@@ -511,15 +529,90 @@ static void test_framing_errors(void **state)
     ser_put_le32(w.data + 16, PROTO_MAX_PAYLOAD + 1);
     assert_int_equal(peer_frame_size(c->p, w.data), -1);
     assert_string_equal(c->f.closed, "oversized message");
-    teardown(c);
-
-    /* Per-command caps: a 9-byte ping. */
-    c = setup(true);
-    ready_peer(c);
-    feed(c, "ping", "123456789", 9);
-    assert_string_equal(c->f.closed, "oversized ping");
+    assert_false(c->f.discourage);
     teardown(c);
     wbuf_free(&w);
+}
+
+/* Bytes after a message's fields are ignored (future fields), and a
+ * message that cannot be read is dropped, the peer kept, as Core. */
+static void test_malformed_dropped(void **state)
+{
+    struct ctx *c = setup(true);
+    ready_peer(c);
+    feed(c, "ping", "123456789", 9);
+    feed(c, "getaddr", "x", 1);
+    assert_int_equal(c->f.getaddr, 1);
+    char cmds[128];
+    sent_commands(c, cmds, sizeof(cmds));
+    assert_string_equal(cmds, "pong");
+    struct proto_inv items[2];
+    memset(items, 0x5a, sizeof(items));
+    struct wbuf w;
+    wbuf_init(&w);
+    proto_inv_encode(&w, items, 2);
+    wbuf_bytes(&w, "extra", 5);
+    feed(c, "inv", w.data, w.len);
+    assert_int_equal(c->f.relays, 1);
+    assert_int_equal(c->f.last_inv_n, 2);
+    /* A count promising more items than the payload holds. */
+    feed(c, "getdata", w.data, w.len - 6);
+    feed(c, "addr", "\x05", 1);
+    feed(c, "headers", "\x01", 1);
+    feed(c, "getheaders", "\x01\x00\x00\x00\x01", 5);
+    feed(c, "feefilter", "1234", 4);
+    assert_string_equal(c->f.closed, "");
+    assert_int_equal(c->f.relays, 1);
+    wbuf_free(&w);
+    teardown(c);
+
+    /* A version that cannot be read is dropped: the handshake waits. */
+    c = setup(true);
+    feed(c, "version", "\x80\x11\x01\x00", 4);
+    assert_string_equal(c->f.closed, "");
+    assert_int_equal(c->p->state, PEER_NEW);
+    teardown(c);
+}
+
+/* Lists over their protocol limit, with all their entries: Core's
+ * Misbehaving ("inv message size = %u"), but a locator over 101 entries
+ * is a disconnect without it, and a notfound over its limit is ignored. */
+static void test_lists_over_limit(void **state)
+{
+    static const struct {
+        const char *cmd;
+        size_t n, item;
+        const char *closed;
+        bool discourage;
+    } cases[] = {
+        {"inv", PROTO_MAX_INV + 1, 36, "inv message size = 50001", true},
+        {"getdata", PROTO_MAX_INV + 1, 36, "getdata message size = 50001", true},
+        {"notfound", PROTO_MAX_INV + 1, 36, "", false},
+        {"headers", PROTO_MAX_HEADERS + 1, 81, "headers message size = 2001", true},
+        {"addr", PROTO_MAX_ADDR + 1, 30, "addr message size = 1001", true},
+        {"addrv2", PROTO_MAX_ADDR + 1, 9, "addrv2 message size = 1001", true},
+        {"getheaders", PROTO_MAX_LOCATOR + 1, 32, "getheaders locator size 102 > 101", false},
+        {"getblocks", PROTO_MAX_LOCATOR + 1, 32, "getblocks locator size 102 > 101", false},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        bool locator = cases[i].closed[0] && strstr(cases[i].closed, "locator");
+        struct wbuf w;
+        wbuf_init(&w);
+        if (locator)
+            wbuf_u32(&w, PROTO_VERSION);
+        wbuf_compact(&w, cases[i].n);
+        uint8_t *zeros = calloc(cases[i].n + 1, cases[i].item);
+        wbuf_bytes(&w, zeros, cases[i].n * cases[i].item + (locator ? 32 : 0));
+        free(zeros);
+        struct ctx *c = setup(true);
+        ready_peer(c);
+        feed(c, cases[i].cmd, w.data, w.len);
+        assert_string_equal(c->f.closed, cases[i].closed);
+        assert_int_equal(c->f.discourage, cases[i].discourage);
+        assert_int_equal(c->f.relays, 0);
+        teardown(c);
+        wbuf_free(&w);
+    }
 }
 
 static void test_relay_messages(void **state)
@@ -540,10 +633,6 @@ static void test_relay_messages(void **state)
     feed(c, "tx", "\x01\x02", 2);
     assert_int_equal(c->f.last_relay.cmd, PROTO_CMD_TX);
     assert_int_equal(c->f.last_relay.len, 2);
-    /* A count promising more items than the payload holds. */
-    feed(c, "getdata", w.data, w.len - 1);
-    assert_string_equal(c->f.closed, "malformed getdata");
-    assert_true(c->f.discourage);
     wbuf_free(&w);
     teardown(c);
 }
@@ -604,7 +693,8 @@ static void test_addr_and_getaddr(void **state)
     proto_addr_encode(&w, false, many, PROTO_MAX_ADDR + 1);
     free(many);
     feed(c, "addr", w.data, w.len);
-    assert_string_equal(c->f.closed, "oversized addr");
+    assert_string_equal(c->f.closed, "addr message size = 1001");
+    assert_true(c->f.discourage);
     wbuf_free(&w);
     teardown(c);
 
@@ -672,6 +762,14 @@ static void test_sendtxrcncl(void **state)
     feed_sendtxrcncl(c, 1, 0x78); /* after verack: a violation */
     assert_string_equal(c->f.closed, "sendtxrcncl after verack");
     assert_false(c->f.discourage);
+    teardown(c);
+    /* Cut short: dropped, the peer kept; a good one may follow. */
+    c = recon_peer(true);
+    feed(c, "sendtxrcncl", "\x01\x00\x00", 3);
+    assert_string_equal(c->f.closed, "");
+    assert_false(c->p->recon_received);
+    feed_sendtxrcncl(c, 1, 5);
+    assert_true(c->p->recon_received);
     teardown(c);
     /* Twice, and version 0: violations. */
     c = recon_peer(true);
@@ -753,6 +851,8 @@ int main(void)
         cmocka_unit_test(test_ping),
         cmocka_unit_test(test_timeouts),
         cmocka_unit_test(test_framing_errors),
+        cmocka_unit_test(test_malformed_dropped),
+        cmocka_unit_test(test_lists_over_limit),
         cmocka_unit_test(test_relay_messages),
         cmocka_unit_test(test_block_relay_no_tx),
         cmocka_unit_test(test_addr_and_getaddr),
