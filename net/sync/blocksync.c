@@ -681,6 +681,13 @@ struct cmpct_partial **np_block_requested(struct netproc *np, struct np_peer *p,
     return np_block_partial(np, hash, p->id);
 }
 
+void np_block_request_drop(struct netproc *np, const struct hash256 *hash, uint64_t peer)
+{
+    struct np_inflight *f = inflight_find(np, hash);
+    if (f && f->peer == peer)
+        inflight_remove(np, f);
+}
+
 struct cmpct_partial **np_block_partial(struct netproc *np, const struct hash256 *hash,
                                         uint64_t peer)
 {

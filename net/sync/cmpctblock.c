@@ -414,6 +414,8 @@ static void rebuild(struct netproc *np, struct np_peer *p, const struct cmpct_bl
     struct cmpct_partial *pb;
     enum cmpct_status st = cmpct_partial_new(cb, relay_rand(np->relay), &pb);
     if (st == CMPCT_INVALID) {
+        /* Not waited for if the peer stays (Core: noban peers do). */
+        np_block_request_drop(np, &cb->hash, p->id);
         np_misbehaving(np, p->id, "invalid compact block");
         return;
     }
@@ -530,8 +532,10 @@ void np_cmpct_on_blocktxn(struct netproc *np, struct np_peer *p, const struct ne
     } else {
         struct cmpct_partial *pb = *slot;
         *slot = NULL; /* ours now: finishing may end the request */
-        if (finish(np, p, pb, resp.txs, resp.n, now) == CMPCT_INVALID)
+        if (finish(np, p, pb, resp.txs, resp.n, now) == CMPCT_INVALID) {
+            np_block_request_drop(np, &resp.block, p->id); /* if p stays */
             np_misbehaving(np, p->id, "invalid compact block/non-matching block transactions");
+        }
         cmpct_partial_free(pb);
     }
     cmpct_blocktxn_clear(&resp);

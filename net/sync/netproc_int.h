@@ -224,6 +224,9 @@ bool np_block_inflight(struct netproc *np, const struct hash256 *hash, uint64_t 
  * partial block slot of p's request, NULL if another peer has it. */
 struct cmpct_partial **np_block_requested(struct netproc *np, struct np_peer *p,
                                           const struct hash256 *hash, int64_t now);
+/* Forgets the request of hash from peer, if it has it (Core's
+ * RemoveBlockRequest): the block is free to be asked of anyone. */
+void np_block_request_drop(struct netproc *np, const struct hash256 *hash, uint64_t peer);
 /* The partial block slot of the request of hash from peer, NULL if none.
  * Valid until the requests change. */
 struct cmpct_partial **np_block_partial(struct netproc *np, const struct hash256 *hash,

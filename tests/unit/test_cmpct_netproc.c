@@ -317,6 +317,9 @@ static void test_receiving(void **state)
     assert_int_equal(ni.cmpct.getblocktxn_sent, 3);
     assert_int_equal(ni.cmpct.txs_requested, 3);
     assert_int_equal(ni.cmpct.full_fallbacks, 1);
+    /* The punished peer is not waited for, should it stay (Core's
+     * RemoveBlockRequest before Misbehaving). */
+    assert_int_equal(ni.blocks_in_flight, 0);
     for (int i = 0; i < 5; i++)
         tx_free(t[i]);
 }
