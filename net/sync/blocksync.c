@@ -163,6 +163,7 @@ static void inflight_remove(struct netproc *np, struct np_inflight *f)
     struct np_peer *p = np_peer_find(np, f->peer);
     if (p && p->blocks_in_flight)
         p->blocks_in_flight--;
+    cmpct_partial_free(f->partial);
     *f = np->inflight[--np->ninflight];
 }
 
@@ -379,7 +380,6 @@ void np_on_block(struct netproc *np, struct np_peer *p, const struct net_msg *m,
 void np_process_block(struct netproc *np, struct np_peer *p, const struct block *b,
                       bool rebuilt, int64_t now)
 {
-    np_cmpct_block_done(np, &b->hash);
     struct np_inflight *f = inflight_find(np, &b->hash);
     if (f) {
         if (f->peer == p->id) { /* it delivers: no longer a staller */
@@ -615,7 +615,7 @@ void np_blocks_peer_gone(struct netproc *np, uint64_t peer, int64_t now)
 {
     for (size_t i = 0; i < np->ninflight;)
         if (np->inflight[i].peer == peer)
-            np->inflight[i] = np->inflight[--np->ninflight];
+            inflight_remove(np, &np->inflight[i]);
         else
             i++;
     /* Called before the peer leaves the table: others take over. */
@@ -693,11 +693,26 @@ bool np_block_inflight(struct netproc *np, const struct hash256 *hash, uint64_t 
     return f != NULL;
 }
 
-void np_block_requested(struct netproc *np, struct np_peer *p, const struct hash256 *hash,
-                        int64_t now)
+struct cmpct_partial **np_block_requested(struct netproc *np, struct np_peer *p,
+                                          const struct hash256 *hash, int64_t now)
 {
     if (!inflight_find(np, hash))
         inflight_add(np, p, hash, now);
+    return np_block_partial(np, hash, p->id);
+}
+
+void np_block_request_drop(struct netproc *np, const struct hash256 *hash, uint64_t peer)
+{
+    struct np_inflight *f = inflight_find(np, hash);
+    if (f && f->peer == peer)
+        inflight_remove(np, f);
+}
+
+struct cmpct_partial **np_block_partial(struct netproc *np, const struct hash256 *hash,
+                                        uint64_t peer)
+{
+    struct np_inflight *f = inflight_find(np, hash);
+    return f && f->peer == peer ? &f->partial : NULL;
 }
 
 void np_getdata_block(struct netproc *np, struct np_peer *p, const struct hash256 *hash,

@@ -9,8 +9,11 @@
  * Receiving: a cmpctblock is rebuilt from the mempool, the orphans and a
  * ring of recently rejected or replaced transactions; what is missing is
  * asked with getblocktxn; a short-id collision or a failed rebuild
- * fetches the full block. Serving: cmpctblock for blocks at most 5 deep
- * (full blocks below), blocktxn for blocks at most 10 deep. Announcing:
+ * fetches the full block. The partial block waiting for a blocktxn lives
+ * with the block's request (blocksync.c): a peer may have several being
+ * rebuilt, one per block it has in flight, as in Core. Serving:
+ * cmpctblock for blocks at most 5 deep (full blocks below), blocktxn for
+ * blocks at most 10 deep. Announcing:
  * a block that extends our tip is sent to high-bandwidth peers as soon as
  * its header and the checks that need no UTXO pass (Core's
  * NewPoWValidBlock), before it is connected. */
@@ -27,16 +30,9 @@
 #define HB_MAX 3                 /* BIP152's high-bandwidth peers */
 #define EXTRA_MAX_TX_SIZE 100000 /* Core keeps no larger extra transaction */
 
-struct np_partial {
-    uint64_t peer;
-    struct cmpct_partial *pb;
-};
-
 struct np_cmpct {
     uint64_t hb[HB_MAX]; /* lNodesAnnouncingHeaderAndIDs, oldest first */
     size_t nhb;
-    struct np_partial *partials; /* one per peer at most */
-    size_t npartials, cap_partials;
     struct tx **extra; /* a ring of opt.extra_txn */
     size_t extra_next, extra_n;
     /* The latest cmpctblock payload built (one nonce for all peers). */
@@ -74,9 +70,6 @@ void np_cmpct_free(struct netproc *np)
     if (!c)
         return;
     mempool_remove_listener(np->mempool, np);
-    for (size_t i = 0; i < c->npartials; i++)
-        cmpct_partial_free(c->partials[i].pb);
-    free(c->partials);
     for (size_t i = 0; i < c->extra_n; i++)
         tx_free(c->extra[i]);
     free(c->extra);
@@ -99,46 +92,6 @@ void np_cmpct_extra_add(struct netproc *np, struct tx *tx)
     np->info.cmpct_extra = c->extra_n;
 }
 
-static void partial_remove(struct np_cmpct *c, size_t i)
-{
-    cmpct_partial_free(c->partials[i].pb);
-    c->partials[i] = c->partials[--c->npartials];
-}
-
-static struct np_partial *partial_of(struct np_cmpct *c, uint64_t peer)
-{
-    for (size_t i = 0; i < c->npartials; i++)
-        if (c->partials[i].peer == peer)
-            return &c->partials[i];
-    return NULL;
-}
-
-/* Keeps pb as peer's partial block (replacing an older one). */
-static void partial_keep(struct np_cmpct *c, uint64_t peer, struct cmpct_partial *pb)
-{
-    struct np_partial *old = partial_of(c, peer);
-    if (old) {
-        cmpct_partial_free(old->pb);
-        old->pb = pb;
-        return;
-    }
-    if (c->npartials == c->cap_partials) {
-        c->cap_partials = c->cap_partials ? c->cap_partials * 2 : 8;
-        c->partials = xreallocarray(c->partials, c->cap_partials, sizeof(*c->partials));
-    }
-    c->partials[c->npartials++] = (struct np_partial){peer, pb};
-}
-
-void np_cmpct_block_done(struct netproc *np, const struct hash256 *hash)
-{
-    struct np_cmpct *c = np->cmpct;
-    for (size_t i = 0; i < c->npartials;)
-        if (hash_eq(cmpct_partial_hash(c->partials[i].pb), hash))
-            partial_remove(c, i);
-        else
-            i++;
-}
-
 static void hb_remove_at(struct np_cmpct *c, size_t i)
 {
     memmove(c->hb + i, c->hb + i + 1, (c->nhb - i - 1) * sizeof(c->hb[0]));
@@ -148,11 +101,6 @@ static void hb_remove_at(struct np_cmpct *c, size_t i)
 void np_cmpct_peer_gone(struct netproc *np, uint64_t peer)
 {
     struct np_cmpct *c = np->cmpct;
-    for (size_t i = 0; i < c->npartials; i++)
-        if (c->partials[i].peer == peer) {
-            partial_remove(c, i);
-            break;
-        }
     for (size_t i = 0; i < c->nhb; i++)
         if (c->hb[i] == peer) {
             hb_remove_at(c, i);
@@ -466,6 +414,8 @@ static void rebuild(struct netproc *np, struct np_peer *p, const struct cmpct_bl
     struct cmpct_partial *pb;
     enum cmpct_status st = cmpct_partial_new(cb, relay_rand(np->relay), &pb);
     if (st == CMPCT_INVALID) {
+        /* Not waited for if the peer stays (Core: noban peers do). */
+        np_block_request_drop(np, &cb->hash, p->id);
         np_misbehaving(np, p->id, "invalid compact block");
         return;
     }
@@ -481,10 +431,13 @@ static void rebuild(struct netproc *np, struct np_peer *p, const struct cmpct_bl
             np->info.cmpct.reconstructed++;
         }
     } else if (tracked) {
-        np_block_requested(np, p, &cb->hash, now);
-        partial_keep(np->cmpct, p->id, pb);
-        send_getblocktxn(np, p, pb);
-        return;
+        /* Its own request: other blocks in flight from p keep theirs. */
+        struct cmpct_partial **slot = np_block_requested(np, p, &cb->hash, now);
+        if (slot && !*slot) {
+            *slot = pb;
+            send_getblocktxn(np, p, pb);
+            return;
+        }
     }
     cmpct_partial_free(pb);
 }
@@ -547,7 +500,11 @@ void np_cmpct_on_cmpctblock(struct netproc *np, struct np_peer *p, const struct 
         np_request_blocks_all(np, now); /* too far behind to rebuild */
     } else if (n->height <= tip->height + 2) {
         bool take = ours || (!inflight && p->blocks_in_flight < NETPROC_MAX_BLOCKS_IN_FLIGHT);
-        rebuild(np, p, &cb, take, now);
+        struct cmpct_partial **slot = ours ? np_block_partial(np, &cb.hash, p->id) : NULL;
+        if (slot && *slot) /* Core: the getblocktxn already asked stands */
+            LOG_DEBUG(LOG_NET, "peer=%" PRIu64 " sent a cmpctblock we are rebuilding", p->id);
+        else
+            rebuild(np, p, &cb, take, now);
     } else if (ours) {
         np_getdata_block(np, p, &cb.hash, now); /* far ahead: no use rebuilding */
     } else {
@@ -567,15 +524,18 @@ void np_cmpct_on_blocktxn(struct netproc *np, struct np_peer *p, const struct ne
         return;
     }
     np->pull_soon = true;
-    struct np_cmpct *c = np->cmpct;
-    struct np_partial *pp = partial_of(c, p->id);
-    if (!pp || !hash_eq(cmpct_partial_hash(pp->pb), &resp.block)) {
+    /* The partial block of that block's request, whatever else p has in
+     * flight (Core's ProcessCompactBlockTxns). */
+    struct cmpct_partial **slot = np_block_partial(np, &resp.block, p->id);
+    if (!slot || !*slot) {
         LOG_DEBUG(LOG_NET, "peer=%" PRIu64 " sent blocktxn we did not ask for", p->id);
     } else {
-        struct cmpct_partial *pb = pp->pb;
-        *pp = c->partials[--c->npartials]; /* ours now */
-        if (finish(np, p, pb, resp.txs, resp.n, now) == CMPCT_INVALID)
+        struct cmpct_partial *pb = *slot;
+        *slot = NULL; /* ours now: finishing may end the request */
+        if (finish(np, p, pb, resp.txs, resp.n, now) == CMPCT_INVALID) {
+            np_block_request_drop(np, &resp.block, p->id); /* if p stays */
             np_misbehaving(np, p->id, "invalid compact block/non-matching block transactions");
+        }
         cmpct_partial_free(pb);
     }
     cmpct_blocktxn_clear(&resp);

@@ -264,6 +264,8 @@ void netproc_free(struct netproc *np)
     for (size_t i = 0; i < np->npeers; i++)
         np_getdata_free(&np->peers[i]);
     free(np->peers);
+    for (size_t i = 0; i < np->ninflight; i++)
+        cmpct_partial_free(np->inflight[i].partial);
     free(np->inflight);
     free(np->returned);
     np_recent_txs_free(np);

@@ -89,6 +89,10 @@ struct np_inflight {
     struct hash256 hash;
     uint64_t peer;
     int64_t since;
+    /* The block being rebuilt from the peer's cmpctblock, or NULL: one per
+     * request (Core's QueuedBlock.partialBlock), so at most
+     * NETPROC_MAX_BLOCKS_IN_FLIGHT per peer, freed with the request. */
+    struct cmpct_partial *partial;
 };
 
 struct np_orphan {
@@ -244,9 +248,17 @@ void np_set_best_known(struct np_peer *p, const struct bindex_node *n);
 void np_sendheaders_maybe(struct netproc *np, struct np_peer *p);
 /* The in-flight request of a block, if any, and its peer. */
 bool np_block_inflight(struct netproc *np, const struct hash256 *hash, uint64_t *peer);
-/* Records a request of the block from p unless one exists. */
-void np_block_requested(struct netproc *np, struct np_peer *p, const struct hash256 *hash,
-                        int64_t now);
+/* Records a request of the block from p unless one exists; returns the
+ * partial block slot of p's request, NULL if another peer has it. */
+struct cmpct_partial **np_block_requested(struct netproc *np, struct np_peer *p,
+                                          const struct hash256 *hash, int64_t now);
+/* Forgets the request of hash from peer, if it has it (Core's
+ * RemoveBlockRequest): the block is free to be asked of anyone. */
+void np_block_request_drop(struct netproc *np, const struct hash256 *hash, uint64_t peer);
+/* The partial block slot of the request of hash from peer, NULL if none.
+ * Valid until the requests change. */
+struct cmpct_partial **np_block_partial(struct netproc *np, const struct hash256 *hash,
+                                        uint64_t peer);
 /* Requests the full block from p (witness form), tracked in flight. */
 void np_getdata_block(struct netproc *np, struct np_peer *p, const struct hash256 *hash,
                       int64_t now);
@@ -323,8 +335,6 @@ void np_cmpct_extra_add(struct netproc *np, struct tx *tx);
  * validate): fetch the full block from p, counted as a fallback. */
 void np_cmpct_full_fallback(struct netproc *np, struct np_peer *p, const struct hash256 *hash,
                             int64_t now);
-/* The full block arrived: forget partial downloads of it. */
-void np_cmpct_block_done(struct netproc *np, const struct hash256 *hash);
 /* getdata.c */
 void np_on_getdata(struct netproc *np, struct np_peer *p, const struct net_msg *m, int64_t now);
 /* Serves queued items while the peer's send buffer has room and no block

@@ -4,7 +4,8 @@
  * 5 blocks of the tip, full blocks below; blocktxn within 10, out-of-range
  * indexes punished), receiving (rebuilt from the mempool with no round
  * trip, one getblocktxn for one missing transaction, a wrong blocktxn
- * fetching the full block, a short one punished) and the high-bandwidth
+ * fetching the full block, a short one punished, several blocks rebuilt
+ * from one peer at once, up to its 16 in flight) and the high-bandwidth
  * choice (sendcmpct(1, 2) to the peer that delivered a new block first);
  * punishment for invalid blocks by how they came, and which stale blocks
  * are served (Core's MaybePunishNodeForBlock and BlockRequestAllowed). */
@@ -316,8 +317,70 @@ static void test_receiving(void **state)
     assert_int_equal(ni.cmpct.getblocktxn_sent, 3);
     assert_int_equal(ni.cmpct.txs_requested, 3);
     assert_int_equal(ni.cmpct.full_fallbacks, 1);
+    /* The punished peer is not waited for, should it stay (Core's
+     * RemoveBlockRequest before Misbehaving). */
+    assert_int_equal(ni.blocks_in_flight, 0);
     for (int i = 0; i < 5; i++)
         tx_free(t[i]);
+}
+
+/* Two blocks announced by cmpctblock back to back by one peer, each
+ * missing a transaction: each is its own request with its own partial
+ * block (Core's QueuedBlock.partialBlock), so the blocktxn for the first
+ * completes it at once instead of leaving it in flight until the block
+ * download timeout. */
+static void test_two_partial_blocks_from_one_peer(void **state)
+{
+    struct tx *t[2] = {spend_coinbase(1), spend_coinbase(2)};
+    struct block *a = next_block(&t[0], 1);
+    int height = chainstate_height(w.cs) + 2;
+    struct tx *all[2] = {testutil_coinbase(height, 50 * 100000000LL, ++w.tag), tx_ref(t[1])};
+    struct block *b = testutil_block(&a->hash, a->hdr.time + 60, all, 2);
+    send_cmpct(a);
+    send_cmpct(b);
+    assert_int_equal(w.nout, 2);
+    assert_string_equal(w.out[0].cmd, "getblocktxn");
+    assert_string_equal(w.out[1].cmd, "getblocktxn");
+    send_blocktxn(&a->hash, &t[0], 1);
+    assert_memory_equal(chainstate_tip(w.cs)->hash.b, a->hash.b, 32);
+    /* Announced again while being rebuilt: the request stands (Core's
+     * "already syncing"), no second getblocktxn. */
+    clear_out();
+    send_cmpct(b);
+    assert_int_equal(w.nout, 0);
+    send_blocktxn(&b->hash, &t[1], 1);
+    assert_memory_equal(chainstate_tip(w.cs)->hash.b, b->hash.b, 32);
+    assert_null(sent("getdata")); /* no full block needed */
+    assert_string_equal(w.misbehaving, "");
+    struct netproc_info ni;
+    netproc_get_info(w.np, &ni);
+    assert_int_equal(ni.blocks_in_flight, 0);
+    block_free(a);
+    block_free(b);
+    for (int i = 0; i < 2; i++)
+        tx_free(t[i]);
+}
+
+/* Bounded as Core's MAX_BLOCKS_IN_TRANSIT_PER_PEER: a peer with 16
+ * blocks in flight, each being rebuilt, gets no request for a 17th; we
+ * only try to rebuild it from what we have. */
+static void test_partial_blocks_capped_per_peer(void **state)
+{
+    struct tx *t = spend_coinbase(1);
+    for (int i = 0; i <= NETPROC_MAX_BLOCKS_IN_FLIGHT; i++) {
+        struct block *b = next_block(&t, 1); /* siblings: one more tag each */
+        clear_out();
+        send_cmpct(b);
+        if (i < NETPROC_MAX_BLOCKS_IN_FLIGHT)
+            assert_non_null(sent("getblocktxn"));
+        else
+            assert_int_equal(w.nout, 0);
+        block_free(b);
+    }
+    struct netproc_info ni;
+    netproc_get_info(w.np, &ni);
+    assert_int_equal(ni.blocks_in_flight, NETPROC_MAX_BLOCKS_IN_FLIGHT);
+    tx_free(t);
 }
 
 #define COIN 100000000LL
@@ -507,6 +570,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_serving, setup, teardown),
         cmocka_unit_test_setup_teardown(test_receiving, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_two_partial_blocks_from_one_peer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_partial_blocks_capped_per_peer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invalid_block_punishment, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stale_block_serving, setup, teardown),
     };
