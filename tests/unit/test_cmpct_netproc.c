@@ -86,6 +86,16 @@ static const struct sent *sent(const char *cmd)
     return NULL;
 }
 
+/* How many messages of that command went to the fake peer (others, such
+ * as sendheaders once the peer's chain is known, may come in between). */
+static size_t count_sent(const char *cmd)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < w.nout; i++)
+        n += strcmp(w.out[i].cmd, cmd) == 0;
+    return n;
+}
+
 static void on_connected(void *ctx, const struct block *b, int height)
 {
     struct mempool_tip t = {.height = height, .mtp = 0};
@@ -338,16 +348,15 @@ static void test_two_partial_blocks_from_one_peer(void **state)
     struct block *b = testutil_block(&a->hash, a->hdr.time + 60, all, 2);
     send_cmpct(a);
     send_cmpct(b);
-    assert_int_equal(w.nout, 2);
-    assert_string_equal(w.out[0].cmd, "getblocktxn");
-    assert_string_equal(w.out[1].cmd, "getblocktxn");
+    assert_int_equal(count_sent("getblocktxn"), 2);
+    assert_int_equal(count_sent("getdata"), 0);
     send_blocktxn(&a->hash, &t[0], 1);
     assert_memory_equal(chainstate_tip(w.cs)->hash.b, a->hash.b, 32);
     /* Announced again while being rebuilt: the request stands (Core's
      * "already syncing"), no second getblocktxn. */
     clear_out();
     send_cmpct(b);
-    assert_int_equal(w.nout, 0);
+    assert_int_equal(count_sent("getblocktxn") + count_sent("getdata"), 0);
     send_blocktxn(&b->hash, &t[1], 1);
     assert_memory_equal(chainstate_tip(w.cs)->hash.b, b->hash.b, 32);
     assert_null(sent("getdata")); /* no full block needed */
