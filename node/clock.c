@@ -1,5 +1,6 @@
 #include "node/clock.h"
 
+#include <event2/event.h>
 #include <time.h>
 
 #define SEC 1000000LL
@@ -44,4 +45,11 @@ void node_set_mocktime(int64_t t)
 int64_t node_mocktime(void)
 {
     return mock;
+}
+
+void node_timer_add(struct event *ev, int64_t delay_us)
+{
+    struct timeval tv = {.tv_sec = delay_us / SEC, .tv_usec = delay_us % SEC};
+    event_base_update_cache_time(event_get_base(ev));
+    evtimer_add(ev, &tv);
 }

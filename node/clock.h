@@ -19,4 +19,12 @@ void node_set_mocktime(int64_t t);
 /* The mock time, or 0. */
 int64_t node_mocktime(void);
 
+/* Arms a libevent timer delay_us from the real now. libevent counts from
+ * the time it read when the loop's turn began: after a long callback, a
+ * timer armed "now" would be due before timers that fell due during the
+ * callback and would run ahead of them, the loop's pause growing by one
+ * more callback. */
+struct event;
+void node_timer_add(struct event *ev, int64_t delay_us);
+
 #endif

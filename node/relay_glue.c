@@ -108,9 +108,7 @@ static void reschedule(struct relay_glue *g, int64_t now)
         at = now + least;
     if (g->timer_at <= at && g->timer_at > now)
         return;
-    int64_t d = at - now;
-    struct timeval tv = {.tv_sec = d / SEC, .tv_usec = d % SEC};
-    evtimer_add(g->timer, &tv);
+    node_timer_add(g->timer, at - now);
     g->timer_at = at;
 }
 
@@ -120,7 +118,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
     int64_t now = relay_glue_now();
     g->timer_at = INT64_MAX;
     netproc_tick(g->np, now);
-    reschedule(g, now);
+    reschedule(g, relay_glue_now()); /* the tick may have been long */
 }
 
 /* On a script thread: only the pipe is touched (a full pipe is already a

@@ -23,6 +23,7 @@ void chainstate_default_options(struct chainstate_options *o)
     o->dbcache_bytes = (size_t)CHAINSTATE_DEFAULT_DBCACHE_MB << 20;
     o->flush_interval = 3600;
     o->script_threads = checkqueue_par(0);
+    o->check_slice_us = CHAINSTATE_CHECK_SLICE_US;
 }
 
 static void persist_node(void *ctx, struct bindex_node *n)
@@ -287,9 +288,31 @@ static int connect_settle(struct chainstate *cs, char **err)
     return cs->connecting ? connect_end(cs, err) : 0;
 }
 
-/* Connects the block after the tip on the way to target; with async, the
- * scripts may still be running on return (CHAINSTATE_STEP_WAIT). 0 when
- * connected or when it failed (marked invalid), -1 on error. */
+/* Where a step's slice of connect checks ends: 0 (no end) unless the
+ * step may leave the block in flight. */
+static int64_t slice_deadline(const struct chainstate *cs, bool async)
+{
+    if (!async || !cs->notify || cs->opts.check_slice_us <= 0)
+        return 0;
+    return looplag_now(looplag_default()) + cs->opts.check_slice_us;
+}
+
+/* The next slice of the checks of the block in flight; it is marked
+ * invalid when they fail. 0 or -1. */
+static int connect_resume(struct chainstate *cs, char **err)
+{
+    struct bindex_node *n;
+    const char *reason = NULL;
+    int rc = cs_connect_resume(cs, slice_deadline(cs, true), &n, &reason, err);
+    if (rc != 0)
+        return rc < 0 ? -1 : mark_invalid(cs, n, reason, err);
+    return 0;
+}
+
+/* Connects the block after the tip on the way to target; with async, its
+ * checks may go on in later steps, or its scripts may still be running on
+ * return (CHAINSTATE_STEP_WAIT). 0 when connected, when it failed (marked
+ * invalid) or when checks remain, -1 on error. */
 static int connect_next(struct chainstate *cs, struct bindex_node *target,
                         const struct block *given, bool async, char **err)
 {
@@ -300,9 +323,11 @@ static int connect_next(struct chainstate *cs, struct bindex_node *target,
     if (!b && !(b = load_block(cs, n, err)))
         return -1;
     bool scripts = script_check_reason_logged(cs, n) != NULL;
-    int rc = cs_connect_begin(cs, n, b, scripts, &reason, err);
+    int rc = cs_connect_begin(cs, n, b, scripts, slice_deadline(cs, async), &reason, err);
     if (rc != 0)
         return rc < 0 ? -1 : mark_invalid(cs, n, reason, err);
+    if (async && cs_connect_checking(cs))
+        return 0;
     if (async && cs->notify && !cs_connect_ready(cs))
         return CHAINSTATE_STEP_WAIT;
     return connect_end(cs, err);
@@ -344,14 +369,16 @@ static struct bindex_node *pending_best(struct chainstate *cs)
 }
 
 /* One step toward the valid stored chain with the most work: the block
- * in flight ends, or the tip leaves when it is not on that chain (a
- * reorganization), else the next block joins. 1 after a step, 0 when the
- * tip is there, CHAINSTATE_STEP_WAIT (async only) while a block's scripts
- * run, -1 on error. */
+ * in flight goes on with its checks or ends, or the tip leaves when it is
+ * not on that chain (a reorganization), else the next block joins. 1
+ * after a step, 0 when the tip is there, CHAINSTATE_STEP_WAIT (async
+ * only) while a block's scripts run, -1 on error. */
 static int activate_step(struct chainstate *cs, const struct block *given, bool async,
                          char **err)
 {
     if (cs->connecting) {
+        if (async && cs_connect_checking(cs))
+            return connect_resume(cs, err) < 0 ? -1 : 1;
         if (async && !cs_connect_ready(cs))
             return CHAINSTATE_STEP_WAIT;
         return connect_end(cs, err) < 0 ? -1 : 1;

@@ -63,9 +63,16 @@ struct chainstate_options {
     bool reindex;
     /* -fastprune (tests): 64 KiB block files. */
     bool fast_prune;
+    /* With a notify function set, a step checks a block's inputs for
+     * about this long, then leaves the rest to the next steps (the loop
+     * runs between them); 0: a step checks the whole block. */
+    int64_t check_slice_us;
 };
 
 #define CHAINSTATE_DEFAULT_DBCACHE_MB 450
+/* A quarter of the 100 ms a loop pause may take, the rest of a step
+ * (reading the block, applying it, the undo write) included. */
+#define CHAINSTATE_CHECK_SLICE_US 25000
 #define CHAINSTATE_MIN_DBCACHE_MB 4
 
 void chainstate_default_options(struct chainstate_options *o);
@@ -131,8 +138,10 @@ enum chainstate_status chainstate_process_block(struct chainstate *cs, const str
  * step may still find it invalid (its status then says so). */
 enum chainstate_status chainstate_accept_block(struct chainstate *cs, const struct block *b,
                                                const char **reason, char **err);
-/* The next step toward the valid stored chain with the most work: 1 when
- * more steps remain, 0 when the tip is there, -1 and *err on a storage
+/* The next step toward the valid stored chain with the most work (with a
+ * notify function set, a large block's input checks may take several
+ * steps, each about check_slice_us): 1 when more steps remain, 0 when the
+ * tip is there, -1 and *err on a storage
  * error (the chainstate then accepts nothing more), or
  * CHAINSTATE_STEP_WAIT when a block's scripts are being checked off the
  * caller's thread (only with a notify function set): the notify function

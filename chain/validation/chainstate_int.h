@@ -54,7 +54,7 @@ struct chainstate {
     uint64_t precious_seq;
     struct u256 precious_work;
     bool tie_moves_tip;
-    /* The block whose scripts are being checked (connect_async.c), and
+    /* The block being checked (connect_async.c), and
      * who hears, on a worker's thread, that they are done (NULL: connects
      * are finished before the step returns). Both change only while no
      * connect is in flight. */
@@ -94,16 +94,23 @@ int init_genesis(struct chainstate *cs, const struct blockfile_pos *pos, char **
 /* A copy of b sharing its transactions (each one referenced once more). */
 struct block *cs_block_share(const struct block *b);
 /* Begins connecting n's block b (taken over): the checks but for the
- * scripts here, the scripts started (unless scripts is false: an
- * assumed-valid block). 0 when in flight, 1 with *reason when invalid
- * already, -1 and *err on a storage error. */
+ * scripts until deadline_us (0: all of them; see validation_connect_more),
+ * then the scripts started (unless scripts is false: an assumed-valid
+ * block). 0 when in flight, 1 with *reason when invalid already (nothing
+ * in flight), -1 and *err on a storage error. */
 int cs_connect_begin(struct chainstate *cs, struct bindex_node *n, struct block *b,
-                     bool scripts, const char **reason, char **err);
-/* Whether cs_connect_finish would return without waiting. */
+                     bool scripts, int64_t deadline_us, const char **reason, char **err);
+/* Whether checks of the block in flight remain for cs_connect_resume. */
+bool cs_connect_checking(const struct chainstate *cs);
+/* The next slice of those checks, as cs_connect_begin; on 1, *n is the
+ * block that failed (nothing is in flight any more). */
+int cs_connect_resume(struct chainstate *cs, int64_t deadline_us, struct bindex_node **n,
+                      const char **reason, char **err);
+/* Whether cs_connect_finish would return without checking or waiting. */
 bool cs_connect_ready(const struct chainstate *cs);
-/* Waits for the scripts, then applies the block to the UTXO set with its
- * undo data; hands back n and b (the caller frees b). 0, 1 with *reason
- * (the scripts failed; nothing applied), -1 and *err. */
+/* Ends the checks left, waits for the scripts, then applies the block to
+ * the UTXO set with its undo data; hands back n and b (the caller frees
+ * b). 0, 1 with *reason (a check failed; nothing applied), -1 and *err. */
 int cs_connect_finish(struct chainstate *cs, struct bindex_node **n, struct block **b,
                       struct wbuf *undo, const char **reason, char **err);
 /* Waits for the scripts of the block in flight and forgets it, applying

@@ -2,12 +2,18 @@
  * ConnectBlock with its check queue, run so the caller need not wait):
  * the cheap checks run on the caller's thread (the event loop) and gather
  * what the inputs spend; the scripts then run on the queue's workers
- * while the loop goes on; the result is applied on the loop again.
+ * while the loop goes on; the result is applied on the loop again. The
+ * cheap checks read every coin the block spends (and, for BIP30, probe
+ * every output it creates): for a large block that is tens of
+ * milliseconds, so with a deadline they go in slices, one per activation
+ * step, the loop running between two.
  *
  * Until then the UTXO set is unchanged (mempool acceptance may read it),
  * the block and the plan belong to the chainstate, and nothing else may
  * change the chain: chainstate.c finishes the connect before any other
- * activation step, reorganization or flush. */
+ * activation step, reorganization or flush. Between slices others only
+ * read the set (mempool acceptance, gettxout), and what the plan gathered
+ * is its own copy: a flush dropping cached coins does not touch it. */
 #include "chain/validation/chainstate_int.h"
 
 #include "chain/util/log.h"
@@ -21,6 +27,8 @@ struct cs_connect {
     struct bindex_node *n;
     struct block *b;
     struct validation_plan *plan;
+    bool checking; /* checks but for the scripts remain (in slices) */
+    bool scripts;  /* the scripts are to be checked once they are done */
 };
 
 struct block *cs_block_share(const struct block *b)
@@ -40,33 +48,65 @@ static void scripts_done(void *ctx)
     cs->notify(cs->notify_ctx);
 }
 
-int cs_connect_begin(struct chainstate *cs, struct bindex_node *n, struct block *b,
-                     bool scripts, const char **reason, char **err)
+/* A slice of the checks (all of them with deadline_us 0); once done, the
+ * scripts start. 0 (in flight), 1 or -1 as validation_connect_more. */
+static int check_slice(struct chainstate *cs, struct cs_connect *c, int64_t deadline_us,
+                       const char **reason, char **err)
 {
-    struct validation_plan *pl;
     struct looplag_mark mark;
     looplag_enter(looplag_default(), &mark, LOG_VALIDATION, "connect checks");
-    int rc = validation_connect_check(cs->p, cs->utxo, b, n, &pl, reason, err);
-    if (rc == 0 && scripts) {
+    int rc = validation_connect_more(cs->p, cs->utxo, c->plan, deadline_us, reason, err);
+    c->checking = rc == VALIDATION_MORE;
+    if (rc == 0 && c->scripts) {
         /* The per-transaction hashes and the list of inputs. */
         struct looplag_mark setup;
         looplag_enter(looplag_default(), &setup, LOG_VALIDATION, "script setup");
-        validation_plan_start(pl, &cs->scripts, cs->notify ? scripts_done : NULL, cs);
+        validation_plan_start(c->plan, &cs->scripts, cs->notify ? scripts_done : NULL, cs);
         looplag_leave(&setup);
     }
     looplag_leave(&mark);
-    if (rc != 0) {
-        block_free(b);
-        return rc;
-    }
-    cs->connecting = xmalloc(sizeof(*cs->connecting));
-    *cs->connecting = (struct cs_connect){n, b, pl};
-    return 0;
+    return rc == VALIDATION_MORE ? 0 : rc;
+}
+
+/* The block in flight failed its checks: forgotten, its index entry
+ * handed back. */
+static struct bindex_node *drop_failed(struct chainstate *cs)
+{
+    struct bindex_node *n = cs->connecting->n;
+    cs_connect_drop(cs);
+    return n;
+}
+
+int cs_connect_begin(struct chainstate *cs, struct bindex_node *n, struct block *b,
+                     bool scripts, int64_t deadline_us, const char **reason, char **err)
+{
+    struct cs_connect *c = xmalloc(sizeof(*c));
+    *c = (struct cs_connect){n, b, validation_connect_new(cs->p, b, n), true, scripts};
+    cs->connecting = c;
+    int rc = check_slice(cs, c, deadline_us, reason, err);
+    if (rc != 0)
+        drop_failed(cs);
+    return rc;
+}
+
+int cs_connect_resume(struct chainstate *cs, int64_t deadline_us, struct bindex_node **n,
+                      const char **reason, char **err)
+{
+    int rc = check_slice(cs, cs->connecting, deadline_us, reason, err);
+    if (rc != 0)
+        *n = drop_failed(cs);
+    return rc;
+}
+
+bool cs_connect_checking(const struct chainstate *cs)
+{
+    return cs->connecting && cs->connecting->checking;
 }
 
 bool cs_connect_ready(const struct chainstate *cs)
 {
-    return !cs->connecting || validation_plan_ready(cs->connecting->plan);
+    return !cs->connecting ||
+           (!cs->connecting->checking && validation_plan_ready(cs->connecting->plan));
 }
 
 void cs_connect_drop(struct chainstate *cs)
@@ -82,17 +122,19 @@ void cs_connect_drop(struct chainstate *cs)
 
 bool chainstate_connect_waiting(const struct chainstate *cs)
 {
-    return !cs_connect_ready(cs);
+    return !cs_connect_checking(cs) && !cs_connect_ready(cs);
 }
 
 int cs_connect_finish(struct chainstate *cs, struct bindex_node **n, struct block **b,
                       struct wbuf *undo, const char **reason, char **err)
 {
     struct cs_connect *c = cs->connecting;
+    int rc = c->checking ? check_slice(cs, c, 0, reason, err) : 0;
     cs->connecting = NULL;
     *n = c->n;
     *b = c->b;
-    int rc = validation_plan_finish(c->plan, reason);
+    if (rc == 0)
+        rc = validation_plan_finish(c->plan, reason);
     validation_plan_free(c->plan);
     free(c);
     if (rc != 0)

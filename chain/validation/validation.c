@@ -2,6 +2,7 @@
 
 #include "chain/util/err.h"
 #include "chain/util/log.h"
+#include "chain/util/looplag.h"
 #include "chain/validation/locktime.h"
 #include "chain/validation/pow.h"
 #include "chain/util/xmalloc.h"
@@ -502,19 +503,18 @@ static bool bip30_enforced(const struct chain_params *p, const struct bindex_nod
     return !b34 || hash_is_zero(&p->bip34_hash) || !hash_eq(&b34->hash, &p->bip34_hash);
 }
 
-/* Whether an output of the block's transactions is already unspent,
- * before any of them is applied (as Core checks). 1, 0, or -1 and *err. */
-static int overwrites_coins(struct utxo *u, const struct block *b, char **err)
+/* Whether an output of the transaction is already unspent (BIP30; the
+ * whole block is checked before any of it is applied, as Core does). 1,
+ * 0, or -1 and *err. */
+static int overwrites_coins(struct utxo *u, const struct tx *tx, char **err)
 {
-    for (size_t t = 0; t < b->tx_count; t++) {
-        for (uint32_t o = 0; o < b->txs[t]->vout_count; o++) {
-            struct outpoint op = {b->txs[t]->txid, o};
-            struct coin c = {0};
-            int r = utxo_get(u, &op, &c, err);
-            coin_clear(&c);
-            if (r != 0)
-                return r;
-        }
+    for (uint32_t o = 0; o < tx->vout_count; o++) {
+        struct outpoint op = {tx->txid, o};
+        struct coin c = {0};
+        int r = utxo_get(u, &op, &c, err);
+        coin_clear(&c);
+        if (r != 0)
+            return r;
     }
     return 0;
 }
@@ -580,14 +580,23 @@ static bool sequence_locks_ok(const struct chain_params *p, const struct bindex_
 }
 
 /* A block checked but for its scripts: what they spend, per transaction
- * (owned), and the run checking them. */
+ * (owned), and the run checking them. While checked, where the checks
+ * stand: they go one transaction at a time, BIP30's over the whole block
+ * first, then each transaction's inputs, so that they may stop between
+ * two and resume. */
 struct validation_plan {
     const struct block *b;
+    const struct bindex_node *n;
     int height;
     uint32_t flags;
     struct tx_out **spent;         /* [t][i], t >= 1 */
     struct sighash_txdata *txdata; /* per transaction but the coinbase */
     struct scriptcheck_job *job;
+    size_t bip30_next; /* tx_count when BIP30 is done or not enforced */
+    size_t next;       /* the next transaction whose inputs are checked */
+    struct block_view v;
+    int64_t fees;
+    uint64_t sigops;
 };
 
 void validation_plan_free(struct validation_plan *pl)
@@ -605,64 +614,92 @@ void validation_plan_free(struct validation_plan *pl)
     }
     free(pl->spent);
     free(pl->txdata);
+    view_free(&pl->v);
     free(pl);
 }
 
-/* Each transaction's inputs, sequence locks and sigops, in Core's order. */
-static int check_txs(const struct chain_params *p, struct utxo *u, const struct bindex_node *n,
-                     struct validation_plan *pl, int64_t *fees, const char **reason,
-                     char **err)
+struct validation_plan *validation_connect_new(const struct chain_params *p,
+                                               const struct block *b,
+                                               const struct bindex_node *n)
 {
-    const struct block *b = pl->b;
-    struct block_view v;
-    uint64_t sigops = 0;
+    struct validation_plan *pl = xcalloc(1, sizeof(*pl));
+    pl->b = b;
+    pl->n = n;
+    pl->height = n->height;
+    pl->flags = validation_script_flags(p, n->height, &b->hash);
+    pl->spent = xcalloc(b->tx_count, sizeof(*pl->spent));
+    pl->bip30_next = bip30_enforced(p, n) ? 0 : b->tx_count;
+    view_init(&pl->v, b);
+    return pl;
+}
+
+/* The next transaction's inputs, sequence locks and sigops, in Core's
+ * order. */
+static int check_next_tx(const struct chain_params *p, struct utxo *u,
+                         struct validation_plan *pl, const char **reason, char **err)
+{
+    size_t t = pl->next++;
+    const struct tx *tx = pl->b->txs[t];
     int rc = 0;
-    view_init(&v, b);
-    for (size_t t = 0; t < b->tx_count && rc == 0; t++) {
-        const struct tx *tx = b->txs[t];
-        if (t > 0) {
-            pl->spent[t] = xcalloc(tx->vin_count, sizeof(**pl->spent));
-            int32_t *heights = xcalloc(tx->vin_count, sizeof(*heights));
-            rc = gather_inputs(&v, u, t, pl->height, pl->spent[t], heights, fees, reason, err);
-            if (rc == 0 && !sequence_locks_ok(p, n, tx, heights))
-                *reason = "bad-txns-nonfinal", rc = 1;
-            free(heights);
-        }
-        if (rc == 0 && !add_sigops(tx, pl->spent[t], pl->flags, &sigops))
-            *reason = "bad-blk-sigops", rc = 1;
+    if (t > 0) {
+        pl->spent[t] = xcalloc(tx->vin_count, sizeof(**pl->spent));
+        int32_t *heights = xcalloc(tx->vin_count, sizeof(*heights));
+        rc = gather_inputs(&pl->v, u, t, pl->height, pl->spent[t], heights, &pl->fees, reason,
+                           err);
+        if (rc == 0 && !sequence_locks_ok(p, pl->n, tx, heights))
+            *reason = "bad-txns-nonfinal", rc = 1;
+        free(heights);
     }
-    view_free(&v);
+    if (rc == 0 && !add_sigops(tx, pl->spent[t], pl->flags, &pl->sigops))
+        *reason = "bad-blk-sigops", rc = 1;
     return rc;
+}
+
+/* One transaction's worth of the checks. */
+static int check_one(const struct chain_params *p, struct utxo *u, struct validation_plan *pl,
+                     const char **reason, char **err)
+{
+    if (pl->bip30_next < pl->b->tx_count) {
+        int rc = overwrites_coins(u, pl->b->txs[pl->bip30_next++], err);
+        if (rc > 0)
+            *reason = "bad-txns-BIP30";
+        return rc;
+    }
+    return check_next_tx(p, u, pl, reason, err);
+}
+
+int validation_connect_more(const struct chain_params *p, struct utxo *u,
+                            struct validation_plan *pl, int64_t deadline_us,
+                            const char **reason, char **err)
+{
+    int rc;
+    do
+        rc = check_one(p, u, pl, reason, err);
+    while (rc == 0 && pl->next < pl->b->tx_count &&
+           (deadline_us == 0 || looplag_now(looplag_default()) < deadline_us));
+    if (rc != 0)
+        return rc;
+    if (pl->next < pl->b->tx_count)
+        return VALIDATION_MORE;
+    int64_t cb_out = 0;
+    tx_output_sum(pl->b->txs[0], &cb_out);
+    if (cb_out > pl->fees + params_block_subsidy(p, pl->height))
+        return *reason = "bad-cb-amount", 1;
+    return 0;
 }
 
 int validation_connect_check(const struct chain_params *p, struct utxo *u,
                              const struct block *b, const struct bindex_node *n,
                              struct validation_plan **out, const char **reason, char **err)
 {
-    int64_t fees = 0, cb_out = 0;
-    *out = NULL;
-    int rc = bip30_enforced(p, n) ? overwrites_coins(u, b, err) : 0;
-    if (rc > 0)
-        *reason = "bad-txns-BIP30";
-    if (rc != 0)
-        return rc;
-    struct validation_plan *pl = xcalloc(1, sizeof(*pl));
-    pl->b = b;
-    pl->height = n->height;
-    pl->flags = validation_script_flags(p, n->height, &b->hash);
-    pl->spent = xcalloc(b->tx_count, sizeof(*pl->spent));
-    rc = check_txs(p, u, n, pl, &fees, reason, err);
-    if (rc == 0) {
-        tx_output_sum(b->txs[0], &cb_out);
-        if (cb_out > fees + params_block_subsidy(p, n->height))
-            *reason = "bad-cb-amount", rc = 1;
-    }
+    struct validation_plan *pl = validation_connect_new(p, b, n);
+    int rc = validation_connect_more(p, u, pl, 0, reason, err);
     if (rc != 0) {
         validation_plan_free(pl);
-        return rc;
+        pl = NULL;
     }
     *out = pl;
-    return 0;
+    return rc;
 }
 
 void validation_plan_start(struct validation_plan *pl, const struct scriptcheck_env *env,

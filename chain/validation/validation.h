@@ -67,6 +67,21 @@ struct validation_plan;
 int validation_connect_check(const struct chain_params *p, struct utxo *u,
                              const struct block *b, const struct bindex_node *n,
                              struct validation_plan **plan, const char **reason, char **err);
+/* The same checks in slices, so that an event loop may run between them
+ * (they only read the UTXO set, into the plan: the caller must not change
+ * the set until the plan is applied or freed; b and n must outlive it).
+ * validation_connect_new begins; validation_connect_more checks one
+ * transaction at least, then goes on until deadline_us (on looplag_now's
+ * clock; 0: none) passes, and returns VALIDATION_MORE when checks remain,
+ * else as validation_connect_check (after 0 it is not called again; after
+ * 1 or -1 the plan is only to be freed). */
+#define VALIDATION_MORE 2
+struct validation_plan *validation_connect_new(const struct chain_params *p,
+                                               const struct block *b,
+                                               const struct bindex_node *n);
+int validation_connect_more(const struct chain_params *p, struct utxo *u,
+                            struct validation_plan *pl, int64_t deadline_us,
+                            const char **reason, char **err);
 /* Starts every input's script checks with the block's flags on env's
  * workers; done(done_ctx) as for scriptcheck_start. Not called for an
  * assumed-valid block. */

@@ -16,6 +16,7 @@ struct csfix {
     int connected, disconnected, settled;
     int last_connected, last_disconnected;
     uint32_t tag; /* varies the coinbases the tests build */
+    int64_t check_slice_us; /* non-zero: the chainstate's, from the next reopen */
 };
 
 /* Closes the chainstate (if open) and opens it again on the same

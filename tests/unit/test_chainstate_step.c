@@ -1,6 +1,8 @@
 /* The best-chain activation one block per step: a block accepted is
  * stored only, and each later step moves the tip by exactly one block, through reorganizations and invalid blocks alike,
- * to the same end as a whole activation. */
+ * to the same end as a whole activation. With a notify function set and
+ * a short slice, a block's input checks take many steps, the coins
+ * unchanged meanwhile, to the same end as one call. */
 #include "chain/validation/chainstate.h"
 #include "tests/unit/chainstate_fixture.h"
 #include "tests/unit/chainstate_util.h"
@@ -11,6 +13,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 static int setup(void **state)
@@ -173,12 +176,259 @@ static void test_invalid_found_in_later_step(void **state)
     free_blocks(c, 3);
 }
 
+/* Transactions of the spending block (each spends one funded output; one
+ * more spends an output of the first, in the same block). */
+#define SLICED_TXS 24
+
+static void wake(void *ctx)
+{
+    (void)ctx; /* the tests poll chainstate_connect_waiting instead */
+}
+
+/* A chainstate whose steps check about one transaction each. */
+static int setup_sliced(void **state)
+{
+    csfix_setup(state, "chainstate_slices");
+    struct csfix *f = *state;
+    char *err = NULL;
+    f->check_slice_us = 1;
+    csfix_reopen(f);
+    assert_int_equal(chainstate_set_connect_notify(f->cs, wake, NULL, &err), 0);
+    return 0;
+}
+
+static int teardown_sliced(void **state)
+{
+    struct csfix *f = *state;
+    char *err = NULL;
+    assert_int_equal(chainstate_set_connect_notify(f->cs, NULL, NULL, &err), 0);
+    return csfix_teardown(state);
+}
+
+/* One step with the notify function set; waits (bounded) while the
+ * scripts run. */
+static int sliced_step(struct csfix *f)
+{
+    char *err = NULL;
+    int rc = chainstate_activate_step(f->cs, &err);
+    if (rc < 0)
+        fail_msg("activate_step: %s", err);
+    for (int i = 0; i < 60000 && chainstate_connect_waiting(f->cs); i++)
+        usleep(1000);
+    return rc;
+}
+
+static void submit_both(struct csfix *f, struct csfix *ref, const struct block *b)
+{
+    char *err = NULL;
+    const char *reason = NULL;
+    assert_int_equal(step_submit(f, b), CHAINSTATE_ACCEPTED);
+    while (sliced_step(f) != 0)
+        continue;
+    if (ref)
+        assert_int_equal(chainstate_process_block(ref->cs, b, &reason, &err),
+                         CHAINSTATE_ACCEPTED);
+}
+
+/* On both: 101 blocks (the first coinbase matures), then a block paying
+ * it into SLICED_TXS outputs (funded). Returns that block's hash. */
+static struct hash256 fund(struct csfix *f, struct csfix *ref, struct outpoint *funded)
+{
+    static const uint8_t op_true = 0x51;
+    struct block *m[101];
+    build(f, chainstate_tip(f->cs), m, 101, -1);
+    for (int i = 0; i < 101; i++)
+        submit_both(f, ref, m[i]);
+    struct outpoint cb = {m[0]->txs[0]->txid, 0};
+    struct tx *txs[2];
+    int h = chainstate_height(f->cs) + 1;
+    txs[0] = testutil_coinbase(h, params_block_subsidy(f->p, h), ++f->tag);
+    txs[1] = testutil_spend_script(&cb, 1, SLICED_TXS, 100000000, &op_true, 1);
+    for (uint32_t k = 0; k < SLICED_TXS; k++)
+        funded[k] = (struct outpoint){txs[1]->txid, k};
+    struct block *b = testutil_block(&m[100]->hash, m[100]->hdr.time + 600, txs, 2);
+    submit_both(f, ref, b);
+    struct hash256 hash = b->hash;
+    block_free(b);
+    free_blocks(m, 101);
+    return hash;
+}
+
+/* The block spending funded on the tip; transaction `missing` (-1: none)
+ * spends an output that does not exist instead. */
+static struct block *spender(struct csfix *f, const struct outpoint *funded, int missing)
+{
+    static const uint8_t op_true = 0x51;
+    struct tx *txs[SLICED_TXS + 2];
+    const struct bindex_node *tip = chainstate_tip(f->cs);
+    int h = tip->height + 1;
+    txs[0] = testutil_coinbase(h, params_block_subsidy(f->p, h), ++f->tag);
+    for (int k = 0; k < SLICED_TXS; k++) {
+        struct outpoint in = funded[k];
+        if (k + 1 == missing)
+            in.n = SLICED_TXS + 7;
+        txs[k + 1] = testutil_spend_script(&in, 1, 1, 99990000, &op_true, 1);
+    }
+    struct outpoint chained = {txs[1]->txid, 0};
+    txs[SLICED_TXS + 1] = testutil_spend_script(&chained, 1, 1, 99980000, &op_true, 1);
+    return testutil_block(&tip->hash, tip->hdr.time + 600, txs, SLICED_TXS + 2);
+}
+
+static bool have_coin(struct csfix *f, const struct outpoint *op, struct coin *c)
+{
+    *c = (struct coin){0};
+    return chainstate_coin_lookup(f->cs, op, c);
+}
+
+/* Steps while b's checks go on, the coins it spends still unspent; the
+ * steps it took to connect or fail. */
+static int steps_for(struct csfix *f, const struct block *b, const struct outpoint *spent)
+{
+    int steps = 0, height = chainstate_height(f->cs);
+    assert_int_equal(step_submit(f, b), CHAINSTATE_ACCEPTED);
+    while (chainstate_height(f->cs) == height && chainstate_activation_pending(f->cs)) {
+        struct coin c;
+        assert_true(have_coin(f, spent, &c));
+        coin_clear(&c);
+        sliced_step(f);
+        assert_true(++steps < 10000);
+    }
+    return steps;
+}
+
+/* Many small slices reach the tip and coins one call reaches. */
+static void test_sliced_connect_matches_one_call(void **state)
+{
+    struct csfix *f = *state;
+    void *rs;
+    csfix_setup(&rs, "chainstate_whole");
+    struct csfix *ref = rs;
+    struct outpoint funded[SLICED_TXS];
+    fund(f, ref, funded);
+    struct block *b = spender(f, funded, -1);
+    assert_true(steps_for(f, b, &funded[0]) > 4);
+    char *err = NULL;
+    const char *reason = NULL;
+    assert_int_equal(chainstate_process_block(ref->cs, b, &reason, &err), CHAINSTATE_ACCEPTED);
+    assert_true(hash_eq(&chainstate_tip(f->cs)->hash, &b->hash));
+    assert_true(hash_eq(&chainstate_tip(ref->cs)->hash, &b->hash));
+    for (size_t t = 0; t < b->tx_count; t++) {
+        struct outpoint op = {b->txs[t]->txid, 0};
+        struct coin c, d;
+        bool in_f = have_coin(f, &op, &c), in_ref = have_coin(ref, &op, &d);
+        assert_int_equal(in_f, in_ref);
+        assert_int_equal(in_f, t != 1); /* the first one's is spent in the block */
+        assert_int_equal(c.value, d.value);
+        assert_int_equal(c.height, d.height);
+        coin_clear(&c);
+        coin_clear(&d);
+        if (t > 0 && t <= SLICED_TXS)
+            assert_false(have_coin(f, &funded[t - 1], &c));
+    }
+    block_free(b);
+    csfix_teardown(&rs);
+}
+
+/* An input missing halfway through the block: after its slices the block
+ * fails as in one call, and nothing of it is applied. */
+static void test_sliced_missing_input_fails_alike(void **state)
+{
+    struct csfix *f = *state;
+    void *rs;
+    csfix_setup(&rs, "chainstate_whole");
+    struct csfix *ref = rs;
+    struct outpoint funded[SLICED_TXS];
+    struct hash256 parent = fund(f, ref, funded);
+    struct block *b = spender(f, funded, SLICED_TXS / 2);
+    assert_true(steps_for(f, b, &funded[0]) > 4);
+    char *err = NULL;
+    const char *reason = NULL;
+    assert_int_equal(chainstate_process_block(ref->cs, b, &reason, &err), CHAINSTATE_INVALID);
+    assert_string_equal(reason, "bad-txns-inputs-missingorspent");
+    const struct bindex_node *n = chainstate_find(f->cs, &b->hash);
+    assert_true(n->status & BINDEX_FAILED_MASK);
+    assert_string_equal(n->reason, reason);
+    assert_true(hash_eq(&chainstate_tip(f->cs)->hash, &parent));
+    for (int k = 0; k < SLICED_TXS; k++) {
+        struct coin c;
+        assert_true(have_coin(f, &funded[k], &c));
+        coin_clear(&c);
+    }
+    assert_false(chainstate_activation_pending(f->cs));
+    block_free(b);
+    csfix_teardown(&rs);
+}
+
+/* Leaves b's checks part done: one step, the tip not moved yet. */
+static void start_slices(struct csfix *f, const struct block *b)
+{
+    int height = chainstate_height(f->cs);
+    assert_int_equal(step_submit(f, b), CHAINSTATE_ACCEPTED);
+    assert_int_equal(sliced_step(f), 1);
+    assert_int_equal(chainstate_height(f->cs), height);
+    assert_false(chainstate_connect_waiting(f->cs)); /* the loop steps on at once */
+}
+
+/* submitblock's path while a block is part checked: it ends those checks
+ * and connects that block, then its own. */
+static void test_sync_caller_ends_sliced_checks(void **state)
+{
+    struct csfix *f = *state;
+    struct outpoint funded[SLICED_TXS];
+    fund(f, NULL, funded);
+    int height = chainstate_height(f->cs);
+    struct block *b = spender(f, funded, -1);
+    start_slices(f, b);
+    struct tx *txs[1];
+    txs[0] = testutil_coinbase(height + 2, params_block_subsidy(f->p, height + 2), ++f->tag);
+    struct block *child = testutil_block(&b->hash, b->hdr.time + 600, txs, 1);
+    char *err = NULL;
+    const char *reason = NULL;
+    assert_int_equal(chainstate_process_block(f->cs, child, &reason, &err), CHAINSTATE_ACCEPTED);
+    assert_true(hash_eq(&chainstate_at(f->cs, height + 1)->hash, &b->hash));
+    assert_true(hash_eq(&chainstate_tip(f->cs)->hash, &child->hash));
+    assert_int_equal(sliced_step(f), 0);
+    block_free(b);
+    block_free(child);
+}
+
+/* invalidateblock of a block part checked: it connects first, then
+ * leaves, the coins it spent back. */
+static void test_invalidate_ends_sliced_checks(void **state)
+{
+    struct csfix *f = *state;
+    struct outpoint funded[SLICED_TXS];
+    struct hash256 parent = fund(f, NULL, funded);
+    struct block *b = spender(f, funded, -1);
+    start_slices(f, b);
+    int connected = f->connected, disconnected = f->disconnected;
+    char *err = NULL;
+    assert_int_equal(chainstate_invalidate(f->cs, &b->hash, &err), 0);
+    assert_int_equal(f->connected - connected, 1);
+    assert_int_equal(f->disconnected - disconnected, 1);
+    assert_true(chainstate_find(f->cs, &b->hash)->status & BINDEX_FAILED_MASK);
+    assert_true(hash_eq(&chainstate_tip(f->cs)->hash, &parent));
+    struct coin c;
+    assert_true(have_coin(f, &funded[0], &c));
+    coin_clear(&c);
+    assert_false(chainstate_activation_pending(f->cs));
+    block_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_waiting_blocks_one_per_step, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reorg_in_steps, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invalid_found_in_later_step, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sliced_connect_matches_one_call, setup_sliced,
+                                        teardown_sliced),
+        cmocka_unit_test_setup_teardown(test_sliced_missing_input_fails_alike, setup_sliced,
+                                        teardown_sliced),
+        cmocka_unit_test_setup_teardown(test_sync_caller_ends_sliced_checks, setup_sliced,
+                                        teardown_sliced),
+        cmocka_unit_test_setup_teardown(test_invalidate_ends_sliced_checks, setup_sliced,
+                                        teardown_sliced),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
