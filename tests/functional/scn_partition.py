@@ -193,6 +193,10 @@ def test_catch_up_across_reorg(t):
     down."""
     nodes = rl.start_network(t, 3, rl.line(3))
     hashes = rl.mine(nodes[0], 102)
+    # As Core's functional tests sync before relaying: a node still in
+    # initial download asks for no transaction (its feefilter says so), and
+    # a transaction it was not sent is not announced to it again.
+    rl.same_tip(nodes)
     coins = [rl.coinbase_of(nodes[0], h) for h in hashes[:2]]
     unconfirmed = send(nodes[0], tt.spend(coins[0], 0, 50 * rl.COIN))
     rl.all_have(nodes, [unconfirmed])
