@@ -252,26 +252,106 @@ static void env_relay(void *ctx, struct peer *p, const struct net_msg *m)
  * (several 1 MB blocks arrive in one read). */
 #define INPUT_SLICE_US 50000
 
+/* Messages whose handling parses, checks and stores a block: tens of ms
+ * for 1 MB. A compact block counts whether or not it reconstructs: one
+ * that does not only costs the others a loop turn. */
+static bool carries_block(const uint8_t hdr[PROTO_HEADER_SIZE])
+{
+    struct proto_header h;
+    proto_header_decode(hdr, &h);
+    enum proto_cmd cmd = proto_cmd_lookup(h.command);
+    return cmd == PROTO_CMD_BLOCK || cmd == PROTO_CMD_CMPCTBLOCK || cmd == PROTO_CMD_BLOCKTXN;
+}
+
+static void waiting_push(struct connman *cm, uint64_t id)
+{
+    if (cm->nwaiting == cm->waiting_cap) {
+        cm->waiting_cap = cm->waiting_cap ? cm->waiting_cap * 2 : 16;
+        cm->waiting = xrealloc(cm->waiting, cm->waiting_cap * sizeof(*cm->waiting));
+    }
+    cm->waiting[cm->nwaiting++] = id;
+}
+
+/* The turn's block was handled, maybe by this peer: its input waits. The
+ * peer that spent the turn joins the queue only at the next turn, behind
+ * the peers that got nothing in this one (round robin). */
+static void wait_turn(struct connman *cm, struct conn *c, bool spent_here)
+{
+    c->waiting = true;
+    if (spent_here) {
+        cm->has_spender = true;
+        cm->spender = c->p->id;
+    } else {
+        waiting_push(cm, c->p->id);
+    }
+}
+
+/* Libevent runs every ready socket callback of a turn before any timer:
+ * without this, blocks of several peers (or several in one peer's buffer)
+ * add up into one long pause. A zero-delay timer runs at the next turn. */
+static void spend_turn(struct connman *cm)
+{
+    static const struct timeval next_turn = {0, 0};
+    cm->turn_spent = true;
+    evtimer_add(cm->turn_ev, &next_turn);
+}
+
 /* Handles the complete frames in the input buffer, unless backpressure
- * says to wait (then getdata and the rest stay queued until it drains). */
+ * says to wait (then getdata and the rest stay queued until it drains),
+ * the slice is used up or the loop turn already handled a block. */
 static void process_input(struct conn *c)
 {
+    struct connman *cm = c->cm;
     struct evbuffer *in = bufferevent_get_input(c->bev);
     int64_t start = connman_now();
-    while (c->p->state != PEER_CLOSING && !c->blocked) {
-        if (connman_now() - start >= INPUT_SLICE_US) {
-            static const struct timeval next_turn = { 0, 0 };
-            evtimer_add(c->resume_ev, &next_turn);
-            break;
-        }
+    bool spent_here = false;
+    while (c->p->state != PEER_CLOSING && !c->blocked && !c->waiting) {
         size_t avail = evbuffer_get_length(in);
         if (avail < PROTO_HEADER_SIZE)
             break;
-        long size = peer_frame_size(c->p, evbuffer_pullup(in, PROTO_HEADER_SIZE));
+        const uint8_t *hdr = evbuffer_pullup(in, PROTO_HEADER_SIZE);
+        long size = peer_frame_size(c->p, hdr);
         if (size < 0 || (size_t)size > avail)
             break;
+        if (cm->turn_spent) {
+            wait_turn(cm, c, spent_here);
+            break;
+        }
+        if (connman_now() - start >= INPUT_SLICE_US) {
+            static const struct timeval next_turn = {0, 0};
+            evtimer_add(c->resume_ev, &next_turn);
+            break;
+        }
+        bool heavy = carries_block(hdr);
         peer_handle(c->p, evbuffer_pullup(in, size), (size_t)size);
         evbuffer_drain(in, (size_t)size);
+        if (heavy) {
+            spent_here = true;
+            spend_turn(cm);
+        }
+    }
+}
+
+/* A new turn: the peers that waited, in order, until one handles a block. */
+static void turn_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct connman *cm = arg;
+    if (cm->has_spender) {
+        cm->has_spender = false;
+        waiting_push(cm, cm->spender);
+    }
+    cm->turn_spent = false;
+    size_t done = 0;
+    while (done < cm->nwaiting && !cm->turn_spent) {
+        struct conn *c = connman_find(cm, cm->waiting[done++]);
+        if (!c)
+            continue; /* freed meanwhile */
+        c->waiting = false;
+        process_input(c);
+    }
+    if (done) {
+        cm->nwaiting -= done;
+        memmove(cm->waiting, cm->waiting + done, cm->nwaiting * sizeof(*cm->waiting));
     }
 }
 
@@ -591,7 +671,8 @@ struct connman *connman_new(struct event_base *base, const struct connman_option
     cm->am = addrman_new(o->peers_dir, o->allow_private, connman_rand(cm), err);
     cm->tick_ev = event_new(base, -1, EV_PERSIST, tick_cb, cm);
     cm->reap_ev = event_new(base, -1, 0, reap_cb, cm);
-    if (!cm->am || !cm->tick_ev || !cm->reap_ev || outbound_init(cm, err) < 0) {
+    cm->turn_ev = evtimer_new(base, turn_cb, cm);
+    if (!cm->am || !cm->tick_ev || !cm->reap_ev || !cm->turn_ev || outbound_init(cm, err) < 0) {
         connman_free(cm);
         return NULL;
     }
@@ -644,6 +725,9 @@ void connman_free(struct connman *cm)
         event_free(cm->tick_ev);
     if (cm->reap_ev)
         event_free(cm->reap_ev);
+    if (cm->turn_ev)
+        event_free(cm->turn_ev);
+    free(cm->waiting);
     outbound_free(cm);
     addrman_free(cm->am);
     banman_free(cm->bans);

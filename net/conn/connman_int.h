@@ -32,6 +32,7 @@ struct conn {
     struct peer *p;
     struct bufferevent *bev;
     struct event *resume_ev; /* handles the input left after a full slice */
+    bool waiting;        /* its input waits for a later loop turn (turn_cb) */
     bool connecting;     /* outbound TCP connect in progress */
     bool handshaked;     /* reached PEER_READY once */
     bool notified;       /* handlers.connected was called */
@@ -71,6 +72,16 @@ struct connman {
     bool listeners_paused; /* accept failed: resume at the next tick */
     uint16_t listen_port;
     struct event *tick_ev, *reap_ev;
+    /* One block-carrying message per loop turn: once one was handled,
+     * every peer's input waits for turn_ev, a zero-delay timer, which
+     * resumes the waiting peers in order (ids, as they may be freed
+     * meanwhile). The peer that handled it queues behind them. */
+    struct event *turn_ev;
+    bool turn_spent;
+    bool has_spender;
+    uint64_t spender;
+    uint64_t *waiting;
+    size_t nwaiting, waiting_cap;
     struct target *targets;
     size_t ntargets, targets_cap;
     size_t nconnect; /* the first nconnect targets come from -connect */

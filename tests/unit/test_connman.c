@@ -19,9 +19,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+/* A relay message the node handled, and in which loop turn. */
+struct handled {
+    enum proto_cmd cmd;
+    uint8_t tag; /* a block's first payload byte */
+    int turn;
+};
 
 struct node {
     struct connman *cm;
+    struct handled log[8];
+    size_t nlog;
+    int turn;
     int connected, disconnected, messages, invs;
     struct net_peer_props last_props;
     size_t last_inv_n;
@@ -38,6 +49,8 @@ static void h_message(void *ctx, uint64_t id, const struct net_msg *m)
 {
     struct node *n = ctx;
     n->messages++;
+    if (n->nlog < sizeof(n->log) / sizeof(n->log[0]))
+        n->log[n->nlog++] = (struct handled){m->cmd, m->len ? m->payload[0] : 0, n->turn};
     if (m->cmd == PROTO_CMD_INV) {
         n->invs++;
         n->last_inv_n = m->u.inv.n;
@@ -446,6 +459,61 @@ static void test_stalled_peer(void **state)
     connman_free(n.cm);
 }
 
+static void send_frame(int fd, const char *command, const uint8_t *payload, size_t len)
+{
+    struct wbuf w;
+    wbuf_init(&w);
+    proto_frame(&w, (const uint8_t *)"\xfa\xbf\xb5\xda", command, payload, len);
+    assert_int_equal(write(fd, w.data, w.len), (ssize_t)w.len);
+    wbuf_free(&w);
+}
+
+static size_t index_of_block(const struct node *n, uint8_t tag)
+{
+    for (size_t i = 0; i < n->nlog; i++)
+        if (n->log[i].cmd == PROTO_CMD_BLOCK && n->log[i].tag == tag)
+            return i;
+    fail_msg("block %u not handled", tag);
+    return 0;
+}
+
+/* Blocks arriving together from two peers, one of them sending two with
+ * an inv between: one block per loop turn, each peer's messages in order,
+ * and the second peer's block before the first peer's second (round
+ * robin). */
+static void test_one_block_per_turn(void **state)
+{
+    struct node n;
+    start_node(&n, NULL, NULL, 0);
+    int a = raw_handshaked_peer(connman_listen_port(n.cm));
+    int b = raw_handshaked_peer(connman_listen_port(n.cm));
+    assert_true(run_until(got_two, &n, WAIT_MS));
+    uint8_t blk[3][64] = {{1}, {2}, {3}};
+    uint8_t inv[37] = {1, 2};
+    send_frame(a, "block", blk[0], sizeof(blk[0]));
+    send_frame(a, "inv", inv, sizeof(inv));
+    send_frame(a, "block", blk[1], sizeof(blk[1]));
+    send_frame(b, "block", blk[2], sizeof(blk[2]));
+    time_t give_up = time(NULL) + WAIT_MS / 1000;
+    while (n.nlog < 4 && time(NULL) < give_up) {
+        n.turn++;
+        event_base_loop(base, EVLOOP_ONCE);
+    }
+    assert_int_equal(n.nlog, 4);
+    size_t a1 = index_of_block(&n, 1), a2 = index_of_block(&n, 2), b1 = index_of_block(&n, 3);
+    size_t inv_at = 0;
+    while (inv_at < n.nlog && n.log[inv_at].cmd != PROTO_CMD_INV)
+        inv_at++;
+    assert_true(a1 < inv_at && inv_at < a2); /* the peer's order */
+    assert_true(b1 < a2);                    /* round robin */
+    assert_true(n.log[a1].turn != n.log[b1].turn);
+    assert_true(n.log[b1].turn != n.log[a2].turn);
+    assert_true(n.log[a1].turn != n.log[a2].turn);
+    close(a);
+    close(b);
+    connman_free(n.cm);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN); /* as hearsayd does: a closed peer is an error, not a kill */
@@ -463,6 +531,7 @@ int main(void)
         cmocka_unit_test(test_addnode_api),
         cmocka_unit_test(test_discouragement),
         cmocka_unit_test(test_stalled_peer),
+        cmocka_unit_test(test_one_block_per_turn),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     event_base_free(base);
