@@ -277,6 +277,13 @@ static struct net_peer_props props_of(uint64_t id, bool inbound)
                                    .version = PROTO_VERSION, .hello = true};
 }
 
+/* A handshaked fake peer of node 0, as most tests open with. */
+static void connect_fake(uint64_t id, bool inbound)
+{
+    struct net_peer_props p = props_of(id, inbound);
+    netproc_connected(net.n[0].np, &p, net.now);
+}
+
 /* a dials b; wtxid says whether both signal BIP339. */
 static void link_nodes_wtxid(int a, int b, bool wtxid)
 {

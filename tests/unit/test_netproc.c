@@ -109,8 +109,7 @@ static void test_malformed_dropped(void **state)
 {
     setup_net(1, 0);
     mine_at(0, 101);
-    struct net_peer_props fp = props_of(FAKE, false);
-    netproc_connected(net.n[0].np, &fp, net.now);
+    connect_fake(FAKE, false);
     struct wbuf w;
     wbuf_init(&w);
     wbuf_bytes(&w, "\x02\x00\x00\x00\xff", 5);
@@ -151,8 +150,7 @@ static void test_orphan_limits(void **state)
     mine_at(0, 1);
     struct net_peer_props fp = props_of(FAKE, false);
     netproc_connected(net.n[0].np, &fp, net.now);
-    struct net_peer_props other = props_of(FAKE + 1, true);
-    netproc_connected(net.n[0].np, &other, net.now);
+    connect_fake(FAKE + 1, true);
     struct tx *heavy = send_orphan(0, 1, 100000);
     assert_true(tx_weight(heavy) > NETPROC_MAX_ORPHAN_WEIGHT);
     struct tx *light = send_orphan(0, 2, 0);
@@ -188,8 +186,7 @@ static void test_orphan_eviction_by_peer(void **state)
     setup_net(1, 0);
     mine_at(0, 100 + HONEST);
     for (uint64_t id = FAKE; id <= FAKE + 1; id++) {
-        struct net_peer_props fp = props_of(id, false);
-        netproc_connected(net.n[0].np, &fp, net.now);
+        connect_fake(id, false);
     }
     struct tx *parent[HONEST], *child[HONEST];
     for (int i = 0; i < HONEST; i++) {
@@ -536,9 +533,8 @@ static void test_blocksonly(void **state)
     assert_int_equal(net.inv_types[PROTO_INV_WTX] + net.inv_types[PROTO_INV_TX], 0);
     assert_int_equal(net.ndropped, 0);
     /* Peers that ignore relay=false are dropped. */
-    struct net_peer_props fp = props_of(FAKE, false), fp2 = props_of(FAKE + 1, false);
-    netproc_connected(net.n[0].np, &fp, net.now);
-    netproc_connected(net.n[0].np, &fp2, net.now);
+    connect_fake(FAKE, false);
+    connect_fake(FAKE + 1, false);
     struct proto_inv item = {PROTO_INV_WTX, tx->wtxid};
     struct wbuf w;
     wbuf_init(&w);
@@ -604,8 +600,7 @@ static void test_getdata_backpressure(void **state)
     setup_net(1, 0);
     mine_at(0, 16);
     run_until(net.now + SEC);
-    struct net_peer_props fp = props_of(FAKE, true);
-    netproc_connected(net.n[0].np, &fp, net.now);
+    connect_fake(FAKE, true);
     net.fake_window = true;
     struct proto_inv items[18];
     for (int h = 1; h <= 16; h++)
@@ -665,8 +660,7 @@ static void test_late_sendheaders(void **state)
 static void test_future_header_not_punished(void **state)
 {
     setup_net(1, 0);
-    struct net_peer_props fp = props_of(FAKE, false);
-    netproc_connected(net.n[0].np, &fp, net.now);
+    connect_fake(FAKE, false);
     const struct bindex_node *tip = chainstate_tip(net.n[0].cs);
     struct tx *cb = testutil_coinbase(1, 50 * 100000000LL, 7);
     struct block *b = testutil_block(&tip->hash, (uint32_t)time(NULL) + 3 * 3600, &cb, 1);
@@ -698,8 +692,7 @@ static void test_future_header_not_punished(void **state)
 static void test_unconnecting_and_missing_prev(void **state)
 {
     setup_net(1, 0);
-    struct net_peer_props fp = props_of(FAKE, false);
-    netproc_connected(net.n[0].np, &fp, net.now);
+    connect_fake(FAKE, false);
     run_until(net.now + SEC);
     const struct bindex_node *tip = chainstate_tip(net.n[0].cs);
     struct hash256 unknown;

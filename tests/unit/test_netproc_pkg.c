@@ -17,8 +17,7 @@ static void setup_pkg(void)
     mine_at(0, 101);
     run_until(net.now + 10 * SEC);
     for (uint64_t id = FAKE; id <= FAKE2; id++) {
-        struct net_peer_props fp = props_of(id, false);
-        netproc_connected(net.n[0].np, &fp, net.now);
+        connect_fake(id, false);
     }
 }
 

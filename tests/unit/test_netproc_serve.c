@@ -104,8 +104,7 @@ static void test_no_tx_during_initial_download(void **state)
     setup_net(1, 0);
     net.wall = GENESIS_TIME + 30 * 24 * 3600;
     mine_at(0, 1);
-    struct net_peer_props fp = props_of(FAKE, false);
-    netproc_connected(net.n[0].np, &fp, net.now);
+    connect_fake(FAKE, false);
     struct outpoint op = {{{0x5a}}, 0};
     int64_t out = 1000000;
     struct tx *tx = testutil_spend(&op, 1, &out, 1, 0);
@@ -205,8 +204,7 @@ static void test_getheaders_below_min_work(void **state)
     setup_net(1, 0);
     harness_params = NULL;
     mine_at(0, 3);
-    struct net_peer_props fp = props_of(FAKE, true);
-    netproc_connected(net.n[0].np, &fp, net.now);
+    connect_fake(FAKE, true);
     struct net_msg m = {.cmd = PROTO_CMD_GETHEADERS};
     m.u.locator = genesis_locator();
     netproc_message(net.n[0].np, FAKE, &m, net.now);
@@ -225,8 +223,7 @@ static void test_getblocks_continuation(void **state)
 {
     setup_net(1, 0);
     mine_at(0, 600);
-    struct net_peer_props fp = props_of(FAKE, true);
-    netproc_connected(net.n[0].np, &fp, net.now);
+    connect_fake(FAKE, true);
     drop_queue();
     struct net_msg m = {.cmd = PROTO_CMD_GETBLOCKS};
     m.u.locator = genesis_locator();
@@ -271,9 +268,8 @@ static void test_getdata_block_awaits_activation(void **state)
 {
     setup_net(1, 0);
     mine_at(0, 3);
-    struct net_peer_props from = props_of(FAKE, true), asker = props_of(FAKE + 1, true);
-    netproc_connected(net.n[0].np, &from, net.now);
-    netproc_connected(net.n[0].np, &asker, net.now);
+    connect_fake(FAKE, true);
+    connect_fake(FAKE + 1, true);
     struct block *b = mine(0, NULL, 0);
     hand_block(FAKE, b);
     assert_true(netproc_activating(net.n[0].np));
@@ -313,8 +309,7 @@ static void test_getdata_tx_of_last_block(void **state)
 {
     setup_net(1, 0);
     mine_at(0, 102);
-    struct net_peer_props fp = props_of(FAKE, true);
-    netproc_connected(net.n[0].np, &fp, net.now);
+    connect_fake(FAKE, true);
     struct tx *mined = spend_coinbase(0, 1), *other = spend_coinbase(0, 2);
     mine_tx_at(0, mined);
     assert_null(mempool_get(net.n[0].mp, &mined->txid));
@@ -425,8 +420,7 @@ static void test_feefilter_schedule(void **state)
     enum { N = 400 };
     int64_t sum = 0;
     for (uint64_t id = FAKE; id < FAKE + N; id++) {
-        struct net_peer_props fp = props_of(id, true);
-        netproc_connected(net.n[0].np, &fp, net.now);
+        connect_fake(id, true);
         const struct np_peer *p = np_peer_find(net.n[0].np, id);
         assert_int_equal(p->feefilter_sent, MEMPOOL_DEFAULT_MIN_RELAY_FEERATE);
         assert_true(p->feefilter_due > net.now);
