@@ -15,7 +15,8 @@ EXTRA_DIST += contrib/regtest-net/regtest-net contrib/regtest-net/rnlib.py \
 	contrib/regtest-net/rnmeasure.py contrib/regtest-net/rnreport.py \
 	contrib/regtest-net/README.md contrib/regtest-net/measure-issue7.sh \
 	contrib/regtest-net/soak contrib/regtest-net/rnrecon.py \
-	contrib/regtest-net/rnwatch.py contrib/regtest-net/rnhtml.py
+	contrib/regtest-net/rnwatch.py contrib/regtest-net/rnhtml.py \
+	contrib/regtest-net/rssflat.py
 
 # The tool driven on a small network (tests/functional/framework.py).
 TESTS += tests/functional/regtest_net.py
@@ -24,3 +25,7 @@ EXTRA_DIST += tests/functional/regtest_net.py
 # watch and report (the report test renders the page in headless Chromium).
 TESTS += tests/functional/regtest_net_watch.py tests/functional/regtest_net_report.py
 EXTRA_DIST += tests/functional/regtest_net_watch.py tests/functional/regtest_net_report.py
+
+# The soak's memory verdict on known curves, and a 90-second soak of 4 nodes.
+TESTS += tests/functional/regtest_net_soak.py
+EXTRA_DIST += tests/functional/regtest_net_soak.py

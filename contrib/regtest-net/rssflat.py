@@ -8,8 +8,10 @@ Per node: the maximum RSS of each 30-minute window (a plateau shows as
 equal maxima), and the slope of a least-squares line over the last hour of
 its last run, after warm-up (a node kill -9'd and restarted starts a new
 run: its memory starts again from zero, which is not a decrease to fit).
-A run with under 20 minutes left in that hour gets no slope. Flat: every
-slope within +-flat-kbh KB/hour. With --update the result joins
+A run with under 20 minutes left in that hour gets no slope. Flat: no
+slope over +flat-kbh KB/hour. A leak grows; a node whose memory falls
+(glibc handing pages back after a busy spell) is reported as returning
+memory, not counted against flatness. With --update the result joins
 summary.json (key "rss") and rss.png is redrawn with it. soak calls
 analyse() and plot() itself."""
 
@@ -83,22 +85,27 @@ def analyse(out, warmup=600, flat_kbh=512.0):
         nodes[name] = {"window_max_mb": wins, "last_run_start_s": round(run_start),
                        "slope_kb_per_h": None if s is None else round(s, 1),
                        "fit_span_s": round(span)}
-    slopes = [d["slope_kb_per_h"] for d in nodes.values() if d["slope_kb_per_h"] is not None]
-    flat = bool(slopes) and all(abs(s) <= flat_kbh for s in slopes)
+    slopes = {name: d["slope_kb_per_h"] for name, d in nodes.items()
+              if d["slope_kb_per_h"] is not None}
+    growing = {name: s for name, s in slopes.items() if s > flat_kbh}
+    returning = {name: s for name, s in slopes.items() if s < -flat_kbh}
+    flat = bool(slopes) and not growing
     overall = [max((d["window_max_mb"][w] for d in nodes.values()
                     if d["window_max_mb"][w] is not None), default=None) for w in range(nwin)]
+    verdict = "flat" if flat else "growing" if slopes else "too short to say"
+    if flat and returning:
+        verdict += f" (memory returned on {len(returning)})"
+    values = list(slopes.values())
     return {
         "window_s": WINDOW, "warmup_s": warmup, "flat_threshold_kb_per_h": flat_kbh,
         "window_max_mb_all_nodes": overall,
-        "nodes_with_slope": len(slopes),
-        "max_abs_slope_kb_per_h": round(max(abs(s) for s in slopes), 1) if slopes else None,
-        "median_slope_kb_per_h": round(sorted(slopes)[len(slopes) // 2], 1) if slopes else None,
+        "nodes_with_slope": len(values),
+        "max_slope_kb_per_h": round(max(values), 1) if values else None,
+        "median_slope_kb_per_h": round(sorted(values)[len(values) // 2], 1) if values else None,
         "flat": flat,
-        "over_threshold": {name: d["slope_kb_per_h"] for name, d in nodes.items()
-                           if d["slope_kb_per_h"] is not None
-                           and abs(d["slope_kb_per_h"]) > flat_kbh},
-        "verdict": ("flat" if flat else "not flat" if slopes else "too short to say")
-                   + " after warm-up",
+        "growing": growing,
+        "returning": returning,
+        "verdict": verdict + " after warm-up",
         "per_node": nodes,
     }
 
@@ -117,9 +124,9 @@ def plot(out, rss=None):
                         for w, m in enumerate(rss["window_max_mb_all_nodes"]) if m is not None)
         curves.append("'-' using 1:2 with lines lw 3 lc rgb 'black' "
                       "title '30-min max, all nodes'")
-        title += (f"\\n{rss['verdict']}: |slope| <= {rss['max_abs_slope_kb_per_h']} KB/h "
+        title += (f"\\n{rss['verdict']}: slope <= {rss['max_slope_kb_per_h']} KB/h "
                   f"over the last hour ({rss['nodes_with_slope']} nodes)")
-        worst = sorted(rss["over_threshold"].items(), key=lambda kv: -abs(kv[1]))[:4]
+        worst = sorted(rss["growing"].items(), key=lambda kv: -kv[1])[:4]
         if worst:
             title += "\\n" + ", ".join(f"{n} {s:+.0f} KB/h" for n, s in worst)
     script = (f"set terminal png size 1000,600\nset output '{os.path.join(out, 'rss.png')}'\n"
