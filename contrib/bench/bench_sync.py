@@ -19,12 +19,18 @@ Prints figures; never fails on timing. Run from a build directory
 (HEARSAY_BUILDDIR), preferably one configured without sanitizers:
 
     nice python3 ../contrib/bench/bench_sync.py [--blocks 5000] [--block-bytes 1000000]
-        [--dbcache 450] [--tmpdir DIR]
+        [--dbcache 450] [--tmpdir DIR] [--source DIR]
+
+With --source, A's filled chain is kept in DIR and copied from there by
+later runs with the same --blocks and --block-bytes (a 5,000-block fill
+takes about 10 minutes; the copy, seconds).
 """
 
 import argparse
+import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -48,15 +54,39 @@ def write_bytes(pid):
     raise fw.TestFailure(f"/proc/{pid}/io has no write_bytes")
 
 
-def fill(node, blocks, block_bytes, dbcache):
-    """Builds A's chain; returns (height, block bytes)."""
-    os.makedirs(node.chaindir, exist_ok=True)
-    out = subprocess.run([FILL, node.chaindir, str(blocks), str(block_bytes), str(dbcache)],
+def fill(chaindir, blocks, block_bytes, dbcache):
+    """Builds A's chain in chaindir; returns (height, block bytes)."""
+    os.makedirs(chaindir, exist_ok=True)
+    out = subprocess.run([FILL, chaindir, str(blocks), str(block_bytes), str(dbcache)],
                          capture_output=True, text=True, check=False)
     m = re.search(r"built (\d+) blocks, (\d+) bytes", out.stdout)
     if out.returncode != 0 or not m:
         raise fw.TestFailure(f"bench_sync_fill failed: {out.stdout}{out.stderr}")
     return int(m.group(1)), int(m.group(2))
+
+
+def fill_from(node, source, blocks, block_bytes, dbcache):
+    """fill(), through a copy kept in source: reused when it was filled
+    with the same parameters. The copy leaves the source as it was, even
+    when A truncates or rewrites its files on start."""
+    stamp = os.path.join(source, "fill.json")
+    want = {"blocks": blocks, "block_bytes": block_bytes}
+    kept = os.path.join(source, "chain")
+    try:
+        with open(stamp, encoding="utf-8") as f:
+            got = json.load(f)
+    except (OSError, ValueError):
+        got = {}
+    if {k: got.get(k) for k in want} != want:
+        shutil.rmtree(source, ignore_errors=True)
+        os.makedirs(source)
+        height, nbytes = fill(kept, blocks, block_bytes, dbcache)
+        with open(stamp, "w", encoding="utf-8") as f:
+            json.dump({**want, "height": height, "bytes": nbytes}, f)
+        got = {**want, "height": height, "bytes": nbytes}
+    shutil.rmtree(node.chaindir, ignore_errors=True)
+    shutil.copytree(kept, node.chaindir)
+    return got["height"], got["bytes"]
 
 
 def wait_synced(node, height, timeout):
@@ -76,12 +106,17 @@ def wait_synced(node, height, timeout):
         time.sleep(POLL_S)
 
 
-def sync(t, blocks, block_bytes, dbcache=450, b_args=(), timeout=3600, before_stop=None):
-    """Fills A, syncs B from it; returns the figures (a dict). before_stop(B)
-    runs once B is synced, before it stops."""
+def sync(t, blocks, block_bytes, dbcache=450, b_args=(), timeout=3600, before_stop=None,
+         source=None):
+    """Fills A (through source, when given: see fill_from), syncs B from
+    it; returns the figures (a dict). before_stop(B) runs once B is synced,
+    before it stops."""
     a, b = t.add_node(), t.add_node()
     fill_start = time.monotonic()
-    height, nbytes = fill(a, blocks, block_bytes, dbcache)
+    if source:
+        height, nbytes = fill_from(a, source, blocks, block_bytes, dbcache)
+    else:
+        height, nbytes = fill(a.chaindir, blocks, block_bytes, dbcache)
     fill_s = time.monotonic() - fill_start
     a.start(timeout=120)
     b.start(f"-dbcache={dbcache}", *b_args)
@@ -107,7 +142,8 @@ def report(r):
     mb = r["bytes"] / 1e6
     lag = r["lag"]
     over = lag["pauses_over_ms"]
-    print(f"chain: {r['height']} blocks, {mb:.1f} MB (A filled in {r['fill_s']:.1f} s)")
+    print(f"chain: {r['height']} blocks, {mb:.1f} MB (A filled or copied in "
+          f"{r['fill_s']:.1f} s)")
     print(f"sync: {r['wall_s']:.1f} s, {mb / r['wall_s']:.1f} MB/s")
     print(f"B wrote {r['written'] / 1e6:.1f} MB during the sync: {r['written'] / r['bytes']:.2f}"
           f" bytes per block byte; shutdown (final flush) took {r['stop_s']:.1f} s")
@@ -127,6 +163,7 @@ def main():
     ap.add_argument("--block-bytes", type=int, default=1000000)
     ap.add_argument("--dbcache", type=int, default=450, help="MiB, for both nodes")
     ap.add_argument("--tmpdir", help="where the datadirs go (default: TMPDIR)")
+    ap.add_argument("--source", help="keep A's filled chain here and reuse it")
     args = ap.parse_args()
     if args.tmpdir:
         os.environ["TMPDIR"] = args.tmpdir
@@ -134,7 +171,8 @@ def main():
         sys.exit(f"{FILL} not built (make contrib/bench/bench_sync_fill)")
 
     def bench(t):
-        report(sync(t, args.blocks, args.block_bytes, args.dbcache))
+        source = os.path.abspath(args.source) if args.source else None
+        report(sync(t, args.blocks, args.block_bytes, args.dbcache, source=source))
     fw.main([bench], timeout=6 * 3600)
 
 
