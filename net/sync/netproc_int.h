@@ -56,8 +56,9 @@ struct np_peer {
     int64_t last_announce;
     bool protect, disconnecting;
     struct np_cmpct_peer cmpct;
-    /* The mempool sequence when we last announced transactions to it:
-     * what entered the mempool since is not served to it (getdata.c). */
+    /* The mempool sequence at its last trickle (Core's
+     * m_last_inv_sequence): what entered the mempool since is not served
+     * to it (getdata.c). */
     uint64_t tx_inv_seq;
     /* Its getdata items not served yet (gd_head..gd_len), see getdata.c. */
     struct proto_inv *gd;
@@ -165,8 +166,9 @@ void np_send(struct netproc *np, uint64_t peer, enum proto_cmd cmd, const struct
 /* An inv; one with transactions lets the peer fetch what is in the
  * mempool now (np_tx_announced). */
 void np_send_inv(struct netproc *np, uint64_t peer, const struct proto_inv *items, size_t n);
-/* We just announced transactions to peer (inv, hsinv): from now on it may
- * fetch any transaction in the mempool at this moment. */
+/* The peer's trickle timer fired, or we announced transactions to it
+ * outside the trickle (hsinv, reconciliation): from now on it may fetch
+ * any transaction in the mempool at this moment. */
 void np_tx_announced(struct netproc *np, uint64_t peer);
 void np_misbehaving(struct netproc *np, uint64_t peer, const char *reason);
 /* A message that cannot be read is dropped and logged, the peer kept, as
