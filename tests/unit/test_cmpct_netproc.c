@@ -510,6 +510,45 @@ static void test_parallel_compact_downloads(void **state)
         tx_free(t[i]);
 }
 
+/* The last parallel slot is kept for an outbound peer: a third inbound
+ * high-bandwidth peer does not ask while no outbound peer has the block
+ * in flight; once one has, an inbound one may take the slot. */
+static void test_last_compact_slot_for_outbound(void **state)
+{
+    const uint64_t in[3] = {FAKE + 1, FAKE + 2, FAKE + 3};
+    for (size_t i = 0; i < 3; i++)
+        compact_peer(in[i], true, true);
+    struct tx *t[2] = {spend_coinbase(1), spend_coinbase(2)};
+    struct block *x = next_block(&t[0], 1);
+    clear_out();
+    for (size_t i = 0; i < 3; i++) {
+        w.from = in[i];
+        send_cmpct(x);
+        assert_int_equal(count_sent_to(in[i], "getblocktxn"), i < 2);
+    }
+    assert_int_equal(in_flight(), 2);
+    w.from = in[0];
+    send_blocktxn(&x->hash, &t[0], 1);
+    assert_memory_equal(chainstate_tip(w.cs)->hash.b, x->hash.b, 32);
+    /* With the outbound FAKE first in flight, the inbound ones fill the
+     * other two slots. */
+    struct block *y = next_block(&t[1], 1);
+    clear_out();
+    w.from = FAKE;
+    send_cmpct(y);
+    for (size_t i = 0; i < 3; i++) {
+        w.from = in[i];
+        send_cmpct(y);
+        assert_int_equal(count_sent_to(in[i], "getblocktxn"), i < 2);
+    }
+    assert_int_equal(in_flight(), 3);
+    w.from = 0;
+    block_free(x);
+    block_free(y);
+    for (int i = 0; i < 2; i++)
+        tx_free(t[i]);
+}
+
 #define COIN 100000000LL
 #define MONTH (30 * 24 * 3600)
 
@@ -700,6 +739,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_two_partial_blocks_from_one_peer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_partial_blocks_capped_per_peer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parallel_compact_downloads, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_last_compact_slot_for_outbound, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invalid_block_punishment, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stale_block_serving, setup, teardown),
     };
