@@ -240,6 +240,8 @@ int relay_peer_add(struct relay *r, uint64_t peer, const struct relay_peer_props
     hashtab_insert(&r->peer_idx, peer, pe);
     r->peers[r->n_peers++] = pe;
     r->n_wtxid_peers += props->wtxidrelay;
+    if (r->drv->trickled)
+        relay_trickle_dirty(r); /* its timer fires at the next tick */
     LOG_DEBUG(LOG_RELAY, "relay: peer %llu added (%s)", (unsigned long long)peer,
               props->outbound ? "outbound" : "inbound");
     (void)now;

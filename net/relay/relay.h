@@ -248,6 +248,11 @@ struct relay_driver {
     /* Erlay: add a transaction (by wtxid) to a reconciling peer's
      * reconciliation set instead of announcing it (policy txrecon). */
     void (*recon_add)(void *ctx, struct relay *r, uint64_t peer, const struct hash256 *wtxid);
+    /* Optional: the peer's trickle timer fired, whether or not anything
+     * was announced (Core's SendMessages takes the mempool sequence that
+     * getdata serving goes by then). Set, every peer's timer runs, an
+     * idle one's too. */
+    void (*trickled)(void *ctx, struct relay *r, uint64_t peer);
 };
 
 /* A new node. policy and driver must outlive it (they are not copied);

@@ -100,6 +100,7 @@ struct relay {
     /* No queue is due before this (a lower bound: ticks after every
      * message must not scan 125 peers for nothing). */
     int64_t trickle_due;
+    bool trickle_every_tick; /* an idle timer of mean 0 is followed */
     int64_t wake_rumors;         /* earliest round, verdict or stop due */
     uint64_t *pullers;           /* peers awaiting an answer to their pull */
     uint32_t n_pullers, cap_pullers;

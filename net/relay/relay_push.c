@@ -753,14 +753,24 @@ static void flush_queue(struct relay *r, struct relay_peer *pe, int64_t now)
     }
 }
 
-/* The earliest trickle time of a non-empty queue. */
-static int64_t trickle_scan(const struct relay *r)
+/* The earliest trickle time of a running timer: a queue's, or with a
+ * driver that follows trickles (trickled) an idle peer's too, as Core's
+ * runs on; an idle timer of mean 0 fires at every tick (every_tick)
+ * rather than ask for a wakeup of its own. */
+static int64_t trickle_scan(struct relay *r)
 {
     int64_t next = INT64_MAX;
+    r->trickle_every_tick = false;
     for (uint32_t i = 0; i < r->n_peers; i++) {
         const struct relay_peer *pe = r->peers[i];
-        if (pe->n_queue == 0)
-            continue;
+        if (pe->n_queue == 0) {
+            if (!r->drv->trickled)
+                continue;
+            if ((pe->props.outbound ? r->p->trickle_out_us : r->p->trickle_in_us) == 0) {
+                r->trickle_every_tick = true;
+                continue;
+            }
+        }
         int64_t t = pe->props.outbound ? pe->next_trickle : r->next_inbound_trickle;
         if (t < next)
             next = t;
@@ -768,26 +778,31 @@ static int64_t trickle_scan(const struct relay *r)
     return next;
 }
 
+/* Flushes the queues whose timer is due. A driver that follows trickles
+ * hears of each peer whose timer fired, queue empty or not: Core takes
+ * the mempool sequence that getdata serving goes by at every trickle. */
 void relay_trickle_tick(struct relay *r, int64_t now)
 {
-    if (r->trickle_due > now)
+    if (r->trickle_due > now && !r->trickle_every_tick)
         return;
-    bool inbound_due = r->next_inbound_trickle <= now, inbound_sent = false;
+    bool follow = r->drv->trickled != NULL;
+    bool inbound_due = r->next_inbound_trickle <= now, inbound_fired = false;
     for (uint32_t i = 0; i < r->n_peers; i++) {
         struct relay_peer *pe = r->peers[i];
-        if (pe->n_queue == 0)
+        if (pe->n_queue == 0 && !follow)
             continue;
-        if (pe->props.outbound) {
-            if (pe->next_trickle > now)
-                continue;
+        if (pe->props.outbound ? pe->next_trickle > now : !inbound_due)
+            continue;
+        if (pe->n_queue > 0)
             flush_queue(r, pe, now);
+        if (pe->props.outbound)
             pe->next_trickle = now + prng_exp(&r->rng, r->p->trickle_out_us);
-        } else if (inbound_due) {
-            flush_queue(r, pe, now);
-            inbound_sent = true;
-        }
+        else
+            inbound_fired = true;
+        if (follow)
+            r->drv->trickled(r->ctx, r, pe->id);
     }
-    if (inbound_sent)
+    if (inbound_fired)
         r->next_inbound_trickle = now + prng_exp(&r->rng, r->p->trickle_in_us);
     r->trickle_due = trickle_scan(r);
 }

@@ -184,7 +184,7 @@ void np_recon_on_digest(struct netproc *np, struct np_peer *p, const struct net_
     cursor_init(&c, m->payload, m->len);
     if (!cursor_u32(&c, &count) || !cursor_bytes(&c, theirs.b, sizeof(theirs.b)) ||
         !cursor_bytes(&c, tip.b, sizeof(tip.b))) {
-        np_misbehaving(np, p->id, "malformed hsdigest");
+        np_drop_malformed(p, "hsdigest", NULL);
         return;
     }
     if (p->ae_answered > 0 && now < p->ae_answered + RECON_ANSWER_INTERVAL_US)
@@ -214,10 +214,17 @@ void np_recon_on_hsinv(struct netproc *np, struct np_peer *p, const struct net_m
     const uint8_t *raw;
     if (!recon_link(p))
         return;
+    uint64_t count;
+    cursor_init(&c, m->payload, m->len);
+    if (cursor_compact(&c, &count, UINT64_MAX) && count > RECON_MAX_IDS) {
+        /* An explicit limit, as Core's "inv message size" misbehaviour. */
+        np_misbehaving(np, p->id, "hsinv message size");
+        return;
+    }
     cursor_init(&c, m->payload, m->len);
     if (!cursor_count(&c, &n, RECON_MAX_IDS, sizeof(struct hash256)) ||
         !cursor_view(&c, &raw, n * sizeof(struct hash256))) {
-        np_misbehaving(np, p->id, "malformed hsinv");
+        np_drop_malformed(p, "hsinv", NULL);
         return;
     }
     struct hash256 *theirs = NULL;
@@ -344,7 +351,7 @@ void np_recon_on_hssketch(struct netproc *np, struct np_peer *p, const struct ne
     cursor_init(&c, msg->payload, msg->len);
     if (!cursor_u64(&c, &salt) || !txrecon_sketch_decode(&c, &m) || m.len == 0 ||
         m.len > max_capacity() * SKETCH_ELEM_BYTES) {
-        np_misbehaving(np, p->id, "malformed hssketch");
+        np_drop_malformed(p, "hssketch", NULL);
         return;
     }
     if (!p->ae_digest_sent)
@@ -384,7 +391,7 @@ void np_recon_on_hsask(struct netproc *np, struct np_peer *p, const struct net_m
         return;
     cursor_init(&c, msg->payload, msg->len);
     if (!txrecon_diff_decode(&c, &m)) {
-        np_misbehaving(np, p->id, "malformed hsask");
+        np_drop_malformed(p, "hsask", NULL);
         return;
     }
     if (!p->ae_pending) {

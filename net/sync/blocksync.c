@@ -150,10 +150,21 @@ void np_sendheaders_maybe(struct netproc *np, struct np_peer *p)
     p->sent_sendheaders = true;
 }
 
+/* The requests are kept in the order they were made: the first of a
+ * block is its first in flight (Core's multimap of requests). */
 static struct np_inflight *inflight_find(struct netproc *np, const struct hash256 *h)
 {
     for (size_t i = 0; i < np->ninflight; i++)
         if (hash_eq(&np->inflight[i].hash, h))
+            return &np->inflight[i];
+    return NULL;
+}
+
+static struct np_inflight *inflight_of(struct netproc *np, const struct hash256 *h,
+                                       uint64_t peer)
+{
+    for (size_t i = 0; i < np->ninflight; i++)
+        if (np->inflight[i].peer == peer && hash_eq(&np->inflight[i].hash, h))
             return &np->inflight[i];
     return NULL;
 }
@@ -164,7 +175,17 @@ static void inflight_remove(struct netproc *np, struct np_inflight *f)
     if (p && p->blocks_in_flight)
         p->blocks_in_flight--;
     cmpct_partial_free(f->partial);
-    *f = np->inflight[--np->ninflight];
+    size_t i = (size_t)(f - np->inflight);
+    memmove(f, f + 1, (--np->ninflight - i) * sizeof(*f));
+}
+
+/* Every request of the block ends (Core's RemoveBlockRequest for all
+ * peers): it came, or its compact form was completed. */
+static void inflight_done(struct netproc *np, const struct hash256 *h)
+{
+    struct np_inflight *f;
+    while ((f = inflight_find(np, h)))
+        inflight_remove(np, f);
 }
 
 static bool inflight_add(struct netproc *np, struct np_peer *p, const struct hash256 *h,
@@ -380,16 +401,16 @@ void np_on_block(struct netproc *np, struct np_peer *p, const struct net_msg *m,
 void np_process_block(struct netproc *np, struct np_peer *p, const struct block *b,
                       bool rebuilt, int64_t now)
 {
-    struct np_inflight *f = inflight_find(np, &b->hash);
-    if (f) {
-        if (f->peer == p->id) { /* it delivers: no longer a staller */
-            p->stalling_since = 0;
-            /* The timeout runs from now for the rest (Core restarts it
-             * when the first block of the queue comes). */
-            p->downloading_since = now;
-        }
-        inflight_remove(np, f);
+    const struct np_inflight *first = inflight_find(np, &b->hash);
+    bool first_in_flight = !first || first->peer == p->id;
+    if (inflight_of(np, &b->hash, p->id)) { /* it delivers: no longer a staller */
+        p->stalling_since = 0;
+        /* The timeout runs from now for the rest (Core restarts it when
+         * the first block of the queue comes). */
+        p->downloading_since = now;
     }
+    if (!rebuilt)
+        inflight_done(np, &b->hash);
     const struct bindex_node *known = chainstate_find(np->chain, &b->hash);
     bool cached = known && (known->status & BINDEX_FAILED_MASK);
     if (known && (known->status & BINDEX_HAVE_DATA))
@@ -409,9 +430,15 @@ void np_process_block(struct netproc *np, struct np_peer *p, const struct block 
          * before: we ask for headers). */
         np_misbehaving(np, p->id, reason ? reason : "prev-blk-not-found");
     } else if (st == CHAINSTATE_INVALID && rebuilt && np_block_mutated(reason)) {
-        /* Maybe a short-id collision (Core's FillBlock check): ask whole. */
+        /* Maybe a short-id collision (Core's FillBlock check): the first
+         * in flight asks for the whole block, another leaves it to the
+         * others in flight. */
         LOG_INFO("block rebuilt from peer=%" PRIu64 "'s cmpctblock failed: %s", p->id, reason);
-        np_cmpct_full_fallback(np, p, &b->hash, now);
+        if (first_in_flight)
+            np_cmpct_full_fallback(np, p, &b->hash, now);
+        else
+            np_block_request_drop(np, &b->hash, p->id);
+        rebuilt = false; /* the other requests stand */
     } else if (st == CHAINSTATE_INVALID) {
         np_block_failed(np, p, reason, cached, rebuilt);
     } else if (st == CHAINSTATE_ERROR) {
@@ -424,6 +451,8 @@ void np_process_block(struct netproc *np, struct np_peer *p, const struct block 
         }
         np_set_best_known(p, chainstate_find(np->chain, &b->hash));
     }
+    if (rebuilt)
+        inflight_done(np, &b->hash);
     free(err);
     np_request_blocks_all(np, now);
 }
@@ -685,42 +714,47 @@ void np_blocks_tick(struct netproc *np, int64_t now)
 
 /* ---- for compact blocks (cmpctblock.c) ---- */
 
-bool np_block_inflight(struct netproc *np, const struct hash256 *hash, uint64_t *peer)
+void np_block_flight(struct netproc *np, const struct hash256 *hash, uint64_t peer,
+                     struct np_block_flight *out)
 {
-    struct np_inflight *f = inflight_find(np, hash);
-    if (f && peer)
-        *peer = f->peer;
-    return f != NULL;
+    memset(out, 0, sizeof(*out));
+    for (size_t i = 0; i < np->ninflight; i++) {
+        const struct np_inflight *f = &np->inflight[i];
+        if (!hash_eq(&f->hash, hash))
+            continue;
+        if (out->n++ == 0)
+            out->first = f->peer;
+        out->from_peer |= f->peer == peer;
+        const struct np_peer *q = np_peer_find(np, f->peer);
+        out->from_outbound |= q && !q->inbound;
+    }
 }
 
 struct cmpct_partial **np_block_requested(struct netproc *np, struct np_peer *p,
                                           const struct hash256 *hash, int64_t now)
 {
-    if (!inflight_find(np, hash))
+    if (!inflight_of(np, hash, p->id))
         inflight_add(np, p, hash, now);
     return np_block_partial(np, hash, p->id);
 }
 
 void np_block_request_drop(struct netproc *np, const struct hash256 *hash, uint64_t peer)
 {
-    struct np_inflight *f = inflight_find(np, hash);
-    if (f && f->peer == peer)
+    struct np_inflight *f = inflight_of(np, hash, peer);
+    if (f)
         inflight_remove(np, f);
 }
 
 struct cmpct_partial **np_block_partial(struct netproc *np, const struct hash256 *hash,
                                         uint64_t peer)
 {
-    struct np_inflight *f = inflight_find(np, hash);
-    return f && f->peer == peer ? &f->partial : NULL;
+    struct np_inflight *f = inflight_of(np, hash, peer);
+    return f ? &f->partial : NULL;
 }
 
 void np_getdata_block(struct netproc *np, struct np_peer *p, const struct hash256 *hash,
                       int64_t now)
 {
-    struct np_inflight *f = inflight_find(np, hash);
-    if (f && f->peer != p->id)
-        inflight_remove(np, f);
     np_block_requested(np, p, hash, now);
     struct proto_inv it = {PROTO_INV_BLOCK | PROTO_INV_WITNESS_FLAG, *hash};
     wbuf_reset(&np->scratch);

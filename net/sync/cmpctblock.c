@@ -11,7 +11,11 @@
  * asked with getblocktxn; a short-id collision or a failed rebuild
  * fetches the full block. The partial block waiting for a blocktxn lives
  * with the block's request (blocksync.c): a peer may have several being
- * rebuilt, one per block it has in flight, as in Core. Serving:
+ * rebuilt, one per block it has in flight, and up to 3 peers may rebuild
+ * one block at once, as in Core: the first in flight, and others we asked
+ * for high-bandwidth announcements; the first to complete the block ends
+ * the others' downloads, and only the first falls back to the full block
+ * (the others give up). Serving:
  * cmpctblock for blocks at most 5 deep (full blocks below), blocktxn for
  * blocks at most 10 deep. Announcing:
  * a block that extends our tip is sent to high-bandwidth peers as soon as
@@ -371,17 +375,31 @@ static void offer_ours(struct netproc *np, struct cmpct_partial *pb)
             return;
 }
 
+/* A compact block that does not rebuild (Core's READ_STATUS_FAILED): the
+ * first in flight fetches the full block; another peer gives up, leaving
+ * it to the others in flight. */
+static void rebuild_failed(struct netproc *np, struct np_peer *p, const struct hash256 *hash,
+                           bool first, int64_t now)
+{
+    LOG_DEBUG(LOG_NET, "peer=%" PRIu64 " compact block does not rebuild%s", p->id,
+              first ? ": full block" : ", left to the other downloads");
+    if (first)
+        np_cmpct_full_fallback(np, p, hash, now);
+    else
+        np_block_request_drop(np, hash, p->id);
+}
+
 /* Completes pb with the missing transactions (in order) and processes
- * the block; INVALID means the peer's transactions do not fit. */
+ * the block; INVALID means the peer's transactions do not fit. first: p
+ * is the block's first in flight (or the only one). */
 static enum cmpct_status finish(struct netproc *np, struct np_peer *p, struct cmpct_partial *pb,
-                                struct tx *const *missing, size_t n, int64_t now)
+                                struct tx *const *missing, size_t n, bool first, int64_t now)
 {
     struct hash256 hash = *cmpct_partial_hash(pb);
     struct block *b;
     enum cmpct_status st = cmpct_partial_fill(pb, missing, n, &b);
     if (st == CMPCT_FAILED) {
-        LOG_DEBUG(LOG_NET, "peer=%" PRIu64 " compact block does not rebuild: full block", p->id);
-        np_cmpct_full_fallback(np, p, &hash, now);
+        rebuild_failed(np, p, &hash, first, now);
     } else if (st == CMPCT_OK) {
         np_process_block(np, p, b, true, now);
         block_free(b);
@@ -405,12 +423,25 @@ static void send_getblocktxn(struct netproc *np, struct np_peer *p, struct cmpct
     cmpct_getblocktxn_clear(&req);
 }
 
-/* Rebuilds the block of cb. tracked: we take the download on (it may
- * cost a getblocktxn, a failure fetches the full block); untracked: only
- * an attempt without round trip (another peer has the download). */
-static void rebuild(struct netproc *np, struct np_peer *p, const struct cmpct_block *cb,
-                    bool tracked, int64_t now)
+/* Whether p may ask for the transactions it left out, when it is not the
+ * block's first in flight (Core's ProcessCompactBlock): only a peer we
+ * asked for high-bandwidth announcements, and of those an inbound one
+ * only if an outbound peer has the block in flight too, or if it does not
+ * take the last parallel slot (kept for an outbound peer). */
+static bool may_round_trip(const struct np_peer *p, const struct np_block_flight *fl)
 {
+    return p->cmpct.hb_to && (!p->inbound || fl->from_outbound ||
+                              fl->n < NETPROC_MAX_CMPCT_PER_BLOCK - 1);
+}
+
+/* Rebuilds the block of cb. tracked: we take a download of it on (it may
+ * cost a getblocktxn, a failure fetches the full block); untracked: only
+ * an attempt without round trip (others have the download). fl: its
+ * requests before this message. */
+static void rebuild(struct netproc *np, struct np_peer *p, const struct cmpct_block *cb,
+                    bool tracked, const struct np_block_flight *fl, int64_t now)
+{
+    bool first = fl->n == 0 || fl->first == p->id;
     struct cmpct_partial *pb;
     enum cmpct_status st = cmpct_partial_new(cb, relay_rand(np->relay), &pb);
     if (st == CMPCT_INVALID) {
@@ -421,23 +452,26 @@ static void rebuild(struct netproc *np, struct np_peer *p, const struct cmpct_bl
     }
     if (st == CMPCT_FAILED) { /* short-id collision */
         if (tracked)
-            np_cmpct_full_fallback(np, p, &cb->hash, now);
+            rebuild_failed(np, p, &cb->hash, first, now);
         return;
     }
     offer_ours(np, pb);
     if (cmpct_partial_missing_count(pb) == 0) {
-        if (finish(np, p, pb, NULL, 0, now) == CMPCT_OK) {
+        if (finish(np, p, pb, NULL, 0, first, now) == CMPCT_OK) {
             p->cmpct.n.reconstructed++;
             np->info.cmpct.reconstructed++;
         }
-    } else if (tracked) {
-        /* Its own request: other blocks in flight from p keep theirs. */
+    } else if (tracked && (first || may_round_trip(p, fl))) {
+        /* Its own request: other blocks in flight from p, and other
+         * peers' downloads of this one, keep theirs. */
         struct cmpct_partial **slot = np_block_requested(np, p, &cb->hash, now);
         if (slot && !*slot) {
             *slot = pb;
             send_getblocktxn(np, p, pb);
             return;
         }
+    } else if (tracked) {
+        np_block_request_drop(np, &cb->hash, p->id); /* waits for the others */
     }
     cmpct_partial_free(pb);
 }
@@ -488,9 +522,11 @@ void np_cmpct_on_cmpctblock(struct netproc *np, struct np_peer *p, const struct 
     np->pull_soon = true;
     const struct bindex_node *n = accept_header(np, p, &cb, now);
     const struct bindex_node *tip = chainstate_tip(np->chain);
-    uint64_t owner = 0;
-    bool inflight = n && np_block_inflight(np, &cb.hash, &owner);
-    bool ours = inflight && owner == p->id; /* we asked p for it */
+    struct np_block_flight fl = {0};
+    if (n)
+        np_block_flight(np, &cb.hash, p->id, &fl);
+    bool inflight = fl.n > 0;
+    bool ours = fl.from_peer; /* we asked p for it */
     if (!n || !tip) {
         /* nothing to do */
     } else if (u256_cmp(&n->work, &tip->work) <= 0) {
@@ -499,12 +535,13 @@ void np_cmpct_on_cmpctblock(struct netproc *np, struct np_peer *p, const struct 
     } else if (!inflight && chainstate_initial_download(np->chain)) {
         np_request_blocks_all(np, now); /* too far behind to rebuild */
     } else if (n->height <= tip->height + 2) {
-        bool take = ours || (!inflight && p->blocks_in_flight < NETPROC_MAX_BLOCKS_IN_FLIGHT);
+        bool take = ours || (fl.n < NETPROC_MAX_CMPCT_PER_BLOCK &&
+                             p->blocks_in_flight < NETPROC_MAX_BLOCKS_IN_FLIGHT);
         struct cmpct_partial **slot = ours ? np_block_partial(np, &cb.hash, p->id) : NULL;
         if (slot && *slot) /* Core: the getblocktxn already asked stands */
             LOG_DEBUG(LOG_NET, "peer=%" PRIu64 " sent a cmpctblock we are rebuilding", p->id);
         else
-            rebuild(np, p, &cb, take, now);
+            rebuild(np, p, &cb, take, &fl, now);
     } else if (ours) {
         np_getdata_block(np, p, &cb.hash, now); /* far ahead: no use rebuilding */
     } else {
@@ -525,14 +562,17 @@ void np_cmpct_on_blocktxn(struct netproc *np, struct np_peer *p, const struct ne
     }
     np->pull_soon = true;
     /* The partial block of that block's request, whatever else p has in
-     * flight (Core's ProcessCompactBlockTxns). */
+     * flight (Core's ProcessCompactBlockTxns); none if another peer's
+     * download completed the block first. */
     struct cmpct_partial **slot = np_block_partial(np, &resp.block, p->id);
+    struct np_block_flight fl;
+    np_block_flight(np, &resp.block, p->id, &fl);
     if (!slot || !*slot) {
         LOG_DEBUG(LOG_NET, "peer=%" PRIu64 " sent blocktxn we did not ask for", p->id);
     } else {
         struct cmpct_partial *pb = *slot;
         *slot = NULL; /* ours now: finishing may end the request */
-        if (finish(np, p, pb, resp.txs, resp.n, now) == CMPCT_INVALID) {
+        if (finish(np, p, pb, resp.txs, resp.n, fl.first == p->id, now) == CMPCT_INVALID) {
             np_block_request_drop(np, &resp.block, p->id); /* if p stays */
             np_misbehaving(np, p->id, "invalid compact block/non-matching block transactions");
         }

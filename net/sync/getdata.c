@@ -70,9 +70,9 @@ void np_recent_txs_set(struct netproc *np, const struct block *b)
     qsort(np->recent_txs, np->n_recent_txs, sizeof(*np->recent_txs), recent_cmp);
 }
 
-/* Core's FindTxForGetData: a transaction that was in the mempool when we
- * last announced transactions to the peer, so that no peer learns of one
- * before its announcement, nor probes when it arrived, by asking for it;
+/* Core's FindTxForGetData: a transaction that was in the mempool at the
+ * peer's last trickle, announced or not, so that no peer learns of one
+ * before its trickle, nor probes when it arrived, by asking for it;
  * or one of the block we connected last (a peer completing that block's
  * compact form may still ask for it). Looked up by its hash alone, txid
  * or wtxid, as Core's map of that block holds both. */

@@ -193,6 +193,11 @@ static void drv_getdata(void *ctx, struct relay *r, uint64_t peer, const struct 
     send_items(ctx, peer, PROTO_CMD_GETDATA, inv, n);
 }
 
+static void drv_trickled(void *ctx, struct relay *r, uint64_t peer)
+{
+    np_tx_announced(ctx, peer);
+}
+
 static const struct np_orphan *orphan_find(const struct netproc *np, const struct hash256 *h)
 {
     for (size_t i = 0; i < np->norphans; i++)
@@ -230,6 +235,7 @@ struct netproc *netproc_new(const struct netproc_options *o, const struct netpro
     np->driver.send_getdata = drv_getdata;
     np->driver.send_headers = np_send_headers;
     np->driver.have = drv_have;
+    np->driver.trickled = drv_trickled;
     if (o->txrecon)
         np->driver.recon_add = np_txrecon_add;
     np->relay = relay_new(&np->opt.policy, &np->driver, np, 0, o->seed, err);

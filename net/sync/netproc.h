@@ -31,6 +31,7 @@
  * a peer may hold before it is first in line for eviction. */
 #define NETPROC_ORPHAN_WEIGHT_PER_PEER 404000
 #define NETPROC_MAX_BLOCKS_IN_FLIGHT 16 /* per peer */
+#define NETPROC_MAX_CMPCT_PER_BLOCK 3   /* peers rebuilding one block at once */
 /* A notfound longer than a peer could be answering (Core's
  * MAX_PEER_TX_ANNOUNCEMENTS + MAX_BLOCKS_IN_TRANSIT_PER_PEER) is ignored. */
 #define NETPROC_MAX_NOTFOUND (5000 + NETPROC_MAX_BLOCKS_IN_FLIGHT)

@@ -56,8 +56,9 @@ struct np_peer {
     int64_t last_announce;
     bool protect, disconnecting;
     struct np_cmpct_peer cmpct;
-    /* The mempool sequence when we last announced transactions to it:
-     * what entered the mempool since is not served to it (getdata.c). */
+    /* The mempool sequence at its last trickle (Core's
+     * m_last_inv_sequence): what entered the mempool since is not served
+     * to it (getdata.c). */
     uint64_t tx_inv_seq;
     /* Its getdata items not served yet (gd_head..gd_len), see getdata.c. */
     struct proto_inv *gd;
@@ -165,8 +166,9 @@ void np_send(struct netproc *np, uint64_t peer, enum proto_cmd cmd, const struct
 /* An inv; one with transactions lets the peer fetch what is in the
  * mempool now (np_tx_announced). */
 void np_send_inv(struct netproc *np, uint64_t peer, const struct proto_inv *items, size_t n);
-/* We just announced transactions to peer (inv, hsinv): from now on it may
- * fetch any transaction in the mempool at this moment. */
+/* The peer's trickle timer fired, or we announced transactions to it
+ * outside the trickle (hsinv, reconciliation): from now on it may fetch
+ * any transaction in the mempool at this moment. */
 void np_tx_announced(struct netproc *np, uint64_t peer);
 void np_misbehaving(struct netproc *np, uint64_t peer, const char *reason);
 /* A message that cannot be read is dropped and logged, the peer kept, as
@@ -246,10 +248,19 @@ void np_set_best_known(struct np_peer *p, const struct bindex_node *n);
 /* Core's MaybeSendSendHeaders: sendheaders once the best block p is known
  * to have carries more than the minimum chain work. */
 void np_sendheaders_maybe(struct netproc *np, struct np_peer *p);
-/* The in-flight request of a block, if any, and its peer. */
-bool np_block_inflight(struct netproc *np, const struct hash256 *hash, uint64_t *peer);
-/* Records a request of the block from p unless one exists; returns the
- * partial block slot of p's request, NULL if another peer has it. */
+/* The requests of a block in flight: up to NETPROC_MAX_CMPCT_PER_BLOCK
+ * peers may rebuild it from compact blocks at once (Core's
+ * MAX_CMPCTBLOCKS_INFLIGHT_PER_BLOCK). */
+struct np_block_flight {
+    size_t n;           /* requests of it */
+    uint64_t first;     /* the peer of the first made (if n > 0) */
+    bool from_peer;     /* one is the asked-about peer's */
+    bool from_outbound; /* one is an outbound peer's */
+};
+void np_block_flight(struct netproc *np, const struct hash256 *hash, uint64_t peer,
+                     struct np_block_flight *out);
+/* Records a request of the block from p unless p has one (other peers'
+ * stand); returns the partial block slot of p's request. */
 struct cmpct_partial **np_block_requested(struct netproc *np, struct np_peer *p,
                                           const struct hash256 *hash, int64_t now);
 /* Forgets the request of hash from peer, if it has it (Core's
@@ -259,7 +270,8 @@ void np_block_request_drop(struct netproc *np, const struct hash256 *hash, uint6
  * Valid until the requests change. */
 struct cmpct_partial **np_block_partial(struct netproc *np, const struct hash256 *hash,
                                         uint64_t peer);
-/* Requests the full block from p (witness form), tracked in flight. */
+/* Requests the full block from p (witness form), tracked in flight;
+ * other peers' requests of it stand. */
 void np_getdata_block(struct netproc *np, struct np_peer *p, const struct hash256 *hash,
                       int64_t now);
 

@@ -192,15 +192,22 @@ static bool round_begin(struct netproc *np, struct np_peer *p, const struct net_
     return true;
 }
 
-/* ... and the common end: what the state machine produced (rc 0), or the
- * report of a malformed or unexpected message. */
+/* A payload that does not decode: dropped and logged, the peer kept, as
+ * Core drops any message it cannot read. */
+#define ROUND_MALFORMED (-2)
+
+/* ... and the common end: what the state machine produced (rc 0), the
+ * report of a message the round did not expect (-1), or a malformed one
+ * dropped. */
 static void round_done(struct netproc *np, struct np_peer *p, const struct net_msg *m, int rc,
                        struct txrecon_out *o)
 {
     if (rc == 0)
         act(np, p->id, o);
+    else if (rc == ROUND_MALFORMED)
+        np_drop_malformed(p, proto_cmd_name(m->cmd), NULL);
     else
-        np_misbehaving(np, p->id, "malformed or unexpected reconciliation message");
+        np_misbehaving(np, p->id, "unexpected reconciliation message");
     LOG_DEBUG(LOG_RELAY, "peer=%" PRIu64 " %s: %zu announced%s%s", p->id,
               proto_cmd_name(m->cmd), o->n_announce,
               o->cmd != PROTO_CMD_OTHER ? ", replied " : "",
@@ -216,7 +223,8 @@ void np_txrecon_on_req(struct netproc *np, struct np_peer *p, const struct net_m
     struct txrecon_req_msg req;
     if (!round_begin(np, p, m, now, &c, &o))
         return;
-    int rc = txrecon_req_decode(&c, &req) ? txrecon_on_req(np->txrecon, p->id, &req, &o) : -1;
+    int rc = txrecon_req_decode(&c, &req) ? txrecon_on_req(np->txrecon, p->id, &req, &o)
+                                          : ROUND_MALFORMED;
     round_done(np, p, m, rc, &o);
 }
 
@@ -230,7 +238,7 @@ void np_txrecon_on_sketch(struct netproc *np, struct np_peer *p, const struct ne
         return;
     int rc = txrecon_sketch_decode(&c, &sk)
                  ? txrecon_on_sketch(np->txrecon, p->id, sk.data, sk.len, &o)
-                 : -1;
+                 : ROUND_MALFORMED;
     round_done(np, p, m, rc, &o);
 }
 
@@ -252,7 +260,7 @@ void np_txrecon_on_diff(struct netproc *np, struct np_peer *p, const struct net_
     struct txrecon_diff_msg diff;
     if (!round_begin(np, p, m, now, &c, &o))
         return;
-    int rc = -1;
+    int rc = ROUND_MALFORMED;
     if (txrecon_diff_decode(&c, &diff)) {
         rc = txrecon_on_diff(np->txrecon, p->id, &diff, &o);
         txrecon_diff_clear(&diff);

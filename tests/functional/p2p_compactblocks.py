@@ -6,7 +6,8 @@ Three nodes, fully linked, whose mempools hold the same 2,000
 transactions: the block holding them is relayed as a compact block and
 rebuilt everywhere with no getblocktxn. Then one transaction is missing
 from one node's mempool (below its -minrelaytxfee, and no extra pool to
-keep it): exactly one getblocktxn, for that one transaction. Last, a raw
+keep it): a getblocktxn for that one transaction to each peer that
+announced the block (up to 3 rebuild one block at once, as in Core). Last, a raw
 peer sends sendcmpct(0, 2), gets a new block announced by headers, asks
 for it as MSG_CMPCT_BLOCK and rebuilds it from the transactions it knows,
 with SipHash short ids computed here; asks two of its transactions with
@@ -323,8 +324,12 @@ def test_compact_relay(t):
     rl.mine(nodes[0], 1)
     rl.same_tip(nodes)
     c = cmpct_counters(nodes[2])
-    fw.assert_equal(c["getblocktxn_sent"] - before2["getblocktxn_sent"], 1, "one getblocktxn")
-    fw.assert_equal(c["txs_requested"] - before2["txs_requested"], 1, "for one transaction")
+    # Both its peers announce the block by cmpctblock: as Core (up to 3
+    # downloads of one block at once), it may ask each for the one
+    # transaction, the first answer completing the block.
+    asked = c["getblocktxn_sent"] - before2["getblocktxn_sent"]
+    fw.assert_equal(asked in (1, 2), True, f"one getblocktxn per announcer, got {asked}")
+    fw.assert_equal(c["txs_requested"] - before2["txs_requested"], asked, "for one transaction")
     fw.assert_equal(c["full_fallbacks"], before2["full_fallbacks"], "no full block")
 
     check_raw_peer(t, nodes[0], fan_txid, each)

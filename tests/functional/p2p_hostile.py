@@ -4,7 +4,7 @@
 debug.log, while an honest hearsayd peer and an honest raw peer keep
 being served. A bad checksum, a bad command or a version that cannot be
 read only get the message dropped, as in Bitcoin Core: the peer may go on
-with a good version."""
+with a good version; so do hearsay's own messages cut short."""
 import hashlib
 import os
 import socket
@@ -54,9 +54,9 @@ def read_frame(s):
     return hdr[4:16].rstrip(b"\0").decode(), payload
 
 
-def handshake(node, first=b""):
+def handshake(node, first=b"", before_verack=b""):
     """An honest raw peer: version/verack both ways; returns the socket.
-    first: bytes sent before the version."""
+    first: bytes sent before the version; before_verack: before ours."""
     s = connect(node)
     s.sendall(first + frame("version", version_payload()))
     seen = []
@@ -68,7 +68,7 @@ def handshake(node, first=b""):
     # hsgossip: hearsay's extension offer (anti-entropy), ignored by Core.
     fw.assert_equal([m for m in seen if m != "hsgossip"][:4],
                     ["version", "wtxidrelay", "sendaddrv2", "verack"])
-    s.sendall(frame("verack"))
+    s.sendall(before_verack + frame("verack"))
     return s
 
 
@@ -157,6 +157,25 @@ def test_hostile_peers(t):
     raw.close()
     fw.assert_equal(node.stop(), 0)
     fw.assert_equal(honest.stop(), 0)
+
+
+# hearsay's own reconciliation messages, cut short: dropped and logged,
+# the peer kept, as Core drops any message it cannot read.
+MALFORMED_OWN = [("hsdigest", b"\x01"), ("hsinv", b"\x02" + bytes(32)), ("hssketch", b"\x01"),
+                 ("hsask", b"")]
+
+
+def test_malformed_own_messages(t):
+    node = t.add_node()
+    node.start("-debug=net")
+    s = handshake(node, before_verack=frame("wtxidrelay") + frame("hsgossip"))
+    for command, payload in MALFORMED_OWN:
+        s.sendall(frame(command, payload))
+        ping(s)
+        node.wait_for_log(f"dropping a malformed {command}", timeout=10)
+    fw.assert_equal(node.debug_log().count("(misbehaving)"), 0, "peers discouraged")
+    s.close()
+    fw.assert_equal(node.stop(), 0)
 
 
 def test_order_violations(t):
@@ -270,5 +289,5 @@ def test_listen_and_ipv6(t):
 
 
 if __name__ == "__main__":
-    fw.main([test_hostile_peers, test_order_violations, test_eviction, test_addr_rate_limit,
+    fw.main([test_hostile_peers, test_malformed_own_messages, test_order_violations, test_eviction, test_addr_rate_limit,
              test_addr_relay, test_listen_and_ipv6], timeout=240)

@@ -5,7 +5,8 @@
  * indexes punished), receiving (rebuilt from the mempool with no round
  * trip, one getblocktxn for one missing transaction, a wrong blocktxn
  * fetching the full block, a short one punished, several blocks rebuilt
- * from one peer at once, up to its 16 in flight) and the high-bandwidth
+ * from one peer at once, up to its 16 in flight, one block from up to 3
+ * peers at once) and the high-bandwidth
  * choice (sendcmpct(1, 2) to the peer that delivered a new block first);
  * punishment for invalid blocks by how they came, and which stale blocks
  * are served (Core's MaybePunishNodeForBlock and BlockRequestAllowed). */
@@ -27,6 +28,7 @@
 #define MAXMSG 64
 
 struct sent {
+    uint64_t peer;
     char cmd[13];
     uint8_t *data;
     size_t len;
@@ -54,9 +56,10 @@ static int64_t fake_now(void)
 static int io_send(void *ctx, uint64_t peer, enum proto_cmd cmd, const void *payload,
                    size_t len)
 {
-    assert_true(peer == FAKE || peer == FAKE + 1);
+    assert_true(peer >= FAKE && peer < FAKE + 8);
     assert_true(w.nout < MAXMSG);
     struct sent *s = &w.out[w.nout++];
+    s->peer = peer;
     snprintf(s->cmd, sizeof(s->cmd), "%s", proto_cmd_name(cmd));
     s->data = malloc(len ? len : 1);
     memcpy(s->data, payload, len);
@@ -392,6 +395,160 @@ static void test_partial_blocks_capped_per_peer(void **state)
     tx_free(t);
 }
 
+/* How many messages of that command went to that peer. */
+static size_t count_sent_to(uint64_t peer, const char *cmd)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < w.nout; i++)
+        n += w.out[i].peer == peer && strcmp(w.out[i].cmd, cmd) == 0;
+    return n;
+}
+
+/* Peer id connects (inbound or not) and offers compact blocks; with hb,
+ * it delivers a new block first, so that we ask it for high-bandwidth
+ * announcements. */
+static void compact_peer(uint64_t id, bool inbound, bool hb)
+{
+    struct net_peer_props p = {.id = id, .inbound = inbound, .wtxidrelay = true,
+                               .sendheaders = true, .relay = true, .version = PROTO_VERSION};
+    if (id != FAKE)
+        netproc_connected(w.np, &p, fake_now() * 1000000LL);
+    w.from = id;
+    struct wbuf b;
+    wbuf_init(&b);
+    proto_sendcmpct_encode(&b, &(struct proto_sendcmpct){.announce = false, .version = 2});
+    deliver(PROTO_CMD_SENDCMPCT, &b);
+    wbuf_free(&b);
+    if (hb) {
+        struct block *blk = next_block(NULL, 0);
+        clear_out();
+        send_cmpct(blk);
+        assert_memory_equal(chainstate_tip(w.cs)->hash.b, blk->hash.b, 32);
+        assert_int_equal(count_sent_to(id, "sendcmpct"), 1);
+        block_free(blk);
+    }
+    w.from = 0;
+}
+
+static size_t in_flight(void)
+{
+    struct netproc_info ni;
+    netproc_get_info(w.np, &ni);
+    return ni.blocks_in_flight;
+}
+
+/* Core's MAX_CMPCTBLOCKS_INFLIGHT_PER_BLOCK: up to 3 peers rebuild one
+ * block at once, each asking for what it lacks (the first in flight, or a
+ * peer we asked for high-bandwidth announcements); the first to complete
+ * it ends the others' downloads, and their late blocktxn is ignored. A
+ * fourth is not taken, nor a peer we did not pick for high bandwidth. */
+static void test_parallel_compact_downloads(void **state)
+{
+    const uint64_t a = FAKE, b = FAKE + 1, c = FAKE + 2, d = FAKE + 3, e = FAKE + 4;
+    compact_peer(a, false, true);
+    compact_peer(b, false, true);
+    compact_peer(c, false, true);
+    compact_peer(d, false, false);
+    compact_peer(e, true, false);
+    struct tx *t[2] = {spend_coinbase(1), spend_coinbase(2)};
+    struct block *x = next_block(&t[0], 1);
+    clear_out();
+    const uint64_t senders[4] = {a, b, c, d};
+    for (size_t i = 0; i < 4; i++) {
+        w.from = senders[i];
+        send_cmpct(x);
+        assert_int_equal(count_sent_to(senders[i], "getblocktxn"), i < 3);
+        assert_int_equal(in_flight(), i < 3 ? i + 1 : 3);
+    }
+    /* The second completes it: the other two are released. */
+    w.from = b;
+    send_blocktxn(&x->hash, &t[0], 1);
+    assert_memory_equal(chainstate_tip(w.cs)->hash.b, x->hash.b, 32);
+    assert_int_equal(in_flight(), 0);
+    w.from = a;
+    send_blocktxn(&x->hash, &t[0], 1);
+    assert_string_equal(w.misbehaving, "");
+    assert_int_equal(count_sent("getdata"), 0);
+
+    /* An inbound peer we did not pick is not the first in flight: it does
+     * not ask, and leaves the block to the first. */
+    struct block *y = next_block(&t[1], 1);
+    clear_out();
+    w.from = a;
+    send_cmpct(y);
+    w.from = e;
+    send_cmpct(y);
+    assert_int_equal(count_sent_to(a, "getblocktxn"), 1);
+    assert_int_equal(count_sent_to(e, "getblocktxn"), 0);
+    assert_int_equal(in_flight(), 1);
+    w.from = 0;
+    send_blocktxn(&y->hash, &t[1], 1);
+    assert_memory_equal(chainstate_tip(w.cs)->hash.b, y->hash.b, 32);
+
+    /* A blocktxn that does not rebuild the block: a peer other than the
+     * first gives up and leaves it to the first, which fetches it whole. */
+    struct tx *u = spend_coinbase(3);
+    struct block *z = next_block(&u, 1);
+    clear_out();
+    w.from = a;
+    send_cmpct(z);
+    w.from = b;
+    send_cmpct(z);
+    send_blocktxn(&z->hash, &t[0], 1);
+    assert_int_equal(count_sent("getdata"), 0);
+    assert_int_equal(in_flight(), 1);
+    w.from = a;
+    send_blocktxn(&z->hash, &t[0], 1);
+    assert_int_equal(count_sent_to(a, "getdata"), 1);
+    assert_string_equal(w.misbehaving, "");
+    w.from = 0;
+    block_free(x);
+    block_free(y);
+    block_free(z);
+    tx_free(u);
+    for (int i = 0; i < 2; i++)
+        tx_free(t[i]);
+}
+
+/* The last parallel slot is kept for an outbound peer: a third inbound
+ * high-bandwidth peer does not ask while no outbound peer has the block
+ * in flight; once one has, an inbound one may take the slot. */
+static void test_last_compact_slot_for_outbound(void **state)
+{
+    const uint64_t in[3] = {FAKE + 1, FAKE + 2, FAKE + 3};
+    for (size_t i = 0; i < 3; i++)
+        compact_peer(in[i], true, true);
+    struct tx *t[2] = {spend_coinbase(1), spend_coinbase(2)};
+    struct block *x = next_block(&t[0], 1);
+    clear_out();
+    for (size_t i = 0; i < 3; i++) {
+        w.from = in[i];
+        send_cmpct(x);
+        assert_int_equal(count_sent_to(in[i], "getblocktxn"), i < 2);
+    }
+    assert_int_equal(in_flight(), 2);
+    w.from = in[0];
+    send_blocktxn(&x->hash, &t[0], 1);
+    assert_memory_equal(chainstate_tip(w.cs)->hash.b, x->hash.b, 32);
+    /* With the outbound FAKE first in flight, the inbound ones fill the
+     * other two slots. */
+    struct block *y = next_block(&t[1], 1);
+    clear_out();
+    w.from = FAKE;
+    send_cmpct(y);
+    for (size_t i = 0; i < 3; i++) {
+        w.from = in[i];
+        send_cmpct(y);
+        assert_int_equal(count_sent_to(in[i], "getblocktxn"), i < 2);
+    }
+    assert_int_equal(in_flight(), 3);
+    w.from = 0;
+    block_free(x);
+    block_free(y);
+    for (int i = 0; i < 2; i++)
+        tx_free(t[i]);
+}
+
 #define COIN 100000000LL
 #define MONTH (30 * 24 * 3600)
 
@@ -581,6 +738,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_receiving, setup, teardown),
         cmocka_unit_test_setup_teardown(test_two_partial_blocks_from_one_peer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_partial_blocks_capped_per_peer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_parallel_compact_downloads, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_last_compact_slot_for_outbound, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invalid_block_punishment, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stale_block_serving, setup, teardown),
     };

@@ -295,6 +295,35 @@ static void test_antientropy_unsolicited_sketch(void **state)
     teardown_net();
 }
 
+static void peer2_sends(enum proto_cmd cmd, const void *payload, size_t len)
+{
+    struct net_msg m = {.cmd = cmd, .payload = payload, .len = len};
+    netproc_message(net.n[0].np, 2, &m, net.now);
+}
+
+/* A BIP330 or hearsay reconciliation message that cannot be read is
+ * dropped and logged, the peer kept, as Core drops any message it cannot
+ * read; an hsinv over its explicit limit is misbehaviour, as Core's inv
+ * over MAX_INV_SZ. */
+static void test_malformed_round_dropped(void **state)
+{
+    setup_ae(2, 0.02, 5 * SEC);
+    uint8_t two_ids_short[1 + 32] = {2};
+    static const uint8_t too_many[] = {0xfd, 0x51, 0xc3}; /* 50001 */
+    peer2_sends(PROTO_CMD_REQRECON, "\x01", 1);
+    peer2_sends(PROTO_CMD_SKETCH, "\x05", 1);
+    peer2_sends(PROTO_CMD_RECONCILDIFF, "", 0);
+    peer2_sends(PROTO_CMD_HSDIGEST, "\x01", 1);
+    peer2_sends(PROTO_CMD_HSINV, two_ids_short, sizeof(two_ids_short));
+    peer2_sends(PROTO_CMD_HSSKETCH, "\x01", 1);
+    peer2_sends(PROTO_CMD_HSASK, "", 0);
+    assert_int_equal(net.misbehaving, 0);
+    assert_int_equal(net.ndropped, 0);
+    peer2_sends(PROTO_CMD_HSINV, too_many, sizeof(too_many));
+    assert_int_equal(net.misbehaving, 1);
+    teardown_net();
+}
+
 int main(void)
 {
     harness_env();
@@ -305,6 +334,7 @@ int main(void)
         cmocka_unit_test(test_antientropy_sketch),
         cmocka_unit_test(test_antientropy_fallback),
         cmocka_unit_test(test_antientropy_unsolicited_sketch),
+        cmocka_unit_test(test_malformed_round_dropped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -334,6 +334,49 @@ static void test_trickle_skips_what_peer_announced(void **state)
     relay_free(r);
 }
 
+static size_t trickles[4];
+
+static void count_trickle(void *ctx, struct relay *r, uint64_t peer)
+{
+    if (peer < 4)
+        trickles[peer]++;
+}
+
+/* A driver that follows trickles (Core takes the mempool sequence at each)
+ * hears of every timer, an idle peer's too, at Core's rates: 2 s per
+ * outbound peer, 5 s shared by the inbound ones. One that does not is not
+ * woken while no queue waits. */
+static void test_trickle_idle_timers(void **state)
+{
+    struct relay_policy p = quick_policy();
+    p.trickle_out_us = 2 * S;
+    p.trickle_in_us = 5 * S;
+    struct relay_driver d = explicit_drv;
+    d.trickled = count_trickle;
+    memset(trickles, 0, sizeof(trickles));
+    struct relay *r = mk(&p, &d, 9);
+    add_peers(r, 1, 2, false);
+    relay_tick(r, 0); /* new peers' timers fire at once, as Core's */
+    memset(trickles, 0, sizeof(trickles));
+    for (int64_t now = 0; now < 1000 * S;) {
+        now = relay_next_wakeup(r);
+        assert_true(now < INT64_MAX);
+        relay_tick(r, now);
+    }
+    print_message("idle trickles in 1000 s: outbound %zu (expect ~500), inbound %zu (~200)\n",
+                  trickles[1], trickles[2]);
+    assert_true(trickles[1] > 400 && trickles[1] < 600);
+    assert_true(trickles[2] > 150 && trickles[2] < 250);
+    assert_int_equal(trickles[3], trickles[2]);
+    assert_int_equal(F->n, 0);
+    relay_free(r);
+    r = mk(&p, &explicit_drv, 9);
+    add_peers(r, 1, 2, false);
+    relay_tick(r, 0);
+    assert_int_equal(relay_next_wakeup(r), INT64_MAX);
+    relay_free(r);
+}
+
 static void test_want_orphan_parent(void **state)
 {
     struct relay_policy p = quick_policy();
@@ -681,6 +724,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_coin, setup, teardown),
         cmocka_unit_test_setup_teardown(test_poisson_trickle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trickle_skips_what_peer_announced, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_trickle_idle_timers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_want_orphan_parent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reconsiderable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parents_before_children, setup, teardown),
