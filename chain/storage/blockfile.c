@@ -207,6 +207,26 @@ static int write_all(int fd, struct iovec *iov, int n, off_t off)
     return 0;
 }
 
+/* Adds fd (owned) to what *s syncs; closed at once if a descriptor of
+ * the same file is there already (a sync covers the file, not one
+ * descriptor's writes). */
+static void sync_add(struct blockfile_sync **s, int fd, enum kind k, int file)
+{
+    for (size_t i = 0; *s && i < (*s)->n; i++) {
+        if ((*s)->v[i].kind == k && (*s)->v[i].file == file) {
+            close(fd);
+            return;
+        }
+    }
+    if (!*s)
+        *s = xcalloc(1, sizeof(**s));
+    if ((*s)->n == (*s)->cap) {
+        (*s)->cap = (*s)->cap ? 2 * (*s)->cap : 4;
+        (*s)->v = xreallocarray((*s)->v, (*s)->cap, sizeof(*(*s)->v));
+    }
+    (*s)->v[(*s)->n++] = (struct sync_fd){fd, k, file};
+}
+
 /* Moves the last file's unsynced writes of kind k into *s, as a
  * duplicate descriptor: the file's own may be closed meanwhile. */
 static int defer_sync(struct blockfile *bf, struct blockfile_sync **s, enum kind k, char **err)
@@ -216,13 +236,7 @@ static int defer_sync(struct blockfile *bf, struct blockfile_sync **s, enum kind
     int fd = fcntl(bf->fd[k], F_DUPFD_CLOEXEC, 0);
     if (fd < 0)
         return sys_err(err, bf, "cannot sync", k, bf->fd_file);
-    if (!*s)
-        *s = xcalloc(1, sizeof(**s));
-    if ((*s)->n == (*s)->cap) {
-        (*s)->cap = (*s)->cap ? 2 * (*s)->cap : 4;
-        (*s)->v = xreallocarray((*s)->v, (*s)->cap, sizeof(*(*s)->v));
-    }
-    (*s)->v[(*s)->n++] = (struct sync_fd){fd, k, bf->fd_file};
+    sync_add(s, fd, k, bf->fd_file);
     bf->dirty[k] = false;
     return 0;
 }
@@ -317,8 +331,10 @@ int blockfile_append_undo(struct blockfile *bf, int file, const struct hash256 *
         return err_set(err, "undo data of %zu bytes is too large to store", len);
     struct blockfile_info *i = &bf->infos[file];
     bool last = file == bf->last;
-    /* Undo for a block of an older file (a late connect) is rare: that
-     * rev file is opened, written and synced on its own. */
+    /* Undo for a block of an older file (a late connect: blocks are
+     * stored as they arrive, ahead of their connection) goes through a
+     * descriptor of its own, handed to the next sync like a finished
+     * file's (an fdatasync here would hold the caller, the event loop). */
     int fd = last ? last_fd(bf, KIND_REV, err) : open_file(bf, KIND_REV, file, O_RDWR | O_CREAT);
     if (fd < 0)
         return last ? -1 : sys_err(err, bf, "cannot open", KIND_REV, file);
@@ -329,16 +345,16 @@ int blockfile_append_undo(struct blockfile *bf, int file, const struct hash256 *
     struct iovec iov[3] = {{hdr, sizeof(hdr)}, {(void *)data, len}, {sum.b, CHECKSUM_SIZE}};
     size_t need = len + BLOCKFILE_HEADER_SIZE + CHECKSUM_SIZE;
     preallocate(fd, i->undo_size, need, bf->chunk[KIND_REV]);
-    int rc = write_all(fd, iov, 3, i->undo_size);
-    if (rc == 0 && !last)
-        rc = fdatasync(fd);
-    if (rc < 0)
+    if (write_all(fd, iov, 3, i->undo_size) < 0) {
         sys_err(err, bf, "cannot write", KIND_REV, file);
-    if (!last)
-        close(fd);
-    if (rc < 0)
+        if (!last)
+            close(fd);
         return -1;
-    bf->dirty[KIND_REV] |= last;
+    }
+    if (last)
+        bf->dirty[KIND_REV] = true;
+    else
+        sync_add(&bf->pending, fd, KIND_REV, file);
     *out = (struct blockfile_pos){file, i->undo_size + BLOCKFILE_HEADER_SIZE, (uint32_t)len};
     i->undo_size += (uint32_t)need;
     return 0;

@@ -114,7 +114,8 @@ int blockfile_flush(struct blockfile *bf, char **err);
 /* The same in two steps, so the sync can run on another thread: take
  * hands over duplicates of the descriptors written since the last flush
  * (current: the last file's too; else only the files finished since,
- * whose sync a file switch leaves for later), NULL when there are none,
+ * whose sync a file switch leaves for later, and older rev files that
+ * undo data went to since), NULL when there are none,
  * BLOCKFILE_SYNC_FAILED (*err) when they cannot be duplicated. run syncs
  * them on any thread (it touches nothing else), then frees them. */
 struct blockfile_sync;

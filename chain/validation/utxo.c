@@ -81,21 +81,41 @@ struct utxo {
 };
 
 /* Large tables ask for huge pages: each probe is a random access, and
- * with 4 KiB pages most of them would also miss the TLB. */
+ * with 4 KiB pages most of them would also miss the TLB. They are fresh
+ * anonymous mappings, which read as zero until written: a new generation's
+ * table costs the event loop no clearing pass (tens of milliseconds for a
+ * large cache), its pages are filled in as entries land on them. */
 #define HUGE_PAGE (2u << 20)
 #define MIN_CAP 1024
 
+static bool table_mapped(size_t cap)
+{
+    return cap * sizeof(struct slot) >= HUGE_PAGE;
+}
+
 static struct slot *table_alloc(size_t cap)
 {
-    size_t bytes = cap * sizeof(struct slot);
-    if (bytes < HUGE_PAGE)
+    if (!table_mapped(cap))
         return xcalloc(cap, sizeof(struct slot));
-    void *p = NULL;
-    if (posix_memalign(&p, HUGE_PAGE, bytes) != 0)
+    /* Mapped one huge page larger, then trimmed to a huge-page boundary. */
+    size_t bytes = cap * sizeof(struct slot), span = bytes + HUGE_PAGE;
+    uint8_t *p = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
         abort();
-    madvise(p, bytes, MADV_HUGEPAGE);
-    memset(p, 0, bytes);
-    return p;
+    size_t head = (HUGE_PAGE - (uintptr_t)p % HUGE_PAGE) % HUGE_PAGE;
+    if (head)
+        munmap(p, head);
+    munmap(p + head + bytes, span - head - bytes);
+    madvise(p + head, bytes, MADV_HUGEPAGE);
+    return (struct slot *)(void *)(p + head);
+}
+
+static void table_free(struct slot *t, size_t cap)
+{
+    if (!table_mapped(cap))
+        free(t);
+    else
+        munmap(t, cap * sizeof(struct slot));
 }
 
 static size_t entry_cost(const struct entry *e)
@@ -124,9 +144,13 @@ static void gen_init(struct gen *g, size_t cap)
 /* Frees the entries, keeping the table. */
 static void gen_clear(struct gen *g)
 {
+    /* Empty slots are left unwritten: in a large table, never touched
+     * pages are still the shared zero page. */
     for (size_t i = 0; i < g->cap; i++) {
-        free(g->table[i].e);
-        g->table[i].e = NULL;
+        if (g->table[i].e) {
+            free(g->table[i].e);
+            g->table[i].e = NULL;
+        }
     }
     g->count = 0;
     g->mem = 0;
@@ -136,7 +160,7 @@ static void gen_free(void *arg)
 {
     struct gen *g = arg;
     gen_clear(g);
-    free(g->table);
+    table_free(g->table, g->cap);
     free(g);
 }
 
@@ -206,7 +230,7 @@ void utxo_free(struct utxo *u)
         worker_free(u->worker); /* runs the queued free first */
     free(u->job.err);
     gen_clear(&u->cur);
-    free(u->cur.table);
+    table_free(u->cur.table, u->cur.cap);
     store_batch_free(u->batch);
     free(u->spent_script);
     free(u);
@@ -242,7 +266,7 @@ static void insert_entry(struct gen *g, struct entry *e, uint64_t h)
         for (size_t i = 0; i < old_cap; i++)
             if (old[i].e)
                 g->table[find_slot(g, &old[i].e->op, old[i].h)] = old[i];
-        free(old);
+        table_free(old, old_cap);
     }
     g->table[find_slot(g, &e->op, h)] = (struct slot){h, e};
     g->count++;
@@ -473,7 +497,7 @@ static int flush_now(struct utxo *u, const struct hash256 *tip, bool sync, char 
         return -1;
     if (utxo_over_budget(u)) {
         gen_clear(&u->cur);
-        free(u->cur.table);
+        table_free(u->cur.table, u->cur.cap);
         gen_init(&u->cur, start_cap(u, u->cur.cap));
         u->dirty = 0;
         return 0;

@@ -1,5 +1,6 @@
 /* Block and undo files: framing, reads, preallocation, file switches,
- * torn tails, undo checksums, scans, removal and info records. */
+ * torn tails, undo checksums, late undo syncs, scans, removal and info
+ * records. */
 #include "chain/storage/blockfile.h"
 #include "tests/unit/chainstate_util.h"
 
@@ -288,6 +289,36 @@ static void test_undo_checksum(void **state)
     free(undo);
 }
 
+/* Undo data for a block of an older file is not synced by the append
+ * (the caller is the event loop) but handed to the next sync, once for
+ * however many appends. */
+static void test_late_undo_synced_later(void **state)
+{
+    struct fx *f = *state;
+    char *err = NULL;
+    struct blockfile_pos pos;
+    for (int i = 0; i < 4; i++)
+        append(f, 20000, (uint8_t)i, i, &pos);
+    assert_int_equal(blockfile_last(f->bf), 1);
+    struct blockfile_sync *s = blockfile_sync_take(f->bf, false, &err);
+    assert_non_null(s); /* the finished file */
+    assert_int_equal(blockfile_sync_run(s, &err), 0);
+    assert_null(blockfile_sync_take(f->bf, false, &err));
+    struct hash256 prev = {{7}};
+    uint8_t undo[40] = {1, 2, 3};
+    struct blockfile_pos u1, u2;
+    assert_int_equal(blockfile_append_undo(f->bf, 0, &prev, undo, sizeof(undo), &u1, &err), 0);
+    assert_int_equal(blockfile_append_undo(f->bf, 0, &prev, undo, sizeof(undo), &u2, &err), 0);
+    s = blockfile_sync_take(f->bf, false, &err);
+    assert_non_null(s);
+    assert_int_equal(blockfile_sync_run(s, &err), 0);
+    assert_null(blockfile_sync_take(f->bf, false, &err));
+    uint8_t *back = NULL;
+    assert_int_equal(blockfile_read_undo(f->bf, &u2, &prev, &back, &err), 1);
+    assert_memory_equal(back, undo, sizeof(undo));
+    free(back);
+}
+
 struct seen {
     struct blockfile_pos pos[8];
     uint8_t first[8];
@@ -370,6 +401,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_torn_tail, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crash_during_switch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_undo_checksum, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_late_undo_synced_later, setup, teardown),
         cmocka_unit_test_setup_teardown(test_scan_and_reset, setup, teardown),
         cmocka_unit_test(test_info_encoding),
     };
