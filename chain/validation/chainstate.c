@@ -10,6 +10,7 @@
 #include "chain/validation/reindex.h"
 #include "chain/validation/utxo.h"
 #include "chain/validation/validation.h"
+#include "chain/util/worker.h"
 #include "chain/util/xmalloc.h"
 
 #include <stdio.h>
@@ -128,9 +129,13 @@ int flush(struct chainstate *cs, char **err)
 /* The coins are written on the writer thread while the event loop goes on
  * connecting blocks, after the syncs of the block data and index they
  * name, queued first on the same thread (as in flush). */
-static int maybe_flush(struct chainstate *cs, char **err)
+static int maybe_flush(struct chainstate *cs, bool defer, char **err)
 {
     if (!utxo_over_budget(cs->utxo) && cs_now(cs) - cs->last_flush < cs->opts.flush_interval)
+        return 0;
+    /* The next step makes room (coins_room) rather than this one waiting
+     * for the writer. */
+    if (defer && utxo_writing(cs->utxo))
         return 0;
     struct bindex_node *tip = bindex_tip(cs->bi);
     struct looplag_mark mark;
@@ -166,7 +171,7 @@ static int disconnect_tip(struct chainstate *cs, char **err)
         if (cs->cb[i].disconnected)
             cs->cb[i].disconnected(cs->cb[i].ctx, b, tip->height);
     block_free(b);
-    return maybe_flush(cs, err);
+    return maybe_flush(cs, true, err);
 }
 
 #define TWO_WEEKS (60 * 60 * 24 * 7 * 2)
@@ -274,7 +279,7 @@ static int connect_end(struct chainstate *cs, char **err)
         for (size_t i = 0; i < CHAINSTATE_MAX_CALLBACKS; i++)
             if (cs->cb[i].connected)
                 cs->cb[i].connected(cs->cb[i].ctx, b, n->height);
-        rc = maybe_flush(cs, err);
+        rc = maybe_flush(cs, true, err);
     } else if (rc > 0) {
         rc = mark_invalid(cs, n, reason, err);
     }
@@ -373,9 +378,37 @@ static struct bindex_node *pending_best(struct chainstate *cs)
  * not on that chain (a reorganization), else the next block joins. 1
  * after a step, 0 when the tip is there, CHAINSTATE_STEP_WAIT (async
  * only) while a block's scripts run, -1 on error. */
+static void notify_job(void *arg)
+{
+    struct chainstate *cs = arg;
+    cs->notify(cs->notify_ctx);
+}
+
+/* Room in the coins cache before the next block: over budget, a flush
+ * starts. While the last one is still being written, a step that may
+ * wait returns STEP_WAIT, woken by a job queued behind that write,
+ * instead of holding the loop until the disk is done. */
+static int coins_room(struct chainstate *cs, bool async, char **err)
+{
+    bool queued = cs->coins_wait; /* its job runs after the write */
+    cs->coins_wait = false;
+    if (!utxo_over_budget(cs->utxo))
+        return 0;
+    if (async && cs->notify && utxo_writing(cs->utxo)) {
+        if (!queued)
+            worker_submit(cs->writer, notify_job, cs);
+        cs->coins_wait = true;
+        return CHAINSTATE_STEP_WAIT;
+    }
+    return maybe_flush(cs, false, err);
+}
+
 static int activate_step(struct chainstate *cs, const struct block *given, bool async,
                          char **err)
 {
+    int room = cs->connecting ? 0 : coins_room(cs, async, err);
+    if (room != 0)
+        return room;
     if (cs->connecting) {
         if (async && cs_connect_checking(cs))
             return connect_resume(cs, err) < 0 ? -1 : 1;
@@ -599,6 +632,9 @@ int chainstate_set_connect_notify(struct chainstate *cs, chainstate_notify_fn fn
         rc = settle(cs, connect_settle(cs, err) < 0 ? CHAINSTATE_ERROR : CHAINSTATE_ACCEPTED,
                     err) == CHAINSTATE_ERROR ? -1 : 0;
     cs_connect_drop(cs); /* broken meanwhile: its workers must be done */
+    if (cs->coins_wait)
+        worker_wait(cs->writer); /* the job that calls the old one */
+    cs->coins_wait = false;
     cs->notify = fn;
     cs->notify_ctx = ctx;
     return rc;

@@ -144,8 +144,9 @@ enum chainstate_status chainstate_accept_block(struct chainstate *cs, const stru
  * tip is there, -1 and *err on a storage
  * error (the chainstate then accepts nothing more), or
  * CHAINSTATE_STEP_WAIT when a block's scripts are being checked off the
- * caller's thread (only with a notify function set): the notify function
- * says when to step again. */
+ * caller's thread, or the coins cache is over budget while the last flush
+ * is still being written (only with a notify function set): the notify
+ * function says when to step again. */
 #define CHAINSTATE_STEP_WAIT 2
 int chainstate_activate_step(struct chainstate *cs, char **err);
 
@@ -158,7 +159,8 @@ int chainstate_activate_step(struct chainstate *cs, char **err);
  * test_block) finish it themselves. Clear it before chainstate_close.
  * -1 and *err when finishing the block in flight failed on storage. */
 typedef void (*chainstate_notify_fn)(void *ctx);
-/* Whether a block's script checks are still running off the loop. */
+/* Whether a block's script checks are still running off the loop, or the
+ * next block waits for the coins writer to finish the last flush. */
 bool chainstate_connect_waiting(const struct chainstate *cs);
 int chainstate_set_connect_notify(struct chainstate *cs, chainstate_notify_fn fn, void *ctx,
                                   char **err);

@@ -54,6 +54,9 @@ struct chainstate {
     uint64_t precious_seq;
     struct u256 precious_work;
     bool tie_moves_tip;
+    /* A step found the coins cache over budget while the writer was still
+     * writing the last flush: a job queued behind that write notifies. */
+    bool coins_wait;
     /* The block being checked (connect_async.c), and
      * who hears, on a worker's thread, that they are done (NULL: connects
      * are finished before the step returns). Both change only while no

@@ -19,6 +19,7 @@
 #include "chain/util/log.h"
 #include "chain/util/looplag.h"
 #include "chain/util/xmalloc.h"
+#include "chain/validation/utxo.h"
 #include "chain/validation/validation.h"
 
 #include <stdlib.h>
@@ -122,7 +123,8 @@ void cs_connect_drop(struct chainstate *cs)
 
 bool chainstate_connect_waiting(const struct chainstate *cs)
 {
-    return !cs_connect_checking(cs) && !cs_connect_ready(cs);
+    return (!cs_connect_checking(cs) && !cs_connect_ready(cs)) ||
+           (cs->coins_wait && utxo_writing(cs->utxo));
 }
 
 int cs_connect_finish(struct chainstate *cs, struct bindex_node **n, struct block **b,

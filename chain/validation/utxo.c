@@ -601,6 +601,11 @@ size_t utxo_dirty(const struct utxo *u)
     return u->dirty + u->frozen_dirty;
 }
 
+bool utxo_writing(struct utxo *u)
+{
+    return atomic_load(&u->writing);
+}
+
 bool utxo_over_budget(const struct utxo *u)
 {
     /* The smallest table is a fixed cost: with a tiny budget it would

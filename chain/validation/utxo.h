@@ -65,6 +65,9 @@ int utxo_flush_background(struct utxo *u, const struct hash256 *tip, char **err)
  * a thread of the cache's own. Before the first background flush. */
 struct worker;
 void utxo_set_writer(struct utxo *u, struct worker *w);
+/* Whether a background write is queued or running: a flush over budget
+ * would then wait for it. */
+bool utxo_writing(struct utxo *u);
 /* Forgets all unflushed changes and cached coins (after a failed write). */
 void utxo_reset(struct utxo *u);
 

@@ -35,7 +35,7 @@ void csfix_reopen(struct csfix *f)
     char *err = NULL;
     struct chainstate_options o;
     chainstate_default_options(&o);
-    o.dbcache_bytes = 8u << 20;
+    o.dbcache_bytes = f->dbcache_bytes ? f->dbcache_bytes : 8u << 20;
     if (f->check_slice_us)
         o.check_slice_us = f->check_slice_us;
     f->cs = chainstate_open(f->p, f->dir, &o, &err);

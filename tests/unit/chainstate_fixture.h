@@ -1,5 +1,5 @@
 /* The fixture the chainstate tests share: a regtest chainstate in a
- * temporary directory (8 MiB cache) whose listeners count the blocks
+ * temporary directory (8 MiB cache unless told) whose listeners count the blocks
  * connected and disconnected, the heights last seen and the settles. */
 #ifndef HEARSAY_TESTS_CHAINSTATE_FIXTURE_H
 #define HEARSAY_TESTS_CHAINSTATE_FIXTURE_H
@@ -17,6 +17,7 @@ struct csfix {
     int last_connected, last_disconnected;
     uint32_t tag; /* varies the coinbases the tests build */
     int64_t check_slice_us; /* non-zero: the chainstate's, from the next reopen */
+    size_t dbcache_bytes;   /* non-zero: instead of 8 MiB, from the next reopen */
 };
 
 /* Closes the chainstate (if open) and opens it again on the same

@@ -4,10 +4,14 @@
  * a short slice, a block's input checks take many steps, the coins
  * unchanged meanwhile, to the same end as one call. */
 #include "chain/validation/chainstate.h"
+#include "chain/util/worker.h"
+#include "chain/validation/chainstate_int.h"
+#include "chain/validation/utxo.h"
 #include "tests/unit/chainstate_fixture.h"
 #include "tests/unit/chainstate_util.h"
 
 #include <setjmp.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -185,16 +189,30 @@ static void wake(void *ctx)
     (void)ctx; /* the tests poll chainstate_connect_waiting instead */
 }
 
-/* A chainstate whose steps check about one transaction each. */
-static int setup_sliced(void **state)
+/* A chainstate with a notify function set, reopened with the given slice
+ * and cache (0: the fixture's). */
+static int setup_notified(void **state, const char *tag, int64_t slice_us, size_t dbcache)
 {
-    csfix_setup(state, "chainstate_slices");
+    csfix_setup(state, tag);
     struct csfix *f = *state;
     char *err = NULL;
-    f->check_slice_us = 1;
+    f->check_slice_us = slice_us;
+    f->dbcache_bytes = dbcache;
     csfix_reopen(f);
     assert_int_equal(chainstate_set_connect_notify(f->cs, wake, NULL, &err), 0);
     return 0;
+}
+
+/* Steps that check about one transaction each. */
+static int setup_sliced(void **state)
+{
+    return setup_notified(state, "chainstate_slices", 1, 0);
+}
+
+/* A cache of a few thousand coins. */
+static int setup_small_cache(void **state)
+{
+    return setup_notified(state, "chainstate_small", 1, 256u << 10);
 }
 
 static int teardown_sliced(void **state)
@@ -415,6 +433,93 @@ static void test_invalidate_ends_sliced_checks(void **state)
     block_free(b);
 }
 
+/* A job that holds the shared writer thread, as a slow disk would, until
+ * released (or 10 s, then timed_out says the test would have hung). */
+struct writer_hold {
+    atomic_bool release, timed_out;
+};
+
+static void hold_writer(void *arg)
+{
+    struct writer_hold *h = arg;
+    for (int i = 0; i < 10000 && !atomic_load(&h->release); i++)
+        usleep(1000);
+    atomic_store(&h->timed_out, !atomic_load(&h->release));
+}
+
+/* A block on the tip whose transaction pays coinbase `from` into n
+ * OP_TRUE outputs: n new coins in the cache. */
+static struct block *fan_out(struct csfix *f, const struct block *from, size_t n)
+{
+    static const uint8_t op_true = 0x51;
+    const struct bindex_node *tip = chainstate_tip(f->cs);
+    int h = tip->height + 1;
+    struct outpoint cb = {from->txs[0]->txid, 0};
+    struct tx *txs[2];
+    txs[0] = testutil_coinbase(h, params_block_subsidy(f->p, h), ++f->tag);
+    txs[1] = testutil_spend_script(&cb, 1, n, 1000000, &op_true, 1);
+    return testutil_block(&tip->hash, tip->hdr.time + 600, txs, 2);
+}
+
+/* Submits b and steps until it is connected, never waiting for the held
+ * writer: a step that waited would only return once the hold timed out. */
+static void connect_held(struct csfix *f, const struct block *b, struct writer_hold *h)
+{
+    char *err = NULL;
+    int height = chainstate_height(f->cs) + 1;
+    assert_int_equal(step_submit(f, b), CHAINSTATE_ACCEPTED);
+    for (int i = 0; i < 60000 && chainstate_height(f->cs) < height; i++) {
+        if (chainstate_connect_waiting(f->cs))
+            usleep(1000); /* its scripts */
+        else if (chainstate_activate_step(f->cs, &err) < 0)
+            fail_msg("activate_step: %s", err);
+        assert_false(atomic_load(&h->timed_out));
+    }
+    assert_int_equal(chainstate_height(f->cs), height);
+}
+
+/* The coins cache over budget while the writer still writes the last
+ * flush: the step returns STEP_WAIT at once, the loop is not held; once
+ * the write is done, the next step flushes and goes on. */
+static void test_step_waits_for_coins_writer(void **state)
+{
+    struct csfix *f = *state;
+    char *err = NULL;
+    struct block *m[103];
+    build(f, chainstate_tip(f->cs), m, 101, -1);
+    for (int i = 0; i < 101; i++)
+        submit_both(f, NULL, m[i]);
+    /* The writer is held: m[101]'s flush queues behind the hold, and
+     * m[102] fills the cache over budget meanwhile. */
+    struct writer_hold hold = {false, false};
+    worker_submit(f->cs->writer, hold_writer, &hold);
+    m[101] = fan_out(f, m[0], 3000);
+    connect_held(f, m[101], &hold);
+    assert_true(utxo_writing(f->cs->utxo));
+    m[102] = fan_out(f, m[1], 3000);
+    connect_held(f, m[102], &hold);
+    assert_true(utxo_writing(f->cs->utxo));
+    assert_true(utxo_over_budget(f->cs->utxo));
+    struct block *next = fan_out(f, m[2], 10);
+    assert_int_equal(step_submit(f, next), CHAINSTATE_ACCEPTED);
+    assert_int_equal(chainstate_activate_step(f->cs, &err), CHAINSTATE_STEP_WAIT);
+    assert_true(chainstate_connect_waiting(f->cs));
+    assert_int_equal(chainstate_height(f->cs), 103);
+    atomic_store(&hold.release, true);
+    for (int i = 0; i < 60000 && chainstate_connect_waiting(f->cs); i++)
+        usleep(1000);
+    assert_false(chainstate_connect_waiting(f->cs));
+    while (sliced_step(f) != 0)
+        continue;
+    assert_int_equal(chainstate_height(f->cs), 104);
+    struct outpoint op = {m[102]->txs[1]->txid, 2999};
+    struct coin c;
+    assert_true(have_coin(f, &op, &c));
+    coin_clear(&c);
+    block_free(next);
+    free_blocks(m, 103);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -426,6 +531,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sliced_missing_input_fails_alike, setup_sliced,
                                         teardown_sliced),
         cmocka_unit_test_setup_teardown(test_sync_caller_ends_sliced_checks, setup_sliced,
+                                        teardown_sliced),
+        cmocka_unit_test_setup_teardown(test_step_waits_for_coins_writer, setup_small_cache,
                                         teardown_sliced),
         cmocka_unit_test_setup_teardown(test_invalidate_ends_sliced_checks, setup_sliced,
                                         teardown_sliced),
