@@ -28,7 +28,8 @@ struct cs_connect {
     struct bindex_node *n;
     struct block *b;
     struct validation_plan *plan;
-    bool checking; /* checks but for the scripts remain (in slices) */
+    bool checking; /* checks remain, or the scripts' start (in slices) */
+    bool checked;  /* all checks but the scripts passed */
     bool scripts;  /* the scripts are to be checked once they are done */
 };
 
@@ -50,23 +51,31 @@ static void scripts_done(void *ctx)
 }
 
 /* A slice of the checks (all of them with deadline_us 0); once done, the
- * scripts start. 0 (in flight), 1 or -1 as validation_connect_more. */
+ * scripts start, in the next slice if this one has used its time. 0 (in
+ * flight), 1 or -1 as validation_connect_more. */
 static int check_slice(struct chainstate *cs, struct cs_connect *c, int64_t deadline_us,
                        const char **reason, char **err)
 {
-    struct looplag_mark mark;
-    looplag_enter(looplag_default(), &mark, LOG_VALIDATION, "connect checks");
-    int rc = validation_connect_more(cs->p, cs->utxo, c->plan, deadline_us, reason, err);
-    c->checking = rc == VALIDATION_MORE;
-    if (rc == 0 && c->scripts) {
+    if (!c->checked) {
+        struct looplag_mark mark;
+        looplag_enter(looplag_default(), &mark, LOG_VALIDATION, "connect checks");
+        int rc = validation_connect_more(cs->p, cs->utxo, c->plan, deadline_us, reason, err);
+        looplag_leave(&mark);
+        if (rc != 0 && rc != VALIDATION_MORE)
+            return rc;
+        c->checked = rc == 0;
+        if (!c->checked || (deadline_us && looplag_now(looplag_default()) >= deadline_us))
+            return 0;
+    }
+    if (c->scripts) {
         /* The per-transaction hashes and the list of inputs. */
         struct looplag_mark setup;
         looplag_enter(looplag_default(), &setup, LOG_VALIDATION, "script setup");
         validation_plan_start(c->plan, &cs->scripts, cs->notify ? scripts_done : NULL, cs);
         looplag_leave(&setup);
     }
-    looplag_leave(&mark);
-    return rc == VALIDATION_MORE ? 0 : rc;
+    c->checking = false;
+    return 0;
 }
 
 /* The block in flight failed its checks: forgotten, its index entry
@@ -82,7 +91,7 @@ int cs_connect_begin(struct chainstate *cs, struct bindex_node *n, struct block 
                      bool scripts, int64_t deadline_us, const char **reason, char **err)
 {
     struct cs_connect *c = xmalloc(sizeof(*c));
-    *c = (struct cs_connect){n, b, validation_connect_new(cs->p, b, n), true, scripts};
+    *c = (struct cs_connect){n, b, validation_connect_new(cs->p, b, n), true, false, scripts};
     cs->connecting = c;
     int rc = check_slice(cs, c, deadline_us, reason, err);
     if (rc != 0)

@@ -36,13 +36,30 @@ struct slot {
     struct entry *e;
 };
 
-/* A generation of the cache: a hash table of entries. */
+/* A generation of the cache: a hash table of entries. A full table
+ * grows into one twice its size a few slots per insert (moving millions
+ * of entries at once would stop the loop for a second): until done, old
+ * is the smaller table, read-only but for the entries taken out of it
+ * (MOVED), and lookups that miss the new table look there. */
 struct gen {
     struct slot *table; /* open addressing, linear probing, no tombstones */
     size_t cap;         /* a power of two */
-    size_t count;
+    size_t count;       /* in both tables */
     size_t mem;
+    struct slot *old; /* NULL when not growing */
+    size_t old_cap;
+    size_t old_next; /* old's slots below this were moved */
 };
+
+/* An old table's slot whose entry went to the new table: probes go on
+ * past it. */
+static struct entry moved_mark;
+#define MOVED (&moved_mark)
+
+/* Old slots moved per insert while growing: the move ends before the new
+ * table is a third full (at least 2 would do: it starts a quarter full,
+ * and half full is the limit). */
+#define GROW_STEP 8
 
 /* A frozen generation's write on the worker thread. */
 struct write_job {
@@ -135,13 +152,10 @@ static bool op_eq(const struct outpoint *a, const struct outpoint *b)
 
 static void gen_init(struct gen *g, size_t cap)
 {
-    g->cap = cap;
-    g->table = table_alloc(cap);
-    g->count = 0;
-    g->mem = 0;
+    *g = (struct gen){.cap = cap, .table = table_alloc(cap)};
 }
 
-/* Frees the entries, keeping the table. */
+/* Frees the entries, keeping the table (the old one goes). */
 static void gen_clear(struct gen *g)
 {
     /* Empty slots are left unwritten: in a large table, never touched
@@ -152,6 +166,11 @@ static void gen_clear(struct gen *g)
             g->table[i].e = NULL;
         }
     }
+    for (size_t i = g->old_next; g->old && i < g->old_cap; i++)
+        if (g->old[i].e != MOVED)
+            free(g->old[i].e);
+    table_free(g->old, g->old_cap);
+    g->old = NULL;
     g->count = 0;
     g->mem = 0;
 }
@@ -166,11 +185,11 @@ static void gen_free(void *arg)
 
 static size_t gen_memory(const struct gen *g)
 {
-    return g->mem + g->cap * sizeof(*g->table);
+    return g->mem + (g->cap + (g->old ? g->old_cap : 0)) * sizeof(*g->table);
 }
 
 /* A new generation's table: as large as the last one grew (growing it
- * again step by step would pause the loop at each doubling), within a
+ * again would move every entry once more at each doubling), within a
  * quarter of the budget. */
 static size_t start_cap(const struct utxo *u, size_t cap)
 {
@@ -256,18 +275,77 @@ static size_t find_slot(const struct gen *g, const struct outpoint *op, uint64_t
     return i;
 }
 
+/* op's slot in the old table, or old_cap when it is not there. */
+static size_t old_find(const struct gen *g, const struct outpoint *op, uint64_t h)
+{
+    size_t mask = g->old_cap - 1;
+    for (size_t i = h & mask; g->old[i].e; i = (i + 1) & mask)
+        if (g->old[i].e != MOVED && g->old[i].h == h && op_eq(&g->old[i].e->op, op))
+            return i;
+    return g->old_cap;
+}
+
+/* op's entry in either table, without moving it (a frozen generation is
+ * read by the writer thread meanwhile); NULL when absent. */
+static const struct entry *gen_peek(const struct gen *g, const struct outpoint *op, uint64_t h)
+{
+    const struct entry *e = g->table[find_slot(g, op, h)].e;
+    if (e || !g->old)
+        return e;
+    size_t j = old_find(g, op, h);
+    return j < g->old_cap ? g->old[j].e : NULL;
+}
+
+/* As find_slot, first moving op's entry out of the old table if it is
+ * there, so that changes only touch the new one. */
+static size_t gen_slot(struct gen *g, const struct outpoint *op, uint64_t h)
+{
+    size_t i = find_slot(g, op, h);
+    if (g->table[i].e || !g->old)
+        return i;
+    size_t j = old_find(g, op, h);
+    if (j < g->old_cap) {
+        g->table[i] = g->old[j];
+        g->old[j].e = MOVED;
+    }
+    return i;
+}
+
+/* Moves up to n more of the old table's slots; frees it once empty. */
+static void grow_step(struct gen *g, size_t n)
+{
+    for (; n > 0 && g->old_next < g->old_cap; n--, g->old_next++) {
+        struct slot s = g->old[g->old_next];
+        if (s.e && s.e != MOVED) {
+            g->table[find_slot(g, &s.e->op, s.h)] = s;
+            g->old[g->old_next].e = MOVED;
+        }
+    }
+    if (g->old_next == g->old_cap) {
+        table_free(g->old, g->old_cap);
+        g->old = NULL;
+    }
+}
+
+/* Finishes a growth at once, for the loops that walk the table. */
+static void gen_settle(struct gen *g)
+{
+    if (g->old)
+        grow_step(g, g->old_cap);
+}
+
+/* e must be in neither table. */
 static void insert_entry(struct gen *g, struct entry *e, uint64_t h)
 {
-    if (2 * (g->count + 1) > g->cap) {
-        struct slot *old = g->table;
-        size_t old_cap = g->cap;
+    if (!g->old && 2 * (g->count + 1) > g->cap) {
+        g->old = g->table;
+        g->old_cap = g->cap;
+        g->old_next = 0;
         g->cap *= 2;
         g->table = table_alloc(g->cap);
-        for (size_t i = 0; i < old_cap; i++)
-            if (old[i].e)
-                g->table[find_slot(g, &old[i].e->op, old[i].h)] = old[i];
-        table_free(old, old_cap);
     }
+    if (g->old)
+        grow_step(g, GROW_STEP);
     g->table[find_slot(g, &e->op, h)] = (struct slot){h, e};
     g->count++;
     g->mem += entry_cost(e);
@@ -313,7 +391,7 @@ static struct entry *fetch_below(struct utxo *u, const struct outpoint *op, uint
                                  char **err)
 {
     if (u->frozen) {
-        const struct entry *f = u->frozen->table[find_slot(u->frozen, op, h)].e;
+        const struct entry *f = gen_peek(u->frozen, op, h);
         if (f) {
             *rc = (f->flags & F_SPENT) ? 0 : 1;
             return *rc ? entry_new(op, f->value, f->script, f->script_len, f->height,
@@ -337,7 +415,7 @@ static struct entry *fetch(struct utxo *u, const struct outpoint *op, size_t *sl
                            char **err)
 {
     uint64_t h = op_hash(op);
-    size_t i = find_slot(&u->cur, op, h);
+    size_t i = gen_slot(&u->cur, op, h);
     if (u->cur.table[i].e) {
         *slot = i;
         *rc = (u->cur.table[i].e->flags & F_SPENT) ? 0 : 1;
@@ -379,7 +457,7 @@ void utxo_add(struct utxo *u, const struct outpoint *op, int64_t value, const ui
 {
     uint8_t flags = F_DIRTY | F_FRESH | (coinbase ? F_COINBASE : 0);
     uint64_t h = op_hash(op);
-    size_t i = find_slot(&u->cur, op, h);
+    size_t i = gen_slot(&u->cur, op, h);
     struct entry *old = u->cur.table[i].e;
     if (old) {
         /* The store may hold a version of this coin: no longer fresh. */
@@ -452,17 +530,25 @@ static int cmp_flush_item(const void *a, const void *b)
     return c ? c : (x->e->op.n > y->e->op.n) - (x->e->op.n < y->e->op.n);
 }
 
+/* The dirty entries of one of g's tables, added to items at *n. */
+static void list_dirty(const struct slot *t, size_t cap, struct flush_item *items, size_t *n)
+{
+    for (size_t i = 0; i < cap; i++) {
+        struct entry *e = t[i].e;
+        if (e && e != MOVED && (e->flags & F_DIRTY))
+            items[(*n)++] = (struct flush_item){__builtin_bswap64(hash_cheap(&e->op.hash)), e};
+    }
+}
+
 /* Queues the dirty entries in key order: LevelDB inserts sorted keys into
  * its memtable several times faster than random ones. */
 static void queue_dirty(const struct gen *g, struct store_batch *batch)
 {
     struct flush_item *items = xmalloc((g->count + 1) * sizeof(*items));
     size_t n = 0;
-    for (size_t i = 0; i < g->cap; i++) {
-        struct entry *e = g->table[i].e;
-        if (e && (e->flags & F_DIRTY))
-            items[n++] = (struct flush_item){__builtin_bswap64(hash_cheap(&e->op.hash)), e};
-    }
+    list_dirty(g->table, g->cap, items, &n);
+    if (g->old)
+        list_dirty(g->old, g->old_cap, items, &n);
     qsort(items, n, sizeof(*items), cmp_flush_item);
     for (size_t i = 0; i < n; i++) {
         struct entry *e = items[i].e;
@@ -503,6 +589,7 @@ static int flush_now(struct utxo *u, const struct hash256 *tip, bool sync, char 
         return 0;
     }
     /* Everything now matches the store: tombstones go, the rest is clean. */
+    gen_settle(&u->cur);
     for (size_t i = 0; i < u->cur.cap;) {
         struct entry *e = u->cur.table[i].e;
         if (e && (e->flags & F_SPENT)) {

@@ -419,41 +419,40 @@ static int view_get(struct block_view *v, struct utxo *u, size_t t, size_t i, in
     return utxo_get(u, op, c, err);
 }
 
-/* Core's CheckTxInputs over the view: finds what a transaction's inputs
- * spend (into spent, owning the scripts, and heights) and checks their
- * values. Returns 0, 1 with *reason, or -1. */
-static int gather_inputs(struct block_view *v, struct utxo *u, size_t t, int height,
-                         struct tx_out *spent, int32_t *heights, int64_t *fees,
-                         const char **reason, char **err)
+/* Input i of transaction t found in the view (Core's HaveInputs, one
+ * input): what it spends into spent[i], owning the script, heights[i]
+ * and coinbase[i]. Returns 0, 1 with *reason, or -1. */
+static int gather_input(struct block_view *v, struct utxo *u, size_t t, size_t i, int height,
+                        struct tx_out *spent, int32_t *heights, bool *coinbase,
+                        const char **reason, char **err)
 {
-    const struct tx *tx = v->b->txs[t];
+    struct coin c = {0};
+    int r = view_get(v, u, t, i, height, &c, err);
+    spent[i] = (struct tx_out){c.value, c.script, c.script_len};
+    heights[i] = c.height;
+    coinbase[i] = c.coinbase;
+    if (r < 0)
+        return -1;
+    if (r == 0)
+        return *reason = "bad-txns-inputs-missingorspent", 1;
+    return 0;
+}
+
+/* The rest of Core's CheckTxInputs, once every input of tx was found (a
+ * missing input outranks the faults of the others): maturity and values.
+ * Returns 0 or 1 with *reason. */
+static int check_input_values(const struct tx *tx, int height, const struct tx_out *spent,
+                              const int32_t *heights, const bool *coinbase, int64_t *fees,
+                              const char **reason)
+{
     int64_t in_sum = 0, out_sum = 0;
-    bool *coinbase = xcalloc(tx->vin_count, sizeof(*coinbase));
-    int rc = 0;
-    /* Core's HaveInputs comes first: a missing input outranks the faults
-     * of the others. */
-    for (size_t i = 0; i < tx->vin_count && rc == 0; i++) {
-        struct coin c = {0};
-        int r = view_get(v, u, t, i, height, &c, err);
-        if (r < 0)
-            rc = -1;
-        else if (r == 0)
-            *reason = "bad-txns-inputs-missingorspent", rc = 1;
-        spent[i] = (struct tx_out){c.value, c.script, c.script_len};
-        heights[i] = c.height;
-        coinbase[i] = c.coinbase;
-    }
-    for (size_t i = 0; i < tx->vin_count && rc == 0; i++) {
+    for (size_t i = 0; i < tx->vin_count; i++) {
         if (coinbase[i] && height - heights[i] < PARAMS_COINBASE_MATURITY)
-            *reason = "bad-txns-premature-spend-of-coinbase", rc = 1;
+            return *reason = "bad-txns-premature-spend-of-coinbase", 1;
         in_sum += spent[i].value;
-        if (rc == 0 && (spent[i].value < 0 || spent[i].value > TX_MAX_MONEY ||
-                        in_sum > TX_MAX_MONEY))
-            *reason = "bad-txns-inputvalues-outofrange", rc = 1;
+        if (spent[i].value < 0 || spent[i].value > TX_MAX_MONEY || in_sum > TX_MAX_MONEY)
+            return *reason = "bad-txns-inputvalues-outofrange", 1;
     }
-    free(coinbase);
-    if (rc != 0)
-        return rc;
     tx_output_sum(tx, &out_sum);
     if (in_sum < out_sum)
         return *reason = "bad-txns-in-belowout", 1;
@@ -503,20 +502,16 @@ static bool bip30_enforced(const struct chain_params *p, const struct bindex_nod
     return !b34 || hash_is_zero(&p->bip34_hash) || !hash_eq(&b34->hash, &p->bip34_hash);
 }
 
-/* Whether an output of the transaction is already unspent (BIP30; the
+/* Whether output o of the transaction is already unspent (BIP30; the
  * whole block is checked before any of it is applied, as Core does). 1,
  * 0, or -1 and *err. */
-static int overwrites_coins(struct utxo *u, const struct tx *tx, char **err)
+static int overwrites_coin(struct utxo *u, const struct tx *tx, uint32_t o, char **err)
 {
-    for (uint32_t o = 0; o < tx->vout_count; o++) {
-        struct outpoint op = {tx->txid, o};
-        struct coin c = {0};
-        int r = utxo_get(u, &op, &c, err);
-        coin_clear(&c);
-        if (r != 0)
-            return r;
-    }
-    return 0;
+    struct outpoint op = {tx->txid, o};
+    struct coin c = {0};
+    int r = utxo_get(u, &op, &c, err);
+    coin_clear(&c);
+    return r;
 }
 
 static void add_outputs(struct utxo *u, const struct tx *tx, int height)
@@ -581,9 +576,10 @@ static bool sequence_locks_ok(const struct chain_params *p, const struct bindex_
 
 /* A block checked but for its scripts: what they spend, per transaction
  * (owned), and the run checking them. While checked, where the checks
- * stand: they go one transaction at a time, BIP30's over the whole block
- * first, then each transaction's inputs, so that they may stop between
- * two and resume. */
+ * stand: they go one output or input at a time, BIP30's over the whole
+ * block first, then each transaction's inputs and the checks of the
+ * transaction as a whole, so that they may stop between two and resume
+ * (a transaction may have thousands of inputs). */
 struct validation_plan {
     const struct block *b;
     const struct bindex_node *n;
@@ -593,7 +589,11 @@ struct validation_plan {
     struct sighash_txdata *txdata; /* per transaction but the coinbase */
     struct scriptcheck_job *job;
     size_t bip30_next; /* tx_count when BIP30 is done or not enforced */
-    size_t next;       /* the next transaction whose inputs are checked */
+    uint32_t bip30_out; /* its next output */
+    size_t next;       /* the transaction whose inputs are checked */
+    size_t next_in;    /* its next input */
+    int32_t *heights;  /* its inputs' coins' heights */
+    bool *coinbase;    /* and whether they are coinbase outputs */
     struct block_view v;
     int64_t fees;
     uint64_t sigops;
@@ -613,6 +613,8 @@ void validation_plan_free(struct validation_plan *pl)
         free(pl->spent[t]);
     }
     free(pl->spent);
+    free(pl->heights);
+    free(pl->coinbase);
     free(pl->txdata);
     view_free(&pl->v);
     free(pl);
@@ -633,39 +635,59 @@ struct validation_plan *validation_connect_new(const struct chain_params *p,
     return pl;
 }
 
-/* The next transaction's inputs, sequence locks and sigops, in Core's
- * order. */
-static int check_next_tx(const struct chain_params *p, struct utxo *u,
+/* The current transaction's next input, or once all are found its
+ * values, sequence locks and sigops, in Core's order. */
+static int check_tx_step(const struct chain_params *p, struct utxo *u,
                          struct validation_plan *pl, const char **reason, char **err)
 {
-    size_t t = pl->next++;
+    size_t t = pl->next;
     const struct tx *tx = pl->b->txs[t];
+    if (t > 0 && !pl->spent[t]) {
+        size_t n = tx->vin_count ? tx->vin_count : 1;
+        pl->spent[t] = xcalloc(n, sizeof(**pl->spent));
+        pl->heights = xcalloc(n, sizeof(*pl->heights));
+        pl->coinbase = xcalloc(n, sizeof(*pl->coinbase));
+    }
+    if (t > 0 && pl->next_in < tx->vin_count) {
+        size_t i = pl->next_in++;
+        return gather_input(&pl->v, u, t, i, pl->height, pl->spent[t], pl->heights,
+                            pl->coinbase, reason, err);
+    }
+    pl->next++;
+    pl->next_in = 0;
     int rc = 0;
     if (t > 0) {
-        pl->spent[t] = xcalloc(tx->vin_count, sizeof(**pl->spent));
-        int32_t *heights = xcalloc(tx->vin_count, sizeof(*heights));
-        rc = gather_inputs(&pl->v, u, t, pl->height, pl->spent[t], heights, &pl->fees, reason,
-                           err);
-        if (rc == 0 && !sequence_locks_ok(p, pl->n, tx, heights))
+        rc = check_input_values(tx, pl->height, pl->spent[t], pl->heights, pl->coinbase,
+                                &pl->fees, reason);
+        if (rc == 0 && !sequence_locks_ok(p, pl->n, tx, pl->heights))
             *reason = "bad-txns-nonfinal", rc = 1;
-        free(heights);
+        free(pl->heights);
+        free(pl->coinbase);
+        pl->heights = NULL;
+        pl->coinbase = NULL;
     }
     if (rc == 0 && !add_sigops(tx, pl->spent[t], pl->flags, &pl->sigops))
         *reason = "bad-blk-sigops", rc = 1;
     return rc;
 }
 
-/* One transaction's worth of the checks. */
+/* One output's or one input's worth of the checks. */
 static int check_one(const struct chain_params *p, struct utxo *u, struct validation_plan *pl,
                      const char **reason, char **err)
 {
     if (pl->bip30_next < pl->b->tx_count) {
-        int rc = overwrites_coins(u, pl->b->txs[pl->bip30_next++], err);
+        const struct tx *tx = pl->b->txs[pl->bip30_next];
+        if (pl->bip30_out == tx->vout_count) {
+            pl->bip30_next++;
+            pl->bip30_out = 0;
+            return 0;
+        }
+        int rc = overwrites_coin(u, tx, pl->bip30_out++, err);
         if (rc > 0)
             *reason = "bad-txns-BIP30";
         return rc;
     }
-    return check_next_tx(p, u, pl, reason, err);
+    return check_tx_step(p, u, pl, reason, err);
 }
 
 int validation_connect_more(const struct chain_params *p, struct utxo *u,

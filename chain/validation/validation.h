@@ -71,8 +71,9 @@ int validation_connect_check(const struct chain_params *p, struct utxo *u,
  * (they only read the UTXO set, into the plan: the caller must not change
  * the set until the plan is applied or freed; b and n must outlive it).
  * validation_connect_new begins; validation_connect_more checks one
- * transaction at least, then goes on until deadline_us (on looplag_now's
- * clock; 0: none) passes, and returns VALIDATION_MORE when checks remain,
+ * output (BIP30), one input or one transaction's values at least, then
+ * goes on until deadline_us (on looplag_now's clock; 0: none) passes, and
+ * returns VALIDATION_MORE when checks remain,
  * else as validation_connect_check (after 0 it is not called again; after
  * 1 or -1 the plan is only to be freed). */
 #define VALIDATION_MORE 2

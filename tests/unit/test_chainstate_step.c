@@ -272,15 +272,22 @@ static struct hash256 fund(struct csfix *f, struct csfix *ref, struct outpoint *
     return hash;
 }
 
+/* A block on f's tip: a coinbase into txs[0], then txs[1..n-1] (taken
+ * over). */
+static struct block *block_on_tip(struct csfix *f, struct tx **txs, size_t n)
+{
+    const struct bindex_node *tip = chainstate_tip(f->cs);
+    int h = tip->height + 1;
+    txs[0] = testutil_coinbase(h, params_block_subsidy(f->p, h), ++f->tag);
+    return testutil_block(&tip->hash, tip->hdr.time + 600, txs, n);
+}
+
 /* The block spending funded on the tip; transaction `missing` (-1: none)
  * spends an output that does not exist instead. */
 static struct block *spender(struct csfix *f, const struct outpoint *funded, int missing)
 {
     static const uint8_t op_true = 0x51;
     struct tx *txs[SLICED_TXS + 2];
-    const struct bindex_node *tip = chainstate_tip(f->cs);
-    int h = tip->height + 1;
-    txs[0] = testutil_coinbase(h, params_block_subsidy(f->p, h), ++f->tag);
     for (int k = 0; k < SLICED_TXS; k++) {
         struct outpoint in = funded[k];
         if (k + 1 == missing)
@@ -289,7 +296,7 @@ static struct block *spender(struct csfix *f, const struct outpoint *funded, int
     }
     struct outpoint chained = {txs[1]->txid, 0};
     txs[SLICED_TXS + 1] = testutil_spend_script(&chained, 1, 1, 99980000, &op_true, 1);
-    return testutil_block(&tip->hash, tip->hdr.time + 600, txs, SLICED_TXS + 2);
+    return block_on_tip(f, txs, SLICED_TXS + 2);
 }
 
 static bool have_coin(struct csfix *f, const struct outpoint *op, struct coin *c)
@@ -372,6 +379,88 @@ static void test_sliced_missing_input_fails_alike(void **state)
         assert_true(have_coin(f, &funded[k], &c));
         coin_clear(&c);
     }
+    assert_false(chainstate_activation_pending(f->cs));
+    block_free(b);
+    csfix_teardown(&rs);
+}
+
+/* Both chainstates have op's coin alike (or both lack it); whether they do. */
+static bool same_coin(struct csfix *f, struct csfix *ref, const struct outpoint *op)
+{
+    struct coin c, d;
+    bool in_f = have_coin(f, op, &c), in_ref = have_coin(ref, op, &d);
+    assert_int_equal(in_f, in_ref);
+    assert_int_equal(c.value, d.value);
+    assert_int_equal(c.height, d.height);
+    assert_int_equal(c.coinbase, d.coinbase);
+    coin_clear(&c);
+    coin_clear(&d);
+    return in_f;
+}
+
+/* A transaction spending all the funded outputs: its inputs are found
+ * over many slices (one each with the shortest slice), to the coins one
+ * call gives; the undo data written meanwhile brings them back alike. */
+static void test_sliced_many_inputs(void **state)
+{
+    static const uint8_t op_true = 0x51;
+    struct csfix *f = *state;
+    void *rs;
+    csfix_setup(&rs, "chainstate_whole");
+    struct csfix *ref = rs;
+    struct outpoint funded[SLICED_TXS];
+    struct hash256 parent = fund(f, ref, funded);
+    struct tx *txs[2];
+    txs[1] = testutil_spend_script(funded, SLICED_TXS, 2, 100000000, &op_true, 1);
+    struct block *b = block_on_tip(f, txs, 2);
+    /* One transaction a step would take 4 steps. */
+    assert_true(steps_for(f, b, &funded[SLICED_TXS - 1]) > 6);
+    char *err = NULL;
+    const char *reason = NULL;
+    assert_int_equal(chainstate_process_block(ref->cs, b, &reason, &err), CHAINSTATE_ACCEPTED);
+    assert_true(hash_eq(&chainstate_tip(f->cs)->hash, &b->hash));
+    assert_true(hash_eq(&chainstate_tip(ref->cs)->hash, &b->hash));
+    for (uint32_t o = 0; o < 2; o++)
+        assert_true(same_coin(f, ref, &(struct outpoint){b->txs[1]->txid, o}));
+    for (int k = 0; k < SLICED_TXS; k++)
+        assert_false(same_coin(f, ref, &funded[k]));
+    assert_int_equal(chainstate_invalidate(f->cs, &b->hash, &err), 0);
+    assert_int_equal(chainstate_invalidate(ref->cs, &b->hash, &err), 0);
+    assert_true(hash_eq(&chainstate_tip(f->cs)->hash, &parent));
+    for (int k = 0; k < SLICED_TXS; k++)
+        assert_true(same_coin(f, ref, &funded[k]));
+    assert_false(same_coin(f, ref, &(struct outpoint){b->txs[1]->txid, 0}));
+    block_free(b);
+    csfix_teardown(&rs);
+}
+
+/* A script failing in a block checked in slices, its scripts started in
+ * a step of their own: the block is marked invalid as in one call,
+ * nothing of it applied. */
+static void test_sliced_bad_script(void **state)
+{
+    static const uint8_t op_true = 0x51, op_false = 0x00;
+    struct csfix *f = *state;
+    void *rs;
+    csfix_setup(&rs, "chainstate_whole");
+    struct csfix *ref = rs;
+    struct outpoint funded[SLICED_TXS];
+    struct hash256 parent = fund(f, ref, funded);
+    struct tx *txs[3];
+    txs[1] = testutil_spend_script(funded, 1, 1, 99990000, &op_false, 1);
+    struct outpoint locked = {txs[1]->txid, 0};
+    txs[2] = testutil_spend_script(&locked, 1, 1, 99980000, &op_true, 1);
+    struct block *b = block_on_tip(f, txs, 3);
+    assert_true(steps_for(f, b, &funded[0]) > 4);
+    char *err = NULL;
+    const char *reason = NULL;
+    assert_int_equal(chainstate_process_block(ref->cs, b, &reason, &err), CHAINSTATE_INVALID);
+    assert_non_null(strstr(reason, "block-script-verify-flag-failed"));
+    const struct bindex_node *n = chainstate_find(f->cs, &b->hash);
+    assert_true(n->status & BINDEX_FAILED_MASK);
+    assert_string_equal(n->reason, reason);
+    assert_true(hash_eq(&chainstate_tip(f->cs)->hash, &parent));
+    assert_true(same_coin(f, ref, &funded[0]));
     assert_false(chainstate_activation_pending(f->cs));
     block_free(b);
     csfix_teardown(&rs);
@@ -530,6 +619,8 @@ int main(void)
                                         teardown_sliced),
         cmocka_unit_test_setup_teardown(test_sliced_missing_input_fails_alike, setup_sliced,
                                         teardown_sliced),
+        cmocka_unit_test_setup_teardown(test_sliced_many_inputs, setup_sliced, teardown_sliced),
+        cmocka_unit_test_setup_teardown(test_sliced_bad_script, setup_sliced, teardown_sliced),
         cmocka_unit_test_setup_teardown(test_sync_caller_ends_sliced_checks, setup_sliced,
                                         teardown_sliced),
         cmocka_unit_test_setup_teardown(test_step_waits_for_coins_writer, setup_small_cache,

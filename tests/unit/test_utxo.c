@@ -221,6 +221,65 @@ static void test_background_flush(void **state)
     testutil_rmtree(dir);
 }
 
+/* A table growing a few slots per insert: coins added, spent, re-added
+ * and read while some sit in the old table and some in the new one, a
+ * background flush freezing a generation in the middle of a growth (its
+ * lookups and its write see both tables), a synchronous flush ending
+ * one. The store ends with the model's coins. */
+#define GROW_COINS 40000
+static void test_growth(void **state)
+{
+    (void)state;
+    char *dir = testutil_tmpdir("utxo");
+    char *err = NULL;
+    struct store *s = store_open(dir, 1 << 20, &err);
+    struct utxo *u = utxo_new(s, 256u << 20);
+    int64_t *model = malloc(GROW_COINS * sizeof(*model));
+    struct hash256 tip = {{0}};
+    uint64_t rnd = 777;
+    size_t grown = 0;
+    for (int i = 0; i < GROW_COINS; i++)
+        model[i] = -1;
+    for (int step = 1; step <= 3 * GROW_COINS; step++) {
+        rnd = rnd * 6364136223846793005ull + 1442695040888963407ull;
+        /* Mostly new coins early, so that the table keeps growing. */
+        uint32_t span = step < GROW_COINS ? (uint32_t)step : GROW_COINS;
+        uint32_t i = (uint32_t)(rnd >> 33) % span;
+        struct outpoint op = op_of(i);
+        if (model[i] < 0) {
+            model[i] = step;
+            size_t before = utxo_memory(u);
+            utxo_add(u, &op, step, script, sizeof(script), 1, false);
+            if (utxo_memory(u) > before + (1u << 14)) { /* a new table: growing */
+                ser_put_le32(tip.b, (uint32_t)step);
+                assert_int_equal(++grown % 2 ? utxo_flush_background(u, &tip, &err)
+                                             : utxo_flush(u, &tip, false, &err),
+                                 0);
+            }
+        } else if ((rnd >> 20) % 3 == 0) {
+            struct utxo_spent sp;
+            assert_int_equal(utxo_spend(u, &op, &sp, NULL, &err), 1);
+            assert_int_equal(sp.value, model[i]);
+            model[i] = -1;
+        }
+        uint32_t o = (uint32_t)(rnd >> 40) % GROW_COINS;
+        struct outpoint other = op_of(o);
+        struct coin c = {0};
+        assert_int_equal(utxo_get(u, &other, &c, &err), model[o] >= 0);
+        assert_int_equal(model[o] >= 0 ? c.value : -1, model[o]);
+        coin_clear(&c);
+    }
+    assert_true(grown >= 4);
+    ser_put_le32(tip.b, 1);
+    assert_int_equal(utxo_flush(u, &tip, true, &err), 0);
+    for (uint32_t i = 0; i < GROW_COINS; i += 7)
+        assert_int_equal(stored_value(s, i), model[i]);
+    utxo_free(u);
+    free(model);
+    store_close(s);
+    testutil_rmtree(dir);
+}
+
 /* A stored coin spent just before a background flush stays spent while
  * the store may still hold it; closing waits for the write. */
 static void test_background_tombstone(void **state)
@@ -343,6 +402,7 @@ int main(void)
         cmocka_unit_test(test_background_flush),
         cmocka_unit_test(test_background_tombstone),
         cmocka_unit_test(test_background_large),
+        cmocka_unit_test(test_growth),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
