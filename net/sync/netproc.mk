@@ -14,6 +14,12 @@ check_PROGRAMS += tests/unit/test_orphanage
 TESTS += tests/unit/test_orphanage
 tests_unit_test_orphanage_SOURCES = tests/unit/test_orphanage.c
 tests_unit_test_orphanage_LDADD = tests/unit/libchainstatetest.a $(NET_LIBS) $(CMOCKA_LIBS)
+check_PROGRAMS += tests/fuzz/fuzz_orphanage
+TESTS += tests/fuzz/fuzz_orphanage
+FUZZ_HARNESSES += tests/fuzz/fuzz_orphanage
+tests_fuzz_fuzz_orphanage_SOURCES = tests/fuzz/fuzz_orphanage.c tests/fuzz/driver.c
+tests_fuzz_fuzz_orphanage_LDADD = $(NET_LIBS)
+EXTRA_DIST += tests/fuzz/seeds/orphanage
 
 check_PROGRAMS += tests/unit/test_netproc tests/unit/test_cmpct_netproc tests/unit/test_netproc_txrecon \
 	tests/unit/test_netproc_limited tests/unit/test_extrapeers tests/unit/test_netproc_serve \

@@ -352,7 +352,7 @@ static void limit(struct orphanage *o)
     if (!needs_trim(o))
         return;
     uint32_t max_lat = o->max_latency / (uint32_t)npeers(o);
-    if (max_lat == 0)
+    if (max_lat == 0) /* more peers than the limit: it may then be exceeded */
         max_lat = 1;
     struct frac threshold;
     struct orph_peer *p;

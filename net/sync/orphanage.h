@@ -39,7 +39,9 @@
 
 struct orphanage;
 
-/* seed: the salt of the tables and of the work-set draws. */
+/* seed: the salt of the tables and of the work-set draws. The latency
+ * limit holds while it is at least the number of announcing peers (each
+ * gets a share of 1 or more, as in Core). */
 struct orphanage *orphanage_new(uint32_t max_latency_score, int64_t reserved_weight,
                                 uint64_t seed);
 void orphanage_free(struct orphanage *o); /* accepts NULL */
