@@ -20,6 +20,10 @@ FUZZ_HARNESSES += tests/fuzz/fuzz_orphanage
 tests_fuzz_fuzz_orphanage_SOURCES = tests/fuzz/fuzz_orphanage.c tests/fuzz/driver.c
 tests_fuzz_fuzz_orphanage_LDADD = $(NET_LIBS)
 EXTRA_DIST += tests/fuzz/seeds/orphanage
+# Orphan pool costs at its limit: adds, lookups, work sets, erasures.
+noinst_PROGRAMS += contrib/bench/bench_orphanage
+contrib_bench_bench_orphanage_SOURCES = contrib/bench/bench_orphanage.c
+contrib_bench_bench_orphanage_LDADD = $(NET_LIBS)
 
 check_PROGRAMS += tests/unit/test_netproc tests/unit/test_cmpct_netproc tests/unit/test_netproc_txrecon \
 	tests/unit/test_netproc_limited tests/unit/test_extrapeers tests/unit/test_netproc_serve \
