@@ -360,6 +360,11 @@ void np_cmpct_full_fallback(struct netproc *np, struct np_peer *p, const struct 
     np_getdata_block(np, p, hash, now);
 }
 
+static bool offer_orphan(void *pb, struct tx *tx)
+{
+    return cmpct_partial_offer(pb, tx, true);
+}
+
 /* Offers what we hold: the mempool, then the orphans and the extra pool. */
 static void offer_ours(struct netproc *np, struct cmpct_partial *pb)
 {
@@ -367,9 +372,8 @@ static void offer_ours(struct netproc *np, struct cmpct_partial *pb)
     for (const struct mempool_entry *e = mempool_first(np->mempool); e; e = mempool_next(e))
         if (cmpct_partial_offer(pb, mempool_entry_tx(e), false))
             return;
-    for (size_t i = 0; i < np->norphans; i++)
-        if (cmpct_partial_offer(pb, np->orphans[i].tx, true))
-            return;
+    if (orphanage_each(np->orphans, offer_orphan, pb))
+        return;
     for (size_t i = 0; i < c->extra_n; i++)
         if (cmpct_partial_offer(pb, c->extra[i], true))
             return;

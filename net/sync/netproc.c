@@ -118,6 +118,7 @@ static void on_block_connected(void *ctx, const struct block *b, int height)
     struct netproc *np = ctx;
     np->tip_moved = true;
     np_recent_txs_set(np, b);
+    orphanage_erase_for_block(np->orphans, b); /* included, or now conflicting */
 }
 
 static void on_block_disconnected(void *ctx, const struct block *b, int height)
@@ -198,14 +199,6 @@ static void drv_trickled(void *ctx, struct relay *r, uint64_t peer)
     np_tx_announced(ctx, peer);
 }
 
-static const struct np_orphan *orphan_find(const struct netproc *np, const struct hash256 *h)
-{
-    for (size_t i = 0; i < np->norphans; i++)
-        if (hash_eq(&np->orphans[i].tx->txid, h) || hash_eq(&np->orphans[i].tx->wtxid, h))
-            return &np->orphans[i];
-    return NULL;
-}
-
 static bool drv_have(void *ctx, struct relay *r, const struct relay_inv *inv)
 {
     struct netproc *np = ctx;
@@ -213,15 +206,15 @@ static bool drv_have(void *ctx, struct relay *r, const struct relay_inv *inv)
         const struct bindex_node *n = chainstate_find(np->chain, &inv->hash);
         return n && (n->status & BINDEX_HAVE_DATA);
     }
-    if (orphan_find(np, &inv->hash))
+    /* Orphans by wtxid only, as Core: a txid finds one without witness,
+     * and one with another witness is still fetched. */
+    if (orphanage_get(np->orphans, &inv->hash))
         return true;
     return inv->type == RELAY_INV_WTX ? mempool_get_wtxid(np->mempool, &inv->hash) != NULL
                                       : mempool_get(np->mempool, &inv->hash) != NULL;
 }
 
 /* ---- life cycle ---- */
-
-static void orphans_erase(struct netproc *np, bool by_peer, uint64_t peer, int64_t now);
 
 struct netproc *netproc_new(const struct netproc_options *o, const struct netproc_io *io,
                             struct chainstate *chain, struct mempool *mempool, char **err)
@@ -243,6 +236,8 @@ struct netproc *netproc_new(const struct netproc_options *o, const struct netpro
         free(np);
         return NULL;
     }
+    np->orphans = orphanage_new(ORPHANAGE_MAX_LATENCY_SCORE, ORPHANAGE_RESERVED_WEIGHT_PER_PEER,
+                                relay_rand(np->relay));
     wbuf_init(&np->scratch);
     np_cmpct_init(np);
     np_txrecon_init(np);
@@ -264,8 +259,7 @@ void netproc_free(struct netproc *np)
     relay_free(np->relay);
     np_cmpct_free(np);
     np_txrecon_free(np);
-    for (size_t i = 0; i < np->norphans; i++)
-        tx_free(np->orphans[i].tx);
+    orphanage_free(np->orphans);
     wbuf_free(&np->scratch);
     for (size_t i = 0; i < np->npeers; i++)
         np_getdata_free(&np->peers[i]);
@@ -348,7 +342,9 @@ void netproc_disconnected(struct netproc *np, uint64_t peer, int64_t now)
         return;
     relay_peer_remove(np->relay, peer, now);
     np_txrecon_disconnected(np, peer);
-    orphans_erase(np, true, peer, now);
+    /* Its announcements go (Core's EraseForPeer): orphans another peer
+     * announced too stay. */
+    orphanage_erase_for_peer(np->orphans, peer);
     np_blocks_peer_gone(np, peer, now);
     np_cmpct_peer_gone(np, peer);
     np_getdata_free(p);
@@ -374,12 +370,6 @@ static void on_sendheaders(struct netproc *np, struct np_peer *p, const struct n
 
 /* ---- orphans ---- */
 
-void np_orphan_remove(struct netproc *np, size_t i)
-{
-    tx_free(np->orphans[i].tx);
-    np->orphans[i] = np->orphans[--np->norphans];
-}
-
 /* Bitcoin Core's fRejectedParents: a parent was rejected, or more than
  * one missing parent was refused on its feerate (a 1p1c package cannot
  * complete the orphan then). */
@@ -403,59 +393,35 @@ static bool rejected_parents(const struct netproc *np, const struct tx *tx)
     return false;
 }
 
-/* A peer's use of the orphan pool as Bitcoin Core v30 scores it: its
- * latency score (1 per orphan, 1 more per 10 inputs) over its share of
- * the pool, or its orphans' weight over the weight reserved per peer,
- * whichever is worse. */
-static double orphan_dos_score(const struct netproc *np, uint64_t peer, size_t npeers)
+/* Asks peer for the parents of tx we lack, by txid (all an orphan names);
+ * false if none is missing. */
+static bool orphan_want_parents(struct netproc *np, const struct tx *tx, uint64_t peer,
+                                int64_t now)
 {
-    size_t latency = 0, weight = 0;
-    for (size_t i = 0; i < np->norphans; i++) {
-        const struct np_orphan *o = &np->orphans[i];
-        if (o->peer != peer)
+    bool missing = false;
+    for (size_t i = 0; i < tx->vin_count; i++) {
+        const struct hash256 *parent = &tx->vin[i].prevout.hash;
+        if (mempool_get(np->mempool, parent) || relay_is_rejected(np->relay, parent) ||
+            orphanage_get(np->orphans, parent))
             continue;
-        latency += 1 + o->tx->vin_count / 10;
-        weight += tx_weight(o->tx);
+        missing = true;
+        relay_want_tx(np->relay, peer, parent, now);
     }
-    double by_latency = (double)latency * (double)npeers / NETPROC_MAX_ORPHANS;
-    double by_weight = (double)weight / NETPROC_ORPHAN_WEIGHT_PER_PEER;
-    return by_latency > by_weight ? by_latency : by_weight;
+    return missing;
 }
 
-/* The pool is full: the peer with the worst score loses its oldest
- * orphan (Core v30's LimitOrphans), so a peer flooding orphans evicts
- * its own, not those of the peers relaying honestly. The pool is small
- * (NETPROC_MAX_ORPHANS), so the scores are counted afresh. */
-static void orphan_evict(struct netproc *np)
+/* tx entered the mempool (Core's MempoolAcceptedTx): it leaves the pool,
+ * and the orphans spending it join an announcer's work set. */
+static void orphans_accepted(struct netproc *np, const struct tx *tx)
 {
-    size_t npeers = 0;
-    for (size_t i = 0; i < np->norphans; i++) {
-        size_t j = 0;
-        while (j < i && np->orphans[j].peer != np->orphans[i].peer)
-            j++;
-        npeers += j == i;
-    }
-    uint64_t worst = np->orphans[0].peer;
-    double worst_score = -1;
-    for (size_t i = 0; i < np->norphans; i++) {
-        double score = orphan_dos_score(np, np->orphans[i].peer, npeers);
-        if (score > worst_score) {
-            worst_score = score;
-            worst = np->orphans[i].peer;
-        }
-    }
-    size_t oldest = np->norphans;
-    for (size_t i = 0; i < np->norphans; i++)
-        if (np->orphans[i].peer == worst &&
-            (oldest == np->norphans || np->orphans[i].expire < np->orphans[oldest].expire))
-            oldest = i;
-    np_orphan_remove(np, oldest);
+    orphanage_add_children_to_work_set(np->orphans, tx);
+    orphanage_erase(np->orphans, &tx->wtxid);
 }
 
+/* Core's MempoolRejectedTx for a first missing-inputs failure: the
+ * missing parents are asked of the sender, and the orphan kept. */
 static void orphan_add(struct netproc *np, struct tx *tx, uint64_t peer, int64_t now)
 {
-    if (orphan_find(np, &tx->wtxid))
-        return;
     if (rejected_parents(np, tx)) {
         /* Never accepted while they stay rejected: not kept, its parents
          * not fetched, and both its ids join the rejects, so that it is
@@ -466,51 +432,68 @@ static void orphan_add(struct netproc *np, struct tx *tx, uint64_t peer, int64_t
                   peer);
         return;
     }
-    /* Bitcoin Core keeps no orphan heavier than a standard transaction:
-     * a few such would fill the pool's memory. */
-    if (tx_weight(tx) > NETPROC_MAX_ORPHAN_WEIGHT)
+    orphan_want_parents(np, tx, peer, now);
+    /* One heavier than a standard transaction is not kept (its parents
+     * are asked for all the same, as Core does). */
+    if (orphanage_add(np->orphans, tx, peer))
+        LOG_DEBUG(LOG_MEMPOOL, "orphan tx from peer=%" PRIu64, peer);
+}
+
+/* A wtxid peer announced an orphan we hold (Core's AddTxAnnouncement):
+ * while parents are missing, it becomes an announcer and is asked for
+ * them, so the orphan outlives its first sender's departure. */
+static void orphan_announced(struct netproc *np, uint64_t peer, const struct hash256 *wtxid,
+                             int64_t now)
+{
+    struct tx *tx = orphanage_get(np->orphans, wtxid);
+    if (!tx || orphanage_has_announcer(np->orphans, wtxid, peer))
         return;
-    if (np->norphans == NETPROC_MAX_ORPHANS)
-        orphan_evict(np);
-    np->orphans[np->norphans++] =
-        (struct np_orphan){.tx = tx_ref(tx), .peer = peer, .expire = now + NETPROC_ORPHAN_EXPIRY_US};
-    /* Ask the announcer for the missing parents. */
-    for (size_t i = 0; i < tx->vin_count; i++) {
-        const struct hash256 *parent = &tx->vin[i].prevout.hash;
-        if (!mempool_get(np->mempool, parent))
-            relay_want_tx(np->relay, peer, parent, now);
-    }
-    LOG_DEBUG(LOG_MEMPOOL, "orphan tx from peer=%" PRIu64 " (%zu orphans)", peer, np->norphans);
+    if (orphan_want_parents(np, tx, peer, now))
+        orphanage_add_announcer(np->orphans, wtxid, peer);
 }
 
-/* Drops the orphans from `peer` (by_peer: Bitcoin Core's per-peer
- * accounting, so a departed peer cannot keep the pool full, and their
- * parents were to come from it) or those expired at `now`. */
-static void orphans_erase(struct netproc *np, bool by_peer, uint64_t peer, int64_t now)
+/* Tries again an orphan from peer's work set (Core's ProcessOrphanTx):
+ * still missing inputs, it stays; refused otherwise, it goes, without
+ * the first failure's steps (no 1p1c package, no extra pool). */
+static void orphan_retry(struct netproc *np, struct tx *tx, uint64_t peer, int64_t now)
 {
-    for (size_t i = 0; i < np->norphans;) {
-        const struct np_orphan *o = &np->orphans[i];
-        if (by_peer ? o->peer == peer : o->expire <= now)
-            np_orphan_remove(np, i);
-        else
-            i++;
+    struct mempool_tip tip;
+    struct mempool_reject rej;
+    mempool_tip_of(np->chain, &tip);
+    enum mempool_status st = mempool_accept(np->mempool, tx, &tip, np_wall_now(np), &rej);
+    if (st == MEMPOOL_ACCEPTED) {
+        np_tx_relay(np, tx, true, peer, now);
+        orphans_accepted(np, tx);
+    } else if (st != MEMPOOL_MISSING_INPUTS) {
+        orphanage_erase(np->orphans, &tx->wtxid);
+        np_tx_refused(np, tx, true, peer, &rej, now);
     }
 }
 
-/* An orphan whose parents may now all be present, or NULL. */
-static struct tx *orphan_take_child(struct netproc *np, const struct hash256 *parent,
-                                    uint64_t *peer)
+/* Works through the peers' work sets, one orphan per peer in turn as
+ * Core's message loop does, until all are empty: an accepted orphan may
+ * put its own children in them. */
+static void orphans_work(struct netproc *np, int64_t now)
 {
-    for (size_t i = 0; i < np->norphans; i++) {
-        struct tx *tx = np->orphans[i].tx;
-        if (tx_spends(tx, parent)) {
-            *peer = np->orphans[i].peer;
-            tx_ref(tx);
-            np_orphan_remove(np, i);
-            return tx;
+    bool more = true;
+    while (more) {
+        more = false;
+        for (size_t i = 0; i < np->npeers; i++) {
+            uint64_t peer = np->peers[i].id;
+            struct tx *tx = orphanage_take_work(np->orphans, peer);
+            if (!tx)
+                continue;
+            more = true;
+            orphan_retry(np, tx, peer, now);
+            tx_free(tx);
         }
     }
-    return NULL;
+}
+
+void np_orphans_follow(struct netproc *np, const struct tx *tx, int64_t now)
+{
+    orphans_accepted(np, tx);
+    orphans_work(np, now);
 }
 
 /* ---- transactions ---- */
@@ -584,28 +567,8 @@ static enum mempool_status accept_with_orphans(struct netproc *np, struct tx *tx
 {
     enum mempool_status st = accept_one(np, tx, from_peer, peer, rej, now);
     if (st == MEMPOOL_ACCEPTED)
-        np_orphans_follow(np, &tx->txid, now);
+        np_orphans_follow(np, tx, now);
     return st;
-}
-
-void np_orphans_follow(struct netproc *np, const struct hash256 *txid, int64_t now)
-{
-    /* A work list of accepted parents; bounded by the orphan pool. */
-    struct hash256 work[NETPROC_MAX_ORPHANS + 1];
-    size_t nwork = 0;
-    work[nwork++] = *txid;
-    while (nwork > 0) {
-        struct hash256 parent = work[--nwork];
-        uint64_t from;
-        struct tx *child;
-        while ((child = orphan_take_child(np, &parent, &from)) != NULL) {
-            struct mempool_reject r2;
-            if (accept_one(np, child, true, from, &r2, now) == MEMPOOL_ACCEPTED &&
-                nwork < NETPROC_MAX_ORPHANS + 1)
-                work[nwork++] = child->txid;
-            tx_free(child);
-        }
-    }
 }
 
 /* Blocks-only: our version said relay=false, so a transaction (or its
@@ -645,7 +608,7 @@ static void on_tx(struct netproc *np, struct np_peer *p, const struct net_msg *m
     np->pull_soon = true;
     np_txrecon_seen(np, p->id, &tx->wtxid);
     bool in_pool = mempool_get_wtxid(np->mempool, &tx->wtxid) != NULL;
-    if (in_pool || orphan_find(np, &tx->wtxid)) {
+    if (in_pool || orphanage_get(np->orphans, &tx->wtxid)) {
         char hex[HASH_HEX_LEN + 1];
         hash_to_hex(&tx->wtxid, hex);
         LOG_DEBUG(LOG_RELAY, "peer=%" PRIu64 " sent tx %s we already had: duplicate payload",
@@ -699,6 +662,8 @@ static void on_inv(struct netproc *np, struct np_peer *p, const struct net_msg *
             relay_peer_note_known(np->relay, p->id, &it->hash);
             continue;
         }
+        if (type == PROTO_INV_WTX)
+            orphan_announced(np, p->id, &it->hash, now);
         struct relay_inv ri = {type, it->hash};
         if (type == PROTO_INV_WTX && np_txrecon_solicited(np, p->id, &it->hash))
             relay_on_answer(np->relay, p->id, &ri, now);
@@ -791,7 +756,6 @@ void netproc_tick(struct netproc *np, int64_t now)
     np->pull_soon = false;
     np_activate_tick(np, now);
     np_getdata_resume(np); /* blocks the step connected, or found invalid */
-    orphans_erase(np, false, 0, now);
     np_blocks_tick(np, now);
     np_headers_tick(np, now);
     np_recon_tick(np, now);
@@ -870,7 +834,9 @@ enum chainstate_status netproc_submit_block(struct netproc *np, const struct blo
 void netproc_get_info(const struct netproc *np, struct netproc_info *out)
 {
     *out = np->info;
-    out->orphans = np->norphans;
+    struct orphanage_stats os;
+    orphanage_get_stats(np->orphans, &os);
+    out->orphans = os.orphans;
     out->blocks_in_flight = np->ninflight;
     out->stalling_timeout_us = np->stalling_timeout_us;
 }

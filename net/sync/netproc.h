@@ -24,12 +24,6 @@
 #include <stdint.h>
 
 /* Bitcoin Core's figures. */
-#define NETPROC_MAX_ORPHANS 100
-#define NETPROC_ORPHAN_EXPIRY_US (20 * 60 * 1000000LL)
-#define NETPROC_MAX_ORPHAN_WEIGHT 400000 /* MAX_STANDARD_TX_WEIGHT: larger ones are dropped */
-/* Core v30's DEFAULT_RESERVED_ORPHAN_WEIGHT_PER_PEER: the weight of orphans
- * a peer may hold before it is first in line for eviction. */
-#define NETPROC_ORPHAN_WEIGHT_PER_PEER 404000
 #define NETPROC_MAX_BLOCKS_IN_FLIGHT 16 /* per peer */
 #define NETPROC_MAX_CMPCT_PER_BLOCK 3   /* peers rebuilding one block at once */
 /* A notfound longer than a peer could be answering (Core's
@@ -133,7 +127,7 @@ void netproc_message(struct netproc *np, uint64_t peer, const struct net_msg *ms
 void netproc_send_ready(struct netproc *np, uint64_t peer, int64_t now);
 /* Does the peer have getdata items waiting for its send buffer? */
 bool netproc_getdata_pending(const struct netproc *np, uint64_t peer);
-/* Periodic work: relay ticks, orphan expiry, block stalls, anti-entropy. */
+/* Periodic work: relay ticks, block stalls, anti-entropy. */
 void netproc_tick(struct netproc *np, int64_t now);
 /* When netproc_tick has work next (INT64_MAX: nothing pending). */
 int64_t netproc_next_wakeup(const struct netproc *np);

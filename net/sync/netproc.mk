@@ -5,9 +5,25 @@ libnet_a_SOURCES += \
 	net/sync/blocksync.c net/sync/blockstep.c net/sync/antientropy.c net/sync/getdata.c \
 	net/sync/cmpctblock.c net/sync/txrecon_sync.c net/sync/blockpolicy.c \
 	net/sync/extrapeers.c net/sync/unbroadcast_sync.c net/sync/pkgrelay.c \
-	net/sync/feefilter.c
+	net/sync/feefilter.c net/sync/orphanage.c net/sync/orphanage.h
 
 libnode_a_SOURCES += node/relay_glue.c node/relay_glue.h
+
+# The orphan pool (Core v30's TxOrphanage).
+check_PROGRAMS += tests/unit/test_orphanage
+TESTS += tests/unit/test_orphanage
+tests_unit_test_orphanage_SOURCES = tests/unit/test_orphanage.c
+tests_unit_test_orphanage_LDADD = tests/unit/libchainstatetest.a $(NET_LIBS) $(CMOCKA_LIBS)
+check_PROGRAMS += tests/fuzz/fuzz_orphanage
+TESTS += tests/fuzz/fuzz_orphanage
+FUZZ_HARNESSES += tests/fuzz/fuzz_orphanage
+tests_fuzz_fuzz_orphanage_SOURCES = tests/fuzz/fuzz_orphanage.c tests/fuzz/driver.c
+tests_fuzz_fuzz_orphanage_LDADD = $(NET_LIBS)
+EXTRA_DIST += tests/fuzz/seeds/orphanage
+# Orphan pool costs at its limit: adds, lookups, work sets, erasures.
+noinst_PROGRAMS += contrib/bench/bench_orphanage
+contrib_bench_bench_orphanage_SOURCES = contrib/bench/bench_orphanage.c
+contrib_bench_bench_orphanage_LDADD = $(NET_LIBS)
 
 check_PROGRAMS += tests/unit/test_netproc tests/unit/test_cmpct_netproc tests/unit/test_netproc_txrecon \
 	tests/unit/test_netproc_limited tests/unit/test_extrapeers tests/unit/test_netproc_serve \

@@ -5,6 +5,7 @@
 
 #include "chain/primitives/serialize.h"
 #include "net/sync/netproc.h"
+#include "net/sync/orphanage.h"
 #include "net/wire/cmpct.h"
 
 /* BIP152 state of one peer. */
@@ -96,12 +97,6 @@ struct np_inflight {
     struct cmpct_partial *partial;
 };
 
-struct np_orphan {
-    struct tx *tx;
-    uint64_t peer;
-    int64_t expire;
-};
-
 struct netproc {
     struct netproc_options opt;
     struct netproc_io io;
@@ -117,8 +112,7 @@ struct netproc {
     struct np_inflight *inflight;
     size_t ninflight, cap_inflight;
 
-    struct np_orphan orphans[NETPROC_MAX_ORPHANS];
-    size_t norphans;
+    struct orphanage *orphans;
 
     /* The chainstate's news since the last announcement (its callbacks):
      * the tip moved; txids of the blocks a reorg disconnected. */
@@ -189,9 +183,9 @@ void np_tx_refused(struct netproc *np, const struct tx *tx, bool from_peer, uint
                    const struct mempool_reject *rej, int64_t now);
 void np_tx_reconsiderable(struct netproc *np, const struct tx *tx, bool from_peer,
                           uint64_t peer, int64_t now);
-/* txid entered the mempool: accepts the orphans it completes, and theirs. */
-void np_orphans_follow(struct netproc *np, const struct hash256 *txid, int64_t now);
-void np_orphan_remove(struct netproc *np, size_t i);
+/* tx entered the mempool: it leaves the orphan pool, and the orphans it
+ * may complete are tried again, and theirs (Core's work sets). */
+void np_orphans_follow(struct netproc *np, const struct tx *tx, int64_t now);
 
 /* pkgrelay.c (Bitcoin Core v28's opportunistic 1-parent-1-child relay) */
 /* parent, from peer, failed on its feerate alone: tries it with its

@@ -8,8 +8,10 @@
 #include "net/sync/netproc_int.h"
 
 #include "chain/util/log.h"
+#include "chain/util/xmalloc.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Identifies the pair whatever its order: the sha256 of both wtxids,
@@ -23,35 +25,27 @@ static void package_hash(const struct tx *a, const struct tx *b, struct hash256 
     hash_sha256(buf, sizeof(buf), out->b);
 }
 
-/* Core's GetChildrenFromSamePeer, newest first, and the first whose pair
- * with parent has not failed already: the newest child is the likeliest
- * to pay (it may replace older ones). */
-static const struct np_orphan *child_from(const struct netproc *np, const struct tx *parent,
-                                          uint64_t peer, struct hash256 *pkg)
+/* The first of the orphan children peer sent of parent (Core's
+ * GetChildrenFromSamePeer: those awaiting reconsideration first, newest
+ * first: the newest is the likeliest to pay, it may replace older ones)
+ * whose pair with parent has not failed already. Not referenced. */
+static struct tx *child_from(const struct netproc *np, const struct tx *parent, uint64_t peer,
+                             struct hash256 *pkg)
 {
-    const struct np_orphan *best = NULL;
-    for (size_t i = 0; i < np->norphans; i++) {
-        const struct np_orphan *o = &np->orphans[i];
-        if (o->peer != peer || !tx_spends(o->tx, &parent->txid) ||
-            (best && o->expire <= best->expire))
-            continue;
-        struct hash256 h;
-        package_hash(parent, o->tx, &h);
-        if (relay_is_reconsiderable(np->relay, &h))
-            continue;
-        best = o;
-        *pkg = h;
+    struct orphanage_peer_stats ps;
+    orphanage_peer_stats(np->orphans, peer, &ps);
+    if (ps.announcements == 0)
+        return NULL;
+    struct tx **kids = xmalloc(ps.announcements * sizeof(*kids));
+    size_t n = orphanage_children_from_peer(np->orphans, parent, peer, kids, ps.announcements);
+    struct tx *child = NULL;
+    for (size_t i = 0; i < n && !child; i++) {
+        package_hash(parent, kids[i], pkg);
+        if (!relay_is_reconsiderable(np->relay, pkg))
+            child = kids[i];
     }
-    return best;
-}
-
-static void orphan_drop(struct netproc *np, const struct hash256 *wtxid)
-{
-    for (size_t i = 0; i < np->norphans; i++)
-        if (hash_eq(&np->orphans[i].tx->wtxid, wtxid)) {
-            np_orphan_remove(np, i);
-            return;
-        }
+    free(kids);
+    return child;
 }
 
 /* Core's ProcessPackageResult for one transaction of the pair. */
@@ -60,7 +54,7 @@ static void pkg_result(struct netproc *np, const struct tx *tx, const struct mem
 {
     switch (r->result) {
     case MEMPOOL_PKG_VALID:
-        orphan_drop(np, &tx->wtxid);
+        orphanage_erase(np->orphans, &tx->wtxid);
         np_tx_relay(np, tx, true, peer, now);
         return;
     case MEMPOOL_PKG_INVALID:
@@ -68,7 +62,7 @@ static void pkg_result(struct netproc *np, const struct tx *tx, const struct mem
             return; /* the package was not judged: the child stays an orphan */
         /* fall through */
     case MEMPOOL_PKG_OTHER_WITNESS:
-        orphan_drop(np, &tx->wtxid);
+        orphanage_erase(np->orphans, &tx->wtxid);
         np_tx_refused(np, tx, true, peer, &r->rej, now);
         return;
     case MEMPOOL_PKG_UNEVALUATED:
@@ -80,10 +74,10 @@ static void pkg_result(struct netproc *np, const struct tx *tx, const struct mem
 void np_pkg_try(struct netproc *np, struct tx *parent, uint64_t peer, int64_t now)
 {
     struct hash256 pkg;
-    const struct np_orphan *o = child_from(np, parent, peer, &pkg);
-    if (!o)
+    struct tx *child = child_from(np, parent, peer, &pkg);
+    if (!child)
         return;
-    struct tx *txs[2] = {parent, tx_ref(o->tx)};
+    struct tx *txs[2] = {parent, tx_ref(child)};
     struct mempool_pkg_tx res[2];
     struct mempool_pkg out;
     struct mempool_tip tip;
@@ -100,7 +94,7 @@ void np_pkg_try(struct netproc *np, struct tx *parent, uint64_t peer, int64_t no
         pkg_result(np, txs[i], &res[i], peer, now);
     for (size_t i = 0; i < 2; i++)
         if (res[i].result == MEMPOOL_PKG_VALID)
-            np_orphans_follow(np, &txs[i]->txid, now);
+            np_orphans_follow(np, txs[i], now);
     mempool_pkg_clear(&out);
     tx_free(txs[1]);
 }

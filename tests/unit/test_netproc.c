@@ -7,6 +7,8 @@
  * stall handling. */
 #include "tests/unit/netproc_harness.h"
 
+#include "net/sync/orphanage.h"
+
 static void test_blocks_line(void **state)
 {
     setup_net(3, 0);
@@ -141,48 +143,87 @@ static void test_malformed_dropped(void **state)
     teardown_net();
 }
 
-/* Bitcoin Core's orphan rules: none heavier than a standard transaction,
- * a departed peer's orphans leave with it, the others expire after 20
- * minutes. */
+/* Bitcoin Core v30's orphan rules: none heavier than a standard
+ * transaction; a departed peer's orphans leave with it, not another's;
+ * no expiry; a block holding an orphan takes it out. */
 static void test_orphan_limits(void **state)
 {
     setup_net(1, 0);
-    mine_at(0, 1);
+    mine_at(0, 101);
     struct net_peer_props fp = props_of(FAKE, false);
     netproc_connected(net.n[0].np, &fp, net.now);
     connect_fake(FAKE + 1, true);
     struct tx *heavy = send_orphan(0, 1, 100000);
-    assert_true(tx_weight(heavy) > NETPROC_MAX_ORPHAN_WEIGHT);
+    assert_true(tx_weight(heavy) > ORPHANAGE_MAX_TX_WEIGHT);
     struct tx *light = send_orphan(0, 2, 0);
     run_until(net.now + SEC);
     assert_int_equal(orphan_count(0), 1);
     netproc_disconnected(net.n[0].np, FAKE, net.now);
     assert_int_equal(orphan_count(0), 0);
-    /* Another peer's departure leaves FAKE's orphan; expiry removes it. */
+    /* Another peer's departure leaves FAKE's orphan, and so does time. */
     netproc_connected(net.n[0].np, &fp, net.now);
     struct tx *kept = send_orphan(0, 3, 0);
     run_until(net.now + SEC);
     assert_int_equal(orphan_count(0), 1);
     netproc_disconnected(net.n[0].np, FAKE + 1, net.now);
-    assert_int_equal(orphan_count(0), 1);
-    run_until(net.now + NETPROC_ORPHAN_EXPIRY_US - 10 * SEC);
-    assert_int_equal(orphan_count(0), 1);
-    run_until(net.now + 20 * SEC);
+    run_until(net.now + 3600 * SEC);
     netproc_tick(net.n[0].np, net.now);
-    assert_int_equal(orphan_count(0), 0);
+    assert_int_equal(orphan_count(0), 1);
+    /* A block with the orphan and its parent: out of the pool. */
+    struct tx *parent = spend_coinbase(0, 1);
+    struct tx *child = spend_output(parent, 10000);
+    peer_sends_tx(FAKE, child);
+    assert_int_equal(orphan_count(0), 2);
+    struct tx *both[] = {parent, child};
+    submit(0, mine(0, both, 2));
+    assert_int_equal(orphan_count(0), 1);
     tx_free(heavy);
     tx_free(light);
     tx_free(kept);
+    tx_free(parent);
+    tx_free(child);
     teardown_net();
 }
 
-/* A full pool evicts from the peer with the worst score (Core v30's
- * LimitOrphans), its oldest first: a peer flooding orphans cannot push
- * out another peer's few (random eviction would take most of them), and
+/* A second peer announcing an orphan by wtxid becomes its announcer
+ * (Core v30): the parent is asked of it, and the orphan outlives the
+ * peer that sent it. */
+static void test_orphan_announcers(void **state)
+{
+    setup_net(1, 0);
+    mine_at(0, 101);
+    connect_fake(FAKE, false);
+    connect_fake(FAKE + 1, false);
+    struct tx *parent = spend_coinbase(0, 1);
+    struct tx *child = spend_output(parent, 10000);
+    peer_sends_tx(FAKE, child);
+    assert_int_equal(orphan_count(0), 1);
+    struct proto_inv it = {PROTO_INV_WTX, child->wtxid};
+    struct wbuf w;
+    wbuf_init(&w);
+    proto_inv_encode(&w, &it, 1);
+    peer_sends(FAKE + 1, PROTO_CMD_INV, &w);
+    wbuf_free(&w);
+    netproc_disconnected(net.n[0].np, FAKE, net.now);
+    assert_int_equal(orphan_count(0), 1);
+    size_t asked = net.fake_getdata;
+    run_until(net.now + 10 * SEC);
+    assert_true(net.fake_getdata > asked); /* the parent, of FAKE + 1 */
+    peer_sends_tx(FAKE + 1, parent);
+    assert_non_null(mempool_get(net.n[0].mp, &child->txid));
+    assert_int_equal(orphan_count(0), 0);
+    tx_free(parent);
+    tx_free(child);
+    teardown_net();
+}
+
+/* Over the pool's weight limit (404,000 WU per announcing peer) the peer
+ * with the worst score loses its oldest (Core v30's LimitOrphans): a
+ * peer flooding heavy orphans cannot push out another peer's few, and
  * they still complete when their parents come. */
 static void test_orphan_eviction_by_peer(void **state)
 {
-    enum { HONEST = 10, FLOOD = 2 * NETPROC_MAX_ORPHANS };
+    enum { HONEST = 10, FLOOD = 30 };
     setup_net(1, 0);
     mine_at(0, 100 + HONEST);
     for (uint64_t id = FAKE; id <= FAKE + 1; id++) {
@@ -194,24 +235,28 @@ static void test_orphan_eviction_by_peer(void **state)
         child[i] = spend_output(parent[i], 10000);
         peer_sends_tx(FAKE + 1, child[i]);
     }
+    int64_t flooded = 0;
     for (int i = 0; i < FLOOD; i++) {
         struct outpoint op = {{{0}}, 0};
         op.hash.b[0] = (uint8_t)i;
         op.hash.b[1] = 0xee;
         int64_t out = 1000000;
-        struct tx *tx = testutil_spend(&op, 1, &out, 1, 0);
-        net.now += 1000; /* each younger than the last */
+        struct tx *tx = testutil_spend(&op, 1, &out, 1, 20000);
+        flooded += (int64_t)tx_weight(tx);
         peer_sends_tx(FAKE, tx);
         tx_free(tx);
     }
-    assert_int_equal(orphan_count(0), NETPROC_MAX_ORPHANS);
+    assert_true(flooded > 2 * ORPHANAGE_RESERVED_WEIGHT_PER_PEER);
+    size_t left = orphan_count(0);
+    assert_true(left > HONEST && left < HONEST + FLOOD);
     for (int i = 0; i < HONEST; i++) {
         peer_sends_tx(FAKE + 1, parent[i]);
         assert_non_null(mempool_get(net.n[0].mp, &child[i]->txid));
         tx_free(parent[i]);
         tx_free(child[i]);
     }
-    assert_int_equal(orphan_count(0), NETPROC_MAX_ORPHANS - HONEST);
+    /* FAKE alone now: held to one peer's reserved weight. */
+    assert_true(orphan_count(0) > 0 && orphan_count(0) < left - HONEST);
     teardown_net();
 }
 
@@ -759,6 +804,7 @@ int main(void)
         cmocka_unit_test(test_orphan_parent_requested),
         cmocka_unit_test(test_orphan_limits),
         cmocka_unit_test(test_orphan_eviction_by_peer),
+        cmocka_unit_test(test_orphan_announcers),
         cmocka_unit_test(test_malformed_dropped),
         cmocka_unit_test(test_catch_up),
         cmocka_unit_test(test_antientropy_repairs),
