@@ -30,7 +30,7 @@ b, l, r = d["bytes_per_tx_per_node"], d["latency"], d["recon"]
 f = lambda x: "inf" if x is None else "%.2f" % x
 recon = sum(b[k] for k in ("reqrecon", "sketch", "reqsketchext", "reconcildiff"))
 a = d["announce_bytes_per_tx_per_node"]
-print("| %s | %.1f | %+.0f%% | %.1f | %.1f | %.1f | %s | %s | %s | %s | %s | %.5f | %.4f | %d | %d | %d | %d | %d | %.0f | %.0f |" % (
+print("| %s | %.1f | %+.1f%% | %.1f | %.1f | %.1f | %s | %s | %s | %s | %s | %.5f | %.4f | %d | %d | %d | %d | %d | %.0f | %.0f |" % (
     name, a, 100 * (a / flood - 1), b["inv"], recon, d["total_bytes_per_tx_per_node"],
     f(l["p50"]["mean"]), f(l["p99"]["mean"]), f(l["p100"]["mean"]), f(l["p99"]["worst"]),
     f(l["p100"]["worst"]), d["residue"], d["duplicates_per_tx_per_node"], r["rounds"],
@@ -45,6 +45,7 @@ row "fanout 3 counter:2" --fanout 3 --counter 2
 row "recon fanout 0, 2 s" --mode recon --fanout 0 --once
 row "recon fanout 1, 2 s" --mode recon --fanout 1 --once
 row "recon fanout 0, 1.5 s" --mode recon --fanout 0 --once --recon-interval 1500
+row "recon fanout 0, 1.25 s" --mode recon --fanout 0 --once --recon-interval 1250
 row "recon fanout 0, 1 s" --mode recon --fanout 0 --once --recon-interval 1000
 row "recon fanout 1, 1 s" --mode recon --fanout 1 --once --recon-interval 1000
 # No request delay at all: what the delay still costs besides answers.
