@@ -284,18 +284,10 @@ static int options_from_config(const struct config *cfg, struct netproc_options 
     uint32_t fanout = (uint32_t)config_get_int(cfg, "fanout");
     o->txrecon = config_get_bool(cfg, "txreconciliation");
     /* Erlay: -fanout bounds the outbound reconciling peers flooded to;
-     * peers that do not reconcile (Bitcoin Core) still hear of all. A
-     * round's answers are requested at once (relay_on_answer). Flooding
-     * to a few outbound peers is a fanout: what it sends arrives over a
-     * link inbound for the receiver and no preferred announcer follows,
-     * so no delay (relay_policy_set_fanout); without flooding, an
-     * unsolicited inv waits Bitcoin Core's 2 s as when flooding. */
-    relay_policy_set_fanout(p, o->txrecon ? 0 : fanout);
+     * peers that do not reconcile (Bitcoin Core) still hear of all. */
+    relay_policy_set_fanout(p, fanout);
     if (o->txrecon) {
-        p->txrecon = true;
-        p->recon_flood = config_is_set(cfg, "fanout") ? fanout : 8;
-        if (p->recon_flood > 0)
-            p->req_delay_us = 0;
+        relay_policy_set_recon(p, config_is_set(cfg, "fanout") ? fanout : 8);
         o->txrecon_interval_us = config_get_int(cfg, "txreconinterval") * MS;
         o->txrecon_q = (double)config_get_int(cfg, "txreconq") / 1000.0;
     }

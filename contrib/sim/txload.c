@@ -188,7 +188,13 @@ static void on_inv(struct tl *tl, uint32_t to, uint32_t from, const uint32_t *v,
 {
     for (uint32_t k = 0; k < n; k++) {
         struct relay_inv inv = wtx(tl, v[k]);
-        relay_on_inv(tl->relay[to], from, &inv, (int64_t)tl->now);
+        /* The node's rule (net/sync/netproc.c): a reconciliation round's
+         * answer is requested at once, any other inbound announcement
+         * after the request delay. */
+        if (tl_recon_solicited(tl, to, from, &inv.hash))
+            relay_on_answer(tl->relay[to], from, &inv, (int64_t)tl->now);
+        else
+            relay_on_inv(tl->relay[to], from, &inv, (int64_t)tl->now);
         tl_recon_seen(tl, to, from, &inv.hash);
     }
 }
@@ -327,14 +333,14 @@ static int check_config(const struct sim_txload_config *c, char **err)
 
 /* The node's relay policy (node/relay_glue.c): with reconciliation the
  * core floods to no plain peer and to `fanout` outbound reconciling
- * ones; otherwise the fanout and its request delay as -fanout sets them.
+ * ones; otherwise the fanout; the request delay as each sets it.
  * The seen-set holds the whole stream, as a node's 120,000 entries do. */
 static int make_policy(const struct sim_txload_config *c, struct relay_policy *p, char **err)
 {
     sim_relay_policy(&c->base.proto, p);
-    relay_policy_set_fanout(p, c->recon ? 0 : c->base.proto.fanout);
-    p->txrecon = c->recon;
-    p->recon_flood = c->recon ? c->base.proto.fanout : 0;
+    relay_policy_set_fanout(p, c->base.proto.fanout);
+    if (c->recon)
+        relay_policy_set_recon(p, c->base.proto.fanout);
     if (c->req_delay_ms >= 0)
         p->req_delay_us = (int64_t)(c->req_delay_ms * 1000);
     if (p->recent_entries < 2 * c->txs)

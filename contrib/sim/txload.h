@@ -27,8 +27,8 @@ struct sim_txload_config {
     bool recon;               /* Erlay: base.proto.fanout outbound peers flooded */
     double recon_interval_ms; /* one round per node, next outbound partner */
     double recon_q;           /* the q sent in reqrecon */
-    double req_delay_ms;      /* request delay for non-preferred announcers;
-                               * < 0: the node's (set by the fanout) */
+    double req_delay_ms;      /* request delay for non-preferred announcers
+                               * but a round's answers; < 0: the node's */
 };
 
 /* Message types, with their wire sizes counted per message. */
@@ -64,6 +64,8 @@ struct sim_txload_result {
     uint64_t extensions;       /* reqsketchext sent */
     uint64_t fallbacks;        /* reconcildiff(failure): whole sets announced */
     uint64_t differences;      /* short ids found by successful decodes */
+    uint64_t answers;          /* inv entries requested at once as a round's
+                                * answer (txrecon_solicited) */
     uint64_t recon_errors;     /* messages the state machine refused (a bug) */
     uint64_t events;
     double end_time;           /* seconds of virtual time */

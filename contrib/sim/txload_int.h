@@ -56,6 +56,9 @@ void tl_recon_setup(struct tl *tl);
 void tl_recon_free(struct tl *tl);
 void tl_recon_add(void *ctx, struct relay *r, uint64_t peer, const struct hash256 *wtxid);
 void tl_recon_seen(struct tl *tl, uint32_t node, uint32_t peer, const struct hash256 *wtxid);
+/* txrecon_solicited: the peer's inv of wtxid answers a round node took
+ * part in (false when reconciliation is off). */
+bool tl_recon_solicited(struct tl *tl, uint32_t node, uint32_t peer, const struct hash256 *wtxid);
 void tl_recon_timer(struct tl *tl, uint32_t node);
 /* Entries left to reconcile, network-wide. */
 size_t tl_recon_pending(const struct tl *tl);

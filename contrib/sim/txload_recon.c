@@ -79,6 +79,11 @@ void tl_recon_seen(struct tl *tl, uint32_t node, uint32_t peer, const struct has
         txrecon_remove(tl->recon[node], peer, wtxid);
 }
 
+bool tl_recon_solicited(struct tl *tl, uint32_t node, uint32_t peer, const struct hash256 *wtxid)
+{
+    return tl->recon && txrecon_solicited(tl->recon[node], peer, wtxid);
+}
+
 size_t tl_recon_pending(const struct tl *tl)
 {
     size_t n = 0;
@@ -199,5 +204,6 @@ void tl_recon_totals(const struct tl *tl, struct sim_txload_result *res)
         txrecon_totals(tl->recon[v], &c);
         res->decode_failures += c.decode_failures;
         res->differences += c.differences;
+        res->answers += c.answers;
     }
 }

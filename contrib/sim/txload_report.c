@@ -68,12 +68,13 @@ void sim_txload_report_table(FILE *f, const struct sim_txload_config *c,
             sim_txload_per_tx_node(r, r->duplicates));
     if (c->recon)
         fprintf(f, "recon     %llu rounds, %llu sketches, %llu decode failures, %llu "
-                "extensions, %llu fallbacks, %.2f differences per round, %llu errors\n",
+                "extensions, %llu fallbacks, %.2f differences per round, %llu answers "
+                "requested at once, %llu errors\n",
                 (unsigned long long)r->recon_rounds, (unsigned long long)r->sketches,
                 (unsigned long long)r->decode_failures, (unsigned long long)r->extensions,
                 (unsigned long long)r->fallbacks,
                 r->recon_rounds ? (double)r->differences / r->recon_rounds : 0,
-                (unsigned long long)r->recon_errors);
+                (unsigned long long)r->answers, (unsigned long long)r->recon_errors);
     fprintf(f, "run       %.1f s virtual, %llu events, %.1f s wall; relay cores %.1f MB, "
             "engine %.1f MB, peak RSS %.1f MB\n", r->end_time, (unsigned long long)r->events,
             r->wall_s, r->mem_relay / 1e6, r->mem_engine / 1e6, r->maxrss_kb / 1024.0);
@@ -115,14 +116,15 @@ void sim_txload_report_json(FILE *f, const struct sim_txload_config *c,
             "\"total_bytes_per_tx_per_node\": %.3f, \"duplicates_per_tx_per_node\": %.5f, "
             "\"recon\": {\"rounds\": %llu, \"sketches\": %llu, \"decode_failures\": %llu, "
             "\"extensions\": %llu, \"fallbacks\": %llu, \"differences\": %llu, "
-            "\"errors\": %llu}, \"end_time\": %.3f, \"events\": %llu, \"memory\": "
+            "\"answers\": %llu, \"errors\": %llu}, \"end_time\": %.3f, \"events\": %llu, \"memory\": "
             "{\"relay\": %zu, \"engine\": %zu, \"maxrss_kb\": %ld}, \"wall_s\": %.3f}\n",
             sim_txload_per_tx_node(r, sim_txload_announce_bytes(r)),
             sim_txload_per_tx_node(r, sim_txload_total_bytes(r)),
             sim_txload_per_tx_node(r, r->duplicates), (unsigned long long)r->recon_rounds,
             (unsigned long long)r->sketches, (unsigned long long)r->decode_failures,
             (unsigned long long)r->extensions, (unsigned long long)r->fallbacks,
-            (unsigned long long)r->differences, (unsigned long long)r->recon_errors,
+            (unsigned long long)r->differences, (unsigned long long)r->answers,
+            (unsigned long long)r->recon_errors,
             r->end_time, (unsigned long long)r->events, r->mem_relay, r->mem_engine,
             r->maxrss_kb, r->wall_s);
 }

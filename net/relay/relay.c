@@ -55,6 +55,15 @@ void relay_policy_set_fanout(struct relay_policy *p, uint32_t fanout)
     p->req_delay_us = fanout > 0 ? 0 : 2000000;
 }
 
+void relay_policy_set_recon(struct relay_policy *p, uint32_t flood)
+{
+    relay_policy_set_fanout(p, 0);
+    p->txrecon = true;
+    p->recon_flood = flood;
+    if (flood > 0)
+        p->req_delay_us = 0;
+}
+
 int relay_policy_parse_stop(struct relay_policy *p, const char *s, char **err)
 {
     if (strcmp(s, "once") == 0) {

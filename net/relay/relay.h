@@ -207,6 +207,11 @@ void relay_policy_default(struct relay_policy *p);
  * inbound for the receiver and no preferred announcer would follow; when
  * flooding (0), Bitcoin Core's 2 s. */
 void relay_policy_set_fanout(struct relay_policy *p, uint32_t fanout);
+/* Erlay: reconciliation on, flooding to `flood` outbound reconciling
+ * peers. What is flooded arrives as with a fanout (no request delay);
+ * without flooding an unsolicited inv waits Bitcoin Core's 2 s, while a
+ * round's answers are requested at once (relay_on_answer). */
+void relay_policy_set_recon(struct relay_policy *p, uint32_t flood);
 /* Parses a -gossipstop value: "once", "counter:K" or "coin:K" (K >= 1).
  * 0, or -1 with *err (malloc'd). */
 int relay_policy_parse_stop(struct relay_policy *p, const char *s, char **err);

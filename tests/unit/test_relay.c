@@ -602,6 +602,25 @@ static void test_seen_and_rejects(void **state)
     relay_free(r);
 }
 
+/* Erlay's policy: flooding to outbound reconciling peers drops the request
+ * delay as a fanout does; reconciliation alone keeps Bitcoin Core's 2 s
+ * for unsolicited invs (a round's answers bypass it: relay_on_answer). */
+static void test_policy_set_recon(void **state)
+{
+    (void)state;
+    struct relay_policy p;
+    relay_policy_default(&p);
+    relay_policy_set_fanout(&p, 3);
+    relay_policy_set_recon(&p, 0);
+    assert_true(p.txrecon);
+    assert_int_equal(p.fanout, 0);
+    assert_int_equal(p.recon_flood, 0);
+    assert_int_equal(p.req_delay_us, 2000000);
+    relay_policy_set_recon(&p, 8);
+    assert_int_equal(p.recon_flood, 8);
+    assert_int_equal(p.req_delay_us, 0);
+}
+
 static void test_policy_parse(void **state)
 {
     struct relay_policy p = quick_policy();
@@ -732,6 +751,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_feefilter_and_wtxid, setup, teardown),
         cmocka_unit_test_setup_teardown(test_blocks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_seen_and_rejects, setup, teardown),
+        cmocka_unit_test(test_policy_set_recon),
         cmocka_unit_test_setup_teardown(test_policy_parse, setup, teardown),
         cmocka_unit_test_setup_teardown(test_random_events, setup, teardown),
     };
