@@ -117,6 +117,9 @@ def sync(t, blocks, block_bytes, dbcache=450, b_args=(), timeout=3600, before_st
         height, nbytes = fill_from(a, source, blocks, block_bytes, dbcache)
     else:
         height, nbytes = fill(a.chaindir, blocks, block_bytes, dbcache)
+    # The fill's or the copy's gigabytes are written back now, not while B
+    # syncs: the kernel would throttle B's writes and the figures with them.
+    os.sync()
     fill_s = time.monotonic() - fill_start
     a.start(timeout=120)
     b.start(f"-dbcache={dbcache}", *b_args)
