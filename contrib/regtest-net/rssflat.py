@@ -4,16 +4,20 @@ output directory (rss.csv, events.log) and states it.
 
     contrib/regtest-net/rssflat.py [--update] [--warmup 600] [--flat-kbh 512] OUT
 
-Per node: the maximum RSS of each 30-minute window (a plateau shows as
-equal maxima), and the slope of a least-squares line over the last hour of
-its last run, after warm-up (a node kill -9'd and restarted starts a new
-run: its memory starts again from zero, which is not a decrease to fit).
-A run with under 20 minutes left in that hour gets no slope. Flat: no
-slope over +flat-kbh KB/hour. A leak grows; a node whose memory falls
-(glibc handing pages back after a busy spell) is reported as returning
-memory, not counted against flatness. With --update the result joins
-summary.json (key "rss") and rss.png is redrawn with it. soak calls
-analyse() and plot() itself."""
+The verdict comes from the maximum RSS over all nodes in each 30-minute
+window: a node's memory is a saw-tooth (caches fill, flushes and trims
+empty them) whose peaks are what a leak would raise, so a plateau shows as
+equal maxima. Flat: the least-squares slope of the maxima of the full
+windows after the first (which holds start-up and warm-up) is at most
++flat-kbh KB/hour; it needs three such windows (two hours). Per node, for
+information: the maxima of its windows, and the slope over the last hour of
+its last run from warm-up on (a node kill -9'd and restarted starts a new
+run from zero); a run with under 20 minutes left gets no slope. Those
+slopes are noisy: a restarted node fills its caches for longer than the
+warm-up, and the saw-tooth swings by a few MB within minutes; nodes over
+the bound either way are listed as `growing` or `returning`. With --update
+the result joins summary.json (key "rss") and rss.png is redrawn with it.
+soak calls analyse() and plot() itself."""
 
 import argparse
 import json
@@ -87,25 +91,25 @@ def analyse(out, warmup=600, flat_kbh=512.0):
                        "fit_span_s": round(span)}
     slopes = {name: d["slope_kb_per_h"] for name, d in nodes.items()
               if d["slope_kb_per_h"] is not None}
-    growing = {name: s for name, s in slopes.items() if s > flat_kbh}
-    returning = {name: s for name, s in slopes.items() if s < -flat_kbh}
-    flat = bool(slopes) and not growing
     overall = [max((d["window_max_mb"][w] for d in nodes.values()
                     if d["window_max_mb"][w] is not None), default=None) for w in range(nwin)]
-    verdict = "flat" if flat else "growing" if slopes else "too short to say"
-    if flat and returning:
-        verdict += f" (memory returned on {len(returning)})"
+    plateau = [((w + 0.5) * WINDOW, overall[w]) for w in range(1, int(end // WINDOW))
+               if overall[w] is not None]
+    trend = slope_kbh(plateau) if len(plateau) >= 3 else None
+    flat = trend is not None and trend <= flat_kbh
+    verdict = "too short to say" if trend is None else "flat" if flat else "growing"
     values = list(slopes.values())
     return {
         "window_s": WINDOW, "warmup_s": warmup, "flat_threshold_kb_per_h": flat_kbh,
         "window_max_mb_all_nodes": overall,
+        "maxima_slope_kb_per_h": None if trend is None else round(trend, 1),
+        "flat": flat,
+        "verdict": verdict + " after warm-up",
         "nodes_with_slope": len(values),
         "max_slope_kb_per_h": round(max(values), 1) if values else None,
         "median_slope_kb_per_h": round(sorted(values)[len(values) // 2], 1) if values else None,
-        "flat": flat,
-        "growing": growing,
-        "returning": returning,
-        "verdict": verdict + " after warm-up",
+        "growing": {name: v for name, v in slopes.items() if v > flat_kbh},
+        "returning": {name: v for name, v in slopes.items() if v < -flat_kbh},
         "per_node": nodes,
     }
 
@@ -124,11 +128,9 @@ def plot(out, rss=None):
                         for w, m in enumerate(rss["window_max_mb_all_nodes"]) if m is not None)
         curves.append("'-' using 1:2 with lines lw 3 lc rgb 'black' "
                       "title '30-min max, all nodes'")
-        title += (f"\\n{rss['verdict']}: slope <= {rss['max_slope_kb_per_h']} KB/h "
-                  f"over the last hour ({rss['nodes_with_slope']} nodes)")
-        worst = sorted(rss["growing"].items(), key=lambda kv: -kv[1])[:4]
-        if worst:
-            title += "\\n" + ", ".join(f"{n} {s:+.0f} KB/h" for n, s in worst)
+        if rss["maxima_slope_kb_per_h"] is not None:
+            title += (f"\\n{rss['verdict']}: 30-min maxima {rss['maxima_slope_kb_per_h']:+.0f}"
+                      f" KB/h (bound +{rss['flat_threshold_kb_per_h']:.0f})")
     script = (f"set terminal png size 1000,600\nset output '{os.path.join(out, 'rss.png')}'\n"
               "set datafile separator ','\nset key top left\nset xlabel 'minutes'\n"
               f"set ylabel 'RSS (MB)'\nset title \"{title}\"\n"
