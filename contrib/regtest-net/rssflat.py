@@ -101,6 +101,7 @@ def analyse(out, warmup=600, flat_kbh=512.0):
     values = list(slopes.values())
     return {
         "window_s": WINDOW, "warmup_s": warmup, "flat_threshold_kb_per_h": flat_kbh,
+        "end_s": end,
         "window_max_mb_all_nodes": overall,
         "maxima_slope_kb_per_h": None if trend is None else round(trend, 1),
         "flat": flat,
@@ -124,7 +125,8 @@ def plot(out, rss=None):
     title = "hearsayd resident memory per node"
     steps = ""
     if rss and rss.get("window_max_mb_all_nodes"):
-        steps = "".join(f"{w * WINDOW / 60},{m}\n{(w + 1) * WINDOW / 60},{m}\n"
+        last = rss.get("end_s", float("inf"))  # the last window may be partial
+        steps = "".join(f"{w * WINDOW / 60},{m}\n{min((w + 1) * WINDOW, last) / 60},{m}\n"
                         for w, m in enumerate(rss["window_max_mb_all_nodes"]) if m is not None)
         curves.append("'-' using 1:2 with lines lw 3 lc rgb 'black' "
                       "title '30-min max, all nodes'")
