@@ -248,6 +248,21 @@ static void submit_both(struct csfix *f, struct csfix *ref, const struct block *
                          CHAINSTATE_ACCEPTED);
 }
 
+/* A second chainstate, connecting each block in one call: what the
+ * sliced one must match. */
+static struct csfix *ref_open(void)
+{
+    void *rs;
+    csfix_setup(&rs, "chainstate_whole");
+    return rs;
+}
+
+static void ref_close(struct csfix *ref)
+{
+    void *rs = ref;
+    csfix_teardown(&rs);
+}
+
 /* On both: 101 blocks (the first coinbase matures), then a block paying
  * it into SLICED_TXS outputs (funded). Returns that block's hash. */
 static struct hash256 fund(struct csfix *f, struct csfix *ref, struct outpoint *funded)
@@ -325,9 +340,7 @@ static int steps_for(struct csfix *f, const struct block *b, const struct outpoi
 static void test_sliced_connect_matches_one_call(void **state)
 {
     struct csfix *f = *state;
-    void *rs;
-    csfix_setup(&rs, "chainstate_whole");
-    struct csfix *ref = rs;
+    struct csfix *ref = ref_open();
     struct outpoint funded[SLICED_TXS];
     fund(f, ref, funded);
     struct block *b = spender(f, funded, -1);
@@ -351,7 +364,7 @@ static void test_sliced_connect_matches_one_call(void **state)
             assert_false(have_coin(f, &funded[t - 1], &c));
     }
     block_free(b);
-    csfix_teardown(&rs);
+    ref_close(ref);
 }
 
 /* An input missing halfway through the block: after its slices the block
@@ -359,9 +372,7 @@ static void test_sliced_connect_matches_one_call(void **state)
 static void test_sliced_missing_input_fails_alike(void **state)
 {
     struct csfix *f = *state;
-    void *rs;
-    csfix_setup(&rs, "chainstate_whole");
-    struct csfix *ref = rs;
+    struct csfix *ref = ref_open();
     struct outpoint funded[SLICED_TXS];
     struct hash256 parent = fund(f, ref, funded);
     struct block *b = spender(f, funded, SLICED_TXS / 2);
@@ -381,7 +392,7 @@ static void test_sliced_missing_input_fails_alike(void **state)
     }
     assert_false(chainstate_activation_pending(f->cs));
     block_free(b);
-    csfix_teardown(&rs);
+    ref_close(ref);
 }
 
 /* Both chainstates have op's coin alike (or both lack it); whether they do. */
@@ -405,16 +416,15 @@ static void test_sliced_many_inputs(void **state)
 {
     static const uint8_t op_true = 0x51;
     struct csfix *f = *state;
-    void *rs;
-    csfix_setup(&rs, "chainstate_whole");
-    struct csfix *ref = rs;
+    struct csfix *ref = ref_open();
     struct outpoint funded[SLICED_TXS];
     struct hash256 parent = fund(f, ref, funded);
     struct tx *txs[2];
     txs[1] = testutil_spend_script(funded, SLICED_TXS, 2, 100000000, &op_true, 1);
     struct block *b = block_on_tip(f, txs, 2);
-    /* One transaction a step would take 4 steps. */
-    assert_true(steps_for(f, b, &funded[SLICED_TXS - 1]) > 6);
+    /* One transaction a step takes 4 steps; one input a step usually 12-16,
+     * fewer when a fast build fits several in one microsecond's slice. */
+    assert_true(steps_for(f, b, &funded[SLICED_TXS - 1]) > 4);
     char *err = NULL;
     const char *reason = NULL;
     assert_int_equal(chainstate_process_block(ref->cs, b, &reason, &err), CHAINSTATE_ACCEPTED);
@@ -431,7 +441,7 @@ static void test_sliced_many_inputs(void **state)
         assert_true(same_coin(f, ref, &funded[k]));
     assert_false(same_coin(f, ref, &(struct outpoint){b->txs[1]->txid, 0}));
     block_free(b);
-    csfix_teardown(&rs);
+    ref_close(ref);
 }
 
 /* A script failing in a block checked in slices, its scripts started in
@@ -441,9 +451,7 @@ static void test_sliced_bad_script(void **state)
 {
     static const uint8_t op_true = 0x51, op_false = 0x00;
     struct csfix *f = *state;
-    void *rs;
-    csfix_setup(&rs, "chainstate_whole");
-    struct csfix *ref = rs;
+    struct csfix *ref = ref_open();
     struct outpoint funded[SLICED_TXS];
     struct hash256 parent = fund(f, ref, funded);
     struct tx *txs[3];
@@ -451,7 +459,9 @@ static void test_sliced_bad_script(void **state)
     struct outpoint locked = {txs[1]->txid, 0};
     txs[2] = testutil_spend_script(&locked, 1, 1, 99980000, &op_true, 1);
     struct block *b = block_on_tip(f, txs, 3);
-    assert_true(steps_for(f, b, &funded[0]) > 4);
+    /* Five probes and two inputs; a fast build may fit two of them in one
+     * microsecond's slice, so only "more than one step" is certain. */
+    assert_true(steps_for(f, b, &funded[0]) > 1);
     char *err = NULL;
     const char *reason = NULL;
     assert_int_equal(chainstate_process_block(ref->cs, b, &reason, &err), CHAINSTATE_INVALID);
@@ -463,7 +473,7 @@ static void test_sliced_bad_script(void **state)
     assert_true(same_coin(f, ref, &funded[0]));
     assert_false(chainstate_activation_pending(f->cs));
     block_free(b);
-    csfix_teardown(&rs);
+    ref_close(ref);
 }
 
 /* Leaves b's checks part done: one step, the tip not moved yet. */
