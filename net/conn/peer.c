@@ -325,9 +325,11 @@ static void on_ping(struct peer *p, const struct net_msg *m)
 static void on_pong(struct peer *p, const struct net_msg *m)
 {
     uint64_t nonce = m->u.nonce.value;
-    if (!p->ping_sent || !m->u.nonce.present)
+    if (!p->ping_sent)
         return;
-    if (nonce == p->ping_nonce) {
+    if (!m->u.nonce.present) {
+        p->ping_sent = 0; /* cut short: a broken peer, cancel as Core does */
+    } else if (nonce == p->ping_nonce) {
         int64_t rtt = p->env->now(p->env->ctx) - p->ping_sent;
         p->ping_us = rtt;
         if (p->min_ping_us < 0 || rtt < p->min_ping_us)
@@ -439,11 +441,14 @@ static void on_sendtxrcncl(struct peer *p, const struct net_msg *msg)
         peer_close(p, "sendtxrcncl without transaction relay", false);
     } else if (!txrecon_send_decode(&c, &m)) {
         LOG_DEBUG(LOG_NET, "peer=%" PRIu64 " dropping malformed sendtxrcncl", p->id);
+    } else if (!p->recon_sent) {
+        /* Core's NOT_FOUND: we offered none, whatever its version. */
+        LOG_DEBUG(LOG_NET, "peer=%" PRIu64 " ignoring unexpected sendtxrcncl", p->id);
     } else if (p->recon_received) {
         peer_close(p, "sendtxrcncl sent twice", false);
     } else if (m.version < 1) {
         peer_close(p, "sendtxrcncl of version 0", false);
-    } else if (p->recon_sent) {
+    } else {
         p->recon_received = true;
         p->recon_salt_remote = m.salt;
     }

@@ -456,6 +456,14 @@ static void test_ping(void **state)
     feed(c, "pong", echo, 8);
     assert_int_equal(c->p->ping_us, 2500);
     assert_int_equal(c->p->ping_sent, 0);
+    /* A pong cut short cancels the ping (Core: "Short payload"); the
+     * time measured stays. */
+    c->f.now += 121 * SEC;
+    peer_tick(c->p, c->f.now);
+    assert_true(c->p->ping_sent != 0);
+    feed(c, "pong", echo, 4);
+    assert_int_equal(c->p->ping_sent, 0);
+    assert_int_equal(c->p->ping_us, 2500);
     /* The next ping waits for the interval; an unanswered one times out. */
     wbuf_reset(&c->f.out);
     peer_tick(c->p, c->f.now + 60 * SEC);
@@ -803,6 +811,13 @@ static void test_sendtxrcncl(void **state)
         assert_false(c->p->recon_received);
         teardown(c);
     }
+    /* Offered none: even a version 0 is ignored (Core's NOT_FOUND comes
+     * before its version check). */
+    c = recon_peer_kind(true, PEER_ADDR_FETCH);
+    feed_sendtxrcncl(c, 0, 5);
+    assert_string_equal(c->f.closed, "");
+    assert_int_equal(c->p->state, PEER_VERSION);
+    teardown(c);
     /* Without -txreconciliation it is ignored, as an unknown command. */
     c = setup(false);
     feed_version(c, PROTO_VERSION, 77);
