@@ -1,5 +1,6 @@
 #include "net/conn/peer.h"
 
+#include "chain/primitives/tx.h"
 #include "chain/util/log.h"
 #include "chain/util/xmalloc.h"
 #include "net/wire/txrecon_msg.h"
@@ -382,7 +383,7 @@ static void on_relay(struct peer *p, const struct net_msg *m)
         return;
     }
     if (m->cmd == PROTO_CMD_FEEFILTER && m->u.feerate >= 0 &&
-        m->u.feerate <= 2100000000000000LL)
+        m->u.feerate <= TX_MAX_MONEY)
         p->feefilter = m->u.feerate;
     p->env->relay(p->env->ctx, p, m);
 }

@@ -690,6 +690,10 @@ static void on_feefilter(struct netproc *np, struct np_peer *p, const struct net
                          int64_t now)
 {
     struct relay_peer_info pi;
+    /* Outside MoneyRange the message is ignored, the last filter kept,
+     * as Core: a negative or huge one must not reset nor silence it. */
+    if (m->u.feerate < 0 || m->u.feerate > TX_MAX_MONEY)
+        return;
     if (!p->relay_txs || relay_get_peer_info(np->relay, p->id, &pi) != 0)
         return;
     pi.props.feefilter = m->u.feerate;

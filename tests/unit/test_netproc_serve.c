@@ -376,6 +376,30 @@ static void test_feefilter_rounder(void **state)
     assert_true(r.b[1] == 1);
 }
 
+/* Core's FEEFILTER handler keeps the last filter when one arrives outside
+ * MoneyRange: a negative or larger-than-all-money value neither resets
+ * nor silences our announcements; MAX_MONEY itself is a filter. */
+static void test_feefilter_out_of_range(void **state)
+{
+    setup_net(1, 0);
+    mine_at(0, 102);
+    connect_fake(FAKE, true);
+    fake_feefilter(FAKE, TX_MAX_MONEY + 1);
+    struct tx *first = submit_spend(0, 1);
+    settle(60 * SEC);
+    struct proto_inv inv[4];
+    assert_int_equal(fake_invs(PROTO_CMD_INV, inv, 4), 1);
+    assert_true(hash_eq(&inv[0].hash, &first->wtxid));
+    fake_feefilter(FAKE, TX_MAX_MONEY);
+    fake_feefilter(FAKE, -1);
+    struct tx *second = submit_spend(0, 2);
+    settle(60 * SEC);
+    assert_int_equal(fake_invs(PROTO_CMD_INV, inv, 4), 1);
+    tx_free(first);
+    tx_free(second);
+    teardown_net();
+}
+
 /* Core's MaybeSendFeefilter: during initial download the largest rounded
  * filter, so peers spare us announcements we would drop; once out of it
  * (at the next turn) the mempool's minimum fee, at least -minrelaytxfee;
@@ -493,6 +517,7 @@ int main(void)
         cmocka_unit_test(test_getdata_tx_of_last_block),
         cmocka_unit_test(test_feefilter_rounder),
         cmocka_unit_test(test_feefilter_initial_download),
+        cmocka_unit_test(test_feefilter_out_of_range),
         cmocka_unit_test(test_feefilter_schedule),
         cmocka_unit_test(test_sendheaders_after_min_work),
     };
