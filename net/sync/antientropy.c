@@ -85,16 +85,17 @@ static void send_digest(struct netproc *np, struct np_peer *p)
     p->ae_digest_sent = true;
 }
 
+/* Not in blocks-only mode: a round would fetch what we refuse to take. */
 static bool antientropy_partner(const struct netproc *np, const struct np_peer *p)
 {
-    return p->reconciles && p->relay_txs;
+    return p->reconciles && p->relay_txs && !np->opt.blocksonly;
 }
 
 /* Reconciliation messages count only between hearsay peers that both
  * relay by wtxid; from others they are ignored. */
-static bool recon_link(const struct np_peer *p)
+static bool recon_link(const struct netproc *np, const struct np_peer *p)
 {
-    return p->reconciles && p->wtxidrelay && p->relay_txs;
+    return antientropy_partner(np, p) && p->wtxidrelay;
 }
 
 void np_recon_tick(struct netproc *np, int64_t now)
@@ -179,7 +180,7 @@ void np_recon_on_digest(struct netproc *np, struct np_peer *p, const struct net_
     struct cursor c;
     uint32_t count;
     struct hash256 theirs, ours, tip;
-    if (!recon_link(p))
+    if (!recon_link(np, p))
         return;
     cursor_init(&c, m->payload, m->len);
     if (!cursor_u32(&c, &count) || !cursor_bytes(&c, theirs.b, sizeof(theirs.b)) ||
@@ -212,7 +213,7 @@ void np_recon_on_hsinv(struct netproc *np, struct np_peer *p, const struct net_m
     struct cursor c;
     size_t n;
     const uint8_t *raw;
-    if (!recon_link(p))
+    if (!recon_link(np, p))
         return;
     uint64_t count;
     cursor_init(&c, m->payload, m->len);
@@ -346,7 +347,7 @@ void np_recon_on_hssketch(struct netproc *np, struct np_peer *p, const struct ne
     struct cursor c;
     uint64_t salt;
     struct txrecon_sketch_msg m;
-    if (!recon_link(p))
+    if (!recon_link(np, p))
         return;
     cursor_init(&c, msg->payload, msg->len);
     if (!cursor_u64(&c, &salt) || !txrecon_sketch_decode(&c, &m) || m.len == 0 ||
@@ -387,7 +388,7 @@ void np_recon_on_hsask(struct netproc *np, struct np_peer *p, const struct net_m
 {
     struct cursor c;
     struct txrecon_diff_msg m;
-    if (!recon_link(p))
+    if (!recon_link(np, p))
         return;
     cursor_init(&c, msg->payload, msg->len);
     if (!txrecon_diff_decode(&c, &m)) {

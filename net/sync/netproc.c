@@ -307,7 +307,10 @@ void netproc_connected(struct netproc *np, const struct net_peer_props *props, i
     p->sendheaders = props->sendheaders;
     p->limited = (props->services & PROTO_NODE_NETWORK_LIMITED) &&
                  !(props->services & PROTO_NODE_NETWORK);
-    p->relay_txs = props->relay && !np->opt.blocksonly;
+    /* In blocks-only mode too: our own transactions (RPC) still go to
+     * the peers that want them, as Core's (its TxRelay follows the peer's
+     * flag, -blocksonly only refuses what peers send). */
+    p->relay_txs = props->relay;
     p->reconciles = props->hello;
     p->connected = p->txrecon_heard = now;
     p->preferred = !props->inbound;
@@ -318,9 +321,9 @@ void netproc_connected(struct netproc *np, const struct net_peer_props *props, i
     p->network = props->network;
     p->version = props->version;
     struct relay_peer_props rp;
-    /* A peer that said relay=false in its version (or any peer, in
-     * blocks-only mode) hears of no transaction: an impossible fee filter
-     * keeps them out of its announcements. */
+    /* A peer that said relay=false in its version hears of no
+     * transaction: an impossible fee filter keeps them out of its
+     * announcements. */
     peer_props(p, p->relay_txs ? 0 : INT64_MAX, &rp);
     rp.reconcile = np_txrecon_connected(np, props);
     relay_peer_add(np->relay, p->id, &rp, now);

@@ -87,9 +87,9 @@ struct netproc_options {
     int block_window;           /* blocks beyond the tip we download (tests: small) */
     int64_t (*wall_now)(void);  /* unix seconds (the node's mockable clock, also for
                                  * mempool entry times); NULL: time() */
-    bool blocksonly;            /* neither request nor relay transactions; peers
-                                 * that send them anyway are disconnected (our
-                                 * version said relay=false) */
+    bool blocksonly;            /* take no transaction from peers (those that
+                                 * send one anyway are disconnected: our version
+                                 * said relay=false); ours are still announced */
     bool compactblocks;         /* BIP152: high-bandwidth peers, compact fetches */
     size_t extra_txn;           /* rejected/replaced txs kept for reconstruction */
     /* BIP330 with peers that negotiated it (connman's txrecon handler

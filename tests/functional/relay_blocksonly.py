@@ -3,7 +3,8 @@
 node says relay=false in its version (its peer's getpeerinfo shows
 relaytxes false), hears of no transaction (its mempool stays empty while
 its peer's fills), asks for none, and still follows the chain; the link
-stays up (nobody broke the protocol)."""
+stays up (nobody broke the protocol). A transaction sent to it by RPC
+still reaches its peer, as from Core."""
 
 import os
 import sys
@@ -40,6 +41,11 @@ def test_blocksonly(t):
     fw.assert_equal(bonly.rpc("getblock", tip)["nTx"], 3, "the block's transactions")
     fw.assert_equal(len(full.rpc("getpeerinfo")), 1, "the link is still up")
     fw.assert_equal(len(bonly.rpc("getpeerinfo")), 1, "the link is still up")
+    # Its own transactions still go out, as Core's (-blocksonly refuses only
+    # what peers send): the full node fetches one sent by RPC.
+    own = bonly.rpc("sendrawtransaction", rl.spend_coinbases(bonly, hashes[2:3])[0])
+    rl.all_have([full], [own])
+    fw.assert_equal(len(full.rpc("getpeerinfo")), 1, "the link is still up")
 
 
 if __name__ == "__main__":

@@ -557,7 +557,8 @@ static void test_mempool_request_only_when_welcome(void **state)
 /* -blocksonly (node 0): its version said relay=false, so node 1 announces
  * no transaction to it; it asks for no mempool, still follows the chain,
  * and drops (without discouraging) a peer that sends a transaction or its
- * announcement anyway, as Bitcoin Core does. */
+ * announcement anyway, as Bitcoin Core does; its own transactions are
+ * still announced and served. */
 static void test_blocksonly(void **state)
 {
     blocksonly_node = 0;
@@ -599,6 +600,13 @@ static void test_blocksonly(void **state)
     mine_tx_at(1, tx);
     run_until(net.now + 10 * SEC);
     assert_same_tip();
+    /* Its own transactions (RPC) still go out, as Core's: node 1 said
+     * relay=true, fetches one and gets it. */
+    struct tx *own = submit_spend(0, 2);
+    run_until(net.now + 10 * SEC);
+    assert_non_null(mempool_get_wtxid(net.n[1].mp, &own->wtxid));
+    assert_int_equal(net.ndropped, 2);
+    tx_free(own);
     tx_free(tx);
     teardown_net();
 }
