@@ -226,6 +226,12 @@ static bool h_near_tip(void *ctx)
     return age / p->pow_target_spacing < 144;
 }
 
+static bool h_initial_download(void *ctx)
+{
+    struct relay_glue *g = ctx;
+    return chainstate_initial_download(g->node->chain);
+}
+
 /* ---- netproc -> connman ---- */
 
 static int io_send(void *ctx, uint64_t peer, enum proto_cmd cmd, const void *payload,
@@ -350,7 +356,8 @@ static int relay_start(struct node *node, char **err)
     struct net_handlers h = {
         .ctx = g, .connected = h_connected, .disconnected = h_disconnected,
         .message = h_message, .best_height = h_best_height, .near_tip = h_near_tip,
-        .send_ready = h_send_ready, .hello = true, .txrecon = o.txrecon};
+        .initial_download = h_initial_download, .send_ready = h_send_ready, .hello = true,
+        .txrecon = o.txrecon};
     connman_set_handlers(node->connman, &h);
     reschedule(g, relay_glue_now());
     char stop[32];

@@ -11,7 +11,8 @@
  * - a peer's addresses go out in one message at Poisson intervals
  *   (30 s on average), its filter applied again at that moment;
  * - our own address goes to each peer about once a day (exponential,
- *   24 h on average), when we listen and it is one we may advertise;
+ *   24 h on average), when we listen, are out of initial download and
+ *   it is one we may advertise;
  * - what a peer may send us is a token bucket (0.1 address a second,
  *   at most 1000), the answer to our getaddr exempt.
  * Without the filter and the fixed choice, a fresh address kept bouncing
@@ -176,13 +177,10 @@ void addrrelay_ready(struct connman *cm, struct conn *c)
 {
     if (c->p->inbound)
         return;
-    /* Outbound peers take part in address relay from the start; they
-     * hear our address at once (they may not know how to reach us), and
-     * the answer to our getaddr may be large: let it in. */
+    /* Outbound peers take part in address relay from the start (our
+     * address goes at the next send: they may not know how to reach us),
+     * and the answer to our getaddr may be large: let it in. */
     c->addr_relay = true;
-    struct proto_netaddr me;
-    if (local_addr_for(cm, c, &me))
-        push_addr(cm, c, &me);
     c->addr_tokens += ADDR_TOKENS_MAX;
 }
 
@@ -204,7 +202,10 @@ static void maybe_send(struct connman *cm, struct conn *c, int64_t now_us)
 {
     if (!c->addr_relay)
         return;
-    if (c->next_local_send < now_us) {
+    /* Not while in initial download, as Core: peers would come to us for
+     * blocks we do not have yet. The first announcement follows it. */
+    bool ibd = cm->h.initial_download && cm->h.initial_download(cm->h.ctx);
+    if (!ibd && c->next_local_send < now_us) {
         struct proto_netaddr me;
         /* Again after the first: clear the filter, or it would stop it. */
         if (c->next_local_send != 0)

@@ -106,6 +106,9 @@ struct net_handlers {
      * NODE_NETWORK_LIMITED_ALLOW_CONN_BLOCKS): peers that keep only the
      * last 288 blocks may fill automatic outbound slots. NULL: never. */
     bool (*near_tip)(void *ctx);
+    /* In initial block download: we do not announce our own address
+     * then (Core's MaybeSendAddr). NULL: never. */
+    bool (*initial_download)(void *ctx);
     /* Send hearsay's hsgossip before verack to peers that connect from
      * now on (we reconcile mempools). */
     bool hello;

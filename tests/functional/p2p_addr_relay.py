@@ -4,7 +4,8 @@
 addresses go round once and then addr traffic stops, even when a fresh
 address is injected from outside.
 
-Each node advertises its own address to its peers; an address travels on
+Each node advertises its own address to its peers (once out of initial
+download, as Core: a block is mined first); an address travels on
 to 2 peers per hop (chosen per address and day), and a per-peer
 known-address filter keeps any link from carrying one address twice. So
 over a node's life it receives each address at most once per link: a
@@ -72,6 +73,8 @@ def learned(node):
 def test_idle_network_goes_quiet(t):
     edges = rl.random_regular(NODES, DEGREE, seed=7)
     nodes = rl.start_network(t, NODES, edges, "-debug=addrman", "-addrtrickle=2000")
+    rl.mine(nodes[0], 1)  # out of initial download: only then do nodes announce themselves
+    rl.same_tip(nodes)
     time.sleep(WARMUP)
     before = [addr_bytes(nd) for nd in nodes]
     observers = [ph.handshake(nd) for nd in nodes]

@@ -4,6 +4,7 @@ each link a complete version handshake (real processes, loopback only)."""
 import re
 
 import framework as fw
+import relay_lib as rl
 
 CONNECTED = re.compile(r"peer=\d+ (\S+) (inbound|outbound) connected: version 70016 /hearsay:")
 
@@ -58,6 +59,9 @@ def test_five_nodes_gossip(t):
     hub, last = nodes[0], nodes[4]
     fast = ("-nettick=100", "-addrtrickle=100")
     hub.start(*fast)
+    # A block for the leaves to sync: as Core, a node announces its own
+    # address only once out of initial download.
+    rl.mine(hub, 1)
     # The last leaf comes first: as in Bitcoin Core, a getaddr reply holds
     # 23% of the address book (none of a book this small), so a leaf's
     # address reaches it by relay. The hub relays a fresh self-advertisement
@@ -85,6 +89,7 @@ def test_peers_persist(t):
     a, b, c = t.add_node(), t.add_node(), t.add_node()
     fast = ("-nettick=100", "-addrtrickle=100")
     a.start(*fast)
+    rl.mine(a, 1)  # out of initial download once synced: b announces itself
     # c first, so that a relays b's self-advertisement to c (its only other
     # peer then; see test_five_nodes_gossip).
     c.start(*fast)

@@ -57,9 +57,12 @@ static void h_message(void *ctx, uint64_t id, const struct net_msg *m)
     }
 }
 static int32_t h_height(void *ctx) { return 5; }
+static bool in_ibd; /* every node's initial download, as the hook reports it */
+static bool h_ibd(void *ctx) { return in_ibd; }
 
 static struct event_base *base;
 static int64_t stall_us; /* 0: the default */
+static int64_t addr_send_us; /* 0: the default */
 
 static void start_node(struct node *n, const char *connect, const char *addnode, size_t sendbuf)
 {
@@ -81,12 +84,15 @@ static void start_node(struct node *n, const char *connect, const char *addnode,
         o.max_sendbuf = sendbuf;
     if (stall_us)
         o.stall_us = stall_us;
+    if (addr_send_us)
+        o.addr_send_us = addr_send_us;
     char *err = NULL;
     memset(n, 0, sizeof(*n));
     n->cm = connman_new(base, &o, &err);
     assert_non_null(n->cm);
     struct net_handlers h = {.ctx = n, .connected = h_connected, .disconnected = h_disconnected,
-                             .message = h_message, .best_height = h_height};
+                             .message = h_message, .best_height = h_height,
+                             .initial_download = h_ibd};
     connman_set_handlers(n->cm, &h);
     assert_int_equal(connman_start(n->cm, &err), 0);
 }
@@ -307,6 +313,42 @@ static void test_address_gossip(void **state)
     connman_free(hub.cm);
 }
 
+static bool learned_address(void *arg)
+{
+    struct net_totals t;
+    connman_totals(arg, &t);
+    return t.addresses >= 1;
+}
+
+static bool never(void *arg)
+{
+    return false;
+}
+
+/* Core's MaybeSendAddr: no self-announcement during initial download
+ * (peers would come for blocks we lack); the first follows it. */
+static void test_no_self_announcement_in_ibd(void **state)
+{
+    struct node v[2];
+    in_ibd = true;
+    addr_send_us = 20000;
+    start_node(&v[0], NULL, NULL, 0);
+    start_node(&v[1], NULL, endpoint_of(&v[0]), 0);
+    assert_true(run_until(both_connected, v, WAIT_MS));
+    run_until(never, NULL, 1000); /* 20 ticks, 50 addr send times */
+    struct net_totals t;
+    for (int i = 0; i < 2; i++) {
+        connman_totals(v[i].cm, &t);
+        assert_int_equal(t.addresses, 0);
+    }
+    in_ibd = false;
+    for (int i = 0; i < 2; i++)
+        assert_true(run_until(learned_address, v[i].cm, WAIT_MS));
+    connman_free(v[1].cm);
+    connman_free(v[0].cm);
+    addr_send_us = 0;
+}
+
 static bool got_connected(void *arg)
 {
     return ((struct node *)arg)->connected >= 1;
@@ -525,6 +567,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_handshake_and_messages),
         cmocka_unit_test(test_self_connection),
+        cmocka_unit_test(test_no_self_announcement_in_ibd),
         cmocka_unit_test(test_backpressure),
         cmocka_unit_test(test_address_gossip),
         cmocka_unit_test(test_late_handlers),
