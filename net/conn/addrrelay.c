@@ -110,7 +110,7 @@ static void push_addr(struct connman *cm, struct conn *c, const struct proto_net
     c->addr_out[c->addr_out_n++] = *a;
 }
 
-void addrrelay_send(struct conn *c, const struct proto_netaddr *a, size_t n)
+static void send_addrs(struct conn *c, const struct proto_netaddr *a, size_t n)
 {
     struct peer *p = c->p;
     bool v2 = p->sendaddrv2;
@@ -222,10 +222,18 @@ static void maybe_send(struct connman *cm, struct conn *c, int64_t now_us)
         if (!known(c, &c->addr_out[i]))
             c->addr_out[keep++] = c->addr_out[i];
     if (keep)
-        addrrelay_send(c, c->addr_out, keep);
+        send_addrs(c, c->addr_out, keep);
     free(c->addr_out);
     c->addr_out = NULL;
     c->addr_out_n = c->addr_out_cap = 0;
+}
+
+void addrrelay_answer(struct connman *cm, struct conn *c, const struct proto_netaddr *a,
+                      size_t n)
+{
+    c->addr_out_n = 0;
+    for (size_t i = 0; i < n; i++)
+        push_addr(cm, c, &a[i]);
 }
 
 void addrrelay_tick(struct connman *cm, int64_t now_us)

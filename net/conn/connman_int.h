@@ -152,8 +152,11 @@ void addrrelay_enable(struct conn *c);
 /* An addr/addrv2 message: rate limit, store, relay. */
 void addrrelay_received(struct connman *cm, struct conn *c, const struct proto_netaddr *a,
                         size_t n);
-/* Sends addresses now (a getaddr answer); the peer then knows them. */
-void addrrelay_send(struct conn *c, const struct proto_netaddr *a, size_t n);
+/* A getaddr answer, as Core's: it replaces what was queued for the peer
+ * and goes with its next addr message, minus what the peer knows (it sent
+ * us, or we sent it). */
+void addrrelay_answer(struct connman *cm, struct conn *c, const struct proto_netaddr *a,
+                      size_t n);
 /* Each peer's trickled addr message and daily self-advertisement. */
 void addrrelay_tick(struct connman *cm, int64_t now_us);
 

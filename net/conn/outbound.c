@@ -491,8 +491,7 @@ void outbound_getaddr(struct connman *cm, struct conn *c)
     const struct proto_netaddr *a =
         addrcache_get(cm->addr_cache, getaddr_cache_key(c), connman_clock(cm), connman_rand(cm),
                       fill_getaddr, cm, &n);
-    if (n)
-        addrrelay_send(c, a, n);
+    addrrelay_answer(cm, c, a, n);
 }
 
 void outbound_discourage(struct connman *cm, const struct proto_netaddr *a)

@@ -12,7 +12,7 @@ import time
 
 import framework as fw
 import txtools as tt
-from p2p_hostile import frame, handshake, read_frame
+from p2p_hostile import addr_entry, frame, handshake, read_frame
 
 
 def endpoint(node):
@@ -108,10 +108,11 @@ def test_no_extra_peers_without_automatic(t):
     fw.assert_equal(b.stop(), 0)
 
 
-def getaddr_reply(node):
-    """The addresses (ip, port) a fresh inbound peer gets for getaddr, in order."""
+def getaddr_reply(node, before=b""):
+    """The addresses (ip, port) a fresh inbound peer gets for getaddr, in
+    order; before: what it sends first."""
     s = handshake(node)
-    s.sendall(frame("getaddr"))
+    s.sendall(before + frame("getaddr"))
     s.settimeout(10)
     try:
         while True:
@@ -147,6 +148,25 @@ def test_getaddr_cache(t):
     fw.assert_equal(node.stop(), 0)
 
 
+def test_getaddr_reply_skips_known(t):
+    """As Core's GETADDR (its answer goes through PushAddress and the
+    peer's known-address filter): an address the requester sent us is not
+    sent back to it."""
+    node = t.add_node()
+    node.start("-maxoutbound=0", "-nettick=200", "-addrtrickle=200")
+    for i in range(11, 21):
+        for j in range(10):
+            node.rpc("addpeeraddress", f"{i}.{j}.1.1", 8333)
+    first = getaddr_reply(node)
+    fw.assert_equal(len(first) > 10, True, f"reply of {len(first)}")
+    ip, port = first[0]
+    # One address: an inbound peer's token bucket starts with one.
+    told = frame("addr", b"\x01" + addr_entry(ip[12:], port, int(time.time()) - 3600))
+    fw.assert_equal(getaddr_reply(node, told), first[1:], "the reply to a peer that sent one")
+    fw.assert_equal(node.stop(), 0)
+
+
 if __name__ == "__main__":
     fw.main([test_block_relay_only_and_anchors, test_feeler_moves_address_to_tried,
-             test_no_extra_peers_without_automatic, test_getaddr_cache])
+             test_no_extra_peers_without_automatic, test_getaddr_cache,
+             test_getaddr_reply_skips_known])
