@@ -40,7 +40,9 @@ void connman_options_default(struct connman_options *o)
     o->tick_us = SEC;
     o->discourage_secs = 24 * 3600;
     o->retry_max_us = 60 * SEC;
-    o->services = PROTO_NODE_NETWORK | PROTO_NODE_WITNESS;
+    /* Core's: NODE_NETWORK_LIMITED too (we serve the last 288 blocks as
+     * well as the rest); a pruned node drops NODE_NETWORK. */
+    o->services = PROTO_NODE_NETWORK | PROTO_NODE_WITNESS | PROTO_NODE_NETWORK_LIMITED;
     o->user_agent = "/hearsay:0.1.0/";
     o->relay = true;
     o->addr_send_us = 30 * SEC;

@@ -54,7 +54,7 @@ def expect(s, commands, any_order=False):
 def check_our_version(payload):
     v = parse_version(payload)
     fw.assert_equal(v["version"], 70016)
-    fw.assert_equal(v["services"], 1 | 8, "NODE_NETWORK | NODE_WITNESS")
+    fw.assert_equal(v["services"], 1 | 8 | 1024, "NETWORK | WITNESS | NETWORK_LIMITED")
     fw.assert_equal(v["ua"], "/hearsay:0.1.0/")
     fw.assert_equal(v["relay"], True)
     fw.assert_equal(v["nonce"] != 0, True, "nonce")

@@ -207,7 +207,8 @@ static void test_handshake_and_messages(void **state)
     assert_false(v[1].last_props.inbound);
     assert_true(v[1].last_props.wtxidrelay);
     assert_int_equal(v[1].last_props.start_height, 5);
-    assert_int_equal(v[1].last_props.services, PROTO_NODE_NETWORK | PROTO_NODE_WITNESS);
+    assert_int_equal(v[1].last_props.services,
+                     PROTO_NODE_NETWORK | PROTO_NODE_WITNESS | PROTO_NODE_NETWORK_LIMITED);
 
     uint64_t ids[4];
     assert_int_equal(connman_peers(v[1].cm, ids, 4), 1);
