@@ -270,7 +270,7 @@ void addrrelay_received(struct connman *cm, struct conn *c, const struct proto_n
     c->addr_relay = true; /* an addr message: it takes part */
     refill_tokens(c, now_us);
     bool rumour = !p->getaddr_sent && n <= ADDR_RELAY_MAX_BATCH;
-    size_t limited = 0, added = 0;
+    size_t limited = 0, added = 0, processed = 0;
     for (size_t i = 0; i < n; i++) {
         struct proto_netaddr e = a[i];
         if (c->addr_tokens < 1) {
@@ -278,11 +278,18 @@ void addrrelay_received(struct connman *cm, struct conn *c, const struct proto_n
             continue;
         }
         c->addr_tokens -= 1;
+        /* Only nodes that serve blocks, as Core (MayHaveUsefulAddressDB):
+         * the rest is neither stored, nor relayed, nor marked known. */
+        if (!(e.services & (PROTO_NODE_NETWORK | PROTO_NODE_NETWORK_LIMITED)))
+            continue;
         /* Implausible times become five days old, as Core does. */
         if (e.time <= 100000000 || (int64_t)e.time > now + 600)
             e.time = (uint32_t)(now - 5 * 86400);
         add_known(c, &e);
-        if (!addrman_addr_ok(&e, cm->o.allow_private) || connman_is_discouraged(cm, &e))
+        if (connman_is_discouraged(cm, &e))
+            continue;
+        processed++; /* counted as Core's addr_processed */
+        if (!addrman_addr_ok(&e, cm->o.allow_private))
             continue;
         added += addrman_add(cm->am, &e, &p->addr, now);
         if (rumour && (int64_t)e.time > now - ADDR_FRESH_SECS)
@@ -290,7 +297,7 @@ void addrrelay_received(struct connman *cm, struct conn *c, const struct proto_n
     }
     if (n < PROTO_MAX_ADDR)
         p->getaddr_sent = false; /* the answer to our getaddr is in */
-    c->addr_processed += n - limited;
+    c->addr_processed += processed;
     c->addr_rate_limited += limited;
     LOG_DEBUG(LOG_ADDRMAN, "peer=%" PRIu64 ": %zu addresses, %zu new, %zu rate-limited", p->id,
               n, added, limited);

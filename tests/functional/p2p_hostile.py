@@ -234,20 +234,25 @@ def test_addr_rate_limit(t):
     fw.assert_equal(node.stop(), 0)
 
 
-def addr_entry(ip, port, when):
-    return struct.pack("<IQ", when, 9) + bytes(10) + b"\xff\xff" + bytes(ip) + struct.pack(">H", port)
+def addr_entry(ip, port, when, services=9):
+    return (struct.pack("<IQ", when, services) + bytes(10) + b"\xff\xff" + bytes(ip) +
+            struct.pack(">H", port))
 
 
 def test_addr_relay(t):
     """Fresh addresses are rumours: each goes to 2 other peers that take
     part in address relay (an inbound peer does once it sent addr or
-    getaddr), and those queued for one peer share one trickled message."""
+    getaddr), and those queued for one peer share one trickled message.
+    An address whose services serve no blocks is neither stored nor
+    relayed (Core's MayHaveUsefulAddressDB)."""
     node = t.add_node()
     node.start("-addrtrickle=3000")
-    a, b, c = handshake(node), handshake(node), handshake(node)
+    a, b, c, d = handshake(node), handshake(node), handshake(node), handshake(node)
     b.sendall(frame("getaddr"))  # b now takes part in address relay
     ping(b)
     now = int(time.time())
+    d.sendall(frame("addr", b"\x01" + addr_entry([8, 8, 2, 2], 8333, now, services=8)))
+    ping(d)
     a.sendall(frame("addr", b"\x01" + addr_entry([8, 8, 8, 8], 8333, now)))
     c.sendall(frame("addr", b"\x01" + addr_entry([8, 8, 4, 4], 8333, now)))
     b.settimeout(10)
@@ -263,6 +268,8 @@ def test_addr_relay(t):
     fw.assert_equal(payload[0], 2, "addresses in the relayed message")
     ips = sorted(payload[1 + 30 * i + 24:1 + 30 * i + 28] for i in range(2))
     fw.assert_equal(ips, [bytes([8, 8, 4, 4]), bytes([8, 8, 8, 8])])
+    stored = sorted(a["address"] for a in node.rpc("getnodeaddresses", 0))
+    fw.assert_equal(stored, ["8.8.4.4", "8.8.8.8"], "addresses stored")
     fw.assert_equal(node.stop(), 0)
 
 
