@@ -140,6 +140,12 @@ void peer_close(struct peer *p, const char *reason, bool discourage)
 {
     if (p->state == PEER_CLOSING)
         return;
+    /* Core's MaybeDiscourageAndDisconnect: a peer chosen by hand is never
+     * punished for misbehaviour, not even disconnected. */
+    if (discourage && p->manual) {
+        LOG_WARN("peer=%" PRIu64 " misbehaving (%s): not punishing a manual peer", p->id, reason);
+        return;
+    }
     p->state = PEER_CLOSING;
     snprintf(p->close_reason, sizeof(p->close_reason), "%s", reason);
     p->env->closed(p->env->ctx, p, p->close_reason, discourage);

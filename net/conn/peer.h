@@ -153,7 +153,8 @@ size_t peer_feed(struct peer *p, const uint8_t *data, size_t len);
 /* Timers: handshake, ping, inactivity. Closes the peer when one expires. */
 void peer_tick(struct peer *p, int64_t now);
 
-/* Marks the peer closing (once) and tells the environment. */
+/* Marks the peer closing (once) and tells the environment. Misbehaviour
+ * (discourage) of a manual peer is only logged, as Core: it stays. */
 void peer_close(struct peer *p, const char *reason, bool discourage);
 
 /* Sending: a whole payload, or built in place between begin and end. */
