@@ -718,8 +718,9 @@ static int qitem_cmp(const void *a, const void *b)
 }
 
 /* Sends up to max_per_trickle of the peer's queue, best first, skipping
- * what the peer has announced to us meanwhile or no longer pays its fee
- * filter. */
+ * what the peer has announced to us meanwhile, no longer pays its fee
+ * filter, or the node no longer has (Core's SendMessages: mined, replaced
+ * or evicted meanwhile, the peer would only get notfound for it). */
 static void flush_queue(struct relay *r, struct relay_peer *pe, int64_t now)
 {
     qsort(pe->queue, pe->n_queue, sizeof(*pe->queue), qitem_cmp);
@@ -731,8 +732,9 @@ static void flush_queue(struct relay *r, struct relay_peer *pe, int64_t now)
         hashtab_remove(&pe->queued, prng_hash_key(&q->inv.hash, r->salt), NULL, NULL);
         struct relay_rumor *ru = relay_rumor_find(r, &q->inv.hash);
         if ((pe->known && seenset_contains(pe->known, &q->inv.hash)) ||
-            q->feerate < pe->props.feefilter) {
-            if (ru) /* the peer has it, or will not take it */
+            q->feerate < pe->props.feefilter ||
+            (r->drv->have && !r->drv->have(r->ctx, r, &q->inv))) {
+            if (ru) /* the peer has it, will not take it, or we lost it */
                 relay_push_verdict(r, ru, pe->id, false, now);
             continue;
         }

@@ -400,6 +400,35 @@ static void test_feefilter_out_of_range(void **state)
     teardown_net();
 }
 
+/* Core's SendMessages announces at the trickle only what is still in the
+ * mempool: a transaction mined before the peer's timer fires is not
+ * announced (the peer would ask, and get notfound). */
+static void test_trickle_skips_what_left_the_mempool(void **state)
+{
+    harness_options = core_trickles;
+    setup_net(1, 0);
+    harness_options = NULL;
+    mine_at(0, 102);
+    connect_fake(FAKE, true);
+    settle(60 * SEC);
+    drop_queue();
+    struct tx *mined = submit_spend(0, 1), *kept = submit_spend(0, 2);
+    mine_tx_at(0, mined); /* before the inbound trickle (5 s on average) */
+    settle(60 * SEC);
+    struct proto_inv inv[4];
+    size_t n = fake_invs(PROTO_CMD_INV, inv, 4), txs = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (inv[i].type != PROTO_INV_WTX)
+            continue;
+        assert_true(hash_eq(&inv[i].hash, &kept->wtxid));
+        txs++;
+    }
+    assert_int_equal(txs, 1);
+    tx_free(mined);
+    tx_free(kept);
+    teardown_net();
+}
+
 /* Core's MaybeSendFeefilter: during initial download the largest rounded
  * filter, so peers spare us announcements we would drop; once out of it
  * (at the next turn) the mempool's minimum fee, at least -minrelaytxfee;
@@ -518,6 +547,7 @@ int main(void)
         cmocka_unit_test(test_feefilter_rounder),
         cmocka_unit_test(test_feefilter_initial_download),
         cmocka_unit_test(test_feefilter_out_of_range),
+        cmocka_unit_test(test_trickle_skips_what_left_the_mempool),
         cmocka_unit_test(test_feefilter_schedule),
         cmocka_unit_test(test_sendheaders_after_min_work),
     };
