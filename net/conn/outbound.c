@@ -463,10 +463,16 @@ void outbound_ready(struct connman *cm, struct conn *c)
     addrrelay_ready(cm, c);
 }
 
+/* Core's GetAddresses: the sample minus banned and discouraged addresses
+ * (the reply is smaller then, not refilled). */
 static size_t fill_getaddr(void *ctx, struct proto_netaddr *out, size_t max)
 {
     struct connman *cm = ctx;
-    return addrman_sample(cm->am, connman_clock(cm), out, max);
+    size_t n = addrman_sample(cm->am, connman_clock(cm), out, max), keep = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!connman_is_banned(cm, &out[i]) && !connman_is_discouraged(cm, &out[i]))
+            out[keep++] = out[i];
+    return keep;
 }
 
 /* Requesters share a cached reply per network and local address (Core's

@@ -166,7 +166,24 @@ def test_getaddr_reply_skips_known(t):
     fw.assert_equal(node.stop(), 0)
 
 
+def test_getaddr_reply_skips_banned(t):
+    """As Core's GetAddresses: banned addresses are left out of the reply
+    (half the table here: a sample of 23 without one of them is a chance
+    of about 1 in 10^8)."""
+    node = t.add_node()
+    node.start("-maxoutbound=0", "-nettick=200")
+    for i in range(11, 21):
+        for j in range(10):
+            node.rpc("addpeeraddress", f"{i}.{j}.1.1", 8333)
+    for i in range(11, 16):
+        node.rpc("setban", f"{i}.0.0.0/8", "add")
+    reply = getaddr_reply(node)
+    fw.assert_equal(len(reply) > 0, True, "a reply")
+    fw.assert_equal([ip[12] for ip, _ in reply if ip[12] < 16], [], "banned addresses in the reply")
+    fw.assert_equal(node.stop(), 0)
+
+
 if __name__ == "__main__":
     fw.main([test_block_relay_only_and_anchors, test_feeler_moves_address_to_tried,
              test_no_extra_peers_without_automatic, test_getaddr_cache,
-             test_getaddr_reply_skips_known])
+             test_getaddr_reply_skips_known, test_getaddr_reply_skips_banned])
