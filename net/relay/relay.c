@@ -718,7 +718,8 @@ static int request_cmp(const void *a, const void *b)
 }
 
 /* Sends the tracker's due requests, per peer, in getdata messages of at
- * most MAX_GETDATA_SZ entries. */
+ * most MAX_GETDATA_SZ entries; what the node has meanwhile (confirmed,
+ * say) is forgotten instead, as Core's GetRequestsToSend. */
 static void request_tick(struct relay *r, int64_t now)
 {
     if (!r->txreq || txreq_next_time(r->txreq) > now)
@@ -732,9 +733,16 @@ static void request_tick(struct relay *r, int64_t now)
     for (size_t i = 0; i < rb.n;) {
         uint64_t peer = rb.v[i].peer;
         size_t k = 0;
-        for (; i < rb.n && rb.v[i].peer == peer && k < RELAY_MAX_GETDATA_SZ; i++, k++)
-            batch[k] = (struct relay_inv){
-                .type = rb.v[i].is_wtxid ? RELAY_INV_WTX : RELAY_INV_TX, .hash = rb.v[i].hash};
+        for (; i < rb.n && rb.v[i].peer == peer && k < RELAY_MAX_GETDATA_SZ; i++) {
+            struct relay_inv inv = {.type = rb.v[i].is_wtxid ? RELAY_INV_WTX : RELAY_INV_TX,
+                                    .hash = rb.v[i].hash};
+            if (r->drv->have && r->drv->have(r->ctx, r, &inv))
+                txreq_forget(r->txreq, &inv.hash, now);
+            else
+                batch[k++] = inv;
+        }
+        if (k == 0)
+            continue;
         r->drv->send_getdata(r->ctx, r, peer, batch, k);
         COUNT(r, relay_peer_counters(r, peer), requests, k);
     }

@@ -246,6 +246,9 @@ struct relay_driver {
     /* Optional: does the node already have this (mempool, chain)? Checked,
      * with the recent seen-set, before tracking an announcement. */
     bool (*have)(void *ctx, struct relay *r, const struct relay_inv *inv);
+    /* Optional: is this transaction still in the mempool? A queued one
+     * that is not (mined, replaced, evicted) is not announced. */
+    bool (*pooled)(void *ctx, struct relay *r, const struct relay_inv *inv);
     /* Ask a peer for news (needed when pull_interval_us > 0); the peer's
      * driver calls relay_on_pull there. A pull partner comes from
      * pick_peer (with an all-zero hash) or uniformly from the peer table. */

@@ -733,7 +733,7 @@ static void flush_queue(struct relay *r, struct relay_peer *pe, int64_t now)
         struct relay_rumor *ru = relay_rumor_find(r, &q->inv.hash);
         if ((pe->known && seenset_contains(pe->known, &q->inv.hash)) ||
             q->feerate < pe->props.feefilter ||
-            (r->drv->have && !r->drv->have(r->ctx, r, &q->inv))) {
+            (r->drv->pooled && !r->drv->pooled(r->ctx, r, &q->inv))) {
             if (ru) /* the peer has it, will not take it, or we lost it */
                 relay_push_verdict(r, ru, pe->id, false, now);
             continue;

@@ -5,6 +5,7 @@
 #include "chain/util/log.h"
 #include "chain/util/looplag.h"
 #include "chain/util/xmalloc.h"
+#include "net/relay/seenset.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -106,6 +107,10 @@ static void tx_info(const struct mempool_entry *e, const struct tx *tx, struct r
     }
 }
 
+/* Core's recent confirmed transactions filter. */
+#define NETPROC_CONFIRMED_ENTRIES 48000
+#define NETPROC_CONFIRMED_FP 0.000001
+
 /* Transactions of disconnected blocks remembered for re-announcement:
  * Core's disconnect pool is bounded too (by memory); what a deeper reorg
  * returns beyond this is repaired by BIP35 and anti-entropy. */
@@ -117,6 +122,11 @@ static void on_block_connected(void *ctx, const struct block *b, int height)
 {
     struct netproc *np = ctx;
     np->tip_moved = true;
+    for (size_t i = 0; i < b->tx_count && np->confirmed; i++) {
+        seenset_insert(np->confirmed, &b->txs[i]->txid);
+        if (!hash_eq(&b->txs[i]->wtxid, &b->txs[i]->txid))
+            seenset_insert(np->confirmed, &b->txs[i]->wtxid);
+    }
     np_recent_txs_set(np, b);
     orphanage_erase_for_block(np->orphans, b); /* included, or now conflicting */
 }
@@ -125,6 +135,8 @@ static void on_block_disconnected(void *ctx, const struct block *b, int height)
 {
     struct netproc *np = ctx;
     np->tip_moved = true;
+    if (np->confirmed) /* its transactions may be wanted again */
+        seenset_reset(np->confirmed);
     for (size_t i = 1; i < b->tx_count && np->n_returned < RETURNED_MAX; i++) {
         if (np->n_returned == np->cap_returned) {
             np->cap_returned = np->cap_returned ? 2 * np->cap_returned : 64;
@@ -199,6 +211,13 @@ static void drv_trickled(void *ctx, struct relay *r, uint64_t peer)
     np_tx_announced(ctx, peer);
 }
 
+static bool drv_pooled(void *ctx, struct relay *r, const struct relay_inv *inv)
+{
+    struct netproc *np = ctx;
+    return inv->type == RELAY_INV_WTX ? mempool_get_wtxid(np->mempool, &inv->hash) != NULL
+                                      : mempool_get(np->mempool, &inv->hash) != NULL;
+}
+
 static bool drv_have(void *ctx, struct relay *r, const struct relay_inv *inv)
 {
     struct netproc *np = ctx;
@@ -208,10 +227,10 @@ static bool drv_have(void *ctx, struct relay *r, const struct relay_inv *inv)
     }
     /* Orphans by wtxid only, as Core: a txid finds one without witness,
      * and one with another witness is still fetched. */
-    if (orphanage_get(np->orphans, &inv->hash))
+    if (orphanage_get(np->orphans, &inv->hash) ||
+        (np->confirmed && seenset_contains(np->confirmed, &inv->hash)))
         return true;
-    return inv->type == RELAY_INV_WTX ? mempool_get_wtxid(np->mempool, &inv->hash) != NULL
-                                      : mempool_get(np->mempool, &inv->hash) != NULL;
+    return drv_pooled(ctx, r, inv);
 }
 
 /* ---- life cycle ---- */
@@ -228,6 +247,7 @@ struct netproc *netproc_new(const struct netproc_options *o, const struct netpro
     np->driver.send_getdata = drv_getdata;
     np->driver.send_headers = np_send_headers;
     np->driver.have = drv_have;
+    np->driver.pooled = drv_pooled;
     np->driver.trickled = drv_trickled;
     if (o->txrecon)
         np->driver.recon_add = np_txrecon_add;
@@ -236,6 +256,8 @@ struct netproc *netproc_new(const struct netproc_options *o, const struct netpro
         free(np);
         return NULL;
     }
+    np->confirmed = seenset_new(NETPROC_CONFIRMED_ENTRIES, NETPROC_CONFIRMED_FP,
+                                relay_rand(np->relay));
     np->orphans = orphanage_new(ORPHANAGE_MAX_LATENCY_SCORE, ORPHANAGE_RESERVED_WEIGHT_PER_PEER,
                                 relay_rand(np->relay));
     wbuf_init(&np->scratch);
@@ -260,6 +282,7 @@ void netproc_free(struct netproc *np)
     np_cmpct_free(np);
     np_txrecon_free(np);
     orphanage_free(np->orphans);
+    seenset_free(np->confirmed);
     wbuf_free(&np->scratch);
     for (size_t i = 0; i < np->npeers; i++)
         np_getdata_free(&np->peers[i]);

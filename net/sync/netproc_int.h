@@ -147,6 +147,10 @@ struct netproc {
     size_t nsrcs, cap_srcs;
     struct np_feeround feeround;
     int64_t feefilter_max;        /* the rounded filter of initial download */
+    /* Txids and wtxids of recently connected blocks (Core's
+     * m_lazy_recent_confirmed_transactions): not fetched when announced;
+     * emptied when a block is disconnected. */
+    struct seenset *confirmed;
     struct np_recent_tx *recent_txs; /* sorted by id */
     size_t n_recent_txs;
 };

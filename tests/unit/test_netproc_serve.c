@@ -429,6 +429,48 @@ static void test_trickle_skips_what_left_the_mempool(void **state)
     teardown_net();
 }
 
+static void fake_announces(uint64_t id, const struct tx *tx)
+{
+    struct proto_inv item = wtx_item(tx);
+    struct wbuf w;
+    wbuf_init(&w);
+    proto_inv_encode(&w, &item, 1);
+    peer_sends(id, PROTO_CMD_INV, &w);
+    wbuf_free(&w);
+}
+
+/* Core's recent confirmed transactions: one of a block we connected is
+ * not fetched when announced, nor when its announcement came first (the
+ * request, due after the 2 s inbound delay, is dropped, as Core's
+ * GetRequestsToSend drops what it has by then); after a block is
+ * disconnected, they may be wanted again. */
+static void test_no_fetch_of_confirmed_tx(void **state)
+{
+    setup_net(1, 0);
+    mine_at(0, 102);
+    connect_fake(FAKE, true);
+    struct tx *mined = spend_coinbase(0, 1), *raced = spend_coinbase(0, 2);
+    mine_tx_at(0, mined);
+    fake_announces(FAKE, mined);
+    fake_announces(FAKE, raced);
+    mine_tx_at(0, raced);
+    settle(10 * SEC);
+    assert_int_equal(net.fake_getdata, 0);
+
+    struct tx *later = spend_coinbase(0, 3);
+    mine_tx_at(0, later);
+    const struct bindex_node *tip = chainstate_tip(net.n[0].cs);
+    char *err = NULL;
+    assert_int_equal(chainstate_invalidate(net.n[0].cs, &tip->hash, &err), 0);
+    fake_announces(FAKE, mined);
+    settle(10 * SEC);
+    assert_int_equal(net.fake_getdata, 1);
+    tx_free(mined);
+    tx_free(raced);
+    tx_free(later);
+    teardown_net();
+}
+
 /* Core's MaybeSendFeefilter: during initial download the largest rounded
  * filter, so peers spare us announcements we would drop; once out of it
  * (at the next turn) the mempool's minimum fee, at least -minrelaytxfee;
@@ -548,6 +590,7 @@ int main(void)
         cmocka_unit_test(test_feefilter_initial_download),
         cmocka_unit_test(test_feefilter_out_of_range),
         cmocka_unit_test(test_trickle_skips_what_left_the_mempool),
+        cmocka_unit_test(test_no_fetch_of_confirmed_tx),
         cmocka_unit_test(test_feefilter_schedule),
         cmocka_unit_test(test_sendheaders_after_min_work),
     };
