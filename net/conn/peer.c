@@ -232,7 +232,9 @@ static const char *version_refusal(const struct peer *p, const struct proto_vers
         return "obsolete protocol version";
     if (p->inbound && v->nonce && p->env->is_local_nonce(p->env->ctx, v->nonce))
         return "connected to self";
-    if (!p->inbound && !p->manual && !desirable_services(p, v->services))
+    /* Core's ExpectServicesFromConn: not of a feeler, which only checks
+     * that the address answers. */
+    if (!p->inbound && !p->manual && p->kind != PEER_FEELER && !desirable_services(p, v->services))
         return "peer does not offer the expected services";
     return NULL;
 }

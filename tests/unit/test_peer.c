@@ -247,7 +247,8 @@ static void test_old_and_self(void **state)
     teardown(c);
 
     /* An automatic outbound peer must serve witness blocks; a manual one
-     * (-connect, -addnode) is taken as it is. */
+     * (-connect, -addnode) is taken as it is, and so is a feeler's (it
+     * only tests the address, Core's ExpectServicesFromConn). */
     for (int manual = 0; manual < 2; manual++) {
         c = setup(false);
         c->p->manual = manual;
@@ -255,6 +256,11 @@ static void test_old_and_self(void **state)
         assert_string_equal(c->f.closed, manual ? "" : "peer does not offer the expected services");
         teardown(c);
     }
+    c = setup_kind(false, PEER_FEELER);
+    feed_services(c, PROTO_NODE_NETWORK);
+    assert_string_equal(c->f.closed, "");
+    assert_int_equal(c->p->state, PEER_VERSION);
+    teardown(c);
     /* One that keeps only the last 288 blocks will do once our tip is
      * recent (Core's GetDesirableServiceFlags). */
     for (int near = 0; near < 2; near++) {
