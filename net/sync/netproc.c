@@ -634,7 +634,8 @@ static void on_tx(struct netproc *np, struct np_peer *p, const struct net_msg *m
     np->pull_soon = true;
     np_txrecon_seen(np, p->id, &tx->wtxid);
     bool in_pool = mempool_get_wtxid(np->mempool, &tx->wtxid) != NULL;
-    if (in_pool || orphanage_get(np->orphans, &tx->wtxid)) {
+    bool confirmed = np->confirmed && seenset_contains(np->confirmed, &tx->wtxid);
+    if (in_pool || confirmed || orphanage_get(np->orphans, &tx->wtxid)) {
         char hex[HASH_HEX_LEN + 1];
         hash_to_hex(&tx->wtxid, hex);
         LOG_DEBUG(LOG_RELAY, "peer=%" PRIu64 " sent tx %s we already had: duplicate payload",
@@ -642,7 +643,9 @@ static void on_tx(struct netproc *np, struct np_peer *p, const struct net_msg *m
         struct relay_tx_info info;
         tx_info(NULL, tx, &info);
         /* Settle the request: a mempool transaction is already accepted in
-         * the core (counted as a duplicate), an orphan already rejected. */
+         * the core (counted as a duplicate), an orphan already rejected,
+         * and so is one recently confirmed (Core's AlreadyHaveTx: not
+         * validated again, where it would look like an orphan). */
         if (in_pool)
             relay_on_tx_accepted(np->relay, true, p->id, &info, now);
         else

@@ -456,6 +456,17 @@ static void test_no_fetch_of_confirmed_tx(void **state)
     mine_tx_at(0, raced);
     settle(10 * SEC);
     assert_int_equal(net.fake_getdata, 0);
+    /* Sent anyway, one whose outputs were spent in its block too: not
+     * validated again (its inputs are spent: it would pass for an orphan). */
+    struct tx *pair[2] = {spend_coinbase(0, 4), NULL};
+    pair[1] = spend_output(pair[0], 1000);
+    submit(0, mine(0, pair, 2));
+    peer_sends_tx(FAKE, pair[0]);
+    struct netproc_info info;
+    netproc_get_info(net.n[0].np, &info);
+    assert_int_equal(info.orphans, 0);
+    tx_free(pair[0]);
+    tx_free(pair[1]);
 
     struct tx *later = spend_coinbase(0, 3);
     mine_tx_at(0, later);
