@@ -180,7 +180,7 @@ static void inflight_remove(struct netproc *np, struct np_inflight *f)
 }
 
 /* Every request of the block ends (Core's RemoveBlockRequest for all
- * peers): it came, or its compact form was completed. */
+ * peers): it was stored, whoever sent it. */
 static void inflight_done(struct netproc *np, const struct hash256 *h)
 {
     struct np_inflight *f;
@@ -409,8 +409,12 @@ void np_process_block(struct netproc *np, struct np_peer *p, const struct block 
          * the first block of the queue comes). */
         p->downloading_since = now;
     }
+    /* Core's BLOCK: the sender's request ends on arrival; the others'
+     * only once the block is stored (ProcessBlock's new_block), so a
+     * block that fails before, such as a mutated copy from a peer we did
+     * not ask, leaves the real one to come from them. */
     if (!rebuilt)
-        inflight_done(np, &b->hash);
+        np_block_request_drop(np, &b->hash, p->id);
     const struct bindex_node *known = chainstate_find(np->chain, &b->hash);
     bool cached = known && (known->status & BINDEX_FAILED_MASK);
     if (known && (known->status & BINDEX_HAVE_DATA))
@@ -438,7 +442,7 @@ void np_process_block(struct netproc *np, struct np_peer *p, const struct block 
             np_cmpct_full_fallback(np, p, &b->hash, now);
         else
             np_block_request_drop(np, &b->hash, p->id);
-        rebuilt = false; /* the other requests stand */
+        rebuilt = false; /* its full request (if first) and the others stand */
     } else if (st == CHAINSTATE_INVALID) {
         np_block_failed(np, p, reason, cached, rebuilt);
     } else if (st == CHAINSTATE_ERROR) {
@@ -451,8 +455,10 @@ void np_process_block(struct netproc *np, struct np_peer *p, const struct block 
         }
         np_set_best_known(p, chainstate_find(np->chain, &b->hash));
     }
-    if (rebuilt)
+    if (st == CHAINSTATE_ACCEPTED)
         inflight_done(np, &b->hash);
+    else if (rebuilt) /* Core's ProcessCompactBlockTxns: the sender's ends */
+        np_block_request_drop(np, &b->hash, p->id);
     free(err);
     np_request_blocks_all(np, now);
 }
