@@ -2,9 +2,9 @@
  * LevelDB directories) and mempools, messages encoded as on the wire and
  * decoded as connman would, a fake clock. Checks block propagation
  * (headers-first), transaction relay without duplicate downloads, orphans
- * and their parents, catch-up after a partition (headers sync + BIP35),
- * anti-entropy repairing what gossip missed, getdata service and block
- * stall handling. */
+ * and their parents (asked of every announcer), catch-up after a
+ * partition (headers sync + BIP35), anti-entropy repairing what gossip
+ * missed, getdata service and block stall handling. */
 #include "tests/unit/netproc_harness.h"
 
 #include "net/sync/orphanage.h"
@@ -185,17 +185,25 @@ static void test_orphan_limits(void **state)
     teardown_net();
 }
 
-/* A second peer announcing an orphan by wtxid becomes its announcer
- * (Core v30): the parent is asked of it, and the orphan outlives the
- * peer that sent it. */
-static void test_orphan_announcers(void **state)
+/* Node 0 with outbound fake peers FAKE and FAKE + 1, and a parent
+ * (spending a coinbase) and child nobody has yet. */
+static void two_peers_and_a_pair(struct tx **parent, struct tx **child)
 {
     setup_net(1, 0);
     mine_at(0, 101);
     connect_fake(FAKE, false);
     connect_fake(FAKE + 1, false);
-    struct tx *parent = spend_coinbase(0, 1);
-    struct tx *child = spend_output(parent, 10000);
+    *parent = spend_coinbase(0, 1);
+    *child = spend_output(*parent, 10000);
+}
+
+/* A second peer announcing an orphan by wtxid becomes its announcer
+ * (Core v30): the parent is asked of it, and the orphan outlives the
+ * peer that sent it. */
+static void test_orphan_announcers(void **state)
+{
+    struct tx *parent, *child;
+    two_peers_and_a_pair(&parent, &child);
     peer_sends_tx(FAKE, child);
     assert_int_equal(orphan_count(0), 1);
     struct proto_inv it = {PROTO_INV_WTX, child->wtxid};
@@ -212,6 +220,52 @@ static void test_orphan_announcers(void **state)
     peer_sends_tx(FAKE + 1, parent);
     assert_non_null(mempool_get(net.n[0].mp, &child->txid));
     assert_int_equal(orphan_count(0), 0);
+    tx_free(parent);
+    tx_free(child);
+    teardown_net();
+}
+
+/* Parent requests in flight with peer id at node 0. */
+static size_t in_flight_with(uint64_t id)
+{
+    struct relay_peer_info pi;
+    assert_int_equal(relay_get_peer_info(netproc_relay(net.n[0].np), id, &pi), 0);
+    return pi.in_flight;
+}
+
+/* Core v30's orphan resolution candidates: a peer whose announcement of
+ * the orphan was still pending when another sent it becomes an announcer
+ * too, so its parent is asked of it when the sender cannot give it
+ * (notfound), and the orphan outlives the sender. */
+static void test_orphan_parents_from_every_announcer(void **state)
+{
+    struct tx *parent, *child;
+    two_peers_and_a_pair(&parent, &child);
+    struct proto_inv it = {PROTO_INV_WTX, child->wtxid};
+    struct wbuf w;
+    wbuf_init(&w);
+    proto_inv_encode(&w, &it, 1);
+    peer_sends(FAKE + 1, PROTO_CMD_INV, &w);
+    peer_sends_tx(FAKE, child); /* before FAKE + 1 answers */
+    assert_int_equal(orphan_count(0), 1);
+    run_until(net.now + 3 * SEC); /* txid requests wait 2 s beside BIP339 peers */
+    uint64_t asked = in_flight_with(FAKE) ? FAKE : FAKE + 1;
+    uint64_t other = asked == FAKE ? FAKE + 1 : FAKE;
+    assert_int_equal(in_flight_with(asked), 1);
+    assert_int_equal(in_flight_with(other), 0);
+    /* The first asked has no parent to give, and leaves. */
+    it = (struct proto_inv){PROTO_INV_TX, parent->txid};
+    wbuf_reset(&w);
+    proto_inv_encode(&w, &it, 1);
+    peer_sends(asked, PROTO_CMD_NOTFOUND, &w);
+    netproc_disconnected(net.n[0].np, asked, net.now);
+    assert_int_equal(orphan_count(0), 1);
+    run_until(net.now + SEC);
+    assert_int_equal(in_flight_with(other), 1);
+    peer_sends_tx(other, parent);
+    assert_non_null(mempool_get(net.n[0].mp, &child->txid));
+    assert_int_equal(orphan_count(0), 0);
+    wbuf_free(&w);
     tx_free(parent);
     tx_free(child);
     teardown_net();
@@ -805,6 +859,7 @@ int main(void)
         cmocka_unit_test(test_orphan_limits),
         cmocka_unit_test(test_orphan_eviction_by_peer),
         cmocka_unit_test(test_orphan_announcers),
+        cmocka_unit_test(test_orphan_parents_from_every_announcer),
         cmocka_unit_test(test_malformed_dropped),
         cmocka_unit_test(test_catch_up),
         cmocka_unit_test(test_antientropy_repairs),
