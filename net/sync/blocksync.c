@@ -49,9 +49,17 @@ void np_block_failed(struct netproc *np, struct np_peer *p, const char *reason, 
                  reason ? reason : "invalid");
 }
 
-void np_getheaders(struct netproc *np, struct np_peer *p, const struct bindex_node *from,
+/* Core's HEADERS_RESPONSE_TIME. Every announcement we cannot connect
+ * (each peer's, each block's) would otherwise start another stream of
+ * up to 2000 headers beside the one running, each full answer asking
+ * for more. */
+#define HEADERS_RESPONSE_US (2 * 60 * 1000000LL)
+
+bool np_getheaders(struct netproc *np, struct np_peer *p, const struct bindex_node *from,
                    const struct hash256 *stop, int64_t now)
 {
+    if (p->headers_awaited && now - p->last_getheaders <= HEADERS_RESPONSE_US)
+        return false;
     struct hash256 loc[PROTO_MAX_LOCATOR];
     size_t n = chainstate_locator(np->chain, from, loc, PROTO_MAX_LOCATOR);
     struct hash256 zero;
@@ -60,6 +68,8 @@ void np_getheaders(struct netproc *np, struct np_peer *p, const struct bindex_no
     proto_locator_encode(&np->scratch, PROTO_VERSION, loc, n, stop ? stop : &zero);
     np_send(np, p->id, PROTO_CMD_GETHEADERS, &np->scratch);
     p->last_getheaders = now;
+    p->headers_awaited = true;
+    return true;
 }
 
 /* Core's initial headers sync: while our best header is more than a day
@@ -98,7 +108,8 @@ void np_sync_maybe_start(struct netproc *np, struct np_peer *p, int64_t now)
     /* From the best header's parent, as Core: the answer is never empty,
      * so we learn how far the peer's chain reaches. */
     const struct bindex_node *best = chainstate_best_header(np->chain);
-    np_getheaders(np, p, best && best->prev ? best->prev : best, NULL, now);
+    if (!np_getheaders(np, p, best && best->prev ? best->prev : best, NULL, now))
+        return; /* tried again once the one in flight is answered */
     p->sync_started = true;
     np->nsync_started++;
     p->headers_timeout = now + HEADERS_TIMEOUT_BASE_US +
@@ -320,8 +331,10 @@ static const char *headers_pow_check(const struct netproc *np, const struct bloc
 void np_on_headers(struct netproc *np, struct np_peer *p, const struct net_msg *m, int64_t now)
 {
     size_t n = m->u.headers.n;
-    if (n == 0)
+    if (n == 0) { /* not an announcement: the answer to our getheaders */
+        p->headers_awaited = false;
         return;
+    }
     struct block_header *hdrs = xmalloc(n * sizeof(*hdrs));
     for (size_t i = 0; i < n; i++) {
         struct cursor c;
@@ -349,6 +362,7 @@ void np_on_headers(struct netproc *np, struct np_peer *p, const struct net_msg *
         np_getheaders(np, p, chainstate_best_header(np->chain), NULL, now);
         return;
     }
+    p->headers_awaited = false; /* they connect: an answer, as Core takes them */
     if (st == CHAINSTATE_INVALID) {
         bool cached = any_known_bad && hash_eq(&bad, &known_bad);
         if (np_block_punishable(reason, cached, false, p->inbound))

@@ -36,6 +36,7 @@ struct np_peer {
     int64_t downloading_since;        /* its block download timeout runs from */
     int64_t stalling_since;           /* it holds up the download window (0: no) */
     int64_t last_getheaders;          /* when we last asked it for headers */
+    bool headers_awaited;             /* ... and the answer has not come */
     bool sync_started;                /* headers sync started with it (Core's fSyncStarted) */
     bool preferred;                   /* outbound: preferred for download */
     int64_t headers_timeout;          /* initial headers sync deadline (INT64_MAX: none) */
@@ -206,7 +207,10 @@ int64_t np_wall_now(const struct netproc *np);
 void np_sync_maybe_start(struct netproc *np, struct np_peer *p, int64_t now);
 /* Starts syncs that became due; drops a stalling initial sync peer. */
 void np_headers_tick(struct netproc *np, int64_t now);
-void np_getheaders(struct netproc *np, struct np_peer *p, const struct bindex_node *from,
+/* Asks p for the headers after from (Core's MaybeSendGetHeaders): not
+ * while an earlier getheaders of ours, sent less than 2 minutes ago,
+ * awaits its answer (headers that connect, or none); false then. */
+bool np_getheaders(struct netproc *np, struct np_peer *p, const struct bindex_node *from,
                    const struct hash256 *stop, int64_t now);
 void np_on_headers(struct netproc *np, struct np_peer *p, const struct net_msg *m, int64_t now);
 void np_on_block(struct netproc *np, struct np_peer *p, const struct net_msg *m, int64_t now);

@@ -793,6 +793,7 @@ static void test_unconnecting_and_missing_prev(void **state)
     setup_net(1, 0);
     connect_fake(FAKE, false);
     run_until(net.now + SEC);
+    peer_sends_headers(FAKE, NULL, 0); /* its answer to our initial getheaders */
     const struct bindex_node *tip = chainstate_tip(net.n[0].cs);
     struct hash256 unknown;
     memset(&unknown, 0x5a, sizeof(unknown));
@@ -822,6 +823,37 @@ static void test_unconnecting_and_missing_prev(void **state)
     wbuf_free(&w);
     block_free(orphan);
     block_free(first);
+    teardown_net();
+}
+
+/* Core's MaybeSendGetHeaders: while a getheaders of ours awaits its
+ * answer (2 minutes at most), headers we cannot connect ask for no more,
+ * so that each announcement does not start another stream of headers
+ * beside the running one; headers that connect, or none, are the answer. */
+static void test_getheaders_one_at_a_time(void **state)
+{
+    setup_net(2, 0);
+    mine_at(1, 4); /* node 0 knows none of these */
+    const struct block_header *h[5];
+    for (int i = 1; i <= 4; i++)
+        h[i] = &chainstate_at(net.n[1].cs, i)->hdr;
+    connect_fake(FAKE, false);
+    assert_int_equal(queued(PROTO_CMD_GETHEADERS, -1), 1); /* the initial one */
+    peer_sends_headers(FAKE, h[3], 1);
+    peer_sends_headers(FAKE, h[4], 1);
+    assert_int_equal(queued(PROTO_CMD_GETHEADERS, -1), 1);
+    peer_sends_headers(FAKE, NULL, 0); /* the answer: nothing new */
+    peer_sends_headers(FAKE, h[3], 1);
+    peer_sends_headers(FAKE, h[4], 1);
+    assert_int_equal(queued(PROTO_CMD_GETHEADERS, -1), 2);
+    struct block_header pair[2] = {*h[1], *h[2]};
+    peer_sends_headers(FAKE, pair, 2); /* they connect: an answer */
+    peer_sends_headers(FAKE, h[4], 1);
+    assert_int_equal(queued(PROTO_CMD_GETHEADERS, -1), 3);
+    net.now += 2 * 60 * SEC + 1; /* no answer in time: asked again */
+    peer_sends_headers(FAKE, h[4], 1);
+    assert_int_equal(queued(PROTO_CMD_GETHEADERS, -1), 4);
+    assert_int_equal(net.misbehaving, 0);
     teardown_net();
 }
 
@@ -878,6 +910,7 @@ int main(void)
         cmocka_unit_test(test_future_header_not_punished),
         cmocka_unit_test(test_unconnecting_and_missing_prev),
         cmocka_unit_test(test_headers_from_one_peer),
+        cmocka_unit_test(test_getheaders_one_at_a_time),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
