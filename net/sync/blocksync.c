@@ -144,6 +144,23 @@ void np_set_best_known(struct np_peer *p, const struct bindex_node *n)
         p->best_known = n;
 }
 
+void np_set_best_sent(struct np_peer *p, const struct bindex_node *n)
+{
+    if (n)
+        p->best_sent = n;
+}
+
+static bool descends(const struct bindex_node *d, const struct bindex_node *n)
+{
+    return d && d->height >= n->height && bindex_ancestor(d, n->height) == n;
+}
+
+bool np_peer_has(struct netproc *np, const struct np_peer *p, const struct bindex_node *n)
+{
+    return descends(p->best_known, n) || descends(p->best_sent, n) ||
+           relay_peer_knows(np->relay, p->id, &n->hash);
+}
+
 /* Headers announcements are asked for only once the peer's headers chain
  * is known to be worth syncing: announcements arriving while a headers
  * sync with it runs would disturb that sync (BIP130, as Core, to any peer
@@ -496,28 +513,61 @@ void np_announce_tip(struct netproc *np, int64_t now)
     np->tip_from_peer = false;
 }
 
+/* Core's MAX_BLOCKS_TO_ANNOUNCE. */
+#define MAX_BLOCKS_TO_ANNOUNCE 8
+
+static bool among(const struct hash256 *v, size_t n, const struct hash256 *h)
+{
+    for (size_t i = 0; i < n; i++)
+        if (hash_eq(&v[i], h))
+            return true;
+    return false;
+}
+
+static void send_block_inv(struct netproc *np, uint64_t peer, const struct hash256 *hash)
+{
+    struct proto_inv it = {PROTO_INV_BLOCK, *hash};
+    np_send_inv(np, peer, &it, 1);
+}
+
+/* Core's headers announcement: every block of our chain the peer lacks,
+ * oldest first, when they connect to one it has and are at most 8 (a
+ * high-bandwidth peer gets a lone one as a cmpctblock); else an inv of
+ * the tip, and the peer fetches the headers itself. A header of the tip
+ * alone would not connect at a peer that lacks its parent (after we
+ * connected several blocks at once): it would have to ask. The relay
+ * core marks the hashes it announces now known before this call. */
 void np_send_headers(void *ctx, struct relay *r, uint64_t peer, const struct hash256 *blocks,
                      size_t n)
 {
     struct netproc *np = ctx;
-    if (n == 1 && np_cmpct_announce(np, peer, &blocks[0]))
+    struct np_peer *p = np_peer_find(np, peer);
+    const struct bindex_node *tip = chainstate_find(np->chain, &blocks[n - 1]);
+    if (!p || !tip)
         return;
-    /* A burst of blocks (mined before any peer came) may exceed one
-     * message: peers refuse headers messages over 2000 entries. */
-    for (size_t off = 0; off < n; off += NETPROC_MAX_HEADERS) {
-        size_t m = n - off < NETPROC_MAX_HEADERS ? n - off : NETPROC_MAX_HEADERS;
-        uint8_t(*raw)[BLOCK_HEADER_SIZE] = xmalloc(m * BLOCK_HEADER_SIZE);
-        size_t k = 0;
-        for (size_t i = 0; i < m; i++) {
-            const struct bindex_node *b = chainstate_find(np->chain, &blocks[off + i]);
-            if (b)
-                block_header_serialize(&b->hdr, raw[k++]);
-        }
-        wbuf_reset(&np->scratch);
-        proto_headers_encode(&np->scratch, (const uint8_t(*)[80])raw, k);
-        np_send(np, peer, PROTO_CMD_HEADERS, &np->scratch);
-        free(raw);
+    const struct bindex_node *v[MAX_BLOCKS_TO_ANNOUNCE], *b = tip;
+    size_t k = 0;
+    /* Genesis starts an announcement only as the tip (Core: a header
+     * whose parent the peer has, or that has none). */
+    while (b && k < MAX_BLOCKS_TO_ANNOUNCE &&
+           (k == 0 || among(blocks, n, &b->hash) || (b->prev && !np_peer_has(np, p, b)))) {
+        v[k++] = b;
+        b = b->prev;
     }
+    bool connects = !b || (!among(blocks, n, &b->hash) && np_peer_has(np, p, b));
+    if (!connects || !chainstate_is_active(np->chain, tip)) {
+        send_block_inv(np, peer, &tip->hash);
+        return;
+    }
+    np_set_best_sent(p, tip);
+    if (k == 1 && np_cmpct_announce(np, peer, &tip->hash))
+        return;
+    uint8_t raw[MAX_BLOCKS_TO_ANNOUNCE][BLOCK_HEADER_SIZE];
+    for (size_t i = 0; i < k; i++)
+        block_header_serialize(&v[k - 1 - i]->hdr, raw[i]);
+    wbuf_reset(&np->scratch);
+    proto_headers_encode(&np->scratch, (const uint8_t(*)[BLOCK_HEADER_SIZE])raw, k);
+    np_send(np, peer, PROTO_CMD_HEADERS, &np->scratch);
 }
 
 /* ---- serving ---- */
@@ -560,11 +610,16 @@ void np_serve_getheaders(struct netproc *np, struct np_peer *p, const struct net
     }
     uint8_t(*raw)[BLOCK_HEADER_SIZE] = xmalloc(NETPROC_MAX_HEADERS * BLOCK_HEADER_SIZE);
     size_t k = 0;
+    const struct bindex_node *last = NULL;
     for (; n && k < NETPROC_MAX_HEADERS; n = chainstate_at(np->chain, n->height + 1)) {
         block_header_serialize(&n->hdr, raw[k++]);
+        last = n;
         if (hash_eq(&n->hash, &loc->stop) || loc->count == 0)
             break;
     }
+    /* Reset, not raised, as Core: the answer may lack a block we are
+     * connecting, which is then announced again. */
+    np_set_best_sent(p, n ? last : chainstate_tip(np->chain));
     wbuf_reset(&np->scratch);
     proto_headers_encode(&np->scratch, (const uint8_t(*)[80])raw, k);
     np_send(np, p->id, PROTO_CMD_HEADERS, &np->scratch);

@@ -255,15 +255,6 @@ bool np_cmpct_announce(struct netproc *np, uint64_t peer, const struct hash256 *
     return true;
 }
 
-/* Core's PeerHasHeader: it announced n or a descendant, or we did. */
-static bool peer_has(struct netproc *np, const struct np_peer *p, const struct bindex_node *n)
-{
-    if (p->best_known && p->best_known->height >= n->height &&
-        bindex_ancestor(p->best_known, n->height) == n)
-        return true;
-    return relay_peer_knows(np->relay, p->id, &n->hash);
-}
-
 /* The checks Core's AcceptBlock makes before NewPoWValidBlock: header
  * (proof of work, context) and the block's own and contextual rules. */
 static bool pow_valid(struct netproc *np, const struct bindex_node *tip, const struct block *b)
@@ -297,11 +288,12 @@ void np_cmpct_pow_valid(struct netproc *np, const struct block *b)
     for (size_t i = 0; i < np->npeers; i++) {
         struct np_peer *p = &np->peers[i];
         if (!p->cmpct.hb_from || relay_peer_knows(np->relay, p->id, &b->hash) ||
-            !peer_has(np, p, tip))
+            !np_peer_has(np, p, tip))
             continue;
         LOG_DEBUG(LOG_NET, "peer=%" PRIu64 " gets cmpctblock before validation", p->id);
         send_cmpct(np, p, &c->recent);
         relay_peer_note_known(np->relay, p->id, &b->hash);
+        np_set_best_sent(p, chainstate_find(np->chain, &b->hash));
     }
 }
 

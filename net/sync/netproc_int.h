@@ -32,6 +32,7 @@ struct np_peer {
     int64_t txrecon_heard;
     bool txrecon_abandoned;
     const struct bindex_node *best_known;   /* best header it is known to have */
+    const struct bindex_node *best_sent;    /* the last header we sent it */
     size_t blocks_in_flight;
     int64_t downloading_since;        /* its block download timeout runs from */
     int64_t stalling_since;           /* it holds up the download window (0: no) */
@@ -243,6 +244,12 @@ void np_send_headers(void *ctx, struct relay *r, uint64_t peer, const struct has
 void np_process_block(struct netproc *np, struct np_peer *p, const struct block *b,
                       bool rebuilt, int64_t now);
 void np_set_best_known(struct np_peer *p, const struct bindex_node *n);
+/* Core's pindexBestHeaderSent: n is the last header we sent p (in an
+ * announcement, or ending a getheaders answer). */
+void np_set_best_sent(struct np_peer *p, const struct bindex_node *n);
+/* Core's PeerHasHeader: p announced n or a descendant, or we sent one
+ * (or p otherwise knows n's hash). */
+bool np_peer_has(struct netproc *np, const struct np_peer *p, const struct bindex_node *n);
 /* Core's MaybeSendSendHeaders: sendheaders once the best block p is known
  * to have carries more than the minimum chain work. */
 void np_sendheaders_maybe(struct netproc *np, struct np_peer *p);

@@ -857,6 +857,30 @@ static void test_getheaders_one_at_a_time(void **state)
     teardown_net();
 }
 
+/* Core's headers announcement (SendMessages): the blocks a peer lacks,
+ * oldest first, when they connect to one it has and are at most 8, so
+ * that two blocks connected at once do not reach it as a header it cannot
+ * connect; more than 8, an inv of the tip. */
+static void test_announce_connecting_headers(void **state)
+{
+    setup_net(1, 0);
+    mine_at(0, 1);
+    connect_fake(FAKE, false);
+    peer_sends_headers(FAKE, &chainstate_tip(net.n[0].cs)->hdr, 1); /* it has our tip */
+    run_until(net.now + SEC);
+    size_t msgs = net.fake_headers, entries = net.fake_header_entries;
+    mine_at(0, 2); /* between two of our ticks */
+    run_until(net.now + SEC);
+    assert_int_equal(net.fake_headers, msgs + 1);
+    assert_int_equal(net.fake_header_entries, entries + 2);
+    assert_int_equal(net.fake_block_invs, 0);
+    mine_at(0, 9);
+    run_until(net.now + SEC);
+    assert_int_equal(net.fake_headers, msgs + 1);
+    assert_int_equal(net.fake_block_invs, 1);
+    teardown_net();
+}
+
 /* Core's initial headers sync: with our best header over a day old,
  * headers are asked of one (outbound) peer only; once the headers bring
  * us close to today, of the others too. */
@@ -911,6 +935,7 @@ int main(void)
         cmocka_unit_test(test_unconnecting_and_missing_prev),
         cmocka_unit_test(test_headers_from_one_peer),
         cmocka_unit_test(test_getheaders_one_at_a_time),
+        cmocka_unit_test(test_announce_connecting_headers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -72,6 +72,7 @@ static void test_getdata_tx_after_trickle(void **state)
     netproc_connected(net.n[0].np, &quiet, net.now);
     fake_feefilter(FAKE, 100000000); /* hears of none of ours */
     settle(60 * SEC);
+    drop_queue(); /* the announcement of our tip */
     struct tx *first = submit_spend(0, 1);
     struct proto_inv items[2] = {wtx_item(first)};
     fake_getdata(FAKE, items, 1);
