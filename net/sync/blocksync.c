@@ -197,11 +197,22 @@ static struct np_inflight *inflight_of(struct netproc *np, const struct hash256 
     return NULL;
 }
 
-static void inflight_remove(struct netproc *np, struct np_inflight *f)
+/* Core's RemoveBlockRequest: the peer no longer holds up the window
+ * (whoever delivered the block), and when its oldest request ends, the
+ * download timeout runs from now for the rest. */
+static void inflight_remove(struct netproc *np, struct np_inflight *f, int64_t now)
 {
     struct np_peer *p = np_peer_find(np, f->peer);
-    if (p && p->blocks_in_flight)
-        p->blocks_in_flight--;
+    if (p) {
+        bool oldest = true;
+        for (const struct np_inflight *g = np->inflight; g < f && oldest; g++)
+            oldest = g->peer != f->peer;
+        if (oldest && p->downloading_since < now)
+            p->downloading_since = now;
+        p->stalling_since = 0;
+        if (p->blocks_in_flight)
+            p->blocks_in_flight--;
+    }
     cmpct_partial_free(f->partial);
     size_t i = (size_t)(f - np->inflight);
     memmove(f, f + 1, (--np->ninflight - i) * sizeof(*f));
@@ -209,11 +220,11 @@ static void inflight_remove(struct netproc *np, struct np_inflight *f)
 
 /* Every request of the block ends (Core's RemoveBlockRequest for all
  * peers): it was stored, whoever sent it. */
-static void inflight_done(struct netproc *np, const struct hash256 *h)
+static void inflight_done(struct netproc *np, const struct hash256 *h, int64_t now)
 {
     struct np_inflight *f;
     while ((f = inflight_find(np, h)))
-        inflight_remove(np, f);
+        inflight_remove(np, f, now);
 }
 
 static bool inflight_add(struct netproc *np, struct np_peer *p, const struct hash256 *h,
@@ -434,18 +445,12 @@ void np_process_block(struct netproc *np, struct np_peer *p, const struct block 
 {
     const struct np_inflight *first = inflight_find(np, &b->hash);
     bool first_in_flight = !first || first->peer == p->id;
-    if (inflight_of(np, &b->hash, p->id)) { /* it delivers: no longer a staller */
-        p->stalling_since = 0;
-        /* The timeout runs from now for the rest (Core restarts it when
-         * the first block of the queue comes). */
-        p->downloading_since = now;
-    }
     /* Core's BLOCK: the sender's request ends on arrival; the others'
      * only once the block is stored (ProcessBlock's new_block), so a
      * block that fails before, such as a mutated copy from a peer we did
      * not ask, leaves the real one to come from them. */
     if (!rebuilt)
-        np_block_request_drop(np, &b->hash, p->id);
+        np_block_request_drop(np, &b->hash, p->id, now);
     const struct bindex_node *known = chainstate_find(np->chain, &b->hash);
     bool cached = known && (known->status & BINDEX_FAILED_MASK);
     if (known && (known->status & BINDEX_HAVE_DATA))
@@ -472,7 +477,7 @@ void np_process_block(struct netproc *np, struct np_peer *p, const struct block 
         if (first_in_flight)
             np_cmpct_full_fallback(np, p, &b->hash, now);
         else
-            np_block_request_drop(np, &b->hash, p->id);
+            np_block_request_drop(np, &b->hash, p->id, now);
         rebuilt = false; /* its full request (if first) and the others stand */
     } else if (st == CHAINSTATE_INVALID) {
         np_block_failed(np, p, reason, cached, rebuilt);
@@ -487,9 +492,9 @@ void np_process_block(struct netproc *np, struct np_peer *p, const struct block 
         np_set_best_known(p, chainstate_find(np->chain, &b->hash));
     }
     if (st == CHAINSTATE_ACCEPTED)
-        inflight_done(np, &b->hash);
+        inflight_done(np, &b->hash, now);
     else if (rebuilt) /* Core's ProcessCompactBlockTxns: the sender's ends */
-        np_block_request_drop(np, &b->hash, p->id);
+        np_block_request_drop(np, &b->hash, p->id, now);
     free(err);
     np_request_blocks_all(np, now);
 }
@@ -719,7 +724,7 @@ void np_blocks_peer_gone(struct netproc *np, uint64_t peer, int64_t now)
 {
     for (size_t i = 0; i < np->ninflight;)
         if (np->inflight[i].peer == peer)
-            inflight_remove(np, &np->inflight[i]);
+            inflight_remove(np, &np->inflight[i], now);
         else
             i++;
     /* Called before the peer leaves the table: others take over. */
@@ -813,11 +818,12 @@ struct cmpct_partial **np_block_requested(struct netproc *np, struct np_peer *p,
     return np_block_partial(np, hash, p->id);
 }
 
-void np_block_request_drop(struct netproc *np, const struct hash256 *hash, uint64_t peer)
+void np_block_request_drop(struct netproc *np, const struct hash256 *hash, uint64_t peer,
+                           int64_t now)
 {
     struct np_inflight *f = inflight_of(np, hash, peer);
     if (f)
-        inflight_remove(np, f);
+        inflight_remove(np, f, now);
 }
 
 struct cmpct_partial **np_block_partial(struct netproc *np, const struct hash256 *hash,

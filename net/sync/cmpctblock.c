@@ -382,7 +382,7 @@ static void rebuild_failed(struct netproc *np, struct np_peer *p, const struct h
     if (first)
         np_cmpct_full_fallback(np, p, hash, now);
     else
-        np_block_request_drop(np, hash, p->id);
+        np_block_request_drop(np, hash, p->id, now);
 }
 
 /* Completes pb with the missing transactions (in order) and processes
@@ -442,7 +442,7 @@ static void rebuild(struct netproc *np, struct np_peer *p, const struct cmpct_bl
     enum cmpct_status st = cmpct_partial_new(cb, relay_rand(np->relay), &pb);
     if (st == CMPCT_INVALID) {
         /* Not waited for if the peer stays (Core: noban peers do). */
-        np_block_request_drop(np, &cb->hash, p->id);
+        np_block_request_drop(np, &cb->hash, p->id, now);
         np_misbehaving(np, p->id, "invalid compact block");
         return;
     }
@@ -467,7 +467,7 @@ static void rebuild(struct netproc *np, struct np_peer *p, const struct cmpct_bl
             return;
         }
     } else if (tracked) {
-        np_block_request_drop(np, &cb->hash, p->id); /* waits for the others */
+        np_block_request_drop(np, &cb->hash, p->id, now); /* waits for the others */
     }
     cmpct_partial_free(pb);
 }
@@ -569,7 +569,7 @@ void np_cmpct_on_blocktxn(struct netproc *np, struct np_peer *p, const struct ne
         struct cmpct_partial *pb = *slot;
         *slot = NULL; /* ours now: finishing may end the request */
         if (finish(np, p, pb, resp.txs, resp.n, fl.first == p->id, now) == CMPCT_INVALID) {
-            np_block_request_drop(np, &resp.block, p->id); /* if p stays */
+            np_block_request_drop(np, &resp.block, p->id, now); /* if p stays */
             np_misbehaving(np, p->id, "invalid compact block/non-matching block transactions");
         }
         cmpct_partial_free(pb);

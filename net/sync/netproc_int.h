@@ -270,7 +270,8 @@ struct cmpct_partial **np_block_requested(struct netproc *np, struct np_peer *p,
                                           const struct hash256 *hash, int64_t now);
 /* Forgets the request of hash from peer, if it has it (Core's
  * RemoveBlockRequest): the block is free to be asked of anyone. */
-void np_block_request_drop(struct netproc *np, const struct hash256 *hash, uint64_t peer);
+void np_block_request_drop(struct netproc *np, const struct hash256 *hash, uint64_t peer,
+                           int64_t now);
 /* The partial block slot of the request of hash from peer, NULL if none.
  * Valid until the requests change. */
 struct cmpct_partial **np_block_partial(struct netproc *np, const struct hash256 *hash,

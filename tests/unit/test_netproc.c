@@ -449,12 +449,9 @@ static void test_block_stall(void **state)
     teardown_net();
 }
 
-/* Bitcoin Core's staller rule: node 2 (a 4-block window) asked the silent
- * fake peer for blocks 1-4; node 0, which has all 10, could serve 5-10 but
- * for the window, so the fake peer holding block 1 is dropped after 2 s
- * (before the 5 s per-request timeout), and the next staller gets twice
- * as long. */
-static void test_block_staller(void **state)
+/* Node 2 (a 4-block window) asks the silent fake peer for blocks 1-4 of
+ * node 0's 10. */
+static void window_held_by_fake(void)
 {
     small_window_node = 2;
     setup_net(3, 0);
@@ -464,6 +461,16 @@ static void test_block_staller(void **state)
     run_until(net.now + 5 * SEC);
     fake_announces_headers(10);
     run_until(net.now + SEC / 10);
+}
+
+/* Bitcoin Core's staller rule: node 2 (a 4-block window) asked the silent
+ * fake peer for blocks 1-4; node 0, which has all 10, could serve 5-10 but
+ * for the window, so the fake peer holding block 1 is dropped after 2 s
+ * (before the 5 s per-request timeout), and the next staller gets twice
+ * as long. */
+static void test_block_staller(void **state)
+{
+    window_held_by_fake();
     struct netproc_info info;
     netproc_get_info(net.n[2].np, &info);
     assert_int_equal(info.blocks_in_flight, 4);
@@ -485,6 +492,35 @@ static void test_block_staller(void **state)
     /* Ten new blocks relaxed the timeout back towards 2 s. */
     netproc_get_info(net.n[2].np, &info);
     assert_int_equal(info.stalling_timeout_us, NETPROC_BLOCK_STALLING_US);
+    teardown_net();
+}
+
+/* Core's RemoveBlockRequest: a staller whose block another peer delivers
+ * no longer holds up the window and is not dropped for it; it becomes a
+ * staller again only if it holds up the window anew. */
+static void test_staller_relieved(void **state)
+{
+    window_held_by_fake();
+    link_nodes(0, 2);
+    run_until(net.now + NETPROC_BLOCK_STALLING_US / 2);
+    assert_int_equal(net.ndropped, 0); /* the fake peer stalls, not yet dropped */
+    /* Another peer delivers block 1, which the fake peer held. */
+    struct net_peer_props other = props_of(FAKE + 1, true);
+    netproc_connected(net.n[2].np, &other, net.now);
+    uint8_t *raw = NULL;
+    size_t len = 0;
+    char *err = NULL;
+    assert_int_equal(chainstate_get_block_raw(net.n[0].cs, &chainstate_at(net.n[0].cs, 1)->hash,
+                                              &raw, &len, &err), 1);
+    struct net_msg nm;
+    assert_true(proto_msg_decode(PROTO_CMD_BLOCK, raw, len, &nm));
+    netproc_message(net.n[2].np, FAKE + 1, &nm, net.now);
+    proto_msg_clear(&nm);
+    free(raw);
+    harness_activate(net.n[2].np, net.now);
+    int64_t relieved = net.now;
+    run_until(relieved + NETPROC_BLOCK_STALLING_US - SEC / 10);
+    assert_int_equal(net.ndropped, 0);
     teardown_net();
 }
 
@@ -921,6 +957,7 @@ int main(void)
         cmocka_unit_test(test_antientropy_repairs),
         cmocka_unit_test(test_block_stall),
         cmocka_unit_test(test_block_staller),
+        cmocka_unit_test(test_staller_relieved),
         cmocka_unit_test(test_txid_peer),
         cmocka_unit_test(test_feefilter),
         cmocka_unit_test(test_long_sync),
