@@ -421,7 +421,16 @@ void np_on_block_inv(struct netproc *np, struct np_peer *p, const struct hash256
         request_blocks(np, p, now);
         return;
     }
+    /* Core: during the initial headers sync (with one peer), a peer we do
+     * not sync with is asked for headers on its block inv once, and one
+     * such peer per new block, else each would stream the whole chain. */
+    if (!p->sync_started && (p->inv_getheaders || hash_eq(hash, &np->inv_sync_block)))
+        return;
     np_getheaders(np, p, chainstate_best_header(np->chain), hash, now);
+    if (!p->sync_started) {
+        p->inv_getheaders = true;
+        np->inv_sync_block = *hash;
+    }
 }
 
 void np_on_block(struct netproc *np, struct np_peer *p, const struct net_msg *m, int64_t now)

@@ -39,6 +39,7 @@ struct np_peer {
     int64_t last_getheaders;          /* when we last asked it for headers */
     bool headers_awaited;             /* ... and the answer has not come */
     bool sync_started;                /* headers sync started with it (Core's fSyncStarted) */
+    bool inv_getheaders;              /* its block inv made us ask it for headers before */
     bool preferred;                   /* outbound: preferred for download */
     int64_t headers_timeout;          /* initial headers sync deadline (INT64_MAX: none) */
     /* The last block of our getblocks answer when it hit the limit
@@ -129,6 +130,8 @@ struct netproc {
     bool pull_soon;
     int64_t stalling_timeout_us;  /* adaptive, see NETPROC_BLOCK_STALLING_US */
     size_t nsync_started;         /* peers we started a headers sync with */
+    struct hash256 inv_sync_block; /* the last block whose inv made us ask for headers
+                                    * a peer we were not syncing with */
     uint64_t recon_last;          /* the rotation: last peer reconciled with */
     int64_t recon_due;
     struct np_cmpct *cmpct;       /* cmpctblock.c */

@@ -862,6 +862,39 @@ static void test_unconnecting_and_missing_prev(void **state)
     teardown_net();
 }
 
+/* An inv of the block hash tag..tag from each of node 0's fake peers ids[0..n). */
+static void fakes_inv_block(const uint64_t *ids, size_t n, uint8_t tag)
+{
+    struct proto_inv it = {PROTO_INV_BLOCK, {{0}}};
+    memset(it.hash.b, tag, sizeof(it.hash.b));
+    struct wbuf w;
+    wbuf_init(&w);
+    proto_inv_encode(&w, &it, 1);
+    for (size_t i = 0; i < n; i++)
+        peer_sends(ids[i], PROTO_CMD_INV, &w);
+    wbuf_free(&w);
+}
+
+/* Core's block inv during the initial headers sync (with one peer): a
+ * peer we do not sync with is asked for headers on an inv of a block we
+ * lack once, and one such peer per new block. */
+static void test_inv_headers_during_sync(void **state)
+{
+    setup_net(1, 0);
+    net.wall = GENESIS_TIME + 30 * 86400; /* our best header is old */
+    for (uint64_t id = FAKE; id <= FAKE + 2; id++)
+        connect_fake(id, false);
+    assert_int_equal(queued(PROTO_CMD_GETHEADERS, -1), 1); /* the sync peer, FAKE */
+    const uint64_t a = FAKE + 1, b = FAKE + 2, ab[2] = {a, b}, ba[2] = {b, a};
+    fakes_inv_block(ab, 2, 0x71); /* a is asked, b not: the same block */
+    assert_int_equal(queued(PROTO_CMD_GETHEADERS, -1), 2);
+    fakes_inv_block(ab, 1, 0x72); /* a was asked once already */
+    assert_int_equal(queued(PROTO_CMD_GETHEADERS, -1), 2);
+    fakes_inv_block(ba, 2, 0x73); /* a new block: b is asked */
+    assert_int_equal(queued(PROTO_CMD_GETHEADERS, -1), 3);
+    teardown_net();
+}
+
 /* Core's MaybeSendGetHeaders: while a getheaders of ours awaits its
  * answer (2 minutes at most), headers we cannot connect ask for no more,
  * so that each announcement does not start another stream of headers
@@ -972,6 +1005,7 @@ int main(void)
         cmocka_unit_test(test_unconnecting_and_missing_prev),
         cmocka_unit_test(test_headers_from_one_peer),
         cmocka_unit_test(test_getheaders_one_at_a_time),
+        cmocka_unit_test(test_inv_headers_during_sync),
         cmocka_unit_test(test_announce_connecting_headers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
