@@ -267,7 +267,12 @@ static void request_blocks(struct netproc *np, struct np_peer *p, int64_t now)
     if (!p->best_known || !tip || p->blocks_in_flight >= NETPROC_MAX_BLOCKS_IN_FLIGHT ||
         u256_cmp(&p->best_known->work, &tip->work) <= 0)
         return;
-    if (p->limited && chainstate_initial_download(np->chain))
+    /* Core's download during initial sync: from preferred (outbound)
+     * peers, but from others (inbound) while there is no preferred peer
+     * or nothing is in flight, so that nodes that merely connected to us
+     * do not carry our sync; never from a limited peer. */
+    if (chainstate_initial_download(np->chain) &&
+        (p->limited || (!p->preferred && preferred_peers(np) > 0 && np->ninflight > 0)))
         return;
     int limit = tip->height + np->opt.block_window;
     const struct bindex_node *n = p->best_known;

@@ -524,6 +524,39 @@ static void test_staller_relieved(void **state)
     teardown_net();
 }
 
+static size_t blocks_in_flight_with(uint64_t id)
+{
+    struct netproc_peer_info pi;
+    assert_true(netproc_get_peer_info(net.n[0].np, id, &pi));
+    return pi.blocks_in_flight;
+}
+
+/* Core's block download during initial sync: from outbound peers; an
+ * inbound one is asked only when no outbound peer is there (or nothing
+ * is in flight). */
+static void test_ibd_blocks_from_outbound(void **state)
+{
+    setup_net(2, 0);
+    net.wall = GENESIS_TIME + 30 * 86400; /* initial download */
+    mine_at(1, 20);
+    uint8_t raw[20][80];
+    for (int h = 1; h <= 20; h++)
+        block_header_serialize(&chainstate_at(net.n[1].cs, h)->hdr, raw[h - 1]);
+    struct wbuf w;
+    wbuf_init(&w);
+    proto_headers_encode(&w, (const uint8_t(*)[80])raw, 20);
+    connect_fake(FAKE, false);
+    connect_fake(FAKE + 1, true);
+    peer_sends(FAKE, PROTO_CMD_HEADERS, &w);
+    peer_sends(FAKE + 1, PROTO_CMD_HEADERS, &w);
+    assert_int_equal(blocks_in_flight_with(FAKE), NETPROC_MAX_BLOCKS_IN_FLIGHT);
+    assert_int_equal(blocks_in_flight_with(FAKE + 1), 0);
+    netproc_disconnected(net.n[0].np, FAKE, net.now);
+    assert_int_equal(blocks_in_flight_with(FAKE + 1), NETPROC_MAX_BLOCKS_IN_FLIGHT);
+    wbuf_free(&w);
+    teardown_net();
+}
+
 /* BIP339: a peer without wtxidrelay hears of transactions by txid. */
 static void test_txid_peer(void **state)
 {
@@ -991,6 +1024,7 @@ int main(void)
         cmocka_unit_test(test_block_stall),
         cmocka_unit_test(test_block_staller),
         cmocka_unit_test(test_staller_relieved),
+        cmocka_unit_test(test_ibd_blocks_from_outbound),
         cmocka_unit_test(test_txid_peer),
         cmocka_unit_test(test_feefilter),
         cmocka_unit_test(test_long_sync),
