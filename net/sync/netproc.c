@@ -287,6 +287,7 @@ static void peer_upkeep(struct netproc *np, struct np_peer *p, int64_t now)
 {
     np_sendheaders_maybe(np, p);
     np_feefilter_send(np, p, now);
+    np_chain_sync_check(np, p, now);
 }
 
 void netproc_connected(struct netproc *np, const struct net_peer_props *props, int64_t now)

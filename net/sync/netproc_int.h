@@ -59,6 +59,12 @@ struct np_peer {
     uint8_t network;
     int64_t last_announce;
     bool protect, disconnecting;
+    /* Core's m_chain_sync (extrapeers.c): when an outbound peer behind our
+     * tip must have caught up (0: no deadline), with the work of which
+     * header, and whether we asked it for headers since. */
+    int64_t chain_sync_due;
+    const struct bindex_node *chain_sync_work;
+    bool chain_sync_asked;
     struct np_cmpct_peer cmpct;
     /* The mempool sequence at its last trickle (Core's
      * m_last_inv_sequence): what entered the mempool since is not served
@@ -298,6 +304,9 @@ bool np_block_request_allowed(const struct netproc *np, const struct bindex_node
 
 /* extrapeers.c (Core's CheckForStaleTipAndEvictPeers, every 45 s) */
 void np_extra_tick(struct netproc *np, int64_t now);
+/* Core's ConsiderEviction, at each turn for each peer: an outbound peer
+ * on a chain with less work than our tip is dropped unless it catches up. */
+void np_chain_sync_check(struct netproc *np, struct np_peer *p, int64_t now);
 int64_t np_extra_wakeup(const struct netproc *np);
 /* Headers from p (a headers message, or a cmpctblock's) ended at last,
  * new to us or not (Core's m_last_block_announcement; a headers message
