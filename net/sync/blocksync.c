@@ -161,17 +161,22 @@ bool np_peer_has(struct netproc *np, const struct np_peer *p, const struct binde
            relay_peer_knows(np->relay, p->id, &n->hash);
 }
 
+/* n's chain work against the minimum chain work: <0, 0 or >0. */
+static int cmp_min_work(const struct netproc *np, const struct bindex_node *n)
+{
+    struct u256 min;
+    u256_from_hash(&min, &chainstate_params(np->chain)->min_chain_work);
+    return u256_cmp(&n->work, &min);
+}
+
 /* Headers announcements are asked for only once the peer's headers chain
  * is known to be worth syncing: announcements arriving while a headers
  * sync with it runs would disturb that sync (BIP130, as Core, to any peer
  * kind: even one without NODE_NETWORK announces blocks). */
 void np_sendheaders_maybe(struct netproc *np, struct np_peer *p)
 {
-    if (p->sent_sendheaders || p->version < PROTO_SENDHEADERS_VERSION || !p->best_known)
-        return;
-    struct u256 min;
-    u256_from_hash(&min, &chainstate_params(np->chain)->min_chain_work);
-    if (u256_cmp(&p->best_known->work, &min) <= 0)
+    if (p->sent_sendheaders || p->version < PROTO_SENDHEADERS_VERSION || !p->best_known ||
+        cmp_min_work(np, p->best_known) <= 0)
         return;
     wbuf_reset(&np->scratch);
     np_send(np, p->id, PROTO_CMD_SENDHEADERS, &np->scratch);
@@ -266,6 +271,10 @@ static void request_blocks(struct netproc *np, struct np_peer *p, int64_t now)
     const struct bindex_node *tip = chainstate_tip(np->chain);
     if (!p->best_known || !tip || p->blocks_in_flight >= NETPROC_MAX_BLOCKS_IN_FLIGHT ||
         u256_cmp(&p->best_known->work, &tip->work) <= 0)
+        return;
+    /* Core's FindNextBlocksToDownload: no block of a chain with less than
+     * the minimum chain work (it could be a cheap fake). */
+    if (cmp_min_work(np, p->best_known) < 0)
         return;
     /* Core's download during initial sync: from preferred (outbound)
      * peers, but from others (inbound) while there is no preferred peer
@@ -591,19 +600,12 @@ void np_send_headers(void *ctx, struct relay *r, uint64_t peer, const struct has
 
 /* ---- serving ---- */
 
-static bool tip_below_min_work(const struct netproc *np)
-{
-    struct u256 min;
-    u256_from_hash(&min, &chainstate_params(np->chain)->min_chain_work);
-    return u256_cmp(&chainstate_tip(np->chain)->work, &min) < 0;
-}
-
 void np_serve_getheaders(struct netproc *np, struct np_peer *p, const struct net_msg *m,
                          int64_t now)
 {
     const struct proto_locator *loc = &m->u.locator;
     const struct bindex_node *n;
-    if (tip_below_min_work(np)) {
+    if (cmp_min_work(np, chainstate_tip(np->chain)) < 0) {
         /* Core serves no headers from a chain below the minimum chain
          * work (the peer would start a low-work headers sync only to
          * abort it): an empty answer, so that we do not seem unresponsive. */

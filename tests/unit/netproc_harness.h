@@ -260,6 +260,19 @@ static void setup_net(int count, int64_t antientropy)
         node_open(i, antientropy);
 }
 
+/* setup_net with regtest's parameters but a minimum chain work of `work`
+ * (each regtest block, genesis included, weighs 2). */
+static void setup_net_min_work(int count, uint8_t work)
+{
+    static struct chain_params high;
+    high = *params_get(CHAIN_REGTEST);
+    memset(&high.min_chain_work, 0, sizeof(high.min_chain_work));
+    high.min_chain_work.b[0] = work;
+    harness_params = &high;
+    setup_net(count, 0);
+    harness_params = NULL;
+}
+
 static void teardown_net(void)
 {
     for (size_t i = 0; i < net.nq; i++)

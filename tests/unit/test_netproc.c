@@ -557,6 +557,24 @@ static void test_ibd_blocks_from_outbound(void **state)
     teardown_net();
 }
 
+/* Core's FindNextBlocksToDownload: no block is asked of a peer whose
+ * chain has less than the minimum chain work. */
+static void test_no_blocks_below_min_work(void **state)
+{
+    setup_net_min_work(2, 12); /* genesis and 5 blocks */
+    mine_at(1, 6);
+    connect_fake(FAKE, false);
+    struct block_header h[6];
+    for (int i = 0; i < 6; i++)
+        h[i] = chainstate_at(net.n[1].cs, i + 1)->hdr;
+    for (int i = 0; i < 4; i += 2)
+        peer_sends_headers(FAKE, h + i, 2);
+    assert_int_equal(blocks_in_flight_with(FAKE), 0); /* work 10 */
+    peer_sends_headers(FAKE, h + 4, 2);
+    assert_int_equal(blocks_in_flight_with(FAKE), 6); /* work 14 */
+    teardown_net();
+}
+
 /* BIP339: a peer without wtxidrelay hears of transactions by txid. */
 static void test_txid_peer(void **state)
 {
@@ -1025,6 +1043,7 @@ int main(void)
         cmocka_unit_test(test_block_staller),
         cmocka_unit_test(test_staller_relieved),
         cmocka_unit_test(test_ibd_blocks_from_outbound),
+        cmocka_unit_test(test_no_blocks_below_min_work),
         cmocka_unit_test(test_txid_peer),
         cmocka_unit_test(test_feefilter),
         cmocka_unit_test(test_long_sync),
