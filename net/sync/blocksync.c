@@ -534,8 +534,10 @@ void np_announce_tip(struct netproc *np, int64_t now)
     const struct bindex_node *tip = chainstate_tip(np->chain);
     relay_on_new_tip(np->relay);
     np_reannounce_returned(np, now);
+    /* Nothing during initial download either, as Core (UpdatedBlockTip):
+     * our peers have these blocks. */
     const struct bindex_node *best = chainstate_best_header(np->chain);
-    if (best && best->height - tip->height > SYNC_LAG)
+    if ((best && best->height - tip->height > SYNC_LAG) || chainstate_initial_download(np->chain))
         return;
     relay_on_block_accepted(np->relay, np->tip_from_peer, np->tip_peer, &tip->hash, now);
     np->tip_from_peer = false;

@@ -1001,6 +1001,23 @@ static void test_announce_connecting_headers(void **state)
     teardown_net();
 }
 
+/* Core announces no block during initial download (UpdatedBlockTip). */
+static void test_no_announcement_during_ibd(void **state)
+{
+    setup_net(1, 0);
+    net.wall = GENESIS_TIME + 30 * 86400; /* initial download */
+    connect_fake(FAKE, false);
+    peer_sends_headers(FAKE, NULL, 0);
+    mine_at(0, 1);
+    run_until(net.now + SEC);
+    assert_int_equal(net.fake_headers + net.fake_block_invs, 0);
+    net.wall = (int64_t)chainstate_tip(net.n[0].cs)->hdr.time + 120;
+    mine_at(0, 1);
+    run_until(net.now + SEC);
+    assert_int_equal(net.fake_headers + net.fake_block_invs, 1);
+    teardown_net();
+}
+
 /* Core's initial headers sync: with our best header over a day old,
  * headers are asked of one (outbound) peer only; once the headers bring
  * us close to today, of the others too. */
@@ -1060,6 +1077,7 @@ int main(void)
         cmocka_unit_test(test_getheaders_one_at_a_time),
         cmocka_unit_test(test_inv_headers_during_sync),
         cmocka_unit_test(test_announce_connecting_headers),
+        cmocka_unit_test(test_no_announcement_during_ibd),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
