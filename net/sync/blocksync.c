@@ -72,6 +72,29 @@ bool np_getheaders(struct netproc *np, struct np_peer *p, const struct bindex_no
     return true;
 }
 
+/* Asks p for headers after an announcement we cannot connect; while a
+ * getheaders awaits its answer, the announced block is remembered. */
+static void headers_for(struct netproc *np, struct np_peer *p, const struct hash256 *announced,
+                        int64_t now)
+{
+    if (!np_getheaders(np, p, chainstate_best_header(np->chain), NULL, now))
+        p->unknown_block = *announced;
+}
+
+/* The answer came: the remembered block is now known, and p has it
+ * (Core's ProcessBlockAvailability), or it is asked for, since invs or
+ * headers that came while the getheaders awaited were not acted on. */
+static void unknown_block_follow(struct netproc *np, struct np_peer *p, int64_t now)
+{
+    if (hash_is_zero(&p->unknown_block))
+        return;
+    const struct bindex_node *n = chainstate_find(np->chain, &p->unknown_block);
+    if (n)
+        np_set_best_known(p, n);
+    if (n || np_getheaders(np, p, chainstate_best_header(np->chain), NULL, now))
+        memset(&p->unknown_block, 0, sizeof(p->unknown_block));
+}
+
 /* Core's initial headers sync: while our best header is more than a day
  * old, headers are asked of one peer only (an outbound one if we have
  * any), else every peer would stream the whole header chain; once close
@@ -375,6 +398,7 @@ void np_on_headers(struct netproc *np, struct np_peer *p, const struct net_msg *
     size_t n = m->u.headers.n;
     if (n == 0) { /* not an announcement: the answer to our getheaders */
         p->headers_awaited = false;
+        unknown_block_follow(np, p, now);
         return;
     }
     struct block_header *hdrs = xmalloc(n * sizeof(*hdrs));
@@ -401,7 +425,7 @@ void np_on_headers(struct netproc *np, struct np_peer *p, const struct net_msg *
     if (st == CHAINSTATE_MISSING_PARENT) {
         /* An announcement that does not connect: ask for the gap (recent
          * Core no longer punishes it: the 2-hour rule can cause it). */
-        np_getheaders(np, p, chainstate_best_header(np->chain), NULL, now);
+        headers_for(np, p, &last, now);
         return;
     }
     p->headers_awaited = false; /* they connect: an answer, as Core takes them */
@@ -423,6 +447,7 @@ void np_on_headers(struct netproc *np, struct np_peer *p, const struct net_msg *
         np_sync_maybe_start(np, &np->peers[i], now);
     if (n == NETPROC_MAX_HEADERS && lastn) /* more to come */
         np_getheaders(np, p, lastn, NULL, now);
+    unknown_block_follow(np, p, now);
     request_blocks(np, p, now);
 }
 
@@ -440,7 +465,7 @@ void np_on_block_inv(struct netproc *np, struct np_peer *p, const struct hash256
      * such peer per new block, else each would stream the whole chain. */
     if (!p->sync_started && (p->inv_getheaders || hash_eq(hash, &np->inv_sync_block)))
         return;
-    np_getheaders(np, p, chainstate_best_header(np->chain), hash, now);
+    headers_for(np, p, hash, now);
     if (!p->sync_started) {
         p->inv_getheaders = true;
         np->inv_sync_block = *hash;

@@ -38,6 +38,9 @@ struct np_peer {
     int64_t stalling_since;           /* it holds up the download window (0: no) */
     int64_t last_getheaders;          /* when we last asked it for headers */
     bool headers_awaited;             /* ... and the answer has not come */
+    /* A block it announced that we did not know when that getheaders
+     * kept us from asking (Core's hashLastUnknownBlock; zero: none). */
+    struct hash256 unknown_block;
     bool sync_started;                /* headers sync started with it (Core's fSyncStarted) */
     bool inv_getheaders;              /* its block inv made us ask it for headers before */
     bool preferred;                   /* outbound: preferred for download */

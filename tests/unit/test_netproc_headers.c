@@ -164,6 +164,25 @@ static void test_getheaders_one_at_a_time(void **state)
     teardown_net();
 }
 
+/* A block announced while our getheaders awaits its answer is not lost:
+ * if the answer lacks it, it is asked for then (Core remembers it as the
+ * peer's hashLastUnknownBlock); once known, the peer is known to have it. */
+static void test_announcement_while_getheaders_awaits(void **state)
+{
+    setup_net(2, 0);
+    mine_at(1, 2);
+    connect_fake(FAKE, false);
+    assert_int_equal(queued(PROTO_CMD_GETHEADERS, -1), 1); /* the initial one */
+    const uint64_t fake = FAKE;
+    fakes_inv_block(&fake, 1, 0x74);
+    assert_int_equal(queued(PROTO_CMD_GETHEADERS, -1), 1);
+    peer_sends_headers(FAKE, &chainstate_at(net.n[1].cs, 1)->hdr, 1); /* the answer */
+    assert_int_equal(queued(PROTO_CMD_GETHEADERS, -1), 2);
+    peer_sends_headers(FAKE, &chainstate_at(net.n[1].cs, 2)->hdr, 1);
+    assert_int_equal(queued(PROTO_CMD_GETHEADERS, -1), 2); /* asked once */
+    teardown_net();
+}
+
 /* Core's headers announcement (SendMessages): the blocks a peer lacks,
  * oldest first, when they connect to one it has and are at most 8, so
  * that two blocks connected at once do not reach it as a header it cannot
@@ -239,6 +258,7 @@ int main(void)
         cmocka_unit_test(test_headers_from_one_peer),
         cmocka_unit_test(test_getheaders_one_at_a_time),
         cmocka_unit_test(test_inv_headers_during_sync),
+        cmocka_unit_test(test_announcement_while_getheaders_awaits),
         cmocka_unit_test(test_announce_connecting_headers),
         cmocka_unit_test(test_no_announcement_during_ibd),
     };
