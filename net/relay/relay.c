@@ -500,6 +500,12 @@ enum relay_ann_result relay_want_tx(struct relay *r, uint64_t peer, const struct
     return track(r, relay_peer_find(r, peer), peer, txid, false, false, now);
 }
 
+size_t relay_announcers(const struct relay *r, const struct hash256 *hash, uint64_t *out,
+                        size_t max)
+{
+    return r->txreq ? txreq_announcers(r->txreq, hash, out, max) : 0;
+}
+
 /* The payload is here: nobody needs to be asked for it any more, and the
  * peer that sent it knows it. Returns that peer if explicit. */
 static struct relay_peer *payload_done(struct relay *r, bool from_peer, uint64_t peer,

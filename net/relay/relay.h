@@ -321,6 +321,12 @@ enum relay_ann_result relay_on_answer(struct relay *r, uint64_t peer,
 enum relay_ann_result relay_want_tx(struct relay *r, uint64_t peer, const struct hash256 *txid,
                                     int64_t now);
 
+/* The peers whose announcement of hash the tracker still holds (not yet
+ * answered), the first max of them into out; returns how many there are
+ * (Bitcoin Core's GetCandidatePeers: they may be asked for an orphan's
+ * parents). */
+size_t relay_announcers(const struct relay *r, const struct hash256 *hash, uint64_t *out,
+                        size_t max);
 /* What the node learned about a transaction. */
 struct relay_tx_info {
     struct hash256 txid;

@@ -513,11 +513,20 @@ size_t txreq_memory(const struct txreq *t)
 
 bool txreq_tracks(const struct txreq *t, const struct hash256 *hash)
 {
+    return txreq_announcers(t, hash, NULL, 0) > 0;
+}
+
+size_t txreq_announcers(const struct txreq *t, const struct hash256 *hash, uint64_t *out,
+                        size_t max)
+{
     const struct entry *e = entry_find(t, hash);
-    if (!e)
-        return false;
-    for (uint32_t i = 0; i < e->n; i++)
-        if (e->anns[i].state != ANN_COMPLETED)
-            return true;
-    return false;
+    size_t n = 0;
+    for (uint32_t i = 0; e && i < e->n; i++) {
+        if (e->anns[i].state == ANN_COMPLETED)
+            continue;
+        if (n < max)
+            out[n] = e->anns[i].peer;
+        n++;
+    }
+    return n;
 }

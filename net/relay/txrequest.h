@@ -85,5 +85,9 @@ size_t txreq_total_in_flight(const struct txreq *t);
 size_t txreq_memory(const struct txreq *t);
 /* Is there a CANDIDATE or REQUESTED announcement for the hash? */
 bool txreq_tracks(const struct txreq *t, const struct hash256 *hash);
+/* The peers of those announcements (Bitcoin Core's GetCandidatePeers),
+ * the first max of them into out; returns how many there are. */
+size_t txreq_announcers(const struct txreq *t, const struct hash256 *hash, uint64_t *out,
+                        size_t max);
 
 #endif

@@ -49,9 +49,17 @@ void np_block_failed(struct netproc *np, struct np_peer *p, const char *reason, 
                  reason ? reason : "invalid");
 }
 
-void np_getheaders(struct netproc *np, struct np_peer *p, const struct bindex_node *from,
+/* Core's HEADERS_RESPONSE_TIME. Every announcement we cannot connect
+ * (each peer's, each block's) would otherwise start another stream of
+ * up to 2000 headers beside the one running, each full answer asking
+ * for more. */
+#define HEADERS_RESPONSE_US (2 * 60 * 1000000LL)
+
+bool np_getheaders(struct netproc *np, struct np_peer *p, const struct bindex_node *from,
                    const struct hash256 *stop, int64_t now)
 {
+    if (p->headers_awaited && now - p->last_getheaders <= HEADERS_RESPONSE_US)
+        return false;
     struct hash256 loc[PROTO_MAX_LOCATOR];
     size_t n = chainstate_locator(np->chain, from, loc, PROTO_MAX_LOCATOR);
     struct hash256 zero;
@@ -60,6 +68,31 @@ void np_getheaders(struct netproc *np, struct np_peer *p, const struct bindex_no
     proto_locator_encode(&np->scratch, PROTO_VERSION, loc, n, stop ? stop : &zero);
     np_send(np, p->id, PROTO_CMD_GETHEADERS, &np->scratch);
     p->last_getheaders = now;
+    p->headers_awaited = true;
+    return true;
+}
+
+/* Asks p for headers after an announcement we cannot connect; while a
+ * getheaders awaits its answer, the announced block is remembered. */
+static void headers_for(struct netproc *np, struct np_peer *p, const struct hash256 *announced,
+                        int64_t now)
+{
+    if (!np_getheaders(np, p, chainstate_best_header(np->chain), NULL, now))
+        p->unknown_block = *announced;
+}
+
+/* The answer came: the remembered block is now known, and p has it
+ * (Core's ProcessBlockAvailability), or it is asked for, since invs or
+ * headers that came while the getheaders awaited were not acted on. */
+static void unknown_block_follow(struct netproc *np, struct np_peer *p, int64_t now)
+{
+    if (hash_is_zero(&p->unknown_block))
+        return;
+    const struct bindex_node *n = chainstate_find(np->chain, &p->unknown_block);
+    if (n)
+        np_set_best_known(p, n);
+    if (n || np_getheaders(np, p, chainstate_best_header(np->chain), NULL, now))
+        memset(&p->unknown_block, 0, sizeof(p->unknown_block));
 }
 
 /* Core's initial headers sync: while our best header is more than a day
@@ -98,7 +131,8 @@ void np_sync_maybe_start(struct netproc *np, struct np_peer *p, int64_t now)
     /* From the best header's parent, as Core: the answer is never empty,
      * so we learn how far the peer's chain reaches. */
     const struct bindex_node *best = chainstate_best_header(np->chain);
-    np_getheaders(np, p, best && best->prev ? best->prev : best, NULL, now);
+    if (!np_getheaders(np, p, best && best->prev ? best->prev : best, NULL, now))
+        return; /* tried again once the one in flight is answered */
     p->sync_started = true;
     np->nsync_started++;
     p->headers_timeout = now + HEADERS_TIMEOUT_BASE_US +
@@ -133,17 +167,39 @@ void np_set_best_known(struct np_peer *p, const struct bindex_node *n)
         p->best_known = n;
 }
 
+void np_set_best_sent(struct np_peer *p, const struct bindex_node *n)
+{
+    if (n)
+        p->best_sent = n;
+}
+
+static bool descends(const struct bindex_node *d, const struct bindex_node *n)
+{
+    return d && d->height >= n->height && bindex_ancestor(d, n->height) == n;
+}
+
+bool np_peer_has(struct netproc *np, const struct np_peer *p, const struct bindex_node *n)
+{
+    return descends(p->best_known, n) || descends(p->best_sent, n) ||
+           relay_peer_knows(np->relay, p->id, &n->hash);
+}
+
+/* n's chain work against the minimum chain work: <0, 0 or >0. */
+static int cmp_min_work(const struct netproc *np, const struct bindex_node *n)
+{
+    struct u256 min;
+    u256_from_hash(&min, &chainstate_params(np->chain)->min_chain_work);
+    return u256_cmp(&n->work, &min);
+}
+
 /* Headers announcements are asked for only once the peer's headers chain
  * is known to be worth syncing: announcements arriving while a headers
  * sync with it runs would disturb that sync (BIP130, as Core, to any peer
  * kind: even one without NODE_NETWORK announces blocks). */
 void np_sendheaders_maybe(struct netproc *np, struct np_peer *p)
 {
-    if (p->sent_sendheaders || p->version < PROTO_SENDHEADERS_VERSION || !p->best_known)
-        return;
-    struct u256 min;
-    u256_from_hash(&min, &chainstate_params(np->chain)->min_chain_work);
-    if (u256_cmp(&p->best_known->work, &min) <= 0)
+    if (p->sent_sendheaders || p->version < PROTO_SENDHEADERS_VERSION || !p->best_known ||
+        cmp_min_work(np, p->best_known) <= 0)
         return;
     wbuf_reset(&np->scratch);
     np_send(np, p->id, PROTO_CMD_SENDHEADERS, &np->scratch);
@@ -169,23 +225,34 @@ static struct np_inflight *inflight_of(struct netproc *np, const struct hash256 
     return NULL;
 }
 
-static void inflight_remove(struct netproc *np, struct np_inflight *f)
+/* Core's RemoveBlockRequest: the peer no longer holds up the window
+ * (whoever delivered the block), and when its oldest request ends, the
+ * download timeout runs from now for the rest. */
+static void inflight_remove(struct netproc *np, struct np_inflight *f, int64_t now)
 {
     struct np_peer *p = np_peer_find(np, f->peer);
-    if (p && p->blocks_in_flight)
-        p->blocks_in_flight--;
+    if (p) {
+        bool oldest = true;
+        for (const struct np_inflight *g = np->inflight; g < f && oldest; g++)
+            oldest = g->peer != f->peer;
+        if (oldest && p->downloading_since < now)
+            p->downloading_since = now;
+        p->stalling_since = 0;
+        if (p->blocks_in_flight)
+            p->blocks_in_flight--;
+    }
     cmpct_partial_free(f->partial);
     size_t i = (size_t)(f - np->inflight);
     memmove(f, f + 1, (--np->ninflight - i) * sizeof(*f));
 }
 
 /* Every request of the block ends (Core's RemoveBlockRequest for all
- * peers): it came, or its compact form was completed. */
-static void inflight_done(struct netproc *np, const struct hash256 *h)
+ * peers): it was stored, whoever sent it. */
+static void inflight_done(struct netproc *np, const struct hash256 *h, int64_t now)
 {
     struct np_inflight *f;
     while ((f = inflight_find(np, h)))
-        inflight_remove(np, f);
+        inflight_remove(np, f, now);
 }
 
 static bool inflight_add(struct netproc *np, struct np_peer *p, const struct hash256 *h,
@@ -228,7 +295,16 @@ static void request_blocks(struct netproc *np, struct np_peer *p, int64_t now)
     if (!p->best_known || !tip || p->blocks_in_flight >= NETPROC_MAX_BLOCKS_IN_FLIGHT ||
         u256_cmp(&p->best_known->work, &tip->work) <= 0)
         return;
-    if (p->limited && chainstate_initial_download(np->chain))
+    /* Core's FindNextBlocksToDownload: no block of a chain with less than
+     * the minimum chain work (it could be a cheap fake). */
+    if (cmp_min_work(np, p->best_known) < 0)
+        return;
+    /* Core's download during initial sync: from preferred (outbound)
+     * peers, but from others (inbound) while there is no preferred peer
+     * or nothing is in flight, so that nodes that merely connected to us
+     * do not carry our sync; never from a limited peer. */
+    if (chainstate_initial_download(np->chain) &&
+        (p->limited || (!p->preferred && preferred_peers(np) > 0 && np->ninflight > 0)))
         return;
     int limit = tip->height + np->opt.block_window;
     const struct bindex_node *n = p->best_known;
@@ -320,8 +396,11 @@ static const char *headers_pow_check(const struct netproc *np, const struct bloc
 void np_on_headers(struct netproc *np, struct np_peer *p, const struct net_msg *m, int64_t now)
 {
     size_t n = m->u.headers.n;
-    if (n == 0)
+    if (n == 0) { /* not an announcement: the answer to our getheaders */
+        p->headers_awaited = false;
+        unknown_block_follow(np, p, now);
         return;
+    }
     struct block_header *hdrs = xmalloc(n * sizeof(*hdrs));
     for (size_t i = 0; i < n; i++) {
         struct cursor c;
@@ -346,9 +425,10 @@ void np_on_headers(struct netproc *np, struct np_peer *p, const struct net_msg *
     if (st == CHAINSTATE_MISSING_PARENT) {
         /* An announcement that does not connect: ask for the gap (recent
          * Core no longer punishes it: the 2-hour rule can cause it). */
-        np_getheaders(np, p, chainstate_best_header(np->chain), NULL, now);
+        headers_for(np, p, &last, now);
         return;
     }
+    p->headers_awaited = false; /* they connect: an answer, as Core takes them */
     if (st == CHAINSTATE_INVALID) {
         bool cached = any_known_bad && hash_eq(&bad, &known_bad);
         if (np_block_punishable(reason, cached, false, p->inbound))
@@ -367,6 +447,7 @@ void np_on_headers(struct netproc *np, struct np_peer *p, const struct net_msg *
         np_sync_maybe_start(np, &np->peers[i], now);
     if (n == NETPROC_MAX_HEADERS && lastn) /* more to come */
         np_getheaders(np, p, lastn, NULL, now);
+    unknown_block_follow(np, p, now);
     request_blocks(np, p, now);
 }
 
@@ -379,7 +460,16 @@ void np_on_block_inv(struct netproc *np, struct np_peer *p, const struct hash256
         request_blocks(np, p, now);
         return;
     }
-    np_getheaders(np, p, chainstate_best_header(np->chain), hash, now);
+    /* Core: during the initial headers sync (with one peer), a peer we do
+     * not sync with is asked for headers on its block inv once, and one
+     * such peer per new block, else each would stream the whole chain. */
+    if (!p->sync_started && (p->inv_getheaders || hash_eq(hash, &np->inv_sync_block)))
+        return;
+    headers_for(np, p, hash, now);
+    if (!p->sync_started) {
+        p->inv_getheaders = true;
+        np->inv_sync_block = *hash;
+    }
 }
 
 void np_on_block(struct netproc *np, struct np_peer *p, const struct net_msg *m, int64_t now)
@@ -403,14 +493,12 @@ void np_process_block(struct netproc *np, struct np_peer *p, const struct block 
 {
     const struct np_inflight *first = inflight_find(np, &b->hash);
     bool first_in_flight = !first || first->peer == p->id;
-    if (inflight_of(np, &b->hash, p->id)) { /* it delivers: no longer a staller */
-        p->stalling_since = 0;
-        /* The timeout runs from now for the rest (Core restarts it when
-         * the first block of the queue comes). */
-        p->downloading_since = now;
-    }
+    /* Core's BLOCK: the sender's request ends on arrival; the others'
+     * only once the block is stored (ProcessBlock's new_block), so a
+     * block that fails before, such as a mutated copy from a peer we did
+     * not ask, leaves the real one to come from them. */
     if (!rebuilt)
-        inflight_done(np, &b->hash);
+        np_block_request_drop(np, &b->hash, p->id, now);
     const struct bindex_node *known = chainstate_find(np->chain, &b->hash);
     bool cached = known && (known->status & BINDEX_FAILED_MASK);
     if (known && (known->status & BINDEX_HAVE_DATA))
@@ -437,8 +525,8 @@ void np_process_block(struct netproc *np, struct np_peer *p, const struct block 
         if (first_in_flight)
             np_cmpct_full_fallback(np, p, &b->hash, now);
         else
-            np_block_request_drop(np, &b->hash, p->id);
-        rebuilt = false; /* the other requests stand */
+            np_block_request_drop(np, &b->hash, p->id, now);
+        rebuilt = false; /* its full request (if first) and the others stand */
     } else if (st == CHAINSTATE_INVALID) {
         np_block_failed(np, p, reason, cached, rebuilt);
     } else if (st == CHAINSTATE_ERROR) {
@@ -451,8 +539,10 @@ void np_process_block(struct netproc *np, struct np_peer *p, const struct block 
         }
         np_set_best_known(p, chainstate_find(np->chain, &b->hash));
     }
-    if (rebuilt)
-        inflight_done(np, &b->hash);
+    if (st == CHAINSTATE_ACCEPTED)
+        inflight_done(np, &b->hash, now);
+    else if (rebuilt) /* Core's ProcessCompactBlockTxns: the sender's ends */
+        np_block_request_drop(np, &b->hash, p->id, now);
     free(err);
     np_request_blocks_all(np, now);
 }
@@ -469,52 +559,80 @@ void np_announce_tip(struct netproc *np, int64_t now)
     const struct bindex_node *tip = chainstate_tip(np->chain);
     relay_on_new_tip(np->relay);
     np_reannounce_returned(np, now);
+    /* Nothing during initial download either, as Core (UpdatedBlockTip):
+     * our peers have these blocks. */
     const struct bindex_node *best = chainstate_best_header(np->chain);
-    if (best && best->height - tip->height > SYNC_LAG)
+    if ((best && best->height - tip->height > SYNC_LAG) || chainstate_initial_download(np->chain))
         return;
     relay_on_block_accepted(np->relay, np->tip_from_peer, np->tip_peer, &tip->hash, now);
     np->tip_from_peer = false;
 }
 
+/* Core's MAX_BLOCKS_TO_ANNOUNCE. */
+#define MAX_BLOCKS_TO_ANNOUNCE 8
+
+static bool among(const struct hash256 *v, size_t n, const struct hash256 *h)
+{
+    for (size_t i = 0; i < n; i++)
+        if (hash_eq(&v[i], h))
+            return true;
+    return false;
+}
+
+static void send_block_inv(struct netproc *np, uint64_t peer, const struct hash256 *hash)
+{
+    struct proto_inv it = {PROTO_INV_BLOCK, *hash};
+    np_send_inv(np, peer, &it, 1);
+}
+
+/* Core's headers announcement: every block of our chain the peer lacks,
+ * oldest first, when they connect to one it has and are at most 8 (a
+ * high-bandwidth peer gets a lone one as a cmpctblock); else an inv of
+ * the tip, and the peer fetches the headers itself. A header of the tip
+ * alone would not connect at a peer that lacks its parent (after we
+ * connected several blocks at once): it would have to ask. The relay
+ * core marks the hashes it announces now known before this call. */
 void np_send_headers(void *ctx, struct relay *r, uint64_t peer, const struct hash256 *blocks,
                      size_t n)
 {
     struct netproc *np = ctx;
-    if (n == 1 && np_cmpct_announce(np, peer, &blocks[0]))
+    struct np_peer *p = np_peer_find(np, peer);
+    const struct bindex_node *tip = chainstate_find(np->chain, &blocks[n - 1]);
+    if (!p || !tip)
         return;
-    /* A burst of blocks (mined before any peer came) may exceed one
-     * message: peers refuse headers messages over 2000 entries. */
-    for (size_t off = 0; off < n; off += NETPROC_MAX_HEADERS) {
-        size_t m = n - off < NETPROC_MAX_HEADERS ? n - off : NETPROC_MAX_HEADERS;
-        uint8_t(*raw)[BLOCK_HEADER_SIZE] = xmalloc(m * BLOCK_HEADER_SIZE);
-        size_t k = 0;
-        for (size_t i = 0; i < m; i++) {
-            const struct bindex_node *b = chainstate_find(np->chain, &blocks[off + i]);
-            if (b)
-                block_header_serialize(&b->hdr, raw[k++]);
-        }
-        wbuf_reset(&np->scratch);
-        proto_headers_encode(&np->scratch, (const uint8_t(*)[80])raw, k);
-        np_send(np, peer, PROTO_CMD_HEADERS, &np->scratch);
-        free(raw);
+    const struct bindex_node *v[MAX_BLOCKS_TO_ANNOUNCE], *b = tip;
+    size_t k = 0;
+    /* Genesis starts an announcement only as the tip (Core: a header
+     * whose parent the peer has, or that has none). */
+    while (b && k < MAX_BLOCKS_TO_ANNOUNCE &&
+           (k == 0 || among(blocks, n, &b->hash) || (b->prev && !np_peer_has(np, p, b)))) {
+        v[k++] = b;
+        b = b->prev;
     }
+    bool connects = !b || (!among(blocks, n, &b->hash) && np_peer_has(np, p, b));
+    if (!connects || !chainstate_is_active(np->chain, tip)) {
+        send_block_inv(np, peer, &tip->hash);
+        return;
+    }
+    np_set_best_sent(p, tip);
+    if (k == 1 && np_cmpct_announce(np, peer, &tip->hash))
+        return;
+    uint8_t raw[MAX_BLOCKS_TO_ANNOUNCE][BLOCK_HEADER_SIZE];
+    for (size_t i = 0; i < k; i++)
+        block_header_serialize(&v[k - 1 - i]->hdr, raw[i]);
+    wbuf_reset(&np->scratch);
+    proto_headers_encode(&np->scratch, (const uint8_t(*)[BLOCK_HEADER_SIZE])raw, k);
+    np_send(np, peer, PROTO_CMD_HEADERS, &np->scratch);
 }
 
 /* ---- serving ---- */
-
-static bool tip_below_min_work(const struct netproc *np)
-{
-    struct u256 min;
-    u256_from_hash(&min, &chainstate_params(np->chain)->min_chain_work);
-    return u256_cmp(&chainstate_tip(np->chain)->work, &min) < 0;
-}
 
 void np_serve_getheaders(struct netproc *np, struct np_peer *p, const struct net_msg *m,
                          int64_t now)
 {
     const struct proto_locator *loc = &m->u.locator;
     const struct bindex_node *n;
-    if (tip_below_min_work(np)) {
+    if (cmp_min_work(np, chainstate_tip(np->chain)) < 0) {
         /* Core serves no headers from a chain below the minimum chain
          * work (the peer would start a low-work headers sync only to
          * abort it): an empty answer, so that we do not seem unresponsive. */
@@ -540,11 +658,16 @@ void np_serve_getheaders(struct netproc *np, struct np_peer *p, const struct net
     }
     uint8_t(*raw)[BLOCK_HEADER_SIZE] = xmalloc(NETPROC_MAX_HEADERS * BLOCK_HEADER_SIZE);
     size_t k = 0;
+    const struct bindex_node *last = NULL;
     for (; n && k < NETPROC_MAX_HEADERS; n = chainstate_at(np->chain, n->height + 1)) {
         block_header_serialize(&n->hdr, raw[k++]);
+        last = n;
         if (hash_eq(&n->hash, &loc->stop) || loc->count == 0)
             break;
     }
+    /* Reset, not raised, as Core: the answer may lack a block we are
+     * connecting, which is then announced again. */
+    np_set_best_sent(p, n ? last : chainstate_tip(np->chain));
     wbuf_reset(&np->scratch);
     proto_headers_encode(&np->scratch, (const uint8_t(*)[80])raw, k);
     np_send(np, p->id, PROTO_CMD_HEADERS, &np->scratch);
@@ -644,7 +767,7 @@ void np_blocks_peer_gone(struct netproc *np, uint64_t peer, int64_t now)
 {
     for (size_t i = 0; i < np->ninflight;)
         if (np->inflight[i].peer == peer)
-            inflight_remove(np, &np->inflight[i]);
+            inflight_remove(np, &np->inflight[i], now);
         else
             i++;
     /* Called before the peer leaves the table: others take over. */
@@ -738,11 +861,12 @@ struct cmpct_partial **np_block_requested(struct netproc *np, struct np_peer *p,
     return np_block_partial(np, hash, p->id);
 }
 
-void np_block_request_drop(struct netproc *np, const struct hash256 *hash, uint64_t peer)
+void np_block_request_drop(struct netproc *np, const struct hash256 *hash, uint64_t peer,
+                           int64_t now)
 {
     struct np_inflight *f = inflight_of(np, hash, peer);
     if (f)
-        inflight_remove(np, f);
+        inflight_remove(np, f, now);
 }
 
 struct cmpct_partial **np_block_partial(struct netproc *np, const struct hash256 *hash,

@@ -255,15 +255,6 @@ bool np_cmpct_announce(struct netproc *np, uint64_t peer, const struct hash256 *
     return true;
 }
 
-/* Core's PeerHasHeader: it announced n or a descendant, or we did. */
-static bool peer_has(struct netproc *np, const struct np_peer *p, const struct bindex_node *n)
-{
-    if (p->best_known && p->best_known->height >= n->height &&
-        bindex_ancestor(p->best_known, n->height) == n)
-        return true;
-    return relay_peer_knows(np->relay, p->id, &n->hash);
-}
-
 /* The checks Core's AcceptBlock makes before NewPoWValidBlock: header
  * (proof of work, context) and the block's own and contextual rules. */
 static bool pow_valid(struct netproc *np, const struct bindex_node *tip, const struct block *b)
@@ -297,11 +288,12 @@ void np_cmpct_pow_valid(struct netproc *np, const struct block *b)
     for (size_t i = 0; i < np->npeers; i++) {
         struct np_peer *p = &np->peers[i];
         if (!p->cmpct.hb_from || relay_peer_knows(np->relay, p->id, &b->hash) ||
-            !peer_has(np, p, tip))
+            !np_peer_has(np, p, tip))
             continue;
         LOG_DEBUG(LOG_NET, "peer=%" PRIu64 " gets cmpctblock before validation", p->id);
         send_cmpct(np, p, &c->recent);
         relay_peer_note_known(np->relay, p->id, &b->hash);
+        np_set_best_sent(p, chainstate_find(np->chain, &b->hash));
     }
 }
 
@@ -390,7 +382,7 @@ static void rebuild_failed(struct netproc *np, struct np_peer *p, const struct h
     if (first)
         np_cmpct_full_fallback(np, p, hash, now);
     else
-        np_block_request_drop(np, hash, p->id);
+        np_block_request_drop(np, hash, p->id, now);
 }
 
 /* Completes pb with the missing transactions (in order) and processes
@@ -450,7 +442,7 @@ static void rebuild(struct netproc *np, struct np_peer *p, const struct cmpct_bl
     enum cmpct_status st = cmpct_partial_new(cb, relay_rand(np->relay), &pb);
     if (st == CMPCT_INVALID) {
         /* Not waited for if the peer stays (Core: noban peers do). */
-        np_block_request_drop(np, &cb->hash, p->id);
+        np_block_request_drop(np, &cb->hash, p->id, now);
         np_misbehaving(np, p->id, "invalid compact block");
         return;
     }
@@ -475,7 +467,7 @@ static void rebuild(struct netproc *np, struct np_peer *p, const struct cmpct_bl
             return;
         }
     } else if (tracked) {
-        np_block_request_drop(np, &cb->hash, p->id); /* waits for the others */
+        np_block_request_drop(np, &cb->hash, p->id, now); /* waits for the others */
     }
     cmpct_partial_free(pb);
 }
@@ -577,7 +569,7 @@ void np_cmpct_on_blocktxn(struct netproc *np, struct np_peer *p, const struct ne
         struct cmpct_partial *pb = *slot;
         *slot = NULL; /* ours now: finishing may end the request */
         if (finish(np, p, pb, resp.txs, resp.n, fl.first == p->id, now) == CMPCT_INVALID) {
-            np_block_request_drop(np, &resp.block, p->id); /* if p stays */
+            np_block_request_drop(np, &resp.block, p->id, now); /* if p stays */
             np_misbehaving(np, p->id, "invalid compact block/non-matching block transactions");
         }
         cmpct_partial_free(pb);

@@ -14,7 +14,13 @@
  *   block-relay-only peers, the one that gave us a new block least
  *   recently is disconnected.
  * Neither is disconnected within 30 s of connecting or while we wait for
- * a block from it. */
+ * a block from it.
+ * And Core's ConsiderEviction, checked at each turn: an unprotected
+ * outbound peer (full or block relay) we sync headers with, whose best
+ * known block has less work than our tip, has 20 minutes to show one with
+ * the work our tip had then (a new deadline if it does, behind our new
+ * tip), then is asked for headers from there and dropped if 2 minutes
+ * later it still has not: a peer on a stale or bad chain is no use. */
 #include "net/sync/netproc_int.h"
 
 #include "chain/util/log.h"
@@ -27,6 +33,8 @@
 #define MINIMUM_CONNECT_TIME (30 * SEC)
 #define MAX_OUTBOUND_PEERS_TO_PROTECT 4
 #define DIRECT_FETCH_BLOCKS 20 /* CanDirectFetch: the tip is younger than 20 intervals */
+#define CHAIN_SYNC_TIMEOUT (20 * 60 * SEC)
+#define HEADERS_RESPONSE_TIME (2 * 60 * SEC)
 
 static bool usable(const struct np_peer *p, enum peer_kind kind)
 {
@@ -143,9 +151,49 @@ void np_extra_tick(struct netproc *np, int64_t now)
     }
 }
 
+static bool has_work(const struct bindex_node *n, const struct bindex_node *than)
+{
+    return n && u256_cmp(&n->work, &than->work) >= 0;
+}
+
+void np_chain_sync_check(struct netproc *np, struct np_peer *p, int64_t now)
+{
+    const struct bindex_node *tip = chainstate_tip(np->chain);
+    if (p->protect || p->inbound || p->manual || !p->sync_started || p->disconnecting || !tip ||
+        (p->kind != PEER_FULL_RELAY && p->kind != PEER_BLOCK_RELAY))
+        return;
+    if (has_work(p->best_known, tip)) {
+        p->chain_sync_due = 0;
+        p->chain_sync_work = NULL;
+        p->chain_sync_asked = false;
+    } else if (p->chain_sync_due == 0 ||
+               (p->chain_sync_work && has_work(p->best_known, p->chain_sync_work))) {
+        p->chain_sync_due = now + CHAIN_SYNC_TIMEOUT;
+        p->chain_sync_work = tip;
+        p->chain_sync_asked = false;
+    } else if (now > p->chain_sync_due && p->chain_sync_asked) {
+        LOG_INFO("Outbound peer has old chain, disconnecting peer=%" PRIu64, p->id);
+        p->disconnecting = true;
+        if (np->io.disconnect)
+            np->io.disconnect(np->io.ctx, p->id, "outbound peer on an old chain");
+    } else if (now > p->chain_sync_due) {
+        /* Sent, or one in flight: either way an answer may clear it. */
+        const struct bindex_node *w = p->chain_sync_work;
+        np_getheaders(np, p, w->prev ? w->prev : w, NULL, now);
+        p->chain_sync_asked = true;
+        p->chain_sync_due = now + HEADERS_RESPONSE_TIME;
+    }
+}
+
 int64_t np_extra_wakeup(const struct netproc *np)
 {
-    return np->io.extra_outbound ? np->extra_check_due : INT64_MAX;
+    int64_t w = np->io.extra_outbound ? np->extra_check_due : INT64_MAX;
+    for (size_t i = 0; i < np->npeers; i++) {
+        int64_t due = np->peers[i].chain_sync_due;
+        if (due && !np->peers[i].disconnecting && due + 1 < w)
+            w = due + 1; /* strictly after the deadline */
+    }
+    return w;
 }
 
 void np_extra_headers(struct netproc *np, struct np_peer *p, bool new_header,

@@ -310,6 +310,7 @@ static void peer_upkeep(struct netproc *np, struct np_peer *p, int64_t now)
 {
     np_sendheaders_maybe(np, p);
     np_feefilter_send(np, p, now);
+    np_chain_sync_check(np, p, now);
 }
 
 void netproc_connected(struct netproc *np, const struct net_peer_props *props, int64_t now)
@@ -444,8 +445,25 @@ static void orphans_accepted(struct netproc *np, const struct tx *tx)
     orphanage_erase(np->orphans, &tx->wtxid);
 }
 
+/* At most this many peers (the sender included) are made announcers of
+ * a new orphan; with more, the rest are not asked for its parents. */
+#define ORPHAN_CANDIDATES 128
+
+/* Puts into who[n..ORPHAN_CANDIDATES) the peers whose announcement of
+ * hash is still tracked; returns the new count. */
+static size_t orphan_candidates(const struct netproc *np, const struct hash256 *hash,
+                                uint64_t *who, size_t n)
+{
+    size_t k = relay_announcers(np->relay, hash, who + n, ORPHAN_CANDIDATES - n);
+    return n + (k < ORPHAN_CANDIDATES - n ? k : ORPHAN_CANDIDATES - n);
+}
+
 /* Core's MempoolRejectedTx for a first missing-inputs failure: the
- * missing parents are asked of the sender, and the orphan kept. */
+ * orphan is kept for its sender and for every peer whose announcement of
+ * it (by txid or wtxid) is still tracked, and each is asked for the
+ * missing parents as if it had announced them (Core's orphan resolution
+ * candidates), so that a parent one cannot give (notfound, timeout) is
+ * asked of the next, and the orphan outlives its sender. */
 static void orphan_add(struct netproc *np, struct tx *tx, uint64_t peer, int64_t now)
 {
     if (rejected_parents(np, tx)) {
@@ -458,11 +476,19 @@ static void orphan_add(struct netproc *np, struct tx *tx, uint64_t peer, int64_t
                   peer);
         return;
     }
-    orphan_want_parents(np, tx, peer, now);
-    /* One heavier than a standard transaction is not kept (its parents
-     * are asked for all the same, as Core does). */
-    if (orphanage_add(np->orphans, tx, peer))
-        LOG_DEBUG(LOG_MEMPOOL, "orphan tx from peer=%" PRIu64, peer);
+    uint64_t who[ORPHAN_CANDIDATES] = {peer};
+    size_t n = orphan_candidates(np, &tx->txid, who, 1);
+    if (!hash_eq(&tx->txid, &tx->wtxid))
+        n = orphan_candidates(np, &tx->wtxid, who, n);
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && orphanage_has_announcer(np->orphans, &tx->wtxid, who[i]))
+            continue;
+        orphan_want_parents(np, tx, who[i], now);
+        /* One heavier than a standard transaction is not kept (its
+         * parents are asked for all the same, as Core does). */
+        if (orphanage_add(np->orphans, tx, who[i]))
+            LOG_DEBUG(LOG_MEMPOOL, "orphan tx from peer=%" PRIu64, peer);
+    }
 }
 
 /* A wtxid peer announced an orphan we hold (Core's AddTxAnnouncement):

@@ -27,10 +27,13 @@ contrib_bench_bench_orphanage_LDADD = $(NET_LIBS)
 
 check_PROGRAMS += tests/unit/test_netproc tests/unit/test_cmpct_netproc tests/unit/test_netproc_txrecon \
 	tests/unit/test_netproc_limited tests/unit/test_extrapeers tests/unit/test_netproc_serve \
-	tests/unit/test_netproc_pkg
+	tests/unit/test_netproc_pkg tests/unit/test_netproc_headers
 TESTS += tests/unit/test_netproc tests/unit/test_cmpct_netproc tests/unit/test_netproc_txrecon \
 	tests/unit/test_netproc_limited tests/unit/test_extrapeers tests/unit/test_netproc_serve \
-	tests/unit/test_netproc_pkg
+	tests/unit/test_netproc_pkg tests/unit/test_netproc_headers
+tests_unit_test_netproc_headers_SOURCES = tests/unit/test_netproc_headers.c \
+	tests/unit/netproc_harness.h
+tests_unit_test_netproc_headers_LDADD = tests/unit/libchainstatetest.a $(NET_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_netproc_serve_SOURCES = tests/unit/test_netproc_serve.c tests/unit/netproc_harness.h
 tests_unit_test_netproc_serve_LDADD = tests/unit/libchainstatetest.a $(NET_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_netproc_pkg_SOURCES = tests/unit/test_netproc_pkg.c tests/unit/netproc_harness.h

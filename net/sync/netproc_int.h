@@ -32,11 +32,17 @@ struct np_peer {
     int64_t txrecon_heard;
     bool txrecon_abandoned;
     const struct bindex_node *best_known;   /* best header it is known to have */
+    const struct bindex_node *best_sent;    /* the last header we sent it */
     size_t blocks_in_flight;
     int64_t downloading_since;        /* its block download timeout runs from */
     int64_t stalling_since;           /* it holds up the download window (0: no) */
     int64_t last_getheaders;          /* when we last asked it for headers */
+    bool headers_awaited;             /* ... and the answer has not come */
+    /* A block it announced that we did not know when that getheaders
+     * kept us from asking (Core's hashLastUnknownBlock; zero: none). */
+    struct hash256 unknown_block;
     bool sync_started;                /* headers sync started with it (Core's fSyncStarted) */
+    bool inv_getheaders;              /* its block inv made us ask it for headers before */
     bool preferred;                   /* outbound: preferred for download */
     int64_t headers_timeout;          /* initial headers sync deadline (INT64_MAX: none) */
     /* The last block of our getblocks answer when it hit the limit
@@ -56,6 +62,12 @@ struct np_peer {
     uint8_t network;
     int64_t last_announce;
     bool protect, disconnecting;
+    /* Core's m_chain_sync (extrapeers.c): when an outbound peer behind our
+     * tip must have caught up (0: no deadline), with the work of which
+     * header, and whether we asked it for headers since. */
+    int64_t chain_sync_due;
+    const struct bindex_node *chain_sync_work;
+    bool chain_sync_asked;
     struct np_cmpct_peer cmpct;
     /* The mempool sequence at its last trickle (Core's
      * m_last_inv_sequence): what entered the mempool since is not served
@@ -127,6 +139,8 @@ struct netproc {
     bool pull_soon;
     int64_t stalling_timeout_us;  /* adaptive, see NETPROC_BLOCK_STALLING_US */
     size_t nsync_started;         /* peers we started a headers sync with */
+    struct hash256 inv_sync_block; /* the last block whose inv made us ask for headers
+                                    * a peer we were not syncing with */
     uint64_t recon_last;          /* the rotation: last peer reconciled with */
     int64_t recon_due;
     struct np_cmpct *cmpct;       /* cmpctblock.c */
@@ -210,7 +224,10 @@ int64_t np_wall_now(const struct netproc *np);
 void np_sync_maybe_start(struct netproc *np, struct np_peer *p, int64_t now);
 /* Starts syncs that became due; drops a stalling initial sync peer. */
 void np_headers_tick(struct netproc *np, int64_t now);
-void np_getheaders(struct netproc *np, struct np_peer *p, const struct bindex_node *from,
+/* Asks p for the headers after from (Core's MaybeSendGetHeaders): not
+ * while an earlier getheaders of ours, sent less than 2 minutes ago,
+ * awaits its answer (headers that connect, or none); false then. */
+bool np_getheaders(struct netproc *np, struct np_peer *p, const struct bindex_node *from,
                    const struct hash256 *stop, int64_t now);
 void np_on_headers(struct netproc *np, struct np_peer *p, const struct net_msg *m, int64_t now);
 void np_on_block(struct netproc *np, struct np_peer *p, const struct net_msg *m, int64_t now);
@@ -243,6 +260,12 @@ void np_send_headers(void *ctx, struct relay *r, uint64_t peer, const struct has
 void np_process_block(struct netproc *np, struct np_peer *p, const struct block *b,
                       bool rebuilt, int64_t now);
 void np_set_best_known(struct np_peer *p, const struct bindex_node *n);
+/* Core's pindexBestHeaderSent: n is the last header we sent p (in an
+ * announcement, or ending a getheaders answer). */
+void np_set_best_sent(struct np_peer *p, const struct bindex_node *n);
+/* Core's PeerHasHeader: p announced n or a descendant, or we sent one
+ * (or p otherwise knows n's hash). */
+bool np_peer_has(struct netproc *np, const struct np_peer *p, const struct bindex_node *n);
 /* Core's MaybeSendSendHeaders: sendheaders once the best block p is known
  * to have carries more than the minimum chain work. */
 void np_sendheaders_maybe(struct netproc *np, struct np_peer *p);
@@ -263,7 +286,8 @@ struct cmpct_partial **np_block_requested(struct netproc *np, struct np_peer *p,
                                           const struct hash256 *hash, int64_t now);
 /* Forgets the request of hash from peer, if it has it (Core's
  * RemoveBlockRequest): the block is free to be asked of anyone. */
-void np_block_request_drop(struct netproc *np, const struct hash256 *hash, uint64_t peer);
+void np_block_request_drop(struct netproc *np, const struct hash256 *hash, uint64_t peer,
+                           int64_t now);
 /* The partial block slot of the request of hash from peer, NULL if none.
  * Valid until the requests change. */
 struct cmpct_partial **np_block_partial(struct netproc *np, const struct hash256 *hash,
@@ -287,6 +311,9 @@ bool np_block_request_allowed(const struct netproc *np, const struct bindex_node
 
 /* extrapeers.c (Core's CheckForStaleTipAndEvictPeers, every 45 s) */
 void np_extra_tick(struct netproc *np, int64_t now);
+/* Core's ConsiderEviction, at each turn for each peer: an outbound peer
+ * on a chain with less work than our tip is dropped unless it catches up. */
+void np_chain_sync_check(struct netproc *np, struct np_peer *p, int64_t now);
 int64_t np_extra_wakeup(const struct netproc *np);
 /* Headers from p (a headers message, or a cmpctblock's) ended at last,
  * new to us or not (Core's m_last_block_announcement; a headers message

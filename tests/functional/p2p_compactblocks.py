@@ -213,6 +213,11 @@ def wait_for(s, command, answer=None):
 def check_raw_peer(t, node, fan_txid, each):
     s = core_like_peer(node)
     node.wait_for_log("/raw-test:0.1/")
+    # Its answer to our initial getheaders, as Core's: our tip, which it
+    # has. Core announces by headers only blocks that connect to a header
+    # the peer is known to have (else by inv).
+    tip = bytes.fromhex(node.rpc("getblockheader", node.rpc("getbestblockhash"), False))
+    s.sendall(frame("headers", b"\x01" + tip + b"\x00"))
     raws = [tt.spend(fan_txid, NTX + 1 + i, each) for i in range(RAW_PEER_TXS)]
     for raw in raws:
         node.rpc("sendrawtransaction", raw)

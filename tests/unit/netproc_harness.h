@@ -59,6 +59,7 @@ struct net {
     struct hash256 fake_blocks[20]; /* the blocks it received, in order */
     size_t fake_nblocks;
     size_t fake_headers, fake_block_invs; /* block announcements to it, by kind */
+    size_t fake_header_entries;            /* headers in those headers messages */
     size_t misbehaving;    /* io.misbehaving calls */
     int64_t wall;          /* the nodes' unix clock */
     size_t getheaders[MAXN][MAXN]; /* getheaders sent, by sender and receiver */
@@ -88,8 +89,10 @@ static int io_send(void *ctx, uint64_t peer, enum proto_cmd cmd, const void *pay
         net.fake_getdata++; /* counted when sent: the fake peer never answers */
     if (from >= 0 && to >= 0 && cmd == PROTO_CMD_GETHEADERS)
         net.getheaders[from][to]++;
-    if (to < 0 && cmd == PROTO_CMD_HEADERS)
+    if (to < 0 && cmd == PROTO_CMD_HEADERS) {
         net.fake_headers++;
+        net.fake_header_entries += len ? ((const uint8_t *)payload)[0] : 0; /* < 253 */
+    }
     if (to < 0 && cmd == PROTO_CMD_INV && len > 4 && ((const uint8_t *)payload)[1] == 2)
         net.fake_block_invs++; /* an inv whose first entry is a block */
     if (to < 0 && cmd == PROTO_CMD_BLOCK && net.fake_nblocks < 20) {
@@ -255,6 +258,19 @@ static void setup_net(int count, int64_t antientropy)
     net.count = count;
     for (int i = 0; i < count; i++)
         node_open(i, antientropy);
+}
+
+/* setup_net with regtest's parameters but a minimum chain work of `work`
+ * (each regtest block, genesis included, weighs 2). */
+static void setup_net_min_work(int count, uint8_t work)
+{
+    static struct chain_params high;
+    high = *params_get(CHAIN_REGTEST);
+    memset(&high.min_chain_work, 0, sizeof(high.min_chain_work));
+    high.min_chain_work.b[0] = work;
+    harness_params = &high;
+    setup_net(count, 0);
+    harness_params = NULL;
 }
 
 static void teardown_net(void)

@@ -9,7 +9,8 @@
  * peers at once) and the high-bandwidth
  * choice (sendcmpct(1, 2) to the peer that delivered a new block first);
  * punishment for invalid blocks by how they came, and which stale blocks
- * are served (Core's MaybePunishNodeForBlock and BlockRequestAllowed). */
+ * are served (Core's MaybePunishNodeForBlock and BlockRequestAllowed);
+ * a full block ends its sender's request, the others' once stored. */
 #include "net/sync/netproc.h"
 #include "net/wire/cmpct.h"
 #include "tests/unit/chainstate_util.h"
@@ -642,6 +643,68 @@ static void test_invalid_block_punishment(void **state)
     block_free(good);
 }
 
+/* b's header over its coinbase alone: the same block hash, transactions
+ * that do not match it (Core's mutated block), sent whole. */
+static void send_mutated(const struct block *b)
+{
+    uint8_t hdr[BLOCK_HEADER_SIZE];
+    block_header_serialize(&b->hdr, hdr);
+    struct wbuf p;
+    wbuf_init(&p);
+    wbuf_bytes(&p, hdr, sizeof(hdr));
+    wbuf_u8(&p, 1);
+    wbuf_bytes(&p, b->txs[0]->raw, b->txs[0]->size);
+    deliver(PROTO_CMD_BLOCK, &p);
+    wbuf_free(&p);
+}
+
+/* Core's BLOCK: a full block ends its sender's request at once, the other
+ * peers' only once it is stored (ProcessBlock's new_block). A mutated
+ * copy, from a peer we did not ask or from one we did, leaves the others
+ * rebuilding the real block; a valid one, asked for or not, ends them. */
+static void test_full_block_ends_senders_request(void **state)
+{
+    const uint64_t a = FAKE, b = FAKE + 1, c = FAKE + 2;
+    compact_peer(a, false, true);
+    compact_peer(b, false, true);
+    compact_peer(c, true, false);
+    struct tx *t[3] = {spend_coinbase(1), spend_coinbase(2), spend_coinbase(3)};
+    struct block *blk[3];
+    for (int i = 0; i < 3; i++) {
+        blk[i] = next_block(&t[i], 1);
+        clear_out();
+        w.from = a;
+        send_cmpct(blk[i]);
+        w.from = b;
+        send_cmpct(blk[i]);
+        assert_int_equal(count_sent("getblocktxn"), 2);
+        assert_int_equal(in_flight(), 2);
+        w.from = i == 1 ? a : c;
+        if (i < 2) {
+            send_mutated(blk[i]);
+            assert_string_not_equal(w.misbehaving, "");
+            assert_int_equal(in_flight(), i == 0 ? 2 : 1); /* a asked: its request ends */
+            clear_out();
+            w.from = b;
+            send_blocktxn(&blk[i]->hash, &t[i], 1);
+        } else {
+            send_block(blk[i]);
+        }
+        assert_memory_equal(chainstate_tip(w.cs)->hash.b, blk[i]->hash.b, 32);
+        assert_int_equal(in_flight(), 0);
+        /* A late blocktxn is not waited for, nor punished. */
+        w.from = a;
+        send_blocktxn(&blk[i]->hash, &t[i], 1);
+        assert_string_equal(w.misbehaving, "");
+        assert_int_equal(count_sent("getdata"), 0);
+    }
+    w.from = 0;
+    for (int i = 0; i < 3; i++) {
+        block_free(blk[i]);
+        tx_free(t[i]);
+    }
+}
+
 static void submit_block(const struct block *b)
 {
     const char *reason = NULL;
@@ -741,6 +804,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_parallel_compact_downloads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_last_compact_slot_for_outbound, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invalid_block_punishment, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_full_block_ends_senders_request, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stale_block_serving, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

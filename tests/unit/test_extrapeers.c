@@ -2,8 +2,9 @@
  * harness with a fake connman and a mock clock: the stale tip check that
  * allows an extra full-relay peer, the eviction of the full-relay peer
  * with the oldest block announcement (protected peers and the only peer
- * of a network kept), and the choice between the two youngest
- * block-relay-only peers. Node 0 is under test; node 1 mines the blocks
+ * of a network kept), the choice between the two youngest
+ * block-relay-only peers, and the eviction of an outbound peer on an old
+ * chain. Node 0 is under test; node 1 mines the blocks
  * that fake outbound peers (ids from 100) announce and deliver to it. */
 #include "tests/unit/netproc_harness.h"
 
@@ -123,6 +124,27 @@ static void test_extra_block_relay(void **state)
     teardown_net();
 }
 
+/* Core's ConsiderEviction: an outbound peer whose best block has less
+ * work than our tip has 20 minutes to show our tip's work, then is asked
+ * for headers and dropped 2 minutes later if it still has not; a peer
+ * that shows it meanwhile stays. */
+static void test_old_chain_evicted(void **state)
+{
+    setup_net(1, 0);
+    mine_at(0, 1);
+    connect_peer(120, PEER_BLOCK_RELAY, PROTO_NET_IPV4); /* stays behind */
+    connect_peer(121, PEER_BLOCK_RELAY, PROTO_NET_IPV4); /* catches up */
+    run_until(net.now + 19 * MIN);
+    assert_int_equal(net.ndropped, 0);
+    peer_sends_headers(121, &chainstate_tip(net.n[0].cs)->hdr, 1);
+    run_until(net.now + 2 * MIN);
+    assert_int_equal(net.ndropped, 0); /* 120 was asked for headers */
+    run_until(net.now + 2 * MIN);
+    assert_int_equal(net.ndropped, 1);
+    assert_int_equal(net.dropped[0], 120);
+    teardown_net();
+}
+
 int main(void)
 {
     harness_env();
@@ -130,6 +152,7 @@ int main(void)
         cmocka_unit_test(test_stale_tip),
         cmocka_unit_test(test_evict_extra_full_relay),
         cmocka_unit_test(test_extra_block_relay),
+        cmocka_unit_test(test_old_chain_evicted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

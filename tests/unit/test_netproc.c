@@ -2,9 +2,10 @@
  * LevelDB directories) and mempools, messages encoded as on the wire and
  * decoded as connman would, a fake clock. Checks block propagation
  * (headers-first), transaction relay without duplicate downloads, orphans
- * and their parents, catch-up after a partition (headers sync + BIP35),
- * anti-entropy repairing what gossip missed, getdata service and block
- * stall handling. */
+ * and their parents (asked of every announcer), catch-up after a
+ * partition (headers sync + BIP35), anti-entropy repairing what gossip
+ * missed, getdata service and block download (stalls, which peers);
+ * headers and block announcements are in test_netproc_headers.c. */
 #include "tests/unit/netproc_harness.h"
 
 #include "net/sync/orphanage.h"
@@ -185,17 +186,25 @@ static void test_orphan_limits(void **state)
     teardown_net();
 }
 
-/* A second peer announcing an orphan by wtxid becomes its announcer
- * (Core v30): the parent is asked of it, and the orphan outlives the
- * peer that sent it. */
-static void test_orphan_announcers(void **state)
+/* Node 0 with outbound fake peers FAKE and FAKE + 1, and a parent
+ * (spending a coinbase) and child nobody has yet. */
+static void two_peers_and_a_pair(struct tx **parent, struct tx **child)
 {
     setup_net(1, 0);
     mine_at(0, 101);
     connect_fake(FAKE, false);
     connect_fake(FAKE + 1, false);
-    struct tx *parent = spend_coinbase(0, 1);
-    struct tx *child = spend_output(parent, 10000);
+    *parent = spend_coinbase(0, 1);
+    *child = spend_output(*parent, 10000);
+}
+
+/* A second peer announcing an orphan by wtxid becomes its announcer
+ * (Core v30): the parent is asked of it, and the orphan outlives the
+ * peer that sent it. */
+static void test_orphan_announcers(void **state)
+{
+    struct tx *parent, *child;
+    two_peers_and_a_pair(&parent, &child);
     peer_sends_tx(FAKE, child);
     assert_int_equal(orphan_count(0), 1);
     struct proto_inv it = {PROTO_INV_WTX, child->wtxid};
@@ -212,6 +221,52 @@ static void test_orphan_announcers(void **state)
     peer_sends_tx(FAKE + 1, parent);
     assert_non_null(mempool_get(net.n[0].mp, &child->txid));
     assert_int_equal(orphan_count(0), 0);
+    tx_free(parent);
+    tx_free(child);
+    teardown_net();
+}
+
+/* Parent requests in flight with peer id at node 0. */
+static size_t in_flight_with(uint64_t id)
+{
+    struct relay_peer_info pi;
+    assert_int_equal(relay_get_peer_info(netproc_relay(net.n[0].np), id, &pi), 0);
+    return pi.in_flight;
+}
+
+/* Core v30's orphan resolution candidates: a peer whose announcement of
+ * the orphan was still pending when another sent it becomes an announcer
+ * too, so its parent is asked of it when the sender cannot give it
+ * (notfound), and the orphan outlives the sender. */
+static void test_orphan_parents_from_every_announcer(void **state)
+{
+    struct tx *parent, *child;
+    two_peers_and_a_pair(&parent, &child);
+    struct proto_inv it = {PROTO_INV_WTX, child->wtxid};
+    struct wbuf w;
+    wbuf_init(&w);
+    proto_inv_encode(&w, &it, 1);
+    peer_sends(FAKE + 1, PROTO_CMD_INV, &w);
+    peer_sends_tx(FAKE, child); /* before FAKE + 1 answers */
+    assert_int_equal(orphan_count(0), 1);
+    run_until(net.now + 3 * SEC); /* txid requests wait 2 s beside BIP339 peers */
+    uint64_t asked = in_flight_with(FAKE) ? FAKE : FAKE + 1;
+    uint64_t other = asked == FAKE ? FAKE + 1 : FAKE;
+    assert_int_equal(in_flight_with(asked), 1);
+    assert_int_equal(in_flight_with(other), 0);
+    /* The first asked has no parent to give, and leaves. */
+    it = (struct proto_inv){PROTO_INV_TX, parent->txid};
+    wbuf_reset(&w);
+    proto_inv_encode(&w, &it, 1);
+    peer_sends(asked, PROTO_CMD_NOTFOUND, &w);
+    netproc_disconnected(net.n[0].np, asked, net.now);
+    assert_int_equal(orphan_count(0), 1);
+    run_until(net.now + SEC);
+    assert_int_equal(in_flight_with(other), 1);
+    peer_sends_tx(other, parent);
+    assert_non_null(mempool_get(net.n[0].mp, &child->txid));
+    assert_int_equal(orphan_count(0), 0);
+    wbuf_free(&w);
     tx_free(parent);
     tx_free(child);
     teardown_net();
@@ -395,12 +450,9 @@ static void test_block_stall(void **state)
     teardown_net();
 }
 
-/* Bitcoin Core's staller rule: node 2 (a 4-block window) asked the silent
- * fake peer for blocks 1-4; node 0, which has all 10, could serve 5-10 but
- * for the window, so the fake peer holding block 1 is dropped after 2 s
- * (before the 5 s per-request timeout), and the next staller gets twice
- * as long. */
-static void test_block_staller(void **state)
+/* Node 2 (a 4-block window) asks the silent fake peer for blocks 1-4 of
+ * node 0's 10. */
+static void window_held_by_fake(void)
 {
     small_window_node = 2;
     setup_net(3, 0);
@@ -410,6 +462,16 @@ static void test_block_staller(void **state)
     run_until(net.now + 5 * SEC);
     fake_announces_headers(10);
     run_until(net.now + SEC / 10);
+}
+
+/* Bitcoin Core's staller rule: node 2 (a 4-block window) asked the silent
+ * fake peer for blocks 1-4; node 0, which has all 10, could serve 5-10 but
+ * for the window, so the fake peer holding block 1 is dropped after 2 s
+ * (before the 5 s per-request timeout), and the next staller gets twice
+ * as long. */
+static void test_block_staller(void **state)
+{
+    window_held_by_fake();
     struct netproc_info info;
     netproc_get_info(net.n[2].np, &info);
     assert_int_equal(info.blocks_in_flight, 4);
@@ -431,6 +493,86 @@ static void test_block_staller(void **state)
     /* Ten new blocks relaxed the timeout back towards 2 s. */
     netproc_get_info(net.n[2].np, &info);
     assert_int_equal(info.stalling_timeout_us, NETPROC_BLOCK_STALLING_US);
+    teardown_net();
+}
+
+/* Core's RemoveBlockRequest: a staller whose block another peer delivers
+ * no longer holds up the window and is not dropped for it; it becomes a
+ * staller again only if it holds up the window anew. */
+static void test_staller_relieved(void **state)
+{
+    window_held_by_fake();
+    link_nodes(0, 2);
+    run_until(net.now + NETPROC_BLOCK_STALLING_US / 2);
+    assert_int_equal(net.ndropped, 0); /* the fake peer stalls, not yet dropped */
+    /* Another peer delivers block 1, which the fake peer held. */
+    struct net_peer_props other = props_of(FAKE + 1, true);
+    netproc_connected(net.n[2].np, &other, net.now);
+    uint8_t *raw = NULL;
+    size_t len = 0;
+    char *err = NULL;
+    assert_int_equal(chainstate_get_block_raw(net.n[0].cs, &chainstate_at(net.n[0].cs, 1)->hash,
+                                              &raw, &len, &err), 1);
+    struct net_msg nm;
+    assert_true(proto_msg_decode(PROTO_CMD_BLOCK, raw, len, &nm));
+    netproc_message(net.n[2].np, FAKE + 1, &nm, net.now);
+    proto_msg_clear(&nm);
+    free(raw);
+    harness_activate(net.n[2].np, net.now);
+    int64_t relieved = net.now;
+    run_until(relieved + NETPROC_BLOCK_STALLING_US - SEC / 10);
+    assert_int_equal(net.ndropped, 0);
+    teardown_net();
+}
+
+static size_t blocks_in_flight_with(uint64_t id)
+{
+    struct netproc_peer_info pi;
+    assert_true(netproc_get_peer_info(net.n[0].np, id, &pi));
+    return pi.blocks_in_flight;
+}
+
+/* Core's block download during initial sync: from outbound peers; an
+ * inbound one is asked only when no outbound peer is there (or nothing
+ * is in flight). */
+static void test_ibd_blocks_from_outbound(void **state)
+{
+    setup_net(2, 0);
+    net.wall = GENESIS_TIME + 30 * 86400; /* initial download */
+    mine_at(1, 20);
+    uint8_t raw[20][80];
+    for (int h = 1; h <= 20; h++)
+        block_header_serialize(&chainstate_at(net.n[1].cs, h)->hdr, raw[h - 1]);
+    struct wbuf w;
+    wbuf_init(&w);
+    proto_headers_encode(&w, (const uint8_t(*)[80])raw, 20);
+    connect_fake(FAKE, false);
+    connect_fake(FAKE + 1, true);
+    peer_sends(FAKE, PROTO_CMD_HEADERS, &w);
+    peer_sends(FAKE + 1, PROTO_CMD_HEADERS, &w);
+    assert_int_equal(blocks_in_flight_with(FAKE), NETPROC_MAX_BLOCKS_IN_FLIGHT);
+    assert_int_equal(blocks_in_flight_with(FAKE + 1), 0);
+    netproc_disconnected(net.n[0].np, FAKE, net.now);
+    assert_int_equal(blocks_in_flight_with(FAKE + 1), NETPROC_MAX_BLOCKS_IN_FLIGHT);
+    wbuf_free(&w);
+    teardown_net();
+}
+
+/* Core's FindNextBlocksToDownload: no block is asked of a peer whose
+ * chain has less than the minimum chain work. */
+static void test_no_blocks_below_min_work(void **state)
+{
+    setup_net_min_work(2, 12); /* genesis and 5 blocks */
+    mine_at(1, 6);
+    connect_fake(FAKE, false);
+    struct block_header h[6];
+    for (int i = 0; i < 6; i++)
+        h[i] = chainstate_at(net.n[1].cs, i + 1)->hdr;
+    for (int i = 0; i < 4; i += 2)
+        peer_sends_headers(FAKE, h + i, 2);
+    assert_int_equal(blocks_in_flight_with(FAKE), 0); /* work 10 */
+    peer_sends_headers(FAKE, h + 4, 2);
+    assert_int_equal(blocks_in_flight_with(FAKE), 6); /* work 14 */
     teardown_net();
 }
 
@@ -687,122 +829,6 @@ static void test_getdata_backpressure(void **state)
     teardown_net();
 }
 
-/* sendheaders long after the handshake still switches block
- * announcements to headers (it used to be noticed in the first 10 s). */
-static void test_late_sendheaders(void **state)
-{
-    setup_net(1, 0);
-    struct net_peer_props fp = props_of(FAKE, true);
-    fp.sendheaders = false;
-    netproc_connected(net.n[0].np, &fp, net.now);
-    mine_at(0, 1);
-    run_until(net.now + 30 * SEC);
-    assert_int_equal(net.fake_block_invs, 1);
-    assert_int_equal(net.fake_headers, 0);
-    io_send((void *)(intptr_t)-1, 1, PROTO_CMD_SENDHEADERS, NULL, 0);
-    run_until(net.now + SEC);
-    mine_at(0, 1);
-    run_until(net.now + 30 * SEC);
-    assert_int_equal(net.fake_block_invs, 1);
-    assert_int_equal(net.fake_headers, 1);
-    teardown_net();
-}
-
-/* A header more than 2 hours ahead of our clock (Core's BLOCK_TIME_FUTURE)
- * is ignored, not punished; a header with bad proof of work is. */
-static void test_future_header_not_punished(void **state)
-{
-    setup_net(1, 0);
-    connect_fake(FAKE, false);
-    const struct bindex_node *tip = chainstate_tip(net.n[0].cs);
-    struct tx *cb = testutil_coinbase(1, 50 * 100000000LL, 7);
-    struct block *b = testutil_block(&tip->hash, (uint32_t)time(NULL) + 3 * 3600, &cb, 1);
-    uint8_t raw[1][80];
-    block_header_serialize(&b->hdr, raw[0]);
-    struct wbuf w;
-    wbuf_init(&w);
-    proto_headers_encode(&w, (const uint8_t(*)[80])raw, 1);
-    io_send((void *)(intptr_t)-1, 1, PROTO_CMD_HEADERS, w.data, w.len);
-    run_until(net.now + SEC);
-    assert_int_equal(net.misbehaving, 0);
-    assert_null(chainstate_find(net.n[0].cs, &b->hash));
-    raw[0][72] ^= 0xff; /* nBits: no longer the chain's */
-    wbuf_reset(&w);
-    proto_headers_encode(&w, (const uint8_t(*)[80])raw, 1);
-    io_send((void *)(intptr_t)-1, 1, PROTO_CMD_HEADERS, w.data, w.len);
-    run_until(net.now + SEC);
-    assert_int_equal(net.misbehaving, 1);
-    wbuf_free(&w);
-    block_free(b);
-    teardown_net();
-}
-
-/* As Core: headers that do not connect get a getheaders for the gap, not
- * a punishment (HandleUnconnectingHeaders); headers whose proof of work
- * fails their own nBits, or that do not chain, are punished
- * (CheckHeadersPoW); so is a block whose parent we do not know
- * (BLOCK_MISSING_PREV in MaybePunishNodeForBlock). */
-static void test_unconnecting_and_missing_prev(void **state)
-{
-    setup_net(1, 0);
-    connect_fake(FAKE, false);
-    run_until(net.now + SEC);
-    const struct bindex_node *tip = chainstate_tip(net.n[0].cs);
-    struct hash256 unknown;
-    memset(&unknown, 0x5a, sizeof(unknown));
-    struct tx *cb = testutil_coinbase(2, 50 * 100000000LL, 9);
-    struct block *orphan = testutil_block(&unknown, tip->hdr.time + 120, &cb, 1);
-    peer_sends_headers(FAKE, &orphan->hdr, 1);
-    assert_int_equal(net.misbehaving, 0);
-    assert_int_equal(queued(PROTO_CMD_GETHEADERS, -1), 1);
-    /* Two headers that each pass but do not chain. */
-    cb = testutil_coinbase(1, 50 * 100000000LL, 10);
-    struct block *first = testutil_block(&tip->hash, tip->hdr.time + 60, &cb, 1);
-    struct block_header pair[2] = {first->hdr, orphan->hdr};
-    peer_sends_headers(FAKE, pair, 2);
-    assert_int_equal(net.misbehaving, 1);
-    assert_null(chainstate_find(net.n[0].cs, &first->hash));
-    /* A header whose hash misses its own target. */
-    struct block_header weak = first->hdr;
-    testutil_grind(&weak, 0);
-    peer_sends_headers(FAKE, &weak, 1);
-    assert_int_equal(net.misbehaving, 2);
-    /* The block whose parent we lack. */
-    struct wbuf w;
-    wbuf_init(&w);
-    block_serialize(orphan, &w, true);
-    peer_sends(FAKE, PROTO_CMD_BLOCK, &w);
-    assert_int_equal(net.misbehaving, 3);
-    wbuf_free(&w);
-    block_free(orphan);
-    block_free(first);
-    teardown_net();
-}
-
-/* Core's initial headers sync: with our best header over a day old,
- * headers are asked of one (outbound) peer only; once the headers bring
- * us close to today, of the others too. */
-static void test_headers_from_one_peer(void **state)
-{
-    setup_net(3, 0);
-    net.wall = GENESIS_TIME + 30 * 86400;
-    link_nodes(1, 0);
-    mine_at(0, 20);
-    run_until(net.now + 10 * SEC);
-    assert_int_equal(chainstate_height(net.n[1].cs), 20);
-    link_nodes(2, 0);
-    link_nodes(2, 1);
-    assert_int_equal(net.getheaders[2][0], 1); /* the first outbound peer */
-    assert_int_equal(net.getheaders[2][1], 0);
-    run_until(net.now + 10 * SEC);
-    assert_int_equal(chainstate_height(net.n[2].cs), 20);
-    assert_int_equal(net.getheaders[2][1], 0); /* still not close to today */
-    net.wall = (int64_t)chainstate_tip(net.n[2].cs)->hdr.time + 3600;
-    netproc_tick(net.n[2].np, net.now);
-    assert_int_equal(net.getheaders[2][1], 1);
-    teardown_net();
-}
-
 int main(void)
 {
     harness_env();
@@ -813,11 +839,15 @@ int main(void)
         cmocka_unit_test(test_orphan_limits),
         cmocka_unit_test(test_orphan_eviction_by_peer),
         cmocka_unit_test(test_orphan_announcers),
+        cmocka_unit_test(test_orphan_parents_from_every_announcer),
         cmocka_unit_test(test_malformed_dropped),
         cmocka_unit_test(test_catch_up),
         cmocka_unit_test(test_antientropy_repairs),
         cmocka_unit_test(test_block_stall),
         cmocka_unit_test(test_block_staller),
+        cmocka_unit_test(test_staller_relieved),
+        cmocka_unit_test(test_ibd_blocks_from_outbound),
+        cmocka_unit_test(test_no_blocks_below_min_work),
         cmocka_unit_test(test_txid_peer),
         cmocka_unit_test(test_feefilter),
         cmocka_unit_test(test_long_sync),
@@ -827,10 +857,6 @@ int main(void)
         cmocka_unit_test(test_blocksonly),
         cmocka_unit_test(test_entry_time_follows_clock),
         cmocka_unit_test(test_getdata_backpressure),
-        cmocka_unit_test(test_late_sendheaders),
-        cmocka_unit_test(test_future_header_not_punished),
-        cmocka_unit_test(test_unconnecting_and_missing_prev),
-        cmocka_unit_test(test_headers_from_one_peer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -72,6 +72,7 @@ static void test_getdata_tx_after_trickle(void **state)
     netproc_connected(net.n[0].np, &quiet, net.now);
     fake_feefilter(FAKE, 100000000); /* hears of none of ours */
     settle(60 * SEC);
+    drop_queue(); /* the announcement of our tip */
     struct tx *first = submit_spend(0, 1);
     struct proto_inv items[2] = {wtx_item(first)};
     fake_getdata(FAKE, items, 1);
@@ -204,13 +205,7 @@ static size_t fake_headers_with(size_t count)
  * has less work than the minimum chain work, and with its chain after. */
 static void test_getheaders_below_min_work(void **state)
 {
-    static struct chain_params high;
-    high = *params_get(CHAIN_REGTEST);
-    memset(&high.min_chain_work, 0, sizeof(high.min_chain_work));
-    high.min_chain_work.b[0] = 12; /* 12 blocks' work (2 each) */
-    harness_params = &high;
-    setup_net(1, 0);
-    harness_params = NULL;
+    setup_net_min_work(1, 12); /* genesis and 5 blocks */
     mine_at(0, 3);
     connect_fake(FAKE, true);
     struct net_msg m = {.cmd = PROTO_CMD_GETHEADERS};
@@ -561,13 +556,7 @@ static void test_feefilter_schedule(void **state)
  * no headers announcement disturbs an initial headers sync; once. */
 static void test_sendheaders_after_min_work(void **state)
 {
-    static struct chain_params high;
-    high = *params_get(CHAIN_REGTEST);
-    memset(&high.min_chain_work, 0, sizeof(high.min_chain_work));
-    high.min_chain_work.b[0] = 12; /* genesis and 5 blocks: 2 each */
-    harness_params = &high;
-    setup_net(1, 0);
-    harness_params = NULL;
+    setup_net_min_work(1, 12); /* genesis and 5 blocks */
     mine_at(0, 8);
     struct net_peer_props fp = props_of(FAKE, true), old = props_of(FAKE + 1, true);
     old.version = PROTO_SENDHEADERS_VERSION - 1;
