@@ -378,6 +378,7 @@ static void test_feefilter_out_of_range(void **state)
 {
     setup_net(1, 0);
     mine_at(0, 102);
+    settle(SEC); /* the tip's announcement goes out before the peer comes */
     connect_fake(FAKE, true);
     fake_feefilter(FAKE, TX_MAX_MONEY + 1);
     struct tx *first = submit_spend(0, 1);
