@@ -70,6 +70,7 @@ struct write_job {
     int rc;
     char *err;
     atomic_bool *running; /* cleared when done (rc and err then set) */
+    atomic_uint_fast64_t *changes; /* the cache's, counted once written */
 };
 
 /* Flushes in the background (utxo_flush_background) freeze the current
@@ -90,6 +91,11 @@ struct utxo {
     bool shared_worker;    /* worker is the caller's (utxo_set_writer) */
     atomic_bool writing;   /* job is queued or running */
     struct write_job job;
+    struct worker *reader; /* prefetches; started by the first one */
+    bool shared_reader;    /* reader is the caller's (utxo_set_reader) */
+    /* Counts coins writes done and cache drops: a prefetch started before
+     * one of them may have read what the store held before it. */
+    atomic_uint_fast64_t changes;
     /* The last spent coin's script: the entry itself is freed or shrunk
      * by the spend, and copying a few dozen bytes is cheaper than keeping
      * it alive. */
@@ -242,6 +248,8 @@ void utxo_free(struct utxo *u)
         return;
     if (finish_write(u, NULL) < 0)
         LOG_ERROR("UTXO cache: background write failed");
+    if (!u->shared_reader)
+        worker_free(u->reader);
     drop_frozen(u);
     if (u->shared_worker)
         worker_wait(u->worker); /* runs the queued free */
@@ -263,6 +271,7 @@ void utxo_reset(struct utxo *u)
     drop_frozen(u);
     gen_clear(&u->cur);
     u->dirty = 0;
+    atomic_fetch_add(&u->changes, 1);
 }
 
 /* The slot holding op, or the empty slot where it would go. */
@@ -578,6 +587,7 @@ static int flush_now(struct utxo *u, const struct hash256 *tip, bool sync, char 
 {
     if (finish_write(u, err) < 0)
         return -1;
+    atomic_fetch_add(&u->changes, 1); /* the write below, and maybe drops */
     drop_frozen(u);
     if (write_gen(u->store, u->batch, &u->cur, tip, sync, err) < 0)
         return -1;
@@ -617,6 +627,7 @@ static void write_job_run(void *arg)
 {
     struct write_job *j = arg;
     j->rc = write_gen(j->store, j->batch, j->gen, &j->tip, true, &j->err);
+    atomic_fetch_add(j->changes, 1);
     atomic_store(j->running, false);
 }
 
@@ -652,7 +663,8 @@ static int flush_background(struct utxo *u, const struct hash256 *tip, char **er
     gen_init(&u->cur, start_cap(u, u->frozen->cap));
     u->frozen_dirty = u->dirty;
     u->dirty = 0;
-    u->job = (struct write_job){ u->store, u->batch, u->frozen, *tip, 0, NULL, &u->writing };
+    u->job = (struct write_job){ u->store, u->batch, u->frozen, *tip, 0, NULL, &u->writing,
+                                 &u->changes };
     atomic_store(&u->writing, true);
     worker_submit(u->worker, write_job_run, &u->job);
     return 0;
@@ -699,4 +711,102 @@ bool utxo_over_budget(const struct utxo *u)
      * otherwise ask for a flush after every change. */
     size_t table = u->cur.cap > MIN_CAP ? u->cur.cap * sizeof(struct slot) : 0;
     return u->cur.mem + table > u->budget / 2;
+}
+
+struct prefetch_item {
+    struct outpoint op;
+    struct coin coin;
+    int rc; /* store_get_coin's */
+};
+
+struct utxo_prefetch {
+    struct store *store;
+    struct prefetch_item *items;
+    size_t n;
+    uint_fast64_t changes; /* the cache's count at the start */
+    void (*done)(void *ctx);
+    void *ctx;
+    atomic_bool ready;
+};
+
+/* On the reader thread. A store error is left for the loop's own read
+ * of the coin to report. */
+static void prefetch_run(void *arg)
+{
+    struct utxo_prefetch *pf = arg;
+    for (size_t i = 0; i < pf->n; i++) {
+        char *err = NULL;
+        pf->items[i].rc = store_get_coin(pf->store, &pf->items[i].op, &pf->items[i].coin, &err);
+        free(err);
+    }
+    /* pf may be freed as soon as it is ready: the callback is taken first. */
+    void (*done)(void *) = pf->done;
+    void *ctx = pf->ctx;
+    atomic_store(&pf->ready, true);
+    if (done)
+        done(ctx);
+}
+
+/* Whether the current or the frozen generation has an entry for op. */
+static bool cached(const struct utxo *u, const struct outpoint *op, uint64_t h)
+{
+    return gen_peek(&u->cur, op, h) || (u->frozen && gen_peek(u->frozen, op, h));
+}
+
+struct utxo_prefetch *utxo_prefetch_start(struct utxo *u, const struct outpoint *ops, size_t n,
+                                          void (*done)(void *ctx), void *ctx)
+{
+    if (!u->reader && !(u->reader = worker_new()))
+        return NULL; /* the loop reads them itself */
+    struct prefetch_item *items = xcalloc(n ? n : 1, sizeof(*items));
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!cached(u, &ops[i], op_hash(&ops[i])))
+            items[k++].op = ops[i];
+    if (!k) {
+        free(items);
+        return NULL;
+    }
+    struct utxo_prefetch *pf = xcalloc(1, sizeof(*pf));
+    *pf = (struct utxo_prefetch){
+        .store = u->store, .items = items, .n = k, .done = done, .ctx = ctx};
+    pf->changes = atomic_load(&u->changes);
+    worker_submit(u->reader, prefetch_run, pf);
+    return pf;
+}
+
+void utxo_set_reader(struct utxo *u, struct worker *w)
+{
+    u->reader = w;
+    u->shared_reader = w != NULL;
+}
+
+bool utxo_prefetch_ready(const struct utxo_prefetch *pf)
+{
+    return atomic_load(&pf->ready);
+}
+
+size_t utxo_prefetch_finish(struct utxo *u, struct utxo_prefetch *pf)
+{
+    if (!pf)
+        return 0;
+    if (!atomic_load(&pf->ready))
+        worker_wait(u->reader);
+    bool stale = atomic_load(&u->changes) != pf->changes;
+    size_t added = 0;
+    for (size_t i = 0; i < pf->n; i++) {
+        struct prefetch_item *it = &pf->items[i];
+        uint64_t h = op_hash(&it->op);
+        if (!stale && it->rc == 1 && !cached(u, &it->op, h)) {
+            insert_entry(&u->cur,
+                         entry_new(&it->op, it->coin.value, it->coin.script, it->coin.script_len,
+                                   it->coin.height, it->coin.coinbase ? F_COINBASE : 0),
+                         h);
+            added++;
+        }
+        coin_clear(&it->coin);
+    }
+    free(pf->items);
+    free(pf);
+    return added;
 }
