@@ -133,6 +133,27 @@ static struct slot *table_alloc(size_t cap)
     return (struct slot *)(void *)(p + head);
 }
 
+/* A mapped table to fault in on the writer thread. */
+struct table_span {
+    void *p;
+    size_t bytes;
+};
+
+/* Faults a new generation's table in, on the writer thread: zeroing its
+ * huge pages on first touch cost the event loop up to 150 ms in the first
+ * block after a flush (every block touches most of them). Faulting in
+ * changes no contents, so the loop may insert meanwhile; and if the table
+ * is gone meanwhile, the call fails on the hole or faults in, unchanged,
+ * whatever memory is mapped there now. */
+static void table_populate(void *arg)
+{
+    struct table_span *t = arg;
+#ifdef MADV_POPULATE_WRITE
+    madvise(t->p, t->bytes, MADV_POPULATE_WRITE);
+#endif
+    free(t);
+}
+
 static void table_free(struct slot *t, size_t cap)
 {
     if (!table_mapped(cap))
@@ -655,12 +676,23 @@ static int flush_background(struct utxo *u, const struct hash256 *tip, char **er
     if (r != 0)
         return r < 0 ? -1 : 0;
     u->frozen_dirty = 0;
-    drop_frozen(u);
-    if (!u->dirty)
+    if (!u->dirty) {
+        drop_frozen(u);
         return 0;
+    }
+    struct gen *written = u->frozen;
     u->frozen = xmalloc(sizeof(*u->frozen));
     *u->frozen = u->cur;
     gen_init(&u->cur, start_cap(u, u->frozen->cap));
+    /* Queued first: the loop fills the new table right away, while freeing
+     * the last generation takes a second. */
+    if (table_mapped(u->cur.cap)) {
+        struct table_span *t = xmalloc(sizeof(*t));
+        *t = (struct table_span){u->cur.table, u->cur.cap * sizeof(struct slot)};
+        worker_submit(u->worker, table_populate, t);
+    }
+    if (written)
+        worker_submit(u->worker, gen_free, written);
     u->frozen_dirty = u->dirty;
     u->dirty = 0;
     u->job = (struct write_job){ u->store, u->batch, u->frozen, *tip, 0, NULL, &u->writing,
