@@ -91,7 +91,8 @@ struct utxo {
     bool shared_worker;    /* worker is the caller's (utxo_set_writer) */
     atomic_bool writing;   /* job is queued or running */
     struct write_job job;
-    struct worker *reader; /* prefetches; started by the first one */
+    /* Prefetches and faulting in tables; started by the first one. */
+    struct worker *reader;
     bool shared_reader;    /* reader is the caller's (utxo_set_reader) */
     /* Counts coins writes done and cache drops: a prefetch started before
      * one of them may have read what the store held before it. */
@@ -133,13 +134,13 @@ static struct slot *table_alloc(size_t cap)
     return (struct slot *)(void *)(p + head);
 }
 
-/* A mapped table to fault in on the writer thread. */
+/* A mapped table to fault in on the reader thread. */
 struct table_span {
     void *p;
     size_t bytes;
 };
 
-/* Faults a new generation's table in, on the writer thread: zeroing its
+/* Faults a new generation's table in, off the loop: zeroing its
  * huge pages on first touch cost the event loop up to 150 ms in the first
  * block after a flush (every block touches most of them). Faulting in
  * changes no contents, so the loop may insert meanwhile; and if the table
@@ -684,12 +685,13 @@ static int flush_background(struct utxo *u, const struct hash256 *tip, char **er
     u->frozen = xmalloc(sizeof(*u->frozen));
     *u->frozen = u->cur;
     gen_init(&u->cur, start_cap(u, u->frozen->cap));
-    /* Queued first: the loop fills the new table right away, while freeing
-     * the last generation takes a second. */
-    if (table_mapped(u->cur.cap)) {
+    /* On the reader: the loop fills the new table right away, while the
+     * writer may still be syncing block files, then frees the last
+     * generation. */
+    if (table_mapped(u->cur.cap) && (u->reader || (u->reader = worker_new()))) {
         struct table_span *t = xmalloc(sizeof(*t));
         *t = (struct table_span){u->cur.table, u->cur.cap * sizeof(struct slot)};
-        worker_submit(u->worker, table_populate, t);
+        worker_submit(u->reader, table_populate, t);
     }
     if (written)
         worker_submit(u->worker, gen_free, written);

@@ -78,7 +78,8 @@ struct utxo_prefetch;
 struct utxo_prefetch *utxo_prefetch_start(struct utxo *u, const struct outpoint *ops, size_t n,
                                           void (*done)(void *ctx), void *ctx);
 /* Prefetches go to w (owned by the caller) instead of a thread of the
- * cache's own. Before the first prefetch. */
+ * cache's own, as does faulting in the table of a generation that a
+ * background flush starts. Before either. */
 void utxo_set_reader(struct utxo *u, struct worker *w);
 /* Whether the reads are over (utxo_prefetch_finish would not wait). */
 bool utxo_prefetch_ready(const struct utxo_prefetch *pf);

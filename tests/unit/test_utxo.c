@@ -501,7 +501,7 @@ static long thread_faults(void)
 #endif
 
 /* A background flush hands the new generation's table (of huge pages) to
- * the writer to fault in: the caller's inserts into it then cost no page
+ * the reader to fault in: the caller's inserts into it then cost no page
  * faults (zeroing a huge page on first touch held the event loop). */
 static void test_background_table_populated(void **state)
 {
@@ -513,6 +513,8 @@ static void test_background_table_populated(void **state)
     char *err = NULL;
     struct store *s = store_open(dir, 1 << 20, &err);
     struct utxo *u = utxo_new(s, 256u << 20);
+    struct worker *reader = worker_new();
+    utxo_set_reader(u, reader);
     for (uint32_t i = 0; i < LARGE_COINS; i++) {
         struct outpoint op = op_of(i);
         utxo_add(u, &op, i, script, sizeof(script), 1, false);
@@ -526,8 +528,7 @@ static void test_background_table_populated(void **state)
     }
     struct hash256 tip = {{1}};
     assert_int_equal(utxo_flush_background(u, &tip, &err), 0);
-    for (int k = 0; k < 60000 && utxo_writing(u); k++)
-        usleep(1000);
+    worker_wait(reader);
     long before = thread_faults();
     for (uint32_t i = LARGE_COINS; i < LARGE_COINS + 10000; i++) {
         struct outpoint op = op_of(i);
@@ -535,6 +536,7 @@ static void test_background_table_populated(void **state)
     }
     assert_true(thread_faults() - before < 4);
     utxo_free(u);
+    worker_free(reader);
     store_close(s);
     testutil_rmtree(dir);
 #endif
