@@ -135,6 +135,7 @@ static struct slot *table_alloc(size_t cap)
 }
 
 /* A mapped table to fault in on the reader thread. */
+#define POPULATE_STEP (4 * HUGE_PAGE)
 struct table_span {
     void *p;
     size_t bytes;
@@ -150,7 +151,13 @@ static void table_populate(void *arg)
 {
     struct table_span *t = arg;
 #ifdef MADV_POPULATE_WRITE
-    madvise(t->p, t->bytes, MADV_POPULATE_WRITE);
+    /* A few huge pages per call: the call holds the process's memory map
+     * lock, which the loop's brk and mmap calls wait for. */
+    for (size_t off = 0; off < t->bytes; off += POPULATE_STEP) {
+        size_t len = t->bytes - off < POPULATE_STEP ? t->bytes - off : POPULATE_STEP;
+        if (madvise((uint8_t *)t->p + off, len, MADV_POPULATE_WRITE) < 0)
+            break;
+    }
 #endif
     free(t);
 }
