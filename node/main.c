@@ -1,5 +1,6 @@
 /* hearsayd: the hearsay daemon. */
 #include "chain/util/log.h"
+#include "chain/util/xmalloc.h"
 #include "node/config.h"
 #include "node/init.h"
 
@@ -17,6 +18,7 @@ static int die(char *err)
 
 int main(int argc, char **argv)
 {
+    xmalloc_tune();
     char *err = NULL;
     struct config *cfg = config_parse(argc, argv, &err);
     if (!cfg)

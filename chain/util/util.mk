@@ -22,3 +22,8 @@ check_PROGRAMS += tests/unit/test_fixedpoint
 tests_unit_test_fixedpoint_SOURCES = tests/unit/test_fixedpoint.c
 tests_unit_test_fixedpoint_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/unit/test_fixedpoint
+
+check_PROGRAMS += tests/unit/test_xmalloc
+tests_unit_test_xmalloc_SOURCES = tests/unit/test_xmalloc.c
+tests_unit_test_xmalloc_LDADD = $(CHAIN_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/unit/test_xmalloc

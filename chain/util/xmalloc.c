@@ -4,6 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#if defined(__GLIBC__) /* known once a C library header is in */
+#include <malloc.h>
+#endif
 
 /* Written without allocating: the logger itself may need memory. */
 static void __attribute__((noreturn)) oom(const char *what, size_t n)
@@ -87,4 +90,11 @@ char *xstrndup(const char *s, size_t n)
     memcpy(d, s, len);
     d[len] = '\0';
     return d;
+}
+
+void xmalloc_tune(void)
+{
+#if defined(__GLIBC__) && defined(M_MXFAST)
+    mallopt(M_MXFAST, 0);
+#endif
 }

@@ -24,4 +24,14 @@ char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0
 /* Copies at most n bytes of s and terminates the copy. */
 char *xstrndup(const char *s, size_t n) __attribute__((malloc, returns_nonnull));
 
+/* Tunes the C library's allocator for a process that frees millions of
+ * small blocks at once (the UTXO cache dropping a generation); a daemon's
+ * main calls it first. glibc keeps small freed blocks unmerged in its
+ * "fastbins" and merges all of them before the next allocation of 1 KiB
+ * or more, whichever thread asks: after such a drop that one allocation
+ * (a block read, a sort buffer) held the event loop for up to a second.
+ * Without fastbins each free merges its block at once, and the per-thread
+ * cache still serves the common small sizes. Elsewhere it does nothing. */
+void xmalloc_tune(void);
+
 #endif

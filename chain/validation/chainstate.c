@@ -332,7 +332,7 @@ static int connect_next(struct chainstate *cs, struct bindex_node *target,
     if (rc != 0)
         return rc < 0 ? -1 : mark_invalid(cs, n, reason, err);
     if (async && cs_connect_checking(cs))
-        return 0;
+        return cs_connect_fetching(cs) ? CHAINSTATE_STEP_WAIT : 0;
     if (async && cs->notify && !cs_connect_ready(cs))
         return CHAINSTATE_STEP_WAIT;
     return connect_end(cs, err);
@@ -410,6 +410,8 @@ static int activate_step(struct chainstate *cs, const struct block *given, bool 
     if (room != 0)
         return room;
     if (cs->connecting) {
+        if (async && cs_connect_fetching(cs))
+            return CHAINSTATE_STEP_WAIT;
         if (async && cs_connect_checking(cs))
             return connect_resume(cs, err) < 0 ? -1 : 1;
         if (async && !cs_connect_ready(cs))

@@ -144,14 +144,16 @@ enum chainstate_status chainstate_accept_block(struct chainstate *cs, const stru
  * tip is there, -1 and *err on a storage
  * error (the chainstate then accepts nothing more), or
  * CHAINSTATE_STEP_WAIT when a block's scripts are being checked off the
- * caller's thread, or the coins cache is over budget while the last flush
- * is still being written (only with a notify function set): the notify
- * function says when to step again. */
+ * caller's thread or the coins its inputs spend are being read, or the
+ * coins cache is over budget while the last flush is still being written
+ * (only with a notify function set): the notify function says when to
+ * step again. */
 #define CHAINSTATE_STEP_WAIT 2
 int chainstate_activate_step(struct chainstate *cs, char **err);
 
 /* Connects blocks in steps without waiting for their script checks: fn(ctx)
- * is called on a script thread once a block's checks are done, and must
+ * is called on a script thread once a block's checks are done (or on the
+ * coins reader once its inputs' coins are read), and must
  * only wake the caller's loop (which then calls chainstate_activate_step
  * again). NULL goes back to waiting in the step. Either way a block in
  * flight is finished first; callers that need the activation complete

@@ -105,6 +105,10 @@ int cs_connect_begin(struct chainstate *cs, struct bindex_node *n, struct block 
                      bool scripts, int64_t deadline_us, const char **reason, char **err);
 /* Whether checks of the block in flight remain for cs_connect_resume. */
 bool cs_connect_checking(const struct chainstate *cs);
+/* Whether they wait for the coins its inputs spend, being read on the
+ * UTXO cache's reader thread (the notify function is called once they
+ * are read). */
+bool cs_connect_fetching(const struct chainstate *cs);
 /* The next slice of those checks, as cs_connect_begin; on 1, *n is the
  * block that failed (nothing is in flight any more). */
 int cs_connect_resume(struct chainstate *cs, int64_t deadline_us, struct bindex_node **n,

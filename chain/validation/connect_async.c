@@ -13,7 +13,13 @@
  * change the chain: chainstate.c finishes the connect before any other
  * activation step, reorganization or flush. Between slices others only
  * read the set (mempool acceptance, gettxout), and what the plan gathered
- * is its own copy: a flush dropping cached coins does not touch it. */
+ * is its own copy: a flush dropping cached coins does not touch it.
+ *
+ * With slices, the coins the inputs spend are first read on the UTXO
+ * cache's reader thread (a prefetch): the loop waits for them without
+ * being held, as for the scripts, then the checks find them cached.
+ * Otherwise each coin not cached is a store read on the loop, thousands
+ * per block, any of them as slow as the disk it waits for. */
 #include "chain/validation/chainstate_int.h"
 
 #include "chain/util/log.h"
@@ -28,6 +34,7 @@ struct cs_connect {
     struct bindex_node *n;
     struct block *b;
     struct validation_plan *plan;
+    struct utxo_prefetch *prefetch; /* the inputs' coins being read */
     bool checking; /* checks remain, or the scripts' start (in slices) */
     bool checked;  /* all checks but the scripts passed */
     bool scripts;  /* the scripts are to be checked once they are done */
@@ -43,8 +50,9 @@ struct block *cs_block_share(const struct block *b)
     return c;
 }
 
-/* On a worker's thread, the last check done: the loop comes back. */
-static void scripts_done(void *ctx)
+/* On a worker's thread, the last check or read done: the loop comes
+ * back. */
+static void wake_loop(void *ctx)
 {
     struct chainstate *cs = ctx;
     cs->notify(cs->notify_ctx);
@@ -56,6 +64,15 @@ static void scripts_done(void *ctx)
 static int check_slice(struct chainstate *cs, struct cs_connect *c, int64_t deadline_us,
                        const char **reason, char **err)
 {
+    if (c->prefetch) {
+        if (deadline_us && !utxo_prefetch_ready(c->prefetch))
+            return 0;
+        struct looplag_mark mark;
+        looplag_enter(looplag_default(), &mark, LOG_VALIDATION, "prefetch insert");
+        utxo_prefetch_finish(cs->utxo, c->prefetch);
+        looplag_leave(&mark);
+        c->prefetch = NULL;
+    }
     if (!c->checked) {
         struct looplag_mark mark;
         looplag_enter(looplag_default(), &mark, LOG_VALIDATION, "connect checks");
@@ -71,7 +88,7 @@ static int check_slice(struct chainstate *cs, struct cs_connect *c, int64_t dead
         /* The per-transaction hashes and the list of inputs. */
         struct looplag_mark setup;
         looplag_enter(looplag_default(), &setup, LOG_VALIDATION, "script setup");
-        validation_plan_start(c->plan, &cs->scripts, cs->notify ? scripts_done : NULL, cs);
+        validation_plan_start(c->plan, &cs->scripts, cs->notify ? wake_loop : NULL, cs);
         looplag_leave(&setup);
     }
     c->checking = false;
@@ -91,8 +108,17 @@ int cs_connect_begin(struct chainstate *cs, struct bindex_node *n, struct block 
                      bool scripts, int64_t deadline_us, const char **reason, char **err)
 {
     struct cs_connect *c = xmalloc(sizeof(*c));
-    *c = (struct cs_connect){n, b, validation_connect_new(cs->p, b, n), true, false, scripts};
+    *c = (struct cs_connect){n, b, validation_connect_new(cs->p, b, n), NULL, true, false,
+                             scripts};
     cs->connecting = c;
+    if (deadline_us && cs->notify) {
+        size_t count;
+        struct outpoint *ops = validation_plan_inputs(c->plan, &count);
+        c->prefetch = utxo_prefetch_start(cs->utxo, ops, count, wake_loop, cs);
+        free(ops);
+        if (c->prefetch)
+            return 0;
+    }
     int rc = check_slice(cs, c, deadline_us, reason, err);
     if (rc != 0)
         drop_failed(cs);
@@ -113,6 +139,12 @@ bool cs_connect_checking(const struct chainstate *cs)
     return cs->connecting && cs->connecting->checking;
 }
 
+bool cs_connect_fetching(const struct chainstate *cs)
+{
+    return cs->connecting && cs->connecting->prefetch &&
+           !utxo_prefetch_ready(cs->connecting->prefetch);
+}
+
 bool cs_connect_ready(const struct chainstate *cs)
 {
     return !cs->connecting ||
@@ -125,6 +157,7 @@ void cs_connect_drop(struct chainstate *cs)
     if (!c)
         return;
     cs->connecting = NULL;
+    utxo_prefetch_finish(cs->utxo, c->prefetch); /* waits for the reads */
     validation_plan_free(c->plan); /* waits for the workers */
     block_free(c->b);
     free(c);
@@ -132,7 +165,7 @@ void cs_connect_drop(struct chainstate *cs)
 
 bool chainstate_connect_waiting(const struct chainstate *cs)
 {
-    return (!cs_connect_checking(cs) && !cs_connect_ready(cs)) ||
+    return (!cs_connect_checking(cs) && !cs_connect_ready(cs)) || cs_connect_fetching(cs) ||
            (cs->coins_wait && utxo_writing(cs->utxo));
 }
 

@@ -70,6 +70,7 @@ struct write_job {
     int rc;
     char *err;
     atomic_bool *running; /* cleared when done (rc and err then set) */
+    atomic_uint_fast64_t *changes; /* the cache's, counted once written */
 };
 
 /* Flushes in the background (utxo_flush_background) freeze the current
@@ -90,6 +91,12 @@ struct utxo {
     bool shared_worker;    /* worker is the caller's (utxo_set_writer) */
     atomic_bool writing;   /* job is queued or running */
     struct write_job job;
+    /* Prefetches and faulting in tables; started by the first one. */
+    struct worker *reader;
+    bool shared_reader;    /* reader is the caller's (utxo_set_reader) */
+    /* Counts coins writes done and cache drops: a prefetch started before
+     * one of them may have read what the store held before it. */
+    atomic_uint_fast64_t changes;
     /* The last spent coin's script: the entry itself is freed or shrunk
      * by the spend, and copying a few dozen bytes is cheaper than keeping
      * it alive. */
@@ -125,6 +132,34 @@ static struct slot *table_alloc(size_t cap)
     munmap(p + head + bytes, span - head - bytes);
     madvise(p + head, bytes, MADV_HUGEPAGE);
     return (struct slot *)(void *)(p + head);
+}
+
+/* A mapped table to fault in on the reader thread. */
+#define POPULATE_STEP (4 * HUGE_PAGE)
+struct table_span {
+    void *p;
+    size_t bytes;
+};
+
+/* Faults a new generation's table in, off the loop: zeroing its
+ * huge pages on first touch cost the event loop up to 150 ms in the first
+ * block after a flush (every block touches most of them). Faulting in
+ * changes no contents, so the loop may insert meanwhile; and if the table
+ * is gone meanwhile, the call fails on the hole or faults in, unchanged,
+ * whatever memory is mapped there now. */
+static void table_populate(void *arg)
+{
+    struct table_span *t = arg;
+#ifdef MADV_POPULATE_WRITE
+    /* A few huge pages per call: the call holds the process's memory map
+     * lock, which the loop's brk and mmap calls wait for. */
+    for (size_t off = 0; off < t->bytes; off += POPULATE_STEP) {
+        size_t len = t->bytes - off < POPULATE_STEP ? t->bytes - off : POPULATE_STEP;
+        if (madvise((uint8_t *)t->p + off, len, MADV_POPULATE_WRITE) < 0)
+            break;
+    }
+#endif
+    free(t);
 }
 
 static void table_free(struct slot *t, size_t cap)
@@ -175,10 +210,46 @@ static void gen_clear(struct gen *g)
     g->mem = 0;
 }
 
+/* g's entries into v (g->count of them at most); returns how many. */
+static size_t gen_entries(const struct gen *g, struct entry **v)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < g->cap; i++)
+        if (g->table[i].e)
+            v[n++] = g->table[i].e;
+    for (size_t i = g->old_next; g->old && i < g->old_cap; i++)
+        if (g->old[i].e && g->old[i].e != MOVED)
+            v[n++] = g->old[i].e;
+    return n;
+}
+
+static int cmp_address(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t)*(void *const *)a, y = (uintptr_t)*(void *const *)b;
+    return (x > y) - (x < y);
+}
+
+/* On the writer thread, a generation dropped: its entries are freed in
+ * address order. In table order each free() merges its block with
+ * neighbours scattered over the heap, a cache miss or more each: about a
+ * second for millions of entries, all of it under the allocator's lock,
+ * which the event loop waited for to allocate. In address order the frees
+ * follow each other in memory and take a few percent of that (sorting the
+ * pointers takes no lock). */
 static void gen_free(void *arg)
 {
     struct gen *g = arg;
-    gen_clear(g);
+    struct entry **v = malloc((g->count + 1) * sizeof(*v));
+    if (v) {
+        size_t n = gen_entries(g, v);
+        qsort(v, n, sizeof(*v), cmp_address);
+        for (size_t i = 0; i < n; i++)
+            free(v[i]);
+        free(v);
+        table_free(g->old, g->old_cap);
+    } else {
+        gen_clear(g); /* in table order, then */
+    }
     table_free(g->table, g->cap);
     free(g);
 }
@@ -242,6 +313,8 @@ void utxo_free(struct utxo *u)
         return;
     if (finish_write(u, NULL) < 0)
         LOG_ERROR("UTXO cache: background write failed");
+    if (!u->shared_reader)
+        worker_free(u->reader);
     drop_frozen(u);
     if (u->shared_worker)
         worker_wait(u->worker); /* runs the queued free */
@@ -263,6 +336,7 @@ void utxo_reset(struct utxo *u)
     drop_frozen(u);
     gen_clear(&u->cur);
     u->dirty = 0;
+    atomic_fetch_add(&u->changes, 1);
 }
 
 /* The slot holding op, or the empty slot where it would go. */
@@ -578,6 +652,7 @@ static int flush_now(struct utxo *u, const struct hash256 *tip, bool sync, char 
 {
     if (finish_write(u, err) < 0)
         return -1;
+    atomic_fetch_add(&u->changes, 1); /* the write below, and maybe drops */
     drop_frozen(u);
     if (write_gen(u->store, u->batch, &u->cur, tip, sync, err) < 0)
         return -1;
@@ -617,6 +692,7 @@ static void write_job_run(void *arg)
 {
     struct write_job *j = arg;
     j->rc = write_gen(j->store, j->batch, j->gen, &j->tip, true, &j->err);
+    atomic_fetch_add(j->changes, 1);
     atomic_store(j->running, false);
 }
 
@@ -644,15 +720,28 @@ static int flush_background(struct utxo *u, const struct hash256 *tip, char **er
     if (r != 0)
         return r < 0 ? -1 : 0;
     u->frozen_dirty = 0;
-    drop_frozen(u);
-    if (!u->dirty)
+    if (!u->dirty) {
+        drop_frozen(u);
         return 0;
+    }
+    struct gen *written = u->frozen;
     u->frozen = xmalloc(sizeof(*u->frozen));
     *u->frozen = u->cur;
     gen_init(&u->cur, start_cap(u, u->frozen->cap));
+    /* On the reader: the loop fills the new table right away, while the
+     * writer may still be syncing block files, then frees the last
+     * generation. */
+    if (table_mapped(u->cur.cap) && (u->reader || (u->reader = worker_new()))) {
+        struct table_span *t = xmalloc(sizeof(*t));
+        *t = (struct table_span){u->cur.table, u->cur.cap * sizeof(struct slot)};
+        worker_submit(u->reader, table_populate, t);
+    }
+    if (written)
+        worker_submit(u->worker, gen_free, written);
     u->frozen_dirty = u->dirty;
     u->dirty = 0;
-    u->job = (struct write_job){ u->store, u->batch, u->frozen, *tip, 0, NULL, &u->writing };
+    u->job = (struct write_job){ u->store, u->batch, u->frozen, *tip, 0, NULL, &u->writing,
+                                 &u->changes };
     atomic_store(&u->writing, true);
     worker_submit(u->worker, write_job_run, &u->job);
     return 0;
@@ -699,4 +788,102 @@ bool utxo_over_budget(const struct utxo *u)
      * otherwise ask for a flush after every change. */
     size_t table = u->cur.cap > MIN_CAP ? u->cur.cap * sizeof(struct slot) : 0;
     return u->cur.mem + table > u->budget / 2;
+}
+
+struct prefetch_item {
+    struct outpoint op;
+    struct coin coin;
+    int rc; /* store_get_coin's */
+};
+
+struct utxo_prefetch {
+    struct store *store;
+    struct prefetch_item *items;
+    size_t n;
+    uint_fast64_t changes; /* the cache's count at the start */
+    void (*done)(void *ctx);
+    void *ctx;
+    atomic_bool ready;
+};
+
+/* On the reader thread. A store error is left for the loop's own read
+ * of the coin to report. */
+static void prefetch_run(void *arg)
+{
+    struct utxo_prefetch *pf = arg;
+    for (size_t i = 0; i < pf->n; i++) {
+        char *err = NULL;
+        pf->items[i].rc = store_get_coin(pf->store, &pf->items[i].op, &pf->items[i].coin, &err);
+        free(err);
+    }
+    /* pf may be freed as soon as it is ready: the callback is taken first. */
+    void (*done)(void *) = pf->done;
+    void *ctx = pf->ctx;
+    atomic_store(&pf->ready, true);
+    if (done)
+        done(ctx);
+}
+
+/* Whether the current or the frozen generation has an entry for op. */
+static bool cached(const struct utxo *u, const struct outpoint *op, uint64_t h)
+{
+    return gen_peek(&u->cur, op, h) || (u->frozen && gen_peek(u->frozen, op, h));
+}
+
+struct utxo_prefetch *utxo_prefetch_start(struct utxo *u, const struct outpoint *ops, size_t n,
+                                          void (*done)(void *ctx), void *ctx)
+{
+    if (!u->reader && !(u->reader = worker_new()))
+        return NULL; /* the loop reads them itself */
+    struct prefetch_item *items = xcalloc(n ? n : 1, sizeof(*items));
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!cached(u, &ops[i], op_hash(&ops[i])))
+            items[k++].op = ops[i];
+    if (!k) {
+        free(items);
+        return NULL;
+    }
+    struct utxo_prefetch *pf = xcalloc(1, sizeof(*pf));
+    *pf = (struct utxo_prefetch){
+        .store = u->store, .items = items, .n = k, .done = done, .ctx = ctx};
+    pf->changes = atomic_load(&u->changes);
+    worker_submit(u->reader, prefetch_run, pf);
+    return pf;
+}
+
+void utxo_set_reader(struct utxo *u, struct worker *w)
+{
+    u->reader = w;
+    u->shared_reader = w != NULL;
+}
+
+bool utxo_prefetch_ready(const struct utxo_prefetch *pf)
+{
+    return atomic_load(&pf->ready);
+}
+
+size_t utxo_prefetch_finish(struct utxo *u, struct utxo_prefetch *pf)
+{
+    if (!pf)
+        return 0;
+    if (!atomic_load(&pf->ready))
+        worker_wait(u->reader);
+    bool stale = atomic_load(&u->changes) != pf->changes;
+    size_t added = 0;
+    for (size_t i = 0; i < pf->n; i++) {
+        struct prefetch_item *it = &pf->items[i];
+        uint64_t h = op_hash(&it->op);
+        if (!stale && it->rc == 1 && !cached(u, &it->op, h)) {
+            insert_entry(&u->cur,
+                         entry_new(&it->op, it->coin.value, it->coin.script, it->coin.script_len,
+                                   it->coin.height, it->coin.coinbase ? F_COINBASE : 0),
+                         h);
+            added++;
+        }
+        coin_clear(&it->coin);
+    }
+    free(pf->items);
+    free(pf);
+    return added;
 }

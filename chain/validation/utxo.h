@@ -68,6 +68,29 @@ void utxo_set_writer(struct utxo *u, struct worker *w);
 /* Whether a background write is queued or running: a flush over budget
  * would then wait for it. */
 bool utxo_writing(struct utxo *u);
+/* Input prefetching (Bitcoin Core's InputFetcher, on one thread): the
+ * coins a block is about to read are read from the store on a reader
+ * thread of the cache's own (not the writer: reads must not queue behind
+ * a long write), so that the event loop does not wait for the disk. The
+ * outpoints the cache holds already are left out; NULL when none remain.
+ * done(ctx) is called on the reader thread once the reads are over. */
+struct utxo_prefetch;
+struct utxo_prefetch *utxo_prefetch_start(struct utxo *u, const struct outpoint *ops, size_t n,
+                                          void (*done)(void *ctx), void *ctx);
+/* Prefetches go to w (owned by the caller) instead of a thread of the
+ * cache's own, as does faulting in the table of a generation that a
+ * background flush starts. Before either. */
+void utxo_set_reader(struct utxo *u, struct worker *w);
+/* Whether the reads are over (utxo_prefetch_finish would not wait). */
+bool utxo_prefetch_ready(const struct utxo_prefetch *pf);
+/* Waits for the reads, then caches what they found as clean entries:
+ * only where neither the current nor the frozen generation has an entry,
+ * and nothing at all when a coins write finished or cached entries were
+ * dropped since the start (a read may then be older than the store, and
+ * would bring back a spent coin). Absent coins are never cached. Returns
+ * how many were; frees pf (NULL: 0). */
+size_t utxo_prefetch_finish(struct utxo *u, struct utxo_prefetch *pf);
+
 /* Forgets all unflushed changes and cached coins (after a failed write). */
 void utxo_reset(struct utxo *u);
 

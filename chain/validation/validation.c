@@ -635,6 +635,25 @@ struct validation_plan *validation_connect_new(const struct chain_params *p,
     return pl;
 }
 
+struct outpoint *validation_plan_inputs(const struct validation_plan *pl, size_t *n)
+{
+    const struct block *b = pl->b;
+    size_t cap = 0;
+    for (size_t t = 1; t < b->tx_count; t++)
+        cap += b->txs[t]->vin_count;
+    struct outpoint *ops = xcalloc(cap ? cap : 1, sizeof(*ops));
+    *n = 0;
+    for (size_t t = 1; t < b->tx_count; t++) {
+        for (size_t i = 0; i < b->txs[t]->vin_count; i++) {
+            const struct outpoint *op = &b->txs[t]->vin[i].prevout;
+            struct txpos key = {.txid = op->hash};
+            if (!bsearch(&key, pl->v.byid, b->tx_count, sizeof(key), cmp_txpos))
+                ops[(*n)++] = *op;
+        }
+    }
+    return ops;
+}
+
 /* The current transaction's next input, or once all are found its
  * values, sequence locks and sigops, in Core's order. */
 static int check_tx_step(const struct chain_params *p, struct utxo *u,

@@ -619,6 +619,51 @@ static void test_step_waits_for_coins_writer(void **state)
     free_blocks(m, 103);
 }
 
+/* The coins a block spends are read on the UTXO cache's reader: while
+ * it is held the step waits (the loop is not held, nothing is read on
+ * it), once the reads are done the next step finds them cached and the
+ * block connects. */
+static void test_step_waits_for_input_reads(void **state)
+{
+    struct csfix *f = *state;
+    char *err = NULL;
+    struct outpoint funded[SLICED_TXS];
+    fund(f, NULL, funded);
+    /* Reopened, the coins are in the store only. */
+    assert_int_equal(chainstate_set_connect_notify(f->cs, NULL, NULL, &err), 0);
+    csfix_reopen(f);
+    assert_int_equal(chainstate_set_connect_notify(f->cs, wake, NULL, &err), 0);
+    struct worker *reader = worker_new();
+    utxo_set_reader(f->cs->utxo, reader);
+    static struct writer_hold hold; /* outlives a failed assertion */
+    atomic_store(&hold.release, false);
+    worker_submit(reader, hold_writer, &hold);
+    struct block *b = spender(f, funded, -1);
+    int height = chainstate_height(f->cs);
+    assert_int_equal(step_submit(f, b), CHAINSTATE_ACCEPTED);
+    size_t cached = utxo_cached(f->cs->utxo);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(chainstate_activate_step(f->cs, &err), CHAINSTATE_STEP_WAIT);
+        assert_true(chainstate_connect_waiting(f->cs));
+    }
+    assert_int_equal(utxo_cached(f->cs->utxo), cached);
+    atomic_store(&hold.release, true);
+    for (int i = 0; i < 60000 && chainstate_connect_waiting(f->cs); i++)
+        usleep(1000);
+    assert_false(atomic_load(&hold.timed_out));
+    assert_false(chainstate_connect_waiting(f->cs));
+    assert_int_equal(chainstate_activate_step(f->cs, &err), 1);
+    assert_true(utxo_cached(f->cs->utxo) >= cached + SLICED_TXS);
+    while (sliced_step(f) != 0)
+        continue;
+    assert_int_equal(chainstate_height(f->cs), height + 1);
+    struct coin c;
+    assert_false(have_coin(f, &funded[0], &c));
+    utxo_set_reader(f->cs->utxo, NULL);
+    worker_free(reader);
+    block_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -636,6 +681,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_step_waits_for_coins_writer, setup_small_cache,
                                         teardown_sliced),
         cmocka_unit_test_setup_teardown(test_invalidate_ends_sliced_checks, setup_sliced,
+                                        teardown_sliced),
+        cmocka_unit_test_setup_teardown(test_step_waits_for_input_reads, setup_sliced,
                                         teardown_sliced),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

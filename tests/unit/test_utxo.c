@@ -1,6 +1,10 @@
 /* UTXO cache: reads through to the store, fresh coins that never reach
  * the disk, deletions at flush, the tip in the same batch, the budget,
- * background flushes through a frozen generation, large tables. */
+ * background flushes through a frozen generation, large tables, and
+ * prefetches: coins read on the reader thread come back as clean entries,
+ * absent ones are not cached, and a read that a write or a spend overtook
+ * never brings back a spent coin. */
+#define _GNU_SOURCE /* RUSAGE_THREAD */
 #include "chain/util/worker.h"
 #include "chain/validation/utxo.h"
 #include "tests/unit/chainstate_util.h"
@@ -15,7 +19,9 @@
 
 #include <stdatomic.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 static const uint8_t script[3] = {0x51, 0x52, 0x53};
 
@@ -394,6 +400,213 @@ static void test_background_large(void **state)
     testutil_rmtree(dir);
 }
 
+#define STORED 100
+
+struct pf_fixture {
+    char *dir;
+    struct store *s;
+    struct utxo *u;
+};
+
+/* STORED coins in the store (coin i worth 1000 + i), none in the cache. */
+static int pf_setup(void **state)
+{
+    struct pf_fixture *f = calloc(1, sizeof(*f));
+    char *err = NULL;
+    f->dir = testutil_tmpdir("utxo_prefetch");
+    f->s = store_open(f->dir, 1 << 20, &err);
+    assert_non_null(f->s);
+    struct utxo *u = utxo_new(f->s, 64u << 20);
+    for (uint32_t i = 0; i < STORED; i++) {
+        struct outpoint op = op_of(i);
+        utxo_add(u, &op, 1000 + i, script, sizeof(script), (int32_t)i, i == 0);
+    }
+    struct hash256 tip = {{1}};
+    assert_int_equal(utxo_flush(u, &tip, true, &err), 0);
+    utxo_free(u);
+    f->u = utxo_new(f->s, 64u << 20);
+    *state = f;
+    return 0;
+}
+
+static int pf_teardown(void **state)
+{
+    struct pf_fixture *f = *state;
+    utxo_free(f->u);
+    store_close(f->s);
+    testutil_rmtree(f->dir);
+    free(f);
+    return 0;
+}
+
+static void count_done(void *ctx)
+{
+    atomic_fetch_add((atomic_int *)ctx, 1);
+}
+
+/* Starts a prefetch of coin i, waits until its read is over (the coin
+ * unspent), then spends the coin. */
+static struct utxo_prefetch *read_then_spend(struct utxo *u, uint32_t i, atomic_int *done)
+{
+    char *err = NULL;
+    struct outpoint op = op_of(i);
+    struct utxo_prefetch *pf = utxo_prefetch_start(u, &op, 1, count_done, done);
+    assert_non_null(pf);
+    for (int k = 0; k < 10000 && !utxo_prefetch_ready(pf); k++)
+        usleep(1000);
+    assert_true(utxo_prefetch_ready(pf));
+    struct utxo_spent sp;
+    assert_int_equal(utxo_spend(u, &op, &sp, NULL, &err), 1);
+    return pf;
+}
+
+static void test_prefetch_caches_found(void **state)
+{
+    struct pf_fixture *f = *state;
+    char *err = NULL;
+    struct outpoint ops[12];
+    for (uint32_t i = 0; i < 10; i++)
+        ops[i] = op_of(i * 7);
+    ops[10] = op_of(STORED + 5); /* absent */
+    ops[11] = op_of(7);          /* twice */
+    atomic_int done = 0;
+    struct utxo_prefetch *pf = utxo_prefetch_start(f->u, ops, 12, count_done, &done);
+    assert_non_null(pf);
+    assert_int_equal(utxo_prefetch_finish(f->u, pf), 10);
+    assert_int_equal(atomic_load(&done), 1);
+    assert_int_equal(utxo_cached(f->u), 10);
+    assert_int_equal(utxo_dirty(f->u), 0);
+    struct coin c = {0};
+    assert_int_equal(utxo_get(f->u, &ops[1], &c, &err), 1);
+    assert_int_equal(c.value, 1007);
+    assert_int_equal(c.height, 7);
+    assert_false(c.coinbase);
+    coin_clear(&c);
+    assert_int_equal(utxo_get(f->u, &ops[0], &c, &err), 1);
+    assert_true(c.coinbase);
+    coin_clear(&c);
+    /* Cached already: nothing left to read. */
+    assert_null(utxo_prefetch_start(f->u, ops, 10, count_done, &done));
+    assert_int_equal(utxo_cached(f->u), 10);
+}
+
+#if !defined(__SANITIZE_ADDRESS__)
+/* Page faults of the calling thread so far. */
+static long thread_faults(void)
+{
+    struct rusage ru;
+    assert_int_equal(getrusage(RUSAGE_THREAD, &ru), 0);
+    return ru.ru_minflt + ru.ru_majflt;
+}
+#endif
+
+/* A background flush hands the new generation's table (of huge pages) to
+ * the reader to fault in: the caller's inserts into it then cost no page
+ * faults (zeroing a huge page on first touch held the event loop). */
+static void test_background_table_populated(void **state)
+{
+    (void)state;
+#if defined(__SANITIZE_ADDRESS__)
+    skip(); /* its allocator and shadow memory fault pages of their own */
+#else
+    char *dir = testutil_tmpdir("utxo");
+    char *err = NULL;
+    struct store *s = store_open(dir, 1 << 20, &err);
+    struct utxo *u = utxo_new(s, 256u << 20);
+    struct worker *reader = worker_new();
+    utxo_set_reader(u, reader);
+    for (uint32_t i = 0; i < LARGE_COINS; i++) {
+        struct outpoint op = op_of(i);
+        utxo_add(u, &op, i, script, sizeof(script), 1, false);
+    }
+    /* Blocks of an entry's size, freed: the inserts below reuse them. */
+    for (uint32_t i = LARGE_COINS; i < LARGE_COINS + 20000; i++) {
+        struct outpoint op = op_of(i);
+        struct utxo_spent sp;
+        utxo_add(u, &op, i, script, sizeof(script), 1, false);
+        assert_int_equal(utxo_spend(u, &op, &sp, NULL, &err), 1);
+    }
+    struct hash256 tip = {{1}};
+    assert_int_equal(utxo_flush_background(u, &tip, &err), 0);
+    worker_wait(reader);
+    long before = thread_faults();
+    for (uint32_t i = LARGE_COINS; i < LARGE_COINS + 10000; i++) {
+        struct outpoint op = op_of(i);
+        utxo_add(u, &op, i, script, sizeof(script), 2, false);
+    }
+    assert_true(thread_faults() - before < 4);
+    utxo_free(u);
+    worker_free(reader);
+    store_close(s);
+    testutil_rmtree(dir);
+#endif
+}
+
+/* Coin i read by a prefetch (unspent), then spent, then between(u): the
+ * prefetch brings nothing back, the coin stays spent. */
+static void assert_not_brought_back(struct utxo *u, uint32_t i, void (*between)(struct utxo *))
+{
+    char *err = NULL;
+    atomic_int done = 0;
+    struct utxo_prefetch *pf = read_then_spend(u, i, &done);
+    if (between)
+        between(u);
+    assert_int_equal(utxo_prefetch_finish(u, pf), 0);
+    struct outpoint op = op_of(i);
+    assert_false(utxo_have(u, &op, &err));
+}
+
+static void flush_now(struct utxo *u)
+{
+    char *err = NULL;
+    struct hash256 tip = {{2}};
+    assert_int_equal(utxo_flush(u, &tip, false, &err), 0);
+}
+
+static void flush_behind(struct utxo *u)
+{
+    char *err = NULL;
+    struct hash256 tip = {{2}};
+    assert_int_equal(utxo_flush_background(u, &tip, &err), 0);
+}
+
+/* A background write done, its generation dropped by the next flush. */
+static void flush_written(struct utxo *u)
+{
+    flush_behind(u);
+    for (int k = 0; k < 10000 && utxo_writing(u); k++)
+        usleep(1000);
+    assert_false(utxo_writing(u));
+    flush_behind(u);
+}
+
+/* Spent and flushed while the read was in flight: the read saw it
+ * unspent, the flush dropped the tombstone, the batch is discarded; the
+ * same through a background write that finished. */
+static void test_prefetch_spent_flushed(void **state)
+{
+    struct pf_fixture *f = *state;
+    assert_not_brought_back(f->u, 3, flush_now);
+    assert_not_brought_back(f->u, 4, flush_written);
+}
+
+/* Spent while the read was in flight, the spend still in the current
+ * generation, or in the frozen one (its write held): not brought back. */
+static void test_prefetch_spent_cached(void **state)
+{
+    struct pf_fixture *f = *state;
+    assert_not_brought_back(f->u, 3, NULL);
+    struct worker *w = worker_new();
+    utxo_set_writer(f->u, w);
+    atomic_bool held = true;
+    worker_submit(w, hold, &held);
+    assert_not_brought_back(f->u, 5, flush_behind);
+    atomic_store(&held, false);
+    utxo_free(f->u); /* waits for the write */
+    f->u = NULL;
+    worker_free(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -403,6 +616,10 @@ int main(void)
         cmocka_unit_test(test_background_tombstone),
         cmocka_unit_test(test_background_large),
         cmocka_unit_test(test_growth),
+        cmocka_unit_test(test_background_table_populated),
+        cmocka_unit_test_setup_teardown(test_prefetch_caches_found, pf_setup, pf_teardown),
+        cmocka_unit_test_setup_teardown(test_prefetch_spent_flushed, pf_setup, pf_teardown),
+        cmocka_unit_test_setup_teardown(test_prefetch_spent_cached, pf_setup, pf_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
