@@ -186,7 +186,7 @@ uint32_t np_cmpct_fetch_type(struct netproc *np, const struct np_peer *p,
         np->ninflight == 0 && n->prev && (n->prev->status & BINDEX_HAVE_DATA) &&
         !(n->prev->status & BINDEX_FAILED_MASK))
         return PROTO_INV_CMPCT_BLOCK;
-    return PROTO_INV_BLOCK | PROTO_INV_WITNESS_FLAG;
+    return PROTO_INV_BLOCK | (p->serves_witness ? PROTO_INV_WITNESS_FLAG : 0);
 }
 
 /* ---- serving and announcing ---- */

@@ -20,6 +20,11 @@ struct np_peer {
     uint64_t id;
     bool inbound, wtxidrelay, sendheaders, relay_txs;
     bool limited;                     /* NODE_NETWORK_LIMITED without NODE_NETWORK */
+    /* Its services promise blocks (NODE_NETWORK or NODE_NETWORK_LIMITED)
+     * and their witnesses (NODE_WITNESS): Core's CanServeBlocks and
+     * CanServeWitnesses. A peer without them is never asked for headers
+     * sync or blocks it cannot give. */
+    bool serves_blocks, serves_witness;
     bool reconciles;                  /* sent hsgossip before verack */
     bool mempool_due;                 /* to be asked for its mempool (BIP35) */
     bool ae_pending;                  /* our hssketch awaits its hsask */
@@ -43,7 +48,7 @@ struct np_peer {
     struct hash256 unknown_block;
     bool sync_started;                /* headers sync started with it (Core's fSyncStarted) */
     bool inv_getheaders;              /* its block inv made us ask it for headers before */
-    bool preferred;                   /* outbound: preferred for download */
+    bool preferred;                   /* outbound, serving blocks: preferred for download */
     int64_t headers_timeout;          /* initial headers sync deadline (INT64_MAX: none) */
     /* The last block of our getblocks answer when it hit the limit
      * (Core's hashContinue; zero: none): when the peer fetches it, an inv
