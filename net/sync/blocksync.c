@@ -724,15 +724,39 @@ void np_getblocks_continue(struct netproc *np, struct np_peer *p, const struct h
     np_send_inv(np, p->id, &tip, 1); /* even if redundant: it asks for more */
 }
 
+/* Core's ProcessGetBlockData when a block it holds cannot be read: the
+ * peer is dropped (and what else it asked for is not served), quietly
+ * when the block was pruned meanwhile, else with an error logged. */
+static void unreadable_block(struct netproc *np, struct np_peer *p, const struct hash256 *hash,
+                             const char *err)
+{
+    const struct bindex_node *n = chainstate_find(np->chain, hash);
+    if (n && !(n->status & BINDEX_HAVE_DATA))
+        LOG_DEBUG(LOG_NET, "block pruned before it could be read, disconnecting peer=%" PRIu64,
+                  p->id);
+    else
+        LOG_ERROR("cannot load block from disk (%s), disconnecting peer=%" PRIu64,
+                  err ? err : "unreadable", p->id);
+    p->gd_head = p->gd_len;
+    if (np->io.disconnect)
+        np->io.disconnect(np->io.ctx, p->id, "requested block unreadable");
+}
+
 bool np_serve_block(struct netproc *np, struct np_peer *p, const struct hash256 *hash,
                     bool witness)
 {
+    /* Not stored (unknown, or pruned before the request): no answer, as
+     * Core, which sends no notfound for blocks. */
+    const struct bindex_node *n = chainstate_find(np->chain, hash);
+    if (!n || !(n->status & BINDEX_HAVE_DATA))
+        return false;
     uint8_t *data = NULL;
     size_t len = 0;
     char *err = NULL;
-    /* 1: found, 0: not stored, -1: storage error */
     if (chainstate_get_block_raw(np->chain, hash, &data, &len, &err) != 1 || !data) {
+        unreadable_block(np, p, hash, err);
         free(err);
+        free(data);
         return false;
     }
     if (witness) {
