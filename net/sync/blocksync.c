@@ -724,11 +724,8 @@ void np_getblocks_continue(struct netproc *np, struct np_peer *p, const struct h
     np_send_inv(np, p->id, &tip, 1); /* even if redundant: it asks for more */
 }
 
-/* Core's ProcessGetBlockData when a block it holds cannot be read: the
- * peer is dropped (and what else it asked for is not served), quietly
- * when the block was pruned meanwhile, else with an error logged. */
-static void unreadable_block(struct netproc *np, struct np_peer *p, const struct hash256 *hash,
-                             const char *err)
+void np_block_unreadable(struct netproc *np, struct np_peer *p, const struct hash256 *hash,
+                         const char *err)
 {
     const struct bindex_node *n = chainstate_find(np->chain, hash);
     if (n && !(n->status & BINDEX_HAVE_DATA))
@@ -754,7 +751,7 @@ bool np_serve_block(struct netproc *np, struct np_peer *p, const struct hash256 
     size_t len = 0;
     char *err = NULL;
     if (chainstate_get_block_raw(np->chain, hash, &data, &len, &err) != 1 || !data) {
-        unreadable_block(np, p, hash, err);
+        np_block_unreadable(np, p, hash, err);
         free(err);
         free(data);
         return false;

@@ -237,8 +237,10 @@ bool np_cmpct_serve(struct netproc *np, struct np_peer *p, const struct hash256 
         n->height < tip->height - CMPCT_MAX_CMPCTBLOCK_DEPTH)
         return np_serve_block(np, p, hash, true);
     const struct wbuf *w = cmpct_payload(np, hash);
-    if (!w)
+    if (!w) { /* stored (checked above), so unreadable */
+        np_block_unreadable(np, p, hash, NULL);
         return false;
+    }
     send_cmpct(np, p, w);
     return true;
 }

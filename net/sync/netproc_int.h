@@ -248,6 +248,11 @@ void np_serve_getblocks(struct netproc *np, struct np_peer *p, const struct net_
 /* Serves one block of a getdata; false if we do not have it. */
 bool np_serve_block(struct netproc *np, struct np_peer *p, const struct hash256 *hash,
                     bool witness);
+/* Core's ProcessGetBlockData when a block we store cannot be read: the
+ * peer is dropped (and what else it asked for is not served), quietly
+ * when the block was pruned meanwhile, else with an error logged. */
+void np_block_unreadable(struct netproc *np, struct np_peer *p, const struct hash256 *hash,
+                         const char *err);
 void np_request_blocks_all(struct netproc *np, int64_t now);
 /* Fills synced_blocks, blocks_in_flight and inflight. */
 void np_peer_blocks_info(const struct netproc *np, const struct np_peer *p,

@@ -308,7 +308,8 @@ static void test_getdata_block_awaits_activation(void **state)
 
 /* Core's ProcessGetBlockData: a requested block that is stored but cannot
  * be read (its file cut short under us) drops the peer, and the rest of
- * its request goes unserved; one we do not store (unknown) is ignored. */
+ * its request goes unserved, whether asked as a block or as a recent
+ * cmpctblock; one we do not store (unknown) is ignored. */
 static void test_getdata_block_unreadable(void **state)
 {
     setup_net(1, 0);
@@ -330,6 +331,12 @@ static void test_getdata_block_unreadable(void **state)
     assert_int_equal(net.ndropped, 1);
     assert_int_equal(net.dropped[0], FAKE);
     assert_false(netproc_getdata_pending(net.n[0].np, FAKE));
+    connect_fake(FAKE + 1, true);
+    struct proto_inv cmpct = {PROTO_INV_CMPCT_BLOCK, chainstate_at(net.n[0].cs, 8)->hash};
+    fake_getdata(FAKE + 1, &cmpct, 1);
+    assert_int_equal(queued(PROTO_CMD_CMPCTBLOCK, -1), 0);
+    assert_int_equal(net.ndropped, 2);
+    assert_int_equal(net.dropped[1], FAKE + 1);
     teardown_net();
 }
 
