@@ -279,6 +279,11 @@ static void on_version(struct peer *p, const struct net_msg *m)
     p->state = PEER_VERSION;
     LOG_DEBUG(LOG_NET, "peer=%" PRIu64 " version %d %s height %d%s", p->id, (int)v->version,
               p->user_agent, (int)v->start_height, p->inbound ? " inbound" : "");
+    /* A feeler only checks that the address answers: its version proves
+     * it, so the connection manager marks the address good and closes the
+     * link now, without waiting for verack (Core's ProcessMessage). */
+    if (!p->inbound && p->kind == PEER_FEELER)
+        p->env->ready(p->env->ctx, p);
 }
 
 static void on_verack(struct peer *p, const struct net_msg *m)
@@ -297,7 +302,7 @@ static void on_verack(struct peer *p, const struct net_msg *m)
         peer_msg_end(p);
     }
     /* No address traffic on block-relay-only links (Core's
-     * SetupAddressRelay); a feeler is closed at once. */
+     * SetupAddressRelay); a feeler is closed on its version. */
     if (!p->inbound && (p->kind == PEER_FULL_RELAY || p->kind == PEER_ADDR_FETCH)) {
         peer_send(p, PROTO_CMD_GETADDR, NULL, 0);
         p->getaddr_sent = true;

@@ -80,6 +80,8 @@ struct peer_env {
     /* The peer was marked closing; discourage: the reason is misbehaviour. */
     void (*closed)(void *ctx, struct peer *p, const char *reason, bool discourage);
     bool (*is_local_nonce)(void *ctx, uint64_t nonce);
+    /* The handshake is done; for a feeler, its version came (it is
+     * closed then). */
     void (*ready)(void *ctx, struct peer *p);
     void (*getaddr)(void *ctx, struct peer *p);
     void (*addrs)(void *ctx, struct peer *p, const struct proto_netaddr *a, size_t n);

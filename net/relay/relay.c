@@ -39,6 +39,7 @@ void relay_policy_default(struct relay_policy *p)
         .req_txid_delay_us = 2000000,
         .req_timeout_us = 60000000,
         .max_in_flight = 100,
+        .req_overload_delay_us = 2000000,
         .max_announced = 5000,
     };
 }
@@ -102,7 +103,7 @@ int relay_policy_check(const struct relay_policy *p, char **err)
     if (p->round_interval_us < 0 || p->feedback_window_us < 0 ||
         p->feedback_window_min_us < 0 || p->trickle_in_us < 0 ||
         p->trickle_out_us < 0 || p->req_delay_us < 0 || p->req_txid_delay_us < 0 ||
-        p->pull_interval_us < 0)
+        p->req_overload_delay_us < 0 || p->pull_interval_us < 0)
         return err_set(err, "negative interval in relay policy");
     if (p->req_timeout_us <= 0)
         return err_set(err, "request timeout must be positive");
@@ -386,7 +387,6 @@ static struct txreq *lazy_txreq(struct relay *r)
     if (!r->txreq) {
         struct txreq_params tp = {
             .timeout_us = r->p->req_timeout_us,
-            .max_in_flight = r->p->max_in_flight,
             .max_announced = r->p->max_announced,
         };
         r->txreq = txreq_new(&tp, prng_next(&r->rng));
@@ -440,6 +440,10 @@ static enum relay_ann_result track(struct relay *r, const struct relay_peer *pe,
         reqtime += r->p->req_delay_us;
     if (!is_wtx && r->n_wtxid_peers > 0)
         reqtime += r->p->req_txid_delay_us;
+    /* Core's overloaded peer: it may be slow or stalling us on purpose,
+     * so others that announce the hash meanwhile are asked first. */
+    if (txreq_in_flight(t, peer) >= r->p->max_in_flight)
+        reqtime += r->p->req_overload_delay_us;
     switch (txreq_received_inv(t, peer, hash, is_wtx, preferred, reqtime)) {
     case TXREQ_ADDED:
         return RELAY_ANN_NEW;
@@ -512,8 +516,8 @@ static struct relay_peer *payload_done(struct relay *r, bool from_peer, uint64_t
                                        const struct relay_tx_info *tx, int64_t now)
 {
     if (r->txreq) {
-        txreq_forget(r->txreq, &tx->txid, now);
-        txreq_forget(r->txreq, &tx->wtxid, now);
+        txreq_forget(r->txreq, &tx->txid);
+        txreq_forget(r->txreq, &tx->wtxid);
     }
     struct relay_peer *pe = from_peer ? relay_peer_find(r, peer) : NULL;
     if (pe) {
@@ -743,7 +747,7 @@ static void request_tick(struct relay *r, int64_t now)
             struct relay_inv inv = {.type = rb.v[i].is_wtxid ? RELAY_INV_WTX : RELAY_INV_TX,
                                     .hash = rb.v[i].hash};
             if (r->drv->have && r->drv->have(r->ctx, r, &inv))
-                txreq_forget(r->txreq, &inv.hash, now);
+                txreq_forget(r->txreq, &inv.hash);
             else
                 batch[k++] = inv;
         }

@@ -34,7 +34,9 @@
  *   (net/relay/txrequest.h): one getdata in flight per hash, preferred (outbound)
  *   announcers first, others after req_delay_us (0 with a fanout: see
  *   relay_policy_set_fanout), req_timeout_us then the next announcer,
- *   notfound moves on at once, caps per peer.
+ *   notfound moves on at once; a peer with max_in_flight requests in
+ *   flight has its new announcements wait req_overload_delay_us more, and
+ *   one with max_announced tracked has more ignored.
  * - Pull gossip (the papers' pull and push-pull, optional): a node asks a
  *   random peer for news every pull_interval_us; the peer answers with
  *   its infective rumors, and the answers count as pushes.
@@ -176,7 +178,11 @@ struct relay_policy {
                               * (relay_policy_set_fanout: 0 with a fanout) */
     int64_t req_txid_delay_us; /* ... for txid ones while BIP339 peers are connected */
     int64_t req_timeout_us;  /* getdata expiry, then the next announcer */
-    uint32_t max_in_flight;  /* getdata requests in flight per peer */
+    /* Requests in flight per peer from which its new announcements wait
+     * req_overload_delay_us more (Core's MAX_PEER_TX_REQUEST_IN_FLIGHT and
+     * OVERLOADED_PEER_TX_DELAY: a delay, not a cap). */
+    uint32_t max_in_flight;
+    int64_t req_overload_delay_us;
     uint32_t max_announced;  /* tracked announcements per peer */
     /* The papers' pull (and push-pull): every pull_interval_us the node
      * asks one random peer for news (driver's send_pull; 0 = never); a

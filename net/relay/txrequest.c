@@ -34,10 +34,6 @@ struct peerinfo {
     uint64_t peer;
     uint32_t total;
     uint32_t in_flight;
-    /* Hashes whose best requestable candidate waits for this peer's
-     * in-flight count to drop below the cap. */
-    struct hash256 *blocked; /* FIFO from blocked_head */
-    uint32_t blocked_head, n_blocked, cap_blocked;
 };
 
 struct txreq {
@@ -158,41 +154,13 @@ static void peer_release_if_idle(struct txreq *t, struct peerinfo *pi)
     if (pi->total > 0)
         return;
     hashtab_remove(&t->peers, pi->peer, peer_match, &pi->peer);
-    free(pi->blocked);
     free(pi);
 }
 
-/* A request of pi's ended: hashes waiting for its capacity are woken. */
-static void peer_request_done(struct txreq *t, struct peerinfo *pi, int64_t now)
+static void peer_request_done(struct txreq *t, struct peerinfo *pi)
 {
     pi->in_flight--;
     t->n_in_flight--;
-    while (pi->blocked_head < pi->n_blocked) {
-        struct entry *e = entry_find(t, &pi->blocked[pi->blocked_head++]);
-        if (e && e->wake > now) {
-            schedule(t, e, now);
-            break; /* one freed slot serves one hash, oldest first */
-        }
-    }
-    if (pi->blocked_head == pi->n_blocked)
-        pi->blocked_head = pi->n_blocked = 0;
-}
-
-static void peer_block(struct peerinfo *pi, const struct hash256 *h, uint32_t max)
-{
-    /* No dedup scan (it would cost O(n) per call under load): stale and
-     * repeated items are skipped when popped, and the list is capped. */
-    if (pi->n_blocked - pi->blocked_head >= max)
-        return; /* the entry's fallback wake still retries it */
-    if (pi->blocked_head > 0 && pi->n_blocked == pi->cap_blocked) {
-        pi->n_blocked -= pi->blocked_head; /* reuse the popped front */
-        memmove(pi->blocked, pi->blocked + pi->blocked_head, pi->n_blocked * sizeof(*pi->blocked));
-        pi->blocked_head = 0;
-    }
-    if (!vec_reserve((void **)&pi->blocked, &pi->cap_blocked, pi->n_blocked,
-                     sizeof(*pi->blocked), 8))
-        return;
-    pi->blocked[pi->n_blocked++] = *h;
 }
 
 /* ---- lifecycle ---- */
@@ -219,11 +187,7 @@ void txreq_free(struct txreq *t)
         if (t->entries.items[i])
             entry_free(t->entries.items[i]);
     for (size_t i = 0; i < t->peers.cap; i++) {
-        struct peerinfo *pi = t->peers.items[i];
-        if (pi) {
-            free(pi->blocked);
-            free(pi);
-        }
+        free(t->peers.items[i]);
     }
     hashtab_clear(&t->entries);
     hashtab_clear(&t->peers);
@@ -232,7 +196,7 @@ void txreq_free(struct txreq *t)
 }
 
 /* Drops announcement i of e, keeping the peer's counts right. */
-static void ann_drop(struct txreq *t, struct entry *e, uint32_t i, int64_t now)
+static void ann_drop(struct txreq *t, struct entry *e, uint32_t i)
 {
     struct peerinfo *pi = peer_find(t, e->anns[i].peer);
     bool requested = e->anns[i].state == ANN_REQUESTED;
@@ -242,16 +206,16 @@ static void ann_drop(struct txreq *t, struct entry *e, uint32_t i, int64_t now)
         return;
     pi->total--;
     if (requested)
-        peer_request_done(t, pi, now);
+        peer_request_done(t, pi);
     peer_release_if_idle(t, pi);
 }
 
-static void entry_delete(struct txreq *t, struct entry *e, int64_t now)
+static void entry_delete(struct txreq *t, struct entry *e)
 {
     heap_remove(t, e);
     hashtab_remove(&t->entries, prng_hash_key(&e->hash, t->salt), entry_match, &e->hash);
     while (e->n > 0)
-        ann_drop(t, e, e->n - 1, now);
+        ann_drop(t, e, e->n - 1);
     entry_free(e);
 }
 
@@ -274,15 +238,14 @@ static bool expire_due(struct txreq *t, struct entry *e, int64_t now, txreq_expi
         a->state = ANN_COMPLETED;
         struct peerinfo *pi = peer_find(t, a->peer);
         if (pi)
-            peer_request_done(t, pi, now);
+            peer_request_done(t, pi);
         if (expired)
             expired(ctx, a->peer, &e->hash);
     }
     return false;
 }
 
-/* The best requestable candidate of e, or -1. Candidates whose peer is at
- * its in-flight cap are skipped (and told to wake e when a slot frees). */
+/* The best requestable candidate of e, or -1. */
 static int best_candidate(struct txreq *t, struct entry *e, int64_t now, int64_t *next)
 {
     int best = -1;
@@ -295,14 +258,6 @@ static int best_candidate(struct txreq *t, struct entry *e, int64_t now, int64_t
         if (a->time > now) {
             if (a->time < *next)
                 *next = a->time;
-            continue;
-        }
-        struct peerinfo *pi = peer_find(t, a->peer);
-        if (pi && pi->in_flight >= t->p.max_in_flight) {
-            peer_block(pi, &e->hash, t->p.max_announced);
-            /* Fallback retry in case the wake-up list was full. */
-            if (now + t->p.timeout_us < *next)
-                *next = now + t->p.timeout_us;
             continue;
         }
         /* Preferred first; the top bit of the priority encodes it. */
@@ -330,7 +285,7 @@ static void entry_update(struct txreq *t, struct entry *e, int64_t now, txreq_re
     for (uint32_t i = 0; i < e->n && !live; i++)
         live = e->anns[i].state == ANN_CANDIDATE;
     if (!live) {
-        entry_delete(t, e, now);
+        entry_delete(t, e);
         return;
     }
     int64_t next;
@@ -396,7 +351,7 @@ enum txreq_add txreq_received_inv(struct txreq *t, uint64_t peer, const struct h
         e = entry_get(t, hash);
     if (!vec_reserve((void **)&e->anns, &e->cap, e->n, sizeof(*e->anns), 2)) {
         if (e->n == 0)
-            entry_delete(t, e, reqtime);
+            entry_delete(t, e);
         peer_release_if_idle(t, pi);
         return TXREQ_NOMEM;
     }
@@ -422,16 +377,16 @@ void txreq_received_response(struct txreq *t, uint64_t peer, const struct hash25
     if (requested) {
         struct peerinfo *pi = peer_find(t, peer);
         if (pi)
-            peer_request_done(t, pi, now);
+            peer_request_done(t, pi);
     }
     schedule(t, e, now); /* the next poll asks the next candidate */
 }
 
-void txreq_forget(struct txreq *t, const struct hash256 *hash, int64_t now)
+void txreq_forget(struct txreq *t, const struct hash256 *hash)
 {
     struct entry *e = entry_find(t, hash);
     if (e)
-        entry_delete(t, e, now);
+        entry_delete(t, e);
 }
 
 void txreq_peer_gone(struct txreq *t, uint64_t peer, int64_t now)
@@ -444,7 +399,7 @@ void txreq_peer_gone(struct txreq *t, uint64_t peer, int64_t now)
             continue;
         for (uint32_t j = 0; j < e->n; j++) {
             if (e->anns[j].peer == peer) {
-                ann_drop(t, e, j, now);
+                ann_drop(t, e, j);
                 schedule(t, e, now);
                 break;
             }
@@ -506,7 +461,7 @@ size_t txreq_memory(const struct txreq *t)
     for (size_t i = 0; i < t->peers.cap; i++) {
         const struct peerinfo *pi = t->peers.items[i];
         if (pi)
-            m += sizeof(*pi) + pi->cap_blocked * sizeof(struct hash256);
+            m += sizeof(*pi);
     }
     return m;
 }

@@ -6,15 +6,15 @@
  * COMPLETED (kept only so the same peer is never asked twice). Rules:
  * - at most one request in flight per hash;
  * - a candidate becomes requestable at its reqtime, which the caller
- *   sets (Bitcoin Core: now for preferred peers, 2 s later for others);
+ *   sets (Bitcoin Core: now for preferred peers, 2 s later for others,
+ *   and 2 s more for a peer already asked for 100 that are in flight);
  * - among requestable candidates, preferred ones first, then a uniformly
  *   random one (a salted hash of hash and peer, so attackers cannot bias
  *   it and runs are reproducible);
  * - a request expires after `timeout_us` and the next candidate is asked;
  *   a notfound (txreq_received_response) moves on at once;
- * - a peer has at most `max_in_flight` requests in flight (strict: its
- *   candidates wait while it is full) and `max_announced` announcements
- *   tracked (more are refused);
+ * - a peer has at most `max_announced` announcements tracked (more are
+ *   refused); its requests in flight are not capped, as in Core;
  * - when only COMPLETED announcements remain for a hash, it is forgotten.
  * txid and wtxid announcements are tracked by their hash alone, with an
  * is_wtxid flag telling how to request them (BIP339).
@@ -31,7 +31,6 @@
 
 struct txreq_params {
     int64_t timeout_us; /* request expiry */
-    uint32_t max_in_flight;
     uint32_t max_announced;
 };
 
@@ -55,7 +54,7 @@ enum txreq_add txreq_received_inv(struct txreq *t, uint64_t peer, const struct h
 void txreq_received_response(struct txreq *t, uint64_t peer, const struct hash256 *hash,
                              int64_t now);
 /* The hash is not needed any more (received, accepted, rejected). */
-void txreq_forget(struct txreq *t, const struct hash256 *hash, int64_t now);
+void txreq_forget(struct txreq *t, const struct hash256 *hash);
 /* The peer disconnected: its announcements go, its requests move on. */
 void txreq_peer_gone(struct txreq *t, uint64_t peer, int64_t now);
 

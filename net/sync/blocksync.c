@@ -120,13 +120,22 @@ static size_t preferred_peers(const struct netproc *np)
     return n;
 }
 
+/* Core's sync_blocks_and_headers_from_peer, for initial sync: a
+ * preferred (outbound) peer; others (inbound) while there is no preferred
+ * peer or nothing is in flight, so that nodes that merely connected to us
+ * do not carry our sync; never an address-fetch link, which closes soon. */
+static bool sync_candidate(const struct netproc *np, const struct np_peer *p)
+{
+    return p->preferred ||
+           (p->kind != PEER_ADDR_FETCH && (preferred_peers(np) == 0 || np->ninflight == 0));
+}
+
 void np_sync_maybe_start(struct netproc *np, struct np_peer *p, int64_t now)
 {
     int64_t age;
-    if (p->sync_started)
+    if (p->sync_started || !p->serves_blocks)
         return;
-    if (!best_header_recent(np, &age) &&
-        (np->nsync_started > 0 || (!p->preferred && preferred_peers(np) > 0)))
+    if (!best_header_recent(np, &age) && (np->nsync_started > 0 || !sync_candidate(np, p)))
         return;
     /* From the best header's parent, as Core: the answer is never empty,
      * so we learn how far the peer's chain reaches. */
@@ -288,23 +297,28 @@ static bool limited_peer_lacks(const struct np_peer *p, const struct bindex_node
            p->best_known->height - n->height >= PROTO_NODE_NETWORK_LIMITED_MIN_BLOCKS - 2;
 }
 
+/* Core's FindNextBlocks: a peer without NODE_WITNESS is not asked for a
+ * block under segwit rules, it would send it stripped. */
+static bool witness_peer_lacks(const struct netproc *np, const struct np_peer *p,
+                               const struct bindex_node *n)
+{
+    return !p->serves_witness && n->height >= chainstate_params(np->chain)->segwit_height;
+}
+
 /* Requests from p the blocks of its best chain we lack, within the window. */
 static void request_blocks(struct netproc *np, struct np_peer *p, int64_t now)
 {
     const struct bindex_node *tip = chainstate_tip(np->chain);
-    if (!p->best_known || !tip || p->blocks_in_flight >= NETPROC_MAX_BLOCKS_IN_FLIGHT ||
+    if (!p->serves_blocks || !p->best_known || !tip ||
+        p->blocks_in_flight >= NETPROC_MAX_BLOCKS_IN_FLIGHT ||
         u256_cmp(&p->best_known->work, &tip->work) <= 0)
         return;
     /* Core's FindNextBlocksToDownload: no block of a chain with less than
      * the minimum chain work (it could be a cheap fake). */
     if (cmp_min_work(np, p->best_known) < 0)
         return;
-    /* Core's download during initial sync: from preferred (outbound)
-     * peers, but from others (inbound) while there is no preferred peer
-     * or nothing is in flight, so that nodes that merely connected to us
-     * do not carry our sync; never from a limited peer. */
-    if (chainstate_initial_download(np->chain) &&
-        (p->limited || (!p->preferred && preferred_peers(np) > 0 && np->ninflight > 0)))
+    /* Core's download during initial sync: never from a limited peer. */
+    if (chainstate_initial_download(np->chain) && (p->limited || !sync_candidate(np, p)))
         return;
     int limit = tip->height + np->opt.block_window;
     const struct bindex_node *n = p->best_known;
@@ -318,7 +332,8 @@ static void request_blocks(struct netproc *np, struct np_peer *p, int64_t now)
     size_t nwant = 0;
     const struct np_inflight *first_other = NULL; /* lowest block another peer holds */
     for (; n && n != fork; n = n->prev) {
-        if (n->status & (BINDEX_HAVE_DATA | BINDEX_FAILED_MASK) || limited_peer_lacks(p, n))
+        if (n->status & (BINDEX_HAVE_DATA | BINDEX_FAILED_MASK) || limited_peer_lacks(p, n) ||
+            witness_peer_lacks(np, p, n))
             continue;
         const struct np_inflight *f = inflight_find(np, &n->hash);
         if (f) {
@@ -339,8 +354,9 @@ static void request_blocks(struct netproc *np, struct np_peer *p, int64_t now)
     struct proto_inv items[NETPROC_MAX_BLOCKS_IN_FLIGHT];
     for (size_t i = 0; i < nwant; i++) {
         const struct bindex_node *b = want[nwant - 1 - i]; /* oldest first */
-        items[i].type = nwant == 1 ? np_cmpct_fetch_type(np, p, b)
-                                   : PROTO_INV_BLOCK | PROTO_INV_WITNESS_FLAG;
+        items[i].type =
+            nwant == 1 ? np_cmpct_fetch_type(np, p, b)
+                       : PROTO_INV_BLOCK | (p->serves_witness ? PROTO_INV_WITNESS_FLAG : 0);
         items[i].hash = b->hash;
         inflight_add(np, p, &b->hash, now);
     }
@@ -708,15 +724,36 @@ void np_getblocks_continue(struct netproc *np, struct np_peer *p, const struct h
     np_send_inv(np, p->id, &tip, 1); /* even if redundant: it asks for more */
 }
 
+void np_block_unreadable(struct netproc *np, struct np_peer *p, const struct hash256 *hash,
+                         const char *err)
+{
+    const struct bindex_node *n = chainstate_find(np->chain, hash);
+    if (n && !(n->status & BINDEX_HAVE_DATA))
+        LOG_DEBUG(LOG_NET, "block pruned before it could be read, disconnecting peer=%" PRIu64,
+                  p->id);
+    else
+        LOG_ERROR("cannot load block from disk (%s), disconnecting peer=%" PRIu64,
+                  err ? err : "unreadable", p->id);
+    p->gd_head = p->gd_len;
+    if (np->io.disconnect)
+        np->io.disconnect(np->io.ctx, p->id, "requested block unreadable");
+}
+
 bool np_serve_block(struct netproc *np, struct np_peer *p, const struct hash256 *hash,
                     bool witness)
 {
+    /* Not stored (unknown, or pruned before the request): no answer, as
+     * Core, which sends no notfound for blocks. */
+    const struct bindex_node *n = chainstate_find(np->chain, hash);
+    if (!n || !(n->status & BINDEX_HAVE_DATA))
+        return false;
     uint8_t *data = NULL;
     size_t len = 0;
     char *err = NULL;
-    /* 1: found, 0: not stored, -1: storage error */
     if (chainstate_get_block_raw(np->chain, hash, &data, &len, &err) != 1 || !data) {
+        np_block_unreadable(np, p, hash, err);
         free(err);
+        free(data);
         return false;
     }
     if (witness) {

@@ -186,7 +186,7 @@ uint32_t np_cmpct_fetch_type(struct netproc *np, const struct np_peer *p,
         np->ninflight == 0 && n->prev && (n->prev->status & BINDEX_HAVE_DATA) &&
         !(n->prev->status & BINDEX_FAILED_MASK))
         return PROTO_INV_CMPCT_BLOCK;
-    return PROTO_INV_BLOCK | PROTO_INV_WITNESS_FLAG;
+    return PROTO_INV_BLOCK | (p->serves_witness ? PROTO_INV_WITNESS_FLAG : 0);
 }
 
 /* ---- serving and announcing ---- */
@@ -237,8 +237,10 @@ bool np_cmpct_serve(struct netproc *np, struct np_peer *p, const struct hash256 
         n->height < tip->height - CMPCT_MAX_CMPCTBLOCK_DEPTH)
         return np_serve_block(np, p, hash, true);
     const struct wbuf *w = cmpct_payload(np, hash);
-    if (!w)
+    if (!w) { /* stored (checked above), so unreadable */
+        np_block_unreadable(np, p, hash, NULL);
         return false;
+    }
     send_cmpct(np, p, w);
     return true;
 }

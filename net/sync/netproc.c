@@ -331,13 +331,16 @@ void netproc_connected(struct netproc *np, const struct net_peer_props *props, i
     p->sendheaders = props->sendheaders;
     p->limited = (props->services & PROTO_NODE_NETWORK_LIMITED) &&
                  !(props->services & PROTO_NODE_NETWORK);
+    p->serves_blocks = (props->services & (PROTO_NODE_NETWORK | PROTO_NODE_NETWORK_LIMITED)) != 0;
+    p->serves_witness = (props->services & PROTO_NODE_WITNESS) != 0;
     /* In blocks-only mode too: our own transactions (RPC) still go to
      * the peers that want them, as Core's (its TxRelay follows the peer's
      * flag, -blocksonly only refuses what peers send). */
     p->relay_txs = props->relay;
     p->reconciles = props->hello;
     p->connected = p->txrecon_heard = now;
-    p->preferred = !props->inbound;
+    /* Core's fPreferredDownload: an address-fetch link closes soon. */
+    p->preferred = !props->inbound && p->serves_blocks && props->kind != PEER_ADDR_FETCH;
     p->headers_timeout = INT64_MAX;
     p->last_tx = p->last_block = -1;
     p->kind = props->kind;

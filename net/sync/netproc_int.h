@@ -20,6 +20,11 @@ struct np_peer {
     uint64_t id;
     bool inbound, wtxidrelay, sendheaders, relay_txs;
     bool limited;                     /* NODE_NETWORK_LIMITED without NODE_NETWORK */
+    /* Its services promise blocks (NODE_NETWORK or NODE_NETWORK_LIMITED)
+     * and their witnesses (NODE_WITNESS): Core's CanServeBlocks and
+     * CanServeWitnesses. A peer without them is never asked for headers
+     * sync or blocks it cannot give. */
+    bool serves_blocks, serves_witness;
     bool reconciles;                  /* sent hsgossip before verack */
     bool mempool_due;                 /* to be asked for its mempool (BIP35) */
     bool ae_pending;                  /* our hssketch awaits its hsask */
@@ -43,7 +48,7 @@ struct np_peer {
     struct hash256 unknown_block;
     bool sync_started;                /* headers sync started with it (Core's fSyncStarted) */
     bool inv_getheaders;              /* its block inv made us ask it for headers before */
-    bool preferred;                   /* outbound: preferred for download */
+    bool preferred;                   /* outbound, serving blocks: preferred for download */
     int64_t headers_timeout;          /* initial headers sync deadline (INT64_MAX: none) */
     /* The last block of our getblocks answer when it hit the limit
      * (Core's hashContinue; zero: none): when the peer fetches it, an inv
@@ -243,6 +248,11 @@ void np_serve_getblocks(struct netproc *np, struct np_peer *p, const struct net_
 /* Serves one block of a getdata; false if we do not have it. */
 bool np_serve_block(struct netproc *np, struct np_peer *p, const struct hash256 *hash,
                     bool witness);
+/* Core's ProcessGetBlockData when a block we store cannot be read: the
+ * peer is dropped (and what else it asked for is not served), quietly
+ * when the block was pruned meanwhile, else with an error logged. */
+void np_block_unreadable(struct netproc *np, struct np_peer *p, const struct hash256 *hash,
+                         const char *err);
 void np_request_blocks_all(struct netproc *np, int64_t now);
 /* Fills synced_blocks, blocks_in_flight and inflight. */
 void np_peer_blocks_info(const struct netproc *np, const struct np_peer *p,

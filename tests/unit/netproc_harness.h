@@ -290,7 +290,8 @@ static struct net_peer_props props_of(uint64_t id, bool inbound)
 {
     return (struct net_peer_props){.id = id, .inbound = inbound, .wtxidrelay = true,
                                    .sendheaders = true, .relay = true,
-                                   .version = PROTO_VERSION, .hello = true};
+                                   .version = PROTO_VERSION, .hello = true,
+                                   .services = PROTO_NODE_NETWORK | PROTO_NODE_WITNESS};
 }
 
 /* A handshaked fake peer of node 0, as most tests open with. */

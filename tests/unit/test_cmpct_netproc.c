@@ -174,7 +174,8 @@ static int setup(void **state)
     w.np = netproc_new(&o, &io, w.cs, w.mp, &err);
     assert_non_null(w.np);
     struct net_peer_props p = {.id = FAKE, .wtxidrelay = true, .sendheaders = true,
-                               .relay = true, .version = PROTO_VERSION};
+                               .relay = true, .version = PROTO_VERSION,
+                               .services = PROTO_NODE_NETWORK | PROTO_NODE_WITNESS};
     netproc_connected(w.np, &p, 0);
     mine(110);
     struct wbuf b;
@@ -411,7 +412,8 @@ static size_t count_sent_to(uint64_t peer, const char *cmd)
 static void compact_peer(uint64_t id, bool inbound, bool hb)
 {
     struct net_peer_props p = {.id = id, .inbound = inbound, .wtxidrelay = true,
-                               .sendheaders = true, .relay = true, .version = PROTO_VERSION};
+                               .sendheaders = true, .relay = true, .version = PROTO_VERSION,
+                               .services = PROTO_NODE_NETWORK | PROTO_NODE_WITNESS};
     if (id != FAKE)
         netproc_connected(w.np, &p, fake_now() * 1000000LL);
     w.from = id;
@@ -613,7 +615,8 @@ static void test_invalid_block_punishment(void **state)
     assert_string_equal(w.misbehaving, "bad-cb-amount");
     clear_out();
     struct net_peer_props in = {.id = FAKE + 1, .inbound = true, .wtxidrelay = true,
-                                .relay = true, .version = PROTO_VERSION};
+                                .relay = true, .version = PROTO_VERSION,
+                                .services = PROTO_NODE_NETWORK | PROTO_NODE_WITNESS};
     netproc_connected(w.np, &in, 0);
     w.from = FAKE + 1;
     send_header(&bad->hdr);

@@ -2,7 +2,9 @@
  * only) serves blocks within 288 + 2 of its tip and drops a peer asking
  * for an older one (after a notfound for it); a peer that advertises
  * NODE_NETWORK_LIMITED only is asked for no block during initial download
- * and never for one 286 or more below its best block. */
+ * and never for one 286 or more below its best block. A peer promising
+ * no blocks at all is not synced from, and one without NODE_WITNESS is
+ * asked for no block under segwit rules (all of regtest's). */
 #include "tests/unit/netproc_harness.h"
 
 #define LIMITED (PROTO_NODE_NETWORK_LIMITED | PROTO_NODE_WITNESS)
@@ -132,6 +134,17 @@ static void test_limited_peer_window(void **state)
     teardown_net();
 }
 
+/* A peer with those services connects to node 1 and sends node 0's
+ * headers 1..to_h: how many blocks node 1 then asks it for. */
+static size_t announcer_in_flight(uint64_t id, uint64_t services, int to_h)
+{
+    fake_connects(1, id, services);
+    fake_headers(1, id, 1, to_h);
+    struct netproc_peer_info pi;
+    assert_true(netproc_get_peer_info(net.n[1].np, id, &pi));
+    return pi.blocks_in_flight;
+}
+
 /* During initial download (the tip a month old) a limited peer is asked
  * for nothing; a full peer announcing the same headers is. */
 static void test_limited_peer_ibd(void **state)
@@ -139,16 +152,26 @@ static void test_limited_peer_ibd(void **state)
     setup_net(2, 0);
     net.wall = GENESIS_TIME + 30 * 24 * 3600;
     mine_at(0, 10);
-    fake_connects(1, FAKE, LIMITED);
-    fake_headers(1, FAKE, 1, 10);
+    assert_int_equal(announcer_in_flight(FAKE, LIMITED, 10), 0);
     struct netproc_peer_info pi;
     assert_true(netproc_get_peer_info(net.n[1].np, FAKE, &pi));
     assert_int_equal(pi.synced_headers, 10);
-    assert_int_equal(pi.blocks_in_flight, 0);
-    fake_connects(1, FAKE + 1, FULL);
-    fake_headers(1, FAKE + 1, 1, 10);
-    assert_true(netproc_get_peer_info(net.n[1].np, FAKE + 1, &pi));
-    assert_int_equal(pi.blocks_in_flight, 10);
+    assert_int_equal(announcer_in_flight(FAKE + 1, FULL, 10), 10);
+    teardown_net();
+}
+
+/* Core's CanServeBlocks and CanServeWitnesses: a peer without block
+ * service is not synced from (no getheaders), and neither it nor one
+ * without witnesses is asked for the blocks it announces; a full peer is. */
+static void test_services_unfit(void **state)
+{
+    setup_net(2, 0);
+    mine_at(0, 10);
+    assert_int_equal(announcer_in_flight(FAKE, PROTO_NODE_WITNESS, 10), 0);
+    assert_int_equal(queued(PROTO_CMD_GETHEADERS, -1), 0);
+    assert_int_equal(announcer_in_flight(FAKE + 1, PROTO_NODE_NETWORK, 10), 0);
+    assert_int_equal(net.fake_getdata, 0);
+    assert_int_equal(announcer_in_flight(FAKE + 2, FULL, 10), 10);
     teardown_net();
 }
 
@@ -160,6 +183,7 @@ int main(void)
         cmocka_unit_test(test_getblocks_window),
         cmocka_unit_test(test_limited_peer_window),
         cmocka_unit_test(test_limited_peer_ibd),
+        cmocka_unit_test(test_services_unfit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

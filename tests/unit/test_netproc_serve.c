@@ -4,6 +4,8 @@
 
 #include "net/sync/netproc_int.h"
 
+#include <unistd.h>
+
 static void fake_getdata(uint64_t id, const struct proto_inv *items, size_t n)
 {
     struct net_msg m = {.cmd = PROTO_CMD_GETDATA};
@@ -304,6 +306,40 @@ static void test_getdata_block_awaits_activation(void **state)
     teardown_net();
 }
 
+/* Core's ProcessGetBlockData: a requested block that is stored but cannot
+ * be read (its file cut short under us) drops the peer, and the rest of
+ * its request goes unserved, whether asked as a block or as a recent
+ * cmpctblock; one we do not store (unknown) is ignored. */
+static void test_getdata_block_unreadable(void **state)
+{
+    setup_net(1, 0);
+    mine_at(0, 10);
+    connect_fake(FAKE, true);
+    drop_queue();
+    struct proto_inv unknown = {PROTO_INV_BLOCK | PROTO_INV_WITNESS_FLAG, {{0x42}}};
+    fake_getdata(FAKE, &unknown, 1);
+    assert_int_equal(net.ndropped, 0);
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/blocks/blk00000.dat", net.n[0].dir);
+    assert_int_equal(truncate(path, 0), 0);
+    struct proto_inv items[2] = {
+        {PROTO_INV_BLOCK | PROTO_INV_WITNESS_FLAG, chainstate_at(net.n[0].cs, 5)->hash},
+        {PROTO_INV_BLOCK | PROTO_INV_WITNESS_FLAG, chainstate_at(net.n[0].cs, 6)->hash}};
+    fake_getdata(FAKE, items, 2);
+    assert_int_equal(queued(PROTO_CMD_BLOCK, -1), 0);
+    assert_int_equal(queued(PROTO_CMD_NOTFOUND, -1), 0);
+    assert_int_equal(net.ndropped, 1);
+    assert_int_equal(net.dropped[0], FAKE);
+    assert_false(netproc_getdata_pending(net.n[0].np, FAKE));
+    connect_fake(FAKE + 1, true);
+    struct proto_inv cmpct = {PROTO_INV_CMPCT_BLOCK, chainstate_at(net.n[0].cs, 8)->hash};
+    fake_getdata(FAKE + 1, &cmpct, 1);
+    assert_int_equal(queued(PROTO_CMD_CMPCTBLOCK, -1), 0);
+    assert_int_equal(net.ndropped, 2);
+    assert_int_equal(net.dropped[1], FAKE + 1);
+    teardown_net();
+}
+
 /* Core's FindTxForGetData also serves the transactions of the block it
  * connected last (m_most_recent_block_txs, by txid or wtxid): they left
  * the mempool with it, and a peer completing that block may ask. Those of
@@ -587,6 +623,7 @@ int main(void)
         cmocka_unit_test(test_getblocks_continuation),
         cmocka_unit_test(test_getdata_block_awaits_activation),
         cmocka_unit_test(test_getdata_tx_of_last_block),
+        cmocka_unit_test(test_getdata_block_unreadable),
         cmocka_unit_test(test_feefilter_rounder),
         cmocka_unit_test(test_feefilter_initial_download),
         cmocka_unit_test(test_feefilter_out_of_range),

@@ -261,6 +261,14 @@ static void test_old_and_self(void **state)
     assert_string_equal(c->f.closed, "");
     assert_int_equal(c->p->state, PEER_VERSION);
     teardown(c);
+    /* Nor does a feeler wait for verack (Core's ProcessMessage): its
+     * version done, it is ready, to be closed, and sends no sendcmpct. */
+    c = setup_kind(false, PEER_FEELER);
+    feed_version(c, PROTO_VERSION, 77);
+    assert_int_equal(c->f.ready, 1);
+    sent_commands(c, cmds, sizeof(cmds));
+    assert_string_equal(cmds, "version wtxidrelay sendaddrv2 verack");
+    teardown(c);
     /* One that keeps only the last 288 blocks will do once our tip is
      * recent (Core's GetDesirableServiceFlags). */
     for (int near = 0; near < 2; near++) {

@@ -127,11 +127,15 @@ static void test_notfound_moves_on(void **state)
     relay_free(r);
 }
 
+/* Core's txdownloadman: a peer has at most 5000 announcements tracked
+ * (more are ignored) and no cap on requests in flight, all asked at once;
+ * but from 100 in flight its new announcements wait 2 s more
+ * (OVERLOADED_PEER_TX_DELAY), even from an outbound peer. */
 static void test_pull_caps(void **state)
 {
     struct relay_policy p = quick_policy();
     struct relay *r = mk(&p, &explicit_drv, 3);
-    add_peers(r, 1, 0, false);
+    add_peers(r, 2, 0, false);
     for (uint32_t i = 0; i < 5000; i++) {
         struct relay_inv inv = {RELAY_INV_TX, H(10000 + i)};
         assert_int_equal(relay_on_inv(r, 1, &inv, 0), RELAY_ANN_NEW);
@@ -139,21 +143,27 @@ static void test_pull_caps(void **state)
     struct relay_inv over = {RELAY_INV_TX, H(99)};
     assert_int_equal(relay_on_inv(r, 1, &over, 0), RELAY_ANN_DROPPED);
     relay_tick(r, 0);
-    assert_int_equal(F->n, 1);
-    assert_int_equal(F->log[0].n, 100);
+    assert_int_equal(entries(K_GETDATA, 1, 0), 5000);
     struct relay_peer_info pi;
     relay_get_peer_info(r, 1, &pi);
-    assert_int_equal(pi.in_flight, 100);
+    assert_int_equal(pi.in_flight, 5000);
     assert_int_equal(pi.tracked, 5000);
-    /* Two arrive: two more are asked for. */
-    for (int i = 0; i < 2; i++) {
-        struct relay_tx_info t = {.txid = F->log[0].inv[i].hash, .wtxid = F->log[0].inv[i].hash};
-        relay_on_tx_accepted(r, true, 1, &t, S);
+    /* Peer 2: 99 in flight, the 100th is asked at once; from then on
+     * a new one waits the 2 s, though the 100 are still in flight. */
+    for (uint32_t i = 0; i < 100; i++) {
+        struct relay_inv inv = {RELAY_INV_TX, H(20000 + i)};
+        relay_on_inv(r, 2, &inv, S);
+        relay_tick(r, S);
     }
-    relay_tick(r, S);
-    assert_int_equal(entries(K_GETDATA, 1, 1), 2);
-    relay_get_peer_info(r, 1, &pi);
-    assert_int_equal(pi.in_flight, 100);
+    assert_int_equal(entries(K_GETDATA, 2, 0), 100);
+    relay_on_inv(r, 2, &over, S);
+    size_t before = F->n;
+    relay_tick(r, 3 * S - 1);
+    assert_int_equal(entries(K_GETDATA, 2, before), 0);
+    relay_tick(r, 3 * S);
+    assert_int_equal(entries(K_GETDATA, 2, before), 1);
+    relay_get_peer_info(r, 2, &pi);
+    assert_int_equal(pi.in_flight, 101);
     relay_free(r);
 }
 

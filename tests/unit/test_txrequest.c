@@ -12,7 +12,7 @@
 #define S 1000000LL /* one second in microseconds */
 
 static const struct txreq_params params = {
-    .timeout_us = 60 * S, .max_in_flight = 100, .max_announced = 5000};
+    .timeout_us = 60 * S, .max_announced = 5000};
 
 struct got {
     struct txreq_request req[512];
@@ -127,7 +127,7 @@ static void test_notfound_moves_on(void **state)
     assert_int_equal(g.req[0].peer, 2);
     assert_int_equal(g.expired, 0);
     /* The transaction arrives: everything about it is forgotten. */
-    txreq_forget(t, &h, 3 * S);
+    txreq_forget(t, &h);
     assert_int_equal(txreq_size(t), 0);
     assert_int_equal(txreq_in_flight(t, 2), 0);
     assert_int_equal(txreq_total_in_flight(t), 0);
@@ -161,16 +161,10 @@ static void test_caps(void **state)
     struct hash256 extra = H(99999);
     assert_int_equal(txreq_received_inv(t, 7, &extra, true, true, 0), TXREQ_OVER_CAP);
     assert_int_equal(txreq_count(t, 7), 5000);
-    /* At most 100 in flight; a freed slot is refilled at the next poll. */
+    /* No cap in flight (Core's tracker: the caller delays instead): all
+     * are asked at once, in announcement order. */
     txreq_poll(t, 0, on_req, on_exp, &g);
-    assert_int_equal(txreq_in_flight(t, 7), 100);
-    for (size_t i = 0; i < 10; i++)
-        txreq_forget(t, &g.req[i].hash, S);
-    assert_int_equal(txreq_in_flight(t, 7), 90);
-    assert_true(txreq_next_time(t) <= S);
-    assert_int_equal(poll(t, S, &g), 10);
-    assert_int_equal(txreq_in_flight(t, 7), 100);
-    /* Requests go out in announcement order. */
+    assert_int_equal(txreq_in_flight(t, 7), 5000);
     for (size_t i = 1; i < g.n; i++)
         assert_true(g.req[i].seq > g.req[i - 1].seq);
     /* Another peer is not limited by peer 7's cap. */
@@ -179,7 +173,7 @@ static void test_caps(void **state)
     assert_int_equal(g.req[0].peer, 8);
     size_t mem = txreq_memory(t);
     print_message("tracker with 5001 announcements: %zu bytes\n", mem);
-    assert_true(mem < 5001 * 300); /* entry, announcement, indexes, wait list */
+    assert_true(mem < 5001 * 300); /* entry, announcement, indexes */
     txreq_free(t);
 }
 
@@ -189,8 +183,7 @@ static void test_caps(void **state)
  * twice for a hash while it stays tracked. */
 #define RP 6
 #define RH 40
-static const struct txreq_params small = {.timeout_us = 10 * S, .max_in_flight = 3,
-                                          .max_announced = 12};
+static const struct txreq_params small = {.timeout_us = 10 * S, .max_announced = 12};
 struct model {
     bool announced[RP][RH];
     bool asked[RP][RH];
@@ -236,7 +229,6 @@ static void model_check(const struct txreq *t, const struct model *m)
     }
     size_t total = 0;
     for (uint64_t p = 0; p < RP; p++) {
-        assert_true(txreq_in_flight(t, p) <= small.max_in_flight);
         assert_true(txreq_count(t, p) <= small.max_announced);
         total += txreq_count(t, p);
     }
@@ -268,7 +260,7 @@ static void random_step(struct txreq *t, struct model *m, uint64_t *rng, int64_t
         break;
     case 3:
         if (prng_below(rng, 4) == 0) {
-            txreq_forget(t, &hash, now);
+            txreq_forget(t, &hash);
             model_forget(m, h);
         }
         break;
