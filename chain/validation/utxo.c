@@ -801,6 +801,8 @@ struct utxo_prefetch {
     struct prefetch_item *items;
     size_t n;
     uint_fast64_t changes; /* the cache's count at the start */
+    struct outpoint *(*gather)(void *arg, size_t *n); /* NULL: items given */
+    void *arg;
     void (*done)(void *ctx);
     void *ctx;
     atomic_bool ready;
@@ -811,6 +813,15 @@ struct utxo_prefetch {
 static void prefetch_run(void *arg)
 {
     struct utxo_prefetch *pf = arg;
+    if (pf->gather) {
+        size_t n = 0;
+        struct outpoint *ops = pf->gather(pf->arg, &n);
+        pf->items = xcalloc(n ? n : 1, sizeof(*pf->items));
+        for (size_t i = 0; i < n; i++)
+            pf->items[i].op = ops[i];
+        pf->n = n;
+        free(ops);
+    }
     for (size_t i = 0; i < pf->n; i++) {
         char *err = NULL;
         pf->items[i].rc = store_get_coin(pf->store, &pf->items[i].op, &pf->items[i].coin, &err);
@@ -830,6 +841,15 @@ static bool cached(const struct utxo *u, const struct outpoint *op, uint64_t h)
     return gen_peek(&u->cur, op, h) || (u->frozen && gen_peek(u->frozen, op, h));
 }
 
+/* pf (its store and callbacks set) goes to the reader thread. */
+static struct utxo_prefetch *prefetch_submit(struct utxo *u, struct utxo_prefetch *pf)
+{
+    pf->store = u->store;
+    pf->changes = atomic_load(&u->changes);
+    worker_submit(u->reader, prefetch_run, pf);
+    return pf;
+}
+
 struct utxo_prefetch *utxo_prefetch_start(struct utxo *u, const struct outpoint *ops, size_t n,
                                           void (*done)(void *ctx), void *ctx)
 {
@@ -845,11 +865,19 @@ struct utxo_prefetch *utxo_prefetch_start(struct utxo *u, const struct outpoint 
         return NULL;
     }
     struct utxo_prefetch *pf = xcalloc(1, sizeof(*pf));
-    *pf = (struct utxo_prefetch){
-        .store = u->store, .items = items, .n = k, .done = done, .ctx = ctx};
-    pf->changes = atomic_load(&u->changes);
-    worker_submit(u->reader, prefetch_run, pf);
-    return pf;
+    *pf = (struct utxo_prefetch){.items = items, .n = k, .done = done, .ctx = ctx};
+    return prefetch_submit(u, pf);
+}
+
+struct utxo_prefetch *utxo_prefetch_gather(struct utxo *u,
+                                           struct outpoint *(*gather)(void *arg, size_t *n),
+                                           void *arg, void (*done)(void *ctx), void *ctx)
+{
+    if (!u->reader && !(u->reader = worker_new()))
+        return NULL;
+    struct utxo_prefetch *pf = xcalloc(1, sizeof(*pf));
+    *pf = (struct utxo_prefetch){.gather = gather, .arg = arg, .done = done, .ctx = ctx};
+    return prefetch_submit(u, pf);
 }
 
 void utxo_set_reader(struct utxo *u, struct worker *w)

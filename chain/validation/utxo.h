@@ -77,6 +77,15 @@ bool utxo_writing(struct utxo *u);
 struct utxo_prefetch;
 struct utxo_prefetch *utxo_prefetch_start(struct utxo *u, const struct outpoint *ops, size_t n,
                                           void (*done)(void *ctx), void *ctx);
+/* The same, the outpoints found on the reader thread first: gather(arg,
+ * &n) returns them there (malloc'd, n of them; it may do other work of
+ * the caller's, such as reading what names them). None is left out for
+ * being cached (the cache is not the reader's to look at): those reads
+ * are wasted but harmless, as utxo_prefetch_finish skips cached coins.
+ * NULL when no reader thread can be started. */
+struct utxo_prefetch *utxo_prefetch_gather(struct utxo *u,
+                                           struct outpoint *(*gather)(void *arg, size_t *n),
+                                           void *arg, void (*done)(void *ctx), void *ctx);
 /* Prefetches go to w (owned by the caller) instead of a thread of the
  * cache's own, as does faulting in the table of a generation that a
  * background flush starts. Before either. */

@@ -5,6 +5,7 @@
  * unchanged meanwhile, to the same end as one call. */
 #include "chain/validation/chainstate.h"
 #include "chain/util/worker.h"
+#include "chain/util/xmalloc.h"
 #include "chain/validation/chainstate_int.h"
 #include "chain/validation/utxo.h"
 #include "tests/unit/chainstate_fixture.h"
@@ -14,6 +15,7 @@
 #include <stdatomic.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -664,6 +666,58 @@ static void test_step_waits_for_input_reads(void **state)
     block_free(b);
 }
 
+/* A stored block (not the latest accepted, which is kept parsed) is read
+ * from its file on the reader thread too, not on the loop: while the
+ * reader is held, the file may even be away, and the step still waits. */
+static void test_step_loads_block_on_reader(void **state)
+{
+    struct csfix *f = *state;
+    char *err = NULL;
+    struct outpoint funded[SLICED_TXS];
+    fund(f, NULL, funded);
+    struct block *b[2];
+    b[0] = spender(f, funded, -1);
+    int height = chainstate_height(f->cs);
+    assert_int_equal(step_submit(f, b[0]), CHAINSTATE_ACCEPTED);
+    const struct bindex_node *n = chainstate_find(f->cs, &b[0]->hash);
+    build(f, n, &b[1], 1, -1);
+    assert_int_equal(step_submit(f, b[1]), CHAINSTATE_ACCEPTED); /* kept instead */
+    assert_int_equal(chainstate_height(f->cs), height);          /* both stored only */
+    struct worker *reader = worker_new();
+    utxo_set_reader(f->cs->utxo, reader);
+    static struct writer_hold hold; /* outlives a failed assertion */
+    atomic_store(&hold.release, false);
+    worker_submit(reader, hold_writer, &hold);
+    char *path = xasprintf("%s/blocks/blk00000.dat", f->dir);
+    char *away = xasprintf("%s.away", path);
+    assert_int_equal(rename(path, away), 0);
+    for (int i = 0; i < 3; i++) {
+        int rc = chainstate_activate_step(f->cs, &err);
+        if (rc < 0)
+            fail_msg("activate_step: %s", err);
+        assert_int_equal(rc, CHAINSTATE_STEP_WAIT);
+        assert_true(chainstate_connect_waiting(f->cs));
+    }
+    assert_int_equal(rename(away, path), 0);
+    atomic_store(&hold.release, true);
+    for (int i = 0; i < 60000 && chainstate_height(f->cs) < height + 2; i++) {
+        if (chainstate_connect_waiting(f->cs))
+            usleep(1000);
+        else if (chainstate_activate_step(f->cs, &err) < 0)
+            fail_msg("activate_step: %s", err);
+    }
+    assert_false(atomic_load(&hold.timed_out));
+    assert_int_equal(chainstate_height(f->cs), height + 2);
+    struct coin c;
+    assert_false(have_coin(f, &funded[0], &c));
+    utxo_set_reader(f->cs->utxo, NULL);
+    worker_free(reader);
+    free(path);
+    free(away);
+    block_free(b[0]);
+    block_free(b[1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -683,6 +737,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_invalidate_ends_sliced_checks, setup_sliced,
                                         teardown_sliced),
         cmocka_unit_test_setup_teardown(test_step_waits_for_input_reads, setup_sliced,
+                                        teardown_sliced),
+        cmocka_unit_test_setup_teardown(test_step_loads_block_on_reader, setup_sliced,
                                         teardown_sliced),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
