@@ -17,7 +17,10 @@
  *
  * With slices, the coins the inputs spend are first read on the UTXO
  * cache's reader thread (a prefetch): the loop waits for them without
- * being held, as for the scripts, then the checks find them cached.
+ * being held, as for the scripts, then the checks find them cached. So
+ * are BIP30's probes of the outputs it creates: those the store does not
+ * hold (nearly all) are passed to the plan, not cached, and the checks
+ * then ask the cache alone about them.
  * Otherwise each coin not cached is a store read on the loop, thousands
  * per block, any of them as slow as the disk it waits for. A stored block
  * is read from its file and parsed on that thread too, before its coins
@@ -92,7 +95,7 @@ static struct outpoint *load_run(void *arg, size_t *count)
     if (!l->b)
         return NULL;
     l->plan = validation_connect_new(l->p, l->b, l->n);
-    return validation_plan_inputs(l->plan, count);
+    return validation_plan_reads(l->plan, count);
 }
 
 /* The loaded block and plan taken over, or the block loaded on the loop
@@ -122,12 +125,17 @@ static int check_slice(struct chainstate *cs, struct cs_connect *c, int64_t dead
             return 0;
         struct looplag_mark mark;
         looplag_enter(looplag_default(), &mark, LOG_VALIDATION, "prefetch insert");
-        utxo_prefetch_finish(cs->utxo, c->prefetch);
+        struct outpoint *absent;
+        size_t n_absent;
+        utxo_prefetch_finish(cs->utxo, c->prefetch, &absent, &n_absent);
         looplag_leave(&mark);
         c->prefetch = NULL;
+        if (!c->b && take_loaded(cs, c, err) < 0) {
+            free(absent);
+            return -1;
+        }
+        validation_plan_absent(c->plan, absent, n_absent);
     }
-    if (!c->b && take_loaded(cs, c, err) < 0)
-        return -1;
     if (!c->checked) {
         struct looplag_mark mark;
         looplag_enter(looplag_default(), &mark, LOG_VALIDATION, "connect checks");
@@ -168,7 +176,7 @@ int cs_connect_begin(struct chainstate *cs, struct bindex_node *n, struct block 
     cs->connecting = c;
     if (deadline_us && cs->notify) {
         size_t count;
-        struct outpoint *ops = validation_plan_inputs(c->plan, &count);
+        struct outpoint *ops = validation_plan_reads(c->plan, &count);
         c->prefetch = utxo_prefetch_start(cs->utxo, ops, count, wake_loop, cs);
         free(ops);
         if (c->prefetch)
@@ -228,7 +236,7 @@ void cs_connect_drop(struct chainstate *cs)
     if (!c)
         return;
     cs->connecting = NULL;
-    utxo_prefetch_finish(cs->utxo, c->prefetch); /* waits for the reads */
+    utxo_prefetch_finish(cs->utxo, c->prefetch, NULL, NULL); /* waits for the reads */
     validation_plan_free(c->plan); /* waits for the workers */
     block_free(c->b);
     validation_plan_free(c->load.plan); /* a load never taken */

@@ -835,10 +835,23 @@ static void prefetch_run(void *arg)
         done(ctx);
 }
 
-/* Whether the current or the frozen generation has an entry for op. */
+/* op's entry in the current generation, else in the frozen one: NULL
+ * when neither has one. */
+static const struct entry *peek(const struct utxo *u, const struct outpoint *op, uint64_t h)
+{
+    const struct entry *e = gen_peek(&u->cur, op, h);
+    return e || !u->frozen ? e : gen_peek(u->frozen, op, h);
+}
+
 static bool cached(const struct utxo *u, const struct outpoint *op, uint64_t h)
 {
-    return gen_peek(&u->cur, op, h) || (u->frozen && gen_peek(u->frozen, op, h));
+    return peek(u, op, h) != NULL;
+}
+
+bool utxo_have_cached(const struct utxo *u, const struct outpoint *op)
+{
+    const struct entry *e = peek(u, op, op_hash(op));
+    return e && !(e->flags & F_SPENT);
 }
 
 /* pf (its store and callbacks set) goes to the reader thread. */
@@ -891,17 +904,26 @@ bool utxo_prefetch_ready(const struct utxo_prefetch *pf)
     return atomic_load(&pf->ready);
 }
 
-size_t utxo_prefetch_finish(struct utxo *u, struct utxo_prefetch *pf)
+size_t utxo_prefetch_finish(struct utxo *u, struct utxo_prefetch *pf, struct outpoint **absent,
+                            size_t *n_absent)
 {
+    if (absent) {
+        *absent = NULL;
+        *n_absent = 0;
+    }
     if (!pf)
         return 0;
     if (!atomic_load(&pf->ready))
         worker_wait(u->reader);
     bool stale = atomic_load(&u->changes) != pf->changes;
+    if (absent && !stale)
+        *absent = xcalloc(pf->n ? pf->n : 1, sizeof(**absent));
     size_t added = 0;
     for (size_t i = 0; i < pf->n; i++) {
         struct prefetch_item *it = &pf->items[i];
         uint64_t h = op_hash(&it->op);
+        if (absent && !stale && it->rc == 0)
+            (*absent)[(*n_absent)++] = it->op;
         if (!stale && it->rc == 1 && !cached(u, &it->op, h)) {
             insert_entry(&u->cur,
                          entry_new(&it->op, it->coin.value, it->coin.script, it->coin.script_len,

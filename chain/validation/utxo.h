@@ -96,9 +96,17 @@ bool utxo_prefetch_ready(const struct utxo_prefetch *pf);
  * only where neither the current nor the frozen generation has an entry,
  * and nothing at all when a coins write finished or cached entries were
  * dropped since the start (a read may then be older than the store, and
- * would bring back a spent coin). Absent coins are never cached. Returns
- * how many were; frees pf (NULL: 0). */
-size_t utxo_prefetch_finish(struct utxo *u, struct utxo_prefetch *pf);
+ * would bring back a spent coin). Absent coins are never cached: with
+ * absent, the outpoints the store did not have are handed to the caller
+ * instead (*absent malloc'd, *n_absent of them; NULL and 0 when the
+ * reads do not count), who may then look at the cache alone for them
+ * (utxo_have_cached) until the next coins write or drop. Returns how
+ * many were cached; frees pf (NULL: 0). */
+size_t utxo_prefetch_finish(struct utxo *u, struct utxo_prefetch *pf, struct outpoint **absent,
+                            size_t *n_absent);
+/* Whether op's coin is unspent in the current or frozen generation: for
+ * a coin the store is known not to have, the whole answer. */
+bool utxo_have_cached(const struct utxo *u, const struct outpoint *op);
 
 /* Forgets all unflushed changes and cached coins (after a failed write). */
 void utxo_reset(struct utxo *u);
