@@ -50,35 +50,52 @@ static EVP_MD_CTX *new_md_ctx(void)
     return c;
 }
 
-/* One context shared by the one-shot helpers of each thread, freed when
- * the thread exits (verification workers come and go). */
-static pthread_key_t scratch_key;
+/* Each thread's own contexts, freed when it exits (verification workers
+ * come and go, and blocks are parsed on worker threads): one shared by
+ * the one-shot helpers, and one kept for callers (hash_ctx_thread). */
+struct thread_ctxs {
+    EVP_MD_CTX *scratch;
+    struct hash_ctx *kept;
+};
 
-static void scratch_free(void *c)
+static pthread_key_t ctxs_key;
+
+static void ctxs_free(void *arg)
 {
-    EVP_MD_CTX_free(c);
+    struct thread_ctxs *t = arg;
+    EVP_MD_CTX_free(t->scratch);
+    hash_ctx_free(t->kept);
+    free(t);
 }
 
-static void scratch_key_create(void)
+static void ctxs_key_create(void)
 {
-    if (pthread_key_create(&scratch_key, scratch_free) != 0) {
+    if (pthread_key_create(&ctxs_key, ctxs_free) != 0) {
         fprintf(stderr, "hash: pthread_key_create failed\n");
         abort();
     }
 }
 
+static struct thread_ctxs *thread_ctxs(void)
+{
+    static _Thread_local struct thread_ctxs *t;
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    if (!t) {
+        pthread_once(&once, ctxs_key_create);
+        t = xcalloc(1, sizeof(*t));
+        pthread_setspecific(ctxs_key, t);
+    }
+    return t;
+}
+
 static EVP_MD_CTX *scratch(void)
 {
-    static _Thread_local EVP_MD_CTX *c;
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
-    if (!c) {
-        pthread_once(&once, scratch_key_create);
-        c = new_md_ctx();
-        pthread_setspecific(scratch_key, c);
-    } else {
-        EVP_DigestInit_ex2(c, NULL, NULL);
-    }
-    return c;
+    struct thread_ctxs *t = thread_ctxs();
+    if (!t->scratch)
+        t->scratch = new_md_ctx();
+    else
+        EVP_DigestInit_ex2(t->scratch, NULL, NULL);
+    return t->scratch;
 }
 
 void hash_sha256(const void *data, size_t len, uint8_t out[32])
@@ -116,6 +133,14 @@ void hash_ctx_free(struct hash_ctx *ctx)
         return;
     EVP_MD_CTX_free(ctx->md);
     free(ctx);
+}
+
+struct hash_ctx *hash_ctx_thread(void)
+{
+    struct thread_ctxs *t = thread_ctxs();
+    if (!t->kept)
+        t->kept = hash_ctx_new();
+    return t->kept;
 }
 
 void hash_ctx_update(struct hash_ctx *ctx, const void *data, size_t len)

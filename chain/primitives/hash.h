@@ -43,6 +43,9 @@ void hash_sha256d_pair(const struct hash256 *a, const struct hash256 *b, struct 
 struct hash_ctx;
 struct hash_ctx *hash_ctx_new(void);
 void hash_ctx_free(struct hash_ctx *ctx);
+/* The calling thread's own context, created on first use and freed when
+ * the thread exits (blocks are parsed on worker threads too). */
+struct hash_ctx *hash_ctx_thread(void);
 void hash_ctx_update(struct hash_ctx *ctx, const void *data, size_t len);
 /* Single SHA-256 of everything fed since the last final. */
 void hash_ctx_final(struct hash_ctx *ctx, uint8_t out[32]);

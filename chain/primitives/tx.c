@@ -162,16 +162,6 @@ static const char *walk(struct cursor *c, int flags, struct tx_shape *s, struct 
     return NULL;
 }
 
-/* The incremental context for txids of witness transactions, one per
- * thread, created on first use and kept. */
-static struct hash_ctx *txid_ctx(void)
-{
-    static _Thread_local struct hash_ctx *ctx;
-    if (!ctx)
-        ctx = hash_ctx_new();
-    return ctx;
-}
-
 static void compute_ids(struct tx *tx, size_t outs_end)
 {
     hash_sha256d(tx->raw, tx->size, &tx->wtxid);
@@ -181,7 +171,7 @@ static void compute_ids(struct tx *tx, size_t outs_end)
     }
     /* Skip the marker and flag (2 bytes after the version) and the witness
      * section between the outputs and the locktime. */
-    struct hash_ctx *h = txid_ctx();
+    struct hash_ctx *h = hash_ctx_thread();
     hash_ctx_update(h, tx->raw, 4);
     hash_ctx_update(h, tx->raw + 6, outs_end - 6);
     hash_ctx_update(h, tx->raw + tx->size - 4, 4);

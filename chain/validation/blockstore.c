@@ -265,8 +265,14 @@ int blockstore_read_block(struct blockstore *bs, const struct bindex_node *n, ui
         err_set(err, "block %d is not stored", n->height);
         return 0;
     }
-    *len = n->data_pos.len;
-    return blockfile_read_block(bs->files, &n->data_pos, data, err);
+    return blockstore_read_at(bs, &n->data_pos, data, len, err);
+}
+
+int blockstore_read_at(struct blockstore *bs, const struct blockfile_pos *pos, uint8_t **data,
+                       size_t *len, char **err)
+{
+    *len = pos->len;
+    return blockfile_read_block(bs->files, pos, data, err);
 }
 
 int blockstore_read_undo(struct blockstore *bs, const struct bindex_node *n, uint8_t **data,

@@ -72,6 +72,11 @@ int blockstore_save_undo(struct blockstore *bs, struct bindex_node *n, const uin
 /* 1 read (malloc'd *data, *len), 0 not stored or unreadable (*err), -1 I/O error. */
 int blockstore_read_block(struct blockstore *bs, const struct bindex_node *n, uint8_t **data,
                           size_t *len, char **err);
+/* The same at a block's position, copied from its node on the caller's
+ * thread: safe on another thread (the files are only read), while the
+ * node's status and positions may change on the caller's. */
+int blockstore_read_at(struct blockstore *bs, const struct blockfile_pos *pos, uint8_t **data,
+                       size_t *len, char **err);
 int blockstore_read_undo(struct blockstore *bs, const struct bindex_node *n, uint8_t **data,
                          size_t *len, char **err);
 

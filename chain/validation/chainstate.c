@@ -81,7 +81,7 @@ static void mark_have_chain(struct chainstate *cs, struct bindex_node *n)
     free(work.v);
 }
 
-static struct block *load_block(struct chainstate *cs, const struct bindex_node *n, char **err)
+struct block *cs_load_block(struct chainstate *cs, const struct bindex_node *n, char **err)
 {
     uint8_t *raw;
     size_t len;
@@ -153,7 +153,7 @@ static int disconnect_tip(struct chainstate *cs, char **err)
     struct bindex_node *tip = bindex_tip(cs->bi);
     uint8_t *undo = NULL;
     size_t undo_len = 0;
-    struct block *b = load_block(cs, tip, err);
+    struct block *b = cs_load_block(cs, tip, err);
     if (!b)
         return -1;
     int r = blockstore_read_undo(cs->bs, tip, &undo, &undo_len, err);
@@ -325,10 +325,13 @@ static int connect_next(struct chainstate *cs, struct bindex_node *target,
     const char *reason = NULL;
     struct block *b = given && hash_eq(&given->hash, &n->hash) ? cs_block_share(given)
                                                                : take_held(cs, n);
-    if (!b && !(b = load_block(cs, n, err)))
-        return -1;
     bool scripts = script_check_reason_logged(cs, n) != NULL;
-    int rc = cs_connect_begin(cs, n, b, scripts, slice_deadline(cs, async), &reason, err);
+    int64_t deadline_us = slice_deadline(cs, async);
+    if (!b && deadline_us && cs_connect_load(cs, n, scripts))
+        return CHAINSTATE_STEP_WAIT;
+    if (!b && !(b = cs_load_block(cs, n, err)))
+        return -1;
+    int rc = cs_connect_begin(cs, n, b, scripts, deadline_us, &reason, err);
     if (rc != 0)
         return rc < 0 ? -1 : mark_invalid(cs, n, reason, err);
     if (async && cs_connect_checking(cs))
@@ -752,7 +755,7 @@ struct block *chainstate_get_block(struct chainstate *cs, const struct hash256 *
     struct bindex_node *n = bindex_find(cs->bi, hash);
     if (!n || !(n->status & BINDEX_HAVE_DATA))
         return NULL;
-    return load_block(cs, n, err);
+    return cs_load_block(cs, n, err);
 }
 
 int chainstate_get_block_raw(struct chainstate *cs, const struct hash256 *hash, uint8_t **data,

@@ -87,6 +87,9 @@ static inline int write_batch(struct chainstate *cs, bool sync, char **err)
 }
 
 /* chainstate.c */
+/* n's block read from its file and parsed; NULL and *err when it cannot
+ * be (a storage error: the block was stored whole). */
+struct block *cs_load_block(struct chainstate *cs, const struct bindex_node *n, char **err);
 int flush(struct chainstate *cs, char **err);
 int activate_best_chain(struct chainstate *cs, const struct block *given, char **err);
 
@@ -103,6 +106,12 @@ struct block *cs_block_share(const struct block *b);
  * in flight), -1 and *err on a storage error. */
 int cs_connect_begin(struct chainstate *cs, struct bindex_node *n, struct block *b,
                      bool scripts, int64_t deadline_us, const char **reason, char **err);
+/* Begins connecting n's stored block the same way, but with the block
+ * read and parsed, then the coins its inputs spend read, on the UTXO
+ * cache's reader thread (the notify function is called once they are):
+ * the checks go on in cs_connect_resume. False (nothing in flight) when
+ * no reader can be started or n's data is not stored. */
+bool cs_connect_load(struct chainstate *cs, struct bindex_node *n, bool scripts);
 /* Whether checks of the block in flight remain for cs_connect_resume. */
 bool cs_connect_checking(const struct chainstate *cs);
 /* Whether they wait for the coins its inputs spend, being read on the

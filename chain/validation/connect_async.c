@@ -17,11 +17,17 @@
  *
  * With slices, the coins the inputs spend are first read on the UTXO
  * cache's reader thread (a prefetch): the loop waits for them without
- * being held, as for the scripts, then the checks find them cached.
+ * being held, as for the scripts, then the checks find them cached. So
+ * are BIP30's probes of the outputs it creates: those the store does not
+ * hold (nearly all) are passed to the plan, not cached, and the checks
+ * then ask the cache alone about them.
  * Otherwise each coin not cached is a store read on the loop, thousands
- * per block, any of them as slow as the disk it waits for. */
+ * per block, any of them as slow as the disk it waits for. A stored block
+ * is read from its file and parsed on that thread too, before its coins
+ * (a megabyte's parse is tens of milliseconds, its allocations more). */
 #include "chain/validation/chainstate_int.h"
 
+#include "chain/primitives/block.h"
 #include "chain/util/log.h"
 #include "chain/util/looplag.h"
 #include "chain/util/xmalloc.h"
@@ -30,10 +36,23 @@
 
 #include <stdlib.h>
 
+/* A stored block read, parsed and planned on the reader thread. Its
+ * position is copied on the loop: the node's may change meanwhile, its
+ * height, hash and ancestors (all the plan reads) do not. */
+struct cs_load {
+    struct blockstore *bs;
+    const struct chain_params *p;
+    const struct bindex_node *n;
+    struct blockfile_pos pos;
+    struct block *b;              /* NULL if it could not be read */
+    struct validation_plan *plan; /* b's */
+};
+
 struct cs_connect {
     struct bindex_node *n;
-    struct block *b;
+    struct block *b; /* NULL while being loaded */
     struct validation_plan *plan;
+    struct cs_load load;
     struct utxo_prefetch *prefetch; /* the inputs' coins being read */
     bool checking; /* checks remain, or the scripts' start (in slices) */
     bool checked;  /* all checks but the scripts passed */
@@ -58,6 +77,43 @@ static void wake_loop(void *ctx)
     cs->notify(cs->notify_ctx);
 }
 
+/* On the reader thread: the block, then what its inputs spend. A read
+ * or parse failure is left for the loop's own load to report. */
+static struct outpoint *load_run(void *arg, size_t *count)
+{
+    struct cs_load *l = arg;
+    uint8_t *raw;
+    size_t len;
+    char *err = NULL;
+    const char *why = NULL;
+    *count = 0;
+    if (blockstore_read_at(l->bs, &l->pos, &raw, &len, &err) == 1) {
+        l->b = block_from_bytes(raw, len, &why);
+        free(raw);
+    }
+    free(err);
+    if (!l->b)
+        return NULL;
+    l->plan = validation_connect_new(l->p, l->b, l->n);
+    return validation_plan_reads(l->plan, count);
+}
+
+/* The loaded block and plan taken over, or the block loaded on the loop
+ * when that failed (so that its error is the same). 0 or -1. */
+static int take_loaded(struct chainstate *cs, struct cs_connect *c, char **err)
+{
+    c->b = c->load.b;
+    c->plan = c->load.plan;
+    c->load.b = NULL;
+    c->load.plan = NULL;
+    if (c->b)
+        return 0;
+    if (!(c->b = cs_load_block(cs, c->n, err)))
+        return -1;
+    c->plan = validation_connect_new(cs->p, c->b, c->n);
+    return 0;
+}
+
 /* A slice of the checks (all of them with deadline_us 0); once done, the
  * scripts start, in the next slice if this one has used its time. 0 (in
  * flight), 1 or -1 as validation_connect_more. */
@@ -69,9 +125,16 @@ static int check_slice(struct chainstate *cs, struct cs_connect *c, int64_t dead
             return 0;
         struct looplag_mark mark;
         looplag_enter(looplag_default(), &mark, LOG_VALIDATION, "prefetch insert");
-        utxo_prefetch_finish(cs->utxo, c->prefetch);
+        struct outpoint *absent;
+        size_t n_absent;
+        utxo_prefetch_finish(cs->utxo, c->prefetch, &absent, &n_absent);
         looplag_leave(&mark);
         c->prefetch = NULL;
+        if (!c->b && take_loaded(cs, c, err) < 0) {
+            free(absent);
+            return -1;
+        }
+        validation_plan_absent(c->plan, absent, n_absent);
     }
     if (!c->checked) {
         struct looplag_mark mark;
@@ -107,13 +170,13 @@ static struct bindex_node *drop_failed(struct chainstate *cs)
 int cs_connect_begin(struct chainstate *cs, struct bindex_node *n, struct block *b,
                      bool scripts, int64_t deadline_us, const char **reason, char **err)
 {
-    struct cs_connect *c = xmalloc(sizeof(*c));
-    *c = (struct cs_connect){n, b, validation_connect_new(cs->p, b, n), NULL, true, false,
-                             scripts};
+    struct cs_connect *c = xcalloc(1, sizeof(*c));
+    *c = (struct cs_connect){.n = n, .b = b, .plan = validation_connect_new(cs->p, b, n),
+                             .checking = true, .scripts = scripts};
     cs->connecting = c;
     if (deadline_us && cs->notify) {
         size_t count;
-        struct outpoint *ops = validation_plan_inputs(c->plan, &count);
+        struct outpoint *ops = validation_plan_reads(c->plan, &count);
         c->prefetch = utxo_prefetch_start(cs->utxo, ops, count, wake_loop, cs);
         free(ops);
         if (c->prefetch)
@@ -123,6 +186,22 @@ int cs_connect_begin(struct chainstate *cs, struct bindex_node *n, struct block 
     if (rc != 0)
         drop_failed(cs);
     return rc;
+}
+
+bool cs_connect_load(struct chainstate *cs, struct bindex_node *n, bool scripts)
+{
+    if (!(n->status & BINDEX_HAVE_DATA))
+        return false;
+    struct cs_connect *c = xcalloc(1, sizeof(*c));
+    *c = (struct cs_connect){.n = n, .checking = true, .scripts = scripts};
+    c->load = (struct cs_load){.bs = cs->bs, .p = cs->p, .n = n, .pos = n->data_pos};
+    c->prefetch = utxo_prefetch_gather(cs->utxo, load_run, &c->load, wake_loop, cs);
+    if (!c->prefetch) {
+        free(c);
+        return false;
+    }
+    cs->connecting = c;
+    return true;
 }
 
 int cs_connect_resume(struct chainstate *cs, int64_t deadline_us, struct bindex_node **n,
@@ -157,9 +236,11 @@ void cs_connect_drop(struct chainstate *cs)
     if (!c)
         return;
     cs->connecting = NULL;
-    utxo_prefetch_finish(cs->utxo, c->prefetch); /* waits for the reads */
+    utxo_prefetch_finish(cs->utxo, c->prefetch, NULL, NULL); /* waits for the reads */
     validation_plan_free(c->plan); /* waits for the workers */
     block_free(c->b);
+    validation_plan_free(c->load.plan); /* a load never taken */
+    block_free(c->load.b);
     free(c);
 }
 

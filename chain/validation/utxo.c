@@ -801,6 +801,8 @@ struct utxo_prefetch {
     struct prefetch_item *items;
     size_t n;
     uint_fast64_t changes; /* the cache's count at the start */
+    struct outpoint *(*gather)(void *arg, size_t *n); /* NULL: items given */
+    void *arg;
     void (*done)(void *ctx);
     void *ctx;
     atomic_bool ready;
@@ -811,6 +813,15 @@ struct utxo_prefetch {
 static void prefetch_run(void *arg)
 {
     struct utxo_prefetch *pf = arg;
+    if (pf->gather) {
+        size_t n = 0;
+        struct outpoint *ops = pf->gather(pf->arg, &n);
+        pf->items = xcalloc(n ? n : 1, sizeof(*pf->items));
+        for (size_t i = 0; i < n; i++)
+            pf->items[i].op = ops[i];
+        pf->n = n;
+        free(ops);
+    }
     for (size_t i = 0; i < pf->n; i++) {
         char *err = NULL;
         pf->items[i].rc = store_get_coin(pf->store, &pf->items[i].op, &pf->items[i].coin, &err);
@@ -824,10 +835,32 @@ static void prefetch_run(void *arg)
         done(ctx);
 }
 
-/* Whether the current or the frozen generation has an entry for op. */
+/* op's entry in the current generation, else in the frozen one: NULL
+ * when neither has one. */
+static const struct entry *peek(const struct utxo *u, const struct outpoint *op, uint64_t h)
+{
+    const struct entry *e = gen_peek(&u->cur, op, h);
+    return e || !u->frozen ? e : gen_peek(u->frozen, op, h);
+}
+
 static bool cached(const struct utxo *u, const struct outpoint *op, uint64_t h)
 {
-    return gen_peek(&u->cur, op, h) || (u->frozen && gen_peek(u->frozen, op, h));
+    return peek(u, op, h) != NULL;
+}
+
+bool utxo_have_cached(const struct utxo *u, const struct outpoint *op)
+{
+    const struct entry *e = peek(u, op, op_hash(op));
+    return e && !(e->flags & F_SPENT);
+}
+
+/* pf (its store and callbacks set) goes to the reader thread. */
+static struct utxo_prefetch *prefetch_submit(struct utxo *u, struct utxo_prefetch *pf)
+{
+    pf->store = u->store;
+    pf->changes = atomic_load(&u->changes);
+    worker_submit(u->reader, prefetch_run, pf);
+    return pf;
 }
 
 struct utxo_prefetch *utxo_prefetch_start(struct utxo *u, const struct outpoint *ops, size_t n,
@@ -845,11 +878,19 @@ struct utxo_prefetch *utxo_prefetch_start(struct utxo *u, const struct outpoint 
         return NULL;
     }
     struct utxo_prefetch *pf = xcalloc(1, sizeof(*pf));
-    *pf = (struct utxo_prefetch){
-        .store = u->store, .items = items, .n = k, .done = done, .ctx = ctx};
-    pf->changes = atomic_load(&u->changes);
-    worker_submit(u->reader, prefetch_run, pf);
-    return pf;
+    *pf = (struct utxo_prefetch){.items = items, .n = k, .done = done, .ctx = ctx};
+    return prefetch_submit(u, pf);
+}
+
+struct utxo_prefetch *utxo_prefetch_gather(struct utxo *u,
+                                           struct outpoint *(*gather)(void *arg, size_t *n),
+                                           void *arg, void (*done)(void *ctx), void *ctx)
+{
+    if (!u->reader && !(u->reader = worker_new()))
+        return NULL;
+    struct utxo_prefetch *pf = xcalloc(1, sizeof(*pf));
+    *pf = (struct utxo_prefetch){.gather = gather, .arg = arg, .done = done, .ctx = ctx};
+    return prefetch_submit(u, pf);
 }
 
 void utxo_set_reader(struct utxo *u, struct worker *w)
@@ -863,17 +904,26 @@ bool utxo_prefetch_ready(const struct utxo_prefetch *pf)
     return atomic_load(&pf->ready);
 }
 
-size_t utxo_prefetch_finish(struct utxo *u, struct utxo_prefetch *pf)
+size_t utxo_prefetch_finish(struct utxo *u, struct utxo_prefetch *pf, struct outpoint **absent,
+                            size_t *n_absent)
 {
+    if (absent) {
+        *absent = NULL;
+        *n_absent = 0;
+    }
     if (!pf)
         return 0;
     if (!atomic_load(&pf->ready))
         worker_wait(u->reader);
     bool stale = atomic_load(&u->changes) != pf->changes;
+    if (absent && !stale)
+        *absent = xcalloc(pf->n ? pf->n : 1, sizeof(**absent));
     size_t added = 0;
     for (size_t i = 0; i < pf->n; i++) {
         struct prefetch_item *it = &pf->items[i];
         uint64_t h = op_hash(&it->op);
+        if (absent && !stale && it->rc == 0)
+            (*absent)[(*n_absent)++] = it->op;
         if (!stale && it->rc == 1 && !cached(u, &it->op, h)) {
             insert_entry(&u->cur,
                          entry_new(&it->op, it->coin.value, it->coin.script, it->coin.script_len,

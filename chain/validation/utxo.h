@@ -77,6 +77,15 @@ bool utxo_writing(struct utxo *u);
 struct utxo_prefetch;
 struct utxo_prefetch *utxo_prefetch_start(struct utxo *u, const struct outpoint *ops, size_t n,
                                           void (*done)(void *ctx), void *ctx);
+/* The same, the outpoints found on the reader thread first: gather(arg,
+ * &n) returns them there (malloc'd, n of them; it may do other work of
+ * the caller's, such as reading what names them). None is left out for
+ * being cached (the cache is not the reader's to look at): those reads
+ * are wasted but harmless, as utxo_prefetch_finish skips cached coins.
+ * NULL when no reader thread can be started. */
+struct utxo_prefetch *utxo_prefetch_gather(struct utxo *u,
+                                           struct outpoint *(*gather)(void *arg, size_t *n),
+                                           void *arg, void (*done)(void *ctx), void *ctx);
 /* Prefetches go to w (owned by the caller) instead of a thread of the
  * cache's own, as does faulting in the table of a generation that a
  * background flush starts. Before either. */
@@ -87,9 +96,17 @@ bool utxo_prefetch_ready(const struct utxo_prefetch *pf);
  * only where neither the current nor the frozen generation has an entry,
  * and nothing at all when a coins write finished or cached entries were
  * dropped since the start (a read may then be older than the store, and
- * would bring back a spent coin). Absent coins are never cached. Returns
- * how many were; frees pf (NULL: 0). */
-size_t utxo_prefetch_finish(struct utxo *u, struct utxo_prefetch *pf);
+ * would bring back a spent coin). Absent coins are never cached: with
+ * absent, the outpoints the store did not have are handed to the caller
+ * instead (*absent malloc'd, *n_absent of them; NULL and 0 when the
+ * reads do not count), who may then look at the cache alone for them
+ * (utxo_have_cached) until the next coins write or drop. Returns how
+ * many were cached; frees pf (NULL: 0). */
+size_t utxo_prefetch_finish(struct utxo *u, struct utxo_prefetch *pf, struct outpoint **absent,
+                            size_t *n_absent);
+/* Whether op's coin is unspent in the current or frozen generation: for
+ * a coin the store is known not to have, the whole answer. */
+bool utxo_have_cached(const struct utxo *u, const struct outpoint *op);
 
 /* Forgets all unflushed changes and cached coins (after a failed write). */
 void utxo_reset(struct utxo *u);

@@ -504,10 +504,14 @@ static bool bip30_enforced(const struct chain_params *p, const struct bindex_nod
 
 /* Whether output o of the transaction is already unspent (BIP30; the
  * whole block is checked before any of it is applied, as Core does). 1,
- * 0, or -1 and *err. */
-static int overwrites_coin(struct utxo *u, const struct tx *tx, uint32_t o, char **err)
+ * 0, or -1 and *err. absent: the outpoints the store is known not to
+ * hold, for which the cache alone answers. */
+static int overwrites_coin(struct utxo *u, const struct outpoint *absent, size_t n_absent,
+                           const struct tx *tx, uint32_t o, char **err)
 {
     struct outpoint op = {tx->txid, o};
+    if (n_absent && bsearch(&op, absent, n_absent, sizeof(op), cmp_outpoint))
+        return utxo_have_cached(u, &op);
     struct coin c = {0};
     int r = utxo_get(u, &op, &c, err);
     coin_clear(&c);
@@ -595,6 +599,8 @@ struct validation_plan {
     int32_t *heights;  /* its inputs' coins' heights */
     bool *coinbase;    /* and whether they are coinbase outputs */
     struct block_view v;
+    struct outpoint *absent; /* known not in the store, sorted */
+    size_t n_absent;
     int64_t fees;
     uint64_t sigops;
 };
@@ -616,6 +622,7 @@ void validation_plan_free(struct validation_plan *pl)
     free(pl->heights);
     free(pl->coinbase);
     free(pl->txdata);
+    free(pl->absent);
     view_free(&pl->v);
     free(pl);
 }
@@ -635,14 +642,18 @@ struct validation_plan *validation_connect_new(const struct chain_params *p,
     return pl;
 }
 
-struct outpoint *validation_plan_inputs(const struct validation_plan *pl, size_t *n)
+struct outpoint *validation_plan_reads(const struct validation_plan *pl, size_t *n)
 {
     const struct block *b = pl->b;
+    bool bip30 = pl->bip30_next == 0;
     size_t cap = 0;
-    for (size_t t = 1; t < b->tx_count; t++)
-        cap += b->txs[t]->vin_count;
+    for (size_t t = 0; t < b->tx_count; t++)
+        cap += (t > 0 ? b->txs[t]->vin_count : 0) + (bip30 ? b->txs[t]->vout_count : 0);
     struct outpoint *ops = xcalloc(cap ? cap : 1, sizeof(*ops));
     *n = 0;
+    for (size_t t = 0; t < b->tx_count && bip30; t++)
+        for (uint32_t o = 0; o < b->txs[t]->vout_count; o++)
+            ops[(*n)++] = (struct outpoint){b->txs[t]->txid, o};
     for (size_t t = 1; t < b->tx_count; t++) {
         for (size_t i = 0; i < b->txs[t]->vin_count; i++) {
             const struct outpoint *op = &b->txs[t]->vin[i].prevout;
@@ -652,6 +663,14 @@ struct outpoint *validation_plan_inputs(const struct validation_plan *pl, size_t
         }
     }
     return ops;
+}
+
+void validation_plan_absent(struct validation_plan *pl, struct outpoint *ops, size_t n)
+{
+    qsort(ops, n, sizeof(*ops), cmp_outpoint);
+    free(pl->absent);
+    pl->absent = ops;
+    pl->n_absent = n;
 }
 
 /* The current transaction's next input, or once all are found its
@@ -701,7 +720,7 @@ static int check_one(const struct chain_params *p, struct utxo *u, struct valida
             pl->bip30_out = 0;
             return 0;
         }
-        int rc = overwrites_coin(u, tx, pl->bip30_out++, err);
+        int rc = overwrites_coin(u, pl->absent, pl->n_absent, tx, pl->bip30_out++, err);
         if (rc > 0)
             *reason = "bad-txns-BIP30";
         return rc;

@@ -83,10 +83,15 @@ struct validation_plan *validation_connect_new(const struct chain_params *p,
 int validation_connect_more(const struct chain_params *p, struct utxo *u,
                             struct validation_plan *pl, int64_t deadline_us,
                             const char **reason, char **err);
-/* The outpoints the plan's inputs will read from the UTXO set (those of
- * outputs of the block itself left out), in the block's order, for a
- * prefetch: *n of them, the array the caller's. */
-struct outpoint *validation_plan_inputs(const struct validation_plan *pl, size_t *n);
+/* The outpoints the plan's checks will read from the UTXO set, for a
+ * prefetch: BIP30's probes of the block's outputs (when enforced), then
+ * the coins its inputs spend (those of outputs of the block itself left
+ * out), in the block's order: *n of them, the array the caller's. */
+struct outpoint *validation_plan_reads(const struct validation_plan *pl, size_t *n);
+/* ops (n of them, taken over; NULL: none) are known not to be in the
+ * store, which the plan then does not read for them: a prefetch's
+ * answers (utxo_prefetch_finish), good until the next coins write. */
+void validation_plan_absent(struct validation_plan *pl, struct outpoint *ops, size_t n);
 /* Starts every input's script checks with the block's flags on env's
  * workers; done(done_ctx) as for scriptcheck_start. Not called for an
  * assumed-valid block. */

@@ -5,6 +5,7 @@
  * unchanged meanwhile, to the same end as one call. */
 #include "chain/validation/chainstate.h"
 #include "chain/util/worker.h"
+#include "chain/util/xmalloc.h"
 #include "chain/validation/chainstate_int.h"
 #include "chain/validation/utxo.h"
 #include "tests/unit/chainstate_fixture.h"
@@ -14,6 +15,7 @@
 #include <stdatomic.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -481,7 +483,10 @@ static void start_slices(struct csfix *f, const struct block *b)
 {
     int height = chainstate_height(f->cs);
     assert_int_equal(step_submit(f, b), CHAINSTATE_ACCEPTED);
-    assert_int_equal(sliced_step(f), 1);
+    int rc;
+    while ((rc = sliced_step(f)) == CHAINSTATE_STEP_WAIT) /* its reads first */
+        continue;
+    assert_int_equal(rc, 1);
     assert_int_equal(chainstate_height(f->cs), height);
     assert_false(chainstate_connect_waiting(f->cs)); /* the loop steps on at once */
 }
@@ -664,6 +669,97 @@ static void test_step_waits_for_input_reads(void **state)
     block_free(b);
 }
 
+/* A stored block (not the latest accepted, which is kept parsed) is read
+ * from its file on the reader thread too, not on the loop: while the
+ * reader is held, the file may even be away, and the step still waits. */
+static void test_step_loads_block_on_reader(void **state)
+{
+    struct csfix *f = *state;
+    char *err = NULL;
+    struct outpoint funded[SLICED_TXS];
+    fund(f, NULL, funded);
+    struct block *b[2];
+    b[0] = spender(f, funded, -1);
+    int height = chainstate_height(f->cs);
+    assert_int_equal(step_submit(f, b[0]), CHAINSTATE_ACCEPTED);
+    const struct bindex_node *n = chainstate_find(f->cs, &b[0]->hash);
+    build(f, n, &b[1], 1, -1);
+    assert_int_equal(step_submit(f, b[1]), CHAINSTATE_ACCEPTED); /* kept instead */
+    assert_int_equal(chainstate_height(f->cs), height);          /* both stored only */
+    struct worker *reader = worker_new();
+    utxo_set_reader(f->cs->utxo, reader);
+    static struct writer_hold hold; /* outlives a failed assertion */
+    atomic_store(&hold.release, false);
+    worker_submit(reader, hold_writer, &hold);
+    char *path = xasprintf("%s/blocks/blk00000.dat", f->dir);
+    char *away = xasprintf("%s.away", path);
+    assert_int_equal(rename(path, away), 0);
+    for (int i = 0; i < 3; i++) {
+        int rc = chainstate_activate_step(f->cs, &err);
+        if (rc < 0)
+            fail_msg("activate_step: %s", err);
+        assert_int_equal(rc, CHAINSTATE_STEP_WAIT);
+        assert_true(chainstate_connect_waiting(f->cs));
+    }
+    assert_int_equal(rename(away, path), 0);
+    atomic_store(&hold.release, true);
+    for (int i = 0; i < 60000 && chainstate_height(f->cs) < height + 2; i++) {
+        if (chainstate_connect_waiting(f->cs))
+            usleep(1000);
+        else if (chainstate_activate_step(f->cs, &err) < 0)
+            fail_msg("activate_step: %s", err);
+    }
+    assert_false(atomic_load(&hold.timed_out));
+    assert_int_equal(chainstate_height(f->cs), height + 2);
+    struct coin c;
+    assert_false(have_coin(f, &funded[0], &c));
+    utxo_set_reader(f->cs->utxo, NULL);
+    worker_free(reader);
+    free(path);
+    free(away);
+    block_free(b[0]);
+    block_free(b[1]);
+}
+
+/* BIP30 with the block read on the reader thread: the coinbase it repeats
+ * is in the store only, and the probe of its output, read there too,
+ * still refuses it (an absent answer would let it overwrite the coin). */
+static void test_sliced_bip30_from_store(void **state)
+{
+    struct csfix *f = *state;
+    char *err = NULL;
+    static struct chain_params late_bip34;
+    late_bip34 = *params_get(CHAIN_REGTEST);
+    late_bip34.bip34_height = 100000;
+    f->p = &late_bip34;
+    assert_int_equal(chainstate_set_connect_notify(f->cs, NULL, NULL, &err), 0);
+    csfix_reopen(f);
+    const struct bindex_node *tip = chainstate_tip(f->cs);
+    int64_t subsidy = params_block_subsidy(f->p, tip->height + 1);
+    struct tx *cb = testutil_coinbase(7777, subsidy, 42);
+    struct block *b[3];
+    b[0] = testutil_block(&tip->hash, tip->hdr.time + 600, &cb, 1);
+    assert_int_equal(step_submit(f, b[0]), CHAINSTATE_ACCEPTED);
+    while (one_step(f) != 0)
+        continue;
+    /* Reopened, the coinbase's coin is in the store only. */
+    csfix_reopen(f);
+    assert_int_equal(chainstate_set_connect_notify(f->cs, wake, NULL, &err), 0);
+    int height = chainstate_height(f->cs);
+    cb = testutil_coinbase(7777, subsidy, 42);
+    b[1] = testutil_block(&b[0]->hash, b[0]->hdr.time + 600, &cb, 1);
+    assert_int_equal(step_submit(f, b[1]), CHAINSTATE_ACCEPTED);
+    build(f, chainstate_find(f->cs, &b[1]->hash), &b[2], 1, -1);
+    step_submit(f, b[2]); /* kept instead of b[1], which is read from its file */
+    for (int i = 0; i < 1000 && sliced_step(f) != 0; i++)
+        continue;
+    assert_int_equal(chainstate_height(f->cs), height);
+    const struct bindex_node *n = chainstate_find(f->cs, &b[1]->hash);
+    assert_true(n->status & BINDEX_FAILED);
+    assert_string_equal(n->reason, "bad-txns-BIP30");
+    free_blocks(b, 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -683,6 +779,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_invalidate_ends_sliced_checks, setup_sliced,
                                         teardown_sliced),
         cmocka_unit_test_setup_teardown(test_step_waits_for_input_reads, setup_sliced,
+                                        teardown_sliced),
+        cmocka_unit_test_setup_teardown(test_step_loads_block_on_reader, setup_sliced,
+                                        teardown_sliced),
+        cmocka_unit_test_setup_teardown(test_sliced_bip30_from_store, setup_sliced,
                                         teardown_sliced),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -472,9 +472,17 @@ static void test_prefetch_caches_found(void **state)
     atomic_int done = 0;
     struct utxo_prefetch *pf = utxo_prefetch_start(f->u, ops, 12, count_done, &done);
     assert_non_null(pf);
-    assert_int_equal(utxo_prefetch_finish(f->u, pf), 10);
+    struct outpoint *absent;
+    size_t n_absent;
+    assert_int_equal(utxo_prefetch_finish(f->u, pf, &absent, &n_absent), 10);
     assert_int_equal(atomic_load(&done), 1);
     assert_int_equal(utxo_cached(f->u), 10);
+    /* The absent coin's answer is handed back, not cached. */
+    assert_int_equal(n_absent, 1);
+    assert_memory_equal(&absent[0], &ops[10], sizeof(ops[10]));
+    assert_false(utxo_have_cached(f->u, &ops[10]));
+    assert_true(utxo_have_cached(f->u, &ops[0]));
+    free(absent);
     assert_int_equal(utxo_dirty(f->u), 0);
     struct coin c = {0};
     assert_int_equal(utxo_get(f->u, &ops[1], &c, &err), 1);
@@ -551,7 +559,11 @@ static void assert_not_brought_back(struct utxo *u, uint32_t i, void (*between)(
     struct utxo_prefetch *pf = read_then_spend(u, i, &done);
     if (between)
         between(u);
-    assert_int_equal(utxo_prefetch_finish(u, pf), 0);
+    struct outpoint *absent;
+    size_t n_absent;
+    assert_int_equal(utxo_prefetch_finish(u, pf, &absent, &n_absent), 0);
+    assert_int_equal(n_absent, 0); /* read present, or stale: no answer counts */
+    free(absent);
     struct outpoint op = op_of(i);
     assert_false(utxo_have(u, &op, &err));
 }
