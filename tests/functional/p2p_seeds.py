@@ -48,8 +48,11 @@ def test_dns_seed_fills_addrman_and_connects(t):
         # Core asks for the service-bit subdomain (x9: NODE_NETWORK | NODE_WITNESS).
         fw.assert_in(f"x9.{SEED}", dns.queries)
         node.wait_for_log("2 addresses found from DNS seeds", since_start=True)
-        # Both answers, and perhaps the address the peer advertises for itself.
-        fw.assert_equal(node.rpc("getaddrmaninfo")["ipv4"]["total"] >= 2, True, "addresses")
+        # The answers are stored. Loopback addresses all share one network
+        # group, so both land in the same new bucket, and as in Core's
+        # addrman the second is dropped when its slot is taken (1 run in 64):
+        # ask for at least the one we connected to.
+        fw.assert_equal(node.rpc("getaddrmaninfo")["ipv4"]["total"] >= 1, True, "addresses")
         fw.assert_equal(node.stop(), 0)
     finally:
         dns.close()
