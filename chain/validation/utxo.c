@@ -408,15 +408,30 @@ static void gen_settle(struct gen *g)
         grow_step(g, g->old_cap);
 }
 
-/* e must be in neither table. */
-static void insert_entry(struct gen *g, struct entry *e, uint64_t h)
+/* Has the reader fault in the current generation's new table (a large
+ * one). */
+static void populate_soon(struct utxo *u)
 {
+    if (!table_mapped(u->cur.cap) || !(u->reader || (u->reader = worker_new())))
+        return;
+    struct table_span *t = xmalloc(sizeof(*t));
+    *t = (struct table_span){u->cur.table, u->cur.cap * sizeof(struct slot)};
+    worker_submit(u->reader, table_populate, t);
+}
+
+/* e must be in neither of the current generation's tables. */
+static void insert_entry(struct utxo *u, struct entry *e, uint64_t h)
+{
+    struct gen *g = &u->cur;
     if (!g->old && 2 * (g->count + 1) > g->cap) {
         g->old = g->table;
         g->old_cap = g->cap;
         g->old_next = 0;
         g->cap *= 2;
         g->table = table_alloc(g->cap);
+        /* The moves and inserts land all over it at once: zeroing its
+         * huge pages on their first writes held the loop for 150 ms. */
+        populate_soon(u);
     }
     if (g->old)
         grow_step(g, GROW_STEP);
@@ -498,7 +513,7 @@ static struct entry *fetch(struct utxo *u, const struct outpoint *op, size_t *sl
     struct entry *e = fetch_below(u, op, h, rc, err);
     if (!e)
         return NULL;
-    insert_entry(&u->cur, e, h);
+    insert_entry(u, e, h);
     *slot = find_slot(&u->cur, op, h);
     return e;
 }
@@ -541,7 +556,7 @@ void utxo_add(struct utxo *u, const struct outpoint *op, int64_t value, const ui
             u->dirty--;
         remove_slot(&u->cur, i);
     }
-    insert_entry(&u->cur, entry_new(op, value, script, script_len, height, flags), h);
+    insert_entry(u, entry_new(op, value, script, script_len, height, flags), h);
     u->dirty++;
 }
 
@@ -660,6 +675,7 @@ static int flush_now(struct utxo *u, const struct hash256 *tip, bool sync, char 
         gen_clear(&u->cur);
         table_free(u->cur.table, u->cur.cap);
         gen_init(&u->cur, start_cap(u, u->cur.cap));
+        populate_soon(u);
         u->dirty = 0;
         return 0;
     }
@@ -731,11 +747,7 @@ static int flush_background(struct utxo *u, const struct hash256 *tip, char **er
     /* On the reader: the loop fills the new table right away, while the
      * writer may still be syncing block files, then frees the last
      * generation. */
-    if (table_mapped(u->cur.cap) && (u->reader || (u->reader = worker_new()))) {
-        struct table_span *t = xmalloc(sizeof(*t));
-        *t = (struct table_span){u->cur.table, u->cur.cap * sizeof(struct slot)};
-        worker_submit(u->reader, table_populate, t);
-    }
+    populate_soon(u);
     if (written)
         worker_submit(u->worker, gen_free, written);
     u->frozen_dirty = u->dirty;
@@ -925,7 +937,7 @@ size_t utxo_prefetch_finish(struct utxo *u, struct utxo_prefetch *pf, struct out
         if (absent && !stale && it->rc == 0)
             (*absent)[(*n_absent)++] = it->op;
         if (!stale && it->rc == 1 && !cached(u, &it->op, h)) {
-            insert_entry(&u->cur,
+            insert_entry(u,
                          entry_new(&it->op, it->coin.value, it->coin.script, it->coin.script_len,
                                    it->coin.height, it->coin.coinbase ? F_COINBASE : 0),
                          h);

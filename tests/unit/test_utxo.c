@@ -362,22 +362,27 @@ static void test_background_large(void **state)
     char *err = NULL;
     struct store *s = store_open(dir, 1 << 20, &err);
     struct utxo *u = utxo_new(s, 256u << 20);
-    struct worker *w = worker_new();
+    struct worker *w = worker_new(), *r = worker_new();
     utxo_set_writer(u, w);
+    utxo_set_reader(u, r);
     int64_t *model = malloc(LARGE_COINS * sizeof(*model));
     for (uint32_t i = 0; i < LARGE_COINS; i++) {
         struct outpoint op = op_of(i);
         utxo_add(u, &op, i, script, sizeof(script), 1, false);
         model[i] = i;
     }
-    /* The writer held: what the flush makes resident is the caller's. */
-    atomic_bool held = true;
+    worker_wait(r);
+    /* The writer and the reader (which faults new tables in) held: what
+     * the flush makes resident is the caller's. */
+    atomic_bool held = true, reader_held = true;
     worker_submit(w, hold, &held);
+    worker_submit(r, hold, &reader_held);
     struct hash256 tip = {{1}};
     long before = resident();
     assert_int_equal(utxo_flush_background(u, &tip, &err), 0);
     assert_true(resident() - before < (4l << 20));
     atomic_store(&held, false);
+    atomic_store(&reader_held, false);
     for (int round = 2; round <= 4; round++) {
         for (uint32_t i = (uint32_t)round; i < LARGE_COINS; i += 5) {
             struct outpoint op = op_of(i);
@@ -395,6 +400,7 @@ static void test_background_large(void **state)
         assert_int_equal(stored_value(s, i), model[i]);
     utxo_free(u);
     worker_free(w);
+    worker_free(r);
     free(model);
     store_close(s);
     testutil_rmtree(dir);
@@ -508,6 +514,54 @@ static long thread_faults(void)
 }
 #endif
 
+#if !defined(__SANITIZE_ADDRESS__)
+/* A cache over a fresh store, with its own reader thread. */
+struct with_reader {
+    char *dir;
+    struct store *s;
+    struct utxo *u;
+    struct worker *reader;
+};
+
+static void add_range(struct utxo *u, uint32_t from, uint32_t to, int32_t height)
+{
+    for (uint32_t i = from; i < to; i++) {
+        struct outpoint op = op_of(i);
+        utxo_add(u, &op, i, script, sizeof(script), height, false);
+    }
+}
+
+/* Opens f and adds coins 0 .. coins-1. */
+static void with_reader_open(struct with_reader *f, uint32_t coins)
+{
+    char *err = NULL;
+    f->dir = testutil_tmpdir("utxo");
+    f->s = store_open(f->dir, 1 << 20, &err);
+    f->u = utxo_new(f->s, 256u << 20);
+    f->reader = worker_new();
+    utxo_set_reader(f->u, f->reader);
+    add_range(f->u, 0, coins, 1);
+}
+
+/* The caller's page faults while adding coins from .. to-1, once the
+ * reader is idle. */
+static long faults_adding(struct with_reader *f, uint32_t from, uint32_t to)
+{
+    worker_wait(f->reader);
+    long before = thread_faults();
+    add_range(f->u, from, to, 2);
+    return thread_faults() - before;
+}
+
+static void with_reader_close(struct with_reader *f)
+{
+    utxo_free(f->u);
+    worker_free(f->reader);
+    store_close(f->s);
+    testutil_rmtree(f->dir);
+}
+#endif
+
 /* A background flush hands the new generation's table (of huge pages) to
  * the reader to fault in: the caller's inserts into it then cost no page
  * faults (zeroing a huge page on first touch held the event loop). */
@@ -517,36 +571,44 @@ static void test_background_table_populated(void **state)
 #if defined(__SANITIZE_ADDRESS__)
     skip(); /* its allocator and shadow memory fault pages of their own */
 #else
-    char *dir = testutil_tmpdir("utxo");
+    struct with_reader f;
+    with_reader_open(&f, LARGE_COINS);
     char *err = NULL;
-    struct store *s = store_open(dir, 1 << 20, &err);
-    struct utxo *u = utxo_new(s, 256u << 20);
-    struct worker *reader = worker_new();
-    utxo_set_reader(u, reader);
-    for (uint32_t i = 0; i < LARGE_COINS; i++) {
-        struct outpoint op = op_of(i);
-        utxo_add(u, &op, i, script, sizeof(script), 1, false);
-    }
     /* Blocks of an entry's size, freed: the inserts below reuse them. */
     for (uint32_t i = LARGE_COINS; i < LARGE_COINS + 20000; i++) {
         struct outpoint op = op_of(i);
         struct utxo_spent sp;
-        utxo_add(u, &op, i, script, sizeof(script), 1, false);
-        assert_int_equal(utxo_spend(u, &op, &sp, NULL, &err), 1);
+        utxo_add(f.u, &op, i, script, sizeof(script), 1, false);
+        assert_int_equal(utxo_spend(f.u, &op, &sp, NULL, &err), 1);
     }
     struct hash256 tip = {{1}};
-    assert_int_equal(utxo_flush_background(u, &tip, &err), 0);
-    worker_wait(reader);
-    long before = thread_faults();
-    for (uint32_t i = LARGE_COINS; i < LARGE_COINS + 10000; i++) {
-        struct outpoint op = op_of(i);
-        utxo_add(u, &op, i, script, sizeof(script), 2, false);
-    }
-    assert_true(thread_faults() - before < 4);
-    utxo_free(u);
-    worker_free(reader);
-    store_close(s);
-    testutil_rmtree(dir);
+    assert_int_equal(utxo_flush_background(f.u, &tip, &err), 0);
+    assert_true(faults_adding(&f, LARGE_COINS, LARGE_COINS + 10000) < 4);
+    with_reader_close(&f);
+#endif
+}
+
+/* A table growing into huge pages is faulted in by the reader as well:
+ * the inserts that move entries into it right away cost the caller no
+ * page faults. */
+static void test_growth_table_populated(void **state)
+{
+    (void)state;
+#if defined(__SANITIZE_ADDRESS__)
+    skip(); /* its allocator and shadow memory fault pages of their own */
+#else
+    enum { GROW_AT = 1 << 18 }; /* a table of 2^19 slots doubles here */
+    struct with_reader f;
+    with_reader_open(&f, GROW_AT);
+    /* Blocks of an entry's size, freed for the measured inserts to reuse,
+     * through a second cache whose entries f.u does not count. */
+    struct utxo *spare = utxo_new(f.s, 256u << 20);
+    add_range(spare, GROW_AT, GROW_AT + 20000, 1);
+    utxo_free(spare);
+    worker_wait(f.reader);
+    add_range(f.u, GROW_AT, GROW_AT + 1, 1); /* doubles the table */
+    assert_true(faults_adding(&f, GROW_AT + 1, GROW_AT + 10000) < 4);
+    with_reader_close(&f);
 #endif
 }
 
@@ -629,6 +691,7 @@ int main(void)
         cmocka_unit_test(test_background_large),
         cmocka_unit_test(test_growth),
         cmocka_unit_test(test_background_table_populated),
+        cmocka_unit_test(test_growth_table_populated),
         cmocka_unit_test_setup_teardown(test_prefetch_caches_found, pf_setup, pf_teardown),
         cmocka_unit_test_setup_teardown(test_prefetch_spent_flushed, pf_setup, pf_teardown),
         cmocka_unit_test_setup_teardown(test_prefetch_spent_cached, pf_setup, pf_teardown),
