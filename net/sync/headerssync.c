@@ -5,6 +5,7 @@
 #include "chain/util/log.h"
 #include "chain/util/xmalloc.h"
 #include "chain/validation/validation.h"
+#include "net/wire/protocol.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -194,7 +195,10 @@ static bool presync_take(struct hss *s, const struct block_header *hdrs, size_t 
 static void buffer_push(struct hss *s, const struct block_header *h)
 {
     if (s->buf_len == s->buf_cap) { /* grow, unwrapping the ring */
+        /* Never past the buffer and one message: all it can hold. */
+        size_t most = s->p->hss_redownload_buffer + PROTO_MAX_HEADERS;
         size_t cap = s->buf_cap ? s->buf_cap * 2 : 256;
+        cap = cap < most ? cap : most;
         struct hss_packed *v = xmalloc(cap * sizeof(*v));
         for (size_t i = 0; i < s->buf_len; i++)
             v[i] = s->buf[(s->buf_head + i) % s->buf_cap];
@@ -291,7 +295,7 @@ int hss_process(struct hss *s, const struct block_header *hdrs, size_t n, bool f
                 struct hss_result *out)
 {
     memset(out, 0, sizeof(*out));
-    if (n == 0 || s->state == HSS_FINAL)
+    if (n == 0 || n > PROTO_MAX_HEADERS || s->state == HSS_FINAL)
         return -1;
     if (s->state == HSS_PRESYNC) {
         out->success = presync_take(s, hdrs, n);

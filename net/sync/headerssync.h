@@ -14,7 +14,8 @@
  *
  * Memory per sync: the commitments, at most 6 headers a second since the
  * start's median time past (Core's time-based bound on any valid chain's
- * length) over the period, and the buffer of 48-byte headers. */
+ * length) over the period, and the buffer of 48-byte headers with one
+ * message's more (816 kB on main, as Core's). */
 #ifndef HEARSAY_NET_HEADERSSYNC_H
 #define HEARSAY_NET_HEADERSSYNC_H
 
@@ -53,7 +54,7 @@ struct hss *hss_new(const struct chain_params *p, uint64_t peer, const struct bi
                     const struct u256 *min_work, const struct hss_salt *salt, int64_t now);
 void hss_free(struct hss *s);
 
-/* The next headers message's headers (n > 0, already checked for proof of
+/* The next headers message's headers (0 < n <= PROTO_MAX_HEADERS, already checked for proof of
  * work against their own bits and for chaining to each other); full: it
  * carried the most a message may, so the peer may have more. Once the
  * result has no request_more the sync is HSS_FINAL. 0, or -1 on a call
