@@ -112,6 +112,7 @@ static struct chain_params chains[] = {
         .csv_height = 419328, .segwit_height = 481824,
         .vb_period = 2016, .vb_threshold = 1815,
         .deployments = { TESTDUMMY(PARAMS_VB_NEVER_ACTIVE), TAPROOT_2021(709632) },
+        .hss_commitment_period = 632, .hss_redownload_buffer = 15009,
         .base58_pubkey = 0, .base58_script = 5, .base58_secret = 128, .bech32_hrp = "bc",
     },
     [CHAIN_TESTNET3] = {
@@ -124,6 +125,7 @@ static struct chain_params chains[] = {
         .csv_height = 770112, .segwit_height = 834624,
         .vb_period = 2016, .vb_threshold = 1512,
         .deployments = { TESTDUMMY(PARAMS_VB_NEVER_ACTIVE), TAPROOT_2021(0) },
+        .hss_commitment_period = 628, .hss_redownload_buffer = 13460,
         .base58_pubkey = 111, .base58_script = 196, .base58_secret = 239, .bech32_hrp = "tb",
     },
     /* Checked against Core's src/kernel/chainparams.cpp (CTestNet4Params)
@@ -140,6 +142,7 @@ static struct chain_params chains[] = {
         .segwit_height = 1,
         .vb_period = 2016, .vb_threshold = 1512,
         .deployments = { TESTDUMMY(PARAMS_VB_NEVER_ACTIVE), TAPROOT_ALWAYS },
+        .hss_commitment_period = 275, .hss_redownload_buffer = 7017,
         .base58_pubkey = 111, .base58_script = 196, .base58_secret = 239, .bech32_hrp = "tb",
     },
     [CHAIN_SIGNET] = {
@@ -152,6 +155,7 @@ static struct chain_params chains[] = {
         .segwit_height = 1,
         .vb_period = 2016, .vb_threshold = 1815,
         .deployments = { TESTDUMMY(PARAMS_VB_NEVER_ACTIVE), TAPROOT_ALWAYS },
+        .hss_commitment_period = 390, .hss_redownload_buffer = 9584,
         .base58_pubkey = 111, .base58_script = 196, .base58_secret = 239, .bech32_hrp = "tb",
     },
     [CHAIN_REGTEST] = {
@@ -165,6 +169,7 @@ static struct chain_params chains[] = {
         .segwit_height = 0,
         .vb_period = 144, .vb_threshold = 108, /* Core: 75% of a faster window */
         .deployments = { TESTDUMMY(0), TAPROOT_ALWAYS },
+        .hss_commitment_period = 275, .hss_redownload_buffer = 7017,
         .base58_pubkey = 111, .base58_script = 196, .base58_secret = 239,
         .bech32_hrp = "bcrt",
     },

@@ -67,6 +67,11 @@ struct chain_params {
     struct hash256 min_chain_work;
     struct hash256 assumevalid;
 
+    /* Core's HeadersSyncParams (low-work headers sync, net/sync/headerssync.h):
+     * one 1-bit commitment every hss_commitment_period headers; headers
+     * released only with hss_redownload_buffer more checked above them. */
+    uint32_t hss_commitment_period, hss_redownload_buffer;
+
     uint8_t base58_pubkey, base58_script, base58_secret;
     const char *bech32_hrp;
 };

@@ -221,6 +221,20 @@ static int64_t pow_interval(const struct chain_params *p)
     return p->pow_target_timespan / p->pow_target_spacing;
 }
 
+/* bits scaled by span / timespan, capped at the limit, in compact form. */
+static uint32_t pow_scaled_bits(const struct chain_params *p, uint32_t bits, int64_t span)
+{
+    struct u256 target, limit, q, tspan;
+    pow_bits_to_target(bits, &target, NULL, NULL);
+    u256_mul_u32(&target, (uint32_t)span);
+    u256_set_u64(&tspan, (uint64_t)p->pow_target_timespan);
+    u256_div(&target, &tspan, &q);
+    u256_from_hash(&limit, &p->pow_limit);
+    if (u256_cmp(&q, &limit) > 0)
+        q = limit;
+    return pow_target_to_bits(&q);
+}
+
 /* Retarget at a period boundary from the period's first block time. */
 static uint32_t pow_retarget(const struct chain_params *p, const struct pow_block *last,
                              const struct pow_block *first)
@@ -230,17 +244,25 @@ static uint32_t pow_retarget(const struct chain_params *p, const struct pow_bloc
         span = p->pow_target_timespan / 4;
     if (span > p->pow_target_timespan * 4)
         span = p->pow_target_timespan * 4;
-    struct u256 target, limit, q, tspan;
     /* BIP94: the first block of a period never uses the min-difficulty
      * exception, so its bits carry the real difficulty. */
-    pow_bits_to_target(p->enforce_bip94 ? first->bits : last->bits, &target, NULL, NULL);
-    u256_mul_u32(&target, (uint32_t)span);
-    u256_set_u64(&tspan, (uint64_t)p->pow_target_timespan);
-    u256_div(&target, &tspan, &q);
-    u256_from_hash(&limit, &p->pow_limit);
-    if (u256_cmp(&q, &limit) > 0)
-        q = limit;
-    return pow_target_to_bits(&q);
+    return pow_scaled_bits(p, p->enforce_bip94 ? first->bits : last->bits, span);
+}
+
+bool pow_transition_permitted(const struct chain_params *p, int height, uint32_t old_bits,
+                              uint32_t new_bits)
+{
+    if (p->pow_allow_min_difficulty)
+        return true;
+    if (height % pow_interval(p) != 0)
+        return old_bits == new_bits;
+    struct u256 observed, easiest, hardest;
+    pow_bits_to_target(new_bits, &observed, NULL, NULL);
+    pow_bits_to_target(pow_scaled_bits(p, old_bits, p->pow_target_timespan * 4), &easiest, NULL,
+                       NULL);
+    pow_bits_to_target(pow_scaled_bits(p, old_bits, p->pow_target_timespan / 4), &hardest, NULL,
+                       NULL);
+    return u256_cmp(&observed, &easiest) <= 0 && u256_cmp(&observed, &hardest) >= 0;
 }
 
 uint32_t pow_next_bits(const struct chain_params *p, const struct pow_block *last, uint32_t new_time,

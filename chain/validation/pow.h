@@ -67,4 +67,12 @@ typedef bool (*pow_ancestor_fn)(void *ctx, int height, struct pow_block *out);
 uint32_t pow_next_bits(const struct chain_params *p, const struct pow_block *last, uint32_t new_time,
                        pow_ancestor_fn ancestor, void *ctx);
 
+/* Core's PermittedDifficultyTransition: whether a block at height may
+ * carry new_bits after its parent's old_bits, from the bits alone (no
+ * timestamps): equal within a period, within the retarget clamp (a factor
+ * of 4 either way) at a period boundary; always on a network that allows
+ * minimum-difficulty blocks. */
+bool pow_transition_permitted(const struct chain_params *p, int height, uint32_t old_bits,
+                              uint32_t new_bits);
+
 #endif

@@ -55,13 +55,11 @@ void np_block_failed(struct netproc *np, struct np_peer *p, const char *reason, 
  * for more. */
 #define HEADERS_RESPONSE_US (2 * 60 * 1000000LL)
 
-bool np_getheaders(struct netproc *np, struct np_peer *p, const struct bindex_node *from,
-                   const struct hash256 *stop, int64_t now)
+bool np_getheaders_locator(struct netproc *np, struct np_peer *p, const struct hash256 *loc,
+                           size_t n, const struct hash256 *stop, int64_t now)
 {
     if (p->headers_awaited && now - p->last_getheaders <= HEADERS_RESPONSE_US)
         return false;
-    struct hash256 loc[PROTO_MAX_LOCATOR];
-    size_t n = chainstate_locator(np->chain, from, loc, PROTO_MAX_LOCATOR);
     struct hash256 zero;
     memset(&zero, 0, sizeof(zero));
     wbuf_reset(&np->scratch);
@@ -70,6 +68,14 @@ bool np_getheaders(struct netproc *np, struct np_peer *p, const struct bindex_no
     p->last_getheaders = now;
     p->headers_awaited = true;
     return true;
+}
+
+bool np_getheaders(struct netproc *np, struct np_peer *p, const struct bindex_node *from,
+                   const struct hash256 *stop, int64_t now)
+{
+    struct hash256 loc[PROTO_MAX_LOCATOR];
+    size_t n = chainstate_locator(np->chain, from, loc, PROTO_MAX_LOCATOR);
+    return np_getheaders_locator(np, p, loc, n, stop, now);
 }
 
 /* Asks p for headers after an announcement we cannot connect; while a
@@ -409,14 +415,37 @@ static const char *headers_pow_check(const struct netproc *np, const struct bloc
     return NULL;
 }
 
-void np_on_headers(struct netproc *np, struct np_peer *p, const struct net_msg *m, int64_t now)
+/* Core's IsAncestorOfBestHeaderOrTip: headers we hold on the chains we
+ * follow cost no memory, so they skip the anti-DoS check. */
+static bool known_on_best(const struct netproc *np, const struct bindex_node *n)
+{
+    const struct bindex_node *best = chainstate_best_header(np->chain);
+    return n && ((best && bindex_ancestor(best, n->height) == n) ||
+                 chainstate_is_active(np->chain, n));
+}
+
+/* Core's UpdatePeerStateForReceivedHeaders during initial download: an
+ * automatic outbound peer that has shown its whole headers chain (more:
+ * the message was full) with less than the minimum chain work cannot help
+ * us sync. */
+static void insufficient_work_check(struct netproc *np, struct np_peer *p, bool more)
+{
+    if (more || !p->best_known || p->inbound || p->manual ||
+        (p->kind != PEER_FULL_RELAY && p->kind != PEER_BLOCK_RELAY) ||
+        cmp_min_work(np, p->best_known) >= 0 || !chainstate_initial_download(np->chain))
+        return;
+    LOG_INFO("outbound peer=%" PRIu64 " headers chain has insufficient work, disconnecting",
+             p->id);
+    if (np->io.disconnect)
+        np->io.disconnect(np->io.ctx, p->id, "headers chain has insufficient work");
+}
+
+/* The message's headers, if they pass Core's CheckHeadersPoW (else the
+ * peer is punished and NULL returned). */
+static struct block_header *headers_read(struct netproc *np, struct np_peer *p,
+                                         const struct net_msg *m)
 {
     size_t n = m->u.headers.n;
-    if (n == 0) { /* not an announcement: the answer to our getheaders */
-        p->headers_awaited = false;
-        unknown_block_follow(np, p, now);
-        return;
-    }
     struct block_header *hdrs = xmalloc(n * sizeof(*hdrs));
     for (size_t i = 0; i < n; i++) {
         struct cursor c;
@@ -424,14 +453,41 @@ void np_on_headers(struct netproc *np, struct np_peer *p, const struct net_msg *
         block_header_parse(&c, &hdrs[i]);
     }
     const char *bad_pow = headers_pow_check(np, hdrs, n);
-    if (bad_pow) {
+    if (!bad_pow)
+        return hdrs;
+    free(hdrs);
+    np_misbehaving(np, p->id, bad_pow);
+    return NULL;
+}
+
+void np_on_headers(struct netproc *np, struct np_peer *p, const struct net_msg *m, int64_t now)
+{
+    size_t count = m->u.headers.n, n = count;
+    if (n == 0) { /* not an announcement: the answer to our getheaders */
+        np_lowwork_end(p); /* it has nothing more for its low-work sync */
+        p->headers_awaited = false;
+        unknown_block_follow(np, p, now);
+        return;
+    }
+    struct block_header *hdrs = headers_read(np, p, m);
+    if (!hdrs)
+        return;
+    /* Its low-work sync takes them first; what that proves goes on. */
+    bool proven = np_lowwork_continue(np, p, &hdrs, &n, now);
+    bool have_sync = p->hss != NULL;
+    if (n == 0) {
         free(hdrs);
-        np_misbehaving(np, p->id, bad_pow);
         return;
     }
     struct hash256 bad, last, known_bad;
-    bool any_known_bad = first_known_invalid(np, hdrs, n, &known_bad);
     block_header_hash(&hdrs[n - 1], &last);
+    const struct bindex_node *start = chainstate_find(np->chain, &hdrs[0].prev);
+    if (start && !proven && !known_on_best(np, chainstate_find(np->chain, &last)) &&
+        np_lowwork_try(np, p, start, &hdrs, &n, now)) {
+        p->headers_awaited = false; /* they connect: an answer */
+        return;
+    }
+    bool any_known_bad = first_known_invalid(np, hdrs, n, &known_bad);
     bool new_header = !chainstate_find(np->chain, &last);
     const char *reason = NULL;
     char *err = NULL;
@@ -458,10 +514,12 @@ void np_on_headers(struct netproc *np, struct np_peer *p, const struct net_msg *
     }
     const struct bindex_node *lastn = chainstate_find(np->chain, &last);
     np_set_best_known(p, lastn);
+    insufficient_work_check(np, p, count == NETPROC_MAX_HEADERS);
     np_extra_headers(np, p, new_header, lastn, true, now);
     for (size_t i = 0; i < np->npeers; i++) /* close to today: all peers sync */
         np_sync_maybe_start(np, &np->peers[i], now);
-    if (n == NETPROC_MAX_HEADERS && lastn) /* more to come */
+    /* More to come, unless its low-work sync asks for them. */
+    if (count == NETPROC_MAX_HEADERS && lastn && !have_sync)
         np_getheaders(np, p, lastn, NULL, now);
     unknown_block_follow(np, p, now);
     request_blocks(np, p, now);

@@ -479,9 +479,14 @@ static void rebuild(struct netproc *np, struct np_peer *p, const struct cmpct_bl
 static const struct bindex_node *accept_header(struct netproc *np, struct np_peer *p,
                                          const struct cmpct_block *cb, int64_t now)
 {
-    if (!chainstate_find(np->chain, &cb->hdr.prev)) {
+    const struct bindex_node *prev = chainstate_find(np->chain, &cb->hdr.prev);
+    if (!prev) {
         if (!chainstate_initial_download(np->chain))
             np_getheaders(np, p, chainstate_best_header(np->chain), NULL, now);
+        return NULL;
+    }
+    if (np_lowwork_cmpct(np, prev)) { /* Core: ignored before anything is stored */
+        LOG_DEBUG(LOG_NET, "ignoring low-work compact block from peer=%" PRIu64, p->id);
         return NULL;
     }
     const struct bindex_node *known = chainstate_find(np->chain, &cb->hash);

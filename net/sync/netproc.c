@@ -6,6 +6,7 @@
 #include "chain/util/looplag.h"
 #include "chain/util/xmalloc.h"
 #include "net/relay/seenset.h"
+#include "net/sync/headerssync.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -284,8 +285,10 @@ void netproc_free(struct netproc *np)
     orphanage_free(np->orphans);
     seenset_free(np->confirmed);
     wbuf_free(&np->scratch);
-    for (size_t i = 0; i < np->npeers; i++)
+    for (size_t i = 0; i < np->npeers; i++) {
         np_getdata_free(&np->peers[i]);
+        np_lowwork_end(&np->peers[i]);
+    }
     free(np->peers);
     for (size_t i = 0; i < np->ninflight; i++)
         cmpct_partial_free(np->inflight[i].partial);
@@ -378,6 +381,7 @@ void netproc_disconnected(struct netproc *np, uint64_t peer, int64_t now)
     np_blocks_peer_gone(np, peer, now);
     np_cmpct_peer_gone(np, peer);
     np_getdata_free(p);
+    np_lowwork_end(p);
     if (p->sync_started)
         np->nsync_started--;
     np->nprotected -= p->protect;
@@ -916,6 +920,7 @@ bool netproc_get_peer_info(const struct netproc *np, uint64_t peer,
         if (p->id != peer)
             continue;
         out->synced_headers = p->best_known ? p->best_known->height : -1;
+        out->presynced_headers = p->hss ? hss_presync_height(p->hss) : -1;
         np_peer_blocks_info(np, p, out);
         out->last_tx = p->last_tx;
         out->last_block = p->last_block;

@@ -194,6 +194,7 @@ bool netproc_peer_reconciles(const struct netproc *np, uint64_t peer);
 /* getpeerinfo's sync fields; false if the peer is unknown. */
 struct netproc_peer_info {
     int synced_headers;      /* height of its best known header, -1 if none */
+    int presynced_headers;   /* height its low-work headers sync reached, -1 if none */
     int synced_blocks;       /* our last common block with it, -1 if unknown */
     size_t blocks_in_flight; /* our block requests to it */
     /* Heights of those requests, lowest first (the first blocks_in_flight,

@@ -5,7 +5,8 @@ libnet_a_SOURCES += \
 	net/sync/blocksync.c net/sync/blockstep.c net/sync/antientropy.c net/sync/getdata.c \
 	net/sync/cmpctblock.c net/sync/txrecon_sync.c net/sync/blockpolicy.c \
 	net/sync/extrapeers.c net/sync/unbroadcast_sync.c net/sync/pkgrelay.c \
-	net/sync/feefilter.c net/sync/orphanage.c net/sync/orphanage.h
+	net/sync/feefilter.c net/sync/orphanage.c net/sync/orphanage.h \
+	net/sync/headerssync.c net/sync/headerssync.h net/sync/lowwork.c
 
 libnode_a_SOURCES += node/relay_glue.c node/relay_glue.h
 
@@ -24,6 +25,15 @@ EXTRA_DIST += tests/fuzz/seeds/orphanage
 noinst_PROGRAMS += contrib/bench/bench_orphanage
 contrib_bench_bench_orphanage_SOURCES = contrib/bench/bench_orphanage.c
 contrib_bench_bench_orphanage_LDADD = $(NET_LIBS)
+
+# The low-work headers sync, alone and within netproc.
+check_PROGRAMS += tests/unit/test_headerssync tests/unit/test_netproc_lowwork
+TESTS += tests/unit/test_headerssync tests/unit/test_netproc_lowwork
+tests_unit_test_headerssync_SOURCES = tests/unit/test_headerssync.c
+tests_unit_test_headerssync_LDADD = tests/unit/libchainstatetest.a $(NET_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_netproc_lowwork_SOURCES = tests/unit/test_netproc_lowwork.c \
+	tests/unit/netproc_harness.h
+tests_unit_test_netproc_lowwork_LDADD = tests/unit/libchainstatetest.a $(NET_LIBS) $(CMOCKA_LIBS)
 
 check_PROGRAMS += tests/unit/test_netproc tests/unit/test_cmpct_netproc tests/unit/test_netproc_txrecon \
 	tests/unit/test_netproc_limited tests/unit/test_extrapeers tests/unit/test_netproc_serve \
@@ -55,11 +65,11 @@ tests_unit_test_netproc_LDADD = tests/unit/libchainstatetest.a $(NET_LIBS) $(CMO
 TESTS += tests/functional/relay_basic.py tests/functional/relay_catchup.py \
 	tests/functional/relay_epidemic.py tests/functional/relay_blocksonly.py \
 	tests/functional/relay_reorg.py tests/functional/relay_txrecon.py tests/functional/p2p_1p1c.py \
-	tests/functional/p2p_feefilter.py
+	tests/functional/p2p_feefilter.py tests/functional/p2p_lowwork.py
 EXTRA_DIST += tests/functional/relay_txrecon.py tests/functional/relay_lib.py tests/functional/relay_basic.py \
 	tests/functional/relay_catchup.py tests/functional/relay_epidemic.py \
 	tests/functional/relay_blocksonly.py tests/functional/relay_reorg.py tests/functional/p2p_1p1c.py \
-	tests/functional/p2p_feefilter.py
+	tests/functional/p2p_feefilter.py tests/functional/p2p_lowwork.py
 
 # Benchmark: one hearsayd under transaction load from 8 loopback peers.
 noinst_PROGRAMS += contrib/bench/bench_relay_node

@@ -16,6 +16,8 @@ struct np_cmpct_peer {
     struct netproc_cmpct_counters n;
 };
 
+struct hss;
+
 struct np_peer {
     uint64_t id;
     bool inbound, wtxidrelay, sendheaders, relay_txs;
@@ -86,6 +88,8 @@ struct np_peer {
     /* The feefilter we last sent it (0: none yet) and when the next is
      * due (feefilter.c). */
     int64_t feefilter_sent, feefilter_due;
+    /* Its low-work headers sync (lowwork.c), NULL: none. */
+    struct hss *hss;
 };
 
 /* Bitcoin Core's FeeFilterRounder: 0 and the fees from half the default
@@ -172,6 +176,7 @@ struct netproc {
     struct seenset *confirmed;
     struct np_recent_tx *recent_txs; /* sorted by id */
     size_t n_recent_txs;
+    int64_t presync_logged; /* lowwork.c: when presync progress was last logged */
 };
 
 struct np_peer *np_peer_find(struct netproc *np, uint64_t id);
@@ -234,6 +239,9 @@ void np_headers_tick(struct netproc *np, int64_t now);
  * awaits its answer (headers that connect, or none); false then. */
 bool np_getheaders(struct netproc *np, struct np_peer *p, const struct bindex_node *from,
                    const struct hash256 *stop, int64_t now);
+/* The same with the locator given. */
+bool np_getheaders_locator(struct netproc *np, struct np_peer *p, const struct hash256 *loc,
+                           size_t n, const struct hash256 *stop, int64_t now);
 void np_on_headers(struct netproc *np, struct np_peer *p, const struct net_msg *m, int64_t now);
 void np_on_block(struct netproc *np, struct np_peer *p, const struct net_msg *m, int64_t now);
 void np_on_block_inv(struct netproc *np, struct np_peer *p, const struct hash256 *hash,
@@ -307,6 +315,25 @@ struct cmpct_partial **np_block_partial(struct netproc *np, const struct hash256
 void np_getdata_block(struct netproc *np, struct np_peer *p, const struct hash256 *hash,
                       int64_t now);
 
+/* lowwork.c (Core's anti-DoS headers checks) */
+/* Core's GetAntiDoSWorkThreshold: the minimum chain work, or our tip's
+ * work less 144 blocks of it if more. Headers whose chain claims less are
+ * not stored. */
+void np_antidos_threshold(const struct netproc *np, struct u256 *out);
+/* Whether a cmpctblock on prev is below the threshold (ignored, as Core). */
+bool np_lowwork_cmpct(const struct netproc *np, const struct bindex_node *prev);
+/* Core's IsContinuationOfLowWorkHeadersSync: p's headers go to its sync,
+ * if it has one; true when they were taken there, *hdrs (xmalloc'd) then
+ * replaced by the headers proven (*n of them, maybe none) to validate. */
+bool np_lowwork_continue(struct netproc *np, struct np_peer *p, struct block_header **hdrs,
+                         size_t *n, int64_t now);
+/* Core's TryLowWorkHeadersSync: headers connecting to start whose chain
+ * claims less than the threshold are not stored (*hdrs freed, *n 0, true):
+ * a full message starts a low-work sync with p, a short one is dropped. */
+bool np_lowwork_try(struct netproc *np, struct np_peer *p, const struct bindex_node *start,
+                    struct block_header **hdrs, size_t *n, int64_t now);
+/* Forgets p's low-work sync. */
+void np_lowwork_end(struct np_peer *p);
 /* blockpolicy.c (Core's MaybePunishNodeForBlock and BlockRequestAllowed) */
 /* Whether a block that failed validation with reason gets its peer
  * punished: cached, it was already known invalid; via_compact, it came

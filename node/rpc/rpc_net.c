@@ -278,22 +278,21 @@ static json_t *event_unix_time(int64_t at)
     return json_integer(node_now() - (relay_glue_now() - at) / (int64_t)US_PER_SEC);
 }
 
-/* Fields of block download and relay. hearsay does no headers presync.
- * Without netproc's view of
+/* Fields of block download and relay. Without netproc's view of
  * the peer, Core's "never"/"unknown" (0, -1). */
 static void peer_relay_fields(json_t *o, const struct node *node, uint64_t id)
 {
     const struct netproc *np = relay_glue_netproc(node);
     struct netproc_peer_info pi;
     if (!np || !netproc_get_peer_info(np, id, &pi))
-        pi = (struct netproc_peer_info){.synced_headers = -1, .synced_blocks = -1,
-                                        .last_tx = -1, .last_block = -1};
+        pi = (struct netproc_peer_info){.synced_headers = -1, .presynced_headers = -1,
+                                        .synced_blocks = -1, .last_tx = -1, .last_block = -1};
     json_object_set_new(o, "last_transaction", event_unix_time(pi.last_tx));
     json_object_set_new(o, "last_block", event_unix_time(pi.last_block));
     json_object_set_new(o, "bip152_hb_to", json_boolean(pi.bip152_hb_to));
     json_object_set_new(o, "bip152_hb_from", json_boolean(pi.bip152_hb_from));
     json_object_set_new(o, "compactblocks", cmpct_json(&pi.cmpct));
-    json_object_set_new(o, "presynced_headers", json_integer(-1));
+    json_object_set_new(o, "presynced_headers", json_integer(pi.presynced_headers));
     json_object_set_new(o, "synced_headers", json_integer(pi.synced_headers));
     json_object_set_new(o, "synced_blocks", json_integer(pi.synced_blocks));
     json_t *inflight = json_array();

@@ -125,6 +125,19 @@ void testutil_grind(struct block_header *h, int want_valid)
     }
 }
 
+void testutil_header_chain(const struct hash256 *prev, uint32_t time0, uint32_t bits, uint8_t tag,
+                           struct block_header *out, size_t n)
+{
+    struct hash256 h = *prev;
+    for (size_t i = 0; i < n; i++) {
+        out[i] = (struct block_header){.version = 4, .prev = h, .time = time0 + (uint32_t)i,
+                                       .bits = bits};
+        memset(out[i].merkle.b, tag, sizeof(out[i].merkle.b));
+        testutil_grind(&out[i], 1);
+        block_header_hash(&out[i], &h);
+    }
+}
+
 static struct block *assemble(const struct block_header *h, struct tx *const *txs, size_t n)
 {
     struct wbuf w;

@@ -38,5 +38,9 @@ struct block *testutil_block(const struct hash256 *prev, uint32_t time, struct t
 struct block *testutil_rebuild(struct block *b);
 /* Grinds the nonce so the hash meets (want_valid) or misses the target. */
 void testutil_grind(struct block_header *h, int want_valid);
+/* n valid headers (no blocks behind them) chained on prev, with these
+ * bits, a second apart from time0, told apart from other chains by tag. */
+void testutil_header_chain(const struct hash256 *prev, uint32_t time0, uint32_t bits, uint8_t tag,
+                           struct block_header *out, size_t n);
 
 #endif
