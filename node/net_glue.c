@@ -4,13 +4,16 @@
 #include "chain/util/log.h"
 #include "chain/util/xmalloc.h"
 #include "net/conn/connman.h"
+#include "net/conn/addrman.h"
 #include "net/conn/netbase.h"
 #include "net/conn/seeds.h"
+#include "net/conn/uptarget.h"
 #include "node/clock.h"
 #include "node/prune_glue.h"
 #include "node/util.h"
 #include "chain/util/err.h"
 
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,6 +81,20 @@ const struct config_option net_options[] = {
       "(testing) Longest wait, in seconds, between reconnection attempts to -addnode/-connect." },
     { "addrtrickle", CONFIG_INT, "30000", 10, 3600000, 0,
       "(testing) Mean interval, in ms, between addr messages to a peer (Poisson)." },
+    { "maxuploadtarget", CONFIG_STRING, "0M", 0, 0, 0,
+      "Tries to keep outbound traffic under the given target per 24h. Limit does not apply "
+      "to peers with 'download' permission or blocks created within past week. 0 = no limit "
+      "(default: 0M). Optional suffix units [k|K|m|M|g|G|t|T] (default: M). Lowercase is "
+      "1000 base while uppercase is 1024 base." },
+    { "whitelist", CONFIG_STRING, NULL, 0, 0, CONFIG_MULTI,
+      "Add permission flags to the peers connecting from the given IP address (e.g. 1.2.3.4) "
+      "or CIDR-notated network (e.g. 1.2.3.0/24), as <permissions>@<address>. Permissions: "
+      "download (allow historical block download even when the upload target is reached); "
+      "Bitcoin Core's others are not supported yet. Can be specified multiple times." },
+    { "externalip", CONFIG_STRING, NULL, 0, 0, CONFIG_MULTI,
+      "Specify your own public address (<ip>[:<port>]); implies -discover=0 unless set." },
+    { "discover", CONFIG_BOOL, NULL, 0, 0, 0,
+      "Discover own IP addresses (default: 1 when listening and no -externalip)." },
     { NULL, CONFIG_BOOL, NULL, 0, 0, 0, NULL },
 };
 
@@ -124,6 +141,53 @@ static int seed_options(const struct node *node, struct connman_options *o, char
         fixed_seeds[i].services = SEEDS_SERVICES;
     }
     o->nfixed_seeds = nfixed;
+    return 0;
+}
+
+/* "1.2.3.4", "1.2.3.4:8333", "::1" or "[::1]:8333": no name to look up. */
+static bool numeric_host(const char *s)
+{
+    char host[INET6_ADDRSTRLEN + 2];
+    const char *colon = strchr(s, ':');
+    size_t len = s[0] == '[' ? strcspn(s + 1, "]") : colon && !strchr(colon + 1, ':')
+                                                          ? (size_t)(colon - s) : strlen(s);
+    if (len >= sizeof(host))
+        return false;
+    memcpy(host, s + (s[0] == '['), len);
+    host[len] = 0;
+    uint8_t buf[16];
+    return inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1;
+}
+
+/* -maxuploadtarget, -whitelist and our own addresses. The arrays are
+ * malloc'd (the connection manager copies them): the caller frees
+ * o->whitelist and o->externalip, also on failure. */
+static int local_options(const struct node *node, struct connman_options *o, char **err)
+{
+    const struct config *cfg = node->cfg;
+    const char *up = config_get_str(cfg, "maxuploadtarget");
+    if (up && uptarget_parse(up, &o->max_upload) < 0)
+        return err_set(err, "Unable to parse -maxuploadtarget: '%s'", up);
+    size_t n;
+    const char *const *list = config_get_multi(cfg, "whitelist", &n);
+    struct connman_whitelist *wl = n ? xcalloc(n, sizeof(*wl)) : NULL;
+    o->whitelist = wl;
+    for (o->nwhitelist = 0; o->nwhitelist < n; o->nwhitelist++)
+        if (connman_parse_whitelist(list[o->nwhitelist], &wl[o->nwhitelist], err) < 0)
+            return -1;
+    list = config_get_multi(cfg, "externalip", &n);
+    struct proto_netaddr *ext = n ? xcalloc(n, sizeof(*ext)) : NULL;
+    o->externalip = ext;
+    for (o->nexternalip = 0; o->nexternalip < n; o->nexternalip++) {
+        const char *s = list[o->nexternalip];
+        /* Numeric only: our own address needs no name lookup. */
+        if (!numeric_host(s) || netbase_parse_endpoint(s, o->port, &ext[o->nexternalip], NULL) < 0 ||
+            !addrman_addr_ok(&ext[o->nexternalip], true))
+            return err_set(err, "Cannot resolve -externalip address: '%s'", s);
+    }
+    /* As Core: an explicit address, or not listening, turns discovery off. */
+    o->discover = config_is_set(cfg, "discover") ? config_get_bool(cfg, "discover")
+                                                 : o->listen && n == 0;
     return 0;
 }
 
@@ -180,12 +244,16 @@ static int net_start(struct node *node, char **err)
     char *anchors = util_path_join(node->chaindir, "anchors.dat");
     o.anchors_path = anchors;
     int rc = seed_options(node, &o, err);
+    if (rc == 0)
+        rc = local_options(node, &o, err);
     char *e = NULL;
     if (rc == 0)
         node->connman = connman_new(node->base, &o, &e);
     free(peers);
     free(anchors);
     free((void *)o.fixed_seeds);
+    free((void *)o.whitelist);
+    free((void *)o.externalip);
     if (rc < 0)
         return -1;
     if (!node->connman) {

@@ -281,6 +281,18 @@ static void io_start_extra_block_relay(void *ctx)
     connman_start_extra_block_relay(g->node->connman);
 }
 
+static bool io_upload_target_reached(void *ctx, bool historical)
+{
+    struct relay_glue *g = ctx;
+    return connman_upload_target_reached(g->node->connman, historical);
+}
+
+static bool io_may_download(void *ctx, uint64_t peer)
+{
+    struct relay_glue *g = ctx;
+    return connman_peer_has_permission(g->node->connman, peer, NET_PERM_DOWNLOAD);
+}
+
 /* ---- start and stop ---- */
 
 static int options_from_config(const struct config *cfg, struct netproc_options *o,
@@ -339,7 +351,9 @@ static int relay_start(struct node *node, char **err)
                             .disconnect = io_disconnect, .send_blocked = io_send_blocked,
                             .extra_outbound = io_extra_outbound,
                             .try_new_outbound = io_try_new_outbound,
-                            .start_extra_block_relay = io_start_extra_block_relay};
+                            .start_extra_block_relay = io_start_extra_block_relay,
+                            .upload_target_reached = io_upload_target_reached,
+                            .may_download = io_may_download};
     char *e = NULL;
     g->np = netproc_new(&o, &io, node->chain, node->mempool, &e);
     if (!g->np) {

@@ -12,7 +12,7 @@
  *   (30 s on average), its filter applied again at that moment;
  * - our own address goes to each peer about once a day (exponential,
  *   24 h on average), when we listen, are out of initial download and
- *   it is one we may advertise;
+ *   have one to advertise (localnode.c);
  * - what a peer may send us is a token bucket (0.1 address a second,
  *   at most 1000), the answer to our getaddr exempt.
  * Without the filter and the fixed choice, a fresh address kept bouncing
@@ -153,17 +153,11 @@ static void relay_addr(struct connman *cm, struct conn *from, const struct proto
         push_addr(cm, best[j], a);
 }
 
-/* Our address as this peer sees us, with our listening port, if we may
- * advertise it (Core: routable; on a regtest network, loopback counts). */
+/* The address to advertise to this peer (localnode.c), remembered so
+ * that we never dial it. */
 static bool local_addr_for(struct connman *cm, const struct conn *c, struct proto_netaddr *me)
 {
-    *me = c->p->addr_local;
-    if (!cm->o.listen || !cm->listen_port)
-        return false;
-    me->port = cm->listen_port;
-    me->services = cm->o.services;
-    me->time = (uint32_t)time(NULL);
-    if (!addrman_addr_ok(me, cm->o.allow_private))
+    if (!localnode_addr_for_peer(cm, c, me))
         return false;
     size_t i;
     for (i = 0; i < cm->nself && !addrman_same_endpoint(&cm->self[i], me); i++)

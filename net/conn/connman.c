@@ -144,6 +144,7 @@ static void env_send(void *ctx, struct peer *p, const uint8_t *data, size_t len)
     struct evbuffer *out = bufferevent_get_output(c->bev);
     size_t before = evbuffer_get_length(out);
     evbuffer_add(out, data, len);
+    uptarget_record(&c->cm->upload, len, connman_clock(c->cm));
     size_t queued = before + len, max = c->cm->o.max_sendbuf;
     /* One message may take the buffer past the limit (a block served
      * while there was room); data added while it is full must stay small
@@ -224,6 +225,7 @@ static void env_ready(void *ctx, struct peer *p)
              p->inbound ? "inbound" : "outbound", (int)p->version, p->user_agent,
              (int)p->start_height);
     outbound_ready(cm, c);
+    localnode_ready(cm, c);
     notify(cm, c);
 }
 
@@ -417,6 +419,7 @@ struct conn *connman_conn_new(struct connman *cm, struct bufferevent *bev, bool 
     }
     c->p = peer_new(&cm->env, cm->next_id++, inbound, addr);
     addrrelay_conn_init(cm, c);
+    c->perms = inbound ? localnode_perms(cm, addr) : 0;
     c->cm = cm;
     c->bev = bev;
     c->resume_ev = evtimer_new(cm->base, resume_cb, c);
@@ -641,6 +644,8 @@ static int start_listening(struct connman *cm, char **err)
                                    &a, err) < 0 ||
             listen_on(cm, &a, err) < 0)
             return -1;
+        if (localnode_routable(&a))
+            localnode_add(cm, &a, LOCALNODE_BIND);
     }
     return 0;
 }
@@ -663,6 +668,7 @@ struct connman *connman_new(struct event_base *base, const struct connman_option
     cm->local.relay = o->relay;
     cm->local.no_cmpct = o->no_cmpct;
     cm->local.timeouts = o->timeouts;
+    cm->local.allow_private = o->allow_private;
     wbuf_init(&cm->scratch);
     cm->env = (struct peer_env){
         .ctx = cm, .local = &cm->local, .scratch = &cm->scratch, .now = env_now,
@@ -679,6 +685,7 @@ struct connman *connman_new(struct event_base *base, const struct connman_option
         return NULL;
     }
     fit_fd_limit(&cm->o);
+    localnode_init(cm);
     return cm;
 }
 
@@ -686,6 +693,7 @@ int connman_start(struct connman *cm, char **err)
 {
     if (start_listening(cm, err) < 0)
         return -1;
+    localnode_discover(cm);
     struct timeval tv = {.tv_sec = cm->o.tick_us / SEC, .tv_usec = cm->o.tick_us % SEC};
     event_add(cm->tick_ev, &tv);
     cm->last_flush = connman_now();
@@ -731,6 +739,7 @@ void connman_free(struct connman *cm)
         event_free(cm->turn_ev);
     free(cm->waiting);
     outbound_free(cm);
+    localnode_free(cm);
     addrman_free(cm->am);
     banman_free(cm->bans);
     wbuf_free(&cm->scratch);

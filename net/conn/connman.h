@@ -9,6 +9,7 @@
 #ifndef HEARSAY_NET_CONNMAN_H
 #define HEARSAY_NET_CONNMAN_H
 
+#include "net/conn/banman.h"
 #include "net/conn/peer.h"
 #include "net/wire/protocol.h"
 
@@ -18,6 +19,19 @@
 
 struct event_base;
 struct connman;
+
+/* Bitcoin Core's peer permissions that hearsay applies: download (serve
+ * historical blocks past -maxuploadtarget). */
+#define NET_PERM_DOWNLOAD 0x1u
+
+/* A -whitelist entry: inbound peers inside the subnet get the permissions. */
+struct connman_whitelist {
+    struct banman_subnet subnet;
+    uint32_t perms;
+};
+/* "download@1.2.3.0/24" (Core's "[permissions@]<IP address or network>").
+ * Only the download permission is known here, and it must be named. */
+int connman_parse_whitelist(const char *s, struct connman_whitelist *out, char **err);
 
 struct connman_options {
     uint8_t magic[4];
@@ -61,6 +75,13 @@ struct connman_options {
     size_t nseednodes;
     const char *dns_server; /* "ip[:port]" for seed lookups; NULL: the system's */
     int64_t (*clock)(void); /* unix seconds (setmocktime moves it); NULL: time() */
+    uint64_t max_upload; /* -maxuploadtarget, bytes per 24 h; 0: no target */
+    const struct connman_whitelist *whitelist; /* copied */
+    size_t nwhitelist;
+    /* Our own addresses (Core's -externalip, score LOCAL_MANUAL); copied. */
+    const struct proto_netaddr *externalip;
+    size_t nexternalip;
+    bool discover; /* add our interfaces' and -bind's routable addresses */
 };
 
 /* Bitcoin Core's defaults (NODE_NETWORK | NODE_WITNESS, /hearsay:0.1.0/). */
@@ -187,6 +208,18 @@ void connman_totals(struct connman *cm, struct net_totals *out);
 uint16_t connman_listen_port(struct connman *cm);
 /* The service bits our version messages advertise. */
 uint64_t connman_local_services(const struct connman *cm);
+/* -maxuploadtarget (Core's OutboundTargetReached): historical asks whether
+ * only the reserve for new blocks is left. */
+bool connman_upload_target_reached(struct connman *cm, bool historical);
+/* The peer has the permission (NET_PERM_*). */
+bool connman_peer_has_permission(struct connman *cm, uint64_t id, uint32_t perm);
+/* One of our own addresses (Core's mapLocalHost entry) and its score;
+ * at most CONNMAN_MAX_LOCAL_ADDRS are kept. */
+#define CONNMAN_MAX_LOCAL_ADDRS 32
+struct connman_local_addr {
+    struct proto_netaddr addr;
+    int score;
+};
 /* The addnode RPC: add (kept connected, like -addnode; "node already
  * added" if it is), remove (no longer redialed; a live connection stays;
  * "node has not been added" if unknown), onetry (one manual connection). */

@@ -8,6 +8,7 @@
 #include "net/conn/anchors.h"
 #include "net/conn/connman.h"
 #include "net/conn/peer.h"
+#include "net/conn/uptarget.h"
 #include "net/relay/seenset.h"
 
 struct bufferevent;
@@ -49,6 +50,7 @@ struct conn {
     bool addr_relay;      /* it takes part in address relay */
     int64_t next_addr_send, next_local_send; /* monotonic us */
     uint64_t addr_processed, addr_rate_limited; /* getpeerinfo */
+    uint32_t perms; /* NET_PERM_* (-whitelist) */
 };
 
 struct discouraged {
@@ -106,6 +108,11 @@ struct connman {
     struct discovery *discovery;
     bool running; /* between connman_start and connman_stop */
     char *anchors_path;
+    struct uptarget upload; /* -maxuploadtarget */
+    struct connman_whitelist *whitelist;
+    size_t nwhitelist;
+    struct connman_local_addr local_addrs[CONNMAN_MAX_LOCAL_ADDRS]; /* Core's mapLocalHost */
+    size_t nlocal_addrs;
 };
 
 int64_t connman_now(void);
@@ -136,6 +143,28 @@ struct conn *outbound_dial(struct connman *cm, const struct proto_netaddr *a,
 int outbound_full_count(struct connman *cm);
 /* Saves the block-relay-only peers to anchors.dat (before closing). */
 void outbound_save_anchors(struct connman *cm);
+
+/* localnode.c: our own addresses as Core keeps them (AddLocal, SeenLocal,
+ * Discover, GetLocalAddrForPeer), the -whitelist permissions and the
+ * upload target. Core's scores: */
+#define LOCALNODE_IF 1     /* LOCAL_IF: an interface's address (-discover) */
+#define LOCALNODE_BIND 2   /* LOCAL_BIND: a -bind address */
+#define LOCALNODE_MANUAL 4 /* LOCAL_MANUAL: -externalip */
+void localnode_init(struct connman *cm);
+void localnode_free(struct connman *cm);
+/* Core's AddLocal: false when not kept. */
+bool localnode_add(struct connman *cm, const struct proto_netaddr *a, int score);
+/* Core's Discover: the routable addresses of our interfaces (not loopback). */
+void localnode_discover(struct connman *cm);
+/* The -whitelist permissions of an inbound peer from that address. */
+uint32_t localnode_perms(const struct connman *cm, const struct proto_netaddr *a);
+/* An inbound peer's handshake is done: its view of our address votes for
+ * it (Core's SeenLocal). */
+void localnode_ready(struct connman *cm, struct conn *c);
+/* Core's GetLocalAddrForPeer: the address to advertise to that peer. */
+bool localnode_addr_for_peer(struct connman *cm, const struct conn *c, struct proto_netaddr *out);
+/* Core's IsRoutable for our IPv4/IPv6 addresses. */
+bool localnode_routable(const struct proto_netaddr *a);
 
 /* discovery.c: DNS seeds, fixed seeds, -seednode and addr-fetch peers. */
 int discovery_init(struct connman *cm, char **err);

@@ -117,5 +117,6 @@ bool connman_peer_extra(struct connman *cm, uint64_t id, struct connman_peer_ext
     out->addr_processed = c->addr_processed;
     out->addr_rate_limited = c->addr_rate_limited;
     out->time_offset = c->p->time_offset;
+    out->permissions = c->perms;
     return true;
 }

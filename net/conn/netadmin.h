@@ -46,8 +46,23 @@ struct connman_peer_extra {
     uint64_t addr_processed;     /* addresses from it we processed */
     uint64_t addr_rate_limited;  /* addresses from it dropped by rate limit */
     int64_t time_offset;         /* its version time minus ours (seconds) */
+    uint32_t permissions;        /* NET_PERM_* */
 };
 bool connman_peer_extra(struct connman *cm, uint64_t id, struct connman_peer_extra *out);
+
+/* getnettotals' uploadtarget (Core's figures; seconds and bytes). */
+struct connman_upload {
+    int64_t timeframe;
+    uint64_t target;
+    bool target_reached, serve_historical_blocks;
+    uint64_t bytes_left;
+    int64_t time_left;
+};
+void connman_upload_status(struct connman *cm, struct connman_upload *out);
+
+/* getnetworkinfo's localaddresses: our addresses (Core's mapLocalHost),
+ * with their port and score. Fills at most cap; returns the total. */
+size_t connman_local_addrs(struct connman *cm, struct connman_local_addr *out, size_t cap);
 
 /* addpeeraddress (Core's hidden RPC): into the new table, with itself as
  * source; with tried, on to the tried table. false when not added. */

@@ -3,6 +3,7 @@
 #include "chain/primitives/tx.h"
 #include "chain/util/log.h"
 #include "chain/util/xmalloc.h"
+#include "net/conn/addrman.h"
 #include "net/wire/txrecon_msg.h"
 
 #include <inttypes.h>
@@ -189,8 +190,13 @@ static void send_version(struct peer *p)
     v.version = PROTO_VERSION;
     v.services = e->local->services;
     v.time = e->wall(e->ctx);
+    /* Core tells a peer its address only if it is routable. */
     v.addr_recv = p->addr;
     v.addr_recv.time = 0;
+    if (!addrman_addr_ok(&p->addr, e->local->allow_private)) {
+        memset(v.addr_recv.ip, 0, sizeof(v.addr_recv.ip));
+        v.addr_recv.port = 0;
+    }
     v.addr_from.services = e->local->services; /* address left unset, as Core does */
     v.nonce = p->nonce;
     snprintf(v.user_agent, sizeof(v.user_agent), "%s", e->local->user_agent);

@@ -48,6 +48,9 @@ struct peer_local {
     bool hello;
     bool no_cmpct;        /* -compactblocks=0: no sendcmpct */
     bool txrecon; /* BIP330: send sendtxrcncl */
+    /* Private addresses count as routable (test networks on one host):
+     * our version tells such a peer the address we see it at. */
+    bool allow_private;
 };
 
 /* What an automatic outbound connection is for (Bitcoin Core's

@@ -447,6 +447,13 @@ void np_serve_mempool(struct netproc *np, struct np_peer *p, const struct net_ms
             np->io.disconnect(np->io.ctx, p->id, "mempool request with bloom filters disabled");
         return;
     }
+    /* Past -maxuploadtarget, as Core (no peer has its mempool permission). */
+    if (np->io.upload_target_reached && np->io.upload_target_reached(np->io.ctx, false)) {
+        LOG_INFO("mempool request with bandwidth limit reached, disconnect peer=%" PRIu64, p->id);
+        if (np->io.disconnect)
+            np->io.disconnect(np->io.ctx, p->id, "mempool request with bandwidth limit reached");
+        return;
+    }
     if (!p->relay_txs)
         return;
     struct relay_peer_info pi;

@@ -19,7 +19,11 @@
  * served does not reveal how far we pruned). Core drops such a peer, so
  * that it does not wait for the block; we do too, after answering the
  * item with notfound so a peer that reads it can turn elsewhere at once
- * (Core ignores notfound for blocks: harmless to it). */
+ * (Core ignores notfound for blocks: harmless to it).
+ *
+ * Past -maxuploadtarget's share for historical blocks, a block more than
+ * a week older than our best header is not served to a peer without the
+ * download permission: Core drops it, and so do we. */
 #include "net/sync/netproc_int.h"
 
 #include "chain/util/log.h"
@@ -172,15 +176,38 @@ static bool awaits_activation(struct netproc *np, const struct proto_inv *it)
            !(n->status & BINDEX_FAILED_MASK) && u256_cmp(&n->work, &tip->work) > 0;
 }
 
+#define HISTORICAL_BLOCK_AGE (7 * 24 * 3600) /* Core's, seconds */
+
+/* Core's ProcessGetBlockData upload target check (block types; its
+ * filtered blocks are never served here). */
+static bool past_upload_target(struct netproc *np, const struct np_peer *p,
+                               const struct proto_inv *it)
+{
+    uint32_t type = it->type & ~PROTO_INV_WITNESS_FLAG;
+    if (!np->io.upload_target_reached || is_tx(type) || type > PROTO_INV_CMPCT_BLOCK ||
+        !np->io.upload_target_reached(np->io.ctx, true))
+        return false;
+    const struct bindex_node *n = chainstate_find(np->chain, &it->hash);
+    const struct bindex_node *best = chainstate_best_header(np->chain);
+    if (!n || !best || (int64_t)best->hdr.time - (int64_t)n->hdr.time <= HISTORICAL_BLOCK_AGE)
+        return false;
+    return !(np->io.may_download && np->io.may_download(np->io.ctx, p->id));
+}
+
 void np_getdata_serve(struct netproc *np, struct np_peer *p)
 {
     struct proto_inv *missing = NULL;
     size_t nmissing = 0;
-    bool refused = false;
+    const char *refused = NULL;
     while (p->gd_head < p->gd_len && !send_blocked(np, p->id) && !refused &&
            !awaits_activation(np, &p->gd[p->gd_head])) {
         const struct proto_inv it = p->gd[p->gd_head++];
-        refused = below_limited_window(np, &it);
+        if (past_upload_target(np, p, &it)) {
+            refused = "historical block serving limit reached";
+            break; /* no notfound: Core just drops the peer */
+        }
+        if (below_limited_window(np, &it))
+            refused = "Ignore block request below NODE_NETWORK_LIMITED threshold";
         /* A peer we relay no transaction to gets no notfound either. */
         if (!refused && (np_serve_item(np, p, &it) ||
                          !is_tx(it.type & ~PROTO_INV_WITNESS_FLAG) || !p->relay_txs))
@@ -196,11 +223,10 @@ void np_getdata_serve(struct netproc *np, struct np_peer *p)
     }
     free(missing);
     if (refused) {
-        LOG_INFO("Ignore block request below NODE_NETWORK_LIMITED threshold, disconnect "
-                 "peer=%" PRIu64, p->id);
+        LOG_INFO("%s, disconnect peer=%" PRIu64, refused, p->id);
         p->gd_head = p->gd_len; /* nothing more for it: it is on its way out */
         if (np->io.disconnect)
-            np->io.disconnect(np->io.ctx, p->id, "block request below the pruned window");
+            np->io.disconnect(np->io.ctx, p->id, refused);
     }
     if (p->gd_head == p->gd_len) {
         free(p->gd);

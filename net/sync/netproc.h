@@ -73,6 +73,11 @@ struct netproc_io {
     int (*extra_outbound)(void *ctx, enum peer_kind kind);
     void (*try_new_outbound)(void *ctx, bool on);
     void (*start_extra_block_relay)(void *ctx);
+    /* Optional, both: Core's -maxuploadtarget (connman_upload_target_reached;
+     * historical: only the reserve for new blocks is left) and the peers it
+     * does not bind (the download permission, connman_peer_has_permission). */
+    bool (*upload_target_reached)(void *ctx, bool historical);
+    bool (*may_download)(void *ctx, uint64_t peer);
 };
 
 struct netproc_options {

@@ -7,12 +7,13 @@ libnet_a_SOURCES += \
 	net/conn/addrman.c net/conn/addrman.h \
 	net/conn/netbase.c net/conn/netbase.h \
 	net/conn/connman.c net/conn/connman.h net/conn/connman_int.h \
-	net/conn/outbound.c net/conn/addrrelay.c
+	net/conn/outbound.c net/conn/addrrelay.c \
+	net/conn/uptarget.c net/conn/uptarget.h net/conn/localnode.c
 
 check_PROGRAMS += tests/unit/test_protocol tests/unit/test_peer tests/unit/test_addrman tests/unit/test_connman \
-	tests/unit/test_netbase
+	tests/unit/test_netbase tests/unit/test_uptarget tests/unit/test_localnode
 TESTS += tests/unit/test_protocol tests/unit/test_peer tests/unit/test_addrman tests/unit/test_connman \
-	tests/unit/test_netbase
+	tests/unit/test_netbase tests/unit/test_uptarget tests/unit/test_localnode
 tests_unit_test_protocol_SOURCES = tests/unit/test_protocol.c
 tests_unit_test_protocol_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_peer_SOURCES = tests/unit/test_peer.c
@@ -21,6 +22,10 @@ tests_unit_test_addrman_SOURCES = tests/unit/test_addrman.c
 tests_unit_test_addrman_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_netbase_SOURCES = tests/unit/test_netbase.c
 tests_unit_test_netbase_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_uptarget_SOURCES = tests/unit/test_uptarget.c
+tests_unit_test_uptarget_LDADD = $(NET_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_localnode_SOURCES = tests/unit/test_localnode.c
+tests_unit_test_localnode_LDADD = $(NET_LIBS) $(EVENT_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_connman_SOURCES = tests/unit/test_connman.c
 tests_unit_test_connman_LDADD = $(NET_LIBS) $(EVENT_LIBS) $(CMOCKA_LIBS)
 
@@ -30,9 +35,11 @@ libnode_a_SOURCES += node/net_glue.c node/net_glue.h
 # Functional tests: real hearsayd processes on loopback (skipped until the
 # daemon is built).
 TESTS += tests/functional/p2p_connect.py tests/functional/p2p_hostile.py \
-	tests/functional/p2p_handshake.py tests/functional/p2p_getdata.py tests/functional/p2p_addr_relay.py
+	tests/functional/p2p_handshake.py tests/functional/p2p_getdata.py tests/functional/p2p_addr_relay.py \
+	tests/functional/p2p_maxupload.py tests/functional/p2p_localaddr.py
 EXTRA_DIST += tests/functional/p2p_connect.py tests/functional/p2p_hostile.py \
-	tests/functional/p2p_handshake.py tests/functional/p2p_getdata.py tests/functional/p2p_addr_relay.py
+	tests/functional/p2p_handshake.py tests/functional/p2p_getdata.py tests/functional/p2p_addr_relay.py \
+	tests/functional/p2p_maxupload.py tests/functional/p2p_localaddr.py
 
 # Fuzz harnesses: the payload decoders, and a peer fed arbitrary streams.
 check_PROGRAMS += tests/fuzz/fuzz_msg tests/fuzz/fuzz_msg_stream

@@ -7,6 +7,7 @@
 #include "chain/mempool/mempool.h"
 #include "net/conn/connman.h"
 #include "net/conn/netadmin.h"
+#include "net/conn/netbase.h"
 #include "net/relay/relay.h"
 #include "net/relay/txrecon.h"
 #include "node/clock.h"
@@ -201,7 +202,10 @@ static void peer_conn_fields(json_t *o, const struct net_peer_stats *st,
                         json_boolean(strcmp(st->connection_type, "block-relay-only") != 0));
     json_object_set_new(o, "addr_processed", json_integer((json_int_t)ex->addr_processed));
     json_object_set_new(o, "addr_rate_limited", json_integer((json_int_t)ex->addr_rate_limited));
-    json_object_set_new(o, "permissions", json_array());
+    json_t *perms = json_array();
+    if (ex->permissions & NET_PERM_DOWNLOAD)
+        json_array_append_new(perms, json_string("download"));
+    json_object_set_new(o, "permissions", perms);
     json_object_set_new(o, "minfeefilter", rpc_amount(st->feefilter));
     json_object_set_new(o, "bytessent_per_msg", per_msg(st->sent));
     json_object_set_new(o, "bytesrecv_per_msg", per_msg(st->recv));
@@ -372,6 +376,25 @@ static json_t *networks_json(void)
     return a;
 }
 
+/* Core's mapLocalHost: address (no port, IPv6 without brackets), port, score. */
+static json_t *local_addresses_json(struct connman *cm)
+{
+    json_t *a = json_array();
+    struct connman_local_addr v[CONNMAN_MAX_LOCAL_ADDRS];
+    size_t n = cm ? connman_local_addrs(cm, v, CONNMAN_MAX_LOCAL_ADDRS) : 0;
+    for (size_t i = 0; i < n && i < CONNMAN_MAX_LOCAL_ADDRS; i++) {
+        char s[NETBASE_ADDR_STRLEN];
+        netbase_format(&v[i].addr, s);
+        *strrchr(s, ':') = 0;
+        bool v6 = s[0] == '[';
+        if (v6)
+            s[strlen(s) - 1] = 0;
+        json_array_append_new(a, json_pack("{s:s,s:i,s:i}", "address", s + v6, "port",
+                                           (int)v[i].addr.port, "score", v[i].score));
+    }
+    return a;
+}
+
 static json_t *rpc_getnetworkinfo(struct rpc_request *req)
 {
     struct node *node = req->ctx;
@@ -403,7 +426,7 @@ static json_t *rpc_getnetworkinfo(struct rpc_request *req)
     json_object_set_new(o, "networks", networks_json());
     json_object_set_new(o, "relayfee", rpc_amount(mo.min_relay_feerate));
     json_object_set_new(o, "incrementalfee", rpc_amount(mo.incremental_feerate));
-    json_object_set_new(o, "localaddresses", json_array());
+    json_object_set_new(o, "localaddresses", local_addresses_json(node->connman));
     json_object_set_new(o, "warnings", json_array());
     return o;
 }
@@ -427,10 +450,13 @@ static json_t *rpc_getnettotals(struct rpc_request *req)
     connman_totals(cm, &t);
     struct timeval tv;
     gettimeofday(&tv, NULL);
-    /* No -maxuploadtarget: Core's figures for "no target". */
-    json_t *up = json_pack("{s:i,s:i,s:b,s:b,s:i,s:i}", "timeframe", 86400, "target", 0,
-                           "target_reached", 0, "serve_historical_blocks", 1,
-                           "bytes_left_in_cycle", 0, "time_left_in_cycle", 0);
+    struct connman_upload u;
+    connman_upload_status(cm, &u);
+    json_t *up = json_pack("{s:I,s:I,s:b,s:b,s:I,s:I}", "timeframe", (json_int_t)u.timeframe,
+                           "target", (json_int_t)u.target, "target_reached", u.target_reached,
+                           "serve_historical_blocks", u.serve_historical_blocks,
+                           "bytes_left_in_cycle", (json_int_t)u.bytes_left,
+                           "time_left_in_cycle", (json_int_t)u.time_left);
     return json_pack("{s:I,s:I,s:I,s:o}", "totalbytesrecv", (json_int_t)t.bytes_recv,
                      "totalbytessent", (json_int_t)t.bytes_sent, "timemillis",
                      (json_int_t)tv.tv_sec * 1000 + tv.tv_usec / 1000, "uploadtarget", up);
