@@ -555,6 +555,25 @@ size_t peer_feed(struct peer *p, const uint8_t *data, size_t len)
     return used;
 }
 
+/* Core's MaybeSendPing: a peer before BIP31 gets a ping without nonce
+ * (a keepalive it never answers), so none is outstanding and no pong is
+ * waited for; it would otherwise be dropped for a ping timeout. */
+static void send_ping(struct peer *p, int64_t now)
+{
+    p->next_ping = now + p->env->local->timeouts.ping_every;
+    if (p->version <= PROTO_BIP31_VERSION) {
+        peer_msg_begin(p, PROTO_CMD_PING);
+        peer_msg_end(p);
+        return;
+    }
+    do {
+        p->ping_nonce = p->env->rand64(p->env->ctx);
+    } while (p->ping_nonce == 0);
+    wbuf_u64(peer_msg_begin(p, PROTO_CMD_PING), p->ping_nonce);
+    peer_msg_end(p);
+    p->ping_sent = now;
+}
+
 void peer_tick(struct peer *p, int64_t now)
 {
     const struct peer_timeouts *t = &p->env->local->timeouts;
@@ -573,13 +592,6 @@ void peer_tick(struct peer *p, int64_t now)
         peer_close(p, "ping timeout", false);
         return;
     }
-    if (!p->ping_sent && now >= p->next_ping) {
-        do {
-            p->ping_nonce = p->env->rand64(p->env->ctx);
-        } while (p->ping_nonce == 0);
-        wbuf_u64(peer_msg_begin(p, PROTO_CMD_PING), p->ping_nonce);
-        peer_msg_end(p);
-        p->ping_sent = now;
-        p->next_ping = now + t->ping_every;
-    }
+    if (!p->ping_sent && now >= p->next_ping)
+        send_ping(p, now);
 }

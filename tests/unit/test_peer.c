@@ -491,6 +491,31 @@ static void test_ping(void **state)
     teardown(c);
 }
 
+/* A peer before BIP31 (60000 and older, yet not obsolete) gets pings
+ * without nonce and is never waited on for a pong, as Core: no ping
+ * timeout drops it. Its pings get no pong either. */
+static void test_ping_before_bip31(void **state)
+{
+    struct ctx *c = setup(false);
+    feed_version(c, PROTO_BIP31_VERSION, 77);
+    feed(c, "verack", NULL, 0);
+    wbuf_reset(&c->f.out);
+    feed(c, "ping", NULL, 0);
+    assert_int_equal(c->f.out.len, 0);
+    peer_tick(c->p, c->f.now);
+    char cmds[64];
+    assert_int_equal(c->f.out.len, PROTO_HEADER_SIZE); /* no nonce */
+    sent_commands(c, cmds, sizeof(cmds));
+    assert_string_equal(cmds, "ping");
+    assert_int_equal(c->p->ping_sent, 0);
+    c->p->last_recv = c->f.now + 1200 * SEC; /* keep inactivity out of it */
+    peer_tick(c->p, c->f.now + 1201 * SEC);
+    assert_string_equal(c->f.closed, "");
+    sent_commands(c, cmds, sizeof(cmds));
+    assert_string_equal(cmds, "ping"); /* the next keepalive, on schedule */
+    teardown(c);
+}
+
 static void test_timeouts(void **state)
 {
     struct ctx *c = setup(true);
@@ -884,6 +909,7 @@ int main(void)
         cmocka_unit_test(test_sent_counters),
         cmocka_unit_test(test_hello),
         cmocka_unit_test(test_ping),
+        cmocka_unit_test(test_ping_before_bip31),
         cmocka_unit_test(test_timeouts),
         cmocka_unit_test(test_framing_errors),
         cmocka_unit_test(test_malformed_dropped),
