@@ -380,9 +380,12 @@ static bool tx_forbidden(const struct peer *p, const struct net_msg *m)
         return false;
     if (m->cmd == PROTO_CMD_TX)
         return true;
+    /* Core checks what its inv handling keeps: announcements by the
+     * other id than BIP339 agreed are ignored before, unknown types are
+     * no transactions. */
     for (size_t i = 0; m->cmd == PROTO_CMD_INV && i < m->u.inv.n; i++) {
-        uint32_t type = m->u.inv.items[i].type & ~PROTO_INV_WITNESS_FLAG;
-        if (type == PROTO_INV_TX || type == PROTO_INV_WTX)
+        uint32_t type = m->u.inv.items[i].type;
+        if (type != (p->wtxidrelay ? PROTO_INV_TX : PROTO_INV_WTX) && proto_inv_is_tx(type))
             return true;
     }
     return false;

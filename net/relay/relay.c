@@ -465,8 +465,10 @@ static enum relay_ann_result on_inv(struct relay *r, uint64_t peer, const struct
     bool is_wtx = inv->type == RELAY_INV_WTX;
     if (!is_block && !is_wtx && inv->type != RELAY_INV_TX)
         return RELAY_ANN_DROPPED;
-    /* BIP339: a wtxidrelay peer announces by wtxid only, others by txid. */
-    if (pe && !is_block && is_wtx != pe->props.wtxidrelay)
+    /* BIP339: only a wtxidrelay peer announces by wtxid. A txid from one
+     * is tracked, as Core tracks its MSG_WITNESS_TX (the driver drops its
+     * MSG_TX). */
+    if (pe && is_wtx && !pe->props.wtxidrelay)
         return RELAY_ANN_DROPPED;
     COUNT(r, pc, inv_received, 1);
     if (pe)

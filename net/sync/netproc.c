@@ -702,18 +702,23 @@ static void on_inv(struct netproc *np, struct np_peer *p, const struct net_msg *
     bool ibd = chainstate_initial_download(np->chain); /* once per message, not per item */
     for (size_t i = 0; i < m->u.inv.n; i++) {
         const struct proto_inv *it = &m->u.inv.items[i];
-        uint32_t type = it->type & ~PROTO_INV_WITNESS_FLAG;
-        if (type == PROTO_INV_BLOCK) {
+        /* BIP339 as Core: a wtxid peer's MSG_TX and another peer's
+         * MSG_WTX are ignored (not refused, even blocks-only). */
+        if (it->type == (p->wtxidrelay ? PROTO_INV_TX : PROTO_INV_WTX))
+            continue;
+        if (it->type == PROTO_INV_BLOCK) {
             struct relay_inv ri = {RELAY_INV_BLOCK, it->hash};
             if (relay_on_inv(np->relay, p->id, &ri, now) == RELAY_ANN_BLOCK)
                 np_on_block_inv(np, p, &it->hash, now);
             continue;
         }
-        if ((type == PROTO_INV_TX || type == PROTO_INV_WTX) && tx_unwanted(np, p))
-            return;
-        /* BIP339: a wtxid peer announces by wtxid only, others by txid. */
-        if (type != (p->wtxidrelay ? PROTO_INV_WTX : PROTO_INV_TX))
+        /* Any other type is unknown to Core's inv handling, a witness
+         * block included; MSG_WITNESS_TX announces a txid, from any peer. */
+        if (!proto_inv_is_tx(it->type))
             continue;
+        if (tx_unwanted(np, p))
+            return;
+        uint32_t type = it->type == PROTO_INV_WTX ? PROTO_INV_WTX : PROTO_INV_TX;
         /* During initial download Core only notes that the peer has it:
          * nothing is fetched that could not be validated yet. */
         if (ibd) {

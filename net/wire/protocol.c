@@ -355,6 +355,17 @@ void proto_addr_encode(struct wbuf *w, bool v2, const struct proto_netaddr *a, s
     }
 }
 
+bool proto_inv_is_tx(uint32_t type)
+{
+    return type == PROTO_INV_TX || type == PROTO_INV_WTX || type == PROTO_INV_WITNESS_TX;
+}
+
+bool proto_inv_is_block(uint32_t type)
+{
+    return type == PROTO_INV_BLOCK || type == PROTO_INV_WITNESS_BLOCK ||
+           type == PROTO_INV_FILTERED_BLOCK || type == PROTO_INV_CMPCT_BLOCK;
+}
+
 bool proto_inv_decode(struct cursor *c, struct proto_inv **items, size_t *n)
 {
     size_t count;

@@ -700,17 +700,17 @@ static void test_block_relay_no_tx(void **state)
     struct wbuf w;
     wbuf_init(&w);
     proto_inv_encode(&w, items, 1);
-    const uint32_t tx_types[] = {PROTO_INV_TX, PROTO_INV_WTX, PROTO_INV_TX | PROTO_INV_WITNESS_FLAG};
+    const uint32_t tx_types[] = {PROTO_INV_TX, PROTO_INV_WITNESS_TX};
     for (int kind = PEER_BLOCK_RELAY; kind <= PEER_FEELER; kind++) {
-        for (size_t t = 0; t <= 3; t++) {
+        for (size_t t = 0; t <= 2; t++) {
             struct ctx *c = setup_kind(false, (enum peer_kind)kind);
             ready_peer(c);
             feed(c, "inv", w.data, w.len); /* a block: fine */
             assert_int_equal(c->f.relays, 1);
             assert_string_equal(c->f.closed, "");
             wbuf_reset(&w);
-            items[1].type = t < 3 ? tx_types[t] : 0;
-            if (t < 3) {
+            items[1].type = t < 2 ? tx_types[t] : 0;
+            if (t < 2) {
                 proto_inv_encode(&w, items, 2);
                 feed(c, "inv", w.data, w.len);
             } else {
@@ -725,6 +725,31 @@ static void test_block_relay_no_tx(void **state)
         }
     }
     wbuf_free(&w);
+}
+
+/* What Core's inv handling ignores is no transaction sent in violation:
+ * a wtxid announcement from a peer without BIP339 (and a txid one from a
+ * peer with it), a witness flag on wtx or block. */
+static void test_block_relay_ignored_types(void **state)
+{
+    const uint32_t ignored[] = {PROTO_INV_WTX, PROTO_INV_WTX | PROTO_INV_WITNESS_FLAG,
+                                PROTO_INV_WITNESS_BLOCK, PROTO_INV_TX};
+    for (size_t t = 0; t < 4; t++) {
+        struct ctx *c = setup_kind(false, PEER_BLOCK_RELAY);
+        feed_version(c, PROTO_VERSION, 77);
+        if (t == 3) /* MSG_TX is ignored from a wtxid peer */
+            feed(c, "wtxidrelay", NULL, 0);
+        feed(c, "verack", NULL, 0);
+        struct proto_inv it = {ignored[t], {{0}}};
+        struct wbuf w;
+        wbuf_init(&w);
+        proto_inv_encode(&w, &it, 1);
+        feed(c, "inv", w.data, w.len);
+        wbuf_free(&w);
+        assert_string_equal(c->f.closed, "");
+        assert_int_equal(c->f.relays, 1);
+        teardown(c);
+    }
 }
 
 static void test_addr_and_getaddr(void **state)
@@ -916,6 +941,7 @@ int main(void)
         cmocka_unit_test(test_lists_over_limit),
         cmocka_unit_test(test_relay_messages),
         cmocka_unit_test(test_block_relay_no_tx),
+        cmocka_unit_test(test_block_relay_ignored_types),
         cmocka_unit_test(test_addr_and_getaddr),
         cmocka_unit_test(test_unoffered_services),
     };
