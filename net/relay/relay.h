@@ -348,11 +348,10 @@ struct relay_tx_info {
  * duplicate (dup_payload) and returns false. */
 bool relay_on_tx_accepted(struct relay *r, bool from_peer, uint64_t peer,
                           const struct relay_tx_info *tx, int64_t now);
-/* A transaction returned to the mempool (a block holding it was
- * disconnected by a reorg): it becomes an infective rumor again, like a
- * new one, unless it still is one. Peers known to have it are skipped as
- * usual, so only peers that never heard of it (the other side of the
- * fork) get an announcement. Returns true if it became a rumor. */
+/* A transaction of ours announced again (a local one no peer fetched
+ * yet, Core's ReattemptInitialBroadcast): it becomes an infective rumor
+ * again, like a new one, unless it still is one. Peers known to have it
+ * are skipped as usual. Returns true if it became a rumor. */
 bool relay_on_tx_readded(struct relay *r, const struct relay_tx_info *tx, int64_t now);
 /* A transaction was rejected (invalid, or not accepted for policy): never
  * requested again while in the recent set. */

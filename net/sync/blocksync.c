@@ -574,7 +574,7 @@ void np_announce_tip(struct netproc *np, int64_t now)
     np_ask_mempool(np, NULL); /* initial download may just have ended */
     const struct bindex_node *tip = chainstate_tip(np->chain);
     relay_on_new_tip(np->relay);
-    np_reannounce_returned(np, now);
+    np_count_returned(np);
     /* Nothing during initial download either, as Core (UpdatedBlockTip):
      * our peers have these blocks. */
     const struct bindex_node *best = chainstate_best_header(np->chain);

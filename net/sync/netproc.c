@@ -111,9 +111,9 @@ static void tx_info(const struct mempool_entry *e, const struct tx *tx, struct r
 #define NETPROC_CONFIRMED_ENTRIES 48000
 #define NETPROC_CONFIRMED_FP 0.000001
 
-/* Transactions of disconnected blocks remembered for re-announcement:
- * Core's disconnect pool is bounded too (by memory); what a deeper reorg
- * returns beyond this is repaired by BIP35 and anti-entropy. */
+/* Transactions of disconnected blocks remembered to count those the
+ * reorg returned to the mempool (Core's disconnect pool is bounded too,
+ * by memory). */
 #define RETURNED_MAX 100000
 
 /* The chainstate's callbacks, run after the mempool's: they only take
@@ -147,14 +147,15 @@ static void on_block_disconnected(void *ctx, const struct block *b, int height)
 }
 
 /* A reorg disconnected blocks: their transactions that are back in the
- * mempool become rumors again, as Bitcoin Core relays what returns to
- * its mempool. Only those actually re-added (conflicts, spent coins and
- * those the new branch confirmed are not), and peers that already know
- * one are skipped by the relay core. */
-void np_reannounce_returned(struct netproc *np, int64_t now)
+ * mempool (not conflicts, spent coins nor those the new branch confirmed)
+ * are counted, not announced: Core's MaybeUpdateMempoolForReorg puts
+ * them back without scheduling any for relay. A peer gets one if it asks
+ * (after our next trickle to it, as any transaction), by BIP35 or
+ * anti-entropy. */
+void np_count_returned(struct netproc *np)
 {
     for (size_t i = 0; i < np->n_returned; i++)
-        if (np_reannounce(np, &np->returned[i], now))
+        if (mempool_get(np->mempool, &np->returned[i]))
             np->info.txs_readded++;
     np->n_returned = 0;
 }

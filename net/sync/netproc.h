@@ -168,7 +168,7 @@ struct netproc_info {
     uint64_t blocks_dup;        /* block payloads we already had */
     uint64_t txs_received;      /* tx payloads */
     uint64_t txs_accepted;
-    uint64_t txs_readded;       /* returned to the mempool by a reorg, re-announced */
+    uint64_t txs_readded;       /* returned to the mempool by a reorg (not announced) */
     uint64_t block_stalls;      /* peers dropped for the block download timeout */
     uint64_t stallers_dropped;  /* peers dropped for stalling the download window */
     int64_t stalling_timeout_us; /* the current (adaptive) staller timeout */

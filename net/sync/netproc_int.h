@@ -191,8 +191,8 @@ void np_misbehaving(struct netproc *np, uint64_t peer, const char *reason);
 /* A message that cannot be read is dropped and logged, the peer kept, as
  * Bitcoin Core drops it (ProcessMessages catches the exception). */
 void np_drop_malformed(const struct np_peer *p, const char *what, const char *why);
-/* Re-announces what the reorgs since the last call returned to the mempool. */
-void np_reannounce_returned(struct netproc *np, int64_t now);
+/* Counts what the reorgs since the last call returned to the mempool. */
+void np_count_returned(struct netproc *np);
 /* A mempool transaction becomes a rumor again (peers known to have it are
  * skipped); false if it is not in the mempool or is still a rumor. */
 bool np_reannounce(struct netproc *np, const struct hash256 *txid, int64_t now);
