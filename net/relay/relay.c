@@ -506,6 +506,12 @@ enum relay_ann_result relay_want_tx(struct relay *r, uint64_t peer, const struct
     return track(r, relay_peer_find(r, peer), peer, txid, false, false, now);
 }
 
+size_t relay_peer_room(const struct relay *r, uint64_t peer)
+{
+    size_t used = r->txreq ? txreq_count(r->txreq, peer) : 0;
+    return used < r->p->max_announced ? r->p->max_announced - used : 0;
+}
+
 size_t relay_announcers(const struct relay *r, const struct hash256 *hash, uint64_t *out,
                         size_t max)
 {

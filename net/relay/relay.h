@@ -327,6 +327,9 @@ enum relay_ann_result relay_on_answer(struct relay *r, uint64_t peer,
 enum relay_ann_result relay_want_tx(struct relay *r, uint64_t peer, const struct hash256 *txid,
                                     int64_t now);
 
+/* How many more announcements the tracker takes from peer before its
+ * cap (max_announced, Core's MAX_PEER_TX_ANNOUNCEMENTS). */
+size_t relay_peer_room(const struct relay *r, uint64_t peer);
 /* The peers whose announcement of hash the tracker still holds (not yet
  * answered), the first max of them into out; returns how many there are
  * (Bitcoin Core's GetCandidatePeers: they may be asked for an orphan's

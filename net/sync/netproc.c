@@ -424,21 +424,47 @@ static bool rejected_parents(const struct netproc *np, const struct tx *tx)
     return false;
 }
 
-/* Asks peer for the parents of tx we lack, by txid (all an orphan names);
- * false if none is missing. */
-static bool orphan_want_parents(struct netproc *np, const struct tx *tx, uint64_t peer,
-                                int64_t now)
+static int hash_order(const void *a, const void *b)
 {
-    bool missing = false;
+    return memcmp(a, b, sizeof(struct hash256));
+}
+
+/* The distinct parents of tx we lack, by txid (all an orphan names):
+ * Core's unique parents less those AlreadyHaveTx finds. A malloc'd array
+ * in *out; returns how many. */
+static size_t missing_parents(struct netproc *np, const struct tx *tx, struct hash256 **out)
+{
+    struct hash256 *v = xreallocarray(NULL, tx->vin_count ? tx->vin_count : 1, sizeof(*v));
+    size_t n = 0, k = 0;
     for (size_t i = 0; i < tx->vin_count; i++) {
         const struct hash256 *parent = &tx->vin[i].prevout.hash;
         if (mempool_get(np->mempool, parent) || relay_is_rejected(np->relay, parent) ||
-            orphanage_get(np->orphans, parent))
+            orphanage_get(np->orphans, parent) ||
+            (np->confirmed && seenset_contains(np->confirmed, parent)))
             continue;
-        missing = true;
-        relay_want_tx(np->relay, peer, parent, now);
+        v[n++] = *parent;
     }
-    return missing;
+    qsort(v, n, sizeof(*v), hash_order); /* an orphan may name thousands */
+    for (size_t i = 0; i < n; i++)
+        if (k == 0 || !hash_eq(&v[k - 1], &v[i]))
+            v[k++] = v[i];
+    *out = v;
+    return k;
+}
+
+/* Core's MaybeAddOrphanResolutionCandidate: peer is asked for all the
+ * missing parents as if it had announced them, unless that would take it
+ * past its announcement cap; then it is no candidate, nor made an
+ * announcer of the orphan, so that a peer flooding us with announcements
+ * and orphans cannot put more into the orphanage. */
+static bool orphan_candidate(struct netproc *np, const struct hash256 *parents, size_t n,
+                             uint64_t peer, int64_t now)
+{
+    if (relay_peer_room(np->relay, peer) < n)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        relay_want_tx(np->relay, peer, &parents[i], now);
+    return true;
 }
 
 /* tx entered the mempool (Core's MempoolAcceptedTx): it leaves the pool,
@@ -484,15 +510,18 @@ static void orphan_add(struct netproc *np, struct tx *tx, uint64_t peer, int64_t
     size_t n = orphan_candidates(np, &tx->txid, who, 1);
     if (!hash_eq(&tx->txid, &tx->wtxid))
         n = orphan_candidates(np, &tx->wtxid, who, n);
+    struct hash256 *parents;
+    size_t nparents = missing_parents(np, tx, &parents);
     for (size_t i = 0; i < n; i++) {
-        if (i > 0 && orphanage_has_announcer(np->orphans, &tx->wtxid, who[i]))
+        if (orphanage_has_announcer(np->orphans, &tx->wtxid, who[i]) ||
+            !orphan_candidate(np, parents, nparents, who[i], now))
             continue;
-        orphan_want_parents(np, tx, who[i], now);
         /* One heavier than a standard transaction is not kept (its
          * parents are asked for all the same, as Core does). */
         if (orphanage_add(np->orphans, tx, who[i]))
             LOG_DEBUG(LOG_MEMPOOL, "orphan tx from peer=%" PRIu64, peer);
     }
+    free(parents);
 }
 
 /* A wtxid peer announced an orphan we hold (Core's AddTxAnnouncement):
@@ -504,8 +533,11 @@ static void orphan_announced(struct netproc *np, uint64_t peer, const struct has
     struct tx *tx = orphanage_get(np->orphans, wtxid);
     if (!tx || orphanage_has_announcer(np->orphans, wtxid, peer))
         return;
-    if (orphan_want_parents(np, tx, peer, now))
+    struct hash256 *parents;
+    size_t nparents = missing_parents(np, tx, &parents);
+    if (nparents && orphan_candidate(np, parents, nparents, peer, now))
         orphanage_add_announcer(np->orphans, wtxid, peer);
+    free(parents);
 }
 
 /* Tries again an orphan from peer's work set (Core's ProcessOrphanTx):

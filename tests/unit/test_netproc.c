@@ -226,6 +226,51 @@ static void test_orphan_announcers(void **state)
     teardown_net();
 }
 
+static void two_announcements_per_peer(int i, struct netproc_options *o)
+{
+    o->policy.max_announced = 2;
+}
+
+static void announce_wtxids(uint64_t id, const struct proto_inv *items, size_t n)
+{
+    struct wbuf w;
+    wbuf_init(&w);
+    proto_inv_encode(&w, items, n);
+    peer_sends(id, PROTO_CMD_INV, &w);
+    wbuf_free(&w);
+}
+
+/* Core's MaybeAddOrphanResolutionCandidate: a peer is a candidate for an
+ * orphan only while asking it for all the missing parents keeps it within
+ * its announcement cap. One at its cap sends an orphan: not kept (no
+ * other candidate), its parent not asked; another with room sends it:
+ * kept. The first then announcing it is made no announcer, so the orphan
+ * goes with the second. */
+static void test_orphan_candidate_cap(void **state)
+{
+    harness_options = two_announcements_per_peer;
+    setup_net(1, 0);
+    harness_options = NULL;
+    mine_at(0, 101);
+    connect_fake(FAKE, false);
+    connect_fake(FAKE + 1, false);
+    struct proto_inv full[2] = {{PROTO_INV_WTX, {{0x51}}}, {PROTO_INV_WTX, {{0x52}}}};
+    announce_wtxids(FAKE, full, 2);
+    struct outpoint op = {{{0x5a, 0xee}}, 0};
+    int64_t out = 1000000;
+    struct tx *orphan = testutil_spend(&op, 1, &out, 1, 0);
+    peer_sends_tx(FAKE, orphan);
+    assert_int_equal(orphan_count(0), 0);
+    peer_sends_tx(FAKE + 1, orphan);
+    assert_int_equal(orphan_count(0), 1);
+    struct proto_inv it = {PROTO_INV_WTX, orphan->wtxid};
+    announce_wtxids(FAKE, &it, 1);
+    netproc_disconnected(net.n[0].np, FAKE + 1, net.now);
+    assert_int_equal(orphan_count(0), 0);
+    tx_free(orphan);
+    teardown_net();
+}
+
 /* Parent requests in flight with peer id at node 0. */
 static size_t in_flight_with(uint64_t id)
 {
@@ -842,6 +887,7 @@ int main(void)
         cmocka_unit_test(test_orphan_limits),
         cmocka_unit_test(test_orphan_eviction_by_peer),
         cmocka_unit_test(test_orphan_announcers),
+        cmocka_unit_test(test_orphan_candidate_cap),
         cmocka_unit_test(test_orphan_parents_from_every_announcer),
         cmocka_unit_test(test_malformed_dropped),
         cmocka_unit_test(test_catch_up),
