@@ -6,8 +6,11 @@
  * holds at most one message's items, like Core's m_getdata_requests.
  * A block we stored but have not connected yet waits at the head of the
  * queue for the activation steps (later turns of the loop) rather than
- * being refused: see awaits_activation. The peer is read meanwhile: its
- * next getdata messages join the queue (NETPROC_MAX_GETDATA_QUEUE items).
+ * being refused: see awaits_activation. Either way, while items wait the
+ * peer's next messages wait too (netproc_getdata_pending, which the
+ * connection manager asks before each; io.resume_input when served), as
+ * Core processes no message from a peer whose getdata queue is not empty:
+ * the answers keep their order and the queue holds one message at most.
  * Transactions we lack, or have not announced to the peer yet (but for
  * those of the block we connected last, which left the mempool with it),
  * are answered with notfound (a peer we relay no transaction to gets no
@@ -206,10 +209,12 @@ void np_getdata_serve(struct netproc *np, struct np_peer *p)
             np->io.disconnect(np->io.ctx, p->id, "block request below the pruned window");
     }
     if (p->gd_head == p->gd_len) {
-        free(p->gd);
-        p->gd = NULL;
-        p->gd_head = p->gd_len = 0;
+        np_getdata_free(p);
+        if (p->gd_waited && np->io.resume_input)
+            np->io.resume_input(np->io.ctx, p->id);
+        p->gd_waited = false;
     } else {
+        p->gd_waited = true;
         LOG_DEBUG(LOG_NET, "peer=%" PRIu64 " %zu getdata items wait (%s)", p->id,
                   p->gd_len - p->gd_head,
                   send_blocked(np, p->id) ? "send buffer full" : "block not connected yet");
@@ -226,7 +231,10 @@ void np_getdata_resume(struct netproc *np)
 void np_on_getdata(struct netproc *np, struct np_peer *p, const struct net_msg *m, int64_t now)
 {
     size_t n = m->u.inv.n, pending = p->gd_len - p->gd_head;
-    /* Bounded anyway: a peer is not read while its queue waits. */
+    /* The connection manager reads nothing more from a peer while its
+     * queue waits, so pending is 0 here and one message's items (at most
+     * 50000, Core's MAX_INV_SZ) are queued; the bound holds for a caller
+     * that does not hold input. */
     if (n == 0 || pending + n > NETPROC_MAX_GETDATA_QUEUE)
         return;
     struct proto_inv *v = xreallocarray(NULL, pending + n, sizeof(*v));

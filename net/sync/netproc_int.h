@@ -81,6 +81,7 @@ struct np_peer {
     /* Its getdata items not served yet (gd_head..gd_len), see getdata.c. */
     struct proto_inv *gd;
     size_t gd_head, gd_len;
+    bool gd_waited; /* items were left: the peer's input is held */
     int32_t version;                  /* its version message's */
     bool sent_sendheaders;            /* we asked it for headers announcements */
     /* The feefilter we last sent it (0: none yet) and when the next is

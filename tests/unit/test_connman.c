@@ -57,6 +57,13 @@ static void h_message(void *ctx, uint64_t id, const struct net_msg *m)
     }
 }
 static int32_t h_height(void *ctx) { return 5; }
+/* The relay layer holds a peer's input from its first inv on (as while
+ * its getdata queue waits), until the test lets it go. */
+static bool hold_after_inv;
+static bool h_held(void *ctx, uint64_t id)
+{
+    return hold_after_inv && ((struct node *)ctx)->invs > 0;
+}
 static bool in_ibd; /* every node's initial download, as the hook reports it */
 static bool h_ibd(void *ctx) { return in_ibd; }
 
@@ -92,7 +99,7 @@ static void start_node(struct node *n, const char *connect, const char *addnode,
     assert_non_null(n->cm);
     struct net_handlers h = {.ctx = n, .connected = h_connected, .disconnected = h_disconnected,
                              .message = h_message, .best_height = h_height,
-                             .initial_download = h_ibd};
+                             .initial_download = h_ibd, .input_held = h_held};
     connman_set_handlers(n->cm, &h);
     assert_int_equal(connman_start(n->cm, &err), 0);
 }
@@ -557,6 +564,43 @@ static void test_one_block_per_turn(void **state)
     connman_free(n.cm);
 }
 
+static bool three_handled(void *arg)
+{
+    return ((struct node *)arg)->nlog >= 3;
+}
+
+/* While the relay layer holds a peer's input (Core: its getdata queue is
+ * not empty), none of its next messages is handled, a ping included;
+ * connman_resume_input lets them go, in order. */
+static void test_input_held(void **state)
+{
+    struct node n;
+    start_node(&n, NULL, NULL, 0);
+    int a = raw_handshaked_peer(connman_listen_port(n.cm));
+    assert_true(run_until(one, &n, WAIT_MS));
+    size_t before = n.nlog;
+    hold_after_inv = true;
+    uint8_t inv[37] = {1, 2}, blk[64] = {7}, nonce[8] = {0};
+    send_frame(a, "inv", inv, sizeof(inv));
+    send_frame(a, "block", blk, sizeof(blk));
+    send_frame(a, "ping", nonce, sizeof(nonce));
+    send_frame(a, "inv", inv, sizeof(inv));
+    assert_false(run_until(three_handled, &n, 300));
+    assert_int_equal(n.nlog - before, 1);
+    uint64_t id;
+    assert_int_equal(connman_peers(n.cm, &id, 1), 1);
+    struct net_peer_stats st;
+    assert_true(connman_peer_stats(n.cm, id, &st));
+    assert_int_equal(st.recv[PROTO_CMD_PING].msgs, 0);
+    hold_after_inv = false;
+    connman_resume_input(n.cm, id);
+    assert_true(run_until(three_handled, &n, WAIT_MS));
+    assert_int_equal(n.log[before + 1].cmd, PROTO_CMD_BLOCK);
+    assert_int_equal(n.log[before + 2].cmd, PROTO_CMD_INV);
+    close(a);
+    connman_free(n.cm);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN); /* as hearsayd does: a closed peer is an error, not a kill */
@@ -576,6 +620,7 @@ int main(void)
         cmocka_unit_test(test_discouragement),
         cmocka_unit_test(test_stalled_peer),
         cmocka_unit_test(test_one_block_per_turn),
+        cmocka_unit_test(test_input_held),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     event_base_free(base);

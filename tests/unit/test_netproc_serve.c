@@ -282,9 +282,15 @@ static void test_getdata_block_awaits_activation(void **state)
     struct proto_inv it = {PROTO_INV_BLOCK | PROTO_INV_WITNESS_FLAG, b->hash};
     fake_getdata(FAKE + 1, &it, 1);
     assert_int_equal(queued(PROTO_CMD_BLOCK, -1), 0); /* not before */
+    /* Meanwhile the peer's input is held (Core reads no message of a
+     * peer whose getdata queue waits), and resumed once served. */
+    assert_true(netproc_getdata_pending(net.n[0].np, FAKE + 1));
+    assert_int_equal(net.resumed, 0);
     harness_activate(net.n[0].np, net.now);
     assert_true(hash_eq(&chainstate_tip(net.n[0].cs)->hash, &b->hash));
     assert_int_equal(queued(PROTO_CMD_BLOCK, -1), 1);
+    assert_false(netproc_getdata_pending(net.n[0].np, FAKE + 1));
+    assert_int_equal(net.resumed, 1);
     assert_true(hash_eq(&net.fake_blocks[net.fake_nblocks - 1], &b->hash));
     /* Its coinbase claims a satoshi too many: invalid when it connects. */
     const struct bindex_node *tip = chainstate_tip(net.n[0].cs);
