@@ -233,9 +233,10 @@ static void env_getaddr(void *ctx, struct peer *p)
     outbound_getaddr(ctx, p->io);
 }
 
-static void env_addrs(void *ctx, struct peer *p, const struct proto_netaddr *a, size_t n)
+static void env_addrs(void *ctx, struct peer *p, const struct proto_netaddr *a, size_t n,
+                      size_t skipped)
 {
-    addrrelay_received(ctx, p->io, a, n);
+    addrrelay_received(ctx, p->io, a, n, skipped);
 }
 
 static void env_relay(void *ctx, struct peer *p, const struct net_msg *m)

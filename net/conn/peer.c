@@ -370,7 +370,7 @@ static void on_addr(struct peer *p, const struct net_msg *m)
               proto_cmd_name(m->cmd), m->u.addr.n, m->u.addr.skipped);
     /* Even empty: any addr message makes the peer an address relay
      * participant, and answers our getaddr (Core). */
-    p->env->addrs(p->env->ctx, p, m->u.addr.a, m->u.addr.n);
+    p->env->addrs(p->env->ctx, p, m->u.addr.a, m->u.addr.n, m->u.addr.skipped);
 }
 
 /* A transaction or its announcement from a peer that may not send one. */

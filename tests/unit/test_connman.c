@@ -9,6 +9,7 @@
 #include "chain/util/log.h"
 #include "net/conn/connman.h"
 #include "net/conn/connman_int.h"
+#include "net/conn/netadmin.h"
 #include "net/conn/netbase.h"
 
 #include <event2/event.h>
@@ -564,6 +565,44 @@ static void test_one_block_per_turn(void **state)
     connman_free(n.cm);
 }
 
+static bool addrs_counted(void *arg)
+{
+    struct ctx2 *c = arg;
+    struct connman_peer_extra ex;
+    return connman_peer_extra(c->cm, c->id, &ex) && ex.addr_processed + ex.addr_rate_limited >= 1;
+}
+
+/* Core keeps an addrv2 entry of an unknown network in the message (as an
+ * invalid address): it takes a token like any other. A new inbound peer
+ * has one token: of its two entries, one is rate-limited, whichever the
+ * shuffle puts second (the other is processed only if it is the IPv4
+ * one: both counters are set at once). */
+static void test_addr_unknown_network_takes_a_token(void **state)
+{
+    struct node n;
+    start_node(&n, NULL, NULL, 0);
+    int a = raw_handshaked_peer(connman_listen_port(n.cm));
+    assert_true(run_until(one, &n, WAIT_MS));
+    struct wbuf w;
+    wbuf_init(&w);
+    wbuf_compact(&w, 2);
+    uint32_t t = (uint32_t)time(NULL);
+    wbuf_u32(&w, t), wbuf_compact(&w, PROTO_NODE_NETWORK), wbuf_u8(&w, 0x42);
+    wbuf_varbytes(&w, (const uint8_t *)"\x01\x02\x03\x04", 4), wbuf_u16be(&w, 8333);
+    wbuf_u32(&w, t), wbuf_compact(&w, PROTO_NODE_NETWORK), wbuf_u8(&w, PROTO_NET_IPV4);
+    wbuf_varbytes(&w, (const uint8_t *)"\x08\x08\x04\x04", 4), wbuf_u16be(&w, 8333);
+    send_frame(a, "addrv2", w.data, w.len);
+    wbuf_free(&w);
+    struct ctx2 c2 = {n.cm, 0};
+    assert_int_equal(connman_peers(n.cm, &c2.id, 1), 1);
+    assert_true(run_until(addrs_counted, &c2, WAIT_MS));
+    struct connman_peer_extra ex;
+    assert_true(connman_peer_extra(n.cm, c2.id, &ex));
+    assert_int_equal(ex.addr_rate_limited, 1);
+    close(a);
+    connman_free(n.cm);
+}
+
 static bool three_handled(void *arg)
 {
     return ((struct node *)arg)->nlog >= 3;
@@ -621,6 +660,7 @@ int main(void)
         cmocka_unit_test(test_stalled_peer),
         cmocka_unit_test(test_one_block_per_turn),
         cmocka_unit_test(test_input_held),
+        cmocka_unit_test(test_addr_unknown_network_takes_a_token),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     event_base_free(base);

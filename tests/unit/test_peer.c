@@ -48,7 +48,8 @@ static void f_closed(void *ctx, struct peer *p, const char *reason, bool discour
 static bool f_local_nonce(void *ctx, uint64_t n) { return n == ((struct fake *)ctx)->local_nonce; }
 static void f_ready(void *ctx, struct peer *p) { ((struct fake *)ctx)->ready++; }
 static void f_getaddr(void *ctx, struct peer *p) { ((struct fake *)ctx)->getaddr++; }
-static void f_addrs(void *ctx, struct peer *p, const struct proto_netaddr *a, size_t n)
+static void f_addrs(void *ctx, struct peer *p, const struct proto_netaddr *a, size_t n,
+                    size_t skipped)
 {
     ((struct fake *)ctx)->addrs += (int)n;
 }
