@@ -777,7 +777,11 @@ static void on_notfound(struct netproc *np, struct np_peer *p, const struct net_
         return;
     for (size_t i = 0; i < m->u.inv.n; i++) {
         const struct proto_inv *it = &m->u.inv.items[i];
-        struct relay_inv ri = {it->type & ~PROTO_INV_WITNESS_FLAG, it->hash};
+        /* Core's NOTFOUND: its transaction types only (blocks are left
+         * to the download timeout), MSG_WITNESS_TX naming a txid. */
+        if (!proto_inv_is_tx(it->type))
+            continue;
+        struct relay_inv ri = {it->type == PROTO_INV_WTX ? RELAY_INV_WTX : RELAY_INV_TX, it->hash};
         relay_on_notfound(np->relay, p->id, &ri, now);
     }
 }

@@ -131,12 +131,22 @@ static void test_malformed_dropped(void **state)
     tx_free(tx);
     /* A notfound longer than a peer could be answering: ignored. */
     struct proto_inv *items = calloc(NETPROC_MAX_NOTFOUND + 1, sizeof(*items));
+    for (size_t i = 0; i <= NETPROC_MAX_NOTFOUND; i++)
+        items[i].type = PROTO_INV_WTX;
     struct relay_info ri;
     for (size_t n = NETPROC_MAX_NOTFOUND; n <= NETPROC_MAX_NOTFOUND + 1; n++) {
         wbuf_reset(&w);
         proto_inv_encode(&w, items, n);
         peer_sends(FAKE, PROTO_CMD_NOTFOUND, &w);
     }
+    relay_get_info(netproc_relay(net.n[0].np), &ri);
+    assert_int_equal(ri.totals.notfound, NETPROC_MAX_NOTFOUND);
+    /* Entries of other types are none of Core's NOTFOUND business. */
+    items[0].type = PROTO_INV_WTX | PROTO_INV_WITNESS_FLAG;
+    items[1].type = PROTO_INV_BLOCK;
+    wbuf_reset(&w);
+    proto_inv_encode(&w, items, 2);
+    peer_sends(FAKE, PROTO_CMD_NOTFOUND, &w);
     relay_get_info(netproc_relay(net.n[0].np), &ri);
     assert_int_equal(ri.totals.notfound, NETPROC_MAX_NOTFOUND);
     free(items);
