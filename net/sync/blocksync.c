@@ -13,9 +13,9 @@
  * stalling timeout unless the block comes. */
 #include "net/sync/netproc_int.h"
 
+#include "chain/storage/prune.h"
 #include "chain/util/log.h"
 #include "chain/util/looplag.h"
-#include "chain/storage/prune.h"
 #include "chain/util/xmalloc.h"
 #include "chain/validation/validation.h"
 
@@ -526,7 +526,8 @@ static bool unrequested_dropped(struct netproc *np, struct np_peer *p, const str
 {
     char *err = NULL;
     const char *reason = NULL;
-    enum chainstate_status st = chainstate_process_headers(np->chain, &b->hdr, 1, NULL, &reason, &err);
+    enum chainstate_status st =
+        chainstate_process_headers(np->chain, &b->hdr, 1, NULL, &reason, &err);
     free(err);
     const struct bindex_node *n = chainstate_find(np->chain, &b->hash);
     if ((st != CHAINSTATE_ACCEPTED && st != CHAINSTATE_DUPLICATE) || !n ||
