@@ -211,6 +211,13 @@ static void h_send_ready(void *ctx, uint64_t id)
     reschedule(g, now);
 }
 
+/* Core reads no message of a peer whose getdata queue waits. */
+static bool h_input_held(void *ctx, uint64_t id)
+{
+    struct relay_glue *g = ctx;
+    return netproc_getdata_pending(g->np, id);
+}
+
 static int32_t h_best_height(void *ctx)
 {
     struct relay_glue *g = ctx;
@@ -252,6 +259,12 @@ static void io_disconnect(void *ctx, uint64_t peer, const char *reason)
     struct relay_glue *g = ctx;
     LOG_INFO("peer=%llu disconnected: %s", (unsigned long long)peer, reason);
     connman_disconnect(g->node->connman, peer);
+}
+
+static void io_resume_input(void *ctx, uint64_t peer)
+{
+    struct relay_glue *g = ctx;
+    connman_resume_input(g->node->connman, peer);
 }
 
 /* A closing peer counts as blocked: nothing more is worth serving it. */
@@ -349,6 +362,7 @@ static int relay_start(struct node *node, char **err)
     g->node = node;
     struct netproc_io io = {.ctx = g, .send = io_send, .misbehaving = io_misbehaving,
                             .disconnect = io_disconnect, .send_blocked = io_send_blocked,
+                            .resume_input = io_resume_input,
                             .extra_outbound = io_extra_outbound,
                             .try_new_outbound = io_try_new_outbound,
                             .start_extra_block_relay = io_start_extra_block_relay,
@@ -370,7 +384,8 @@ static int relay_start(struct node *node, char **err)
     struct net_handlers h = {
         .ctx = g, .connected = h_connected, .disconnected = h_disconnected,
         .message = h_message, .best_height = h_best_height, .near_tip = h_near_tip,
-        .initial_download = h_initial_download, .send_ready = h_send_ready, .hello = true,
+        .initial_download = h_initial_download, .send_ready = h_send_ready,
+        .input_held = h_input_held, .hello = true,
         .txrecon = o.txrecon};
     connman_set_handlers(node->connman, &h);
     reschedule(g, relay_glue_now());

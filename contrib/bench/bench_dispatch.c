@@ -41,7 +41,8 @@ static void e_closed(void *ctx, struct peer *p, const char *reason, bool discour
 static bool e_nonce(void *ctx, uint64_t n) { return false; }
 static void e_ready(void *ctx, struct peer *p) {}
 static void e_getaddr(void *ctx, struct peer *p) {}
-static void e_addrs(void *ctx, struct peer *p, const struct proto_netaddr *a, size_t n) {}
+static void e_addrs(void *ctx, struct peer *p, const struct proto_netaddr *a, size_t n,
+                    size_t skipped) {}
 static void e_relay(void *ctx, struct peer *p, const struct net_msg *m) { relayed++; }
 
 static void frame_version(struct wbuf *w)

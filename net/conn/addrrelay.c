@@ -247,8 +247,46 @@ static void refill_tokens(struct conn *c, int64_t now_us)
     c->addr_token_time = now_us;
 }
 
+/* One address a peer sent, past the token bucket: stored, relayed if a
+ * rumour. Returns whether it counts as processed (Core's addr_processed). */
+static bool take_addr(struct connman *cm, struct conn *c, struct proto_netaddr e, bool rumour,
+                      int64_t now, size_t *added)
+{
+    /* Only nodes that serve blocks, as Core (MayHaveUsefulAddressDB):
+     * the rest is neither stored, nor relayed, nor marked known. */
+    if (!(e.services & (PROTO_NODE_NETWORK | PROTO_NODE_NETWORK_LIMITED)))
+        return false;
+    /* Implausible times become five days old, as Core does. */
+    if (e.time <= 100000000 || (int64_t)e.time > now + 600)
+        e.time = (uint32_t)(now - 5 * 86400);
+    add_known(c, &e);
+    if (connman_is_discouraged(cm, &e))
+        return false;
+    if (!addrman_addr_ok(&e, cm->o.allow_private))
+        return true;
+    *added += addrman_add(cm->am, &e, &c->p->addr, now);
+    if (rumour && (int64_t)e.time > now - ADDR_FRESH_SECS)
+        relay_addr(cm, c, &e, now);
+    return true;
+}
+
+/* The order the message is taken in, as Core shuffles it before the token
+ * bucket (which entries a short bucket leaves out is not the sender's
+ * choice): indexes of a, and from n on, of the skipped entries. */
+static size_t *shuffled(struct connman *cm, size_t total)
+{
+    size_t *order = xreallocarray(NULL, total ? total : 1, sizeof(*order));
+    for (size_t i = 0; i < total; i++) {
+        size_t j = (size_t)(connman_rand(cm) % (i + 1));
+        if (j != i)
+            order[i] = order[j];
+        order[j] = i;
+    }
+    return order;
+}
+
 void addrrelay_received(struct connman *cm, struct conn *c, const struct proto_netaddr *a,
-                        size_t n)
+                        size_t n, size_t skipped)
 {
     int64_t now_us = connman_now(), now = (int64_t)time(NULL);
     struct peer *p = c->p;
@@ -257,39 +295,29 @@ void addrrelay_received(struct connman *cm, struct conn *c, const struct proto_n
                   peer_kind_name(false, false, p->kind));
         return;
     }
+    /* Core keeps an entry of an unknown network in the message (invalid,
+     * never stored): it counts in the message's size and takes a token. */
+    size_t total = n + skipped;
     /* An addr-fetch peer has given what it was for (Core: more than one
      * address, so that its own self-announcement does not count). */
-    if (!p->inbound && !p->manual && p->kind == PEER_ADDR_FETCH && n > 1)
+    if (!p->inbound && !p->manual && p->kind == PEER_ADDR_FETCH && total > 1)
         peer_close(p, "addrfetch connection completed", false);
     c->addr_relay = true; /* an addr message: it takes part */
     refill_tokens(c, now_us);
-    bool rumour = !p->getaddr_sent && n <= ADDR_RELAY_MAX_BATCH;
+    bool rumour = !p->getaddr_sent && total <= ADDR_RELAY_MAX_BATCH;
     size_t limited = 0, added = 0, processed = 0;
-    for (size_t i = 0; i < n; i++) {
-        struct proto_netaddr e = a[i];
+    size_t *order = shuffled(cm, total);
+    for (size_t k = 0; k < total; k++) {
         if (c->addr_tokens < 1) {
             limited++;
             continue;
         }
         c->addr_tokens -= 1;
-        /* Only nodes that serve blocks, as Core (MayHaveUsefulAddressDB):
-         * the rest is neither stored, nor relayed, nor marked known. */
-        if (!(e.services & (PROTO_NODE_NETWORK | PROTO_NODE_NETWORK_LIMITED)))
-            continue;
-        /* Implausible times become five days old, as Core does. */
-        if (e.time <= 100000000 || (int64_t)e.time > now + 600)
-            e.time = (uint32_t)(now - 5 * 86400);
-        add_known(c, &e);
-        if (connman_is_discouraged(cm, &e))
-            continue;
-        processed++; /* counted as Core's addr_processed */
-        if (!addrman_addr_ok(&e, cm->o.allow_private))
-            continue;
-        added += addrman_add(cm->am, &e, &p->addr, now);
-        if (rumour && (int64_t)e.time > now - ADDR_FRESH_SECS)
-            relay_addr(cm, c, &e, now);
+        if (order[k] < n && take_addr(cm, c, a[order[k]], rumour, now, &added))
+            processed++;
     }
-    if (n < PROTO_MAX_ADDR)
+    free(order);
+    if (total < PROTO_MAX_ADDR)
         p->getaddr_sent = false; /* the answer to our getaddr is in */
     c->addr_processed += processed;
     c->addr_rate_limited += limited;

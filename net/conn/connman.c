@@ -235,9 +235,10 @@ static void env_getaddr(void *ctx, struct peer *p)
     outbound_getaddr(ctx, p->io);
 }
 
-static void env_addrs(void *ctx, struct peer *p, const struct proto_netaddr *a, size_t n)
+static void env_addrs(void *ctx, struct peer *p, const struct proto_netaddr *a, size_t n,
+                      size_t skipped)
 {
-    addrrelay_received(ctx, p->io, a, n);
+    addrrelay_received(ctx, p->io, a, n, skipped);
 }
 
 static void env_relay(void *ctx, struct peer *p, const struct net_msg *m)
@@ -300,16 +301,29 @@ static void spend_turn(struct connman *cm)
     evtimer_add(cm->turn_ev, &next_turn);
 }
 
+static void resume_next_turn(struct conn *c)
+{
+    static const struct timeval next_turn = {0, 0};
+    evtimer_add(c->resume_ev, &next_turn);
+}
+
+static bool input_held(struct connman *cm, const struct conn *c)
+{
+    return cm->h.input_held && c->notified && c->p->state == PEER_READY &&
+           cm->h.input_held(cm->h.ctx, c->p->id);
+}
+
 /* Handles the complete frames in the input buffer, unless backpressure
  * says to wait (then getdata and the rest stay queued until it drains),
- * the slice is used up or the loop turn already handled a block. */
+ * the relay layer holds the peer's input, the slice is used up or the
+ * loop turn already handled a block. */
 static void process_input(struct conn *c)
 {
     struct connman *cm = c->cm;
     struct evbuffer *in = bufferevent_get_input(c->bev);
     int64_t start = connman_now();
     bool spent_here = false;
-    while (c->p->state != PEER_CLOSING && !c->blocked && !c->waiting) {
+    while (c->p->state != PEER_CLOSING && !c->blocked && !c->waiting && !input_held(cm, c)) {
         size_t avail = evbuffer_get_length(in);
         if (avail < PROTO_HEADER_SIZE)
             break;
@@ -322,8 +336,7 @@ static void process_input(struct conn *c)
             break;
         }
         if (connman_now() - start >= INPUT_SLICE_US) {
-            static const struct timeval next_turn = {0, 0};
-            evtimer_add(c->resume_ev, &next_turn);
+            resume_next_turn(c);
             break;
         }
         bool heavy = carries_block(hdr);
@@ -790,6 +803,13 @@ bool connman_send_blocked(struct connman *cm, uint64_t id)
 {
     struct conn *c = live(cm, id);
     return c && c->blocked;
+}
+
+void connman_resume_input(struct connman *cm, uint64_t id)
+{
+    struct conn *c = live(cm, id);
+    if (c)
+        resume_next_turn(c);
 }
 
 size_t connman_peers(struct connman *cm, uint64_t *ids, size_t cap)

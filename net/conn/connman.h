@@ -139,6 +139,12 @@ struct net_handlers {
      * full: data held back for it (getdata) may go now. Its next messages
      * are read after this returns, unless the buffer is full again. */
     void (*send_ready)(void *ctx, uint64_t id);
+    /* Optional: the peer has requests not served yet (getdata waiting for
+     * room or for a block being connected). Its next messages wait, as
+     * Core processes none from a peer while its getdata queue is not
+     * empty (the responses keep their order, the queue its bound), until
+     * connman_resume_input. */
+    bool (*input_held)(void *ctx, uint64_t id);
 };
 
 /* getpeerinfo's view of a peer. Times are unix seconds. */
@@ -191,6 +197,9 @@ struct wbuf *connman_msg_begin(struct connman *cm, uint64_t id, enum proto_cmd c
 int connman_msg_end(struct connman *cm, uint64_t id);
 size_t connman_send_queue(struct connman *cm, uint64_t id);
 bool connman_send_blocked(struct connman *cm, uint64_t id);
+/* The peer's requests are served: its input (held by input_held) is
+ * read again, at the next loop turn. */
+void connman_resume_input(struct connman *cm, uint64_t id);
 /* Ids of handshaked peers (at most cap); returns the total count. */
 size_t connman_peers(struct connman *cm, uint64_t *ids, size_t cap);
 bool connman_peer_stats(struct connman *cm, uint64_t id, struct net_peer_stats *out);

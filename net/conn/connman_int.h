@@ -178,9 +178,11 @@ void addrrelay_conn_free(struct conn *c);
 void addrrelay_ready(struct connman *cm, struct conn *c);
 /* It sent getaddr: it takes part in address relay. */
 void addrrelay_enable(struct conn *c);
-/* An addr/addrv2 message: rate limit, store, relay. */
+/* An addr/addrv2 message: rate limit, store, relay. skipped: its entries
+ * of networks we do not know (left out of a), which count as Core counts
+ * them (see there). */
 void addrrelay_received(struct connman *cm, struct conn *c, const struct proto_netaddr *a,
-                        size_t n);
+                        size_t n, size_t skipped);
 /* A getaddr answer, as Core's: it replaces what was queued for the peer
  * and goes with its next addr message, minus what the peer knows (it sent
  * us, or we sent it). */

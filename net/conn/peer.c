@@ -376,7 +376,7 @@ static void on_addr(struct peer *p, const struct net_msg *m)
               proto_cmd_name(m->cmd), m->u.addr.n, m->u.addr.skipped);
     /* Even empty: any addr message makes the peer an address relay
      * participant, and answers our getaddr (Core). */
-    p->env->addrs(p->env->ctx, p, m->u.addr.a, m->u.addr.n);
+    p->env->addrs(p->env->ctx, p, m->u.addr.a, m->u.addr.n, m->u.addr.skipped);
 }
 
 /* A transaction or its announcement from a peer that may not send one. */
@@ -386,9 +386,12 @@ static bool tx_forbidden(const struct peer *p, const struct net_msg *m)
         return false;
     if (m->cmd == PROTO_CMD_TX)
         return true;
+    /* Core checks what its inv handling keeps: announcements by the
+     * other id than BIP339 agreed are ignored before, unknown types are
+     * no transactions. */
     for (size_t i = 0; m->cmd == PROTO_CMD_INV && i < m->u.inv.n; i++) {
-        uint32_t type = m->u.inv.items[i].type & ~PROTO_INV_WITNESS_FLAG;
-        if (type == PROTO_INV_TX || type == PROTO_INV_WTX)
+        uint32_t type = m->u.inv.items[i].type;
+        if (type != (p->wtxidrelay ? PROTO_INV_TX : PROTO_INV_WTX) && proto_inv_is_tx(type))
             return true;
     }
     return false;
@@ -561,6 +564,25 @@ size_t peer_feed(struct peer *p, const uint8_t *data, size_t len)
     return used;
 }
 
+/* Core's MaybeSendPing: a peer before BIP31 gets a ping without nonce
+ * (a keepalive it never answers), so none is outstanding and no pong is
+ * waited for; it would otherwise be dropped for a ping timeout. */
+static void send_ping(struct peer *p, int64_t now)
+{
+    p->next_ping = now + p->env->local->timeouts.ping_every;
+    if (p->version <= PROTO_BIP31_VERSION) {
+        peer_msg_begin(p, PROTO_CMD_PING);
+        peer_msg_end(p);
+        return;
+    }
+    do {
+        p->ping_nonce = p->env->rand64(p->env->ctx);
+    } while (p->ping_nonce == 0);
+    wbuf_u64(peer_msg_begin(p, PROTO_CMD_PING), p->ping_nonce);
+    peer_msg_end(p);
+    p->ping_sent = now;
+}
+
 void peer_tick(struct peer *p, int64_t now)
 {
     const struct peer_timeouts *t = &p->env->local->timeouts;
@@ -579,13 +601,6 @@ void peer_tick(struct peer *p, int64_t now)
         peer_close(p, "ping timeout", false);
         return;
     }
-    if (!p->ping_sent && now >= p->next_ping) {
-        do {
-            p->ping_nonce = p->env->rand64(p->env->ctx);
-        } while (p->ping_nonce == 0);
-        wbuf_u64(peer_msg_begin(p, PROTO_CMD_PING), p->ping_nonce);
-        peer_msg_end(p);
-        p->ping_sent = now;
-        p->next_ping = now + t->ping_every;
-    }
+    if (!p->ping_sent && now >= p->next_ping)
+        send_ping(p, now);
 }

@@ -87,7 +87,9 @@ struct peer_env {
      * closed then). */
     void (*ready)(void *ctx, struct peer *p);
     void (*getaddr)(void *ctx, struct peer *p);
-    void (*addrs)(void *ctx, struct peer *p, const struct proto_netaddr *a, size_t n);
+    /* skipped: the entries of networks we do not know, left out of a. */
+    void (*addrs)(void *ctx, struct peer *p, const struct proto_netaddr *a, size_t n,
+                  size_t skipped);
     /* A relay-layer message (BIP330's and hearsay's extensions included),
      * decoded; pointers are valid during the call. */
     void (*relay)(void *ctx, struct peer *p, const struct net_msg *m);

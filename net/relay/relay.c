@@ -465,8 +465,10 @@ static enum relay_ann_result on_inv(struct relay *r, uint64_t peer, const struct
     bool is_wtx = inv->type == RELAY_INV_WTX;
     if (!is_block && !is_wtx && inv->type != RELAY_INV_TX)
         return RELAY_ANN_DROPPED;
-    /* BIP339: a wtxidrelay peer announces by wtxid only, others by txid. */
-    if (pe && !is_block && is_wtx != pe->props.wtxidrelay)
+    /* BIP339: only a wtxidrelay peer announces by wtxid. A txid from one
+     * is tracked, as Core tracks its MSG_WITNESS_TX (the driver drops its
+     * MSG_TX). */
+    if (pe && is_wtx && !pe->props.wtxidrelay)
         return RELAY_ANN_DROPPED;
     COUNT(r, pc, inv_received, 1);
     if (pe)
@@ -502,6 +504,12 @@ enum relay_ann_result relay_want_tx(struct relay *r, uint64_t peer, const struct
     if (seen_or_rejected(r, txid) || (r->drv->have && r->drv->have(r->ctx, r, &inv)))
         return RELAY_ANN_KNOWN;
     return track(r, relay_peer_find(r, peer), peer, txid, false, false, now);
+}
+
+size_t relay_peer_room(const struct relay *r, uint64_t peer)
+{
+    size_t used = r->txreq ? txreq_count(r->txreq, peer) : 0;
+    return used < r->p->max_announced ? r->p->max_announced - used : 0;
 }
 
 size_t relay_announcers(const struct relay *r, const struct hash256 *hash, uint64_t *out,

@@ -327,6 +327,9 @@ enum relay_ann_result relay_on_answer(struct relay *r, uint64_t peer,
 enum relay_ann_result relay_want_tx(struct relay *r, uint64_t peer, const struct hash256 *txid,
                                     int64_t now);
 
+/* How many more announcements the tracker takes from peer before its
+ * cap (max_announced, Core's MAX_PEER_TX_ANNOUNCEMENTS). */
+size_t relay_peer_room(const struct relay *r, uint64_t peer);
 /* The peers whose announcement of hash the tracker still holds (not yet
  * answered), the first max of them into out; returns how many there are
  * (Bitcoin Core's GetCandidatePeers: they may be asked for an orphan's
@@ -348,11 +351,10 @@ struct relay_tx_info {
  * duplicate (dup_payload) and returns false. */
 bool relay_on_tx_accepted(struct relay *r, bool from_peer, uint64_t peer,
                           const struct relay_tx_info *tx, int64_t now);
-/* A transaction returned to the mempool (a block holding it was
- * disconnected by a reorg): it becomes an infective rumor again, like a
- * new one, unless it still is one. Peers known to have it are skipped as
- * usual, so only peers that never heard of it (the other side of the
- * fork) get an announcement. Returns true if it became a rumor. */
+/* A transaction of ours announced again (a local one no peer fetched
+ * yet, Core's ReattemptInitialBroadcast): it becomes an infective rumor
+ * again, like a new one, unless it still is one. Peers known to have it
+ * are skipped as usual. Returns true if it became a rumor. */
 bool relay_on_tx_readded(struct relay *r, const struct relay_tx_info *tx, int64_t now);
 /* A transaction was rejected (invalid, or not accepted for policy): never
  * requested again while in the recent set. */

@@ -13,6 +13,7 @@
  * stalling timeout unless the block comes. */
 #include "net/sync/netproc_int.h"
 
+#include "chain/storage/prune.h"
 #include "chain/util/log.h"
 #include "chain/util/looplag.h"
 #include "chain/util/xmalloc.h"
@@ -562,11 +563,48 @@ void np_on_block(struct netproc *np, struct np_peer *p, const struct net_msg *m,
     block_free(b);
 }
 
+/* Core's AcceptBlock for a block nobody asked for: one that cannot make
+ * the tip (less work), a pruned one we had, one too far ahead (it would
+ * hold back pruning: MIN_BLOCKS_TO_KEEP) or on a chain short of the
+ * minimum chain work (a cheap fake chain we would never request) is not
+ * stored. */
+static bool unrequested_wanted(const struct netproc *np, const struct bindex_node *n)
+{
+    const struct bindex_node *tip = chainstate_tip(np->chain);
+    if (n->status & BINDEX_HAVE_DATA)
+        return true; /* a duplicate: the block path counts it */
+    return !(n->status & BINDEX_PRUNED) && u256_cmp(&n->work, &tip->work) >= 0 &&
+           n->height <= tip->height + PRUNE_MIN_BLOCKS_TO_KEEP && cmp_min_work(np, n) >= 0;
+}
+
+/* As Core, the header of an unrequested block is taken (a bad one is
+ * punished on the block path, which finds it again); the block itself
+ * only if wanted. true if it is dropped. */
+static bool unrequested_dropped(struct netproc *np, struct np_peer *p, const struct block *b)
+{
+    char *err = NULL;
+    const char *reason = NULL;
+    enum chainstate_status st =
+        chainstate_process_headers(np->chain, &b->hdr, 1, NULL, &reason, &err);
+    free(err);
+    const struct bindex_node *n = chainstate_find(np->chain, &b->hash);
+    if ((st != CHAINSTATE_ACCEPTED && st != CHAINSTATE_DUPLICATE) || !n ||
+        unrequested_wanted(np, n))
+        return false;
+    LOG_DEBUG(LOG_NET, "peer=%" PRIu64 " sent unrequested block at height %d: not stored", p->id,
+              n->height);
+    return true;
+}
+
 void np_process_block(struct netproc *np, struct np_peer *p, const struct block *b,
                       bool rebuilt, int64_t now)
 {
     const struct np_inflight *first = inflight_find(np, &b->hash);
     bool first_in_flight = !first || first->peer == p->id;
+    /* Requested: in flight from anyone, or rebuilt from a compact block
+     * (Core's force_processing: its checks made it as safe). */
+    if (!first && !rebuilt && unrequested_dropped(np, p, b))
+        return;
     /* Core's BLOCK: the sender's request ends on arrival; the others'
      * only once the block is stored (ProcessBlock's new_block), so a
      * block that fails before, such as a mutated copy from a peer we did
@@ -632,7 +670,7 @@ void np_announce_tip(struct netproc *np, int64_t now)
     np_ask_mempool(np, NULL); /* initial download may just have ended */
     const struct bindex_node *tip = chainstate_tip(np->chain);
     relay_on_new_tip(np->relay);
-    np_reannounce_returned(np, now);
+    np_count_returned(np);
     /* Nothing during initial download either, as Core (UpdatedBlockTip):
      * our peers have these blocks. */
     const struct bindex_node *best = chainstate_best_header(np->chain);

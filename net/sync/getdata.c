@@ -6,8 +6,11 @@
  * holds at most one message's items, like Core's m_getdata_requests.
  * A block we stored but have not connected yet waits at the head of the
  * queue for the activation steps (later turns of the loop) rather than
- * being refused: see awaits_activation. The peer is read meanwhile: its
- * next getdata messages join the queue (NETPROC_MAX_GETDATA_QUEUE items).
+ * being refused: see awaits_activation. Either way, while items wait the
+ * peer's next messages wait too (netproc_getdata_pending, which the
+ * connection manager asks before each; io.resume_input when served), as
+ * Core processes no message from a peer whose getdata queue is not empty:
+ * the answers keep their order and the queue holds one message at most.
  * Transactions we lack, or have not announced to the peer yet (but for
  * those of the block we connected last, which left the mempool with it),
  * are answered with notfound (a peer we relay no transaction to gets no
@@ -36,11 +39,6 @@
 static bool send_blocked(struct netproc *np, uint64_t peer)
 {
     return np->io.send_blocked && np->io.send_blocked(np->io.ctx, peer);
-}
-
-static bool is_tx(uint32_t type)
-{
-    return type == PROTO_INV_TX || type == PROTO_INV_WTX;
 }
 
 static int recent_cmp(const void *a, const void *b)
@@ -82,8 +80,7 @@ void np_recent_txs_set(struct netproc *np, const struct block *b)
  * or wtxid, as Core's map of that block holds both. */
 static struct tx *find_tx(struct netproc *np, const struct np_peer *p, const struct proto_inv *it)
 {
-    uint32_t type = it->type & ~PROTO_INV_WITNESS_FLAG;
-    const struct mempool_entry *e = type == PROTO_INV_WTX
+    const struct mempool_entry *e = it->type == PROTO_INV_WTX
                                         ? mempool_get_wtxid(np->mempool, &it->hash)
                                         : mempool_get(np->mempool, &it->hash);
     if (e && mempool_entry_sequence(e) < p->tx_inv_seq)
@@ -97,11 +94,12 @@ static struct tx *find_tx(struct netproc *np, const struct np_peer *p, const str
 
 static bool serve_tx(struct netproc *np, struct np_peer *p, const struct proto_inv *it)
 {
-    uint32_t type = it->type & ~PROTO_INV_WITNESS_FLAG;
     struct tx *tx = p->relay_txs ? find_tx(np, p, it) : NULL;
     if (!tx)
         return false;
-    bool witness = type == PROTO_INV_WTX || (it->type & PROTO_INV_WITNESS_FLAG);
+    /* Core: MSG_TX is served without witness, MSG_WTX and
+     * MSG_WITNESS_TX with it. */
+    bool witness = it->type != PROTO_INV_TX;
     wbuf_reset(&np->scratch);
     if (witness) {
         wbuf_bytes(&np->scratch, tx->raw, tx->size);
@@ -110,15 +108,23 @@ static bool serve_tx(struct netproc *np, struct np_peer *p, const struct proto_i
     }
     np_send(np, p->id, PROTO_CMD_TX, &np->scratch);
     np_unbroadcast_served(np, &tx->txid);
-    struct relay_inv ri = {type, it->hash};
+    struct relay_inv ri = {it->type == PROTO_INV_WTX ? RELAY_INV_WTX : RELAY_INV_TX, it->hash};
     relay_on_getdata(np->relay, p->id, &ri, 0);
     return true;
 }
 
+/* A block we serve: whole (with witness or not) or compact. Core's
+ * filtered blocks (BIP37) are not served: we offer no NODE_BLOOM. */
+static bool served_block(uint32_t type)
+{
+    return type == PROTO_INV_BLOCK || type == PROTO_INV_WITNESS_BLOCK ||
+           type == PROTO_INV_CMPCT_BLOCK;
+}
+
 bool np_serve_item(struct netproc *np, struct np_peer *p, const struct proto_inv *it)
 {
-    uint32_t type = it->type & ~PROTO_INV_WITNESS_FLAG;
-    if (type == PROTO_INV_BLOCK || type == PROTO_INV_CMPCT_BLOCK) {
+    uint32_t type = it->type;
+    if (served_block(type)) {
         const struct bindex_node *n = chainstate_find(np->chain, &it->hash);
         if (n && !np_block_request_allowed(np, n)) {
             LOG_DEBUG(LOG_NET, "ignoring request from peer=%" PRIu64
@@ -130,14 +136,16 @@ bool np_serve_item(struct netproc *np, struct np_peer *p, const struct proto_inv
     switch (type) {
     case PROTO_INV_TX:
     case PROTO_INV_WTX:
+    case PROTO_INV_WITNESS_TX:
         return serve_tx(np, p, it);
     case PROTO_INV_BLOCK:
-        served = np_serve_block(np, p, &it->hash, (it->type & PROTO_INV_WITNESS_FLAG) != 0);
+    case PROTO_INV_WITNESS_BLOCK:
+        served = np_serve_block(np, p, &it->hash, type == PROTO_INV_WITNESS_BLOCK);
         break;
     case PROTO_INV_CMPCT_BLOCK:
         served = np_cmpct_serve(np, p, &it->hash);
         break;
-    default: /* unknown types are skipped, as Core does */
+    default: /* unknown types (and filtered blocks) are skipped, as Core does */
         return false;
     }
     if (served)
@@ -145,12 +153,11 @@ bool np_serve_item(struct netproc *np, struct np_peer *p, const struct proto_inv
     return served;
 }
 
-/* Core's ProcessGetBlockData check for the block types (block,
- * filtered, compact; witness or not). */
+/* Core's ProcessGetBlockData check for the block types (block, witness
+ * block, filtered, compact). */
 static bool below_limited_window(struct netproc *np, const struct proto_inv *it)
 {
-    uint32_t type = it->type & ~PROTO_INV_WITNESS_FLAG;
-    if (!np->opt.limited || is_tx(type) || type > PROTO_INV_CMPCT_BLOCK)
+    if (!np->opt.limited || !proto_inv_is_block(it->type))
         return false;
     const struct bindex_node *n = chainstate_find(np->chain, &it->hash);
     const struct bindex_node *tip = chainstate_tip(np->chain);
@@ -167,8 +174,7 @@ static bool below_limited_window(struct netproc *np, const struct proto_inv *it)
  * would wait for its download timeout before asking anyone else. */
 static bool awaits_activation(struct netproc *np, const struct proto_inv *it)
 {
-    uint32_t type = it->type & ~PROTO_INV_WITNESS_FLAG;
-    if (!np->activating || (type != PROTO_INV_BLOCK && type != PROTO_INV_CMPCT_BLOCK))
+    if (!np->activating || !served_block(it->type))
         return false;
     const struct bindex_node *n = chainstate_find(np->chain, &it->hash);
     const struct bindex_node *tip = chainstate_tip(np->chain);
@@ -210,7 +216,7 @@ void np_getdata_serve(struct netproc *np, struct np_peer *p)
             refused = "Ignore block request below NODE_NETWORK_LIMITED threshold";
         /* A peer we relay no transaction to gets no notfound either. */
         if (!refused && (np_serve_item(np, p, &it) ||
-                         !is_tx(it.type & ~PROTO_INV_WITNESS_FLAG) || !p->relay_txs))
+                         !proto_inv_is_tx(it.type) || !p->relay_txs))
             continue;
         if (!missing)
             missing = xreallocarray(NULL, p->gd_len - p->gd_head + 1, sizeof(*missing));
@@ -229,10 +235,12 @@ void np_getdata_serve(struct netproc *np, struct np_peer *p)
             np->io.disconnect(np->io.ctx, p->id, refused);
     }
     if (p->gd_head == p->gd_len) {
-        free(p->gd);
-        p->gd = NULL;
-        p->gd_head = p->gd_len = 0;
+        np_getdata_free(p);
+        if (p->gd_waited && np->io.resume_input)
+            np->io.resume_input(np->io.ctx, p->id);
+        p->gd_waited = false;
     } else {
+        p->gd_waited = true;
         LOG_DEBUG(LOG_NET, "peer=%" PRIu64 " %zu getdata items wait (%s)", p->id,
                   p->gd_len - p->gd_head,
                   send_blocked(np, p->id) ? "send buffer full" : "block not connected yet");
@@ -249,7 +257,10 @@ void np_getdata_resume(struct netproc *np)
 void np_on_getdata(struct netproc *np, struct np_peer *p, const struct net_msg *m, int64_t now)
 {
     size_t n = m->u.inv.n, pending = p->gd_len - p->gd_head;
-    /* Bounded anyway: a peer is not read while its queue waits. */
+    /* The connection manager reads nothing more from a peer while its
+     * queue waits, so pending is 0 here and one message's items (at most
+     * 50000, Core's MAX_INV_SZ) are queued; the bound holds for a caller
+     * that does not hold input. */
     if (n == 0 || pending + n > NETPROC_MAX_GETDATA_QUEUE)
         return;
     struct proto_inv *v = xreallocarray(NULL, pending + n, sizeof(*v));

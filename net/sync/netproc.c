@@ -112,9 +112,9 @@ static void tx_info(const struct mempool_entry *e, const struct tx *tx, struct r
 #define NETPROC_CONFIRMED_ENTRIES 48000
 #define NETPROC_CONFIRMED_FP 0.000001
 
-/* Transactions of disconnected blocks remembered for re-announcement:
- * Core's disconnect pool is bounded too (by memory); what a deeper reorg
- * returns beyond this is repaired by BIP35 and anti-entropy. */
+/* Transactions of disconnected blocks remembered to count those the
+ * reorg returned to the mempool (Core's disconnect pool is bounded too,
+ * by memory). */
 #define RETURNED_MAX 100000
 
 /* The chainstate's callbacks, run after the mempool's: they only take
@@ -148,14 +148,15 @@ static void on_block_disconnected(void *ctx, const struct block *b, int height)
 }
 
 /* A reorg disconnected blocks: their transactions that are back in the
- * mempool become rumors again, as Bitcoin Core relays what returns to
- * its mempool. Only those actually re-added (conflicts, spent coins and
- * those the new branch confirmed are not), and peers that already know
- * one are skipped by the relay core. */
-void np_reannounce_returned(struct netproc *np, int64_t now)
+ * mempool (not conflicts, spent coins nor those the new branch confirmed)
+ * are counted, not announced: Core's MaybeUpdateMempoolForReorg puts
+ * them back without scheduling any for relay. A peer gets one if it asks
+ * (after our next trickle to it, as any transaction), by BIP35 or
+ * anti-entropy. */
+void np_count_returned(struct netproc *np)
 {
     for (size_t i = 0; i < np->n_returned; i++)
-        if (np_reannounce(np, &np->returned[i], now))
+        if (mempool_get(np->mempool, &np->returned[i]))
             np->info.txs_readded++;
     np->n_returned = 0;
 }
@@ -427,21 +428,47 @@ static bool rejected_parents(const struct netproc *np, const struct tx *tx)
     return false;
 }
 
-/* Asks peer for the parents of tx we lack, by txid (all an orphan names);
- * false if none is missing. */
-static bool orphan_want_parents(struct netproc *np, const struct tx *tx, uint64_t peer,
-                                int64_t now)
+static int hash_order(const void *a, const void *b)
 {
-    bool missing = false;
+    return memcmp(a, b, sizeof(struct hash256));
+}
+
+/* The distinct parents of tx we lack, by txid (all an orphan names):
+ * Core's unique parents less those AlreadyHaveTx finds. A malloc'd array
+ * in *out; returns how many. */
+static size_t missing_parents(struct netproc *np, const struct tx *tx, struct hash256 **out)
+{
+    struct hash256 *v = xreallocarray(NULL, tx->vin_count ? tx->vin_count : 1, sizeof(*v));
+    size_t n = 0, k = 0;
     for (size_t i = 0; i < tx->vin_count; i++) {
         const struct hash256 *parent = &tx->vin[i].prevout.hash;
         if (mempool_get(np->mempool, parent) || relay_is_rejected(np->relay, parent) ||
-            orphanage_get(np->orphans, parent))
+            orphanage_get(np->orphans, parent) ||
+            (np->confirmed && seenset_contains(np->confirmed, parent)))
             continue;
-        missing = true;
-        relay_want_tx(np->relay, peer, parent, now);
+        v[n++] = *parent;
     }
-    return missing;
+    qsort(v, n, sizeof(*v), hash_order); /* an orphan may name thousands */
+    for (size_t i = 0; i < n; i++)
+        if (k == 0 || !hash_eq(&v[k - 1], &v[i]))
+            v[k++] = v[i];
+    *out = v;
+    return k;
+}
+
+/* Core's MaybeAddOrphanResolutionCandidate: peer is asked for all the
+ * missing parents as if it had announced them, unless that would take it
+ * past its announcement cap; then it is no candidate, nor made an
+ * announcer of the orphan, so that a peer flooding us with announcements
+ * and orphans cannot put more into the orphanage. */
+static bool orphan_candidate(struct netproc *np, const struct hash256 *parents, size_t n,
+                             uint64_t peer, int64_t now)
+{
+    if (relay_peer_room(np->relay, peer) < n)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        relay_want_tx(np->relay, peer, &parents[i], now);
+    return true;
 }
 
 /* tx entered the mempool (Core's MempoolAcceptedTx): it leaves the pool,
@@ -487,15 +514,18 @@ static void orphan_add(struct netproc *np, struct tx *tx, uint64_t peer, int64_t
     size_t n = orphan_candidates(np, &tx->txid, who, 1);
     if (!hash_eq(&tx->txid, &tx->wtxid))
         n = orphan_candidates(np, &tx->wtxid, who, n);
+    struct hash256 *parents;
+    size_t nparents = missing_parents(np, tx, &parents);
     for (size_t i = 0; i < n; i++) {
-        if (i > 0 && orphanage_has_announcer(np->orphans, &tx->wtxid, who[i]))
+        if (orphanage_has_announcer(np->orphans, &tx->wtxid, who[i]) ||
+            !orphan_candidate(np, parents, nparents, who[i], now))
             continue;
-        orphan_want_parents(np, tx, who[i], now);
         /* One heavier than a standard transaction is not kept (its
          * parents are asked for all the same, as Core does). */
         if (orphanage_add(np->orphans, tx, who[i]))
             LOG_DEBUG(LOG_MEMPOOL, "orphan tx from peer=%" PRIu64, peer);
     }
+    free(parents);
 }
 
 /* A wtxid peer announced an orphan we hold (Core's AddTxAnnouncement):
@@ -507,8 +537,11 @@ static void orphan_announced(struct netproc *np, uint64_t peer, const struct has
     struct tx *tx = orphanage_get(np->orphans, wtxid);
     if (!tx || orphanage_has_announcer(np->orphans, wtxid, peer))
         return;
-    if (orphan_want_parents(np, tx, peer, now))
+    struct hash256 *parents;
+    size_t nparents = missing_parents(np, tx, &parents);
+    if (nparents && orphan_candidate(np, parents, nparents, peer, now))
         orphanage_add_announcer(np->orphans, wtxid, peer);
+    free(parents);
 }
 
 /* Tries again an orphan from peer's work set (Core's ProcessOrphanTx):
@@ -706,18 +739,23 @@ static void on_inv(struct netproc *np, struct np_peer *p, const struct net_msg *
     bool ibd = chainstate_initial_download(np->chain); /* once per message, not per item */
     for (size_t i = 0; i < m->u.inv.n; i++) {
         const struct proto_inv *it = &m->u.inv.items[i];
-        uint32_t type = it->type & ~PROTO_INV_WITNESS_FLAG;
-        if (type == PROTO_INV_BLOCK) {
+        /* BIP339 as Core: a wtxid peer's MSG_TX and another peer's
+         * MSG_WTX are ignored (not refused, even blocks-only). */
+        if (it->type == (p->wtxidrelay ? PROTO_INV_TX : PROTO_INV_WTX))
+            continue;
+        if (it->type == PROTO_INV_BLOCK) {
             struct relay_inv ri = {RELAY_INV_BLOCK, it->hash};
             if (relay_on_inv(np->relay, p->id, &ri, now) == RELAY_ANN_BLOCK)
                 np_on_block_inv(np, p, &it->hash, now);
             continue;
         }
-        if ((type == PROTO_INV_TX || type == PROTO_INV_WTX) && tx_unwanted(np, p))
-            return;
-        /* BIP339: a wtxid peer announces by wtxid only, others by txid. */
-        if (type != (p->wtxidrelay ? PROTO_INV_WTX : PROTO_INV_TX))
+        /* Any other type is unknown to Core's inv handling, a witness
+         * block included; MSG_WITNESS_TX announces a txid, from any peer. */
+        if (!proto_inv_is_tx(it->type))
             continue;
+        if (tx_unwanted(np, p))
+            return;
+        uint32_t type = it->type == PROTO_INV_WTX ? PROTO_INV_WTX : PROTO_INV_TX;
         /* During initial download Core only notes that the peer has it:
          * nothing is fetched that could not be validated yet. */
         if (ibd) {
@@ -743,7 +781,11 @@ static void on_notfound(struct netproc *np, struct np_peer *p, const struct net_
         return;
     for (size_t i = 0; i < m->u.inv.n; i++) {
         const struct proto_inv *it = &m->u.inv.items[i];
-        struct relay_inv ri = {it->type & ~PROTO_INV_WITNESS_FLAG, it->hash};
+        /* Core's NOTFOUND: its transaction types only (blocks are left
+         * to the download timeout), MSG_WITNESS_TX naming a txid. */
+        if (!proto_inv_is_tx(it->type))
+            continue;
+        struct relay_inv ri = {it->type == PROTO_INV_WTX ? RELAY_INV_WTX : RELAY_INV_TX, it->hash};
         relay_on_notfound(np->relay, p->id, &ri, now);
     }
 }

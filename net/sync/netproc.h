@@ -67,6 +67,9 @@ struct netproc_io {
     /* Optional: is the peer's send buffer full? getdata is then served
      * no further until netproc_send_ready. */
     bool (*send_blocked)(void *ctx, uint64_t peer);
+    /* Optional: a getdata queue that waited is served; the peer's input,
+     * held while it waited (netproc_getdata_pending), may be read again. */
+    void (*resume_input)(void *ctx, uint64_t peer);
     /* Optional, all three with disconnect: Core's extra outbound peers
      * (net/sync/extrapeers.c), bound to connman_extra_outbound,
      * connman_set_try_new_outbound and connman_start_extra_block_relay. */
@@ -130,7 +133,9 @@ void netproc_message(struct netproc *np, uint64_t peer, const struct net_msg *ms
                      int64_t now);
 /* The peer's send buffer drained: serve the rest of its getdata queue. */
 void netproc_send_ready(struct netproc *np, uint64_t peer, int64_t now);
-/* Does the peer have getdata items waiting for its send buffer? */
+/* Does the peer have getdata items waiting (for its send buffer, or for
+ * a block being connected)? Its next messages should wait meanwhile
+ * (connman's input_held), io.resume_input telling when they may go. */
 bool netproc_getdata_pending(const struct netproc *np, uint64_t peer);
 /* Periodic work: relay ticks, block stalls, anti-entropy. */
 void netproc_tick(struct netproc *np, int64_t now);
@@ -173,7 +178,7 @@ struct netproc_info {
     uint64_t blocks_dup;        /* block payloads we already had */
     uint64_t txs_received;      /* tx payloads */
     uint64_t txs_accepted;
-    uint64_t txs_readded;       /* returned to the mempool by a reorg, re-announced */
+    uint64_t txs_readded;       /* returned to the mempool by a reorg (not announced) */
     uint64_t block_stalls;      /* peers dropped for the block download timeout */
     uint64_t stallers_dropped;  /* peers dropped for stalling the download window */
     int64_t stalling_timeout_us; /* the current (adaptive) staller timeout */

@@ -83,6 +83,7 @@ struct np_peer {
     /* Its getdata items not served yet (gd_head..gd_len), see getdata.c. */
     struct proto_inv *gd;
     size_t gd_head, gd_len;
+    bool gd_waited; /* items were left: the peer's input is held */
     int32_t version;                  /* its version message's */
     bool sent_sendheaders;            /* we asked it for headers announcements */
     /* The feefilter we last sent it (0: none yet) and when the next is
@@ -196,8 +197,8 @@ void np_misbehaving(struct netproc *np, uint64_t peer, const char *reason);
 /* A message that cannot be read is dropped and logged, the peer kept, as
  * Bitcoin Core drops it (ProcessMessages catches the exception). */
 void np_drop_malformed(const struct np_peer *p, const char *what, const char *why);
-/* Re-announces what the reorgs since the last call returned to the mempool. */
-void np_reannounce_returned(struct netproc *np, int64_t now);
+/* Counts what the reorgs since the last call returned to the mempool. */
+void np_count_returned(struct netproc *np);
 /* A mempool transaction becomes a rumor again (peers known to have it are
  * skipped); false if it is not in the mempool or is still a rumor. */
 bool np_reannounce(struct netproc *np, const struct hash256 *txid, int64_t now);

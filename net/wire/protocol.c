@@ -279,10 +279,13 @@ bool proto_bip155_addr_decode(struct cursor *c, struct proto_netaddr *a, bool *k
         return false;
     *keep = false;
     static const size_t sizes[] = {[PROTO_NET_IPV4] = 4, [PROTO_NET_IPV6] = 16,
-                                   [PROTO_NET_TORV2] = 10, [PROTO_NET_TORV3] = 32,
-                                   [PROTO_NET_I2P] = 32, [PROTO_NET_CJDNS] = 16};
-    if (net < PROTO_NET_IPV4 || net > PROTO_NET_CJDNS)
-        return true; /* unknown network: skipped, as BIP155 says */
+                                   [PROTO_NET_TORV3] = 32, [PROTO_NET_I2P] = 32,
+                                   [PROTO_NET_CJDNS] = 16};
+    /* Unknown networks are skipped, as BIP155 says; TORv2 among them since
+     * Core dropped it (its ids are checked for length, a wrong one being
+     * a malformed message). */
+    if (net < PROTO_NET_IPV4 || net > PROTO_NET_CJDNS || net == PROTO_NET_TORV2)
+        return true;
     if (len != sizes[net])
         return false;
     if (net == PROTO_NET_IPV4) {
@@ -353,6 +356,17 @@ void proto_addr_encode(struct wbuf *w, bool v2, const struct proto_netaddr *a, s
         }
         wbuf_u16be(w, a[i].port);
     }
+}
+
+bool proto_inv_is_tx(uint32_t type)
+{
+    return type == PROTO_INV_TX || type == PROTO_INV_WTX || type == PROTO_INV_WITNESS_TX;
+}
+
+bool proto_inv_is_block(uint32_t type)
+{
+    return type == PROTO_INV_BLOCK || type == PROTO_INV_WITNESS_BLOCK ||
+           type == PROTO_INV_FILTERED_BLOCK || type == PROTO_INV_CMPCT_BLOCK;
 }
 
 bool proto_inv_decode(struct cursor *c, struct proto_inv **items, size_t *n)

@@ -57,6 +57,8 @@
 #define PROTO_INV_CMPCT_BLOCK 4u
 #define PROTO_INV_WTX 5u
 #define PROTO_INV_WITNESS_FLAG (1u << 30)
+#define PROTO_INV_WITNESS_TX (PROTO_INV_TX | PROTO_INV_WITNESS_FLAG)
+#define PROTO_INV_WITNESS_BLOCK (PROTO_INV_BLOCK | PROTO_INV_WITNESS_FLAG)
 
 /* BIP155 network ids. */
 enum proto_net {
@@ -219,6 +221,11 @@ struct proto_inv {
     uint32_t type;
     struct hash256 hash;
 };
+/* Core's CInv::IsGenTxMsg and IsGenBlkMsg: the witness flag goes with
+ * tx and block only; any other combination (a witness wtx, compact or
+ * filtered block) is an unknown type, ignored as Core ignores it. */
+bool proto_inv_is_tx(uint32_t type);
+bool proto_inv_is_block(uint32_t type);
 /* *items is malloc'd (NULL when n is 0). Fails above PROTO_MAX_INV. */
 bool proto_inv_decode(struct cursor *c, struct proto_inv **items, size_t *n);
 void proto_inv_encode(struct wbuf *w, const struct proto_inv *items, size_t n);

@@ -17,7 +17,8 @@ static void f_closed(void *ctx, struct peer *p, const char *r, bool d) {}
 static bool f_nonce(void *ctx, uint64_t n) { return n == 7; }
 static void f_ready(void *ctx, struct peer *p) {}
 static void f_getaddr(void *ctx, struct peer *p) {}
-static void f_addrs(void *ctx, struct peer *p, const struct proto_netaddr *a, size_t n) {}
+static void f_addrs(void *ctx, struct peer *p, const struct proto_netaddr *a, size_t n,
+                    size_t skipped) {}
 static void f_relay(void *ctx, struct peer *p, const struct net_msg *m) {}
 
 static const struct peer_local local = {

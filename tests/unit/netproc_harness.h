@@ -61,6 +61,7 @@ struct net {
     size_t fake_headers, fake_block_invs; /* block announcements to it, by kind */
     size_t fake_header_entries;            /* headers in those headers messages */
     size_t misbehaving;    /* io.misbehaving calls */
+    size_t resumed;        /* io.resume_input calls */
     int64_t wall;          /* the nodes' unix clock */
     size_t getheaders[MAXN][MAXN]; /* getheaders sent, by sender and receiver */
     /* A fake connman for the extra outbound peers (with harness_extra):
@@ -125,6 +126,11 @@ static int io_send(void *ctx, uint64_t peer, enum proto_cmd cmd, const void *pay
 static int64_t wall_now(void)
 {
     return net.wall;
+}
+
+static void io_resume_input(void *ctx, uint64_t peer)
+{
+    net.resumed++;
 }
 
 static bool io_send_blocked(void *ctx, uint64_t peer)
@@ -238,7 +244,7 @@ static void node_open(int i, int64_t antientropy)
         harness_options(i, &o);
     struct netproc_io io = {.ctx = (void *)(intptr_t)i, .send = io_send,
                             .disconnect = io_disconnect, .send_blocked = io_send_blocked,
-                            .misbehaving = io_misbehaving};
+                            .misbehaving = io_misbehaving, .resume_input = io_resume_input};
     if (harness_extra) {
         io.extra_outbound = io_extra_outbound;
         io.try_new_outbound = io_try_new_outbound;

@@ -9,6 +9,7 @@
 #include "chain/util/log.h"
 #include "net/conn/connman.h"
 #include "net/conn/connman_int.h"
+#include "net/conn/netadmin.h"
 #include "net/conn/netbase.h"
 
 #include <event2/event.h>
@@ -57,6 +58,13 @@ static void h_message(void *ctx, uint64_t id, const struct net_msg *m)
     }
 }
 static int32_t h_height(void *ctx) { return 5; }
+/* The relay layer holds a peer's input from its first inv on (as while
+ * its getdata queue waits), until the test lets it go. */
+static bool hold_after_inv;
+static bool h_held(void *ctx, uint64_t id)
+{
+    return hold_after_inv && ((struct node *)ctx)->invs > 0;
+}
 static bool in_ibd; /* every node's initial download, as the hook reports it */
 static bool h_ibd(void *ctx) { return in_ibd; }
 
@@ -92,7 +100,7 @@ static void start_node(struct node *n, const char *connect, const char *addnode,
     assert_non_null(n->cm);
     struct net_handlers h = {.ctx = n, .connected = h_connected, .disconnected = h_disconnected,
                              .message = h_message, .best_height = h_height,
-                             .initial_download = h_ibd};
+                             .initial_download = h_ibd, .input_held = h_held};
     connman_set_handlers(n->cm, &h);
     assert_int_equal(connman_start(n->cm, &err), 0);
 }
@@ -557,6 +565,81 @@ static void test_one_block_per_turn(void **state)
     connman_free(n.cm);
 }
 
+static bool addrs_counted(void *arg)
+{
+    struct ctx2 *c = arg;
+    struct connman_peer_extra ex;
+    return connman_peer_extra(c->cm, c->id, &ex) && ex.addr_processed + ex.addr_rate_limited >= 1;
+}
+
+/* Core keeps an addrv2 entry of an unknown network in the message (as an
+ * invalid address): it takes a token like any other. A new inbound peer
+ * has one token: of its two entries, one is rate-limited, whichever the
+ * shuffle puts second (the other is processed only if it is the IPv4
+ * one: both counters are set at once). */
+static void test_addr_unknown_network_takes_a_token(void **state)
+{
+    struct node n;
+    start_node(&n, NULL, NULL, 0);
+    int a = raw_handshaked_peer(connman_listen_port(n.cm));
+    assert_true(run_until(one, &n, WAIT_MS));
+    struct wbuf w;
+    wbuf_init(&w);
+    wbuf_compact(&w, 2);
+    uint32_t t = (uint32_t)time(NULL);
+    wbuf_u32(&w, t), wbuf_compact(&w, PROTO_NODE_NETWORK), wbuf_u8(&w, 0x42);
+    wbuf_varbytes(&w, (const uint8_t *)"\x01\x02\x03\x04", 4), wbuf_u16be(&w, 8333);
+    wbuf_u32(&w, t), wbuf_compact(&w, PROTO_NODE_NETWORK), wbuf_u8(&w, PROTO_NET_IPV4);
+    wbuf_varbytes(&w, (const uint8_t *)"\x08\x08\x04\x04", 4), wbuf_u16be(&w, 8333);
+    send_frame(a, "addrv2", w.data, w.len);
+    wbuf_free(&w);
+    struct ctx2 c2 = {n.cm, 0};
+    assert_int_equal(connman_peers(n.cm, &c2.id, 1), 1);
+    assert_true(run_until(addrs_counted, &c2, WAIT_MS));
+    struct connman_peer_extra ex;
+    assert_true(connman_peer_extra(n.cm, c2.id, &ex));
+    assert_int_equal(ex.addr_rate_limited, 1);
+    close(a);
+    connman_free(n.cm);
+}
+
+static bool three_handled(void *arg)
+{
+    return ((struct node *)arg)->nlog >= 3;
+}
+
+/* While the relay layer holds a peer's input (Core: its getdata queue is
+ * not empty), none of its next messages is handled, a ping included;
+ * connman_resume_input lets them go, in order. */
+static void test_input_held(void **state)
+{
+    struct node n;
+    start_node(&n, NULL, NULL, 0);
+    int a = raw_handshaked_peer(connman_listen_port(n.cm));
+    assert_true(run_until(one, &n, WAIT_MS));
+    size_t before = n.nlog;
+    hold_after_inv = true;
+    uint8_t inv[37] = {1, 2}, blk[64] = {7}, nonce[8] = {0};
+    send_frame(a, "inv", inv, sizeof(inv));
+    send_frame(a, "block", blk, sizeof(blk));
+    send_frame(a, "ping", nonce, sizeof(nonce));
+    send_frame(a, "inv", inv, sizeof(inv));
+    assert_false(run_until(three_handled, &n, 300));
+    assert_int_equal(n.nlog - before, 1);
+    uint64_t id;
+    assert_int_equal(connman_peers(n.cm, &id, 1), 1);
+    struct net_peer_stats st;
+    assert_true(connman_peer_stats(n.cm, id, &st));
+    assert_int_equal(st.recv[PROTO_CMD_PING].msgs, 0);
+    hold_after_inv = false;
+    connman_resume_input(n.cm, id);
+    assert_true(run_until(three_handled, &n, WAIT_MS));
+    assert_int_equal(n.log[before + 1].cmd, PROTO_CMD_BLOCK);
+    assert_int_equal(n.log[before + 2].cmd, PROTO_CMD_INV);
+    close(a);
+    connman_free(n.cm);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN); /* as hearsayd does: a closed peer is an error, not a kill */
@@ -576,6 +659,8 @@ int main(void)
         cmocka_unit_test(test_discouragement),
         cmocka_unit_test(test_stalled_peer),
         cmocka_unit_test(test_one_block_per_turn),
+        cmocka_unit_test(test_input_held),
+        cmocka_unit_test(test_addr_unknown_network_takes_a_token),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     event_base_free(base);

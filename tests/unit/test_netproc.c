@@ -131,12 +131,22 @@ static void test_malformed_dropped(void **state)
     tx_free(tx);
     /* A notfound longer than a peer could be answering: ignored. */
     struct proto_inv *items = calloc(NETPROC_MAX_NOTFOUND + 1, sizeof(*items));
+    for (size_t i = 0; i <= NETPROC_MAX_NOTFOUND; i++)
+        items[i].type = PROTO_INV_WTX;
     struct relay_info ri;
     for (size_t n = NETPROC_MAX_NOTFOUND; n <= NETPROC_MAX_NOTFOUND + 1; n++) {
         wbuf_reset(&w);
         proto_inv_encode(&w, items, n);
         peer_sends(FAKE, PROTO_CMD_NOTFOUND, &w);
     }
+    relay_get_info(netproc_relay(net.n[0].np), &ri);
+    assert_int_equal(ri.totals.notfound, NETPROC_MAX_NOTFOUND);
+    /* Entries of other types are none of Core's NOTFOUND business. */
+    items[0].type = PROTO_INV_WTX | PROTO_INV_WITNESS_FLAG;
+    items[1].type = PROTO_INV_BLOCK;
+    wbuf_reset(&w);
+    proto_inv_encode(&w, items, 2);
+    peer_sends(FAKE, PROTO_CMD_NOTFOUND, &w);
     relay_get_info(netproc_relay(net.n[0].np), &ri);
     assert_int_equal(ri.totals.notfound, NETPROC_MAX_NOTFOUND);
     free(items);
@@ -223,6 +233,51 @@ static void test_orphan_announcers(void **state)
     assert_int_equal(orphan_count(0), 0);
     tx_free(parent);
     tx_free(child);
+    teardown_net();
+}
+
+static void two_announcements_per_peer(int i, struct netproc_options *o)
+{
+    o->policy.max_announced = 2;
+}
+
+static void announce_wtxids(uint64_t id, const struct proto_inv *items, size_t n)
+{
+    struct wbuf w;
+    wbuf_init(&w);
+    proto_inv_encode(&w, items, n);
+    peer_sends(id, PROTO_CMD_INV, &w);
+    wbuf_free(&w);
+}
+
+/* Core's MaybeAddOrphanResolutionCandidate: a peer is a candidate for an
+ * orphan only while asking it for all the missing parents keeps it within
+ * its announcement cap. One at its cap sends an orphan: not kept (no
+ * other candidate), its parent not asked; another with room sends it:
+ * kept. The first then announcing it is made no announcer, so the orphan
+ * goes with the second. */
+static void test_orphan_candidate_cap(void **state)
+{
+    harness_options = two_announcements_per_peer;
+    setup_net(1, 0);
+    harness_options = NULL;
+    mine_at(0, 101);
+    connect_fake(FAKE, false);
+    connect_fake(FAKE + 1, false);
+    struct proto_inv full[2] = {{PROTO_INV_WTX, {{0x51}}}, {PROTO_INV_WTX, {{0x52}}}};
+    announce_wtxids(FAKE, full, 2);
+    struct outpoint op = {{{0x5a, 0xee}}, 0};
+    int64_t out = 1000000;
+    struct tx *orphan = testutil_spend(&op, 1, &out, 1, 0);
+    peer_sends_tx(FAKE, orphan);
+    assert_int_equal(orphan_count(0), 0);
+    peer_sends_tx(FAKE + 1, orphan);
+    assert_int_equal(orphan_count(0), 1);
+    struct proto_inv it = {PROTO_INV_WTX, orphan->wtxid};
+    announce_wtxids(FAKE, &it, 1);
+    netproc_disconnected(net.n[0].np, FAKE + 1, net.now);
+    assert_int_equal(orphan_count(0), 0);
+    tx_free(orphan);
     teardown_net();
 }
 
@@ -637,9 +692,10 @@ static void test_feefilter(void **state)
 }
 
 /* A partition heals: the longer branch (node 1's) wins everywhere (reorg
- * through headers sync), and the returned transaction confirmed only on
- * the losing branch is in both mempools. Announcements delivered after
- * the partition are counted afresh. */
+ * through headers sync), and the transaction confirmed only on the losing
+ * branch returns to node 0's mempool; with anti-entropy, it reaches node
+ * 1's too. Announcements delivered after the partition are counted
+ * afresh. */
 static struct tx *partition_and_reorg(int64_t antientropy)
 {
     setup_net(2, antientropy);
@@ -655,8 +711,9 @@ static struct tx *partition_and_reorg(int64_t antientropy)
     run_until(net.now + 30 * SEC);
     assert_same_tip();
     assert_int_equal(chainstate_height(net.n[0].cs), 104);
-    for (int i = 0; i < 2; i++)
-        assert_non_null(mempool_get(net.n[i].mp, &tx->txid));
+    assert_non_null(mempool_get(net.n[0].mp, &tx->txid));
+    if (antientropy)
+        assert_non_null(mempool_get(net.n[1].mp, &tx->txid));
     return tx;
 }
 
@@ -666,23 +723,24 @@ static void test_reorg_after_partition(void **state)
     teardown_net();
 }
 
-/* Without anti-entropy, a transaction a reorg returns to the mempool
- * reaches the other side only because it is announced again; the BIP35
- * exchange at connection time happened before the reorg. Exactly one
- * announcement: only what was re-added, and not back to its sender. */
-static void test_reorg_reannounces(void **state)
+/* A transaction a reorg returns to the mempool is counted, not announced
+ * again: Core relays nothing its MaybeUpdateMempoolForReorg puts back.
+ * Without anti-entropy it stays on its side (the BIP35 exchange at
+ * connection time happened before the reorg). */
+static void test_reorg_does_not_reannounce(void **state)
 {
     struct tx *tx = partition_and_reorg(0);
     struct netproc_info info;
     netproc_get_info(net.n[0].np, &info);
     assert_int_equal(info.txs_readded, 1);
-    assert_int_equal(net.inv_types[PROTO_INV_WTX], 1);
-    /* A later block on the same branch is no reorg: nothing again. */
+    assert_int_equal(net.inv_types[PROTO_INV_WTX], 0);
+    assert_null(mempool_get(net.n[1].mp, &tx->txid));
+    /* A later block on the same branch is no reorg: nothing counted. */
     mine_at(1, 1);
     run_until(net.now + 10 * SEC);
     netproc_get_info(net.n[0].np, &info);
     assert_int_equal(info.txs_readded, 1);
-    assert_int_equal(net.inv_types[PROTO_INV_WTX], 1);
+    assert_int_equal(net.inv_types[PROTO_INV_WTX], 0);
     tx_free(tx);
     teardown_net();
 }
@@ -847,6 +905,7 @@ int main(void)
         cmocka_unit_test(test_orphan_limits),
         cmocka_unit_test(test_orphan_eviction_by_peer),
         cmocka_unit_test(test_orphan_announcers),
+        cmocka_unit_test(test_orphan_candidate_cap),
         cmocka_unit_test(test_orphan_parents_from_every_announcer),
         cmocka_unit_test(test_malformed_dropped),
         cmocka_unit_test(test_catch_up),
@@ -861,7 +920,7 @@ int main(void)
         cmocka_unit_test(test_long_sync),
         cmocka_unit_test(test_mempool_request_only_when_welcome),
         cmocka_unit_test(test_reorg_after_partition),
-        cmocka_unit_test(test_reorg_reannounces),
+        cmocka_unit_test(test_reorg_does_not_reannounce),
         cmocka_unit_test(test_blocksonly),
         cmocka_unit_test(test_entry_time_follows_clock),
         cmocka_unit_test(test_getdata_backpressure),

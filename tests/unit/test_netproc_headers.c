@@ -100,6 +100,44 @@ static void test_unconnecting_and_missing_prev(void **state)
     teardown_net();
 }
 
+static void fake_sends_block(const struct block *b)
+{
+    struct wbuf w;
+    wbuf_init(&w);
+    block_serialize(b, &w, true);
+    peer_sends(FAKE, PROTO_CMD_BLOCK, &w);
+    wbuf_free(&w);
+}
+
+/* Core's AcceptBlock: a block nobody asked for is stored only if it could
+ * make the tip (at least the tip's work, at most 288 above it, past the
+ * minimum chain work). A fork block with less work keeps only its
+ * header, the peer unpunished; one on the tip is taken. */
+static void test_unrequested_blocks(void **state)
+{
+    setup_net(1, 0);
+    mine_at(0, 3);
+    connect_fake(FAKE, false);
+    run_until(net.now + SEC);
+    peer_sends_headers(FAKE, NULL, 0); /* its answer to our initial getheaders */
+    const struct bindex_node *one = chainstate_at(net.n[0].cs, 1);
+    struct tx *cb = testutil_coinbase(2, 50 * 100000000LL, 77);
+    struct block *fork = testutil_block(&one->hash, one->hdr.time + 61, &cb, 1);
+    fake_sends_block(fork);
+    const struct bindex_node *n = chainstate_find(net.n[0].cs, &fork->hash);
+    assert_non_null(n);
+    assert_false(n->status & BINDEX_HAVE_DATA);
+    assert_int_equal(net.misbehaving, 0);
+    const struct bindex_node *tip = chainstate_tip(net.n[0].cs);
+    cb = testutil_coinbase(4, 50 * 100000000LL, 78);
+    struct block *next = testutil_block(&tip->hash, tip->hdr.time + 60, &cb, 1);
+    fake_sends_block(next);
+    assert_int_equal(chainstate_height(net.n[0].cs), 4);
+    block_free(fork);
+    block_free(next);
+    teardown_net();
+}
+
 /* An inv of the block hash tag..tag from each of node 0's fake peers ids[0..n). */
 static void fakes_inv_block(const uint64_t *ids, size_t n, uint8_t tag)
 {
@@ -255,6 +293,7 @@ int main(void)
         cmocka_unit_test(test_late_sendheaders),
         cmocka_unit_test(test_future_header_not_punished),
         cmocka_unit_test(test_unconnecting_and_missing_prev),
+        cmocka_unit_test(test_unrequested_blocks),
         cmocka_unit_test(test_headers_from_one_peer),
         cmocka_unit_test(test_getheaders_one_at_a_time),
         cmocka_unit_test(test_inv_headers_during_sync),

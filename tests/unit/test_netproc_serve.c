@@ -282,9 +282,15 @@ static void test_getdata_block_awaits_activation(void **state)
     struct proto_inv it = {PROTO_INV_BLOCK | PROTO_INV_WITNESS_FLAG, b->hash};
     fake_getdata(FAKE + 1, &it, 1);
     assert_int_equal(queued(PROTO_CMD_BLOCK, -1), 0); /* not before */
+    /* Meanwhile the peer's input is held (Core reads no message of a
+     * peer whose getdata queue waits), and resumed once served. */
+    assert_true(netproc_getdata_pending(net.n[0].np, FAKE + 1));
+    assert_int_equal(net.resumed, 0);
     harness_activate(net.n[0].np, net.now);
     assert_true(hash_eq(&chainstate_tip(net.n[0].cs)->hash, &b->hash));
     assert_int_equal(queued(PROTO_CMD_BLOCK, -1), 1);
+    assert_false(netproc_getdata_pending(net.n[0].np, FAKE + 1));
+    assert_int_equal(net.resumed, 1);
     assert_true(hash_eq(&net.fake_blocks[net.fake_nblocks - 1], &b->hash));
     /* Its coinbase claims a satoshi too many: invalid when it connects. */
     const struct bindex_node *tip = chainstate_tip(net.n[0].cs);
@@ -435,13 +441,20 @@ static void test_feefilter_out_of_range(void **state)
 /* Core's SendMessages announces at the trickle only what is still in the
  * mempool: a transaction mined before the peer's timer fires is not
  * announced (the peer would ask, and get notfound). */
-static void test_trickle_skips_what_left_the_mempool(void **state)
+/* One node with Core's trickle intervals, out of initial download, and
+ * an inbound fake peer. */
+static void setup_trickling_node(void)
 {
     harness_options = core_trickles;
     setup_net(1, 0);
     harness_options = NULL;
     mine_at(0, 102);
     connect_fake(FAKE, true);
+}
+
+static void test_trickle_skips_what_left_the_mempool(void **state)
+{
+    setup_trickling_node();
     settle(60 * SEC);
     drop_queue();
     struct tx *mined = submit_spend(0, 1), *kept = submit_spend(0, 2);
@@ -591,6 +604,50 @@ static void test_feefilter_schedule(void **state)
 /* Core's MaybeSendSendHeaders: sendheaders only once the best block the
  * peer is known to have carries more than the minimum chain work, so that
  * no headers announcement disturbs an initial headers sync; once. */
+/* Core's CInv types: the witness flag goes with tx and block only. A
+ * getdata of MSG_WITNESS_TX (by txid) is served with the witness; one of
+ * a witness wtx or a witness compact block is an unknown type, given no
+ * answer at all. In an inv, a witness block is unknown too (no headers
+ * are asked for), while MSG_WITNESS_TX announces a txid, even from a
+ * wtxid peer. */
+static void test_witness_flag_types(void **state)
+{
+    setup_trickling_node();
+    struct tx *tx = submit_spend(0, 1);
+    settle(60 * SEC); /* announced at a trickle: it may be asked for */
+    drop_queue();
+    const struct hash256 *tip = &chainstate_tip(net.n[0].cs)->hash;
+    struct proto_inv items[3] = {{PROTO_INV_WITNESS_TX, tx->txid},
+                                 {PROTO_INV_WTX | PROTO_INV_WITNESS_FLAG, tx->wtxid},
+                                 {PROTO_INV_CMPCT_BLOCK | PROTO_INV_WITNESS_FLAG, *tip}};
+    fake_getdata(FAKE, items, 3);
+    assert_int_equal(queued(PROTO_CMD_TX, -1), 1);
+    assert_int_equal(net.q[0].len, tx->size); /* with its witness */
+    assert_int_equal(queued(PROTO_CMD_NOTFOUND, -1), 0);
+    assert_int_equal(queued(PROTO_CMD_CMPCTBLOCK, -1), 0);
+    assert_int_equal(queued(PROTO_CMD_BLOCK, -1), 0);
+
+    drop_queue();
+    uint64_t getdata = net.fake_getdata;
+    struct proto_inv ann[2] = {{PROTO_INV_WITNESS_BLOCK, {{0x66}}},
+                               {PROTO_INV_WITNESS_TX, {{0x77}}}};
+    struct wbuf w;
+    wbuf_init(&w);
+    proto_inv_encode(&w, ann, 2);
+    peer_sends(FAKE, PROTO_CMD_INV, &w);
+    wbuf_free(&w);
+    settle(10 * SEC);
+    assert_int_equal(queued(PROTO_CMD_GETHEADERS, -1), 0);
+    assert_int_equal(net.fake_getdata, getdata + 1);
+    struct proto_inv got[2];
+    assert_int_equal(fake_invs(PROTO_CMD_GETDATA, got, 2), 1);
+    assert_int_equal(got[0].type, PROTO_INV_WITNESS_TX);
+    assert_true(hash_eq(&got[0].hash, &ann[1].hash));
+    assert_int_equal(net.misbehaving, 0);
+    tx_free(tx);
+    teardown_net();
+}
+
 static void test_sendheaders_after_min_work(void **state)
 {
     setup_net_min_work(1, 12); /* genesis and 5 blocks */
@@ -631,6 +688,7 @@ int main(void)
         cmocka_unit_test(test_no_fetch_of_confirmed_tx),
         cmocka_unit_test(test_feefilter_schedule),
         cmocka_unit_test(test_sendheaders_after_min_work),
+        cmocka_unit_test(test_witness_flag_types),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

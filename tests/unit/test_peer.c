@@ -48,7 +48,8 @@ static void f_closed(void *ctx, struct peer *p, const char *reason, bool discour
 static bool f_local_nonce(void *ctx, uint64_t n) { return n == ((struct fake *)ctx)->local_nonce; }
 static void f_ready(void *ctx, struct peer *p) { ((struct fake *)ctx)->ready++; }
 static void f_getaddr(void *ctx, struct peer *p) { ((struct fake *)ctx)->getaddr++; }
-static void f_addrs(void *ctx, struct peer *p, const struct proto_netaddr *a, size_t n)
+static void f_addrs(void *ctx, struct peer *p, const struct proto_netaddr *a, size_t n,
+                    size_t skipped)
 {
     ((struct fake *)ctx)->addrs += (int)n;
 }
@@ -491,6 +492,31 @@ static void test_ping(void **state)
     teardown(c);
 }
 
+/* A peer before BIP31 (60000 and older, yet not obsolete) gets pings
+ * without nonce and is never waited on for a pong, as Core: no ping
+ * timeout drops it. Its pings get no pong either. */
+static void test_ping_before_bip31(void **state)
+{
+    struct ctx *c = setup(false);
+    feed_version(c, PROTO_BIP31_VERSION, 77);
+    feed(c, "verack", NULL, 0);
+    wbuf_reset(&c->f.out);
+    feed(c, "ping", NULL, 0);
+    assert_int_equal(c->f.out.len, 0);
+    peer_tick(c->p, c->f.now);
+    char cmds[64];
+    assert_int_equal(c->f.out.len, PROTO_HEADER_SIZE); /* no nonce */
+    sent_commands(c, cmds, sizeof(cmds));
+    assert_string_equal(cmds, "ping");
+    assert_int_equal(c->p->ping_sent, 0);
+    c->p->last_recv = c->f.now + 1200 * SEC; /* keep inactivity out of it */
+    peer_tick(c->p, c->f.now + 1201 * SEC);
+    assert_string_equal(c->f.closed, "");
+    sent_commands(c, cmds, sizeof(cmds));
+    assert_string_equal(cmds, "ping"); /* the next keepalive, on schedule */
+    teardown(c);
+}
+
 static void test_timeouts(void **state)
 {
     struct ctx *c = setup(true);
@@ -675,17 +701,17 @@ static void test_block_relay_no_tx(void **state)
     struct wbuf w;
     wbuf_init(&w);
     proto_inv_encode(&w, items, 1);
-    const uint32_t tx_types[] = {PROTO_INV_TX, PROTO_INV_WTX, PROTO_INV_TX | PROTO_INV_WITNESS_FLAG};
+    const uint32_t tx_types[] = {PROTO_INV_TX, PROTO_INV_WITNESS_TX};
     for (int kind = PEER_BLOCK_RELAY; kind <= PEER_FEELER; kind++) {
-        for (size_t t = 0; t <= 3; t++) {
+        for (size_t t = 0; t <= 2; t++) {
             struct ctx *c = setup_kind(false, (enum peer_kind)kind);
             ready_peer(c);
             feed(c, "inv", w.data, w.len); /* a block: fine */
             assert_int_equal(c->f.relays, 1);
             assert_string_equal(c->f.closed, "");
             wbuf_reset(&w);
-            items[1].type = t < 3 ? tx_types[t] : 0;
-            if (t < 3) {
+            items[1].type = t < 2 ? tx_types[t] : 0;
+            if (t < 2) {
                 proto_inv_encode(&w, items, 2);
                 feed(c, "inv", w.data, w.len);
             } else {
@@ -700,6 +726,31 @@ static void test_block_relay_no_tx(void **state)
         }
     }
     wbuf_free(&w);
+}
+
+/* What Core's inv handling ignores is no transaction sent in violation:
+ * a wtxid announcement from a peer without BIP339 (and a txid one from a
+ * peer with it), a witness flag on wtx or block. */
+static void test_block_relay_ignored_types(void **state)
+{
+    const uint32_t ignored[] = {PROTO_INV_WTX, PROTO_INV_WTX | PROTO_INV_WITNESS_FLAG,
+                                PROTO_INV_WITNESS_BLOCK, PROTO_INV_TX};
+    for (size_t t = 0; t < 4; t++) {
+        struct ctx *c = setup_kind(false, PEER_BLOCK_RELAY);
+        feed_version(c, PROTO_VERSION, 77);
+        if (t == 3) /* MSG_TX is ignored from a wtxid peer */
+            feed(c, "wtxidrelay", NULL, 0);
+        feed(c, "verack", NULL, 0);
+        struct proto_inv it = {ignored[t], {{0}}};
+        struct wbuf w;
+        wbuf_init(&w);
+        proto_inv_encode(&w, &it, 1);
+        feed(c, "inv", w.data, w.len);
+        wbuf_free(&w);
+        assert_string_equal(c->f.closed, "");
+        assert_int_equal(c->f.relays, 1);
+        teardown(c);
+    }
 }
 
 static void test_addr_and_getaddr(void **state)
@@ -884,12 +935,14 @@ int main(void)
         cmocka_unit_test(test_sent_counters),
         cmocka_unit_test(test_hello),
         cmocka_unit_test(test_ping),
+        cmocka_unit_test(test_ping_before_bip31),
         cmocka_unit_test(test_timeouts),
         cmocka_unit_test(test_framing_errors),
         cmocka_unit_test(test_malformed_dropped),
         cmocka_unit_test(test_lists_over_limit),
         cmocka_unit_test(test_relay_messages),
         cmocka_unit_test(test_block_relay_no_tx),
+        cmocka_unit_test(test_block_relay_ignored_types),
         cmocka_unit_test(test_addr_and_getaddr),
         cmocka_unit_test(test_unoffered_services),
     };

@@ -452,6 +452,15 @@ static void test_addr(void **state)
     wbuf_u32(&w, 1), wbuf_compact(&w, 1), wbuf_u8(&w, PROTO_NET_IPV4);
     wbuf_varbytes(&w, onion, 5), wbuf_u16be(&w, 1);
     assert_false(dec_addr2(w.data, w.len));
+    /* TORv2 (id 3) is no longer a network Core knows: skipped like any
+     * unknown id, whatever its length, not a malformed message. */
+    wbuf_reset(&w);
+    wbuf_compact(&w, 1);
+    wbuf_u32(&w, 1), wbuf_compact(&w, 1), wbuf_u8(&w, PROTO_NET_TORV2);
+    wbuf_varbytes(&w, onion, 32), wbuf_u16be(&w, 9050);
+    assert_true(dec_addr(w.data, w.len, true, &kept, &skipped));
+    assert_int_equal(kept, 0);
+    assert_int_equal(skipped, 1);
     /* 1001 addresses: refused. */
     wbuf_reset(&w);
     struct proto_netaddr *many = calloc(PROTO_MAX_ADDR + 1, sizeof(*many));
