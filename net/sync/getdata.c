@@ -189,8 +189,7 @@ static bool awaits_activation(struct netproc *np, const struct proto_inv *it)
 static bool past_upload_target(struct netproc *np, const struct np_peer *p,
                                const struct proto_inv *it)
 {
-    uint32_t type = it->type & ~PROTO_INV_WITNESS_FLAG;
-    if (!np->io.upload_target_reached || is_tx(type) || type > PROTO_INV_CMPCT_BLOCK ||
+    if (!np->io.upload_target_reached || !served_block(it->type) ||
         !np->io.upload_target_reached(np->io.ctx, true))
         return false;
     const struct bindex_node *n = chainstate_find(np->chain, &it->hash);
