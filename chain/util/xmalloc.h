@@ -31,7 +31,13 @@ char *xstrndup(const char *s, size_t n) __attribute__((malloc, returns_nonnull))
  * or more, whichever thread asks: after such a drop that one allocation
  * (a block read, a sort buffer) held the event loop for up to a second.
  * Without fastbins each free merges its block at once, and the per-thread
- * cache still serves the common small sizes. Elsewhere it does nothing. */
+ * cache still serves the common small sizes. Its heaps also grow and
+ * shrink in large steps. Elsewhere it does nothing. */
 void xmalloc_tune(void);
+/* Its heap steps (see xmalloc.c), and the size from which an allocation
+ * is mapped alone: above a serialized block's 4 MB limit. */
+#define XMALLOC_TOP_PAD (16u << 20)
+#define XMALLOC_TRIM_THRESHOLD (64u << 20)
+#define XMALLOC_MMAP_THRESHOLD (8u << 20)
 
 #endif

@@ -36,10 +36,31 @@ static void test_no_fastbin_blocks(void **state)
 #endif
 }
 
+/* Once tuned, a block-sized buffer comes from the heap, not a mapping of
+ * its own, and freeing it leaves the heap's top in place for the next. */
+static void test_large_blocks_stay_in_heap(void **state)
+{
+    (void)state;
+#if !defined(__GLIBC__) || defined(__SANITIZE_ADDRESS__)
+    skip();
+#else
+    xmalloc_tune();
+    struct mallinfo2 before = mallinfo2();
+    void *p = xmalloc(4u << 20);
+    struct mallinfo2 held = mallinfo2();
+    assert_int_equal(held.hblks, before.hblks); /* not mapped alone */
+    free(p);
+    struct mallinfo2 after = mallinfo2();
+    assert_true(after.arena >= held.arena); /* not given back */
+    assert_true(after.keepcost >= (4u << 20));
+#endif
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_no_fastbin_blocks),
+        cmocka_unit_test(test_large_blocks_stay_in_heap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
