@@ -79,8 +79,9 @@ struct relay_glue {
     struct netproc *np;
     struct event *timer;
     int64_t timer_at; /* when the timer fires (INT64_MAX: not armed) */
-    /* A block's script checks ended on a script thread: it writes a byte
-     * here, and the loop steps the activation again. */
+    /* A block's script checks ended on a script thread, or netproc's
+     * block thread parsed a block: it writes a byte here, and the loop
+     * runs netproc's due work (the next activation step, the block). */
     int done_pipe[2];
     struct event *done_ev;
 };
@@ -122,13 +123,19 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
     reschedule(g, relay_glue_now()); /* the tick may have been long */
 }
 
-/* On a script thread: only the pipe is touched (a full pipe is already a
- * wake-up). */
+/* On a script thread or netproc's block thread: only the pipe is touched
+ * (a full pipe is already a wake-up). */
 static void on_connect_done(void *ctx)
 {
     struct relay_glue *g = ctx;
     ssize_t n = write(g->done_pipe[1], "x", 1);
     (void)n;
+}
+
+static void io_pause_input(void *ctx, uint64_t peer, bool paused)
+{
+    struct relay_glue *g = ctx;
+    connman_pause_input(g->node->connman, peer, paused);
 }
 
 static void on_done_pipe(evutil_socket_t fd, short what, void *arg)
@@ -172,6 +179,13 @@ static void stop_async_connect(struct relay_glue *g)
         free(err);
     }
     event_free(g->done_ev);
+}
+
+/* After netproc_free: its block thread writes to the pipe until then. */
+static void close_done_pipe(struct relay_glue *g)
+{
+    if (g->done_pipe[0] < 0)
+        return;
     close(g->done_pipe[0]);
     close(g->done_pipe[1]);
 }
@@ -335,16 +349,23 @@ static int relay_start(struct node *node, char **err)
     o.unbroadcast = node->unbroadcast;
     struct relay_glue *g = xcalloc(1, sizeof(*g));
     g->node = node;
+    start_async_connect(g); /* its pipe also wakes the loop for netproc's block thread */
     struct netproc_io io = {.ctx = g, .send = io_send, .misbehaving = io_misbehaving,
                             .disconnect = io_disconnect, .send_blocked = io_send_blocked,
                             .extra_outbound = io_extra_outbound,
                             .try_new_outbound = io_try_new_outbound,
                             .start_extra_block_relay = io_start_extra_block_relay};
+    if (g->done_pipe[1] >= 0) {
+        io.pause_input = io_pause_input;
+        io.wake = on_connect_done;
+    }
     char *e = NULL;
     g->np = netproc_new(&o, &io, node->chain, node->mempool, &e);
     if (!g->np) {
         err_set(err, "cannot start the relay: %s", e);
         free(e);
+        stop_async_connect(g);
+        close_done_pipe(g);
         free(g);
         return -1;
     }
@@ -352,7 +373,6 @@ static int relay_start(struct node *node, char **err)
     node->relay = netproc_relay(g->np);
     g->timer = evtimer_new(node->base, on_timer, g);
     g->timer_at = INT64_MAX;
-    start_async_connect(g);
     struct net_handlers h = {
         .ctx = g, .connected = h_connected, .disconnected = h_disconnected,
         .message = h_message, .best_height = h_best_height, .near_tip = h_near_tip,
@@ -385,6 +405,7 @@ static void relay_stop(struct node *node)
     if (g->timer)
         event_free(g->timer);
     netproc_free(g->np);
+    close_done_pipe(g);
     free(g);
     node->relay_glue = NULL;
     node->relay = NULL;

@@ -123,6 +123,16 @@ static bool env_near_tip(void *ctx)
     return cm->h.near_tip && cm->h.near_tip(cm->h.ctx);
 }
 
+/* Reading stops while the send buffer is full or the relay layer holds
+ * the peer's input. */
+static void update_read(struct conn *c)
+{
+    if (c->blocked || c->paused)
+        bufferevent_disable(c->bev, EV_READ);
+    else
+        bufferevent_enable(c->bev, EV_READ);
+}
+
 static void set_blocked(struct conn *c, bool on)
 {
     if (c->blocked == on)
@@ -131,11 +141,9 @@ static void set_blocked(struct conn *c, bool on)
     if (on) {
         c->blocked_since = connman_now();
         c->blocked_queued = evbuffer_get_length(bufferevent_get_output(c->bev));
-        bufferevent_disable(c->bev, EV_READ);
         LOG_DEBUG(LOG_NET, "peer=%" PRIu64 " send buffer full: pausing", c->p->id);
-    } else {
-        bufferevent_enable(c->bev, EV_READ);
     }
+    update_read(c);
 }
 
 static void env_send(void *ctx, struct peer *p, const uint8_t *data, size_t len)
@@ -307,7 +315,7 @@ static void process_input(struct conn *c)
     struct evbuffer *in = bufferevent_get_input(c->bev);
     int64_t start = connman_now();
     bool spent_here = false;
-    while (c->p->state != PEER_CLOSING && !c->blocked && !c->waiting) {
+    while (c->p->state != PEER_CLOSING && !c->blocked && !c->paused && !c->waiting) {
         size_t avail = evbuffer_get_length(in);
         if (avail < PROTO_HEADER_SIZE)
             break;
@@ -781,6 +789,19 @@ bool connman_send_blocked(struct connman *cm, uint64_t id)
 {
     struct conn *c = live(cm, id);
     return c && c->blocked;
+}
+
+void connman_pause_input(struct connman *cm, uint64_t id, bool paused)
+{
+    struct conn *c = live(cm, id);
+    if (!c || c->paused == paused)
+        return;
+    c->paused = paused;
+    update_read(c);
+    if (!paused) { /* the frames left waiting: on the next turn, not within the caller */
+        static const struct timeval next_turn = {0, 0};
+        evtimer_add(c->resume_ev, &next_turn);
+    }
 }
 
 size_t connman_peers(struct connman *cm, uint64_t *ids, size_t cap)

@@ -170,6 +170,10 @@ struct wbuf *connman_msg_begin(struct connman *cm, uint64_t id, enum proto_cmd c
 int connman_msg_end(struct connman *cm, uint64_t id);
 size_t connman_send_queue(struct connman *cm, uint64_t id);
 bool connman_send_blocked(struct connman *cm, uint64_t id);
+/* Holds the peer's received messages (paused) until called with false:
+ * the relay layer is still working on one (a block on another thread) and
+ * the next must wait for it. Nothing if the peer is gone or closing. */
+void connman_pause_input(struct connman *cm, uint64_t id, bool paused);
 /* Ids of handshaked peers (at most cap); returns the total count. */
 size_t connman_peers(struct connman *cm, uint64_t *ids, size_t cap);
 bool connman_peer_stats(struct connman *cm, uint64_t id, struct net_peer_stats *out);

@@ -37,6 +37,7 @@ struct conn {
     bool handshaked;     /* reached PEER_READY once */
     bool notified;       /* handlers.connected was called */
     bool blocked;        /* backpressure: reading paused */
+    bool paused;         /* the relay layer holds its input (connman_pause_input) */
     int64_t blocked_since;
     size_t blocked_queued; /* unsent bytes when it became blocked */
     struct target *target;

@@ -73,6 +73,14 @@ struct netproc_io {
     int (*extra_outbound)(void *ctx, enum peer_kind kind);
     void (*try_new_outbound)(void *ctx, bool on);
     void (*start_extra_block_relay)(void *ctx);
+    /* Optional, both or neither: large blocks are then parsed and checked
+     * on a thread of netproc's own. pause_input holds back the peer's
+     * next messages while its block is there, until called again with
+     * false (after the block was processed, or never if the peer is
+     * gone); wake is called on that thread when a block is ready and must
+     * only wake the loop, whose netproc_next_wakeup is then due. */
+    void (*pause_input)(void *ctx, uint64_t peer, bool paused);
+    void (*wake)(void *ctx);
 };
 
 struct netproc_options {
