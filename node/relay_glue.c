@@ -79,8 +79,9 @@ struct relay_glue {
     struct netproc *np;
     struct event *timer;
     int64_t timer_at; /* when the timer fires (INT64_MAX: not armed) */
-    /* A block's script checks ended on a script thread: it writes a byte
-     * here, and the loop steps the activation again. */
+    /* A block's script checks ended on a script thread, or netproc's
+     * block thread parsed a block: it writes a byte here, and the loop
+     * runs netproc's due work (the next activation step, the block). */
     int done_pipe[2];
     struct event *done_ev;
 };
@@ -122,8 +123,8 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
     reschedule(g, relay_glue_now()); /* the tick may have been long */
 }
 
-/* On a script thread: only the pipe is touched (a full pipe is already a
- * wake-up). */
+/* On a script thread or netproc's block thread: only the pipe is touched
+ * (a full pipe is already a wake-up). */
 static void on_connect_done(void *ctx)
 {
     struct relay_glue *g = ctx;
@@ -172,6 +173,13 @@ static void stop_async_connect(struct relay_glue *g)
         free(err);
     }
     event_free(g->done_ev);
+}
+
+/* After netproc_free: its block thread writes to the pipe until then. */
+static void close_done_pipe(struct relay_glue *g)
+{
+    if (g->done_pipe[0] < 0)
+        return;
     close(g->done_pipe[0]);
     close(g->done_pipe[1]);
 }
@@ -211,11 +219,12 @@ static void h_send_ready(void *ctx, uint64_t id)
     reschedule(g, now);
 }
 
-/* Core reads no message of a peer whose getdata queue waits. */
+/* Core reads no message of a peer whose getdata queue waits; nor do we
+ * while its block is parsed on netproc's thread. */
 static bool h_input_held(void *ctx, uint64_t id)
 {
     struct relay_glue *g = ctx;
-    return netproc_getdata_pending(g->np, id);
+    return netproc_input_held(g->np, id);
 }
 
 static int32_t h_best_height(void *ctx)
@@ -360,6 +369,7 @@ static int relay_start(struct node *node, char **err)
     o.unbroadcast = node->unbroadcast;
     struct relay_glue *g = xcalloc(1, sizeof(*g));
     g->node = node;
+    start_async_connect(g); /* its pipe also wakes the loop for netproc's block thread */
     struct netproc_io io = {.ctx = g, .send = io_send, .misbehaving = io_misbehaving,
                             .disconnect = io_disconnect, .send_blocked = io_send_blocked,
                             .resume_input = io_resume_input,
@@ -368,11 +378,15 @@ static int relay_start(struct node *node, char **err)
                             .start_extra_block_relay = io_start_extra_block_relay,
                             .upload_target_reached = io_upload_target_reached,
                             .may_download = io_may_download};
+    if (g->done_pipe[1] >= 0)
+        io.wake = on_connect_done;
     char *e = NULL;
     g->np = netproc_new(&o, &io, node->chain, node->mempool, &e);
     if (!g->np) {
         err_set(err, "cannot start the relay: %s", e);
         free(e);
+        stop_async_connect(g);
+        close_done_pipe(g);
         free(g);
         return -1;
     }
@@ -380,7 +394,6 @@ static int relay_start(struct node *node, char **err)
     node->relay = netproc_relay(g->np);
     g->timer = evtimer_new(node->base, on_timer, g);
     g->timer_at = INT64_MAX;
-    start_async_connect(g);
     struct net_handlers h = {
         .ctx = g, .connected = h_connected, .disconnected = h_disconnected,
         .message = h_message, .best_height = h_best_height, .near_tip = h_near_tip,
@@ -414,6 +427,7 @@ static void relay_stop(struct node *node)
     if (g->timer)
         event_free(g->timer);
     netproc_free(g->np);
+    close_done_pipe(g);
     free(g);
     node->relay_glue = NULL;
     node->relay = NULL;

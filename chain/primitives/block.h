@@ -35,6 +35,13 @@ struct block {
     struct tx **txs; /* each holds one reference */
     size_t size;      /* serialized size with witness */
     size_t base_size; /* serialized size without witness */
+    /* Set by validation_block_precheck (Core's fChecked), off the event
+     * loop: the context-free checks' outcome and the BIP141 witness root
+     * (when the coinbase commits to one), which later checks reuse. */
+    bool prechecked;
+    const char *precheck_reason; /* NULL: passed */
+    bool wroot_known;
+    struct hash256 wroot;
 };
 
 /* Parses a block at the cursor; NULL and a static reason on failure

@@ -148,6 +148,8 @@ bool validation_check_transaction(const struct tx *tx, const char **reason)
 
 bool validation_block_basic(const struct block *b, const char **reason)
 {
+    if (b->prechecked)
+        return b->precheck_reason ? fail(reason, b->precheck_reason) : true;
     struct hash256 root;
     bool mutated = false;
     if (b->tx_count == 0)
@@ -227,7 +229,10 @@ static bool check_witness(const struct chain_params *p, int height, const struct
             return fail(reason, "bad-witness-nonce-size");
         uint8_t buf[64];
         struct hash256 root, commit;
-        block_witness_merkle_root(b, &root);
+        if (b->wroot_known)
+            root = b->wroot;
+        else
+            block_witness_merkle_root(b, &root);
         memcpy(buf, root.b, 32);
         memcpy(buf + 32, in->wit[0].data, 32);
         hash_sha256d(buf, sizeof(buf), &commit);
@@ -239,6 +244,17 @@ static bool check_witness(const struct chain_params *p, int height, const struct
         if (b->txs[i]->has_witness)
             return fail(reason, "unexpected-witness");
     return true;
+}
+
+void validation_block_precheck(struct block *b)
+{
+    const char *reason = NULL;
+    b->precheck_reason = validation_block_basic(b, &reason) ? NULL : reason;
+    b->prechecked = true;
+    if (b->tx_count > 0 && witness_commitment_index(b->txs[0]) >= 0) {
+        block_witness_merkle_root(b, &b->wroot);
+        b->wroot_known = true;
+    }
 }
 
 bool validation_block_context(const struct chain_params *p, const struct bindex_node *prev,

@@ -38,6 +38,10 @@ bool validation_check_transaction(const struct tx *tx, const char **reason);
  * block limit. A transaction repeated elsewhere in the block is left to
  * validation_connect_check, where its second copy spends spent coins. */
 bool validation_block_basic(const struct block *b, const char **reason);
+/* Runs validation_block_basic and computes the witness merkle root on the
+ * caller's thread, keeping both in b: later checks of b answer from them
+ * (b must not change after). */
+void validation_block_precheck(struct block *b);
 
 /* Rules that depend on the block's place in the chain: weight, final
  * transactions, the BIP34 height in the coinbase, the BIP141 witness

@@ -547,13 +547,17 @@ void np_on_block_inv(struct netproc *np, struct np_peer *p, const struct hash256
     }
 }
 
-void np_on_block(struct netproc *np, struct np_peer *p, const struct net_msg *m, int64_t now)
+struct block *np_block_parse(const uint8_t *payload, size_t len, const char **why)
 {
-    const char *why = NULL;
     struct cursor c;
-    cursor_init(&c, m->payload, m->len);
+    cursor_init(&c, payload, len);
     /* Bytes after the block are ignored, as Core ignores them. */
-    struct block *b = block_parse(&c, &why);
+    return block_parse(&c, why);
+}
+
+void np_block_arrived(struct netproc *np, struct np_peer *p, struct block *b, const char *why,
+                      int64_t now)
+{
     if (!b) {
         np_drop_malformed(p, "block", why);
         return;
@@ -561,6 +565,15 @@ void np_on_block(struct netproc *np, struct np_peer *p, const struct net_msg *m,
     np->info.blocks_received++;
     np_process_block(np, p, b, false, now);
     block_free(b);
+}
+
+void np_on_block(struct netproc *np, struct np_peer *p, const struct net_msg *m, int64_t now)
+{
+    if (np_arrival_offload(np, p, m))
+        return;
+    const char *why = NULL;
+    struct block *b = np_block_parse(m->payload, m->len, &why);
+    np_block_arrived(np, p, b, why, now);
 }
 
 /* Core's AcceptBlock for a block nobody asked for: one that cannot make

@@ -7,7 +7,7 @@
  * A block we stored but have not connected yet waits at the head of the
  * queue for the activation steps (later turns of the loop) rather than
  * being refused: see awaits_activation. Either way, while items wait the
- * peer's next messages wait too (netproc_getdata_pending, which the
+ * peer's next messages wait too (netproc_input_held, which the
  * connection manager asks before each; io.resume_input when served), as
  * Core processes no message from a peer whose getdata queue is not empty:
  * the answers keep their order and the queue holds one message at most.
@@ -288,10 +288,10 @@ void netproc_send_ready(struct netproc *np, uint64_t peer, int64_t now)
     np_getdata_serve(np, p);
 }
 
-bool netproc_getdata_pending(const struct netproc *np, uint64_t peer)
+bool netproc_input_held(const struct netproc *np, uint64_t peer)
 {
     for (size_t i = 0; i < np->npeers; i++)
         if (np->peers[i].id == peer)
-            return np->peers[i].gd_head < np->peers[i].gd_len;
+            return np->peers[i].gd_head < np->peers[i].gd_len || np->peers[i].arriving;
     return false;
 }

@@ -270,6 +270,7 @@ struct netproc *netproc_new(const struct netproc_options *o, const struct netpro
     /* Keyed to the default, not -minrelaytxfee, as Core's rounder. */
     np_feeround_init(&np->feeround, MEMPOOL_DEFAULT_MIN_RELAY_FEERATE);
     np->feefilter_max = np_feeround(&np->feeround, TX_MAX_MONEY, 0);
+    np_arrivals_init(np);
     struct chainstate_callbacks cb = {on_block_connected, on_block_disconnected, np, NULL};
     chainstate_add_callbacks(chain, &cb);
     return np;
@@ -279,6 +280,7 @@ void netproc_free(struct netproc *np)
 {
     if (!np)
         return;
+    np_arrivals_free(np);
     chainstate_remove_callbacks(np->chain, np);
     relay_free(np->relay);
     np_cmpct_free(np);
@@ -853,15 +855,22 @@ void netproc_message(struct netproc *np, uint64_t peer, const struct net_msg *m,
     looplag_enter(looplag_default(), &mark, LOG_NET, "p2p message");
     if ((unsigned)m->cmd < PROTO_CMD_COUNT && handlers[m->cmd])
         handlers[m->cmd](np, p, m, now);
-    if ((p = np_peer_find(np, peer)) != NULL) /* the handler may have moved it */
+    np_message_done(np, peer, now);
+    looplag_leave(&mark);
+}
+
+void np_message_done(struct netproc *np, uint64_t peer, int64_t now)
+{
+    struct np_peer *p = np_peer_find(np, peer); /* the handler may have moved it */
+    if (p)
         peer_upkeep(np, p, now);
     after_event(np, now);
-    looplag_leave(&mark);
 }
 
 void netproc_tick(struct netproc *np, int64_t now)
 {
     np->pull_soon = false;
+    np_arrivals_collect(np, now);
     np_activate_tick(np, now);
     np_getdata_resume(np); /* blocks the step connected, or found invalid */
     np_blocks_tick(np, now);
@@ -878,7 +887,7 @@ void netproc_tick(struct netproc *np, int64_t now)
 
 int64_t netproc_next_wakeup(const struct netproc *np)
 {
-    if (np->pull_soon || netproc_activating(np))
+    if (np->pull_soon || netproc_activating(np) || np_arrivals_ready(np))
         return 0;
     int64_t w = relay_next_wakeup(np->relay);
     int64_t r = np_recon_wakeup(np);

@@ -67,8 +67,9 @@ struct netproc_io {
     /* Optional: is the peer's send buffer full? getdata is then served
      * no further until netproc_send_ready. */
     bool (*send_blocked)(void *ctx, uint64_t peer);
-    /* Optional: a getdata queue that waited is served; the peer's input,
-     * held while it waited (netproc_getdata_pending), may be read again. */
+    /* Optional: a getdata queue that waited is served, or a block from the
+     * arrival thread processed; the peer's input, held meanwhile
+     * (netproc_input_held), may be read again. */
     void (*resume_input)(void *ctx, uint64_t peer);
     /* Optional, all three with disconnect: Core's extra outbound peers
      * (net/sync/extrapeers.c), bound to connman_extra_outbound,
@@ -81,6 +82,12 @@ struct netproc_io {
      * does not bind (the download permission, connman_peer_has_permission). */
     bool (*upload_target_reached)(void *ctx, bool historical);
     bool (*may_download)(void *ctx, uint64_t peer);
+    /* Optional: large blocks are then parsed and checked on a thread of
+     * netproc's own (with resume_input set too: the peer's input is held
+     * while its block is there). Called on that thread when a block is
+     * ready; it must only wake the loop, whose netproc_next_wakeup is then
+     * due. */
+    void (*wake)(void *ctx);
 };
 
 struct netproc_options {
@@ -133,10 +140,11 @@ void netproc_message(struct netproc *np, uint64_t peer, const struct net_msg *ms
                      int64_t now);
 /* The peer's send buffer drained: serve the rest of its getdata queue. */
 void netproc_send_ready(struct netproc *np, uint64_t peer, int64_t now);
-/* Does the peer have getdata items waiting (for its send buffer, or for
- * a block being connected)? Its next messages should wait meanwhile
- * (connman's input_held), io.resume_input telling when they may go. */
-bool netproc_getdata_pending(const struct netproc *np, uint64_t peer);
+/* Should the peer's next messages wait? While it has getdata items
+ * waiting (for its send buffer, or for a block being connected), or a
+ * block on the arrival thread: then io.resume_input tells when they may
+ * go (connman's input_held). */
+bool netproc_input_held(const struct netproc *np, uint64_t peer);
 /* Periodic work: relay ticks, block stalls, anti-entropy. */
 void netproc_tick(struct netproc *np, int64_t now);
 /* When netproc_tick has work next (INT64_MAX: nothing pending). */

@@ -2,7 +2,8 @@
 # chainstate and the mempool; its daemon glue; tests and benchmark.
 libnet_a_SOURCES += \
 	net/sync/netproc.c net/sync/netproc.h net/sync/netproc_int.h \
-	net/sync/blocksync.c net/sync/blockstep.c net/sync/antientropy.c net/sync/getdata.c \
+	net/sync/blocksync.c net/sync/blockarrive.c net/sync/blockstep.c net/sync/antientropy.c \
+	net/sync/getdata.c \
 	net/sync/cmpctblock.c net/sync/txrecon_sync.c net/sync/blockpolicy.c \
 	net/sync/extrapeers.c net/sync/unbroadcast_sync.c net/sync/pkgrelay.c \
 	net/sync/feefilter.c net/sync/orphanage.c net/sync/orphanage.h \
@@ -37,10 +38,13 @@ tests_unit_test_netproc_lowwork_LDADD = tests/unit/libchainstatetest.a $(NET_LIB
 
 check_PROGRAMS += tests/unit/test_netproc tests/unit/test_cmpct_netproc tests/unit/test_netproc_txrecon \
 	tests/unit/test_netproc_limited tests/unit/test_extrapeers tests/unit/test_netproc_serve \
-	tests/unit/test_netproc_pkg tests/unit/test_netproc_headers
+	tests/unit/test_netproc_pkg tests/unit/test_netproc_headers tests/unit/test_netproc_arrive
 TESTS += tests/unit/test_netproc tests/unit/test_cmpct_netproc tests/unit/test_netproc_txrecon \
 	tests/unit/test_netproc_limited tests/unit/test_extrapeers tests/unit/test_netproc_serve \
-	tests/unit/test_netproc_pkg tests/unit/test_netproc_headers
+	tests/unit/test_netproc_pkg tests/unit/test_netproc_headers tests/unit/test_netproc_arrive
+tests_unit_test_netproc_arrive_SOURCES = tests/unit/test_netproc_arrive.c \
+	tests/unit/netproc_harness.h
+tests_unit_test_netproc_arrive_LDADD = tests/unit/libchainstatetest.a $(NET_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_netproc_headers_SOURCES = tests/unit/test_netproc_headers.c \
 	tests/unit/netproc_harness.h
 tests_unit_test_netproc_headers_LDADD = tests/unit/libchainstatetest.a $(NET_LIBS) $(CMOCKA_LIBS)

@@ -84,6 +84,9 @@ struct np_peer {
     struct proto_inv *gd;
     size_t gd_head, gd_len;
     bool gd_waited; /* items were left: the peer's input is held */
+    /* Its block messages on the arrival thread (blockarrive.c): its input
+     * is held until they are processed. */
+    unsigned arriving;
     int32_t version;                  /* its version message's */
     bool sent_sendheaders;            /* we asked it for headers announcements */
     /* The feefilter we last sent it (0: none yet) and when the next is
@@ -178,6 +181,7 @@ struct netproc {
     struct np_recent_tx *recent_txs; /* sorted by id */
     size_t n_recent_txs;
     int64_t presync_logged; /* lowwork.c: when presync progress was last logged */
+    struct np_arrivals *arrivals; /* blockarrive.c (NULL: blocks parsed inline) */
 };
 
 struct np_peer *np_peer_find(struct netproc *np, uint64_t id);
@@ -245,6 +249,23 @@ bool np_getheaders_locator(struct netproc *np, struct np_peer *p, const struct h
                            size_t n, const struct hash256 *stop, int64_t now);
 void np_on_headers(struct netproc *np, struct np_peer *p, const struct net_msg *m, int64_t now);
 void np_on_block(struct netproc *np, struct np_peer *p, const struct net_msg *m, int64_t now);
+/* A block message's payload parsed (NULL with *why when malformed). */
+struct block *np_block_parse(const uint8_t *payload, size_t len, const char **why);
+/* Its handling: b (NULL: malformed, why says) processed, then freed. */
+void np_block_arrived(struct netproc *np, struct np_peer *p, struct block *b, const char *why,
+                      int64_t now);
+/* blockarrive.c: a large block message is parsed and checked on a worker
+ * thread (true: taken, p's input held), its result handled by
+ * np_arrivals_collect on the loop, in arrival order, as np_on_block
+ * would have. A result for a peer gone meanwhile is dropped. */
+void np_arrivals_init(struct netproc *np);
+void np_arrivals_free(struct netproc *np); /* waits for the thread's jobs */
+bool np_arrival_offload(struct netproc *np, struct np_peer *p, const struct net_msg *m);
+bool np_arrivals_ready(const struct netproc *np); /* results wait for the loop */
+void np_arrivals_collect(struct netproc *np, int64_t now);
+/* A block message's processing ended: the peer's upkeep (it may be gone),
+ * then what the relay has due. */
+void np_message_done(struct netproc *np, uint64_t peer, int64_t now);
 void np_on_block_inv(struct netproc *np, struct np_peer *p, const struct hash256 *hash,
                      int64_t now);
 void np_serve_getheaders(struct netproc *np, struct np_peer *p, const struct net_msg *m,

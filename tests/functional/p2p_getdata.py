@@ -5,7 +5,9 @@ in order, to a peer that reads slowly, without disconnection;
 sendheaders sent 12 s after the handshake still switches block
 announcements from inv to headers; a transaction is served only once it
 was in the mempool when transactions were last announced to the peer, or
-when it is in the block connected last."""
+when it is in the block connected last; a peer's message sent right
+behind its large block (parsed off the event loop) is handled after the
+block."""
 import struct
 import time
 
@@ -185,6 +187,41 @@ def test_tx_of_last_block_served(t):
     fw.assert_equal(node.stop(), 0)
 
 
+def test_message_behind_block_waits(t):
+    """Each large block (300 kB: parsed on a worker thread) is followed in
+    the same write by a small block on it (handled at once): the small one
+    waits for the large one, else its parent would be unknown (a
+    disconnection for prev-blk-not-found)."""
+    node = t.add_node()
+    node.start()
+    s = ph.handshake(node)
+    s.settimeout(30)
+    prev = node.rpc("getbestblockhash")
+    when = node.rpc("getblockheader", prev)["time"]
+    for height in range(1, 7, 2):
+        big, raw_big = tt.make_block(prev, height, when + height, more_outputs=BIG_OUTPUTS)
+        prev, raw_small = tt.make_block(big, height + 1, when + height + 1)
+        s.sendall(ph.frame("block", bytes.fromhex(raw_big))
+                  + ph.frame("block", bytes.fromhex(raw_small)))
+    fw.wait_until(lambda: node.rpc("getblockcount") == 6, timeout=30, what="6 blocks")
+    ph.ping(s)  # still connected
+    fw.assert_equal("misbehaving" in node.debug_log(), False)
+    s.close()
+    # A peer gone while its block is on the thread: the block is dropped
+    # or stored, the node unharmed; so is one stopped with a block there.
+    for last in (False, True):
+        s = ph.handshake(node)
+        _, raw_big = tt.make_block(prev, 7, when + 7, extra=bytes([last]),
+                                   more_outputs=BIG_OUTPUTS)
+        s.sendall(ph.frame("block", bytes.fromhex(raw_big)))
+        if not last:
+            s.close()
+            fw.assert_equal(node.rpc("getblockcount") in (6, 7), True)
+    fw.assert_equal(node.stop(), 0)
+    s.close()
+
+
 if __name__ == "__main__":
     fw.main([test_sixteen_blocks_small_buffer, test_late_sendheaders,
-             test_tx_served_once_announced, test_tx_of_last_block_served], timeout=180)
+             test_tx_served_once_announced, test_tx_of_last_block_served,
+             test_message_behind_block_waits], timeout=180)

@@ -177,6 +177,8 @@ static bool harness_extra;
 static int blocksonly_node = -1, small_window_node = -1;
 /* Optional: adjusts node i's options before it opens. */
 static void (*harness_options)(int i, struct netproc_options *o);
+/* Set by a test: node i's hooks, after the harness's own. */
+static void (*harness_io)(int i, struct netproc_io *io);
 /* Optional: the chain parameters (regtest's by default). */
 static const struct chain_params *harness_params;
 /* The node with a mock wall clock (-1: none). */
@@ -250,6 +252,8 @@ static void node_open(int i, int64_t antientropy)
         io.try_new_outbound = io_try_new_outbound;
         io.start_extra_block_relay = io_start_extra_block_relay;
     }
+    if (harness_io)
+        harness_io(i, &io);
     nd->np = netproc_new(&o, &io, nd->cs, nd->mp, &err);
     assert_non_null(nd->np);
 }

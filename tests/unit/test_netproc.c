@@ -879,12 +879,12 @@ static void test_getdata_backpressure(void **state)
     run_until(net.now + SEC);
     for (size_t k = 1; k <= 16; k++) {
         assert_int_equal(net.fake_nblocks, k); /* one more per drain */
-        assert_true(netproc_getdata_pending(net.n[0].np, FAKE));
+        assert_true(netproc_input_held(net.n[0].np, FAKE));
         assert_int_equal(queued(PROTO_CMD_NOTFOUND, -1), 0);
         net.fake_unread = 0;
         netproc_send_ready(net.n[0].np, FAKE, net.now);
     }
-    assert_false(netproc_getdata_pending(net.n[0].np, FAKE));
+    assert_false(netproc_input_held(net.n[0].np, FAKE));
     for (int h = 0; h < 16; h++)
         assert_true(hash_eq(&net.fake_blocks[h], &items[h].hash));
     assert_int_equal(queued(PROTO_CMD_NOTFOUND, -1), 1);

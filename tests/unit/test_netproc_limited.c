@@ -80,7 +80,7 @@ static void test_serves_window_only(void **state)
     assert_true(hash_eq(&nf[0].hash, &items[1].hash));
     assert_int_equal(net.ndropped, 1);
     assert_int_equal(net.dropped[0], FAKE);
-    assert_false(netproc_getdata_pending(net.n[0].np, FAKE));
+    assert_false(netproc_input_held(net.n[0].np, FAKE));
     teardown_net();
 }
 

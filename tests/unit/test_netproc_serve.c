@@ -284,12 +284,12 @@ static void test_getdata_block_awaits_activation(void **state)
     assert_int_equal(queued(PROTO_CMD_BLOCK, -1), 0); /* not before */
     /* Meanwhile the peer's input is held (Core reads no message of a
      * peer whose getdata queue waits), and resumed once served. */
-    assert_true(netproc_getdata_pending(net.n[0].np, FAKE + 1));
+    assert_true(netproc_input_held(net.n[0].np, FAKE + 1));
     assert_int_equal(net.resumed, 0);
     harness_activate(net.n[0].np, net.now);
     assert_true(hash_eq(&chainstate_tip(net.n[0].cs)->hash, &b->hash));
     assert_int_equal(queued(PROTO_CMD_BLOCK, -1), 1);
-    assert_false(netproc_getdata_pending(net.n[0].np, FAKE + 1));
+    assert_false(netproc_input_held(net.n[0].np, FAKE + 1));
     assert_int_equal(net.resumed, 1);
     assert_true(hash_eq(&net.fake_blocks[net.fake_nblocks - 1], &b->hash));
     /* Its coinbase claims a satoshi too many: invalid when it connects. */
@@ -336,7 +336,7 @@ static void test_getdata_block_unreadable(void **state)
     assert_int_equal(queued(PROTO_CMD_NOTFOUND, -1), 0);
     assert_int_equal(net.ndropped, 1);
     assert_int_equal(net.dropped[0], FAKE);
-    assert_false(netproc_getdata_pending(net.n[0].np, FAKE));
+    assert_false(netproc_input_held(net.n[0].np, FAKE));
     connect_fake(FAKE + 1, true);
     struct proto_inv cmpct = {PROTO_INV_CMPCT_BLOCK, chainstate_at(net.n[0].cs, 8)->hash};
     fake_getdata(FAKE + 1, &cmpct, 1);

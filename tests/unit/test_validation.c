@@ -209,6 +209,39 @@ static void test_witness_commitment(void **state)
     bindex_free(bi);
 }
 
+/* validation_block_precheck's outcome and witness root are what later
+ * checks answer with (Core's fChecked): computed once, off the loop. */
+static void test_block_precheck(void **state)
+{
+    (void)state;
+    const struct chain_params *p = params_get(CHAIN_REGTEST);
+    struct bindex *bi = bindex_new();
+    struct bindex_node *g = push(bi, NULL, 0, p->pow_limit_bits);
+    uint8_t reserved[32] = {0};
+    const char *reason = NULL;
+    struct block *b = segwit_block(g, true, reserved, 0);
+    validation_block_precheck(b);
+    assert_true(b->prechecked && b->wroot_known);
+    assert_null(b->precheck_reason);
+    b->hdr.merkle.b[0] ^= 1; /* not looked at again */
+    assert_true(validation_block_basic(b, &reason));
+    assert_true(validation_block_context(p, g, b, &reason));
+    block_free(b);
+    b = segwit_block(g, true, reserved, 1);
+    validation_block_precheck(b);
+    assert_false(validation_block_context(p, g, b, &reason));
+    assert_string_equal(reason, "bad-witness-merkle-match");
+    block_free(b);
+    b = segwit_block(g, true, reserved, 0);
+    b->hdr.merkle.b[0] ^= 1;
+    validation_block_precheck(b);
+    b->hdr.merkle.b[0] ^= 1; /* right again, but the outcome stands */
+    assert_false(validation_block_basic(b, &reason));
+    assert_string_equal(reason, "bad-txnmrklroot");
+    block_free(b);
+    bindex_free(bi);
+}
+
 /* Core's CheckBlock: legacy sigops times 4 at most 80,000. */
 static void test_block_sigops(void **state)
 {
@@ -314,6 +347,7 @@ int main(void)
         cmocka_unit_test(test_bip94_timewarp),
         cmocka_unit_test(test_versions),
         cmocka_unit_test(test_witness_commitment),
+        cmocka_unit_test(test_block_precheck),
         cmocka_unit_test(test_block_sigops),
         cmocka_unit_test(test_final_transactions),
         cmocka_unit_test(test_bip113_cutoff),
