@@ -14,7 +14,10 @@
  *   24 h on average), when we listen, are out of initial download and
  *   have one to advertise (localnode.c);
  * - what a peer may send us is a token bucket (0.1 address a second,
- *   at most 1000), the answer to our getaddr exempt.
+ *   at most 1000), the answer to our getaddr exempt;
+ * - addresses of networks we cannot reach (Tor v3, I2P, CJDNS) are relayed
+ *   (to 1 or 2 peers) but not stored, and only to peers that sent
+ *   sendaddrv2: the v1 addr form cannot carry them.
  * Without the filter and the fixed choice, a fresh address kept bouncing
  * between nodes for its 10 minutes of freshness: an endless storm. */
 #include "net/conn/connman_int.h"

@@ -223,7 +223,7 @@ bool proto_bip155_addr_decode(struct cursor *c, struct proto_netaddr *a, bool *k
 
 /* addr (v2 = false) or addrv2 (BIP155). Fails above PROTO_MAX_ADDR entries.
  * *out (malloc'd, free it) receives the entries kept; *skipped counts
- * well-formed entries of other networks. A v1 addr message cannot carry
+ * well-formed entries of unknown networks. A v1 addr message cannot carry
  * the non-IP entries of a: they are left out (the count says so). */
 bool proto_addr_decode(struct cursor *c, bool v2, struct proto_netaddr **out, size_t *n,
                        size_t *skipped);
@@ -274,7 +274,7 @@ struct net_msg {
         struct proto_version version;
         struct {
             const struct proto_netaddr *a; /* entries kept */
-            size_t n, skipped;             /* skipped: other networks */
+            size_t n, skipped;             /* skipped: unknown networks */
         } addr; /* addr, addrv2 */
         struct {
             bool present; /* absent before BIP31, or cut short */
