@@ -4,7 +4,8 @@ Bitcoin Core without proxies: a fresh one is relayed, to peers that sent
 sendaddrv2 only (Core's IsAddrCompatible: the v1 addr form cannot carry
 it), never stored ("do not store addresses outside our network"), so never
 dialed nor given in getaddr answers or getnodeaddresses; the networks are
-listed unreachable; a Tor or I2P name is refused with a clear error.
+listed unreachable; a CJDNS address outside fc00::/8 is invalid, not
+relayed; a Tor or I2P name is refused with a clear error.
 
 Raw peers on loopback: the addresses are only data, nothing connects to
 them."""
@@ -18,6 +19,7 @@ ONION = bytes(range(1, 33))
 I2P = bytes(range(101, 133))
 CJDNS = bytes([0xfc]) + bytes(range(201, 216))
 ENTRIES = [(4, ONION), (5, I2P), (6, CJDNS)]
+BAD_CJDNS = bytes(range(50, 66))  # outside fc00::/8: invalid for Core
 
 
 def addrv2_entry(net, addr, port, when, services=9):
@@ -39,7 +41,7 @@ def test_unreachable_networks_relayed_not_stored(t):
     # did not send sendaddrv2: none of them may be a relay target.
     now = int(time.time())
     senders = []
-    for net, addr in ENTRIES:
+    for net, addr in ENTRIES + [(6, BAD_CJDNS)]:
         s = ph.handshake(node)
         s.sendall(ph.frame("addrv2", b"\x01" + addrv2_entry(net, addr, 8333, now)))
         ph.ping(s)
@@ -50,6 +52,7 @@ def test_unreachable_networks_relayed_not_stored(t):
     for net, addr in ENTRIES:
         fw.assert_in(bytes([net, len(addr)]) + addr + struct.pack(">H", 8333), payload,
                      f"network {net} relayed to the addrv2 peer")
+    fw.assert_equal(BAD_CJDNS in payload, False, "an invalid CJDNS address relayed")
     for s in [v1] + senders:
         fw.assert_equal(got[s], [], "addresses sent to a peer without sendaddrv2")
     # Relayed, not stored.
