@@ -66,7 +66,8 @@ static uint64_t keyed(const struct addrman *am, char tag, const void *data, size
 
 bool addrman_same_endpoint(const struct proto_netaddr *a, const struct proto_netaddr *b)
 {
-    return a->port == b->port && memcmp(a->ip, b->ip, 16) == 0;
+    return a->port == b->port && a->net == b->net &&
+           memcmp(a->ip, b->ip, proto_netaddr_len(a)) == 0;
 }
 
 static bool is_local_or_private(const uint8_t *ip)
@@ -89,6 +90,10 @@ static bool is_local_or_private(const uint8_t *ip)
 bool addrman_addr_ok(const struct proto_netaddr *a, bool allow_private)
 {
     static const uint8_t zero[16];
+    /* Networks we cannot reach are relayed, never stored, as Core ("do not
+     * store addresses outside our network"). */
+    if (!proto_netaddr_is_ip(a))
+        return false;
     if (a->port == 0 || memcmp(a->ip, zero, 16) == 0)
         return false;
     if (proto_netaddr_is_ipv4(a)) {

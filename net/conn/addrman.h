@@ -35,7 +35,8 @@ struct addrman *addrman_new(const char *dir, bool allow_private, uint64_t seed, 
 void addrman_free(struct addrman *am); /* flushes first */
 int addrman_flush(struct addrman *am, char **err);
 
-/* Whether an address may be stored and relayed at all. */
+/* Whether an address may be stored (and, if IP, relayed): IP only, as
+ * the other networks are ones we cannot reach. */
 bool addrman_addr_ok(const struct proto_netaddr *a, bool allow_private);
 /* The group used for bucketing and outbound diversity: /16 for IPv4, /32
  * for IPv6, one shared group for local addresses. Returns bytes used. */

@@ -14,11 +14,15 @@
  *   24 h on average), when we listen, are out of initial download and
  *   have one to advertise (localnode.c);
  * - what a peer may send us is a token bucket (0.1 address a second,
- *   at most 1000), the answer to our getaddr exempt.
+ *   at most 1000), the answer to our getaddr exempt;
+ * - addresses of networks we cannot reach (Tor v3, I2P, CJDNS) are relayed
+ *   (to 1 or 2 peers) but not stored, and only to peers that sent
+ *   sendaddrv2: the v1 addr form cannot carry them.
  * Without the filter and the fixed choice, a fresh address kept bouncing
  * between nodes for its 10 minutes of freshness: an endless storm. */
 #include "net/conn/connman_int.h"
 
+#include "chain/primitives/hash.h"
 #include "chain/primitives/siphash.h"
 #include "chain/util/log.h"
 #include "chain/util/xmalloc.h"
@@ -33,7 +37,7 @@
 #define SEC 1000000LL
 #define ADDR_KNOWN_ENTRIES 5000
 #define ADDR_KNOWN_FP 0.001
-#define ADDR_RELAY_PEERS 2          /* IPv4 and IPv6 are reachable networks */
+#define ADDR_RELAY_PEERS 2          /* for a reachable network (IPv4, IPv6) */
 #define ADDR_FRESH_SECS 600         /* only addresses this fresh are relayed */
 #define ADDR_RELAY_MAX_BATCH 10     /* bigger addr messages are not rumours */
 #define ADDR_TOKENS_PER_SEC 0.1     /* MAX_ADDR_RATE_PER_SECOND */
@@ -42,13 +46,32 @@
 #define LOCAL_ADDR_EVERY_US (24 * 3600 * SEC) /* AVG_LOCAL_ADDRESS_BROADCAST_INTERVAL */
 
 /* The key a filter knows an address by: ip and port, as Core's GetKey
- * (the rest zero). */
-static void addr_key(const struct proto_netaddr *a, struct hash256 *k)
+ * (the rest zero); for Tor v3 and I2P, wider than the key, a hash of the
+ * network, address and port. Returns the bytes of k that are used. */
+static size_t addr_key(const struct proto_netaddr *a, struct hash256 *k)
 {
     memset(k, 0, sizeof(*k));
+    if (!proto_netaddr_is_ip(a)) {
+        uint8_t buf[1 + PROTO_NETADDR_MAX + 2];
+        size_t len = proto_netaddr_len(a);
+        buf[0] = a->net;
+        memcpy(buf + 1, a->ip, len);
+        buf[1 + len] = (uint8_t)(a->port >> 8);
+        buf[2 + len] = (uint8_t)a->port;
+        hash_sha256(buf, len + 3, k->b);
+        return sizeof(k->b);
+    }
     memcpy(k->b, a->ip, 16);
     k->b[16] = (uint8_t)(a->port >> 8);
     k->b[17] = (uint8_t)a->port;
+    return 18;
+}
+
+/* Core's IsAddrCompatible: a peer that did not send sendaddrv2 only ever
+ * gets addresses the v1 form can carry. */
+static bool addr_compatible(const struct conn *c, const struct proto_netaddr *a)
+{
+    return c->p->sendaddrv2 || proto_netaddr_is_ip(a);
 }
 
 static bool known(const struct conn *c, const struct proto_netaddr *a)
@@ -94,7 +117,7 @@ static int64_t poisson_delay(struct connman *cm, int64_t mean_us)
  * replaces a random entry. */
 static void push_addr(struct connman *cm, struct conn *c, const struct proto_netaddr *a)
 {
-    if (known(c, a))
+    if (known(c, a) || !addr_compatible(c, a))
         return;
     for (size_t i = 0; i < c->addr_out_n; i++)
         if (addrman_same_endpoint(&c->addr_out[i], a))
@@ -120,36 +143,40 @@ static void send_addrs(struct conn *c, const struct proto_netaddr *a, size_t n)
     peer_msg_end(p);
 }
 
-/* Core's RelayAddress: the 2 eligible peers with the highest keyed hash of
- * (address, day, peer), the day shifted per address so that rotations are
- * not all at midnight. */
+/* Core's RelayAddress: the eligible peers (those that can take the
+ * address's form) with the highest keyed hash of (address, day, peer), the
+ * day shifted per address so that rotations are not all at midnight. 2 of
+ * them, or for a network we cannot reach 1 or 2 (by the same hash). */
 static void relay_addr(struct connman *cm, struct conn *from, const struct proto_netaddr *a,
-                       int64_t unix_now)
+                       bool reachable, int64_t unix_now)
 {
     struct hash256 k;
-    addr_key(a, &k);
+    size_t klen = addr_key(a, &k);
     uint64_t h[3];
-    h[0] = siphash24(cm->addr_k0, cm->addr_k1, k.b, 18);
+    h[0] = siphash24(cm->addr_k0, cm->addr_k1, k.b, klen);
     h[1] = ((uint64_t)unix_now + h[0]) / ADDR_ROTATE_SECS;
+    size_t npeers = ADDR_RELAY_PEERS;
+    if (!reachable && !(siphash24(cm->addr_k0, cm->addr_k1, h, 2 * sizeof(h[0])) & 1))
+        npeers = 1;
     struct conn *best[ADDR_RELAY_PEERS] = {NULL};
     uint64_t score[ADDR_RELAY_PEERS] = {0};
     for (size_t i = 0; i < cm->nconns; i++) {
         struct conn *c = cm->conns[i];
-        if (c == from || c->p->state != PEER_READY || !c->addr_relay)
+        if (c == from || c->p->state != PEER_READY || !c->addr_relay || !addr_compatible(c, a))
             continue;
         h[2] = c->p->id;
         uint64_t s = siphash24(cm->addr_k0, cm->addr_k1, h, sizeof(h));
-        for (size_t j = 0; j < ADDR_RELAY_PEERS; j++) {
+        for (size_t j = 0; j < npeers; j++) {
             if (best[j] && s <= score[j])
                 continue;
-            memmove(&best[j + 1], &best[j], (ADDR_RELAY_PEERS - 1 - j) * sizeof(best[0]));
-            memmove(&score[j + 1], &score[j], (ADDR_RELAY_PEERS - 1 - j) * sizeof(score[0]));
+            memmove(&best[j + 1], &best[j], (npeers - 1 - j) * sizeof(best[0]));
+            memmove(&score[j + 1], &score[j], (npeers - 1 - j) * sizeof(score[0]));
             best[j] = c;
             score[j] = s;
             break;
         }
     }
-    for (size_t j = 0; j < ADDR_RELAY_PEERS && best[j]; j++)
+    for (size_t j = 0; j < npeers && best[j]; j++)
         push_addr(cm, best[j], a);
 }
 
@@ -247,6 +274,13 @@ static void refill_tokens(struct conn *c, int64_t now_us)
     c->addr_token_time = now_us;
 }
 
+/* Core's IsRoutable for Tor v3, I2P and CJDNS: a CJDNS address outside
+ * fc00::/8 is invalid. */
+static bool unreachable_routable(const struct proto_netaddr *a)
+{
+    return a->net != PROTO_NET_CJDNS || a->ip[0] == 0xfc;
+}
+
 /* One address a peer sent, past the token bucket: stored, relayed if a
  * rumour. Returns whether it counts as processed (Core's addr_processed). */
 static bool take_addr(struct connman *cm, struct conn *c, struct proto_netaddr e, bool rumour,
@@ -260,13 +294,16 @@ static bool take_addr(struct connman *cm, struct conn *c, struct proto_netaddr e
     if (e.time <= 100000000 || (int64_t)e.time > now + 600)
         e.time = (uint32_t)(now - 5 * 86400);
     add_known(c, &e);
-    if (connman_is_discouraged(cm, &e))
+    bool reachable = proto_netaddr_is_ip(&e);
+    if (reachable && connman_is_discouraged(cm, &e))
         return false;
-    if (!addrman_addr_ok(&e, cm->o.allow_private))
+    if (reachable ? !addrman_addr_ok(&e, cm->o.allow_private) : !unreachable_routable(&e))
         return true;
-    *added += addrman_add(cm->am, &e, &c->p->addr, now);
+    /* Only IP reaches addrman: we could never connect to the rest. */
+    if (reachable)
+        *added += addrman_add(cm->am, &e, &c->p->addr, now);
     if (rumour && (int64_t)e.time > now - ADDR_FRESH_SECS)
-        relay_addr(cm, c, &e, now);
+        relay_addr(cm, c, &e, reachable, now);
     return true;
 }
 

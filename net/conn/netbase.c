@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
@@ -98,6 +99,12 @@ static int split(const char *s, char *host, size_t cap, long *port)
     return 0;
 }
 
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcasecmp(s + n - m, suffix) == 0;
+}
+
 int netbase_parse_endpoint(const char *s, uint16_t default_port, struct proto_netaddr *out,
                            char **err)
 {
@@ -106,6 +113,16 @@ int netbase_parse_endpoint(const char *s, uint16_t default_port, struct proto_ne
     if (split(s, host, sizeof(host), &port) < 0) {
         if (err)
             *err = xstrdup("bad address (expected host, host:port or [ipv6]:port)");
+        return -1;
+    }
+    /* Tor and I2P names: we have no proxy to reach them, and a DNS lookup
+     * would only leak the name. */
+    if (ends_with(host, ".onion") || ends_with(host, ".i2p")) {
+        if (err) {
+            char msg[320];
+            snprintf(msg, sizeof(msg), "cannot connect to %s: Tor and I2P are not reachable", host);
+            *err = xstrdup(msg);
+        }
         return -1;
     }
     struct addrinfo hints, *res = NULL;

@@ -372,7 +372,7 @@ static void on_getaddr(struct peer *p, const struct net_msg *m)
 
 static void on_addr(struct peer *p, const struct net_msg *m)
 {
-    LOG_DEBUG(LOG_NET, "peer=%" PRIu64 " %s: %zu addresses, %zu of other networks", p->id,
+    LOG_DEBUG(LOG_NET, "peer=%" PRIu64 " %s: %zu addresses, %zu of unknown networks", p->id,
               proto_cmd_name(m->cmd), m->u.addr.n, m->u.addr.skipped);
     /* Even empty: any addr message makes the peer an address relay
      * participant, and answers our getaddr (Core). */

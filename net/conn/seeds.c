@@ -74,7 +74,8 @@ int seeds_decode(const uint8_t *data, size_t len, struct proto_netaddr **out, si
             return err_set(err, "malformed fixed seed record at byte %zu", at);
         }
         v[k].services = SEEDS_SERVICES;
-        k += keep;
+        /* Core loads fixed seeds of reachable networks only: IP for us. */
+        k += keep && proto_netaddr_is_ip(&v[k]);
     }
     *out = v;
     *n = k;

@@ -188,7 +188,24 @@ static const uint8_t ipv4_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
 
 bool proto_netaddr_is_ipv4(const struct proto_netaddr *a)
 {
-    return memcmp(a->ip, ipv4_prefix, 12) == 0;
+    return a->net == 0 && memcmp(a->ip, ipv4_prefix, 12) == 0;
+}
+
+bool proto_netaddr_is_ip(const struct proto_netaddr *a)
+{
+    return a->net == 0;
+}
+
+size_t proto_netaddr_len(const struct proto_netaddr *a)
+{
+    return a->net == PROTO_NET_TORV3 || a->net == PROTO_NET_I2P ? 32 : 16;
+}
+
+uint8_t proto_netaddr_bip155(const struct proto_netaddr *a)
+{
+    if (a->net)
+        return a->net;
+    return proto_netaddr_is_ipv4(a) ? PROTO_NET_IPV4 : PROTO_NET_IPV6;
 }
 
 /* The 26-byte form of version and addr (services, ip, big-endian port). */
@@ -288,6 +305,8 @@ bool proto_bip155_addr_decode(struct cursor *c, struct proto_netaddr *a, bool *k
         return true;
     if (len != sizes[net])
         return false;
+    memset(a->ip, 0, sizeof(a->ip));
+    a->net = 0;
     if (net == PROTO_NET_IPV4) {
         memcpy(a->ip, ipv4_prefix, 12);
         memcpy(a->ip + 12, bytes, 4);
@@ -296,6 +315,10 @@ bool proto_bip155_addr_decode(struct cursor *c, struct proto_netaddr *a, bool *k
         memcpy(a->ip, bytes, 16);
         /* An IPv4 address dressed as IPv6 must use the IPv4 id (BIP155). */
         *keep = memcmp(bytes, ipv4_prefix, 12) != 0;
+    } else {
+        a->net = net;
+        memcpy(a->ip, bytes, len);
+        *keep = true;
     }
     return true;
 }
@@ -339,21 +362,27 @@ bool proto_addr_decode(struct cursor *c, bool v2, struct proto_netaddr **out, si
 
 void proto_addr_encode(struct wbuf *w, bool v2, const struct proto_netaddr *a, size_t n)
 {
-    wbuf_compact(w, n);
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++)
+        count += v2 || proto_netaddr_is_ip(&a[i]);
+    wbuf_compact(w, count);
     for (size_t i = 0; i < n; i++) {
-        wbuf_u32(w, a[i].time);
         if (!v2) {
+            /* The 16-byte form holds IP only (Core's IsAddrV1Compatible). */
+            if (!proto_netaddr_is_ip(&a[i]))
+                continue;
+            wbuf_u32(w, a[i].time);
             netaddr_v1_encode(w, &a[i]);
             continue;
         }
+        wbuf_u32(w, a[i].time);
         wbuf_compact(w, a[i].services);
-        if (proto_netaddr_is_ipv4(&a[i])) {
-            wbuf_u8(w, PROTO_NET_IPV4);
+        uint8_t net = proto_netaddr_bip155(&a[i]);
+        wbuf_u8(w, net);
+        if (net == PROTO_NET_IPV4)
             wbuf_varbytes(w, a[i].ip + 12, 4);
-        } else {
-            wbuf_u8(w, PROTO_NET_IPV6);
-            wbuf_varbytes(w, a[i].ip, 16);
-        }
+        else
+            wbuf_varbytes(w, a[i].ip, proto_netaddr_len(&a[i]));
         wbuf_u16be(w, a[i].port);
     }
 }

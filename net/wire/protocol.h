@@ -161,17 +161,28 @@ void proto_finish(struct wbuf *w, size_t start);
 void proto_frame(struct wbuf *w, const uint8_t magic[4], const char *command,
                  const void *payload, size_t len);
 
-/* A network address. IPv4 is kept IPv4-mapped (::ffff:a.b.c.d) so every
- * address is 16 bytes; addrv2 entries of other networks are skipped by the
- * decoder (we cannot reach them). */
+/* A network address. net 0 is IP: IPv4 kept IPv4-mapped (::ffff:a.b.c.d)
+ * in ip[0..16], so IPv4 and IPv6 share one form. Addresses of networks we
+ * cannot reach (BIP155 Tor v3, I2P, CJDNS) keep their BIP155 id in net and
+ * their bytes in ip: we store and relay them to addrv2 peers, as Bitcoin
+ * Core, but never connect to them. */
+#define PROTO_NETADDR_MAX 32
 struct proto_netaddr {
     uint32_t time;
     uint64_t services;
-    uint8_t ip[16];
+    uint8_t net; /* 0, PROTO_NET_TORV3, PROTO_NET_I2P or PROTO_NET_CJDNS */
+    uint8_t ip[PROTO_NETADDR_MAX];
     uint16_t port;
 };
 
 bool proto_netaddr_is_ipv4(const struct proto_netaddr *a);
+/* An IP address (IPv4 or IPv6): the ones a v1 addr message can carry and
+ * we can connect to. */
+bool proto_netaddr_is_ip(const struct proto_netaddr *a);
+/* How many bytes of ip the address uses: 16, or 32 for Tor v3 and I2P. */
+size_t proto_netaddr_len(const struct proto_netaddr *a);
+/* The BIP155 network id of the address (PROTO_NET_IPV4, PROTO_NET_IPV6...). */
+uint8_t proto_netaddr_bip155(const struct proto_netaddr *a);
 
 struct proto_version {
     int32_t version;
@@ -205,13 +216,15 @@ void proto_sendcmpct_encode(struct wbuf *w, const struct proto_sendcmpct *m);
 /* A BIP155 address: network id, length-prefixed address bytes and a
  * big-endian port (an addrv2 entry after time and services; also Core's
  * fixed seed tables). false on malformed input (a cursor error, or a known
- * network's address of the wrong length); *keep says whether it is
- * IPv4/IPv6, the networks we reach. Sets ip and port only. */
+ * network's address of the wrong length); *keep says whether it is of a
+ * network we know (IPv4, IPv6, Tor v3, I2P, CJDNS). Sets net, ip and port
+ * only. */
 bool proto_bip155_addr_decode(struct cursor *c, struct proto_netaddr *a, bool *keep);
 
 /* addr (v2 = false) or addrv2 (BIP155). Fails above PROTO_MAX_ADDR entries.
- * *out (malloc'd, free it) receives the IPv4/IPv6 entries; *skipped counts
- * well-formed entries of other networks. */
+ * *out (malloc'd, free it) receives the entries kept; *skipped counts
+ * well-formed entries of unknown networks. A v1 addr message cannot carry
+ * the non-IP entries of a: they are left out (the count says so). */
 bool proto_addr_decode(struct cursor *c, bool v2, struct proto_netaddr **out, size_t *n,
                        size_t *skipped);
 void proto_addr_encode(struct wbuf *w, bool v2, const struct proto_netaddr *a, size_t n);
@@ -260,8 +273,8 @@ struct net_msg {
     union {
         struct proto_version version;
         struct {
-            const struct proto_netaddr *a; /* IPv4/IPv6 entries */
-            size_t n, skipped;             /* skipped: other networks */
+            const struct proto_netaddr *a; /* entries kept */
+            size_t n, skipped;             /* skipped: unknown networks */
         } addr; /* addr, addrv2 */
         struct {
             bool present; /* absent before BIP31, or cut short */

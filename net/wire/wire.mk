@@ -35,10 +35,10 @@ libnode_a_SOURCES += node/net_glue.c node/net_glue.h
 # Functional tests: real hearsayd processes on loopback (skipped until the
 # daemon is built).
 TESTS += tests/functional/p2p_connect.py tests/functional/p2p_hostile.py \
-	tests/functional/p2p_handshake.py tests/functional/p2p_getdata.py tests/functional/p2p_addr_relay.py \
+	tests/functional/p2p_handshake.py tests/functional/p2p_getdata.py tests/functional/p2p_addr_relay.py tests/functional/p2p_addrv2.py \
 	tests/functional/p2p_maxupload.py tests/functional/p2p_localaddr.py
 EXTRA_DIST += tests/functional/p2p_connect.py tests/functional/p2p_hostile.py \
-	tests/functional/p2p_handshake.py tests/functional/p2p_getdata.py tests/functional/p2p_addr_relay.py \
+	tests/functional/p2p_handshake.py tests/functional/p2p_getdata.py tests/functional/p2p_addr_relay.py tests/functional/p2p_addrv2.py \
 	tests/functional/p2p_maxupload.py tests/functional/p2p_localaddr.py
 
 # Fuzz harnesses: the payload decoders, and a peer fed arbitrary streams.

@@ -25,7 +25,6 @@ sent it up to 7 times); how many observers it reaches is printed, not
 asserted (the 2 peers per hop are random: it may miss them all). The 5-minute
 measurement with Core's timers is in the closing report of the work."""
 import re
-import select
 import time
 
 import framework as fw
@@ -42,19 +41,8 @@ def watch(observers, seconds):
     """Reads every observer for `seconds` (answering pings): how many times
     each received the injected address."""
     needle = bytes(INJECTED) + (8333).to_bytes(2, "big")
-    seen = [0] * len(observers)
-    end = time.time() + seconds
-    while time.time() < end:
-        ready, _, _ = select.select(observers, [], [], max(0.0, end - time.time()))
-        for s in ready:
-            msg = ph.read_frame(s)
-            if msg is None:
-                raise fw.TestFailure("a node closed its observer")
-            if msg[0] == "ping":
-                s.sendall(ph.frame("pong", msg[1]))
-            elif msg[0] in ("addr", "addrv2"):
-                seen[observers.index(s)] += msg[1].count(needle)
-    return seen
+    got = ph.collect_addrs(observers, seconds)
+    return [sum(m[1].count(needle) for m in got[s]) for s in observers]
 
 
 def addr_bytes(node):

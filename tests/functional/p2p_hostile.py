@@ -7,6 +7,7 @@ read only get the message dropped, as in Bitcoin Core: the peer may go on
 with a good version; so do hearsay's own messages cut short."""
 import hashlib
 import os
+import select
 import socket
 import struct
 import time
@@ -70,6 +71,24 @@ def handshake(node, first=b"", before_verack=b""):
                     ["version", "wtxidrelay", "sendaddrv2", "verack"])
     s.sendall(before_verack + frame("verack"))
     return s
+
+
+def collect_addrs(peers, seconds):
+    """Every addr/addrv2 message each peer receives within `seconds`, its
+    pings answered: {socket: [(command, payload)]}."""
+    got = {s: [] for s in peers}
+    end = time.time() + seconds
+    while time.time() < end:
+        ready, _, _ = select.select(peers, [], [], max(0.0, end - time.time()))
+        for s in ready:
+            msg = read_frame(s)
+            if msg is None:
+                raise fw.TestFailure("the node closed a peer reading addresses")
+            if msg[0] == "ping":
+                s.sendall(frame("pong", msg[1]))
+            elif msg[0] in ("addr", "addrv2"):
+                got[s].append(msg)
+    return got
 
 
 def ping(s, nonce=0xabcdef):

@@ -55,6 +55,37 @@ static void test_validation(void **state)
     assert_memory_equal(g1, g2, 3);
 }
 
+/* Core stores addresses of reachable networks only ("do not store
+ * addresses outside our network"): Tor v3, I2P and CJDNS ones are relayed,
+ * never stored, so never selected for a connection. An onion address whose
+ * first 16 bytes are those of a stored IPv6 one is another endpoint. */
+static void test_unreachable_networks_not_stored(void **state)
+{
+    struct addrman *am = addrman_new(NULL, false, 7, NULL);
+    struct proto_netaddr six, onion, src = v4(9, 9, 9, 9, 8333);
+    memset(&six, 0, sizeof(six));
+    six.ip[0] = 0x20, six.ip[1] = 0x01, six.ip[2] = 0x41, six.ip[15] = 1;
+    six.port = 8333, six.time = NOW - 100, six.services = PROTO_NODE_NETWORK;
+    onion = six;
+    onion.net = PROTO_NET_TORV3;
+    onion.ip[31] = 0x77;
+    for (uint8_t net = PROTO_NET_TORV3; net <= PROTO_NET_CJDNS; net++) {
+        struct proto_netaddr a = onion;
+        a.net = net;
+        a.ip[0] = 0xfc; /* a valid CJDNS address */
+        assert_false(addrman_addr_ok(&a, true));
+        assert_false(addrman_add(am, &a, &src, NOW));
+    }
+    assert_int_equal(addrman_size(am), 0);
+    assert_true(addrman_add(am, &six, &src, NOW));
+    assert_int_equal(addrman_find(am, &onion), 0);
+    assert_false(addrman_same_endpoint(&six, &onion));
+    struct proto_netaddr got;
+    assert_true(addrman_select(am, NOW, NULL, NULL, &got));
+    assert_true(proto_netaddr_is_ip(&got));
+    addrman_free(am);
+}
+
 static void test_add_good_select(void **state)
 {
     struct addrman *am = addrman_new(NULL, false, 1, NULL);
@@ -190,6 +221,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_validation),
+        cmocka_unit_test(test_unreachable_networks_not_stored),
         cmocka_unit_test(test_add_good_select),
         cmocka_unit_test(test_flood_resistance),
         cmocka_unit_test(test_terrible_replaced),

@@ -52,11 +52,28 @@ static void test_bad(void **state)
     }
 }
 
+/* Tor and I2P names are refused with a clear error, without a DNS lookup
+ * (we have no proxy to reach them). */
+static void test_unreachable_names(void **state)
+{
+    static const char *const names[] = {
+        "pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd.onion:8333",
+        "UKEU3K5OYCKGNIKIGA57OVMLRK4BZM37Z4RUTO4CAH3TBZUAQXMA.b32.i2p"};
+    for (size_t i = 0; i < 2; i++) {
+        struct proto_netaddr a;
+        char *err = NULL;
+        assert_int_equal(netbase_parse_endpoint(names[i], 8333, &a, &err), -1);
+        assert_non_null(strstr(err, "not reachable"));
+        free(err);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse),
         cmocka_unit_test(test_bad),
+        cmocka_unit_test(test_unreachable_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

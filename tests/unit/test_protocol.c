@@ -410,6 +410,20 @@ static bool dec_addr2(const uint8_t *p, size_t n)
     return dec_addr(p, n, true, &k, &s);
 }
 
+/* Decodes an addr (v2 = false) or addrv2 message that must keep want
+ * entries and skip none; returns them (free them). */
+static struct proto_netaddr *decode_kept(const struct wbuf *w, bool v2, size_t want)
+{
+    struct cursor c;
+    struct proto_netaddr *out;
+    size_t n, skipped;
+    cursor_init(&c, w->data, w->len);
+    assert_true(proto_addr_decode(&c, v2, &out, &n, &skipped));
+    assert_int_equal(n, want);
+    assert_int_equal(skipped, 0);
+    return out;
+}
+
 static void test_addr(void **state)
 {
     struct proto_netaddr a[2];
@@ -425,29 +439,17 @@ static void test_addr(void **state)
         struct wbuf w;
         wbuf_init(&w);
         proto_addr_encode(&w, v2, a, 2);
-        struct cursor c;
-        struct proto_netaddr *out;
-        size_t n, skipped;
-        cursor_init(&c, w.data, w.len);
-        assert_true(proto_addr_decode(&c, v2, &out, &n, &skipped));
-        assert_int_equal(n, 2);
+        struct proto_netaddr *out = decode_kept(&w, v2, 2);
         assert_memory_equal(out, a, sizeof(a));
         free(out);
         check_truncations(&w, v2 ? dec_addr2 : dec_addr1);
         wbuf_free(&w);
     }
-    /* addrv2: a TORv3 entry is skipped, an IPv4 of the wrong length fails. */
+    /* addrv2: an IPv4 of the wrong length fails. */
     struct wbuf w;
     wbuf_init(&w);
-    wbuf_compact(&w, 1);
-    wbuf_u32(&w, 1), wbuf_compact(&w, 1), wbuf_u8(&w, PROTO_NET_TORV3);
     uint8_t onion[32] = {0};
-    wbuf_varbytes(&w, onion, 32), wbuf_u16be(&w, 9050);
     size_t kept, skipped;
-    assert_true(dec_addr(w.data, w.len, true, &kept, &skipped));
-    assert_int_equal(kept, 0);
-    assert_int_equal(skipped, 1);
-    wbuf_reset(&w);
     wbuf_compact(&w, 1);
     wbuf_u32(&w, 1), wbuf_compact(&w, 1), wbuf_u8(&w, PROTO_NET_IPV4);
     wbuf_varbytes(&w, onion, 5), wbuf_u16be(&w, 1);
@@ -471,6 +473,74 @@ static void test_addr(void **state)
     assert_true(dec_addr1(w.data, w.len));
     free(many);
     wbuf_free(&w);
+}
+
+/* An addrv2 message of one entry of network net with len address bytes. */
+static void addrv2_one(struct wbuf *w, uint8_t net, const uint8_t *bytes, size_t len)
+{
+    wbuf_reset(w);
+    wbuf_compact(w, 1);
+    wbuf_u32(w, 1700000000), wbuf_compact(w, PROTO_NODE_NETWORK), wbuf_u8(w, net);
+    wbuf_varbytes(w, bytes, len), wbuf_u16be(w, 8333);
+}
+
+/* BIP155 entries of networks we cannot reach (Tor v3, I2P, CJDNS) are kept
+ * with their network id and bytes, as Core keeps them to relay: they go
+ * out again in addrv2, never in a v1 addr message (Core's
+ * IsAddrV1Compatible). A wrong length for their network is a malformed
+ * message, as Core throws on it. */
+static void test_addrv2_other_networks(void **state)
+{
+    static const struct {
+        uint8_t net;
+        size_t len;
+    } nets[] = {{PROTO_NET_TORV3, 32}, {PROTO_NET_I2P, 32}, {PROTO_NET_CJDNS, 16}};
+    uint8_t bytes[33];
+    for (size_t i = 0; i < sizeof(bytes); i++)
+        bytes[i] = (uint8_t)(0xfc + i);
+    struct wbuf w, again;
+    wbuf_init(&w);
+    wbuf_init(&again);
+    for (size_t k = 0; k < 3; k++) {
+        addrv2_one(&w, nets[k].net, bytes, nets[k].len);
+        struct proto_netaddr *out = decode_kept(&w, true, 1);
+        assert_int_equal(out[0].net, nets[k].net);
+        assert_false(proto_netaddr_is_ip(&out[0]));
+        assert_false(proto_netaddr_is_ipv4(&out[0]));
+        assert_int_equal(proto_netaddr_len(&out[0]), nets[k].len);
+        assert_memory_equal(out[0].ip, bytes, nets[k].len);
+        assert_int_equal(out[0].port, 8333);
+        /* The same bytes out again in addrv2. */
+        wbuf_reset(&again);
+        proto_addr_encode(&again, true, out, 1);
+        assert_int_equal(again.len, w.len);
+        assert_memory_equal(again.data, w.data, w.len);
+        /* Left out of a v1 addr message: an empty one. */
+        wbuf_reset(&again);
+        proto_addr_encode(&again, false, out, 1);
+        assert_int_equal(again.len, 1);
+        assert_int_equal(again.data[0], 0);
+        free(out);
+        check_truncations(&w, dec_addr2);
+        /* One byte short or long: malformed. */
+        addrv2_one(&w, nets[k].net, bytes, nets[k].len - 1);
+        assert_false(dec_addr2(w.data, w.len));
+        addrv2_one(&w, nets[k].net, bytes, nets[k].len + 1);
+        assert_false(dec_addr2(w.data, w.len));
+    }
+    /* A v1 message with an IP entry among them keeps the IP one only. */
+    struct proto_netaddr mix[2];
+    memset(mix, 0, sizeof(mix));
+    mix[0].net = PROTO_NET_TORV3;
+    memcpy(mix[0].ip, bytes, 32);
+    mix[1].ip[10] = mix[1].ip[11] = 0xff, mix[1].ip[12] = 8, mix[1].port = 8333;
+    wbuf_reset(&w);
+    proto_addr_encode(&w, false, mix, 2);
+    struct proto_netaddr *out = decode_kept(&w, false, 1);
+    assert_true(proto_netaddr_is_ipv4(&out[0]));
+    free(out);
+    wbuf_free(&w);
+    wbuf_free(&again);
 }
 
 static bool dec_locator(const uint8_t *p, size_t n)
@@ -585,6 +655,7 @@ int main(void)
         cmocka_unit_test(test_command_compare),
         cmocka_unit_test(test_inv),
         cmocka_unit_test(test_addr),
+        cmocka_unit_test(test_addrv2_other_networks),
         cmocka_unit_test(test_locator),
         cmocka_unit_test(test_headers),
         cmocka_unit_test(test_version_truncation),
