@@ -3,6 +3,7 @@
 #include "chain/script/sigcache.h"
 #include "chain/validation/chainstate.h"
 #include "chain/validation/checkqueue.h"
+#include "chain/validation/pow.h"
 #include "chain/validation/scriptcache.h"
 #include "chain/validation/versionbits.h"
 #include "chain/util/log.h"
@@ -25,6 +26,12 @@ const struct config_option chain_options[] = {
       "script checks when the best header chain has the chain's minimum work and lies two "
       "weeks of work beyond them (0 verifies all; default: Bitcoin Core v29's block for "
       "main, testnet3, testnet4 and signet; none for regtest)." },
+    { "minimumchainwork", CONFIG_STRING, NULL, 0, 0, CONFIG_HIDDEN,
+      "Minimum work assumed to exist on a valid chain in hex (default: Bitcoin Core v29's "
+      "for main, testnet3, testnet4 and signet; 0 for regtest)." },
+    { "maxtipage", CONFIG_INT, "86400", -(1LL << 40), 1LL << 40, CONFIG_HIDDEN,
+      "Maximum tip age in seconds to consider node in initial block download (default: "
+      "86400)." },
     { "maxsigcachesize", CONFIG_INT, "32", 0, 16384, 0,
       "Limit the signature cache and the script execution cache together to <n> MiB, half "
       "each." },
@@ -54,6 +61,32 @@ static int parse_assumevalid(const struct config *cfg, struct chainstate_options
                          "Invalid assumevalid block hash specified (%s), must be 64 hex digits "
                          "(or 0 to disable).",
                          v);
+    return 0;
+}
+
+/* -minimumchainwork, logged as Core does (with a warning below the
+ * chain's own). */
+static int parse_min_chain_work(struct node *node, struct chainstate_options *o, char **err)
+{
+    const char *v = config_get_str(node->cfg, "minimumchainwork");
+    if (v) {
+        if (!hash_from_user_hex(v, &o->min_chain_work))
+            return err_set(err, "Invalid minimum work specified (%s), must be up to %d hex digits",
+                           v, HASH_HEX_LEN);
+        o->min_chain_work_given = true;
+    }
+    const struct hash256 *def = &node->params->min_chain_work;
+    const struct hash256 *used = v ? &o->min_chain_work : def;
+    char hex[HASH_HEX_LEN + 1];
+    hash_to_hex(used, hex);
+    LOG_INFO("Setting nMinimumChainWork=%s", hex);
+    struct u256 a, b;
+    u256_from_hash(&a, used);
+    u256_from_hash(&b, def);
+    if (u256_cmp(&a, &b) < 0) {
+        hash_to_hex(def, hex);
+        LOG_WARN("nMinimumChainWork set below default value of %s", hex);
+    }
     return 0;
 }
 
@@ -90,8 +123,10 @@ static int chain_start(struct node *node, char **err)
 {
     struct chainstate_options o;
     chainstate_default_options(&o);
-    if (parse_assumevalid(node->cfg, &o, err) < 0 || start_versionbits(node, err) < 0)
+    if (parse_assumevalid(node->cfg, &o, err) < 0 || parse_min_chain_work(node, &o, err) < 0 ||
+        start_versionbits(node, err) < 0)
         return -1;
+    o.max_tip_age = config_get_int(node->cfg, "maxtipage");
     start_caches(node);
     o.script_threads = checkqueue_par((int)config_get_int(node->cfg, "par"));
     o.sigcache = node->sigcache;

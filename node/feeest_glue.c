@@ -14,9 +14,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* Core's DEFAULT_MAX_TIP_AGE: an older tip means initial download, when
- * confirmation times say nothing about fees. */
-#define MAX_TIP_AGE (24 * 60 * 60)
+/* Core's MAX_FEE_ESTIMATION_TIP_AGE: with an older tip, confirmation
+ * times say nothing about today's fees. */
+#define FEE_ESTIMATION_TIP_AGE (3 * 60 * 60)
 
 const struct config_option feeest_options[] = {
     { "acceptstalefeeestimates", CONFIG_BOOL, "0", 0, 0, 0,
@@ -35,10 +35,14 @@ struct feeest_glue {
     bool in_package;
 };
 
+/* Core's IsCurrentForFeeEstimation: out of initial download, a recent
+ * tip, and no more than one block behind the best header. */
 static bool chain_current(const struct node *node)
 {
     const struct bindex_node *tip = chainstate_tip(node->chain);
-    return (int64_t)tip->hdr.time >= node_now() - MAX_TIP_AGE;
+    return !chainstate_initial_download(node->chain) &&
+           (int64_t)tip->hdr.time >= node_now() - FEE_ESTIMATION_TIP_AGE &&
+           tip->height >= chainstate_best_header(node->chain)->height - 1;
 }
 
 static void track(struct feeest_glue *g, const struct mempool_entry *e)

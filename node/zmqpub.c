@@ -20,7 +20,6 @@
 #include <zmq.h>
 
 #define ZMQ_DEFAULT_HWM 1000
-#define MAX_TIP_AGE (24 * 60 * 60) /* Core's DEFAULT_MAX_TIP_AGE: initial download */
 
 enum zmq_kind { ZK_HASHBLOCK, ZK_HASHTX, ZK_RAWBLOCK, ZK_RAWTX, ZK_SEQUENCE, ZK_COUNT };
 static const char *const kind_names[ZK_COUNT] = { "hashblock", "hashtx", "rawblock", "rawtx",
@@ -147,7 +146,7 @@ static void on_tip(evutil_socket_t fd, short what, void *arg)
     if (hash_eq(&tip->hash, &z->last_tip))
         return;
     z->last_tip = tip->hash;
-    if ((int64_t)tip->hdr.time < node_now() - MAX_TIP_AGE)
+    if (chainstate_initial_download(z->node->chain))
         return;
     uint8_t h[32], *raw = NULL;
     size_t len = 0;

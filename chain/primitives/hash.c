@@ -237,6 +237,19 @@ bool hash_from_hex(const char *hex, struct hash256 *out)
     return true;
 }
 
+bool hash_from_user_hex(const char *hex, struct hash256 *out)
+{
+    if (strncmp(hex, "0x", 2) == 0)
+        hex += 2;
+    size_t len = strlen(hex);
+    if (len > HASH_HEX_LEN)
+        return false;
+    char padded[HASH_HEX_LEN + 1];
+    memset(padded, '0', HASH_HEX_LEN - len);
+    memcpy(padded + HASH_HEX_LEN - len, hex, len + 1);
+    return hash_from_hex(padded, out);
+}
+
 static EVP_MD *sha1_fetched;
 
 static void fetch_sha1(void)

@@ -84,5 +84,8 @@ void hash_to_display(const struct hash256 *h, uint8_t out[32]);
 void hash_to_hex(const struct hash256 *h, char out[HASH_HEX_LEN + 1]);
 /* Parses exactly 64 hex digits (either case), byte-reversed. */
 bool hash_from_hex(const char *hex, struct hash256 *out);
+/* Core's uint256::FromUserHex: an optional lowercase "0x", then up to 64
+ * hex digits (either case, none meaning zero) taken as a number. */
+bool hash_from_user_hex(const char *hex, struct hash256 *out);
 
 #endif

@@ -25,6 +25,7 @@ void chainstate_default_options(struct chainstate_options *o)
     o->flush_interval = 3600;
     o->script_threads = checkqueue_par(0);
     o->check_slice_us = CHAINSTATE_CHECK_SLICE_US;
+    o->max_tip_age = CHAINSTATE_DEFAULT_MAX_TIP_AGE;
 }
 
 static void persist_node(void *ctx, struct bindex_node *n)
@@ -218,9 +219,7 @@ static const char *script_check_reason(const struct chainstate *cs, const struct
     const struct bindex_node *best = bindex_best_header(cs->bi);
     if (bindex_ancestor(best, n->height) != n)
         return "block not in best header chain";
-    struct u256 min_work;
-    u256_from_hash(&min_work, &cs->p->min_chain_work);
-    if (u256_cmp(&best->work, &min_work) < 0)
+    if (u256_cmp(&best->work, &cs->min_work) < 0)
         return "best header chainwork below minimumchainwork";
     if (proof_equivalent_time(cs->p, best, n, best) <= TWO_WEEKS)
         return "block too recent relative to best header";

@@ -58,6 +58,12 @@ struct chainstate_options {
     /* -assumevalid: when not given, the chain's default; zero checks all. */
     bool assumevalid_given;
     struct hash256 assumevalid;
+    /* -minimumchainwork: when not given, the chain's. */
+    bool min_chain_work_given;
+    struct hash256 min_chain_work;
+    /* -maxtipage: seconds a tip may lag the clock and still end the
+     * initial download. */
+    int64_t max_tip_age;
     /* -reindex: wipe the block index and the coins, rebuild them from the
      * block files. */
     bool reindex;
@@ -74,6 +80,7 @@ struct chainstate_options {
  * (reading the block, applying it, the undo write) included. */
 #define CHAINSTATE_CHECK_SLICE_US 25000
 #define CHAINSTATE_MIN_DBCACHE_MB 4
+#define CHAINSTATE_DEFAULT_MAX_TIP_AGE (24 * 60 * 60)
 
 void chainstate_default_options(struct chainstate_options *o);
 
@@ -245,9 +252,12 @@ size_t chainstate_get_headers(const struct chainstate *cs, const struct hash256 
 size_t chainstate_blocks_to_fetch(const struct chainstate *cs, const struct bindex_node **out,
                                   size_t max);
 
-/* True while the tip is more than a day old (Core's initial block
- * download); once false it stays false. */
+/* Core's IsInitialBlockDownload: while the tip has less than the
+ * minimum chain work or is older than the max tip age; once out, latched
+ * (logged once). */
 bool chainstate_initial_download(struct chainstate *cs);
+/* The minimum chain work in force (-minimumchainwork or the chain's). */
+const struct u256 *chainstate_min_chain_work(const struct chainstate *cs);
 
 /* A coin_lookup_fn over the UTXO set at the tip (ctx is the chainstate). */
 bool chainstate_coin_lookup(void *ctx, const struct outpoint *op, struct coin *out);

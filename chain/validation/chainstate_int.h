@@ -43,6 +43,7 @@ struct chainstate {
     bool caught_up; /* latched end of initial block download */
     struct scriptcheck_env scripts;
     struct hash256 assumevalid; /* zero: verify every block */
+    struct u256 min_work;       /* chainstate_min_chain_work */
     const char *script_reason_logged; /* last "why scripts are checked" logged */
     /* A storage error left memory and disk apart: nothing more is written
      * (not even at close); reopening repairs from the disk. */

@@ -9,6 +9,7 @@
 #include "chain/storage/store.h"
 #include "chain/validation/blockstore.h"
 #include "chain/validation/checkqueue.h"
+#include "chain/validation/pow.h"
 #include "chain/validation/reindex.h"
 #include "chain/validation/utxo.h"
 #include "chain/util/xmalloc.h"
@@ -218,6 +219,8 @@ struct chainstate *chainstate_open(const struct chain_params *p, const char *dir
         return NULL;
     }
     cs->assumevalid = cs->opts.assumevalid_given ? cs->opts.assumevalid : p->assumevalid;
+    u256_from_hash(&cs->min_work,
+                   cs->opts.min_chain_work_given ? &cs->opts.min_chain_work : &p->min_chain_work);
     cs->script_reason_logged = ""; /* the first decision is logged, whichever it is */
     cs->scripts.sigcache = cs->opts.sigcache;
     cs->scripts.cache = cs->opts.scriptcache;

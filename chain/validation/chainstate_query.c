@@ -5,6 +5,7 @@
 
 #include "chain/util/log.h"
 #include "chain/validation/validation.h"
+#include "chain/validation/pow.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -111,9 +112,22 @@ size_t chainstate_blocks_to_fetch(const struct chainstate *cs, const struct bind
 
 bool chainstate_initial_download(struct chainstate *cs)
 {
-    if (!cs->caught_up && (int64_t)bindex_tip(cs->bi)->hdr.time >= cs_now(cs) - RECENT_BLOCK_SECS)
-        cs->caught_up = true;
-    return !cs->caught_up;
+    if (cs->caught_up)
+        return false;
+    /* Core's importing and reindexing cases never reach here: -reindex
+     * runs inside chainstate_open, and there is always a tip (genesis). */
+    const struct bindex_node *tip = bindex_tip(cs->bi);
+    if (u256_cmp(&tip->work, &cs->min_work) < 0 ||
+        (int64_t)tip->hdr.time < cs_now(cs) - cs->opts.max_tip_age)
+        return true;
+    LOG_INFO("Leaving InitialBlockDownload (latching to false)");
+    cs->caught_up = true;
+    return false;
+}
+
+const struct u256 *chainstate_min_chain_work(const struct chainstate *cs)
+{
+    return &cs->min_work;
 }
 
 bool chainstate_coin_lookup(void *ctx, const struct outpoint *op, struct coin *out)

@@ -203,9 +203,7 @@ bool np_peer_has(struct netproc *np, const struct np_peer *p, const struct binde
 /* n's chain work against the minimum chain work: <0, 0 or >0. */
 static int cmp_min_work(const struct netproc *np, const struct bindex_node *n)
 {
-    struct u256 min;
-    u256_from_hash(&min, &chainstate_params(np->chain)->min_chain_work);
-    return u256_cmp(&n->work, &min);
+    return u256_cmp(&n->work, chainstate_min_chain_work(np->chain));
 }
 
 /* Headers announcements are asked for only once the peer's headers chain

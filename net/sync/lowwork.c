@@ -33,7 +33,7 @@ void np_antidos_threshold(const struct netproc *np, struct u256 *out)
         else
             u256_zero(&near);
     }
-    u256_from_hash(out, &chainstate_params(np->chain)->min_chain_work);
+    *out = *chainstate_min_chain_work(np->chain);
     if (u256_cmp(&near, out) > 0)
         *out = near;
 }
@@ -61,10 +61,8 @@ static void presync_report(struct netproc *np, const struct np_peer *p, int64_t 
     for (size_t i = 0; i < np->npeers; i++)
         if (np->peers[i].hss && u256_cmp(hss_presync_work(np->peers[i].hss), work) > 0)
             return;
-    struct u256 min;
-    u256_from_hash(&min, &chainstate_params(np->chain)->min_chain_work);
     const struct bindex_node *best = chainstate_best_header(np->chain);
-    if (best && u256_cmp(&best->work, &min) >= 0)
+    if (best && u256_cmp(&best->work, chainstate_min_chain_work(np->chain)) >= 0)
         return;
     np->presync_logged = now;
     int height = hss_presync_height(p->hss);

@@ -69,11 +69,13 @@ tests_unit_test_netproc_LDADD = tests/unit/libchainstatetest.a $(NET_LIBS) $(CMO
 TESTS += tests/functional/relay_basic.py tests/functional/relay_catchup.py \
 	tests/functional/relay_epidemic.py tests/functional/relay_blocksonly.py \
 	tests/functional/relay_reorg.py tests/functional/relay_txrecon.py tests/functional/p2p_1p1c.py \
-	tests/functional/p2p_feefilter.py tests/functional/p2p_lowwork.py
+	tests/functional/p2p_feefilter.py tests/functional/p2p_lowwork.py \
+	tests/functional/p2p_minchainwork.py
 EXTRA_DIST += tests/functional/relay_txrecon.py tests/functional/relay_lib.py tests/functional/relay_basic.py \
 	tests/functional/relay_catchup.py tests/functional/relay_epidemic.py \
 	tests/functional/relay_blocksonly.py tests/functional/relay_reorg.py tests/functional/p2p_1p1c.py \
-	tests/functional/p2p_feefilter.py tests/functional/p2p_lowwork.py
+	tests/functional/p2p_feefilter.py tests/functional/p2p_lowwork.py \
+	tests/functional/p2p_minchainwork.py
 
 # Benchmark: one hearsayd under transaction load from 8 loopback peers.
 noinst_PROGRAMS += contrib/bench/bench_relay_node

@@ -17,8 +17,6 @@
 #include <string.h>
 #include <time.h>
 
-/* Core's DEFAULT_MAX_TIP_AGE: a tip older than this means initial download. */
-#define MAX_TIP_AGE (24 * 60 * 60)
 
 static struct node *node_of(const struct rpc_request *req)
 {
@@ -107,8 +105,7 @@ static json_t *rpc_getblockchaininfo(struct rpc_request *req)
     json_object_set_new(o, "mediantime", json_integer(bindex_median_time_past(tip)));
     double progress = best->height > 0 ? (double)tip->height / best->height : 1.0;
     json_object_set_new(o, "verificationprogress", json_real(progress));
-    bool ibd = (int64_t)tip->hdr.time < (int64_t)time(NULL) - MAX_TIP_AGE;
-    json_object_set_new(o, "initialblockdownload", json_boolean(ibd));
+    json_object_set_new(o, "initialblockdownload", json_boolean(chainstate_initial_download(cs)));
     json_object_set_new(o, "chainwork", rpc_util_u256_hex(&tip->work));
     rpc_prune_storage_fields(node, o);
     json_object_set_new(o, "warnings", json_array());

@@ -148,5 +148,25 @@ def test_stale_file(t):
     fw.assert_equal(node.stop(), 0)
 
 
+def test_stale_tip(t):
+    """Transactions arriving while the tip is over 3 hours old are not
+    tracked (Core's IsCurrentForFeeEstimation), though such a tip has left
+    initial download; once a block makes it recent, they are."""
+    node = t.add_node().start()
+    split, value = split_coin(node)
+    tip = node.rpc("getblockheader", node.rpc("getbestblockhash"))["time"]
+    node.rpc("setmocktime", tip + 3 * 3600 + 60)
+    fw.assert_equal(node.rpc("getblockchaininfo")["initialblockdownload"], False)
+    vout = 0
+    for tracked in (False, True):
+        txids = [node.rpc("sendrawtransaction", tt.spend(split, vout + i, value, fee=FAST_FEE))
+                 for i in range(2 * PER_CLASS)]
+        vout += 2 * PER_CLASS
+        node.rpc("generateblock", tt.P2WSH_OP_TRUE_ADDR, txids)
+        short = node.rpc("estimaterawfee", 1)["short"]
+        fw.assert_equal("feerate" in short, tracked, f"estimate from tracked={tracked}: {short}")
+    fw.assert_equal(node.stop(), 0)
+
+
 if __name__ == "__main__":
-    fw.main([test_estimates, test_errors, test_stale_file])
+    fw.main([test_estimates, test_errors, test_stale_file, test_stale_tip])

@@ -2,8 +2,9 @@
 """ZMQ notifications (-zmqpub*) received by a Python subscriber (Debian's
 python3-zmq): Core's message layout [topic, body, LE32 sequence], every
 topic in order with no gap in its sequence numbers, mempool sequence
-numbers on "A"/"R", and a reorg seen as "D" then "C" with one hashblock for
-the new tip; getzmqnotifications lists what is published."""
+numbers on "A"/"R", a reorg seen as "D" then "C" with one hashblock for
+the new tip, no hashblock during initial download; getzmqnotifications
+lists what is published."""
 
 import os
 import struct
@@ -68,10 +69,10 @@ def seq_body(hash_hex, label, mempool_seq=None):
     return b + struct.pack("<Q", mempool_seq) if mempool_seq is not None else b
 
 
-def start_publisher(t):
+def start_publisher(t, *extra):
     node = t.add_node()
     addr = f"tcp://127.0.0.1:{fw.free_port()}"
-    node.start(*[f"-zmqpub{k}={addr}" for k in TOPICS])
+    node.start(*[f"-zmqpub{k}={addr}" for k in TOPICS], *extra)
     assert_equal(sorted(n["type"] for n in node.rpc("getzmqnotifications")),
                  sorted("pub" + k for k in TOPICS))
     assert_equal({n["address"] for n in node.rpc("getzmqnotifications")}, {addr})
@@ -149,5 +150,18 @@ def test_reorg(t):
     sub.close()
 
 
+def test_initial_download(t):
+    """No tip notification while in initial download, as Core: here a
+    recent tip short of the minimum chain work (genesis and three blocks,
+    2 each on regtest)."""
+    node, sub = start_publisher(t, "-minimumchainwork=0x8")
+    for height in (1, 2, 3):
+        block = rl.mine(node, 1)[0]
+        sub.expect(block_messages(node, block, "C"))
+        assert_equal(node.rpc("getblockchaininfo")["initialblockdownload"], height < 3)
+    sub.expect([("hashblock", bytes.fromhex(block)), ("rawblock", None)])
+    sub.close()
+
+
 if __name__ == "__main__":
-    fw.main([test_tx_and_block, test_reorg])
+    fw.main([test_tx_and_block, test_reorg, test_initial_download])

@@ -879,10 +879,51 @@ static void test_coins_and_undo(void **state)
     assert_int_equal(again.txouts, 101);
 }
 
+static int64_t ibd_clock;
+
+static int64_t ibd_now(void)
+{
+    return ibd_clock;
+}
+
+/* Core's IsInitialBlockDownload: a recent tip short of the minimum chain
+ * work, or one older than the max tip age, is still initial download;
+ * once out, it stays out. */
+static void test_initial_download_min_work(void **state)
+{
+    struct csfix *f = *state;
+    chainstate_close(f->cs);
+    struct chainstate_options o;
+    chainstate_default_options(&o);
+    o.dbcache_bytes = 8u << 20;
+    o.now = ibd_now;
+    o.max_tip_age = 3600;
+    o.min_chain_work_given = true;
+    memset(&o.min_chain_work, 0, sizeof(o.min_chain_work));
+    o.min_chain_work.b[0] = 6; /* genesis and two blocks (2 each on regtest) */
+    char *err = NULL;
+    f->cs = chainstate_open(f->p, f->dir, &o, &err);
+    assert_non_null(f->cs);
+    assert_int_equal(chainstate_min_chain_work(f->cs)->w[0], 6);
+    const struct bindex_node *tip = chainstate_tip(f->cs);
+    ibd_clock = (int64_t)tip->hdr.time + 60; /* recent, but too little work */
+    assert_true(chainstate_initial_download(f->cs));
+    tip = mine(f, tip, 1);
+    assert_true(chainstate_initial_download(f->cs));
+    tip = mine(f, tip, 1);
+    ibd_clock = (int64_t)tip->hdr.time + 3601; /* enough work, too old */
+    assert_true(chainstate_initial_download(f->cs));
+    ibd_clock = (int64_t)tip->hdr.time + 3600;
+    assert_false(chainstate_initial_download(f->cs));
+    ibd_clock += 86400; /* latched */
+    assert_false(chainstate_initial_download(f->cs));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_linear_and_persist, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_initial_download_min_work, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reorg, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invalid_in_heavier_branch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_double_spend_across_reorg, setup, teardown),

@@ -142,6 +142,32 @@ static void test_reversed_hex(void **state)
     assert_true(hash_is_zero(&h));
 }
 
+/* Core's FromUserHex, as -minimumchainwork takes it. */
+static void test_user_hex(void **state)
+{
+    (void)state;
+    struct hash256 h;
+    assert_true(hash_from_user_hex("0x1Ab", &h));
+    assert_int_equal(h.b[0], 0xab);
+    assert_int_equal(h.b[1], 0x01);
+    for (int i = 2; i < 32; i++)
+        assert_int_equal(h.b[i], 0);
+    assert_true(hash_from_user_hex("", &h));
+    assert_true(hash_is_zero(&h));
+    assert_true(hash_from_user_hex("0x", &h));
+    assert_true(hash_is_zero(&h));
+    static const char genesis[] =
+        "000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f";
+    assert_true(hash_from_user_hex(genesis, &h));
+    test_assert_hash_hex(&h, genesis);
+    assert_false(hash_from_user_hex("0X10", &h)); /* the prefix is lowercase only */
+    assert_false(hash_from_user_hex("test", &h));
+    assert_false(hash_from_user_hex("-1", &h));
+    assert_false(hash_from_user_hex("0x0000000000000000000000000000000000000000000000000000000000000000"
+                                    "0",
+                                    &h)); /* 65 digits */
+}
+
 /* BIP340 tagged hashes against libsecp256k1's own, one-shot and fed in
  * pieces; and several threads racing on a tag's first use agree. */
 static struct hash_tag race_tag = HASH_TAG("hearsay/race");
@@ -258,7 +284,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fips180),      cmocka_unit_test(test_sha256d),
         cmocka_unit_test(test_incremental),  cmocka_unit_test(test_hmac_rfc4231),
-        cmocka_unit_test(test_reversed_hex), cmocka_unit_test(test_hex),
+        cmocka_unit_test(test_reversed_hex), cmocka_unit_test(test_user_hex),
+        cmocka_unit_test(test_hex),
         cmocka_unit_test(test_tagged),
         cmocka_unit_test(test_siphash),
     };
