@@ -298,9 +298,9 @@ bool proto_bip155_addr_decode(struct cursor *c, struct proto_netaddr *a, bool *k
     static const size_t sizes[] = {[PROTO_NET_IPV4] = 4, [PROTO_NET_IPV6] = 16,
                                    [PROTO_NET_TORV3] = 32, [PROTO_NET_I2P] = 32,
                                    [PROTO_NET_CJDNS] = 16};
-    /* Unknown networks are skipped, as BIP155 says; TORv2 among them since
-     * Core dropped it (its ids are checked for length, a wrong one being
-     * a malformed message). */
+    /* Unknown networks are skipped, as BIP155 says, whatever their length;
+     * TORv2 among them since Core dropped it. A known network's address of
+     * the wrong length makes the message malformed. */
     if (net < PROTO_NET_IPV4 || net > PROTO_NET_CJDNS || net == PROTO_NET_TORV2)
         return true;
     if (len != sizes[net])
