@@ -22,12 +22,15 @@
 #include "chain/validation/validation.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* Smaller blocks stay on the loop: about 4 ms of work at this size, far
  * more than the copy and the two thread hand-offs cost. */
 #define ARRIVE_MIN_BYTES 50000
+/* Payload bytes handed to the thread and not yet collected, at most. */
+#define ARRIVE_MAX_BYTES (32u << 20)
 
 struct np_arrival {
     struct np_arrival *next;
@@ -41,6 +44,8 @@ struct np_arrival {
 
 struct np_arrivals {
     struct worker *w;
+    size_t bytes;         /* payloads handed over, not yet collected (loop only) */
+    atomic_bool stopping; /* set at shutdown: queued jobs skip the parse */
     void (*wake)(void *ctx);
     void *wake_ctx;
     pthread_mutex_t mu; /* guards the done list, shared with the thread */
@@ -58,6 +63,7 @@ void np_arrivals_init(struct netproc *np)
     }
     struct np_arrivals *q = xcalloc(1, sizeof(*q));
     q->w = w;
+    atomic_init(&q->stopping, false);
     q->wake = np->io.wake;
     q->wake_ctx = np->io.ctx;
     pthread_mutex_init(&q->mu, NULL);
@@ -77,7 +83,8 @@ void np_arrivals_free(struct netproc *np)
     struct np_arrivals *q = np->arrivals;
     if (!q)
         return;
-    worker_free(q->w); /* runs the jobs queued: each ends on the done list */
+    atomic_store(&q->stopping, true);
+    worker_free(q->w); /* runs the jobs queued, unparsed: each ends on the done list */
     while (q->done) {
         struct np_arrival *a = q->done;
         q->done = a->next;
@@ -93,9 +100,11 @@ static void arrival_run(void *arg)
 {
     struct np_arrival *a = arg;
     struct np_arrivals *q = a->q;
-    a->b = np_block_parse(a->payload, a->len, &a->why);
-    if (a->b)
-        validation_block_precheck(a->b);
+    if (!atomic_load(&q->stopping)) {
+        a->b = np_block_parse(a->payload, a->len, &a->why);
+        if (a->b)
+            validation_block_precheck(a->b);
+    }
     free(a->payload);
     a->payload = NULL;
     pthread_mutex_lock(&q->mu);
@@ -108,8 +117,11 @@ static void arrival_run(void *arg)
 bool np_arrival_offload(struct netproc *np, struct np_peer *p, const struct net_msg *m)
 {
     struct np_arrivals *q = np->arrivals;
-    if (!q || m->len < ARRIVE_MIN_BYTES)
+    /* Past the cap (many peers' blocks at once) the loop parses: the
+     * memory held for blocks in flight stays bounded, as one at a time. */
+    if (!q || m->len < ARRIVE_MIN_BYTES || q->bytes + m->len > ARRIVE_MAX_BYTES)
         return false;
+    q->bytes += m->len;
     struct np_arrival *a = xcalloc(1, sizeof(*a));
     a->q = q;
     a->peer = p->id;
@@ -145,6 +157,7 @@ void np_arrivals_collect(struct netproc *np, int64_t now)
     while (list) {
         struct np_arrival *a = list;
         list = a->next;
+        q->bytes -= a->len;
         struct np_peer *p = np_peer_find(np, a->peer);
         if (p) {
             struct looplag_mark mark;
