@@ -1,8 +1,16 @@
-/* What we do about a peer's invalid block, and which blocks we serve:
- * Bitcoin Core's MaybePunishNodeForBlock and BlockRequestAllowed
- * (net_processing.cpp), by the reason string validation gave. */
+/* What we do about a peer's invalid block, which unrequested blocks we
+ * keep, and which blocks we serve: Bitcoin Core's MaybePunishNodeForBlock,
+ * the BLOCK handler's checks before ProcessBlock, AcceptBlock's rule for
+ * unrequested blocks and BlockRequestAllowed (net_processing.cpp,
+ * validation.cpp), by the reason string validation gave. */
 #include "net/sync/netproc_int.h"
 
+#include "chain/storage/prune.h"
+#include "chain/util/log.h"
+#include "chain/validation/validation.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Core's STALE_RELAY_AGE_LIMIT: a month. */
@@ -81,4 +89,61 @@ bool np_block_request_allowed(const struct netproc *np, const struct bindex_node
     int64_t spacing = chainstate_params(np->chain)->pow_target_spacing;
     return (int64_t)best->hdr.time - (int64_t)n->hdr.time < NP_STALE_RELAY_AGE_LIMIT &&
            proof_equivalent_time(best, n, spacing) < NP_STALE_RELAY_AGE_LIMIT;
+}
+
+/* Core's IsBlockMutated, with the witness part where segwit applies (the
+ * contextual check finds it): the reason if b is a mutated copy, which no
+ * honest peer sends. */
+static const char *mutation(const struct netproc *np, const struct bindex_node *prev,
+                            const struct block *b)
+{
+    const char *reason = NULL;
+    if (!validation_block_basic(b, &reason))
+        return np_block_mutated(reason) ? reason : NULL;
+    if (prev && !validation_block_context(chainstate_params(np->chain), prev, b, &reason))
+        return np_block_mutated(reason) ? reason : NULL;
+    return NULL;
+}
+
+/* AcceptBlock's fHasMoreOrSameWork, fTooFarAhead, pruned data and the
+ * minimum chain work: a block that cannot make the tip soon is not kept. */
+static bool unrequested_wanted(const struct netproc *np, const struct bindex_node *n)
+{
+    const struct bindex_node *tip = chainstate_tip(np->chain);
+    if (n->status & BINDEX_HAVE_DATA)
+        return true; /* a duplicate: the block path counts it */
+    return !(n->status & BINDEX_PRUNED) && u256_cmp(&n->work, &tip->work) >= 0 &&
+           n->height <= tip->height + PRUNE_MIN_BLOCKS_TO_KEEP &&
+           u256_cmp(&n->work, chainstate_min_chain_work(np->chain)) >= 0;
+}
+
+bool np_unrequested_dropped(struct netproc *np, struct np_peer *p, const struct block *b)
+{
+    const struct bindex_node *prev = chainstate_find(np->chain, &b->hdr.prev);
+    const char *mutated = mutation(np, prev, b);
+    if (mutated) {
+        np_misbehaving(np, p->id, mutated); /* Core: "mutated block" */
+        return true;
+    }
+    /* A new header on a low-work chain is not even stored (Core's
+     * min_pow_checked): else blocks would build the cheap header chains
+     * the low-work headers sync keeps out. */
+    if (prev && !chainstate_find(np->chain, &b->hash) && np_lowwork_block(np, prev, &b->hdr)) {
+        LOG_DEBUG(LOG_NET, "ignoring low-work block from peer=%" PRIu64, p->id);
+        return true;
+    }
+    /* Its header is taken (a bad one is punished on the block path, which
+     * finds it again); the block only if wanted. */
+    char *err = NULL;
+    const char *reason = NULL;
+    enum chainstate_status st =
+        chainstate_process_headers(np->chain, &b->hdr, 1, NULL, &reason, &err);
+    free(err);
+    const struct bindex_node *n = chainstate_find(np->chain, &b->hash);
+    if ((st != CHAINSTATE_ACCEPTED && st != CHAINSTATE_DUPLICATE) || !n ||
+        unrequested_wanted(np, n))
+        return false;
+    LOG_DEBUG(LOG_NET, "peer=%" PRIu64 " sent unrequested block at height %d: not stored", p->id,
+              n->height);
+    return true;
 }

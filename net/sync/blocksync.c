@@ -13,7 +13,6 @@
  * stalling timeout unless the block comes. */
 #include "net/sync/netproc_int.h"
 
-#include "chain/storage/prune.h"
 #include "chain/util/log.h"
 #include "chain/util/looplag.h"
 #include "chain/util/xmalloc.h"
@@ -481,11 +480,13 @@ void np_on_headers(struct netproc *np, struct np_peer *p, const struct net_msg *
     struct hash256 bad, last, known_bad;
     block_header_hash(&hdrs[n - 1], &last);
     const struct bindex_node *start = chainstate_find(np->chain, &hdrs[0].prev);
+    /* They connect: an answer, as Core takes them, before a low-work sync
+     * may send its own getheaders (which must stay awaited). */
+    if (start)
+        p->headers_awaited = false;
     if (start && !proven && !known_on_best(np, chainstate_find(np->chain, &last)) &&
-        np_lowwork_try(np, p, start, &hdrs, &n, now)) {
-        p->headers_awaited = false; /* they connect: an answer */
+        np_lowwork_try(np, p, start, &hdrs, &n, now))
         return;
-    }
     bool any_known_bad = first_known_invalid(np, hdrs, n, &known_bad);
     bool new_header = !chainstate_find(np->chain, &last);
     const char *reason = NULL;
@@ -499,7 +500,7 @@ void np_on_headers(struct netproc *np, struct np_peer *p, const struct net_msg *
         headers_for(np, p, &last, now);
         return;
     }
-    p->headers_awaited = false; /* they connect: an answer, as Core takes them */
+    p->headers_awaited = false; /* connected after all (a race with our index) */
     if (st == CHAINSTATE_INVALID) {
         bool cached = any_known_bad && hash_eq(&bad, &known_bad);
         if (np_block_punishable(reason, cached, false, p->inbound))
@@ -574,39 +575,6 @@ void np_on_block(struct netproc *np, struct np_peer *p, const struct net_msg *m,
     np_block_arrived(np, p, b, why, now);
 }
 
-/* Core's AcceptBlock for a block nobody asked for: one that cannot make
- * the tip (less work), a pruned one we had, one too far ahead (it would
- * hold back pruning: MIN_BLOCKS_TO_KEEP) or on a chain short of the
- * minimum chain work (a cheap fake chain we would never request) is not
- * stored. */
-static bool unrequested_wanted(const struct netproc *np, const struct bindex_node *n)
-{
-    const struct bindex_node *tip = chainstate_tip(np->chain);
-    if (n->status & BINDEX_HAVE_DATA)
-        return true; /* a duplicate: the block path counts it */
-    return !(n->status & BINDEX_PRUNED) && u256_cmp(&n->work, &tip->work) >= 0 &&
-           n->height <= tip->height + PRUNE_MIN_BLOCKS_TO_KEEP && cmp_min_work(np, n) >= 0;
-}
-
-/* As Core, the header of an unrequested block is taken (a bad one is
- * punished on the block path, which finds it again); the block itself
- * only if wanted. true if it is dropped. */
-static bool unrequested_dropped(struct netproc *np, struct np_peer *p, const struct block *b)
-{
-    char *err = NULL;
-    const char *reason = NULL;
-    enum chainstate_status st =
-        chainstate_process_headers(np->chain, &b->hdr, 1, NULL, &reason, &err);
-    free(err);
-    const struct bindex_node *n = chainstate_find(np->chain, &b->hash);
-    if ((st != CHAINSTATE_ACCEPTED && st != CHAINSTATE_DUPLICATE) || !n ||
-        unrequested_wanted(np, n))
-        return false;
-    LOG_DEBUG(LOG_NET, "peer=%" PRIu64 " sent unrequested block at height %d: not stored", p->id,
-              n->height);
-    return true;
-}
-
 void np_process_block(struct netproc *np, struct np_peer *p, const struct block *b,
                       bool rebuilt, int64_t now)
 {
@@ -614,7 +582,7 @@ void np_process_block(struct netproc *np, struct np_peer *p, const struct block 
     bool first_in_flight = !first || first->peer == p->id;
     /* Requested: in flight from anyone, or rebuilt from a compact block
      * (Core's force_processing: its checks made it as safe). */
-    if (!first && !rebuilt && unrequested_dropped(np, p, b))
+    if (!first && !rebuilt && np_unrequested_dropped(np, p, b))
         return;
     /* Core's BLOCK: the sender's request ends on arrival; the others'
      * only once the block is stored (ProcessBlock's new_block), so a
@@ -755,10 +723,12 @@ void np_serve_getheaders(struct netproc *np, struct np_peer *p, const struct net
 {
     const struct proto_locator *loc = &m->u.locator;
     const struct bindex_node *n;
-    if (cmp_min_work(np, chainstate_tip(np->chain)) < 0) {
+    if (cmp_min_work(np, chainstate_tip(np->chain)) < 0 &&
+        !(np->io.may_download && np->io.may_download(np->io.ctx, p->id))) {
         /* Core serves no headers from a chain below the minimum chain
          * work (the peer would start a low-work headers sync only to
-         * abort it): an empty answer, so that we do not seem unresponsive. */
+         * abort it) but to a peer with the download permission: an empty
+         * answer, so that we do not seem unresponsive. */
         LOG_DEBUG(LOG_NET, "ignoring getheaders from peer=%" PRIu64
                   " because active chain has too little work; sending empty response", p->id);
         wbuf_reset(&np->scratch);

@@ -485,7 +485,7 @@ static const struct bindex_node *accept_header(struct netproc *np, struct np_pee
             np_getheaders(np, p, chainstate_best_header(np->chain), NULL, now);
         return NULL;
     }
-    if (np_lowwork_cmpct(np, prev)) { /* Core: ignored before anything is stored */
+    if (np_lowwork_block(np, prev, &cb->hdr)) { /* Core: ignored before anything is stored */
         LOG_DEBUG(LOG_NET, "ignoring low-work compact block from peer=%" PRIu64, p->id);
         return NULL;
     }

@@ -38,12 +38,14 @@ void np_antidos_threshold(const struct netproc *np, struct u256 *out)
         *out = near;
 }
 
-bool np_lowwork_cmpct(const struct netproc *np, const struct bindex_node *prev)
+bool np_lowwork_block(const struct netproc *np, const struct bindex_node *prev,
+                      const struct block_header *h)
 {
-    /* Core counts the parent's proof twice, not the new header's. */
+    /* Core's CMPCTBLOCK and BLOCK handlers: the parent's chain work and
+     * the new header's claimed work against the threshold. */
     struct u256 work, proof, threshold;
     work = prev->work;
-    pow_work(prev->hdr.bits, &proof);
+    pow_work(h->bits, &proof);
     u256_add(&work, &proof);
     np_antidos_threshold(np, &threshold);
     return u256_cmp(&work, &threshold) < 0;
@@ -95,10 +97,13 @@ bool np_lowwork_continue(struct netproc *np, struct np_peer *p, struct block_hea
 {
     if (!p->hss)
         return false;
-    p->headers_awaited = false; /* the answer to our last getheaders */
-    struct hss_result r;
+    struct hss_result r = {0};
     if (hss_process(p->hss, *hdrs, *n, *n == NETPROC_MAX_HEADERS, &r) != 0)
         r.success = false;
+    /* As Core, only headers the sync took answer our last getheaders; the
+     * one it asks for next is then awaited. */
+    if (r.success)
+        p->headers_awaited = false;
     if (r.request_more)
         ask_more(np, p, now);
     if (hss_state(p->hss) == HSS_FINAL)

@@ -342,8 +342,10 @@ void np_getdata_block(struct netproc *np, struct np_peer *p, const struct hash25
  * work less 144 blocks of it if more. Headers whose chain claims less are
  * not stored. */
 void np_antidos_threshold(const struct netproc *np, struct u256 *out);
-/* Whether a cmpctblock on prev is below the threshold (ignored, as Core). */
-bool np_lowwork_cmpct(const struct netproc *np, const struct bindex_node *prev);
+/* Whether a block (or cmpctblock) with header h on prev is below the
+ * threshold: ignored, its header not stored, as Core. */
+bool np_lowwork_block(const struct netproc *np, const struct bindex_node *prev,
+                      const struct block_header *h);
 /* Core's IsContinuationOfLowWorkHeadersSync: p's headers go to its sync,
  * if it has one; true when they were taken there, *hdrs (xmalloc'd) then
  * replaced by the headers proven (*n of them, maybe none) to validate. */
@@ -364,6 +366,13 @@ bool np_block_punishable(const char *reason, bool cached, bool via_compact, bool
 /* The reasons of a block whose transactions do not match its header
  * (Core's BLOCK_MUTATED): the real block may still come. */
 bool np_block_mutated(const char *reason);
+/* Core's BLOCK handler and AcceptBlock for a block nobody asked for (not
+ * in flight, not rebuilt from a compact block): a mutated one gets its
+ * sender punished; one with a new header on a low-work chain is ignored;
+ * else its header is stored and the block only if it could make the tip
+ * (at least its work, at most MIN_BLOCKS_TO_KEEP above it, not pruned
+ * before, past the minimum chain work). true when the block is dropped. */
+bool np_unrequested_dropped(struct netproc *np, struct np_peer *p, const struct block *b);
 /* Whether a peer may have n (getdata, or getheaders for one header): on
  * the active chain, or a validated stale block less than a month old. */
 bool np_block_request_allowed(const struct netproc *np, const struct bindex_node *n);

@@ -138,6 +138,41 @@ static void test_unrequested_blocks(void **state)
     teardown_net();
 }
 
+/* Core's BLOCK handler before anything else: an unrequested block whose
+ * new header is on a low-work chain is ignored, its header not stored
+ * (else blocks would build the header chains the low-work headers sync
+ * keeps out); a mutated one (here a coinbase changed after its merkle
+ * root was computed) gets its sender punished, even where the block
+ * would not be kept. */
+static void test_unrequested_low_work_or_mutated(void **state)
+{
+    setup_net(1, 0);
+    mine_at(0, 300); /* the threshold: the tip's work less 144 blocks' */
+    connect_fake(FAKE, false);
+    run_until(net.now + SEC);
+    peer_sends_headers(FAKE, NULL, 0);
+    const struct chain_params *p = params_get(CHAIN_REGTEST);
+    struct tx *cb = testutil_coinbase(1, 50 * 100000000LL, 91);
+    struct block *low = testutil_block(&p->genesis_hash, p->genesis.time + 61, &cb, 1);
+    fake_sends_block(low);
+    assert_null(chainstate_find(net.n[0].cs, &low->hash));
+    assert_int_equal(net.misbehaving, 0);
+    const struct bindex_node *fork_at = chainstate_at(net.n[0].cs, 250);
+    cb = testutil_coinbase(251, 50 * 100000000LL, 92);
+    struct block *mut = testutil_block(&fork_at->hash, fork_at->hdr.time + 61, &cb, 1);
+    struct wbuf w;
+    wbuf_init(&w);
+    block_serialize(mut, &w, true);
+    w.data[w.len - 1] ^= 1; /* the coinbase's lock time: another txid */
+    peer_sends(FAKE, PROTO_CMD_BLOCK, &w);
+    wbuf_free(&w);
+    assert_int_equal(net.misbehaving, 1);
+    assert_null(chainstate_find(net.n[0].cs, &mut->hash));
+    block_free(low);
+    block_free(mut);
+    teardown_net();
+}
+
 /* An inv of the block hash tag..tag from each of node 0's fake peers ids[0..n). */
 static void fakes_inv_block(const uint64_t *ids, size_t n, uint8_t tag)
 {
@@ -294,6 +329,7 @@ int main(void)
         cmocka_unit_test(test_future_header_not_punished),
         cmocka_unit_test(test_unconnecting_and_missing_prev),
         cmocka_unit_test(test_unrequested_blocks),
+        cmocka_unit_test(test_unrequested_low_work_or_mutated),
         cmocka_unit_test(test_headers_from_one_peer),
         cmocka_unit_test(test_getheaders_one_at_a_time),
         cmocka_unit_test(test_inv_headers_during_sync),

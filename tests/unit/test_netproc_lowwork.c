@@ -85,6 +85,76 @@ static void setup_min_work_6000(void)
     harness_params = NULL;
 }
 
+static bool may_download(void *ctx, uint64_t peer)
+{
+    (void)ctx;
+    return peer == FAKE + 1;
+}
+
+static void download_io(int i, struct netproc_io *io)
+{
+    io->may_download = may_download;
+}
+
+/* Core's GETHEADERS below the minimum chain work: an empty answer, but to
+ * a peer with the download permission our headers. */
+static void test_getheaders_below_min_work(void **state)
+{
+    harness_io = download_io;
+    setup_min_work_6000();
+    harness_io = NULL;
+    mine_at(0, 10);
+    connect_fake(FAKE, true);
+    connect_fake(FAKE + 1, true);
+    run_until(net.now + SEC);
+    struct hash256 loc = *genesis_hash(), stop = {{0}};
+    struct wbuf w;
+    wbuf_init(&w);
+    proto_locator_encode(&w, PROTO_VERSION, &loc, 1, &stop);
+    for (uint64_t id = FAKE; id <= FAKE + 1; id++) {
+        size_t before = net.nq;
+        peer_sends(id, PROTO_CMD_GETHEADERS, &w);
+        struct net_msg m;
+        bool found = false;
+        for (size_t i = before; i < net.nq; i++) {
+            if (net.q[i].cmd != PROTO_CMD_HEADERS)
+                continue;
+            assert_true(proto_msg_decode(PROTO_CMD_HEADERS, net.q[i].data, net.q[i].len, &m));
+            assert_int_equal(m.u.headers.n, id == FAKE ? 0 : 10);
+            proto_msg_clear(&m);
+            found = true;
+        }
+        assert_true(found);
+    }
+    wbuf_free(&w);
+    teardown_net();
+}
+
+/* A low-work sync's getheaders stays awaited: a block inv from the peer
+ * right after its first message asks for no other headers (that answer
+ * would end the sync). */
+static void test_sync_getheaders_awaited(void **state)
+{
+    setup_min_work_6000();
+    connect_fake(FAKE, false);
+    run_until(net.now + SEC);
+    struct block_header *c = fork_chain(FULL, 5);
+    peer_sends_headers(FAKE, c, FULL);
+    assert_int_equal(presynced(FAKE), FULL);
+    size_t asked = queued(PROTO_CMD_GETHEADERS, -1);
+    struct proto_inv it = {PROTO_INV_BLOCK, {{0}}};
+    memset(it.hash.b, 0x5a, sizeof(it.hash.b));
+    struct wbuf w;
+    wbuf_init(&w);
+    proto_inv_encode(&w, &it, 1);
+    peer_sends(FAKE, PROTO_CMD_INV, &w);
+    wbuf_free(&w);
+    assert_int_equal(queued(PROTO_CMD_GETHEADERS, -1), asked);
+    assert_int_equal(presynced(FAKE), FULL);
+    free(c);
+    teardown_net();
+}
+
 /* Regtest (minimum chain work 0) on a 300-block chain: the threshold is
  * the tip's work less 144 blocks' (314). A fork of 100 headers from
  * genesis claims 202: dropped, not stored, nobody punished; one of 2000
@@ -218,6 +288,8 @@ int main(void)
     harness_env();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tip_threshold),
+        cmocka_unit_test(test_getheaders_below_min_work),
+        cmocka_unit_test(test_sync_getheaders_awaited),
         cmocka_unit_test(test_presync_redownload),
         cmocka_unit_test(test_tampered_redownload),
         cmocka_unit_test(test_lowwork_cmpctblock),
