@@ -46,21 +46,19 @@ const struct config_option chain_options[] = {
     { NULL, CONFIG_BOOL, NULL, 0, 0, 0, NULL },
 };
 
-/* -assumevalid: 0 or a block hash (Core takes up to 64 hex digits; we
- * take exactly 64). */
+/* -assumevalid: a block hash read as Core's FromUserHex (an optional "0x",
+ * up to 64 hex digits, left-padded), so 0 is the zero hash: verify all. */
 static int parse_assumevalid(const struct config *cfg, struct chainstate_options *o, char **err)
 {
     const char *v = config_get_str(cfg, "assumevalid");
     if (!v)
         return 0;
     o->assumevalid_given = true;
-    if (strcmp(v, "0") == 0)
-        return 0;
-    if (!hash_from_hex(v, &o->assumevalid))
+    if (!hash_from_user_hex(v, &o->assumevalid))
         return err_set(err,
-                         "Invalid assumevalid block hash specified (%s), must be 64 hex digits "
-                         "(or 0 to disable).",
-                         v);
+                       "Invalid assumevalid block hash specified (%s), must be up to %d hex "
+                       "digits (or 0 to disable)",
+                       v, HASH_HEX_LEN);
     return 0;
 }
 

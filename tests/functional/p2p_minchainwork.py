@@ -106,6 +106,25 @@ def test_option_errors(t):
     fw.assert_equal(m.stop(), 0)
 
 
+def test_assumevalid_option(t):
+    """-assumevalid reads a hash as -minimumchainwork reads work (Core's
+    FromUserHex): an optional "0x", up to 64 hex digits, left-padded."""
+    n = t.add_node()
+    for bad in ("test", "0X10", "0x" + "1" * 65, "1" * 65):
+        rc, _, err = n.run(f"-assumevalid={bad}")
+        fw.assert_equal(rc != 0, True, f"-assumevalid={bad} accepted")
+        fw.assert_in(f"Invalid assumevalid block hash specified ({bad}), must be up to 64 hex "
+                     "digits (or 0 to disable)", err)
+    n.start("-assumevalid=0x1")
+    mine(n, 1)
+    fw.assert_in("assumevalid hash not in headers", n.debug_log()[n.log_offset:])
+    fw.assert_equal(n.stop(), 0)
+    n.start("-assumevalid=0x0")
+    mine(n, 1)
+    fw.assert_in("assumevalid=0 (always verify)", n.debug_log()[n.log_offset:])
+    fw.assert_equal(n.stop(), 0)
+
+
 def test_maxtipage(t):
     """-maxtipage: a tip older than that many seconds is initial download."""
     n = t.add_node().start()
@@ -119,4 +138,5 @@ def test_maxtipage(t):
 
 
 if __name__ == "__main__":
-    fw.main([test_presync_then_sync, test_insufficient_work, test_option_errors, test_maxtipage])
+    fw.main([test_presync_then_sync, test_insufficient_work, test_option_errors,
+             test_assumevalid_option, test_maxtipage])
