@@ -15,6 +15,8 @@
  * result dropped. */
 #include "net/sync/netproc_int.h"
 
+#include "chain/primitives/block.h"
+#include "chain/primitives/hash.h"
 #include "chain/util/log.h"
 #include "chain/util/looplag.h"
 #include "chain/util/worker.h"
@@ -29,6 +31,7 @@
 /* Smaller blocks stay on the loop: about 4 ms of work at this size, far
  * more than the copy and the two thread hand-offs cost. */
 #define ARRIVE_MIN_BYTES 50000
+_Static_assert(ARRIVE_MIN_BYTES > BLOCK_HEADER_SIZE, "an offloaded payload holds a header");
 /* Payload bytes handed to the thread and not yet collected, at most. */
 #define ARRIVE_MAX_BYTES (32u << 20)
 
@@ -36,6 +39,7 @@ struct np_arrival {
     struct np_arrival *next;
     struct np_arrivals *q;
     uint64_t peer;
+    bool requested; /* in flight when the message was handled */
     uint8_t *payload; /* freed once parsed */
     size_t len;
     struct block *b; /* NULL: malformed, why says */
@@ -125,6 +129,12 @@ bool np_arrival_offload(struct netproc *np, struct np_peer *p, const struct net_
     struct np_arrival *a = xcalloc(1, sizeof(*a));
     a->q = q;
     a->peer = p->id;
+    /* Decided now, as Core does on the message: a request that times out
+     * while the block is on the thread does not make it unrequested. The
+     * header is the payload's first bytes (the length is far above). */
+    struct hash256 hash;
+    hash_sha256d(m->payload, BLOCK_HEADER_SIZE, &hash);
+    a->requested = np_block_in_flight(np, &hash);
     a->payload = xmalloc(m->len);
     memcpy(a->payload, m->payload, m->len);
     a->len = m->len;
@@ -162,7 +172,7 @@ void np_arrivals_collect(struct netproc *np, int64_t now)
         if (p) {
             struct looplag_mark mark;
             looplag_enter(looplag_default(), &mark, LOG_NET, "p2p message");
-            np_block_arrived(np, p, a->b, a->why, now);
+            np_block_arrived(np, p, a->b, a->why, a->requested, now);
             a->b = NULL; /* taken */
             np_message_done(np, a->peer, now);
             looplag_leave(&mark);

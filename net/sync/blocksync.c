@@ -554,15 +554,20 @@ struct block *np_block_parse(const uint8_t *payload, size_t len, const char **wh
     return block_parse(&c, why);
 }
 
+bool np_block_in_flight(struct netproc *np, const struct hash256 *hash)
+{
+    return inflight_find(np, hash) != NULL;
+}
+
 void np_block_arrived(struct netproc *np, struct np_peer *p, struct block *b, const char *why,
-                      int64_t now)
+                      bool requested, int64_t now)
 {
     if (!b) {
         np_drop_malformed(p, "block", why);
         return;
     }
     np->info.blocks_received++;
-    np_process_block(np, p, b, false, now);
+    np_process_block(np, p, b, requested, false, now);
     block_free(b);
 }
 
@@ -572,17 +577,15 @@ void np_on_block(struct netproc *np, struct np_peer *p, const struct net_msg *m,
         return;
     const char *why = NULL;
     struct block *b = np_block_parse(m->payload, m->len, &why);
-    np_block_arrived(np, p, b, why, now);
+    np_block_arrived(np, p, b, why, b && np_block_in_flight(np, &b->hash), now);
 }
 
 void np_process_block(struct netproc *np, struct np_peer *p, const struct block *b,
-                      bool rebuilt, int64_t now)
+                      bool requested, bool rebuilt, int64_t now)
 {
     const struct np_inflight *first = inflight_find(np, &b->hash);
     bool first_in_flight = !first || first->peer == p->id;
-    /* Requested: in flight from anyone, or rebuilt from a compact block
-     * (Core's force_processing: its checks made it as safe). */
-    if (!first && !rebuilt && np_unrequested_dropped(np, p, b))
+    if (!requested && np_unrequested_dropped(np, p, b))
         return;
     /* Core's BLOCK: the sender's request ends on arrival; the others'
      * only once the block is stored (ProcessBlock's new_block), so a

@@ -399,7 +399,7 @@ static enum cmpct_status finish(struct netproc *np, struct np_peer *p, struct cm
     if (st == CMPCT_FAILED) {
         rebuild_failed(np, p, &hash, first, now);
     } else if (st == CMPCT_OK) {
-        np_process_block(np, p, b, true, now);
+        np_process_block(np, p, b, true, true, now);
         block_free(b);
     }
     return st;

@@ -251,9 +251,11 @@ void np_on_headers(struct netproc *np, struct np_peer *p, const struct net_msg *
 void np_on_block(struct netproc *np, struct np_peer *p, const struct net_msg *m, int64_t now);
 /* A block message's payload parsed (NULL with *why when malformed). */
 struct block *np_block_parse(const uint8_t *payload, size_t len, const char **why);
-/* Its handling: b (NULL: malformed, why says) processed, then freed. */
+/* Its handling: b (NULL: malformed, why says) processed, then freed;
+ * requested says whether it was in flight from anyone when the message
+ * was handled (Core decides it then, before any wait). */
 void np_block_arrived(struct netproc *np, struct np_peer *p, struct block *b, const char *why,
-                      int64_t now);
+                      bool requested, int64_t now);
 /* blockarrive.c: a large block message is parsed and checked on a worker
  * thread (true: taken, p's input held), its result handled by
  * np_arrivals_collect on the loop, in arrival order, as np_on_block
@@ -294,11 +296,16 @@ void np_announce_tip(struct netproc *np, int64_t now);
 void np_send_headers(void *ctx, struct relay *r, uint64_t peer, const struct hash256 *blocks,
                      size_t n);
 
-/* The block's source and whether it came rebuilt from a cmpctblock (a
- * mutated one may be our collision: fetched whole; an invalid one is not
- * punished, as BIP152 allows relay before validation). Takes no reference. */
+/* The block's source, whether it was requested (Core's force_processing:
+ * in flight from anyone, or rebuilt from a compact block, whose checks
+ * made it as safe; else the unrequested block rules apply) and whether it
+ * came rebuilt from a cmpctblock (a mutated one may be our collision:
+ * fetched whole; an invalid one is not punished, as BIP152 allows relay
+ * before validation). Takes no reference. */
 void np_process_block(struct netproc *np, struct np_peer *p, const struct block *b,
-                      bool rebuilt, int64_t now);
+                      bool requested, bool rebuilt, int64_t now);
+/* Core's IsBlockRequested: a request of the block stands, from anyone. */
+bool np_block_in_flight(struct netproc *np, const struct hash256 *hash);
 void np_set_best_known(struct np_peer *p, const struct bindex_node *n);
 /* Core's pindexBestHeaderSent: n is the last header we sent p (in an
  * announcement, or ending a getheaders answer). */

@@ -4,8 +4,11 @@
  * the same block handled on the loop; the sender's input is held
  * (netproc_input_held) until its block was processed, then resumed; a
  * peer gone meanwhile, or a netproc freed meanwhile, drops the result
- * cleanly. */
+ * cleanly; whether the block was requested is decided when its message is
+ * handled, not when the thread is done. */
 #include "tests/unit/netproc_harness.h"
+
+#include "net/sync/netproc_int.h"
 
 #include <stdatomic.h>
 #include <unistd.h>
@@ -105,9 +108,9 @@ static void payload_of(const struct block *b, enum kind k, struct wbuf *w)
     }
 }
 
-/* Node 0 (on the loop, or with the block thread) is sent a block of kind
- * k by the fake peer, which announced its header first. */
-static void run_case(bool offload, enum kind k, struct outcome *out)
+/* Node 0 (on the loop, or with the block thread) at height 101, where
+ * the coinbase at height 1 matures. */
+static void arrive_setup(bool offload)
 {
     harness_io = offload ? offload_io : inline_io;
     setup_net(1, 0);
@@ -115,26 +118,45 @@ static void run_case(bool offload, enum kind k, struct outcome *out)
     atomic_store(&woke, 0);
     resumes = 0;
     last_misbehaving[0] = '\0';
-    mine_at(0, 101); /* the coinbase at height 1 matures */
-    struct block *b = big_block(k);
-    arriving = b->hash;
-    connect_fake(FAKE, false);
-    peer_sends_headers(FAKE, &b->hdr, 1);
+    mine_at(0, 101);
+}
+
+/* Peer sends block b as kind k. */
+static void send_block(uint64_t peer, const struct block *b, enum kind k)
+{
     struct wbuf w;
     wbuf_init(&w);
     payload_of(b, k, &w);
     assert_true(w.len > 50000);
-    peer_sends(FAKE, PROTO_CMD_BLOCK, &w);
+    peer_sends(peer, PROTO_CMD_BLOCK, &w);
     wbuf_free(&w);
+}
+
+/* The thread's result, once there, handled by the loop. */
+static void arrive_collect(void)
+{
+    for (int i = 0; i < 10000 && !atomic_load(&woke); i++)
+        usleep(1000);
+    assert_true(atomic_load(&woke));
+    assert_true(netproc_next_wakeup(net.n[0].np) <= net.now);
+    netproc_tick(net.n[0].np, net.now);
+    harness_activate(net.n[0].np, net.now);
+}
+
+/* Node 0 is sent a block of kind k by the fake peer, which announced its
+ * header first. */
+static void run_case(bool offload, enum kind k, struct outcome *out)
+{
+    arrive_setup(offload);
+    struct block *b = big_block(k);
+    arriving = b->hash;
+    connect_fake(FAKE, false);
+    peer_sends_headers(FAKE, &b->hdr, 1);
+    send_block(FAKE, b, k);
     if (offload) {
         assert_true(netproc_input_held(net.n[0].np, FAKE));
         assert_int_equal(chainstate_height(net.n[0].cs), 101); /* not yet */
-        for (int i = 0; i < 10000 && !atomic_load(&woke); i++)
-            usleep(1000);
-        assert_true(atomic_load(&woke));
-        assert_true(netproc_next_wakeup(net.n[0].np) <= net.now);
-        netproc_tick(net.n[0].np, net.now);
-        harness_activate(net.n[0].np, net.now);
+        arrive_collect();
         assert_int_equal(resumes, 1);
         assert_false(netproc_input_held(net.n[0].np, FAKE));
         assert_int_equal(stored_at_resume, k == VALID || k == BAD_INPUTS);
@@ -198,28 +220,16 @@ static void test_arrive_bad_inputs(void **state)
 static void test_arrive_peer_gone(void **state)
 {
     for (int shutdown = 0; shutdown < 2; shutdown++) {
-        harness_io = offload_io;
-        setup_net(1, 0);
-        harness_io = NULL;
-        atomic_store(&woke, 0);
-        resumes = 0;
-        mine_at(0, 101);
+        arrive_setup(true);
         struct block *b = big_block(VALID);
         connect_fake(FAKE, false);
         peer_sends_headers(FAKE, &b->hdr, 1);
-        struct wbuf w;
-        wbuf_init(&w);
-        payload_of(b, VALID, &w);
-        peer_sends(FAKE, PROTO_CMD_BLOCK, &w);
-        wbuf_free(&w);
+        send_block(FAKE, b, VALID);
         block_free(b);
         assert_true(netproc_input_held(net.n[0].np, FAKE));
         if (!shutdown) {
             netproc_disconnected(net.n[0].np, FAKE, net.now);
-            for (int i = 0; i < 10000 && !atomic_load(&woke); i++)
-                usleep(1000);
-            netproc_tick(net.n[0].np, net.now);
-            harness_activate(net.n[0].np, net.now);
+            arrive_collect();
             struct netproc_info info;
             netproc_get_info(net.n[0].np, &info);
             assert_int_equal(info.blocks_received, 0);
@@ -228,6 +238,38 @@ static void test_arrive_peer_gone(void **state)
         assert_int_equal(resumes, 0);
         teardown_net(); /* waits for the thread */
     }
+}
+
+/* A block requested from one peer comes from another and goes to the
+ * thread; meanwhile the request times out (its peer is dropped) and our
+ * tip moves past the block's height. Requested when its message was
+ * handled, it is still taken as requested: stored, though an unrequested
+ * block with less work than the tip is not. */
+static void test_arrive_requested_on_arrival(void **state)
+{
+    arrive_setup(true);
+    struct block *b = big_block(VALID);
+    arriving = b->hash;
+    struct netproc *np = net.n[0].np;
+    connect_fake(FAKE, false);
+    connect_fake(FAKE + 1, false);
+    peer_sends_headers(FAKE + 1, &b->hdr, 1);
+    assert_true(np_block_in_flight(np, &b->hash));
+    mine_at(0, 2); /* the tip at 103: b, at 102, has less work */
+    send_block(FAKE, b, VALID);
+    assert_true(netproc_input_held(np, FAKE));
+    net.now += 3 * NETPROC_BLOCK_TIMEOUT_US;
+    np_blocks_tick(np, net.now); /* the download timeout, without collecting */
+    assert_int_equal(net.ndropped, 1);
+    assert_int_equal(net.dropped[0], FAKE + 1);
+    netproc_disconnected(np, FAKE + 1, net.now);
+    assert_false(np_block_in_flight(np, &b->hash));
+    arrive_collect();
+    assert_int_equal(resumes, 1);
+    assert_true(stored_at_resume);
+    assert_int_equal(chainstate_height(net.n[0].cs), 103);
+    block_free(b);
+    teardown_net();
 }
 
 int main(void)
@@ -240,6 +282,7 @@ int main(void)
         cmocka_unit_test(test_arrive_bad_merkle),
         cmocka_unit_test(test_arrive_bad_inputs),
         cmocka_unit_test(test_arrive_peer_gone),
+        cmocka_unit_test(test_arrive_requested_on_arrival),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
