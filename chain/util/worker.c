@@ -1,8 +1,10 @@
+#define _GNU_SOURCE /* pthread_setname_np */
 #include "chain/util/worker.h"
 
 #include "chain/util/xmalloc.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 struct job {
@@ -47,7 +49,19 @@ static void *run(void *arg)
     return NULL;
 }
 
-struct worker *worker_new(void)
+void worker_name_thread(pthread_t t, const char *name)
+{
+#ifdef __linux__
+    char cut[16]; /* the kernel's TASK_COMM_LEN: a longer name is refused */
+    snprintf(cut, sizeof(cut), "%s", name);
+    pthread_setname_np(t, cut);
+#else
+    (void)t;
+    (void)name;
+#endif
+}
+
+struct worker *worker_new(const char *name)
 {
     struct worker *w = xcalloc(1, sizeof(*w));
     pthread_mutex_init(&w->mu, NULL);
@@ -60,6 +74,7 @@ struct worker *worker_new(void)
         free(w);
         return NULL;
     }
+    worker_name_thread(w->thread, name);
     return w;
 }
 

@@ -6,14 +6,19 @@
 #ifndef HEARSAY_CHAIN_WORKER_H
 #define HEARSAY_CHAIN_WORKER_H
 
+#include <pthread.h>
 #include <stdbool.h>
 
 struct worker;
 
 typedef void (*worker_fn)(void *arg);
 
-/* NULL if the thread cannot be started. */
-struct worker *worker_new(void);
+/* Names thread t as top -H and ps -L show it, Core's way ("b-scriptch.0"):
+ * Linux keeps at most 15 characters, the rest is cut. Elsewhere, nothing. */
+void worker_name_thread(pthread_t t, const char *name);
+
+/* A thread named name; NULL if it cannot be started. */
+struct worker *worker_new(const char *name);
 /* Runs the jobs still queued, then stops the thread; accepts NULL. */
 void worker_free(struct worker *w);
 

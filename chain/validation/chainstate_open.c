@@ -231,7 +231,7 @@ struct chainstate *chainstate_open(const struct chain_params *p, const char *dir
         LOG_WARN("chainstate: script threads could not start; verifying on one thread");
     cs->last_flush = cs_now(cs);
     /* Disk syncs leave the caller's (the event loop's) thread. */
-    if (!(cs->writer = worker_new()))
+    if (!(cs->writer = worker_new("b-diskwrite")))
         LOG_WARN("chainstate: the disk writer thread could not start; syncing inline");
     blockstore_set_writer(cs->bs, cs->writer);
     utxo_set_writer(cs->utxo, cs->writer);

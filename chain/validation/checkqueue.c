@@ -1,10 +1,12 @@
 #include "chain/validation/checkqueue.h"
 
+#include "chain/util/worker.h"
 #include "chain/util/xmalloc.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -111,6 +113,9 @@ struct checkqueue *checkqueue_new(int threads)
             return NULL;
         }
         q->nworkers++;
+        char name[24]; /* Core's names; 16 threads fit in 15 characters */
+        snprintf(name, sizeof(name), "b-scriptch.%d", i);
+        worker_name_thread(q->workers[i], name);
     }
     return q;
 }

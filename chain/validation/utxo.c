@@ -408,11 +408,17 @@ static void gen_settle(struct gen *g)
         grow_step(g, g->old_cap);
 }
 
+/* The reader thread, started on first use; false if it cannot start. */
+static bool reader_started(struct utxo *u)
+{
+    return u->reader || (u->reader = worker_new("b-utxoread"));
+}
+
 /* Has the reader fault in the current generation's new table (a large
  * one). */
 static void populate_soon(struct utxo *u)
 {
-    if (!table_mapped(u->cur.cap) || !(u->reader || (u->reader = worker_new())))
+    if (!table_mapped(u->cur.cap) || !reader_started(u))
         return;
     struct table_span *t = xmalloc(sizeof(*t));
     *t = (struct table_span){u->cur.table, u->cur.cap * sizeof(struct slot)};
@@ -718,7 +724,7 @@ static void write_job_run(void *arg)
 static int wait_previous(struct utxo *u, char **err)
 {
     if (!u->worker) {
-        u->worker = worker_new();
+        u->worker = worker_new("b-utxowrite");
         return u->worker ? 0 : err_set(err, "cannot start the UTXO cache's writer thread");
     }
     if (atomic_load(&u->writing) && !utxo_over_budget(u))
@@ -878,7 +884,7 @@ static struct utxo_prefetch *prefetch_submit(struct utxo *u, struct utxo_prefetc
 struct utxo_prefetch *utxo_prefetch_start(struct utxo *u, const struct outpoint *ops, size_t n,
                                           void (*done)(void *ctx), void *ctx)
 {
-    if (!u->reader && !(u->reader = worker_new()))
+    if (!reader_started(u))
         return NULL; /* the loop reads them itself */
     struct prefetch_item *items = xcalloc(n ? n : 1, sizeof(*items));
     size_t k = 0;
@@ -898,7 +904,7 @@ struct utxo_prefetch *utxo_prefetch_gather(struct utxo *u,
                                            struct outpoint *(*gather)(void *arg, size_t *n),
                                            void *arg, void (*done)(void *ctx), void *ctx)
 {
-    if (!u->reader && !(u->reader = worker_new()))
+    if (!reader_started(u))
         return NULL;
     struct utxo_prefetch *pf = xcalloc(1, sizeof(*pf));
     *pf = (struct utxo_prefetch){.gather = gather, .arg = arg, .done = done, .ctx = ctx};

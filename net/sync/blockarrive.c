@@ -60,7 +60,7 @@ void np_arrivals_init(struct netproc *np)
 {
     if (!np->io.resume_input || !np->io.wake)
         return;
-    struct worker *w = worker_new();
+    struct worker *w = worker_new("b-blockparse");
     if (!w) {
         LOG_WARN("netproc: no block thread: blocks are parsed on the loop");
         return;

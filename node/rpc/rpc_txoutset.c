@@ -3,6 +3,7 @@
 
 #include "chain/util/err.h"
 #include "chain/util/log.h"
+#include "chain/util/worker.h"
 #include "chain/util/xmalloc.h"
 #include "chain/validation/chainstate.h"
 #include "node/rpc/rpc_server.h"
@@ -159,6 +160,7 @@ json_t *rpc_txoutset_start(struct rpc_txoutset *t, struct rpc_request *req,
         free(w);
         return rpc_fail(req, RPC_INTERNAL_ERROR, "Unable to read UTXO set");
     }
+    worker_name_thread(w->thread, "b-txoutset");
     w->next = t->walks;
     if (t->walks)
         t->walks->prev = w;

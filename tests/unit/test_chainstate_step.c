@@ -638,7 +638,7 @@ static void test_step_waits_for_input_reads(void **state)
     assert_int_equal(chainstate_set_connect_notify(f->cs, NULL, NULL, &err), 0);
     csfix_reopen(f);
     assert_int_equal(chainstate_set_connect_notify(f->cs, wake, NULL, &err), 0);
-    struct worker *reader = worker_new();
+    struct worker *reader = worker_new("b-utxoread");
     utxo_set_reader(f->cs->utxo, reader);
     static struct writer_hold hold; /* outlives a failed assertion */
     atomic_store(&hold.release, false);
@@ -686,7 +686,7 @@ static void test_step_loads_block_on_reader(void **state)
     build(f, n, &b[1], 1, -1);
     assert_int_equal(step_submit(f, b[1]), CHAINSTATE_ACCEPTED); /* kept instead */
     assert_int_equal(chainstate_height(f->cs), height);          /* both stored only */
-    struct worker *reader = worker_new();
+    struct worker *reader = worker_new("b-utxoread");
     utxo_set_reader(f->cs->utxo, reader);
     static struct writer_hold hold; /* outlives a failed assertion */
     atomic_store(&hold.release, false);

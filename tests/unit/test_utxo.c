@@ -362,7 +362,7 @@ static void test_background_large(void **state)
     char *err = NULL;
     struct store *s = store_open(dir, 1 << 20, &err);
     struct utxo *u = utxo_new(s, 256u << 20);
-    struct worker *w = worker_new(), *r = worker_new();
+    struct worker *w = worker_new("b-utxowrite"), *r = worker_new("b-utxoread");
     utxo_set_writer(u, w);
     utxo_set_reader(u, r);
     int64_t *model = malloc(LARGE_COINS * sizeof(*model));
@@ -538,7 +538,7 @@ static void with_reader_open(struct with_reader *f, uint32_t coins)
     f->dir = testutil_tmpdir("utxo");
     f->s = store_open(f->dir, 1 << 20, &err);
     f->u = utxo_new(f->s, 256u << 20);
-    f->reader = worker_new();
+    f->reader = worker_new("b-utxoread");
     utxo_set_reader(f->u, f->reader);
     add_range(f->u, 0, coins, 1);
 }
@@ -670,7 +670,7 @@ static void test_prefetch_spent_cached(void **state)
 {
     struct pf_fixture *f = *state;
     assert_not_brought_back(f->u, 3, NULL);
-    struct worker *w = worker_new();
+    struct worker *w = worker_new("b-utxowrite");
     utxo_set_writer(f->u, w);
     atomic_bool held = true;
     worker_submit(w, hold, &held);
