@@ -2,7 +2,7 @@
 # chainstate and the mempool; its daemon glue; tests and benchmark.
 libnet_a_SOURCES += \
 	net/sync/netproc.c net/sync/netproc.h net/sync/netproc_int.h \
-	net/sync/blocksync.c net/sync/blockarrive.c net/sync/blockstep.c net/sync/antientropy.c \
+	net/sync/blocksync.c net/sync/blockserve.c net/sync/blockarrive.c net/sync/blockstep.c net/sync/antientropy.c \
 	net/sync/getdata.c \
 	net/sync/cmpctblock.c net/sync/txrecon_sync.c net/sync/blockpolicy.c \
 	net/sync/extrapeers.c net/sync/unbroadcast_sync.c net/sync/pkgrelay.c \
