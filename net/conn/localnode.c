@@ -25,19 +25,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-bool localnode_routable(const struct proto_netaddr *a)
+/* A valid address, routable unless allow_private; Core's IsRoutable
+ * looks at the address alone, not its port. */
+static bool addr_ok(const struct proto_netaddr *a, bool allow_private)
 {
     struct proto_netaddr x = *a;
-    x.port = 1; /* Core's IsRoutable looks at the address alone */
-    return addrman_addr_ok(&x, false);
+    x.port = 1;
+    return addrman_addr_ok(&x, allow_private);
+}
+
+bool localnode_routable(const struct proto_netaddr *a)
+{
+    return addr_ok(a, false);
 }
 
 /* Routable, or with -allowprivateaddrs any valid address. */
 static bool usable(const struct connman *cm, const struct proto_netaddr *a)
 {
-    struct proto_netaddr x = *a;
-    x.port = 1;
-    return addrman_addr_ok(&x, cm->o.allow_private);
+    return addr_ok(a, cm->o.allow_private);
 }
 
 static struct connman_local_addr *find_local(struct connman *cm, const uint8_t ip[16])
@@ -50,8 +55,9 @@ static struct connman_local_addr *find_local(struct connman *cm, const uint8_t i
 
 bool localnode_add(struct connman *cm, const struct proto_netaddr *a, int score)
 {
-    /* Core keeps an unroutable one only on regtest (our -allowprivateaddrs). */
-    if (!localnode_routable(a) && !cm->o.allow_private)
+    /* Core keeps an unroutable one only on regtest (our -allowprivateaddrs);
+     * an invalid one (0.0.0.0, broadcast) never. */
+    if (!usable(cm, a))
         return false;
     if (!cm->o.discover && score < LOCALNODE_MANUAL)
         return false;
@@ -149,9 +155,8 @@ static int reachability(const struct proto_netaddr *ours, const struct proto_net
  * may be ours. */
 static bool peer_view_good(const struct connman *cm, const struct peer *p)
 {
-    if (cm->o.allow_private)
-        return usable(cm, &p->addr) && usable(cm, &p->addr_local);
-    return cm->o.discover && localnode_routable(&p->addr) && localnode_routable(&p->addr_local);
+    return (cm->o.allow_private || cm->o.discover) && usable(cm, &p->addr) &&
+           usable(cm, &p->addr_local);
 }
 
 bool localnode_addr_for_peer(struct connman *cm, const struct conn *c, struct proto_netaddr *out)

@@ -129,6 +129,10 @@ static void test_allow_private(void **state)
     assert_string_equal(s, want);
     advertised(cm, "127.0.0.1", NULL, false, s);
     assert_string_equal(s, "");
+    /* Private counts, invalid never: not kept as ours. */
+    struct proto_netaddr bad = addr("0.0.0.0"), priv = addr("10.1.2.3");
+    assert_false(localnode_add(cm, &bad, LOCALNODE_MANUAL));
+    assert_true(localnode_add(cm, &priv, LOCALNODE_MANUAL));
     connman_free(cm);
 }
 
