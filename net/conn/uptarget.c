@@ -68,7 +68,8 @@ int uptarget_parse(const char *s, uint64_t *out)
             return -1;
         v = v * 10 + (uint64_t)(s[i] - '0');
     }
-    if (v > UINT64_MAX / unit)
+    /* Past INT64_MAX bytes the RPC's signed figures would turn negative. */
+    if (v > (uint64_t)INT64_MAX / unit)
         return -1;
     *out = v * unit;
     return 0;

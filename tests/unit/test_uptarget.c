@@ -86,7 +86,8 @@ static void test_parse(void **state)
     assert_int_equal(uptarget_parse("1t", &v), 0);
     assert_int_equal(v, 1000000000000ull);
     static const char *const bad[] = {"", "abc", "M", "1.5M", "-1", "+1", "1MB", "1 M",
-                                      "18446744073709551616", "17592186044416M"};
+                                      "18446744073709551616", "17592186044416M",
+                                      "16777215T" /* over INT64_MAX bytes */};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_int_equal(uptarget_parse(bad[i], &v), -1);
 }
