@@ -114,7 +114,7 @@ static bool unrequested_wanted(const struct netproc *np, const struct bindex_nod
         return true; /* a duplicate: the block path counts it */
     return !(n->status & BINDEX_PRUNED) && u256_cmp(&n->work, &tip->work) >= 0 &&
            n->height <= tip->height + PRUNE_MIN_BLOCKS_TO_KEEP &&
-           u256_cmp(&n->work, chainstate_min_chain_work(np->chain)) >= 0;
+           np_cmp_min_work(np, n) >= 0;
 }
 
 bool np_unrequested_dropped(struct netproc *np, struct np_peer *p, const struct block *b)

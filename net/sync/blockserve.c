@@ -17,7 +17,7 @@ void np_serve_getheaders(struct netproc *np, struct np_peer *p, const struct net
 {
     const struct proto_locator *loc = &m->u.locator;
     const struct bindex_node *n;
-    if (u256_cmp(&chainstate_tip(np->chain)->work, chainstate_min_chain_work(np->chain)) < 0 &&
+    if (np_cmp_min_work(np, chainstate_tip(np->chain)) < 0 &&
         !(np->io.may_download && np->io.may_download(np->io.ctx, p->id))) {
         /* Core serves no headers from a chain below the minimum chain
          * work (the peer would start a low-work headers sync only to

@@ -199,8 +199,7 @@ bool np_peer_has(struct netproc *np, const struct np_peer *p, const struct binde
            relay_peer_knows(np->relay, p->id, &n->hash);
 }
 
-/* n's chain work against the minimum chain work: <0, 0 or >0. */
-static int cmp_min_work(const struct netproc *np, const struct bindex_node *n)
+int np_cmp_min_work(const struct netproc *np, const struct bindex_node *n)
 {
     return u256_cmp(&n->work, chainstate_min_chain_work(np->chain));
 }
@@ -212,7 +211,7 @@ static int cmp_min_work(const struct netproc *np, const struct bindex_node *n)
 void np_sendheaders_maybe(struct netproc *np, struct np_peer *p)
 {
     if (p->sent_sendheaders || p->version < PROTO_SENDHEADERS_VERSION || !p->best_known ||
-        cmp_min_work(np, p->best_known) <= 0)
+        np_cmp_min_work(np, p->best_known) <= 0)
         return;
     wbuf_reset(&np->scratch);
     np_send(np, p->id, PROTO_CMD_SENDHEADERS, &np->scratch);
@@ -319,7 +318,7 @@ static void request_blocks(struct netproc *np, struct np_peer *p, int64_t now)
         return;
     /* Core's FindNextBlocksToDownload: no block of a chain with less than
      * the minimum chain work (it could be a cheap fake). */
-    if (cmp_min_work(np, p->best_known) < 0)
+    if (np_cmp_min_work(np, p->best_known) < 0)
         return;
     /* Core's download during initial sync: never from a limited peer. */
     if (chainstate_initial_download(np->chain) && (p->limited || !sync_candidate(np, p)))
@@ -430,7 +429,7 @@ static void insufficient_work_check(struct netproc *np, struct np_peer *p, bool 
 {
     if (more || !p->best_known || p->inbound || p->manual ||
         (p->kind != PEER_FULL_RELAY && p->kind != PEER_BLOCK_RELAY) ||
-        cmp_min_work(np, p->best_known) >= 0 || !chainstate_initial_download(np->chain))
+        np_cmp_min_work(np, p->best_known) >= 0 || !chainstate_initial_download(np->chain))
         return;
     LOG_INFO("outbound peer=%" PRIu64 " headers chain has insufficient work, disconnecting",
              p->id);

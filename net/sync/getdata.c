@@ -288,10 +288,8 @@ void netproc_send_ready(struct netproc *np, uint64_t peer, int64_t now)
     np_getdata_serve(np, p);
 }
 
-bool netproc_input_held(const struct netproc *np, uint64_t peer)
+bool netproc_input_held(struct netproc *np, uint64_t peer)
 {
-    for (size_t i = 0; i < np->npeers; i++)
-        if (np->peers[i].id == peer)
-            return np->peers[i].gd_head < np->peers[i].gd_len || np->peers[i].arriving;
-    return false;
+    const struct np_peer *p = np_peer_find(np, peer);
+    return p && (p->gd_head < p->gd_len || p->arriving);
 }

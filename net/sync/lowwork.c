@@ -64,7 +64,7 @@ static void presync_report(struct netproc *np, const struct np_peer *p, int64_t 
         if (np->peers[i].hss && u256_cmp(hss_presync_work(np->peers[i].hss), work) > 0)
             return;
     const struct bindex_node *best = chainstate_best_header(np->chain);
-    if (best && u256_cmp(&best->work, chainstate_min_chain_work(np->chain)) >= 0)
+    if (best && np_cmp_min_work(np, best) >= 0)
         return;
     np->presync_logged = now;
     int height = hss_presync_height(p->hss);

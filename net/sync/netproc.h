@@ -144,7 +144,7 @@ void netproc_send_ready(struct netproc *np, uint64_t peer, int64_t now);
  * waiting (for its send buffer, or for a block being connected), or a
  * block on the arrival thread: then io.resume_input tells when they may
  * go (connman's input_held). */
-bool netproc_input_held(const struct netproc *np, uint64_t peer);
+bool netproc_input_held(struct netproc *np, uint64_t peer);
 /* Periodic work: relay ticks, block stalls, anti-entropy. */
 void netproc_tick(struct netproc *np, int64_t now);
 /* When netproc_tick has work next (INT64_MAX: nothing pending). */

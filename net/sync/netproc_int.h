@@ -185,6 +185,8 @@ struct netproc {
 };
 
 struct np_peer *np_peer_find(struct netproc *np, uint64_t id);
+/* n's chain work against the minimum chain work in force: <0, 0 or >0. */
+int np_cmp_min_work(const struct netproc *np, const struct bindex_node *n);
 /* A fixed rotation over the peers `ok` accepts: ordered by id, the first
  * above `last`, else the first of all (NULL if none). */
 struct np_peer *np_rotation_next(struct netproc *np, uint64_t last,
