@@ -216,9 +216,22 @@ def test_message_behind_block_waits(t):
         s.sendall(ph.frame("block", bytes.fromhex(raw_big)))
         if not last:
             s.close()
+            fw.wait_until(lambda: node.rpc("getpeerinfo") == [], timeout=30,
+                          what="the closed peer gone")
             fw.assert_equal(node.rpc("getblockcount") in (6, 7), True)
+            s = ph.handshake(node)  # still serving
+            s.settimeout(30)
+            ph.ping(s)
+            s.close()
     fw.assert_equal(node.stop(), 0)
     s.close()
+    # Stopped with a block on the thread: a consistent store on restart.
+    node.start()
+    height = node.rpc("getblockcount")
+    fw.assert_equal(height in (6, 7), True, f"height {height} after the restart")
+    tips = [c for c in node.rpc("getchaintips") if c["status"] == "active"]
+    fw.assert_equal(tips[0]["height"], height)
+    fw.assert_equal(node.stop(), 0)
 
 
 if __name__ == "__main__":

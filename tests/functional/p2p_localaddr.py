@@ -50,8 +50,8 @@ def addr_recv_of(version):
 
 
 def announced(s, seconds):
-    """Every address in the node's addr/addrv2 messages for a while:
-    [(ip, port)] (addr and addrv2 with IPv4/IPv6 only)."""
+    """Every address in the node's addr messages for a while: [(ip, port)]
+    (our test peer sends no sendaddrv2, so no addrv2 comes)."""
     got, end = [], time.monotonic() + seconds
     s.settimeout(0.5)
     while time.monotonic() < end:
@@ -94,6 +94,8 @@ def test_externalip(t):
 
 
 def test_nothing_private(t):
+    """What is absent here is announced in test_externalip's run (same
+    getaddr, same reader), so an empty answer is not a silent node."""
     node = t.add_node()
     node.start("-allowprivateaddrs=0", "-discover=1", "-addrtrickle=100")
     node.rpc("generatetodescriptor", 1, tt.P2WSH_OP_TRUE_DESC)

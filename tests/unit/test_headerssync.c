@@ -256,6 +256,33 @@ static void test_difficulty_transitions(void **state)
     assert_true(pow_transition_permitted(regtest, 5, bits, 0x207fffff));
 }
 
+/* The sync itself holds headers to those transitions: a chain whose
+ * difficulty changes within a period ends the sync in presync where the
+ * network forbids it, and goes on where it allows anything. */
+static void test_sync_checks_transitions(void **state)
+{
+    enum { N = 20 };
+    struct block_header c[N];
+    make_chain(&genesis.hash, genesis.hdr.time + 1, 7, c, N / 2);
+    struct hash256 mid;
+    block_header_hash(&c[N / 2 - 1], &mid);
+    testutil_header_chain(&mid, genesis.hdr.time + 1 + N / 2, regtest->pow_limit_bits - 1, 7,
+                          c + N / 2, N / 2);
+    static struct chain_params strict;
+    strict = *regtest;
+    strict.pow_allow_min_difficulty = false;
+    const struct chain_params *nets[2] = {&strict, regtest};
+    for (int i = 0; i < 2; i++) {
+        struct hss *s = sync_new(nets[i], 5000, NOW);
+        struct hss_result r = {0};
+        assert_int_equal(hss_process(s, c, N, true, &r), 0);
+        assert_int_equal(r.success, i == 1);
+        assert_int_equal(hss_state(s), i == 1 ? HSS_PRESYNC : HSS_FINAL);
+        free(r.ready);
+        hss_free(s);
+    }
+}
+
 int main(void)
 {
     genesis_init();
@@ -266,6 +293,7 @@ int main(void)
         cmocka_unit_test(test_short_chain_ends),
         cmocka_unit_test(test_memory_bound),
         cmocka_unit_test(test_difficulty_transitions),
+        cmocka_unit_test(test_sync_checks_transitions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
